@@ -1,0 +1,311 @@
+/**
+ * Value codecs: parse an option's argument words into a typed value (range-checked, never throwing) and
+ * print it back the way iptables-save prints it (formats.md §1.2, §1.4).
+ */
+import ipaddr from 'ipaddr.js';
+import type { AddressMask, AddressRange, Family, MarkMask, NatRange, PortRange } from '../../src/model/values';
+
+export class Problem {
+  constructor(readonly message: string) {}
+}
+
+export interface CodecContext {
+  readonly family: Family;
+  /** The option name as written (`--set`, `--rcheck`, …) for codecs whose value is the name itself. */
+  readonly optionName: string;
+}
+
+export interface Codec<T> {
+  readonly arity: number;
+  parse(args: readonly string[], ctx: CodecContext): T | Problem;
+  /** The option's printed name and argument words; null when iptables-save omits it (a default). */
+  print(value: T, ctx: { readonly family: Family; readonly name: string }): { readonly name: string; readonly args: readonly string[] } | null;
+}
+
+const same = (name: string, args: readonly string[]) => ({ name, args });
+
+export const flag: Codec<true> = { arity: 0, parse: () => true, print: (_v, c) => same(c.name, []) };
+
+/** A value that is the option's own name: `--rcheck` → 'rcheck'. */
+export function nameValue<T extends string>(names: readonly T[]): Codec<T> {
+  return {
+    arity: 0,
+    parse: (_a, ctx) => {
+      const v = ctx.optionName.replace(/^--/, '') as T;
+      return names.includes(v) ? v : new Problem(`unexpected option ${ctx.optionName}`);
+    },
+    print: (v) => same(`--${v}`, []),
+  };
+}
+
+export function uint(max = 0xffffffff, omitWhen?: number): Codec<number> {
+  return {
+    arity: 1,
+    parse: ([a]) => parseUint(a ?? '', max),
+    print: (v, c) => (v === omitWhen ? null : same(c.name, [String(v)])),
+  };
+}
+
+/** strtoul semantics: decimal or 0x-hex (kube-proxy of 2016 wrote `0x00004000`). */
+export function parseUint(text: string, max = 0xffffffff): number | Problem {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return new Problem(`expected a number, got '${text}'`);
+  const v = Number(text);
+  return v > max ? new Problem(`${text} is out of range (max ${max})`) : v;
+}
+
+export const hex = (v: number) => `0x${v.toString(16)}`;
+
+export const hexNumber: Codec<number> = { arity: 1, parse: ([a]) => parseUint(a ?? ''), print: (v, c) => same(c.name, [hex(v)]) };
+
+export function parseMarkMask(text: string): MarkMask | Problem {
+  const [v, m, extra] = text.split('/');
+  if (extra !== undefined) return new Problem(`bad mark '${text}'`);
+  const value = parseUint(v ?? '');
+  if (value instanceof Problem) return value;
+  const mask = m === undefined ? 0xffffffff : parseUint(m);
+  if (mask instanceof Problem) return mask;
+  return { value, mask };
+}
+
+/** `V[/M]`; `alwaysMask` for targets, which print `/0xffffffff` too. */
+export function markMask(alwaysMask: boolean): Codec<MarkMask> {
+  return {
+    arity: 1,
+    parse: ([a]) => parseMarkMask(a ?? ''),
+    print: (v, c) => same(c.name, [alwaysMask || v.mask !== 0xffffffff ? `${hex(v.value)}/${hex(v.mask)}` : hex(v.value)]),
+  };
+}
+
+export function parsePortRange(text: string, sep: ':' | '-'): PortRange | Problem {
+  const parts = text.split(sep);
+  if (parts.length > 2) return new Problem(`bad port range '${text}'`);
+  const [a = '', b] = parts;
+  const from = a === '' && b !== undefined ? 0 : parsePort(a);
+  if (from instanceof Problem) return from;
+  if (b === undefined) return { from, to: from };
+  const to = b === '' ? 65535 : parsePort(b);
+  if (to instanceof Problem) return to;
+  return from <= to ? { from, to } : new Problem(`port range '${text}' runs backwards`);
+}
+
+function parsePort(text: string): number | Problem {
+  if (!/^\d+$/.test(text)) return new Problem(`expected a port number, got '${text}'`);
+  const v = Number(text);
+  return v > 65535 ? new Problem(`port ${v} is out of range`) : v;
+}
+
+export const formatPortRange = (r: PortRange, sep: ':' | '-') => (r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`);
+
+export function portRange(sep: ':' | '-' = ':'): Codec<PortRange> {
+  return { arity: 1, parse: ([a]) => parsePortRange(a ?? '', sep), print: (v, c) => same(c.name, [formatPortRange(v, sep)]) };
+}
+
+export const portList: Codec<readonly PortRange[]> = {
+  arity: 1,
+  parse: ([a]) => {
+    const out: PortRange[] = [];
+    for (const item of (a ?? '').split(',')) {
+      const r = parsePortRange(item, ':');
+      if (r instanceof Problem) return r;
+      out.push(r);
+    }
+    return out.length > 15 ? new Problem('multiport takes at most 15 ports') : out;
+  },
+  print: (v, c) => same(c.name, [v.map((r) => formatPortRange(r, ':')).join(',')]),
+};
+
+function familyOf(a: ipaddr.IPv4 | ipaddr.IPv6): Family {
+  return a.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
+}
+
+export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | Problem {
+  const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t);
+  if (ipaddr.IPv6.isValid(t)) return ipaddr.IPv6.parse(t);
+  return new Problem(`expected an IP address, got '${text}'`);
+}
+
+/** Canonical text of an address: dotted quad, or RFC 5952 compressed lower-case IPv6. */
+export function formatIp(a: ipaddr.IPv4 | ipaddr.IPv6): string {
+  return a.toString();
+}
+
+/** `A[/N|/DOTTED]`, host bits cleared as the kernel stores it; a missing mask means a host. */
+export function parseAddressMask(text: string): AddressMask | Problem {
+  const slash = text.indexOf('/');
+  const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (ip instanceof Problem) return ip;
+  const family = familyOf(ip);
+  const bits = family === 'ipv4' ? 32 : 128;
+  const maskText = slash < 0 ? String(bits) : text.slice(slash + 1);
+  const bytes = ip.toByteArray();
+  let prefix: number;
+  let maskBytes: number[];
+  let dotted: string | undefined;
+  if (/^\d+$/.test(maskText)) {
+    prefix = Number(maskText);
+    if (prefix > bits) return new Problem(`prefix length /${prefix} is too long`);
+    maskBytes = prefixBytes(prefix, bytes.length);
+  } else {
+    const m = parseIp(maskText);
+    if (m instanceof Problem || familyOf(m) !== family) return new Problem(`bad netmask '${maskText}'`);
+    maskBytes = m.toByteArray();
+    const len = m.prefixLengthFromSubnetMask();
+    // A non-contiguous mask has no prefix length; iptables-save keeps it dotted.
+    if (len === null) dotted = formatIp(m);
+    prefix = len ?? bits;
+  }
+  const address = formatIp(ipaddr.fromByteArray(bytes.map((b, i) => b & (maskBytes[i] ?? 0))));
+  return dotted ? { family, address, prefix, mask: dotted } : { family, address, prefix };
+}
+
+function prefixBytes(prefix: number, length: number): number[] {
+  return Array.from({ length }, (_, i) => {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8));
+    return (0xff << (8 - bits)) & 0xff;
+  });
+}
+
+export function formatAddressMask(a: AddressMask, omitHostPrefix = false): string {
+  if (a.mask) return `${a.address}/${a.mask}`;
+  const host = a.prefix === (a.family === 'ipv4' ? 32 : 128);
+  return omitHostPrefix && host ? a.address : `${a.address}/${a.prefix}`;
+}
+
+/** `-s/-d` print `/32`; conntrack's `--ctorigdst` and friends print a host without it. */
+export function addressMask(omitHostPrefix = false): Codec<AddressMask> {
+  return { arity: 1, parse: ([a]) => parseAddressMask(a ?? ''), print: (v, c) => same(c.name, [formatAddressMask(v, omitHostPrefix)]) };
+}
+
+export const addressRange: Codec<AddressRange> = {
+  arity: 1,
+  parse: ([a]) => {
+    const [x = '', y = ''] = (a ?? '').split('-');
+    const from = parseIp(x);
+    const to = parseIp(y || x);
+    if (from instanceof Problem) return from;
+    if (to instanceof Problem) return to;
+    return { family: familyOf(from), from: formatIp(from), to: formatIp(to) };
+  },
+  print: (v, c) => same(c.name, [`${v.from}-${v.to}`]),
+};
+
+/** DNAT/SNAT `[A[-B]][:P[-Q]]`; IPv6 addresses in brackets when a port follows. */
+export function parseNatRange(text: string, family: Family): NatRange | Problem {
+  const m = family === 'ipv6' || text.startsWith('[')
+    ? /^(?:\[?([0-9a-fA-F:.]+)\]?(?:-\[?([0-9a-fA-F:.]+)\]?)?)?(?::(\d+)(?:-(\d+))?)?$/.exec(text.includes('[') || !text.includes(':') ? text : `[${text}]`)
+    : /^(?:([\d.]+)(?:-([\d.]+))?)?(?::(\d+)(?:-(\d+))?)?$/.exec(text);
+  if (!m) return new Problem(`bad NAT range '${text}'`);
+  const [, a, b, p, q] = m;
+  let addresses: NatRange['addresses'];
+  if (a) {
+    const from = parseIp(a);
+    const to = parseIp(b ?? a);
+    if (from instanceof Problem) return from;
+    if (to instanceof Problem) return to;
+    addresses = { from: formatIp(from), to: formatIp(to) };
+  }
+  let ports: PortRange | undefined;
+  if (p) {
+    const r = parsePortRange(q ? `${p}-${q}` : p, '-');
+    if (r instanceof Problem) return r;
+    ports = r;
+  }
+  if (!addresses && !ports) return new Problem(`empty NAT range '${text}'`);
+  return { family, ...(addresses ? { addresses } : {}), ...(ports ? { ports } : {}) };
+}
+
+export function formatNatRange(r: NatRange): string {
+  let s = '';
+  if (r.addresses) {
+    s = r.addresses.from === r.addresses.to ? r.addresses.from : `${r.addresses.from}-${r.addresses.to}`;
+    // ip6tables brackets the whole address range when a port follows: `[fd00::5-fd00::9]:8080-8090`.
+    if (r.family === 'ipv6' && r.ports) s = `[${s}]`;
+  }
+  if (r.ports) s += `:${formatPortRange(r.ports, '-')}`;
+  return s;
+}
+
+export const natRange: Codec<NatRange> = {
+  arity: 1,
+  parse: ([a], ctx) => parseNatRange(a ?? '', ctx.family),
+  print: (v, c) => same(c.name, [formatNatRange(v)]),
+};
+
+/** Save-side quoting of xtables_save_string: bare iff non-empty and all of [A-Za-z0-9_-]. */
+export function quoteSaveString(s: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
+  return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}
+
+/** Free text such as `--comment` or `--log-prefix`, printed with save-side quoting. */
+export const text: Codec<string> = { arity: 1, parse: ([a]) => a ?? '', print: (v, c) => same(c.name, [quoteSaveString(v)]) };
+
+/** A name printed as is (set, chain, interface and helper names; iptables-save never quotes them). */
+export const word: Codec<string> = {
+  arity: 1,
+  parse: ([a]) => (a === undefined || a === '' ? new Problem('expected a name') : a),
+  print: (v, c) => same(c.name, [/^[^\s"'\\]+$/.test(v) ? v : quoteSaveString(v)]),
+};
+
+export function lowerWord(): Codec<string> {
+  return { ...word, parse: ([a]) => (a ? a.toLowerCase() : new Problem('expected a value')) };
+}
+
+export function oneOf<T extends string>(values: readonly T[]): Codec<T> {
+  return {
+    arity: 1,
+    parse: ([a]) => (values.includes(a as T) ? (a as T) : new Problem(`expected one of ${values.join(', ')}, got '${a}'`)),
+    print: (v, c) => same(c.name, [v]),
+  };
+}
+
+/** Comma list of names, printed in the kernel's bit order as iptables-save does. */
+export function enumList(order: readonly string[], aliases: Record<string, readonly string[]> = {}): Codec<readonly string[]> {
+  return {
+    arity: 1,
+    parse: ([a]) => {
+      const set = new Set<string>();
+      for (const raw of (a ?? '').split(',')) {
+        const n = raw.toUpperCase();
+        const expanded = aliases[n] ?? [n];
+        for (const e of expanded) {
+          if (!order.includes(e)) return new Problem(`unknown value '${raw}'`);
+          set.add(e);
+        }
+      }
+      return order.filter((n) => set.has(n));
+    },
+    print: (v, c) => same(c.name, [v.length === 0 ? 'NONE' : v.join(',')]),
+  };
+}
+
+/** statistic `--probability`: stored as n/2^31 by the kernel, printed `%.11f` (formats.md §1.4). */
+export const probability: Codec<number> = {
+  arity: 1,
+  parse: ([a]) => {
+    const p = Number(a);
+    if (a === undefined || a === '' || !Number.isFinite(p) || p < 0 || p > 1) return new Problem(`probability must be between 0 and 1, got '${a}'`);
+    return Math.round(p * 0x80000000) / 0x80000000;
+  },
+  print: (v, c) => same(c.name, [v.toFixed(11)]),
+};
+
+/** Owner `--uid-owner 1000` or `1000-2000` (numeric; names resolve on the node only). */
+export const idRange: Codec<{ from: number; to: number }> = {
+  arity: 1,
+  parse: ([a]) => {
+    const [x = '', y] = (a ?? '').split('-');
+    const from = parseUint(x);
+    const to = y === undefined ? from : parseUint(y);
+    if (from instanceof Problem) return new Problem(`expected a numeric id, got '${a}'`);
+    if (to instanceof Problem) return to;
+    return { from, to };
+  },
+  print: (v, c) => same(c.name, [v.from === v.to ? String(v.from) : `${v.from}-${v.to}`]),
+};
+
+/** Several argument words kept as typed text (e.g. `--match-set NAME DIRS` is handled by its own codec). */
+export function words(arity: number): Codec<readonly string[]> {
+  return { arity, parse: (args) => args, print: (v, c) => same(c.name, v.map((w) => (/^[^\s"'\\]+$/.test(w) ? w : quoteSaveString(w)))) };
+}

@@ -1,0 +1,80 @@
+/** Stateful matches: statistic, recent, limit, hashlimit, connlimit. The walk treats their state as unknown. */
+import { Problem, flag, nameValue, oneOf, probability, uint, word, type Codec } from '../codecs';
+import { match, opt } from './define';
+
+export const statistic = match('statistic', [
+  opt('--mode', 'mode', oneOf(['random', 'nth'])),
+  opt('--probability', 'probability', probability, { negatable: true }),
+  opt('--every', 'every', uint(), { negatable: true }),
+  opt('--packet', 'packet', uint()),
+]);
+
+export const recent = match('recent', [
+  opt(['--set', '--rcheck', '--update', '--remove'], 'mode', nameValue(['set', 'rcheck', 'update', 'remove']), { negatable: true }),
+  opt('--seconds', 'seconds', uint()),
+  opt('--reap', 'reap', flag),
+  opt('--hitcount', 'hitcount', uint()),
+  opt('--rttl', 'rttl', flag),
+  opt('--name', 'name', word),
+  opt('--mask', 'mask', word),
+  opt(['--rsource', '--rdest'], 'side', nameValue(['rsource', 'rdest'])),
+]);
+
+/** `5/min`: kept as written, since the kernel's internal rate prints back in the same unit. */
+const rate: Codec<string> = {
+  arity: 1,
+  parse: ([a = '']) => {
+    const m = /^(\d+)(?:\/(s|sec|second|m|min|minute|h|hour|d|day))?$/.exec(a);
+    if (!m) return new Problem(`bad rate '${a}'`);
+    const unit = { s: 'sec', sec: 'sec', second: 'sec', m: 'min', min: 'min', minute: 'min', h: 'hour', hour: 'hour', d: 'day', day: 'day' }[m[2] ?? 'sec'];
+    return `${m[1]}/${unit}`;
+  },
+  print: (v, c) => ({ name: c.name, args: [v] }),
+};
+
+export const limit = match('limit', [opt('--limit', 'limit', rate), opt('--limit-burst', 'limitBurst', uint(0xffffffff, 5))]);
+
+const hashRate: Codec<{ mode: string; rate: string }> = {
+  arity: 1,
+  parse: ([a = ''], ctx) => ({ mode: ctx.optionName === '--hashlimit' ? 'legacy' : ctx.optionName.replace('--hashlimit-', ''), rate: a }),
+  print: (v) => ({ name: v.mode === 'legacy' ? '--hashlimit' : `--hashlimit-${v.mode}`, args: [v.rate] }),
+};
+
+export const hashlimit = match('hashlimit', [
+  opt(['--hashlimit-upto', '--hashlimit-above', '--hashlimit'], 'rate', hashRate),
+  opt('--hashlimit-burst', 'burst', uint()),
+  opt('--hashlimit-mode', 'mode', word),
+  opt('--hashlimit-name', 'name', word),
+  opt('--hashlimit-htable-size', 'htableSize', uint()),
+  opt('--hashlimit-htable-max', 'htableMax', uint()),
+  opt('--hashlimit-htable-gcinterval', 'htableGcinterval', uint()),
+  opt('--hashlimit-htable-expire', 'htableExpire', uint()),
+  opt('--hashlimit-srcmask', 'srcmask', uint(128)),
+  opt('--hashlimit-dstmask', 'dstmask', uint(128)),
+  opt('--hashlimit-rate-interval', 'rateInterval', uint()),
+  opt('--hashlimit-rate-match', 'rateMatch', flag),
+]);
+
+const connlimitCount: Codec<{ op: string; count: number }> = {
+  arity: 1,
+  parse: ([a = ''], ctx) => (/^\d+$/.test(a) ? { op: ctx.optionName.replace('--connlimit-', ''), count: Number(a) } : new Problem(`expected a count, got '${a}'`)),
+  print: (v) => ({ name: `--connlimit-${v.op}`, args: [String(v.count)] }),
+};
+
+export const connlimit = match('connlimit', [
+  opt(['--connlimit-upto', '--connlimit-above'], 'limit', connlimitCount),
+  opt('--connlimit-mask', 'connlimitMask', uint(128)),
+  opt(['--connlimit-saddr', '--connlimit-daddr'], 'side', nameValueNoPrefix(['saddr', 'daddr'])),
+]);
+
+function nameValueNoPrefix(values: readonly string[]): Codec<string> {
+  return {
+    arity: 0,
+    parse: (_a, ctx) => {
+      const v = ctx.optionName.replace('--connlimit-', '');
+      return values.includes(v) ? v : new Problem(`unexpected option ${ctx.optionName}`);
+    },
+    print: (v) => ({ name: `--connlimit-${v}`, args: [] }),
+  };
+}
+

@@ -1,0 +1,129 @@
+/** Target extensions (`-j NAME`): NAT, marks, conntrack, logging, and modifiers kept as typed text. */
+import type { Family } from '../../../src/model/values';
+import { Problem, flag, hexNumber, markMask, natRange, portRange, text, uint, word, type Codec } from '../codecs';
+import { opt, target, textTarget } from './define';
+import type { TextOptionsTargetName } from '../../../src/model/target';
+
+export const VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE'] as const;
+export const verdicts = VERDICTS.map((v) => target(v, []));
+
+export const dnat = target('DNAT', [
+  opt(['--to-destination', '--to'], 'toDestination', natRange, { repeatable: true }),
+  opt('--random', 'random', flag),
+  opt('--persistent', 'persistent', flag),
+]);
+
+export const snat = target('SNAT', [
+  opt(['--to-source', '--to'], 'toSource', natRange, { repeatable: true }),
+  opt('--random', 'random', flag),
+  opt('--random-fully', 'randomFully', flag),
+  opt('--persistent', 'persistent', flag),
+]);
+
+export const masquerade = target('MASQUERADE', [
+  opt(['--to-ports', '--to-port'], 'toPorts', portRange('-')),
+  opt('--random', 'random', flag),
+  opt('--random-fully', 'randomFully', flag),
+]);
+
+export const redirect = target('REDIRECT', [opt(['--to-ports', '--to-port'], 'toPorts', portRange('-')), opt('--random', 'random', flag)]);
+
+export const netmap = target('NETMAP', [opt('--to', 'to', word)]);
+
+const REJECT_DEFAULT: Record<Family, string> = { ipv4: 'icmp-port-unreachable', ipv6: 'icmp6-port-unreachable' };
+/** Short spellings iptables accepts for `--reject-with`, saved in full. */
+const REJECT_ALIASES: Record<string, string> = {
+  'net-unreach': 'icmp-net-unreachable', 'host-unreach': 'icmp-host-unreachable', 'port-unreach': 'icmp-port-unreachable',
+  'proto-unreach': 'icmp-proto-unreachable', 'net-prohib': 'icmp-net-prohibited', 'host-prohib': 'icmp-host-prohibited',
+  'admin-prohib': 'icmp-admin-prohibited', 'tcp-rst': 'tcp-reset', 'no-route': 'icmp6-no-route', 'adm-prohibited': 'icmp6-adm-prohibited',
+  'addr-unreach': 'icmp6-addr-unreachable',
+};
+const rejectWith: Codec<string> = { arity: 1, parse: ([a = '']) => REJECT_ALIASES[a] ?? a, print: (v, c) => ({ name: c.name, args: [v] }) };
+export const reject = target('REJECT', [opt('--reject-with', 'rejectWith', rejectWith)], { defaults: (family) => ({ rejectWith: REJECT_DEFAULT[family] }) });
+
+/** MARK/CONNMARK value operations; each keeps its spelling so that older saves print back unchanged. */
+function markOp(ops: readonly string[]): Codec<{ op: string; mark: { value: number; mask: number } }> {
+  const mm = markMask(true);
+  return {
+    arity: 1,
+    parse: ([a = ''], ctx) => {
+      const op = ctx.optionName.slice(2);
+      if (!ops.includes(op)) return new Problem(`unexpected option ${ctx.optionName}`);
+      const v = mm.parse([a], ctx);
+      return v instanceof Problem ? v : { op, mark: v };
+    },
+    print: (v) => {
+      const m = v.op === 'set-xmark' || (v.op === 'set-mark' && v.mark.mask !== 0xffffffff) ? `0x${v.mark.value.toString(16)}/0x${v.mark.mask.toString(16)}` : `0x${v.mark.value.toString(16)}`;
+      return { name: `--${v.op}`, args: [m] };
+    },
+  };
+}
+
+const copyMark: Codec<{ op: string }> = {
+  arity: 0,
+  parse: (_a, ctx) => ({ op: ctx.optionName.slice(2) }),
+  print: (v) => ({ name: `--${v.op}`, args: [] }),
+};
+
+const MARK_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
+export const markTarget = target('MARK', [opt(MARK_OPS.map((o) => `--${o}`), 'operation', markOp(MARK_OPS))]);
+
+export const connmarkTarget = target('CONNMARK', [
+  opt(MARK_OPS.map((o) => `--${o}`), 'operation', markOp(MARK_OPS), { accepts: (v) => (v as { mark?: unknown }).mark !== undefined }),
+  opt(['--save-mark', '--restore-mark'], 'operation', copyMark),
+  opt('--nfmask', 'nfmask', hexNumber),
+  opt('--ctmask', 'ctmask', hexNumber),
+  opt('--mask', 'mask', hexNumber),
+]);
+
+export const ct = target('CT', [
+  opt('--notrack', 'notrack', flag),
+  opt('--helper', 'helper', word),
+  opt('--timeout', 'timeout', word),
+  opt('--ctevents', 'ctevents', word),
+  opt('--expevents', 'expevents', word),
+  opt('--zone-orig', 'zoneOrig', word),
+  opt('--zone-reply', 'zoneReply', word),
+  opt('--zone', 'zone', word),
+]);
+
+const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, error: 3, err: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7 };
+const logLevel: Codec<number> = {
+  arity: 1,
+  parse: ([a = '']) => LOG_LEVELS[a] ?? (/^[0-7]$/.test(a) ? Number(a) : new Problem(`bad log level '${a}'`)),
+  // Level 4 (warning) is the default, which iptables-save leaves out.
+  print: (v, c) => (v === 4 ? null : { name: c.name, args: [String(v)] }),
+};
+
+export const log = target('LOG', [
+  opt('--log-prefix', 'logPrefix', text),
+  opt('--log-level', 'logLevel', logLevel),
+  opt('--log-tcp-sequence', 'logTcpSequence', flag),
+  opt('--log-tcp-options', 'logTcpOptions', flag),
+  opt('--log-ip-options', 'logIpOptions', flag),
+  opt('--log-uid', 'logUid', flag),
+  opt('--log-macdecode', 'logMacdecode', flag),
+]);
+
+export const nflog = target('NFLOG', [
+  opt('--nflog-prefix', 'nflogPrefix', text),
+  opt('--nflog-group', 'nflogGroup', uint(65535)),
+  opt('--nflog-range', 'nflogRange', uint()),
+  opt('--nflog-size', 'nflogSize', uint()),
+  opt('--nflog-threshold', 'nflogThreshold', uint(65535)),
+]);
+
+export const tproxy = target('TPROXY', [
+  opt('--on-port', 'onPort', uint(65535)),
+  opt('--on-ip', 'onIp', word),
+  opt('--tproxy-mark', 'tproxyMark', markMask(true)),
+]);
+
+export const tcpmss = target('TCPMSS', [opt('--set-mss', 'setMss', uint(65535)), opt('--clamp-mss-to-pmtu', 'clampMssToPmtu', flag)]);
+export const checksum = target('CHECKSUM', [opt('--checksum-fill', 'checksumFill', flag)]);
+
+const TEXT_TARGETS: readonly TextOptionsTargetName[] = [
+  'DSCP', 'TOS', 'TTL', 'HL', 'CLASSIFY', 'SET', 'NFQUEUE', 'ULOG', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'IDLETIMER', 'LED',
+  'SYNPROXY', 'TEE', 'HMARK', 'RATEEST', 'ECN', 'CLUSTERIP', 'MIRROR', 'SAME',
+];
+export const textTargets = TEXT_TARGETS.map(textTarget);

@@ -1,0 +1,45 @@
+/** One iptables-save / ip6tables-save dump: tables → chains → rules, in the order the kernel evaluates them. */
+import type { Match, Opt } from './match';
+import type { SourceRef } from './source';
+import type { Target } from './target';
+import type { AddressMask, Counters, Family } from './values';
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+
+export interface Rule {
+  /** 1-based position in its chain, as `iptables -L --line-numbers` and TRACE count. */
+  readonly index: number;
+  readonly counters?: Counters;
+  readonly source?: Opt<AddressMask>;
+  readonly destination?: Opt<AddressMask>;
+  readonly inInterface?: Opt<string>;
+  readonly outInterface?: Opt<string>;
+  readonly protocol?: Opt<string>;
+  /** `-f` (IPv4 only): second and later fragments. */
+  readonly fragment?: Opt<true>;
+  readonly matches: readonly Match[];
+  /** Absent for rules that only count (`-A X -s 1.2.3.4`). */
+  readonly target?: Target;
+  readonly location: SourceRef;
+}
+
+export interface Chain {
+  readonly name: string;
+  readonly builtin: boolean;
+  /** ACCEPT or DROP for built-in chains; null for user chains (`-` in the dump). */
+  readonly policy: 'ACCEPT' | 'DROP' | null;
+  readonly counters?: Counters;
+  readonly rules: readonly Rule[];
+  readonly location: SourceRef;
+}
+
+export interface Table {
+  readonly name: TableName;
+  readonly chains: readonly Chain[];
+  readonly location: SourceRef;
+}
+
+export interface Ruleset {
+  readonly family: Family;
+  readonly tables: readonly Table[];
+}
