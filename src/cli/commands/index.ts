@@ -1,0 +1,5 @@
+/** The commands, listed explicitly: a bundled CLI has no folder to scan at run time. */
+import { fmtCommand } from './fmt';
+import { parseCommand } from './parse';
+
+export const commands = [parseCommand, fmtCommand];

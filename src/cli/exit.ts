@@ -1,0 +1,19 @@
+/** Exit codes of contracts.md: 0 clean, 1 findings at or above --fail-on, 2 could not do the job. */
+import type { Severity } from '../model/diagnostic';
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_FAILED = 2;
+
+/** A failure the user can act on: printed as one line, exit 2. */
+export class UsageError extends Error {}
+
+export type FailOn = Severity | 'none';
+
+const RANK: Record<Severity, number> = { warning: 1, error: 2 };
+
+export function exitCodeFor(severities: Iterable<Severity>, failOn: FailOn): number {
+  if (failOn === 'none') return EXIT_OK;
+  for (const s of severities) if (RANK[s] >= RANK[failOn]) return EXIT_FINDINGS;
+  return EXIT_OK;
+}

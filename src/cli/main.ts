@@ -1,0 +1,39 @@
+/** nfwalk's command line: builds yargs from the command list; every failure is one line on stderr, exit 2. */
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import pkg from '../../package.json' with { type: 'json' };
+import { commands } from './commands/index';
+import { EXIT_FAILED, UsageError } from './exit';
+import type { GlobalOptions } from './options';
+
+const debug = process.argv.includes('--debug');
+
+function die(err: unknown): never {
+  if (debug && err instanceof Error && !(err instanceof UsageError)) process.stderr.write(`${err.stack}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`nfwalk: ${message.split('\n')[0]}\n`);
+  process.exit(EXIT_FAILED);
+}
+
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
+// `nfwalk ... | head` closes stdout early; that is not a failure.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : die(e)));
+
+// yargs drops a lone `-`; the reader knows /dev/stdin as standard input.
+const argv = hideBin(process.argv).map((a) => (a === '-' ? '/dev/stdin' : a));
+
+let cli = yargs(argv)
+  .scriptName('nfwalk')
+  .usage('$0 <command> [inputs..]\n\nOffline analysis of netfilter dumps (iptables-save, conntrack, ipvsadm, ipset, ip addr/route).')
+  .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
+  .option('fail-on', { choices: ['error', 'warning', 'none'], default: 'error', describe: 'lowest severity that makes the exit code 1' })
+  .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of internal errors' })
+  .strict()
+  .demandCommand(1, 'name a command')
+  .version(pkg.version)
+  .help()
+  .fail((msg, err) => die(err ?? new UsageError(msg)));
+for (const c of commands) cli = cli.command(c as CommandModule);
+
+await cli.parseAsync();
