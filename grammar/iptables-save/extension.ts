@@ -77,7 +77,11 @@ export function parseSection(spec: ExtensionSpec, words: readonly WordSyntax[], 
       if (w.bang) return fail('dangling "!"', w.column);
     }
     const opt = w.quoted ? undefined : lookup(spec).get(w.text);
-    if (!opt) return fail(`unknown option '${w.text}' for ${spec.name}`, w.column, true);
+    if (!opt) {
+      // `--frob` is an option nfwalk may not know yet; a bare word here is a broken rule.
+      const looksLikeOption = !w.quoted && w.text.startsWith('-');
+      return fail(looksLikeOption ? `unknown option '${w.text}' for ${spec.name}` : `unexpected '${w.text}' in ${spec.name} options`, w.column, looksLikeOption);
+    }
     i++;
     // Pre-1.4.3 `--opt ! value`; after a flag, `!` belongs to the next option (`--socket-exists ! --uid-owner`).
     if (opt.negatable && opt.codec.arity > 0 && words[i]?.bang) {
@@ -90,14 +94,17 @@ export function parseSection(spec: ExtensionSpec, words: readonly WordSyntax[], 
     const value = opt.codec.parse(args.map((a) => a.text), { family, optionName: w.text });
     if (value instanceof Problem) return fail(`${w.text}: ${value.message}`, args[0]?.column ?? w.column);
     const stored = opt.negatable ? { negated, value } : value;
+    if (seen.has(opt.field) && !opt.repeatable) return fail(`${w.text} given twice`, w.column);
+    seen.add(opt.field);
+    i += opt.codec.arity;
+    // A default iptables-save leaves out (`--limit-burst 5`) is left out of the model too, so both spellings agree.
+    const printer = opt.parseOnly ? spec.options.find((o) => o.field === opt.field && !o.parseOnly) ?? opt : opt;
+    if (!negated && printer.codec.print(value, { family, name: printer.names[0]! }) === null) continue;
     if (opt.repeatable) {
       rec[opt.field] = [...((rec[opt.field] as unknown[] | undefined) ?? []), stored];
     } else {
-      if (seen.has(opt.field)) return fail(`${w.text} given twice`, w.column);
       rec[opt.field] = stored;
     }
-    seen.add(opt.field);
-    i += opt.codec.arity;
   }
   return { ok: true, record: rec };
 }

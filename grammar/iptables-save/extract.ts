@@ -109,6 +109,11 @@ export function extractIptablesSave(lines: readonly SyntaxLine[], path: string, 
         break;
       }
       case 'chain': {
+        const open = l.words.find((w) => w.unterminated);
+        if (open) {
+          reject(l.line, open.column, 'quoted string is not closed on this line');
+          break;
+        }
         const t = currentTable(l.line);
         const problem = declareChain(t, l.name, l.words, l.line, l.column);
         if (problem) reject(l.line, problem.column, problem.message);
@@ -117,6 +122,11 @@ export function extractIptablesSave(lines: readonly SyntaxLine[], path: string, 
       }
       case 'words': {
         const first = l.words[0]!;
+        const open = l.words.find((w) => w.unterminated);
+        if (open) {
+          reject(l.line, open.column, 'quoted string is not closed on this line');
+          break;
+        }
         if (first.text === 'COMMIT' && !first.quoted) {
           if (!table) reject(l.line, first.column, 'COMMIT without a *table line');
           else account.commits++;
@@ -220,7 +230,7 @@ function command(
       if (!BUILTIN_CHAINS[table.name].includes(chainWord!.text)) return { message: `-P applies to built-in chains only, not ${chainWord!.text}`, column: chainWord!.column };
       if (policy !== 'ACCEPT' && policy !== 'DROP') return { message: `policy must be ACCEPT or DROP, got '${policy ?? ''}'`, column: words[2]?.column ?? cmd.column };
       if (chain) chain.policy = policy;
-      else table.chains.set(chainWord!.text, { name: chainWord!.text, policy, line, column: cmd.column });
+      else table.chains.set(chainWord!.text, { name: chainWord!.text, policy, counters: { packets: 0n, bytes: 0n }, line, column: cmd.column });
       account.chains++;
       return undefined;
     }
