@@ -3,6 +3,7 @@
  * print it back the way iptables-save prints it (formats.md §1.2, §1.4).
  */
 import ipaddr from 'ipaddr.js';
+import { lookup } from '../shared/lookup';
 import type { AddressMask, AddressRange, Family, MarkMask, NatRange, PortRange } from '../../src/model/values';
 
 export class Problem {
@@ -125,6 +126,14 @@ export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | Problem {
   return new Problem(`expected an IP address, got '${text}'`);
 }
 
+export function compareIp(a: ipaddr.IPv4 | ipaddr.IPv6, b: ipaddr.IPv4 | ipaddr.IPv6): number {
+  const x = a.toByteArray();
+  const y = b.toByteArray();
+  if (x.length !== y.length) return x.length - y.length;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return 0;
+}
+
 /** Canonical text of an address: dotted quad, or RFC 5952 compressed lower-case IPv6. */
 export function formatIp(a: ipaddr.IPv4 | ipaddr.IPv6): string {
   return a.toString();
@@ -185,6 +194,8 @@ export const addressRange: Codec<AddressRange> = {
     const to = parseIp(y || x);
     if (from instanceof Problem) return from;
     if (to instanceof Problem) return to;
+    // The kernel refuses a reversed range (xt_iprange: "range … is reversed").
+    if (compareIp(from, to) > 0) return new Problem(`range ${a} is reversed`);
     return { family: familyOf(from), from: formatIp(from), to: formatIp(to) };
   },
   print: (v, c) => same(c.name, [`${v.from}-${v.to}`]),
@@ -268,7 +279,7 @@ export function enumList(order: readonly string[], aliases: Record<string, reado
       const set = new Set<string>();
       for (const raw of (a ?? '').split(',')) {
         const n = raw.toUpperCase();
-        const expanded = aliases[n] ?? [n];
+        const expanded = lookup(aliases, n) ?? [n];
         for (const e of expanded) {
           if (!order.includes(e)) return new Problem(`unknown value '${raw}'`);
           set.add(e);

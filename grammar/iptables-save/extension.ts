@@ -37,6 +37,8 @@ export interface ExtensionSpec {
   readonly defaults?: (family: Family) => Readonly<Record<string, unknown>>;
   /** Options are kept as typed text in `options`, in input order (payload and policy predicates). */
   readonly textOptions?: boolean;
+  /** Rewrites a parsed record into the form the kernel stores (CONNMARK's `--mask M` sets both masks). */
+  readonly normalise?: (record: Record_) => Record_;
 }
 
 export interface SectionProblem {
@@ -60,6 +62,11 @@ function lookup(spec: ExtensionSpec): Map<string, OptionSpec> {
     lookups.set(spec, m);
   }
   return m;
+}
+
+/** Value words an option of this extension takes; undefined when the option is unknown. */
+export function optionArity(spec: ExtensionSpec, option: string): number | undefined {
+  return lookup(spec).get(option)?.codec.arity;
 }
 
 /** Reads the words after `-m NAME` / `-j NAME`. Both negation styles: `! --opt v` and pre-1.4.3 `--opt ! v`. */
@@ -106,7 +113,7 @@ export function parseSection(spec: ExtensionSpec, words: readonly WordSyntax[], 
       rec[opt.field] = stored;
     }
   }
-  return { ok: true, record: rec };
+  return { ok: true, record: spec.normalise ? spec.normalise(rec) : rec };
 }
 
 function parseTextOptions(spec: ExtensionSpec, words: readonly WordSyntax[], at: number): SectionResult {

@@ -9,11 +9,12 @@ import type { Target } from '../../src/model/target';
 import type { Counters, Family } from '../../src/model/values';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
 import { Problem, parseAddressMask } from './codecs';
-import { type ExtensionSpec, parseSection } from './extension';
+import { type ExtensionSpec, optionArity, parseSection } from './extension';
 import { IMPLICIT_PROTOCOL_MODULES, matchExtensions, targetExtensions } from './extensions/index';
 import { canonicalProtocol } from './protocols';
-import { type Segment, segmentRule } from './segments';
+import { type Segment, type SegmentContext, segmentRule } from './segments';
 import type { SyntaxLine, WordSyntax } from './syntax';
+import { lookup } from '../shared/lookup';
 
 /** How each input line was used; together they account for every line. */
 export interface LineAccount {
@@ -244,7 +245,7 @@ function command(
 
 type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
 
-function buildTable(t: TableDraft, path: string, family: Family, report: Report, account: { rules: number }): Table {
+function buildTable(t: TableDraft, path: string, family: Family, report: Report, account: { rules: number; rejected: number }): Table {
   const builtins = BUILTIN_CHAINS[t.name];
   for (const r of t.rules) {
     if (!t.chains.has(r.chain)) {
@@ -263,6 +264,7 @@ function buildTable(t: TableDraft, path: string, family: Family, report: Report,
     const rule = buildRule(r, t, path, family, report);
     if (!rule) {
       account.rules--;
+      account.rejected++;
       continue;
     }
     const list = rulesByChain.get(r.chain)!;
@@ -284,7 +286,7 @@ function buildTable(t: TableDraft, path: string, family: Family, report: Report,
 }
 
 function buildRule(r: PendingRule, t: TableDraft, path: string, family: Family, report: Report): Omit<Rule, 'index'> | undefined {
-  const segments = segmentRule(r.words, (p) => IMPLICIT_PROTOCOL_MODULES[p]);
+  const segments = segmentRule(r.words, segmentContext);
   if (!Array.isArray(segments)) {
     report('error', r.line, segments.column, segments.message);
     return undefined;
@@ -313,6 +315,14 @@ function buildRule(r: PendingRule, t: TableDraft, path: string, family: Family, 
   return { ...(counters ? { counters } : {}), ...rule, matches, location: { path, line: r.line, column: 1 } } as Omit<Rule, 'index'>;
 }
 
+const segmentContext: SegmentContext = {
+  implicitModule: (p) => lookup(IMPLICIT_PROTOCOL_MODULES, p),
+  optionArity: (kind, name, option) => {
+    const spec = (kind === 'match' ? matchExtensions : targetExtensions).get(name);
+    return spec && optionArity(spec, option);
+  },
+};
+
 function applyBase(rule: Record<string, unknown>, s: Extract<Segment, { kind: 'base' }>, family: Family): { message: string; column: number } | undefined {
   const arg = s.args[0];
   const set = (field: string, value: unknown) => {
@@ -326,6 +336,8 @@ function applyBase(rule: Record<string, unknown>, s: Extract<Segment, { kind: 'b
       const a = parseAddressMask(arg!.text);
       if (a instanceof Problem) return { message: a.message, column: arg!.column };
       if (a.family !== family) return { message: `${a.family} address in an ${family} ruleset`, column: arg!.column };
+      // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
+      if (a.prefix === 0 && !a.mask && !s.negated) return undefined;
       return set(s.option === 's' ? 'source' : 'destination', a);
     }
     case 'i':

@@ -3,6 +3,7 @@
  * the next `-m`/`-j`/`-g` or base option, which is how iptables' getopt loop hands words to extensions.
  */
 import type { WordSyntax } from './syntax';
+import { lookup } from '../shared/lookup';
 
 export type BaseOption = 's' | 'd' | 'i' | 'o' | 'p' | 'f' | 'c' | 'm' | 'j' | 'g';
 
@@ -25,7 +26,7 @@ export interface SegmentProblem {
 }
 
 function baseOption(w: WordSyntax | undefined): BaseOption | undefined {
-  return w && !w.quoted && !w.bang ? BASE_OPTIONS[w.text] : undefined;
+  return w && !w.quoted && !w.bang ? lookup(BASE_OPTIONS, w.text) : undefined;
 }
 
 function isBoundary(words: readonly WordSyntax[], i: number): boolean {
@@ -33,14 +34,30 @@ function isBoundary(words: readonly WordSyntax[], i: number): boolean {
   return baseOption(w) !== undefined || (w?.bang === true && baseOption(words[i + 1]) !== undefined);
 }
 
-/** `implicitModule` names the module `-p tcp --dport 22` loads without `-m`. */
-export function segmentRule(words: readonly WordSyntax[], implicitModule: (protocol: string) => string | undefined): Segment[] | SegmentProblem {
+/** What the segmenter needs to know of extensions. */
+export interface SegmentContext {
+  /** The module `-p tcp --dport 22` loads without `-m`. */
+  readonly implicitModule: (protocol: string) => string | undefined;
+  /**
+   * How many value words an option of an extension takes, when known. Its values are taken before any
+   * boundary check, as getopt does: iptables-save prints `--log-prefix -p` bare, and `-p` is the prefix there.
+   */
+  readonly optionArity: (kind: 'match' | 'target', extension: string, option: string) => number | undefined;
+}
+
+export function segmentRule(words: readonly WordSyntax[], ctx: SegmentContext): Segment[] | SegmentProblem {
   const out: Segment[] = [];
   let protocol: string | undefined;
   let i = 0;
-  const section = () => {
+  const section = (kind: 'match' | 'target', name: string) => {
     const start = i;
-    while (i < words.length && !isBoundary(words, i)) i++;
+    while (i < words.length && !isBoundary(words, i)) {
+      const w = words[i++]!;
+      const arity = w.quoted || w.bang ? undefined : ctx.optionArity(kind, name, w.text);
+      if (!arity) continue;
+      if (words[i]?.bang) i++;
+      i = Math.min(words.length, i + arity);
+    }
     return words.slice(start, i);
   };
   while (i < words.length) {
@@ -53,10 +70,10 @@ export function segmentRule(words: readonly WordSyntax[], implicitModule: (proto
     const option = baseOption(w);
     if (!option) {
       // Options before any -m belong to the protocol's own module (`-p tcp --dport 22`).
-      const module = protocol ? implicitModule(protocol) : undefined;
+      const module = protocol ? ctx.implicitModule(protocol) : undefined;
       if (!module || w.bang) return { message: `unexpected '${w.text}'`, column: w.column };
       if (negated) i--;
-      const words = section();
+      const words = section('match', module);
       // iptables hands the option to a match of that module already loaded by `-m` (`-m tcp -p tcp --dport 80`).
       const loaded = out.findIndex((s) => s.kind === 'match' && s.name === module);
       const earlier = out[loaded];
@@ -76,7 +93,7 @@ export function segmentRule(words: readonly WordSyntax[], implicitModule: (proto
     if (option === 'm' || option === 'j' || option === 'g') {
       if (negated) return { message: `${w.text} cannot be negated`, column: w.column };
       const name = args[0]!.text;
-      const rest = section();
+      const rest = section(option === 'm' ? 'match' : 'target', name);
       out.push(option === 'm' ? { kind: 'match', name, words: rest, at: args[0]!, implicit: false } : { kind: 'target', name, goto: option === 'g', words: rest, at: args[0]! });
       continue;
     }

@@ -13,15 +13,18 @@ export interface MasqueradeTarget { readonly kind: 'MASQUERADE'; readonly toPort
 export interface RedirectTarget { readonly kind: 'REDIRECT'; readonly toPorts?: PortRange; readonly random?: true }
 export interface NetmapTarget { readonly kind: 'NETMAP'; readonly to: string }
 export interface RejectTarget { readonly kind: 'REJECT'; readonly rejectWith?: string }
-export type MarkOp = 'set-xmark' | 'set-mark' | 'and-mark' | 'or-mark' | 'xor-mark';
-/** MARK/CONNMARK `--set-xmark V/M`: x = (x & ~M) ^ V; older spellings keep their operation. */
-export interface MarkTarget { readonly kind: 'MARK'; readonly operation: { readonly op: MarkOp; readonly mark: MarkMask } }
+/** MARK `--set-xmark V/M`: mark = (mark & ~M) ^ V. `--set-mark`, `--or-mark`, … are read into this form, as the kernel stores them. */
+export interface MarkTarget { readonly kind: 'MARK'; readonly xmark: MarkMask }
+/**
+ * CONNMARK: `xmark` applies to the connection's mark like MARK's; `save-mark` copies ct = (ct & ~ctmask) ^ (mark & nfmask),
+ * `restore-mark` copies mark = (mark & ~nfmask) ^ (ct & ctmask).
+ */
 export interface ConnmarkTarget {
   readonly kind: 'CONNMARK';
-  readonly operation: { readonly op: MarkOp; readonly mark: MarkMask } | { readonly op: 'save-mark' | 'restore-mark' };
+  readonly xmark?: MarkMask;
+  readonly copy?: 'save-mark' | 'restore-mark';
   readonly nfmask?: number;
   readonly ctmask?: number;
-  readonly mask?: number;
 }
 export interface CtTarget {
   readonly kind: 'CT';

@@ -14,9 +14,16 @@ const neg = fc.boolean().map((b) => (b ? '! ' : ''));
 const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
 const cidr = fc.oneof(
   ipv4,
-  fc.tuple(ipv4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`),
+  fc.tuple(ipv4, fc.integer({ min: 1, max: 32 })).map(([a, p]) => `${a}/${p}`),
   fc.tuple(ipv4, fc.integer({ min: 1, max: 32 })).map(([a, p]) => `${a}/${maskOf(p)}`),
 );
+/** The kernel refuses `! -s 0.0.0.0/0`; a plain `/0` is accepted and left out by iptables-save. */
+const address = fc.oneof(fc.tuple(neg, cidr).map(([n, c]) => `${n}${c}`), ipv4.map((a) => `${a}/0`));
+const byAddress = (a: string, b: string) => {
+  const n = (s: string) => s.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+  return n(a) - n(b);
+};
+
 function maskOf(prefix: number): string {
   const m = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return [24, 16, 8, 0].map((s) => (m >>> s) & 255).join('.');
@@ -56,7 +63,7 @@ const extraMatch = fc.oneof(
   fc.tuple(neg, fc.constantFrom('LOCAL', 'UNICAST', 'BROADCAST', 'MULTICAST', 'LOCAL,UNICAST')).map(([n, tp]) => `-m addrtype ${n}--dst-type ${tp}`),
   fc.integer({ min: 1, max: 10 ** 10 - 1 }).map((n) => `-m statistic --mode random --probability 0.${String(n).padStart(10, '0')}`),
   fc.integer({ min: 2, max: 10 }).map((n) => `-m statistic --mode nth --every ${n} --packet 0`),
-  fc.tuple(ipv4, ipv4).map(([a, b]) => `-m iprange --src-range ${a}-${b}`),
+  fc.tuple(ipv4, ipv4).map(([a, b]) => `-m iprange --src-range ${[a, b].sort(byAddress).join('-')}`),
   fc.tuple(fc.integer({ min: 1, max: 100 }), fc.constantFrom('second', 'sec', 'minute', 'hour'), fc.integer({ min: 1, max: 20 })).map(([r, u, b]) => `-m limit --limit ${r}/${u} --limit-burst ${b}`),
   fc.tuple(neg, ipv4).map(([n, a]) => `-m conntrack ${n}--ctorigdst ${a}`),
   fc.constantFrom('-m pkttype --pkt-type multicast', '-m length --length 0:64', '-m physdev --physdev-is-bridged'),
@@ -78,8 +85,8 @@ export function ruleText(table: TableKind): fc.Arbitrary<string> {
   const target = table === 'nat' ? natTarget : filterTarget;
   return fc
     .tuple(
-      fc.option(fc.tuple(neg, cidr).map(([n, c]) => `${n}-s ${c}`), { nil: '' }),
-      fc.option(fc.tuple(neg, cidr).map(([n, c]) => `${n}-d ${c}`), { nil: '' }),
+      fc.option(address.map((a) => (a.startsWith('! ') ? `! -s ${a.slice(2)}` : `-s ${a}`)), { nil: '' }),
+      fc.option(address.map((a) => (a.startsWith('! ') ? `! -d ${a.slice(2)}` : `-d ${a}`)), { nil: '' }),
       fc.option(fc.tuple(neg, ifaces).map(([n, i]) => `${n}-i ${i}`), { nil: '' }),
       fc.option(fc.tuple(neg, ifaces).map(([n, i]) => `${n}-o ${i}`), { nil: '' }),
       protocolPart,

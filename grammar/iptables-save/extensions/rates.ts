@@ -20,19 +20,35 @@ export const recent = match('recent', [
   opt(['--rsource', '--rdest'], 'side', nameValue(['rsource', 'rdest'])),
 ]);
 
-/** `5/min`: kept as written, since the kernel's internal rate prints back in the same unit. */
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
+const XT_LIMIT_SCALE = 10000;
+const PRINT_UNITS: readonly [string, number][] = [['day', 86400], ['hour', 3600], ['min', 60], ['sec', 1]];
+
+/**
+ * `--limit N/unit`: the kernel keeps only a period (XT_LIMIT_SCALE·seconds/N, integer), and iptables-save
+ * prints it back in the largest unit that divides it well (libxt_limit.c print_rate): `60/min` is `1/sec`.
+ */
 const rate: Codec<string> = {
   arity: 1,
   parse: ([a = '']) => {
     const m = /^(\d+)(?:\/(s|sec|second|m|min|minute|h|hour|d|day))?$/.exec(a);
     if (!m) return new Problem(`bad rate '${a}'`);
-    const unit = { s: 'sec', sec: 'sec', second: 'sec', m: 'min', min: 'min', minute: 'min', h: 'hour', hour: 'hour', d: 'day', day: 'day' }[m[2] ?? 'sec'];
-    return `${m[1]}/${unit}`;
+    const period = Math.floor((XT_LIMIT_SCALE * UNIT_SECONDS[m[2] ?? 'sec']!) / Number(m[1]));
+    if (period === 0) return new Problem(`rate '${a}' is too fast`);
+    let i = 1;
+    for (; i < PRINT_UNITS.length; i++) {
+      const mult = PRINT_UNITS[i]![1] * XT_LIMIT_SCALE;
+      if (period > mult || Math.floor(mult / period) < mult % period) break;
+    }
+    const [name, seconds] = PRINT_UNITS[i - 1]!;
+    return `${Math.floor((seconds * XT_LIMIT_SCALE) / period)}/${name}`;
   },
   print: (v, c) => ({ name: c.name, args: [v] }),
 };
 
-export const limit = match('limit', [opt('--limit', 'limit', rate), opt('--limit-burst', 'limitBurst', uint(0xffffffff, 5))]);
+export const limit = match('limit', [opt('--limit', 'limit', rate), opt('--limit-burst', 'limitBurst', uint(0xffffffff, 5))], {
+  defaults: () => ({ limit: '3/hour' }),
+});
 
 const hashRate: Codec<{ mode: string; rate: string }> = {
   arity: 1,

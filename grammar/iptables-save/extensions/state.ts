@@ -1,6 +1,7 @@
 /** Connection-tracking matches: conntrack, state, mark, connmark (iptables-extensions(8)). */
 import { addressMask, enumList, markMask, oneOf, portRange, type Codec } from '../codecs';
 import { match, opt } from './define';
+import { lookup } from '../../shared/lookup';
 
 /** Kernel bit order, which is the order iptables-save prints (formats.md §1.8). */
 export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
@@ -10,7 +11,7 @@ const PROTO_NUMBERS: Record<string, string> = { icmp: '1', tcp: '6', udp: '17', 
 /** `--ctproto tcp` is saved as `--ctproto 6`. */
 const ctproto: Codec<string> = {
   arity: 1,
-  parse: ([a = '']) => PROTO_NUMBERS[a.toLowerCase()] ?? a,
+  parse: ([a = '']) => lookup(PROTO_NUMBERS, a.toLowerCase()) ?? a,
   print: (v, c) => ({ name: c.name, args: [v] }),
 };
 

@@ -1,8 +1,9 @@
 /** Target extensions (`-j NAME`): NAT, marks, conntrack, logging, and modifiers kept as typed text. */
 import type { Family } from '../../../src/model/values';
-import { Problem, flag, hexNumber, markMask, natRange, portRange, text, uint, word, type Codec } from '../codecs';
+import { Problem, flag, hex, hexNumber, markMask, nameValue, natRange, parseMarkMask, portRange, text, uint, word, type Codec } from '../codecs';
 import { opt, target, textTarget } from './define';
 import type { TextOptionsTargetName } from '../../../src/model/target';
+import { lookup } from '../../shared/lookup';
 
 export const VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE'] as const;
 export const verdicts = VERDICTS.map((v) => target(v, []));
@@ -38,43 +39,55 @@ const REJECT_ALIASES: Record<string, string> = {
   'admin-prohib': 'icmp-admin-prohibited', 'tcp-rst': 'tcp-reset', 'no-route': 'icmp6-no-route', 'adm-prohibited': 'icmp6-adm-prohibited',
   'addr-unreach': 'icmp6-addr-unreachable',
 };
-const rejectWith: Codec<string> = { arity: 1, parse: ([a = '']) => REJECT_ALIASES[a] ?? a, print: (v, c) => ({ name: c.name, args: [v] }) };
+const rejectWith: Codec<string> = { arity: 1, parse: ([a = '']) => lookup(REJECT_ALIASES, a) ?? a, print: (v, c) => ({ name: c.name, args: [v] }) };
 export const reject = target('REJECT', [opt('--reject-with', 'rejectWith', rejectWith)], { defaults: (family) => ({ rejectWith: REJECT_DEFAULT[family] }) });
 
-/** MARK/CONNMARK value operations; each keeps its spelling so that older saves print back unchanged. */
-function markOp(ops: readonly string[]): Codec<{ op: string; mark: { value: number; mask: number } }> {
-  const mm = markMask(true);
-  return {
-    arity: 1,
-    parse: ([a = ''], ctx) => {
-      const op = ctx.optionName.slice(2);
-      if (!ops.includes(op)) return new Problem(`unexpected option ${ctx.optionName}`);
-      const v = mm.parse([a], ctx);
-      return v instanceof Problem ? v : { op, mark: v };
-    },
-    print: (v) => {
-      const m = v.op === 'set-xmark' || (v.op === 'set-mark' && v.mark.mask !== 0xffffffff) ? `0x${v.mark.value.toString(16)}/0x${v.mark.mask.toString(16)}` : `0x${v.mark.value.toString(16)}`;
-      return { name: `--${v.op}`, args: [m] };
-    },
-  };
-}
-
-const copyMark: Codec<{ op: string }> = {
-  arity: 0,
-  parse: (_a, ctx) => ({ op: ctx.optionName.slice(2) }),
-  print: (v) => ({ name: `--${v.op}`, args: [] }),
+/**
+ * MARK/CONNMARK value operations, read into the `--set-xmark V/M` form the kernel stores and iptables-save
+ * prints (formats.md §1.4): set-mark V/M → V/(M|V), or-mark V → V/V, and-mark V → 0/~V, xor-mark V → V/0.
+ */
+const xmark: Codec<{ value: number; mask: number }> = {
+  arity: 1,
+  parse: ([a = ''], ctx) => {
+    const m = parseMarkMask(a);
+    if (m instanceof Problem) return m;
+    const explicitMask = a.includes('/');
+    switch (ctx.optionName) {
+      case '--set-xmark':
+        return m;
+      case '--set-mark':
+        return { value: m.value, mask: (m.mask | m.value) >>> 0 };
+      case '--or-mark':
+        return explicitMask ? new Problem('--or-mark takes no mask') : { value: m.value, mask: m.value };
+      case '--and-mark':
+        return explicitMask ? new Problem('--and-mark takes no mask') : { value: 0, mask: ~m.value >>> 0 };
+      case '--xor-mark':
+        return explicitMask ? new Problem('--xor-mark takes no mask') : { value: m.value, mask: 0 };
+      default:
+        return new Problem(`unexpected option ${ctx.optionName}`);
+    }
+  },
+  print: (v) => ({ name: '--set-xmark', args: [`${hex(v.value)}/${hex(v.mask)}`] }),
 };
+const XMARK_NAMES = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'];
 
-const MARK_OPS = ['set-xmark', 'set-mark', 'and-mark', 'or-mark', 'xor-mark'];
-export const markTarget = target('MARK', [opt(MARK_OPS.map((o) => `--${o}`), 'operation', markOp(MARK_OPS))]);
+export const markTarget = target('MARK', [opt(XMARK_NAMES, 'xmark', xmark)]);
 
-export const connmarkTarget = target('CONNMARK', [
-  opt(MARK_OPS.map((o) => `--${o}`), 'operation', markOp(MARK_OPS), { accepts: (v) => (v as { mark?: unknown }).mark !== undefined }),
-  opt(['--save-mark', '--restore-mark'], 'operation', copyMark),
-  opt('--nfmask', 'nfmask', hexNumber),
-  opt('--ctmask', 'ctmask', hexNumber),
-  opt('--mask', 'mask', hexNumber),
-]);
+export const connmarkTarget = target(
+  'CONNMARK',
+  [
+    opt(XMARK_NAMES, 'xmark', xmark),
+    opt(['--save-mark', '--restore-mark'], 'copy', nameValue(['save-mark', 'restore-mark'])),
+    opt('--nfmask', 'nfmask', hexNumber),
+    opt('--ctmask', 'ctmask', hexNumber),
+    opt('--mask', 'mask', hexNumber, { parseOnly: true }),
+  ],
+  {
+    // `--mask M` sets both masks; iptables-save prints both, 0xffffffff when left out.
+    normalise: ({ mask, ...rec }) =>
+      rec.copy === undefined ? rec : { ...rec, nfmask: rec.nfmask ?? mask ?? 0xffffffff, ctmask: rec.ctmask ?? mask ?? 0xffffffff },
+  },
+);
 
 export const ct = target('CT', [
   opt('--notrack', 'notrack', flag),
@@ -90,7 +103,7 @@ export const ct = target('CT', [
 const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, error: 3, err: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7 };
 const logLevel: Codec<number> = {
   arity: 1,
-  parse: ([a = '']) => LOG_LEVELS[a] ?? (/^[0-7]$/.test(a) ? Number(a) : new Problem(`bad log level '${a}'`)),
+  parse: ([a = '']) => lookup(LOG_LEVELS, a) ?? (/^[0-7]$/.test(a) ? Number(a) : new Problem(`bad log level '${a}'`)),
   // Level 4 (warning) is the default, which iptables-save leaves out.
   print: (v, c) => (v === 4 ? null : { name: c.name, args: [String(v)] }),
 };

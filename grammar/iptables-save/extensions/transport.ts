@@ -1,5 +1,6 @@
 /** Protocol matches: tcp, udp, sctp, icmp, icmp6, multiport (iptables-extensions(8)). */
 import { Problem, enumList, parseUint, portList, portRange, uint, type Codec } from '../codecs';
+import { lookup } from '../../shared/lookup';
 import { match, opt } from './define';
 import type { IcmpType, TcpFlags } from '../../../src/model/match';
 
@@ -64,7 +65,7 @@ function icmpType(names: Record<string, [number, number?, number?]>): Codec<Icmp
     arity: 1,
     parse: ([a = '']) => {
       if (a === 'any') return { type: 'any' };
-      const named = names[a];
+      const named = lookup(names, a);
       if (named) {
         const [type, codeFrom, codeTo] = named;
         return codeFrom === undefined ? { type } : { type, codeFrom, codeTo: codeTo ?? codeFrom };

@@ -82,8 +82,13 @@ test('NAT targets: DNAT, SNAT, MASQUERADE, REDIRECT with ranges and flags', (t) 
 });
 
 test('mark, conntrack, logging and proxy targets', (t) => {
-  t.deepEqual(rule('-j MARK --set-xmark 0x4000/0x4000', 'nat').target, { kind: 'MARK', operation: { op: 'set-xmark', mark: { value: 0x4000, mask: 0x4000 } } });
-  t.deepEqual(rule('-j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff', 'mangle').target, { kind: 'CONNMARK', operation: { op: 'restore-mark' }, nfmask: 0xff, ctmask: 0xff });
+  t.deepEqual(rule('-j MARK --set-xmark 0x4000/0x4000', 'nat').target, { kind: 'MARK', xmark: { value: 0x4000, mask: 0x4000 } });
+  t.deepEqual(rule('-j MARK --or-mark 0x4000', 'nat').target, { kind: 'MARK', xmark: { value: 0x4000, mask: 0x4000 } });
+  t.deepEqual(rule('-j MARK --and-mark 0xff', 'nat').target, { kind: 'MARK', xmark: { value: 0, mask: 0xffffff00 } });
+  t.deepEqual(rule('-j MARK --set-mark 0x10/0xff', 'nat').target, { kind: 'MARK', xmark: { value: 0x10, mask: 0xff } });
+  t.deepEqual(rule('-j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff', 'mangle').target, { kind: 'CONNMARK', copy: 'restore-mark', nfmask: 0xff, ctmask: 0xff });
+  t.deepEqual(rule('-j CONNMARK --restore-mark --mask 0xff', 'mangle').target, { kind: 'CONNMARK', copy: 'restore-mark', nfmask: 0xff, ctmask: 0xff });
+  t.deepEqual(rule('-j CONNMARK --save-mark', 'mangle').target, { kind: 'CONNMARK', copy: 'save-mark', nfmask: 0xffffffff, ctmask: 0xffffffff });
   t.deepEqual(rule('-j REJECT').target, { kind: 'REJECT', rejectWith: 'icmp-port-unreachable' });
   t.deepEqual(rule('-j LOG --log-prefix "IPTABLES DROP " --log-level 7 --log-uid').target, { kind: 'LOG', logPrefix: 'IPTABLES DROP ', logLevel: 7, logUid: true });
   t.deepEqual(rule('-j CT --zone 7', 'raw').target, { kind: 'CT', zone: '7' });
