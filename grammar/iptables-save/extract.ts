@@ -219,7 +219,7 @@ function command(
     }
     case '-N':
     case '--new-chain': {
-      const problem = declareChain(t(), chainWord!.text, [{ text: '-', column: chainWord!.column, bang: false, quoted: false }, { text: '[0:0]', column: chainWord!.column, bang: false, quoted: false }], line, cmd.column);
+      const problem = declareChain(t(), chainWord!.text, [{ text: '-', column: chainWord!.column, bang: false, quoted: false, unterminated: false }, { text: '[0:0]', column: chainWord!.column, bang: false, quoted: false, unterminated: false }], line, cmd.column);
       if (!problem) account.chains++;
       return problem;
     }
@@ -245,6 +245,9 @@ function command(
 
 type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
 
+/** A rule while its table is built: its position is known only once every `-A`/`-I` is placed. */
+type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
+
 function buildTable(t: TableDraft, path: string, family: Family, report: Report, account: { rules: number; rejected: number }): Table {
   const builtins = BUILTIN_CHAINS[t.name];
   for (const r of t.rules) {
@@ -259,9 +262,10 @@ function buildTable(t: TableDraft, path: string, family: Family, report: Report,
   for (const b of missing) t.chains.set(b, { name: b, policy: 'ACCEPT', counters: { packets: 0n, bytes: 0n }, line: t.line, column: t.column });
   const order = missing.length ? [...builtins, ...declared.filter((n) => !builtins.includes(n))] : declared;
 
-  const rulesByChain = new Map<string, Omit<Rule, 'index'>[]>(order.map((n) => [n, []]));
+  const rulesByChain = new Map<string, RuleDraft[]>(order.map((n) => [n, []]));
+  const cache = new Map<string, Match | Target>();
   for (const r of t.rules) {
-    const rule = buildRule(r, t, path, family, report);
+    const rule = buildRule(r, t, path, family, report, cache);
     if (!rule) {
       account.rules--;
       account.rejected++;
@@ -273,27 +277,23 @@ function buildTable(t: TableDraft, path: string, family: Family, report: Report,
   }
   const chains: Chain[] = order.map((name) => {
     const c = t.chains.get(name)!;
-    return {
-      name,
-      builtin: builtins.includes(name),
-      policy: c.policy,
-      ...(c.counters ? { counters: c.counters } : {}),
-      rules: rulesByChain.get(name)!.map((r, i) => ({ ...r, index: i + 1 })),
-      location: { path, line: c.line, column: c.column },
-    };
+    const rules = rulesByChain.get(name)!;
+    for (let i = 0; i < rules.length; i++) rules[i]!.index = i + 1;
+    const chain: Chain = { name, builtin: builtins.includes(name), policy: c.policy, rules, location: { path, line: c.line, column: c.column } };
+    return c.counters ? { ...chain, counters: c.counters } : chain;
   });
   return { name: t.name, chains, location: { path, line: t.line, column: t.column } };
 }
 
-function buildRule(r: PendingRule, t: TableDraft, path: string, family: Family, report: Report): Omit<Rule, 'index'> | undefined {
+function buildRule(r: PendingRule, t: TableDraft, path: string, family: Family, report: Report, cache: Map<string, Match | Target>): RuleDraft | undefined {
   const segments = segmentRule(r.words, segmentContext);
   if (!Array.isArray(segments)) {
     report('error', r.line, segments.column, segments.message);
     return undefined;
   }
-  const rule: Record<string, unknown> = {};
   const matches: Match[] = [];
-  let counters = r.counters;
+  const rule: RuleDraft = { index: 0, matches, location: { path, line: r.line, column: 1 } };
+  if (r.counters) rule.counters = r.counters;
   for (const s of segments) {
     if (s.kind === 'base') {
       const problem = applyBase(rule, s, family);
@@ -301,18 +301,43 @@ function buildRule(r: PendingRule, t: TableDraft, path: string, family: Family, 
         report('error', r.line, problem.column, problem.message);
         return undefined;
       }
-      if (s.option === 'c') counters = { packets: BigInt(s.args[0]!.text), bytes: BigInt(s.args[1]!.text) };
+      if (s.option === 'c') rule.counters = { packets: BigInt(s.args[0]!.text), bytes: BigInt(s.args[1]!.text) };
     } else if (s.kind === 'match') {
-      matches.push(readExtension(matchExtensions.get(s.name), s, family, r.line, report, 'match') as Match);
+      matches.push(cached(cache, 'm', s, report, (rep) => readExtension(matchExtensions.get(s.name), s, family, r.line, rep, 'match')) as Match);
     } else {
       if (rule.target) {
         report('error', r.line, s.at.column, 'a rule has one target; this one has two');
         return undefined;
       }
-      rule.target = readTarget(s, t, family, r.line, report);
+      rule.target = s.goto || t.chains.has(s.name) ? readTarget(s, t, family, r.line, report) : (cached(cache, 't', s, report, (rep) => readTarget(s, t, family, r.line, rep)) as Target);
     }
   }
-  return { ...(counters ? { counters } : {}), ...rule, matches, location: { path, line: r.line, column: 1 } } as Omit<Rule, 'index'>;
+  return rule;
+}
+
+/**
+ * Identical extension sections (kube-proxy repeats `-m comment --comment "ns/svc:port"`, `-j KUBE-MARK-MASQ`,
+ * `--probability …` thousands of times) are read once; records are immutable, so they are shared. Only clean
+ * reads are kept, so every line with a problem still gets its own diagnostic.
+ */
+function cached(
+  cache: Map<string, Match | Target>,
+  kind: string,
+  s: { readonly name: string; readonly words: readonly WordSyntax[] },
+  report: Report,
+  read: (report: Report) => Match | Target,
+): Match | Target {
+  let key = `${kind}\u0001${s.name}`;
+  for (const w of s.words) key += (w.bang ? '\u0002' : w.quoted ? '\u0003' : '\u0000') + w.text;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let clean = true;
+  const value = read((...args) => {
+    clean = false;
+    report(...args);
+  });
+  if (clean) cache.set(key, value);
+  return value;
 }
 
 const segmentContext: SegmentContext = {

@@ -3,11 +3,11 @@
  * declaration or a run of words. Every token sequence is a valid sequence of lines, so the parser never
  * fails; what the words mean (rule, COMMIT, prompt, garbage) is decided in extract.ts, with diagnostics.
  */
-import { EmbeddedActionsParser, type IToken, tokenMatcher } from 'chevrotain';
+import { EmbeddedActionsParser, type IToken } from 'chevrotain';
 import { type Chunk, countNewlines } from '../shared/chunks';
 import type { SyntaxLine, WordSyntax } from './syntax';
 import {
-  Bang, ChainDecl, Comment, Counters, Newline, OpenQuote, Quoted, TableStart, Word, allTokens, iptablesSaveLexer,
+  Arg, BareRun, ChainDecl, Comment, Newline, OpenQuote, TableStart, allTokens, iptablesSaveLexer,
 } from './tokens';
 
 class IptablesSaveParser extends EmbeddedActionsParser {
@@ -69,19 +69,11 @@ class IptablesSaveParser extends EmbeddedActionsParser {
 
   private words = this.RULE('words', () => {
     const words: WordSyntax[] = [];
-    let prev: IToken | undefined;
+    let touching = false;
     this.MANY(() => {
-      const t = this.OR([
-        { ALT: () => this.CONSUME(Word) },
-        { ALT: () => this.CONSUME(Quoted) },
-        { ALT: () => this.CONSUME(Bang) },
-        { ALT: () => this.CONSUME(Counters) },
-        { ALT: () => this.CONSUME(OpenQuote) },
-      ]);
-      this.ACTION(() => {
-        appendWord(words, t, prev, this.column(t));
-        prev = t;
-      });
+      const t = this.CONSUME(Arg);
+      // A plain check instead of ACTION(() => …): no closure per token on this hot path.
+      if (!this.RECORDING_PHASE) touching = appendToken(words, t, t.startOffset - this.lineStart + 1, touching);
     });
     return words;
   });
@@ -92,22 +84,37 @@ class IptablesSaveParser extends EmbeddedActionsParser {
 }
 
 /** Quoted text as iptables-restore reads it: inside quotes `\` escapes the next character. */
-function unquote(image: string): string {
-  const body = image.slice(1, -1);
+function unquote(body: string): string {
   return body.includes('\\') ? body.replace(/\\(.)/g, '$1') : body;
 }
 
-function appendWord(words: WordSyntax[], t: IToken, prev: IToken | undefined, column: number): void {
-  const quoted = tokenMatcher(t, Quoted);
-  const unterminated = tokenMatcher(t, OpenQuote);
-  const text = quoted ? unquote(t.image) : unterminated ? t.image.slice(1) : t.image;
-  const last = words[words.length - 1];
-  // A quote right after a bare word continues that word (`ab"c d"` → `abc d`).
-  if ((quoted || unterminated) && last && prev && !last.quoted && prev.startOffset + prev.image.length === t.startOffset) {
-    words[words.length - 1] = { ...last, text: last.text + text, quoted: true, ...(unterminated ? { unterminated: true as const } : {}) };
-    return;
+const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11;
+
+/**
+ * Adds a token's words to the line. Returns whether the token's end touches what follows (no blank between),
+ * in which case a quoted segment that follows continues its last word (`ab"c d"` → `abc d`).
+ */
+function appendToken(words: WordSyntax[], t: IToken, column: number, touching: boolean): boolean {
+  const image = t.image;
+  if (t.tokenType !== BareRun) {
+    const unterminated = t.tokenType === OpenQuote;
+    const text = unquote(unterminated ? image.slice(1) : image.slice(1, -1));
+    const last = words[words.length - 1];
+    if (touching && last && !last.quoted) words[words.length - 1] = { text: last.text + text, column: last.column, bang: false, quoted: true, unterminated };
+    else words.push({ text, column, bang: false, quoted: true, unterminated });
+    return false;
   }
-  words.push({ text, column, bang: tokenMatcher(t, Bang), quoted: quoted || unterminated, ...(unterminated ? { unterminated: true as const } : {}) });
+  let i = 0;
+  const n = image.length;
+  while (i < n) {
+    while (i < n && isBlank(image.charCodeAt(i))) i++;
+    if (i === n) return false;
+    const start = i;
+    while (i < n && !isBlank(image.charCodeAt(i))) i++;
+    const text = image.slice(start, i);
+    words.push({ text, column: column + start, bang: text === '!', quoted: false, unterminated: false });
+  }
+  return true;
 }
 
 const parser = new IptablesSaveParser();

@@ -9,7 +9,7 @@ export interface WordSyntax {
   /** The word was (partly) quoted in the input. */
   readonly quoted: boolean;
   /** The quote was never closed on this line. */
-  readonly unterminated?: true;
+  readonly unterminated: boolean;
 }
 
 export type SyntaxLine =

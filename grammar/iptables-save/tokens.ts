@@ -1,31 +1,36 @@
 /**
- * Tokens of the iptables-save/restore format (shared/reference/formats.md §1.1–1.2). Coarse on purpose:
- * option names and values are all `Word`/`Quoted`; the extraction step gives them meaning.
- * Order matters: chevrotain takes the first pattern that matches, not the longest.
+ * Tokens of the iptables-save/restore format (shared/reference/formats.md §1.1–1.2). Coarse on purpose,
+ * because the lexer's cost grows with the number of tokens (ecosystem.md §3): outside quotes a whole run of
+ * bare words is one `BareRun`, split into words by the parser's action. Quoted segments are their own tokens
+ * because only the lexer can tell where they end. Order matters: chevrotain takes the first pattern that
+ * matches, not the longest.
  */
 import { Lexer, createToken } from 'chevrotain';
 import { complementStartChars, lineStartPattern } from '../shared/line-start';
 
-// Blanks separate words; \r before \n (CRLF pastes) and other ASCII blanks count as blanks too.
+// Blanks before a line-start token or between tokens; \r before \n (CRLF pastes) counts as a blank.
 export const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
 
-// `#` starts a comment only at the start of a line; elsewhere it is part of a word.
+// `#`, `*` and `:` mean something only at the start of a line; elsewhere they are part of a word
+// (`--to-destination :8080`).
 export const Comment = createToken({ name: 'Comment', pattern: lineStartPattern(/#[^\n]*/), start_chars_hint: ['#'], line_breaks: false });
 export const TableStart = createToken({ name: 'TableStart', pattern: lineStartPattern(/\*[^ \t\r\n]*/), start_chars_hint: ['*'], line_breaks: false });
-// `:` starts a chain declaration only at line start: `--to-destination :8080` is a word.
 export const ChainDecl = createToken({ name: 'ChainDecl', pattern: lineStartPattern(/:[^ \t\r\n]*/), start_chars_hint: [':'], line_breaks: false });
 
+// Words and blanks up to the next quote or the end of the line; a lone `!` among them is a negation.
+export const BareRun = createToken({ name: 'BareRun', pattern: /[^"\n \t\r\f\v][^"\n]*/, start_chars_hint: complementStartChars('"\n \t\r\f\v') });
 // A quoted segment; one that touches the bare word before it (`ab"c d"`) joins that word, and its closing
 // quote ends the word (`"x"y` is two words), as iptables-restore's add_param_to_argv does.
 export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
-export const Word = createToken({ name: 'Word', pattern: /[^ \t\r\n\f\v"]+/, start_chars_hint: complementStartChars(' \t\r\n\f\v"') });
-export const Counters = createToken({ name: 'Counters', pattern: /\[\d+:\d+\]/, longer_alt: Word });
-export const Bang = createToken({ name: 'Bang', pattern: /!/, longer_alt: Word });
 // An opening quote that never closes on its line: its own token, so the line gets a precise diagnostic.
 export const OpenQuote = createToken({ name: 'OpenQuote', pattern: /"[^\n]*/ });
 
-export const allTokens = [Blank, Newline, Comment, TableStart, ChainDecl, Counters, Bang, Quoted, Word, OpenQuote];
+// Every token that can stand in a run of words; a category is faster than an OR of alternatives.
+export const Arg = createToken({ name: 'Arg', pattern: Lexer.NA });
+for (const t of [BareRun, Quoted, OpenQuote]) t.CATEGORIES = [Arg];
+
+export const allTokens = [Arg, Blank, Newline, Comment, TableStart, ChainDecl, Quoted, OpenQuote, BareRun];
 
 export const iptablesSaveLexer = new Lexer(allTokens, {
   positionTracking: 'onlyOffset',

@@ -4,9 +4,10 @@
  */
 import fc from 'fast-check';
 import { parseIptablesSave, printRuleset } from '../../grammar/iptables-save/index';
+import { kubeProxyDump } from '../generators/kube-proxy-dump';
 import { rulesetArbitrary } from '../generators/random-rules';
 import { createReferencedSets, kernelTest, withNetns } from '../helpers/kernel';
-import { iptablesSaveDumps, readShared } from '../helpers/shared';
+import { iptablesSaveDumps, readShared, withoutComments } from '../helpers/shared';
 
 /** Anonymised dumps: `XX:XX:XX:XX:XX:XX` MACs are not addresses any kernel accepts. */
 const ANONYMISED = new Set(['realworld/netnetwork_tum_chair_iptables-save-v1.4.14-large.txt']);
@@ -55,4 +56,16 @@ kernelTest("kernel: random rulesets loaded for real come back from iptables-save
     });
   }
   t.log(`${samples.length} rulesets, ${rules} rules compared with the kernel`);
+});
+
+kernelTest('kernel: generated kube-proxy dumps are what iptables-save prints after loading them', (t) => {
+  const { text } = kubeProxyDump({ services: 120 });
+  withNetns((exec) => {
+    const load = exec('iptables-restore', [], text);
+    t.is(load.status, 0, load.stderr);
+    const saved = exec('iptables-save', []);
+    const tables = (s: string) => new Map(s.split(/^(?=\*)/m).filter((b) => b.startsWith('*')).map((b) => [b.split('\n')[0], withoutComments(b)]));
+    t.deepEqual(tables(saved.stdout), tables(text));
+    t.is(printRuleset(parseIptablesSave(saved.stdout, 'kernel').ruleset), printRuleset(parseIptablesSave(text, 'generated').ruleset));
+  });
 });

@@ -1,0 +1,70 @@
+/** The command line as contracts.md promises it: exit codes, JSON-only stdout, one-line errors. */
+import test from 'ava';
+import { buildCli, nfwalk } from '../helpers/cli';
+import { readShared, sharedFile, withoutComments } from '../helpers/shared';
+
+test.before(() => buildCli());
+
+test('--version and --help exit 0', (t) => {
+  const v = nfwalk(['--version']);
+  t.is(v.status, 0);
+  t.regex(v.stdout, /^\d+\.\d+\.\d+\n$/);
+  const h = nfwalk(['--help']);
+  t.is(h.status, 0);
+  t.regex(h.stdout, /parse <inputs\.\.>/);
+  t.regex(h.stdout, /fmt <input>/);
+});
+
+test('parse --json prints one JSON document with every section, and nothing else', (t) => {
+  const r = nfwalk(['parse', '--json', sharedFile('captures/iptables-save.txt'), sharedFile('captures/ip6tables-save-c.txt')]);
+  t.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  t.deepEqual(
+    doc.sections.map((s: { kind: string; records: number; source: unknown; diagnostics: unknown[] }) => [s.kind, s.records, s.source, s.diagnostics]),
+    [
+      ['iptables-save', 43, { path: sharedFile('captures/iptables-save.txt'), startLine: 1, endLine: 91 }, []],
+      ['ip6tables-save', 19, { path: sharedFile('captures/ip6tables-save-c.txt'), startLine: 1, endLine: 42 }, []],
+    ],
+  );
+  const kubeServices = doc.sections[0].ruleset.tables.find((tb: { name: string }) => tb.name === 'nat').chains.find((c: { name: string }) => c.name === 'KUBE-SERVICES');
+  t.is(kubeServices.rules[0].index, 1);
+  t.is(kubeServices.rules[0].destination.value.address, '10.96.0.10');
+});
+
+test('fmt prints the dump back; stdin works as -', (t) => {
+  const text = readShared('captures/iptables-save-c.txt');
+  const r = nfwalk(['fmt', '-'], text);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout, withoutComments(text));
+  t.is(r.stderr, '');
+});
+
+test('a broken dump: diagnostics name file, line and column; the rest is still printed; exit 1', (t) => {
+  const broken = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.999 -j DROP\n-A INPUT -j ACCEPT\nCOMMIT\n';
+  const r = nfwalk(['fmt', '-'], broken);
+  t.is(r.status, 1);
+  t.is(r.stderr, "<stdin>:5:13: error: expected an IP address, got '10.0.0.999'\n");
+  t.true(r.stdout.includes('-A INPUT -j ACCEPT\n'));
+  t.is(nfwalk(['fmt', '--fail-on', 'none', '-'], broken).status, 0);
+});
+
+test('--fail-on warning counts warnings', (t) => {
+  const unknownModule = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m frob --x 1 -j ACCEPT\nCOMMIT\n';
+  t.is(nfwalk(['parse', '-'], unknownModule).status, 0);
+  t.is(nfwalk(['parse', '--fail-on', 'warning', '-'], unknownModule).status, 1);
+});
+
+test('could not do the job: exit 2 with one line on stderr and no stack trace', (t) => {
+  for (const [args, input, message] of [
+    [['parse', '/no/such/file'], undefined, 'nfwalk: cannot read /no/such/file: no such file or directory\n'],
+    [['parse', '-'], 'hello world\n', 'nfwalk: no usable dump in <stdin>\n'],
+    [['frobnicate'], undefined, 'nfwalk: Unknown argument: frobnicate\n'],
+    [['parse', '--fail-on', 'sometimes', '-'], '', undefined],
+  ] as const) {
+    const r = nfwalk(args, input);
+    t.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.is(r.stdout, '');
+    t.is(r.stderr.split('\n').length, 2, r.stderr);
+    if (message) t.is(r.stderr, message);
+  }
+});
