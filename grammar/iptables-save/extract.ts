@@ -1,12 +1,15 @@
 /**
- * Extraction: syntax records → typed ruleset (Batfish's extraction stage). Pure; every problem becomes a
- * diagnostic with line and column, and a line that cannot be used is named, never silently skipped.
+ * Extraction: syntax records → typed ruleset (Batfish's extraction stage). Pure and incremental: lines are
+ * fed chunk by chunk and each rule is built when its line is read, so the words of a 100 MB dump never pile
+ * up. Every problem becomes a diagnostic with line and column; a line that cannot be used is named, never
+ * silently skipped.
  */
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Match } from '../../src/model/match';
 import type { Chain, Rule, Ruleset, Table, TableName } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
 import type { Counters, Family } from '../../src/model/values';
+import { lookup } from '../shared/lookup';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
 import { Problem, parseAddressMask } from './codecs';
 import { type ExtensionSpec, optionArity, parseSection } from './extension';
@@ -14,7 +17,6 @@ import { IMPLICIT_PROTOCOL_MODULES, matchExtensions, targetExtensions } from './
 import { canonicalProtocol } from './protocols';
 import { type Segment, type SegmentContext, segmentRule } from './segments';
 import type { SyntaxLine, WordSyntax } from './syntax';
-import { lookup } from '../shared/lookup';
 
 /** How each input line was used; together they account for every line. */
 export interface LineAccount {
@@ -34,14 +36,8 @@ export interface Extraction {
   readonly lines: LineAccount;
 }
 
-interface PendingRule {
-  readonly line: number;
-  readonly chain: string;
-  readonly counters?: Counters;
-  readonly words: readonly WordSyntax[];
-  /** 1-based insert position for `-I`; append otherwise. */
-  readonly insertAt?: number;
-}
+/** A rule while its table is read: its position is final only once every `-A`/`-I` of the table is placed. */
+type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
 
 interface ChainDraft {
   name: string;
@@ -49,6 +45,7 @@ interface ChainDraft {
   counters?: Counters;
   line: number;
   column: number;
+  rules: RuleDraft[];
 }
 
 interface TableDraft {
@@ -56,104 +53,224 @@ interface TableDraft {
   readonly line: number;
   readonly column: number;
   readonly chains: Map<string, ChainDraft>;
-  readonly rules: PendingRule[];
+  /** `-j NAME` that is neither a chain nor a known target yet: a later `-N NAME` may still declare it. */
+  readonly unresolved: { rule: RuleDraft; segment: Extract<Segment, { kind: 'target' }>; line: number }[];
+  /** Identical extension sections read once per table (see `cached`). */
+  readonly cache: Map<string, Match | Target>;
 }
 
+type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
+type Problem_ = { message: string; column: number } | undefined;
+
 const COUNTERS = /^\[(\d+):(\d+)\]$/;
+const NO_COUNTERS: Counters = { packets: 0n, bytes: 0n };
 
-export function extractIptablesSave(lines: readonly SyntaxLine[], path: string, family: Family): Extraction {
-  const diagnostics: Diagnostic[] = [];
-  const tables: Table[] = [];
-  const account = { rules: 0, chains: 0, tables: 0, commits: 0, comments: 0, blank: 0, prompts: 0, rejected: 0 };
-  let table: TableDraft | undefined;
-  let assumedFilter = false;
+export class IptablesSaveExtractor {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly tables: Table[] = [];
+  private readonly account = { rules: 0, chains: 0, tables: 0, commits: 0, comments: 0, blank: 0, prompts: 0, rejected: 0 };
+  private table: TableDraft | undefined;
+  private assumedFilter = false;
+  private readonly report: Report = (severity, line, column, message) => this.diagnostics.push({ severity, line, column, message });
 
-  const report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => diagnostics.push({ severity, line, column, message });
-  const reject = (line: number, column: number, message: string) => {
-    report('error', line, column, message);
-    account.rejected++;
-  };
-  const finish = () => {
-    if (table) tables.push(buildTable(table, path, family, report, account));
-    table = undefined;
-  };
-  const currentTable = (line: number): TableDraft => {
-    if (!table) {
-      if (!assumedFilter) report('warning', line, 1, 'rules before any *table line: assuming the filter table (as iptables -S prints)');
-      assumedFilter = true;
-      table = newTable('filter', line, 1);
+  constructor(
+    private readonly path: string,
+    private readonly family: Family,
+  ) {}
+
+  /** Reads lines in input order; may be called once per chunk. */
+  feed(lines: readonly SyntaxLine[]): void {
+    for (const l of lines) this.line(l);
+  }
+
+  finish(): Extraction {
+    if (this.table) {
+      this.report('error', this.table.line, this.table.column, `table ${this.table.name} has no COMMIT (truncated input?)`);
+      this.closeTable();
     }
-    return table;
-  };
+    const diagnostics = this.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+    return { ruleset: { family: this.family, tables: this.tables }, diagnostics, lines: { ...this.account } };
+  }
 
-  for (const l of lines) {
+  private reject(line: number, column: number, message: string): void {
+    this.report('error', line, column, message);
+    this.account.rejected++;
+  }
+
+  private currentTable(line: number): TableDraft {
+    if (!this.table) {
+      if (!this.assumedFilter) this.report('warning', line, 1, 'rules before any *table line: assuming the filter table (as iptables -S prints)');
+      this.assumedFilter = true;
+      this.table = newTable('filter', line, 1);
+    }
+    return this.table;
+  }
+
+  private line(l: SyntaxLine): void {
     switch (l.kind) {
       case 'blank':
-        account.blank++;
-        break;
+        this.account.blank++;
+        return;
       case 'comment':
-        account.comments++;
-        break;
+        this.account.comments++;
+        return;
       case 'invalid':
-        reject(l.line, l.column, l.message);
-        break;
+        this.reject(l.line, l.column, l.message);
+        return;
       case 'table': {
-        if (table) report('error', l.line, l.column, `table ${table.name} (line ${table.line}) has no COMMIT before *${l.name}`);
-        finish();
-        if (!isTableName(l.name)) {
-          reject(l.line, l.column + 1, `unknown table '${l.name}' (expected raw, mangle, nat, filter or security)`);
-          break;
-        }
-        if (l.words[0]) report('warning', l.line, l.words[0].column, `unexpected text after *${l.name}`);
-        table = newTable(l.name, l.line, l.column);
-        account.tables++;
-        break;
+        if (this.table) this.report('error', l.line, l.column, `table ${this.table.name} (line ${this.table.line}) has no COMMIT before *${l.name}`);
+        this.closeTable();
+        if (!isTableName(l.name)) return this.reject(l.line, l.column + 1, `unknown table '${l.name}' (expected raw, mangle, nat, filter or security)`);
+        if (l.words[0]) this.report('warning', l.line, l.words[0].column, `unexpected text after *${l.name}`);
+        this.table = newTable(l.name, l.line, l.column);
+        this.account.tables++;
+        return;
       }
       case 'chain': {
         const open = l.words.find((w) => w.unterminated);
-        if (open) {
-          reject(l.line, open.column, 'quoted string is not closed on this line');
-          break;
-        }
-        const t = currentTable(l.line);
-        const problem = declareChain(t, l.name, l.words, l.line, l.column);
-        if (problem) reject(l.line, problem.column, problem.message);
-        else account.chains++;
-        break;
+        if (open) return this.reject(l.line, open.column, 'quoted string is not closed on this line');
+        const problem = declareChain(this.currentTable(l.line), l.name, l.words, l.line, l.column);
+        if (problem) return this.reject(l.line, problem.column, problem.message);
+        this.account.chains++;
+        return;
       }
       case 'words': {
         const first = l.words[0]!;
         const open = l.words.find((w) => w.unterminated);
-        if (open) {
-          reject(l.line, open.column, 'quoted string is not closed on this line');
-          break;
-        }
+        if (open) return this.reject(l.line, open.column, 'quoted string is not closed on this line');
         if (first.text === 'COMMIT' && !first.quoted) {
-          if (!table) reject(l.line, first.column, 'COMMIT without a *table line');
-          else account.commits++;
-          finish();
-          break;
+          if (!this.table) return this.reject(l.line, first.column, 'COMMIT without a *table line');
+          this.account.commits++;
+          this.closeTable();
+          return;
         }
         if (isPrompt(l.words)) {
-          account.prompts++;
-          break;
+          this.account.prompts++;
+          return;
         }
-        const problem = command(currentTable, l.words, l.line, account);
-        if (problem) reject(l.line, problem.column, problem.message);
-        break;
+        const problem = this.command(l.words, l.line);
+        if (problem) this.reject(l.line, problem.column, problem.message);
       }
     }
   }
-  if (table) {
-    report('error', table.line, table.column, `table ${table.name} has no COMMIT (truncated input?)`);
-    finish();
+
+  private command(all: readonly WordSyntax[], line: number): Problem_ {
+    let words = all;
+    let counters: Counters | undefined;
+    if (COUNTERS.test(words[0]!.text)) {
+      counters = parseCounters(words[0]!.text);
+      words = words.slice(1);
+    }
+    const [cmd, chainWord] = words;
+    if (!cmd) return { message: 'counters without a rule', column: all[0]!.column };
+    if (!chainWord && cmd.text.startsWith('-')) return { message: `${cmd.text} needs a chain name`, column: cmd.column };
+    switch (cmd.text) {
+      case '-A':
+      case '--append':
+        return this.addRule(chainWord!, words, 2, line, counters);
+      case '-I':
+      case '--insert': {
+        const pos = words[2] && /^\d+$/.test(words[2].text) ? Number(words[2].text) : undefined;
+        return this.addRule(chainWord!, words, pos === undefined ? 2 : 3, line, counters, pos ?? 1);
+      }
+      case '-N':
+      case '--new-chain': {
+        const problem = declareChain(this.currentTable(line), chainWord!.text, [dash(chainWord!), zeroCounters(chainWord!)], line, cmd.column);
+        if (!problem) this.account.chains++;
+        return problem;
+      }
+      case '-P':
+      case '--policy': {
+        const table = this.currentTable(line);
+        const policy = words[2]?.text;
+        if (!BUILTIN_CHAINS[table.name].includes(chainWord!.text)) return { message: `-P applies to built-in chains only, not ${chainWord!.text}`, column: chainWord!.column };
+        if (policy !== 'ACCEPT' && policy !== 'DROP') return { message: `policy must be ACCEPT or DROP, got '${policy ?? ''}'`, column: words[2]?.column ?? cmd.column };
+        const chain = table.chains.get(chainWord!.text);
+        if (chain) chain.policy = policy;
+        else table.chains.set(chainWord!.text, { name: chainWord!.text, policy, counters: NO_COUNTERS, line, column: cmd.column, rules: [] });
+        this.account.chains++;
+        return undefined;
+      }
+      case '-D': case '--delete': case '-R': case '--replace': case '-F': case '--flush': case '-X': case '--delete-chain':
+      case '-Z': case '--zero': case '-E': case '--rename-chain':
+        return { message: `${cmd.text} is a restore command nfwalk does not apply; the line is not part of the model`, column: cmd.column };
+      default:
+        return { message: 'unrecognised line (expected *table, :chain, -A rule or COMMIT)', column: all[0]!.column };
+    }
   }
-  return { ruleset: { family, tables }, diagnostics: diagnostics.sort((a, b) => a.line - b.line || a.column - b.column), lines: account };
+
+  private addRule(chainWord: WordSyntax, words: readonly WordSyntax[], from: number, line: number, counters: Counters | undefined, insertAt?: number): Problem_ {
+    const t = this.currentTable(line);
+    let chain = t.chains.get(chainWord.text);
+    if (!chain) {
+      this.report('error', line, chainWord.column, `rule for undeclared chain ${chainWord.text}`);
+      chain = { name: chainWord.text, policy: BUILTIN_CHAINS[t.name].includes(chainWord.text) ? 'ACCEPT' : null, line, column: 1, rules: [] };
+      t.chains.set(chain.name, chain);
+    }
+    const rule = this.buildRule(words.slice(from), t, line, counters);
+    if (!rule) {
+      // buildRule has named the problem; the line is rejected, not reported twice.
+      this.account.rejected++;
+      return undefined;
+    }
+    this.account.rules++;
+    if (insertAt === undefined) chain.rules.push(rule);
+    else chain.rules.splice(Math.min(insertAt - 1, chain.rules.length), 0, rule);
+    return undefined;
+  }
+
+  private buildRule(words: readonly WordSyntax[], t: TableDraft, line: number, counters: Counters | undefined): RuleDraft | undefined {
+    const { family, report } = this;
+    const segments = segmentRule(words, segmentContext);
+    if (!Array.isArray(segments)) {
+      report('error', line, segments.column, segments.message);
+      return undefined;
+    }
+    const matches: Match[] = [];
+    const rule: RuleDraft = { index: 0, matches, location: { path: this.path, line, column: 1 } };
+    if (counters) rule.counters = counters;
+    for (const s of segments) {
+      if (s.kind === 'base') {
+        const problem = applyBase(rule, s, family);
+        if (problem) {
+          report('error', line, problem.column, problem.message);
+          return undefined;
+        }
+        if (s.option === 'c') rule.counters = { packets: BigInt(s.args[0]!.text), bytes: BigInt(s.args[1]!.text) };
+      } else if (s.kind === 'match') {
+        matches.push(cached(t.cache, 'm', s, report, (rep) => readExtension(matchExtensions.get(s.name), s, family, line, rep, 'match')) as Match);
+      } else if (rule.target) {
+        report('error', line, s.at.column, 'a rule has one target; this one has two');
+        return undefined;
+      } else if (s.goto || t.chains.has(s.name)) {
+        rule.target = jump(s, t, line, report);
+      } else if (targetExtensions.has(s.name) || s.words.length > 0) {
+        rule.target = cached(t.cache, 't', s, report, (rep) => readExtension(targetExtensions.get(s.name), s, family, line, rep, 'target')) as Target;
+      } else {
+        rule.target = { kind: 'jump', chain: s.name, goto: false };
+        t.unresolved.push({ rule, segment: s, line });
+      }
+    }
+    return rule;
+  }
+
+  private closeTable(): void {
+    const t = this.table;
+    this.table = undefined;
+    if (!t) return;
+    for (const u of t.unresolved) {
+      if (!t.chains.has(u.segment.name)) this.report('error', u.line, u.segment.at.column, `jump to undeclared chain or unknown target ${u.segment.name}`);
+    }
+    this.tables.push(buildTable(t, this.path));
+  }
 }
 
 function newTable(name: TableName, line: number, column: number): TableDraft {
-  return { name, line, column, chains: new Map(), rules: [] };
+  return { name, line, column, chains: new Map(), unresolved: [], cache: new Map() };
 }
+
+const dash = (at: WordSyntax): WordSyntax => ({ text: '-', column: at.column, bang: false, quoted: false, unterminated: false });
+const zeroCounters = (at: WordSyntax): WordSyntax => ({ text: '[0:0]', column: at.column, bang: false, quoted: false, unterminated: false });
 
 function parseCounters(text: string): Counters | undefined {
   const m = COUNTERS.exec(text);
@@ -177,149 +294,32 @@ function declareChain(t: TableDraft, name: string, words: readonly WordSyntax[],
   }
   if (extra) return { message: `unexpected '${extra.text}' after chain declaration`, column: extra.column };
   if (t.chains.has(name)) return { message: `chain ${name} declared twice`, column };
-  t.chains.set(name, { name, policy: builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, line, column, ...(counters ? { counters } : {}) });
+  t.chains.set(name, { name, policy: builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, line, column, rules: [], ...(counters ? { counters } : {}) });
   return undefined;
 }
 
-/** A shell prompt or command pasted above or between dumps (`root@node:~# iptables-save`). */
 function isPrompt(words: readonly WordSyntax[]): boolean {
   const first = words[0]!.text;
   if (/^[^-].*[#$%>]$/.test(first) || first === '$' || first === '%' || first === '>') return true;
   return /^(sudo|kubectl|iptables|ip6tables|iptables-save|ip6tables-save|iptables-nft-save|iptables-legacy-save|ip6tables-nft-save|ip6tables-legacy-save|xtables-save)$/.test(first);
 }
 
-function command(
-  currentTable: (line: number) => TableDraft,
-  all: readonly WordSyntax[],
-  line: number,
-  account: { rules: number; chains: number },
-): { message: string; column: number } | undefined {
-  let words = all;
-  let counters: Counters | undefined;
-  if (COUNTERS.test(words[0]!.text)) {
-    counters = parseCounters(words[0]!.text);
-    words = words.slice(1);
-  }
-  const [cmd, chainWord] = words;
-  if (!cmd) return { message: 'counters without a rule', column: all[0]!.column };
-  if (!chainWord && cmd.text.startsWith('-')) return { message: `${cmd.text} needs a chain name`, column: cmd.column };
-  const t = () => currentTable(line);
-  switch (cmd.text) {
-    case '-A':
-    case '--append':
-      t().rules.push({ line, chain: chainWord!.text, words: words.slice(2), ...(counters ? { counters } : {}) });
-      account.rules++;
-      return undefined;
-    case '-I':
-    case '--insert': {
-      const pos = words[2] && /^\d+$/.test(words[2].text) ? Number(words[2].text) : undefined;
-      t().rules.push({ line, chain: chainWord!.text, words: words.slice(pos === undefined ? 2 : 3), insertAt: pos ?? 1, ...(counters ? { counters } : {}) });
-      account.rules++;
-      return undefined;
-    }
-    case '-N':
-    case '--new-chain': {
-      const problem = declareChain(t(), chainWord!.text, [{ text: '-', column: chainWord!.column, bang: false, quoted: false, unterminated: false }, { text: '[0:0]', column: chainWord!.column, bang: false, quoted: false, unterminated: false }], line, cmd.column);
-      if (!problem) account.chains++;
-      return problem;
-    }
-    case '-P':
-    case '--policy': {
-      const table = t();
-      const chain = table.chains.get(chainWord!.text);
-      const policy = words[2]?.text;
-      if (!BUILTIN_CHAINS[table.name].includes(chainWord!.text)) return { message: `-P applies to built-in chains only, not ${chainWord!.text}`, column: chainWord!.column };
-      if (policy !== 'ACCEPT' && policy !== 'DROP') return { message: `policy must be ACCEPT or DROP, got '${policy ?? ''}'`, column: words[2]?.column ?? cmd.column };
-      if (chain) chain.policy = policy;
-      else table.chains.set(chainWord!.text, { name: chainWord!.text, policy, counters: { packets: 0n, bytes: 0n }, line, column: cmd.column });
-      account.chains++;
-      return undefined;
-    }
-    case '-D': case '--delete': case '-R': case '--replace': case '-F': case '--flush': case '-X': case '--delete-chain':
-    case '-Z': case '--zero': case '-E': case '--rename-chain':
-      return { message: `${cmd.text} is a restore command nfwalk does not apply; the line is not part of the model`, column: cmd.column };
-    default:
-      return { message: `unrecognised line (expected *table, :chain, -A rule or COMMIT)`, column: all[0]!.column };
-  }
-}
-
-type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
-
-/** A rule while its table is built: its position is known only once every `-A`/`-I` is placed. */
-type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
-
-function buildTable(t: TableDraft, path: string, family: Family, report: Report, account: { rules: number; rejected: number }): Table {
+/** The table as the kernel holds it: every built-in chain (first, in hook order, when the dump left one out). */
+function buildTable(t: TableDraft, path: string): Table {
   const builtins = BUILTIN_CHAINS[t.name];
-  for (const r of t.rules) {
-    if (!t.chains.has(r.chain)) {
-      report('error', r.line, 1, `rule for undeclared chain ${r.chain}`);
-      t.chains.set(r.chain, { name: r.chain, policy: builtins.includes(r.chain) ? 'ACCEPT' : null, line: r.line, column: 1 });
-    }
-  }
   const declared = [...t.chains.keys()];
-  // The kernel always has every built-in chain of a table; a dump that omits one gets it back, first, as iptables-save prints.
   const missing = builtins.filter((b) => !t.chains.has(b));
-  for (const b of missing) t.chains.set(b, { name: b, policy: 'ACCEPT', counters: { packets: 0n, bytes: 0n }, line: t.line, column: t.column });
+  for (const b of missing) t.chains.set(b, { name: b, policy: 'ACCEPT', counters: NO_COUNTERS, line: t.line, column: t.column, rules: [] });
   const order = missing.length ? [...builtins, ...declared.filter((n) => !builtins.includes(n))] : declared;
-
-  const rulesByChain = new Map<string, RuleDraft[]>(order.map((n) => [n, []]));
-  const cache = new Map<string, Match | Target>();
-  for (const r of t.rules) {
-    const rule = buildRule(r, t, path, family, report, cache);
-    if (!rule) {
-      account.rules--;
-      account.rejected++;
-      continue;
-    }
-    const list = rulesByChain.get(r.chain)!;
-    if (r.insertAt !== undefined) list.splice(Math.min(r.insertAt - 1, list.length), 0, rule);
-    else list.push(rule);
-  }
   const chains: Chain[] = order.map((name) => {
     const c = t.chains.get(name)!;
-    const rules = rulesByChain.get(name)!;
-    for (let i = 0; i < rules.length; i++) rules[i]!.index = i + 1;
-    const chain: Chain = { name, builtin: builtins.includes(name), policy: c.policy, rules, location: { path, line: c.line, column: c.column } };
+    for (let i = 0; i < c.rules.length; i++) c.rules[i]!.index = i + 1;
+    const chain: Chain = { name, builtin: builtins.includes(name), policy: c.policy, rules: c.rules, location: { path, line: c.line, column: c.column } };
     return c.counters ? { ...chain, counters: c.counters } : chain;
   });
   return { name: t.name, chains, location: { path, line: t.line, column: t.column } };
 }
 
-function buildRule(r: PendingRule, t: TableDraft, path: string, family: Family, report: Report, cache: Map<string, Match | Target>): RuleDraft | undefined {
-  const segments = segmentRule(r.words, segmentContext);
-  if (!Array.isArray(segments)) {
-    report('error', r.line, segments.column, segments.message);
-    return undefined;
-  }
-  const matches: Match[] = [];
-  const rule: RuleDraft = { index: 0, matches, location: { path, line: r.line, column: 1 } };
-  if (r.counters) rule.counters = r.counters;
-  for (const s of segments) {
-    if (s.kind === 'base') {
-      const problem = applyBase(rule, s, family);
-      if (problem) {
-        report('error', r.line, problem.column, problem.message);
-        return undefined;
-      }
-      if (s.option === 'c') rule.counters = { packets: BigInt(s.args[0]!.text), bytes: BigInt(s.args[1]!.text) };
-    } else if (s.kind === 'match') {
-      matches.push(cached(cache, 'm', s, report, (rep) => readExtension(matchExtensions.get(s.name), s, family, r.line, rep, 'match')) as Match);
-    } else {
-      if (rule.target) {
-        report('error', r.line, s.at.column, 'a rule has one target; this one has two');
-        return undefined;
-      }
-      rule.target = s.goto || t.chains.has(s.name) ? readTarget(s, t, family, r.line, report) : (cached(cache, 't', s, report, (rep) => readTarget(s, t, family, r.line, rep)) as Target);
-    }
-  }
-  return rule;
-}
-
-/**
- * Identical extension sections (kube-proxy repeats `-m comment --comment "ns/svc:port"`, `-j KUBE-MARK-MASQ`,
- * `--probability …` thousands of times) are read once; records are immutable, so they are shared. Only clean
- * reads are kept, so every line with a problem still gets its own diagnostic.
- */
 function cached(
   cache: Map<string, Match | Target>,
   kind: string,
@@ -348,11 +348,12 @@ const segmentContext: SegmentContext = {
   },
 };
 
-function applyBase(rule: Record<string, unknown>, s: Extract<Segment, { kind: 'base' }>, family: Family): { message: string; column: number } | undefined {
+function applyBase(rule: RuleDraft, s: Extract<Segment, { kind: 'base' }>, family: Family): { message: string; column: number } | undefined {
   const arg = s.args[0];
   const set = (field: string, value: unknown) => {
-    if (rule[field] !== undefined) return { message: `${s.at.text} given twice`, column: s.at.column };
-    rule[field] = { negated: s.negated, value };
+    const r = rule as unknown as Record<string, unknown>;
+    if (r[field] !== undefined) return { message: `${s.at.text} given twice`, column: s.at.column };
+    r[field] = { negated: s.negated, value };
     return undefined;
   };
   switch (s.option) {
@@ -409,16 +410,9 @@ function readExtension(
 
 const verbatimWord = (w: WordSyntax) => ({ text: w.text, bang: w.bang, quoted: w.quoted });
 
-function readTarget(s: Extract<Segment, { kind: 'target' }>, t: TableDraft, family: Family, line: number, report: Report): Target {
-  if (s.goto || t.chains.has(s.name)) {
-    if (s.words[0]) report('error', line, s.words[0].column, `unexpected '${s.words[0].text}' after jump to chain ${s.name}`);
-    if (!t.chains.has(s.name)) report('error', line, s.at.column, `goto to undeclared chain ${s.name}`);
-    return { kind: 'jump', chain: s.name, goto: s.goto };
-  }
-  const spec = targetExtensions.get(s.name);
-  if (!spec && s.words.length === 0) {
-    report('error', line, s.at.column, `jump to undeclared chain or unknown target ${s.name}`);
-    return { kind: 'jump', chain: s.name, goto: false };
-  }
-  return readExtension(spec, s, family, line, report, 'target') as Target;
+/** `-g CHAIN`, or `-j CHAIN` of a declared chain (chains are looked up before targets, as iptables does). */
+function jump(s: Extract<Segment, { kind: 'target' }>, t: TableDraft, line: number, report: Report): Target {
+  if (s.words[0]) report('error', line, s.words[0].column, `unexpected '${s.words[0].text}' after jump to chain ${s.name}`);
+  if (!t.chains.has(s.name)) report('error', line, s.at.column, `goto to undeclared chain ${s.name}`);
+  return { kind: 'jump', chain: s.name, goto: s.goto };
 }

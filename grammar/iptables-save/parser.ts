@@ -7,7 +7,7 @@ import { EmbeddedActionsParser, type IToken } from 'chevrotain';
 import { type Chunk, countNewlines } from '../shared/chunks';
 import type { SyntaxLine, WordSyntax } from './syntax';
 import {
-  Arg, BareRun, ChainDecl, Comment, Newline, OpenQuote, TableStart, allTokens, iptablesSaveLexer,
+  Arg, BareRun, Comment, LineHead, Newline, OpenQuote, TableStart, allTokens, iptablesSaveLexer,
 } from './tokens';
 
 class IptablesSaveParser extends EmbeddedActionsParser {
@@ -27,60 +27,37 @@ class IptablesSaveParser extends EmbeddedActionsParser {
     this.lineStart = 0;
   }
 
+  /**
+   * file := line* ; line := LineHead? Arg* Newline. One rule for the whole chunk: rule invocations are the
+   * costly part of a chevrotain parser, and these lines need no more structure than this.
+   */
   public file = this.RULE('file', () => {
-    this.MANY(() => this.SUBRULE(this.line));
-  });
-
-  private line = this.RULE('line', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.commentLine) },
-      { ALT: () => this.SUBRULE(this.tableStart) },
-      { ALT: () => this.SUBRULE(this.chainDecl) },
-      { ALT: () => this.SUBRULE(this.wordsLine) },
-    ]);
-    const nl = this.CONSUME(Newline);
-    this.ACTION(() => {
-      this.lineNo++;
-      this.lineStart = nl.startOffset + 1;
-    });
-  });
-
-  private commentLine = this.RULE('commentLine', () => {
-    const t = this.CONSUME(Comment);
-    this.ACTION(() => this.out.push({ kind: 'comment', line: this.lineNo, text: t.image }));
-  });
-
-  private tableStart = this.RULE('tableStart', () => {
-    const t = this.CONSUME(TableStart);
-    const words = this.SUBRULE(this.words);
-    this.ACTION(() => this.out.push({ kind: 'table', line: this.lineNo, column: this.column(t), name: t.image.slice(1), words }));
-  });
-
-  private chainDecl = this.RULE('chainDecl', () => {
-    const t = this.CONSUME(ChainDecl);
-    const words = this.SUBRULE(this.words);
-    this.ACTION(() => this.out.push({ kind: 'chain', line: this.lineNo, column: this.column(t), name: t.image.slice(1), words }));
-  });
-
-  private wordsLine = this.RULE('wordsLine', () => {
-    const words = this.SUBRULE(this.words);
-    this.ACTION(() => this.out.push(words.length === 0 ? { kind: 'blank', line: this.lineNo } : { kind: 'words', line: this.lineNo, words }));
-  });
-
-  private words = this.RULE('words', () => {
-    const words: WordSyntax[] = [];
-    let touching = false;
     this.MANY(() => {
-      const t = this.CONSUME(Arg);
-      // A plain check instead of ACTION(() => …): no closure per token on this hot path.
-      if (!this.RECORDING_PHASE) touching = appendToken(words, t, t.startOffset - this.lineStart + 1, touching);
+      let head: IToken | undefined;
+      const words: WordSyntax[] = [];
+      let touching = false;
+      this.OPTION(() => {
+        head = this.CONSUME(LineHead);
+      });
+      this.MANY2(() => {
+        const t = this.CONSUME2(Arg);
+        // Plain checks instead of ACTION(() => …): no closure per token on this hot path.
+        if (!this.RECORDING_PHASE) touching = appendToken(words, t, t.startOffset - this.lineStart + 1, touching);
+      });
+      const nl = this.CONSUME3(Newline);
+      if (!this.RECORDING_PHASE) {
+        this.out.push(syntaxLine(head, words, this.lineNo, head ? head.startOffset - this.lineStart + 1 : 0));
+        this.lineNo++;
+        this.lineStart = nl.startOffset + 1;
+      }
     });
-    return words;
   });
+}
 
-  private column(t: IToken): number {
-    return t.startOffset - this.lineStart + 1;
-  }
+function syntaxLine(head: IToken | undefined, words: WordSyntax[], line: number, column: number): SyntaxLine {
+  if (!head) return words.length === 0 ? { kind: 'blank', line } : { kind: 'words', line, words };
+  if (head.tokenType === Comment) return { kind: 'comment', line, text: head.image };
+  return { kind: head.tokenType === TableStart ? 'table' : 'chain', line, column, name: head.image.slice(1), words };
 }
 
 /** Quoted text as iptables-restore reads it: inside quotes `\` escapes the next character. */

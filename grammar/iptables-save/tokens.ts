@@ -26,11 +26,14 @@ export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\
 // An opening quote that never closes on its line: its own token, so the line gets a precise diagnostic.
 export const OpenQuote = createToken({ name: 'OpenQuote', pattern: /"[^\n]*/ });
 
-// Every token that can stand in a run of words; a category is faster than an OR of alternatives.
+// Categories: the tokens that open a line, and the tokens that stand in a run of words. The grammar consumes
+// categories, which is faster than an OR of alternatives (ecosystem.md §3).
+export const LineHead = createToken({ name: 'LineHead', pattern: Lexer.NA });
+for (const t of [Comment, TableStart, ChainDecl]) t.CATEGORIES = [LineHead];
 export const Arg = createToken({ name: 'Arg', pattern: Lexer.NA });
 for (const t of [BareRun, Quoted, OpenQuote]) t.CATEGORIES = [Arg];
 
-export const allTokens = [Arg, Blank, Newline, Comment, TableStart, ChainDecl, Quoted, OpenQuote, BareRun];
+export const allTokens = [LineHead, Arg, Blank, Newline, Comment, TableStart, ChainDecl, Quoted, OpenQuote, BareRun];
 
 export const iptablesSaveLexer = new Lexer(allTokens, {
   positionTracking: 'onlyOffset',
