@@ -3,10 +3,9 @@
  *   parse: nfwalk parse of a 10,000-service kube-proxy dump vs `iptables-restore --test` on the same file.
  * Usage: npm run bench [-- --services N --runs N]
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseIptablesSave } from '../grammar/iptables-save/index';
 import { kubeProxyDump } from '../test/generators/kube-proxy-dump';
 import { canRun, fmtMs, timeCommand } from './measure';
 
@@ -24,13 +23,9 @@ console.log(`input: ${file}\n       ${services} services, ${rules} rules, ${(tex
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const nfwalk = timeCommand(process.execPath, [cli, 'parse', file], runs);
-const t0 = performance.now();
-parseIptablesSave(readFileSync(file, 'utf8'), file);
-const inProcess = performance.now() - t0;
 
 console.log('parse and model (wall time, median of', runs, 'runs)');
 console.log(`  nfwalk parse (CLI process)          ${fmtMs(nfwalk.medianMs)}`);
-console.log(`  nfwalk parseIptablesSave in-process ${fmtMs(inProcess)}  (one run, cold)`);
 
 const netns = `nfwalk-bench-${process.pid}`;
 const baselines: [string, string][] = [['iptables-restore --test', 'iptables-restore'], ['iptables-legacy-restore --test', 'iptables-legacy-restore']];
