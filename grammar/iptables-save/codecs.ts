@@ -27,15 +27,15 @@ const same = (name: string, args: readonly string[]) => ({ name, args });
 
 export const flag: Codec<true> = { arity: 0, parse: () => true, print: (_v, c) => same(c.name, []) };
 
-/** A value that is the option's own name: `--rcheck` → 'rcheck'. */
-export function nameValue<T extends string>(names: readonly T[]): Codec<T> {
+/** A value that is the option's own name after `prefix`: `--rcheck` → 'rcheck', `--connlimit-saddr` → 'saddr'. */
+export function nameValue<T extends string>(names: readonly T[], prefix = '--'): Codec<T> {
   return {
     arity: 0,
     parse: (_a, ctx) => {
-      const v = ctx.optionName.replace(/^--/, '') as T;
-      return names.includes(v) ? v : new Problem(`unexpected option ${ctx.optionName}`);
+      const v = ctx.optionName.slice(prefix.length) as T;
+      return ctx.optionName.startsWith(prefix) && names.includes(v) ? v : new Problem(`unexpected option ${ctx.optionName}`);
     },
-    print: (v) => same(`--${v}`, []),
+    print: (v) => same(`${prefix}${v}`, []),
   };
 }
 
@@ -268,6 +268,9 @@ export function quoteSaveString(s: string): string {
   return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }
 
+/** Whether iptables-restore reads the text back unchanged without quotes (no blank, quote or backslash). */
+export const readsBackBare = (text: string) => /^[^\s"'\\]+$/.test(text);
+
 /** Free text such as `--comment` or `--log-prefix`, printed with save-side quoting. */
 export const text: Codec<string> = { arity: 1, parse: ([a]) => a ?? '', print: (v, c) => same(c.name, [quoteSaveString(v)]) };
 
@@ -275,7 +278,7 @@ export const text: Codec<string> = { arity: 1, parse: ([a]) => a ?? '', print: (
 export const word: Codec<string> = {
   arity: 1,
   parse: ([a]) => (a === undefined || a === '' ? new Problem('expected a name') : a),
-  print: (v, c) => same(c.name, [/^[^\s"'\\]+$/.test(v) ? v : quoteSaveString(v)]),
+  print: (v, c) => same(c.name, [readsBackBare(v) ? v : quoteSaveString(v)]),
 };
 
 export function lowerWord(): Codec<string> {
@@ -335,7 +338,7 @@ export const idRange: Codec<{ from: number; to: number }> = {
   print: (v, c) => same(c.name, [v.from === v.to ? String(v.from) : `${v.from}-${v.to}`]),
 };
 
-/** Several argument words kept as typed text (e.g. `--match-set NAME DIRS` is handled by its own codec). */
+/** Several argument words kept as written (sctp `--chunk-types all INIT,ACK`). */
 export function words(arity: number): Codec<readonly string[]> {
-  return { arity, parse: (args) => args, print: (v, c) => same(c.name, v.map((w) => (/^[^\s"'\\]+$/.test(w) ? w : quoteSaveString(w)))) };
+  return { arity, parse: (args) => args, print: (v, c) => same(c.name, v.map((w) => (readsBackBare(w) ? w : quoteSaveString(w)))) };
 }

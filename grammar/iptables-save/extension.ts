@@ -3,7 +3,7 @@
  * A descriptor lists options in the order iptables-save prints them, so printing is canonical.
  */
 import type { Family } from '../../src/model/values';
-import { type Codec, Problem } from './codecs';
+import { type Codec, Problem, readsBackBare } from './codecs';
 import type { WordSyntax } from './syntax';
 
 export interface OptionSpec {
@@ -169,5 +169,5 @@ export function printSection(spec: ExtensionSpec, rec: Record_, family: Family):
 
 /** A word kept as written: quoted where the input quoted it or where it could not be read back otherwise. */
 export function printWord(w: { readonly text: string; readonly quoted: boolean }): string {
-  return !w.quoted && w.text !== '' && /^[^\s"'\\]+$/.test(w.text) ? w.text : `"${w.text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  return !w.quoted && readsBackBare(w.text) ? w.text : `"${w.text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }

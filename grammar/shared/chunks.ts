@@ -37,15 +37,3 @@ export function countNewlines(text: string): number {
   return n;
 }
 
-/** The lines of a chunk with their 1-based numbers; used to re-read a chunk line by line after an error. */
-export function* chunkLines(chunk: Chunk): Generator<{ readonly text: string; readonly line: number }> {
-  let line = chunk.firstLine;
-  let start = 0;
-  while (start < chunk.text.length) {
-    const nl = chunk.text.indexOf('\n', start);
-    const end = nl < 0 ? chunk.text.length : nl + 1;
-    yield { text: chunk.text.slice(start, end), line };
-    line++;
-    start = end;
-  }
-}

@@ -4,7 +4,6 @@ import { hideBin } from 'yargs/helpers';
 import pkg from '../../package.json' with { type: 'json' };
 import { commands } from './commands/index';
 import { EXIT_FAILED, UsageError } from './exit';
-import type { GlobalOptions } from './options';
 
 const debug = process.argv.includes('--debug');
 

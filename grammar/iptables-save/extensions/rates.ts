@@ -80,17 +80,6 @@ const connlimitCount: Codec<{ op: string; count: number }> = {
 export const connlimit = match('connlimit', [
   opt(['--connlimit-upto', '--connlimit-above'], 'limit', connlimitCount),
   opt('--connlimit-mask', 'connlimitMask', uint(128)),
-  opt(['--connlimit-saddr', '--connlimit-daddr'], 'side', nameValueNoPrefix(['saddr', 'daddr'])),
+  opt(['--connlimit-saddr', '--connlimit-daddr'], 'side', nameValue(['saddr', 'daddr'], '--connlimit-')),
 ]);
-
-function nameValueNoPrefix(values: readonly string[]): Codec<string> {
-  return {
-    arity: 0,
-    parse: (_a, ctx) => {
-      const v = ctx.optionName.replace('--connlimit-', '');
-      return values.includes(v) ? v : new Problem(`unexpected option ${ctx.optionName}`);
-    },
-    print: (v) => ({ name: `--connlimit-${v}`, args: [] }),
-  };
-}
 

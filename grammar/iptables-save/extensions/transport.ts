@@ -1,5 +1,5 @@
 /** Protocol matches: tcp, udp, sctp, icmp, icmp6, multiport (iptables-extensions(8)). */
-import { Problem, enumList, parseUint, portList, portRange, uint, type Codec } from '../codecs';
+import { Problem, enumList, parseUint, portList, portRange, uint, words, type Codec } from '../codecs';
 import { lookup } from '../../shared/lookup';
 import { match, opt } from './define';
 import type { IcmpType, TcpFlags } from '../../../src/model/match';
@@ -36,7 +36,7 @@ export const udp = match('udp', [
 export const sctp = match('sctp', [
   opt(['--sport', '--source-port'], 'sport', portRange(), { negatable: true }),
   opt(['--dport', '--destination-port'], 'dport', portRange(), { negatable: true }),
-  opt('--chunk-types', 'chunkTypes', { arity: 2, parse: (a: readonly string[]) => a, print: (v: readonly string[], c: { name: string }) => ({ name: c.name, args: v }) }, { negatable: true }),
+  opt('--chunk-types', 'chunkTypes', words(2), { negatable: true }),
 ]);
 
 /** Names iptables accepts for ICMP types; iptables-save prints numbers. */
