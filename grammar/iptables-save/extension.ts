@@ -17,8 +17,6 @@ export interface OptionSpec {
   readonly repeatable?: boolean;
   /** An input-only spelling (`--syn`): printing goes through the first spec of the same field. */
   readonly parseOnly?: boolean;
-  /** When several specs share a field (CONNMARK's operations), the one that prints a given value. */
-  readonly accepts?: (value: unknown) => boolean;
 }
 
 /** How fully nfwalk understands an extension (Batfish's implementation states). */
@@ -153,7 +151,6 @@ export function printSection(spec: ExtensionSpec, rec: Record_, family: Family):
   const printed = new Set<string>();
   for (const opt of spec.options) {
     if (opt.parseOnly || printed.has(opt.field) || rec[opt.field] === undefined) continue;
-    if (opt.accepts && !opt.accepts(rec[opt.field])) continue;
     printed.add(opt.field);
     const values = opt.repeatable ? (rec[opt.field] as unknown[]) : [rec[opt.field]];
     for (const stored of values) {
