@@ -1,16 +1,16 @@
 /** Shared first step of every command: read the inputs and find the dumps in them, or fail with exit 2. */
-import { readInputs } from '../input/read';
-import { type SectionsResult, findSections } from '../input/sections';
+import { existsSync } from 'node:fs';
+import { type FoundSections, findSections } from '../input/sections';
 import { UsageError } from './exit';
 
-export function loadSections(paths: readonly string[]): SectionsResult {
-  const { inputs, failures } = readInputs(paths);
-  const failure = failures[0];
-  if (failure) throw new UsageError(`cannot read ${failure.path}: ${failure.reason}`);
-  const result = findSections(inputs);
-  if (result.sections.length === 0) {
-    const names = result.unrecognised.map((u) => u.path).join(', ');
-    throw new UsageError(`no usable dump in ${names || 'the input'}`);
+export async function loadSections(paths: readonly string[]): Promise<FoundSections> {
+  const missing = paths.find((p) => p !== '-' && p !== '/dev/stdin' && !existsSync(p));
+  if (missing) throw new UsageError(`cannot read ${missing}: no such file or directory`);
+  const found = await findSections(paths);
+  if (found.sections.length === 0) {
+    const failure = found.failures[0];
+    throw new UsageError(failure ? `cannot read ${failure.path}: ${failure.reason}` : `no usable dump in ${paths.map((p) => (p === '-' || p === '/dev/stdin' ? '<stdin>' : p)).join(', ')}`);
   }
-  return result;
+  for (const f of found.failures) process.stderr.write(`nfwalk: warning: cannot read ${f.path}: ${f.reason}\n`);
+  return found;
 }

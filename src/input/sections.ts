@@ -1,38 +1,58 @@
-/** Turns input texts into sections of known formats. */
-import { parseIptablesSave } from '../../grammar/iptables-save/index';
-import { countNewlines } from '../../grammar/shared/chunks';
-import type { Section } from '../model/section';
-import { detectDump } from './detect';
-import type { TextInput } from './text-input';
+/** Turns inputs into sections of known formats: open the sources, align their text to lines, segment. */
+import { CHUNK_SIZE, countNewlines } from '../../grammar/shared/chunks';
+import type { Section, SkippedLines } from '../model/section';
+import { detectLinePrefix, normaliseChunk } from './normalise';
+import { Segmenter } from './segmenter';
+import { openSources } from './sources';
+import type { InputFailure, InputSource } from './text-input';
 
-export interface Unrecognised {
-  readonly path: string;
-  readonly reason: string;
-}
-
-export interface SectionsResult {
+export interface FoundSections {
   readonly sections: readonly Section[];
-  readonly unrecognised: readonly Unrecognised[];
+  readonly skipped: readonly SkippedLines[];
+  readonly failures: readonly InputFailure[];
 }
 
-export function findSections(inputs: readonly TextInput[]): SectionsResult {
+export async function findSections(paths: readonly string[]): Promise<FoundSections> {
   const sections: Section[] = [];
-  const unrecognised: Unrecognised[] = [];
-  for (const input of inputs) {
-    const kind = detectDump(input.text);
-    if (!kind) {
-      unrecognised.push({ path: input.path, reason: 'no dump of a known format found' });
-      continue;
+  const skipped: SkippedLines[] = [];
+  const failures: InputFailure[] = [];
+  const sink = { section: (s: Section) => sections.push(s), skipped: (s: SkippedLines) => skipped.push(s) };
+  for await (const source of openSources(paths, failures)) {
+    try {
+      await segmentSource(source, new Segmenter(source.path, source.node, sink), sink);
+    } catch (e) {
+      failures.push({ path: source.path, reason: (e as Error).message });
     }
-    const parsed = parseIptablesSave(input.text, input.path);
-    const endLine = countNewlines(input.text) + (input.text.endsWith('\n') || input.text === '' ? 0 : 1);
-    sections.push({
-      kind: parsed.kind,
-      source: { path: input.path, startLine: 1, endLine },
-      records: parsed.lines.rules,
-      diagnostics: parsed.diagnostics,
-      ruleset: parsed.ruleset,
-    });
   }
-  return { sections, unrecognised };
+  return { sections, skipped, failures };
+}
+
+async function segmentSource(source: InputSource, segmenter: Segmenter, sink: { skipped(s: SkippedLines): void }): Promise<void> {
+  let carry = '';
+  let line = 1;
+  let first = true;
+  let prefix: RegExp | undefined;
+  const feed = (aligned: string): boolean => {
+    if (first && aligned.includes('\0')) {
+      sink.skipped({ path: source.path, startLine: 1, endLine: 1, reason: 'binary content' });
+      return false;
+    }
+    if (first) prefix = detectLinePrefix(aligned);
+    let text = normaliseChunk(aligned, first);
+    if (prefix) text = text.replace(prefix, '');
+    first = false;
+    segmenter.chunk({ text, firstLine: line });
+    line += countNewlines(aligned);
+    return true;
+  };
+  for await (const piece of source.chunks()) {
+    carry += piece;
+    if (carry.length < CHUNK_SIZE) continue;
+    const cut = carry.lastIndexOf('\n');
+    if (cut < 0) continue;
+    if (!feed(carry.slice(0, cut + 1))) return;
+    carry = carry.slice(cut + 1);
+  }
+  if (carry !== '' && !feed(carry)) return;
+  segmenter.end();
 }

@@ -1,10 +1,13 @@
-/** One input as text: a file's contents or standard input. */
-export interface TextInput {
+/** One text to read: a file, an archive member or standard input, streamed in decoded pieces. */
+export interface InputSource {
+  /** How the source is named in output: a file path, `bundle.tgz/member/path`, or `<stdin>`. */
   readonly path: string;
-  readonly text: string;
+  readonly node: string;
+  /** The text in pieces of any size; the segmenter aligns them to lines. */
+  chunks(): AsyncIterable<string>;
 }
 
-/** An input that could not be read (missing file, permission, not text). */
+/** An input that could not be read (missing file, permission, broken archive). */
 export interface InputFailure {
   readonly path: string;
   readonly reason: string;

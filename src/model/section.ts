@@ -1,20 +1,122 @@
-/** A dump found in the input: which format, where it came from, and what it holds. */
+/** A dump found in the input: which format, where it came from, and what it holds (contracts.md, `parse --json`). */
+import type { ConntrackCpuStats, ConntrackEntry } from './conntrack';
 import type { Diagnostic } from './diagnostic';
+import type { IpInterface, Route } from './ip';
+import type { IpSet } from './ipset';
+import type { IpvsConnection, IpvsListing, IpvsService, IpvsTimeouts } from './ipvs';
 import type { Ruleset } from './ruleset';
+import type { SysctlEntry } from './sysctl';
 
 export interface SectionSource {
   readonly path: string;
   readonly startLine: number;
   readonly endLine: number;
+  /** The node the dump belongs to: from the bundle's layout, else the input directory or file name. */
+  readonly node: string;
+  /** The command a prompt or collector header named for this dump. */
+  readonly command?: string;
+  /** The command piped the dump through a filter (`| grep`), so absent rules or entries prove nothing. */
+  readonly partial?: boolean;
 }
 
-export interface IptablesSection {
-  readonly kind: 'iptables-save' | 'ip6tables-save';
-  readonly source: SectionSource;
-  /** Rules in the ruleset. */
+/** What every section has, whatever its format. */
+export interface SectionBody {
+  readonly kind: string;
+  /** Records as contracts.md counts them (rules, real servers, entries, members, addresses, routes, keys). */
   readonly records: number;
   readonly diagnostics: readonly Diagnostic[];
-  readonly ruleset: Ruleset;
 }
 
-export type Section = IptablesSection;
+/** How each line of an iptables-save dump was used; together they account for every line. */
+export interface LineAccount {
+  readonly rules: number;
+  readonly chains: number;
+  readonly tables: number;
+  readonly commits: number;
+  readonly comments: number;
+  readonly blank: number;
+  readonly prompts: number;
+  readonly rejected: number;
+}
+
+export interface IptablesSaveBody extends SectionBody {
+  readonly kind: 'iptables-save' | 'ip6tables-save';
+  readonly ruleset: Ruleset;
+  readonly lines: LineAccount;
+}
+
+/** conntrack-tools' own line on stderr, which lands anywhere in a file that merged stdout and stderr. */
+export interface ConntrackSummary {
+  readonly line: number;
+  readonly count: number;
+  readonly what: 'shown' | 'deleted' | 'events' | 'emptied';
+}
+
+export interface ConntrackBody extends SectionBody {
+  readonly kind: 'conntrack';
+  readonly entries: readonly ConntrackEntry[];
+  readonly summaries: readonly ConntrackSummary[];
+}
+
+export interface ConntrackStatsBody extends SectionBody {
+  readonly kind: 'conntrack-stats';
+  readonly format: 'conntrack -S' | '/proc/net/stat/nf_conntrack';
+  readonly cpus: readonly ConntrackCpuStats[];
+}
+
+export interface ConntrackCountBody extends SectionBody {
+  readonly kind: 'conntrack-count';
+  readonly count: number | undefined;
+}
+
+export interface IpvsBody extends SectionBody {
+  readonly kind: 'ipvsadm';
+  readonly listing: IpvsListing;
+  /** `IP Virtual Server version 1.2.1 (size=4096)`: kernel IPVS version and connection hash size. */
+  readonly version?: string;
+  readonly connectionTableSize?: number;
+  readonly services: readonly IpvsService[];
+  readonly connections: readonly IpvsConnection[];
+  readonly timeouts?: IpvsTimeouts;
+  /** /proc/net/ip_vs_stats: totals and rates, in the kernel's column order. */
+  readonly totals?: Readonly<Record<string, number>>;
+}
+
+export interface IpsetBody extends SectionBody {
+  readonly kind: 'ipset';
+  readonly format: 'save' | 'list';
+  readonly sets: readonly IpSet[];
+}
+
+export interface IpAddrBody extends SectionBody {
+  readonly kind: 'ip-addr';
+  readonly interfaces: readonly IpInterface[];
+}
+
+export interface IpRouteBody extends SectionBody {
+  readonly kind: 'ip-route';
+  readonly routes: readonly Route[];
+}
+
+export interface SysctlBody extends SectionBody {
+  readonly kind: 'sysctl';
+  readonly entries: readonly SysctlEntry[];
+}
+
+export type SectionBodies = IptablesSaveBody | ConntrackBody | ConntrackStatsBody | ConntrackCountBody | IpvsBody | IpsetBody | IpAddrBody | IpRouteBody | SysctlBody;
+
+export type Section = SectionBodies & { readonly source: SectionSource };
+
+/** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
+export interface SkippedLines {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly reason: string;
+}
+
+export type RulesetSection = Extract<Section, { readonly kind: 'iptables-save' | 'ip6tables-save' }>;
+
+export function isRulesetSection(s: Section): s is RulesetSection {
+  return s.kind === 'iptables-save' || s.kind === 'ip6tables-save';
+}

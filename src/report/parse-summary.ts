@@ -1,19 +1,70 @@
-/** Readable summary of `nfwalk parse`: one line per section, then its tables, then its diagnostics. */
+/** Readable summary of `nfwalk parse`: one line per section, a line or two of what it holds, its diagnostics. */
+import type { FoundSections } from '../input/sections';
 import type { Section } from '../model/section';
 import { formatDiagnostic } from './diagnostics';
 
-export function formatParseSummary(sections: readonly Section[]): string {
+const NOUN: Readonly<Record<Section['kind'], string>> = {
+  'iptables-save': 'rules', 'ip6tables-save': 'rules', conntrack: 'entries', 'conntrack-stats': 'CPUs', 'conntrack-count': 'count',
+  ipvsadm: 'real servers/connections', ipset: 'members', 'ip-addr': 'addresses', 'ip-route': 'routes', sysctl: 'keys',
+};
+
+export function formatParseSummary(found: FoundSections): string {
   const out: string[] = [];
-  for (const s of sections) {
+  for (const s of found.sections) {
     const errors = s.diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = s.diagnostics.length - errors;
-    out.push(`${s.source.path}:${s.source.startLine}-${s.source.endLine}  ${s.kind}  ${s.records} rules  ${errors} errors  ${warnings} warnings`);
-    for (const t of s.ruleset.tables) {
-      const rules = t.chains.reduce((n, c) => n + c.rules.length, 0);
-      const user = t.chains.filter((c) => !c.builtin).length;
-      out.push(`  *${t.name.padEnd(9)} ${String(t.chains.length - user).padStart(2)} built-in + ${String(user).padStart(5)} user chains  ${String(rules).padStart(7)} rules`);
-    }
+    const from = s.source.command ? `  (${s.source.command}${s.source.partial ? ', partial' : ''})` : '';
+    out.push(`${s.source.path}:${s.source.startLine}-${s.source.endLine}  ${s.kind}  node ${s.source.node}  ${s.records} ${NOUN[s.kind]}  ${errors} errors  ${warnings} warnings${from}`);
+    out.push(...details(s).map((l) => `  ${l}`));
     for (const d of s.diagnostics) out.push(`  ${formatDiagnostic(s.source.path, d)}`);
   }
+  const skipped = new Map<string, number>();
+  for (const k of found.skipped) skipped.set(k.reason, (skipped.get(k.reason) ?? 0) + k.endLine - k.startLine + 1);
+  for (const [reason, lines] of skipped) out.push(`skipped ${lines} line${lines === 1 ? '' : 's'}: ${reason}`);
   return `${out.join('\n')}\n`;
+}
+
+function details(s: Section): string[] {
+  switch (s.kind) {
+    case 'iptables-save':
+    case 'ip6tables-save':
+      return s.ruleset.tables.map((t) => {
+        const rules = t.chains.reduce((n, c) => n + c.rules.length, 0);
+        const user = t.chains.filter((c) => !c.builtin).length;
+        return `*${t.name.padEnd(9)} ${String(t.chains.length - user).padStart(2)} built-in + ${String(user).padStart(5)} user chains  ${String(rules).padStart(7)} rules`;
+      });
+    case 'conntrack': {
+      const byProto = countBy(s.entries, (e) => e.proto);
+      const natted = s.entries.filter((e) => e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src).length;
+      const summary = s.summaries.map((x) => `conntrack said ${x.count} ${x.what}`).join(', ');
+      return [`${[...byProto].map(([p, n]) => `${p} ${n}`).join(', ') || 'no entries'}; ${natted} with NAT${summary ? `; ${summary}` : ''}`];
+    }
+    case 'conntrack-stats': {
+      const totals = new Map<string, number>();
+      for (const c of s.cpus) for (const [k, v] of Object.entries(c.counters)) totals.set(k, (totals.get(k) ?? 0) + v);
+      return [[...totals].filter(([k]) => /insert_failed|drop|early_drop|invalid|found/.test(k)).map(([k, v]) => `${k}=${v}`).join(' ')];
+    }
+    case 'conntrack-count':
+      return [`${s.count ?? 'no'} connections tracked`];
+    case 'ipvsadm': {
+      const weightZero = s.services.reduce((n, v) => n + v.destinations.filter((d) => d.weight === 0).length, 0);
+      return [`${s.listing}: ${s.services.length} services, ${s.services.reduce((n, v) => n + v.destinations.length, 0)} real servers (${weightZero} with weight 0), ${s.connections.length} connections`];
+    }
+    case 'ipset':
+      return [`${s.sets.length} sets: ${s.sets.slice(0, 6).map((x) => `${x.name} (${x.type}, ${x.members.length})`).join(', ')}${s.sets.length > 6 ? ', …' : ''}`];
+    case 'ip-addr':
+      return [s.interfaces.map((i) => `${i.name} ${i.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(' ') || '-'}`).join(', ')];
+    case 'ip-route':
+      return [`tables ${[...countBy(s.routes, (r) => r.table)].map(([t, n]) => `${t} (${n})`).join(', ')}`];
+    case 'sysctl': {
+      const key = s.entries.find((e) => e.key === 'net.netfilter.nf_conntrack_max');
+      return key ? [`net.netfilter.nf_conntrack_max = ${key.value}`] : [];
+    }
+  }
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return m;
 }

@@ -22,8 +22,8 @@ test('parse --json prints one JSON document with every section, and nothing else
   t.deepEqual(
     doc.sections.map((s: { kind: string; records: number; source: unknown; diagnostics: unknown[] }) => [s.kind, s.records, s.source, s.diagnostics]),
     [
-      ['iptables-save', 43, { path: sharedFile('captures/iptables-save.txt'), startLine: 1, endLine: 91 }, []],
-      ['ip6tables-save', 19, { path: sharedFile('captures/ip6tables-save-c.txt'), startLine: 1, endLine: 42 }, []],
+      ['iptables-save', 43, { path: sharedFile('captures/iptables-save.txt'), startLine: 1, endLine: 91, node: 'iptables-save.txt' }, []],
+      ['ip6tables-save', 19, { path: sharedFile('captures/ip6tables-save-c.txt'), startLine: 1, endLine: 42, node: 'ip6tables-save-c.txt' }, []],
     ],
   );
   const kubeServices = doc.sections[0].ruleset.tables.find((tb: { name: string }) => tb.name === 'nat').chains.find((c: { name: string }) => c.name === 'KUBE-SERVICES');

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { printRuleset } from '../../../grammar/iptables-save/index';
+import { isRulesetSection } from '../../model/section';
 import { formatDiagnostic } from '../../report/diagnostics';
-import { type FailOn, exitCodeFor } from '../exit';
+import { UsageError, type FailOn, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 
@@ -11,14 +12,16 @@ interface FmtArgs extends GlobalOptions {
 
 export const fmtCommand: CommandModule<GlobalOptions, FmtArgs> = {
   command: 'fmt <input>',
-  describe: 'Print an iptables-save dump back in canonical iptables-save form (diagnostics on stderr)',
+  describe: 'Print the iptables-save dumps of an input back in canonical iptables-save form (diagnostics on stderr)',
   builder: (y) => y.positional('input', { type: 'string', demandOption: true, describe: 'a file or - for stdin' }),
-  handler: (args) => {
-    const { sections } = loadSections([args.input]);
-    for (const s of sections) {
+  handler: async (args) => {
+    const { sections } = await loadSections([args.input]);
+    const rulesets = sections.filter(isRulesetSection);
+    if (rulesets.length === 0) throw new UsageError(`no iptables-save dump in ${args.input}`);
+    for (const s of rulesets) {
       process.stdout.write(printRuleset(s.ruleset));
       for (const d of s.diagnostics) process.stderr.write(`${formatDiagnostic(s.source.path, d)}\n`);
     }
-    process.exitCode = exitCodeFor(sections.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
+    process.exitCode = exitCodeFor(rulesets.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
   },
 };

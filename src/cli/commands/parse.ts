@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { toJson } from '../../report/json';
+import { jsonPieces } from '../../report/json';
 import { formatParseSummary } from '../../report/parse-summary';
 import { type FailOn, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
+import { writeOut } from '../write';
 
 interface ParseArgs extends GlobalOptions {
   inputs: string[];
@@ -11,11 +12,11 @@ interface ParseArgs extends GlobalOptions {
 
 export const parseCommand: CommandModule<GlobalOptions, ParseArgs> = {
   command: 'parse <inputs..>',
-  describe: 'Read dumps and report every section found, with its typed model and diagnostics',
-  builder: (y) => y.positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files, directories or - for stdin' }),
-  handler: (args) => {
-    const { sections, unrecognised } = loadSections(args.inputs);
-    process.stdout.write(args.json ? `${toJson({ sections, unrecognised })}\n` : formatParseSummary(sections));
-    process.exitCode = exitCodeFor(sections.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
+  describe: 'Find every dump in the inputs and report each section: its kind, lines, model and diagnostics',
+  builder: (y) => y.positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files, directories, .tar.gz bundles, or - for stdin' }),
+  handler: async (args) => {
+    const found = await loadSections(args.inputs);
+    await writeOut(args.json ? [...jsonPieces(found), '\n'] : [formatParseSummary(found)]);
+    process.exitCode = exitCodeFor(found.sections.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
   },
 };

@@ -1,0 +1,180 @@
+/**
+ * From one line's tokens to a conntrack entry. The field order is libnetfilter_conntrack's
+ * (`__snprintf_conntrack_default`, formats.md §3.1); the decoder accepts the fields in any order after the
+ * protocol, because /proc, `-o extended`, `-o id`, `-o ktimestamp` and events all differ in what they add.
+ */
+import type { IToken } from 'chevrotain';
+import type { ConntrackCounters, ConntrackEntry, ConntrackEvent, ConntrackStatusFlag, ConntrackTuple } from '../../src/model/conntrack';
+import { canonicalAddress } from '../shared/address';
+import { L4_NAMES, L4_NUMBERS } from './protocols';
+import { Flag, KeyValue, Word } from './tokens';
+
+export interface LineProblem {
+  readonly message: string;
+  readonly column: number;
+}
+
+export type Warn = (column: number, message: string) => void;
+
+type MutableTuple = { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] };
+type MutableEntry = { -readonly [K in keyof ConntrackEntry]?: ConntrackEntry[K] };
+
+const DIGITS = /^\d+$/;
+const EVENT_TIME = /^\[(\d+\.\d+)\]$/;
+const EVENTS: Readonly<Record<string, ConntrackEvent>> = { '[NEW]': 'NEW', '[UPDATE]': 'UPDATE', '[DESTROY]': 'DESTROY' };
+const STATUS: Readonly<Record<string, ConntrackStatusFlag>> = { '[ASSURED]': 'ASSURED', '[OFFLOAD]': 'OFFLOAD', '[HW_OFFLOAD]': 'HW_OFFLOAD' };
+const STATE = /^[A-Z][A-Z0-9_]*$/;
+
+export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: number, warn: Warn): ConntrackEntry | LineProblem {
+  const col = (t: IToken) => t.startOffset - lineStart + 1;
+  const entry: MutableEntry = { line, unreplied: false };
+  let i = 0;
+  let t = tokens[0]!;
+  if (t.tokenType === Flag) {
+    const time = EVENT_TIME.exec(t.image);
+    if (time) {
+      entry.eventTime = Number(time[1]);
+      t = tokens[++i]!;
+    }
+    const event = t && EVENTS[t.image];
+    if (event) {
+      entry.event = event;
+      t = tokens[++i]!;
+    }
+  }
+  if (t && (t.image === 'ipv4' || t.image === 'ipv6')) {
+    entry.family = t.image;
+    const l3 = tokens[++i];
+    if (!l3 || l3.image !== (t.image === 'ipv4' ? '2' : '10')) return { message: `expected the layer-3 protocol number after ${t.image}`, column: l3 ? col(l3) : col(t) };
+    t = tokens[++i]!;
+  }
+  if (!t || t.tokenType !== Word) return { message: 'expected a protocol name', column: t ? col(t) : 1 };
+  const numToken = tokens[++i];
+  if (!numToken || !DIGITS.test(numToken.image)) return { message: `expected the protocol number after '${t.image}'`, column: numToken ? col(numToken) : col(t) };
+  entry.protoNum = Number(numToken.image);
+  entry.proto = protocolName(t.image, entry.protoNum, () => warn(col(t), `damaged line: '${t.image}' is not a protocol name; read as ${L4_NAMES[entry.protoNum!]} from its number ${entry.protoNum}`));
+  let next = tokens[++i];
+  if (next && next.tokenType === Word && DIGITS.test(next.image)) {
+    entry.timeout = Number(next.image);
+    next = tokens[++i];
+  }
+  if (next && next.tokenType === Word && STATE.test(next.image)) {
+    entry.state = next.image;
+    i++;
+  }
+
+  const orig: MutableTuple = {};
+  const reply: MutableTuple = {};
+  let tuple: MutableTuple | undefined;
+  let direction = -1;
+  let previousKey = '';
+  const counters: [{ packets?: number; bytes?: number }, { packets?: number; bytes?: number }] = [{}, {}];
+  for (; i < tokens.length; i++) {
+    const f = tokens[i]!;
+    const image = f.image;
+    if (f.tokenType === Flag) {
+      const status = STATUS[image];
+      if (status) {
+        if (entry.status) warn(col(f), `both ${entry.status} and ${status}; the kernel prints one`);
+        entry.status = status;
+      } else if (image === '[UNREPLIED]') entry.unreplied = true;
+      else if (image.startsWith('[start=')) entry.start = image.slice(7, -1);
+      else if (image.startsWith('[stop=')) entry.stop = image.slice(6, -1);
+      else return { message: `unknown flag ${image}`, column: col(f) };
+      previousKey = '';
+      continue;
+    }
+    if (f.tokenType !== KeyValue) return { message: `unexpected '${image}'`, column: col(f) };
+    const eq = image.indexOf('=');
+    const key = image.slice(0, eq);
+    const value = image.slice(eq + 1);
+    const bad = (what: string): LineProblem => ({ message: `${key}= needs ${what}, got '${value}'`, column: col(f) });
+    switch (key) {
+      case 'src': {
+        direction++;
+        if (direction > 1) return { message: 'a third src= (expected an original and a reply tuple)', column: col(f) };
+        tuple = direction === 0 ? orig : reply;
+        const a = canonicalAddress(value);
+        if (!a) return bad('an IP address');
+        tuple.src = a;
+        break;
+      }
+      case 'dst': {
+        if (!tuple) return { message: 'dst= before src=', column: col(f) };
+        const a = canonicalAddress(value);
+        if (!a) return bad('an IP address');
+        tuple.dst = a;
+        break;
+      }
+      case 'sport': case 'dport': case 'type': case 'code': {
+        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
+        if (!DIGITS.test(value)) return bad('a number');
+        tuple[key] = Number(value);
+        break;
+      }
+      case 'id': {
+        if (!DIGITS.test(value)) return bad('a number');
+        // icmp tuples end in `code=N id=N`; the entry's own id (-o id) comes last, after use=.
+        if (tuple && previousKey === 'code') tuple.id = Number(value);
+        else entry.id = Number(value);
+        break;
+      }
+      case 'srckey': case 'dstkey':
+        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
+        tuple[key] = value;
+        break;
+      case 'packets': case 'bytes':
+        if (direction < 0) return { message: `${key}= before src=`, column: col(f) };
+        if (!DIGITS.test(value)) return bad('a number');
+        counters[direction]![key] = Number(value);
+        break;
+      case 'mark': case 'secmark': case 'zone': case 'use':
+        if (!DIGITS.test(value)) return bad('a number');
+        entry[key] = Number(value);
+        break;
+      case 'zone-orig': case 'zone-reply':
+        if (!DIGITS.test(value)) return bad('a number');
+        entry[key === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = Number(value);
+        break;
+      case 'delta-time':
+        if (!DIGITS.test(value)) return bad('a number');
+        entry.deltaTime = Number(value);
+        break;
+      case 'timeout': case 'stream_timeout': {
+        // gre in /proc: `timeout=30, stream_timeout=180` before the tuples.
+        const n = value.endsWith(',') ? value.slice(0, -1) : value;
+        if (!DIGITS.test(n)) return bad('a number');
+        const g = entry.greTimeouts ?? { timeout: 0, streamTimeout: 0 };
+        entry.greTimeouts = key === 'timeout' ? { ...g, timeout: Number(n) } : { ...g, streamTimeout: Number(n) };
+        break;
+      }
+      case 'helper': entry.helper = value; break;
+      case 'secctx': entry.secctx = value; break;
+      case 'labels': entry.labels = value === '' ? [] : value.split(','); break;
+      default:
+        return { message: `unknown field ${key}=`, column: col(f) };
+    }
+    previousKey = key;
+  }
+  if (direction < 1) return { message: 'expected an original and a reply tuple (src= dst= ... src= dst= ...)', column: col(tokens[tokens.length - 1]!) };
+  if (orig.dst === undefined || reply.dst === undefined) return { message: 'a tuple without dst=', column: 1 };
+  entry.orig = orig as ConntrackTuple;
+  entry.reply = reply as ConntrackTuple;
+  entry.family ??= orig.src!.includes(':') ? 'ipv6' : 'ipv4';
+  const [oc, rc] = counters;
+  if (oc.packets !== undefined || oc.bytes !== undefined) entry.origCounters = { packets: oc.packets ?? 0, bytes: oc.bytes ?? 0 } as ConntrackCounters;
+  if (rc.packets !== undefined || rc.bytes !== undefined) entry.replyCounters = { packets: rc.packets ?? 0, bytes: rc.bytes ?? 0 } as ConntrackCounters;
+  return entry as ConntrackEntry;
+}
+
+/** A name conntrack prints, or — on a line whose first characters a paste lost — the name its number stands for. */
+export function protocolName(name: string, num: number, damaged: () => void): string {
+  if (L4_NUMBERS[name] === num || name === 'unknown') return name;
+  const known = L4_NAMES[num];
+  if (known) damaged();
+  return known ?? name;
+}
+
+export function isProblem(x: ConntrackEntry | LineProblem): x is LineProblem {
+  return 'message' in x;
+}

@@ -1,0 +1,102 @@
+/** conntrack listings (`-L` in every -o mode, `-E` events, /proc/net/nf_conntrack): chunks → entries, streamed. */
+import type { ConntrackSummary, ConntrackBody } from '../../src/model/section';
+import type { IToken } from 'chevrotain';
+import type { ConntrackEntry } from '../../src/model/conntrack';
+import type { Diagnostic } from '../../src/model/diagnostic';
+import type { Chunk } from '../shared/chunks';
+import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
+import { type LineProblem, decodeEntry, isProblem } from './decode';
+import { parseConntrackChunk } from './parser';
+import { decodeSaveLine } from './save';
+import { XmlLine } from './tokens';
+import { decodeXmlLine } from './xml';
+
+const TOOL_LINE = /^conntrack v[\d.]+ \(conntrack-tools\): (.*)$/;
+const SUMMARY = /^(\d+) flow (entries|events) have been (shown|deleted)\.\s*$/;
+// libnetfilter_conntrack's complaint when -o labels finds no connlabel.conf (captures/conntrack-L-o-labels.txt).
+const LIBRARY_MESSAGE = /^nfct_\w+:/;
+
+export class ConntrackReader implements DumpReader<ConntrackBody> {
+  private readonly entries: ConntrackEntry[] = [];
+  private readonly summaries: ConntrackSummary[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+
+  read(chunk: Chunk, stop: StopAt): number | undefined {
+    let stoppedAt: number | undefined;
+    parseConntrackChunk(chunk, (tokens, line, lineStart, text) => {
+      if (tokens.length === 0) return true;
+      const problem = this.line(tokens, line, lineStart, text);
+      if (!problem) return true;
+      if (stop(line)) {
+        stoppedAt = line;
+        return false;
+      }
+      this.diagnostics.push({ severity: 'error', line, column: problem.column, message: problem.message });
+      return true;
+    });
+    return stoppedAt;
+  }
+
+  finish(): ConntrackBody {
+    const [only, ...more] = this.summaries;
+    if (only && more.length === 0 && only.what === 'shown' && only.count !== this.entries.length) {
+      this.diagnostics.push({ severity: 'warning', line: only.line, column: 1, message: `conntrack says ${only.count} entries were shown, ${this.entries.length} are here (filtered or cut?)` });
+    }
+    return { kind: 'conntrack', records: this.entries.length, diagnostics: sortDiagnostics(this.diagnostics), entries: this.entries, summaries: this.summaries };
+  }
+
+  private line(tokens: readonly IToken[], line: number, lineStart: number, text: string): LineProblem | undefined {
+    const first = tokens[0]!;
+    if (first.tokenType === XmlLine) {
+      const x = decodeXmlLine(first.image.trimEnd(), line);
+      if ('message' in x) return x;
+      if (x.kind === 'entry') this.entries.push(x.entry);
+      return undefined;
+    }
+    if (first.image === 'conntrack' || LIBRARY_MESSAGE.test(first.image)) return this.toolLine(rawLine(text, lineStart), line);
+    const warn = (column: number, message: string) => this.diagnostics.push({ severity: 'warning', line, column, message });
+    const decoded = first.image === '-A' ? decodeSaveLine(tokens, line, lineStart) : decodeEntry(tokens, line, lineStart, warn);
+    if (isProblem(decoded)) return decoded;
+    this.entries.push(decoded);
+    return undefined;
+  }
+
+  private toolLine(raw: string, line: number): LineProblem | undefined {
+    if (LIBRARY_MESSAGE.test(raw)) {
+      this.diagnostics.push({ severity: 'warning', line, column: 1, message: `libnetfilter_conntrack said: ${raw.trim()}` });
+      return undefined;
+    }
+    const tool = TOOL_LINE.exec(raw);
+    if (!tool) return { message: 'expected a conntrack entry', column: 1 };
+    const said = tool[1]!.trim();
+    const summary = SUMMARY.exec(said);
+    if (summary) {
+      const what = summary[2] === 'events' ? 'events' : (summary[3] as 'shown' | 'deleted');
+      this.summaries.push({ line, count: Number(summary[1]), what });
+    } else if (said === 'connection tracking table has been emptied.') {
+      this.summaries.push({ line, count: 0, what: 'emptied' });
+    } else {
+      this.diagnostics.push({ severity: 'warning', line, column: 1, message: `conntrack said: ${said}` });
+    }
+    return undefined;
+  }
+}
+
+function rawLine(text: string, lineStart: number): string {
+  const end = text.indexOf('\n', lineStart);
+  return text.slice(lineStart, end < 0 ? text.length : end).replace(/\r$/, '');
+}
+
+export const conntrackFormat: DumpFormat = {
+  name: 'conntrack',
+  starts: startsWithAny([
+    /^(\[\d+\.\d+\]\s+)?(\s*\[(NEW|UPDATE|DESTROY)\]\s+)?(ipv[46]\s+\d+\s+)?[a-z0-9]+\s+\d+\s+(\d+\s+)?([A-Z][A-Z_0-9]*\s+|timeout=\d+, stream_timeout=\d+\s+)?src=/,
+    /^conntrack v[\d.]+ \(conntrack-tools\): /,
+    /^-A -t \d+ -u \S+ /,
+    /^<\?xml version="1\.0" encoding="utf-8"\?>\s*$/,
+    /^<conntrack>\s*$/,
+    /^<flow><meta direction=/,
+    /^nfct_\w+: /,
+  ]),
+  reader: () => new ConntrackReader(),
+};

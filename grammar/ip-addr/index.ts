@@ -1,0 +1,122 @@
+/**
+ * `ip addr` (plain, `-o` one-line, `-d`, `-s`; IPv4 and IPv6): an interface line `N: name[@link]: <FLAGS> mtu …`
+ * and its indented `link/…`, `inet`, `inet6`, `valid_lft` lines; `-o` joins them on one line with `\`.
+ */
+import type { IpAddrBody } from '../../src/model/section';
+import type { IpAddress, IpInterface } from '../../src/model/ip';
+import { canonicalAddress } from '../shared/address';
+import { type DumpFormat, startsWithAny } from '../shared/reader';
+import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import type { WordLine, WordToken } from '../shared/word-lines';
+
+type Draft = { -readonly [K in keyof IpInterface]: IpInterface[K] } & { addresses: IpAddress[]; details: string[] };
+
+const HEAD = /^(\d+):$/;
+const ADDRESS_KEYS = new Set(['brd', 'scope', 'peer', 'metric', 'proto', 'label', 'any']);
+const INTERFACE_KEYS = new Set(['mtu', 'qdisc', 'state', 'group', 'qlen', 'master', 'mode', 'link-netnsid', 'link-netns', 'netns']);
+
+export class IpAddrReader extends WordLineReader<IpAddrBody> {
+  private readonly interfaces: Draft[] = [];
+
+  protected line(l: WordLine): LineProblem | undefined {
+    // `ip -o` puts an interface's lines on one, separated by `\`.
+    if (l.raw.includes('\\')) {
+      let offset = 0;
+      for (const part of l.raw.split('\\')) {
+        const words = l.words.filter((w) => w.column > offset && w.column <= offset + part.length && w.text !== '\\');
+        offset += part.length + 1;
+        if (words.length === 0) continue;
+        const problem = this.words(words, l.line, part);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    return this.words(l.words, l.line, l.raw);
+  }
+
+  private words(w: readonly WordToken[], line: number, raw: string): LineProblem | undefined {
+    const head = HEAD.exec(w[0]!.text);
+    if (head) return this.head(w, line, Number(head[1]));
+    const current = this.interfaces[this.interfaces.length - 1];
+    if (!current) return { message: 'expected an interface line (N: name: <FLAGS> …)', column: w[0]!.column };
+    const first = w[0]!.text;
+    if (first === 'inet' || first === 'inet6') return this.address(current, w, line);
+    if (first.startsWith('link/')) {
+      current.linkType = first.slice(5);
+      if (w[1] && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/.test(w[1].text)) current.mac = w[1].text;
+      current.details.push(raw.trim());
+      return undefined;
+    }
+    if (first === 'valid_lft') return undefined;
+    // `ip -s`: a title row (`RX: bytes packets …`) and a row of numbers under it; `ip -d`: driver details.
+    current.details.push(raw.trim());
+    return undefined;
+  }
+
+  private head(w: readonly WordToken[], line: number, index: number): LineProblem | undefined {
+    const nameWord = w[1];
+    if (!nameWord) return { message: 'an interface line needs a name', column: w[0]!.column };
+    const [name, link] = nameWord.text.replace(/:$/, '').split('@') as [string, string | undefined];
+    let current = this.interfaces.find((i) => i.index === index && i.name === name);
+    if (!current) {
+      current = { line, index, name, flags: [], addresses: [], details: [], ...(link ? { link } : {}) };
+      this.interfaces.push(current);
+    }
+    const rest = w.slice(2);
+    if (rest[0]?.text.startsWith('<')) {
+      current.flags = rest[0].text.replace(/^<|>$/g, '').split(',').filter(Boolean);
+      for (let i = 1; i < rest.length; i++) {
+        const k = rest[i]!.text;
+        const v = rest[i + 1]?.text;
+        if (INTERFACE_KEYS.has(k) && v !== undefined) {
+          if (k === 'mtu') current.mtu = decimal(v);
+          else if (k === 'state') current.state = v;
+          i++;
+        }
+      }
+      return undefined;
+    }
+    // `ip -o addr`: `N: name    inet 10.0.0.1/24 …`
+    if (rest[0] && (rest[0].text === 'inet' || rest[0].text === 'inet6')) return this.address(current, rest, line);
+    if (rest.length === 0) return undefined;
+    return { message: `expected <FLAGS> or an address after ${nameWord.text}`, column: rest[0]!.column };
+  }
+
+  private address(current: Draft, w: readonly WordToken[], line: number): LineProblem | undefined {
+    const family = w[0]!.text as 'inet' | 'inet6';
+    const cidr = w[1];
+    if (!cidr) return { message: `${family} needs an address`, column: w[0]!.column };
+    const [text, prefix] = cidr.text.split('/');
+    const address = canonicalAddress(text!);
+    if (!address) return { message: `'${cidr.text}' is not an address`, column: cidr.column };
+    const a: { -readonly [K in keyof IpAddress]: IpAddress[K] } = {
+      line, family, address, prefixLength: prefix === undefined ? (family === 'inet' ? 32 : 128) : Number(prefix), flags: [],
+    };
+    const flags: string[] = [];
+    for (let i = 2; i < w.length; i++) {
+      const k = w[i]!.text;
+      const v = w[i + 1]?.text;
+      if (ADDRESS_KEYS.has(k) && v !== undefined) {
+        if (k === 'brd') a.broadcast = v;
+        else if (k === 'scope') a.scope = v;
+        else if (k === 'peer') a.peer = v;
+        else if (k === 'label') a.label = v;
+        i++;
+      } else if (family === 'inet' && i === w.length - 1 && (k === current.name || k.startsWith(`${current.name}:`))) a.label = k;
+      else flags.push(k);
+    }
+    a.flags = flags;
+    current.addresses.push(a);
+    return undefined;
+  }
+
+  protected body(): IpAddrBody {
+    return { kind: 'ip-addr', records: this.interfaces.reduce((n, i) => n + i.addresses.length, 0), diagnostics: this.diagnostics, interfaces: this.interfaces };
+  }
+}
+
+export const ipAddrFormat: DumpFormat = {
+  name: 'ip-addr',
+  starts: startsWithAny([/^\d+: [^\s:]+(@\S+)?: <[A-Z0-9_,-]*> /, /^\d+: \S+\s+inet6? [0-9a-fA-F.:]+(\/\d+)?\s/]),
+  reader: () => new IpAddrReader(),
+};

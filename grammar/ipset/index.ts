@@ -1,0 +1,153 @@
+/**
+ * `ipset save` (`create NAME TYPE OPTIONS…` / `add NAME MEMBER OPTIONS…`) and `ipset list` (`Name:`, `Type:`,
+ * `Revision:`, `Header:`, `Size in memory:`, `References:`, `Number of entries:`, `Members:` then one member per
+ * line). Both may follow each other in one section (EKS ipset.txt); a set listed twice is kept once, with a
+ * warning if its members differ.
+ */
+import type { IpsetBody } from '../../src/model/section';
+import type { IpSet, IpSetMember } from '../../src/model/ipset';
+import { type DumpFormat, startsWithAny } from '../shared/reader';
+import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import type { WordLine, WordToken } from '../shared/word-lines';
+
+type Draft = { -readonly [K in keyof IpSet]: IpSet[K] } & { members: IpSetMember[] };
+
+/** Options that stand alone (no value), in set headers and on members. */
+const FLAGS = new Set(['counters', 'comment', 'skbinfo', 'forceadd', 'nomatch', 'bucketsize-auto']);
+const LIST_FIELDS = new Set(['Type:', 'Revision:', 'Header:', 'Size', 'References:', 'Number', 'Members:']);
+
+export class IpsetReader extends WordLineReader<IpsetBody> {
+  private readonly sets = new Map<string, Draft>();
+  /** Members of a set's earlier listing, when the same set is listed again. */
+  private readonly previous = new Map<string, IpSetMember[]>();
+  private listed: Draft | undefined;
+  private inMembers = false;
+  private format: IpsetBody['format'] | undefined;
+
+  protected line(l: WordLine): LineProblem | undefined {
+    const [first, second] = l.words;
+    switch (first!.text) {
+      case 'create': return this.create(l);
+      case 'add': return this.add(l);
+      case 'Name:':
+        if (!second) return { message: 'Name: needs a set name', column: first!.column };
+        this.format ??= 'list';
+        this.listed = this.define(second.text, l.line, '', {});
+        this.inMembers = false;
+        return undefined;
+    }
+    if (this.listed && !this.inMembers && LIST_FIELDS.has(first!.text)) return this.listField(l);
+    if (this.listed && this.inMembers) return this.member(this.listed, l.words, l.line);
+    return { message: 'expected an ipset create/add line or an ipset list field', column: first!.column };
+  }
+
+  private define(name: string, line: number, type: string, options: Record<string, string | true>): Draft {
+    const existing = this.sets.get(name);
+    if (existing) {
+      // `ipset list` then `ipset save` of the same sets: the second definition must agree with the first.
+      if (type && existing.type && type !== existing.type) this.warn(line, 1, `set ${name} was defined as ${existing.type} on line ${existing.line}`);
+      const again: Draft = { ...existing, line: existing.line, type: existing.type || type, options: { ...options, ...existing.options }, members: [] };
+      this.sets.set(name, again);
+      this.previous.set(name, existing.members);
+      return again;
+    }
+    const set: Draft = { line, name, type, options, members: [] };
+    this.sets.set(name, set);
+    return set;
+  }
+
+  private create(l: WordLine): LineProblem | undefined {
+    const [cmd, name, type, ...rest] = l.words;
+    if (!name || !type) return { message: 'create needs a set name and type', column: cmd!.column };
+    if (!/^(hash|bitmap|list):/.test(type.text)) return { message: `unknown set type '${type.text}'`, column: type.column };
+    this.format ??= 'save';
+    const read = readOptions(rest);
+    if (!read.ok) return read.problem;
+    const options = read.options;
+    const set = this.define(name.text, l.line, type.text, options);
+    if (options.family === 'inet' || options.family === 'inet6') set.family = options.family;
+    this.listed = undefined;
+    return undefined;
+  }
+
+  private add(l: WordLine): LineProblem | undefined {
+    const [cmd, name, ...member] = l.words;
+    const set = name && this.sets.get(name.text);
+    if (!set) return { message: name ? `add to set ${name.text}, which was not created above` : 'add needs a set name', column: (name ?? cmd!).column };
+    return this.member(set, member, l.line);
+  }
+
+  private member(set: Draft, words: readonly WordToken[], line: number): LineProblem | undefined {
+    const [value, ...rest] = words;
+    if (!value) return { message: 'a member needs a value', column: 1 };
+    const read = readOptions(rest);
+    if (!read.ok) return read.problem;
+    set.members.push({ line, value: value.text, options: read.options });
+    return undefined;
+  }
+
+  private listField(l: WordLine): LineProblem | undefined {
+    const set = this.listed!;
+    const rest = l.raw.slice(l.raw.indexOf(':') + 1).trim();
+    const [first] = l.words;
+    switch (first!.text) {
+      case 'Type:': set.type = rest; return undefined;
+      case 'Revision:': set.revision = decimal(rest); return undefined;
+      case 'Header:': {
+        const read = readOptions(l.words.slice(1));
+        if (!read.ok) return read.problem;
+        set.options = read.options;
+        if (read.options.family === 'inet' || read.options.family === 'inet6') set.family = read.options.family;
+        return undefined;
+      }
+      case 'Size': set.sizeInMemory = decimal(rest); return undefined;
+      case 'References:': set.references = decimal(rest); return undefined;
+      case 'Number': set.declaredEntries = decimal(rest); return undefined;
+      default:
+        this.inMembers = true;
+        return undefined;
+    }
+  }
+
+  protected body(): IpsetBody {
+    const sets = [...this.sets.values()];
+    for (const s of sets) {
+      const before = this.previous.get(s.name);
+      if (before && !sameMembers(before, s.members)) this.warn(s.line, 1, `set ${s.name} is listed twice with different members`);
+      if (s.declaredEntries !== undefined && s.declaredEntries !== s.members.length && !this.previous.has(s.name)) {
+        this.warn(s.line, 1, `set ${s.name}: Number of entries says ${s.declaredEntries}, ${s.members.length} members listed`);
+      }
+    }
+    return { kind: 'ipset', format: this.format ?? 'list', records: sets.reduce((n, s) => n + s.members.length, 0), diagnostics: this.diagnostics, sets };
+  }
+}
+
+type Options = Record<string, string | true>;
+
+function readOptions(words: readonly WordToken[]): { ok: true; options: Options } | { ok: false; problem: LineProblem } {
+  const options: Record<string, string | true> = {};
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (FLAGS.has(w.text) && !(w.text === 'comment' && words[i + 1]?.quoted)) {
+      options[w.text] = true;
+      continue;
+    }
+    const v = words[i + 1];
+    if (!v) return { ok: false, problem: { message: `${w.text} needs a value`, column: w.column } };
+    options[w.text] = v.text;
+    i++;
+  }
+  return { ok: true, options };
+}
+
+function sameMembers(a: readonly IpSetMember[], b: readonly IpSetMember[]): boolean {
+  if (a.length !== b.length) return false;
+  const values = new Set(a.map((m) => m.value));
+  return b.every((m) => values.has(m.value));
+}
+
+export const ipsetFormat: DumpFormat = {
+  name: 'ipset',
+  starts: startsWithAny([/^Name: \S+\s*$/, /^create \S+ (hash|bitmap|list):\S+/]),
+  reader: () => new IpsetReader(),
+};

@@ -1,0 +1,41 @@
+/**
+ * Lines that separate dumps without belonging to any: shell prompts, collector headers, Markdown fences,
+ * kubectl and collector banners (shared/reference/bundles.md §2, §3 step 4). A prompt or header names the
+ * command whose output follows; that command becomes the next section's `source.command`.
+ */
+export type Boundary =
+  | { readonly kind: 'command'; readonly command: string; readonly reason: string }
+  | { readonly kind: 'noise'; readonly reason: string };
+
+const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xtables-save|ipvsadm(?:-save)?|conntrack|ipset|nft|ip|sysctl|cat)\b.*`;
+const PROMPT = new RegExp(String.raw`^(?:\[[^\]]+\][#$]|\S+@\S+:[^#$]*[#$]|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`);
+const EKS_HEADER = /^\*\*\* Output of (.+?) \*\*\* ?$/;
+const COMMENTED_COMMAND = new RegExp(`^# (${COMMANDS})$`);
+
+const NOISE: readonly [RegExp, string][] = [
+  [/^#==\[ [^\]]+ \]=+#\s*$/, 'collector header'],
+  [/^\s*```/, 'Markdown fence'],
+  [/^\s*<\/?(details|summary)>/, 'Markdown details block'],
+  [/^Defaulted container |^Unable to use a TTY|^command terminated with exit code \d+/, 'kubectl banner'],
+  [/^> Error while running /, 'collector error'],
+  [/^\S+ not installed\s*$/, 'collector note'],
+  [/^# NOTE: /, 'collector note'],
+  [/^=+\s*$|^Total Number of Rules: \d+/, 'collector trailer'],
+  [/^# Warning: iptables-legacy tables present/, 'iptables warning: both legacy and nft rules exist'],
+  [/^Chain \S+ \((policy \w+|\d+ references)/, 'iptables -L listing (nfwalk reads iptables-save output)'],
+  [/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{/, 'nft ruleset (nfwalk reads iptables-save output)'],
+];
+
+export function boundaryAt(line: string): Boundary | undefined {
+  const header = EKS_HEADER.exec(line) ?? COMMENTED_COMMAND.exec(line);
+  if (header) return { kind: 'command', command: header[1]!.trim(), reason: 'collector header' };
+  const prompt = PROMPT.exec(line);
+  if (prompt) return { kind: 'command', command: prompt[1]!.trim(), reason: 'shell prompt' };
+  for (const [pattern, reason] of NOISE) if (pattern.test(line)) return { kind: 'noise', reason };
+  return undefined;
+}
+
+/** `iptables-save | grep KUBE`: the dump that follows is a filtered part. */
+export function isPartial(command: string): boolean {
+  return /\|\s*(grep|egrep|head|tail|awk|sed)\b/.test(command);
+}

@@ -1,0 +1,19 @@
+/** Every dump format nfwalk reads, in the order their start lines are tried (most specific first). */
+import { conntrackCountFormat, conntrackStatsFormat } from '../../grammar/conntrack-stats/index';
+import { conntrackFormat } from '../../grammar/conntrack/index';
+import { ipAddrFormat } from '../../grammar/ip-addr/index';
+import { ipRouteFormat } from '../../grammar/ip-route/index';
+import { ipsetFormat } from '../../grammar/ipset/index';
+import { iptablesSaveFormat } from '../../grammar/iptables-save/index';
+import { ipvsadmFormat } from '../../grammar/ipvsadm/index';
+import type { DumpFormat } from '../../grammar/shared/reader';
+import { sysctlFormat } from '../../grammar/sysctl/index';
+
+// conntrack's `-o save` lines (`-A -t 431981 -u …`) before ipvsadm's (`-A -t ADDR:PORT`) before iptables' (`-A CHAIN`).
+export const FORMATS: readonly DumpFormat[] = [
+  conntrackFormat, conntrackStatsFormat, conntrackCountFormat, ipvsadmFormat, iptablesSaveFormat, ipsetFormat, ipAddrFormat, ipRouteFormat, sysctlFormat,
+];
+
+export function formatStartingAt(line: string, hint: string): DumpFormat | undefined {
+  return FORMATS.find((f) => f.starts(line, hint));
+}

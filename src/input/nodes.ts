@@ -1,0 +1,24 @@
+/**
+ * Which node a file of a support bundle describes, from the collector's layout (bundles.md §1, §3 step 1):
+ * Calico cluster diags `nodes/<node>/`, Troubleshoot `host-collectors/<node>/run-host/`, sos report
+ * `sosreport-<host>-…`, EKS `eks_<instance-id>_…`, supportconfig `scc_<host>_…`, Rancher `<host>-<date>/`,
+ * Cilium `cilium-bugtool-<pod>-<time>`. Otherwise the name of the input directory or file (contracts.md).
+ */
+const LAYOUTS: readonly RegExp[] = [
+  /(?:^|\/)nodes\/([^/]+)\//,
+  /(?:^|\/)host-collectors\/(?!run-host\/|system\/)([^/]+)\/run-host\//,
+  /(?:^|\/)sosreport-(.+?)(?:-\d{4}-\d{2}-\d{2}-[a-z0-9]+|-\d{14}|\.[^/]*-\d{14})(?:-obfuscated)?(?:\.tar\.\w+)?\//,
+  /(?:^|\/)eks_(i-[0-9a-f]+)_/,
+  /(?:^|\/)scc_(.+?)_\d{6}_\d{4}/,
+  /(?:^|\/)([^/]+?)-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}_\d{2}\/(?:networking|systeminfo)\//,
+  /(?:^|\/)cilium-bugtool-(.+?)-\d{8}-\d{6}/,
+];
+
+/** `path` is the file's path from the input's root, the input's own name first. */
+export function nodeOf(inputName: string, path: string): string {
+  for (const layout of LAYOUTS) {
+    const m = layout.exec(path);
+    if (m) return m[1]!;
+  }
+  return inputName.replace(/\.(tar\.gz|tgz|tar|gz)$/, '');
+}

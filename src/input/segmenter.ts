@@ -1,0 +1,153 @@
+/**
+ * Splits one source into sections (bundles.md §3 step 4). Between dumps, each line is a boundary (prompt,
+ * collector header), noise (banners, fences), blank, the first line of a dump of some format, or text of no
+ * known format. Inside a dump, the format's reader reads whole chunks and gives a line back only when it
+ * cannot read it and the line starts something else, so the common case costs no per-line classification.
+ */
+import type { Chunk } from '../../grammar/shared/chunks';
+import type { DumpReader } from '../../grammar/shared/reader';
+import type { Section, SkippedLines } from '../model/section';
+import { boundaryAt, isPartial } from './boundaries';
+import { formatStartingAt } from './formats';
+
+export interface SegmentSink {
+  section(s: Section): void;
+  skipped(s: SkippedLines): void;
+}
+
+export class Segmenter {
+  private reader: DumpReader | undefined;
+  private start = 0;
+  private last = 0;
+  private command: string | undefined;
+  private nextCommand: string | undefined;
+  private skip: { startLine: number; endLine: number; reason: string } | undefined;
+  /** After a listing or ruleset nfwalk does not read, its remaining lines are skipped under its name. */
+  private foreign: string | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly node: string,
+    private readonly sink: SegmentSink,
+  ) {}
+
+  chunk(chunk: Chunk): void {
+    const { text } = chunk;
+    let offset = 0;
+    let line = chunk.firstLine;
+    while (offset < text.length) {
+      if (this.reader) {
+        const rest = offset === 0 ? text : text.slice(offset);
+        const lines = new LineIndex(rest, line);
+        const startLine = this.start;
+        const hint = this.hint();
+        const stopAt = this.reader.read({ text: rest, firstLine: line }, (n) => n !== startLine && claims(lines.raw(n), hint));
+        if (stopAt === undefined) {
+          this.last = line + lines.count() - 1;
+          return;
+        }
+        this.last = stopAt - 1;
+        this.close();
+        offset += lines.offsetOf(stopAt);
+        line = stopAt;
+        continue;
+      }
+      const end = text.indexOf('\n', offset);
+      const next = end < 0 ? text.length : end + 1;
+      this.between(text.slice(offset, end < 0 ? text.length : end), line);
+      if (!this.reader) {
+        offset = next;
+        line++;
+      }
+    }
+  }
+
+  end(): void {
+    if (this.reader) this.close();
+    this.flushSkip();
+  }
+
+  private hint(): string {
+    return this.command ?? this.nextCommand ?? this.path;
+  }
+
+  private between(raw: string, line: number): void {
+    if (raw.trim() === '') return;
+    const boundary = boundaryAt(raw);
+    if (boundary) {
+      if (boundary.kind === 'command') this.nextCommand = boundary.command;
+      this.foreign = boundary.reason.includes('nfwalk reads') ? boundary.reason : undefined;
+      return this.skipLine(line, boundary.reason);
+    }
+    const format = formatStartingAt(raw, this.nextCommand ?? this.path);
+    if (!format) return this.skipLine(line, this.foreign ?? 'not a dump nfwalk reads');
+    this.flushSkip();
+    this.reader = format.reader(this.path);
+    this.start = line;
+    this.last = line;
+    this.command = this.nextCommand;
+    this.nextCommand = undefined;
+    this.foreign = undefined;
+  }
+
+  private close(): void {
+    const body = this.reader!.finish();
+    const command = this.command;
+    this.sink.section({
+      ...body,
+      source: { path: this.path, startLine: this.start, endLine: Math.max(this.start, this.last), node: this.node, ...(command ? { command } : {}), ...(command && isPartial(command) ? { partial: true } : {}) },
+    } as Section);
+    this.reader = undefined;
+    this.command = undefined;
+  }
+
+  private skipLine(line: number, reason: string): void {
+    if (this.skip && this.skip.reason === reason) {
+      this.skip.endLine = line;
+      return;
+    }
+    this.flushSkip();
+    this.skip = { startLine: line, endLine: line, reason };
+  }
+
+  private flushSkip(): void {
+    if (this.skip) this.sink.skipped({ path: this.path, ...this.skip });
+    this.skip = undefined;
+  }
+}
+
+function claims(raw: string, hint: string): boolean {
+  return raw.trim() !== '' && (boundaryAt(raw) !== undefined || formatStartingAt(raw, hint) !== undefined);
+}
+
+/** Line offsets of a chunk, built only when a reader asks about a line (rare: at the end of a dump). */
+class LineIndex {
+  private starts: number[] | undefined;
+
+  constructor(
+    private readonly text: string,
+    private readonly firstLine: number,
+  ) {}
+
+  private index(): number[] {
+    if (!this.starts) {
+      this.starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0 && i + 1 < this.text.length; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    }
+    return this.starts;
+  }
+
+  count(): number {
+    return this.index().length;
+  }
+
+  offsetOf(line: number): number {
+    return this.index()[line - this.firstLine] ?? this.text.length;
+  }
+
+  raw(line: number): string {
+    const start = this.offsetOf(line);
+    const end = this.text.indexOf('\n', start);
+    return this.text.slice(start, end < 0 ? this.text.length : end);
+  }
+}
