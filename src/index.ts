@@ -1,5 +1,5 @@
 /** nfwalk as a library: functions from dumps to models; no console, no process. */
-export { findSections, type FoundSections } from './input/sections';
+export { findSections, findSectionsInText, type FoundSections } from './input/sections';
 export { parseIptablesSave, printRuleset } from '../grammar/iptables-save/index';
 export type { Section, SectionSource, SkippedLines } from './model/section';
 export type { Ruleset, Table, Chain, Rule, TableName } from './model/ruleset';

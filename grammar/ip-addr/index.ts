@@ -19,15 +19,14 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
   private readonly interfaces: Draft[] = [];
 
   protected line(l: WordLine): LineProblem | undefined {
-    // `ip -o` puts an interface's lines on one, separated by `\`.
+    // `ip -o` puts an interface's lines on one, separated by `\`: each part is read as the line it stands for.
     if (l.raw.includes('\\')) {
       let offset = 0;
       for (const part of l.raw.split('\\')) {
-        const words = l.words.filter((w) => w.column > offset && w.column <= offset + part.length && w.text !== '\\');
-        offset += part.length + 1;
-        if (words.length === 0) continue;
-        const problem = this.words(words, l.line, part);
+        const words = [...part.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: offset + m.index + 1, quoted: false }));
+        const problem = words.length === 0 ? undefined : this.words(words, l.line, offset === 0 ? part : `    ${part}`);
         if (problem) return problem;
+        offset += part.length + 1;
       }
       return undefined;
     }
@@ -38,7 +37,8 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
     const head = HEAD.exec(w[0]!.text);
     if (head) return this.head(w, line, Number(head[1]));
     const current = this.interfaces[this.interfaces.length - 1];
-    if (!current) return { message: 'expected an interface line (N: name: <FLAGS> …)', column: w[0]!.column };
+    // Everything but the interface line is indented; an unindented line is not ip addr's.
+    if (!current || !/^\s/.test(raw)) return { message: 'expected an interface line (N: name: <FLAGS> …)', column: w[0]!.column };
     const first = w[0]!.text;
     if (first === 'inet' || first === 'inet6') return this.address(current, w, line);
     if (first.startsWith('link/')) {

@@ -1,8 +1,8 @@
 /**
  * `ipset save` (`create NAME TYPE OPTIONS…` / `add NAME MEMBER OPTIONS…`) and `ipset list` (`Name:`, `Type:`,
  * `Revision:`, `Header:`, `Size in memory:`, `References:`, `Number of entries:`, `Members:` then one member per
- * line). Both may follow each other in one section (EKS ipset.txt); a set listed twice is kept once, with a
- * warning if its members differ.
+ * line). EKS's ipset.txt holds a list and then a save of the same sets: a save line after a listing (or the
+ * reverse) starts a new section, so each section holds each set once.
  */
 import type { IpsetBody } from '../../src/model/section';
 import type { IpSet, IpSetMember } from '../../src/model/ipset';
@@ -18,8 +18,6 @@ const LIST_FIELDS = new Set(['Type:', 'Revision:', 'Header:', 'Size', 'Reference
 
 export class IpsetReader extends WordLineReader<IpsetBody> {
   private readonly sets = new Map<string, Draft>();
-  /** Members of a set's earlier listing, when the same set is listed again. */
-  private readonly previous = new Map<string, IpSetMember[]>();
   private listed: Draft | undefined;
   private inMembers = false;
   private format: IpsetBody['format'] | undefined;
@@ -31,7 +29,8 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
       case 'add': return this.add(l);
       case 'Name:':
         if (!second) return { message: 'Name: needs a set name', column: first!.column };
-        this.format ??= 'list';
+        if (this.format === 'save') return newListing(first!);
+        this.format = 'list';
         this.listed = this.define(second.text, l.line, '', {});
         this.inMembers = false;
         return undefined;
@@ -43,14 +42,7 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
 
   private define(name: string, line: number, type: string, options: Record<string, string | true>): Draft {
     const existing = this.sets.get(name);
-    if (existing) {
-      // `ipset list` then `ipset save` of the same sets: the second definition must agree with the first.
-      if (type && existing.type && type !== existing.type) this.warn(line, 1, `set ${name} was defined as ${existing.type} on line ${existing.line}`);
-      const again: Draft = { ...existing, line: existing.line, type: existing.type || type, options: { ...options, ...existing.options }, members: [] };
-      this.sets.set(name, again);
-      this.previous.set(name, existing.members);
-      return again;
-    }
+    if (existing) this.warn(line, 1, `set ${name} is defined again (first on line ${existing.line}); the later definition is kept`);
     const set: Draft = { line, name, type, options, members: [] };
     this.sets.set(name, set);
     return set;
@@ -60,7 +52,8 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
     const [cmd, name, type, ...rest] = l.words;
     if (!name || !type) return { message: 'create needs a set name and type', column: cmd!.column };
     if (!/^(hash|bitmap|list):/.test(type.text)) return { message: `unknown set type '${type.text}'`, column: type.column };
-    this.format ??= 'save';
+    if (this.format === 'list') return newListing(cmd!);
+    this.format = 'save';
     const read = readOptions(rest);
     if (!read.ok) return read.problem;
     const options = read.options;
@@ -112,9 +105,7 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
   protected body(): IpsetBody {
     const sets = [...this.sets.values()];
     for (const s of sets) {
-      const before = this.previous.get(s.name);
-      if (before && !sameMembers(before, s.members)) this.warn(s.line, 1, `set ${s.name} is listed twice with different members`);
-      if (s.declaredEntries !== undefined && s.declaredEntries !== s.members.length && !this.previous.has(s.name)) {
+      if (s.declaredEntries !== undefined && s.declaredEntries !== s.members.length) {
         this.warn(s.line, 1, `set ${s.name}: Number of entries says ${s.declaredEntries}, ${s.members.length} members listed`);
       }
     }
@@ -140,10 +131,8 @@ function readOptions(words: readonly WordToken[]): { ok: true; options: Options 
   return { ok: true, options };
 }
 
-function sameMembers(a: readonly IpSetMember[], b: readonly IpSetMember[]): boolean {
-  if (a.length !== b.length) return false;
-  const values = new Set(a.map((m) => m.value));
-  return b.every((m) => values.has(m.value));
+function newListing(at: WordToken): LineProblem {
+  return { message: 'a new ipset listing starts here', column: at.column };
 }
 
 export const ipsetFormat: DumpFormat = {

@@ -9,7 +9,7 @@ import type { IpvsConnection, IpvsCounters, IpvsDestination, IpvsForward, IpvsLi
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
-import { hexAddress, parseEndpoint } from './endpoint';
+import { hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
 
 type Draft = { -readonly [K in keyof IpvsService]: IpvsService[K] } & { destinations: IpvsDestination[]; fwmarkText?: string };
@@ -128,6 +128,12 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
         if (t === undefined) return { message: 'persistent needs a timeout', column: f.column };
         draft.persistent = t;
         i++;
+        // /proc/net/ip_vs always follows the timeout with the netmask as %08X.
+        const mask = flags[i + 1]?.text;
+        if (mask && /^[0-9A-F]{8}$/.test(mask)) {
+          draft.netmask = draft.family === 'ipv6' ? String(Number.parseInt(mask, 16)) : hexToIpv4(mask);
+          i++;
+        }
       } else if (f.text === 'mask' && flags[i + 1]) draft.netmask = flags[++i]!.text;
       else if (f.text === 'pe' && flags[i + 1]) draft.pe = flags[++i]!.text;
       else if (f.text === 'ops') draft.ops = true;

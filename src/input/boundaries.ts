@@ -20,6 +20,7 @@ const NOISE: readonly [RegExp, string][] = [
   [/^> Error while running /, 'collector error'],
   [/^\S+ not installed\s*$/, 'collector note'],
   [/^# NOTE: /, 'collector note'],
+  [/^ipvsadm v\d+\.\d+ /, 'ipvsadm version'],
   [/^=+\s*$|^Total Number of Rules: \d+/, 'collector trailer'],
   [/^# Warning: iptables-legacy tables present/, 'iptables warning: both legacy and nft rules exist'],
   [/^Chain \S+ \((policy \w+|\d+ references)/, 'iptables -L listing (nfwalk reads iptables-save output)'],

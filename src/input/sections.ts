@@ -2,9 +2,9 @@
 import { CHUNK_SIZE, countNewlines } from '../../grammar/shared/chunks';
 import type { Section, SkippedLines } from '../model/section';
 import { detectLinePrefix, normaliseChunk } from './normalise';
-import { Segmenter } from './segmenter';
+import { Segmenter, type SegmentSink } from './segmenter';
 import { openSources } from './sources';
-import type { InputFailure, InputSource } from './text-input';
+import type { InputFailure } from './text-input';
 
 export interface FoundSections {
   readonly sections: readonly Section[];
@@ -13,46 +13,79 @@ export interface FoundSections {
 }
 
 export async function findSections(paths: readonly string[]): Promise<FoundSections> {
+  const found = collector();
+  for await (const source of openSources(paths, found.failures)) {
+    const aligner = new LineAligner(source.path, new Segmenter(source.path, source.node, found.sink), found.sink);
+    try {
+      for await (const piece of source.chunks()) if (!aligner.push(piece)) break;
+      aligner.end();
+    } catch (e) {
+      found.failures.push({ path: source.path, reason: (e as Error).message });
+    }
+  }
+  return found.result();
+}
+
+/** The same for a text already in memory (a paste), named `path` and attributed to `node`. */
+export function findSectionsInText(text: string, path = '<text>', node = path): FoundSections {
+  const found = collector();
+  const aligner = new LineAligner(path, new Segmenter(path, node, found.sink), found.sink);
+  for (let i = 0; i < text.length && aligner.push(text.slice(i, i + CHUNK_SIZE)); i += CHUNK_SIZE);
+  aligner.end();
+  return found.result();
+}
+
+function collector() {
   const sections: Section[] = [];
   const skipped: SkippedLines[] = [];
   const failures: InputFailure[] = [];
-  const sink = { section: (s: Section) => sections.push(s), skipped: (s: SkippedLines) => skipped.push(s) };
-  for await (const source of openSources(paths, failures)) {
-    try {
-      await segmentSource(source, new Segmenter(source.path, source.node, sink), sink);
-    } catch (e) {
-      failures.push({ path: source.path, reason: (e as Error).message });
-    }
-  }
-  return { sections, skipped, failures };
+  const sink: SegmentSink = { section: (s) => sections.push(s), skipped: (s) => skipped.push(s) };
+  return { sink, failures, result: (): FoundSections => ({ sections, skipped, failures }) };
 }
 
-async function segmentSource(source: InputSource, segmenter: Segmenter, sink: { skipped(s: SkippedLines): void }): Promise<void> {
-  let carry = '';
-  let line = 1;
-  let first = true;
-  let prefix: RegExp | undefined;
-  const feed = (aligned: string): boolean => {
-    if (first && aligned.includes('\0')) {
-      sink.skipped({ path: source.path, startLine: 1, endLine: 1, reason: 'binary content' });
+/** Cuts pieces of text at line ends into chunks of about CHUNK_SIZE, normalises them and feeds the segmenter. */
+class LineAligner {
+  private carry = '';
+  private line = 1;
+  private first = true;
+  private prefix: RegExp | undefined;
+  private binary = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly segmenter: Segmenter,
+    private readonly sink: SegmentSink,
+  ) {}
+
+  /** False once the source turned out not to be text; the rest of it is not worth reading. */
+  push(piece: string): boolean {
+    this.carry += piece;
+    if (this.carry.length < CHUNK_SIZE) return true;
+    const cut = this.carry.lastIndexOf('\n');
+    if (cut < 0) return true;
+    const aligned = this.carry.slice(0, cut + 1);
+    this.carry = this.carry.slice(cut + 1);
+    return this.feed(aligned);
+  }
+
+  end(): void {
+    if (this.binary) return;
+    if (this.carry !== '' && !this.feed(this.carry)) return;
+    this.segmenter.end();
+  }
+
+  private feed(aligned: string): boolean {
+    if (this.first && aligned.includes('\0')) {
+      this.binary = true;
+      this.sink.skipped({ path: this.path, startLine: 1, endLine: 1, reason: 'binary content' });
       return false;
     }
-    if (first) prefix = detectLinePrefix(aligned);
-    let text = normaliseChunk(aligned, first);
-    if (prefix) text = text.replace(prefix, '');
-    first = false;
-    segmenter.chunk({ text, firstLine: line });
-    line += countNewlines(aligned);
+    if (this.first) this.prefix = detectLinePrefix(aligned);
+    let text = normaliseChunk(aligned, this.first);
+    if (this.prefix) text = text.replace(this.prefix, '');
+    this.first = false;
+    this.segmenter.chunk({ text, firstLine: this.line });
+    this.line += countNewlines(aligned);
     return true;
-  };
-  for await (const piece of source.chunks()) {
-    carry += piece;
-    if (carry.length < CHUNK_SIZE) continue;
-    const cut = carry.lastIndexOf('\n');
-    if (cut < 0) continue;
-    if (!feed(carry.slice(0, cut + 1))) return;
-    carry = carry.slice(cut + 1);
   }
-  if (carry !== '' && !feed(carry)) return;
-  segmenter.end();
 }
