@@ -132,7 +132,7 @@ function readOptions(words: readonly WordToken[]): { ok: true; options: Options 
 }
 
 function newListing(at: WordToken): LineProblem {
-  return { message: 'a new ipset listing starts here', column: at.column };
+  return { message: 'a new ipset listing starts here', column: at.column, restart: true };
 }
 
 export const ipsetFormat: DumpFormat = {

@@ -225,9 +225,8 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
   private totalsLine(w: readonly WordToken[]): LineProblem | undefined {
     const problem = this.listing === 'proc-stats' ? undefined : this.begin('proc-stats', w[0]!);
     if (problem) return problem;
-    // Two title lines stack into column names: `Total Incoming Outgoing …` over `Conns Packets Packets …`.
-    if (w[0]!.text === 'Total') this.totalsHeader = w.map((x) => x.text);
-    else this.totalsHeader = this.totalsHeader.length === w.length ? w.map((x, i) => `${this.totalsHeader[i]} ${x.text}`) : w.map((x) => x.text);
+    // The kernel's two blocks (ip_vs_stats_show): totals under two title lines, then rates under one.
+    this.totalsHeader = w[0]!.text === 'Conns/s' ? RATE_NAMES : TOTAL_NAMES;
     return undefined;
   }
 
@@ -275,12 +274,15 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
   }
 }
 
+const TOTAL_NAMES = ['conns', 'inPackets', 'outPackets', 'inBytes', 'outBytes'];
+const RATE_NAMES = ['connsPerSecond', 'inPacketsPerSecond', 'outPacketsPerSecond', 'inBytesPerSecond', 'outBytesPerSecond'];
+
 const DEST_COLUMNS: Readonly<Record<string, 'weight' | 'activeConn' | 'inactConn' | 'persistConn' | 'upperThreshold' | 'lowerThreshold'>> = {
   Weight: 'weight', ActiveConn: 'activeConn', InActConn: 'inactConn', PersistConn: 'persistConn', Uthreshold: 'upperThreshold', Lthreshold: 'lowerThreshold',
 };
 
 function newListing(at: WordToken): LineProblem {
-  return { message: 'a new ipvsadm listing starts here', column: at.column };
+  return { message: 'a new ipvsadm listing starts here', column: at.column, restart: true };
 }
 
 export const ipvsadmFormat: DumpFormat = {

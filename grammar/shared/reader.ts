@@ -8,7 +8,12 @@ import type { Diagnostic } from '../../src/model/diagnostic';
 import type { SectionBody } from '../../src/model/section';
 import type { Chunk } from './chunks';
 
-export type StopAt = (line: number) => boolean;
+/**
+ * Whether the dump ends at this line. A line that starts a dump of the reader's own format ends it only when
+ * the reader says so (`restart`): a damaged conntrack line still looks like conntrack, a second ipvsadm title
+ * or a repeated iptables table is a new dump.
+ */
+export type StopAt = (line: number, restart?: boolean) => boolean;
 
 
 export interface DumpReader<B extends SectionBody = SectionBody> {

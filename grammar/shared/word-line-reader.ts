@@ -8,6 +8,8 @@ import { type WordLine, wordLines } from './word-lines';
 export interface LineProblem {
   readonly message: string;
   readonly column: number;
+  /** The line starts a new dump of this same format (a second listing). */
+  readonly restart?: boolean;
 }
 
 export abstract class WordLineReader<B extends SectionBody> implements DumpReader<B> {
@@ -18,7 +20,7 @@ export abstract class WordLineReader<B extends SectionBody> implements DumpReade
       if (l.words.length === 0) continue;
       const problem = this.line(l);
       if (!problem) continue;
-      if (stop(l.line)) return l.line;
+      if (stop(l.line, problem.restart)) return l.line;
       this.diagnostics.push({ severity: 'error', line: l.line, column: problem.column, message: problem.message });
     }
     return undefined;

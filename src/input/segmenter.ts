@@ -5,7 +5,7 @@
  * cannot read it and the line starts something else, so the common case costs no per-line classification.
  */
 import type { Chunk } from '../../grammar/shared/chunks';
-import type { DumpReader } from '../../grammar/shared/reader';
+import type { DumpFormat, DumpReader } from '../../grammar/shared/reader';
 import type { Section, SkippedLines } from '../model/section';
 import { boundaryAt, isPartial } from './boundaries';
 import { formatStartingAt } from './formats';
@@ -17,6 +17,7 @@ export interface SegmentSink {
 
 export class Segmenter {
   private reader: DumpReader | undefined;
+  private format: DumpFormat | undefined;
   private start = 0;
   private last = 0;
   private command: string | undefined;
@@ -41,7 +42,8 @@ export class Segmenter {
         const lines = new LineIndex(rest, line);
         const startLine = this.start;
         const hint = this.hint();
-        const stopAt = this.reader.read({ text: rest, firstLine: line }, (n) => n !== startLine && claims(lines.raw(n), hint));
+        const format = this.format;
+        const stopAt = this.reader.read({ text: rest, firstLine: line }, (n, restart) => n !== startLine && claims(lines.raw(n), hint, restart ? undefined : format));
         if (stopAt === undefined) {
           this.last = line + lines.count() - 1;
           return;
@@ -83,6 +85,7 @@ export class Segmenter {
     if (!format) return this.skipLine(line, this.foreign ?? 'not a dump nfwalk reads');
     this.flushSkip();
     this.reader = format.reader(this.path);
+    this.format = format;
     this.start = line;
     this.last = line;
     this.command = this.nextCommand;
@@ -116,8 +119,12 @@ export class Segmenter {
   }
 }
 
-function claims(raw: string, hint: string): boolean {
-  return raw.trim() !== '' && (boundaryAt(raw) !== undefined || formatStartingAt(raw, hint) !== undefined);
+/** Whether a line the reader cannot read starts something else: a boundary, or a dump not of format `current`. */
+function claims(raw: string, hint: string, current: DumpFormat | undefined): boolean {
+  if (raw.trim() === '') return false;
+  if (boundaryAt(raw)) return true;
+  const format = formatStartingAt(raw, hint);
+  return format !== undefined && format !== current;
 }
 
 /** Line offsets of a chunk, built only when a reader asks about a line (rare: at the end of a dump). */
