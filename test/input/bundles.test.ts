@@ -1,0 +1,115 @@
+/**
+ * Support bundles: directories and .tar.gz archives in the collectors' layouts (bundles.md §1). Every dump is
+ * found by content, attributed to its node, and a broken archive is reported while the rest is read.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import test from 'ava';
+import { pack } from 'tar-stream';
+import { buildCli, nfwalk } from '../helpers/cli';
+import { readShared, repoRoot } from '../helpers/shared';
+
+test.before(() => buildCli());
+
+const sample = (name: string) => readFileSync(join(repoRoot, 'samples', name), 'utf8');
+
+async function tarGz(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const p = pack();
+  for (const [name, content] of Object.entries(files)) p.entry({ name }, content);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+const ipvsadmTxt = () => {
+  const l = sample('kube-node-ipvs.ipvsadm.txt').split('\n');
+  const from = (title: string, n: number) => l.slice(l.indexOf(title) + 1, l.indexOf(title) + 1 + n).join('\n');
+  return `${from('root@node-b:~# ipvsadm -Sn', 29)}\n\n${from('root@node-b:~# ipvsadm -Ln --rate', 32)}\n\n${from('root@node-b:~# ipvsadm -Ln --stats', 32)}\n`;
+};
+
+interface Row { kind: string; node: string; path: string; records: number; command?: string }
+
+function parseJson(args: string[]): { rows: Row[]; skipped: { path: string; reason: string }[]; failures: { path: string }[]; status: number; stderr: string } {
+  const r = nfwalk(['parse', '--json', ...args]);
+  const doc = JSON.parse(r.stdout || '{"sections":[],"skipped":[],"failures":[]}');
+  const rows = doc.sections.map((s: { kind: string; records: number; source: { node: string; path: string; command?: string } }) => ({ kind: s.kind, node: s.source.node, path: s.source.path, records: s.records, ...(s.source.command ? { command: s.source.command } : {}) }));
+  return { rows, skipped: doc.skipped, failures: doc.failures, status: r.status, stderr: r.stderr };
+}
+
+test('an EKS log collector archive: every dump of the node found, by content, attributed to the instance', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-eks-'));
+  const root = 'eks_i-0abc123def4567890_2024-05-01_0930-UTC_0.7.9';
+  const archive = join(dir, `${root}.tar.gz`);
+  writeFileSync(archive, await tarGz({
+    [`./${root}/networking/iptables-save.txt`]: readShared('captures/iptables-save.txt'),
+    [`./${root}/networking/conntrack.txt`]: `*** Output of conntrack -S *** \n${readShared('captures/conntrack-S.txt')}*** Output of conntrack -L ***\n${readShared('captures/conntrack-L.txt')}`,
+    [`./${root}/networking/ipvsadm.txt`]: ipvsadmTxt(),
+    [`./${root}/networking/ipset.txt`]: sample('kube-node-ipvs.ipset.txt'),
+    [`./${root}/networking/iproute.txt`]: sample('kube-node-ipvs.ip.txt').split('root@node-b:~# ip route show table all\n')[1]!.split('root@node-b:~#')[0]!,
+    [`./${root}/sysctls/sysctl_all.txt`]: sample('kube-node-ipvs.sysctl.txt'),
+    [`./${root}/kernel/dmesg.boot`]: 'Linux version 6.1.0\n',
+    [`./${root}/ipamd/ipam.bin`]: Buffer.from([0, 1, 2, 3, 0, 255]),
+  }));
+  const { rows, skipped, status } = parseJson([archive]);
+  t.is(status, 0);
+  t.true(rows.every((r) => r.node === 'i-0abc123def4567890'), JSON.stringify(rows.map((r) => r.node)));
+  t.deepEqual(rows.map((r) => [r.path.slice(archive.length + 1), r.kind, r.records, r.command ?? null]), [
+    [`${root}/networking/iptables-save.txt`, 'iptables-save', 43, null],
+    [`${root}/networking/conntrack.txt`, 'conntrack-stats', 2, 'conntrack -S'],
+    [`${root}/networking/conntrack.txt`, 'conntrack', 20, 'conntrack -L'],
+    [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
+    [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
+    [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
+    [`${root}/networking/ipset.txt`, 'ipset', 18, null],
+    [`${root}/networking/ipset.txt`, 'ipset', 18, null],
+    [`${root}/networking/iproute.txt`, 'ip-route', 17, null],
+    [`${root}/sysctls/sysctl_all.txt`, 'sysctl', 64, null],
+  ]);
+  t.deepEqual(skipped.filter((s) => s.reason === 'binary content').map((s) => s.path.slice(archive.length + 1)), [`${root}/ipamd/ipam.bin`]);
+});
+
+test('a directory of Calico cluster diags and an unpacked sos report: one node per nodes/<node>/ and per sosreport-<host>', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-dirs-'));
+  const files: Record<string, string> = {
+    'calico-diagnostics-20240501_093000/nodes/node-a/iptables-nft-save.txt': readShared('captures/iptables-save-c.txt'),
+    'calico-diagnostics-20240501_093000/nodes/node-a/ipset-list.txt': sample('kube-node-ipvs.ipset.txt').split('\ncreate ')[0]!,
+    'calico-diagnostics-20240501_093000/nodes/node-b/iptables-nft-save.txt': readShared('captures/iptables-legacy-save-kube.txt'),
+    'calico-diagnostics-20240501_093000/nodes/node-b/conntrack-list.txt': readShared('captures/conntrack-L-o-extended.txt'),
+    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/networking/ip_-o_addr': sample('kube-node-ipvs.ip.txt').split('root@node-b:~# ip -o addr\n')[1]!.split('root@node-b:~#')[0]!,
+    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/conntrack/conntrack_-L_-o_extended': readShared('captures/conntrack-L-o-extended.txt').split('\n').slice(1).join('\n'),
+    'sosreport-worker7-case42-2024-05-01-xkqzbde/proc/net/ip_vs': sample('kube-node-ipvs.proc-net-ip_vs.txt'),
+  };
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  const { rows, status } = parseJson([dir]);
+  t.is(status, 0);
+  t.deepEqual(rows.map((r) => [r.node, r.kind, r.records]), [
+    ['node-a', 'ipset', 18],
+    ['node-a', 'iptables-save', 43],
+    ['node-b', 'conntrack', 20],
+    ['node-b', 'iptables-save', 43],
+    ['worker7-case42', 'ipvsadm', 18],
+    ['worker7-case42', 'conntrack', 20],
+    ['worker7-case42', 'ip-addr', 5],
+  ]);
+});
+
+test('a broken archive is reported and the other inputs are still read; unsupported archives are named', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-broken-'));
+  const good = await tarGz({ 'node-x/iptables-save': readShared('captures/iptables-save.txt') });
+  writeFileSync(join(dir, 'cut.tgz'), good.subarray(0, Math.floor(good.length / 2)));
+  writeFileSync(join(dir, 'bundle.tar.xz'), 'not really');
+  writeFileSync(join(dir, 'conntrack.txt'), readShared('captures/conntrack-L.txt'));
+  const { rows, failures, status, stderr } = parseJson([dir]);
+  t.is(status, 0);
+  t.deepEqual(rows.map((r) => [r.kind, r.records]), [['conntrack', 20]]);
+  // The member being read when the archive broke is named too: its dump may be incomplete.
+  t.deepEqual(failures.map((f) => f.path.slice(dir.length + 1)).sort(), ['bundle.tar.xz', 'cut.tgz', 'cut.tgz/node-x/iptables-save']);
+  t.regex(stderr, /warning: cannot read .*cut\.tgz: broken archive/);
+  t.regex(stderr, /bundle\.tar\.xz: archive format not supported/);
+});
