@@ -10,15 +10,15 @@ export interface Exec {
   (cmd: string, args: readonly string[], input?: string): { status: number; stdout: string; stderr: string };
 }
 
-function run(cmd: string, args: readonly string[], input?: string) {
+export function run(cmd: string, args: readonly string[], input?: string) {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
 }
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
-  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'ipset']) {
-    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iptables ipset iproute2)`;
+  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'ipset', 'conntrack', 'ping']) {
+    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iptables ipset conntrack iproute2 iputils-ping)`;
   }
   const ns = `nfwalk-probe-${process.pid}`;
   const add = run('ip', ['netns', 'add', ns]);
@@ -38,6 +38,18 @@ export function kernelTest(title: string, fn: (t: ExecutionContext) => void | Pr
 }
 
 let counter = 0;
+
+/** Runs `fn` with an executor inside a fresh network namespace (and its name), deleted afterwards. */
+export async function withNetnsAsync<T>(fn: (exec: Exec, name: string) => Promise<T>): Promise<T> {
+  const ns = `nfwalk-t${process.pid}-${counter++}`;
+  const add = run('ip', ['netns', 'add', ns]);
+  if (add.status !== 0) throw new Error(`ip netns add ${ns}: ${add.stderr}`);
+  try {
+    return await fn((cmd, args, input) => run('ip', ['netns', 'exec', ns, cmd, ...args], input), ns);
+  } finally {
+    run('ip', ['netns', 'del', ns]);
+  }
+}
 
 /** Runs `fn` with an executor inside a fresh network namespace, deleted afterwards. */
 export function withNetns<T>(fn: (exec: Exec) => T): T {
