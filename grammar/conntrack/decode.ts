@@ -20,6 +20,38 @@ type MutableTuple = { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] 
 type MutableEntry = { -readonly [K in keyof ConntrackEntry]?: ConntrackEntry[K] };
 
 const DIGITS = /^\d+$/;
+
+/** A decimal without sign, or -1; a loop instead of a regex and Number() because it runs for every field. */
+function uint(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 15) return n > 15 && DIGITS.test(text) ? Number(text) : -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+const KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id', 'srckey', 'dstkey', 'packets', 'bytes', 'mark', 'secmark', 'zone', 'use',
+  'zone-orig', 'zone-reply', 'delta-time', 'timeout', 'stream_timeout', 'helper', 'secctx', 'labels'];
+const KEYS_BY_LENGTH: string[][] = [];
+for (const k of KEYS) (KEYS_BY_LENGTH[k.length] ??= []).push(k);
+
+/**
+ * The key of a `key=value` token as one of the literal strings above, so the switch compares interned
+ * strings instead of a fresh slice per field (measured: a third of the decoder's time on big tables).
+ */
+function keyOf(image: string, eq: number): string {
+  const candidates = KEYS_BY_LENGTH[eq];
+  if (candidates) for (const k of candidates) if (image.startsWith(k)) return k;
+  return image.slice(0, eq);
+}
+
+function badValue(key: string, value: string, what: string, column: number): LineProblem {
+  return { message: `${key}= needs ${what}, got '${value}'`, column };
+}
 const EVENT_TIME = /^\[(\d+\.\d+)\]$/;
 const EVENTS: Readonly<Record<string, ConntrackEvent>> = { '[NEW]': 'NEW', '[UPDATE]': 'UPDATE', '[DESTROY]': 'DESTROY' };
 const STATUS: Readonly<Record<string, ConntrackStatusFlag>> = { '[ASSURED]': 'ASSURED', '[OFFLOAD]': 'OFFLOAD', '[HW_OFFLOAD]': 'HW_OFFLOAD' };
@@ -86,37 +118,48 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
     }
     if (f.tokenType !== KeyValue) return { message: `unexpected '${image}'`, column: col(f) };
     const eq = image.indexOf('=');
-    const key = image.slice(0, eq);
+    const key = keyOf(image, eq);
     const value = image.slice(eq + 1);
-    const bad = (what: string): LineProblem => ({ message: `${key}= needs ${what}, got '${value}'`, column: col(f) });
+    const num = uint(value);
     switch (key) {
       case 'src': {
         direction++;
         if (direction > 1) return { message: 'a third src= (expected an original and a reply tuple)', column: col(f) };
         tuple = direction === 0 ? orig : reply;
         const a = canonicalAddress(value);
-        if (!a) return bad('an IP address');
+        if (!a) return badValue(key, value, 'an IP address', col(f));
         tuple.src = a;
         break;
       }
       case 'dst': {
         if (!tuple) return { message: 'dst= before src=', column: col(f) };
         const a = canonicalAddress(value);
-        if (!a) return bad('an IP address');
+        if (!a) return badValue(key, value, 'an IP address', col(f));
         tuple.dst = a;
         break;
       }
-      case 'sport': case 'dport': case 'type': case 'code': {
+      // The hot keys are stored by name: a computed-key store (tuple[key]) is megamorphic and several times slower.
+      case 'sport':
         if (!tuple) return { message: `${key}= before src=`, column: col(f) };
-        if (!DIGITS.test(value)) return bad('a number');
-        tuple[key] = Number(value);
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        tuple.sport = num;
+        break;
+      case 'dport':
+        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        tuple.dport = num;
+        break;
+      case 'type': case 'code': {
+        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        tuple[key] = num;
         break;
       }
       case 'id': {
-        if (!DIGITS.test(value)) return bad('a number');
+        if (num < 0) return badValue(key, value, 'a number', col(f));
         // icmp tuples end in `code=N id=N`; the entry's own id (-o id) comes last, after use=.
-        if (tuple && previousKey === 'code') tuple.id = Number(value);
-        else entry.id = Number(value);
+        if (tuple && previousKey === 'code') tuple.id = num;
+        else entry.id = num;
         break;
       }
       case 'srckey': case 'dstkey':
@@ -125,25 +168,33 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
         break;
       case 'packets': case 'bytes':
         if (direction < 0) return { message: `${key}= before src=`, column: col(f) };
-        if (!DIGITS.test(value)) return bad('a number');
-        counters[direction]![key] = Number(value);
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        counters[direction]![key] = num;
         break;
-      case 'mark': case 'secmark': case 'zone': case 'use':
-        if (!DIGITS.test(value)) return bad('a number');
-        entry[key] = Number(value);
+      case 'mark':
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        entry.mark = num;
+        break;
+      case 'use':
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        entry.use = num;
+        break;
+      case 'secmark': case 'zone':
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        entry[key] = num;
         break;
       case 'zone-orig': case 'zone-reply':
-        if (!DIGITS.test(value)) return bad('a number');
-        entry[key === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = Number(value);
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        entry[key === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = num;
         break;
       case 'delta-time':
-        if (!DIGITS.test(value)) return bad('a number');
-        entry.deltaTime = Number(value);
+        if (num < 0) return badValue(key, value, 'a number', col(f));
+        entry.deltaTime = num;
         break;
       case 'timeout': case 'stream_timeout': {
         // gre in /proc: `timeout=30, stream_timeout=180` before the tuples.
         const n = value.endsWith(',') ? value.slice(0, -1) : value;
-        if (!DIGITS.test(n)) return bad('a number');
+        if (!DIGITS.test(n)) return badValue(key, value, 'a number', col(f));
         const g = entry.greTimeouts ?? { timeout: 0, streamTimeout: 0 };
         entry.greTimeouts = key === 'timeout' ? { ...g, timeout: Number(n) } : { ...g, streamTimeout: Number(n) };
         break;

@@ -1,11 +1,45 @@
-/** Canonical address text: /proc prints IPv6 fully expanded, `conntrack -L` compressed; the model keeps the latter. */
+/**
+ * Canonical address text: /proc prints IPv6 fully expanded, `conntrack -L` compressed; the model keeps the
+ * latter. IPv4 is checked by a loop (it runs for every address of a table); IPv6 validation is costly and
+ * big tables repeat the same pod and service addresses, so IPv6 results are memoised.
+ */
 import ipaddr from 'ipaddr.js';
 
-const V4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 const NEEDS_COMPRESSION = /(^|:)0[0-9a-fA-F]|[A-F]/;
+const MEMO_LIMIT = 1 << 18;
+const memo = new Map<string, string | null>();
 
 export function canonicalAddress(text: string): string | undefined {
-  if (V4.test(text)) return text.split('.').every((o) => Number(o) < 256) ? text : undefined;
+  if (isIpv4(text)) return text;
+  const known = memo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const result = canonicalIpv6(text);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(text, result ?? null);
+  return result;
+}
+
+/** Dotted quad, each part 0-255 without a sign; written out because this runs for every address of a table. */
+function isIpv4(text: string): boolean {
+  let parts = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++parts > 3) return false;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + c - 48;
+      digits++;
+      if (value > 255) return false;
+    } else return false;
+  }
+  return parts === 3 && digits > 0;
+}
+
+function canonicalIpv6(text: string): string | undefined {
   if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
   return NEEDS_COMPRESSION.test(text) ? ipaddr.IPv6.parse(text).toRFC5952String() : text;
 }
