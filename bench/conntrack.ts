@@ -5,6 +5,7 @@
  * Usage: npm run bench -- --entries N --runs N
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,12 +24,12 @@ let batch: string[] = [];
 for (const line of conntrackLines(entries)) {
   batch.push(line);
   if (batch.length === 10000) {
-    if (!out.write(`${batch.join('\n')}\n`)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(`${batch.join('\n')}\n`)) await once(out, 'drain');
     batch = [];
   }
 }
 out.end(batch.length ? `${batch.join('\n')}\n` : '');
-await new Promise((r) => out.on('finish', r));
+await once(out, 'finish');
 console.log(`input: ${file}\n       ${entries} entries, ${(statSync(file).size / 1e6).toFixed(1)} MB\n`);
 
 const AWK = String.raw`{ n[$1]++; for (i = 1; i <= NF; i++) if (index($i, "=")) kv++; if ($0 ~ /src=[^ ]+ dst=([^ ]+) .*src=([^ ]+) /) { split($0, f, " "); nat++ } } END { for (p in n) print p, n[p]; print kv, nat }`;

@@ -20,7 +20,7 @@ async function tarGz(files: Record<string, string | Buffer>): Promise<Buffer> {
   for (const [name, content] of Object.entries(files)) p.entry({ name }, content);
   p.finalize();
   const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
+  for await (const c of p) chunks.push(Buffer.from(c as Uint8Array));
   return gzipSync(Buffer.concat(chunks));
 }
 
@@ -36,7 +36,7 @@ function parseJson(args: string[]): { rows: Row[]; skipped: { path: string; reas
   const r = nfwalk(['parse', '--json', ...args]);
   const doc = JSON.parse(r.stdout || '{"sections":[],"skipped":[],"failures":[]}');
   const rows = doc.sections.map((s: { kind: string; records: number; source: { node: string; path: string; command?: string } }) => ({ kind: s.kind, node: s.source.node, path: s.source.path, records: s.records, ...(s.source.command ? { command: s.source.command } : {}) }));
-  return { rows, skipped: doc.skipped, failures: doc.failures, status: r.status, stderr: r.stderr };
+  return { rows, skipped: doc.skipped, failures: doc.failures, status: r.status ?? -1, stderr: r.stderr };
 }
 
 test('an EKS log collector archive: every dump of the node found, by content, attributed to the instance', async (t) => {
