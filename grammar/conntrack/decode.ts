@@ -56,6 +56,11 @@ const EVENT_TIME = /^\[(\d+\.\d+)\]$/;
 const EVENTS: Readonly<Record<string, ConntrackEvent>> = { '[NEW]': 'NEW', '[UPDATE]': 'UPDATE', '[DESTROY]': 'DESTROY' };
 const STATUS: Readonly<Record<string, ConntrackStatusFlag>> = { '[ASSURED]': 'ASSURED', '[OFFLOAD]': 'OFFLOAD', '[HW_OFFLOAD]': 'HW_OFFLOAD' };
 const STATE = /^[A-Z][A-Z0-9_]*$/;
+/** One string per state name for a million entries, instead of a slice of the input each (tcp, sctp names). */
+const STATE_NAMES = new Map(
+  ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2',
+    'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT'].map((n) => [n, n]),
+);
 
 export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: number, warn: Warn): ConntrackEntry | LineProblem {
   const col = (t: IToken) => t.startOffset - lineStart + 1;
@@ -91,7 +96,7 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
     next = tokens[++i];
   }
   if (next && next.tokenType === Word && STATE.test(next.image)) {
-    entry.state = next.image;
+    entry.state = STATE_NAMES.get(next.image) ?? next.image;
     i++;
   }
 
@@ -229,7 +234,8 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
 
 /** A name conntrack prints, or — on a line whose first characters a paste lost — the name its number stands for. */
 export function protocolName(name: string, num: number, damaged: () => void): string {
-  if (L4_NUMBERS[name] === num || name === 'unknown') return name;
+  if (L4_NUMBERS[name] === num) return L4_NAMES[num]!;
+  if (name === 'unknown') return 'unknown';
   const known = L4_NAMES[num];
   if (known) damaged();
   return known ?? name;
