@@ -89,7 +89,8 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   const numToken = tokens[++i];
   if (!numToken || !DIGITS.test(numToken.image)) return { message: `expected the protocol number after '${t.image}'`, column: numToken ? col(numToken) : col(t) };
   entry.protoNum = Number(numToken.image);
-  entry.proto = protocolName(t.image, entry.protoNum, () => warn(col(t), `damaged line: '${t.image}' is not a protocol name; read as ${L4_NAMES[entry.protoNum!]} from its number ${entry.protoNum}`));
+  entry.proto = protocolName(t.image, entry.protoNum);
+  if (entry.proto !== t.image) warn(col(t), `damaged line: '${t.image}' is not a protocol name; read as ${entry.proto} from its number ${entry.protoNum}`);
   let next = tokens[++i];
   if (next && next.tokenType === Word && DIGITS.test(next.image)) {
     entry.timeout = Number(next.image);
@@ -105,7 +106,7 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   let tuple: MutableTuple | undefined;
   let direction = -1;
   let previousKey = '';
-  const counters: [{ packets?: number; bytes?: number }, { packets?: number; bytes?: number }] = [{}, {}];
+  let counters: [{ packets?: number; bytes?: number }, { packets?: number; bytes?: number }] | undefined;
   for (; i < tokens.length; i++) {
     const f = tokens[i]!;
     const image = f.image;
@@ -121,52 +122,29 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
       previousKey = '';
       continue;
     }
-    if (f.tokenType === Tuple) {
+    const whole = f.tokenType === Tuple;
+    if (!whole && f.tokenType !== KeyValue) return { message: `unexpected '${image}'`, column: col(f) };
+    // src= opens the next tuple, whether the lexer matched the whole tuple or src= alone.
+    if (whole || image.startsWith('src=')) {
       direction++;
       if (direction > 1) return { message: 'a third src= (expected an original and a reply tuple)', column: col(f) };
       tuple = direction === 0 ? orig : reply;
-      const problem = readTuple(image, tuple, col(f));
+    }
+    if (whole) {
+      const problem = readTuple(image, tuple!, col(f));
       if (problem) return problem;
       previousKey = '';
       continue;
     }
-    if (f.tokenType !== KeyValue) return { message: `unexpected '${image}'`, column: col(f) };
     const eq = image.indexOf('=');
     const key = keyOf(image, eq);
     const value = image.slice(eq + 1);
     const num = uint(value);
     switch (key) {
-      case 'src': {
-        direction++;
-        if (direction > 1) return { message: 'a third src= (expected an original and a reply tuple)', column: col(f) };
-        tuple = direction === 0 ? orig : reply;
-        const a = canonicalAddress(value);
-        if (!a) return badValue(key, value, 'an IP address', col(f));
-        tuple.src = a;
-        break;
-      }
-      case 'dst': {
-        if (!tuple) return { message: 'dst= before src=', column: col(f) };
-        const a = canonicalAddress(value);
-        if (!a) return badValue(key, value, 'an IP address', col(f));
-        tuple.dst = a;
-        break;
-      }
-      // The hot keys are stored by name: a computed-key store (tuple[key]) is megamorphic and several times slower.
-      case 'sport':
+      case 'src': case 'dst': case 'sport': case 'dport': case 'type': case 'code': case 'srckey': case 'dstkey': {
         if (!tuple) return { message: `${key}= before src=`, column: col(f) };
-        if (num < 0) return badValue(key, value, 'a number', col(f));
-        tuple.sport = num;
-        break;
-      case 'dport':
-        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
-        if (num < 0) return badValue(key, value, 'a number', col(f));
-        tuple.dport = num;
-        break;
-      case 'type': case 'code': {
-        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
-        if (num < 0) return badValue(key, value, 'a number', col(f));
-        tuple[key] = num;
+        const problem = storeTupleField(tuple, key, value, col(f));
+        if (problem) return problem;
         break;
       }
       case 'id': {
@@ -176,13 +154,10 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
         else entry.id = num;
         break;
       }
-      case 'srckey': case 'dstkey':
-        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
-        tuple[key] = value;
-        break;
       case 'packets': case 'bytes':
         if (direction < 0) return { message: `${key}= before src=`, column: col(f) };
         if (num < 0) return badValue(key, value, 'a number', col(f));
+        counters ??= [{}, {}];
         counters[direction]![key] = num;
         break;
       case 'mark':
@@ -226,19 +201,22 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   entry.orig = orig as ConntrackTuple;
   entry.reply = reply as ConntrackTuple;
   entry.family ??= orig.src!.includes(':') ? 'ipv6' : 'ipv4';
-  const [oc, rc] = counters;
-  if (oc.packets !== undefined || oc.bytes !== undefined) entry.origCounters = { packets: oc.packets ?? 0, bytes: oc.bytes ?? 0 } as ConntrackCounters;
-  if (rc.packets !== undefined || rc.bytes !== undefined) entry.replyCounters = { packets: rc.packets ?? 0, bytes: rc.bytes ?? 0 } as ConntrackCounters;
+  if (counters) {
+    const [oc, rc] = counters;
+    if (oc.packets !== undefined || oc.bytes !== undefined) entry.origCounters = { packets: oc.packets ?? 0, bytes: oc.bytes ?? 0 } as ConntrackCounters;
+    if (rc.packets !== undefined || rc.bytes !== undefined) entry.replyCounters = { packets: rc.packets ?? 0, bytes: rc.bytes ?? 0 } as ConntrackCounters;
+  }
   return entry as ConntrackEntry;
 }
 
-/** A name conntrack prints, or — on a line whose first characters a paste lost — the name its number stands for. */
-export function protocolName(name: string, num: number, damaged: () => void): string {
+/**
+ * A name conntrack prints (as the table's own string), or — on a line whose first characters a paste lost —
+ * the name its number stands for; a result other than `name` means the line was damaged.
+ */
+function protocolName(name: string, num: number): string {
   if (L4_NUMBERS[name] === num) return L4_NAMES[num]!;
   if (name === 'unknown') return 'unknown';
-  const known = L4_NAMES[num];
-  if (known) damaged();
-  return known ?? name;
+  return L4_NAMES[num] ?? name;
 }
 
 /** `src=A dst=B [sport=N dport=N | type=N code=N id=N | srckey=K dstkey=K]`, as the Tuple token matched it. */
@@ -248,27 +226,30 @@ function readTuple(image: string, tuple: MutableTuple, column: number): LineProb
     const space = image.indexOf(' ', start);
     const end = space < 0 ? image.length : space;
     const eq = image.indexOf('=', start);
-    const key = keyOf(image, eq, start);
-    const value = image.slice(eq + 1, end);
-    const at = column + start;
-    // Stores by name, not tuple[key]: a computed-key store is megamorphic and several times slower.
-    if (key === 'src' || key === 'dst') {
-      const a = canonicalAddress(value);
-      if (!a) return badValue(key, value, 'an IP address', at);
-      if (key === 'src') tuple.src = a;
-      else tuple.dst = a;
-    } else if (key === 'srckey') tuple.srckey = value;
-    else if (key === 'dstkey') tuple.dstkey = value;
-    else {
-      const n = uint(value);
-      if (n < 0) return badValue(key, value, 'a number', at);
-      if (key === 'sport') tuple.sport = n;
-      else if (key === 'dport') tuple.dport = n;
-      else if (key === 'type') tuple.type = n;
-      else if (key === 'code') tuple.code = n;
-      else tuple.id = n;
-    }
+    const problem = storeTupleField(tuple, keyOf(image, eq, start), image.slice(eq + 1, end), column + start);
+    if (problem) return problem;
     start = end + 1;
+  }
+  return undefined;
+}
+
+/** One field of a tuple. Stores by name, not tuple[key]: a computed-key store is megamorphic and several times slower. */
+function storeTupleField(tuple: MutableTuple, key: string, value: string, column: number): LineProblem | undefined {
+  if (key === 'src' || key === 'dst') {
+    const a = canonicalAddress(value);
+    if (!a) return badValue(key, value, 'an IP address', column);
+    if (key === 'src') tuple.src = a;
+    else tuple.dst = a;
+  } else if (key === 'srckey') tuple.srckey = value;
+  else if (key === 'dstkey') tuple.dstkey = value;
+  else {
+    const n = uint(value);
+    if (n < 0) return badValue(key, value, 'a number', column);
+    if (key === 'sport') tuple.sport = n;
+    else if (key === 'dport') tuple.dport = n;
+    else if (key === 'type') tuple.type = n;
+    else if (key === 'code') tuple.code = n;
+    else tuple.id = n;
   }
   return undefined;
 }
