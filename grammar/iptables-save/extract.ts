@@ -11,7 +11,7 @@ import type { Chain, Rule, Ruleset, Table, TableName } from '../../src/model/rul
 import type { Target } from '../../src/model/target';
 import type { Counters, Family } from '../../src/model/values';
 import { lookup } from '../shared/lookup';
-import type { StopAt } from '../shared/reader';
+import { type StopAt, sortDiagnostics } from '../shared/reader';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
 import { Problem, parseAddressMask } from './codecs';
 import { type ExtensionSpec, optionArity, parseSection } from './extension';
@@ -87,8 +87,15 @@ export class IptablesSaveExtractor {
       if (!this.assumedTable) this.report('error', this.table.line, this.table.column, `table ${this.table.name} has no COMMIT (truncated input?)`);
       this.closeTable();
     }
-    const diagnostics = this.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+    const diagnostics = sortDiagnostics(this.diagnostics);
     return { ruleset: { family: this.family, tables: this.tables }, diagnostics, lines: { ...this.account } };
+  }
+
+  /** A line this dump cannot use: the end of the dump if another starts there, else an error. */
+  private foreign(line: number, stop: StopAt, column: number, message: string): boolean {
+    if (stop(line)) return false;
+    this.reject(line, column, message);
+    return true;
   }
 
   private reject(line: number, column: number, message: string): void {
@@ -108,11 +115,6 @@ export class IptablesSaveExtractor {
 
   /** Takes one line into the model; false when the line starts another dump (and was left unread). */
   private line(l: SyntaxLine, stop: StopAt): boolean {
-    const foreign = (column: number, message: string): boolean => {
-      if (stop(l.line)) return false;
-      this.reject(l.line, column, message);
-      return true;
-    };
     switch (l.kind) {
       case 'blank':
         this.account.blank++;
@@ -127,9 +129,9 @@ export class IptablesSaveExtractor {
         this.account.comments++;
         return true;
       case 'invalid':
-        return foreign(l.column, l.message);
+        return this.foreign(l.line, stop, l.column, l.message);
       case 'table': {
-        if (!isTableName(l.name)) return foreign(l.column + 1, `unknown table '${l.name}' (expected raw, mangle, nat, filter or security)`);
+        if (!isTableName(l.name)) return this.foreign(l.line, stop, l.column + 1, `unknown table '${l.name}' (expected raw, mangle, nat, filter or security)`);
         // The same table twice: a second dump follows (two pastes of iptables-save one after the other).
         if (this.tables.some((t) => t.name === l.name) && stop(l.line, true)) return false;
         if (this.table) this.report('error', l.line, l.column, `table ${this.table.name} (line ${this.table.line}) has no COMMIT before *${l.name}`);
@@ -141,18 +143,18 @@ export class IptablesSaveExtractor {
       }
       case 'chain': {
         const open = l.words.find((w) => w.unterminated);
-        if (open) return foreign(open.column, 'quoted string is not closed on this line');
+        if (open) return this.foreign(l.line, stop, open.column, 'quoted string is not closed on this line');
         const problem = declareChain(this.currentTable(l.line), l.name, l.words, l.line, l.column);
-        if (problem) return foreign(problem.column, problem.message);
+        if (problem) return this.foreign(l.line, stop, problem.column, problem.message);
         this.account.chains++;
         return true;
       }
       case 'words': {
         const first = l.words[0]!;
         const open = l.words.find((w) => w.unterminated);
-        if (open) return foreign(open.column, 'quoted string is not closed on this line');
+        if (open) return this.foreign(l.line, stop, open.column, 'quoted string is not closed on this line');
         if (first.text === 'COMMIT' && !first.quoted) {
-          if (!this.table) return foreign(first.column, 'COMMIT without a *table line');
+          if (!this.table) return this.foreign(l.line, stop, first.column, 'COMMIT without a *table line');
           this.account.commits++;
           this.closeTable();
           return true;
@@ -162,9 +164,9 @@ export class IptablesSaveExtractor {
           this.account.prompts++;
           return true;
         }
-        if (first.text.startsWith('-') && l.words[1]?.text.startsWith('-')) return foreign(l.words[1].column, `'${l.words[1].text}' is not a chain name`);
+        if (first.text.startsWith('-') && l.words[1]?.text.startsWith('-')) return this.foreign(l.line, stop, l.words[1].column, `'${l.words[1].text}' is not a chain name`);
         const problem = this.command(l.words, l.line);
-        return problem ? foreign(problem.column, problem.message) : true;
+        return problem ? this.foreign(l.line, stop, problem.column, problem.message) : true;
       }
     }
   }

@@ -4,7 +4,7 @@
  * known format. Inside a dump, the format's reader reads whole chunks and gives a line back only when it
  * cannot read it and the line starts something else, so the common case costs no per-line classification.
  */
-import type { Chunk } from '../../grammar/shared/chunks';
+import { type Chunk, countNewlines } from '../../grammar/shared/chunks';
 import type { DumpFormat, DumpReader } from '../../grammar/shared/reader';
 import type { Section, SkippedLines } from '../model/section';
 import { boundaryAt, isPartial } from './boundaries';
@@ -45,7 +45,8 @@ export class Segmenter {
         const format = this.format;
         const stopAt = this.reader.read({ text: rest, firstLine: line }, (n, restart) => n !== startLine && claims(lines.raw(n), hint, restart ? undefined : format));
         if (stopAt === undefined) {
-          this.last = line + lines.count() - 1;
+          // Counted, not indexed: the index is built only when a reader stops (rare), this runs every chunk.
+          this.last = line + countNewlines(rest) - (rest.endsWith('\n') ? 1 : 0);
           return;
         }
         this.last = stopAt - 1;
@@ -142,10 +143,6 @@ class LineIndex {
       for (let i = this.text.indexOf('\n'); i >= 0 && i + 1 < this.text.length; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
     }
     return this.starts;
-  }
-
-  count(): number {
-    return this.index().length;
   }
 
   offsetOf(line: number): number {
