@@ -9,10 +9,10 @@ import type { IpvsConnection, IpvsCounters, IpvsDestination, IpvsForward, IpvsLi
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
+import type { ServiceDraft } from './draft';
 import { hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
 
-type Draft = { -readonly [K in keyof IpvsService]: IpvsService[K] } & { destinations: IpvsDestination[]; fwmarkText?: string };
 
 const VERSION = /^IP Virtual Server version (\S+) \(size=(\d+)\)/;
 const FORWARDS: readonly IpvsForward[] = ['Masq', 'Route', 'Tunnel', 'Local'];
@@ -26,7 +26,7 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
   private tableSize: number | undefined;
   private destColumns: readonly string[] = ['Forward', 'Weight', 'ActiveConn', 'InActConn'];
   private counterKind: IpvsCounters['kind'] | undefined;
-  private readonly services: Draft[] = [];
+  private readonly services: ServiceDraft[] = [];
   private readonly connections: IpvsConnection[] = [];
   private timeouts: IpvsTimeouts | undefined;
   private totals: Record<string, number> | undefined;
@@ -89,7 +89,7 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     const protocol = protoWord!.text as IpvsProtocol;
     let i = 0;
     let family: 'ipv4' | 'ipv6' = 'ipv4';
-    const draft: Partial<Draft> = { line: l.line, protocol, ops: false, destinations: [] };
+    const draft: Partial<ServiceDraft> = { line: l.line, protocol, ops: false, destinations: [] };
     if (protocol === 'FWM') {
       draft.fwmarkText = addrWord.text;
       if (rest[0]?.text === 'IPv6') {
@@ -112,11 +112,11 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
       const problem = this.schedulerAndFlags(draft, rest.slice(i));
       if (problem) return problem;
     }
-    this.services.push(draft as Draft);
+    this.services.push(draft as ServiceDraft);
     return undefined;
   }
 
-  private schedulerAndFlags(draft: Partial<Draft>, words: readonly WordToken[]): LineProblem | undefined {
+  private schedulerAndFlags(draft: Partial<ServiceDraft>, words: readonly WordToken[]): LineProblem | undefined {
     const [sched, ...flags] = words;
     if (!sched) return undefined;
     draft.scheduler = sched.text;
