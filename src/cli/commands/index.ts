@@ -1,5 +1,6 @@
 /** The commands, listed explicitly: a bundled CLI has no folder to scan at run time. */
 import { fmtCommand } from './fmt';
 import { parseCommand } from './parse';
+import { traceCommand } from './trace';
 
-export const commands = [parseCommand, fmtCommand];
+export const commands = [parseCommand, fmtCommand, traceCommand];

@@ -1,0 +1,88 @@
+/**
+ * Addresses as numbers for the walk: an address is a bigint of its bytes, a prefix a (network, mask)
+ * pair, so every address test is one AND and one compare. Parsing and printing go through ipaddr.js.
+ */
+import ipaddr from 'ipaddr.js';
+import type { AddressMask, Family } from '../../model/values';
+
+export interface Ip {
+  readonly family: Family;
+  readonly value: bigint;
+}
+
+export interface Prefix {
+  readonly family: Family;
+  readonly network: bigint;
+  readonly mask: bigint;
+  readonly length: number;
+}
+
+const WIDTH: Record<Family, number> = { ipv4: 32, ipv6: 128 };
+
+function fromBytes(bytes: readonly number[]): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+export function parseIp(text: string): Ip | undefined {
+  const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) };
+  if (ipaddr.IPv6.isValid(t)) return { family: 'ipv6', value: fromBytes(ipaddr.IPv6.parse(t).toByteArray()) };
+  return undefined;
+}
+
+export function formatIp(ip: Ip): string {
+  const n = ip.family === 'ipv4' ? 4 : 16;
+  const bytes: number[] = [];
+  for (let i = n - 1; i >= 0; i--) bytes.push(Number((ip.value >> BigInt(i * 8)) & 0xffn));
+  const a = ipaddr.fromByteArray(bytes);
+  return a.kind() === 'ipv6' ? (a as ipaddr.IPv6).toRFC5952String() : a.toString();
+}
+
+export function prefixMask(family: Family, length: number): bigint {
+  const w = WIDTH[family];
+  return length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(w - length);
+}
+
+export function makePrefix(ip: Ip, length: number): Prefix {
+  const mask = prefixMask(ip.family, length);
+  return { family: ip.family, network: ip.value & mask, mask, length };
+}
+
+/** A prefix from `10.0.0.0/8`, `fd00::/64` or a bare address (a host prefix). */
+export function parsePrefix(text: string): Prefix | undefined {
+  if (text === 'default') return undefined;
+  const slash = text.indexOf('/');
+  const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (!ip) return undefined;
+  const length = slash < 0 ? WIDTH[ip.family] : Number(text.slice(slash + 1));
+  return Number.isInteger(length) && length >= 0 && length <= WIDTH[ip.family] ? makePrefix(ip, length) : undefined;
+}
+
+/** The model's `-s`/`-d` value, including non-contiguous dotted masks. */
+export function prefixOfMask(a: AddressMask): Prefix {
+  const ip = parseIp(a.address);
+  if (!ip) throw new Error(`address ${a.address} in the model does not parse`);
+  if (!a.mask) return makePrefix(ip, a.prefix);
+  const mask = parseIp(a.mask);
+  if (!mask) throw new Error(`mask ${a.mask} in the model does not parse`);
+  return { family: ip.family, network: ip.value & mask.value, mask: mask.value, length: a.prefix };
+}
+
+export function inPrefix(ip: Ip, p: Prefix): boolean {
+  return ip.family === p.family && (ip.value & p.mask) === p.network;
+}
+
+export function sameIp(a: Ip, b: Ip): boolean {
+  return a.family === b.family && a.value === b.value;
+}
+
+export function isHostPrefix(p: Prefix): boolean {
+  return p.length === WIDTH[p.family] && p.mask === prefixMask(p.family, p.length);
+}
+
+/** Inclusive range test for iprange and NAT ranges. */
+export function inRange(ip: Ip, from: Ip, to: Ip): boolean {
+  return ip.family === from.family && ip.value >= from.value && ip.value <= to.value;
+}

@@ -1,0 +1,158 @@
+/**
+ * One table's chains at one hook, as ipt_do_table runs them: rules in order, the first matching rule's
+ * target decides; `-j` pushes a return point, `-g` does not, so falling off (or RETURN in) a chain
+ * entered by goto returns to the caller of the chain that did the goto (formats.md §1.5). Where a match
+ * is a random draw or an unknown fact, the walk splits and each part goes on with its share.
+ */
+import type { TableName } from '../../model/ruleset';
+import type { Target } from '../../model/target';
+import type { CompiledChain, CompiledRule, CompiledRuleset } from './compile';
+import type { Uncertain } from './match/index';
+import type { NodeNetwork } from './network';
+import type { Hook } from './target';
+import { applyTarget } from './target';
+import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled } from './walk-state';
+
+/** How a chain's traversal ended: it fell off or returned, or a target gave a verdict. */
+export type ChainOutcome =
+  | { readonly end: 'return'; readonly state: WalkState }
+  | { readonly end: 'verdict'; readonly verdict: string; readonly state: WalkState };
+
+export interface ChainWalkContext {
+  readonly ruleset: CompiledRuleset;
+  readonly network: NodeNetwork;
+  readonly hook: Hook;
+  readonly table: TableName;
+  /** Shared across the whole trace: paths left before the walk gives up. */
+  readonly budget: { paths: number };
+}
+
+/** The kernel refuses jump chains nested deeper than this (XT_MAX_JUMPS would loop); dumps from elsewhere may try. */
+const MAX_DEPTH = 256;
+
+export class TooManyPaths extends Error {}
+
+function targetName(t: Target | undefined): string | undefined {
+  if (!t) return undefined;
+  if (t.kind === 'jump') return t.chain;
+  return t.kind === 'opaque' ? t.name : t.kind;
+}
+
+type RuleTest = { readonly matched: boolean; readonly state: WalkState } | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
+
+/** Runs the rule's matchers from `from`; answers that earlier steps of the path already gave are reused. */
+function testRule(cr: CompiledRule, from: number, state: WalkState): RuleTest {
+  const ms = cr.matchers;
+  for (let k = from; k < ms.length; k++) {
+    const d = ms[k]!(state.packet);
+    if (d === true) continue;
+    if (d === false) return { matched: false, state };
+    const known = d.question === undefined ? undefined : answerOf(state, d.question);
+    if (known !== undefined) {
+      if (known !== d.matchesWhen) return { matched: false, state };
+      continue;
+    }
+    if (d.pYes >= 1 || d.pYes <= 0) {
+      if ((d.pYes >= 1) !== d.matchesWhen) return { matched: false, state };
+      continue;
+    }
+    return { at: k, uncertain: d, state };
+  }
+  return { matched: true, state };
+}
+
+export function walkChain(ctx: ChainWalkContext, name: string, state: WalkState, depth = 0): ChainOutcome[] {
+  const chain = ctx.ruleset.chain(ctx.table, name);
+  if (!chain) return [{ end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) }];
+  if (depth > MAX_DEPTH) throw new Error(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
+  return walkFrom(ctx, chain, 0, state, depth);
+}
+
+function split(state: WalkState, u: Uncertain): { yes: WalkState; no: WalkState } {
+  let yes = scaled(state, u.pYes);
+  let no = scaled(state, 1 - u.pYes);
+  if (u.question !== undefined) {
+    yes = addAssumption(yes, u.question, true);
+    no = addAssumption(no, u.question, false);
+  }
+  return u.matchesWhen ? { yes, no } : { yes: no, no: yes };
+}
+
+function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, start: WalkState, depth: number): ChainOutcome[] {
+  let state = start;
+  let candidates = chain.candidates(state.packet, from);
+  let c = 0;
+  while (c < candidates.length) {
+    const i = candidates[c++]!;
+    const cr = chain.rules[i]!;
+    let test = testRule(cr, 0, state);
+    if ('uncertain' in test) {
+      // Both ways: the rule matches on one path, the walk goes on below it on the other.
+      const outcomes: ChainOutcome[] = [];
+      for (;;) {
+        if (--ctx.budget.paths < 0) throw new TooManyPaths();
+        const { yes, no } = split(test.state, test.uncertain);
+        outcomes.push(...walkFrom(ctx, chain, i + 1, no, depth));
+        test = testRule(cr, test.at + 1, yes);
+        if (!('uncertain' in test)) break;
+      }
+      if (test.matched) outcomes.push(...goOn(ctx, chain, i, fire(ctx, chain, i, test.state, depth), depth));
+      else outcomes.push(...walkFrom(ctx, chain, i + 1, test.state, depth));
+      return outcomes;
+    }
+    if (!test.matched) continue;
+    const fired = fire(ctx, chain, i, state, depth);
+    if (fired.length === 1 && fired[0]!.end === 'continue') {
+      // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
+      const next = fired[0]!.state;
+      if (next.packet.dst !== state.packet.dst) candidates = chain.candidates(next.packet, i + 1);
+      else candidates = candidates.slice(c);
+      c = 0;
+      state = next;
+      continue;
+    }
+    return goOn(ctx, chain, i, fired, depth);
+  }
+  return [{ end: 'return', state }];
+}
+
+/** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
+function goOn(ctx: ChainWalkContext, chain: CompiledChain, i: number, fired: readonly Fired[], depth: number): ChainOutcome[] {
+  return fired.flatMap((f) => (f.end === 'continue' ? walkFrom(ctx, chain, i + 1, f.state, depth) : [f]));
+}
+
+type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkState };
+
+/** The rule at index `i` matched: record it as TRACE would and run its target. */
+function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: WalkState, depth: number): Fired[] {
+  const cr = chain.rules[i]!;
+  const target = cr.rule.target;
+  const name = targetName(target);
+  const base = {
+    table: ctx.table,
+    chain: chain.chain.name,
+    rule: cr.rule.index,
+    ...(name ? { target: name } : {}),
+    ...(target?.kind === 'jump' ? { jump: target.goto ? ('goto' as const) : ('jump' as const) } : {}),
+    text: cr.text(),
+  };
+  if (!target) return [{ end: 'continue', state: addStep(matched, base) }];
+  const effect = applyTarget(target, matched.packet, ctx.hook, ctx.network);
+  switch (effect.kind) {
+    case 'return':
+      return [{ end: 'return', state: addStep(matched, base) }];
+    case 'jump': {
+      const state = addStep(matched, base);
+      const sub = walkChain(ctx, effect.chain, state, depth + 1);
+      // A goto never comes back here: its chain's return is this chain's return.
+      return sub.map((o) => (o.end === 'return' && !effect.goto ? { end: 'continue', state: o.state } : o));
+    }
+    case 'continue':
+    case 'verdict': {
+      let state = addStep(matched, effect.rewrote ? { ...base, rewrote: headerOf(effect.packet) } : base, effect.packet);
+      if (effect.masquerade) state = { ...state, masquerade: true };
+      if (effect.assumption) state = addAssumption(state, effect.assumption);
+      return effect.kind === 'continue' ? [{ end: 'continue', state }] : [{ end: 'verdict', verdict: effect.verdict, state }];
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `nfwalk trace`: every way one packet can go through a node, with the kernel's semantics.
+ * `prepareTracer` does the per-node work once (rule graph, addresses, routes, sets) so that many
+ * probes against one node (the services analysis) share it; `tracePacket` is the one-shot form.
+ */
+import { type RuleGraph, buildRuleGraph } from '../../graph/rule-graph';
+import { type NodeDumps, rulesetOf } from '../../model/node';
+import type { Family } from '../../model/values';
+import { parseIp } from './address';
+import { TooManyPaths } from './chain-walk';
+import { type CompiledRuleset, compileRuleset } from './compile';
+import { type NetworkOptions, type NodeNetwork, nodeNetwork } from './network';
+import type { Packet } from './packet';
+import type { TracePath, TraceResult } from './path';
+import type { Probe } from './probe';
+import { type Ended, walkArriving, walkSent } from './walk';
+import { headerOf, initialState, listOf } from './walk-state';
+
+export type { Probe, ProbeProtocol, ProbeCtState } from './probe';
+export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } from './path';
+
+/** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
+const PATH_BUDGET = 20_000;
+
+export class TraceError extends Error {}
+
+export interface Tracer {
+  readonly node: string;
+  readonly family: Family;
+  readonly network: NodeNetwork;
+  readonly graph: RuleGraph;
+  trace(probe: Probe): TraceResult;
+}
+
+const PROTOCOLS: Readonly<Record<string, { name: (f: Family) => string; number: (f: Family) => number }>> = {
+  tcp: { name: () => 'tcp', number: () => 6 },
+  udp: { name: () => 'udp', number: () => 17 },
+  sctp: { name: () => 'sctp', number: () => 132 },
+  icmp: { name: (f) => (f === 'ipv4' ? 'icmp' : 'ipv6-icmp'), number: (f) => (f === 'ipv4' ? 1 : 58) },
+};
+
+const EPHEMERAL_PORT = 40000;
+
+function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: string[]): Packet {
+  const src = parseIp(probe.src);
+  const dst = parseIp(probe.dst);
+  if (!src || !dst) throw new TraceError(`not an IP address: ${!src ? probe.src : probe.dst}`);
+  if (src.family !== dst.family) throw new TraceError(`source ${probe.src} and destination ${probe.dst} are of different families`);
+  const proto = PROTOCOLS[probe.proto];
+  if (!proto) throw new TraceError(`unsupported protocol ${probe.proto}`);
+  const ports = probe.proto !== 'icmp';
+  if (ports && probe.dport === undefined) throw new TraceError(`a ${probe.proto} probe needs --dport`);
+  let sport = probe.sport;
+  if (ports && sport === undefined) {
+    sport = EPHEMERAL_PORT;
+    warnings.push(`no --sport: source port ${EPHEMERAL_PORT} assumed`);
+  }
+  let inIface = probe.local ? '' : probe.in;
+  if (!probe.local && inIface === undefined) {
+    inIface = network.knowsInterfaces ? network.route(src)?.dev : undefined;
+    warnings.push(inIface ? `no --in: the packet is assumed to arrive on ${inIface}, the interface of the route back to ${probe.src}` : `no --in: the interface the packet arrives on is unknown`);
+  }
+  if (probe.local && !network.isLocal(src)) warnings.push(`--local, but ${probe.src} is not one of the node's addresses`);
+  const ctstate = probe.ctstate ?? 'NEW';
+  if (ctstate !== 'NEW') warnings.push(`a ${ctstate} packet keeps the NAT its connection already has, which the dumps do not show: nat chains are not run`);
+  const tuple = { src, dst, ...(ports ? { sport, dport: probe.dport } : {}) };
+  return {
+    family,
+    proto: proto.name(family),
+    protoNumber: proto.number(family),
+    ...tuple,
+    ...(probe.proto === 'icmp' ? { icmpType: probe.icmpType ?? (family === 'ipv4' ? 8 : 128), icmpCode: 0 } : {}),
+    tcpFlags: probe.proto !== 'tcp' ? [] : ctstate === 'NEW' ? ['SYN'] : ['ACK'],
+    in: inIface,
+    out: '',
+    mark: probe.mark ?? 0,
+    ctmark: 0,
+    // Before the conntrack hook (raw) a packet has no entry, which xt_conntrack reports as INVALID.
+    ctstate: 'INVALID',
+    trackedState: ctstate,
+    untracked: ctstate === 'UNTRACKED',
+    orig: tuple,
+    dnat: false,
+    snat: false,
+    dstNatDone: false,
+    srcNatDone: false,
+    local: probe.local === true,
+  };
+}
+
+function pathOf(e: Ended): TracePath {
+  const assumptions = listOf(e.state.assumptions).map((a) => a.text);
+  return {
+    probability: e.state.probability,
+    verdict: e.verdict,
+    delivered: e.delivered,
+    final: headerOf(e.state.packet),
+    masquerade: e.state.masquerade,
+    ...(e.out ? { out: e.out } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+    steps: listOf(e.state.steps),
+    ...(assumptions.length ? { assumptions } : {}),
+  };
+}
+
+export function prepareTracer(node: NodeDumps, family: Family, options: NetworkOptions = {}): Tracer {
+  const section = rulesetOf(node, family);
+  if (!section) throw new TraceError(`no ${family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump for node ${node.name}`);
+  const network = nodeNetwork(node, family, options);
+  const graph = buildRuleGraph(section.ruleset);
+  const ruleset: CompiledRuleset = compileRuleset(section.ruleset, graph, { network, sets: node.sets });
+  return {
+    node: node.name,
+    family,
+    network,
+    graph,
+    trace(probe) {
+      const warnings = [...network.assumed];
+      const packet = packetOf(probe, family, network, warnings);
+      const run = { ruleset, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+      try {
+        (probe.local ? walkSent : walkArriving)(run, initialState(packet));
+      } catch (e) {
+        if (e instanceof TooManyPaths) throw new TraceError(`the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (--in, --sport) or ipset dumps`);
+        throw e;
+      }
+      return { packet: probe, node: node.name, paths: run.ended.map(pathOf), warnings };
+    },
+  };
+}
+
+/** The family a probe's source address belongs to, so the right ruleset is walked. */
+export function familyOfProbe(probe: Probe): Family {
+  const ip = parseIp(probe.src);
+  if (!ip) throw new TraceError(`not an IP address: ${probe.src}`);
+  return ip.family;
+}
+
+export function tracePacket(node: NodeDumps, probe: Probe, options: NetworkOptions = {}): TraceResult {
+  return prepareTracer(node, familyOfProbe(probe), options).trace(probe);
+}
+

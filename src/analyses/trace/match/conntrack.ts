@@ -1,0 +1,88 @@
+/**
+ * conntrack and state: what the connection entry says about the packet (xt_conntrack). The probe's entry
+ * is the one this walk creates: original tuple = the header on arrival, reply tuple = the NAT so far.
+ */
+import type { ConntrackMatch, StateMatch } from '../../../model/match';
+import type { AddressMask, PortRange } from '../../../model/values';
+import { type Ip, inPrefix, prefixOfMask } from '../address';
+import type { Packet } from '../packet';
+import { type Matcher, negate, unknown } from './decision';
+
+/** States a packet is in, including the virtual SNAT/DNAT states of `--ctstate`. */
+function states(p: Packet): string[] {
+  const s: string[] = [p.ctstate];
+  if (p.dnat) s.push('DNAT');
+  if (p.snat) s.push('SNAT');
+  return s;
+}
+
+/** A new connection has no status bits yet; an established one has seen a reply and is confirmed. */
+function statusBits(p: Packet): readonly string[] {
+  return p.ctstate === 'NEW' ? [] : ['SEEN_REPLY', 'CONFIRMED'];
+}
+
+function reply(p: Packet): { src: Ip; dst: Ip; sport?: number; dport?: number } {
+  // The reply tuple is the inverted header after NAT: its source is where the packet now goes.
+  return { src: p.dst, dst: p.src, ...(p.dport !== undefined ? { sport: p.dport } : {}), ...(p.sport !== undefined ? { dport: p.sport } : {}) };
+}
+
+/** One matcher per option, so the walk can branch on each undecidable one separately. */
+export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
+  const addr = (a: AddressMask) => prefixOfMask(a);
+  const tests: Matcher[] = [];
+  const hasEntry = (p: Packet) => p.ctstate !== 'INVALID' && p.ctstate !== 'UNTRACKED';
+  if (m.ctstate) {
+    const want = m.ctstate.value;
+    tests.push((p) => states(p).some((s) => want.includes(s)) !== m.ctstate!.negated);
+  }
+  if (m.ctproto) {
+    const v = m.ctproto.value;
+    tests.push((p) => hasEntry(p) && (p.proto === v || String(p.protoNumber) === v) !== m.ctproto!.negated);
+  }
+  const addressTests: [keyof ConntrackMatch, (p: Packet) => Ip][] = [
+    ['ctorigsrc', (p) => p.orig.src],
+    ['ctorigdst', (p) => p.orig.dst],
+    ['ctreplsrc', (p) => reply(p).src],
+    ['ctrepldst', (p) => reply(p).dst],
+  ];
+  for (const [key, pick] of addressTests) {
+    const opt = m[key] as { negated: boolean; value: AddressMask } | undefined;
+    if (!opt) continue;
+    const prefix = addr(opt.value);
+    tests.push((p) => hasEntry(p) && inPrefix(pick(p), prefix) !== opt.negated);
+  }
+  const portTests: [keyof ConntrackMatch, (p: Packet) => number | undefined][] = [
+    ['ctorigsrcport', (p) => p.orig.sport],
+    ['ctorigdstport', (p) => p.orig.dport],
+    ['ctreplsrcport', (p) => reply(p).sport],
+    ['ctrepldstport', (p) => reply(p).dport],
+  ];
+  for (const [key, pick] of portTests) {
+    const opt = m[key] as { negated: boolean; value: PortRange } | undefined;
+    if (!opt) continue;
+    tests.push((p) => {
+      const port = pick(p);
+      return hasEntry(p) && (port !== undefined && port >= opt.value.from && port <= opt.value.to) !== opt.negated;
+    });
+  }
+  if (m.ctstatus) {
+    const want = m.ctstatus.value;
+    tests.push((p) => {
+      const bits = statusBits(p);
+      if (want.includes('ASSURED') && p.ctstate === 'ESTABLISHED') return negate(unknown('the connection is assured'), m.ctstatus!.negated);
+      const hit = want.some((w) => (w === 'NONE' ? bits.length === 0 : bits.includes(w)));
+      return hasEntry(p) && hit !== m.ctstatus!.negated;
+    });
+  }
+  if (m.ctexpire) {
+    const { value, negated } = m.ctexpire;
+    tests.push((p) => hasEntry(p) && negate(unknown(`the connection expires in ${value.from}:${value.to} s`), negated));
+  }
+  // The walk follows packets of the original direction.
+  if (m.ctdir) tests.push(() => m.ctdir === 'ORIGINAL');
+  return tests;
+}
+
+export function stateMatcher(m: StateMatch): Matcher {
+  return (p) => (m.state ? m.state.value.includes(p.ctstate) !== m.state.negated : true);
+}

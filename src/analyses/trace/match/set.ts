@@ -1,0 +1,148 @@
+/**
+ * set: membership of the packet in an ipset from the node's `ipset save`/`ipset list` dump. Each
+ * dimension of the set type takes the source or destination side that `--match-set NAME src,dst` names.
+ * A set the dumps do not hold, or a type nfwalk does not read, makes the rule undecidable.
+ */
+import type { IpSet } from '../../../model/ipset';
+import type { SetMatch } from '../../../model/match';
+import { type Prefix, inPrefix, inRange, parseIp, parsePrefix } from '../address';
+import type { Packet } from '../packet';
+import { type Decision, type Matcher, type MatchContext, negate, unknown } from './decision';
+
+type Side = 'src' | 'dst';
+type Dimension = 'ip' | 'net' | 'port' | 'iface';
+
+/** One element's test for one dimension. */
+type Part = (p: Packet, side: Side) => boolean;
+
+interface Element {
+  readonly parts: readonly Part[];
+  /** Prefix length of the net part, so the most specific element decides (hash:net `nomatch`). */
+  readonly specificity: number;
+  readonly nomatch: boolean;
+}
+
+const DIMENSIONS: Readonly<Record<string, Dimension>> = { ip: 'ip', net: 'net', port: 'port', iface: 'iface' };
+
+function ipPart(text: string, netmask: number | undefined): { part: Part; length: number } | undefined {
+  const dash = text.indexOf('-');
+  if (dash > 0 && !text.includes('/')) {
+    const from = parseIp(text.slice(0, dash));
+    const to = parseIp(text.slice(dash + 1));
+    if (!from || !to) return undefined;
+    return { part: (p, side) => inRange(p[side], from, to), length: 0 };
+  }
+  const prefix: Prefix | undefined = parsePrefix(netmask !== undefined && !text.includes('/') ? `${text}/${netmask}` : text);
+  if (!prefix) return undefined;
+  return { part: (p, side) => inPrefix(p[side], prefix), length: prefix.length };
+}
+
+function portPart(text: string): Part | undefined {
+  const m = /^(?:([a-z0-9-]+):)?(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const proto = m[1] ?? 'tcp';
+  const from = Number(m[2]);
+  const to = m[3] === undefined ? from : Number(m[3]);
+  return (p, side) => {
+    const port = side === 'src' ? p.sport : p.dport;
+    return (proto === p.proto || (proto === 'icmpv6' && p.proto === 'ipv6-icmp')) && port !== undefined && port >= from && port <= to;
+  };
+}
+
+function elementOf(set: IpSet, dims: readonly Dimension[], value: string, nomatch: boolean): Element | undefined {
+  const words = set.type.startsWith('bitmap:port') ? [value.includes(':') ? value : `tcp:${value}`] : value.split(',');
+  if (words.length !== dims.length) return undefined;
+  const netmask = typeof set.options.netmask === 'string' ? Number(set.options.netmask) : undefined;
+  const parts: Part[] = [];
+  let specificity = 0;
+  for (const [i, dim] of dims.entries()) {
+    const w = words[i]!;
+    if (dim === 'port') {
+      const part = set.type.startsWith('bitmap:port') ? portAnyProtocol(w) : portPart(w);
+      if (!part) return undefined;
+      parts.push(part);
+    } else if (dim === 'iface') {
+      const name = w.replace(/^physdev:/, '');
+      parts.push((p, side) => (side === 'src' ? p.in : p.out) === name);
+    } else {
+      const ip = ipPart(w, netmask);
+      if (!ip) return undefined;
+      parts.push(ip.part);
+      specificity = Math.max(specificity, ip.length);
+    }
+  }
+  return { parts, specificity, nomatch };
+}
+
+/** bitmap:port stores bare port numbers and matches them for any protocol with ports. */
+function portAnyProtocol(text: string): Part | undefined {
+  const m = /^(?:[a-z]+:)?(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  return (p, side) => {
+    const port = side === 'src' ? p.sport : p.dport;
+    return port !== undefined && port >= from && port <= to;
+  };
+}
+
+type Membership = (p: Packet, sides: readonly Side[]) => Decision;
+
+const compiled = new WeakMap<IpSet, Membership>();
+
+function membershipOf(set: IpSet, sets: ReadonlyMap<string, IpSet>, depth = 0): Membership {
+  const known = compiled.get(set);
+  if (known) return known;
+  const question = (sides: readonly Side[]) => `set ${set.name} holds the packet's ${sides.join(',')}`;
+  let result: Membership;
+  const [kind, dimText] = set.type.split(':');
+  if (kind === 'list' && depth < 8) {
+    const members = set.members.map((m) => sets.get(m.value));
+    result = (p, sides) => {
+      let out: Decision = false;
+      for (const member of members) {
+        const d = member ? membershipOf(member, sets, depth + 1)(p, sides) : unknown(question(sides));
+        if (d === true) return true;
+        if (d !== false) out = d;
+      }
+      return out;
+    };
+  } else {
+    const dims = (dimText ?? '').split(',').map((d) => DIMENSIONS[d]);
+    const family = set.family === 'inet6' ? 'ipv6' : set.family === 'inet' ? 'ipv4' : undefined;
+    const elements = (kind === 'hash' || kind === 'bitmap') && dims.every((d) => d !== undefined)
+      ? set.members.map((m) => elementOf(set, dims as Dimension[], m.value, m.options.nomatch === true))
+      : [];
+    if (elements.length !== set.members.length || elements.some((e) => e === undefined)) {
+      result = (_p, sides) => unknown(`${question(sides)} (type ${set.type} is not read)`);
+    } else {
+      const list = elements as Element[];
+      result = (p, sides) => {
+        if (family && family !== p.family) return false;
+        let best: Element | undefined;
+        for (const e of list) {
+          if (e.parts.every((part, i) => part(p, sides[i] ?? sides[sides.length - 1]!)) && (!best || e.specificity > best.specificity)) best = e;
+        }
+        return best !== undefined && !best.nomatch;
+      };
+    }
+  }
+  compiled.set(set, result);
+  return result;
+}
+
+export function setMatcher(m: SetMatch, ctx: MatchContext): Matcher {
+  if (!m.matchSet) return () => true;
+  const { name, directions } = m.matchSet.value;
+  const negated = m.matchSet.negated;
+  const set = ctx.sets.get(name);
+  const counters = m.packetsEq || m.packetsLt !== undefined || m.packetsGt !== undefined || m.bytesEq || m.bytesLt !== undefined || m.bytesGt !== undefined;
+  const membership = set ? membershipOf(set, ctx.sets) : undefined;
+  return (p) => {
+    const d = membership ? membership(p, directions) : unknown(`set ${name} (not in the dumps) holds the packet's ${directions.join(',')}`);
+    const result = negate(d, negated);
+    if (result !== false && counters) return unknown(`the counters of the ${name} element pass the rule's packet/byte test`);
+    return result;
+  };
+}
+

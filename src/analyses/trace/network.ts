@@ -1,0 +1,211 @@
+/**
+ * The node's addresses and routes, as the walk asks about them: is an address local, what type does
+ * addrtype see, where does the routing decision send a destination, which source does MASQUERADE pick.
+ * Built from `ip addr` / `ip route` dumps; what is missing is assumed and said once in `assumed`.
+ */
+import type { NodeDumps } from '../../model/node';
+import type { Route } from '../../model/ip';
+import type { Family } from '../../model/values';
+import { type Ip, type Prefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
+
+interface NodeAddress {
+  readonly dev: string;
+  readonly ip: Ip;
+  readonly prefix: Prefix;
+  /** Kernel scope: 0 global (universe), 253 link, 254 host. */
+  readonly scope: number;
+  readonly secondary: boolean;
+  readonly broadcast?: Ip;
+}
+
+interface LocalRoute {
+  readonly prefix: Prefix;
+  readonly type: string;
+  readonly dev?: string;
+}
+
+export interface RouteChoice {
+  /** unicast, blackhole, unreachable, prohibit, throw, local. */
+  readonly type: string;
+  /** Out interface; undefined when no route dump says. */
+  readonly dev?: string;
+  readonly via?: Ip;
+}
+
+const SCOPES: Readonly<Record<string, number>> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+export interface NodeNetwork {
+  readonly family: Family;
+  /** What was missing from the dumps and what stands in for it. */
+  readonly assumed: readonly string[];
+  isLocal(ip: Ip, dev?: string): boolean;
+  /** The type xt_addrtype reports (LOCAL, UNICAST, BROADCAST, MULTICAST, UNSPEC, BLACKHOLE, ...). */
+  addrType(ip: Ip, dev?: string): string;
+  /** The routing decision for a destination that is not local; undefined when no route matches. */
+  route(dst: Ip): RouteChoice | undefined;
+  /** MASQUERADE's choice: inet_select_addr(out, nexthop, RT_SCOPE_UNIVERSE). */
+  masqueradeSource(dev: string | undefined, nexthop: Ip): Ip | undefined;
+  /** REDIRECT's choice: the first address of the incoming interface. */
+  firstAddress(dev: string): Ip | undefined;
+  /** Whether the dumps name interfaces at all, so `-o`/`-i` can be decided for routed packets. */
+  readonly knowsInterfaces: boolean;
+  sysctl(key: string): string | undefined;
+}
+
+export interface NetworkOptions {
+  /** `--node-ip`: the node's addresses when no `ip addr` dump is given. */
+  readonly nodeIps?: readonly string[];
+}
+
+function addressesOf(node: NodeDumps, family: Family): NodeAddress[] {
+  const want = family === 'ipv4' ? 'inet' : 'inet6';
+  const out: NodeAddress[] = [];
+  for (const iface of node.interfaces) {
+    for (const a of iface.addresses) {
+      if (a.family !== want) continue;
+      const ip = parseIp(a.address);
+      if (!ip) continue;
+      const broadcast = a.broadcast ? parseIp(a.broadcast) : undefined;
+      out.push({
+        dev: iface.name,
+        ip,
+        prefix: makePrefix(ip, a.prefixLength),
+        scope: SCOPES[a.scope ?? 'global'] ?? 0,
+        secondary: a.flags.includes('secondary'),
+        ...(broadcast ? { broadcast } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function routeFamily(r: Route): Family | undefined {
+  const probe = r.dst === 'default' ? (r.via ?? r.nexthops?.[0]?.via) : r.dst;
+  if (probe === undefined) return r.family === 'inet6' ? 'ipv6' : 'ipv4';
+  return parsePrefix(probe)?.family;
+}
+
+function byLongestPrefix<T extends { readonly prefix: Prefix }>(candidates: readonly T[], ip: Ip): T[] {
+  const hits = candidates.filter((c) => inPrefix(ip, c.prefix));
+  if (hits.length === 0) return [];
+  const best = Math.max(...hits.map((h) => h.prefix.length));
+  return hits.filter((h) => h.prefix.length === best);
+}
+
+export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOptions = {}): NodeNetwork {
+  const assumed: string[] = [];
+  let addresses = addressesOf(node, family);
+  const knowsInterfaces = addresses.length > 0;
+  if (!knowsInterfaces) {
+    const given = (options.nodeIps ?? []).map(parseIp).filter((ip): ip is Ip => ip?.family === family);
+    const loopback = parseIp(family === 'ipv4' ? '127.0.0.1' : '::1')!;
+    addresses = [
+      { dev: 'lo', ip: loopback, prefix: makePrefix(loopback, family === 'ipv4' ? 8 : 128), scope: 254, secondary: false },
+      ...given.map((ip) => ({ dev: '', ip, prefix: makePrefix(ip, family === 'ipv4' ? 32 : 128), scope: 0, secondary: false })),
+    ];
+    assumed.push(
+      given.length > 0
+        ? `no ip addr dump: the node's addresses are ${given.length} given by --node-ip, interfaces unknown`
+        : 'no ip addr dump and no --node-ip: only loopback addresses are local',
+    );
+  }
+
+  const routes = node.routes.filter((r) => routeFamily(r) === family);
+  const locals: LocalRoute[] = [];
+  for (const a of addresses) {
+    locals.push({ prefix: makePrefix(a.ip, a.ip.family === 'ipv4' ? 32 : 128), type: 'LOCAL', dev: a.dev });
+    // The kernel makes a loopback interface's whole prefix local (fib_add_ifaddr), hence 127.0.0.0/8.
+    if (a.dev === 'lo') locals.push({ prefix: a.prefix, type: 'LOCAL', dev: 'lo' });
+    if (a.broadcast) locals.push({ prefix: makePrefix(a.broadcast, 32), type: 'BROADCAST', dev: a.dev });
+  }
+  for (const r of routes) {
+    if (r.table !== 'local' || r.dst === 'default') continue;
+    const prefix = parsePrefix(r.dst);
+    if (prefix) locals.push({ prefix, type: r.type.toUpperCase(), ...(r.dev ? { dev: r.dev } : {}) });
+  }
+
+  interface MainRoute {
+    readonly prefix: Prefix;
+    readonly type: string;
+    readonly metric: number;
+    readonly dev?: string;
+    readonly via?: Ip;
+  }
+  const main: MainRoute[] = [];
+  const zero = parseIp(family === 'ipv4' ? '0.0.0.0' : '::')!;
+  for (const r of routes) {
+    if (r.table !== 'main') continue;
+    const prefix = r.dst === 'default' ? makePrefix(zero, 0) : parsePrefix(r.dst);
+    if (!prefix) continue;
+    const hop = r.nexthops?.[0];
+    const dev = r.dev ?? hop?.dev;
+    const via = r.via ?? hop?.via;
+    const viaIp = via ? parseIp(via) : undefined;
+    main.push({ prefix, type: r.type, metric: r.metric ?? 0, ...(dev ? { dev } : {}), ...(viaIp ? { via: viaIp } : {}) });
+    if (r.nexthops && new Set(r.nexthops.map((h) => h.dev)).size > 1) {
+      assumed.push(`route ${r.dst} is multipath: the walk follows its first nexthop (${hop?.via ?? ''} dev ${hop?.dev ?? '?'})`);
+    }
+  }
+  const routeDump = node.routes.length > 0;
+  if (!routeDump) {
+    // Connected prefixes exist whenever the address does (the kernel adds them); anything else is assumed routed.
+    for (const a of addresses) if (a.dev && a.dev !== 'lo') main.push({ prefix: a.prefix, type: 'unicast', metric: 0, dev: a.dev });
+    main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
+    assumed.push('no ip route dump: every destination that is not local is assumed routed, out of an unknown interface');
+  }
+  if (routes.some((r) => r.table !== 'main' && r.table !== 'local')) {
+    assumed.push('routes in tables other than main exist; policy routing (ip rule) is not in the dumps, so only table main is used');
+  }
+
+  const isLocal = (ip: Ip, dev?: string) => localType(ip, dev) === 'LOCAL';
+
+  function localType(ip: Ip, dev?: string): string | undefined {
+    const hits = byLongestPrefix(locals, ip);
+    const hit = hits.find((h) => h.type === 'LOCAL') ?? hits[0];
+    if (!hit) return undefined;
+    return dev === undefined || hit.dev === undefined || hit.dev === dev ? hit.type : undefined;
+  }
+
+  function addrType(ip: Ip, dev?: string): string {
+    if (family === 'ipv4') {
+      const v = Number(ip.value);
+      // __inet_dev_addr_type: 0.0.0.0/8 and 255.255.255.255 are broadcast, 224.0.0.0/4 multicast.
+      if (v >>> 24 === 0 || v === 0xffffffff) return 'BROADCAST';
+      if (v >>> 28 === 0xe) return 'MULTICAST';
+    } else {
+      if (ip.value === 0n) return 'UNSPEC';
+      if (ip.value >> 120n === 0xffn) return 'MULTICAST';
+    }
+    const local = localType(ip, dev);
+    if (local) return local;
+    const r = route(ip);
+    return r && r.type !== 'unicast' ? r.type.toUpperCase() : 'UNICAST';
+  }
+
+  function route(dst: Ip): RouteChoice | undefined {
+    const best = byLongestPrefix(main, dst).sort((a, b) => a.metric - b.metric)[0];
+    if (!best) return undefined;
+    return { type: best.type, ...(best.dev ? { dev: best.dev } : {}), ...(best.via ? { via: best.via } : {}) };
+  }
+
+  function masqueradeSource(dev: string | undefined, nexthop: Ip): Ip | undefined {
+    const primary = addresses.filter((a) => !a.secondary && a.scope === 0);
+    const onDev = primary.filter((a) => a.dev === dev);
+    const pick = onDev.find((a) => inPrefix(nexthop, a.prefix)) ?? onDev[0];
+    if (pick) return pick.ip;
+    // No global address on the out device: the kernel takes one from another device, loopback first.
+    return (primary.find((a) => a.dev === 'lo') ?? primary.find((a) => a.dev !== ''))?.ip ?? primary[0]?.ip;
+  }
+
+  return {
+    family,
+    assumed,
+    isLocal,
+    addrType,
+    route,
+    masqueradeSource,
+    firstAddress: (dev) => addresses.find((a) => a.dev === dev)?.ip,
+    knowsInterfaces,
+    sysctl: (key) => node.sysctl.get(key),
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The packet as the walk carries it: header, interfaces of the current hook, marks and the conntrack
+ * facts matches can see. Immutable; a rule that changes it returns a new one.
+ */
+import type { Family } from '../../model/values';
+import type { Ip } from './address';
+
+/** `xt_conntrack` states; INVALID also stands for "no conntrack entry yet" (raw, before the conntrack hook). */
+export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+
+export interface Tuple {
+  readonly src: Ip;
+  readonly dst: Ip;
+  readonly sport?: number;
+  readonly dport?: number;
+}
+
+export interface Packet extends Tuple {
+  readonly family: Family;
+  /** Protocol name as iptables-save prints it (`tcp`, `udp`, `icmp`, `ipv6-icmp`, `sctp`). */
+  readonly proto: string;
+  readonly protoNumber: number;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+  /** TCP flags set on the packet (SYN for a new connection, ACK once established). */
+  readonly tcpFlags: readonly string[];
+  /** Interface of this hook: '' where the hook has none (`-i` in OUTPUT), undefined where the dumps do not say. */
+  readonly in: string | undefined;
+  readonly out: string | undefined;
+  readonly mark: number;
+  readonly ctmark: number;
+  readonly ctstate: CtState;
+  /** The state conntrack gives the packet once it reaches the conntrack hook. */
+  readonly trackedState: CtState;
+  readonly untracked: boolean;
+  /** Conntrack's original tuple: the header before any NAT. */
+  readonly orig: Tuple;
+  readonly dnat: boolean;
+  readonly snat: boolean;
+  /** nf_nat has bound the destination (PREROUTING/OUTPUT ran) or source (INPUT/POSTROUTING ran) for this connection. */
+  readonly dstNatDone: boolean;
+  readonly srcNatDone: boolean;
+  /** The packet came from a socket on this node (OUTPUT path), so owner/socket matches have a socket to look at. */
+  readonly local: boolean;
+}
+
+export function withPacket(p: Packet, change: Partial<Packet>): Packet {
+  return { ...p, ...change };
+}

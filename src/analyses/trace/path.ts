@@ -1,0 +1,61 @@
+/** What a trace returns (contracts.md `nfwalk trace --json`): every way the probe can go, with its probability. */
+import type { TableName } from '../../model/ruleset';
+import type { Probe } from './probe';
+
+/** A rule that matched, as TRACE reports it: 1-based position in its chain and the target it ran. */
+export interface RuleStep {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly rule: number;
+  /** The target's name (`ACCEPT`, `DNAT`, a chain name); absent for a rule without `-j`/`-g`. */
+  readonly target?: string;
+  /** Set when the target is a chain: entered with `-j` (jump) or `-g` (goto). */
+  readonly jump?: 'jump' | 'goto';
+  /** The rule as iptables-save prints it. */
+  readonly text: string;
+  /** The packet's addresses after this rule rewrote them (DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP). */
+  readonly rewrote?: Header;
+}
+
+/** A built-in chain's policy applied: the packet fell off (or RETURNed from) its end. */
+export interface PolicyStep {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly policy: 'ACCEPT' | 'DROP';
+}
+
+export type TraceStep = RuleStep | PolicyStep;
+
+export interface Header {
+  readonly src: string;
+  readonly sport?: number;
+  readonly dst: string;
+  readonly dport?: number;
+}
+
+/** ACCEPT when the packet is delivered or sent on; otherwise the target or event that ended it. */
+export type Verdict = 'ACCEPT' | 'DROP' | 'REJECT' | 'QUEUE' | 'NFQUEUE' | string;
+
+export interface TracePath {
+  readonly probability: number;
+  readonly verdict: Verdict;
+  /** `local`: delivered to a socket on the node; `forwarded`: sent out of an interface; null: ended here. */
+  readonly delivered: 'local' | 'forwarded' | null;
+  readonly final: Header;
+  readonly masquerade: boolean;
+  /** Interface the packet leaves by, when it leaves. */
+  readonly out?: string;
+  /** Why the path ended where it did when no rule says (no route, martian address, forwarding off). */
+  readonly reason?: string;
+  readonly steps: readonly TraceStep[];
+  /** What nfwalk had to assume to follow this path: undecidable matches and their outcome here. */
+  readonly assumptions?: readonly string[];
+}
+
+export interface TraceResult {
+  readonly packet: Probe;
+  readonly node: string;
+  readonly paths: readonly TracePath[];
+  /** Facts about the node nfwalk did not have and what it assumed instead; they apply to every path. */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,143 @@
+/**
+ * What a matched rule's target does to the walk (iptables-extensions(8) TARGETS): continue with a changed
+ * packet, end this table's traversal with a verdict, jump, goto, or return. NAT targets rewrite the header
+ * and end the nat table with ACCEPT, as nf_nat does.
+ */
+import type { Target } from '../../model/target';
+import type { NatRange } from '../../model/values';
+import { type Ip, formatIp, parseIp } from './address';
+import type { NodeNetwork } from './network';
+import { type Packet, withPacket } from './packet';
+
+export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+export type TargetEffect =
+  | { readonly kind: 'continue'; readonly packet: Packet; readonly rewrote?: boolean; readonly masquerade?: boolean; readonly assumption?: string }
+  | { readonly kind: 'verdict'; readonly verdict: string; readonly packet: Packet; readonly rewrote?: boolean; readonly masquerade?: boolean; readonly assumption?: string }
+  | { readonly kind: 'jump'; readonly chain: string; readonly goto: boolean }
+  | { readonly kind: 'return' };
+
+/** Targets that only log, count, classify or set fields no later match or route reads here. */
+const PASSIVE = new Set([
+  'TRACE', 'LOG', 'NFLOG', 'ULOG', 'TCPMSS', 'CHECKSUM', 'DSCP', 'TOS', 'TTL', 'HL', 'CLASSIFY', 'SET', 'AUDIT', 'SECMARK',
+  'CONNSECMARK', 'IDLETIMER', 'LED', 'HMARK', 'RATEEST', 'ECN', 'TEE',
+]);
+
+const xmark = (old: number, value: number, mask: number) => ((old & ~mask) ^ value) >>> 0;
+
+interface Picked {
+  readonly ip?: Ip;
+  readonly port?: number;
+  readonly assumption?: string;
+}
+
+/** The address and port a NAT range gives: the current port when it lies in the range, else the range's first. */
+function pick(range: NatRange, port: number | undefined): Picked {
+  const notes: string[] = [];
+  let ip: Ip | undefined;
+  if (range.addresses) {
+    ip = parseIp(range.addresses.from);
+    if (range.addresses.from !== range.addresses.to) notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
+  }
+  let newPort = port;
+  if (range.ports && (port === undefined || port < range.ports.from || port > range.ports.to)) {
+    newPort = range.ports.from;
+    if (range.ports.from !== range.ports.to) notes.push(`the kernel picks port ${range.ports.from} from ${range.ports.from}-${range.ports.to}`);
+  }
+  return { ...(ip ? { ip } : {}), ...(newPort !== undefined ? { port: newPort } : {}), ...(notes.length ? { assumption: notes.join('; ') } : {}) };
+}
+
+function natDst(p: Packet, ip: Ip | undefined, port: number | undefined): Packet {
+  return withPacket(p, { dst: ip ?? p.dst, ...(port !== undefined && p.dport !== undefined ? { dport: port } : {}), dnat: true });
+}
+
+function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined): Packet {
+  return withPacket(p, { src: ip ?? p.src, ...(port !== undefined && p.sport !== undefined ? { sport: port } : {}), snat: true });
+}
+
+const natAccept = (packet: Packet, extra: { masquerade?: boolean; assumption?: string | undefined } = {}): TargetEffect => ({
+  kind: 'verdict',
+  verdict: 'ACCEPT',
+  packet,
+  rewrote: true,
+  ...(extra.masquerade ? { masquerade: true } : {}),
+  ...(extra.assumption ? { assumption: extra.assumption } : {}),
+});
+
+export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwork): TargetEffect {
+  switch (t.kind) {
+    case 'jump':
+      return { kind: 'jump', chain: t.chain, goto: t.goto };
+    case 'RETURN':
+      return { kind: 'return' };
+    case 'ACCEPT':
+    case 'DROP':
+    case 'QUEUE':
+    case 'REJECT':
+      return { kind: 'verdict', verdict: t.kind, packet: p };
+    case 'NOTRACK':
+      return { kind: 'continue', packet: withPacket(p, { untracked: true, trackedState: 'UNTRACKED' }) };
+    case 'CT':
+      return { kind: 'continue', packet: t.notrack ? withPacket(p, { untracked: true, trackedState: 'UNTRACKED' }) : p };
+    case 'MARK':
+      return { kind: 'continue', packet: withPacket(p, { mark: xmark(p.mark, t.xmark.value, t.xmark.mask) }) };
+    case 'CONNMARK': {
+      let { mark, ctmark } = p;
+      if (t.xmark) ctmark = xmark(ctmark, t.xmark.value, t.xmark.mask);
+      const nfmask = t.nfmask ?? 0xffffffff;
+      const ctmask = t.ctmask ?? 0xffffffff;
+      if (t.copy === 'save-mark') ctmark = ((ctmark & ~ctmask) ^ (mark & nfmask)) >>> 0;
+      if (t.copy === 'restore-mark') mark = ((mark & ~nfmask) ^ (ctmark & ctmask)) >>> 0;
+      return { kind: 'continue', packet: withPacket(p, { mark, ctmark }) };
+    }
+    case 'DNAT': {
+      const range = t.toDestination[0];
+      if (!range) return natAccept(p);
+      const { ip, port, assumption } = pick(range, p.dport);
+      return natAccept(natDst(p, ip, port), { assumption });
+    }
+    case 'SNAT': {
+      const range = t.toSource[0];
+      if (!range) return natAccept(p);
+      const { ip, port, assumption } = pick(range, p.sport);
+      return natAccept(natSrc(p, ip, port), { masquerade: true, assumption });
+    }
+    case 'MASQUERADE': {
+      const nexthop = network.route(p.dst)?.via ?? p.dst;
+      const ip = network.masqueradeSource(p.out || undefined, nexthop);
+      const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.sport).port : undefined;
+      const assumption = ip ? undefined : 'the out interface has no address in the dumps: the masquerade source is unknown';
+      return natAccept(natSrc(p, ip, port), { masquerade: true, assumption });
+    }
+    case 'REDIRECT': {
+      // nf_nat_redirect: locally generated packets go to loopback, others to the first address of the in interface.
+      const ip = hook === 'OUTPUT' ? parseIp(p.family === 'ipv4' ? '127.0.0.1' : '::1') : p.in ? network.firstAddress(p.in) : undefined;
+      if (!ip) return { kind: 'verdict', verdict: 'DROP', packet: p, assumption: 'REDIRECT drops: the in interface has no address in the dumps' };
+      const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.dport).port : undefined;
+      return natAccept(natDst(p, ip, port));
+    }
+    case 'NETMAP': {
+      const [net, len] = t.to.split('/');
+      const base = net ? parseIp(net) : undefined;
+      if (!base) return natAccept(p);
+      const width = p.family === 'ipv4' ? 32 : 128;
+      const bits = BigInt(len === undefined ? width : Number(len));
+      const mask = bits === 0n ? 0n : ((1n << bits) - 1n) << BigInt(width - Number(bits));
+      const map = (ip: Ip): Ip => ({ family: ip.family, value: (ip.value & ~mask & ((1n << BigInt(width)) - 1n)) | (base.value & mask) });
+      return hook === 'PREROUTING' || hook === 'OUTPUT' ? natAccept(natDst(p, map(p.dst), undefined)) : natAccept(natSrc(p, map(p.src), undefined), { masquerade: true });
+    }
+    case 'TPROXY': {
+      const mark = t.tproxyMark ? xmark(p.mark, t.tproxyMark.value, t.tproxyMark.mask) : p.mark;
+      const port = t.onPort ?? p.dport;
+      const on = t.onIp ?? formatIp(p.dst);
+      return { kind: 'verdict', verdict: 'ACCEPT', packet: withPacket(p, { mark }), assumption: `TPROXY finds a socket listening on ${on}:${port}` };
+    }
+    case 'NFQUEUE':
+      return { kind: 'verdict', verdict: 'NFQUEUE', packet: p, assumption: 'a program listens on the queue and its verdict is not known' };
+    case 'opaque':
+      return { kind: 'verdict', verdict: t.name, packet: p, assumption: `target ${t.name} is unknown to nfwalk: the walk stops at it` };
+    default:
+      if (PASSIVE.has(t.kind)) return { kind: 'continue', packet: p };
+      return { kind: 'verdict', verdict: t.kind, packet: p, assumption: `nfwalk does not follow what ${t.kind} does: the walk stops at it` };
+  }
+}

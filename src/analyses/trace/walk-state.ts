@@ -1,0 +1,65 @@
+/**
+ * One path's state while the walk is under way. Steps and assumptions are linked lists that share their
+ * tails, so a split costs two small objects, not two copies of everything seen so far.
+ */
+import { formatIp } from './address';
+import type { Packet } from './packet';
+import type { Header, TraceStep } from './path';
+
+interface Link<T> {
+  readonly head: T;
+  readonly tail: Link<T> | null;
+}
+
+export interface Assumption {
+  readonly text: string;
+  /** The question this answers, so a later rule asking it again gets the same answer. */
+  readonly question?: string;
+  readonly answer?: boolean;
+}
+
+export interface WalkState {
+  readonly packet: Packet;
+  readonly probability: number;
+  readonly masquerade: boolean;
+  readonly steps: Link<TraceStep> | null;
+  readonly assumptions: Link<Assumption> | null;
+}
+
+export function initialState(packet: Packet): WalkState {
+  return { packet, probability: 1, masquerade: false, steps: null, assumptions: null };
+}
+
+export function addStep(s: WalkState, step: TraceStep, packet: Packet = s.packet): WalkState {
+  return { ...s, packet, steps: { head: step, tail: s.steps } };
+}
+
+export function addAssumption(s: WalkState, question: string, answer?: boolean): WalkState {
+  const text = answer === false ? `NOT ${question}` : question;
+  const a: Assumption = answer === undefined ? { text } : { text, question, answer };
+  return { ...s, assumptions: { head: a, tail: s.assumptions } };
+}
+
+export function answerOf(s: WalkState, question: string): boolean | undefined {
+  for (let l = s.assumptions; l; l = l.tail) if (l.head.question === question) return l.head.answer;
+  return undefined;
+}
+
+export function scaled(s: WalkState, factor: number): WalkState {
+  return { ...s, probability: s.probability * factor };
+}
+
+export function listOf<T>(l: Link<T> | null): T[] {
+  const out: T[] = [];
+  for (let x = l; x; x = x.tail) out.push(x.head);
+  return out.reverse();
+}
+
+export function headerOf(p: Packet): Header {
+  return {
+    src: formatIp(p.src),
+    ...(p.sport !== undefined ? { sport: p.sport } : {}),
+    dst: formatIp(p.dst),
+    ...(p.dport !== undefined ? { dport: p.dport } : {}),
+  };
+}

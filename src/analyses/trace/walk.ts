@@ -1,0 +1,190 @@
+/**
+ * A packet through the node's hooks: PREROUTING → routing decision → INPUT, or FORWARD → POSTROUTING;
+ * a packet the node sends goes OUTPUT → POSTROUTING, and when it is addressed to the node itself it
+ * comes back in on lo through PREROUTING and INPUT, where nat no longer runs because conntrack has
+ * bound both directions already (nf_nat_inet_fn: nf_nat_initialized).
+ */
+import type { TableName } from '../../model/ruleset';
+import { type ChainWalkContext, walkChain } from './chain-walk';
+import type { CompiledRuleset } from './compile';
+import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, HOOK_TABLES } from './hooks';
+import type { NodeNetwork } from './network';
+import { type Packet, withPacket } from './packet';
+import type { Hook } from './target';
+import { type WalkState, addStep } from './walk-state';
+
+export interface Ended {
+  readonly state: WalkState;
+  readonly verdict: string;
+  readonly delivered: 'local' | 'forwarded' | null;
+  readonly out?: string;
+  readonly reason?: string;
+}
+
+interface HookRun {
+  readonly ruleset: CompiledRuleset;
+  readonly network: NodeNetwork;
+  readonly budget: { paths: number };
+  readonly ended: Ended[];
+}
+
+function natRuns(p: Packet, hook: Hook): boolean {
+  if (p.untracked || p.ctstate !== 'NEW') return false;
+  return DESTINATION_NAT_HOOKS.has(hook) ? !p.dstNatDone : !p.srcNatDone;
+}
+
+function afterNat(p: Packet, hook: Hook): Packet {
+  return DESTINATION_NAT_HOOKS.has(hook) ? withPacket(p, { dstNatDone: true }) : withPacket(p, { srcNatDone: true });
+}
+
+/** Runs every table of a hook over every path; paths that end are moved to `run.ended`. */
+function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterTable?: (table: TableName, s: WalkState) => WalkState): WalkState[] {
+  let current = [...states];
+  for (const table of HOOK_TABLES[hook]) {
+    const next: WalkState[] = [];
+    for (const s of current) {
+      const nat = table === 'nat';
+      if (nat && !natRuns(s.packet, hook)) {
+        next.push(afterTable ? afterTable(table, s) : s);
+        continue;
+      }
+      const chain = run.ruleset.chain(table, hook);
+      if (!chain) {
+        next.push(afterTable ? afterTable(table, s) : s);
+        continue;
+      }
+      const ctx: ChainWalkContext = { ruleset: run.ruleset, network: run.network, hook, table, budget: run.budget };
+      for (const o of walkChain(ctx, hook, s)) {
+        let state = o.state;
+        const verdict = o.end === 'verdict' ? o.verdict : (chain.chain.policy ?? 'ACCEPT');
+        if (o.end === 'return') state = addStep(state, { table, chain: hook, policy: verdict === 'DROP' ? 'DROP' : 'ACCEPT' });
+        if (nat) state = { ...state, packet: afterNat(state.packet, hook) };
+        if (verdict !== 'ACCEPT') {
+          run.ended.push({ state, verdict, delivered: null });
+          continue;
+        }
+        next.push(afterTable ? afterTable(table, state) : state);
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** After raw, conntrack gives the packet its entry (or none, when raw said NOTRACK). */
+function conntrackAfterRaw(hook: Hook) {
+  return (table: TableName, s: WalkState): WalkState => {
+    if (table !== 'raw' || !CONNTRACK_HOOKS.has(hook) || s.packet.ctstate !== 'INVALID') return s;
+    return { ...s, packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) };
+  };
+}
+
+type Decision = { readonly kind: 'local' } | { readonly kind: 'forward'; readonly out: string | undefined } | { readonly kind: 'drop'; readonly reason: string };
+
+const sysctlPrefix = (p: Packet) => (p.family === 'ipv4' ? 'net.ipv4' : 'net.ipv6');
+
+function sysctlOn(network: NodeNetwork, key: string): boolean | undefined {
+  const v = network.sysctl(key);
+  return v === undefined ? undefined : v.trim() !== '0';
+}
+
+/** The routing decision for a packet that arrived (ip_route_input_slow, with its martian checks). */
+function routeInput(network: NodeNetwork, p: Packet): Decision {
+  const fromLo = p.in === 'lo';
+  if (!fromLo) {
+    if (isLoopbackSource(p)) return { kind: 'drop', reason: 'martian source: a loopback address arriving from outside' };
+    if (network.isLocal(p.src) && !sysctlOn(network, `${sysctlPrefix(p)}.conf.all.accept_local`)) {
+      return { kind: 'drop', reason: 'martian source: one of the node\'s own addresses arriving from outside (accept_local=0)' };
+    }
+    if (isLoopbackDestination(p) && !sysctlOn(network, `${sysctlPrefix(p)}.conf.all.route_localnet`) && !(p.in && sysctlOn(network, `${sysctlPrefix(p)}.conf.${p.in}.route_localnet`))) {
+      return { kind: 'drop', reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1' };
+    }
+  }
+  const type = network.addrType(p.dst);
+  if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return { kind: 'local' };
+  const forwarding = p.family === 'ipv4' ? sysctlOn(network, 'net.ipv4.ip_forward') : sysctlOn(network, 'net.ipv6.conf.all.forwarding');
+  if (forwarding === false) return { kind: 'drop', reason: `forwarding is off (${p.family === 'ipv4' ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} = 0)` };
+  const r = network.route(p.dst);
+  if (!r) return { kind: 'drop', reason: 'no route to the destination' };
+  if (r.type !== 'unicast') return { kind: 'drop', reason: `the route to the destination is ${r.type}` };
+  return { kind: 'forward', out: r.dev };
+}
+
+function isLoopbackSource(p: Packet): boolean {
+  return p.family === 'ipv4' ? p.src.value >> 24n === 127n : p.src.value === 1n;
+}
+
+function isLoopbackDestination(p: Packet): boolean {
+  return p.family === 'ipv4' && p.dst.value >> 24n === 127n;
+}
+
+/** Where a packet the node sends goes first (ip_route_output): lo for its own addresses, else the route. */
+function routeOutput(network: NodeNetwork, p: Packet): Decision {
+  if (network.isLocal(p.dst)) return { kind: 'local' };
+  const r = network.route(p.dst);
+  if (!r) return { kind: 'drop', reason: 'no route to the destination' };
+  if (r.type !== 'unicast') return { kind: 'drop', reason: `the route to the destination is ${r.type}` };
+  return { kind: 'forward', out: r.dev };
+}
+
+function outOf(d: Decision): string | undefined {
+  return d.kind === 'local' ? 'lo' : d.kind === 'forward' ? d.out : undefined;
+}
+
+function withInterfaces(s: WalkState, inIface: string | undefined, out: string | undefined): WalkState {
+  return { ...s, packet: withPacket(s.packet, { in: inIface, out }) };
+}
+
+function deliverLocally(run: HookRun, states: readonly WalkState[]): void {
+  for (const s of runHook(run, 'INPUT', states.map((x) => withInterfaces(x, x.packet.in, '')))) run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'local' });
+}
+
+function postrouting(run: HookRun, states: readonly WalkState[], out: (s: WalkState) => string | undefined): WalkState[] {
+  return runHook(run, 'POSTROUTING', states.map((s) => withInterfaces(s, '', out(s))));
+}
+
+/** A packet arriving on an interface. */
+export function walkArriving(run: HookRun, start: WalkState): void {
+  const pre = runHook(run, 'PREROUTING', [withInterfaces(start, start.packet.in, '')], conntrackAfterRaw('PREROUTING'));
+  const local: WalkState[] = [];
+  const forward: { state: WalkState; out: string | undefined }[] = [];
+  for (const s of pre) {
+    const d = routeInput(run.network, s.packet);
+    if (d.kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: d.reason });
+    else if (d.kind === 'local') local.push(s);
+    else forward.push({ state: withInterfaces(s, s.packet.in, d.out), out: d.out });
+  }
+  deliverLocally(run, local);
+  const forwarded = runHook(run, 'FORWARD', forward.map((f) => f.state));
+  for (const s of postrouting(run, forwarded, (x) => x.packet.out)) {
+    run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', ...(s.packet.out ? { out: s.packet.out } : {}) });
+  }
+}
+
+/** A packet a socket on the node sends (`--local`). */
+export function walkSent(run: HookRun, start: WalkState): void {
+  const first = routeOutput(run.network, start.packet);
+  if (first.kind === 'drop') {
+    run.ended.push({ state: start, verdict: 'DROP', delivered: null, reason: first.reason });
+    return;
+  }
+  const reroute = (table: TableName, s: WalkState): WalkState => {
+    const tracked = conntrackAfterRaw('OUTPUT')(table, s);
+    // nf_nat_ipv4_local_fn: a changed destination is routed again before filter sees it.
+    if (table !== 'nat' || tracked.packet.dst === start.packet.dst) return tracked;
+    return withInterfaces(tracked, '', outOf(routeOutput(run.network, tracked.packet)));
+  };
+  const out = runHook(run, 'OUTPUT', [withInterfaces(start, '', outOf(first))], reroute);
+  const leaving: WalkState[] = [];
+  for (const s of out) {
+    if (routeOutput(run.network, s.packet).kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: 'no route to the destination after NAT' });
+    else leaving.push(s);
+  }
+  const looped: WalkState[] = [];
+  for (const s of postrouting(run, leaving, (x) => x.packet.out)) {
+    if (run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
+    else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', ...(s.packet.out ? { out: s.packet.out } : {}) });
+  }
+  // Back in through lo: raw and mangle run again; conntrack already has the entry and nat is bound.
+  deliverLocally(run, runHook(run, 'PREROUTING', looped));
+}

@@ -1,0 +1,75 @@
+import type { CommandModule } from 'yargs';
+import { type Probe, type ProbeCtState, type ProbeProtocol, TraceError, tracePacket } from '../../analyses/trace/index';
+import { nodesOf, singleNode } from '../../model/node';
+import { toJson } from '../../report/json';
+import { formatTrace } from '../../report/trace-text';
+import { formatTraceMermaid } from '../../report/trace-mermaid';
+import { type FailOn, UsageError, exitCodeFor } from '../exit';
+import { loadSections } from '../load';
+import type { GlobalOptions } from '../options';
+import { writeOut } from '../write';
+
+interface TraceArgs extends GlobalOptions {
+  inputs: string[];
+  src: string;
+  dst: string;
+  proto: ProbeProtocol;
+  sport?: number;
+  dport?: number;
+  in?: string;
+  local?: boolean;
+  ctstate?: ProbeCtState;
+  mark?: number;
+  nodeIp?: string[];
+  node?: string;
+  format: 'text' | 'json' | 'mermaid';
+}
+
+const FORMATTERS = { text: formatTrace, mermaid: formatTraceMermaid, json: (r: unknown) => `${toJson(r)}\n` };
+
+export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
+  command: 'trace <inputs..>',
+  describe: 'Walk one packet through a node as the kernel would: chains, rules, NAT, verdict, per path with its probability',
+  builder: (y) =>
+    y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'dumps of one node: iptables-save, ip addr, ip route, ipset, sysctl' })
+      .option('src', { type: 'string', demandOption: true, describe: 'source address' })
+      .option('dst', { type: 'string', demandOption: true, describe: 'destination address' })
+      .option('proto', { choices: ['tcp', 'udp', 'icmp', 'sctp'] as const, default: 'tcp' as const, describe: 'protocol' })
+      .option('sport', { type: 'number', describe: 'source port (40000 when not given)' })
+      .option('dport', { type: 'number', describe: 'destination port (needed for tcp, udp, sctp)' })
+      .option('in', { type: 'string', describe: 'interface the packet arrives on (PREROUTING)' })
+      .option('local', { type: 'boolean', describe: 'the node itself sends the packet (OUTPUT)' })
+      .conflicts('in', 'local')
+      .option('ctstate', { choices: ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as const, describe: 'conntrack state of the packet (NEW: first packet)' })
+      .option('mark', { type: 'number', describe: 'packet mark on arrival' })
+      .option('node-ip', { type: 'string', array: true, describe: "the node's addresses when no ip addr dump is given" })
+      .option('node', { type: 'string', describe: 'which node, when the inputs hold several' })
+      .option('format', { choices: ['text', 'json', 'mermaid'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+  handler: async (args) => {
+    const found = await loadSections(args.inputs);
+    const nodes = nodesOf(found.sections);
+    const node = args.node === undefined ? singleNode(found.sections) : nodes.find((n) => n.name === args.node);
+    const names = nodes.filter((n) => n.rulesets.length > 0).map((n) => n.name).join(', ');
+    if (!node) throw new UsageError(args.node === undefined ? `the inputs hold several nodes' rulesets; pick one with --node (${names})` : `no node ${args.node} in the inputs (${names})`);
+    const probe: Probe = {
+      src: args.src,
+      dst: args.dst,
+      proto: args.proto,
+      ...(args.sport !== undefined ? { sport: args.sport } : {}),
+      ...(args.dport !== undefined ? { dport: args.dport } : {}),
+      ...(args.local ? { local: true } : args.in !== undefined ? { in: args.in } : {}),
+      ...(args.ctstate ? { ctstate: args.ctstate } : {}),
+      ...(args.mark !== undefined ? { mark: args.mark } : {}),
+    };
+    let result;
+    try {
+      result = tracePacket(node, probe, { nodeIps: args.nodeIp ?? [] });
+    } catch (e) {
+      if (e instanceof TraceError) throw new UsageError(e.message);
+      throw e;
+    }
+    await writeOut([FORMATTERS[args.json ? 'json' : args.format](result)]);
+    process.exitCode = exitCodeFor(node.sections.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
+  },
+};

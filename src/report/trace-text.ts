@@ -1,0 +1,43 @@
+/** A trace as people read one in a postmortem: one line per step with the rule, the packet after each NAT. */
+import type { Header, TracePath, TraceResult, TraceStep } from '../analyses/trace/index';
+
+export function formatEndpoint(ip: string, port?: number): string {
+  if (port === undefined) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export function formatHeader(h: Header): string {
+  return `${formatEndpoint(h.src, h.sport)} → ${formatEndpoint(h.dst, h.dport)}`;
+}
+
+export function formatProbe(r: TraceResult): string {
+  const p = r.packet;
+  const where = p.local ? 'sent by the node' : p.in ? `arriving on ${p.in}` : 'arriving';
+  return `${p.proto} ${formatEndpoint(p.src, p.sport)} → ${formatEndpoint(p.dst, p.dport)}, ${where}${p.ctstate && p.ctstate !== 'NEW' ? ` (${p.ctstate})` : ''}`;
+}
+
+export function formatOutcome(path: TracePath): string {
+  const where = path.delivered === 'local' ? 'delivered locally' : path.delivered === 'forwarded' ? `sent out${path.out ? ` of ${path.out}` : ''}` : path.reason ?? 'stopped';
+  return `${path.verdict}, ${where}`;
+}
+
+function stepLine(s: TraceStep): string {
+  const place = `${s.table.padEnd(8)} ${s.chain}`;
+  if ('policy' in s) return `  ${place}: policy ${s.policy}`;
+  const rewrote = s.rewrote ? `\n${' '.repeat(6)}⇒ ${formatHeader(s.rewrote)}` : '';
+  return `  ${place} rule ${s.rule}: ${s.text}${rewrote}`;
+}
+
+export function formatTrace(r: TraceResult): string {
+  const lines = [`trace on ${r.node}: ${formatProbe(r)}`, ''];
+  r.paths.forEach((path, i) => {
+    const share = r.paths.length > 1 ? ` (probability ${+path.probability.toFixed(6)})` : '';
+    lines.push(`path ${i + 1} of ${r.paths.length}${share}: ${formatOutcome(path)}`);
+    for (const s of path.steps) lines.push(stepLine(s));
+    lines.push(`  final: ${formatHeader(path.final)}${path.masquerade ? ', masqueraded' : ''}`);
+    for (const a of path.assumptions ?? []) lines.push(`  assumes: ${a}`);
+    lines.push('');
+  });
+  for (const w of r.warnings) lines.push(`note: ${w}`);
+  return `${lines.join('\n').trimEnd()}\n`;
+}
