@@ -21,7 +21,7 @@ function stepLabel(s: TraceStep): string {
   if ('policy' in s) return `policy ${s.policy}`;
   // Comments take most of a kube-proxy rule's width and say nothing the chain names don't.
   const body = s.text.replace(/^-A \S+ /, '').replace(/ ?-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
-  return `rule ${s.rule}: ${body}`;
+  return `rule ${s.rule}: ${body.replace(/\s+/g, ' ').trim()}`;
 }
 
 const share = (p: number) => (p < 1 ? ` (p=${+p.toFixed(4)})` : '');

@@ -3,16 +3,13 @@
  * a packet off the machine. Without root or iptables these tests skip with the reason, unless
  * NFWALK_REQUIRE_KERNEL=1 (set by .ci/run), which turns a skip into a failure.
  */
-import { spawnSync } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
+import { run } from './exec';
+
+export { run };
 
 export interface Exec {
   (cmd: string, args: readonly string[], input?: string): { status: number; stdout: string; stderr: string };
-}
-
-export function run(cmd: string, args: readonly string[], input?: string) {
-  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error) : '') };
 }
 
 function probe(): string | undefined {

@@ -20,6 +20,8 @@ export interface Packet extends Tuple {
   /** Protocol name as iptables-save prints it (`tcp`, `udp`, `icmp`, `ipv6-icmp`, `sctp`). */
   readonly proto: string;
   readonly protoNumber: number;
+  /** NAT with --random/--random-fully gave the packet a source port drawn uniformly from this range. */
+  readonly sportRandom?: { readonly from: number; readonly to: number };
   readonly icmpType?: number;
   readonly icmpCode?: number;
   /** TCP flags set on the packet (SYN for a new connection, ACK once established). */

@@ -4,7 +4,7 @@
  * and end the nat table with ACCEPT, as nf_nat does.
  */
 import type { Target } from '../../model/target';
-import type { NatRange } from '../../model/values';
+import type { NatRange, PortRange } from '../../model/values';
 import { type Ip, formatIp, parseIp } from './address';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket } from './packet';
@@ -51,8 +51,20 @@ function natDst(p: Packet, ip: Ip | undefined, port: number | undefined): Packet
   return withPacket(p, { dst: ip ?? p.dst, ...(port !== undefined && p.dport !== undefined ? { dport: port } : {}), dnat: true });
 }
 
-function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined): Packet {
-  return withPacket(p, { src: ip ?? p.src, ...(port !== undefined && p.sport !== undefined ? { sport: port } : {}), snat: true });
+function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined, random?: PortRange): Packet {
+  const sport = port !== undefined && p.sport !== undefined ? { sport: port } : {};
+  return withPacket(p, { src: ip ?? p.src, ...sport, ...(random && p.sport !== undefined ? { sportRandom: random } : {}), snat: true });
+}
+
+/**
+ * --random and --random-fully make nf_nat_l4proto_unique_tuple draw the port even when the old one is
+ * free: from the given range, else from 1024-65535 (ports below 1024 stay below it).
+ */
+function randomPorts(p: Packet, t: { readonly random?: true; readonly randomFully?: true }, range?: PortRange): PortRange | undefined {
+  if (!t.random && !t.randomFully) return undefined;
+  if (range) return range;
+  const sport = p.sport ?? 0;
+  return sport >= 1024 ? { from: 1024, to: 65535 } : sport >= 512 ? { from: 600, to: 1023 } : { from: 1, to: 511 };
 }
 
 const natAccept = (packet: Packet, extra: { masquerade?: boolean; assumption?: string | undefined } = {}): TargetEffect => ({
@@ -100,14 +112,14 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       const range = t.toSource[0];
       if (!range) return natAccept(p);
       const { ip, port, assumption } = pick(range, p.sport);
-      return natAccept(natSrc(p, ip, port), { masquerade: true, assumption });
+      return natAccept(natSrc(p, ip, port, randomPorts(p, t, range.ports)), { masquerade: true, assumption });
     }
     case 'MASQUERADE': {
       const nexthop = network.route(p.dst)?.via ?? p.dst;
       const ip = network.masqueradeSource(p.out || undefined, nexthop);
       const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.sport).port : undefined;
       const assumption = ip ? undefined : 'the out interface has no address in the dumps: the masquerade source is unknown';
-      return natAccept(natSrc(p, ip, port), { masquerade: true, assumption });
+      return natAccept(natSrc(p, ip, port, randomPorts(p, t, t.toPorts)), { masquerade: true, assumption });
     }
     case 'REDIRECT': {
       // nf_nat_redirect: locally generated packets go to loopback, others to the first address of the in interface.

@@ -58,7 +58,7 @@ export function listOf<T>(l: Link<T> | null): T[] {
 export function headerOf(p: Packet): Header {
   return {
     src: formatIp(p.src),
-    ...(p.sport !== undefined ? { sport: p.sport } : {}),
+    ...(p.sport !== undefined && !p.sportRandom ? { sport: p.sport } : {}),
     dst: formatIp(p.dst),
     ...(p.dport !== undefined ? { dport: p.dport } : {}),
   };

@@ -37,20 +37,24 @@ function afterNat(p: Packet, hook: Hook): Packet {
   return DESTINATION_NAT_HOOKS.has(hook) ? withPacket(p, { dstNatDone: true }) : withPacket(p, { srcNatDone: true });
 }
 
+/** What happens between two tables of a hook: conntrack after raw, rerouting after nat OUTPUT. */
+type Between = (table: TableName, s: WalkState) => WalkState | { readonly drop: string; readonly state: WalkState };
+
 /** Runs every table of a hook over every path; paths that end are moved to `run.ended`. */
-function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterTable?: (table: TableName, s: WalkState) => WalkState): WalkState[] {
+function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between?: Between): WalkState[] {
   let current = [...states];
   for (const table of HOOK_TABLES[hook]) {
     const next: WalkState[] = [];
+    const goOn = (s: WalkState) => {
+      const after = between ? between(table, s) : s;
+      if ('drop' in after) run.ended.push({ state: after.state, verdict: 'DROP', delivered: null, reason: after.drop });
+      else next.push(after);
+    };
     for (const s of current) {
       const nat = table === 'nat';
-      if (nat && !natRuns(s.packet, hook)) {
-        next.push(afterTable ? afterTable(table, s) : s);
-        continue;
-      }
-      const chain = run.ruleset.chain(table, hook);
+      const chain = nat && !natRuns(s.packet, hook) ? undefined : run.ruleset.chain(table, hook);
       if (!chain) {
-        next.push(afterTable ? afterTable(table, s) : s);
+        goOn(s);
         continue;
       }
       const ctx: ChainWalkContext = { ruleset: run.ruleset, network: run.network, hook, table, budget: run.budget };
@@ -63,7 +67,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterTa
           run.ended.push({ state, verdict, delivered: null });
           continue;
         }
-        next.push(afterTable ? afterTable(table, state) : state);
+        goOn(state);
       }
     }
     current = next;
@@ -73,7 +77,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterTa
 
 /** After raw, conntrack gives the packet its entry (or none, when raw said NOTRACK). */
 function conntrackAfterRaw(hook: Hook) {
-  return (table: TableName, s: WalkState): WalkState => {
+  return (table: TableName, s: WalkState) => {
     if (table !== 'raw' || !CONNTRACK_HOOKS.has(hook) || s.packet.ctstate !== 'INVALID') return s;
     return { ...s, packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) };
   };
@@ -96,7 +100,7 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
     if (network.isLocal(p.src) && !sysctlOn(network, `${sysctlPrefix(p)}.conf.all.accept_local`)) {
       return { kind: 'drop', reason: 'martian source: one of the node\'s own addresses arriving from outside (accept_local=0)' };
     }
-    if (isLoopbackDestination(p) && !sysctlOn(network, `${sysctlPrefix(p)}.conf.all.route_localnet`) && !(p.in && sysctlOn(network, `${sysctlPrefix(p)}.conf.${p.in}.route_localnet`))) {
+    if (isLoopbackDestination(p) && !routeLocalnet(network, p, p.in)) {
       return { kind: 'drop', reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1' };
     }
   }
@@ -124,7 +128,14 @@ function routeOutput(network: NodeNetwork, p: Packet): Decision {
   const r = network.route(p.dst);
   if (!r) return { kind: 'drop', reason: 'no route to the destination' };
   if (r.type !== 'unicast') return { kind: 'drop', reason: `the route to the destination is ${r.type}` };
+  // ip_route_output_key_hash_rcu: a loopback source may only leave through lo unless route_localnet is on.
+  if (isLoopbackSource(p) && !routeLocalnet(network, p, r.dev)) return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
   return { kind: 'forward', out: r.dev };
+}
+
+function routeLocalnet(network: NodeNetwork, p: Packet, dev: string | undefined): boolean {
+  const prefix = sysctlPrefix(p);
+  return sysctlOn(network, `${prefix}.conf.all.route_localnet`) === true || (dev !== undefined && sysctlOn(network, `${prefix}.conf.${dev}.route_localnet`) === true);
 }
 
 function outOf(d: Decision): string | undefined {
@@ -168,20 +179,17 @@ export function walkSent(run: HookRun, start: WalkState): void {
     run.ended.push({ state: start, verdict: 'DROP', delivered: null, reason: first.reason });
     return;
   }
-  const reroute = (table: TableName, s: WalkState): WalkState => {
+  const reroute: Between = (table, s) => {
     const tracked = conntrackAfterRaw('OUTPUT')(table, s);
     // nf_nat_ipv4_local_fn: a changed destination is routed again before filter sees it.
     if (table !== 'nat' || tracked.packet.dst === start.packet.dst) return tracked;
-    return withInterfaces(tracked, '', outOf(routeOutput(run.network, tracked.packet)));
+    // The hook keeps the out interface it started with (nf_hook_state.out); POSTROUTING sees the new one.
+    const again = routeOutput(run.network, tracked.packet);
+    return again.kind === 'drop' ? { drop: `after NAT: ${again.reason}`, state: tracked } : tracked;
   };
   const out = runHook(run, 'OUTPUT', [withInterfaces(start, '', outOf(first))], reroute);
-  const leaving: WalkState[] = [];
-  for (const s of out) {
-    if (routeOutput(run.network, s.packet).kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: 'no route to the destination after NAT' });
-    else leaving.push(s);
-  }
   const looped: WalkState[] = [];
-  for (const s of postrouting(run, leaving, (x) => x.packet.out)) {
+  for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)))) {
     if (run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
     else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', ...(s.packet.out ? { out: s.packet.out } : {}) });
   }

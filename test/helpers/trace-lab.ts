@@ -1,0 +1,247 @@
+/**
+ * A three-namespace lab where the kernel walks real packets: "node" (eth0 192.168.50.1/24 to the client,
+ * pods0 10.99.0.1/16 carrying the default route to "sink", a namespace that forwards nothing, so routed
+ * packets end there and nothing leaves the machine) and "client" (eth0 192.168.50.2/24 plus extra
+ * source addresses, default route via the node).
+ * The kernel's own trace (`-j TRACE`, read with `xtables-monitor --trace`) is parsed into the steps
+ * contracts.md defines, with nft rule handles turned into 1-based positions.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './exec';
+
+export const NODE_IP = '192.168.50.1';
+export const PODS_IP = '10.99.0.1';
+export const CLIENT_IPS = ['192.168.50.2', '203.0.113.5', '10.244.200.7', '198.51.100.9'] as const;
+
+export interface LabProbe {
+  readonly proto: 'tcp' | 'udp' | 'icmp';
+  readonly src: string;
+  readonly dst: string;
+  readonly sport?: number;
+  readonly dport?: number;
+  /** Sent by the node itself, else by the client over eth0. */
+  readonly local: boolean;
+}
+
+export type KernelStep = { readonly table: string; readonly chain: string; readonly rule: number } | { readonly table: string; readonly chain: string; readonly policy: string };
+
+export interface KernelTrace {
+  readonly steps: KernelStep[];
+  /** The header the last PACKET line of the trace showed (after the NAT the kernel did). */
+  readonly last?: { src: string; dst: string; sport?: number; dport?: number };
+}
+
+/** npm puts node_modules/.bin first on PATH, where @vercel/nft (an ava dependency) is also called `nft`. */
+const NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p)) ?? 'nft';
+
+const SENDER = fileURLToPath(new URL('./send-probes.mjs', import.meta.url));
+
+function must(cmd: string, args: readonly string[], input?: string): string {
+  const r = run(cmd, args, input);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export class TraceLab {
+  readonly node = `nfw-node-${process.pid}`;
+  readonly client = `nfw-client-${process.pid}`;
+  /** Where routed packets end: a namespace that forwards nothing. */
+  readonly sink = `nfw-sink-${process.pid}`;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'nfwalk-lab-'));
+
+  constructor() {
+    for (const ns of [this.node, this.client, this.sink]) {
+      run('ip', ['netns', 'del', ns]);
+      must('ip', ['netns', 'add', ns]);
+    }
+    const n = (...a: string[]) => must('ip', ['-n', this.node, ...a]);
+    const c = (...a: string[]) => must('ip', ['-n', this.client, ...a]);
+    must('ip', ['link', 'add', 'nfw-veth-n', 'netns', this.node, 'type', 'veth', 'peer', 'name', 'nfw-veth-c', 'netns', this.client]);
+    n('link', 'set', 'nfw-veth-n', 'name', 'eth0');
+    c('link', 'set', 'nfw-veth-c', 'name', 'eth0');
+    must('ip', ['link', 'add', 'nfw-pods-n', 'netns', this.node, 'type', 'veth', 'peer', 'name', 'nfw-pods-s', 'netns', this.sink]);
+    n('link', 'set', 'nfw-pods-n', 'name', 'pods0');
+    n('addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0');
+    n('addr', 'add', `${PODS_IP}/16`, 'dev', 'pods0');
+    for (const l of ['lo', 'eth0', 'pods0']) n('link', 'set', l, 'up');
+    n('route', 'add', 'default', 'via', '10.99.0.2', 'dev', 'pods0');
+    must('ip', ['-n', this.sink, 'addr', 'add', '10.99.0.2/16', 'dev', 'nfw-pods-s']);
+    must('ip', ['-n', this.sink, 'link', 'set', 'nfw-pods-s', 'up']);
+    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24']) n('route', 'add', net, 'via', '192.168.50.2');
+    c('addr', 'add', '192.168.50.2/24', 'dev', 'eth0');
+    for (const ip of CLIENT_IPS.slice(1)) c('addr', 'add', `${ip}/32`, 'dev', 'eth0');
+    for (const l of ['lo', 'eth0']) c('link', 'set', l, 'up');
+    c('route', 'add', 'default', 'via', NODE_IP);
+    const sysctl = (...kv: string[]) => must('ip', ['netns', 'exec', this.node, 'sysctl', '-q', '-w', ...kv]);
+    sysctl('net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
+  }
+
+  exec(ns: string, cmd: string, args: readonly string[], input?: string): string {
+    return must('ip', ['netns', 'exec', ns, cmd, ...args], input);
+  }
+
+  /** Replaces the node's ruleset and ipsets. */
+  load(ruleset: string, ipsets = ''): void {
+    // Rules that reference a set keep it alive: empty the tables, then replace the sets, then load.
+    this.exec(this.node, 'iptables-restore', [], ['raw', 'mangle', 'nat', 'filter'].map((t) => `*${t}\nCOMMIT\n`).join(''));
+    run('ip', ['netns', 'exec', this.node, 'ipset', 'destroy']);
+    if (ipsets) this.exec(this.node, 'ipset', ['restore'], ipsets);
+    this.exec(this.node, 'iptables-restore', [], ruleset);
+    run('ip', ['netns', 'exec', this.node, 'conntrack', '-F']);
+  }
+
+  /** The dumps a support bundle of this node would hold, as one pasted text. */
+  dumps(): string {
+    return [
+      `root@lab:~# ip -o addr\n${this.exec(this.node, 'ip', ['-o', 'addr'])}`,
+      `root@lab:~# ip route show table all\n${this.exec(this.node, 'ip', ['route', 'show', 'table', 'all'])}`,
+      `root@lab:~# sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.all.route_localnet net.ipv4.conf.all.accept_local\n${this.exec(this.node, 'sysctl', ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.all.route_localnet', 'net.ipv4.conf.all.accept_local'])}`,
+      `root@lab:~# ipset save\n${this.exec(this.node, 'ipset', ['save'])}`,
+      `root@lab:~# iptables-save\n${this.exec(this.node, 'iptables-save', [])}`,
+    ].join('');
+  }
+
+  /** nft handle → 1-based rule position, per `table:chain`. */
+  private positions(): Map<string, number> {
+    const out = new Map<string, number>();
+    const text = listOr(this, 'raw') + listOr(this, 'mangle') + listOr(this, 'nat') + listOr(this, 'filter');
+    let table = '';
+    let chain = '';
+    let n = 0;
+    for (const line of text.split('\n')) {
+      const t = /^table ip (\S+)/.exec(line);
+      if (t) table = t[1]!;
+      const c = /^\s*chain (\S+) \{/.exec(line);
+      if (c) {
+        chain = c[1]!;
+        n = 0;
+        continue;
+      }
+      const h = /# handle (\d+)$/.exec(line);
+      if (h && chain && !/^\s*(type|policy)/.test(line) && !/^\s*chain/.test(line) && !/^table/.test(line)) out.set(`${table}:${chain}:${h[1]}`, ++n);
+    }
+    return out;
+  }
+
+  /** Sends the probes and returns, per probe, the kernel's trace of its first packet. */
+  async send(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[]> {
+    const positions = this.positions();
+    // The monitor writes to a file: a pipe we only read later would fill, and the kernel then drops trace events.
+    const outFile = join(this.dir, 'trace.txt');
+    const errFile = join(this.dir, 'trace.err');
+    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, 'xtables-monitor', '--trace'], { stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')] });
+    const exited = new Promise((r) => monitor.once('close', r));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const [ns, list] of [
+      [this.client, probes.filter((p) => !p.local)],
+      [this.node, probes.filter((p) => p.local)],
+    ] as const) {
+      if (list.length === 0) continue;
+      const file = join(this.dir, 'probes.json');
+      writeFileSync(file, JSON.stringify(list));
+      this.exec(ns, process.execPath, [SENDER, file]);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    if (monitor.exitCode !== null) throw new Error(`xtables-monitor stopped early: ${readFileSync(errFile, 'utf8').trim()}`);
+    monitor.kill();
+    await exited;
+    const output = readFileSync(outFile, 'utf8');
+    return assignTraces(output, probes, positions);
+  }
+
+  /** `conntrack -L` of the node. */
+  conntrack(): string {
+    return run('ip', ['netns', 'exec', this.node, 'conntrack', '-L']).stdout;
+  }
+
+  close(): void {
+    run('ip', ['netns', 'del', this.node]);
+    run('ip', ['netns', 'del', this.client]);
+    run('ip', ['netns', 'del', this.sink]);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function listOr(lab: TraceLab, table: string): string {
+  const r = run('ip', ['netns', 'exec', lab.node, NFT, '-a', 'list', 'table', 'ip', table]);
+  return r.status === 0 ? r.stdout : '';
+}
+
+interface PacketLine {
+  readonly id: string;
+  readonly in: string;
+  readonly src: string;
+  readonly dst: string;
+  readonly sport?: number;
+  readonly dport?: number;
+}
+
+function sameHeader(a: KernelTrace['last'], b: PacketLine): boolean {
+  return a !== undefined && a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
+}
+
+function field(line: string, name: string): string | undefined {
+  return new RegExp(`(?:^| )${name}=(\\S*)`).exec(line)?.[1];
+}
+
+/** Splits the monitor's output into per-packet-id event lists and hands each probe its own. */
+function assignTraces(output: string, probes: readonly LabProbe[], positions: Map<string, number>): (KernelTrace | undefined)[] {
+  const owner = new Map<string, number>();
+  const traces: { steps: KernelStep[]; last?: KernelTrace['last']; looped: boolean }[] = probes.map(() => ({ steps: [], looped: false }));
+  const bySport = new Map<string, number>();
+  probes.forEach((p, i) => bySport.set(p.proto === 'icmp' ? `icmp ${p.src} ${p.dst}` : `${p.src} ${p.sport}`, i));
+  for (const raw of output.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('PACKET:')) {
+      const [, , id] = line.split(/\s+/);
+      const sport = field(line, 'SPORT');
+      const dport = field(line, 'DPORT');
+      const p: PacketLine = {
+        id: id!,
+        in: field(line, 'IN') ?? '',
+        src: field(line, 'SRC')!,
+        dst: field(line, 'DST')!,
+        ...(sport ? { sport: Number(sport) } : {}),
+        ...(dport ? { dport: Number(dport) } : {}),
+      };
+      let i = owner.get(p.id);
+      if (i === undefined) {
+        // A packet the node sent to itself comes back in on lo under a new id, with the header NAT left it.
+        // POSTROUTING may have masqueraded it after the last PACKET line, so the source may differ.
+        if (p.in === 'lo') {
+          const open = traces.flatMap((t, n) => (probes[n]!.local && !t.looped && t.steps.length > 0 && t.last?.dst === p.dst && t.last?.dport === p.dport ? [n] : []));
+          const k = open.length === 1 ? open[0] : open.find((n) => sameHeader(traces[n]!.last, p));
+          if (k !== undefined) {
+            traces[k]!.looped = true;
+            i = k;
+          }
+        }
+        if (i === undefined) {
+          i = bySport.get(sport === undefined ? `icmp ${p.src} ${p.dst}` : `${p.src} ${p.sport}`);
+          // Only the first packet of a probe counts: later ids with the same key are retransmissions.
+          if (i === undefined || traces[i]!.steps.length > 0) continue;
+        }
+        owner.set(p.id, i);
+      }
+      traces[i]!.last = { src: p.src, dst: p.dst, ...(p.sport !== undefined ? { sport: p.sport } : {}), ...(p.dport !== undefined ? { dport: p.dport } : {}) };
+      continue;
+    }
+    const m = /^TRACE: \d+ (\S+) (\w+):(\S+?):(rule|policy|return):(\S*)/.exec(line);
+    if (!m) continue;
+    const i = owner.get(m[1]!);
+    if (i === undefined) continue;
+    const [, , table, chain, kind, rest] = m;
+    if (kind === 'policy') traces[i]!.steps.push({ table: table!, chain: chain!, policy: rest! });
+    else if (kind === 'rule') {
+      const handle = Number.parseInt(rest!.split(':')[0]!, 16);
+      const rule = positions.get(`${table}:${chain}:${handle}`);
+      if (rule === undefined) throw new Error(`no rule with handle ${handle} in ${table} ${chain}`);
+      traces[i]!.steps.push({ table: table!, chain: chain!, rule });
+    }
+  }
+  return traces.map((t) => (t.steps.length ? { steps: t.steps, ...(t.last ? { last: t.last } : {}) } : undefined));
+}
