@@ -6,7 +6,7 @@
 import type { TraceResult, TraceStep } from '../analyses/trace/index';
 import { formatHeader, formatOutcome, formatProbe } from './trace-text';
 
-const MAX_LABEL = 72;
+const MAX_LABEL = 100;
 
 /** Mermaid labels are quoted strings: quotes and angle brackets become entities, long rules are cut. */
 export function mermaidLabel(text: string): string {
@@ -67,8 +67,8 @@ export function formatTraceMermaid(r: TraceResult): string {
     lines.push(n.ending ? `  ${n.id}(["${text}"])` : `  ${n.id}["${text}"]`);
   }
   for (const e of edges.values()) {
-    const label = `${e.label}${share(e.p)}`.trim();
-    lines.push(label ? `  ${e.from} -->|"${mermaidLabel(label)}"| ${e.to}` : `  ${e.from} --> ${e.to}`);
+    const label = `${mermaidLabel(e.label)}${share(e.p)}`.trim();
+    lines.push(label ? `  ${e.from} -->|"${label}"| ${e.to}` : `  ${e.from} --> ${e.to}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -68,3 +68,40 @@ test('could not do the job: exit 2 with one line on stderr and no stack trace', 
     if (message) t.is(r.stderr, message);
   }
 });
+
+const conformance = ['trace-packet.iptables', 'ip-addr.txt', 'ip-route.txt'].map((f) => sharedFile(`conformance/kube-proxy/${f}`));
+
+test('trace --json prints the contract: packet, paths with probability, verdict, final header, masquerade, steps', (t) => {
+  const r = nfwalk(['trace', ...conformance, '--src', '10.0.0.2', '--dst', '172.30.0.44', '--proto', 'tcp', '--sport', '33000', '--dport', '80', '--in', 'eth0', '--json']);
+  t.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  t.deepEqual(doc.packet, { src: '10.0.0.2', dst: '172.30.0.44', proto: 'tcp', sport: 33000, dport: 80, in: 'eth0' });
+  t.deepEqual(
+    doc.paths.map((p: { probability: number; verdict: string; delivered: string; final: unknown; masquerade: boolean }) => [p.probability, p.verdict, p.delivered, p.final, p.masquerade]),
+    [
+      [0.5, 'ACCEPT', 'forwarded', { src: '10.0.0.2', sport: 33000, dst: '10.180.0.5', dport: 80 }, false],
+      [0.5, 'ACCEPT', 'forwarded', { src: '10.0.0.2', sport: 33000, dst: '10.180.0.4', dport: 80 }, false],
+    ],
+  );
+  t.deepEqual(doc.paths[0].steps[0], { table: 'nat', chain: 'PREROUTING', rule: 1, target: 'KUBE-SERVICES', jump: 'jump', text: '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES' });
+  t.deepEqual(doc.paths[0].steps.find((s: { policy?: string }) => s.policy), { table: 'filter', chain: 'FORWARD', policy: 'ACCEPT' });
+  t.is(r.stderr, '');
+});
+
+test('trace prints a readable walk and a Mermaid flowchart; bad probes exit 2 with one line', (t) => {
+  const text = nfwalk(['trace', ...conformance, '--src', '192.168.0.2', '--dst', '192.168.99.22', '--dport', '80', '--local']);
+  t.is(text.status, 0, text.stderr);
+  t.regex(text.stdout, /^trace on trace-packet\.iptables: tcp 192\.168\.0\.2 → 192\.168\.99\.22:80, sent by the node\n/);
+  t.regex(text.stdout, /nat {6}KUBE-SEP-RS4RBKLTHTF2IUXJ rule 2: .* -j DNAT --to-destination 10\.180\.0\.2:80\n {6}⇒ 192\.168\.0\.2:40000 → 10\.180\.0\.2:80\n/);
+  t.regex(text.stdout, /final: 192\.168\.0\.2:40000 → 10\.180\.0\.2:80, masqueraded\n/);
+  const mermaid = nfwalk(['trace', ...conformance, '--src', '10.0.0.2', '--dst', '172.30.0.44', '--dport', '80', '--in', 'eth0', '--format', 'mermaid']);
+  t.is(mermaid.status, 0, mermaid.stderr);
+  t.regex(mermaid.stdout, /^flowchart LR\n/);
+  t.regex(mermaid.stdout, /-->\|"rule 2: -m statistic --mode random --probability 0\.50000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC \(p=0\.5\)"\|/);
+  t.regex(mermaid.stdout, /\(\["ACCEPT, sent out of eth0<br\/>10\.0\.0\.2:40000 → 10\.180\.0\.4:80"\]\)/);
+  for (const args of [['--src', 'nonsense', '--dst', '10.0.0.1', '--dport', '80'], ['--src', '10.0.0.2', '--dst', '10.0.0.1']]) {
+    const bad = nfwalk(['trace', ...conformance, ...args]);
+    t.is(bad.status, 2);
+    t.regex(bad.stderr, /^nfwalk: [^\n]+\n$/);
+  }
+});

@@ -3,6 +3,7 @@
  * a packet off the machine. Without root or iptables these tests skip with the reason, unless
  * NFWALK_REQUIRE_KERNEL=1 (set by .ci/run), which turns a skip into a failure.
  */
+import { existsSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { run } from './exec';
 
@@ -14,9 +15,11 @@ export interface Exec {
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
-  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'ipset', 'conntrack', 'ping']) {
-    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iptables ipset conntrack iproute2 iputils-ping)`;
+  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'ipset', 'conntrack', 'ping', 'xtables-monitor']) {
+    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iptables ipset conntrack iproute2 iputils-ping nftables)`;
   }
+  // Not `command -v nft`: under npm, node_modules/.bin holds an unrelated `nft` (@vercel/nft).
+  if (!['/usr/sbin/nft', '/sbin/nft'].some((p) => existsSync(p))) return 'nft is not installed (apt-get install nftables)';
   const ns = `nfwalk-probe-${process.pid}`;
   const add = run('ip', ['netns', 'add', ns]);
   if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;

@@ -19,7 +19,7 @@ function tcp(p) {
     s.on('error', done);
     s.on('connect', done);
     // Long enough for the SYN to be sent and traced, short of the first retransmission (1 s).
-    setTimeout(done, 300);
+    setTimeout(done, 120);
   });
 }
 

@@ -36,7 +36,7 @@ export interface KernelTrace {
 }
 
 /** npm puts node_modules/.bin first on PATH, where @vercel/nft (an ava dependency) is also called `nft`. */
-const NFT = ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'].find((p) => existsSync(p)) ?? 'nft';
+const NFT = ['/usr/sbin/nft', '/sbin/nft'].find((p) => existsSync(p)) ?? 'nft';
 
 const SENDER = fileURLToPath(new URL('./send-probes.mjs', import.meta.url));
 
@@ -135,7 +135,7 @@ export class TraceLab {
     const errFile = join(this.dir, 'trace.err');
     const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, 'xtables-monitor', '--trace'], { stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')] });
     const exited = new Promise((r) => monitor.once('close', r));
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 150));
     for (const [ns, list] of [
       [this.client, probes.filter((p) => !p.local)],
       [this.node, probes.filter((p) => p.local)],
@@ -145,7 +145,7 @@ export class TraceLab {
       writeFileSync(file, JSON.stringify(list));
       this.exec(ns, process.execPath, [SENDER, file]);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 250));
     if (monitor.exitCode !== null) throw new Error(`xtables-monitor stopped early: ${readFileSync(errFile, 'utf8').trim()}`);
     monitor.kill();
     await exited;

@@ -2,7 +2,8 @@
  * A ruleset made ready to walk: each chain's rules turned into matchers the first time a walk enters
  * the chain, and long chains indexed by destination address. kube-proxy's KUBE-SERVICES has one
  * `-d VIP/32` rule per service port, so a packet only tests the rules for its own destination plus
- * the rules that test no single destination, in chain order.
+ * the rules that test no single destination, in chain order. Chains whose rules test no destination
+ * but one port each (KUBE-NODEPORTS) are indexed by protocol and port the same way.
  */
 import { printRule } from '../../../grammar/iptables-save/print';
 import { type RuleGraph, chainAt } from '../../graph/rule-graph';
@@ -36,15 +37,31 @@ function hostDestination(rule: Rule): bigint | undefined {
   return isHostPrefix(prefix) ? prefix.network : undefined;
 }
 
-function mergeFrom(a: readonly number[], b: readonly number[], from: number): number[] {
-  const out: number[] = [];
-  let i = lowerBound(a, from);
-  let j = lowerBound(b, from);
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
-    else out.push(b[j++]!);
+/** KUBE-NODEPORTS-like chains test no destination but one protocol and port per rule. */
+function singleDestinationPort(rule: Rule): number | undefined {
+  if (!rule.protocol || rule.protocol.negated) return undefined;
+  const protoNumber = rule.protocol.value === 'tcp' ? 6 : rule.protocol.value === 'udp' ? 17 : rule.protocol.value === 'sctp' ? 132 : undefined;
+  if (protoNumber === undefined) return undefined;
+  for (const m of rule.matches) {
+    if ((m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') && m.dport && !m.dport.negated && m.dport.value.from === m.dport.value.to) {
+      return protoNumber * 65536 + m.dport.value.from;
+    }
   }
-  return out;
+  return undefined;
+}
+
+function mergeFrom(lists: readonly (readonly number[])[], from: number): number[] {
+  const out: number[] = [];
+  const at = lists.map((l) => lowerBound(l, from));
+  for (;;) {
+    let best = -1;
+    for (let k = 0; k < lists.length; k++) {
+      const v = lists[k]![at[k]!];
+      if (v !== undefined && (best < 0 || v < lists[best]![at[best]!]!)) best = k;
+    }
+    if (best < 0) return out;
+    out.push(lists[best]![at[best]!++]!);
+  }
 }
 
 function lowerBound(list: readonly number[], value: number): number {
@@ -70,17 +87,27 @@ function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family:
   const all = rules.map((_, i) => i);
   if (rules.length < INDEX_FROM) return { table, chain, rules, candidates: (_p, from) => (from === 0 ? all : all.slice(from)) };
   const byDestination = new Map<bigint, number[]>();
-  const anyDestination: number[] = [];
+  const byPort = new Map<number, number[]>();
+  const rest: number[] = [];
+  const file = <K>(map: Map<K, number[]>, key: K, i: number) => {
+    const list = map.get(key);
+    if (list) list.push(i);
+    else map.set(key, [i]);
+  };
   rules.forEach((r, i) => {
     const host = hostDestination(r.rule);
-    if (host === undefined) anyDestination.push(i);
-    else {
-      const list = byDestination.get(host);
-      if (list) list.push(i);
-      else byDestination.set(host, [i]);
-    }
+    const port = host === undefined ? singleDestinationPort(r.rule) : undefined;
+    if (host !== undefined) file(byDestination, host, i);
+    else if (port !== undefined) file(byPort, port, i);
+    else rest.push(i);
   });
-  return { table, chain, rules, candidates: (p, from) => mergeFrom(byDestination.get(p.dst.value) ?? [], anyDestination, from) };
+  const none: number[] = [];
+  return {
+    table,
+    chain,
+    rules,
+    candidates: (p, from) => mergeFrom([byDestination.get(p.dst.value) ?? none, p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none), rest], from),
+  };
 }
 
 export interface CompiledRuleset {

@@ -1,0 +1,157 @@
+/** The packet walk on small rulesets, one kernel rule per test: jumps, gotos, policies, NAT, sets, assumptions. */
+import test from 'ava';
+import { type TraceResult, type TraceStep, tracePacket } from '../../../src/analyses/trace/index';
+import type { Probe } from '../../../src/analyses/trace/probe';
+import { findSectionsInText } from '../../../src/input/sections';
+import { singleNode } from '../../../src/model/node';
+import { dedent } from '../../helpers/dedent';
+
+const NODE = dedent`
+  root@n1:~# ip -o addr
+  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
+  2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\       valid_lft forever preferred_lft forever
+  3: cni0    inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0\       valid_lft forever preferred_lft forever
+  root@n1:~# ip route
+  default via 192.168.0.1 dev eth0
+  10.244.0.0/24 dev cni0 proto kernel scope link src 10.244.0.1
+  192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
+`;
+
+function trace(dump: string, probe: Partial<Probe>, extra = NODE): TraceResult {
+  const found = findSectionsInText(`${extra}root@n1:~# iptables-save\n${dump}`, 'test', 'n1');
+  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
+  if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics)}`);
+  return tracePacket(singleNode(found.sections)!, { src: '203.0.113.9', dst: '10.244.0.5', proto: 'tcp', sport: 40000, dport: 80, in: 'eth0', ...probe });
+}
+
+const steps = (r: TraceResult, i = 0) => r.paths[i]!.steps.map((s: TraceStep) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}${s.target ? ` ${s.target}` : ''}`));
+
+test('a goto returns to the caller of the chain that did the goto; a built-in caller applies its policy', (t) => {
+  const r = trace(
+    dedent`
+      *filter
+      :INPUT ACCEPT [0:0]
+      :FORWARD DROP [0:0]
+      :OUTPUT ACCEPT [0:0]
+      :A - [0:0]
+      :B - [0:0]
+      -A FORWARD -j A
+      -A FORWARD -j ACCEPT
+      -A A -g B
+      -A A -j DROP
+      -A B -p udp -j DROP
+      COMMIT
+    `,
+    {},
+  );
+  t.is(r.paths.length, 1);
+  t.deepEqual(steps(r), ['filter FORWARD #1 A', 'filter A #1 B', 'filter FORWARD #2 ACCEPT']);
+  t.is(r.paths[0]!.verdict, 'ACCEPT');
+  t.is(r.paths[0]!.delivered, 'forwarded');
+  t.is(r.paths[0]!.out, 'cni0');
+});
+
+test('falling off a built-in chain applies its policy, and DROP ends the path there', (t) => {
+  const r = trace('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp -j ACCEPT\nCOMMIT\n', {});
+  t.deepEqual(steps(r), ['filter FORWARD policy DROP']);
+  t.like(r.paths[0], { verdict: 'DROP', delivered: null });
+});
+
+test('DNAT in PREROUTING changes the routing decision and what filter sees; nat runs once per connection', (t) => {
+  const r = trace(
+    dedent`
+      *nat
+      :PREROUTING ACCEPT [0:0]
+      :INPUT ACCEPT [0:0]
+      :OUTPUT ACCEPT [0:0]
+      :POSTROUTING ACCEPT [0:0]
+      -A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.244.0.7:8080
+      -A POSTROUTING -o eth0 -j MASQUERADE
+      COMMIT
+      *filter
+      :INPUT DROP [0:0]
+      :FORWARD ACCEPT [0:0]
+      :OUTPUT ACCEPT [0:0]
+      -A FORWARD -d 10.244.0.7/32 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW,DNAT -j ACCEPT
+      COMMIT
+    `,
+    { dst: '192.168.0.2', dport: 30080 },
+  );
+  t.is(r.paths.length, 1);
+  t.deepEqual(steps(r), ['nat PREROUTING #1 DNAT', 'filter FORWARD #1 ACCEPT', 'nat POSTROUTING policy ACCEPT']);
+  t.deepEqual(r.paths[0]!.final, { src: '203.0.113.9', sport: 40000, dst: '10.244.0.7', dport: 8080 });
+  t.false(r.paths[0]!.masquerade);
+});
+
+test('MASQUERADE takes the primary address of the out interface; --random-fully leaves the port to chance', (t) => {
+  const r = trace('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j MASQUERADE --random-fully\nCOMMIT\n', { src: '10.244.0.5', dst: '198.51.100.1', in: 'cni0' });
+  t.deepEqual(r.paths[0]!.final, { src: '192.168.0.2', dst: '198.51.100.1', dport: 80 });
+  t.true(r.paths[0]!.masquerade);
+  t.is(r.paths[0]!.out, 'eth0');
+});
+
+test('NOTRACK in raw keeps the packet out of nat', (t) => {
+  const r = trace(
+    '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p tcp -j NOTRACK\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.244.0.9\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate UNTRACKED -j ACCEPT\nCOMMIT\n',
+    {},
+  );
+  t.deepEqual(steps(r), ['raw PREROUTING #1 NOTRACK', 'raw PREROUTING policy ACCEPT', 'filter FORWARD #1 ACCEPT']);
+  t.is(r.paths[0]!.final.dst, '10.244.0.5');
+});
+
+test('a statistic ladder gives each endpoint its share; the shares sum to 1', (t) => {
+  const r = trace(
+    dedent`
+      *nat
+      :PREROUTING ACCEPT [0:0]
+      :INPUT ACCEPT [0:0]
+      :OUTPUT ACCEPT [0:0]
+      :POSTROUTING ACCEPT [0:0]
+      -A PREROUTING -m statistic --mode random --probability 0.33333333349 -j DNAT --to-destination 10.244.0.11
+      -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j DNAT --to-destination 10.244.0.12
+      -A PREROUTING -j DNAT --to-destination 10.244.0.13
+      COMMIT
+    `,
+    { dst: '10.96.0.1' },
+  );
+  const shares = Object.fromEntries(r.paths.map((p) => [p.final.dst, +p.probability.toFixed(6)]));
+  t.deepEqual(shares, { '10.244.0.11': 0.333333, '10.244.0.12': 0.333333, '10.244.0.13': 0.333333 });
+});
+
+test('a set the dumps hold decides the match; a missing set splits the walk and says what it assumed', (t) => {
+  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m set --match-set BLOCK src -j DROP\nCOMMIT\n';
+  const withSet = trace(rules, {}, `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`);
+  t.deepEqual(withSet.paths.map((p) => p.verdict), ['ACCEPT'], 'the nomatch /29 is more specific than the /24');
+  const blocked = trace(rules, { src: '203.0.113.20' }, `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`);
+  t.deepEqual(blocked.paths.map((p) => p.verdict), ['DROP']);
+  const unknown = trace(rules, {});
+  t.deepEqual(unknown.paths.map((p) => [p.verdict, p.probability, p.assumptions]), [
+    ['DROP', 0.5, ["set BLOCK (not in the dumps) holds the packet's src"]],
+    ['ACCEPT', 0.5, ["NOT set BLOCK (not in the dumps) holds the packet's src"]],
+  ]);
+});
+
+test('a packet the node sends to its own address loops back through PREROUTING and INPUT without nat', (t) => {
+  const r = trace(
+    '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.244.0.9\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n',
+    { src: '192.168.0.2', dst: '192.168.0.2', local: true, in: undefined },
+  );
+  t.deepEqual(steps(r), ['nat OUTPUT policy ACCEPT', 'filter OUTPUT policy ACCEPT', 'nat POSTROUTING policy ACCEPT', 'filter INPUT #1 ACCEPT']);
+  t.like(r.paths[0], { verdict: 'ACCEPT', delivered: 'local' });
+});
+
+test('without ip addr and ip route dumps the walk says what it assumed', (t) => {
+  const r = trace('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -o eth0 -j DROP\nCOMMIT\n', { in: 'eth0' }, '');
+  t.true(r.warnings.some((w) => w.startsWith('no ip addr dump')));
+  t.true(r.warnings.some((w) => w.startsWith('no ip route dump')));
+  t.deepEqual(r.paths.map((p) => [p.verdict, p.assumptions]), [
+    ['DROP', ['the packet leaves by eth0']],
+    ['ACCEPT', ['NOT the packet leaves by eth0']],
+  ]);
+});
+
+test('packets from outside to 127.0.0.0/8 are martians unless route_localnet is on', (t) => {
+  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+  t.like(trace(rules, { dst: '127.0.0.1' }).paths[0], { verdict: 'DROP', reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1' });
+  t.like(trace(rules, { dst: '127.0.0.1' }, `${NODE}root@n1:~# sysctl net.ipv4.conf.all.route_localnet\nnet.ipv4.conf.all.route_localnet = 1\n`).paths[0], { verdict: 'ACCEPT', delivered: 'local' });
+});
