@@ -24,24 +24,19 @@ function trace(dump: string, probe: Partial<Probe>, extra = NODE): TraceResult {
   return tracePacket(singleNode(found.sections)!, { src: '203.0.113.9', dst: '10.244.0.5', proto: 'tcp', sport: 40000, dport: 80, in: 'eth0', ...probe });
 }
 
+const BUILTINS: Record<string, readonly string[]> = { raw: ['PREROUTING', 'OUTPUT'], nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], filter: ['INPUT', 'FORWARD', 'OUTPUT'] };
+
+/** One table as iptables-save prints it: built-ins with their policy (ACCEPT unless given), user chains, rules. */
+function table(name: string, rules: readonly string[], policies: Record<string, string> = {}, userChains: readonly string[] = []): string {
+  const builtins = BUILTINS[name]!.map((c) => `:${c} ${policies[c] ?? 'ACCEPT'} [0:0]`);
+  return [`*${name}`, ...builtins, ...userChains.map((c) => `:${c} - [0:0]`), ...rules, 'COMMIT', ''].join('\n');
+}
+
 const steps = (r: TraceResult, i = 0) => r.paths[i]!.steps.map((s: TraceStep) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}${s.target ? ` ${s.target}` : ''}`));
 
 test('a goto returns to the caller of the chain that did the goto; a built-in caller applies its policy', (t) => {
   const r = trace(
-    dedent`
-      *filter
-      :INPUT ACCEPT [0:0]
-      :FORWARD DROP [0:0]
-      :OUTPUT ACCEPT [0:0]
-      :A - [0:0]
-      :B - [0:0]
-      -A FORWARD -j A
-      -A FORWARD -j ACCEPT
-      -A A -g B
-      -A A -j DROP
-      -A B -p udp -j DROP
-      COMMIT
-    `,
+    table('filter', ['-A FORWARD -j A', '-A FORWARD -j ACCEPT', '-A A -g B', '-A A -j DROP', '-A B -p udp -j DROP'], { FORWARD: 'DROP' }, ['A', 'B']),
     {},
   );
   t.is(r.paths.length, 1);
@@ -52,29 +47,15 @@ test('a goto returns to the caller of the chain that did the goto; a built-in ca
 });
 
 test('falling off a built-in chain applies its policy, and DROP ends the path there', (t) => {
-  const r = trace('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp -j ACCEPT\nCOMMIT\n', {});
+  const r = trace(table('filter', ['-A FORWARD -p udp -j ACCEPT'], { FORWARD: 'DROP' }), {});
   t.deepEqual(steps(r), ['filter FORWARD policy DROP']);
   t.like(r.paths[0], { verdict: 'DROP', delivered: null });
 });
 
 test('DNAT in PREROUTING changes the routing decision and what filter sees; nat runs once per connection', (t) => {
   const r = trace(
-    dedent`
-      *nat
-      :PREROUTING ACCEPT [0:0]
-      :INPUT ACCEPT [0:0]
-      :OUTPUT ACCEPT [0:0]
-      :POSTROUTING ACCEPT [0:0]
-      -A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.244.0.7:8080
-      -A POSTROUTING -o eth0 -j MASQUERADE
-      COMMIT
-      *filter
-      :INPUT DROP [0:0]
-      :FORWARD ACCEPT [0:0]
-      :OUTPUT ACCEPT [0:0]
-      -A FORWARD -d 10.244.0.7/32 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW,DNAT -j ACCEPT
-      COMMIT
-    `,
+    table('nat', ['-A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.244.0.7:8080', '-A POSTROUTING -o eth0 -j MASQUERADE']) +
+      table('filter', ['-A FORWARD -d 10.244.0.7/32 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW,DNAT -j ACCEPT'], { INPUT: 'DROP' }),
     { dst: '192.168.0.2', dport: 30080 },
   );
   t.is(r.paths.length, 1);
@@ -84,7 +65,7 @@ test('DNAT in PREROUTING changes the routing decision and what filter sees; nat 
 });
 
 test('MASQUERADE takes the primary address of the out interface; --random-fully leaves the port to chance', (t) => {
-  const r = trace('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -o eth0 -j MASQUERADE --random-fully\nCOMMIT\n', { src: '10.244.0.5', dst: '198.51.100.1', in: 'cni0' });
+  const r = trace(table('nat', ['-A POSTROUTING -o eth0 -j MASQUERADE --random-fully']), { src: '10.244.0.5', dst: '198.51.100.1', in: 'cni0' });
   t.deepEqual(r.paths[0]!.final, { src: '192.168.0.2', dst: '198.51.100.1', dport: 80 });
   t.true(r.paths[0]!.masquerade);
   t.is(r.paths[0]!.out, 'eth0');
@@ -92,7 +73,7 @@ test('MASQUERADE takes the primary address of the out interface; --random-fully 
 
 test('NOTRACK in raw keeps the packet out of nat', (t) => {
   const r = trace(
-    '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p tcp -j NOTRACK\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.244.0.9\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate UNTRACKED -j ACCEPT\nCOMMIT\n',
+    table('raw', ['-A PREROUTING -p tcp -j NOTRACK']) + table('nat', ['-A PREROUTING -j DNAT --to-destination 10.244.0.9']) + table('filter', ['-A FORWARD -m conntrack --ctstate UNTRACKED -j ACCEPT']),
     {},
   );
   t.deepEqual(steps(r), ['raw PREROUTING #1 NOTRACK', 'raw PREROUTING policy ACCEPT', 'filter FORWARD #1 ACCEPT']);
@@ -101,17 +82,11 @@ test('NOTRACK in raw keeps the packet out of nat', (t) => {
 
 test('a statistic ladder gives each endpoint its share; the shares sum to 1', (t) => {
   const r = trace(
-    dedent`
-      *nat
-      :PREROUTING ACCEPT [0:0]
-      :INPUT ACCEPT [0:0]
-      :OUTPUT ACCEPT [0:0]
-      :POSTROUTING ACCEPT [0:0]
-      -A PREROUTING -m statistic --mode random --probability 0.33333333349 -j DNAT --to-destination 10.244.0.11
-      -A PREROUTING -m statistic --mode random --probability 0.50000000000 -j DNAT --to-destination 10.244.0.12
-      -A PREROUTING -j DNAT --to-destination 10.244.0.13
-      COMMIT
-    `,
+    table('nat', [
+      '-A PREROUTING -m statistic --mode random --probability 0.33333333349 -j DNAT --to-destination 10.244.0.11',
+      '-A PREROUTING -m statistic --mode random --probability 0.50000000000 -j DNAT --to-destination 10.244.0.12',
+      '-A PREROUTING -j DNAT --to-destination 10.244.0.13',
+    ]),
     { dst: '10.96.0.1' },
   );
   const shares = Object.fromEntries(r.paths.map((p) => [p.final.dst, +p.probability.toFixed(6)]));
@@ -119,7 +94,7 @@ test('a statistic ladder gives each endpoint its share; the shares sum to 1', (t
 });
 
 test('a set the dumps hold decides the match; a missing set splits the walk and says what it assumed', (t) => {
-  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m set --match-set BLOCK src -j DROP\nCOMMIT\n';
+  const rules = table('filter', ['-A FORWARD -m set --match-set BLOCK src -j DROP']);
   const withSet = trace(rules, {}, `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`);
   t.deepEqual(withSet.paths.map((p) => p.verdict), ['ACCEPT'], 'the nomatch /29 is more specific than the /24');
   const blocked = trace(rules, { src: '203.0.113.20' }, `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`);
@@ -133,7 +108,7 @@ test('a set the dumps hold decides the match; a missing set splits the walk and 
 
 test('a packet the node sends to its own address loops back through PREROUTING and INPUT without nat', (t) => {
   const r = trace(
-    '*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.244.0.9\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n',
+    table('nat', ['-A PREROUTING -j DNAT --to-destination 10.244.0.9']) + table('filter', ['-A INPUT -i lo -j ACCEPT']),
     { src: '192.168.0.2', dst: '192.168.0.2', local: true, in: undefined },
   );
   t.deepEqual(steps(r), ['nat OUTPUT policy ACCEPT', 'filter OUTPUT policy ACCEPT', 'nat POSTROUTING policy ACCEPT', 'filter INPUT #1 ACCEPT']);
@@ -141,7 +116,7 @@ test('a packet the node sends to its own address loops back through PREROUTING a
 });
 
 test('without ip addr and ip route dumps the walk says what it assumed', (t) => {
-  const r = trace('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -o eth0 -j DROP\nCOMMIT\n', { in: 'eth0' }, '');
+  const r = trace(table('filter', ['-A FORWARD -o eth0 -j DROP']), { in: 'eth0' }, '');
   t.true(r.warnings.some((w) => w.startsWith('no ip addr dump')));
   t.true(r.warnings.some((w) => w.startsWith('no ip route dump')));
   t.deepEqual(r.paths.map((p) => [p.verdict, p.assumptions]), [
@@ -151,7 +126,7 @@ test('without ip addr and ip route dumps the walk says what it assumed', (t) => 
 });
 
 test('packets from outside to 127.0.0.0/8 are martians unless route_localnet is on', (t) => {
-  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n';
+  const rules = table('filter', []);
   t.like(trace(rules, { dst: '127.0.0.1' }).paths[0], { verdict: 'DROP', reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1' });
   t.like(trace(rules, { dst: '127.0.0.1' }, `${NODE}root@n1:~# sysctl net.ipv4.conf.all.route_localnet\nnet.ipv4.conf.all.route_localnet = 1\n`).paths[0], { verdict: 'ACCEPT', delivered: 'local' });
 });

@@ -27,8 +27,9 @@ function reply(p: Packet): { src: Ip; dst: Ip; sport?: number; dport?: number } 
 }
 
 /** One matcher per option, so the walk can branch on each undecidable one separately. */
+const inPorts = (port: number | undefined, r: PortRange) => port !== undefined && port >= r.from && port <= r.to;
+
 export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
-  const addr = (a: AddressMask) => prefixOfMask(a);
   const tests: Matcher[] = [];
   const hasEntry = (p: Packet) => p.ctstate !== 'INVALID' && p.ctstate !== 'UNTRACKED';
   if (m.ctstate) {
@@ -39,31 +40,27 @@ export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
     const v = m.ctproto.value;
     tests.push((p) => hasEntry(p) && (p.proto === v || String(p.protoNumber) === v) !== m.ctproto!.negated);
   }
-  const addressTests: [keyof ConntrackMatch, (p: Packet) => Ip][] = [
-    ['ctorigsrc', (p) => p.orig.src],
-    ['ctorigdst', (p) => p.orig.dst],
-    ['ctreplsrc', (p) => reply(p).src],
-    ['ctrepldst', (p) => reply(p).dst],
+  // Each tuple option picks one field of the original or reply tuple and tests it against its value.
+  const address = (pick: (p: Packet) => Ip) => (v: AddressMask & PortRange) => {
+    const prefix = prefixOfMask(v);
+    return (p: Packet) => inPrefix(pick(p), prefix);
+  };
+  const port = (pick: (p: Packet) => number | undefined) => (v: AddressMask & PortRange) => (p: Packet) => inPorts(pick(p), v);
+  const tupleTests: [keyof ConntrackMatch, (v: AddressMask & PortRange) => (p: Packet) => boolean][] = [
+    ['ctorigsrc', address((p) => p.orig.src)],
+    ['ctorigdst', address((p) => p.orig.dst)],
+    ['ctreplsrc', address((p) => reply(p).src)],
+    ['ctrepldst', address((p) => reply(p).dst)],
+    ['ctorigsrcport', port((p) => p.orig.sport)],
+    ['ctorigdstport', port((p) => p.orig.dport)],
+    ['ctreplsrcport', port((p) => reply(p).sport)],
+    ['ctrepldstport', port((p) => reply(p).dport)],
   ];
-  for (const [key, pick] of addressTests) {
-    const opt = m[key] as { negated: boolean; value: AddressMask } | undefined;
+  for (const [key, compile] of tupleTests) {
+    const opt = m[key] as { negated: boolean; value: AddressMask & PortRange } | undefined;
     if (!opt) continue;
-    const prefix = addr(opt.value);
-    tests.push((p) => hasEntry(p) && inPrefix(pick(p), prefix) !== opt.negated);
-  }
-  const portTests: [keyof ConntrackMatch, (p: Packet) => number | undefined][] = [
-    ['ctorigsrcport', (p) => p.orig.sport],
-    ['ctorigdstport', (p) => p.orig.dport],
-    ['ctreplsrcport', (p) => reply(p).sport],
-    ['ctrepldstport', (p) => reply(p).dport],
-  ];
-  for (const [key, pick] of portTests) {
-    const opt = m[key] as { negated: boolean; value: PortRange } | undefined;
-    if (!opt) continue;
-    tests.push((p) => {
-      const port = pick(p);
-      return hasEntry(p) && (port !== undefined && port >= opt.value.from && port <= opt.value.to) !== opt.negated;
-    });
+    const test = compile(opt.value);
+    tests.push((p) => hasEntry(p) && test(p) !== opt.negated);
   }
   if (m.ctstatus) {
     const want = m.ctstatus.value;
