@@ -71,10 +71,14 @@ function randomMatch(r: Random, table: Table, hook: string | undefined): string 
     () => '-m set ! --match-set NFW-NETS src',
     () => `-m statistic --mode random --probability ${pick(r, ['0.25000000000', '0.50000000000', '0.75000000000'])}`,
     () => `-m comment --comment "${pick(r, ['lab rule', 'x'])}"`,
+    () => `-m pkttype --pkt-type ${pick(r, ['unicast', 'broadcast'])}`,
+    () => `-m recent --rcheck --seconds 60 --name ${pick(r, ['LAB-A', 'LAB-B'])} --mask 255.255.255.255 --rsource`,
+    () => '-m limit --limit 100/sec --limit-burst 1000',
   ];
   if (table !== 'raw') options.push(() => `-m conntrack --ctstate ${pick(r, ['NEW', 'DNAT', 'NEW,ESTABLISHED', 'RELATED,ESTABLISHED', 'UNTRACKED'])}`, () => '-m state --state NEW');
   if (hook && IN_HOOKS.has(hook)) options.push(() => `-i ${pick(r, ['eth0', 'eth+', 'lo'])}`, () => '! -i lo');
   if (hook && OUT_HOOKS.has(hook)) options.push(() => `-o ${pick(r, ['eth0', 'pods0', 'lo', 'pod+'])}`);
+  if (hook === 'OUTPUT' || hook === 'POSTROUTING') options.push(() => `-m owner ${pick(r, ['--uid-owner 0', '! --uid-owner 0', '--socket-exists'])}`);
   return pick(r, options)();
 }
 
@@ -97,6 +101,7 @@ function randomTarget(r: Random, table: Table, hook: string | undefined, userCha
     () => '-j ACCEPT',
     () => `-j MARK --set-xmark ${pick(r, ['0x10/0x10', '0x4000/0x4000', '0x0/0x10'])}`,
     () => '-j RETURN',
+    () => '-j LOG --log-prefix "lab "',
   ];
   if (userChains.length) options.push(() => `-j ${pick(r, userChains)}`, () => `-g ${pick(r, userChains)}`);
   if (table === 'raw') options.push(() => '-j CT --notrack', () => '-j NOTRACK');
@@ -106,6 +111,7 @@ function randomTarget(r: Random, table: Table, hook: string | undefined, userCha
     const ports = /-p (tcp|udp) -m (tcp|udp)/.test(rule) && !/multiport/.test(rule);
     if (hook === 'PREROUTING' || hook === 'OUTPUT') {
       options.push(() => `-j DNAT --to-destination 10.244.${pick(r, ['1', '2'])}.${1 + Math.floor(r() * 9)}${ports ? `:${pick(r, ['8080', '9090'])}` : ''}`);
+      options.push(() => '-j NETMAP --to 10.244.9.0/24');
       if (ports && rule.includes('-p tcp')) options.push(() => `-j REDIRECT --to-ports ${pick(r, ['8080', '15001'])}`);
     }
     if (hook === 'POSTROUTING') options.push(() => '-j MASQUERADE', () => `-j SNAT --to-source ${pick(r, [NODE_IP, PODS_IP])}`);
