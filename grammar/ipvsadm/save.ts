@@ -19,7 +19,9 @@ const SHORT: Readonly<Record<string, string>> = {
   '--l-threshold': '-y', '--persistent': '-p', '--ops': '-o', '--ipv6': '-6', '--masquerading': '-m', '--gatewaying': '-g', '--ipip': '-i',
 };
 /** Options whose value is the next word. */
-const WITH_VALUE = new Set(['-s', '-M', '--pe', '-b', '-r', '-w', '-x', '-y', '--tun-type', '--tun-port', '--tun-nocsum', '--tun-csum', '--tun-remcsum']);
+const WITH_VALUE = new Set(['-s', '-M', '--pe', '-b', '-r', '-w', '-x', '-y', '--tun-type', '--tun-port']);
+/** GUE/GRE tunnel checksum modes: flags, not options with a value (ipvsadm.c `--tun-nocsum`). */
+const TUNNEL_CHECKSUM: Readonly<Record<string, 'nocsum' | 'csum' | 'remcsum'>> = { '--tun-nocsum': 'nocsum', '--tun-csum': 'csum', '--tun-remcsum': 'remcsum' };
 
 export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProblem | undefined {
   const [cmd, kindWord, target, ...rest] = l.words;
@@ -71,15 +73,19 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
   if (!server || !real) return { message: 'a real server needs -r ADDRESS[:PORT]', column: (server ?? cmd!).column };
   const forwardFlag = [...flags].find((f) => FORWARD_OPTIONS[f]);
   if (forwardFlag) flags.delete(forwardFlag);
+  const checksumFlag = [...flags].find((f) => TUNNEL_CHECKSUM[f]);
+  if (checksumFlag) flags.delete(checksumFlag);
   const unknown = [...flags][0];
   if (unknown) return { message: `unknown real-server option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
-  const [weight, upper, lower, tunnel] = ['-w', '-x', '-y', '--tun-type'].map((o) => options.get(o)?.text);
+  const [weight, upper, lower, tunnel, tunnelPort] = ['-w', '-x', '-y', '--tun-type', '--tun-port'].map((o) => options.get(o)?.text);
   service.destinations.push({
     line: l.line, endpoint: real.endpoint, forward: forwardFlag ? FORWARD_OPTIONS[forwardFlag]! : 'Route',
     ...(weight !== undefined ? { weight: Number(weight) } : {}),
     ...(upper !== undefined ? { upperThreshold: Number(upper) } : {}),
     ...(lower !== undefined ? { lowerThreshold: Number(lower) } : {}),
     ...(tunnel !== undefined ? { tunnel } : {}),
+    ...(tunnelPort !== undefined ? { tunnelPort: Number(tunnelPort) } : {}),
+    ...(checksumFlag ? { tunnelChecksum: TUNNEL_CHECKSUM[checksumFlag]! } : {}),
   });
   return undefined;
 }

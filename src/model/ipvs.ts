@@ -32,6 +32,9 @@ export interface IpvsDestination {
   readonly upperThreshold?: number;
   readonly lowerThreshold?: number;
   readonly tunnel?: string;
+  /** `ipvsadm -S`: `--tun-port` and the tunnel checksum flag (`nocsum`, `csum`, `remcsum`). */
+  readonly tunnelPort?: number;
+  readonly tunnelChecksum?: 'nocsum' | 'csum' | 'remcsum';
   readonly counters?: IpvsCounters;
 }
 

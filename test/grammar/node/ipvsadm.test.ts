@@ -89,3 +89,15 @@ test('listings without -n: host and service names, cut names, redacted addresses
   t.deepEqual(s.services[0]!.destinations[0]!.endpoint, { address: '100.98.125.10', portName: 'http', numeric: false });
   t.deepEqual(s.services[1]!.endpoint, { address: '<ipv4-public-prefix>.20', port: 3129, numeric: false });
 });
+
+test('ipvsadm -S: tunnel checksum modes are flags, --tun-type and --tun-port are kept', (t) => {
+  const s = only('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 192.0.2.5:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n-a -t 10.0.0.1:80 -r 192.0.2.6:80 -i -w 2 --tun-csum --tun-type gre\n', 'ipvsadm') as Ipvs;
+  t.deepEqual(s.diagnostics, []);
+  t.deepEqual(
+    s.services[0]!.destinations.map((d) => [d.endpoint.address, d.forward, d.weight, d.tunnel, d.tunnelPort, d.tunnelChecksum]),
+    [
+      ['192.0.2.5', 'Tunnel', 1, 'gue', 6080, 'nocsum'],
+      ['192.0.2.6', 'Tunnel', 2, 'gre', undefined, 'csum'],
+    ],
+  );
+});
