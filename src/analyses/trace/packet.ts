@@ -49,3 +49,8 @@ export interface Packet extends Tuple {
 export function withPacket(p: Packet, change: Partial<Packet>): Packet {
   return { ...p, ...change };
 }
+
+/** No conntrack entry to read or write: untracked, or still before the conntrack hook. */
+export function withoutConnection(p: Packet): boolean {
+  return p.untracked || p.ctstate === 'INVALID' || p.ctstate === 'UNTRACKED';
+}

@@ -7,7 +7,7 @@ import type { Target } from '../../model/target';
 import type { NatRange, PortRange } from '../../model/values';
 import { type Ip, formatIp, parseIp } from './address';
 import type { NodeNetwork } from './network';
-import { type Packet, withPacket } from './packet';
+import { type Packet, withPacket, withoutConnection } from './packet';
 
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
@@ -94,6 +94,8 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
     case 'MARK':
       return { kind: 'continue', packet: withPacket(p, { mark: xmark(p.mark, t.xmark.value, t.xmark.mask) }) };
     case 'CONNMARK': {
+      // Without a connection there is no mark to set or copy (xt_CONNMARK returns early).
+      if (withoutConnection(p)) return { kind: 'continue', packet: p };
       let { mark, ctmark } = p;
       if (t.xmark) ctmark = xmark(ctmark, t.xmark.value, t.xmark.mask);
       const nfmask = t.nfmask ?? 0xffffffff;

@@ -50,7 +50,10 @@ function policyMatcher(m: TextOptionsMatch, family: Family): Matcher {
   return () => d;
 }
 
-export function hostStateMatcher(m: Match, family: Family): Matcher {
+/** Token buckets and connection counts belong to the rule (limit, connlimit): the same text in two rules is two questions. */
+const PER_RULE = new Set(['limit', 'connlimit']);
+
+export function hostStateMatcher(m: Match, family: Family, where: string): Matcher {
   switch (m.module) {
     case 'recent':
       return recentMatcher(m, family);
@@ -61,7 +64,7 @@ export function hostStateMatcher(m: Match, family: Family): Matcher {
     case 'policy':
       return policyMatcher(m as TextOptionsMatch, family);
     default: {
-      const d: Decision = unknown(statement(m, family));
+      const d: Decision = unknown(PER_RULE.has(m.module) ? `${statement(m, family)} in ${where}` : statement(m, family));
       return () => d;
     }
   }

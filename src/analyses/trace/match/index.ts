@@ -48,7 +48,7 @@ function moduleMatchers(m: Match, ctx: MatchContext, family: Family, where: stri
     case 'comment':
       return [];
     default:
-      return [hostStateMatcher(m, family)];
+      return [hostStateMatcher(m, family, where)];
   }
 }
 
