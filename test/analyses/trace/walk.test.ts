@@ -134,6 +134,6 @@ test('packets from outside to 127.0.0.0/8 are martians unless route_localnet is 
 test('an untracked packet has no connection mark to set or match', (t) => {
   const rules = (raw: string[]) =>
     table('raw', raw) + table('filter', ['-A FORWARD -j CONNMARK --set-xmark 0x1/0x1', '-A FORWARD -m connmark --mark 0x1/0x1 -j DROP', '-A FORWARD -m connmark ! --mark 0x1/0x1 -j REJECT']);
-  t.deepEqual(steps(trace(rules([]), {})), ['filter FORWARD #1 CONNMARK', 'filter FORWARD #2 DROP']);
+  t.deepEqual(steps(trace(rules([]), {})), ['raw PREROUTING policy ACCEPT', 'filter FORWARD #1 CONNMARK', 'filter FORWARD #2 DROP']);
   t.deepEqual(steps(trace(rules(['-A PREROUTING -j CT --notrack']), {})), ['raw PREROUTING #1 CT', 'raw PREROUTING policy ACCEPT', 'filter FORWARD #1 CONNMARK', 'filter FORWARD policy ACCEPT']);
 });
