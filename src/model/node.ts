@@ -7,7 +7,6 @@ import type { IpInterface, Route } from './ip';
 import type { IpSet } from './ipset';
 import type { Ruleset } from './ruleset';
 import { type RulesetSection, type Section, isRulesetSection } from './section';
-import type { SysctlEntry } from './sysctl';
 
 export interface NodeDumps {
   readonly name: string;
@@ -38,7 +37,7 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
     if (s.kind === 'ip-addr') interfaces.push(...s.interfaces);
     else if (s.kind === 'ip-route') routes.push(...s.routes);
     else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, set);
-    else if (s.kind === 'sysctl') for (const e of s.entries as readonly SysctlEntry[]) sysctl.set(e.key, e.value);
+    else if (s.kind === 'sysctl') for (const e of s.entries) sysctl.set(e.key, e.value);
   }
   return { name, rulesets: sections.filter(isRulesetSection), interfaces, routes, sets, sysctl, sections };
 }

@@ -57,7 +57,7 @@ function podIp(n: number): string {
 }
 
 /** `%0.10f` of 1/(n-i) as kube-proxy writes it, quantised and printed `%.11f` as iptables-save shows it. */
-function probability(remaining: number): string {
+export function probability(remaining: number): string {
   const written = Number((1 / remaining).toFixed(10));
   return (Math.round(written * 0x80000000) / 0x80000000).toFixed(11);
 }

@@ -5,6 +5,7 @@
  * lab of test/helpers/trace-lab.ts. Seeded, so a failing seed can be replayed.
  */
 import { CLIENT_IPS, PODS_IP, type LabProbe, NODE_IP } from '../helpers/trace-lab';
+import { probability } from './kube-proxy-dump';
 
 export type Random = () => number;
 
@@ -160,7 +161,7 @@ function kubeRules(services: readonly LabService[], add: (t: Table, chain: strin
     const ladder = (chain: string, list: readonly string[]) =>
       list.forEach((sep, i) => {
         const left = list.length - i;
-        add('nat', chain, `-m comment --comment "${s.name} -> ${sep}" ${left > 1 ? `-m statistic --mode random --probability ${(Math.round(Number((1 / left).toFixed(10)) * 0x80000000) / 0x80000000).toFixed(11)} ` : ''}-j ${sep}`);
+        add('nat', chain, `-m comment --comment "${s.name} -> ${sep}" ${left > 1 ? `-m statistic --mode random --probability ${probability(left)} ` : ''}-j ${sep}`);
       });
     ladder(svc, seps);
     if (!s.nodePort) continue;

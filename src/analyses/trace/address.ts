@@ -17,7 +17,7 @@ export interface Prefix {
   readonly length: number;
 }
 
-const WIDTH: Record<Family, number> = { ipv4: 32, ipv6: 128 };
+export const ADDRESS_BITS: Readonly<Record<Family, number>> = { ipv4: 32, ipv6: 128 };
 
 function fromBytes(bytes: readonly number[]): bigint {
   let v = 0n;
@@ -41,7 +41,7 @@ export function formatIp(ip: Ip): string {
 }
 
 export function prefixMask(family: Family, length: number): bigint {
-  const w = WIDTH[family];
+  const w = ADDRESS_BITS[family];
   return length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(w - length);
 }
 
@@ -50,14 +50,18 @@ export function makePrefix(ip: Ip, length: number): Prefix {
   return { family: ip.family, network: ip.value & mask, mask, length };
 }
 
+export function hostPrefix(ip: Ip): Prefix {
+  return makePrefix(ip, ADDRESS_BITS[ip.family]);
+}
+
 /** A prefix from `10.0.0.0/8`, `fd00::/64` or a bare address (a host prefix). */
 export function parsePrefix(text: string): Prefix | undefined {
   if (text === 'default') return undefined;
   const slash = text.indexOf('/');
   const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
   if (!ip) return undefined;
-  const length = slash < 0 ? WIDTH[ip.family] : Number(text.slice(slash + 1));
-  return Number.isInteger(length) && length >= 0 && length <= WIDTH[ip.family] ? makePrefix(ip, length) : undefined;
+  const length = slash < 0 ? ADDRESS_BITS[ip.family] : Number(text.slice(slash + 1));
+  return Number.isInteger(length) && length >= 0 && length <= ADDRESS_BITS[ip.family] ? makePrefix(ip, length) : undefined;
 }
 
 /** The model's `-s`/`-d` value, including non-contiguous dotted masks. */
@@ -79,7 +83,7 @@ export function sameIp(a: Ip, b: Ip): boolean {
 }
 
 export function isHostPrefix(p: Prefix): boolean {
-  return p.length === WIDTH[p.family] && p.mask === prefixMask(p.family, p.length);
+  return p.length === ADDRESS_BITS[p.family] && p.mask === prefixMask(p.family, p.length);
 }
 
 /** Inclusive range test for iprange and NAT ranges. */

@@ -27,7 +27,7 @@ export interface ChainWalkContext {
   readonly budget: { paths: number };
 }
 
-/** The kernel refuses jump chains nested deeper than this (XT_MAX_JUMPS would loop); dumps from elsewhere may try. */
+/** The kernel refuses to load a ruleset whose jumps loop; a hand-edited dump may hold one, so nesting is bounded. */
 const MAX_DEPTH = 256;
 
 export class TooManyPaths extends Error {}

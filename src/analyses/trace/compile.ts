@@ -111,21 +111,12 @@ function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family:
 }
 
 export interface CompiledRuleset {
-  readonly family: Family;
-  readonly ruleset: Ruleset;
-  readonly graph: RuleGraph;
   chain(table: TableName, name: string): CompiledChain | undefined;
-  hasTable(table: TableName): boolean;
 }
 
 export function compileRuleset(ruleset: Ruleset, graph: RuleGraph, ctx: MatchContext): CompiledRuleset {
   const cache = new Map<string, CompiledChain | null>();
-  const tables = new Set(ruleset.tables.map((t) => t.name));
   return {
-    family: ruleset.family,
-    ruleset,
-    graph,
-    hasTable: (t) => tables.has(t),
     chain(table, name) {
       const key = `${table}:${name}`;
       let c = cache.get(key);

@@ -6,7 +6,7 @@
 import type { NodeDumps } from '../../model/node';
 import type { Route } from '../../model/ip';
 import type { Family } from '../../model/values';
-import { type Ip, type Prefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
+import { type Ip, type Prefix, hostPrefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
 
 interface NodeAddress {
   readonly dev: string;
@@ -100,8 +100,8 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     const given = (options.nodeIps ?? []).map(parseIp).filter((ip): ip is Ip => ip?.family === family);
     const loopback = parseIp(family === 'ipv4' ? '127.0.0.1' : '::1')!;
     addresses = [
-      { dev: 'lo', ip: loopback, prefix: makePrefix(loopback, family === 'ipv4' ? 8 : 128), scope: 254, secondary: false },
-      ...given.map((ip) => ({ dev: '', ip, prefix: makePrefix(ip, family === 'ipv4' ? 32 : 128), scope: 0, secondary: false })),
+      { dev: 'lo', ip: loopback, prefix: family === 'ipv4' ? makePrefix(loopback, 8) : hostPrefix(loopback), scope: 254, secondary: false },
+      ...given.map((ip) => ({ dev: '', ip, prefix: hostPrefix(ip), scope: 0, secondary: false })),
     ];
     assumed.push(
       given.length > 0
@@ -113,10 +113,10 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   const routes = node.routes.filter((r) => routeFamily(r) === family);
   const locals: LocalRoute[] = [];
   for (const a of addresses) {
-    locals.push({ prefix: makePrefix(a.ip, a.ip.family === 'ipv4' ? 32 : 128), type: 'LOCAL', dev: a.dev });
+    locals.push({ prefix: hostPrefix(a.ip), type: 'LOCAL', dev: a.dev });
     // The kernel makes a loopback interface's whole prefix local (fib_add_ifaddr), hence 127.0.0.0/8.
     if (a.dev === 'lo') locals.push({ prefix: a.prefix, type: 'LOCAL', dev: 'lo' });
-    if (a.broadcast) locals.push({ prefix: makePrefix(a.broadcast, 32), type: 'BROADCAST', dev: a.dev });
+    if (a.broadcast) locals.push({ prefix: hostPrefix(a.broadcast), type: 'BROADCAST', dev: a.dev });
   }
   for (const r of routes) {
     if (r.table !== 'local' || r.dst === 'default') continue;

@@ -5,7 +5,8 @@
  */
 import type { Target } from '../../model/target';
 import type { NatRange, PortRange } from '../../model/values';
-import { type Ip, formatIp, parseIp } from './address';
+import { ADDRESS_BITS, type Ip, formatIp, parseIp, parsePrefix, prefixMask } from './address';
+import { DESTINATION_NAT_HOOKS } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket, withoutConnection } from './packet';
 
@@ -131,14 +132,12 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       return natAccept(natDst(p, ip, port));
     }
     case 'NETMAP': {
-      const [net, len] = t.to.split('/');
-      const base = net ? parseIp(net) : undefined;
-      if (!base) return natAccept(p);
-      const width = p.family === 'ipv4' ? 32 : 128;
-      const bits = BigInt(len === undefined ? width : Number(len));
-      const mask = bits === 0n ? 0n : ((1n << bits) - 1n) << BigInt(width - Number(bits));
-      const map = (ip: Ip): Ip => ({ family: ip.family, value: (ip.value & ~mask & ((1n << BigInt(width)) - 1n)) | (base.value & mask) });
-      return hook === 'PREROUTING' || hook === 'OUTPUT' ? natAccept(natDst(p, map(p.dst), undefined)) : natAccept(natSrc(p, map(p.src), undefined), { masquerade: true });
+      // Host bits stay, network bits come from --to: the destination before routing, the source after.
+      const to = parsePrefix(t.to);
+      if (!to) return natAccept(p);
+      const hostBits = prefixMask(p.family, ADDRESS_BITS[p.family]) ^ to.mask;
+      const map = (ip: Ip): Ip => ({ family: ip.family, value: (ip.value & hostBits) | to.network });
+      return DESTINATION_NAT_HOOKS.has(hook) ? natAccept(natDst(p, map(p.dst), undefined)) : natAccept(natSrc(p, map(p.src), undefined), { masquerade: true });
     }
     case 'TPROXY': {
       const mark = t.tproxyMark ? xmark(p.mark, t.tproxyMark.value, t.tproxyMark.mask) : p.mark;

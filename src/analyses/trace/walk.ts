@@ -108,6 +108,11 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
   if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return { kind: 'local' };
   const forwarding = p.family === 'ipv4' ? sysctlOn(network, 'net.ipv4.ip_forward') : sysctlOn(network, 'net.ipv6.conf.all.forwarding');
   if (forwarding === false) return { kind: 'drop', reason: `forwarding is off (${p.family === 'ipv4' ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} = 0)` };
+  return routed(network, p);
+}
+
+/** The main-table route of a destination that is not local: a unicast route forwards, anything else drops. */
+function routed(network: NodeNetwork, p: Packet): Decision {
   const r = network.route(p.dst);
   if (!r) return { kind: 'drop', reason: 'no route to the destination' };
   if (r.type !== 'unicast') return { kind: 'drop', reason: `the route to the destination is ${r.type}` };
@@ -125,12 +130,10 @@ function isLoopbackDestination(p: Packet): boolean {
 /** Where a packet the node sends goes first (ip_route_output): lo for its own addresses, else the route. */
 function routeOutput(network: NodeNetwork, p: Packet): Decision {
   if (network.isLocal(p.dst)) return { kind: 'local' };
-  const r = network.route(p.dst);
-  if (!r) return { kind: 'drop', reason: 'no route to the destination' };
-  if (r.type !== 'unicast') return { kind: 'drop', reason: `the route to the destination is ${r.type}` };
+  const d = routed(network, p);
   // ip_route_output_key_hash_rcu: a loopback source may only leave through lo unless route_localnet is on.
-  if (isLoopbackSource(p) && !routeLocalnet(network, p, r.dev)) return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
-  return { kind: 'forward', out: r.dev };
+  if (d.kind === 'forward' && isLoopbackSource(p) && !routeLocalnet(network, p, d.out)) return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
+  return d;
 }
 
 function routeLocalnet(network: NodeNetwork, p: Packet, dev: string | undefined): boolean {
@@ -158,15 +161,15 @@ function postrouting(run: HookRun, states: readonly WalkState[], out: (s: WalkSt
 export function walkArriving(run: HookRun, start: WalkState): void {
   const pre = runHook(run, 'PREROUTING', [withInterfaces(start, start.packet.in, '')], conntrackAfterRaw('PREROUTING'));
   const local: WalkState[] = [];
-  const forward: { state: WalkState; out: string | undefined }[] = [];
+  const forward: WalkState[] = [];
   for (const s of pre) {
     const d = routeInput(run.network, s.packet);
     if (d.kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: d.reason });
     else if (d.kind === 'local') local.push(s);
-    else forward.push({ state: withInterfaces(s, s.packet.in, d.out), out: d.out });
+    else forward.push(withInterfaces(s, s.packet.in, d.out));
   }
   deliverLocally(run, local);
-  const forwarded = runHook(run, 'FORWARD', forward.map((f) => f.state));
+  const forwarded = runHook(run, 'FORWARD', forward);
   for (const s of postrouting(run, forwarded, (x) => x.packet.out)) {
     run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', ...(s.packet.out ? { out: s.packet.out } : {}) });
   }

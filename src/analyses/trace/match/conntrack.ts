@@ -7,6 +7,7 @@ import type { AddressMask, PortRange } from '../../../model/values';
 import { type Ip, inPrefix, prefixOfMask } from '../address';
 import type { Packet } from '../packet';
 import { type Matcher, negate, unknown } from './decision';
+import { inPortRange } from './ports';
 
 /** States a packet is in, including the virtual SNAT/DNAT states of `--ctstate`. */
 function states(p: Packet): string[] {
@@ -27,8 +28,6 @@ function reply(p: Packet): { src: Ip; dst: Ip; sport?: number; dport?: number } 
 }
 
 /** One matcher per option, so the walk can branch on each undecidable one separately. */
-const inPorts = (port: number | undefined, r: PortRange) => port !== undefined && port >= r.from && port <= r.to;
-
 export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
   const tests: Matcher[] = [];
   const hasEntry = (p: Packet) => p.ctstate !== 'INVALID' && p.ctstate !== 'UNTRACKED';
@@ -45,7 +44,7 @@ export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
     const prefix = prefixOfMask(v);
     return (p: Packet) => inPrefix(pick(p), prefix);
   };
-  const port = (pick: (p: Packet) => number | undefined) => (v: AddressMask & PortRange) => (p: Packet) => inPorts(pick(p), v);
+  const port = (pick: (p: Packet) => number | undefined) => (v: AddressMask & PortRange) => (p: Packet) => inPortRange(pick(p), v);
   const tupleTests: [keyof ConntrackMatch, (v: AddressMask & PortRange) => (p: Packet) => boolean][] = [
     ['ctorigsrc', address((p) => p.orig.src)],
     ['ctorigdst', address((p) => p.orig.dst)],

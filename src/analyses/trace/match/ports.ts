@@ -4,7 +4,7 @@ import type { PortRange } from '../../../model/values';
 import type { Packet } from '../packet';
 import { type Decision, type Matcher, negate, unknown } from './decision';
 
-const inPortRange = (port: number | undefined, r: PortRange) => port !== undefined && port >= r.from && port <= r.to;
+export const inPortRange = (port: number | undefined, r: PortRange) => port !== undefined && port >= r.from && port <= r.to;
 
 /**
  * Whether the source port lies in one of the ranges. After NAT picked a random port the answer is a draw:

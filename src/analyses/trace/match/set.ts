@@ -7,6 +7,7 @@ import type { IpSet } from '../../../model/ipset';
 import type { SetMatch } from '../../../model/match';
 import { type Prefix, inPrefix, inRange, parseIp, parsePrefix } from '../address';
 import type { Packet } from '../packet';
+import { inPortRange } from './ports';
 import { type Decision, type Matcher, type MatchContext, negate, unknown } from './decision';
 
 type Side = 'src' | 'dst';
@@ -37,20 +38,22 @@ function ipPart(text: string, netmask: number | undefined): { part: Part; length
   return { part: (p, side) => inPrefix(p[side], prefix), length: prefix.length };
 }
 
-function portPart(text: string): Part | undefined {
+/**
+ * `tcp:80`, `udp:53-54`, or a bare port (hash types default to tcp). bitmap:port stores bare port numbers
+ * and matches them for any protocol with ports.
+ */
+function portPart(text: string, anyProtocol: boolean): Part | undefined {
   const m = /^(?:([a-z0-9-]+):)?(\d+)(?:-(\d+))?$/.exec(text);
   if (!m) return undefined;
   const proto = m[1] ?? 'tcp';
-  const from = Number(m[2]);
-  const to = m[3] === undefined ? from : Number(m[3]);
-  return (p, side) => {
-    const port = side === 'src' ? p.sport : p.dport;
-    return (proto === p.proto || (proto === 'icmpv6' && p.proto === 'ipv6-icmp')) && port !== undefined && port >= from && port <= to;
-  };
+  const range = { from: Number(m[2]), to: m[3] === undefined ? Number(m[2]) : Number(m[3]) };
+  const protocolMatches = (p: Packet) => anyProtocol || proto === p.proto || (proto === 'icmpv6' && p.proto === 'ipv6-icmp');
+  return (p, side) => protocolMatches(p) && inPortRange(side === 'src' ? p.sport : p.dport, range);
 }
 
 function elementOf(set: IpSet, dims: readonly Dimension[], value: string, nomatch: boolean): Element | undefined {
-  const words = set.type.startsWith('bitmap:port') ? [value.includes(':') ? value : `tcp:${value}`] : value.split(',');
+  const bitmapPort = set.type.startsWith('bitmap:port');
+  const words = bitmapPort ? [value] : value.split(',');
   if (words.length !== dims.length) return undefined;
   const netmask = typeof set.options.netmask === 'string' ? Number(set.options.netmask) : undefined;
   const parts: Part[] = [];
@@ -58,7 +61,7 @@ function elementOf(set: IpSet, dims: readonly Dimension[], value: string, nomatc
   for (const [i, dim] of dims.entries()) {
     const w = words[i]!;
     if (dim === 'port') {
-      const part = set.type.startsWith('bitmap:port') ? portAnyProtocol(w) : portPart(w);
+      const part = portPart(w, bitmapPort);
       if (!part) return undefined;
       parts.push(part);
     } else if (dim === 'iface') {
@@ -72,18 +75,6 @@ function elementOf(set: IpSet, dims: readonly Dimension[], value: string, nomatc
     }
   }
   return { parts, specificity, nomatch };
-}
-
-/** bitmap:port stores bare port numbers and matches them for any protocol with ports. */
-function portAnyProtocol(text: string): Part | undefined {
-  const m = /^(?:[a-z]+:)?(\d+)(?:-(\d+))?$/.exec(text);
-  if (!m) return undefined;
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
-  return (p, side) => {
-    const port = side === 'src' ? p.sport : p.dport;
-    return port !== undefined && port >= from && port <= to;
-  };
 }
 
 type Membership = (p: Packet, sides: readonly Side[]) => Decision;
