@@ -10,9 +10,10 @@ export class UsageError extends Error {}
 
 export type FailOn = Severity | 'none';
 
-const RANK: Record<Severity, number> = { warning: 1, error: 2 };
+const RANK: Record<Severity | 'info', number> = { info: 0, warning: 1, error: 2 };
 
-export function exitCodeFor(severities: Iterable<Severity>, failOn: FailOn): number {
+/** Diagnostics and findings alike; an `info` finding never fails a run. */
+export function exitCodeFor(severities: Iterable<Severity | 'info'>, failOn: FailOn): number {
   if (failOn === 'none') return EXIT_OK;
   for (const s of severities) if (RANK[s] >= RANK[failOn]) return EXIT_FINDINGS;
   return EXIT_OK;

@@ -57,3 +57,30 @@ export function singleNode(sections: readonly Section[]): NodeDumps | undefined 
   if (withRules.length > 1) return undefined;
   return nodeOf((withRules[0] ?? nodes[0])?.name ?? '', sections);
 }
+
+/** A node named after its own single file (or stdin): loose dumps given one by one, not a bundle's node. */
+function isLoose(node: NodeDumps): boolean {
+  const paths = new Set(node.sections.map((s) => s.source.path));
+  const [path] = paths;
+  return paths.size === 1 && (node.name === 'stdin' || path!.split('/').at(-1) === node.name);
+}
+
+/** Dumps that one node has at most one of: two of them in loose files mean the files are different nodes. */
+function exclusiveKinds(node: NodeDumps): string[] {
+  return [...new Set([...node.rulesets.map((r) => r.ruleset.family), ...node.sections.filter((s) => s.kind === 'ipvsadm' && s.services.length > 0).map(() => 'ipvs')])];
+}
+
+/**
+ * The nodes of a set of inputs: bundles and directories name theirs; loose files given one by one (a
+ * ruleset, its `ip addr`, its `ipset`) are one node's dumps, named after the file with the ruleset,
+ * unless two of them hold the same kind of ruleset or IPVS table: then each file is a node of its own.
+ */
+export function nodesOfInputs(sections: readonly Section[]): NodeDumps[] {
+  const nodes = nodesOf(sections);
+  const loose = nodes.filter(isLoose);
+  const kinds = loose.flatMap(exclusiveKinds);
+  if (loose.length < 2 || new Set(kinds).size < kinds.length) return nodes;
+  const named = loose.find((n) => exclusiveKinds(n).length > 0) ?? loose[0]!;
+  const merged = nodeOf(named.name, loose.flatMap((n) => n.sections));
+  return [...nodes.filter((n) => !loose.includes(n)), merged];
+}

@@ -85,6 +85,7 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
     dstNatDone: false,
     srcNatDone: false,
     local: probe.local === true,
+    newClient: probe.newClient === true,
   };
 }
 

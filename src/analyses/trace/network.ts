@@ -6,7 +6,7 @@
 import type { NodeDumps } from '../../model/node';
 import type { Route } from '../../model/ip';
 import type { Family } from '../../model/values';
-import { type Ip, type Prefix, hostPrefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
+import { type Ip, type Prefix, formatIp, hostPrefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
 
 interface NodeAddress {
   readonly dev: string;
@@ -55,6 +55,8 @@ export interface NodeNetwork {
 export interface NetworkOptions {
   /** `--node-ip`: the node's addresses when no `ip addr` dump is given. */
   readonly nodeIps?: readonly string[];
+  /** Where `nodeIps` came from, for the note that says so; `--node-ip` unless told. */
+  readonly nodeIpsFrom?: string;
 }
 
 function addressesOf(node: NodeDumps, family: Family): NodeAddress[] {
@@ -105,7 +107,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     ];
     assumed.push(
       given.length > 0
-        ? `no ip addr dump: the node's addresses are ${given.length} given by --node-ip, interfaces unknown`
+        ? `no ip addr dump: the node's addresses are ${given.map(formatIp).join(', ')} (${options.nodeIpsFrom ?? '--node-ip'}), interfaces unknown`
         : 'no ip addr dump and no --node-ip: only loopback addresses are local',
     );
   }

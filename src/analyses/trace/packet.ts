@@ -44,6 +44,8 @@ export interface Packet extends Tuple {
   readonly srcNatDone: boolean;
   /** The packet came from a socket on this node (OUTPUT path), so owner/socket matches have a socket to look at. */
   readonly local: boolean;
+  /** `recent` lists are known to hold nothing about this packet's addresses (Probe.newClient). */
+  readonly newClient: boolean;
 }
 
 export function withPacket(p: Packet, change: Partial<Packet>): Packet {

@@ -19,4 +19,6 @@ export interface Probe {
   readonly mark?: number;
   /** icmp type, 8 (echo request) unless given. */
   readonly icmpType?: number;
+  /** A client the node has not seen: `recent` lists (session affinity) hold nothing about it. */
+  readonly newClient?: boolean;
 }

@@ -1,6 +1,7 @@
 /** The commands, listed explicitly: a bundled CLI has no folder to scan at run time. */
 import { fmtCommand } from './fmt';
 import { parseCommand } from './parse';
+import { servicesCommand } from './services';
 import { traceCommand } from './trace';
 
-export const commands = [parseCommand, fmtCommand, traceCommand];
+export const commands = [parseCommand, fmtCommand, traceCommand, servicesCommand];

@@ -17,7 +17,9 @@ function recentMatcher(m: RecentMatch, family: Family): Matcher {
   const side = m.side === 'rdest' ? 'destination' : 'source';
   const question = `recent list ${m.name ?? 'DEFAULT'} holds the packet's ${side} (${printMatch(m, family).join(' ')})`;
   const d = negate(unknown(question), m.mode.negated);
-  return () => d;
+  // A list that holds nothing about the address: --rcheck, --update and --remove all fail.
+  const fresh = m.mode.negated;
+  return (p) => (p.newClient ? fresh : d);
 }
 
 /** The probe is a routed packet on an L3 interface; a bridged frame would need br_netfilter and a bridge. */

@@ -1,0 +1,137 @@
+/** What is wrong with one service on one node: uneven or leaking shares, duplicated endpoints, a missing NodePort, traffic that does not follow the rules. */
+import type { EntryPoint, KubeService } from '../../graph/service-model';
+import type { Finding } from '../finding';
+import type { EntryOutcome, ObservedShares, ServiceOnNode } from './model';
+
+/** Shares further than this from even (relative) are reported; kube-proxy's own rounding stays far below it. */
+const SKEW_TOLERANCE = 0.005;
+/** Below this p-value the live connections do not fit the configured shares. */
+const OBSERVED_ALPHA = 0.001;
+const EPSILON = 1e-9;
+
+export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
+
+export function entryText(entry: EntryPoint): string {
+  const where = entry.ip ?? '<node>';
+  const label: Record<EntryPoint['kind'], string> = {
+    clusterIP: 'cluster IP',
+    externalIP: 'external IP',
+    loadBalancer: 'load-balancer IP',
+    external: 'external IP',
+    nodePort: 'NodePort',
+    healthCheckNodePort: 'health-check NodePort',
+  };
+  return `${label[entry.kind]} ${where.includes(':') ? `[${where}]` : where}:${entry.port}`;
+}
+
+/** `kubectl` needs the namespace and name; kube-proxy's `ns/svc:port` holds both. */
+export function kubectlTarget(service: KubeService): { ns: string; svc: string } | undefined {
+  const m = service.named ? /^([^/\s]+)\/([^:\s]+)/.exec(service.name) : null;
+  return m ? { ns: m[1]!, svc: m[2]! } : undefined;
+}
+
+function endpointSliceHint(service: KubeService): string {
+  const k = kubectlTarget(service);
+  return k ? `kubectl -n ${k.ns} get endpointslices -l kubernetes.io/service-name=${k.svc} -o wide` : 'compare the EndpointSlices of the service';
+}
+
+const base = (service: KubeService, node: string) => ({ node, subject: service.name });
+
+function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
+  const live = o.endpoints.filter((e) => e.probability > 0);
+  if (o.estimate !== undefined || service.proxyMode === 'ipvs' || live.length < 2) return undefined;
+  const forward = live.reduce((a, e) => a + e.probability, 0);
+  const even = forward / live.length;
+  const worst = Math.max(...live.map((e) => Math.abs(e.probability - even) / even));
+  if (worst <= SKEW_TOLERANCE) return undefined;
+  return {
+    code: 'SVC_SKEWED_SHARES',
+    severity: 'warning',
+    ...base(service, node),
+    message: `${entryText(o.entry)} splits new connections unevenly: ${live.map((e) => `${e.ip}:${e.port} ${percent(e.probability)}`).join(', ')} (even would be ${percent(even)} each)`,
+    evidence: [o.entry.evidence],
+    remedy: 'kube-proxy writes probabilities 1/n, 1/(n-1), …, 1 down the KUBE-SVC chain; a different ladder was written by hand or by another tool: let kube-proxy resync (restart it) or fix the tool that edits the chain',
+  };
+}
+
+function leaking(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
+  const forward = o.endpoints.reduce((a, e) => a + e.probability, 0);
+  if (forward < EPSILON || forward > 1 - EPSILON) return undefined;
+  const parts = [o.drop && `${percent(o.drop)} dropped`, o.reject && `${percent(o.reject)} rejected`, o.unhandled && `${percent(o.unhandled)} handled by no rule`].filter(Boolean);
+  return {
+    code: 'SVC_SHARES_INCOMPLETE',
+    severity: 'error',
+    ...base(service, node),
+    message: `only ${percent(forward)} of new connections to ${entryText(o.entry)} reach an endpoint (${parts.join(', ')})${o.assumptions.length ? `, given: ${o.assumptions.join('; ')}` : ''}`,
+    evidence: [o.entry.evidence],
+    remedy: "the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it",
+  };
+}
+
+function duplicated(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
+  if (o.duplicates.length === 0) return undefined;
+  return {
+    code: 'SVC_DUPLICATE_ENDPOINT',
+    severity: 'warning',
+    ...base(service, node),
+    message: `${entryText(o.entry)} reaches ${o.duplicates.join(', ')} through more than one DNAT rule, so it gets more than its share`,
+    evidence: [o.entry.evidence],
+    remedy: `check the EndpointSlices for the same address listed twice (${endpointSliceHint(service)}) and the service chain for duplicated KUBE-SEP jumps`,
+  };
+}
+
+function noEndpoints(service: KubeService, node: string): Finding | undefined {
+  const statements = service.noEndpoints.filter((n) => !n.local);
+  if (statements.length === 0) return undefined;
+  return {
+    code: 'SVC_NO_ENDPOINTS',
+    severity: 'warning',
+    ...base(service, node),
+    message: `${service.name} has no endpoints: kube-proxy rejects new connections to ${service.entryPoints.filter((e) => e.kind !== 'healthCheckNodePort').map(entryText).join(', ')}`,
+    evidence: statements.map((s) => s.evidence),
+    remedy: `check that the selector matches pods and that they are ready: ${endpointSliceHint(service)}`,
+  };
+}
+
+/** A NodePort that does not forward while the cluster IP does, on a node where every endpoint may serve it. */
+function nodePortMissing(service: KubeService, node: string, outcomes: readonly EntryOutcome[]): Finding[] {
+  if (service.externalTrafficPolicy === 'Local' || service.internalTrafficPolicy === 'Local') return [];
+  const cluster = outcomes.find((o) => o.entry.kind === 'clusterIP');
+  if (cluster?.verdict !== 'forward') return [];
+  return outcomes
+    .filter((o) => o.entry.kind === 'nodePort' && o.verdict !== 'forward')
+    .map((o) => ({
+      code: 'SVC_NODEPORT_NOT_FORWARDED',
+      severity: 'error' as const,
+      ...base(service, node),
+      message: `${service.name} forwards on ${entryText(cluster.entry)} but ${entryText(o.entry)} is not forwarded on this node (${o.verdict})`,
+      evidence: [cluster.entry.evidence, o.entry.evidence],
+      remedy: 'kube-proxy writes the KUBE-NODEPORTS rule with the service chains; a node without it has rules from another sync: check kube-proxy on this node (logs, restart)',
+    }));
+}
+
+function observedSkew(service: KubeService, node: string, obs: ObservedShares): Finding | undefined {
+  const test = obs.chiSquare;
+  if (!test || test.pValue >= OBSERVED_ALPHA) return undefined;
+  const total = obs.counts.reduce((a, c) => a + c.connections, 0);
+  return {
+    code: 'SVC_OBSERVED_SKEW',
+    severity: 'warning',
+    ...base(service, node),
+    message: `live connections to ${entryText(obs.entry)} do not follow the configured shares: ${obs.counts.map((c) => `${c.ip}:${c.port} ${c.connections} (expected ${c.expected.toFixed(1)})`).join(', ')} of ${total}; chi-square ${test.statistic.toFixed(1)} with ${test.degreesOfFreedom} df, p = ${test.pValue.toExponential(1)}`,
+    evidence: [obs.entry.evidence],
+    remedy: 'long-lived connections keep the split of the past (endpoints added later get none of them), and session affinity pins clients: compare with new connections before suspecting the rules',
+  };
+}
+
+export function serviceFindings(service: KubeService, onNode: ServiceOnNode): Finding[] {
+  if (!onNode.present) return [];
+  const node = onNode.node;
+  const perEntry = onNode.outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => [skewed(service, node, o), leaking(service, node, o), duplicated(service, node, o)]);
+  return [
+    noEndpoints(service, node),
+    ...perEntry,
+    ...nodePortMissing(service, node, onNode.outcomes),
+    ...onNode.observed.map((o) => observedSkew(service, node, o)),
+  ].filter((f): f is Finding => f !== undefined);
+}

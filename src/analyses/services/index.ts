@@ -1,0 +1,96 @@
+/**
+ * `nfwalk services`: every Kubernetes service the nodes' dumps program, each entry point tried on every
+ * node with a new connection, the share each endpoint gets, and what is wrong with it. Entry points are
+ * gathered across nodes first, so a node that lacks one (a stale kube-proxy) is tried on it too.
+ */
+import type { EntryPoint, KubeService } from '../../graph/service-model';
+import type { NodeDumps } from '../../model/node';
+import type { Finding } from '../finding';
+import { clusterFindings } from './cluster-findings';
+import { connectionsOf } from './connections';
+import { evaluate } from './evaluate';
+import { serviceFindings } from './findings';
+import type { EntryOutcome, NodeSummary, ServiceOnNode, ServiceView, ServicesAnalysis } from './model';
+import { type NodeContext, entryKey, nodeContexts } from './node-context';
+import { observedShares } from './observed';
+
+export type * from './model';
+
+export interface ServicesOptions {
+  /** `--node-ip`: node addresses for nodes whose dumps have no `ip addr`. */
+  readonly nodeIps?: readonly string[];
+}
+
+interface Catalogued {
+  readonly service: KubeService;
+  readonly entries: Map<string, EntryPoint>;
+  readonly onNode: Map<NodeContext, KubeService>;
+}
+
+const serviceKey = (s: KubeService) => `${s.family} ${s.protocol} ${s.name}`;
+/** Outside the cluster IP an address:port is one entry point whatever kind a node's dump could tell. */
+const entryIdentity = (e: EntryPoint) => (e.kind === 'nodePort' || e.kind === 'healthCheckNodePort' || e.kind === 'clusterIP' ? entryKey(e.kind, e.ip, e.port, '') : entryKey('external', e.ip, e.port, ''));
+const KIND_DETAIL: Readonly<Record<EntryPoint['kind'], number>> = { external: 0, externalIP: 1, loadBalancer: 1, clusterIP: 1, nodePort: 1, healthCheckNodePort: 1 };
+
+function catalogue(contexts: readonly NodeContext[]): Map<string, Catalogued> {
+  const all = new Map<string, Catalogued>();
+  for (const ctx of contexts) {
+    for (const s of ctx.services) {
+      const key = serviceKey(s);
+      const c: Catalogued = all.get(key) ?? { service: s, entries: new Map(), onNode: new Map() };
+      all.set(key, c);
+      c.onNode.set(ctx, s);
+      for (const e of s.entryPoints) {
+        const id = entryIdentity(e);
+        const known = c.entries.get(id);
+        if (!known || KIND_DETAIL[e.kind] > KIND_DETAIL[known.kind]) c.entries.set(id, e);
+      }
+    }
+  }
+  return all;
+}
+
+export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOptions = {}): ServicesAnalysis {
+  const warnings = new Map<string, Set<string>>();
+  const warn = (node: string) => (w: string) => {
+    const set = warnings.get(node) ?? new Set<string>();
+    warnings.set(node, set);
+    set.add(w);
+  };
+  const contexts = nodes.flatMap((n) => nodeContexts(n, options.nodeIps ?? []));
+  for (const ctx of contexts) ctx.warnings.forEach(warn(ctx.node.name));
+  const connections = new Map(nodes.map((n) => [n, connectionsOf(n)]));
+  const findings: Finding[] = [];
+
+  const services: ServiceView[] = [...catalogue(contexts).values()].map((c) => {
+    const entryPoints = [...c.entries.values()];
+    const service: KubeService = { ...c.service, entryPoints };
+    const nodesOfFamily = contexts.filter((ctx) => ctx.family === service.family);
+    const onNodes: ServiceOnNode[] = nodesOfFamily.map((ctx) => {
+      const local = c.onNode.get(ctx);
+      const outcomes = entryPoints.map((e) => evaluate(ctx, local ?? service, e, warn(ctx.node.name))).filter((o): o is EntryOutcome => o !== undefined);
+      const conns = connections.get(ctx.node)!;
+      const addresses = [...new Set([...ctx.node.interfaces.flatMap((i) => i.addresses.map((a) => a.address)), ...(ctx.clients ? [ctx.clients.nodeIp] : [])])];
+      const observed = outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => observedShares(o, service.protocol, conns.index, addresses, conns.source) ?? []);
+      const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed };
+      if (local) findings.push(...serviceFindings(local, onNode));
+      return onNode;
+    });
+    const view = { service, nodes: onNodes };
+    findings.push(...clusterFindings(view));
+    return view;
+  });
+
+  const summaries: NodeSummary[] = nodes.map((n) => {
+    const own = contexts.filter((ctx) => ctx.node === n);
+    const services = own.flatMap((ctx) => ctx.services);
+    return {
+      name: n.name,
+      families: own.map((ctx) => ctx.family),
+      proxyMode: services.some((s) => s.proxyMode === 'ipvs') ? 'ipvs' : services.length ? 'iptables' : null,
+      services: services.length,
+      warnings: [...(warnings.get(n.name) ?? [])],
+    };
+  });
+  return { services: services.sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service))), nodes: summaries, findings };
+}

@@ -1,0 +1,66 @@
+/**
+ * Everything the services analysis needs about one node and address family, built once: the tracer over
+ * its ruleset, the probe addresses, the services its iptables rules and IPVS tables program.
+ */
+import { type IpvsEntry, ipvsServices } from '../../graph/ipvs-services';
+import { kubeServices } from '../../graph/kube-services';
+import type { KubeService } from '../../graph/service-model';
+import type { IpvsListing } from '../../model/ipvs';
+import { type NodeDumps, rulesetOf } from '../../model/node';
+import type { Section } from '../../model/section';
+import type { Family } from '../../model/values';
+import { type Tracer, prepareTracer } from '../trace/index';
+import { type Clients, clientsOf } from './clients';
+
+export interface NodeContext {
+  readonly node: NodeDumps;
+  readonly family: Family;
+  readonly tracer?: Tracer;
+  readonly clients?: Clients;
+  readonly services: readonly KubeService[];
+  /** IPVS virtual services by entry point key (`kind ip port protocol`). */
+  readonly ipvs: ReadonlyMap<string, IpvsEntry>;
+  readonly warnings: readonly string[];
+}
+
+export const entryKey = (kind: string, ip: string | null, port: number, protocol: string) => `${kind} ${ip ?? '*'} ${port} ${protocol}`;
+
+/** The listing with weights and connection counters wins: `-Ln` (or --stats), then /proc, then `-S`. */
+const LISTING_RANK: readonly IpvsListing[] = ['list', 'stats', 'rate', 'thresholds', 'persistent-conn', 'proc', 'save'];
+
+function ipvsSection(node: NodeDumps): Extract<Section, { kind: 'ipvsadm' }> | undefined {
+  const tables = node.sections.filter((s): s is Extract<Section, { kind: 'ipvsadm' }> => s.kind === 'ipvsadm' && s.services.length > 0);
+  for (const listing of LISTING_RANK) {
+    const found = tables.filter((s) => s.listing === listing).at(-1);
+    if (found) return found;
+  }
+  return tables.at(-1);
+}
+
+function nodeAddresses(node: NodeDumps): Set<string> {
+  return new Set(node.interfaces.filter((i) => i.name !== 'kube-ipvs0' && i.name !== 'lo').flatMap((i) => i.addresses.map((a) => a.address)));
+}
+
+export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
+  const ipvsTable = ipvsSection(node);
+  const ipvsAll = ipvsTable ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node)) : [];
+  const families = new Set<Family>([...node.rulesets.map((r) => r.ruleset.family), ...ipvsAll.map((s) => s.family)]);
+  return [...families].map((family) => {
+    const section = rulesetOf(node, family);
+    const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
+    const ipvs = new Map(ipvsServicesOfFamily.flatMap((s) => s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const)));
+    if (!section) return { node, family, services: ipvsServicesOfFamily, ipvs, warnings: [] };
+    const clients = clientsOf(node, section.ruleset, givenNodeIps);
+    const nodeIpsFrom = clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip';
+    const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
+    return {
+      node,
+      family,
+      tracer,
+      clients,
+      services: [...kubeServices(section.ruleset, tracer.graph), ...ipvsServicesOfFamily],
+      ipvs,
+      warnings: [...tracer.network.assumed, ...clients.notes],
+    };
+  });
+}

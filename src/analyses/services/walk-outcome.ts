@@ -1,0 +1,92 @@
+/**
+ * iptables mode: the share of each endpoint at an entry point is what the packet walk says about a new
+ * connection to it, path by path, so a hand-edited ladder, a duplicated KUBE-SEP or a mangled probability
+ * counts exactly as the kernel would apply it.
+ */
+import type { EntryPoint, KubeService } from '../../graph/service-model';
+import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../trace/address';
+import type { Probe, TraceResult, Tracer } from '../trace/index';
+import type { Clients } from './clients';
+import type { EndpointShare, EntryOutcome } from './model';
+
+/** Source port of every probe: fixed, so no warning about a guessed one, and irrelevant to kube-proxy's rules. */
+const PROBE_SPORT = 40000;
+
+/** The first address of an allowed source range: a client the load balancer's firewall lets in. */
+function allowedClient(entry: EntryPoint): string | undefined {
+  const range = entry.sourceRanges?.[0];
+  const prefix = range ? parsePrefix(range) : undefined;
+  if (!prefix) return undefined;
+  return formatIp({ family: prefix.family, value: isHostPrefix(prefix) ? prefix.network : prefix.network + 1n });
+}
+
+export function probeFor(service: KubeService, entry: EntryPoint, clients: Clients, tracer: Tracer): Probe {
+  const src = entry.kind === 'clusterIP' ? (clients.pod ?? clients.external) : (allowedClient(entry) ?? clients.external);
+  const dst = entry.ip ?? clients.nodeIp;
+  const srcIp = parseIp(src)!;
+  const inIface = tracer.network.knowsInterfaces ? tracer.network.route(srcIp)?.dev : undefined;
+  return {
+    src,
+    dst,
+    proto: entry.kind === 'healthCheckNodePort' ? 'tcp' : service.protocol,
+    sport: PROBE_SPORT,
+    dport: entry.port,
+    ...(inIface !== undefined ? { in: inIface } : {}),
+    newClient: true,
+  };
+}
+
+export type Verdict = EntryOutcome['verdict'];
+
+/** The contract's verdict: the most likely fate, ties going to forward. */
+function verdictOf(forward: number, drop: number, reject: number): Verdict {
+  const best = Math.max(forward, drop, reject);
+  return forward === best ? 'forward' : drop === best ? 'drop' : 'reject';
+}
+
+export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult): EntryOutcome {
+  const shares = new Map<string, { ip: string; port: number; probability: number; rules: Set<string> }>();
+  let drop = 0;
+  let reject = 0;
+  let unhandledLocal = 0;
+  let unhandledRouted = 0;
+  let masquerade = 0;
+  const assumptions = new Set<string>();
+  for (const path of result.paths) {
+    const p = path.probability;
+    for (const a of path.assumptions ?? []) assumptions.add(a);
+    if (path.masquerade) masquerade += p;
+    const rewritten = path.final.dst !== probe.dst || path.final.dport !== probe.dport;
+    if (path.verdict === 'ACCEPT' && rewritten) {
+      const key = `${path.final.dst}:${path.final.dport ?? 0}`;
+      const share = shares.get(key) ?? { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: new Set<string>() };
+      shares.set(key, share);
+      share.probability += p;
+      const dnat = path.steps.findLast((s) => 'rule' in s && s.rewrote && s.rewrote.dst === path.final.dst);
+      if (dnat && 'rule' in dnat) share.rules.add(`${dnat.table} ${dnat.chain} ${dnat.rule}`);
+    } else if (path.verdict === 'ACCEPT' && path.delivered === 'local') unhandledLocal += p;
+    else if (path.verdict === 'ACCEPT') unhandledRouted += p;
+    else if (path.verdict === 'REJECT') reject += p;
+    else drop += p;
+  }
+  const endpoints: EndpointShare[] = [...shares.values()].map(({ ip, port, probability }) => ({ ip, port, probability })).sort(byAddress);
+  const forward = endpoints.reduce((a, e) => a + e.probability, 0);
+  return {
+    entry,
+    verdict: verdictOf(forward, drop + unhandledRouted, reject + unhandledLocal),
+    endpoints,
+    drop,
+    reject,
+    unhandled: unhandledLocal + unhandledRouted,
+    masquerade,
+    client: { src: probe.src, dst: probe.dst },
+    duplicates: [...shares].filter(([, s]) => s.rules.size > 1).map(([key]) => key),
+    assumptions: [...assumptions],
+  };
+}
+
+export function byAddress(a: { ip: string; port: number }, b: { ip: string; port: number }): number {
+  const x = parseIp(a.ip)!.value;
+  const y = parseIp(b.ip)!.value;
+  return x < y ? -1 : x > y ? 1 : a.port - b.port;
+}

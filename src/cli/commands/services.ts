@@ -1,0 +1,42 @@
+import type { CommandModule } from 'yargs';
+import { analyzeServices } from '../../analyses/services/index';
+import { nodesOfInputs } from '../../model/node';
+import { toJson } from '../../report/json';
+import { servicesJson } from '../../report/services-json';
+import { formatServicesMermaid } from '../../report/services-mermaid';
+import { formatServices } from '../../report/services-text';
+import { type FailOn, UsageError, exitCodeFor } from '../exit';
+import { loadSections } from '../load';
+import type { GlobalOptions } from '../options';
+import { writeOut } from '../write';
+
+interface ServicesArgs extends GlobalOptions {
+  inputs: string[];
+  nodeIp?: string[];
+  service?: string[];
+  format: 'text' | 'json' | 'mermaid';
+}
+
+export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
+  command: 'services <inputs..>',
+  describe: "Kubernetes services in the dumps: entry points, the share of new connections each endpoint gets on each node, and what is wrong with them",
+  builder: (y) =>
+    y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: files, directories, bundles" })
+      .option('node-ip', { type: 'string', array: true, describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it)" })
+      .option('service', { type: 'string', array: true, describe: 'only services whose name contains this text' })
+      .option('format', { choices: ['text', 'json', 'mermaid'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+  handler: async (args) => {
+    const found = await loadSections(args.inputs);
+    const nodes = nodesOfInputs(found.sections);
+    const full = analyzeServices(nodes, { nodeIps: args.nodeIp ?? [] });
+    if (full.nodes.every((n) => n.families.length === 0)) throw new UsageError('no iptables-save or ipvsadm dump among the inputs: nothing programs services');
+    const wanted = args.service;
+    const analysis = wanted ? { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) } : full;
+    const format = args.json ? 'json' : args.format;
+    const out = format === 'json' ? `${toJson(servicesJson(analysis))}\n` : format === 'mermaid' ? formatServicesMermaid(analysis) : formatServices(analysis);
+    await writeOut([out]);
+    const diagnostics = found.sections.flatMap((s) => s.diagnostics.map((d) => d.severity));
+    process.exitCode = exitCodeFor([...diagnostics, ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
+  },
+};

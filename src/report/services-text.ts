@@ -1,0 +1,36 @@
+/** `nfwalk services` as text: one row per entry point and node, the endpoint shares in the row, then the findings. */
+import { entryText, percent } from '../analyses/services/findings';
+import type { EntryOutcome, ServicesAnalysis } from '../analyses/services/index';
+import { formatFindings } from './findings-text';
+import { plainTable } from './plain-table';
+
+function endpointsCell(o: EntryOutcome): string {
+  const lines = o.endpoints.map((e) => `${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port} ${percent(e.probability)}${e.weight === 0 ? ' (weight 0)' : ''}`);
+  const forward = o.endpoints.reduce((a, e) => a + e.probability, 0);
+  if (forward < 1 - 1e-9 && o.verdict === 'forward') lines.push(`(no endpoint ${percent(1 - forward)})`);
+  if (o.estimate) lines.push('(estimate)');
+  return lines.join('\n') || '-';
+}
+
+const masq = (o: EntryOutcome) => (o.masquerade === null ? '?' : o.masquerade === 0 ? 'no' : o.masquerade === 1 ? 'yes' : percent(o.masquerade));
+
+export function formatServices(a: ServicesAnalysis): string {
+  const several = a.nodes.length > 1;
+  const header = a.nodes
+    .map((n) => `node ${n.name}: ${n.services} service ports${n.proxyMode ? ` (${n.proxyMode} mode)` : ''}${n.warnings.map((w) => `\n  note: ${w}`).join('')}`)
+    .join('\n');
+  const rows = a.services.flatMap((v) =>
+    v.nodes.flatMap((n) =>
+      n.outcomes.map((o, i) => [
+        i === 0 && (n === v.nodes[0] || several) ? `${v.service.name} ${v.service.protocol}${v.service.affinitySeconds !== null ? `\naffinity ${v.service.affinitySeconds}s` : ''}` : '',
+        ...(several ? [i === 0 ? `${n.node}${n.present ? '' : ' (absent)'}` : ''] : []),
+        entryText(o.entry),
+        o.verdict,
+        endpointsCell(o),
+        masq(o),
+      ]),
+    ),
+  );
+  const table = rows.length ? plainTable(['SERVICE', ...(several ? ['NODE'] : []), 'ENTRY', 'VERDICT', 'ENDPOINTS (share of new connections)', 'MASQ'], rows) : 'no Kubernetes services in the dumps';
+  return `${header}\n\n${table}\n\n${formatFindings(a.findings)}`;
+}
