@@ -117,11 +117,13 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
       const protocol = protocolOf(rule);
       const port = dportOf(rule);
       if (!statement || !protocol || port === undefined) continue;
+      // A health-check port is tcp whatever the service's protocol: it belongs to the service of that name.
+      const health = statement[2] === 'health check node port';
       const key = `${statement[1]} ${protocol}`;
-      let b = byName.get(key);
+      let b = byName.get(key) ?? (health ? [...byName.values()].find((x) => x.name === statement[1]) : undefined);
       if (!b) byName.set(key, (b = { name: statement[1]!, protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
       const ip = destinationOf(rule);
-      if (statement[2] === 'health check node port') {
+      if (health) {
         addEntry(b, { kind: 'healthCheckNodePort', ip: null, port, evidence: rule.location });
         continue;
       }

@@ -6,14 +6,29 @@
  */
 import { createHash } from 'node:crypto';
 
+export interface GeneratedEndpoint {
+  readonly ip: string;
+  readonly port: number;
+  /** On this node (counts for the Local traffic policies). */
+  readonly local?: boolean;
+}
+
+/** One service port as the API holds it; kubeProxyRuleset writes what kube-proxy v1.32 would for it. */
 export interface GeneratedService {
   readonly name: string;
-  readonly protocol: 'tcp' | 'udp';
+  readonly protocol: 'tcp' | 'udp' | 'sctp';
   readonly clusterIP: string;
   readonly port: number;
   readonly nodePort: number | null;
-  readonly endpoints: readonly { readonly ip: string; readonly port: number }[];
+  readonly endpoints: readonly GeneratedEndpoint[];
   readonly svcChain: string;
+  readonly externalIPs?: readonly string[];
+  readonly loadBalancerIPs?: readonly string[];
+  readonly sourceRanges?: readonly string[];
+  readonly healthCheckNodePort?: number;
+  readonly externalTrafficPolicy?: 'Cluster' | 'Local';
+  readonly internalTrafficPolicy?: 'Cluster' | 'Local';
+  readonly affinitySeconds?: number;
 }
 
 export interface KubeProxyDumpOptions {
@@ -84,7 +99,24 @@ export function kubeProxyServices(opts: KubeProxyDumpOptions): GeneratedService[
 
 export function kubeProxyDump(opts: KubeProxyDumpOptions): { text: string; services: GeneratedService[] } {
   const services = kubeProxyServices(opts);
-  const clusterCidr = opts.clusterCidr ?? '10.244.0.0/16';
+  return { text: kubeProxyRuleset(services, { clusterCidr: opts.clusterCidr ?? '10.244.0.0/16' }), services };
+}
+
+export interface RulesetOptions {
+  readonly clusterCidr: string;
+  readonly family?: 'ipv4' | 'ipv6';
+}
+
+/**
+ * What kube-proxy v1.32's syncProxyRules writes for these services (pkg/proxy/iptables/proxier.go): the
+ * cluster IP, external IP, load-balancer and NodePort captures, the KUBE-EXT / KUBE-FW / KUBE-SVC / KUBE-SVL
+ * chains by traffic policy, session affinity, filter REJECT/DROP rules for frontends without (local)
+ * endpoints, and health-check NodePorts. Ready endpoints only; serving-terminating fallback is not written.
+ */
+export function kubeProxyRuleset(services: readonly GeneratedService[], opts: RulesetOptions): string {
+  const v6 = opts.family === 'ipv6';
+  const host = v6 ? '/128' : '/32';
+  const rejectWith = v6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable';
   const largeCluster = services.reduce((n, s) => n + s.endpoints.length, 0) > 1000;
   const filter = new Map<string, string[]>();
   const nat = new Map<string, string[]>();
@@ -105,7 +137,7 @@ export function kubeProxyDump(opts: KubeProxyDumpOptions): { text: string; servi
   add(filter, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
   add(filter, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
   add(filter, 'OUTPUT', '-j KUBE-FIREWALL');
-  add(filter, 'KUBE-FIREWALL', '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
+  if (!v6) add(filter, 'KUBE-FIREWALL', '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
   add(filter, 'KUBE-FORWARD', '-m conntrack --ctstate INVALID -m comment --comment "kubernetes forwarding rules" -j DROP');
   add(filter, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT');
   add(filter, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
@@ -121,45 +153,96 @@ export function kubeProxyDump(opts: KubeProxyDumpOptions): { text: string; servi
 
   for (const s of services) {
     const p = s.protocol;
-    const svcMatch = `-d ${s.clusterIP}/32 -p ${p} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port}`;
-    if (s.endpoints.length === 0) {
-      add(filter, 'KUBE-SERVICES', `-d ${s.clusterIP}/32 -p ${p} -m comment --comment "${s.name} has no endpoints" -m ${p} --dport ${s.port} -j REJECT --reject-with icmp-port-unreachable`);
-      if (s.nodePort !== null) add(filter, 'KUBE-EXTERNAL-SERVICES', `-p ${p} -m comment --comment "${s.name} has no endpoints" -m addrtype --dst-type LOCAL -m ${p} --dport ${s.nodePort} -j REJECT --reject-with icmp-port-unreachable`);
-      continue;
+    const hash = s.svcChain.slice('KUBE-SVC-'.length);
+    const [svl, ext, fw] = ['KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'].map((prefix) => `${prefix}${hash}`) as [string, string, string];
+    const cluster = s.endpoints;
+    const local = s.endpoints.filter((e) => e.local);
+    const hasEndpoints = cluster.length > 0;
+    const iLocal = s.internalTrafficPolicy === 'Local';
+    const eLocal = s.externalTrafficPolicy === 'Local';
+    const internalChain = iLocal ? svl : s.svcChain;
+    const hasInternal = iLocal ? local.length > 0 : hasEndpoints;
+    const externalPolicyChain = eLocal ? svl : s.svcChain;
+    const hasExternal = eLocal ? local.length > 0 : hasEndpoints;
+    const lbIPs = s.loadBalancerIPs ?? [];
+    const externallyAccessible = s.nodePort !== null || (s.externalIPs ?? []).length > 0 || lbIPs.length > 0;
+    const usesExt = hasEndpoints && externallyAccessible;
+    const usesFw = hasEndpoints && lbIPs.length > 0 && (s.sourceRanges ?? []).length > 0;
+    const filterTarget = (localPolicy: boolean) =>
+      localPolicy && hasEndpoints ? { comment: `${s.name} has no local endpoints`, jump: 'DROP' } : { comment: `${s.name} has no endpoints`, jump: `REJECT --reject-with ${rejectWith}` };
+    const internalFilter = filterTarget(iLocal);
+    const externalFilter = filterTarget(eLocal);
+    const capture = (ip: string) => `-d ${ip}${host} -p ${p}`;
+
+    if (hasInternal) add(nat, 'KUBE-SERVICES', `${capture(s.clusterIP)} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port} -j ${internalChain}`);
+    else add(filter, 'KUBE-SERVICES', `${capture(s.clusterIP)} -m comment --comment "${internalFilter.comment}" -m ${p} --dport ${s.port} -j ${internalFilter.jump}`);
+    for (const ip of s.externalIPs ?? []) {
+      if (hasEndpoints) add(nat, 'KUBE-SERVICES', `${capture(ip)} -m comment --comment "${s.name} external IP" -m ${p} --dport ${s.port} -j ${ext}`);
+      if (!hasExternal) add(filter, 'KUBE-EXTERNAL-SERVICES', `${capture(ip)} -m comment --comment "${externalFilter.comment}" -m ${p} --dport ${s.port} -j ${externalFilter.jump}`);
     }
-    add(nat, 'KUBE-SERVICES', `${svcMatch} -j ${s.svcChain}`);
-    add(nat, s.svcChain, `! -s ${clusterCidr} ${svcMatch} -j KUBE-MARK-MASQ`);
+    for (const ip of lbIPs) {
+      if (hasEndpoints) add(nat, 'KUBE-SERVICES', `${capture(ip)} -m comment --comment "${s.name} loadbalancer IP" -m ${p} --dport ${s.port} -j ${usesFw ? fw : ext}`);
+      if (usesFw) add(filter, 'KUBE-PROXY-FIREWALL', `${capture(ip)} -m comment --comment "${s.name} traffic not accepted by ${fw}" -m ${p} --dport ${s.port} -j DROP`);
+    }
+    if (!hasExternal) for (const ip of lbIPs) add(filter, 'KUBE-EXTERNAL-SERVICES', `${capture(ip)} -m comment --comment "${externalFilter.comment}" -m ${p} --dport ${s.port} -j ${externalFilter.jump}`);
     if (s.nodePort !== null) {
-      const ext = `KUBE-EXT-${s.svcChain.slice('KUBE-SVC-'.length)}`;
-      add(nat, 'KUBE-NODEPORTS', `-p ${p} -m comment --comment "${s.name}" -m ${p} --dport ${s.nodePort} -j ${ext}`);
-      add(nat, ext, `-m comment --comment "masquerade traffic for ${s.name} external destinations" -j KUBE-MARK-MASQ`);
-      add(nat, ext, `-j ${s.svcChain}`);
+      if (hasEndpoints) add(nat, 'KUBE-NODEPORTS', `-p ${p} -m comment --comment "${s.name}" -m ${p} --dport ${s.nodePort} -j ${ext}`);
+      if (!hasExternal) add(filter, 'KUBE-EXTERNAL-SERVICES', `-p ${p} -m comment --comment "${externalFilter.comment}" -m addrtype --dst-type LOCAL -m ${p} --dport ${s.nodePort} -j ${externalFilter.jump}`);
     }
-    s.endpoints.forEach((ep, i) => {
-      const sep = `KUBE-SEP-${chainHash(s.name, p, `${ep.ip}:${ep.port}`)}`;
+    if (s.healthCheckNodePort !== undefined) add(filter, 'KUBE-NODEPORTS', `-p tcp -m comment --comment "${s.name} health check node port" -m tcp --dport ${s.healthCheckNodePort} -j ACCEPT`);
+
+    if (hasInternal) add(nat, internalChain, `! -s ${opts.clusterCidr} ${capture(s.clusterIP)} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port} -j KUBE-MARK-MASQ`);
+    if (usesExt) {
+      if (!eLocal) add(nat, ext, `-m comment --comment "masquerade traffic for ${s.name} external destinations" -j KUBE-MARK-MASQ`);
+      else {
+        add(nat, ext, `-s ${opts.clusterCidr} -m comment --comment "pod traffic for ${s.name} external destinations" -j ${s.svcChain}`);
+        add(nat, ext, `-m comment --comment "masquerade LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+        add(nat, ext, `-m comment --comment "route LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j ${s.svcChain}`);
+      }
+      if (hasExternal) add(nat, ext, `-j ${externalPolicyChain}`);
+    }
+    if (usesFw) {
+      for (const range of s.sourceRanges!) add(nat, fw, `-s ${range} -m comment --comment "${s.name} loadbalancer IP" -j ${ext}`);
+      add(nat, fw, `-m comment --comment "other traffic to ${s.name} will be dropped by KUBE-PROXY-FIREWALL"`);
+    }
+
+    const sepOf = (ep: GeneratedEndpoint) => `KUBE-SEP-${chainHash(s.name, p, `${ep.ip}:${ep.port}`)}`;
+    const epText = (ep: GeneratedEndpoint) => (v6 ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`);
+    const ladder = (chain: string, eps: readonly GeneratedEndpoint[]) => {
+      if (s.affinitySeconds !== undefined) {
+        for (const ep of eps) add(nat, chain, `-m comment --comment "${s.name} -> ${epText(ep)}" -m recent --rcheck --seconds ${s.affinitySeconds} --reap --name ${sepOf(ep)} --mask ${v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'} --rsource -j ${sepOf(ep)}`);
+      }
+      eps.forEach((ep, i) => {
+        const jumpComment = largeCluster ? '' : `-m comment --comment "${s.name} -> ${epText(ep)}" `;
+        const remaining = eps.length - i;
+        add(nat, chain, `${jumpComment}${remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : ''}-j ${sepOf(ep)}`);
+      });
+    };
+    // The cluster chain serves internal traffic unless iTP is Local, and KUBE-EXT's pod/LOCAL/Cluster jumps.
+    const usesCluster = hasEndpoints && (!iLocal || usesExt);
+    const usesLocal = local.length > 0 && (iLocal || eLocal);
+    if (usesCluster) ladder(s.svcChain, cluster);
+    if (usesLocal) ladder(svl, local);
+    for (const ep of usesCluster ? cluster : usesLocal ? local : []) {
+      const sep = sepOf(ep);
       const comment = largeCluster ? '' : `-m comment --comment "${s.name}" `;
-      const jumpComment = largeCluster ? '' : `-m comment --comment "${s.name} -> ${ep.ip}:${ep.port}" `;
-      const remaining = s.endpoints.length - i;
-      add(nat, s.svcChain, `${jumpComment}${remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : ''}-j ${sep}`);
-      add(nat, sep, `-s ${ep.ip}/32 ${comment}-j KUBE-MARK-MASQ`);
-      add(nat, sep, `-p ${p} ${comment}-m ${p} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
-    });
+      const recent = s.affinitySeconds !== undefined ? `-m recent --set --name ${sep} --mask ${v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'} --rsource ` : '';
+      add(nat, sep, `-s ${ep.ip}${host} ${comment}-j KUBE-MARK-MASQ`);
+      add(nat, sep, `-p ${p} ${comment}-m ${p} ${recent}-j DNAT --to-destination ${epText(ep)}`);
+    }
   }
   add(nat, 'KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
 
-  const text = [
-    printTable('filter', ['INPUT', 'FORWARD', 'OUTPUT'], filter),
-    printTable('nat', ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], nat),
-  ].join('');
-  return { text, services };
+  const tool = v6 ? 'ip6tables-save' : 'iptables-save';
+  return [printTable(tool, 'filter', ['INPUT', 'FORWARD', 'OUTPUT'], filter), printTable(tool, 'nat', ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], nat)].join('');
 }
 
 /** iptables-save layout: built-ins in hook order, then user chains sorted; rules grouped in the same order. */
-function printTable(name: string, builtins: readonly string[], chains: Map<string, string[]>): string {
+function printTable(tool: string, name: string, builtins: readonly string[], chains: Map<string, string[]>): string {
   const user = [...chains.keys()].filter((c) => !builtins.includes(c)).sort();
   const order = [...builtins, ...user];
   const lines = [
-    `# Generated by iptables-save v1.8.9 (nf_tables) on Sat Nov 21 13:24:00 2026`,
+    `# Generated by ${tool} v1.8.9 (nf_tables) on Sat Nov 21 13:24:00 2026`,
     `*${name}`,
     ...order.map((c) => `:${c} ${builtins.includes(c) ? 'ACCEPT' : '-'} [0:0]`),
     ...order.flatMap((c) => chains.get(c) ?? []),

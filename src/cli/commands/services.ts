@@ -12,8 +12,8 @@ import { writeOut } from '../write';
 
 interface ServicesArgs extends GlobalOptions {
   inputs: string[];
-  nodeIp?: string[];
-  service?: string[];
+  nodeIp?: string | string[];
+  service?: string | string[];
   format: 'text' | 'json' | 'mermaid';
 }
 
@@ -23,15 +23,16 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
   builder: (y) =>
     y
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: files, directories, bundles" })
-      .option('node-ip', { type: 'string', array: true, describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it)" })
-      .option('service', { type: 'string', array: true, describe: 'only services whose name contains this text' })
+      // Repeatable rather than array options: an array would swallow the inputs that follow it.
+      .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable" })
+      .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' })
       .option('format', { choices: ['text', 'json', 'mermaid'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
-    const full = analyzeServices(nodes, { nodeIps: args.nodeIp ?? [] });
+    const full = analyzeServices(nodes, { nodeIps: [args.nodeIp ?? []].flat() });
     if (full.nodes.every((n) => n.families.length === 0)) throw new UsageError('no iptables-save or ipvsadm dump among the inputs: nothing programs services');
-    const wanted = args.service;
+    const wanted = args.service === undefined ? undefined : [args.service].flat();
     const analysis = wanted ? { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) } : full;
     const format = args.json ? 'json' : args.format;
     const out = format === 'json' ? `${toJson(servicesJson(analysis))}\n` : format === 'mermaid' ? formatServicesMermaid(analysis) : formatServices(analysis);

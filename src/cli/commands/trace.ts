@@ -20,7 +20,7 @@ interface TraceArgs extends GlobalOptions {
   local?: boolean;
   ctstate?: ProbeCtState;
   mark?: number;
-  nodeIp?: string[];
+  nodeIp?: string | string[];
   node?: string;
   format: 'text' | 'json' | 'mermaid';
 }
@@ -43,7 +43,7 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
       .conflicts('in', 'local')
       .option('ctstate', { choices: ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as const, describe: 'conntrack state of the packet (NEW: first packet)' })
       .option('mark', { type: 'number', describe: 'packet mark on arrival' })
-      .option('node-ip', { type: 'string', array: true, describe: "the node's addresses when no ip addr dump is given" })
+      .option('node-ip', { type: 'string', describe: "the node's address when no ip addr dump is given; repeatable" })
       .option('node', { type: 'string', describe: 'which node, when the inputs hold several' })
       .option('format', { choices: ['text', 'json', 'mermaid'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
@@ -64,7 +64,7 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
     };
     let result;
     try {
-      result = tracePacket(node, probe, { nodeIps: args.nodeIp ?? [] });
+      result = tracePacket(node, probe, { nodeIps: [args.nodeIp ?? []].flat() });
     } catch (e) {
       if (e instanceof TraceError) throw new UsageError(e.message);
       throw e;

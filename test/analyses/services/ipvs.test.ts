@@ -1,0 +1,78 @@
+/**
+ * IPVS mode: services from ipvsadm with kube-proxy's ipsets naming and classifying the virtual services,
+ * and shares from each scheduler's rule (ip_vs_rr.c, ip_vs_wrr.c, ip_vs_lc.c, ip_vs_wlc.c, ip_vs_sed.c,
+ * ip_vs_nq.c, ip_vs_fo.c).
+ */
+import test from 'ava';
+import { analyzeServices } from '../../../src/analyses/services/index';
+import { findSections, findSectionsInText } from '../../../src/input/sections';
+import { nodesOfInputs } from '../../../src/model/node';
+
+const samples = ['ipvsadm', 'ipset', 'ip'].map((k) => `samples/kube-node-ipvs.${k}.txt`);
+const found = await findSections(samples);
+const sample = analyzeServices(nodesOfInputs(found.sections));
+const byName = (name: string) => sample.services.find((v) => v.service.name === name)!;
+const shares = (name: string, kind = 'clusterIP') => Object.fromEntries(byName(name).nodes[0]!.outcomes.find((o) => o.entry.kind === kind)!.endpoints.map((e) => [`${e.ip}:${e.port}`, e.probability]));
+
+test('the sample files are one node in IPVS mode, its services named by the ipset comments', (t) => {
+  t.deepEqual(sample.nodes.map((n) => [n.name, n.proxyMode]), [['kube-node-ipvs.ipvsadm.txt', 'ipvs']]);
+  t.true(['default/kubernetes:https', 'kube-system/kube-dns:dns', 'kube-system/kube-dns:dns-tcp', 'shop/web:http'].every((n) => sample.services.some((v) => v.service.name === n)));
+  // FWM services are not Kubernetes services: they have no address to send to.
+  t.false(sample.services.some((v) => v.service.entryPoints.some((e) => e.port === 0)));
+});
+
+test('rr spreads evenly over servers with weight, a weight-0 (terminating) server gets nothing new', (t) => {
+  t.deepEqual(shares('shop/web:http'), { '10.244.1.5:8080': 0.5, '10.244.1.6:8080': 0.5, '10.244.2.9:8080': 0 });
+  t.deepEqual(shares('shop/web:http', 'nodePort'), shares('shop/web:http'));
+  t.is(byName('shop/web:http').service.affinitySeconds, 10800);
+  t.deepEqual(byName('shop/web:http').service.entryPoints.map((e) => `${e.kind} ${e.ip ?? '*'}:${e.port}`), ['clusterIP 10.96.120.7:80', 'nodePort *:30080']);
+});
+
+test('wrr follows the weights; the load-balancer set says what the address is', (t) => {
+  const lb = sample.services.find((v) => v.service.entryPoints.some((e) => e.ip === '203.0.113.10'))!;
+  t.is(lb.service.entryPoints[0]!.kind, 'loadBalancer');
+  t.deepEqual(Object.values(lb.nodes[0]!.outcomes[0]!.endpoints.map((e) => e.probability)), [0.75, 0.25]);
+});
+
+test('IPVS connections are counted per real server against the shares', (t) => {
+  const web = byName('shop/web:http').nodes[0]!.observed.find((o) => o.entry.kind === 'clusterIP')!;
+  t.is(web.source, 'ipvs');
+  t.deepEqual(web.counts.map((c) => [c.ip, c.connections]), [['10.244.1.5', 1], ['10.244.1.6', 0]]);
+  // The weight-0 server still carries a TIME_WAIT entry; the IP persistence template is not a connection.
+  t.is(web.elsewhere, 1);
+  t.is(web.chiSquare, null);
+});
+
+function scheduled(scheduler: string, rows: string): Record<string, number> {
+  const text = `root@n:~# ipvsadm -Ln\nIP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.96.0.9:80 ${scheduler}\n${rows}`;
+  const a = analyzeServices(nodesOfInputs(findSectionsInText(text, 'n.txt', 'n').sections));
+  const o = a.services[0]!.nodes[0]!.outcomes[0]!;
+  return Object.fromEntries(o.endpoints.map((e) => [e.ip, e.probability]));
+}
+
+const ROWS = [
+  '  -> 10.244.0.1:80                 Masq    1      4          0         ',
+  '  -> 10.244.0.2:80                 Masq    3      6          0         ',
+  '  -> 10.244.0.3:80                 Masq    2      3          400       ',
+  '  -> 10.244.0.4:80                 Masq    0      0          0         ',
+].join('\n');
+
+test('lc, wlc, sed, nq and fo send the next connection where the counters say', (t) => {
+  // lc: overhead = 256·active + inactive → 1024, 1536, 1168: the first server.
+  t.deepEqual(scheduled('lc', ROWS), { '10.244.0.1': 1, '10.244.0.2': 0, '10.244.0.3': 0, '10.244.0.4': 0 });
+  // wlc: overhead / weight → 1024, 512, 584: the second.
+  t.deepEqual(scheduled('wlc', ROWS), { '10.244.0.1': 0, '10.244.0.2': 1, '10.244.0.3': 0, '10.244.0.4': 0 });
+  // sed: (active + 1) / weight → 5, 2.33, 2: the third.
+  t.deepEqual(scheduled('sed', ROWS), { '10.244.0.1': 0, '10.244.0.2': 0, '10.244.0.3': 1, '10.244.0.4': 0 });
+  // fo: the highest weight.
+  t.deepEqual(scheduled('fo', ROWS), { '10.244.0.1': 0, '10.244.0.2': 1, '10.244.0.3': 0, '10.244.0.4': 0 });
+  // nq: an idle server with weight wins outright; the weight-0 one is never chosen.
+  t.deepEqual(scheduled('nq', ROWS.replace('Masq    1      4', 'Masq    1      0')), { '10.244.0.1': 1, '10.244.0.2': 0, '10.244.0.3': 0, '10.244.0.4': 0 });
+  t.deepEqual(scheduled('wrr', ROWS), { '10.244.0.1': 1 / 6, '10.244.0.2': 0.5, '10.244.0.3': 1 / 3, '10.244.0.4': 0 });
+});
+
+test('a virtual service whose servers all have weight 0 rejects new connections', (t) => {
+  const text = `root@n:~# ipvsadm -Ln\nIP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.96.0.9:80 rr\n  -> 10.244.0.1:80                 Masq    0      4          0         \n`;
+  const a = analyzeServices(nodesOfInputs(findSectionsInText(text, 'n.txt', 'n').sections));
+  t.is(a.services[0]!.nodes[0]!.outcomes[0]!.verdict, 'reject');
+});

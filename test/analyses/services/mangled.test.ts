@@ -1,0 +1,110 @@
+/**
+ * Rules kube-proxy did not write the usual way: a hand-edited ladder, a last jump with a probability, a
+ * duplicated KUBE-SEP jump, dumps without comments. The shares come from the walk, so they are what the
+ * kernel would do, and the findings say what is off.
+ */
+import test from 'ava';
+import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
+import { findSectionsInText } from '../../../src/input/sections';
+import { nodesOfInputs } from '../../../src/model/node';
+import { type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
+
+const ADDRESSES = `root@n1:~# ip -o addr
+1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\\       valid_lft forever preferred_lft forever
+root@n1:~# ip route
+default via 192.168.0.1 dev eth0
+192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
+`;
+
+const WEB: GeneratedService = {
+  name: 'shop/web:http',
+  protocol: 'tcp',
+  clusterIP: '10.96.0.50',
+  port: 80,
+  nodePort: 30050,
+  endpoints: ['10.244.1.11', '10.244.1.12', '10.244.2.13'].map((ip) => ({ ip, port: 8080 })),
+  svcChain: `KUBE-SVC-${chainHash('shop/web:http', 'tcp')}`,
+};
+
+function analyse(rules: string, extra = ''): ServicesAnalysis {
+  const found = findSectionsInText(`${ADDRESSES}root@n1:~# iptables-save\n${rules}${extra}`, 'n1.txt', 'n1');
+  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
+  if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
+  return analyzeServices(nodesOfInputs(found.sections));
+}
+
+const sharesOf = (a: ServicesAnalysis, kind = 'clusterIP') =>
+  Object.fromEntries(a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === kind)!.endpoints.map((e) => [e.ip, +e.probability.toFixed(9)]));
+
+const codes = (a: ServicesAnalysis) => a.findings.map((f) => f.code).sort();
+
+test('a ladder edited by hand: the shares are what the kernel applies, and uneven ones are reported', (t) => {
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace('--probability 0.33333333349', '--probability 0.50000000000');
+  const a = analyse(rules);
+  t.deepEqual(sharesOf(a), { '10.244.1.11': 0.5, '10.244.1.12': 0.25, '10.244.2.13': 0.25 });
+  t.deepEqual(sharesOf(a, 'nodePort'), { '10.244.1.11': 0.5, '10.244.1.12': 0.25, '10.244.2.13': 0.25 });
+  t.deepEqual(codes(a), ['SVC_SKEWED_SHARES', 'SVC_SKEWED_SHARES']);
+  t.regex(a.findings[0]!.message, /10\.244\.1\.11:8080 50\.0%.*even would be 33\.3% each/);
+});
+
+test('a last jump with a probability lets connections fall through: shares do not sum to one', (t) => {
+  const svcChainLast = new RegExp(`(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j`);
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(svcChainLast, '$1 -m statistic --mode random --probability 0.50000000000 -j');
+  const a = analyse(rules);
+  const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
+  t.is(+cluster.endpoints.reduce((s, e) => s + e.probability, 0).toFixed(9), +(1 - (1 / 3) * 0.5).toFixed(9));
+  t.true(Math.abs(cluster.unhandled - (1 / 3) * 0.5) < 1e-9);
+  t.true(codes(a).includes('SVC_SHARES_INCOMPLETE'));
+  t.true(codes(a).includes('SVC_SKEWED_SHARES'));
+});
+
+test('the same endpoint behind two KUBE-SEP jumps gets two shares and is reported', (t) => {
+  // kube-proxy names a SEP chain after its endpoint, so a second chain to the same endpoint is an edited ruleset.
+  const text = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' });
+  const sep = /-A (KUBE-SEP-\w+) -p tcp -m comment --comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.1\.11:8080/.exec(text)![1]!;
+  const lastJump = new RegExp(`(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j (KUBE-SEP-\\w+)`);
+  const edited = text
+    .replace(lastJump, `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`)
+    .replace(`:${WEB.svcChain} - [0:0]\n`, `:${WEB.svcChain} - [0:0]\n:KUBE-SEP-EXTRA - [0:0]\n`)
+    .replace(/(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/, `-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.1.11:8080\n$1`);
+  t.true(edited.includes(sep));
+  const a = analyse(edited);
+  const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
+  t.deepEqual(cluster.duplicates, ['10.244.1.11:8080']);
+  t.deepEqual(sharesOf(a), { '10.244.1.11': +(1 / 3 + 1 / 6).toFixed(9), '10.244.1.12': +(1 / 3).toFixed(9), '10.244.2.13': +(1 / 6).toFixed(9) });
+  t.true(codes(a).includes('SVC_DUPLICATE_ENDPOINT'));
+});
+
+test('without any comments the services are found from chain structure and named by their chain', (t) => {
+  const bare = kubeProxyRuleset([WEB, { ...WEB, name: 'shop/db:sql', clusterIP: '10.96.0.51', port: 5432, nodePort: null, svcChain: `KUBE-SVC-${chainHash('shop/db:sql', 'tcp')}` }], {
+    clusterCidr: '10.244.0.0/16',
+  }).replace(/ -m comment --comment "[^"]*"/g, '');
+  const a = analyse(bare);
+  t.deepEqual(a.services.map((v) => v.service.name).sort(), [WEB.svcChain, `KUBE-SVC-${chainHash('shop/db:sql', 'tcp')}`].sort());
+  t.true(a.services.every((v) => !v.service.named));
+  const web = a.services.find((v) => v.service.name === WEB.svcChain)!;
+  t.deepEqual(web.service.entryPoints.map((e) => `${e.kind} ${e.ip ?? '*'}:${e.port}`).sort(), ['clusterIP 10.96.0.50:80', 'nodePort *:30050']);
+  t.is(web.service.externalTrafficPolicy, 'Cluster');
+  for (const o of web.nodes[0]!.outcomes) t.is(o.endpoints.length, 3);
+});
+
+test('live connections that do not fit the shares are reported with the chi-square test, fitting ones are not', (t) => {
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' });
+  const table = (counts: Record<string, number>) =>
+    `root@n1:~# conntrack -L\n${Object.entries(counts)
+      .flatMap(([ip, n]) =>
+        Array.from({ length: n }, (_, i) => `tcp      6 86300 ESTABLISHED src=10.244.9.${(i % 200) + 2} dst=10.96.0.50 sport=${20000 + i} dport=80 src=${ip} dst=10.244.9.${(i % 200) + 2} sport=8080 dport=${20000 + i} [ASSURED] mark=0 use=1`),
+      )
+      .join('\n')}\nconntrack v1.4.7 (conntrack-tools): ${Object.values(counts).reduce((a, b) => a + b, 0)} flow entries have been shown.\n`;
+  const skewed = analyse(rules, table({ '10.244.1.11': 120, '10.244.1.12': 30, '10.244.2.13': 30, '10.244.7.7': 4 }));
+  const obs = skewed.services[0]!.nodes[0]!.observed[0]!;
+  t.is(obs.elsewhere, 4);
+  t.deepEqual(obs.counts.map((c) => c.connections), [120, 30, 30]);
+  t.is(obs.chiSquare!.degreesOfFreedom, 2);
+  t.true(obs.chiSquare!.pValue < 1e-6);
+  t.deepEqual(codes(skewed), ['SVC_OBSERVED_SKEW']);
+  const even = analyse(rules, table({ '10.244.1.11': 58, '10.244.1.12': 63, '10.244.2.13': 59 }));
+  t.true(even.services[0]!.nodes[0]!.observed[0]!.chiSquare!.pValue > 0.05);
+  t.deepEqual(codes(even), []);
+});

@@ -1,0 +1,156 @@
+/**
+ * Every service shape kube-proxy (iptables mode, v1.32) writes, generated from a service spec: the
+ * analysis must recover each service, its entry points and policies, and give every entry point the
+ * endpoints and shares the kernel would (statistic probabilities quantised to 2^-31, applied in turn).
+ */
+import test from 'ava';
+import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
+import { findSectionsInText } from '../../../src/input/sections';
+import { nodesOfInputs } from '../../../src/model/node';
+import { servicesJson } from '../../../src/report/services-json';
+import { dedent } from '../../helpers/dedent';
+import { type GeneratedEndpoint, type GeneratedService, chainHash, kubeProxyRuleset, probability } from '../../generators/kube-proxy-dump';
+
+const NODE_V4 = dedent`
+  root@n1:~# ip -o addr
+  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
+  2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\       valid_lft forever preferred_lft forever
+  2: eth0    inet6 2001:db8::2/64 scope global \       valid_lft forever preferred_lft forever
+  3: cni0    inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0\       valid_lft forever preferred_lft forever
+  3: cni0    inet6 fd00:10:244::1/64 scope global \       valid_lft forever preferred_lft forever
+  root@n1:~# ip route
+  default via 192.168.0.1 dev eth0
+  10.244.0.0/24 dev cni0 proto kernel scope link src 10.244.0.1
+  192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
+  root@n1:~# ip -6 route
+  2001:db8::/64 dev eth0 proto kernel metric 256 pref medium
+  fd00:10:244::/64 dev cni0 proto kernel metric 256 pref medium
+  default via 2001:db8::1 dev eth0 metric 1024 pref medium
+`;
+
+const ep = (ip: string, local = false, port = 8080): GeneratedEndpoint => ({ ip, port, local });
+
+function svc(name: string, protocol: GeneratedService['protocol'], clusterIP: string, port: number, endpoints: GeneratedEndpoint[], extra: Partial<GeneratedService> = {}): GeneratedService {
+  return { name, protocol, clusterIP, port, nodePort: null, endpoints, svcChain: `KUBE-SVC-${chainHash(name, protocol)}`, ...extra };
+}
+
+const V4: GeneratedService[] = [
+  svc('ns1/plain:http', 'tcp', '10.96.0.11', 80, [ep('10.244.0.5', true), ep('10.244.1.5'), ep('10.244.2.5')]),
+  svc('ns1/np:http', 'tcp', '10.96.0.12', 80, [ep('10.244.1.6'), ep('10.244.2.6')], { nodePort: 30012 }),
+  svc('ns1/lb:http', 'tcp', '10.96.0.13', 80, [ep('10.244.1.7'), ep('10.244.2.7'), ep('10.244.3.7'), ep('10.244.4.7')], { nodePort: 30013, loadBalancerIPs: ['1.2.3.4'], sourceRanges: ['203.0.113.0/25'] }),
+  svc('ns1/ext:dns', 'udp', '10.96.0.14', 53, [ep('10.244.1.8', false, 5353), ep('10.244.2.8', false, 5353)], { externalIPs: ['192.168.99.11'] }),
+  svc('ns2/local:http', 'tcp', '10.96.0.15', 80, [ep('10.244.0.7', true), ep('10.244.1.7'), ep('10.244.0.8', true)], { nodePort: 30015, loadBalancerIPs: ['5.6.7.8'], healthCheckNodePort: 32015, externalTrafficPolicy: 'Local' }),
+  svc('ns2/remote:http', 'tcp', '10.96.0.16', 80, [ep('10.244.1.9')], { nodePort: 30016, healthCheckNodePort: 32016, externalTrafficPolicy: 'Local' }),
+  svc('ns3/sticky:http', 'tcp', '10.96.0.17', 80, [ep('10.244.1.10'), ep('10.244.2.10'), ep('10.244.3.10')], { affinitySeconds: 10800 }),
+  svc('ns3/empty:http', 'tcp', '10.96.0.18', 80, [], { nodePort: 30018, loadBalancerIPs: ['9.10.11.12'] }),
+  svc('ns4/itp:http', 'tcp', '10.96.0.19', 80, [ep('10.244.0.20', true), ep('10.244.1.20')], { internalTrafficPolicy: 'Local' }),
+  svc('ns4/itp-none:http', 'tcp', '10.96.0.21', 80, [ep('10.244.1.21')], { internalTrafficPolicy: 'Local' }),
+  svc('ns5/sig:sctp', 'sctp', '10.96.0.22', 3868, [1, 2, 3, 4, 5].map((i) => ep(`10.244.${i}.22`, false, 3868))),
+];
+
+const V6: GeneratedService[] = [
+  svc('ns6/web6:http', 'tcp', 'fd00:96::11', 80, [ep('fd00:10:244::5', true), ep('fd00:10:244:1::5'), ep('fd00:10:244:2::5')], { nodePort: 30611 }),
+  svc('ns6/local6:http', 'udp', 'fd00:96::12', 53, [ep('fd00:10:244:1::6', false, 5353)], { nodePort: 30612, healthCheckNodePort: 32612, externalTrafficPolicy: 'Local' }),
+];
+
+function analysis(): ServicesAnalysis {
+  const text = `${NODE_V4}root@n1:~# iptables-save\n${kubeProxyRuleset(V4, { clusterCidr: '10.244.0.0/16' })}root@n1:~# ip6tables-save\n${kubeProxyRuleset(V6, { clusterCidr: 'fd00:10:244::/48', family: 'ipv6' })}`;
+  const found = findSectionsInText(text, 'n1.txt', 'n1');
+  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
+  if (diagnostics.length) throw new Error(`generated dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
+  return analyzeServices(nodesOfInputs(found.sections));
+}
+
+/** The kernel's shares down a statistic ladder: rule i matches with q_i of what reaches it, the last with 1. */
+function ladderShares(eps: readonly GeneratedEndpoint[]): Map<string, number> {
+  const shares = new Map<string, number>();
+  let rest = 1;
+  eps.forEach((e, i) => {
+    // xt_statistic keeps lround(p · 2^31) and matches when a 31-bit random number is below it.
+    const q = i === eps.length - 1 ? 1 : Math.round(Number(probability(eps.length - i)) * 2 ** 31) / 2 ** 31;
+    shares.set(`${e.ip}:${e.port}`, rest * q);
+    rest *= 1 - q;
+  });
+  return shares;
+}
+
+interface Expected {
+  readonly verdict: 'forward' | 'drop' | 'reject';
+  readonly shares: Map<string, number>;
+  readonly masquerade: number;
+}
+
+/** What kube-proxy's rules mean for a new connection: from a pod to the cluster IP, from outside to the rest. */
+function expected(s: GeneratedService, external: boolean): Expected {
+  const policyLocal = external ? s.externalTrafficPolicy === 'Local' : s.internalTrafficPolicy === 'Local';
+  const eps = policyLocal ? s.endpoints.filter((e) => e.local) : s.endpoints;
+  if (s.endpoints.length === 0) return { verdict: 'reject', shares: new Map(), masquerade: 0 };
+  if (eps.length === 0) return { verdict: 'drop', shares: new Map(), masquerade: 0 };
+  return { verdict: 'forward', shares: ladderShares(eps), masquerade: external && !policyLocal ? 1 : 0 };
+}
+
+const result = analysis();
+const json = servicesJson(result);
+
+for (const spec of [...V4, ...V6]) {
+  test(`services: ${spec.name} — entry points, policies and the share of every endpoint`, (t) => {
+    const view = result.services.find((v) => v.service.name === spec.name);
+    if (!view) return t.fail(`${spec.name} not found among ${result.services.map((v) => v.service.name).join(', ')}`);
+    const s = view.service;
+    const contract = json.services.find((x) => x.name === spec.name)!;
+    t.is(s.protocol, spec.protocol);
+    t.true(s.named);
+    t.is(contract.clusterIP, spec.clusterIP);
+    t.is(contract.port, spec.port);
+    t.is(contract.nodePort, spec.nodePort);
+    // Without endpoints a load-balancer IP is a filter REJECT just like an external IP's: the dump cannot tell them apart.
+    const external = spec.endpoints.length ? (spec.externalIPs ?? []) : [...(spec.externalIPs ?? []), ...(spec.loadBalancerIPs ?? [])];
+    t.deepEqual(contract.loadBalancerIPs, spec.endpoints.length ? (spec.loadBalancerIPs ?? []) : []);
+    t.deepEqual(contract.externalIPs, external);
+    t.is(contract.healthCheckNodePort, spec.healthCheckNodePort ?? null);
+    t.is(s.affinitySeconds, spec.affinitySeconds ?? null);
+    const externallyAccessible = spec.nodePort !== null || (spec.externalIPs ?? []).length + (spec.loadBalancerIPs ?? []).length > 0;
+    // Without endpoints kube-proxy writes REJECT rules, which say nothing about the policy.
+    if (spec.endpoints.length > 0) t.is(s.externalTrafficPolicy, externallyAccessible ? (spec.externalTrafficPolicy ?? 'Cluster') : null);
+    if (spec.endpoints.length > 0) t.is(s.internalTrafficPolicy, spec.internalTrafficPolicy ?? 'Cluster');
+    t.is(view.nodes.length, 1);
+    for (const o of view.nodes[0]!.outcomes) {
+      if (o.entry.kind === 'healthCheckNodePort') continue;
+      const want = expected(spec, o.entry.kind !== 'clusterIP');
+      const where = `${o.entry.kind} ${o.entry.ip ?? '*'}:${o.entry.port}`;
+      t.is(o.verdict, want.verdict, where);
+      t.deepEqual(o.endpoints.map((e) => `${e.ip}:${e.port}`).sort(), [...want.shares.keys()].sort(), where);
+      for (const e of o.endpoints) t.true(Math.abs(e.probability - want.shares.get(`${e.ip}:${e.port}`)!) < 1e-12, `${where} ${e.ip}: ${e.probability}`);
+      if (want.verdict === 'forward') t.is(o.masquerade, want.masquerade, `${where} masquerade`);
+      t.deepEqual(o.assumptions, [], where);
+    }
+    const kinds = view.nodes[0]!.outcomes.map((o) => o.entry.kind).sort();
+    const wantKinds = [
+      'clusterIP',
+      ...(spec.nodePort !== null ? ['nodePort'] : []),
+      ...(spec.loadBalancerIPs ?? []).map(() => 'loadBalancer'),
+      ...(spec.externalIPs ?? []).map(() => 'externalIP'),
+      ...(spec.healthCheckNodePort !== undefined ? ['healthCheckNodePort'] : []),
+    ];
+    // A load-balancer or external IP without endpoints shows only as a filter REJECT, which cannot tell the two apart.
+    t.deepEqual(kinds, (spec.endpoints.length ? wantKinds : wantKinds.map((k) => (k === 'loadBalancer' || k === 'externalIP' ? 'external' : k))).sort());
+  });
+}
+
+test('services: the contract view gives the cluster-IP endpoints and each node\'s NodePort verdict', (t) => {
+  const local = json.services.find((s) => s.name === 'ns2/local:http')!;
+  t.deepEqual(local.endpoints.map((e) => e.ip), ['10.244.0.7', '10.244.0.8', '10.244.1.7']);
+  t.deepEqual(local.nodes.map((n) => n.node), ['n1']);
+  t.is(local.nodes[0]!.nodePort!.verdict, 'forward');
+  t.deepEqual(local.nodes[0]!.nodePort!.endpoints.map((e) => e.ip), ['10.244.0.7', '10.244.0.8']);
+  const remote = json.services.find((s) => s.name === 'ns2/remote:http')!;
+  t.deepEqual(remote.nodes[0]!.nodePort, { verdict: 'drop', endpoints: [] });
+  const plain = json.services.find((s) => s.name === 'ns1/plain:http')!;
+  t.is(plain.nodes[0]!.nodePort, null);
+  t.is(+plain.endpoints.reduce((a, e) => a + e.probability, 0).toFixed(12), 1);
+});
+
+test('services: findings on well-formed kube-proxy rules are only the honest ones', (t) => {
+  const codes = result.findings.map((f) => `${f.code} ${f.subject}`).sort();
+  t.deepEqual(codes, ['SVC_LOCAL_POLICY_DROPS ns2/remote:http', 'SVC_LOCAL_POLICY_DROPS ns6/local6:http', 'SVC_NO_ENDPOINTS ns3/empty:http']);
+});
