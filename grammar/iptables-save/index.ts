@@ -1,6 +1,6 @@
 /** iptables-save / ip6tables-save: text → typed ruleset, with diagnostics and an account of every line. */
 import type { IptablesSaveBody } from '../../src/model/section';
-import type { Ruleset, TableName } from '../../src/model/ruleset';
+import type { TableName } from '../../src/model/ruleset';
 import type { Family } from '../../src/model/values';
 import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, startsWithAny } from '../shared/reader';

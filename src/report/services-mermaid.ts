@@ -3,7 +3,7 @@
  * from each entry point to every endpoint with its share of new connections, and to DROP / REJECT where a
  * connection ends. When nodes disagree, each edge names the nodes it holds for.
  */
-import { entryText, percent } from '../analyses/services/findings';
+import { entryText, hostPort, percent } from '../analyses/services/describe';
 import type { EntryOutcome, ServiceView, ServicesAnalysis } from '../analyses/services/index';
 import { mermaidLabel } from './trace-mermaid';
 
@@ -45,7 +45,7 @@ export function formatServicesMermaid(a: ServicesAnalysis): string {
         const on = several && groups.length > 1 ? ` on ${nodes.join(', ')}` : '';
         for (const e of outcome.endpoints) {
           if (e.probability === 0) continue;
-          edges.push(`  ${id} -->|"${mermaidLabel(`${percent(e.probability)}${on}`)}"| ${endpointId(`${e.ip}:${e.port}`)}`);
+          edges.push(`  ${id} -->|"${mermaidLabel(`${percent(e.probability)}${on}`)}"| ${endpointId(hostPort(e))}`);
         }
         const lost = outcome.drop + outcome.reject + outcome.unhandled;
         if (lost > 1e-9) {

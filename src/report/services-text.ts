@@ -1,11 +1,11 @@
 /** `nfwalk services` as text: one row per entry point and node, the endpoint shares in the row, then the findings. */
-import { entryText, percent } from '../analyses/services/findings';
+import { entryText, hostPort, percent } from '../analyses/services/describe';
 import type { EntryOutcome, ServicesAnalysis } from '../analyses/services/index';
 import { formatFindings } from './findings-text';
 import { plainTable } from './plain-table';
 
 function endpointsCell(o: EntryOutcome): string {
-  const lines = o.endpoints.map((e) => `${e.ip.includes(':') ? `[${e.ip}]` : e.ip}:${e.port} ${percent(e.probability)}${e.weight === 0 ? ' (weight 0)' : ''}`);
+  const lines = o.endpoints.map((e) => `${hostPort(e)} ${percent(e.probability)}${e.weight === 0 ? ' (weight 0)' : ''}`);
   const forward = o.endpoints.reduce((a, e) => a + e.probability, 0);
   if (forward < 1 - 1e-9 && o.verdict === 'forward') lines.push(`(no endpoint ${percent(1 - forward)})`);
   if (o.estimate) lines.push('(estimate)');

@@ -257,7 +257,7 @@ export function labRuleset(r: Random, services: readonly LabService[], randomRul
   }
   const ipsets = [
     'create NFW-PORTS hash:ip,port family inet hashsize 1024 maxelem 65536',
-    ...services.filter((s) => chance(r, 0.5)).map((s) => `add NFW-PORTS ${s.clusterIP},${s.proto}:${s.port}`),
+    ...services.filter(() => chance(r, 0.5)).map((s) => `add NFW-PORTS ${s.clusterIP},${s.proto}:${s.port}`),
     `add NFW-PORTS ${NODE_IP},tcp:22`,
     'create NFW-NETS hash:net family inet hashsize 1024 maxelem 65536',
     'add NFW-NETS 203.0.113.0/24',

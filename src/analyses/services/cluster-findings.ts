@@ -4,7 +4,7 @@
  * service's endpoints (a kube-proxy that stopped syncing).
  */
 import type { Finding } from '../finding';
-import { entryText, kubectlTarget } from './findings';
+import { entryText, hostPort, kubectlTarget } from './describe';
 import type { EntryOutcome, ServiceView } from './model';
 
 const EXTERNAL_KINDS = new Set(['nodePort', 'loadBalancer', 'externalIP', 'external']);
@@ -12,7 +12,7 @@ const EXTERNAL_KINDS = new Set(['nodePort', 'loadBalancer', 'externalIP', 'exter
 const endpointSet = (o: EntryOutcome | undefined) =>
   (o?.endpoints ?? [])
     .filter((e) => e.probability > 0)
-    .map((e) => `${e.ip}:${e.port}`)
+    .map(hostPort)
     .join(', ');
 
 function localDrops(view: ServiceView): Finding[] {

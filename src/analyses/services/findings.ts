@@ -1,6 +1,7 @@
 /** What is wrong with one service on one node: uneven or leaking shares, duplicated endpoints, a missing NodePort, traffic that does not follow the rules. */
-import type { EntryPoint, KubeService } from '../../graph/service-model';
+import type { KubeService } from '../../graph/service-model';
 import type { Finding } from '../finding';
+import { entryText, hostPort, kubectlTarget, percent } from './describe';
 import type { EntryOutcome, ObservedShares, ServiceOnNode } from './model';
 
 /** Shares further than this from even (relative) are reported; kube-proxy's own rounding stays far below it. */
@@ -8,27 +9,6 @@ const SKEW_TOLERANCE = 0.005;
 /** Below this p-value the live connections do not fit the configured shares. */
 const OBSERVED_ALPHA = 0.001;
 const EPSILON = 1e-9;
-
-export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
-
-export function entryText(entry: EntryPoint): string {
-  const where = entry.ip ?? '<node>';
-  const label: Record<EntryPoint['kind'], string> = {
-    clusterIP: 'cluster IP',
-    externalIP: 'external IP',
-    loadBalancer: 'load-balancer IP',
-    external: 'external IP',
-    nodePort: 'NodePort',
-    healthCheckNodePort: 'health-check NodePort',
-  };
-  return `${label[entry.kind]} ${where.includes(':') ? `[${where}]` : where}:${entry.port}`;
-}
-
-/** `kubectl` needs the namespace and name; kube-proxy's `ns/svc:port` holds both. */
-export function kubectlTarget(service: KubeService): { ns: string; svc: string } | undefined {
-  const m = service.named ? /^([^/\s]+)\/([^:\s]+)/.exec(service.name) : null;
-  return m ? { ns: m[1]!, svc: m[2]! } : undefined;
-}
 
 function endpointSliceHint(service: KubeService): string {
   const k = kubectlTarget(service);
@@ -48,7 +28,7 @@ function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | 
     code: 'SVC_SKEWED_SHARES',
     severity: 'warning',
     ...base(service, node),
-    message: `${entryText(o.entry)} splits new connections unevenly: ${live.map((e) => `${e.ip}:${e.port} ${percent(e.probability)}`).join(', ')} (even would be ${percent(even)} each)`,
+    message: `${entryText(o.entry)} splits new connections unevenly: ${live.map((e) => `${hostPort(e)} ${percent(e.probability)}`).join(', ')} (even would be ${percent(even)} each)`,
     evidence: [o.entry.evidence],
     remedy: 'kube-proxy writes probabilities 1/n, 1/(n-1), …, 1 down the KUBE-SVC chain; a different ladder was written by hand or by another tool: let kube-proxy resync (restart it) or fix the tool that edits the chain',
   };
@@ -118,7 +98,7 @@ function observedSkew(service: KubeService, node: string, obs: ObservedShares): 
     code: 'SVC_OBSERVED_SKEW',
     severity: 'warning',
     ...base(service, node),
-    message: `live connections to ${entryText(obs.entry)} do not follow the configured shares: ${obs.counts.map((c) => `${c.ip}:${c.port} ${c.connections} (expected ${c.expected.toFixed(1)})`).join(', ')} of ${total}; chi-square ${test.statistic.toFixed(1)} with ${test.degreesOfFreedom} df, p = ${test.pValue.toExponential(1)}`,
+    message: `live connections to ${entryText(obs.entry)} do not follow the configured shares: ${obs.counts.map((c) => `${hostPort(c)} ${c.connections} (expected ${c.expected.toFixed(1)})`).join(', ')} of ${total}; chi-square ${test.statistic.toFixed(1)} with ${test.degreesOfFreedom} df, p = ${test.pValue.toExponential(1)}`,
     evidence: [obs.entry.evidence],
     remedy: 'long-lived connections keep the split of the past (endpoints added later get none of them), and session affinity pins clients: compare with new connections before suspecting the rules',
   };

@@ -7,6 +7,7 @@ import type { EntryPoint, KubeService } from '../../graph/service-model';
 import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../trace/address';
 import type { Probe, TraceResult, Tracer } from '../trace/index';
 import type { Clients } from './clients';
+import { hostPort } from './describe';
 import type { EndpointShare, EntryOutcome } from './model';
 
 /** Source port of every probe: fixed, so no warning about a guessed one, and irrelevant to kube-proxy's rules. */
@@ -36,7 +37,7 @@ export function probeFor(service: KubeService, entry: EntryPoint, clients: Clien
   };
 }
 
-export type Verdict = EntryOutcome['verdict'];
+type Verdict = EntryOutcome['verdict'];
 
 /** The contract's verdict: the most likely fate, ties going to forward. */
 function verdictOf(forward: number, drop: number, reject: number): Verdict {
@@ -58,7 +59,7 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     if (path.masquerade) masquerade += p;
     const rewritten = path.final.dst !== probe.dst || path.final.dport !== probe.dport;
     if (path.verdict === 'ACCEPT' && rewritten) {
-      const key = `${path.final.dst}:${path.final.dport ?? 0}`;
+      const key = hostPort({ ip: path.final.dst, port: path.final.dport ?? 0 });
       const share = shares.get(key) ?? { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: new Set<string>() };
       shares.set(key, share);
       share.probability += p;

@@ -1,0 +1,25 @@
+/** How the services analysis names things in messages and reports: shares, entry points, endpoints, kubectl targets. */
+import type { EntryPoint, KubeService } from '../../graph/service-model';
+
+/** `ip:port`, with the address in brackets when it is IPv6, as URLs and ipvsadm write it. */
+export const hostPort = (e: { readonly ip: string; readonly port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+
+export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
+
+export function entryText(entry: EntryPoint): string {
+  const label: Record<EntryPoint['kind'], string> = {
+    clusterIP: 'cluster IP',
+    externalIP: 'external IP',
+    loadBalancer: 'load-balancer IP',
+    external: 'external IP',
+    nodePort: 'NodePort',
+    healthCheckNodePort: 'health-check NodePort',
+  };
+  return `${label[entry.kind]} ${entry.ip === null ? `<node>:${entry.port}` : hostPort({ ip: entry.ip, port: entry.port })}`;
+}
+
+/** `kubectl` needs the namespace and name; kube-proxy's `ns/svc:port` holds both. */
+export function kubectlTarget(service: KubeService): { ns: string; svc: string } | undefined {
+  const m = service.named ? /^([^/\s]+)\/([^:\s]+)/.exec(service.name) : null;
+  return m ? { ns: m[1]!, svc: m[2]! } : undefined;
+}
