@@ -3,22 +3,15 @@
  *   parse: nfwalk parse of a 10,000-service kube-proxy dump vs `iptables-restore --test` on the same file.
  * Usage: npm run bench [-- --services N --runs N]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { kubeProxyDump } from '../test/generators/kube-proxy-dump';
+import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
 import { canRun, fmtMs, timeCommand } from './measure';
 
 const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } } });
 const services = Number(values.services);
 const runs = Number(values.runs);
-const outDir = join(import.meta.dirname, 'out');
-mkdirSync(outDir, { recursive: true });
-
-const file = join(outDir, `kube-proxy-${services}.iptables-save`);
-const { text } = kubeProxyDump({ services });
-writeFileSync(file, text);
-const rules = text.split('\n').filter((l) => l.startsWith('-A ')).length;
+const { file, text, rules } = kubeProxyBenchFile(services);
 console.log(`input: ${file}\n       ${services} services, ${rules} rules, ${(text.length / 1e6).toFixed(1)} MB\n`);
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
@@ -27,13 +20,8 @@ const nfwalk = timeCommand(process.execPath, [cli, 'parse', file], runs);
 console.log('parse and model (wall time, median of', runs, 'runs)');
 console.log(`  nfwalk parse (CLI process)          ${fmtMs(nfwalk.medianMs)}`);
 
-const netns = `nfwalk-bench-${process.pid}`;
 const baselines: [string, string][] = [['iptables-restore --test', 'iptables-restore'], ['iptables-legacy-restore --test', 'iptables-legacy-restore']];
-if (process.getuid?.() !== 0 || !canRun('ip', ['netns', 'add', netns])) {
-  console.log('\nbaseline: skipped (needs root and iptables to run iptables-restore --test in a network namespace)');
-  process.exit(0);
-}
-try {
+withBaselineNetns((netns) => {
   let goal: boolean | undefined;
   for (const [label, tool] of baselines) {
     if (!canRun('sh', ['-c', `command -v ${tool}`])) {
@@ -46,6 +34,4 @@ try {
     if (tool === 'iptables-restore') goal = ratio <= 0.5;
   }
   if (goal !== undefined) console.log(`\ngoal (issue #2): nfwalk ≤ 0.5 × iptables-restore --test: ${goal ? 'met' : 'NOT met'}`);
-} finally {
-  canRun('ip', ['netns', 'del', netns]);
-}
+});

@@ -3,6 +3,7 @@
  * connection to the cluster IP gets, and per node what a new connection from outside to the NodePort gets;
  * then every entry point per node, the live-connection test, and the findings.
  */
+import { sharesKey } from '../analyses/services/describe';
 import type { EndpointShare, EntryOutcome, ServiceView, ServicesAnalysis } from '../analyses/services/index';
 import type { EntryPoint } from '../graph/service-model';
 
@@ -33,7 +34,7 @@ export function consensusEndpoints(view: ServiceView, entry: EntryPoint | undefi
   for (const n of view.nodes) {
     const o = n.outcomes.find((x) => x.entry === entry);
     if (!o) continue;
-    const key = o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability}`).join(' ');
+    const key = sharesKey(o.endpoints);
     const v = votes.get(key) ?? { endpoints: o.endpoints, n: 0 };
     v.n++;
     votes.set(key, v);

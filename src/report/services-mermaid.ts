@@ -3,11 +3,11 @@
  * from each entry point to every endpoint with its share of new connections, and to DROP / REJECT where a
  * connection ends. When nodes disagree, each edge names the nodes it holds for.
  */
-import { entryText, hostPort, percent } from '../analyses/services/describe';
+import { entryText, hostPort, percent, sharesKey } from '../analyses/services/describe';
 import type { EntryOutcome, ServiceView, ServicesAnalysis } from '../analyses/services/index';
 import { mermaidLabel } from './trace-mermaid';
 
-const signature = (o: EntryOutcome) => `${o.verdict} ${o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability}`).join(' ')}`;
+const signature = (o: EntryOutcome) => `${o.verdict} ${sharesKey(o.endpoints)}`;
 
 function outcomeGroups(view: ServiceView, entryIndex: number): { outcome: EntryOutcome; nodes: string[] }[] {
   const entry = view.service.entryPoints[entryIndex];

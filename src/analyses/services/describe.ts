@@ -4,6 +4,9 @@ import type { EntryPoint, KubeService } from '../../graph/service-model';
 /** `ip:port`, with the address in brackets when it is IPv6, as URLs and ipvsadm write it. */
 export const hostPort = (e: { readonly ip: string; readonly port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
 
+/** The endpoints and their shares as one string: equal strings, equal outcomes (for grouping nodes). */
+export const sharesKey = (endpoints: readonly { readonly ip: string; readonly port: number; readonly probability: number }[]) => endpoints.map((e) => `${hostPort(e)}=${e.probability}`).join(' ');
+
 export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
 
 export function entryText(entry: EntryPoint): string {

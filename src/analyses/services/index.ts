@@ -70,8 +70,7 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
       const local = c.onNode.get(ctx);
       const outcomes = entryPoints.map((e) => evaluate(ctx, local ?? service, e, warn(ctx.node.name))).filter((o): o is EntryOutcome => o !== undefined);
       const conns = connections.get(ctx.node)!;
-      const addresses = [...new Set([...ctx.node.interfaces.flatMap((i) => i.addresses.map((a) => a.address)), ...(ctx.clients ? [ctx.clients.nodeIp] : [])])];
-      const observed = outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => observedShares(o, service.protocol, conns.index, addresses, conns.source) ?? []);
+      const observed = outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source) ?? []);
       const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed };
       if (local) findings.push(...serviceFindings(local, onNode));
       return onNode;

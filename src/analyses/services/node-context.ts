@@ -20,6 +20,8 @@ export interface NodeContext {
   readonly services: readonly KubeService[];
   /** IPVS virtual services by entry point key (`kind ip port protocol`). */
   readonly ipvs: ReadonlyMap<string, IpvsEntry>;
+  /** Every address a NodePort of this node answers on: its interfaces' and the one its probes use. */
+  readonly addresses: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -37,6 +39,8 @@ function ipvsSection(node: NodeDumps): Extract<Section, { kind: 'ipvsadm' }> | u
   return tables.at(-1);
 }
 
+const interfaceAddresses = (node: NodeDumps) => node.interfaces.flatMap((i) => i.addresses.map((a) => a.address));
+
 function nodeAddresses(node: NodeDumps): Set<string> {
   return new Set(node.interfaces.filter((i) => i.name !== 'kube-ipvs0' && i.name !== 'lo').flatMap((i) => i.addresses.map((a) => a.address)));
 }
@@ -49,7 +53,7 @@ export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): 
     const section = rulesetOf(node, family);
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
     const ipvs = new Map(ipvsServicesOfFamily.flatMap((s) => s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const)));
-    if (!section) return { node, family, services: ipvsServicesOfFamily, ipvs, warnings: [] };
+    if (!section) return { node, family, services: ipvsServicesOfFamily, ipvs, addresses: interfaceAddresses(node), warnings: [] };
     const clients = clientsOf(node, section.ruleset, givenNodeIps);
     const nodeIpsFrom = clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip';
     const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
@@ -60,6 +64,7 @@ export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): 
       clients,
       services: [...kubeServices(section.ruleset, tracer.graph), ...ipvsServicesOfFamily],
       ipvs,
+      addresses: [...new Set([...interfaceAddresses(node), clients.nodeIp])],
       warnings: [...tracer.network.assumed, ...clients.notes],
     };
   });
