@@ -94,6 +94,11 @@ export class TraceLab {
     run('ip', ['netns', 'exec', this.node, 'conntrack', '-F']);
   }
 
+  /** Replaces the rules the way kube-proxy's sync does, leaving the conntrack table as it is. */
+  restore(ruleset: string): void {
+    this.exec(this.node, 'iptables-restore', [], ruleset);
+  }
+
   /** The dumps a support bundle of this node would hold, as one pasted text. */
   dumps(): string {
     return [

@@ -18,6 +18,8 @@ export interface NodeContext {
   readonly tracer?: Tracer;
   readonly clients?: Clients;
   readonly services: readonly KubeService[];
+  /** The IPVS table the virtual services come from (the richest listing of the node). */
+  readonly ipvsTable?: IpvsSection;
   /** IPVS virtual services by entry point key (`kind ip port protocol`). */
   readonly ipvs: ReadonlyMap<string, IpvsEntry>;
   /** Every address a NodePort of this node answers on: its interfaces' and the one its probes use. */
@@ -30,8 +32,10 @@ export const entryKey = (kind: string, ip: string | null, port: number, protocol
 /** The listing with weights and connection counters wins: `-Ln` (or --stats), then /proc, then `-S`. */
 const LISTING_RANK: readonly IpvsListing[] = ['list', 'stats', 'rate', 'thresholds', 'persistent-conn', 'proc', 'save'];
 
-function ipvsSection(node: NodeDumps): Extract<Section, { kind: 'ipvsadm' }> | undefined {
-  const tables = node.sections.filter((s): s is Extract<Section, { kind: 'ipvsadm' }> => s.kind === 'ipvsadm' && s.services.length > 0);
+export type IpvsSection = Extract<Section, { kind: 'ipvsadm' }>;
+
+function ipvsSection(node: NodeDumps): IpvsSection | undefined {
+  const tables = node.sections.filter((s): s is IpvsSection => s.kind === 'ipvsadm' && s.services.length > 0);
   for (const listing of LISTING_RANK) {
     const found = tables.filter((s) => s.listing === listing).at(-1);
     if (found) return found;
@@ -53,7 +57,8 @@ export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): 
     const section = rulesetOf(node, family);
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
     const ipvs = new Map(ipvsServicesOfFamily.flatMap((s) => s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const)));
-    if (!section) return { node, family, services: ipvsServicesOfFamily, ipvs, addresses: interfaceAddresses(node), warnings: [] };
+    const table = ipvsTable ? { ipvsTable } : {};
+    if (!section) return { node, family, ...table, services: ipvsServicesOfFamily, ipvs, addresses: interfaceAddresses(node), warnings: [] };
     const clients = clientsOf(node, section.ruleset, givenNodeIps);
     const nodeIpsFrom = clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip';
     const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
@@ -63,6 +68,7 @@ export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): 
       tracer,
       clients,
       services: [...kubeServices(section.ruleset, tracer.graph), ...ipvsServicesOfFamily],
+      ...table,
       ipvs,
       addresses: [...new Set([...interfaceAddresses(node), clients.nodeIp])],
       warnings: [...tracer.network.assumed, ...clients.notes],

@@ -2,6 +2,7 @@
 import { fmtCommand } from './fmt';
 import { parseCommand } from './parse';
 import { servicesCommand } from './services';
+import { staleCommand } from './stale';
 import { traceCommand } from './trace';
 
-export const commands = [parseCommand, fmtCommand, traceCommand, servicesCommand];
+export const commands = [parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand];

@@ -1,0 +1,73 @@
+/**
+ * What deciding one node's entries of one address family needs, built once: the walk and its cache of
+ * answers per flow key, and lookups from an entry point to the service that owns it and to the IPVS
+ * virtual service behind it.
+ */
+import type { IpvsService } from '../../model/ipvs';
+import { rulesetOf } from '../../model/node';
+import type { Ruleset } from '../../model/ruleset';
+import type { NodeContext } from '../services/node-context';
+import { parseIp } from '../trace/address';
+import type { Tracer } from '../trace/index';
+import { type FlowKey, flowKeyOf } from './flow-key';
+import type { Producible } from './producible';
+
+export interface VirtualService {
+  readonly virtual: IpvsService;
+  readonly service: string | null;
+}
+
+export interface FamilyContext {
+  readonly node: string;
+  readonly tracer?: Tracer;
+  readonly flowKey?: FlowKey;
+  readonly answers: Map<string, Producible | { readonly undecided: string }>;
+  /** The service an `ip:port` (or, for NodePorts, `*:port`) of a protocol belongs to. */
+  serviceAt(proto: string, ip: string, port: number | undefined): string | null;
+  virtualAt(proto: string, ip: string, port: number | undefined): VirtualService | undefined;
+  /** The dumps list this family's IPVS virtual services, so IPVS connections can be checked. */
+  readonly hasIpvs: boolean;
+  /** Why no entry of this family can be decided, when that is so. */
+  readonly blocked?: string;
+}
+
+const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${ip} ${port ?? ''}`;
+
+/** kube-proxy in IPVS mode: its iptables rules only glue; the DNAT happens in IPVS. */
+function ipvsModeRules(ruleset: Ruleset): boolean {
+  const nat = ruleset.tables.find((t) => t.name === 'nat');
+  return nat?.chains.some((c) => c.name === 'KUBE-LOAD-BALANCER' || c.rules.some((r) => r.matches.some((m) => m.module === 'set' && /^KUBE-(6-)?CLUSTER-IP$/.test(m.matchSet?.value.name ?? '')))) ?? false;
+}
+
+export function familyContext(ctx: NodeContext): FamilyContext {
+  const services = new Map<string, string>();
+  for (const s of ctx.services) for (const e of s.entryPoints) services.set(at(s.protocol, e.ip ?? '*', e.port), s.name);
+  const virtuals = new Map<string, VirtualService>();
+  for (const v of ctx.ipvsTable?.services ?? []) {
+    if (v.family !== ctx.family || !v.endpoint || v.protocol === 'FWM') continue;
+    const proto = v.protocol.toLowerCase();
+    virtuals.set(at(proto, v.endpoint.address, v.endpoint.port), { virtual: v, service: services.get(at(proto, v.endpoint.address, v.endpoint.port)) ?? services.get(at(proto, '*', v.endpoint.port)) ?? null });
+  }
+  const section = rulesetOf(ctx.node, ctx.family);
+  const blocked = !section
+    ? virtuals.size === 0
+      ? `no ${ctx.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump`
+      : undefined
+    : virtuals.size === 0 && ipvsModeRules(section.ruleset)
+      ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
+      : undefined;
+  const tracer = ctx.tracer;
+  const isNodeAddress = (ip: string) => {
+    const parsed = parseIp(ip);
+    return parsed !== undefined && tracer !== undefined && tracer.network.isLocal(parsed);
+  };
+  return {
+    node: ctx.node.name,
+    ...(tracer && section ? { tracer, flowKey: flowKeyOf(section.ruleset, tracer.network) } : {}),
+    answers: new Map(),
+    serviceAt: (proto, ip, port) => services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),
+    virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
+    hasIpvs: virtuals.size > 0,
+    ...(blocked ? { blocked } : {}),
+  };
+}

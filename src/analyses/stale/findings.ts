@@ -1,0 +1,127 @@
+/**
+ * Stale entries as findings: one per destination and recorded target on a node, with the command that
+ * deletes exactly that group (or, when a group command would also hit live entries, the per-entry way).
+ */
+import type { SourceRef } from '../../model/source';
+import type { Finding, Severity } from '../finding';
+import { groupCleanup } from './cleanup';
+import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
+import { splitTarget, targetText } from './producible';
+
+export interface Terminating {
+  readonly node: string;
+  readonly service: string | null;
+  readonly server: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+/** Enough lines to find the entries in the dump; the count says how many there are. */
+const EVIDENCE_LINES = 10;
+
+const CODES: Readonly<Record<StaleKind, string>> = {
+  'endpoint-gone': 'STALE_ENDPOINT_GONE',
+  'no-endpoints': 'STALE_NO_ENDPOINTS',
+  'service-gone': 'STALE_SERVICE_GONE',
+  blackhole: 'STALE_BLACKHOLE',
+  'ipvs-real-server-gone': 'STALE_IPVS_REAL_SERVER_GONE',
+  'ipvs-service-gone': 'STALE_IPVS_SERVICE_GONE',
+};
+
+/** A UDP or SCTP entry keeps a flow on a dead path until traffic stops for its whole timeout: DNS timeouts. */
+function severityOf(kind: StaleKind, proto: string): Severity {
+  if (kind === 'blackhole') return 'error';
+  if (kind === 'no-endpoints' || kind.startsWith('ipvs-')) return 'warning';
+  return proto === 'tcp' ? 'warning' : 'error';
+}
+
+/** Entries to one destination whose reply comes from one place: what one group cleanup command deletes. */
+export const groupKey = (family: string, proto: string, dst: string, dport: number | null, replyFrom: string) => `${family}|${proto}|${dst}|${dport ?? ''}|${replyFrom}`;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function evidenceOf(entries: readonly { readonly file: string; readonly line: number }[]): SourceRef[] {
+  return entries.slice(0, EVIDENCE_LINES).map((e) => ({ path: e.file, line: e.line, column: 1 }));
+}
+
+function groupMessage(first: StaleEntry, count: number): string {
+  const what = `${plural(count, `${first.proto} ${first.table === 'ipvs' ? 'IPVS connection' : 'conntrack entry'}`).replace(/entrys$/, 'entries')} to ${targetText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
+  const now = first.now.length ? first.now.join(', ') : 'nowhere';
+  switch (first.kind) {
+    case 'endpoint-gone':
+      return `${what} still go to ${first.natTarget}, which is no longer an endpoint; new connections go to ${now}`;
+    case 'no-endpoints':
+      return `${what} still go to ${first.natTarget}, but the service has no endpoints now`;
+    case 'service-gone':
+      return `${what} still go to ${first.natTarget}, but no rule sends that destination anywhere any more: the service was deleted`;
+    case 'blackhole':
+      return `${what} were never DNATed (created while the service had no endpoints) and keep its traffic from reaching ${now}`;
+    case 'ipvs-real-server-gone':
+      return `${what} still go to real server ${first.natTarget}, which IPVS no longer lists; the service's real servers are ${now}`;
+    case 'ipvs-service-gone':
+      return `${what} still go to real server ${first.natTarget}, but the virtual service is gone`;
+  }
+}
+
+function remedyOf(first: StaleEntry, exact: boolean): string {
+  if (first.table === 'ipvs') return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
+  const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(first.natTarget);
+  if (exact) return groupCleanup({ family: first.family, proto: first.proto, dst: first.dst, dport: first.dport, replySrc: reply.ip, replySport: reply.port });
+  return `delete them one by one (a command for the whole group would also delete live entries): \`nfwalk stale --json\` gives each entry's command, e.g. ${first.cleanup}`;
+}
+
+export function staleFindings(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>, terminating: readonly Terminating[], nodes: readonly NodeStaleSummary[]): Finding[] {
+  const groups = new Map<string, StaleEntry[]>();
+  for (const s of stale) {
+    const key = `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}|${s.natTarget ?? ''}`;
+    const list = groups.get(key);
+    if (list) list.push(s);
+    else groups.set(key, [s]);
+  }
+  const findings: Finding[] = [];
+  for (const entries of groups.values()) {
+    const first = entries[0]!;
+    const reply = first.natTarget ?? targetText(first.dst, first.dport ?? undefined);
+    const exact = !validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, reply));
+    findings.push({
+      code: CODES[first.kind],
+      severity: severityOf(first.kind, first.proto),
+      node: first.node,
+      subject: first.service ?? targetText(first.dst, first.dport ?? undefined),
+      message: groupMessage(first, entries.length),
+      evidence: evidenceOf(entries),
+      remedy: remedyOf(first, exact),
+    });
+  }
+  const draining = new Map<string, Terminating[]>();
+  for (const t of terminating) {
+    const key = `${t.node}|${t.service ?? ''}|${t.server}`;
+    draining.set(key, [...(draining.get(key) ?? []), t]);
+  }
+  for (const list of draining.values()) {
+    const t = list[0]!;
+    findings.push({
+      code: 'IPVS_TERMINATING_CONNECTIONS',
+      severity: 'info',
+      node: t.node,
+      subject: t.service ?? t.server,
+      message: `${plural(list.length, 'IPVS connection')} still use real server ${t.server}, which has weight 0 (a terminating endpoint draining)`,
+      evidence: evidenceOf(list),
+      remedy: 'nothing while the pod still serves; if it is gone, lower the connections\' timeouts or set net.ipv4.vs.expire_nodest_conn=1 once kube-proxy removes the real server',
+    });
+  }
+  for (const n of nodes) {
+    for (const u of n.undecided) {
+      findings.push({
+        code: 'STALE_UNDECIDED',
+        severity: 'info',
+        node: n.node,
+        subject: 'conntrack',
+        message: `${plural(u.count, 'entry')} could not be checked against the rules: ${u.why}`.replace(/entrys/, 'entries'),
+        evidence: [],
+        remedy: 'add the missing dump to the input (iptables-save, ip6tables-save, ipvsadm -Ln of the same node)',
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,133 @@
+/**
+ * `nfwalk stale`: every conntrack entry and IPVS connection of every node, checked against that node's
+ * current rules. Answers are cached per flow key, so a million entries to a few thousand services cost a
+ * few thousand walks.
+ */
+import type { NodeDumps } from '../../model/node';
+import type { Section } from '../../model/section';
+import { nodeContexts } from '../services/node-context';
+import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
+import { type FamilyContext, familyContext } from './family-context';
+import { groupKey, staleFindings, type Terminating } from './findings';
+import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
+import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
+import { targetText } from './producible';
+
+export type * from './model';
+
+export interface StaleOptions {
+  /** `--node-ip`: node addresses for nodes whose dumps have no `ip addr`. */
+  readonly nodeIps?: readonly string[];
+}
+
+type ConntrackSection = Extract<Section, { kind: 'conntrack' }>;
+type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
+
+class Undecided {
+  readonly counts = new Map<string, number>();
+  add(why: string): void {
+    this.counts.set(why, (this.counts.get(why) ?? 0) + 1);
+  }
+  list() {
+    return [...this.counts].map(([why, count]) => ({ why, count })).sort((a, b) => b.count - a.count);
+  }
+}
+
+function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry[], validGroups: Set<string>, terminating: Terminating[]): NodeStaleSummary | undefined {
+  const tables = node.sections.filter((s): s is ConntrackSection => s.kind === 'conntrack' && s.entries.length > 0);
+  const connections = node.sections.filter((s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0);
+  if (!tables.length && !connections.length) return undefined;
+  const contexts = new Map<string, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));
+  const undecided = new Undecided();
+  let checked = 0;
+  let found = 0;
+  const noRules = (family: string) => `no ${family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump or IPVS table`;
+  for (const section of tables) {
+    for (const e of section.entries) {
+      if (e.event !== undefined) {
+        undecided.add('conntrack -E event lines are changes, not a table snapshot');
+        continue;
+      }
+      const ctx = contexts.get(e.family);
+      const verdict: EntryVerdict = ctx ? judgeEntry(ctx, e) : { verdict: 'undecided', why: noRules(e.family) };
+      if (verdict.verdict === 'undecided') {
+        undecided.add(verdict.why);
+        continue;
+      }
+      checked++;
+      const { natted, target } = recordedTarget(e);
+      const group = groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, target);
+      if (verdict.verdict === 'valid') {
+        // Only where a group command could also reach it: rewritten entries, or unrewritten ones to a service.
+        if (natted || verdict.rewritable) validGroups.add(group);
+        continue;
+      }
+      found++;
+      stale.push({
+        proto: e.proto,
+        src: e.orig.src,
+        sport: e.orig.sport ?? null,
+        dst: e.orig.dst,
+        dport: e.orig.dport ?? null,
+        natTarget: natted ? target : null,
+        reason: verdict.reason,
+        service: verdict.service,
+        line: e.line,
+        kind: verdict.kind,
+        node: node.name,
+        family: e.family,
+        file: section.source.path,
+        ...(e.state !== undefined ? { state: e.state } : {}),
+        table: 'conntrack',
+        now: verdict.now,
+        cleanup: verdict.cleanup,
+      });
+    }
+  }
+  for (const section of connections) {
+    for (const c of section.connections) {
+      const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';
+      const ctx = contexts.get(family);
+      if (!ctx?.hasIpvs) {
+        undecided.add('IPVS connections without an ipvsadm -Ln listing of the virtual services');
+        continue;
+      }
+      checked++;
+      const verdict = judgeConnection(ctx, c);
+      if (verdict.verdict === 'valid') continue;
+      if (verdict.verdict === 'terminating') {
+        terminating.push({ node: node.name, service: verdict.service, server: verdict.server, file: section.source.path, line: c.line });
+        continue;
+      }
+      found++;
+      stale.push({
+        proto: c.protocol.toLowerCase(),
+        src: c.client.address,
+        sport: c.client.port ?? null,
+        dst: c.virtual.address,
+        dport: c.virtual.port ?? null,
+        natTarget: targetText(c.destination.address, c.destination.port),
+        reason: verdict.reason,
+        service: verdict.service,
+        line: c.line,
+        kind: verdict.kind,
+        node: node.name,
+        family,
+        file: section.source.path,
+        state: c.state,
+        table: 'ipvs',
+        now: verdict.now,
+        cleanup: IPVS_CLEANUP,
+      });
+    }
+  }
+  return { node: node.name, checked, stale: found, undecided: undecided.list() };
+}
+
+export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions = {}): StaleAnalysis {
+  const stale: StaleEntry[] = [];
+  const validGroups = new Set<string>();
+  const terminating: Terminating[] = [];
+  const summaries = nodes.flatMap((n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating) ?? []);
+  return { stale, nodes: summaries, findings: staleFindings(stale, validGroups, terminating, summaries) };
+}

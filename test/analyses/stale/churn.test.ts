@@ -1,0 +1,131 @@
+/**
+ * A node's rules after endpoint churn and a deleted service, and the conntrack table from before: every
+ * entry whose recorded destination the new rules could not produce is stale, with the right reason,
+ * and nothing else is. Hand-written DNAT (no kube-proxy at all) is judged by the same walk.
+ */
+import test from 'ava';
+import { type StaleAnalysis, analyzeStale } from '../../../src/analyses/stale/index';
+import { findSectionsInText } from '../../../src/input/sections';
+import { nodesOfInputs } from '../../../src/model/node';
+import { dedent } from '../../helpers/dedent';
+import { type GeneratedEndpoint, type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
+
+const ep = (ip: string, port = 8080): GeneratedEndpoint => ({ ip, port });
+const svc = (name: string, protocol: GeneratedService['protocol'], clusterIP: string, port: number, endpoints: GeneratedEndpoint[], extra: Partial<GeneratedService> = {}): GeneratedService => ({
+  name,
+  protocol,
+  clusterIP,
+  port,
+  nodePort: null,
+  endpoints,
+  svcChain: `KUBE-SVC-${chainHash(name, protocol)}`,
+  ...extra,
+});
+
+const NODE = dedent`
+  root@n1:~# ip -o addr
+  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
+  2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\       valid_lft forever preferred_lft forever
+  3: cni0    inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0\       valid_lft forever preferred_lft forever
+  root@n1:~# ip route
+  default via 192.168.0.1 dev eth0
+  10.244.0.0/24 dev cni0 proto kernel scope link src 10.244.0.1
+  192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
+`;
+
+/** After the churn: dns lost 10.244.1.8, web moved from :8080 to :9090, empty lost all, gone was deleted. */
+const AFTER: GeneratedService[] = [
+  svc('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, [ep('10.244.2.8', 53), ep('10.244.3.8', 53)]),
+  svc('shop/web:http', 'tcp', '10.96.0.20', 80, [ep('10.244.1.20', 9090)], { nodePort: 30020 }),
+  svc('shop/empty:http', 'tcp', '10.96.0.30', 80, []),
+  svc('shop/late:dns', 'udp', '10.96.0.50', 53, [ep('10.244.5.50', 53)]),
+];
+
+const udp = (src: string, sport: number, dst: string, dport: number, rsrc: string, rsport: number, rdst = src) =>
+  `udp      17 25 src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`;
+const tcp = (src: string, sport: number, dst: string, dport: number, rsrc: string, rsport: number, rdst = src) =>
+  `tcp      6 86390 ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
+
+const TABLE = [
+  udp('10.244.0.5', 40001, '10.96.0.10', 53, '10.244.2.8', 53), // valid
+  udp('10.244.0.5', 40002, '10.96.0.10', 53, '10.244.1.8', 53), // endpoint gone
+  udp('10.244.0.6', 40003, '10.96.0.10', 53, '10.244.1.8', 53), // endpoint gone
+  tcp('10.244.0.5', 50001, '10.96.0.20', 80, '10.244.1.20', 8080), // port changed
+  tcp('10.244.0.5', 50002, '10.96.0.20', 80, '10.244.1.20', 9090), // valid
+  tcp('203.0.113.9', 50003, '192.168.0.2', 30020, '10.244.1.20', 8080, '192.168.0.2'), // NodePort, port changed
+  tcp('10.244.0.5', 50004, '10.96.0.30', 80, '10.244.1.30', 8080), // no endpoints now
+  udp('10.244.0.5', 40004, '10.96.0.40', 53, '10.244.1.40', 53), // service deleted
+  udp('10.244.0.5', 40005, '10.96.0.50', 53, '10.96.0.50', 53), // blackhole from before the endpoints
+  udp('10.244.0.5', 40006, '8.8.8.8', 53, '8.8.8.8', 53, '192.168.0.2'), // plain egress, masqueraded
+].join('\n');
+
+function analyse(rules: string, conntrack: string): StaleAnalysis {
+  const text = `${NODE}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${conntrack}\n`;
+  const found = findSectionsInText(text, 'n1.txt', 'n1');
+  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
+  if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
+  return analyzeStale(nodesOfInputs(found.sections));
+}
+
+test('after endpoint churn and a deleted service exactly the entries the rules can no longer produce are stale', (t) => {
+  const a = analyse(kubeProxyRuleset(AFTER, { clusterCidr: '10.244.0.0/16' }), TABLE);
+  const got = a.stale.map((s) => `${s.proto} ${s.src}:${s.sport} ${s.kind} ${s.natTarget} ${s.service}`).sort();
+  t.deepEqual(got, [
+    'tcp 10.244.0.5:50001 endpoint-gone 10.244.1.20:8080 shop/web:http',
+    'tcp 10.244.0.5:50004 no-endpoints 10.244.1.30:8080 shop/empty:http',
+    'tcp 203.0.113.9:50003 endpoint-gone 10.244.1.20:8080 shop/web:http',
+    'udp 10.244.0.5:40002 endpoint-gone 10.244.1.8:53 kube-system/kube-dns:dns',
+    'udp 10.244.0.5:40004 service-gone 10.244.1.40:53 null',
+    'udp 10.244.0.5:40005 blackhole null shop/late:dns',
+    'udp 10.244.0.6:40003 endpoint-gone 10.244.1.8:53 kube-system/kube-dns:dns',
+  ]);
+  t.deepEqual(a.nodes, [{ node: 'n1', checked: 10, stale: 7, undecided: [] }]);
+  const dns = a.stale.find((s) => s.sport === 40002)!;
+  t.deepEqual(dns.now, ['10.244.2.8:53', '10.244.3.8:53']);
+  t.is(dns.cleanup, 'conntrack -D -p udp -s 10.244.0.5 -d 10.96.0.10 --sport 40002 --dport 53 -r 10.244.1.8 --reply-port-src 53');
+  t.true(dns.line > 0);
+  const group = a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'kube-system/kube-dns:dns')!;
+  t.is(group.severity, 'error');
+  t.is(group.remedy, 'conntrack -D -p udp -d 10.96.0.10 --dport 53 -r 10.244.1.8 --reply-port-src 53');
+  t.regex(group.message, /^2 udp conntrack entries to 10\.96\.0\.10:53/);
+  t.is(a.findings.find((f) => f.code === 'STALE_BLACKHOLE')?.remedy, 'conntrack -D -p udp -d 10.96.0.50 --dport 53 -r 10.96.0.50 --reply-port-src 53');
+  t.is(a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'shop/web:http' && f.message.includes('30020'))?.severity, 'warning');
+});
+
+test('the same table against the rules it was made with has no stale entry', (t) => {
+  const BEFORE: GeneratedService[] = [
+    svc('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, [ep('10.244.1.8', 53), ep('10.244.2.8', 53)]),
+    svc('shop/web:http', 'tcp', '10.96.0.20', 80, [ep('10.244.1.20', 8080), ep('10.244.1.20', 9090)], { nodePort: 30020 }),
+    svc('shop/empty:http', 'tcp', '10.96.0.30', 80, [ep('10.244.1.30')]),
+    svc('shop/gone:dns', 'udp', '10.96.0.40', 53, [ep('10.244.1.40', 53)]),
+  ];
+  const lines = TABLE.split('\n').filter((l) => !l.includes('40005'));
+  const a = analyse(kubeProxyRuleset(BEFORE, { clusterCidr: '10.244.0.0/16' }), lines.join('\n'));
+  t.deepEqual(a.stale, []);
+  t.is(a.nodes[0]!.checked, lines.length);
+});
+
+test('hand-written DNAT is judged by the walk, not by kube-proxy names', (t) => {
+  const rules = dedent`
+    *nat
+    :PREROUTING ACCEPT [0:0]
+    :OUTPUT ACCEPT [0:0]
+    :POSTROUTING ACCEPT [0:0]
+    :WEB - [0:0]
+    -A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 8443 -j WEB
+    -A WEB -s 198.51.100.0/24 -j DNAT --to-destination 10.0.5.1:443
+    -A WEB -j DNAT --to-destination 10.0.5.2:443
+    COMMIT
+  `;
+  const table = [
+    tcp('198.51.100.7', 1000, '192.168.0.2', 8443, '10.0.5.1', 443), // right for its source
+    tcp('203.0.113.7', 1001, '192.168.0.2', 8443, '10.0.5.1', 443), // wrong for its source
+    tcp('203.0.113.8', 1002, '192.168.0.2', 8443, '10.0.5.2', 443),
+    tcp('198.51.100.8', 1003, '192.168.0.2', 8443, '10.0.5.2', 443), // wrong for its source
+  ].join('\n');
+  const a = analyse(rules, table);
+  t.deepEqual(a.stale.map((s) => `${s.sport} ${s.kind} ${s.now.join(',')}`).sort(), ['1001 endpoint-gone 10.0.5.2:443', '1003 endpoint-gone 10.0.5.1:443']);
+  // A group command would also delete the live entry of the other source range.
+  const f = a.findings.find((x) => x.message.includes('10.0.5.1:443'))!;
+  t.regex(f.remedy, /^delete them one by one/);
+});
