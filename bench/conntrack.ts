@@ -5,36 +5,19 @@
  * Usage: npm run bench -- --entries N --runs N
  */
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { conntrackLines } from '../test/generators/conntrack-table';
+import { AWK_SCAN, writeTable } from './conntrack-input';
 import { fmtMs, timeCommand } from './measure';
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } }, strict: false });
 const entries = Number(values.entries);
 const runs = Number(values.runs);
-const outDir = join(import.meta.dirname, 'out');
-mkdirSync(outDir, { recursive: true });
-const file = join(outDir, `conntrack-${entries}.txt`);
+const file = await writeTable(`conntrack-${entries}.txt`, conntrackLines(entries));
 
-const out = createWriteStream(file);
-let batch: string[] = [];
-for (const line of conntrackLines(entries)) {
-  batch.push(line);
-  if (batch.length === 10000) {
-    if (!out.write(`${batch.join('\n')}\n`)) await once(out, 'drain');
-    batch = [];
-  }
-}
-out.end(batch.length ? `${batch.join('\n')}\n` : '');
-await once(out, 'finish');
-console.log(`input: ${file}\n       ${entries} entries, ${(statSync(file).size / 1e6).toFixed(1)} MB\n`);
-
-const AWK = String.raw`{ n[$1]++; for (i = 1; i <= NF; i++) if (index($i, "=")) kv++; if ($0 ~ /src=[^ ]+ dst=([^ ]+) .*src=([^ ]+) /) { split($0, f, " "); nat++ } } END { for (p in n) print p, n[p]; print kv, nat }`;
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const awk = timeCommand('awk', [AWK, file], runs);
+const awk = timeCommand('awk', [AWK_SCAN, file], runs);
 const nfwalk = timeCommand(process.execPath, [cli, 'parse', file], runs);
 const peak = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, cli, 'parse', file], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
 const peakMb = Number(peak.stderr.trim().split('\n').pop()) / 1024;

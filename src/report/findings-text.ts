@@ -13,7 +13,7 @@ export function formatFindings(findings: readonly Finding[]): string {
   return sortFindings(findings)
     .map((f) => {
       const where = f.evidence.length ? `\n    evidence: ${[...new Set(f.evidence.map(formatSourceRef))].join(', ')}` : '';
-      return `${f.severity.toUpperCase()} ${f.code} ${f.subject}${f.node ? ` on ${f.node}` : ''}\n    ${f.message}${where}\n    fix: ${f.remedy}\n`;
+      return `${f.severity.toUpperCase()} ${f.code} ${f.subject}${f.node ? ` on ${f.node}` : ''}\n    ${f.message}${where}\n    fix: ${f.remedy.replaceAll("\n", "\n         ")}\n`;
     })
     .join('');
 }

@@ -5,14 +5,19 @@
  */
 const STATES = ['ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'TIME_WAIT', 'SYN_SENT', 'CLOSE_WAIT', 'FIN_WAIT'];
 
-export function* conntrackLines(entries: number, seed = 1): Generator<string> {
+/** xorshift32: the same table for the same seed, on every machine. */
+function randomOf(seed: number): (n: number) => number {
   let x = seed >>> 0 || 1;
-  const rand = (n: number) => {
+  return (n: number) => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     return (x >>> 0) % n;
   };
+}
+
+export function* conntrackLines(entries: number, seed = 1): Generator<string> {
+  const rand = randomOf(seed);
   yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
   for (let i = 0; i < entries; i++) {
     const v6 = rand(20) === 0;
@@ -33,6 +38,53 @@ export function* conntrackLines(entries: number, seed = 1): Generator<string> {
       const state = STATES[rand(STATES.length)]!;
       const unreplied = state === 'SYN_SENT';
       yield `tcp      6 ${rand(432000)} ${state} src=${client} dst=${service} sport=${sport} dport=443 ${unreplied ? '[UNREPLIED] ' : ''}src=${pod} dst=${client} sport=8443 dport=${sport} ${unreplied ? '' : '[ASSURED] '}mark=0 use=1`;
+    }
+  }
+}
+
+export interface TableService {
+  readonly protocol: 'tcp' | 'udp' | 'sctp';
+  readonly clusterIP: string;
+  readonly port: number;
+  readonly nodePort: number | null;
+  readonly endpoints: readonly { readonly ip: string; readonly port: number }[];
+}
+
+/**
+ * The conntrack table of a node running these services: pods (2,000 of them) talking to cluster IPs, DNATed to
+ * one of the service's endpoints, clients outside reaching NodePorts on `nodeIp`, and egress to the internet
+ * masqueraded to `nodeIp`. A share `staleShare` of the service entries point at a pod that is no longer an
+ * endpoint, as after a rollout. Deterministic for a given seed.
+ */
+export function* serviceConntrackLines(services: readonly TableService[], entries: number, opts: { readonly nodeIp: string; readonly staleShare: number; readonly seed?: number }): Generator<string> {
+  const rand = randomOf(opts.seed ?? 1);
+  const withEndpoints = services.filter((s) => s.endpoints.length > 0);
+  const pod = () => {
+    const k = rand(2000);
+    return `10.244.${200 + (k >> 8)}.${(k & 255) || 1}`;
+  };
+  const line = (proto: string, src: string, sport: number, dst: string, dport: number, rsrc: string, rsport: number, rdst: string) =>
+    proto === 'udp'
+      ? `udp      17 ${rand(120)} src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`
+      : `${proto.padEnd(8)} ${proto === 'tcp' ? 6 : 132} ${rand(432000)} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
+  yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
+  for (let i = 0; i < entries; i++) {
+    const sport = 1024 + rand(64000);
+    const kind = rand(100);
+    if (kind < 10) {
+      const server = `93.184.${rand(256)}.${1 + rand(254)}`;
+      yield line('tcp', pod(), sport, server, 443, server, 443, opts.nodeIp);
+      continue;
+    }
+    const s = withEndpoints[rand(withEndpoints.length)]!;
+    const stale = rand(1_000_000) < opts.staleShare * 1_000_000;
+    const ep = stale ? { ip: `10.250.${rand(256)}.${1 + rand(254)}`, port: s.endpoints[0]!.port } : s.endpoints[rand(s.endpoints.length)]!;
+    if (kind < 20 && s.nodePort !== null) {
+      const client = `198.51.100.${1 + rand(254)}`;
+      yield line(s.protocol, client, sport, opts.nodeIp, s.nodePort, ep.ip, ep.port, opts.nodeIp);
+    } else {
+      const client = pod();
+      yield line(s.protocol, client, sport, s.clusterIP, s.port, ep.ip, ep.port, client);
     }
   }
 }

@@ -44,36 +44,51 @@ function evidenceOf(entries: readonly { readonly file: string; readonly line: nu
   return entries.slice(0, EVIDENCE_LINES).map((e) => ({ path: e.file, line: e.line, column: 1 }));
 }
 
-function groupMessage(first: StaleEntry, count: number): string {
-  const what = `${plural(count, `${first.proto} ${first.table === 'ipvs' ? 'IPVS connection' : 'conntrack entry'}`).replace(/entrys$/, 'entries')} to ${targetText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
+/** Beyond this many targets a finding names the first ones and points at the JSON for the rest. */
+const LISTED_TARGETS = 10;
+
+function listed(items: readonly string[], more: (n: number) => string): string {
+  return items.length <= LISTED_TARGETS ? items.join(', ') : `${items.slice(0, LISTED_TARGETS).join(', ')} ${more(items.length - LISTED_TARGETS)}`;
+}
+
+function groupMessage(first: StaleEntry, count: number, targets: readonly string[]): string {
+  const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${targetText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
+  const to = listed(targets, (n) => `and ${n} more`);
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
     case 'endpoint-gone':
-      return `${what} still go to ${first.natTarget}, which is no longer an endpoint; new connections go to ${now}`;
+      return `${what} still go to ${to}, no longer ${targets.length === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
     case 'no-endpoints':
-      return `${what} still go to ${first.natTarget}, but the service has no endpoints now`;
+      return `${what} still go to ${to}, but the service has no endpoints now`;
     case 'service-gone':
-      return `${what} still go to ${first.natTarget}, but no rule sends that destination anywhere any more: the service was deleted`;
+      return `${what} still go to ${to}, but no rule sends that destination anywhere any more: the service was deleted`;
     case 'blackhole':
       return `${what} were never DNATed (created while the service had no endpoints) and keep its traffic from reaching ${now}`;
     case 'ipvs-real-server-gone':
-      return `${what} still go to real server ${first.natTarget}, which IPVS no longer lists; the service's real servers are ${now}`;
+      return `${what} still go to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
     case 'ipvs-service-gone':
-      return `${what} still go to real server ${first.natTarget}, but the virtual service is gone`;
+      return `${what} still go to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
   }
 }
 
-function remedyOf(first: StaleEntry, exact: boolean): string {
+/** One command per recorded target where that deletes only stale entries; the per-entry way where it would not. */
+function remedyOf(entries: readonly StaleEntry[], targets: readonly string[], validGroups: ReadonlySet<string>): string {
+  const first = entries[0]!;
   if (first.table === 'ipvs') return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
-  const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(first.natTarget);
-  if (exact) return groupCleanup({ family: first.family, proto: first.proto, dst: first.dst, dport: first.dport, replySrc: reply.ip, replySport: reply.port });
-  return `delete them one by one (a command for the whole group would also delete live entries): \`nfwalk stale --json\` gives each entry's command, e.g. ${first.cleanup}`;
+  const commands = targets.map((target) => {
+    const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(target);
+    if (!validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, target))) return groupCleanup({ family: first.family, proto: first.proto, dst: first.dst, dport: first.dport, replySrc: reply.ip, replySport: reply.port });
+    // A command for the whole group would also delete live entries (their source gets another DNAT).
+    return entries.filter((e) => (e.natTarget ?? targetText(e.dst, e.dport ?? undefined)) === target).map((e) => e.cleanup).join('\n');
+  });
+  const more = commands.length - LISTED_TARGETS;
+  return commands.slice(0, LISTED_TARGETS).join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '');
 }
 
 export function staleFindings(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>, terminating: readonly Terminating[], nodes: readonly NodeStaleSummary[]): Finding[] {
   const groups = new Map<string, StaleEntry[]>();
   for (const s of stale) {
-    const key = `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}|${s.natTarget ?? ''}`;
+    const key = `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;
     const list = groups.get(key);
     if (list) list.push(s);
     else groups.set(key, [s]);
@@ -81,16 +96,15 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
   const findings: Finding[] = [];
   for (const entries of groups.values()) {
     const first = entries[0]!;
-    const reply = first.natTarget ?? targetText(first.dst, first.dport ?? undefined);
-    const exact = !validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, reply));
+    const targets = [...new Set(entries.map((e) => e.natTarget ?? targetText(e.dst, e.dport ?? undefined)))].sort();
     findings.push({
       code: CODES[first.kind],
       severity: severityOf(first.kind, first.proto),
       node: first.node,
       subject: first.service ?? targetText(first.dst, first.dport ?? undefined),
-      message: groupMessage(first, entries.length),
+      message: groupMessage(first, entries.length, targets),
       evidence: evidenceOf(entries),
-      remedy: remedyOf(first, exact),
+      remedy: remedyOf(entries, targets, validGroups),
     });
   }
   const draining = new Map<string, Terminating[]>();

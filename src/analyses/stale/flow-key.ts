@@ -1,41 +1,84 @@
 /**
- * Which conntrack entries the walk can answer once for all: two original tuples that every rule able to
- * rewrite the destination (raw, mangle and nat) tells apart in no way get the same DNAT choices. The key
- * holds the destination, the protocol and, of the source, only what those rules test: the prefixes and
- * ranges they name, its address type, the interface it arrives on, its port when a rule tests source
- * ports. A rule that tests the source in a way not listed here makes the whole address part of the key.
+ * Which conntrack entries the walk can answer once for all: two original tuples that no rule able to
+ * change the DNAT choice tells apart get the same choices. Those rules are in the chains raw, mangle and
+ * nat reach from PREROUTING and OUTPUT; a rule there that only sets a mark no rule there tests (kube-proxy's
+ * `-s POD/32 -j KUBE-MARK-MASQ` hairpin rules, one per endpoint) cannot change it either. The key holds the
+ * protocol, the destination port and, of each address, only what the remaining rules test: the hosts,
+ * prefixes and ranges they name, its address type; the interface the packet arrives on, its source port
+ * when a rule tests source ports. A rule that tests an address in a way not listed here makes the whole
+ * address part of the key, and so does a rewrite relative to the destination (DNAT to a port only, NETMAP).
  */
-import type { Match } from '../../model/match';
-import type { Rule, Ruleset, TableName } from '../../model/ruleset';
+import { type ChainNode, type RuleGraph, chainKey } from '../../graph/rule-graph';
+import type { Match, Opt } from '../../model/match';
+import type { Chain, Rule, TableName } from '../../model/ruleset';
+import type { AddressMask } from '../../model/values';
 import { type Ip, type Prefix, inPrefix, inRange, isHostPrefix, parseIp, prefixOfMask } from '../trace/address';
 import type { NodeNetwork } from '../trace/network';
 
-/** The tables that run before or at destination NAT and so can change where a new connection goes. */
-const NAT_DECIDING: ReadonlySet<TableName> = new Set(['raw', 'mangle', 'nat']);
+/** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
+const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
+const NAT_HOOKS = ['PREROUTING', 'OUTPUT'];
+const MARK_TARGETS = new Set(['MARK', 'CONNMARK']);
+const NO_EFFECT_TARGETS = new Set(['LOG', 'NFLOG', 'TRACE']);
 
 export interface FlowFacts {
   readonly proto: string;
-  readonly src: Ip;
+  /** The addresses' classes (FlowKey.sourceClass / destinationClass). */
+  readonly src: string;
   readonly dst: string;
-  readonly sport?: number;
-  readonly dport?: number;
-  readonly icmpType?: number;
+  readonly sport: number | undefined;
+  readonly dport: number | undefined;
+  readonly icmpType: number | undefined;
   readonly local: boolean;
-  readonly in?: string;
+  readonly in: string | undefined;
 }
 
-interface SourceTests {
-  hosts: Set<bigint>;
-  prefixes: Map<string, Prefix>;
-  ranges: Map<string, { from: Ip; to: Ip }>;
-  addrtype: boolean;
+/** What the rules test about one address of the tuple. */
+class AddressTests {
+  readonly hosts = new Set<bigint>();
+  readonly prefixes = new Map<string, Prefix>();
+  readonly ranges = new Map<string, { from: Ip; to: Ip }>();
+  addrtype = false;
+  whole = false;
+
+  prefix(opt: Opt<AddressMask> | undefined): void {
+    if (!opt) return;
+    const prefix = prefixOfMask(opt.value);
+    if (isHostPrefix(prefix)) this.hosts.add(prefix.network);
+    else this.prefixes.set(`${prefix.network}/${prefix.length}`, prefix);
+  }
+
+  range(opt: Opt<{ readonly from: string; readonly to: string }> | undefined): void {
+    if (!opt) return;
+    const from = parseIp(opt.value.from);
+    const to = parseIp(opt.value.to);
+    if (from && to) this.ranges.set(`${opt.value.from}-${opt.value.to}`, { from, to });
+    else this.whole = true;
+  }
+
+  /** The address's class: itself where a rule names it or tests it in a way not modelled, else its test results. */
+  classifier(network: NodeNetwork): (ip: Ip) => string {
+    if (this.whole) return (ip) => ip.value.toString(36);
+    const prefixes = [...this.prefixes.values()];
+    const ranges = [...this.ranges.values()];
+    return (ip) => {
+      let c = this.hosts.has(ip.value) ? ip.value.toString(36) : '';
+      for (const p of prefixes) c += inPrefix(ip, p) ? '1' : '0';
+      for (const r of ranges) c += inRange(ip, r.from, r.to) ? '1' : '0';
+      if (this.addrtype) c += network.addrType(ip);
+      return c;
+    };
+  }
+}
+
+interface Tests {
+  readonly src: AddressTests;
+  readonly dst: AddressTests;
   sport: boolean;
   iface: boolean;
-  /** A rule tests the source in a way the key does not model: key on the address itself. */
-  whole: boolean;
 }
 
-function noteMatch(m: Match, t: SourceTests): void {
+function noteMatch(m: Match, t: Tests): void {
   switch (m.module) {
     case 'tcp':
     case 'udp':
@@ -46,63 +89,99 @@ function noteMatch(m: Match, t: SourceTests): void {
       if (m.sports || m.ports) t.sport = true;
       return;
     case 'iprange':
-      if (m.srcRange) {
-        const from = parseIp(m.srcRange.value.from);
-        const to = parseIp(m.srcRange.value.to);
-        if (from && to) t.ranges.set(`${m.srcRange.value.from}-${m.srcRange.value.to}`, { from, to });
-        else t.whole = true;
-      }
+      t.src.range(m.srcRange);
+      t.dst.range(m.dstRange);
       return;
     case 'addrtype':
-      if (m.srcType) t.addrtype = true;
+      if (m.srcType) t.src.addrtype = true;
+      if (m.dstType) t.dst.addrtype = true;
       if (m.limitIfaceIn) t.iface = true;
       return;
     case 'set':
-      if (m.matchSet?.value.directions.includes('src')) t.whole = true;
+      if (m.matchSet?.value.directions.includes('src')) t.src.whole = true;
+      if (m.matchSet?.value.directions.includes('dst')) t.dst.whole = true;
       return;
     case 'conntrack':
-      if (m.ctorigsrc || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport || m.ctreplsrcport || m.ctrepldstport) t.whole = true;
+      if (m.ctorigsrc || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport || m.ctreplsrcport || m.ctrepldstport) t.src.whole = true;
+      if (m.ctorigdst || m.ctreplsrc || m.ctrepldst) t.dst.whole = true;
       return;
     case 'rpfilter':
     case 'socket':
     case 'opaque':
-      t.whole = true;
+      t.src.whole = true;
+      t.dst.whole = true;
       return;
     default:
       return;
   }
 }
 
-function noteRule(r: Rule, t: SourceTests): void {
-  if (r.source) {
-    const prefix = prefixOfMask(r.source.value);
-    if (isHostPrefix(prefix)) t.hosts.add(prefix.network);
-    else t.prefixes.set(`${prefix.network}/${prefix.length}`, prefix);
-  }
+function noteRule(r: Rule, t: Tests): void {
+  t.src.prefix(r.source);
+  t.dst.prefix(r.destination);
   if (r.inInterface) t.iface = true;
   for (const m of r.matches) noteMatch(m, t);
+  const target = r.target;
+  // A rewrite that keeps part of the destination gives each destination its own result.
+  if ((target?.kind === 'DNAT' && target.toDestination.some((d) => d.addresses === undefined)) || target?.kind === 'NETMAP') t.dst.whole = true;
+  // REDIRECT sends to the first address of the interface the packet came in on.
+  if (target?.kind === 'REDIRECT') t.iface = true;
 }
 
-export type FlowKey = (f: FlowFacts) => string;
+export interface FlowKey {
+  sourceClass(ip: Ip): string;
+  destinationClass(ip: Ip): string;
+  key(f: FlowFacts): string;
+}
 
-/** The key function for one ruleset and node: equal keys, equal walks up to and including DNAT. */
-export function flowKeyOf(ruleset: Ruleset, network: NodeNetwork): FlowKey {
-  const t: SourceTests = { hosts: new Set(), prefixes: new Map(), ranges: new Map(), addrtype: false, sport: false, iface: false, whole: false };
-  for (const table of ruleset.tables) {
-    if (!NAT_DECIDING.has(table.name)) continue;
-    for (const chain of table.chains) for (const r of chain.rules) noteRule(r, t);
+/** The chains a new connection can pass through before its destination is bound. */
+function natDecidingChains(graph: RuleGraph): ChainNode[] {
+  const seen = new Set<string>();
+  const stack = NAT_DECIDING.flatMap((table) => NAT_HOOKS.map((hook) => chainKey(table, hook))).filter((k) => graph.hasNode(k));
+  while (stack.length) {
+    const k = stack.pop()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    stack.push(...graph.outNeighbors(k));
   }
-  const prefixes = [...t.prefixes.values()];
-  const ranges = [...t.ranges.values()];
-  return (f) => {
-    let source: string;
-    if (t.whole) source = f.src.value.toString(36);
-    else {
-      source = t.hosts.has(f.src.value) ? f.src.value.toString(36) : '';
-      for (const p of prefixes) source += inPrefix(f.src, p) ? '1' : '0';
-      for (const r of ranges) source += inRange(f.src, r.from, r.to) ? '1' : '0';
-      if (t.addrtype) source += network.addrType(f.src);
+  return [...seen].map((k) => graph.getNodeAttributes(k));
+}
+
+const testsMarks = (r: Rule) => r.matches.some((m) => m.module === 'mark' || m.module === 'connmark');
+
+/** Rules whose only effect is a mark: MARK, CONNMARK, or a jump to a chain of nothing else (KUBE-MARK-MASQ). */
+function markOnlyRules(byKey: ReadonlyMap<string, Chain>): (table: TableName, r: Rule) => boolean {
+  const chains = new Map<string, boolean>();
+  const rule = (table: TableName, r: Rule): boolean => {
+    const t = r.target;
+    if (!t || MARK_TARGETS.has(t.kind) || NO_EFFECT_TARGETS.has(t.kind)) return true;
+    if (t.kind !== 'jump' || t.goto) return false;
+    const key = chainKey(table, t.chain);
+    let known = chains.get(key);
+    if (known === undefined) {
+      // A loop is no mark-only chain; settled before the chain's rules are looked at.
+      chains.set(key, false);
+      const chain = byKey.get(key);
+      known = chain !== undefined && chain.rules.every((x) => rule(table, x));
+      chains.set(key, known);
     }
-    return `${f.proto}|${f.dst}|${f.dport ?? f.icmpType ?? ''}|${f.local ? 'L' : ''}|${t.iface ? (f.in ?? '?') : ''}|${t.sport ? (f.sport ?? '') : ''}|${source}`;
+    return known;
+  };
+  return rule;
+}
+
+/** The key function for one node's rule graph: equal keys, equal walks up to and including DNAT. */
+export function flowKeyOf(graph: RuleGraph, network: NodeNetwork): FlowKey {
+  const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
+  const chains = natDecidingChains(graph);
+  const marksTested = chains.some((c) => c.chain.rules.some(testsMarks));
+  const markOnly = markOnlyRules(new Map(chains.map((c) => [chainKey(c.table, c.chain.name), c.chain])));
+  for (const { table, chain } of chains) {
+    for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
+  }
+  return {
+    sourceClass: t.src.classifier(network),
+    destinationClass: t.dst.classifier(network),
+    key: (f) => `${f.proto}|${f.dport ?? f.icmpType ?? ''}|${f.local ? 'L' : ''}|${t.iface ? (f.in ?? '?') : ''}|${t.sport ? (f.sport ?? '') : ''}|${f.src}|${f.dst}`,
   };
 }

@@ -33,6 +33,23 @@ class Undecided {
   }
 }
 
+/**
+ * The groups (destination and reply source) of stale entries that live entries share: there a group
+ * command would delete live ones too. A second look at the entries to the stale destinations only.
+ */
+function sharedGroups(tables: readonly ConntrackSection[], contexts: ReadonlyMap<string, FamilyContext>, stale: readonly StaleEntry[], validGroups: Set<string>): void {
+  const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => s.dst));
+  if (destinations.size === 0) return;
+  for (const section of tables) {
+    for (const e of section.entries) {
+      if (e.event !== undefined || !destinations.has(e.orig.dst)) continue;
+      const ctx = contexts.get(e.family);
+      if (!ctx || judgeEntry(ctx, e).verdict !== 'valid') continue;
+      validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
+    }
+  }
+}
+
 function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry[], validGroups: Set<string>, terminating: Terminating[]): NodeStaleSummary | undefined {
   const tables = node.sections.filter((s): s is ConntrackSection => s.kind === 'conntrack' && s.entries.length > 0);
   const connections = node.sections.filter((s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0);
@@ -55,13 +72,8 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
         continue;
       }
       checked++;
+      if (verdict.verdict === 'valid') continue;
       const { natted, target } = recordedTarget(e);
-      const group = groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, target);
-      if (verdict.verdict === 'valid') {
-        // Only where a group command could also reach it: rewritten entries, or unrewritten ones to a service.
-        if (natted || verdict.rewritable) validGroups.add(group);
-        continue;
-      }
       found++;
       stale.push({
         proto: e.proto,
@@ -84,6 +96,7 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
       });
     }
   }
+  sharedGroups(tables, contexts, stale.slice(stale.length - found), validGroups);
   for (const section of connections) {
     for (const c of section.connections) {
       const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';

@@ -8,6 +8,8 @@ import { type Probe, TraceError, type Tracer } from '../trace/index';
 export interface Producible {
   /** `ip:port` (or `ip` for protocols without ports) of each rewritten destination. */
   readonly targets: ReadonlySet<string>;
+  /** The same, sorted, for reports. */
+  readonly now: readonly string[];
   /** Some path keeps the destination the client sent to. */
   readonly unchanged: boolean;
   /** Some path ends rejected or dropped: with no rewrite at all this is a service without endpoints. */
@@ -38,5 +40,5 @@ export function producible(tracer: Tracer, probe: Probe): Producible | { readonl
     if (path.final.dst === probe.dst && path.final.dport === probe.dport) unchanged = true;
     else targets.add(targetText(path.final.dst, path.final.dport));
   }
-  return { targets, unchanged, refused };
+  return { targets, now: [...targets].sort(), unchanged, refused };
 }

@@ -87,7 +87,7 @@ test('after endpoint churn and a deleted service exactly the entries the rules c
   const group = a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'kube-system/kube-dns:dns')!;
   t.is(group.severity, 'error');
   t.is(group.remedy, 'conntrack -D -p udp -d 10.96.0.10 --dport 53 -r 10.244.1.8 --reply-port-src 53');
-  t.regex(group.message, /^2 udp conntrack entries to 10\.96\.0\.10:53/);
+  t.regex(group.message, /^2 udp conntrack entries to 10\.96\.0\.10:53 \(kube-system\/kube-dns:dns\) still go to 10\.244\.1\.8:53, no longer an endpoint; new connections go to 10\.244\.2\.8:53, 10\.244\.3\.8:53$/);
   t.is(a.findings.find((f) => f.code === 'STALE_BLACKHOLE')?.remedy, 'conntrack -D -p udp -d 10.96.0.50 --dport 53 -r 10.96.0.50 --reply-port-src 53');
   t.is(a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'shop/web:http' && f.message.includes('30020'))?.severity, 'warning');
 });
@@ -125,7 +125,33 @@ test('hand-written DNAT is judged by the walk, not by kube-proxy names', (t) => 
   ].join('\n');
   const a = analyse(rules, table);
   t.deepEqual(a.stale.map((s) => `${s.sport} ${s.kind} ${s.now.join(',')}`).sort(), ['1001 endpoint-gone 10.0.5.2:443', '1003 endpoint-gone 10.0.5.1:443']);
-  // A group command would also delete the live entry of the other source range.
-  const f = a.findings.find((x) => x.message.includes('10.0.5.1:443'))!;
-  t.regex(f.remedy, /^delete them one by one/);
+  // A group command would also delete the live entries of the other source range: each entry gets its own.
+  const f = a.findings.find((x) => x.code === 'STALE_ENDPOINT_GONE')!;
+  t.deepEqual(f.remedy.split('\n'), [
+    'conntrack -D -p tcp -s 203.0.113.7 -d 192.168.0.2 --sport 1001 --dport 8443 -r 10.0.5.1 --reply-port-src 443',
+    'conntrack -D -p tcp -s 198.51.100.8 -d 192.168.0.2 --sport 1003 --dport 8443 -r 10.0.5.2 --reply-port-src 443',
+  ]);
+});
+
+test('a mark set on the source decides the DNAT: entries are told apart by it, not lumped with the first source seen', (t) => {
+  const rules = dedent`
+    *mangle
+    :PREROUTING ACCEPT [0:0]
+    :OUTPUT ACCEPT [0:0]
+    -A PREROUTING -s 198.51.100.0/24 -j MARK --set-xmark 0x1/0xffffffff
+    COMMIT
+    *nat
+    :PREROUTING ACCEPT [0:0]
+    :OUTPUT ACCEPT [0:0]
+    :POSTROUTING ACCEPT [0:0]
+    -A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 8443 -m mark --mark 0x1 -j DNAT --to-destination 10.0.5.1:443
+    -A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 8443 -j DNAT --to-destination 10.0.5.2:443
+    COMMIT
+  `;
+  const table = [
+    tcp('203.0.113.7', 1001, '192.168.0.2', 8443, '10.0.5.2', 443),
+    tcp('198.51.100.7', 1000, '192.168.0.2', 8443, '10.0.5.2', 443), // marked: should have gone to .1
+  ].join('\n');
+  const a = analyse(rules, table);
+  t.deepEqual(a.stale.map((s) => `${s.sport} ${s.now.join(',')}`), ['1000 10.0.5.1:443']);
 });
