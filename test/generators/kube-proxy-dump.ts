@@ -67,8 +67,9 @@ function serviceIp(i: number): string {
   return `10.${96 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}`;
 }
 
+/** Pod n of the node's /16: .1 to .254 of each /24, so no two pods share an address. */
 function podIp(n: number): string {
-  return `10.244.${(n >> 8) & 255}.${(n & 255) || 1}`;
+  return `10.244.${Math.floor(n / 254) & 255}.${(n % 254) + 1}`;
 }
 
 /** `%0.10f` of 1/(n-i) as kube-proxy writes it, quantised and printed `%.11f` as iptables-save shows it. */

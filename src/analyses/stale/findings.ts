@@ -54,20 +54,21 @@ function listed(items: readonly string[], more: (n: number) => string): string {
 function groupMessage(first: StaleEntry, count: number, targets: readonly string[]): string {
   const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${targetText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
   const to = listed(targets, (n) => `and ${n} more`);
+  const go = count === 1 ? 'goes' : 'go';
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
     case 'endpoint-gone':
-      return `${what} still go to ${to}, no longer ${targets.length === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
+      return `${what} still ${go} to ${to}, no longer ${targets.length === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
     case 'no-endpoints':
-      return `${what} still go to ${to}, but the service has no endpoints now`;
+      return `${what} still ${go} to ${to}, but the service has no endpoints now`;
     case 'service-gone':
-      return `${what} still go to ${to}, but no rule sends that destination anywhere any more: the service was deleted`;
+      return `${what} still ${go} to ${to}, but no rule sends that destination anywhere any more: the service was deleted`;
     case 'blackhole':
-      return `${what} were never DNATed (created while the service had no endpoints) and keep its traffic from reaching ${now}`;
+      return `${what} ${count === 1 ? 'was' : 'were'} never DNATed (created while the service had no endpoints) and keep its traffic from reaching ${now}`;
     case 'ipvs-real-server-gone':
-      return `${what} still go to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
+      return `${what} still ${go} to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
     case 'ipvs-service-gone':
-      return `${what} still go to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
+      return `${what} still ${go} to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
   }
 }
 
@@ -119,7 +120,7 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
       severity: 'info',
       node: t.node,
       subject: t.service ?? t.server,
-      message: `${plural(list.length, 'IPVS connection')} still use real server ${t.server}, which has weight 0 (a terminating endpoint draining)`,
+      message: `${plural(list.length, 'IPVS connection')} still ${list.length === 1 ? 'uses' : 'use'} real server ${t.server}, which has weight 0 (a terminating endpoint draining)`,
       evidence: evidenceOf(list),
       remedy: 'nothing while the pod still serves; if it is gone, lower the connections\' timeouts or set net.ipv4.vs.expire_nodest_conn=1 once kube-proxy removes the real server',
     });

@@ -11,6 +11,8 @@ import { targetText } from './producible';
 /** IPVS drops a connection whose real server is gone on its next packet, instead of sending it nowhere. */
 export const IPVS_CLEANUP = 'sysctl -w net.ipv4.vs.expire_nodest_conn=1';
 
+const TEMPLATE_PROTOCOLS = ['tcp', 'udp', 'sctp'];
+
 export type ConnectionVerdict =
   | { readonly verdict: 'valid' }
   | { readonly verdict: 'terminating'; readonly service: string | null; readonly server: string }
@@ -20,7 +22,8 @@ export function judgeConnection(ctx: FamilyContext, c: IpvsConnection): Connecti
   const proto = c.protocol.toLowerCase();
   const virtual = targetText(c.virtual.address, c.virtual.port);
   const server = targetText(c.destination.address, c.destination.port);
-  const v = ctx.virtualAt(proto, c.virtual.address, c.virtual.port);
+  // A persistence template (protocol IP) pins a client to a real server for every protocol of the address.
+  const v = proto === 'ip' ? TEMPLATE_PROTOCOLS.map((p) => ctx.virtualAt(p, c.virtual.address, c.virtual.port)).find((x) => x !== undefined) : ctx.virtualAt(proto, c.virtual.address, c.virtual.port);
   if (!v) return { verdict: 'stale', kind: 'ipvs-service-gone', reason: `virtual service ${proto} ${virtual} is no longer in the IPVS table`, service: ctx.serviceAt(proto, c.virtual.address, c.virtual.port), now: [] };
   const now = v.virtual.destinations.map((d) => targetText(d.endpoint.address, d.endpoint.port)).sort();
   const dest = v.virtual.destinations.find((d) => d.endpoint.address === c.destination.address && d.endpoint.port === c.destination.port);

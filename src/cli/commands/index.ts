@@ -1,8 +1,9 @@
 /** The commands, listed explicitly: a bundled CLI has no folder to scan at run time. */
+import { analyzeCommand } from './analyze';
 import { fmtCommand } from './fmt';
 import { parseCommand } from './parse';
 import { servicesCommand } from './services';
 import { staleCommand } from './stale';
 import { traceCommand } from './trace';
 
-export const commands = [parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand];
+export const commands = [analyzeCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand];

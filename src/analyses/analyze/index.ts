@@ -1,0 +1,73 @@
+/**
+ * `nfwalk analyze`, the main job: every analysis on every node found, one list of findings ranked by
+ * severity, and a one-line summary per node of what its dumps hold and what was found.
+ */
+import type { NodeDumps } from '../../model/node';
+import type { Section } from '../../model/section';
+import { analyzeCapacity } from '../capacity/index';
+import type { Finding, Severity } from '../finding';
+import { analyzeLint } from '../lint/index';
+import { analyzeServices } from '../services/index';
+import { analyzeStale } from '../stale/index';
+
+export interface AnalyzeOptions {
+  readonly nodeIps?: readonly string[];
+  readonly clientCidrs?: readonly string[];
+}
+
+export interface NodeReport {
+  readonly node: string;
+  readonly rules: number;
+  readonly conntrackEntries: number;
+  readonly ipvsServices: number;
+  readonly services: number;
+  readonly stale: number;
+  readonly conntrackFill: number | null;
+  readonly findings: Readonly<Record<Severity, number>>;
+}
+
+export interface AnalyzeReport {
+  readonly nodes: readonly NodeReport[];
+  readonly findings: readonly Finding[];
+}
+
+/** Problems in the dumps themselves: they limit what the analyses could see. */
+function diagnosticFindings(node: NodeDumps): Finding[] {
+  const bad = node.sections.flatMap((s: Section) => s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })));
+  if (!bad.length) return [];
+  return [
+    {
+      code: 'INPUT_UNREADABLE_LINES',
+      severity: 'warning',
+      node: node.name,
+      subject: 'input',
+      message: `${bad.length} line${bad.length === 1 ? '' : 's'} of the dumps could not be read (first: ${bad[0]!.d.message}); the analyses ran without ${bad.length === 1 ? 'it' : 'them'}`,
+      evidence: bad.slice(0, 10).map(({ s, d }) => ({ path: s.source.path, line: d.line, column: d.column })),
+      remedy: '`nfwalk parse` lists every problem with its line and column; a truncated or edited dump is the usual cause',
+    },
+  ];
+}
+
+export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions = {}): AnalyzeReport {
+  const services = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
+  const stale = analyzeStale(nodes, { nodeIps: options.nodeIps ?? [] });
+  const capacity = analyzeCapacity(nodes);
+  const lint = analyzeLint(nodes, { clientCidrs: options.clientCidrs ?? [] });
+  const findings = [...nodes.flatMap(diagnosticFindings), ...services.findings, ...stale.findings, ...capacity.findings, ...lint];
+  const reports = nodes.map((n): NodeReport => {
+    const mine = findings.filter((f) => f.node === n.name);
+    const count = (s: Severity) => mine.filter((f) => f.severity === s).length;
+    const cap = capacity.nodes.find((c) => c.node === n.name);
+    return {
+      node: n.name,
+      rules: n.rulesets.reduce((sum, r) => sum + r.records, 0),
+      conntrackEntries: n.sections.reduce((sum, s) => sum + (s.kind === 'conntrack' ? s.entries.length : 0), 0),
+      ipvsServices: n.sections.reduce((sum, s) => sum + (s.kind === 'ipvsadm' ? s.services.length : 0), 0),
+      services: services.services.filter((v) => v.nodes.some((o) => o.node === n.name && o.present)).length,
+      stale: stale.nodes.find((s) => s.node === n.name)?.stale ?? 0,
+      conntrackFill: cap?.count != null && cap.max ? cap.count / cap.max : null,
+      findings: { error: count('error'), warning: count('warning'), info: count('info') },
+    };
+  });
+  return { nodes: reports, findings };
+}

@@ -1,0 +1,185 @@
+/**
+ * Conntrack capacity per node: how full the table is (sysctl, `conntrack -C`, the listing), what the kernel
+ * dropped (`conntrack -S`), the state mix, destinations whose connections go unanswered (a blackhole: a
+ * dead endpoint, a NetworkPolicy, a broken route) and the sources that fill the table.
+ */
+import type { ConntrackEntry } from '../../model/conntrack';
+import type { NodeDumps } from '../../model/node';
+import type { Section } from '../../model/section';
+import type { SourceRef } from '../../model/source';
+import type { Finding } from '../finding';
+import { targetText } from '../stale/producible';
+import type { CapacityAnalysis, NodeCapacity } from './model';
+import { Counter } from './tally';
+
+export type * from './model';
+
+/** Fill levels: past the first, bursts start to hit the limit; past the second, new connections are being dropped. */
+const WARN_FILL = 0.75;
+const ERROR_FILL = 0.9;
+/** Average hash chain length at a full table beyond which lookups get slow. */
+const LONG_CHAINS = 8;
+/** A destination is a blackhole suspect when at least this many entries go to it and this share of them is unanswered. */
+const SUSPECT_ENTRIES = 20;
+const SUSPECT_UNREPLIED = 0.5;
+/** A source that holds this share of a table of at least TALKER_MIN entries is named. */
+const TALKER_SHARE = 0.2;
+const TALKER_MIN = 1000;
+const TOP = 10;
+
+const sysctlNumber = (node: NodeDumps, ...keys: string[]) => {
+  for (const k of keys) {
+    const v = node.sysctl.get(k);
+    if (v !== undefined && /^\d+$/.test(v.trim())) return Number(v);
+  }
+  return null;
+};
+
+function sysctlRef(node: NodeDumps): SourceRef[] {
+  const s = node.sections.find((x) => x.kind === 'sysctl');
+  return s ? [{ path: s.source.path, line: s.source.startLine, column: 1 }] : [];
+}
+
+const connectionState = (e: ConntrackEntry) => e.state ?? e.proto.toUpperCase();
+const awaitsReply = (e: ConntrackEntry) => e.unreplied || e.state === 'SYN_SENT';
+
+function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | undefined {
+  const tables = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack' }> => s.kind === 'conntrack');
+  const counts = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-count' }> => s.kind === 'conntrack-count' && s.count !== undefined);
+  const stats = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-stats' }> => s.kind === 'conntrack-stats');
+  const max = sysctlNumber(node, 'net.netfilter.nf_conntrack_max', 'net.nf_conntrack_max');
+  const buckets = sysctlNumber(node, 'net.netfilter.nf_conntrack_buckets');
+  const sysctlCount = sysctlNumber(node, 'net.netfilter.nf_conntrack_count');
+  if (!tables.length && !counts.length && !stats.length && max === null && sysctlCount === null) return undefined;
+
+  const states = new Counter();
+  const sources = new Counter();
+  const destinations = new Counter();
+  const waiting = new Counter();
+  const firstLine = new Map<string, SourceRef>();
+  let listed = 0;
+  let unreplied = 0;
+  for (const t of tables) {
+    for (const e of t.entries) {
+      if (e.event !== undefined) continue;
+      listed++;
+      states.add(connectionState(e));
+      sources.add(e.orig.src);
+      const to = `${e.proto} ${targetText(e.reply.src, e.reply.sport)}`;
+      destinations.add(to);
+      if (awaitsReply(e)) {
+        unreplied++;
+        waiting.add(to);
+        if (!firstLine.has(to)) firstLine.set(to, { path: t.source.path, line: e.line, column: 1 });
+      }
+    }
+  }
+  const count = sysctlCount ?? counts.at(-1)?.count ?? (tables.length ? listed : null);
+  const countFrom = sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : tables.length ? 'conntrack -L' : null;
+  const summed = stats.length ? sumCounters(stats.at(-1)!) : null;
+  const evidence = [...sysctlRef(node), ...counts.slice(-1).map((c) => ({ path: c.source.path, line: c.source.startLine, column: 1 }))];
+
+  if (count !== null && max !== null && max > 0) {
+    const fill = count / max;
+    if (fill >= WARN_FILL) {
+      findings.push({
+        code: 'CT_TABLE_FULL',
+        severity: fill >= ERROR_FILL ? 'error' : 'warning',
+        node: node.name,
+        subject: 'conntrack table',
+        message: `${count.toLocaleString('en-US')} of ${max.toLocaleString('en-US')} conntrack entries in use (${(fill * 100).toFixed(0)}%, counted by ${countFrom}): at 100% the kernel drops new connections ("nf_conntrack: table full, dropping packet")`,
+        evidence,
+        remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${sources.top(3).map((s) => `${s.key} (${s.entries})`).join(', ') || 'see the top sources'}`,
+      });
+    }
+  }
+  if (max !== null && buckets !== null && buckets > 0 && max / buckets > LONG_CHAINS) {
+    findings.push({
+      code: 'CT_HASH_CHAINS',
+      severity: 'info',
+      node: node.name,
+      subject: 'conntrack table',
+      message: `nf_conntrack_max ${max.toLocaleString('en-US')} over ${buckets.toLocaleString('en-US')} buckets: a full table has hash chains of ${(max / buckets).toFixed(0)} entries on average, and every packet walks one`,
+      evidence: sysctlRef(node),
+      remedy: `raise net.netfilter.nf_conntrack_buckets (kube-proxy sets it to max/4) to at least ${Math.ceil(max / 4).toLocaleString('en-US')}`,
+    });
+  }
+  if (summed) statsFindings(node, summed, stats.at(-1)!, findings);
+  for (const to of waiting.keys()) {
+    const total = destinations.get(to);
+    const open = waiting.get(to);
+    if (total < SUSPECT_ENTRIES || open / total < SUSPECT_UNREPLIED) continue;
+    findings.push({
+      code: 'CT_UNANSWERED_DESTINATION',
+      severity: 'warning',
+      node: node.name,
+      subject: to,
+      message: `${open} of ${total} connections to ${to} never got a reply (SYN_SENT or [UNREPLIED]): the destination is down, filtered or unroutable`,
+      evidence: [firstLine.get(to)!],
+      remedy: `check that ${to.split(' ')[1]} is up and reachable from this node (endpoint readiness, NetworkPolicy, routes); if it is a deleted pod, see nfwalk stale`,
+    });
+  }
+  const [talker] = sources.top(1);
+  if (talker && listed >= TALKER_MIN && talker.entries / listed >= TALKER_SHARE) {
+    findings.push({
+      code: 'CT_TOP_TALKER',
+      severity: 'info',
+      node: node.name,
+      subject: talker.key,
+      message: `${talker.key} holds ${talker.entries.toLocaleString('en-US')} of ${listed.toLocaleString('en-US')} listed conntrack entries (${((talker.entries / listed) * 100).toFixed(0)}%)`,
+      evidence: [],
+      remedy: 'look at what runs there: a client that opens connections without reusing them, a scanner, or UDP to many ports',
+    });
+  }
+  return {
+    node: node.name,
+    count,
+    countFrom,
+    max,
+    buckets,
+    states: states.top(Number.MAX_SAFE_INTEGER),
+    unreplied,
+    topSources: sources.top(TOP),
+    topDestinations: destinations.top(TOP),
+    stats: summed,
+  };
+}
+
+function sumCounters(s: Extract<Section, { kind: 'conntrack-stats' }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const cpu of s.cpus) for (const [k, v] of Object.entries(cpu.counters)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** The per-CPU counters that mean lost packets: table full (drop, early_drop), and the insert race of parallel UDP (insert_failed). */
+function statsFindings(node: NodeDumps, c: Record<string, number>, s: Extract<Section, { kind: 'conntrack-stats' }>, findings: Finding[]): void {
+  const evidence = [{ path: s.source.path, line: s.source.startLine, column: 1 }];
+  if ((c.drop ?? 0) > 0 || (c.early_drop ?? 0) > 0) {
+    findings.push({
+      code: 'CT_DROPS',
+      severity: (c.drop ?? 0) > 0 ? 'error' : 'warning',
+      node: node.name,
+      subject: 'conntrack table',
+      message: `the kernel dropped ${(c.drop ?? 0).toLocaleString('en-US')} new connections for a full table and evicted ${(c.early_drop ?? 0).toLocaleString('en-US')} unassured entries to make room (conntrack -S drop / early_drop since boot)`,
+      evidence,
+      remedy: 'raise net.netfilter.nf_conntrack_max, and compare with the current fill (CT_TABLE_FULL) to see whether it is still happening',
+    });
+  }
+  if ((c.insert_failed ?? 0) > 0) {
+    findings.push({
+      code: 'CT_INSERT_FAILED',
+      severity: 'warning',
+      node: node.name,
+      subject: 'conntrack table',
+      message: `${(c.insert_failed ?? 0).toLocaleString('en-US')} packets were dropped because two CPUs raced to create the same entry (conntrack -S insert_failed): the classic 5-second DNS timeout of parallel A/AAAA lookups through a DNAT`,
+      evidence,
+      remedy: 'use NodeLocal DNSCache or `options single-request-reopen` in pods\' resolv.conf; kernels ≥ 5.0 resolve most clashes (clash_resolve)',
+    });
+  }
+}
+
+export function analyzeCapacity(nodes: readonly NodeDumps[]): CapacityAnalysis {
+  const findings: Finding[] = [];
+  const out = nodes.flatMap((n) => nodeCapacity(n, findings) ?? []);
+  return { nodes: out, findings };
+}

@@ -1,0 +1,29 @@
+/** What the conntrack capacity analysis returns: per node the table's fill, its state mix and who fills it. */
+import type { Finding } from '../finding';
+
+export interface Tally {
+  readonly key: string;
+  readonly entries: number;
+}
+
+export interface NodeCapacity {
+  readonly node: string;
+  /** Tracked connections now: from sysctl nf_conntrack_count, else `conntrack -C`, else the listing. */
+  readonly count: number | null;
+  readonly countFrom: 'sysctl' | 'conntrack -C' | 'conntrack -L' | null;
+  readonly max: number | null;
+  readonly buckets: number | null;
+  /** Entries of the listing per tcp state (`UDP`, `ICMP`, ... for stateless protocols), and how many are unreplied. */
+  readonly states: readonly Tally[];
+  readonly unreplied: number;
+  /** Sources and destinations (after DNAT) with the most entries. */
+  readonly topSources: readonly Tally[];
+  readonly topDestinations: readonly Tally[];
+  /** Summed per-CPU counters of `conntrack -S`. */
+  readonly stats: Readonly<Record<string, number>> | null;
+}
+
+export interface CapacityAnalysis {
+  readonly nodes: readonly NodeCapacity[];
+  readonly findings: readonly Finding[];
+}

@@ -1,0 +1,25 @@
+/**
+ * `nfwalk lint`: what is wrong with the rules themselves, per node and ruleset, from the model alone:
+ * missing and unused chains, loops, dead and duplicate rules, idle counters, kube-proxy's masquerade
+ * plumbing and client ranges that collide with the cluster CIDR.
+ */
+import { buildRuleGraph } from '../../graph/rule-graph';
+import type { NodeDumps } from '../../model/node';
+import type { Finding } from '../finding';
+import { chainFindings } from './chain-checks';
+import { kubeFindings } from './kube-checks';
+import { ruleFindings } from './rule-checks';
+
+export interface LintOptions {
+  /** `--client-cidr`: networks clients reach the services from. */
+  readonly clientCidrs?: readonly string[];
+}
+
+export function analyzeLint(nodes: readonly NodeDumps[], options: LintOptions = {}): Finding[] {
+  return nodes.flatMap((node) =>
+    node.rulesets.flatMap((section) => {
+      const graph = buildRuleGraph(section.ruleset);
+      return [...chainFindings(node.name, section.ruleset, graph), ...ruleFindings(node.name, section.ruleset), ...kubeFindings(node.name, section.ruleset, graph, options.clientCidrs ?? [])];
+    }),
+  );
+}

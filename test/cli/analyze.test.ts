@@ -1,0 +1,51 @@
+/** `nfwalk analyze` and `nfwalk stale` as a user runs them, on the bundled incident sample (what `npm start` runs). */
+import { spawnSync } from 'node:child_process';
+import test from 'ava';
+import { buildCli, cliPath, nfwalk } from '../helpers/cli';
+import { repoRoot } from '../helpers/shared';
+
+const SAMPLE = 'samples/incident-node';
+test.before(() => buildCli());
+
+const run = (args: readonly string[], env: Record<string, string | undefined>) => spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+
+test('analyze ranks every analysis\' findings, summarises the node and fails on errors', (t) => {
+  const r = run(['analyze', SAMPLE, '--json'], {});
+  t.is(r.status, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { nodes: { node: string; stale: number; conntrackEntries: number }[]; findings: { code: string; severity: string; evidence: { path: string; line: number }[]; remedy: string }[] };
+  t.deepEqual(report.nodes.map((n) => `${n.node} ${n.conntrackEntries} ${n.stale}`), ['incident-node 54 10']);
+  const codes = new Set(report.findings.map((f) => f.code));
+  for (const code of ['CT_TABLE_FULL', 'CT_INSERT_FAILED', 'CT_UNANSWERED_DESTINATION', 'STALE_ENDPOINT_GONE', 'STALE_SERVICE_GONE', 'SVC_NO_ENDPOINTS']) t.true(codes.has(code), code);
+  for (const f of report.findings) t.true(f.remedy.length > 0 && f.evidence.every((e) => e.line > 0), f.code);
+  t.is(run(['analyze', SAMPLE, '--fail-on', 'none'], {}).status, 0);
+});
+
+test('analyze text is coloured only on request or a terminal, and NO_COLOR wins', (t) => {
+  const plain = run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: undefined, NO_COLOR: undefined });
+  t.notRegex(plain.stdout, /\u001b\[/);
+  t.regex(plain.stdout, /^incident-node: 54 rules, 4 services, 54 conntrack entries \(10 stale\), table 90% full; 3 errors/);
+  t.regex(run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: '1', NO_COLOR: undefined }).stdout, /\u001b\[31m/);
+  t.notRegex(run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, /\u001b\[/);
+});
+
+test('analyze --format markdown: a node table and a section per finding with its fix in a code block', (t) => {
+  const md = run(['analyze', SAMPLE, '--format', 'markdown', '--fail-on', 'none'], {}).stdout;
+  t.regex(md, /^# nfwalk analyze\n\n\| node \| rules/);
+  t.regex(md, /## ERROR `STALE_ENDPOINT_GONE` kube-system\/kube-dns:dns on incident-node\n/);
+  t.regex(md, /```sh\nconntrack -D -p udp -d 10\.96\.0\.10 --dport 53 -r 10\.244\.3\.5 --reply-port-src 53\n```/);
+});
+
+test('stale --json keeps the contract: every stale entry with its tuple, target, reason, service and line', (t) => {
+  const r = nfwalk(['stale', '--json', `${repoRoot}/${SAMPLE}`]);
+  t.is(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { stale: Record<string, unknown>[] };
+  t.is(out.stale.length, 10);
+  for (const s of out.stale) t.deepEqual(Object.keys(s).slice(0, 9), ['proto', 'src', 'sport', 'dst', 'dport', 'natTarget', 'reason', 'service', 'line']);
+  t.deepEqual(out.stale.find((s) => s.dst === '10.96.77.3'), {
+    proto: 'udp', src: '10.244.1.70', sport: 45000, dst: '10.96.77.3', dport: 514, natTarget: '10.244.4.12:5140',
+    reason: 'DNATed to 10.244.4.12:5140, but no rule rewrites 10.96.77.3:514 any more: the service is gone', service: null, line: 22,
+    kind: 'service-gone', node: 'incident-node', file: `${repoRoot}/${SAMPLE}/conntrack-L.txt`, table: 'conntrack', now: [],
+    cleanup: 'conntrack -D -p udp -s 10.244.1.70 -d 10.96.77.3 --sport 45000 --dport 514 -r 10.244.4.12 --reply-port-src 5140',
+  });
+  t.is(nfwalk(['stale', `${repoRoot}/${SAMPLE}/iptables-save.txt`]).status, 2);
+});
