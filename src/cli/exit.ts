@@ -1,5 +1,6 @@
 /** Exit codes of contracts.md: 0 clean, 1 findings at or above --fail-on, 2 could not do the job. */
 import type { Severity } from '../model/diagnostic';
+import type { Section } from '../model/section';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -17,4 +18,9 @@ export function exitCodeFor(severities: Iterable<Severity | 'info'>, failOn: Fai
   if (failOn === 'none') return EXIT_OK;
   for (const s of severities) if (RANK[s] >= RANK[failOn]) return EXIT_FINDINGS;
   return EXIT_OK;
+}
+
+/** The severities of the problems found reading the dumps: they count towards the exit code like findings. */
+export function diagnosticSeverities(sections: readonly Section[]): Severity[] {
+  return sections.flatMap((s) => s.diagnostics.map((d) => d.severity));
 }

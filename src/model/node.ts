@@ -7,6 +7,7 @@ import type { IpInterface, Route } from './ip';
 import type { IpSet } from './ipset';
 import type { Ruleset } from './ruleset';
 import { type RulesetSection, type Section, isRulesetSection } from './section';
+import { groupBy } from './group-by';
 
 export interface NodeDumps {
   readonly name: string;
@@ -19,13 +20,7 @@ export interface NodeDumps {
 }
 
 export function nodesOf(sections: readonly Section[]): NodeDumps[] {
-  const byName = new Map<string, Section[]>();
-  for (const s of sections) {
-    const list = byName.get(s.source.node);
-    if (list) list.push(s);
-    else byName.set(s.source.node, [s]);
-  }
-  return [...byName].map(([name, list]) => nodeOf(name, list));
+  return [...groupBy(sections, (s) => s.source.node)].map(([name, list]) => nodeOf(name, list));
 }
 
 function nodeOf(name: string, sections: readonly Section[]): NodeDumps {

@@ -43,3 +43,6 @@ export interface Ruleset {
   readonly family: Family;
   readonly tables: readonly Table[];
 }
+
+/** The command that dumps a family's ruleset, as messages name it. */
+export const saveCommandOf = (family: Family): 'iptables-save' | 'ip6tables-save' => (family === 'ipv4' ? 'iptables-save' : 'ip6tables-save');

@@ -10,7 +10,7 @@ import type { SourceRef } from '../../model/source';
 import type { Finding } from '../finding';
 import { targetText } from '../stale/producible';
 import type { CapacityAnalysis, NodeCapacity } from './model';
-import { Counter } from './tally';
+import { Counter } from '../../model/counter';
 
 export type * from './model';
 
@@ -137,7 +137,7 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
     countFrom,
     max,
     buckets,
-    states: states.top(Number.MAX_SAFE_INTEGER),
+    states: states.top(),
     unreplied,
     topSources: sources.top(TOP),
     topDestinations: destinations.top(TOP),

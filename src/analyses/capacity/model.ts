@@ -1,10 +1,8 @@
 /** What the conntrack capacity analysis returns: per node the table's fill, its state mix and who fills it. */
+import type { Tally } from '../../model/counter';
 import type { Finding } from '../finding';
 
-export interface Tally {
-  readonly key: string;
-  readonly entries: number;
-}
+export type { Tally };
 
 export interface NodeCapacity {
   readonly node: string;

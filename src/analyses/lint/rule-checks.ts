@@ -7,6 +7,7 @@ import type { Chain, Rule, Ruleset } from '../../model/ruleset';
 import type { Finding } from '../finding';
 import { isHostPrefix, prefixOfMask } from '../trace/address';
 import { covers, decides, repeatable, ruleKey } from './coverage';
+import { groupBy } from '../../model/group-by';
 
 /** Evidence lines listed per finding; the message gives the count. */
 const EVIDENCE = 20;
@@ -67,10 +68,7 @@ export function ruleFindings(node: string, ruleset: Ruleset): Finding[] {
   const counted = ruleset.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.counters)));
   for (const table of ruleset.tables) {
     for (const chain of table.chains) {
-      const dead = deadRules(chain, ruleset.family);
-      const byCause = new Map<Rule, typeof dead>();
-      for (const d of dead) byCause.set(d.by, [...(byCause.get(d.by) ?? []), d]);
-      for (const [by, list] of byCause) {
+      for (const [by, list] of groupBy(deadRules(chain, ruleset.family), (d) => d.by)) {
         const dups = list.filter((d) => d.duplicate);
         const shadowed = list.filter((d) => !d.duplicate);
         const where = `${table.name} ${chain.name}`;

@@ -6,6 +6,7 @@
 import type { Finding } from '../finding';
 import { entryText, hostPort, kubectlTarget } from './describe';
 import type { EntryOutcome, ServiceView } from './model';
+import { groupBy } from '../../model/group-by';
 
 const EXTERNAL_KINDS = new Set(['nodePort', 'loadBalancer', 'externalIP', 'external']);
 
@@ -50,8 +51,7 @@ function endpointsDiffer(view: ServiceView): Finding[] {
     .filter((e) => e.kind === 'clusterIP')
     .flatMap((entry) => {
       const byNode = view.nodes.map((n) => ({ node: n.node, set: endpointSet(n.outcomes.find((o) => o.entry === entry)) }));
-      const groups = new Map<string, string[]>();
-      for (const { node, set } of byNode) groups.set(set, [...(groups.get(set) ?? []), node]);
+      const groups = new Map([...groupBy(byNode, (x) => x.set)].map(([set, list]) => [set, list.map((x) => x.node)] as const));
       if (groups.size < 2) return [];
       const ranked = [...groups].sort((a, b) => b[1].length - a[1].length);
       const [majoritySet, majority] = ranked[0]!;

@@ -49,7 +49,22 @@ function nodeAddresses(node: NodeDumps): Set<string> {
   return new Set(node.interfaces.filter((i) => i.name !== 'kube-ipvs0' && i.name !== 'lo').flatMap((i) => i.addresses.map((a) => a.address)));
 }
 
+/**
+ * Built once per node and `--node-ip` list: `nfwalk analyze` runs the services and stale analyses on the same
+ * nodes, and preparing a tracer (rule graph, compiled chains) for a 10,000-service node takes seconds.
+ */
+const built = new WeakMap<NodeDumps, Map<string, NodeContext[]>>();
+
 export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
+  const byIps = built.get(node) ?? new Map<string, NodeContext[]>();
+  built.set(node, byIps);
+  const key = givenNodeIps.join(' ');
+  let contexts = byIps.get(key);
+  if (!contexts) byIps.set(key, (contexts = buildContexts(node, givenNodeIps)));
+  return contexts;
+}
+
+function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
   const ipvsTable = ipvsSection(node);
   const ipvsAll = ipvsTable ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node)) : [];
   const families = new Set<Family>([...node.rulesets.map((r) => r.ruleset.family), ...ipvsAll.map((s) => s.family)]);

@@ -6,6 +6,7 @@
  */
 import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import type { EntryOutcome, ObservedShares } from './model';
+import { groupBy } from '../../model/group-by';
 
 /** One tracked connection: where the client sent it and where it went. */
 export interface Connection {
@@ -20,14 +21,7 @@ export interface Connection {
 export type ConnectionIndex = ReadonlyMap<string, readonly Connection[]>;
 
 export function indexConnections(connections: Iterable<Connection>): ConnectionIndex {
-  const index = new Map<string, Connection[]>();
-  for (const c of connections) {
-    const key = `${c.proto} ${c.dst} ${c.dport}`;
-    const list = index.get(key);
-    if (list) list.push(c);
-    else index.set(key, [c]);
-  }
-  return index;
+  return groupBy(connections, (c) => `${c.proto} ${c.dst} ${c.dport}`);
 }
 
 /** Pearson's test needs every expected count at 5 or more to be trusted. */

@@ -11,6 +11,7 @@ import { entryCleanup } from './cleanup';
 import type { FamilyContext, SourceFacts } from './family-context';
 import { type Producible, producible, targetText } from './producible';
 import type { StaleKind } from './model';
+import { saveCommandOf } from '../../model/ruleset';
 
 const WALKED: Readonly<Record<string, ProbeProtocol>> = { tcp: 'tcp', udp: 'udp', sctp: 'sctp', icmp: 'icmp', icmpv6: 'icmp' };
 
@@ -19,10 +20,12 @@ export type EntryVerdict =
   | { readonly verdict: 'undecided'; readonly why: string }
   | { readonly verdict: 'stale'; readonly kind: StaleKind; readonly reason: string; readonly service: string | null; readonly now: readonly string[]; readonly cleanup: string };
 
+/** The reply comes from somewhere other than where the client sent to: the destination was rewritten. */
+const rewritten = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
+
 /** Where the entry sends the connection, and whether that is a rewrite. */
 export function recordedTarget(e: ConntrackEntry): { readonly natted: boolean; readonly target: string } {
-  const natted = e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
-  return { natted, target: targetText(e.reply.src, e.reply.sport) };
+  return { natted: rewritten(e), target: targetText(e.reply.src, e.reply.sport) };
 }
 
 /** Per address text, looked at once: a table holds the same pods and services many times over. */
@@ -72,9 +75,8 @@ function answerFor(ctx: FamilyContext, e: ConntrackEntry, proto: ProbeProtocol):
 const VALID: EntryVerdict = { verdict: 'valid' };
 
 function judge(e: ConntrackEntry, answer: Producible, service: () => string | null): EntryVerdict {
-  const natted = e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
   const now = answer.now;
-  if (!natted) {
+  if (!rewritten(e)) {
     if (answer.unchanged || now.length === 0) return VALID;
     return stale(e, 'blackhole', `not NATed, but the rules now send ${targetText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`, service(), now);
   }
@@ -104,7 +106,7 @@ export function judgeEntry(ctx: FamilyContext, e: ConntrackEntry): EntryVerdict 
   if (!proto) return { verdict: 'undecided', why: `${e.proto} connections are not walked` };
   const byIpvs = ctx.hasIpvs ? judgeVirtual(e, ctx, e.proto) : undefined;
   if (byIpvs) return byIpvs;
-  if (!ctx.tracer) return { verdict: 'undecided', why: `no ${e.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump` };
+  if (!ctx.tracer) return { verdict: 'undecided', why: `no ${saveCommandOf(e.family)} dump` };
   const answer = answerFor(ctx, e, proto);
   if ('undecided' in answer) return { verdict: 'undecided', why: answer.undecided };
   return judge(e, answer, () => ctx.serviceAt(e.proto, e.orig.dst, e.orig.dport));

@@ -5,7 +5,7 @@
  */
 import type { IpvsService } from '../../model/ipvs';
 import { rulesetOf } from '../../model/node';
-import type { Ruleset } from '../../model/ruleset';
+import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../services/node-context';
 import { parseIp } from '../trace/address';
 import type { Tracer } from '../trace/index';
@@ -61,7 +61,7 @@ export function familyContext(ctx: NodeContext): FamilyContext {
   const section = rulesetOf(ctx.node, ctx.family);
   const blocked = !section
     ? virtuals.size === 0
-      ? `no ${ctx.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump`
+      ? `no ${saveCommandOf(ctx.family)} dump`
       : undefined
     : virtuals.size === 0 && ipvsModeRules(section.ruleset)
       ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'

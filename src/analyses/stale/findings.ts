@@ -7,6 +7,7 @@ import type { Finding, Severity } from '../finding';
 import { groupCleanup } from './cleanup';
 import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
 import { splitTarget, targetText } from './producible';
+import { groupBy } from '../../model/group-by';
 
 export interface Terminating {
   readonly node: string;
@@ -87,13 +88,7 @@ function remedyOf(entries: readonly StaleEntry[], targets: readonly string[], va
 }
 
 export function staleFindings(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>, terminating: readonly Terminating[], nodes: readonly NodeStaleSummary[]): Finding[] {
-  const groups = new Map<string, StaleEntry[]>();
-  for (const s of stale) {
-    const key = `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;
-    const list = groups.get(key);
-    if (list) list.push(s);
-    else groups.set(key, [s]);
-  }
+  const groups = groupBy(stale, (s) => `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`);
   const findings: Finding[] = [];
   for (const entries of groups.values()) {
     const first = entries[0]!;
@@ -108,12 +103,7 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
       remedy: remedyOf(entries, targets, validGroups),
     });
   }
-  const draining = new Map<string, Terminating[]>();
-  for (const t of terminating) {
-    const key = `${t.node}|${t.service ?? ''}|${t.server}`;
-    draining.set(key, [...(draining.get(key) ?? []), t]);
-  }
-  for (const list of draining.values()) {
+  for (const list of groupBy(terminating, (t) => `${t.node}|${t.service ?? ''}|${t.server}`).values()) {
     const t = list[0]!;
     findings.push({
       code: 'IPVS_TERMINATING_CONNECTIONS',

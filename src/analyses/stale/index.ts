@@ -3,6 +3,7 @@
  * current rules. Answers are cached per flow key, so a million entries to a few thousand services cost a
  * few thousand walks.
  */
+import { Counter } from '../../model/counter';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';
@@ -12,6 +13,8 @@ import { groupKey, staleFindings, type Terminating } from './findings';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
 import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
 import { targetText } from './producible';
+import { saveCommandOf } from '../../model/ruleset';
+import type { Family } from '../../model/values';
 
 export type * from './model';
 
@@ -22,16 +25,6 @@ export interface StaleOptions {
 
 type ConntrackSection = Extract<Section, { kind: 'conntrack' }>;
 type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
-
-class Undecided {
-  readonly counts = new Map<string, number>();
-  add(why: string): void {
-    this.counts.set(why, (this.counts.get(why) ?? 0) + 1);
-  }
-  list() {
-    return [...this.counts].map(([why, count]) => ({ why, count })).sort((a, b) => b.count - a.count);
-  }
-}
 
 /**
  * The groups (destination and reply source) of stale entries that live entries share: there a group
@@ -55,10 +48,10 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
   const connections = node.sections.filter((s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0);
   if (!tables.length && !connections.length) return undefined;
   const contexts = new Map<string, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));
-  const undecided = new Undecided();
+  const undecided = new Counter();
   let checked = 0;
   let found = 0;
-  const noRules = (family: string) => `no ${family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump or IPVS table`;
+  const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   for (const section of tables) {
     for (const e of section.entries) {
       if (e.event !== undefined) {
@@ -134,7 +127,7 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
       });
     }
   }
-  return { node: node.name, checked, stale: found, undecided: undecided.list() };
+  return { node: node.name, checked, stale: found, undecided: undecided.top().map((t) => ({ why: t.key, count: t.entries })) };
 }
 
 export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions = {}): StaleAnalysis {

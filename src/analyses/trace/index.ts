@@ -15,6 +15,7 @@ import type { TracePath, TraceResult } from './path';
 import type { Probe } from './probe';
 import { type Ended, walkArriving, walkSent } from './walk';
 import { headerOf, initialState, listOf } from './walk-state';
+import { saveCommandOf } from '../../model/ruleset';
 
 export type { Probe, ProbeProtocol, ProbeCtState } from './probe';
 export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } from './path';
@@ -106,7 +107,7 @@ function pathOf(e: Ended): TracePath {
 
 export function prepareTracer(node: NodeDumps, family: Family, options: NetworkOptions = {}): Tracer {
   const section = rulesetOf(node, family);
-  if (!section) throw new TraceError(`no ${family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump for node ${node.name}`);
+  if (!section) throw new TraceError(`no ${saveCommandOf(family)} dump for node ${node.name}`);
   const network = nodeNetwork(node, family, options);
   const graph = buildRuleGraph(section.ruleset);
   const ruleset: CompiledRuleset = compileRuleset(section.ruleset, graph, { network, sets: node.sets });

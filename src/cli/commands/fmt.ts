@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { printRuleset } from '../../../grammar/iptables-save/index';
 import { isRulesetSection } from '../../model/section';
 import { formatDiagnostic } from '../../report/diagnostics';
-import { UsageError, type FailOn, exitCodeFor } from '../exit';
+import { UsageError, type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 
@@ -22,6 +22,6 @@ export const fmtCommand: CommandModule<GlobalOptions, FmtArgs> = {
       process.stdout.write(printRuleset(s.ruleset));
       for (const d of s.diagnostics) process.stderr.write(`${formatDiagnostic(s.source.path, d)}\n`);
     }
-    process.exitCode = exitCodeFor(rulesets.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
+    process.exitCode = exitCodeFor(diagnosticSeverities(rulesets), args.failOn as FailOn);
   },
 };

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { jsonPieces } from '../../report/json';
 import { formatParseSummary } from '../../report/parse-summary';
-import { type FailOn, exitCodeFor } from '../exit';
+import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
@@ -17,6 +17,6 @@ export const parseCommand: CommandModule<GlobalOptions, ParseArgs> = {
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     await writeOut(args.json ? [...jsonPieces(found), '\n'] : [formatParseSummary(found)]);
-    process.exitCode = exitCodeFor(found.sections.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
+    process.exitCode = exitCodeFor(diagnosticSeverities(found.sections), args.failOn as FailOn);
   },
 };

@@ -5,7 +5,7 @@ import { toJson } from '../../report/json';
 import { servicesJson } from '../../report/services-json';
 import { formatServicesMermaid } from '../../report/services-mermaid';
 import { formatServices } from '../../report/services-text';
-import { type FailOn, UsageError, exitCodeFor } from '../exit';
+import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
@@ -37,7 +37,6 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
     const format = args.json ? 'json' : args.format;
     const out = format === 'json' ? `${toJson(servicesJson(analysis))}\n` : format === 'mermaid' ? formatServicesMermaid(analysis) : formatServices(analysis);
     await writeOut([out]);
-    const diagnostics = found.sections.flatMap((s) => s.diagnostics.map((d) => d.severity));
-    process.exitCode = exitCodeFor([...diagnostics, ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
+    process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
   },
 };

@@ -4,7 +4,7 @@ import { nodesOfInputs } from '../../model/node';
 import { jsonPieces } from '../../report/json';
 import { staleJson } from '../../report/stale-json';
 import { formatStale } from '../../report/stale-text';
-import { type FailOn, UsageError, exitCodeFor } from '../exit';
+import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
@@ -30,7 +30,6 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
     if (analysis.nodes.length === 0) throw new UsageError('no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
     const json = args.json || args.format === 'json';
     await writeOut(json ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
-    const diagnostics = found.sections.flatMap((s) => s.diagnostics.map((d) => d.severity));
-    process.exitCode = exitCodeFor([...diagnostics, ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
+    process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
   },
 };

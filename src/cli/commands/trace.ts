@@ -4,7 +4,7 @@ import { nodesOf, singleNode } from '../../model/node';
 import { toJson } from '../../report/json';
 import { formatTrace } from '../../report/trace-text';
 import { formatTraceMermaid } from '../../report/trace-mermaid';
-import { type FailOn, UsageError, exitCodeFor } from '../exit';
+import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
@@ -70,6 +70,6 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
       throw e;
     }
     await writeOut([FORMATTERS[args.json ? 'json' : args.format](result)]);
-    process.exitCode = exitCodeFor(node.sections.flatMap((s) => s.diagnostics.map((d) => d.severity)), args.failOn as FailOn);
+    process.exitCode = exitCodeFor(diagnosticSeverities(node.sections), args.failOn as FailOn);
   },
 };

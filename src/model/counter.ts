@@ -1,5 +1,9 @@
-/** Counting entries per key and keeping the largest: the state mix and the top talkers. */
-import type { Tally } from './model';
+/** Counting occurrences per key and listing the most frequent: state mixes, top talkers, reasons. */
+
+export interface Tally {
+  readonly key: string;
+  readonly entries: number;
+}
 
 export class Counter {
   private readonly counts = new Map<string, number>();
@@ -12,7 +16,8 @@ export class Counter {
   keys(): IterableIterator<string> {
     return this.counts.keys();
   }
-  top(n: number): Tally[] {
+  /** The n most frequent keys, most first, ties by key. */
+  top(n = Number.MAX_SAFE_INTEGER): Tally[] {
     return [...this.counts].map(([key, entries]) => ({ key, entries })).sort((a, b) => b.entries - a.entries || a.key.localeCompare(b.key)).slice(0, n);
   }
 }
