@@ -6,20 +6,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chainHash, kubeProxyRuleset } from '../test/generators/kube-proxy-dump';
+import { endpointsAt, kubeProxyRuleset, serviceSpec } from '../test/generators/kube-proxy-dump';
 
 const dir = join(import.meta.dirname, '..', 'samples', 'incident-node');
 mkdirSync(dir, { recursive: true });
 
-const svc = (name: string, protocol: 'tcp' | 'udp', clusterIP: string, port: number, endpoints: string[], nodePort: number | null = null) => ({
-  name,
-  protocol,
-  clusterIP,
-  port,
-  nodePort,
-  endpoints: endpoints.map((e) => ({ ip: e.split(':')[0]!, port: Number(e.split(':')[1]) })),
-  svcChain: `KUBE-SVC-${chainHash(name, protocol)}`,
-});
+const svc = (name: string, protocol: 'tcp' | 'udp', clusterIP: string, port: number, endpoints: string[], nodePort: number | null = null) =>
+  serviceSpec(name, protocol, clusterIP, port, endpointsAt(...endpoints), { nodePort });
 
 const services = [
   svc('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, ['10.244.1.7:53', '10.244.2.9:53']),

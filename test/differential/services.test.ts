@@ -9,21 +9,14 @@ import type { ExecutionContext } from 'ava';
 import { analyzeServices } from '../../src/analyses/services/index';
 import { findSectionsInText } from '../../src/input/sections';
 import { nodesOfInputs } from '../../src/model/node';
-import { type GeneratedService, chainHash, kubeProxyRuleset } from '../generators/kube-proxy-dump';
+import { type GeneratedService, endpointsAt, kubeProxyRuleset, serviceSpec } from '../generators/kube-proxy-dump';
 import { kernelTest } from '../helpers/kernel';
 import { type LabProbe, NODE_IP, TraceLab } from '../helpers/trace-lab';
 
 const FLOWS = 1500;
 
-const service = (name: string, clusterIP: string, endpoints: readonly string[], nodePort: number | null): GeneratedService => ({
-  name,
-  protocol: 'udp',
-  clusterIP,
-  port: 53,
-  nodePort,
-  endpoints: endpoints.map((ip) => ({ ip, port: 5353 })),
-  svcChain: `KUBE-SVC-${chainHash(name, 'udp')}`,
-});
+const service = (name: string, clusterIP: string, endpoints: readonly string[], nodePort: number | null): GeneratedService =>
+  serviceSpec(name, 'udp', clusterIP, 53, endpointsAt(...endpoints.map((ip) => `${ip}:5353`)), { nodePort });
 
 const DNS = service('lab/dns:dns', '10.96.0.53', ['10.244.1.11', '10.244.1.12', '10.244.2.13', '10.244.3.14'], 30053);
 const SKEW = service('lab/skew:dns', '10.96.0.54', ['10.244.1.21', '10.244.1.22', '10.244.2.23'], null);

@@ -10,22 +10,12 @@ import type { ExecutionContext } from 'ava';
 import { analyzeStale } from '../../src/analyses/stale/index';
 import { findSectionsInText } from '../../src/input/sections';
 import { nodesOfInputs } from '../../src/model/node';
-import { type GeneratedService, chainHash, kubeProxyRuleset } from '../generators/kube-proxy-dump';
+import { type GeneratedService, endpointsAt, kubeProxyRuleset, serviceSpec } from '../generators/kube-proxy-dump';
 import { kernelTest } from '../helpers/kernel';
 import { type LabProbe, NODE_IP, TraceLab } from '../helpers/trace-lab';
 
-const service = (name: string, protocol: 'tcp' | 'udp', clusterIP: string, port: number, endpoints: readonly string[], nodePort: number | null = null): GeneratedService => ({
-  name,
-  protocol,
-  clusterIP,
-  port,
-  nodePort,
-  endpoints: endpoints.map((e) => {
-    const [ip, p] = e.split(':');
-    return { ip: ip!, port: Number(p) };
-  }),
-  svcChain: `KUBE-SVC-${chainHash(name, protocol)}`,
-});
+const service = (name: string, protocol: 'tcp' | 'udp', clusterIP: string, port: number, endpoints: readonly string[], nodePort: number | null = null): GeneratedService =>
+  serviceSpec(name, protocol, clusterIP, port, endpointsAt(...endpoints), { nodePort });
 
 const BEFORE = [
   service('lab/dns:dns', 'udp', '10.96.0.53', 53, ['10.244.1.11:5353', '10.244.1.12:5353', '10.244.2.13:5353']),

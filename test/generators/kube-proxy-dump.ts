@@ -59,6 +59,18 @@ function base32(buf: Buffer): string {
 /** kube-proxy's portProtoHash / servicePortEndpointChainName. */
 export const chainHash = (...parts: string[]) => base32(createHash('sha256').update(parts.join('')).digest()).slice(0, 16);
 
+/** A service as tests write it: the KUBE-SVC chain kube-proxy would name it, no NodePort unless `extra` says. */
+export function serviceSpec(name: string, protocol: GeneratedService['protocol'], clusterIP: string, port: number, endpoints: readonly GeneratedEndpoint[], extra: Partial<GeneratedService> = {}): GeneratedService {
+  return { name, protocol, clusterIP, port, nodePort: null, endpoints, svcChain: `KUBE-SVC-${chainHash(name, protocol)}`, ...extra };
+}
+
+/** Endpoints written as `ip:port`. */
+export const endpointsAt = (...targets: readonly string[]): GeneratedEndpoint[] =>
+  targets.map((t) => {
+    const colon = t.lastIndexOf(':');
+    return { ip: t.slice(0, colon), port: Number(t.slice(colon + 1)) };
+  });
+
 const defaultEndpoints = (i: number) => (i % 40 === 39 ? 0 : (i % 3) + 1);
 
 function serviceIp(i: number): string {
@@ -86,15 +98,7 @@ export function kubeProxyServices(opts: KubeProxyDumpOptions): GeneratedService[
     const protocol = i % 10 === 7 ? 'udp' : 'tcp';
     const name = `ns${i % 97}/svc-${i}:${protocol === 'udp' ? 'dns' : 'http'}`;
     const endpoints = Array.from({ length: count(i) }, () => ({ ip: podIp(++pod), port: protocol === 'udp' ? 5353 : 8080 }));
-    return {
-      name,
-      protocol,
-      clusterIP: serviceIp(i),
-      port: protocol === 'udp' ? 53 : 80,
-      nodePort: i % nodePortEvery === 0 ? 30000 + (i % 2768) : null,
-      endpoints,
-      svcChain: `KUBE-SVC-${chainHash(name, protocol)}`,
-    };
+    return serviceSpec(name, protocol, serviceIp(i), protocol === 'udp' ? 53 : 80, endpoints, { nodePort: i % nodePortEvery === 0 ? 30000 + (i % 2768) : null });
   });
 }
 

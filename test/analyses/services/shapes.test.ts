@@ -9,7 +9,7 @@ import { findSectionsInText } from '../../../src/input/sections';
 import { nodesOfInputs } from '../../../src/model/node';
 import { servicesJson } from '../../../src/report/services-json';
 import { dedent } from '../../helpers/dedent';
-import { type GeneratedEndpoint, type GeneratedService, chainHash, kubeProxyRuleset, probability } from '../../generators/kube-proxy-dump';
+import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, probability, serviceSpec } from '../../generators/kube-proxy-dump';
 
 const NODE_V4 = dedent`
   root@n1:~# ip -o addr
@@ -30,9 +30,7 @@ const NODE_V4 = dedent`
 
 const ep = (ip: string, local = false, port = 8080): GeneratedEndpoint => ({ ip, port, local });
 
-function svc(name: string, protocol: GeneratedService['protocol'], clusterIP: string, port: number, endpoints: GeneratedEndpoint[], extra: Partial<GeneratedService> = {}): GeneratedService {
-  return { name, protocol, clusterIP, port, nodePort: null, endpoints, svcChain: `KUBE-SVC-${chainHash(name, protocol)}`, ...extra };
-}
+const svc = serviceSpec;
 
 const V4: GeneratedService[] = [
   svc('ns1/plain:http', 'tcp', '10.96.0.11', 80, [ep('10.244.0.5', true), ep('10.244.1.5'), ep('10.244.2.5')]),

@@ -8,30 +8,13 @@ import { type StaleAnalysis, analyzeStale } from '../../../src/analyses/stale/in
 import { findSectionsInText } from '../../../src/input/sections';
 import { nodesOfInputs } from '../../../src/model/node';
 import { dedent } from '../../helpers/dedent';
-import { type GeneratedEndpoint, type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
+import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, serviceSpec } from '../../generators/kube-proxy-dump';
+import { SMALL_NODE } from '../../helpers/small-node';
 
 const ep = (ip: string, port = 8080): GeneratedEndpoint => ({ ip, port });
-const svc = (name: string, protocol: GeneratedService['protocol'], clusterIP: string, port: number, endpoints: GeneratedEndpoint[], extra: Partial<GeneratedService> = {}): GeneratedService => ({
-  name,
-  protocol,
-  clusterIP,
-  port,
-  nodePort: null,
-  endpoints,
-  svcChain: `KUBE-SVC-${chainHash(name, protocol)}`,
-  ...extra,
-});
+const svc = serviceSpec;
 
-const NODE = dedent`
-  root@n1:~# ip -o addr
-  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
-  2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\       valid_lft forever preferred_lft forever
-  3: cni0    inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0\       valid_lft forever preferred_lft forever
-  root@n1:~# ip route
-  default via 192.168.0.1 dev eth0
-  10.244.0.0/24 dev cni0 proto kernel scope link src 10.244.0.1
-  192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
-`;
+const NODE = SMALL_NODE;
 
 /** After the churn: dns lost 10.244.1.8, web moved from :8080 to :9090, empty lost all, gone was deleted. */
 const AFTER: GeneratedService[] = [

@@ -4,18 +4,9 @@ import { type TraceResult, type TraceStep, tracePacket } from '../../../src/anal
 import type { Probe } from '../../../src/analyses/trace/probe';
 import { findSectionsInText } from '../../../src/input/sections';
 import { singleNode } from '../../../src/model/node';
-import { dedent } from '../../helpers/dedent';
+import { SMALL_NODE } from '../../helpers/small-node';
 
-const NODE = dedent`
-  root@n1:~# ip -o addr
-  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
-  2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\       valid_lft forever preferred_lft forever
-  3: cni0    inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0\       valid_lft forever preferred_lft forever
-  root@n1:~# ip route
-  default via 192.168.0.1 dev eth0
-  10.244.0.0/24 dev cni0 proto kernel scope link src 10.244.0.1
-  192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
-`;
+const NODE = SMALL_NODE;
 
 function trace(dump: string, probe: Partial<Probe>, extra = NODE): TraceResult {
   const found = findSectionsInText(`${extra}root@n1:~# iptables-save\n${dump}`, 'test', 'n1');
