@@ -12,5 +12,7 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __nfwalkCreateRequire } from 'node:module'; const require = __nfwalkCreateRequire(import.meta.url);",
   },
+  // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code.
+  external: ['puppeteer', 'mermaid', 'beautiful-mermaid'],
   logLevel: 'warning',
 });

@@ -19,7 +19,16 @@ export type RuleGraph = MultiDirectedGraph<ChainNode, JumpEdge>;
 
 export const chainKey = (table: TableName, chain: string): string => `${table}:${chain}`;
 
-export function buildRuleGraph(ruleset: Ruleset): RuleGraph {
+const built = new WeakMap<Ruleset, RuleGraph>();
+
+/** The ruleset's graph, built on first use: the walk, lint and diagrams of one run share it. */
+export function ruleGraphOf(ruleset: Ruleset): RuleGraph {
+  let graph = built.get(ruleset);
+  if (!graph) built.set(ruleset, (graph = buildRuleGraph(ruleset)));
+  return graph;
+}
+
+function buildRuleGraph(ruleset: Ruleset): RuleGraph {
   const graph: RuleGraph = new MultiDirectedGraph();
   for (const table of ruleset.tables) {
     for (const chain of table.chains) graph.mergeNode(chainKey(table.name, chain.name), { table: table.name, chain });

@@ -96,7 +96,7 @@ test('trace prints a readable walk and a Mermaid flowchart; bad probes exit 2 wi
   t.regex(text.stdout, /final: 192\.168\.0\.2:40000 → 10\.180\.0\.2:80, masqueraded\n/);
   const mermaid = nfwalk(['trace', ...conformance, '--src', '10.0.0.2', '--dst', '172.30.0.44', '--dport', '80', '--in', 'eth0', '--format', 'mermaid']);
   t.is(mermaid.status, 0, mermaid.stderr);
-  t.regex(mermaid.stdout, /^flowchart LR\n/);
+  t.regex(mermaid.stdout, /^flowchart TD\n/);
   t.regex(mermaid.stdout, /-->\|"rule 2: -m statistic --mode random --probability 0\.50000000000 -j KUBE-SEP-UKSFD7AGPMPPLUHC \(p=0\.5\)"\|/);
   t.regex(mermaid.stdout, /\(\["ACCEPT, sent out of eth0<br\/>10\.0\.0\.2:40000 → 10\.180\.0\.4:80"\]\)/);
   for (const args of [['--src', 'nonsense', '--dst', '10.0.0.1', '--dport', '80'], ['--src', '10.0.0.2', '--dst', '10.0.0.1']]) {

@@ -89,8 +89,8 @@ test('services --json: per-node NodePort verdicts, the nodes that drop eTP Local
     const mermaid = nfwalk(['services', '--format', 'mermaid', '--service', 'shop/web', join(dir, 'calico-diags')]);
     t.is(mermaid.status, 0, mermaid.stderr);
     t.regex(mermaid.stdout, /^flowchart LR\n/);
-    t.regex(mermaid.stdout, /-->\|"100\.0% on node-a"\| ep\d+/);
-    t.regex(mermaid.stdout, /-->\|"100\.0% on node-b, node-c"\| DROP/);
+    t.regex(mermaid.stdout, /(n_\w+)\("node-a"\)[^]*\1 -->\|"100\.0%"\| ep_10_/);
+    t.regex(mermaid.stdout, /(n_\w+)\("node-b, node-c"\)[^]*\1 ==>\|"100\.0%"\| v_DROP/);
     t.notRegex(mermaid.stdout, /shop\/api/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

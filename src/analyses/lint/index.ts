@@ -3,7 +3,7 @@
  * missing and unused chains, loops, dead and duplicate rules, idle counters, kube-proxy's masquerade
  * plumbing and client ranges that collide with the cluster CIDR.
  */
-import { buildRuleGraph } from '../../graph/rule-graph';
+import { ruleGraphOf } from '../../graph/rule-graph';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
 import { chainFindings } from './chain-checks';
@@ -18,7 +18,7 @@ export interface LintOptions {
 export function analyzeLint(nodes: readonly NodeDumps[], options: LintOptions = {}): Finding[] {
   return nodes.flatMap((node) =>
     node.rulesets.flatMap((section) => {
-      const graph = buildRuleGraph(section.ruleset);
+      const graph = ruleGraphOf(section.ruleset);
       return [...chainFindings(node.name, section.ruleset, graph), ...ruleFindings(node.name, section.ruleset), ...kubeFindings(node.name, section.ruleset, graph, options.clientCidrs ?? [])];
     }),
   );

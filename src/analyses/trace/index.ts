@@ -3,7 +3,7 @@
  * `prepareTracer` does the per-node work once (rule graph, addresses, routes, sets) so that many
  * probes against one node (the services analysis) share it; `tracePacket` is the one-shot form.
  */
-import { type RuleGraph, buildRuleGraph } from '../../graph/rule-graph';
+import { type RuleGraph, ruleGraphOf } from '../../graph/rule-graph';
 import { type NodeDumps, rulesetOf } from '../../model/node';
 import type { Family } from '../../model/values';
 import { parseIp } from './address';
@@ -109,7 +109,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   const section = rulesetOf(node, family);
   if (!section) throw new TraceError(`no ${saveCommandOf(family)} dump for node ${node.name}`);
   const network = nodeNetwork(node, family, options);
-  const graph = buildRuleGraph(section.ruleset);
+  const graph = ruleGraphOf(section.ruleset);
   const ruleset: CompiledRuleset = compileRuleset(section.ruleset, graph, { network, sets: node.sets });
   return {
     node: node.name,

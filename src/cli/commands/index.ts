@@ -1,9 +1,11 @@
 /** The commands, listed explicitly: a bundled CLI has no folder to scan at run time. */
 import { analyzeCommand } from './analyze';
+import { chainsCommand } from './chains';
 import { fmtCommand } from './fmt';
 import { parseCommand } from './parse';
+import { renderCommand } from './render';
 import { servicesCommand } from './services';
 import { staleCommand } from './stale';
 import { traceCommand } from './trace';
 
-export const commands = [analyzeCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand];
+export const commands = [analyzeCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand, chainsCommand, renderCommand];

@@ -3,30 +3,31 @@ import { analyzeServices } from '../../analyses/services/index';
 import { nodesOfInputs } from '../../model/node';
 import { toJson } from '../../report/json';
 import { servicesJson } from '../../report/services-json';
-import { formatServicesMermaid } from '../../report/services-mermaid';
+import { servicesFlowchart } from '../../report/mermaid/services';
 import { formatServices } from '../../report/services-text';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
 
-interface ServicesArgs extends GlobalOptions {
+interface ServicesArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
   nodeIp?: string | string[];
   service?: string | string[];
-  format: 'text' | 'json' | 'mermaid';
+  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
 
 export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
   command: 'services <inputs..>',
   describe: "Kubernetes services in the dumps: entry points, the share of new connections each endpoint gets on each node, and what is wrong with them",
   builder: (y) =>
-    y
+    withDiagramOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: files, directories, bundles" })
       // Repeatable rather than array options: an array would swallow the inputs that follow it.
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable" })
       .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' })
-      .option('format', { choices: ['text', 'json', 'mermaid'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
@@ -35,8 +36,9 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
     const wanted = args.service === undefined ? undefined : [args.service].flat();
     const analysis = wanted ? { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) } : full;
     const format = args.json ? 'json' : args.format;
-    const out = format === 'json' ? `${toJson(servicesJson(analysis))}\n` : format === 'mermaid' ? formatServicesMermaid(analysis) : formatServices(analysis);
-    await writeOut([out]);
+    const chart = () => servicesFlowchart(analysis);
+    if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(servicesJson(analysis))}\n` : formatServices(analysis)]);
+    await writeDiagram(args, 'services', chart);
     process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
   },
 };

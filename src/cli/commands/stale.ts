@@ -3,33 +3,37 @@ import { analyzeStale } from '../../analyses/stale/index';
 import { nodesOfInputs } from '../../model/node';
 import { jsonPieces } from '../../report/json';
 import { staleJson } from '../../report/stale-json';
+import { staleFlowchart } from '../../report/mermaid/stale';
 import { formatStale } from '../../report/stale-text';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
 
-interface StaleArgs extends GlobalOptions {
+interface StaleArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
   nodeIp?: string | string[];
-  format: 'text' | 'json';
+  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
 
 export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
   command: 'stale <inputs..>',
   describe: 'conntrack entries and IPVS connections whose NAT the current rules could no longer produce, with the commands that delete them',
   builder: (y) =>
-    y
+    withDiagramOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: the rules and the conntrack table of the same node" })
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" })
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
     const analysis = analyzeStale(nodes, { nodeIps: [args.nodeIp ?? []].flat() });
     if (analysis.nodes.length === 0) throw new UsageError('no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
-    const json = args.json || args.format === 'json';
-    await writeOut(json ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
+    const format = args.json ? 'json' : args.format;
+    const chart = () => staleFlowchart(analysis);
+    if (!(await printDiagram(format, chart))) await writeOut(format === 'json' ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
+    await writeDiagram(args, 'stale entries', chart);
     process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
   },
 };

@@ -1,15 +1,16 @@
 import type { CommandModule } from 'yargs';
 import { type Probe, type ProbeCtState, type ProbeProtocol, TraceError, tracePacket } from '../../analyses/trace/index';
-import { nodesOf, singleNode } from '../../model/node';
 import { toJson } from '../../report/json';
 import { formatTrace } from '../../report/trace-text';
-import { formatTraceMermaid } from '../../report/trace-mermaid';
+import { traceFlowchart } from '../../report/mermaid/trace';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
+import { pickNode } from '../pick-node';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
 
-interface TraceArgs extends GlobalOptions {
+interface TraceArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
   src: string;
   dst: string;
@@ -22,16 +23,14 @@ interface TraceArgs extends GlobalOptions {
   mark?: number;
   nodeIp?: string | string[];
   node?: string;
-  format: 'text' | 'json' | 'mermaid';
+  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
-
-const FORMATTERS = { text: formatTrace, mermaid: formatTraceMermaid, json: (r: unknown) => `${toJson(r)}\n` };
 
 export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
   command: 'trace <inputs..>',
   describe: 'Walk one packet through a node as the kernel would: chains, rules, NAT, verdict, per path with its probability',
   builder: (y) =>
-    y
+    withDiagramOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'dumps of one node: iptables-save, ip addr, ip route, ipset, sysctl' })
       .option('src', { type: 'string', demandOption: true, describe: 'source address' })
       .option('dst', { type: 'string', demandOption: true, describe: 'destination address' })
@@ -45,13 +44,10 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
       .option('mark', { type: 'number', describe: 'packet mark on arrival' })
       .option('node-ip', { type: 'string', describe: "the node's address when no ip addr dump is given; repeatable" })
       .option('node', { type: 'string', describe: 'which node, when the inputs hold several' })
-      .option('format', { choices: ['text', 'json', 'mermaid'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
-    const nodes = nodesOf(found.sections);
-    const node = args.node === undefined ? singleNode(found.sections) : nodes.find((n) => n.name === args.node);
-    const names = nodes.filter((n) => n.rulesets.length > 0).map((n) => n.name).join(', ');
-    if (!node) throw new UsageError(args.node === undefined ? `the inputs hold several nodes' rulesets; pick one with --node (${names})` : `no node ${args.node} in the inputs (${names})`);
+    const node = pickNode(found.sections, args.node);
     const probe: Probe = {
       src: args.src,
       dst: args.dst,
@@ -69,7 +65,11 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
       if (e instanceof TraceError) throw new UsageError(e.message);
       throw e;
     }
-    await writeOut([FORMATTERS[args.json ? 'json' : args.format](result)]);
+    const traced = result;
+    const chart = () => traceFlowchart(traced);
+    const format = args.json ? 'json' : args.format;
+    if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(traced)}\n` : formatTrace(traced)]);
+    await writeDiagram(args, `trace on ${traced.node}`, chart);
     process.exitCode = exitCodeFor(diagnosticSeverities(node.sections), args.failOn as FailOn);
   },
 };

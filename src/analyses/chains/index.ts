@@ -1,0 +1,104 @@
+/**
+ * `nfwalk chains`: which chain jumps to which, for a table or for what one chain can reach. kube-proxy
+ * writes a chain per service and per endpoint, so a 10,000-service node has 40,000 chains; beyond a
+ * budget the largest families (chains named alike up to their last `-`: `KUBE-SEP-*`, `cali-tw-*`) are
+ * folded into one group each, largest first, until the graph fits.
+ */
+import { type RuleGraph, chainKey, ruleGraphOf } from '../../graph/rule-graph';
+import type { Chain, Ruleset, TableName } from '../../model/ruleset';
+import type { ChainCall, ChainCallGraph, ChainGroup } from './model';
+
+export type * from './model';
+
+export interface ChainsOptions {
+  readonly table?: TableName;
+  /** Only chains reachable from this one (itself included). */
+  readonly from?: string;
+  /** Most groups drawn; families fold until the graph fits. */
+  readonly budget?: number;
+}
+
+export const DEFAULT_BUDGET = 60;
+
+export class ChainsError extends Error {}
+
+/** The family a chain would fold into, or undefined for built-in and undashed names. */
+function familyOf(chain: Chain): string | undefined {
+  const cut = chain.name.lastIndexOf('-');
+  return chain.builtin || cut <= 0 || cut === chain.name.length - 1 ? undefined : `${chain.name.slice(0, cut)}-*`;
+}
+
+function reachable(graph: RuleGraph, starts: readonly string[]): Set<string> {
+  const seen = new Set(starts);
+  const queue = [...starts];
+  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+    graph.forEachOutNeighbor(key, (next) => {
+      if (seen.has(next)) return;
+      seen.add(next);
+      queue.push(next);
+    });
+  }
+  return seen;
+}
+
+export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): ChainCallGraph {
+  const graph = ruleGraphOf(ruleset);
+  const tables = ruleset.tables.filter((t) => !options.table || t.name === options.table);
+  if (options.table && tables.length === 0) throw new ChainsError(`the dump has no ${options.table} table`);
+  let keys = tables.flatMap((t) => t.chains.map((c) => chainKey(t.name, c.name)));
+  if (options.from !== undefined) {
+    const starts = tables.filter((t) => t.chains.some((c) => c.name === options.from)).map((t) => chainKey(t.name, options.from ?? ''));
+    if (starts.length === 0) throw new ChainsError(`no chain ${options.from}${options.table ? ` in the ${options.table} table` : ''}`);
+    const reach = reachable(graph, starts);
+    keys = keys.filter((k) => reach.has(k));
+  }
+
+  // Fold the largest families first until the groups fit the budget.
+  const families = new Map<string, string[]>();
+  for (const key of keys) {
+    const { table, chain } = graph.getNodeAttributes(key);
+    const family = familyOf(chain);
+    if (family) families.set(`${table} ${family}`, [...(families.get(`${table} ${family}`) ?? []), key]);
+  }
+  const groupOf = new Map(keys.map((k) => [k, k.replace(':', ' ')]));
+  const budget = options.budget ?? DEFAULT_BUDGET;
+  let count = keys.length;
+  let folded = 0;
+  for (const [family, members] of [...families].filter(([, m]) => m.length > 1).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))) {
+    if (count <= budget) break;
+    for (const m of members) groupOf.set(m, family);
+    count -= members.length - 1;
+    folded++;
+  }
+
+  const groups = new Map<string, { key: string; table: TableName; name: string; chains: number; rules: number; policy?: 'ACCEPT' | 'DROP' }>();
+  for (const key of keys) {
+    const { table, chain } = graph.getNodeAttributes(key);
+    const gk = groupOf.get(key) as string;
+    const g = groups.get(gk) ?? { key: gk, table, name: gk.slice(table.length + 1), chains: 0, rules: 0, ...(chain.builtin && chain.policy ? { policy: chain.policy } : {}) };
+    g.chains++;
+    g.rules += chain.rules.length;
+    groups.set(gk, g);
+  }
+  const calls = new Map<string, { from: string; to: string; jumps: number; gotos: number }>();
+  const inside = new Set(keys);
+  for (const key of keys) {
+    graph.forEachOutEdge(key, (_edge, attrs, _source, target) => {
+      if (!inside.has(target)) return;
+      const from = groupOf.get(key) as string;
+      const to = groupOf.get(target) as string;
+      const c = calls.get(`${from}\u0000${to}`) ?? { from, to, jumps: 0, gotos: 0 };
+      if (attrs.goto) c.gotos++;
+      else c.jumps++;
+      calls.set(`${from}\u0000${to}`, c);
+    });
+  }
+  return {
+    family: ruleset.family,
+    ...(options.from !== undefined ? { from: options.from } : {}),
+    groups: [...groups.values()] as ChainGroup[],
+    calls: [...calls.values()] as ChainCall[],
+    chains: keys.length,
+    folded,
+  };
+}

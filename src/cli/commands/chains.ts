@@ -1,0 +1,56 @@
+import type { CommandModule } from 'yargs';
+import { ChainsError, DEFAULT_BUDGET, chainCallGraph } from '../../analyses/chains/index';
+import { rulesetOf } from '../../model/node';
+import type { TableName } from '../../model/ruleset';
+import { formatChains } from '../../report/chains-text';
+import { toJson } from '../../report/json';
+import { chainsFlowchart } from '../../report/mermaid/chains';
+import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
+import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { loadSections } from '../load';
+import type { GlobalOptions } from '../options';
+import { pickNode } from '../pick-node';
+import { writeOut } from '../write';
+
+interface ChainsArgs extends GlobalOptions, DiagramArgs {
+  inputs: string[];
+  node?: string;
+  table?: TableName;
+  from?: string;
+  family: 'ipv4' | 'ipv6';
+  budget: number;
+  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
+}
+
+export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
+  command: 'chains <inputs..>',
+  describe: "Which chain jumps to which: a table's call graph or one chain's reach, with families of alike-named chains (KUBE-SEP-*) folded to fit",
+  builder: (y) =>
+    withDiagramOptions(y)
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one node's iptables-save or ip6tables-save" })
+      .option('node', { type: 'string', describe: 'which node, when the inputs hold several' })
+      .option('table', { choices: ['raw', 'mangle', 'nat', 'filter', 'security'] as const, describe: 'only this table (default: every table in the dump)' })
+      .option('from', { type: 'string', describe: 'only the chains this chain can reach' })
+      .option('family', { choices: ['ipv4', 'ipv6'] as const, default: 'ipv4' as const, describe: 'which ruleset, when the node has both' })
+      .option('budget', { type: 'number', default: DEFAULT_BUDGET, describe: 'most boxes in the graph: the largest families fold until it fits' })
+      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+  handler: async (args) => {
+    const found = await loadSections(args.inputs);
+    const node = pickNode(found.sections, args.node);
+    const section = rulesetOf(node, args.family) ?? (node.rulesets.length === 1 ? node.rulesets[0] : undefined);
+    if (!section) throw new UsageError(`no ${args.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump for ${node.name} among the inputs`);
+    let graph;
+    try {
+      graph = chainCallGraph(section.ruleset, { ...(args.table ? { table: args.table } : {}), ...(args.from !== undefined ? { from: args.from } : {}), budget: args.budget });
+    } catch (e) {
+      if (e instanceof ChainsError) throw new UsageError(e.message);
+      throw e;
+    }
+    const drawn = graph;
+    const chart = () => chainsFlowchart(drawn);
+    const format = args.json ? 'json' : args.format;
+    if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(drawn)}\n` : formatChains(drawn, node.name)]);
+    await writeDiagram(args, `chains on ${node.name}`, chart);
+    process.exitCode = exitCodeFor(diagnosticSeverities(node.sections), args.failOn as FailOn);
+  },
+};

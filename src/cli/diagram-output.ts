@@ -1,0 +1,47 @@
+/**
+ * What every command that draws does with its diagram: `--format mermaid` prints the source,
+ * `--format ascii` a text picture, `--output FILE` renders it to a file (in addition to what stdout gets).
+ */
+import type { Argv } from 'yargs';
+import type { Flowchart } from '../report/mermaid/flowchart';
+import { printFlowchart } from '../report/mermaid/print';
+import { diagramOf } from '../report/render/diagram';
+import { asciiPicture } from '../report/render/plain-renderer';
+import { writeDiagrams } from '../report/render/write-diagrams';
+import { writeOut } from './write';
+
+export interface DiagramArgs {
+  output?: string;
+  chromium?: string;
+}
+
+export const DIAGRAM_FORMATS = ['mermaid', 'ascii'] as const;
+
+export function withDiagramOptions<T>(y: Argv<T>) {
+  return y
+    .option('output', { alias: 'o', type: 'string', describe: 'also write the diagram to FILE: .svg, .png or .pdf (rendered), .md (a mermaid block), .mmd (the source)' })
+    .option('chromium', { type: 'string', describe: 'Chromium to render with (default: $PUPPETEER_EXECUTABLE_PATH, then /usr/bin/chromium); none: render SVG without a browser' });
+}
+
+const note = (line: string) => process.stderr.write(`nfwalk: ${line}\n`);
+
+/** Prints the diagram when the format asks for one; returns false when the format is another. */
+export async function printDiagram(format: string, chart: () => Flowchart): Promise<boolean> {
+  if (format === 'mermaid') {
+    await writeOut([printFlowchart(chart())]);
+    if (process.stdout.isTTY) note('this is Mermaid source: --format ascii draws it here, --output FILE.svg renders it');
+    return true;
+  }
+  if (format !== 'ascii') return false;
+  const c = chart();
+  const picture = await asciiPicture(c);
+  if (picture === undefined) note(`${c.nodes.length} boxes are too many for a terminal picture: render it with --output FILE.svg`);
+  else await writeOut([`${picture}\n`]);
+  return true;
+}
+
+export async function writeDiagram(args: DiagramArgs, title: string, chart: () => Flowchart): Promise<void> {
+  if (args.output === undefined) return;
+  const [written] = await writeDiagrams([{ diagram: diagramOf(title, chart()), file: args.output }], args.chromium === undefined ? {} : { chromium: args.chromium });
+  if (written?.renderer === 'beautiful-mermaid') note(`${written.file}: no Chromium here, drawn by beautiful-mermaid (install chromium for Mermaid's own layout)`);
+}

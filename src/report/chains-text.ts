@@ -1,0 +1,19 @@
+/** The chain call graph as an outline: each group with its size, and under it the groups it calls. */
+import type { ChainCallGraph } from '../analyses/chains/index';
+import { counted } from './mermaid/style';
+
+export function formatChains(g: ChainCallGraph, node: string): string {
+  const scope = g.from ? `reachable from ${g.from}` : `${counted(g.chains, 'chain')}`;
+  const folded = g.folded > 0 ? `, ${counted(g.folded, 'family', 'families')} of alike-named chains folded` : '';
+  const lines = [`chains on ${node} (${g.family}): ${scope} in ${counted(g.groups.length, 'group')}${folded}`, ''];
+  const out = new Map<string, string[]>();
+  for (const c of g.calls) {
+    const how = [...(c.jumps ? [counted(c.jumps, 'jump')] : []), ...(c.gotos ? [counted(c.gotos, 'goto')] : [])].join(', ');
+    out.set(c.from, [...(out.get(c.from) ?? []), `    → ${c.to.slice(c.to.indexOf(' ') + 1)} (${how})`]);
+  }
+  for (const group of g.groups) {
+    const size = [...(group.chains > 1 ? [counted(group.chains, 'chain')] : []), ...(group.policy ? [`policy ${group.policy}`] : []), counted(group.rules, 'rule')].join(', ');
+    lines.push(`  ${group.table.padEnd(8)} ${group.name} (${size})`, ...(out.get(group.key) ?? []));
+  }
+  return `${lines.join('\n')}\n`;
+}
