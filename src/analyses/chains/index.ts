@@ -1,7 +1,7 @@
 /**
  * `nfwalk chains`: which chain jumps to which, for a table or for what one chain can reach. kube-proxy
  * writes a chain per service and per endpoint, so a 10,000-service node has 40,000 chains; beyond a
- * budget the largest families (chains named alike up to their last `-`: `KUBE-SEP-*`, `cali-tw-*`) are
+ * budget the largest families (chains named alike up to their last `-` or `_`: `KUBE-SEP-*`, `cali-tw-*`) are
  * folded into one group each, largest first, until the graph fits.
  */
 import { type RuleGraph, chainKey, ruleGraphOf } from '../../graph/rule-graph';
@@ -22,10 +22,10 @@ export const DEFAULT_BUDGET = 60;
 
 export class ChainsError extends Error {}
 
-/** The family a chain would fold into, or undefined for built-in and undashed names. */
+/** The family a chain would fold into (`KUBE-SEP-*`, `mac_*`), or undefined for built-in chains and one-word names. */
 function familyOf(chain: Chain): string | undefined {
-  const cut = chain.name.lastIndexOf('-');
-  return chain.builtin || cut <= 0 || cut === chain.name.length - 1 ? undefined : `${chain.name.slice(0, cut)}-*`;
+  const prefix = /^(.+[-_])[^-_]+$/.exec(chain.name)?.[1];
+  return chain.builtin || !prefix ? undefined : `${prefix}*`;
 }
 
 function reachable(graph: RuleGraph, starts: readonly string[]): Set<string> {
