@@ -3,6 +3,7 @@ import { parseMermaid } from 'beautiful-mermaid';
 import fc from 'fast-check';
 import type { Flowchart } from '../../src/report/mermaid/flowchart';
 import { NodeIds } from '../../src/report/mermaid/ids';
+import { cutLine } from '../../src/report/mermaid/label';
 import { printFlowchart } from '../../src/report/mermaid/print';
 import { readFlowchart } from '../helpers/mermaid';
 
@@ -16,7 +17,7 @@ const expected = (s: string) =>
     .split('\n')
     // biome-ignore lint/suspicious/noControlCharactersInRegex: mirrors the printer
     .map((l) => l.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
-    .map((l) => (l.length > 100 ? `${l.slice(0, 99)}…` : l))
+    .map((l) => cutLine(l))
     .join('<br>'); // Mermaid reads the printer's <br/> as <br>
 
 const chartOf = (labels: string[]): Flowchart => {

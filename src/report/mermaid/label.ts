@@ -3,9 +3,12 @@
  * text as far as a diagram is concerned: nothing in them may end a label, start a statement or reach
  * the SVG as markup.
  */
-const MAX_LINE = 100;
+export const MAX_LINE = 100;
 
-const cut = (line: string) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line);
+/** A label line as drawn: at most `max` characters, an ellipsis where it was cut. */
+export const cutLine = (line: string, max = MAX_LINE) => (line.length > max ? `${line.slice(0, max - 1)}…` : line);
+
+const cut = (line: string) => cutLine(line);
 
 // Control characters would end a statement or corrupt the SVG.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point

@@ -8,6 +8,7 @@ import type { TracePath, TraceResult, TraceStep } from '../../analyses/trace/ind
 import { formatHeader, formatOutcome, formatProbe } from '../trace-text';
 import type { FlowEdge, FlowNode, Flowchart } from './flowchart';
 import { NodeIds } from './ids';
+import { MAX_LINE, cutLine } from './label';
 import { share, VERDICT_CLASSES, verdictClass } from './style';
 
 /** Targets after which the walk leaves the chain (for the next table or hook, or back to the caller). */
@@ -20,7 +21,8 @@ function stepLabel(s: TraceStep): string {
   if ('policy' in s) return `policy ${s.policy}`;
   // Comments take most of a kube-proxy rule's width and say nothing the chain names don't.
   const body = s.text.replace(/^(\[\d+:\d+\] )?-A \S+ /, '').replace(/ ?-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
-  const rule = `rule ${s.rule}: ${body.replace(/\s+/g, ' ').trim()}`;
+  // Cut here, not when printed, so that the share appended to the label always shows.
+  const rule = cutLine(`rule ${s.rule}: ${body.replace(/\s+/g, ' ').trim()}`, MAX_LINE - 12);
   return s.rewrote ? `${rule}\n⇒ ${formatHeader(s.rewrote)}` : rule;
 }
 

@@ -3,12 +3,13 @@
  * every diagram gets a fresh page and a fresh 3.5 MB mermaid load, as mermaid-cli's `renderMermaid`
  * does (ecosystem.md §1; bench/diagrams.ts measures both). The configuration is mermaid-cli's: limits
  * raised in `initialize` (they cannot be raised from a diagram), `htmlLabels` off so the SVG is plain
- * SVG text that any viewer shows.
+ * SVG text that any viewer shows (and entity codes resolved, which mermaid forgets in that mode).
  */
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'puppeteer';
 import { LAUNCH_ARGS } from './chromium';
 import { type ImageFormat, RenderError } from './diagram';
+import { resolveEntityCodes } from './svg-entities';
 
 export const MERMAID_CONFIG = {
   startOnLoad: false,
@@ -16,7 +17,8 @@ export const MERMAID_CONFIG = {
   maxTextSize: 1_000_000,
   maxEdges: 5000,
   htmlLabels: false,
-  flowchart: { htmlLabels: false },
+  // Wide enough that a 28-character chain name is not broken in the middle.
+  flowchart: { htmlLabels: false, wrappingWidth: 300 },
 } as const;
 
 interface MermaidGlobal {
@@ -49,29 +51,32 @@ export class BrowserRenderer {
 
   async render(source: string, format: ImageFormat): Promise<Uint8Array> {
     const id = `nfwalk-${++this.count}`;
-    const svg = await this.page.evaluate(
+    const drawn = await this.page.evaluate(
       async (text, svgId) => {
         const container = document.getElementById('diagram') as HTMLElement;
+        container.innerHTML = '';
         try {
           const { svg } = await (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid.render(svgId, text);
           container.innerHTML = svg;
           return new XMLSerializer().serializeToString(container.querySelector('svg') as SVGSVGElement);
         } catch (e) {
-          container.innerHTML = '';
           return { error: e instanceof Error ? e.message : String(e) };
         }
       },
       source,
       id,
     );
-    if (typeof svg !== 'string') throw new RenderError(`mermaid could not render the diagram: ${svg.error.split('\n')[0]}`);
+    if (typeof drawn !== 'string') throw new RenderError(`mermaid could not render the diagram: ${drawn.error.split('\n')[0]}`);
     // Over maxTextSize mermaid draws a picture of the error instead of failing.
-    if (svg.includes('Maximum text size in diagram exceeded')) throw new RenderError('the diagram is larger than mermaid renders');
+    if (drawn.includes('Maximum text size in diagram exceeded')) throw new RenderError('the diagram is larger than mermaid renders');
+    const svg = resolveEntityCodes(drawn);
     if (format === 'svg') return new TextEncoder().encode(svg);
-    const box = await this.page.$eval('#diagram svg', (el) => {
-      const r = el.getBoundingClientRect();
+    const box = await this.page.evaluate((fixed) => {
+      const container = document.getElementById('diagram') as HTMLElement;
+      container.innerHTML = fixed;
+      const r = (container.querySelector('svg') as SVGSVGElement).getBoundingClientRect();
       return { width: Math.ceil(r.width), height: Math.ceil(r.height) };
-    });
+    }, svg);
     if (format === 'png') {
       await this.page.setViewport({ width: Math.max(box.width, 1), height: Math.max(box.height, 1), deviceScaleFactor: 2 });
       const element = await this.page.$('#diagram svg');
