@@ -15,15 +15,15 @@ const cut = (line: string) => cutLine(line);
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 /**
- * For Mermaid itself, inside `"…"`, where only `"` ends the string: the quote, HTML's `<>&`, `%%` (a
- * comment anywhere on a line), the backtick (Markdown strings) and `#` (so that text shaped
- * like an entity stays literal) become Mermaid entities (`#34;`), decoded to text after parsing.
+ * For Mermaid itself, inside `"…"`, where only `"` ends the string: the quote, HTML's `<>&`, the
+ * backtick (Markdown strings), `#` (so that text shaped like an entity stays literal) and the second
+ * `%` of `%%` (a comment anywhere on a line) become Mermaid entities (`#34;`), decoded after parsing.
  */
 export function mermaidLabel(text: string): string {
   return text
     .split('\n')
     .map((line) =>
-      cut(line.replace(CONTROL, ' ').trim()).replace(/[#"<>&`]|%{2,}/g, (c) => (c[0] === '%' ? '#37;'.repeat(c.length) : `#${c.charCodeAt(0)};`)),
+      cut(line.replace(CONTROL, ' ').trim()).replace(/[#"<>&`]|%{2,}/g, (c) => (c[0] === '%' ? `%${'#37;'.repeat(c.length - 1)}` : `#${c.charCodeAt(0)};`)),
     )
     .join('<br/>');
 }
