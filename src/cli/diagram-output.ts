@@ -43,5 +43,5 @@ export async function printDiagram(format: string, chart: () => Flowchart): Prom
 export async function writeDiagram(args: DiagramArgs, title: string, chart: () => Flowchart): Promise<void> {
   if (args.output === undefined) return;
   const [written] = await writeDiagrams([{ diagram: diagramOf(title, chart()), file: args.output }], args.chromium === undefined ? {} : { chromium: args.chromium });
-  if (written?.renderer === 'beautiful-mermaid') note(`${written.file}: no Chromium here, drawn by beautiful-mermaid (install chromium for Mermaid's own layout)`);
+  if (written?.renderer === 'beautiful-mermaid') note(`${written.file}: drawn without a browser by beautiful-mermaid (install chromium for Mermaid's own layout)`);
 }

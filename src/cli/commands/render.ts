@@ -34,6 +34,6 @@ export const renderCommand: CommandModule<GlobalOptions, RenderArgs> = {
       for (const { stem, diagram } of found) jobs.push({ diagram, file: join(args.outDir ?? dirname(file), `${stem}.${args.to}`) });
     }
     const written = await writeDiagrams(jobs, args.chromium === undefined ? {} : { chromium: args.chromium });
-    await writeOut(written.map((w) => `${w.file}${w.renderer === 'beautiful-mermaid' ? ' (no Chromium here: drawn by beautiful-mermaid)' : ''}\n`));
+    await writeOut(written.map((w) => `${w.file}${w.renderer === 'beautiful-mermaid' ? ' (drawn without a browser by beautiful-mermaid)' : ''}\n`));
   },
 };
