@@ -27,6 +27,9 @@ interface MermaidGlobal {
   render(id: string, source: string): Promise<{ svg: string }>;
 }
 
+/** CSS pixels above which a PNG is taken at 1× rather than 2×. */
+const MAX_HIGH_DPI_AREA = 4_000_000;
+
 export class BrowserRenderer {
   private count = 0;
 
@@ -72,17 +75,23 @@ export class BrowserRenderer {
     if (drawn.includes('Maximum text size in diagram exceeded')) throw new RenderError('the diagram is larger than mermaid renders');
     const svg = resolveEntityCodes(drawn);
     if (format === 'svg') return new TextEncoder().encode(svg);
-    const box = await this.page.evaluate((fixed) => {
-      const container = document.getElementById('diagram') as HTMLElement;
-      container.innerHTML = fixed;
-      const r = (container.querySelector('svg') as SVGSVGElement).getBoundingClientRect();
-      return { width: Math.ceil(r.width), height: Math.ceil(r.height) };
-    }, svg);
+    const box = await this.page.evaluate(
+      (fixed, changed) => {
+        const container = document.getElementById('diagram') as HTMLElement;
+        if (changed) container.innerHTML = fixed;
+        const r = (container.querySelector('svg') as SVGSVGElement).getBoundingClientRect();
+        return { width: Math.ceil(r.width), height: Math.ceil(r.height) };
+      },
+      svg,
+      svg !== drawn,
+    );
     if (format === 'png') {
-      await this.page.setViewport({ width: Math.max(box.width, 1), height: Math.max(box.height, 1), deviceScaleFactor: 2 });
+      // Twice the pixels for sharp text, unless that makes a huge image slow to encode and to open.
+      const scale = box.width * box.height > MAX_HIGH_DPI_AREA ? 1 : 2;
+      await this.page.setViewport({ width: Math.max(box.width, 1), height: Math.max(box.height, 1), deviceScaleFactor: scale });
       const element = await this.page.$('#diagram svg');
       if (!element) throw new RenderError('mermaid produced no SVG');
-      return await element.screenshot({ type: 'png' });
+      return await element.screenshot({ type: 'png', optimizeForSpeed: true });
     }
     return await this.page.pdf({ width: `${box.width}px`, height: `${box.height}px`, printBackground: true, pageRanges: '1' });
   }
