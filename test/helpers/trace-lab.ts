@@ -132,8 +132,22 @@ export class TraceLab {
     return out;
   }
 
-  /** Sends the probes and returns, per probe, the kernel's trace of its first packet. */
+  /**
+   * Sends the probes and returns, per probe, the kernel's trace of its first packet. On a loaded machine
+   * xtables-monitor can fall behind and lose events (ENOBUFS); then the probes' conntrack entries are
+   * flushed, so that they are first packets again, and the probes are sent once more.
+   */
   async send(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[]> {
+    for (let attempt = 1; ; attempt++) {
+      const traced = await this.sendOnce(probes);
+      if (typeof traced !== 'string') return traced;
+      if (attempt === 3 || !traced.includes('No buffer space')) throw new Error(`xtables-monitor stopped early: ${traced}`);
+      run('ip', ['netns', 'exec', this.node, 'conntrack', '-F']);
+    }
+  }
+
+  /** The traces, or what xtables-monitor said when it stopped early. */
+  private async sendOnce(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[] | string> {
     const positions = this.positions();
     // The monitor writes to a file: a pipe we only read later would fill, and the kernel then drops trace events.
     const outFile = join(this.dir, 'trace.txt');
@@ -151,7 +165,7 @@ export class TraceLab {
       this.exec(ns, process.execPath, [SENDER, file]);
     }
     await new Promise((r) => setTimeout(r, 250));
-    if (monitor.exitCode !== null) throw new Error(`xtables-monitor stopped early: ${readFileSync(errFile, 'utf8').trim()}`);
+    if (monitor.exitCode !== null) return readFileSync(errFile, 'utf8').trim();
     monitor.kill();
     await exited;
     const output = readFileSync(outFile, 'utf8');

@@ -21,9 +21,16 @@ function stepLabel(s: TraceStep): string {
   if ('policy' in s) return `policy ${s.policy}`;
   // Comments take most of a kube-proxy rule's width and say nothing the chain names don't.
   const body = s.text.replace(/^(\[\d+:\d+\] )?-A \S+ /, '').replace(/ ?-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
-  // Cut here, not when printed, so that the share appended to the label always shows.
-  const rule = cutLine(`rule ${s.rule}: ${body.replace(/\s+/g, ' ').trim()}`, MAX_LINE - 12);
+  const rule = `rule ${s.rule}: ${body.replace(/\s+/g, ' ').trim()}`;
   return s.rewrote ? `${rule}\n⇒ ${formatHeader(s.rewrote)}` : rule;
+}
+
+/** The share goes on the label's last line, which is cut here rather than when printed so the share always shows. */
+function withShare(label: string, p: number): string {
+  const lines = label.split('\n');
+  const text = share(p);
+  const last = cutLine(lines.pop() ?? '', MAX_LINE - text.length);
+  return [...lines, `${last}${text}`].join('\n').trim();
 }
 
 const leaves = (s: TraceStep) => 'policy' in s || LEAVES.has(s.target ?? '');
@@ -92,7 +99,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
   return {
     direction: 'TD',
     nodes: [...nodes.values()],
-    edges: [...edges.values()].map(({ p, label, ...e }) => ({ ...e, label: `${label}${share(p)}`.trim() })),
+    edges: [...edges.values()].map(({ p, label, ...e }) => ({ ...e, label: withShare(label, p) })),
     classes: VERDICT_CLASSES,
   };
 }
