@@ -99,7 +99,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
   return {
     direction: 'TD',
     nodes: [...nodes.values()],
-    edges: [...edges.values()].map(({ p, label, ...e }) => ({ ...e, label: withShare(label, p) })),
+    edges: [...edges.values()].map(({ p, label, ...e }) => ({ ...e, label: withShare(label ?? '', p) })),
     classes: VERDICT_CLASSES,
   };
 }
