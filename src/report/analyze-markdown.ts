@@ -1,6 +1,13 @@
-/** `nfwalk analyze --format markdown`: for a ticket or a postmortem — a node table, then one section per finding. */
+/**
+ * `nfwalk analyze --format markdown`: for a ticket or a postmortem — a node table, one section per
+ * finding, then the pictures GitHub and GitLab draw from mermaid blocks: the services that have
+ * findings, and the stale entries.
+ */
 import type { AnalyzeReport } from '../analyses/analyze/index';
 import { sortFindings } from './findings-text';
+import { printFlowchart } from './mermaid/print';
+import { servicesFlowchart } from './mermaid/services';
+import { staleFlowchart } from './mermaid/stale';
 import { formatSourceRef } from './source-ref';
 
 /** Text from a dump (comments, names) must not turn into Markdown or HTML. */
@@ -20,5 +27,9 @@ export function formatAnalyzeMarkdown(r: AnalyzeReport): string {
     if (f.evidence.length) out.push(`Evidence: ${[...new Set(f.evidence.map(formatSourceRef))].map((e) => `\`${e}\``).join(', ')}`, '');
     out.push('Fix:', '', '```sh', f.remedy, '```', '');
   }
+  const flagged = new Set(r.services.findings.map((f) => f.subject));
+  const services = { ...r.services, services: r.services.services.filter((v) => flagged.has(v.service.name)) };
+  if (services.services.length) out.push('## Services with findings', '', '```mermaid', printFlowchart(servicesFlowchart(services)).trimEnd(), '```', '');
+  if (r.stale.stale.length) out.push('## Stale entries', '', '```mermaid', printFlowchart(staleFlowchart(r.stale)).trimEnd(), '```', '');
   return out.join('\n');
 }

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import test from 'ava';
 import { buildCli, cliPath, nfwalk } from '../helpers/cli';
+import { readFlowchart } from '../helpers/mermaid';
 import { repoRoot } from '../helpers/shared';
 
 const SAMPLE = 'samples/incident-node';
@@ -28,11 +29,17 @@ test('analyze text is coloured only on request or a terminal, and NO_COLOR wins'
   t.notRegex(run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, /\u001b\[/);
 });
 
-test('analyze --format markdown: a node table and a section per finding with its fix in a code block', (t) => {
+test('analyze --format markdown: a node table, a section per finding with its fix, and diagrams Mermaid reads', async (t) => {
   const md = run(['analyze', SAMPLE, '--format', 'markdown', '--fail-on', 'none'], {}).stdout;
   t.regex(md, /^# nfwalk analyze\n\n\| node \| rules/);
   t.regex(md, /## ERROR `STALE_ENDPOINT_GONE` kube-system\/kube-dns:dns on incident-node\n/);
   t.regex(md, /```sh\nconntrack -D -p udp -d 10\.96\.0\.10 --dport 53 -r 10\.244\.3\.5 --reply-port-src 53\n```/);
+  const blocks = Object.fromEntries([...md.matchAll(/^## (.+)\n\n```mermaid\n([^]*?)```$/gm)].map((m) => [m[1], m[2] as string]));
+  t.deepEqual(Object.keys(blocks), ['Services with findings', 'Stale entries']);
+  const stale = await readFlowchart(blocks['Stale entries'] as string);
+  t.true([...stale.vertices.values()].includes('10.244.3.5:53<br>endpoint-gone'));
+  const services = await readFlowchart(blocks['Services with findings'] as string);
+  t.true([...services.vertices.values()].includes('cluster IP 10.96.14.21:80'), 'shop/cart, which rejects, is drawn');
 });
 
 test('stale --json keeps the contract: every stale entry with its tuple, target, reason, service and line', (t) => {

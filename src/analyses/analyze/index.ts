@@ -7,8 +7,8 @@ import type { Section } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
 import type { Finding, Severity } from '../finding';
 import { analyzeLint } from '../lint/index';
-import { analyzeServices } from '../services/index';
-import { analyzeStale } from '../stale/index';
+import { type ServicesAnalysis, analyzeServices } from '../services/index';
+import { type StaleAnalysis, analyzeStale } from '../stale/index';
 
 export interface AnalyzeOptions {
   readonly nodeIps?: readonly string[];
@@ -29,6 +29,9 @@ export interface NodeReport {
 export interface AnalyzeReport {
   readonly nodes: readonly NodeReport[];
   readonly findings: readonly Finding[];
+  /** What the services and stale analyses found in full, for reports that draw it. */
+  readonly services: ServicesAnalysis;
+  readonly stale: StaleAnalysis;
 }
 
 /** Problems in the dumps themselves: they limit what the analyses could see. */
@@ -69,5 +72,5 @@ export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions 
       findings: { error: count('error'), warning: count('warning'), info: count('info') },
     };
   });
-  return { nodes: reports, findings };
+  return { nodes: reports, findings, services, stale };
 }

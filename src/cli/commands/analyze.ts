@@ -32,7 +32,7 @@ export const analyzeCommand: CommandModule<GlobalOptions, AnalyzeArgs> = {
     const found = await loadSections(args.inputs);
     const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: [args.nodeIp ?? []].flat(), clientCidrs: [args.clientCidr ?? []].flat() });
     const format = args.json ? 'json' : args.format;
-    await writeOut([format === 'json' ? `${toJson(report)}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
+    await writeOut([format === 'json' ? `${toJson({ nodes: report.nodes, findings: report.findings })}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
     process.exitCode = exitCodeFor(report.findings.map((f) => f.severity), args.failOn as FailOn);
   },
 };
