@@ -88,3 +88,10 @@ browserTest('a diagram mermaid cannot render is an error naming why, and the pag
   const svg = new TextDecoder().decode(await renderer.render(printFlowchart(CHARTS.chains as Flowchart), 'svg'));
   t.true(svgTexts(svg).some((s) => s.includes('KUBE-SERVICES')));
 });
+
+browserTest('the same source renders to the same SVG, so rendered diagrams diff as well as their source', async (t) => {
+  const renderer = await sharedRenderer();
+  const source = printFlowchart(CHARTS.stale as Flowchart);
+  const svgOf = async () => new TextDecoder().decode(await renderer.render(source, 'svg')).replace(/nfwalk-\d+/g, 'nfwalk-N');
+  t.is(await svgOf(), await svgOf());
+});

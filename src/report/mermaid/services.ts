@@ -7,9 +7,9 @@
  */
 import { entryText, hostPort, percent, sharesKey } from '../../analyses/services/describe';
 import type { EntryOutcome, ServiceView, ServicesAnalysis } from '../../analyses/services/index';
-import type { FlowEdge, FlowNode, Flowchart, Subgraph } from './flowchart';
+import type { FlowEdge, Flowchart, Subgraph } from './flowchart';
 import { MAX_EDGES, MAX_NODES } from './flowchart';
-import { NodeIds } from './ids';
+import { NodeSet } from './node-set';
 import { VERDICT_CLASSES } from './style';
 
 /** Endpoints drawn per entry point; a service with 1,000 endpoints shows these and one node for the rest. */
@@ -34,13 +34,8 @@ function outcomeGroups(view: ServiceView, entryIndex: number): { outcome: EntryO
 const lostEnd = (o: EntryOutcome) => (o.drop >= o.reject + o.unhandled ? 'DROP' : 'REJECT');
 
 export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
-  const ids = new NodeIds();
-  const nodes = new Map<string, FlowNode>();
-  const node = (prefix: string, key: string, label: string, extra: Partial<FlowNode> = {}) => {
-    const id = ids.id(prefix, key);
-    if (!nodes.has(id)) nodes.set(id, { id, label, ...extra });
-    return id;
-  };
+  const nodes = new NodeSet();
+  const node = nodes.add.bind(nodes);
   const edges: FlowEdge[] = [];
   const subgraphs: Subgraph[] = [];
   const client = node('client', 'client', 'client', { shape: 'stadium' });
@@ -53,7 +48,7 @@ export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
     drawService(view);
     if (nodes.size > MAX_NODES || edges.length > MAX_EDGES) {
       // Undo the service that did not fit; ids it took stay taken, which only skips a suffix.
-      for (const id of [...nodes.keys()].slice(before.nodes)) nodes.delete(id);
+      nodes.truncate(before.nodes);
       edges.length = before.edges;
       subgraphs.length = before.subgraphs;
       break;
@@ -95,8 +90,8 @@ export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
         }
       }
     });
-    subgraphs.push({ id: ids.id('s', name), label: name, nodes: members });
+    subgraphs.push({ id: nodes.id('s', name), label: name, nodes: members });
   }
 
-  return { direction: 'LR', nodes: [...nodes.values()], edges, subgraphs, classes: { dropped: VERDICT_CLASSES.dropped } };
+  return { direction: 'LR', nodes: nodes.list(), edges, subgraphs, classes: { dropped: VERDICT_CLASSES.dropped } };
 }

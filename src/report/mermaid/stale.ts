@@ -7,8 +7,8 @@
 import type { StaleAnalysis, StaleEntry } from '../../analyses/stale/index';
 import { groupBy } from '../../model/group-by';
 import { formatEndpoint } from '../trace-text';
-import type { FlowEdge, FlowNode, Flowchart } from './flowchart';
-import { NodeIds } from './ids';
+import type { FlowEdge, Flowchart } from './flowchart';
+import { NodeSet } from './node-set';
 import { VERDICT_CLASSES, counted } from './style';
 
 /** Destinations drawn; each brings its old and new targets. */
@@ -16,13 +16,8 @@ const MAX_DESTINATIONS = 30;
 
 
 export function staleFlowchart(a: StaleAnalysis): Flowchart {
-  const ids = new NodeIds();
-  const nodes = new Map<string, FlowNode>();
-  const node = (prefix: string, key: string, label: string, extra: Partial<FlowNode> = {}) => {
-    const id = ids.id(prefix, key);
-    if (!nodes.has(id)) nodes.set(id, { id, label, ...extra });
-    return id;
-  };
+  const nodes = new NodeSet();
+  const node = nodes.add.bind(nodes);
   const edges: FlowEdge[] = [];
   const several = new Set(a.stale.map((e) => e.node)).size > 1;
   const destinations = [...groupBy(a.stale, (e) => `${e.node} ${e.proto} ${formatEndpoint(e.dst, e.dport ?? undefined)}`)].sort(
@@ -50,5 +45,5 @@ export function staleFlowchart(a: StaleAnalysis): Flowchart {
     node('more', 'destinations', `${counted(rest.length, 'more destination')} with ${counted(rest.reduce((n, [, e]) => n + e.length, 0), 'stale entry', 'stale entries')}\n(nfwalk stale lists them)`, { shape: 'rounded' });
   }
   if (destinations.length === 0) node('none', 'stale', `no stale entries among ${counted(a.nodes.reduce((n, s) => n + s.checked, 0), 'entry', 'entries')}`, { shape: 'rounded', className: 'accepted' });
-  return { direction: 'LR', nodes: [...nodes.values()], edges, classes: VERDICT_CLASSES };
+  return { direction: 'LR', nodes: nodes.list(), edges, classes: VERDICT_CLASSES };
 }

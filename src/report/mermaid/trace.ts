@@ -6,8 +6,8 @@
  */
 import type { TracePath, TraceResult, TraceStep } from '../../analyses/trace/index';
 import { formatHeader, formatOutcome, formatProbe } from '../trace-text';
-import type { FlowEdge, FlowNode, Flowchart } from './flowchart';
-import { NodeIds } from './ids';
+import type { FlowEdge, Flowchart } from './flowchart';
+import { NodeSet } from './node-set';
 import { MAX_LINE, cutLine } from './label';
 import { share, VERDICT_CLASSES, verdictClass } from './style';
 
@@ -36,13 +36,8 @@ function withShare(label: string, p: number): string {
 const leaves = (s: TraceStep) => 'policy' in s || LEAVES.has(s.target ?? '');
 
 export function traceFlowchart(r: TraceResult): Flowchart {
-  const ids = new NodeIds();
-  const nodes = new Map<string, FlowNode>();
-  const node = (prefix: string, key: string, label: string, extra: Partial<FlowNode> = {}) => {
-    const id = ids.id(prefix, key);
-    if (!nodes.has(id)) nodes.set(id, { id, label, ...extra });
-    return id;
-  };
+  const nodes = new NodeSet();
+  const node = nodes.add.bind(nodes);
   const edges = new Map<string, FlowEdge & { p: number }>();
   const edge = (from: string, to: string, label: string, p: number) => {
     const key = `${from} ${to} ${label}`;
@@ -87,9 +82,8 @@ export function traceFlowchart(r: TraceResult): Flowchart {
     for (const path of rest) {
       let at = start;
       for (const s of path.steps) {
-        const here = ids.id('c', `${s.table} ${s.chain}`);
-        if (!nodes.has(here)) break;
-        at = here;
+        if (!nodes.drawn('c', `${s.table} ${s.chain}`)) break;
+        at = chain(s);
       }
       edge(at, others, '', path.probability);
     }
@@ -98,7 +92,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
   // Top-down: a walk passes a dozen chains, which left-to-right makes a strip too wide to read.
   return {
     direction: 'TD',
-    nodes: [...nodes.values()],
+    nodes: nodes.list(),
     edges: [...edges.values()].map(({ p, label, ...e }) => ({ ...e, label: withShare(label ?? '', p) })),
     classes: VERDICT_CLASSES,
   };

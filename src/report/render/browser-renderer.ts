@@ -17,6 +17,9 @@ export const MERMAID_CONFIG = {
   maxTextSize: 1_000_000,
   maxEdges: 5000,
   htmlLabels: false,
+  // Mermaid draws box outlines with roughjs, whose control points are random unless seeded: seeded, the
+  // same source renders to the same SVG, so rendered diagrams diff as well as their source.
+  handDrawnSeed: 1,
   // Wide enough that a 28-character chain name is not broken in the middle; drawn at its natural size
   // rather than shrunk to the page, so a PNG of a long walk stays readable.
   flowchart: { htmlLabels: false, wrappingWidth: 300, useMaxWidth: false },
