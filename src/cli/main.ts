@@ -3,6 +3,7 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pkg from '../../package.json' with { type: 'json' };
 import { commands } from './commands/index';
+import { isBulkWorker, runBulkWorker } from './bulk/worker';
 import { EXIT_FAILED, UsageError } from './exit';
 
 const debug = process.argv.includes('--debug');
@@ -14,25 +15,31 @@ function die(err: unknown): never {
   process.exit(EXIT_FAILED);
 }
 
-process.on('uncaughtException', die);
-process.on('unhandledRejection', die);
-// `nfwalk ... | head` closes stdout early; that is not a failure.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : die(e)));
+// `nfwalk bulk` runs this same file in its worker threads.
+if (isBulkWorker()) runBulkWorker();
+else await runCli();
 
-// yargs drops a lone `-`; the reader knows /dev/stdin as standard input.
-const argv = hideBin(process.argv).map((a) => (a === '-' ? '/dev/stdin' : a));
+async function runCli(): Promise<void> {
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  // `nfwalk ... | head` closes stdout early; that is not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : die(e)));
 
-let cli = yargs(argv)
-  .scriptName('nfwalk')
-  .usage('$0 <command> [inputs..]\n\nOffline analysis of netfilter dumps (iptables-save, conntrack, ipvsadm, ipset, ip addr/route).')
-  .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
-  .option('fail-on', { choices: ['error', 'warning', 'none'], default: 'error', describe: 'lowest severity that makes the exit code 1' })
-  .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of internal errors' })
-  .strict()
-  .demandCommand(1, 'name a command')
-  .version(pkg.version)
-  .help()
-  .fail((msg, err) => die(err ?? new UsageError(msg)));
-for (const c of commands) cli = cli.command(c as CommandModule);
+  // yargs drops a lone `-`; the reader knows /dev/stdin as standard input.
+  const argv = hideBin(process.argv).map((a) => (a === '-' ? '/dev/stdin' : a));
 
-await cli.parseAsync();
+  let cli = yargs(argv)
+    .scriptName('nfwalk')
+    .usage('$0 <command> [inputs..]\n\nOffline analysis of netfilter dumps (iptables-save, conntrack, ipvsadm, ipset, ip addr/route).')
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
+    .option('fail-on', { choices: ['error', 'warning', 'none'], default: 'error', describe: 'lowest severity that makes the exit code 1' })
+    .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of internal errors' })
+    .strict()
+    .demandCommand(1, 'name a command')
+    .version(pkg.version)
+    .help()
+    .fail((msg, err) => die(err ?? new UsageError(msg)));
+  for (const c of commands) cli = cli.command(c as CommandModule);
+
+  await cli.parseAsync();
+}

@@ -1,0 +1,83 @@
+/**
+ * nfwalk bulk on a generated archive of 50 bundles in five collectors' layouts, some broken: every bundle
+ * is accounted for, the findings of each equal a single-bundle `nfwalk analyze` of it, broken bundles are
+ * reported while the rest go on, and the filters keep exactly what they say.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
+import { buildCli, nfwalk } from '../helpers/cli';
+
+interface Finding { code: string; severity: string; node?: string; subject: string; message: string }
+interface Bundle { path: string; error?: string; nodes: { node: string }[]; findings: Finding[] }
+
+const dir = mkdtempSync(join(tmpdir(), 'nfwalk-bulk-'));
+let corpus: CorpusBundle[] = [];
+test.before(async () => {
+  buildCli();
+  corpus = await writeCorpus(join(dir, 'archive'), { bundles: 50, services: 20, entries: 300, brokenEvery: 7 });
+});
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+const bulkJson = (...args: string[]) => {
+  const r = nfwalk(['bulk', join(dir, 'archive'), '--json', '--fail-on', 'none', ...args]);
+  return { ...r, doc: r.stdout ? (JSON.parse(r.stdout) as { bundles: Bundle[]; summary: { bundles: number; failed: number; byCode: { code: string; findings: number }[] } }) : undefined };
+};
+const key = (f: Finding) => `${f.node} ${f.code} ${f.subject} ${f.message}`;
+
+test('every bundle is accounted for, broken ones with a reason, and each finds what analyze finds alone', (t) => {
+  const { status, doc, stderr } = bulkJson();
+  t.is(status, 0, stderr);
+  if (!doc) return t.fail('no JSON');
+  t.deepEqual(doc.bundles.map((b) => b.path).sort(), corpus.map((b) => b.path).sort());
+  const broken = corpus.filter((b) => b.nodes.length === 0).map((b) => b.path).sort();
+  t.is(broken.length, 7);
+  t.deepEqual(doc.bundles.filter((b) => b.error).map((b) => b.path).sort(), broken);
+  for (const b of doc.bundles.filter((x) => x.error)) t.regex(b.error ?? '', /^(cannot read .+: .+|no usable dump in it)$/, b.path);
+  t.is(doc.summary.failed, 7);
+  for (const expected of corpus.filter((b) => b.nodes.length > 0)) {
+    const got = doc.bundles.find((b) => b.path === expected.path) as Bundle;
+    t.deepEqual(got.nodes.map((n) => n.node).sort(), [...expected.nodes].sort(), expected.path);
+    const alone = JSON.parse(nfwalk(['analyze', expected.path, '--json', '--fail-on', 'none']).stdout) as { findings: Finding[] };
+    t.deepEqual(got.findings.map(key).sort(), alone.findings.map(key).sort(), `${expected.layout} ${expected.path}`);
+  }
+  const stale = doc.bundles.flatMap((b) => b.findings).filter((f) => f.code.startsWith('STALE_')).length;
+  t.true(stale > 20, `${stale} stale findings: the corpus has something to find`);
+  t.is(doc.summary.byCode.reduce((n, c) => n + c.findings, 0), doc.bundles.reduce((n, b) => n + b.findings.length, 0));
+});
+
+test('NDJSON: one line per bundle as it finishes, the summary on stderr; text: progress lines and tables', (t) => {
+  const nd = nfwalk(['bulk', join(dir, 'archive'), '--ndjson', '--fail-on', 'none', '--workers', '3']);
+  t.is(nd.status, 0, nd.stderr);
+  const lines = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as Bundle);
+  t.is(lines.length, 50);
+  t.regex(nd.stderr, /^bulk: 50 bundles \(43 analysed, 7 failed\), 52 nodes, in [\d.]+ s/m);
+  const text = nfwalk(['bulk', join(dir, 'archive'), '--fail-on', 'none']);
+  t.regex(text.stdout, /^bulk: 50 bundles \(43 analysed, 7 failed\)/);
+  t.regex(text.stdout, /\nfindings by code\ncode +severity +findings +bundles +nodes\nSTALE_ENDPOINT_GONE +error/);
+  t.is(text.stderr.split('\n').filter((l) => /^nfwalk: \[\d+\/50\] /.test(l)).length, 50);
+  t.is(nfwalk(['bulk', join(dir, 'archive')]).status, 1, 'failed bundles and error findings fail the run');
+});
+
+test('filters: --only with a prefix, --node, --where, --since; a bad query is one line, exit 2', (t) => {
+  const all = bulkJson().doc?.bundles.flatMap((b) => b.findings) ?? [];
+  const only = bulkJson('--only', 'STALE_*', '--only', 'CT_TABLE_FULL').doc?.bundles.flatMap((b) => b.findings) ?? [];
+  t.deepEqual(only.map(key).sort(), all.filter((f) => f.code.startsWith('STALE_') || f.code === 'CT_TABLE_FULL').map(key).sort());
+  t.true(only.length > 0);
+  const node = corpus.find((b) => b.layout === 'calico')?.nodes[1] as string;
+  const onNode = bulkJson('--node', node).doc?.bundles.flatMap((b) => b.findings) ?? [];
+  t.deepEqual(onNode.map(key).sort(), all.filter((f) => f.node === node).map(key).sort());
+  const where = bulkJson('--where', 'severity=error and subject~:dns$').doc?.bundles.flatMap((b) => b.findings) ?? [];
+  t.deepEqual(where.map(key).sort(), all.filter((f) => f.severity === 'error' && /:dns$/i.test(f.subject)).map(key).sort());
+  t.true(where.length > 0);
+  const none = nfwalk(['bulk', join(dir, 'archive'), '--since', '2999-01-01']);
+  t.is(none.status, 2);
+  t.regex(none.stderr, /^nfwalk: no bundles in .* since 2999-01-01\n$/);
+  for (const bad of ['sevrity=error', 'code~(', 'just words']) {
+    const r = nfwalk(['bulk', join(dir, 'archive'), '--where', bad]);
+    t.is(r.status, 2, bad);
+    t.regex(r.stderr, /^nfwalk: --where: [^\n]+\n$/, bad);
+  }
+});
