@@ -81,3 +81,26 @@ test('filters: --only with a prefix, --node, --where, --since; a bad query is on
     t.regex(r.stderr, /^nfwalk: --where: [^\n]+\n$/, bad);
   }
 });
+
+test('the 50-bundle archive, anonymised, gives the same findings by code, bundle count and node count', (t) => {
+  const healthy = corpus.filter((b) => b.nodes.length > 0).map((b) => b.path);
+  const out = join(dir, 'anonymised');
+  const r = nfwalk(['anonymize', ...healthy, '--out', out]);
+  t.is(r.status, 0, r.stderr);
+  const summaryOf = (d: string) => (JSON.parse(nfwalk(['bulk', d, '--json', '--fail-on', 'none']).stdout) as { summary: { analysed: number; nodes: number; byCode: unknown[] } }).summary;
+  const original = summaryOf(join(dir, 'archive'));
+  const anonymised = summaryOf(out);
+  t.is(anonymised.analysed, 43);
+  t.is(anonymised.nodes, original.nodes);
+  t.deepEqual(anonymised.byCode, original.byCode);
+});
+
+test('bundles too big for their share of --heap-budget are analysed again on their own, with the same findings', (t) => {
+  const generous = bulkJson().doc?.bundles ?? [];
+  const tight = bulkJson('--heap-budget', '4', '--workers', '2').doc?.bundles ?? [];
+  t.is(tight.filter((b) => b.error).length, 7, 'only the broken bundles fail');
+  t.deepEqual(
+    tight.map((b) => `${b.path} ${b.findings.map(key).sort().join('|')}`).sort(),
+    generous.map((b) => `${b.path} ${b.findings.map(key).sort().join('|')}`).sort(),
+  );
+});

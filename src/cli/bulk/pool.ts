@@ -1,7 +1,9 @@
 /**
- * Runs bundles through worker threads, a few at a time, and yields each result as it finishes. A worker
- * that dies (out of memory, a crash) fails only its bundle and is replaced. The workers run this same
- * CLI file, which starts as a worker when it sees the worker role.
+ * Runs bundles through worker threads, a few at a time, and yields each result as it finishes. The
+ * workers share a heap budget, so that several at once stay within it; a bundle too big for its share
+ * is tried again at the end in a worker of its own without a limit, so memory follows the largest bundle.
+ * A worker that dies otherwise fails only its bundle and is replaced. The workers run this same CLI file,
+ * which starts as a worker when it sees the worker role.
  */
 import { Worker } from 'node:worker_threads';
 import type { BundleResult } from '../../analyses/bulk/model';
@@ -9,8 +11,17 @@ import type { BundlePath } from '../../input/bundles';
 import type { BundleOptions } from './analyze-bundle';
 import { WORKER_ROLE, type WorkerData } from './worker';
 
-export async function* analyzeInWorkers(bundles: readonly BundlePath[], workers: number, options: BundleOptions, entry: URL): AsyncGenerator<BundleResult> {
+/** Old-generation heap shared by the workers that run at once (MB), unless --heap-budget says otherwise. */
+export const HEAP_BUDGET_MB = 720;
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly heapBudgetMb: number;
+}
+
+export async function* analyzeInWorkers(bundles: readonly BundlePath[], pool: PoolOptions, options: BundleOptions, entry: URL): AsyncGenerator<BundleResult> {
   const queue = [...bundles];
+  const big: BundlePath[] = [];
   const done: BundleResult[] = [];
   let wake: (() => void) | undefined;
   let running = 0;
@@ -18,13 +29,13 @@ export async function* analyzeInWorkers(bundles: readonly BundlePath[], workers:
     done.push(r);
     wake?.();
   };
-  const start = () => {
+  const start = (work: BundlePath[], heapMb?: number) => {
     const data: WorkerData = { role: WORKER_ROLE, options };
-    const worker = new Worker(entry, { workerData: data });
+    const worker = new Worker(entry, { workerData: data, ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}) });
     running++;
     let current: BundlePath | undefined;
     const next = () => {
-      current = queue.shift();
+      current = work.shift();
       if (current) worker.postMessage(current);
       else void worker.terminate();
     };
@@ -33,19 +44,23 @@ export async function* analyzeInWorkers(bundles: readonly BundlePath[], workers:
       finish(r);
       next();
     });
-    worker.on('error', (e) => {
-      if (current) finish({ path: current.path, mtimeMs: current.mtimeMs, ms: 0, nodes: [], findings: [], unreadable: [], error: `the analysis crashed: ${e.message}` });
+    worker.on('error', (e: Error & { code?: string }) => {
+      if (current && heapMb && e.code === 'ERR_WORKER_OUT_OF_MEMORY') big.push(current);
+      else if (current) finish({ path: current.path, mtimeMs: current.mtimeMs, ms: 0, nodes: [], findings: [], unreadable: [], error: `the analysis crashed: ${e.message}` });
       current = undefined;
     });
     worker.on('exit', () => {
       running--;
       // A worker that died with work left is replaced; one that ran out of work just ends.
-      if (queue.length > 0) start();
+      if (work.length > 0) start(work, heapMb);
+      // The big bundles go last, one at a time, once nothing else holds memory.
+      else if (running === 0 && big.length > 0) start(big);
       wake?.();
     });
     next();
   };
-  for (let i = 0; i < Math.min(workers, bundles.length); i++) start();
+  const parallel = Math.min(pool.workers, bundles.length);
+  for (let i = 0; i < parallel; i++) start(queue, Math.max(1, Math.floor(pool.heapBudgetMb / parallel)));
   while (done.length > 0 || running > 0) {
     if (done.length === 0) await new Promise<void>((r) => (wake = r));
     wake = undefined;

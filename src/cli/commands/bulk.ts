@@ -8,7 +8,7 @@ import { summarizeBulk } from '../../analyses/bulk/summary';
 import { listBundles } from '../../input/bundles';
 import { formatBulkSummary, formatBundleLine } from '../../report/bulk-text';
 import { toJson } from '../../report/json';
-import { analyzeInWorkers } from '../bulk/pool';
+import { HEAP_BUDGET_MB, analyzeInWorkers } from '../bulk/pool';
 import { type FailOn, UsageError, exitCodeFor } from '../exit';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
@@ -21,6 +21,7 @@ interface BulkArgs extends GlobalOptions {
   since?: string;
   where?: string;
   workers: number;
+  heapBudget?: number;
   nodeIp?: string | string[];
   clientCidr?: string | string[];
 }
@@ -39,6 +40,7 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
       .option('since', { type: 'string', describe: 'only bundles collected on or after this date (file time), e.g. 2024-05-01' })
       .option('where', { type: 'string', describe: "only findings matching: field=value, field!=value, field~regex, field!~regex joined by 'and' (code, severity, node, subject, message, bundle)" })
       .option('workers', { type: 'number', default: Math.max(1, Math.min(availableParallelism(), 4)), describe: 'bundles analysed at once' })
+      .option('heap-budget', { type: 'number', default: HEAP_BUDGET_MB, describe: 'MB of heap the workers share; a bundle that needs more is analysed again at the end on its own' })
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" })
       .option('client-cidr', { type: 'string', describe: 'a client network to check against the cluster CIDR; repeatable' }),
   handler: async (args) => {
@@ -56,13 +58,15 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
     const bundles = since === undefined ? all : all.filter((b) => b.mtimeMs >= since);
     if (bundles.length === 0) throw new UsageError(`no bundles in ${args.bundles.join(', ')}${since !== undefined ? ` since ${args.since}` : ''}`);
     if (!Number.isInteger(args.workers) || args.workers < 1) throw new UsageError('--workers takes a whole number of at least 1');
+    const heapBudgetMb = args.heapBudget ?? HEAP_BUDGET_MB;
+    if (!(heapBudgetMb > 0)) throw new UsageError('--heap-budget takes a number of MB above 0');
 
     const started = performance.now();
     const bar = process.stderr.isTTY && !args.json ? new SingleBar({ format: 'bulk {bar} {value}/{total} bundles, {failed} failed, eta {eta_formatted}', hideCursor: true, stream: process.stderr }) : undefined;
     bar?.start(bundles.length, 0, { failed: 0 });
     const results: BundleResult[] = [];
     const options = { nodeIps: list(args.nodeIp), clientCidrs: list(args.clientCidr) };
-    for await (const raw of analyzeInWorkers(bundles, args.workers, options, new URL(import.meta.url))) {
+    for await (const raw of analyzeInWorkers(bundles, { workers: args.workers, heapBudgetMb }, options, new URL(import.meta.url))) {
       const result = { ...raw, findings: raw.findings.filter((f) => keep(f, raw.path)) };
       results.push(result);
       if (bar) bar.update(results.length, { failed: results.filter((r) => r.error).length });

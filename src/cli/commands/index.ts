@@ -1,5 +1,6 @@
 /** The commands, listed explicitly: a bundled CLI has no folder to scan at run time. */
 import { analyzeCommand } from './analyze';
+import { anonymizeCommand } from './anonymize';
 import { bulkCommand } from './bulk';
 import { chainsCommand } from './chains';
 import { fmtCommand } from './fmt';
@@ -9,4 +10,4 @@ import { servicesCommand } from './services';
 import { staleCommand } from './stale';
 import { traceCommand } from './trace';
 
-export const commands = [analyzeCommand, bulkCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand, chainsCommand, renderCommand];
+export const commands = [analyzeCommand, bulkCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand, chainsCommand, renderCommand, anonymizeCommand];

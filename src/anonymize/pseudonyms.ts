@@ -1,0 +1,87 @@
+/**
+ * Consistent pseudonyms for one anonymisation run: the same address, name or MAC always becomes the same
+ * stand-in, derived from a key with HMAC-SHA256. Addresses are mapped prefix-preservingly (the scheme of
+ * Crypto-PAn: each bit is flipped by a keyed function of the bits before it), so two addresses that share
+ * an n-bit prefix share exactly an n-bit prefix afterwards and CIDR structure survives. The host byte of
+ * IPv4 and the interface half of IPv6 are kept, so gateways (.1), networks (.0) and broadcasts (.255)
+ * stay what they were; loopback, link-local, multicast, unspecified addresses and netmasks are kept whole.
+ */
+import { createHmac } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+
+/** IPv4 bits mapped (the rest kept) and IPv6 bits mapped. */
+const V4_BITS = 24;
+const V6_BITS = 64;
+
+export class Pseudonyms {
+  private readonly flips = new Map<string, number>();
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly key: string) {}
+
+  private mac(text: string): Buffer {
+    return createHmac('sha256', this.key).update(text).digest();
+  }
+
+  /** The bit that flips bit `prefix.length` after this prefix of bits. */
+  private flip(family: string, prefix: string): number {
+    const k = `${family}${prefix}`;
+    let bit = this.flips.get(k);
+    if (bit === undefined) this.flips.set(k, (bit = (this.mac(k)[0] as number) & 1));
+    return bit;
+  }
+
+  private mapBits(family: string, bits: readonly number[], count: number): number[] {
+    const out = [...bits];
+    let prefix = '';
+    for (let i = 0; i < count; i++) {
+      out[i] = (bits[i] as number) ^ this.flip(family, prefix);
+      prefix += String(bits[i]);
+    }
+    return out;
+  }
+
+  /** An address (and, for `addr/len`, its network when the host bits were zero), or undefined when it is kept. */
+  address(text: string, prefixLength?: number): string | undefined {
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) return this.ipv4(ipaddr.IPv4.parse(text), prefixLength);
+    if (text.includes(':') && ipaddr.IPv6.isValid(text)) return this.ipv6(ipaddr.IPv6.parse(text), prefixLength);
+    return undefined;
+  }
+
+  private ipv4(a: ipaddr.IPv4, prefixLength?: number): string | undefined {
+    const range = a.range();
+    if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'broadcast' || a.octets[0] === 0 || a.octets[0] === 255) return undefined;
+    const bits = a.octets.flatMap((o) => [7, 6, 5, 4, 3, 2, 1, 0].map((s) => (o >> s) & 1));
+    const mapped = this.keepNetwork(bits, this.mapBits('4', bits, V4_BITS), prefixLength);
+    return Array.from({ length: 4 }, (_, i) => mapped.slice(i * 8, i * 8 + 8).reduce((n, b) => n * 2 + b, 0)).join('.');
+  }
+
+  private ipv6(a: ipaddr.IPv6, prefixLength?: number): string | undefined {
+    const range = a.range();
+    if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'ipv4Mapped') return undefined;
+    const bits = a.parts.flatMap((p) => Array.from({ length: 16 }, (_, i) => (p >> (15 - i)) & 1));
+    const mapped = this.keepNetwork(bits, this.mapBits('6', bits, V6_BITS), prefixLength);
+    const parts = Array.from({ length: 8 }, (_, i) => mapped.slice(i * 16, i * 16 + 16).reduce((n, b) => n * 2 + b, 0));
+    return new ipaddr.IPv6(parts).toString();
+  }
+
+  /** A network written with zero host bits keeps them zero. */
+  private keepNetwork(bits: readonly number[], mapped: number[], prefixLength?: number): number[] {
+    if (prefixLength === undefined || bits.slice(prefixLength).some((b) => b !== 0)) return mapped;
+    return mapped.map((b, i) => (i < prefixLength ? b : 0));
+  }
+
+  /** A stand-in for a name of some kind (`ns`, `svc`, `node`): `ns-3fa2c1`. */
+  name(kind: string, text: string): string {
+    const k = `${kind}\u0000${text}`;
+    let n = this.names.get(k);
+    if (!n) this.names.set(k, (n = `${kind}-${this.mac(k).toString('hex').slice(0, 6)}`));
+    return n;
+  }
+
+  /** A locally administered unicast MAC in place of this one. */
+  macAddress(text: string): string {
+    const b = this.mac(`mac\u0000${text.toLowerCase()}`);
+    return [((b[0] as number) & 0xfc) | 0x02, ...b.subarray(1, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  }
+}
