@@ -7,23 +7,24 @@
 import type { NodeNames } from './node-names';
 import type { Pseudonyms } from './pseudonyms';
 
-/** Comments made of lowercase words only are kube-proxy's and Calico's fixed phrases: they name nothing. */
-const PHRASE = /^[a-z][a-z -]*$/;
-/** A Service at the start of a kube-proxy comment: `ns/name:port` and the phrase after it. */
-const SERVICE = /^([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)(?::([-a-z0-9]*))?((?: [A-Za-z][A-Za-z -]*)?)$/;
+/** The words of kube-proxy's and Calico's own comments: a comment made only of these (and Service names) names nothing else. */
+const VOCABULARY = new Set(
+  'kubernetes service services portals traffic requiring snat load balancer firewall health check ports port externally-visible forwarding rules rule conntrack block incoming localnet connections postrouting cluster ip external loadbalancer has no endpoints local node nodeports note this must be the last in chain masquerade for to pod route other destinations will dropped'.split(' '),
+);
+/** A Service as kube-proxy names it in comments: `ns/name:port` (the port name may be empty). */
+const SERVICE = /(?<![\w/-])([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)(?::([-a-z0-9]*))?(?![\w/])/g;
+/** Calico's rule ids are hashes. */
+const CALICO = /^cali:[\w-]+$/;
 
 function comment(text: string, p: Pseudonyms): string {
-  if (PHRASE.test(text)) return text;
-  const s = SERVICE.exec(text);
-  if (s) {
-    const [, ns, name, port, rest] = s as unknown as [string, string, string, string | undefined, string];
-    return `${p.name('ns', ns)}/${p.name('svc', name)}${port === undefined ? '' : `:${port ? p.name('port', port) : ''}`}${rest}`;
-  }
-  return p.name('comment', text);
+  if (CALICO.test(text)) return text;
+  const words = text.replace(SERVICE, ' ').split(/\s+/).filter(Boolean).map((w) => w.replace(/[;:,.]+$/, '').toLowerCase());
+  if (!words.every((w) => VOCABULARY.has(w))) return p.name('comment', text);
+  return text.replace(SERVICE, (_m, ns: string, name: string, port: string | undefined) => `${p.name('ns', ns)}/${p.name('svc', name)}${port === undefined ? '' : `:${port ? p.name('port', port) : ''}`}`);
 }
 
 const COMMENT = /(--comment )(?:"((?:[^"\\]|\\.)*)"|(\S+))/g;
-const V4 = /(?<![\w.:-])((?:\d{1,3}\.){3}\d{1,3})(?:\/(\d{1,2})(?![\d.]))?(?![\w.]|-\d)/g;
+const V4 = /(?<![\w.:])((?:\d{1,3}\.){3}\d{1,3})(?:\/(\d{1,2})(?![\d.]))?(?![\w.])/g;
 const V6 = /(?<![\w:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:\/(\d{1,3}))?(?![\w:.])/g;
 const DASHED = /\bip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\b/g;
 const MAC = /(?<![\w:])((?:[0-9a-f]{2}:){5}[0-9a-f]{2})(?![\w:])/gi;
