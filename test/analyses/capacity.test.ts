@@ -8,7 +8,7 @@ import type { Finding } from '../../src/analyses/finding';
 import { findSectionsInText } from '../../src/input/sections';
 import { nodesOfInputs } from '../../src/model/node';
 
-function capacity(text: string): Finding[] {
+function capacity(text: string): readonly Finding[] {
   const found = findSectionsInText(text, 'n1.txt', 'n1');
   const errors = found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error'));
   if (errors.length) throw new Error(`test dump has errors: ${JSON.stringify(errors)}`);

@@ -56,3 +56,13 @@ test('stale --json keeps the contract: every stale entry with its tuple, target,
   });
   t.is(nfwalk(['stale', `${repoRoot}/${SAMPLE}/iptables-save.txt`]).status, 2);
 });
+
+test('analyze on a dump with an unreadable line: the warning finding, and the line counts for the exit code as elsewhere', (t) => {
+  const bad = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300 -j DROP\n-A INPUT -s 10.0.0.3/32 -j DROP\nCOMMIT\n';
+  const r = nfwalk(['analyze', '-', '--json'], bad);
+  t.is(r.status, 1, r.stderr);
+  const doc = JSON.parse(r.stdout) as { findings: { code: string; severity: string }[] };
+  t.deepEqual(doc.findings.filter((f) => f.code === 'INPUT_UNREADABLE_LINES').map((f) => f.severity), ['warning']);
+  t.is(nfwalk(['parse', '-'], bad).status, 1, 'as parse counts it');
+  t.is(nfwalk(['analyze', '-', '--fail-on', 'none'], bad).status, 0);
+});

@@ -4,7 +4,7 @@ import { nodesOfInputs } from '../../model/node';
 import { formatAnalyzeMarkdown } from '../../report/analyze-markdown';
 import { formatAnalyze } from '../../report/analyze-text';
 import { toJson } from '../../report/json';
-import { type FailOn, exitCodeFor } from '../exit';
+import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
@@ -33,6 +33,7 @@ export const analyzeCommand: CommandModule<GlobalOptions, AnalyzeArgs> = {
     const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: [args.nodeIp ?? []].flat(), clientCidrs: [args.clientCidr ?? []].flat() });
     const format = args.json ? 'json' : args.format;
     await writeOut([format === 'json' ? `${toJson({ nodes: report.nodes, findings: report.findings })}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
-    process.exitCode = exitCodeFor(report.findings.map((f) => f.severity), args.failOn as FailOn);
+    // Lines that could not be read count as they do for every other command, not only as the warning finding.
+    process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...report.findings.map((f) => f.severity)], args.failOn as FailOn);
   },
 };
