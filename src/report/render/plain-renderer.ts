@@ -8,7 +8,7 @@ import type { Flowchart } from '../mermaid/flowchart';
 import { printFlowchart } from '../mermaid/print';
 
 /** Above this many nodes a terminal picture is too wide to read (and slow to lay out). */
-export const MAX_ASCII_NODES = 40;
+const MAX_ASCII_NODES = 40;
 
 export async function plainSvg(plainSource: string): Promise<Uint8Array> {
   const { renderMermaidSVG } = await import('beautiful-mermaid');
