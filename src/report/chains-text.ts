@@ -13,7 +13,7 @@ export function formatChains(g: ChainCallGraph, node: string): string {
   }
   for (const group of g.groups) {
     const size = [...(group.chains > 1 ? [counted(group.chains, 'chain')] : []), ...(group.policy ? [`policy ${group.policy}`] : []), counted(group.rules, 'rule')].join(', ');
-    lines.push(`  ${group.table.padEnd(8)} ${group.name} (${size})`, ...(out.get(group.key) ?? []));
+    lines.push(`  ${group.table.padEnd(8)} ${group.name} (${size})${group.comment ? ` "${group.comment}"` : ''}`, ...(out.get(group.key) ?? []));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -23,7 +23,8 @@ test('chains: an outline, JSON and Mermaid of the call graph; --from limits it t
   const text = nfwalk(['chains', incident, '--table', 'nat']);
   t.is(text.status, 0, text.stderr);
   t.regex(text.stdout, /^chains on incident-node \(ipv4\): 19 chains in 19 groups\n/);
-  t.regex(text.stdout, /\n {2}nat {6}KUBE-SERVICES \(4 rules\)\n {4}→ KUBE-SVC-TCOU7JCQXEZGVUNU \(1 jump\)\n/);
+  t.regex(text.stdout, /\n {2}nat {6}KUBE-SERVICES \(4 rules\) "kubernetes service portals"\n {4}→ KUBE-SVC-TCOU7JCQXEZGVUNU \(1 jump\)\n/);
+  t.regex(text.stdout, /\n {2}nat {6}KUBE-SVC-67NZLRHBNDSAWJRO \(4 rules\) "shop\/web:http"\n/);
   const json = JSON.parse(nfwalk(['chains', incident, '--table', 'nat', '--from', 'KUBE-SVC-67NZLRHBNDSAWJRO', '--json']).stdout);
   t.deepEqual(json.groups.map((g: { name: string }) => g.name).sort(), ['KUBE-MARK-MASQ', 'KUBE-SEP-6YQMV6ZQTW2VHPTA', 'KUBE-SEP-XV6FDLZJXSR4FG62', 'KUBE-SEP-ZFNBBCQ6PZLK4B2M', 'KUBE-SVC-67NZLRHBNDSAWJRO']);
   const folded = nfwalk(['chains', incident, '--table', 'nat', '--budget', '10', '--format', 'mermaid']);

@@ -148,3 +148,14 @@ test('chain graphs of every third-party and captured dump are drawable', async (
     }
   }
 });
+
+test('a lone chain is labelled with what the rules jumping into it say of it: the Service behind KUBE-SVC and KUBE-SEP chains', async (t) => {
+  const section = (await findSections([join(repoRoot, 'samples', 'incident-node')])).sections.find((s) => s.kind === 'iptables-save');
+  if (section?.kind !== 'iptables-save') return t.fail('no ruleset');
+  const g = chainCallGraph(section.ruleset, { table: 'nat' });
+  const comment = (name: string) => g.groups.find((x) => x.name === name)?.comment;
+  t.is(comment('KUBE-SVC-67NZLRHBNDSAWJRO'), 'shop/web:http', 'cluster IP and NodePort callers agree on the service');
+  t.is(comment('KUBE-SEP-XV6FDLZJXSR4FG62'), 'shop/web:http -> 10.244.1.30:8080');
+  t.is(comment('KUBE-MARK-MASQ'), undefined, 'callers of many services share nothing');
+  t.regex(chainsFlowchart(g).nodes.find((n) => n.label.startsWith('KUBE-SEP-XV6FDLZJXSR4FG62'))?.label ?? '', /\nshop\/web:http -> 10\.244\.1\.30:8080\n2 rules$/);
+});

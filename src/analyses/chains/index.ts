@@ -5,6 +5,7 @@
  * folded into one group each, largest first, until the graph fits.
  */
 import { type RuleGraph, chainKey, ruleGraphOf } from '../../graph/rule-graph';
+import type { CommentMatch } from '../../model/match';
 import type { Chain, Ruleset, TableName } from '../../model/ruleset';
 import type { ChainCall, ChainCallGraph, ChainGroup } from './model';
 
@@ -26,6 +27,25 @@ export class ChainsError extends Error {}
 function familyOf(chain: Chain): string | undefined {
   const prefix = /^(.+[-_])[^-_]+$/.exec(chain.name)?.[1];
   return chain.builtin || !prefix ? undefined : `${prefix}*`;
+}
+
+/**
+ * What the rules jumping into this chain say of it: their comment when they all carry the same one, else
+ * the first word the commented ones start with (kube-proxy's service name in `ns/svc:port cluster IP`).
+ */
+function callerComment(graph: RuleGraph, key: string): string | undefined {
+  const comments = new Set<string>();
+  let uncommented = false;
+  graph.forEachInEdge(key, (_edge, attrs) => {
+    const comment = attrs.rule.matches.find((m): m is CommentMatch => m.module === 'comment')?.comment;
+    if (comment === undefined) uncommented = true;
+    else comments.add(comment);
+  });
+  if (comments.size === 0) return undefined;
+  const all = [...comments];
+  if (all.length === 1 && !uncommented) return all[0];
+  const firstWords = new Set(all.map((c) => c.split(' ')[0]));
+  return firstWords.size === 1 ? [...firstWords][0] : undefined;
 }
 
 function reachable(graph: RuleGraph, starts: readonly string[]): Set<string> {
@@ -79,6 +99,11 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
     g.chains++;
     g.rules += chain.rules.length;
     groups.set(gk, g);
+  }
+  for (const g of groups.values()) {
+    if (g.chains !== 1) continue;
+    const comment = callerComment(graph, g.key.replace(' ', ':'));
+    if (comment !== undefined) Object.assign(g, { comment });
   }
   const calls = new Map<string, { from: string; to: string; jumps: number; gotos: number }>();
   const inside = new Set(keys);

@@ -11,6 +11,8 @@ export interface ChainGroup {
   readonly rules: number;
   /** Built-in chains carry their policy. */
   readonly policy?: 'ACCEPT' | 'DROP';
+  /** What the rules that jump into a lone chain say of it when they agree (kube-proxy's `ns/svc:port cluster IP`). */
+  readonly comment?: string;
 }
 
 export interface ChainCall {

@@ -12,7 +12,7 @@ import { VERDICT_CLASSES, counted } from './style';
 function groupLabel(g: ChainGroup): string {
   if (g.policy) return `${g.name}\npolicy ${g.policy}, ${counted(g.rules, 'rule')}`;
   if (g.chains > 1) return `${g.name}\n${counted(g.chains, 'chain')}, ${counted(g.rules, 'rule')}`;
-  return `${g.name}\n${counted(g.rules, 'rule')}`;
+  return `${g.name}${g.comment ? `\n${g.comment}` : ''}\n${counted(g.rules, 'rule')}`;
 }
 
 function callLabel(c: ChainCall): string {
