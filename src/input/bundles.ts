@@ -5,7 +5,7 @@
  * entries are skipped.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
 export interface BundlePath {
@@ -37,7 +37,8 @@ export async function listBundles(args: readonly string[]): Promise<{ bundles: B
   const missing: string[] = [];
   for (const arg of args) {
     if (isDynamicPattern(arg)) {
-      const matches = (await glob(arg, { onlyFiles: false, expandDirectories: false, dot: false })).sort();
+      // Matches are named as the pattern was written: absolute for an absolute pattern.
+      const matches = (await glob(arg, { onlyFiles: false, expandDirectories: false, dot: false, absolute: isAbsolute(arg) })).map((m) => m.replace(/\/$/, '')).sort();
       if (matches.length === 0) missing.push(arg);
       for (const m of matches) bundles.push(...[entryOf(m)].filter((b) => b !== undefined));
       continue;

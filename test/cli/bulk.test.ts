@@ -104,3 +104,12 @@ test('bundles too big for their share of --heap-budget are analysed again on the
     generous.map((b) => `${b.path} ${b.findings.map(key).sort().join('|')}`).sort(),
   );
 });
+
+test('a quoted glob and single bundles are bundles too; a path that matches nothing is named', (t) => {
+  const eks = corpus.filter((b) => b.layout === 'eks').map((b) => b.path).sort();
+  const globbed = nfwalk(['bulk', join(dir, 'archive', 'eks_i-abc*.tar.gz'), '--json', '--fail-on', 'none']);
+  t.deepEqual((JSON.parse(globbed.stdout) as { bundles: Bundle[] }).bundles.map((b) => b.path).sort(), eks);
+  const two = nfwalk(['bulk', eks[0] as string, eks[1] as string, join(dir, 'nope'), '--json', '--fail-on', 'none']);
+  t.is((JSON.parse(two.stdout) as { bundles: Bundle[] }).bundles.length, 2);
+  t.regex(two.stderr, /^nfwalk: warning: .*nope: no such file, directory or match$/m);
+});
