@@ -2,6 +2,7 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { archiveMember } from '../input/archive-names';
 
 /**
  * Where a file of an input goes under --out: its path from the input's folder. An archive is unpacked
@@ -10,9 +11,9 @@ import { finished } from 'node:stream/promises';
 export function outputPath(input: string, file: string): string {
   if (file === '<stdin>') return 'stdin.txt';
   const path = relative(dirname(input), file);
-  const member = /^(.*?)\.(?:tar\.gz|tgz|tar)\/(?:\.\/)?(.*)$/i.exec(path);
+  const member = archiveMember(path);
   if (!member) return path;
-  const [, stem, inside] = member as unknown as [string, string, string];
+  const { stem, inside } = member;
   return inside.startsWith(`${basename(stem)}/`) ? join(dirname(stem), inside) : join(stem, inside);
 }
 

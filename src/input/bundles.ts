@@ -7,13 +7,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import { isBundleArchive } from './archive-names';
 
 export interface BundlePath {
   readonly path: string;
   readonly mtimeMs: number;
 }
 
-const ARCHIVE = /\.(tar\.gz|tgz|tar|tar\.xz|txz|zip)$/i;
 /** Names of a bundle's root, or of the folders collectors put at its top (bundles.md §1). */
 const BUNDLE_ROOT = /^(sosreport-|eks_i-|scc_|cilium-bugtool-|calico-diags|support-bundle-)/;
 const BUNDLE_INSIDE = new Set(['sos_commands', 'sos_reports', 'networking', 'sysctls', 'ipamd', 'nodes', 'host-collectors', 'cluster-resources', 'systeminfo']);
@@ -21,7 +21,7 @@ const BUNDLE_INSIDE = new Set(['sos_commands', 'sos_reports', 'networking', 'sys
 /** A directory that holds dumps rather than bundles: a collector's root, or only loose files. */
 function isUnpackedBundle(dir: string, children: readonly string[]): boolean {
   if (BUNDLE_ROOT.test(basename(dir)) || children.some((c) => BUNDLE_INSIDE.has(c))) return true;
-  return !children.some((c) => ARCHIVE.test(c) || statSync(join(dir, c)).isDirectory());
+  return !children.some((c) => isBundleArchive(c) || statSync(join(dir, c)).isDirectory());
 }
 
 function entryOf(path: string): BundlePath | undefined {
@@ -60,7 +60,7 @@ export async function listBundles(args: readonly string[]): Promise<{ bundles: B
     for (const c of children) {
       const path = join(arg, c);
       const entry = entryOf(path);
-      if (entry && (ARCHIVE.test(c) || statSync(path).isDirectory())) bundles.push(entry);
+      if (entry && (isBundleArchive(c) || statSync(path).isDirectory())) bundles.push(entry);
     }
   }
   return { bundles, missing };

@@ -4,6 +4,8 @@
  * `sosreport-<host>-…`, EKS `eks_<instance-id>_…`, supportconfig `scc_<host>_…`, Rancher `<host>-<date>/`,
  * Cilium `cilium-bugtool-<pod>-<time>`. Otherwise the name of the input directory or file (contracts.md).
  */
+import { withoutArchiveSuffix } from './archive-names';
+
 const LAYOUTS: readonly RegExp[] = [
   /(?:^|\/)nodes\/([^/]+)\//,
   /(?:^|\/)host-collectors\/(?!run-host\/|system\/)([^/]+)\/run-host\//,
@@ -20,5 +22,5 @@ export function nodeOf(inputName: string, path: string): string {
     const m = layout.exec(path);
     if (m) return m[1]!;
   }
-  return inputName.replace(/\.(tar\.gz|tgz|tar|gz)$/, '');
+  return withoutArchiveSuffix(inputName);
 }

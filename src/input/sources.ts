@@ -8,12 +8,11 @@ import { basename, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
+import { isGzippedArchive, isReadableArchive, isUnreadableArchive } from './archive-names';
 import { nodeOf } from './nodes';
 import type { InputFailure, InputSource } from './text-input';
 
 const CHUNK = 64 * 1024;
-const ARCHIVE = /\.(tar|tar\.gz|tgz)$/i;
-const UNSUPPORTED_ARCHIVE = /\.(tar\.xz|txz|tar\.bz2|tbz2?|zip|xz|bz2|7z)$/i;
 
 export async function* openSources(paths: readonly string[], failures: InputFailure[], stdin: () => Readable = () => process.stdin): AsyncGenerator<InputSource> {
   for (const path of paths) {
@@ -31,8 +30,8 @@ export async function* openSources(paths: readonly string[], failures: InputFail
     const root = basename(path);
     for (const file of files) {
       const inBundle = join(root, relative(path, file));
-      if (ARCHIVE.test(file)) yield* archiveMembers(file, inBundle, failures);
-      else if (UNSUPPORTED_ARCHIVE.test(file)) failures.push({ path: file, reason: 'archive format not supported (use .tar, .tar.gz or .tgz, or unpack it)' });
+      if (isReadableArchive(file)) yield* archiveMembers(file, inBundle, failures);
+      else if (isUnreadableArchive(file)) failures.push({ path: file, reason: 'archive format not supported (use .tar, .tar.gz or .tgz, or unpack it)' });
       else yield { path: file, node: nodeOf(root, inBundle), chunks: () => decode(open(file)) };
     }
   }
@@ -47,7 +46,7 @@ async function* archiveMembers(file: string, inBundle: string, failures: InputFa
   const root = basename(file);
   const tar = extract();
   const raw = createReadStream(file, { highWaterMark: CHUNK });
-  const input = /\.(tar\.gz|tgz)$/i.test(file) ? raw.pipe(createGunzip()) : raw;
+  const input = isGzippedArchive(file) ? raw.pipe(createGunzip()) : raw;
   input.on('error', (e: Error) => tar.destroy(e));
   input.pipe(tar);
   try {
