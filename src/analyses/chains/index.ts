@@ -92,9 +92,11 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
   }
 
   const groups = new Map<string, { key: string; table: TableName; name: string; chains: number; rules: number; policy?: 'ACCEPT' | 'DROP' }>();
+  const firstChain = new Map<string, string>();
   for (const key of keys) {
     const { table, chain } = graph.getNodeAttributes(key);
     const gk = groupOf.get(key) as string;
+    if (!firstChain.has(gk)) firstChain.set(gk, key);
     const g = groups.get(gk) ?? { key: gk, table, name: gk.slice(table.length + 1), chains: 0, rules: 0, ...(chain.builtin && chain.policy ? { policy: chain.policy } : {}) };
     g.chains++;
     g.rules += chain.rules.length;
@@ -102,7 +104,7 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
   }
   for (const g of groups.values()) {
     if (g.chains !== 1) continue;
-    const comment = callerComment(graph, g.key.replace(' ', ':'));
+    const comment = callerComment(graph, firstChain.get(g.key) as string);
     if (comment !== undefined) Object.assign(g, { comment });
   }
   const calls = new Map<string, { from: string; to: string; jumps: number; gotos: number }>();
