@@ -5,14 +5,10 @@
 import test from 'ava';
 import { analyzeCapacity } from '../../src/analyses/capacity/index';
 import type { Finding } from '../../src/analyses/finding';
-import { findSectionsInText } from '../../src/input/sections';
-import { nodesOfInputs } from '../../src/model/node';
+import { nodesOfText } from '../helpers/sections';
 
 function capacity(text: string): readonly Finding[] {
-  const found = findSectionsInText(text, 'n1.txt', 'n1');
-  const errors = found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error'));
-  if (errors.length) throw new Error(`test dump has errors: ${JSON.stringify(errors)}`);
-  return analyzeCapacity(nodesOfInputs(found.sections)).findings;
+  return analyzeCapacity(nodesOfText(text)).findings;
 }
 
 const stats = (perCpu: readonly { drop: number; early_drop: number }[]) =>

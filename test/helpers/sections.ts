@@ -1,5 +1,6 @@
 /** Sections of a text, found the way the CLI finds them, with typed access by kind. */
 import { findSectionsInText } from '../../src/input/sections';
+import { type NodeDumps, nodesOfInputs } from '../../src/model/node';
 import type { Section } from '../../src/model/section';
 
 export function sectionsOf(text: string, path = 'test.txt'): ReturnType<typeof findSectionsInText> {
@@ -15,4 +16,12 @@ export function only<K extends Section['kind']>(text: string, kind: K, path = 't
 
 export function errorsOf(s: Section): string[] {
   return s.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}:${d.column}: ${d.message}`);
+}
+
+/** The nodes of a test paste named `n1.txt` (node `n1`); a test dump that nfwalk cannot read fully is a broken test. */
+export function nodesOfText(text: string): NodeDumps[] {
+  const found = findSectionsInText(text, 'n1.txt', 'n1');
+  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
+  if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
+  return nodesOfInputs(found.sections);
 }

@@ -5,9 +5,8 @@
  */
 import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
-import { findSectionsInText } from '../../../src/input/sections';
-import { nodesOfInputs } from '../../../src/model/node';
 import { type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
+import { nodesOfText } from '../../helpers/sections';
 
 const ADDRESSES = `root@n1:~# ip -o addr
 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
@@ -28,10 +27,7 @@ const WEB: GeneratedService = {
 };
 
 function analyse(rules: string, extra = ''): ServicesAnalysis {
-  const found = findSectionsInText(`${ADDRESSES}root@n1:~# iptables-save\n${rules}${extra}`, 'n1.txt', 'n1');
-  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
-  if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
-  return analyzeServices(nodesOfInputs(found.sections));
+  return analyzeServices(nodesOfText(`${ADDRESSES}root@n1:~# iptables-save\n${rules}${extra}`));
 }
 
 const sharesOf = (a: ServicesAnalysis, kind = 'clusterIP') =>

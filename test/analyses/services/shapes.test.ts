@@ -5,11 +5,10 @@
  */
 import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
-import { findSectionsInText } from '../../../src/input/sections';
-import { nodesOfInputs } from '../../../src/model/node';
 import { servicesJson } from '../../../src/report/services-json';
 import { dedent } from '../../helpers/dedent';
 import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, probability, serviceSpec } from '../../generators/kube-proxy-dump';
+import { nodesOfText } from '../../helpers/sections';
 
 const NODE_V4 = dedent`
   root@n1:~# ip -o addr
@@ -53,10 +52,7 @@ const V6: GeneratedService[] = [
 
 function analysis(): ServicesAnalysis {
   const text = `${NODE_V4}root@n1:~# iptables-save\n${kubeProxyRuleset(V4, { clusterCidr: '10.244.0.0/16' })}root@n1:~# ip6tables-save\n${kubeProxyRuleset(V6, { clusterCidr: 'fd00:10:244::/48', family: 'ipv6' })}`;
-  const found = findSectionsInText(text, 'n1.txt', 'n1');
-  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
-  if (diagnostics.length) throw new Error(`generated dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
-  return analyzeServices(nodesOfInputs(found.sections));
+  return analyzeServices(nodesOfText(text));
 }
 
 /** The kernel's shares down a statistic ladder: rule i matches with q_i of what reaches it, the last with 1. */

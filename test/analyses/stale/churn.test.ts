@@ -5,11 +5,10 @@
  */
 import test from 'ava';
 import { type StaleAnalysis, analyzeStale } from '../../../src/analyses/stale/index';
-import { findSectionsInText } from '../../../src/input/sections';
-import { nodesOfInputs } from '../../../src/model/node';
 import { dedent } from '../../helpers/dedent';
 import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, serviceSpec } from '../../generators/kube-proxy-dump';
 import { SMALL_NODE } from '../../helpers/small-node';
+import { nodesOfText } from '../../helpers/sections';
 
 const ep = (ip: string, port = 8080): GeneratedEndpoint => ({ ip, port });
 const svc = serviceSpec;
@@ -44,10 +43,7 @@ const TABLE = [
 
 function analyse(rules: string, conntrack: string): StaleAnalysis {
   const text = `${NODE}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${conntrack}\n`;
-  const found = findSectionsInText(text, 'n1.txt', 'n1');
-  const diagnostics = found.sections.flatMap((s) => s.diagnostics);
-  if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics.slice(0, 3))}`);
-  return analyzeStale(nodesOfInputs(found.sections));
+  return analyzeStale(nodesOfText(text));
 }
 
 test('after endpoint churn and a deleted service exactly the entries the rules can no longer produce are stale', (t) => {
