@@ -65,11 +65,13 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
     const bar = process.stderr.isTTY && !args.json ? new SingleBar({ format: 'bulk {bar} {value}/{total} bundles, {failed} failed, eta {eta_formatted}', hideCursor: true, stream: process.stderr }) : undefined;
     bar?.start(bundles.length, 0, { failed: 0 });
     const results: BundleResult[] = [];
+    let failed = 0;
     const options = { nodeIps: list(args.nodeIp), clientCidrs: list(args.clientCidr) };
     for await (const raw of analyzeInWorkers(bundles, { workers: args.workers, heapBudgetMb }, options, new URL(import.meta.url))) {
       const result = { ...raw, findings: raw.findings.filter((f) => keep(f, raw.path)) };
       results.push(result);
-      if (bar) bar.update(results.length, { failed: results.filter((r) => r.error).length });
+      if (result.error) failed++;
+      if (bar) bar.update(results.length, { failed });
       else if (!args.json) process.stderr.write(`nfwalk: ${formatBundleLine(result, results.length, bundles.length)}\n`);
       if (args.ndjson) await writeOut([`${JSON.stringify(result)}\n`]);
     }
@@ -82,7 +84,7 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
     if (args.json) await writeOut([`${toJson({ bundles: results, summary })}\n`]);
     else if (args.ndjson) process.stderr.write(formatBulkSummary(summary, elapsed));
     else await writeOut([formatBulkSummary(summary, elapsed)]);
-    const failures = results.some((r) => r.error) ? (['error'] as const) : [];
+    const failures = failed > 0 ? (['error'] as const) : [];
     process.exitCode = summary.analysed === 0 ? 2 : exitCodeFor([...failures, ...results.flatMap((r) => r.findings.map((f) => f.severity))], args.failOn as FailOn);
   },
 };
