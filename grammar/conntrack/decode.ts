@@ -16,8 +16,10 @@ export interface LineProblem {
 
 export type Warn = (column: number, message: string) => void;
 
-type MutableTuple = { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] };
-type MutableEntry = { -readonly [K in keyof ConntrackEntry]?: ConntrackEntry[K] };
+export type MutableTuple = { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] };
+export type MutableEntry = { -readonly [K in keyof ConntrackEntry]?: ConntrackEntry[K] };
+/** Accounting counters of the original and the reply direction, as read so far. */
+export type CountersDraft = [{ packets?: number; bytes?: number }, { packets?: number; bytes?: number }];
 
 const DIGITS = /^\d+$/;
 
@@ -57,7 +59,7 @@ const EVENTS: Readonly<Record<string, ConntrackEvent>> = { '[NEW]': 'NEW', '[UPD
 const STATUS: Readonly<Record<string, ConntrackStatusFlag>> = { '[ASSURED]': 'ASSURED', '[OFFLOAD]': 'OFFLOAD', '[HW_OFFLOAD]': 'HW_OFFLOAD' };
 const STATE = /^[A-Z][A-Z0-9_]*$/;
 /** One string per state name for a million entries, instead of a slice of the input each (tcp, sctp names). */
-const STATE_NAMES = new Map(
+export const STATE_NAMES = new Map(
   ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2',
     'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT'].map((n) => [n, n]),
 );
@@ -106,7 +108,7 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   let tuple: MutableTuple | undefined;
   let direction = -1;
   let previousKey = '';
-  let counters: [{ packets?: number; bytes?: number }, { packets?: number; bytes?: number }] | undefined;
+  let counters: CountersDraft | undefined;
   for (; i < tokens.length; i++) {
     const f = tokens[i]!;
     const image = f.image;
@@ -198,15 +200,54 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   }
   if (direction < 1) return { message: 'expected an original and a reply tuple (src= dst= ... src= dst= ...)', column: col(tokens[tokens.length - 1]!) };
   if (orig.dst === undefined || reply.dst === undefined) return { message: 'a tuple without dst=', column: 1 };
-  entry.orig = orig as ConntrackTuple;
-  entry.reply = reply as ConntrackTuple;
-  entry.family ??= orig.src!.includes(':') ? 'ipv6' : 'ipv4';
+  return completeEntry(entry, orig, reply, counters);
+}
+
+/** Fields few entries have; an entry has one of these only when its line printed it, in this order. */
+const RARE_KEYS = ['secmark', 'secctx', 'zone', 'zoneOrig', 'zoneReply', 'deltaTime', 'start', 'stop', 'helper', 'labels', 'event', 'eventTime', 'greTimeouts'] as const;
+
+/**
+ * An entry with the fields most lines print, always all of them and in one order (undefined when not
+ * printed), so a million entries share one layout allocated at once; grown field by field, each entry's
+ * property store was reallocated several times (measured: a quarter of reading a big table). Positional,
+ * because it runs once per entry on the fast path, which keeps these fields in locals.
+ */
+export function commonEntry(
+  line: number, family: 'ipv4' | 'ipv6' | undefined, proto: string, protoNum: number, timeout: number | undefined, state: string | undefined,
+  orig: MutableTuple, reply: MutableTuple, unreplied: boolean, status: ConntrackStatusFlag | undefined, mark: number | undefined, use: number | undefined, id: number | undefined,
+): MutableEntry {
+  return {
+    line,
+    family: family ?? (orig.src!.includes(':') ? 'ipv6' : 'ipv4'),
+    proto,
+    protoNum,
+    timeout,
+    state,
+    orig: orig as ConntrackTuple,
+    reply: reply as ConntrackTuple,
+    unreplied,
+    status,
+    mark,
+    use,
+    id,
+  };
+}
+
+/** Accounting counters, after the rare fields, for the directions that printed any. */
+export function withCounters(entry: MutableEntry, counters: CountersDraft | undefined): ConntrackEntry {
   if (counters) {
     const [oc, rc] = counters;
     if (oc.packets !== undefined || oc.bytes !== undefined) entry.origCounters = { packets: oc.packets ?? 0, bytes: oc.bytes ?? 0 } as ConntrackCounters;
     if (rc.packets !== undefined || rc.bytes !== undefined) entry.replyCounters = { packets: rc.packets ?? 0, bytes: rc.bytes ?? 0 } as ConntrackCounters;
   }
   return entry as ConntrackEntry;
+}
+
+/** The entry once both tuples of a line the grammar read are known. */
+function completeEntry(d: MutableEntry, orig: MutableTuple, reply: MutableTuple, counters: CountersDraft | undefined): ConntrackEntry {
+  const entry = commonEntry(d.line!, d.family, d.proto!, d.protoNum!, d.timeout, d.state, orig, reply, d.unreplied!, d.status, d.mark, d.use, d.id);
+  for (const k of RARE_KEYS) if (d[k] !== undefined) (entry as Record<string, unknown>)[k] = d[k];
+  return withCounters(entry, counters);
 }
 
 /**

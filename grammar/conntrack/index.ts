@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Chunk } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
 import { type LineProblem, decodeEntry, isProblem } from './decode';
+import { fastEntry } from './fast-line';
 import { parseConntrackChunk } from './parser';
 import { decodeSaveLine } from './save';
 import { XmlLine } from './tokens';
@@ -21,7 +22,33 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
   private readonly summaries: ConntrackSummary[] = [];
   private readonly diagnostics: Diagnostic[] = [];
 
+  /** Lines the fast path reads become entries at once; each run of other lines goes to the grammar whole. */
   read(chunk: Chunk, stop: StopAt): number | undefined {
+    const { text } = chunk;
+    let line = chunk.firstLine;
+    let runStart = -1;
+    let runLine = 0;
+    for (let start = 0; start < text.length; line++) {
+      const newline = text.indexOf('\n', start);
+      const end = newline < 0 ? text.length : newline;
+      const entry = fastEntry(text, start, end, line);
+      if (entry) {
+        if (runStart >= 0) {
+          const stoppedAt = this.readWithGrammar({ text: text.slice(runStart, start), firstLine: runLine }, stop);
+          if (stoppedAt !== undefined) return stoppedAt;
+          runStart = -1;
+        }
+        this.entries.push(entry);
+      } else if (runStart < 0) {
+        runStart = start;
+        runLine = line;
+      }
+      start = end + 1;
+    }
+    return runStart >= 0 ? this.readWithGrammar({ text: text.slice(runStart), firstLine: runLine }, stop) : undefined;
+  }
+
+  private readWithGrammar(chunk: Chunk, stop: StopAt): number | undefined {
     let stoppedAt: number | undefined;
     parseConntrackChunk(chunk, (tokens, line, lineStart, text) => {
       if (tokens.length === 0) return true;

@@ -10,7 +10,7 @@ const MEMO_LIMIT = 1 << 18;
 const memo = new Map<string, string | null>();
 
 export function canonicalAddress(text: string): string | undefined {
-  if (isIpv4(text)) return text;
+  if (isIpv4(text, 0, text.length)) return text;
   const known = memo.get(text);
   if (known !== undefined) return known ?? undefined;
   const result = canonicalIpv6(text);
@@ -19,12 +19,12 @@ export function canonicalAddress(text: string): string | undefined {
   return result;
 }
 
-/** Dotted quad, each part 0-255 without a sign; written out because this runs for every address of a table. */
-function isIpv4(text: string): boolean {
+/** Whether [from, to) of `text` is a dotted quad, each part 0-255 without a sign; written out because this runs for every address of a table. */
+export function isIpv4(text: string, from: number, to: number): boolean {
   let parts = 0;
   let value = 0;
   let digits = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || ++parts > 3) return false;

@@ -1,0 +1,93 @@
+/**
+ * The hand-written fast path against the chevrotain grammar, line by line: wherever the fast path reads a
+ * line, the grammar reads the same entry from it without a warning. The grammar is the reference; the fast
+ * path may only give up. Also: the fast path does read the listings big tables come in, so the speed it is
+ * there for does not quietly go away.
+ */
+import { readdirSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import test from 'ava';
+import fc from 'fast-check';
+import { decodeEntry, isProblem } from '../../../grammar/conntrack/decode';
+import { fastEntry } from '../../../grammar/conntrack/fast-line';
+import { parseConntrackChunk } from '../../../grammar/conntrack/parser';
+import type { ConntrackEntry } from '../../../src/model/conntrack';
+import { conntrackLines } from '../../generators/conntrack-table';
+import { readShared, sharedFile } from '../../helpers/shared';
+
+/** What the grammar alone makes of one line: an entry with no warning, or nothing. */
+function grammarEntry(line: string): ConntrackEntry | undefined {
+  let result: ConntrackEntry | undefined;
+  parseConntrackChunk({ text: `${line}\n`, firstLine: 1 }, (tokens, lineNo, lineStart) => {
+    if (tokens.length === 0) return true;
+    let warned = false;
+    const decoded = decodeEntry(tokens, lineNo, lineStart, () => {
+      warned = true;
+    });
+    if (!isProblem(decoded) && !warned) result = decoded;
+    return true;
+  });
+  return result;
+}
+
+const fast = (line: string) => fastEntry(line, 0, line.length, 1);
+
+const files = [
+  ...readdirSync(sharedFile('captures')).filter((f) => /^(conntrack-[LE]|proc-net-nf_conntrack)/.test(f)).map((f) => `captures/${f}`),
+  ...readdirSync(sharedFile('realworld')).filter((f) => /conntrack/.test(f)).map((f) => `realworld/${f}`),
+];
+const captured = files.flatMap((rel) => readShared(rel).split('\n').map((line) => ({ rel, line })));
+const generated = [...conntrackLines(5000, 7)];
+
+test('on every captured and generated line the fast path reads what the grammar reads, or gives up', (t) => {
+  let read = 0;
+  for (const { rel, line } of [...captured, ...generated.map((line) => ({ rel: 'generated', line }))]) {
+    const entry = fast(line);
+    if (!entry) continue;
+    read++;
+    t.deepEqual(entry, grammarEntry(line), `${rel}: ${line}`);
+  }
+  t.true(read > generated.length, `${read} lines read`);
+});
+
+test('the fast path reads every entry of plain, extended, id, accounting and /proc listings', (t) => {
+  const plain = ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-f-ipv6.txt', 'conntrack-L-p-tcp-n.txt', 'proc-net-nf_conntrack.txt'];
+  for (const rel of plain) {
+    // /proc's gre lines (`timeout=30, stream_timeout=180`) are rare and left to the grammar.
+    const lines = readShared(`captures/${rel}`).split('\n').filter((l) => grammarEntry(l) && !l.includes(' stream_timeout='));
+    t.true(lines.length > 0, rel);
+    t.deepEqual(lines.filter((l) => !fast(l)), [], rel);
+  }
+  t.deepEqual(generated.filter((l) => grammarEntry(l) && !fast(l)), []);
+});
+
+/** Small edits of real lines: what a paste, a terminal or a truncated file does to them. */
+const edit = fc.oneof(
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('\t', ' ', '\r', '\f', '=', '0', '9', 'x', 'A', ':', '.', '[', ']', 'src=', 'id=1', ' id=3', ' zone=2', ' mark=x', ' packets=1 bytes=2', '[ASSURED]', ' [UNREPLIED]', '\u00a0', 'ä') }),
+  fc.record({ kind: fc.constant('append' as const), text: fc.constantFrom(' id=3', ' zone=2', ' secmark=0', ' mark=4294967295', ' packets=1 bytes=2', ' use=1', ' [ASSURED]', ' [OFFLOAD]', ' [UNREPLIED]', '\r', '  ', ' mark=', ' bytes=1') }),
+  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+);
+
+test('on edited lines too the fast path reads what the grammar reads, or gives up (property)', (t) => {
+  const lines = [...captured.map((c) => c.line).filter((l) => l.includes('src=')), ...generated.slice(0, 200)];
+  let read = 0;
+  fc.assert(
+    fc.property(fc.constantFrom(...lines), fc.array(edit, { minLength: 1, maxLength: 4 }), (original, edits) => {
+      let line = original;
+      for (const e of edits) {
+        const at = e.at % (line.length + 1);
+        if (e.kind === 'delete') line = line.slice(0, at) + line.slice(at + e.length);
+        else if (e.kind === 'insert') line = line.slice(0, at) + e.text + line.slice(at);
+        else if (e.kind === 'append') line += e.text;
+        else line = line.slice(0, Math.max(0, line.lastIndexOf(' ', at)));
+      }
+      const entry = fast(line);
+      if (entry) read++;
+      return entry === undefined || isDeepStrictEqual(entry, grammarEntry(line));
+    }),
+    { numRuns: 6000, seed: 11 },
+  );
+  // Many edits leave a line readable (a digit more, a field added or cut off): those are the cases that count.
+  t.true(read > 500, `${read} edited lines read by the fast path`);
+});
