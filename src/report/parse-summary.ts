@@ -35,7 +35,8 @@ function details(s: Section): string[] {
       });
     case 'conntrack': {
       const byProto = countBy(s.entries, (e) => e.proto);
-      const natted = s.entries.filter((e) => e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src).length;
+      let natted = 0;
+      for (const e of s.entries) if (e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src) natted++;
       const summary = s.summaries.map((x) => `conntrack said ${x.count} ${x.what}`).join(', ');
       return [`${[...byProto].map(([p, n]) => `${p} ${n}`).join(', ') || 'no entries'}; ${natted} with NAT${summary ? `; ${summary}` : ''}`];
     }
@@ -65,6 +66,9 @@ function details(s: Section): string[] {
 
 function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, number> {
   const m = new Map<string, number>();
-  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  for (const i of items) {
+    const k = key(i);
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
   return m;
 }

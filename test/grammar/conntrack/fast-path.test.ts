@@ -76,10 +76,13 @@ test('on edited lines too the fast path reads what the grammar reads, or gives u
     fc.property(fc.constantFrom(...lines), fc.array(edit, { minLength: 1, maxLength: 4 }), (original, edits) => {
       let line = original;
       for (const e of edits) {
+        if (e.kind === 'append') {
+          line += e.text;
+          continue;
+        }
         const at = e.at % (line.length + 1);
         if (e.kind === 'delete') line = line.slice(0, at) + line.slice(at + e.length);
         else if (e.kind === 'insert') line = line.slice(0, at) + e.text + line.slice(at);
-        else if (e.kind === 'append') line += e.text;
         else line = line.slice(0, Math.max(0, line.lastIndexOf(' ', at)));
       }
       const entry = fast(line);
