@@ -45,8 +45,15 @@ function digits(text: string, from: number, to: number): number {
   return v;
 }
 
-function address(text: string, from: number, to: number): string | undefined {
+/**
+ * The address on [from, to). `seen` is the address the other tuple has in the mirrored place (the reply's
+ * destination is usually the original source, its source the original destination unless DNATed): when the
+ * text is the same, that string is used again, which spares a string per entry or two. A canonical address
+ * read again is itself, so comparing the raw text with it is enough.
+ */
+function address(text: string, from: number, to: number, seen: string | undefined): string | undefined {
   if (from === to) return undefined;
+  if (seen !== undefined && seen.length === to - from && text.startsWith(seen, from)) return seen;
   return isIpv4(text, from, to) ? text.slice(from, to) : canonicalAddress(text.slice(from, to));
 }
 
@@ -123,8 +130,9 @@ export function fastEntry(text: string, start: number, end: number, line: number
         if (++direction > 1) return undefined;
         tuple = direction === 0 ? orig : reply;
       }
-      const a = address(text, v, e);
-      if (a === undefined || !tuple) return undefined;
+      if (!tuple) return undefined;
+      const a = address(text, v, e, tuple === reply ? (key === 'src' ? orig.dst : orig.src) : undefined);
+      if (a === undefined) return undefined;
       if (key === 'src') tuple.src = a;
       else tuple.dst = a;
     } else if (key === 'srckey' || key === 'dstkey') {
