@@ -5,11 +5,10 @@
  * would go now; an entry whose destination is not among those is stale.
  */
 import type { ConntrackEntry } from '../../model/conntrack';
-import { parseIp } from '../trace/address';
-import type { Probe, ProbeProtocol } from '../trace/index';
+import type { ProbeProtocol } from '../trace/index';
 import { entryCleanup } from './cleanup';
-import type { FamilyContext, SourceFacts } from './family-context';
-import { type Producible, producible, targetText } from './producible';
+import type { FamilyContext } from './family-context';
+import { type Producible, producibleOf, targetText } from './producible';
 import type { StaleKind } from './model';
 import { saveCommandOf } from '../../model/ruleset';
 
@@ -28,50 +27,6 @@ export function recordedTarget(e: ConntrackEntry): { readonly natted: boolean; r
   return { natted: rewritten(e), target: targetText(e.reply.src, e.reply.sport) };
 }
 
-/** Per address text, looked at once: a table holds the same pods and services many times over. */
-function sourceFacts(ctx: FamilyContext, text: string): SourceFacts | undefined {
-  let f = ctx.sources.get(text);
-  if (f === undefined) {
-    const ip = parseIp(text);
-    const network = ctx.tracer!.network;
-    const local = ip !== undefined && network.isLocal(ip);
-    f = ip ? { kind: ctx.flowKey!.sourceClass(ip), local, in: local || !network.knowsInterfaces ? undefined : network.route(ip)?.dev } : null;
-    ctx.sources.set(text, f);
-  }
-  return f ?? undefined;
-}
-
-function destinationClass(ctx: FamilyContext, text: string): string | undefined {
-  let c = ctx.destinations.get(text);
-  if (c === undefined) {
-    const ip = parseIp(text);
-    ctx.destinations.set(text, (c = ip ? ctx.flowKey!.destinationClass(ip) : null));
-  }
-  return c ?? undefined;
-}
-
-function answerFor(ctx: FamilyContext, e: ConntrackEntry, proto: ProbeProtocol): Producible | { readonly undecided: string } {
-  const o = e.orig;
-  const src = sourceFacts(ctx, o.src);
-  const dst = destinationClass(ctx, o.dst);
-  if (!src || dst === undefined) return { undecided: `not an address: ${!src ? o.src : o.dst}` };
-  const key = ctx.flowKey!.key({ proto, src: src.kind, dst, sport: o.sport, dport: o.dport, icmpType: o.type, local: src.local, in: src.in });
-  let answer = ctx.answers.get(key);
-  if (!answer) {
-    const probe: Probe = {
-      src: o.src,
-      dst: o.dst,
-      proto,
-      ...(o.sport !== undefined ? { sport: o.sport, dport: o.dport! } : {}),
-      ...(o.type !== undefined ? { icmpType: o.type } : {}),
-      ...(src.local ? { local: true } : src.in !== undefined ? { in: src.in } : {}),
-    };
-    answer = producible(ctx.tracer!, probe);
-    ctx.answers.set(key, answer);
-  }
-  return answer;
-}
-
 const VALID: EntryVerdict = { verdict: 'valid' };
 
 function judge(e: ConntrackEntry, answer: Producible, service: () => string | null): EntryVerdict {
@@ -80,8 +35,8 @@ function judge(e: ConntrackEntry, answer: Producible, service: () => string | nu
     if (answer.unchanged || now.length === 0) return VALID;
     return stale(e, 'blackhole', `not NATed, but the rules now send ${targetText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`, service(), now);
   }
+  if (answer.produces(e.reply.src, e.reply.sport)) return VALID;
   const target = targetText(e.reply.src, e.reply.sport);
-  if (answer.targets.has(target)) return VALID;
   if (now.length) return stale(e, 'endpoint-gone', `DNATed to ${target}, which the rules no longer send this connection to (now: ${now.join(', ')})`, service(), now);
   const name = service();
   if (answer.refused && name) return stale(e, 'no-endpoints', `DNATed to ${target}, but ${name} has no endpoints now: new connections are refused`, name, now);
@@ -96,8 +51,8 @@ function stale(e: ConntrackEntry, kind: StaleKind, reason: string, service: stri
 function judgeVirtual(e: ConntrackEntry, ctx: FamilyContext, proto: string): EntryVerdict | undefined {
   const v = ctx.virtualAt(proto, e.orig.dst, e.orig.dport);
   if (!v) return undefined;
-  const targets = new Set(v.virtual.destinations.map((d) => targetText(d.endpoint.address, d.endpoint.port)));
-  return judge(e, { targets, now: [...targets].sort(), unchanged: false, refused: targets.size === 0 }, () => v.service);
+  const targets = v.virtual.destinations.map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port }));
+  return judge(e, producibleOf(targets, false, targets.length === 0), () => v.service);
 }
 
 export function judgeEntry(ctx: FamilyContext, e: ConntrackEntry): EntryVerdict {
@@ -106,8 +61,8 @@ export function judgeEntry(ctx: FamilyContext, e: ConntrackEntry): EntryVerdict 
   if (!proto) return { verdict: 'undecided', why: `${e.proto} connections are not walked` };
   const byIpvs = ctx.hasIpvs ? judgeVirtual(e, ctx, e.proto) : undefined;
   if (byIpvs) return byIpvs;
-  if (!ctx.tracer) return { verdict: 'undecided', why: `no ${saveCommandOf(e.family)} dump` };
-  const answer = answerFor(ctx, e, proto);
+  if (!ctx.answers) return { verdict: 'undecided', why: `no ${saveCommandOf(e.family)} dump` };
+  const answer = ctx.answers.answer(proto, e.orig);
   if ('undecided' in answer) return { verdict: 'undecided', why: answer.undecided };
   return judge(e, answer, () => ctx.serviceAt(e.proto, e.orig.dst, e.orig.dport));
 }

@@ -8,30 +8,18 @@ import { rulesetOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../services/node-context';
 import { parseIp } from '../trace/address';
-import type { Tracer } from '../trace/index';
-import { type FlowKey, flowKeyOf } from './flow-key';
-import type { Producible } from './producible';
+import { AnswerCache } from './answer-cache';
+import { flowKeyOf } from './flow-key';
 
 export interface VirtualService {
   readonly virtual: IpvsService;
   readonly service: string | null;
 }
 
-export interface SourceFacts {
-  /** FlowKey.sourceClass of the address. */
-  readonly kind: string;
-  readonly local: boolean;
-  readonly in: string | undefined;
-}
-
 export interface FamilyContext {
   readonly node: string;
-  readonly tracer?: Tracer;
-  readonly flowKey?: FlowKey;
-  readonly answers: Map<string, Producible | { readonly undecided: string }>;
-  /** Addresses already looked at (null: not an address): their flow-key classes, and where a source comes from. */
-  readonly sources: Map<string, SourceFacts | null>;
-  readonly destinations: Map<string, string | null>;
+  /** The walk's answers, when the node has rules of this family. */
+  readonly answers?: AnswerCache;
   /** The service an `ip:port` (or, for NodePorts, `*:port`) of a protocol belongs to. */
   serviceAt(proto: string, ip: string, port: number | undefined): string | null;
   virtualAt(proto: string, ip: string, port: number | undefined): VirtualService | undefined;
@@ -73,10 +61,7 @@ export function familyContext(ctx: NodeContext): FamilyContext {
   };
   return {
     node: ctx.node.name,
-    ...(tracer && section ? { tracer, flowKey: flowKeyOf(tracer.graph, tracer.network) } : {}),
-    answers: new Map(),
-    sources: new Map(),
-    destinations: new Map(),
+    ...(tracer && section ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graph, tracer.network)) } : {}),
     serviceAt: (proto, ip, port) => services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,

@@ -21,18 +21,6 @@ const NAT_HOOKS = ['PREROUTING', 'OUTPUT'];
 const MARK_TARGETS = new Set(['MARK', 'CONNMARK']);
 const NO_EFFECT_TARGETS = new Set(['LOG', 'NFLOG', 'TRACE']);
 
-export interface FlowFacts {
-  readonly proto: string;
-  /** The addresses' classes (FlowKey.sourceClass / destinationClass). */
-  readonly src: string;
-  readonly dst: string;
-  readonly sport: number | undefined;
-  readonly dport: number | undefined;
-  readonly icmpType: number | undefined;
-  readonly local: boolean;
-  readonly in: string | undefined;
-}
-
 /** What the rules test about one address of the tuple. */
 class AddressTests {
   readonly hosts = new Set<bigint>();
@@ -128,10 +116,14 @@ function noteRule(r: Rule, t: Tests): void {
   if (target?.kind === 'REDIRECT') t.iface = true;
 }
 
+/** What of a tuple the key holds beyond protocol and destination port (answer-cache.ts builds the key). */
 export interface FlowKey {
+  /** Of each address, what the rules test of it. */
   sourceClass(ip: Ip): string;
   destinationClass(ip: Ip): string;
-  key(f: FlowFacts): string;
+  /** Rules test the interface a packet comes in on. */
+  readonly testsInterface: boolean;
+  readonly testsSourcePort: boolean;
 }
 
 /** The chains a new connection can pass through before its destination is bound. */
@@ -182,6 +174,7 @@ export function flowKeyOf(graph: RuleGraph, network: NodeNetwork): FlowKey {
   return {
     sourceClass: t.src.classifier(network),
     destinationClass: t.dst.classifier(network),
-    key: (f) => `${f.proto}|${f.dport ?? f.icmpType ?? ''}|${f.local ? 'L' : ''}|${t.iface ? (f.in ?? '?') : ''}|${t.sport ? (f.sport ?? '') : ''}|${f.src}|${f.dst}`,
+    testsInterface: t.iface,
+    testsSourcePort: t.sport,
   };
 }

@@ -28,19 +28,18 @@ type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
 
 /**
  * The groups (destination and reply source) of stale entries that live entries share: there a group
- * command would delete live ones too. A second look at the entries to the stale destinations only.
+ * command would delete live ones too. A second look, at the entries the first found valid, to the stale
+ * destinations only.
  */
-function sharedGroups(tables: readonly ConntrackSection[], contexts: ReadonlyMap<string, FamilyContext>, stale: readonly StaleEntry[], validGroups: Set<string>): void {
+function sharedGroups(tables: readonly ConntrackSection[], valid: readonly Uint8Array[], stale: readonly StaleEntry[], validGroups: Set<string>): void {
   const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => s.dst));
   if (destinations.size === 0) return;
-  for (const section of tables) {
-    for (const e of section.entries) {
-      if (e.event !== undefined || !destinations.has(e.orig.dst)) continue;
-      const ctx = contexts.get(e.family);
-      if (!ctx || judgeEntry(ctx, e).verdict !== 'valid') continue;
-      validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
-    }
-  }
+  tables.forEach((section, t) => {
+    const flags = valid[t]!;
+    section.entries.forEach((e, i) => {
+      if (flags[i] && destinations.has(e.orig.dst)) validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
+    });
+  });
 }
 
 function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry[], validGroups: Set<string>, terminating: Terminating[]): NodeStaleSummary | undefined {
@@ -52,20 +51,25 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
   let checked = 0;
   let found = 0;
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
-  for (const section of tables) {
-    for (const e of section.entries) {
+  // Which entries were found valid, per table: sharedGroups looks at them again.
+  const valid = tables.map((section) => new Uint8Array(section.entries.length));
+  tables.forEach((section, t) => {
+    section.entries.forEach((e, i) => {
       if (e.event !== undefined) {
         undecided.add('conntrack -E event lines are changes, not a table snapshot');
-        continue;
+        return;
       }
       const ctx = contexts.get(e.family);
       const verdict: EntryVerdict = ctx ? judgeEntry(ctx, e) : { verdict: 'undecided', why: noRules(e.family) };
       if (verdict.verdict === 'undecided') {
         undecided.add(verdict.why);
-        continue;
+        return;
       }
       checked++;
-      if (verdict.verdict === 'valid') continue;
+      if (verdict.verdict === 'valid') {
+        valid[t]![i] = 1;
+        return;
+      }
       const { natted, target } = recordedTarget(e);
       found++;
       stale.push({
@@ -87,9 +91,9 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
         now: verdict.now,
         cleanup: verdict.cleanup,
       });
-    }
-  }
-  sharedGroups(tables, contexts, stale.slice(stale.length - found), validGroups);
+    });
+  });
+  sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);
   for (const section of connections) {
     for (const c of section.connections) {
       const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';

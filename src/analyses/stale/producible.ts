@@ -6,14 +6,38 @@ import { hostPort } from '../services/describe';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
-  /** `ip:port` (or `ip` for protocols without ports) of each rewritten destination. */
-  readonly targets: ReadonlySet<string>;
-  /** The same, sorted, for reports. */
+  /** `ip:port` (or `ip` for protocols without ports) of each rewritten destination, sorted, for reports. */
   readonly now: readonly string[];
   /** Some path keeps the destination the client sent to. */
   readonly unchanged: boolean;
   /** Some path ends rejected or dropped: with no rewrite at all this is a service without endpoints. */
   readonly refused: boolean;
+  /** Whether some path rewrites the destination to this address and port (a conntrack entry's reply source). */
+  produces(ip: string, port: number | undefined): boolean;
+}
+
+export interface Destination {
+  readonly ip: string;
+  readonly port: number | undefined;
+}
+
+/**
+ * Looked up by address, then port, rather than by `ip:port` text: this runs once per conntrack entry, and
+ * building and hashing that text was a good part of judging a million entries.
+ */
+export function producibleOf(targets: readonly Destination[], unchanged: boolean, refused: boolean): Producible {
+  const ports = new Map<string, Set<number | undefined>>();
+  for (const t of targets) {
+    const known = ports.get(t.ip);
+    if (known) known.add(t.port);
+    else ports.set(t.ip, new Set([t.port]));
+  }
+  return {
+    now: [...new Set(targets.map((t) => targetText(t.ip, t.port)))].sort(),
+    unchanged,
+    refused,
+    produces: (ip, port) => ports.get(ip)?.has(port) ?? false,
+  };
 }
 
 export const targetText = (ip: string, port: number | undefined) => (port === undefined ? ip : hostPort({ ip, port }));
@@ -32,13 +56,13 @@ export function producible(tracer: Tracer, probe: Probe): Producible | { readonl
     if (e instanceof TraceError) return { undecided: e.message };
     throw e;
   }
-  const targets = new Set<string>();
+  const targets: Destination[] = [];
   let unchanged = false;
   let refused = false;
   for (const path of result.paths) {
     if (path.verdict !== 'ACCEPT') refused = true;
     if (path.final.dst === probe.dst && path.final.dport === probe.dport) unchanged = true;
-    else targets.add(targetText(path.final.dst, path.final.dport));
+    else targets.push({ ip: path.final.dst, port: path.final.dport });
   }
-  return { targets, now: [...targets].sort(), unchanged, refused };
+  return producibleOf(targets, unchanged, refused);
 }
