@@ -11,7 +11,7 @@ import type { Uncertain } from './match/index';
 import type { NodeNetwork } from './network';
 import type { Hook } from './target';
 import { applyTarget } from './target';
-import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled } from './walk-state';
+import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, withState } from './walk-state';
 
 /** How a chain's traversal ended: it fell off or returned, or a target gave a verdict. */
 export type ChainOutcome =
@@ -150,7 +150,7 @@ function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: W
     case 'continue':
     case 'verdict': {
       let state = addStep(matched, effect.rewrote ? { ...base, rewrote: headerOf(effect.packet) } : base, effect.packet);
-      if (effect.masquerade) state = { ...state, masquerade: true };
+      if (effect.masquerade) state = withState(state, { masquerade: true });
       if (effect.assumption) state = addAssumption(state, effect.assumption);
       return effect.kind === 'continue' ? [{ end: 'continue', state }] : [{ end: 'verdict', verdict: effect.verdict, state }];
     }

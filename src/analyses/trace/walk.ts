@@ -11,7 +11,7 @@ import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, HOOK_TABLES } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket } from './packet';
 import type { Hook } from './target';
-import { type WalkState, addStep } from './walk-state';
+import { type WalkState, addStep, withState } from './walk-state';
 
 export interface Ended {
   readonly state: WalkState;
@@ -62,7 +62,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between
         let state = o.state;
         const verdict = o.end === 'verdict' ? o.verdict : (chain.chain.policy ?? 'ACCEPT');
         if (o.end === 'return') state = addStep(state, { table, chain: hook, policy: verdict === 'DROP' ? 'DROP' : 'ACCEPT' });
-        if (nat) state = { ...state, packet: afterNat(state.packet, hook) };
+        if (nat) state = withState(state, { packet: afterNat(state.packet, hook) });
         if (verdict !== 'ACCEPT') {
           run.ended.push({ state, verdict, delivered: null });
           continue;
@@ -79,7 +79,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between
 function conntrackAfterRaw(hook: Hook) {
   return (table: TableName, s: WalkState) => {
     if (table !== 'raw' || !CONNTRACK_HOOKS.has(hook) || s.packet.ctstate !== 'INVALID') return s;
-    return { ...s, packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) };
+    return withState(s, { packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) });
   };
 }
 
@@ -146,7 +146,7 @@ function outOf(d: Decision): string | undefined {
 }
 
 function withInterfaces(s: WalkState, inIface: string | undefined, out: string | undefined): WalkState {
-  return { ...s, packet: withPacket(s.packet, { in: inIface, out }) };
+  return withState(s, { packet: withPacket(s.packet, { in: inIface, out }) });
 }
 
 function deliverLocally(run: HookRun, states: readonly WalkState[]): void {
