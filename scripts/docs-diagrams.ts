@@ -9,7 +9,7 @@ import { analyzeServices } from '../src/analyses/services/index';
 import { analyzeStale } from '../src/analyses/stale/index';
 import { tracePacket } from '../src/analyses/trace/index';
 import { findSections } from '../src/input/sections';
-import { type NodeDumps, nodesOfInputs, singleNode } from '../src/model/node';
+import { type NodeDumps, nodesOfInputs } from '../src/model/node';
 import { chainsFlowchart } from '../src/report/mermaid/chains';
 import type { Flowchart } from '../src/report/mermaid/flowchart';
 import { servicesFlowchart } from '../src/report/mermaid/services';
