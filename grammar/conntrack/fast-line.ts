@@ -9,7 +9,7 @@
  * checked strictly (digits, addresses, exact flags and state names), so such a line is left to the grammar.
  */
 import type { ConntrackEntry, ConntrackStatusFlag } from '../../src/model/conntrack';
-import { canonicalAddress, isIpv4 } from '../shared/address';
+import { canonicalAddress, isIpv4, isPlainIpv6 } from '../shared/address';
 import { type CountersDraft, type MutableTuple, STATE_NAMES, commonEntry, withCounters } from './decode';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 
@@ -54,7 +54,7 @@ function digits(text: string, from: number, to: number): number {
 function address(text: string, from: number, to: number, seen: string | undefined): string | undefined {
   if (from === to) return undefined;
   if (seen !== undefined && seen.length === to - from && text.startsWith(seen, from)) return seen;
-  return isIpv4(text, from, to) ? text.slice(from, to) : canonicalAddress(text.slice(from, to));
+  return isIpv4(text, from, to) || isPlainIpv6(text, from, to) ? text.slice(from, to) : canonicalAddress(text.slice(from, to));
 }
 
 /** The entry on [start, end) of `text`, or undefined to leave the line to the grammar. */

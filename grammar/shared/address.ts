@@ -19,6 +19,40 @@ export function canonicalAddress(text: string): string | undefined {
   return result;
 }
 
+/**
+ * Whether [from, to) of `text` is IPv6 that canonicalAddress keeps as it is, checked without a copy: lowercase
+ * hex groups without leading zeros, eight of them or at most six around one `::`. Anything else (embedded
+ * IPv4, zones, other spellings) is for canonicalAddress to decide.
+ */
+export function isPlainIpv6(text: string, from: number, to: number): boolean {
+  let groups = 0;
+  let digits = 0;
+  let firstZero = false;
+  let compressed = false;
+  let endsCompressed = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    endsCompressed = false;
+    if (c === 58) {
+      if (digits > 0) groups++;
+      if (i + 1 < to && text.charCodeAt(i + 1) === 58) {
+        if (compressed) return false;
+        compressed = true;
+        endsCompressed = true;
+        i++;
+      } else if (digits === 0 || i + 1 === to) return false;
+      digits = 0;
+      continue;
+    }
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) || digits === 4 || (digits === 1 && firstZero)) return false;
+    if (digits === 0) firstZero = c === 48;
+    digits++;
+  }
+  if (digits > 0) groups++;
+  else if (!endsCompressed) return false;
+  return compressed ? groups <= 6 : groups === 8;
+}
+
 /** Whether [from, to) of `text` is a dotted quad, each part 0-255 without a sign; written out because this runs for every address of a table. */
 export function isIpv4(text: string, from: number, to: number): boolean {
   let parts = 0;

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { decodeEntry, isProblem } from '../../../grammar/conntrack/decode';
 import { fastEntry } from '../../../grammar/conntrack/fast-line';
 import { parseConntrackChunk } from '../../../grammar/conntrack/parser';
+import { canonicalAddress, isPlainIpv6 } from '../../../grammar/shared/address';
 import type { ConntrackEntry } from '../../../src/model/conntrack';
 import { conntrackLines } from '../../generators/conntrack-table';
 import { readShared, sharedFile } from '../../helpers/shared';
@@ -64,7 +65,7 @@ test('the fast path reads every entry of plain, extended, id, accounting and /pr
 /** Small edits of real lines: what a paste, a terminal or a truncated file does to them. */
 const edit = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 6 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('\t', ' ', '\r', '\f', '=', '0', '9', 'x', 'A', ':', '.', '[', ']', 'src=', 'id=1', ' id=3', ' zone=2', ' mark=x', ' packets=1 bytes=2', '[ASSURED]', ' [UNREPLIED]', '\u00a0', 'ä') }),
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('\t', ' ', '\r', '\f', '=', '0', '9', 'x', 'A', 'f', ':', '::', '.', '[', ']', 'src=', 'id=1', ' id=3', ' zone=2', ' mark=x', ' packets=1 bytes=2', '[ASSURED]', ' [UNREPLIED]', '\u00a0', 'ä') }),
   fc.record({ kind: fc.constant('append' as const), text: fc.constantFrom(' id=3', ' zone=2', ' secmark=0', ' mark=4294967295', ' packets=1 bytes=2', ' use=1', ' [ASSURED]', ' [OFFLOAD]', ' [UNREPLIED]', '\r', '  ', ' mark=', ' bytes=1') }),
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
 );
@@ -93,4 +94,23 @@ test('on edited lines too the fast path reads what the grammar reads, or gives u
   );
   // Many edits leave a line readable (a digit more, a field added or cut off): those are the cases that count.
   t.true(read > 500, `${read} edited lines read by the fast path`);
+});
+
+test('an IPv6 address the fast path keeps as printed is one canonicalAddress keeps as printed (property)', (t) => {
+  const text = fc.oneof(
+    fc.string({ unit: fc.constantFrom('0', '1', '9', 'a', 'f', 'F', 'g', ':', ':', ':', '.', '%'), maxLength: 24 }),
+    fc.constantFrom('fd00:244::8e94', '2001:db8::1', '::', '::1', '1:2:3:4:5:6:7:8', 'fe80::1%eth0', '::ffff:10.0.0.1').chain((a) =>
+      fc.tuple(fc.nat(a.length), fc.nat(3), fc.constantFrom('', '0', ':', '::', 'a', '0a')).map(([at, cut, add]) => a.slice(0, at) + add + a.slice(at + cut)),
+    ),
+  );
+  let plain = 0;
+  fc.assert(
+    fc.property(text, (a) => {
+      if (!isPlainIpv6(a, 0, a.length)) return true;
+      plain++;
+      return canonicalAddress(a) === a;
+    }),
+    { numRuns: 20000, seed: 5 },
+  );
+  t.true(plain > 1000, `${plain} plain addresses`);
 });
