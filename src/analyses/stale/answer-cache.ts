@@ -6,7 +6,7 @@
  * and a few thousand walks.
  */
 import type { ConntrackTuple } from '../../model/conntrack';
-import { parseIp } from '../trace/address';
+import { type Ip, parseIp } from '../trace/address';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import type { FlowKey } from './flow-key';
 import { type Producible, producible } from './producible';
@@ -56,37 +56,41 @@ export class AnswerCache {
   }
 
   private source(text: string): SourceKind | undefined {
-    let kind = this.sources.get(text);
-    if (kind === undefined) {
-      const ip = parseIp(text);
-      kind = null;
-      if (ip) {
-        const network = this.tracer.network;
-        const local = network.isLocal(ip);
-        const arrivesOn = local || !network.knowsInterfaces ? undefined : network.route(ip)?.dev;
-        const key = `${this.flowKey.sourceClass(ip)}|${local ? 'L' : ''}|${this.flowKey.testsInterface ? (arrivesOn ?? '?') : ''}`;
-        kind = this.sourceKinds.get(key) ?? { local, in: arrivesOn };
-        this.sourceKinds.set(key, kind);
-      }
-      this.sources.set(text, kind);
-    }
-    return kind ?? undefined;
+    return remembered(this.sources, text, this.sourceKindOf);
   }
 
   private destination(text: string): ByPort | undefined {
-    let byPort = this.destinations.get(text);
-    if (byPort === undefined) {
-      const ip = parseIp(text);
-      byPort = null;
-      if (ip) {
-        const cls = this.flowKey.destinationClass(ip);
-        byPort = this.destinationClasses.get(cls) ?? new Map();
-        this.destinationClasses.set(cls, byPort);
-      }
-      this.destinations.set(text, byPort);
-    }
-    return byPort ?? undefined;
+    return remembered(this.destinations, text, this.byPortOf);
   }
+
+  /** Made once, not per call: these run for addresses not seen before. */
+  private readonly sourceKindOf = (ip: Ip): SourceKind => {
+    const network = this.tracer.network;
+    const local = network.isLocal(ip);
+    const arrivesOn = local || !network.knowsInterfaces ? undefined : network.route(ip)?.dev;
+    const key = `${this.flowKey.sourceClass(ip)}|${local ? 'L' : ''}|${this.flowKey.testsInterface ? (arrivesOn ?? '?') : ''}`;
+    const kind = this.sourceKinds.get(key) ?? { local, in: arrivesOn };
+    this.sourceKinds.set(key, kind);
+    return kind;
+  };
+
+  private readonly byPortOf = (ip: Ip): ByPort => {
+    const cls = this.flowKey.destinationClass(ip);
+    const byPort = this.destinationClasses.get(cls) ?? new Map();
+    this.destinationClasses.set(cls, byPort);
+    return byPort;
+  };
+}
+
+/** What `make` gave for the address `text` the first time it was asked; undefined when it is no address. */
+function remembered<V>(memo: Map<string, V | null>, text: string, make: (ip: Ip) => V): V | undefined {
+  let value = memo.get(text);
+  if (value === undefined) {
+    const ip = parseIp(text);
+    value = ip ? make(ip) : null;
+    memo.set(text, value);
+  }
+  return value ?? undefined;
 }
 
 /** The walk asked for the first entry of a flow key: its own tuple, from where its source sends. */
