@@ -6,7 +6,7 @@ import { formatAnalyze } from '../../report/analyze-text';
 import { toJson } from '../../report/json';
 import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
-import type { GlobalOptions } from '../options';
+import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
 
 interface AnalyzeArgs extends GlobalOptions {
@@ -30,7 +30,7 @@ export const analyzeCommand: CommandModule<GlobalOptions, AnalyzeArgs> = {
       .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
-    const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: [args.nodeIp ?? []].flat(), clientCidrs: [args.clientCidr ?? []].flat() });
+    const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) });
     const format = args.json ? 'json' : args.format;
     await writeOut([format === 'json' ? `${toJson({ nodes: report.nodes, findings: report.findings })}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
     // Lines that could not be read count as they do for every other command, not only as the warning finding.

@@ -10,7 +10,7 @@ import { formatBulkSummary, formatBundleLine } from '../../report/bulk-text';
 import { toJson } from '../../report/json';
 import { HEAP_BUDGET_MB, analyzeInWorkers } from '../bulk/pool';
 import { type FailOn, UsageError, exitCodeFor } from '../exit';
-import type { GlobalOptions } from '../options';
+import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
 
 interface BulkArgs extends GlobalOptions {
@@ -25,8 +25,6 @@ interface BulkArgs extends GlobalOptions {
   nodeIp?: string | string[];
   clientCidr?: string | string[];
 }
-
-const list = (v: string | string[] | undefined) => [v ?? []].flat();
 
 export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
   command: 'bulk <bundles..>',
@@ -46,7 +44,7 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
   handler: async (args) => {
     let keep: ReturnType<typeof findingFilter>;
     try {
-      keep = findingFilter({ only: list(args.only), nodes: list(args.node), ...(args.where !== undefined ? { where: args.where } : {}) });
+      keep = findingFilter({ only: listOption(args.only), nodes: listOption(args.node), ...(args.where !== undefined ? { where: args.where } : {}) });
     } catch (e) {
       if (e instanceof QueryError) throw new UsageError(e.message);
       throw e;
@@ -66,7 +64,7 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
     bar?.start(bundles.length, 0, { failed: 0 });
     const results: BundleResult[] = [];
     let failed = 0;
-    const options = { nodeIps: list(args.nodeIp), clientCidrs: list(args.clientCidr) };
+    const options = { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) };
     for await (const raw of analyzeInWorkers(bundles, { workers: args.workers, heapBudgetMb }, options, new URL(import.meta.url))) {
       const result = { ...raw, findings: raw.findings.filter((f) => keep(f, raw.path)) };
       results.push(result);

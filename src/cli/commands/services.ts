@@ -8,7 +8,7 @@ import { formatServices } from '../../report/services-text';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
 import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
-import type { GlobalOptions } from '../options';
+import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
 
 interface ServicesArgs extends GlobalOptions, DiagramArgs {
@@ -31,7 +31,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
-    const full = analyzeServices(nodes, { nodeIps: [args.nodeIp ?? []].flat() });
+    const full = analyzeServices(nodes, { nodeIps: listOption(args.nodeIp) });
     if (full.nodes.every((n) => n.families.length === 0)) throw new UsageError('no iptables-save or ipvsadm dump among the inputs: nothing programs services');
     const wanted = args.service === undefined ? undefined : [args.service].flat();
     const analysis = wanted ? { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) } : full;

@@ -8,7 +8,7 @@ import { formatStale } from '../../report/stale-text';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
 import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
-import type { GlobalOptions } from '../options';
+import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
 
 interface StaleArgs extends GlobalOptions, DiagramArgs {
@@ -28,7 +28,7 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
-    const analysis = analyzeStale(nodes, { nodeIps: [args.nodeIp ?? []].flat() });
+    const analysis = analyzeStale(nodes, { nodeIps: listOption(args.nodeIp) });
     if (analysis.nodes.length === 0) throw new UsageError('no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
     const format = args.json ? 'json' : args.format;
     const chart = () => staleFlowchart(analysis);

@@ -7,7 +7,7 @@ import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../e
 import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { pickNode } from '../pick-node';
-import type { GlobalOptions } from '../options';
+import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
 
 interface TraceArgs extends GlobalOptions, DiagramArgs {
@@ -60,7 +60,7 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
     };
     let result;
     try {
-      result = tracePacket(node, probe, { nodeIps: [args.nodeIp ?? []].flat() });
+      result = tracePacket(node, probe, { nodeIps: listOption(args.nodeIp) });
     } catch (e) {
       if (e instanceof TraceError) throw new UsageError(e.message);
       throw e;
