@@ -1,19 +1,15 @@
 /** A trace as people read one in a postmortem: one line per step with the rule, the packet after each NAT. */
+import { endpointText } from '../analyses/services/describe';
 import type { Header, TracePath, TraceResult, TraceStep } from '../analyses/trace/index';
 
-export function formatEndpoint(ip: string, port?: number): string {
-  if (port === undefined) return ip;
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
 export function formatHeader(h: Header): string {
-  return `${formatEndpoint(h.src, h.sport)} → ${formatEndpoint(h.dst, h.dport)}`;
+  return `${endpointText(h.src, h.sport)} → ${endpointText(h.dst, h.dport)}`;
 }
 
 export function formatProbe(r: TraceResult): string {
   const p = r.packet;
   const where = p.local ? 'sent by the node' : p.in ? `arriving on ${p.in}` : 'arriving';
-  return `${p.proto} ${formatEndpoint(p.src, p.sport)} → ${formatEndpoint(p.dst, p.dport)}, ${where}${p.ctstate && p.ctstate !== 'NEW' ? ` (${p.ctstate})` : ''}`;
+  return `${p.proto} ${endpointText(p.src, p.sport)} → ${endpointText(p.dst, p.dport)}, ${where}${p.ctstate && p.ctstate !== 'NEW' ? ` (${p.ctstate})` : ''}`;
 }
 
 export function formatOutcome(path: TracePath): string {

@@ -8,7 +8,7 @@ import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import type { SourceRef } from '../../model/source';
 import type { Finding } from '../finding';
-import { targetText } from '../stale/producible';
+import { endpointText } from '../services/describe';
 import type { CapacityAnalysis, NodeCapacity } from './model';
 import { Counter } from '../../model/counter';
 
@@ -65,7 +65,7 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
       listed++;
       states.add(connectionState(e));
       sources.add(e.orig.src);
-      const to = `${e.proto} ${targetText(e.reply.src, e.reply.sport)}`;
+      const to = `${e.proto} ${endpointText(e.reply.src, e.reply.sport)}`;
       destinations.add(to);
       if (awaitsReply(e)) {
         unreplied++;

@@ -8,7 +8,8 @@ import type { ConntrackEntry } from '../../model/conntrack';
 import type { ProbeProtocol } from '../trace/index';
 import { entryCleanup } from './cleanup';
 import type { FamilyContext } from './family-context';
-import { type Producible, producibleOf, targetText } from './producible';
+import { endpointText } from '../services/describe';
+import { type Producible, producibleOf } from './producible';
 import type { StaleKind } from './model';
 import { saveCommandOf } from '../../model/ruleset';
 
@@ -24,7 +25,7 @@ const rewritten = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.s
 
 /** Where the entry sends the connection, and whether that is a rewrite. */
 export function recordedTarget(e: ConntrackEntry): { readonly natted: boolean; readonly target: string } {
-  return { natted: rewritten(e), target: targetText(e.reply.src, e.reply.sport) };
+  return { natted: rewritten(e), target: endpointText(e.reply.src, e.reply.sport) };
 }
 
 const VALID: EntryVerdict = { verdict: 'valid' };
@@ -33,14 +34,14 @@ function judge(e: ConntrackEntry, answer: Producible, service: () => string | nu
   const now = answer.now;
   if (!rewritten(e)) {
     if (answer.unchanged || now.length === 0) return VALID;
-    return stale(e, 'blackhole', `not NATed, but the rules now send ${targetText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`, service(), now);
+    return stale(e, 'blackhole', `not NATed, but the rules now send ${endpointText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`, service(), now);
   }
   if (answer.produces(e.reply.src, e.reply.sport)) return VALID;
-  const target = targetText(e.reply.src, e.reply.sport);
+  const target = endpointText(e.reply.src, e.reply.sport);
   if (now.length) return stale(e, 'endpoint-gone', `DNATed to ${target}, which the rules no longer send this connection to (now: ${now.join(', ')})`, service(), now);
   const name = service();
   if (answer.refused && name) return stale(e, 'no-endpoints', `DNATed to ${target}, but ${name} has no endpoints now: new connections are refused`, name, now);
-  return stale(e, 'service-gone', `DNATed to ${target}, but no rule rewrites ${targetText(e.orig.dst, e.orig.dport)} any more: the service is gone`, name, now);
+  return stale(e, 'service-gone', `DNATed to ${target}, but no rule rewrites ${endpointText(e.orig.dst, e.orig.dport)} any more: the service is gone`, name, now);
 }
 
 function stale(e: ConntrackEntry, kind: StaleKind, reason: string, service: string | null, now: readonly string[]): EntryVerdict {

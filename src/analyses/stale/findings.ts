@@ -6,7 +6,8 @@ import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
 import { groupCleanup } from './cleanup';
 import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
-import { splitTarget, targetText } from './producible';
+import { endpointText } from '../services/describe';
+import { splitTarget } from './producible';
 import { groupBy } from '../../model/group-by';
 
 export interface Terminating {
@@ -53,7 +54,7 @@ function listed(items: readonly string[], more: (n: number) => string): string {
 }
 
 function groupMessage(first: StaleEntry, count: number, targets: readonly string[]): string {
-  const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${targetText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
+  const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${endpointText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
   const to = listed(targets, (n) => `and ${n} more`);
   const go = count === 1 ? 'goes' : 'go';
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
@@ -81,7 +82,7 @@ function remedyOf(entries: readonly StaleEntry[], targets: readonly string[], va
     const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(target);
     if (!validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, target))) return groupCleanup({ family: first.family, proto: first.proto, dst: first.dst, dport: first.dport, replySrc: reply.ip, replySport: reply.port });
     // A command for the whole group would also delete live entries (their source gets another DNAT).
-    return entries.filter((e) => (e.natTarget ?? targetText(e.dst, e.dport ?? undefined)) === target).map((e) => e.cleanup).join('\n');
+    return entries.filter((e) => (e.natTarget ?? endpointText(e.dst, e.dport ?? undefined)) === target).map((e) => e.cleanup).join('\n');
   });
   const more = commands.length - LISTED_TARGETS;
   return commands.slice(0, LISTED_TARGETS).join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '');
@@ -92,12 +93,12 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
   const findings: Finding[] = [];
   for (const entries of groups.values()) {
     const first = entries[0]!;
-    const targets = [...new Set(entries.map((e) => e.natTarget ?? targetText(e.dst, e.dport ?? undefined)))].sort();
+    const targets = [...new Set(entries.map((e) => e.natTarget ?? endpointText(e.dst, e.dport ?? undefined)))].sort();
     findings.push({
       code: CODES[first.kind],
       severity: severityOf(first.kind, first.proto),
       node: first.node,
-      subject: first.service ?? targetText(first.dst, first.dport ?? undefined),
+      subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
       message: groupMessage(first, entries.length, targets),
       evidence: evidenceOf(entries),
       remedy: remedyOf(entries, targets, validGroups),

@@ -12,7 +12,7 @@ import { type FamilyContext, familyContext } from './family-context';
 import { groupKey, staleFindings, type Terminating } from './findings';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
 import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
-import { targetText } from './producible';
+import { endpointText } from '../services/describe';
 import { saveCommandOf } from '../../model/ruleset';
 import type { Family } from '../../model/values';
 
@@ -116,7 +116,7 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
         sport: c.client.port ?? null,
         dst: c.virtual.address,
         dport: c.virtual.port ?? null,
-        natTarget: targetText(c.destination.address, c.destination.port),
+        natTarget: endpointText(c.destination.address, c.destination.port),
         reason: verdict.reason,
         service: verdict.service,
         line: c.line,

@@ -6,7 +6,7 @@
 import type { IpvsConnection } from '../../model/ipvs';
 import type { FamilyContext } from './family-context';
 import type { StaleKind } from './model';
-import { targetText } from './producible';
+import { endpointText } from '../services/describe';
 
 /** IPVS drops a connection whose real server is gone on its next packet, instead of sending it nowhere. */
 export const IPVS_CLEANUP = 'sysctl -w net.ipv4.vs.expire_nodest_conn=1';
@@ -20,12 +20,12 @@ export type ConnectionVerdict =
 
 export function judgeConnection(ctx: FamilyContext, c: IpvsConnection): ConnectionVerdict {
   const proto = c.protocol.toLowerCase();
-  const virtual = targetText(c.virtual.address, c.virtual.port);
-  const server = targetText(c.destination.address, c.destination.port);
+  const virtual = endpointText(c.virtual.address, c.virtual.port);
+  const server = endpointText(c.destination.address, c.destination.port);
   // A persistence template (protocol IP) pins a client to a real server for every protocol of the address.
   const v = proto === 'ip' ? TEMPLATE_PROTOCOLS.map((p) => ctx.virtualAt(p, c.virtual.address, c.virtual.port)).find((x) => x !== undefined) : ctx.virtualAt(proto, c.virtual.address, c.virtual.port);
   if (!v) return { verdict: 'stale', kind: 'ipvs-service-gone', reason: `virtual service ${proto} ${virtual} is no longer in the IPVS table`, service: ctx.serviceAt(proto, c.virtual.address, c.virtual.port), now: [] };
-  const now = v.virtual.destinations.map((d) => targetText(d.endpoint.address, d.endpoint.port)).sort();
+  const now = v.virtual.destinations.map((d) => endpointText(d.endpoint.address, d.endpoint.port)).sort();
   const dest = v.virtual.destinations.find((d) => d.endpoint.address === c.destination.address && d.endpoint.port === c.destination.port);
   if (!dest) return { verdict: 'stale', kind: 'ipvs-real-server-gone', reason: `real server ${server} is no longer behind ${proto} ${virtual} (now: ${now.join(', ') || 'none'})`, service: v.service, now };
   if (dest.weight === 0) return { verdict: 'terminating', service: v.service, server };

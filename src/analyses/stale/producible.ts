@@ -2,7 +2,7 @@
  * Where the current rules send a new connection with a given original tuple: the destinations the walk's
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
-import { hostPort } from '../services/describe';
+import { endpointText } from '../services/describe';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
@@ -33,16 +33,14 @@ export function producibleOf(targets: readonly Destination[], unchanged: boolean
     else ports.set(t.ip, new Set([t.port]));
   }
   return {
-    now: [...new Set(targets.map((t) => targetText(t.ip, t.port)))].sort(),
+    now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
     produces: (ip, port) => ports.get(ip)?.has(port) ?? false,
   };
 }
 
-export const targetText = (ip: string, port: number | undefined) => (port === undefined ? ip : hostPort({ ip, port }));
-
-/** The address and port of a `targetText`. */
+/** The address and port of an `endpointText`. */
 export function splitTarget(text: string): { readonly ip: string; readonly port: number | null } {
   const m = /^\[(.*)\]:(\d+)$/.exec(text) ?? /^([^:]*):(\d+)$/.exec(text);
   return m ? { ip: m[1]!, port: Number(m[2]) } : { ip: text, port: null };

@@ -6,7 +6,7 @@
  */
 import type { StaleAnalysis, StaleEntry } from '../../analyses/stale/index';
 import { groupBy } from '../../model/group-by';
-import { formatEndpoint } from '../trace-text';
+import { endpointText } from '../../analyses/services/describe';
 import type { FlowEdge, Flowchart } from './flowchart';
 import { NodeSet } from './node-set';
 import { VERDICT_CLASSES, counted } from './style';
@@ -20,13 +20,13 @@ export function staleFlowchart(a: StaleAnalysis): Flowchart {
   const node = nodes.add.bind(nodes);
   const edges: FlowEdge[] = [];
   const several = new Set(a.stale.map((e) => e.node)).size > 1;
-  const destinations = [...groupBy(a.stale, (e) => `${e.node} ${e.proto} ${formatEndpoint(e.dst, e.dport ?? undefined)}`)].sort(
+  const destinations = [...groupBy(a.stale, (e) => `${e.node} ${e.proto} ${endpointText(e.dst, e.dport ?? undefined)}`)].sort(
     (x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1),
   );
 
   for (const [key, entries] of destinations.slice(0, MAX_DESTINATIONS)) {
     const first = entries[0] as StaleEntry;
-    const where = `${first.proto} ${formatEndpoint(first.dst, first.dport ?? undefined)}${several ? ` on ${first.node}` : ''}`;
+    const where = `${first.proto} ${endpointText(first.dst, first.dport ?? undefined)}${several ? ` on ${first.node}` : ''}`;
     const dst = node('d', key, first.service ? `${first.service}\n${where}` : where, { shape: 'stadium' });
     for (const [target, pinned] of groupBy(entries, (e) => e.natTarget ?? '')) {
       const old = node('old', `${first.node} ${target || key}`, target ? `${target}\n${(pinned[0] as StaleEntry).kind}` : 'no NAT: the service address itself', { className: 'stale' });
