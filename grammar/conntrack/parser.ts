@@ -3,8 +3,9 @@
  * tokens to the decoder with its line number and start offset, so the decoder can give columns.
  */
 import { EmbeddedActionsParser, type IToken } from 'chevrotain';
-import type { Chunk } from '../shared/chunks';
-import { Field, Newline, XmlLine, allTokens, conntrackLexer } from './tokens';
+import { type Chunk, withFinalNewline } from '../shared/chunks';
+import { PARSER_CONFIG, lazyGrammar } from '../shared/lazy-grammar';
+import { Field, Newline, XmlLine, allTokens } from './tokens';
 
 export type LineSink = (tokens: readonly IToken[], line: number, lineStart: number, text: string) => boolean;
 
@@ -16,12 +17,12 @@ class ConntrackParser extends EmbeddedActionsParser {
   private stopped = false;
 
   constructor() {
-    super(allTokens, { recoveryEnabled: false, skipValidations: process.env.NFWALK_VALIDATE_GRAMMAR !== '1' });
+    super(allTokens, PARSER_CONFIG);
     this.performSelfAnalysis();
   }
 
-  begin(chunk: Chunk, sink: LineSink): void {
-    this.input = conntrackLexer.tokenize(chunk.text).tokens;
+  begin(tokens: IToken[], chunk: Chunk, sink: LineSink): void {
+    this.input = tokens;
     this.text = chunk.text;
     this.sink = sink;
     this.lineNo = chunk.firstLine;
@@ -50,10 +51,12 @@ class ConntrackParser extends EmbeddedActionsParser {
   });
 }
 
-const parser = new ConntrackParser();
+const grammar = lazyGrammar(allTokens, () => new ConntrackParser());
 
 /** Lexes and parses one line-aligned chunk, calling `sink` per line until it returns false. */
 export function parseConntrackChunk(chunk: Chunk, sink: LineSink): void {
-  parser.begin(chunk.text.endsWith('\n') ? chunk : { text: `${chunk.text}\n`, firstLine: chunk.firstLine }, sink);
+  const { lexer, parser } = grammar();
+  const whole = withFinalNewline(chunk);
+  parser.begin(lexer.tokenize(whole.text).tokens, whole, sink);
   parser.file();
 }

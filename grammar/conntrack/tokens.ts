@@ -21,9 +21,3 @@ export const Field = createToken({ name: 'Field', pattern: Lexer.NA });
 for (const t of [Flag, Tuple, KeyValue, Word]) t.CATEGORIES = [Field];
 
 export const allTokens = [Field, Blank, Newline, XmlLine, Flag, Tuple, KeyValue, Word];
-
-export const conntrackLexer = new Lexer(allTokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-  skipValidations: process.env.NFWALK_VALIDATE_GRAMMAR !== '1',
-});

@@ -4,10 +4,11 @@
  * fails; what the words mean (rule, COMMIT, prompt, garbage) is decided in extract.ts, with diagnostics.
  */
 import { EmbeddedActionsParser, type IToken } from 'chevrotain';
-import { type Chunk, countNewlines } from '../shared/chunks';
+import { type Chunk, countNewlines, withFinalNewline } from '../shared/chunks';
+import { PARSER_CONFIG, lazyGrammar } from '../shared/lazy-grammar';
 import type { SyntaxLine, WordSyntax } from './syntax';
 import {
-  Arg, BareRun, Comment, LineHead, Newline, OpenQuote, TableStart, allTokens, iptablesSaveLexer,
+  Arg, BareRun, Comment, LineHead, Newline, OpenQuote, TableStart, allTokens,
 } from './tokens';
 
 class IptablesSaveParser extends EmbeddedActionsParser {
@@ -16,7 +17,7 @@ class IptablesSaveParser extends EmbeddedActionsParser {
   private lineStart = 0;
 
   constructor() {
-    super(allTokens, { recoveryEnabled: false, skipValidations: process.env.NFWALK_VALIDATE_GRAMMAR !== '1' });
+    super(allTokens, PARSER_CONFIG);
     this.performSelfAnalysis();
   }
 
@@ -94,12 +95,13 @@ function appendToken(words: WordSyntax[], t: IToken, column: number, touching: b
   return true;
 }
 
-const parser = new IptablesSaveParser();
+const grammar = lazyGrammar(allTokens, () => new IptablesSaveParser());
 
 /** Parses one line-aligned chunk into syntax records, appended to `out`. */
 export function parseChunk(chunk: Chunk, out: SyntaxLine[]): void {
-  const text = chunk.text.endsWith('\n') ? chunk.text : `${chunk.text}\n`;
-  const { tokens, errors: lexErrors } = iptablesSaveLexer.tokenize(text);
+  const { text } = withFinalNewline(chunk);
+  const { lexer, parser } = grammar();
+  const { tokens, errors: lexErrors } = lexer.tokenize(text);
   parser.begin(tokens, chunk.firstLine, out);
   parser.file();
   // The token set covers every character and the grammar accepts every token sequence, so these stay

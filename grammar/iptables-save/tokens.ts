@@ -34,9 +34,3 @@ export const Arg = createToken({ name: 'Arg', pattern: Lexer.NA });
 for (const t of [BareRun, Quoted, OpenQuote]) t.CATEGORIES = [Arg];
 
 export const allTokens = [LineHead, Arg, Blank, Newline, Comment, TableStart, ChainDecl, Quoted, OpenQuote, BareRun];
-
-export const iptablesSaveLexer = new Lexer(allTokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-  skipValidations: process.env.NFWALK_VALIDATE_GRAMMAR !== '1',
-});

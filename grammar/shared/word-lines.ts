@@ -4,8 +4,9 @@
  * What the words mean is each format's reader's business; this keeps one lexer and parser for all of them
  * instead of five copies that differ only in their names.
  */
-import { EmbeddedActionsParser, Lexer, createToken } from 'chevrotain';
-import type { Chunk } from './chunks';
+import { EmbeddedActionsParser, type IToken, Lexer, createToken } from 'chevrotain';
+import { type Chunk, withFinalNewline } from './chunks';
+import { PARSER_CONFIG, lazyGrammar } from './lazy-grammar';
 import { complementStartChars } from './line-start';
 
 const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
@@ -16,12 +17,6 @@ const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 Quoted.CATEGORIES = [Word];
 Bare.CATEGORIES = [Word];
 const tokens = [Word, Blank, Newline, Quoted, Bare];
-
-const lexer = new Lexer(tokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-  skipValidations: process.env.NFWALK_VALIDATE_GRAMMAR !== '1',
-});
 
 export interface WordToken {
   /** The word; a quoted word without its quotes and escapes. */
@@ -44,12 +39,12 @@ class WordLinesParser extends EmbeddedActionsParser {
   private lineStart = 0;
 
   constructor() {
-    super(tokens, { recoveryEnabled: false, skipValidations: process.env.NFWALK_VALIDATE_GRAMMAR !== '1' });
+    super(tokens, PARSER_CONFIG);
     this.performSelfAnalysis();
   }
 
-  begin(chunk: Chunk, out: WordLine[]): void {
-    this.input = lexer.tokenize(chunk.text).tokens;
+  begin(tokens: IToken[], chunk: Chunk, out: WordLine[]): void {
+    this.input = tokens;
     this.text = chunk.text;
     this.out = out;
     this.lineNo = chunk.firstLine;
@@ -77,12 +72,14 @@ class WordLinesParser extends EmbeddedActionsParser {
   });
 }
 
-const parser = new WordLinesParser();
+const grammar = lazyGrammar(tokens, () => new WordLinesParser());
 
 /** The chunk's lines as words. Every character lexes (a lone `"` is a word), so nothing is lost. */
 export function wordLines(chunk: Chunk): WordLine[] {
   const out: WordLine[] = [];
-  parser.begin(chunk.text.endsWith('\n') ? chunk : { text: `${chunk.text}\n`, firstLine: chunk.firstLine }, out);
+  const { lexer, parser } = grammar();
+  const whole = withFinalNewline(chunk);
+  parser.begin(lexer.tokenize(whole.text).tokens, whole, out);
   parser.file();
   return out;
 }
