@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { LineAccount } from '../../src/model/section';
-import type { Match } from '../../src/model/match';
+import type { Match, Opt } from '../../src/model/match';
 import type { Chain, Rule, Ruleset, Table, TableName } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
 import type { Counters, Family } from '../../src/model/values';
@@ -17,7 +17,7 @@ import { Problem, parseAddressMask } from './codecs';
 import { type ExtensionSpec, optionArity, parseSection } from './extension';
 import { IMPLICIT_PROTOCOL_MODULES, matchExtensions, targetExtensions } from './extensions/index';
 import { canonicalProtocol } from './protocols';
-import { type Segment, type SegmentContext, segmentRule } from './segments';
+import { type BaseOption, type Segment, type SegmentContext, segmentRule } from './segments';
 import type { SyntaxLine, WordSyntax } from './syntax';
 
 
@@ -48,6 +48,9 @@ interface TableDraft {
   readonly unresolved: { rule: RuleDraft; segment: Extract<Segment, { kind: 'target' }>; line: number }[];
   /** Identical extension sections read once per table (see `cached`). */
   readonly cache: Map<string, Match | Target>;
+  /** Base option values and jumps, each read once per table (see applyBase). */
+  readonly options: Map<string, Opt<unknown> | null>;
+  readonly jumps: Map<string, Target>;
 }
 
 type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
@@ -248,7 +251,7 @@ export class IptablesSaveExtractor {
     if (counters) rule.counters = counters;
     for (const s of segments) {
       if (s.kind === 'base') {
-        const problem = applyBase(rule, s, family);
+        const problem = applyBase(rule, s, family, t.options);
         if (problem) {
           report('error', line, problem.column, problem.message);
           return undefined;
@@ -264,7 +267,7 @@ export class IptablesSaveExtractor {
       } else if (targetExtensions.has(s.name) || s.words.length > 0) {
         rule.target = cached(t.cache, 't', s, report, (rep) => readExtension(targetExtensions.get(s.name), s, family, line, rep, 'target')) as Target;
       } else {
-        rule.target = { kind: 'jump', chain: s.name, goto: false };
+        rule.target = jumpTarget(t, s.name, false);
         t.unresolved.push({ rule, segment: s, line });
       }
     }
@@ -283,7 +286,7 @@ export class IptablesSaveExtractor {
 }
 
 function newTable(name: TableName, line: number, column: number): TableDraft {
-  return { name, line, column, chains: new Map(), unresolved: [], cache: new Map() };
+  return { name, line, column, chains: new Map(), unresolved: [], cache: new Map(), options: new Map(), jumps: new Map() };
 }
 
 const dash = (at: WordSyntax): WordSyntax => ({ text: '-', column: at.column, bang: false, quoted: false, unterminated: false });
@@ -365,39 +368,55 @@ const segmentContext: SegmentContext = {
   },
 };
 
-function applyBase(rule: RuleDraft, s: Extract<Segment, { kind: 'base' }>, family: Family): { message: string; column: number } | undefined {
+type BaseField = 'source' | 'destination' | 'inInterface' | 'outInterface' | 'protocol' | 'fragment';
+const BASE_FIELD: Readonly<Partial<Record<BaseOption, BaseField>>> = { s: 'source', d: 'destination', i: 'inInterface', o: 'outInterface', p: 'protocol', f: 'fragment' };
+
+/**
+ * Sets the rule field of a base option. A value is read once per table and its object shared by every rule
+ * that gives the option the same text (the model is immutable): a kube-proxy dump repeats `-p tcp` and
+ * `! -s 10.244.0.0/16` thousands of times, and fewer objects that live as long as the model mean less GC.
+ */
+function applyBase(rule: RuleDraft, s: Extract<Segment, { kind: 'base' }>, family: Family, shared: Map<string, Opt<unknown> | null>): Problem_ {
   const arg = s.args[0];
-  const set = (field: string, value: unknown) => {
-    const r = rule as unknown as Record<string, unknown>;
-    if (r[field] !== undefined) return { message: `${s.at.text} given twice`, column: s.at.column };
-    r[field] = { negated: s.negated, value };
+  if (s.option === 'c') {
+    if (!/^\d+$/.test(arg!.text) || !/^\d+$/.test(s.args[1]!.text)) return { message: '-c takes two counters', column: arg!.column };
     return undefined;
-  };
+  }
+  const field = BASE_FIELD[s.option];
+  if (!field) return { message: `unexpected ${s.at.text}`, column: s.at.column };
+  const key = `${s.option}${s.negated ? '!' : ' '}${arg?.text ?? ''}`;
+  let opt = shared.get(key);
+  if (opt === undefined) {
+    const value = baseValue(s, family);
+    if (value instanceof Problem) return { message: value.message, column: arg!.column };
+    opt = value === null ? null : { negated: s.negated, value };
+    shared.set(key, opt);
+  }
+  if (opt === null) return undefined;
+  const r = rule as Record<BaseField, unknown>;
+  if (r[field] !== undefined) return { message: `${s.at.text} given twice`, column: s.at.column };
+  r[field] = opt;
+  return undefined;
+}
+
+/** The value of a base option with one argument or none; null when the option matches every packet. */
+function baseValue(s: Extract<Segment, { kind: 'base' }>, family: Family): unknown {
+  const arg = s.args[0];
   switch (s.option) {
     case 's':
     case 'd': {
       const a = parseAddressMask(arg!.text);
-      if (a instanceof Problem) return { message: a.message, column: arg!.column };
-      if (a.family !== family) return { message: `${a.family} address in an ${family} ruleset`, column: arg!.column };
+      if (a instanceof Problem) return a;
+      if (a.family !== family) return new Problem(`${a.family} address in an ${family} ruleset`);
       // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
-      if (a.prefix === 0 && !a.mask && !s.negated) return undefined;
-      return set(s.option === 's' ? 'source' : 'destination', a);
+      return a.prefix === 0 && !a.mask && !s.negated ? null : a;
     }
-    case 'i':
-      return set('inInterface', arg!.text);
-    case 'o':
-      return set('outInterface', arg!.text);
-    case 'p': {
-      const p = canonicalProtocol(arg!.text);
-      return p === null ? undefined : set('protocol', p);
-    }
+    case 'p':
+      return canonicalProtocol(arg!.text);
     case 'f':
-      return set('fragment', true);
-    case 'c':
-      if (!/^\d+$/.test(arg!.text) || !/^\d+$/.test(s.args[1]!.text)) return { message: '-c takes two counters', column: arg!.column };
-      return undefined;
+      return true;
     default:
-      return { message: `unexpected ${s.at.text}`, column: s.at.column };
+      return arg!.text;
   }
 }
 
@@ -431,5 +450,13 @@ const verbatimWord = (w: WordSyntax) => ({ text: w.text, bang: w.bang, quoted: w
 function jump(s: Extract<Segment, { kind: 'target' }>, t: TableDraft, line: number, report: Report): Target {
   if (s.words[0]) report('error', line, s.words[0].column, `unexpected '${s.words[0].text}' after jump to chain ${s.name}`);
   if (!t.chains.has(s.name)) report('error', line, s.at.column, `goto to undeclared chain ${s.name}`);
-  return { kind: 'jump', chain: s.name, goto: s.goto };
+  return jumpTarget(t, s.name, s.goto);
+}
+
+/** One target object per chain and kind of jump in a table, shared by the rules (as in applyBase). */
+function jumpTarget(t: TableDraft, chain: string, goto: boolean): Target {
+  const key = goto ? `g ${chain}` : chain;
+  let target = t.jumps.get(key);
+  if (!target) t.jumps.set(key, (target = { kind: 'jump', chain, goto }));
+  return target;
 }
