@@ -175,3 +175,39 @@ test('ip6tables-save is recognised from its header and from its addresses', (t) 
   t.deepEqual(r.diagnostics, []);
   t.true(printRuleset(r.ruleset).includes('-A PREROUTING -d fd00::10/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::5]:8080'));
 });
+
+test('a repeated base option or jump is read once per table and shared; each spelling, negation and table keeps its own', (t) => {
+  const r = parse(dedent`
+    *filter
+    :INPUT ACCEPT [0:0]
+    :X - [0:0]
+    -A INPUT ! -s 10.0.0.0/8 -p tcp -j X
+    -A INPUT ! -s 10.0.0.0/8 -p tcp -j X
+    -A INPUT -s 10.0.0.0/8 -p 6 -g X
+    -A INPUT -s 0.0.0.0/0 -s 10.0.0.1 -j X
+    -A INPUT -s 10.0.0.0/33 -j X
+    -A INPUT -s 10.0.0.0/33 -j X
+    COMMIT
+    *raw
+    :PREROUTING ACCEPT [0:0]
+    :X - [0:0]
+    -A PREROUTING ! -s 10.0.0.0/8 -p tcp -j X
+    COMMIT
+  `);
+  const [filter, raw] = r.ruleset.tables;
+  const [a, b, c, d] = filter!.chains[0]!.rules;
+  t.is(a!.source, b!.source);
+  t.is(a!.protocol, b!.protocol);
+  t.is(a!.target, b!.target);
+  t.deepEqual([a!.source!.negated, c!.source!.negated], [true, false]);
+  t.is(c!.protocol!.value, 'tcp');
+  t.deepEqual(c!.target, { kind: 'jump', chain: 'X', goto: true });
+  t.deepEqual(a!.target, { kind: 'jump', chain: 'X', goto: false });
+  // `-s 0.0.0.0/0` matches everything and sets nothing, so a second -s is no repetition.
+  t.is(d!.source!.value.address, '10.0.0.1');
+  // A bad value is reported on every line that has it, not only the first.
+  t.deepEqual(r.diagnostics.map((x) => [x.line, x.message]), [[8, 'prefix length /33 is too long'], [9, 'prefix length /33 is too long']]);
+  const other = raw!.chains.find((ch) => ch.name === 'PREROUTING')!.rules[0]!;
+  t.not(other.source, a!.source);
+  t.deepEqual(other.source, a!.source);
+});
