@@ -1,6 +1,7 @@
 /**
  * What every command that draws does with its diagram: `--format mermaid` prints the source,
  * `--format ascii` a text picture, `--output FILE` renders it to a file (in addition to what stdout gets).
+ * The commands that draw share their `--format` choices: text, json and the two diagram formats.
  */
 import type { Argv } from 'yargs';
 import type { Flowchart } from '../report/mermaid/flowchart';
@@ -10,15 +11,23 @@ import { asciiPicture } from '../report/render/plain-renderer';
 import { writeDiagrams } from '../report/render/write-diagrams';
 import { writeOut } from './write';
 
+const FORMATS = ['text', 'json', 'mermaid', 'ascii'] as const;
+
+export type DrawingFormat = (typeof FORMATS)[number];
+
 export interface DiagramArgs {
+  json: boolean;
+  format: DrawingFormat;
   output?: string;
   chromium?: string;
 }
 
-export const DIAGRAM_FORMATS = ['mermaid', 'ascii'] as const;
+/** The format asked for: `--json` is `--format json`. */
+export const formatOf = (args: DiagramArgs): DrawingFormat => (args.json ? 'json' : args.format);
 
 export function withDiagramOptions<T>(y: Argv<T>) {
   return y
+    .option('format', { choices: FORMATS, default: 'text' as const, describe: 'output format (--json is --format json)' })
     .option('output', { alias: 'o', type: 'string', describe: 'also write the diagram to FILE: .svg, .png or .pdf (rendered), .md (a mermaid block), .mmd (the source)' })
     .option('chromium', { type: 'string', describe: 'Chromium to render with (default: $PUPPETEER_EXECUTABLE_PATH, then /usr/bin/chromium); none: render SVG without a browser' });
 }

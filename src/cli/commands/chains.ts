@@ -5,7 +5,7 @@ import type { TableName } from '../../model/ruleset';
 import { formatChains } from '../../report/chains-text';
 import { toJson } from '../../report/json';
 import { chainsFlowchart } from '../../report/mermaid/chains';
-import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
+import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
@@ -19,7 +19,6 @@ interface ChainsArgs extends GlobalOptions, DiagramArgs {
   from?: string;
   family: 'ipv4' | 'ipv6';
   budget: number;
-  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
 
 export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
@@ -32,8 +31,7 @@ export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
       .option('table', { choices: ['raw', 'mangle', 'nat', 'filter', 'security'] as const, describe: 'only this table (default: every table in the dump)' })
       .option('from', { type: 'string', describe: 'only the chains this chain can reach' })
       .option('family', { choices: ['ipv4', 'ipv6'] as const, default: 'ipv4' as const, describe: 'which ruleset, when the node has both' })
-      .option('budget', { type: 'number', default: DEFAULT_BUDGET, describe: 'most boxes in the graph: the largest families fold until it fits' })
-      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('budget', { type: 'number', default: DEFAULT_BUDGET, describe: 'most boxes in the graph: the largest families fold until it fits' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const node = pickNode(found.sections, args.node);
@@ -48,7 +46,7 @@ export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
     }
     const drawn = graph;
     const chart = () => chainsFlowchart(drawn);
-    const format = args.json ? 'json' : args.format;
+    const format = formatOf(args);
     if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(drawn)}\n` : formatChains(drawn, node.name)]);
     await writeDiagram(args, `chains on ${node.name}`, chart);
     process.exitCode = exitCodeFor(diagnosticSeverities(node.sections), args.failOn as FailOn);

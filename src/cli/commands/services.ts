@@ -6,7 +6,7 @@ import { servicesJson } from '../../report/services-json';
 import { servicesFlowchart } from '../../report/mermaid/services';
 import { formatServices } from '../../report/services-text';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
-import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
+import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
@@ -15,7 +15,6 @@ interface ServicesArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
   nodeIp?: string | string[];
   service?: string | string[];
-  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
 
 export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
@@ -26,8 +25,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: files, directories, bundles" })
       // Repeatable rather than array options: an array would swallow the inputs that follow it.
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable" })
-      .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' })
-      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
@@ -35,7 +33,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
     if (full.nodes.every((n) => n.families.length === 0)) throw new UsageError('no iptables-save or ipvsadm dump among the inputs: nothing programs services');
     const wanted = args.service === undefined ? undefined : [args.service].flat();
     const analysis = wanted ? { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) } : full;
-    const format = args.json ? 'json' : args.format;
+    const format = formatOf(args);
     const chart = () => servicesFlowchart(analysis);
     if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(servicesJson(analysis))}\n` : formatServices(analysis)]);
     await writeDiagram(args, 'services', chart);

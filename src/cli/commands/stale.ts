@@ -6,7 +6,7 @@ import { staleJson } from '../../report/stale-json';
 import { staleFlowchart } from '../../report/mermaid/stale';
 import { formatStale } from '../../report/stale-text';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
-import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
+import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
@@ -14,7 +14,6 @@ import { writeOut } from '../write';
 interface StaleArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
   nodeIp?: string | string[];
-  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
 
 export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
@@ -23,14 +22,13 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
   builder: (y) =>
     withDiagramOptions(y)
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: the rules and the conntrack table of the same node" })
-      .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" })
-      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const nodes = nodesOfInputs(found.sections);
     const analysis = analyzeStale(nodes, { nodeIps: listOption(args.nodeIp) });
     if (analysis.nodes.length === 0) throw new UsageError('no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
-    const format = args.json ? 'json' : args.format;
+    const format = formatOf(args);
     const chart = () => staleFlowchart(analysis);
     if (!(await printDiagram(format, chart))) await writeOut(format === 'json' ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
     await writeDiagram(args, 'stale entries', chart);

@@ -4,7 +4,7 @@ import { toJson } from '../../report/json';
 import { formatTrace } from '../../report/trace-text';
 import { traceFlowchart } from '../../report/mermaid/trace';
 import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
-import { DIAGRAM_FORMATS, type DiagramArgs, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
+import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { pickNode } from '../pick-node';
 import { type GlobalOptions, listOption } from '../options';
@@ -23,7 +23,6 @@ interface TraceArgs extends GlobalOptions, DiagramArgs {
   mark?: number;
   nodeIp?: string | string[];
   node?: string;
-  format: 'text' | 'json' | (typeof DIAGRAM_FORMATS)[number];
 }
 
 export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
@@ -43,8 +42,7 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
       .option('ctstate', { choices: ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'] as const, describe: 'conntrack state of the packet (NEW: first packet)' })
       .option('mark', { type: 'number', describe: 'packet mark on arrival' })
       .option('node-ip', { type: 'string', describe: "the node's address when no ip addr dump is given; repeatable" })
-      .option('node', { type: 'string', describe: 'which node, when the inputs hold several' })
-      .option('format', { choices: ['text', 'json', ...DIAGRAM_FORMATS] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
+      .option('node', { type: 'string', describe: 'which node, when the inputs hold several' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const node = pickNode(found.sections, args.node);
@@ -67,7 +65,7 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
     }
     const traced = result;
     const chart = () => traceFlowchart(traced);
-    const format = args.json ? 'json' : args.format;
+    const format = formatOf(args);
     if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(traced)}\n` : formatTrace(traced)]);
     await writeDiagram(args, `trace on ${traced.node}`, chart);
     process.exitCode = exitCodeFor(diagnosticSeverities(node.sections), args.failOn as FailOn);
