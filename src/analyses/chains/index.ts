@@ -4,7 +4,7 @@
  * budget the largest families (chains named alike up to their last `-` or `_`: `KUBE-SEP-*`, `cali-tw-*`) are
  * folded into one group each, largest first, until the graph fits.
  */
-import { type RuleGraph, chainKey, ruleGraphOf } from '../../graph/rule-graph';
+import { type RuleGraph, chainKey, reachableChains, ruleGraphOf } from '../../graph/rule-graph';
 import type { CommentMatch } from '../../model/match';
 import type { Chain, Ruleset, TableName } from '../../model/ruleset';
 import type { ChainCall, ChainCallGraph, ChainGroup } from './model';
@@ -48,19 +48,6 @@ function callerComment(graph: RuleGraph, key: string): string | undefined {
   return firstWords.size === 1 ? [...firstWords][0] : undefined;
 }
 
-function reachable(graph: RuleGraph, starts: readonly string[]): Set<string> {
-  const seen = new Set(starts);
-  const queue = [...starts];
-  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
-    graph.forEachOutNeighbor(key, (next) => {
-      if (seen.has(next)) return;
-      seen.add(next);
-      queue.push(next);
-    });
-  }
-  return seen;
-}
-
 export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): ChainCallGraph {
   const graph = ruleGraphOf(ruleset);
   const tables = ruleset.tables.filter((t) => !options.table || t.name === options.table);
@@ -69,7 +56,7 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
   if (options.from !== undefined) {
     const starts = tables.filter((t) => t.chains.some((c) => c.name === options.from)).map((t) => chainKey(t.name, options.from ?? ''));
     if (starts.length === 0) throw new ChainsError(`no chain ${options.from}${options.table ? ` in the ${options.table} table` : ''}`);
-    const reach = reachable(graph, starts);
+    const reach = reachableChains(graph, starts);
     keys = keys.filter((k) => reach.has(k));
   }
 

@@ -8,7 +8,7 @@
  * when a rule tests source ports. A rule that tests an address in a way not listed here makes the whole
  * address part of the key, and so does a rewrite relative to the destination (DNAT to a port only, NETMAP).
  */
-import { type ChainNode, type RuleGraph, chainKey } from '../../graph/rule-graph';
+import { type ChainNode, type RuleGraph, chainKey, reachableChains } from '../../graph/rule-graph';
 import type { Match, Opt } from '../../model/match';
 import type { Chain, Rule, TableName } from '../../model/ruleset';
 import type { AddressMask } from '../../model/values';
@@ -128,15 +128,8 @@ export interface FlowKey {
 
 /** The chains a new connection can pass through before its destination is bound. */
 function natDecidingChains(graph: RuleGraph): ChainNode[] {
-  const seen = new Set<string>();
-  const stack = NAT_DECIDING.flatMap((table) => NAT_HOOKS.map((hook) => chainKey(table, hook))).filter((k) => graph.hasNode(k));
-  while (stack.length) {
-    const k = stack.pop()!;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    stack.push(...graph.outNeighbors(k));
-  }
-  return [...seen].map((k) => graph.getNodeAttributes(k));
+  const hooks = NAT_DECIDING.flatMap((table) => NAT_HOOKS.map((hook) => chainKey(table, hook))).filter((k) => graph.hasNode(k));
+  return [...reachableChains(graph, hooks)].map((k) => graph.getNodeAttributes(k));
 }
 
 const testsMarks = (r: Rule) => r.matches.some((m) => m.module === 'mark' || m.module === 'connmark');
