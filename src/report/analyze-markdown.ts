@@ -8,6 +8,7 @@ import { sortFindings } from './findings-text';
 import { printFlowchart } from './mermaid/print';
 import { servicesFlowchart } from './mermaid/services';
 import { staleFlowchart } from './mermaid/stale';
+import { markdownOf } from './render/diagram';
 import { formatSourceRef } from './source-ref';
 
 /** Text from a dump (comments, names) must not turn into Markdown or HTML. */
@@ -29,7 +30,7 @@ export function formatAnalyzeMarkdown(r: AnalyzeReport): string {
   }
   const flagged = new Set(r.services.findings.map((f) => f.subject));
   const services = { ...r.services, services: r.services.services.filter((v) => flagged.has(v.service.name)) };
-  if (services.services.length) out.push('## Services with findings', '', '```mermaid', printFlowchart(servicesFlowchart(services)).trimEnd(), '```', '');
-  if (r.stale.stale.length) out.push('## Stale entries', '', '```mermaid', printFlowchart(staleFlowchart(r.stale)).trimEnd(), '```', '');
+  if (services.services.length) out.push(markdownOf({ title: 'Services with findings', source: printFlowchart(servicesFlowchart(services)) }));
+  if (r.stale.stale.length) out.push(markdownOf({ title: 'Stale entries', source: printFlowchart(staleFlowchart(r.stale)) }));
   return out.join('\n');
 }

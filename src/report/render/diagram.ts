@@ -25,4 +25,4 @@ export function outputKind(file: string): OutputKind | undefined {
 }
 
 /** Markdown that GitHub, GitLab and most wikis draw: a heading and a fenced mermaid block. */
-export const markdownOf = (d: Diagram) => `## ${d.title}\n\n\`\`\`mermaid\n${d.source}\`\`\`\n`;
+export const markdownOf = (d: Pick<Diagram, 'title' | 'source'>) => `## ${d.title}\n\n\`\`\`mermaid\n${d.source}\`\`\`\n`;
