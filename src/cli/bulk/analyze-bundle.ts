@@ -11,19 +11,23 @@ export interface BundleOptions {
   readonly clientCidrs: readonly string[];
 }
 
+/** A bundle that could not be analysed, and why. */
+export function failedBundle(bundle: BundlePath, error: string, ms: number, unreadable: BundleResult['unreadable'] = []): BundleResult {
+  return { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: [], findings: [], unreadable, ms, error };
+}
+
 export async function analyzeBundle(bundle: BundlePath, options: BundleOptions): Promise<BundleResult> {
   const start = performance.now();
-  const base = { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: [], findings: [], unreadable: [] };
   try {
     const found = await findSections([bundle.path]);
     const unreadable = found.failures.map((f) => ({ path: f.path, reason: f.reason }));
     if (found.sections.length === 0) {
       const error = unreadable[0] ? `cannot read ${unreadable[0].path}: ${unreadable[0].reason}` : 'no usable dump in it';
-      return { ...base, unreadable, ms: performance.now() - start, error };
+      return failedBundle(bundle, error, performance.now() - start, unreadable);
     }
     const report = analyzeAll(nodesOfInputs(found.sections), options);
-    return { ...base, nodes: report.nodes, findings: report.findings, unreadable, ms: performance.now() - start };
+    return { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: report.nodes, findings: report.findings, unreadable, ms: performance.now() - start };
   } catch (e) {
-    return { ...base, ms: performance.now() - start, error: e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e) };
+    return failedBundle(bundle, e instanceof Error ? (e.message.split('\n')[0] ?? String(e)) : String(e), performance.now() - start);
   }
 }

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BundleResult } from '../../analyses/bulk/model';
 import type { BundlePath } from '../../input/bundles';
-import type { BundleOptions } from './analyze-bundle';
+import { type BundleOptions, failedBundle } from './analyze-bundle';
 import { WORKER_ROLE, type WorkerData } from './worker';
 
 /** Old-generation heap shared by the workers that run at once (MB), unless --heap-budget says otherwise. */
@@ -46,7 +46,7 @@ export async function* analyzeInWorkers(bundles: readonly BundlePath[], pool: Po
     });
     worker.on('error', (e: Error & { code?: string }) => {
       if (current && heapMb && e.code === 'ERR_WORKER_OUT_OF_MEMORY') big.push(current);
-      else if (current) finish({ path: current.path, mtimeMs: current.mtimeMs, ms: 0, nodes: [], findings: [], unreadable: [], error: `the analysis crashed: ${e.message}` });
+      else if (current) finish(failedBundle(current, `the analysis crashed: ${e.message}`, 0));
       current = undefined;
     });
     worker.on('exit', () => {
