@@ -36,14 +36,12 @@ export function anonymizeLine(line: string, p: Pseudonyms, nodes: NodeNames): st
     return quoted !== undefined || anon.includes(' ') ? `${flag}"${anon.replace(/["\\]/g, '\\$&')}"` : `${flag}${anon}`;
   });
   out = out.replace(MAC, (m) => p.macAddress(m));
-  out = out.replace(V6, (m, addr: string, len: string | undefined) => {
+  const address = (m: string, addr: string, len: string | undefined) => {
     const mapped = p.address(addr, len === undefined ? undefined : Number(len));
     return mapped === undefined ? m : `${mapped}${len === undefined ? '' : `/${len}`}`;
-  });
-  out = out.replace(V4, (m, addr: string, len: string | undefined) => {
-    const mapped = p.address(addr, len === undefined ? undefined : Number(len));
-    return mapped === undefined ? m : `${mapped}${len === undefined ? '' : `/${len}`}`;
-  });
+  };
+  out = out.replace(V6, address);
+  out = out.replace(V4, address);
   out = out.replace(DASHED, (m, a: string, b: string, c: string, d: string) => {
     const mapped = p.address(`${a}.${b}.${c}.${d}`);
     return mapped === undefined ? m : `ip-${mapped.replace(/\./g, '-')}`;

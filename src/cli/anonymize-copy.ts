@@ -20,22 +20,22 @@ export function outputPath(input: string, file: string): string {
 /** Writes the text rewritten line by line; false, writing nothing, when it is binary (NUL bytes). */
 export async function copyAnonymised(chunks: AsyncIterable<string>, target: string, rewrite: (line: string) => string): Promise<boolean> {
   let out: ReturnType<typeof createWriteStream> | undefined;
+  const open = () => {
+    mkdirSync(dirname(target), { recursive: true });
+    return createWriteStream(target);
+  };
   let rest = '';
   try {
     for await (const chunk of chunks) {
       if (!out) {
         if (chunk.includes('\u0000')) return false;
-        mkdirSync(dirname(target), { recursive: true });
-        out = createWriteStream(target);
+        out = open();
       }
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
       if (lines.length && !out.write(`${lines.map(rewrite).join('\n')}\n`)) await new Promise<void>((r) => out?.once('drain', () => r()));
     }
-    if (!out) {
-      mkdirSync(dirname(target), { recursive: true });
-      out = createWriteStream(target);
-    }
+    out ??= open();
     out.end(rest ? rewrite(rest) : '');
     await finished(out);
     return true;
