@@ -9,7 +9,7 @@ export function formatHeader(h: Header): string {
 export function formatProbe(r: TraceResult): string {
   const p = r.packet;
   const where = p.local ? 'sent by the node' : p.in ? `arriving on ${p.in}` : 'arriving';
-  return `${p.proto} ${endpointText(p.src, p.sport)} → ${endpointText(p.dst, p.dport)}, ${where}${p.ctstate && p.ctstate !== 'NEW' ? ` (${p.ctstate})` : ''}`;
+  return `${p.proto} ${formatHeader(p)}, ${where}${p.ctstate && p.ctstate !== 'NEW' ? ` (${p.ctstate})` : ''}`;
 }
 
 export function formatOutcome(path: TracePath): string {

@@ -8,8 +8,6 @@ export const MAX_LINE = 100;
 /** A label line as drawn: at most `max` characters, an ellipsis where it was cut. */
 export const cutLine = (line: string, max = MAX_LINE) => (line.length > max ? `${line.slice(0, max - 1)}…` : line);
 
-const cut = (line: string) => cutLine(line);
-
 // Control characters would end a statement or corrupt the SVG.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
 const CONTROL = /[\u0000-\u001f\u007f]/g;
@@ -23,7 +21,7 @@ export function mermaidLabel(text: string): string {
   return text
     .split('\n')
     .map((line) =>
-      cut(line.replace(CONTROL, ' ').trim()).replace(/[#"<>&`]|%{2,}/g, (c) => (c[0] === '%' ? `%${'#37;'.repeat(c.length - 1)}` : `#${c.charCodeAt(0)};`)),
+      cutLine(line.replace(CONTROL, ' ').trim()).replace(/[#"<>&`]|%{2,}/g, (c) => (c[0] === '%' ? `%${'#37;'.repeat(c.length - 1)}` : `#${c.charCodeAt(0)};`)),
     )
     .join('<br/>');
 }
@@ -40,7 +38,7 @@ export function plainLabel(text: string): string {
   return text
     .split('\n')
     .map((line) =>
-      cut(line.replace(CONTROL, ' ').trim())
+      cutLine(line.replace(CONTROL, ' ').trim())
         .replace(/["[\]{}|;`<>#%&]/g, (c) => LOOKALIKE[c] ?? c)
         .replace(/-(?=[-.=>ox])|=(?==)|\.(?=-)/g, (c) => `${c}\u200b`)
         .replace(/:::/g, ':\u200b::'),
