@@ -32,12 +32,20 @@ export function parseIp(text: string): Ip | undefined {
   return undefined;
 }
 
+/** Text of addresses already printed: a walk prints the same DNAT target and probe addresses on every path. */
+const printed = new WeakMap<Ip, string>();
+
 export function formatIp(ip: Ip): string {
-  const n = ip.family === 'ipv4' ? 4 : 16;
-  const bytes: number[] = [];
-  for (let i = n - 1; i >= 0; i--) bytes.push(Number((ip.value >> BigInt(i * 8)) & 0xffn));
-  const a = ipaddr.fromByteArray(bytes);
-  return a.kind() === 'ipv6' ? (a as ipaddr.IPv6).toRFC5952String() : a.toString();
+  let text = printed.get(ip);
+  if (text === undefined) {
+    const n = ip.family === 'ipv4' ? 4 : 16;
+    const bytes: number[] = [];
+    for (let i = n - 1; i >= 0; i--) bytes.push(Number((ip.value >> BigInt(i * 8)) & 0xffn));
+    const a = ipaddr.fromByteArray(bytes);
+    text = a.kind() === 'ipv6' ? (a as ipaddr.IPv6).toRFC5952String() : a.toString();
+    printed.set(ip, text);
+  }
+  return text;
 }
 
 export function prefixMask(family: Family, length: number): bigint {

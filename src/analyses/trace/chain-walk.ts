@@ -5,8 +5,7 @@
  * is a random draw or an unknown fact, the walk splits and each part goes on with its share.
  */
 import type { TableName } from '../../model/ruleset';
-import type { Target } from '../../model/target';
-import type { CompiledChain, CompiledRule, CompiledRuleset } from './compile';
+import type { CompiledChain, CompiledRule } from './compile';
 import type { Uncertain } from './match/index';
 import type { NodeNetwork } from './network';
 import type { Hook } from './target';
@@ -19,7 +18,6 @@ export type ChainOutcome =
   | { readonly end: 'verdict'; readonly verdict: string; readonly state: WalkState };
 
 export interface ChainWalkContext {
-  readonly ruleset: CompiledRuleset;
   readonly network: NodeNetwork;
   readonly hook: Hook;
   readonly table: TableName;
@@ -31,12 +29,6 @@ export interface ChainWalkContext {
 const MAX_DEPTH = 256;
 
 export class TooManyPaths extends Error {}
-
-function targetName(t: Target | undefined): string | undefined {
-  if (!t) return undefined;
-  if (t.kind === 'jump') return t.chain;
-  return t.kind === 'opaque' ? t.name : t.kind;
-}
 
 type RuleTest = { readonly matched: boolean; readonly state: WalkState } | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
 
@@ -61,8 +53,8 @@ function testRule(cr: CompiledRule, from: number, state: WalkState): RuleTest {
   return { matched: true, state };
 }
 
-export function walkChain(ctx: ChainWalkContext, name: string, state: WalkState, depth = 0): ChainOutcome[] {
-  const chain = ctx.ruleset.chain(ctx.table, name);
+/** Walks `chain`, the compiled chain called `name`: undefined when the dump lacks it. */
+export function walkChain(ctx: ChainWalkContext, name: string, chain: CompiledChain | undefined, state: WalkState, depth = 0): ChainOutcome[] {
   if (!chain) return [{ end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) }];
   if (depth > MAX_DEPTH) throw new Error(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
   return walkFrom(ctx, chain, 0, state, depth);
@@ -118,7 +110,13 @@ function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, sta
 
 /** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
 function goOn(ctx: ChainWalkContext, chain: CompiledChain, i: number, fired: readonly Fired[], depth: number): ChainOutcome[] {
-  return fired.flatMap((f) => (f.end === 'continue' ? walkFrom(ctx, chain, i + 1, f.state, depth) : [f]));
+  if (fired.length === 1 && fired[0]!.end !== 'continue') return [fired[0]!];
+  const out: ChainOutcome[] = [];
+  for (const f of fired) {
+    if (f.end === 'continue') out.push(...walkFrom(ctx, chain, i + 1, f.state, depth));
+    else out.push(f);
+  }
+  return out;
 }
 
 type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkState };
@@ -126,16 +124,8 @@ type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkStat
 /** The rule at index `i` matched: record it as TRACE would and run its target. */
 function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: WalkState, depth: number): Fired[] {
   const cr = chain.rules[i]!;
-  const target = cr.rule.target;
-  const name = targetName(target);
-  const base = {
-    table: ctx.table,
-    chain: chain.chain.name,
-    rule: cr.rule.index,
-    ...(name ? { target: name } : {}),
-    ...(target?.kind === 'jump' ? { jump: target.goto ? ('goto' as const) : ('jump' as const) } : {}),
-    text: cr.text(),
-  };
+  const target = cr.target;
+  const base = cr.step();
   if (!target) return [{ end: 'continue', state: addStep(matched, base) }];
   const effect = applyTarget(target, matched.packet, ctx.hook, ctx.network);
   switch (effect.kind) {
@@ -143,13 +133,15 @@ function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: W
       return [{ end: 'return', state: addStep(matched, base) }];
     case 'jump': {
       const state = addStep(matched, base);
-      const sub = walkChain(ctx, effect.chain, state, depth + 1);
+      const sub = walkChain(ctx, effect.chain, cr.jumpChain(), state, depth + 1);
       // A goto never comes back here: its chain's return is this chain's return.
       return sub.map((o) => (o.end === 'return' && !effect.goto ? { end: 'continue', state: o.state } : o));
     }
     case 'continue':
     case 'verdict': {
-      let state = addStep(matched, effect.rewrote ? { ...base, rewrote: headerOf(effect.packet) } : base, effect.packet);
+      // A rewriting target is never a jump: the step has a target and no jump key. Written out, not spread.
+      const step = effect.rewrote ? { table: base.table, chain: base.chain, rule: base.rule, target: base.target, text: base.text, rewrote: headerOf(effect.packet) } : base;
+      let state = addStep(matched, step, effect.packet);
       if (effect.masquerade) state = withState(state, { masquerade: true });
       if (effect.assumption) state = addAssumption(state, effect.assumption);
       return effect.kind === 'continue' ? [{ end: 'continue', state }] : [{ end: 'verdict', verdict: effect.verdict, state }];

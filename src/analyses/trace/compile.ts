@@ -8,15 +8,22 @@
 import { printRule } from '../../../grammar/iptables-save/print';
 import { type RuleGraph, chainAt } from '../../graph/rule-graph';
 import type { Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
+import type { Target } from '../../model/target';
 import type { Family } from '../../model/values';
 import { isHostPrefix, prefixOfMask } from './address';
 import { type Matcher, type MatchContext, ruleMatchers } from './match/index';
 import type { Packet } from './packet';
+import type { RuleStep } from './path';
 
 export interface CompiledRule {
   readonly rule: Rule;
+  /** `rule.target`, read here: rules come in many shapes, and the walk reads this for every rule that matches. */
+  readonly target: Target | undefined;
   readonly matchers: readonly Matcher[];
-  readonly text: () => string;
+  /** The step TRACE records when the rule matches; made on the first match and shared by every path after. */
+  step(): RuleStep;
+  /** The chain a `-j`/`-g` target enters, looked up on the first jump; undefined when the dump lacks it. */
+  jumpChain(): CompiledChain | undefined;
 }
 
 export interface CompiledChain {
@@ -75,13 +82,40 @@ function lowerBound(list: readonly number[], value: number): number {
   return lo;
 }
 
-function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family: Family): CompiledChain {
-  const rules = chain.rules.map((rule) => {
-    let text: string | undefined;
+function targetName(t: Target | undefined): string | undefined {
+  if (!t) return undefined;
+  if (t.kind === 'jump') return t.chain;
+  return t.kind === 'opaque' ? t.name : t.kind;
+}
+
+function ruleStep(table: TableName, chain: Chain, rule: Rule, family: Family): RuleStep {
+  const target = rule.target;
+  const name = targetName(target);
+  return {
+    table,
+    chain: chain.name,
+    rule: rule.index,
+    ...(name ? { target: name } : {}),
+    ...(target?.kind === 'jump' ? { jump: target.goto ? ('goto' as const) : ('jump' as const) } : {}),
+    text: printRule(chain, rule, family),
+  };
+}
+
+type ChainOf = (table: TableName, name: string) => CompiledChain | undefined;
+
+function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family: Family, chainOf: ChainOf): CompiledChain {
+  const rules = chain.rules.map((rule): CompiledRule => {
+    let step: RuleStep | undefined;
+    let jump: CompiledChain | null | undefined;
     return {
       rule,
+      target: rule.target,
       matchers: ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`),
-      text: () => (text ??= printRule(chain, rule, family)),
+      step: () => (step ??= ruleStep(table, chain, rule, family)),
+      jumpChain: () => {
+        if (jump === undefined) jump = (rule.target?.kind === 'jump' ? chainOf(table, rule.target.chain) : undefined) ?? null;
+        return jump ?? undefined;
+      },
     };
   });
   const all = rules.map((_, i) => i);
@@ -115,17 +149,18 @@ export interface CompiledRuleset {
 }
 
 export function compileRuleset(ruleset: Ruleset, graph: RuleGraph, ctx: MatchContext): CompiledRuleset {
-  const cache = new Map<string, CompiledChain | null>();
-  return {
-    chain(table, name) {
-      const key = `${table}:${name}`;
-      let c = cache.get(key);
-      if (c === undefined) {
-        const chain = chainAt(graph, table, name);
-        c = chain ? compileChain(table, chain, ctx, ruleset.family) : null;
-        cache.set(key, c);
-      }
-      return c ?? undefined;
-    },
+  // By table, then name: a key made of both would be a new string to hash on every lookup.
+  const cache = new Map<TableName, Map<string, CompiledChain | null>>();
+  const chainOf: ChainOf = (table, name) => {
+    let chains = cache.get(table);
+    if (!chains) cache.set(table, (chains = new Map()));
+    let c = chains.get(name);
+    if (c === undefined) {
+      const chain = chainAt(graph, table, name);
+      c = chain ? compileChain(table, chain, ctx, ruleset.family, chainOf) : null;
+      chains.set(name, c);
+    }
+    return c ?? undefined;
   };
+  return { chain: chainOf };
 }

@@ -27,9 +27,17 @@ const PASSIVE = new Set([
 const xmark = (old: number, value: number, mask: number) => ((old & ~mask) ^ value) >>> 0;
 
 interface Picked {
-  readonly ip?: Ip;
-  readonly port?: number;
-  readonly assumption?: string;
+  readonly ip: Ip | undefined;
+  readonly port: number | undefined;
+  readonly assumption: string | undefined;
+}
+
+/** A range's first address, parsed once per range: every walk through a DNAT rule asks for it. */
+const firstAddresses = new WeakMap<NatRange, Ip | undefined>();
+
+function firstAddress(range: NatRange): Ip | undefined {
+  if (!firstAddresses.has(range)) firstAddresses.set(range, range.addresses && parseIp(range.addresses.from));
+  return firstAddresses.get(range);
 }
 
 /** The address and port a NAT range gives: the current port when it lies in the range, else the range's first. */
@@ -37,7 +45,7 @@ function pick(range: NatRange, port: number | undefined): Picked {
   const notes: string[] = [];
   let ip: Ip | undefined;
   if (range.addresses) {
-    ip = parseIp(range.addresses.from);
+    ip = firstAddress(range);
     if (range.addresses.from !== range.addresses.to) notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
   }
   let newPort = port;
@@ -45,16 +53,17 @@ function pick(range: NatRange, port: number | undefined): Picked {
     newPort = range.ports.from;
     if (range.ports.from !== range.ports.to) notes.push(`the kernel picks port ${range.ports.from} from ${range.ports.from}-${range.ports.to}`);
   }
-  return { ...(ip ? { ip } : {}), ...(newPort !== undefined ? { port: newPort } : {}), ...(notes.length ? { assumption: notes.join('; ') } : {}) };
+  return { ip, port: newPort, assumption: notes.length ? notes.join('; ') : undefined };
 }
 
+// withPacket keeps what a change leaves undefined; no spreads here, as every NAT on every path runs these.
 function natDst(p: Packet, ip: Ip | undefined, port: number | undefined): Packet {
-  return withPacket(p, { dst: ip ?? p.dst, ...(port !== undefined && p.dport !== undefined ? { dport: port } : {}), dnat: true });
+  return withPacket(p, { dst: ip, dport: p.dport === undefined ? undefined : port, dnat: true });
 }
 
 function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined, random?: PortRange): Packet {
-  const sport = port !== undefined && p.sport !== undefined ? { sport: port } : {};
-  return withPacket(p, { src: ip ?? p.src, ...sport, ...(random && p.sport !== undefined ? { sportRandom: random } : {}), snat: true });
+  const ports = p.sport !== undefined;
+  return withPacket(p, { src: ip, sport: ports ? port : undefined, sportRandom: ports ? random : undefined, snat: true });
 }
 
 /**
@@ -73,8 +82,8 @@ const natAccept = (packet: Packet, extra: { masquerade?: boolean; assumption?: s
   verdict: 'ACCEPT',
   packet,
   rewrote: true,
-  ...(extra.masquerade ? { masquerade: true } : {}),
-  ...(extra.assumption ? { assumption: extra.assumption } : {}),
+  masquerade: extra.masquerade,
+  assumption: extra.assumption,
 });
 
 export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwork): TargetEffect {

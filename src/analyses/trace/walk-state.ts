@@ -69,11 +69,12 @@ export function listOf<T>(l: Link<T> | null): T[] {
   return out.reverse();
 }
 
+/** Literals rather than spreads of optional parts: this runs for every rewrite and every path's end. */
 export function headerOf(p: Packet): Header {
-  return {
-    src: formatIp(p.src),
-    ...(p.sport !== undefined && !p.sportRandom ? { sport: p.sport } : {}),
-    dst: formatIp(p.dst),
-    ...(p.dport !== undefined ? { dport: p.dport } : {}),
-  };
+  const src = formatIp(p.src);
+  const dst = formatIp(p.dst);
+  const dport = p.dport;
+  if (p.sport === undefined || p.sportRandom) return dport === undefined ? { src, dst } : { src, dst, dport };
+  const sport = p.sport;
+  return dport === undefined ? { src, sport, dst } : { src, sport, dst, dport };
 }

@@ -57,8 +57,8 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between
         goOn(s);
         continue;
       }
-      const ctx: ChainWalkContext = { ruleset: run.ruleset, network: run.network, hook, table, budget: run.budget };
-      for (const o of walkChain(ctx, hook, s)) {
+      const ctx: ChainWalkContext = { network: run.network, hook, table, budget: run.budget };
+      for (const o of walkChain(ctx, hook, chain, s)) {
         let state = o.state;
         const verdict = o.end === 'verdict' ? o.verdict : (chain.chain.policy ?? 'ACCEPT');
         if (o.end === 'return') state = addStep(state, { table, chain: hook, policy: verdict === 'DROP' ? 'DROP' : 'ACCEPT' });
@@ -171,7 +171,7 @@ export function walkArriving(run: HookRun, start: WalkState): void {
   deliverLocally(run, local);
   const forwarded = runHook(run, 'FORWARD', forward);
   for (const s of postrouting(run, forwarded, (x) => x.packet.out)) {
-    run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', ...(s.packet.out ? { out: s.packet.out } : {}) });
+    run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
 }
 
@@ -194,7 +194,7 @@ export function walkSent(run: HookRun, start: WalkState): void {
   const looped: WalkState[] = [];
   for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)))) {
     if (run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
-    else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', ...(s.packet.out ? { out: s.packet.out } : {}) });
+    else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
   // Back in through lo: raw and mangle run again; conntrack already has the entry and nat is bound.
   deliverLocally(run, runHook(run, 'PREROUTING', looped));
