@@ -53,24 +53,35 @@ export function isPlainIpv6(text: string, from: number, to: number): boolean {
   return compressed ? groups <= 6 : groups === 8;
 }
 
-/** Whether [from, to) of `text` is a dotted quad, each part 0-255 without a sign; written out because this runs for every address of a table. */
-export function isIpv4(text: string, from: number, to: number): boolean {
+/**
+ * The value of the dotted quad on [from, to) of `text` (each part 0-255 without a sign), as an unsigned 32-bit
+ * number, or -1 when it is none. Written out because this runs for every address of a table: ipaddr.js
+ * takes about a microsecond per address.
+ */
+export function ipv4Value(text: string, from: number, to: number): number {
   let parts = 0;
   let value = 0;
+  let part = 0;
   let digits = 0;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || ++parts > 3) return false;
-      value = 0;
+      if (digits === 0 || ++parts > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57 && digits < 3) {
-      value = value * 10 + c - 48;
+      part = part * 10 + c - 48;
       digits++;
-      if (value > 255) return false;
-    } else return false;
+      if (part > 255) return -1;
+    } else return -1;
   }
-  return parts === 3 && digits > 0;
+  return parts === 3 && digits > 0 ? value * 256 + part : -1;
+}
+
+/** Whether [from, to) of `text` is a dotted quad. */
+export function isIpv4(text: string, from: number, to: number): boolean {
+  return ipv4Value(text, from, to) >= 0;
 }
 
 function canonicalIpv6(text: string): string | undefined {

@@ -2,11 +2,12 @@
  * The walk's answers per flow key (flow-key.ts), found without building a key per entry. An entry's
  * destination address leads to the table of its class (one lookup by text, shared by every address of the
  * class), that table to the protocol and port's (by number), and that to the source's (by the identity of
- * one object per kind of source the rules can tell apart). A million entries cost two lookups by text each
- * and a few thousand walks.
+ * one object per kind of source the rules can tell apart). A million entries cost two lookups by address
+ * each (address-key.ts) and a few thousand walks.
  */
 import type { ConntrackTuple } from '../../model/conntrack';
 import { type Ip, parseIp } from '../trace/address';
+import { type AddressKey, addressKey } from './address-key';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import type { FlowKey } from './flow-key';
 import { type Producible, producible } from './producible';
@@ -27,9 +28,9 @@ type ByPort = Map<number, BySource>;
 const PROTOCOL_INDEX: Readonly<Record<ProbeProtocol, number>> = { tcp: 0, udp: 1, sctp: 2, icmp: 3 };
 
 export class AnswerCache {
-  private readonly sources = new Map<string, SourceKind | null>();
+  private readonly sources = new Map<AddressKey, SourceKind | null>();
   private readonly sourceKinds = new Map<string, SourceKind>();
-  private readonly destinations = new Map<string, ByPort | null>();
+  private readonly destinations = new Map<AddressKey, ByPort | null>();
   private readonly destinationClasses = new Map<string, ByPort>();
 
   constructor(
@@ -83,12 +84,13 @@ export class AnswerCache {
 }
 
 /** What `make` gave for the address `text` the first time it was asked; undefined when it is no address. */
-function remembered<V>(memo: Map<string, V | null>, text: string, make: (ip: Ip) => V): V | undefined {
-  let value = memo.get(text);
+function remembered<V>(memo: Map<AddressKey, V | null>, text: string, make: (ip: Ip) => V): V | undefined {
+  const key = addressKey(text);
+  let value = memo.get(key);
   if (value === undefined) {
     const ip = parseIp(text);
     value = ip ? make(ip) : null;
-    memo.set(text, value);
+    memo.set(key, value);
   }
   return value ?? undefined;
 }

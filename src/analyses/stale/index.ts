@@ -4,6 +4,7 @@
  * few thousand walks.
  */
 import { Counter } from '../../model/counter';
+import { addressKey } from './address-key';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';
@@ -32,12 +33,12 @@ type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
  * destinations only.
  */
 function sharedGroups(tables: readonly ConntrackSection[], valid: readonly Uint8Array[], stale: readonly StaleEntry[], validGroups: Set<string>): void {
-  const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => s.dst));
+  const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => addressKey(s.dst)));
   if (destinations.size === 0) return;
   tables.forEach((section, t) => {
     const flags = valid[t]!;
     section.entries.forEach((e, i) => {
-      if (flags[i] && destinations.has(e.orig.dst)) validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
+      if (flags[i] && destinations.has(addressKey(e.orig.dst))) validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
     });
   });
 }

@@ -3,6 +3,7 @@
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
 import { endpointText } from '../services/describe';
+import { type AddressKey, addressKey } from './address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
@@ -22,21 +23,22 @@ export interface Destination {
 }
 
 /**
- * Looked up by address, then port, rather than by `ip:port` text: this runs once per conntrack entry, and
+ * Looked up by address key, then port, rather than by `ip:port` text: this runs once per conntrack entry, and
  * building and hashing that text was a good part of judging a million entries.
  */
 export function producibleOf(targets: readonly Destination[], unchanged: boolean, refused: boolean): Producible {
-  const ports = new Map<string, Set<number | undefined>>();
+  const ports = new Map<AddressKey, Set<number | undefined>>();
   for (const t of targets) {
-    const known = ports.get(t.ip);
+    const key = addressKey(t.ip);
+    const known = ports.get(key);
     if (known) known.add(t.port);
-    else ports.set(t.ip, new Set([t.port]));
+    else ports.set(key, new Set([t.port]));
   }
   return {
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
-    produces: (ip, port) => ports.get(ip)?.has(port) ?? false,
+    produces: (ip, port) => ports.get(addressKey(ip))?.has(port) ?? false,
   };
 }
 
