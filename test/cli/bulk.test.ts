@@ -3,9 +3,9 @@
  * is accounted for, the findings of each equal a single-bundle `nfwalk analyze` of it, broken bundles are
  * reported while the rest go on, and the filters keep exactly what they say.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import test from 'ava';
 import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
 import { buildCli, nfwalk } from '../helpers/cli';
@@ -112,4 +112,26 @@ test('a quoted glob and single bundles are bundles too; a path that matches noth
   const two = nfwalk(['bulk', eks[0] as string, eks[1] as string, join(dir, 'nope'), '--json', '--fail-on', 'none']);
   t.is((JSON.parse(two.stdout) as { bundles: Bundle[] }).bundles.length, 2);
   t.regex(two.stderr, /^nfwalk: warning: .*nope: no such file, directory or match$/m);
+});
+
+test('a link in a folder of bundles whose target is gone is a failed bundle, named, and the others are analysed', (t) => {
+  const folder = join(dir, 'links');
+  mkdirSync(folder);
+  const [first, second] = corpus.filter((b) => b.nodes.length > 0);
+  symlinkSync(first!.path, join(folder, `b-${basename(first!.path)}`));
+  symlinkSync(second!.path, join(folder, `c-${basename(second!.path)}`));
+  // Sorted first, so listing meets it before any bundle: it used to stop the whole run.
+  symlinkSync(join(dir, 'gone'), join(folder, 'a-gone'));
+  symlinkSync(join(dir, 'gone.tar.gz'), join(folder, 'old.tar.gz'));
+  const r = nfwalk(['bulk', folder, '--json', '--fail-on', 'none']);
+  t.is(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { bundles: Bundle[]; summary: { failed: number } };
+  t.deepEqual(doc.bundles.map((b) => basename(b.path)), ['a-gone', `b-${basename(first!.path)}`, `c-${basename(second!.path)}`, 'old.tar.gz']);
+  t.deepEqual(doc.bundles.filter((b) => b.error).map((b) => [basename(b.path), b.error]), [
+    ['a-gone', `cannot read ${join(folder, 'a-gone')}: no such file or directory`],
+    ['old.tar.gz', `cannot read ${join(folder, 'old.tar.gz')}: no such file or directory`],
+  ]);
+  t.is(doc.summary.failed, 2);
+  t.true(doc.bundles.filter((b) => !b.error).every((b) => b.nodes.length > 0));
+  t.is(nfwalk(['bulk', folder, '--fail-on', 'error']).status, 1);
 });
