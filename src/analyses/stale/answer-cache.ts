@@ -7,7 +7,7 @@
  */
 import type { ConntrackTuple } from '../../model/conntrack';
 import { type Ip, parseIp } from '../trace/address';
-import { type AddressKey, addressKey } from './address-key';
+import { type AddressKey, addressKey } from '../address-key';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import type { FlowKey } from './flow-key';
 import { type Producible, producible } from './producible';

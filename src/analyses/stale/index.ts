@@ -4,7 +4,7 @@
  * few thousand walks.
  */
 import { Counter } from '../../model/counter';
-import { addressKey } from './address-key';
+import { addressKey } from '../address-key';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';

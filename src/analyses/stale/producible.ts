@@ -3,7 +3,7 @@
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
 import { endpointText } from '../services/describe';
-import { type AddressKey, addressKey } from './address-key';
+import { type AddressKey, addressKey } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
