@@ -10,7 +10,8 @@ import type { SourceRef } from '../../model/source';
 import type { Finding } from '../finding';
 import { endpointText } from '../services/describe';
 import type { CapacityAnalysis, NodeCapacity } from './model';
-import { Counter } from '../../model/counter';
+import { Counter, type Tally, topTallies } from '../../model/counter';
+import { type AddressKey, addressKey, endpointKey } from '../address-key';
 
 export type * from './model';
 
@@ -43,6 +44,18 @@ function sysctlRef(node: NodeDumps): SourceRef[] {
 const connectionState = (e: ConntrackEntry) => e.state ?? e.proto.toUpperCase();
 const awaitsReply = (e: ConntrackEntry) => e.unreplied || e.state === 'SYN_SENT';
 
+/** A count whose text (the key a report shows) is made once, when it is first seen. */
+interface Seen {
+  readonly key: string;
+  entries: number;
+}
+
+/** Where connections go (`proto ip:port`, the reply's source), and how many of them never got a reply. */
+interface Destination extends Seen {
+  unanswered: number;
+  first?: SourceRef;
+}
+
 function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | undefined {
   const tables = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack' }> => s.kind === 'conntrack');
   const counts = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-count' }> => s.kind === 'conntrack-count' && s.count !== undefined);
@@ -53,10 +66,10 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
   if (!tables.length && !counts.length && !stats.length && max === null && sysctlCount === null) return undefined;
 
   const states = new Counter();
-  const sources = new Counter();
-  const destinations = new Counter();
-  const waiting = new Counter();
-  const firstLine = new Map<string, SourceRef>();
+  // By address key (address-key.ts): text made for every one of a million entries was most of this loop.
+  const sources = new Map<AddressKey, Seen>();
+  const destinations = new Map<string, Map<AddressKey, Destination>>();
+  const waiting: Destination[] = [];
   let listed = 0;
   let unreplied = 0;
   for (const t of tables) {
@@ -64,16 +77,26 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
       if (e.event !== undefined) continue;
       listed++;
       states.add(connectionState(e));
-      sources.add(e.orig.src);
-      const to = `${e.proto} ${endpointText(e.reply.src, e.reply.sport)}`;
-      destinations.add(to);
+      const from = addressKey(e.orig.src);
+      const source = sources.get(from);
+      if (source) source.entries++;
+      else sources.set(from, { key: e.orig.src, entries: 1 });
+      let byEndpoint = destinations.get(e.proto);
+      if (!byEndpoint) destinations.set(e.proto, (byEndpoint = new Map()));
+      const at = endpointKey(e.reply.src, e.reply.sport);
+      let to = byEndpoint.get(at);
+      if (!to) byEndpoint.set(at, (to = { key: `${e.proto} ${endpointText(e.reply.src, e.reply.sport)}`, entries: 0, unanswered: 0 }));
+      to.entries++;
       if (awaitsReply(e)) {
         unreplied++;
-        waiting.add(to);
-        if (!firstLine.has(to)) firstLine.set(to, { path: t.source.path, line: e.line, column: 1 });
+        if (to.unanswered++ === 0) {
+          to.first = { path: t.source.path, line: e.line, column: 1 };
+          waiting.push(to);
+        }
       }
     }
   }
+  const topSources = topTallies([...sources.values()], TOP);
   const count = sysctlCount ?? counts.at(-1)?.count ?? (tables.length ? listed : null);
   const countFrom = sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : tables.length ? 'conntrack -L' : null;
   const summed = stats.length ? sumCounters(stats.at(-1)!) : null;
@@ -89,7 +112,7 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
         subject: 'conntrack table',
         message: `${count.toLocaleString('en-US')} of ${max.toLocaleString('en-US')} conntrack entries in use (${(fill * 100).toFixed(0)}%, counted by ${countFrom}): at 100% the kernel drops new connections ("nf_conntrack: table full, dropping packet")`,
         evidence,
-        remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${sources.top(3).map((s) => `${s.key} (${s.entries})`).join(', ') || 'see the top sources'}`,
+        remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${topSources.slice(0, 3).map((s) => `${s.key} (${s.entries})`).join(', ') || 'see the top sources'}`,
       });
     }
   }
@@ -105,9 +128,7 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
     });
   }
   if (summed) statsFindings(node, summed, stats.at(-1)!, findings);
-  for (const to of waiting.keys()) {
-    const total = destinations.get(to);
-    const open = waiting.get(to);
+  for (const { key: to, entries: total, unanswered: open, first } of waiting) {
     if (total < SUSPECT_ENTRIES || open / total < SUSPECT_UNREPLIED) continue;
     findings.push({
       code: 'CT_UNANSWERED_DESTINATION',
@@ -115,11 +136,11 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
       node: node.name,
       subject: to,
       message: `${open} of ${total} connections to ${to} never got a reply (SYN_SENT or [UNREPLIED]): the destination is down, filtered or unroutable`,
-      evidence: [firstLine.get(to)!],
+      evidence: [first!],
       remedy: `check that ${to.split(' ')[1]} is up and reachable from this node (endpoint readiness, NetworkPolicy, routes); if it is a deleted pod, see nfwalk stale`,
     });
   }
-  const [talker] = sources.top(1);
+  const [talker] = topSources;
   if (talker && listed >= TALKER_MIN && talker.entries / listed >= TALKER_SHARE) {
     findings.push({
       code: 'CT_TOP_TALKER',
@@ -139,8 +160,8 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
     buckets,
     states: states.top(),
     unreplied,
-    topSources: sources.top(TOP),
-    topDestinations: destinations.top(TOP),
+    topSources,
+    topDestinations: topTallies([...destinations.values()].flatMap((byEndpoint): Tally[] => [...byEndpoint.values()]), TOP),
     stats: summed,
   };
 }
