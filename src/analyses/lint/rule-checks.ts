@@ -6,7 +6,7 @@ import { printRule } from '../../../grammar/iptables-save/print';
 import type { Chain, Rule, Ruleset } from '../../model/ruleset';
 import type { Finding } from '../finding';
 import { isHostPrefix, prefixOfMask } from '../trace/address';
-import { covers, decides, repeatable, ruleKey } from './coverage';
+import { covers, decides, mayBeSame, repeatable, ruleKey } from './coverage';
 import { groupBy } from '../../model/group-by';
 
 /** Evidence lines listed per finding; the message gives the count. */
@@ -38,7 +38,7 @@ function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: R
     const host = hostDestination(b);
     const earlier = host === undefined ? chain.rules.slice(0, b.index - 1) : mergeByIndex(byHost.get(host) ?? [], general);
     for (const a of earlier) {
-      if (repeatable(b) && key(a) === key(b)) {
+      if (repeatable(b) && mayBeSame(a, b) && key(a) === key(b)) {
         out.push({ rule: b, by: a, duplicate: true });
         break;
       }
