@@ -1,23 +1,23 @@
 /** A node's tracked connections to services, from `conntrack -L` and `ipvsadm -Lnc`, indexed for the observed-shares test. */
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
-import { type ConnectionIndex, type Connection, indexConnections } from './observed';
+import { type AddConnection, type ConnectionIndex, indexConnections } from './observed';
 
-function* conntrackConnections(node: NodeDumps): Generator<Connection> {
+function conntrackConnections(node: NodeDumps, add: AddConnection): void {
   for (const s of node.sections) {
     if (s.kind !== 'conntrack') continue;
     for (const e of s.entries) {
       if (e.orig.dport === undefined || e.reply.sport === undefined || e.event === 'DESTROY') continue;
-      yield { proto: e.proto, dst: e.orig.dst, dport: e.orig.dport, to: e.reply.src, toPort: e.reply.sport };
+      add(e.proto, e.orig.dst, e.orig.dport, e.reply.src, e.reply.sport);
     }
   }
 }
 
-function* ipvsConnections(tables: readonly Extract<Section, { kind: 'ipvsadm' }>[]): Generator<Connection> {
+function ipvsConnections(tables: readonly Extract<Section, { kind: 'ipvsadm' }>[], add: AddConnection): void {
   for (const s of tables) {
     for (const c of s.connections) {
       if (c.virtual.port === undefined || c.destination.port === undefined) continue;
-      yield { proto: c.protocol.toLowerCase(), dst: c.virtual.address, dport: c.virtual.port, to: c.destination.address, toPort: c.destination.port };
+      add(c.protocol.toLowerCase(), c.virtual.address, c.virtual.port, c.destination.address, c.destination.port);
     }
   }
 }
@@ -25,6 +25,6 @@ function* ipvsConnections(tables: readonly Extract<Section, { kind: 'ipvsadm' }>
 /** IPVS's own connection table when the dumps have one (it names the real server), else conntrack. */
 export function connectionsOf(node: NodeDumps): { readonly index: ConnectionIndex; readonly source: 'conntrack' | 'ipvs' } {
   const ipvs = node.sections.filter((s): s is Extract<Section, { kind: 'ipvsadm' }> => s.kind === 'ipvsadm' && s.connections.length > 0);
-  if (ipvs.length) return { index: indexConnections(ipvsConnections(ipvs)), source: 'ipvs' };
-  return { index: indexConnections(conntrackConnections(node)), source: 'conntrack' };
+  if (ipvs.length) return { index: indexConnections((add) => ipvsConnections(ipvs, add)), source: 'ipvs' };
+  return { index: indexConnections((add) => conntrackConnections(node, add)), source: 'conntrack' };
 }

@@ -8,28 +8,34 @@ import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import { type AddressKey, endpointKey } from '../address-key';
 import type { EntryOutcome, ObservedShares } from './model';
 
-/** One tracked connection: where the client sent it and where it went. */
-export interface Connection {
-  readonly proto: string;
-  readonly dst: string;
-  readonly dport: number;
-  readonly to: string;
-  readonly toPort: number;
+/** Tracked connections to one destination (address and port), counted by where they went. */
+interface Destination {
+  total: number;
+  readonly byTarget: Map<AddressKey, number>;
 }
 
 /** Connections by protocol, then by destination address and port (address-key.ts), so each entry point looks up its own. */
-export type ConnectionIndex = ReadonlyMap<string, ReadonlyMap<AddressKey, readonly Connection[]>>;
+export type ConnectionIndex = ReadonlyMap<string, ReadonlyMap<AddressKey, Destination>>;
 
-export function indexConnections(connections: Iterable<Connection>): ConnectionIndex {
-  const index = new Map<string, Map<AddressKey, Connection[]>>();
-  for (const c of connections) {
-    let byDestination = index.get(c.proto);
-    if (!byDestination) index.set(c.proto, (byDestination = new Map()));
-    const key = endpointKey(c.dst, c.dport);
-    const list = byDestination.get(key);
-    if (list) list.push(c);
-    else byDestination.set(key, [c]);
-  }
+/** Counts one connection: where the client sent it (`dst`:`dport`) and where it went (`to`:`toPort`). */
+export type AddConnection = (proto: string, dst: string, dport: number, to: string, toPort: number) => void;
+
+/**
+ * Connections counted as `each` hands them over, not kept: a million conntrack entries made a million objects
+ * before, and a scan of each entry point's list.
+ */
+export function indexConnections(each: (add: AddConnection) => void): ConnectionIndex {
+  const index = new Map<string, Map<AddressKey, Destination>>();
+  each((proto, dst, dport, to, toPort) => {
+    let byDestination = index.get(proto);
+    if (!byDestination) index.set(proto, (byDestination = new Map()));
+    const key = endpointKey(dst, dport);
+    let destination = byDestination.get(key);
+    if (!destination) byDestination.set(key, (destination = { total: 0, byTarget: new Map() }));
+    destination.total++;
+    const target = endpointKey(to, toPort);
+    destination.byTarget.set(target, (destination.byTarget.get(target) ?? 0) + 1);
+  });
   return index;
 }
 
@@ -39,18 +45,14 @@ const MIN_EXPECTED = 5;
 export function observedShares(outcome: EntryOutcome, protocol: string, index: ConnectionIndex, nodeAddresses: readonly string[], source: ObservedShares['source']): ObservedShares | undefined {
   const addresses = outcome.entry.ip === null ? nodeAddresses : [outcome.entry.ip];
   const byDestination = index.get(protocol);
-  const connections = addresses.flatMap((ip) => byDestination?.get(endpointKey(ip, outcome.entry.port)) ?? []);
-  if (connections.length === 0) return undefined;
+  const destinations = addresses.flatMap((ip) => byDestination?.get(endpointKey(ip, outcome.entry.port)) ?? []);
+  if (destinations.length === 0) return undefined;
   const live = outcome.endpoints.filter((e) => e.probability > 0);
   const counts = new Map(live.map((e) => [endpointKey(e.ip, e.port), 0]));
-  let elsewhere = 0;
-  for (const c of connections) {
-    const key = endpointKey(c.to, c.toPort);
-    const n = counts.get(key);
-    if (n === undefined) elsewhere++;
-    else counts.set(key, n + 1);
-  }
-  const total = connections.length - elsewhere;
+  for (const key of counts.keys()) counts.set(key, destinations.reduce((n, d) => n + (d.byTarget.get(key) ?? 0), 0));
+  const all = destinations.reduce((n, d) => n + d.total, 0);
+  const total = [...counts.values()].reduce((a, n) => a + n, 0);
+  const elsewhere = all - total;
   const forward = live.reduce((a, e) => a + e.probability, 0);
   const rows = live.map((e) => ({ ip: e.ip, port: e.port, connections: counts.get(endpointKey(e.ip, e.port))!, expected: forward > 0 ? (total * e.probability) / forward : 0 }));
   const testable = rows.length >= 2 && rows.every((r) => r.expected >= MIN_EXPECTED);
