@@ -126,3 +126,29 @@ test('third-party dumps: exactly the dead and duplicate rules they hold, and not
     'ugent LINT_UNREACHABLE_RULE filter INPUT: rule 1 / rules 22, 29, 30',
   ].sort());
 });
+
+test('a long chain with rules per source host: each rule is checked against rules for its hosts and rules for none', (t) => {
+  const perHost = Array.from({ length: 70 }, (_, i) => [`-A HOSTS -s 10.1.0.${i + 1}/32 -m mac --mac-source 02:00:00:00:00:01 -j RETURN`, `-A HOSTS -s 10.1.0.${i + 1}/32 -j DROP`]).flat();
+  const rules = [
+    '-A HOSTS -s 10.9.0.0/16 -j DROP',
+    '-A HOSTS -d 192.0.2.10/32 -j ACCEPT',
+    ...perHost,
+    '-A HOSTS -s 10.9.3.4/32 -j ACCEPT',
+    '-A HOSTS -s 10.1.0.5/32 -d 198.51.100.1/32 -j ACCEPT',
+    '-A HOSTS -s 10.1.0.7/32 -d 192.0.2.10/32 -p tcp -j ACCEPT',
+    '-A HOSTS -s 10.1.0.3/32 -j DROP',
+    '-A HOSTS -s 10.1.0.8/32 -p udp -j ACCEPT',
+    '-A HOSTS -s 10.2.0.1/32 -j ACCEPT',
+  ];
+  const got = summary(lint(['*filter', ':INPUT ACCEPT [0:0]', ':HOSTS - [0:0]', ...rules, 'COMMIT', ''].join('\n'))).filter((s) => /UNREACHABLE|DUPLICATE/.test(s));
+  // Rule n is on line n + 3. After the 140 per-host rules (3-142): 143 falls to the /16 (rule 1), 144 to its
+  // host's DROP (rule 12), 145 to the destination's ACCEPT (rule 2, before its host's DROP), 146 repeats rule 8,
+  // 147 falls to its host's DROP (rule 18); 148 names a host nothing earlier covers.
+  t.deepEqual(got, [
+    'LINT_UNREACHABLE_RULE filter HOSTS: 4,146',
+    'LINT_UNREACHABLE_RULE filter HOSTS: 15,147',
+    'LINT_UNREACHABLE_RULE filter HOSTS: 5,148',
+    'LINT_DUPLICATE_RULE filter HOSTS: 11,149',
+    'LINT_UNREACHABLE_RULE filter HOSTS: 21,150',
+  ].sort());
+});

@@ -3,7 +3,9 @@
  * duplicates, and (in `iptables-save -c` dumps) rules that never matched since the counters were zeroed.
  */
 import { printRule } from '../../../grammar/iptables-save/print';
+import type { Opt } from '../../model/match';
 import type { Chain, Rule, Ruleset } from '../../model/ruleset';
+import type { AddressMask } from '../../model/values';
 import type { Finding } from '../finding';
 import { isHostPrefix, prefixOfMask } from '../trace/address';
 import { covers, decides, mayBeSame, repeatable, ruleKey } from './coverage';
@@ -12,21 +14,26 @@ import { groupBy } from '../../model/group-by';
 /** Evidence lines listed per finding; the message gives the count. */
 const EVIDENCE = 20;
 
-const hostDestination = (r: Rule): string | undefined => {
-  if (!r.destination || r.destination.negated) return undefined;
-  const p = prefixOfMask(r.destination.value);
-  return isHostPrefix(p) ? p.network.toString() : undefined;
-};
+/** Shorter chains are compared rule by rule: keying their rules by host costs more than it saves. */
+const INDEX_FROM = 64;
+
+/** The one host an address option names, as a key; '' when it names none (absent, negated or a network). */
+function hostOf(o: Opt<AddressMask> | undefined): string {
+  if (!o || o.negated) return '';
+  const p = prefixOfMask(o.value);
+  return isHostPrefix(p) ? p.network.toString() : '';
+}
 
 /**
- * The earlier rule that makes each rule dead (covers it and decides), or that it repeats. Rules naming one
- * host as destination are only compared with rules for that host and rules for no single host, which keeps
- * kube-proxy's 10,000-rule KUBE-SERVICES linear.
+ * The earlier rule that makes each rule dead (covers it and decides), or that it repeats. Earlier rules are
+ * kept by the hosts they name as destination and source: a rule naming a host can only be covered (or
+ * repeated) by rules naming the same host or none, and a rule naming none only by rules naming none. That
+ * keeps kube-proxy's 10,000-rule KUBE-SERVICES (one destination each) and firewalls with a rule or two per
+ * source host linear.
  */
 function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: Rule; duplicate: boolean }[] {
   const printed = (r: Rule) => printRule(chain, r, family);
-  const byHost = new Map<string, Rule[]>();
-  const general: Rule[] = [];
+  const byHosts = new Map<string, Rule[]>();
   const keys = new Map<Rule, string>();
   const key = (r: Rule) => {
     let k = keys.get(r);
@@ -34,9 +41,11 @@ function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: R
     return k;
   };
   const out: { rule: Rule; by: Rule; duplicate: boolean }[] = [];
+  const indexed = chain.rules.length >= INDEX_FROM;
   for (const b of chain.rules) {
-    const host = hostDestination(b);
-    const earlier = host === undefined ? chain.rules.slice(0, b.index - 1) : mergeByIndex(byHost.get(host) ?? [], general);
+    const [dst, src] = indexed ? [hostOf(b.destination), hostOf(b.source)] : ['', ''];
+    const own = `${dst} ${src}`;
+    const earlier = indexed ? inIndexOrder([...new Set([own, `${dst} `, ` ${src}`, ' '])].map((k) => byHosts.get(k) ?? [])) : chain.rules.slice(0, b.index - 1);
     for (const a of earlier) {
       if (repeatable(b) && mayBeSame(a, b) && key(a) === key(b)) {
         out.push({ rule: b, by: a, duplicate: true });
@@ -47,18 +56,18 @@ function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: R
         break;
       }
     }
-    if (host === undefined) general.push(b);
-    else {
-      const list = byHost.get(host);
-      if (list) list.push(b);
-      else byHost.set(host, [b]);
-    }
+    if (!indexed) continue;
+    const list = byHosts.get(own);
+    if (list) list.push(b);
+    else byHosts.set(own, [b]);
   }
   return out;
 }
 
-function mergeByIndex(a: readonly Rule[], b: readonly Rule[]): Rule[] {
-  return [...a, ...b].sort((x, y) => x.index - y.index);
+/** The earlier rules of some buckets, in chain order; one bucket already is. */
+function inIndexOrder(buckets: readonly (readonly Rule[])[]): readonly Rule[] {
+  const full = buckets.filter((b) => b.length > 0);
+  return full.length === 1 ? full[0]! : full.flat().sort((x, y) => x.index - y.index);
 }
 
 const ref = (r: Rule) => r.location;
