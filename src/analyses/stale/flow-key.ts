@@ -135,22 +135,30 @@ function natDecidingChains(graph: RuleGraph): ChainNode[] {
 const testsMarks = (r: Rule) => r.matches.some((m) => m.module === 'mark' || m.module === 'connmark');
 
 /** Rules whose only effect is a mark: MARK, CONNMARK, or a jump to a chain of nothing else (KUBE-MARK-MASQ). */
-function markOnlyRules(byKey: ReadonlyMap<string, Chain>): (table: TableName, r: Rule) => boolean {
-  const chains = new Map<string, boolean>();
+function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule) => boolean {
+  // By table, then name: the model's names are looked up as they are, not as a key string made per rule.
+  const byName = new Map<TableName, Map<string, Chain>>();
+  for (const c of chains) {
+    let inTable = byName.get(c.table);
+    if (!inTable) byName.set(c.table, (inTable = new Map()));
+    inTable.set(c.chain.name, c.chain);
+  }
+  const known = new Map<TableName, Map<string, boolean>>();
   const rule = (table: TableName, r: Rule): boolean => {
     const t = r.target;
     if (!t || MARK_TARGETS.has(t.kind) || NO_EFFECT_TARGETS.has(t.kind)) return true;
     if (t.kind !== 'jump' || t.goto) return false;
-    const key = chainKey(table, t.chain);
-    let known = chains.get(key);
-    if (known === undefined) {
+    let inTable = known.get(table);
+    if (!inTable) known.set(table, (inTable = new Map()));
+    let markOnly = inTable.get(t.chain);
+    if (markOnly === undefined) {
       // A loop is no mark-only chain; settled before the chain's rules are looked at.
-      chains.set(key, false);
-      const chain = byKey.get(key);
-      known = chain !== undefined && chain.rules.every((x) => rule(table, x));
-      chains.set(key, known);
+      inTable.set(t.chain, false);
+      const chain = byName.get(table)?.get(t.chain);
+      markOnly = chain !== undefined && chain.rules.every((x) => rule(table, x));
+      inTable.set(t.chain, markOnly);
     }
-    return known;
+    return markOnly;
   };
   return rule;
 }
@@ -160,7 +168,7 @@ export function flowKeyOf(graph: RuleGraph, network: NodeNetwork): FlowKey {
   const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
   const chains = natDecidingChains(graph);
   const marksTested = chains.some((c) => c.chain.rules.some(testsMarks));
-  const markOnly = markOnlyRules(new Map(chains.map((c) => [chainKey(c.table, c.chain.name), c.chain])));
+  const markOnly = markOnlyRules(chains);
   for (const { table, chain } of chains) {
     for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
   }
