@@ -152,3 +152,26 @@ test('a long chain with rules per source host: each rule is checked against rule
     'LINT_UNREACHABLE_RULE filter HOSTS: 21,150',
   ].sort());
 });
+
+test('a long chain of rules per port: each rule is checked against rules for its port, ranges, and, without a single port, all', (t) => {
+  const rules = [
+    '-A PORTS -p tcp -m tcp --dport 1000:2000 -j DROP',
+    '-A PORTS -p tcp -m tcp --dport 22 -j ACCEPT',
+    ...Array.from({ length: 80 }, (_, i) => `-A PORTS -p tcp -m tcp --dport ${3000 + i} -j ACCEPT`),
+    '-A PORTS -p tcp -m tcp --dport 1500 -j ACCEPT',
+    '-A PORTS -s 10.0.0.1/32 -p tcp -m tcp --dport 22 -j DROP',
+    '-A PORTS -p udp -m udp --dport 22 -j ACCEPT',
+    '-A PORTS -p tcp -m tcp --dport 3005 -m tcp --sport 1024:65535 -j DROP',
+    '-A PORTS -p tcp -m tcp --dport 3010 -j ACCEPT',
+    '-A PORTS -p tcp -m tcp --dport 4000 -j ACCEPT',
+  ];
+  const got = summary(lint(['*filter', ':INPUT ACCEPT [0:0]', ':PORTS - [0:0]', ...rules, 'COMMIT', ''].join('\n'))).filter((s) => /UNREACHABLE|DUPLICATE/.test(s));
+  // Rule n is on line n + 3. 83 falls to the range (rule 1), 84 to port 22's ACCEPT (rule 2); 85 is udp; 86 has
+  // two tcp matches, so no single port of its own, and falls to port 3005's rule (8); 87 repeats rule 13.
+  t.deepEqual(got, [
+    'LINT_UNREACHABLE_RULE filter PORTS: 4,86',
+    'LINT_UNREACHABLE_RULE filter PORTS: 5,87',
+    'LINT_UNREACHABLE_RULE filter PORTS: 11,89',
+    'LINT_DUPLICATE_RULE filter PORTS: 16,90',
+  ].sort());
+});

@@ -24,16 +24,62 @@ function hostOf(o: Opt<AddressMask> | undefined): string {
   return isHostPrefix(p) ? p.network.toString() : '';
 }
 
+/** The one destination port a rule's only tcp/udp/sctp match names, with the module, as a key; '' for anything else. */
+function portOf(r: Rule): string {
+  const l4 = r.matches.filter((m) => m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp');
+  const m = l4.length === 1 ? l4[0] : undefined;
+  if (!m || !('dport' in m) || !m.dport || m.dport.negated || m.dport.value.from !== m.dport.value.to) return '';
+  return `${m.module} ${m.dport.value.from}`;
+}
+
+interface Buckets {
+  /** The rule's own: destination host, source host, port. */
+  readonly hosts: string;
+  readonly port: string;
+  /** Host keys of the rules that can cover it: its own hosts or none, in each place. */
+  readonly coveringHosts: readonly string[];
+}
+
+function bucketsOf(r: Rule): Buckets {
+  const [dst, src] = [hostOf(r.destination), hostOf(r.source)];
+  return { hosts: `${dst} ${src}`, port: portOf(r), coveringHosts: [...new Set([`${dst} ${src}`, `${dst} `, ` ${src}`, ' '])] };
+}
+
 /**
- * The earlier rule that makes each rule dead (covers it and decides), or that it repeats. Earlier rules are
- * kept by the hosts they name as destination and source: a rule naming a host can only be covered (or
- * repeated) by rules naming the same host or none, and a rule naming none only by rules naming none. That
- * keeps kube-proxy's 10,000-rule KUBE-SERVICES (one destination each) and firewalls with a rule or two per
- * source host linear.
+ * The earlier rules of a long chain, kept by what decides whether one can cover another (coverage.ts). A rule
+ * naming a host can only be covered or repeated by rules naming the same host or none; one whose only
+ * tcp/udp/sctp match names a single destination port, only by rules naming that port with that module or
+ * none; a rule without such a port, by rules with any. That keeps kube-proxy's 10,000-rule KUBE-SERVICES (one
+ * destination each), firewalls with rules per source host and long lists of ports linear.
  */
+class EarlierRules {
+  private readonly byHosts = new Map<string, Map<string, Rule[]>>();
+
+  /** The earlier rules that can cover a rule with these buckets, in chain order. */
+  before(at: Buckets): readonly Rule[] {
+    const lists: (readonly Rule[])[] = [];
+    for (const hosts of at.coveringHosts) {
+      const byPort = this.byHosts.get(hosts);
+      if (!byPort) continue;
+      if (at.port === '') lists.push(...byPort.values());
+      else lists.push(byPort.get(at.port) ?? [], byPort.get('') ?? []);
+    }
+    const full = lists.filter((l) => l.length > 0);
+    return full.length === 1 ? full[0]! : full.flat().sort((x, y) => x.index - y.index);
+  }
+
+  add(r: Rule, at: Buckets): void {
+    let byPort = this.byHosts.get(at.hosts);
+    if (!byPort) this.byHosts.set(at.hosts, (byPort = new Map()));
+    const list = byPort.get(at.port);
+    if (list) list.push(r);
+    else byPort.set(at.port, [r]);
+  }
+}
+
+/** The earlier rule that makes each rule dead (covers it and decides), or that it repeats. */
 function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: Rule; duplicate: boolean }[] {
   const printed = (r: Rule) => printRule(chain, r, family);
-  const byHosts = new Map<string, Rule[]>();
   const keys = new Map<Rule, string>();
   const key = (r: Rule) => {
     let k = keys.get(r);
@@ -41,11 +87,10 @@ function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: R
     return k;
   };
   const out: { rule: Rule; by: Rule; duplicate: boolean }[] = [];
-  const indexed = chain.rules.length >= INDEX_FROM;
+  const earlierRules = chain.rules.length >= INDEX_FROM ? new EarlierRules() : undefined;
   for (const b of chain.rules) {
-    const [dst, src] = indexed ? [hostOf(b.destination), hostOf(b.source)] : ['', ''];
-    const own = `${dst} ${src}`;
-    const earlier = indexed ? inIndexOrder([...new Set([own, `${dst} `, ` ${src}`, ' '])].map((k) => byHosts.get(k) ?? [])) : chain.rules.slice(0, b.index - 1);
+    const at = earlierRules ? bucketsOf(b) : undefined;
+    const earlier = earlierRules && at ? earlierRules.before(at) : chain.rules.slice(0, b.index - 1);
     for (const a of earlier) {
       if (repeatable(b) && mayBeSame(a, b) && key(a) === key(b)) {
         out.push({ rule: b, by: a, duplicate: true });
@@ -56,18 +101,9 @@ function deadRules(chain: Chain, family: Ruleset['family']): { rule: Rule; by: R
         break;
       }
     }
-    if (!indexed) continue;
-    const list = byHosts.get(own);
-    if (list) list.push(b);
-    else byHosts.set(own, [b]);
+    if (earlierRules && at) earlierRules.add(b, at);
   }
   return out;
-}
-
-/** The earlier rules of some buckets, in chain order; one bucket already is. */
-function inIndexOrder(buckets: readonly (readonly Rule[])[]): readonly Rule[] {
-  const full = buckets.filter((b) => b.length > 0);
-  return full.length === 1 ? full[0]! : full.flat().sort((x, y) => x.index - y.index);
 }
 
 const ref = (r: Rule) => r.location;
