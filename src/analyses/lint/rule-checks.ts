@@ -3,11 +3,9 @@
  * duplicates, and (in `iptables-save -c` dumps) rules that never matched since the counters were zeroed.
  */
 import { printRule } from '../../../grammar/iptables-save/print';
-import type { Opt } from '../../model/match';
 import type { Chain, Rule, Ruleset } from '../../model/ruleset';
-import type { AddressMask } from '../../model/values';
 import type { Finding } from '../finding';
-import { isHostPrefix, prefixOfMask } from '../trace/address';
+import { pinnedHost, pinnedPort } from '../pinned';
 import { covers, decides, mayBeSame, repeatable, ruleKey } from './coverage';
 import { groupBy } from '../../model/group-by';
 
@@ -17,21 +15,6 @@ const EVIDENCE = 20;
 /** Shorter chains are compared rule by rule: keying their rules by host costs more than it saves. */
 const INDEX_FROM = 64;
 
-/** The one host an address option names, as a key; '' when it names none (absent, negated or a network). */
-function hostOf(o: Opt<AddressMask> | undefined): string {
-  if (!o || o.negated) return '';
-  const p = prefixOfMask(o.value);
-  return isHostPrefix(p) ? p.network.toString() : '';
-}
-
-/** The one destination port a rule's only tcp/udp/sctp match names, with the module, as a key; '' for anything else. */
-function portOf(r: Rule): string {
-  const l4 = r.matches.filter((m) => m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp');
-  const m = l4.length === 1 ? l4[0] : undefined;
-  if (!m || !('dport' in m) || !m.dport || m.dport.negated || m.dport.value.from !== m.dport.value.to) return '';
-  return `${m.module} ${m.dport.value.from}`;
-}
-
 interface Buckets {
   /** The rule's own: destination host, source host, port. */
   readonly hosts: string;
@@ -40,9 +23,11 @@ interface Buckets {
   readonly coveringHosts: readonly string[];
 }
 
+/** The keys of what a rule pins ('' where it pins nothing): its hosts and its port. */
 function bucketsOf(r: Rule): Buckets {
-  const [dst, src] = [hostOf(r.destination), hostOf(r.source)];
-  return { hosts: `${dst} ${src}`, port: portOf(r), coveringHosts: [...new Set([`${dst} ${src}`, `${dst} `, ` ${src}`, ' '])] };
+  const [dst, src] = [pinnedHost(r.destination)?.toString() ?? '', pinnedHost(r.source)?.toString() ?? ''];
+  const port = pinnedPort(r);
+  return { hosts: `${dst} ${src}`, port: port ? `${port.module} ${port.port}` : '', coveringHosts: [...new Set([`${dst} ${src}`, `${dst} `, ` ${src}`, ' '])] };
 }
 
 /**

@@ -10,7 +10,7 @@ import { type RuleGraph, chainAt } from '../../graph/rule-graph';
 import type { Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
 import type { Target } from '../../model/target';
 import type { Family } from '../../model/values';
-import { isHostPrefix, prefixOfMask } from './address';
+import { type PinnedPort, pinnedHost, pinnedPort } from '../pinned';
 import { type Matcher, type MatchContext, ruleMatchers } from './match/index';
 import type { Packet } from './packet';
 import type { RuleStep } from './path';
@@ -26,24 +26,12 @@ export interface CompiledChain {
 /** Below this many rules a plain scan is as fast as the index. */
 const INDEX_FROM = 64;
 
-function hostDestination(rule: Rule): bigint | undefined {
-  const d = rule.destination;
-  if (!d || d.negated) return undefined;
-  const prefix = prefixOfMask(d.value);
-  return isHostPrefix(prefix) ? prefix.network : undefined;
-}
+const PROTOCOL_NUMBERS: Readonly<Record<PinnedPort['module'], number>> = { tcp: 6, udp: 17, sctp: 132 };
 
 /** KUBE-NODEPORTS-like chains test no destination but one protocol and port per rule. */
-function singleDestinationPort(rule: Rule): number | undefined {
-  if (!rule.protocol || rule.protocol.negated) return undefined;
-  const protoNumber = rule.protocol.value === 'tcp' ? 6 : rule.protocol.value === 'udp' ? 17 : rule.protocol.value === 'sctp' ? 132 : undefined;
-  if (protoNumber === undefined) return undefined;
-  for (const m of rule.matches) {
-    if ((m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') && m.dport && !m.dport.negated && m.dport.value.from === m.dport.value.to) {
-      return protoNumber * 65536 + m.dport.value.from;
-    }
-  }
-  return undefined;
+function destinationPort(rule: Rule): number | undefined {
+  const p = pinnedPort(rule);
+  return p && PROTOCOL_NUMBERS[p.module] * 65536 + p.port;
 }
 
 function mergeFrom(lists: readonly (readonly number[])[], from: number): number[] {
@@ -141,8 +129,8 @@ function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family:
     else map.set(key, [i]);
   };
   rules.forEach((r, i) => {
-    const host = hostDestination(r.rule);
-    const port = host === undefined ? singleDestinationPort(r.rule) : undefined;
+    const host = pinnedHost(r.rule.destination);
+    const port = host === undefined ? destinationPort(r.rule) : undefined;
     if (host !== undefined) file(byDestination, host, i);
     else if (port !== undefined) file(byPort, port, i);
     else rest.push(i);
