@@ -48,13 +48,13 @@ export function observedShares(outcome: EntryOutcome, protocol: string, index: C
   const destinations = addresses.flatMap((ip) => byDestination?.get(endpointKey(ip, outcome.entry.port)) ?? []);
   if (destinations.length === 0) return undefined;
   const live = outcome.endpoints.filter((e) => e.probability > 0);
-  const counts = new Map(live.map((e) => [endpointKey(e.ip, e.port), 0]));
-  for (const key of counts.keys()) counts.set(key, destinations.reduce((n, d) => n + (d.byTarget.get(key) ?? 0), 0));
+  const keys = live.map((e) => endpointKey(e.ip, e.port));
+  const counts = new Map(keys.map((key) => [key, destinations.reduce((n, d) => n + (d.byTarget.get(key) ?? 0), 0)]));
   const all = destinations.reduce((n, d) => n + d.total, 0);
   const total = [...counts.values()].reduce((a, n) => a + n, 0);
   const elsewhere = all - total;
   const forward = live.reduce((a, e) => a + e.probability, 0);
-  const rows = live.map((e) => ({ ip: e.ip, port: e.port, connections: counts.get(endpointKey(e.ip, e.port))!, expected: forward > 0 ? (total * e.probability) / forward : 0 }));
+  const rows = live.map((e, i) => ({ ip: e.ip, port: e.port, connections: counts.get(keys[i]!)!, expected: forward > 0 ? (total * e.probability) / forward : 0 }));
   const testable = rows.length >= 2 && rows.every((r) => r.expected >= MIN_EXPECTED);
   const statistic = rows.reduce((a, r) => a + (r.connections - r.expected) ** 2 / r.expected, 0);
   return {

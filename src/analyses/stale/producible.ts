@@ -3,7 +3,7 @@
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
 import { endpointText } from '../services/describe';
-import { type AddressKey, addressKey } from '../address-key';
+import { endpointKey } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
@@ -23,22 +23,16 @@ export interface Destination {
 }
 
 /**
- * Looked up by address key, then port, rather than by `ip:port` text: this runs once per conntrack entry, and
- * building and hashing that text was a good part of judging a million entries.
+ * Looked up by endpoint key rather than by `ip:port` text: this runs once per conntrack entry, and building
+ * and hashing that text was a good part of judging a million entries.
  */
 export function producibleOf(targets: readonly Destination[], unchanged: boolean, refused: boolean): Producible {
-  const ports = new Map<AddressKey, Set<number | undefined>>();
-  for (const t of targets) {
-    const key = addressKey(t.ip);
-    const known = ports.get(key);
-    if (known) known.add(t.port);
-    else ports.set(key, new Set([t.port]));
-  }
+  const keys = new Set(targets.map((t) => endpointKey(t.ip, t.port)));
   return {
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
-    produces: (ip, port) => ports.get(addressKey(ip))?.has(port) ?? false,
+    produces: (ip, port) => keys.has(endpointKey(ip, port)),
   };
 }
 
