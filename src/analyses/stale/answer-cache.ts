@@ -1,7 +1,7 @@
 /**
  * The walk's answers per flow key (flow-key.ts), found without building a key per entry. An entry's
- * destination address leads to the table of its class (one lookup by text, shared by every address of the
- * class), that table to the protocol and port's (by number), and that to the source's (by the identity of
+ * destination address leads to the table of its class (one lookup by address key, shared by every address
+ * of the class), that table to the protocol and port's (by number), and that to the source's (by the identity of
  * one object per kind of source the rules can tell apart). A million entries cost two lookups by address
  * each (address-key.ts) and a few thousand walks.
  */

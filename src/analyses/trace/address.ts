@@ -73,9 +73,9 @@ export function parsePrefix(text: string): Prefix | undefined {
 }
 
 /**
- * Prefixes already made, per model value: lint compares each rule's addresses with those of every earlier rule
- * of its chain (15 million pairs in a 5,556-rule real-world dump), and the walk, its index and stale's flow
- * key read the same values again. The model's values are immutable, and repeated ones are one object.
+ * Prefixes already made, per model value: lint compares each rule's addresses with those of earlier rules of
+ * its chain, and the walk, its index and stale's flow key read the same values again. The model's values are
+ * immutable, and repeated ones are one object.
  */
 const prefixes = new WeakMap<AddressMask, Prefix>();
 
