@@ -56,7 +56,10 @@ export async function listBundles(args: readonly string[]): Promise<{ bundles: B
       // Matches are named as the pattern was written: absolute for an absolute pattern.
       const matches = (await glob(arg, { onlyFiles: false, expandDirectories: false, dot: false, absolute: isAbsolute(arg) })).map((m) => m.replace(/\/$/, '')).sort();
       if (matches.length === 0) missing.push(arg);
-      for (const m of matches) bundles.push(...[listed(m)?.entry].filter((b) => b !== undefined));
+      for (const m of matches) {
+        const at = listed(m);
+        if (at) bundles.push(at.entry);
+      }
       continue;
     }
     const self = listed(arg);
