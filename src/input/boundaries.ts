@@ -3,9 +3,13 @@
  * kubectl and collector banners (shared/reference/bundles.md §2, §3 step 4). A prompt or header names the
  * command whose output follows; that command becomes the next section's `source.command`.
  */
+import type { ForeignDump } from '../model/section';
+
 export type Boundary =
   | { readonly kind: 'command'; readonly command: string; readonly reason: string }
-  | { readonly kind: 'noise'; readonly reason: string };
+  | { readonly kind: 'noise'; readonly reason: string }
+  /** The first line of a listing nfwalk recognises but does not read: its lines are skipped under its name. */
+  | { readonly kind: 'foreign'; readonly dump: ForeignDump; readonly reason: string };
 
 const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xtables-save|ipvsadm(?:-save)?|conntrack|ipset|nft|ip|sysctl|cat)\b.*`;
 const PROMPT = new RegExp(String.raw`^(?:\[[^\]]+\][#$]|\S+@\S+:[^#$]*[#$]|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`);
@@ -23,8 +27,11 @@ const NOISE: readonly [RegExp, string][] = [
   [/^ipvsadm v\d+\.\d+ /, 'ipvsadm version'],
   [/^=+\s*$|^Total Number of Rules: \d+/, 'collector trailer'],
   [/^# Warning: iptables-legacy tables present/, 'iptables warning: both legacy and nft rules exist'],
-  [/^Chain \S+ \((policy \w+|\d+ references)/, 'iptables -L listing (nfwalk reads iptables-save output)'],
-  [/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{/, 'nft ruleset (nfwalk reads iptables-save output)'],
+];
+
+const FOREIGN: readonly [RegExp, ForeignDump, string][] = [
+  [/^Chain \S+ \((policy \w+|\d+ references)/, 'iptables -L', 'iptables -L listing (nfwalk reads iptables-save output)'],
+  [/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{/, 'nft', 'nft ruleset (nfwalk reads iptables-save output)'],
 ];
 
 export function boundaryAt(line: string): Boundary | undefined {
@@ -33,6 +40,7 @@ export function boundaryAt(line: string): Boundary | undefined {
   const prompt = PROMPT.exec(line);
   if (prompt) return { kind: 'command', command: prompt[1]!.trim(), reason: 'shell prompt' };
   for (const [pattern, reason] of NOISE) if (pattern.test(line)) return { kind: 'noise', reason };
+  for (const [pattern, dump, reason] of FOREIGN) if (pattern.test(line)) return { kind: 'foreign', dump, reason };
   return undefined;
 }
 

@@ -15,7 +15,7 @@ export interface FoundSections {
 export async function findSections(paths: readonly string[]): Promise<FoundSections> {
   const found = collector();
   for await (const source of openSources(paths, found.failures)) {
-    const aligner = new LineAligner(source.path, new Segmenter(source.path, source.node, found.sink), found.sink);
+    const aligner = new LineAligner(source.path, source.node, new Segmenter(source.path, source.node, found.sink), found.sink);
     try {
       for await (const piece of source.chunks()) if (!aligner.push(piece)) break;
       aligner.end();
@@ -29,7 +29,7 @@ export async function findSections(paths: readonly string[]): Promise<FoundSecti
 /** The same for a text already in memory (a paste), named `path` and attributed to `node`. */
 export function findSectionsInText(text: string, path = '<text>', node = path): FoundSections {
   const found = collector();
-  const aligner = new LineAligner(path, new Segmenter(path, node, found.sink), found.sink);
+  const aligner = new LineAligner(path, node, new Segmenter(path, node, found.sink), found.sink);
   for (let i = 0; i < text.length && aligner.push(text.slice(i, i + CHUNK_SIZE)); i += CHUNK_SIZE);
   aligner.end();
   return found.result();
@@ -53,6 +53,7 @@ class LineAligner {
 
   constructor(
     private readonly path: string,
+    private readonly node: string,
     private readonly segmenter: Segmenter,
     private readonly sink: SegmentSink,
   ) {}
@@ -77,7 +78,7 @@ class LineAligner {
   private feed(aligned: string): boolean {
     if (this.first && aligned.includes('\0')) {
       this.binary = true;
-      this.sink.skipped({ path: this.path, startLine: 1, endLine: 1, reason: 'binary content' });
+      this.sink.skipped({ path: this.path, node: this.node, startLine: 1, endLine: 1, reason: 'binary content' });
       return false;
     }
     if (this.first) this.prefix = detectLinePrefix(aligned);

@@ -6,8 +6,8 @@
  */
 import { type Chunk, countNewlines } from '../../grammar/shared/chunks';
 import type { DumpFormat, DumpReader } from '../../grammar/shared/reader';
-import type { Section, SkippedLines } from '../model/section';
-import { boundaryAt, isPartial } from './boundaries';
+import type { ForeignDump, Section, SkippedLines } from '../model/section';
+import { type Boundary, boundaryAt, isPartial } from './boundaries';
 import { formatStartingAt } from './formats';
 
 export interface SegmentSink {
@@ -22,9 +22,9 @@ export class Segmenter {
   private last = 0;
   private command: string | undefined;
   private nextCommand: string | undefined;
-  private skip: { startLine: number; endLine: number; reason: string } | undefined;
+  private skip: { startLine: number; endLine: number; reason: string; foreign?: ForeignDump } | undefined;
   /** After a listing or ruleset nfwalk does not read, its remaining lines are skipped under its name. */
-  private foreign: string | undefined;
+  private foreign: Extract<Boundary, { kind: 'foreign' }> | undefined;
 
   constructor(
     private readonly path: string,
@@ -79,11 +79,11 @@ export class Segmenter {
     const boundary = boundaryAt(raw);
     if (boundary) {
       if (boundary.kind === 'command') this.nextCommand = boundary.command;
-      this.foreign = boundary.reason.includes('nfwalk reads') ? boundary.reason : undefined;
-      return this.skipLine(line, boundary.reason);
+      this.foreign = boundary.kind === 'foreign' ? boundary : undefined;
+      return this.skipLine(line, boundary.reason, this.foreign?.dump);
     }
     const format = formatStartingAt(raw, this.nextCommand ?? this.path);
-    if (!format) return this.skipLine(line, this.foreign ?? 'not a dump nfwalk reads');
+    if (!format) return this.foreign ? this.skipLine(line, this.foreign.reason, this.foreign.dump) : this.skipLine(line, 'not a dump nfwalk reads');
     this.flushSkip();
     this.reader = format.reader(this.path);
     this.format = format;
@@ -105,17 +105,17 @@ export class Segmenter {
     this.command = undefined;
   }
 
-  private skipLine(line: number, reason: string): void {
+  private skipLine(line: number, reason: string, foreign?: ForeignDump): void {
     if (this.skip && this.skip.reason === reason) {
       this.skip.endLine = line;
       return;
     }
     this.flushSkip();
-    this.skip = { startLine: line, endLine: line, reason };
+    this.skip = { startLine: line, endLine: line, reason, ...(foreign ? { foreign } : {}) };
   }
 
   private flushSkip(): void {
-    if (this.skip) this.sink.skipped({ path: this.path, ...this.skip });
+    if (this.skip) this.sink.skipped({ path: this.path, node: this.node, ...this.skip });
     this.skip = undefined;
   }
 }

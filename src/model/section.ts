@@ -107,12 +107,19 @@ export type SectionBodies = IptablesSaveBody | ConntrackBody | ConntrackStatsBod
 
 export type Section = SectionBodies & { readonly source: SectionSource };
 
+/** Listings nfwalk recognises but does not read: what they hold is missing from every analysis. */
+export type ForeignDump = 'iptables -L' | 'nft';
+
 /** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
 export interface SkippedLines {
   readonly path: string;
+  /** The node the input belongs to, as for its sections. */
+  readonly node: string;
   readonly startLine: number;
   readonly endLine: number;
   readonly reason: string;
+  /** Set when the lines are such a listing rather than noise. */
+  readonly foreign?: ForeignDump;
 }
 
 export type RulesetSection = Extract<Section, { readonly kind: 'iptables-save' | 'ip6tables-save' }>;

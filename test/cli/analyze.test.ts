@@ -1,9 +1,12 @@
 /** `nfwalk analyze` and `nfwalk stale` as a user runs them, on the bundled incident sample (what `npm start` runs). */
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { buildCli, cliPath, nfwalk } from '../helpers/cli';
 import { readFlowchart } from '../helpers/mermaid';
-import { repoRoot } from '../helpers/shared';
+import { readShared, repoRoot } from '../helpers/shared';
 
 const SAMPLE = 'samples/incident-node';
 test.before(() => buildCli());
@@ -65,4 +68,47 @@ test('analyze on a dump with an unreadable line: the warning finding, and the li
   t.deepEqual(doc.findings.filter((f) => f.code === 'INPUT_UNREADABLE_LINES').map((f) => f.severity), ['warning']);
   t.is(nfwalk(['parse', '-'], bad).status, 1, 'as parse counts it');
   t.is(nfwalk(['analyze', '-', '--fail-on', 'none'], bad).status, 0);
+});
+
+/** What `nft list ruleset` prints on a node whose kube-proxy runs in nftables mode. */
+const NFT_RULESET = `table ip kube-proxy {
+	chain services {
+		ip daddr . meta l4proto . th dport vmap @service-ips
+	}
+}
+`;
+
+test('listings nfwalk does not read are named: a finding in analyze, a warning elsewhere, the reason when nothing else is there', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-foreign-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const node = join(dir, 'node-a');
+  cpSync(join(repoRoot, SAMPLE), node, { recursive: true });
+  const listing = readShared('captures/iptables-L-n-v-nat.txt');
+  writeFileSync(join(node, 'iptables-L.txt'), listing);
+  writeFileSync(join(node, 'nft.txt'), NFT_RULESET);
+
+  const r = nfwalk(['analyze', node, '--json', '--fail-on', 'none']);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stderr, '', 'analyze says it in its report');
+  const doc = JSON.parse(r.stdout) as { nodes: { node: string; findings: { warning: number } }[]; findings: { code: string; severity: string; node: string; message: string; evidence: { path: string; line: number }[] }[] };
+  const notRead = doc.findings.filter((f) => f.code === 'INPUT_NOT_READ');
+  t.deepEqual(notRead.map((f) => [f.severity, f.node, f.evidence.map((e) => `${e.path}:${e.line}`).join()]), [
+    ['warning', 'node-a', `${node}/iptables-L.txt:1`],
+    ['warning', 'node-a', `${node}/nft.txt:1`],
+  ]);
+  t.regex(notRead[0]!.message, new RegExp(`^an iptables -L listing \\(${listing.trimEnd().split('\n').length} lines\\) was not read`));
+  const without = JSON.parse(nfwalk(['analyze', join(repoRoot, SAMPLE), '--json', '--fail-on', 'none']).stdout) as typeof doc;
+  t.is(doc.nodes[0]!.findings.warning, without.nodes[0]!.findings.warning + 2, 'they count in the node summary');
+
+  const stale = nfwalk(['stale', node, '--json', '--fail-on', 'none']);
+  t.is(stale.status, 0, stale.stderr);
+  t.notThrows(() => JSON.parse(stale.stdout));
+  t.deepEqual(stale.stderr.trimEnd().split('\n'), [
+    `nfwalk: warning: ${node}/iptables-L.txt:1-${listing.trimEnd().split('\n').length} is an iptables -L listing (nfwalk reads iptables-save output); what it holds is not part of this answer`,
+    `nfwalk: warning: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output); what it holds is not part of this answer`,
+  ]);
+
+  const alone = nfwalk(['services', join(node, 'nft.txt')]);
+  t.is(alone.status, 2);
+  t.is(alone.stderr, `nfwalk: no usable dump in ${node}/nft.txt: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output)\n`);
 });

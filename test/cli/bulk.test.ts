@@ -3,12 +3,13 @@
  * is accounted for, the findings of each equal a single-bundle `nfwalk analyze` of it, broken bundles are
  * reported while the rest go on, and the filters keep exactly what they say.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import test from 'ava';
 import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
 import { buildCli, nfwalk } from '../helpers/cli';
+import { readShared } from '../helpers/shared';
 
 interface Finding { code: string; severity: string; node?: string; subject: string; message: string }
 interface Bundle { path: string; error?: string; nodes: { node: string }[]; findings: Finding[] }
@@ -134,4 +135,22 @@ test('a link in a folder of bundles whose target is gone is a failed bundle, nam
   t.is(doc.summary.failed, 2);
   t.true(doc.bundles.filter((b) => !b.error).every((b) => b.nodes.length > 0));
   t.is(nfwalk(['bulk', folder, '--fail-on', 'error']).status, 1);
+});
+
+test('a bundle whose only rules are an iptables -L listing fails with that reason; beside real dumps it is a finding', (t) => {
+  const folder = join(dir, 'listings');
+  const listing = readShared('captures/iptables-L-n-v-nat.txt');
+  const lines = listing.trimEnd().split('\n').length;
+  mkdirSync(join(folder, 'only-listing'), { recursive: true });
+  writeFileSync(join(folder, 'only-listing', 'iptables.txt'), listing);
+  const [healthy] = corpus.filter((b) => b.layout === 'plain');
+  cpSync(healthy!.path, join(folder, 'with-listing'), { recursive: true });
+  writeFileSync(join(folder, 'with-listing', 'iptables-L.txt'), listing);
+  const r = nfwalk(['bulk', folder, '--json', '--fail-on', 'none']);
+  t.is(r.status, 0, r.stderr);
+  const bundles = (JSON.parse(r.stdout) as { bundles: Bundle[] }).bundles;
+  t.deepEqual(bundles.map((b) => basename(b.path)), ['only-listing', 'with-listing']);
+  const [onlyListing, withListing] = bundles;
+  t.is(onlyListing!.error, `no usable dump in it: ${join(folder, 'only-listing', 'iptables.txt')}:1-${lines} is an iptables -L listing (nfwalk reads iptables-save output)`);
+  t.deepEqual(withListing!.findings.filter((f) => f.code === 'INPUT_NOT_READ').map((f) => f.message), [`an iptables -L listing (${lines} lines) was not read: nfwalk reads iptables-save output, so the rules it holds are missing from this analysis`]);
 });

@@ -3,8 +3,9 @@
  * severity, and a one-line summary per node of what its dumps hold and what was found.
  */
 import type { NodeDumps } from '../../model/node';
-import type { Section } from '../../model/section';
+import type { SkippedLines } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
+import { foreignDumpFindings, unreadableLineFindings } from './input-findings';
 import type { Finding, Severity } from '../finding';
 import { analyzeLint } from '../lint/index';
 import { type ServicesAnalysis, analyzeServices } from '../services/index';
@@ -34,29 +35,13 @@ export interface AnalyzeReport {
   readonly stale: StaleAnalysis;
 }
 
-/** Problems in the dumps themselves: they limit what the analyses could see. */
-function diagnosticFindings(node: NodeDumps): Finding[] {
-  const bad = node.sections.flatMap((s: Section) => s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })));
-  if (!bad.length) return [];
-  return [
-    {
-      code: 'INPUT_UNREADABLE_LINES',
-      severity: 'warning',
-      node: node.name,
-      subject: 'input',
-      message: `${bad.length} line${bad.length === 1 ? '' : 's'} of the dumps could not be read (first: ${bad[0]!.d.message}); the analyses ran without ${bad.length === 1 ? 'it' : 'them'}`,
-      evidence: bad.slice(0, 10).map(({ s, d }) => ({ path: s.source.path, line: d.line, column: d.column })),
-      remedy: '`nfwalk parse` lists every problem with its line and column; a truncated or edited dump is the usual cause',
-    },
-  ];
-}
-
-export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions = {}): AnalyzeReport {
+/** `skipped`: the input lines that belong to no dump, for what they say about the analyses' reach. */
+export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions = {}, skipped: readonly SkippedLines[] = []): AnalyzeReport {
   const services = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
   const stale = analyzeStale(nodes, { nodeIps: options.nodeIps ?? [] });
   const capacity = analyzeCapacity(nodes);
   const lint = analyzeLint(nodes, { clientCidrs: options.clientCidrs ?? [] });
-  const findings = [...nodes.flatMap(diagnosticFindings), ...services.findings, ...stale.findings, ...capacity.findings, ...lint];
+  const findings = [...nodes.flatMap(unreadableLineFindings), ...foreignDumpFindings(nodes, skipped), ...services.findings, ...stale.findings, ...capacity.findings, ...lint];
   const reports = nodes.map((n): NodeReport => {
     const mine = findings.filter((f) => f.node === n.name);
     const count = (s: Severity) => mine.filter((f) => f.severity === s).length;

@@ -5,6 +5,7 @@ import type { BundleResult } from '../../analyses/bulk/model';
 import { findSections } from '../../input/sections';
 import type { BundlePath } from '../../input/bundles';
 import { nodesOfInputs } from '../../model/node';
+import { noDumpReason } from '../load';
 
 export interface BundleOptions {
   readonly nodeIps: readonly string[];
@@ -22,10 +23,10 @@ export async function analyzeBundle(bundle: BundlePath, options: BundleOptions):
     const found = await findSections([bundle.path]);
     const unreadable = found.failures.map((f) => ({ path: f.path, reason: f.reason }));
     if (found.sections.length === 0) {
-      const error = unreadable[0] ? `cannot read ${unreadable[0].path}: ${unreadable[0].reason}` : 'no usable dump in it';
+      const error = unreadable[0] ? `cannot read ${unreadable[0].path}: ${unreadable[0].reason}` : noDumpReason(found, 'it');
       return failedBundle(bundle, error, performance.now() - start, unreadable);
     }
-    const report = analyzeAll(nodesOfInputs(found.sections), options);
+    const report = analyzeAll(nodesOfInputs(found.sections), options, found.skipped);
     return { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: report.nodes, findings: report.findings, unreadable, ms: performance.now() - start };
   } catch (e) {
     return failedBundle(bundle, e instanceof Error ? (e.message.split('\n')[0] ?? String(e)) : String(e), performance.now() - start);

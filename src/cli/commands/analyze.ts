@@ -29,8 +29,8 @@ export const analyzeCommand: CommandModule<GlobalOptions, AnalyzeArgs> = {
       .option('client-cidr', { type: 'string', describe: 'a network clients reach the services from, checked against the cluster CIDR; repeatable' })
       .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
-    const found = await loadSections(args.inputs);
-    const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) });
+    const found = await loadSections(args.inputs, { reportsSkipped: true });
+    const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) }, found.skipped);
     const format = args.json ? 'json' : args.format;
     await writeOut([format === 'json' ? `${toJson({ nodes: report.nodes, findings: report.findings })}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
     // Lines that could not be read count as they do for every other command, not only as the warning finding.

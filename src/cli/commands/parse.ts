@@ -15,7 +15,7 @@ export const parseCommand: CommandModule<GlobalOptions, ParseArgs> = {
   describe: 'Find every dump in the inputs and report each section: its kind, lines, model and diagnostics',
   builder: (y) => y.positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files, directories, .tar.gz bundles, or - for stdin' }),
   handler: async (args) => {
-    const found = await loadSections(args.inputs);
+    const found = await loadSections(args.inputs, { reportsSkipped: true });
     await writeOut(args.json ? [...jsonPieces(found), '\n'] : [formatParseSummary(found)]);
     process.exitCode = exitCodeFor(diagnosticSeverities(found.sections), args.failOn as FailOn);
   },

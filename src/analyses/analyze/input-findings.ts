@@ -1,0 +1,55 @@
+/** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
+import type { NodeDumps } from '../../model/node';
+import type { ForeignDump, Section, SkippedLines } from '../../model/section';
+import { groupBy } from '../../model/group-by';
+import type { Finding } from '../finding';
+
+/** Lines a reader rejected. */
+export function unreadableLineFindings(node: NodeDumps): Finding[] {
+  const bad = node.sections.flatMap((s: Section) => s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })));
+  if (!bad.length) return [];
+  return [
+    {
+      code: 'INPUT_UNREADABLE_LINES',
+      severity: 'warning',
+      node: node.name,
+      subject: 'input',
+      message: `${bad.length} line${bad.length === 1 ? '' : 's'} of the dumps could not be read (first: ${bad[0]!.d.message}); the analyses ran without ${bad.length === 1 ? 'it' : 'them'}`,
+      evidence: bad.slice(0, 10).map(({ s, d }) => ({ path: s.source.path, line: d.line, column: d.column })),
+      remedy: '`nfwalk parse` lists every problem with its line and column; a truncated or edited dump is the usual cause',
+    },
+  ];
+}
+
+const FOREIGN_NAME: Readonly<Record<ForeignDump, string>> = { 'iptables -L': 'iptables -L listing', nft: 'nft ruleset' };
+
+const FOREIGN_REMEDY: Readonly<Record<ForeignDump, string>> = {
+  'iptables -L':
+    'collect `iptables-save -c` (and `ip6tables-save -c`) on the node instead: `iptables -L` lists one table at a time and prints matches in a form that cannot be read back',
+  nft: 'on an iptables-nft node, collect `iptables-save -c`: it prints the same rules in the syntax nfwalk reads. nfwalk cannot analyse a kube-proxy in nftables mode, which writes no iptables rules',
+};
+
+/**
+ * Listings nfwalk recognises but does not read (an `iptables -L` paste, an nft ruleset): said once per
+ * node and kind, since a bundle with only these would otherwise look like a node without rules. A loose
+ * file's listing belongs to the one node of the run, as its other loose files do (nodesOfInputs).
+ */
+export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
+  const names = new Set(nodes.map((n) => n.name));
+  const nodeOf = (s: SkippedLines) => (names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name);
+  const foreign = skipped.filter((s): s is SkippedLines & { foreign: ForeignDump } => s.foreign !== undefined).map((s) => ({ ...s, node: nodeOf(s) }));
+  return [...groupBy(foreign, (s) => `${s.node}\n${s.foreign}`).values()].map((group) => {
+    const { node, foreign: dump } = group[0]!;
+    const lines = group.reduce((sum, s) => sum + s.endLine - s.startLine + 1, 0);
+    const what = group.length === 1 ? `an ${FOREIGN_NAME[dump]} (${lines} lines) was` : `${group.length} ${FOREIGN_NAME[dump]}s (${lines} lines) were`;
+    return {
+      code: 'INPUT_NOT_READ',
+      severity: 'warning',
+      node,
+      subject: 'input',
+      message: `${what} not read: nfwalk reads iptables-save output, so the rules ${group.length === 1 ? 'it holds are' : 'they hold are'} missing from this analysis`,
+      evidence: group.slice(0, 10).map((s) => ({ path: s.path, line: s.startLine, column: 1 })),
+      remedy: FOREIGN_REMEDY[dump],
+    };
+  });
+}
