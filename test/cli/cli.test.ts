@@ -79,8 +79,8 @@ test('trace --json prints the contract: packet, paths with probability, verdict,
   t.deepEqual(
     doc.paths.map((p: { probability: number; verdict: string; delivered: string; final: unknown; masquerade: boolean }) => [p.probability, p.verdict, p.delivered, p.final, p.masquerade]),
     [
-      [0.5, 'ACCEPT', 'forwarded', { src: '10.0.0.2', sport: 33000, dst: '10.180.0.5', dport: 80 }, false],
       [0.5, 'ACCEPT', 'forwarded', { src: '10.0.0.2', sport: 33000, dst: '10.180.0.4', dport: 80 }, false],
+      [0.5, 'ACCEPT', 'forwarded', { src: '10.0.0.2', sport: 33000, dst: '10.180.0.5', dport: 80 }, false],
     ],
   );
   t.deepEqual(doc.paths[0].steps[0], { table: 'nat', chain: 'PREROUTING', rule: 1, target: 'KUBE-SERVICES', jump: 'jump', text: '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES' });

@@ -79,17 +79,18 @@ function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, sta
     const cr = chain.rules[i]!;
     let test = testRule(cr, 0, state);
     if ('uncertain' in test) {
-      // Both ways: the rule matches on one path, the walk goes on below it on the other.
-      const outcomes: ChainOutcome[] = [];
+      // Both ways: the rule matches on one path, the walk goes on below it on the other. Outcomes are listed
+      // in rule order, the rule's own first: a statistic chain's paths come out endpoint by endpoint.
+      const below: ChainOutcome[][] = [];
       for (;;) {
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
         const { yes, no } = split(test.state, test.uncertain);
-        outcomes.push(...walkFrom(ctx, chain, i + 1, no, depth));
+        below.push(walkFrom(ctx, chain, i + 1, no, depth));
         test = testRule(cr, test.at + 1, yes);
         if (!('uncertain' in test)) break;
       }
-      if (test.matched) outcomes.push(...goOn(ctx, chain, i, fire(ctx, chain, i, test.state, depth), depth));
-      else outcomes.push(...walkFrom(ctx, chain, i + 1, test.state, depth));
+      const outcomes = test.matched ? goOn(ctx, chain, i, fire(ctx, chain, i, test.state, depth), depth) : walkFrom(ctx, chain, i + 1, test.state, depth);
+      for (let b = below.length - 1; b >= 0; b--) outcomes.push(...below[b]!);
       return outcomes;
     }
     if (!test.matched) continue;
