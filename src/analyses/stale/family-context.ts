@@ -27,6 +27,11 @@ export interface FamilyContext {
   readonly hasIpvs: boolean;
   /** Why no entry of this family can be decided, when that is so. */
   readonly blocked?: string;
+  /**
+   * Neither an `ip addr` dump nor `--node-ip` says which addresses are the node's: the walk knows only a
+   * stand-in, so a NodePort connection to the node's real address looks like one to a deleted service.
+   */
+  readonly nodeAddressUnknown: boolean;
 }
 
 const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${ip} ${port ?? ''}`;
@@ -66,5 +71,6 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,
     ...(blocked ? { blocked } : {}),
+    nodeAddressUnknown: (ctx.clients?.assumedNodeIps.length ?? 0) > 0,
   };
 }

@@ -125,7 +125,7 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
         subject: 'conntrack',
         message: `${plural(u.count, 'entry')} could not be checked against the rules: ${u.why}`.replace(/entrys/, 'entries'),
         evidence: [],
-        remedy: 'add the missing dump to the input (iptables-save, ip6tables-save, ipvsadm -Ln of the same node)',
+        remedy: 'add what is missing to the input (the same node\'s iptables-save, ip6tables-save, ipvsadm -Ln, ip addr) or give its addresses with --node-ip',
       });
     }
   }

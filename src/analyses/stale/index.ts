@@ -5,6 +5,7 @@
  */
 import { Counter } from '../../model/counter';
 import { addressKey } from '../address-key';
+import type { ConntrackEntry } from '../../model/conntrack';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';
@@ -43,17 +44,39 @@ function sharedGroups(tables: readonly ConntrackSection[], valid: readonly Uint8
   });
 }
 
+/** An entry the first look found stale, kept until a NodePort doubt is settled. */
+interface Judged {
+  readonly section: ConntrackSection;
+  readonly entry: ConntrackEntry;
+  readonly verdict: Extract<EntryVerdict, { verdict: 'stale' }>;
+}
+
+/**
+ * Entries to a deleted service's address, on a node whose own addresses are unknown, judged again as if
+ * those destinations were the node's. Only `service-gone` is in doubt: a NodePort's address has no rule of
+ * its own. An entry the rules would then produce may be a live NodePort connection and is not called stale;
+ * one they would send elsewhere is stale either way, and that verdict says where new connections go.
+ */
+function settleNodePortDoubts(node: NodeDumps, nodeIps: readonly string[], contexts: ReadonlyMap<Family, FamilyContext>, judged: readonly Judged[]): Map<Judged, EntryVerdict> {
+  const doubtful = judged.filter((j) => j.verdict.kind === 'service-gone' && contexts.get(j.entry.family)?.nodeAddressUnknown);
+  if (!doubtful.length) return new Map();
+  const asNode = [...new Set(doubtful.map((j) => j.entry.orig.dst))];
+  const alternatives = new Map(nodeContexts(node, [...nodeIps, ...asNode]).map((c) => [c.family, familyContext(c)]));
+  return new Map(doubtful.map((j) => [j, judgeEntry(alternatives.get(j.entry.family)!, j.entry)]));
+}
+
 function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry[], validGroups: Set<string>, terminating: Terminating[]): NodeStaleSummary | undefined {
   const tables = node.sections.filter((s): s is ConntrackSection => s.kind === 'conntrack' && s.entries.length > 0);
   const connections = node.sections.filter((s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0);
   if (!tables.length && !connections.length) return undefined;
-  const contexts = new Map<string, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));
+  const contexts = new Map<Family, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));
   const undecided = new Counter();
   let checked = 0;
   let found = 0;
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((section) => new Uint8Array(section.entries.length));
+  const judged: Judged[] = [];
   tables.forEach((section, t) => {
     section.entries.forEach((e, i) => {
       if (e.event !== undefined) {
@@ -66,34 +89,46 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
         undecided.add(verdict.why);
         return;
       }
-      checked++;
       if (verdict.verdict === 'valid') {
+        checked++;
         valid[t]![i] = 1;
         return;
       }
-      const { natted, target } = recordedTarget(e);
-      found++;
-      stale.push({
-        proto: e.proto,
-        src: e.orig.src,
-        sport: e.orig.sport ?? null,
-        dst: e.orig.dst,
-        dport: e.orig.dport ?? null,
-        natTarget: natted ? target : null,
-        reason: verdict.reason,
-        service: verdict.service,
-        line: e.line,
-        kind: verdict.kind,
-        node: node.name,
-        family: e.family,
-        file: section.source.path,
-        ...(e.state !== undefined ? { state: e.state } : {}),
-        table: 'conntrack',
-        now: verdict.now,
-        cleanup: verdict.cleanup,
-      });
+      judged.push({ section, entry: e, verdict });
     });
   });
+  const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
+  for (const j of judged) {
+    const e = j.entry;
+    const again = asNodePort.get(j);
+    if (again && again.verdict !== 'stale') {
+      undecided.add(`a NodePort connection if ${e.orig.dst} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`);
+      continue;
+    }
+    const verdict = again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : j.verdict;
+    const { natted, target } = recordedTarget(e);
+    checked++;
+    found++;
+    stale.push({
+      proto: e.proto,
+      src: e.orig.src,
+      sport: e.orig.sport ?? null,
+      dst: e.orig.dst,
+      dport: e.orig.dport ?? null,
+      natTarget: natted ? target : null,
+      reason: verdict.reason,
+      service: verdict.service,
+      line: e.line,
+      kind: verdict.kind,
+      node: node.name,
+      family: e.family,
+      file: j.section.source.path,
+      ...(e.state !== undefined ? { state: e.state } : {}),
+      table: 'conntrack',
+      now: verdict.now,
+      cleanup: verdict.cleanup,
+    });
+  }
   sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);
   for (const section of connections) {
     for (const c of section.connections) {

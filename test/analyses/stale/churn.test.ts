@@ -41,8 +41,8 @@ const TABLE = [
   udp('10.244.0.5', 40006, '8.8.8.8', 53, '8.8.8.8', 53, '192.168.0.2'), // plain egress, masqueraded
 ].join('\n');
 
-function analyse(rules: string, conntrack: string): StaleAnalysis {
-  const text = `${NODE}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${conntrack}\n`;
+function analyse(rules: string, conntrack: string, node = NODE): StaleAnalysis {
+  const text = `${node}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${conntrack}\n`;
   return analyzeStale(nodesOfText(text));
 }
 
@@ -69,6 +69,23 @@ test('after endpoint churn and a deleted service exactly the entries the rules c
   t.regex(group.message, /^2 udp conntrack entries to 10\.96\.0\.10:53 \(kube-system\/kube-dns:dns\) still go to 10\.244\.1\.8:53, no longer an endpoint; new connections go to 10\.244\.2\.8:53, 10\.244\.3\.8:53$/);
   t.is(a.findings.find((f) => f.code === 'STALE_BLACKHOLE')?.remedy, 'conntrack -D -p udp -d 10.96.0.50 --dport 53 -r 10.96.0.50 --reply-port-src 53');
   t.is(a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'shop/web:http' && f.message.includes('30020'))?.severity, 'warning');
+});
+
+test('without the node\'s addresses a NodePort entry is not called stale for want of them; a deleted service\'s still is', (t) => {
+  const live = tcp('203.0.113.9', 50007, '192.168.0.2', 30020, '10.244.1.20', 9090, '192.168.0.2');
+  const rules = kubeProxyRuleset(AFTER, { clusterCidr: '10.244.0.0/16' });
+  const known = analyse(rules, `${TABLE}\n${live}`);
+  const unknown = analyse(rules, `${TABLE}\n${live}`, '');
+  const kinds = (a: StaleAnalysis) => a.stale.map((s) => `${s.sport} ${s.kind} ${s.now.join(',')}`).sort();
+  t.deepEqual(kinds(unknown), kinds(known), 'the NodePort whose port changed is stale either way, and says where new connections go');
+  t.true(kinds(unknown).includes('50003 endpoint-gone 10.244.1.20:9090'));
+  t.true(kinds(unknown).includes('40004 service-gone '));
+  t.deepEqual(known.nodes, [{ node: 'n1', checked: 11, stale: 7, undecided: [] }]);
+  t.deepEqual(unknown.nodes, [
+    { node: 'n1', checked: 10, stale: 7, undecided: [{ why: "a NodePort connection if 192.168.0.2 is an address of this node: no ip addr dump or --node-ip says which addresses are the node's", count: 1 }] },
+  ]);
+  const given = analyzeStale(nodesOfText(`root@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${TABLE}\n${live}\n`), { nodeIps: ['192.168.0.2'] });
+  t.deepEqual(given.nodes, known.nodes, '--node-ip settles it');
 });
 
 test('the same table against the rules it was made with has no stale entry', (t) => {
