@@ -108,7 +108,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     assumed.push(
       given.length > 0
         ? `no ip addr dump: the node's addresses are ${given.map(formatIp).join(', ')} (${options.nodeIpsFrom ?? '--node-ip'}), interfaces unknown`
-        : 'no ip addr dump and no --node-ip: only loopback addresses are local',
+        : "no ip addr dump and no --node-ip: only loopback addresses are local, so a packet to the node's own address (a NodePort) is walked as one passing through; give that address with --node-ip",
     );
   }
 
