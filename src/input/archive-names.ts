@@ -1,23 +1,33 @@
 /**
- * Archive names, in one place: which members nfwalk reads (`tar`, gzipped or not), which it recognises
- * only to say it cannot read them, and how a member of a read archive is named (`bundle.tgz/member`).
+ * Archive names, in one place: which members nfwalk reads (tar, plain, gzipped or xz-compressed, and zip),
+ * which it recognises only to say it cannot read them, and how a member of a read archive is named
+ * (`bundle.tgz/member`).
  */
-const READABLE = String.raw`tar\.gz|tgz|tar`;
-const UNREADABLE = String.raw`tar\.xz|txz|tar\.bz2|tbz2?|zip|xz|bz2|7z`;
+const READABLE = String.raw`tar\.gz|tgz|tar\.xz|txz|tar|zip`;
+const UNREADABLE = String.raw`tar\.bz2|tbz2?|tar\.zst|tzst|bz2|zst|7z|rar`;
 
 const READABLE_ARCHIVE = new RegExp(String.raw`\.(?:${READABLE})$`, 'i');
 const UNREADABLE_ARCHIVE = new RegExp(String.raw`\.(?:${UNREADABLE})$`, 'i');
-const GZIPPED_ARCHIVE = /\.(?:tar\.gz|tgz)$/i;
-/** An archive suffix, or a lone `.gz`, that a node name drops (case kept: `.TGZ` names are rare and odd). */
-const NODE_NAME_SUFFIX = new RegExp(String.raw`\.(?:${READABLE}|gz)$`);
+/** An archive suffix, or a lone `.gz` or `.xz`, that a node name drops (case kept: `.TGZ` names are rare and odd). */
+const NODE_NAME_SUFFIX = new RegExp(String.raw`\.(?:${READABLE}|gz|xz)$`);
 const MEMBER = new RegExp(String.raw`^(.*?)\.(?:${READABLE})\/(?:\.\/)?(.*)$`, 'i');
+
+export type ArchiveKind = 'tar' | 'tar.gz' | 'tar.xz' | 'zip';
+
+/** How an archive nfwalk reads is packed, from its name; undefined for anything else. */
+export function archiveKind(name: string): ArchiveKind | undefined {
+  if (!READABLE_ARCHIVE.test(name)) return undefined;
+  if (/\.zip$/i.test(name)) return 'zip';
+  if (/\.(?:tar\.gz|tgz)$/i.test(name)) return 'tar.gz';
+  if (/\.(?:tar\.xz|txz)$/i.test(name)) return 'tar.xz';
+  return 'tar';
+}
 
 export const isReadableArchive = (name: string): boolean => READABLE_ARCHIVE.test(name);
 export const isUnreadableArchive = (name: string): boolean => UNREADABLE_ARCHIVE.test(name);
-export const isGzippedArchive = (name: string): boolean => GZIPPED_ARCHIVE.test(name);
 
 /** Any archive a bulk run counts as a bundle, readable or not (an unreadable one is reported, not skipped). */
-export const isBundleArchive = (name: string): boolean => isReadableArchive(name) || /\.(?:tar\.xz|txz|zip)$/i.test(name);
+export const isBundleArchive = (name: string): boolean => isReadableArchive(name) || /\.(?:tar\.bz2|tbz2?|tar\.zst|tzst|7z|rar)$/i.test(name);
 
 export const withoutArchiveSuffix = (name: string): string => name.replace(NODE_NAME_SUFFIX, '');
 

@@ -1,13 +1,17 @@
 /**
- * Support bundles: directories and .tar.gz archives in the collectors' layouts (bundles.md §1). Every dump is
- * found by content, attributed to its node, and a broken archive is reported while the rest is read.
+ * Support bundles: directories and tar, tar.gz, tar.xz and zip archives in the collectors' layouts
+ * (bundles.md §1). Every dump is found by content, attributed to its node, and a broken archive is reported
+ * while the rest is read.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import test from 'ava';
 import { pack } from 'tar-stream';
+import { ZipFile } from 'yazl';
 import { buildCli, nfwalk } from '../helpers/cli';
 import { readShared, repoRoot } from '../helpers/shared';
 
@@ -22,6 +26,23 @@ async function tarGz(files: Record<string, string | Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of p) chunks.push(Buffer.from(c as Uint8Array));
   return gzipSync(Buffer.concat(chunks));
+}
+
+/** A zip as Go's archive/zip (Cilium's sysdump) writes it: sizes in data descriptors after each member. */
+async function zip(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const z = new ZipFile();
+  for (const [name, content] of Object.entries(files)) z.addReadStream(Readable.from([Buffer.from(content)]), name);
+  z.end();
+  const chunks: Buffer[] = [];
+  for await (const c of z.outputStream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** xz-utils' own compression, as sos and supportconfig archives are made. */
+function xz(content: Buffer | string): Buffer {
+  const r = spawnSync('xz', ['-c', '-6'], { input: content, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`xz failed (install xz-utils): ${r.stderr}`);
+  return r.stdout;
 }
 
 const ipvsadmTxt = () => {
@@ -103,13 +124,44 @@ test('a broken archive is reported and the other inputs are still read; unsuppor
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-broken-'));
   const good = await tarGz({ 'node-x/iptables-save': readShared('captures/iptables-save.txt') });
   writeFileSync(join(dir, 'cut.tgz'), good.subarray(0, Math.floor(good.length / 2)));
+  const goodZip = await zip({ 'node-y/iptables-save': readShared('captures/iptables-save.txt') });
+  writeFileSync(join(dir, 'cut.zip'), goodZip.subarray(0, Math.floor(goodZip.length / 2)));
   writeFileSync(join(dir, 'bundle.tar.xz'), 'not really');
+  writeFileSync(join(dir, 'bundle.tar.bz2'), 'not read');
   writeFileSync(join(dir, 'conntrack.txt'), readShared('captures/conntrack-L.txt'));
   const { rows, failures, status, stderr } = parseJson([dir]);
   t.is(status, 0);
   t.deepEqual(rows.map((r) => [r.kind, r.records]), [['conntrack', 20]]);
   // The member being read when the archive broke is named too: its dump may be incomplete.
-  t.deepEqual(failures.map((f) => f.path.slice(dir.length + 1)).sort(), ['bundle.tar.xz', 'cut.tgz', 'cut.tgz/node-x/iptables-save']);
+  t.deepEqual(failures.map((f) => f.path.slice(dir.length + 1)).sort(), ['bundle.tar.bz2', 'bundle.tar.xz', 'cut.tgz', 'cut.tgz/node-x/iptables-save', 'cut.zip']);
   t.regex(stderr, /warning: cannot read .*cut\.tgz: broken archive/);
-  t.regex(stderr, /bundle\.tar\.xz: archive format not supported/);
+  t.regex(stderr, /warning: cannot read .*cut\.zip: broken archive/);
+  t.regex(stderr, /warning: cannot read .*bundle\.tar\.xz: broken archive/);
+  t.regex(stderr, /bundle\.tar\.bz2: archive format not supported/);
+});
+
+test('tar.xz, zip, archives inside a zip and single .xz files are read as tar.gz is: same sections, nodes from the layout', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-packed-'));
+  const rules = readShared('captures/iptables-save.txt');
+  const conntrack = readShared('captures/conntrack-L.txt');
+  // A Cilium sysdump: a zip holding each agent's bugtool tarball, members with data descriptors.
+  const bugtool = 'cilium-bugtool-cilium-x7k2p-20240501-093012';
+  writeFileSync(join(dir, 'cilium-sysdump-20240501-093000.zip'), await zip({
+    'cilium-sysdump-20240501-093000/cilium-sysdump.log': 'collected 1 bugtool archive\n',
+    [`cilium-sysdump-20240501-093000/${bugtool}.tar`]: gunzipSync(await tarGz({ [`./${bugtool}/cmd/iptables-save--c.md`]: rules })),
+  }));
+  // A SUSE supportconfig: a .txz of network.txt with command blocks.
+  const scc = 'scc_worker3_240501_0930';
+  const networkTxt = `#==[ Command ]======================================#\n# /usr/sbin/iptables-save\n${rules}\n#==[ Command ]======================================#\n# /usr/sbin/conntrack -L\n${conntrack}`;
+  writeFileSync(join(dir, `${scc}.txz`), xz(gunzipSync(await tarGz({ [`${scc}/network.txt`]: networkTxt }))));
+  writeFileSync(join(dir, 'node9-conntrack.txt.xz'), xz(conntrack));
+  const { rows, failures, status, stderr } = parseJson([dir]);
+  t.is(status, 0, stderr);
+  t.deepEqual(failures, []);
+  t.deepEqual(rows.map((r) => [r.path.slice(dir.length + 1), r.node, r.kind, r.records]), [
+    [`cilium-sysdump-20240501-093000.zip/cilium-sysdump-20240501-093000/${bugtool}.tar/${bugtool}/cmd/iptables-save--c.md`, 'cilium-x7k2p', 'iptables-save', 43],
+    ['node9-conntrack.txt.xz', basename(dir), 'conntrack', 20],
+    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'iptables-save', 43],
+    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'conntrack', 20],
+  ]);
 });

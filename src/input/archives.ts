@@ -1,0 +1,92 @@
+/**
+ * The members of an archive as sources, streamed one after another: a tar (plain, gzip or xz) as it
+ * arrives, with tar-stream; a zip from its central directory, with yauzl. An archive inside an archive (the
+ * bugtool tarballs of a Cilium sysdump, a node's zip in a Periscope export) is read the same way, down to
+ * MAX_DEPTH; a zip inside another archive is held in memory for that, since a zip is read from its end.
+ * The decompressors are loaded on first use, so runs without such archives do not pay for them.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createGunzip } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { type ArchiveKind, archiveKind } from './archive-names';
+import { nodeOf } from './nodes';
+import type { InputFailure, InputSource } from './text-input';
+
+const CHUNK = 64 * 1024;
+/** Archives nested deeper than this are named as failures, not opened: no collector nests more. */
+const MAX_DEPTH = 3;
+
+/** Where the archive sits: its path as reported, and the input it came from (for the node's name). */
+export interface ArchiveAt {
+  readonly path: string;
+  /** The input's own name (a directory or archive), as `nodeOf` takes it. */
+  readonly root: string;
+  /** The archive's path from the input's root, the input's own name first. */
+  readonly inBundle: string;
+}
+
+/** An xz stream's text, decompressed in WebAssembly (no native code to build). */
+export async function unxz(stream: Readable): Promise<Readable> {
+  const { XzReadableStream } = (await import('xz-decompress')).default;
+  const compressed = Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
+  return Readable.fromWeb(new XzReadableStream(compressed) as unknown as WebReadableStream<Uint8Array>);
+}
+
+async function unpacked(kind: Exclude<ArchiveKind, 'zip'>, raw: Readable): Promise<Readable> {
+  if (kind === 'tar.gz') return raw.pipe(createGunzip());
+  if (kind === 'tar.xz') return unxz(raw);
+  return raw;
+}
+
+/** Every file member of the archive at `at`, `bytes` being its content when it is itself a member. */
+export async function* archiveMembers(at: ArchiveAt, kind: ArchiveKind, failures: InputFailure[], bytes?: Readable, depth = 1): AsyncGenerator<InputSource> {
+  try {
+    const members = kind === 'zip' ? zipMembers(at.path, bytes) : tarMembers(await unpacked(kind, bytes ?? createReadStream(at.path, { highWaterMark: CHUNK })));
+    for await (const { name, content } of members) {
+      const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };
+      const nested = archiveKind(name);
+      if (nested && depth < MAX_DEPTH) yield* archiveMembers(member, nested, failures, content, depth + 1);
+      else if (nested) failures.push({ path: member.path, reason: `archive nested more than ${MAX_DEPTH} deep: unpack it` });
+      else yield { path: member.path, node: nodeOf(at.root, member.inBundle), chunks: () => decode(content) };
+      // Whatever the reader left (a binary member it gave up on) must drain before the next member arrives.
+      for await (const _ of content) void _;
+    }
+  } catch (e) {
+    failures.push({ path: at.path, reason: `broken archive: ${(e as Error).message}` });
+  }
+}
+
+interface Member {
+  readonly name: string;
+  readonly content: Readable;
+}
+
+async function* tarMembers(input: Readable): AsyncGenerator<Member> {
+  const tar = extract();
+  input.on('error', (e: Error) => tar.destroy(e));
+  input.pipe(tar);
+  for await (const entry of tar) {
+    const name = entry.header.name.replace(/^\.\//, '');
+    if (entry.header.type !== 'file' || name === '') entry.resume();
+    else yield { name, content: entry as unknown as Readable };
+  }
+}
+
+async function* zipMembers(path: string, bytes: Readable | undefined): AsyncGenerator<Member> {
+  const yauzl = (await import('yauzl')).default;
+  const options = { lazyEntries: true, autoClose: true, strictFileNames: false };
+  const zip = bytes ? await yauzl.fromBufferPromise(Buffer.concat(await bytes.toArray()), options) : await yauzl.openPromise(path, options);
+  for await (const entry of zip.eachEntry()) {
+    if (entry.fileName.endsWith('/')) continue;
+    yield { name: entry.fileName.replace(/^\.\//, ''), content: await zip.openReadStreamPromise(entry) };
+  }
+}
+
+export async function* decode(stream: Readable): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const piece of stream) yield decoder.decode(piece as Uint8Array, { stream: true });
+  const rest = decoder.decode();
+  if (rest) yield rest;
+}
