@@ -47,7 +47,9 @@ export async function* archiveMembers(at: ArchiveAt, kind: ArchiveKind, failures
     for await (const { name, content } of members) {
       const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };
       const nested = archiveKind(name);
-      if (nested && depth < MAX_DEPTH) yield* archiveMembers(member, nested, failures, content, depth + 1);
+      // Such a name would put a copy (`nfwalk anonymize`) outside its folder; no collector writes one.
+      if (leavesArchive(name)) failures.push({ path: member.path, reason: 'member name leads out of the archive (absolute or ..): not read' });
+      else if (nested && depth < MAX_DEPTH) yield* archiveMembers(member, nested, failures, content, depth + 1);
       else if (nested) failures.push({ path: member.path, reason: `archive nested more than ${MAX_DEPTH} deep: unpack it` });
       else yield { path: member.path, node: nodeOf(at.root, member.inBundle), chunks: () => decode(content) };
       // Whatever the reader left (a binary member it gave up on) must drain before the next member arrives.
@@ -57,6 +59,8 @@ export async function* archiveMembers(at: ArchiveAt, kind: ArchiveKind, failures
     failures.push({ path: at.path, reason: `broken archive: ${(e as Error).message}` });
   }
 }
+
+const leavesArchive = (name: string) => name.startsWith('/') || name.split('/').includes('..');
 
 interface Member {
   readonly name: string;

@@ -3,13 +3,14 @@
  * names or node names, maps each address the same way everywhere (prefix-preserving), and every analysis
  * finds on it what it finds on the original — per bundle and in a bulk run over the whole archive.
  */
-import { readFileSync, readdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { Pseudonyms } from '../../src/anonymize/pseudonyms';
-import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
+import { type CorpusBundle, writeCorpus, writeTarGz } from '../generators/bundle-corpus';
 import { buildCli, nfwalk } from '../helpers/cli';
+import { readShared } from '../helpers/shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'nfwalk-anon-'));
 let corpus: CorpusBundle[] = [];
@@ -73,4 +74,19 @@ test('anonymize of something unreadable exits 2 with one line', (t) => {
   const r = nfwalk(['anonymize', corpus.find((b) => b.layout === 'broken-archive')?.path as string, '--out', join(dir, 'none')]);
   t.is(r.status, 2);
   t.regex(r.stderr, /^nfwalk: nothing to anonymise in /m);
+});
+
+test('an archive member named out of the archive (../) is not read, so no copy lands outside --out', async (t) => {
+  const at = join(dir, 'traversal');
+  const archive = join(at, 'bundle.tgz');
+  mkdirSync(at);
+  await writeTarGz(archive, { 'node-q/conntrack.txt': readShared('captures/conntrack-L.txt'), '../../escaped.txt': readShared('captures/conntrack-L.txt') });
+  const out = join(at, 'out', 'copy');
+  const r = nfwalk(['anonymize', archive, '--out', out]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stderr, `nfwalk: warning: cannot read ${archive}/../../escaped.txt: member name leads out of the archive (absolute or ..): not read\n`);
+  const written = filesUnder(join(at, 'out'));
+  t.is(written.length, 1);
+  t.true(written[0]!.startsWith(`${out}/`) && written[0]!.endsWith('/conntrack.txt'), written[0]);
+  t.false(existsSync(join(at, 'escaped.txt')) || existsSync(join(at, 'out', 'escaped.txt')));
 });

@@ -54,7 +54,7 @@ function nodeDumps(rules: string, services: ReturnType<typeof kubeProxyDump>['se
   };
 }
 
-async function writeTarGz(file: string, members: Record<string, string | Buffer>): Promise<void> {
+export async function writeTarGz(file: string, members: Record<string, string | Buffer>): Promise<void> {
   const archive = pack();
   const out = archive.pipe(createGzip()).pipe(createWriteStream(file));
   for (const [name, content] of Object.entries(members)) archive.entry({ name }, content);
