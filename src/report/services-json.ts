@@ -24,6 +24,7 @@ function outcomeJson(o: EntryOutcome) {
     ...(o.estimate ? { estimate: o.estimate } : {}),
     ...(o.duplicates.length ? { duplicates: o.duplicates } : {}),
     ...(o.assumptions.length ? { assumptions: o.assumptions } : {}),
+    ...(o.afterDnat ? { afterDnat: o.afterDnat } : {}),
   };
 }
 

@@ -25,12 +25,14 @@ export function formatServices(a: ServicesAnalysis): string {
         i === 0 && (n === v.nodes[0] || several) ? `${v.service.name} ${v.service.protocol}${v.service.affinitySeconds !== null ? `\naffinity ${v.service.affinitySeconds}s` : ''}` : '',
         ...(several ? [i === 0 ? `${n.node}${n.present ? '' : ' (absent)'}` : ''] : []),
         entryText(o.entry),
-        o.verdict,
+        `${o.verdict}${o.assumptions.length ? '?' : ''}`,
         endpointsCell(o),
         masq(o),
       ]),
     ),
   );
   const table = rows.length ? plainTable(['SERVICE', ...(several ? ['NODE'] : []), 'ENTRY', 'VERDICT', 'ENDPOINTS (share of new connections)', 'MASQ'], rows) : 'no Kubernetes services in the dumps';
-  return `${header}\n\n${table}\n\n${formatFindings(a.findings)}`;
+  const assumed = a.services.some((v) => v.nodes.some((n) => n.outcomes.some((o) => o.assumptions.length > 0)));
+  const footnote = assumed ? '\n? the walk split on matches the dumps cannot decide (sets not dumped, recent, …); the findings say which, `nfwalk trace` shows each path' : '';
+  return `${header}\n\n${table}${footnote}\n\n${formatFindings(a.findings)}`;
 }

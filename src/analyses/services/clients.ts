@@ -24,12 +24,15 @@ const PLACEHOLDER_NODE: Readonly<Record<Family, string>> = { ipv4: '192.0.2.1', 
 /** Interfaces kube-proxy (IPVS) and CNIs bind service or pod gateway addresses to: not where a NodePort client arrives. */
 const NOT_NODE_DEVICES = /^(kube-ipvs0|lo|cni|docker|cali|flannel|cilium|vxlan|weave|tunl|nodelocaldns)/;
 
-/** The cluster CIDR kube-proxy's local detector uses: `! -s CIDR -j KUBE-MARK-MASQ` in service chains, `-s CIDR` in KUBE-EXT. */
+/**
+ * The cluster CIDR kube-proxy's local detector uses: `! -s CIDR -j KUBE-MARK-MASQ` in service chains (in
+ * KUBE-SERVICES itself before kube-proxy 1.2x), `-s CIDR` in KUBE-EXT.
+ */
 export function clusterCidrOf(ruleset: Ruleset): string | undefined {
   const nat = ruleset.tables.find((t) => t.name === 'nat');
   const isCidr = (r: Rule) => r.source && r.source.value.prefix > 0 && r.source.value.prefix < (ruleset.family === 'ipv4' ? 32 : 128);
   for (const chain of nat?.chains ?? []) {
-    if (!/^KUBE-(SVC|EXT)-/.test(chain.name)) continue;
+    if (!/^KUBE-(SVC-|EXT-|SERVICES$)/.test(chain.name)) continue;
     const rule = chain.rules.find((r) => isCidr(r) && r.target?.kind === 'jump' && (r.source!.negated ? r.target.chain === 'KUBE-MARK-MASQ' : r.target.chain.startsWith('KUBE-SVC-')));
     if (rule) return `${rule.source!.value.address}/${rule.source!.value.prefix}`;
   }

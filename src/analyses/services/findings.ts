@@ -34,17 +34,46 @@ function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | 
   };
 }
 
+/** The assumptions a statement rests on, the first few: a walk through policy chains can make dozens. */
+function given(assumptions: readonly string[]): string {
+  if (!assumptions.length) return '';
+  const more = assumptions.length - 3;
+  return `, given: ${assumptions.slice(0, 3).join('; ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** kube-proxy's ladder sends every new connection to some endpoint; here part of them is never DNATed. */
 function leaking(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
-  const forward = o.endpoints.reduce((a, e) => a + e.probability, 0);
-  if (forward < EPSILON || forward > 1 - EPSILON) return undefined;
-  const parts = [o.drop && `${percent(o.drop)} dropped`, o.reject && `${percent(o.reject)} rejected`, o.unhandled && `${percent(o.unhandled)} handled by no rule`].filter(Boolean);
+  const stopped = o.afterDnat;
+  const dnat = o.endpoints.reduce((a, e) => a + e.probability, 0) + (stopped ? stopped.drop + stopped.reject : 0);
+  if (dnat < EPSILON || dnat > 1 - EPSILON) return undefined;
+  const drop = o.drop - (stopped?.drop ?? 0);
+  const reject = o.reject - (stopped?.reject ?? 0);
+  const parts = [drop > EPSILON && `${percent(drop)} dropped`, reject > EPSILON && `${percent(reject)} rejected`, o.unhandled && `${percent(o.unhandled)} handled by no rule`].filter(Boolean);
   return {
     code: 'SVC_SHARES_INCOMPLETE',
     severity: 'error',
     ...base(service, node),
-    message: `only ${percent(forward)} of new connections to ${entryText(o.entry)} reach an endpoint (${parts.join(', ')})${o.assumptions.length ? `, given: ${o.assumptions.join('; ')}` : ''}`,
+    message: `only ${percent(dnat)} of new connections to ${entryText(o.entry)} are sent to an endpoint (${parts.join(', ')})${given(o.assumptions)}`,
     evidence: [o.entry.evidence],
     remedy: "the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it",
+  };
+}
+
+/** Sent to an endpoint, then stopped on this node: a network policy or firewall, or no way on. */
+function stoppedAfterDnat(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
+  const s = o.afterDnat;
+  if (!s) return undefined;
+  const parts = [s.drop && `${percent(s.drop)} dropped`, s.reject && `${percent(s.reject)} rejected`].filter(Boolean).join(', ');
+  const assumed = s.assumptions.length > 0;
+  return {
+    code: 'SVC_STOPPED_AFTER_DNAT',
+    severity: assumed ? 'info' : 'warning',
+    ...base(service, node),
+    message: `new connections from ${o.client.src} to ${entryText(o.entry)} are sent to an endpoint, then ${parts} (${s.rules.slice(0, 3).join('; ')}${s.rules.length > 3 ? ` and ${s.rules.length - 3} more` : ''})${given(s.assumptions)}`,
+    evidence: [o.entry.evidence],
+    remedy: assumed
+      ? 'whether those rules stop it depends on what the dumps do not say (the assumptions above): add the missing dumps, e.g. this node\'s `ipset save` for the sets, to decide'
+      : "a network policy or the node's own filter rules stop this client after kube-proxy's DNAT: check the NetworkPolicies that select the service's pods and the rules named, with `nfwalk trace` for the whole walk",
   };
 }
 
@@ -107,7 +136,7 @@ function observedSkew(service: KubeService, node: string, obs: ObservedShares): 
 export function serviceFindings(service: KubeService, onNode: ServiceOnNode): Finding[] {
   if (!onNode.present) return [];
   const node = onNode.node;
-  const perEntry = onNode.outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => [skewed(service, node, o), leaking(service, node, o), duplicated(service, node, o)]);
+  const perEntry = onNode.outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => [skewed(service, node, o), leaking(service, node, o), stoppedAfterDnat(service, node, o), duplicated(service, node, o)]);
   return [
     noEndpoints(service, node),
     ...perEntry,

@@ -34,6 +34,19 @@ export interface EntryOutcome {
   readonly estimate?: string;
   /** Undecidable matches the walk split on. */
   readonly assumptions: readonly string[];
+  /**
+   * The part of `drop` and `reject` that was DNATed to an endpoint first and then stopped by a later rule
+   * (a network policy, a host firewall), with those rules and the assumptions its paths rest on.
+   */
+  readonly afterDnat?: StoppedAfterDnat;
+}
+
+export interface StoppedAfterDnat {
+  readonly drop: number;
+  readonly reject: number;
+  /** What stopped such paths, in walk order: `table chain rule N`, `table chain policy`, or the walk's reason (no route, …). */
+  readonly rules: readonly string[];
+  readonly assumptions: readonly string[];
 }
 
 /** One service as one node programs it: the fate of a new connection at each of the service's entry points. */

@@ -53,11 +53,20 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
   let unhandledRouted = 0;
   let masquerade = 0;
   const assumptions = new Set<string>();
+  const stopped = { drop: 0, reject: 0, rules: new Set<string>(), assumptions: new Set<string>() };
   for (const path of result.paths) {
     const p = path.probability;
     for (const a of path.assumptions ?? []) assumptions.add(a);
     if (path.masquerade) masquerade += p;
     const rewritten = path.final.dst !== probe.dst || path.final.dport !== probe.dport;
+    if (path.verdict !== 'ACCEPT' && rewritten) {
+      if (path.verdict === 'REJECT') stopped.reject += p;
+      else stopped.drop += p;
+      const last = path.steps.at(-1);
+      const by = path.reason ?? (last && ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`));
+      if (by) stopped.rules.add(by);
+      for (const a of path.assumptions ?? []) stopped.assumptions.add(a);
+    }
     if (path.verdict === 'ACCEPT' && rewritten) {
       const key = hostPort({ ip: path.final.dst, port: path.final.dport ?? 0 });
       const share = shares.get(key) ?? { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: new Set<string>() };
@@ -83,6 +92,7 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     client: { src: probe.src, dst: probe.dst },
     duplicates: [...shares].filter(([, s]) => s.rules.size > 1).map(([key]) => key),
     assumptions: [...assumptions],
+    ...(stopped.drop + stopped.reject > 0 ? { afterDnat: { drop: stopped.drop, reject: stopped.reject, rules: [...stopped.rules], assumptions: [...stopped.assumptions] } } : {}),
   };
 }
 

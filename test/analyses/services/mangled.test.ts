@@ -7,6 +7,7 @@ import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
 import { type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
 import { nodesOfText } from '../../helpers/sections';
+import { readShared } from '../../helpers/shared';
 
 const ADDRESSES = `root@n1:~# ip -o addr
 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
@@ -103,4 +104,30 @@ test('live connections that do not fit the shares are reported with the chi-squa
   const even = analyse(rules, table({ '10.244.1.11': 58, '10.244.1.12': 63, '10.244.2.13': 59 }));
   t.true(even.services[0]!.nodes[0]!.observed[0]!.chiSquare!.pValue > 0.05);
   t.deepEqual(codes(even), []);
+});
+
+test('a filter rule that drops one endpoint after the DNAT: the ladder is whole, the drop is its own finding', (t) => {
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace('\n-A FORWARD ', '\n-A FORWARD -d 10.244.2.13/32 -j DROP\n-A FORWARD ');
+  const a = analyse(rules);
+  const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
+  t.true(Math.abs(cluster.afterDnat!.drop - 1 / 3) < 1e-9);
+  t.deepEqual(cluster.afterDnat!.rules, ['filter FORWARD rule 1']);
+  t.false(codes(a).includes('SVC_SHARES_INCOMPLETE'), 'kube-proxy sent every connection to an endpoint');
+  const stopped = a.findings.filter((f) => f.code === 'SVC_STOPPED_AFTER_DNAT');
+  t.deepEqual(stopped.map((f) => f.severity), ['warning', 'warning'], 'cluster IP and NodePort, decided without assumptions');
+  t.regex(stopped[0]!.message, /^new connections from 10\.244\.255\.254 to cluster IP 10\.96\.0\.50:80 are sent to an endpoint, then 33\.3% dropped \(filter FORWARD rule 1\)$/);
+});
+
+test('the AKS dump with Azure NPM policies: cluster IPs probed from a pod, drops behind sets not dumped are info, not a broken ladder', (t) => {
+  const a = analyzeServices(nodesOfText(readShared('realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt')));
+  // kube-proxy of that age writes `! -s 10.224.0.0/16 ... -j KUBE-MARK-MASQ` in KUBE-SERVICES itself.
+  const clients = new Set(a.services.flatMap((v) => v.nodes.flatMap((n) => n.outcomes.filter((o) => o.entry.kind === 'clusterIP').map((o) => o.client.src))));
+  t.deepEqual([...clients], ['10.224.255.254']);
+  t.false(codes(a).includes('SVC_SHARES_INCOMPLETE'));
+  const stopped = a.findings.filter((f) => f.code === 'SVC_STOPPED_AFTER_DNAT');
+  t.true(stopped.length > 0);
+  for (const f of stopped) {
+    t.is(f.severity, 'info', f.message);
+    t.regex(f.message, /\(filter AZURE-NPM-(INGRESS|EGRESS) rule 3(; filter AZURE-NPM-(INGRESS|EGRESS) rule 3)?\), given: set azure-npm-\d+ \(not in the dumps\)/);
+  }
 });
