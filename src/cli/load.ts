@@ -27,6 +27,6 @@ export async function loadSections(paths: readonly string[], options: LoadOption
     throw new UsageError(failure ? `cannot read ${failure.path}: ${failure.reason}` : noDumpReason(found, paths.map((p) => (p === '-' || p === '/dev/stdin' ? '<stdin>' : p)).join(', ')));
   }
   for (const f of found.failures) process.stderr.write(`nfwalk: warning: cannot read ${f.path}: ${f.reason}\n`);
-  if (!options.reportsSkipped) for (const s of found.skipped) if (s.foreign) process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; what it holds is not part of this answer\n`);
+  if (!options.reportsSkipped) for (const s of found.skipped) if (s.foreign) process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; those rules are not part of this answer\n`);
   return found;
 }

@@ -9,7 +9,7 @@ export type Boundary =
   | { readonly kind: 'command'; readonly command: string; readonly reason: string }
   | { readonly kind: 'noise'; readonly reason: string }
   /** The first line of a listing nfwalk recognises but does not read: its lines are skipped under its name. */
-  | { readonly kind: 'foreign'; readonly dump: ForeignDump; readonly reason: string };
+  | { readonly kind: 'foreign'; readonly dump: ForeignDump; readonly reason: string; readonly listing: boolean };
 
 const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xtables-save|ipvsadm(?:-save)?|conntrack|ipset|nft|ip|sysctl|cat)\b.*`;
 const PROMPT = new RegExp(String.raw`^(?:\[[^\]]+\][#$]|\S+@\S+:[^#$]*[#$]|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`);
@@ -26,12 +26,14 @@ const NOISE: readonly [RegExp, string][] = [
   [/^# NOTE: /, 'collector note'],
   [/^ipvsadm v\d+\.\d+ /, 'ipvsadm version'],
   [/^=+\s*$|^Total Number of Rules: \d+/, 'collector trailer'],
-  [/^# Warning: iptables-legacy tables present/, 'iptables warning: both legacy and nft rules exist'],
 ];
 
-const FOREIGN: readonly [RegExp, ForeignDump, string][] = [
-  [/^Chain \S+ \((policy \w+|\d+ references)/, 'iptables -L', 'iptables -L listing (nfwalk reads iptables-save output)'],
-  [/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{/, 'nft', 'nft ruleset (nfwalk reads iptables-save output)'],
+/** `listing`: the lines after the first one belong to it until the next dump. */
+const FOREIGN: readonly [RegExp, ForeignDump, string, boolean][] = [
+  [/^Chain \S+ \((policy \w+|\d+ references)/, 'iptables -L', 'iptables -L listing (nfwalk reads iptables-save output)', true],
+  [/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{/, 'nft', 'nft ruleset (nfwalk reads iptables-save output)', true],
+  // iptables-nft-save's warning (stderr since 1.8.9, which collectors keep): the other backend's tables act on packets too.
+  [/^# Warning: ip6?tables-legacy tables present/, 'iptables-legacy', 'iptables warning that legacy tables exist beside this dump (nfwalk reads what iptables-legacy-save prints)', false],
 ];
 
 export function boundaryAt(line: string): Boundary | undefined {
@@ -40,7 +42,7 @@ export function boundaryAt(line: string): Boundary | undefined {
   const prompt = PROMPT.exec(line);
   if (prompt) return { kind: 'command', command: prompt[1]!.trim(), reason: 'shell prompt' };
   for (const [pattern, reason] of NOISE) if (pattern.test(line)) return { kind: 'noise', reason };
-  for (const [pattern, dump, reason] of FOREIGN) if (pattern.test(line)) return { kind: 'foreign', dump, reason };
+  for (const [pattern, dump, reason, listing] of FOREIGN) if (pattern.test(line)) return { kind: 'foreign', dump, reason, listing };
   return undefined;
 }
 

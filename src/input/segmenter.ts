@@ -79,8 +79,8 @@ export class Segmenter {
     const boundary = boundaryAt(raw);
     if (boundary) {
       if (boundary.kind === 'command') this.nextCommand = boundary.command;
-      this.foreign = boundary.kind === 'foreign' ? boundary : undefined;
-      return this.skipLine(line, boundary.reason, this.foreign?.dump);
+      this.foreign = boundary.kind === 'foreign' && boundary.listing ? boundary : undefined;
+      return this.skipLine(line, boundary.reason, boundary.kind === 'foreign' ? boundary.dump : undefined);
     }
     const format = formatStartingAt(raw, this.nextCommand ?? this.path);
     if (!format) return this.foreign ? this.skipLine(line, this.foreign.reason, this.foreign.dump) : this.skipLine(line, 'not a dump nfwalk reads');

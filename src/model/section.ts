@@ -107,8 +107,11 @@ export type SectionBodies = IptablesSaveBody | ConntrackBody | ConntrackStatsBod
 
 export type Section = SectionBodies & { readonly source: SectionSource };
 
-/** Listings nfwalk recognises but does not read: what they hold is missing from every analysis. */
-export type ForeignDump = 'iptables -L' | 'nft';
+/**
+ * Listings nfwalk recognises but does not read, and iptables' own word that legacy tables exist beside the
+ * dump it printed: either way, rules are missing from every analysis.
+ */
+export type ForeignDump = 'iptables -L' | 'nft' | 'iptables-legacy';
 
 /** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
 export interface SkippedLines {

@@ -1,6 +1,6 @@
 /** `nfwalk analyze` and `nfwalk stale` as a user runs them, on the bundled incident sample (what `npm start` runs). */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -104,11 +104,31 @@ test('listings nfwalk does not read are named: a finding in analyze, a warning e
   t.is(stale.status, 0, stale.stderr);
   t.notThrows(() => JSON.parse(stale.stdout));
   t.deepEqual(stale.stderr.trimEnd().split('\n'), [
-    `nfwalk: warning: ${node}/iptables-L.txt:1-${listing.trimEnd().split('\n').length} is an iptables -L listing (nfwalk reads iptables-save output); what it holds is not part of this answer`,
-    `nfwalk: warning: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output); what it holds is not part of this answer`,
+    `nfwalk: warning: ${node}/iptables-L.txt:1-${listing.trimEnd().split('\n').length} is an iptables -L listing (nfwalk reads iptables-save output); those rules are not part of this answer`,
+    `nfwalk: warning: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output); those rules are not part of this answer`,
   ]);
 
   const alone = nfwalk(['services', join(node, 'nft.txt')]);
   t.is(alone.status, 2);
   t.is(alone.stderr, `nfwalk: no usable dump in ${node}/nft.txt: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output)\n`);
+});
+
+test('iptables-nft-save\'s warning that legacy tables exist, before or after the dump it printed: a finding that rules are missing', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-legacy-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stdout = readShared('captures/iptables-nft-save-legacy-present.stdout.txt');
+  const stderr = readShared('captures/iptables-nft-save-legacy-present.stderr.txt');
+  // Collectors keep stderr with stdout, in either order (2>&1 into one file, or appended after).
+  for (const [name, text, line] of [['before', stderr + stdout, 1], ['after', stdout + stderr, stdout.split('\n').length]] as const) {
+    const node = join(dir, name);
+    mkdirSync(node);
+    writeFileSync(join(node, 'iptables-save.txt'), text);
+    const r = nfwalk(['analyze', node, '--json', '--fail-on', 'none']);
+    t.is(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { nodes: { rules: number }[]; findings: { code: string; message: string; evidence: { line: number }[] }[] };
+    t.is(doc.nodes[0]!.rules, 15, `${name}: the dump itself is read`);
+    t.deepEqual(doc.findings.filter((f) => f.code === 'INPUT_NOT_READ').map((f) => [f.message, f.evidence[0]!.line]), [
+      ['iptables says this node also has iptables-legacy tables, which the dump does not show: their rules act on packets too, and are missing from this analysis', line],
+    ], name);
+  }
 });
