@@ -4,30 +4,35 @@
  * (`bundle.tgz/member`).
  */
 const READABLE = String.raw`tar\.gz|tgz|tar\.xz|txz|tar|zip`;
-const UNREADABLE = String.raw`tar\.bz2|tbz2?|tar\.zst|tzst|bz2|zst|7z|rar`;
+/** Archives of a whole bundle that nfwalk cannot open; with a lone `.bz2`/`.zst` they are named, not read. */
+const UNREADABLE_BUNDLE = String.raw`tar\.bz2|tbz2?|tar\.zst|tzst|7z|rar`;
 
 const READABLE_ARCHIVE = new RegExp(String.raw`\.(?:${READABLE})$`, 'i');
-const UNREADABLE_ARCHIVE = new RegExp(String.raw`\.(?:${UNREADABLE})$`, 'i');
+const UNREADABLE_BUNDLE_ARCHIVE = new RegExp(String.raw`\.(?:${UNREADABLE_BUNDLE})$`, 'i');
+const UNREADABLE_ARCHIVE = new RegExp(String.raw`\.(?:${UNREADABLE_BUNDLE}|bz2|zst)$`, 'i');
 /** An archive suffix, or a lone `.gz` or `.xz`, that a node name drops (case kept: `.TGZ` names are rare and odd). */
 const NODE_NAME_SUFFIX = new RegExp(String.raw`\.(?:${READABLE}|gz|xz)$`);
 const MEMBER = new RegExp(String.raw`^(.*?)\.(?:${READABLE})\/(?:\.\/)?(.*)$`, 'i');
 
-export type ArchiveKind = 'tar' | 'tar.gz' | 'tar.xz' | 'zip';
+export type ArchiveKind = 'tar' | 'zip';
+export type Compression = 'gzip' | 'xz';
 
-/** How an archive nfwalk reads is packed, from its name; undefined for anything else. */
+/** How an archive nfwalk reads is packed, from its name (its compression aside); undefined for anything else. */
 export function archiveKind(name: string): ArchiveKind | undefined {
   if (!READABLE_ARCHIVE.test(name)) return undefined;
-  if (/\.zip$/i.test(name)) return 'zip';
-  if (/\.(?:tar\.gz|tgz)$/i.test(name)) return 'tar.gz';
-  if (/\.(?:tar\.xz|txz)$/i.test(name)) return 'tar.xz';
-  return 'tar';
+  return /\.zip$/i.test(name) ? 'zip' : 'tar';
 }
 
-export const isReadableArchive = (name: string): boolean => READABLE_ARCHIVE.test(name);
+/** How a file or tarball is compressed, from its name: `.gz`/`.tgz`, `.xz`/`.txz`; undefined when not. */
+export function compressionOf(name: string): Compression | undefined {
+  if (/\.t?gz$/i.test(name)) return 'gzip';
+  return /\.t?xz$/i.test(name) ? 'xz' : undefined;
+}
+
 export const isUnreadableArchive = (name: string): boolean => UNREADABLE_ARCHIVE.test(name);
 
 /** Any archive a bulk run counts as a bundle, readable or not (an unreadable one is reported, not skipped). */
-export const isBundleArchive = (name: string): boolean => isReadableArchive(name) || /\.(?:tar\.bz2|tbz2?|tar\.zst|tzst|7z|rar)$/i.test(name);
+export const isBundleArchive = (name: string): boolean => READABLE_ARCHIVE.test(name) || UNREADABLE_BUNDLE_ARCHIVE.test(name);
 
 export const withoutArchiveSuffix = (name: string): string => name.replace(NODE_NAME_SUFFIX, '');
 

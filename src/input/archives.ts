@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { type ArchiveKind, archiveKind } from './archive-names';
+import { type ArchiveKind, type Compression, archiveKind, compressionOf } from './archive-names';
 import { nodeOf } from './nodes';
 import type { InputFailure, InputSource } from './text-input';
 
@@ -27,23 +27,19 @@ export interface ArchiveAt {
   readonly inBundle: string;
 }
 
-/** An xz stream's text, decompressed in WebAssembly (no native code to build). */
-export async function unxz(stream: Readable): Promise<Readable> {
+/** The stream decompressed; xz in WebAssembly (no native code to build). */
+export async function decompressed(stream: Readable, compression: Compression | undefined): Promise<Readable> {
+  if (compression === 'gzip') return stream.pipe(createGunzip());
+  if (compression !== 'xz') return stream;
   const { XzReadableStream } = (await import('xz-decompress')).default;
   const compressed = Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>;
   return Readable.fromWeb(new XzReadableStream(compressed) as unknown as WebReadableStream<Uint8Array>);
 }
 
-async function unpacked(kind: Exclude<ArchiveKind, 'zip'>, raw: Readable): Promise<Readable> {
-  if (kind === 'tar.gz') return raw.pipe(createGunzip());
-  if (kind === 'tar.xz') return unxz(raw);
-  return raw;
-}
-
 /** Every file member of the archive at `at`, `bytes` being its content when it is itself a member. */
 export async function* archiveMembers(at: ArchiveAt, kind: ArchiveKind, failures: InputFailure[], bytes?: Readable, depth = 1): AsyncGenerator<InputSource> {
   try {
-    const members = kind === 'zip' ? zipMembers(at.path, bytes) : tarMembers(await unpacked(kind, bytes ?? createReadStream(at.path, { highWaterMark: CHUNK })));
+    const members = kind === 'zip' ? zipMembers(at.path, bytes) : tarMembers(await decompressed(bytes ?? createReadStream(at.path, { highWaterMark: CHUNK }), compressionOf(at.path)));
     for await (const { name, content } of members) {
       const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };
       const nested = archiveKind(name);

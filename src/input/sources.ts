@@ -6,9 +6,8 @@
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { archiveKind, isUnreadableArchive } from './archive-names';
-import { archiveMembers, decode, unxz } from './archives';
+import { archiveKind, compressionOf, isUnreadableArchive } from './archive-names';
+import { archiveMembers, decode, decompressed } from './archives';
 import { nodeOf } from './nodes';
 import type { InputFailure, InputSource } from './text-input';
 
@@ -33,16 +32,11 @@ export async function* openSources(paths: readonly string[], failures: InputFail
       const kind = archiveKind(file);
       if (kind) yield* archiveMembers({ path: file, root, inBundle }, kind, failures);
       else if (isUnreadableArchive(file)) failures.push({ path: file, reason: 'archive format not supported (use tar, tar.gz, tar.xz or zip, or unpack it)' });
-      else yield { path: file, node: nodeOf(root, inBundle), chunks: async function* () { yield* decode(await open(file)); } };
+      else yield { path: file, node: nodeOf(root, inBundle), chunks: async function* () { yield* decode(await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compressionOf(file))); } };
     }
   }
 }
 
-async function open(file: string): Promise<Readable> {
-  const stream = createReadStream(file, { highWaterMark: CHUNK });
-  if (/\.gz$/i.test(file)) return stream.pipe(createGunzip());
-  return /\.xz$/i.test(file) ? unxz(stream) : stream;
-}
 
 /** A directory stands for the files below it, in a stable order; symlinks are not followed out of the tree. */
 function filesUnder(path: string): string[] {
