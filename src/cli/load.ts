@@ -12,8 +12,10 @@ export interface LoadOptions {
 /** A listing nfwalk recognises but does not read, said where it is: `FILE:1-6 is an nft ruleset (...)`. */
 export const foreignListing = (s: SkippedLines) => `${s.path}:${s.startLine}-${s.endLine} is an ${s.reason}`;
 
-/** Why inputs gave no dump: the listing nfwalk does not read that they hold, if any. */
+/** Why inputs gave no dump: the first thing that could not be read, else the listing nfwalk does not read, if any. */
 export function noDumpReason(found: FoundSections, inputs: string): string {
+  const failure = found.failures[0];
+  if (failure) return `cannot read ${failure.path}: ${failure.reason}`;
   const foreign = found.skipped.find((s) => s.foreign);
   return `no usable dump in ${inputs}${foreign ? `: ${foreignListing(foreign)}` : ''}`;
 }
@@ -22,10 +24,7 @@ export async function loadSections(paths: readonly string[], options: LoadOption
   const missing = paths.find((p) => p !== '-' && p !== '/dev/stdin' && !existsSync(p));
   if (missing) throw new UsageError(`cannot read ${missing}: no such file or directory`);
   const found = await findSections(paths);
-  if (found.sections.length === 0) {
-    const failure = found.failures[0];
-    throw new UsageError(failure ? `cannot read ${failure.path}: ${failure.reason}` : noDumpReason(found, paths.map((p) => (p === '-' || p === '/dev/stdin' ? '<stdin>' : p)).join(', ')));
-  }
+  if (found.sections.length === 0) throw new UsageError(noDumpReason(found, paths.map((p) => (p === '-' || p === '/dev/stdin' ? '<stdin>' : p)).join(', ')));
   for (const f of found.failures) process.stderr.write(`nfwalk: warning: cannot read ${f.path}: ${f.reason}\n`);
   if (!options.reportsSkipped) for (const s of found.skipped) if (s.foreign) process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; those rules are not part of this answer\n`);
   return found;

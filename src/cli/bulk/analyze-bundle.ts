@@ -22,10 +22,7 @@ export async function analyzeBundle(bundle: BundlePath, options: BundleOptions):
   try {
     const found = await findSections([bundle.path]);
     const unreadable = found.failures.map((f) => ({ path: f.path, reason: f.reason }));
-    if (found.sections.length === 0) {
-      const error = unreadable[0] ? `cannot read ${unreadable[0].path}: ${unreadable[0].reason}` : noDumpReason(found, 'it');
-      return failedBundle(bundle, error, performance.now() - start, unreadable);
-    }
+    if (found.sections.length === 0) return failedBundle(bundle, noDumpReason(found, 'it'), performance.now() - start, unreadable);
     const report = analyzeAll(nodesOfInputs(found.sections), options, found.skipped);
     return { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: report.nodes, findings: report.findings, unreadable, ms: performance.now() - start };
   } catch (e) {
