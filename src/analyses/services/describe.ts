@@ -10,6 +10,10 @@ export const endpointText = (ip: string, port?: number) => (port === undefined ?
 /** The endpoints and their shares as one string: equal strings, equal outcomes (for grouping nodes). */
 export const sharesKey = (endpoints: readonly { readonly ip: string; readonly port: number; readonly probability: number }[]) => endpoints.map((e) => `${hostPort(e)}=${e.probability}`).join(' ');
 
+/** The first `limit` items joined, and how many more there are: findings name a few and count the rest. */
+export const firstOf = (items: readonly string[], limit: number, separator: string) =>
+  `${items.slice(0, limit).join(separator)}${items.length > limit ? ` and ${items.length - limit} more` : ''}`;
+
 export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
 
 export function entryText(entry: EntryPoint): string {

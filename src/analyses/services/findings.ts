@@ -1,7 +1,7 @@
 /** What is wrong with one service on one node: uneven or leaking shares, duplicated endpoints, a missing NodePort, traffic that does not follow the rules. */
 import type { KubeService } from '../../graph/service-model';
 import type { Finding } from '../finding';
-import { entryText, hostPort, kubectlTarget, percent } from './describe';
+import { entryText, firstOf, hostPort, kubectlTarget, percent } from './describe';
 import type { EntryOutcome, ObservedShares, ServiceOnNode } from './model';
 
 /** Shares further than this from even (relative) are reported; kube-proxy's own rounding stays far below it. */
@@ -35,11 +35,7 @@ function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | 
 }
 
 /** The assumptions a statement rests on, the first few: a walk through policy chains can make dozens. */
-function given(assumptions: readonly string[]): string {
-  if (!assumptions.length) return '';
-  const more = assumptions.length - 3;
-  return `, given: ${assumptions.slice(0, 3).join('; ')}${more > 0 ? ` and ${more} more` : ''}`;
-}
+const given = (assumptions: readonly string[]) => (assumptions.length ? `, given: ${firstOf(assumptions, 3, '; ')}` : '');
 
 /** kube-proxy's ladder sends every new connection to some endpoint; here part of them is never DNATed. */
 function leaking(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
@@ -69,7 +65,7 @@ function stoppedAfterDnat(service: KubeService, node: string, o: EntryOutcome): 
     code: 'SVC_STOPPED_AFTER_DNAT',
     severity: assumed ? 'info' : 'warning',
     ...base(service, node),
-    message: `new connections from ${o.client.src} to ${entryText(o.entry)} are sent to an endpoint, then ${parts} (${s.rules.slice(0, 3).join('; ')}${s.rules.length > 3 ? ` and ${s.rules.length - 3} more` : ''})${given(s.assumptions)}`,
+    message: `new connections from ${o.client.src} to ${entryText(o.entry)} are sent to an endpoint, then ${parts} (${firstOf(s.rules, 3, '; ')})${given(s.assumptions)}`,
     evidence: [o.entry.evidence],
     remedy: assumed
       ? 'whether those rules stop it depends on what the dumps do not say (the assumptions above): add the missing dumps, e.g. this node\'s `ipset save` for the sets, to decide'

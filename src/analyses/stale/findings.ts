@@ -6,7 +6,7 @@ import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
 import { groupCleanup } from './cleanup';
 import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
-import { endpointText } from '../services/describe';
+import { endpointText, firstOf } from '../services/describe';
 import { splitTarget } from './producible';
 import { groupBy } from '../../model/group-by';
 
@@ -49,13 +49,9 @@ function evidenceOf(entries: readonly { readonly file: string; readonly line: nu
 /** Beyond this many targets a finding names the first ones and points at the JSON for the rest. */
 const LISTED_TARGETS = 10;
 
-function listed(items: readonly string[], more: (n: number) => string): string {
-  return items.length <= LISTED_TARGETS ? items.join(', ') : `${items.slice(0, LISTED_TARGETS).join(', ')} ${more(items.length - LISTED_TARGETS)}`;
-}
-
 function groupMessage(first: StaleEntry, count: number, targets: readonly string[]): string {
   const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${endpointText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
-  const to = listed(targets, (n) => `and ${n} more`);
+  const to = firstOf(targets, LISTED_TARGETS, ', ');
   const go = count === 1 ? 'goes' : 'go';
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
