@@ -1,10 +1,10 @@
 /** iptables-save / ip6tables-save: text → typed ruleset, with diagnostics and an account of every line. */
 import type { IptablesSaveBody } from '../../src/model/section';
-import type { TableName } from '../../src/model/ruleset';
+import type { Backend, TableName } from '../../src/model/ruleset';
 import type { Family } from '../../src/model/values';
 import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, startsWithAny } from '../shared/reader';
-import { detectFamily } from './detect';
+import { detectBackend, detectFamily } from './detect';
 import { type Extraction, IptablesSaveExtractor } from './extract';
 import { parseChunk } from './parser';
 import type { SyntaxLine } from './syntax';
@@ -17,6 +17,7 @@ export interface IptablesSaveParse extends Extraction {
 export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
   private extractor: IptablesSaveExtractor | undefined;
   private family: Family | undefined;
+  private backend: Backend | undefined;
 
   constructor(
     private readonly path: string,
@@ -26,8 +27,11 @@ export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
   }
 
   read(chunk: Chunk, stop: StopAt): number | undefined {
-    this.family ??= detectFamily(chunk.text);
-    this.extractor ??= new IptablesSaveExtractor(this.path, this.family, impliedTable(chunk.text));
+    if (!this.extractor) {
+      this.family ??= detectFamily(chunk.text);
+      this.backend = detectBackend(chunk.text);
+      this.extractor = new IptablesSaveExtractor(this.path, this.family, impliedTable(chunk.text));
+    }
     const lines: SyntaxLine[] = [];
     parseChunk(chunk, lines);
     return this.extractor.feed(lines, stop);
@@ -35,7 +39,8 @@ export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
 
   finish(): IptablesSaveBody {
     this.extractor ??= new IptablesSaveExtractor(this.path, this.family ?? 'ipv4');
-    const { ruleset, diagnostics, lines } = this.extractor.finish();
+    const { ruleset: read, diagnostics, lines } = this.extractor.finish();
+    const ruleset = this.backend ? { ...read, backend: this.backend } : read;
     return { kind: ruleset.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save', records: lines.rules, diagnostics, ruleset, lines };
   }
 }

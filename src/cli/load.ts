@@ -1,7 +1,8 @@
 /** Shared first step of every command: read the inputs and find the dumps in them, or fail with exit 2. */
 import { existsSync } from 'node:fs';
 import { type FoundSections, findSections } from '../input/sections';
-import type { SkippedLines } from '../model/section';
+import { legacyTablesShown } from '../model/node';
+import { type SkippedLines, isRulesetSection } from '../model/section';
 import { UsageError } from './exit';
 
 export interface LoadOptions {
@@ -26,6 +27,11 @@ export async function loadSections(paths: readonly string[], options: LoadOption
   const found = await findSections(paths);
   if (found.sections.length === 0) throw new UsageError(noDumpReason(found, paths.map((p) => (p === '-' || p === '/dev/stdin' ? '<stdin>' : p)).join(', ')));
   for (const f of found.failures) process.stderr.write(`nfwalk: warning: cannot read ${f.path}: ${f.reason}\n`);
-  if (!options.reportsSkipped) for (const s of found.skipped) if (s.foreign) process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; those rules are not part of this answer\n`);
+  if (!options.reportsSkipped) {
+    const rulesets = found.sections.filter(isRulesetSection);
+    for (const s of found.skipped) {
+      if (s.foreign && !legacyTablesShown(s.foreign, rulesets)) process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; those rules are not part of this answer\n`);
+    }
+  }
   return found;
 }

@@ -5,8 +5,8 @@
  */
 import type { IpInterface, Route } from './ip';
 import type { IpSet } from './ipset';
-import type { Ruleset } from './ruleset';
-import { type RulesetSection, type Section, isRulesetSection } from './section';
+import type { Backend, Ruleset } from './ruleset';
+import { type ForeignDump, type RulesetSection, type Section, isRulesetSection } from './section';
 import { groupBy } from './group-by';
 
 export interface NodeDumps {
@@ -37,17 +37,51 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
   return { name, rulesets: sections.filter(isRulesetSection), interfaces, routes, sets, sysctl, sections };
 }
 
-/** The node's ruleset of one family: the last dump of that family wins, as the latest state. */
-export function rulesetOf(node: NodeDumps, family: Ruleset['family']): RulesetSection | undefined {
-  return node.rulesets.filter((r) => r.ruleset.family === family).at(-1);
+const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;
+
+/**
+ * The backend a ruleset dump comes from: its header's word, else the command that printed it (a prompt or
+ * collector header), else its file's name (Calico's `iptables-legacy-save.txt`, Cilium's `iptables-nft-save--c.md`).
+ */
+export function backendOf(section: RulesetSection): Backend | undefined {
+  const named = BACKEND_IN_NAME.exec(section.source.command ?? '') ?? BACKEND_IN_NAME.exec(section.source.path.split('/').at(-1) ?? '');
+  return section.ruleset.backend ?? (named?.[1] as Backend | undefined);
+}
+
+/** iptables' warning that legacy tables exist is answered when a legacy dump of its family is among the rulesets. */
+export function legacyTablesShown(dump: ForeignDump, rulesets: readonly RulesetSection[]): boolean {
+  const family = dump === 'iptables-legacy' ? 'ipv4' : dump === 'ip6tables-legacy' ? 'ipv6' : undefined;
+  return family !== undefined && rulesets.some((r) => r.ruleset.family === family && backendOf(r) === 'legacy');
+}
+
+/** Tables without a rule that accept everything: such a backend changes no packet. */
+const inert = (r: RulesetSection) => r.ruleset.tables.every((t) => t.chains.every((c) => c.rules.length === 0 && c.policy !== 'DROP'));
+
+const holdsKubeProxy = (r: RulesetSection) => r.ruleset.tables.some((t) => t.name === 'nat' && t.chains.some((c) => c.name === 'KUBE-SERVICES'));
+
+/**
+ * The rulesets of one family the kernel runs. Dumps of one backend replace each other: the last is the
+ * latest state. A legacy and an nft dump are both live, since the kernel runs x_tables and nf_tables tables
+ * side by side (formats.md §1.6), unless one of them holds no rule and accepts everything (the tables a
+ * module load leaves behind). Of two tables at one priority the kernel runs the one registered last
+ * first (nf_hook_entries_grow), which no dump records: kube-proxy's backend comes first, as kube-proxy
+ * usually makes its tables after the host's firewall has made its own at boot.
+ */
+export function rulesetsOf(node: NodeDumps, family: Ruleset['family']): readonly RulesetSection[] {
+  const ofFamily = node.rulesets.filter((r) => r.ruleset.family === family);
+  const legacy = ofFamily.filter((r) => backendOf(r) === 'legacy').at(-1);
+  const nft = ofFamily.filter((r) => backendOf(r) === 'nft').at(-1);
+  if (!legacy || !nft) return ofFamily.slice(-1);
+  if (inert(legacy) || inert(nft)) return [inert(legacy) ? nft : legacy];
+  return holdsKubeProxy(nft) && !holdsKubeProxy(legacy) ? [nft, legacy] : [legacy, nft];
 }
 
 /**
- * Loose files given together (a ruleset, an `ip addr`, an `ip route`) are one node's dumps unless two of
- * them are rulesets of different nodes: then the node is undetermined and undefined is returned.
+ * The one node of the inputs: loose files merge as in `nodesOfInputs`, and when one node has rulesets the
+ * other dumps are its too. Undefined when several nodes have rulesets.
  */
 export function singleNode(sections: readonly Section[]): NodeDumps | undefined {
-  const nodes = nodesOf(sections);
+  const nodes = nodesOfInputs(sections);
   const withRules = nodes.filter((n) => n.rulesets.length > 0);
   if (withRules.length > 1) return undefined;
   return nodeOf((withRules[0] ?? nodes[0])?.name ?? '', sections);
@@ -60,9 +94,16 @@ function isLoose(node: NodeDumps): boolean {
   return paths.size === 1 && (node.name === 'stdin' || path!.split('/').at(-1) === node.name);
 }
 
-/** Dumps that one node has at most one of: two of them in loose files mean the files are different nodes. */
+/**
+ * Dumps that one node has at most one of: two of them in loose files mean the files are different nodes.
+ * A node has a ruleset per family and backend; one of no known backend could be either.
+ */
 function exclusiveKinds(node: NodeDumps): string[] {
-  return [...new Set([...node.rulesets.map((r) => r.ruleset.family), ...node.sections.filter((s) => s.kind === 'ipvsadm' && s.services.length > 0).map(() => 'ipvs')])];
+  const rulesets = node.rulesets.flatMap((r) => {
+    const backend = backendOf(r);
+    return backend ? [`${r.ruleset.family} ${backend}`] : [`${r.ruleset.family} legacy`, `${r.ruleset.family} nft`];
+  });
+  return [...new Set([...rulesets, ...node.sections.filter((s) => s.kind === 'ipvsadm' && s.services.length > 0).map(() => 'ipvs')])];
 }
 
 /**

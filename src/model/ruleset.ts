@@ -39,9 +39,17 @@ export interface Table {
   readonly location: SourceRef;
 }
 
+/**
+ * Which of the kernel's two iptables implementations holds the rules: x_tables (`iptables-legacy`) or
+ * nf_tables (`iptables-nft`). A node can have both at once, and the kernel runs both (formats.md §1.6).
+ */
+export type Backend = 'legacy' | 'nft';
+
 export interface Ruleset {
   readonly family: Family;
   readonly tables: readonly Table[];
+  /** Known when the dump's header names it; a dump without a header leaves it open. */
+  readonly backend?: Backend;
 }
 
 /** The command that dumps a family's ruleset, as messages name it. */

@@ -111,7 +111,7 @@ export type Section = SectionBodies & { readonly source: SectionSource };
  * Listings nfwalk recognises but does not read, and iptables' own word that legacy tables exist beside the
  * dump it printed: either way, rules are missing from every analysis.
  */
-export type ForeignDump = 'iptables -L' | 'nft' | 'iptables-legacy';
+export type ForeignDump = 'iptables -L' | 'nft' | 'iptables-legacy' | 'ip6tables-legacy';
 
 /** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
 export interface SkippedLines {

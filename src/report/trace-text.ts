@@ -17,8 +17,13 @@ export function formatOutcome(path: TracePath): string {
   return `${path.verdict}, ${where}`;
 }
 
+/** The table a step is in, with its backend when the node runs both (`nat (legacy)`). */
+export function tableOf(s: Pick<TraceStep, 'table' | 'backend'>): string {
+  return s.backend ? `${s.table} (${s.backend})` : s.table;
+}
+
 function stepLine(s: TraceStep): string {
-  const place = `${s.table.padEnd(8)} ${s.chain}`;
+  const place = `${tableOf(s).padEnd(8)} ${s.chain}`;
   if ('policy' in s) return `  ${place}: policy ${s.policy}`;
   const rewrote = s.rewrote ? `\n${' '.repeat(6)}⇒ ${formatHeader(s.rewrote)}` : '';
   return `  ${place} rule ${s.rule}: ${s.text}${rewrote}`;

@@ -15,7 +15,7 @@ export interface Exec {
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
-  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'ipset', 'conntrack', 'ping', 'xtables-monitor']) {
+  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'iptables-legacy-restore', 'iptables-legacy-save', 'ipset', 'conntrack', 'ping', 'xtables-monitor']) {
     if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iptables ipset conntrack iproute2 iputils-ping nftables)`;
   }
   // Not `command -v nft`: under npm, node_modules/.bin holds an unrelated `nft` (@vercel/nft).

@@ -155,6 +155,17 @@ export class TraceLab {
     const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, 'xtables-monitor', '--trace'], { stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')] });
     const exited = new Promise((r) => monitor.once('close', r));
     await new Promise((r) => setTimeout(r, 150));
+    this.fire(probes);
+    await new Promise((r) => setTimeout(r, 250));
+    if (monitor.exitCode !== null) return readFileSync(errFile, 'utf8').trim();
+    monitor.kill();
+    await exited;
+    const output = readFileSync(outFile, 'utf8');
+    return assignTraces(output, probes, positions);
+  }
+
+  /** Sends the probes, from the client or (`local`) from the node, and returns once they are out. */
+  fire(probes: readonly LabProbe[]): void {
     for (const [ns, list] of [
       [this.client, probes.filter((p) => !p.local)],
       [this.node, probes.filter((p) => p.local)],
@@ -164,12 +175,6 @@ export class TraceLab {
       writeFileSync(file, JSON.stringify(list));
       this.exec(ns, process.execPath, [SENDER, file]);
     }
-    await new Promise((r) => setTimeout(r, 250));
-    if (monitor.exitCode !== null) return readFileSync(errFile, 'utf8').trim();
-    monitor.kill();
-    await exited;
-    const output = readFileSync(outFile, 'utf8');
-    return assignTraces(output, probes, positions);
   }
 
   /** `conntrack -L` of the node. */

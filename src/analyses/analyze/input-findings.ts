@@ -1,5 +1,5 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
-import type { NodeDumps } from '../../model/node';
+import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import type { ForeignDump, Section, SkippedLines } from '../../model/section';
 import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
@@ -21,32 +21,40 @@ export function unreadableLineFindings(node: NodeDumps): Finding[] {
   ];
 }
 
-const LISTING_NAME: Readonly<Record<Exclude<ForeignDump, 'iptables-legacy'>, string>> = { 'iptables -L': 'iptables -L listing', nft: 'nft ruleset' };
+const LISTING_NAME: Readonly<Record<Exclude<ForeignDump, 'iptables-legacy' | 'ip6tables-legacy'>, string>> = { 'iptables -L': 'iptables -L listing', nft: 'nft ruleset' };
 
 const FOREIGN_REMEDY: Readonly<Record<ForeignDump, string>> = {
   'iptables -L':
     'collect `iptables-save -c` (and `ip6tables-save -c`) on the node instead: `iptables -L` lists one table at a time and prints matches in a form that cannot be read back',
   nft: 'on an iptables-nft node, collect `iptables-save -c`: it prints the same rules in the syntax nfwalk reads. nfwalk cannot analyse a kube-proxy in nftables mode, which writes no iptables rules',
   'iptables-legacy':
-    'collect `iptables-legacy-save -c` (and `ip6tables-legacy-save -c`) as well; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two backends kubelet and kube-proxy use',
+    'collect `iptables-legacy-save -c` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use',
+  'ip6tables-legacy':
+    'collect `ip6tables-legacy-save -c` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use',
 };
 
 function foreignMessage(dump: ForeignDump, count: number, lines: number): string {
-  if (dump === 'iptables-legacy') return 'iptables says this node also has iptables-legacy tables, which the dump does not show: their rules act on packets too, and are missing from this analysis';
+  if (dump === 'iptables-legacy' || dump === 'ip6tables-legacy') {
+    return `${dump === 'iptables-legacy' ? 'iptables' : 'ip6tables'} says this node also has ${dump} tables, which the dump does not show: their rules act on packets too, and are missing from this analysis`;
+  }
   const what = count === 1 ? `an ${LISTING_NAME[dump]} (${lines} lines) was` : `${count} ${LISTING_NAME[dump]}s (${lines} lines) were`;
   return `${what} not read: nfwalk reads iptables-save output, so the rules ${count === 1 ? 'it holds are' : 'they hold are'} missing from this analysis`;
 }
 
 /**
  * Listings nfwalk recognises but does not read (an `iptables -L` paste, an nft ruleset), and iptables'
- * warning that legacy tables exist beside the dump: said once per node and kind, since a bundle with only
+ * warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once per node and kind, since a bundle with only
  * these would otherwise look like a node without rules. A loose file's lines belong to the one node of the
  * run, as its other loose files do (nodesOfInputs).
  */
 export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
   const names = new Set(nodes.map((n) => n.name));
   const nodeOf = (s: SkippedLines) => (names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name);
-  const foreign = skipped.filter((s): s is SkippedLines & { foreign: ForeignDump } => s.foreign !== undefined).map((s) => ({ ...s, node: nodeOf(s) }));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const foreign = skipped
+    .filter((s): s is SkippedLines & { foreign: ForeignDump } => s.foreign !== undefined)
+    .map((s) => ({ ...s, node: nodeOf(s) }))
+    .filter((s) => !legacyTablesShown(s.foreign, byName.get(s.node)?.rulesets ?? []));
   return [...groupBy(foreign, (s) => `${s.node}\n${s.foreign}`).values()].map((group) => {
     const { node, foreign: dump } = group[0]!;
     const lines = group.reduce((sum, s) => sum + s.endLine - s.startLine + 1, 0);

@@ -1,11 +1,12 @@
 /**
  * `nfwalk lint`: what is wrong with the rules themselves, per node and ruleset, from the model alone:
  * missing and unused chains, loops, dead and duplicate rules, idle counters, kube-proxy's masquerade
- * plumbing and client ranges that collide with the cluster CIDR.
+ * plumbing, client ranges that collide with the cluster CIDR, and rules split over both iptables backends.
  */
 import { ruleGraphOf } from '../../graph/rule-graph';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
+import { backendFindings } from './backend-checks';
 import { chainFindings } from './chain-checks';
 import { kubeFindings } from './kube-checks';
 import { ruleFindings } from './rule-checks';
@@ -16,10 +17,11 @@ export interface LintOptions {
 }
 
 export function analyzeLint(nodes: readonly NodeDumps[], options: LintOptions = {}): Finding[] {
-  return nodes.flatMap((node) =>
-    node.rulesets.flatMap((section) => {
+  return nodes.flatMap((node) => [
+    ...backendFindings(node),
+    ...node.rulesets.flatMap((section) => {
       const graph = ruleGraphOf(section.ruleset);
       return [...chainFindings(node.name, section.ruleset, graph), ...ruleFindings(node.name, section.ruleset), ...kubeFindings(node.name, section.ruleset, graph, options.clientCidrs ?? [])];
     }),
-  );
+  ]);
 }

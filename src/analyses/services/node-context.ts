@@ -6,8 +6,9 @@ import { type IpvsEntry, ipvsServices } from '../../graph/ipvs-services';
 import { kubeServices } from '../../graph/kube-services';
 import type { KubeService } from '../../graph/service-model';
 import type { IpvsListing } from '../../model/ipvs';
-import { type NodeDumps, rulesetOf } from '../../model/node';
-import type { Section } from '../../model/section';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
+import { ruleGraphOf } from '../../graph/rule-graph';
+import type { RulesetSection, Section } from '../../model/section';
 import type { Family } from '../../model/values';
 import { type Tracer, prepareTracer } from '../trace/index';
 import { type Clients, clientsOf } from './clients';
@@ -64,12 +65,29 @@ export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): 
   return contexts;
 }
 
+/** kube-proxy's services in every backend the node runs, each once: the first backend's word on a service stands. */
+function servicesOfRules(sections: readonly RulesetSection[]): KubeService[] {
+  const seen = new Set<string>();
+  const out: KubeService[] = [];
+  for (const { ruleset } of sections) {
+    for (const s of kubeServices(ruleset, ruleGraphOf(ruleset))) {
+      const key = `${s.name} ${s.protocol}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
 function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
   const ipvsTable = ipvsSection(node);
   const ipvsAll = ipvsTable ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node)) : [];
   const families = new Set<Family>([...node.rulesets.map((r) => r.ruleset.family), ...ipvsAll.map((s) => s.family)]);
   return [...families].map((family) => {
-    const section = rulesetOf(node, family);
+    const sections = rulesetsOf(node, family);
+    // kube-proxy's, when only one backend holds its rules (rulesetsOf puts it first): its cluster CIDR counts.
+    const section = sections[0];
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
     const ipvs = new Map(ipvsServicesOfFamily.flatMap((s) => s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const)));
     const table = ipvsTable ? { ipvsTable } : {};
@@ -82,7 +100,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
       family,
       tracer,
       clients,
-      services: [...kubeServices(section.ruleset, tracer.graph), ...ipvsServicesOfFamily],
+      services: [...servicesOfRules(sections), ...ipvsServicesOfFamily],
       ...table,
       ipvs,
       addresses: [...new Set([...interfaceAddresses(node), clients.nodeIp])],

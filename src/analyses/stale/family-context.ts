@@ -4,7 +4,7 @@
  * virtual service behind it.
  */
 import type { IpvsService } from '../../model/ipvs';
-import { rulesetOf } from '../../model/node';
+import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../services/node-context';
 import { parseIp } from '../trace/address';
@@ -51,12 +51,12 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     const proto = v.protocol.toLowerCase();
     virtuals.set(at(proto, v.endpoint.address, v.endpoint.port), { virtual: v, service: services.get(at(proto, v.endpoint.address, v.endpoint.port)) ?? services.get(at(proto, '*', v.endpoint.port)) ?? null });
   }
-  const section = rulesetOf(ctx.node, ctx.family);
-  const blocked = !section
+  const sections = rulesetsOf(ctx.node, ctx.family);
+  const blocked = sections.length === 0
     ? virtuals.size === 0
       ? `no ${saveCommandOf(ctx.family)} dump`
       : undefined
-    : virtuals.size === 0 && ipvsModeRules(section.ruleset)
+    : virtuals.size === 0 && sections.some((s) => ipvsModeRules(s.ruleset))
       ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
       : undefined;
   const tracer = ctx.tracer;
@@ -66,7 +66,7 @@ export function familyContext(ctx: NodeContext): FamilyContext {
   };
   return {
     node: ctx.node.name,
-    ...(tracer && section ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graph, tracer.network)) } : {}),
+    ...(tracer && sections.length > 0 ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network)) } : {}),
     serviceAt: (proto, ip, port) => services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,

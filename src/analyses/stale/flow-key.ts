@@ -163,14 +163,19 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
   return rule;
 }
 
-/** The key function for one node's rule graph: equal keys, equal walks up to and including DNAT. */
-export function flowKeyOf(graph: RuleGraph, network: NodeNetwork): FlowKey {
+/**
+ * The key function for one node's rule graphs (two when it runs both backends): equal keys, equal walks up
+ * to and including DNAT. A mark one backend sets, the other may test, so marks count across both.
+ */
+export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork): FlowKey {
   const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
-  const chains = natDecidingChains(graph);
-  const marksTested = chains.some((c) => c.chain.rules.some(testsMarks));
-  const markOnly = markOnlyRules(chains);
-  for (const { table, chain } of chains) {
-    for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
+  const perGraph = graphs.map(natDecidingChains);
+  const marksTested = perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
+  for (const chains of perGraph) {
+    const markOnly = markOnlyRules(chains);
+    for (const { table, chain } of chains) {
+      for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
+    }
   }
   return {
     sourceClass: t.src.classifier(network),

@@ -8,6 +8,7 @@ import type { TableName } from '../../model/ruleset';
 import type { CompiledChain, CompiledRule } from './compile';
 import type { Uncertain } from './match/index';
 import type { NodeNetwork } from './network';
+import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
 import { applyTarget } from './target';
 import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, withState } from './walk-state';
@@ -140,12 +141,17 @@ function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: W
     }
     case 'continue':
     case 'verdict': {
-      // A rewriting target is never a jump: the step has a target and no jump key. Written out, not spread.
-      const step = effect.rewrote ? { table: base.table, chain: base.chain, rule: base.rule, target: base.target, text: base.text, rewrote: headerOf(effect.packet) } : base;
+      const step = effect.rewrote ? rewroteStep(base, headerOf(effect.packet)) : base;
       let state = addStep(matched, step, effect.packet);
       if (effect.masquerade) state = withState(state, { masquerade: true });
       if (effect.assumption) state = addAssumption(state, effect.assumption);
       return effect.kind === 'continue' ? [{ end: 'continue', state }] : [{ end: 'verdict', verdict: effect.verdict, state }];
     }
   }
+}
+
+/** A rewriting target is never a jump: the step has a target and no jump key. Written out, not spread. */
+function rewroteStep(base: RuleStep, rewrote: Header): RuleStep {
+  const { table, chain, rule, target, text, backend } = base;
+  return backend ? { table, chain, rule, target, text, rewrote, backend } : { table, chain, rule, target, text, rewrote };
 }

@@ -7,7 +7,7 @@
  */
 import { printRule } from '../../../grammar/iptables-save/print';
 import { type RuleGraph, chainAt } from '../../graph/rule-graph';
-import type { Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
+import type { Backend, Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
 import type { Target } from '../../model/target';
 import type { Family } from '../../model/values';
 import { type PinnedPort, pinnedHost, pinnedPort } from '../pinned';
@@ -17,6 +17,8 @@ import type { RuleStep } from './path';
 
 export interface CompiledChain {
   readonly table: TableName;
+  /** Set when the node runs both backends: the steps in this chain then say whose it is. */
+  readonly backend: Backend | undefined;
   readonly chain: Chain;
   readonly rules: readonly CompiledRule[];
   /** Indexes of the rules that can match this packet, ascending, starting at `from`. */
@@ -65,7 +67,8 @@ function targetName(t: Target | undefined): string | undefined {
   return t.kind === 'opaque' ? t.name : t.kind;
 }
 
-function ruleStep(table: TableName, chain: Chain, rule: Rule, family: Family): RuleStep {
+function ruleStep(place: ChainPlace, rule: Rule): RuleStep {
+  const { table, chain, family, backend } = place;
   const target = rule.target;
   const name = targetName(target);
   return {
@@ -75,6 +78,7 @@ function ruleStep(table: TableName, chain: Chain, rule: Rule, family: Family): R
     ...(name ? { target: name } : {}),
     ...(target?.kind === 'jump' ? { jump: target.goto ? ('goto' as const) : ('jump' as const) } : {}),
     text: printRule(chain, rule, family),
+    ...(backend ? { backend } : {}),
   };
 }
 
@@ -85,6 +89,7 @@ interface ChainPlace {
   readonly table: TableName;
   readonly chain: Chain;
   readonly family: Family;
+  readonly backend: Backend | undefined;
   readonly chainOf: ChainOf;
 }
 
@@ -105,7 +110,7 @@ export class CompiledRule {
 
   /** The step TRACE records when the rule matches; made on the first match and shared by every path after. */
   step(): RuleStep {
-    return (this.made ??= ruleStep(this.place.table, this.place.chain, this.rule, this.place.family));
+    return (this.made ??= ruleStep(this.place, this.rule));
   }
 
   /** The chain a `-j`/`-g` target enters, looked up on the first jump; undefined when the dump lacks it. */
@@ -115,11 +120,11 @@ export class CompiledRule {
   }
 }
 
-function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family: Family, chainOf: ChainOf): CompiledChain {
-  const place: ChainPlace = { table, chain, family, chainOf };
+function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family: Family, backend: Backend | undefined, chainOf: ChainOf): CompiledChain {
+  const place: ChainPlace = { table, chain, family, backend, chainOf };
   const rules = chain.rules.map((rule) => new CompiledRule(rule, ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`), place));
   const all = rules.map((_, i) => i);
-  if (rules.length < INDEX_FROM) return { table, chain, rules, candidates: (_p, from) => (from === 0 ? all : all.slice(from)) };
+  if (rules.length < INDEX_FROM) return { table, backend, chain, rules, candidates: (_p, from) => (from === 0 ? all : all.slice(from)) };
   const byDestination = new Map<bigint, number[]>();
   const byPort = new Map<number, number[]>();
   const rest: number[] = [];
@@ -138,6 +143,7 @@ function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family:
   const none: number[] = [];
   return {
     table,
+    backend,
     chain,
     rules,
     candidates: (p, from) => mergeFrom([byDestination.get(p.dst.value) ?? none, p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none), rest], from),
@@ -148,7 +154,8 @@ export interface CompiledRuleset {
   chain(table: TableName, name: string): CompiledChain | undefined;
 }
 
-export function compileRuleset(ruleset: Ruleset, graph: RuleGraph, ctx: MatchContext): CompiledRuleset {
+/** `backend` is given when the node runs both backends, so that every step says whose table it is in. */
+export function compileRuleset(ruleset: Ruleset, graph: RuleGraph, ctx: MatchContext, backend?: Backend): CompiledRuleset {
   // By table, then name: a key made of both would be a new string to hash on every lookup.
   const cache = new Map<TableName, Map<string, CompiledChain | null>>();
   const chainOf: ChainOf = (table, name) => {
@@ -157,7 +164,7 @@ export function compileRuleset(ruleset: Ruleset, graph: RuleGraph, ctx: MatchCon
     let c = chains.get(name);
     if (c === undefined) {
       const chain = chainAt(graph, table, name);
-      c = chain ? compileChain(table, chain, ctx, ruleset.family, chainOf) : null;
+      c = chain ? compileChain(table, chain, ctx, ruleset.family, backend, chainOf) : null;
       chains.set(name, c);
     }
     return c ?? undefined;

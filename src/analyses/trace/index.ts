@@ -4,7 +4,7 @@
  * probes against one node (the services analysis) share it; `tracePacket` is the one-shot form.
  */
 import { type RuleGraph, ruleGraphOf } from '../../graph/rule-graph';
-import { type NodeDumps, rulesetOf } from '../../model/node';
+import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
 import type { Family } from '../../model/values';
 import { parseIp } from './address';
 import { TooManyPaths } from './chain-walk';
@@ -29,7 +29,8 @@ export interface Tracer {
   readonly node: string;
   readonly family: Family;
   readonly network: NodeNetwork;
-  readonly graph: RuleGraph;
+  /** One per ruleset walked: two when the node runs both iptables backends. */
+  readonly graphs: readonly RuleGraph[];
   trace(probe: Probe): TraceResult;
 }
 
@@ -106,20 +107,22 @@ function pathOf(e: Ended): TracePath {
 }
 
 export function prepareTracer(node: NodeDumps, family: Family, options: NetworkOptions = {}): Tracer {
-  const section = rulesetOf(node, family);
-  if (!section) throw new TraceError(`no ${saveCommandOf(family)} dump for node ${node.name}`);
+  const sections = rulesetsOf(node, family);
+  if (sections.length === 0) throw new TraceError(`no ${saveCommandOf(family)} dump for node ${node.name}`);
   const network = nodeNetwork(node, family, options);
-  const graph = ruleGraphOf(section.ruleset);
-  const ruleset: CompiledRuleset = compileRuleset(section.ruleset, graph, { network, sets: node.sets });
+  const graphs = sections.map((s) => ruleGraphOf(s.ruleset));
+  const both = sections.length > 1;
+  const rulesets: CompiledRuleset[] = sections.map((s, i) => compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined));
   return {
     node: node.name,
     family,
     network,
-    graph,
+    graphs,
     trace(probe) {
       const warnings = [...network.assumed];
+      if (both) warnings.push(`this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`);
       const packet = packetOf(probe, family, network, warnings);
-      const run = { ruleset, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+      const run = { rulesets, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
       try {
         (probe.local ? walkSent : walkArriving)(run, initialState(packet));
       } catch (e) {

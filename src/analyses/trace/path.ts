@@ -1,5 +1,5 @@
 /** What a trace returns (contracts.md `nfwalk trace --json`): every way the probe can go, with its probability. */
-import type { TableName } from '../../model/ruleset';
+import type { Backend, TableName } from '../../model/ruleset';
 import type { Probe } from './probe';
 
 /** A rule that matched, as TRACE reports it: 1-based position in its chain and the target it ran. */
@@ -15,6 +15,8 @@ export interface RuleStep {
   readonly text: string;
   /** The packet's addresses after this rule rewrote them (DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP). */
   readonly rewrote?: Header;
+  /** Whose table this is, when the node runs both iptables backends. */
+  readonly backend?: Backend;
 }
 
 /** A built-in chain's policy applied: the packet fell off (or RETURNed from) its end. */
@@ -22,6 +24,7 @@ export interface PolicyStep {
   readonly table: TableName;
   readonly chain: string;
   readonly policy: 'ACCEPT' | 'DROP';
+  readonly backend?: Backend;
 }
 
 export type TraceStep = RuleStep | PolicyStep;

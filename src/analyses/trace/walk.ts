@@ -4,14 +4,15 @@
  * comes back in on lo through PREROUTING and INPUT, where nat no longer runs because conntrack has
  * bound both directions already (nf_nat_inet_fn: nf_nat_initialized).
  */
-import type { TableName } from '../../model/ruleset';
+import type { Backend, TableName } from '../../model/ruleset';
 import { type ChainWalkContext, walkChain } from './chain-walk';
-import type { CompiledRuleset } from './compile';
+import type { CompiledChain, CompiledRuleset } from './compile';
 import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, HOOK_TABLES } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket } from './packet';
 import type { Hook } from './target';
-import { type WalkState, addStep, withState } from './walk-state';
+import type { PolicyStep } from './path';
+import { type WalkState, addAssumption, addStep, withState } from './walk-state';
 
 export interface Ended {
   readonly state: WalkState;
@@ -22,7 +23,8 @@ export interface Ended {
 }
 
 interface HookRun {
-  readonly ruleset: CompiledRuleset;
+  /** One per backend, in the order the kernel runs tables of the same priority (model/node.ts `rulesetsOf`). */
+  readonly rulesets: readonly CompiledRuleset[];
   readonly network: NodeNetwork;
   readonly budget: { paths: number };
   readonly ended: Ended[];
@@ -37,6 +39,11 @@ function afterNat(p: Packet, hook: Hook): Packet {
   return DESTINATION_NAT_HOOKS.has(hook) ? withPacket(p, { dstNatDone: true }) : withPacket(p, { srcNatDone: true });
 }
 
+/** Whether a nat chain gave the connection its binding: then nat tables after it at this hook do not run. */
+function natBound(after: Packet, before: Packet, hook: Hook): boolean {
+  return DESTINATION_NAT_HOOKS.has(hook) ? after.dnat && !before.dnat : after.snat && !before.snat;
+}
+
 /** What happens between two tables of a hook: conntrack after raw, rerouting after nat OUTPUT. */
 type Between = (table: TableName, s: WalkState) => WalkState | { readonly drop: string; readonly state: WalkState };
 
@@ -44,35 +51,74 @@ type Between = (table: TableName, s: WalkState) => WalkState | { readonly drop: 
 function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between?: Between): WalkState[] {
   let current = [...states];
   for (const table of HOOK_TABLES[hook]) {
+    const chains: CompiledChain[] = [];
+    for (const rules of run.rulesets) {
+      const chain = rules.chain(table, hook);
+      if (chain) chains.push(chain);
+    }
+    chains.forEach((chain, i) => {
+      current = runChain(run, hook, chain, chains.slice(i + 1), current);
+    });
+    if (!between) continue;
     const next: WalkState[] = [];
-    const goOn = (s: WalkState) => {
-      const after = between ? between(table, s) : s;
+    for (const s of current) {
+      const after = between(table, s);
       if ('drop' in after) run.ended.push({ state: after.state, verdict: 'DROP', delivered: null, reason: after.drop });
       else next.push(after);
-    };
-    for (const s of current) {
-      const nat = table === 'nat';
-      const chain = nat && !natRuns(s.packet, hook) ? undefined : run.ruleset.chain(table, hook);
-      if (!chain) {
-        goOn(s);
-        continue;
-      }
-      const ctx: ChainWalkContext = { network: run.network, hook, table, budget: run.budget };
-      for (const o of walkChain(ctx, hook, chain, s)) {
-        let state = o.state;
-        const verdict = o.end === 'verdict' ? o.verdict : (chain.chain.policy ?? 'ACCEPT');
-        if (o.end === 'return') state = addStep(state, { table, chain: hook, policy: verdict === 'DROP' ? 'DROP' : 'ACCEPT' });
-        if (nat) state = withState(state, { packet: afterNat(state.packet, hook) });
-        if (verdict !== 'ACCEPT') {
-          run.ended.push({ state, verdict, delivered: null });
-          continue;
-        }
-        goOn(state);
-      }
     }
     current = next;
   }
   return current;
+}
+
+/**
+ * One backend's chain of a hook over every path. nat chains run until one binds the connection's NAT
+ * (nf_nat_inet_fn); after the last, a connection that none bound keeps its addresses (a null binding).
+ */
+function runChain(run: HookRun, hook: Hook, chain: CompiledChain, later: readonly CompiledChain[], states: readonly WalkState[]): WalkState[] {
+  const { table, backend } = chain;
+  const nat = table === 'nat';
+  const ctx: ChainWalkContext = { network: run.network, hook, table, budget: run.budget };
+  const next: WalkState[] = [];
+  for (const s of states) {
+    if (nat && !natRuns(s.packet, hook)) {
+      next.push(s);
+      continue;
+    }
+    for (const o of walkChain(ctx, hook, chain, s)) {
+      let state = o.state;
+      const verdict = o.end === 'verdict' ? o.verdict : (chain.chain.policy ?? 'ACCEPT');
+      if (o.end === 'return') state = addStep(state, policyStep(table, hook, verdict, backend));
+      if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
+        if (later.length > 0) state = withOrderAssumption(ctx, chain, later, s, state);
+        state = withState(state, { packet: afterNat(state.packet, hook) });
+      }
+      if (verdict !== 'ACCEPT') {
+        run.ended.push({ state, verdict, delivered: null });
+        continue;
+      }
+      next.push(state);
+    }
+  }
+  return next;
+}
+
+function policyStep(table: TableName, hook: Hook, verdict: string, backend: Backend | undefined): PolicyStep {
+  const policy = verdict === 'DROP' ? 'DROP' : 'ACCEPT';
+  return backend ? { table, chain: hook, policy, backend } : { table, chain: hook, policy };
+}
+
+/**
+ * A nat chain bound the connection before another backend's nat chain at the same hook could: when that
+ * one would have bound it too, the answer rests on which backend the kernel runs first, which no dump says.
+ */
+function withOrderAssumption(ctx: ChainWalkContext, chain: CompiledChain, later: readonly CompiledChain[], before: WalkState, state: WalkState): WalkState {
+  const rival = later.find((c) => walkChain(ctx, ctx.hook, c, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)));
+  if (!rival) return state;
+  return addAssumption(
+    state,
+    `${chain.backend} nat ${ctx.hook} runs before ${rival.backend} nat ${ctx.hook}, which would bind this connection too: the kernel runs the table made last first, and the dumps do not say which that is`,
+  );
 }
 
 /** After raw, conntrack gives the packet its entry (or none, when raw said NOTRACK). */

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ChainsError, DEFAULT_BUDGET, chainCallGraph } from '../../analyses/chains/index';
-import { rulesetOf } from '../../model/node';
-import type { TableName } from '../../model/ruleset';
+import { backendOf, rulesetsOf } from '../../model/node';
+import type { Backend, TableName } from '../../model/ruleset';
 import { formatChains } from '../../report/chains-text';
 import { toJson } from '../../report/json';
 import { chainsFlowchart } from '../../report/mermaid/chains';
@@ -18,6 +18,7 @@ interface ChainsArgs extends GlobalOptions, DiagramArgs {
   table?: TableName;
   from?: string;
   family: 'ipv4' | 'ipv6';
+  backend?: Backend;
   budget: number;
 }
 
@@ -31,12 +32,16 @@ export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
       .option('table', { choices: ['raw', 'mangle', 'nat', 'filter', 'security'] as const, describe: 'only this table (default: every table in the dump)' })
       .option('from', { type: 'string', describe: 'only the chains this chain can reach' })
       .option('family', { choices: ['ipv4', 'ipv6'] as const, default: 'ipv4' as const, describe: 'which ruleset, when the node has both' })
+      .option('backend', { choices: ['legacy', 'nft'] as const, describe: "which backend's tables, when the node has both (default: the one that holds --from, else kube-proxy's)" })
       .option('budget', { type: 'number', default: DEFAULT_BUDGET, describe: 'most boxes in the graph: the largest families fold until it fits' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const node = pickNode(found.sections, args.node);
-    const section = rulesetOf(node, args.family) ?? (node.rulesets.length === 1 ? node.rulesets[0] : undefined);
-    if (!section) throw new UsageError(`no ${args.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump for ${node.name} among the inputs`);
+    const live = rulesetsOf(node, args.family);
+    const candidates = live.length > 0 ? live : node.rulesets.length === 1 ? node.rulesets : [];
+    const holdsFrom = (r: (typeof candidates)[number]) => args.from === undefined || r.ruleset.tables.some((t) => t.chains.some((c) => c.name === args.from));
+    const section = args.backend ? candidates.find((r) => backendOf(r) === args.backend) : (candidates.find(holdsFrom) ?? candidates[0]);
+    if (!section) throw new UsageError(`no ${args.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump${args.backend ? ` of the ${args.backend} backend` : ''} for ${node.name} among the inputs`);
     let graph;
     try {
       graph = chainCallGraph(section.ruleset, { ...(args.table ? { table: args.table } : {}), ...(args.from !== undefined ? { from: args.from } : {}), budget: args.budget });

@@ -5,7 +5,7 @@
  * A walk with more paths than a diagram can hold draws the likeliest and folds the rest into one node.
  */
 import type { TracePath, TraceResult, TraceStep } from '../../analyses/trace/index';
-import { formatHeader, formatOutcome, formatProbe } from '../trace-text';
+import { formatHeader, formatOutcome, formatProbe, tableOf } from '../trace-text';
 import type { FlowEdge, Flowchart } from './flowchart';
 import { NodeSet } from './node-set';
 import { MAX_LINE, cutLine } from './label';
@@ -45,7 +45,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
     if (e) e.p += p;
     else edges.set(key, { from, to, label, p });
   };
-  const chain = (s: { table: string; chain: string }) => node('c', `${s.table} ${s.chain}`, `${s.table} ${s.chain}`);
+  const chain = (s: Pick<TraceStep, 'table' | 'chain' | 'backend'>) => node('c', `${tableOf(s)} ${s.chain}`, `${tableOf(s)} ${s.chain}`);
   const start = node('probe', 'packet', formatProbe(r), { shape: 'stadium' });
 
   const ranked = [...r.paths].sort((a, b) => b.probability - a.probability);
@@ -63,7 +63,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
       at = here;
       leaving = leaves(s) ? stepLabel(s) : 'return';
       if ('rule' in s && s.jump) {
-        const into = chain({ table: s.table, chain: s.target ?? '' });
+        const into = chain({ table: s.table, chain: s.target ?? '', ...(s.backend ? { backend: s.backend } : {}) });
         edge(at, into, stepLabel(s), path.probability);
         at = into;
         leaving = 'return';
@@ -82,7 +82,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
     for (const path of rest) {
       let at = start;
       for (const s of path.steps) {
-        if (!nodes.drawn('c', `${s.table} ${s.chain}`)) break;
+        if (!nodes.drawn('c', `${tableOf(s)} ${s.chain}`)) break;
         at = chain(s);
       }
       edge(at, others, '', path.probability);
