@@ -96,14 +96,16 @@ function isLoose(node: NodeDumps): boolean {
 
 /**
  * Dumps that one node has at most one of: two of them in loose files mean the files are different nodes.
- * A node has a ruleset per family and backend; one of no known backend could be either.
+ * A node has a ruleset per family and backend (one of no known backend could be either), and its IPVS
+ * table once per listing: `ipvsadm -Ln` and `/proc/net/ip_vs` are two views of one table.
  */
 function exclusiveKinds(node: NodeDumps): string[] {
   const rulesets = node.rulesets.flatMap((r) => {
     const backend = backendOf(r);
     return backend ? [`${r.ruleset.family} ${backend}`] : [`${r.ruleset.family} legacy`, `${r.ruleset.family} nft`];
   });
-  return [...new Set([...rulesets, ...node.sections.filter((s) => s.kind === 'ipvsadm' && s.services.length > 0).map(() => 'ipvs')])];
+  const ipvs = node.sections.flatMap((s) => (s.kind === 'ipvsadm' && s.services.length > 0 ? [`ipvs ${s.listing}`] : []));
+  return [...new Set([...rulesets, ...ipvs])];
 }
 
 /**

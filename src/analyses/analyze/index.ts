@@ -2,7 +2,7 @@
  * `nfwalk analyze`, the main job: every analysis on every node found, one list of findings ranked by
  * severity, and a one-line summary per node of what its dumps hold and what was found.
  */
-import type { NodeDumps } from '../../model/node';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
 import type { SkippedLines } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
 import { foreignDumpFindings, unreadableLineFindings } from './input-findings';
@@ -36,6 +36,16 @@ export interface AnalyzeReport {
 }
 
 /** `skipped`: the input lines that belong to no dump, for what they say about the analyses' reach. */
+/** Virtual services, each once however many listings (`-Ln`, `--stats`, `/proc/net/ip_vs`) show it. */
+function virtualServiceCount(node: NodeDumps): number {
+  const keys = new Set<string>();
+  for (const s of node.sections) {
+    if (s.kind !== 'ipvsadm') continue;
+    for (const v of s.services) keys.add(`${v.protocol} ${v.fwmark ?? `${v.endpoint?.address} ${v.endpoint?.port ?? v.endpoint?.portName}`}`);
+  }
+  return keys.size;
+}
+
 export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions = {}, skipped: readonly SkippedLines[] = []): AnalyzeReport {
   const services = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
   const stale = analyzeStale(nodes, { nodeIps: options.nodeIps ?? [] });
@@ -48,9 +58,9 @@ export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions 
     const cap = capacity.nodes.find((c) => c.node === n.name);
     return {
       node: n.name,
-      rules: n.rulesets.reduce((sum, r) => sum + r.records, 0),
+      rules: (['ipv4', 'ipv6'] as const).flatMap((f) => rulesetsOf(n, f)).reduce((sum, r) => sum + r.records, 0),
       conntrackEntries: n.sections.reduce((sum, s) => sum + (s.kind === 'conntrack' ? s.entries.length : 0), 0),
-      ipvsServices: n.sections.reduce((sum, s) => sum + (s.kind === 'ipvsadm' ? s.services.length : 0), 0),
+      ipvsServices: virtualServiceCount(n),
       services: services.services.filter((v) => v.nodes.some((o) => o.node === n.name && o.present)).length,
       stale: stale.nodes.find((s) => s.node === n.name)?.stale ?? 0,
       conntrackFill: cap?.count != null && cap.max ? cap.count / cap.max : null,

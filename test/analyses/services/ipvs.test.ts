@@ -3,7 +3,9 @@
  * and shares from each scheduler's rule (ip_vs_rr.c, ip_vs_wrr.c, ip_vs_lc.c, ip_vs_wlc.c, ip_vs_sed.c,
  * ip_vs_nq.c, ip_vs_fo.c).
  */
+import { readFileSync } from 'node:fs';
 import test from 'ava';
+import { analyzeAll } from '../../../src/analyses/analyze/index';
 import { analyzeServices } from '../../../src/analyses/services/index';
 import { findSections, findSectionsInText } from '../../../src/input/sections';
 import { nodesOfInputs } from '../../../src/model/node';
@@ -75,4 +77,16 @@ test('a virtual service whose servers all have weight 0 rejects new connections'
   const text = `root@n:~# ipvsadm -Ln\nIP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  10.96.0.9:80 rr\n  -> 10.244.0.1:80                 Masq    0      4          0         \n`;
   const a = analyzeServices(nodesOfInputs(findSectionsInText(text, 'n.txt', 'n').sections));
   t.is(a.services[0]!.nodes[0]!.outcomes[0]!.verdict, 'reject');
+});
+
+test('every sample file of the IPVS node, /proc/net/ip_vs beside ipvsadm -Ln, is one node, and each virtual service counts once', async (t) => {
+  const all = await findSections(['ipvsadm', 'proc-net-ip_vs', 'ipset', 'ip', 'sysctl'].map((k) => `samples/kube-node-ipvs.${k}.txt`));
+  const nodes = nodesOfInputs(all.sections);
+  t.deepEqual(nodes.map((n) => n.name), ['kube-node-ipvs.ipvsadm.txt']);
+  const report = analyzeAll(nodes, {}, all.skipped);
+  t.is(report.nodes[0]!.ipvsServices, 10, 'the ten virtual services of ipvsadm -Ln, however many listings show them');
+  t.false(report.findings.some((f) => f.code === 'SVC_ENDPOINTS_DIFFER'), 'two views of one table are not two nodes that disagree');
+  const ln = readFileSync('samples/kube-node-ipvs.ipvsadm.txt', 'utf8');
+  const two = ['node-a.txt', 'node-b.txt'].flatMap((name) => findSectionsInText(ln, name, name).sections);
+  t.deepEqual(nodesOfInputs(two).map((n) => n.name), ['node-a.txt', 'node-b.txt'], 'two ipvsadm -Ln files are two nodes');
 });
