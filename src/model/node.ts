@@ -3,6 +3,7 @@
  * node their input belongs to (bundle layout, else the input's name); within a node, later dumps of the
  * same kind add to earlier ones, so a node's v4 and v6 rulesets or several `ip route` tables all count.
  */
+import { type ConntrackSection, conntrackTable } from './conntrack-table';
 import type { IpInterface, Route } from './ip';
 import type { IpSet } from './ipset';
 import type { Backend, Ruleset } from './ruleset';
@@ -16,6 +17,8 @@ export interface NodeDumps {
   readonly routes: readonly Route[];
   readonly sets: ReadonlyMap<string, IpSet>;
   readonly sysctl: ReadonlyMap<string, string>;
+  /** Its conntrack listings, each entry once however many listings show it (conntrack-table.ts). */
+  readonly conntrack: readonly ConntrackSection[];
   readonly sections: readonly Section[];
 }
 
@@ -34,7 +37,7 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
     else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, set);
     else if (s.kind === 'sysctl') for (const e of s.entries) sysctl.set(e.key, e.value);
   }
-  return { name, rulesets: sections.filter(isRulesetSection), interfaces, routes, sets, sysctl, sections };
+  return { name, rulesets: sections.filter(isRulesetSection), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };
 }
 
 const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;

@@ -59,7 +59,7 @@ export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions 
     return {
       node: n.name,
       rules: (['ipv4', 'ipv6'] as const).flatMap((f) => rulesetsOf(n, f)).reduce((sum, r) => sum + r.records, 0),
-      conntrackEntries: n.sections.reduce((sum, s) => sum + (s.kind === 'conntrack' ? s.entries.length : 0), 0),
+      conntrackEntries: n.conntrack.reduce((sum, s) => sum + s.entries.length, 0),
       ipvsServices: virtualServiceCount(n),
       services: services.services.filter((v) => v.nodes.some((o) => o.node === n.name && o.present)).length,
       stale: stale.nodes.find((s) => s.node === n.name)?.stale ?? 0,

@@ -57,7 +57,7 @@ interface Destination extends Seen {
 }
 
 function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | undefined {
-  const tables = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack' }> => s.kind === 'conntrack');
+  const tables = node.conntrack;
   const counts = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-count' }> => s.kind === 'conntrack-count' && s.count !== undefined);
   const stats = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-stats' }> => s.kind === 'conntrack-stats');
   const max = sysctlNumber(node, 'net.netfilter.nf_conntrack_max', 'net.nf_conntrack_max');

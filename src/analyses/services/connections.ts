@@ -4,8 +4,7 @@ import type { Section } from '../../model/section';
 import { type AddConnection, type ConnectionIndex, indexConnections } from './observed';
 
 function conntrackConnections(node: NodeDumps, add: AddConnection): void {
-  for (const s of node.sections) {
-    if (s.kind !== 'conntrack') continue;
+  for (const s of node.conntrack) {
     for (const e of s.entries) {
       if (e.orig.dport === undefined || e.reply.sport === undefined || e.event === 'DESTROY') continue;
       add(e.proto, e.orig.dst, e.orig.dport, e.reply.src, e.reply.sport);

@@ -6,6 +6,7 @@
 import { Counter } from '../../model/counter';
 import { addressKey } from '../address-key';
 import type { ConntrackEntry } from '../../model/conntrack';
+import type { ConntrackSection } from '../../model/conntrack-table';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';
@@ -25,7 +26,6 @@ export interface StaleOptions {
   readonly nodeIps?: readonly string[];
 }
 
-type ConntrackSection = Extract<Section, { kind: 'conntrack' }>;
 type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
 
 /**
@@ -66,7 +66,7 @@ function settleNodePortDoubts(node: NodeDumps, nodeIps: readonly string[], conte
 }
 
 function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry[], validGroups: Set<string>, terminating: Terminating[]): NodeStaleSummary | undefined {
-  const tables = node.sections.filter((s): s is ConntrackSection => s.kind === 'conntrack' && s.entries.length > 0);
+  const tables = node.conntrack.filter((s) => s.entries.length > 0);
   const connections = node.sections.filter((s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0);
   if (!tables.length && !connections.length) return undefined;
   const contexts = new Map<Family, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));

@@ -151,3 +151,16 @@ test('a mark set on the source decides the DNAT: entries are told apart by it, n
   const a = analyse(rules, table);
   t.deepEqual(a.stale.map((s) => `${s.sport} ${s.now.join(',')}`), ['1000 10.0.5.1:443']);
 });
+
+test('two listings of one table (conntrack -L and a copy of /proc/net/nf_conntrack, as sos keeps them) count each entry once', (t) => {
+  const rules = kubeProxyRuleset(AFTER, { clusterCidr: '10.244.0.0/16' });
+  const proc = TABLE.split('\n').map((l) => `ipv4     2 ${l.replace(/use=1$/, 'zone=0 use=2')}`);
+  const extra = udp('10.244.0.7', 40009, '10.96.0.10', 53, '10.244.1.8', 53);
+  const text = `${NODE}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${TABLE}\nroot@n1:~# cat /proc/net/nf_conntrack\n${[...proc, `ipv4     2 ${extra.replace(/use=1$/, 'zone=0 use=2')}`].join('\n')}\n`;
+  const [node] = nodesOfText(text);
+  t.deepEqual(node!.conntrack.map((s) => s.entries.length), [10, 1], 'the /proc copy adds only the entry -L did not list');
+  const a = analyzeStale([node!]);
+  t.deepEqual(a.nodes, [{ node: 'n1', checked: 11, stale: 8, undecided: [] }]);
+  t.is(a.stale.filter((s) => s.sport === 40002).length, 1);
+  t.truthy(a.stale.find((s) => s.sport === 40009));
+});
