@@ -35,7 +35,6 @@ export interface AnalyzeReport {
   readonly stale: StaleAnalysis;
 }
 
-/** `skipped`: the input lines that belong to no dump, for what they say about the analyses' reach. */
 /** Virtual services, each once however many listings (`-Ln`, `--stats`, `/proc/net/ip_vs`) show it. */
 function virtualServiceCount(node: NodeDumps): number {
   const keys = new Set<string>();
@@ -46,6 +45,7 @@ function virtualServiceCount(node: NodeDumps): number {
   return keys.size;
 }
 
+/** `skipped`: the input lines that belong to no dump, for what they say about the analyses' reach. */
 export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions = {}, skipped: readonly SkippedLines[] = []): AnalyzeReport {
   const services = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
   const stale = analyzeStale(nodes, { nodeIps: options.nodeIps ?? [] });

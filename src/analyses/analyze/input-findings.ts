@@ -23,14 +23,16 @@ export function unreadableLineFindings(node: NodeDumps): Finding[] {
 
 const LISTING_NAME: Readonly<Record<Exclude<ForeignDump, 'iptables-legacy' | 'ip6tables-legacy'>, string>> = { 'iptables -L': 'iptables -L listing', nft: 'nft ruleset' };
 
+function legacyRemedy(tool: 'iptables' | 'ip6tables'): string {
+  return `collect \`${tool}-legacy-save -c\` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use`;
+}
+
 const FOREIGN_REMEDY: Readonly<Record<ForeignDump, string>> = {
   'iptables -L':
     'collect `iptables-save -c` (and `ip6tables-save -c`) on the node instead: `iptables -L` lists one table at a time and prints matches in a form that cannot be read back',
   nft: 'on an iptables-nft node, collect `iptables-save -c`: it prints the same rules in the syntax nfwalk reads. nfwalk cannot analyse a kube-proxy in nftables mode, which writes no iptables rules',
-  'iptables-legacy':
-    'collect `iptables-legacy-save -c` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use',
-  'ip6tables-legacy':
-    'collect `ip6tables-legacy-save -c` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use',
+  'iptables-legacy': legacyRemedy('iptables'),
+  'ip6tables-legacy': legacyRemedy('ip6tables'),
 };
 
 function foreignMessage(dump: ForeignDump, count: number, lines: number): string {
@@ -43,14 +45,13 @@ function foreignMessage(dump: ForeignDump, count: number, lines: number): string
 
 /**
  * Listings nfwalk recognises but does not read (an `iptables -L` paste, an nft ruleset), and iptables'
- * warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once per node and kind, since a bundle with only
- * these would otherwise look like a node without rules. A loose file's lines belong to the one node of the
+ * warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once per node
+ * and kind, since a bundle with only these would otherwise look like a node without rules. A loose file's lines belong to the one node of the
  * run, as its other loose files do (nodesOfInputs).
  */
 export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
-  const names = new Set(nodes.map((n) => n.name));
-  const nodeOf = (s: SkippedLines) => (names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name);
   const byName = new Map(nodes.map((n) => [n.name, n]));
+  const nodeOf = (s: SkippedLines) => (byName.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name);
   const foreign = skipped
     .filter((s): s is SkippedLines & { foreign: ForeignDump } => s.foreign !== undefined)
     .map((s) => ({ ...s, node: nodeOf(s) }))

@@ -10,19 +10,17 @@ import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';
 import type { Finding } from '../finding';
 
-const ruleCount = (r: Ruleset) => r.tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0);
-
 const holdsKube = (r: Ruleset) => r.tables.some((t) => t.chains.some((c) => c.name.startsWith('KUBE-') && c.rules.length > 0));
 
 function describe(section: RulesetSection): string {
-  const n = ruleCount(section.ruleset);
+  const n = section.records;
   return `${n} rule${n === 1 ? '' : 's'} in iptables-${backendOf(section)}${holdsKube(section.ruleset) ? " (kube-proxy's KUBE- chains among them)" : ''}`;
 }
 
 export function backendFindings(node: NodeDumps): Finding[] {
   return (['ipv4', 'ipv6'] as const satisfies readonly Family[]).flatMap((family) => {
     const live = rulesetsOf(node, family);
-    if (live.length < 2 || !live.every((s) => ruleCount(s.ruleset) > 0)) return [];
+    if (live.length < 2 || !live.every((s) => s.records > 0)) return [];
     const [first, second] = live as [RulesetSection, RulesetSection];
     const tool = family === 'ipv4' ? 'iptables' : 'ip6tables';
     return [

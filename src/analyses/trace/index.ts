@@ -113,14 +113,16 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   const graphs = sections.map((s) => ruleGraphOf(s.ruleset));
   const both = sections.length > 1;
   const rulesets: CompiledRuleset[] = sections.map((s, i) => compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined));
+  const order = both
+    ? [`this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`]
+    : [];
   return {
     node: node.name,
     family,
     network,
     graphs,
     trace(probe) {
-      const warnings = [...network.assumed];
-      if (both) warnings.push(`this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`);
+      const warnings = [...network.assumed, ...order];
       const packet = packetOf(probe, family, network, warnings);
       const run = { rulesets, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
       try {
