@@ -2,6 +2,9 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceConntrackLines } from '../test/generators/conntrack-table';
+import { kubeProxyServices } from '../test/generators/kube-proxy-dump';
+import { kubeProxyBenchFile } from './kube-proxy-input';
 
 /**
  * What a shell user would script over the same file: every line split into fields, key=value pairs counted,
@@ -29,4 +32,17 @@ export async function writeTable(name: string, lines: Iterable<string>): Promise
   await once(out, 'finish');
   console.log(`input: ${file}\n       ${count - 1} entries, ${(statSync(file).size / 1e6).toFixed(1)} MB\n`);
   return file;
+}
+
+/** The node address the stale benchmarks' tables and `--node-ip` share. */
+export const BENCH_NODE_IP = '192.168.0.2';
+
+/**
+ * The stale benchmarks' input: a kube-proxy dump of `services` services and a conntrack table of `entries`
+ * connections to them, 1% of the service entries pointing at pods that are gone.
+ */
+export async function staleBenchFiles(services: number, entries: number): Promise<{ rules: { file: string; rules: number }; table: string }> {
+  const rules = kubeProxyBenchFile(services);
+  const table = await writeTable(`conntrack-services-${services}-${entries}.txt`, serviceConntrackLines(kubeProxyServices({ services }), entries, { nodeIp: BENCH_NODE_IP, staleShare: 0.01 }));
+  return { rules, table };
 }

@@ -8,23 +8,17 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serviceConntrackLines } from '../test/generators/conntrack-table';
-import { kubeProxyServices } from '../test/generators/kube-proxy-dump';
-import { AWK_SCAN, writeTable } from './conntrack-input';
-import { kubeProxyBenchFile } from './kube-proxy-input';
+import { AWK_SCAN, BENCH_NODE_IP, staleBenchFiles } from './conntrack-input';
 import { fmtMs, timeCommand } from './measure';
 
 const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, entries: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
 const services = Number(values.services);
 const entries = Number(values.entries);
 const runs = Number(values.runs);
-const NODE_IP = '192.168.0.2';
-
-const rules = kubeProxyBenchFile(services);
-const table = await writeTable(`conntrack-services-${services}-${entries}.txt`, serviceConntrackLines(kubeProxyServices({ services }), entries, { nodeIp: NODE_IP, staleShare: 0.01 }));
+const { rules, table } = await staleBenchFiles(services, entries);
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const args = [cli, 'stale', '--json', '--fail-on', 'none', '--node-ip', NODE_IP, rules.file, table];
+const args = [cli, 'stale', '--json', '--fail-on', 'none', '--node-ip', BENCH_NODE_IP, rules.file, table];
 const awk = timeCommand('awk', [AWK_SCAN, table], runs);
 const stale = timeCommand(process.execPath, args, runs);
 const parse = timeCommand(process.execPath, [cli, 'parse', table], runs);
