@@ -5,6 +5,10 @@
  * an n-bit prefix share exactly an n-bit prefix afterwards and CIDR structure survives. The host byte of
  * IPv4 and the interface half of IPv6 are kept, so gateways (.1), networks (.0) and broadcasts (.255)
  * stay what they were; loopback, link-local, multicast, unspecified addresses and netmasks are kept whole.
+ * An address stays in its kind of range (ipaddr.js's special ranges: private, CGNAT, reserved, multicast…):
+ * the prefix of its special range is kept, and a public address whose stand-in would land in a special
+ * range keeps its first octet (or more) instead. Otherwise a node's 192.168.0.2 could become a multicast or
+ * loopback address on the copy, and the analyses would no longer find the same.
  */
 import { createHmac } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
@@ -12,6 +16,27 @@ import ipaddr from 'ipaddr.js';
 /** IPv4 bits mapped (the rest kept) and IPv6 bits mapped. */
 const V4_BITS = 24;
 const V6_BITS = 64;
+
+const numbersOf = (bits: readonly number[], width: number) => Array.from({ length: bits.length / width }, (_, i) => bits.slice(i * width, i * width + width).reduce((n, b) => n * 2 + b, 0));
+const v4Of = (bits: readonly number[]) => new ipaddr.IPv4(numbersOf(bits, 8));
+const v6Of = (bits: readonly number[]) => new ipaddr.IPv6(numbersOf(bits, 16));
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/**
+ * The length of the longest special range that holds the address; 0 for a public one. The ranges are the
+ * table `range()` itself reads (ipaddr.js keeps it on the prototype; its typings do not declare it).
+ */
+function specialPrefix(a: ipaddr.IPv4 | ipaddr.IPv6): number {
+  const table = (Object.getPrototypeOf(a) as { SpecialRanges: Record<string, Range | Range[]> }).SpecialRanges;
+  let longest = 0;
+  for (const ranges of Object.values(table)) {
+    for (const [network, bits] of (Array.isArray(ranges[0]) ? ranges : [ranges]) as Range[]) {
+      if (network.kind() === a.kind() && (a as ipaddr.IPv4).match(network as ipaddr.IPv4, bits)) longest = Math.max(longest, bits);
+    }
+  }
+  return longest;
+}
 
 export class Pseudonyms {
   private readonly flips = new Map<string, number>();
@@ -31,14 +56,24 @@ export class Pseudonyms {
     return bit;
   }
 
-  private mapBits(family: string, bits: readonly number[], count: number): number[] {
+  /** The first `count` bits mapped, but for the first `keep`; the flips still depend on every bit before. */
+  private mapBits(family: string, bits: readonly number[], count: number, keep: number): number[] {
     const out = [...bits];
     let prefix = '';
     for (let i = 0; i < count; i++) {
-      out[i] = (bits[i] as number) ^ this.flip(family, prefix);
+      if (i >= keep) out[i] = (bits[i] as number) ^ this.flip(family, prefix);
       prefix += String(bits[i]);
     }
     return out;
+  }
+
+  /** Mapped keeping the address's special range: its prefix kept, and more in steps of `step` until the stand-in's range is the address's. */
+  private inRange(family: string, bits: readonly number[], count: number, step: number, rangeOf: (bits: readonly number[]) => string, kept: number): number[] {
+    const range = rangeOf(bits);
+    for (let keep = kept; ; keep = (Math.floor(keep / step) + 1) * step) {
+      const out = this.mapBits(family, bits, count, keep);
+      if (keep >= count || rangeOf(out) === range) return out;
+    }
   }
 
   /** An address (and, for `addr/len`, its network when the host bits were zero), or undefined when it is kept. */
@@ -52,17 +87,16 @@ export class Pseudonyms {
     const range = a.range();
     if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'broadcast' || a.octets[0] === 0 || a.octets[0] === 255) return undefined;
     const bits = a.octets.flatMap((o) => [7, 6, 5, 4, 3, 2, 1, 0].map((s) => (o >> s) & 1));
-    const mapped = this.keepNetwork(bits, this.mapBits('4', bits, V4_BITS), prefixLength);
-    return Array.from({ length: 4 }, (_, i) => mapped.slice(i * 8, i * 8 + 8).reduce((n, b) => n * 2 + b, 0)).join('.');
+    const mapped = this.keepNetwork(bits, this.inRange('4', bits, V4_BITS, 8, (b) => v4Of(b).range(), specialPrefix(a)), prefixLength);
+    return v4Of(mapped).toString();
   }
 
   private ipv6(a: ipaddr.IPv6, prefixLength?: number): string | undefined {
     const range = a.range();
     if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'ipv4Mapped') return undefined;
     const bits = a.parts.flatMap((p) => Array.from({ length: 16 }, (_, i) => (p >> (15 - i)) & 1));
-    const mapped = this.keepNetwork(bits, this.mapBits('6', bits, V6_BITS), prefixLength);
-    const parts = Array.from({ length: 8 }, (_, i) => mapped.slice(i * 16, i * 16 + 16).reduce((n, b) => n * 2 + b, 0));
-    return new ipaddr.IPv6(parts).toString();
+    const mapped = this.keepNetwork(bits, this.inRange('6', bits, V6_BITS, 16, (b) => v6Of(b).range(), specialPrefix(a)), prefixLength);
+    return v6Of(mapped).toString();
   }
 
   /** A network written with zero host bits keeps them zero. */

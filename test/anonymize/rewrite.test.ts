@@ -1,5 +1,6 @@
 /** One line at a time: what anonymisation rewrites in each format's lines, and what it must leave alone. */
 import test from 'ava';
+import ipaddr from 'ipaddr.js';
 import { NodeNames } from '../../src/anonymize/node-names';
 import { Pseudonyms } from '../../src/anonymize/pseudonyms';
 import { anonymizeLine } from '../../src/anonymize/rewrite';
@@ -46,4 +47,15 @@ test('what carries nothing identifying is left as it was', (t) => {
     'conntrack v1.4.7 (conntrack-tools): 300 flow entries have been shown.',
     'IP Virtual Server version 1.2.1 (size=4096)',
   ]) t.is(anon(line), line);
+});
+
+test('whatever the key, an address stays in its kind of range (the analyses must find the same on the copy), and addresses that share a range prefix still share it', (t) => {
+  const samples = ['192.168.0.2', '192.168.0.3', '10.244.1.5', '172.20.3.4', '100.64.7.9', '203.0.113.7', '8.8.8.8', '52.94.12.9', '1.1.1.1', '223.255.1.1', 'fd00:10:244::5', '2001:db8::1', '2600:1f18::9'];
+  const rangeOf = (a: string) => ipaddr.parse(a).range();
+  for (let key = 0; key < 300; key++) {
+    const keyed = new Pseudonyms(`key-${key}`);
+    for (const a of samples) t.is(rangeOf(keyed.address(a)!), rangeOf(a), `${a} with key-${key}`);
+    t.is(keyed.address('192.168.0.2')!.split('.').slice(0, 3).join('.'), keyed.address('192.168.0.3')!.split('.').slice(0, 3).join('.'));
+    t.regex(keyed.address('10.244.1.5')!, /^10\./);
+  }
 });
