@@ -23,9 +23,10 @@ export function printRuleset(ruleset: Ruleset): string {
 
 const formatCounters = (c: Counters) => `[${c.packets}:${c.bytes}]`;
 
-export function printRule(chain: Pick<Chain, 'name'>, rule: Rule, family: Family): string {
+/** `counters: false` leaves out `[packets:bytes]`, for comparing rules of two snapshots. */
+export function printRule(chain: Pick<Chain, 'name'>, rule: Rule, family: Family, options: { readonly counters: boolean } = { counters: true }): string {
   const w: string[] = [];
-  if (rule.counters) w.push(formatCounters(rule.counters));
+  if (rule.counters && options.counters) w.push(formatCounters(rule.counters));
   w.push('-A', chain.name);
   const neg = (o: { negated: boolean } | undefined) => (o?.negated ? ['!'] : []);
   if (rule.source) w.push(...neg(rule.source), '-s', formatAddressMask(rule.source.value));

@@ -16,7 +16,7 @@ export const firstOf = (items: readonly string[], limit: number, separator: stri
 
 export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
 
-export function entryText(entry: EntryPoint): string {
+export function entryText(entry: Pick<EntryPoint, 'kind' | 'ip' | 'port'>): string {
   const label: Record<EntryPoint['kind'], string> = {
     clusterIP: 'cluster IP',
     externalIP: 'external IP',

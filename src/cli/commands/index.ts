@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyze';
 import { anonymizeCommand } from './anonymize';
 import { bulkCommand } from './bulk';
 import { chainsCommand } from './chains';
+import { diffCommand } from './diff';
 import { fmtCommand } from './fmt';
 import { parseCommand } from './parse';
 import { renderCommand } from './render';
@@ -10,4 +11,4 @@ import { servicesCommand } from './services';
 import { staleCommand } from './stale';
 import { traceCommand } from './trace';
 
-export const commands = [analyzeCommand, bulkCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand, chainsCommand, renderCommand, anonymizeCommand];
+export const commands = [analyzeCommand, bulkCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand, diffCommand, chainsCommand, renderCommand, anonymizeCommand];

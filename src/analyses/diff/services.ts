@@ -1,0 +1,72 @@
+/**
+ * The services two snapshots of a node program, compared by what a new connection gets at each entry
+ * point: the verdict and each endpoint's share, from the services analysis (and so from the walk), not from
+ * the rules' text. A selector change, a scale-down, a service left without endpoints all show here even
+ * when every chain name stayed.
+ */
+import type { KubeService } from '../../graph/service-model';
+import type { NodeDumps } from '../../model/node';
+import { type EntryOutcome, type ServicesOptions, analyzeServices } from '../services/index';
+import { changeOf } from './change';
+import type { EntryPointChange, ServiceChange, ShareChange } from './model';
+
+/** Shares are sums of products of probabilities: equal ones can differ in the last bits. */
+const EPSILON = 1e-9;
+
+interface Programmed {
+  readonly service: KubeService;
+  readonly outcomes: ReadonlyMap<string, EntryOutcome>;
+}
+
+const entryKey = (o: EntryOutcome) => `${o.entry.kind} ${o.entry.ip ?? '*'} ${o.entry.port}`;
+
+function programmed(node: NodeDumps, options: ServicesOptions): Map<string, Programmed> {
+  const out = new Map<string, Programmed>();
+  for (const view of analyzeServices([node], options).services) {
+    const on = view.nodes.find((n) => n.present);
+    if (!on) continue;
+    const s = view.service;
+    out.set(`${s.family} ${s.protocol} ${s.name}`, { service: s, outcomes: new Map(on.outcomes.map((o) => [entryKey(o), o])) });
+  }
+  return out;
+}
+
+function shareChanges(before: EntryOutcome | undefined, after: EntryOutcome | undefined): ShareChange[] {
+  const shares = new Map<string, { ip: string; port: number; before: number; after: number }>();
+  const add = (o: EntryOutcome | undefined, side: 'before' | 'after') => {
+    for (const e of o?.endpoints ?? []) {
+      const key = `${e.ip} ${e.port}`;
+      const s = shares.get(key) ?? { ip: e.ip, port: e.port, before: 0, after: 0 };
+      s[side] += e.probability;
+      shares.set(key, s);
+    }
+  };
+  add(before, 'before');
+  add(after, 'after');
+  return [...shares.values()].filter((s) => Math.abs(s.before - s.after) > EPSILON);
+}
+
+function entryChange(before: EntryOutcome | undefined, after: EntryOutcome | undefined): EntryPointChange | undefined {
+  const entry = (before ?? after)!.entry;
+  const endpoints = shareChanges(before, after);
+  const verdict = { before: before?.verdict ?? null, after: after?.verdict ?? null };
+  const change = changeOf(before, after);
+  if (change === 'changed' && verdict.before === verdict.after && !endpoints.length) return undefined;
+  return { kind: entry.kind, ip: entry.ip, port: entry.port, change, verdict, endpoints };
+}
+
+export function servicesDiff(before: NodeDumps, after: NodeDumps, options: ServicesOptions): ServiceChange[] {
+  const was = programmed(before, options);
+  const now = programmed(after, options);
+  const changes: ServiceChange[] = [];
+  for (const key of new Set([...was.keys(), ...now.keys()])) {
+    const b = was.get(key);
+    const a = now.get(key);
+    const entries = [...new Set([...(b?.outcomes.keys() ?? []), ...(a?.outcomes.keys() ?? [])])].flatMap((k) => entryChange(b?.outcomes.get(k), a?.outcomes.get(k)) ?? []);
+    const change = changeOf(b, a);
+    if (change === 'changed' && !entries.length) continue;
+    const s = (b ?? a)!.service;
+    changes.push({ name: s.name, protocol: s.protocol, family: s.family, change, entryPoints: entries });
+  }
+  return changes.sort((x, y) => x.name.localeCompare(y.name) || x.protocol.localeCompare(y.protocol) || x.family.localeCompare(y.family));
+}

@@ -1,0 +1,66 @@
+/** `nfwalk diff` as text: per node pair, services that changed, then rules, chain by chain. */
+import { entryText, hostPort, percent } from '../analyses/services/describe';
+import type { ChainChange, DiffAnalysis, EntryPointChange, NodeDiff, RuleText, RulesetDiff, ServiceChange, ShareChange } from '../analyses/diff/index';
+import { formatSourceRef } from './source-ref';
+
+/** Past these, the text says how many more: a kube-proxy rollout can touch thousands of chains; --json has all. */
+const RULES_SHOWN = 8;
+const CHAINS_SHOWN = 40;
+
+const MARK = { added: '+', removed: '-', changed: '~' } as const;
+
+const more = (n: number, what: string) => (n > 0 ? [`… ${n} more ${what} (--json lists all)`] : []);
+
+/** An endpoint that appeared, went, or kept its place with another share. */
+function shareLine(s: ShareChange): string {
+  if (!s.before) return `+ ${hostPort(s)} ${percent(s.after)}`;
+  if (!s.after) return `- ${hostPort(s)} (was ${percent(s.before)})`;
+  return `~ ${hostPort(s)} ${percent(s.before)} → ${percent(s.after)}`;
+}
+
+function entryLines(e: EntryPointChange): string[] {
+  const { before, after } = e.verdict;
+  const verdict = before === null || after === null || before === after ? (after ?? before) : `${before} → ${after}`;
+  return [`${MARK[e.change]} ${entryText(e)}: ${verdict}`, ...e.endpoints.map((s) => `    ${shareLine(s)}`)];
+}
+
+function serviceLines(s: ServiceChange): string[] {
+  return [`${MARK[s.change]} ${s.name} ${s.protocol}${s.family === 'ipv6' ? ' (IPv6)' : ''}`, ...s.entryPoints.flatMap(entryLines).map((l) => `    ${l}`)];
+}
+
+const ruleLine = (sign: string, r: RuleText) => `    ${sign} ${r.text}   (${formatSourceRef(r.location)})`;
+
+function chainLines(c: ChainChange): string[] {
+  const counts = [c.added.length ? `+${c.added.length}` : '', c.removed.length ? `-${c.removed.length}` : ''].filter(Boolean).join(' ');
+  const notes = [c.change !== 'changed' ? c.change : '', counts, c.policy ? `policy ${c.policy.before ?? '-'} → ${c.policy.after ?? '-'}` : '', c.reordered ? 'same rules, new order' : ''].filter(Boolean).join(', ');
+  const rules = [...c.removed.map((r) => ruleLine('-', r)), ...c.added.map((r) => ruleLine('+', r))];
+  return [`  ${MARK[c.change]} ${c.table} ${c.chain}: ${notes}`, ...rules.slice(0, RULES_SHOWN), ...more(rules.length - RULES_SHOWN, 'rules').map((l) => `    ${l}`)];
+}
+
+function rulesetLines(r: RulesetDiff): string[] {
+  const backend = r.backend.before === r.backend.after ? (r.backend.after ? ` (${r.backend.after})` : '') : ` (${r.backend.before ?? 'none'} → ${r.backend.after ?? 'none'})`;
+  return [
+    `rules ${r.family}${backend}: +${r.rulesAdded} -${r.rulesRemoved} in ${r.chains.length} chain${r.chains.length === 1 ? '' : 's'}`,
+    ...r.chains.slice(0, CHAINS_SHOWN).flatMap(chainLines),
+    ...more(r.chains.length - CHAINS_SHOWN, 'chains').map((l) => `  ${l}`),
+  ];
+}
+
+function count(services: readonly ServiceChange[]): string {
+  if (!services.length) return 'no change';
+  const n = (c: ServiceChange['change']) => services.filter((s) => s.change === c).length;
+  return `${n('added')} added, ${n('removed')} removed, ${n('changed')} changed`;
+}
+
+function nodeLines(d: NodeDiff): string[] {
+  const title = d.before === d.after ? `node ${d.before}` : `node ${d.before} → ${d.after}`;
+  if (!d.services.length && !d.rulesets.length) return [title, '  no change in rules or services'];
+  return [title, `services: ${count(d.services)}`, ...d.services.flatMap(serviceLines).map((l) => `  ${l}`), ...d.rulesets.flatMap(rulesetLines)];
+}
+
+export function formatDiff(a: DiffAnalysis): string {
+  const lines = a.nodes.flatMap((d, i) => [...(i > 0 ? [''] : []), ...nodeLines(d)]);
+  if (a.onlyBefore.length) lines.push('', `only before: ${a.onlyBefore.join(', ')}`);
+  if (a.onlyAfter.length) lines.push('', `only after: ${a.onlyAfter.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
