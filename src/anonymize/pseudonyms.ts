@@ -5,10 +5,11 @@
  * an n-bit prefix share exactly an n-bit prefix afterwards and CIDR structure survives. The host byte of
  * IPv4 and the interface half of IPv6 are kept, so gateways (.1), networks (.0) and broadcasts (.255)
  * stay what they were; loopback, link-local, multicast, unspecified addresses and netmasks are kept whole.
- * An address stays in its kind of range (ipaddr.js's special ranges: private, CGNAT, reserved, multicast…):
- * the prefix of its special range is kept, and a public address whose stand-in would land in a special
- * range keeps its first octet (or more) instead. Otherwise a node's 192.168.0.2 could become a multicast or
- * loopback address on the copy, and the analyses would no longer find the same.
+ * An ordinary address (public, private or CGNAT; global or unique-local in IPv6) gets an ordinary stand-in:
+ * when the mapped one would land in a special range (ipaddr.js's: multicast, reserved, loopback…), the
+ * address keeps its first octet (first 16 bits in IPv6), or more, instead. Otherwise a node's 192.168.0.2
+ * could become a multicast or reserved address on the copy, and the analyses would no longer find the same.
+ * An address in a special range keeps that range's prefix (documentation and benchmark ranges identify no one).
  */
 import { createHmac } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
@@ -23,11 +24,17 @@ const v6Of = (bits: readonly number[]) => new ipaddr.IPv6(numbersOf(bits, 16));
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+/** Ranges the analyses treat alike, whose addresses may stand in for each other. */
+const ORDINARY = new Set(['unicast', 'private', 'carrierGradeNat', 'uniqueLocal']);
+
+const kindOf = (a: ipaddr.IPv4 | ipaddr.IPv6) => (ORDINARY.has(a.range()) ? 'ordinary' : a.range());
+
 /**
- * The length of the longest special range that holds the address; 0 for a public one. The ranges are the
+ * 0 for an ordinary address, else the length of the longest special range that holds it. The ranges are the
  * table `range()` itself reads (ipaddr.js keeps it on the prototype; its typings do not declare it).
  */
-function specialPrefix(a: ipaddr.IPv4 | ipaddr.IPv6): number {
+function keptPrefix(a: ipaddr.IPv4 | ipaddr.IPv6): number {
+  if (kindOf(a) === 'ordinary') return 0;
   const table = (Object.getPrototypeOf(a) as { SpecialRanges: Record<string, Range | Range[]> }).SpecialRanges;
   let longest = 0;
   for (const ranges of Object.values(table)) {
@@ -67,12 +74,12 @@ export class Pseudonyms {
     return out;
   }
 
-  /** Mapped keeping the address's special range: its prefix kept, and more in steps of `step` until the stand-in's range is the address's. */
-  private inRange(family: string, bits: readonly number[], count: number, step: number, rangeOf: (bits: readonly number[]) => string, kept: number): number[] {
-    const range = rangeOf(bits);
+  /** Mapped keeping the kind of range: the first `kept` bits kept, and more in steps of `step` until the stand-in is of the address's kind. */
+  private inRange(family: string, bits: readonly number[], count: number, step: number, kindOf: (bits: readonly number[]) => string, kept: number): number[] {
+    const kind = kindOf(bits);
     for (let keep = kept; ; keep = (Math.floor(keep / step) + 1) * step) {
       const out = this.mapBits(family, bits, count, keep);
-      if (keep >= count || rangeOf(out) === range) return out;
+      if (keep >= count || kindOf(out) === kind) return out;
     }
   }
 
@@ -87,7 +94,7 @@ export class Pseudonyms {
     const range = a.range();
     if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'broadcast' || a.octets[0] === 0 || a.octets[0] === 255) return undefined;
     const bits = a.octets.flatMap((o) => [7, 6, 5, 4, 3, 2, 1, 0].map((s) => (o >> s) & 1));
-    const mapped = this.keepNetwork(bits, this.inRange('4', bits, V4_BITS, 8, (b) => v4Of(b).range(), specialPrefix(a)), prefixLength);
+    const mapped = this.keepNetwork(bits, this.inRange('4', bits, V4_BITS, 8, (b) => kindOf(v4Of(b)), keptPrefix(a)), prefixLength);
     return v4Of(mapped).toString();
   }
 
@@ -95,7 +102,7 @@ export class Pseudonyms {
     const range = a.range();
     if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'ipv4Mapped') return undefined;
     const bits = a.parts.flatMap((p) => Array.from({ length: 16 }, (_, i) => (p >> (15 - i)) & 1));
-    const mapped = this.keepNetwork(bits, this.inRange('6', bits, V6_BITS, 16, (b) => v6Of(b).range(), specialPrefix(a)), prefixLength);
+    const mapped = this.keepNetwork(bits, this.inRange('6', bits, V6_BITS, 16, (b) => kindOf(v6Of(b)), keptPrefix(a)), prefixLength);
     return v6Of(mapped).toString();
   }
 
