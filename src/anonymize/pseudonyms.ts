@@ -74,12 +74,15 @@ export class Pseudonyms {
     return out;
   }
 
-  /** Mapped keeping the kind of range: the first `kept` bits kept, and more in steps of `step` until the stand-in is of the address's kind. */
-  private inRange(family: string, bits: readonly number[], count: number, step: number, kindOf: (bits: readonly number[]) => string, kept: number): number[] {
-    const kind = kindOf(bits);
-    for (let keep = kept; ; keep = (Math.floor(keep / step) + 1) * step) {
+  /**
+   * The bits of `a` mapped keeping its kind of range: its special range's prefix kept (none for an ordinary
+   * address), and more in steps of `step` until the stand-in (`addressOf` the mapped bits) is of `a`'s kind.
+   */
+  private inRange<A extends ipaddr.IPv4 | ipaddr.IPv6>(family: string, a: A, bits: readonly number[], count: number, step: number, addressOf: (bits: readonly number[]) => A): number[] {
+    const kind = kindOf(a);
+    for (let keep = keptPrefix(a); ; keep = (Math.floor(keep / step) + 1) * step) {
       const out = this.mapBits(family, bits, count, keep);
-      if (keep >= count || kindOf(out) === kind) return out;
+      if (keep >= count || kindOf(addressOf(out)) === kind) return out;
     }
   }
 
@@ -94,7 +97,7 @@ export class Pseudonyms {
     const range = a.range();
     if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'broadcast' || a.octets[0] === 0 || a.octets[0] === 255) return undefined;
     const bits = a.octets.flatMap((o) => [7, 6, 5, 4, 3, 2, 1, 0].map((s) => (o >> s) & 1));
-    const mapped = this.keepNetwork(bits, this.inRange('4', bits, V4_BITS, 8, (b) => kindOf(v4Of(b)), keptPrefix(a)), prefixLength);
+    const mapped = this.keepNetwork(bits, this.inRange('4', a, bits, V4_BITS, 8, v4Of), prefixLength);
     return v4Of(mapped).toString();
   }
 
@@ -102,7 +105,7 @@ export class Pseudonyms {
     const range = a.range();
     if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'ipv4Mapped') return undefined;
     const bits = a.parts.flatMap((p) => Array.from({ length: 16 }, (_, i) => (p >> (15 - i)) & 1));
-    const mapped = this.keepNetwork(bits, this.inRange('6', bits, V6_BITS, 16, (b) => kindOf(v6Of(b)), keptPrefix(a)), prefixLength);
+    const mapped = this.keepNetwork(bits, this.inRange('6', a, bits, V6_BITS, 16, v6Of), prefixLength);
     return v6Of(mapped).toString();
   }
 

@@ -23,7 +23,11 @@ function chainChange(table: string, name: string, before: Chain | undefined, aft
   const was = ruleTexts(before, family);
   const now = ruleTexts(after, family);
   const unmatched = new Map<string, RuleText[]>();
-  for (const r of was) unmatched.set(r.text, [...(unmatched.get(r.text) ?? []), r]);
+  for (const r of was) {
+    const same = unmatched.get(r.text);
+    if (same) same.push(r);
+    else unmatched.set(r.text, [r]);
+  }
   const added = now.filter((r) => {
     const same = unmatched.get(r.text);
     if (!same?.length) return true;

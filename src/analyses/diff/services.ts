@@ -7,6 +7,7 @@
 import type { KubeService } from '../../graph/service-model';
 import type { NodeDumps } from '../../model/node';
 import { type EntryOutcome, type ServicesOptions, analyzeServices } from '../services/index';
+import { entryKey } from '../services/node-context';
 import { changeOf } from './change';
 import type { EntryPointChange, ServiceChange, ShareChange } from './model';
 
@@ -18,15 +19,13 @@ interface Programmed {
   readonly outcomes: ReadonlyMap<string, EntryOutcome>;
 }
 
-const entryKey = (o: EntryOutcome) => `${o.entry.kind} ${o.entry.ip ?? '*'} ${o.entry.port}`;
-
 function programmed(node: NodeDumps, options: ServicesOptions): Map<string, Programmed> {
   const out = new Map<string, Programmed>();
   for (const view of analyzeServices([node], options).services) {
     const on = view.nodes.find((n) => n.present);
     if (!on) continue;
     const s = view.service;
-    out.set(`${s.family} ${s.protocol} ${s.name}`, { service: s, outcomes: new Map(on.outcomes.map((o) => [entryKey(o), o])) });
+    out.set(`${s.family} ${s.protocol} ${s.name}`, { service: s, outcomes: new Map(on.outcomes.map((o) => [entryKey(o.entry.kind, o.entry.ip, o.entry.port, s.protocol), o])) });
   }
   return out;
 }
