@@ -7,12 +7,13 @@
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { LineAccount } from '../../src/model/section';
 import type { Match, Opt } from '../../src/model/match';
-import type { Chain, Rule, Ruleset, Table, TableName } from '../../src/model/ruleset';
+import type { Chain, Rule, Ruleset, RulesetGap, Table, TableName } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
 import type { Counters, Family } from '../../src/model/values';
 import { lookup } from '../shared/lookup';
 import { type StopAt, sortDiagnostics } from '../shared/reader';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
+import { tableOfContent } from './implied-table';
 import { Problem, parseAddressMask } from './codecs';
 import { type ExtensionSpec, optionArity, parseSection } from './extension';
 import { IMPLICIT_PROTOCOL_MODULES, matchExtensions, targetExtensions } from './extensions/index';
@@ -40,7 +41,8 @@ interface ChainDraft {
 }
 
 interface TableDraft {
-  readonly name: TableName;
+  /** Final once the table is closed when `headerless` (see HeaderlessGroup). */
+  name: TableName;
   readonly line: number;
   readonly column: number;
   readonly chains: Map<string, ChainDraft>;
@@ -51,6 +53,25 @@ interface TableDraft {
   /** Base option values and jumps, each read once per table (see applyBase). */
   readonly options: Map<string, Opt<unknown> | null>;
   readonly jumps: Map<string, Target>;
+  /** Rules for chains the dump never declared: an error in a whole dump, expected in a fragment. */
+  readonly undeclared: { line: number; column: number; chain: string }[];
+  readonly headerless?: HeaderlessGroup;
+}
+
+/**
+ * Rules printed without a `*table` line (`iptables -S`, a grep of iptables-save): which table they are in is
+ * decided when the group closes, from the command or from what the group shows (implied-table.ts). A
+ * grep of a whole dump runs several tables together; a declaration after rules, a chain declared again or
+ * a chain whose rules resume after another's start the next table's group.
+ */
+interface HeaderlessGroup {
+  readonly chains: Set<string>;
+  readonly targets: Set<string>;
+  /** Built-in chains given a policy (`-P`, `:INPUT ACCEPT`): all of a table's make a whole `iptables -S`. */
+  readonly policies: Set<string>;
+  readonly ruleChains: Set<string>;
+  lastRuleChain?: string;
+  declared: boolean;
 }
 
 type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
@@ -64,15 +85,18 @@ export class IptablesSaveExtractor {
   private readonly tables: Table[] = [];
   private readonly account = { rules: 0, chains: 0, tables: 0, commits: 0, comments: 0, blank: 0, prompts: 0, rejected: 0 };
   private table: TableDraft | undefined;
-  /** Set once rules came without a `*table` line (`iptables -S` output): the table they were assumed to be in. */
-  private assumedTable: TableName | undefined;
+  private readonly gaps: RulesetGap[] = [];
+  /** The last line read, where a dump without its COMMIT was cut. */
+  private last = 0;
+  private headerless = false;
+  private lastRule: { chain: ChainDraft; rule: RuleDraft; line: number } | undefined;
   private readonly report: Report = (severity, line, column, message) => this.diagnostics.push({ severity, line, column, message });
 
   constructor(
     private readonly path: string,
     private readonly family: Family,
-    /** The table of `iptables -S` output, which names none (see impliedTable). */
-    private readonly tableWithoutHeader: TableName = 'filter',
+    /** The table the command names (`iptables -t nat -S`) for rules printed without a `*table` line. */
+    private readonly commandTable?: TableName,
   ) {}
 
   /**
@@ -85,13 +109,34 @@ export class IptablesSaveExtractor {
   }
 
   finish(): Extraction {
+    this.dropCutRule();
     if (this.table) {
       // iptables -S prints no COMMIT; an iptables-save dump without one was cut short.
-      if (!this.assumedTable) this.report('error', this.table.line, this.table.column, `table ${this.table.name} has no COMMIT (truncated input?)`);
+      if (!this.table.headerless) {
+        this.report('warning', this.last, 1, `table ${this.table.name} (line ${this.table.line}) has no COMMIT: the dump is truncated at line ${this.last}, and what followed is unknown`);
+        this.gaps.push({ kind: 'truncated', table: this.table.name, line: this.last });
+      }
       this.closeTable();
     }
     const diagnostics = sortDiagnostics(this.diagnostics);
-    return { ruleset: { family: this.family, tables: this.tables }, diagnostics, lines: { ...this.account } };
+    const ruleset: Ruleset = { family: this.family, tables: this.tables, ...(this.gaps.length ? { gaps: this.gaps } : {}), ...(this.headerless ? { headerless: true } : {}) };
+    return { ruleset, diagnostics, lines: { ...this.account } };
+  }
+
+  /**
+   * A dump's last line that is a rule with an error was cut in the middle (`-j MARK --set-xmark` and no
+   * value): not a rule, as the kernel would reject it, and one diagnostic says so.
+   */
+  private dropCutRule(): void {
+    const last = this.lastRule;
+    if (!last || last.line !== this.last || !this.diagnostics.some((d) => d.line === last.line && d.severity === 'error')) return;
+    last.chain.rules.splice(last.chain.rules.indexOf(last.rule), 1);
+    this.account.rules--;
+    this.account.rejected++;
+    const kept = this.diagnostics.filter((d) => d.line !== last.line);
+    this.diagnostics.length = 0;
+    this.diagnostics.push(...kept);
+    this.report('error', last.line, 1, 'the last line is cut off in the middle of a rule: not a rule (the kernel would reject it)');
   }
 
   /** A line this dump cannot use: the end of the dump if another starts there, else an error. */
@@ -108,16 +153,41 @@ export class IptablesSaveExtractor {
 
   private currentTable(line: number): TableDraft {
     if (!this.table) {
-      const name = this.tableWithoutHeader;
-      if (!this.assumedTable) this.report('warning', line, 1, `rules without a *table line (iptables -S output): read as the ${name} table${name === 'filter' ? '' : ' its built-in chains imply'}`);
-      this.assumedTable = name;
-      this.table = newTable(name, line, 1);
+      this.headerless = true;
+      this.table = newTable(this.commandTable ?? 'filter', line, 1, true);
     }
     return this.table;
   }
 
+  /**
+   * Whether a headerless line starts something new: `section` when a policy line follows rules (the next
+   * `iptables -S` output), `group` when the next table of a grep'd dump begins.
+   */
+  private headerlessBreak(what: 'policy' | 'declaration' | 'rule', chain: string): 'section' | 'group' | undefined {
+    const g = this.table?.headerless;
+    if (!g) return undefined;
+    const ruled = g.ruleChains.size > 0;
+    switch (what) {
+      case 'policy':
+        return ruled || g.declared ? 'section' : g.policies.has(chain) ? 'group' : undefined;
+      case 'declaration':
+        return ruled || g.chains.has(chain) ? 'group' : undefined;
+      case 'rule':
+        return g.ruleChains.has(chain) && g.lastRuleChain !== chain ? 'group' : undefined;
+    }
+  }
+
+  /** Handles a headerless break before the line is read; false when the line ends this dump. */
+  private breakHeaderless(what: 'policy' | 'declaration' | 'rule', chain: string, line: number, stop: StopAt): boolean {
+    const brk = this.headerlessBreak(what, chain);
+    if (brk === 'section' && stop(line, true)) return false;
+    if (brk) this.closeTable();
+    return true;
+  }
+
   /** Takes one line into the model; false when the line starts another dump (and was left unread). */
   private line(l: SyntaxLine, stop: StopAt): boolean {
+    if (l.kind !== 'blank') this.last = l.line;
     switch (l.kind) {
       case 'blank':
         this.account.blank++;
@@ -147,6 +217,7 @@ export class IptablesSaveExtractor {
       case 'chain': {
         const open = l.words.find((w) => w.unterminated);
         if (open) return this.foreign(l.line, stop, open.column, 'quoted string is not closed on this line');
+        if (!this.breakHeaderless(isBuiltinName(l.name) && l.words[0]?.text !== '-' ? 'policy' : 'declaration', l.name, l.line, stop)) return false;
         const problem = declareChain(this.currentTable(l.line), l.name, l.words, l.line, l.column);
         if (problem) return this.foreign(l.line, stop, problem.column, problem.message);
         this.account.chains++;
@@ -168,6 +239,8 @@ export class IptablesSaveExtractor {
           return true;
         }
         if (first.text.startsWith('-') && l.words[1]?.text.startsWith('-')) return this.foreign(l.line, stop, l.words[1].column, `'${l.words[1].text}' is not a chain name`);
+        const brk = headerlessKind(l.words);
+        if (brk && !this.breakHeaderless(brk.what, brk.chain, l.line, stop)) return false;
         const problem = this.command(l.words, l.line);
         return problem ? this.foreign(l.line, stop, problem.column, problem.message) : true;
       }
@@ -203,11 +276,13 @@ export class IptablesSaveExtractor {
       case '--policy': {
         const table = this.currentTable(line);
         const policy = words[2]?.text;
-        if (!BUILTIN_CHAINS[table.name].includes(chainWord!.text)) return { message: `-P applies to built-in chains only, not ${chainWord!.text}`, column: chainWord!.column };
+        if (!isBuiltin(table, chainWord!.text)) return { message: `-P applies to built-in chains only, not ${chainWord!.text}`, column: chainWord!.column };
         if (policy !== 'ACCEPT' && policy !== 'DROP') return { message: `policy must be ACCEPT or DROP, got '${policy ?? ''}'`, column: words[2]?.column ?? cmd.column };
         const chain = table.chains.get(chainWord!.text);
         if (chain) chain.policy = policy;
         else table.chains.set(chainWord!.text, { name: chainWord!.text, policy, counters: NO_COUNTERS, line, column: cmd.column, rules: [] });
+        table.headerless?.policies.add(chainWord!.text);
+        table.headerless?.chains.add(chainWord!.text);
         this.account.chains++;
         return undefined;
       }
@@ -223,9 +298,17 @@ export class IptablesSaveExtractor {
     const t = this.currentTable(line);
     let chain = t.chains.get(chainWord.text);
     if (!chain) {
-      this.report('error', line, chainWord.column, `rule for undeclared chain ${chainWord.text}`);
-      chain = { name: chainWord.text, policy: BUILTIN_CHAINS[t.name].includes(chainWord.text) ? 'ACCEPT' : null, line, column: 1, rules: [] };
+      // Built-in chains always exist (iptables-restore takes `-A INPUT` without `:INPUT`).
+      const builtin = isBuiltin(t, chainWord.text);
+      if (!builtin) t.undeclared.push({ line, column: chainWord.column, chain: chainWord.text });
+      chain = { name: chainWord.text, policy: builtin ? 'ACCEPT' : null, line, column: 1, rules: [] };
       t.chains.set(chain.name, chain);
+    }
+    const g = t.headerless;
+    if (g) {
+      g.chains.add(chain.name);
+      g.ruleChains.add(chain.name);
+      g.lastRuleChain = chain.name;
     }
     const rule = this.buildRule(words.slice(from), t, line, counters);
     if (!rule) {
@@ -234,6 +317,8 @@ export class IptablesSaveExtractor {
       return undefined;
     }
     this.account.rules++;
+    this.lastRule = { chain, rule, line };
+    if (g && rule.target && rule.target.kind !== 'jump') g.targets.add(rule.target.kind === 'opaque' ? rule.target.name : rule.target.kind);
     if (insertAt === undefined) chain.rules.push(rule);
     else chain.rules.splice(Math.min(insertAt - 1, chain.rules.length), 0, rule);
     return undefined;
@@ -278,15 +363,78 @@ export class IptablesSaveExtractor {
     const t = this.table;
     this.table = undefined;
     if (!t) return;
-    for (const u of t.unresolved) {
-      if (!t.chains.has(u.segment.name)) this.report('error', u.line, u.segment.at.column, `jump to undeclared chain or unknown target ${u.segment.name}`);
+    const fragment = t.headerless ? this.settleHeaderless(t, t.headerless) : false;
+    if (!fragment) {
+      for (const u of t.undeclared) this.report('error', u.line, u.column, `rule for undeclared chain ${u.chain}`);
+      for (const u of t.unresolved) {
+        if (!t.chains.has(u.segment.name)) this.report('error', u.line, u.segment.at.column, `jump to undeclared chain or unknown target ${u.segment.name}`);
+      }
     }
-    this.tables.push(buildTable(t, this.path));
+    const table = buildTable(t, this.path);
+    const same = this.tables.findIndex((x) => x.name === table.name);
+    // Two groups of a grep'd dump read as one table: one table, as the kernel has at most one of each.
+    if (same >= 0 && t.headerless) this.tables[same] = joinTables(this.tables[same]!, table);
+    else this.tables.push(table);
+  }
+
+  /**
+   * Names a headerless group's table and says how it was found; true when the group is a fragment (not every
+   * built-in chain's policy, as a whole `iptables -S` prints them), whose missing chains are expected.
+   */
+  private settleHeaderless(t: TableDraft, g: HeaderlessGroup): boolean {
+    if (!this.commandTable) {
+      const implied = tableOfContent(g);
+      t.name = implied?.table ?? 'filter';
+      this.report(
+        'warning',
+        t.line,
+        1,
+        implied
+          ? `rules without a *table line: read as the ${t.name} table (${implied.why})`
+          : 'rules without a *table line, and nothing in them names their table: read as the filter table',
+      );
+    }
+    const fragment = !BUILTIN_CHAINS[t.name].every((c) => g.policies.has(c));
+    if (fragment) this.gaps.push({ kind: 'fragment', line: t.line });
+    return fragment;
   }
 }
 
-function newTable(name: TableName, line: number, column: number): TableDraft {
-  return { name, line, column, chains: new Map(), unresolved: [], cache: new Map(), options: new Map(), jumps: new Map() };
+function newTable(name: TableName, line: number, column: number, headerless = false): TableDraft {
+  const draft = { name, line, column, chains: new Map(), unresolved: [], cache: new Map(), options: new Map(), jumps: new Map(), undeclared: [] };
+  return headerless ? { ...draft, headerless: { chains: new Set(), targets: new Set(), policies: new Set(), ruleChains: new Set(), declared: false } } : draft;
+}
+
+const ANY_BUILTIN = new Set(Object.values(BUILTIN_CHAINS).flat());
+const isBuiltinName = (name: string) => ANY_BUILTIN.has(name);
+
+/** A headerless table's name is settled only at its end, so any table's built-in chain is one. */
+const isBuiltin = (t: TableDraft, name: string) => (t.headerless ? isBuiltinName(name) : BUILTIN_CHAINS[t.name].includes(name));
+
+/** What a headerless `-P`, `-N` or `-A` line could start (see HeaderlessGroup). */
+function headerlessKind(words: readonly WordSyntax[]): { what: 'policy' | 'declaration' | 'rule'; chain: string } | undefined {
+  const [cmd, chain] = COUNTERS.test(words[0]!.text) ? words.slice(1) : words;
+  if (!cmd || !chain) return undefined;
+  switch (cmd.text) {
+    case '-P':
+      return { what: 'policy', chain: chain.text };
+    case '-N':
+      return { what: 'declaration', chain: chain.text };
+    case '-A':
+      return { what: 'rule', chain: chain.text };
+    default:
+      return undefined;
+  }
+}
+
+/** The chains of two reads of one table, in order; a chain in both keeps its first declaration and all rules. */
+function joinTables(a: Table, b: Table): Table {
+  const chains = new Map(a.chains.map((c) => [c.name, c]));
+  for (const c of b.chains) {
+    const prev = chains.get(c.name);
+    chains.set(c.name, prev ? { ...prev, rules: [...prev.rules, ...c.rules].map((r, i) => ({ ...r, index: i + 1 })) } : c);
+  }
+  return { ...a, chains: [...chains.values()] };
 }
 
 const dash = (at: WordSyntax): WordSyntax => ({ text: '-', column: at.column, bang: false, quoted: false, unterminated: false });
@@ -301,7 +449,7 @@ function declareChain(t: TableDraft, name: string, words: readonly WordSyntax[],
   if (!name) return { message: 'chain declaration without a name', column };
   const [policyWord, countersWord, extra] = words;
   if (!policyWord) return { message: `chain ${name} has no policy (expected ACCEPT, DROP or -)`, column };
-  const builtin = BUILTIN_CHAINS[t.name].includes(name);
+  const builtin = isBuiltin(t, name) && policyWord.text !== '-';
   const policy = policyWord.text;
   // On a built-in chain `-` keeps the current policy (iptables-restore), ACCEPT on a freshly created table.
   if (builtin ? policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-' : policy !== '-') {
@@ -314,6 +462,12 @@ function declareChain(t: TableDraft, name: string, words: readonly WordSyntax[],
   }
   if (extra) return { message: `unexpected '${extra.text}' after chain declaration`, column: extra.column };
   if (t.chains.has(name)) return { message: `chain ${name} declared twice`, column };
+  const g = t.headerless;
+  if (g) {
+    g.chains.add(name);
+    if (builtin) g.policies.add(name);
+    else g.declared = true;
+  }
   t.chains.set(name, { name, policy: builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, line, column, rules: [], ...(counters ? { counters } : {}) });
   return undefined;
 }

@@ -1,11 +1,12 @@
 /** iptables-save / ip6tables-save: text → typed ruleset, with diagnostics and an account of every line. */
 import type { IptablesSaveBody } from '../../src/model/section';
-import type { Backend, TableName } from '../../src/model/ruleset';
+import type { Backend } from '../../src/model/ruleset';
 import type { Family } from '../../src/model/values';
 import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, startsWithAny } from '../shared/reader';
 import { detectBackend, detectFamily } from './detect';
 import { type Extraction, IptablesSaveExtractor } from './extract';
+import { tableOfCommand } from './implied-table';
 import { parseChunk } from './parser';
 import type { SyntaxLine } from './syntax';
 
@@ -22,6 +23,8 @@ export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
   constructor(
     private readonly path: string,
     family?: Family,
+    /** The command that printed the dump, or the file's name: it may name the table of `iptables -S` output. */
+    private readonly hint = '',
   ) {
     this.family = family;
   }
@@ -30,7 +33,7 @@ export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
     if (!this.extractor) {
       this.family ??= detectFamily(chunk.text);
       this.backend = detectBackend(chunk.text);
-      this.extractor = new IptablesSaveExtractor(this.path, this.family, impliedTable(chunk.text));
+      this.extractor = new IptablesSaveExtractor(this.path, this.family, tableOfCommand(this.hint));
     }
     const lines: SyntaxLine[] = [];
     parseChunk(chunk, lines);
@@ -45,22 +48,9 @@ export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
   }
 }
 
-/**
- * `iptables -t nat -S` names no table; its `-P` lines name the built-in chains, and the set of those tells
- * the table: PREROUTING+FORWARD is mangle, PREROUTING+POSTROUTING nat, PREROUTING alone raw, else filter.
- */
-export function impliedTable(text: string): TableName {
-  if (/^\*\w+/m.test(text)) return 'filter';
-  const builtins = new Set([...text.matchAll(/^-P (\S+)/gm)].map((m) => m[1]));
-  if (builtins.has('PREROUTING') && builtins.has('FORWARD')) return 'mangle';
-  if (builtins.has('PREROUTING') && builtins.has('POSTROUTING')) return 'nat';
-  if (builtins.has('PREROUTING')) return 'raw';
-  return 'filter';
-}
-
 /** A whole text known to be one iptables-save dump. */
-export function parseIptablesSave(text: string, path: string, family?: Family): IptablesSaveParse {
-  const reader = new IptablesSaveReader(path, family);
+export function parseIptablesSave(text: string, path: string, family?: Family, hint?: string): IptablesSaveParse {
+  const reader = new IptablesSaveReader(path, family, hint);
   for (const chunk of lineChunks(text)) reader.read(chunk, () => false);
   const { kind, ruleset, diagnostics, lines } = reader.finish();
   return { kind, ruleset, diagnostics, lines };
@@ -79,5 +69,5 @@ export const iptablesSaveFormat: DumpFormat = {
     /^-P (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) (ACCEPT|DROP)( -c \d+ \d+)?\s*$/,
     /^-N [^-\s]\S*\s*$/,
   ]),
-  reader: (path) => new IptablesSaveReader(path),
+  reader: (path, hint) => new IptablesSaveReader(path, undefined, hint),
 };

@@ -11,7 +11,9 @@ import type { Chunk } from './chunks';
 /**
  * Whether the dump ends at this line. A line that starts a dump of the reader's own format ends it only when
  * the reader says so (`restart`): a damaged conntrack line still looks like conntrack, a second ipvsadm title
- * or a repeated iptables table is a new dump.
+ * or a repeated iptables table is a new dump. A line the reader knows is no part of its dump at all (prose or
+ * a fence after a listing, not a damaged record) ends the dump whatever `stop` answers: the reader returns it,
+ * never its own first line, and the segmenter classifies it like any line between dumps.
  */
 export type StopAt = (line: number, restart?: boolean) => boolean;
 
@@ -35,7 +37,8 @@ export interface DumpFormat {
    * named, or else the file's path; only formats whose content alone is ambiguous (a bare number) use it.
    */
   starts(line: string, hint: string): boolean;
-  reader(path: string): DumpReader;
+  /** `hint` as for `starts`: the command or the file's path. */
+  reader(path: string, hint: string): DumpReader;
 }
 
 /** A format's start lines as regexes, any of which recognises it. */

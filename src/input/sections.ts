@@ -3,6 +3,7 @@ import { CHUNK_SIZE, countNewlines } from '../../grammar/shared/chunks';
 import type { Section, SkippedLines } from '../model/section';
 import { detectLinePrefix, normaliseChunk } from './normalise';
 import { Segmenter, type SegmentSink } from './segmenter';
+import { splitSnapshots } from './snapshots';
 import { openSources } from './sources';
 import type { InputFailure } from './text-input';
 
@@ -40,7 +41,7 @@ function collector() {
   const skipped: SkippedLines[] = [];
   const failures: InputFailure[] = [];
   const sink: SegmentSink = { section: (s) => sections.push(s), skipped: (s) => skipped.push(s) };
-  return { sink, failures, result: (): FoundSections => ({ sections, skipped, failures }) };
+  return { sink, failures, result: (): FoundSections => ({ ...splitSnapshots(sections, skipped), failures }) };
 }
 
 /** Cuts pieces of text at line ends into chunks of about CHUNK_SIZE, normalises them and feeds the segmenter. */

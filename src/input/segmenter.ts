@@ -85,7 +85,7 @@ export class Segmenter {
     const format = formatStartingAt(raw, this.nextCommand ?? this.path);
     if (!format) return this.foreign ? this.skipLine(line, this.foreign.reason, this.foreign.dump) : this.skipLine(line, 'not a dump nfwalk reads');
     this.flushSkip();
-    this.reader = format.reader(this.path);
+    this.reader = format.reader(this.path, this.nextCommand ?? this.path);
     this.format = format;
     this.start = line;
     this.last = line;

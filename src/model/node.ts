@@ -9,6 +9,7 @@ import type { IpSet } from './ipset';
 import type { Backend, Ruleset } from './ruleset';
 import { type ForeignDump, type RulesetSection, type Section, isRulesetSection } from './section';
 import { groupBy } from './group-by';
+import { joinHeaderless } from './headerless';
 
 export interface NodeDumps {
   readonly name: string;
@@ -37,7 +38,7 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
     else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, set);
     else if (s.kind === 'sysctl') for (const e of s.entries) sysctl.set(e.key, e.value);
   }
-  return { name, rulesets: sections.filter(isRulesetSection), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };
+  return { name, rulesets: joinHeaderless(sections.filter(isRulesetSection)), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };
 }
 
 const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;

@@ -45,11 +45,28 @@ export interface Table {
  */
 export type Backend = 'legacy' | 'nft';
 
+/**
+ * What a dump does not show, so that an absent chain, jump or rule proves nothing: a table cut short (no
+ * COMMIT), or rules without their table's header and declarations (`iptables -S CHAIN`, `iptables-save |
+ * grep`), or a dump piped through a filter.
+ */
+export type RulesetGap =
+  | { readonly kind: 'truncated'; readonly table: TableName; readonly line: number }
+  | { readonly kind: 'fragment'; readonly line: number }
+  | { readonly kind: 'filtered'; readonly command: string };
+
 export interface Ruleset {
   readonly family: Family;
   readonly tables: readonly Table[];
   /** Known when the dump's header names it; a dump without a header leaves it open. */
   readonly backend?: Backend;
+  /** Set when the dump is part of a ruleset; absent for a whole one. */
+  readonly gaps?: readonly RulesetGap[];
+  /**
+   * Printed without `*table` lines (`iptables -t nat -S`): one node's such dumps of different tables are
+   * parts of one ruleset.
+   */
+  readonly headerless?: true;
 }
 
 /** The command that dumps a family's ruleset, as messages name it. */

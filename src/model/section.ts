@@ -17,6 +17,8 @@ export interface SectionSource {
   readonly command?: string;
   /** The command piped the dump through a filter (`| grep`), so absent rules or entries prove nothing. */
   readonly partial?: boolean;
+  /** The input holds several snapshots of one ruleset: this dump belongs to the n-th (1-based), node `NAME#n`. */
+  readonly snapshot?: number;
 }
 
 /** What every section has, whatever its format. */

@@ -1,6 +1,8 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
-import type { ForeignDump, Section, SkippedLines } from '../../model/section';
+import { gapsOf } from '../../model/gaps';
+import type { RulesetGap } from '../../model/ruleset';
+import { type ForeignDump, type Section, type SkippedLines, isRulesetSection } from '../../model/section';
 import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
 
@@ -69,4 +71,59 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
       remedy: FOREIGN_REMEDY[dump],
     };
   });
+}
+
+const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Finding['severity'] }>> = {
+  truncated: { code: 'INPUT_TRUNCATED', severity: 'warning' },
+  fragment: { code: 'INPUT_PARTIAL', severity: 'info' },
+  filtered: { code: 'INPUT_PARTIAL', severity: 'info' },
+};
+
+function gapMessage(gap: RulesetGap, section: Section): string {
+  const lines = `${section.source.path}:${section.source.startLine}-${section.source.endLine}`;
+  switch (gap.kind) {
+    case 'truncated':
+      return `the ${section.kind} dump at ${lines} is truncated at line ${gap.line} (table ${gap.table} has no COMMIT): what followed is unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
+    case 'fragment':
+      return `${lines} holds part of a ruleset (rules without their table's header or chain declarations): chains and jumps it does not show are not findings, and services are shown as far as it shows them`;
+    case 'filtered':
+      return `${lines} was filtered (\`${gap.command}\`): rules it does not show are unknown, not absent, so missing and unused chains are not judged`;
+  }
+}
+
+/** Ruleset dumps that show part of a ruleset: said once each, so that what they lack is not taken as absent. */
+export function partialRulesetFindings(node: NodeDumps): Finding[] {
+  return node.sections.filter(isRulesetSection).flatMap((section) =>
+    [...groupBy(gapsOf(section), (g) => g.kind).values()].map((same) => {
+      const gap = same[0]!;
+      return {
+        ...GAP_CODE[gap.kind],
+        node: node.name,
+        subject: 'input',
+        message: gapMessage(gap, section),
+        evidence: [{ path: section.source.path, line: gap.kind === 'filtered' ? section.source.startLine : gap.line, column: 1 }],
+        remedy: 'collect the whole dump (`iptables-save -c` and `ip6tables-save -c` on the node, unfiltered, as a file rather than a terminal paste)',
+      };
+    }),
+  );
+}
+
+/** A node that is one of several snapshots of one input (`paste.txt#2`): said on each, with where it lies. */
+export function snapshotFindings(node: NodeDumps): Finding[] {
+  const snapshot = node.sections.find((s) => s.source.snapshot !== undefined)?.source;
+  if (!snapshot) return [];
+  const lines = node.sections.filter((s) => s.source.path === snapshot.path);
+  const first = Math.min(...lines.map((s) => s.source.startLine));
+  const last = Math.max(...lines.map((s) => s.source.endLine));
+  return [
+    {
+      code: 'INPUT_SNAPSHOTS',
+      severity: 'info',
+      node: node.name,
+      subject: 'input',
+      message: `${snapshot.path} holds more than one dump of the same ruleset (before and after, or two nodes): each is analysed as a snapshot of its own, never merged; this is snapshot ${snapshot.snapshot} (lines ${first}-${last})`,
+      evidence: [{ path: snapshot.path, line: first, column: 1 }],
+      remedy: 'nothing, if the snapshots are meant (nfwalk diff compares two of them); otherwise give each node\'s dumps as their own file',
+    },
+  ];
 }

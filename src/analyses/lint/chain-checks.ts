@@ -4,14 +4,19 @@ import { type RuleGraph, chainKey } from '../../graph/rule-graph';
 import type { Ruleset } from '../../model/ruleset';
 import type { Finding } from '../finding';
 
-/** Chains created on purpose with nothing jumping to them: canaries whose existence is the signal, kubelet's KUBE-MARK-DROP kept for others. */
-const KEPT_UNUSED = /CANARY|^KUBE-MARK-DROP$/;
+/**
+ * Chains created on purpose with nothing jumping to them: canaries whose existence is the signal (KUBE-KUBELET-CANARY,
+ * KUBE-PROXY-CANARY), kubelet's KUBE-IPTABLES-HINT that tells the iptables wrapper which backend is in use, and
+ * kubelet's KUBE-MARK-DROP kept for others.
+ */
+const KEPT_UNUSED = /CANARY|^KUBE-MARK-DROP$|^KUBE-IPTABLES-HINT$/;
 /** Chains kube-proxy owns per service and endpoint: left over until its next full sync, not a mistake. */
 const KUBE_PER_SERVICE = /^KUBE-(SVC|SVL|SEP|EXT|FW|XLB)-/;
 
-export function chainFindings(node: string, ruleset: Ruleset, graph: RuleGraph): Finding[] {
+/** `whole`: the dump shows the whole ruleset, so a chain it lacks, or one nothing in it jumps to, is real. */
+export function chainFindings(node: string, ruleset: Ruleset, graph: RuleGraph, whole = true): Finding[] {
   const findings: Finding[] = [];
-  for (const table of ruleset.tables) {
+  for (const table of whole ? ruleset.tables : []) {
     for (const chain of table.chains) {
       for (const rule of chain.rules) {
         if (rule.target?.kind !== 'jump' || graph.hasNode(chainKey(table.name, rule.target.chain))) continue;

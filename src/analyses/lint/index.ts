@@ -4,6 +4,7 @@
  * plumbing, client ranges that collide with the cluster CIDR, and rules split over both iptables backends.
  */
 import { ruleGraphOf } from '../../graph/rule-graph';
+import { gapsOf } from '../../model/gaps';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
 import { backendFindings } from './backend-checks';
@@ -21,7 +22,13 @@ export function analyzeLint(nodes: readonly NodeDumps[], options: LintOptions = 
     ...backendFindings(node),
     ...node.rulesets.flatMap((section) => {
       const graph = ruleGraphOf(section.ruleset);
-      return [...chainFindings(node.name, section.ruleset, graph), ...ruleFindings(node.name, section.ruleset), ...kubeFindings(node.name, section.ruleset, graph, options.clientCidrs ?? [])];
+      // Part of a ruleset: a chain, jump or rule it does not show may be in the part that is missing.
+      const whole = gapsOf(section).length === 0;
+      return [
+        ...chainFindings(node.name, section.ruleset, graph, whole),
+        ...ruleFindings(node.name, section.ruleset),
+        ...(whole ? kubeFindings(node.name, section.ruleset, graph, options.clientCidrs ?? []) : []),
+      ];
     }),
   ]);
 }

@@ -162,9 +162,10 @@ test('an unknown match extension is kept verbatim with a warning, never dropped'
   t.is(printRuleset(r.ruleset), text);
 });
 
-test('a missing COMMIT is an error but the table is still read', (t) => {
-  const r = parse('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n');
-  t.deepEqual(r.diagnostics.map((d) => [d.severity, d.line]), [['error', 1]]);
+test('a missing COMMIT marks the dump truncated at its last line, and the table is still read', (t) => {
+  const r = parse('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n\n');
+  t.deepEqual(r.diagnostics.map((d) => [d.severity, d.line]), [['warning', 3]]);
+  t.deepEqual(r.ruleset.gaps, [{ kind: 'truncated', table: 'nat', line: 3 }]);
   t.is(r.ruleset.tables[0]!.chains[0]!.rules.length, 1);
 });
 
