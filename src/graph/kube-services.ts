@@ -1,16 +1,20 @@
 /**
  * Services from kube-proxy's iptables-mode rules (kube-proxy-tracer.md §1, §4). Entry points are the
  * rules in nat KUBE-SERVICES / KUBE-NODEPORTS that jump to a service's chains (KUBE-SVC/SVL/EXT/FW, and
- * the older KUBE-XLB); a service's chains share the hash after their prefix, which groups them when
- * comments are gone (large-cluster mode drops some). Services without endpoints exist only as filter rules
- * whose comment says so. Where traffic then goes is the walk's business, not this file's.
+ * the older KUBE-XLB). Entry points are joined into services by three clues, any one enough: the hash
+ * a service's chains share (which groups them when comments are gone: large-cluster mode drops some),
+ * the jumps from one to the other (hand-edited rules and other generators break the naming), and the
+ * `ns/svc:port` comment. An entry whose chain leads to no service chain is a service of its own, named
+ * after that chain, rather than dropped. Services without endpoints exist only as filter rules whose
+ * comment says so. Where traffic then goes is the walk's business, not this file's.
  */
 import type { CommentMatch } from '../model/match';
 import type { Rule, Ruleset } from '../model/ruleset';
 import { chainAt, chainKey, type RuleGraph } from './rule-graph';
+import { SERVICE_CHAIN, mayEnterService, serviceChainsReached } from './service-chains';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
+import { UnionFind } from './union-find';
 
-const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW|XLB)-([A-Z0-9]+)$/;
 const PROTOCOLS = new Set<string>(['tcp', 'udp', 'sctp']);
 const COMMENT_KINDS: Readonly<Record<string, EntryKind>> = { 'cluster IP': 'clusterIP', 'external IP': 'externalIP', 'loadbalancer IP': 'loadBalancer' };
 const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health check node port)$/;
@@ -45,7 +49,10 @@ function kindFromComment(comment: string | undefined): { name?: string; kind?: E
 }
 
 interface Builder {
-  readonly hash?: string;
+  /** The hashes of the service chains its entry points lead to, in the order met. */
+  readonly hashes: string[];
+  /** The chain an entry point jumps to when that chain leads to no service chain: the service's name. */
+  readonly ownChain?: string;
   name?: string;
   protocol: ServiceProtocol;
   readonly entries: Map<string, EntryPoint>;
@@ -79,36 +86,66 @@ function affinityOf(graph: RuleGraph, hash: string): number | null {
   return null;
 }
 
-export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] {
-  const byHash = new Map<string, Builder>();
-  const byName = new Map<string, Builder>();
-  const builderFor = (hash: string, protocol: ServiceProtocol): Builder => {
-    let b = byHash.get(hash);
-    if (!b) byHash.set(hash, (b = { hash, protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
-    return b;
-  };
+/** A nat rule that recognises an entry point, with the service chains its jump leads to. */
+interface NatEntry {
+  readonly rule: Rule;
+  readonly chain: string;
+  readonly nodePorts: boolean;
+  readonly protocol: ServiceProtocol;
+  readonly port: number;
+  readonly ip: string | null;
+  /** Service chains reached from the jump, nearest first (kube-services' own naming: SVC, SVL, EXT, FW, XLB). */
+  readonly reached: readonly RegExpExecArray[];
+}
 
-  const natEntries = (chain: string, nodePorts: boolean) => {
-    for (const rule of chainAt(graph, 'nat', chain)?.rules ?? []) {
-      const target = rule.target?.kind === 'jump' ? SERVICE_CHAIN.exec(rule.target.chain) : null;
-      const protocol = protocolOf(rule);
-      const port = dportOf(rule);
-      if (!target || !protocol || port === undefined) continue;
-      const ip = nodePorts ? null : destinationOf(rule);
-      if (ip === undefined) continue;
-      const b = builderFor(target[2]!, protocol);
-      const { name, kind } = kindFromComment(commentOf(rule));
-      if (name) b.name = name;
-      const kindByChain: EntryKind = target[1] === 'SVC' || target[1] === 'SVL' ? 'clusterIP' : target[1] === 'FW' ? 'loadBalancer' : 'external';
-      const entryKind = nodePorts ? 'nodePort' : (kind ?? kindByChain);
-      const ranges = target[1] === 'FW' ? sourceRangesOf(graph, target[0]) : undefined;
-      addEntry(b, { kind: entryKind, ip, port, evidence: rule.location, ...(ranges ? { sourceRanges: ranges } : {}) });
-      b.entryChains.add(`${entryKind} ${target[1]}`);
-    }
-  };
-  natEntries('KUBE-SERVICES', false);
-  natEntries('KUBE-NODEPORTS', true);
-  for (const b of byHash.values()) if (b.name) byName.set(`${b.name} ${b.protocol}`, b);
+function natEntries(graph: RuleGraph, chain: string, nodePorts: boolean): NatEntry[] {
+  const out: NatEntry[] = [];
+  for (const rule of chainAt(graph, 'nat', chain)?.rules ?? []) {
+    const target = rule.target?.kind === 'jump' && mayEnterService(rule.target.chain) ? rule.target.chain : undefined;
+    const protocol = protocolOf(rule);
+    const port = dportOf(rule);
+    if (target === undefined || !protocol || port === undefined) continue;
+    const ip = nodePorts ? null : destinationOf(rule);
+    if (ip === undefined) continue;
+    const reached = serviceChainsReached(graph, target).map((c) => SERVICE_CHAIN.exec(c)!);
+    out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached });
+  }
+  return out;
+}
+
+/** The keys an entry is known by: the hashes of the service chains it reaches (else its chain), and its comment's name. */
+function keysOf(e: NatEntry): string[] {
+  const keys = e.reached.length ? e.reached.map((m) => `hash ${m[2]}`) : [`chain ${e.chain}`];
+  const { name } = kindFromComment(commentOf(e.rule));
+  return name ? [...keys, `name ${name} ${e.protocol}`] : keys;
+}
+
+export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] {
+  const entries = [...natEntries(graph, 'KUBE-SERVICES', false), ...natEntries(graph, 'KUBE-NODEPORTS', true)];
+  const joined = new UnionFind();
+  for (const e of entries) {
+    const [first, ...rest] = keysOf(e);
+    for (const k of rest) joined.union(first!, k);
+  }
+
+  const byRoot = new Map<string, Builder>();
+  const byName = new Map<string, Builder>();
+  for (const e of entries) {
+    const root = joined.find(keysOf(e)[0]!);
+    let b = byRoot.get(root);
+    if (!b) byRoot.set(root, (b = { hashes: [], ...(e.reached.length ? {} : { ownChain: e.chain }), protocol: e.protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
+    for (const m of e.reached) if (!b.hashes.includes(m[2]!)) b.hashes.push(m[2]!);
+    const { name, kind } = kindFromComment(commentOf(e.rule));
+    if (name) b.name = name;
+    // A chain of another name is taken for the kind of the first service chain it leads to.
+    const type = e.reached[0]?.[1];
+    const kindByChain: EntryKind = type === 'SVC' || type === 'SVL' ? 'clusterIP' : type === 'FW' ? 'loadBalancer' : 'external';
+    const entryKind = e.nodePorts ? 'nodePort' : (kind ?? kindByChain);
+    const ranges = type === 'FW' ? sourceRangesOf(graph, e.reached[0]![0]) : undefined;
+    addEntry(b, { kind: entryKind, ip: e.ip, port: e.port, evidence: e.rule.location, ...(ranges ? { sourceRanges: ranges } : {}) });
+    if (type) b.entryChains.add(`${entryKind} ${type}`);
+  }
+  for (const b of byRoot.values()) if (b.name) byName.set(`${b.name} ${b.protocol}`, b);
 
   // Filter rules carry the services kube-proxy could not program in nat: no endpoints, or none local.
   for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS']) {
@@ -121,7 +158,7 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
       const health = statement[2] === 'health check node port';
       const key = `${statement[1]} ${protocol}`;
       let b = byName.get(key) ?? (health ? [...byName.values()].find((x) => x.name === statement[1]) : undefined);
-      if (!b) byName.set(key, (b = { name: statement[1]!, protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
+      if (!b) byName.set(key, (b = { hashes: [], name: statement[1]!, protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
       const ip = destinationOf(rule);
       if (health) {
         addEntry(b, { kind: 'healthCheckNodePort', ip: null, port, evidence: rule.location });
@@ -140,30 +177,44 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
     }
   }
 
-  const builders = new Set([...byHash.values(), ...byName.values()]);
+  const builders = new Set([...byRoot.values(), ...byName.values()]);
   return [...builders].map((b) => serviceOf(b, ruleset, graph));
+}
+
+/** The name of a service without comments: its KUBE-SVC chain (one the dump has, when its chains carry several hashes). */
+function chainNameOf(b: Builder, graph: RuleGraph): string {
+  if (b.hashes.length === 0) return b.ownChain!;
+  const hash = b.hashes.find((h) => chainAt(graph, 'nat', `KUBE-SVC-${h}`)) ?? b.hashes[0]!;
+  return `KUBE-SVC-${hash}`;
+}
+
+function affinityOfAll(graph: RuleGraph, hashes: readonly string[]): number | null {
+  for (const hash of hashes) {
+    const seconds = affinityOf(graph, hash);
+    if (seconds !== null) return seconds;
+  }
+  return null;
 }
 
 function serviceOf(b: Builder, ruleset: Ruleset, graph: RuleGraph): KubeService {
   const entryPoints = [...b.entries.values()];
   const external = entryPoints.some((e) => e.kind !== 'clusterIP');
   const localStatement = (kinds: (k: EntryKind) => boolean) => b.noEndpoints.some((n) => n.local && kinds(n.kind));
-  const hash = b.hash;
   const externalLocal =
     entryPoints.some((e) => e.kind === 'healthCheckNodePort') ||
     [...b.entryChains].some((c) => c.endsWith(' XLB')) ||
-    (hash !== undefined && jumpsTo(graph, `KUBE-EXT-${hash}`, 'KUBE-SVL-')) ||
+    b.hashes.some((hash) => jumpsTo(graph, `KUBE-EXT-${hash}`, 'KUBE-SVL-')) ||
     localStatement((k) => k !== 'clusterIP');
   const internalLocal = b.entryChains.has('clusterIP SVL') || localStatement((k) => k === 'clusterIP');
   const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal ? 'Local' : 'Cluster') : null;
   return {
-    name: b.name ?? `KUBE-SVC-${hash}`,
+    name: b.name ?? chainNameOf(b, graph),
     named: b.name !== undefined,
     family: ruleset.family,
     protocol: b.protocol,
     proxyMode: 'iptables',
     entryPoints,
-    affinitySeconds: hash === undefined ? null : affinityOf(graph, hash),
+    affinitySeconds: affinityOfAll(graph, b.hashes),
     externalTrafficPolicy,
     internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',
     noEndpoints: b.noEndpoints,

@@ -1,0 +1,44 @@
+/**
+ * Which service chains an entry rule leads to. kube-proxy names all chains of a service port with one hash
+ * (KUBE-SVC/SVL/EXT/FW/XLB-<hash>), but hand-edited rules and other generators do not: a KUBE-EXT chain may
+ * jump to a KUBE-SVC chain of another hash, or a NodePort rule to a chain of any name. So a service is what
+ * the entry's chain reaches by jumps, not what its name says.
+ */
+import { type RuleGraph, chainKey } from './rule-graph';
+
+export const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW|XLB)-([A-Z0-9]+)$/;
+/** Where the endpoints hang: the walk goes no further for this purpose (beyond are KUBE-SEP chains). */
+const CORE_CHAIN = /^KUBE-(SVC|SVL)-/;
+/** Chains that mark, masquerade or hold one endpoint: a jump to one is not a way to a service. */
+const NOT_A_WAY = /^KUBE-(MARK-|SEP-|POSTROUTING$|SERVICES$|NODEPORTS$)/;
+/** Hand-made detours are short; a bound keeps a looping dump finite. */
+const MAX_DEPTH = 4;
+
+/** Whether a jump from KUBE-SERVICES or KUBE-NODEPORTS to this chain can be a service's entry. */
+export const mayEnterService = (chain: string) => !NOT_A_WAY.test(chain);
+
+/**
+ * The service chains (KUBE-SVC/SVL/EXT/FW/XLB) `chain` is or reaches in nat, nearest first: itself when it
+ * is one, then the chains its rules jump to, through chains of other names, stopping at KUBE-SVC/SVL.
+ */
+export function serviceChainsReached(graph: RuleGraph, chain: string): string[] {
+  const found: string[] = [];
+  const seen = new Set<string>([chain]);
+  let level = [chain];
+  for (let depth = 0; depth <= MAX_DEPTH && level.length; depth++) {
+    const next: string[] = [];
+    for (const name of level) {
+      if (SERVICE_CHAIN.test(name)) found.push(name);
+      const key = chainKey('nat', name);
+      if (CORE_CHAIN.test(name) || !graph.hasNode(key)) continue;
+      graph.forEachOutNeighbor(key, (to) => {
+        const { chain: c } = graph.getNodeAttributes(to);
+        if (seen.has(c.name) || !mayEnterService(c.name)) return;
+        seen.add(c.name);
+        next.push(c.name);
+      });
+    }
+    level = next;
+  }
+  return found;
+}
