@@ -4,7 +4,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { lookup } from '../shared/lookup';
-import type { AddressMask, AddressRange, Family, MarkMask, NatRange, PortRange } from '../../src/model/values';
+import { type AddressMask, type AddressRange, type Family, type MarkMask, type NatRange, type PortRange, isUnknownAddress } from '../../src/model/values';
 
 export class Problem {
   constructor(readonly message: string) {}
@@ -247,11 +247,12 @@ export function parseNatRange(text: string, family: Family): NatRange | Problem 
 
 export function formatNatRange(r: NatRange): string {
   let s = '';
-  if (r.addresses) {
+  if (isUnknownAddress(r.addresses)) s = r.addresses.unknown;
+  else if (r.addresses) {
     s = r.addresses.from === r.addresses.to ? r.addresses.from : `${r.addresses.from}-${r.addresses.to}`;
-    // ip6tables brackets the whole address range when a port follows: `[fd00::5-fd00::9]:8080-8090`.
-    if (r.family === 'ipv6' && r.ports) s = `[${s}]`;
   }
+  // ip6tables brackets the whole address range when a port follows: `[fd00::5-fd00::9]:8080-8090`.
+  if (r.addresses && r.family === 'ipv6' && r.ports) s = `[${s}]`;
   if (r.ports) s += `:${formatPortRange(r.ports, '-')}`;
   return s;
 }

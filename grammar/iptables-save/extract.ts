@@ -14,11 +14,12 @@ import { lookup } from '../shared/lookup';
 import { type StopAt, sortDiagnostics } from '../shared/reader';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
 import { tableOfContent } from './implied-table';
-import { Problem, parseAddressMask } from './codecs';
+import { Problem } from './codecs';
 import { type ExtensionSpec, optionArity, parseSection } from './extension';
 import { IMPLICIT_PROTOCOL_MODULES, matchExtensions, targetExtensions } from './extensions/index';
 import { canonicalProtocol } from './protocols';
 import { type BaseOption, type Segment, type SegmentContext, segmentRule } from './segments';
+import { parseRuleAddress, unknownAddressWarnings } from './unknown-address';
 import type { SyntaxLine, WordSyntax } from './syntax';
 
 
@@ -356,6 +357,7 @@ export class IptablesSaveExtractor {
         t.unresolved.push({ rule, segment: s, line });
       }
     }
+    for (const w of unknownAddressWarnings(rule, segments)) report('warning', line, w.column, w.message);
     return rule;
   }
 
@@ -559,8 +561,8 @@ function baseValue(s: Extract<Segment, { kind: 'base' }>, family: Family): unkno
   switch (s.option) {
     case 's':
     case 'd': {
-      const a = parseAddressMask(arg!.text);
-      if (a instanceof Problem) return a;
+      const a = parseRuleAddress(arg!.text, family);
+      if (a instanceof Problem || 'unknown' in a) return a;
       if (a.family !== family) return new Problem(`${a.family} address in an ${family} ruleset`);
       // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
       return a.prefix === 0 && !a.mask && !s.negated ? null : a;

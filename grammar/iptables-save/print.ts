@@ -5,7 +5,7 @@
 import type { Match } from '../../src/model/match';
 import type { Chain, Rule, Ruleset } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
-import type { Counters, Family } from '../../src/model/values';
+import { type Counters, type Family, type RuleAddress, isUnknownAddress } from '../../src/model/values';
 import { formatAddressMask } from './codecs';
 import { printSection, printWord, type Record_ } from './extension';
 import { matchExtensions, targetExtensions } from './extensions/index';
@@ -29,8 +29,8 @@ export function printRule(chain: Pick<Chain, 'name'>, rule: Rule, family: Family
   if (rule.counters && options.counters) w.push(formatCounters(rule.counters));
   w.push('-A', chain.name);
   const neg = (o: { negated: boolean } | undefined) => (o?.negated ? ['!'] : []);
-  if (rule.source) w.push(...neg(rule.source), '-s', formatAddressMask(rule.source.value));
-  if (rule.destination) w.push(...neg(rule.destination), '-d', formatAddressMask(rule.destination.value));
+  if (rule.source) w.push(...neg(rule.source), '-s', formatRuleAddress(rule.source.value));
+  if (rule.destination) w.push(...neg(rule.destination), '-d', formatRuleAddress(rule.destination.value));
   if (rule.inInterface) w.push(...neg(rule.inInterface), '-i', rule.inInterface.value);
   if (rule.outInterface) w.push(...neg(rule.outInterface), '-o', rule.outInterface.value);
   if (rule.protocol) w.push(...neg(rule.protocol), '-p', rule.protocol.value);
@@ -39,6 +39,9 @@ export function printRule(chain: Pick<Chain, 'name'>, rule: Rule, family: Family
   if (rule.target) w.push(...printTarget(rule.target, family));
   return w.join(' ');
 }
+
+/** A masked address prints as pasted. */
+const formatRuleAddress = (a: RuleAddress) => (isUnknownAddress(a) ? a.unknown : formatAddressMask(a));
 
 function verbatim(words: readonly { text: string; bang: boolean; quoted: boolean }[]): string[] {
   return words.map((x) => (x.bang ? '!' : printWord(x)));

@@ -6,12 +6,12 @@
  */
 import type { Opt } from '../model/match';
 import type { Rule } from '../model/ruleset';
-import type { AddressMask } from '../model/values';
+import { type RuleAddress, isUnknownAddress } from '../model/values';
 import { isHostPrefix, prefixOfMask } from './trace/address';
 
-/** The one host a `-s`/`-d` option names (not negated, a full-length prefix), as its address value. */
-export function pinnedHost(o: Opt<AddressMask> | undefined): bigint | undefined {
-  if (!o || o.negated) return undefined;
+/** The one host a `-s`/`-d` option names (not negated, a full-length prefix, not masked), as its address value. */
+export function pinnedHost(o: Opt<RuleAddress> | undefined): bigint | undefined {
+  if (!o || o.negated || isUnknownAddress(o.value)) return undefined;
   const p = prefixOfMask(o.value);
   return isHostPrefix(p) ? p.network : undefined;
 }

@@ -10,6 +10,7 @@
  */
 import type { CommentMatch } from '../model/match';
 import type { Rule, Ruleset } from '../model/ruleset';
+import { isUnknownAddress } from '../model/values';
 import { chainAt, chainKey, type RuleGraph } from './rule-graph';
 import { SERVICE_CHAIN, mayEnterService, serviceChainsReached } from './service-chains';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
@@ -36,7 +37,10 @@ function dportOf(rule: Rule): number | undefined {
 function destinationOf(rule: Rule): string | undefined {
   const d = rule.destination;
   const full = d?.value.family === 'ipv4' ? 32 : 128;
-  return d && !d.negated && d.value.prefix === full && !d.value.mask ? d.value.address : undefined;
+  if (!d || d.negated || d.value.prefix !== full) return undefined;
+  // A masked address (`-d x.x.x.x/32`) is still an entry point: named as pasted, never walked.
+  if (isUnknownAddress(d.value)) return d.value.unknown.replace(/\/\d+$/, '');
+  return d.value.mask ? undefined : d.value.address;
 }
 
 const dstLocal = (rule: Rule) => rule.matches.some((m) => m.module === 'addrtype' && m.dstType && !m.dstType.negated && m.dstType.value.includes('LOCAL'));
@@ -68,7 +72,10 @@ function addEntry(b: Builder, e: EntryPoint): void {
 /** Source ranges a KUBE-FW chain lets through to the service; absent when it lets everyone through. */
 function sourceRangesOf(graph: RuleGraph, fwChain: string): string[] | undefined {
   const rules = chainAt(graph, 'nat', fwChain)?.rules ?? [];
-  const ranges = rules.filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated).map((r) => `${r.source!.value.address}/${r.source!.value.prefix}`);
+  const ranges = rules.filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated).map((r) => {
+    const s = r.source!.value;
+    return isUnknownAddress(s) ? s.unknown : `${s.address}/${s.prefix}`;
+  });
   return ranges.length ? ranges : undefined;
 }
 

@@ -2,7 +2,7 @@
 import type { Match, Opt } from './match';
 import type { SourceRef } from './source';
 import type { Target } from './target';
-import type { AddressMask, Counters, Family } from './values';
+import type { Counters, Family, RuleAddress } from './values';
 
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
 
@@ -10,8 +10,8 @@ export interface Rule {
   /** 1-based position in its chain, as `iptables -L --line-numbers` and TRACE count. */
   readonly index: number;
   readonly counters?: Counters;
-  readonly source?: Opt<AddressMask>;
-  readonly destination?: Opt<AddressMask>;
+  readonly source?: Opt<RuleAddress>;
+  readonly destination?: Opt<RuleAddress>;
   readonly inInterface?: Opt<string>;
   readonly outInterface?: Opt<string>;
   readonly protocol?: Opt<string>;

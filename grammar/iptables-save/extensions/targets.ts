@@ -1,21 +1,31 @@
 /** Target extensions (`-j NAME`): NAT, marks, conntrack, logging, and modifiers kept as typed text. */
-import type { Family } from '../../../src/model/values';
+import type { Family, NatRange } from '../../../src/model/values';
 import { Problem, flag, hex, hexNumber, markMask, nameValue, natRange, parseMarkMask, portRange, text, uint, word, type Codec } from '../codecs';
 import { opt, target, textTarget } from './define';
 import type { TextOptionsTargetName } from '../../../src/model/target';
 import { lookup } from '../../shared/lookup';
+import { parseUnknownNatRange } from '../unknown-address';
 
 export const VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE'] as const;
 export const verdicts = VERDICTS.map((v) => target(v, []));
 
+/** A NAT range, or one to an address masked in the paste (unknown-address.ts). */
+const natRangeOrUnknown: Codec<NatRange> = {
+  ...natRange,
+  parse: (args, ctx) => {
+    const r = natRange.parse(args, ctx);
+    return r instanceof Problem ? (parseUnknownNatRange(args[0] ?? '', ctx.family) ?? r) : r;
+  },
+};
+
 export const dnat = target('DNAT', [
-  opt(['--to-destination', '--to'], 'toDestination', natRange, { repeatable: true }),
+  opt(['--to-destination', '--to'], 'toDestination', natRangeOrUnknown, { repeatable: true }),
   opt('--random', 'random', flag),
   opt('--persistent', 'persistent', flag),
 ]);
 
 export const snat = target('SNAT', [
-  opt(['--to-source', '--to'], 'toSource', natRange, { repeatable: true }),
+  opt(['--to-source', '--to'], 'toSource', natRangeOrUnknown, { repeatable: true }),
   opt('--random', 'random', flag),
   opt('--random-fully', 'randomFully', flag),
   opt('--persistent', 'persistent', flag),

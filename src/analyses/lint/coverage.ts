@@ -7,7 +7,7 @@
 import { printMatch } from '../../../grammar/iptables-save/print';
 import type { Match, Opt } from '../../model/match';
 import type { Rule } from '../../model/ruleset';
-import type { AddressMask, Family, PortRange } from '../../model/values';
+import { type Family, type PortRange, type RuleAddress, isUnknownAddress } from '../../model/values';
 import { inPrefix, prefixOfMask } from '../trace/address';
 import { interfaceMatches } from '../trace/match/base';
 
@@ -24,9 +24,11 @@ export function decides(rule: Rule): boolean {
   return DECIDING.has(t.kind);
 }
 
-function prefixCovers(a: Opt<AddressMask> | undefined, b: Opt<AddressMask> | undefined): boolean {
+function prefixCovers(a: Opt<RuleAddress> | undefined, b: Opt<RuleAddress> | undefined): boolean {
   if (!a) return true;
-  if (!b || a.negated !== b.negated || a.value.mask !== undefined || b.value.mask !== undefined) return false;
+  // A masked address (`-s x.x.x.x`) may be any: it covers nothing, and only a rule without one covers it.
+  if (!b || isUnknownAddress(a.value) || isUnknownAddress(b.value)) return false;
+  if (a.negated !== b.negated || a.value.mask !== undefined || b.value.mask !== undefined) return false;
   const pa = prefixOfMask(a.value);
   const pb = prefixOfMask(b.value);
   // a ⊇ b for plain prefixes; for negated ones the complement turns it round.

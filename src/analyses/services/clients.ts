@@ -6,7 +6,7 @@
  */
 import type { Rule, Ruleset } from '../../model/ruleset';
 import type { NodeDumps } from '../../model/node';
-import type { Family } from '../../model/values';
+import { type Family, isUnknownAddress } from '../../model/values';
 import { ADDRESS_BITS, formatIp, makePrefix, parseIp } from '../trace/address';
 
 export interface Clients {
@@ -30,11 +30,12 @@ const NOT_NODE_DEVICES = /^(kube-ipvs0|lo|cni|docker|cali|flannel|cilium|vxlan|w
  */
 export function clusterCidrOf(ruleset: Ruleset): string | undefined {
   const nat = ruleset.tables.find((t) => t.name === 'nat');
-  const isCidr = (r: Rule) => r.source && r.source.value.prefix > 0 && r.source.value.prefix < (ruleset.family === 'ipv4' ? 32 : 128);
+  const isCidr = (r: Rule) => r.source && !isUnknownAddress(r.source.value) && r.source.value.prefix > 0 && r.source.value.prefix < (ruleset.family === 'ipv4' ? 32 : 128);
   for (const chain of nat?.chains ?? []) {
     if (!/^KUBE-(SVC-|EXT-|SERVICES$)/.test(chain.name)) continue;
     const rule = chain.rules.find((r) => isCidr(r) && r.target?.kind === 'jump' && (r.source!.negated ? r.target.chain === 'KUBE-MARK-MASQ' : r.target.chain.startsWith('KUBE-SVC-')));
-    if (rule) return `${rule.source!.value.address}/${rule.source!.value.prefix}`;
+    const cidr = rule?.source?.value;
+    if (cidr && !isUnknownAddress(cidr)) return `${cidr.address}/${cidr.prefix}`;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 /** The fate of a new connection at one entry point of one node: IPVS's scheduler where a virtual service takes it, else the packet walk. */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
+import { parseIp } from '../trace/address';
 import { TraceError } from '../trace/index';
 import { ipvsOutcome } from './ipvs-outcome';
 import type { EntryOutcome } from './model';
@@ -15,6 +16,10 @@ export function evaluate(ctx: NodeContext, service: KubeService, entry: EntryPoi
   const virtual = ctx.ipvs.get(entryKey(entry.kind, entry.ip, entry.port, service.protocol));
   if (virtual) return { ...ipvsOutcome(virtual), entry };
   if (!ctx.tracer || !ctx.clients) return notServed(entry);
+  if (entry.ip !== null && !parseIp(entry.ip)) {
+    warn(`${service.name} ${entry.kind} ${entry.ip}:${entry.port}: the address is masked in the dump, so no packet to it can be walked`);
+    return undefined;
+  }
   const probe = probeFor(service, entry, ctx.clients, ctx.tracer);
   try {
     const result = ctx.tracer.trace(probe);

@@ -1,6 +1,7 @@
 /** What is wrong with one service on one node: uneven or leaking shares, duplicated endpoints, a missing NodePort, traffic that does not follow the rules. */
 import type { KubeService } from '../../graph/service-model';
 import type { Finding } from '../finding';
+import { restsOnMaskedAddress } from '../trace/match/address-test';
 import { entryText, firstOf, hostPort, kubectlTarget, percent } from './describe';
 import type { EntryOutcome, ObservedShares, ServiceOnNode } from './model';
 
@@ -19,7 +20,8 @@ const base = (service: KubeService, node: string) => ({ node, subject: service.n
 
 function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
   const live = o.endpoints.filter((e) => e.probability > 0);
-  if (o.estimate !== undefined || service.proxyMode === 'ipvs' || live.length < 2) return undefined;
+  // Shares mixed by a split on a masked address are the walk's even guess, not the kernel's ladder.
+  if (o.estimate !== undefined || service.proxyMode === 'ipvs' || live.length < 2 || restsOnMaskedAddress(o.assumptions)) return undefined;
   const forward = live.reduce((a, e) => a + e.probability, 0);
   const even = forward / live.length;
   const worst = Math.max(...live.map((e) => Math.abs(e.probability - even) / even));
@@ -45,13 +47,17 @@ function leaking(service: KubeService, node: string, o: EntryOutcome): Finding |
   const drop = o.drop - (stopped?.drop ?? 0);
   const reject = o.reject - (stopped?.reject ?? 0);
   const parts = [drop > EPSILON && `${percent(drop)} dropped`, reject > EPSILON && `${percent(reject)} rejected`, o.unhandled && `${percent(o.unhandled)} handled by no rule`].filter(Boolean);
+  // Shares that part of the connections get only if a masked address is (or is not) some other one are no fact.
+  const masked = restsOnMaskedAddress(o.assumptions);
   return {
     code: 'SVC_SHARES_INCOMPLETE',
-    severity: 'error',
+    severity: masked ? 'info' : 'error',
     ...base(service, node),
     message: `only ${percent(dnat)} of new connections to ${entryText(o.entry)} are sent to an endpoint (${parts.join(', ')})${given(o.assumptions)}`,
     evidence: [o.entry.evidence],
-    remedy: "the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it",
+    remedy: masked
+      ? 'the split rests on addresses masked in the dump (the assumptions above): give the dump with its addresses to decide'
+      : "the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it",
   };
 }
 

@@ -72,7 +72,8 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
       const share = shares.get(key) ?? { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: new Set<string>() };
       shares.set(key, share);
       share.probability += p;
-      const dnat = path.steps.findLast((s) => 'rule' in s && s.rewrote && s.rewrote.dst === path.final.dst);
+      // The first rewrite to the final destination: a MASQUERADE after it rewrites too, keeping that destination.
+      const dnat = path.steps.find((s) => 'rule' in s && s.rewrote && s.rewrote.dst === path.final.dst);
       if (dnat && 'rule' in dnat) share.rules.add(`${dnat.table} ${dnat.chain} ${dnat.rule}`);
     } else if (path.verdict === 'ACCEPT' && path.delivered === 'local') unhandledLocal += p;
     else if (path.verdict === 'ACCEPT') unhandledRouted += p;
@@ -96,8 +97,10 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
   };
 }
 
+/** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
 export function byAddress(a: { ip: string; port: number }, b: { ip: string; port: number }): number {
-  const x = parseIp(a.ip)!.value;
-  const y = parseIp(b.ip)!.value;
+  const x = parseIp(a.ip)?.value;
+  const y = parseIp(b.ip)?.value;
+  if (x === undefined || y === undefined) return x !== undefined ? -1 : y !== undefined ? 1 : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port;
   return x < y ? -1 : x > y ? 1 : a.port - b.port;
 }

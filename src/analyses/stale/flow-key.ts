@@ -11,7 +11,7 @@
 import { type ChainNode, type RuleGraph, chainKey, reachableChains } from '../../graph/rule-graph';
 import type { Match, Opt } from '../../model/match';
 import type { Chain, Rule, TableName } from '../../model/ruleset';
-import type { AddressMask } from '../../model/values';
+import { type RuleAddress, isUnknownAddress } from '../../model/values';
 import { type Ip, type Prefix, inPrefix, inRange, isHostPrefix, parseIp, prefixOfMask } from '../trace/address';
 import type { NodeNetwork } from '../trace/network';
 
@@ -29,8 +29,13 @@ class AddressTests {
   addrtype = false;
   whole = false;
 
-  prefix(opt: Opt<AddressMask> | undefined): void {
+  prefix(opt: Opt<RuleAddress> | undefined): void {
     if (!opt) return;
+    // A masked address may be any: each address is its own class.
+    if (isUnknownAddress(opt.value)) {
+      this.whole = true;
+      return;
+    }
     const prefix = prefixOfMask(opt.value);
     if (isHostPrefix(prefix)) this.hosts.add(prefix.network);
     else this.prefixes.set(`${prefix.network}/${prefix.length}`, prefix);

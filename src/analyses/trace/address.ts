@@ -3,11 +3,14 @@
  * pair, so every address test is one AND and one compare. Parsing and printing go through ipaddr.js.
  */
 import ipaddr from 'ipaddr.js';
-import type { AddressMask, Family } from '../../model/values';
+import type { AddressMask, Family, UnknownAddress } from '../../model/values';
 
 export interface Ip {
   readonly family: Family;
+  /** For a masked address, the network of its visible part: only `unknown` says what is known. */
   readonly value: bigint;
+  /** Set for an address masked in the dump (a DNAT to `10.x.x.x`): its text and the part the paste shows. */
+  readonly unknown?: { readonly text: string; readonly visible: Prefix };
 }
 
 export interface Prefix {
@@ -36,6 +39,7 @@ export function parseIp(text: string): Ip | undefined {
 const printed = new WeakMap<Ip, string>();
 
 export function formatIp(ip: Ip): string {
+  if (ip.unknown) return ip.unknown.text;
   let text = printed.get(ip);
   if (text === undefined) {
     const n = ip.family === 'ipv4' ? 4 : 16;
@@ -46,6 +50,17 @@ export function formatIp(ip: Ip): string {
     printed.set(ip, text);
   }
   return text;
+}
+
+/** A masked address as the walk carries it (model/values.ts `UnknownAddress`). */
+export function unknownIp(a: UnknownAddress): Ip {
+  const visible = visiblePrefix(a, a.visible.prefix);
+  return { family: a.family, value: visible.network, unknown: { text: a.unknown, visible } };
+}
+
+/** What a masked address shows, up to `length` bits. */
+export function visiblePrefix(a: UnknownAddress, length: number): Prefix {
+  return makePrefix(parseIp(a.visible.address)!, Math.min(length, a.visible.prefix));
 }
 
 export function prefixMask(family: Family, length: number): bigint {

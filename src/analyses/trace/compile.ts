@@ -146,7 +146,8 @@ function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family:
     backend,
     chain,
     rules,
-    candidates: (p, from) => mergeFrom([byDestination.get(p.dst.value) ?? none, p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none), rest], from),
+    // A masked destination may be any host's: every rule is a candidate.
+    candidates: (p, from) => p.dst.unknown ? all.slice(from) : mergeFrom([byDestination.get(p.dst.value) ?? none, p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none), rest], from),
   };
 }
 

@@ -4,8 +4,8 @@
  * and end the nat table with ACCEPT, as nf_nat does.
  */
 import type { Target } from '../../model/target';
-import type { NatRange, PortRange } from '../../model/values';
-import { ADDRESS_BITS, type Ip, formatIp, parseIp, parsePrefix, prefixMask } from './address';
+import { type NatRange, type PortRange, isUnknownAddress } from '../../model/values';
+import { ADDRESS_BITS, type Ip, formatIp, parseIp, parsePrefix, prefixMask, unknownIp } from './address';
 import { DESTINATION_NAT_HOOKS } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket, withoutConnection } from './packet';
@@ -36,7 +36,8 @@ interface Picked {
 const firstAddresses = new WeakMap<NatRange, Ip | undefined>();
 
 function firstAddress(range: NatRange): Ip | undefined {
-  if (!firstAddresses.has(range)) firstAddresses.set(range, range.addresses && parseIp(range.addresses.from));
+  const a = range.addresses;
+  if (!firstAddresses.has(range)) firstAddresses.set(range, a && (isUnknownAddress(a) ? unknownIp(a) : parseIp(a.from)));
   return firstAddresses.get(range);
 }
 
@@ -46,7 +47,7 @@ function pick(range: NatRange, port: number | undefined): Picked {
   let ip: Ip | undefined;
   if (range.addresses) {
     ip = firstAddress(range);
-    if (range.addresses.from !== range.addresses.to) notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
+    if (!isUnknownAddress(range.addresses) && range.addresses.from !== range.addresses.to) notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
   }
   let newPort = port;
   if (range.ports && (port === undefined || port < range.ports.from || port > range.ports.to)) {

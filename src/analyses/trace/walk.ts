@@ -11,6 +11,7 @@ import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, HOOK_TABLES } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket } from './packet';
 import type { Hook } from './target';
+import { MASKED_IN_DUMP } from './match/address-test';
 import type { PolicyStep } from './path';
 import { type WalkState, addAssumption, addStep, withState } from './walk-state';
 
@@ -129,7 +130,19 @@ function conntrackAfterRaw(hook: Hook) {
   };
 }
 
-type Decision = { readonly kind: 'local' } | { readonly kind: 'forward'; readonly out: string | undefined } | { readonly kind: 'drop'; readonly reason: string };
+type Decision =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'forward'; readonly out: string | undefined; readonly assumption?: string }
+  | { readonly kind: 'drop'; readonly reason: string };
+
+/**
+ * Where a destination masked in the dump goes cannot be looked up: taken as another host's, as a DNAT target
+ * (a service endpoint) usually is, out of an interface no rule may then rely on.
+ */
+function maskedRoute(p: Packet): Decision | undefined {
+  const masked = p.dst.unknown;
+  return masked && { kind: 'forward', out: undefined, assumption: `${masked.text} ${MASKED_IN_DUMP} is not an address of this node; it is routed out of an interface the dumps do not say` };
+}
 
 const sysctlPrefix = (p: Packet) => (p.family === 'ipv4' ? 'net.ipv4' : 'net.ipv6');
 
@@ -140,6 +153,8 @@ function sysctlOn(network: NodeNetwork, key: string): boolean | undefined {
 
 /** The routing decision for a packet that arrived (ip_route_input_slow, with its martian checks). */
 function routeInput(network: NodeNetwork, p: Packet): Decision {
+  const masked = maskedRoute(p);
+  if (masked) return masked;
   const fromLo = p.in === 'lo';
   if (!fromLo) {
     if (isLoopbackSource(p)) return { kind: 'drop', reason: 'martian source: a loopback address arriving from outside' };
@@ -175,6 +190,8 @@ function isLoopbackDestination(p: Packet): boolean {
 
 /** Where a packet the node sends goes first (ip_route_output): lo for its own addresses, else the route. */
 function routeOutput(network: NodeNetwork, p: Packet): Decision {
+  const masked = maskedRoute(p);
+  if (masked) return masked;
   if (network.isLocal(p.dst)) return { kind: 'local' };
   const d = routed(network, p);
   // ip_route_output_key_hash_rcu: a loopback source may only leave through lo unless route_localnet is on.
@@ -212,7 +229,7 @@ export function walkArriving(run: HookRun, start: WalkState): void {
     const d = routeInput(run.network, s.packet);
     if (d.kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: d.reason });
     else if (d.kind === 'local') local.push(s);
-    else forward.push(withInterfaces(s, s.packet.in, d.out));
+    else forward.push(withInterfaces(d.assumption ? addAssumption(s, d.assumption) : s, s.packet.in, d.out));
   }
   deliverLocally(run, local);
   const forwarded = runHook(run, 'FORWARD', forward);
@@ -234,12 +251,13 @@ export function walkSent(run: HookRun, start: WalkState): void {
     if (table !== 'nat' || tracked.packet.dst === start.packet.dst) return tracked;
     // The hook keeps the out interface it started with (nf_hook_state.out); POSTROUTING sees the new one.
     const again = routeOutput(run.network, tracked.packet);
-    return again.kind === 'drop' ? { drop: `after NAT: ${again.reason}`, state: tracked } : tracked;
+    if (again.kind === 'drop') return { drop: `after NAT: ${again.reason}`, state: tracked };
+    return again.kind === 'forward' && again.assumption ? addAssumption(tracked, again.assumption) : tracked;
   };
   const out = runHook(run, 'OUTPUT', [withInterfaces(start, '', outOf(first))], reroute);
   const looped: WalkState[] = [];
   for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)))) {
-    if (run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
+    if (!s.packet.dst.unknown && run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
     else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
   // Back in through lo: raw and mangle run again; conntrack already has the entry and nat is bound.

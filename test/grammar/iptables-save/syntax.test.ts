@@ -205,7 +205,7 @@ test('a repeated base option or jump is read once per table and shared; each spe
   t.deepEqual(c!.target, { kind: 'jump', chain: 'X', goto: true });
   t.deepEqual(a!.target, { kind: 'jump', chain: 'X', goto: false });
   // `-s 0.0.0.0/0` matches everything and sets nothing, so a second -s is no repetition.
-  t.is(d!.source!.value.address, '10.0.0.1');
+  t.like(d!.source!.value, { address: '10.0.0.1' });
   // A bad value is reported on every line that has it, not only the first.
   t.deepEqual(r.diagnostics.map((x) => [x.line, x.message]), [[8, 'prefix length /33 is too long'], [9, 'prefix length /33 is too long']]);
   const other = raw!.chains.find((ch) => ch.name === 'PREROUTING')!.rules[0]!;

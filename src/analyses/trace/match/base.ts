@@ -1,9 +1,10 @@
 /** The rule's own options: `-s`, `-d`, `-i`, `-o`, `-p`, `-f` (iptables(8) PARAMETERS). */
 import type { IprangeMatch } from '../../../model/match';
 import type { Rule } from '../../../model/ruleset';
-import { inPrefix, inRange, parseIp, prefixOfMask } from '../address';
+import { inRange, parseIp } from '../address';
 import type { Packet } from '../packet';
-import { type Matcher, negate, unknown } from './decision';
+import { MASKED_IN_DUMP, addressMatcher } from './address-test';
+import { type Decision, type Matcher, negate, unknown } from './decision';
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   icmp: 1, igmp: 2, tcp: 6, udp: 17, dccp: 33, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132, udplite: 136,
@@ -26,23 +27,15 @@ function iface(pattern: string, negated: boolean, side: 'in' | 'out'): Matcher {
   };
 }
 
-export function baseMatchers(rule: Rule): Matcher[] {
+export function baseMatchers(rule: Rule, where: string): Matcher[] {
   const out: Matcher[] = [];
   if (rule.protocol) {
     const { value, negated } = rule.protocol;
     const number = protocolNumber(value);
     out.push((p) => negate(number === undefined ? p.proto === value : p.protoNumber === number, negated));
   }
-  if (rule.source) {
-    const prefix = prefixOfMask(rule.source.value);
-    const negated = rule.source.negated;
-    out.push((p) => inPrefix(p.src, prefix) !== negated);
-  }
-  if (rule.destination) {
-    const prefix = prefixOfMask(rule.destination.value);
-    const negated = rule.destination.negated;
-    out.push((p) => inPrefix(p.dst, prefix) !== negated);
-  }
+  if (rule.source) out.push(addressMatcher(rule.source.value, rule.source.negated, 'src', where));
+  if (rule.destination) out.push(addressMatcher(rule.destination.value, rule.destination.negated, 'dst', where));
   if (rule.inInterface) out.push(iface(rule.inInterface.value, rule.inInterface.negated, 'in'));
   if (rule.outInterface) out.push(iface(rule.outInterface.value, rule.outInterface.negated, 'out'));
   // The probe is never a second or later fragment.
@@ -62,7 +55,16 @@ export function iprangeMatcher(m: IprangeMatch): Matcher {
     const from = parseIp(opt.value.from);
     const to = parseIp(opt.value.to);
     if (!from || !to) throw new Error(`iprange ${opt.value.from}-${opt.value.to} in the model does not parse`);
-    return [(p: Packet) => inRange(p[side], from, to) !== opt.negated];
+    const question = `the packet's ${side === 'src' ? 'source' : 'destination'} ${MASKED_IN_DUMP} is in ${opt.value.from}-${opt.value.to}`;
+    return [(p: Packet): Decision => (p[side].unknown ? negate(unknown(question), opt.negated) : inRange(p[side], from, to) !== opt.negated)];
   });
-  return (p) => tests.every((t) => t(p));
+  return (p) => {
+    let open: Decision = true;
+    for (const t of tests) {
+      const d = t(p);
+      if (d === false) return false;
+      if (d !== true) open = d;
+    }
+    return open;
+  };
 }

@@ -53,5 +53,5 @@ function moduleMatchers(m: Match, ctx: MatchContext, family: Family, where: stri
 }
 
 export function ruleMatchers(rule: Rule, ctx: MatchContext, family: Family, where: string): Matcher[] {
-  return [...baseMatchers(rule), ...rule.matches.flatMap((m) => moduleMatchers(m, ctx, family, where))];
+  return [...baseMatchers(rule, where), ...rule.matches.flatMap((m) => moduleMatchers(m, ctx, family, where))];
 }

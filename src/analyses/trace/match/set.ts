@@ -7,6 +7,7 @@ import type { IpSet } from '../../../model/ipset';
 import type { SetMatch } from '../../../model/match';
 import { type Prefix, inPrefix, inRange, parseIp, parsePrefix } from '../address';
 import type { Packet } from '../packet';
+import { MASKED_IN_DUMP } from './address-test';
 import { inPortRange } from './ports';
 import { type Decision, type Matcher, type MatchContext, negate, unknown } from './decision';
 
@@ -130,6 +131,8 @@ export function setMatcher(m: SetMatch, ctx: MatchContext): Matcher {
   const counters = m.packetsEq || m.packetsLt !== undefined || m.packetsGt !== undefined || m.bytesEq || m.bytesLt !== undefined || m.bytesGt !== undefined;
   const membership = set ? membershipOf(set, ctx.sets) : undefined;
   return (p) => {
+    const masked = directions.some((side) => p[side].unknown);
+    if (masked) return negate(unknown(`set ${name} holds the packet's ${directions.join(',')} ${MASKED_IN_DUMP}`), negated);
     const d = membership ? membership(p, directions) : unknown(`set ${name} (not in the dumps) holds the packet's ${directions.join(',')}`);
     const result = negate(d, negated);
     if (result !== false && counters) return unknown(`the counters of the ${name} element pass the rule's packet/byte test`);
