@@ -6,12 +6,16 @@
 import type { IToken } from 'chevrotain';
 import type { ConntrackCounters, ConntrackEntry, ConntrackEvent, ConntrackStatusFlag, ConntrackTuple } from '../../src/model/conntrack';
 import { canonicalAddress } from '../shared/address';
+import { fitsProtocol, lostProtocolName } from './lost-name';
+import { isAddressPlaceholder } from './placeholder';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 import { Flag, KeyValue, Tuple, Word } from './tokens';
 
 export interface LineProblem {
   readonly message: string;
   readonly column: number;
+  /** The line is no part of the listing (prose after it): it ends the dump instead of becoming an error. */
+  readonly ends?: boolean;
 }
 
 export type Warn = (column: number, message: string) => void;
@@ -93,11 +97,20 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   if (!t || t.tokenType !== Word) return { message: 'expected a protocol name', column: t ? col(t) : 1 };
   const numToken = tokens[++i];
   if (!numToken || !DIGITS.test(numToken.image)) return { message: `expected the protocol number after '${t.image}'`, column: numToken ? col(numToken) : col(t) };
-  entry.protoNum = Number(numToken.image);
-  entry.proto = protocolName(t.image, entry.protoNum);
-  if (entry.proto !== t.image) warn(col(t), `damaged line: '${t.image}' is not a protocol name; read as ${entry.proto} from its number ${entry.protoNum}`);
+  // `6 46 TIME_WAIT src=…`: the name column was cut off (lost-name.ts); judged once the tuples are read.
+  // The column of the number standing first, or 0 when the name is there.
+  const lostNameAt = DIGITS.test(t.image) ? col(t) : 0;
+  if (lostNameAt) {
+    entry.protoNum = Number(t.image);
+    entry.proto = lostProtocolName(entry.protoNum);
+    entry.timeout = Number(numToken.image);
+  } else {
+    entry.protoNum = Number(numToken.image);
+    entry.proto = protocolName(t.image, entry.protoNum);
+    if (entry.proto !== t.image) warn(col(t), `damaged line: '${t.image}' is not a protocol name; read as ${entry.proto} from its number ${entry.protoNum}`);
+  }
   let next = tokens[++i];
-  if (next && next.tokenType === Word && DIGITS.test(next.image)) {
+  if (!lostNameAt && next && next.tokenType === Word && DIGITS.test(next.image)) {
     entry.timeout = Number(next.image);
     next = tokens[++i];
   }
@@ -136,7 +149,7 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
       tuple = direction === 0 ? orig : reply;
     }
     if (whole) {
-      const problem = readTuple(image, tuple!, col(f));
+      const problem = readTuple(image, tuple!, col(f), entry);
       if (problem) return problem;
       previousKey = '';
       continue;
@@ -148,7 +161,7 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
     switch (key) {
       case 'src': case 'dst': case 'sport': case 'dport': case 'type': case 'code': case 'srckey': case 'dstkey': {
         if (!tuple) return { message: `${key}= before src=`, column: col(f) };
-        const problem = storeTupleField(tuple, key, value, col(f));
+        const problem = storeTupleField(tuple, key, value, col(f), entry);
         if (problem) return problem;
         break;
       }
@@ -203,11 +216,17 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   }
   if (direction < 1) return { message: 'expected an original and a reply tuple (src= dst= ... src= dst= ...)', column: col(tokens[tokens.length - 1]!) };
   if (orig.dst === undefined || reply.dst === undefined) return { message: 'a tuple without dst=', column: 1 };
+  if (lostNameAt) {
+    if (!fitsProtocol(entry.proto, orig, entry.state)) return { message: `the protocol name is missing, and ${entry.protoNum} is not the protocol of these tuples`, column: lostNameAt };
+    warn(lostNameAt, `damaged line: the protocol name is missing; read as ${entry.proto} from its number ${entry.protoNum}, then the timeout`);
+  }
+  // The family the placeholder cannot tell: that of a real address of the entry.
+  if (entry.anonymised && !entry.family) entry.family = [orig.src!, orig.dst, reply.src!, reply.dst].find((a) => !isAddressPlaceholder(a))?.includes(':') ? 'ipv6' : 'ipv4';
   return completeEntry(entry, orig, reply, counters);
 }
 
 /** Fields few entries have; an entry has one of these only when its line printed it, in this order. */
-const RARE_KEYS = ['secmark', 'secctx', 'zone', 'zoneOrig', 'zoneReply', 'deltaTime', 'start', 'stop', 'helper', 'labels', 'event', 'eventTime', 'greTimeouts'] as const;
+const RARE_KEYS = ['secmark', 'secctx', 'zone', 'zoneOrig', 'zoneReply', 'deltaTime', 'start', 'stop', 'helper', 'labels', 'event', 'eventTime', 'greTimeouts', 'anonymised'] as const;
 
 /**
  * An entry with the fields most lines print, always all of them and in one order (undefined when not
@@ -264,13 +283,13 @@ function protocolName(name: string, num: number): string {
 }
 
 /** `src=A dst=B [sport=N dport=N | type=N code=N id=N | srckey=K dstkey=K]`, as the Tuple token matched it. */
-function readTuple(image: string, tuple: MutableTuple, column: number): LineProblem | undefined {
+function readTuple(image: string, tuple: MutableTuple, column: number, entry: MutableEntry): LineProblem | undefined {
   let start = 0;
   while (start < image.length) {
     const space = image.indexOf(' ', start);
     const end = space < 0 ? image.length : space;
     const eq = image.indexOf('=', start);
-    const problem = storeTupleField(tuple, keyOf(image, eq, start), image.slice(eq + 1, end), column + start);
+    const problem = storeTupleField(tuple, keyOf(image, eq, start), image.slice(eq + 1, end), column + start, entry);
     if (problem) return problem;
     start = end + 1;
   }
@@ -278,9 +297,13 @@ function readTuple(image: string, tuple: MutableTuple, column: number): LineProb
 }
 
 /** One field of a tuple. Stores by name, not tuple[key]: a computed-key store is megamorphic and several times slower. */
-function storeTupleField(tuple: MutableTuple, key: string, value: string, column: number): LineProblem | undefined {
+function storeTupleField(tuple: MutableTuple, key: string, value: string, column: number, entry: MutableEntry): LineProblem | undefined {
   if (key === 'src' || key === 'dst') {
-    const a = canonicalAddress(value);
+    let a = canonicalAddress(value);
+    if (!a && isAddressPlaceholder(value)) {
+      a = value;
+      entry.anonymised = true;
+    }
     if (!a) return badValue(key, value, 'an IP address', column);
     if (key === 'src') tuple.src = a;
     else tuple.dst = a;

@@ -7,6 +7,8 @@ import type { Chunk } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
 import { type LineProblem, decodeEntry, isProblem } from './decode';
 import { fastEntry } from './fast-line';
+import { isAddressPlaceholder } from './placeholder';
+import { isProse } from './prose';
 import { parseConntrackChunk } from './parser';
 import { decodeSaveLine } from './save';
 import { XmlLine } from './tokens';
@@ -21,6 +23,7 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
   private readonly entries: ConntrackEntry[] = [];
   private readonly summaries: ConntrackSummary[] = [];
   private readonly diagnostics: Diagnostic[] = [];
+  private readonly hidden: { count: number; first?: { line: number; column: number; placeholder: string } } = { count: 0 };
 
   /** Lines the fast path reads become entries at once; each run of other lines goes to the grammar whole. */
   read(chunk: Chunk, stop: StopAt): number | undefined {
@@ -54,7 +57,7 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
       if (tokens.length === 0) return true;
       const problem = this.line(tokens, line, lineStart, text);
       if (!problem) return true;
-      if (stop(line)) {
+      if (stop(line, false, problem.ends)) {
         stoppedAt = line;
         return false;
       }
@@ -65,6 +68,8 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
   }
 
   finish(): ConntrackBody {
+    const { count, first } = this.hidden;
+    if (first) this.diagnostics.push({ severity: 'warning', line: first.line, column: first.column, message: count === 1 ? `an anonymised address ('${first.placeholder}'): the entry is kept, with that address unknown` : `${count} entries have anonymised addresses (the first, '${first.placeholder}', here): kept, with those addresses unknown` });
     const [only, ...more] = this.summaries;
     if (only && more.length === 0 && only.what === 'shown' && only.count !== this.entries.length) {
       this.diagnostics.push({ severity: 'warning', line: only.line, column: 1, message: `conntrack says ${only.count} entries were shown, ${this.entries.length} are here (filtered or cut?)` });
@@ -81,11 +86,22 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
       return undefined;
     }
     if (first.image === 'conntrack' || LIBRARY_MESSAGE.test(first.image)) return this.toolLine(rawLine(text, lineStart), line);
+    if (isProse(tokens)) return { message: 'not a conntrack entry', column: 1, ends: true };
     const warn = (column: number, message: string) => this.diagnostics.push({ severity: 'warning', line, column, message });
     const decoded = first.image === '-A' ? decodeSaveLine(tokens, line, lineStart) : decodeEntry(tokens, line, lineStart, warn);
     if (isProblem(decoded)) return decoded;
     this.entries.push(decoded);
+    if (decoded.anonymised) this.anonymised(decoded, line, rawLine(text, lineStart));
     return undefined;
+  }
+
+  /** Anonymised entries are kept; one warning names the first and counts them, not one per line of a hidden table. */
+  private anonymised(entry: ConntrackEntry, line: number, raw: string): void {
+    this.hidden.count++;
+    if (this.hidden.count > 1) return;
+    const { orig, reply } = entry;
+    const placeholder = [orig.src, orig.dst, reply.src, reply.dst].find((a) => raw.includes(`=${a}`) && isAddressPlaceholder(a))!;
+    this.hidden.first = { line, column: raw.indexOf(`=${placeholder}`) + 2, placeholder };
   }
 
   private toolLine(raw: string, line: number): LineProblem | undefined {
@@ -94,7 +110,8 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
       return undefined;
     }
     const tool = TOOL_LINE.exec(raw);
-    if (!tool) return { message: 'expected a conntrack entry', column: 1 };
+    // `conntrack -L output:` without a prompt is no entry and no tool message: it ends the listing as prose does.
+    if (!tool) return { message: 'expected a conntrack entry', column: 1, ends: true };
     const said = tool[1]!.trim();
     const summary = SUMMARY.exec(said);
     if (summary) {
@@ -116,6 +133,7 @@ function rawLine(text: string, lineStart: number): string {
 
 export const conntrackFormat: DumpFormat = {
   name: 'conntrack',
+  distinctive: true,
   starts: startsWithAny([
     /^(\[\d+\.\d+\]\s+)?(\s*\[(NEW|UPDATE|DESTROY)\]\s+)?(ipv[46]\s+\d+\s+)?[a-z0-9]+\s+\d+\s+(\d+\s+)?([A-Z][A-Z_0-9]*\s+|timeout=\d+, stream_timeout=\d+\s+)?src=/,
     /^conntrack v[\d.]+ \(conntrack-tools\): /,

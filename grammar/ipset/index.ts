@@ -9,6 +9,7 @@ import type { IpSet, IpSetMember } from '../../src/model/ipset';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
+import { fitsOptions, fitsType } from './member';
 
 type Draft = { -readonly [K in keyof IpSet]: IpSet[K] } & { members: IpSetMember[] };
 
@@ -36,7 +37,7 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
         return undefined;
     }
     if (this.listed && !this.inMembers && LIST_FIELDS.has(first!.text)) return this.listField(l);
-    if (this.listed && this.inMembers) return this.member(this.listed, l.words, l.line);
+    if (this.listed && this.inMembers) return this.listedMember(this.listed, l.words, l.line);
     return { message: 'expected an ipset create/add line or an ipset list field', column: first!.column };
   }
 
@@ -77,6 +78,13 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
     if (!read.ok) return read.problem;
     set.members.push({ line, value: value.text, options: read.options });
     return undefined;
+  }
+
+  /** A member line of `ipset list`, or the line after the listing, which ends it (member.ts). */
+  private listedMember(set: Draft, words: readonly WordToken[], line: number): LineProblem | undefined {
+    const [value, ...rest] = words;
+    if (!fitsType(set.type, value!.text) || !fitsOptions(rest)) return { message: `not a member of set ${set.name} (${set.type || 'type unknown'})`, column: value!.column, ends: true };
+    return this.member(set, words, line);
   }
 
   private listField(l: WordLine): LineProblem | undefined {
@@ -137,6 +145,7 @@ function newListing(at: WordToken): LineProblem {
 
 export const ipsetFormat: DumpFormat = {
   name: 'ipset',
+  distinctive: true,
   starts: startsWithAny([/^Name: \S+\s*$/, /^create \S+ (hash|bitmap|list):\S+/]),
   reader: () => new IpsetReader(),
 };

@@ -5,12 +5,12 @@
  * listings one after another) becomes three sections.
  */
 import type { IpvsBody } from '../../src/model/section';
-import type { IpvsConnection, IpvsCounters, IpvsDestination, IpvsForward, IpvsListing, IpvsProtocol, IpvsService, IpvsTimeouts } from '../../src/model/ipvs';
+import type { IpvsConnection, IpvsCounters, IpvsDestination, IpvsEndpoint, IpvsForward, IpvsListing, IpvsProtocol, IpvsService, IpvsTimeouts } from '../../src/model/ipvs';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 import type { ServiceDraft } from './draft';
-import { hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
+import { LISTING_WIDTH, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
 
 
@@ -18,6 +18,8 @@ const VERSION = /^IP Virtual Server version (\S+) \(size=(\d+)\)/;
 const FORWARDS: readonly IpvsForward[] = ['Masq', 'Route', 'Tunnel', 'Local'];
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP', 'FWM'];
 const COUNT = /^(\d+)([KMGT]?)$/;
+/** The kernel's IPVS schedulers (formats.md §2.1), by which a service line without the titles is known. */
+const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
 const SCALE: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 export class IpvsadmReader extends WordLineReader<IpvsBody> {
@@ -33,6 +35,7 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
   private totalsHeader: string[] = [];
   private hex = false;
   private connColumns = 0;
+  private readonly names: { count: number; cut: number; unknownPorts: Set<string>; first?: { line: number; column: number } } = { count: 0, cut: 0, unknownPorts: new Set() };
 
   protected line(l: WordLine): LineProblem | undefined {
     const w = l.words;
@@ -97,9 +100,10 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
         i++;
       }
     } else {
-      const parsed = parseEndpoint(addrWord.text);
+      const parsed = parseEndpoint(addrWord.text, LISTING_WIDTH);
       if (!parsed) return { message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
       this.hex ||= parsed.hex;
+      this.named(parsed.endpoint, l.line, addrWord.column);
       draft.endpoint = parsed.endpoint;
       family = parsed.endpoint.address.includes(':') ? 'ipv6' : 'ipv4';
     }
@@ -147,9 +151,10 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     const service = this.services[this.services.length - 1];
     if (!service) return { message: 'a real server before any service', column: arrow!.column };
     if (!addrWord) return { message: 'a real server line needs an address', column: arrow!.column };
-    const parsed = parseEndpoint(addrWord.text);
+    const parsed = parseEndpoint(addrWord.text, LISTING_WIDTH);
     if (!parsed) return { message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
     this.hex ||= parsed.hex;
+    this.named(parsed.endpoint, l.line, addrWord.column);
     const dest: { -readonly [K in keyof IpvsDestination]?: IpvsDestination[K] } = { line: l.line, endpoint: parsed.endpoint };
     if (this.counterKind) {
       const counters = this.counters(rest);
@@ -178,6 +183,15 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     }
     service.destinations.push(dest as IpvsDestination);
     return undefined;
+  }
+
+  /** Notes the first endpoint a listing without -n printed by name, for one warning about them all. */
+  private named(endpoint: IpvsEndpoint, line: number, column: number): void {
+    if (endpoint.numeric) return;
+    this.names.count++;
+    this.names.first ??= { line, column };
+    if (endpoint.cut) this.names.cut++;
+    else if (endpoint.portName !== undefined && endpoint.port === undefined) this.names.unknownPorts.add(endpoint.portName);
   }
 
   private counters(words: readonly WordToken[]): IpvsCounters | LineProblem {
@@ -263,6 +277,11 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
       if (!Number.isFinite(fwmark)) this.warn(s.line, 1, `fwmark '${fwmarkText}' is not a number`);
       return { ...s, fwmark };
     });
+    const { count, cut, unknownPorts, first } = this.names;
+    if (first) {
+      const lost = [...(unknownPorts.size ? [`port names nfwalk does not know (${[...unknownPorts].join(', ')}) leave the port unknown`] : []), ...(cut ? [`${cut} cut at ${LISTING_WIDTH} characters lost their port`] : [])];
+      this.warn(first.line, first.column, `listed without -n: ${count} address${count === 1 ? '' : 'es'} printed with names; port names are read as their numbers, host names stay names (nothing resolves them offline)${lost.map((x) => `; ${x}`).join('')}. ipvsadm -Ln prints numbers`);
+    }
     const listing = this.listing === 'list' && this.hex ? 'proc' : (this.listing ?? 'list');
     const records = services.reduce((n, s) => n + s.destinations.length, 0) + this.connections.length;
     return {
@@ -287,6 +306,7 @@ function newListing(at: WordToken): LineProblem {
 
 export const ipvsadmFormat: DumpFormat = {
   name: 'ipvsadm',
+  distinctive: true,
   starts: startsWithAny([
     /^IP Virtual Server version \d/,
     /^Prot LocalAddress:Port/,
@@ -297,6 +317,9 @@ export const ipvsadmFormat: DumpFormat = {
     /^\s*Total Incoming Outgoing/,
     /^Timeout \(tcp tcpfin udp\):/,
     /^(TCP|UDP|SCTP)\s+[0-9A-F]{8}:[0-9A-F]{4}\s/,
+    // A listing pasted without its version and column titles: a service line with its scheduler.
+    new RegExp(String.raw`^(TCP|UDP|SCTP)\s+\S+\s+(${SCHEDULERS.join('|')})(\s|$)`),
+    new RegExp(String.raw`^FWM\s+\d+\s+(IPv6\s+)?(${SCHEDULERS.join('|')})(\s|$)`),
   ]),
   reader: () => new IpvsadmReader(),
 };

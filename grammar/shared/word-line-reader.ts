@@ -10,6 +10,8 @@ export interface LineProblem {
   readonly column: number;
   /** The line starts a new dump of this same format (a second listing). */
   readonly restart?: boolean;
+  /** The line is no part of this dump (reader.ts, StopAt): it ends the dump instead of becoming an error. */
+  readonly ends?: boolean;
 }
 
 export abstract class WordLineReader<B extends SectionBody> implements DumpReader<B> {
@@ -20,7 +22,7 @@ export abstract class WordLineReader<B extends SectionBody> implements DumpReade
       if (l.words.length === 0) continue;
       const problem = this.line(l);
       if (!problem) continue;
-      if (stop(l.line, problem.restart)) return l.line;
+      if (stop(l.line, problem.restart, problem.ends)) return l.line;
       this.diagnostics.push({ severity: 'error', line: l.line, column: problem.column, message: problem.message });
     }
     return undefined;

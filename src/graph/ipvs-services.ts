@@ -5,6 +5,7 @@
  * IPVS has no service names: they come from ipset comments when present. A NodePort or LB virtual
  * service joins the cluster-IP service with the same protocol and the same real servers.
  */
+import { canonicalAddress } from '../../grammar/shared/address';
 import type { IpSet } from '../model/ipset';
 import type { IpvsService } from '../model/ipvs';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol } from './service-model';
@@ -59,6 +60,25 @@ function setFacts(sets: ReadonlyMap<string, IpSet>): Map<string, SetFacts> {
     }
   }
   return facts;
+}
+
+/**
+ * What a listing without -n keeps from the services analysis: virtual services whose port is unknown (a name
+ * nfwalk does not know, or cut off by ipvsadm) are left out, and host names stay names. Said once per node.
+ */
+export function ipvsNotes(path: string, virtuals: readonly IpvsService[]): string[] {
+  const notes: string[] = [];
+  for (const v of virtuals) {
+    const e = v.endpoint;
+    if (v.protocol === 'FWM' || !e || e.port !== undefined) continue;
+    const why = e.cut ? 'ipvsadm -L cut the column before it' : e.portName !== undefined ? `'${e.portName}' is no service name nfwalk knows` : 'the listing has none';
+    notes.push(`IPVS ${v.protocol} ${e.address}${e.portName !== undefined ? `:${e.portName}` : ''} (${path}:${v.line}): the port is unknown (${why}), so this virtual service is left out`);
+  }
+  const names = [...new Set(virtuals.flatMap((v) => [v.endpoint, ...v.destinations.map((d) => d.endpoint)]).filter((e) => e && !e.numeric && canonicalAddress(e.address) === undefined).map((e) => e!.address))];
+  if (names.length) {
+    notes.push(`ipvsadm listed host names, not addresses (without -n): ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''} ${names.length === 1 ? 'stays a name' : 'stay names'}, since nothing resolves them offline; they match no rule, route or conntrack entry`);
+  }
+  return notes;
 }
 
 const realServers = (v: IpvsService) => v.destinations.map((d) => `${d.endpoint.address}:${d.endpoint.port ?? 0}`).sort().join(' ');

@@ -27,6 +27,11 @@ export type ConntrackEvent = 'NEW' | 'UPDATE' | 'DESTROY';
 
 export interface ConntrackEntry {
   readonly line: number;
+  /**
+   * An address of the entry was hidden before the paste (`x.x.x.x`, `10.x.x.x`, `<node-ip>`): it keeps the
+   * placeholder as written, which is no address, and analyses leave the entry undecided.
+   */
+  readonly anonymised?: true;
   readonly family: 'ipv4' | 'ipv6';
   /** Protocol name as printed (`tcp`, `udp`, `icmpv6`, `unknown`, ...) and its number. */
   readonly proto: string;

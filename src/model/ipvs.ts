@@ -6,11 +6,13 @@ export type IpvsForward = 'Masq' | 'Route' | 'Tunnel' | 'Local';
 /** An address as listed: numeric when ipvsadm ran with -n, else a (possibly truncated) host name. */
 export interface IpvsEndpoint {
   readonly address: string;
-  /** Absent when a non-numeric listing cut the port off, or for fwmark services. */
+  /** Absent when a non-numeric listing cut the port off or named it with a name nfwalk does not know, or for fwmark services. */
   readonly port?: number;
-  /** A service name in place of the port (`:http`, listings without -n). */
+  /** A service name in place of the port (`:http`, listings without -n); `port` is its number when known. */
   readonly portName?: string;
   readonly numeric: boolean;
+  /** ipvsadm -L cut the column at its width: the port, and perhaps the end of the host name, are lost. */
+  readonly cut?: true;
 }
 
 /** Per-row numbers of `--stats` (Conns InPkts OutPkts InBytes OutBytes) or `--rate` (CPS InPPS OutPPS InBPS OutBPS). */

@@ -12,6 +12,7 @@ import { endpointText } from '../services/describe';
 import type { CapacityAnalysis, NodeCapacity } from './model';
 import { Counter, type Tally, topTallies } from '../../model/counter';
 import { type AddressKey, addressKey, endpointKey } from '../address-key';
+import { canonicalAddress } from '../../../grammar/shared/address';
 
 export type * from './model';
 
@@ -43,6 +44,8 @@ function sysctlRef(node: NodeDumps): SourceRef[] {
 
 const connectionState = (e: ConntrackEntry) => e.state ?? e.proto.toUpperCase();
 const awaitsReply = (e: ConntrackEntry) => e.unreplied || e.state === 'SYN_SENT';
+/** An address an anonymised paste hid (`x.x.x.x`): tallied as no source or destination, since all would look like one. */
+const hiddenAddress = (e: ConntrackEntry, address: string) => e.anonymised === true && canonicalAddress(address) === undefined;
 
 /** A count whose text (the key a report shows) is made once, when it is first seen. */
 interface Seen {
@@ -77,10 +80,16 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
       if (e.event !== undefined) continue;
       listed++;
       states.add(connectionState(e));
-      const from = addressKey(e.orig.src);
-      const source = sources.get(from);
-      if (source) source.entries++;
-      else sources.set(from, { key: e.orig.src, entries: 1 });
+      if (!hiddenAddress(e, e.orig.src)) {
+        const from = addressKey(e.orig.src);
+        const source = sources.get(from);
+        if (source) source.entries++;
+        else sources.set(from, { key: e.orig.src, entries: 1 });
+      }
+      if (hiddenAddress(e, e.reply.src)) {
+        if (awaitsReply(e)) unreplied++;
+        continue;
+      }
       let byEndpoint = destinations.get(e.proto);
       if (!byEndpoint) destinations.set(e.proto, (byEndpoint = new Map()));
       const at = endpointKey(e.reply.src, e.reply.sport);

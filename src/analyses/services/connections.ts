@@ -1,4 +1,5 @@
 /** A node's tracked connections to services, from `conntrack -L` and `ipvsadm -Lnc`, indexed for the observed-shares test. */
+import { canonicalAddress } from '../../../grammar/shared/address';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { type AddConnection, type ConnectionIndex, indexConnections } from './observed';
@@ -7,6 +8,8 @@ function conntrackConnections(node: NodeDumps, add: AddConnection): void {
   for (const s of node.conntrack) {
     for (const e of s.entries) {
       if (e.orig.dport === undefined || e.reply.sport === undefined || e.event === 'DESTROY') continue;
+      // An anonymised service or endpoint address (`x.x.x.x`) says nothing of which endpoint was chosen; a hidden client does not matter.
+      if (e.anonymised && (canonicalAddress(e.orig.dst) === undefined || canonicalAddress(e.reply.src) === undefined)) continue;
       add(e.proto, e.orig.dst, e.orig.dport, e.reply.src, e.reply.sport);
     }
   }

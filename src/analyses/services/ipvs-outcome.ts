@@ -5,6 +5,7 @@
  * schedulers (sh, dh, mh, lblc, lblcr) spread many clients in proportion to weight. Weight-0 servers
  * (terminating endpoints) get nothing new.
  */
+import { canonicalAddress } from '../../../grammar/shared/address';
 import type { IpvsEntry } from '../../graph/ipvs-services';
 import type { IpvsDestination } from '../../model/ipvs';
 import type { EndpointShare, EntryOutcome } from './model';
@@ -55,6 +56,18 @@ function schedule(scheduler: string, usable: readonly Dest[]): Shares {
   }
 }
 
+/** What a listing without -n could not tell about the real servers (ipvs-services.ts ipvsNotes says it per node). */
+function unresolved(dests: readonly IpvsDestination[]): string[] {
+  return dests.flatMap(({ endpoint: e }) => {
+    if (e.numeric) return [];
+    const named = canonicalAddress(e.address) === undefined;
+    const port = e.port !== undefined ? '' : `its port is unknown (${e.cut ? 'cut off by ipvsadm -L' : e.portName !== undefined ? `'${e.portName}' is no service name nfwalk knows` : 'not listed'}), shown as 0`;
+    const host = named ? 'a host name nothing resolves offline' : '';
+    const said = [host, port].filter(Boolean).join('; ');
+    return said ? [`real server ${e.address}${e.portName !== undefined ? `:${e.portName}` : ''}: ${said}`] : [];
+  });
+}
+
 export function ipvsOutcome({ entry, virtual }: IpvsEntry): EntryOutcome {
   const dests: Dest[] = virtual.destinations.map((d) => ({ ...d, weight: d.weight ?? 1, active: d.activeConn ?? 0, inactive: d.inactConn ?? 0 }));
   const usable = dests.filter((d) => d.weight > 0);
@@ -77,6 +90,6 @@ export function ipvsOutcome({ entry, virtual }: IpvsEntry): EntryOutcome {
     client: { src: '*', dst: `${entry.ip ?? virtual.endpoint?.address ?? ''}` },
     duplicates: [],
     ...(estimate ? { estimate } : {}),
-    assumptions: [],
+    assumptions: unresolved(virtual.destinations),
   };
 }

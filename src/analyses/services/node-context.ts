@@ -2,7 +2,7 @@
  * Everything the services analysis needs about one node and address family, built once: the tracer over
  * its ruleset, the probe addresses, the services its iptables rules and IPVS tables program.
  */
-import { type IpvsEntry, ipvsServices } from '../../graph/ipvs-services';
+import { type IpvsEntry, ipvsNotes, ipvsServices } from '../../graph/ipvs-services';
 import { kubeServices } from '../../graph/kube-services';
 import type { KubeService } from '../../graph/service-model';
 import type { IpvsListing } from '../../model/ipvs';
@@ -83,6 +83,7 @@ function servicesOfRules(sections: readonly RulesetSection[]): KubeService[] {
 function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
   const ipvsTable = ipvsSection(node);
   const ipvsAll = ipvsTable ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node)) : [];
+  const ipvsLeftOut = ipvsTable ? ipvsNotes(ipvsTable.source.path, ipvsTable.services) : [];
   const families = new Set<Family>([...node.rulesets.map((r) => r.ruleset.family), ...ipvsAll.map((s) => s.family)]);
   return [...families].map((family) => {
     const sections = rulesetsOf(node, family);
@@ -91,7 +92,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
     const ipvs = new Map(ipvsServicesOfFamily.flatMap((s) => s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const)));
     const table = ipvsTable ? { ipvsTable } : {};
-    if (!section) return { node, family, ...table, services: ipvsServicesOfFamily, ipvs, addresses: interfaceAddresses(node), warnings: [] };
+    if (!section) return { node, family, ...table, services: ipvsServicesOfFamily, ipvs, addresses: interfaceAddresses(node), warnings: ipvsLeftOut };
     const clients = clientsOf(node, section.ruleset, givenNodeIps);
     const nodeIpsFrom = clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip';
     const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
@@ -104,7 +105,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
       ...table,
       ipvs,
       addresses: [...new Set([...interfaceAddresses(node), clients.nodeIp])],
-      warnings: [...tracer.network.assumed, ...clients.notes],
+      warnings: [...tracer.network.assumed, ...clients.notes, ...ipvsLeftOut],
     };
   });
 }

@@ -83,6 +83,10 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
         undecided.add('conntrack -E event lines are changes, not a table snapshot');
         return;
       }
+      if (e.anonymised) {
+        undecided.add('an address of the entry was anonymised before the paste');
+        return;
+      }
       const ctx = contexts.get(e.family);
       const verdict: EntryVerdict = ctx ? judgeEntry(ctx, e) : { verdict: 'undecided', why: noRules(e.family) };
       if (verdict.verdict === 'undecided') {

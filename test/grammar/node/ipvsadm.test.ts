@@ -85,8 +85,8 @@ test('listings without -n: host and service names, cut names, redacted addresses
   ].join('\n');
   const s = only(text, 'ipvsadm');
   t.deepEqual(errorsOf(s), []);
-  t.deepEqual(s.services[0]!.endpoint, { address: 'ip-10-0-62-121.ec2.internal', numeric: false });
-  t.deepEqual(s.services[0]!.destinations[0]!.endpoint, { address: '100.98.125.10', portName: 'http', numeric: false });
+  t.deepEqual(s.services[0]!.endpoint, { address: 'ip-10-0-62-121.ec2.internal', numeric: false, cut: true }, 'ipvsadm cut it at 28 characters');
+  t.deepEqual(s.services[0]!.destinations[0]!.endpoint, { address: '100.98.125.10', port: 80, portName: 'http', numeric: false });
   t.deepEqual(s.services[1]!.endpoint, { address: '<ipv4-public-prefix>.20', port: 3129, numeric: false });
 });
 
