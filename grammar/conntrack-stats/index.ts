@@ -69,12 +69,14 @@ export class ConntrackCountReader extends WordLineReader<ConntrackCountBody> {
 
 export const conntrackStatsFormat: DumpFormat = {
   name: 'conntrack-stats',
+  distinctive: true,
   starts: startsWithAny([/^cpu=\d+\s+[a-z_]+=\d+/, /^entries\s+(clashres\s+)?(searched|found)\s/]),
   reader: () => new ConntrackStatsReader(),
 };
 
 export const conntrackCountFormat: DumpFormat = {
   name: 'conntrack-count',
+  distinctive: false,
   starts: (line, hint) => /^\d+\s*$/.test(line) && /conntrack\s+(-C|--count)|nf_conntrack_count|conntrack-C/.test(hint),
   reader: () => new ConntrackCountReader(),
 };

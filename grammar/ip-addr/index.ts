@@ -5,6 +5,7 @@
 import type { IpAddrBody } from '../../src/model/section';
 import type { IpAddress, IpInterface } from '../../src/model/ip';
 import { canonicalAddress } from '../shared/address';
+import { maskedAddress } from '../shared/masked-address';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
@@ -88,9 +89,12 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
     if (!cidr) return { message: `${family} needs an address`, column: w[0]!.column };
     const [text, prefix] = cidr.text.split('/');
     const address = canonicalAddress(text!);
-    if (!address) return { message: `'${cidr.text}' is not an address`, column: cidr.column };
+    // A masked address (`inet <node-ip>/24`): the interface has one, which the paste hides.
+    const masked = address ? undefined : maskedAddress(text!, family === 'inet' ? 'ipv4' : 'ipv6');
+    if (!address && (masked === undefined || typeof masked === 'string')) return { message: `'${cidr.text}' is not an address`, column: cidr.column };
+    if (masked) this.diagnostics.push({ severity: 'warning', line, column: cidr.column, message: `address '${text}' is masked: kept, with the address unknown` });
     const a: { -readonly [K in keyof IpAddress]: IpAddress[K] } = {
-      line, family, address, prefixLength: prefix === undefined ? (family === 'inet' ? 32 : 128) : Number(prefix), flags: [],
+      line, family, address: address ?? text!, prefixLength: prefix === undefined ? (family === 'inet' ? 32 : 128) : Number(prefix), flags: [], ...(masked ? { masked: true as const } : {}),
     };
     const flags: string[] = [];
     for (let i = 2; i < w.length; i++) {
@@ -117,6 +121,7 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
 
 export const ipAddrFormat: DumpFormat = {
   name: 'ip-addr',
+  distinctive: false,
   starts: startsWithAny([/^\d+: [^\s:]+(@\S+)?: <[A-Z0-9_,-]*> /, /^\d+: \S+\s+inet6? [0-9a-fA-F.:]+(\/\d+)?\s/]),
   reader: () => new IpAddrReader(),
 };

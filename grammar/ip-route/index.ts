@@ -96,6 +96,7 @@ function readAttributes(w: readonly WordToken[], route: Draft): LineProblem | un
 
 export const ipRouteFormat: DumpFormat = {
   name: 'ip-route',
+  distinctive: false,
   starts: startsWithAny([
     /^((unicast|local|broadcast|multicast|anycast|unreachable|blackhole|prohibit|throw|nat)\s+)?(default|[0-9a-fA-F.:]+(\/\d+)?)\s+(via|dev|proto|table|nhid|metric|scope|src|from)\s/,
   ]),

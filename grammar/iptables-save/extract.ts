@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { LineAccount } from '../../src/model/section';
 import type { Match, Opt } from '../../src/model/match';
+import { joinTables } from '../../src/model/headerless';
 import type { Chain, Rule, Ruleset, RulesetGap, Table, TableName } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
 import type { Counters, Family } from '../../src/model/values';
@@ -105,7 +106,10 @@ export class IptablesSaveExtractor {
    * offered to `stop` (reader.ts); when it claims the line, reading ends there and its number is returned.
    */
   feed(lines: readonly SyntaxLine[], stop: StopAt = () => false): number | undefined {
-    for (const l of lines) if (!this.line(l, stop)) return l.line;
+    for (const l of lines) {
+      if (!this.line(l, stop)) return l.line;
+      if (l.kind !== 'blank') this.last = l.line;
+    }
     return undefined;
   }
 
@@ -141,8 +145,10 @@ export class IptablesSaveExtractor {
   }
 
   /** A line this dump cannot use: the end of the dump if another starts there, else an error. */
-  private foreign(line: number, stop: StopAt, column: number, message: string): boolean {
-    if (stop(line)) return false;
+  private foreign(line: number, stop: StopAt, column: number, message: string, prose = false): boolean {
+    // After a COMMIT or `iptables -S` output, a line that is no command ends the dump: the prose below a paste, not a broken rule.
+    const between = this.table ? this.table.headerless !== undefined : this.tables.length > 0;
+    if (stop(line, false, prose && between)) return false;
     this.reject(line, column, message);
     return true;
   }
@@ -188,7 +194,6 @@ export class IptablesSaveExtractor {
 
   /** Takes one line into the model; false when the line starts another dump (and was left unread). */
   private line(l: SyntaxLine, stop: StopAt): boolean {
-    if (l.kind !== 'blank') this.last = l.line;
     switch (l.kind) {
       case 'blank':
         this.account.blank++;
@@ -203,7 +208,7 @@ export class IptablesSaveExtractor {
         this.account.comments++;
         return true;
       case 'invalid':
-        return this.foreign(l.line, stop, l.column, l.message);
+        return this.foreign(l.line, stop, l.column, l.message, true);
       case 'table': {
         if (!isTableName(l.name)) return this.foreign(l.line, stop, l.column + 1, `unknown table '${l.name}' (expected raw, mangle, nat, filter or security)`);
         // The same table twice: a second dump follows (two pastes of iptables-save one after the other).
@@ -243,7 +248,7 @@ export class IptablesSaveExtractor {
         const brk = headerlessKind(l.words);
         if (brk && !this.breakHeaderless(brk.what, brk.chain, l.line, stop)) return false;
         const problem = this.command(l.words, l.line);
-        return problem ? this.foreign(l.line, stop, problem.column, problem.message) : true;
+        return problem ? this.foreign(l.line, stop, problem.column, problem.message, !/^[-*:[]/.test(first.text)) : true;
       }
     }
   }
@@ -398,6 +403,7 @@ export class IptablesSaveExtractor {
     }
     const fragment = !BUILTIN_CHAINS[t.name].every((c) => g.policies.has(c));
     if (fragment) this.gaps.push({ kind: 'fragment', line: t.line });
+    else if (endsEarly(t)) this.gaps.push({ kind: 'maybe-cut', table: t.name, line: this.last });
     return fragment;
   }
 }
@@ -405,6 +411,17 @@ export class IptablesSaveExtractor {
 function newTable(name: TableName, line: number, column: number, headerless = false): TableDraft {
   const draft = { name, line, column, chains: new Map(), unresolved: [], cache: new Map(), options: new Map(), jumps: new Map(), undeclared: [] };
   return headerless ? { ...draft, headerless: { chains: new Set(), targets: new Set(), policies: new Set(), ruleChains: new Set(), declared: false } } : draft;
+}
+
+/**
+ * `iptables -S` prints every chain's rules in the order it declared the chains: when chains declared after
+ * the last one with rules have none, the output may have been cut there, as nothing ends it the way COMMIT
+ * ends iptables-save.
+ */
+function endsEarly(t: TableDraft): boolean {
+  const chains = [...t.chains.values()];
+  const last = chains.findLastIndex((c) => c.rules.length > 0);
+  return chains.slice(last + 1).some((c) => c.policy === null);
 }
 
 const ANY_BUILTIN = new Set(Object.values(BUILTIN_CHAINS).flat());
@@ -429,15 +446,6 @@ function headerlessKind(words: readonly WordSyntax[]): { what: 'policy' | 'decla
   }
 }
 
-/** The chains of two reads of one table, in order; a chain in both keeps its first declaration and all rules. */
-function joinTables(a: Table, b: Table): Table {
-  const chains = new Map(a.chains.map((c) => [c.name, c]));
-  for (const c of b.chains) {
-    const prev = chains.get(c.name);
-    chains.set(c.name, prev ? { ...prev, rules: [...prev.rules, ...c.rules].map((r, i) => ({ ...r, index: i + 1 })) } : c);
-  }
-  return { ...a, chains: [...chains.values()] };
-}
 
 const dash = (at: WordSyntax): WordSyntax => ({ text: '-', column: at.column, bang: false, quoted: false, unterminated: false });
 const zeroCounters = (at: WordSyntax): WordSyntax => ({ text: '[0:0]', column: at.column, bang: false, quoted: false, unterminated: false });

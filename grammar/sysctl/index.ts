@@ -33,6 +33,7 @@ export class SysctlReader extends WordLineReader<SysctlBody> {
 
 export const sysctlFormat: DumpFormat = {
   name: 'sysctl',
+  distinctive: false,
   starts: startsWithAny([/^([a-z0-9_]+(\.[A-Za-z0-9_@:+\-/]+)+|\/proc\/sys\/\S+) = /]),
   reader: () => new SysctlReader(),
 };

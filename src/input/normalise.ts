@@ -1,15 +1,33 @@
 /**
  * What pastes and collectors do to a dump, undone before any grammar sees it (bundles.md §3 step 0 and 4):
- * a BOM, CRLF line ends, ANSI colours, non-breaking spaces, and a log prefix on every line (journald, CRI,
- * klog, `> ` mail quoting). Line numbers never change; columns on prefixed lines count from the prefix's end.
+ * a BOM, CRLF line ends, ANSI colours, non-breaking spaces, and a prefix on every line (journald, CRI,
+ * klog, `> ` quoting, `# ` commenting out, `grep -n`'s `12:` and `file:12:`). Line numbers never change;
+ * columns on prefixed lines count from the prefix's end.
  */
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
-const PREFIXES: readonly RegExp[] = [
-  /^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.-]+(\[\d+\])?: /,
-  /^\S+Z (stdout|stderr) [FP] /,
-  /^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] /,
-  /^> /,
+interface LinePrefix {
+  readonly pattern: RegExp;
+  /** A further check on the sample's lines, where the pattern alone could be a dump's own text. */
+  readonly holds?: (lines: readonly string[]) => boolean;
+}
+
+// `ip addr`'s `1: lo:` has a space after its number; grep's prefix is followed by the line itself.
+const GREP_N = /^(?:[\w./-]+:)?(\d+)[:-](?! )/;
+
+/** `grep -n` numbers its lines in increasing order; an IPv6 route (`2001:db8::/32`) has no such run. */
+function increasingLineNumbers(lines: readonly string[]): boolean {
+  const numbers = lines.map((l) => Number(GREP_N.exec(l)?.[1] ?? Number.NaN)).filter((n) => !Number.isNaN(n));
+  return numbers.every((n, i) => i === 0 || n > numbers[i - 1]!);
+}
+
+const PREFIXES: readonly LinePrefix[] = [
+  { pattern: /^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.-]+(\[\d+\])?: / },
+  { pattern: /^\S+Z (stdout|stderr) [FP] / },
+  { pattern: /^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] / },
+  { pattern: /^> ?/ },
+  { pattern: /^#(?: |$)/ },
+  { pattern: GREP_N, holds: increasingLineNumbers },
 ];
 
 export function normaliseChunk(text: string, first: boolean): string {
@@ -24,6 +42,6 @@ export function normaliseChunk(text: string, first: boolean): string {
 export function detectLinePrefix(sample: string): RegExp | undefined {
   const lines = sample.split('\n', 400).filter((l) => l.trim() !== '');
   if (lines.length === 0) return undefined;
-  const prefix = PREFIXES.find((p) => lines.filter((l) => p.test(l)).length >= lines.length * 0.8);
-  return prefix && new RegExp(prefix.source, 'gm');
+  const prefix = PREFIXES.find((p) => lines.filter((l) => p.pattern.test(l)).length >= lines.length * 0.8 && (p.holds?.(lines) ?? true));
+  return prefix && new RegExp(prefix.pattern.source, 'gm');
 }

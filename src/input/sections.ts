@@ -1,10 +1,13 @@
 /** Turns inputs into sections of known formats: open the sources, align their text to lines, segment. */
 import { CHUNK_SIZE, countNewlines } from '../../grammar/shared/chunks';
+import { groupBy } from '../model/group-by';
 import type { Section, SkippedLines } from '../model/section';
 import { detectLinePrefix, normaliseChunk } from './normalise';
 import { Segmenter, type SegmentSink } from './segmenter';
+import { splitHosts } from './hosts';
 import { splitSnapshots } from './snapshots';
 import { openSources } from './sources';
+import { Unwrapper } from './unwrap';
 import type { InputFailure } from './text-input';
 
 export interface FoundSections {
@@ -41,7 +44,25 @@ function collector() {
   const skipped: SkippedLines[] = [];
   const failures: InputFailure[] = [];
   const sink: SegmentSink = { section: (s) => sections.push(s), skipped: (s) => skipped.push(s) };
-  return { sink, failures, result: (): FoundSections => ({ ...splitSnapshots(sections, skipped), failures }) };
+  return {
+    sink,
+    failures,
+    result: (): FoundSections => {
+      const split = splitSnapshots(splitHosts(sections));
+      return { sections: split, skipped: skippedOfNodes(skipped, split), failures };
+    },
+  };
+}
+
+/** Skipped lines belong to the node of the dump before them in their file (or, before any, after them). */
+function skippedOfNodes(skipped: readonly SkippedLines[], sections: readonly Section[]): SkippedLines[] {
+  const byPath = groupBy(sections, (s) => s.source.path);
+  return skipped.map((k) => {
+    const inFile = byPath.get(k.path);
+    if (!inFile?.some((s) => s.source.node !== k.node)) return k;
+    const owner = inFile.findLast((s) => s.source.startLine <= k.startLine) ?? inFile[0]!;
+    return { ...k, node: owner.source.node };
+  });
 }
 
 /** Cuts pieces of text at line ends into chunks of about CHUNK_SIZE, normalises them and feeds the segmenter. */
@@ -51,6 +72,7 @@ class LineAligner {
   private first = true;
   private prefix: RegExp | undefined;
   private binary = false;
+  private readonly unwrapper = new Unwrapper();
 
   constructor(
     private readonly path: string,
@@ -85,6 +107,7 @@ class LineAligner {
     if (this.first) this.prefix = detectLinePrefix(aligned);
     let text = normaliseChunk(aligned, this.first);
     if (this.prefix) text = text.replace(this.prefix, '');
+    text = this.unwrapper.unwrap(text);
     this.first = false;
     this.segmenter.chunk({ text, firstLine: this.line });
     this.line += countNewlines(aligned);

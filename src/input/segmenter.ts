@@ -22,9 +22,13 @@ export class Segmenter {
   private last = 0;
   private command: string | undefined;
   private nextCommand: string | undefined;
+  private nextHost: string | undefined;
+  private host: string | undefined;
   private skip: { startLine: number; endLine: number; reason: string; foreign?: ForeignDump } | undefined;
   /** After a listing or ruleset nfwalk does not read, its remaining lines are skipped under its name. */
   private foreign: Extract<Boundary, { kind: 'foreign' }> | undefined;
+  /** After a prompt of a command nfwalk does not read, its output is skipped under its name. */
+  private otherOutput: string | undefined;
 
   constructor(
     private readonly path: string,
@@ -43,7 +47,7 @@ export class Segmenter {
         const startLine = this.start;
         const hint = this.hint();
         const format = this.format;
-        const stopAt = this.reader.read({ text: rest, firstLine: line }, (n, restart) => n !== startLine && claims(lines.raw(n), hint, restart ? undefined : format));
+        const stopAt = this.reader.read({ text: rest, firstLine: line }, (n, restart, ends) => n !== startLine && (ends === true || claims(lines.raw(n), hint, restart ? undefined : format)));
         if (stopAt === undefined) {
           // Counted, not indexed: the index is built only when a reader stops (rare), this runs every chunk.
           this.last = line + countNewlines(rest) - (rest.endsWith('\n') ? 1 : 0);
@@ -78,28 +82,47 @@ export class Segmenter {
     if (raw.trim() === '') return;
     const boundary = boundaryAt(raw);
     if (boundary) {
-      if (boundary.kind === 'command') this.nextCommand = boundary.command;
+      if (boundary.kind === 'command') {
+        this.nextCommand = boundary.command;
+        this.nextHost = boundary.host;
+      }
       this.foreign = boundary.kind === 'foreign' && boundary.listing ? boundary : undefined;
+      this.otherOutput = boundary.kind === 'other-command' ? `output of \`${boundary.command}\`, a command nfwalk does not read` : undefined;
       return this.skipLine(line, boundary.reason, boundary.kind === 'foreign' ? boundary.dump : undefined);
     }
     const format = formatStartingAt(raw, this.nextCommand ?? this.path);
-    if (!format) return this.foreign ? this.skipLine(line, this.foreign.reason, this.foreign.dump) : this.skipLine(line, 'not a dump nfwalk reads');
+    // What another command printed can look like a dump whose first line is plain (`bridge link` as `ip addr`).
+    if (!format || (this.otherOutput && !format.distinctive)) {
+      if (this.foreign) return this.skipLine(line, this.foreign.reason, this.foreign.dump);
+      return this.skipLine(line, this.otherOutput ?? 'not a dump nfwalk reads');
+    }
     this.flushSkip();
     this.reader = format.reader(this.path, this.nextCommand ?? this.path);
     this.format = format;
     this.start = line;
     this.last = line;
     this.command = this.nextCommand;
+    this.host = this.nextHost;
     this.nextCommand = undefined;
+    this.nextHost = undefined;
     this.foreign = undefined;
+    this.otherOutput = undefined;
   }
 
   private close(): void {
     const body = this.reader!.finish();
-    const command = this.command;
+    const { command, host } = this;
     this.sink.section({
       ...body,
-      source: { path: this.path, startLine: this.start, endLine: Math.max(this.start, this.last), node: this.node, ...(command ? { command } : {}), ...(command && isPartial(command) ? { partial: true } : {}) },
+      source: {
+        path: this.path,
+        startLine: this.start,
+        endLine: Math.max(this.start, this.last),
+        node: this.node,
+        ...(command ? { command } : {}),
+        ...(command && isPartial(command) ? { partial: true } : {}),
+        ...(host ? { host } : {}),
+      },
     } as Section);
     this.reader = undefined;
     this.command = undefined;

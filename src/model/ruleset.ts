@@ -21,6 +21,8 @@ export interface Rule {
   /** Absent for rules that only count (`-A X -s 1.2.3.4`). */
   readonly target?: Target;
   readonly location: SourceRef;
+  /** A rule the dump does not show, supplied because the part it belongs to is missing: why it is assumed. */
+  readonly assumed?: string;
 }
 
 export interface Chain {
@@ -52,6 +54,8 @@ export type Backend = 'legacy' | 'nft';
  */
 export type RulesetGap =
   | { readonly kind: 'truncated'; readonly table: TableName; readonly line: number }
+  /** `iptables -S` output that ends with chains without rules: it may have been cut there. */
+  | { readonly kind: 'maybe-cut'; readonly table: TableName; readonly line: number }
   | { readonly kind: 'fragment'; readonly line: number }
   | { readonly kind: 'filtered'; readonly command: string };
 

@@ -17,6 +17,8 @@ export interface SectionSource {
   readonly command?: string;
   /** The command piped the dump through a filter (`| grep`), so absent rules or entries prove nothing. */
   readonly partial?: boolean;
+  /** The host the prompt before the dump names (`[root@HOST ~]#`). */
+  readonly host?: string;
   /** The input holds several snapshots of one ruleset: this dump belongs to the n-th (1-based), node `NAME#n`. */
   readonly snapshot?: number;
 }

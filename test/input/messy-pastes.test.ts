@@ -70,7 +70,8 @@ function problemsOf(p: MessyPaste): string[] {
     .split('\n')
     .slice(0, -1)
     .forEach((l, i) => {
-      if (!covered.has(i + 1) && l.trim() !== '') problems.push(`line ${i + 1} in no section and not skipped: ${l.slice(0, 80)}`);
+      // A wrapper's line with nothing inside (`#` of a commented-out paste, `> ` of a quote) is a blank line.
+      if (!covered.has(i + 1) && l.replace(/^(#|>)(?= |$)/, '').trim() !== '') problems.push(`line ${i + 1} in no section and not skipped: ${l.slice(0, 80)}`);
     });
 
   // Services the paste shows completely: the right verdict, endpoints and shares.

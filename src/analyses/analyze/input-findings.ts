@@ -75,6 +75,7 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 
 const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Finding['severity'] }>> = {
   truncated: { code: 'INPUT_TRUNCATED', severity: 'warning' },
+  'maybe-cut': { code: 'INPUT_PARTIAL', severity: 'info' },
   fragment: { code: 'INPUT_PARTIAL', severity: 'info' },
   filtered: { code: 'INPUT_PARTIAL', severity: 'info' },
 };
@@ -84,6 +85,8 @@ function gapMessage(gap: RulesetGap, section: Section): string {
   switch (gap.kind) {
     case 'truncated':
       return `the ${section.kind} dump at ${lines} is truncated at line ${gap.line} (table ${gap.table} has no COMMIT): what followed is unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
+    case 'maybe-cut':
+      return `the ${gap.table} table's rules at ${lines} end at line ${gap.line}, before chains that have none: \`iptables -S\` may have been cut there, so chains nothing jumps to are not judged`;
     case 'fragment':
       return `${lines} holds part of a ruleset (rules without their table's header or chain declarations): chains and jumps it does not show are not findings, and services are shown as far as it shows them`;
     case 'filtered':
@@ -124,6 +127,39 @@ export function snapshotFindings(node: NodeDumps): Finding[] {
       message: `${snapshot.path} holds more than one dump of the same ruleset (before and after, or two nodes): each is analysed as a snapshot of its own, never merged; this is snapshot ${snapshot.snapshot} (lines ${first}-${last})`,
       evidence: [{ path: snapshot.path, line: first, column: 1 }],
       remedy: 'nothing, if the snapshots are meant (nfwalk diff compares two of them); otherwise give each node\'s dumps as their own file',
+    },
+  ];
+}
+
+/** A node's global addresses as each of its `ip addr` dumps shows them, by file. */
+function addressesByFile(node: NodeDumps): Map<string, Set<string>> {
+  const byFile = new Map<string, Set<string>>();
+  for (const s of node.sections) {
+    if (s.kind !== 'ip-addr') continue;
+    const own = byFile.get(s.source.path) ?? new Set<string>();
+    for (const i of s.interfaces) for (const a of i.addresses) if ((a.scope ?? 'global') === 'global' && i.name !== 'lo') own.add(a.address);
+    byFile.set(s.source.path, own);
+  }
+  return byFile;
+}
+
+/**
+ * Files taken as one node whose `ip addr` dumps share no address come from different machines: their
+ * rules, routes and conntrack tables were judged together, which nothing but the folder supports.
+ */
+export function mixedHostFindings(node: NodeDumps): Finding[] {
+  const files = [...addressesByFile(node)].filter(([, a]) => a.size > 0);
+  const strangers = files.filter(([, a], i) => files.some(([, b], j) => j !== i && ![...a].some((x) => b.has(x))));
+  if (strangers.length < 2) return [];
+  return [
+    {
+      code: 'INPUT_MIXED_HOSTS',
+      severity: 'warning',
+      node: node.name,
+      subject: 'input',
+      message: `files taken as node ${node.name} disagree about its addresses (${strangers.map(([f, a]) => `${f}: ${[...a].slice(0, 3).join(', ')}`).join('; ')}): they look like different machines, yet were analysed as one`,
+      evidence: strangers.map(([path]) => ({ path, line: 1, column: 1 })),
+      remedy: "give each machine's dumps as a folder of its own, or paste them with the shell prompt (`[root@HOST ~]# iptables-save`) that names the host",
     },
   ];
 }

@@ -55,7 +55,7 @@ function nodeAddress(node: NodeDumps, family: Family): string | undefined {
   const want = family === 'ipv4' ? 'inet' : 'inet6';
   const defaultDev = node.routes.find((r) => r.dst === 'default' && r.table === 'main' && r.family === want)?.dev;
   const candidates = node.interfaces.flatMap((i) =>
-    i.addresses.filter((a) => a.family === want && (a.scope ?? 'global') === 'global' && !a.flags.includes('secondary')).map((a) => ({ dev: i.name, ip: a.address })),
+    i.addresses.filter((a) => a.family === want && !a.masked && (a.scope ?? 'global') === 'global' && !a.flags.includes('secondary')).map((a) => ({ dev: i.name, ip: a.address })),
   );
   return (candidates.find((c) => c.dev === defaultDev) ?? candidates.find((c) => !NOT_NODE_DEVICES.test(c.dev)))?.ip;
 }

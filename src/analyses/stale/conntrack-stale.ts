@@ -65,5 +65,7 @@ export function judgeEntry(ctx: FamilyContext, e: ConntrackEntry): EntryVerdict 
   if (!ctx.answers) return { verdict: 'undecided', why: `no ${saveCommandOf(e.family)} dump` };
   const answer = ctx.answers.answer(proto, e.orig);
   if ('undecided' in answer) return { verdict: 'undecided', why: answer.undecided };
-  return judge(e, answer, () => ctx.serviceAt(e.proto, e.orig.dst, e.orig.dport));
+  const verdict = judge(e, answer, () => ctx.serviceAt(e.proto, e.orig.dst, e.orig.dport));
+  // What part of a ruleset does not send a connection to may be what its missing part does.
+  return verdict.verdict === 'stale' && ctx.partial ? { verdict: 'undecided', why: ctx.partial } : verdict;
 }

@@ -4,6 +4,8 @@
  * virtual service behind it.
  */
 import type { IpvsService } from '../../model/ipvs';
+import { gapsOf } from '../../model/gaps';
+import { holdsMaskedAddress } from '../../model/masked';
 import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../services/node-context';
@@ -27,6 +29,8 @@ export interface FamilyContext {
   readonly hasIpvs: boolean;
   /** Why no entry of this family can be decided, when that is so. */
   readonly blocked?: string;
+  /** Why the rules are only part of the node's (a truncated or grepped dump): no entry can be shown stale. */
+  readonly partial?: string;
   /**
    * Neither an `ip addr` dump nor `--node-ip` says which addresses are the node's: the walk knows only a
    * stand-in, so a NodePort connection to the node's real address looks like one to a deleted service.
@@ -59,6 +63,11 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     : virtuals.size === 0 && sections.some((s) => ipvsModeRules(s.ruleset))
       ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
       : undefined;
+  const cut = sections.find((s) => gapsOf(s).length > 0);
+  const masked = sections.find((s) => holdsMaskedAddress(s.ruleset));
+  const partial = cut
+    ? `the ${cut.kind} dump at ${cut.source.path}:${cut.source.startLine} is only part of the ruleset (${gapsOf(cut).map((g) => g.kind).join(', ')}): what it does not show may still produce the entry`
+    : masked && `the ${masked.kind} dump at ${masked.source.path}:${masked.source.startLine} has addresses masked (x.x.x.x, <node-ip>): a masked one may be the entry's`;
   const tracer = ctx.tracer;
   const isNodeAddress = (ip: string) => {
     const parsed = parseIp(ip);
@@ -71,6 +80,7 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,
     ...(blocked ? { blocked } : {}),
+    ...(partial ? { partial } : {}),
     nodeAddressUnknown: (ctx.clients?.assumedNodeIps.length ?? 0) > 0,
   };
 }

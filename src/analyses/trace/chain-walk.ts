@@ -128,6 +128,7 @@ function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: W
   const cr = chain.rules[i]!;
   const target = cr.target;
   const base = cr.step();
+  if (cr.rule.assumed) matched = addAssumption(matched, cr.rule.assumed);
   if (!target) return [{ end: 'continue', state: addStep(matched, base) }];
   const effect = applyTarget(target, matched.packet, ctx.hook, ctx.network);
   switch (effect.kind) {

@@ -59,13 +59,15 @@ export interface NetworkOptions {
   readonly nodeIpsFrom?: string;
 }
 
-function addressesOf(node: NodeDumps, family: Family): NodeAddress[] {
+/** The node's addresses; one the paste masked takes the next of `standIns` (`--node-ip`), said in `assumed`. */
+function addressesOf(node: NodeDumps, family: Family, standIns: Ip[], assumed: string[]): NodeAddress[] {
   const want = family === 'ipv4' ? 'inet' : 'inet6';
   const out: NodeAddress[] = [];
   for (const iface of node.interfaces) {
     for (const a of iface.addresses) {
       if (a.family !== want) continue;
-      const ip = parseIp(a.address);
+      const ip = a.masked ? standIns.shift() : parseIp(a.address);
+      if (a.masked) assumed.push(`${iface.name}'s address is masked in the paste (${a.address}): ${ip ? `${formatIp(ip)} stands in for it` : 'unknown, so packets to it are walked as passing through; give it with --node-ip'}`);
       if (!ip) continue;
       const broadcast = a.broadcast ? parseIp(a.broadcast) : undefined;
       out.push({
@@ -96,10 +98,10 @@ function byLongestPrefix<T extends { readonly prefix: Prefix }>(candidates: read
 
 export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOptions = {}): NodeNetwork {
   const assumed: string[] = [];
-  let addresses = addressesOf(node, family);
+  const given = (options.nodeIps ?? []).map(parseIp).filter((ip): ip is Ip => ip?.family === family);
+  let addresses = addressesOf(node, family, [...given], assumed);
   const knowsInterfaces = addresses.length > 0;
   if (!knowsInterfaces) {
-    const given = (options.nodeIps ?? []).map(parseIp).filter((ip): ip is Ip => ip?.family === family);
     const loopback = parseIp(family === 'ipv4' ? '127.0.0.1' : '::1')!;
     addresses = [
       { dev: 'lo', ip: loopback, prefix: family === 'ipv4' ? makePrefix(loopback, 8) : hostPrefix(loopback), scope: 254, secondary: false },
@@ -154,6 +156,13 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     for (const a of addresses) if (a.dev && a.dev !== 'lo') main.push({ prefix: a.prefix, type: 'unicast', metric: 0, dev: a.dev });
     main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
     assumed.push('no ip route dump: every destination that is not local is assumed routed, out of an unknown interface');
+  } else if (!main.some((r) => r.prefix.length === 0)) {
+    // A node without a default route is rare; a route table pasted through grep or in part is not.
+    const filter = node.sections.find((s) => s.kind === 'ip-route' && s.source.partial)?.source.command;
+    main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
+    assumed.push(
+      `the ip route dump shows no ${family} default route${filter ? ` (filtered: ${filter})` : ', so it may be part of the table'}: destinations its routes do not cover are assumed routed, out of an unknown interface`,
+    );
   }
   if (routes.some((r) => r.table !== 'main' && r.table !== 'local')) {
     assumed.push('routes in tables other than main exist; policy routing (ip rule) is not in the dumps, so only table main is used');

@@ -65,7 +65,8 @@ test('without a header, the command or the file name says the backend (Calico an
 
 test('dumps of one backend replace each other; a backend with no rule that accepts everything is left out', (t) => {
   const kube = legacy('nat', ['-A PREROUTING -j KUBE-SERVICES', '-A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.244.0.5:53'], {}, ['KUBE-SERVICES']);
-  const twice = findSectionsInText(`root@n1:~# iptables-save\n${kube}root@n1:~# iptables-save\n${kube.replace('10.244.0.5', '10.244.0.6')}`, 'n1.txt', 'n1').sections;
+  // Two files of one bundle node: the later dump is the node's state (in one input they are snapshots, test/input/real-pastes.test.ts).
+  const twice = [...findSectionsInText(kube, 'n1/a.txt', 'n1').sections, ...findSectionsInText(kube.replace('10.244.0.5', '10.244.0.6'), 'n1/b.txt', 'n1').sections];
   const [n] = nodesOfInputs(twice);
   t.is(rulesetsOf(n!, 'ipv4').length, 1);
   const r0 = tracePacket(n!, { src: '203.0.113.9', dst: '10.96.0.10', proto: 'udp', sport: 40000, dport: 53, in: 'eth0' });
