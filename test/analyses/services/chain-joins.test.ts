@@ -9,19 +9,13 @@ import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
 import { type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
 import { nodesOfText } from '../../helpers/sections';
+import { SMALL_NODE } from '../../helpers/small-node';
 
 const SAMPLE = readFileSync(new URL('../../../samples/kube-node.iptables-save', import.meta.url), 'utf8');
 const WEB_SVC = 'KUBE-SVC-XPGD46QRK7WJZT7O';
 
-const ADDRESSES = `root@n1:~# ip -o addr
-1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
-2: eth0    inet 192.168.0.2/24 brd 192.168.0.255 scope global eth0\\       valid_lft forever preferred_lft forever
-root@n1:~# ip route
-default via 192.168.0.1 dev eth0
-192.168.0.0/24 dev eth0 proto kernel scope link src 192.168.0.2
-`;
 
-const analyse = (rules: string): ServicesAnalysis => analyzeServices(nodesOfText(`${ADDRESSES}root@n1:~# iptables-save\n${rules}`));
+const analyse = (rules: string): ServicesAnalysis => analyzeServices(nodesOfText(`${SMALL_NODE}root@n1:~# iptables-save\n${rules}`));
 
 /** Per service: its entry points and, for each, the endpoint shares of the walk. */
 function entriesOf(a: ServicesAnalysis): Record<string, Record<string, Record<string, number>>> {
