@@ -58,7 +58,7 @@ class AddressTests {
       let c = this.hosts.has(ip.value) ? ip.value.toString(36) : '';
       for (const p of prefixes) c += inPrefix(ip, p) ? '1' : '0';
       for (const r of ranges) c += inRange(ip, r.from, r.to) ? '1' : '0';
-      if (this.addrtype) c += network.addrType(ip);
+      if (this.addrtype) c += [...network.addrTypes(ip)].join(',');
       return c;
     };
   }

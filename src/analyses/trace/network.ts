@@ -7,6 +7,8 @@ import type { NodeDumps } from '../../model/node';
 import type { Route } from '../../model/ip';
 import type { Family } from '../../model/values';
 import { type Ip, type Prefix, formatIp, hostPrefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
+import { ipv6Type } from './ipv6-type';
+import { selectSource6 } from './source-select6';
 
 interface NodeAddress {
   readonly dev: string;
@@ -16,6 +18,8 @@ interface NodeAddress {
   readonly scope: number;
   readonly secondary: boolean;
   readonly broadcast?: Ip;
+  /** `ip addr` flags (tentative, deprecated, ...), which IPv6 source selection weighs. */
+  readonly flags: readonly string[];
 }
 
 interface LocalRoute {
@@ -39,12 +43,17 @@ export interface NodeNetwork {
   /** What was missing from the dumps and what stands in for it. */
   readonly assumed: readonly string[];
   isLocal(ip: Ip, dev?: string): boolean;
-  /** The type xt_addrtype reports (LOCAL, UNICAST, BROADCAST, MULTICAST, UNSPEC, BLACKHOLE, ...). */
+  /** The routing type of an address (RTN_*: LOCAL, UNICAST, BROADCAST, MULTICAST, UNSPEC, BLACKHOLE, ...). */
   addrType(ip: Ip, dev?: string): string;
+  /**
+   * Every type xt_addrtype sees in an address: IPv4 has one (inet_dev_addr_type); IPv6 has its kind by the
+   * bits (UNICAST, MULTICAST, UNSPEC) plus what the route lookup says (LOCAL, ANYCAST, UNREACHABLE).
+   */
+  addrTypes(ip: Ip, dev?: string): ReadonlySet<string>;
   /** The routing decision for a destination that is not local; undefined when no route matches. */
   route(dst: Ip): RouteChoice | undefined;
-  /** MASQUERADE's choice: inet_select_addr(out, nexthop, RT_SCOPE_UNIVERSE). */
-  masqueradeSource(dev: string | undefined, nexthop: Ip): Ip | undefined;
+  /** MASQUERADE's choice for a packet to `dst` leaving by `dev`: inet_select_addr for IPv4, ipv6_dev_get_saddr for IPv6. */
+  masqueradeSource(dev: string | undefined, dst: Ip): Ip | undefined;
   /** REDIRECT's choice: the first address of the incoming interface. */
   firstAddress(dev: string): Ip | undefined;
   /** Whether the dumps name interfaces at all, so `-o`/`-i` can be decided for routed packets. */
@@ -76,6 +85,7 @@ function addressesOf(node: NodeDumps, family: Family, standIns: Ip[], assumed: s
         prefix: makePrefix(ip, a.prefixLength),
         scope: SCOPES[a.scope ?? 'global'] ?? 0,
         secondary: a.flags.includes('secondary'),
+        flags: a.flags,
         ...(broadcast ? { broadcast } : {}),
       });
     }
@@ -96,6 +106,14 @@ function byLongestPrefix<T extends { readonly prefix: Prefix }>(candidates: read
   return hits.filter((h) => h.prefix.length === best);
 }
 
+interface MainRoute {
+  readonly prefix: Prefix;
+  readonly type: string;
+  readonly metric: number;
+  readonly dev?: string;
+  readonly via?: Ip;
+}
+
 export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOptions = {}): NodeNetwork {
   const assumed: string[] = [];
   const given = (options.nodeIps ?? []).map(parseIp).filter((ip): ip is Ip => ip?.family === family);
@@ -104,8 +122,8 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   if (!knowsInterfaces) {
     const loopback = parseIp(family === 'ipv4' ? '127.0.0.1' : '::1')!;
     addresses = [
-      { dev: 'lo', ip: loopback, prefix: family === 'ipv4' ? makePrefix(loopback, 8) : hostPrefix(loopback), scope: 254, secondary: false },
-      ...given.map((ip) => ({ dev: '', ip, prefix: hostPrefix(ip), scope: 0, secondary: false })),
+      { dev: 'lo', ip: loopback, prefix: family === 'ipv4' ? makePrefix(loopback, 8) : hostPrefix(loopback), scope: 254, secondary: false, flags: [] },
+      ...given.map((ip) => ({ dev: '', ip, prefix: hostPrefix(ip), scope: 0, secondary: false, flags: [] })),
     ];
     assumed.push(
       given.length > 0
@@ -128,13 +146,6 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     if (prefix) locals.push({ prefix, type: r.type.toUpperCase(), ...(r.dev ? { dev: r.dev } : {}) });
   }
 
-  interface MainRoute {
-    readonly prefix: Prefix;
-    readonly type: string;
-    readonly metric: number;
-    readonly dev?: string;
-    readonly via?: Ip;
-  }
   const main: MainRoute[] = [];
   const zero = parseIp(family === 'ipv4' ? '0.0.0.0' : '::')!;
   for (const r of routes) {
@@ -193,13 +204,41 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     return r && r.type !== 'unicast' ? r.type.toUpperCase() : 'UNICAST';
   }
 
+  const mainRoute = (dst: Ip): MainRoute | undefined => byLongestPrefix(main, dst).sort((a, b) => a.metric - b.metric)[0];
+
   function route(dst: Ip): RouteChoice | undefined {
-    const best = byLongestPrefix(main, dst).sort((a, b) => a.metric - b.metric)[0];
+    const best = mainRoute(dst);
     if (!best) return undefined;
     return { type: best.type, ...(best.dev ? { dev: best.dev } : {}), ...(best.via ? { via: best.via } : {}) };
   }
 
-  function masqueradeSource(dev: string | undefined, nexthop: Ip): Ip | undefined {
+  /** match_lookup_rt6 and ipv6_addr_type (net/netfilter/xt_addrtype.c). */
+  function addrTypes6(ip: Ip, dev: string | undefined): Set<string> {
+    const kind = ipv6Type(ip).kind;
+    const types = new Set<string>(kind === 'unicast' ? ['UNICAST'] : kind === 'multicast' ? ['MULTICAST'] : kind === 'any' ? ['UNSPEC'] : []);
+    // With an interface named, LOCAL means assigned to it (nf_ipv6_chk_addr, tentative ones not counted).
+    const assigned = dev !== undefined && addresses.some((a) => a.dev === dev && a.ip.value === ip.value && !a.flags.includes('tentative'));
+    const local = byLongestPrefix(locals, ip)[0];
+    const best = local ? undefined : mainRoute(ip);
+    // No route, or a reject route, is UNREACHABLE and nothing else from the lookup.
+    if (!local && (!best || best.type !== 'unicast')) return types.add('UNREACHABLE');
+    if (assigned || (dev === undefined && local?.type === 'LOCAL')) types.add('LOCAL');
+    // ipv6_anycast_destination: an anycast route, or the subnet-router address of a connected prefix.
+    const subnetRouter = best !== undefined && best.via === undefined && best.prefix.length < 127 && best.prefix.network === ip.value;
+    if (local?.type === 'ANYCAST' || subnetRouter) types.add('ANYCAST');
+    return types;
+  }
+
+  function addrTypes(ip: Ip, dev?: string): ReadonlySet<string> {
+    return family === 'ipv4' ? new Set([addrType(ip, dev)]) : addrTypes6(ip, dev);
+  }
+
+  function masqueradeSource(dev: string | undefined, dst: Ip): Ip | undefined {
+    return family === 'ipv4' ? selectSource4(dev, route(dst)?.via ?? dst) : selectSource6(addresses, dst, dev);
+  }
+
+  /** inet_select_addr(out, nexthop, RT_SCOPE_UNIVERSE). */
+  function selectSource4(dev: string | undefined, nexthop: Ip): Ip | undefined {
     const primary = addresses.filter((a) => !a.secondary && a.scope === 0);
     const onDev = primary.filter((a) => a.dev === dev);
     const pick = onDev.find((a) => inPrefix(nexthop, a.prefix)) ?? onDev[0];
@@ -213,6 +252,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     assumed,
     isLocal,
     addrType,
+    addrTypes,
     route,
     masqueradeSource,
     firstAddress: (dev) => addresses.find((a) => a.dev === dev)?.ip,

@@ -128,8 +128,7 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       return natAccept(natSrc(p, ip, port, randomPorts(p, t, range.ports)), { masquerade: true, assumption });
     }
     case 'MASQUERADE': {
-      const nexthop = network.route(p.dst)?.via ?? p.dst;
-      const ip = network.masqueradeSource(p.out || undefined, nexthop);
+      const ip = network.masqueradeSource(p.out || undefined, p.dst);
       const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.sport).port : undefined;
       const assumption = ip ? undefined : 'the out interface has no address in the dumps: the masquerade source is unknown';
       return natAccept(natSrc(p, ip, port, randomPorts(p, t, t.toPorts)), { masquerade: true, assumption });
