@@ -22,4 +22,9 @@ export interface IpSet {
   /** `Number of entries:` of `ipset list` (may differ from members listed when the output was cut). */
   readonly declaredEntries?: number;
   readonly members: readonly IpSetMember[];
+  /** The listing was filtered (`ipset list | grep`): a member it does not show may still be in the set. */
+  readonly partial?: true;
 }
+
+/** Whether the dump shows only some members: filtered, or fewer than ipset's own count says. */
+export const showsPart = (set: IpSet): boolean => set.partial === true || (set.declaredEntries ?? 0) > set.members.length;

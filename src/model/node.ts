@@ -37,7 +37,7 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
   for (const s of sections) {
     if (s.kind === 'ip-addr') interfaces.push(...s.interfaces);
     else if (s.kind === 'ip-route') routes.push(...s.routes);
-    else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, set);
+    else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, s.source.partial ? { ...set, partial: true } : set);
     else if (s.kind === 'sysctl') for (const e of s.entries) sysctl.set(e.key, e.value);
   }
   return { name, rulesets: joinHeaderless(sections.filter(isRulesetSection)).map(withEntryJumpsIfPartial), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };

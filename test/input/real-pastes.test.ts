@@ -249,3 +249,18 @@ test("class 11 (anonymised addresses): a masked node address in ip addr keeps th
   const tracer = analyzeServices(nodesOfInputs(found.sections)).nodes[0]!;
   t.true(tracer.warnings.some((w) => w.includes("eth0's address is masked in the paste (<node-ip>)")), tracer.warnings.join('\n'));
 });
+
+test('class 3 (partial context is taken as complete): a grepped ipset listing leaves members it does not show unknown', (t) => {
+  const sets = fixture('ipset-save.txt');
+  const [shown, hidden] = sets.split('\n').filter((l) => l.startsWith('add cali40all-hosts-net')).map((l) => l.split(' ')[2]!);
+  const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m set --match-set cali40all-hosts-net src -j DROP\nCOMMIT\n';
+  const grepped = sets.split('\n').filter((l) => l.includes('cali40all-hosts-net') && !l.includes(hidden!)).join('\n');
+  const verdicts = (setDump: string, command: string, src: string) => {
+    const node = nodesOfInputs(read(`[root@node ~]# ${command}\n${setDump}\n[root@node ~]# ip addr\n${addr}[root@node ~]# iptables-save\n${rules}`).sections)[0]!;
+    return tracePacket(node, { src, dst: '192.168.56.10', proto: 'tcp', sport: 40000, dport: 22, in: 'eth0' }).paths.map((p) => p.verdict).sort();
+  };
+  t.deepEqual(verdicts(sets, 'ipset save', hidden!), ['DROP']);
+  t.deepEqual(verdicts(grepped, 'ipset save | grep cali40all-hosts-net', shown!), ['DROP']);
+  t.deepEqual(verdicts(grepped, 'ipset save | grep cali40all-hosts-net', hidden!), ['ACCEPT', 'DROP']);
+  t.deepEqual(verdicts(sets, 'ipset save', '192.168.56.99'), ['ACCEPT']);
+});

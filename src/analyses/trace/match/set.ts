@@ -3,7 +3,7 @@
  * dimension of the set type takes the source or destination side that `--match-set NAME src,dst` names.
  * A set the dumps do not hold, or a type nfwalk does not read, makes the rule undecidable.
  */
-import type { IpSet } from '../../../model/ipset';
+import { type IpSet, showsPart } from '../../../model/ipset';
 import type { SetMatch } from '../../../model/match';
 import { type Prefix, inPrefix, inRange, parseIp, parsePrefix } from '../address';
 import type { Packet } from '../packet';
@@ -109,13 +109,15 @@ function membershipOf(set: IpSet, sets: ReadonlyMap<string, IpSet>, depth = 0): 
       result = (_p, sides) => unknown(`${question(sides)} (type ${set.type} is not read)`);
     } else {
       const list = elements as Element[];
+      const cut = showsPart(set);
       result = (p, sides) => {
         if (family && family !== p.family) return false;
         let best: Element | undefined;
         for (const e of list) {
           if (e.parts.every((part, i) => part(p, sides[i] ?? sides[sides.length - 1]!)) && (!best || e.specificity > best.specificity)) best = e;
         }
-        return best !== undefined && !best.nomatch;
+        if (best) return !best.nomatch;
+        return cut ? unknown(`${question(sides)} (the dump lists part of the set)`) : false;
       };
     }
   }
