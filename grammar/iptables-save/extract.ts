@@ -14,6 +14,7 @@ import type { Counters, Family } from '../../src/model/values';
 import { lookup } from '../shared/lookup';
 import { type StopAt, sortDiagnostics } from '../shared/reader';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
+import { type HeaderlessGroup, endsEarly, headerlessBreak, headerlessKind, newHeaderlessGroup } from './headerless';
 import { tableOfContent } from './implied-table';
 import { Problem } from './codecs';
 import { type ExtensionSpec, optionArity, parseSection } from './extension';
@@ -60,21 +61,6 @@ interface TableDraft {
   readonly headerless?: HeaderlessGroup;
 }
 
-/**
- * Rules printed without a `*table` line (`iptables -S`, a grep of iptables-save): which table they are in is
- * decided when the group closes, from the command or from what the group shows (implied-table.ts). A
- * grep of a whole dump runs several tables together; a declaration after rules, a chain declared again or
- * a chain whose rules resume after another's start the next table's group.
- */
-interface HeaderlessGroup {
-  readonly chains: Set<string>;
-  readonly targets: Set<string>;
-  /** Built-in chains given a policy (`-P`, `:INPUT ACCEPT`): all of a table's make a whole `iptables -S`. */
-  readonly policies: Set<string>;
-  readonly ruleChains: Set<string>;
-  lastRuleChain?: string;
-  declared: boolean;
-}
 
 type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
 type Problem_ = { message: string; column: number } | undefined;
@@ -166,27 +152,10 @@ export class IptablesSaveExtractor {
     return this.table;
   }
 
-  /**
-   * Whether a headerless line starts something new: `section` when a policy line follows rules (the next
-   * `iptables -S` output), `group` when the next table of a grep'd dump begins.
-   */
-  private headerlessBreak(what: 'policy' | 'declaration' | 'rule', chain: string): 'section' | 'group' | undefined {
-    const g = this.table?.headerless;
-    if (!g) return undefined;
-    const ruled = g.ruleChains.size > 0;
-    switch (what) {
-      case 'policy':
-        return ruled || g.declared ? 'section' : g.policies.has(chain) ? 'group' : undefined;
-      case 'declaration':
-        return ruled || g.chains.has(chain) ? 'group' : undefined;
-      case 'rule':
-        return g.ruleChains.has(chain) && g.lastRuleChain !== chain ? 'group' : undefined;
-    }
-  }
-
   /** Handles a headerless break before the line is read; false when the line ends this dump. */
   private breakHeaderless(what: 'policy' | 'declaration' | 'rule', chain: string, line: number, stop: StopAt): boolean {
-    const brk = this.headerlessBreak(what, chain);
+    const g = this.table?.headerless;
+    const brk = g && headerlessBreak(g, what, chain);
     if (brk === 'section' && stop(line, true)) return false;
     if (brk) this.closeTable();
     return true;
@@ -403,25 +372,14 @@ export class IptablesSaveExtractor {
     }
     const fragment = !BUILTIN_CHAINS[t.name].every((c) => g.policies.has(c));
     if (fragment) this.gaps.push({ kind: 'fragment', line: t.line });
-    else if (endsEarly(t)) this.gaps.push({ kind: 'maybe-cut', table: t.name, line: this.last });
+    else if (endsEarly([...t.chains.values()])) this.gaps.push({ kind: 'maybe-cut', table: t.name, line: this.last });
     return fragment;
   }
 }
 
 function newTable(name: TableName, line: number, column: number, headerless = false): TableDraft {
   const draft = { name, line, column, chains: new Map(), unresolved: [], cache: new Map(), options: new Map(), jumps: new Map(), undeclared: [] };
-  return headerless ? { ...draft, headerless: { chains: new Set(), targets: new Set(), policies: new Set(), ruleChains: new Set(), declared: false } } : draft;
-}
-
-/**
- * `iptables -S` prints every chain's rules in the order it declared the chains: when chains declared after
- * the last one with rules have none, the output may have been cut there, as nothing ends it the way COMMIT
- * ends iptables-save.
- */
-function endsEarly(t: TableDraft): boolean {
-  const chains = [...t.chains.values()];
-  const last = chains.findLastIndex((c) => c.rules.length > 0);
-  return chains.slice(last + 1).some((c) => c.policy === null);
+  return headerless ? { ...draft, headerless: newHeaderlessGroup() } : draft;
 }
 
 const ANY_BUILTIN = new Set(Object.values(BUILTIN_CHAINS).flat());
@@ -430,21 +388,6 @@ const isBuiltinName = (name: string) => ANY_BUILTIN.has(name);
 /** A headerless table's name is settled only at its end, so any table's built-in chain is one. */
 const isBuiltin = (t: TableDraft, name: string) => (t.headerless ? isBuiltinName(name) : BUILTIN_CHAINS[t.name].includes(name));
 
-/** What a headerless `-P`, `-N` or `-A` line could start (see HeaderlessGroup). */
-function headerlessKind(words: readonly WordSyntax[]): { what: 'policy' | 'declaration' | 'rule'; chain: string } | undefined {
-  const [cmd, chain] = COUNTERS.test(words[0]!.text) ? words.slice(1) : words;
-  if (!cmd || !chain) return undefined;
-  switch (cmd.text) {
-    case '-P':
-      return { what: 'policy', chain: chain.text };
-    case '-N':
-      return { what: 'declaration', chain: chain.text };
-    case '-A':
-      return { what: 'rule', chain: chain.text };
-    default:
-      return undefined;
-  }
-}
 
 
 const dash = (at: WordSyntax): WordSyntax => ({ text: '-', column: at.column, bang: false, quoted: false, unterminated: false });
