@@ -5,10 +5,15 @@
 import { type IParserConfig, Lexer, type TokenType } from 'chevrotain';
 
 // Chevrotain's own checks of a grammar cost startup time on every run; NFWALK_VALIDATE_GRAMMAR=1 turns them
-// on after a grammar changes.
-const skipValidations = process.env.NFWALK_VALIDATE_GRAMMAR !== '1';
+// on after a grammar changes. Read when a grammar is built, not at import: the library reads no environment then.
+const skipValidations = () => process.env.NFWALK_VALIDATE_GRAMMAR !== '1';
 
-export const PARSER_CONFIG: IParserConfig = { recoveryEnabled: false, skipValidations };
+export const PARSER_CONFIG: IParserConfig = {
+  recoveryEnabled: false,
+  get skipValidations() {
+    return skipValidations();
+  },
+};
 
 export interface Grammar<P> {
   readonly lexer: Lexer;
@@ -18,5 +23,5 @@ export interface Grammar<P> {
 /** The lexer is built before the parser: built after it, it loses the token categories the parser consumes. */
 export function lazyGrammar<P>(tokens: TokenType[], makeParser: () => P): () => Grammar<P> {
   let grammar: Grammar<P> | undefined;
-  return () => (grammar ??= { lexer: new Lexer(tokens, { positionTracking: 'onlyOffset', ensureOptimizations: true, skipValidations }), parser: makeParser() });
+  return () => (grammar ??= { lexer: new Lexer(tokens, { positionTracking: 'onlyOffset', ensureOptimizations: true, skipValidations: skipValidations() }), parser: makeParser() });
 }

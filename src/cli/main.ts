@@ -4,12 +4,13 @@ import { hideBin } from 'yargs/helpers';
 import pkg from '../../package.json' with { type: 'json' };
 import { commands } from './commands/index';
 import { isBulkWorker, runBulkWorker } from './bulk/worker';
+import { NfwalkError } from '../library/errors';
 import { EXIT_FAILED, UsageError } from './exit';
 
 const debug = process.argv.includes('--debug');
 
 function die(err: unknown): never {
-  if (debug && err instanceof Error && !(err instanceof UsageError)) process.stderr.write(`${err.stack}\n`);
+  if (debug && err instanceof Error && !(err instanceof UsageError) && !(err instanceof NfwalkError)) process.stderr.write(`${err.stack}\n`);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`nfwalk: ${message.split('\n')[0]}\n`);
   process.exit(EXIT_FAILED);

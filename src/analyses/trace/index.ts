@@ -51,7 +51,7 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
   const proto = PROTOCOLS[probe.proto];
   if (!proto) throw new TraceError(`unsupported protocol ${probe.proto}`);
   const ports = probe.proto !== 'icmp';
-  if (ports && probe.dport === undefined) throw new TraceError(`a ${probe.proto} probe needs --dport`);
+  if (ports && probe.dport === undefined) throw new TraceError(`a ${probe.proto} probe needs a destination port`);
   let sport = probe.sport;
   if (ports && sport === undefined) {
     sport = EPHEMERAL_PORT;
@@ -128,7 +128,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
       try {
         (probe.local ? walkSent : walkArriving)(run, initialState(packet));
       } catch (e) {
-        if (e instanceof TooManyPaths) throw new TraceError(`the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (--in, --sport) or ipset dumps`);
+        if (e instanceof TooManyPaths) throw new TraceError(`the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`);
         throw e;
       }
       return { packet: probe, node: node.name, paths: run.ended.map(pathOf), warnings };

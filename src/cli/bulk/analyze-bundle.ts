@@ -5,7 +5,7 @@ import type { BundleResult } from '../../analyses/bulk/model';
 import { findSections } from '../../input/sections';
 import type { BundlePath } from '../../input/bundles';
 import { nodesOfInputs } from '../../model/node';
-import { noDumpReason } from '../load';
+import { noDumpReason } from '../../library/no-dump';
 
 export interface BundleOptions {
   readonly nodeIps: readonly string[];

@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { analyzeAll } from '../../analyses/analyze/index';
-import { nodesOfInputs } from '../../model/node';
+import { analyzeDocument, fullAnalysis } from '../../library/analyze';
 import { formatAnalyzeMarkdown } from '../../report/analyze-markdown';
 import { formatAnalyze } from '../../report/analyze-text';
 import { toJson } from '../../report/json';
@@ -30,9 +29,9 @@ export const analyzeCommand: CommandModule<GlobalOptions, AnalyzeArgs> = {
       .option('format', { choices: ['text', 'json', 'markdown'] as const, default: 'text' as const, describe: 'output format (--json is --format json)' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs, { reportsSkipped: true });
-    const report = analyzeAll(nodesOfInputs(found.sections), { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) }, found.skipped);
+    const report = fullAnalysis(found, { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) });
     const format = args.json ? 'json' : args.format;
-    await writeOut([format === 'json' ? `${toJson({ nodes: report.nodes, findings: report.findings })}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
+    await writeOut([format === 'json' ? `${toJson(analyzeDocument(report))}\n` : format === 'markdown' ? formatAnalyzeMarkdown(report) : formatAnalyze(report, colourWanted())]);
     // Lines that could not be read count as they do for every other command, not only as the warning finding.
     process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...report.findings.map((f) => f.severity)], args.failOn as FailOn);
   },

@@ -1,11 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { analyzeServices } from '../../analyses/services/index';
-import { nodesOfInputs } from '../../model/node';
+import { servicesAnalysis } from '../../library/services';
 import { toJson } from '../../report/json';
 import { servicesJson } from '../../report/services-json';
 import { servicesFlowchart } from '../../report/mermaid/services';
 import { formatServices } from '../../report/services-text';
-import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
@@ -28,11 +27,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
       .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
-    const nodes = nodesOfInputs(found.sections);
-    const full = analyzeServices(nodes, { nodeIps: listOption(args.nodeIp) });
-    if (full.nodes.every((n) => n.families.length === 0)) throw new UsageError('no iptables-save or ipvsadm dump among the inputs: nothing programs services');
-    const wanted = args.service === undefined ? undefined : [args.service].flat();
-    const analysis = wanted ? { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) } : full;
+    const analysis = servicesAnalysis(found, { nodeIps: listOption(args.nodeIp), ...(args.service === undefined ? {} : { services: listOption(args.service) }) });
     const format = formatOf(args);
     const chart = () => servicesFlowchart(analysis);
     if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(servicesJson(analysis))}\n` : formatServices(analysis)]);

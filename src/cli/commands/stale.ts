@@ -1,11 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { analyzeStale } from '../../analyses/stale/index';
-import { nodesOfInputs } from '../../model/node';
+import { staleAnalysis } from '../../library/stale';
 import { jsonPieces } from '../../report/json';
 import { staleJson } from '../../report/stale-json';
 import { staleFlowchart } from '../../report/mermaid/stale';
 import { formatStale } from '../../report/stale-text';
-import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
@@ -25,9 +24,7 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
-    const nodes = nodesOfInputs(found.sections);
-    const analysis = analyzeStale(nodes, { nodeIps: listOption(args.nodeIp) });
-    if (analysis.nodes.length === 0) throw new UsageError('no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
+    const analysis = staleAnalysis(found, { nodeIps: listOption(args.nodeIp) });
     const format = formatOf(args);
     const chart = () => staleFlowchart(analysis);
     if (!(await printDiagram(format, chart))) await writeOut(format === 'json' ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);

@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { type Probe, type ProbeCtState, type ProbeProtocol, TraceError, tracePacket } from '../../analyses/trace/index';
+import type { Probe, ProbeCtState, ProbeProtocol } from '../../analyses/trace/index';
+import { traceResult } from '../../library/trace';
 import { toJson } from '../../report/json';
 import { formatTrace } from '../../report/trace-text';
 import { traceFlowchart } from '../../report/mermaid/trace';
-import { type FailOn, UsageError, diagnosticSeverities, exitCodeFor } from '../exit';
+import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { pickNode } from '../pick-node';
@@ -56,14 +57,8 @@ export const traceCommand: CommandModule<GlobalOptions, TraceArgs> = {
       ...(args.ctstate ? { ctstate: args.ctstate } : {}),
       ...(args.mark !== undefined ? { mark: args.mark } : {}),
     };
-    let result;
-    try {
-      result = tracePacket(node, probe, { nodeIps: listOption(args.nodeIp) });
-    } catch (e) {
-      if (e instanceof TraceError) throw new UsageError(e.message);
-      throw e;
-    }
-    const traced = result;
+    // The library picks the same node again (cheaply); the CLI's pick says which flag names one.
+    const traced = traceResult(found, probe, { nodeIps: listOption(args.nodeIp), ...(args.node !== undefined ? { node: args.node } : {}) });
     const chart = () => traceFlowchart(traced);
     const format = formatOf(args);
     if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(traced)}\n` : formatTrace(traced)]);

@@ -42,7 +42,10 @@ export class BrowserRenderer {
   ) {}
 
   static async open(executablePath: string): Promise<BrowserRenderer> {
-    const { default: puppeteer } = await import('puppeteer');
+    // An optional peer dependency: a library user who never renders does not install a browser driver.
+    const { default: puppeteer } = await import('puppeteer').catch(() => {
+      throw new RenderError('rendering with Chromium needs the puppeteer package (npm install puppeteer)');
+    });
     const browser = await puppeteer.launch({ executablePath, args: [...LAUNCH_ARGS] });
     try {
       const page = await browser.newPage();

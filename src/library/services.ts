@@ -1,0 +1,29 @@
+/** `services`: every Service's entry points and endpoint shares per node (= `nfwalk services --json`). */
+import { type ServicesAnalysis, analyzeServices } from '../analyses/services/index';
+import { nodesOfInputs } from '../model/node';
+import { servicesJson } from '../report/services-json';
+import { NfwalkError } from './errors';
+import type { Inputs } from './inputs';
+import { type Json, plain } from './plain';
+
+export interface ServicesOptions {
+  /** Node addresses, for nodes whose dumps have no `ip addr` (NodePorts are probed on them). */
+  readonly nodeIps?: readonly string[];
+  /** Only services (and findings about them) whose name contains one of these texts. */
+  readonly services?: readonly string[];
+}
+
+/** The analysis behind the report. Throws NfwalkError NO_RULES when no dump programs services. */
+export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}): ServicesAnalysis {
+  const full = analyzeServices(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [] });
+  if (full.nodes.every((n) => n.families.length === 0)) throw new NfwalkError('NO_RULES', 'no iptables-save or ipvsadm dump among the inputs: nothing programs services');
+  const wanted = options.services;
+  if (!wanted) return full;
+  return { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) };
+}
+
+export type ServicesReport = Json<ReturnType<typeof servicesJson>>;
+
+export function services(inputs: Inputs, options: ServicesOptions = {}): ServicesReport {
+  return plain(servicesJson(servicesAnalysis(inputs, options)));
+}

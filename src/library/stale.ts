@@ -1,0 +1,25 @@
+/** `stale`: conntrack and IPVS entries the current rules could not produce (= `nfwalk stale --json`). */
+import { type StaleAnalysis, analyzeStale } from '../analyses/stale/index';
+import { nodesOfInputs } from '../model/node';
+import { staleJson } from '../report/stale-json';
+import { NfwalkError } from './errors';
+import type { Inputs } from './inputs';
+import { type Json, plain } from './plain';
+
+export interface StaleOptions {
+  /** Node addresses, for nodes whose dumps have no `ip addr`. */
+  readonly nodeIps?: readonly string[];
+}
+
+/** The analysis behind the report. Throws NfwalkError NO_ENTRIES when there is no listing to check. */
+export function staleAnalysis(inputs: Inputs, options: StaleOptions = {}): StaleAnalysis {
+  const analysis = analyzeStale(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [] });
+  if (analysis.nodes.length === 0) throw new NfwalkError('NO_ENTRIES', 'no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
+  return analysis;
+}
+
+export type StaleReport = Json<ReturnType<typeof staleJson>>;
+
+export function stale(inputs: Inputs, options: StaleOptions = {}): StaleReport {
+  return plain(staleJson(staleAnalysis(inputs, options)));
+}
