@@ -4,6 +4,7 @@ import { conntrackFormat } from '../../grammar/conntrack/index';
 import { ipAddrFormat } from '../../grammar/ip-addr/index';
 import { ipRouteFormat } from '../../grammar/ip-route/index';
 import { ipsetFormat } from '../../grammar/ipset/index';
+import { iptablesListFormat } from '../../grammar/iptables-list/index';
 import { iptablesSaveFormat } from '../../grammar/iptables-save/index';
 import { ipvsadmFormat } from '../../grammar/ipvsadm/index';
 import type { DumpFormat } from '../../grammar/shared/reader';
@@ -11,7 +12,7 @@ import { sysctlFormat } from '../../grammar/sysctl/index';
 
 // conntrack's `-o save` lines (`-A -t 431981 -u …`) before ipvsadm's (`-A -t ADDR:PORT`) before iptables' (`-A CHAIN`).
 export const FORMATS: readonly DumpFormat[] = [
-  conntrackFormat, conntrackStatsFormat, conntrackCountFormat, ipvsadmFormat, iptablesSaveFormat, ipsetFormat, ipAddrFormat, ipRouteFormat, sysctlFormat,
+  conntrackFormat, conntrackStatsFormat, conntrackCountFormat, ipvsadmFormat, iptablesSaveFormat, iptablesListFormat, ipsetFormat, ipAddrFormat, ipRouteFormat, sysctlFormat,
 ];
 
 export function formatStartingAt(line: string, hint: string): DumpFormat | undefined {

@@ -21,7 +21,11 @@ export interface Rule {
   /** Absent for rules that only count (`-A X -s 1.2.3.4`). */
   readonly target?: Target;
   readonly location: SourceRef;
-  /** A rule the dump does not show, supplied because the part it belongs to is missing: why it is assumed. */
+  /**
+   * A rule the dump does not show, supplied because the part it belongs to is missing, or a rule the dump
+   * shows only in part (`iptables -L` without -v hides interfaces): what is assumed, which every path
+   * through the rule lists.
+   */
   readonly assumed?: string;
 }
 

@@ -49,6 +49,29 @@ export interface IptablesSaveBody extends SectionBody {
   readonly lines: LineAccount;
 }
 
+/** What an `iptables -L` listing shows, by the flags it was printed with (-v, -n, -x, --line-numbers). */
+export interface ListingShows {
+  /** -v: interfaces and counters; without it every rule's interfaces are unknown. */
+  readonly verbose: boolean;
+  /** --line-numbers. */
+  readonly lineNumbers: boolean;
+  /** Without -n: addresses, ports and users by name; a host name stands for an address the dump does not give. */
+  readonly names: boolean;
+  /** Counters abbreviated with K, M, G (-v without -x): read as the nominal value. */
+  readonly roundedCounters: boolean;
+}
+
+/**
+ * `iptables -L` / `ip6tables -L`: read into the same ruleset as a dump (without what the listing hides), so
+ * every analysis runs on it; `fmt` prints it in iptables-save form.
+ */
+export interface IptablesListBody extends SectionBody {
+  readonly kind: 'iptables-list' | 'ip6tables-list';
+  readonly ruleset: Ruleset;
+  readonly lines: LineAccount;
+  readonly shows: ListingShows;
+}
+
 /** conntrack-tools' own line on stderr, which lands anywhere in a file that merged stdout and stderr. */
 export interface ConntrackSummary {
   readonly line: number;
@@ -107,15 +130,15 @@ export interface SysctlBody extends SectionBody {
   readonly entries: readonly SysctlEntry[];
 }
 
-export type SectionBodies = IptablesSaveBody | ConntrackBody | ConntrackStatsBody | ConntrackCountBody | IpvsBody | IpsetBody | IpAddrBody | IpRouteBody | SysctlBody;
+export type SectionBodies = IptablesSaveBody | IptablesListBody | ConntrackBody | ConntrackStatsBody | ConntrackCountBody | IpvsBody | IpsetBody | IpAddrBody | IpRouteBody | SysctlBody;
 
 export type Section = SectionBodies & { readonly source: SectionSource };
 
 /**
- * Listings nfwalk recognises but does not read, and iptables' own word that legacy tables exist beside the
+ * Listings nfwalk recognises but does not read (nft), and iptables' own word that legacy tables exist beside the
  * dump it printed: either way, rules are missing from every analysis.
  */
-export type ForeignDump = 'iptables -L' | 'nft' | 'iptables-legacy' | 'ip6tables-legacy';
+export type ForeignDump = 'nft' | 'iptables-legacy' | 'ip6tables-legacy';
 
 /** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
 export interface SkippedLines {
@@ -129,8 +152,9 @@ export interface SkippedLines {
   readonly foreign?: ForeignDump;
 }
 
-export type RulesetSection = Extract<Section, { readonly kind: 'iptables-save' | 'ip6tables-save' }>;
+/** A ruleset as iptables-save dumps it or as iptables -L lists it. */
+export type RulesetSection = Extract<Section, { readonly kind: 'iptables-save' | 'ip6tables-save' | 'iptables-list' | 'ip6tables-list' }>;
 
 export function isRulesetSection(s: Section): s is RulesetSection {
-  return s.kind === 'iptables-save' || s.kind === 'ip6tables-save';
+  return s.kind === 'iptables-save' || s.kind === 'ip6tables-save' || s.kind === 'iptables-list' || s.kind === 'ip6tables-list';
 }

@@ -4,7 +4,7 @@ import type { Section } from '../model/section';
 import { formatDiagnostic } from './diagnostics';
 
 const NOUN: Readonly<Record<Section['kind'], string>> = {
-  'iptables-save': 'rules', 'ip6tables-save': 'rules', conntrack: 'entries', 'conntrack-stats': 'CPUs', 'conntrack-count': 'count',
+  'iptables-save': 'rules', 'ip6tables-save': 'rules', 'iptables-list': 'rules', 'ip6tables-list': 'rules', conntrack: 'entries', 'conntrack-stats': 'CPUs', 'conntrack-count': 'count',
   ipvsadm: 'real servers/connections', ipset: 'members', 'ip-addr': 'addresses', 'ip-route': 'routes', sysctl: 'keys',
 };
 
@@ -28,6 +28,8 @@ function details(s: Section): string[] {
   switch (s.kind) {
     case 'iptables-save':
     case 'ip6tables-save':
+    case 'iptables-list':
+    case 'ip6tables-list':
       return s.ruleset.tables.map((t) => {
         const rules = t.chains.reduce((n, c) => n + c.rules.length, 0);
         const user = t.chains.filter((c) => !c.builtin).length;

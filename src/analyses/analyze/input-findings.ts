@@ -23,15 +23,13 @@ export function unreadableLineFindings(node: NodeDumps): Finding[] {
   ];
 }
 
-const LISTING_NAME: Readonly<Record<Exclude<ForeignDump, 'iptables-legacy' | 'ip6tables-legacy'>, string>> = { 'iptables -L': 'iptables -L listing', nft: 'nft ruleset' };
+const LISTING_NAME: Readonly<Record<Exclude<ForeignDump, 'iptables-legacy' | 'ip6tables-legacy'>, string>> = { nft: 'nft ruleset' };
 
 function legacyRemedy(tool: 'iptables' | 'ip6tables'): string {
   return `collect \`${tool}-legacy-save -c\` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use`;
 }
 
 const FOREIGN_REMEDY: Readonly<Record<ForeignDump, string>> = {
-  'iptables -L':
-    'collect `iptables-save -c` (and `ip6tables-save -c`) on the node instead: `iptables -L` lists one table at a time and prints matches in a form that cannot be read back',
   nft: 'on an iptables-nft node, collect `iptables-save -c`: it prints the same rules in the syntax nfwalk reads. nfwalk cannot analyse a kube-proxy in nftables mode, which writes no iptables rules',
   'iptables-legacy': legacyRemedy('iptables'),
   'ip6tables-legacy': legacyRemedy('ip6tables'),
