@@ -6,39 +6,13 @@
  * times and the observed shares are compared with nfwalk's probabilities.
  */
 import type { ExecutionContext } from 'ava';
-import { type TracePath, type TraceStep, prepareTracer } from '../../src/analyses/trace/index';
-import { findSectionsInText } from '../../src/input/sections';
-import type { ConntrackEntry } from '../../src/model/conntrack';
-import { singleNode } from '../../src/model/node';
 import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-ruleset';
 import { kernelTest } from '../helpers/kernel';
-import { type KernelStep, type LabProbe, TraceLab } from '../helpers/trace-lab';
+import { compareRound, labConntrack, labTracer } from '../helpers/trace-compare';
+import { type LabProbe, TraceLab } from '../helpers/trace-lab';
 
 const SEEDS = 40;
 const PROBES_PER_RULESET = 60;
-
-const stepKey = (s: KernelStep | TraceStep) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}`);
-
-function tracerFor(lab: TraceLab, extra = '') {
-  const found = findSectionsInText(lab.dumps() + extra, 'lab', 'lab');
-  const node = singleNode(found.sections);
-  if (!node) throw new Error('the lab dumps hold no node');
-  return { tracer: prepareTracer(node, 'ipv4'), found };
-}
-
-function conntrackEntries(lab: TraceLab): ConntrackEntry[] {
-  const found = findSectionsInText(lab.conntrack(), 'conntrack', 'lab');
-  return found.sections.flatMap((s) => (s.kind === 'conntrack' ? s.entries : []));
-}
-
-const asProbe = (p: LabProbe) => ({ ...p, ...(p.local ? { local: true } : { in: 'eth0' }) });
-
-/** The NAT conntrack recorded for a probe must be the final header of a path the kernel's steps took. */
-function natAgrees(paths: readonly TracePath[], e: ConntrackEntry): boolean {
-  return paths.some(
-    (p) => e.reply.src === p.final.dst && e.reply.sport === p.final.dport && e.reply.dst === p.final.src && (p.final.sport === undefined || e.reply.dport === p.final.sport),
-  );
-}
 
 kernelTest('trace: the kernel’s TRACE of every probe is one of nfwalk’s paths, with the NAT conntrack records', async (t: ExecutionContext) => {
   const lab = new TraceLab();
@@ -53,26 +27,11 @@ kernelTest('trace: the kernel’s TRACE of every probe is one of nfwalk’s path
       lab.load(ruleset.text, ruleset.ipsets);
       const probes = labProbes(r, services, PROBES_PER_RULESET, 20000);
       const kernel = await lab.send(probes);
-      const entries = conntrackEntries(lab);
-      const { tracer, found } = tracerFor(lab);
-      t.deepEqual(found.sections.flatMap((s) => s.diagnostics), [], `seed ${seed}: the lab's own dumps parse cleanly`);
-      probes.forEach((probe, i) => {
-        packets++;
-        const result = tracer.trace(asProbe(probe));
-        const sum = result.paths.reduce((a, p) => a + p.probability, 0);
-        if (Math.abs(sum - 1) > 1e-9) disagreements.push(`seed ${seed} ${JSON.stringify(probe)}: path probabilities sum to ${sum}`);
-        // No kernel trace means no packet: the socket could not even route it, and nfwalk must say the same.
-        const seen = (kernel[i]?.steps ?? []).map(stepKey).join(' | ');
-        const same = result.paths.filter((p) => p.steps.map(stepKey).join(' | ') === seen);
-        if (same.length === 0) {
-          disagreements.push(`seed ${seed} ${JSON.stringify(probe)}\n  kernel: ${seen}\n${result.paths.map((p) => `  nfwalk: ${p.steps.map(stepKey).join(' | ')}`).join('\n')}`);
-          return;
-        }
-        const entry = entries.find((e) => e.orig.src === probe.src && e.orig.sport === probe.sport && e.orig.dst === probe.dst && probe.proto !== 'icmp');
-        if (!entry) return;
-        natChecked++;
-        if (!natAgrees(same, entry)) disagreements.push(`seed ${seed} ${JSON.stringify(probe)}: conntrack reply ${JSON.stringify(entry.reply)}, nfwalk final ${same.map((p) => JSON.stringify(p.final)).join(' or ')}`);
-      });
+      const { tracer, diagnostics } = labTracer(lab);
+      t.deepEqual(diagnostics, [], `seed ${seed}: the lab's own dumps parse cleanly`);
+      const counts = compareRound(`seed ${seed}`, tracer, probes, kernel, labConntrack(lab), disagreements);
+      packets += counts.packets;
+      natChecked += counts.natChecked;
     }
   } finally {
     lab.close();
@@ -95,8 +54,8 @@ kernelTest('trace: a statistic ladder splits real traffic in the shares nfwalk g
     // The trace monitor is not needed for counting: conntrack records where each one went.
     await lab.send(probes);
     const observed = new Map<string, number>();
-    for (const e of conntrackEntries(lab)) if (e.orig.dst === service.clusterIP) observed.set(e.reply.src, (observed.get(e.reply.src) ?? 0) + 1);
-    const { tracer } = tracerFor(lab);
+    for (const e of labConntrack(lab)) if (e.orig.dst === service.clusterIP) observed.set(e.reply.src, (observed.get(e.reply.src) ?? 0) + 1);
+    const { tracer } = labTracer(lab);
     const expected = new Map<string, number>();
     for (const p of tracer.trace({ proto: 'udp', src: '192.168.50.2', dst: service.clusterIP, sport: 30000, dport: 53, in: 'eth0' }).paths) {
       expected.set(p.final.dst, (expected.get(p.final.dst) ?? 0) + p.probability);

@@ -3,8 +3,10 @@
  * pods0 10.99.0.1/16 carrying the default route to "sink", a namespace that forwards nothing, so routed
  * packets end there and nothing leaves the machine) and "client" (eth0 192.168.50.2/24 plus extra
  * source addresses, default route via the node).
- * The kernel's own trace (`-j TRACE`, read with `xtables-monitor --trace`) is parsed into the steps
- * contracts.md defines, with nft rule handles turned into 1-based positions.
+ * The kernel's own trace (`-j TRACE`, read with `xtables-monitor --trace`, or `nft -a monitor trace` in an
+ * IPv6 lab) is parsed into the steps contracts.md defines, with nft rule handles turned into 1-based positions.
+ * An IPv6 lab (`new TraceLab(LAB_V6)`) is the same lab with its addresses carried over by `v6Of`, every address
+ * without duplicate address detection and static neighbours, so that neighbour discovery stays out of the traces.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,12 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './exec';
+import { LAB_V4, type LabFamily } from './lab-family';
+import { type TraceEvent, nftMonitorEvents, xtablesMonitorEvents } from './trace-events';
 
 export const NODE_IP = '192.168.50.1';
 export const PODS_IP = '10.99.0.1';
 export const CLIENT_IPS = ['192.168.50.2', '203.0.113.5', '10.244.200.7', '198.51.100.9'] as const;
 
 export interface LabProbe {
+  /** icmp is an echo request: ICMPv6's in an IPv6 lab. */
   readonly proto: 'tcp' | 'udp' | 'icmp';
   readonly src: string;
   readonly dst: string;
@@ -53,31 +58,46 @@ export class TraceLab {
   readonly sink = `nfw-sink-${process.pid}`;
   private readonly dir = mkdtempSync(join(tmpdir(), 'nfwalk-lab-'));
 
-  constructor() {
+  constructor(readonly family: LabFamily = LAB_V4) {
+    const v6 = family.family === 'ipv6';
+    const at = family.at;
     for (const ns of [this.node, this.client, this.sink]) {
       run('ip', ['netns', 'del', ns]);
       must('ip', ['netns', 'add', ns]);
+      // Before the links exist, so that their link-local addresses skip duplicate address detection too.
+      if (v6) must('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
     }
-    const n = (...a: string[]) => must('ip', ['-n', this.node, ...a]);
-    const c = (...a: string[]) => must('ip', ['-n', this.client, ...a]);
+    const n = (...a: string[]) => must('ip', ['-n', this.node, family.ipFlag, ...a]);
+    const c = (...a: string[]) => must('ip', ['-n', this.client, family.ipFlag, ...a]);
+    const s = (...a: string[]) => must('ip', ['-n', this.sink, family.ipFlag, ...a]);
+    const nodad = v6 ? ['nodad'] : [];
     must('ip', ['link', 'add', 'nfw-veth-n', 'netns', this.node, 'type', 'veth', 'peer', 'name', 'nfw-veth-c', 'netns', this.client]);
     n('link', 'set', 'nfw-veth-n', 'name', 'eth0');
     c('link', 'set', 'nfw-veth-c', 'name', 'eth0');
     must('ip', ['link', 'add', 'nfw-pods-n', 'netns', this.node, 'type', 'veth', 'peer', 'name', 'nfw-pods-s', 'netns', this.sink]);
     n('link', 'set', 'nfw-pods-n', 'name', 'pods0');
-    n('addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0');
-    n('addr', 'add', `${PODS_IP}/16`, 'dev', 'pods0');
+    n('addr', 'add', at(`${NODE_IP}/24`), 'dev', 'eth0', ...nodad);
+    n('addr', 'add', at(`${PODS_IP}/16`), 'dev', 'pods0', ...nodad);
     for (const l of ['lo', 'eth0', 'pods0']) n('link', 'set', l, 'up');
-    n('route', 'add', 'default', 'via', '10.99.0.2', 'dev', 'pods0');
-    must('ip', ['-n', this.sink, 'addr', 'add', '10.99.0.2/16', 'dev', 'nfw-pods-s']);
-    must('ip', ['-n', this.sink, 'link', 'set', 'nfw-pods-s', 'up']);
-    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24']) n('route', 'add', net, 'via', '192.168.50.2');
-    c('addr', 'add', '192.168.50.2/24', 'dev', 'eth0');
-    for (const ip of CLIENT_IPS.slice(1)) c('addr', 'add', `${ip}/32`, 'dev', 'eth0');
+    n('route', 'add', 'default', 'via', at('10.99.0.2'), 'dev', 'pods0');
+    s('addr', 'add', at('10.99.0.2/16'), 'dev', 'nfw-pods-s', ...nodad);
+    s('link', 'set', 'nfw-pods-s', 'up');
+    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24']) n('route', 'add', at(net), 'via', at('192.168.50.2'));
+    c('addr', 'add', at('192.168.50.2/24'), 'dev', 'eth0', ...nodad);
+    for (const ip of CLIENT_IPS.slice(1)) c('addr', 'add', at(`${ip}/32`), 'dev', 'eth0', ...nodad);
     for (const l of ['lo', 'eth0']) c('link', 'set', l, 'up');
-    c('route', 'add', 'default', 'via', NODE_IP);
+    c('route', 'add', 'default', 'via', at(NODE_IP));
     const sysctl = (...kv: string[]) => must('ip', ['netns', 'exec', this.node, 'sysctl', '-q', '-w', ...kv]);
-    sysctl('net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
+    if (!v6) sysctl('net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
+    else {
+      sysctl('net.ipv6.conf.all.forwarding=1');
+      const mac = (ns: string, dev: string) => /link\/ether (\S+)/.exec(must('ip', ['-n', ns, 'link', 'show', dev]))![1]!;
+      // Static neighbours: no neighbour solicitation delays a probe or shows up beside it.
+      n('neigh', 'replace', at('192.168.50.2'), 'lladdr', mac(this.client, 'eth0'), 'dev', 'eth0', 'nud', 'permanent');
+      n('neigh', 'replace', at('10.99.0.2'), 'lladdr', mac(this.sink, 'nfw-pods-s'), 'dev', 'pods0', 'nud', 'permanent');
+      c('neigh', 'replace', at(NODE_IP), 'lladdr', mac(this.node, 'eth0'), 'dev', 'eth0', 'nud', 'permanent');
+      s('neigh', 'replace', at(PODS_IP), 'lladdr', mac(this.node, 'pods0'), 'dev', 'nfw-pods-s', 'nud', 'permanent');
+    }
   }
 
   exec(ns: string, cmd: string, args: readonly string[], input?: string): string {
@@ -87,26 +107,26 @@ export class TraceLab {
   /** Replaces the node's ruleset and ipsets. */
   load(ruleset: string, ipsets = ''): void {
     // Rules that reference a set keep it alive: empty the tables, then replace the sets, then load.
-    this.exec(this.node, 'iptables-restore', [], ['raw', 'mangle', 'nat', 'filter'].map((t) => `*${t}\nCOMMIT\n`).join(''));
+    this.exec(this.node, this.family.restore, [], ['raw', 'mangle', 'nat', 'filter'].map((t) => `*${t}\nCOMMIT\n`).join(''));
     run('ip', ['netns', 'exec', this.node, 'ipset', 'destroy']);
     if (ipsets) this.exec(this.node, 'ipset', ['restore'], ipsets);
-    this.exec(this.node, 'iptables-restore', [], ruleset);
+    this.exec(this.node, this.family.restore, [], ruleset);
     run('ip', ['netns', 'exec', this.node, 'conntrack', '-F']);
   }
 
   /** Replaces the rules the way kube-proxy's sync does, leaving the conntrack table as it is. */
   restore(ruleset: string): void {
-    this.exec(this.node, 'iptables-restore', [], ruleset);
+    this.exec(this.node, this.family.restore, [], ruleset);
   }
 
   /** The dumps a support bundle of this node would hold, as one pasted text. */
   dumps(): string {
     return [
       `root@lab:~# ip -o addr\n${this.exec(this.node, 'ip', ['-o', 'addr'])}`,
-      `root@lab:~# ip route show table all\n${this.exec(this.node, 'ip', ['route', 'show', 'table', 'all'])}`,
-      `root@lab:~# sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter net.ipv4.conf.all.route_localnet net.ipv4.conf.all.accept_local\n${this.exec(this.node, 'sysctl', ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.all.route_localnet', 'net.ipv4.conf.all.accept_local'])}`,
+      `root@lab:~# ip ${this.family.ipFlag} route show table all\n${this.exec(this.node, 'ip', [this.family.ipFlag, 'route', 'show', 'table', 'all'])}`,
+      `root@lab:~# sysctl ${this.family.sysctls.join(' ')}\n${this.exec(this.node, 'sysctl', this.family.sysctls)}`,
       `root@lab:~# ipset save\n${this.exec(this.node, 'ipset', ['save'])}`,
-      `root@lab:~# iptables-save\n${this.exec(this.node, 'iptables-save', [])}`,
+      `root@lab:~# ${this.family.save}\n${this.exec(this.node, this.family.save, [])}`,
     ].join('');
   }
 
@@ -118,7 +138,7 @@ export class TraceLab {
     let chain = '';
     let n = 0;
     for (const line of text.split('\n')) {
-      const t = /^table ip (\S+)/.exec(line);
+      const t = /^table ip6? (\S+)/.exec(line);
       if (t) table = t[1]!;
       const c = /^\s*chain (\S+) \{/.exec(line);
       if (c) {
@@ -134,25 +154,26 @@ export class TraceLab {
 
   /**
    * Sends the probes and returns, per probe, the kernel's trace of its first packet. On a loaded machine
-   * xtables-monitor can fall behind and lose events (ENOBUFS); then the probes' conntrack entries are
+   * the monitor can fall behind and lose events (ENOBUFS); then the probes' conntrack entries are
    * flushed, so that they are first packets again, and the probes are sent once more.
    */
   async send(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[]> {
     for (let attempt = 1; ; attempt++) {
       const traced = await this.sendOnce(probes);
       if (typeof traced !== 'string') return traced;
-      if (attempt === 3 || !traced.includes('No buffer space')) throw new Error(`xtables-monitor stopped early: ${traced}`);
+      if (attempt === 3 || !traced.includes('No buffer space')) throw new Error(`the trace monitor stopped early: ${traced}`);
       run('ip', ['netns', 'exec', this.node, 'conntrack', '-F']);
     }
   }
 
-  /** The traces, or what xtables-monitor said when it stopped early. */
+  /** The traces, or what the monitor said when it stopped early. */
   private async sendOnce(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[] | string> {
     const positions = this.positions();
     // The monitor writes to a file: a pipe we only read later would fill, and the kernel then drops trace events.
     const outFile = join(this.dir, 'trace.txt');
     const errFile = join(this.dir, 'trace.err');
-    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, 'xtables-monitor', '--trace'], { stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')] });
+    const command = this.family.family === 'ipv4' ? ['xtables-monitor', '--trace'] : [NFT, '-a', 'monitor', 'trace'];
+    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, ...command], { stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')] });
     const exited = new Promise((r) => monitor.once('close', r));
     await new Promise((r) => setTimeout(r, 150));
     this.fire(probes);
@@ -161,7 +182,7 @@ export class TraceLab {
     monitor.kill();
     await exited;
     const output = readFileSync(outFile, 'utf8');
-    return assignTraces(output, probes, positions);
+    return assignTraces(this.family.family === 'ipv4' ? xtablesMonitorEvents(output) : nftMonitorEvents(output), probes, positions);
   }
 
   /** Sends the probes, from the client or (`local`) from the node, and returns once they are out. */
@@ -177,9 +198,9 @@ export class TraceLab {
     }
   }
 
-  /** `conntrack -L` of the node. */
+  /** `conntrack -L` of the node, of the lab's family. */
   conntrack(): string {
-    return run('ip', ['netns', 'exec', this.node, 'conntrack', '-L']).stdout;
+    return run('ip', ['netns', 'exec', this.node, 'conntrack', '-L', '-f', this.family.family]).stdout;
   }
 
   close(): void {
@@ -191,47 +212,25 @@ export class TraceLab {
 }
 
 function listOr(lab: TraceLab, table: string): string {
-  const r = run('ip', ['netns', 'exec', lab.node, NFT, '-a', 'list', 'table', 'ip', table]);
+  const r = run('ip', ['netns', 'exec', lab.node, NFT, '-a', 'list', 'table', lab.family.nft, table]);
   return r.status === 0 ? r.stdout : '';
 }
 
-interface PacketLine {
-  readonly id: string;
-  readonly in: string;
-  readonly src: string;
-  readonly dst: string;
-  readonly sport?: number;
-  readonly dport?: number;
-}
+type PacketLine = Extract<TraceEvent, { kind: 'packet' }>;
 
 function sameHeader(a: KernelTrace['last'], b: PacketLine): boolean {
   return a !== undefined && a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
 }
 
-function field(line: string, name: string): string | undefined {
-  return new RegExp(`(?:^| )${name}=(\\S*)`).exec(line)?.[1];
-}
-
-/** Splits the monitor's output into per-packet-id event lists and hands each probe its own. */
-function assignTraces(output: string, probes: readonly LabProbe[], positions: Map<string, number>): (KernelTrace | undefined)[] {
+/** Hands each probe the events of its own packet ids. */
+function assignTraces(events: readonly TraceEvent[], probes: readonly LabProbe[], positions: Map<string, number>): (KernelTrace | undefined)[] {
   const owner = new Map<string, number>();
   const traces: { steps: KernelStep[]; last?: KernelTrace['last']; looped: boolean }[] = probes.map(() => ({ steps: [], looped: false }));
   const bySport = new Map<string, number>();
   probes.forEach((p, i) => bySport.set(p.proto === 'icmp' ? `icmp ${p.src} ${p.dst}` : `${p.src} ${p.sport}`, i));
-  for (const raw of output.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('PACKET:')) {
-      const [, , id] = line.split(/\s+/);
-      const sport = field(line, 'SPORT');
-      const dport = field(line, 'DPORT');
-      const p: PacketLine = {
-        id: id!,
-        in: field(line, 'IN') ?? '',
-        src: field(line, 'SRC')!,
-        dst: field(line, 'DST')!,
-        ...(sport ? { sport: Number(sport) } : {}),
-        ...(dport ? { dport: Number(dport) } : {}),
-      };
+  for (const e of events) {
+    if (e.kind === 'packet') {
+      const p = e;
       let i = owner.get(p.id);
       if (i === undefined) {
         // A packet the node sent to itself comes back in on lo under a new id, with the header NAT left it.
@@ -245,7 +244,7 @@ function assignTraces(output: string, probes: readonly LabProbe[], positions: Ma
           }
         }
         if (i === undefined) {
-          i = bySport.get(sport === undefined ? `icmp ${p.src} ${p.dst}` : `${p.src} ${p.sport}`);
+          i = bySport.get(p.sport === undefined ? `icmp ${p.src} ${p.dst}` : `${p.src} ${p.sport}`);
           // Only the first packet of a probe counts: later ids with the same key are retransmissions.
           if (i === undefined || traces[i]!.steps.length > 0) continue;
         }
@@ -254,17 +253,13 @@ function assignTraces(output: string, probes: readonly LabProbe[], positions: Ma
       traces[i]!.last = { src: p.src, dst: p.dst, ...(p.sport !== undefined ? { sport: p.sport } : {}), ...(p.dport !== undefined ? { dport: p.dport } : {}) };
       continue;
     }
-    const m = /^TRACE: \d+ (\S+) (\w+):(\S+?):(rule|policy|return):(\S*)/.exec(line);
-    if (!m) continue;
-    const i = owner.get(m[1]!);
+    const i = owner.get(e.id);
     if (i === undefined) continue;
-    const [, , table, chain, kind, rest] = m;
-    if (kind === 'policy') traces[i]!.steps.push({ table: table!, chain: chain!, policy: rest! });
-    else if (kind === 'rule') {
-      const handle = Number.parseInt(rest!.split(':')[0]!, 16);
-      const rule = positions.get(`${table}:${chain}:${handle}`);
-      if (rule === undefined) throw new Error(`no rule with handle ${handle} in ${table} ${chain}`);
-      traces[i]!.steps.push({ table: table!, chain: chain!, rule });
+    if (e.kind === 'policy') traces[i]!.steps.push({ table: e.table, chain: e.chain, policy: e.policy });
+    else {
+      const rule = positions.get(`${e.table}:${e.chain}:${e.handle}`);
+      if (rule === undefined) throw new Error(`no rule with handle ${e.handle} in ${e.table} ${e.chain}`);
+      traces[i]!.steps.push({ table: e.table, chain: e.chain, rule });
     }
   }
   return traces.map((t) => (t.steps.length ? { steps: t.steps, ...(t.last ? { last: t.last } : {}) } : undefined));

@@ -158,7 +158,8 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
   const fromLo = p.in === 'lo';
   if (!fromLo) {
     if (isLoopbackSource(p)) return { kind: 'drop', reason: 'martian source: a loopback address arriving from outside' };
-    if (network.isLocal(p.src) && !sysctlOn(network, `${sysctlPrefix(p)}.conf.all.accept_local`)) {
+    // IPv4's check (fib_validate_source); IPv6 has no accept_local and takes its own addresses as sources.
+    if (p.family === 'ipv4' && network.isLocal(p.src) && !sysctlOn(network, 'net.ipv4.conf.all.accept_local')) {
       return { kind: 'drop', reason: 'martian source: one of the node\'s own addresses arriving from outside (accept_local=0)' };
     }
     if (isLoopbackDestination(p) && !routeLocalnet(network, p, p.in)) {
@@ -194,8 +195,9 @@ function routeOutput(network: NodeNetwork, p: Packet): Decision {
   if (masked) return masked;
   if (network.isLocal(p.dst)) return { kind: 'local' };
   const d = routed(network, p);
-  // ip_route_output_key_hash_rcu: a loopback source may only leave through lo unless route_localnet is on.
-  if (d.kind === 'forward' && isLoopbackSource(p) && !routeLocalnet(network, p, d.out)) return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
+  // ip_route_output_key_hash_rcu: an IPv4 loopback source may only leave through lo unless route_localnet is on.
+  // IPv6's output route has no such check: a ::1 source goes through POSTROUTING (checked with the kernel's trace).
+  if (d.kind === 'forward' && p.family === 'ipv4' && isLoopbackSource(p) && !routeLocalnet(network, p, d.out)) return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
   return d;
 }
 
