@@ -1,0 +1,44 @@
+/** `nft list ruleset` text (every print mode, and the partial `nft list table|chain|set|map` forms): text → typed model. */
+import type { NftBody, NftRuleset } from '../../src/model/nft';
+import { type Chunk, lineChunks } from '../shared/chunks';
+import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
+import { NftExtractor } from './extract';
+import { parseChunk } from './parser';
+import type { NftLine } from './syntax';
+
+export class NftReader implements DumpReader<NftBody> {
+  private readonly extractor: NftExtractor;
+
+  constructor(path: string) {
+    this.extractor = new NftExtractor(path);
+  }
+
+  read(chunk: Chunk, stop: StopAt): number | undefined {
+    const lines: NftLine[] = [];
+    parseChunk(chunk, lines);
+    return this.extractor.feed(lines, stop);
+  }
+
+  finish(): NftBody {
+    const lines = this.extractor.finish();
+    const ruleset: NftRuleset = { tables: this.extractor.tables, source: 'text' };
+    return { kind: 'nft', records: lines.rules, diagnostics: sortDiagnostics(this.extractor.diagnostics), ruleset, lines };
+  }
+}
+
+/** A whole text known to be one nft listing. */
+export function parseNft(text: string, path: string): NftBody {
+  const reader = new NftReader(path);
+  for (const chunk of lineChunks(text)) reader.read(chunk, () => false);
+  return reader.finish();
+}
+
+export const nftFormat: DumpFormat = {
+  name: 'nft',
+  distinctive: true,
+  // `-a` adds `# handle N`; iptables-nft's warning goes to stderr, which collectors keep, before its table.
+  starts: startsWithAny([/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{( # handle \d+.*)?\s*$/, /^# Warning: table \S+ \S+ is managed by iptables-nft, do not touch!$/]),
+  reader: (path) => new NftReader(path),
+};
+
+export { printNftRuleset, printNftRule } from './print';
