@@ -45,8 +45,6 @@ export class NftExtractor {
   private pending: { tokens: NftToken[]; lines: number[]; depth: number; into: 'elements' | 'devices'; line: number } | undefined;
   private seenAny = false;
 
-  constructor(private readonly path: string) {}
-
   /** Reads lines; returns the number of the line where another dump starts, if one does. */
   feed(lines: readonly NftLine[], stop: StopAt): number | undefined {
     for (const l of lines) {
@@ -98,7 +96,7 @@ export class NftExtractor {
   }
 
   private error(line: number, column: number, message: string, severity: Diagnostic['severity'] = 'error'): void {
-    this.diagnostics.push({ severity, line, column, message: `${this.path}:${line}:${column}: ${message}` });
+    this.diagnostics.push({ severity, line, column, message });
   }
 
   private openTable(l: NftLine): LineProblem | undefined {

@@ -4,13 +4,14 @@ import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
 import { NftExtractor } from './extract';
 import { parseChunk } from './parser';
+import { printNftRule, printNftRuleset } from './print';
 import type { NftLine } from './syntax';
 
 export class NftReader implements DumpReader<NftBody> {
   private readonly extractor: NftExtractor;
 
-  constructor(path: string) {
-    this.extractor = new NftExtractor(path);
+  constructor() {
+    this.extractor = new NftExtractor();
   }
 
   read(chunk: Chunk, stop: StopAt): number | undefined {
@@ -27,8 +28,8 @@ export class NftReader implements DumpReader<NftBody> {
 }
 
 /** A whole text known to be one nft listing. */
-export function parseNft(text: string, path: string): NftBody {
-  const reader = new NftReader(path);
+export function parseNft(text: string): NftBody {
+  const reader = new NftReader();
   for (const chunk of lineChunks(text)) reader.read(chunk, () => false);
   return reader.finish();
 }
@@ -38,7 +39,16 @@ export const nftFormat: DumpFormat = {
   distinctive: true,
   // `-a` adds `# handle N`; iptables-nft's warning goes to stderr, which collectors keep, before its table.
   starts: startsWithAny([/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{( # handle \d+.*)?\s*$/, /^# Warning: table \S+ \S+ is managed by iptables-nft, do not touch!$/]),
-  reader: (path) => new NftReader(path),
+  reader: () => new NftReader(),
 };
 
-export { printNftRuleset, printNftRule } from './print';
+/** `fmt`: the listing in canonical form, with handles when it had them (nft -a). */
+export function printNftSection(s: NftBody): string {
+  return printNftRuleset(s.ruleset, { handles: hasHandles(s.ruleset) });
+}
+
+function hasHandles(r: NftRuleset): boolean {
+  return r.tables.some((t) => t.handle !== undefined || t.chains.some((c) => c.handle !== undefined || c.rules.some((x) => x.handle !== undefined)));
+}
+
+export { printNftRuleset, printNftRule };

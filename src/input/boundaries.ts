@@ -36,7 +36,6 @@ const NOISE: readonly [RegExp, string][] = [
 
 /** `listing`: the lines after the first one belong to it until the next dump. */
 const FOREIGN: readonly [RegExp, ForeignDump, string, boolean][] = [
-  [/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{/, 'nft', 'nft ruleset (nfwalk reads iptables-save output)', true],
   // iptables-nft-save's warning (stderr since 1.8.9, which collectors keep): the other backend's tables act on packets too.
   [/^# Warning: iptables-legacy tables present/, 'iptables-legacy', 'iptables warning that legacy tables exist beside this dump (nfwalk reads what iptables-legacy-save prints)', false],
   [/^# Warning: ip6tables-legacy tables present/, 'ip6tables-legacy', 'ip6tables warning that legacy tables exist beside this dump (nfwalk reads what ip6tables-legacy-save prints)', false],

@@ -7,12 +7,13 @@ import { ipsetFormat } from '../../grammar/ipset/index';
 import { iptablesListFormat } from '../../grammar/iptables-list/index';
 import { iptablesSaveFormat } from '../../grammar/iptables-save/index';
 import { ipvsadmFormat } from '../../grammar/ipvsadm/index';
+import { nftFormat } from '../../grammar/nft/index';
 import type { DumpFormat } from '../../grammar/shared/reader';
 import { sysctlFormat } from '../../grammar/sysctl/index';
 
 // conntrack's `-o save` lines (`-A -t 431981 -u …`) before ipvsadm's (`-A -t ADDR:PORT`) before iptables' (`-A CHAIN`).
 export const FORMATS: readonly DumpFormat[] = [
-  conntrackFormat, conntrackStatsFormat, conntrackCountFormat, ipvsadmFormat, iptablesSaveFormat, iptablesListFormat, ipsetFormat, ipAddrFormat, ipRouteFormat, sysctlFormat,
+  conntrackFormat, conntrackStatsFormat, conntrackCountFormat, ipvsadmFormat, iptablesSaveFormat, iptablesListFormat, ipsetFormat, ipAddrFormat, ipRouteFormat, sysctlFormat, nftFormat,
 ];
 
 export function formatStartingAt(line: string, hint: string): DumpFormat | undefined {

@@ -4,6 +4,7 @@ import type { Diagnostic } from './diagnostic';
 import type { IpInterface, Route } from './ip';
 import type { IpSet } from './ipset';
 import type { IpvsConnection, IpvsListing, IpvsService, IpvsTimeouts } from './ipvs';
+import type { NftBody } from './nft';
 import type { Ruleset } from './ruleset';
 import type { SysctlEntry } from './sysctl';
 
@@ -130,7 +131,7 @@ export interface SysctlBody extends SectionBody {
   readonly entries: readonly SysctlEntry[];
 }
 
-export type SectionBodies = IptablesSaveBody | IptablesListBody | ConntrackBody | ConntrackStatsBody | ConntrackCountBody | IpvsBody | IpsetBody | IpAddrBody | IpRouteBody | SysctlBody;
+export type SectionBodies = IptablesSaveBody | IptablesListBody | ConntrackBody | ConntrackStatsBody | ConntrackCountBody | IpvsBody | IpsetBody | IpAddrBody | IpRouteBody | SysctlBody | NftBody;
 
 export type Section = SectionBodies & { readonly source: SectionSource };
 

@@ -5,7 +5,7 @@ import { formatDiagnostic } from './diagnostics';
 
 const NOUN: Readonly<Record<Section['kind'], string>> = {
   'iptables-save': 'rules', 'ip6tables-save': 'rules', 'iptables-list': 'rules', 'ip6tables-list': 'rules', conntrack: 'entries', 'conntrack-stats': 'CPUs', 'conntrack-count': 'count',
-  ipvsadm: 'real servers/connections', ipset: 'members', 'ip-addr': 'addresses', 'ip-route': 'routes', sysctl: 'keys',
+  ipvsadm: 'real servers/connections', ipset: 'members', 'ip-addr': 'addresses', 'ip-route': 'routes', sysctl: 'keys', nft: 'rules',
 };
 
 export function formatParseSummary(found: FoundSections): string {
@@ -53,6 +53,8 @@ function details(s: Section): string[] {
       const weightZero = s.services.reduce((n, v) => n + v.destinations.filter((d) => d.weight === 0).length, 0);
       return [`${s.listing}: ${s.services.length} services, ${s.services.reduce((n, v) => n + v.destinations.length, 0)} real servers (${weightZero} with weight 0), ${s.connections.length} connections`];
     }
+    case 'nft':
+      return s.ruleset.tables.map((t) => `table ${t.family} ${t.name}: ${t.chains.filter((c) => c.base).length} base + ${t.chains.filter((c) => !c.base).length} regular chains, ${t.sets.length} sets/maps, ${t.chains.reduce((n, c) => n + c.rules.length, 0)} rules`);
     case 'ipset':
       return [`${s.sets.length} sets: ${s.sets.slice(0, 6).map((x) => `${x.name} (${x.type}, ${x.members.length})`).join(', ')}${s.sets.length > 6 ? ', …' : ''}`];
     case 'ip-addr':

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { printRuleset } from '../../../grammar/iptables-save/index';
+import { printNftSection } from '../../../grammar/nft/index';
 import { isRulesetSection } from '../../model/section';
 import { formatDiagnostic } from '../../report/diagnostics';
 import { UsageError, type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
@@ -16,9 +17,14 @@ export const fmtCommand: CommandModule<GlobalOptions, FmtArgs> = {
   builder: (y) => y.positional('input', { type: 'string', demandOption: true, describe: 'a file or - for stdin' }),
   handler: async (args) => {
     const { sections } = await loadSections([args.input]);
-    const rulesets = sections.filter(isRulesetSection);
+    const rulesets = sections.filter((s) => isRulesetSection(s) || s.kind === 'nft');
     if (rulesets.length === 0) throw new UsageError(`no iptables-save dump in ${args.input}`);
     for (const s of rulesets) {
+      if (s.kind === 'nft') {
+        process.stdout.write(printNftSection(s));
+        for (const d of s.diagnostics) process.stderr.write(`${formatDiagnostic(s.source.path, d)}\n`);
+        continue;
+      }
       process.stdout.write(printRuleset(s.ruleset));
       for (const d of s.diagnostics) process.stderr.write(`${formatDiagnostic(s.source.path, d)}\n`);
     }
