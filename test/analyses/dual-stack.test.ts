@@ -86,7 +86,7 @@ test('services on a dual-stack node: every Service has its IPv4 and its IPv6 ent
 
 test('stale on a dual-stack node: a conntrack table mixing both families is judged against each family’s own rules', (t) => {
   const analysis = analyzeStale(nodesOfText(`${DUMPS}\nroot@n1:~# conntrack -L\n${MIXED.map((e) => e.line).join('\n')}\n`));
-  const key = (src: string, sport: number) => `${src} ${sport}`;
+  const key = (src: string, sport: number | null) => `${src} ${sport}`;
   const expected = MIXED.filter((e) => e.stale).map((e) => {
     const m = /src=(\S+) dst=\S+ sport=(\d+)/.exec(e.line)!;
     return key(m[1]!, Number(m[2]));

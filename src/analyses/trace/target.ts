@@ -10,6 +10,15 @@ import { DESTINATION_NAT_HOOKS } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket, withoutConnection } from './packet';
 
+/**
+ * NOTRACK and CT --notrack leave a packet that already carries a conntrack entry as it is (notrack_tg,
+ * xt_ct_target: "previously seen (loopback)? Ignore."): one the node sent to itself comes back in through lo
+ * with the entry OUTPUT gave it. Before conntrack a packet's state reads INVALID.
+ */
+function notrack(p: Packet): Packet {
+  return p.ctstate !== 'INVALID' ? p : withPacket(p, { untracked: true, trackedState: 'UNTRACKED' });
+}
+
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
 export type TargetEffect =
@@ -99,9 +108,9 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
     case 'REJECT':
       return { kind: 'verdict', verdict: t.kind, packet: p };
     case 'NOTRACK':
-      return { kind: 'continue', packet: withPacket(p, { untracked: true, trackedState: 'UNTRACKED' }) };
+      return { kind: 'continue', packet: notrack(p) };
     case 'CT':
-      return { kind: 'continue', packet: t.notrack ? withPacket(p, { untracked: true, trackedState: 'UNTRACKED' }) : p };
+      return { kind: 'continue', packet: t.notrack ? notrack(p) : p };
     case 'MARK':
       return { kind: 'continue', packet: withPacket(p, { mark: xmark(p.mark, t.xmark.value, t.xmark.mask) }) };
     case 'CONNMARK': {
