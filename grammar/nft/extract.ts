@@ -10,7 +10,7 @@ import type {
 import { NFT_FAMILIES } from '../../src/model/nft';
 import { resolvePriority } from '../../src/model/nft-priority';
 import type { StopAt } from '../shared/reader';
-import { TokenCursor, elementsUntilBrace, expression, readRule, tokensText } from './rule';
+import { TokenCursor, Unknown, elementsUntilBrace, expression, readRule, tokensText } from './rule';
 import type { NftLine, NftToken } from './syntax';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -83,11 +83,18 @@ export class NftExtractor {
     try {
       this.inBlock(top, l);
     } catch (e) {
-      if (!(e instanceof LineProblem)) throw e;
+      if (!(e instanceof LineProblem) && !(e instanceof Unknown)) throw e;
       if (first.kind === 'word' && first.text === 'table' && stop(l.line, true)) return true;
-      this.reject(l, e);
+      this.reject(l, e instanceof LineProblem ? e : new LineProblem(this.columnOf(l, e), e.why));
     }
     return false;
+  }
+
+  /** Where a cursor over a block line (the base chain line, `typeof …` without its keyword, `hook …`) stopped. */
+  private columnOf(l: NftLine, e: Unknown): number {
+    const top = this.stack[this.stack.length - 1];
+    const offset = top?.kind === 'set' ? 1 : 0;
+    return (l.tokens[Math.min(e.at + offset, l.tokens.length - 1)] ?? l.tokens[0]!).column;
   }
 
   private reject(l: NftLine, p: LineProblem): void {

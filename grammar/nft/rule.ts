@@ -7,7 +7,8 @@ import type { NftCounterValue, NftElement, NftExpr, NftRelOp, NftStmt, NftVerdic
 import type { NftToken } from './syntax';
 import { BARE_META, BINOPS, CT_DIRECTIONS, KEYWORD_STMTS, NAT_FLAGS, PAYLOAD_FIELDS, RELOPS, STMT_WORDS } from './vocabulary';
 
-class Unknown extends Error {
+/** Thrown inside the reader where the tokens are not what nft prints; `at` indexes the cursor's tokens. */
+export class Unknown extends Error {
   constructor(readonly at: number, readonly why: string) {
     super(why);
   }
@@ -204,13 +205,22 @@ function keyword(c: TokenCursor, kw: Extract<NftStmt, { kind: 'keyword' }>['keyw
   while (!c.done) {
     const t = c.peek()!;
     // `flow add @ft`, `ct count over 2`: the first argument may itself be a statement word.
-    if (t.kind === 'word' && STMT_WORDS.has(t.text) && args.length > 0 || kw === 'flow' && args.length === 2) break;
+    if (t.kind === 'word' && args.length > 0 && (STMT_WORDS.has(t.text) || startsExpression(c)) || kw === 'flow' && args.length === 2) break;
     if (t.kind !== 'word' && t.kind !== 'string') throw new Unknown(c.i, `unexpected '${t.text}' in ${kw}`);
     args.push(t.kind === 'string' ? `"${t.text}"` : t.text);
     c.i++;
   }
   return { kind: 'keyword', keyword: kw, args };
 }
+
+/** Whether a selector starts here (`numgen …`, `ip saddr`), which ends a keyword statement's options. */
+function startsExpression(c: TokenCursor): boolean {
+  const w = c.word()!;
+  const next = c.word(1);
+  return EXPRESSION_WORDS.has(w) || Object.hasOwn(PAYLOAD_FIELDS, w) && next !== undefined && PAYLOAD_FIELDS[w]!.has(next);
+}
+
+const EXPRESSION_WORDS = new Set(['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', ...BARE_META]);
 
 type Position = 'left' | 'value';
 
