@@ -24,6 +24,8 @@ export function randomNftRuleset(seed: number): string {
     const v4 = family !== 'ip6';
     const addr = v4 ? ip : () => `fd00::${int(1, 0xffff).toString(16)}`;
     const sel = v4 ? 'ip' : 'ip6';
+    // inet tables name the address family of a NAT address (`dnat ip to …`).
+    const natFamily = family === 'inet' ? ' ip' : '';
     out.push(`table ${family} t${t} {`);
     if (r() < 0.5) out.push(`\tcomment "table ${t}"`);
     const regular = Array.from({ length: int(1, 4) }, (_, i) => `c${i}`);
@@ -48,7 +50,7 @@ export function randomNftRuleset(seed: number): string {
       for (let i = 0; i < n; i++) {
         const matches = Array.from({ length: int(0, 3) }, () => pick([
           () => `${sel} saddr ${addr()}`, () => `${sel} daddr != ${v4 ? `${ip()}/${int(8, 32)}` : 'fd00::/64'}`, () => `tcp dport ${int(1, 65535)}`,
-          () => `udp sport { ${int(1, 100)}, ${int(200, 300)} }`, () => `ct state ${pick(['new', 'established,related', 'invalid'])}`,
+          () => `th sport { ${int(1, 100)}, ${int(200, 300)} }`, () => `ct state ${pick(['new', 'established,related', 'invalid'])}`,
           () => `meta mark & 0x${int(1, 0xffff).toString(16)} == 0x${int(0, 0xffff).toString(16)}`, () => `iifname "eth${int(0, 3)}"`,
           () => `${sel} daddr @s`, () => `th dport @ports`, () => `fib daddr type local`, () => `meta l4proto tcp`,
           () => `ct status dnat`, () => `tcp dport ${int(1, 100)}-${int(101, 200)}`, () => `meta pkttype host`,
@@ -60,8 +62,8 @@ export function randomNftRuleset(seed: number): string {
         if (r() < 0.15) stmts.push(`meta mark set meta mark | 0x${int(1, 0xffff).toString(16)}`);
         let verdict = pick(['accept', 'drop', 'return', '', `jump ${pick(regular)}`, `goto ${pick(regular)}`, 'reject', `${sel} daddr . meta l4proto . th dport vmap @vm`, `numgen random mod 2 vmap { 0 : goto ${pick(regular)}, 1 : drop }`]);
         if (hook !== 'any' && verdict.includes('goto c') || hook !== 'any' && verdict.includes('jump c') || hook !== 'any' && verdict.includes('vmap')) verdict = 'accept';
-        if (type === 'nat' && hook === 'prerouting' && r() < 0.5) verdict = v4 ? `meta l4proto tcp dnat to ${ip()}:${int(1, 9000)}` : `dnat to [${addr()}]:80`;
-        if (type === 'nat' && hook === 'postrouting' && r() < 0.5) verdict = pick(['masquerade', 'masquerade fully-random', v4 ? `snat to ${ip()}` : `snat to ${addr()}`]);
+        if (type === 'nat' && hook === 'prerouting' && r() < 0.5) verdict = v4 ? `meta l4proto tcp dnat${natFamily} to ${ip()}:${int(1, 9000)}` : `meta l4proto tcp dnat to [${addr()}]:80`;
+        if (type === 'nat' && hook === 'postrouting' && r() < 0.5) verdict = pick(['masquerade', 'masquerade fully-random', v4 ? `snat${natFamily} to ${ip()}` : `snat to ${addr()}`]);
         if (verdict === 'reject' && hook !== 'input' && hook !== 'forward' && hook !== 'any') verdict = 'drop';
         const comment = r() < 0.2 ? ` comment "rule ${i}"` : '';
         const text = [...matches, ...stmts, verdict].filter((x) => x !== '').join(' ');
