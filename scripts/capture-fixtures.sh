@@ -20,7 +20,7 @@ POD=nfwalk-cap-pod
 GW=nfwalk-cap-gw
 NAMESPACES=("$NODE" "$POD" "$GW")
 [[ $(id -u) -eq 0 ]] || { echo "capture-fixtures.sh: run as root" >&2; exit 2; }
-for tool in ip iptables-restore ip6tables-restore iptables-save ip6tables-save ipset conntrack bridge; do
+for tool in ip iptables-restore ip6tables-restore iptables-save ip6tables-save iptables-legacy-restore iptables-legacy-save iptables-nft-save ipset conntrack bridge; do
   command -v "$tool" >/dev/null || { echo "capture-fixtures.sh: $tool is not installed (apt-get install iproute2 iptables ipset conntrack nftables)" >&2; exit 2; }
 done
 NFT=/usr/sbin/nft  # not `nft` from PATH: under npm, node_modules/.bin holds an unrelated one
@@ -135,6 +135,8 @@ dates() { sed -E -e 's/^# Completed on .*$/# Completed on Mon Jan  6 10:00:00 20
 ctnorm() {
   awk -v col="$1" '{ t = $col; if (t ~ /^[0-9]+$/) { r = int((t + 9) / 10) * 10; sub(" " t " ", " " r " ") } print }' | sort
 }
+# conntrack's entry ids (`id=N` ending a line) are addresses of the moment: numbered in line order instead.
+ids() { awk '{ if (match($0, / id=[0-9]+$/)) $0 = substr($0, 1, RSTART) "id=" NR; print }'; }
 capture_ct() {  # file, timeout column, conntrack args...
   local file=$1 col=$2
   shift 2
@@ -149,8 +151,14 @@ in_node iptables -t filter -S >"$OUT/iptables-t-filter-S.txt"
 in_node iptables -t mangle -S >"$OUT/iptables-t-mangle-S.txt"
 in_node iptables -S >"$OUT/iptables-S.txt"
 in_node ip6tables-save | dates >"$OUT/ip6tables-save.txt"
+in_node ip6tables-save -c | dates >"$OUT/ip6tables-save-c.txt"
 capture_ct conntrack-L.txt 3 -L
 capture_ct conntrack-L-o-extended.txt 5 -L -o extended
+capture_ct conntrack-L-o-save.txt 3 -L -o save
+capture_ct conntrack-L-o-id.txt 3 -L -o id
+ids <"$OUT/conntrack-L-o-id.txt" >"$TMP/ids" && mv "$TMP/ids" "$OUT/conntrack-L-o-id.txt"
+in_node cat /proc/net/nf_conntrack | ctnorm 5 >"$OUT/proc-net-nf_conntrack.txt"
+in_node conntrack -C >"$OUT/conntrack-C.txt"
 in_node ip addr >"$OUT/ip-addr.txt"
 in_node ip -o addr >"$OUT/ip-o-addr.txt"
 in_node ip route >"$OUT/ip-route.txt"
@@ -166,6 +174,13 @@ in_node bridge link >"$OUT/bridge-link.txt"
 in_node iptables-restore <"$TMP/after.rules"
 kubelet_and_cni
 in_node iptables-save | dates >"$OUT/iptables-save.after.txt"
+
+# --- the same rules loaded in the legacy backend too (a node whose kube-proxy and CNI disagree on the backend):
+# iptables-legacy-save, and iptables-nft-save, which then warns on stderr that legacy tables exist. Last: from
+# here on every nft-backend iptables-save of this node would carry that warning.
+in_node iptables-legacy-restore <"$TMP/main.rules"
+in_node iptables-legacy-save | dates >"$OUT/iptables-legacy-save.txt"
+in_node iptables-nft-save -t nat 2>"$OUT/iptables-nft-save-legacy-present.stderr.txt" | dates >"$OUT/iptables-nft-save-legacy-present.stdout.txt"
 
 cp "$TMP/services.json" "$OUT/services.json"
 echo "capture-fixtures.sh: wrote $(ls "$OUT" | wc -l) files to $OUT"

@@ -11,7 +11,7 @@ import { loadSections } from '../../src/cli/load';
 import { nodesOfInputs } from '../../src/model/node';
 import { dedent } from '../helpers/dedent';
 import { kubeProxyDump } from '../generators/kube-proxy-dump';
-import { sharedFile } from '../helpers/shared';
+import { sharedFile, sharedTest } from '../helpers/shared';
 
 function lint(text: string, clientCidrs: string[] = []): Finding[] {
   const found = findSectionsInText(text, 'n1.txt', 'n1');
@@ -74,7 +74,7 @@ test('kube-proxy output, generated at scale, has no dead, duplicate or broken ru
   t.deepEqual(summary(found), []);
 });
 
-test('third-party dumps: exactly the dead and duplicate rules they hold, and nothing broken', async (t) => {
+sharedTest('third-party dumps: exactly the dead and duplicate rules they hold, and nothing broken', async (t) => {
   const files = [
     'azure-acn_aks-node_docker_npm_iptables-save-v1.8.4.txt',
     'azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { buildCli, cliPath, nfwalk } from '../helpers/cli';
 import { readFlowchart } from '../helpers/mermaid';
-import { readShared, repoRoot } from '../helpers/shared';
+import { readFixture, repoRoot } from '../helpers/shared';
 
 const SAMPLE = 'samples/incident-node';
 test.before(() => buildCli());
@@ -83,7 +83,7 @@ test('listings nfwalk does not read are named: a finding in analyze, a warning e
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const node = join(dir, 'node-a');
   cpSync(join(repoRoot, SAMPLE), node, { recursive: true });
-  const listing = readShared('captures/iptables-L-n-v-nat.txt');
+  const listing = readFixture('iptables-t-nat-L-n-v.txt');
   writeFileSync(join(node, 'iptables-L.txt'), listing);
   writeFileSync(join(node, 'nft.txt'), NFT_RULESET);
 
@@ -112,8 +112,8 @@ test('listings nfwalk does not read are named: a finding in analyze, a warning e
 test('iptables-nft-save\'s warning that legacy tables exist, before or after the dump it printed: a finding that rules are missing', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-legacy-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const stdout = readShared('captures/iptables-nft-save-legacy-present.stdout.txt');
-  const stderr = readShared('captures/iptables-nft-save-legacy-present.stderr.txt');
+  const stdout = readFixture('iptables-nft-save-legacy-present.stdout.txt');
+  const stderr = readFixture('iptables-nft-save-legacy-present.stderr.txt');
   // Collectors keep stderr with stdout, in either order (2>&1 into one file, or appended after).
   for (const [name, text, line] of [['before', stderr + stdout, 1], ['after', stdout + stderr, stdout.split('\n').length]] as const) {
     const node = join(dir, name);

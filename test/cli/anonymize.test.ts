@@ -10,7 +10,7 @@ import test from 'ava';
 import { Pseudonyms } from '../../src/anonymize/pseudonyms';
 import { type CorpusBundle, writeCorpus, writeTarGz } from '../generators/bundle-corpus';
 import { buildCli, nfwalk } from '../helpers/cli';
-import { readShared } from '../helpers/shared';
+import { readFixture } from '../helpers/shared';
 
 const dir = mkdtempSync(join(tmpdir(), 'nfwalk-anon-'));
 let corpus: CorpusBundle[] = [];
@@ -80,7 +80,7 @@ test('an archive member named out of the archive (../) is not read, so no copy l
   const at = join(dir, 'traversal');
   const archive = join(at, 'bundle.tgz');
   mkdirSync(at);
-  await writeTarGz(archive, { 'node-q/conntrack.txt': readShared('captures/conntrack-L.txt'), '../../escaped.txt': readShared('captures/conntrack-L.txt') });
+  await writeTarGz(archive, { 'node-q/conntrack.txt': readFixture('conntrack-L.txt'), '../../escaped.txt': readFixture('conntrack-L.txt') });
   const out = join(at, 'out', 'copy');
   const r = nfwalk(['anonymize', archive, '--out', out]);
   t.is(r.status, 0, r.stderr);

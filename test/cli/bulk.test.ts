@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import test from 'ava';
 import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
 import { buildCli, nfwalk } from '../helpers/cli';
-import { readShared } from '../helpers/shared';
+import { readFixture } from '../helpers/shared';
 
 interface Finding { code: string; severity: string; node?: string; subject: string; message: string }
 interface Bundle { path: string; error?: string; nodes: { node: string }[]; findings: Finding[] }
@@ -139,7 +139,7 @@ test('a link in a folder of bundles whose target is gone is a failed bundle, nam
 
 test('a bundle whose only rules are an iptables -L listing is analysed from it; beside real dumps it is read too', (t) => {
   const folder = join(dir, 'listings');
-  const listing = readShared('captures/iptables-L-n-v-nat.txt');
+  const listing = readFixture('iptables-t-nat-L-n-v.txt');
   const lines = listing.trimEnd().split('\n').length;
   mkdirSync(join(folder, 'only-listing'), { recursive: true });
   writeFileSync(join(folder, 'only-listing', 'iptables.txt'), listing);

@@ -1,7 +1,8 @@
 /** The command line as contracts.md promises it: exit codes, JSON-only stdout, one-line errors. */
 import test from 'ava';
 import { buildCli, nfwalk } from '../helpers/cli';
-import { readShared, sharedFile, withoutComments } from '../helpers/shared';
+import { kubeProxyNodeFiles } from '../helpers/kube-proxy-node';
+import { fixtureFile, readFixture, withoutComments } from '../helpers/shared';
 
 test.before(() => buildCli());
 
@@ -16,23 +17,23 @@ test('--version and --help exit 0', (t) => {
 });
 
 test('parse --json prints one JSON document with every section, and nothing else', (t) => {
-  const r = nfwalk(['parse', '--json', sharedFile('captures/iptables-save.txt'), sharedFile('captures/ip6tables-save-c.txt')]);
+  const r = nfwalk(['parse', '--json', fixtureFile('iptables-save.txt'), fixtureFile('ip6tables-save-c.txt')]);
   t.is(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   t.deepEqual(
     doc.sections.map((s: { kind: string; records: number; source: unknown; diagnostics: unknown[] }) => [s.kind, s.records, s.source, s.diagnostics]),
     [
-      ['iptables-save', 43, { path: sharedFile('captures/iptables-save.txt'), startLine: 1, endLine: 91, node: 'iptables-save.txt' }, []],
-      ['ip6tables-save', 19, { path: sharedFile('captures/ip6tables-save-c.txt'), startLine: 1, endLine: 42, node: 'ip6tables-save-c.txt' }, []],
+      ['iptables-save', 90, { path: fixtureFile('iptables-save.txt'), startLine: 1, endLine: 153, node: 'iptables-save.txt' }, []],
+      ['ip6tables-save', 35, { path: fixtureFile('ip6tables-save-c.txt'), startLine: 1, endLine: 78, node: 'ip6tables-save-c.txt' }, []],
     ],
   );
   const kubeServices = doc.sections[0].ruleset.tables.find((tb: { name: string }) => tb.name === 'nat').chains.find((c: { name: string }) => c.name === 'KUBE-SERVICES');
   t.is(kubeServices.rules[0].index, 1);
-  t.is(kubeServices.rules[0].destination.value.address, '10.96.0.10');
+  t.is(kubeServices.rules[0].destination.value.address, '10.96.0.11');
 });
 
 test('fmt prints the dump back; stdin works as -', (t) => {
-  const text = readShared('captures/iptables-save-c.txt');
+  const text = readFixture('iptables-save-c.txt');
   const r = nfwalk(['fmt', '-'], text);
   t.is(r.status, 0, r.stderr);
   t.is(r.stdout, withoutComments(text));
@@ -69,7 +70,7 @@ test('could not do the job: exit 2 with one line on stderr and no stack trace', 
   }
 });
 
-const conformance = ['trace-packet.iptables', 'ip-addr.txt', 'ip-route.txt'].map((f) => sharedFile(`conformance/kube-proxy/${f}`));
+const conformance = kubeProxyNodeFiles();
 
 test('trace --json prints the contract: packet, paths with probability, verdict, final header, masquerade, steps', (t) => {
   const r = nfwalk(['trace', ...conformance, '--src', '10.0.0.2', '--dst', '172.30.0.44', '--proto', 'tcp', '--sport', '33000', '--dport', '80', '--in', 'eth0', '--json']);

@@ -6,7 +6,7 @@ import test from 'ava';
 import { PNG } from 'pngjs';
 import { browserTest } from '../helpers/browser';
 import { buildCli, nfwalk } from '../helpers/cli';
-import { repoRoot, sharedFile } from '../helpers/shared';
+import { repoRoot, sharedFile, sharedTest } from '../helpers/shared';
 
 const incident = join(repoRoot, 'samples', 'incident-node');
 const big = sharedFile('realworld/netnetwork_tum_chair_iptables-save-v1.4.14-large.txt');
@@ -73,7 +73,7 @@ test('without a browser SVG still renders, PNG and unknown extensions are refuse
   });
 });
 
-test('--format ascii draws small diagrams in the terminal and gives a one-line hint for big ones', (t) => {
+sharedTest('--format ascii draws small diagrams in the terminal and gives a one-line hint for big ones', (t) => {
   const small = nfwalk(['stale', incident, '--format', 'ascii', '--fail-on', 'none']);
   t.is(small.status, 0, small.stderr);
   t.regex(small.stdout, /┌─+┐/);

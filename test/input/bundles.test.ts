@@ -13,7 +13,7 @@ import test from 'ava';
 import { pack } from 'tar-stream';
 import { ZipFile } from 'yazl';
 import { buildCli, nfwalk } from '../helpers/cli';
-import { readShared, repoRoot } from '../helpers/shared';
+import { readFixture, repoRoot } from '../helpers/shared';
 
 test.before(() => buildCli());
 
@@ -65,8 +65,8 @@ test('an EKS log collector archive: every dump of the node found, by content, at
   const root = 'eks_i-0abc123def4567890_2024-05-01_0930-UTC_0.7.9';
   const archive = join(dir, `${root}.tar.gz`);
   writeFileSync(archive, await tarGz({
-    [`./${root}/networking/iptables-save.txt`]: readShared('captures/iptables-save.txt'),
-    [`./${root}/networking/conntrack.txt`]: `*** Output of conntrack -S *** \n${readShared('captures/conntrack-S.txt')}*** Output of conntrack -L ***\n${readShared('captures/conntrack-L.txt')}`,
+    [`./${root}/networking/iptables-save.txt`]: readFixture('iptables-save.txt'),
+    [`./${root}/networking/conntrack.txt`]: `*** Output of conntrack -S *** \n${sample('incident-node/conntrack-S.txt')}*** Output of conntrack -L ***\n${readFixture('conntrack-L.txt')}`,
     [`./${root}/networking/ipvsadm.txt`]: ipvsadmTxt(),
     [`./${root}/networking/ipset.txt`]: sample('kube-node-ipvs.ipset.txt'),
     [`./${root}/networking/iproute.txt`]: sample('kube-node-ipvs.ip.txt').split('root@node-b:~# ip route show table all\n')[1]!.split('root@node-b:~#')[0]!,
@@ -78,9 +78,9 @@ test('an EKS log collector archive: every dump of the node found, by content, at
   t.is(status, 0);
   t.true(rows.every((r) => r.node === 'i-0abc123def4567890'), JSON.stringify(rows.map((r) => r.node)));
   t.deepEqual(rows.map((r) => [r.path.slice(archive.length + 1), r.kind, r.records, r.command ?? null]), [
-    [`${root}/networking/iptables-save.txt`, 'iptables-save', 43, null],
+    [`${root}/networking/iptables-save.txt`, 'iptables-save', 90, null],
     [`${root}/networking/conntrack.txt`, 'conntrack-stats', 2, 'conntrack -S'],
-    [`${root}/networking/conntrack.txt`, 'conntrack', 20, 'conntrack -L'],
+    [`${root}/networking/conntrack.txt`, 'conntrack', 10, 'conntrack -L'],
     [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
     [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
     [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
@@ -95,12 +95,12 @@ test('an EKS log collector archive: every dump of the node found, by content, at
 test('a directory of Calico cluster diags and an unpacked sos report: one node per nodes/<node>/ and per sosreport-<host>', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-dirs-'));
   const files: Record<string, string> = {
-    'calico-diagnostics-20240501_093000/nodes/node-a/iptables-nft-save.txt': readShared('captures/iptables-save-c.txt'),
+    'calico-diagnostics-20240501_093000/nodes/node-a/iptables-nft-save.txt': readFixture('iptables-save-c.txt'),
     'calico-diagnostics-20240501_093000/nodes/node-a/ipset-list.txt': sample('kube-node-ipvs.ipset.txt').split('\ncreate ')[0]!,
-    'calico-diagnostics-20240501_093000/nodes/node-b/iptables-nft-save.txt': readShared('captures/iptables-legacy-save-kube.txt'),
-    'calico-diagnostics-20240501_093000/nodes/node-b/conntrack-list.txt': readShared('captures/conntrack-L-o-extended.txt'),
+    'calico-diagnostics-20240501_093000/nodes/node-b/iptables-nft-save.txt': readFixture('iptables-legacy-save.txt'),
+    'calico-diagnostics-20240501_093000/nodes/node-b/conntrack-list.txt': readFixture('conntrack-L-o-extended.txt'),
     'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/networking/ip_-o_addr': sample('kube-node-ipvs.ip.txt').split('root@node-b:~# ip -o addr\n')[1]!.split('root@node-b:~#')[0]!,
-    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/conntrack/conntrack_-L_-o_extended': readShared('captures/conntrack-L-o-extended.txt').split('\n').slice(1).join('\n'),
+    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/conntrack/conntrack_-L_-o_extended': readFixture('conntrack-L-o-extended.txt').split('\n').slice(1).join('\n'),
     'sosreport-worker7-case42-2024-05-01-xkqzbde/proc/net/ip_vs': sample('kube-node-ipvs.proc-net-ip_vs.txt'),
   };
   for (const [name, content] of Object.entries(files)) {
@@ -111,27 +111,27 @@ test('a directory of Calico cluster diags and an unpacked sos report: one node p
   t.is(status, 0);
   t.deepEqual(rows.map((r) => [r.node, r.kind, r.records]), [
     ['node-a', 'ipset', 18],
-    ['node-a', 'iptables-save', 43],
-    ['node-b', 'conntrack', 20],
-    ['node-b', 'iptables-save', 43],
+    ['node-a', 'iptables-save', 90],
+    ['node-b', 'conntrack', 10],
+    ['node-b', 'iptables-save', 85],
     ['worker7-case42', 'ipvsadm', 18],
-    ['worker7-case42', 'conntrack', 20],
+    ['worker7-case42', 'conntrack', 9],
     ['worker7-case42', 'ip-addr', 5],
   ]);
 });
 
 test('a broken archive is reported and the other inputs are still read; unsupported archives are named', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-broken-'));
-  const good = await tarGz({ 'node-x/iptables-save': readShared('captures/iptables-save.txt') });
+  const good = await tarGz({ 'node-x/iptables-save': readFixture('iptables-save.txt') });
   writeFileSync(join(dir, 'cut.tgz'), good.subarray(0, Math.floor(good.length / 2)));
-  const goodZip = await zip({ 'node-y/iptables-save': readShared('captures/iptables-save.txt') });
+  const goodZip = await zip({ 'node-y/iptables-save': readFixture('iptables-save.txt') });
   writeFileSync(join(dir, 'cut.zip'), goodZip.subarray(0, Math.floor(goodZip.length / 2)));
   writeFileSync(join(dir, 'bundle.tar.xz'), 'not really');
   writeFileSync(join(dir, 'bundle.tar.bz2'), 'not read');
-  writeFileSync(join(dir, 'conntrack.txt'), readShared('captures/conntrack-L.txt'));
+  writeFileSync(join(dir, 'conntrack.txt'), readFixture('conntrack-L.txt'));
   const { rows, failures, status, stderr } = parseJson([dir]);
   t.is(status, 0);
-  t.deepEqual(rows.map((r) => [r.kind, r.records]), [['conntrack', 20]]);
+  t.deepEqual(rows.map((r) => [r.kind, r.records]), [['conntrack', 10]]);
   // The member being read when the archive broke is named too: its dump may be incomplete.
   t.deepEqual(failures.map((f) => f.path.slice(dir.length + 1)).sort(), ['bundle.tar.bz2', 'bundle.tar.xz', 'cut.tgz', 'cut.tgz/node-x/iptables-save', 'cut.zip']);
   t.regex(stderr, /warning: cannot read .*cut\.tgz: broken archive/);
@@ -142,8 +142,8 @@ test('a broken archive is reported and the other inputs are still read; unsuppor
 
 test('tar.xz, zip, archives inside a zip and single .xz files are read as tar.gz is: same sections, nodes from the layout', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-packed-'));
-  const rules = readShared('captures/iptables-save.txt');
-  const conntrack = readShared('captures/conntrack-L.txt');
+  const rules = readFixture('iptables-save.txt');
+  const conntrack = readFixture('conntrack-L.txt');
   // A Cilium sysdump: a zip holding each agent's bugtool tarball, members with data descriptors.
   const bugtool = 'cilium-bugtool-cilium-x7k2p-20240501-093012';
   writeFileSync(join(dir, 'cilium-sysdump-20240501-093000.zip'), await zip({
@@ -159,9 +159,9 @@ test('tar.xz, zip, archives inside a zip and single .xz files are read as tar.gz
   t.is(status, 0, stderr);
   t.deepEqual(failures, []);
   t.deepEqual(rows.map((r) => [r.path.slice(dir.length + 1), r.node, r.kind, r.records]), [
-    [`cilium-sysdump-20240501-093000.zip/cilium-sysdump-20240501-093000/${bugtool}.tar/${bugtool}/cmd/iptables-save--c.md`, 'cilium-x7k2p', 'iptables-save', 43],
-    ['node9-conntrack.txt.xz', basename(dir), 'conntrack', 20],
-    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'iptables-save', 43],
-    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'conntrack', 20],
+    [`cilium-sysdump-20240501-093000.zip/cilium-sysdump-20240501-093000/${bugtool}.tar/${bugtool}/cmd/iptables-save--c.md`, 'cilium-x7k2p', 'iptables-save', 90],
+    ['node9-conntrack.txt.xz', basename(dir), 'conntrack', 10],
+    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'iptables-save', 90],
+    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'conntrack', 10],
   ]);
 });

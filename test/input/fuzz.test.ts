@@ -4,15 +4,11 @@ import { join } from 'node:path';
 import test from 'ava';
 import fc from 'fast-check';
 import { findSectionsInText } from '../../src/input/sections';
-import { readShared, repoRoot } from '../helpers/shared';
+import { readFixture, repoRoot } from '../helpers/shared';
 
 const corpus = [
-  readShared('captures/conntrack-L-o-extended-timestamp-id-acct.txt'),
-  readShared('captures/conntrack-L-o-save.txt'),
-  readShared('captures/conntrack-L-o-xml.txt'),
-  readShared('captures/conntrack-S.txt'),
-  readShared('realworld/procfs-fixture_proc-net-ip_vs.txt'),
-  ...['kube-node-ipvs.ipvsadm.txt', 'kube-node-ipvs.ipset.txt', 'kube-node-ipvs.ip.txt', 'kube-node-ipvs.sysctl.txt'].map((f) => readFileSync(join(repoRoot, 'samples', f), 'utf8')),
+  ...['conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-o-save.txt', 'proc-net-nf_conntrack.txt'].map(readFixture),
+  ...['incident-node/conntrack-S.txt', 'kube-node-ipvs.proc-net-ip_vs.txt', 'kube-node-ipvs.ipvsadm.txt', 'kube-node-ipvs.ipset.txt', 'kube-node-ipvs.ip.txt', 'kube-node-ipvs.sysctl.txt'].map((f) => readFileSync(join(repoRoot, 'samples', f), 'utf8')),
 ].join('\n');
 const lines = corpus.split('\n');
 

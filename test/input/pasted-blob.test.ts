@@ -2,10 +2,12 @@
  * A paste is rarely one clean dump: several captures with prompts between them, stderr banners, CRLF, log
  * prefixes, collector headers. Each dump must be found with its exact lines and read as if it were alone.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
 import type { Section } from '../../src/model/section';
 import { sectionsOf } from '../helpers/sections';
-import { readShared } from '../helpers/shared';
+import { readFixture, repoRoot } from '../helpers/shared';
 
 interface Part {
   readonly before: string[];
@@ -28,11 +30,11 @@ function blob(parts: readonly Part[]): { text: string; ranges: [number, number][
 const alone = (text: string) => sectionsOf(text).sections.map((s) => [s.kind, s.records]);
 const summary = (sections: readonly Section[]) => sections.map((s) => [s.kind, s.records]);
 
-const iptables = readShared('captures/iptables-save-c.txt');
-const conntrack = readShared('captures/conntrack-L.txt');
-const ipvs = readShared('realworld/procfs-fixture_proc-net-ip_vs.txt');
-const extended = readShared('captures/conntrack-L-o-extended.txt').split('\n').filter((l) => l.includes('10.96.0.10')).join('\n');
-const stats = readShared('captures/conntrack-S.txt');
+const iptables = readFixture('iptables-save-c.txt');
+const conntrack = readFixture('conntrack-L.txt');
+const ipvs = readFileSync(join(repoRoot, 'samples', 'kube-node-ipvs.proc-net-ip_vs.txt'), 'utf8');
+const extended = readFixture('conntrack-L-o-extended.txt').split('\n').filter((l) => l.includes('10.96.0.10')).join('\n');
+const stats = readFileSync(join(repoRoot, 'samples', 'incident-node', 'conntrack-S.txt'), 'utf8');
 
 const parts: Part[] = [
   { before: ['root@node-a:~# iptables-save -c'], text: iptables },
@@ -88,7 +90,7 @@ test('collector layouts: supportconfig command blocks, old Cilium bugtool Markdo
     '',
   ].join('\n');
   const s = sectionsOf(supportconfig);
-  t.deepEqual(summary(s.sections), [['iptables-save', 24]]);
+  t.deepEqual(summary(s.sections), [['iptables-save', 69]]);
   t.is(s.sections[0]!.source.command, '/usr/sbin/iptables-save -t nat');
   const second = supportconfig.split('\n').lastIndexOf('#==[ Command ]======================================#') + 1;
   t.deepEqual(s.skipped.map((k) => [k.startLine, k.endLine, k.reason]), [[1, 2, 'collector header'], [second, second + 1, 'collector header'], [second + 2, second + 2, 'collector note']]);
@@ -100,10 +102,10 @@ test('collector layouts: supportconfig command blocks, old Cilium bugtool Markdo
 });
 
 test('an iptables-save dump followed by an ip6tables-save dump without a prompt: two sections, two families', (t) => {
-  const v6 = readShared('captures/ip6tables-save.txt');
-  const { sections } = sectionsOf(`${readShared('captures/iptables-save.txt')}${v6}`);
+  const v6 = readFixture('ip6tables-save.txt');
+  const { sections } = sectionsOf(`${readFixture('iptables-save.txt')}${v6}`);
   t.deepEqual(sections.map((s) => s.kind), ['iptables-save', 'ip6tables-save']);
-  t.deepEqual(summary(sections), [...alone(readShared('captures/iptables-save.txt')), ...alone(v6)]);
+  t.deepEqual(summary(sections), [...alone(readFixture('iptables-save.txt')), ...alone(v6)]);
 });
 
 test('text of no known format is skipped, named, and never fails the rest', (t) => {

@@ -19,7 +19,8 @@ import { staleFlowchart } from '../../src/report/mermaid/stale';
 import { traceFlowchart } from '../../src/report/mermaid/trace';
 import { endpointsAt, kubeProxyDump, kubeProxyRuleset, serviceSpec } from '../generators/kube-proxy-dump';
 import { chartReadsBack } from '../helpers/mermaid';
-import { iptablesSaveDumps, repoRoot, sharedFile } from '../helpers/shared';
+import { kubeProxyNodeFiles } from '../helpers/kube-proxy-node';
+import { iptablesSaveDumps, readDump, repoRoot } from '../helpers/shared';
 import { SMALL_NODE } from '../helpers/small-node';
 
 const edgesInto = (c: Flowchart, id: string) => c.edges.filter((e) => e.to === id);
@@ -32,7 +33,7 @@ async function drawable(t: import('ava').ExecutionContext, chart: Flowchart) {
   t.true(chart.edges.length <= MAX_EDGES, `${chart.edges.length} edges`);
 }
 
-const conformance = (await findSections(['trace-packet.iptables', 'ip-addr.txt', 'ip-route.txt'].map((f) => sharedFile(`conformance/kube-proxy/${f}`)))).sections;
+const conformance = (await findSections(kubeProxyNodeFiles())).sections;
 const conformanceNode = singleNode(conformance) as NodeDumps;
 
 test('a walk with two endpoints: each DNAT on its own edge with its share, both endings drawn, MASQUERADE shown', async (t) => {
@@ -140,7 +141,7 @@ test('the chain graph of a 10,000-service node folds into a readable summary tha
 
 test('chain graphs of every third-party and captured dump are drawable', async (t) => {
   for (const file of iptablesSaveDumps()) {
-    for (const section of (await findSections([sharedFile(file)])).sections) {
+    for (const section of findSectionsInText(readDump(file), file).sections) {
       if (section.kind !== 'iptables-save' && section.kind !== 'ip6tables-save') continue;
       const chart = chainsFlowchart(chainCallGraph(section.ruleset));
       t.deepEqual(await chartReadsBack(chart), [], file);

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { diffNodes } from '../../../src/analyses/diff/index';
 import { nodesOfText } from '../../helpers/sections';
-import { readShared } from '../../helpers/shared';
+import { readShared, sharedTest } from '../../helpers/shared';
 import { SMALL_NODE } from '../../helpers/small-node';
 import { endpointsAt, kubeProxyRuleset, serviceSpec } from '../../generators/kube-proxy-dump';
 
@@ -92,7 +92,7 @@ test('a service left without endpoints: every entry point goes from forward to r
   ]);
 });
 
-test('the same commands loaded through iptables-legacy and iptables-nft (captures): the backend changed, and one rule, since nft keeps no --nflog-range', (t) => {
+sharedTest('the same commands loaded through iptables-legacy and iptables-nft (captures): the backend changed, and one rule, since nft keeps no --nflog-range', (t) => {
   const canon = (file: string) => nodesOfText(readShared(`captures/${file}`));
   const [v4, ...more] = diffNodes(canon('iptables-legacy-save-canon.txt'), canon('iptables-nft-save-canon.txt')).nodes[0]!.rulesets;
   t.is(more.length, 0);

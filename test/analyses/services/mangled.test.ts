@@ -7,7 +7,7 @@ import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
 import { type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
 import { nodesOfText } from '../../helpers/sections';
-import { readShared } from '../../helpers/shared';
+import { readShared, sharedTest } from '../../helpers/shared';
 
 const ADDRESSES = `root@n1:~# ip -o addr
 1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
@@ -118,7 +118,7 @@ test('a filter rule that drops one endpoint after the DNAT: the ladder is whole,
   t.regex(stopped[0]!.message, /^new connections from 10\.244\.255\.254 to cluster IP 10\.96\.0\.50:80 are sent to an endpoint, then 33\.3% dropped \(filter FORWARD rule 1\)$/);
 });
 
-test('the AKS dump with Azure NPM policies: cluster IPs probed from a pod, drops behind sets not dumped are info, not a broken ladder', (t) => {
+sharedTest('the AKS dump with Azure NPM policies: cluster IPs probed from a pod, drops behind sets not dumped are info, not a broken ladder', (t) => {
   const a = analyzeServices(nodesOfText(readShared('realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt')));
   // kube-proxy of that age writes `! -s 10.224.0.0/16 ... -j KUBE-MARK-MASQ` in KUBE-SERVICES itself.
   const clients = new Set(a.services.flatMap((v) => v.nodes.flatMap((n) => n.outcomes.filter((o) => o.entry.kind === 'clusterIP').map((o) => o.client.src))));

@@ -1,16 +1,17 @@
 /**
- * Every conntrack capture in shared/ parses with one entry per flow line and no error, and the same table
- * printed in different modes (-L, -o extended, -o id, -o save, -o xml, /proc) gives the same connections.
+ * Every conntrack capture (test/fixtures/kernel, and ../shared's when it is there) parses with one entry per flow
+ * line and no error, and the same table printed in different modes (-L, -o extended, -o id, -o save, -o xml,
+ * /proc) gives the same connections.
  */
-import { readdirSync } from 'node:fs';
 import test from 'ava';
 import type { ConntrackEntry } from '../../../src/model/conntrack';
 import { errorsOf, only, sectionsOf } from '../../helpers/sections';
-import { readShared, sharedFile } from '../../helpers/shared';
+import { fixtureFiles, readDump, readFixture, readShared, sharedFiles, sharedTest } from '../../helpers/shared';
 
 const captures = [
-  ...readdirSync(sharedFile('captures')).filter((f) => /^(conntrack-[LE]|proc-net-nf_conntrack)/.test(f)).map((f) => `captures/${f}`),
-  ...readdirSync(sharedFile('realworld')).filter((f) => /conntrack/.test(f)).map((f) => `realworld/${f}`),
+  ...fixtureFiles(/^(conntrack-[LE]|proc-net-nf_conntrack)/),
+  ...sharedFiles('captures', /^(conntrack-[LE]|proc-net-nf_conntrack)/),
+  ...sharedFiles('realworld', /conntrack/),
 ];
 
 /** Flow lines counted independently of the grammar: a tuple, a save command or an XML flow. */
@@ -18,7 +19,7 @@ const flowLines = (text: string) => text.split('\n').filter((l) => /\bsrc=\S+ ds
 
 for (const rel of captures) {
   test(`${rel}: one entry per flow line, no error`, (t) => {
-    const text = readShared(rel);
+    const text = readDump(rel);
     const { sections } = sectionsOf(text, rel);
     const conntrack = sections.filter((s) => s.kind === 'conntrack');
     t.true(conntrack.length > 0);
@@ -29,7 +30,16 @@ for (const rel of captures) {
 
 const key = (e: ConntrackEntry) => `${e.proto} ${JSON.stringify(e.orig)} ${JSON.stringify(e.reply)}`;
 
-test('the same table in -L, -o extended, -o id, -o save, -o xml and /proc gives the same connections', (t) => {
+test('the kernel-made fixtures: the same table in -L, -o extended, -o id, -o save and /proc gives the same connections', (t) => {
+  const reference = only(readFixture('conntrack-L.txt'), 'conntrack').entries.map(key).sort();
+  t.is(reference.length, 10);
+  for (const name of ['conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-o-save.txt', 'proc-net-nf_conntrack.txt']) {
+    t.deepEqual(only(readFixture(name), 'conntrack').entries.map(key).sort(), reference, name);
+  }
+  t.is(only(readFixture('conntrack-C.txt'), 'conntrack-count', 'conntrack-C.txt').count, 10);
+});
+
+sharedTest('the same table in -L, -o extended, -o id, -o save, -o xml and /proc gives the same connections', (t) => {
   const reference = only(readShared('captures/conntrack-L.txt'), 'conntrack').entries.map(key).sort();
   t.is(reference.length, 20);
   for (const rel of ['conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-o-save.txt', 'proc-net-nf_conntrack.txt', 'conntrack-L-o-ktimestamp.txt']) {
@@ -43,7 +53,7 @@ test('the same table in -L, -o extended, -o id, -o save, -o xml and /proc gives 
   );
 });
 
-test('fields: NAT tuples, decimal marks, zones, flags, counters, timestamps, ids, events', (t) => {
+sharedTest('fields: NAT tuples, decimal marks, zones, flags, counters, timestamps, ids, events', (t) => {
   const plain = only(readShared('captures/conntrack-L.txt'), 'conntrack');
   const dnat = plain.entries.find((e) => e.orig.src === '172.31.0.10' && e.orig.sport === 40649)!;
   t.like(dnat, { proto: 'tcp', protoNum: 6, state: 'ESTABLISHED', family: 'ipv4', status: 'ASSURED', unreplied: false, use: 1 });
@@ -93,7 +103,7 @@ test('damaged and broken lines: a paste that lost its first characters is read w
   t.regex(s.diagnostics.find((d) => d.severity === 'warning')!.message, /damaged line: 'cp' is not a protocol name; read as tcp/);
 });
 
-test('conntrack -S, /proc/net/stat/nf_conntrack and conntrack -C', (t) => {
+sharedTest('conntrack -S, /proc/net/stat/nf_conntrack and conntrack -C', (t) => {
   const stats = only(readShared('captures/conntrack-S.txt'), 'conntrack-stats');
   t.is(stats.cpus.length, 2);
   t.is(stats.cpus[1]!.counters.error, 2);

@@ -4,7 +4,6 @@
  * path may only give up. Also: the fast path does read the listings big tables come in, so the speed it is
  * there for does not quietly go away.
  */
-import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
@@ -14,7 +13,7 @@ import { parseConntrackChunk } from '../../../grammar/conntrack/parser';
 import { canonicalAddress, isPlainIpv6 } from '../../../grammar/shared/address';
 import type { ConntrackEntry } from '../../../src/model/conntrack';
 import { conntrackLines } from '../../generators/conntrack-table';
-import { readShared, sharedFile } from '../../helpers/shared';
+import { fixtureFiles, readDump, sharedAvailable, sharedFiles } from '../../helpers/shared';
 
 /** What the grammar alone makes of one line: an entry with no warning, or nothing. */
 function grammarEntry(line: string): ConntrackEntry | undefined {
@@ -34,10 +33,11 @@ function grammarEntry(line: string): ConntrackEntry | undefined {
 const fast = (line: string) => fastEntry(line, 0, line.length, 1);
 
 const files = [
-  ...readdirSync(sharedFile('captures')).filter((f) => /^(conntrack-[LE]|proc-net-nf_conntrack)/.test(f)).map((f) => `captures/${f}`),
-  ...readdirSync(sharedFile('realworld')).filter((f) => /conntrack/.test(f)).map((f) => `realworld/${f}`),
+  ...fixtureFiles(/^(conntrack-[LE]|proc-net-nf_conntrack)/),
+  ...sharedFiles('captures', /^(conntrack-[LE]|proc-net-nf_conntrack)/),
+  ...sharedFiles('realworld', /conntrack/),
 ];
-const captured = files.flatMap((rel) => readShared(rel).split('\n').map((line) => ({ rel, line })));
+const captured = files.flatMap((rel) => readDump(rel).split('\n').map((line) => ({ rel, line })));
 const generated = [...conntrackLines(5000, 7)];
 
 test('on every captured and generated line the fast path reads what the grammar reads, or gives up', (t) => {
@@ -52,10 +52,11 @@ test('on every captured and generated line the fast path reads what the grammar 
 });
 
 test('the fast path reads every entry of plain, extended, id, accounting and /proc listings', (t) => {
-  const plain = ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-f-ipv6.txt', 'conntrack-L-p-tcp-n.txt', 'proc-net-nf_conntrack.txt'];
-  for (const rel of plain) {
+  const fixtures = ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'proc-net-nf_conntrack.txt'].map((f) => `fixtures/${f}`);
+  const captures = ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-f-ipv6.txt', 'conntrack-L-p-tcp-n.txt', 'proc-net-nf_conntrack.txt'].map((f) => `captures/${f}`);
+  for (const rel of [...fixtures, ...(sharedAvailable ? captures : [])]) {
     // /proc's gre lines (`timeout=30, stream_timeout=180`) are rare and left to the grammar.
-    const lines = readShared(`captures/${rel}`).split('\n').filter((l) => grammarEntry(l) && !l.includes(' stream_timeout='));
+    const lines = readDump(rel).split('\n').filter((l) => grammarEntry(l) && !l.includes(' stream_timeout='));
     t.true(lines.length > 0, rel);
     t.deepEqual(lines.filter((l) => !fast(l)), [], rel);
   }

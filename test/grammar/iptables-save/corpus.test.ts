@@ -1,11 +1,11 @@
-/** Every real dump in shared/ parses clean, and `fmt` prints it back exactly (1.3.5: every rule kept). */
+/** Every real dump (the kernel-made fixtures, and ../shared's when it is there) parses clean, and `fmt` prints it back exactly (1.3.5: every rule kept). */
 import test from 'ava';
 import { parseIptablesSave, printRuleset } from '../../../grammar/iptables-save/index';
-import { iptablesSaveDumps, isModernSave, readShared, withoutComments } from '../../helpers/shared';
+import { iptablesSaveDumps, isModernSave, readDump, readShared, sharedTest, withoutComments } from '../../helpers/shared';
 
 const dumps = iptablesSaveDumps();
 
-test('the corpus holds the dumps the issue names', (t) => {
+sharedTest('the corpus holds the dumps the issue names', (t) => {
   t.true(dumps.length >= 17, dumps.join(', '));
   t.true(dumps.some((d) => d.includes('v1.3.5')));
   t.true(dumps.some((d) => d.includes('ip6tables')));
@@ -13,7 +13,7 @@ test('the corpus holds the dumps the issue names', (t) => {
 
 for (const rel of dumps) {
   test(`${rel}: parses with no diagnostic and accounts for every line`, (t) => {
-    const text = readShared(rel);
+    const text = readDump(rel);
     const r = parseIptablesSave(text, rel);
     t.deepEqual(r.diagnostics, []);
     const ruleLines = text.split('\n').filter((l) => /^(\[\d+:\d+\] )?-A /.test(l)).length;
@@ -24,7 +24,7 @@ for (const rel of dumps) {
     t.is(a.rules + a.chains + a.tables + a.commits + a.comments + a.blank + a.prompts + a.rejected, lineCount);
   });
 
-  const text = readShared(rel);
+  const text = readDump(rel);
   if (isModernSave(text)) {
     test(`${rel}: fmt prints it back unchanged but for # lines`, (t) => {
       t.is(printRuleset(parseIptablesSave(text, rel).ruleset), withoutComments(text));
@@ -41,7 +41,7 @@ for (const rel of dumps) {
   }
 }
 
-test('1.3.5 syntax becomes its modern form: intrapositioned !, dotted masks, hosts without /32', (t) => {
+sharedTest('1.3.5 syntax becomes its modern form: intrapositioned !, dotted masks, hosts without /32', (t) => {
   const text = readShared('realworld/netnetwork_ugent_iptables-save-v1.3.5.txt');
   const printed = printRuleset(parseIptablesSave(text, 'ugent').ruleset).split('\n');
   t.true(text.includes('-A POSTROUTING -s 192.168.122.0/255.255.255.0 -d ! 192.168.122.0/255.255.255.0 -p tcp -j MASQUERADE --to-ports 1024-65535'));

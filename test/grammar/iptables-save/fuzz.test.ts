@@ -2,9 +2,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { parseIptablesSave } from '../../../grammar/iptables-save/index';
-import { iptablesSaveDumps, readShared } from '../../helpers/shared';
+import { iptablesSaveDumps, readDump, readFixture } from '../../helpers/shared';
 
-const corpus = iptablesSaveDumps().map(readShared);
+const corpus = iptablesSaveDumps().map(readDump);
 
 function check(text: string): string | undefined {
   const r = parseIptablesSave(text, 'fuzz');
@@ -62,7 +62,7 @@ test('arbitrary binary and unicode input never throws', (t) => {
 });
 
 test('every truncation point of a kube-proxy dump is handled', (t) => {
-  const text = readShared('captures/iptables-save.txt');
+  const text = readFixture('iptables-save.txt');
   for (let at = 0; at <= text.length; at += 7) {
     const problem = check(text.slice(0, at));
     if (problem) t.fail(`truncated at ${at}: ${problem}`);

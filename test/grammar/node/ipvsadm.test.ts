@@ -5,7 +5,7 @@ import test from 'ava';
 import type { IpvsService } from '../../../src/model/ipvs';
 import type { Section } from '../../../src/model/section';
 import { errorsOf, only, sectionsOf } from '../../helpers/sections';
-import { readShared, repoRoot } from '../../helpers/shared';
+import { readShared, repoRoot, sharedTest } from '../../helpers/shared';
 
 type Ipvs = Extract<Section, { kind: 'ipvsadm' }>;
 const sample = (name: string) => readFileSync(join(repoRoot, 'samples', name), 'utf8');
@@ -53,7 +53,7 @@ test('--stats counters, --rate, connections, timeouts', (t) => {
   t.deepEqual(l.get('persistent-conn')!.services[0]!.destinations.map((d) => d.persistConn), [2, 2, 0]);
 });
 
-test('the prometheus/procfs /proc/net/ip_vs fixture: hex addresses, ports and marks decoded', (t) => {
+sharedTest('the prometheus/procfs /proc/net/ip_vs fixture: hex addresses, ports and marks decoded', (t) => {
   const s = only(readShared('realworld/procfs-fixture_proc-net-ip_vs.txt'), 'ipvsadm');
   t.deepEqual(errorsOf(s), []);
   t.like(s.services[0]!, { protocol: 'TCP', scheduler: 'wlc', endpoint: { address: '192.168.0.22', port: 3306 } });
