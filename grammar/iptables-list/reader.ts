@@ -16,7 +16,7 @@ import { type DumpReader, type StopAt, sortDiagnostics } from '../shared/reader'
 import { type ChainHeader, type Layout, type RuleColumns, classify } from './columns';
 import { counterValue } from './counters';
 import { saveWord } from './cursor';
-import { INTERFACES_HIDDEN, hostNameWarning } from './hidden';
+import { INTERFACES_HIDDEN, hostNameWarning, interfacesAssumed, opaqueWarning } from './hidden';
 import { listingLines } from './parser';
 import { type ListedRule, listedRule } from './rule';
 import { backendOfListing, familyOfListing, tableOfListing } from './table';
@@ -113,7 +113,11 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
     const extractor = new IptablesSaveExtractor(this.path, family, table);
     extractor.feed(this.syntax(table, whole, listed));
     const extraction = extractor.finish();
-    for (const [line, r] of listed) for (const h of r.hostNames) this.diagnostics.push({ severity: 'warning', line, column: h.column, message: hostNameWarning(h.text) });
+    for (const [line, r] of listed) {
+      for (const h of r.hostNames) this.diagnostics.push({ severity: 'warning', line, column: h.column, message: hostNameWarning(h.text) });
+      for (const o of r.opaque) this.diagnostics.push({ severity: 'warning', line, column: o.column, message: opaqueWarning('match', o.match.name) });
+      if (r.opaqueTarget) this.diagnostics.push({ severity: 'warning', line, column: r.opaqueTarget.column, message: opaqueWarning('target', r.opaqueTarget.target.name) });
+    }
     // The extractor's account counts the save lines written here; the listing's own lines are counted above.
     const diagnostics = sortDiagnostics([...this.diagnostics, ...extraction.diagnostics.filter((d) => !listed.get(d.line)?.hostNames.length || !d.message.startsWith('address'))]);
     const ruleset = this.complete(extraction.ruleset, listed, verbose);
@@ -161,21 +165,21 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
    * empty or not, so empty chains at its end mean nothing (no `maybe-cut`).
    */
   private complete(read: Ruleset, listed: ReadonlyMap<number, ListedRule>, verbose: boolean): Ruleset {
-    const rule = (r: Rule): Rule => {
+    const rule = (table: string, chain: string, r: Rule): Rule => {
       const l = listed.get(r.location.line);
       if (!l) return r;
       let matches: Match[] = [...r.matches];
       for (const o of l.opaque) matches.splice(o.at, 0, o.match);
       if (!l.opaque.length) matches = r.matches as Match[];
       const target = l.opaqueTarget ? { target: l.opaqueTarget.target } : l.gotoUnlisted && r.target?.kind === 'jump' ? { target: { ...r.target, goto: true } } : {};
-      return { ...r, matches, ...target, ...(verbose ? {} : { assumed: INTERFACES_HIDDEN }) };
+      return { ...r, matches, ...target, ...(verbose ? {} : { assumed: interfacesAssumed(table, chain, r.index) }) };
     };
-    const chain = (c: Chain): Chain => ({ ...c, rules: c.rules.map(rule) });
+    const chain = (table: string, c: Chain): Chain => ({ ...c, rules: c.rules.map((r) => rule(table, c.name, r)) });
     const gaps: RulesetGap[] = (read.gaps ?? []).filter((g) => g.kind !== 'maybe-cut');
     const backend = backendOfListing(this.hint);
     return {
       family: read.family,
-      tables: read.tables.map((t) => ({ ...t, chains: t.chains.map(chain) })),
+      tables: read.tables.map((t) => ({ ...t, chains: t.chains.map((c) => chain(t.name, c)) })),
       ...(gaps.length ? { gaps } : {}),
       ...(backend ? { backend } : {}),
       headerless: true,

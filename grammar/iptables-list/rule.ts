@@ -75,10 +75,11 @@ function readExtensions(
   const name = r.target?.text;
   // A chain, a verdict or a target nfwalk reads: its text (if any) is known; any other target's is whatever is left.
   const knownTarget = name === undefined || chains.has(name) || VERDICTS.has(name) || hasTargetReader(name);
-  const goto = r.goto && (name === undefined || chains.has(name));
-  const target = () => (name === undefined ? (c.done ? [] : undefined) : readTarget(c, name, r.target!, goto));
-  let matches = 0;
   let unknown: ListWord[] = [];
+  const goto = r.goto && (name === undefined || chains.has(name));
+  // An unknown target prints text nfwalk cannot read: what no match reader took is that text, not a target of no options.
+  const target = () => (name === undefined ? (c.done ? [] : undefined) : !knownTarget && unknown.length ? undefined : readTarget(c, name, r.target!, goto));
+  let matches = 0;
   const flush = () => {
     if (!unknown.length) return;
     const [first, ...rest] = unknown;
