@@ -44,6 +44,8 @@ export interface LabFamily {
   readonly ipFlag: '-4' | '-6';
   /** The sysctl keys a support bundle of the node would hold for this family. */
   readonly sysctls: readonly string[];
+  /** The prefix of the lab's namespace names. */
+  readonly namespaces: string;
 }
 
 export const LAB_V4: LabFamily = {
@@ -55,6 +57,7 @@ export const LAB_V4: LabFamily = {
   nft: 'ip',
   ipFlag: '-4',
   sysctls: ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.all.route_localnet', 'net.ipv4.conf.all.accept_local'],
+  namespaces: 'nfw-',
 };
 
 export const LAB_V6: LabFamily = {
@@ -66,6 +69,7 @@ export const LAB_V6: LabFamily = {
   nft: 'ip6',
   ipFlag: '-6',
   sysctls: ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.all.accept_dad'],
+  namespaces: 'nfwalk-v6-',
 };
 
 export const labFamily = (family: Family): LabFamily => (family === 'ipv4' ? LAB_V4 : LAB_V6);

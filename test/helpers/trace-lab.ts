@@ -52,15 +52,18 @@ function must(cmd: string, args: readonly string[], input?: string): string {
 }
 
 export class TraceLab {
-  readonly node = `nfw-node-${process.pid}`;
-  readonly client = `nfw-client-${process.pid}`;
+  readonly node: string;
+  readonly client: string;
   /** Where routed packets end: a namespace that forwards nothing. */
-  readonly sink = `nfw-sink-${process.pid}`;
+  readonly sink: string;
   private readonly dir = mkdtempSync(join(tmpdir(), 'nfwalk-lab-'));
 
   constructor(readonly family: LabFamily = LAB_V4) {
     const v6 = family.family === 'ipv6';
     const at = family.at;
+    this.node = `${family.namespaces}node-${process.pid}`;
+    this.client = `${family.namespaces}client-${process.pid}`;
+    this.sink = `${family.namespaces}sink-${process.pid}`;
     for (const ns of [this.node, this.client, this.sink]) {
       run('ip', ['netns', 'del', ns]);
       must('ip', ['netns', 'add', ns]);
