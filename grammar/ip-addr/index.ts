@@ -39,7 +39,7 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
     if (head) return this.head(w, line, Number(head[1]));
     const current = this.interfaces[this.interfaces.length - 1];
     // Everything but the interface line is indented; an unindented line is not ip addr's.
-    if (!current || !/^\s/.test(raw)) return { message: 'expected an interface line (N: name: <FLAGS> …)', column: w[0]!.column };
+    if (!current || !/^\s/.test(raw)) return { message: 'expected an interface line (N: name: <FLAGS> …)', column: w[0]!.column, ends: current !== undefined };
     const first = w[0]!.text;
     if (first === 'inet' || first === 'inet6') return this.address(current, w, line);
     if (first.startsWith('link/')) {

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Chunk } from './chunks';
 import type { SectionBody } from '../../src/model/section';
 import { type DumpReader, type StopAt, sortDiagnostics } from './reader';
+import { looksLikeProse } from './prose';
 import { type WordLine, wordLines } from './word-lines';
 
 export interface LineProblem {
@@ -22,7 +23,7 @@ export abstract class WordLineReader<B extends SectionBody> implements DumpReade
       if (l.words.length === 0) continue;
       const problem = this.line(l);
       if (!problem) continue;
-      if (stop(l.line, problem.restart, problem.ends)) return l.line;
+      if (stop(l.line, problem.restart, problem.ends ?? looksLikeProse(l.raw))) return l.line;
       this.diagnostics.push({ severity: 'error', line: l.line, column: problem.column, message: problem.message });
     }
     return undefined;

@@ -2,7 +2,7 @@
 import { legacyTablesShown } from '../model/node';
 import { isRulesetSection } from '../model/section';
 import { type Inputs, readInputs } from '../library/inputs';
-import { foreignListing } from '../library/no-dump';
+import { foreignListing, unwalkedRulesets } from '../library/no-dump';
 
 export interface LoadOptions {
   /** The command reports skipped lines itself (parse, analyze): no warning on stderr for them. */
@@ -17,6 +17,8 @@ export async function loadSections(paths: readonly string[], options: LoadOption
     for (const s of found.skipped) {
       if (s.foreign && !legacyTablesShown(s.foreign, rulesets)) process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; those rules are not part of this answer\n`);
     }
+    // Alone, an nft ruleset leaves the command nothing to work on, and its one-line failure names it instead.
+    if (found.sections.some((s) => s.kind !== 'nft')) for (const nft of unwalkedRulesets(found.sections)) process.stderr.write(`nfwalk: warning: ${nft}; those rules are not part of this answer\n`);
   }
   return found;
 }

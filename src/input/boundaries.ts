@@ -11,13 +11,18 @@ export type Boundary =
   /** A prompt of a command nfwalk does not read (`bridge link`, `lsns`): its output is skipped under its name. */
   | { readonly kind: 'other-command'; readonly command: string; readonly reason: string }
   | { readonly kind: 'noise'; readonly reason: string }
-  /** The first line of a listing nfwalk recognises but does not read: its lines are skipped under its name. */
-  | { readonly kind: 'foreign'; readonly dump: ForeignDump; readonly reason: string; readonly listing: boolean };
+  /** iptables' warning that the other backend's tables exist: rules the dump does not show. */
+  | { readonly kind: 'foreign'; readonly dump: ForeignDump; readonly reason: string };
 
 const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xtables-save|ipvsadm(?:-save)?|conntrack|ipset|nft|ip|sysctl|cat)\b.*`;
-const PROMPT = new RegExp(String.raw`^(?:\[[^\]]+\][#$]|\S+@\S+:[^#$]*[#$]|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`);
-/** The unmistakable prompts (`[user@host dir]#`, `user@host:dir$`, `$ `), which may precede any command or none. */
-const ANY_PROMPT = /^(?:\[[^\]]+\][#$]|[\w.-]+@[\w.-]+:[^#$]*[#$]|\$)(?:\s+(\S.*?))?\s*$/;
+/**
+ * The unmistakable prompts, which may precede any command or none: `[user@host dir]#`, `user@host:dir$`,
+ * `user@host dir $` (Flatcar), `host:dir#` (Alpine), `host dir #` (SUSE), `sh-4.2#`, `/ #` and `~ $`
+ * (busybox, netshoot), `❯`, `PS C:\>`, `C:\Users\x>`, `$`.
+ */
+const SHELL_PROMPT = String.raw`(?:\[[^\]]+\][#$]|[\w.-]+@[\w.-]+(?::[^#$\s]*|\s+[~/]\S*)\s?[#$]|[\w.-]+:[~/]\S*\s?[#$]|[\w.-]+\s+[~/]\S*\s+[#$]|(?:ba|z)?sh-\d+(?:\.\d+)*[#$]|[~/]\S*\s+[#$]|❯|(?:PS )?[A-Z]:\\[^>]*>|\$)`;
+const PROMPT = new RegExp(String.raw`^(?:${SHELL_PROMPT}|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`);
+const ANY_PROMPT = new RegExp(String.raw`^${SHELL_PROMPT}(?:\s+(\S.*?))?\s*$`);
 const KNOWN_COMMAND = new RegExp(`(?:^|[\\s/])(${COMMANDS})$`);
 const EKS_HEADER = /^\*\*\* Output of (.+?) \*\*\* ?$/;
 const COMMENTED_COMMAND = new RegExp(`^# (${COMMANDS})$`);
@@ -26,6 +31,7 @@ const NOISE: readonly [RegExp, string][] = [
   [/^#==\[ [^\]]+ \]=+#\s*$/, 'collector header'],
   [/^\s*```/, 'Markdown fence'],
   [/^\s*<\/?(details|summary)>/, 'Markdown details block'],
+  [/^\s*(?:<\/?(?:pre|code|p|div|span|tt|br|blockquote)\b[^<>]*>\s*)+$/i, 'HTML markup'],
   [/^Defaulted container |^Unable to use a TTY|^command terminated with exit code \d+/, 'kubectl banner'],
   [/^> Error while running /, 'collector error'],
   [/^\S+ not installed\s*$/, 'collector note'],
@@ -34,11 +40,10 @@ const NOISE: readonly [RegExp, string][] = [
   [/^=+\s*$|^Total Number of Rules: \d+/, 'collector trailer'],
 ];
 
-/** `listing`: the lines after the first one belong to it until the next dump. */
-const FOREIGN: readonly [RegExp, ForeignDump, string, boolean][] = [
+const FOREIGN: readonly [RegExp, ForeignDump, string][] = [
   // iptables-nft-save's warning (stderr since 1.8.9, which collectors keep): the other backend's tables act on packets too.
-  [/^# Warning: iptables-legacy tables present/, 'iptables-legacy', 'iptables warning that legacy tables exist beside this dump (nfwalk reads what iptables-legacy-save prints)', false],
-  [/^# Warning: ip6tables-legacy tables present/, 'ip6tables-legacy', 'ip6tables warning that legacy tables exist beside this dump (nfwalk reads what ip6tables-legacy-save prints)', false],
+  [/^# Warning: iptables-legacy tables present/, 'iptables-legacy', 'iptables warning that legacy tables exist beside this dump (nfwalk reads what iptables-legacy-save prints)'],
+  [/^# Warning: ip6tables-legacy tables present/, 'ip6tables-legacy', 'ip6tables warning that legacy tables exist beside this dump (nfwalk reads what ip6tables-legacy-save prints)'],
 ];
 
 export function boundaryAt(line: string): Boundary | undefined {
@@ -56,7 +61,7 @@ export function boundaryAt(line: string): Boundary | undefined {
     return { kind: 'other-command', command, reason: `shell prompt of \`${command}\`, a command nfwalk does not read` };
   }
   for (const [pattern, reason] of NOISE) if (pattern.test(line)) return { kind: 'noise', reason };
-  for (const [pattern, dump, reason, listing] of FOREIGN) if (pattern.test(line)) return { kind: 'foreign', dump, reason, listing };
+  for (const [pattern, dump, reason] of FOREIGN) if (pattern.test(line)) return { kind: 'foreign', dump, reason };
   return undefined;
 }
 
@@ -65,8 +70,10 @@ export function isPartial(command: string): boolean {
   return /\|\s*(grep|egrep|head|tail|awk|sed)\b/.test(command);
 }
 
-/** The host a prompt names: `[root@HOST dir]#`, `user@HOST:dir$`, `HOST:dir #`. */
-const PROMPT_HOST = /^(?:\[[^@\]\s]+@([^\]\s]+)[^\]]*\]|[^@\s]+@([\w.-]+):|([\w.-]+):\S* #)/;
+/** The host a prompt names: `[root@HOST dir]#`, `user@HOST:dir$`, `user@HOST dir $`, `HOST:dir #`, `HOST dir #`. */
+const PROMPT_HOST = /^(?:\[[^@\]\s]+@([^\]\s]+)[^\]]*\]|[^@\s]+@([\w.-]+)[:\s]|([\w.-]+):[~/]?\S*\s?#|([\w.-]+)\s+[~/]\S*\s+[#$])/;
+/** `ssh HOST …` runs the command on HOST, whatever the prompt's machine. */
+const SSH_HOST = /\bssh\s+(?:-\S+\s+(?:\S+\s+)?)*?(?:[\w.-]+@)?([\w.-]+)\s/;
 
 /**
  * Where a command ran: the prompt's host. Not through `kubectl exec`, whose prompt is the workstation's and
@@ -75,6 +82,6 @@ const PROMPT_HOST = /^(?:\[[^@\]\s]+@([^\]\s]+)[^\]]*\]|[^@\s]+@([\w.-]+):|([\w.
 function ranOn(b: Extract<Boundary, { kind: 'command' }>, line: string): Boundary {
   if (/\bkubectl\s.*\bexec\b/.test(line)) return b;
   const m = PROMPT_HOST.exec(line);
-  const host = m?.[1] ?? m?.[2] ?? m?.[3];
+  const host = SSH_HOST.exec(line)?.[1] ?? m?.[1] ?? m?.[2] ?? m?.[3] ?? m?.[4];
   return host ? { ...b, host } : b;
 }

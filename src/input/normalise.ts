@@ -25,7 +25,8 @@ const PREFIXES: readonly LinePrefix[] = [
   { pattern: /^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.-]+(\[\d+\])?: / },
   { pattern: /^\S+Z (stdout|stderr) [FP] / },
   { pattern: /^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] / },
-  { pattern: /^> ?/ },
+  // `> `, and `> > ` or `>> ` of a reply to a reply.
+  { pattern: /^(?:> ?)+/ },
   { pattern: /^#(?: |$)/ },
   { pattern: GREP_N, holds: increasingLineNumbers },
 ];

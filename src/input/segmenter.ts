@@ -25,8 +25,6 @@ export class Segmenter {
   private nextHost: string | undefined;
   private host: string | undefined;
   private skip: { startLine: number; endLine: number; reason: string; foreign?: ForeignDump } | undefined;
-  /** After a listing or ruleset nfwalk does not read, its remaining lines are skipped under its name. */
-  private foreign: Extract<Boundary, { kind: 'foreign' }> | undefined;
   /** After a prompt of a command nfwalk does not read, its output is skipped under its name. */
   private otherOutput: string | undefined;
 
@@ -86,16 +84,12 @@ export class Segmenter {
         this.nextCommand = boundary.command;
         this.nextHost = boundary.host;
       }
-      this.foreign = boundary.kind === 'foreign' && boundary.listing ? boundary : undefined;
       this.otherOutput = boundary.kind === 'other-command' ? `output of \`${boundary.command}\`, a command nfwalk does not read` : undefined;
       return this.skipLine(line, boundary.reason, boundary.kind === 'foreign' ? boundary.dump : undefined);
     }
     const format = formatStartingAt(raw, this.nextCommand ?? this.path);
     // What another command printed can look like a dump whose first line is plain (`bridge link` as `ip addr`).
-    if (!format || (this.otherOutput && !format.distinctive)) {
-      if (this.foreign) return this.skipLine(line, this.foreign.reason, this.foreign.dump);
-      return this.skipLine(line, this.otherOutput ?? 'not a dump nfwalk reads');
-    }
+    if (!format || (this.otherOutput && !format.distinctive)) return this.skipLine(line, this.otherOutput ?? 'not a dump nfwalk reads');
     this.flushSkip();
     this.reader = format.reader(this.path, this.nextCommand ?? this.path);
     this.format = format;
@@ -105,7 +99,6 @@ export class Segmenter {
     this.host = this.nextHost;
     this.nextCommand = undefined;
     this.nextHost = undefined;
-    this.foreign = undefined;
     this.otherOutput = undefined;
   }
 

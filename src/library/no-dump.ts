@@ -1,11 +1,15 @@
 /** Why inputs gave no dump, said the same way by the library's error and by a bulk run's failed bundle. */
 import type { FoundSections } from '../input/sections';
-import type { SkippedLines } from '../model/section';
+import type { Section, SkippedLines } from '../model/section';
 
-/** A listing nfwalk recognises but does not read, said where it is: `FILE:1-6 is an nft ruleset (...)`. */
+/** iptables' warning that the other backend's tables exist, said where it is: `FILE:1-1 is an iptables warning …`. */
 export const foreignListing = (s: SkippedLines) => `${s.path}:${s.startLine}-${s.endLine} is an ${s.reason}`;
 
-/** The first thing that could not be read, else the listing nfwalk does not read, if any. */
+/** Rulesets read but not walked (nft), each said where it is: `FILE:1-5 is an nft ruleset, which …`. */
+export const unwalkedRulesets = (sections: readonly Section[]): string[] =>
+  sections.filter((s) => s.kind === 'nft').map((s) => `${s.source.path}:${s.source.startLine}-${s.source.endLine} is an nft ruleset, which nfwalk reads but does not walk yet`);
+
+/** The first thing that could not be read, else iptables' warning about the other backend, if any. */
 export function noDumpReason(found: FoundSections, inputs: string): string {
   const failure = found.failures[0];
   if (failure) return `cannot read ${failure.path}: ${failure.reason}`;

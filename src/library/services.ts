@@ -4,6 +4,7 @@ import { nodesOfInputs } from '../model/node';
 import { servicesJson } from '../report/services-json';
 import { NfwalkError } from './errors';
 import type { Inputs } from './inputs';
+import { unwalkedRulesets } from './no-dump';
 import { type Json, plain } from './plain';
 
 export interface ServicesOptions {
@@ -16,7 +17,10 @@ export interface ServicesOptions {
 /** The analysis behind the report. Throws NfwalkError NO_RULES when no dump programs services. */
 export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}): ServicesAnalysis {
   const full = analyzeServices(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [] });
-  if (full.nodes.every((n) => n.families.length === 0)) throw new NfwalkError('NO_RULES', 'no iptables-save or ipvsadm dump among the inputs: nothing programs services');
+  if (full.nodes.every((n) => n.families.length === 0)) {
+    const nft = unwalkedRulesets(inputs.sections);
+    throw new NfwalkError('NO_RULES', `no iptables-save or ipvsadm dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`);
+  }
   const wanted = options.services;
   if (!wanted) return full;
   return { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) };

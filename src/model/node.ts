@@ -11,7 +11,7 @@ import { type ForeignDump, type RulesetSection, type Section, isRulesetSection }
 import { groupBy } from './group-by';
 import { gapsOf } from './gaps';
 import { joinHeaderless } from './headerless';
-import { withKubeEntryJumps } from './kube-entry-jumps';
+import { withKubePlumbing } from './kube-plumbing';
 
 export interface NodeDumps {
   readonly name: string;
@@ -40,11 +40,11 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
     else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, s.source.partial ? { ...set, partial: true } : set);
     else if (s.kind === 'sysctl') for (const e of s.entries) sysctl.set(e.key, e.value);
   }
-  return { name, rulesets: joinHeaderless(sections.filter(isRulesetSection)).map(withEntryJumpsIfPartial), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };
+  return { name, rulesets: joinHeaderless(sections.filter(isRulesetSection)).map(withPlumbingIfPartial), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };
 }
 
-/** Part of a ruleset is walked with the kube-proxy entry jumps it does not show, each marked as assumed. */
-const withEntryJumpsIfPartial = (r: RulesetSection): RulesetSection => (gapsOf(r).length > 0 ? { ...r, ruleset: withKubeEntryJumps(r.ruleset) } : r);
+/** Part of a ruleset is walked with the kube-proxy plumbing it does not show, each rule marked as assumed. */
+const withPlumbingIfPartial = (r: RulesetSection): RulesetSection => (gapsOf(r).length > 0 ? { ...r, ruleset: withKubePlumbing(r.ruleset) } : r);
 
 const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;
 

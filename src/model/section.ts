@@ -135,11 +135,8 @@ export type SectionBodies = IptablesSaveBody | IptablesListBody | ConntrackBody 
 
 export type Section = SectionBodies & { readonly source: SectionSource };
 
-/**
- * Listings nfwalk recognises but does not read (nft), and iptables' own word that legacy tables exist beside the
- * dump it printed: either way, rules are missing from every analysis.
- */
-export type ForeignDump = 'nft' | 'iptables-legacy' | 'ip6tables-legacy';
+/** iptables' own word that legacy tables exist beside the dump it printed: rules missing from every analysis. */
+export type ForeignDump = 'iptables-legacy' | 'ip6tables-legacy';
 
 /** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
 export interface SkippedLines {
@@ -149,7 +146,7 @@ export interface SkippedLines {
   readonly startLine: number;
   readonly endLine: number;
   readonly reason: string;
-  /** Set when the lines are such a listing rather than noise. */
+  /** Set when the line is such a warning rather than noise. */
   readonly foreign?: ForeignDump;
 }
 

@@ -78,7 +78,7 @@ const NFT_RULESET = `table ip kube-proxy {
 }
 `;
 
-test('listings nfwalk does not read are named: a finding in analyze, a warning elsewhere, the reason when nothing else is there; an iptables -L listing is read', (t) => {
+test('an nft ruleset, read but not walked, is named: a finding in analyze, a warning elsewhere, the reason when nothing else is there; an iptables -L listing is read', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-foreign-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const node = join(dir, 'node-a');
@@ -93,6 +93,11 @@ test('listings nfwalk does not read are named: a finding in analyze, a warning e
   const doc = JSON.parse(r.stdout) as { nodes: { node: string; findings: { warning: number } }[]; findings: { code: string; severity: string; node: string; message: string; evidence: { path: string; line: number }[] }[] };
   const notRead = doc.findings.filter((f) => f.code === 'INPUT_NOT_READ');
   t.deepEqual(notRead.filter((f) => f.evidence.some((e) => e.path.endsWith('iptables-L.txt'))), [], 'the listing is read');
+  const nftRules = (JSON.parse(nfwalk(['parse', '--json', join(node, 'nft.txt')]).stdout) as { sections: { records: number }[] }).sections[0]!.records;
+  t.true(nftRules > 0);
+  t.deepEqual(notRead.filter((f) => f.evidence.some((e) => e.path.endsWith('nft.txt'))).map((f) => f.message), [
+    `an nft ruleset (${nftRules} rule${nftRules === 1 ? '' : 's'}) was read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
+  ]);
   const parsed = JSON.parse(nfwalk(['parse', '--json', join(node, 'iptables-L.txt')]).stdout) as { sections: { kind: string; records: number }[] };
   t.deepEqual(parsed.sections.map((s) => s.kind), ['iptables-list']);
   t.is(parsed.sections[0]!.records, listing.split('\n').filter((l) => l.trim() && !l.startsWith('Chain ') && !/\btarget +prot\b/.test(l)).length);
@@ -101,12 +106,12 @@ test('listings nfwalk does not read are named: a finding in analyze, a warning e
   t.is(stale.status, 0, stale.stderr);
   t.notThrows(() => JSON.parse(stale.stdout));
   t.deepEqual(stale.stderr.trimEnd().split('\n'), [
-    `nfwalk: warning: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output); those rules are not part of this answer`,
+    `nfwalk: warning: ${node}/nft.txt:1-${NFT_RULESET.trimEnd().split('\n').length} is an nft ruleset, which nfwalk reads but does not walk yet; those rules are not part of this answer`,
   ]);
 
   const alone = nfwalk(['services', join(node, 'nft.txt')]);
   t.is(alone.status, 2);
-  t.is(alone.stderr, `nfwalk: no usable dump in ${node}/nft.txt: ${node}/nft.txt:1-5 is an nft ruleset (nfwalk reads iptables-save output)\n`);
+  t.regex(alone.stderr, /^nfwalk: no iptables-save or ipvsadm dump among the inputs: nothing programs services \(.*nft\.txt:1-\d+ is an nft ruleset, which nfwalk reads but does not walk yet\)\n$/);
 });
 
 test('iptables-nft-save\'s warning that legacy tables exist, before or after the dump it printed: a finding that rules are missing', (t) => {

@@ -264,3 +264,70 @@ test('class 3 (partial context is taken as complete): a grepped ipset listing le
   t.deepEqual(verdicts(grepped, 'ipset save | grep cali40all-hosts-net', hidden!), ['ACCEPT', 'DROP']);
   t.deepEqual(verdicts(sets, 'ipset save', '192.168.56.99'), ['ACCEPT']);
 });
+
+test('class 10 (wrappers not unwrapped): a reply to a reply (`> > `, `>> `), and HTML from a ticket export', (t) => {
+  for (const quote of ['> > ', '>> ']) {
+    const paste = save.replace(/^/gm, quote);
+    t.deepEqual(errors(paste), [], quote);
+    t.deepEqual(rulesets(paste).map(tables), rulesets(save).map(tables), quote);
+  }
+  const body = save.trimEnd().split('\n');
+  const jira = `<p>Node worker-3 can&#39;t reach the NodePort. Output below:</p>\n<div class="preformatted panel"><div class="preformattedContent">\n<pre>${body.join('\n')}</pre>\n</div></div>\n`;
+  t.deepEqual(errors(jira), []);
+  t.deepEqual(rulesets(jira).map(tables), rulesets(save).map(tables));
+  const br = body.map((l) => `${l.replaceAll('"', '&quot;')}<br/>`).join('\n');
+  t.deepEqual(errors(br), []);
+  t.deepEqual(rounded(shares(br)), rounded(expectedShares(manifest)));
+});
+
+test('class 10 (wrappers not unwrapped): prose and a JSON document after ip route and ip addr end those dumps', (t) => {
+  const paste = `$ ip route\n${routes}Nothing unusual in the routes.\n$ ip addr\n${addr}Looks normal.\n  },\n  "kind": "ConfigMap"\n`;
+  const found = read(paste);
+  t.deepEqual(errors(paste), []);
+  t.deepEqual(
+    found.sections.map((s) => [s.kind, s.records]),
+    [
+      ['ip-route', read(routes).sections[0]!.records],
+      ['ip-addr', read(addr).sections[0]!.records],
+    ],
+  );
+  t.true(found.skipped.some((s) => s.reason === 'not a dump nfwalk reads'));
+});
+
+const prompts: readonly [string, string][] = [
+  ['core@HOST ~ $ sudo ', 'Flatcar'],
+  ['HOST:~# ', 'Alpine'],
+  ['HOST ~ # ', 'SUSE'],
+  ['bob@laptop:~$ ssh HOST sudo ', 'ssh from a laptop'],
+];
+
+for (const [prompt, style] of prompts) {
+  test(`class 12 (a folder of files from different hosts): ${style} prompts name their host`, (t) => {
+    const at = (host: string, command: string) => `${prompt.replace('HOST', host)}${command}`;
+    const paste = `${at('worker-1', 'iptables-save')}\n${save}${at('worker-2', 'conntrack -L')}\n${conntrack}`;
+    t.deepEqual(nodesOfInputs(read(paste).sections).map((n) => n.name).sort(), ['worker-1', 'worker-2']);
+  });
+}
+
+test('class 1 (iptables -S gets the wrong table): a grep for a NodePort service forwards its NodePort, with what the grep dropped as assumptions', (t) => {
+  const service = manifest.find((s) => (s as unknown as { nodePort: number | null; externalTrafficPolicy: string | null }).nodePort !== null && (s as unknown as { externalTrafficPolicy: string | null }).externalTrafficPolicy !== 'Local')!;
+  const name = (service as unknown as { name: string }).name;
+  const paste = `[root@node ~]# ip addr\n${addr}[root@node ~]# iptables-save | grep ${name}\n${save.split('\n').filter((l) => l.includes(name)).join('\n')}\n`;
+  const json = servicesJson(analyzeServices(nodesOfInputs(read(paste).sections)));
+  const nodePort = json.services.find((s) => s.clusterIP === service.clusterIP)!.nodes[0]!.nodePort!;
+  t.is(nodePort.verdict, 'forward');
+  t.deepEqual(nodePort.endpoints.map((e) => `${e.ip}:${e.port}`).sort(), service.endpoints.map((e) => `${e.ip}:${e.port}`).sort());
+  const found = codes(paste);
+  t.deepEqual(found.filter((c) => c.startsWith('SVC_') || c.startsWith('LINT_')), []);
+});
+
+test('class 12 (a folder of files from different hosts): with ip addr dumps of two machines, no conntrack entry is judged stale', (t) => {
+  const other = addr.replace(/(inet6? \S+?)(\d+)\/(\d+)( .*scope global)/g, (_, head: string, last: string, len: string, tail: string) => `${head}${Number(last) + 50}/${len}${tail}`);
+  const dir = [...read(`${addr}`, 'dir/a-addr.txt').sections, ...read(save, 'dir/a-rules.txt').sections, ...read(other, 'dir/b-addr.txt').sections, ...read(conntrack, 'dir/b-conntrack.txt').sections];
+  const sections = dir.map((s) => ({ ...s, source: { ...s.source, node: 'dir' } }));
+  const whole = analyzeAll(nodesOfInputs(sections.filter((s) => s.source.path !== 'dir/b-addr.txt'))).findings.filter((f) => f.code.startsWith('STALE_') && f.code !== 'STALE_UNDECIDED');
+  t.true(whole.length > 0, 'the fixture has stale entries when the files are one machine');
+  const mixed = analyzeAll(nodesOfInputs(sections)).findings;
+  t.deepEqual(mixed.filter((f) => f.code.startsWith('STALE_') && f.code !== 'STALE_UNDECIDED'), []);
+  t.true(mixed.some((f) => f.code === 'INPUT_MIXED_HOSTS'));
+});

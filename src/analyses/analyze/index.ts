@@ -5,7 +5,7 @@
 import { type NodeDumps, rulesetsOf } from '../../model/node';
 import type { SkippedLines } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
-import { foreignDumpFindings, mixedHostFindings, partialRulesetFindings, snapshotFindings, unreadableLineFindings } from './input-findings';
+import { foreignDumpFindings, mixedHostFindings, partialRulesetFindings, snapshotFindings, unreadableLineFindings, unwalkedRulesetFindings } from './input-findings';
 import type { Finding, Severity } from '../finding';
 import { analyzeLint } from '../lint/index';
 import { type ServicesAnalysis, analyzeServices } from '../services/index';
@@ -51,7 +51,7 @@ export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions 
   const stale = analyzeStale(nodes, { nodeIps: options.nodeIps ?? [] });
   const capacity = analyzeCapacity(nodes);
   const lint = analyzeLint(nodes, { clientCidrs: options.clientCidrs ?? [] });
-  const findings = [...nodes.flatMap(unreadableLineFindings), ...nodes.flatMap(partialRulesetFindings), ...nodes.flatMap(snapshotFindings), ...nodes.flatMap(mixedHostFindings), ...foreignDumpFindings(nodes, skipped), ...services.findings, ...stale.findings, ...capacity.findings, ...lint];
+  const findings = [...nodes.flatMap(unreadableLineFindings), ...nodes.flatMap(partialRulesetFindings), ...nodes.flatMap(snapshotFindings), ...nodes.flatMap(mixedHostFindings), ...nodes.flatMap(unwalkedRulesetFindings), ...foreignDumpFindings(nodes, skipped), ...services.findings, ...stale.findings, ...capacity.findings, ...lint];
   const reports = nodes.map((n): NodeReport => {
     const mine = findings.filter((f) => f.node === n.name);
     const count = (s: Severity) => mine.filter((f) => f.severity === s).length;

@@ -1,6 +1,7 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { gapsOf } from '../../model/gaps';
+import { strangerFiles } from '../../model/mixed-hosts';
 import type { RulesetGap } from '../../model/ruleset';
 import { type ForeignDump, type Section, type SkippedLines, isRulesetSection } from '../../model/section';
 import { groupBy } from '../../model/group-by';
@@ -23,31 +24,16 @@ export function unreadableLineFindings(node: NodeDumps): Finding[] {
   ];
 }
 
-const LISTING_NAME: Readonly<Record<Exclude<ForeignDump, 'iptables-legacy' | 'ip6tables-legacy'>, string>> = { nft: 'nft ruleset' };
-
 function legacyRemedy(tool: 'iptables' | 'ip6tables'): string {
   return `collect \`${tool}-legacy-save -c\` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use`;
 }
 
-const FOREIGN_REMEDY: Readonly<Record<ForeignDump, string>> = {
-  nft: 'on an iptables-nft node, collect `iptables-save -c`: it prints the same rules in the syntax nfwalk reads. nfwalk cannot analyse a kube-proxy in nftables mode, which writes no iptables rules',
-  'iptables-legacy': legacyRemedy('iptables'),
-  'ip6tables-legacy': legacyRemedy('ip6tables'),
-};
-
-function foreignMessage(dump: ForeignDump, count: number, lines: number): string {
-  if (dump === 'iptables-legacy' || dump === 'ip6tables-legacy') {
-    return `${dump === 'iptables-legacy' ? 'iptables' : 'ip6tables'} says this node also has ${dump} tables, which the dump does not show: their rules act on packets too, and are missing from this analysis`;
-  }
-  const what = count === 1 ? `an ${LISTING_NAME[dump]} (${lines} lines) was` : `${count} ${LISTING_NAME[dump]}s (${lines} lines) were`;
-  return `${what} not read: nfwalk reads iptables-save output, so the rules ${count === 1 ? 'it holds are' : 'they hold are'} missing from this analysis`;
-}
+const TOOL: Readonly<Record<ForeignDump, 'iptables' | 'ip6tables'>> = { 'iptables-legacy': 'iptables', 'ip6tables-legacy': 'ip6tables' };
 
 /**
- * Listings nfwalk recognises but does not read (an `iptables -L` paste, an nft ruleset), and iptables'
- * warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once per node
- * and kind, since a bundle with only these would otherwise look like a node without rules. A loose file's lines belong to the one node of the
- * run, as its other loose files do (nodesOfInputs).
+ * iptables' warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once
+ * per node and family, since their rules act on packets and are missing. A loose file's lines belong to the
+ * one node of the run, as its other loose files do (nodesOfInputs).
  */
 export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -58,17 +44,38 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
     .filter((s) => !legacyTablesShown(s.foreign, byName.get(s.node)?.rulesets ?? []));
   return [...groupBy(foreign, (s) => `${s.node}\n${s.foreign}`).values()].map((group) => {
     const { node, foreign: dump } = group[0]!;
-    const lines = group.reduce((sum, s) => sum + s.endLine - s.startLine + 1, 0);
+    const tool = TOOL[dump];
     return {
       code: 'INPUT_NOT_READ',
       severity: 'warning',
       node,
       subject: 'input',
-      message: foreignMessage(dump, group.length, lines),
+      message: `${tool} says this node also has ${dump} tables, which the dump does not show: their rules act on packets too, and are missing from this analysis`,
       evidence: group.slice(0, 10).map((s) => ({ path: s.path, line: s.startLine, column: 1 })),
-      remedy: FOREIGN_REMEDY[dump],
+      remedy: legacyRemedy(tool),
     };
   });
+}
+
+/**
+ * nft rulesets are read (`parse`, `fmt`) but not yet walked: a node whose rules are nft (kube-proxy's
+ * nftables mode, firewalld) would otherwise look like a node without rules.
+ */
+export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
+  const nft = node.sections.filter((s) => s.kind === 'nft');
+  if (nft.length === 0) return [];
+  const rules = nft.reduce((n, s) => n + s.records, 0);
+  return [
+    {
+      code: 'INPUT_NOT_READ',
+      severity: 'warning',
+      node: node.name,
+      subject: 'input',
+      message: `${nft.length === 1 ? 'an nft ruleset' : `${nft.length} nft rulesets`} (${rules} rule${rules === 1 ? '' : 's'}) ${nft.length === 1 ? 'was' : 'were'} read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
+      evidence: nft.slice(0, 10).map((s) => ({ path: s.source.path, line: s.source.startLine, column: 1 })),
+      remedy: 'on a node whose iptables is the nft backend, collect `iptables-save -c` too: it prints the same rules in the syntax nfwalk walks. kube-proxy in nftables mode writes no iptables rules, and cannot be analysed yet',
+    },
+  ];
 }
 
 const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Finding['severity'] }>> = {
@@ -129,25 +136,12 @@ export function snapshotFindings(node: NodeDumps): Finding[] {
   ];
 }
 
-/** A node's global addresses as each of its `ip addr` dumps shows them, by file. */
-function addressesByFile(node: NodeDumps): Map<string, Set<string>> {
-  const byFile = new Map<string, Set<string>>();
-  for (const s of node.sections) {
-    if (s.kind !== 'ip-addr') continue;
-    const own = byFile.get(s.source.path) ?? new Set<string>();
-    for (const i of s.interfaces) for (const a of i.addresses) if ((a.scope ?? 'global') === 'global' && i.name !== 'lo') own.add(a.address);
-    byFile.set(s.source.path, own);
-  }
-  return byFile;
-}
-
 /**
  * Files taken as one node whose `ip addr` dumps share no address come from different machines: their
  * rules, routes and conntrack tables were judged together, which nothing but the folder supports.
  */
 export function mixedHostFindings(node: NodeDumps): Finding[] {
-  const files = [...addressesByFile(node)].filter(([, a]) => a.size > 0);
-  const strangers = files.filter(([, a], i) => files.some(([, b], j) => j !== i && ![...a].some((x) => b.has(x))));
+  const strangers = strangerFiles(node);
   if (strangers.length < 2) return [];
   return [
     {

@@ -6,6 +6,7 @@
 import type { IpvsService } from '../../model/ipvs';
 import { gapsOf } from '../../model/gaps';
 import { holdsMaskedAddress } from '../../model/masked';
+import { strangerFiles } from '../../model/mixed-hosts';
 import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../services/node-context';
@@ -65,9 +66,12 @@ export function familyContext(ctx: NodeContext): FamilyContext {
       : undefined;
   const cut = sections.find((s) => gapsOf(s).length > 0);
   const masked = sections.find((s) => holdsMaskedAddress(s.ruleset));
+  const strangers = strangerFiles(ctx.node);
   const partial = cut
     ? `the ${cut.kind} dump at ${cut.source.path}:${cut.source.startLine} is only part of the ruleset (${gapsOf(cut).map((g) => g.kind).join(', ')}): what it does not show may still produce the entry`
-    : masked && `the ${masked.kind} dump at ${masked.source.path}:${masked.source.startLine} has addresses masked (x.x.x.x, <node-ip>): a masked one may be the entry's`;
+    : masked
+      ? `the ${masked.kind} dump at ${masked.source.path}:${masked.source.startLine} has addresses masked (x.x.x.x, <node-ip>): a masked one may be the entry's`
+      : strangers.length > 1 && `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`;
   const tracer = ctx.tracer;
   const isNodeAddress = (ip: string) => {
     const parsed = parseIp(ip);

@@ -92,7 +92,8 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
 }
 
 function pathOf(e: Ended): TracePath {
-  const assumptions = listOf(e.state.assumptions).map((a) => a.text);
+  // Rules of one supplied chain share one assumption: said once per path.
+  const assumptions = [...new Set(listOf(e.state.assumptions).map((a) => a.text))];
   return {
     probability: e.state.probability,
     verdict: e.verdict,

@@ -167,13 +167,17 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     for (const a of addresses) if (a.dev && a.dev !== 'lo') main.push({ prefix: a.prefix, type: 'unicast', metric: 0, dev: a.dev });
     main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
     assumed.push('no ip route dump: every destination that is not local is assumed routed, out of an unknown interface');
-  } else if (!main.some((r) => r.prefix.length === 0)) {
-    // A node without a default route is rare; a route table pasted through grep or in part is not.
+  } else {
     const filter = node.sections.find((s) => s.kind === 'ip-route' && s.source.partial)?.source.command;
-    main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
-    assumed.push(
-      `the ip route dump shows no ${family} default route${filter ? ` (filtered: ${filter})` : ', so it may be part of the table'}: destinations its routes do not cover are assumed routed, out of an unknown interface`,
-    );
+    if (!main.some((r) => r.prefix.length === 0)) {
+      // A node without a default route is rare; a route table pasted through grep or in part is not.
+      main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
+      assumed.push(
+        `the ip route dump shows no ${family} default route${filter ? ` (filtered: ${filter})` : ', so it may be part of the table'}: destinations its routes do not cover are assumed routed, out of an unknown interface`,
+      );
+    } else if (filter) {
+      assumed.push(`the ip route dump was filtered (${filter}): a route it does not show may send a packet another way than the walk does`);
+    }
   }
   if (routes.some((r) => r.table !== 'main' && r.table !== 'local')) {
     assumed.push('routes in tables other than main exist; policy routing (ip rule) is not in the dumps, so only table main is used');

@@ -1,0 +1,110 @@
+/**
+ * kube-proxy's nat plumbing, supplied where part of a ruleset was pasted (`iptables-save | grep kube-dns`,
+ * `iptables -t nat -S KUBE-SVC-…`) and its chains are there but what ties them together is not: nat
+ * PREROUTING and OUTPUT to KUBE-SERVICES, KUBE-SERVICES to each service chain (its rule is the service
+ * chain's own masquerade rule for the cluster IP, as kube-proxy writes both) and to KUBE-NODEPORTS, a
+ * KUBE-EXT chain to its service's KUBE-SVL or KUBE-SVC chain, and the masquerade mark: KUBE-MARK-MASQ's
+ * MARK rule, KUBE-POSTROUTING's MASQUERADE and POSTROUTING's jump to it. Each supplied rule says it was
+ * assumed, so every path through it lists that; a whole dump gets none.
+ */
+import type { Match } from './match';
+import type { Chain, Rule, Ruleset, Table } from './ruleset';
+import type { Target } from './target';
+
+/** kube-proxy's default `--iptables-masquerade-bit` 14. */
+const MASQ_MARK = 0x4000;
+
+interface Supply {
+  readonly chain: string;
+  readonly rules: readonly Rule[];
+  readonly at: 'start' | 'end';
+}
+
+const jump = (chain: string): Target => ({ kind: 'jump', chain, goto: false });
+const jumpsTo = (chain: Chain | undefined, to: string) => chain?.rules.some((r) => r.target?.kind === 'jump' && r.target.chain === to) ?? false;
+const jumpedTo = (nat: Table, to: string) => nat.chains.some((c) => jumpsTo(c, to));
+
+function assumedRule(nat: Table, target: Target, assumed: string, matches: readonly Match[] = [], base: Partial<Rule> = {}): Rule {
+  return { ...base, index: 0, matches, target, location: base.location ?? nat.location, assumed };
+}
+
+const assumedJump = (nat: Table, from: string, to: string, matches: readonly Match[] = [], base: Partial<Rule> = {}) =>
+  assumedRule(nat, jump(to), `the paste does not show kube-proxy's jump from nat ${from} to ${to}; assumed to be there, as kube-proxy writes it`, matches, base);
+
+/** KUBE-SERVICES' rule for a service chain nothing jumps to: its cluster-IP masquerade rule, jumping to the chain. */
+function serviceEntries(nat: Table): Rule[] {
+  return nat.chains.flatMap((c) => {
+    if (!c.name.startsWith('KUBE-SVC-') || jumpedTo(nat, c.name)) return [];
+    const masq = c.rules.find((r) => r.target?.kind === 'jump' && r.target.chain === 'KUBE-MARK-MASQ' && r.destination && !r.destination.negated);
+    if (!masq) return [];
+    const { source: _clients, target: _mark, assumed: _assumed, ...entry } = masq;
+    return [assumedJump(nat, 'KUBE-SERVICES', c.name, entry.matches, entry)];
+  });
+}
+
+function entryJumps(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
+  const out: Supply[] = [];
+  const services = byName.get('KUBE-SERVICES');
+  const entries = serviceEntries(nat);
+  if (entries.length > 0) out.push({ chain: 'KUBE-SERVICES', rules: entries, at: 'start' });
+  if (services || entries.length > 0) {
+    for (const hook of ['PREROUTING', 'OUTPUT']) if (!jumpsTo(byName.get(hook), 'KUBE-SERVICES')) out.push({ chain: hook, rules: [assumedJump(nat, hook, 'KUBE-SERVICES')], at: 'end' });
+  }
+  if ((byName.get('KUBE-NODEPORTS')?.rules.length ?? 0) > 0 && !jumpsTo(services, 'KUBE-NODEPORTS')) {
+    const local: Match = { module: 'addrtype', dstType: { negated: false, value: ['LOCAL'] } };
+    out.push({ chain: 'KUBE-SERVICES', rules: [assumedJump(nat, 'KUBE-SERVICES', 'KUBE-NODEPORTS', [local])], at: 'end' });
+  }
+  // An external entry chain ends in its service chain with an uncommented jump, which a grep for the service drops.
+  for (const ext of nat.chains) {
+    const hash = /^KUBE-EXT-(.+)$/.exec(ext.name)?.[1];
+    if (!hash) continue;
+    const to = [`KUBE-SVL-${hash}`, `KUBE-SVC-${hash}`].find((c) => byName.has(c));
+    if (to && !jumpsTo(ext, to)) out.push({ chain: ext.name, rules: [assumedJump(nat, ext.name, to)], at: 'end' });
+  }
+  return out;
+}
+
+/** The masquerade mark, where rules jump to KUBE-MARK-MASQ but the paste does not show what it and KUBE-POSTROUTING do. */
+function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
+  if (!jumpedTo(nat, 'KUBE-MARK-MASQ')) return [];
+  const out: Supply[] = [];
+  const mark = { value: MASQ_MARK, mask: MASQ_MARK };
+  if (!byName.get('KUBE-MARK-MASQ')?.rules.some((r) => r.target?.kind === 'MARK')) {
+    const why = `the paste does not show KUBE-MARK-MASQ's rule; assumed kube-proxy's default, -j MARK --set-xmark 0x4000/0x4000`;
+    out.push({ chain: 'KUBE-MARK-MASQ', rules: [assumedRule(nat, { kind: 'MARK', xmark: mark }, why)], at: 'end' });
+  }
+  if (!byName.get('KUBE-POSTROUTING')?.rules.some((r) => r.target?.kind === 'MASQUERADE')) {
+    const why = "the paste does not show KUBE-POSTROUTING's rules; assumed kube-proxy's: packets marked 0x4000 are masqueraded";
+    const unmarked: Match = { module: 'mark', mark: { negated: true, value: mark } };
+    const rules = [
+      assumedRule(nat, { kind: 'RETURN' }, why, [unmarked]),
+      assumedRule(nat, { kind: 'MARK', xmark: { value: MASQ_MARK, mask: 0 } }, why),
+      assumedRule(nat, { kind: 'MASQUERADE' }, why),
+    ];
+    out.push({ chain: 'KUBE-POSTROUTING', rules, at: 'end' });
+  }
+  if (!jumpsTo(byName.get('POSTROUTING'), 'KUBE-POSTROUTING')) out.push({ chain: 'POSTROUTING', rules: [assumedJump(nat, 'POSTROUTING', 'KUBE-POSTROUTING')], at: 'end' });
+  return out;
+}
+
+const numbered = (rules: readonly Rule[]) => rules.map((r, i) => (r.index === i + 1 ? r : { ...r, index: i + 1 }));
+
+function supplied(nat: Table, supplies: readonly Supply[]): Table {
+  const chains = new Map(nat.chains.map((c) => [c.name, c]));
+  for (const s of supplies) {
+    const chain = chains.get(s.chain) ?? { name: s.chain, builtin: false, policy: null, rules: [], location: nat.location };
+    chains.set(s.chain, { ...chain, rules: numbered(s.at === 'start' ? [...s.rules, ...chain.rules] : [...chain.rules, ...s.rules]) });
+  }
+  return { ...nat, chains: [...chains.values()] };
+}
+
+/** The ruleset with the kube-proxy plumbing its nat table does not show supplied (see above). */
+export function withKubePlumbing(ruleset: Ruleset): Ruleset {
+  const nat = ruleset.tables.find((t) => t.name === 'nat');
+  if (!nat) return ruleset;
+  const byName = new Map(nat.chains.map((c) => [c.name, c]));
+  const supplies = [...entryJumps(nat, byName), ...masqueradeMark(nat, byName)];
+  if (supplies.length === 0) return ruleset;
+  const completed = supplied(nat, supplies);
+  return { ...ruleset, tables: ruleset.tables.map((t) => (t === nat ? completed : t)) };
+}
