@@ -41,6 +41,8 @@ interface ChainDraft {
   line: number;
   column: number;
   rules: RuleDraft[];
+  /** The dump was cut in or before this chain's rules (see markCut). */
+  cut?: boolean;
 }
 
 interface TableDraft {
@@ -58,6 +60,8 @@ interface TableDraft {
   readonly jumps: Map<string, Target>;
   /** Rules for chains the dump never declared: an error in a whole dump, expected in a fragment. */
   readonly undeclared: { line: number; column: number; chain: string }[];
+  /** The dump was cut in this table (markCut). */
+  cut?: boolean;
   readonly headerless?: HeaderlessGroup;
 }
 
@@ -106,6 +110,7 @@ export class IptablesSaveExtractor {
       if (!this.table.headerless) {
         this.report('warning', this.last, 1, `table ${this.table.name} (line ${this.table.line}) has no COMMIT: the dump is truncated at line ${this.last}, and what followed is unknown`);
         this.gaps.push({ kind: 'truncated', table: this.table.name, line: this.last });
+        markCut(this.table);
       }
       this.closeTable();
     }
@@ -372,7 +377,10 @@ export class IptablesSaveExtractor {
     }
     const fragment = !BUILTIN_CHAINS[t.name].every((c) => g.policies.has(c));
     if (fragment) this.gaps.push({ kind: 'fragment', line: t.line });
-    else if (endsEarly([...t.chains.values()])) this.gaps.push({ kind: 'maybe-cut', table: t.name, line: this.last });
+    else if (endsEarly([...t.chains.values()])) {
+      this.gaps.push({ kind: 'maybe-cut', table: t.name, line: this.last });
+      markCut(t);
+    }
     return fragment;
   }
 }
@@ -431,17 +439,28 @@ function isPrompt(words: readonly WordSyntax[]): boolean {
   return /^(sudo|kubectl|iptables|ip6tables|iptables-save|ip6tables-save|iptables-nft-save|iptables-legacy-save|ip6tables-nft-save|ip6tables-legacy-save|xtables-save)$/.test(first);
 }
 
+/**
+ * iptables-save and `iptables -S` print a table's rules chain by chain, in the order the chains were declared:
+ * where the dump was cut, the chain of its last rule and every chain after it may have had more rules.
+ */
+function markCut(t: TableDraft): void {
+  const chains = [...t.chains.values()];
+  for (const c of chains.slice(Math.max(0, chains.findLastIndex((c) => c.rules.length > 0)))) c.cut = true;
+  t.cut = true;
+}
+
 /** The table as the kernel holds it: every built-in chain (first, in hook order, when the dump left one out). */
 function buildTable(t: TableDraft, path: string): Table {
   const builtins = BUILTIN_CHAINS[t.name];
   const declared = [...t.chains.keys()];
   const missing = builtins.filter((b) => !t.chains.has(b));
-  for (const b of missing) t.chains.set(b, { name: b, policy: 'ACCEPT', counters: NO_COUNTERS, line: t.line, column: t.column, rules: [] });
+  // A built-in chain the dump does not show exists all the same: with rules, if the dump was cut before them.
+  for (const b of missing) t.chains.set(b, { name: b, policy: 'ACCEPT', counters: NO_COUNTERS, line: t.line, column: t.column, rules: [], ...(t.cut ? { cut: true } : {}) });
   const order = missing.length ? [...builtins, ...declared.filter((n) => !builtins.includes(n))] : declared;
   const chains: Chain[] = order.map((name) => {
     const c = t.chains.get(name)!;
     for (let i = 0; i < c.rules.length; i++) c.rules[i]!.index = i + 1;
-    const chain: Chain = { name, builtin: builtins.includes(name), policy: c.policy, rules: c.rules, location: { path, line: c.line, column: c.column } };
+    const chain: Chain = { name, builtin: builtins.includes(name), policy: c.policy, rules: c.rules, location: { path, line: c.line, column: c.column }, ...(c.cut ? { cut: true as const } : {}) };
     return c.counters ? { ...chain, counters: c.counters } : chain;
   });
   return { name: t.name, chains, location: { path, line: t.line, column: t.column } };

@@ -37,6 +37,8 @@ export interface Chain {
   readonly counters?: Counters;
   readonly rules: readonly Rule[];
   readonly location: SourceRef;
+  /** The dump was cut in or before this chain's rules: it may have had more than it shows. */
+  readonly cut?: true;
 }
 
 export interface Table {

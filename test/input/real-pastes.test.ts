@@ -331,3 +331,19 @@ test('class 12 (a folder of files from different hosts): with ip addr dumps of t
   t.deepEqual(mixed.filter((f) => f.code.startsWith('STALE_') && f.code !== 'STALE_UNDECIDED'), []);
   t.true(mixed.some((f) => f.code === 'INPUT_MIXED_HOSTS'));
 });
+
+test('class 4 (truncated dumps give false errors): a dump cut inside nat raises no warning or error about services, and walks through the cut chains say so', (t) => {
+  const lines = save.split('\n');
+  const natStart = lines.indexOf('*nat');
+  const firstSvl = lines.findIndex((l) => l.startsWith('-A KUBE-SVL-'));
+  t.true(natStart > 0 && firstSvl > natStart);
+  const paste = `${lines.slice(0, firstSvl).join('\n')}\n`;
+  const node = nodesOfInputs(read(`[root@node ~]# ip addr\n${addr}[root@node ~]# iptables-save | head -${firstSvl}\n${paste}`).sections)[0]!;
+  const findings = analyzeAll([node]).findings;
+  t.deepEqual(findings.filter((f) => f.code.startsWith('SVC_') && f.severity !== 'info').map((f) => f.code), []);
+  t.true(findings.some((f) => f.code === 'INPUT_TRUNCATED'));
+  const local = manifest.find((s) => (s as unknown as { externalTrafficPolicy: string | null }).externalTrafficPolicy === 'Local')!;
+  const nodeIp = addr.match(/inet (\d+\.\d+\.\d+\.\d+)\/\d+ .*scope global eth0/)![1]!;
+  const result = tracePacket(node, { src: '203.0.113.7', dst: nodeIp, proto: 'tcp', sport: 40000, dport: (local as unknown as { nodePort: number }).nodePort, in: 'eth0' });
+  t.true(result.paths.every((p) => p.assumptions?.some((a) => /chain nat KUBE-SVL-\S+ is cut off where the dump ends/.test(a))), JSON.stringify(result.paths.map((p) => p.assumptions)));
+});

@@ -4,6 +4,7 @@
  * gathered across nodes first, so a node that lacks one (a stale kube-proxy) is tried on it too.
  */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
+import { gapText, gapsOf } from '../../model/gaps';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
 import { clusterFindings } from './cluster-findings';
@@ -50,6 +51,23 @@ function catalogue(contexts: readonly NodeContext[]): Map<string, Catalogued> {
   return all;
 }
 
+/**
+ * On a node whose rules were pasted in part, what a finding says may be decided by the part not shown: it is
+ * said as information, with why, never as a warning or an error. A finding about the cluster rests on every
+ * node's rules.
+ */
+function onPartialRules(nodes: readonly NodeDumps[]): (f: Finding) => Finding {
+  const gaps = new Map(nodes.flatMap((n) => {
+    const own = n.rulesets.flatMap(gapsOf);
+    return own.length > 0 ? [[n.name, own.map(gapText).join('; ')] as const] : [];
+  }));
+  const any = [...gaps.values()].join('; ');
+  return (f) => {
+    const why = f.node === undefined ? any : gaps.get(f.node);
+    return why && f.severity !== 'info' ? { ...f, severity: 'info', message: `${f.message} (${why}: what it does not show may change this)` } : f;
+  };
+}
+
 export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOptions = {}): ServicesAnalysis {
   const warnings = new Map<string, Set<string>>();
   const warn = (node: string) => (w: string) => {
@@ -91,5 +109,5 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
       warnings: [...(warnings.get(n.name) ?? [])],
     };
   });
-  return { services: services.sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service))), nodes: summaries, findings };
+  return { services: services.sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service))), nodes: summaries, findings: findings.map(onPartialRules(nodes)) };
 }

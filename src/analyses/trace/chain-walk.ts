@@ -107,7 +107,7 @@ function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, sta
     }
     return goOn(ctx, chain, i, fired, depth);
   }
-  return [{ end: 'return', state }];
+  return [{ end: 'return', state: chain.chain.cut ? addAssumption(state, `chain ${ctx.table} ${chain.chain.name} is cut off where the dump ends: the walk assumes no more rules follow`) : state }];
 }
 
 /** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
