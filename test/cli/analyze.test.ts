@@ -127,7 +127,7 @@ test('iptables-nft-save\'s warning that legacy tables exist, before or after the
     const r = nfwalk(['analyze', node, '--json', '--fail-on', 'none']);
     t.is(r.status, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { nodes: { rules: number }[]; findings: { code: string; message: string; evidence: { line: number }[] }[] };
-    t.is(doc.nodes[0]!.rules, 15, `${name}: the dump itself is read`);
+    t.is(doc.nodes[0]!.rules, stdout.split('\n').filter((l) => l.startsWith('-A ')).length, `${name}: the dump itself is read`);
     t.deepEqual(doc.findings.filter((f) => f.code === 'INPUT_NOT_READ').map((f) => [f.message, f.evidence[0]!.line]), [
       ['iptables says this node also has iptables-legacy tables, which the dump does not show: their rules act on packets too, and are missing from this analysis', line],
     ], name);

@@ -14,7 +14,7 @@ import { findSectionsInText } from '../../../src/input/sections';
 import { nodesOfInputs } from '../../../src/model/node';
 import type { Ruleset } from '../../../src/model/ruleset';
 import { isRulesetSection } from '../../../src/model/section';
-import { readFixture, repoRoot } from '../../helpers/shared';
+import { readFixture, repoRoot, sharedTest } from '../../helpers/shared';
 
 const CAPTURES = join(repoRoot, '..', 'shared', 'captures');
 const ruleLines = (listing: string) => listing.split('\n').filter((l) => l.trim() && !l.startsWith('Chain ') && !l.startsWith('#') && !/\btarget +prot\b/.test(l)).length;
@@ -28,7 +28,7 @@ function saveRuleset(text: string): Ruleset {
   return findSectionsInText(text, 'save').sections.filter(isRulesetSection)[0]!.ruleset;
 }
 
-test('the real iptables -L captures parse with no error, every rule line read', (t) => {
+sharedTest('the real iptables -L captures parse with no error, every rule line read', (t) => {
   const files = readdirSync(CAPTURES).filter((f) => f.startsWith('iptables-L-'));
   t.true(files.length >= 2);
   for (const f of files) {
