@@ -2,27 +2,17 @@
  * `iptables -L` grammar: a file is lines; a line is words (bare, quoted, comment). Every token sequence is
  * valid; what a line is (chain header, column header, rule) is decided in columns.ts.
  */
-import { EmbeddedActionsParser, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
 import { type Chunk, withFinalNewline } from '../shared/chunks';
-import { PARSER_CONFIG, lazyGrammar } from '../shared/lazy-grammar';
+import { lazyGrammar } from '../shared/lazy-grammar';
+import { LineParser } from '../shared/line-parser';
 import type { ListLine, ListWord } from './syntax';
 import { Comment, ListWordToken, Newline, Quoted, allTokens } from './tokens';
 
-class ListingParser extends EmbeddedActionsParser {
-  private out: ListLine[] = [];
-  private lineNo = 1;
-  private lineStart = 0;
-
+class ListingParser extends LineParser<ListLine> {
   constructor() {
-    super(allTokens, PARSER_CONFIG);
+    super(allTokens);
     this.performSelfAnalysis();
-  }
-
-  begin(tokens: IToken[], firstLine: number, out: ListLine[]): void {
-    this.input = tokens;
-    this.out = out;
-    this.lineNo = firstLine;
-    this.lineStart = 0;
   }
 
   /** file := (ListWord* Newline)* */
@@ -55,7 +45,7 @@ export function listingLines(chunk: Chunk): ListLine[] {
   const out: ListLine[] = [];
   const whole = withFinalNewline(chunk);
   const { lexer, parser } = grammar();
-  parser.begin(lexer.tokenize(whole.text).tokens, whole.firstLine, out);
+  parser.begin(lexer.tokenize(whole.text).tokens, whole, out);
   parser.file();
   return out;
 }

@@ -3,29 +3,19 @@
  * declaration or a run of words. Every token sequence is a valid sequence of lines, so the parser never
  * fails; what the words mean (rule, COMMIT, prompt, garbage) is decided in extract.ts, with diagnostics.
  */
-import { EmbeddedActionsParser, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
 import { type Chunk, countNewlines, withFinalNewline } from '../shared/chunks';
-import { PARSER_CONFIG, lazyGrammar } from '../shared/lazy-grammar';
+import { lazyGrammar } from '../shared/lazy-grammar';
+import { LineParser } from '../shared/line-parser';
 import type { SyntaxLine, WordSyntax } from './syntax';
 import {
   Arg, BareRun, Comment, LineHead, Newline, OpenQuote, TableStart, allTokens,
 } from './tokens';
 
-class IptablesSaveParser extends EmbeddedActionsParser {
-  private out: SyntaxLine[] = [];
-  private lineNo = 1;
-  private lineStart = 0;
-
+class IptablesSaveParser extends LineParser<SyntaxLine> {
   constructor() {
-    super(allTokens, PARSER_CONFIG);
+    super(allTokens);
     this.performSelfAnalysis();
-  }
-
-  begin(tokens: IToken[], firstLine: number, out: SyntaxLine[]): void {
-    this.input = tokens;
-    this.out = out;
-    this.lineNo = firstLine;
-    this.lineStart = 0;
   }
 
   /**
@@ -99,10 +89,11 @@ const grammar = lazyGrammar(allTokens, () => new IptablesSaveParser());
 
 /** Parses one line-aligned chunk into syntax records, appended to `out`. */
 export function parseChunk(chunk: Chunk, out: SyntaxLine[]): void {
-  const { text } = withFinalNewline(chunk);
+  const whole = withFinalNewline(chunk);
+  const { text } = whole;
   const { lexer, parser } = grammar();
   const { tokens, errors: lexErrors } = lexer.tokenize(text);
-  parser.begin(tokens, chunk.firstLine, out);
+  parser.begin(tokens, whole, out);
   parser.file();
   // The token set covers every character and the grammar accepts every token sequence, so these stay
   // empty; should that ever break, the lines are reported rather than lost.

@@ -3,29 +3,17 @@
  * so the parser never fails; blocks and statements are given meaning in extract.ts and rule.ts, with
  * diagnostics, as for iptables-save (docs/architecture.md, "grammar and meaning are separate").
  */
-import { EmbeddedActionsParser, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
 import { type Chunk, withFinalNewline } from '../shared/chunks';
-import { PARSER_CONFIG, lazyGrammar } from '../shared/lazy-grammar';
+import { lazyGrammar } from '../shared/lazy-grammar';
+import { LineParser } from '../shared/line-parser';
 import type { NftLine, NftToken, TokenKind } from './syntax';
 import { Comma, Comment, Item, LBrace, Newline, OpenQuote, Quoted, RBrace, Semi, allTokens } from './tokens';
 
-class NftParser extends EmbeddedActionsParser {
-  private out: NftLine[] = [];
-  private lineNo = 1;
-  private lineStart = 0;
-  private text = '';
-
+class NftParser extends LineParser<NftLine> {
   constructor() {
-    super(allTokens, PARSER_CONFIG);
+    super(allTokens);
     this.performSelfAnalysis();
-  }
-
-  begin(tokens: IToken[], text: string, firstLine: number, out: NftLine[]): void {
-    this.input = tokens;
-    this.text = text;
-    this.out = out;
-    this.lineNo = firstLine;
-    this.lineStart = 0;
   }
 
   public file = this.RULE('file', () => {
@@ -87,6 +75,6 @@ export function parseChunk(chunk: Chunk, out: NftLine[]): void {
   const { lexer, parser } = grammar();
   const c = withFinalNewline(chunk);
   const lexed = lexer.tokenize(c.text);
-  parser.begin(lexed.tokens, c.text, c.firstLine, out);
+  parser.begin(lexed.tokens, c, out);
   parser.file();
 }

@@ -4,9 +4,10 @@
  * What the words mean is each format's reader's business; this keeps one lexer and parser for all of them
  * instead of five copies that differ only in their names.
  */
-import { EmbeddedActionsParser, type IToken, Lexer, createToken } from 'chevrotain';
+import { Lexer, createToken } from 'chevrotain';
 import { type Chunk, withFinalNewline } from './chunks';
-import { PARSER_CONFIG, lazyGrammar } from './lazy-grammar';
+import { lazyGrammar } from './lazy-grammar';
+import { LineParser } from './line-parser';
 import { complementStartChars } from './line-start';
 
 const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
@@ -32,23 +33,10 @@ export interface WordLine {
   readonly words: readonly WordToken[];
 }
 
-class WordLinesParser extends EmbeddedActionsParser {
-  private out: WordLine[] = [];
-  private text = '';
-  private lineNo = 1;
-  private lineStart = 0;
-
+class WordLinesParser extends LineParser<WordLine> {
   constructor() {
-    super(tokens, PARSER_CONFIG);
+    super(tokens);
     this.performSelfAnalysis();
-  }
-
-  begin(tokens: IToken[], chunk: Chunk, out: WordLine[]): void {
-    this.input = tokens;
-    this.text = chunk.text;
-    this.out = out;
-    this.lineNo = chunk.firstLine;
-    this.lineStart = 0;
   }
 
   /** file := (Word* Newline)* */
