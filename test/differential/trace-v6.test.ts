@@ -7,10 +7,9 @@
  * and the NAT conntrack recorded the final header of such a path.
  */
 import type { ExecutionContext } from 'ava';
-import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-ruleset';
 import { kernelTest } from '../helpers/kernel';
 import { LAB_V6 } from '../helpers/lab-family';
-import { compareRound, labConntrack, labTracer } from '../helpers/trace-compare';
+import { compareSeeds } from '../helpers/trace-compare';
 import { TraceLab } from '../helpers/trace-lab';
 
 // About 5 s per ruleset; more, or other ones, for a longer look: NFWALK_V6_SEEDS=40 NFWALK_V6_FIRST_SEED=100.
@@ -19,29 +18,5 @@ const FIRST_SEED = Number(process.env.NFWALK_V6_FIRST_SEED ?? 1);
 const PROBES_PER_RULESET = 60;
 
 kernelTest('trace (IPv6): the kernel’s trace of every probe is one of nfwalk’s paths, with the NAT conntrack records', async (t: ExecutionContext) => {
-  const lab = new TraceLab(LAB_V6);
-  let packets = 0;
-  let natChecked = 0;
-  const disagreements: string[] = [];
-  try {
-    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
-      const r = seeded(seed);
-      const services = labServices(r, 4, LAB_V6);
-      const ruleset = labRuleset(r, services, 25, LAB_V6);
-      lab.load(ruleset.text, ruleset.ipsets);
-      const probes = labProbes(r, services, PROBES_PER_RULESET, 20000, LAB_V6);
-      const kernel = await lab.send(probes);
-      const { tracer, diagnostics } = labTracer(lab);
-      t.deepEqual(diagnostics, [], `seed ${seed}: the lab's own dumps parse cleanly`);
-      const counts = compareRound(`seed ${seed}`, tracer, probes, kernel, labConntrack(lab), disagreements);
-      packets += counts.packets;
-      natChecked += counts.natChecked;
-    }
-  } finally {
-    lab.close();
-  }
-  t.deepEqual(disagreements, []);
-  t.true(packets >= SEEDS * PROBES_PER_RULESET * 0.9, `${packets} packets sent`);
-  t.true(natChecked > packets / 4, `${natChecked} conntrack entries compared`);
-  t.log(`${packets} packets, ${natChecked} NAT records compared, 0 disagreements`);
+  await compareSeeds(t, new TraceLab(LAB_V6), Array.from({ length: SEEDS }, (_, i) => FIRST_SEED + i), PROBES_PER_RULESET, LAB_V6);
 });

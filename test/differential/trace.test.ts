@@ -6,40 +6,16 @@
  * times and the observed shares are compared with nfwalk's probabilities.
  */
 import type { ExecutionContext } from 'ava';
-import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-ruleset';
+import { labRuleset, seeded } from '../generators/trace-ruleset';
 import { kernelTest } from '../helpers/kernel';
-import { compareRound, labConntrack, labTracer } from '../helpers/trace-compare';
+import { compareSeeds, labConntrack, labTracer } from '../helpers/trace-compare';
 import { type LabProbe, TraceLab } from '../helpers/trace-lab';
 
 const SEEDS = 40;
 const PROBES_PER_RULESET = 60;
 
 kernelTest('trace: the kernel’s TRACE of every probe is one of nfwalk’s paths, with the NAT conntrack records', async (t: ExecutionContext) => {
-  const lab = new TraceLab();
-  let packets = 0;
-  let natChecked = 0;
-  const disagreements: string[] = [];
-  try {
-    for (let seed = 1; seed <= SEEDS; seed++) {
-      const r = seeded(seed);
-      const services = labServices(r, 4);
-      const ruleset = labRuleset(r, services, 25);
-      lab.load(ruleset.text, ruleset.ipsets);
-      const probes = labProbes(r, services, PROBES_PER_RULESET, 20000);
-      const kernel = await lab.send(probes);
-      const { tracer, diagnostics } = labTracer(lab);
-      t.deepEqual(diagnostics, [], `seed ${seed}: the lab's own dumps parse cleanly`);
-      const counts = compareRound(`seed ${seed}`, tracer, probes, kernel, labConntrack(lab), disagreements);
-      packets += counts.packets;
-      natChecked += counts.natChecked;
-    }
-  } finally {
-    lab.close();
-  }
-  t.deepEqual(disagreements, []);
-  t.true(packets >= SEEDS * PROBES_PER_RULESET * 0.9, `${packets} packets sent`);
-  t.true(natChecked > packets / 4, `${natChecked} conntrack entries compared`);
-  t.log(`${packets} packets, ${natChecked} NAT records compared, 0 disagreements`);
+  await compareSeeds(t, new TraceLab(), Array.from({ length: SEEDS }, (_, i) => i + 1), PROBES_PER_RULESET);
 });
 
 kernelTest('trace: a statistic ladder splits real traffic in the shares nfwalk gives', async (t: ExecutionContext) => {

@@ -8,6 +8,9 @@ import { findSectionsInText } from '../../src/input/sections';
 import type { ConntrackEntry } from '../../src/model/conntrack';
 import { singleNode } from '../../src/model/node';
 import type { Diagnostic } from '../../src/model/diagnostic';
+import type { ExecutionContext } from 'ava';
+import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-ruleset';
+import { LAB_V4, type LabFamily } from './lab-family';
 import type { KernelStep, KernelTrace, LabProbe, TraceLab } from './trace-lab';
 
 export const stepKey = (s: KernelStep | TraceStep) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}`);
@@ -63,4 +66,41 @@ export function compareRound(
     if (!natAgrees(same, entry)) disagreements.push(`${label} ${JSON.stringify(probe)}: conntrack reply ${JSON.stringify(entry.reply)}, nfwalk final ${same.map((p) => JSON.stringify(p.final)).join(' or ')}`);
   });
   return { packets, natChecked };
+}
+
+/**
+ * The differential run both families share: for each seed a random lab ruleset is loaded, its probes are
+ * sent, and every kernel trace and NAT record is compared with nfwalk's walk of the lab's own dumps.
+ */
+export async function compareSeeds(
+  t: ExecutionContext,
+  lab: TraceLab,
+  seeds: readonly number[],
+  probesPerRuleset: number,
+  family: LabFamily = LAB_V4,
+): Promise<void> {
+  let packets = 0;
+  let natChecked = 0;
+  const disagreements: string[] = [];
+  try {
+    for (const seed of seeds) {
+      const r = seeded(seed);
+      const services = labServices(r, 4, family);
+      const ruleset = labRuleset(r, services, 25, family);
+      lab.load(ruleset.text, ruleset.ipsets);
+      const probes = labProbes(r, services, probesPerRuleset, 20000, family);
+      const kernel = await lab.send(probes);
+      const { tracer, diagnostics } = labTracer(lab);
+      t.deepEqual(diagnostics, [], `seed ${seed}: the lab's own dumps parse cleanly`);
+      const counts = compareRound(`seed ${seed}`, tracer, probes, kernel, labConntrack(lab), disagreements);
+      packets += counts.packets;
+      natChecked += counts.natChecked;
+    }
+  } finally {
+    lab.close();
+  }
+  t.deepEqual(disagreements, []);
+  t.true(packets >= seeds.length * probesPerRuleset * 0.9, `${packets} packets sent`);
+  t.true(natChecked > packets / 4, `${natChecked} conntrack entries compared`);
+  t.log(`${packets} packets, ${natChecked} NAT records compared, 0 disagreements`);
 }
