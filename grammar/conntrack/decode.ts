@@ -93,6 +93,11 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
     const l3 = tokens[++i];
     if (!l3 || l3.image !== (t.image === 'ipv4' ? '2' : '10')) return { message: `expected the layer-3 protocol number after ${t.image}`, column: l3 ? col(l3) : col(t) };
     t = tokens[++i]!;
+  } else if (t && (t.image === '2' || t.image === '10') && tokens[i + 1]?.tokenType === Word && !DIGITS.test(tokens[i + 1]!.image)) {
+    // `2 tcp      6 …`: /proc/net/nf_conntrack's family name was cut off; its number still says it.
+    entry.family = t.image === '2' ? 'ipv4' : 'ipv6';
+    warn(col(t), `damaged line: the family name is missing; read as ${entry.family} from its number ${t.image}`);
+    t = tokens[++i]!;
   }
   if (!t || t.tokenType !== Word) return { message: 'expected a protocol name', column: t ? col(t) : 1 };
   const numToken = tokens[++i];

@@ -135,7 +135,7 @@ export const conntrackFormat: DumpFormat = {
   name: 'conntrack',
   distinctive: true,
   starts: startsWithAny([
-    /^(\[\d+\.\d+\]\s+)?(\s*\[(NEW|UPDATE|DESTROY)\]\s+)?(ipv[46]\s+\d+\s+)?[a-z0-9]+\s+\d+\s+(\d+\s+)?([A-Z][A-Z_0-9]*\s+|timeout=\d+, stream_timeout=\d+\s+)?src=/,
+    /^(\[\d+\.\d+\]\s+)?(\s*\[(NEW|UPDATE|DESTROY)\]\s+)?(ipv[46]\s+\d+\s+|(?:2|10)\s+(?=[a-z]))?[a-z0-9]+\s+\d+\s+(\d+\s+)?([A-Z][A-Z_0-9]*\s+|timeout=\d+, stream_timeout=\d+\s+)?src=/,
     /^conntrack v[\d.]+ \(conntrack-tools\): /,
     /^-A -t \d+ -u \S+ /,
     /^<\?xml version="1\.0" encoding="utf-8"\?>\s*$/,

@@ -347,3 +347,19 @@ test('class 4 (truncated dumps give false errors): a dump cut inside nat raises 
   const result = tracePacket(node, { src: '203.0.113.7', dst: nodeIp, proto: 'tcp', sport: 40000, dport: (local as unknown as { nodePort: number }).nodePort, in: 'eth0' });
   t.true(result.paths.every((p) => p.assumptions?.some((a) => /chain nat KUBE-SVL-\S+ is cut off where the dump ends/.test(a))), JSON.stringify(result.paths.map((p) => p.assumptions)));
 });
+
+test('class 7 (conntrack without protocol names): extended lines that lost their family name are read from its number, with a warning', (t) => {
+  const extended = fixture('conntrack-L-o-extended.txt');
+  const cut = extended.replace(/^ipv([46]) +/gm, '');
+  t.notDeepEqual(cut, extended);
+  const [whole] = read(extended).sections;
+  const [damaged] = read(cut).sections;
+  t.is(damaged?.kind, 'conntrack');
+  if (damaged?.kind !== 'conntrack' || whole?.kind !== 'conntrack') return;
+  t.deepEqual(
+    damaged.entries.map((e) => [e.family, e.proto, e.orig, e.reply]),
+    whole.entries.map((e) => [e.family, e.proto, e.orig, e.reply]),
+  );
+  t.is(damaged.diagnostics.filter((d) => d.severity === 'warning' && d.message.includes('family name is missing')).length, whole.entries.length);
+  t.deepEqual(errors(cut), []);
+});
