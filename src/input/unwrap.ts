@@ -24,20 +24,31 @@ const TRAILING_TAGS = /(?<=[^\s>])(?:<br\s*\/?>|<\/(?:pre|code|p|div|span|tt)>)+
 
 const decodeEntity = (e: string) => NAMED[e] ?? String.fromCodePoint(e[2] === 'x' ? Number.parseInt(e.slice(3, -1), 16) : Number(e.slice(2, -1)));
 
+/** A YAML block scalar's key (`  iptables.txt: |`): the dump follows, indented deeper (a ConfigMap, `kubectl -o yaml`). */
+const YAML_BLOCK = /^( *)[\w.-]+:[ \t]*\|[-+]?[ \t]*$/;
+const YAML_BLOCK_ANYWHERE = new RegExp(YAML_BLOCK.source, 'm');
+
 export class Unwrapper {
   /** Whether the previous line was blank (or there was none): only then may an indented code block start. */
   private afterBlank = true;
-  private inBlock = false;
+  /** The indentation the current block strips from its lines. */
+  private block: string | undefined;
+  /** The indentation of a YAML block scalar's key on the line before, whose block may start here. */
+  private yamlKey: number | undefined;
 
   unwrap(text: string): string {
     let t = text;
     if (t.includes('\\n')) t = t.replace(/^.*\\n.*$/gm, unescapeJsonLine);
     if (t.includes('<') && MARKUP.test(t)) t = t.replace(LEADING_TAGS, '').replace(TRAILING_TAGS, '');
     if (t.includes('&') && ENTITY.test(t)) t = t.replace(ENTITIES, decodeEntity);
-    return t.startsWith(INDENT) || t.includes(`\n${INDENT}`) || this.inBlock ? this.unindent(t) : this.track(t);
+    const indented = t.startsWith(INDENT) || t.includes(`\n${INDENT}`) || YAML_BLOCK_ANYWHERE.test(t);
+    return indented || this.block !== undefined || this.yamlKey !== undefined ? this.unindent(t) : this.track(t);
   }
 
-  /** Markdown: an indented block starts after a blank line and lasts while its lines stay indented. */
+  /**
+   * A block lasts while its lines keep its indentation: Markdown's starts after a blank line with 4 spaces,
+   * a YAML block scalar's on the line after its key, with whatever deeper indentation that line has.
+   */
   private unindent(text: string): string {
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
@@ -46,11 +57,16 @@ export class Unwrapper {
         this.afterBlank = true;
         continue;
       }
-      if (line.startsWith(INDENT) && (this.inBlock || this.afterBlank)) {
-        this.inBlock = true;
-        lines[i] = line.slice(INDENT.length);
-      } else this.inBlock = false;
+      const afterBlank = this.afterBlank;
       this.afterBlank = false;
+      if (this.block !== undefined && line.startsWith(this.block)) {
+        lines[i] = line.slice(this.block.length);
+        continue;
+      }
+      const indent = /^ */.exec(line)![0];
+      this.block = this.yamlKey !== undefined && indent.length > this.yamlKey ? indent : afterBlank && indent.length >= INDENT.length ? INDENT : undefined;
+      if (this.block !== undefined) lines[i] = line.slice(this.block.length);
+      this.yamlKey = this.block === undefined ? YAML_BLOCK.exec(line)?.[1]?.length : undefined;
     }
     return lines.join('\n');
   }

@@ -363,3 +363,13 @@ test('class 7 (conntrack without protocol names): extended lines that lost their
   t.is(damaged.diagnostics.filter((d) => d.severity === 'warning' && d.message.includes('family name is missing')).length, whole.entries.length);
   t.deepEqual(errors(cut), []);
 });
+
+test('class 10 (wrappers not unwrapped): dumps in a ConfigMap printed as YAML block scalars', (t) => {
+  const block = (text: string) => text.trimEnd().replace(/^/gm, '    ');
+  const paste = `$ kubectl -n kube-system get cm node-dump -o yaml\napiVersion: v1\ndata:\n  conntrack.txt: |\n${block(conntrack)}\n  iptables.txt: |\n${block(save)}\nkind: ConfigMap\nmetadata:\n  name: node-dump\n`;
+  t.deepEqual(errors(paste), []);
+  t.deepEqual(
+    read(paste).sections.map((s) => [s.kind, s.records]),
+    [...read(conntrack).sections, ...read(save).sections].map((s) => [s.kind, s.records]),
+  );
+});
