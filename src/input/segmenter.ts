@@ -7,7 +7,7 @@
 import { type Chunk, countNewlines } from '../../grammar/shared/chunks';
 import type { DumpFormat, DumpReader } from '../../grammar/shared/reader';
 import type { ForeignDump, Section, SkippedLines } from '../model/section';
-import { type Boundary, boundaryAt, isPartial } from './boundaries';
+import { boundaryAt, isPartial } from './boundaries';
 import { formatStartingAt } from './formats';
 
 export interface SegmentSink {

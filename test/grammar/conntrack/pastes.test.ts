@@ -4,7 +4,6 @@
  * damaged line can still say is read, with a warning at its line and column; what it cannot is an error; a
  * line of prose ends the dump; nothing is read wrong in silence.
  */
-import test from 'ava';
 import type { ConntrackEntry } from '../../../src/model/conntrack';
 import type { Section } from '../../../src/model/section';
 import { errorsOf, only, sectionsOf } from '../../helpers/sections';
