@@ -7,13 +7,16 @@
 import type { Section } from '../model/section';
 import { groupBy } from '../model/group-by';
 
+/** One machine's prompts may name it short or in full (`node1`, `node1.example.com`): its first label names it. */
+const machine = (host: string) => host.split('.')[0]!.toLowerCase();
+
 export function splitHosts(sections: readonly Section[]): Section[] {
   const hostOf = new Map<Section, string>();
   for (const inFile of groupBy(sections, (s) => s.source.path).values()) {
     let host = inFile.find((s) => s.source.host)?.source.host;
     for (const s of inFile) {
       host = s.source.host ?? host;
-      if (host) hostOf.set(s, host);
+      if (host) hostOf.set(s, machine(host));
     }
   }
   const renamed = new Set<Section>();

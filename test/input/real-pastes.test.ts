@@ -373,3 +373,8 @@ test('class 10 (wrappers not unwrapped): dumps in a ConfigMap printed as YAML bl
     [...read(conntrack).sections, ...read(save).sections].map((s) => [s.kind, s.records]),
   );
 });
+
+test('class 12 (a folder of files from different hosts): one machine named short and in full is one node', (t) => {
+  const paste = `[root@worker-1 ~]# iptables-save\n${save}root@worker-1.cluster.example:~# conntrack -L\n${conntrack}`;
+  t.deepEqual(nodesOfInputs(read(paste).sections).map((n) => n.name), ['paste.txt']);
+});
