@@ -3,6 +3,7 @@ import type { NftBody, NftRuleset } from '../../src/model/nft';
 import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
 import { NftExtractor } from './extract';
+import { NftJsonReader, nftJsonFormat, parseNftJson } from './json';
 import { parseChunk } from './parser';
 import { printNftRule, printNftRuleset } from './print';
 import type { NftLine } from './syntax';
@@ -38,9 +39,24 @@ export const nftFormat: DumpFormat = {
   name: 'nft',
   distinctive: true,
   // `-a` adds `# handle N`; iptables-nft's warning goes to stderr, which collectors keep, before its table.
-  starts: startsWithAny([/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{( # handle \d+.*)?\s*$/, /^# Warning: table \S+ \S+ is managed by iptables-nft, do not touch!$/]),
-  reader: () => new NftReader(),
+  // `nft -j list ruleset` too (json.ts): the same section kind, read by the JSON reader.
+  starts: (line, hint) => textStarts(line) || nftJsonFormat.starts(line, hint),
+  reader: () => new NftAnyReader(),
 };
+
+const textStarts = startsWithAny([/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{( # handle \d+.*)?\s*$/, /^# Warning: table \S+ \S+ is managed by iptables-nft, do not touch!$/]);
+
+/** The text reader, or the JSON one when the dump's first line opens a JSON document. */
+class NftAnyReader implements DumpReader<NftBody> {
+  private inner: DumpReader<NftBody> | undefined;
+  read(chunk: Chunk, stop: StopAt): number | undefined {
+    this.inner ??= /^\s*\{/.test(chunk.text) ? new NftJsonReader() : new NftReader();
+    return this.inner.read(chunk, stop);
+  }
+  finish(): NftBody {
+    return (this.inner ?? new NftReader()).finish();
+  }
+}
 
 /** `fmt`: the listing in canonical form, with handles when it had them (nft -a). */
 export function printNftSection(s: NftBody): string {
@@ -51,4 +67,4 @@ function hasHandles(r: NftRuleset): boolean {
   return r.tables.some((t) => t.handle !== undefined || t.chains.some((c) => c.handle !== undefined || c.rules.some((x) => x.handle !== undefined)));
 }
 
-export { printNftRuleset, printNftRule };
+export { printNftRuleset, printNftRule, parseNftJson };
