@@ -4,6 +4,7 @@
  * dumps that follow it in the input. Never merged, never dropped. A legacy and an nft dump, or `iptables -S`
  * outputs of different tables, are parts of one node and stay together.
  */
+import { isFragment, ruledChains } from '../model/headerless';
 import { backendOf } from '../model/node';
 import { type Section, isRulesetSection } from '../model/section';
 
@@ -15,13 +16,9 @@ import { type Section, isRulesetSection } from '../model/section';
 function slots(s: Section): string[] {
   if (!isRulesetSection(s)) return [];
   const backend = backendOf(s);
-  const fragment = s.ruleset.gaps?.some((g) => g.kind === 'fragment') ?? false;
   const backends = backend ? [backend] : ['legacy', 'nft'];
-  return s.ruleset.tables.flatMap((t) => {
-    const chains = t.chains.filter((c) => c.rules.length > 0).map((c) => `${t.name} ${c.name}`);
-    const own = fragment ? chains : [t.name, ...chains];
-    return backends.flatMap((b) => own.map((slot) => `${s.ruleset.family} ${b} ${slot}`));
-  });
+  const own = [...(isFragment(s.ruleset) ? [] : s.ruleset.tables.map((t) => t.name)), ...ruledChains(s.ruleset)];
+  return backends.flatMap((b) => own.map((slot) => `${s.ruleset.family} ${b} ${slot}`));
 }
 
 export function splitSnapshots(sections: readonly Section[]): Section[] {

@@ -3,19 +3,21 @@
  * `iptables -t nat -S CHAIN` one chain: one node's such dumps of different tables, or of different chains of
  * one table, are one ruleset, as the kernel holds it.
  */
-import type { Backend, Table } from './ruleset';
+import type { Backend, Ruleset, Table } from './ruleset';
 import type { RulesetSection } from './section';
 
-const isFragment = (r: RulesetSection) => r.ruleset.gaps?.some((g) => g.kind === 'fragment') ?? false;
-const ruledChains = (r: RulesetSection) => r.ruleset.tables.flatMap((t) => t.chains.filter((c) => c.rules.length > 0).map((c) => `${t.name} ${c.name}`));
+/** Whether a dump shows rules without their table's header or declarations (`iptables -t nat -S CHAIN`, a grep). */
+export const isFragment = (r: Ruleset) => r.gaps?.some((g) => g.kind === 'fragment') ?? false;
+/** The chains a dump shows rules of, as `table chain`. */
+export const ruledChains = (r: Ruleset) => r.tables.flatMap((t) => t.chains.filter((c) => c.rules.length > 0).map((c) => `${t.name} ${c.name}`));
 
 /** Whether two headerless dumps are parts of one ruleset: other tables, or fragments that show other chains. */
 function parts(a: RulesetSection, b: RulesetSection): boolean {
   if (!a.ruleset.headerless || !b.ruleset.headerless || !sameBackend(a.ruleset.backend, b.ruleset.backend)) return false;
   if (!a.ruleset.tables.some((t) => b.ruleset.tables.some((u) => u.name === t.name))) return true;
-  if (!isFragment(a) || !isFragment(b)) return false;
-  const shown = new Set(ruledChains(a));
-  return !ruledChains(b).some((c) => shown.has(c));
+  if (!isFragment(a.ruleset) || !isFragment(b.ruleset)) return false;
+  const shown = new Set(ruledChains(a.ruleset));
+  return !ruledChains(b.ruleset).some((c) => shown.has(c));
 }
 
 const sameBackend = (a: Backend | undefined, b: Backend | undefined) => a === undefined || b === undefined || a === b;
