@@ -41,8 +41,14 @@ export const BENCH_NODE_IP = '192.168.0.2';
  * The stale benchmarks' input: a kube-proxy dump of `services` services and a conntrack table of `entries`
  * connections to them, 1% of the service entries pointing at pods that are gone.
  */
-export async function staleBenchFiles(services: number, entries: number): Promise<{ rules: { file: string; rules: number }; table: string }> {
+export async function staleBenchFiles(
+  services: number,
+  entries: number,
+): Promise<{ rules: { file: string; rules: number }; table: string }> {
   const rules = kubeProxyBenchFile(services);
-  const table = await writeTable(`conntrack-services-${services}-${entries}.txt`, serviceConntrackLines(kubeProxyServices({ services }), entries, { nodeIp: BENCH_NODE_IP, staleShare: 0.01 }));
+  const table = await writeTable(
+    `conntrack-services-${services}-${entries}.txt`,
+    serviceConntrackLines(kubeProxyServices({ services }), entries, { nodeIp: BENCH_NODE_IP, staleShare: 0.01 }),
+  );
   return { rules, table };
 }

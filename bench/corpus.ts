@@ -24,7 +24,15 @@ export async function benchCorpus(size: CorpusSize): Promise<{ dir: string; bund
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, bundles: { type: 'string', default: '200' }, services: { type: 'string', default: '1000' }, entries: { type: 'string', default: '50000' }, 'broken-every': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      bundles: { type: 'string', default: '200' },
+      services: { type: 'string', default: '1000' },
+      entries: { type: 'string', default: '50000' },
+      'broken-every': { type: 'string' },
+    },
+  });
   if (!values.out) throw new Error('--out DIR is required');
   const bundles = await writeCorpus(values.out, {
     bundles: Number(values.bundles),

@@ -10,7 +10,12 @@ export function timeCommand(cmd: string, args: readonly string[], runs = 5, stdi
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: [stdinFile ? 'pipe' : 'ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 30, ...(stdinFile ? { input: stdinFile } : {}) });
+    const r = spawnSync(cmd, args, {
+      stdio: [stdinFile ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      ...(stdinFile ? { input: stdinFile } : {}),
+    });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
     times.push(ms);

@@ -10,7 +10,9 @@ import { parseIptablesSave } from '../grammar/iptables-save/index';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
 import { fmtMs, timeCommand } from './measure';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
+});
 const runs = Number(values.runs);
 const { text, rules } = kubeProxyBenchFile(Number(values.services));
 
@@ -88,8 +90,11 @@ if (made !== rules) throw new Error(`the floor reader made ${made} rules of ${ru
 const nfwalk = timed(() => parseIptablesSave(text, 'bench'));
 const nodeStart = timeCommand(process.execPath, ['-e', ''], runs).medianMs;
 
-const row = (label: string, t: { readonly first: number; readonly median: number }) => `  ${label.padEnd(38)}${fmtMs(t.first)}  ${fmtMs(t.median)}`;
-console.log(`parse floor: ${rules} rules, ${(text.length / 1e6).toFixed(1)} MB; in this process, first run and median of ${runs}`);
+const row = (label: string, t: { readonly first: number; readonly median: number }) =>
+  `  ${label.padEnd(38)}${fmtMs(t.first)}  ${fmtMs(t.median)}`;
+console.log(
+  `parse floor: ${rules} rules, ${(text.length / 1e6).toFixed(1)} MB; in this process, first run and median of ${runs}`,
+);
 console.log(row('almost-nothing reader', floor));
 console.log(row('nfwalk parse', nfwalk));
 console.log(`  node -e '' (start of any CLI run)     ${fmtMs(nodeStart)}`);

@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
 import { canRun, fmtMs, timeCommand } from './measure';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
+});
 const services = Number(values.services);
 const runs = Number(values.runs);
 const { file, text, rules } = kubeProxyBenchFile(services);
@@ -20,7 +22,10 @@ const nfwalk = timeCommand(process.execPath, [cli, 'parse', file], runs);
 console.log('parse and model (wall time, median of', runs, 'runs)');
 console.log(`  nfwalk parse (CLI process)          ${fmtMs(nfwalk.medianMs)}`);
 
-const baselines: [string, string][] = [['iptables-restore --test', 'iptables-restore'], ['iptables-legacy-restore --test', 'iptables-legacy-restore']];
+const baselines: [string, string][] = [
+  ['iptables-restore --test', 'iptables-restore'],
+  ['iptables-legacy-restore --test', 'iptables-legacy-restore'],
+];
 withBaselineNetns((netns) => {
   let goal: boolean | undefined;
   for (const [label, tool] of baselines) {
@@ -33,5 +38,6 @@ withBaselineNetns((netns) => {
     console.log(`  ${label.padEnd(36)}${fmtMs(base.medianMs)}   nfwalk/baseline = ${ratio.toFixed(2)}`);
     if (tool === 'iptables-restore') goal = ratio <= 0.5;
   }
-  if (goal !== undefined) console.log(`\ngoal (issue #2): nfwalk ≤ 0.5 × iptables-restore --test: ${goal ? 'met' : 'NOT met'}`);
+  if (goal !== undefined)
+    console.log(`\ngoal (issue #2): nfwalk ≤ 0.5 × iptables-restore --test: ${goal ? 'met' : 'NOT met'}`);
 });

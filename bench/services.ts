@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
 import { fmtMs, timeCommand } from './measure';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } },
+});
 const services = Number(values.services);
 const runs = Number(values.runs);
 const { file, text, rules } = kubeProxyBenchFile(services);
@@ -24,6 +26,10 @@ console.log(`  nfwalk parse (reading alone)         ${fmtMs(parse.medianMs)}`);
 withBaselineNetns((netns) => {
   const base = timeCommand('ip', ['netns', 'exec', netns, 'iptables-restore', '--test'], runs, text);
   const ratio = analysis.medianMs / base.medianMs;
-  console.log(`  iptables-restore --test              ${fmtMs(base.medianMs)}   services/baseline = ${ratio.toFixed(2)}, parse/baseline = ${(parse.medianMs / base.medianMs).toFixed(2)}`);
-  console.log(`\ngoal (issue #5): nfwalk services --json ≤ 0.5 × iptables-restore --test: ${ratio <= 0.5 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  iptables-restore --test              ${fmtMs(base.medianMs)}   services/baseline = ${ratio.toFixed(2)}, parse/baseline = ${(parse.medianMs / base.medianMs).toFixed(2)}`,
+  );
+  console.log(
+    `\ngoal (issue #5): nfwalk services --json ≤ 0.5 × iptables-restore --test: ${ratio <= 0.5 ? 'met' : 'NOT met'}`,
+  );
 });

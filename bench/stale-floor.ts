@@ -23,7 +23,13 @@ import type { Family } from '../src/model/values';
 import { AWK_SCAN, BENCH_NODE_IP, staleBenchFiles } from './conntrack-input';
 import { fmtMs, timeCommand } from './measure';
 
-const { values } = parseArgs({ options: { services: { type: 'string', default: '10000' }, entries: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string', default: '10000' },
+    entries: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+  },
+});
 const runs = Number(values.runs);
 const { rules, table } = await staleBenchFiles(Number(values.services), Number(values.entries));
 
@@ -35,7 +41,7 @@ const EQUALS = 61;
 function quad(bytes: Uint8Array, p: number): number {
   let value = 0;
   let part = 0;
-  for (;; p++) {
+  for (; ; p++) {
     const c = bytes[p]!;
     if (c >= 48 && c <= 57) part = part * 10 + c - 48;
     else if (c === 46) {
@@ -55,7 +61,11 @@ function scanAddresses(path: string): number {
     const read = readSync(fd, bytes, carry, bytes.length - carry, null);
     const length = carry + read;
     let start = 0;
-    for (let newline = bytes.indexOf(NEWLINE, start); newline >= 0 && newline < length; newline = bytes.indexOf(NEWLINE, start)) {
+    for (
+      let newline = bytes.indexOf(NEWLINE, start);
+      newline >= 0 && newline < length;
+      newline = bytes.indexOf(NEWLINE, start)
+    ) {
       for (let p = start; p < newline; p++) {
         if (bytes[p + 3] === EQUALS && (bytes[p] === 115 || bytes[p] === 100)) sum += quad(bytes, p + 4);
         while (p < newline && bytes[p] !== SPACE) p++;
@@ -89,33 +99,48 @@ function timedWalks(node: NodeContext, ctx: FamilyContext, walked: { ms: number 
 
 function judgeAll(node: NodeDumps, contexts: ReadonlyMap<Family, FamilyContext>): number {
   let valid = 0;
-  for (const section of node.conntrack) for (const e of section.entries) if (judgeEntry(contexts.get(e.family)!, e).verdict === 'valid') valid++;
+  for (const section of node.conntrack)
+    for (const e of section.entries) if (judgeEntry(contexts.get(e.family)!, e).verdict === 'valid') valid++;
   return valid;
 }
 
-const lap = <T>(run: () => T | Promise<T>) => async (): Promise<{ ms: number; value: T }> => {
-  const start = performance.now();
-  const value = await run();
-  return { ms: performance.now() - start, value };
-};
+const lap =
+  <T>(run: () => T | Promise<T>) =>
+  async (): Promise<{ ms: number; value: T }> => {
+    const start = performance.now();
+    const value = await run();
+    return { ms: performance.now() - start, value };
+  };
 
 const awk = timeCommand('awk', [AWK_SCAN, table], runs);
 const start = timeCommand(process.execPath, ['-e', ''], runs);
 const ruleLoad = await lap(() => loadSections([rules.file]))();
 const tableSections = await loadSections([table]);
 const node = nodesOfInputs([...ruleLoad.value.sections, ...tableSections.sections])[0]!;
-const contexts = await lap(() => nodeContexts(node, [BENCH_NODE_IP]).map((c) => ({ node: c, family: familyContext(c) })))();
+const contexts = await lap(() =>
+  nodeContexts(node, [BENCH_NODE_IP]).map((c) => ({ node: c, family: familyContext(c) })),
+)();
 const walked = { ms: 0 };
-const judged = await lap(() => judgeAll(node, new Map(contexts.value.map((c) => [c.node.family, timedWalks(c.node, c.family, walked)]))))();
+const judged = await lap(() =>
+  judgeAll(node, new Map(contexts.value.map((c) => [c.node.family, timedWalks(c.node, c.family, walked)]))),
+)();
 const scan = await lap(() => scanAddresses(table))();
 
 const walks = walked.ms;
 const floor = start.medianMs + ruleLoad.ms + contexts.ms + walks;
-console.log(`stale floor: ${values.services} services (${rules.rules} rules), ${tableSections.sections[0]?.records ?? 0} conntrack entries`);
+console.log(
+  `stale floor: ${values.services} services (${rules.rules} rules), ${tableSections.sections[0]?.records ?? 0} conntrack entries`,
+);
 console.log(`  node -e '' (start of any CLI run)`.padEnd(50) + fmtMs(start.medianMs));
 console.log(`  reading the rules`.padEnd(50) + fmtMs(ruleLoad.ms));
 console.log(`  node contexts (tracer, services, flow key)`.padEnd(50) + fmtMs(contexts.ms));
-console.log(`  walks of the table's flow keys`.padEnd(50) + fmtMs(walks) + `   (of judging the table: ${judged.ms.toFixed(0)} ms, ${judged.value} entries valid)`);
+console.log(
+  `  walks of the table's flow keys`.padEnd(50) +
+    fmtMs(walks) +
+    `   (of judging the table: ${judged.ms.toFixed(0)} ms, ${judged.value} entries valid)`,
+);
 console.log(`  almost-nothing read of the table`.padEnd(50) + fmtMs(scan.ms));
 console.log(`  awk scan of the table (median of ${runs})`.padEnd(50) + fmtMs(awk.medianMs));
-console.log(`\nstart + rules + contexts + walks = ${(floor / awk.medianMs).toFixed(2)} × awk; with the almost-nothing read ${((floor + scan.ms) / awk.medianMs).toFixed(2)} × awk (issue #6's goal for all of nfwalk stale: 2)`);
+console.log(
+  `\nstart + rules + contexts + walks = ${(floor / awk.medianMs).toFixed(2)} × awk; with the almost-nothing read ${((floor + scan.ms) / awk.medianMs).toFixed(2)} × awk (issue #6's goal for all of nfwalk stale: 2)`,
+);

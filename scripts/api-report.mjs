@@ -9,13 +9,23 @@ import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
 rmSync('build/dts', { recursive: true, force: true });
 mkdirSync('docs/api', { recursive: true });
-const tsc = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
+const tsc = spawnSync(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.lib.json'],
+  { stdio: 'inherit' },
+);
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 const accept = process.argv.includes('--accept');
-const result = Extractor.invoke(ExtractorConfig.loadFileAndPrepare('api-extractor.json'), { localBuild: accept, messageCallback: quietInfo });
+const result = Extractor.invoke(ExtractorConfig.loadFileAndPrepare('api-extractor.json'), {
+  localBuild: accept,
+  messageCallback: quietInfo,
+});
 if (result.errorCount > 0) process.exit(1);
-if (result.apiReportChanged && !accept) process.stderr.write('build: the library API changed (build/api/nfwalk.api.md); review it and run npm run api-report\n');
+if (result.apiReportChanged && !accept)
+  process.stderr.write(
+    'build: the library API changed (build/api/nfwalk.api.md); review it and run npm run api-report\n',
+  );
 
 /** API Extractor's progress lines are noise in a build; warnings and errors still print. */
 function quietInfo(message) {

@@ -11,12 +11,23 @@
  * The manifest's expected shares are computed from the probabilities the generator writes (kube-proxy's
  * quantised 1/n ladder), never typed by hand.
  */
-import { type GeneratedEndpoint, type GeneratedService, endpointsAt, kubeProxyRuleset, probability, serviceSpec } from '../test/generators/kube-proxy-dump';
+import {
+  type GeneratedEndpoint,
+  type GeneratedService,
+  endpointsAt,
+  kubeProxyRuleset,
+  probability,
+  serviceSpec,
+} from '../test/generators/kube-proxy-dump';
 
 const CLUSTER_CIDR = { ipv4: '10.244.0.0/16', ipv6: 'fd00:10:244::/48' } as const;
 
 /** Endpoints on this node (10.244.1.0/24, the node's cni0) are local. */
-const eps = (...targets: string[]): GeneratedEndpoint[] => endpointsAt(...targets).map((e) => ({ ...e, local: e.ip.startsWith('10.244.1.') || e.ip.startsWith('fd00:10:244:1::') }));
+const eps = (...targets: string[]): GeneratedEndpoint[] =>
+  endpointsAt(...targets).map((e) => ({
+    ...e,
+    local: e.ip.startsWith('10.244.1.') || e.ip.startsWith('fd00:10:244:1::'),
+  }));
 
 const snapshots: Record<'main' | 'after' | 'v6', { family: 'ipv4' | 'ipv6'; services: GeneratedService[] }> = {
   main: {
@@ -24,9 +35,24 @@ const snapshots: Record<'main' | 'after' | 'v6', { family: 'ipv4' | 'ipv6'; serv
     services: [
       serviceSpec('ns-a/one:http', 'tcp', '10.96.0.11', 80, eps('10.244.1.5:8080')),
       serviceSpec('ns-a/two:http', 'tcp', '10.96.0.12', 80, eps('10.244.1.6:8080', '10.244.2.6:8080')),
-      serviceSpec('ns-b/three:http', 'tcp', '10.96.0.13', 80, eps('10.244.1.7:8080', '10.244.2.7:8080', '10.244.3.7:8080')),
-      serviceSpec('ns-b/web:http', 'tcp', '10.96.0.14', 80, eps('10.244.2.8:8080', '10.244.3.8:8080'), { nodePort: 30080 }),
-      serviceSpec('ns-c/local:http', 'tcp', '10.96.0.15', 80, eps('10.244.1.9:8080', '10.244.2.9:8080', '10.244.3.9:8080'), { nodePort: 30081, externalTrafficPolicy: 'Local', healthCheckNodePort: 32001 }),
+      serviceSpec(
+        'ns-b/three:http',
+        'tcp',
+        '10.96.0.13',
+        80,
+        eps('10.244.1.7:8080', '10.244.2.7:8080', '10.244.3.7:8080'),
+      ),
+      serviceSpec('ns-b/web:http', 'tcp', '10.96.0.14', 80, eps('10.244.2.8:8080', '10.244.3.8:8080'), {
+        nodePort: 30080,
+      }),
+      serviceSpec(
+        'ns-c/local:http',
+        'tcp',
+        '10.96.0.15',
+        80,
+        eps('10.244.1.9:8080', '10.244.2.9:8080', '10.244.3.9:8080'),
+        { nodePort: 30081, externalTrafficPolicy: 'Local', healthCheckNodePort: 32001 },
+      ),
       serviceSpec('ns-c/empty:http', 'tcp', '10.96.0.16', 80, []),
       serviceSpec('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, eps('10.244.1.2:53', '10.244.3.2:53')),
     ],
@@ -35,9 +61,28 @@ const snapshots: Record<'main' | 'after' | 'v6', { family: 'ipv4' | 'ipv6'; serv
     family: 'ipv4',
     services: [
       serviceSpec('ns-a/one:http', 'tcp', '10.96.0.11', 80, eps('10.244.1.15:8080')),
-      serviceSpec('ns-a/two:http', 'tcp', '10.96.0.12', 80, eps('10.244.1.6:8080', '10.244.2.6:8080', '10.244.3.6:8080')),
-      serviceSpec('ns-b/three:http', 'tcp', '10.96.0.13', 80, eps('10.244.1.7:8080', '10.244.2.7:8080', '10.244.3.7:8080')),
-      serviceSpec('ns-c/local:http', 'tcp', '10.96.0.15', 80, eps('10.244.1.9:8080', '10.244.2.9:8080', '10.244.3.9:8080'), { nodePort: 30081, externalTrafficPolicy: 'Local', healthCheckNodePort: 32001 }),
+      serviceSpec(
+        'ns-a/two:http',
+        'tcp',
+        '10.96.0.12',
+        80,
+        eps('10.244.1.6:8080', '10.244.2.6:8080', '10.244.3.6:8080'),
+      ),
+      serviceSpec(
+        'ns-b/three:http',
+        'tcp',
+        '10.96.0.13',
+        80,
+        eps('10.244.1.7:8080', '10.244.2.7:8080', '10.244.3.7:8080'),
+      ),
+      serviceSpec(
+        'ns-c/local:http',
+        'tcp',
+        '10.96.0.15',
+        80,
+        eps('10.244.1.9:8080', '10.244.2.9:8080', '10.244.3.9:8080'),
+        { nodePort: 30081, externalTrafficPolicy: 'Local', healthCheckNodePort: 32001 },
+      ),
       serviceSpec('ns-c/empty:http', 'tcp', '10.96.0.16', 80, eps('10.244.2.16:8080')),
       serviceSpec('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, eps('10.244.1.2:53', '10.244.3.2:53')),
     ],
@@ -101,7 +146,9 @@ function manifest() {
 const [what, which] = process.argv.slice(2);
 if (what === 'ruleset' && (which === 'main' || which === 'after' || which === 'v6')) {
   const snap = snapshots[which];
-  process.stdout.write(kubeProxyRuleset(snap.services, { clusterCidr: CLUSTER_CIDR[snap.family], family: snap.family }));
+  process.stdout.write(
+    kubeProxyRuleset(snap.services, { clusterCidr: CLUSTER_CIDR[snap.family], family: snap.family }),
+  );
 } else if (what === 'manifest') {
   process.stdout.write(`${JSON.stringify(manifest(), null, 2)}\n`);
 } else {

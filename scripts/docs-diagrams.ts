@@ -42,8 +42,15 @@ export async function docsDiagrams(): Promise<DocsDiagram[]> {
     {
       name: 'trace-nodeport',
       title: 'A NodePort connection from outside, through KUBE-EXT to one of two pods, masqueraded',
-      command: 'nfwalk trace samples/kube-node.iptables-save --node-ip 192.168.1.10 --src 203.0.113.7 --dst 192.168.1.10 --dport 30080 --in eth0 --format mermaid',
-      chart: traceFlowchart(tracePacket(kubeNode, { src: '203.0.113.7', dst: '192.168.1.10', proto: 'tcp', dport: 30080, in: 'eth0' }, { nodeIps: ['192.168.1.10'] })),
+      command:
+        'nfwalk trace samples/kube-node.iptables-save --node-ip 192.168.1.10 --src 203.0.113.7 --dst 192.168.1.10 --dport 30080 --in eth0 --format mermaid',
+      chart: traceFlowchart(
+        tracePacket(
+          kubeNode,
+          { src: '203.0.113.7', dst: '192.168.1.10', proto: 'tcp', dport: 30080, in: 'eth0' },
+          { nodeIps: ['192.168.1.10'] },
+        ),
+      ),
     },
     {
       name: 'services-incident',
@@ -54,7 +61,8 @@ export async function docsDiagrams(): Promise<DocsDiagram[]> {
     {
       name: 'services-ipvs',
       title: 'An IPVS-mode node: virtual services, real servers and their shares from scheduler and weights',
-      command: 'nfwalk services samples/kube-node-ipvs.ipvsadm.txt samples/kube-node-ipvs.ipset.txt samples/kube-node-ipvs.ip.txt --format mermaid',
+      command:
+        'nfwalk services samples/kube-node-ipvs.ipvsadm.txt samples/kube-node-ipvs.ipset.txt samples/kube-node-ipvs.ip.txt --format mermaid',
       chart: servicesFlowchart(analyzeServices(ipvs)),
     },
     {

@@ -51,7 +51,12 @@ export function withGenerated(text: string, marker: string, body: string): strin
 }
 
 if (process.argv[1] === import.meta.filename) {
-  for (const g of GENERATED) writeFileSync(g.file, withGenerated(readFileSync(g.file, 'utf8'), g.marker, await g.render()));
-  const written = await writeDiagrams((await docsDiagrams()).map((d) => ({ diagram: diagramOf(d.title, d.chart), file: diagramSvg(d.name) })));
-  for (const w of written) if (w.renderer !== 'chromium') throw new Error(`${w.file}: docs are rendered with Chromium (apt-get install chromium)`);
+  for (const g of GENERATED)
+    writeFileSync(g.file, withGenerated(readFileSync(g.file, 'utf8'), g.marker, await g.render()));
+  const written = await writeDiagrams(
+    (await docsDiagrams()).map((d) => ({ diagram: diagramOf(d.title, d.chart), file: diagramSvg(d.name) })),
+  );
+  for (const w of written)
+    if (w.renderer !== 'chromium')
+      throw new Error(`${w.file}: docs are rendered with Chromium (apt-get install chromium)`);
 }

@@ -24,7 +24,8 @@ export class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
       return undefined;
     }
     if (this.header && l.words.every((w) => HEX.test(w.text))) {
-      if (l.words.length !== this.header.length) return { message: `${l.words.length} columns under a header of ${this.header.length}`, column: first.column };
+      if (l.words.length !== this.header.length)
+        return { message: `${l.words.length} columns under a header of ${this.header.length}`, column: first.column };
       const counters = Object.fromEntries(this.header.map((k, i) => [k, Number.parseInt(l.words[i]!.text, 16)]));
       this.cpus.push({ line: l.line, cpu: this.cpus.length, counters });
       return undefined;
@@ -47,7 +48,13 @@ export class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
   }
 
   protected body(): ConntrackStatsBody {
-    return { kind: 'conntrack-stats', format: this.format, records: this.cpus.length, diagnostics: this.diagnostics, cpus: this.cpus };
+    return {
+      kind: 'conntrack-stats',
+      format: this.format,
+      records: this.cpus.length,
+      diagnostics: this.diagnostics,
+      cpus: this.cpus,
+    };
   }
 }
 
@@ -57,13 +64,19 @@ export class ConntrackCountReader extends WordLineReader<ConntrackCountBody> {
 
   protected line(l: WordLine): LineProblem | undefined {
     const n = decimal(l.words[0]!.text);
-    if (n === undefined || l.words.length > 1 || this.count !== undefined) return { message: 'expected the single number conntrack -C prints', column: l.words[0]!.column };
+    if (n === undefined || l.words.length > 1 || this.count !== undefined)
+      return { message: 'expected the single number conntrack -C prints', column: l.words[0]!.column };
     this.count = n;
     return undefined;
   }
 
   protected body(): ConntrackCountBody {
-    return { kind: 'conntrack-count', records: this.count === undefined ? 0 : 1, diagnostics: this.diagnostics, count: this.count };
+    return {
+      kind: 'conntrack-count',
+      records: this.count === undefined ? 0 : 1,
+      diagnostics: this.diagnostics,
+      count: this.count,
+    };
   }
 }
 

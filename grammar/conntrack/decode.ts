@@ -4,7 +4,13 @@
  * protocol, because /proc, `-o extended`, `-o id`, `-o ktimestamp` and events all differ in what they add.
  */
 import type { IToken } from 'chevrotain';
-import type { ConntrackCounters, ConntrackEntry, ConntrackEvent, ConntrackStatusFlag, ConntrackTuple } from '../../src/model/conntrack';
+import type {
+  ConntrackCounters,
+  ConntrackEntry,
+  ConntrackEvent,
+  ConntrackStatusFlag,
+  ConntrackTuple,
+} from '../../src/model/conntrack';
 import { canonicalAddress } from '../shared/address';
 import { fitsProtocol, lostProtocolName } from './lost-name';
 import { isAddressPlaceholder } from './placeholder';
@@ -43,8 +49,31 @@ export function decimal(text: string, from = 0, to = text.length): number {
   return v;
 }
 
-const KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id', 'srckey', 'dstkey', 'packets', 'bytes', 'mark', 'secmark', 'zone', 'use',
-  'zone-orig', 'zone-reply', 'delta-time', 'timeout', 'stream_timeout', 'helper', 'secctx', 'labels'];
+const KEYS = [
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'type',
+  'code',
+  'id',
+  'srckey',
+  'dstkey',
+  'packets',
+  'bytes',
+  'mark',
+  'secmark',
+  'zone',
+  'use',
+  'zone-orig',
+  'zone-reply',
+  'delta-time',
+  'timeout',
+  'stream_timeout',
+  'helper',
+  'secctx',
+  'labels',
+];
 const KEYS_BY_LENGTH: string[][] = [];
 for (const k of KEYS) (KEYS_BY_LENGTH[k.length] ??= []).push(k);
 
@@ -62,16 +91,45 @@ function badValue(key: string, value: string, what: string, column: number): Lin
   return { message: `${key}= needs ${what}, got '${value}'`, column };
 }
 const EVENT_TIME = /^\[(\d+\.\d+)\]$/;
-const EVENTS: Readonly<Record<string, ConntrackEvent>> = { '[NEW]': 'NEW', '[UPDATE]': 'UPDATE', '[DESTROY]': 'DESTROY' };
-export const STATUS: Readonly<Record<string, ConntrackStatusFlag>> = { '[ASSURED]': 'ASSURED', '[OFFLOAD]': 'OFFLOAD', '[HW_OFFLOAD]': 'HW_OFFLOAD' };
+const EVENTS: Readonly<Record<string, ConntrackEvent>> = {
+  '[NEW]': 'NEW',
+  '[UPDATE]': 'UPDATE',
+  '[DESTROY]': 'DESTROY',
+};
+export const STATUS: Readonly<Record<string, ConntrackStatusFlag>> = {
+  '[ASSURED]': 'ASSURED',
+  '[OFFLOAD]': 'OFFLOAD',
+  '[HW_OFFLOAD]': 'HW_OFFLOAD',
+};
 const STATE = /^[A-Z][A-Z0-9_]*$/;
 /** One string per state name for a million entries, instead of a slice of the input each (tcp, sctp names). */
 export const STATE_NAMES = new Map(
-  ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2',
-    'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT'].map((n) => [n, n]),
+  [
+    'NONE',
+    'SYN_SENT',
+    'SYN_RECV',
+    'ESTABLISHED',
+    'FIN_WAIT',
+    'CLOSE_WAIT',
+    'LAST_ACK',
+    'TIME_WAIT',
+    'CLOSE',
+    'SYN_SENT2',
+    'CLOSED',
+    'COOKIE_WAIT',
+    'COOKIE_ECHOED',
+    'SHUTDOWN_SENT',
+    'SHUTDOWN_RECD',
+    'SHUTDOWN_ACK_SENT',
+  ].map((n) => [n, n]),
 );
 
-export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: number, warn: Warn): ConntrackEntry | LineProblem {
+export function decodeEntry(
+  tokens: readonly IToken[],
+  line: number,
+  lineStart: number,
+  warn: Warn,
+): ConntrackEntry | LineProblem {
   const col = (t: IToken) => t.startOffset - lineStart + 1;
   const entry: MutableEntry = { line, unreplied: false };
   let i = 0;
@@ -91,9 +149,15 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   if (t && (t.image === 'ipv4' || t.image === 'ipv6')) {
     entry.family = t.image;
     const l3 = tokens[++i];
-    if (!l3 || l3.image !== (t.image === 'ipv4' ? '2' : '10')) return { message: `expected the layer-3 protocol number after ${t.image}`, column: l3 ? col(l3) : col(t) };
+    if (!l3 || l3.image !== (t.image === 'ipv4' ? '2' : '10'))
+      return { message: `expected the layer-3 protocol number after ${t.image}`, column: l3 ? col(l3) : col(t) };
     t = tokens[++i]!;
-  } else if (t && (t.image === '2' || t.image === '10') && tokens[i + 1]?.tokenType === Word && !DIGITS.test(tokens[i + 1]!.image)) {
+  } else if (
+    t &&
+    (t.image === '2' || t.image === '10') &&
+    tokens[i + 1]?.tokenType === Word &&
+    !DIGITS.test(tokens[i + 1]!.image)
+  ) {
     // `2 tcp      6 …`: /proc/net/nf_conntrack's family name was cut off; its number still says it.
     entry.family = t.image === '2' ? 'ipv4' : 'ipv6';
     warn(col(t), `damaged line: the family name is missing; read as ${entry.family} from its number ${t.image}`);
@@ -101,7 +165,8 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   }
   if (!t || t.tokenType !== Word) return { message: 'expected a protocol name', column: t ? col(t) : 1 };
   const numToken = tokens[++i];
-  if (!numToken || !DIGITS.test(numToken.image)) return { message: `expected the protocol number after '${t.image}'`, column: numToken ? col(numToken) : col(t) };
+  if (!numToken || !DIGITS.test(numToken.image))
+    return { message: `expected the protocol number after '${t.image}'`, column: numToken ? col(numToken) : col(t) };
   // `6 46 TIME_WAIT src=…`: the name column was cut off (lost-name.ts); judged once the tuples are read.
   // The column of the number standing first, or 0 when the name is there.
   const lostNameAt = DIGITS.test(t.image) ? col(t) : 0;
@@ -112,7 +177,11 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
   } else {
     entry.protoNum = Number(numToken.image);
     entry.proto = protocolName(t.image, entry.protoNum);
-    if (entry.proto !== t.image) warn(col(t), `damaged line: '${t.image}' is not a protocol name; read as ${entry.proto} from its number ${entry.protoNum}`);
+    if (entry.proto !== t.image)
+      warn(
+        col(t),
+        `damaged line: '${t.image}' is not a protocol name; read as ${entry.proto} from its number ${entry.protoNum}`,
+      );
   }
   let next = tokens[++i];
   if (!lostNameAt && next && next.tokenType === Word && DIGITS.test(next.image)) {
@@ -164,7 +233,14 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
     const value = image.slice(eq + 1);
     const num = decimal(value);
     switch (key) {
-      case 'src': case 'dst': case 'sport': case 'dport': case 'type': case 'code': case 'srckey': case 'dstkey': {
+      case 'src':
+      case 'dst':
+      case 'sport':
+      case 'dport':
+      case 'type':
+      case 'code':
+      case 'srckey':
+      case 'dstkey': {
         if (!tuple) return { message: `${key}= before src=`, column: col(f) };
         const problem = storeTupleField(tuple, key, value, col(f), entry);
         if (problem) return problem;
@@ -177,7 +253,8 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
         else entry.id = num;
         break;
       }
-      case 'packets': case 'bytes':
+      case 'packets':
+      case 'bytes':
         if (direction < 0) return { message: `${key}= before src=`, column: col(f) };
         if (num < 0) return badValue(key, value, 'a number', col(f));
         counters ??= [{}, {}];
@@ -191,11 +268,13 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
         if (num < 0) return badValue(key, value, 'a number', col(f));
         entry.use = num;
         break;
-      case 'secmark': case 'zone':
+      case 'secmark':
+      case 'zone':
         if (num < 0) return badValue(key, value, 'a number', col(f));
         entry[key] = num;
         break;
-      case 'zone-orig': case 'zone-reply':
+      case 'zone-orig':
+      case 'zone-reply':
         if (num < 0) return badValue(key, value, 'a number', col(f));
         entry[key === 'zone-orig' ? 'zoneOrig' : 'zoneReply'] = num;
         break;
@@ -203,7 +282,8 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
         if (num < 0) return badValue(key, value, 'a number', col(f));
         entry.deltaTime = num;
         break;
-      case 'timeout': case 'stream_timeout': {
+      case 'timeout':
+      case 'stream_timeout': {
         // gre in /proc: `timeout=30, stream_timeout=180` before the tuples.
         const n = value.endsWith(',') ? value.slice(0, -1) : value;
         if (!DIGITS.test(n)) return badValue(key, value, 'a number', col(f));
@@ -211,27 +291,62 @@ export function decodeEntry(tokens: readonly IToken[], line: number, lineStart: 
         entry.greTimeouts = key === 'timeout' ? { ...g, timeout: Number(n) } : { ...g, streamTimeout: Number(n) };
         break;
       }
-      case 'helper': entry.helper = value; break;
-      case 'secctx': entry.secctx = value; break;
-      case 'labels': entry.labels = value === '' ? [] : value.split(','); break;
+      case 'helper':
+        entry.helper = value;
+        break;
+      case 'secctx':
+        entry.secctx = value;
+        break;
+      case 'labels':
+        entry.labels = value === '' ? [] : value.split(',');
+        break;
       default:
         return { message: `unknown field ${key}=`, column: col(f) };
     }
     previousKey = key;
   }
-  if (direction < 1) return { message: 'expected an original and a reply tuple (src= dst= ... src= dst= ...)', column: col(tokens[tokens.length - 1]!) };
+  if (direction < 1)
+    return {
+      message: 'expected an original and a reply tuple (src= dst= ... src= dst= ...)',
+      column: col(tokens[tokens.length - 1]!),
+    };
   if (orig.dst === undefined || reply.dst === undefined) return { message: 'a tuple without dst=', column: 1 };
   if (lostNameAt) {
-    if (!fitsProtocol(entry.proto, orig, entry.state)) return { message: `the protocol name is missing, and ${entry.protoNum} is not the protocol of these tuples`, column: lostNameAt };
-    warn(lostNameAt, `damaged line: the protocol name is missing; read as ${entry.proto} from its number ${entry.protoNum}, then the timeout`);
+    if (!fitsProtocol(entry.proto, orig, entry.state))
+      return {
+        message: `the protocol name is missing, and ${entry.protoNum} is not the protocol of these tuples`,
+        column: lostNameAt,
+      };
+    warn(
+      lostNameAt,
+      `damaged line: the protocol name is missing; read as ${entry.proto} from its number ${entry.protoNum}, then the timeout`,
+    );
   }
   // The family the placeholder cannot tell: that of a real address of the entry.
-  if (entry.anonymised && !entry.family) entry.family = [orig.src!, orig.dst, reply.src!, reply.dst].find((a) => !isAddressPlaceholder(a))?.includes(':') ? 'ipv6' : 'ipv4';
+  if (entry.anonymised && !entry.family)
+    entry.family = [orig.src!, orig.dst, reply.src!, reply.dst].find((a) => !isAddressPlaceholder(a))?.includes(':')
+      ? 'ipv6'
+      : 'ipv4';
   return completeEntry(entry, orig, reply, counters);
 }
 
 /** Fields few entries have; an entry has one of these only when its line printed it, in this order. */
-const RARE_KEYS = ['secmark', 'secctx', 'zone', 'zoneOrig', 'zoneReply', 'deltaTime', 'start', 'stop', 'helper', 'labels', 'event', 'eventTime', 'greTimeouts', 'anonymised'] as const;
+const RARE_KEYS = [
+  'secmark',
+  'secctx',
+  'zone',
+  'zoneOrig',
+  'zoneReply',
+  'deltaTime',
+  'start',
+  'stop',
+  'helper',
+  'labels',
+  'event',
+  'eventTime',
+  'greTimeouts',
+  'anonymised',
+] as const;
 
 /**
  * An entry with the fields most lines print, always all of them and in one order (undefined when not
@@ -240,8 +355,19 @@ const RARE_KEYS = ['secmark', 'secctx', 'zone', 'zoneOrig', 'zoneReply', 'deltaT
  * because it runs once per entry on the fast path, which keeps these fields in locals.
  */
 export function commonEntry(
-  line: number, family: 'ipv4' | 'ipv6' | undefined, proto: string, protoNum: number, timeout: number | undefined, state: string | undefined,
-  orig: MutableTuple, reply: MutableTuple, unreplied: boolean, status: ConntrackStatusFlag | undefined, mark: number | undefined, use: number | undefined, id: number | undefined,
+  line: number,
+  family: 'ipv4' | 'ipv6' | undefined,
+  proto: string,
+  protoNum: number,
+  timeout: number | undefined,
+  state: string | undefined,
+  orig: MutableTuple,
+  reply: MutableTuple,
+  unreplied: boolean,
+  status: ConntrackStatusFlag | undefined,
+  mark: number | undefined,
+  use: number | undefined,
+  id: number | undefined,
 ): MutableEntry {
   return {
     line,
@@ -264,15 +390,36 @@ export function commonEntry(
 export function withCounters(entry: MutableEntry, counters: CountersDraft | undefined): ConntrackEntry {
   if (counters) {
     const [oc, rc] = counters;
-    if (oc.packets !== undefined || oc.bytes !== undefined) entry.origCounters = { packets: oc.packets ?? 0, bytes: oc.bytes ?? 0 } as ConntrackCounters;
-    if (rc.packets !== undefined || rc.bytes !== undefined) entry.replyCounters = { packets: rc.packets ?? 0, bytes: rc.bytes ?? 0 } as ConntrackCounters;
+    if (oc.packets !== undefined || oc.bytes !== undefined)
+      entry.origCounters = { packets: oc.packets ?? 0, bytes: oc.bytes ?? 0 } as ConntrackCounters;
+    if (rc.packets !== undefined || rc.bytes !== undefined)
+      entry.replyCounters = { packets: rc.packets ?? 0, bytes: rc.bytes ?? 0 } as ConntrackCounters;
   }
   return entry as ConntrackEntry;
 }
 
 /** The entry once both tuples of a line the grammar read are known. */
-function completeEntry(d: MutableEntry, orig: MutableTuple, reply: MutableTuple, counters: CountersDraft | undefined): ConntrackEntry {
-  const entry = commonEntry(d.line!, d.family, d.proto!, d.protoNum!, d.timeout, d.state, orig, reply, d.unreplied!, d.status, d.mark, d.use, d.id);
+function completeEntry(
+  d: MutableEntry,
+  orig: MutableTuple,
+  reply: MutableTuple,
+  counters: CountersDraft | undefined,
+): ConntrackEntry {
+  const entry = commonEntry(
+    d.line!,
+    d.family,
+    d.proto!,
+    d.protoNum!,
+    d.timeout,
+    d.state,
+    orig,
+    reply,
+    d.unreplied!,
+    d.status,
+    d.mark,
+    d.use,
+    d.id,
+  );
   for (const k of RARE_KEYS) if (d[k] !== undefined) (entry as Record<string, unknown>)[k] = d[k];
   return withCounters(entry, counters);
 }
@@ -302,7 +449,13 @@ function readTuple(image: string, tuple: MutableTuple, column: number, entry: Mu
 }
 
 /** One field of a tuple. Stores by name, not tuple[key]: a computed-key store is megamorphic and several times slower. */
-function storeTupleField(tuple: MutableTuple, key: string, value: string, column: number, entry: MutableEntry): LineProblem | undefined {
+function storeTupleField(
+  tuple: MutableTuple,
+  key: string,
+  value: string,
+  column: number,
+  entry: MutableEntry,
+): LineProblem | undefined {
   if (key === 'src' || key === 'dst') {
     let a = canonicalAddress(value);
     if (!a && isAddressPlaceholder(value)) {

@@ -10,14 +10,39 @@
  */
 import type { ConntrackEntry, ConntrackStatusFlag } from '../../src/model/conntrack';
 import { canonicalAddress, isIpv4, isPlainIpv6 } from '../shared/address';
-import { type CountersDraft, type MutableTuple, STATE_NAMES, STATUS, commonEntry, decimal, withCounters } from './decode';
+import {
+  type CountersDraft,
+  type MutableTuple,
+  STATE_NAMES,
+  STATUS,
+  commonEntry,
+  decimal,
+  withCounters,
+} from './decode';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 
 /** L4_NUMBERS as a Map: a word from the input must not find a key of Object.prototype, and lookup() measured a little slower on this hot path. */
 const PROTOCOLS = new Map(Object.entries(L4_NUMBERS));
 /** The keys this path reads, by key length and first character, which tell them apart. */
 const KEY_BY_SHAPE: (string | undefined)[] = [];
-for (const k of ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id', 'srckey', 'dstkey', 'mark', 'use', 'zone', 'secmark', 'packets', 'bytes']) KEY_BY_SHAPE[k.length * 128 + k.charCodeAt(0)] = k;
+for (const k of [
+  'src',
+  'dst',
+  'sport',
+  'dport',
+  'type',
+  'code',
+  'id',
+  'srckey',
+  'dstkey',
+  'mark',
+  'use',
+  'zone',
+  'secmark',
+  'packets',
+  'bytes',
+])
+  KEY_BY_SHAPE[k.length * 128 + k.charCodeAt(0)] = k;
 const SPACE = 32;
 const CR = 13;
 const BRACKET = 91;
@@ -41,7 +66,9 @@ function wordEnd(text: string, p: number, end: number): number {
 function address(text: string, from: number, to: number, seen: string | undefined): string | undefined {
   if (from === to) return undefined;
   if (seen !== undefined && seen.length === to - from && text.startsWith(seen, from)) return seen;
-  return isIpv4(text, from, to) || isPlainIpv6(text, from, to) ? text.slice(from, to) : canonicalAddress(text.slice(from, to));
+  return isIpv4(text, from, to) || isPlainIpv6(text, from, to)
+    ? text.slice(from, to)
+    : canonicalAddress(text.slice(from, to));
 }
 
 /** The entry on [start, end) of `text`, or undefined to leave the line to the grammar. */
@@ -132,16 +159,40 @@ export function fastEntry(text: string, start: number, end: number, line: number
       const n = decimal(text, v, e);
       if (n < 0) return undefined;
       switch (key) {
-        case 'sport': if (!tuple) return undefined; tuple.sport = n; break;
-        case 'dport': if (!tuple) return undefined; tuple.dport = n; break;
-        case 'type': if (!tuple) return undefined; tuple.type = n; break;
-        case 'code': if (!tuple) return undefined; tuple.code = n; wasCode = true; break;
+        case 'sport':
+          if (!tuple) return undefined;
+          tuple.sport = n;
+          break;
+        case 'dport':
+          if (!tuple) return undefined;
+          tuple.dport = n;
+          break;
+        case 'type':
+          if (!tuple) return undefined;
+          tuple.type = n;
+          break;
+        case 'code':
+          if (!tuple) return undefined;
+          tuple.code = n;
+          wasCode = true;
+          break;
         // icmp tuples end in `code=N id=N`; the entry's own id (-o id) comes last.
-        case 'id': if (tuple && afterCode) tuple.id = n; else id = n; break;
-        case 'mark': mark = n; break;
-        case 'use': use = n; break;
-        case 'zone': zone = n; break;
-        case 'secmark': secmark = n; break;
+        case 'id':
+          if (tuple && afterCode) tuple.id = n;
+          else id = n;
+          break;
+        case 'mark':
+          mark = n;
+          break;
+        case 'use':
+          use = n;
+          break;
+        case 'zone':
+          zone = n;
+          break;
+        case 'secmark':
+          secmark = n;
+          break;
         default:
           if (direction < 0) return undefined;
           counters ??= [{}, {}];
@@ -152,7 +203,21 @@ export function fastEntry(text: string, start: number, end: number, line: number
     afterCode = wasCode;
   }
   if (direction < 1 || orig.dst === undefined || reply.dst === undefined) return undefined;
-  const entry = commonEntry(line, family, L4_NAMES[protoNum]!, protoNum, timeout >= 0 ? timeout : undefined, state, orig, reply, unreplied, status, mark, use, id);
+  const entry = commonEntry(
+    line,
+    family,
+    L4_NAMES[protoNum]!,
+    protoNum,
+    timeout >= 0 ? timeout : undefined,
+    state,
+    orig,
+    reply,
+    unreplied,
+    status,
+    mark,
+    use,
+    id,
+  );
   // In decode.ts RARE_KEYS order.
   if (secmark !== undefined) entry.secmark = secmark;
   if (zone !== undefined) entry.zone = zone;

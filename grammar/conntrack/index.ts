@@ -23,7 +23,9 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
   private readonly entries: ConntrackEntry[] = [];
   private readonly summaries: ConntrackSummary[] = [];
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly hidden: { count: number; first?: { line: number; column: number; placeholder: string } } = { count: 0 };
+  private readonly hidden: { count: number; first?: { line: number; column: number; placeholder: string } } = {
+    count: 0,
+  };
 
   /** Lines the fast path reads become entries at once; each run of other lines goes to the grammar whole. */
   read(chunk: Chunk, stop: StopAt): number | undefined {
@@ -69,12 +71,32 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
 
   finish(): ConntrackBody {
     const { count, first } = this.hidden;
-    if (first) this.diagnostics.push({ severity: 'warning', line: first.line, column: first.column, message: count === 1 ? `an anonymised address ('${first.placeholder}'): the entry is kept, with that address unknown` : `${count} entries have anonymised addresses (the first, '${first.placeholder}', here): kept, with those addresses unknown` });
+    if (first)
+      this.diagnostics.push({
+        severity: 'warning',
+        line: first.line,
+        column: first.column,
+        message:
+          count === 1
+            ? `an anonymised address ('${first.placeholder}'): the entry is kept, with that address unknown`
+            : `${count} entries have anonymised addresses (the first, '${first.placeholder}', here): kept, with those addresses unknown`,
+      });
     const [only, ...more] = this.summaries;
     if (only && more.length === 0 && only.what === 'shown' && only.count !== this.entries.length) {
-      this.diagnostics.push({ severity: 'warning', line: only.line, column: 1, message: `conntrack says ${only.count} entries were shown, ${this.entries.length} are here (filtered or cut?)` });
+      this.diagnostics.push({
+        severity: 'warning',
+        line: only.line,
+        column: 1,
+        message: `conntrack says ${only.count} entries were shown, ${this.entries.length} are here (filtered or cut?)`,
+      });
     }
-    return { kind: 'conntrack', records: this.entries.length, diagnostics: sortDiagnostics(this.diagnostics), entries: this.entries, summaries: this.summaries };
+    return {
+      kind: 'conntrack',
+      records: this.entries.length,
+      diagnostics: sortDiagnostics(this.diagnostics),
+      entries: this.entries,
+      summaries: this.summaries,
+    };
   }
 
   private line(tokens: readonly IToken[], line: number, lineStart: number, text: string): LineProblem | undefined {
@@ -85,10 +107,13 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
       if (x.kind === 'entry') this.entries.push(x.entry);
       return undefined;
     }
-    if (first.image === 'conntrack' || LIBRARY_MESSAGE.test(first.image)) return this.toolLine(rawLine(text, lineStart), line);
+    if (first.image === 'conntrack' || LIBRARY_MESSAGE.test(first.image))
+      return this.toolLine(rawLine(text, lineStart), line);
     if (isProse(tokens)) return { message: 'not a conntrack entry', column: 1, ends: true };
-    const warn = (column: number, message: string) => this.diagnostics.push({ severity: 'warning', line, column, message });
-    const decoded = first.image === '-A' ? decodeSaveLine(tokens, line, lineStart) : decodeEntry(tokens, line, lineStart, warn);
+    const warn = (column: number, message: string) =>
+      this.diagnostics.push({ severity: 'warning', line, column, message });
+    const decoded =
+      first.image === '-A' ? decodeSaveLine(tokens, line, lineStart) : decodeEntry(tokens, line, lineStart, warn);
     if (isProblem(decoded)) return decoded;
     this.entries.push(decoded);
     if (decoded.anonymised) this.anonymised(decoded, line, rawLine(text, lineStart));
@@ -100,13 +125,20 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
     this.hidden.count++;
     if (this.hidden.count > 1) return;
     const { orig, reply } = entry;
-    const placeholder = [orig.src, orig.dst, reply.src, reply.dst].find((a) => raw.includes(`=${a}`) && isAddressPlaceholder(a))!;
+    const placeholder = [orig.src, orig.dst, reply.src, reply.dst].find(
+      (a) => raw.includes(`=${a}`) && isAddressPlaceholder(a),
+    )!;
     this.hidden.first = { line, column: raw.indexOf(`=${placeholder}`) + 2, placeholder };
   }
 
   private toolLine(raw: string, line: number): LineProblem | undefined {
     if (LIBRARY_MESSAGE.test(raw)) {
-      this.diagnostics.push({ severity: 'warning', line, column: 1, message: `libnetfilter_conntrack said: ${raw.trim()}` });
+      this.diagnostics.push({
+        severity: 'warning',
+        line,
+        column: 1,
+        message: `libnetfilter_conntrack said: ${raw.trim()}`,
+      });
       return undefined;
     }
     const tool = TOOL_LINE.exec(raw);

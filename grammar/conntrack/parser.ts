@@ -37,8 +37,17 @@ class ConntrackParser extends EmbeddedActionsParser {
       DEF: () => {
         const fields: IToken[] = [];
         this.OR([
-          { ALT: () => { fields.push(this.CONSUME(XmlLine)); } },
-          { ALT: () => this.MANY2(() => { fields.push(this.CONSUME(Field)); }) },
+          {
+            ALT: () => {
+              fields.push(this.CONSUME(XmlLine));
+            },
+          },
+          {
+            ALT: () =>
+              this.MANY2(() => {
+                fields.push(this.CONSUME(Field));
+              }),
+          },
         ]);
         const nl = this.CONSUME(Newline);
         if (!this.RECORDING_PHASE) {

@@ -12,18 +12,37 @@ import { L4_NUMBERS, icmpReplyType } from './protocols';
 type MutableTuple = { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] };
 
 const NUMERIC: Readonly<Record<string, [side: 'o' | 'r', key: 'sport' | 'dport' | 'type' | 'code' | 'id']>> = {
-  '--sport': ['o', 'sport'], '--dport': ['o', 'dport'], '--reply-port-src': ['r', 'sport'], '--reply-port-dst': ['r', 'dport'],
-  '--icmp-type': ['o', 'type'], '--icmp-code': ['o', 'code'], '--icmp-id': ['o', 'id'],
-  '--icmpv6-type': ['o', 'type'], '--icmpv6-code': ['o', 'code'], '--icmpv6-id': ['o', 'id'],
+  '--sport': ['o', 'sport'],
+  '--dport': ['o', 'dport'],
+  '--reply-port-src': ['r', 'sport'],
+  '--reply-port-dst': ['r', 'dport'],
+  '--icmp-type': ['o', 'type'],
+  '--icmp-code': ['o', 'code'],
+  '--icmp-id': ['o', 'id'],
+  '--icmpv6-type': ['o', 'type'],
+  '--icmpv6-code': ['o', 'code'],
+  '--icmpv6-id': ['o', 'id'],
 };
 const KEYS: Readonly<Record<string, [side: 'o' | 'r', key: 'srckey' | 'dstkey']>> = {
-  '--srckey': ['o', 'srckey'], '--dstkey': ['o', 'dstkey'], '--reply-key-src': ['r', 'srckey'], '--reply-key-dst': ['r', 'dstkey'],
+  '--srckey': ['o', 'srckey'],
+  '--dstkey': ['o', 'dstkey'],
+  '--reply-key-src': ['r', 'srckey'],
+  '--reply-key-dst': ['r', 'dstkey'],
 };
 const ADDRESSES: Readonly<Record<string, [side: 'o' | 'r', key: 'src' | 'dst']>> = {
-  '-s': ['o', 'src'], '-d': ['o', 'dst'], '-r': ['r', 'src'], '-q': ['r', 'dst'], '-g': ['r', 'src'], '-n': ['r', 'dst'],
+  '-s': ['o', 'src'],
+  '-d': ['o', 'dst'],
+  '-r': ['r', 'src'],
+  '-q': ['r', 'dst'],
+  '-g': ['r', 'src'],
+  '-n': ['r', 'dst'],
 };
 
-export function decodeSaveLine(tokens: readonly IToken[], line: number, lineStart: number): ConntrackEntry | LineProblem {
+export function decodeSaveLine(
+  tokens: readonly IToken[],
+  line: number,
+  lineStart: number,
+): ConntrackEntry | LineProblem {
   const col = (t: IToken) => t.startOffset - lineStart + 1;
   const orig: MutableTuple = {};
   const reply: MutableTuple = {};
@@ -49,11 +68,15 @@ export function decodeSaveLine(tokens: readonly IToken[], line: number, lineStar
       (key[0] === 'o' ? orig : reply)[key[1]] = `0x${Number(v).toString(16)}`;
     } else {
       switch (opt.image) {
-        case '-t': entry.timeout = number(); break;
+        case '-t':
+          entry.timeout = number();
+          break;
         case '-u': {
           const flags = v.split(',');
           entry.unreplied = !flags.includes('SEEN_REPLY');
-          entry.status = (['HW_OFFLOAD', 'OFFLOAD', 'ASSURED'] as const).find((f) => flags.includes(f)) as ConntrackStatusFlag | undefined;
+          entry.status = (['HW_OFFLOAD', 'OFFLOAD', 'ASSURED'] as const).find((f) => flags.includes(f)) as
+            | ConntrackStatusFlag
+            | undefined;
           break;
         }
         case '-p': {
@@ -62,18 +85,38 @@ export function decodeSaveLine(tokens: readonly IToken[], line: number, lineStar
           if (entry.protoNum === undefined) return { message: `unknown protocol '${v}'`, column: col(arg) };
           break;
         }
-        case '--state': entry.state = v; break;
-        case '-w': case '--zone': entry.zone = number(); break;
-        case '--orig-zone': entry.zoneOrig = number(); break;
-        case '--reply-zone': entry.zoneReply = number(); break;
-        case '-m': case '--mark': entry.mark = number(); break;
-        case '-c': case '--secmark': entry.secmark = number(); break;
-        case '-l': case '--label': entry.labels = v.split(','); break;
-        default: return { message: `unknown option ${opt.image}`, column: col(opt) };
+        case '--state':
+          entry.state = v;
+          break;
+        case '-w':
+        case '--zone':
+          entry.zone = number();
+          break;
+        case '--orig-zone':
+          entry.zoneOrig = number();
+          break;
+        case '--reply-zone':
+          entry.zoneReply = number();
+          break;
+        case '-m':
+        case '--mark':
+          entry.mark = number();
+          break;
+        case '-c':
+        case '--secmark':
+          entry.secmark = number();
+          break;
+        case '-l':
+        case '--label':
+          entry.labels = v.split(',');
+          break;
+        default:
+          return { message: `unknown option ${opt.image}`, column: col(opt) };
       }
     }
   }
-  if (!orig.src || !orig.dst || !reply.src || !reply.dst || entry.proto === undefined) return { message: 'incomplete entry: needs -s, -d, reply addresses and -p', column: 1 };
+  if (!orig.src || !orig.dst || !reply.src || !reply.dst || entry.proto === undefined)
+    return { message: 'incomplete entry: needs -s, -d, reply addresses and -p', column: 1 };
   if (orig.type !== undefined) {
     // The reply of an icmp query is implied: conntrack -o save prints only the original's type, code and id.
     reply.type = icmpReplyType(entry.proto, orig.type);

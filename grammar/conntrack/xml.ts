@@ -13,7 +13,8 @@ const FAMILY = /<layer3 protonum="\d+" protoname="(ipv4|ipv6)">/;
 
 export function decodeXmlLine(text: string, line: number): XmlLine {
   if (FRAME.test(text)) return { kind: 'frame' };
-  if (!text.startsWith('<flow>') || !text.trimEnd().endsWith('</flow>')) return { message: 'expected one <flow> element per line', column: 1 };
+  if (!text.startsWith('<flow>') || !text.trimEnd().endsWith('</flow>'))
+    return { message: 'expected one <flow> element per line', column: 1 };
   const entry: { -readonly [K in keyof ConntrackEntry]?: ConntrackEntry[K] } = { line, unreplied: false };
   for (const [, direction, body] of text.matchAll(META)) {
     const fields = new Map<string, string>();
@@ -46,7 +47,8 @@ export function decodeXmlLine(text: string, line: number): XmlLine {
     const dst = canonicalAddress(fields.get('dst') ?? '');
     if (!src || !dst) return { message: `the ${direction} tuple has no valid <src>/<dst>`, column: 1 };
     const tuple: { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] } = { src, dst };
-    for (const k of ['sport', 'dport', 'type', 'code', 'id'] as const) if (fields.has(k)) tuple[k] = Number(fields.get(k));
+    for (const k of ['sport', 'dport', 'type', 'code', 'id'] as const)
+      if (fields.has(k)) tuple[k] = Number(fields.get(k));
     for (const k of ['srckey', 'dstkey'] as const) if (fields.has(k)) tuple[k] = fields.get(k);
     if (fields.has('packets')) {
       const c = { packets: Number(fields.get('packets')), bytes: Number(fields.get('bytes') ?? 0) };
@@ -56,7 +58,8 @@ export function decodeXmlLine(text: string, line: number): XmlLine {
     if (direction === 'original') entry.orig = tuple as ConntrackTuple;
     else entry.reply = tuple as ConntrackTuple;
   }
-  if (!entry.orig || !entry.reply || entry.proto === undefined || !entry.family) return { message: 'a <flow> without both tuples and a protocol', column: 1 };
+  if (!entry.orig || !entry.reply || entry.proto === undefined || !entry.family)
+    return { message: 'a <flow> without both tuples and a protocol', column: 1 };
   for (const k of Object.keys(entry) as (keyof ConntrackEntry)[]) if (entry[k] === undefined) delete entry[k];
   return { kind: 'entry', entry: entry as ConntrackEntry };
 }

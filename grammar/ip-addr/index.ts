@@ -14,7 +14,18 @@ type Draft = { -readonly [K in keyof IpInterface]: IpInterface[K] } & { addresse
 
 const HEAD = /^(\d+):$/;
 const ADDRESS_KEYS = new Set(['brd', 'scope', 'peer', 'metric', 'proto', 'label', 'any']);
-const INTERFACE_KEYS = new Set(['mtu', 'qdisc', 'state', 'group', 'qlen', 'master', 'mode', 'link-netnsid', 'link-netns', 'netns']);
+const INTERFACE_KEYS = new Set([
+  'mtu',
+  'qdisc',
+  'state',
+  'group',
+  'qlen',
+  'master',
+  'mode',
+  'link-netnsid',
+  'link-netns',
+  'netns',
+]);
 
 export class IpAddrReader extends WordLineReader<IpAddrBody> {
   private readonly interfaces: Draft[] = [];
@@ -24,7 +35,11 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
     if (l.raw.includes('\\')) {
       let offset = 0;
       for (const part of l.raw.split('\\')) {
-        const words = [...part.matchAll(/\S+/g)].map((m) => ({ text: m[0], column: offset + m.index + 1, quoted: false }));
+        const words = [...part.matchAll(/\S+/g)].map((m) => ({
+          text: m[0],
+          column: offset + m.index + 1,
+          quoted: false,
+        }));
         const problem = words.length === 0 ? undefined : this.words(words, l.line, offset === 0 ? part : `    ${part}`);
         if (problem) return problem;
         offset += part.length + 1;
@@ -39,7 +54,12 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
     if (head) return this.head(w, line, Number(head[1]));
     const current = this.interfaces[this.interfaces.length - 1];
     // Everything but the interface line is indented; an unindented line is not ip addr's.
-    if (!current || !/^\s/.test(raw)) return { message: 'expected an interface line (N: name: <FLAGS> …)', column: w[0]!.column, ends: current !== undefined };
+    if (!current || !/^\s/.test(raw))
+      return {
+        message: 'expected an interface line (N: name: <FLAGS> …)',
+        column: w[0]!.column,
+        ends: current !== undefined,
+      };
     const first = w[0]!.text;
     if (first === 'inet' || first === 'inet6') return this.address(current, w, line);
     if (first.startsWith('link/')) {
@@ -91,10 +111,22 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
     const address = canonicalAddress(text!);
     // A masked address (`inet <node-ip>/24`): the interface has one, which the paste hides.
     const masked = address ? undefined : maskedAddress(text!, family === 'inet' ? 'ipv4' : 'ipv6');
-    if (!address && (masked === undefined || typeof masked === 'string')) return { message: `'${cidr.text}' is not an address`, column: cidr.column };
-    if (masked) this.diagnostics.push({ severity: 'warning', line, column: cidr.column, message: `address '${text}' is masked: kept, with the address unknown` });
+    if (!address && (masked === undefined || typeof masked === 'string'))
+      return { message: `'${cidr.text}' is not an address`, column: cidr.column };
+    if (masked)
+      this.diagnostics.push({
+        severity: 'warning',
+        line,
+        column: cidr.column,
+        message: `address '${text}' is masked: kept, with the address unknown`,
+      });
     const a: { -readonly [K in keyof IpAddress]: IpAddress[K] } = {
-      line, family, address: address ?? text!, prefixLength: prefix === undefined ? (family === 'inet' ? 32 : 128) : Number(prefix), flags: [], ...(masked ? { masked: true as const } : {}),
+      line,
+      family,
+      address: address ?? text!,
+      prefixLength: prefix === undefined ? (family === 'inet' ? 32 : 128) : Number(prefix),
+      flags: [],
+      ...(masked ? { masked: true as const } : {}),
     };
     const flags: string[] = [];
     for (let i = 2; i < w.length; i++) {
@@ -106,7 +138,8 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
         else if (k === 'peer') a.peer = v;
         else if (k === 'label') a.label = v;
         i++;
-      } else if (family === 'inet' && i === w.length - 1 && (k === current.name || k.startsWith(`${current.name}:`))) a.label = k;
+      } else if (family === 'inet' && i === w.length - 1 && (k === current.name || k.startsWith(`${current.name}:`)))
+        a.label = k;
       else flags.push(k);
     }
     a.flags = flags;
@@ -115,7 +148,12 @@ export class IpAddrReader extends WordLineReader<IpAddrBody> {
   }
 
   protected body(): IpAddrBody {
-    return { kind: 'ip-addr', records: this.interfaces.reduce((n, i) => n + i.addresses.length, 0), diagnostics: this.diagnostics, interfaces: this.interfaces };
+    return {
+      kind: 'ip-addr',
+      records: this.interfaces.reduce((n, i) => n + i.addresses.length, 0),
+      diagnostics: this.diagnostics,
+      interfaces: this.interfaces,
+    };
   }
 }
 

@@ -8,10 +8,37 @@ import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 
-type Draft = { -readonly [K in keyof Route]: Route[K] } & { nexthops?: RouteNexthop[]; attributes: Record<string, string | true> };
+type Draft = { -readonly [K in keyof Route]: Route[K] } & {
+  nexthops?: RouteNexthop[];
+  attributes: Record<string, string | true>;
+};
 
-export const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'anycast', 'unreachable', 'blackhole', 'prohibit', 'throw', 'nat']);
-const FLAGS = new Set(['onlink', 'linkdown', 'pervasive', 'dead', 'notify', 'offload', 'trap', 'rt_offload', 'rt_trap', 'rt_offload_failed', 'cache', 'cloned']);
+export const ROUTE_TYPES = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'anycast',
+  'unreachable',
+  'blackhole',
+  'prohibit',
+  'throw',
+  'nat',
+]);
+const FLAGS = new Set([
+  'onlink',
+  'linkdown',
+  'pervasive',
+  'dead',
+  'notify',
+  'offload',
+  'trap',
+  'rt_offload',
+  'rt_trap',
+  'rt_offload_failed',
+  'cache',
+  'cloned',
+]);
 const DESTINATION = /^(default|[0-9a-fA-F.:]+(\/\d+)?)$/;
 
 export class IpRouteReader extends WordLineReader<IpRouteBody> {
@@ -23,8 +50,19 @@ export class IpRouteReader extends WordLineReader<IpRouteBody> {
     let i = 0;
     const type = ROUTE_TYPES.has(w[0]!.text) ? w[i++]!.text : 'unicast';
     const dstWord = w[i++];
-    if (!dstWord || !DESTINATION.test(dstWord.text)) return { message: `expected a destination prefix or default, got '${dstWord?.text ?? ''}'`, column: (dstWord ?? w[0]!).column };
-    const route: Draft = { line: l.line, family: 'inet', type, dst: withLength(dstWord.text), table: 'main', attributes: {} };
+    if (!dstWord || !DESTINATION.test(dstWord.text))
+      return {
+        message: `expected a destination prefix or default, got '${dstWord?.text ?? ''}'`,
+        column: (dstWord ?? w[0]!).column,
+      };
+    const route: Draft = {
+      line: l.line,
+      family: 'inet',
+      type,
+      dst: withLength(dstWord.text),
+      table: 'main',
+      attributes: {},
+    };
     const problem = readAttributes(w.slice(i), route);
     if (problem) return problem;
     const hint = dstWord.text === 'default' ? (route.via ?? route.src ?? '') : dstWord.text;
@@ -82,13 +120,26 @@ function readAttributes(w: readonly WordToken[], route: Draft): LineProblem | un
         route.via = v.text;
         break;
       }
-      case 'dev': route.dev = v.text; break;
-      case 'src': route.src = v.text; break;
-      case 'proto': route.proto = v.text; break;
-      case 'scope': route.scope = v.text; break;
-      case 'table': route.table = v.text; break;
-      case 'metric': route.metric = decimal(v.text); break;
-      default: route.attributes[k] = v.text;
+      case 'dev':
+        route.dev = v.text;
+        break;
+      case 'src':
+        route.src = v.text;
+        break;
+      case 'proto':
+        route.proto = v.text;
+        break;
+      case 'scope':
+        route.scope = v.text;
+        break;
+      case 'table':
+        route.table = v.text;
+        break;
+      case 'metric':
+        route.metric = decimal(v.text);
+        break;
+      default:
+        route.attributes[k] = v.text;
     }
   }
   return undefined;

@@ -26,8 +26,10 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
   protected line(l: WordLine): LineProblem | undefined {
     const [first, second] = l.words;
     switch (first!.text) {
-      case 'create': return this.create(l);
-      case 'add': return this.add(l);
+      case 'create':
+        return this.create(l);
+      case 'add':
+        return this.add(l);
       case 'Name:':
         if (!second) return { message: 'Name: needs a set name', column: first!.column };
         if (this.format === 'save') return newListing(first!);
@@ -43,7 +45,8 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
 
   private define(name: string, line: number, type: string, options: Record<string, string | true>): Draft {
     const existing = this.sets.get(name);
-    if (existing) this.warn(line, 1, `set ${name} is defined again (first on line ${existing.line}); the later definition is kept`);
+    if (existing)
+      this.warn(line, 1, `set ${name} is defined again (first on line ${existing.line}); the later definition is kept`);
     const set: Draft = { line, name, type, options, members: [] };
     this.sets.set(name, set);
     return set;
@@ -52,7 +55,8 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
   private create(l: WordLine): LineProblem | undefined {
     const [cmd, name, type, ...rest] = l.words;
     if (!name || !type) return { message: 'create needs a set name and type', column: cmd!.column };
-    if (!/^(hash|bitmap|list):/.test(type.text)) return { message: `unknown set type '${type.text}'`, column: type.column };
+    if (!/^(hash|bitmap|list):/.test(type.text))
+      return { message: `unknown set type '${type.text}'`, column: type.column };
     if (this.format === 'list') return newListing(cmd!);
     this.format = 'save';
     const read = readOptions(rest);
@@ -67,7 +71,11 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
   private add(l: WordLine): LineProblem | undefined {
     const [cmd, name, ...member] = l.words;
     const set = name && this.sets.get(name.text);
-    if (!set) return { message: name ? `add to set ${name.text}, which was not created above` : 'add needs a set name', column: (name ?? cmd!).column };
+    if (!set)
+      return {
+        message: name ? `add to set ${name.text}, which was not created above` : 'add needs a set name',
+        column: (name ?? cmd!).column,
+      };
     return this.member(set, member, l.line);
   }
 
@@ -83,7 +91,12 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
   /** A member line of `ipset list`, or the line after the listing, which ends it (member.ts). */
   private listedMember(set: Draft, words: readonly WordToken[], line: number): LineProblem | undefined {
     const [value, ...rest] = words;
-    if (!fitsType(set.type, value!.text) || !fitsOptions(rest)) return { message: `not a member of set ${set.name} (${set.type || 'type unknown'})`, column: value!.column, ends: true };
+    if (!fitsType(set.type, value!.text) || !fitsOptions(rest))
+      return {
+        message: `not a member of set ${set.name} (${set.type || 'type unknown'})`,
+        column: value!.column,
+        ends: true,
+      };
     return this.member(set, words, line);
   }
 
@@ -92,8 +105,12 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
     const rest = l.raw.slice(l.raw.indexOf(':') + 1).trim();
     const [first] = l.words;
     switch (first!.text) {
-      case 'Type:': set.type = rest; return undefined;
-      case 'Revision:': set.revision = decimal(rest); return undefined;
+      case 'Type:':
+        set.type = rest;
+        return undefined;
+      case 'Revision:':
+        set.revision = decimal(rest);
+        return undefined;
       case 'Header:': {
         const read = readOptions(l.words.slice(1));
         if (!read.ok) return read.problem;
@@ -101,9 +118,15 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
         if (read.options.family === 'inet' || read.options.family === 'inet6') set.family = read.options.family;
         return undefined;
       }
-      case 'Size': set.sizeInMemory = decimal(rest); return undefined;
-      case 'References:': set.references = decimal(rest); return undefined;
-      case 'Number': set.declaredEntries = decimal(rest); return undefined;
+      case 'Size':
+        set.sizeInMemory = decimal(rest);
+        return undefined;
+      case 'References:':
+        set.references = decimal(rest);
+        return undefined;
+      case 'Number':
+        set.declaredEntries = decimal(rest);
+        return undefined;
       default:
         this.inMembers = true;
         return undefined;
@@ -114,16 +137,28 @@ export class IpsetReader extends WordLineReader<IpsetBody> {
     const sets = [...this.sets.values()];
     for (const s of sets) {
       if (s.declaredEntries !== undefined && s.declaredEntries !== s.members.length) {
-        this.warn(s.line, 1, `set ${s.name}: Number of entries says ${s.declaredEntries}, ${s.members.length} members listed`);
+        this.warn(
+          s.line,
+          1,
+          `set ${s.name}: Number of entries says ${s.declaredEntries}, ${s.members.length} members listed`,
+        );
       }
     }
-    return { kind: 'ipset', format: this.format ?? 'list', records: sets.reduce((n, s) => n + s.members.length, 0), diagnostics: this.diagnostics, sets };
+    return {
+      kind: 'ipset',
+      format: this.format ?? 'list',
+      records: sets.reduce((n, s) => n + s.members.length, 0),
+      diagnostics: this.diagnostics,
+      sets,
+    };
   }
 }
 
 type Options = Record<string, string | true>;
 
-function readOptions(words: readonly WordToken[]): { ok: true; options: Options } | { ok: false; problem: LineProblem } {
+function readOptions(
+  words: readonly WordToken[],
+): { ok: true; options: Options } | { ok: false; problem: LineProblem } {
   const options: Record<string, string | true> = {};
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;

@@ -48,7 +48,14 @@ const UNTYPED: readonly Dimension[] = [DIMENSIONS.net!, DIMENSIONS.port!, DIMENS
 
 /** Extensions ipset prints after a member: the key, and whether a value follows it. */
 const MEMBER_OPTIONS: Readonly<Record<string, boolean>> = {
-  timeout: true, packets: true, bytes: true, comment: true, skbmark: true, skbprio: true, skbqueue: true, nomatch: false,
+  timeout: true,
+  packets: true,
+  bytes: true,
+  comment: true,
+  skbmark: true,
+  skbprio: true,
+  skbqueue: true,
+  nomatch: false,
 };
 
 /** Whether the words after a member are extensions ipset prints (`timeout 0 packets 12 bytes 3400`, `comment "…"`). */

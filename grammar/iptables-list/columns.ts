@@ -79,7 +79,8 @@ function ruleColumns(words: readonly ListWord[], layout: Layout): RuleColumns | 
   if (num && !/^\d+$/.test(num.text)) return `expected a rule number, got '${num.text}'`;
   const packets = layout.verbose ? take() : undefined;
   const bytes = layout.verbose ? take() : undefined;
-  if (layout.verbose && !(packets && bytes && COUNT.test(packets.text) && COUNT.test(bytes.text))) return 'expected packet and byte counters';
+  if (layout.verbose && !(packets && bytes && COUNT.test(packets.text) && COUNT.test(bytes.text)))
+    return 'expected packet and byte counters';
   // A rule without a target leaves its column blank: then the word after the protocol's is the opt column.
   const target = words[i + 1] && OPT.test(words[i + 1]!.text) ? undefined : take();
   const prot = take();
@@ -89,7 +90,8 @@ function ruleColumns(words: readonly ListWord[], layout: Layout): RuleColumns | 
   const ifOut = layout.verbose ? take() : undefined;
   const source = take();
   const destination = take();
-  if (!source || !destination || (layout.verbose && !ifOut)) return 'the rule ends before its source and destination columns';
+  if (!source || !destination || (layout.verbose && !ifOut))
+    return 'the rule ends before its source and destination columns';
   const goto = words[i]?.text === '[goto]';
   if (goto) i++;
   return {

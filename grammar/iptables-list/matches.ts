@@ -30,28 +30,30 @@ function portOption(c: Cursor, side: 'spt' | 'dpt', out: SaveWords): boolean | u
 }
 
 /** `tcp spt:X dpt:Y option=N flags:0x17/0x02`, `udp spt:X dpt:Y`. */
-const transport = (proto: 'tcp' | 'udp'): MatchReader => (c) => {
-  const at = c.at();
-  if (!c.accept(proto)) return undefined;
-  const out = new SaveWords(at).add('-m', proto);
-  for (const side of ['spt', 'dpt'] as const) if (portOption(c, side, out) === undefined) return undefined;
-  if (proto === 'tcp') {
-    const option = /^option=(!?)(\d+)$/.exec(c.bare() ?? '');
-    if (option) {
-      c.i++;
-      out.not(option[1] === '!').add('--tcp-option', option[2]!);
+const transport =
+  (proto: 'tcp' | 'udp'): MatchReader =>
+  (c) => {
+    const at = c.at();
+    if (!c.accept(proto)) return undefined;
+    const out = new SaveWords(at).add('-m', proto);
+    for (const side of ['spt', 'dpt'] as const) if (portOption(c, side, out) === undefined) return undefined;
+    if (proto === 'tcp') {
+      const option = /^option=(!?)(\d+)$/.exec(c.bare() ?? '');
+      if (option) {
+        c.i++;
+        out.not(option[1] === '!').add('--tcp-option', option[2]!);
+      }
+      const flags = /^flags:(!?)([^/]+)\/(.+)$/.exec(c.bare() ?? '');
+      if (flags) {
+        const mask = tcpFlagsText(flags[2]!);
+        const compare = tcpFlagsText(flags[3]!);
+        if (!mask || !compare) return undefined;
+        c.i++;
+        out.not(flags[1] === '!').add('--tcp-flags', mask, compare);
+      }
     }
-    const flags = /^flags:(!?)([^/]+)\/(.+)$/.exec(c.bare() ?? '');
-    if (flags) {
-      const mask = tcpFlagsText(flags[2]!);
-      const compare = tcpFlagsText(flags[3]!);
-      if (!mask || !compare) return undefined;
-      c.i++;
-      out.not(flags[1] === '!').add('--tcp-flags', mask, compare);
-    }
-  }
-  return out.out;
-};
+    return out.out;
+  };
 
 /** `multiport dports 80,443`, `multiport sports  !1:1023` (the v1 print puts `!` before the list). */
 const multiport: MatchReader = (c) => {
@@ -100,19 +102,21 @@ const statistic: MatchReader = (c) => {
 };
 
 /** `mark match ! 0x4000/0x4000` (xt_mark; `MARK match` in revision 0) and `connmark match  0x1/0x1`. */
-const markLike = (words: readonly [string, string], module: 'mark' | 'connmark'): MatchReader => (c) => {
-  const at = c.at();
-  if (!c.accept(...words)) return undefined;
-  let negated = c.bang();
-  let value = c.bare();
-  if (value?.startsWith('!')) {
-    negated = true;
-    value = value.slice(1);
-  }
-  if (!value || !isMark(value)) return undefined;
-  c.i++;
-  return new SaveWords(at).add('-m', module).not(negated).add('--mark', value).out;
-};
+const markLike =
+  (words: readonly [string, string], module: 'mark' | 'connmark'): MatchReader =>
+  (c) => {
+    const at = c.at();
+    if (!c.accept(...words)) return undefined;
+    let negated = c.bang();
+    let value = c.bare();
+    if (value?.startsWith('!')) {
+      negated = true;
+      value = value.slice(1);
+    }
+    if (!value || !isMark(value)) return undefined;
+    c.i++;
+    return new SaveWords(at).add('-m', module).not(negated).add('--mark', value).out;
+  };
 
 /** `ADDRTYPE match src-type LOCAL dst-type !LOCAL,UNICAST limit-in`. */
 const addrtype: MatchReader = (c) => {
@@ -143,8 +147,19 @@ const addrtype: MatchReader = (c) => {
 
 /** conntrack's options in the order conntrack_dump prints them; each takes one value word but ctdir. */
 const CONNTRACK_OPTIONS = [
-  'ctstate', 'ctproto', 'ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst', 'ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport',
-  'ctstatus', 'ctexpire', 'ctdir',
+  'ctstate',
+  'ctproto',
+  'ctorigsrc',
+  'ctorigdst',
+  'ctreplsrc',
+  'ctrepldst',
+  'ctorigsrcport',
+  'ctorigdstport',
+  'ctreplsrcport',
+  'ctrepldstport',
+  'ctstatus',
+  'ctexpire',
+  'ctdir',
 ];
 
 /**
@@ -161,7 +176,8 @@ const conntrack: MatchReader = (c) => {
     const order = name ? CONNTRACK_OPTIONS.indexOf(name) : -1;
     if (order <= last) break;
     const value = c.bare(negated ? 2 : 1);
-    if (!value || (name === 'ctdir' && value !== 'ORIGINAL' && value !== 'REPLY')) return last < 0 ? undefined : out.out;
+    if (!value || (name === 'ctdir' && value !== 'ORIGINAL' && value !== 'REPLY'))
+      return last < 0 ? undefined : out.out;
     c.i += negated ? 3 : 2;
     last = order;
     out.not(negated).add(`--${name}`, value);
@@ -208,13 +224,19 @@ const limit: MatchReader = (c) => {
   const at = c.at();
   if (!c.accept('limit:', 'avg')) return undefined;
   const rate = c.bare();
-  if (!rate || !/^\d+\/(sec|min|hour|day)$/.test(rate) || c.bare(1) !== 'burst' || !/^\d+$/.test(c.bare(2) ?? '')) return undefined;
+  if (!rate || !/^\d+\/(sec|min|hour|day)$/.test(rate) || c.bare(1) !== 'burst' || !/^\d+$/.test(c.bare(2) ?? ''))
+    return undefined;
   const burst = c.bare(2)!;
   c.i += 3;
   return new SaveWords(at).add('-m', 'limit', '--limit', rate, '--limit-burst', burst).out;
 };
 
-const RECENT_MODES: Readonly<Record<string, string>> = { SET: '--set', CHECK: '--rcheck', UPDATE: '--update', REMOVE: '--remove' };
+const RECENT_MODES: Readonly<Record<string, string>> = {
+  SET: '--set',
+  CHECK: '--rcheck',
+  UPDATE: '--update',
+  REMOVE: '--remove',
+};
 
 /** `! recent: CHECK seconds: 60 reap hit_count: 4 TTL-Match name: X side: source mask: 255.255.255.255`. */
 const recent: MatchReader = (c) => {
@@ -290,7 +312,10 @@ const iprange: MatchReader = (c) => {
   const at = c.at();
   const out = new SaveWords(at).add('-m', 'iprange');
   let any = false;
-  for (const [word, option] of [['source', '--src-range'], ['destination', '--dst-range']] as const) {
+  for (const [word, option] of [
+    ['source', '--src-range'],
+    ['destination', '--dst-range'],
+  ] as const) {
     if (!c.accept(word, 'IP', 'range')) continue;
     const negated = c.bang();
     const range = c.bare();
@@ -303,35 +328,38 @@ const iprange: MatchReader = (c) => {
 };
 
 /** `icmptype 8`, `icmp !type 3 code 4`, `icmp echo-request` (no -n); ip6tables: `ipv6-icmptype 128`. */
-const icmpLike = (family: Family): MatchReader => (c) => {
-  const [word, module, option] = family === 'ipv4' ? ['icmp', 'icmp', '--icmp-type'] : ['ipv6-icmp', 'icmp6', '--icmpv6-type'];
-  const at = c.at();
-  const first = c.bare();
-  if (!first?.startsWith(word)) return undefined;
-  const out = new SaveWords(at).add('-m', module);
-  let negated = false;
-  let type: string | undefined;
-  if (first === `${word}type` || (first === word && c.bare(1) === '!type')) {
-    negated = first === word;
-    c.i += negated ? 2 : 1;
-    type = c.bare();
-    if (!type || !/^\d+$/.test(type)) return undefined;
-    c.i++;
-    if (c.bare() === 'code' && /^\d+$/.test(c.bare(1) ?? '')) {
-      type = `${type}/${c.bare(1)}`;
+const icmpLike =
+  (family: Family): MatchReader =>
+  (c) => {
+    const [word, module, option] =
+      family === 'ipv4' ? ['icmp', 'icmp', '--icmp-type'] : ['ipv6-icmp', 'icmp6', '--icmpv6-type'];
+    const at = c.at();
+    const first = c.bare();
+    if (!first?.startsWith(word)) return undefined;
+    const out = new SaveWords(at).add('-m', module);
+    let negated = false;
+    let type: string | undefined;
+    if (first === `${word}type` || (first === word && c.bare(1) === '!type')) {
+      negated = first === word;
+      c.i += negated ? 2 : 1;
+      type = c.bare();
+      if (!type || !/^\d+$/.test(type)) return undefined;
+      c.i++;
+      if (c.bare() === 'code' && /^\d+$/.test(c.bare(1) ?? '')) {
+        type = `${type}/${c.bare(1)}`;
+        c.i += 2;
+      } else if (c.bare() === 'codes') return undefined;
+      if (type === '255') type = 'any';
+    } else if (first === word && c.bare(1)) {
+      // A name print_icmptype found for type and codes: iptables takes the same name back.
+      const name = c.bare(1)!;
+      if (!/^!?[a-z][a-z-]*$/.test(name)) return undefined;
+      negated = name.startsWith('!');
+      type = negated ? name.slice(1) : name;
       c.i += 2;
-    } else if (c.bare() === 'codes') return undefined;
-    if (type === '255') type = 'any';
-  } else if (first === word && c.bare(1)) {
-    // A name print_icmptype found for type and codes: iptables takes the same name back.
-    const name = c.bare(1)!;
-    if (!/^!?[a-z][a-z-]*$/.test(name)) return undefined;
-    negated = name.startsWith('!');
-    type = negated ? name.slice(1) : name;
-    c.i += 2;
-  } else return undefined;
-  return out.not(negated).add(option, type).out;
-};
+    } else return undefined;
+    return out.not(negated).add(option, type).out;
+  };
 
 /** `PKTTYPE = multicast`, `PKTTYPE != broadcast`. */
 const pkttype: MatchReader = (c) => {
@@ -340,7 +368,10 @@ const pkttype: MatchReader = (c) => {
   if (c.bare() !== 'PKTTYPE' || (op !== '=' && op !== '!=') || !c.bare(2)) return undefined;
   const type = c.bare(2)!;
   c.i += 3;
-  return new SaveWords(at).add('-m', 'pkttype').not(op === '!=').add('--pkt-type', type).out;
+  return new SaveWords(at)
+    .add('-m', 'pkttype')
+    .not(op === '!=')
+    .add('--pkt-type', type).out;
 };
 
 /** `length 0:64`, `length !100`. */
@@ -349,7 +380,10 @@ const length: MatchReader = (c) => {
   const m = c.bare() === 'length' ? /^(!?)(\d+(:\d+)?)$/.exec(c.bare(1) ?? '') : null;
   if (!m) return undefined;
   c.i += 2;
-  return new SaveWords(at).add('-m', 'length').not(m[1] === '!').add('--length', m[2]!).out;
+  return new SaveWords(at)
+    .add('-m', 'length')
+    .not(m[1] === '!')
+    .add('--length', m[2]!).out;
 };
 
 /** `MAC 00:11:22:33:44:55`, `MAC ! 00:…`. */
@@ -380,8 +414,28 @@ const socket: MatchReader = (c) => {
 /** Every reader, tried in turn at each word of the extension text; the first that reads there wins. */
 export function matchReaders(family: Family): readonly MatchReader[] {
   return [
-    comment, transport('tcp'), transport('udp'), multiport, statistic, markLike(['mark', 'match'], 'mark'), markLike(['MARK', 'match'], 'mark'),
-    markLike(['connmark', 'match'], 'connmark'), markLike(['CONNMARK', 'match'], 'connmark'), addrtype, state, conntrack, set, limit, recent,
-    physdev, owner, iprange, icmpLike(family), pkttype, length, mac, socket,
+    comment,
+    transport('tcp'),
+    transport('udp'),
+    multiport,
+    statistic,
+    markLike(['mark', 'match'], 'mark'),
+    markLike(['MARK', 'match'], 'mark'),
+    markLike(['connmark', 'match'], 'connmark'),
+    markLike(['CONNMARK', 'match'], 'connmark'),
+    addrtype,
+    state,
+    conntrack,
+    set,
+    limit,
+    recent,
+    physdev,
+    owner,
+    iprange,
+    icmpLike(family),
+    pkttype,
+    length,
+    mac,
+    socket,
   ];
 }

@@ -36,7 +36,16 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
   private layout: Layout | undefined;
   private firstLayoutLine = 0;
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly account = { rules: 0, chains: 0, tables: 0, commits: 0, comments: 0, blank: 0, prompts: 0, rejected: 0 };
+  private readonly account = {
+    rules: 0,
+    chains: 0,
+    tables: 0,
+    commits: 0,
+    comments: 0,
+    blank: 0,
+    prompts: 0,
+    rejected: 0,
+  };
 
   constructor(
     private readonly path: string,
@@ -100,13 +109,27 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
 
   finish(): IptablesListBody {
     const names = new Set(this.chains.map((c) => c.header.name));
-    const targets = new Set(this.chains.flatMap((c) => c.rules.flatMap((r) => (r.cols.target && !names.has(r.cols.target.text) ? [r.cols.target.text] : []))));
-    const family = familyOfListing(this.hint, this.chains.flatMap((c) => c.rules.flatMap((r) => [r.cols.source.text, r.cols.destination.text])));
+    const targets = new Set(
+      this.chains.flatMap((c) =>
+        c.rules.flatMap((r) => (r.cols.target && !names.has(r.cols.target.text) ? [r.cols.target.text] : [])),
+      ),
+    );
+    const family = familyOfListing(
+      this.hint,
+      this.chains.flatMap((c) => c.rules.flatMap((r) => [r.cols.source.text, r.cols.destination.text])),
+    );
     const { table, why } = tableOfListing(this.hint, names, targets);
     const first = this.chains[0];
-    if (why && first) this.diagnostics.push({ severity: 'warning', line: first.line, column: 1, message: `the listing does not name its table (no -t in a command before it): ${why}` });
+    if (why && first)
+      this.diagnostics.push({
+        severity: 'warning',
+        line: first.line,
+        column: 1,
+        message: `the listing does not name its table (no -t in a command before it): ${why}`,
+      });
     const verbose = this.layout?.verbose ?? true;
-    if (!verbose && this.account.chains > 0) this.diagnostics.push({ severity: 'warning', line: this.firstLayoutLine, column: 1, message: INTERFACES_HIDDEN });
+    if (!verbose && this.account.chains > 0)
+      this.diagnostics.push({ severity: 'warning', line: this.firstLayoutLine, column: 1, message: INTERFACES_HIDDEN });
     const listed = new Map<number, ListedRule>();
     for (const c of this.chains) for (const r of c.rules) listed.set(r.line, listedRule(r.cols, family, names));
     const whole = BUILTIN_CHAINS[table].every((b) => this.chains.some((c) => c.header.name === b && c.header.policy));
@@ -114,22 +137,64 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
     extractor.feed(this.syntax(table, whole, listed));
     const extraction = extractor.finish();
     for (const [line, r] of listed) {
-      for (const h of r.hostNames) this.diagnostics.push({ severity: 'warning', line, column: h.column, message: hostNameWarning(h.text) });
-      for (const o of r.opaque) this.diagnostics.push({ severity: 'warning', line, column: o.column, message: opaqueWarning('match', o.match.name) });
-      if (r.opaqueTarget) this.diagnostics.push({ severity: 'warning', line, column: r.opaqueTarget.column, message: opaqueWarning('target', r.opaqueTarget.target.name) });
+      for (const h of r.hostNames)
+        this.diagnostics.push({ severity: 'warning', line, column: h.column, message: hostNameWarning(h.text) });
+      for (const o of r.opaque)
+        this.diagnostics.push({
+          severity: 'warning',
+          line,
+          column: o.column,
+          message: opaqueWarning('match', o.match.name),
+        });
+      if (r.opaqueTarget)
+        this.diagnostics.push({
+          severity: 'warning',
+          line,
+          column: r.opaqueTarget.column,
+          message: opaqueWarning('target', r.opaqueTarget.target.name),
+        });
     }
     // The extractor's account counts the save lines written here; the listing's own lines are counted above.
-    const diagnostics = sortDiagnostics([...this.diagnostics, ...extraction.diagnostics.filter((d) => !listed.get(d.line)?.hostNames.length || !d.message.startsWith('address'))]);
+    const diagnostics = sortDiagnostics([
+      ...this.diagnostics,
+      ...extraction.diagnostics.filter(
+        (d) => !listed.get(d.line)?.hostNames.length || !d.message.startsWith('address'),
+      ),
+    ]);
     const ruleset = this.complete(extraction.ruleset, listed, verbose);
-    const rounded = this.chains.some((c) => c.rules.some((r) => r.cols.packets && (counterValue(r.cols.packets.text).rounded || counterValue(r.cols.bytes!.text).rounded)));
-    const shows: ListingShows = { verbose, lineNumbers: this.layout?.lineNumbers ?? false, names: [...listed.values()].some((r) => r.hostNames.length > 0) || this.printedNames(), roundedCounters: rounded };
+    const rounded = this.chains.some((c) =>
+      c.rules.some(
+        (r) =>
+          r.cols.packets && (counterValue(r.cols.packets.text).rounded || counterValue(r.cols.bytes!.text).rounded),
+      ),
+    );
+    const shows: ListingShows = {
+      verbose,
+      lineNumbers: this.layout?.lineNumbers ?? false,
+      names: [...listed.values()].some((r) => r.hostNames.length > 0) || this.printedNames(),
+      roundedCounters: rounded,
+    };
     const lines: LineAccount = { ...this.account, rules: this.chains.reduce((n, c) => n + c.rules.length, 0) };
-    return { kind: family === 'ipv6' ? 'ip6tables-list' : 'iptables-list', records: lines.rules, diagnostics, ruleset, lines, shows };
+    return {
+      kind: family === 'ipv6' ? 'ip6tables-list' : 'iptables-list',
+      records: lines.rules,
+      diagnostics,
+      ruleset,
+      lines,
+      shows,
+    };
   }
 
   /** `anywhere`, or a protocol by name: the listing was printed without -n. */
   private printedNames(): boolean {
-    return this.chains.some((c) => c.rules.some((r) => r.cols.source.text.endsWith('anywhere') || r.cols.destination.text.endsWith('anywhere') || /^!?[a-z]/.test(r.cols.prot.text)));
+    return this.chains.some((c) =>
+      c.rules.some(
+        (r) =>
+          r.cols.source.text.endsWith('anywhere') ||
+          r.cols.destination.text.endsWith('anywhere') ||
+          /^!?[a-z]/.test(r.cols.prot.text),
+      ),
+    );
   }
 
   /**
@@ -139,20 +204,41 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
    */
   private syntax(table: TableName, whole: boolean, listed: ReadonlyMap<number, ListedRule>): SyntaxLine[] {
     const out: SyntaxLine[] = [];
-    const at = (text: string, column: number): WordSyntax => ({ text, column, bang: false, quoted: false, unterminated: false });
+    const at = (text: string, column: number): WordSyntax => ({
+      text,
+      column,
+      bang: false,
+      quoted: false,
+      unterminated: false,
+    });
     const start = this.chains[0]?.line ?? 1;
     if (whole) out.push({ kind: 'table', line: start, column: 1, name: table, words: [] });
     // Built-in chains first, as iptables-restore needs a policy before rules and -L lists them first anyway.
     const ordered = [...this.chains].sort((a, b) => Number(!a.header.policy) - Number(!b.header.policy));
     for (const c of ordered) {
-      const counters = c.header.counters ? `[${counterValue(c.header.counters.packets.text).value}:${counterValue(c.header.counters.bytes.text).value}]` : '[0:0]';
-      out.push({ kind: 'chain', line: c.line, column: c.column, name: c.header.name, words: [at(c.header.policy ?? '-', c.column), at(counters, c.column)] });
+      const counters = c.header.counters
+        ? `[${counterValue(c.header.counters.packets.text).value}:${counterValue(c.header.counters.bytes.text).value}]`
+        : '[0:0]';
+      out.push({
+        kind: 'chain',
+        line: c.line,
+        column: c.column,
+        name: c.header.name,
+        words: [at(c.header.policy ?? '-', c.column), at(counters, c.column)],
+      });
     }
     for (const c of this.chains) {
       for (const r of c.rules) {
         const { packets, bytes } = r.cols;
-        const counters = packets && bytes ? [saveWord(`[${counterValue(packets.text).value}:${counterValue(bytes.text).value}]`, packets)] : [];
-        out.push({ kind: 'words', line: r.line, words: [...counters, at('-A', 1), at(c.header.name, 1), ...listed.get(r.line)!.words] });
+        const counters =
+          packets && bytes
+            ? [saveWord(`[${counterValue(packets.text).value}:${counterValue(bytes.text).value}]`, packets)]
+            : [];
+        out.push({
+          kind: 'words',
+          line: r.line,
+          words: [...counters, at('-A', 1), at(c.header.name, 1), ...listed.get(r.line)!.words],
+        });
       }
     }
     if (whole) out.push({ kind: 'words', line: this.chains.at(-1)!.line, words: [at('COMMIT', 1)] });
@@ -171,7 +257,11 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
       let matches: Match[] = [...r.matches];
       for (const o of l.opaque) matches.splice(o.at, 0, o.match);
       if (!l.opaque.length) matches = r.matches as Match[];
-      const target = l.opaqueTarget ? { target: l.opaqueTarget.target } : l.gotoUnlisted && r.target?.kind === 'jump' ? { target: { ...r.target, goto: true } } : {};
+      const target = l.opaqueTarget
+        ? { target: l.opaqueTarget.target }
+        : l.gotoUnlisted && r.target?.kind === 'jump'
+          ? { target: { ...r.target, goto: true } }
+          : {};
       return { ...r, matches, ...target, ...(verbose ? {} : { assumed: interfacesAssumed(table, chain, r.index) }) };
     };
     const chain = (table: string, c: Chain): Chain => ({ ...c, rules: c.rules.map((r) => rule(table, c.name, r)) });
@@ -186,4 +276,3 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
     };
   }
 }
-

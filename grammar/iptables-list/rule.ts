@@ -56,12 +56,32 @@ export function listedRule(r: RuleColumns, family: Family, chains: ReadonlySet<s
   }
   base('-i', r.in, (t) => t === '*');
   base('-o', r.out, (t) => t === '*');
-  base('-s', r.source, (t) => ANY_ADDRESS.has(t), (t) => address(t, r.source));
-  base('-d', r.destination, (t) => ANY_ADDRESS.has(t), (t) => address(t, r.destination));
-  const out: { words: WordSyntax[]; opaque: ListedRule['opaque'][number][]; opaqueTarget?: ListedRule['opaqueTarget'] } = { words, opaque: [] };
+  base(
+    '-s',
+    r.source,
+    (t) => ANY_ADDRESS.has(t),
+    (t) => address(t, r.source),
+  );
+  base(
+    '-d',
+    r.destination,
+    (t) => ANY_ADDRESS.has(t),
+    (t) => address(t, r.destination),
+  );
+  const out: {
+    words: WordSyntax[];
+    opaque: ListedRule['opaque'][number][];
+    opaqueTarget?: ListedRule['opaqueTarget'];
+  } = { words, opaque: [] };
   readExtensions(new Cursor(r.rest), r, family, chains, out);
   const gotoUnlisted = r.goto && r.target !== undefined && !chains.has(r.target.text);
-  return { words: out.words, opaque: out.opaque, ...(out.opaqueTarget ? { opaqueTarget: out.opaqueTarget } : {}), hostNames, ...(gotoUnlisted ? { gotoUnlisted } : {}) };
+  return {
+    words: out.words,
+    opaque: out.opaque,
+    ...(out.opaqueTarget ? { opaqueTarget: out.opaqueTarget } : {}),
+    hostNames,
+    ...(gotoUnlisted ? { gotoUnlisted } : {}),
+  };
 }
 
 function readExtensions(
@@ -78,12 +98,23 @@ function readExtensions(
   let unknown: ListWord[] = [];
   const goto = r.goto && (name === undefined || chains.has(name));
   // An unknown target prints text nfwalk cannot read: what no match reader took is that text, not a target of no options.
-  const target = () => (name === undefined ? (c.done ? [] : undefined) : !knownTarget && unknown.length ? undefined : readTarget(c, name, r.target!, goto));
+  const target = () =>
+    name === undefined
+      ? c.done
+        ? []
+        : undefined
+      : !knownTarget && unknown.length
+        ? undefined
+        : readTarget(c, name, r.target!, goto);
   let matches = 0;
   const flush = () => {
     if (!unknown.length) return;
     const [first, ...rest] = unknown;
-    out.opaque.push({ at: matches++, column: first!.column, match: { module: 'opaque', name: first!.text, words: rest.map(verbatim) } });
+    out.opaque.push({
+      at: matches++,
+      column: first!.column,
+      match: { module: 'opaque', name: first!.text, words: rest.map(verbatim) },
+    });
     unknown = [];
   };
   for (;;) {
@@ -117,4 +148,8 @@ function readMatch(c: Cursor, readers: readonly MatchReader[]): WordSyntax[] | u
   return undefined;
 }
 
-const verbatim = (w: ListWord) => ({ text: w.kind === 'comment' ? `/* ${w.text} */` : w.text, bang: w.text === '!', quoted: w.kind === 'quoted' });
+const verbatim = (w: ListWord) => ({
+  text: w.kind === 'comment' ? `/* ${w.text} */` : w.text,
+  bang: w.text === '!',
+  quoted: w.kind === 'quoted',
+});

@@ -8,9 +8,14 @@ import type { Family } from '../../src/model/values';
 import { tableOfCommand, tableOfContent } from '../iptables-save/implied-table';
 
 /** `iptables -L`, `iptables -nvL`, `iptables --list`: a listing command, whose table is filter without -t. */
-const LIST_COMMAND = /(?:^|[\s/_])ip6?tables(?:-nft|-legacy)?(?:[\s_]+\S+)*?[\s_]+(?:-[a-zA-Z]*L[a-zA-Z]*|--list)(?:[\s_]|$)/;
+const LIST_COMMAND =
+  /(?:^|[\s/_])ip6?tables(?:-nft|-legacy)?(?:[\s_]+\S+)*?[\s_]+(?:-[a-zA-Z]*L[a-zA-Z]*|--list)(?:[\s_]|$)/;
 
-export function tableOfListing(hint: string, chains: ReadonlySet<string>, targets: ReadonlySet<string>): { readonly table: TableName; readonly why?: string } {
+export function tableOfListing(
+  hint: string,
+  chains: ReadonlySet<string>,
+  targets: ReadonlySet<string>,
+): { readonly table: TableName; readonly why?: string } {
   const named = tableOfCommand(hint);
   if (named) return { table: named };
   if (LIST_COMMAND.test(hint)) return { table: 'filter' };

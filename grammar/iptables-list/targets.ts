@@ -20,10 +20,15 @@ function xmark(c: Cursor): string | undefined {
   const op = c.bare();
   const value = c.bare(1);
   if (!value) return undefined;
-  if (op === 'xset' && isMark(value) && value.includes('/')) return (c.i += 2), value;
+  if (op === 'xset' && isMark(value) && value.includes('/')) return ((c.i += 2), value);
   if (!isHex(value)) return undefined;
   const v = Number.parseInt(value, 16);
-  const forms: Readonly<Record<string, string>> = { and: `0x0/${hex(~v)}`, or: `${value}/${value}`, xor: `${value}/0x0`, set: `${value}/${hex(FULL)}` };
+  const forms: Readonly<Record<string, string>> = {
+    and: `0x0/${hex(~v)}`,
+    or: `${value}/${value}`,
+    xor: `${value}/0x0`,
+    set: `${value}/${hex(FULL)}`,
+  };
   const form = op ? forms[op] : undefined;
   if (form) c.i += 2;
   return form;
@@ -44,10 +49,22 @@ const connmark: TargetReader = (c, out) => {
     let ct = hex(FULL);
     const both = c.keyed('mask', /^0x[0-9a-f]+$/i);
     if (both) nf = ct = both;
-    else if (copy === 'save' && c.bare() === 'nfmask' && c.bare(2) === 'ctmask' && isHex(c.bare(1) ?? '') && tildeHex(c.bare(3))) {
+    else if (
+      copy === 'save' &&
+      c.bare() === 'nfmask' &&
+      c.bare(2) === 'ctmask' &&
+      isHex(c.bare(1) ?? '') &&
+      tildeHex(c.bare(3))
+    ) {
       [nf, ct] = [c.bare(1)!, tildeHex(c.bare(3))!];
       c.i += 4;
-    } else if (copy === 'restore' && c.bare() === 'ctmask' && c.bare(2) === 'nfmask' && isHex(c.bare(1) ?? '') && tildeHex(c.bare(3))) {
+    } else if (
+      copy === 'restore' &&
+      c.bare() === 'ctmask' &&
+      c.bare(2) === 'nfmask' &&
+      isHex(c.bare(1) ?? '') &&
+      tildeHex(c.bare(3))
+    ) {
       [ct, nf] = [c.bare(1)!, tildeHex(c.bare(3))!];
       c.i += 4;
     }
@@ -59,27 +76,31 @@ const connmark: TargetReader = (c, out) => {
 };
 
 /** DNAT/SNAT `to:10.0.0.1:80 random persistent` (several `to:` in old multi-range rules); NETMAP `to:NET`. */
-const natTo = (option: string, flags: readonly string[]): TargetReader => (c, out) => {
-  let any = false;
-  for (let to = c.bare(); to?.startsWith('to:'); to = c.bare()) {
-    c.i++;
-    out.add(option, to.slice(3));
-    any = true;
-  }
-  for (const f of flags) if (c.accept(f)) out.add(`--${f}`);
-  return any;
-};
+const natTo =
+  (option: string, flags: readonly string[]): TargetReader =>
+  (c, out) => {
+    let any = false;
+    for (let to = c.bare(); to?.startsWith('to:'); to = c.bare()) {
+      c.i++;
+      out.add(option, to.slice(3));
+      any = true;
+    }
+    for (const f of flags) if (c.accept(f)) out.add(`--${f}`);
+    return any;
+  };
 
 /** MASQUERADE `masq ports: 1024-2048 random-fully`, REDIRECT `redir ports 8080 random` (both without address). */
-const portsOnly = (words: readonly string[], flags: readonly string[]): TargetReader => (c, out) => {
-  if (c.accept(...words)) {
-    const ports = c.take()?.text;
-    if (!ports || !/^\d+(-\d+)?$/.test(ports)) return false;
-    out.add('--to-ports', ports);
-  }
-  for (const f of flags) if (c.accept(f)) out.add(`--${f}`);
-  return true;
-};
+const portsOnly =
+  (words: readonly string[], flags: readonly string[]): TargetReader =>
+  (c, out) => {
+    if (c.accept(...words)) {
+      const ports = c.take()?.text;
+      if (!ports || !/^\d+(-\d+)?$/.test(ports)) return false;
+      out.add('--to-ports', ports);
+    }
+    for (const f of flags) if (c.accept(f)) out.add(`--${f}`);
+    return true;
+  };
 
 const reject: TargetReader = (c, out) => {
   const with_ = c.keyed('reject-with', /^[a-z0-9-]+$/);
@@ -87,7 +108,13 @@ const reject: TargetReader = (c, out) => {
   return with_ !== undefined;
 };
 
-const LOG_FLAGS: readonly [number, string][] = [[1, 'tcp-sequence'], [2, 'tcp-options'], [4, 'ip-options'], [8, 'uid'], [0x20, 'macdecode']];
+const LOG_FLAGS: readonly [number, string][] = [
+  [1, 'tcp-sequence'],
+  [2, 'tcp-options'],
+  [4, 'ip-options'],
+  [8, 'uid'],
+  [0x20, 'macdecode'],
+];
 const LOG_LEVELS = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
 /** `LOG flags 0 level 4 prefix "x"` (-n) or `LOG level warning tcp-options prefix "x"`. */
@@ -104,7 +131,12 @@ const log: TargetReader = (c, out) => {
     level = Number(n);
   } else {
     const name = c.keyed('level', /^[a-z]+$/);
-    level = name === undefined ? -1 : LOG_LEVELS.indexOf(name === 'error' ? 'err' : name === 'warn' ? 'warning' : name === 'panic' ? 'emerg' : name);
+    level =
+      name === undefined
+        ? -1
+        : LOG_LEVELS.indexOf(
+            name === 'error' ? 'err' : name === 'warn' ? 'warning' : name === 'panic' ? 'emerg' : name,
+          );
     if (level < 0) return false;
     for (const [, f] of LOG_FLAGS) if (c.accept(f)) flags.push(f);
   }
@@ -191,7 +223,12 @@ export const hasTargetReader = (name: string) => Object.hasOwn(TARGETS, name);
  * The target's save words (`-j NAME options…`, `-g CHAIN`) when its reader takes every remaining word;
  * undefined when words are left or the reader gives up. A target that prints nothing takes no words.
  */
-export function readTarget(c: Cursor, name: string, at: Cursor['words'][number], goto: boolean): WordSyntax[] | undefined {
+export function readTarget(
+  c: Cursor,
+  name: string,
+  at: Cursor['words'][number],
+  goto: boolean,
+): WordSyntax[] | undefined {
   return c.attempt(() => {
     const options = new SaveWords(at);
     const reader = Object.hasOwn(TARGETS, name) ? TARGETS[name] : undefined;

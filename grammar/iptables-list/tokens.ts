@@ -8,9 +8,23 @@ import { complementStartChars } from '../shared/line-start';
 
 export const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
-export const Comment = createToken({ name: 'Comment', pattern: /\/\* [^\n]*? \*\/(?=[ \t\r]|\n|$)/, start_chars_hint: ['/'], line_breaks: false });
-export const Quoted = createToken({ name: 'Quoted', pattern: /"[^\n]*?"(?=[ \t\r]|\n|$)/, start_chars_hint: ['"'], line_breaks: false });
-export const Bare = createToken({ name: 'Bare', pattern: /[^ \t\r\f\v\n]+/, start_chars_hint: complementStartChars(' \t\r\f\v\n') });
+export const Comment = createToken({
+  name: 'Comment',
+  pattern: /\/\* [^\n]*? \*\/(?=[ \t\r]|\n|$)/,
+  start_chars_hint: ['/'],
+  line_breaks: false,
+});
+export const Quoted = createToken({
+  name: 'Quoted',
+  pattern: /"[^\n]*?"(?=[ \t\r]|\n|$)/,
+  start_chars_hint: ['"'],
+  line_breaks: false,
+});
+export const Bare = createToken({
+  name: 'Bare',
+  pattern: /[^ \t\r\f\v\n]+/,
+  start_chars_hint: complementStartChars(' \t\r\f\v\n'),
+});
 
 export const ListWordToken = createToken({ name: 'ListWordToken', pattern: Lexer.NA });
 for (const t of [Comment, Quoted, Bare]) t.CATEGORIES = [ListWordToken];

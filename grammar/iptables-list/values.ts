@@ -36,4 +36,5 @@ export const isMark = (text: string) => /^0x[0-9a-f]+(\/0x[0-9a-f]+)?$/i.test(te
 export const isHex = (text: string) => /^0x[0-9a-f]+$/i.test(text);
 
 /** `~0x…`: CONNMARK prints one of its masks with a literal tilde before the value. */
-export const tildeHex = (text: string | undefined) => (text && /^~0x[0-9a-f]+$/i.test(text) ? text.slice(1) : undefined);
+export const tildeHex = (text: string | undefined) =>
+  text && /^~0x[0-9a-f]+$/i.test(text) ? text.slice(1) : undefined;

@@ -4,7 +4,15 @@
  */
 import ipaddr from 'ipaddr.js';
 import { lookup } from '../shared/lookup';
-import { type AddressMask, type AddressRange, type Family, type MarkMask, type NatRange, type PortRange, isUnknownAddress } from '../../src/model/values';
+import {
+  type AddressMask,
+  type AddressRange,
+  type Family,
+  type MarkMask,
+  type NatRange,
+  type PortRange,
+  isUnknownAddress,
+} from '../../src/model/values';
 
 export class Problem {
   constructor(readonly message: string) {}
@@ -20,7 +28,10 @@ export interface Codec<T> {
   readonly arity: number;
   parse(args: readonly string[], ctx: CodecContext): T | Problem;
   /** The option's printed name and argument words; null when iptables-save omits it (a default). */
-  print(value: T, ctx: { readonly family: Family; readonly name: string }): { readonly name: string; readonly args: readonly string[] } | null;
+  print(
+    value: T,
+    ctx: { readonly family: Family; readonly name: string },
+  ): { readonly name: string; readonly args: readonly string[] } | null;
 }
 
 const same = (name: string, args: readonly string[]) => ({ name, args });
@@ -33,7 +44,9 @@ export function nameValue<T extends string>(names: readonly T[], prefix = '--'):
     arity: 0,
     parse: (_a, ctx) => {
       const v = ctx.optionName.slice(prefix.length) as T;
-      return ctx.optionName.startsWith(prefix) && names.includes(v) ? v : new Problem(`unexpected option ${ctx.optionName}`);
+      return ctx.optionName.startsWith(prefix) && names.includes(v)
+        ? v
+        : new Problem(`unexpected option ${ctx.optionName}`);
     },
     print: (v) => same(`${prefix}${v}`, []),
   };
@@ -56,7 +69,11 @@ export function parseUint(text: string, max = 0xffffffff): number | Problem {
 
 export const hex = (v: number) => `0x${v.toString(16)}`;
 
-export const hexNumber: Codec<number> = { arity: 1, parse: ([a]) => parseUint(a ?? ''), print: (v, c) => same(c.name, [hex(v)]) };
+export const hexNumber: Codec<number> = {
+  arity: 1,
+  parse: ([a]) => parseUint(a ?? ''),
+  print: (v, c) => same(c.name, [hex(v)]),
+};
 
 export function parseMarkMask(text: string): MarkMask | Problem {
   const [v, m, extra] = text.split('/');
@@ -73,7 +90,8 @@ export function markMask(alwaysMask: boolean): Codec<MarkMask> {
   return {
     arity: 1,
     parse: ([a]) => parseMarkMask(a ?? ''),
-    print: (v, c) => same(c.name, [alwaysMask || v.mask !== 0xffffffff ? `${hex(v.value)}/${hex(v.mask)}` : hex(v.value)]),
+    print: (v, c) =>
+      same(c.name, [alwaysMask || v.mask !== 0xffffffff ? `${hex(v.value)}/${hex(v.mask)}` : hex(v.value)]),
   };
 }
 
@@ -95,10 +113,15 @@ function parsePort(text: string): number | Problem {
   return v > 65535 ? new Problem(`port ${v} is out of range`) : v;
 }
 
-export const formatPortRange = (r: PortRange, sep: ':' | '-') => (r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`);
+export const formatPortRange = (r: PortRange, sep: ':' | '-') =>
+  r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`;
 
 export function portRange(sep: ':' | '-' = ':'): Codec<PortRange> {
-  return { arity: 1, parse: ([a]) => parsePortRange(a ?? '', sep), print: (v, c) => same(c.name, [formatPortRange(v, sep)]) };
+  return {
+    arity: 1,
+    parse: ([a]) => parsePortRange(a ?? '', sep),
+    print: (v, c) => same(c.name, [formatPortRange(v, sep)]),
+  };
 }
 
 export const portList: Codec<readonly PortRange[]> = {
@@ -151,9 +174,14 @@ function fastIpv4Mask(text: string): AddressMask | undefined {
   const prefix = Number(lenText);
   if (prefix === 32) return { family: 'ipv4', address: ip, prefix };
   const parts = ip.split('.');
-  const value = ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
+  const value =
+    ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
   const network = prefix === 0 ? 0 : (value & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
-  return { family: 'ipv4', address: `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}`, prefix };
+  return {
+    family: 'ipv4',
+    address: `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}`,
+    prefix,
+  };
 }
 
 /** `A[/N|/DOTTED]`, host bits cleared as the kernel stores it; a missing mask means a host. */
@@ -202,7 +230,11 @@ export function formatAddressMask(a: AddressMask, omitHostPrefix = false): strin
 
 /** `-s/-d` print `/32`; conntrack's `--ctorigdst` and friends print a host without it. */
 export function addressMask(omitHostPrefix = false): Codec<AddressMask> {
-  return { arity: 1, parse: ([a]) => parseAddressMask(a ?? ''), print: (v, c) => same(c.name, [formatAddressMask(v, omitHostPrefix)]) };
+  return {
+    arity: 1,
+    parse: ([a]) => parseAddressMask(a ?? ''),
+    print: (v, c) => same(c.name, [formatAddressMask(v, omitHostPrefix)]),
+  };
 }
 
 export const addressRange: Codec<AddressRange> = {
@@ -222,9 +254,12 @@ export const addressRange: Codec<AddressRange> = {
 
 /** DNAT/SNAT `[A[-B]][:P[-Q]]`; IPv6 addresses in brackets when a port follows. */
 export function parseNatRange(text: string, family: Family): NatRange | Problem {
-  const m = family === 'ipv6' || text.startsWith('[')
-    ? /^(?:\[?([0-9a-fA-F:.]+)\]?(?:-\[?([0-9a-fA-F:.]+)\]?)?)?(?::(\d+)(?:-(\d+))?)?$/.exec(text.includes('[') || !text.includes(':') ? text : `[${text}]`)
-    : /^(?:([\d.]+)(?:-([\d.]+))?)?(?::(\d+)(?:-(\d+))?)?$/.exec(text);
+  const m =
+    family === 'ipv6' || text.startsWith('[')
+      ? /^(?:\[?([0-9a-fA-F:.]+)\]?(?:-\[?([0-9a-fA-F:.]+)\]?)?)?(?::(\d+)(?:-(\d+))?)?$/.exec(
+          text.includes('[') || !text.includes(':') ? text : `[${text}]`,
+        )
+      : /^(?:([\d.]+)(?:-([\d.]+))?)?(?::(\d+)(?:-(\d+))?)?$/.exec(text);
   if (!m) return new Problem(`bad NAT range '${text}'`);
   const [, a, b, p, q] = m;
   let addresses: NatRange['addresses'];
@@ -273,7 +308,11 @@ export function quoteSaveString(s: string): string {
 export const readsBackBare = (text: string) => /^[^\s"'\\]+$/.test(text);
 
 /** Free text such as `--comment` or `--log-prefix`, printed with save-side quoting. */
-export const text: Codec<string> = { arity: 1, parse: ([a]) => a ?? '', print: (v, c) => same(c.name, [quoteSaveString(v)]) };
+export const text: Codec<string> = {
+  arity: 1,
+  parse: ([a]) => a ?? '',
+  print: (v, c) => same(c.name, [quoteSaveString(v)]),
+};
 
 /** A name printed as is (set, chain, interface and helper names; iptables-save never quotes them). */
 export const word: Codec<string> = {
@@ -289,13 +328,17 @@ export function lowerWord(): Codec<string> {
 export function oneOf<T extends string>(values: readonly T[]): Codec<T> {
   return {
     arity: 1,
-    parse: ([a]) => (values.includes(a as T) ? (a as T) : new Problem(`expected one of ${values.join(', ')}, got '${a}'`)),
+    parse: ([a]) =>
+      values.includes(a as T) ? (a as T) : new Problem(`expected one of ${values.join(', ')}, got '${a}'`),
     print: (v, c) => same(c.name, [v]),
   };
 }
 
 /** Comma list of names, printed in the kernel's bit order as iptables-save does. */
-export function enumList(order: readonly string[], aliases: Record<string, readonly string[]> = {}): Codec<readonly string[]> {
+export function enumList(
+  order: readonly string[],
+  aliases: Record<string, readonly string[]> = {},
+): Codec<readonly string[]> {
   return {
     arity: 1,
     parse: ([a]) => {
@@ -319,7 +362,8 @@ export const probability: Codec<number> = {
   arity: 1,
   parse: ([a]) => {
     const p = Number(a);
-    if (a === undefined || a === '' || !Number.isFinite(p) || p < 0 || p > 1) return new Problem(`probability must be between 0 and 1, got '${a}'`);
+    if (a === undefined || a === '' || !Number.isFinite(p) || p < 0 || p > 1)
+      return new Problem(`probability must be between 0 and 1, got '${a}'`);
     return Math.round(p * 0x80000000) / 0x80000000;
   },
   print: (v, c) => same(c.name, [v.toFixed(11)]),
@@ -341,5 +385,13 @@ export const idRange: Codec<{ from: number; to: number }> = {
 
 /** Several argument words kept as written (sctp `--chunk-types all INIT,ACK`). */
 export function words(arity: number): Codec<readonly string[]> {
-  return { arity, parse: (args) => args, print: (v, c) => same(c.name, v.map((w) => (readsBackBare(w) ? w : quoteSaveString(w)))) };
+  return {
+    arity,
+    parse: (args) => args,
+    print: (v, c) =>
+      same(
+        c.name,
+        v.map((w) => (readsBackBare(w) ? w : quoteSaveString(w))),
+      ),
+  };
 }

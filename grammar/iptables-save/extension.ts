@@ -48,8 +48,13 @@ export interface SectionProblem {
 
 export type Record_ = Record<string, unknown>;
 
-export type SectionResult = { readonly ok: true; readonly record: Record_ } | { readonly ok: false; readonly problem: SectionProblem };
-const fail = (message: string, column: number, unknownOption = false): SectionResult => ({ ok: false, problem: { message, column, unknownOption } });
+export type SectionResult =
+  | { readonly ok: true; readonly record: Record_ }
+  | { readonly ok: false; readonly problem: SectionProblem };
+const fail = (message: string, column: number, unknownOption = false): SectionResult => ({
+  ok: false,
+  problem: { message, column, unknownOption },
+});
 
 const lookups = new WeakMap<ExtensionSpec, Map<string, OptionSpec>>();
 function lookup(spec: ExtensionSpec): Map<string, OptionSpec> {
@@ -68,7 +73,12 @@ export function optionArity(spec: ExtensionSpec, option: string): number | undef
 }
 
 /** Reads the words after `-m NAME` / `-j NAME`. Both negation styles: `! --opt v` and pre-1.4.3 `--opt ! v`. */
-export function parseSection(spec: ExtensionSpec, words: readonly WordSyntax[], family: Family, at: number): SectionResult {
+export function parseSection(
+  spec: ExtensionSpec,
+  words: readonly WordSyntax[],
+  family: Family,
+  at: number,
+): SectionResult {
   if (spec.textOptions) return parseTextOptions(spec, words, at);
   const rec: Record_ = { ...spec.fixed, ...spec.defaults?.(family) };
   const seen = new Set<string>();
@@ -85,7 +95,13 @@ export function parseSection(spec: ExtensionSpec, words: readonly WordSyntax[], 
     if (!opt) {
       // `--frob` is an option nfwalk may not know yet; a bare word here is a broken rule.
       const looksLikeOption = !w.quoted && w.text.startsWith('-');
-      return fail(looksLikeOption ? `unknown option '${w.text}' for ${spec.name}` : `unexpected '${w.text}' in ${spec.name} options`, w.column, looksLikeOption);
+      return fail(
+        looksLikeOption
+          ? `unknown option '${w.text}' for ${spec.name}`
+          : `unexpected '${w.text}' in ${spec.name} options`,
+        w.column,
+        looksLikeOption,
+      );
     }
     i++;
     // Pre-1.4.3 `--opt ! value`; after a flag, `!` belongs to the next option (`--socket-exists ! --uid-owner`).
@@ -96,14 +112,17 @@ export function parseSection(spec: ExtensionSpec, words: readonly WordSyntax[], 
     if (negated && !opt.negatable) return fail(`${w.text} cannot be negated`, w.column);
     const args = words.slice(i, i + opt.codec.arity);
     if (args.length < opt.codec.arity) return fail(`${w.text} needs ${opt.codec.arity} argument(s)`, w.column);
-    const value = opt.codec.parse(args.map((a) => a.text), { family, optionName: w.text });
+    const value = opt.codec.parse(
+      args.map((a) => a.text),
+      { family, optionName: w.text },
+    );
     if (value instanceof Problem) return fail(`${w.text}: ${value.message}`, args[0]?.column ?? w.column);
     const stored = opt.negatable ? { negated, value } : value;
     if (seen.has(opt.field) && !opt.repeatable) return fail(`${w.text} given twice`, w.column);
     seen.add(opt.field);
     i += opt.codec.arity;
     // A default iptables-save leaves out (`--limit-burst 5`) is left out of the model too, so both spellings agree.
-    const printer = opt.parseOnly ? spec.options.find((o) => o.field === opt.field && !o.parseOnly) ?? opt : opt;
+    const printer = opt.parseOnly ? (spec.options.find((o) => o.field === opt.field && !o.parseOnly) ?? opt) : opt;
     if (!negated && printer.codec.print(value, { family, name: printer.names[0]! }) === null) continue;
     if (opt.repeatable) {
       rec[opt.field] = [...((rec[opt.field] as unknown[] | undefined) ?? []), stored];
@@ -154,7 +173,9 @@ export function printSection(spec: ExtensionSpec, rec: Record_, family: Family):
     printed.add(opt.field);
     const values = opt.repeatable ? (rec[opt.field] as unknown[]) : [rec[opt.field]];
     for (const stored of values) {
-      const { negated, value } = opt.negatable ? (stored as { negated: boolean; value: unknown }) : { negated: false, value: stored };
+      const { negated, value } = opt.negatable
+        ? (stored as { negated: boolean; value: unknown })
+        : { negated: false, value: stored };
       const p = opt.codec.print(value, { family, name: opt.names[0]! });
       if (!p) continue;
       if (negated) out.push('!');

@@ -20,7 +20,13 @@ export interface HeaderlessGroup {
   declared: boolean;
 }
 
-export const newHeaderlessGroup = (): HeaderlessGroup => ({ chains: new Set(), targets: new Set(), policies: new Set(), ruleChains: new Set(), declared: false });
+export const newHeaderlessGroup = (): HeaderlessGroup => ({
+  chains: new Set(),
+  targets: new Set(),
+  policies: new Set(),
+  ruleChains: new Set(),
+  declared: false,
+});
 
 /** A headerless `-P`, `-N` or `-A` line, and its chain. */
 export interface HeaderlessLine {
@@ -32,7 +38,11 @@ export interface HeaderlessLine {
  * Whether a headerless line starts something new: `section` when a policy line follows rules (the next
  * `iptables -S` output), `group` when the next table of a grep'd dump begins.
  */
-export function headerlessBreak(g: HeaderlessGroup, what: HeaderlessLine['what'], chain: string): 'section' | 'group' | undefined {
+export function headerlessBreak(
+  g: HeaderlessGroup,
+  what: HeaderlessLine['what'],
+  chain: string,
+): 'section' | 'group' | undefined {
   const ruled = g.ruleChains.size > 0;
   switch (what) {
     case 'policy':
@@ -66,7 +76,9 @@ export function headerlessKind(words: readonly WordSyntax[]): HeaderlessLine | u
  * the last one with rules have none, the output may have been cut there, as nothing ends it the way COMMIT
  * ends iptables-save.
  */
-export function endsEarly(chains: readonly { readonly policy: string | null; readonly rules: readonly unknown[] }[]): boolean {
+export function endsEarly(
+  chains: readonly { readonly policy: string | null; readonly rules: readonly unknown[] }[],
+): boolean {
   const last = chains.findLastIndex((c) => c.rules.length > 0);
   return chains.slice(last + 1).some((c) => c.policy === null);
 }

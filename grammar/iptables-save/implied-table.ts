@@ -46,7 +46,10 @@ const TARGET_TABLE: Readonly<Record<string, TableName>> = {
 const CHAIN_TABLE: readonly [RegExp, TableName][] = [
   [/^KUBE-(SVC|SVL|SEP|EXT|FW)-|^KUBE-(POSTROUTING|MARK-MASQ)$|^cali-(nat-outgoing|fip-[sd]nat)$/, 'nat'],
   [/^KUBE-IPTABLES-HINT$/, 'mangle'],
-  [/^KUBE-(FORWARD|FIREWALL|EXTERNAL-SERVICES|PROXY-FIREWALL)$|^DOCKER-(USER|ISOLATION-STAGE-\d+|FORWARD|CT|BRIDGE)$|^cali-(FORWARD|INPUT|OUTPUT)$/, 'filter'],
+  [
+    /^KUBE-(FORWARD|FIREWALL|EXTERNAL-SERVICES|PROXY-FIREWALL)$|^DOCKER-(USER|ISOLATION-STAGE-\d+|FORWARD|CT|BRIDGE)$|^cali-(FORWARD|INPUT|OUTPUT)$/,
+    'filter',
+  ],
 ];
 
 /** The table and the reason, or undefined when nothing in the rules tells. */
@@ -66,7 +69,8 @@ export function tableOfContent(e: TableEvidence): { readonly table: TableName; r
   if (has('PREROUTING') && (has('POSTROUTING') || has('INPUT'))) return by('nat');
   if (has('PREROUTING')) return by('raw');
   if (has('POSTROUTING')) return by('nat');
-  if (has('FORWARD') || has('INPUT')) return { table: 'filter', why: `its built-in chains ${builtins} are the filter table's` };
+  if (has('FORWARD') || has('INPUT'))
+    return { table: 'filter', why: `its built-in chains ${builtins} are the filter table's` };
   if (e.targets.has('REJECT')) return { table: 'filter', why: 'its REJECT target is used in the filter table' };
   return undefined;
 }

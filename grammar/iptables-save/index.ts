@@ -44,7 +44,13 @@ export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
     this.extractor ??= new IptablesSaveExtractor(this.path, this.family ?? 'ipv4');
     const { ruleset: read, diagnostics, lines } = this.extractor.finish();
     const ruleset = this.backend ? { ...read, backend: this.backend } : read;
-    return { kind: ruleset.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save', records: lines.rules, diagnostics, ruleset, lines };
+    return {
+      kind: ruleset.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save',
+      records: lines.rules,
+      diagnostics,
+      ruleset,
+      lines,
+    };
   }
 }
 

@@ -8,9 +8,7 @@ import { type Chunk, countNewlines, withFinalNewline } from '../shared/chunks';
 import { lazyGrammar } from '../shared/lazy-grammar';
 import { LineParser } from '../shared/line-parser';
 import type { SyntaxLine, WordSyntax } from './syntax';
-import {
-  Arg, BareRun, Comment, LineHead, Newline, OpenQuote, TableStart, allTokens,
-} from './tokens';
+import { Arg, BareRun, Comment, LineHead, Newline, OpenQuote, TableStart, allTokens } from './tokens';
 
 class IptablesSaveParser extends LineParser<SyntaxLine> {
   constructor() {
@@ -68,7 +66,14 @@ function appendToken(words: WordSyntax[], t: IToken, column: number, touching: b
     const unterminated = t.tokenType === OpenQuote;
     const text = unquote(unterminated ? image.slice(1) : image.slice(1, -1));
     const last = words[words.length - 1];
-    if (touching && last && !last.quoted) words[words.length - 1] = { text: last.text + text, column: last.column, bang: false, quoted: true, unterminated };
+    if (touching && last && !last.quoted)
+      words[words.length - 1] = {
+        text: last.text + text,
+        column: last.column,
+        bang: false,
+        quoted: true,
+        unterminated,
+      };
     else words.push({ text, column, bang: false, quoted: true, unterminated });
     return false;
   }
@@ -104,6 +109,11 @@ export function parseChunk(chunk: Chunk, out: SyntaxLine[]): void {
   for (const p of problems) {
     const before = text.slice(0, Math.max(0, p.offset));
     const lineStart = before.lastIndexOf('\n') + 1;
-    out.push({ kind: 'invalid', line: chunk.firstLine + countNewlines(before), column: p.offset - lineStart + 1, message: p.message });
+    out.push({
+      kind: 'invalid',
+      line: chunk.firstLine + countNewlines(before),
+      column: p.offset - lineStart + 1,
+      message: p.message,
+    });
   }
 }

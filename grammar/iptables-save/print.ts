@@ -14,7 +14,8 @@ export function printRuleset(ruleset: Ruleset): string {
   const out: string[] = [];
   for (const table of ruleset.tables) {
     out.push(`*${table.name}`);
-    for (const c of table.chains) out.push(`:${c.name} ${c.policy ?? '-'}${c.counters ? ` ${formatCounters(c.counters)}` : ''}`);
+    for (const c of table.chains)
+      out.push(`:${c.name} ${c.policy ?? '-'}${c.counters ? ` ${formatCounters(c.counters)}` : ''}`);
     for (const c of table.chains) for (const r of c.rules) out.push(printRule(c, r, ruleset.family));
     out.push('COMMIT');
   }
@@ -24,7 +25,12 @@ export function printRuleset(ruleset: Ruleset): string {
 const formatCounters = (c: Counters) => `[${c.packets}:${c.bytes}]`;
 
 /** `counters: false` leaves out `[packets:bytes]`, for comparing rules of two snapshots. */
-export function printRule(chain: Pick<Chain, 'name'>, rule: Rule, family: Family, options: { readonly counters: boolean } = { counters: true }): string {
+export function printRule(
+  chain: Pick<Chain, 'name'>,
+  rule: Rule,
+  family: Family,
+  options: { readonly counters: boolean } = { counters: true },
+): string {
   const w: string[] = [];
   if (rule.counters && options.counters) w.push(formatCounters(rule.counters));
   w.push('-A', chain.name);

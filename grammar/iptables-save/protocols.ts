@@ -5,8 +5,23 @@
 import { lookup } from '../shared/lookup';
 
 const BY_NUMBER: Readonly<Record<string, string>> = {
-  '1': 'icmp', '2': 'igmp', '4': 'ipencap', '6': 'tcp', '17': 'udp', '33': 'dccp', '41': 'ipv6', '47': 'gre', '50': 'esp',
-  '51': 'ah', '58': 'ipv6-icmp', '89': 'ospf', '103': 'pim', '112': 'vrrp', '132': 'sctp', '135': 'mh', '136': 'udplite',
+  '1': 'icmp',
+  '2': 'igmp',
+  '4': 'ipencap',
+  '6': 'tcp',
+  '17': 'udp',
+  '33': 'dccp',
+  '41': 'ipv6',
+  '47': 'gre',
+  '50': 'esp',
+  '51': 'ah',
+  '58': 'ipv6-icmp',
+  '89': 'ospf',
+  '103': 'pim',
+  '112': 'vrrp',
+  '132': 'sctp',
+  '135': 'mh',
+  '136': 'udplite',
 };
 
 /** Returns null for `all`/`0`, which iptables-save leaves out. */

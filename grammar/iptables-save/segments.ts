@@ -8,17 +8,53 @@ import { lookup } from '../shared/lookup';
 export type BaseOption = 's' | 'd' | 'i' | 'o' | 'p' | 'f' | 'c' | 'm' | 'j' | 'g';
 
 const BASE_OPTIONS: Readonly<Record<string, BaseOption>> = {
-  '-s': 's', '--source': 's', '--src': 's', '-d': 'd', '--destination': 'd', '--dst': 'd',
-  '-i': 'i', '--in-interface': 'i', '-o': 'o', '--out-interface': 'o', '-p': 'p', '--protocol': 'p',
-  '-f': 'f', '--fragment': 'f', '-c': 'c', '--set-counters': 'c', '-m': 'm', '--match': 'm',
-  '-j': 'j', '--jump': 'j', '-g': 'g', '--goto': 'g',
+  '-s': 's',
+  '--source': 's',
+  '--src': 's',
+  '-d': 'd',
+  '--destination': 'd',
+  '--dst': 'd',
+  '-i': 'i',
+  '--in-interface': 'i',
+  '-o': 'o',
+  '--out-interface': 'o',
+  '-p': 'p',
+  '--protocol': 'p',
+  '-f': 'f',
+  '--fragment': 'f',
+  '-c': 'c',
+  '--set-counters': 'c',
+  '-m': 'm',
+  '--match': 'm',
+  '-j': 'j',
+  '--jump': 'j',
+  '-g': 'g',
+  '--goto': 'g',
 };
 const ARITY: Readonly<Record<BaseOption, number>> = { s: 1, d: 1, i: 1, o: 1, p: 1, f: 0, c: 2, m: 1, j: 1, g: 1 };
 
 export type Segment =
-  | { readonly kind: 'base'; readonly option: BaseOption; readonly negated: boolean; readonly args: readonly WordSyntax[]; readonly at: WordSyntax }
-  | { readonly kind: 'match'; readonly name: string; readonly words: readonly WordSyntax[]; readonly at: WordSyntax; readonly implicit: boolean }
-  | { readonly kind: 'target'; readonly name: string; readonly goto: boolean; readonly words: readonly WordSyntax[]; readonly at: WordSyntax };
+  | {
+      readonly kind: 'base';
+      readonly option: BaseOption;
+      readonly negated: boolean;
+      readonly args: readonly WordSyntax[];
+      readonly at: WordSyntax;
+    }
+  | {
+      readonly kind: 'match';
+      readonly name: string;
+      readonly words: readonly WordSyntax[];
+      readonly at: WordSyntax;
+      readonly implicit: boolean;
+    }
+  | {
+      readonly kind: 'target';
+      readonly name: string;
+      readonly goto: boolean;
+      readonly words: readonly WordSyntax[];
+      readonly at: WordSyntax;
+    };
 
 export interface SegmentProblem {
   readonly message: string;
@@ -94,7 +130,11 @@ export function segmentRule(words: readonly WordSyntax[], ctx: SegmentContext): 
       if (negated) return { message: `${w.text} cannot be negated`, column: w.column };
       const name = args[0]!.text;
       const rest = section(option === 'm' ? 'match' : 'target', name);
-      out.push(option === 'm' ? { kind: 'match', name, words: rest, at: args[0]!, implicit: false } : { kind: 'target', name, goto: option === 'g', words: rest, at: args[0]! });
+      out.push(
+        option === 'm'
+          ? { kind: 'match', name, words: rest, at: args[0]!, implicit: false }
+          : { kind: 'target', name, goto: option === 'g', words: rest, at: args[0]! },
+      );
       continue;
     }
     if (option === 'p') protocol = args[0]!.text.toLowerCase();

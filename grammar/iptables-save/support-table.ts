@@ -10,7 +10,15 @@ const STATE_TEXT = {
 function rows(specs: ReadonlyMap<string, ExtensionSpec>, flag: string): string[] {
   return [...specs.values()]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((s) => `| \`${flag} ${s.name}\` | ${STATE_TEXT[s.state]} | ${s.options.filter((o) => !o.parseOnly).map((o) => `\`${o.names[0]}\``).join(' ') || '—'} |`);
+    .map(
+      (s) =>
+        `| \`${flag} ${s.name}\` | ${STATE_TEXT[s.state]} | ${
+          s.options
+            .filter((o) => !o.parseOnly)
+            .map((o) => `\`${o.names[0]}\``)
+            .join(' ') || '—'
+        } |`,
+    );
 }
 
 export function supportTable(): string {

@@ -15,7 +15,19 @@ export interface WordSyntax {
 export type SyntaxLine =
   | { readonly kind: 'blank'; readonly line: number }
   | { readonly kind: 'comment'; readonly line: number; readonly text: string }
-  | { readonly kind: 'table'; readonly line: number; readonly column: number; readonly name: string; readonly words: readonly WordSyntax[] }
-  | { readonly kind: 'chain'; readonly line: number; readonly column: number; readonly name: string; readonly words: readonly WordSyntax[] }
+  | {
+      readonly kind: 'table';
+      readonly line: number;
+      readonly column: number;
+      readonly name: string;
+      readonly words: readonly WordSyntax[];
+    }
+  | {
+      readonly kind: 'chain';
+      readonly line: number;
+      readonly column: number;
+      readonly name: string;
+      readonly words: readonly WordSyntax[];
+    }
   | { readonly kind: 'words'; readonly line: number; readonly words: readonly WordSyntax[] }
   | { readonly kind: 'invalid'; readonly line: number; readonly column: number; readonly message: string };

@@ -14,12 +14,31 @@ export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks
 
 // `#`, `*` and `:` mean something only at the start of a line; elsewhere they are part of a word
 // (`--to-destination :8080`).
-export const Comment = createToken({ name: 'Comment', pattern: lineStartPattern(/#[^\n]*/), start_chars_hint: ['#'], line_breaks: false });
-export const TableStart = createToken({ name: 'TableStart', pattern: lineStartPattern(/\*[^ \t\r\n]*/), start_chars_hint: ['*'], line_breaks: false });
-export const ChainDecl = createToken({ name: 'ChainDecl', pattern: lineStartPattern(/:[^ \t\r\n]*/), start_chars_hint: [':'], line_breaks: false });
+export const Comment = createToken({
+  name: 'Comment',
+  pattern: lineStartPattern(/#[^\n]*/),
+  start_chars_hint: ['#'],
+  line_breaks: false,
+});
+export const TableStart = createToken({
+  name: 'TableStart',
+  pattern: lineStartPattern(/\*[^ \t\r\n]*/),
+  start_chars_hint: ['*'],
+  line_breaks: false,
+});
+export const ChainDecl = createToken({
+  name: 'ChainDecl',
+  pattern: lineStartPattern(/:[^ \t\r\n]*/),
+  start_chars_hint: [':'],
+  line_breaks: false,
+});
 
 // Words and blanks up to the next quote or the end of the line; a lone `!` among them is a negation.
-export const BareRun = createToken({ name: 'BareRun', pattern: /[^"\n \t\r\f\v][^"\n]*/, start_chars_hint: complementStartChars('"\n \t\r\f\v') });
+export const BareRun = createToken({
+  name: 'BareRun',
+  pattern: /[^"\n \t\r\f\v][^"\n]*/,
+  start_chars_hint: complementStartChars('"\n \t\r\f\v'),
+});
 // A quoted segment; one that touches the bare word before it (`ab"c d"`) joins that word, and its closing
 // quote ends the word (`"x"y` is two words), as iptables-restore's add_param_to_argv does.
 export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });

@@ -17,10 +17,14 @@ export function parseRuleAddress(text: string, family: Family): RuleAddress | Pr
   return typeof masked === 'string' ? new Problem(masked) : (masked ?? a);
 }
 
-const warning = (text: string) => `address '${text}' is masked: the rule is kept with the address unknown, and a packet walk splits on it`;
+const warning = (text: string) =>
+  `address '${text}' is masked: the rule is kept with the address unknown, and a packet walk splits on it`;
 
 /** A warning, with its column, for each masked address of a rule: the rule is kept, its reader must know. */
-export function unknownAddressWarnings(rule: Rule, segments: readonly Segment[]): { readonly column: number; readonly message: string }[] {
+export function unknownAddressWarnings(
+  rule: Rule,
+  segments: readonly Segment[],
+): { readonly column: number; readonly message: string }[] {
   const out: { column: number; message: string }[] = [];
   for (const s of segments) {
     if (s.kind === 'base' && (s.option === 's' || s.option === 'd')) {
@@ -41,7 +45,9 @@ export function unknownAddressWarnings(rule: Rule, segments: readonly Segment[])
 
 /** DNAT/SNAT `--to-destination 10.x.x.x:8080`, `<node-ip>`, `[xxxx::x]:80-90`: a NAT range to a masked address. */
 export function parseUnknownNatRange(text: string, family: Family): NatRange | undefined {
-  const m = (family === 'ipv6' && !text.startsWith('[') ? /^(.*)()()$/ : /^(\[[^\]]*\]|.*?)(?::(\d+)(?:-(\d+))?)?$/).exec(text);
+  const m = (
+    family === 'ipv6' && !text.startsWith('[') ? /^(.*)()()$/ : /^(\[[^\]]*\]|.*?)(?::(\d+)(?:-(\d+))?)?$/
+  ).exec(text);
   const address = m?.[1]?.replace(/^\[(.*)\]$/, '$1');
   const unknown = address ? maskedAddress(address, family) : undefined;
   if (!m || !unknown || typeof unknown === 'string' || unknown.prefix !== ADDRESS_BITS[family]) return undefined;

@@ -28,20 +28,31 @@ const HOST = /^[A-Za-z0-9][\w.-]*$/;
 /** `width`: the column the text was cut to, when it comes from a listing that cuts (LISTING_WIDTH). */
 export function parseEndpoint(text: string, width?: number): ParsedEndpoint | undefined {
   const v4 = PROC_V4.exec(text);
-  if (v4) return { endpoint: { address: hexToIpv4(v4[1]!), port: Number.parseInt(v4[2]!, 16), numeric: true }, hex: true };
+  if (v4)
+    return { endpoint: { address: hexToIpv4(v4[1]!), port: Number.parseInt(v4[2]!, 16), numeric: true }, hex: true };
   const v6 = PROC_V6.exec(text);
-  if (v6) return { endpoint: { address: canonicalAddress(v6[1]!)!, port: Number.parseInt(v6[2]!, 16), numeric: true }, hex: true };
+  if (v6)
+    return {
+      endpoint: { address: canonicalAddress(v6[1]!)!, port: Number.parseInt(v6[2]!, 16), numeric: true },
+      hex: true,
+    };
   const bracketed = BRACKETED.exec(text);
   const colon = text.lastIndexOf(':');
-  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]!] : colon > 0 ? [text.slice(0, colon), text.slice(colon + 1)] : [text, undefined];
+  const [host, port] = bracketed
+    ? [bracketed[1]!, bracketed[2]!]
+    : colon > 0
+      ? [text.slice(0, colon), text.slice(colon + 1)]
+      : [text, undefined];
   // At exactly the width the end may be lost: the port, or the name's tail and the port (`kubernetes.default.svc.clust`).
   // Only text ipvsadm could print (an address or host name, not a hand-made `<redacted>.20`) was cut by it.
   const cut = !bracketed && text.length === width && HOST.test(host);
-  if (port === undefined) return cut ? { endpoint: { address: text, numeric: false, cut: true }, hex: false } : undefined;
+  if (port === undefined)
+    return cut ? { endpoint: { address: text, numeric: false, cut: true }, hex: false } : undefined;
   const address = canonicalAddress(host);
   const named = { address: address ?? host, numeric: false } as const;
   if (cut && !isWholeName(port)) return { endpoint: { ...named, cut: true }, hex: false };
-  if (/^\d+$/.test(port)) return { endpoint: { address: address ?? host, port: Number(port), numeric: address !== undefined }, hex: false };
+  if (/^\d+$/.test(port))
+    return { endpoint: { address: address ?? host, port: Number(port), numeric: address !== undefined }, hex: false };
   if (port === '') return { endpoint: named, hex: false };
   const number = portOfName(port);
   return { endpoint: { ...named, ...(number !== undefined ? { port: number } : {}), portName: port }, hex: false };

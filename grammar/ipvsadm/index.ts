@@ -5,14 +5,23 @@
  * listings one after another) becomes three sections.
  */
 import type { IpvsBody } from '../../src/model/section';
-import type { IpvsConnection, IpvsCounters, IpvsDestination, IpvsEndpoint, IpvsForward, IpvsListing, IpvsProtocol, IpvsService, IpvsTimeouts } from '../../src/model/ipvs';
+import type {
+  IpvsConnection,
+  IpvsCounters,
+  IpvsDestination,
+  IpvsEndpoint,
+  IpvsForward,
+  IpvsListing,
+  IpvsProtocol,
+  IpvsService,
+  IpvsTimeouts,
+} from '../../src/model/ipvs';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 import type { ServiceDraft } from './draft';
 import { LISTING_WIDTH, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
-
 
 const VERSION = /^IP Virtual Server version (\S+) \(size=(\d+)\)/;
 const FORWARDS: readonly IpvsForward[] = ['Masq', 'Route', 'Tunnel', 'Local'];
@@ -35,7 +44,12 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
   private totalsHeader: string[] = [];
   private hex = false;
   private connColumns = 0;
-  private readonly names: { count: number; cut: number; unknownPorts: Set<string>; first?: { line: number; column: number } } = { count: 0, cut: 0, unknownPorts: new Set() };
+  private readonly names: {
+    count: number;
+    cut: number;
+    unknownPorts: Set<string>;
+    first?: { line: number; column: number };
+  } = { count: 0, cut: 0, unknownPorts: new Set() };
 
   protected line(l: WordLine): LineProblem | undefined {
     const w = l.words;
@@ -60,9 +74,11 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
       return this.listing === 'connections' ? undefined : this.begin('connections', first);
     }
     if (first.text === 'Pro' && w[1]?.text === 'FromIP') return this.begin('proc-connections', first);
-    if (first.text === 'Total' || (first.text === 'Conns' && w[1]?.text === 'Packets') || first.text === 'Conns/s') return this.totalsLine(w);
+    if (first.text === 'Total' || (first.text === 'Conns' && w[1]?.text === 'Packets') || first.text === 'Conns/s')
+      return this.totalsLine(w);
     if (first.text === 'Timeout' && w[1]?.text === '(tcp') return this.timeoutLine(w, l.raw);
-    if (first.text === '-A' || first.text === '-a' || first.text === '--add-service' || first.text === '--add-server') return this.saveLine(l);
+    if (first.text === '-A' || first.text === '-a' || first.text === '--add-service' || first.text === '--add-server')
+      return this.saveLine(l);
     if (first.text === '->') return this.destination(l);
     if (this.listing === 'connections') return this.connection(l);
     if (this.listing === 'proc-connections') return this.procConnection(l);
@@ -155,18 +171,26 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     if (!parsed) return { message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
     this.hex ||= parsed.hex;
     this.named(parsed.endpoint, l.line, addrWord.column);
-    const dest: { -readonly [K in keyof IpvsDestination]?: IpvsDestination[K] } = { line: l.line, endpoint: parsed.endpoint };
+    const dest: { -readonly [K in keyof IpvsDestination]?: IpvsDestination[K] } = {
+      line: l.line,
+      endpoint: parsed.endpoint,
+    };
     if (this.counterKind) {
       const counters = this.counters(rest);
       if ('message' in counters) return counters;
       dest.counters = counters;
     } else {
-      if (rest.length !== this.destColumns.length) return { message: `expected ${this.destColumns.join(' ')}, got ${rest.length} columns`, column: (rest[0] ?? addrWord).column };
+      if (rest.length !== this.destColumns.length)
+        return {
+          message: `expected ${this.destColumns.join(' ')}, got ${rest.length} columns`,
+          column: (rest[0] ?? addrWord).column,
+        };
       for (let i = 0; i < rest.length; i++) {
         const col = this.destColumns[i]!;
         const word = rest[i]!;
         if (col === 'Forward') {
-          if (!FORWARDS.includes(word.text as IpvsForward)) return { message: `unknown forwarding method '${word.text}'`, column: word.column };
+          if (!FORWARDS.includes(word.text as IpvsForward))
+            return { message: `unknown forwarding method '${word.text}'`, column: word.column };
           dest.forward = word.text as IpvsForward;
           continue;
         }
@@ -191,11 +215,13 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     this.names.count++;
     this.names.first ??= { line, column };
     if (endpoint.cut) this.names.cut++;
-    else if (endpoint.portName !== undefined && endpoint.port === undefined) this.names.unknownPorts.add(endpoint.portName);
+    else if (endpoint.portName !== undefined && endpoint.port === undefined)
+      this.names.unknownPorts.add(endpoint.portName);
   }
 
   private counters(words: readonly WordToken[]): IpvsCounters | LineProblem {
-    if (words.length !== 5) return { message: `expected 5 ${this.counterKind} columns, got ${words.length}`, column: words[0]?.column ?? 1 };
+    if (words.length !== 5)
+      return { message: `expected 5 ${this.counterKind} columns, got ${words.length}`, column: words[0]?.column ?? 1 };
     const values: number[] = [];
     let approximate = false;
     for (const w of words) {
@@ -213,26 +239,45 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     const expire = /^(\d+):(\d\d)$/.exec(w[1]!.text);
     if (!expire) return { message: `expected MM:SS, got '${w[1]!.text}'`, column: w[1]!.column };
     const [client, virtual, destination] = [w[3]!, w[4]!, w[5]!].map((x) => parseEndpoint(x.text));
-    if (!client || !virtual || !destination) return { message: 'expected address:port in source, virtual and destination', column: w[3]!.column };
+    if (!client || !virtual || !destination)
+      return { message: 'expected address:port in source, virtual and destination', column: w[3]!.column };
     this.connections.push({
-      line: l.line, protocol: w[0]!.text, expires: Number(expire[1]) * 60 + Number(expire[2]), state: w[2]!.text,
-      client: client.endpoint, virtual: virtual.endpoint, destination: destination.endpoint,
-      ...(this.connColumns > 6 && w[6] ? { pe: w[6].text } : {}), ...(this.connColumns > 7 && w[7] ? { peData: w[7].text } : {}),
+      line: l.line,
+      protocol: w[0]!.text,
+      expires: Number(expire[1]) * 60 + Number(expire[2]),
+      state: w[2]!.text,
+      client: client.endpoint,
+      virtual: virtual.endpoint,
+      destination: destination.endpoint,
+      ...(this.connColumns > 6 && w[6] ? { pe: w[6].text } : {}),
+      ...(this.connColumns > 7 && w[7] ? { peData: w[7].text } : {}),
     });
     return undefined;
   }
 
   private procConnection(l: WordLine): LineProblem | undefined {
     const w = l.words.map((x) => x.text);
-    if (w.length < 9) return { message: 'expected Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires', column: l.words[0]!.column };
+    if (w.length < 9)
+      return { message: 'expected Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires', column: l.words[0]!.column };
     const endpoint = (a: string, p: string) => {
       const address = hexAddress(a);
       return address ? { address, port: Number.parseInt(p, 16), numeric: true } : undefined;
     };
     const [client, virtual, destination] = [endpoint(w[1]!, w[2]!), endpoint(w[3]!, w[4]!), endpoint(w[5]!, w[6]!)];
     const expires = decimal(w[8]);
-    if (!client || !virtual || !destination || expires === undefined) return { message: 'expected hex addresses and ports and an expiry in seconds', column: l.words[1]!.column };
-    this.connections.push({ line: l.line, protocol: w[0]!, expires, state: w[7]!, client, virtual, destination, ...(w[9] ? { pe: w[9] } : {}), ...(w[10] ? { peData: w[10] } : {}) });
+    if (!client || !virtual || !destination || expires === undefined)
+      return { message: 'expected hex addresses and ports and an expiry in seconds', column: l.words[1]!.column };
+    this.connections.push({
+      line: l.line,
+      protocol: w[0]!,
+      expires,
+      state: w[7]!,
+      client,
+      virtual,
+      destination,
+      ...(w[9] ? { pe: w[9] } : {}),
+      ...(w[10] ? { peData: w[10] } : {}),
+    });
     return undefined;
   }
 
@@ -245,10 +290,12 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
   }
 
   private totalsRow(w: readonly WordToken[]): LineProblem | undefined {
-    if (w.length !== this.totalsHeader.length) return { message: `expected ${this.totalsHeader.length} hex counters`, column: w[0]!.column };
+    if (w.length !== this.totalsHeader.length)
+      return { message: `expected ${this.totalsHeader.length} hex counters`, column: w[0]!.column };
     this.totals ??= {};
     for (let i = 0; i < w.length; i++) {
-      if (!/^[0-9A-Fa-f]+$/.test(w[i]!.text)) return { message: `expected a hex counter, got '${w[i]!.text}'`, column: w[i]!.column };
+      if (!/^[0-9A-Fa-f]+$/.test(w[i]!.text))
+        return { message: `expected a hex counter, got '${w[i]!.text}'`, column: w[i]!.column };
       this.totals[this.totalsHeader[i]!] = Number.parseInt(w[i]!.text, 16);
     }
     return undefined;
@@ -279,13 +326,27 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
     });
     const { count, cut, unknownPorts, first } = this.names;
     if (first) {
-      const lost = [...(unknownPorts.size ? [`port names nfwalk does not know (${[...unknownPorts].join(', ')}) leave the port unknown`] : []), ...(cut ? [`${cut} cut at ${LISTING_WIDTH} characters lost their port`] : [])];
-      this.warn(first.line, first.column, `listed without -n: ${count} address${count === 1 ? '' : 'es'} printed with names; port names are read as their numbers, host names stay names (nothing resolves them offline)${lost.map((x) => `; ${x}`).join('')}. ipvsadm -Ln prints numbers`);
+      const lost = [
+        ...(unknownPorts.size
+          ? [`port names nfwalk does not know (${[...unknownPorts].join(', ')}) leave the port unknown`]
+          : []),
+        ...(cut ? [`${cut} cut at ${LISTING_WIDTH} characters lost their port`] : []),
+      ];
+      this.warn(
+        first.line,
+        first.column,
+        `listed without -n: ${count} address${count === 1 ? '' : 'es'} printed with names; port names are read as their numbers, host names stay names (nothing resolves them offline)${lost.map((x) => `; ${x}`).join('')}. ipvsadm -Ln prints numbers`,
+      );
     }
     const listing = this.listing === 'list' && this.hex ? 'proc' : (this.listing ?? 'list');
     const records = services.reduce((n, s) => n + s.destinations.length, 0) + this.connections.length;
     return {
-      kind: 'ipvsadm', listing, records, diagnostics: this.diagnostics, services, connections: this.connections,
+      kind: 'ipvsadm',
+      listing,
+      records,
+      diagnostics: this.diagnostics,
+      services,
+      connections: this.connections,
       ...(this.version ? { version: this.version, connectionTableSize: this.tableSize } : {}),
       ...(this.timeouts ? { timeouts: this.timeouts } : {}),
       ...(this.totals ? { totals: this.totals } : {}),
@@ -294,10 +355,23 @@ export class IpvsadmReader extends WordLineReader<IpvsBody> {
 }
 
 const TOTAL_NAMES = ['conns', 'inPackets', 'outPackets', 'inBytes', 'outBytes'];
-const RATE_NAMES = ['connsPerSecond', 'inPacketsPerSecond', 'outPacketsPerSecond', 'inBytesPerSecond', 'outBytesPerSecond'];
+const RATE_NAMES = [
+  'connsPerSecond',
+  'inPacketsPerSecond',
+  'outPacketsPerSecond',
+  'inBytesPerSecond',
+  'outBytesPerSecond',
+];
 
-const DEST_COLUMNS: Readonly<Record<string, 'weight' | 'activeConn' | 'inactConn' | 'persistConn' | 'upperThreshold' | 'lowerThreshold'>> = {
-  Weight: 'weight', ActiveConn: 'activeConn', InActConn: 'inactConn', PersistConn: 'persistConn', Uthreshold: 'upperThreshold', Lthreshold: 'lowerThreshold',
+const DEST_COLUMNS: Readonly<
+  Record<string, 'weight' | 'activeConn' | 'inactConn' | 'persistConn' | 'upperThreshold' | 'lowerThreshold'>
+> = {
+  Weight: 'weight',
+  ActiveConn: 'activeConn',
+  InActConn: 'inactConn',
+  PersistConn: 'persistConn',
+  Uthreshold: 'upperThreshold',
+  Lthreshold: 'lowerThreshold',
 };
 
 function newListing(at: WordToken): LineProblem {

@@ -10,23 +10,45 @@ import type { ServiceDraft } from './draft';
 import { parseEndpoint } from './endpoint';
 
 const SERVICE_OPTIONS: Readonly<Record<string, IpvsProtocol>> = {
-  '-t': 'TCP', '--tcp-service': 'TCP', '-u': 'UDP', '--udp-service': 'UDP', '--sctp-service': 'SCTP', '-f': 'FWM', '--fwmark-service': 'FWM',
+  '-t': 'TCP',
+  '--tcp-service': 'TCP',
+  '-u': 'UDP',
+  '--udp-service': 'UDP',
+  '--sctp-service': 'SCTP',
+  '-f': 'FWM',
+  '--fwmark-service': 'FWM',
 };
 const FORWARD_OPTIONS: Readonly<Record<string, IpvsForward>> = { '-m': 'Masq', '-g': 'Route', '-i': 'Tunnel' };
 /** Long options read as their short form, so each option is looked up under one name. */
 const SHORT: Readonly<Record<string, string>> = {
-  '--scheduler': '-s', '--netmask': '-M', '--sched-flags': '-b', '--real-server': '-r', '--weight': '-w', '--u-threshold': '-x',
-  '--l-threshold': '-y', '--persistent': '-p', '--ops': '-o', '--ipv6': '-6', '--masquerading': '-m', '--gatewaying': '-g', '--ipip': '-i',
+  '--scheduler': '-s',
+  '--netmask': '-M',
+  '--sched-flags': '-b',
+  '--real-server': '-r',
+  '--weight': '-w',
+  '--u-threshold': '-x',
+  '--l-threshold': '-y',
+  '--persistent': '-p',
+  '--ops': '-o',
+  '--ipv6': '-6',
+  '--masquerading': '-m',
+  '--gatewaying': '-g',
+  '--ipip': '-i',
 };
 /** Options whose value is the next word. */
 const WITH_VALUE = new Set(['-s', '-M', '--pe', '-b', '-r', '-w', '-x', '-y', '--tun-type', '--tun-port']);
 /** GUE/GRE tunnel checksum modes: flags, not options with a value (ipvsadm.c `--tun-nocsum`). */
-const TUNNEL_CHECKSUM: Readonly<Record<string, 'nocsum' | 'csum' | 'remcsum'>> = { '--tun-nocsum': 'nocsum', '--tun-csum': 'csum', '--tun-remcsum': 'remcsum' };
+const TUNNEL_CHECKSUM: Readonly<Record<string, 'nocsum' | 'csum' | 'remcsum'>> = {
+  '--tun-nocsum': 'nocsum',
+  '--tun-csum': 'csum',
+  '--tun-remcsum': 'remcsum',
+};
 
 export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProblem | undefined {
   const [cmd, kindWord, target, ...rest] = l.words;
   const protocol = kindWord && SERVICE_OPTIONS[kindWord.text];
-  if (!protocol || !target) return { message: 'expected -A|-a -t|-u|--sctp-service|-f ADDRESS', column: (kindWord ?? cmd!).column };
+  if (!protocol || !target)
+    return { message: 'expected -A|-a -t|-u|--sctp-service|-f ADDRESS', column: (kindWord ?? cmd!).column };
   const options = new Map<string, { text: string; column: number }>();
   const flags = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
@@ -48,12 +70,19 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
     } else flags.add(name);
   }
   const endpoint = protocol === 'FWM' ? undefined : parseEndpoint(target.text)?.endpoint;
-  if (protocol !== 'FWM' && !endpoint) return { message: `expected address:port, got '${target.text}'`, column: target.column };
+  if (protocol !== 'FWM' && !endpoint)
+    return { message: `expected address:port, got '${target.text}'`, column: target.column };
   const ipv6 = flags.delete('-6') || (endpoint?.address.includes(':') ?? false);
   if (cmd!.text === '-A' || cmd!.text === '--add-service') {
-    const [scheduler, persistent, netmask, pe, schedulerFlags] = ['-s', '-p', '-M', '--pe', '-b'].map((o) => options.get(o)?.text);
+    const [scheduler, persistent, netmask, pe, schedulerFlags] = ['-s', '-p', '-M', '--pe', '-b'].map(
+      (o) => options.get(o)?.text,
+    );
     const draft: ServiceDraft = {
-      line: l.line, protocol, family: ipv6 ? 'ipv6' : 'ipv4', ops: flags.delete('-o'), destinations: [],
+      line: l.line,
+      protocol,
+      family: ipv6 ? 'ipv6' : 'ipv4',
+      ops: flags.delete('-o'),
+      destinations: [],
       ...(endpoint ? { endpoint } : { fwmarkText: target.text }),
       ...(scheduler !== undefined ? { scheduler } : {}),
       ...(persistent !== undefined ? { persistent: Number(persistent) } : {}),
@@ -62,11 +91,20 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
       ...(schedulerFlags !== undefined ? { schedulerFlags: schedulerFlags.split(',') } : {}),
     };
     const unknown = [...flags][0];
-    if (unknown) return { message: `unknown service option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
+    if (unknown)
+      return { message: `unknown service option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
     services.push(draft);
     return undefined;
   }
-  const service = services.find((s) => s.protocol === protocol && (endpoint ? s.endpoint?.address === endpoint.address && s.endpoint.port === endpoint.port && s.endpoint.portName === endpoint.portName : s.fwmarkText === target.text));
+  const service = services.find(
+    (s) =>
+      s.protocol === protocol &&
+      (endpoint
+        ? s.endpoint?.address === endpoint.address &&
+          s.endpoint.port === endpoint.port &&
+          s.endpoint.portName === endpoint.portName
+        : s.fwmarkText === target.text),
+  );
   if (!service) return { message: `real server for a service not added above (${target.text})`, column: target.column };
   const server = options.get('-r');
   const real = server && parseEndpoint(server.text);
@@ -76,10 +114,15 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
   const checksumFlag = [...flags].find((f) => TUNNEL_CHECKSUM[f]);
   if (checksumFlag) flags.delete(checksumFlag);
   const unknown = [...flags][0];
-  if (unknown) return { message: `unknown real-server option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
-  const [weight, upper, lower, tunnel, tunnelPort] = ['-w', '-x', '-y', '--tun-type', '--tun-port'].map((o) => options.get(o)?.text);
+  if (unknown)
+    return { message: `unknown real-server option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
+  const [weight, upper, lower, tunnel, tunnelPort] = ['-w', '-x', '-y', '--tun-type', '--tun-port'].map(
+    (o) => options.get(o)?.text,
+  );
   service.destinations.push({
-    line: l.line, endpoint: real.endpoint, forward: forwardFlag ? FORWARD_OPTIONS[forwardFlag]! : 'Route',
+    line: l.line,
+    endpoint: real.endpoint,
+    forward: forwardFlag ? FORWARD_OPTIONS[forwardFlag]! : 'Route',
     ...(weight !== undefined ? { weight: Number(weight) } : {}),
     ...(upper !== undefined ? { upperThreshold: Number(upper) } : {}),
     ...(lower !== undefined ? { lowerThreshold: Number(lower) } : {}),

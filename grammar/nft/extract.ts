@@ -5,7 +5,17 @@
  */
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type {
-  NftBaseChain, NftLineAccount, NftChain, NftElement, NftFamily, NftFlowtable, NftLiteral, NftObject, NftRule, NftSet, NftTable,
+  NftBaseChain,
+  NftLineAccount,
+  NftChain,
+  NftElement,
+  NftFamily,
+  NftFlowtable,
+  NftLiteral,
+  NftObject,
+  NftRule,
+  NftSet,
+  NftTable,
 } from '../../src/model/nft';
 import { NFT_FAMILIES } from '../../src/model/nft';
 import { resolvePriority } from '../../src/model/nft-priority';
@@ -14,7 +24,12 @@ import { TokenCursor, Unknown, elementsUntilBrace, expression, readRule, tokensT
 import type { NftLine, NftToken } from './syntax';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type TableDraft = Mutable<NftTable> & { objects: NftObject[]; sets: NftSet[]; flowtables: NftFlowtable[]; chains: NftChain[] };
+type TableDraft = Mutable<NftTable> & {
+  objects: NftObject[];
+  sets: NftSet[];
+  flowtables: NftFlowtable[];
+  chains: NftChain[];
+};
 type ChainDraft = Mutable<NftChain> & { rules: NftRule[] };
 type SetDraft = Mutable<NftSet> & { props: { key: string; value: string }[] };
 type FlowDraft = Mutable<NftFlowtable> & { props: { key: string; value: string }[] };
@@ -32,17 +47,29 @@ const CT_OBJECTS = new Set(['helper', 'timeout', 'expectation']);
 const WARNING = /^ Warning: table (\S+) (\S+) is managed by iptables-nft, do not touch!$/;
 
 class LineProblem {
-  constructor(readonly column: number, readonly message: string) {}
+  constructor(
+    readonly column: number,
+    readonly message: string,
+  ) {}
 }
 
 export class NftExtractor {
   readonly tables: TableDraft[] = [];
   readonly diagnostics: Diagnostic[] = [];
-  private readonly account: Mutable<NftLineAccount> = { rules: 0, blocks: 0, properties: 0, comments: 0, blank: 0, rejected: 0 };
+  private readonly account: Mutable<NftLineAccount> = {
+    rules: 0,
+    blocks: 0,
+    properties: 0,
+    comments: 0,
+    blank: 0,
+    rejected: 0,
+  };
   private readonly stack: Block[] = [];
   private warned: string | undefined;
   /** An `elements = {` or `devices = {` list that goes on over the next lines. */
-  private pending: { tokens: NftToken[]; lines: number[]; depth: number; into: 'elements' | 'devices'; line: number } | undefined;
+  private pending:
+    | { tokens: NftToken[]; lines: number[]; depth: number; into: 'elements' | 'devices'; line: number }
+    | undefined;
   private seenAny = false;
 
   /** Reads lines; returns the number of the line where another dump starts, if one does. */
@@ -55,7 +82,7 @@ export class NftExtractor {
   }
 
   private line(l: NftLine, stop: StopAt): boolean {
-    if (this.pending) return this.continueList(l), false;
+    if (this.pending) return (this.continueList(l), false);
     if (l.tokens.length === 0) {
       if (l.comment) {
         if (this.stack.length === 0 && WARNING.test(l.comment.text)) this.warned = l.comment.text;
@@ -68,8 +95,8 @@ export class NftExtractor {
     if (!top) {
       if (first.kind === 'word' && first.text === 'table') {
         const problem = this.openTable(l);
-        if (!problem) return this.seenAny = true, false;
-        if (this.seenAny || !stop(l.line)) return this.reject(l, problem), false;
+        if (!problem) return ((this.seenAny = true), false);
+        if (this.seenAny || !stop(l.line)) return (this.reject(l, problem), false);
         return true;
       }
       if (stop(l.line, false, this.seenAny)) return true;
@@ -108,10 +135,22 @@ export class NftExtractor {
 
   private openTable(l: NftLine): LineProblem | undefined {
     const [, fam, name, brace] = l.tokens;
-    if (!fam || !NFT_FAMILIES.includes(fam.text as NftFamily)) return new LineProblem((fam ?? l.tokens[0]!).column, `expected a family (${NFT_FAMILIES.join(', ')})`);
-    if (!name || name.kind !== 'word' && name.kind !== 'string') return new LineProblem(fam.column, 'a table needs a name');
-    if (brace?.kind !== 'lbrace' || l.tokens.length !== 4) return new LineProblem(name.column, 'expected `{` after the table name');
-    const table: TableDraft = { line: l.line, family: fam.text as NftFamily, name: name.text, ...handleOf(l), objects: [], sets: [], flowtables: [], chains: [] };
+    if (!fam || !NFT_FAMILIES.includes(fam.text as NftFamily))
+      return new LineProblem((fam ?? l.tokens[0]!).column, `expected a family (${NFT_FAMILIES.join(', ')})`);
+    if (!name || (name.kind !== 'word' && name.kind !== 'string'))
+      return new LineProblem(fam.column, 'a table needs a name');
+    if (brace?.kind !== 'lbrace' || l.tokens.length !== 4)
+      return new LineProblem(name.column, 'expected `{` after the table name');
+    const table: TableDraft = {
+      line: l.line,
+      family: fam.text as NftFamily,
+      name: name.text,
+      ...handleOf(l),
+      objects: [],
+      sets: [],
+      flowtables: [],
+      chains: [],
+    };
     if (this.warned) {
       const m = WARNING.exec(this.warned)!;
       if (m[1] === table.family && m[2] === table.name) table.iptablesNftWarning = true;
@@ -130,8 +169,10 @@ export class NftExtractor {
 
   private inBlock(b: Block, l: NftLine): void {
     switch (b.kind) {
-      case 'table': return this.inTable(b.table, l);
-      case 'chain': return this.inChain(b.chain, l);
+      case 'table':
+        return this.inTable(b.table, l);
+      case 'chain':
+        return this.inChain(b.chain, l);
       case 'set':
         this.inSet(b.set, l);
         this.account.properties++;
@@ -151,11 +192,13 @@ export class NftExtractor {
   private inTable(t: TableDraft, l: NftLine): void {
     const [w, a, b, c] = l.tokens;
     const head = w!.text;
-    if (head === 'flags' && a && l.tokens.length === 2) return void (t.flags = a.text, this.account.properties++);
-    if (head === 'comment' && a?.kind === 'string' && l.tokens.length === 2) return void (t.comment = a.text, this.account.properties++);
+    if (head === 'flags' && a && l.tokens.length === 2) return void ((t.flags = a.text), this.account.properties++);
+    if (head === 'comment' && a?.kind === 'string' && l.tokens.length === 2)
+      return void ((t.comment = a.text), this.account.properties++);
     if (head === 'ct' && a && CT_OBJECTS.has(a.text)) return this.openObject(t, `ct ${a.text}`, b, c, l, 4);
     if (OBJECT_TYPES.has(head)) return this.openObject(t, head, a, b, l, 3);
-    if (!a || a.kind !== 'word' && a.kind !== 'string' || b?.kind !== 'lbrace' || l.tokens.length !== 3) throw new LineProblem(w!.column, 'expected chain, set, map, flowtable, a named object, flags, comment or `}`');
+    if (!a || (a.kind !== 'word' && a.kind !== 'string') || b?.kind !== 'lbrace' || l.tokens.length !== 3)
+      throw new LineProblem(w!.column, 'expected chain, set, map, flowtable, a named object, flags, comment or `}`');
     const common = { line: l.line, name: a.text, ...handleOf(l) };
     switch (head) {
       case 'chain': {
@@ -164,7 +207,8 @@ export class NftExtractor {
         this.stack.push({ kind: 'chain', chain });
         break;
       }
-      case 'set': case 'map': {
+      case 'set':
+      case 'map': {
         const set: SetDraft = { ...common, kind: head, props: [] };
         t.sets.push(set);
         this.stack.push({ kind: 'set', set });
@@ -176,13 +220,22 @@ export class NftExtractor {
         this.stack.push({ kind: 'flowtable', flowtable });
         break;
       }
-      default: throw new LineProblem(w!.column, `unknown table member '${head}'`);
+      default:
+        throw new LineProblem(w!.column, `unknown table member '${head}'`);
     }
     this.account.blocks++;
   }
 
-  private openObject(t: TableDraft, type: string, name: NftToken | undefined, brace: NftToken | undefined, l: NftLine, count: number): void {
-    if (!name || brace?.kind !== 'lbrace' || l.tokens.length !== count) throw new LineProblem(l.tokens[0]!.column, `expected \`${type} NAME {\``);
+  private openObject(
+    t: TableDraft,
+    type: string,
+    name: NftToken | undefined,
+    brace: NftToken | undefined,
+    l: NftLine,
+    count: number,
+  ): void {
+    if (!name || brace?.kind !== 'lbrace' || l.tokens.length !== count)
+      throw new LineProblem(l.tokens[0]!.column, `expected \`${type} NAME {\``);
     const object: ObjectDraft = { line: l.line, type, name: name.text, ...handleOf(l), body: [] };
     t.objects.push(object);
     this.stack.push({ kind: 'object', object });
@@ -195,7 +248,12 @@ export class NftExtractor {
 
   private inChain(ch: ChainDraft, l: NftLine): void {
     const [w, a] = l.tokens;
-    if (ch.rules.length === 0 && !ch.base && w!.text === 'type' && l.tokens.some((t) => t.kind === 'word' && t.text === 'hook')) {
+    if (
+      ch.rules.length === 0 &&
+      !ch.base &&
+      w!.text === 'type' &&
+      l.tokens.some((t) => t.kind === 'word' && t.text === 'hook')
+    ) {
       ch.base = this.baseChain(l);
       this.account.properties++;
       return;
@@ -208,7 +266,12 @@ export class NftExtractor {
     const read = readRule(l.tokens);
     if (read.problem) this.error(l.line, read.problem.column, read.problem.message, 'warning');
     const handle = handleOf(l).handle;
-    ch.rules.push({ line: l.line, stmts: read.stmts, ...(read.comment !== undefined ? { comment: read.comment } : {}), ...(handle !== undefined ? { handle } : {}) });
+    ch.rules.push({
+      line: l.line,
+      stmts: read.stmts,
+      ...(read.comment !== undefined ? { comment: read.comment } : {}),
+      ...(handle !== undefined ? { handle } : {}),
+    });
     this.account.rules++;
   }
 
@@ -226,7 +289,8 @@ export class NftExtractor {
       devices = [literalOf(c.next())];
     } else if (c.word() === 'devices') {
       c.i += 2;
-      if (c.peek(-1)?.text !== '=' || c.next().kind !== 'lbrace') throw new LineProblem(l.tokens[c.i - 1]!.column, 'expected `devices = {`');
+      if (c.peek(-1)?.text !== '=' || c.next().kind !== 'lbrace')
+        throw new LineProblem(l.tokens[c.i - 1]!.column, 'expected `devices = {`');
       devices = [];
       deviceList = true;
       for (let t = c.next(); t.kind !== 'rbrace'; t = c.next()) if (t.kind !== 'comma') devices.push(literalOf(t));
@@ -246,8 +310,12 @@ export class NftExtractor {
     }
     if (!c.done) throw new LineProblem(c.peek()!.column, 'unexpected text after the base chain declaration');
     return {
-      type, hook, ...(devices ? { devices } : {}), ...(deviceList ? { deviceList } : {}),
-      priority: resolvePriority(prio.join(' '), this.tableOf().family), ...(policy ? { policy } : {}),
+      type,
+      hook,
+      ...(devices ? { devices } : {}),
+      ...(deviceList ? { deviceList } : {}),
+      priority: resolvePriority(prio.join(' '), this.tableOf().family),
+      ...(policy ? { policy } : {}),
     };
   }
 
@@ -295,7 +363,8 @@ export class NftExtractor {
   /** `elements = {` / `devices = {` … `}`, possibly over several lines. */
   private startList(l: NftLine, into: 'elements' | 'devices'): void {
     const [, eq, brace] = l.tokens;
-    if (eq?.text !== '=' || brace?.kind !== 'lbrace') throw new LineProblem(l.tokens[0]!.column, `expected \`${into} = {\``);
+    if (eq?.text !== '=' || brace?.kind !== 'lbrace')
+      throw new LineProblem(l.tokens[0]!.column, `expected \`${into} = {\``);
     this.pending = { tokens: [], lines: [], depth: 1, into, line: l.line };
     this.addToList(l, 3);
   }
@@ -314,7 +383,8 @@ export class NftExtractor {
       p.tokens.push(t);
       p.lines.push(l.line);
       if (p.depth === 0) {
-        if (i !== l.tokens.length - 1) this.error(l.line, l.tokens[i + 1]!.column, 'unexpected text after the closing brace');
+        if (i !== l.tokens.length - 1)
+          this.error(l.line, l.tokens[i + 1]!.column, 'unexpected text after the closing brace');
         this.pending = undefined;
         this.finishList(p);
         return;
@@ -334,14 +404,25 @@ export class NftExtractor {
       return;
     }
     if (top.kind === 'set' && p.into === 'elements') top.set.elements = elements;
-    else if (top.kind === 'flowtable') top.flowtable.devices = elements.map((e) => e.key.kind === 'literal' ? e.key : { kind: 'literal', text: '?' });
+    else if (top.kind === 'flowtable')
+      top.flowtable.devices = elements.map((e) => (e.key.kind === 'literal' ? e.key : { kind: 'literal', text: '?' }));
   }
 
   /** Blocks still open at the end: the listing was cut. */
   finish(): NftLineAccount {
-    if (this.pending) this.error(this.pending.line, 1, `${this.pending.into} list not closed before the end of the dump`);
+    if (this.pending)
+      this.error(this.pending.line, 1, `${this.pending.into} list not closed before the end of the dump`);
     for (const b of this.stack.reverse()) {
-      const line = b.kind === 'table' ? b.table.line : b.kind === 'chain' ? b.chain.line : b.kind === 'set' ? b.set.line : b.kind === 'flowtable' ? b.flowtable.line : b.object.line;
+      const line =
+        b.kind === 'table'
+          ? b.table.line
+          : b.kind === 'chain'
+            ? b.chain.line
+            : b.kind === 'set'
+              ? b.set.line
+              : b.kind === 'flowtable'
+                ? b.flowtable.line
+                : b.object.line;
       this.error(line, 1, `${b.kind} not closed before the end of the dump (cut listing?)`);
     }
     this.stack.length = 0;

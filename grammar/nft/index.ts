@@ -24,7 +24,13 @@ export class NftReader implements DumpReader<NftBody> {
   finish(): NftBody {
     const lines = this.extractor.finish();
     const ruleset: NftRuleset = { tables: this.extractor.tables, source: 'text' };
-    return { kind: 'nft', records: lines.rules, diagnostics: sortDiagnostics(this.extractor.diagnostics), ruleset, lines };
+    return {
+      kind: 'nft',
+      records: lines.rules,
+      diagnostics: sortDiagnostics(this.extractor.diagnostics),
+      ruleset,
+      lines,
+    };
   }
 }
 
@@ -44,7 +50,10 @@ export const nftFormat: DumpFormat = {
   reader: () => new NftAnyReader(),
 };
 
-const textStarts = startsWithAny([/^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{( # handle \d+.*)?\s*$/, /^# Warning: table \S+ \S+ is managed by iptables-nft, do not touch!$/]);
+const textStarts = startsWithAny([
+  /^table (ip|ip6|inet|arp|bridge|netdev) \S+ \{( # handle \d+.*)?\s*$/,
+  /^# Warning: table \S+ \S+ is managed by iptables-nft, do not touch!$/,
+]);
 
 /** The text reader, or the JSON one when the dump's first line opens a JSON document. */
 class NftAnyReader implements DumpReader<NftBody> {
@@ -64,7 +73,11 @@ export function printNftSection(s: NftBody): string {
 }
 
 function hasHandles(r: NftRuleset): boolean {
-  return r.tables.some((t) => t.handle !== undefined || t.chains.some((c) => c.handle !== undefined || c.rules.some((x) => x.handle !== undefined)));
+  return r.tables.some(
+    (t) =>
+      t.handle !== undefined ||
+      t.chains.some((c) => c.handle !== undefined || c.rules.some((x) => x.handle !== undefined)),
+  );
 }
 
 export { printNftRuleset, printNftRule, parseNftJson };

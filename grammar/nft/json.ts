@@ -8,8 +8,23 @@
  */
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type {
-  NftBaseChain, NftBody, NftChain, NftCounterValue, NftElement, NftExpr, NftFamily, NftFlowtable, NftLineAccount, NftLiteral,
-  NftObject, NftRelOp, NftRule, NftSet, NftStmt, NftTable, NftVerdictStmt,
+  NftBaseChain,
+  NftBody,
+  NftChain,
+  NftCounterValue,
+  NftElement,
+  NftExpr,
+  NftFamily,
+  NftFlowtable,
+  NftLineAccount,
+  NftLiteral,
+  NftObject,
+  NftRelOp,
+  NftRule,
+  NftSet,
+  NftStmt,
+  NftTable,
+  NftVerdictStmt,
 } from '../../src/model/nft';
 import { NFT_FAMILIES } from '../../src/model/nft';
 import { resolvePriority } from '../../src/model/nft-priority';
@@ -20,7 +35,10 @@ import { sortDiagnostics } from '../shared/reader';
 // ---------------------------------------------------------------------------------------------------------
 // A JSON reader that keeps positions.
 
-interface Pos { readonly line: number; readonly column: number }
+interface Pos {
+  readonly line: number;
+  readonly column: number;
+}
 type JValue =
   | { readonly t: 'obj'; readonly pos: Pos; readonly entries: ReadonlyMap<string, JValue> }
   | { readonly t: 'arr'; readonly pos: Pos; readonly items: readonly JValue[] }
@@ -30,7 +48,10 @@ type JValue =
   | { readonly t: 'null'; readonly pos: Pos };
 
 class JsonProblem extends Error {
-  constructor(readonly pos: Pos, message: string) {
+  constructor(
+    readonly pos: Pos,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -39,7 +60,10 @@ class JsonText {
   i = 0;
   line: number;
   lineStart = 0;
-  constructor(readonly s: string, firstLine: number) {
+  constructor(
+    readonly s: string,
+    firstLine: number,
+  ) {
     this.line = firstLine;
   }
   pos(): Pos {
@@ -51,8 +75,11 @@ class JsonText {
   blank(): void {
     for (;;) {
       const ch = this.s.charCodeAt(this.i);
-      if (ch === 10) { this.i++; this.line++; this.lineStart = this.i; }
-      else if (ch === 32 || ch === 9 || ch === 13) this.i++;
+      if (ch === 10) {
+        this.i++;
+        this.line++;
+        this.lineStart = this.i;
+      } else if (ch === 32 || ch === 9 || ch === 13) this.i++;
       else return;
     }
   }
@@ -65,7 +92,7 @@ class JsonText {
       this.i++;
       const entries = new Map<string, JValue>();
       this.blank();
-      if (this.s[this.i] === '}') return this.i++, { t: 'obj', pos, entries };
+      if (this.s[this.i] === '}') return (this.i++, { t: 'obj', pos, entries });
       for (;;) {
         this.blank();
         if (this.s[this.i] !== '"') this.fail('expected a "key" in the object');
@@ -77,26 +104,30 @@ class JsonText {
         this.blank();
         const c = this.s[this.i++];
         if (c === '}') return { t: 'obj', pos, entries };
-        if (c !== ',') this.i--, this.fail("expected ',' or '}' in the object");
+        if (c !== ',') (this.i--, this.fail("expected ',' or '}' in the object"));
       }
     }
     if (ch === '[') {
       this.i++;
       const items: JValue[] = [];
       this.blank();
-      if (this.s[this.i] === ']') return this.i++, { t: 'arr', pos, items };
+      if (this.s[this.i] === ']') return (this.i++, { t: 'arr', pos, items });
       for (;;) {
         items.push(this.value(depth + 1));
         this.blank();
         const c = this.s[this.i++];
         if (c === ']') return { t: 'arr', pos, items };
-        if (c !== ',') this.i--, this.fail("expected ',' or ']' in the array");
+        if (c !== ',') (this.i--, this.fail("expected ',' or ']' in the array"));
       }
     }
     if (ch === '"') return { t: 'str', pos, v: this.string() };
     const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(this.s.slice(this.i, this.i + 40));
-    if (m) return this.i += m[0].length, { t: 'num', pos, v: Number(m[0]), raw: m[0] };
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+    if (m) return ((this.i += m[0].length), { t: 'num', pos, v: Number(m[0]), raw: m[0] });
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.s.startsWith(word, this.i)) {
         this.i += word.length;
         return v === null ? { t: 'null', pos } : { t: 'bool', pos, v };
@@ -110,17 +141,29 @@ class JsonText {
     let out = '';
     for (;;) {
       const c = this.s[this.i];
-      if (c === undefined || c === '\n') return this.i = start, this.fail('string not closed');
+      if (c === undefined || c === '\n') return ((this.i = start), this.fail('string not closed'));
       this.i++;
       if (c === '"') return out;
-      if (c !== '\\') { out += c; continue; }
+      if (c !== '\\') {
+        out += c;
+        continue;
+      }
       const e = this.s[this.i++];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+      const simple: Record<string, string> = {
+        '"': '"',
+        '\\': '\\',
+        '/': '/',
+        b: '\b',
+        f: '\f',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+      };
       if (e !== undefined && simple[e] !== undefined) out += simple[e];
       else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(this.s.slice(this.i, this.i + 4))) {
         out += String.fromCharCode(parseInt(this.s.slice(this.i, this.i + 4), 16));
         this.i += 4;
-      } else this.i--, this.fail('bad escape in a string');
+      } else (this.i--, this.fail('bad escape in a string'));
     }
   }
 }
@@ -138,7 +181,10 @@ function parseJson(text: string, firstLine = 1): JValue {
 // JSON values → model.
 
 class Skip extends Error {
-  constructor(readonly pos: Pos, message: string) {
+  constructor(
+    readonly pos: Pos,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -160,11 +206,16 @@ function need(o: JValue, key: string, what = key): string {
 /** Compact JSON of a value, for opaque statements. */
 function plain(v: JValue): unknown {
   switch (v.t) {
-    case 'obj': return Object.fromEntries([...v.entries].map(([k, x]) => [k, plain(x)]));
-    case 'arr': return v.items.map(plain);
-    case 'null': return null;
-    case 'num': return v.v;
-    default: return v.v;
+    case 'obj':
+      return Object.fromEntries([...v.entries].map(([k, x]) => [k, plain(x)]));
+    case 'arr':
+      return v.items.map(plain);
+    case 'null':
+      return null;
+    case 'num':
+      return v.v;
+    default:
+      return v.v;
   }
 }
 const jsonText = (v: JValue) => JSON.stringify(plain(v));
@@ -174,7 +225,13 @@ export function nftTime(seconds: number): string {
   let ms = Math.round(seconds * 1000);
   if (ms === 0) return '0s';
   let out = '';
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(ms / size);
     if (n > 0) out += `${n}${unit}`;
     ms -= n * size;
@@ -188,12 +245,18 @@ const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto'
 // nft prints set flags in this order (`flags dynamic,timeout`, `flags interval,timeout`).
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
-const DEFAULT_REJECT: Partial<Record<NftFamily, string>> = { ip: 'icmp port-unreachable', ip6: 'icmpv6 port-unreachable', inet: 'icmpx port-unreachable', bridge: 'icmpx port-unreachable' };
+const DEFAULT_REJECT: Partial<Record<NftFamily, string>> = {
+  ip: 'icmp port-unreachable',
+  ip6: 'icmpv6 port-unreachable',
+  inet: 'icmpx port-unreachable',
+  bridge: 'icmpx port-unreachable',
+};
 
 const lit = (text: string): NftLiteral => ({ kind: 'literal', text });
 
 function verdictOf(key: string, v: JValue): NftVerdictStmt | undefined {
-  if (key === 'accept' || key === 'drop' || key === 'continue' || key === 'return') return { kind: 'verdict', verdict: key };
+  if (key === 'accept' || key === 'drop' || key === 'continue' || key === 'return')
+    return { kind: 'verdict', verdict: key };
   if (key === 'jump' || key === 'goto') return { kind: 'verdict', verdict: key, chain: need(v, 'target', 'a chain') };
   return undefined;
 }
@@ -234,8 +297,10 @@ function expr(v: JValue): NftExpr {
       const dir = str(get(x, 'dir'));
       const family = str(get(x, 'family'));
       return {
-        kind: 'ct', key: need(x, 'key', 'a ct key'),
-        ...(dir === 'original' || dir === 'reply' ? { direction: dir } : {}), ...(family ? { protocol: family } : {}),
+        kind: 'ct',
+        key: need(x, 'key', 'a ct key'),
+        ...(dir === 'original' || dir === 'reply' ? { direction: dir } : {}),
+        ...(family ? { protocol: family } : {}),
       };
     }
     case 'fib': {
@@ -245,15 +310,25 @@ function expr(v: JValue): NftExpr {
     }
     case 'numgen': {
       const offset = str(get(x, 'offset'));
-      return { kind: 'numgen', mode: need(x, 'mode'), mod: need(x, 'mod'), ...(offset !== undefined && offset !== '0' ? { offset } : {}) };
+      return {
+        kind: 'numgen',
+        mode: need(x, 'mode'),
+        mod: need(x, 'mod'),
+        ...(offset !== undefined && offset !== '0' ? { offset } : {}),
+      };
     }
-    case 'jhash': case 'symhash': {
+    case 'jhash':
+    case 'symhash': {
       const e = get(x, 'expr');
       const seed = str(get(x, 'seed'));
       const offset = str(get(x, 'offset'));
       return {
-        kind: 'hash', function: k, ...(e ? { expr: expr(e) } : {}), mod: need(x, 'mod'),
-        ...(seed !== undefined ? { seed } : {}), ...(offset !== undefined && offset !== '0' ? { offset } : {}),
+        kind: 'hash',
+        function: k,
+        ...(e ? { expr: expr(e) } : {}),
+        mod: need(x, 'mod'),
+        ...(seed !== undefined ? { seed } : {}),
+        ...(offset !== undefined && offset !== '0' ? { offset } : {}),
       };
     }
     case 'concat':
@@ -268,14 +343,16 @@ function expr(v: JValue): NftExpr {
       if (!key || !data) throw new Skip(x.pos, 'map needs key and data');
       return { kind: 'map', key: expr(key), data: expr(data) };
     }
-    case 'prefix': return lit(`${need(x, 'addr', 'an address')}/${need(x, 'len', 'a length')}`);
+    case 'prefix':
+      return lit(`${need(x, 'addr', 'an address')}/${need(x, 'len', 'a length')}`);
     case 'range': {
       if (x.t !== 'arr' || x.items.length !== 2) throw new Skip(x.pos, 'range needs two values');
       const [a, b] = x.items.map((i) => scalarText(i));
       if (a === undefined || b === undefined) throw new Skip(x.pos, 'range needs two plain values');
       return lit(`${a}-${b}`);
     }
-    case 'elem': return element(v).key;
+    case 'elem':
+      return element(v).key;
   }
   if (BINOP_KEYS.has(k)) {
     if (x.t !== 'arr' || x.items.length !== 2) throw new Skip(x.pos, `'${k}' needs two operands`);
@@ -301,8 +378,11 @@ function element(v: JValue): NftElement {
   const counter = counterValue(get(e, 'counter'));
   const comment = str(get(e, 'comment'));
   return {
-    key: expr(val), ...(timeout !== undefined ? { timeout: nftTime(timeout) } : {}), ...(expires !== undefined ? { expires: nftTime(expires) } : {}),
-    ...(counter ? { counter } : {}), ...(comment !== undefined ? { comment } : {}),
+    key: expr(val),
+    ...(timeout !== undefined ? { timeout: nftTime(timeout) } : {}),
+    ...(expires !== undefined ? { expires: nftTime(expires) } : {}),
+    ...(counter ? { counter } : {}),
+    ...(comment !== undefined ? { comment } : {}),
   };
 }
 
@@ -321,7 +401,7 @@ function match(x: JValue): NftStmt {
   if (!l || !r) throw new Skip(x.pos, 'match needs left and right');
   const left = expr(l);
   const right = expr(r);
-  if (op === 'in' || op === '==' && left.kind !== 'binop') return { kind: 'match', left, right };
+  if (op === 'in' || (op === '==' && left.kind !== 'binop')) return { kind: 'match', left, right };
   if (!['==', '!=', '<', '>', '<=', '>='].includes(op)) throw new Skip(x.pos, `unknown match operator '${op}'`);
   return { kind: 'match', left, op: op as NftRelOp, right };
 }
@@ -340,7 +420,8 @@ function statement(v: JValue, family: NftFamily): NftStmt {
   const verdict = verdictOf(k, x);
   if (verdict) return verdict;
   switch (k) {
-    case 'match': return match(x);
+    case 'match':
+      return match(x);
     case 'counter': {
       if (x.t === 'null') return { kind: 'counter' };
       if (x.t === 'str') return { kind: 'counter', name: { kind: 'literal', text: x.v, quoted: true } };
@@ -368,7 +449,10 @@ function statement(v: JValue, family: NftFamily): NftStmt {
       if (!key || !data) throw new Skip(x.pos, 'vmap needs key and data');
       return { kind: 'vmap', key: expr(key), map: expr(data) };
     }
-    case 'dnat': case 'snat': case 'masquerade': case 'redirect': {
+    case 'dnat':
+    case 'snat':
+    case 'masquerade':
+    case 'redirect': {
       const family = str(get(x, 'family'));
       const a = get(x, 'addr');
       const p = get(x, 'port');
@@ -377,20 +461,30 @@ function statement(v: JValue, family: NftFamily): NftStmt {
       if (p) {
         const pe = expr(p);
         // The listing prints `to ADDR:PORT` (`[ADDR]:PORT` for IPv6) and `redirect to :PORT`.
-        if (addr?.kind === 'literal' && pe.kind === 'literal') addr = lit(addr.text.includes(':') ? `[${addr.text}]:${pe.text}` : `${addr.text}:${pe.text}`);
+        if (addr?.kind === 'literal' && pe.kind === 'literal')
+          addr = lit(addr.text.includes(':') ? `[${addr.text}]:${pe.text}` : `${addr.text}:${pe.text}`);
         else if (!addr && pe.kind === 'literal') addr = lit(`:${pe.text}`);
         else port = pe;
       }
-      return { kind: 'nat', nat: k, ...(family ? { family } : {}), ...(addr ? { addr } : {}), ...(port ? { port } : {}), flags: flagList(x.t === 'null' ? undefined : get(x, 'flags')) };
+      return {
+        kind: 'nat',
+        nat: k,
+        ...(family ? { family } : {}),
+        ...(addr ? { addr } : {}),
+        ...(port ? { port } : {}),
+        flags: flagList(x.t === 'null' ? undefined : get(x, 'flags')),
+      };
     }
     case 'set': {
       const op = str(get(x, 'op'));
       const set = str(get(x, 'set'));
       const elem = get(x, 'elem');
-      if (op !== 'add' && op !== 'update' && op !== 'delete' || !set || !elem) throw new Skip(x.pos, 'set needs op (add, update, delete), elem and set');
+      if ((op !== 'add' && op !== 'update' && op !== 'delete') || !set || !elem)
+        throw new Skip(x.pos, 'set needs op (add, update, delete), elem and set');
       return { kind: 'set-update', op, set: set.replace(/^@/, ''), element: element(elem) };
     }
-    case 'notrack': return { kind: 'notrack' };
+    case 'notrack':
+      return { kind: 'notrack' };
     case 'xt': {
       const type = str(get(x, 'type'));
       if (type !== 'match' && type !== 'target') throw new Skip(x.pos, 'xt needs type match or target');
@@ -400,7 +494,7 @@ function statement(v: JValue, family: NftFamily): NftStmt {
       const args: string[] = [];
       for (const [key, val] of x.t === 'obj' ? x.entries : []) {
         if (key === 'flags') args.push('flags', flagList(val).join(','));
-        else args.push(key, key === 'prefix' ? `"${str(val) ?? ''}"` : str(val) ?? jsonText(val));
+        else args.push(key, key === 'prefix' ? `"${str(val) ?? ''}"` : (str(val) ?? jsonText(val)));
       }
       return { kind: 'keyword', keyword: 'log', args };
     }
@@ -413,7 +507,12 @@ function statement(v: JValue, family: NftFamily): NftStmt {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type ChainDraft = Mutable<NftChain> & { rules: NftRule[] };
-type TableDraft = Omit<Mutable<NftTable>, 'objects' | 'sets' | 'flowtables' | 'chains'> & { objects: NftObject[]; sets: NftSet[]; flowtables: NftFlowtable[]; chains: ChainDraft[] };
+type TableDraft = Omit<Mutable<NftTable>, 'objects' | 'sets' | 'flowtables' | 'chains'> & {
+  objects: NftObject[];
+  sets: NftSet[];
+  flowtables: NftFlowtable[];
+  chains: ChainDraft[];
+};
 
 class JsonRuleset {
   readonly tables: TableDraft[] = [];
@@ -456,14 +555,23 @@ class JsonRuleset {
     const comment = str(get(o, 'comment'));
     const withComment = comment !== undefined ? { comment } : {};
     switch (k) {
-      case 'metainfo': return;
+      case 'metainfo':
+        return;
       case 'table': {
         const family = need(o, 'family');
-        if (!NFT_FAMILIES.includes(family as NftFamily)) throw new Skip(o.pos, `expected a family (${NFT_FAMILIES.join(', ')})`);
+        if (!NFT_FAMILIES.includes(family as NftFamily))
+          throw new Skip(o.pos, `expected a family (${NFT_FAMILIES.join(', ')})`);
         const flags = flagList(get(o, 'flags'));
         this.tables.push({
-          ...common, family: family as NftFamily, name: need(o, 'name'), ...(flags.length ? { flags: flags.join(',') } : {}), ...withComment,
-          objects: [], sets: [], flowtables: [], chains: [],
+          ...common,
+          family: family as NftFamily,
+          name: need(o, 'name'),
+          ...(flags.length ? { flags: flags.join(',') } : {}),
+          ...withComment,
+          objects: [],
+          sets: [],
+          flowtables: [],
+          chains: [],
         });
         return;
       }
@@ -477,8 +585,12 @@ class JsonRuleset {
           const devices = flagList(dev).map((d) => ({ kind: 'literal', text: d, quoted: true }) as NftLiteral);
           const policy = str(get(o, 'policy'));
           base = {
-            type: need(o, 'type', 'a chain type'), hook, ...(devices.length ? { devices } : {}), ...(dev?.t === 'arr' ? { deviceList: true } : {}),
-            priority: resolvePriority(prio, t.family), ...(policy !== undefined ? { policy } : {}),
+            type: need(o, 'type', 'a chain type'),
+            hook,
+            ...(devices.length ? { devices } : {}),
+            ...(dev?.t === 'arr' ? { deviceList: true } : {}),
+            priority: resolvePriority(prio, t.family),
+            ...(policy !== undefined ? { policy } : {}),
           };
         }
         t.chains.push({ ...common, name: need(o, 'name'), ...(base ? { base } : {}), ...withComment, rules: [] });
@@ -505,7 +617,8 @@ class JsonRuleset {
         this.rules++;
         return;
       }
-      case 'set': case 'map': {
+      case 'set':
+      case 'map': {
         const t = this.table(o);
         const type = get(o, 'type');
         if (!type) throw new Skip(o.pos, `a ${k} needs "type"`);
@@ -521,7 +634,8 @@ class JsonRuleset {
           if (n !== undefined) props.push({ key: p, value: nftTime(n) });
         }
         const stmts = get(o, 'stmt');
-        if (stmts?.t === 'arr' && stmts.items.some((s) => single(s)?.[0] === 'counter')) props.push({ key: 'counter', value: '' });
+        if (stmts?.t === 'arr' && stmts.items.some((s) => single(s)?.[0] === 'counter'))
+          props.push({ key: 'counter', value: '' });
         const policy = str(get(o, 'policy'));
         if (policy !== undefined) props.push({ key: 'policy', value: policy });
         const elem = get(o, 'elem');
@@ -531,9 +645,19 @@ class JsonRuleset {
           elements = elem.items.map(element);
         }
         t.sets.push({
-          ...common, kind: k, name: need(o, 'name'),
-          type: data ? { key, data: data.t === 'arr' ? data.items.map((x) => str(x) ?? '?').join(' . ') : str(data) ?? jsonText(data) } : { key },
-          props, ...withComment, ...(elements ? { elements } : {}),
+          ...common,
+          kind: k,
+          name: need(o, 'name'),
+          type: data
+            ? {
+                key,
+                data:
+                  data.t === 'arr' ? data.items.map((x) => str(x) ?? '?').join(' . ') : (str(data) ?? jsonText(data)),
+              }
+            : { key },
+          props,
+          ...withComment,
+          ...(elements ? { elements } : {}),
         });
         return;
       }
@@ -541,15 +665,24 @@ class JsonRuleset {
         const t = this.table(o);
         const devices = flagList(get(o, 'dev')).map(lit);
         t.flowtables.push({
-          ...common, name: need(o, 'name'), hook: need(o, 'hook'), priority: resolvePriority(need(o, 'prio', 'a priority'), t.family),
-          ...(devices.length ? { devices } : {}), props: [],
+          ...common,
+          name: need(o, 'name'),
+          hook: need(o, 'hook'),
+          priority: resolvePriority(need(o, 'prio', 'a priority'), t.family),
+          ...(devices.length ? { devices } : {}),
+          props: [],
         });
         return;
       }
       case 'counter': {
         const t = this.table(o);
         const v = counterValue(o);
-        t.objects.push({ ...common, type: 'counter', name: need(o, 'name'), body: v ? [`packets ${v.packets} bytes ${v.bytes}`] : [] });
+        t.objects.push({
+          ...common,
+          type: 'counter',
+          name: need(o, 'name'),
+          body: v ? [`packets ${v.packets} bytes ${v.bytes}`] : [],
+        });
         return;
       }
     }
@@ -569,8 +702,21 @@ export function parseNftJson(text: string, firstLine = 1): NftBody {
   const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
   const bad = r.diagnostics.some((d) => d.severity === 'error' && /could not be read/.test(d.message));
   // A JSON document is one record of structure, not lines: every line counts as a property of it.
-  const account: NftLineAccount = { rules: 0, blocks: 0, properties: bad ? 0 : lines, comments: 0, blank: 0, rejected: bad ? lines : 0 };
-  return { kind: 'nft', records: r.rules, diagnostics: sortDiagnostics(r.diagnostics), ruleset: { tables: r.tables, source: 'json' }, lines: account };
+  const account: NftLineAccount = {
+    rules: 0,
+    blocks: 0,
+    properties: bad ? 0 : lines,
+    comments: 0,
+    blank: 0,
+    rejected: bad ? lines : 0,
+  };
+  return {
+    kind: 'nft',
+    records: r.rules,
+    diagnostics: sortDiagnostics(r.diagnostics),
+    ruleset: { tables: r.tables, source: 'json' },
+    lines: account,
+  };
 }
 
 /** Reads a JSON document line by line up to where its braces close; what follows is not its. */
@@ -610,7 +756,7 @@ export class NftJsonReader implements DumpReader<NftBody> {
         if (c === '\\') i++;
         else if (c === '"') this.inString = false;
       } else if (c === '"') this.inString = true;
-      else if (c === '{' || c === '[') this.depth++, this.started = true;
+      else if (c === '{' || c === '[') (this.depth++, (this.started = true));
       else if (c === '}' || c === ']') {
         this.depth--;
         if (this.started && this.depth <= 0) {
@@ -631,6 +777,8 @@ export const nftJsonFormat: DumpFormat = {
   distinctive: true,
   // One line (`{"nftables": [{"metainfo": …`), or pretty-printed: `{` alone, then `"nftables": [` on the next
   // line, which a start line cannot see, so a lone `{` is taken only when the command or file names JSON.
-  starts: (line, hint) => /^\s*\{\s*"nftables"\s*:\s*\[/.test(line) || /^\{\s*$/.test(line) && /nft\s.*-j|-j\S*\s+list|\.json(-nft)?$/.test(hint),
+  starts: (line, hint) =>
+    /^\s*\{\s*"nftables"\s*:\s*\[/.test(line) ||
+    (/^\{\s*$/.test(line) && /nft\s.*-j|-j\S*\s+list|\.json(-nft)?$/.test(hint)),
   reader: () => new NftJsonReader(),
 };

@@ -35,13 +35,20 @@ class NftParser extends LineParser<NftLine> {
 
 function kindOf(t: IToken): TokenKind {
   switch (t.tokenType) {
-    case Quoted: return 'string';
-    case OpenQuote: return 'open-quote';
-    case LBrace: return 'lbrace';
-    case RBrace: return 'rbrace';
-    case Semi: return 'semi';
-    case Comma: return 'comma';
-    default: return 'word';
+    case Quoted:
+      return 'string';
+    case OpenQuote:
+      return 'open-quote';
+    case LBrace:
+      return 'lbrace';
+    case RBrace:
+      return 'rbrace';
+    case Semi:
+      return 'semi';
+    case Comma:
+      return 'comma';
+    default:
+      return 'word';
   }
 }
 

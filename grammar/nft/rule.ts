@@ -5,11 +5,23 @@
  */
 import type { NftCounterValue, NftElement, NftExpr, NftRelOp, NftStmt, NftVerdictStmt } from '../../src/model/nft';
 import type { NftToken } from './syntax';
-import { BARE_META, BINOPS, CT_DIRECTIONS, KEYWORD_STMTS, NAT_FLAGS, PAYLOAD_FIELDS, RELOPS, STMT_WORDS } from './vocabulary';
+import {
+  BARE_META,
+  BINOPS,
+  CT_DIRECTIONS,
+  KEYWORD_STMTS,
+  NAT_FLAGS,
+  PAYLOAD_FIELDS,
+  RELOPS,
+  STMT_WORDS,
+} from './vocabulary';
 
 /** Thrown inside the reader where the tokens are not what nft prints; `at` indexes the cursor's tokens. */
 export class Unknown extends Error {
-  constructor(readonly at: number, readonly why: string) {
+  constructor(
+    readonly at: number,
+    readonly why: string,
+  ) {
     super(why);
   }
 }
@@ -83,7 +95,11 @@ export function readRule(tokens: readonly NftToken[]): RuleRead {
       const rest = c.tokens.slice(start);
       stmts.push({ kind: 'opaque', text: tokensText(rest) });
       const at = c.tokens[Math.min(e.at, c.tokens.length - 1)] ?? rest[0]!;
-      return { stmts, ...(comment !== undefined ? { comment } : {}), problem: { column: at.column, message: `${e.why}: '${tokensText(rest)}' kept as an opaque statement` } };
+      return {
+        stmts,
+        ...(comment !== undefined ? { comment } : {}),
+        problem: { column: at.column, message: `${e.why}: '${tokensText(rest)}' kept as an opaque statement` },
+      };
     }
   }
   return comment !== undefined ? { stmts, comment } : { stmts };
@@ -94,25 +110,44 @@ function statement(c: TokenCursor): NftStmt {
   if (t.kind !== 'word') throw new Unknown(c.i, 'a statement starts with a word');
   const w = t.text;
   switch (w) {
-    case 'accept': case 'drop': case 'continue': case 'return':
-    case 'jump': case 'goto':
+    case 'accept':
+    case 'drop':
+    case 'continue':
+    case 'return':
+    case 'jump':
+    case 'goto':
       return verdict(c);
-    case 'counter': return counter(c);
-    case 'reject': return reject(c);
-    case 'dnat': case 'snat': case 'masquerade': case 'redirect': return nat(c, w);
-    case 'notrack': c.i++; return { kind: 'notrack' };
+    case 'counter':
+      return counter(c);
+    case 'reject':
+      return reject(c);
+    case 'dnat':
+    case 'snat':
+    case 'masquerade':
+    case 'redirect':
+      return nat(c, w);
+    case 'notrack':
+      c.i++;
+      return { kind: 'notrack' };
     case 'xt': {
       c.i++;
       const type = c.expectWord('match or target');
       if (type !== 'match' && type !== 'target') throw new Unknown(c.i - 1, 'xt needs match or target');
       return { kind: 'xt', type, name: c.expectWord('an extension name') };
     }
-    case 'update': case 'add': case 'delete':
+    case 'update':
+    case 'add':
+    case 'delete':
       if (c.word(1)?.startsWith('@')) return setUpdate(c, w);
       break;
   }
   if (KEYWORD_STMTS.has(w)) return keyword(c, w as Extract<NftStmt, { kind: 'keyword' }>['keyword']);
-  if (w === 'ct' && c.word(1) === 'helper' || w === 'ct' && c.word(1) === 'count' || w === 'ct' && c.word(1) === 'timeout' || w === 'ct' && c.word(1) === 'expectation') {
+  if (
+    (w === 'ct' && c.word(1) === 'helper') ||
+    (w === 'ct' && c.word(1) === 'count') ||
+    (w === 'ct' && c.word(1) === 'timeout') ||
+    (w === 'ct' && c.word(1) === 'expectation')
+  ) {
     if (c.word(2) !== 'set') return keyword(c, 'ct');
   }
   const left = expression(c, 'left');
@@ -138,7 +173,9 @@ function verdict(c: TokenCursor): NftVerdictStmt {
   if (w === 'jump' || w === 'goto') {
     const target = c.next();
     if (target.kind !== 'word' && target.kind !== 'string') throw new Unknown(c.i - 1, `${w} needs a chain`);
-    return target.kind === 'string' ? { kind: 'verdict', verdict: w, chain: target.text, quoted: true } : { kind: 'verdict', verdict: w, chain: target.text };
+    return target.kind === 'string'
+      ? { kind: 'verdict', verdict: w, chain: target.text, quoted: true }
+      : { kind: 'verdict', verdict: w, chain: target.text };
   }
   if (w === 'accept' || w === 'drop' || w === 'continue' || w === 'return') return { kind: 'verdict', verdict: w };
   throw new Unknown(c.i - 1, 'expected a verdict');
@@ -186,7 +223,14 @@ function nat(c: TokenCursor, which: 'dnat' | 'snat' | 'masquerade' | 'redirect')
     addr = expression(c, 'value');
   }
   const flags: string[] = [];
-  while (c.word() !== undefined && c.word()!.split(',').every((f) => NAT_FLAGS.has(f))) flags.push(c.expectWord('a flag'));
+  while (
+    c.word() !== undefined &&
+    c
+      .word()!
+      .split(',')
+      .every((f) => NAT_FLAGS.has(f))
+  )
+    flags.push(c.expectWord('a flag'));
   return { kind: 'nat', nat: which, ...(family ? { family } : {}), ...(addr ? { addr } : {}), flags };
 }
 
@@ -194,7 +238,8 @@ function setUpdate(c: TokenCursor, op: 'add' | 'update' | 'delete'): NftStmt {
   c.i++;
   const set = c.expectWord('a set').slice(1);
   const block = primary(c, 'value');
-  if (block.kind !== 'set' || block.elements.length !== 1) throw new Unknown(c.i - 1, `${op} @${set} needs one element in braces`);
+  if (block.kind !== 'set' || block.elements.length !== 1)
+    throw new Unknown(c.i - 1, `${op} @${set} needs one element in braces`);
   return { kind: 'set-update', op, set, element: block.elements[0]! };
 }
 
@@ -205,7 +250,11 @@ function keyword(c: TokenCursor, kw: Extract<NftStmt, { kind: 'keyword' }>['keyw
   while (!c.done) {
     const t = c.peek()!;
     // `flow add @ft`, `ct count over 2`: the first argument may itself be a statement word.
-    if (t.kind === 'word' && args.length > 0 && (STMT_WORDS.has(t.text) || startsExpression(c)) || kw === 'flow' && args.length === 2) break;
+    if (
+      (t.kind === 'word' && args.length > 0 && (STMT_WORDS.has(t.text) || startsExpression(c))) ||
+      (kw === 'flow' && args.length === 2)
+    )
+      break;
     if (t.kind !== 'word' && t.kind !== 'string') throw new Unknown(c.i, `unexpected '${t.text}' in ${kw}`);
     args.push(t.kind === 'string' ? `"${t.text}"` : t.text);
     c.i++;
@@ -217,7 +266,9 @@ function keyword(c: TokenCursor, kw: Extract<NftStmt, { kind: 'keyword' }>['keyw
 function startsExpression(c: TokenCursor): boolean {
   const w = c.word()!;
   const next = c.word(1);
-  return EXPRESSION_WORDS.has(w) || Object.hasOwn(PAYLOAD_FIELDS, w) && next !== undefined && PAYLOAD_FIELDS[w]!.has(next);
+  return (
+    EXPRESSION_WORDS.has(w) || (Object.hasOwn(PAYLOAD_FIELDS, w) && next !== undefined && PAYLOAD_FIELDS[w]!.has(next))
+  );
 }
 
 const EXPRESSION_WORDS = new Set(['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', ...BARE_META]);
@@ -252,10 +303,14 @@ function binop(c: TokenCursor, pos: Position): NftExpr {
 function primary(c: TokenCursor, pos: Position): NftExpr {
   const t = c.next();
   switch (t.kind) {
-    case 'string': return { kind: 'literal', text: t.text, quoted: true };
-    case 'lbrace': return { kind: 'set', elements: elementsUntilBrace(c) };
-    case 'word': break;
-    default: throw new Unknown(c.i - 1, `unexpected '${t.text}'`);
+    case 'string':
+      return { kind: 'literal', text: t.text, quoted: true };
+    case 'lbrace':
+      return { kind: 'set', elements: elementsUntilBrace(c) };
+    case 'word':
+      break;
+    default:
+      throw new Unknown(c.i - 1, `unexpected '${t.text}'`);
   }
   const w = t.text;
   if (w.startsWith('@') && w.length > 1 && !w.includes(',')) return { kind: 'ref', name: w.slice(1) };
@@ -267,22 +322,36 @@ function primary(c: TokenCursor, pos: Position): NftExpr {
   switch (w) {
     case 'meta':
       return { kind: 'meta', key: c.expectWord('a meta key'), bare: false };
-    case 'ct': return ct(c);
-    case 'fib': return fib(c);
+    case 'ct':
+      return ct(c);
+    case 'fib':
+      return fib(c);
     case 'numgen': {
       const mode = c.expectWord('random or inc');
       c.expect('mod');
       const mod = c.expectWord('a modulus');
-      return c.word() === 'offset' ? (c.i++, { kind: 'numgen', mode, mod, offset: c.expectWord('an offset') }) : { kind: 'numgen', mode, mod };
+      return c.word() === 'offset'
+        ? (c.i++, { kind: 'numgen', mode, mod, offset: c.expectWord('an offset') })
+        : { kind: 'numgen', mode, mod };
     }
-    case 'jhash': case 'symhash': return hash(c, w);
-    case 'jump': case 'goto': case 'accept': case 'drop': case 'continue': case 'return':
+    case 'jhash':
+    case 'symhash':
+      return hash(c, w);
+    case 'jump':
+    case 'goto':
+    case 'accept':
+    case 'drop':
+    case 'continue':
+    case 'return':
       if (pos === 'value') {
         c.i--;
         return { kind: 'verdict', verdict: verdict(c) };
       }
   }
-  if (BARE_META.has(w) && (pos === 'left' || w === 'mark' || w === 'iifname' || w === 'oifname' || w === 'iif' || w === 'oif')) {
+  if (
+    BARE_META.has(w) &&
+    (pos === 'left' || w === 'mark' || w === 'iifname' || w === 'oifname' || w === 'iif' || w === 'oif')
+  ) {
     if (pos === 'left' || isSelectorContext(c)) return { kind: 'meta', key: w, bare: true };
   }
   if (pos === 'left') throw new Unknown(c.i - 1, `unknown expression '${w}'`);
@@ -335,9 +404,22 @@ function hash(c: TokenCursor, fn: 'jhash' | 'symhash'): NftExpr {
   const mod = c.expectWord('a modulus');
   let seed: string | undefined;
   let offset: string | undefined;
-  if (c.word() === 'seed') { c.i++; seed = c.expectWord('a seed'); }
-  if (c.word() === 'offset') { c.i++; offset = c.expectWord('an offset'); }
-  return { kind: 'hash', function: fn, ...(expr ? { expr } : {}), mod, ...(seed ? { seed } : {}), ...(offset ? { offset } : {}) };
+  if (c.word() === 'seed') {
+    c.i++;
+    seed = c.expectWord('a seed');
+  }
+  if (c.word() === 'offset') {
+    c.i++;
+    offset = c.expectWord('an offset');
+  }
+  return {
+    kind: 'hash',
+    function: fn,
+    ...(expr ? { expr } : {}),
+    mod,
+    ...(seed ? { seed } : {}),
+    ...(offset ? { offset } : {}),
+  };
 }
 
 /** Elements after `{` up to the matching `}`: `key [attrs] [: value]` separated by `,`. */
@@ -360,8 +442,16 @@ function element(c: TokenCursor): NftElement {
   const attrs: { -readonly [K in keyof NftElement]: NftElement[K] } = { key };
   for (;;) {
     const w = c.word();
-    if (w === 'timeout') { c.i++; attrs.timeout = c.expectWord('a timeout'); continue; }
-    if (w === 'expires') { c.i++; attrs.expires = c.expectWord('a time'); continue; }
+    if (w === 'timeout') {
+      c.i++;
+      attrs.timeout = c.expectWord('a timeout');
+      continue;
+    }
+    if (w === 'expires') {
+      c.i++;
+      attrs.expires = c.expectWord('a time');
+      continue;
+    }
     if (w === 'counter') {
       c.i++;
       const value = counterValue(c);
@@ -369,7 +459,11 @@ function element(c: TokenCursor): NftElement {
       attrs.counter = value;
       continue;
     }
-    if (w === 'comment' && c.peek(1)?.kind === 'string') { c.i++; attrs.comment = c.next().text; continue; }
+    if (w === 'comment' && c.peek(1)?.kind === 'string') {
+      c.i++;
+      attrs.comment = c.next().text;
+      continue;
+    }
     break;
   }
   if (c.word() === ':') {

@@ -37,7 +37,6 @@ export function countNewlines(text: string): number {
   return n;
 }
 
-
 /** The chunk with a newline after its last line, which every grammar ends a line with. */
 export function withFinalNewline(chunk: Chunk): Chunk {
   return chunk.text.endsWith('\n') ? chunk : { text: `${chunk.text}\n`, firstLine: chunk.firstLine };

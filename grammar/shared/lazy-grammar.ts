@@ -23,5 +23,13 @@ export interface Grammar<P> {
 /** The lexer is built before the parser: built after it, it loses the token categories the parser consumes. */
 export function lazyGrammar<P>(tokens: TokenType[], makeParser: () => P): () => Grammar<P> {
   let grammar: Grammar<P> | undefined;
-  return () => (grammar ??= { lexer: new Lexer(tokens, { positionTracking: 'onlyOffset', ensureOptimizations: true, skipValidations: skipValidations() }), parser: makeParser() });
+  return () =>
+    (grammar ??= {
+      lexer: new Lexer(tokens, {
+        positionTracking: 'onlyOffset',
+        ensureOptimizations: true,
+        skipValidations: skipValidations(),
+      }),
+      parser: makeParser(),
+    });
 }

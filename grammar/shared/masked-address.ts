@@ -26,14 +26,29 @@ export function maskedAddress(text: string, family: Family): UnknownAddress | st
   const length = slash < 0 ? undefined : text.slice(slash + 1);
   if (length !== undefined && !/^\d+$/.test(length)) return undefined;
   const parts = body.split('.');
-  const dotted = parts.length === 4 && parts.every((p) => OCTET.test(p) || MASKED_PART.test(p)) && parts.some((p) => MASKED_PART.test(p));
-  const kind: Family | 'any' | undefined = dotted ? 'ipv4' : MASKED_IPV6.test(body) ? 'ipv6' : PLACEHOLDER.test(body) ? 'any' : undefined;
+  const dotted =
+    parts.length === 4 &&
+    parts.every((p) => OCTET.test(p) || MASKED_PART.test(p)) &&
+    parts.some((p) => MASKED_PART.test(p));
+  const kind: Family | 'any' | undefined = dotted
+    ? 'ipv4'
+    : MASKED_IPV6.test(body)
+      ? 'ipv6'
+      : PLACEHOLDER.test(body)
+        ? 'any'
+        : undefined;
   if (!kind) return undefined;
   if (kind !== 'any' && kind !== family) return `${kind} address in an ${family} ruleset`;
   const prefix = length === undefined ? ADDRESS_BITS[family] : Number(length);
   if (prefix > ADDRESS_BITS[family]) return `prefix length /${prefix} is too long`;
   const shown = dotted ? parts.findIndex((p) => MASKED_PART.test(p)) : 0;
-  const visible = { address: dotted ? [...parts.slice(0, shown), '0', '0', '0', '0'].slice(0, 4).join('.') : family === 'ipv4' ? '0.0.0.0' : '::', prefix: shown * 8 };
+  const visible = {
+    address: dotted
+      ? [...parts.slice(0, shown), '0', '0', '0', '0'].slice(0, 4).join('.')
+      : family === 'ipv4'
+        ? '0.0.0.0'
+        : '::',
+    prefix: shown * 8,
+  };
   return { family, unknown: text, prefix, visible };
 }
-

@@ -17,7 +17,6 @@ import type { Chunk } from './chunks';
  */
 export type StopAt = (line: number, restart?: boolean, ends?: boolean) => boolean;
 
-
 export interface DumpReader<B extends SectionBody = SectionBody> {
   /** Reads the chunk; returns the number of the line where another dump starts, or undefined when all was read. */
   read(chunk: Chunk, stop: StopAt): number | undefined;

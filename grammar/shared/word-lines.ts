@@ -13,7 +13,11 @@ import { complementStartChars } from './line-start';
 const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
 const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
-const Bare = createToken({ name: 'Bare', pattern: /[^ \t\r\f\v\n"][^ \t\r\f\v\n]*|"/, start_chars_hint: complementStartChars(' \t\r\f\v\n') });
+const Bare = createToken({
+  name: 'Bare',
+  pattern: /[^ \t\r\f\v\n"][^ \t\r\f\v\n]*|"/,
+  start_chars_hint: complementStartChars(' \t\r\f\v\n'),
+});
 const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 Quoted.CATEGORIES = [Word];
 Bare.CATEGORIES = [Word];
@@ -47,12 +51,19 @@ class WordLinesParser extends LineParser<WordLine> {
         const t = this.CONSUME(Word);
         if (!this.RECORDING_PHASE) {
           const quoted = t.tokenType === Quoted;
-          words.push({ text: quoted ? t.image.slice(1, -1).replace(/\\(.)/g, '$1') : t.image, column: t.startOffset - this.lineStart + 1, quoted });
+          words.push({
+            text: quoted ? t.image.slice(1, -1).replace(/\\(.)/g, '$1') : t.image,
+            column: t.startOffset - this.lineStart + 1,
+            quoted,
+          });
         }
       });
       const nl = this.CONSUME(Newline);
       if (!this.RECORDING_PHASE) {
-        const end = nl.startOffset > this.lineStart && this.text.charCodeAt(nl.startOffset - 1) === 13 ? nl.startOffset - 1 : nl.startOffset;
+        const end =
+          nl.startOffset > this.lineStart && this.text.charCodeAt(nl.startOffset - 1) === 13
+            ? nl.startOffset - 1
+            : nl.startOffset;
         this.out.push({ line: this.lineNo++, raw: this.text.slice(this.lineStart, end), words });
         this.lineStart = nl.startOffset + 1;
       }

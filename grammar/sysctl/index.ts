@@ -21,7 +21,9 @@ export class SysctlReader extends WordLineReader<SysctlBody> {
     }
     const m = ENTRY.exec(l.raw);
     if (!m || !KEY.test(m[1]!)) return { message: 'expected key = value', column: l.words[0]!.column };
-    const key = m[1]!.startsWith('/proc/sys/') ? m[1]!.slice(10).replaceAll('.', '\u0000').replaceAll('/', '.').replaceAll('\u0000', '/') : m[1]!;
+    const key = m[1]!.startsWith('/proc/sys/')
+      ? m[1]!.slice(10).replaceAll('.', '\u0000').replaceAll('/', '.').replaceAll('\u0000', '/')
+      : m[1]!;
     this.entries.push({ line: l.line, key, value: m[2]!.trimEnd() });
     return undefined;
   }

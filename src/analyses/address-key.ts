@@ -14,7 +14,13 @@ const digits = (part: number) => (part >= 100 ? 3 : part >= 10 ? 2 : 1);
 
 /** The length of the dotted quad of `v` without leading zeros. */
 function canonicalLength(v: number): number {
-  return 3 + digits(Math.floor(v / 0x1000000)) + digits(Math.floor(v / 0x10000) % 256) + digits(Math.floor(v / 0x100) % 256) + digits(v % 256);
+  return (
+    3 +
+    digits(Math.floor(v / 0x1000000)) +
+    digits(Math.floor(v / 0x10000) % 256) +
+    digits(Math.floor(v / 0x100) % 256) +
+    digits(v % 256)
+  );
 }
 
 export function addressKey(text: string): AddressKey {

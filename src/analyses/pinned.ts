@@ -31,7 +31,8 @@ export function pinnedPort(r: Rule): PinnedPort | undefined {
   for (const m of r.matches) {
     if (m.module !== 'tcp' && m.module !== 'udp' && m.module !== 'sctp') continue;
     l4++;
-    if (m.dport && !m.dport.negated && m.dport.value.from === m.dport.value.to) pinned = { module: m.module, port: m.dport.value.from };
+    if (m.dport && !m.dport.negated && m.dport.value.from === m.dport.value.to)
+      pinned = { module: m.module, port: m.dport.value.from };
   }
   return l4 === 1 ? pinned : undefined;
 }

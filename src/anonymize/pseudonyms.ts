@@ -18,7 +18,10 @@ import ipaddr from 'ipaddr.js';
 const V4_BITS = 24;
 const V6_BITS = 64;
 
-const numbersOf = (bits: readonly number[], width: number) => Array.from({ length: bits.length / width }, (_, i) => bits.slice(i * width, i * width + width).reduce((n, b) => n * 2 + b, 0));
+const numbersOf = (bits: readonly number[], width: number) =>
+  Array.from({ length: bits.length / width }, (_, i) =>
+    bits.slice(i * width, i * width + width).reduce((n, b) => n * 2 + b, 0),
+  );
 const v4Of = (bits: readonly number[]) => new ipaddr.IPv4(numbersOf(bits, 8));
 const v6Of = (bits: readonly number[]) => new ipaddr.IPv6(numbersOf(bits, 16));
 
@@ -39,7 +42,8 @@ function keptPrefix(a: ipaddr.IPv4 | ipaddr.IPv6): number {
   let longest = 0;
   for (const ranges of Object.values(table)) {
     for (const [network, bits] of (Array.isArray(ranges[0]) ? ranges : [ranges]) as Range[]) {
-      if (network.kind() === a.kind() && (a as ipaddr.IPv4).match(network as ipaddr.IPv4, bits)) longest = Math.max(longest, bits);
+      if (network.kind() === a.kind() && (a as ipaddr.IPv4).match(network as ipaddr.IPv4, bits))
+        longest = Math.max(longest, bits);
     }
   }
   return longest;
@@ -78,7 +82,14 @@ export class Pseudonyms {
    * The bits of `a` mapped keeping its kind of range: its special range's prefix kept (none for an ordinary
    * address), and more in steps of `step` until the stand-in (`addressOf` the mapped bits) is of `a`'s kind.
    */
-  private inRange<A extends ipaddr.IPv4 | ipaddr.IPv6>(family: string, a: A, bits: readonly number[], count: number, step: number, addressOf: (bits: readonly number[]) => A): number[] {
+  private inRange<A extends ipaddr.IPv4 | ipaddr.IPv6>(
+    family: string,
+    a: A,
+    bits: readonly number[],
+    count: number,
+    step: number,
+    addressOf: (bits: readonly number[]) => A,
+  ): number[] {
     const kind = kindOf(a);
     for (let keep = keptPrefix(a); ; keep = (Math.floor(keep / step) + 1) * step) {
       const out = this.mapBits(family, bits, count, keep);
@@ -95,7 +106,16 @@ export class Pseudonyms {
 
   private ipv4(a: ipaddr.IPv4, prefixLength?: number): string | undefined {
     const range = a.range();
-    if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'broadcast' || a.octets[0] === 0 || a.octets[0] === 255) return undefined;
+    if (
+      range === 'loopback' ||
+      range === 'linkLocal' ||
+      range === 'multicast' ||
+      range === 'unspecified' ||
+      range === 'broadcast' ||
+      a.octets[0] === 0 ||
+      a.octets[0] === 255
+    )
+      return undefined;
     const bits = a.octets.flatMap((o) => [7, 6, 5, 4, 3, 2, 1, 0].map((s) => (o >> s) & 1));
     const mapped = this.keepNetwork(bits, this.inRange('4', a, bits, V4_BITS, 8, v4Of), prefixLength);
     return v4Of(mapped).toString();
@@ -103,7 +123,14 @@ export class Pseudonyms {
 
   private ipv6(a: ipaddr.IPv6, prefixLength?: number): string | undefined {
     const range = a.range();
-    if (range === 'loopback' || range === 'linkLocal' || range === 'multicast' || range === 'unspecified' || range === 'ipv4Mapped') return undefined;
+    if (
+      range === 'loopback' ||
+      range === 'linkLocal' ||
+      range === 'multicast' ||
+      range === 'unspecified' ||
+      range === 'ipv4Mapped'
+    )
+      return undefined;
     const bits = a.parts.flatMap((p) => Array.from({ length: 16 }, (_, i) => (p >> (15 - i)) & 1));
     const mapped = this.keepNetwork(bits, this.inRange('6', a, bits, V6_BITS, 16, v6Of), prefixLength);
     return v6Of(mapped).toString();
@@ -126,6 +153,8 @@ export class Pseudonyms {
   /** A locally administered unicast MAC in place of this one. */
   macAddress(text: string): string {
     const b = this.mac(`mac\u0000${text.toLowerCase()}`);
-    return [((b[0] as number) & 0xfc) | 0x02, ...b.subarray(1, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+    return [((b[0] as number) & 0xfc) | 0x02, ...b.subarray(1, 6)]
+      .map((x) => x.toString(16).padStart(2, '0'))
+      .join(':');
   }
 }

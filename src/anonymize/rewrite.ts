@@ -9,7 +9,9 @@ import type { Pseudonyms } from './pseudonyms';
 
 /** The words of kube-proxy's and Calico's own comments: a comment made only of these (and Service names) names nothing else. */
 const VOCABULARY = new Set(
-  'kubernetes service services portals traffic requiring snat load balancer firewall health check ports port externally-visible forwarding rules rule conntrack block incoming localnet connections postrouting cluster ip external loadbalancer has no endpoints local node nodeports note this must be the last in chain masquerade for to pod route other destinations will dropped'.split(' '),
+  'kubernetes service services portals traffic requiring snat load balancer firewall health check ports port externally-visible forwarding rules rule conntrack block incoming localnet connections postrouting cluster ip external loadbalancer has no endpoints local node nodeports note this must be the last in chain masquerade for to pod route other destinations will dropped'.split(
+    ' ',
+  ),
 );
 /** A Service as kube-proxy names it in comments: `ns/name:port` (the port name may be empty). */
 const SERVICE = /(?<![\w/-])([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)(?::([-a-z0-9]*))?(?![\w/])/g;
@@ -18,9 +20,17 @@ const CALICO = /^cali:[\w-]+$/;
 
 function comment(text: string, p: Pseudonyms): string {
   if (CALICO.test(text)) return text;
-  const words = text.replace(SERVICE, ' ').split(/\s+/).filter(Boolean).map((w) => w.replace(/[;:,.]+$/, '').toLowerCase());
+  const words = text
+    .replace(SERVICE, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w.replace(/[;:,.]+$/, '').toLowerCase());
   if (!words.every((w) => VOCABULARY.has(w))) return p.name('comment', text);
-  return text.replace(SERVICE, (_m, ns: string, name: string, port: string | undefined) => `${p.name('ns', ns)}/${p.name('svc', name)}${port === undefined ? '' : `:${port ? p.name('port', port) : ''}`}`);
+  return text.replace(
+    SERVICE,
+    (_m, ns: string, name: string, port: string | undefined) =>
+      `${p.name('ns', ns)}/${p.name('svc', name)}${port === undefined ? '' : `:${port ? p.name('port', port) : ''}`}`,
+  );
 }
 
 const COMMENT = /(--comment )(?:"((?:[^"\\]|\\.)*)"|(\S+))/g;

@@ -18,7 +18,11 @@ export function outputPath(input: string, file: string): string {
 }
 
 /** Writes the text rewritten line by line; false, writing nothing, when it is binary (NUL bytes). */
-export async function copyAnonymised(chunks: AsyncIterable<string>, target: string, rewrite: (line: string) => string): Promise<boolean> {
+export async function copyAnonymised(
+  chunks: AsyncIterable<string>,
+  target: string,
+  rewrite: (line: string) => string,
+): Promise<boolean> {
   let out: ReturnType<typeof createWriteStream> | undefined;
   const open = () => {
     mkdirSync(dirname(target), { recursive: true });
@@ -33,7 +37,8 @@ export async function copyAnonymised(chunks: AsyncIterable<string>, target: stri
       }
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
-      if (lines.length && !out.write(`${lines.map(rewrite).join('\n')}\n`)) await new Promise<void>((r) => out?.once('drain', () => r()));
+      if (lines.length && !out.write(`${lines.map(rewrite).join('\n')}\n`))
+        await new Promise<void>((r) => out?.once('drain', () => r()));
     }
     out ??= open();
     out.end(rest ? rewrite(rest) : '');

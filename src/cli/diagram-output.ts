@@ -27,9 +27,22 @@ export const formatOf = (args: DiagramArgs): DrawingFormat => (args.json ? 'json
 
 export function withDiagramOptions<T>(y: Argv<T>) {
   return y
-    .option('format', { choices: FORMATS, default: 'text' as const, describe: 'output format (--json is --format json)' })
-    .option('output', { alias: 'o', type: 'string', describe: 'also write the diagram to FILE: .svg, .png or .pdf (rendered), .md (a mermaid block), .mmd (the source)' })
-    .option('chromium', { type: 'string', describe: 'Chromium to render with (default: $PUPPETEER_EXECUTABLE_PATH, then /usr/bin/chromium); none: render SVG without a browser' });
+    .option('format', {
+      choices: FORMATS,
+      default: 'text' as const,
+      describe: 'output format (--json is --format json)',
+    })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      describe:
+        'also write the diagram to FILE: .svg, .png or .pdf (rendered), .md (a mermaid block), .mmd (the source)',
+    })
+    .option('chromium', {
+      type: 'string',
+      describe:
+        'Chromium to render with (default: $PUPPETEER_EXECUTABLE_PATH, then /usr/bin/chromium); none: render SVG without a browser',
+    });
 }
 
 const note = (line: string) => process.stderr.write(`nfwalk: ${line}\n`);
@@ -38,19 +51,25 @@ const note = (line: string) => process.stderr.write(`nfwalk: ${line}\n`);
 export async function printDiagram(format: string, chart: () => Flowchart): Promise<boolean> {
   if (format === 'mermaid') {
     await writeOut([printFlowchart(chart())]);
-    if (process.stdout.isTTY) note('this is Mermaid source: --format ascii draws it here, --output FILE.svg renders it');
+    if (process.stdout.isTTY)
+      note('this is Mermaid source: --format ascii draws it here, --output FILE.svg renders it');
     return true;
   }
   if (format !== 'ascii') return false;
   const c = chart();
   const picture = await asciiPicture(c);
-  if (picture === undefined) note(`${c.nodes.length} boxes are too many for a terminal picture: render it with --output FILE.svg`);
+  if (picture === undefined)
+    note(`${c.nodes.length} boxes are too many for a terminal picture: render it with --output FILE.svg`);
   else await writeOut([`${picture}\n`]);
   return true;
 }
 
 export async function writeDiagram(args: DiagramArgs, title: string, chart: () => Flowchart): Promise<void> {
   if (args.output === undefined) return;
-  const [written] = await writeDiagrams([{ diagram: diagramOf(title, chart()), file: args.output }], args.chromium === undefined ? {} : { chromium: args.chromium });
-  if (written?.renderer === 'beautiful-mermaid') note(`${written.file}: drawn without a browser by beautiful-mermaid (install chromium for Mermaid's own layout)`);
+  const [written] = await writeDiagrams(
+    [{ diagram: diagramOf(title, chart()), file: args.output }],
+    args.chromium === undefined ? {} : { chromium: args.chromium },
+  );
+  if (written?.renderer === 'beautiful-mermaid')
+    note(`${written.file}: drawn without a browser by beautiful-mermaid (install chromium for Mermaid's own layout)`);
 }

@@ -10,7 +10,8 @@ import { EXIT_FAILED, UsageError } from './exit';
 const debug = process.argv.includes('--debug');
 
 function die(err: unknown): never {
-  if (debug && err instanceof Error && !(err instanceof UsageError) && !(err instanceof NfwalkError)) process.stderr.write(`${err.stack}\n`);
+  if (debug && err instanceof Error && !(err instanceof UsageError) && !(err instanceof NfwalkError))
+    process.stderr.write(`${err.stack}\n`);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`nfwalk: ${message.split('\n')[0]}\n`);
   process.exit(EXIT_FAILED);
@@ -31,9 +32,15 @@ async function runCli(): Promise<void> {
 
   let cli = yargs(argv)
     .scriptName('nfwalk')
-    .usage('$0 <command> [inputs..]\n\nOffline analysis of netfilter dumps (iptables-save, conntrack, ipvsadm, ipset, ip addr/route).')
+    .usage(
+      '$0 <command> [inputs..]\n\nOffline analysis of netfilter dumps (iptables-save, conntrack, ipvsadm, ipset, ip addr/route).',
+    )
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
-    .option('fail-on', { choices: ['error', 'warning', 'none'], default: 'error', describe: 'lowest severity that makes the exit code 1' })
+    .option('fail-on', {
+      choices: ['error', 'warning', 'none'],
+      default: 'error',
+      describe: 'lowest severity that makes the exit code 1',
+    })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of internal errors' })
     .strict()
     .demandCommand(1, 'name a command')

@@ -9,7 +9,8 @@ export function pickNode(sections: readonly Section[], name: string | undefined)
   try {
     return pickNodeOf(sections, name);
   } catch (e) {
-    if (e instanceof NfwalkError && e.code === 'NODE_AMBIGUOUS') throw new UsageError(`the inputs hold several nodes' rulesets; pick one with --node (${e.nodes.join(', ')})`);
+    if (e instanceof NfwalkError && e.code === 'NODE_AMBIGUOUS')
+      throw new UsageError(`the inputs hold several nodes' rulesets; pick one with --node (${e.nodes.join(', ')})`);
     throw e;
   }
 }

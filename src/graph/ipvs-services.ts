@@ -49,14 +49,22 @@ function setFacts(sets: ReadonlyMap<string, IpSet>): Map<string, SetFacts> {
       if (nodePort) {
         const key = `${nodePort[3]!.toLowerCase()} * ${m.value}`;
         const old = facts.get(key);
-        facts.set(key, { kind: 'nodePort', local: (old?.local ?? false) || nodePort[2] !== undefined, ...(name ? { name } : {}) });
+        facts.set(key, {
+          kind: 'nodePort',
+          local: (old?.local ?? false) || nodePort[2] !== undefined,
+          ...(name ? { name } : {}),
+        });
         continue;
       }
       const parts = /^(.+),(tcp|udp|sctp):(\d+)$/.exec(m.value);
       if (!parts) continue;
       const key = `${parts[2]} ${parts[1]!.replace(/^\[|\]$/g, '')} ${parts[3]}`;
       const old = facts.get(key);
-      facts.set(key, { kind: byKind![1], local: (old?.local ?? false) || byKind![2], ...(name ?? old?.name ? { name: name ?? old?.name } : {}) });
+      facts.set(key, {
+        kind: byKind![1],
+        local: (old?.local ?? false) || byKind![2],
+        ...((name ?? old?.name) ? { name: name ?? old?.name } : {}),
+      });
     }
   }
   return facts;
@@ -71,23 +79,47 @@ export function ipvsNotes(path: string, virtuals: readonly IpvsService[]): strin
   for (const v of virtuals) {
     const e = v.endpoint;
     if (v.protocol === 'FWM' || !e || e.port !== undefined) continue;
-    const why = e.cut ? 'ipvsadm -L cut the column before it' : e.portName !== undefined ? `'${e.portName}' is no service name nfwalk knows` : 'the listing has none';
-    notes.push(`IPVS ${v.protocol} ${e.address}${e.portName !== undefined ? `:${e.portName}` : ''} (${path}:${v.line}): the port is unknown (${why}), so this virtual service is left out`);
+    const why = e.cut
+      ? 'ipvsadm -L cut the column before it'
+      : e.portName !== undefined
+        ? `'${e.portName}' is no service name nfwalk knows`
+        : 'the listing has none';
+    notes.push(
+      `IPVS ${v.protocol} ${e.address}${e.portName !== undefined ? `:${e.portName}` : ''} (${path}:${v.line}): the port is unknown (${why}), so this virtual service is left out`,
+    );
   }
-  const names = [...new Set(virtuals.flatMap((v) => [v.endpoint, ...v.destinations.map((d) => d.endpoint)]).filter((e) => e && !e.numeric && canonicalAddress(e.address) === undefined).map((e) => e!.address))];
+  const names = [
+    ...new Set(
+      virtuals
+        .flatMap((v) => [v.endpoint, ...v.destinations.map((d) => d.endpoint)])
+        .filter((e) => e && !e.numeric && canonicalAddress(e.address) === undefined)
+        .map((e) => e!.address),
+    ),
+  ];
   if (names.length) {
-    notes.push(`ipvsadm listed host names, not addresses (without -n): ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''} ${names.length === 1 ? 'stays a name' : 'stay names'}, since nothing resolves them offline; they match no rule, route or conntrack entry`);
+    notes.push(
+      `ipvsadm listed host names, not addresses (without -n): ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''} ${names.length === 1 ? 'stays a name' : 'stay names'}, since nothing resolves them offline; they match no rule, route or conntrack entry`,
+    );
   }
   return notes;
 }
 
-const realServers = (v: IpvsService) => v.destinations.map((d) => `${d.endpoint.address}:${d.endpoint.port ?? 0}`).sort().join(' ');
+const realServers = (v: IpvsService) =>
+  v.destinations
+    .map((d) => `${d.endpoint.address}:${d.endpoint.port ?? 0}`)
+    .sort()
+    .join(' ');
 
 /**
  * `nodeAddresses` are the node's own addresses outside kube-ipvs0 (where kube-proxy binds service IPs):
  * a virtual service on one of them is a NodePort when the ipsets do not say.
  */
-export function ipvsServices(path: string, virtuals: readonly IpvsService[], sets: ReadonlyMap<string, IpSet>, nodeAddresses: ReadonlySet<string>): IpvsKubeService[] {
+export function ipvsServices(
+  path: string,
+  virtuals: readonly IpvsService[],
+  sets: ReadonlyMap<string, IpSet>,
+  nodeAddresses: ReadonlySet<string>,
+): IpvsKubeService[] {
   const facts = setFacts(sets);
   const classified = virtuals.flatMap((v) => {
     if (v.protocol === 'FWM' || !v.endpoint || v.endpoint.port === undefined) return [];
@@ -95,25 +127,62 @@ export function ipvsServices(path: string, virtuals: readonly IpvsService[], set
     const ip = v.endpoint.address;
     const port = v.endpoint.port;
     const fact = facts.get(`${protocol} ${ip} ${port}`) ?? facts.get(`${protocol} * ${port}`);
-    const guessedNodePort = nodeAddresses.has(ip) || (nodeAddresses.size === 0 && port >= NODE_PORT_RANGE.from && port <= NODE_PORT_RANGE.to);
+    const guessedNodePort =
+      nodeAddresses.has(ip) || (nodeAddresses.size === 0 && port >= NODE_PORT_RANGE.from && port <= NODE_PORT_RANGE.to);
     const kind: EntryKind = fact?.kind ?? (guessedNodePort ? 'nodePort' : 'clusterIP');
-    return [{ virtual: v, protocol, kind, local: fact?.local ?? false, name: fact?.name, entry: { kind, ip: kind === 'nodePort' ? null : ip, port, evidence: { path, line: v.line, column: 1 } } }];
+    return [
+      {
+        virtual: v,
+        protocol,
+        kind,
+        local: fact?.local ?? false,
+        name: fact?.name,
+        entry: { kind, ip: kind === 'nodePort' ? null : ip, port, evidence: { path, line: v.line, column: 1 } },
+      },
+    ];
   });
 
-  const services = new Map<string, { protocol: ServiceProtocol; family: IpvsService['family']; name?: string; entries: IpvsEntry[]; local: boolean; persistent: number | null }>();
+  const services = new Map<
+    string,
+    {
+      protocol: ServiceProtocol;
+      family: IpvsService['family'];
+      name?: string;
+      entries: IpvsEntry[];
+      local: boolean;
+      persistent: number | null;
+    }
+  >();
   const clusterByServers = new Map<string, string>();
   for (const c of classified.filter((c) => c.kind === 'clusterIP')) {
     const key = `${c.protocol} ${c.entry.ip}:${c.entry.port}`;
-    services.set(key, { protocol: c.protocol, family: c.virtual.family, ...(c.name ? { name: c.name } : {}), entries: [c], local: false, persistent: c.virtual.persistent ?? null });
+    services.set(key, {
+      protocol: c.protocol,
+      family: c.virtual.family,
+      ...(c.name ? { name: c.name } : {}),
+      entries: [c],
+      local: false,
+      persistent: c.virtual.persistent ?? null,
+    });
     const servers = `${c.protocol} ${realServers(c.virtual)}`;
     // Two cluster IPs with the same real servers cannot tell an outside entry point which one it belongs to.
     clusterByServers.set(servers, clusterByServers.has(servers) ? '' : key);
   }
   for (const c of classified.filter((c) => c.kind !== 'clusterIP')) {
-    const owner = clusterByServers.get(`${c.protocol} ${realServers(c.virtual)}`) || `${c.protocol} ${c.kind} ${c.entry.ip ?? '*'}:${c.entry.port}`;
-    const s = services.get(owner) ?? { protocol: c.protocol, family: c.virtual.family, ...(c.name ? { name: c.name } : {}), entries: [], local: false, persistent: c.virtual.persistent ?? null };
+    const owner =
+      clusterByServers.get(`${c.protocol} ${realServers(c.virtual)}`) ||
+      `${c.protocol} ${c.kind} ${c.entry.ip ?? '*'}:${c.entry.port}`;
+    const s = services.get(owner) ?? {
+      protocol: c.protocol,
+      family: c.virtual.family,
+      ...(c.name ? { name: c.name } : {}),
+      entries: [],
+      local: false,
+      persistent: c.virtual.persistent ?? null,
+    };
     services.set(owner, s);
-    if (!s.entries.some((e) => e.entry.kind === c.kind && e.entry.ip === c.entry.ip && e.entry.port === c.entry.port)) s.entries.push(c);
+    if (!s.entries.some((e) => e.entry.kind === c.kind && e.entry.ip === c.entry.ip && e.entry.port === c.entry.port))
+      s.entries.push(c);
     s.local ||= c.local;
   }
 

@@ -17,7 +17,11 @@ import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy
 import { UnionFind } from './union-find';
 
 const PROTOCOLS = new Set<string>(['tcp', 'udp', 'sctp']);
-const COMMENT_KINDS: Readonly<Record<string, EntryKind>> = { 'cluster IP': 'clusterIP', 'external IP': 'externalIP', 'loadbalancer IP': 'loadBalancer' };
+const COMMENT_KINDS: Readonly<Record<string, EntryKind>> = {
+  'cluster IP': 'clusterIP',
+  'external IP': 'externalIP',
+  'loadbalancer IP': 'loadBalancer',
+};
 const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health check node port)$/;
 
 const commentOf = (rule: Rule) => rule.matches.find((m): m is CommentMatch => m.module === 'comment')?.comment;
@@ -29,7 +33,13 @@ function protocolOf(rule: Rule): ServiceProtocol | undefined {
 
 function dportOf(rule: Rule): number | undefined {
   for (const m of rule.matches) {
-    if ((m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') && m.dport && !m.dport.negated && m.dport.value.from === m.dport.value.to) return m.dport.value.from;
+    if (
+      (m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') &&
+      m.dport &&
+      !m.dport.negated &&
+      m.dport.value.from === m.dport.value.to
+    )
+      return m.dport.value.from;
   }
   return undefined;
 }
@@ -43,7 +53,10 @@ function destinationOf(rule: Rule): string | undefined {
   return d.value.mask ? undefined : d.value.address;
 }
 
-const dstLocal = (rule: Rule) => rule.matches.some((m) => m.module === 'addrtype' && m.dstType && !m.dstType.negated && m.dstType.value.includes('LOCAL'));
+const dstLocal = (rule: Rule) =>
+  rule.matches.some(
+    (m) => m.module === 'addrtype' && m.dstType && !m.dstType.negated && m.dstType.value.includes('LOCAL'),
+  );
 
 function kindFromComment(comment: string | undefined): { name?: string; kind?: EntryKind } {
   if (!comment) return {};
@@ -72,22 +85,27 @@ function addEntry(b: Builder, e: EntryPoint): void {
 /** Source ranges a KUBE-FW chain lets through to the service; absent when it lets everyone through. */
 function sourceRangesOf(graph: RuleGraph, fwChain: string): string[] | undefined {
   const rules = chainAt(graph, 'nat', fwChain)?.rules ?? [];
-  const ranges = rules.filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated).map((r) => {
-    const s = r.source!.value;
-    return isUnknownAddress(s) ? s.unknown : `${s.address}/${s.prefix}`;
-  });
+  const ranges = rules
+    .filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated)
+    .map((r) => {
+      const s = r.source!.value;
+      return isUnknownAddress(s) ? s.unknown : `${s.address}/${s.prefix}`;
+    });
   return ranges.length ? ranges : undefined;
 }
 
 function jumpsTo(graph: RuleGraph, chain: string, prefix: string): boolean {
   const key = chainKey('nat', chain);
-  return graph.hasNode(key) && graph.outNeighbors(key).some((n) => graph.getNodeAttributes(n).chain.name.startsWith(prefix));
+  return (
+    graph.hasNode(key) && graph.outNeighbors(key).some((n) => graph.getNodeAttributes(n).chain.name.startsWith(prefix))
+  );
 }
 
 function affinityOf(graph: RuleGraph, hash: string): number | null {
   for (const prefix of ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-XLB-']) {
     for (const rule of chainAt(graph, 'nat', `${prefix}${hash}`)?.rules ?? []) {
-      for (const m of rule.matches) if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
+      for (const m of rule.matches)
+        if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
     }
   }
   return null;
@@ -140,16 +158,34 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
   for (const e of entries) {
     const root = joined.find(keysOf(e)[0]!);
     let b = byRoot.get(root);
-    if (!b) byRoot.set(root, (b = { hashes: [], ...(e.reached.length ? {} : { ownChain: e.chain }), protocol: e.protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
+    if (!b)
+      byRoot.set(
+        root,
+        (b = {
+          hashes: [],
+          ...(e.reached.length ? {} : { ownChain: e.chain }),
+          protocol: e.protocol,
+          entries: new Map(),
+          entryChains: new Set(),
+          noEndpoints: [],
+        }),
+      );
     for (const m of e.reached) if (!b.hashes.includes(m[2]!)) b.hashes.push(m[2]!);
     const { name, kind } = kindFromComment(commentOf(e.rule));
     if (name) b.name = name;
     // A chain of another name is taken for the kind of the first service chain it leads to.
     const type = e.reached[0]?.[1];
-    const kindByChain: EntryKind = type === 'SVC' || type === 'SVL' ? 'clusterIP' : type === 'FW' ? 'loadBalancer' : 'external';
+    const kindByChain: EntryKind =
+      type === 'SVC' || type === 'SVL' ? 'clusterIP' : type === 'FW' ? 'loadBalancer' : 'external';
     const entryKind = e.nodePorts ? 'nodePort' : (kind ?? kindByChain);
     const ranges = type === 'FW' ? sourceRangesOf(graph, e.reached[0]![0]) : undefined;
-    addEntry(b, { kind: entryKind, ip: e.ip, port: e.port, evidence: e.rule.location, ...(ranges ? { sourceRanges: ranges } : {}) });
+    addEntry(b, {
+      kind: entryKind,
+      ip: e.ip,
+      port: e.port,
+      evidence: e.rule.location,
+      ...(ranges ? { sourceRanges: ranges } : {}),
+    });
     if (type) b.entryChains.add(`${entryKind} ${type}`);
   }
   for (const b of byRoot.values()) if (b.name) byName.set(`${b.name} ${b.protocol}`, b);
@@ -165,7 +201,18 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
       const health = statement[2] === 'health check node port';
       const key = `${statement[1]} ${protocol}`;
       let b = byName.get(key) ?? (health ? [...byName.values()].find((x) => x.name === statement[1]) : undefined);
-      if (!b) byName.set(key, (b = { hashes: [], name: statement[1]!, protocol, entries: new Map(), entryChains: new Set(), noEndpoints: [] }));
+      if (!b)
+        byName.set(
+          key,
+          (b = {
+            hashes: [],
+            name: statement[1]!,
+            protocol,
+            entries: new Map(),
+            entryChains: new Set(),
+            noEndpoints: [],
+          }),
+        );
       const ip = destinationOf(rule);
       if (health) {
         addEntry(b, { kind: 'healthCheckNodePort', ip: null, port, evidence: rule.location });

@@ -32,7 +32,8 @@ export function compressionOf(name: string): Compression | undefined {
 export const isUnreadableArchive = (name: string): boolean => UNREADABLE_ARCHIVE.test(name);
 
 /** Any archive a bulk run counts as a bundle, readable or not (an unreadable one is reported, not skipped). */
-export const isBundleArchive = (name: string): boolean => READABLE_ARCHIVE.test(name) || UNREADABLE_BUNDLE_ARCHIVE.test(name);
+export const isBundleArchive = (name: string): boolean =>
+  READABLE_ARCHIVE.test(name) || UNREADABLE_BUNDLE_ARCHIVE.test(name);
 
 export const withoutArchiveSuffix = (name: string): string => name.replace(NODE_NAME_SUFFIX, '');
 

@@ -37,16 +37,29 @@ export async function decompressed(stream: Readable, compression: Compression | 
 }
 
 /** Every file member of the archive at `at`, `bytes` being its content when it is itself a member. */
-export async function* archiveMembers(at: ArchiveAt, kind: ArchiveKind, failures: InputFailure[], bytes?: Readable, depth = 1): AsyncGenerator<InputSource> {
+export async function* archiveMembers(
+  at: ArchiveAt,
+  kind: ArchiveKind,
+  failures: InputFailure[],
+  bytes?: Readable,
+  depth = 1,
+): AsyncGenerator<InputSource> {
   try {
-    const members = kind === 'zip' ? zipMembers(at.path, bytes) : tarMembers(await decompressed(bytes ?? createReadStream(at.path, { highWaterMark: CHUNK }), compressionOf(at.path)));
+    const members =
+      kind === 'zip'
+        ? zipMembers(at.path, bytes)
+        : tarMembers(
+            await decompressed(bytes ?? createReadStream(at.path, { highWaterMark: CHUNK }), compressionOf(at.path)),
+          );
     for await (const { name, content } of members) {
       const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };
       const nested = archiveKind(name);
       // Such a name would put a copy (`nfwalk anonymize`) outside its folder; no collector writes one.
-      if (leavesArchive(name)) failures.push({ path: member.path, reason: 'member name leads out of the archive (absolute or ..): not read' });
+      if (leavesArchive(name))
+        failures.push({ path: member.path, reason: 'member name leads out of the archive (absolute or ..): not read' });
       else if (nested && depth < MAX_DEPTH) yield* archiveMembers(member, nested, failures, content, depth + 1);
-      else if (nested) failures.push({ path: member.path, reason: `archive nested more than ${MAX_DEPTH} deep: unpack it` });
+      else if (nested)
+        failures.push({ path: member.path, reason: `archive nested more than ${MAX_DEPTH} deep: unpack it` });
       else yield { path: member.path, node: nodeOf(at.root, member.inBundle), chunks: () => decode(content) };
       // Whatever the reader left (a binary member it gave up on) must drain before the next member arrives.
       for await (const _ of content) void _;
@@ -77,7 +90,9 @@ async function* tarMembers(input: Readable): AsyncGenerator<Member> {
 async function* zipMembers(path: string, bytes: Readable | undefined): AsyncGenerator<Member> {
   const yauzl = (await import('yauzl')).default;
   const options = { lazyEntries: true, autoClose: true, strictFileNames: false };
-  const zip = bytes ? await yauzl.fromBufferPromise(Buffer.concat(await bytes.toArray()), options) : await yauzl.openPromise(path, options);
+  const zip = bytes
+    ? await yauzl.fromBufferPromise(Buffer.concat(await bytes.toArray()), options)
+    : await yauzl.openPromise(path, options);
   for await (const entry of zip.eachEntry()) {
     if (entry.fileName.endsWith('/')) continue;
     yield { name: entry.fileName.replace(/^\.\//, ''), content: await zip.openReadStreamPromise(entry) };

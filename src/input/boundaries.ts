@@ -21,7 +21,9 @@ const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xt
  * (busybox, netshoot), `❯`, `PS C:\>`, `C:\Users\x>`, `$`.
  */
 const SHELL_PROMPT = String.raw`(?:\[[^\]]+\][#$]|[\w.-]+@[\w.-]+(?::[^#$\s]*|\s+[~/]\S*)\s?[#$]|[\w.-]+:[~/]\S*\s?[#$]|[\w.-]+\s+[~/]\S*\s+[#$]|(?:ba|z)?sh-\d+(?:\.\d+)*[#$]|[~/]\S*\s+[#$]|❯|(?:PS )?[A-Z]:\\[^>]*>|\$)`;
-const PROMPT = new RegExp(String.raw`^(?:${SHELL_PROMPT}|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`);
+const PROMPT = new RegExp(
+  String.raw`^(?:${SHELL_PROMPT}|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`,
+);
 const ANY_PROMPT = new RegExp(String.raw`^${SHELL_PROMPT}(?:\s+(\S.*?))?\s*$`);
 const KNOWN_COMMAND = new RegExp(`(?:^|[\\s/])(${COMMANDS})$`);
 const EKS_HEADER = /^\*\*\* Output of (.+?) \*\*\* ?$/;
@@ -42,8 +44,16 @@ const NOISE: readonly [RegExp, string][] = [
 
 const FOREIGN: readonly [RegExp, ForeignDump, string][] = [
   // iptables-nft-save's warning (stderr since 1.8.9, which collectors keep): the other backend's tables act on packets too.
-  [/^# Warning: iptables-legacy tables present/, 'iptables-legacy', 'iptables warning that legacy tables exist beside this dump (nfwalk reads what iptables-legacy-save prints)'],
-  [/^# Warning: ip6tables-legacy tables present/, 'ip6tables-legacy', 'ip6tables warning that legacy tables exist beside this dump (nfwalk reads what ip6tables-legacy-save prints)'],
+  [
+    /^# Warning: iptables-legacy tables present/,
+    'iptables-legacy',
+    'iptables warning that legacy tables exist beside this dump (nfwalk reads what iptables-legacy-save prints)',
+  ],
+  [
+    /^# Warning: ip6tables-legacy tables present/,
+    'ip6tables-legacy',
+    'ip6tables warning that legacy tables exist beside this dump (nfwalk reads what ip6tables-legacy-save prints)',
+  ],
 ];
 
 export function boundaryAt(line: string): Boundary | undefined {
@@ -71,7 +81,8 @@ export function isPartial(command: string): boolean {
 }
 
 /** The host a prompt names: `[root@HOST dir]#`, `user@HOST:dir$`, `user@HOST dir $`, `HOST:dir #`, `HOST dir #`. */
-const PROMPT_HOST = /^(?:\[[^@\]\s]+@([^\]\s]+)[^\]]*\]|[^@\s]+@([\w.-]+)[:\s]|([\w.-]+):[~/]?\S*\s?#|([\w.-]+)\s+[~/]\S*\s+[#$])/;
+const PROMPT_HOST =
+  /^(?:\[[^@\]\s]+@([^\]\s]+)[^\]]*\]|[^@\s]+@([\w.-]+)[:\s]|([\w.-]+):[~/]?\S*\s?#|([\w.-]+)\s+[~/]\S*\s+[#$])/;
 /** `ssh HOST …` runs the command on HOST, whatever the prompt's machine. */
 const SSH_HOST = /\bssh\s+(?:-\S+\s+(?:\S+\s+)?)*?(?:[\w.-]+@)?([\w.-]+)\s/;
 

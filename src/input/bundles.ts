@@ -16,7 +16,17 @@ export interface BundlePath {
 
 /** Names of a bundle's root, or of the folders collectors put at its top (bundles.md §1). */
 const BUNDLE_ROOT = /^(sosreport-|eks_i-|scc_|cilium-bugtool-|calico-diags|support-bundle-)/;
-const BUNDLE_INSIDE = new Set(['sos_commands', 'sos_reports', 'networking', 'sysctls', 'ipamd', 'nodes', 'host-collectors', 'cluster-resources', 'systeminfo']);
+const BUNDLE_INSIDE = new Set([
+  'sos_commands',
+  'sos_reports',
+  'networking',
+  'sysctls',
+  'ipamd',
+  'nodes',
+  'host-collectors',
+  'cluster-resources',
+  'systeminfo',
+]);
 
 /** A path as listing sees it: a directory (a folder, or a bundle unpacked), or anything else. */
 interface Listed {
@@ -43,7 +53,10 @@ function listed(path: string): Listed | undefined {
 }
 
 /** A directory that holds dumps rather than bundles: a collector's root, or only loose files. */
-function isUnpackedBundle(dir: string, children: readonly { readonly name: string; readonly at: Listed | undefined }[]): boolean {
+function isUnpackedBundle(
+  dir: string,
+  children: readonly { readonly name: string; readonly at: Listed | undefined }[],
+): boolean {
   if (BUNDLE_ROOT.test(basename(dir)) || children.some((c) => BUNDLE_INSIDE.has(c.name))) return true;
   return !children.some((c) => isBundleArchive(c.name) || c.at?.directory);
 }
@@ -54,7 +67,11 @@ export async function listBundles(args: readonly string[]): Promise<{ bundles: B
   for (const arg of args) {
     if (isDynamicPattern(arg)) {
       // Matches are named as the pattern was written: absolute for an absolute pattern.
-      const matches = (await glob(arg, { onlyFiles: false, expandDirectories: false, dot: false, absolute: isAbsolute(arg) })).map((m) => m.replace(/\/$/, '')).sort();
+      const matches = (
+        await glob(arg, { onlyFiles: false, expandDirectories: false, dot: false, absolute: isAbsolute(arg) })
+      )
+        .map((m) => m.replace(/\/$/, ''))
+        .sort();
       if (matches.length === 0) missing.push(arg);
       for (const m of matches) {
         const at = listed(m);

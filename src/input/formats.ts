@@ -13,7 +13,17 @@ import { sysctlFormat } from '../../grammar/sysctl/index';
 
 // conntrack's `-o save` lines (`-A -t 431981 -u …`) before ipvsadm's (`-A -t ADDR:PORT`) before iptables' (`-A CHAIN`).
 export const FORMATS: readonly DumpFormat[] = [
-  conntrackFormat, conntrackStatsFormat, conntrackCountFormat, ipvsadmFormat, iptablesSaveFormat, iptablesListFormat, ipsetFormat, ipAddrFormat, ipRouteFormat, sysctlFormat, nftFormat,
+  conntrackFormat,
+  conntrackStatsFormat,
+  conntrackCountFormat,
+  ipvsadmFormat,
+  iptablesSaveFormat,
+  iptablesListFormat,
+  ipsetFormat,
+  ipAddrFormat,
+  ipRouteFormat,
+  sysctlFormat,
+  nftFormat,
 ];
 
 export function formatStartingAt(line: string, hint: string): DumpFormat | undefined {

@@ -21,7 +21,8 @@ export function splitHosts(sections: readonly Section[]): Section[] {
   }
   const renamed = new Set<Section>();
   for (const ofNode of groupBy(sections, (s) => s.source.node).values()) {
-    if (new Set(ofNode.map((s) => hostOf.get(s)).filter((h) => h !== undefined)).size > 1) for (const s of ofNode) if (hostOf.has(s)) renamed.add(s);
+    if (new Set(ofNode.map((s) => hostOf.get(s)).filter((h) => h !== undefined)).size > 1)
+      for (const s of ofNode) if (hostOf.has(s)) renamed.add(s);
   }
   return sections.map((s) => (renamed.has(s) ? { ...s, source: { ...s.source, node: hostOf.get(s)! } } : s));
 }

@@ -43,6 +43,8 @@ export function normaliseChunk(text: string, first: boolean): string {
 export function detectLinePrefix(sample: string): RegExp | undefined {
   const lines = sample.split('\n', 400).filter((l) => l.trim() !== '');
   if (lines.length === 0) return undefined;
-  const prefix = PREFIXES.find((p) => lines.filter((l) => p.pattern.test(l)).length >= lines.length * 0.8 && (p.holds?.(lines) ?? true));
+  const prefix = PREFIXES.find(
+    (p) => lines.filter((l) => p.pattern.test(l)).length >= lines.length * 0.8 && (p.holds?.(lines) ?? true),
+  );
   return prefix && new RegExp(prefix.pattern.source, 'gm');
 }

@@ -19,7 +19,12 @@ export interface FoundSections {
 export async function findSections(paths: readonly string[]): Promise<FoundSections> {
   const found = collector();
   for await (const source of openSources(paths, found.failures)) {
-    const aligner = new LineAligner(source.path, source.node, new Segmenter(source.path, source.node, found.sink), found.sink);
+    const aligner = new LineAligner(
+      source.path,
+      source.node,
+      new Segmenter(source.path, source.node, found.sink),
+      found.sink,
+    );
     try {
       for await (const piece of source.chunks()) if (!aligner.push(piece)) break;
       aligner.end();

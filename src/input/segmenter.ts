@@ -45,7 +45,11 @@ export class Segmenter {
         const startLine = this.start;
         const hint = this.hint();
         const format = this.format;
-        const stopAt = this.reader.read({ text: rest, firstLine: line }, (n, restart, ends) => n !== startLine && (ends === true || claims(lines.raw(n), hint, restart ? undefined : format)));
+        const stopAt = this.reader.read(
+          { text: rest, firstLine: line },
+          (n, restart, ends) =>
+            n !== startLine && (ends === true || claims(lines.raw(n), hint, restart ? undefined : format)),
+        );
         if (stopAt === undefined) {
           // Counted, not indexed: the index is built only when a reader stops (rare), this runs every chunk.
           this.last = line + countNewlines(rest) - (rest.endsWith('\n') ? 1 : 0);
@@ -84,12 +88,16 @@ export class Segmenter {
         this.nextCommand = boundary.command;
         this.nextHost = boundary.host;
       }
-      this.otherOutput = boundary.kind === 'other-command' ? `output of \`${boundary.command}\`, a command nfwalk does not read` : undefined;
+      this.otherOutput =
+        boundary.kind === 'other-command'
+          ? `output of \`${boundary.command}\`, a command nfwalk does not read`
+          : undefined;
       return this.skipLine(line, boundary.reason, boundary.kind === 'foreign' ? boundary.dump : undefined);
     }
     const format = formatStartingAt(raw, this.nextCommand ?? this.path);
     // What another command printed can look like a dump whose first line is plain (`bridge link` as `ip addr`).
-    if (!format || (this.otherOutput && !format.distinctive)) return this.skipLine(line, this.otherOutput ?? 'not a dump nfwalk reads');
+    if (!format || (this.otherOutput && !format.distinctive))
+      return this.skipLine(line, this.otherOutput ?? 'not a dump nfwalk reads');
     this.flushSkip();
     this.reader = format.reader(this.path, this.nextCommand ?? this.path);
     this.format = format;
@@ -156,7 +164,8 @@ class LineIndex {
   private index(): number[] {
     if (!this.starts) {
       this.starts = [0];
-      for (let i = this.text.indexOf('\n'); i >= 0 && i + 1 < this.text.length; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      for (let i = this.text.indexOf('\n'); i >= 0 && i + 1 < this.text.length; i = this.text.indexOf('\n', i + 1))
+        this.starts.push(i + 1);
     }
     return this.starts;
   }

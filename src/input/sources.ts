@@ -13,7 +13,11 @@ import type { InputFailure, InputSource } from './text-input';
 
 const CHUNK = 64 * 1024;
 
-export async function* openSources(paths: readonly string[], failures: InputFailure[], stdin: () => Readable = () => process.stdin): AsyncGenerator<InputSource> {
+export async function* openSources(
+  paths: readonly string[],
+  failures: InputFailure[],
+  stdin: () => Readable = () => process.stdin,
+): AsyncGenerator<InputSource> {
   for (const path of paths) {
     if (path === '-' || path === '/dev/stdin') {
       yield { path: '<stdin>', node: 'stdin', chunks: () => decode(stdin()) };
@@ -23,7 +27,10 @@ export async function* openSources(paths: readonly string[], failures: InputFail
     try {
       files = filesUnder(path);
     } catch (e) {
-      failures.push({ path, reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message });
+      failures.push({
+        path,
+        reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message,
+      });
       continue;
     }
     const root = basename(path);
@@ -31,12 +38,22 @@ export async function* openSources(paths: readonly string[], failures: InputFail
       const inBundle = join(root, relative(path, file));
       const kind = archiveKind(file);
       if (kind) yield* archiveMembers({ path: file, root, inBundle }, kind, failures);
-      else if (isUnreadableArchive(file)) failures.push({ path: file, reason: 'archive format not supported (use tar, tar.gz, tar.xz or zip, or unpack it)' });
-      else yield { path: file, node: nodeOf(root, inBundle), chunks: async function* () { yield* decode(await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compressionOf(file))); } };
+      else if (isUnreadableArchive(file))
+        failures.push({
+          path: file,
+          reason: 'archive format not supported (use tar, tar.gz, tar.xz or zip, or unpack it)',
+        });
+      else
+        yield {
+          path: file,
+          node: nodeOf(root, inBundle),
+          chunks: async function* () {
+            yield* decode(await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compressionOf(file)));
+          },
+        };
     }
   }
 }
-
 
 /** A directory stands for the files below it, in a stable order; symlinks are not followed out of the tree. */
 function filesUnder(path: string): string[] {

@@ -10,7 +10,13 @@
 const INDENT = '    ';
 const ENTITY = /&(?:gt|lt|amp|quot|apos|#\d{1,5}|#x[0-9a-fA-F]{1,4});/;
 const ENTITIES = new RegExp(ENTITY.source, 'g');
-const NAMED: Readonly<Record<string, string>> = { '&gt;': '>', '&lt;': '<', '&amp;': '&', '&quot;': '"', '&apos;': "'" };
+const NAMED: Readonly<Record<string, string>> = {
+  '&gt;': '>',
+  '&lt;': '<',
+  '&amp;': '&',
+  '&quot;': '"',
+  '&apos;': "'",
+};
 /**
  * A line that is one JSON string holding escaped line ends, maybe a member's value (`"iptables.txt": "…",`)
  * or a one-member object or array on one line.
@@ -22,7 +28,8 @@ const MARKUP = /<\/?(?:pre|code|br|p|div|span|tt)\b[^<>]*>/i;
 const LEADING_TAGS = /^(?:\s*<(?:pre|code|p|div|span|tt)\b[^<>]*>)+(?=\s*[^\s<])/gim;
 const TRAILING_TAGS = /(?<=[^\s>])(?:<br\s*\/?>|<\/(?:pre|code|p|div|span|tt)>)+\s*$/gim;
 
-const decodeEntity = (e: string) => NAMED[e] ?? String.fromCodePoint(e[2] === 'x' ? Number.parseInt(e.slice(3, -1), 16) : Number(e.slice(2, -1)));
+const decodeEntity = (e: string) =>
+  NAMED[e] ?? String.fromCodePoint(e[2] === 'x' ? Number.parseInt(e.slice(3, -1), 16) : Number(e.slice(2, -1)));
 
 /** A YAML block scalar's key (`  iptables.txt: |`): the dump follows, indented deeper (a ConfigMap, `kubectl -o yaml`). */
 const YAML_BLOCK = /^( *)[\w.-]+:[ \t]*\|[-+]?[ \t]*$/;
@@ -64,7 +71,12 @@ export class Unwrapper {
         continue;
       }
       const indent = /^ */.exec(line)![0];
-      this.block = this.yamlKey !== undefined && indent.length > this.yamlKey ? indent : afterBlank && indent.length >= INDENT.length ? INDENT : undefined;
+      this.block =
+        this.yamlKey !== undefined && indent.length > this.yamlKey
+          ? indent
+          : afterBlank && indent.length >= INDENT.length
+            ? INDENT
+            : undefined;
       if (this.block !== undefined) lines[i] = line.slice(this.block.length);
       this.yamlKey = this.block === undefined ? YAML_BLOCK.exec(line)?.[1]?.length : undefined;
     }

@@ -13,7 +13,11 @@ export interface AnalyzeOptions {
 
 /** Everything the analyses found, for the text and Markdown reports as well as the JSON one. */
 export function fullAnalysis(inputs: Inputs, options: AnalyzeOptions = {}): FullReport {
-  return analyzeAll(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [], clientCidrs: options.clientCidrs ?? [] }, inputs.skipped);
+  return analyzeAll(
+    nodesOfInputs(inputs.sections),
+    { nodeIps: options.nodeIps ?? [], clientCidrs: options.clientCidrs ?? [] },
+    inputs.skipped,
+  );
 }
 
 /** The document `nfwalk analyze --json` prints, before it is JSON. */

@@ -7,7 +7,12 @@ export const foreignListing = (s: SkippedLines) => `${s.path}:${s.startLine}-${s
 
 /** Rulesets read but not walked (nft), each said where it is: `FILE:1-5 is an nft ruleset, which …`. */
 export const unwalkedRulesets = (sections: readonly Section[]): string[] =>
-  sections.filter((s) => s.kind === 'nft').map((s) => `${s.source.path}:${s.source.startLine}-${s.source.endLine} is an nft ruleset, which nfwalk reads but does not walk yet`);
+  sections
+    .filter((s) => s.kind === 'nft')
+    .map(
+      (s) =>
+        `${s.source.path}:${s.source.startLine}-${s.source.endLine} is an nft ruleset, which nfwalk reads but does not walk yet`,
+    );
 
 /** The first thing that could not be read, else iptables' warning about the other backend, if any. */
 export function noDumpReason(found: FoundSections, inputs: string): string {

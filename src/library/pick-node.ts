@@ -8,6 +8,11 @@ export function pickNode(sections: readonly Section[], name: string | undefined)
   const node = name === undefined ? singleNode(sections) : nodes.find((n) => n.name === name);
   if (node) return node;
   const names = nodes.filter((n) => n.rulesets.length > 0).map((n) => n.name);
-  if (name === undefined) throw new NfwalkError('NODE_AMBIGUOUS', `the inputs hold several nodes' rulesets; name one (${names.join(', ')})`, names);
+  if (name === undefined)
+    throw new NfwalkError(
+      'NODE_AMBIGUOUS',
+      `the inputs hold several nodes' rulesets; name one (${names.join(', ')})`,
+      names,
+    );
   throw new NfwalkError('NODE_NOT_FOUND', `no node ${name} in the inputs (${names.join(', ')})`, names);
 }

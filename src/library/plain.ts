@@ -23,7 +23,10 @@ export function plain<T>(value: T): Json<T> {
 }
 
 function walk(value: unknown, key: string): unknown {
-  const v = value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(k: string): unknown }).toJSON(key) : value;
+  const v =
+    value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function'
+      ? (value as { toJSON(k: string): unknown }).toJSON(key)
+      : value;
   switch (typeof v) {
     case 'bigint':
       return v <= MAX_EXACT ? Number(v) : v.toString();

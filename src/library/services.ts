@@ -19,11 +19,18 @@ export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}):
   const full = analyzeServices(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [] });
   if (full.nodes.every((n) => n.families.length === 0)) {
     const nft = unwalkedRulesets(inputs.sections);
-    throw new NfwalkError('NO_RULES', `no iptables-save or ipvsadm dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`);
+    throw new NfwalkError(
+      'NO_RULES',
+      `no iptables-save or ipvsadm dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`,
+    );
   }
   const wanted = options.services;
   if (!wanted) return full;
-  return { ...full, services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))), findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))) };
+  return {
+    ...full,
+    services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))),
+    findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))),
+  };
 }
 
 export type ServicesReport = Json<ReturnType<typeof servicesJson>>;

@@ -14,7 +14,8 @@ export interface StaleOptions {
 /** The analysis behind the report. Throws NfwalkError NO_ENTRIES when there is no listing to check. */
 export function staleAnalysis(inputs: Inputs, options: StaleOptions = {}): StaleAnalysis {
   const analysis = analyzeStale(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [] });
-  if (analysis.nodes.length === 0) throw new NfwalkError('NO_ENTRIES', 'no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
+  if (analysis.nodes.length === 0)
+    throw new NfwalkError('NO_ENTRIES', 'no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
   return analysis;
 }
 

@@ -18,7 +18,10 @@ export class Counter {
   }
   /** The n most frequent keys, most first, ties by key. */
   top(n = Number.MAX_SAFE_INTEGER): Tally[] {
-    return topTallies([...this.counts].map(([key, entries]) => ({ key, entries })), n);
+    return topTallies(
+      [...this.counts].map(([key, entries]) => ({ key, entries })),
+      n,
+    );
   }
 }
 
@@ -33,5 +36,8 @@ export function topTallies(tallies: readonly Tally[], n = Number.MAX_SAFE_INTEGE
     const least = counts[counts.length - n]!;
     candidates = tallies.filter((t) => t.entries >= least);
   }
-  return candidates.map((t) => ({ key: t.key, entries: t.entries })).sort((a, b) => b.entries - a.entries || a.key.localeCompare(b.key)).slice(0, n);
+  return candidates
+    .map((t) => ({ key: t.key, entries: t.entries }))
+    .sort((a, b) => b.entries - a.entries || a.key.localeCompare(b.key))
+    .slice(0, n);
 }

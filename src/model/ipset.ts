@@ -27,4 +27,5 @@ export interface IpSet {
 }
 
 /** Whether the dump shows only some members: filtered, or fewer than ipset's own count says. */
-export const showsPart = (set: IpSet): boolean => set.partial === true || (set.declaredEntries ?? 0) > set.members.length;
+export const showsPart = (set: IpSet): boolean =>
+  set.partial === true || (set.declaredEntries ?? 0) > set.members.length;

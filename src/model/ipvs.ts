@@ -78,4 +78,15 @@ export interface IpvsTimeouts {
 }
 
 /** Which listing the section came from. */
-export type IpvsListing = 'list' | 'stats' | 'rate' | 'thresholds' | 'persistent-conn' | 'save' | 'connections' | 'proc' | 'proc-connections' | 'proc-stats' | 'timeout';
+export type IpvsListing =
+  | 'list'
+  | 'stats'
+  | 'rate'
+  | 'thresholds'
+  | 'persistent-conn'
+  | 'save'
+  | 'connections'
+  | 'proc'
+  | 'proc-connections'
+  | 'proc-stats'
+  | 'timeout';

@@ -21,21 +21,37 @@ interface Supply {
 }
 
 const jump = (chain: string): Target => ({ kind: 'jump', chain, goto: false });
-const jumpsTo = (chain: Chain | undefined, to: string) => chain?.rules.some((r) => r.target?.kind === 'jump' && r.target.chain === to) ?? false;
+const jumpsTo = (chain: Chain | undefined, to: string) =>
+  chain?.rules.some((r) => r.target?.kind === 'jump' && r.target.chain === to) ?? false;
 const jumpedTo = (nat: Table, to: string) => nat.chains.some((c) => jumpsTo(c, to));
 
-function assumedRule(nat: Table, target: Target, assumed: string, matches: readonly Match[] = [], base: Partial<Rule> = {}): Rule {
+function assumedRule(
+  nat: Table,
+  target: Target,
+  assumed: string,
+  matches: readonly Match[] = [],
+  base: Partial<Rule> = {},
+): Rule {
   return { ...base, index: 0, matches, target, location: base.location ?? nat.location, assumed };
 }
 
 const assumedJump = (nat: Table, from: string, to: string, matches: readonly Match[] = [], base: Partial<Rule> = {}) =>
-  assumedRule(nat, jump(to), `the paste does not show kube-proxy's jump from nat ${from} to ${to}; assumed to be there, as kube-proxy writes it`, matches, base);
+  assumedRule(
+    nat,
+    jump(to),
+    `the paste does not show kube-proxy's jump from nat ${from} to ${to}; assumed to be there, as kube-proxy writes it`,
+    matches,
+    base,
+  );
 
 /** KUBE-SERVICES' rule for a service chain nothing jumps to: its cluster-IP masquerade rule, jumping to the chain. */
 function serviceEntries(nat: Table): Rule[] {
   return nat.chains.flatMap((c) => {
     if (!c.name.startsWith('KUBE-SVC-') || jumpedTo(nat, c.name)) return [];
-    const masq = c.rules.find((r) => r.target?.kind === 'jump' && r.target.chain === 'KUBE-MARK-MASQ' && r.destination && !r.destination.negated);
+    const masq = c.rules.find(
+      (r) =>
+        r.target?.kind === 'jump' && r.target.chain === 'KUBE-MARK-MASQ' && r.destination && !r.destination.negated,
+    );
     if (!masq) return [];
     const { source: _clients, target: _mark, assumed: _assumed, ...entry } = masq;
     return [assumedJump(nat, 'KUBE-SERVICES', c.name, entry.matches, entry)];
@@ -48,11 +64,17 @@ function entryJumps(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
   const entries = serviceEntries(nat);
   if (entries.length > 0) out.push({ chain: 'KUBE-SERVICES', rules: entries, at: 'start' });
   if (services || entries.length > 0) {
-    for (const hook of ['PREROUTING', 'OUTPUT']) if (!jumpsTo(byName.get(hook), 'KUBE-SERVICES')) out.push({ chain: hook, rules: [assumedJump(nat, hook, 'KUBE-SERVICES')], at: 'end' });
+    for (const hook of ['PREROUTING', 'OUTPUT'])
+      if (!jumpsTo(byName.get(hook), 'KUBE-SERVICES'))
+        out.push({ chain: hook, rules: [assumedJump(nat, hook, 'KUBE-SERVICES')], at: 'end' });
   }
   if ((byName.get('KUBE-NODEPORTS')?.rules.length ?? 0) > 0 && !jumpsTo(services, 'KUBE-NODEPORTS')) {
     const local: Match = { module: 'addrtype', dstType: { negated: false, value: ['LOCAL'] } };
-    out.push({ chain: 'KUBE-SERVICES', rules: [assumedJump(nat, 'KUBE-SERVICES', 'KUBE-NODEPORTS', [local])], at: 'end' });
+    out.push({
+      chain: 'KUBE-SERVICES',
+      rules: [assumedJump(nat, 'KUBE-SERVICES', 'KUBE-NODEPORTS', [local])],
+      at: 'end',
+    });
   }
   // An external entry chain ends in its service chain with an uncommented jump, which a grep for the service drops.
   for (const ext of nat.chains) {
@@ -74,7 +96,8 @@ function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[
     out.push({ chain: 'KUBE-MARK-MASQ', rules: [assumedRule(nat, { kind: 'MARK', xmark: mark }, why)], at: 'end' });
   }
   if (!byName.get('KUBE-POSTROUTING')?.rules.some((r) => r.target?.kind === 'MASQUERADE')) {
-    const why = "the paste does not show KUBE-POSTROUTING's rules; assumed kube-proxy's: packets marked 0x4000 are masqueraded";
+    const why =
+      "the paste does not show KUBE-POSTROUTING's rules; assumed kube-proxy's: packets marked 0x4000 are masqueraded";
     const unmarked: Match = { module: 'mark', mark: { negated: true, value: mark } };
     const rules = [
       assumedRule(nat, { kind: 'RETURN' }, why, [unmarked]),
@@ -83,7 +106,8 @@ function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[
     ];
     out.push({ chain: 'KUBE-POSTROUTING', rules, at: 'end' });
   }
-  if (!jumpsTo(byName.get('POSTROUTING'), 'KUBE-POSTROUTING')) out.push({ chain: 'POSTROUTING', rules: [assumedJump(nat, 'POSTROUTING', 'KUBE-POSTROUTING')], at: 'end' });
+  if (!jumpsTo(byName.get('POSTROUTING'), 'KUBE-POSTROUTING'))
+    out.push({ chain: 'POSTROUTING', rules: [assumedJump(nat, 'POSTROUTING', 'KUBE-POSTROUTING')], at: 'end' });
   return out;
 }
 
@@ -92,8 +116,17 @@ const numbered = (rules: readonly Rule[]) => rules.map((r, i) => (r.index === i 
 function supplied(nat: Table, supplies: readonly Supply[]): Table {
   const chains = new Map(nat.chains.map((c) => [c.name, c]));
   for (const s of supplies) {
-    const chain = chains.get(s.chain) ?? { name: s.chain, builtin: false, policy: null, rules: [], location: nat.location };
-    chains.set(s.chain, { ...chain, rules: numbered(s.at === 'start' ? [...s.rules, ...chain.rules] : [...chain.rules, ...s.rules]) });
+    const chain = chains.get(s.chain) ?? {
+      name: s.chain,
+      builtin: false,
+      policy: null,
+      rules: [],
+      location: nat.location,
+    };
+    chains.set(s.chain, {
+      ...chain,
+      rules: numbered(s.at === 'start' ? [...s.rules, ...chain.rules] : [...chain.rules, ...s.rules]),
+    });
   }
   return { ...nat, chains: [...chains.values()] };
 }

@@ -22,15 +22,54 @@ export interface IcmpType {
   readonly codeTo?: number;
 }
 
-export interface TcpMatch { readonly module: 'tcp'; readonly sport?: Opt<PortRange>; readonly dport?: Opt<PortRange>; readonly tcpOption?: Opt<number>; readonly tcpFlags?: Opt<TcpFlags> }
-export interface UdpMatch { readonly module: 'udp'; readonly sport?: Opt<PortRange>; readonly dport?: Opt<PortRange> }
-export interface SctpMatch { readonly module: 'sctp'; readonly sport?: Opt<PortRange>; readonly dport?: Opt<PortRange>; readonly chunkTypes?: Opt<readonly string[]> }
-export interface IcmpMatch { readonly module: 'icmp'; readonly icmpType?: Opt<IcmpType> }
-export interface Icmp6Match { readonly module: 'icmp6'; readonly icmpv6Type?: Opt<IcmpType> }
-export interface AddrtypeMatch { readonly module: 'addrtype'; readonly srcType?: Opt<readonly string[]>; readonly dstType?: Opt<readonly string[]>; readonly limitIfaceIn?: true; readonly limitIfaceOut?: true }
-export interface StatisticMatch { readonly module: 'statistic'; readonly mode: 'random' | 'nth'; readonly probability?: Opt<number>; readonly every?: Opt<number>; readonly packet?: number }
-export interface MarkMatch { readonly module: 'mark'; readonly mark?: Opt<MarkMask> }
-export interface ConnmarkMatch { readonly module: 'connmark'; readonly mark?: Opt<MarkMask> }
+export interface TcpMatch {
+  readonly module: 'tcp';
+  readonly sport?: Opt<PortRange>;
+  readonly dport?: Opt<PortRange>;
+  readonly tcpOption?: Opt<number>;
+  readonly tcpFlags?: Opt<TcpFlags>;
+}
+export interface UdpMatch {
+  readonly module: 'udp';
+  readonly sport?: Opt<PortRange>;
+  readonly dport?: Opt<PortRange>;
+}
+export interface SctpMatch {
+  readonly module: 'sctp';
+  readonly sport?: Opt<PortRange>;
+  readonly dport?: Opt<PortRange>;
+  readonly chunkTypes?: Opt<readonly string[]>;
+}
+export interface IcmpMatch {
+  readonly module: 'icmp';
+  readonly icmpType?: Opt<IcmpType>;
+}
+export interface Icmp6Match {
+  readonly module: 'icmp6';
+  readonly icmpv6Type?: Opt<IcmpType>;
+}
+export interface AddrtypeMatch {
+  readonly module: 'addrtype';
+  readonly srcType?: Opt<readonly string[]>;
+  readonly dstType?: Opt<readonly string[]>;
+  readonly limitIfaceIn?: true;
+  readonly limitIfaceOut?: true;
+}
+export interface StatisticMatch {
+  readonly module: 'statistic';
+  readonly mode: 'random' | 'nth';
+  readonly probability?: Opt<number>;
+  readonly every?: Opt<number>;
+  readonly packet?: number;
+}
+export interface MarkMatch {
+  readonly module: 'mark';
+  readonly mark?: Opt<MarkMask>;
+}
+export interface ConnmarkMatch {
+  readonly module: 'connmark';
+  readonly mark?: Opt<MarkMask>;
+}
 export interface ConntrackMatch {
   readonly module: 'conntrack';
   readonly ctstate?: Opt<readonly string[]>;
@@ -47,50 +86,135 @@ export interface ConntrackMatch {
   readonly ctexpire?: Opt<PortRange>;
   readonly ctdir?: 'ORIGINAL' | 'REPLY';
 }
-export interface StateMatch { readonly module: 'state'; readonly state?: Opt<readonly string[]> }
-export interface CommentMatch { readonly module: 'comment'; readonly comment: string }
-export interface MultiportMatch { readonly module: 'multiport'; readonly sports?: Opt<readonly PortRange[]>; readonly dports?: Opt<readonly PortRange[]>; readonly ports?: Opt<readonly PortRange[]> }
-export interface SetRef { readonly name: string; readonly directions: readonly ('src' | 'dst')[] }
+export interface StateMatch {
+  readonly module: 'state';
+  readonly state?: Opt<readonly string[]>;
+}
+export interface CommentMatch {
+  readonly module: 'comment';
+  readonly comment: string;
+}
+export interface MultiportMatch {
+  readonly module: 'multiport';
+  readonly sports?: Opt<readonly PortRange[]>;
+  readonly dports?: Opt<readonly PortRange[]>;
+  readonly ports?: Opt<readonly PortRange[]>;
+}
+export interface SetRef {
+  readonly name: string;
+  readonly directions: readonly ('src' | 'dst')[];
+}
 export interface SetMatch {
   readonly module: 'set';
   readonly matchSet?: Opt<SetRef>;
   readonly returnNomatch?: true;
   readonly updateCounters?: Opt<true>;
   readonly updateSubcounters?: Opt<true>;
-  readonly packetsEq?: Opt<number>; readonly packetsLt?: number; readonly packetsGt?: number;
-  readonly bytesEq?: Opt<number>; readonly bytesLt?: number; readonly bytesGt?: number;
+  readonly packetsEq?: Opt<number>;
+  readonly packetsLt?: number;
+  readonly packetsGt?: number;
+  readonly bytesEq?: Opt<number>;
+  readonly bytesLt?: number;
+  readonly bytesGt?: number;
 }
 export interface RecentMatch {
   readonly module: 'recent';
   readonly mode?: Opt<'set' | 'rcheck' | 'update' | 'remove'>;
-  readonly seconds?: number; readonly reap?: true; readonly hitcount?: number; readonly rttl?: true;
-  readonly name?: string; readonly mask?: string; readonly side?: 'rsource' | 'rdest';
+  readonly seconds?: number;
+  readonly reap?: true;
+  readonly hitcount?: number;
+  readonly rttl?: true;
+  readonly name?: string;
+  readonly mask?: string;
+  readonly side?: 'rsource' | 'rdest';
 }
 export interface PhysdevMatch {
   readonly module: 'physdev';
-  readonly physdevIsIn?: Opt<true>; readonly physdevIn?: Opt<string>;
-  readonly physdevIsOut?: Opt<true>; readonly physdevOut?: Opt<string>;
+  readonly physdevIsIn?: Opt<true>;
+  readonly physdevIn?: Opt<string>;
+  readonly physdevIsOut?: Opt<true>;
+  readonly physdevOut?: Opt<string>;
   readonly physdevIsBridged?: Opt<true>;
 }
-export interface SocketMatch { readonly module: 'socket'; readonly transparent?: true; readonly nowildcard?: true; readonly restoreSkmark?: true }
-export interface IdRange { readonly from: number; readonly to: number }
-export interface OwnerMatch { readonly module: 'owner'; readonly socketExists?: Opt<true>; readonly uidOwner?: Opt<IdRange>; readonly gidOwner?: Opt<IdRange>; readonly supplGroups?: true }
-export interface IprangeMatch { readonly module: 'iprange'; readonly srcRange?: Opt<AddressRange>; readonly dstRange?: Opt<AddressRange> }
-export interface LimitMatch { readonly module: 'limit'; readonly limit?: string; readonly limitBurst?: number }
+export interface SocketMatch {
+  readonly module: 'socket';
+  readonly transparent?: true;
+  readonly nowildcard?: true;
+  readonly restoreSkmark?: true;
+}
+export interface IdRange {
+  readonly from: number;
+  readonly to: number;
+}
+export interface OwnerMatch {
+  readonly module: 'owner';
+  readonly socketExists?: Opt<true>;
+  readonly uidOwner?: Opt<IdRange>;
+  readonly gidOwner?: Opt<IdRange>;
+  readonly supplGroups?: true;
+}
+export interface IprangeMatch {
+  readonly module: 'iprange';
+  readonly srcRange?: Opt<AddressRange>;
+  readonly dstRange?: Opt<AddressRange>;
+}
+export interface LimitMatch {
+  readonly module: 'limit';
+  readonly limit?: string;
+  readonly limitBurst?: number;
+}
 export interface HashlimitMatch {
   readonly module: 'hashlimit';
   readonly rate?: { readonly mode: 'upto' | 'above' | 'legacy'; readonly rate: string };
-  readonly burst?: number; readonly mode?: string; readonly name?: string;
-  readonly htableSize?: number; readonly htableMax?: number; readonly htableGcinterval?: number; readonly htableExpire?: number;
-  readonly srcmask?: number; readonly dstmask?: number; readonly rateInterval?: number; readonly rateMatch?: true;
+  readonly burst?: number;
+  readonly mode?: string;
+  readonly name?: string;
+  readonly htableSize?: number;
+  readonly htableMax?: number;
+  readonly htableGcinterval?: number;
+  readonly htableExpire?: number;
+  readonly srcmask?: number;
+  readonly dstmask?: number;
+  readonly rateInterval?: number;
+  readonly rateMatch?: true;
 }
-export interface MacMatch { readonly module: 'mac'; readonly macSource?: Opt<string> }
-export interface LengthMatch { readonly module: 'length'; readonly length?: Opt<PortRange> }
-export interface StringMatch { readonly module: 'string'; readonly pattern?: Opt<{ readonly hex: boolean; readonly text: string }>; readonly algo?: 'bm' | 'kmp'; readonly from?: number; readonly to?: number; readonly icase?: true }
-export interface PkttypeMatch { readonly module: 'pkttype'; readonly pktType?: Opt<string> }
-export interface TtlMatch { readonly module: 'ttl' | 'hl'; readonly test?: Opt<{ readonly op: 'eq' | 'lt' | 'gt'; readonly value: number }> }
-export interface ConnlimitMatch { readonly module: 'connlimit'; readonly limit?: { readonly op: 'upto' | 'above'; readonly count: number }; readonly connlimitMask?: number; readonly side?: 'saddr' | 'daddr' }
-export interface RpfilterMatch { readonly module: 'rpfilter'; readonly loose?: true; readonly validmark?: true; readonly acceptLocal?: true; readonly invert?: true }
+export interface MacMatch {
+  readonly module: 'mac';
+  readonly macSource?: Opt<string>;
+}
+export interface LengthMatch {
+  readonly module: 'length';
+  readonly length?: Opt<PortRange>;
+}
+export interface StringMatch {
+  readonly module: 'string';
+  readonly pattern?: Opt<{ readonly hex: boolean; readonly text: string }>;
+  readonly algo?: 'bm' | 'kmp';
+  readonly from?: number;
+  readonly to?: number;
+  readonly icase?: true;
+}
+export interface PkttypeMatch {
+  readonly module: 'pkttype';
+  readonly pktType?: Opt<string>;
+}
+export interface TtlMatch {
+  readonly module: 'ttl' | 'hl';
+  readonly test?: Opt<{ readonly op: 'eq' | 'lt' | 'gt'; readonly value: number }>;
+}
+export interface ConnlimitMatch {
+  readonly module: 'connlimit';
+  readonly limit?: { readonly op: 'upto' | 'above'; readonly count: number };
+  readonly connlimitMask?: number;
+  readonly side?: 'saddr' | 'daddr';
+}
+export interface RpfilterMatch {
+  readonly module: 'rpfilter';
+  readonly loose?: true;
+  readonly validmark?: true;
+  readonly acceptLocal?: true;
+  readonly invert?: true;
+}
 
 /** Modules whose options nfwalk reads as typed text: payload, policy and per-host predicates the walk treats as undecidable. */
 export interface TextOptionsMatch {
@@ -110,9 +234,39 @@ export interface VerbatimWord {
   readonly quoted: boolean;
 }
 export type TextOptionsModule =
-  | 'u32' | 'bpf' | 'policy' | 'ipvs' | 'dscp' | 'tos' | 'helper' | 'nfacct' | 'cgroup' | 'devgroup' | 'cpu'
-  | 'quota' | 'time' | 'realm' | 'tcpmss' | 'dccp' | 'esp' | 'ah' | 'ecn' | 'frag' | 'rt' | 'ipv6header' | 'mh'
-  | 'hbh' | 'dst' | 'osf' | 'cluster' | 'connbytes' | 'connlabel' | 'ipcomp' | 'l2tp' | 'condition' | 'geoip';
+  | 'u32'
+  | 'bpf'
+  | 'policy'
+  | 'ipvs'
+  | 'dscp'
+  | 'tos'
+  | 'helper'
+  | 'nfacct'
+  | 'cgroup'
+  | 'devgroup'
+  | 'cpu'
+  | 'quota'
+  | 'time'
+  | 'realm'
+  | 'tcpmss'
+  | 'dccp'
+  | 'esp'
+  | 'ah'
+  | 'ecn'
+  | 'frag'
+  | 'rt'
+  | 'ipv6header'
+  | 'mh'
+  | 'hbh'
+  | 'dst'
+  | 'osf'
+  | 'cluster'
+  | 'connbytes'
+  | 'connlabel'
+  | 'ipcomp'
+  | 'l2tp'
+  | 'condition'
+  | 'geoip';
 
 /** A module nfwalk does not know: its words, verbatim. */
 export interface OpaqueMatch {
@@ -122,7 +276,33 @@ export interface OpaqueMatch {
 }
 
 export type Match =
-  | TcpMatch | UdpMatch | SctpMatch | IcmpMatch | Icmp6Match | AddrtypeMatch | StatisticMatch | MarkMatch
-  | ConnmarkMatch | ConntrackMatch | StateMatch | CommentMatch | MultiportMatch | SetMatch | RecentMatch
-  | PhysdevMatch | SocketMatch | OwnerMatch | IprangeMatch | LimitMatch | HashlimitMatch | MacMatch | LengthMatch
-  | StringMatch | PkttypeMatch | TtlMatch | ConnlimitMatch | RpfilterMatch | TextOptionsMatch | OpaqueMatch;
+  | TcpMatch
+  | UdpMatch
+  | SctpMatch
+  | IcmpMatch
+  | Icmp6Match
+  | AddrtypeMatch
+  | StatisticMatch
+  | MarkMatch
+  | ConnmarkMatch
+  | ConntrackMatch
+  | StateMatch
+  | CommentMatch
+  | MultiportMatch
+  | SetMatch
+  | RecentMatch
+  | PhysdevMatch
+  | SocketMatch
+  | OwnerMatch
+  | IprangeMatch
+  | LimitMatch
+  | HashlimitMatch
+  | MacMatch
+  | LengthMatch
+  | StringMatch
+  | PkttypeMatch
+  | TtlMatch
+  | ConnlimitMatch
+  | RpfilterMatch
+  | TextOptionsMatch
+  | OpaqueMatch;

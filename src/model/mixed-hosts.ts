@@ -10,7 +10,9 @@ function addressesByFile(node: NodeDumps): Map<string, Set<string>> {
   for (const s of node.sections) {
     if (s.kind !== 'ip-addr') continue;
     const own = byFile.get(s.source.path) ?? new Set<string>();
-    for (const i of s.interfaces) for (const a of i.addresses) if ((a.scope ?? 'global') === 'global' && i.name !== 'lo' && !a.masked) own.add(a.address);
+    for (const i of s.interfaces)
+      for (const a of i.addresses)
+        if ((a.scope ?? 'global') === 'global' && i.name !== 'lo' && !a.masked) own.add(a.address);
     byFile.set(s.source.path, own);
   }
   return byFile;

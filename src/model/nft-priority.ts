@@ -5,7 +5,14 @@
 import type { NftFamily, NftPriority } from './nft';
 
 // nftables src/rule.c std_prios / bridge_std_prios.
-const STANDARD: Readonly<Record<string, number>> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };
+const STANDARD: Readonly<Record<string, number>> = {
+  raw: -300,
+  mangle: -150,
+  dstnat: -100,
+  filter: 0,
+  security: 50,
+  srcnat: 100,
+};
 const BRIDGE: Readonly<Record<string, number>> = { dstnat: -300, filter: -200, out: 100, srcnat: 300 };
 
 /** `text` as the listing printed it; the number for the family (names differ on bridge). */

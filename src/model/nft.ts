@@ -43,14 +43,27 @@ export type NftExpr =
   | { readonly kind: 'fib'; readonly flags: readonly string[]; readonly result: string }
   | { readonly kind: 'numgen'; readonly mode: string; readonly mod: string; readonly offset?: string }
   /** `jhash ip saddr . tcp sport mod 2 seed 0x0 offset 1`, `symhash mod 2`. */
-  | { readonly kind: 'hash'; readonly function: 'jhash' | 'symhash'; readonly expr?: NftExpr; readonly mod: string; readonly seed?: string; readonly offset?: string }
+  | {
+      readonly kind: 'hash';
+      readonly function: 'jhash' | 'symhash';
+      readonly expr?: NftExpr;
+      readonly mod: string;
+      readonly seed?: string;
+      readonly offset?: string;
+    }
   /** `@name`: a named set, map or flowtable. */
   | { readonly kind: 'ref'; readonly name: string }
   /** An anonymous set or map (`{ 0 : goto a, 1 : goto b }`). */
   | { readonly kind: 'set'; readonly elements: readonly NftElement[] }
   | { readonly kind: 'concat'; readonly parts: readonly NftExpr[] }
   /** `meta mark & 0x4000`, `meta mark | 0x4000`, `meta mark << 8`. */
-  | { readonly kind: 'binop'; readonly op: NftBinop; readonly left: NftExpr; readonly right: NftExpr; readonly spelled?: boolean }
+  | {
+      readonly kind: 'binop';
+      readonly op: NftBinop;
+      readonly left: NftExpr;
+      readonly right: NftExpr;
+      readonly spelled?: boolean;
+    }
   /** `KEY map DATA`: a map lookup whose result is a value (`dnat to ip daddr map @m`). */
   | { readonly kind: 'map'; readonly key: NftExpr; readonly data: NftExpr }
   /** A verdict as a map value (`goto chain`, `drop`). */
@@ -89,9 +102,21 @@ export type NftStmt =
    * dnat/snat/masquerade/redirect. `family`: `dnat ip to …`; `addr`: the destination (address, `A:P`, a
    * map); `flags` as printed (`fully-random`, `persistent`, `random`).
    */
-  | { readonly kind: 'nat'; readonly nat: NftNatKind; readonly family?: string; readonly addr?: NftExpr; readonly port?: NftExpr; readonly flags: readonly string[] }
+  | {
+      readonly kind: 'nat';
+      readonly nat: NftNatKind;
+      readonly family?: string;
+      readonly addr?: NftExpr;
+      readonly port?: NftExpr;
+      readonly flags: readonly string[];
+    }
   /** `update @s { ip saddr timeout 3h }`, `add @s { … }`, `delete @s { … }`. */
-  | { readonly kind: 'set-update'; readonly op: 'add' | 'update' | 'delete'; readonly set: string; readonly element: NftElement }
+  | {
+      readonly kind: 'set-update';
+      readonly op: 'add' | 'update' | 'delete';
+      readonly set: string;
+      readonly element: NftElement;
+    }
   | { readonly kind: 'notrack' }
   /** iptables-nft's fallback: nft cannot show the extension's parameters. */
   | { readonly kind: 'xt'; readonly type: 'match' | 'target'; readonly name: string }
@@ -106,7 +131,17 @@ export type NftStmt =
   | { readonly kind: 'opaque'; readonly text: string };
 
 /** Statements whose arguments are options (`log prefix "x" level info`) that no analysis interprets yet. */
-export type NftKeywordStmt = 'log' | 'limit' | 'quota' | 'queue' | 'tproxy' | 'flow' | 'dup' | 'fwd' | 'synproxy' | 'ct';
+export type NftKeywordStmt =
+  | 'log'
+  | 'limit'
+  | 'quota'
+  | 'queue'
+  | 'tproxy'
+  | 'flow'
+  | 'dup'
+  | 'fwd'
+  | 'synproxy'
+  | 'ct';
 
 export interface NftRule {
   readonly line: number;

@@ -37,14 +37,25 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
   for (const s of sections) {
     if (s.kind === 'ip-addr') interfaces.push(...s.interfaces);
     else if (s.kind === 'ip-route') routes.push(...s.routes);
-    else if (s.kind === 'ipset') for (const set of s.sets) sets.set(set.name, s.source.partial ? { ...set, partial: true } : set);
+    else if (s.kind === 'ipset')
+      for (const set of s.sets) sets.set(set.name, s.source.partial ? { ...set, partial: true } : set);
     else if (s.kind === 'sysctl') for (const e of s.entries) sysctl.set(e.key, e.value);
   }
-  return { name, rulesets: joinHeaderless(sections.filter(isRulesetSection)).map(withPlumbingIfPartial), interfaces, routes, sets, sysctl, conntrack: conntrackTable(sections), sections };
+  return {
+    name,
+    rulesets: joinHeaderless(sections.filter(isRulesetSection)).map(withPlumbingIfPartial),
+    interfaces,
+    routes,
+    sets,
+    sysctl,
+    conntrack: conntrackTable(sections),
+    sections,
+  };
 }
 
 /** Part of a ruleset is walked with the kube-proxy plumbing it does not show, each rule marked as assumed. */
-const withPlumbingIfPartial = (r: RulesetSection): RulesetSection => (gapsOf(r).length > 0 ? { ...r, ruleset: withKubePlumbing(r.ruleset) } : r);
+const withPlumbingIfPartial = (r: RulesetSection): RulesetSection =>
+  gapsOf(r).length > 0 ? { ...r, ruleset: withKubePlumbing(r.ruleset) } : r;
 
 const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;
 
@@ -53,7 +64,9 @@ const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;
  * collector header), else its file's name (Calico's `iptables-legacy-save.txt`, Cilium's `iptables-nft-save--c.md`).
  */
 export function backendOf(section: RulesetSection): Backend | undefined {
-  const named = BACKEND_IN_NAME.exec(section.source.command ?? '') ?? BACKEND_IN_NAME.exec(section.source.path.split('/').at(-1) ?? '');
+  const named =
+    BACKEND_IN_NAME.exec(section.source.command ?? '') ??
+    BACKEND_IN_NAME.exec(section.source.path.split('/').at(-1) ?? '');
   return section.ruleset.backend ?? (named?.[1] as Backend | undefined);
 }
 
@@ -64,9 +77,11 @@ export function legacyTablesShown(dump: ForeignDump, rulesets: readonly RulesetS
 }
 
 /** Tables without a rule that accept everything: such a backend changes no packet. */
-const inert = (r: RulesetSection) => r.ruleset.tables.every((t) => t.chains.every((c) => c.rules.length === 0 && c.policy !== 'DROP'));
+const inert = (r: RulesetSection) =>
+  r.ruleset.tables.every((t) => t.chains.every((c) => c.rules.length === 0 && c.policy !== 'DROP'));
 
-const holdsKubeProxy = (r: RulesetSection) => r.ruleset.tables.some((t) => t.name === 'nat' && t.chains.some((c) => c.name === 'KUBE-SERVICES'));
+const holdsKubeProxy = (r: RulesetSection) =>
+  r.ruleset.tables.some((t) => t.name === 'nat' && t.chains.some((c) => c.name === 'KUBE-SERVICES'));
 
 /**
  * The rulesets of one family the kernel runs. Dumps of one backend replace each other: the last is the
@@ -113,7 +128,9 @@ function exclusiveKinds(node: NodeDumps): string[] {
     const backend = backendOf(r);
     return backend ? [`${r.ruleset.family} ${backend}`] : [`${r.ruleset.family} legacy`, `${r.ruleset.family} nft`];
   });
-  const ipvs = node.sections.flatMap((s) => (s.kind === 'ipvsadm' && s.services.length > 0 ? [`ipvs ${s.listing}`] : []));
+  const ipvs = node.sections.flatMap((s) =>
+    s.kind === 'ipvsadm' && s.services.length > 0 ? [`ipvs ${s.listing}`] : [],
+  );
   return [...new Set([...rulesets, ...ipvs])];
 }
 
@@ -128,6 +145,9 @@ export function nodesOfInputs(sections: readonly Section[]): NodeDumps[] {
   const kinds = loose.flatMap(exclusiveKinds);
   if (loose.length < 2 || new Set(kinds).size < kinds.length) return nodes;
   const named = loose.find((n) => exclusiveKinds(n).length > 0) ?? loose[0]!;
-  const merged = nodeOf(named.name, loose.flatMap((n) => n.sections));
+  const merged = nodeOf(
+    named.name,
+    loose.flatMap((n) => n.sections),
+  );
   return [...nodes.filter((n) => !loose.includes(n)), merged];
 }

@@ -80,4 +80,5 @@ export interface Ruleset {
 }
 
 /** The command that dumps a family's ruleset, as messages name it. */
-export const saveCommandOf = (family: Family): 'iptables-save' | 'ip6tables-save' => (family === 'ipv4' ? 'iptables-save' : 'ip6tables-save');
+export const saveCommandOf = (family: Family): 'iptables-save' | 'ip6tables-save' =>
+  family === 'ipv4' ? 'iptables-save' : 'ip6tables-save';

@@ -131,7 +131,18 @@ export interface SysctlBody extends SectionBody {
   readonly entries: readonly SysctlEntry[];
 }
 
-export type SectionBodies = IptablesSaveBody | IptablesListBody | ConntrackBody | ConntrackStatsBody | ConntrackCountBody | IpvsBody | IpsetBody | IpAddrBody | IpRouteBody | SysctlBody | NftBody;
+export type SectionBodies =
+  | IptablesSaveBody
+  | IptablesListBody
+  | ConntrackBody
+  | ConntrackStatsBody
+  | ConntrackCountBody
+  | IpvsBody
+  | IpsetBody
+  | IpAddrBody
+  | IpRouteBody
+  | SysctlBody
+  | NftBody;
 
 export type Section = SectionBodies & { readonly source: SectionSource };
 
@@ -151,8 +162,16 @@ export interface SkippedLines {
 }
 
 /** A ruleset as iptables-save dumps it or as iptables -L lists it. */
-export type RulesetSection = Extract<Section, { readonly kind: 'iptables-save' | 'ip6tables-save' | 'iptables-list' | 'ip6tables-list' }>;
+export type RulesetSection = Extract<
+  Section,
+  { readonly kind: 'iptables-save' | 'ip6tables-save' | 'iptables-list' | 'ip6tables-list' }
+>;
 
 export function isRulesetSection(s: Section): s is RulesetSection {
-  return s.kind === 'iptables-save' || s.kind === 'ip6tables-save' || s.kind === 'iptables-list' || s.kind === 'ip6tables-list';
+  return (
+    s.kind === 'iptables-save' ||
+    s.kind === 'ip6tables-save' ||
+    s.kind === 'iptables-list' ||
+    s.kind === 'ip6tables-list'
+  );
 }

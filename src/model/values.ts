@@ -27,7 +27,8 @@ export interface UnknownAddress {
 /** `-s`/`-d` of a rule: an address with its mask, or one masked in the paste. */
 export type RuleAddress = AddressMask | UnknownAddress;
 
-export const isUnknownAddress = (a: RuleAddress | NatRange['addresses']): a is UnknownAddress => a !== undefined && 'unknown' in a;
+export const isUnknownAddress = (a: RuleAddress | NatRange['addresses']): a is UnknownAddress =>
+  a !== undefined && 'unknown' in a;
 
 /** Inclusive port range; a single port has `from === to`. */
 export interface PortRange {

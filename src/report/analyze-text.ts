@@ -17,7 +17,11 @@ function nodeLine(r: NodeReport, c: Colors): string {
     r.conntrackFill !== null ? `table ${(r.conntrackFill * 100).toFixed(0)}% full` : '',
   ].filter(Boolean);
   const f = r.findings;
-  const verdict = f.error ? c.red(`${f.error} error${f.error === 1 ? '' : 's'}`) : f.warning ? c.yellow('no errors') : c.green('no errors');
+  const verdict = f.error
+    ? c.red(`${f.error} error${f.error === 1 ? '' : 's'}`)
+    : f.warning
+      ? c.yellow('no errors')
+      : c.green('no errors');
   return `${c.bold(r.node)}: ${held.join(', ') || 'no dumps nfwalk analyses'}; ${verdict}, ${f.warning} warning${f.warning === 1 ? '' : 's'}, ${f.info} info`;
 }
 

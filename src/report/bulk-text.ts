@@ -4,23 +4,54 @@ import type { Severity } from '../analyses/finding';
 import { plainTable } from './plain-table';
 
 const counts = (f: Readonly<Record<Severity, number>>) => `${f.error}/${f.warning}/${f.info}`;
-const codeList = (codes: readonly string[], most = 4) => (codes.length > most ? `${codes.slice(0, most).join(' ')} +${codes.length - most}` : codes.join(' '));
+const codeList = (codes: readonly string[], most = 4) =>
+  codes.length > most ? `${codes.slice(0, most).join(' ')} +${codes.length - most}` : codes.join(' ');
 
 /** How many rows of the bundle and node tables are printed; --json and --ndjson have all of them. */
 const MOST_ROWS = 20;
 
 export function formatBulkSummary(s: BulkSummary, elapsedMs: number): string {
   const rate = s.bundles / Math.max(elapsedMs / 1000, 1e-3);
-  const out = [`bulk: ${s.bundles} bundles (${s.analysed} analysed, ${s.failed} failed), ${s.nodes} nodes, in ${(elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(1)} bundles/s)`, ''];
+  const out = [
+    `bulk: ${s.bundles} bundles (${s.analysed} analysed, ${s.failed} failed), ${s.nodes} nodes, in ${(elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(1)} bundles/s)`,
+    '',
+  ];
   if (s.byCode.length === 0) out.push('no findings', '');
-  else out.push('findings by code', plainTable(['code', 'severity', 'findings', 'bundles', 'nodes'], s.byCode.map((c) => [c.code, c.severity, String(c.findings), String(c.bundles), String(c.nodes)])), '');
+  else
+    out.push(
+      'findings by code',
+      plainTable(
+        ['code', 'severity', 'findings', 'bundles', 'nodes'],
+        s.byCode.map((c) => [c.code, c.severity, String(c.findings), String(c.bundles), String(c.nodes)]),
+      ),
+      '',
+    );
   const bundles = s.byBundle.slice(0, MOST_ROWS);
-  out.push(`bundles${s.byBundle.length > MOST_ROWS ? ` (the ${MOST_ROWS} with most findings of ${s.byBundle.length})` : ''}`);
-  out.push(plainTable(['bundle', 'nodes', 'err/warn/info', 'codes'], bundles.map((b) => [b.path, String(b.nodes), b.error ? 'failed' : counts(b.findings), b.error ?? codeList(b.codes)])), '');
+  out.push(
+    `bundles${s.byBundle.length > MOST_ROWS ? ` (the ${MOST_ROWS} with most findings of ${s.byBundle.length})` : ''}`,
+  );
+  out.push(
+    plainTable(
+      ['bundle', 'nodes', 'err/warn/info', 'codes'],
+      bundles.map((b) => [
+        b.path,
+        String(b.nodes),
+        b.error ? 'failed' : counts(b.findings),
+        b.error ?? codeList(b.codes),
+      ]),
+    ),
+    '',
+  );
   const nodes = s.byNode.filter((n) => n.codes.length > 0).slice(0, MOST_ROWS);
   if (nodes.length) {
     out.push(`nodes with findings${s.byNode.length > MOST_ROWS ? ` (the ${MOST_ROWS} with most)` : ''}`);
-    out.push(plainTable(['bundle', 'node', 'err/warn/info', 'codes'], nodes.map((n) => [n.path, n.node, counts(n.findings), codeList(n.codes)])), '');
+    out.push(
+      plainTable(
+        ['bundle', 'node', 'err/warn/info', 'codes'],
+        nodes.map((n) => [n.path, n.node, counts(n.findings), codeList(n.codes)]),
+      ),
+      '',
+    );
   }
   return out.join('\n');
 }

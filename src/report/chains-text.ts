@@ -8,12 +8,21 @@ export function formatChains(g: ChainCallGraph, node: string): string {
   const lines = [`chains on ${node} (${g.family}): ${scope} in ${counted(g.groups.length, 'group')}${folded}`, ''];
   const out = new Map<string, string[]>();
   for (const c of g.calls) {
-    const how = [...(c.jumps ? [counted(c.jumps, 'jump')] : []), ...(c.gotos ? [counted(c.gotos, 'goto')] : [])].join(', ');
+    const how = [...(c.jumps ? [counted(c.jumps, 'jump')] : []), ...(c.gotos ? [counted(c.gotos, 'goto')] : [])].join(
+      ', ',
+    );
     out.set(c.from, [...(out.get(c.from) ?? []), `    → ${c.to.slice(c.to.indexOf(' ') + 1)} (${how})`]);
   }
   for (const group of g.groups) {
-    const size = [...(group.chains > 1 ? [counted(group.chains, 'chain')] : []), ...(group.policy ? [`policy ${group.policy}`] : []), counted(group.rules, 'rule')].join(', ');
-    lines.push(`  ${group.table.padEnd(8)} ${group.name} (${size})${group.comment ? ` "${group.comment}"` : ''}`, ...(out.get(group.key) ?? []));
+    const size = [
+      ...(group.chains > 1 ? [counted(group.chains, 'chain')] : []),
+      ...(group.policy ? [`policy ${group.policy}`] : []),
+      counted(group.rules, 'rule'),
+    ].join(', ');
+    lines.push(
+      `  ${group.table.padEnd(8)} ${group.name} (${size})${group.comment ? ` "${group.comment}"` : ''}`,
+      ...(out.get(group.key) ?? []),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

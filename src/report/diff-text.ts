@@ -1,6 +1,15 @@
 /** `nfwalk diff` as text: per node pair, services that changed, then rules, chain by chain. */
 import { entryText, hostPort, percent } from '../analyses/services/describe';
-import type { ChainChange, DiffAnalysis, EntryPointChange, NodeDiff, RuleText, RulesetDiff, ServiceChange, ShareChange } from '../analyses/diff/index';
+import type {
+  ChainChange,
+  DiffAnalysis,
+  EntryPointChange,
+  NodeDiff,
+  RuleText,
+  RulesetDiff,
+  ServiceChange,
+  ShareChange,
+} from '../analyses/diff/index';
 import { formatSourceRef } from './source-ref';
 
 /** Past these, the text says how many more: a kube-proxy rollout can touch thousands of chains; --json has all. */
@@ -25,20 +34,41 @@ function entryLines(e: EntryPointChange): string[] {
 }
 
 function serviceLines(s: ServiceChange): string[] {
-  return [`${MARK[s.change]} ${s.name} ${s.protocol}${s.family === 'ipv6' ? ' (IPv6)' : ''}`, ...s.entryPoints.flatMap(entryLines).map((l) => `    ${l}`)];
+  return [
+    `${MARK[s.change]} ${s.name} ${s.protocol}${s.family === 'ipv6' ? ' (IPv6)' : ''}`,
+    ...s.entryPoints.flatMap(entryLines).map((l) => `    ${l}`),
+  ];
 }
 
 const ruleLine = (sign: string, r: RuleText) => `    ${sign} ${r.text}   (${formatSourceRef(r.location)})`;
 
 function chainLines(c: ChainChange): string[] {
-  const counts = [c.added.length ? `+${c.added.length}` : '', c.removed.length ? `-${c.removed.length}` : ''].filter(Boolean).join(' ');
-  const notes = [c.change !== 'changed' ? c.change : '', counts, c.policy ? `policy ${c.policy.before ?? '-'} → ${c.policy.after ?? '-'}` : '', c.reordered ? 'same rules, new order' : ''].filter(Boolean).join(', ');
+  const counts = [c.added.length ? `+${c.added.length}` : '', c.removed.length ? `-${c.removed.length}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const notes = [
+    c.change !== 'changed' ? c.change : '',
+    counts,
+    c.policy ? `policy ${c.policy.before ?? '-'} → ${c.policy.after ?? '-'}` : '',
+    c.reordered ? 'same rules, new order' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const rules = [...c.removed.map((r) => ruleLine('-', r)), ...c.added.map((r) => ruleLine('+', r))];
-  return [`  ${MARK[c.change]} ${c.table} ${c.chain}: ${notes}`, ...rules.slice(0, RULES_SHOWN), ...more(rules.length - RULES_SHOWN, 'rules').map((l) => `    ${l}`)];
+  return [
+    `  ${MARK[c.change]} ${c.table} ${c.chain}: ${notes}`,
+    ...rules.slice(0, RULES_SHOWN),
+    ...more(rules.length - RULES_SHOWN, 'rules').map((l) => `    ${l}`),
+  ];
 }
 
 function rulesetLines(r: RulesetDiff): string[] {
-  const backend = r.backend.before === r.backend.after ? (r.backend.after ? ` (${r.backend.after})` : '') : ` (${r.backend.before ?? 'none'} → ${r.backend.after ?? 'none'})`;
+  const backend =
+    r.backend.before === r.backend.after
+      ? r.backend.after
+        ? ` (${r.backend.after})`
+        : ''
+      : ` (${r.backend.before ?? 'none'} → ${r.backend.after ?? 'none'})`;
   return [
     `rules ${r.family}${backend}: +${r.rulesAdded} -${r.rulesRemoved} in ${r.chains.length} chain${r.chains.length === 1 ? '' : 's'}`,
     ...r.chains.slice(0, CHAINS_SHOWN).flatMap(chainLines),
@@ -55,7 +85,12 @@ function count(services: readonly ServiceChange[]): string {
 function nodeLines(d: NodeDiff): string[] {
   const title = d.before === d.after ? `node ${d.before}` : `node ${d.before} → ${d.after}`;
   if (!d.services.length && !d.rulesets.length) return [title, '  no change in rules or services'];
-  return [title, `services: ${count(d.services)}`, ...d.services.flatMap(serviceLines).map((l) => `  ${l}`), ...d.rulesets.flatMap(rulesetLines)];
+  return [
+    title,
+    `services: ${count(d.services)}`,
+    ...d.services.flatMap(serviceLines).map((l) => `  ${l}`),
+    ...d.rulesets.flatMap(rulesetLines),
+  ];
 }
 
 export function formatDiff(a: DiffAnalysis): string {

@@ -11,7 +11,10 @@ export type Colors = ReturnType<typeof pc.createColors>;
 const ORDER: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.code.localeCompare(b.code) || a.subject.localeCompare(b.subject));
+  return [...findings].sort(
+    (a, b) =>
+      ORDER[a.severity] - ORDER[b.severity] || a.code.localeCompare(b.code) || a.subject.localeCompare(b.subject),
+  );
 }
 
 function severity(s: Severity, c: Colors): string {
@@ -20,7 +23,9 @@ function severity(s: Severity, c: Colors): string {
 }
 
 function findingText(f: Finding, c: Colors): string {
-  const where = f.evidence.length ? `\n    ${c.dim('evidence:')} ${[...new Set(f.evidence.map(formatSourceRef))].join(', ')}` : '';
+  const where = f.evidence.length
+    ? `\n    ${c.dim('evidence:')} ${[...new Set(f.evidence.map(formatSourceRef))].join(', ')}`
+    : '';
   return `${severity(f.severity, c)} ${c.bold(f.code)} ${f.subject}${f.node ? c.dim(` on ${f.node}`) : ''}\n    ${f.message}${where}\n    ${c.dim('fix:')} ${f.remedy.replaceAll('\n', '\n         ')}\n`;
 }
 

@@ -53,7 +53,12 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 20): Generator<string
 function hasLongArray(v: object, depth = 0): boolean {
   if (depth > 3) return false;
   for (const x of Object.values(v)) {
-    if (Array.isArray(x) ? x.length > LONG || x.some((y) => y !== null && typeof y === 'object' && hasLongArray(y, depth + 1)) : x !== null && typeof x === 'object' && hasLongArray(x, depth + 1)) return true;
+    if (
+      Array.isArray(x)
+        ? x.length > LONG || x.some((y) => y !== null && typeof y === 'object' && hasLongArray(y, depth + 1))
+        : x !== null && typeof x === 'object' && hasLongArray(x, depth + 1)
+    )
+      return true;
   }
   return false;
 }

@@ -4,8 +4,19 @@ import type { Section } from '../model/section';
 import { formatDiagnostic } from './diagnostics';
 
 const NOUN: Readonly<Record<Section['kind'], string>> = {
-  'iptables-save': 'rules', 'ip6tables-save': 'rules', 'iptables-list': 'rules', 'ip6tables-list': 'rules', conntrack: 'entries', 'conntrack-stats': 'CPUs', 'conntrack-count': 'count',
-  ipvsadm: 'real servers/connections', ipset: 'members', 'ip-addr': 'addresses', 'ip-route': 'routes', sysctl: 'keys', nft: 'rules',
+  'iptables-save': 'rules',
+  'ip6tables-save': 'rules',
+  'iptables-list': 'rules',
+  'ip6tables-list': 'rules',
+  conntrack: 'entries',
+  'conntrack-stats': 'CPUs',
+  'conntrack-count': 'count',
+  ipvsadm: 'real servers/connections',
+  ipset: 'members',
+  'ip-addr': 'addresses',
+  'ip-route': 'routes',
+  sysctl: 'keys',
+  nft: 'rules',
 };
 
 export function formatParseSummary(found: FoundSections): string {
@@ -14,7 +25,9 @@ export function formatParseSummary(found: FoundSections): string {
     const errors = s.diagnostics.filter((d) => d.severity === 'error').length;
     const warnings = s.diagnostics.length - errors;
     const from = s.source.command ? `  (${s.source.command}${s.source.partial ? ', partial' : ''})` : '';
-    out.push(`${s.source.path}:${s.source.startLine}-${s.source.endLine}  ${s.kind}  node ${s.source.node}  ${s.records} ${NOUN[s.kind]}  ${errors} errors  ${warnings} warnings${from}`);
+    out.push(
+      `${s.source.path}:${s.source.startLine}-${s.source.endLine}  ${s.kind}  node ${s.source.node}  ${s.records} ${NOUN[s.kind]}  ${errors} errors  ${warnings} warnings${from}`,
+    );
     out.push(...details(s).map((l) => `  ${l}`));
     for (const d of s.diagnostics) out.push(`  ${formatDiagnostic(s.source.path, d)}`);
   }
@@ -40,25 +53,46 @@ function details(s: Section): string[] {
       let natted = 0;
       for (const e of s.entries) if (e.reply.src !== e.orig.dst || e.reply.dst !== e.orig.src) natted++;
       const summary = s.summaries.map((x) => `conntrack said ${x.count} ${x.what}`).join(', ');
-      return [`${[...byProto].map(([p, n]) => `${p} ${n}`).join(', ') || 'no entries'}; ${natted} with NAT${summary ? `; ${summary}` : ''}`];
+      return [
+        `${[...byProto].map(([p, n]) => `${p} ${n}`).join(', ') || 'no entries'}; ${natted} with NAT${summary ? `; ${summary}` : ''}`,
+      ];
     }
     case 'conntrack-stats': {
       const totals = new Map<string, number>();
       for (const c of s.cpus) for (const [k, v] of Object.entries(c.counters)) totals.set(k, (totals.get(k) ?? 0) + v);
-      return [[...totals].filter(([k]) => /insert_failed|drop|early_drop|invalid|found/.test(k)).map(([k, v]) => `${k}=${v}`).join(' ')];
+      return [
+        [...totals]
+          .filter(([k]) => /insert_failed|drop|early_drop|invalid|found/.test(k))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      ];
     }
     case 'conntrack-count':
       return [`${s.count ?? 'no'} connections tracked`];
     case 'ipvsadm': {
       const weightZero = s.services.reduce((n, v) => n + v.destinations.filter((d) => d.weight === 0).length, 0);
-      return [`${s.listing}: ${s.services.length} services, ${s.services.reduce((n, v) => n + v.destinations.length, 0)} real servers (${weightZero} with weight 0), ${s.connections.length} connections`];
+      return [
+        `${s.listing}: ${s.services.length} services, ${s.services.reduce((n, v) => n + v.destinations.length, 0)} real servers (${weightZero} with weight 0), ${s.connections.length} connections`,
+      ];
     }
     case 'nft':
-      return s.ruleset.tables.map((t) => `table ${t.family} ${t.name}: ${t.chains.filter((c) => c.base).length} base + ${t.chains.filter((c) => !c.base).length} regular chains, ${t.sets.length} sets/maps, ${t.chains.reduce((n, c) => n + c.rules.length, 0)} rules`);
+      return s.ruleset.tables.map(
+        (t) =>
+          `table ${t.family} ${t.name}: ${t.chains.filter((c) => c.base).length} base + ${t.chains.filter((c) => !c.base).length} regular chains, ${t.sets.length} sets/maps, ${t.chains.reduce((n, c) => n + c.rules.length, 0)} rules`,
+      );
     case 'ipset':
-      return [`${s.sets.length} sets: ${s.sets.slice(0, 6).map((x) => `${x.name} (${x.type}, ${x.members.length})`).join(', ')}${s.sets.length > 6 ? ', …' : ''}`];
+      return [
+        `${s.sets.length} sets: ${s.sets
+          .slice(0, 6)
+          .map((x) => `${x.name} (${x.type}, ${x.members.length})`)
+          .join(', ')}${s.sets.length > 6 ? ', …' : ''}`,
+      ];
     case 'ip-addr':
-      return [s.interfaces.map((i) => `${i.name} ${i.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(' ') || '-'}`).join(', ')];
+      return [
+        s.interfaces
+          .map((i) => `${i.name} ${i.addresses.map((a) => `${a.address}/${a.prefixLength}`).join(' ') || '-'}`)
+          .join(', '),
+      ];
     case 'ip-route':
       return [`tables ${[...countBy(s.routes, (r) => r.table)].map(([t, n]) => `${t} (${n})`).join(', ')}`];
     case 'sysctl': {

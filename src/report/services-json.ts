@@ -7,9 +7,21 @@ import { sharesKey } from '../analyses/services/describe';
 import type { EndpointShare, EntryOutcome, ServiceView, ServicesAnalysis } from '../analyses/services/index';
 import type { EntryPoint } from '../graph/service-model';
 
-const shares = (endpoints: readonly EndpointShare[]) => endpoints.map((e) => ({ ip: e.ip, port: e.port, probability: e.probability, ...(e.weight !== undefined ? { weight: e.weight } : {}) }));
+const shares = (endpoints: readonly EndpointShare[]) =>
+  endpoints.map((e) => ({
+    ip: e.ip,
+    port: e.port,
+    probability: e.probability,
+    ...(e.weight !== undefined ? { weight: e.weight } : {}),
+  }));
 
-const entryOf = (e: EntryPoint) => ({ kind: e.kind, ip: e.ip, port: e.port, ...(e.sourceRanges ? { sourceRanges: e.sourceRanges } : {}), evidence: e.evidence });
+const entryOf = (e: EntryPoint) => ({
+  kind: e.kind,
+  ip: e.ip,
+  port: e.port,
+  ...(e.sourceRanges ? { sourceRanges: e.sourceRanges } : {}),
+  evidence: e.evidence,
+});
 
 function outcomeJson(o: EntryOutcome) {
   return {
@@ -47,7 +59,8 @@ function serviceJson(view: ServiceView) {
   const s = view.service;
   const cluster = s.entryPoints.find((e) => e.kind === 'clusterIP');
   const nodePort = s.entryPoints.find((e) => e.kind === 'nodePort');
-  const ips = (kinds: readonly EntryPoint['kind'][]) => s.entryPoints.filter((e) => kinds.includes(e.kind)).map((e) => e.ip!);
+  const ips = (kinds: readonly EntryPoint['kind'][]) =>
+    s.entryPoints.filter((e) => kinds.includes(e.kind)).map((e) => e.ip!);
   return {
     name: s.name,
     protocol: s.protocol,

@@ -5,24 +5,32 @@ import { formatFindings } from './findings-text';
 import { plainTable } from './plain-table';
 
 function endpointsCell(o: EntryOutcome): string {
-  const lines = o.endpoints.map((e) => `${hostPort(e)} ${percent(e.probability)}${e.weight === 0 ? ' (weight 0)' : ''}`);
+  const lines = o.endpoints.map(
+    (e) => `${hostPort(e)} ${percent(e.probability)}${e.weight === 0 ? ' (weight 0)' : ''}`,
+  );
   const forward = o.endpoints.reduce((a, e) => a + e.probability, 0);
   if (forward < 1 - 1e-9 && o.verdict === 'forward') lines.push(`(no endpoint ${percent(1 - forward)})`);
   if (o.estimate) lines.push('(estimate)');
   return lines.join('\n') || '-';
 }
 
-const masq = (o: EntryOutcome) => (o.masquerade === null ? '?' : o.masquerade === 0 ? 'no' : o.masquerade === 1 ? 'yes' : percent(o.masquerade));
+const masq = (o: EntryOutcome) =>
+  o.masquerade === null ? '?' : o.masquerade === 0 ? 'no' : o.masquerade === 1 ? 'yes' : percent(o.masquerade);
 
 export function formatServices(a: ServicesAnalysis): string {
   const several = a.nodes.length > 1;
   const header = a.nodes
-    .map((n) => `node ${n.name}: ${n.services} service ports${n.proxyMode ? ` (${n.proxyMode} mode)` : ''}${n.warnings.map((w) => `\n  note: ${w}`).join('')}`)
+    .map(
+      (n) =>
+        `node ${n.name}: ${n.services} service ports${n.proxyMode ? ` (${n.proxyMode} mode)` : ''}${n.warnings.map((w) => `\n  note: ${w}`).join('')}`,
+    )
     .join('\n');
   const rows = a.services.flatMap((v) =>
     v.nodes.flatMap((n) =>
       n.outcomes.map((o, i) => [
-        i === 0 && (n === v.nodes[0] || several) ? `${v.service.name} ${v.service.protocol}${v.service.affinitySeconds !== null ? `\naffinity ${v.service.affinitySeconds}s` : ''}` : '',
+        i === 0 && (n === v.nodes[0] || several)
+          ? `${v.service.name} ${v.service.protocol}${v.service.affinitySeconds !== null ? `\naffinity ${v.service.affinitySeconds}s` : ''}`
+          : '',
         ...(several ? [i === 0 ? `${n.node}${n.present ? '' : ' (absent)'}` : ''] : []),
         entryText(o.entry),
         `${o.verdict}${o.assumptions.length ? '?' : ''}`,
@@ -31,8 +39,15 @@ export function formatServices(a: ServicesAnalysis): string {
       ]),
     ),
   );
-  const table = rows.length ? plainTable(['SERVICE', ...(several ? ['NODE'] : []), 'ENTRY', 'VERDICT', 'ENDPOINTS (share of new connections)', 'MASQ'], rows) : 'no Kubernetes services in the dumps';
+  const table = rows.length
+    ? plainTable(
+        ['SERVICE', ...(several ? ['NODE'] : []), 'ENTRY', 'VERDICT', 'ENDPOINTS (share of new connections)', 'MASQ'],
+        rows,
+      )
+    : 'no Kubernetes services in the dumps';
   const assumed = a.services.some((v) => v.nodes.some((n) => n.outcomes.some((o) => o.assumptions.length > 0)));
-  const footnote = assumed ? '\n? the walk split on matches the dumps cannot decide (sets not dumped, recent, …); the findings say which, `nfwalk trace` shows each path' : '';
+  const footnote = assumed
+    ? '\n? the walk split on matches the dumps cannot decide (sets not dumped, recent, …); the findings say which, `nfwalk trace` shows each path'
+    : '';
   return `${header}\n\n${table}${footnote}\n\n${formatFindings(a.findings)}`;
 }

@@ -13,7 +13,12 @@ export function formatProbe(r: TraceResult): string {
 }
 
 export function formatOutcome(path: TracePath): string {
-  const where = path.delivered === 'local' ? 'delivered locally' : path.delivered === 'forwarded' ? `sent out${path.out ? ` of ${path.out}` : ''}` : path.reason ?? 'stopped';
+  const where =
+    path.delivered === 'local'
+      ? 'delivered locally'
+      : path.delivered === 'forwarded'
+        ? `sent out${path.out ? ` of ${path.out}` : ''}`
+        : (path.reason ?? 'stopped');
   return `${path.verdict}, ${where}`;
 }
 

@@ -15,33 +15,75 @@ const stats = (perCpu: readonly { drop: number; early_drop: number }[]) =>
   `root@n1:~# conntrack -S\n${perCpu.map((c, i) => `cpu=${i}   \tfound=3 invalid=12 insert=0 insert_failed=0 drop=${c.drop} early_drop=${c.early_drop} error=0 search_restart=4 clash_resolve=0 chaintoolong=0 `).join('\n')}\n`;
 
 test('CT_DROPS: drops summed over CPUs are an error, evictions alone a warning, neither nothing', (t) => {
-  const dropped = capacity(stats([{ drop: 7, early_drop: 100 }, { drop: 5, early_drop: 20 }])).filter((f) => f.code === 'CT_DROPS');
+  const dropped = capacity(
+    stats([
+      { drop: 7, early_drop: 100 },
+      { drop: 5, early_drop: 20 },
+    ]),
+  ).filter((f) => f.code === 'CT_DROPS');
   t.is(dropped.length, 1);
   t.is(dropped[0]?.severity, 'error');
   t.regex(dropped[0]?.message ?? '', /dropped 12 new connections for a full table and evicted 120 unassured entries/);
-  t.deepEqual(dropped[0]?.evidence.map((e) => [e.path, e.line]), [['n1.txt', 2]]);
-  const evicted = capacity(stats([{ drop: 0, early_drop: 3 }, { drop: 0, early_drop: 0 }])).filter((f) => f.code === 'CT_DROPS');
-  t.deepEqual(evicted.map((f) => f.severity), ['warning']);
-  t.deepEqual(capacity(stats([{ drop: 0, early_drop: 0 }])).filter((f) => f.code === 'CT_DROPS'), []);
+  t.deepEqual(
+    dropped[0]?.evidence.map((e) => [e.path, e.line]),
+    [['n1.txt', 2]],
+  );
+  const evicted = capacity(
+    stats([
+      { drop: 0, early_drop: 3 },
+      { drop: 0, early_drop: 0 },
+    ]),
+  ).filter((f) => f.code === 'CT_DROPS');
+  t.deepEqual(
+    evicted.map((f) => f.severity),
+    ['warning'],
+  );
+  t.deepEqual(
+    capacity(stats([{ drop: 0, early_drop: 0 }])).filter((f) => f.code === 'CT_DROPS'),
+    [],
+  );
 });
 
 test('CT_HASH_CHAINS: more than 8 entries per bucket in a full table, with the bucket count to set', (t) => {
-  const sysctl = (max: number, buckets: number) => `root@n1:~# sysctl -a | grep conntrack\nnet.netfilter.nf_conntrack_buckets = ${buckets}\nnet.netfilter.nf_conntrack_count = 1200\nnet.netfilter.nf_conntrack_max = ${max}\n`;
+  const sysctl = (max: number, buckets: number) =>
+    `root@n1:~# sysctl -a | grep conntrack\nnet.netfilter.nf_conntrack_buckets = ${buckets}\nnet.netfilter.nf_conntrack_count = 1200\nnet.netfilter.nf_conntrack_max = ${max}\n`;
   const long = capacity(sysctl(262144, 16384)).filter((f) => f.code === 'CT_HASH_CHAINS');
   t.is(long.length, 1);
-  t.regex(long[0]?.message ?? '', /nf_conntrack_max 262,144 over 16,384 buckets: a full table has hash chains of 16 entries/);
+  t.regex(
+    long[0]?.message ?? '',
+    /nf_conntrack_max 262,144 over 16,384 buckets: a full table has hash chains of 16 entries/,
+  );
   t.regex(long[0]?.remedy ?? '', /to at least 65,536$/);
-  t.deepEqual(capacity(sysctl(262144, 65536)).filter((f) => f.code === 'CT_HASH_CHAINS'), []);
-  t.deepEqual(capacity(sysctl(131072, 16384)).filter((f) => f.code === 'CT_HASH_CHAINS'), [], 'exactly 8 per bucket is kube-proxy’s own ratio');
+  t.deepEqual(
+    capacity(sysctl(262144, 65536)).filter((f) => f.code === 'CT_HASH_CHAINS'),
+    [],
+  );
+  t.deepEqual(
+    capacity(sysctl(131072, 16384)).filter((f) => f.code === 'CT_HASH_CHAINS'),
+    [],
+    'exactly 8 per bucket is kube-proxy’s own ratio',
+  );
 });
 
 test('CT_TOP_TALKER: one source holding a fifth of a table of 1,000 or more entries', (t) => {
-  const line = (src: string, i: number) => `udp      17 25 src=${src} dst=10.96.0.10 sport=${10000 + i} dport=53 src=10.244.2.8 dst=${src} sport=53 dport=${10000 + i} mark=0 use=1`;
-  const table = (sources: (i: number) => string, n: number) => `root@n1:~# conntrack -L\n${Array.from({ length: n }, (_, i) => line(sources(i), i)).join('\n')}\n`;
-  const noisy = capacity(table((i) => (i % 5 < 2 ? '10.244.0.66' : `10.244.1.${i % 200}`), 1500)).filter((f) => f.code === 'CT_TOP_TALKER');
+  const line = (src: string, i: number) =>
+    `udp      17 25 src=${src} dst=10.96.0.10 sport=${10000 + i} dport=53 src=10.244.2.8 dst=${src} sport=53 dport=${10000 + i} mark=0 use=1`;
+  const table = (sources: (i: number) => string, n: number) =>
+    `root@n1:~# conntrack -L\n${Array.from({ length: n }, (_, i) => line(sources(i), i)).join('\n')}\n`;
+  const noisy = capacity(table((i) => (i % 5 < 2 ? '10.244.0.66' : `10.244.1.${i % 200}`), 1500)).filter(
+    (f) => f.code === 'CT_TOP_TALKER',
+  );
   t.is(noisy.length, 1);
   t.is(noisy[0]?.subject, '10.244.0.66');
   t.regex(noisy[0]?.message ?? '', /^10\.244\.0\.66 holds 600 of 1,500 listed conntrack entries \(40%\)$/);
-  t.deepEqual(capacity(table((i) => `10.244.1.${i % 50}`, 1500)).filter((f) => f.code === 'CT_TOP_TALKER'), [], 'fifty even sources');
-  t.deepEqual(capacity(table(() => '10.244.0.66', 999)).filter((f) => f.code === 'CT_TOP_TALKER'), [], 'too few entries to say');
+  t.deepEqual(
+    capacity(table((i) => `10.244.1.${i % 50}`, 1500)).filter((f) => f.code === 'CT_TOP_TALKER'),
+    [],
+    'fifty even sources',
+  );
+  t.deepEqual(
+    capacity(table(() => '10.244.0.66', 999)).filter((f) => f.code === 'CT_TOP_TALKER'),
+    [],
+    'too few entries to say',
+  );
 });

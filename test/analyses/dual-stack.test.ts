@@ -7,7 +7,12 @@
 import test from 'ava';
 import { analyzeServices } from '../../src/analyses/services/index';
 import { analyzeStale } from '../../src/analyses/stale/index';
-import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, serviceSpec } from '../generators/kube-proxy-dump';
+import {
+  type GeneratedEndpoint,
+  type GeneratedService,
+  kubeProxyRuleset,
+  serviceSpec,
+} from '../generators/kube-proxy-dump';
 import { dedent } from '../helpers/dedent';
 import { v6Of } from '../helpers/lab-family';
 import { nodesOfText } from '../helpers/sections';
@@ -32,7 +37,10 @@ const at = (family: Family, ip: string) => (family === 'ipv4' ? ip : v6Of(ip));
 function services(family: Family): GeneratedService[] {
   const ep = (ip: string, port = 8080): GeneratedEndpoint => ({ ip: at(family, ip), port });
   return [
-    serviceSpec('kube-system/kube-dns:dns', 'udp', at(family, '10.96.0.10'), 53, [ep('10.244.2.8', 53), ep('10.244.3.8', 53)]),
+    serviceSpec('kube-system/kube-dns:dns', 'udp', at(family, '10.96.0.10'), 53, [
+      ep('10.244.2.8', 53),
+      ep('10.244.3.8', 53),
+    ]),
     serviceSpec('shop/web:http', 'tcp', at(family, '10.96.0.20'), 80, [ep('10.244.1.20', 9090)], { nodePort: 30020 }),
   ];
 }
@@ -40,7 +48,16 @@ function services(family: Family): GeneratedService[] {
 /** A conntrack table in one family: what each entry is, and its line. */
 function table(family: Family): { line: string; stale: boolean }[] {
   const A = (ip: string) => at(family, ip);
-  const flow = (proto: 'udp' | 'tcp', src: string, sport: number, dst: string, dport: number, rsrc: string, rsport: number, rdst = src) =>
+  const flow = (
+    proto: 'udp' | 'tcp',
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    rsrc: string,
+    rsport: number,
+    rdst = src,
+  ) =>
     `${proto === 'udp' ? 'udp      17 25' : 'tcp      6 86390 ESTABLISHED'} src=${A(src)} dst=${A(dst)} sport=${sport} dport=${dport} src=${A(rsrc)} dst=${A(rdst)} sport=${rsport} dport=${sport} ${proto === 'tcp' ? '[ASSURED] ' : ''}mark=0 use=1`;
   return [
     { line: flow('udp', '10.244.0.5', 40001, '10.96.0.10', 53, '10.244.2.8', 53), stale: false },
@@ -68,13 +85,17 @@ test('services on a dual-stack node: every Service has its IPv4 and its IPv6 ent
   const entries = analysis.services
     .flatMap((v) =>
       v.nodes.flatMap((n) =>
-        n.outcomes.map((o) => `${v.service.name} ${v.service.family} ${o.entry.kind} ${o.entry.ip ?? '*'}:${o.entry.port} -> ${o.endpoints.map((e) => `${e.ip}:${e.port} ${e.probability.toFixed(2)}`).join(', ')}`),
+        n.outcomes.map(
+          (o) =>
+            `${v.service.name} ${v.service.family} ${o.entry.kind} ${o.entry.ip ?? '*'}:${o.entry.port} -> ${o.endpoints.map((e) => `${e.ip}:${e.port} ${e.probability.toFixed(2)}`).join(', ')}`,
+        ),
       ),
     )
     .sort();
   const expected = (['ipv4', 'ipv6'] as const).flatMap((f) => {
     const [dns, web] = services(f);
-    const eps = (s: GeneratedService) => s.endpoints.map((e) => `${e.ip}:${e.port} ${(1 / s.endpoints.length).toFixed(2)}`).join(', ');
+    const eps = (s: GeneratedService) =>
+      s.endpoints.map((e) => `${e.ip}:${e.port} ${(1 / s.endpoints.length).toFixed(2)}`).join(', ');
     return [
       `${dns!.name} ${f} clusterIP ${dns!.clusterIP}:53 -> ${eps(dns!)}`,
       `${web!.name} ${f} clusterIP ${web!.clusterIP}:80 -> ${eps(web!)}`,
@@ -85,16 +106,30 @@ test('services on a dual-stack node: every Service has its IPv4 and its IPv6 ent
 });
 
 test('stale on a dual-stack node: a conntrack table mixing both families is judged against each family’s own rules', (t) => {
-  const analysis = analyzeStale(nodesOfText(`${DUMPS}\nroot@n1:~# conntrack -L\n${MIXED.map((e) => e.line).join('\n')}\n`));
+  const analysis = analyzeStale(
+    nodesOfText(`${DUMPS}\nroot@n1:~# conntrack -L\n${MIXED.map((e) => e.line).join('\n')}\n`),
+  );
   const key = (src: string, sport: number | null) => `${src} ${sport}`;
   const expected = MIXED.filter((e) => e.stale).map((e) => {
     const m = /src=(\S+) dst=\S+ sport=(\d+)/.exec(e.line)!;
     return key(m[1]!, Number(m[2]));
   });
   t.deepEqual(analysis.stale.map((s) => key(s.src, s.sport)).sort(), expected.sort());
-  t.deepEqual(analysis.nodes.map((n) => ({ checked: n.checked, undecided: n.undecided })), [{ checked: MIXED.length, undecided: [] }]);
+  t.deepEqual(
+    analysis.nodes.map((n) => ({ checked: n.checked, undecided: n.undecided })),
+    [{ checked: MIXED.length, undecided: [] }],
+  );
   // The same reason in both families.
-  const kinds = (family: Family) => analysis.stale.filter((s) => s.src.includes(':') === (family === 'ipv6')).map((s) => `${s.sport} ${s.kind}`).sort();
+  const kinds = (family: Family) =>
+    analysis.stale
+      .filter((s) => s.src.includes(':') === (family === 'ipv6'))
+      .map((s) => `${s.sport} ${s.kind}`)
+      .sort();
   t.deepEqual(kinds('ipv6'), kinds('ipv4'));
-  t.deepEqual(kinds('ipv4'), ['40002 endpoint-gone', '40004 service-gone', '50001 endpoint-gone', '50003 endpoint-gone']);
+  t.deepEqual(kinds('ipv4'), [
+    '40002 endpoint-gone',
+    '40004 service-gone',
+    '50001 endpoint-gone',
+    '50003 endpoint-gone',
+  ]);
 });

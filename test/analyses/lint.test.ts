@@ -18,7 +18,16 @@ function lint(text: string, clientCidrs: string[] = []): Finding[] {
   return analyzeLint(nodesOfInputs(found.sections), { clientCidrs });
 }
 
-const summary = (fs: readonly Finding[]) => fs.map((f) => `${f.code} ${f.subject}: ${f.evidence.map((e) => e.line).sort((a, b) => a - b).join(',')}`).sort();
+const summary = (fs: readonly Finding[]) =>
+  fs
+    .map(
+      (f) =>
+        `${f.code} ${f.subject}: ${f.evidence
+          .map((e) => e.line)
+          .sort((a, b) => a - b)
+          .join(',')}`,
+    )
+    .sort();
 
 test('dead, duplicate and idle rules, missing and unused chains, loops', (t) => {
   const dump = dedent`
@@ -46,22 +55,30 @@ test('dead, duplicate and idle rules, missing and unused chains, loops', (t) => 
   const got = summary(lint(dump));
   // Lines: 8 the broad ACCEPT, 9 the ssh rule it hides, 10 udp (not hidden), 11-12 conntrack/state, 13-14 two
   // random draws (not duplicates: the second draw is a new one), 15-16 the repeated jump, 17-18 the loop.
-  t.deepEqual(got, [
-    'LINT_DUPLICATE_RULE filter INPUT: 15,16',
-    'LINT_LOOP filter A → B: 17,18',
-    'LINT_MISSING_CHAIN filter OUTPUT: 19',
-    'LINT_UNREACHABLE_RULE filter INPUT: 8,9',
-    'LINT_UNREACHABLE_RULE filter INPUT: 11,12',
-    'LINT_UNUSED_CHAIN filter SPARE: 7',
-    'LINT_ZERO_COUNTERS filter table: 9,11,12,13,14,16,17,18,19',
-  ].sort());
+  t.deepEqual(
+    got,
+    [
+      'LINT_DUPLICATE_RULE filter INPUT: 15,16',
+      'LINT_LOOP filter A → B: 17,18',
+      'LINT_MISSING_CHAIN filter OUTPUT: 19',
+      'LINT_UNREACHABLE_RULE filter INPUT: 8,9',
+      'LINT_UNREACHABLE_RULE filter INPUT: 11,12',
+      'LINT_UNUSED_CHAIN filter SPARE: 7',
+      'LINT_ZERO_COUNTERS filter table: 9,11,12,13,14,16,17,18,19',
+    ].sort(),
+  );
 });
 
 test("kube-proxy's masquerade plumbing missing, and a client network inside the cluster CIDR", (t) => {
   const { text } = kubeProxyDump({ services: 3, clusterCidr: '10.244.0.0/16' });
-  t.deepEqual(lint(text, ['192.168.0.0/16']).filter((f) => f.severity !== 'info'), []);
+  t.deepEqual(
+    lint(text, ['192.168.0.0/16']).filter((f) => f.severity !== 'info'),
+    [],
+  );
   const overlap = lint(text, ['10.244.128.0/17', '172.16.0.0/12']);
-  t.deepEqual(summary(overlap.filter((f) => f.code === 'LINT_CLIENT_CIDR_OVERLAP')), ['LINT_CLIENT_CIDR_OVERLAP 10.244.128.0/17: ']);
+  t.deepEqual(summary(overlap.filter((f) => f.code === 'LINT_CLIENT_CIDR_OVERLAP')), [
+    'LINT_CLIENT_CIDR_OVERLAP 10.244.128.0/17: ',
+  ]);
   const flushed = text.replace(/^-A POSTROUTING .*KUBE-POSTROUTING\n/m, '');
   t.not(flushed, text);
   const f = lint(flushed).find((x) => x.code === 'LINT_KUBE_MASQ_MISSING');
@@ -89,46 +106,62 @@ sharedTest('third-party dumps: exactly the dead and duplicate rules they hold, a
   for (const file of files) {
     const found = await loadSections([sharedFile(`realworld/${file}`)]);
     const findings = analyzeLint(nodesOfInputs(found.sections));
-    t.deepEqual(findings.filter((f) => f.severity === 'error'), [], file);
-    for (const f of findings.filter((x) => x.code === 'LINT_UNREACHABLE_RULE' || x.code === 'LINT_DUPLICATE_RULE')) dead.push(`${file.split('_')[1]} ${f.code} ${f.subject}: ${f.message.match(/rules? [\d, ]+/g)!.map((x) => x.trim()).join(' / ')}`);
+    t.deepEqual(
+      findings.filter((f) => f.severity === 'error'),
+      [],
+      file,
+    );
+    for (const f of findings.filter((x) => x.code === 'LINT_UNREACHABLE_RULE' || x.code === 'LINT_DUPLICATE_RULE'))
+      dead.push(
+        `${file.split('_')[1]} ${f.code} ${f.subject}: ${f.message
+          .match(/rules? [\d, ]+/g)!
+          .map((x) => x.trim())
+          .join(' / ')}`,
+      );
   }
-  t.deepEqual(dead.sort(), [
-    // rule 6 is rule 3 again; rule 8 adds set tests to rule 3's and so can only match what 3 already dropped
-    'aks-node LINT_DUPLICATE_RULE filter AZURE-NPM-INGRESS-DROPS: rule 6 / rule 3',
-    'aks-node LINT_UNREACHABLE_RULE filter AZURE-NPM-INGRESS-DROPS: rule 3 / rule 8',
-    // the pod source and pod destination rules lost their -s/-d: both accept RELATED,ESTABLISHED
-    'aks-node LINT_UNREACHABLE_RULE filter KUBE-FORWARD: rule 3 / rule 4',
-    'aks-node LINT_UNREACHABLE_RULE filter KUBE-FORWARD: rule 3 / rule 4',
-    // RETURN for 10.224.0.0/12 already covers 10.224.0.0/16
-    'aks-node LINT_UNREACHABLE_RULE nat IP-MASQ-AGENT: rule 1 / rule 2',
-    // the same port DNATed twice, to two hosts
-    'home LINT_UNREACHABLE_RULE nat PREROUTING: rule 1 / rule 2',
-    'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 13 / rule 15',
-    'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 14 / rule 16',
-    'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 31 / rule 33',
-    'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 32 / rule 34',
-    'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 11 / rule 13',
-    'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 12 / rule 14',
-    'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 29 / rule 31',
-    'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 30 / rule 32',
-    // -o eth4 SNAT then -o eth4 -j PPPSNAT
-    'openlab LINT_DUPLICATE_RULE filter FORWARD: rule 279, 281 / rule 277',
-    'openlab LINT_DUPLICATE_RULE filter FORWARD: rule 285, 287 / rule 283',
-    'openlab LINT_UNREACHABLE_RULE nat POSTROUTING: rule 7 / rule 15',
-    'openlab LINT_UNREACHABLE_RULE nat POSTROUTING: rule 8 / rule 16',
-    // an unconditional DROP followed by two more rules
-    'synology LINT_UNREACHABLE_RULE filter FORWARD_FIREWALL: rule 16 / rules 17, 18',
-    'synology LINT_UNREACHABLE_RULE filter INPUT_FIREWALL: rule 16 / rules 17, 18',
-    // libvirt's three masquerade rules, added again at each of its restarts; and 127.0.0.1 → 127.0.0.1 accepted before the per-port loopback rules
-    'ugent LINT_DUPLICATE_RULE nat POSTROUTING: rule 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46, 49, 52, 55, 58, 61, 64, 67, 70, 73, 76, 79, 82, 85, 88, 91, 94, 97, 100, 103, 106, 109, 112, 115, 118, 121, 124, 127, 130, 133, 136, 139, 142, 145, 148, 151, 154, 157, 160, 163, 166, 169, 172 / rule 1',
-    'ugent LINT_DUPLICATE_RULE nat POSTROUTING: rule 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 41, 44, 47, 50, 53, 56, 59, 62, 65, 68, 71, 74, 77, 80, 83, 86, 89, 92, 95, 98, 101, 104, 107, 110, 113, 116, 119, 122, 125, 128, 131, 134, 137, 140, 143, 146, 149, 152, 155, 158, 161, 164, 167, 170, 173 / rule 2',
-    'ugent LINT_DUPLICATE_RULE nat POSTROUTING: rule 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60, 63, 66, 69, 72, 75, 78, 81, 84, 87, 90, 93, 96, 99, 102, 105, 108, 111, 114, 117, 120, 123, 126, 129, 132, 135, 138, 141, 144, 147, 150, 153, 156, 159, 162, 165, 168, 171, 174 / rule 3',
-    'ugent LINT_UNREACHABLE_RULE filter INPUT: rule 1 / rules 22, 29, 30',
-  ].sort());
+  t.deepEqual(
+    dead.sort(),
+    [
+      // rule 6 is rule 3 again; rule 8 adds set tests to rule 3's and so can only match what 3 already dropped
+      'aks-node LINT_DUPLICATE_RULE filter AZURE-NPM-INGRESS-DROPS: rule 6 / rule 3',
+      'aks-node LINT_UNREACHABLE_RULE filter AZURE-NPM-INGRESS-DROPS: rule 3 / rule 8',
+      // the pod source and pod destination rules lost their -s/-d: both accept RELATED,ESTABLISHED
+      'aks-node LINT_UNREACHABLE_RULE filter KUBE-FORWARD: rule 3 / rule 4',
+      'aks-node LINT_UNREACHABLE_RULE filter KUBE-FORWARD: rule 3 / rule 4',
+      // RETURN for 10.224.0.0/12 already covers 10.224.0.0/16
+      'aks-node LINT_UNREACHABLE_RULE nat IP-MASQ-AGENT: rule 1 / rule 2',
+      // the same port DNATed twice, to two hosts
+      'home LINT_UNREACHABLE_RULE nat PREROUTING: rule 1 / rule 2',
+      'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 13 / rule 15',
+      'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 14 / rule 16',
+      'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 31 / rule 33',
+      'home LINT_UNREACHABLE_RULE raw invalid_ext: rule 32 / rule 34',
+      'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 11 / rule 13',
+      'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 12 / rule 14',
+      'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 29 / rule 31',
+      'home LINT_UNREACHABLE_RULE raw invalid_vpn: rule 30 / rule 32',
+      // -o eth4 SNAT then -o eth4 -j PPPSNAT
+      'openlab LINT_DUPLICATE_RULE filter FORWARD: rule 279, 281 / rule 277',
+      'openlab LINT_DUPLICATE_RULE filter FORWARD: rule 285, 287 / rule 283',
+      'openlab LINT_UNREACHABLE_RULE nat POSTROUTING: rule 7 / rule 15',
+      'openlab LINT_UNREACHABLE_RULE nat POSTROUTING: rule 8 / rule 16',
+      // an unconditional DROP followed by two more rules
+      'synology LINT_UNREACHABLE_RULE filter FORWARD_FIREWALL: rule 16 / rules 17, 18',
+      'synology LINT_UNREACHABLE_RULE filter INPUT_FIREWALL: rule 16 / rules 17, 18',
+      // libvirt's three masquerade rules, added again at each of its restarts; and 127.0.0.1 → 127.0.0.1 accepted before the per-port loopback rules
+      'ugent LINT_DUPLICATE_RULE nat POSTROUTING: rule 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46, 49, 52, 55, 58, 61, 64, 67, 70, 73, 76, 79, 82, 85, 88, 91, 94, 97, 100, 103, 106, 109, 112, 115, 118, 121, 124, 127, 130, 133, 136, 139, 142, 145, 148, 151, 154, 157, 160, 163, 166, 169, 172 / rule 1',
+      'ugent LINT_DUPLICATE_RULE nat POSTROUTING: rule 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 41, 44, 47, 50, 53, 56, 59, 62, 65, 68, 71, 74, 77, 80, 83, 86, 89, 92, 95, 98, 101, 104, 107, 110, 113, 116, 119, 122, 125, 128, 131, 134, 137, 140, 143, 146, 149, 152, 155, 158, 161, 164, 167, 170, 173 / rule 2',
+      'ugent LINT_DUPLICATE_RULE nat POSTROUTING: rule 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60, 63, 66, 69, 72, 75, 78, 81, 84, 87, 90, 93, 96, 99, 102, 105, 108, 111, 114, 117, 120, 123, 126, 129, 132, 135, 138, 141, 144, 147, 150, 153, 156, 159, 162, 165, 168, 171, 174 / rule 3',
+      'ugent LINT_UNREACHABLE_RULE filter INPUT: rule 1 / rules 22, 29, 30',
+    ].sort(),
+  );
 });
 
 test('a long chain with rules per source host: each rule is checked against rules for its hosts and rules for none', (t) => {
-  const perHost = Array.from({ length: 70 }, (_, i) => [`-A HOSTS -s 10.1.0.${i + 1}/32 -m mac --mac-source 02:00:00:00:00:01 -j RETURN`, `-A HOSTS -s 10.1.0.${i + 1}/32 -j DROP`]).flat();
+  const perHost = Array.from({ length: 70 }, (_, i) => [
+    `-A HOSTS -s 10.1.0.${i + 1}/32 -m mac --mac-source 02:00:00:00:00:01 -j RETURN`,
+    `-A HOSTS -s 10.1.0.${i + 1}/32 -j DROP`,
+  ]).flat();
   const rules = [
     '-A HOSTS -s 10.9.0.0/16 -j DROP',
     '-A HOSTS -d 192.0.2.10/32 -j ACCEPT',
@@ -140,17 +173,22 @@ test('a long chain with rules per source host: each rule is checked against rule
     '-A HOSTS -s 10.1.0.8/32 -p udp -j ACCEPT',
     '-A HOSTS -s 10.2.0.1/32 -j ACCEPT',
   ];
-  const got = summary(lint(['*filter', ':INPUT ACCEPT [0:0]', ':HOSTS - [0:0]', ...rules, 'COMMIT', ''].join('\n'))).filter((s) => /UNREACHABLE|DUPLICATE/.test(s));
+  const got = summary(
+    lint(['*filter', ':INPUT ACCEPT [0:0]', ':HOSTS - [0:0]', ...rules, 'COMMIT', ''].join('\n')),
+  ).filter((s) => /UNREACHABLE|DUPLICATE/.test(s));
   // Rule n is on line n + 3. After the 140 per-host rules (3-142): 143 falls to the /16 (rule 1), 144 to its
   // host's DROP (rule 12), 145 to the destination's ACCEPT (rule 2, before its host's DROP), 146 repeats rule 8,
   // 147 falls to its host's DROP (rule 18); 148 names a host nothing earlier covers.
-  t.deepEqual(got, [
-    'LINT_UNREACHABLE_RULE filter HOSTS: 4,146',
-    'LINT_UNREACHABLE_RULE filter HOSTS: 15,147',
-    'LINT_UNREACHABLE_RULE filter HOSTS: 5,148',
-    'LINT_DUPLICATE_RULE filter HOSTS: 11,149',
-    'LINT_UNREACHABLE_RULE filter HOSTS: 21,150',
-  ].sort());
+  t.deepEqual(
+    got,
+    [
+      'LINT_UNREACHABLE_RULE filter HOSTS: 4,146',
+      'LINT_UNREACHABLE_RULE filter HOSTS: 15,147',
+      'LINT_UNREACHABLE_RULE filter HOSTS: 5,148',
+      'LINT_DUPLICATE_RULE filter HOSTS: 11,149',
+      'LINT_UNREACHABLE_RULE filter HOSTS: 21,150',
+    ].sort(),
+  );
 });
 
 test('a long chain of rules per port: each rule is checked against rules for its port, ranges, and, without a single port, all', (t) => {
@@ -165,13 +203,18 @@ test('a long chain of rules per port: each rule is checked against rules for its
     '-A PORTS -p tcp -m tcp --dport 3010 -j ACCEPT',
     '-A PORTS -p tcp -m tcp --dport 4000 -j ACCEPT',
   ];
-  const got = summary(lint(['*filter', ':INPUT ACCEPT [0:0]', ':PORTS - [0:0]', ...rules, 'COMMIT', ''].join('\n'))).filter((s) => /UNREACHABLE|DUPLICATE/.test(s));
+  const got = summary(
+    lint(['*filter', ':INPUT ACCEPT [0:0]', ':PORTS - [0:0]', ...rules, 'COMMIT', ''].join('\n')),
+  ).filter((s) => /UNREACHABLE|DUPLICATE/.test(s));
   // Rule n is on line n + 3. 83 falls to the range (rule 1), 84 to port 22's ACCEPT (rule 2); 85 is udp; 86 has
   // two tcp matches, so no single port of its own, and falls to port 3005's rule (8); 87 repeats rule 13.
-  t.deepEqual(got, [
-    'LINT_UNREACHABLE_RULE filter PORTS: 4,86',
-    'LINT_UNREACHABLE_RULE filter PORTS: 5,87',
-    'LINT_UNREACHABLE_RULE filter PORTS: 11,89',
-    'LINT_DUPLICATE_RULE filter PORTS: 16,90',
-  ].sort());
+  t.deepEqual(
+    got,
+    [
+      'LINT_UNREACHABLE_RULE filter PORTS: 4,86',
+      'LINT_UNREACHABLE_RULE filter PORTS: 5,87',
+      'LINT_UNREACHABLE_RULE filter PORTS: 11,89',
+      'LINT_DUPLICATE_RULE filter PORTS: 16,90',
+    ].sort(),
+  );
 });

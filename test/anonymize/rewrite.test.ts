@@ -13,22 +13,53 @@ const ip = (a: string, len?: number) => p.address(a, len) as string;
 
 test('rules: addresses with prefix lengths and ranges, Service comments, other comments', (t) => {
   t.is(
-    anon('-A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU'),
+    anon(
+      '-A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU',
+    ),
     `-A KUBE-SERVICES -d ${ip('10.96.0.10', 32)}/32 -p udp -m comment --comment "${p.name('ns', 'kube-system')}/${p.name('svc', 'kube-dns')}:${p.name('port', 'dns')} cluster IP" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU`,
   );
-  t.is(anon('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE'), '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE');
-  t.is(anon('-A INPUT -m comment --comment bob-laptop -j ACCEPT'), `-A INPUT -m comment --comment ${p.name('comment', 'bob-laptop')} -j ACCEPT`);
-  t.is(anon('-A KUBE-EXT-X -m comment --comment "masquerade traffic for shop/web:http external destinations" -j KUBE-MARK-MASQ'), `-A KUBE-EXT-X -m comment --comment "masquerade traffic for ${p.name('ns', 'shop')}/${p.name('svc', 'web')}:${p.name('port', 'http')} external destinations" -j KUBE-MARK-MASQ`);
-  t.is(anon('-A cali-fw-x -m comment --comment "cali:Zq0oXaC9n8VGf1Vh" -j ACCEPT'), '-A cali-fw-x -m comment --comment "cali:Zq0oXaC9n8VGf1Vh" -j ACCEPT');
-  t.is(anon('-A INPUT -m comment --comment "Alice Smith office" -j ACCEPT'), `-A INPUT -m comment --comment "${p.name('comment', 'Alice Smith office')}" -j ACCEPT`);
-  t.is(anon('-A X -m iprange --src-range 10.1.2.3-10.1.2.9 -j DROP'), `-A X -m iprange --src-range ${ip('10.1.2.3')}-${ip('10.1.2.9')} -j DROP`);
-  t.is(anon('-A X -s 10.244.0.0/16 ! -d 10.244.0.0/255.255.0.0 -j MASQUERADE'), `-A X -s ${ip('10.244.0.0', 16)}/16 ! -d ${ip('10.244.0.0')}/255.255.0.0 -j MASQUERADE`);
+  t.is(
+    anon('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE'),
+    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE',
+  );
+  t.is(
+    anon('-A INPUT -m comment --comment bob-laptop -j ACCEPT'),
+    `-A INPUT -m comment --comment ${p.name('comment', 'bob-laptop')} -j ACCEPT`,
+  );
+  t.is(
+    anon(
+      '-A KUBE-EXT-X -m comment --comment "masquerade traffic for shop/web:http external destinations" -j KUBE-MARK-MASQ',
+    ),
+    `-A KUBE-EXT-X -m comment --comment "masquerade traffic for ${p.name('ns', 'shop')}/${p.name('svc', 'web')}:${p.name('port', 'http')} external destinations" -j KUBE-MARK-MASQ`,
+  );
+  t.is(
+    anon('-A cali-fw-x -m comment --comment "cali:Zq0oXaC9n8VGf1Vh" -j ACCEPT'),
+    '-A cali-fw-x -m comment --comment "cali:Zq0oXaC9n8VGf1Vh" -j ACCEPT',
+  );
+  t.is(
+    anon('-A INPUT -m comment --comment "Alice Smith office" -j ACCEPT'),
+    `-A INPUT -m comment --comment "${p.name('comment', 'Alice Smith office')}" -j ACCEPT`,
+  );
+  t.is(
+    anon('-A X -m iprange --src-range 10.1.2.3-10.1.2.9 -j DROP'),
+    `-A X -m iprange --src-range ${ip('10.1.2.3')}-${ip('10.1.2.9')} -j DROP`,
+  );
+  t.is(
+    anon('-A X -s 10.244.0.0/16 ! -d 10.244.0.0/255.255.0.0 -j MASQUERADE'),
+    `-A X -s ${ip('10.244.0.0', 16)}/16 ! -d ${ip('10.244.0.0')}/255.255.0.0 -j MASQUERADE`,
+  );
   t.regex(ip('10.244.0.0', 16), /\.0\.0$/);
 });
 
 test('conntrack, ip addr, prompts: every address the same way, MACs, hostnames made of addresses, node names', (t) => {
-  t.is(anon('udp      17 25 src=10.244.0.5 dst=10.96.0.10 sport=40001 dport=53 src=10.244.2.8 dst=10.244.0.5'), `udp      17 25 src=${ip('10.244.0.5')} dst=${ip('10.96.0.10')} sport=40001 dport=53 src=${ip('10.244.2.8')} dst=${ip('10.244.0.5')}`);
-  t.is(anon('    link/ether 0a:58:0a:f4:00:01 brd ff:ff:ff:ff:ff:ff'), `    link/ether ${p.macAddress('0a:58:0a:f4:00:01')} brd ${p.macAddress('ff:ff:ff:ff:ff:ff')}`);
+  t.is(
+    anon('udp      17 25 src=10.244.0.5 dst=10.96.0.10 sport=40001 dport=53 src=10.244.2.8 dst=10.244.0.5'),
+    `udp      17 25 src=${ip('10.244.0.5')} dst=${ip('10.96.0.10')} sport=40001 dport=53 src=${ip('10.244.2.8')} dst=${ip('10.244.0.5')}`,
+  );
+  t.is(
+    anon('    link/ether 0a:58:0a:f4:00:01 brd ff:ff:ff:ff:ff:ff'),
+    `    link/ether ${p.macAddress('0a:58:0a:f4:00:01')} brd ${p.macAddress('ff:ff:ff:ff:ff:ff')}`,
+  );
   t.is(anon('root@ip-10-0-1-5:~# conntrack -L'), `root@ip-${ip('10.0.1.5').replace(/\./g, '-')}:~# conntrack -L`);
   t.is(anon('root@worker-7:~# ip route'), `root@${p.name('node', 'worker-7')}:~# ip route`);
   t.is(anon('worker-70 worker-7x'), 'worker-70 worker-7x', 'only whole names');
@@ -46,17 +77,33 @@ test('what carries nothing identifying is left as it was', (t) => {
     '-A KUBE-FORWARD -m mark --mark 0x4000/0x4000 -j ACCEPT',
     'conntrack v1.4.7 (conntrack-tools): 300 flow entries have been shown.',
     'IP Virtual Server version 1.2.1 (size=4096)',
-  ]) t.is(anon(line), line);
+  ])
+    t.is(anon(line), line);
 });
 
 test('whatever the key, an ordinary address gets an ordinary stand-in and a special one stays in its range (the analyses must find the same on the copy); prefixes are still shared', (t) => {
-  const ordinary = ['192.168.0.2', '10.244.1.5', '172.20.3.4', '100.64.7.9', '8.8.8.8', '52.94.12.9', '1.1.1.1', '223.255.1.1', 'fd00:10:244::5', '2600:1f18::9'];
+  const ordinary = [
+    '192.168.0.2',
+    '10.244.1.5',
+    '172.20.3.4',
+    '100.64.7.9',
+    '8.8.8.8',
+    '52.94.12.9',
+    '1.1.1.1',
+    '223.255.1.1',
+    'fd00:10:244::5',
+    '2600:1f18::9',
+  ];
   const special = ['203.0.113.7', '192.0.2.10', '198.18.3.4', '2001:db8::1'];
   const rangeOf = (a: string) => ipaddr.parse(a).range();
   const kept = new Set<string>();
   for (let key = 0; key < 300; key++) {
     const keyed = new Pseudonyms(`key-${key}`);
-    for (const a of ordinary) t.true(['unicast', 'private', 'carrierGradeNat', 'uniqueLocal'].includes(rangeOf(keyed.address(a)!)), `${a} → ${keyed.address(a)} with key-${key}`);
+    for (const a of ordinary)
+      t.true(
+        ['unicast', 'private', 'carrierGradeNat', 'uniqueLocal'].includes(rangeOf(keyed.address(a)!)),
+        `${a} → ${keyed.address(a)} with key-${key}`,
+      );
     for (const a of special) t.is(rangeOf(keyed.address(a)!), rangeOf(a), `${a} with key-${key}`);
     const node = keyed.address('192.168.0.2')!;
     t.is(node.split('.').slice(0, 3).join('.'), keyed.address('192.168.0.77')!.split('.').slice(0, 3).join('.'));

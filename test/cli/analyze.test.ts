@@ -11,15 +11,30 @@ import { readFixture, repoRoot } from '../helpers/shared';
 const SAMPLE = 'samples/incident-node';
 test.before(() => buildCli());
 
-const run = (args: readonly string[], env: Record<string, string | undefined>) => spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+const run = (args: readonly string[], env: Record<string, string | undefined>) =>
+  spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } });
 
-test('analyze ranks every analysis\' findings, summarises the node and fails on errors', (t) => {
+test("analyze ranks every analysis' findings, summarises the node and fails on errors", (t) => {
   const r = run(['analyze', SAMPLE, '--json'], {});
   t.is(r.status, 1, r.stderr);
-  const report = JSON.parse(r.stdout) as { nodes: { node: string; stale: number; conntrackEntries: number }[]; findings: { code: string; severity: string; evidence: { path: string; line: number }[]; remedy: string }[] };
-  t.deepEqual(report.nodes.map((n) => `${n.node} ${n.conntrackEntries} ${n.stale}`), ['incident-node 54 10']);
+  const report = JSON.parse(r.stdout) as {
+    nodes: { node: string; stale: number; conntrackEntries: number }[];
+    findings: { code: string; severity: string; evidence: { path: string; line: number }[]; remedy: string }[];
+  };
+  t.deepEqual(
+    report.nodes.map((n) => `${n.node} ${n.conntrackEntries} ${n.stale}`),
+    ['incident-node 54 10'],
+  );
   const codes = new Set(report.findings.map((f) => f.code));
-  for (const code of ['CT_TABLE_FULL', 'CT_INSERT_FAILED', 'CT_UNANSWERED_DESTINATION', 'STALE_ENDPOINT_GONE', 'STALE_SERVICE_GONE', 'SVC_NO_ENDPOINTS']) t.true(codes.has(code), code);
+  for (const code of [
+    'CT_TABLE_FULL',
+    'CT_INSERT_FAILED',
+    'CT_UNANSWERED_DESTINATION',
+    'STALE_ENDPOINT_GONE',
+    'STALE_SERVICE_GONE',
+    'SVC_NO_ENDPOINTS',
+  ])
+    t.true(codes.has(code), code);
   for (const f of report.findings) t.true(f.remedy.length > 0 && f.evidence.every((e) => e.line > 0), f.code);
   t.is(run(['analyze', SAMPLE, '--fail-on', 'none'], {}).status, 0);
 });
@@ -27,8 +42,14 @@ test('analyze ranks every analysis\' findings, summarises the node and fails on 
 test('analyze text is coloured only on request or a terminal, and NO_COLOR wins', (t) => {
   const plain = run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: undefined, NO_COLOR: undefined });
   t.notRegex(plain.stdout, /\u001b\[/);
-  t.regex(plain.stdout, /^incident-node: 54 rules, 4 services, 54 conntrack entries \(10 stale\), table 90% full; 3 errors/);
-  t.regex(run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: '1', NO_COLOR: undefined }).stdout, /\u001b\[31m/);
+  t.regex(
+    plain.stdout,
+    /^incident-node: 54 rules, 4 services, 54 conntrack entries \(10 stale\), table 90% full; 3 errors/,
+  );
+  t.regex(
+    run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: '1', NO_COLOR: undefined }).stdout,
+    /\u001b\[31m/,
+  );
   t.notRegex(run(['analyze', SAMPLE, '--fail-on', 'none'], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout, /\u001b\[/);
 });
 
@@ -37,7 +58,9 @@ test('analyze --format markdown: a node table, a section per finding with its fi
   t.regex(md, /^# nfwalk analyze\n\n\| node \| rules/);
   t.regex(md, /## ERROR `STALE_ENDPOINT_GONE` kube-system\/kube-dns:dns on incident-node\n/);
   t.regex(md, /```sh\nconntrack -D -p udp -d 10\.96\.0\.10 --dport 53 -r 10\.244\.3\.5 --reply-port-src 53\n```/);
-  const blocks = Object.fromEntries([...md.matchAll(/^## (.+)\n\n```mermaid\n([^]*?)```$/gm)].map((m) => [m[1], m[2] as string]));
+  const blocks = Object.fromEntries(
+    [...md.matchAll(/^## (.+)\n\n```mermaid\n([^]*?)```$/gm)].map((m) => [m[1], m[2] as string]),
+  );
   t.deepEqual(Object.keys(blocks), ['Services with findings', 'Stale entries']);
   const stale = await readFlowchart(blocks['Stale entries'] as string);
   t.true([...stale.vertices.values()].includes('10.244.3.5:53<br>endpoint-gone'));
@@ -50,13 +73,39 @@ test('stale --json keeps the contract: every stale entry with its tuple, target,
   t.is(r.status, 1, r.stderr);
   const out = JSON.parse(r.stdout) as { stale: Record<string, unknown>[] };
   t.is(out.stale.length, 10);
-  for (const s of out.stale) t.deepEqual(Object.keys(s).slice(0, 9), ['proto', 'src', 'sport', 'dst', 'dport', 'natTarget', 'reason', 'service', 'line']);
-  t.deepEqual(out.stale.find((s) => s.dst === '10.96.77.3'), {
-    proto: 'udp', src: '10.244.1.70', sport: 45000, dst: '10.96.77.3', dport: 514, natTarget: '10.244.4.12:5140',
-    reason: 'DNATed to 10.244.4.12:5140, but no rule rewrites 10.96.77.3:514 any more: the service is gone', service: null, line: 22,
-    kind: 'service-gone', node: 'incident-node', file: `${repoRoot}/${SAMPLE}/conntrack-L.txt`, table: 'conntrack', now: [],
-    cleanup: 'conntrack -D -p udp -s 10.244.1.70 -d 10.96.77.3 --sport 45000 --dport 514 -r 10.244.4.12 --reply-port-src 5140',
-  });
+  for (const s of out.stale)
+    t.deepEqual(Object.keys(s).slice(0, 9), [
+      'proto',
+      'src',
+      'sport',
+      'dst',
+      'dport',
+      'natTarget',
+      'reason',
+      'service',
+      'line',
+    ]);
+  t.deepEqual(
+    out.stale.find((s) => s.dst === '10.96.77.3'),
+    {
+      proto: 'udp',
+      src: '10.244.1.70',
+      sport: 45000,
+      dst: '10.96.77.3',
+      dport: 514,
+      natTarget: '10.244.4.12:5140',
+      reason: 'DNATed to 10.244.4.12:5140, but no rule rewrites 10.96.77.3:514 any more: the service is gone',
+      service: null,
+      line: 22,
+      kind: 'service-gone',
+      node: 'incident-node',
+      file: `${repoRoot}/${SAMPLE}/conntrack-L.txt`,
+      table: 'conntrack',
+      now: [],
+      cleanup:
+        'conntrack -D -p udp -s 10.244.1.70 -d 10.96.77.3 --sport 45000 --dport 514 -r 10.244.4.12 --reply-port-src 5140',
+    },
+  );
   t.is(nfwalk(['stale', `${repoRoot}/${SAMPLE}/iptables-save.txt`]).status, 2);
 });
 
@@ -65,7 +114,10 @@ test('analyze on a dump with an unreadable line: the warning finding, and the li
   const r = nfwalk(['analyze', '-', '--json'], bad);
   t.is(r.status, 1, r.stderr);
   const doc = JSON.parse(r.stdout) as { findings: { code: string; severity: string }[] };
-  t.deepEqual(doc.findings.filter((f) => f.code === 'INPUT_UNREADABLE_LINES').map((f) => f.severity), ['warning']);
+  t.deepEqual(
+    doc.findings.filter((f) => f.code === 'INPUT_UNREADABLE_LINES').map((f) => f.severity),
+    ['warning'],
+  );
   t.is(nfwalk(['parse', '-'], bad).status, 1, 'as parse counts it');
   t.is(nfwalk(['analyze', '-', '--fail-on', 'none'], bad).status, 0);
 });
@@ -90,17 +142,43 @@ test('an nft ruleset, read but not walked, is named: a finding in analyze, a war
   const r = nfwalk(['analyze', node, '--json', '--fail-on', 'none']);
   t.is(r.status, 0, r.stderr);
   t.is(r.stderr, '', 'analyze says it in its report');
-  const doc = JSON.parse(r.stdout) as { nodes: { node: string; findings: { warning: number } }[]; findings: { code: string; severity: string; node: string; message: string; evidence: { path: string; line: number }[] }[] };
+  const doc = JSON.parse(r.stdout) as {
+    nodes: { node: string; findings: { warning: number } }[];
+    findings: {
+      code: string;
+      severity: string;
+      node: string;
+      message: string;
+      evidence: { path: string; line: number }[];
+    }[];
+  };
   const notRead = doc.findings.filter((f) => f.code === 'INPUT_NOT_READ');
-  t.deepEqual(notRead.filter((f) => f.evidence.some((e) => e.path.endsWith('iptables-L.txt'))), [], 'the listing is read');
-  const nftRules = (JSON.parse(nfwalk(['parse', '--json', join(node, 'nft.txt')]).stdout) as { sections: { records: number }[] }).sections[0]!.records;
+  t.deepEqual(
+    notRead.filter((f) => f.evidence.some((e) => e.path.endsWith('iptables-L.txt'))),
+    [],
+    'the listing is read',
+  );
+  const nftRules = (
+    JSON.parse(nfwalk(['parse', '--json', join(node, 'nft.txt')]).stdout) as { sections: { records: number }[] }
+  ).sections[0]!.records;
   t.true(nftRules > 0);
-  t.deepEqual(notRead.filter((f) => f.evidence.some((e) => e.path.endsWith('nft.txt'))).map((f) => f.message), [
-    `an nft ruleset (${nftRules} rule${nftRules === 1 ? '' : 's'}) was read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
-  ]);
-  const parsed = JSON.parse(nfwalk(['parse', '--json', join(node, 'iptables-L.txt')]).stdout) as { sections: { kind: string; records: number }[] };
-  t.deepEqual(parsed.sections.map((s) => s.kind), ['iptables-list']);
-  t.is(parsed.sections[0]!.records, listing.split('\n').filter((l) => l.trim() && !l.startsWith('Chain ') && !/\btarget +prot\b/.test(l)).length);
+  t.deepEqual(
+    notRead.filter((f) => f.evidence.some((e) => e.path.endsWith('nft.txt'))).map((f) => f.message),
+    [
+      `an nft ruleset (${nftRules} rule${nftRules === 1 ? '' : 's'}) was read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
+    ],
+  );
+  const parsed = JSON.parse(nfwalk(['parse', '--json', join(node, 'iptables-L.txt')]).stdout) as {
+    sections: { kind: string; records: number }[];
+  };
+  t.deepEqual(
+    parsed.sections.map((s) => s.kind),
+    ['iptables-list'],
+  );
+  t.is(
+    parsed.sections[0]!.records,
+    listing.split('\n').filter((l) => l.trim() && !l.startsWith('Chain ') && !/\btarget +prot\b/.test(l)).length,
+  );
 
   const stale = nfwalk(['stale', node, '--json', '--fail-on', 'none']);
   t.is(stale.status, 0, stale.stderr);
@@ -111,25 +189,45 @@ test('an nft ruleset, read but not walked, is named: a finding in analyze, a war
 
   const alone = nfwalk(['services', join(node, 'nft.txt')]);
   t.is(alone.status, 2);
-  t.regex(alone.stderr, /^nfwalk: no iptables-save or ipvsadm dump among the inputs: nothing programs services \(.*nft\.txt:1-\d+ is an nft ruleset, which nfwalk reads but does not walk yet\)\n$/);
+  t.regex(
+    alone.stderr,
+    /^nfwalk: no iptables-save or ipvsadm dump among the inputs: nothing programs services \(.*nft\.txt:1-\d+ is an nft ruleset, which nfwalk reads but does not walk yet\)\n$/,
+  );
 });
 
-test('iptables-nft-save\'s warning that legacy tables exist, before or after the dump it printed: a finding that rules are missing', (t) => {
+test("iptables-nft-save's warning that legacy tables exist, before or after the dump it printed: a finding that rules are missing", (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-legacy-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const stdout = readFixture('iptables-nft-save-legacy-present.stdout.txt');
   const stderr = readFixture('iptables-nft-save-legacy-present.stderr.txt');
   // Collectors keep stderr with stdout, in either order (2>&1 into one file, or appended after).
-  for (const [name, text, line] of [['before', stderr + stdout, 1], ['after', stdout + stderr, stdout.split('\n').length]] as const) {
+  for (const [name, text, line] of [
+    ['before', stderr + stdout, 1],
+    ['after', stdout + stderr, stdout.split('\n').length],
+  ] as const) {
     const node = join(dir, name);
     mkdirSync(node);
     writeFileSync(join(node, 'iptables-save.txt'), text);
     const r = nfwalk(['analyze', node, '--json', '--fail-on', 'none']);
     t.is(r.status, 0, r.stderr);
-    const doc = JSON.parse(r.stdout) as { nodes: { rules: number }[]; findings: { code: string; message: string; evidence: { line: number }[] }[] };
-    t.is(doc.nodes[0]!.rules, stdout.split('\n').filter((l) => l.startsWith('-A ')).length, `${name}: the dump itself is read`);
-    t.deepEqual(doc.findings.filter((f) => f.code === 'INPUT_NOT_READ').map((f) => [f.message, f.evidence[0]!.line]), [
-      ['iptables says this node also has iptables-legacy tables, which the dump does not show: their rules act on packets too, and are missing from this analysis', line],
-    ], name);
+    const doc = JSON.parse(r.stdout) as {
+      nodes: { rules: number }[];
+      findings: { code: string; message: string; evidence: { line: number }[] }[];
+    };
+    t.is(
+      doc.nodes[0]!.rules,
+      stdout.split('\n').filter((l) => l.startsWith('-A ')).length,
+      `${name}: the dump itself is read`,
+    );
+    t.deepEqual(
+      doc.findings.filter((f) => f.code === 'INPUT_NOT_READ').map((f) => [f.message, f.evidence[0]!.line]),
+      [
+        [
+          'iptables says this node also has iptables-legacy tables, which the dump does not show: their rules act on packets too, and are missing from this analysis',
+          line,
+        ],
+      ],
+      name,
+    );
   }
 });

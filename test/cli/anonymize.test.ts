@@ -20,9 +20,13 @@ test.before(async () => {
 });
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-const filesUnder = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? filesUnder(join(d, f)) : [join(d, f)]));
+const filesUnder = (d: string): string[] =>
+  readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? filesUnder(join(d, f)) : [join(d, f)]));
 
-interface Report { nodes: { rules: number; services: number; conntrackEntries: number; stale: number }[]; findings: { code: string; severity: string }[] }
+interface Report {
+  nodes: { rules: number; services: number; conntrackEntries: number; stale: number }[];
+  findings: { code: string; severity: string }[];
+}
 const shape = (r: Report) => ({
   nodes: r.nodes.map((n) => [n.rules, n.services, n.conntrackEntries, n.stale].join('/')).sort(),
   findings: r.findings.map((f) => `${f.severity} ${f.code}`).sort(),
@@ -33,8 +37,17 @@ test('each bundle: nothing identifying is left, and analyze finds the same on th
     const out = join(dir, 'anon', String(i));
     const r = nfwalk(['anonymize', b.path, '--out', out, '--key', 'test-key']);
     t.is(r.status, 0, r.stderr);
-    const text = filesUnder(out).map((f) => `${f}\n${readFileSync(f, 'utf8')}`).join('\n');
-    for (const secret of [/\b10\.96\.\d+\.\d+/, /\b10\.244\.\d+\.\d+/, /\b192\.168\.\d+\.\d+/, /\bns\d+\/svc-\d+/, ...b.nodes.map((n) => new RegExp(n))]) t.notRegex(text, secret, `${b.layout}: ${secret}`);
+    const text = filesUnder(out)
+      .map((f) => `${f}\n${readFileSync(f, 'utf8')}`)
+      .join('\n');
+    for (const secret of [
+      /\b10\.96\.\d+\.\d+/,
+      /\b10\.244\.\d+\.\d+/,
+      /\b192\.168\.\d+\.\d+/,
+      /\bns\d+\/svc-\d+/,
+      ...b.nodes.map((n) => new RegExp(n)),
+    ])
+      t.notRegex(text, secret, `${b.layout}: ${secret}`);
     const before = JSON.parse(nfwalk(['analyze', b.path, '--json', '--fail-on', 'none']).stdout) as Report;
     const after = JSON.parse(nfwalk(['analyze', out, '--json', '--fail-on', 'none']).stdout) as Report;
     t.true(before.findings.length > 0, b.path);
@@ -46,7 +59,12 @@ test('a bulk run over the anonymised archive counts the same findings by code as
   const out = join(dir, 'anon-all');
   const healthy = corpus.filter((b) => b.nodes.length > 0).map((b) => b.path);
   t.is(nfwalk(['anonymize', ...healthy, '--out', out, '--key', 'k']).status, 0);
-  const summary = (d: string) => (JSON.parse(nfwalk(['bulk', d, '--json', '--fail-on', 'none']).stdout) as { summary: { byCode: unknown[]; nodes: number } }).summary;
+  const summary = (d: string) =>
+    (
+      JSON.parse(nfwalk(['bulk', d, '--json', '--fail-on', 'none']).stdout) as {
+        summary: { byCode: unknown[]; nodes: number };
+      }
+    ).summary;
   const original = summary(join(dir, 'archive'));
   t.deepEqual(summary(out).byCode, original.byCode);
   t.is(summary(out).nodes, original.nodes);
@@ -63,7 +81,8 @@ test('addresses map prefix-preservingly: shared prefixes stay shared, host bytes
   t.not(a.split('.')[2], c.split('.')[2]);
   t.is(p.address('10.244.0.0', 16)?.split('.').slice(2).join('.'), '0.0');
   t.is(p.address('10.244.1.7'), a, 'the same address always maps alike');
-  for (const kept of ['127.0.0.1', '0.0.0.0', '255.255.255.0', '169.254.20.10', '224.0.0.1', '::1', 'fe80::1', '::']) t.is(p.address(kept), undefined, kept);
+  for (const kept of ['127.0.0.1', '0.0.0.0', '255.255.255.0', '169.254.20.10', '224.0.0.1', '::1', 'fe80::1', '::'])
+    t.is(p.address(kept), undefined, kept);
   const v6 = p.address('fd00:10:96::a') as string;
   t.regex(v6, /::a$/);
   t.not(v6, 'fd00:10:96::a');
@@ -71,7 +90,12 @@ test('addresses map prefix-preservingly: shared prefixes stay shared, host bytes
 });
 
 test('anonymize of something unreadable exits 2 with one line', (t) => {
-  const r = nfwalk(['anonymize', corpus.find((b) => b.layout === 'broken-archive')?.path as string, '--out', join(dir, 'none')]);
+  const r = nfwalk([
+    'anonymize',
+    corpus.find((b) => b.layout === 'broken-archive')?.path as string,
+    '--out',
+    join(dir, 'none'),
+  ]);
   t.is(r.status, 2);
   t.regex(r.stderr, /^nfwalk: nothing to anonymise in /m);
 });
@@ -80,11 +104,17 @@ test('an archive member named out of the archive (../) is not read, so no copy l
   const at = join(dir, 'traversal');
   const archive = join(at, 'bundle.tgz');
   mkdirSync(at);
-  await writeTarGz(archive, { 'node-q/conntrack.txt': readFixture('conntrack-L.txt'), '../../escaped.txt': readFixture('conntrack-L.txt') });
+  await writeTarGz(archive, {
+    'node-q/conntrack.txt': readFixture('conntrack-L.txt'),
+    '../../escaped.txt': readFixture('conntrack-L.txt'),
+  });
   const out = join(at, 'out', 'copy');
   const r = nfwalk(['anonymize', archive, '--out', out]);
   t.is(r.status, 0, r.stderr);
-  t.is(r.stderr, `nfwalk: warning: cannot read ${archive}/../../escaped.txt: member name leads out of the archive (absolute or ..): not read\n`);
+  t.is(
+    r.stderr,
+    `nfwalk: warning: cannot read ${archive}/../../escaped.txt: member name leads out of the archive (absolute or ..): not read\n`,
+  );
   const written = filesUnder(join(at, 'out'));
   t.is(written.length, 1);
   t.true(written[0]!.startsWith(`${out}/`) && written[0]!.endsWith('/conntrack.txt'), written[0]);

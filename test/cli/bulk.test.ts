@@ -11,8 +11,19 @@ import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
 import { buildCli, nfwalk } from '../helpers/cli';
 import { readFixture } from '../helpers/shared';
 
-interface Finding { code: string; severity: string; node?: string; subject: string; message: string }
-interface Bundle { path: string; error?: string; nodes: { node: string }[]; findings: Finding[] }
+interface Finding {
+  code: string;
+  severity: string;
+  node?: string;
+  subject: string;
+  message: string;
+}
+interface Bundle {
+  path: string;
+  error?: string;
+  nodes: { node: string }[];
+  findings: Finding[];
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'nfwalk-bulk-'));
 let corpus: CorpusBundle[] = [];
@@ -24,7 +35,15 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 const bulkJson = (...args: string[]) => {
   const r = nfwalk(['bulk', join(dir, 'archive'), '--json', '--fail-on', 'none', ...args]);
-  return { ...r, doc: r.stdout ? (JSON.parse(r.stdout) as { bundles: Bundle[]; summary: { bundles: number; failed: number; byCode: { code: string; findings: number }[] } }) : undefined };
+  return {
+    ...r,
+    doc: r.stdout
+      ? (JSON.parse(r.stdout) as {
+          bundles: Bundle[];
+          summary: { bundles: number; failed: number; byCode: { code: string; findings: number }[] };
+        })
+      : undefined,
+  };
 };
 const key = (f: Finding) => `${f.node} ${f.code} ${f.subject} ${f.message}`;
 
@@ -33,26 +52,44 @@ test('every bundle is accounted for, broken ones with a reason, and each finds w
   t.is(status, 0, stderr);
   if (!doc) return t.fail('no JSON');
   t.deepEqual(doc.bundles.map((b) => b.path).sort(), corpus.map((b) => b.path).sort());
-  const broken = corpus.filter((b) => b.nodes.length === 0).map((b) => b.path).sort();
+  const broken = corpus
+    .filter((b) => b.nodes.length === 0)
+    .map((b) => b.path)
+    .sort();
   t.is(broken.length, 7);
-  t.deepEqual(doc.bundles.filter((b) => b.error).map((b) => b.path).sort(), broken);
-  for (const b of doc.bundles.filter((x) => x.error)) t.regex(b.error ?? '', /^(cannot read .+: .+|no usable dump in it)$/, b.path);
+  t.deepEqual(
+    doc.bundles
+      .filter((b) => b.error)
+      .map((b) => b.path)
+      .sort(),
+    broken,
+  );
+  for (const b of doc.bundles.filter((x) => x.error))
+    t.regex(b.error ?? '', /^(cannot read .+: .+|no usable dump in it)$/, b.path);
   t.is(doc.summary.failed, 7);
   for (const expected of corpus.filter((b) => b.nodes.length > 0)) {
     const got = doc.bundles.find((b) => b.path === expected.path) as Bundle;
     t.deepEqual(got.nodes.map((n) => n.node).sort(), [...expected.nodes].sort(), expected.path);
-    const alone = JSON.parse(nfwalk(['analyze', expected.path, '--json', '--fail-on', 'none']).stdout) as { findings: Finding[] };
+    const alone = JSON.parse(nfwalk(['analyze', expected.path, '--json', '--fail-on', 'none']).stdout) as {
+      findings: Finding[];
+    };
     t.deepEqual(got.findings.map(key).sort(), alone.findings.map(key).sort(), `${expected.layout} ${expected.path}`);
   }
   const stale = doc.bundles.flatMap((b) => b.findings).filter((f) => f.code.startsWith('STALE_')).length;
   t.true(stale > 20, `${stale} stale findings: the corpus has something to find`);
-  t.is(doc.summary.byCode.reduce((n, c) => n + c.findings, 0), doc.bundles.reduce((n, b) => n + b.findings.length, 0));
+  t.is(
+    doc.summary.byCode.reduce((n, c) => n + c.findings, 0),
+    doc.bundles.reduce((n, b) => n + b.findings.length, 0),
+  );
 });
 
 test('NDJSON: one line per bundle as it finishes, the summary on stderr; text: progress lines and tables', (t) => {
   const nd = nfwalk(['bulk', join(dir, 'archive'), '--ndjson', '--fail-on', 'none', '--workers', '3']);
   t.is(nd.status, 0, nd.stderr);
-  const lines = nd.stdout.trim().split('\n').map((l) => JSON.parse(l) as Bundle);
+  const lines = nd.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Bundle);
   t.is(lines.length, 50);
   t.regex(nd.stderr, /^bulk: 50 bundles \(43 analysed, 7 failed\), 52 nodes, in [\d.]+ s/m);
   const text = nfwalk(['bulk', join(dir, 'archive'), '--fail-on', 'none']);
@@ -65,13 +102,31 @@ test('NDJSON: one line per bundle as it finishes, the summary on stderr; text: p
 test('filters: --only with a prefix, --node, --where, --since; a bad query is one line, exit 2', (t) => {
   const all = bulkJson().doc?.bundles.flatMap((b) => b.findings) ?? [];
   const only = bulkJson('--only', 'STALE_*', '--only', 'CT_TABLE_FULL').doc?.bundles.flatMap((b) => b.findings) ?? [];
-  t.deepEqual(only.map(key).sort(), all.filter((f) => f.code.startsWith('STALE_') || f.code === 'CT_TABLE_FULL').map(key).sort());
+  t.deepEqual(
+    only.map(key).sort(),
+    all
+      .filter((f) => f.code.startsWith('STALE_') || f.code === 'CT_TABLE_FULL')
+      .map(key)
+      .sort(),
+  );
   t.true(only.length > 0);
   const node = corpus.find((b) => b.layout === 'calico')?.nodes[1] as string;
   const onNode = bulkJson('--node', node).doc?.bundles.flatMap((b) => b.findings) ?? [];
-  t.deepEqual(onNode.map(key).sort(), all.filter((f) => f.node === node).map(key).sort());
+  t.deepEqual(
+    onNode.map(key).sort(),
+    all
+      .filter((f) => f.node === node)
+      .map(key)
+      .sort(),
+  );
   const where = bulkJson('--where', 'severity=error and subject~:dns$').doc?.bundles.flatMap((b) => b.findings) ?? [];
-  t.deepEqual(where.map(key).sort(), all.filter((f) => f.severity === 'error' && /:dns$/i.test(f.subject)).map(key).sort());
+  t.deepEqual(
+    where.map(key).sort(),
+    all
+      .filter((f) => f.severity === 'error' && /:dns$/i.test(f.subject))
+      .map(key)
+      .sort(),
+  );
   t.true(where.length > 0);
   const none = nfwalk(['bulk', join(dir, 'archive'), '--since', '2999-01-01']);
   t.is(none.status, 2);
@@ -88,7 +143,12 @@ test('the 50-bundle archive, anonymised, gives the same findings by code, bundle
   const out = join(dir, 'anonymised');
   const r = nfwalk(['anonymize', ...healthy, '--out', out]);
   t.is(r.status, 0, r.stderr);
-  const summaryOf = (d: string) => (JSON.parse(nfwalk(['bulk', d, '--json', '--fail-on', 'none']).stdout) as { summary: { analysed: number; nodes: number; byCode: unknown[] } }).summary;
+  const summaryOf = (d: string) =>
+    (
+      JSON.parse(nfwalk(['bulk', d, '--json', '--fail-on', 'none']).stdout) as {
+        summary: { analysed: number; nodes: number; byCode: unknown[] };
+      }
+    ).summary;
   const original = summaryOf(join(dir, 'archive'));
   const anonymised = summaryOf(out);
   t.is(anonymised.analysed, 43);
@@ -107,7 +167,10 @@ test('bundles too big for their share of --heap-budget are analysed again on the
 });
 
 test('a quoted glob and single bundles are bundles too; a path that matches nothing is named', (t) => {
-  const eks = corpus.filter((b) => b.layout === 'eks').map((b) => b.path).sort();
+  const eks = corpus
+    .filter((b) => b.layout === 'eks')
+    .map((b) => b.path)
+    .sort();
   const globbed = nfwalk(['bulk', join(dir, 'archive', 'eks_i-abc*.tar.gz'), '--json', '--fail-on', 'none']);
   t.deepEqual((JSON.parse(globbed.stdout) as { bundles: Bundle[] }).bundles.map((b) => b.path).sort(), eks);
   const two = nfwalk(['bulk', eks[0] as string, eks[1] as string, join(dir, 'nope'), '--json', '--fail-on', 'none']);
@@ -127,11 +190,17 @@ test('a link in a folder of bundles whose target is gone is a failed bundle, nam
   const r = nfwalk(['bulk', folder, '--json', '--fail-on', 'none']);
   t.is(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout) as { bundles: Bundle[]; summary: { failed: number } };
-  t.deepEqual(doc.bundles.map((b) => basename(b.path)), ['a-gone', `b-${basename(first!.path)}`, `c-${basename(second!.path)}`, 'old.tar.gz']);
-  t.deepEqual(doc.bundles.filter((b) => b.error).map((b) => [basename(b.path), b.error]), [
-    ['a-gone', `cannot read ${join(folder, 'a-gone')}: no such file or directory`],
-    ['old.tar.gz', `cannot read ${join(folder, 'old.tar.gz')}: no such file or directory`],
-  ]);
+  t.deepEqual(
+    doc.bundles.map((b) => basename(b.path)),
+    ['a-gone', `b-${basename(first!.path)}`, `c-${basename(second!.path)}`, 'old.tar.gz'],
+  );
+  t.deepEqual(
+    doc.bundles.filter((b) => b.error).map((b) => [basename(b.path), b.error]),
+    [
+      ['a-gone', `cannot read ${join(folder, 'a-gone')}: no such file or directory`],
+      ['old.tar.gz', `cannot read ${join(folder, 'old.tar.gz')}: no such file or directory`],
+    ],
+  );
   t.is(doc.summary.failed, 2);
   t.true(doc.bundles.filter((b) => !b.error).every((b) => b.nodes.length > 0));
   t.is(nfwalk(['bulk', folder, '--fail-on', 'error']).status, 1);
@@ -149,8 +218,14 @@ test('a bundle whose only rules are an iptables -L listing is analysed from it; 
   const r = nfwalk(['bulk', folder, '--json', '--fail-on', 'none']);
   t.is(r.status, 0, r.stderr);
   const bundles = (JSON.parse(r.stdout) as { bundles: Bundle[] }).bundles;
-  t.deepEqual(bundles.map((b) => basename(b.path)), ['only-listing', 'with-listing']);
+  t.deepEqual(
+    bundles.map((b) => basename(b.path)),
+    ['only-listing', 'with-listing'],
+  );
   const [onlyListing, withListing] = bundles;
   t.is(onlyListing!.error, undefined, `${lines} lines read`);
-  t.deepEqual(withListing!.findings.filter((f) => f.code === 'INPUT_NOT_READ'), []);
+  t.deepEqual(
+    withListing!.findings.filter((f) => f.code === 'INPUT_NOT_READ'),
+    [],
+  );
 });

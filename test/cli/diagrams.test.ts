@@ -23,10 +23,21 @@ test('chains: an outline, JSON and Mermaid of the call graph; --from limits it t
   const text = nfwalk(['chains', incident, '--table', 'nat']);
   t.is(text.status, 0, text.stderr);
   t.regex(text.stdout, /^chains on incident-node \(ipv4\): 19 chains in 19 groups\n/);
-  t.regex(text.stdout, /\n {2}nat {6}KUBE-SERVICES \(4 rules\) "kubernetes service portals"\n {4}→ KUBE-SVC-TCOU7JCQXEZGVUNU \(1 jump\)\n/);
+  t.regex(
+    text.stdout,
+    /\n {2}nat {6}KUBE-SERVICES \(4 rules\) "kubernetes service portals"\n {4}→ KUBE-SVC-TCOU7JCQXEZGVUNU \(1 jump\)\n/,
+  );
   t.regex(text.stdout, /\n {2}nat {6}KUBE-SVC-67NZLRHBNDSAWJRO \(4 rules\) "shop\/web:http"\n/);
-  const json = JSON.parse(nfwalk(['chains', incident, '--table', 'nat', '--from', 'KUBE-SVC-67NZLRHBNDSAWJRO', '--json']).stdout);
-  t.deepEqual(json.groups.map((g: { name: string }) => g.name).sort(), ['KUBE-MARK-MASQ', 'KUBE-SEP-6YQMV6ZQTW2VHPTA', 'KUBE-SEP-XV6FDLZJXSR4FG62', 'KUBE-SEP-ZFNBBCQ6PZLK4B2M', 'KUBE-SVC-67NZLRHBNDSAWJRO']);
+  const json = JSON.parse(
+    nfwalk(['chains', incident, '--table', 'nat', '--from', 'KUBE-SVC-67NZLRHBNDSAWJRO', '--json']).stdout,
+  );
+  t.deepEqual(json.groups.map((g: { name: string }) => g.name).sort(), [
+    'KUBE-MARK-MASQ',
+    'KUBE-SEP-6YQMV6ZQTW2VHPTA',
+    'KUBE-SEP-XV6FDLZJXSR4FG62',
+    'KUBE-SEP-ZFNBBCQ6PZLK4B2M',
+    'KUBE-SVC-67NZLRHBNDSAWJRO',
+  ]);
   const folded = nfwalk(['chains', incident, '--table', 'nat', '--budget', '10', '--format', 'mermaid']);
   t.regex(folded.stdout, /\n {2}c_nat_KUBE_SEP\("KUBE-SEP-\*<br\/>7 chains, 14 rules"\)\n/);
   t.regex(folded.stdout, /\n {2}c_nat_KUBE_SVC -->\|"7 jumps"\| c_nat_KUBE_SEP\n/);
@@ -84,23 +95,55 @@ sharedTest('--format ascii draws small diagrams in the terminal and gives a one-
   t.regex(large.stderr, /^nfwalk: \d+ boxes are too many for a terminal picture: render it with --output FILE\.svg\n$/);
 });
 
-browserTest('--output renders PNG and PDF with Chromium; render turns .mmd files and Markdown blocks into images in one browser', (t) => {
-  inTemp(t, (dir) => {
-    const png = nfwalk(['trace', incident, '--src', '10.244.0.5', '--dst', '10.96.14.20', '--dport', '80', '-o', join(dir, 'trace.png')]);
-    t.is(png.status, 0, png.stderr);
-    const image = PNG.sync.read(readFileSync(join(dir, 'trace.png')));
-    t.true(image.width > 1000 && image.height > 1000, `${image.width}×${image.height}: a walk through a dozen chains, at its natural size`);
-    t.is(nfwalk(['services', incident, '--fail-on', 'none', '-o', join(dir, 'svc.pdf')]).status, 0);
-    t.is(readFileSync(join(dir, 'svc.pdf')).subarray(0, 5).toString(), '%PDF-');
+browserTest(
+  '--output renders PNG and PDF with Chromium; render turns .mmd files and Markdown blocks into images in one browser',
+  (t) => {
+    inTemp(t, (dir) => {
+      const png = nfwalk([
+        'trace',
+        incident,
+        '--src',
+        '10.244.0.5',
+        '--dst',
+        '10.96.14.20',
+        '--dport',
+        '80',
+        '-o',
+        join(dir, 'trace.png'),
+      ]);
+      t.is(png.status, 0, png.stderr);
+      const image = PNG.sync.read(readFileSync(join(dir, 'trace.png')));
+      t.true(
+        image.width > 1000 && image.height > 1000,
+        `${image.width}×${image.height}: a walk through a dozen chains, at its natural size`,
+      );
+      t.is(nfwalk(['services', incident, '--fail-on', 'none', '-o', join(dir, 'svc.pdf')]).status, 0);
+      t.is(readFileSync(join(dir, 'svc.pdf')).subarray(0, 5).toString(), '%PDF-');
 
-    writeFileSync(join(dir, 'one.mmd'), nfwalk(['chains', incident, '--table', 'nat', '--format', 'mermaid']).stdout);
-    writeFileSync(join(dir, 'doc.md'), `# Incident\n\n\`\`\`mermaid\nflowchart LR\n  a --> b\n\`\`\`\n\ntext\n\n~~~mermaid\nflowchart TD\n  c --> d\n~~~\n`);
-    const r = nfwalk(['render', join(dir, 'one.mmd'), join(dir, 'doc.md'), '--to', 'png', '--out-dir', join(dir, 'out')]);
-    t.is(r.status, 0, r.stderr);
-    t.deepEqual(r.stdout.trim().split('\n'), ['one.png', 'doc-1.png', 'doc-2.png'].map((f) => join(dir, 'out', f)));
-    for (const f of ['one.png', 'doc-1.png', 'doc-2.png']) t.true(PNG.sync.read(readFileSync(join(dir, 'out', f))).width > 20, f);
-    const none = nfwalk(['render', join(dir, 'missing.mmd')]);
-    t.is(none.status, 2);
-    t.regex(none.stderr, /^nfwalk: .*missing\.mmd: no such file\n$/);
-  });
-});
+      writeFileSync(join(dir, 'one.mmd'), nfwalk(['chains', incident, '--table', 'nat', '--format', 'mermaid']).stdout);
+      writeFileSync(
+        join(dir, 'doc.md'),
+        `# Incident\n\n\`\`\`mermaid\nflowchart LR\n  a --> b\n\`\`\`\n\ntext\n\n~~~mermaid\nflowchart TD\n  c --> d\n~~~\n`,
+      );
+      const r = nfwalk([
+        'render',
+        join(dir, 'one.mmd'),
+        join(dir, 'doc.md'),
+        '--to',
+        'png',
+        '--out-dir',
+        join(dir, 'out'),
+      ]);
+      t.is(r.status, 0, r.stderr);
+      t.deepEqual(
+        r.stdout.trim().split('\n'),
+        ['one.png', 'doc-1.png', 'doc-2.png'].map((f) => join(dir, 'out', f)),
+      );
+      for (const f of ['one.png', 'doc-1.png', 'doc-2.png'])
+        t.true(PNG.sync.read(readFileSync(join(dir, 'out', f))).width > 20, f);
+      const none = nfwalk(['render', join(dir, 'missing.mmd')]);
+      t.is(none.status, 2);
+      t.regex(none.stderr, /^nfwalk: .*missing\.mmd: no such file\n$/);
+    });
+  },
+);

@@ -13,7 +13,10 @@ const web = (...eps: string[]) => serviceSpec('shop/web:http', 'tcp', '10.96.0.1
 
 test.before(() => {
   buildCli();
-  writeFileSync(before, kubeProxyRuleset([web('10.244.1.5:8080', '10.244.2.6:8080')], { clusterCidr: '10.244.0.0/16' }));
+  writeFileSync(
+    before,
+    kubeProxyRuleset([web('10.244.1.5:8080', '10.244.2.6:8080')], { clusterCidr: '10.244.0.0/16' }),
+  );
   writeFileSync(after, kubeProxyRuleset([web('10.244.1.5:8080')], { clusterCidr: '10.244.0.0/16' }));
   writeFileSync(join(dir, 'notes.txt'), 'nothing to see\n');
 });
@@ -22,16 +25,28 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 test('text: the service whose pod went, its new shares, and the rules that changed with file and line', (t) => {
   const r = nfwalk(['diff', before, after, '--node-ip', '192.168.0.2']);
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stdout, /\n {2}~ shop\/web:http tcp\n {6}~ cluster IP 10\.96\.0\.10:80: forward\n {10}~ 10\.244\.1\.5:8080 50\.0% → 100\.0%\n {10}- 10\.244\.2\.6:8080 \(was 50\.0%\)\n/);
+  t.regex(
+    r.stdout,
+    /\n {2}~ shop\/web:http tcp\n {6}~ cluster IP 10\.96\.0\.10:80: forward\n {10}~ 10\.244\.1\.5:8080 50\.0% → 100\.0%\n {10}- 10\.244\.2\.6:8080 \(was 50\.0%\)\n/,
+  );
   t.regex(r.stdout, /\nrules ipv4 \(nft\): \+1 -4 in 2 chains\n/);
-  t.regex(r.stdout, /\n {4}- -A KUBE-SEP-\w+ -p tcp -m comment --comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.2\.6:8080 {3}\(.*before\.iptables-save:\d+\)\n/);
+  t.regex(
+    r.stdout,
+    /\n {4}- -A KUBE-SEP-\w+ -p tcp -m comment --comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.2\.6:8080 {3}\(.*before\.iptables-save:\d+\)\n/,
+  );
 });
 
 test('--json: one document with the node pair, its services and rulesets', (t) => {
   const r = nfwalk(['diff', before, after, '--json']);
   t.is(r.status, 0, r.stderr);
-  const doc = JSON.parse(r.stdout) as { nodes: { services: { name: string; change: string }[]; rulesets: { rulesAdded: number; rulesRemoved: number }[] }[]; onlyBefore: string[] };
-  t.deepEqual(doc.nodes[0]!.services.map((s) => [s.name, s.change]), [['shop/web:http', 'changed']]);
+  const doc = JSON.parse(r.stdout) as {
+    nodes: { services: { name: string; change: string }[]; rulesets: { rulesAdded: number; rulesRemoved: number }[] }[];
+    onlyBefore: string[];
+  };
+  t.deepEqual(
+    doc.nodes[0]!.services.map((s) => [s.name, s.change]),
+    [['shop/web:http', 'changed']],
+  );
   t.like(doc.nodes[0]!.rulesets[0], { rulesAdded: 1, rulesRemoved: 4 });
   t.deepEqual(doc.onlyBefore, []);
 });

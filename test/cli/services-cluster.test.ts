@@ -49,8 +49,14 @@ function bundle(): string {
     const d = join(dir, 'calico-diags', 'nodes', node);
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'iptables-save.txt'), kubeProxyRuleset(services, { clusterCidr: '10.244.0.0/16' }));
-    writeFileSync(join(d, 'ip-addr.txt'), `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n2: eth0    inet ${ip}/24 brd 192.168.0.255 scope global eth0\\       valid_lft forever preferred_lft forever\n`);
-    writeFileSync(join(d, 'ip-route.txt'), `default via 192.168.0.1 dev eth0\n192.168.0.0/24 dev eth0 proto kernel scope link src ${ip}\n`);
+    writeFileSync(
+      join(d, 'ip-addr.txt'),
+      `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n2: eth0    inet ${ip}/24 brd 192.168.0.255 scope global eth0\\       valid_lft forever preferred_lft forever\n`,
+    );
+    writeFileSync(
+      join(d, 'ip-route.txt'),
+      `default via 192.168.0.1 dev eth0\n192.168.0.0/24 dev eth0 proto kernel scope link src ${ip}\n`,
+    );
   }
   return dir;
 }
@@ -65,23 +71,39 @@ test('services --json: per-node NodePort verdicts, the nodes that drop eTP Local
     t.is(webJson.nodePort, 30080);
     t.is(webJson.clusterIP, '10.96.0.80');
     t.deepEqual(
-      webJson.nodes.map((n: { node: string; nodePort: { verdict: string; endpoints: { ip: string; probability: number }[] } }) => [n.node, n.nodePort.verdict, n.nodePort.endpoints.map((e) => [e.ip, e.probability])]),
+      webJson.nodes.map(
+        (n: { node: string; nodePort: { verdict: string; endpoints: { ip: string; probability: number }[] } }) => [
+          n.node,
+          n.nodePort.verdict,
+          n.nodePort.endpoints.map((e) => [e.ip, e.probability]),
+        ],
+      ),
       [
         ['node-a', 'forward', [['10.244.0.7', 1]]],
         ['node-b', 'drop', []],
         ['node-c', 'drop', []],
       ],
     );
-    const findings = doc.findings.map((f: { code: string; severity: string; subject: string; message: string }) => [f.code, f.severity, f.subject]);
+    const findings = doc.findings.map((f: { code: string; severity: string; subject: string; message: string }) => [
+      f.code,
+      f.severity,
+      f.subject,
+    ]);
     t.deepEqual(findings.sort(), [
       ['SVC_ENDPOINTS_DIFFER', 'error', 'shop/api:grpc'],
       ['SVC_LOCAL_POLICY_DROPS', 'warning', 'shop/web:http'],
     ]);
     const drops = doc.findings.find((f: { code: string }) => f.code === 'SVC_LOCAL_POLICY_DROPS');
-    t.regex(drops.message, /NodePort <node>:30080 of shop\/web:http \(externalTrafficPolicy: Local\) is dropped on node-b, node-c.*forwarded on node-a/);
+    t.regex(
+      drops.message,
+      /NodePort <node>:30080 of shop\/web:http \(externalTrafficPolicy: Local\) is dropped on node-b, node-c.*forwarded on node-a/,
+    );
     t.regex(drops.remedy, /port 32080/);
     const differ = doc.findings.find((f: { code: string }) => f.code === 'SVC_ENDPOINTS_DIFFER');
-    t.regex(differ.message, /node-a, node-b → 10\.244\.0\.9:9000, 10\.244\.1\.9:9000; node-c → 10\.244\.0\.9:9000, 10\.244\.2\.9:9000/);
+    t.regex(
+      differ.message,
+      /node-a, node-b → 10\.244\.0\.9:9000, 10\.244\.1\.9:9000; node-c → 10\.244\.0\.9:9000, 10\.244\.2\.9:9000/,
+    );
 
     const text = nfwalk(['services', '--fail-on', 'none', join(dir, 'calico-diags')]);
     t.is(text.status, 0);

@@ -40,7 +40,10 @@ const sections = (await findSections(kubeProxyNodeFiles())).sections;
 if (!sharedAvailable) sharedTest("kube-proxy's TestTracePacket cases", () => {});
 
 test('the conformance dumps parse without diagnostics', (t) => {
-  t.deepEqual(sections.flatMap((s) => s.diagnostics), []);
+  t.deepEqual(
+    sections.flatMap((s) => s.diagnostics),
+    [],
+  );
   t.deepEqual(sections.map((s) => s.kind).sort(), ['ip-addr', 'ip-route', 'iptables-save']);
 });
 
@@ -48,9 +51,19 @@ for (const c of cases) {
   test(`kube-proxy TestTracePacket: ${c.name}`, (t) => {
     const node = singleNode(sections)!;
     const local = NODE_ADDRESSES.has(c.sourceIP);
-    const result = tracePacket(node, { src: c.sourceIP, dst: c.destIP, proto: c.protocol, sport: 33000, dport: c.destPort, ...(local ? { local: true } : { in: 'eth0' }) });
+    const result = tracePacket(node, {
+      src: c.sourceIP,
+      dst: c.destIP,
+      proto: c.protocol,
+      sport: 33000,
+      dport: c.destPort,
+      ...(local ? { local: true } : { in: 'eth0' }),
+    });
     t.is(outputOf(result.paths, c.destIP), c.output.split(', ').sort().join(', '));
-    t.is(result.paths.some((p) => p.masquerade), c.masq);
+    t.is(
+      result.paths.some((p) => p.masquerade),
+      c.masq,
+    );
     t.is(+result.paths.reduce((a, p) => a + p.probability, 0).toFixed(12), 1);
   });
 }

@@ -64,7 +64,15 @@ const PROBES: readonly (LabProbe & { readonly expect: string })[] = [
   { proto: 'udp', src: '192.168.50.2', sport: 41001, dst: '10.96.0.10', dport: 53, local: false, expect: '10.244.0.5' },
   { proto: 'udp', src: '192.168.50.2', sport: 41002, dst: '10.96.0.12', dport: 53, local: false, expect: '10.244.0.9' },
   { proto: 'udp', src: '192.168.50.2', sport: 41003, dst: '10.96.0.11', dport: 53, local: false, expect: '10.244.0.7' },
-  { proto: 'udp', src: '203.0.113.5', sport: 41004, dst: '198.51.100.77', dport: 9, local: false, expect: '198.51.100.77' },
+  {
+    proto: 'udp',
+    src: '203.0.113.5',
+    sport: 41004,
+    dst: '198.51.100.77',
+    dport: 9,
+    local: false,
+    expect: '198.51.100.77',
+  },
 ];
 
 const TABLES = ['nat', 'filter'];
@@ -74,8 +82,10 @@ function countedSteps(section: RulesetSection, backend: string): string[] {
   const out: string[] = [];
   for (const table of section.ruleset.tables) {
     for (const chain of table.chains) {
-      if (chain.builtin && (chain.counters?.packets ?? 0n) > 0n) out.push(`${backend} ${table.name} ${chain.name} policy ${chain.policy}`);
-      for (const rule of chain.rules) if ((rule.counters?.packets ?? 0n) > 0n) out.push(`${backend} ${table.name} ${chain.name} #${rule.index}`);
+      if (chain.builtin && (chain.counters?.packets ?? 0n) > 0n)
+        out.push(`${backend} ${table.name} ${chain.name} policy ${chain.policy}`);
+      for (const rule of chain.rules)
+        if ((rule.counters?.packets ?? 0n) > 0n) out.push(`${backend} ${table.name} ${chain.name} #${rule.index}`);
     }
   }
   return out.sort();
@@ -87,44 +97,58 @@ function rulesetOfText(text: string, path: string): RulesetSection {
   return section;
 }
 
-kernelTest('trace: with rules in both backends, the counters the kernel moved are the steps of nfwalk’s path', async (t: ExecutionContext) => {
-  const lab = new TraceLab();
-  try {
-    const flush = TABLES.map((name) => `*${name}\nCOMMIT\n`).join('');
-    lab.exec(lab.node, 'iptables-nft-restore', [], flush);
-    lab.exec(lab.node, 'iptables-nft-restore', [], NFT);
-    lab.exec(lab.node, 'iptables-legacy-restore', [], LEGACY);
-    // iptables-save here is the nft backend's (lab.dumps); the legacy dump follows as its own paste.
-    const dumps = `${lab.dumps()}root@lab:~# iptables-legacy-save\n${lab.exec(lab.node, 'iptables-legacy-save', [])}`;
-    const node = singleNode(findSectionsInText(dumps, 'lab', 'lab').sections);
-    if (!node) throw new Error('the lab dumps hold no node');
-    const tracer = prepareTracer(node, 'ipv4');
+kernelTest(
+  'trace: with rules in both backends, the counters the kernel moved are the steps of nfwalk’s path',
+  async (t: ExecutionContext) => {
+    const lab = new TraceLab();
+    try {
+      const flush = TABLES.map((name) => `*${name}\nCOMMIT\n`).join('');
+      lab.exec(lab.node, 'iptables-nft-restore', [], flush);
+      lab.exec(lab.node, 'iptables-nft-restore', [], NFT);
+      lab.exec(lab.node, 'iptables-legacy-restore', [], LEGACY);
+      // iptables-save here is the nft backend's (lab.dumps); the legacy dump follows as its own paste.
+      const dumps = `${lab.dumps()}root@lab:~# iptables-legacy-save\n${lab.exec(lab.node, 'iptables-legacy-save', [])}`;
+      const node = singleNode(findSectionsInText(dumps, 'lab', 'lab').sections);
+      if (!node) throw new Error('the lab dumps hold no node');
+      const tracer = prepareTracer(node, 'ipv4');
 
-    for (const probe of PROBES) {
-      for (const tool of ['iptables-legacy', 'iptables-nft']) for (const name of TABLES) lab.exec(lab.node, tool, ['-t', name, '-Z']);
-      lab.exec(lab.node, 'conntrack', ['-F']);
-      lab.fire([probe]);
-      await new Promise((r) => setTimeout(r, 100));
-      const kernel = [
-        ...countedSteps(rulesetOfText(lab.exec(lab.node, 'iptables-legacy-save', ['-c']), 'legacy'), 'legacy'),
-        ...countedSteps(rulesetOfText(lab.exec(lab.node, 'iptables-nft-save', ['-c']), 'nft'), 'nft'),
-      ].sort();
-      const [path, ...more] = tracer.trace({ ...probe, in: 'eth0' }).paths;
-      t.is(more.length, 0, `${probe.dst}: one path`);
-      const walked = path!.steps.map((s) => `${s.backend} ${s.table} ${s.chain} ${'policy' in s ? `policy ${s.policy}` : `#${s.rule}`}`).sort();
-      t.deepEqual(walked, kernel, `${probe.dst}: nfwalk's steps against the counters the kernel moved`);
-      t.is(path!.final.dst, probe.expect, `${probe.dst}: nfwalk's final destination`);
-      // A dropped packet's entry is never confirmed: only a forwarded one shows its DNAT in the table.
-      const entry = lab.conntrack().split('\n').find((l) => l.includes(`sport=${probe.sport} `));
-      if (path!.verdict !== 'ACCEPT') t.is(entry, undefined, `${probe.dst}: dropped, so no conntrack entry`);
-      else t.regex(entry ?? '', new RegExp(`\\[UNREPLIED\\] src=${probe.expect.replaceAll('.', '\\.')} `), `${probe.dst}: the kernel's DNAT`);
+      for (const probe of PROBES) {
+        for (const tool of ['iptables-legacy', 'iptables-nft'])
+          for (const name of TABLES) lab.exec(lab.node, tool, ['-t', name, '-Z']);
+        lab.exec(lab.node, 'conntrack', ['-F']);
+        lab.fire([probe]);
+        await new Promise((r) => setTimeout(r, 100));
+        const kernel = [
+          ...countedSteps(rulesetOfText(lab.exec(lab.node, 'iptables-legacy-save', ['-c']), 'legacy'), 'legacy'),
+          ...countedSteps(rulesetOfText(lab.exec(lab.node, 'iptables-nft-save', ['-c']), 'nft'), 'nft'),
+        ].sort();
+        const [path, ...more] = tracer.trace({ ...probe, in: 'eth0' }).paths;
+        t.is(more.length, 0, `${probe.dst}: one path`);
+        const walked = path!.steps
+          .map((s) => `${s.backend} ${s.table} ${s.chain} ${'policy' in s ? `policy ${s.policy}` : `#${s.rule}`}`)
+          .sort();
+        t.deepEqual(walked, kernel, `${probe.dst}: nfwalk's steps against the counters the kernel moved`);
+        t.is(path!.final.dst, probe.expect, `${probe.dst}: nfwalk's final destination`);
+        // A dropped packet's entry is never confirmed: only a forwarded one shows its DNAT in the table.
+        const entry = lab
+          .conntrack()
+          .split('\n')
+          .find((l) => l.includes(`sport=${probe.sport} `));
+        if (path!.verdict !== 'ACCEPT') t.is(entry, undefined, `${probe.dst}: dropped, so no conntrack entry`);
+        else
+          t.regex(
+            entry ?? '',
+            new RegExp(`\\[UNREPLIED\\] src=${probe.expect.replaceAll('.', '\\.')} `),
+            `${probe.dst}: the kernel's DNAT`,
+          );
+      }
+      const order = tracer.trace({ ...PROBES[2]!, in: 'eth0' }).paths[0]!.assumptions ?? [];
+      t.true(
+        order.some((a) => a.startsWith('legacy nat PREROUTING runs before nft nat PREROUTING')),
+        'where both backends would DNAT, the path says it rests on their order',
+      );
+    } finally {
+      lab.close();
     }
-    const order = tracer.trace({ ...PROBES[2]!, in: 'eth0' }).paths[0]!.assumptions ?? [];
-    t.true(
-      order.some((a) => a.startsWith('legacy nat PREROUTING runs before nft nat PREROUTING')),
-      'where both backends would DNAT, the path says it rests on their order',
-    );
-  } finally {
-    lab.close();
-  }
-});
+  },
+);

@@ -39,7 +39,10 @@ function withListNetns<T>(fn: (exec: Exec) => T): T {
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
   };
   try {
-    for (const [dev, addr] of [['eth0', '192.168.50.1/24'], ['pods0', '10.99.0.1/16']] as const) {
+    for (const [dev, addr] of [
+      ['eth0', '192.168.50.1/24'],
+      ['pods0', '10.99.0.1/16'],
+    ] as const) {
       // Both ends of the pair stay in the namespace.
       must('ip', 'link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}-peer`);
       must('ip', 'link', 'set', `${dev}-peer`, 'up');
@@ -48,7 +51,8 @@ function withListNetns<T>(fn: (exec: Exec) => T): T {
     }
     must('ip', 'link', 'set', 'lo', 'up');
     must('ip', 'route', 'add', 'default', 'via', '10.99.0.2', 'dev', 'pods0');
-    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24']) must('ip', 'route', 'add', net, 'via', '192.168.50.2');
+    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24'])
+      must('ip', 'route', 'add', net, 'via', '192.168.50.2');
     return fn(exec);
   } finally {
     run('ip', ['netns', 'del', ns]);
@@ -80,21 +84,34 @@ function context(exec: Exec): string {
   ].join('');
 }
 
-const listings = (exec: Exec, flags: readonly string[]) => TABLES.map((t) => `root@lab:~# iptables -t ${t} -L ${flags.join(' ')}\n${out(exec, 'iptables', '-t', t, '-L', ...flags)}`).join('');
+const listings = (exec: Exec, flags: readonly string[]) =>
+  TABLES.map(
+    (t) => `root@lab:~# iptables -t ${t} -L ${flags.join(' ')}\n${out(exec, 'iptables', '-t', t, '-L', ...flags)}`,
+  ).join('');
 
 /** Each rule as iptables-save prints it, by table and chain; without -v, without interfaces. */
-function printedRules(text: string, interfaces: boolean): { rules: Map<string, string[]>; problems: string[]; kinds: string[] } {
+function printedRules(
+  text: string,
+  interfaces: boolean,
+): { rules: Map<string, string[]>; problems: string[]; kinds: string[] } {
   const found = findSectionsInText(text, 'lab', 'lab');
   const rules = new Map<string, string[]>();
   const sections = found.sections.filter(isRulesetSection);
-  const problems = sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error' || !/without -v/.test(d.message)).map((d) => `${s.kind}:${d.line}: ${d.message}`));
+  const problems = sections.flatMap((s) =>
+    s.diagnostics
+      .filter((d) => d.severity === 'error' || !/without -v/.test(d.message))
+      .map((d) => `${s.kind}:${d.line}: ${d.message}`),
+  );
   for (const s of sections) {
     for (const t of s.ruleset.tables) {
       for (const c of t.chains) {
         if (c.rules.length === 0) continue;
         const shown = (r: Rule) => (interfaces ? r : { ...r, inInterface: undefined, outInterface: undefined });
         // -L prints two conntrack matches of a rule as one: the same test, and so compared as one.
-        rules.set(`${t.name} ${c.name}`, c.rules.map((r) => printRule(c, shown(r), 'ipv4', { counters: false }).replaceAll(' -m conntrack', '')));
+        rules.set(
+          `${t.name} ${c.name}`,
+          c.rules.map((r) => printRule(c, shown(r), 'ipv4', { counters: false }).replaceAll(' -m conntrack', '')),
+        );
       }
     }
   }
@@ -118,23 +135,34 @@ function ruleDifferences(save: string, listing: string, verbose: boolean, label:
 const pathKey = (p: TracePath) =>
   `${p.steps.map((s) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}`)).join(' | ')} => ${p.verdict} ${JSON.stringify(p.final)} ${p.probability.toFixed(9)}`;
 
-kernelTest('iptables -L: read from each listing, every rule prints as the kernel’s iptables-save prints it', (t: ExecutionContext) => {
-  let rules = 0;
-  const diffs: string[] = [];
-  withListNetns((exec) => {
-    for (let seed = 1; seed <= RANDOM_RULESETS; seed++) {
-      const table = seed % 2 ? 'filter' : 'nat';
-      const text = rulesetText(table, fc.sample(ruleText(table), { numRuns: 40, seed }));
-      load(exec, text);
-      const save = out(exec, 'iptables-save');
-      rules += (save.match(/^-A /gm) ?? []).length;
-      for (const flags of FLAGS) diffs.push(...ruleDifferences(save, listings(exec, flags), flags.includes('-v'), `random ${table} seed ${seed} -L ${flags.join(' ')}`));
-    }
-  });
-  t.deepEqual(diffs, []);
-  t.true(rules >= RANDOM_RULESETS * 30, `${rules} rules compared`);
-  t.log(`${rules} random rules, each read from 3 listings: 0 differences`);
-});
+kernelTest(
+  'iptables -L: read from each listing, every rule prints as the kernel’s iptables-save prints it',
+  (t: ExecutionContext) => {
+    let rules = 0;
+    const diffs: string[] = [];
+    withListNetns((exec) => {
+      for (let seed = 1; seed <= RANDOM_RULESETS; seed++) {
+        const table = seed % 2 ? 'filter' : 'nat';
+        const text = rulesetText(table, fc.sample(ruleText(table), { numRuns: 40, seed }));
+        load(exec, text);
+        const save = out(exec, 'iptables-save');
+        rules += (save.match(/^-A /gm) ?? []).length;
+        for (const flags of FLAGS)
+          diffs.push(
+            ...ruleDifferences(
+              save,
+              listings(exec, flags),
+              flags.includes('-v'),
+              `random ${table} seed ${seed} -L ${flags.join(' ')}`,
+            ),
+          );
+      }
+    });
+    t.deepEqual(diffs, []);
+    t.true(rules >= RANDOM_RULESETS * 30, `${rules} rules compared`);
+    t.log(`${rules} random rules, each read from 3 listings: 0 differences`);
+  },
+);
 
 kernelTest('iptables -L: services and trace on the listings agree with iptables-save', (t: ExecutionContext) => {
   const diffs: string[] = [];
@@ -156,7 +184,10 @@ kernelTest('iptables -L: services and trace on the listings agree with iptables-
         const found = findSectionsInText(ctx + text, 'lab', 'lab');
         const analysis = analyzeServices(nodesOfInputs(found.sections));
         const shares = analysis.services.flatMap((v) =>
-          v.nodes[0]!.outcomes.map((o) => `${v.service.name} ${o.entry.kind} ${o.entry.ip}:${o.entry.port} ${o.verdict} ${o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability.toFixed(9)}`).join(' ')}`),
+          v.nodes[0]!.outcomes.map(
+            (o) =>
+              `${v.service.name} ${o.entry.kind} ${o.entry.ip}:${o.entry.port} ${o.verdict} ${o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability.toFixed(9)}`).join(' ')}`,
+          ),
         );
         return { shares: shares.sort(), found };
       };
@@ -165,21 +196,31 @@ kernelTest('iptables -L: services and trace on the listings agree with iptables-
       const saveNode = singleNode(want.found.sections)!;
       const saveTracer = prepareTracer(saveNode, 'ipv4');
       const saveRules = saveNode.rulesets[0]!.ruleset;
-      const ruleAt = (table: string, chain: string, n: number) => saveRules.tables.find((x) => x.name === table)?.chains.find((c) => c.name === chain)?.rules[n - 1];
+      const ruleAt = (table: string, chain: string, n: number) =>
+        saveRules.tables.find((x) => x.name === table)?.chains.find((c) => c.name === chain)?.rules[n - 1];
       for (const flags of FLAGS) {
         const label = `seed ${seed} -L ${flags.join(' ')}`;
         diffs.push(...ruleDifferences(save, listings(exec, flags), flags.includes('-v'), label));
         const got = byKey(listings(exec, flags));
         // Without -v a rule's interfaces are not shown: where the ruleset tests one, shares may depend on it.
         if (!flags.includes('-v') && /^(\S+ )?-A .* -[io] /m.test(save)) skippedServices++;
-        else if (got.shares.join('\n') !== want.shares.join('\n')) diffs.push(`${label} services\n  save: ${want.shares.join('\n        ')}\n  list: ${got.shares.join('\n        ')}`);
+        else if (got.shares.join('\n') !== want.shares.join('\n'))
+          diffs.push(
+            `${label} services\n  save: ${want.shares.join('\n        ')}\n  list: ${got.shares.join('\n        ')}`,
+          );
         const tracer = prepareTracer(singleNode(got.found.sections)!, 'ipv4');
         for (const probe of probes) {
           const p = { ...probe, ...(probe.local ? { local: true } : { in: 'eth0' }) };
           const a = saveTracer.trace(p).paths;
           const b = tracer.trace(p).paths;
           // Without -v a rule's interfaces are not shown: a walk through such a rule depends on what the listing hides.
-          const dependsOnHidden = !flags.includes('-v') && [...a, ...b].some((x) => x.steps.some((s) => !('policy' in s) && ((r) => r?.inInterface || r?.outInterface)(ruleAt(s.table, s.chain, s.rule))));
+          const dependsOnHidden =
+            !flags.includes('-v') &&
+            [...a, ...b].some((x) =>
+              x.steps.some(
+                (s) => !('policy' in s) && ((r) => r?.inInterface || r?.outInterface)(ruleAt(s.table, s.chain, s.rule)),
+              ),
+            );
           if (dependsOnHidden) {
             hidden++;
             continue;
@@ -187,14 +228,25 @@ kernelTest('iptables -L: services and trace on the listings agree with iptables-
           compared++;
           const [ka, kb] = [a.map(pathKey).sort().join('\n'), b.map(pathKey).sort().join('\n')];
           if (ka !== kb) diffs.push(`${label} trace ${JSON.stringify(p)}\n  save: ${ka}\n  list: ${kb}`);
-          if (!flags.includes('-v') && b.some((x) => x.steps.some((s) => !('policy' in s)) && !(x.assumptions ?? []).some((s) => /without -v/.test(s)))) diffs.push(`${label} trace ${JSON.stringify(p)}: a path through listed rules does not say the interfaces were assumed`);
+          if (
+            !flags.includes('-v') &&
+            b.some(
+              (x) => x.steps.some((s) => !('policy' in s)) && !(x.assumptions ?? []).some((s) => /without -v/.test(s)),
+            )
+          )
+            diffs.push(
+              `${label} trace ${JSON.stringify(p)}: a path through listed rules does not say the interfaces were assumed`,
+            );
         }
       }
     }
   });
   t.deepEqual(diffs.slice(0, 20), []);
   t.true(entries >= SEEDS * 3, `${entries} entry points compared per listing`);
-  t.true(skippedServices < SEEDS, `${skippedServices} listings without -v of rulesets that test interfaces left out of the services comparison`);
+  t.true(
+    skippedServices < SEEDS,
+    `${skippedServices} listings without -v of rulesets that test interfaces left out of the services comparison`,
+  );
   t.true(compared > hidden, `${compared} walks compared, ${hidden} left out as depending on hidden interfaces`);
   t.log(
     `${SEEDS} rulesets × 3 listings: services of ${entries} entry points equal (${skippedServices} listings without -v of rulesets testing interfaces left out), ${compared} walks equal (${hidden} through rules with hidden interfaces left out)`,

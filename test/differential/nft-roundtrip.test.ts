@@ -34,31 +34,37 @@ function fmt(listing: string): { text: string; problems: string[] } {
   const nft = sections.filter((s) => s.kind === 'nft');
   return {
     text: nft.map((s) => (s.kind === 'nft' ? printNftSection(s) : '')).join(''),
-    problems: [...nft.flatMap((s) => s.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)), ...skipped.map((k) => `skipped ${k.startLine}-${k.endLine}: ${k.reason}`)],
+    problems: [
+      ...nft.flatMap((s) => s.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)),
+      ...skipped.map((k) => `skipped ${k.startLine}-${k.endLine}: ${k.reason}`),
+    ],
   };
 }
 
-kernelTest('nft list ruleset in every print mode prints back identically, and our print loads back to the same listing', (t) => {
-  let listings = 0;
-  for (let seed = 1; seed <= RULESETS; seed++) {
-    const input = randomNftRuleset(seed * 7919);
-    const plain = inNetns(`a${seed}`, (nft) => {
-      nft(['-f', '-'], input);
-      for (const mode of MODES) {
-        const listing = nft([...mode, 'list', 'ruleset']);
-        const got = fmt(listing);
-        t.deepEqual(got.problems, [], `seed ${seed} nft ${mode.join(' ')}`);
-        t.is(got.text, listing, `seed ${seed} nft ${mode.join(' ')} list ruleset`);
-        listings++;
-      }
-      return nft(['list', 'ruleset']);
-    });
-    const ours = fmt(plain).text;
-    const again = inNetns(`b${seed}`, (nft) => {
-      nft(['-f', '-'], ours);
-      return nft(['list', 'ruleset']);
-    });
-    t.is(again, plain, `seed ${seed}: nft -f of nfwalk's print lists the same`);
-  }
-  t.log(`${listings} kernel listings compared`);
-});
+kernelTest(
+  'nft list ruleset in every print mode prints back identically, and our print loads back to the same listing',
+  (t) => {
+    let listings = 0;
+    for (let seed = 1; seed <= RULESETS; seed++) {
+      const input = randomNftRuleset(seed * 7919);
+      const plain = inNetns(`a${seed}`, (nft) => {
+        nft(['-f', '-'], input);
+        for (const mode of MODES) {
+          const listing = nft([...mode, 'list', 'ruleset']);
+          const got = fmt(listing);
+          t.deepEqual(got.problems, [], `seed ${seed} nft ${mode.join(' ')}`);
+          t.is(got.text, listing, `seed ${seed} nft ${mode.join(' ')} list ruleset`);
+          listings++;
+        }
+        return nft(['list', 'ruleset']);
+      });
+      const ours = fmt(plain).text;
+      const again = inNetns(`b${seed}`, (nft) => {
+        nft(['-f', '-'], ours);
+        return nft(['list', 'ruleset']);
+      });
+      t.is(again, plain, `seed ${seed}: nft -f of nfwalk's print lists the same`);
+    }
+    t.log(`${listings} kernel listings compared`);
+  },
+);

@@ -14,8 +14,14 @@ import { type GeneratedService, endpointsAt, kubeProxyRuleset, serviceSpec } fro
 import { kernelTest } from '../helpers/kernel';
 import { type LabProbe, NODE_IP, TraceLab } from '../helpers/trace-lab';
 
-const service = (name: string, protocol: 'tcp' | 'udp', clusterIP: string, port: number, endpoints: readonly string[], nodePort: number | null = null): GeneratedService =>
-  serviceSpec(name, protocol, clusterIP, port, endpointsAt(...endpoints), { nodePort });
+const service = (
+  name: string,
+  protocol: 'tcp' | 'udp',
+  clusterIP: string,
+  port: number,
+  endpoints: readonly string[],
+  nodePort: number | null = null,
+): GeneratedService => serviceSpec(name, protocol, clusterIP, port, endpointsAt(...endpoints), { nodePort });
 
 const BEFORE = [
   service('lab/dns:dns', 'udp', '10.96.0.53', 53, ['10.244.1.11:5353', '10.244.1.12:5353', '10.244.2.13:5353']),
@@ -28,7 +34,12 @@ const AFTER = [
   service('lab/web:http', 'tcp', '10.96.0.80', 80, ['10.244.1.21:8080', '10.244.2.23:9090'], 30080),
   service('lab/late:dns', 'udp', '10.96.0.77', 53, ['10.244.4.41:5353']),
 ];
-const STILL_VALID = new Set(['10.96.0.53 10.244.1.11:5353', '10.96.0.53 10.244.2.13:5353', '10.96.0.80 10.244.1.21:8080', `${NODE_IP} 10.244.1.21:8080`]);
+const STILL_VALID = new Set([
+  '10.96.0.53 10.244.1.11:5353',
+  '10.96.0.53 10.244.2.13:5353',
+  '10.96.0.80 10.244.1.21:8080',
+  `${NODE_IP} 10.244.1.21:8080`,
+]);
 
 interface KernelEntry {
   readonly line: string;
@@ -52,44 +63,88 @@ function kernelEntries(conntrackL: string): KernelEntry[] {
     });
 }
 
-kernelTest('stale: nfwalk finds exactly the conntrack entries whose DNAT the new rules no longer produce, and its commands delete exactly those', async (t: ExecutionContext) => {
-  const lab = new TraceLab();
-  try {
-    lab.load(kubeProxyRuleset(BEFORE, { clusterCidr: '10.244.0.0/16' }));
-    const flows = (proto: 'tcp' | 'udp', dst: string, dport: number, first: number, n: number, local = false): LabProbe[] =>
-      Array.from({ length: n }, (_, i) => ({ proto, src: local ? NODE_IP : '192.168.50.2', dst, sport: first + i, dport, local }));
-    await lab.send([
-      ...flows('udp', '10.96.0.53', 53, 20000, 60),
-      ...flows('udp', '10.96.0.53', 53, 21000, 15, true),
-      ...flows('tcp', '10.96.0.80', 80, 22000, 45),
-      ...flows('tcp', NODE_IP, 30080, 23000, 45),
-      ...flows('udp', '10.96.0.99', 53, 24000, 10),
-      ...flows('udp', '10.96.0.77', 53, 25000, 10),
-    ]);
-    lab.restore(kubeProxyRuleset(AFTER, { clusterCidr: '10.244.0.0/16' }));
-    const table = lab.conntrack();
-    const kernel = kernelEntries(table);
-    const expected = kernel.filter((e) => e.stale).map((e) => e.key).sort();
-    // Every kind of staleness is present, and so are live entries.
-    for (const dst of ['10.96.0.53', '10.96.0.80', NODE_IP, '10.96.0.99', '10.96.0.77']) t.true(expected.some((k) => k.endsWith(` ${dst}`)), `stale entries to ${dst} were made`);
-    t.true(kernel.some((e) => !e.stale && e.key.endsWith(' 10.96.0.53')));
+kernelTest(
+  'stale: nfwalk finds exactly the conntrack entries whose DNAT the new rules no longer produce, and its commands delete exactly those',
+  async (t: ExecutionContext) => {
+    const lab = new TraceLab();
+    try {
+      lab.load(kubeProxyRuleset(BEFORE, { clusterCidr: '10.244.0.0/16' }));
+      const flows = (
+        proto: 'tcp' | 'udp',
+        dst: string,
+        dport: number,
+        first: number,
+        n: number,
+        local = false,
+      ): LabProbe[] =>
+        Array.from({ length: n }, (_, i) => ({
+          proto,
+          src: local ? NODE_IP : '192.168.50.2',
+          dst,
+          sport: first + i,
+          dport,
+          local,
+        }));
+      await lab.send([
+        ...flows('udp', '10.96.0.53', 53, 20000, 60),
+        ...flows('udp', '10.96.0.53', 53, 21000, 15, true),
+        ...flows('tcp', '10.96.0.80', 80, 22000, 45),
+        ...flows('tcp', NODE_IP, 30080, 23000, 45),
+        ...flows('udp', '10.96.0.99', 53, 24000, 10),
+        ...flows('udp', '10.96.0.77', 53, 25000, 10),
+      ]);
+      lab.restore(kubeProxyRuleset(AFTER, { clusterCidr: '10.244.0.0/16' }));
+      const table = lab.conntrack();
+      const kernel = kernelEntries(table);
+      const expected = kernel
+        .filter((e) => e.stale)
+        .map((e) => e.key)
+        .sort();
+      // Every kind of staleness is present, and so are live entries.
+      for (const dst of ['10.96.0.53', '10.96.0.80', NODE_IP, '10.96.0.99', '10.96.0.77'])
+        t.true(
+          expected.some((k) => k.endsWith(` ${dst}`)),
+          `stale entries to ${dst} were made`,
+        );
+      t.true(kernel.some((e) => !e.stale && e.key.endsWith(' 10.96.0.53')));
 
-    const found = findSectionsInText(`${lab.dumps()}root@lab:~# conntrack -L\n${table}`, 'lab', 'lab');
-    t.deepEqual(found.sections.flatMap((s) => s.diagnostics), []);
-    const analysis = analyzeStale(nodesOfInputs(found.sections));
-    t.deepEqual(analysis.stale.map((s) => `${s.proto} ${s.src}:${s.sport} ${s.dst}`).sort(), expected);
-    t.deepEqual(analysis.nodes.map((n) => n.undecided), [[]]);
-    t.deepEqual([...new Set(analysis.stale.map((s) => s.kind))].sort(), ['blackhole', 'endpoint-gone', 'service-gone']);
-    t.log(`${kernel.length} entries in the kernel's table, ${expected.length} stale; findings: ${analysis.findings.map((f) => f.code).join(', ')}`);
+      const found = findSectionsInText(`${lab.dumps()}root@lab:~# conntrack -L\n${table}`, 'lab', 'lab');
+      t.deepEqual(
+        found.sections.flatMap((s) => s.diagnostics),
+        [],
+      );
+      const analysis = analyzeStale(nodesOfInputs(found.sections));
+      t.deepEqual(analysis.stale.map((s) => `${s.proto} ${s.src}:${s.sport} ${s.dst}`).sort(), expected);
+      t.deepEqual(
+        analysis.nodes.map((n) => n.undecided),
+        [[]],
+      );
+      t.deepEqual([...new Set(analysis.stale.map((s) => s.kind))].sort(), [
+        'blackhole',
+        'endpoint-gone',
+        'service-gone',
+      ]);
+      t.log(
+        `${kernel.length} entries in the kernel's table, ${expected.length} stale; findings: ${analysis.findings.map((f) => f.code).join(', ')}`,
+      );
 
-    // The findings' commands delete the stale entries and nothing else.
-    for (const f of analysis.findings) {
-      t.regex(f.remedy, /^conntrack -D /, `${f.code} ${f.subject}: a group command`);
-      lab.exec(lab.node, 'sh', ['-c', `${f.remedy} >/dev/null 2>&1 || true`]);
+      // The findings' commands delete the stale entries and nothing else.
+      for (const f of analysis.findings) {
+        t.regex(f.remedy, /^conntrack -D /, `${f.code} ${f.subject}: a group command`);
+        lab.exec(lab.node, 'sh', ['-c', `${f.remedy} >/dev/null 2>&1 || true`]);
+      }
+      const left = kernelEntries(lab.conntrack())
+        .map((e) => e.key)
+        .sort();
+      t.deepEqual(
+        left,
+        kernel
+          .filter((e) => !e.stale)
+          .map((e) => e.key)
+          .sort(),
+      );
+    } finally {
+      lab.close();
     }
-    const left = kernelEntries(lab.conntrack()).map((e) => e.key).sort();
-    t.deepEqual(left, kernel.filter((e) => !e.stale).map((e) => e.key).sort());
-  } finally {
-    lab.close();
-  }
-});
+  },
+);

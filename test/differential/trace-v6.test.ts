@@ -17,6 +17,15 @@ const SEEDS = Number(process.env.NFWALK_V6_SEEDS ?? 10);
 const FIRST_SEED = Number(process.env.NFWALK_V6_FIRST_SEED ?? 1);
 const PROBES_PER_RULESET = 60;
 
-kernelTest('trace (IPv6): the kernel’s trace of every probe is one of nfwalk’s paths, with the NAT conntrack records', async (t: ExecutionContext) => {
-  await compareSeeds(t, new TraceLab(LAB_V6), Array.from({ length: SEEDS }, (_, i) => FIRST_SEED + i), PROBES_PER_RULESET, LAB_V6);
-});
+kernelTest(
+  'trace (IPv6): the kernel’s trace of every probe is one of nfwalk’s paths, with the NAT conntrack records',
+  async (t: ExecutionContext) => {
+    await compareSeeds(
+      t,
+      new TraceLab(LAB_V6),
+      Array.from({ length: SEEDS }, (_, i) => FIRST_SEED + i),
+      PROBES_PER_RULESET,
+      LAB_V6,
+    );
+  },
+);

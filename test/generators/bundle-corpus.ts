@@ -40,7 +40,13 @@ interface NodeDumps {
   readonly sysctl: string;
 }
 
-function nodeDumps(rules: string, services: ReturnType<typeof kubeProxyDump>['services'], entries: number, nodeIp: string, seed: number): NodeDumps {
+function nodeDumps(
+  rules: string,
+  services: ReturnType<typeof kubeProxyDump>['services'],
+  entries: number,
+  nodeIp: string,
+  seed: number,
+): NodeDumps {
   return {
     iptables: rules,
     conntrack: `${[...serviceConntrackLines(services, entries, { nodeIp, staleShare: 0.01, seed })].join('\n')}\n`,
@@ -50,7 +56,12 @@ function nodeDumps(rules: string, services: ReturnType<typeof kubeProxyDump>['se
       '3: cni0    inet 10.244.0.1/24 brd 10.244.0.255 scope global cni0\\       valid_lft forever preferred_lft forever',
       '',
     ].join('\n'),
-    sysctl: [`net.netfilter.nf_conntrack_count = ${entries}`, `net.netfilter.nf_conntrack_max = ${Math.max(65536, entries * 2)}`, 'net.netfilter.nf_conntrack_buckets = 16384', ''].join('\n'),
+    sysctl: [
+      `net.netfilter.nf_conntrack_count = ${entries}`,
+      `net.netfilter.nf_conntrack_max = ${Math.max(65536, entries * 2)}`,
+      'net.netfilter.nf_conntrack_buckets = 16384',
+      '',
+    ].join('\n'),
   };
 }
 
@@ -76,7 +87,9 @@ export async function writeCorpus(dir: string, opts: CorpusOptions): Promise<Cor
   for (let i = 0; i < opts.bundles; i++) {
     const n = String(i).padStart(4, '0');
     const broken = opts.brokenEvery !== undefined && i % opts.brokenEvery === opts.brokenEvery - 1;
-    const layout = broken ? (BROKEN[Math.floor(i / opts.brokenEvery!) % BROKEN.length] as Layout) : (HEALTHY[i % HEALTHY.length] as Layout);
+    const layout = broken
+      ? (BROKEN[Math.floor(i / opts.brokenEvery!) % BROKEN.length] as Layout)
+      : (HEALTHY[i % HEALTHY.length] as Layout);
     const ip = (k: number) => `192.168.${(i >> 7) + 1}.${((i * 2 + k) % 250) + 2}`;
     const dumps = (k: number) => nodeDumps(rules, services, opts.entries, ip(k), i * 2 + k + 1);
     if (layout === 'eks') {
@@ -108,19 +121,31 @@ export async function writeCorpus(dir: string, opts: CorpusOptions): Promise<Cor
       const names = [`worker-${n}-a`, `worker-${n}-b`];
       names.forEach((name, k) => {
         const d = dumps(k);
-        writeTree(path, { [`nodes/${name}/iptables-save.txt`]: d.iptables, [`nodes/${name}/conntrack.txt`]: d.conntrack, [`nodes/${name}/ip-addr.txt`]: d.ipAddr, [`nodes/${name}/sysctl.txt`]: d.sysctl });
+        writeTree(path, {
+          [`nodes/${name}/iptables-save.txt`]: d.iptables,
+          [`nodes/${name}/conntrack.txt`]: d.conntrack,
+          [`nodes/${name}/ip-addr.txt`]: d.ipAddr,
+          [`nodes/${name}/sysctl.txt`]: d.sysctl,
+        });
       });
       out.push({ path, layout, nodes: names });
     } else if (layout === 'plain') {
       const path = join(dir, `node-${n}`);
       const d = dumps(0);
-      writeTree(path, { 'iptables-save.txt': d.iptables, 'conntrack-L.txt': d.conntrack, 'ip-addr.txt': d.ipAddr, 'sysctl.txt': d.sysctl });
+      writeTree(path, {
+        'iptables-save.txt': d.iptables,
+        'conntrack-L.txt': d.conntrack,
+        'ip-addr.txt': d.ipAddr,
+        'sysctl.txt': d.sysctl,
+      });
       out.push({ path, layout, nodes: [`node-${n}`] });
     } else if (layout === 'paste') {
       const path = join(dir, `paste-${n}`);
       const d = dumps(0);
       const prompt = `root@paste-${n}:~#`;
-      writeTree(path, { 'ticket.txt': `${prompt} ip -o addr\n${d.ipAddr}${prompt} iptables-save\n${d.iptables}${prompt} conntrack -L\n${d.conntrack}${prompt} sysctl -a | grep conntrack\n${d.sysctl}` });
+      writeTree(path, {
+        'ticket.txt': `${prompt} ip -o addr\n${d.ipAddr}${prompt} iptables-save\n${d.iptables}${prompt} conntrack -L\n${d.conntrack}${prompt} sysctl -a | grep conntrack\n${d.sysctl}`,
+      });
       out.push({ path, layout, nodes: [`paste-${n}`] });
     } else if (layout === 'broken-archive') {
       const path = join(dir, `eks_i-broken${n}_2024-05-01_0930-UTC_0.7.9.tar.gz`);

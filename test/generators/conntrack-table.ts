@@ -21,7 +21,8 @@ export function* conntrackLines(entries: number, seed = 1): Generator<string> {
   yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
   for (let i = 0; i < entries; i++) {
     const v6 = rand(20) === 0;
-    const ip = (net: number) => (v6 ? `fd00:${net}::${rand(65535).toString(16)}` : `10.${net}.${rand(256)}.${1 + rand(254)}`);
+    const ip = (net: number) =>
+      v6 ? `fd00:${net}::${rand(65535).toString(16)}` : `10.${net}.${rand(256)}.${1 + rand(254)}`;
     const client = ip(244);
     const service = v6 ? `fd00:96::${rand(4096).toString(16)}` : `10.96.${rand(64)}.${1 + rand(254)}`;
     const pod = ip(244);
@@ -56,14 +57,27 @@ export interface TableService {
  * masqueraded to `nodeIp`. A share `staleShare` of the service entries point at a pod that is no longer an
  * endpoint, as after a rollout. Deterministic for a given seed.
  */
-export function* serviceConntrackLines(services: readonly TableService[], entries: number, opts: { readonly nodeIp: string; readonly staleShare: number; readonly seed?: number }): Generator<string> {
+export function* serviceConntrackLines(
+  services: readonly TableService[],
+  entries: number,
+  opts: { readonly nodeIp: string; readonly staleShare: number; readonly seed?: number },
+): Generator<string> {
   const rand = randomOf(opts.seed ?? 1);
   const withEndpoints = services.filter((s) => s.endpoints.length > 0);
   const pod = () => {
     const k = rand(2000);
-    return `10.244.${200 + (k >> 8)}.${(k & 255) || 1}`;
+    return `10.244.${200 + (k >> 8)}.${k & 255 || 1}`;
   };
-  const line = (proto: string, src: string, sport: number, dst: string, dport: number, rsrc: string, rsport: number, rdst: string) =>
+  const line = (
+    proto: string,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    rsrc: string,
+    rsport: number,
+    rdst: string,
+  ) =>
     proto === 'udp'
       ? `udp      17 ${rand(120)} src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`
       : `${proto.padEnd(8)} ${proto === 'tcp' ? 6 : 132} ${rand(432000)} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
@@ -78,7 +92,9 @@ export function* serviceConntrackLines(services: readonly TableService[], entrie
     }
     const s = withEndpoints[rand(withEndpoints.length)]!;
     const stale = rand(1_000_000) < opts.staleShare * 1_000_000;
-    const ep = stale ? { ip: `10.250.${rand(256)}.${1 + rand(254)}`, port: s.endpoints[0]!.port } : s.endpoints[rand(s.endpoints.length)]!;
+    const ep = stale
+      ? { ip: `10.250.${rand(256)}.${1 + rand(254)}`, port: s.endpoints[0]!.port }
+      : s.endpoints[rand(s.endpoints.length)]!;
     if (kind < 20 && s.nodePort !== null) {
       const client = `198.51.100.${1 + rand(254)}`;
       yield line(s.protocol, client, sport, opts.nodeIp, s.nodePort, ep.ip, ep.port, opts.nodeIp);

@@ -57,11 +57,28 @@ function base32(buf: Buffer): string {
 }
 
 /** kube-proxy's portProtoHash / servicePortEndpointChainName. */
-export const chainHash = (...parts: string[]) => base32(createHash('sha256').update(parts.join('')).digest()).slice(0, 16);
+export const chainHash = (...parts: string[]) =>
+  base32(createHash('sha256').update(parts.join('')).digest()).slice(0, 16);
 
 /** A service as tests write it: the KUBE-SVC chain kube-proxy would name it, no NodePort unless `extra` says. */
-export function serviceSpec(name: string, protocol: GeneratedService['protocol'], clusterIP: string, port: number, endpoints: readonly GeneratedEndpoint[], extra: Partial<GeneratedService> = {}): GeneratedService {
-  return { name, protocol, clusterIP, port, nodePort: null, endpoints, svcChain: `KUBE-SVC-${chainHash(name, protocol)}`, ...extra };
+export function serviceSpec(
+  name: string,
+  protocol: GeneratedService['protocol'],
+  clusterIP: string,
+  port: number,
+  endpoints: readonly GeneratedEndpoint[],
+  extra: Partial<GeneratedService> = {},
+): GeneratedService {
+  return {
+    name,
+    protocol,
+    clusterIP,
+    port,
+    nodePort: null,
+    endpoints,
+    svcChain: `KUBE-SVC-${chainHash(name, protocol)}`,
+    ...extra,
+  };
 }
 
 /** Endpoints written as `ip:port`. */
@@ -97,8 +114,13 @@ export function kubeProxyServices(opts: KubeProxyDumpOptions): GeneratedService[
   return Array.from({ length: opts.services }, (_, i) => {
     const protocol = i % 10 === 7 ? 'udp' : 'tcp';
     const name = `ns${i % 97}/svc-${i}:${protocol === 'udp' ? 'dns' : 'http'}`;
-    const endpoints = Array.from({ length: count(i) }, () => ({ ip: podIp(++pod), port: protocol === 'udp' ? 5353 : 8080 }));
-    return serviceSpec(name, protocol, serviceIp(i), protocol === 'udp' ? 53 : 80, endpoints, { nodePort: i % nodePortEvery === 0 ? 30000 + (i % 2768) : null });
+    const endpoints = Array.from({ length: count(i) }, () => ({
+      ip: podIp(++pod),
+      port: protocol === 'udp' ? 5353 : 8080,
+    }));
+    return serviceSpec(name, protocol, serviceIp(i), protocol === 'udp' ? 53 : 80, endpoints, {
+      nodePort: i % nodePortEvery === 0 ? 30000 + (i % 2768) : null,
+    });
   });
 }
 
@@ -130,22 +152,77 @@ export function kubeProxyRuleset(services: readonly GeneratedService[], opts: Ru
     table.set(chain, rules);
     if (rule !== undefined) rules.push(`-A ${chain} ${rule}`);
   };
-  for (const c of ['KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-KUBELET-CANARY', 'KUBE-NODEPORTS', 'KUBE-PROXY-CANARY', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES']) add(filter, c);
-  add(filter, 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  for (const c of [
+    'KUBE-EXTERNAL-SERVICES',
+    'KUBE-FIREWALL',
+    'KUBE-FORWARD',
+    'KUBE-KUBELET-CANARY',
+    'KUBE-NODEPORTS',
+    'KUBE-PROXY-CANARY',
+    'KUBE-PROXY-FIREWALL',
+    'KUBE-SERVICES',
+  ])
+    add(filter, c);
+  add(
+    filter,
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   add(filter, 'INPUT', '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS');
-  add(filter, 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
+  add(
+    filter,
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
   add(filter, 'INPUT', '-j KUBE-FIREWALL');
-  add(filter, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
+  add(
+    filter,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
   add(filter, 'FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
-  add(filter, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
-  add(filter, 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
-  add(filter, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL');
-  add(filter, 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+  add(
+    filter,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
+  add(
+    filter,
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
+  add(
+    filter,
+    'OUTPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  );
+  add(
+    filter,
+    'OUTPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
   add(filter, 'OUTPUT', '-j KUBE-FIREWALL');
-  if (!v6) add(filter, 'KUBE-FIREWALL', '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
-  add(filter, 'KUBE-FORWARD', '-m conntrack --ctstate INVALID -m comment --comment "kubernetes forwarding rules" -j DROP');
-  add(filter, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT');
-  add(filter, 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
+  if (!v6)
+    add(
+      filter,
+      'KUBE-FIREWALL',
+      '! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+    );
+  add(
+    filter,
+    'KUBE-FORWARD',
+    '-m conntrack --ctstate INVALID -m comment --comment "kubernetes forwarding rules" -j DROP',
+  );
+  add(
+    filter,
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+  );
+  add(
+    filter,
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+  );
 
   for (const c of ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES']) add(nat, c);
   add(nat, 'PREROUTING', '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
@@ -154,12 +231,20 @@ export function kubeProxyRuleset(services: readonly GeneratedService[], opts: Ru
   add(nat, 'KUBE-MARK-MASQ', '-j MARK --set-xmark 0x4000/0x4000');
   add(nat, 'KUBE-POSTROUTING', '-m mark ! --mark 0x4000/0x4000 -j RETURN');
   add(nat, 'KUBE-POSTROUTING', '-j MARK --set-xmark 0x4000/0x0');
-  add(nat, 'KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
+  add(
+    nat,
+    'KUBE-POSTROUTING',
+    '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  );
 
   for (const s of services) {
     const p = s.protocol;
     const hash = s.svcChain.slice('KUBE-SVC-'.length);
-    const [svl, ext, fw] = ['KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'].map((prefix) => `${prefix}${hash}`) as [string, string, string];
+    const [svl, ext, fw] = ['KUBE-SVL-', 'KUBE-EXT-', 'KUBE-FW-'].map((prefix) => `${prefix}${hash}`) as [
+      string,
+      string,
+      string,
+    ];
     const cluster = s.endpoints;
     const local = s.endpoints.filter((e) => e.local);
     const hasEndpoints = cluster.length > 0;
@@ -174,40 +259,112 @@ export function kubeProxyRuleset(services: readonly GeneratedService[], opts: Ru
     const usesExt = hasEndpoints && externallyAccessible;
     const usesFw = hasEndpoints && lbIPs.length > 0 && (s.sourceRanges ?? []).length > 0;
     const filterTarget = (localPolicy: boolean) =>
-      localPolicy && hasEndpoints ? { comment: `${s.name} has no local endpoints`, jump: 'DROP' } : { comment: `${s.name} has no endpoints`, jump: `REJECT --reject-with ${rejectWith}` };
+      localPolicy && hasEndpoints
+        ? { comment: `${s.name} has no local endpoints`, jump: 'DROP' }
+        : { comment: `${s.name} has no endpoints`, jump: `REJECT --reject-with ${rejectWith}` };
     const internalFilter = filterTarget(iLocal);
     const externalFilter = filterTarget(eLocal);
     const capture = (ip: string) => `-d ${ip}${host} -p ${p}`;
 
-    if (hasInternal) add(nat, 'KUBE-SERVICES', `${capture(s.clusterIP)} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port} -j ${internalChain}`);
-    else add(filter, 'KUBE-SERVICES', `${capture(s.clusterIP)} -m comment --comment "${internalFilter.comment}" -m ${p} --dport ${s.port} -j ${internalFilter.jump}`);
+    if (hasInternal)
+      add(
+        nat,
+        'KUBE-SERVICES',
+        `${capture(s.clusterIP)} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port} -j ${internalChain}`,
+      );
+    else
+      add(
+        filter,
+        'KUBE-SERVICES',
+        `${capture(s.clusterIP)} -m comment --comment "${internalFilter.comment}" -m ${p} --dport ${s.port} -j ${internalFilter.jump}`,
+      );
     for (const ip of s.externalIPs ?? []) {
-      if (hasEndpoints) add(nat, 'KUBE-SERVICES', `${capture(ip)} -m comment --comment "${s.name} external IP" -m ${p} --dport ${s.port} -j ${ext}`);
-      if (!hasExternal) add(filter, 'KUBE-EXTERNAL-SERVICES', `${capture(ip)} -m comment --comment "${externalFilter.comment}" -m ${p} --dport ${s.port} -j ${externalFilter.jump}`);
+      if (hasEndpoints)
+        add(
+          nat,
+          'KUBE-SERVICES',
+          `${capture(ip)} -m comment --comment "${s.name} external IP" -m ${p} --dport ${s.port} -j ${ext}`,
+        );
+      if (!hasExternal)
+        add(
+          filter,
+          'KUBE-EXTERNAL-SERVICES',
+          `${capture(ip)} -m comment --comment "${externalFilter.comment}" -m ${p} --dport ${s.port} -j ${externalFilter.jump}`,
+        );
     }
     for (const ip of lbIPs) {
-      if (hasEndpoints) add(nat, 'KUBE-SERVICES', `${capture(ip)} -m comment --comment "${s.name} loadbalancer IP" -m ${p} --dport ${s.port} -j ${usesFw ? fw : ext}`);
-      if (usesFw) add(filter, 'KUBE-PROXY-FIREWALL', `${capture(ip)} -m comment --comment "${s.name} traffic not accepted by ${fw}" -m ${p} --dport ${s.port} -j DROP`);
+      if (hasEndpoints)
+        add(
+          nat,
+          'KUBE-SERVICES',
+          `${capture(ip)} -m comment --comment "${s.name} loadbalancer IP" -m ${p} --dport ${s.port} -j ${usesFw ? fw : ext}`,
+        );
+      if (usesFw)
+        add(
+          filter,
+          'KUBE-PROXY-FIREWALL',
+          `${capture(ip)} -m comment --comment "${s.name} traffic not accepted by ${fw}" -m ${p} --dport ${s.port} -j DROP`,
+        );
     }
-    if (!hasExternal) for (const ip of lbIPs) add(filter, 'KUBE-EXTERNAL-SERVICES', `${capture(ip)} -m comment --comment "${externalFilter.comment}" -m ${p} --dport ${s.port} -j ${externalFilter.jump}`);
+    if (!hasExternal)
+      for (const ip of lbIPs)
+        add(
+          filter,
+          'KUBE-EXTERNAL-SERVICES',
+          `${capture(ip)} -m comment --comment "${externalFilter.comment}" -m ${p} --dport ${s.port} -j ${externalFilter.jump}`,
+        );
     if (s.nodePort !== null) {
-      if (hasEndpoints) add(nat, 'KUBE-NODEPORTS', `-p ${p} -m comment --comment "${s.name}" -m ${p} --dport ${s.nodePort} -j ${ext}`);
-      if (!hasExternal) add(filter, 'KUBE-EXTERNAL-SERVICES', `-p ${p} -m comment --comment "${externalFilter.comment}" -m addrtype --dst-type LOCAL -m ${p} --dport ${s.nodePort} -j ${externalFilter.jump}`);
+      if (hasEndpoints)
+        add(nat, 'KUBE-NODEPORTS', `-p ${p} -m comment --comment "${s.name}" -m ${p} --dport ${s.nodePort} -j ${ext}`);
+      if (!hasExternal)
+        add(
+          filter,
+          'KUBE-EXTERNAL-SERVICES',
+          `-p ${p} -m comment --comment "${externalFilter.comment}" -m addrtype --dst-type LOCAL -m ${p} --dport ${s.nodePort} -j ${externalFilter.jump}`,
+        );
     }
-    if (s.healthCheckNodePort !== undefined) add(filter, 'KUBE-NODEPORTS', `-p tcp -m comment --comment "${s.name} health check node port" -m tcp --dport ${s.healthCheckNodePort} -j ACCEPT`);
+    if (s.healthCheckNodePort !== undefined)
+      add(
+        filter,
+        'KUBE-NODEPORTS',
+        `-p tcp -m comment --comment "${s.name} health check node port" -m tcp --dport ${s.healthCheckNodePort} -j ACCEPT`,
+      );
 
-    if (hasInternal) add(nat, internalChain, `! -s ${opts.clusterCidr} ${capture(s.clusterIP)} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port} -j KUBE-MARK-MASQ`);
+    if (hasInternal)
+      add(
+        nat,
+        internalChain,
+        `! -s ${opts.clusterCidr} ${capture(s.clusterIP)} -m comment --comment "${s.name} cluster IP" -m ${p} --dport ${s.port} -j KUBE-MARK-MASQ`,
+      );
     if (usesExt) {
-      if (!eLocal) add(nat, ext, `-m comment --comment "masquerade traffic for ${s.name} external destinations" -j KUBE-MARK-MASQ`);
+      if (!eLocal)
+        add(
+          nat,
+          ext,
+          `-m comment --comment "masquerade traffic for ${s.name} external destinations" -j KUBE-MARK-MASQ`,
+        );
       else {
-        add(nat, ext, `-s ${opts.clusterCidr} -m comment --comment "pod traffic for ${s.name} external destinations" -j ${s.svcChain}`);
-        add(nat, ext, `-m comment --comment "masquerade LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
-        add(nat, ext, `-m comment --comment "route LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j ${s.svcChain}`);
+        add(
+          nat,
+          ext,
+          `-s ${opts.clusterCidr} -m comment --comment "pod traffic for ${s.name} external destinations" -j ${s.svcChain}`,
+        );
+        add(
+          nat,
+          ext,
+          `-m comment --comment "masquerade LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+        );
+        add(
+          nat,
+          ext,
+          `-m comment --comment "route LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j ${s.svcChain}`,
+        );
       }
       if (hasExternal) add(nat, ext, `-j ${externalPolicyChain}`);
     }
     if (usesFw) {
-      for (const range of s.sourceRanges!) add(nat, fw, `-s ${range} -m comment --comment "${s.name} loadbalancer IP" -j ${ext}`);
+      for (const range of s.sourceRanges!)
+        add(nat, fw, `-s ${range} -m comment --comment "${s.name} loadbalancer IP" -j ${ext}`);
       add(nat, fw, `-m comment --comment "other traffic to ${s.name} will be dropped by KUBE-PROXY-FIREWALL"`);
     }
 
@@ -215,12 +372,21 @@ export function kubeProxyRuleset(services: readonly GeneratedService[], opts: Ru
     const epText = (ep: GeneratedEndpoint) => (v6 ? `[${ep.ip}]:${ep.port}` : `${ep.ip}:${ep.port}`);
     const ladder = (chain: string, eps: readonly GeneratedEndpoint[]) => {
       if (s.affinitySeconds !== undefined) {
-        for (const ep of eps) add(nat, chain, `-m comment --comment "${s.name} -> ${epText(ep)}" -m recent --rcheck --seconds ${s.affinitySeconds} --reap --name ${sepOf(ep)} --mask ${v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'} --rsource -j ${sepOf(ep)}`);
+        for (const ep of eps)
+          add(
+            nat,
+            chain,
+            `-m comment --comment "${s.name} -> ${epText(ep)}" -m recent --rcheck --seconds ${s.affinitySeconds} --reap --name ${sepOf(ep)} --mask ${v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'} --rsource -j ${sepOf(ep)}`,
+          );
       }
       eps.forEach((ep, i) => {
         const jumpComment = largeCluster ? '' : `-m comment --comment "${s.name} -> ${epText(ep)}" `;
         const remaining = eps.length - i;
-        add(nat, chain, `${jumpComment}${remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : ''}-j ${sepOf(ep)}`);
+        add(
+          nat,
+          chain,
+          `${jumpComment}${remaining > 1 ? `-m statistic --mode random --probability ${probability(remaining)} ` : ''}-j ${sepOf(ep)}`,
+        );
       });
     };
     // The cluster chain serves internal traffic unless iTP is Local, and KUBE-EXT's pod/LOCAL/Cluster jumps.
@@ -231,15 +397,25 @@ export function kubeProxyRuleset(services: readonly GeneratedService[], opts: Ru
     for (const ep of usesCluster ? cluster : usesLocal ? local : []) {
       const sep = sepOf(ep);
       const comment = largeCluster ? '' : `-m comment --comment "${s.name}" `;
-      const recent = s.affinitySeconds !== undefined ? `-m recent --set --name ${sep} --mask ${v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'} --rsource ` : '';
+      const recent =
+        s.affinitySeconds !== undefined
+          ? `-m recent --set --name ${sep} --mask ${v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255'} --rsource `
+          : '';
       add(nat, sep, `-s ${ep.ip}${host} ${comment}-j KUBE-MARK-MASQ`);
       add(nat, sep, `-p ${p} ${comment}-m ${p} ${recent}-j DNAT --to-destination ${epText(ep)}`);
     }
   }
-  add(nat, 'KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  add(
+    nat,
+    'KUBE-SERVICES',
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
 
   const tool = v6 ? 'ip6tables-save' : 'iptables-save';
-  return [printTable(tool, 'filter', ['INPUT', 'FORWARD', 'OUTPUT'], filter), printTable(tool, 'nat', ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], nat)].join('');
+  return [
+    printTable(tool, 'filter', ['INPUT', 'FORWARD', 'OUTPUT'], filter),
+    printTable(tool, 'nat', ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], nat),
+  ].join('');
 }
 
 /** iptables-save layout: built-ins in hook order, then user chains sorted; rules grouped in the same order. */

@@ -38,7 +38,9 @@ export interface ManifestService {
 }
 
 export interface Manifest {
-  readonly snapshots: Readonly<Record<SnapshotName, { family: 'ipv4' | 'ipv6'; clusterCidr: string; services: readonly ManifestService[] }>>;
+  readonly snapshots: Readonly<
+    Record<SnapshotName, { family: 'ipv4' | 'ipv6'; clusterCidr: string; services: readonly ManifestService[] }>
+  >;
 }
 
 export type FixtureName =
@@ -228,11 +230,18 @@ export function dumpOf(fx: Fixtures, fixture: FixtureName, what = fixture.replac
       if (header) table = header[1] as TableName;
       return { text, original: text, record: isRecord(text, st), ...(table ? { table } : {}) };
     });
-  const tables = kind === 'iptables-save' || kind === 'ip6tables-save' ? [...new Set(lines.flatMap((l) => (l.table ? [l.table] : [])))] : undefined;
+  const tables =
+    kind === 'iptables-save' || kind === 'ip6tables-save'
+      ? [...new Set(lines.flatMap((l) => (l.table ? [l.table] : [])))]
+      : undefined;
   return { kind, fixture, snapshot: SNAPSHOT_OF[fixture], lines, partial: false, what, ...(tables ? { tables } : {}) };
 }
 
-const clone = (d: Dump): Dump => ({ ...d, lines: d.lines.map((l) => ({ ...l })), ...(d.tables ? { tables: [...d.tables] } : {}) });
+const clone = (d: Dump): Dump => ({
+  ...d,
+  lines: d.lines.map((l) => ({ ...l })),
+  ...(d.tables ? { tables: [...d.tables] } : {}),
+});
 
 /** The lines of one table of an iptables-save dump, header to COMMIT. */
 export function tableOf(d: Dump, table: TableName): Dump {
@@ -248,7 +257,16 @@ export function grepDump(d: Dump, pattern: string): Dump {
 }
 
 /** Options whose argument is mandatory: a rule cut right after one is not a rule (the kernel rejects it). */
-const NEEDS_ARGUMENT = [' --set-xmark', ' --to-destination', ' --dport', ' --probability', ' --comment', ' --mark', ' --reject-with', ' --ctstate'];
+const NEEDS_ARGUMENT = [
+  ' --set-xmark',
+  ' --to-destination',
+  ' --dport',
+  ' --probability',
+  ' --comment',
+  ' --mark',
+  ' --reject-with',
+  ' --ctstate',
+];
 
 /**
  * Cuts the dump after a random line; with `midRule`, the last kept line is a rule cut right after an option that
@@ -258,7 +276,12 @@ export function truncateDump(rng: Rng, d: Dump, midRule: boolean): Dump {
   const out = clone(d);
   const candidates = out.lines
     .map((l, i) => ({ l, i }))
-    .filter(({ l, i }) => i > 2 && i < out.lines.length - 2 && (!midRule || (l.record && NEEDS_ARGUMENT.some((o) => l.text.includes(`${o} `)))));
+    .filter(
+      ({ l, i }) =>
+        i > 2 &&
+        i < out.lines.length - 2 &&
+        (!midRule || (l.record && NEEDS_ARGUMENT.some((o) => l.text.includes(`${o} `)))),
+    );
   const at = candidates.length ? rng.pick(candidates).i : out.lines.length - 2;
   out.lines = out.lines.slice(0, at + 1);
   const last = out.lines[at]!;
@@ -270,7 +293,8 @@ export function truncateDump(rng: Rng, d: Dump, midRule: boolean): Dump {
   }
   out.partial = true;
   out.truncated = true;
-  if (out.tables && d.lines.some((l) => /^\*\w+$/.test(l.text))) out.tables = out.tables.filter((t) => out.lines.some((l) => l.text === `*${t}`));
+  if (out.tables && d.lines.some((l) => /^\*\w+$/.test(l.text)))
+    out.tables = out.tables.filter((t) => out.lines.some((l) => l.text === `*${t}`));
   return out;
 }
 
@@ -282,7 +306,8 @@ export function maskAddresses(d: Dump, masks: ReadonlyMap<string, string>): Dump
   const out = clone(d);
   for (const l of out.lines) {
     let text = l.text;
-    for (const [addr, mask] of masks) text = text.replace(new RegExp(`(?<![\\d.])${addr.replaceAll('.', '\\.')}(?![\\d])`, 'g'), mask);
+    for (const [addr, mask] of masks)
+      text = text.replace(new RegExp(`(?<![\\d.])${addr.replaceAll('.', '\\.')}(?![\\d])`, 'g'), mask);
     if (text !== l.text) {
       l.text = text;
       l.masked = true;
@@ -348,7 +373,10 @@ const stripCounters = (l: string) => l.replace(/^\[\d+:\d+\] /, '');
 
 /** table → chain → rules of a full snapshot dump. */
 function chainsOf(fx: Fixtures, snapshot: SnapshotName): Map<string, string[]> {
-  const d = dumpOf(fx, snapshot === 'main' ? 'iptables-save.txt' : snapshot === 'after' ? 'iptables-save.after.txt' : 'ip6tables-save.txt');
+  const d = dumpOf(
+    fx,
+    snapshot === 'main' ? 'iptables-save.txt' : snapshot === 'after' ? 'iptables-save.after.txt' : 'ip6tables-save.txt',
+  );
   const chains = new Map<string, string[]>();
   for (const l of d.lines) {
     if (!l.record) continue;
@@ -392,27 +420,42 @@ function visibleServices(fx: Fixtures, dumps: readonly Dump[]): { visible: Servi
     const intact = new Set(
       dumps
         .filter((d) => d.snapshot === snapshot)
-        .flatMap((d) => d.lines.filter((l) => l.record && !l.cut && !l.masked && l.text === l.original).map((l) => `${l.table} ${stripCounters(l.text)}`)),
+        .flatMap((d) =>
+          d.lines
+            .filter((l) => l.record && !l.cut && !l.masked && l.text === l.original)
+            .map((l) => `${l.table} ${stripCounters(l.text)}`),
+        ),
     );
     // An anonymised address in a chain many services pass (KUBE-SERVICES, PREROUTING, …) may be any of them:
     // the walk splits on it, so no service of this snapshot has certain shares.
-    const sharedMasked = dumps.some((d) => d.snapshot === snapshot && d.lines.some((l) => l.record && l.masked && !/^(\[\d+:\d+\] )?-A KUBE-(SVC|SVL|SEP|EXT|FW)-/.test(l.text)));
+    const sharedMasked = dumps.some(
+      (d) =>
+        d.snapshot === snapshot &&
+        d.lines.some((l) => l.record && l.masked && !/^(\[\d+:\d+\] )?-A KUBE-(SVC|SVL|SEP|EXT|FW)-/.test(l.text)),
+    );
     const chains = chainsOf(fx, snapshot);
-    const complete = (table: string, chain: string) => closure(chains, table, chain).every((c) => chains.get(c)!.every((r) => intact.has(r)));
-    for (const s of fx.manifest.snapshots[snapshot].services) if (s.endpoints.length > 0 && complete('nat', s.svcChain)) whole.add(`${snapshot} ${s.name}`);
+    const complete = (table: string, chain: string) =>
+      closure(chains, table, chain).every((c) => chains.get(c)!.every((r) => intact.has(r)));
+    for (const s of fx.manifest.snapshots[snapshot].services)
+      if (s.endpoints.length > 0 && complete('nat', s.svcChain)) whole.add(`${snapshot} ${s.name}`);
     if (sharedMasked) continue;
     for (const s of fx.manifest.snapshots[snapshot].services) {
       const base = { snapshot, name: s.name, protocol: s.protocol };
       if (s.endpoints.length > 0) {
-        if (complete('nat', s.svcChain)) out.push({ ...base, entry: 'clusterIP', ip: s.clusterIP, port: s.port, ...s.expected.clusterIP });
+        if (complete('nat', s.svcChain))
+          out.push({ ...base, entry: 'clusterIP', ip: s.clusterIP, port: s.port, ...s.expected.clusterIP });
       } else {
-        const reject = (chains.get('filter KUBE-SERVICES') ?? []).find((r) => r.includes(`-d ${s.clusterIP}/`) && r.includes(`--dport ${s.port} `));
-        if (reject && intact.has(reject)) out.push({ ...base, entry: 'clusterIP', ip: s.clusterIP, port: s.port, ...s.expected.clusterIP });
+        const reject = (chains.get('filter KUBE-SERVICES') ?? []).find(
+          (r) => r.includes(`-d ${s.clusterIP}/`) && r.includes(`--dport ${s.port} `),
+        );
+        if (reject && intact.has(reject))
+          out.push({ ...base, entry: 'clusterIP', ip: s.clusterIP, port: s.port, ...s.expected.clusterIP });
       }
       if (s.nodePort !== null && s.expected.nodePort && s.endpoints.length > 0) {
         const rule = (chains.get('nat KUBE-NODEPORTS') ?? []).find((r) => r.includes(`--dport ${s.nodePort} `));
         const target = rule && / -j (\S+)/.exec(rule)?.[1];
-        if (rule && target && intact.has(rule) && complete('nat', target)) out.push({ ...base, entry: 'nodePort', ip: null, port: s.nodePort, ...s.expected.nodePort });
+        if (rule && target && intact.has(rule) && complete('nat', target))
+          out.push({ ...base, entry: 'nodePort', ip: null, port: s.nodePort, ...s.expected.nodePort });
       }
     }
   }
@@ -421,32 +464,65 @@ function visibleServices(fx: Fixtures, dumps: readonly Dump[]): { visible: Servi
 
 const MARKERS = ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY', 'KUBE-PROXY-CANARY'];
 
-function expectationsOf(fx: Fixtures, dumps: readonly Dump[]): Pick<MessyPaste, 'dumps' | 'services' | 'forbidden' | 'noRouteVerdicts' | 'markerChains' | 'truncated'> {
+function expectationsOf(
+  fx: Fixtures,
+  dumps: readonly Dump[],
+): Pick<MessyPaste, 'dumps' | 'services' | 'forbidden' | 'noRouteVerdicts' | 'markerChains' | 'truncated'> {
   const { visible: services, whole } = visibleServices(fx, dumps);
   const forbidden: ForbiddenFinding[] = [
     // The kernel loaded every one of these dumps: no chain is missing, none is unused, KUBE-MARK-MASQ is there.
     { code: 'LINT_MISSING_CHAIN', why: 'every chain a rule jumps to exists in the kernel the dump came from' },
-    { code: 'LINT_UNUSED_CHAIN', why: 'every kube-proxy chain is reached in the kernel; a fragment cannot show otherwise' },
+    {
+      code: 'LINT_UNUSED_CHAIN',
+      why: 'every kube-proxy chain is reached in the kernel; a fragment cannot show otherwise',
+    },
     { code: 'LINT_KUBE_MASQ_MISSING', why: 'KUBE-MARK-MASQ exists in the kernel the dump came from' },
     { code: 'LINT_LOOP', why: 'kube-proxy rules have no loops' },
   ];
   const v4 = dumps.filter((d) => d.kind === 'iptables-save');
   const wholeDump = (d: Dump) => !d.partial && !d.lines.some((l) => l.masked);
   const partialRules = dumps.some((d) => (d.kind === 'iptables-save' || d.kind === 'ip6tables-save') && !wholeDump(d));
-  if (v4.length > 0 && !v4.some(wholeDump)) forbidden.push({ code: 'STALE_SERVICE_GONE', why: 'no IPv4 ruleset in the paste is whole: a partial one cannot show that a service is gone' });
+  if (v4.length > 0 && !v4.some(wholeDump))
+    forbidden.push({
+      code: 'STALE_SERVICE_GONE',
+      why: 'no IPv4 ruleset in the paste is whole: a partial one cannot show that a service is gone',
+    });
   const inPaste = [...new Set(dumps.flatMap((d) => (d.snapshot ? [d.snapshot] : [])))];
-  const empty = new Set(inPaste.flatMap((snap) => fx.manifest.snapshots[snap].services.filter((s) => s.endpoints.length === 0).map((s) => s.name)));
+  const empty = new Set(
+    inPaste.flatMap((snap) =>
+      fx.manifest.snapshots[snap].services.filter((s) => s.endpoints.length === 0).map((s) => s.name),
+    ),
+  );
   for (const snapshot of ['main', 'after', 'v6'] as const) {
     for (const s of fx.manifest.snapshots[snapshot].services) {
-      if (!empty.has(s.name)) forbidden.push({ code: 'SVC_NO_ENDPOINTS', subject: s.name, why: `${s.name} has endpoints in every snapshot the paste holds` });
-      if (partialRules && !inPaste.some((snap) => whole.has(`${snap} ${s.name}`))) forbidden.push({ code: 'STALE_ENDPOINT_GONE', subject: s.name, why: `the paste does not show all of ${s.name}'s endpoints` });
+      if (!empty.has(s.name))
+        forbidden.push({
+          code: 'SVC_NO_ENDPOINTS',
+          subject: s.name,
+          why: `${s.name} has endpoints in every snapshot the paste holds`,
+        });
+      if (partialRules && !inPaste.some((snap) => whole.has(`${snap} ${s.name}`)))
+        forbidden.push({
+          code: 'STALE_ENDPOINT_GONE',
+          subject: s.name,
+          why: `the paste does not show all of ${s.name}'s endpoints`,
+        });
     }
   }
-  forbidden.push({ code: 'SVC_STOPPED_AFTER_DNAT', why: 'no rule stops service traffic after DNAT on this node, and routes shown are never proof of absence' });
+  forbidden.push({
+    code: 'SVC_STOPPED_AFTER_DNAT',
+    why: 'no rule stops service traffic after DNAT on this node, and routes shown are never proof of absence',
+  });
   const dedup = new Map(forbidden.map((f) => [`${f.code} ${f.subject ?? ''}`, f]));
   return {
     dumps: dumps.map((d) => {
-      const e: DumpExpectation = { kind: d.kind, what: d.what, records: recordsOf(d), partial: d.partial, ...(d.tables ? { tables: [...d.tables].sort() } : {}) };
+      const e: DumpExpectation = {
+        kind: d.kind,
+        what: d.what,
+        records: recordsOf(d),
+        partial: d.partial,
+        ...(d.tables ? { tables: [...d.tables].sort() } : {}),
+      };
       if (d.kind !== 'conntrack') return e;
       const protocols: Record<string, number> = {};
       for (const l of d.lines.filter((x) => x.record && !x.cut)) {
@@ -471,7 +547,12 @@ type Piece = { readonly line: string } | { readonly dump: Dump };
 
 const HOSTS = ['node-1', 'ip-10-0-1-23', 'k8s-worker-2', 'worker01'];
 function prompt(rng: Rng, host: string, command: string): string {
-  return rng.pick([`[root@${host} ~]# ${command}`, `root@${host}:~# ${command}`, `$ sudo ${command}`, `${host}:~ # ${command}`]);
+  return rng.pick([
+    `[root@${host} ~]# ${command}`,
+    `root@${host}:~# ${command}`,
+    `$ sudo ${command}`,
+    `${host}:~ # ${command}`,
+  ]);
 }
 const bare = (p: string) => p.replace(/(# |\$ sudo ).*$/, (m) => (m.startsWith('$') ? '$ ' : '# '));
 
@@ -483,7 +564,16 @@ const dumpsOf = (pieces: readonly Piece[]) => pieces.flatMap((p) => ('dump' in p
 
 // ---------------------------------------------------------------------------------------------- wrappers (class 10)
 
-export type Wrapper = 'indent4' | 'quote' | 'hash' | 'json' | 'html' | 'trailing-prompt' | 'foreign-prompts' | 'grep-n' | 'file-line';
+export type Wrapper =
+  | 'indent4'
+  | 'quote'
+  | 'hash'
+  | 'json'
+  | 'html'
+  | 'trailing-prompt'
+  | 'foreign-prompts'
+  | 'grep-n'
+  | 'file-line';
 
 function wrapLines(wrapper: Wrapper, lines: string[]): string[] {
   switch (wrapper) {
@@ -496,7 +586,9 @@ function wrapLines(wrapper: Wrapper, lines: string[]): string[] {
     case 'json':
       return [JSON.stringify(`${lines.join('\n')}\n`)];
     case 'html':
-      return lines.map((l) => l.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;'));
+      return lines.map((l) =>
+        l.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;'),
+      );
     default:
       return lines;
   }
@@ -532,7 +624,10 @@ function class1(fx: Fixtures, rng: Rng, host: string, v?: number): Built {
       const plainFilter = t === 'filter' && rng.chance(0.4);
       const fixture: FixtureName = plainFilter ? 'iptables-S.txt' : (`iptables-t-${t}-S.txt` as FixtureName);
       if (pieces.length) pieces.push({ line: '' });
-      pieces.push({ line: prompt(rng, host, plainFilter ? 'iptables -S' : `iptables -t ${t} -S`) }, { dump: { ...dumpOf(fx, fixture), partial: false } });
+      pieces.push(
+        { line: prompt(rng, host, plainFilter ? 'iptables -S' : `iptables -t ${t} -S`) },
+        { dump: { ...dumpOf(fx, fixture), partial: false } },
+      );
     }
     return { pieces, title: `${tables.map((t) => `-t ${t} -S`).join(', ')} behind prompts` };
   }
@@ -540,13 +635,27 @@ function class1(fx: Fixtures, rng: Rng, host: string, v?: number): Built {
   if (variant === 1) {
     const withPrompt = rng.chance(0.5);
     const frag = grepDump(tableOf(save, 'nat'), 'KUBE');
-    return { pieces: [...(withPrompt ? [{ line: prompt(rng, host, 'iptables-save -t nat | grep KUBE') }] : []), { dump: { ...frag, what: 'iptables-save -t nat | grep KUBE' } }], title: `iptables-save -t nat | grep KUBE${withPrompt ? '' : ' without a prompt'}` };
+    return {
+      pieces: [
+        ...(withPrompt ? [{ line: prompt(rng, host, 'iptables-save -t nat | grep KUBE') }] : []),
+        { dump: { ...frag, what: 'iptables-save -t nat | grep KUBE' } },
+      ],
+      title: `iptables-save -t nat | grep KUBE${withPrompt ? '' : ' without a prompt'}`,
+    };
   }
   // A service's name: its lines all lie in one table (skip names whose lines span two).
-  const names = fx.manifest.snapshots.main.services.map((s) => s.name).filter((n) => new Set(save.lines.filter((l) => l.record && l.text.includes(n)).map((l) => l.table)).size === 1);
+  const names = fx.manifest.snapshots.main.services
+    .map((s) => s.name)
+    .filter((n) => new Set(save.lines.filter((l) => l.record && l.text.includes(n)).map((l) => l.table)).size === 1);
   const name = rng.pick(names);
   const frag = grepDump(save, name);
-  return { pieces: [{ line: prompt(rng, host, `iptables-save | grep ${name}`) }, { dump: { ...frag, what: `iptables-save | grep ${name}` } }], title: `iptables-save | grep ${name}` };
+  return {
+    pieces: [
+      { line: prompt(rng, host, `iptables-save | grep ${name}`) },
+      { dump: { ...frag, what: `iptables-save | grep ${name}` } },
+    ],
+    title: `iptables-save | grep ${name}`,
+  };
 }
 
 /** Class 2: two iptables-save dumps in one paste (before and after a rollout, or the node's and a restore file). */
@@ -555,11 +664,20 @@ function class2(fx: Fixtures, rng: Rng, host: string): Built {
   const second = rng.chance(0.7) ? dumpOf(fx, 'iptables-save.after.txt') : class5Dump(fx, rng);
   const prompts = rng.chance(0.6);
   const pieces: Piece[] = [];
-  if (prompts) pieces.push({ line: prompt(rng, host, first.fixture === 'iptables-save-c.txt' ? 'iptables-save -c' : 'iptables-save') });
+  if (prompts)
+    pieces.push({
+      line: prompt(rng, host, first.fixture === 'iptables-save-c.txt' ? 'iptables-save -c' : 'iptables-save'),
+    });
   else pieces.push({ line: 'Before the rollout:' });
   pieces.push({ dump: first }, { line: '' });
-  if (prompts) pieces.push({ line: prompt(rng, host, second.snapshot === 'after' ? 'iptables-save' : 'cat /etc/iptables/rules.v4') });
-  else pieces.push({ line: second.snapshot === 'after' ? 'After the rollout:' : 'And the rules file we restore at boot:' });
+  if (prompts)
+    pieces.push({
+      line: prompt(rng, host, second.snapshot === 'after' ? 'iptables-save' : 'cat /etc/iptables/rules.v4'),
+    });
+  else
+    pieces.push({
+      line: second.snapshot === 'after' ? 'After the rollout:' : 'And the rules file we restore at boot:',
+    });
   pieces.push({ dump: second });
   return { pieces, title: `${first.what} then ${second.what}${prompts ? '' : ' (prose between)'}` };
 }
@@ -568,42 +686,66 @@ function class2(fx: Fixtures, rng: Rng, host: string): Built {
 function class3(fx: Fixtures, rng: Rng, host: string): Built {
   const route = grepDump(dumpOf(fx, 'ip-route.txt'), '10.244');
   const addr = dumpOf(fx, rng.pick(['ip-addr.txt', 'ip-o-addr.txt'] as const));
-  const pieces: Piece[] = rng.shuffle([
-    [{ line: prompt(rng, host, 'iptables-save') }, { dump: dumpOf(fx, 'iptables-save.txt') }],
-    [{ line: prompt(rng, host, addr.fixture === 'ip-o-addr.txt' ? 'ip -o addr' : 'ip addr') }, { dump: addr }],
-    [{ line: prompt(rng, host, 'ip route | grep 10.244') }, { dump: { ...route, what: 'ip route | grep 10.244' } }],
-  ] as Piece[][]).flat();
+  const pieces: Piece[] = rng
+    .shuffle([
+      [{ line: prompt(rng, host, 'iptables-save') }, { dump: dumpOf(fx, 'iptables-save.txt') }],
+      [{ line: prompt(rng, host, addr.fixture === 'ip-o-addr.txt' ? 'ip -o addr' : 'ip addr') }, { dump: addr }],
+      [{ line: prompt(rng, host, 'ip route | grep 10.244') }, { dump: { ...route, what: 'ip route | grep 10.244' } }],
+    ] as Piece[][])
+    .flat();
   return { pieces, title: 'ip route | grep 10.244 beside iptables-save and ip addr' };
 }
 
 /** Class 4: a dump cut at a random line, or in the middle of a rule (`-j MARK --set-xmark`). */
 function class4(fx: Fixtures, rng: Rng, host: string, v?: number): Built {
-  const fixture = rng.pick(['iptables-save.txt', 'iptables-save-c.txt', 'iptables-t-nat-S.txt', 'ip6tables-save.txt'] as const);
+  const fixture = rng.pick([
+    'iptables-save.txt',
+    'iptables-save-c.txt',
+    'iptables-t-nat-S.txt',
+    'ip6tables-save.txt',
+  ] as const);
   const midRule = v === undefined ? rng.chance(0.6) : v % 2 === 0;
   const cut = truncateDump(rng, dumpOf(fx, fixture), midRule);
   const withConntrack = rng.chance(0.3);
-  const pieces: Piece[] = [{ line: prompt(rng, host, COMMAND_OF[fixture]) }, { dump: { ...cut, what: `${cut.what} cut at line ${cut.lines.length}${midRule ? ' mid-rule' : ''}` } }];
-  if (withConntrack) pieces.unshift({ line: prompt(rng, host, 'conntrack -L') }, { dump: dumpOf(fx, 'conntrack-L.txt') }, { line: '' });
-  return { pieces, title: `${fixture} truncated${midRule ? ' mid-rule' : ''}${withConntrack ? ' after conntrack -L' : ''}` };
+  const pieces: Piece[] = [
+    { line: prompt(rng, host, COMMAND_OF[fixture]) },
+    { dump: { ...cut, what: `${cut.what} cut at line ${cut.lines.length}${midRule ? ' mid-rule' : ''}` } },
+  ];
+  if (withConntrack)
+    pieces.unshift({ line: prompt(rng, host, 'conntrack -L') }, { dump: dumpOf(fx, 'conntrack-L.txt') }, { line: '' });
+  return {
+    pieces,
+    title: `${fixture} truncated${midRule ? ' mid-rule' : ''}${withConntrack ? ' after conntrack -L' : ''}`,
+  };
 }
 
 /** Class 5's dump: a hand-written restore file, built-in chains used without their `:CHAIN POLICY` lines. */
 function class5Dump(fx: Fixtures, rng: Rng): Dump {
   const d = dumpOf(fx, 'iptables-save.txt', 'hand-written restore file');
   const dropIn = new Set(rng.chance(0.5) ? ['filter', 'nat', 'mangle'] : [rng.pick(['filter', 'nat'])]);
-  d.lines = d.lines.filter((l) => !/^#/.test(l.text) && !(l.table && dropIn.has(l.table) && /^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(l.text)));
+  d.lines = d.lines.filter(
+    (l) =>
+      !/^#/.test(l.text) &&
+      !(l.table && dropIn.has(l.table) && /^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(l.text)),
+  );
   return d;
 }
 
 function class5(fx: Fixtures, rng: Rng, host: string): Built {
   const d = class5Dump(fx, rng);
-  return { pieces: [{ line: prompt(rng, host, 'cat /etc/sysconfig/iptables') }, { dump: d }], title: 'restore file without built-in chain lines' };
+  return {
+    pieces: [{ line: prompt(rng, host, 'cat /etc/sysconfig/iptables') }, { dump: d }],
+    title: 'restore file without built-in chain lines',
+  };
 }
 
 /** Class 6: Kubernetes' marker chains (mangle KUBE-IPTABLES-HINT, KUBE-KUBELET-CANARY, KUBE-PROXY-CANARY). */
 function class6(fx: Fixtures, rng: Rng, host: string): Built {
   const fixture = rng.pick(['iptables-save.txt', 'iptables-t-mangle-S.txt', 'ip6tables-save.txt'] as const);
-  return { pieces: [{ line: prompt(rng, host, COMMAND_OF[fixture]) }, { dump: dumpOf(fx, fixture) }], title: `${fixture} with kubelet's marker chains` };
+  return {
+    pieces: [{ line: prompt(rng, host, COMMAND_OF[fixture]) }, { dump: dumpOf(fx, fixture) }],
+    title: `${fixture} with kubelet's marker chains`,
+  };
 }
 
 /** Class 7: conntrack lines that lost their protocol name column, prose after the listing. */
@@ -616,7 +758,14 @@ function class7(fx: Fixtures, rng: Rng, host: string): Built {
     ['The DNS timeouts started right after the coredns rollout.'],
     ['', 'Thanks!'],
   ]);
-  return { pieces: [{ line: prompt(rng, host, 'conntrack -L') }, { dump: { ...d, what: `conntrack -L without protocol names (${all ? 'all' : 'some'} lines)` } }, ...prose.map((line) => ({ line }))], title: `conntrack -L, ${all ? 'every' : 'some'} protocol name lost, prose after` };
+  return {
+    pieces: [
+      { line: prompt(rng, host, 'conntrack -L') },
+      { dump: { ...d, what: `conntrack -L without protocol names (${all ? 'all' : 'some'} lines)` } },
+      ...prose.map((line) => ({ line })),
+    ],
+    title: `conntrack -L, ${all ? 'every' : 'some'} protocol name lost, prose after`,
+  };
 }
 
 /** Class 9: `ipset list` inside a Markdown fence, a prose sentence after it. */
@@ -630,20 +779,37 @@ function class9(fx: Fixtures, rng: Rng, host: string): Built {
     ...(promptInFence ? [{ line: prompt(rng, host, fixture === 'ipset-save.txt' ? 'ipset save' : 'ipset list') }] : []),
     { dump: d },
     { line: '```' },
-    { line: rng.pick(['The cali40all-hosts-net set is missing node 192.168.56.13.', 'Why is KUBE-LOOP-BACK not referenced by any rule?', 'Let me know if you need more.']) },
+    {
+      line: rng.pick([
+        'The cali40all-hosts-net set is missing node 192.168.56.13.',
+        'Why is KUBE-LOOP-BACK not referenced by any rule?',
+        'Let me know if you need more.',
+      ]),
+    },
   ];
   return { pieces, title: `${fixture.replace('.txt', '')} in a fence, prose after` };
 }
 
 /** Class 11: anonymised addresses (`x.x.x.x`, `xxx.xxx.xxx.xxx`, `10.x.x.x`, `<node-ip>`). */
 function class11(fx: Fixtures, rng: Rng, host: string): Built {
-  const dumps = [dumpOf(fx, 'iptables-save.txt'), dumpOf(fx, rng.pick(['conntrack-L.txt', 'conntrack-L-o-extended.txt'] as const)), dumpOf(fx, rng.pick(['ip-addr.txt', 'ip-o-addr.txt'] as const))];
-  const addresses = addressesIn(dumps.map((d) => d.lines.map((l) => l.text).join('\n')).join('\n')).filter((a) => !/^(127\.|0\.|255\.|224\.)/.test(a) && !a.endsWith('.255'));
+  const dumps = [
+    dumpOf(fx, 'iptables-save.txt'),
+    dumpOf(fx, rng.pick(['conntrack-L.txt', 'conntrack-L-o-extended.txt'] as const)),
+    dumpOf(fx, rng.pick(['ip-addr.txt', 'ip-o-addr.txt'] as const)),
+  ];
+  const addresses = addressesIn(dumps.map((d) => d.lines.map((l) => l.text).join('\n')).join('\n')).filter(
+    (a) => !/^(127\.|0\.|255\.|224\.)/.test(a) && !a.endsWith('.255'),
+  );
   const masks = new Map<string, string>();
   masks.set('192.168.56.10', '<node-ip>');
-  for (const a of rng.shuffle(addresses.filter((x) => x !== '192.168.56.10')).slice(0, 1 + rng.int(3))) masks.set(a, a.startsWith('10.') && rng.chance(0.5) ? '10.x.x.x' : rng.pick(['x.x.x.x', 'xxx.xxx.xxx.xxx']));
+  for (const a of rng.shuffle(addresses.filter((x) => x !== '192.168.56.10')).slice(0, 1 + rng.int(3)))
+    masks.set(a, a.startsWith('10.') && rng.chance(0.5) ? '10.x.x.x' : rng.pick(['x.x.x.x', 'xxx.xxx.xxx.xxx']));
   const masked = dumps.map((d) => maskAddresses(d, masks));
-  const pieces: Piece[] = masked.flatMap((d, i) => [...(i ? [{ line: '' }] : []), { line: prompt(rng, host, COMMAND_OF[d.fixture]) }, { dump: d }]);
+  const pieces: Piece[] = masked.flatMap((d, i) => [
+    ...(i ? [{ line: '' }] : []),
+    { line: prompt(rng, host, COMMAND_OF[d.fixture]) },
+    { dump: d },
+  ]);
   return { pieces, title: `${[...masks.values()].join(', ')} in place of ${masks.size} addresses` };
 }
 
@@ -652,28 +818,61 @@ function class10(fx: Fixtures, rng: Rng, host: string, wrapper: Wrapper): Built 
   if (wrapper === 'grep-n' || wrapper === 'file-line') {
     const save = dumpOf(fx, 'iptables-save.txt');
     const pattern = rng.pick(['KUBE-SVC-', 'KUBE-SEP-', 'KUBE-NODEPORTS', 'DNAT']);
-    const numbered = save.lines.map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.table === 'nat' && l.text.includes(pattern));
+    const numbered = save.lines
+      .map((l, i) => ({ l, n: i + 1 }))
+      .filter(({ l }) => l.table === 'nat' && l.text.includes(pattern));
     const file = rng.pick(['/tmp/node1/iptables-save.txt', 'iptables-save.txt', 'dumps/worker01.iptables']);
     const lines = numbered.map(({ l, n }) => ({ ...l, prefix: wrapper === 'grep-n' ? `${n}:` : `${file}:${n}:` }));
     const tables = [...new Set(lines.filter((l) => l.record).map((l) => l.table!))];
     const d: Dump = { ...save, lines, tables, partial: true, what: `grep -n ${pattern}` };
-    return { pieces: [{ line: prompt(rng, host, wrapper === 'grep-n' ? `grep -n ${pattern} iptables-save.txt` : `grep -rn ${pattern} ${file.replace(/[^/]*$/, '') || '.'}`) }, { dump: d }], title: `${wrapper} prefixes on a grep for ${pattern}` };
+    return {
+      pieces: [
+        {
+          line: prompt(
+            rng,
+            host,
+            wrapper === 'grep-n'
+              ? `grep -n ${pattern} iptables-save.txt`
+              : `grep -rn ${pattern} ${file.replace(/[^/]*$/, '') || '.'}`,
+          ),
+        },
+        { dump: d },
+      ],
+      title: `${wrapper} prefixes on a grep for ${pattern}`,
+    };
   }
-  const base: Piece[] = [
-    { line: prompt(rng, host, 'iptables-save') },
-    { dump: dumpOf(fx, 'iptables-save.txt') },
-  ];
+  const base: Piece[] = [{ line: prompt(rng, host, 'iptables-save') }, { dump: dumpOf(fx, 'iptables-save.txt') }];
   if (rng.chance(0.6) || wrapper === 'trailing-prompt' || wrapper === 'foreign-prompts') {
-    const addr = dumpOf(fx, wrapper === 'trailing-prompt' ? 'ip-o-addr.txt' : rng.pick(['ip-o-addr.txt', 'ip-addr.txt'] as const));
+    const addr = dumpOf(
+      fx,
+      wrapper === 'trailing-prompt' ? 'ip-o-addr.txt' : rng.pick(['ip-o-addr.txt', 'ip-addr.txt'] as const),
+    );
     const extra: Piece[][] = [
       [{ line: prompt(rng, host, 'conntrack -L') }, { dump: dumpOf(fx, 'conntrack-L.txt') }],
       [{ line: prompt(rng, host, 'ip route') }, { dump: dumpOf(fx, 'ip-route.txt') }],
     ];
-    base.push(...rng.shuffle(extra).slice(0, 1 + rng.int(2)).flat());
+    base.push(
+      ...rng
+        .shuffle(extra)
+        .slice(0, 1 + rng.int(2))
+        .flat(),
+    );
     if (wrapper === 'foreign-prompts') {
       const foreign: Piece[] = rng.chance(0.5)
-        ? [{ line: prompt(rng, host, 'bridge link') }, ...fx.text('bridge-link.txt').replace(/\n$/, '').split('\n').map((line) => ({ line }))]
-        : [{ line: prompt(rng, host, 'lsns -t net') }, { line: '        NS TYPE NPROCS   PID USER     NETNSID NSFS                           COMMAND' }, { line: '4026531840 net     212     1 root  unassigned                                /sbin/init' }, { line: '4026532288 net       2  3121 65535          0 /run/netns/cni-5f0d2b5e-3c1a /pause' }];
+        ? [
+            { line: prompt(rng, host, 'bridge link') },
+            ...fx
+              .text('bridge-link.txt')
+              .replace(/\n$/, '')
+              .split('\n')
+              .map((line) => ({ line })),
+          ]
+        : [
+            { line: prompt(rng, host, 'lsns -t net') },
+            { line: '        NS TYPE NPROCS   PID USER     NETNSID NSFS                           COMMAND' },
+            { line: '4026531840 net     212     1 root  unassigned                                /sbin/init' },
+            { line: '4026532288 net       2  3121 65535          0 /run/netns/cni-5f0d2b5e-3c1a /pause' },
+          ];
       base.push(...foreign);
     }
     base.push({ line: prompt(rng, host, addr.fixture === 'ip-o-addr.txt' ? 'ip -o addr' : 'ip addr') }, { dump: addr });
@@ -684,14 +883,41 @@ function class10(fx: Fixtures, rng: Rng, host: string, wrapper: Wrapper): Built 
 
 // ---------------------------------------------------------------------------------------------- corpus
 
-export const WRAPPERS: readonly Wrapper[] = ['indent4', 'quote', 'hash', 'json', 'html', 'trailing-prompt', 'foreign-prompts', 'grep-n', 'file-line'];
+export const WRAPPERS: readonly Wrapper[] = [
+  'indent4',
+  'quote',
+  'hash',
+  'json',
+  'html',
+  'trailing-prompt',
+  'foreign-prompts',
+  'grep-n',
+  'file-line',
+];
 const TEXT_WRAPPERS: readonly Wrapper[] = ['indent4', 'quote', 'hash', 'json', 'html'];
 
 /** `variant`: the i-th paste of a class alone cycles through the class's variants; combinations draw them at random. */
 type ClassBuilder = (fx: Fixtures, rng: Rng, host: string, variant?: number) => Built;
-const BUILDERS: Readonly<Record<number, ClassBuilder>> = { 1: class1, 2: class2, 3: class3, 4: class4, 5: class5, 6: class6, 7: class7, 9: class9, 11: class11 };
+const BUILDERS: Readonly<Record<number, ClassBuilder>> = {
+  1: class1,
+  2: class2,
+  3: class3,
+  4: class4,
+  5: class5,
+  6: class6,
+  7: class7,
+  9: class9,
+  11: class11,
+};
 
-function paste(fx: Fixtures, id: string, classes: number[], pieces: Piece[], title: string, wrapper?: Wrapper): MessyPaste {
+function paste(
+  fx: Fixtures,
+  id: string,
+  classes: number[],
+  pieces: Piece[],
+  title: string,
+  wrapper?: Wrapper,
+): MessyPaste {
   const lines = render(pieces);
   const wrapped = wrapper && TEXT_WRAPPERS.includes(wrapper) ? wrapLines(wrapper, lines) : lines;
   return { id, classes, title, text: `${wrapped.join('\n')}\n`, ...expectationsOf(fx, dumpsOf(pieces)) };
@@ -727,13 +953,25 @@ export function messyPastes(fx: Fixtures, opts: CorpusOptions = {}): MessyPaste[
   for (let i = 0; i < (opts.combined ?? 24); i++) {
     const rng = prng(seed * 1000 + 5000 + i);
     const host = rng.pick(HOSTS);
-    const classes = rng.shuffle([1, 2, 3, 4, 5, 7, 9, 11]).slice(0, 2 + rng.int(2)).sort((a, b) => a - b);
+    const classes = rng
+      .shuffle([1, 2, 3, 4, 5, 7, 9, 11])
+      .slice(0, 2 + rng.int(2))
+      .sort((a, b) => a - b);
     const built = classes.map((c) => BUILDERS[c]!(fx, rng, host));
     const pieces = built.flatMap((b, k) => (k ? [{ line: '' } as Piece, ...b.pieces] : b.pieces));
     const wrapper = rng.chance(0.6) ? rng.pick([...TEXT_WRAPPERS, 'trailing-prompt'] as const) : undefined;
     if (wrapper === 'trailing-prompt') pieces.push({ line: bare(prompt(rng, host, 'x')) });
     const all = wrapper ? [...classes, 10] : classes;
-    out.push(paste(fx, `combined-${i}`, all, pieces, `${built.map((b) => b.title).join(' + ')}${wrapper ? ` wrapped: ${wrapper}` : ''}`, wrapper));
+    out.push(
+      paste(
+        fx,
+        `combined-${i}`,
+        all,
+        pieces,
+        `${built.map((b) => b.title).join(' + ')}${wrapper ? ` wrapped: ${wrapper}` : ''}`,
+        wrapper,
+      ),
+    );
   }
   return out;
 }

@@ -59,7 +59,9 @@ function spelling(f: LabFamily) {
   const v6 = f.family === 'ipv6';
   return {
     icmpEcho: v6 ? '-p ipv6-icmp -m icmp6 --icmpv6-type 128' : '-p icmp -m icmp --icmp-type 8',
-    rejects: v6 ? ['icmp6-port-unreachable', 'icmp6-adm-prohibited'] : ['icmp-port-unreachable', 'icmp-host-prohibited'],
+    rejects: v6
+      ? ['icmp6-port-unreachable', 'icmp6-adm-prohibited']
+      : ['icmp-port-unreachable', 'icmp-host-prohibited'],
     hostMask: v6 ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255',
     endpoint: (ip: string, port: string | number) => (v6 ? `[${ip}]:${port}` : `${ip}:${port}`),
     setFamily: v6 ? 'inet6' : 'inet',
@@ -93,11 +95,24 @@ function randomMatch(r: Random, table: Table, hook: string | undefined, f: LabFa
     () => '-m limit --limit 100/sec --limit-burst 1000',
   ];
   // IPv6 addresses are of several types at once (xt_addrtype's match_type6): UNICAST as well as LOCAL.
-  if (f.family === 'ipv6') options.push(() => `-m addrtype ${pick(r, ['--dst-type UNICAST', '! --dst-type UNICAST', '--src-type UNICAST', '--dst-type LOCAL,UNICAST', '--dst-type MULTICAST', '--dst-type ANYCAST'])}`);
-  if (table !== 'raw') options.push(() => `-m conntrack --ctstate ${pick(r, ['NEW', 'DNAT', 'NEW,ESTABLISHED', 'RELATED,ESTABLISHED', 'UNTRACKED'])}`, () => '-m state --state NEW');
-  if (hook && IN_HOOKS.has(hook)) options.push(() => `-i ${pick(r, ['eth0', 'eth+', 'lo'])}`, () => '! -i lo');
+  if (f.family === 'ipv6')
+    options.push(
+      () =>
+        `-m addrtype ${pick(r, ['--dst-type UNICAST', '! --dst-type UNICAST', '--src-type UNICAST', '--dst-type LOCAL,UNICAST', '--dst-type MULTICAST', '--dst-type ANYCAST'])}`,
+    );
+  if (table !== 'raw')
+    options.push(
+      () => `-m conntrack --ctstate ${pick(r, ['NEW', 'DNAT', 'NEW,ESTABLISHED', 'RELATED,ESTABLISHED', 'UNTRACKED'])}`,
+      () => '-m state --state NEW',
+    );
+  if (hook && IN_HOOKS.has(hook))
+    options.push(
+      () => `-i ${pick(r, ['eth0', 'eth+', 'lo'])}`,
+      () => '! -i lo',
+    );
   if (hook && OUT_HOOKS.has(hook)) options.push(() => `-o ${pick(r, ['eth0', 'pods0', 'lo', 'pod+'])}`);
-  if (hook === 'OUTPUT' || hook === 'POSTROUTING') options.push(() => `-m owner ${pick(r, ['--uid-owner 0', '! --uid-owner 0', '--socket-exists'])}`);
+  if (hook === 'OUTPUT' || hook === 'POSTROUTING')
+    options.push(() => `-m owner ${pick(r, ['--uid-owner 0', '! --uid-owner 0', '--socket-exists'])}`);
   return pick(r, options)();
 }
 
@@ -115,7 +130,14 @@ function randomMatches(r: Random, table: Table, hook: string | undefined, count:
   return out.join(' ');
 }
 
-function randomTarget(r: Random, table: Table, hook: string | undefined, userChains: readonly string[], rule: string, f: LabFamily): string {
+function randomTarget(
+  r: Random,
+  table: Table,
+  hook: string | undefined,
+  userChains: readonly string[],
+  rule: string,
+  f: LabFamily,
+): string {
   const A = f.at;
   const sp = spelling(f);
   const options: (() => string)[] = [
@@ -124,10 +146,26 @@ function randomTarget(r: Random, table: Table, hook: string | undefined, userCha
     () => '-j RETURN',
     () => '-j LOG --log-prefix "lab "',
   ];
-  if (userChains.length) options.push(() => `-j ${pick(r, userChains)}`, () => `-g ${pick(r, userChains)}`);
-  if (table === 'raw') options.push(() => '-j CT --notrack', () => '-j NOTRACK');
-  if (table === 'mangle') options.push(() => `-j CONNMARK ${pick(r, ['--set-xmark 0x1/0x1', '--save-mark --nfmask 0xffffffff --ctmask 0xffffffff', '--restore-mark --nfmask 0xffffffff --ctmask 0xffffffff'])}`);
-  if (table === 'filter') options.push(() => '-j DROP', () => `-j REJECT --reject-with ${pick(r, sp.rejects)}`);
+  if (userChains.length)
+    options.push(
+      () => `-j ${pick(r, userChains)}`,
+      () => `-g ${pick(r, userChains)}`,
+    );
+  if (table === 'raw')
+    options.push(
+      () => '-j CT --notrack',
+      () => '-j NOTRACK',
+    );
+  if (table === 'mangle')
+    options.push(
+      () =>
+        `-j CONNMARK ${pick(r, ['--set-xmark 0x1/0x1', '--save-mark --nfmask 0xffffffff --ctmask 0xffffffff', '--restore-mark --nfmask 0xffffffff --ctmask 0xffffffff'])}`,
+    );
+  if (table === 'filter')
+    options.push(
+      () => '-j DROP',
+      () => `-j REJECT --reject-with ${pick(r, sp.rejects)}`,
+    );
   if (table === 'nat') {
     const ports = /-p (tcp|udp) -m (tcp|udp)/.test(rule) && !/multiport/.test(rule);
     if (hook === 'PREROUTING' || hook === 'OUTPUT') {
@@ -138,14 +176,23 @@ function randomTarget(r: Random, table: Table, hook: string | undefined, userCha
       options.push(() => `-j NETMAP --to ${A('10.244.9.0/24')}`);
       if (ports && rule.includes('-p tcp')) options.push(() => `-j REDIRECT --to-ports ${pick(r, ['8080', '15001'])}`);
     }
-    if (hook === 'POSTROUTING') options.push(() => '-j MASQUERADE', () => `-j SNAT --to-source ${A(pick(r, [NODE_IP, PODS_IP]))}`);
+    if (hook === 'POSTROUTING')
+      options.push(
+        () => '-j MASQUERADE',
+        () => `-j SNAT --to-source ${A(pick(r, [NODE_IP, PODS_IP]))}`,
+      );
     if (hook === 'INPUT') options.push(() => `-j SNAT --to-source ${A(NODE_IP)}`);
   }
   return pick(r, options)();
 }
 
 /** kube-proxy's chains for the services, as in pkg/proxy/iptables/proxier.go (v1.32), trimmed to what routes packets. */
-function kubeRules(services: readonly LabService[], add: (t: Table, chain: string, rule: string) => void, declare: (t: Table, c: string) => void, f: LabFamily): void {
+function kubeRules(
+  services: readonly LabService[],
+  add: (t: Table, chain: string, rule: string) => void,
+  declare: (t: Table, c: string) => void,
+  f: LabFamily,
+): void {
   const sp = spelling(f);
   const pods = f.at('10.244.0.0/16');
   for (const c of ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING']) declare('nat', c);
@@ -156,21 +203,58 @@ function kubeRules(services: readonly LabService[], add: (t: Table, chain: strin
   add('nat', 'KUBE-MARK-MASQ', '-j MARK --set-xmark 0x4000/0x4000');
   add('nat', 'KUBE-POSTROUTING', '-m mark ! --mark 0x4000/0x4000 -j RETURN');
   add('nat', 'KUBE-POSTROUTING', '-j MARK --set-xmark 0x4000/0x0');
-  add('nat', 'KUBE-POSTROUTING', '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
+  add(
+    'nat',
+    'KUBE-POSTROUTING',
+    '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  );
   add('filter', 'FORWARD', '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD');
-  add('filter', 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
-  add('filter', 'FORWARD', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
-  add('filter', 'INPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES');
-  add('filter', 'OUTPUT', '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES');
+  add(
+    'filter',
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
+  add(
+    'filter',
+    'FORWARD',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
+  add(
+    'filter',
+    'INPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  );
+  add(
+    'filter',
+    'OUTPUT',
+    '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
   add('filter', 'KUBE-FORWARD', '-m conntrack --ctstate INVALID -j DROP');
-  add('filter', 'KUBE-FORWARD', '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT');
+  add(
+    'filter',
+    'KUBE-FORWARD',
+    '-m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT',
+  );
   for (const s of services) {
-    const hash = s.name.replace(/[^A-Za-z0-9]/g, '').toUpperCase().padEnd(16, 'X').slice(0, 16);
+    const hash = s.name
+      .replace(/[^A-Za-z0-9]/g, '')
+      .toUpperCase()
+      .padEnd(16, 'X')
+      .slice(0, 16);
     const svc = `KUBE-SVC-${hash}`;
     const match = `-d ${s.clusterIP}${f.host} -p ${s.proto} -m comment --comment "${s.name} cluster IP" -m ${s.proto} --dport ${s.port}`;
     if (s.endpoints.length === 0) {
-      add('filter', 'KUBE-SERVICES', `-d ${s.clusterIP}${f.host} -p ${s.proto} -m comment --comment "${s.name} has no endpoints" -m ${s.proto} --dport ${s.port} -j REJECT --reject-with ${sp.rejects[0]}`);
-      if (s.nodePort) add('filter', 'KUBE-EXTERNAL-SERVICES', `-p ${s.proto} -m comment --comment "${s.name} has no endpoints" -m addrtype --dst-type LOCAL -m ${s.proto} --dport ${s.nodePort} -j REJECT --reject-with ${sp.rejects[0]}`);
+      add(
+        'filter',
+        'KUBE-SERVICES',
+        `-d ${s.clusterIP}${f.host} -p ${s.proto} -m comment --comment "${s.name} has no endpoints" -m ${s.proto} --dport ${s.port} -j REJECT --reject-with ${sp.rejects[0]}`,
+      );
+      if (s.nodePort)
+        add(
+          'filter',
+          'KUBE-EXTERNAL-SERVICES',
+          `-p ${s.proto} -m comment --comment "${s.name} has no endpoints" -m addrtype --dst-type LOCAL -m ${s.proto} --dport ${s.nodePort} -j REJECT --reject-with ${sp.rejects[0]}`,
+        );
       continue;
     }
     declare('nat', svc);
@@ -180,21 +264,37 @@ function kubeRules(services: readonly LabService[], add: (t: Table, chain: strin
       const sep = `KUBE-SEP-${hash.slice(0, 12)}${String(i).padStart(4, '0')}`;
       declare('nat', sep);
       add('nat', sep, `-s ${ep}${f.host} -m comment --comment "${s.name}" -j KUBE-MARK-MASQ`);
-      add('nat', sep, `-p ${s.proto} -m comment --comment "${s.name}" -m ${s.proto} -j DNAT --to-destination ${sp.endpoint(ep, s.proto === 'udp' ? 5353 : 8080)}`);
+      add(
+        'nat',
+        sep,
+        `-p ${s.proto} -m comment --comment "${s.name}" -m ${s.proto} -j DNAT --to-destination ${sp.endpoint(ep, s.proto === 'udp' ? 5353 : 8080)}`,
+      );
       return sep;
     });
     const ladder = (chain: string, list: readonly string[]) =>
       list.forEach((sep, i) => {
         const left = list.length - i;
-        add('nat', chain, `-m comment --comment "${s.name} -> ${sep}" ${left > 1 ? `-m statistic --mode random --probability ${probability(left)} ` : ''}-j ${sep}`);
+        add(
+          'nat',
+          chain,
+          `-m comment --comment "${s.name} -> ${sep}" ${left > 1 ? `-m statistic --mode random --probability ${probability(left)} ` : ''}-j ${sep}`,
+        );
       });
     ladder(svc, seps);
     if (!s.nodePort) continue;
     const ext = `KUBE-EXT-${hash}`;
     declare('nat', ext);
-    add('nat', 'KUBE-NODEPORTS', `-p ${s.proto} -m comment --comment "${s.name}" -m ${s.proto} --dport ${s.nodePort} -j ${ext}`);
+    add(
+      'nat',
+      'KUBE-NODEPORTS',
+      `-p ${s.proto} -m comment --comment "${s.name}" -m ${s.proto} --dport ${s.nodePort} -j ${ext}`,
+    );
     if (!s.local) {
-      add('nat', ext, `-m comment --comment "masquerade traffic for ${s.name} external destinations" -j KUBE-MARK-MASQ`);
+      add(
+        'nat',
+        ext,
+        `-m comment --comment "masquerade traffic for ${s.name} external destinations" -j KUBE-MARK-MASQ`,
+      );
       add('nat', ext, `-j ${svc}`);
       continue;
     }
@@ -202,24 +302,42 @@ function kubeRules(services: readonly LabService[], add: (t: Table, chain: strin
     const svl = `KUBE-SVL-${hash}`;
     const locals = seps.slice(0, Math.ceil(seps.length / 2) - (seps.length === 1 ? 1 : 0));
     add('nat', ext, `-s ${pods} -m comment --comment "pod traffic for ${s.name} external destinations" -j ${svc}`);
-    add('nat', ext, `-m comment --comment "masquerade LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
-    add('nat', ext, `-m comment --comment "route LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j ${svc}`);
+    add(
+      'nat',
+      ext,
+      `-m comment --comment "masquerade LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+    );
+    add(
+      'nat',
+      ext,
+      `-m comment --comment "route LOCAL traffic for ${s.name} external destinations" -m addrtype --src-type LOCAL -j ${svc}`,
+    );
     if (locals.length) {
       declare('nat', svl);
       add('nat', ext, `-j ${svl}`);
       ladder(svl, locals);
     } else {
-      add('filter', 'KUBE-EXTERNAL-SERVICES', `-p ${s.proto} -m comment --comment "${s.name} has no local endpoints" -m addrtype --dst-type LOCAL -m ${s.proto} --dport ${s.nodePort} -j DROP`);
+      add(
+        'filter',
+        'KUBE-EXTERNAL-SERVICES',
+        `-p ${s.proto} -m comment --comment "${s.name} has no local endpoints" -m addrtype --dst-type LOCAL -m ${s.proto} --dport ${s.nodePort} -j DROP`,
+      );
     }
   }
-  add('nat', 'KUBE-SERVICES', '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
+  add(
+    'nat',
+    'KUBE-SERVICES',
+    '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+  );
 }
 
 export function labServices(r: Random, count: number, f: LabFamily = LAB_V4): LabService[] {
   let pod = 0;
   return Array.from({ length: count }, (_, i) => {
     const proto = chance(r, 0.3) ? 'udp' : 'tcp';
-    const endpoints = Array.from({ length: pick(r, [0, 1, 2, 3, 4]) }, () => f.at(`10.244.${1 + (pod % 3)}.${10 + ++pod}`));
+    const endpoints = Array.from({ length: pick(r, [0, 1, 2, 3, 4]) }, () =>
+      f.at(`10.244.${1 + (pod % 3)}.${10 + ++pod}`),
+    );
     const nodePort = chance(r, 0.6) ? 30000 + i * 7 : undefined;
     return {
       name: `ns${i}/svc${i}:p`,
@@ -233,7 +351,12 @@ export function labServices(r: Random, count: number, f: LabFamily = LAB_V4): La
   });
 }
 
-export function labRuleset(r: Random, services: readonly LabService[], randomRules: number, f: LabFamily = LAB_V4): LabRuleset {
+export function labRuleset(
+  r: Random,
+  services: readonly LabService[],
+  randomRules: number,
+  f: LabFamily = LAB_V4,
+): LabRuleset {
   const A = f.at;
   const sp = spelling(f);
   const chains = new Map<string, { table: Table; rules: string[] }>();
@@ -295,7 +418,13 @@ export function labRuleset(r: Random, services: readonly LabService[], randomRul
 }
 
 /** Probes at the services' frontends and elsewhere, from the client and from the node itself. */
-export function labProbes(r: Random, services: readonly LabService[], count: number, firstPort: number, f: LabFamily = LAB_V4): LabProbe[] {
+export function labProbes(
+  r: Random,
+  services: readonly LabService[],
+  count: number,
+  firstPort: number,
+  f: LabFamily = LAB_V4,
+): LabProbe[] {
   const A = f.at;
   const loopback = A('127.0.0.1');
   const probes: LabProbe[] = [];
@@ -311,12 +440,28 @@ export function labProbes(r: Random, services: readonly LabService[], count: num
       if (icmpPairs.has(`${src} ${dst}`) || src === loopback) continue;
       icmpPairs.add(`${src} ${dst}`);
       probes.push({ proto: 'icmp', src, dst, local });
-    } else if (kind === 'cluster' && s) probes.push({ proto: s.proto, src, dst: s.clusterIP, sport, dport: s.port, local });
-    else if (kind === 'nodeport' && s?.nodePort) probes.push({ proto: s.proto, src, dst: local && chance(r, 0.3) ? loopback : A(NODE_IP), sport, dport: s.nodePort, local });
+    } else if (kind === 'cluster' && s)
+      probes.push({ proto: s.proto, src, dst: s.clusterIP, sport, dport: s.port, local });
+    else if (kind === 'nodeport' && s?.nodePort)
+      probes.push({
+        proto: s.proto,
+        src,
+        dst: local && chance(r, 0.3) ? loopback : A(NODE_IP),
+        sport,
+        dport: s.nodePort,
+        local,
+      });
     else {
       const dst = A(pick(r, ['10.244.2.20', '198.51.100.77', NODE_IP, '10.96.0.250']));
       if (src === loopback && dst !== A(NODE_IP)) continue;
-      probes.push({ proto: pick(r, ['tcp', 'udp'] as const), src, dst, sport, dport: pick(r, [80, 22, 53, 30003]), local });
+      probes.push({
+        proto: pick(r, ['tcp', 'udp'] as const),
+        src,
+        dst,
+        sport,
+        dport: pick(r, [80, 22, 53, 30003]),
+        local,
+      });
     }
   }
   return probes;

@@ -19,7 +19,8 @@ export function browserTest(title: string, fn: (t: ExecutionContext) => void | P
     return test.serial(title, fn);
   }
   const why = 'no Chromium (apt-get install chromium, or set PUPPETEER_EXECUTABLE_PATH)';
-  if (process.env.NFWALK_REQUIRE_CHROMIUM === '1') return test(title, (t) => t.fail(`rendering tests are required here but cannot run: ${why}`));
+  if (process.env.NFWALK_REQUIRE_CHROMIUM === '1')
+    return test(title, (t) => t.fail(`rendering tests are required here but cannot run: ${why}`));
   test.skip(`${title} (skipped: ${why})`, () => {});
 }
 
@@ -38,7 +39,11 @@ export function svgTexts(svg: string): string[] {
   const NAMED: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
   const unescape = (s: string) =>
     s.replace(/&(#x[0-9a-f]+|#\d+|lt|gt|quot|apos|amp);/gi, (_, e: string) =>
-      e[0] === '#' ? String.fromCodePoint(Number.parseInt(e.slice(e[1] === 'x' ? 2 : 1), e[1] === 'x' ? 16 : 10)) : (NAMED[e] as string),
+      e[0] === '#'
+        ? String.fromCodePoint(Number.parseInt(e.slice(e[1] === 'x' ? 2 : 1), e[1] === 'x' ? 16 : 10))
+        : (NAMED[e] as string),
     );
-  return [...svg.matchAll(/<text\b[^>]*>([\s\S]*?)<\/text>/g)].map((m) => unescape((m[1] as string).replace(/<[^>]+>/g, '')).replace(/\s+/g, ''));
+  return [...svg.matchAll(/<text\b[^>]*>([\s\S]*?)<\/text>/g)].map((m) =>
+    unescape((m[1] as string).replace(/<[^>]+>/g, '')).replace(/\s+/g, ''),
+  );
 }

@@ -15,11 +15,24 @@ export interface Exec {
 
 function probe(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
-  for (const tool of ['ip', 'iptables-restore', 'ip6tables-restore', 'iptables-save', 'iptables-legacy-restore', 'iptables-legacy-save', 'ipset', 'conntrack', 'ping', 'xtables-monitor']) {
-    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iptables ipset conntrack iproute2 iputils-ping nftables)`;
+  for (const tool of [
+    'ip',
+    'iptables-restore',
+    'ip6tables-restore',
+    'iptables-save',
+    'iptables-legacy-restore',
+    'iptables-legacy-save',
+    'ipset',
+    'conntrack',
+    'ping',
+    'xtables-monitor',
+  ]) {
+    if (run('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `${tool} is not installed (apt-get install iptables ipset conntrack iproute2 iputils-ping nftables)`;
   }
   // Not `command -v nft`: under npm, node_modules/.bin holds an unrelated `nft` (@vercel/nft).
-  if (!['/usr/sbin/nft', '/sbin/nft'].some((p) => existsSync(p))) return 'nft is not installed (apt-get install nftables)';
+  if (!['/usr/sbin/nft', '/sbin/nft'].some((p) => existsSync(p)))
+    return 'nft is not installed (apt-get install nftables)';
   const ns = `nfwalk-probe-${process.pid}`;
   const add = run('ip', ['netns', 'add', ns]);
   if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;
@@ -33,7 +46,8 @@ const unavailable = probe();
 /** A test that needs the kernel: runs, skips with the reason, or fails where the kernel is required. */
 export function kernelTest(title: string, fn: (t: ExecutionContext) => void | Promise<void>): void {
   if (!unavailable) return test.serial(title, fn);
-  if (process.env.NFWALK_REQUIRE_KERNEL === '1') return test(title, (t) => t.fail(`kernel tests are required here but cannot run: ${unavailable}`));
+  if (process.env.NFWALK_REQUIRE_KERNEL === '1')
+    return test(title, (t) => t.fail(`kernel tests are required here but cannot run: ${unavailable}`));
   test.skip(`${title} (skipped: ${unavailable})`, () => {});
 }
 

@@ -56,7 +56,12 @@ export const LAB_V4: LabFamily = {
   save: 'iptables-save',
   nft: 'ip',
   ipFlag: '-4',
-  sysctls: ['net.ipv4.ip_forward', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.all.route_localnet', 'net.ipv4.conf.all.accept_local'],
+  sysctls: [
+    'net.ipv4.ip_forward',
+    'net.ipv4.conf.all.rp_filter',
+    'net.ipv4.conf.all.route_localnet',
+    'net.ipv4.conf.all.accept_local',
+  ],
   namespaces: 'nfw-',
 };
 

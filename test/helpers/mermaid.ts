@@ -20,7 +20,12 @@ export interface ParsedFlowchart {
 
 // Mermaid parks `#34;` / `#quot;` as these markers until it renders.
 const decode = (t: string) =>
-  t.replace(/ﬂ°°(\d+)¶ß/g, (_, n) => String.fromCharCode(Number(n))).replace(/ﬂ°(\w+)¶ß/g, (_, name) => window.document.createRange().createContextualFragment(`&${name};`).textContent ?? '');
+  t
+    .replace(/ﬂ°°(\d+)¶ß/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(
+      /ﬂ°(\w+)¶ß/g,
+      (_, name) => window.document.createRange().createContextualFragment(`&${name};`).textContent ?? '',
+    );
 
 export async function readFlowchart(source: string): Promise<ParsedFlowchart> {
   await mermaid.parse(source);
@@ -44,15 +49,19 @@ export async function chartReadsBack(chart: Flowchart): Promise<string[]> {
   const problems: string[] = [];
   const parsed = await readFlowchart(printFlowchart(chart));
   const ids = chart.nodes.map((n) => n.id).sort();
-  if (JSON.stringify([...parsed.vertices.keys()].sort()) !== JSON.stringify(ids)) problems.push('mermaid: vertices differ');
+  if (JSON.stringify([...parsed.vertices.keys()].sort()) !== JSON.stringify(ids))
+    problems.push('mermaid: vertices differ');
   const arrows = (es: readonly { from: string; to: string }[]) => JSON.stringify(es.map((e) => `${e.from}>${e.to}`));
   if (arrows(parsed.edges) !== arrows(chart.edges)) problems.push('mermaid: edges differ');
   for (const g of chart.subgraphs ?? []) {
     const got = parsed.subgraphs.find((s) => s.id === g.id);
-    if (JSON.stringify([...(got?.nodes ?? [])].sort()) !== JSON.stringify([...g.nodes].sort())) problems.push(`mermaid: subgraph ${g.id} differs`);
+    if (JSON.stringify([...(got?.nodes ?? [])].sort()) !== JSON.stringify([...g.nodes].sort()))
+      problems.push(`mermaid: subgraph ${g.id} differs`);
   }
   const plain = parseMermaid(printFlowchart(chart, 'plain'));
-  if (JSON.stringify([...plain.nodes.keys()].sort()) !== JSON.stringify(ids)) problems.push('beautiful-mermaid: vertices differ');
-  if (arrows(plain.edges.map((e) => ({ from: e.source, to: e.target }))) !== arrows(chart.edges)) problems.push('beautiful-mermaid: edges differ');
+  if (JSON.stringify([...plain.nodes.keys()].sort()) !== JSON.stringify(ids))
+    problems.push('beautiful-mermaid: vertices differ');
+  if (arrows(plain.edges.map((e) => ({ from: e.source, to: e.target }))) !== arrows(chart.edges))
+    problems.push('beautiful-mermaid: edges differ');
   return problems;
 }

@@ -7,10 +7,15 @@ export function sectionsOf(text: string, path = 'test.txt'): ReturnType<typeof f
   return findSectionsInText(text, path);
 }
 
-export function only<K extends Section['kind']>(text: string, kind: K, path = 'test.txt'): Extract<Section, { kind: K }> {
+export function only<K extends Section['kind']>(
+  text: string,
+  kind: K,
+  path = 'test.txt',
+): Extract<Section, { kind: K }> {
   const { sections } = sectionsOf(text, path);
   const found = sections.filter((s): s is Extract<Section, { kind: K }> => s.kind === kind);
-  if (found.length !== 1 || sections.length !== 1) throw new Error(`expected one ${kind} section in ${path}, got ${sections.map((s) => s.kind).join(', ') || 'none'}`);
+  if (found.length !== 1 || sections.length !== 1)
+    throw new Error(`expected one ${kind} section in ${path}, got ${sections.map((s) => s.kind).join(', ') || 'none'}`);
   return found[0]!;
 }
 

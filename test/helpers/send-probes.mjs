@@ -30,10 +30,12 @@ function udp(p) {
       s.close();
       resolve();
     });
-    s.bind({ address: p.src, port: p.sport }, () => s.send('probe', p.dport, p.dst, () => {
-      s.close();
-      resolve();
-    }));
+    s.bind({ address: p.src, port: p.sport }, () =>
+      s.send('probe', p.dport, p.dst, () => {
+        s.close();
+        resolve();
+      }),
+    );
   });
 }
 

@@ -13,7 +13,8 @@ import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-
 import { LAB_V4, type LabFamily } from './lab-family';
 import type { KernelStep, KernelTrace, LabProbe, TraceLab } from './trace-lab';
 
-export const stepKey = (s: KernelStep | TraceStep) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}`);
+export const stepKey = (s: KernelStep | TraceStep) =>
+  'policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}`;
 
 /** nfwalk's tracer for the lab as a support bundle shows it, and what reading the dumps reported. */
 export function labTracer(lab: TraceLab, extra = ''): { tracer: Tracer; diagnostics: Diagnostic[] } {
@@ -33,7 +34,11 @@ export const asProbe = (p: LabProbe) => ({ ...p, ...(p.local ? { local: true } :
 /** The NAT conntrack recorded for a probe must be the final header of a path the kernel's steps took. */
 function natAgrees(paths: readonly TracePath[], e: ConntrackEntry): boolean {
   return paths.some(
-    (p) => e.reply.src === p.final.dst && e.reply.sport === p.final.dport && e.reply.dst === p.final.src && (p.final.sport === undefined || e.reply.dport === p.final.sport),
+    (p) =>
+      e.reply.src === p.final.dst &&
+      e.reply.sport === p.final.dport &&
+      e.reply.dst === p.final.src &&
+      (p.final.sport === undefined || e.reply.dport === p.final.sport),
   );
 }
 
@@ -52,18 +57,27 @@ export function compareRound(
     packets++;
     const result = tracer.trace(asProbe(probe));
     const sum = result.paths.reduce((a, p) => a + p.probability, 0);
-    if (Math.abs(sum - 1) > 1e-9) disagreements.push(`${label} ${JSON.stringify(probe)}: path probabilities sum to ${sum}`);
+    if (Math.abs(sum - 1) > 1e-9)
+      disagreements.push(`${label} ${JSON.stringify(probe)}: path probabilities sum to ${sum}`);
     // No kernel trace means no packet: the socket could not even route it, and nfwalk must say the same.
     const seen = (kernel[i]?.steps ?? []).map(stepKey).join(' | ');
     const same = result.paths.filter((p) => p.steps.map(stepKey).join(' | ') === seen);
     if (same.length === 0) {
-      disagreements.push(`${label} ${JSON.stringify(probe)}\n  kernel: ${seen}\n${result.paths.map((p) => `  nfwalk: ${p.steps.map(stepKey).join(' | ')}`).join('\n')}`);
+      disagreements.push(
+        `${label} ${JSON.stringify(probe)}\n  kernel: ${seen}\n${result.paths.map((p) => `  nfwalk: ${p.steps.map(stepKey).join(' | ')}`).join('\n')}`,
+      );
       return;
     }
-    const entry = entries.find((e) => e.orig.src === probe.src && e.orig.sport === probe.sport && e.orig.dst === probe.dst && probe.proto !== 'icmp');
+    const entry = entries.find(
+      (e) =>
+        e.orig.src === probe.src && e.orig.sport === probe.sport && e.orig.dst === probe.dst && probe.proto !== 'icmp',
+    );
     if (!entry) return;
     natChecked++;
-    if (!natAgrees(same, entry)) disagreements.push(`${label} ${JSON.stringify(probe)}: conntrack reply ${JSON.stringify(entry.reply)}, nfwalk final ${same.map((p) => JSON.stringify(p.final)).join(' or ')}`);
+    if (!natAgrees(same, entry))
+      disagreements.push(
+        `${label} ${JSON.stringify(probe)}: conntrack reply ${JSON.stringify(entry.reply)}, nfwalk final ${same.map((p) => JSON.stringify(p.final)).join(' or ')}`,
+      );
   });
   return { packets, natChecked };
 }

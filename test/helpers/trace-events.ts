@@ -5,11 +5,34 @@
  */
 
 export type TraceEvent =
-  | { readonly kind: 'packet'; readonly id: string; readonly in: string; readonly src: string; readonly dst: string; readonly sport?: number; readonly dport?: number }
-  | { readonly kind: 'rule'; readonly id: string; readonly table: string; readonly chain: string; readonly handle: number }
-  | { readonly kind: 'policy'; readonly id: string; readonly table: string; readonly chain: string; readonly policy: string };
+  | {
+      readonly kind: 'packet';
+      readonly id: string;
+      readonly in: string;
+      readonly src: string;
+      readonly dst: string;
+      readonly sport?: number;
+      readonly dport?: number;
+    }
+  | {
+      readonly kind: 'rule';
+      readonly id: string;
+      readonly table: string;
+      readonly chain: string;
+      readonly handle: number;
+    }
+  | {
+      readonly kind: 'policy';
+      readonly id: string;
+      readonly table: string;
+      readonly chain: string;
+      readonly policy: string;
+    };
 
-const ports = (sport: string | undefined, dport: string | undefined) => ({ ...(sport ? { sport: Number(sport) } : {}), ...(dport ? { dport: Number(dport) } : {}) });
+const ports = (sport: string | undefined, dport: string | undefined) => ({
+  ...(sport ? { sport: Number(sport) } : {}),
+  ...(dport ? { dport: Number(dport) } : {}),
+});
 
 function field(line: string, name: string): string | undefined {
   return new RegExp(`(?:^| )${name}=(\\S*)`).exec(line)?.[1];
@@ -22,14 +45,28 @@ export function xtablesMonitorEvents(output: string): TraceEvent[] {
     const line = raw.trim();
     if (line.startsWith('PACKET:')) {
       const [, , id] = line.split(/\s+/);
-      events.push({ kind: 'packet', id: id!, in: field(line, 'IN') ?? '', src: field(line, 'SRC')!, dst: field(line, 'DST')!, ...ports(field(line, 'SPORT'), field(line, 'DPORT')) });
+      events.push({
+        kind: 'packet',
+        id: id!,
+        in: field(line, 'IN') ?? '',
+        src: field(line, 'SRC')!,
+        dst: field(line, 'DST')!,
+        ...ports(field(line, 'SPORT'), field(line, 'DPORT')),
+      });
       continue;
     }
     const m = /^TRACE: \d+ (\S+) (\w+):(\S+?):(rule|policy|return):(\S*)/.exec(line);
     if (!m) continue;
     const [, id, table, chain, kind, rest] = m;
     if (kind === 'policy') events.push({ kind: 'policy', id: id!, table: table!, chain: chain!, policy: rest! });
-    else if (kind === 'rule') events.push({ kind: 'rule', id: id!, table: table!, chain: chain!, handle: Number.parseInt(rest!.split(':')[0]!, 16) });
+    else if (kind === 'rule')
+      events.push({
+        kind: 'rule',
+        id: id!,
+        table: table!,
+        chain: chain!,
+        handle: Number.parseInt(rest!.split(':')[0]!, 16),
+      });
   }
   return events;
 }
@@ -43,8 +80,16 @@ export function nftMonitorEvents(output: string): TraceEvent[] {
     const [, id, table, chain, kind, rest] = m as unknown as [string, string, string, string, string, string];
     if (kind === 'packet:') {
       const proto = /(?:tcp|udp) sport (\d+) (?:tcp|udp) dport (\d+)/.exec(rest);
-      events.push({ kind: 'packet', id, in: /iif "([^"]*)"/.exec(rest)?.[1] ?? '', src: /\bip6? saddr (\S+)/.exec(rest)![1]!, dst: /\bip6? daddr (\S+)/.exec(rest)![1]!, ...ports(proto?.[1], proto?.[2]) });
-    } else if (kind === 'policy') events.push({ kind: 'policy', id, table, chain, policy: rest.split(' ')[0]!.toUpperCase() });
+      events.push({
+        kind: 'packet',
+        id,
+        in: /iif "([^"]*)"/.exec(rest)?.[1] ?? '',
+        src: /\bip6? saddr (\S+)/.exec(rest)![1]!,
+        dst: /\bip6? daddr (\S+)/.exec(rest)![1]!,
+        ...ports(proto?.[1], proto?.[2]),
+      });
+    } else if (kind === 'policy')
+      events.push({ kind: 'policy', id, table, chain, policy: rest.split(' ')[0]!.toUpperCase() });
     else {
       const handle = [...rest.matchAll(/# handle (\d+)/g)].at(-1)?.[1];
       if (handle === undefined) throw new Error(`a traced rule without its handle (run nft with -a): ${line}`);

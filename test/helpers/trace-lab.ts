@@ -32,7 +32,9 @@ export interface LabProbe {
   readonly local: boolean;
 }
 
-export type KernelStep = { readonly table: string; readonly chain: string; readonly rule: number } | { readonly table: string; readonly chain: string; readonly policy: string };
+export type KernelStep =
+  | { readonly table: string; readonly chain: string; readonly rule: number }
+  | { readonly table: string; readonly chain: string; readonly policy: string };
 
 export interface KernelTrace {
   readonly steps: KernelStep[];
@@ -68,16 +70,52 @@ export class TraceLab {
       run('ip', ['netns', 'del', ns]);
       must('ip', ['netns', 'add', ns]);
       // Before the links exist, so that their link-local addresses skip duplicate address detection too.
-      if (v6) must('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.all.accept_dad=0']);
+      if (v6)
+        must('ip', [
+          'netns',
+          'exec',
+          ns,
+          'sysctl',
+          '-q',
+          '-w',
+          'net.ipv6.conf.default.accept_dad=0',
+          'net.ipv6.conf.all.accept_dad=0',
+        ]);
     }
     const n = (...a: string[]) => must('ip', ['-n', this.node, family.ipFlag, ...a]);
     const c = (...a: string[]) => must('ip', ['-n', this.client, family.ipFlag, ...a]);
     const s = (...a: string[]) => must('ip', ['-n', this.sink, family.ipFlag, ...a]);
     const nodad = v6 ? ['nodad'] : [];
-    must('ip', ['link', 'add', 'nfw-veth-n', 'netns', this.node, 'type', 'veth', 'peer', 'name', 'nfw-veth-c', 'netns', this.client]);
+    must('ip', [
+      'link',
+      'add',
+      'nfw-veth-n',
+      'netns',
+      this.node,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'nfw-veth-c',
+      'netns',
+      this.client,
+    ]);
     n('link', 'set', 'nfw-veth-n', 'name', 'eth0');
     c('link', 'set', 'nfw-veth-c', 'name', 'eth0');
-    must('ip', ['link', 'add', 'nfw-pods-n', 'netns', this.node, 'type', 'veth', 'peer', 'name', 'nfw-pods-s', 'netns', this.sink]);
+    must('ip', [
+      'link',
+      'add',
+      'nfw-pods-n',
+      'netns',
+      this.node,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'nfw-pods-s',
+      'netns',
+      this.sink,
+    ]);
     n('link', 'set', 'nfw-pods-n', 'name', 'pods0');
     n('addr', 'add', at(`${NODE_IP}/24`), 'dev', 'eth0', ...nodad);
     n('addr', 'add', at(`${PODS_IP}/16`), 'dev', 'pods0', ...nodad);
@@ -85,19 +123,37 @@ export class TraceLab {
     n('route', 'add', 'default', 'via', at('10.99.0.2'), 'dev', 'pods0');
     s('addr', 'add', at('10.99.0.2/16'), 'dev', 'nfw-pods-s', ...nodad);
     s('link', 'set', 'nfw-pods-s', 'up');
-    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24']) n('route', 'add', at(net), 'via', at('192.168.50.2'));
+    for (const net of ['203.0.113.0/24', '10.244.200.0/24', '198.51.100.0/24'])
+      n('route', 'add', at(net), 'via', at('192.168.50.2'));
     c('addr', 'add', at('192.168.50.2/24'), 'dev', 'eth0', ...nodad);
     for (const ip of CLIENT_IPS.slice(1)) c('addr', 'add', at(`${ip}/32`), 'dev', 'eth0', ...nodad);
     for (const l of ['lo', 'eth0']) c('link', 'set', l, 'up');
     c('route', 'add', 'default', 'via', at(NODE_IP));
     const sysctl = (...kv: string[]) => must('ip', ['netns', 'exec', this.node, 'sysctl', '-q', '-w', ...kv]);
-    if (!v6) sysctl('net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0');
+    if (!v6)
+      sysctl(
+        'net.ipv4.ip_forward=1',
+        'net.ipv4.conf.all.rp_filter=0',
+        'net.ipv4.conf.eth0.rp_filter=0',
+        'net.ipv4.conf.default.rp_filter=0',
+      );
     else {
       sysctl('net.ipv6.conf.all.forwarding=1');
-      const mac = (ns: string, dev: string) => /link\/ether (\S+)/.exec(must('ip', ['-n', ns, 'link', 'show', dev]))![1]!;
+      const mac = (ns: string, dev: string) =>
+        /link\/ether (\S+)/.exec(must('ip', ['-n', ns, 'link', 'show', dev]))![1]!;
       // Static neighbours: no neighbour solicitation delays a probe or shows up beside it.
       n('neigh', 'replace', at('192.168.50.2'), 'lladdr', mac(this.client, 'eth0'), 'dev', 'eth0', 'nud', 'permanent');
-      n('neigh', 'replace', at('10.99.0.2'), 'lladdr', mac(this.sink, 'nfw-pods-s'), 'dev', 'pods0', 'nud', 'permanent');
+      n(
+        'neigh',
+        'replace',
+        at('10.99.0.2'),
+        'lladdr',
+        mac(this.sink, 'nfw-pods-s'),
+        'dev',
+        'pods0',
+        'nud',
+        'permanent',
+      );
       c('neigh', 'replace', at(NODE_IP), 'lladdr', mac(this.node, 'eth0'), 'dev', 'eth0', 'nud', 'permanent');
       s('neigh', 'replace', at(PODS_IP), 'lladdr', mac(this.node, 'pods0'), 'dev', 'nfw-pods-s', 'nud', 'permanent');
     }
@@ -110,7 +166,12 @@ export class TraceLab {
   /** Replaces the node's ruleset and ipsets. */
   load(ruleset: string, ipsets = ''): void {
     // Rules that reference a set keep it alive: empty the tables, then replace the sets, then load.
-    this.exec(this.node, this.family.restore, [], ['raw', 'mangle', 'nat', 'filter'].map((t) => `*${t}\nCOMMIT\n`).join(''));
+    this.exec(
+      this.node,
+      this.family.restore,
+      [],
+      ['raw', 'mangle', 'nat', 'filter'].map((t) => `*${t}\nCOMMIT\n`).join(''),
+    );
     run('ip', ['netns', 'exec', this.node, 'ipset', 'destroy']);
     if (ipsets) this.exec(this.node, 'ipset', ['restore'], ipsets);
     this.exec(this.node, this.family.restore, [], ruleset);
@@ -150,7 +211,8 @@ export class TraceLab {
         continue;
       }
       const h = /# handle (\d+)$/.exec(line);
-      if (h && chain && !/^\s*(type|policy)/.test(line) && !/^\s*chain/.test(line) && !/^table/.test(line)) out.set(`${table}:${chain}:${h[1]}`, ++n);
+      if (h && chain && !/^\s*(type|policy)/.test(line) && !/^\s*chain/.test(line) && !/^table/.test(line))
+        out.set(`${table}:${chain}:${h[1]}`, ++n);
     }
     return out;
   }
@@ -164,7 +226,8 @@ export class TraceLab {
     for (let attempt = 1; ; attempt++) {
       const traced = await this.sendOnce(probes);
       if (typeof traced !== 'string') return traced;
-      if (attempt === 3 || !traced.includes('No buffer space')) throw new Error(`the trace monitor stopped early: ${traced}`);
+      if (attempt === 3 || !traced.includes('No buffer space'))
+        throw new Error(`the trace monitor stopped early: ${traced}`);
       run('ip', ['netns', 'exec', this.node, 'conntrack', '-F']);
     }
   }
@@ -176,7 +239,9 @@ export class TraceLab {
     const outFile = join(this.dir, 'trace.txt');
     const errFile = join(this.dir, 'trace.err');
     const command = this.family.family === 'ipv4' ? ['xtables-monitor', '--trace'] : [NFT, '-a', 'monitor', 'trace'];
-    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, ...command], { stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')] });
+    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, ...command], {
+      stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')],
+    });
     const exited = new Promise((r) => monitor.once('close', r));
     await new Promise((r) => setTimeout(r, 150));
     this.fire(probes);
@@ -185,7 +250,11 @@ export class TraceLab {
     monitor.kill();
     await exited;
     const output = readFileSync(outFile, 'utf8');
-    return assignTraces(this.family.family === 'ipv4' ? xtablesMonitorEvents(output) : nftMonitorEvents(output), probes, positions);
+    return assignTraces(
+      this.family.family === 'ipv4' ? xtablesMonitorEvents(output) : nftMonitorEvents(output),
+      probes,
+      positions,
+    );
   }
 
   /** Sends the probes, from the client or (`local`) from the node, and returns once they are out. */
@@ -226,9 +295,16 @@ function sameHeader(a: KernelTrace['last'], b: PacketLine): boolean {
 }
 
 /** Hands each probe the events of its own packet ids. */
-function assignTraces(events: readonly TraceEvent[], probes: readonly LabProbe[], positions: Map<string, number>): (KernelTrace | undefined)[] {
+function assignTraces(
+  events: readonly TraceEvent[],
+  probes: readonly LabProbe[],
+  positions: Map<string, number>,
+): (KernelTrace | undefined)[] {
   const owner = new Map<string, number>();
-  const traces: { steps: KernelStep[]; last?: KernelTrace['last']; looped: boolean }[] = probes.map(() => ({ steps: [], looped: false }));
+  const traces: { steps: KernelStep[]; last?: KernelTrace['last']; looped: boolean }[] = probes.map(() => ({
+    steps: [],
+    looped: false,
+  }));
   const bySport = new Map<string, number>();
   probes.forEach((p, i) => bySport.set(p.proto === 'icmp' ? `icmp ${p.src} ${p.dst}` : `${p.src} ${p.sport}`, i));
   for (const e of events) {
@@ -239,7 +315,11 @@ function assignTraces(events: readonly TraceEvent[], probes: readonly LabProbe[]
         // A packet the node sent to itself comes back in on lo under a new id, with the header NAT left it.
         // POSTROUTING may have masqueraded it after the last PACKET line, so the source may differ.
         if (p.in === 'lo') {
-          const open = traces.flatMap((t, n) => (probes[n]!.local && !t.looped && t.steps.length > 0 && t.last?.dst === p.dst && t.last?.dport === p.dport ? [n] : []));
+          const open = traces.flatMap((t, n) =>
+            probes[n]!.local && !t.looped && t.steps.length > 0 && t.last?.dst === p.dst && t.last?.dport === p.dport
+              ? [n]
+              : [],
+          );
           const k = open.length === 1 ? open[0] : open.find((n) => sameHeader(traces[n]!.last, p));
           if (k !== undefined) {
             traces[k]!.looped = true;
@@ -253,7 +333,12 @@ function assignTraces(events: readonly TraceEvent[], probes: readonly LabProbe[]
         }
         owner.set(p.id, i);
       }
-      traces[i]!.last = { src: p.src, dst: p.dst, ...(p.sport !== undefined ? { sport: p.sport } : {}), ...(p.dport !== undefined ? { dport: p.dport } : {}) };
+      traces[i]!.last = {
+        src: p.src,
+        dst: p.dst,
+        ...(p.sport !== undefined ? { sport: p.sport } : {}),
+        ...(p.dport !== undefined ? { dport: p.dport } : {}),
+      };
       continue;
     }
     const i = owner.get(e.id);

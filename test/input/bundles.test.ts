@@ -51,12 +51,32 @@ const ipvsadmTxt = () => {
   return `${from('root@node-b:~# ipvsadm -Sn', 29)}\n\n${from('root@node-b:~# ipvsadm -Ln --rate', 32)}\n\n${from('root@node-b:~# ipvsadm -Ln --stats', 32)}\n`;
 };
 
-interface Row { kind: string; node: string; path: string; records: number; command?: string }
+interface Row {
+  kind: string;
+  node: string;
+  path: string;
+  records: number;
+  command?: string;
+}
 
-function parseJson(args: string[]): { rows: Row[]; skipped: { path: string; reason: string }[]; failures: { path: string }[]; status: number; stderr: string } {
+function parseJson(args: string[]): {
+  rows: Row[];
+  skipped: { path: string; reason: string }[];
+  failures: { path: string }[];
+  status: number;
+  stderr: string;
+} {
   const r = nfwalk(['parse', '--json', ...args]);
   const doc = JSON.parse(r.stdout || '{"sections":[],"skipped":[],"failures":[]}');
-  const rows = doc.sections.map((s: { kind: string; records: number; source: { node: string; path: string; command?: string } }) => ({ kind: s.kind, node: s.source.node, path: s.source.path, records: s.records, ...(s.source.command ? { command: s.source.command } : {}) }));
+  const rows = doc.sections.map(
+    (s: { kind: string; records: number; source: { node: string; path: string; command?: string } }) => ({
+      kind: s.kind,
+      node: s.source.node,
+      path: s.source.path,
+      records: s.records,
+      ...(s.source.command ? { command: s.source.command } : {}),
+    }),
+  );
   return { rows, skipped: doc.skipped, failures: doc.failures, status: r.status ?? -1, stderr: r.stderr };
 }
 
@@ -64,43 +84,65 @@ test('an EKS log collector archive: every dump of the node found, by content, at
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-eks-'));
   const root = 'eks_i-0abc123def4567890_2024-05-01_0930-UTC_0.7.9';
   const archive = join(dir, `${root}.tar.gz`);
-  writeFileSync(archive, await tarGz({
-    [`./${root}/networking/iptables-save.txt`]: readFixture('iptables-save.txt'),
-    [`./${root}/networking/conntrack.txt`]: `*** Output of conntrack -S *** \n${sample('incident-node/conntrack-S.txt')}*** Output of conntrack -L ***\n${readFixture('conntrack-L.txt')}`,
-    [`./${root}/networking/ipvsadm.txt`]: ipvsadmTxt(),
-    [`./${root}/networking/ipset.txt`]: sample('kube-node-ipvs.ipset.txt'),
-    [`./${root}/networking/iproute.txt`]: sample('kube-node-ipvs.ip.txt').split('root@node-b:~# ip route show table all\n')[1]!.split('root@node-b:~#')[0]!,
-    [`./${root}/sysctls/sysctl_all.txt`]: sample('kube-node-ipvs.sysctl.txt'),
-    [`./${root}/kernel/dmesg.boot`]: 'Linux version 6.1.0\n',
-    [`./${root}/ipamd/ipam.bin`]: Buffer.from([0, 1, 2, 3, 0, 255]),
-  }));
+  writeFileSync(
+    archive,
+    await tarGz({
+      [`./${root}/networking/iptables-save.txt`]: readFixture('iptables-save.txt'),
+      [`./${root}/networking/conntrack.txt`]: `*** Output of conntrack -S *** \n${sample('incident-node/conntrack-S.txt')}*** Output of conntrack -L ***\n${readFixture('conntrack-L.txt')}`,
+      [`./${root}/networking/ipvsadm.txt`]: ipvsadmTxt(),
+      [`./${root}/networking/ipset.txt`]: sample('kube-node-ipvs.ipset.txt'),
+      [`./${root}/networking/iproute.txt`]: sample('kube-node-ipvs.ip.txt')
+        .split('root@node-b:~# ip route show table all\n')[1]!
+        .split('root@node-b:~#')[0]!,
+      [`./${root}/sysctls/sysctl_all.txt`]: sample('kube-node-ipvs.sysctl.txt'),
+      [`./${root}/kernel/dmesg.boot`]: 'Linux version 6.1.0\n',
+      [`./${root}/ipamd/ipam.bin`]: Buffer.from([0, 1, 2, 3, 0, 255]),
+    }),
+  );
   const { rows, skipped, status } = parseJson([archive]);
   t.is(status, 0);
-  t.true(rows.every((r) => r.node === 'i-0abc123def4567890'), JSON.stringify(rows.map((r) => r.node)));
-  t.deepEqual(rows.map((r) => [r.path.slice(archive.length + 1), r.kind, r.records, r.command ?? null]), [
-    [`${root}/networking/iptables-save.txt`, 'iptables-save', 90, null],
-    [`${root}/networking/conntrack.txt`, 'conntrack-stats', 2, 'conntrack -S'],
-    [`${root}/networking/conntrack.txt`, 'conntrack', 10, 'conntrack -L'],
-    [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
-    [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
-    [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
-    [`${root}/networking/ipset.txt`, 'ipset', 18, null],
-    [`${root}/networking/ipset.txt`, 'ipset', 18, null],
-    [`${root}/networking/iproute.txt`, 'ip-route', 17, null],
-    [`${root}/sysctls/sysctl_all.txt`, 'sysctl', 64, null],
-  ]);
-  t.deepEqual(skipped.filter((s) => s.reason === 'binary content').map((s) => s.path.slice(archive.length + 1)), [`${root}/ipamd/ipam.bin`]);
+  t.true(
+    rows.every((r) => r.node === 'i-0abc123def4567890'),
+    JSON.stringify(rows.map((r) => r.node)),
+  );
+  t.deepEqual(
+    rows.map((r) => [r.path.slice(archive.length + 1), r.kind, r.records, r.command ?? null]),
+    [
+      [`${root}/networking/iptables-save.txt`, 'iptables-save', 90, null],
+      [`${root}/networking/conntrack.txt`, 'conntrack-stats', 2, 'conntrack -S'],
+      [`${root}/networking/conntrack.txt`, 'conntrack', 10, 'conntrack -L'],
+      [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
+      [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
+      [`${root}/networking/ipvsadm.txt`, 'ipvsadm', 19, null],
+      [`${root}/networking/ipset.txt`, 'ipset', 18, null],
+      [`${root}/networking/ipset.txt`, 'ipset', 18, null],
+      [`${root}/networking/iproute.txt`, 'ip-route', 17, null],
+      [`${root}/sysctls/sysctl_all.txt`, 'sysctl', 64, null],
+    ],
+  );
+  t.deepEqual(
+    skipped.filter((s) => s.reason === 'binary content').map((s) => s.path.slice(archive.length + 1)),
+    [`${root}/ipamd/ipam.bin`],
+  );
 });
 
 test('a directory of Calico cluster diags and an unpacked sos report: one node per nodes/<node>/ and per sosreport-<host>', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-dirs-'));
   const files: Record<string, string> = {
     'calico-diagnostics-20240501_093000/nodes/node-a/iptables-nft-save.txt': readFixture('iptables-save-c.txt'),
-    'calico-diagnostics-20240501_093000/nodes/node-a/ipset-list.txt': sample('kube-node-ipvs.ipset.txt').split('\ncreate ')[0]!,
+    'calico-diagnostics-20240501_093000/nodes/node-a/ipset-list.txt':
+      sample('kube-node-ipvs.ipset.txt').split('\ncreate ')[0]!,
     'calico-diagnostics-20240501_093000/nodes/node-b/iptables-nft-save.txt': readFixture('iptables-legacy-save.txt'),
     'calico-diagnostics-20240501_093000/nodes/node-b/conntrack-list.txt': readFixture('conntrack-L-o-extended.txt'),
-    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/networking/ip_-o_addr': sample('kube-node-ipvs.ip.txt').split('root@node-b:~# ip -o addr\n')[1]!.split('root@node-b:~#')[0]!,
-    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/conntrack/conntrack_-L_-o_extended': readFixture('conntrack-L-o-extended.txt').split('\n').slice(1).join('\n'),
+    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/networking/ip_-o_addr': sample('kube-node-ipvs.ip.txt')
+      .split('root@node-b:~# ip -o addr\n')[1]!
+      .split('root@node-b:~#')[0]!,
+    'sosreport-worker7-case42-2024-05-01-xkqzbde/sos_commands/conntrack/conntrack_-L_-o_extended': readFixture(
+      'conntrack-L-o-extended.txt',
+    )
+      .split('\n')
+      .slice(1)
+      .join('\n'),
     'sosreport-worker7-case42-2024-05-01-xkqzbde/proc/net/ip_vs': sample('kube-node-ipvs.proc-net-ip_vs.txt'),
   };
   for (const [name, content] of Object.entries(files)) {
@@ -109,15 +151,18 @@ test('a directory of Calico cluster diags and an unpacked sos report: one node p
   }
   const { rows, status } = parseJson([dir]);
   t.is(status, 0);
-  t.deepEqual(rows.map((r) => [r.node, r.kind, r.records]), [
-    ['node-a', 'ipset', 18],
-    ['node-a', 'iptables-save', 90],
-    ['node-b', 'conntrack', 10],
-    ['node-b', 'iptables-save', 85],
-    ['worker7-case42', 'ipvsadm', 18],
-    ['worker7-case42', 'conntrack', 9],
-    ['worker7-case42', 'ip-addr', 5],
-  ]);
+  t.deepEqual(
+    rows.map((r) => [r.node, r.kind, r.records]),
+    [
+      ['node-a', 'ipset', 18],
+      ['node-a', 'iptables-save', 90],
+      ['node-b', 'conntrack', 10],
+      ['node-b', 'iptables-save', 85],
+      ['worker7-case42', 'ipvsadm', 18],
+      ['worker7-case42', 'conntrack', 9],
+      ['worker7-case42', 'ip-addr', 5],
+    ],
+  );
 });
 
 test('a broken archive is reported and the other inputs are still read; unsupported archives are named', async (t) => {
@@ -131,9 +176,18 @@ test('a broken archive is reported and the other inputs are still read; unsuppor
   writeFileSync(join(dir, 'conntrack.txt'), readFixture('conntrack-L.txt'));
   const { rows, failures, status, stderr } = parseJson([dir]);
   t.is(status, 0);
-  t.deepEqual(rows.map((r) => [r.kind, r.records]), [['conntrack', 10]]);
+  t.deepEqual(
+    rows.map((r) => [r.kind, r.records]),
+    [['conntrack', 10]],
+  );
   // The member being read when the archive broke is named too: its dump may be incomplete.
-  t.deepEqual(failures.map((f) => f.path.slice(dir.length + 1)).sort(), ['bundle.tar.bz2', 'bundle.tar.xz', 'cut.tgz', 'cut.tgz/node-x/iptables-save', 'cut.zip']);
+  t.deepEqual(failures.map((f) => f.path.slice(dir.length + 1)).sort(), [
+    'bundle.tar.bz2',
+    'bundle.tar.xz',
+    'cut.tgz',
+    'cut.tgz/node-x/iptables-save',
+    'cut.zip',
+  ]);
   t.regex(stderr, /warning: cannot read .*cut\.tgz: broken archive/);
   t.regex(stderr, /warning: cannot read .*cut\.zip: broken archive/);
   t.regex(stderr, /warning: cannot read .*bundle\.tar\.xz: broken archive/);
@@ -146,10 +200,15 @@ test('tar.xz, zip, archives inside a zip and single .xz files are read as tar.gz
   const conntrack = readFixture('conntrack-L.txt');
   // A Cilium sysdump: a zip holding each agent's bugtool tarball, members with data descriptors.
   const bugtool = 'cilium-bugtool-cilium-x7k2p-20240501-093012';
-  writeFileSync(join(dir, 'cilium-sysdump-20240501-093000.zip'), await zip({
-    'cilium-sysdump-20240501-093000/cilium-sysdump.log': 'collected 1 bugtool archive\n',
-    [`cilium-sysdump-20240501-093000/${bugtool}.tar`]: gunzipSync(await tarGz({ [`./${bugtool}/cmd/iptables-save--c.md`]: rules })),
-  }));
+  writeFileSync(
+    join(dir, 'cilium-sysdump-20240501-093000.zip'),
+    await zip({
+      'cilium-sysdump-20240501-093000/cilium-sysdump.log': 'collected 1 bugtool archive\n',
+      [`cilium-sysdump-20240501-093000/${bugtool}.tar`]: gunzipSync(
+        await tarGz({ [`./${bugtool}/cmd/iptables-save--c.md`]: rules }),
+      ),
+    }),
+  );
   // A SUSE supportconfig: a .txz of network.txt with command blocks.
   const scc = 'scc_worker3_240501_0930';
   const networkTxt = `#==[ Command ]======================================#\n# /usr/sbin/iptables-save\n${rules}\n#==[ Command ]======================================#\n# /usr/sbin/conntrack -L\n${conntrack}`;
@@ -158,10 +217,18 @@ test('tar.xz, zip, archives inside a zip and single .xz files are read as tar.gz
   const { rows, failures, status, stderr } = parseJson([dir]);
   t.is(status, 0, stderr);
   t.deepEqual(failures, []);
-  t.deepEqual(rows.map((r) => [r.path.slice(dir.length + 1), r.node, r.kind, r.records]), [
-    [`cilium-sysdump-20240501-093000.zip/cilium-sysdump-20240501-093000/${bugtool}.tar/${bugtool}/cmd/iptables-save--c.md`, 'cilium-x7k2p', 'iptables-save', 90],
-    ['node9-conntrack.txt.xz', basename(dir), 'conntrack', 10],
-    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'iptables-save', 90],
-    [`${scc}.txz/${scc}/network.txt`, 'worker3', 'conntrack', 10],
-  ]);
+  t.deepEqual(
+    rows.map((r) => [r.path.slice(dir.length + 1), r.node, r.kind, r.records]),
+    [
+      [
+        `cilium-sysdump-20240501-093000.zip/cilium-sysdump-20240501-093000/${bugtool}.tar/${bugtool}/cmd/iptables-save--c.md`,
+        'cilium-x7k2p',
+        'iptables-save',
+        90,
+      ],
+      ['node9-conntrack.txt.xz', basename(dir), 'conntrack', 10],
+      [`${scc}.txz/${scc}/network.txt`, 'worker3', 'iptables-save', 90],
+      [`${scc}.txz/${scc}/network.txt`, 'worker3', 'conntrack', 10],
+    ],
+  );
 });

@@ -7,8 +7,17 @@ import { findSectionsInText } from '../../src/input/sections';
 import { readFixture, repoRoot } from '../helpers/shared';
 
 const corpus = [
-  ...['conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-o-save.txt', 'proc-net-nf_conntrack.txt'].map(readFixture),
-  ...['incident-node/conntrack-S.txt', 'kube-node-ipvs.proc-net-ip_vs.txt', 'kube-node-ipvs.ipvsadm.txt', 'kube-node-ipvs.ipset.txt', 'kube-node-ipvs.ip.txt', 'kube-node-ipvs.sysctl.txt'].map((f) => readFileSync(join(repoRoot, 'samples', f), 'utf8')),
+  ...['conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-o-save.txt', 'proc-net-nf_conntrack.txt'].map(
+    readFixture,
+  ),
+  ...[
+    'incident-node/conntrack-S.txt',
+    'kube-node-ipvs.proc-net-ip_vs.txt',
+    'kube-node-ipvs.ipvsadm.txt',
+    'kube-node-ipvs.ipset.txt',
+    'kube-node-ipvs.ip.txt',
+    'kube-node-ipvs.sysctl.txt',
+  ].map((f) => readFileSync(join(repoRoot, 'samples', f), 'utf8')),
 ].join('\n');
 const lines = corpus.split('\n');
 
@@ -16,12 +25,16 @@ const mutated = fc
   .array(
     fc.oneof(
       fc.integer({ min: 0, max: lines.length - 1 }).map((i) => lines[i]!),
-      fc.tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.nat()).map(([i, cut]) => lines[i]!.slice(0, cut % (lines[i]!.length + 1))),
-      fc.tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.nat(), fc.string({ maxLength: 4 })).map(([i, at, s]) => {
-        const l = lines[i]!;
-        const p = at % (l.length + 1);
-        return l.slice(0, p) + s + l.slice(p + 1);
-      }),
+      fc
+        .tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.nat())
+        .map(([i, cut]) => lines[i]!.slice(0, cut % (lines[i]!.length + 1))),
+      fc
+        .tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.nat(), fc.string({ maxLength: 4 }))
+        .map(([i, at, s]) => {
+          const l = lines[i]!;
+          const p = at % (l.length + 1);
+          return l.slice(0, p) + s + l.slice(p + 1);
+        }),
       fc.string({ unit: 'binary', maxLength: 40 }),
     ),
     { maxLength: 60 },
@@ -35,7 +48,8 @@ test('mutated dumps of every format: no crash, diagnostics and skipped lines wit
       const { sections, skipped } = findSectionsInText(text, 'fuzz');
       for (const s of sections) {
         if (s.source.startLine < 1 || s.source.endLine > total) return false;
-        for (const d of s.diagnostics) if (d.line < s.source.startLine || d.line > s.source.endLine || d.column < 1) return false;
+        for (const d of s.diagnostics)
+          if (d.line < s.source.startLine || d.line > s.source.endLine || d.column < 1) return false;
       }
       return skipped.every((k) => k.startLine >= 1 && k.endLine <= total);
     }),

@@ -11,14 +11,22 @@ import test from 'ava';
 import { repoRoot } from '../helpers/shared';
 
 test.before(() => {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--types'], { cwd: repoRoot, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--types'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 });
 
 test('the API report of the built declarations is the committed one', (t) => {
   const built = readFileSync(join(repoRoot, 'build', 'api', 'nfwalk.api.md'), 'utf8');
-  t.is(built, readFileSync(join(repoRoot, 'docs', 'api', 'nfwalk.api.md'), 'utf8'), 'the library API changed: review build/api/nfwalk.api.md, then npm run api-report');
-  for (const name of ['readInputs', 'readText', 'parse', 'analyze', 'services', 'stale', 'trace']) t.regex(built, new RegExp(`^export function ${name}\\(`, 'm'));
+  t.is(
+    built,
+    readFileSync(join(repoRoot, 'docs', 'api', 'nfwalk.api.md'), 'utf8'),
+    'the library API changed: review build/api/nfwalk.api.md, then npm run api-report',
+  );
+  for (const name of ['readInputs', 'readText', 'parse', 'analyze', 'services', 'stale', 'trace'])
+    t.regex(built, new RegExp(`^export function ${name}\\(`, 'm'));
 });
 
 // Keys Node's own module loader looks up while importing anything.
@@ -32,7 +40,14 @@ test('importing the library reads no environment and imports no renderer', (t) =
     console.log(JSON.stringify([...reads]));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
-  t.deepEqual((JSON.parse(r.stdout) as string[]).filter((k) => !NODE_LOADER.has(k)), []);
+  t.deepEqual(
+    (JSON.parse(r.stdout) as string[]).filter((k) => !NODE_LOADER.has(k)),
+    [],
+  );
   const bundle = readFileSync(join(repoRoot, 'dist', 'index.js'), 'utf8');
-  t.notRegex(bundle, /^import .* from "(puppeteer|mermaid|beautiful-mermaid|yargs|picocolors)"/m, 'no static import of a renderer or the CLI');
+  t.notRegex(
+    bundle,
+    /^import .* from "(puppeteer|mermaid|beautiful-mermaid|yargs|picocolors)"/m,
+    'no static import of a renderer or the CLI',
+  );
 });

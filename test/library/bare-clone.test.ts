@@ -13,7 +13,13 @@ import { dirname, join } from 'node:path';
 import test from 'ava';
 import { repoRoot } from '../helpers/shared';
 
-const FILES = ['test/cli/cli.test.ts', 'test/input/bundles.test.ts', 'test/grammar/conntrack/captures.test.ts', 'test/grammar/iptables-save/corpus.test.ts', 'test/conformance/kube-proxy.test.ts'];
+const FILES = [
+  'test/cli/cli.test.ts',
+  'test/input/bundles.test.ts',
+  'test/grammar/conntrack/captures.test.ts',
+  'test/grammar/iptables-save/corpus.test.ts',
+  'test/conformance/kube-proxy.test.ts',
+];
 
 test('a clone without ../shared installs, builds, type-checks and passes the tests that use ../shared or the fixtures', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nfwalk-clone-'));
@@ -23,7 +29,12 @@ test('a clone without ../shared installs, builds, type-checks and passes the tes
   // What the clone sees: no NFWALK_SHARED pointing back here, and no CI demand that ../shared be there.
   const { NFWALK_SHARED: _shared, NFWALK_REQUIRE_SHARED: _required, ...env } = process.env;
   const run = (cmd: string, args: readonly string[]) => {
-    const r = spawnSync(cmd, args, { cwd: clone, encoding: 'utf8', env: { ...env, PUPPETEER_SKIP_DOWNLOAD: 'true' }, maxBuffer: 1 << 26 });
+    const r = spawnSync(cmd, args, {
+      cwd: clone,
+      encoding: 'utf8',
+      env: { ...env, PUPPETEER_SKIP_DOWNLOAD: 'true' },
+      maxBuffer: 1 << 26,
+    });
     t.is(r.status, 0, `${cmd} ${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };

@@ -38,29 +38,81 @@ console.log(JSON.stringify({
 
 let project = '';
 test.before(() => {
-  const build = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--types'], { cwd: repoRoot, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--types'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   project = mkdtempSync(join(tmpdir(), 'nfwalk-consumer-'));
   // Built just above: the tarball is packed without running the build again.
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], { cwd: repoRoot, encoding: 'utf8' })) as { filename: string }[];
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', project], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }),
+  ) as { filename: string }[];
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    devDependencies: Record<string, string>;
+  };
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(project, packed!.filename), `typescript@${pkg.devDependencies.typescript}`, `@types/node@${pkg.devDependencies['@types/node']}`], { cwd: project, stdio: 'pipe', env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: 'true' } });
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      join(project, packed!.filename),
+      `typescript@${pkg.devDependencies.typescript}`,
+      `@types/node@${pkg.devDependencies['@types/node']}`,
+    ],
+    { cwd: project, stdio: 'pipe', env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: 'true' } },
+  );
   writeFileSync(join(project, 'consumer.ts'), CONSUMER);
   writeFileSync(join(project, 'paste.txt'), paste);
 });
 test.after.always(() => project && rmSync(project, { recursive: true, force: true }));
 
-const tsc = (args: readonly string[]) => spawnSync(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '--strict', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'false', ...args, 'consumer.ts'], { cwd: project, encoding: 'utf8' });
+const tsc = (args: readonly string[]) =>
+  spawnSync(
+    process.execPath,
+    [
+      join(project, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--strict',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      'false',
+      ...args,
+      'consumer.ts',
+    ],
+    { cwd: project, encoding: 'utf8' },
+  );
 
 test('the package ships the CLI, the library and one declaration file, and no browser driver', (t) => {
-  const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'nfwalk', 'package.json'), 'utf8')) as { exports: unknown; bin: unknown };
-  t.deepEqual(pkg.exports, { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './package.json': './package.json' });
+  const pkg = JSON.parse(readFileSync(join(project, 'node_modules', 'nfwalk', 'package.json'), 'utf8')) as {
+    exports: unknown;
+    bin: unknown;
+  };
+  t.deepEqual(pkg.exports, {
+    '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+    './package.json': './package.json',
+  });
   t.deepEqual(pkg.bin, { nfwalk: 'dist/cli.js' });
-  t.false(spawnSync('node', ['-e', "import('puppeteer').then(() => process.exit(0), () => process.exit(1))"], { cwd: project }).status === 0, 'puppeteer is an optional peer: not installed');
+  t.false(
+    spawnSync('node', ['-e', "import('puppeteer').then(() => process.exit(0), () => process.exit(1))"], {
+      cwd: project,
+    }).status === 0,
+    'puppeteer is an optional peer: not installed',
+  );
 });
 
-for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']] as const) {
+for (const [module, resolution] of [
+  ['node16', 'node16'],
+  ['esnext', 'bundler'],
+] as const) {
   test(`a strict consumer type-checks under module ${module}, moduleResolution ${resolution}`, (t) => {
     const r = tsc(['--noEmit', '--module', module, '--moduleResolution', resolution]);
     t.is(r.status, 0, r.stdout + r.stderr);
@@ -70,11 +122,19 @@ for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']]
 test('every result equals the installed CLI --json on the same input', (t) => {
   const emitted = tsc(['--module', 'node16', '--moduleResolution', 'node16', '--outDir', 'out']);
   t.is(emitted.status, 0, emitted.stdout);
-  const run = spawnSync(process.execPath, [join(project, 'out', 'consumer.js'), sample, join(project, 'paste.txt')], { cwd: project, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const run = spawnSync(process.execPath, [join(project, 'out', 'consumer.js'), sample, join(project, 'paste.txt')], {
+    cwd: project,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   t.is(run.status, 0, run.stderr);
   const got = JSON.parse(run.stdout) as Record<string, unknown>;
   const cli = (args: readonly string[], input?: string) => {
-    const r = spawnSync(join(project, 'node_modules', '.bin', 'nfwalk'), [...args, '--json', '--fail-on', 'none'], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = spawnSync(join(project, 'node_modules', '.bin', 'nfwalk'), [...args, '--json', '--fail-on', 'none'], {
+      input,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     t.is(r.status, 0, r.stderr);
     return JSON.parse(r.stdout) as unknown;
   };
@@ -82,7 +142,10 @@ test('every result equals the installed CLI --json on the same input', (t) => {
   t.deepEqual(got.analyze, cli(['analyze', sample]));
   t.deepEqual(got.services, cli(['services', sample]));
   t.deepEqual(got.stale, cli(['stale', sample]));
-  t.deepEqual(got.trace, cli(['trace', sample, '--src', probe.src, '--dst', probe.dst, '--dport', String(probe.dport), '--in', probe.in]));
+  t.deepEqual(
+    got.trace,
+    cli(['trace', sample, '--src', probe.src, '--dst', probe.dst, '--dport', String(probe.dport), '--in', probe.in]),
+  );
   t.deepEqual(got.pasteParse, cli(['parse', '-'], paste));
   t.deepEqual(got.pasteAnalyze, cli(['analyze', '-'], paste));
   t.deepEqual(got.pasteStale, cli(['stale', '-'], paste));

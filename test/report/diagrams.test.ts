@@ -37,27 +37,68 @@ const conformance = (await findSections(kubeProxyNodeFiles())).sections;
 const conformanceNode = singleNode(conformance) as NodeDumps;
 
 test('a walk with two endpoints: each DNAT on its own edge with its share, both endings drawn, MASQUERADE shown', async (t) => {
-  const split = tracePacket(conformanceNode, { src: '10.0.0.2', dst: '172.30.0.44', proto: 'tcp', sport: 33000, dport: 80, in: 'eth0' });
+  const split = tracePacket(conformanceNode, {
+    src: '10.0.0.2',
+    dst: '172.30.0.44',
+    proto: 'tcp',
+    sport: 33000,
+    dport: 80,
+    in: 'eth0',
+  });
   const chart = traceFlowchart(split);
   await drawable(t, chart);
   for (const pod of ['10.180.0.4:80', '10.180.0.5:80']) {
     const end = nodeWith(chart, new RegExp(`^ACCEPT.*\\n10\\.0\\.0\\.2:33000 → ${pod.replace(/\./g, '\\.')}$`));
     t.truthy(end, pod);
     t.is(end?.className, 'accepted');
-    t.is(edgesInto(chart, end?.id ?? '').reduce((p, e) => p + shareOf(e.label), 0), 0.5);
+    t.is(
+      edgesInto(chart, end?.id ?? '').reduce((p, e) => p + shareOf(e.label), 0),
+      0.5,
+    );
     t.true(chart.edges.some((e) => e.label?.includes(`-j DNAT --to-destination ${pod}\n⇒ 10.0.0.2:33000 → ${pod}`)));
   }
-  const masq = traceFlowchart(tracePacket(conformanceNode, { src: '192.168.0.2', dst: '192.168.99.22', proto: 'tcp', sport: 33000, dport: 80, local: true }));
+  const masq = traceFlowchart(
+    tracePacket(conformanceNode, {
+      src: '192.168.0.2',
+      dst: '192.168.99.22',
+      proto: 'tcp',
+      sport: 33000,
+      dport: 80,
+      local: true,
+    }),
+  );
   await drawable(t, masq);
   t.truthy(nodeWith(masq, /\nMASQUERADE$/));
-  const dropped = traceFlowchart(tracePacket(conformanceNode, { src: '203.0.113.2', dst: '192.168.99.22', proto: 'tcp', sport: 33000, dport: 80, in: 'eth0' }));
+  const dropped = traceFlowchart(
+    tracePacket(conformanceNode, {
+      src: '203.0.113.2',
+      dst: '192.168.99.22',
+      proto: 'tcp',
+      sport: 33000,
+      dport: 80,
+      in: 'eth0',
+    }),
+  );
   await drawable(t, dropped);
   t.is(dropped.nodes.filter((n) => n.className === 'dropped').length, 1);
 });
 
 test('a walk to a service with 100 endpoints draws the 40 likeliest and folds the other 60 into one node', async (t) => {
-  const rules = kubeProxyRuleset([serviceSpec('big/api:http', 'tcp', '10.96.0.99', 80, endpointsAt(...Array.from({ length: 100 }, (_, i) => `10.244.${1 + (i >> 6)}.${10 + (i & 63)}:8080`)))], { clusterCidr: '10.244.0.0/16' });
-  const node = singleNode(findSectionsInText(`${SMALL_NODE}\nroot@n1:~# iptables-save\n${rules}`, 'n1.txt', 'n1').sections) as NodeDumps;
+  const rules = kubeProxyRuleset(
+    [
+      serviceSpec(
+        'big/api:http',
+        'tcp',
+        '10.96.0.99',
+        80,
+        endpointsAt(...Array.from({ length: 100 }, (_, i) => `10.244.${1 + (i >> 6)}.${10 + (i & 63)}:8080`)),
+      ),
+    ],
+    { clusterCidr: '10.244.0.0/16' },
+  );
+  const node = singleNode(
+    findSectionsInText(`${SMALL_NODE}\nroot@n1:~# iptables-save\n${rules}`, 'n1.txt', 'n1').sections,
+  ) as NodeDumps;
   const result = tracePacket(node, { src: '10.244.0.5', dst: '10.96.0.99', proto: 'tcp', sport: 33000, dport: 80 });
   t.is(result.paths.length, 100);
   const chart = traceFlowchart(result);
@@ -65,7 +106,12 @@ test('a walk to a service with 100 endpoints draws the 40 likeliest and folds th
   t.is(chart.nodes.filter((n) => /10\.244\.\d+\.\d+:8080$/.test(n.label)).length, 40);
   const others = nodeWith(chart, /^60 less likely paths/);
   t.truthy(others);
-  t.is(+edgesInto(chart, others?.id ?? '').reduce((p, e) => p + shareOf(e.label), 0).toFixed(9), 0.6);
+  t.is(
+    +edgesInto(chart, others?.id ?? '')
+      .reduce((p, e) => p + shareOf(e.label), 0)
+      .toFixed(9),
+    0.6,
+  );
 });
 
 test('services on the incident sample: every endpoint edge carries the share the analysis computed', async (t) => {
@@ -87,7 +133,9 @@ test('services on the incident sample: every endpoint edge carries the share the
 
 test('600 services do not fit one diagram: those with findings come first and the rest are counted', async (t) => {
   const { text } = kubeProxyDump({ services: 600, clusterCidr: '10.244.0.0/16' });
-  const nodes = nodesOfInputs(findSectionsInText(`${SMALL_NODE}\nroot@n1:~# iptables-save\n${text}`, 'n1.txt', 'n1').sections);
+  const nodes = nodesOfInputs(
+    findSectionsInText(`${SMALL_NODE}\nroot@n1:~# iptables-save\n${text}`, 'n1.txt', 'n1').sections,
+  );
   const analysis = analyzeServices(nodes);
   const chart = servicesFlowchart(analysis);
   await drawable(t, chart);
@@ -106,11 +154,15 @@ test('stale picture of the incident sample: every stale entry is counted on the 
   t.true(analysis.stale.length > 0);
   const chart = staleFlowchart(analysis);
   await drawable(t, chart);
-  const pinned = chart.edges.filter((e) => e.line === 'dashed').reduce((n, e) => n + Number(/^(\d+) entr/.exec(e.label ?? '')?.[1]), 0);
+  const pinned = chart.edges
+    .filter((e) => e.line === 'dashed')
+    .reduce((n, e) => n + Number(/^(\d+) entr/.exec(e.label ?? '')?.[1]), 0);
   t.is(pinned, analysis.stale.length);
   for (const e of analysis.stale) {
-    if (e.natTarget) t.is(nodeWith(chart, new RegExp(`^${e.natTarget.replace(/[.[\]]/g, '\\$&')}\\n`))?.className, 'stale');
-    for (const now of e.now) t.is(nodeWith(chart, new RegExp(`^${now.replace(/[.[\]]/g, '\\$&')}$`))?.className, 'accepted');
+    if (e.natTarget)
+      t.is(nodeWith(chart, new RegExp(`^${e.natTarget.replace(/[.[\]]/g, '\\$&')}\\n`))?.className, 'stale');
+    for (const now of e.now)
+      t.is(nodeWith(chart, new RegExp(`^${now.replace(/[.[\]]/g, '\\$&')}$`))?.className, 'accepted');
   }
 });
 
@@ -123,10 +175,19 @@ test('the chain graph of a 10,000-service node folds into a readable summary tha
   const g = chainCallGraph(section.ruleset, { table: 'nat' });
   t.true(g.groups.length <= 60, `${g.groups.length} groups`);
   t.is(g.chains, nat.chains.length);
-  t.is(g.groups.reduce((n, x) => n + x.chains, 0), nat.chains.length);
-  t.is(g.groups.reduce((n, x) => n + x.rules, 0), nat.chains.reduce((n, c) => n + c.rules.length, 0));
+  t.is(
+    g.groups.reduce((n, x) => n + x.chains, 0),
+    nat.chains.length,
+  );
+  t.is(
+    g.groups.reduce((n, x) => n + x.rules, 0),
+    nat.chains.reduce((n, c) => n + c.rules.length, 0),
+  );
   const jumps = nat.chains.reduce((n, c) => n + c.rules.filter((r) => r.target?.kind === 'jump').length, 0);
-  t.is(g.calls.reduce((n, c) => n + c.jumps + c.gotos, 0), jumps);
+  t.is(
+    g.calls.reduce((n, c) => n + c.jumps + c.gotos, 0),
+    jumps,
+  );
   const sep = g.groups.find((x) => x.name === 'KUBE-SEP-*');
   t.is(sep?.chains, nat.chains.filter((c) => c.name.startsWith('KUBE-SEP-')).length);
   const svcToSep = g.calls.find((c) => c.from === 'nat KUBE-SVC-*' && c.to === 'nat KUBE-SEP-*');
@@ -136,7 +197,16 @@ test('the chain graph of a 10,000-service node folds into a readable summary tha
   const one = nat.chains.find((c) => c.name.startsWith('KUBE-SVC-') && c.rules.length > 3);
   const reach = chainCallGraph(section.ruleset, { table: 'nat', from: one?.name });
   t.deepEqual(reach.folded, 0);
-  t.deepEqual(reach.groups.map((x) => x.name).sort(), [one?.name, 'KUBE-MARK-MASQ', ...(one?.rules.filter((r) => r.target?.kind === 'jump' && r.target.chain.startsWith('KUBE-SEP-')).map((r) => (r.target?.kind === 'jump' ? r.target.chain : '')) ?? [])].sort());
+  t.deepEqual(
+    reach.groups.map((x) => x.name).sort(),
+    [
+      one?.name,
+      'KUBE-MARK-MASQ',
+      ...(one?.rules
+        .filter((r) => r.target?.kind === 'jump' && r.target.chain.startsWith('KUBE-SEP-'))
+        .map((r) => (r.target?.kind === 'jump' ? r.target.chain : '')) ?? []),
+    ].sort(),
+  );
 });
 
 test('chain graphs of every third-party and captured dump are drawable', async (t) => {
@@ -151,12 +221,17 @@ test('chain graphs of every third-party and captured dump are drawable', async (
 });
 
 test('a lone chain is labelled with what the rules jumping into it say of it: the Service behind KUBE-SVC and KUBE-SEP chains', async (t) => {
-  const section = (await findSections([join(repoRoot, 'samples', 'incident-node')])).sections.find((s) => s.kind === 'iptables-save');
+  const section = (await findSections([join(repoRoot, 'samples', 'incident-node')])).sections.find(
+    (s) => s.kind === 'iptables-save',
+  );
   if (section?.kind !== 'iptables-save') return t.fail('no ruleset');
   const g = chainCallGraph(section.ruleset, { table: 'nat' });
   const comment = (name: string) => g.groups.find((x) => x.name === name)?.comment;
   t.is(comment('KUBE-SVC-67NZLRHBNDSAWJRO'), 'shop/web:http', 'cluster IP and NodePort callers agree on the service');
   t.is(comment('KUBE-SEP-XV6FDLZJXSR4FG62'), 'shop/web:http -> 10.244.1.30:8080');
   t.is(comment('KUBE-MARK-MASQ'), undefined, 'callers of many services share nothing');
-  t.regex(chainsFlowchart(g).nodes.find((n) => n.label.startsWith('KUBE-SEP-XV6FDLZJXSR4FG62'))?.label ?? '', /\nshop\/web:http -> 10\.244\.1\.30:8080\n2 rules$/);
+  t.regex(
+    chainsFlowchart(g).nodes.find((n) => n.label.startsWith('KUBE-SEP-XV6FDLZJXSR4FG62'))?.label ?? '',
+    /\nshop\/web:http -> 10\.244\.1\.30:8080\n2 rules$/,
+  );
 });

@@ -33,10 +33,16 @@ const CHAIN = '<b>]-->x[%%;end';
 const NEEDLE = `"]--><script>alert(2)</script> %%{init:{}}%% | #lt; \`b\``;
 
 const quoted = (s: string) => s.replace(/["\\]/g, '\\$&');
-const rules = kubeProxyRuleset([serviceSpec(quoted(NAME), 'tcp', '10.96.0.66', 80, endpointsAt('10.244.1.6:8080'))], { clusterCidr: '10.244.0.0/16' })
+const rules = kubeProxyRuleset([serviceSpec(quoted(NAME), 'tcp', '10.96.0.66', 80, endpointsAt('10.244.1.6:8080'))], {
+  clusterCidr: '10.244.0.0/16',
+})
   .replace(/^(\*nat\n)/m, `$1:${CHAIN} - [0:0]\n`)
-  .replace(/^(-A PREROUTING .*\n)/m, `-A PREROUTING -s 10.244.0.99/32 -j ${CHAIN}\n-A ${CHAIN} -m string --algo bm --string "${quoted(NEEDLE)}" -j DROP\n$1`);
-const conntrack = 'tcp      6 86390 ESTABLISHED src=10.244.0.5 dst=10.96.0.66 sport=50001 dport=80 src=10.244.9.9 dst=10.244.0.5 sport=8080 dport=50001 [ASSURED] mark=0 use=1';
+  .replace(
+    /^(-A PREROUTING .*\n)/m,
+    `-A PREROUTING -s 10.244.0.99/32 -j ${CHAIN}\n-A ${CHAIN} -m string --algo bm --string "${quoted(NEEDLE)}" -j DROP\n$1`,
+  );
+const conntrack =
+  'tcp      6 86390 ESTABLISHED src=10.244.0.5 dst=10.96.0.66 sport=50001 dport=80 src=10.244.9.9 dst=10.244.0.5 sport=8080 dport=50001 [ASSURED] mark=0 use=1';
 const DUMP = `${SMALL_NODE}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${conntrack}\n`;
 
 const found = findSectionsInText(DUMP, 'hostile.txt', 'n1');
@@ -49,17 +55,25 @@ const CHARTS: Record<string, Flowchart> = {
   services: servicesFlowchart(analyzeServices(nodes)),
   stale: staleFlowchart(analyzeStale(nodes)),
   chains: chainsFlowchart(chainCallGraph(ruleset, { table: 'nat' })),
-  trace: traceFlowchart(tracePacket(node, { src: '10.244.0.99', dst: '10.96.0.66', proto: 'tcp', sport: 33000, dport: 80 })),
+  trace: traceFlowchart(
+    tracePacket(node, { src: '10.244.0.99', dst: '10.96.0.66', proto: 'tcp', sport: 33000, dport: 80 }),
+  ),
 };
 
 /** Statements nfwalk writes; a label that escaped its quotes would start something else. */
-const STATEMENT = /^(flowchart (LR|TD)|  subgraph \w+\["[^"]*"\]|  end|  {1,3}\w+(\[|\(|\{)\S.*|  \w+ (-->|-\.->|==>)(\|"[^"]*"\|)? \w+|  classDef \w+ [\w:#,-]+|  class [\w,]+ \w+)$/;
+const STATEMENT =
+  /^(flowchart (LR|TD)|  subgraph \w+\["[^"]*"\]|  end|  {1,3}\w+(\[|\(|\{)\S.*|  \w+ (-->|-\.->|==>)(\|"[^"]*"\|)? \w+|  classDef \w+ [\w:#,-]+|  class [\w,]+ \w+)$/;
 
 const unsafe = (svg: string) =>
-  [/<script/i, /<img/i, /<iframe/i, /<foreignObject/i, /\son\w+\s*=/i, /javascript:/i, /<a\b/i].filter((r) => r.test(svg)).map(String);
+  [/<script/i, /<img/i, /<iframe/i, /<foreignObject/i, /\son\w+\s*=/i, /javascript:/i, /<a\b/i]
+    .filter((r) => r.test(svg))
+    .map(String);
 
 test('the hostile names and strings are in the model, so the diagrams have to cope with them', (t) => {
-  t.deepEqual(found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error')), []);
+  t.deepEqual(
+    found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error')),
+    [],
+  );
   t.true(analyzeServices(nodes).services.some((v) => v.service.name === NAME));
   t.true(ruleset.tables.some((x) => x.chains.some((c) => c.name === CHAIN)));
 });
@@ -70,12 +84,17 @@ test("Mermaid's parser reads the hostile text back as label text and nothing els
     for (const line of source.trimEnd().split('\n')) t.regex(line, STATEMENT, `${name}: ${line}`);
     t.deepEqual(await chartReadsBack(chart), [], name);
     const parsed = await readFlowchart(source);
-    const texts = [...parsed.vertices.values(), ...parsed.edges.map((e) => e.text), ...parsed.subgraphs.map((g) => g.title)].join('\n');
+    const texts = [
+      ...parsed.vertices.values(),
+      ...parsed.edges.map((e) => e.text),
+      ...parsed.subgraphs.map((g) => g.title),
+    ].join('\n');
     // Lines longer than a box can hold are cut, hostile or not.
     if (name === 'services') t.true(texts.includes(cutLine(`${NAME} tcp`)), 'the service name reads back');
     if (name === 'stale') t.true(texts.includes(cutLine(NAME)));
     if (name === 'chains') t.true(texts.includes(CHAIN));
-    if (name === 'trace') t.true(texts.includes(NEEDLE) && texts.includes(CHAIN), 'the rule text and the chain read back whole');
+    if (name === 'trace')
+      t.true(texts.includes(NEEDLE) && texts.includes(CHAIN), 'the rule text and the chain read back whole');
   }
 });
 
@@ -93,7 +112,9 @@ browserTest('Mermaid in Chromium draws the hostile text as text, with no markup 
     const svg = new TextDecoder().decode(await renderer.render(printFlowchart(chart), 'svg'));
     t.deepEqual(unsafe(svg), [], name);
     const shown = svgTexts(svg).join('|');
-    const expected = { services: cutLine(`${NAME} tcp`), stale: cutLine(NAME), chains: CHAIN, trace: NEEDLE }[name] as string;
+    const expected = { services: cutLine(`${NAME} tcp`), stale: cutLine(NAME), chains: CHAIN, trace: NEEDLE }[
+      name
+    ] as string;
     t.true(shown.includes(expected.replace(/\s+/g, '')), `${name}: the hostile text is shown as written`);
   }
 });
@@ -106,7 +127,11 @@ browserTest('nfwalk services --output renders the hostile dump to a safe SVG', (
     t.is(r.status, 0, r.stderr);
     const svg = readFileSync(join(dir, 'svc.svg'), 'utf8');
     t.deepEqual(unsafe(svg), []);
-    t.true(svgTexts(svg).join('|').includes(cutLine(`${NAME} tcp`).replace(/\s+/g, '')));
+    t.true(
+      svgTexts(svg)
+        .join('|')
+        .includes(cutLine(`${NAME} tcp`).replace(/\s+/g, '')),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

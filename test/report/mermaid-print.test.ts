@@ -8,8 +8,44 @@ import { printFlowchart } from '../../src/report/mermaid/print';
 import { readFlowchart } from '../helpers/mermaid';
 
 // Fragments of Mermaid, HTML and Markdown syntax that real comments have carried, mixed with anything.
-const HOSTILE = ['"', '"]', '["', '|', '-->', '--o', '---x', '==>', '-.->', '%%', '%%{init: {}}%%', ';', '\n', '\r', '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '&amp;', '#quot;', '#35;', '`', '```', 'end', 'subgraph', 'click n_a call alert()', ':::cls', '{{', '}}', '([', '])', '\\', '\u0000', 'é', '🙂'];
-const label = fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''));
+const HOSTILE = [
+  '"',
+  '"]',
+  '["',
+  '|',
+  '-->',
+  '--o',
+  '---x',
+  '==>',
+  '-.->',
+  '%%',
+  '%%{init: {}}%%',
+  ';',
+  '\n',
+  '\r',
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '&amp;',
+  '#quot;',
+  '#35;',
+  '`',
+  '```',
+  'end',
+  'subgraph',
+  'click n_a call alert()',
+  ':::cls',
+  '{{',
+  '}}',
+  '([',
+  '])',
+  '\\',
+  '\u0000',
+  'é',
+  '🙂',
+];
+const label = fc
+  .array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 6 })), { maxLength: 12 })
+  .map((parts) => parts.join(''));
 
 /** What a label reads as after the printer: control characters are blanks, lines trimmed (Mermaid trims), long lines cut. */
 const expected = (s: string) =>
@@ -22,12 +58,22 @@ const expected = (s: string) =>
 
 const chartOf = (labels: string[]): Flowchart => {
   const ids = new NodeIds();
-  const nodes = labels.map((l, i) => ({ id: ids.id('n', `${i} ${l}`), label: l, shape: (['box', 'rounded', 'stadium', 'hexagon', 'diamond'] as const)[i % 5] }));
+  const nodes = labels.map((l, i) => ({
+    id: ids.id('n', `${i} ${l}`),
+    label: l,
+    shape: (['box', 'rounded', 'stadium', 'hexagon', 'diamond'] as const)[i % 5],
+  }));
   return {
     direction: 'LR',
     nodes,
-    edges: nodes.slice(1).map((n, i) => ({ from: nodes[i]!.id, to: n.id, label: labels[i + 1] ?? '', line: (['solid', 'dashed', 'thick'] as const)[i % 3] })),
-    subgraphs: nodes.length > 2 ? [{ id: 'g_first', label: labels[0] ?? 'g', nodes: [nodes[0]!.id, nodes[1]!.id] }] : [],
+    edges: nodes.slice(1).map((n, i) => ({
+      from: nodes[i]!.id,
+      to: n.id,
+      label: labels[i + 1] ?? '',
+      line: (['solid', 'dashed', 'thick'] as const)[i % 3],
+    })),
+    subgraphs:
+      nodes.length > 2 ? [{ id: 'g_first', label: labels[0] ?? 'g', nodes: [nodes[0]!.id, nodes[1]!.id] }] : [],
     classes: { drop: 'fill:#fdd,stroke:#c00' },
   };
 };
@@ -43,7 +89,10 @@ test('Mermaid reads every label back exactly as written, whatever the dump comme
         parsed.edges.map((e) => [e.from, e.to, e.text]),
         chart.edges.map((e) => [e.from, e.to, expected(e.label ?? '')]),
       );
-      t.deepEqual(parsed.subgraphs.map((g) => [g.title, [...g.nodes].sort()]), (chart.subgraphs ?? []).map((g) => [expected(g.label), [...g.nodes].sort()]));
+      t.deepEqual(
+        parsed.subgraphs.map((g) => [g.title, [...g.nodes].sort()]),
+        (chart.subgraphs ?? []).map((g) => [expected(g.label), [...g.nodes].sort()]),
+      );
     }),
     { numRuns: 300 },
   );

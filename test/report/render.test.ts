@@ -33,14 +33,19 @@ const ruleset = node.rulesets[0]?.ruleset;
 if (!ruleset) throw new Error('the incident sample has no ruleset');
 
 const CHARTS: Record<string, Flowchart> = {
-  trace: traceFlowchart(tracePacket(node, { src: '10.244.0.5', dst: '10.96.14.20', proto: 'tcp', sport: 33000, dport: 80 })),
+  trace: traceFlowchart(
+    tracePacket(node, { src: '10.244.0.5', dst: '10.96.14.20', proto: 'tcp', sport: 33000, dport: 80 }),
+  ),
   services: servicesFlowchart(analyzeServices(nodes)),
   stale: staleFlowchart(analyzeStale(nodes)),
   chains: chainsFlowchart(chainCallGraph(ruleset, { table: 'nat' })),
 };
 
 /** Each line of each label, which the SVG must show (wrapped or not). */
-const labelLines = (c: Flowchart) => [...c.nodes.map((n) => n.label), ...c.edges.map((e) => e.label ?? '')].flatMap((l) => l.split('\n').map((line) => cutLine(line))).filter(Boolean);
+const labelLines = (c: Flowchart) =>
+  [...c.nodes.map((n) => n.label), ...c.edges.map((e) => e.label ?? '')]
+    .flatMap((l) => l.split('\n').map((line) => cutLine(line)))
+    .filter(Boolean);
 
 for (const [name, chart] of Object.entries(CHARTS)) {
   browserTest(`${name}: the SVG shows every label as text, the PNG is a picture, the PDF a document`, async (t) => {
@@ -48,7 +53,8 @@ for (const [name, chart] of Object.entries(CHARTS)) {
     const svg = new TextDecoder().decode(await renderer.render(printFlowchart(chart), 'svg'));
     t.notRegex(svg, /<foreignObject/, 'labels are SVG text, readable without a browser');
     const shown = svgTexts(svg).join('|');
-    for (const line of labelLines(chart)) t.true(shown.includes(line.replace(/\s+/g, '')), `${name}: "${line}" not in the SVG`);
+    for (const line of labelLines(chart))
+      t.true(shown.includes(line.replace(/\s+/g, '')), `${name}: "${line}" not in the SVG`);
 
     const png = PNG.sync.read(Buffer.from(await renderer.render(printFlowchart(chart), 'png')));
     t.true(png.width > 200 && png.height > 100, `${png.width}×${png.height}`);
@@ -67,24 +73,33 @@ for (const [name, chart] of Object.entries(CHARTS)) {
   });
 }
 
-browserTest("mermaid-cli's renderMermaid draws the same labels from the same source (given the entity fix both need)", async (t) => {
-  const browser = await puppeteer.launch({ executablePath: chromium, args: [...LAUNCH_ARGS] });
-  try {
-    const renderer = await sharedRenderer();
-    for (const [name, chart] of Object.entries(CHARTS)) {
-      const source = printFlowchart(chart);
-      const theirs = resolveEntityCodes(new TextDecoder().decode((await renderMermaid(browser, source, 'svg', { mermaidConfig: MERMAID_CONFIG })).data));
-      const ours = new TextDecoder().decode(await renderer.render(source, 'svg'));
-      t.deepEqual(svgTexts(ours).sort(), svgTexts(theirs).sort(), name);
+browserTest(
+  "mermaid-cli's renderMermaid draws the same labels from the same source (given the entity fix both need)",
+  async (t) => {
+    const browser = await puppeteer.launch({ executablePath: chromium, args: [...LAUNCH_ARGS] });
+    try {
+      const renderer = await sharedRenderer();
+      for (const [name, chart] of Object.entries(CHARTS)) {
+        const source = printFlowchart(chart);
+        const theirs = resolveEntityCodes(
+          new TextDecoder().decode(
+            (await renderMermaid(browser, source, 'svg', { mermaidConfig: MERMAID_CONFIG })).data,
+          ),
+        );
+        const ours = new TextDecoder().decode(await renderer.render(source, 'svg'));
+        t.deepEqual(svgTexts(ours).sort(), svgTexts(theirs).sort(), name);
+      }
+    } finally {
+      await browser.close();
     }
-  } finally {
-    await browser.close();
-  }
-});
+  },
+);
 
 browserTest('a diagram mermaid cannot render is an error naming why, and the page keeps working', async (t) => {
   const renderer = await sharedRenderer();
-  await t.throwsAsync(renderer.render('flowchart LR\n  a["unclosed] --> b\n', 'svg'), { message: /^mermaid could not render the diagram: / });
+  await t.throwsAsync(renderer.render('flowchart LR\n  a["unclosed] --> b\n', 'svg'), {
+    message: /^mermaid could not render the diagram: /,
+  });
   const svg = new TextDecoder().decode(await renderer.render(printFlowchart(CHARTS.chains as Flowchart), 'svg'));
   t.true(svgTexts(svg).some((s) => s.includes('KUBE-SERVICES')));
 });
@@ -92,6 +107,7 @@ browserTest('a diagram mermaid cannot render is an error naming why, and the pag
 browserTest('the same source renders to the same SVG, so rendered diagrams diff as well as their source', async (t) => {
   const renderer = await sharedRenderer();
   const source = printFlowchart(CHARTS.stale as Flowchart);
-  const svgOf = async () => new TextDecoder().decode(await renderer.render(source, 'svg')).replace(/nfwalk-\d+/g, 'nfwalk-N');
+  const svgOf = async () =>
+    new TextDecoder().decode(await renderer.render(source, 'svg')).replace(/nfwalk-\d+/g, 'nfwalk-N');
   t.is(await svgOf(), await svgOf());
 });

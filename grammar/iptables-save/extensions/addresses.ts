@@ -3,7 +3,20 @@ import { Problem, addressRange, enumList, flag, idRange, lowerWord, word, type C
 import { match, opt } from './define';
 import type { SetRef } from '../../../src/model/match';
 
-const ADDR_TYPES = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'];
+const ADDR_TYPES = [
+  'UNSPEC',
+  'UNICAST',
+  'LOCAL',
+  'BROADCAST',
+  'ANYCAST',
+  'MULTICAST',
+  'BLACKHOLE',
+  'UNREACHABLE',
+  'PROHIBIT',
+  'THROW',
+  'NAT',
+  'XRESOLVE',
+];
 
 export const addrtype = match('addrtype', [
   opt('--src-type', 'srcType', enumList(ADDR_TYPES), { negatable: true }),
@@ -20,7 +33,8 @@ export const iprange = match('iprange', [
 /** iptables-save prints MACs in lower case; anonymised dumps (`XX:XX:…`) are kept as written. */
 const macAddress: Codec<string> = {
   ...word,
-  parse: ([a = '']) => (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(a) ? a.toLowerCase() : a || new Problem('expected a MAC address')),
+  parse: ([a = '']) =>
+    /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(a) ? a.toLowerCase() : a || new Problem('expected a MAC address'),
 };
 export const mac = match('mac', [opt('--mac-source', 'macSource', macAddress, { negatable: true })]);
 
@@ -42,7 +56,11 @@ const setRef: Codec<SetRef> = {
   },
   print: (v, c) => ({ name: c.name, args: [v.name, v.directions.join(',')] }),
 };
-const count: Codec<number> = { arity: 1, parse: ([a = '']) => (/^\d+$/.test(a) ? Number(a) : new Problem(`expected a count, got '${a}'`)), print: (v, c) => ({ name: c.name, args: [String(v)] }) };
+const count: Codec<number> = {
+  arity: 1,
+  parse: ([a = '']) => (/^\d+$/.test(a) ? Number(a) : new Problem(`expected a count, got '${a}'`)),
+  print: (v, c) => ({ name: c.name, args: [String(v)] }),
+};
 
 export const set = match('set', [
   opt(['--match-set', '--set'], 'matchSet', setRef, { negatable: true }),

@@ -2,7 +2,12 @@
 import type { Codec } from '../codecs';
 import type { ExtensionSpec, OptionSpec } from '../extension';
 
-export function opt(names: string | readonly string[], field: string, codec: Codec<any>, flags: Omit<OptionSpec, 'names' | 'field' | 'codec'> = {}): OptionSpec {
+export function opt(
+  names: string | readonly string[],
+  field: string,
+  codec: Codec<any>,
+  flags: Omit<OptionSpec, 'names' | 'field' | 'codec'> = {},
+): OptionSpec {
   return { names: typeof names === 'string' ? [names] : names, field, codec, ...flags };
 }
 
@@ -12,7 +17,11 @@ export function match(name: string, options: readonly OptionSpec[], extra: Parti
   return { name, doc: `${MAN}#lbA${name}`, state: 'modelled', fixed: { module: name }, options, ...extra };
 }
 
-export function target(name: string, options: readonly OptionSpec[], extra: Partial<ExtensionSpec> = {}): ExtensionSpec {
+export function target(
+  name: string,
+  options: readonly OptionSpec[],
+  extra: Partial<ExtensionSpec> = {},
+): ExtensionSpec {
   return { name, doc: `${MAN}#${name}`, state: 'modelled', fixed: { kind: name }, options, ...extra };
 }
 

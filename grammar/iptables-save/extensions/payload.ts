@@ -26,18 +26,52 @@ function ttlTest(prefix: string): Codec<{ op: string; value: number }> {
     arity: 1,
     parse: ([a = ''], ctx) => {
       const v = Number(a);
-      return /^\d+$/.test(a) && v <= 255 ? { op: ctx.optionName.slice(prefix.length), value: v } : new Problem(`expected 0-255, got '${a}'`);
+      return /^\d+$/.test(a) && v <= 255
+        ? { op: ctx.optionName.slice(prefix.length), value: v }
+        : new Problem(`expected 0-255, got '${a}'`);
     },
     print: (v) => ({ name: `${prefix}${v.op}`, args: [String(v.value)] }),
   };
 }
 
-export const ttl = match('ttl', [opt(['--ttl-eq', '--ttl-lt', '--ttl-gt'], 'test', ttlTest('--ttl-'), { negatable: true })]);
+export const ttl = match('ttl', [
+  opt(['--ttl-eq', '--ttl-lt', '--ttl-gt'], 'test', ttlTest('--ttl-'), { negatable: true }),
+]);
 export const hl = match('hl', [opt(['--hl-eq', '--hl-lt', '--hl-gt'], 'test', ttlTest('--hl-'), { negatable: true })]);
 
 const TEXT_MODULES: readonly TextOptionsModule[] = [
-  'u32', 'bpf', 'policy', 'ipvs', 'dscp', 'tos', 'helper', 'nfacct', 'cgroup', 'devgroup', 'cpu', 'quota', 'time', 'realm',
-  'tcpmss', 'dccp', 'esp', 'ah', 'ecn', 'frag', 'rt', 'ipv6header', 'mh', 'hbh', 'dst', 'osf', 'cluster', 'connbytes',
-  'connlabel', 'ipcomp', 'l2tp', 'condition', 'geoip',
+  'u32',
+  'bpf',
+  'policy',
+  'ipvs',
+  'dscp',
+  'tos',
+  'helper',
+  'nfacct',
+  'cgroup',
+  'devgroup',
+  'cpu',
+  'quota',
+  'time',
+  'realm',
+  'tcpmss',
+  'dccp',
+  'esp',
+  'ah',
+  'ecn',
+  'frag',
+  'rt',
+  'ipv6header',
+  'mh',
+  'hbh',
+  'dst',
+  'osf',
+  'cluster',
+  'connbytes',
+  'connlabel',
+  'ipcomp',
+  'l2tp',
+  'condition',
+  'geoip',
 ];
 export const textModules = TEXT_MODULES.map(textMatch);

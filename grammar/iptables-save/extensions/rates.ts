@@ -10,7 +10,9 @@ export const statistic = match('statistic', [
 ]);
 
 export const recent = match('recent', [
-  opt(['--set', '--rcheck', '--update', '--remove'], 'mode', nameValue(['set', 'rcheck', 'update', 'remove']), { negatable: true }),
+  opt(['--set', '--rcheck', '--update', '--remove'], 'mode', nameValue(['set', 'rcheck', 'update', 'remove']), {
+    negatable: true,
+  }),
   opt('--seconds', 'seconds', uint()),
   opt('--reap', 'reap', flag),
   opt('--hitcount', 'hitcount', uint()),
@@ -20,9 +22,25 @@ export const recent = match('recent', [
   opt(['--rsource', '--rdest'], 'side', nameValue(['rsource', 'rdest'])),
 ]);
 
-const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86400, day: 86400 };
+const UNIT_SECONDS: Readonly<Record<string, number>> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3600,
+  hour: 3600,
+  d: 86400,
+  day: 86400,
+};
 const XT_LIMIT_SCALE = 10000;
-const PRINT_UNITS: readonly [string, number][] = [['day', 86400], ['hour', 3600], ['min', 60], ['sec', 1]];
+const PRINT_UNITS: readonly [string, number][] = [
+  ['day', 86400],
+  ['hour', 3600],
+  ['min', 60],
+  ['sec', 1],
+];
 
 /**
  * `--limit N/unit`: the kernel keeps only a period (XT_LIMIT_SCALE·seconds/N, integer), and iptables-save
@@ -46,13 +64,20 @@ const rate: Codec<string> = {
   print: (v, c) => ({ name: c.name, args: [v] }),
 };
 
-export const limit = match('limit', [opt('--limit', 'limit', rate), opt('--limit-burst', 'limitBurst', uint(0xffffffff, 5))], {
-  defaults: () => ({ limit: '3/hour' }),
-});
+export const limit = match(
+  'limit',
+  [opt('--limit', 'limit', rate), opt('--limit-burst', 'limitBurst', uint(0xffffffff, 5))],
+  {
+    defaults: () => ({ limit: '3/hour' }),
+  },
+);
 
 const hashRate: Codec<{ mode: string; rate: string }> = {
   arity: 1,
-  parse: ([a = ''], ctx) => ({ mode: ctx.optionName === '--hashlimit' ? 'legacy' : ctx.optionName.replace('--hashlimit-', ''), rate: a }),
+  parse: ([a = ''], ctx) => ({
+    mode: ctx.optionName === '--hashlimit' ? 'legacy' : ctx.optionName.replace('--hashlimit-', ''),
+    rate: a,
+  }),
   print: (v) => ({ name: v.mode === 'legacy' ? '--hashlimit' : `--hashlimit-${v.mode}`, args: [v.rate] }),
 };
 
@@ -73,7 +98,10 @@ export const hashlimit = match('hashlimit', [
 
 const connlimitCount: Codec<{ op: string; count: number }> = {
   arity: 1,
-  parse: ([a = ''], ctx) => (/^\d+$/.test(a) ? { op: ctx.optionName.replace('--connlimit-', ''), count: Number(a) } : new Problem(`expected a count, got '${a}'`)),
+  parse: ([a = ''], ctx) =>
+    /^\d+$/.test(a)
+      ? { op: ctx.optionName.replace('--connlimit-', ''), count: Number(a) }
+      : new Problem(`expected a count, got '${a}'`),
   print: (v) => ({ name: `--connlimit-${v.op}`, args: [String(v.count)] }),
 };
 
@@ -82,4 +110,3 @@ export const connlimit = match('connlimit', [
   opt('--connlimit-mask', 'connlimitMask', uint(128)),
   opt(['--connlimit-saddr', '--connlimit-daddr'], 'side', nameValue(['saddr', 'daddr'], '--connlimit-')),
 ]);
-

@@ -7,7 +7,19 @@ import { lookup } from '../../shared/lookup';
 export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
 const CT_STATUS = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'];
 
-const PROTO_NUMBERS: Record<string, string> = { icmp: '1', tcp: '6', udp: '17', 'ipv6-icmp': '58', icmpv6: '58', sctp: '132', dccp: '33', udplite: '136', gre: '47', esp: '50', ah: '51' };
+const PROTO_NUMBERS: Record<string, string> = {
+  icmp: '1',
+  tcp: '6',
+  udp: '17',
+  'ipv6-icmp': '58',
+  icmpv6: '58',
+  sctp: '132',
+  dccp: '33',
+  udplite: '136',
+  gre: '47',
+  esp: '50',
+  ah: '51',
+};
 /** `--ctproto tcp` is saved as `--ctproto 6`. */
 const ctproto: Codec<string> = {
   arity: 1,

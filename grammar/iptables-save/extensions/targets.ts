@@ -1,6 +1,20 @@
 /** Target extensions (`-j NAME`): NAT, marks, conntrack, logging, and modifiers kept as typed text. */
 import type { Family, NatRange } from '../../../src/model/values';
-import { Problem, flag, hex, hexNumber, markMask, nameValue, natRange, parseMarkMask, portRange, text, uint, word, type Codec } from '../codecs';
+import {
+  Problem,
+  flag,
+  hex,
+  hexNumber,
+  markMask,
+  nameValue,
+  natRange,
+  parseMarkMask,
+  portRange,
+  text,
+  uint,
+  word,
+  type Codec,
+} from '../codecs';
 import { opt, target, textTarget } from './define';
 import type { TextOptionsTargetName } from '../../../src/model/target';
 import { lookup } from '../../shared/lookup';
@@ -37,20 +51,36 @@ export const masquerade = target('MASQUERADE', [
   opt('--random-fully', 'randomFully', flag),
 ]);
 
-export const redirect = target('REDIRECT', [opt(['--to-ports', '--to-port'], 'toPorts', portRange('-')), opt('--random', 'random', flag)]);
+export const redirect = target('REDIRECT', [
+  opt(['--to-ports', '--to-port'], 'toPorts', portRange('-')),
+  opt('--random', 'random', flag),
+]);
 
 export const netmap = target('NETMAP', [opt('--to', 'to', word)]);
 
 const REJECT_DEFAULT: Record<Family, string> = { ipv4: 'icmp-port-unreachable', ipv6: 'icmp6-port-unreachable' };
 /** Short spellings iptables accepts for `--reject-with`, saved in full. */
 const REJECT_ALIASES: Record<string, string> = {
-  'net-unreach': 'icmp-net-unreachable', 'host-unreach': 'icmp-host-unreachable', 'port-unreach': 'icmp-port-unreachable',
-  'proto-unreach': 'icmp-proto-unreachable', 'net-prohib': 'icmp-net-prohibited', 'host-prohib': 'icmp-host-prohibited',
-  'admin-prohib': 'icmp-admin-prohibited', 'tcp-rst': 'tcp-reset', 'no-route': 'icmp6-no-route', 'adm-prohibited': 'icmp6-adm-prohibited',
+  'net-unreach': 'icmp-net-unreachable',
+  'host-unreach': 'icmp-host-unreachable',
+  'port-unreach': 'icmp-port-unreachable',
+  'proto-unreach': 'icmp-proto-unreachable',
+  'net-prohib': 'icmp-net-prohibited',
+  'host-prohib': 'icmp-host-prohibited',
+  'admin-prohib': 'icmp-admin-prohibited',
+  'tcp-rst': 'tcp-reset',
+  'no-route': 'icmp6-no-route',
+  'adm-prohibited': 'icmp6-adm-prohibited',
   'addr-unreach': 'icmp6-addr-unreachable',
 };
-const rejectWith: Codec<string> = { arity: 1, parse: ([a = '']) => lookup(REJECT_ALIASES, a) ?? a, print: (v, c) => ({ name: c.name, args: [v] }) };
-export const reject = target('REJECT', [opt('--reject-with', 'rejectWith', rejectWith)], { defaults: (family) => ({ rejectWith: REJECT_DEFAULT[family] }) });
+const rejectWith: Codec<string> = {
+  arity: 1,
+  parse: ([a = '']) => lookup(REJECT_ALIASES, a) ?? a,
+  print: (v, c) => ({ name: c.name, args: [v] }),
+};
+export const reject = target('REJECT', [opt('--reject-with', 'rejectWith', rejectWith)], {
+  defaults: (family) => ({ rejectWith: REJECT_DEFAULT[family] }),
+});
 
 /**
  * MARK/CONNMARK value operations, read into the `--set-xmark V/M` form the kernel stores and iptables-save
@@ -95,7 +125,9 @@ export const connmarkTarget = target(
   {
     // `--mask M` sets both masks; iptables-save prints both, 0xffffffff when left out.
     normalise: ({ mask, ...rec }) =>
-      rec.copy === undefined ? rec : { ...rec, nfmask: rec.nfmask ?? mask ?? 0xffffffff, ctmask: rec.ctmask ?? mask ?? 0xffffffff },
+      rec.copy === undefined
+        ? rec
+        : { ...rec, nfmask: rec.nfmask ?? mask ?? 0xffffffff, ctmask: rec.ctmask ?? mask ?? 0xffffffff },
   },
 );
 
@@ -110,7 +142,18 @@ export const ct = target('CT', [
   opt('--zone', 'zone', word),
 ]);
 
-const LOG_LEVELS: Record<string, number> = { emerg: 0, alert: 1, crit: 2, error: 3, err: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7 };
+const LOG_LEVELS: Record<string, number> = {
+  emerg: 0,
+  alert: 1,
+  crit: 2,
+  error: 3,
+  err: 3,
+  warning: 4,
+  warn: 4,
+  notice: 5,
+  info: 6,
+  debug: 7,
+};
 const logLevel: Codec<number> = {
   arity: 1,
   parse: ([a = '']) => lookup(LOG_LEVELS, a) ?? (/^[0-7]$/.test(a) ? Number(a) : new Problem(`bad log level '${a}'`)),
@@ -142,11 +185,33 @@ export const tproxy = target('TPROXY', [
   opt('--tproxy-mark', 'tproxyMark', markMask(true)),
 ]);
 
-export const tcpmss = target('TCPMSS', [opt('--set-mss', 'setMss', uint(65535)), opt('--clamp-mss-to-pmtu', 'clampMssToPmtu', flag)]);
+export const tcpmss = target('TCPMSS', [
+  opt('--set-mss', 'setMss', uint(65535)),
+  opt('--clamp-mss-to-pmtu', 'clampMssToPmtu', flag),
+]);
 export const checksum = target('CHECKSUM', [opt('--checksum-fill', 'checksumFill', flag)]);
 
 const TEXT_TARGETS: readonly TextOptionsTargetName[] = [
-  'DSCP', 'TOS', 'TTL', 'HL', 'CLASSIFY', 'SET', 'NFQUEUE', 'ULOG', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'IDLETIMER', 'LED',
-  'SYNPROXY', 'TEE', 'HMARK', 'RATEEST', 'ECN', 'CLUSTERIP', 'MIRROR', 'SAME',
+  'DSCP',
+  'TOS',
+  'TTL',
+  'HL',
+  'CLASSIFY',
+  'SET',
+  'NFQUEUE',
+  'ULOG',
+  'AUDIT',
+  'SECMARK',
+  'CONNSECMARK',
+  'IDLETIMER',
+  'LED',
+  'SYNPROXY',
+  'TEE',
+  'HMARK',
+  'RATEEST',
+  'ECN',
+  'CLUSTERIP',
+  'MIRROR',
+  'SAME',
 ];
 export const textTargets = TEXT_TARGETS.map(textTarget);

@@ -16,9 +16,16 @@ const tcpFlags: Codec<TcpFlags> = {
     if (compare instanceof Problem) return compare;
     return { mask, compare };
   },
-  print: (v, c) => ({ name: c.name, args: [v.mask.length ? v.mask.join(',') : 'NONE', v.compare.length ? v.compare.join(',') : 'NONE'] }),
+  print: (v, c) => ({
+    name: c.name,
+    args: [v.mask.length ? v.mask.join(',') : 'NONE', v.compare.length ? v.compare.join(',') : 'NONE'],
+  }),
 };
-const syn: Codec<TcpFlags> = { arity: 0, parse: () => ({ mask: ['FIN', 'SYN', 'RST', 'ACK'], compare: ['SYN'] }), print: () => null };
+const syn: Codec<TcpFlags> = {
+  arity: 0,
+  parse: () => ({ mask: ['FIN', 'SYN', 'RST', 'ACK'], compare: ['SYN'] }),
+  print: () => null,
+};
 
 export const tcp = match('tcp', [
   opt(['--sport', '--source-port'], 'sport', portRange(), { negatable: true }),
@@ -41,23 +48,67 @@ export const sctp = match('sctp', [
 
 /** Names iptables accepts for ICMP types; iptables-save prints numbers. */
 const ICMP_NAMES: Record<string, [number, number?, number?]> = {
-  'echo-reply': [0], pong: [0], 'destination-unreachable': [3, 0, 255], 'network-unreachable': [3, 0], 'host-unreachable': [3, 1],
-  'protocol-unreachable': [3, 2], 'port-unreachable': [3, 3], 'fragmentation-needed': [3, 4], 'source-route-failed': [3, 5],
-  'network-unknown': [3, 6], 'host-unknown': [3, 7], 'network-prohibited': [3, 9], 'host-prohibited': [3, 10],
-  'TOS-network-unreachable': [3, 11], 'TOS-host-unreachable': [3, 12], 'communication-prohibited': [3, 13],
-  'host-precedence-violation': [3, 14], 'precedence-cutoff': [3, 15], 'source-quench': [4], redirect: [5, 0, 255],
-  'network-redirect': [5, 0], 'host-redirect': [5, 1], 'TOS-network-redirect': [5, 2], 'TOS-host-redirect': [5, 3],
-  'echo-request': [8], ping: [8], 'router-advertisement': [9], 'router-solicitation': [10], 'time-exceeded': [11, 0, 255],
-  'ttl-exceeded': [11, 0, 255], 'ttl-zero-during-transit': [11, 0], 'ttl-zero-during-reassembly': [11, 1],
-  'parameter-problem': [12, 0, 255], 'ip-header-bad': [12, 0], 'required-option-missing': [12, 1], 'timestamp-request': [13],
-  'timestamp-reply': [14], 'address-mask-request': [17], 'address-mask-reply': [18],
+  'echo-reply': [0],
+  pong: [0],
+  'destination-unreachable': [3, 0, 255],
+  'network-unreachable': [3, 0],
+  'host-unreachable': [3, 1],
+  'protocol-unreachable': [3, 2],
+  'port-unreachable': [3, 3],
+  'fragmentation-needed': [3, 4],
+  'source-route-failed': [3, 5],
+  'network-unknown': [3, 6],
+  'host-unknown': [3, 7],
+  'network-prohibited': [3, 9],
+  'host-prohibited': [3, 10],
+  'TOS-network-unreachable': [3, 11],
+  'TOS-host-unreachable': [3, 12],
+  'communication-prohibited': [3, 13],
+  'host-precedence-violation': [3, 14],
+  'precedence-cutoff': [3, 15],
+  'source-quench': [4],
+  redirect: [5, 0, 255],
+  'network-redirect': [5, 0],
+  'host-redirect': [5, 1],
+  'TOS-network-redirect': [5, 2],
+  'TOS-host-redirect': [5, 3],
+  'echo-request': [8],
+  ping: [8],
+  'router-advertisement': [9],
+  'router-solicitation': [10],
+  'time-exceeded': [11, 0, 255],
+  'ttl-exceeded': [11, 0, 255],
+  'ttl-zero-during-transit': [11, 0],
+  'ttl-zero-during-reassembly': [11, 1],
+  'parameter-problem': [12, 0, 255],
+  'ip-header-bad': [12, 0],
+  'required-option-missing': [12, 1],
+  'timestamp-request': [13],
+  'timestamp-reply': [14],
+  'address-mask-request': [17],
+  'address-mask-reply': [18],
 };
 const ICMP6_NAMES: Record<string, [number, number?, number?]> = {
-  'destination-unreachable': [1, 0, 255], 'no-route': [1, 0], 'communication-prohibited': [1, 1], 'address-unreachable': [1, 3],
-  'port-unreachable': [1, 4], 'packet-too-big': [2], 'time-exceeded': [3, 0, 255], 'ttl-exceeded': [3, 0, 255],
-  'parameter-problem': [4, 0, 255], 'echo-request': [128], ping: [128], 'echo-reply': [129], pong: [129],
-  'router-solicitation': [133], 'router-advertisement': [134], 'neighbour-solicitation': [135], 'neighbor-solicitation': [135],
-  'neighbour-advertisement': [136], 'neighbor-advertisement': [136], redirect: [137],
+  'destination-unreachable': [1, 0, 255],
+  'no-route': [1, 0],
+  'communication-prohibited': [1, 1],
+  'address-unreachable': [1, 3],
+  'port-unreachable': [1, 4],
+  'packet-too-big': [2],
+  'time-exceeded': [3, 0, 255],
+  'ttl-exceeded': [3, 0, 255],
+  'parameter-problem': [4, 0, 255],
+  'echo-request': [128],
+  ping: [128],
+  'echo-reply': [129],
+  pong: [129],
+  'router-solicitation': [133],
+  'router-advertisement': [134],
+  'neighbour-solicitation': [135],
+  'neighbor-solicitation': [135],
+  'neighbour-advertisement': [136],
+  'neighbor-advertisement': [136],
+  redirect: [137],
 };
 
 function icmpType(names: Record<string, [number, number?, number?]>): Codec<IcmpType> {
@@ -79,7 +130,8 @@ function icmpType(names: Record<string, [number, number?, number?]>): Codec<Icmp
     },
     print: (v, c) => {
       if (v.type === 'any') return { name: c.name, args: ['any'] };
-      if (v.codeFrom === undefined || (v.codeFrom === 0 && v.codeTo === 255)) return { name: c.name, args: [String(v.type)] };
+      if (v.codeFrom === undefined || (v.codeFrom === 0 && v.codeTo === 255))
+        return { name: c.name, args: [String(v.type)] };
       return { name: c.name, args: [`${v.type}/${v.codeFrom}`] };
     },
   };
@@ -96,6 +148,11 @@ export const multiport = match('multiport', [
 
 /** Protocols whose match module `-p NAME --dport N` loads implicitly (iptables-save prints it explicitly). */
 export const IMPLICIT_PROTOCOL_MODULES: Readonly<Record<string, string>> = {
-  tcp: 'tcp', udp: 'udp', sctp: 'sctp', icmp: 'icmp', 'ipv6-icmp': 'icmp6', icmpv6: 'icmp6', dccp: 'dccp',
+  tcp: 'tcp',
+  udp: 'udp',
+  sctp: 'sctp',
+  icmp: 'icmp',
+  'ipv6-icmp': 'icmp6',
+  icmpv6: 'icmp6',
+  dccp: 'dccp',
 };
-

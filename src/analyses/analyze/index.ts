@@ -5,7 +5,14 @@
 import { type NodeDumps, rulesetsOf } from '../../model/node';
 import type { SkippedLines } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
-import { foreignDumpFindings, mixedHostFindings, partialRulesetFindings, snapshotFindings, unreadableLineFindings, unwalkedRulesetFindings } from './input-findings';
+import {
+  foreignDumpFindings,
+  mixedHostFindings,
+  partialRulesetFindings,
+  snapshotFindings,
+  unreadableLineFindings,
+  unwalkedRulesetFindings,
+} from './input-findings';
 import type { Finding, Severity } from '../finding';
 import { analyzeLint } from '../lint/index';
 import { type ServicesAnalysis, analyzeServices } from '../services/index';
@@ -40,18 +47,34 @@ function virtualServiceCount(node: NodeDumps): number {
   const keys = new Set<string>();
   for (const s of node.sections) {
     if (s.kind !== 'ipvsadm') continue;
-    for (const v of s.services) keys.add(`${v.protocol} ${v.fwmark ?? `${v.endpoint?.address} ${v.endpoint?.port ?? v.endpoint?.portName}`}`);
+    for (const v of s.services)
+      keys.add(`${v.protocol} ${v.fwmark ?? `${v.endpoint?.address} ${v.endpoint?.port ?? v.endpoint?.portName}`}`);
   }
   return keys.size;
 }
 
 /** `skipped`: the input lines that belong to no dump, for what they say about the analyses' reach. */
-export function analyzeAll(nodes: readonly NodeDumps[], options: AnalyzeOptions = {}, skipped: readonly SkippedLines[] = []): AnalyzeReport {
+export function analyzeAll(
+  nodes: readonly NodeDumps[],
+  options: AnalyzeOptions = {},
+  skipped: readonly SkippedLines[] = [],
+): AnalyzeReport {
   const services = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
   const stale = analyzeStale(nodes, { nodeIps: options.nodeIps ?? [] });
   const capacity = analyzeCapacity(nodes);
   const lint = analyzeLint(nodes, { clientCidrs: options.clientCidrs ?? [] });
-  const findings = [...nodes.flatMap(unreadableLineFindings), ...nodes.flatMap(partialRulesetFindings), ...nodes.flatMap(snapshotFindings), ...nodes.flatMap(mixedHostFindings), ...nodes.flatMap(unwalkedRulesetFindings), ...foreignDumpFindings(nodes, skipped), ...services.findings, ...stale.findings, ...capacity.findings, ...lint];
+  const findings = [
+    ...nodes.flatMap(unreadableLineFindings),
+    ...nodes.flatMap(partialRulesetFindings),
+    ...nodes.flatMap(snapshotFindings),
+    ...nodes.flatMap(mixedHostFindings),
+    ...nodes.flatMap(unwalkedRulesetFindings),
+    ...foreignDumpFindings(nodes, skipped),
+    ...services.findings,
+    ...stale.findings,
+    ...capacity.findings,
+    ...lint,
+  ];
   const reports = nodes.map((n): NodeReport => {
     const mine = findings.filter((f) => f.node === n.name);
     const count = (s: Severity) => mine.filter((f) => f.severity === s).length;

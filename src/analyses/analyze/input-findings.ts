@@ -9,7 +9,9 @@ import type { Finding } from '../finding';
 
 /** Lines a reader rejected. */
 export function unreadableLineFindings(node: NodeDumps): Finding[] {
-  const bad = node.sections.flatMap((s: Section) => s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })));
+  const bad = node.sections.flatMap((s: Section) =>
+    s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })),
+  );
   if (!bad.length) return [];
   return [
     {
@@ -19,7 +21,8 @@ export function unreadableLineFindings(node: NodeDumps): Finding[] {
       subject: 'input',
       message: `${bad.length} line${bad.length === 1 ? '' : 's'} of the dumps could not be read (first: ${bad[0]!.d.message}); the analyses ran without ${bad.length === 1 ? 'it' : 'them'}`,
       evidence: bad.slice(0, 10).map(({ s, d }) => ({ path: s.source.path, line: d.line, column: d.column })),
-      remedy: '`nfwalk parse` lists every problem with its line and column; a truncated or edited dump is the usual cause',
+      remedy:
+        '`nfwalk parse` lists every problem with its line and column; a truncated or edited dump is the usual cause',
     },
   ];
 }
@@ -28,7 +31,10 @@ function legacyRemedy(tool: 'iptables' | 'ip6tables'): string {
   return `collect \`${tool}-legacy-save -c\` as well and give both dumps: nfwalk walks both backends; the empty KUBE-IPTABLES-HINT chain in mangle shows which of the two kubelet and kube-proxy use`;
 }
 
-const TOOL: Readonly<Record<ForeignDump, 'iptables' | 'ip6tables'>> = { 'iptables-legacy': 'iptables', 'ip6tables-legacy': 'ip6tables' };
+const TOOL: Readonly<Record<ForeignDump, 'iptables' | 'ip6tables'>> = {
+  'iptables-legacy': 'iptables',
+  'ip6tables-legacy': 'ip6tables',
+};
 
 /**
  * iptables' warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once
@@ -73,7 +79,8 @@ export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
       subject: 'input',
       message: `${nft.length === 1 ? 'an nft ruleset' : `${nft.length} nft rulesets`} (${rules} rule${rules === 1 ? '' : 's'}) ${nft.length === 1 ? 'was' : 'were'} read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
       evidence: nft.slice(0, 10).map((s) => ({ path: s.source.path, line: s.source.startLine, column: 1 })),
-      remedy: 'on a node whose iptables is the nft backend, collect `iptables-save -c` too: it prints the same rules in the syntax nfwalk walks. kube-proxy in nftables mode writes no iptables rules, and cannot be analysed yet',
+      remedy:
+        'on a node whose iptables is the nft backend, collect `iptables-save -c` too: it prints the same rules in the syntax nfwalk walks. kube-proxy in nftables mode writes no iptables rules, and cannot be analysed yet',
     },
   ];
 }
@@ -109,8 +116,11 @@ export function partialRulesetFindings(node: NodeDumps): Finding[] {
         node: node.name,
         subject: 'input',
         message: gapMessage(gap, section),
-        evidence: [{ path: section.source.path, line: gap.kind === 'filtered' ? section.source.startLine : gap.line, column: 1 }],
-        remedy: 'collect the whole dump (`iptables-save -c` and `ip6tables-save -c` on the node, unfiltered, as a file rather than a terminal paste)',
+        evidence: [
+          { path: section.source.path, line: gap.kind === 'filtered' ? section.source.startLine : gap.line, column: 1 },
+        ],
+        remedy:
+          'collect the whole dump (`iptables-save -c` and `ip6tables-save -c` on the node, unfiltered, as a file rather than a terminal paste)',
       };
     }),
   );
@@ -131,7 +141,8 @@ export function snapshotFindings(node: NodeDumps): Finding[] {
       subject: 'input',
       message: `${snapshot.path} holds more than one dump of the same ruleset (before and after, or two nodes): each is analysed as a snapshot of its own, never merged; this is snapshot ${snapshot.snapshot} (lines ${first}-${last})`,
       evidence: [{ path: snapshot.path, line: first, column: 1 }],
-      remedy: 'nothing, if the snapshots are meant (nfwalk diff compares two of them); otherwise give each node\'s dumps as their own file',
+      remedy:
+        "nothing, if the snapshots are meant (nfwalk diff compares two of them); otherwise give each node's dumps as their own file",
     },
   ];
 }
@@ -151,7 +162,8 @@ export function mixedHostFindings(node: NodeDumps): Finding[] {
       subject: 'input',
       message: `files taken as node ${node.name} disagree about its addresses (${strangers.map(([f, a]) => `${f}: ${[...a].slice(0, 3).join(', ')}`).join('; ')}): they look like different machines, yet were analysed as one`,
       evidence: strangers.map(([path]) => ({ path, line: 1, column: 1 })),
-      remedy: "give each machine's dumps as a folder of its own, or paste them with the shell prompt (`[root@HOST ~]# iptables-save`) that names the host",
+      remedy:
+        "give each machine's dumps as a folder of its own, or paste them with the shell prompt (`[root@HOST ~]# iptables-save`) that names the host",
     },
   ];
 }

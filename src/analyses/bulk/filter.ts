@@ -20,9 +20,13 @@ const FIELDS = ['code', 'severity', 'node', 'subject', 'message', 'bundle'] as c
 
 function term(text: string): Test {
   const m = /^\s*(\w+)\s*(!=|!~|=|~)\s*(.*?)\s*$/.exec(text);
-  if (!m) throw new QueryError(`--where: cannot read '${text.trim()}': write field=value, field!=value, field~regex or field!~regex`);
+  if (!m)
+    throw new QueryError(
+      `--where: cannot read '${text.trim()}': write field=value, field!=value, field~regex or field!~regex`,
+    );
   const [, field, op, raw] = m as unknown as [string, string, string, string];
-  if (!(FIELDS as readonly string[]).includes(field)) throw new QueryError(`--where: unknown field '${field}' (${FIELDS.join(', ')})`);
+  if (!(FIELDS as readonly string[]).includes(field))
+    throw new QueryError(`--where: unknown field '${field}' (${FIELDS.join(', ')})`);
   const value = raw.replace(/^(['"])(.*)\1$/, '$2');
   const get = (row: Row) => String(row[field as (typeof FIELDS)[number]] ?? '');
   if (op === '=' || op === '!=') return (row) => (get(row) === value) === (op === '=');
@@ -35,7 +39,8 @@ function term(text: string): Test {
   return (row) => re.test(get(row)) === (op === '~');
 }
 
-const codeMatches = (pattern: string, code: string) => (pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : code === pattern);
+const codeMatches = (pattern: string, code: string) =>
+  pattern.endsWith('*') ? code.startsWith(pattern.slice(0, -1)) : code === pattern;
 
 /** The predicate a query stands for; throws QueryError on a query it cannot read. */
 export function findingFilter(q: FindingQuery): (finding: Finding, bundle: string) => boolean {

@@ -45,7 +45,8 @@ function sysctlRef(node: NodeDumps): SourceRef[] {
 const connectionState = (e: ConntrackEntry) => e.state ?? e.proto.toUpperCase();
 const awaitsReply = (e: ConntrackEntry) => e.unreplied || e.state === 'SYN_SENT';
 /** An address an anonymised paste hid (`x.x.x.x`): tallied as no source or destination, since all would look like one. */
-const hiddenAddress = (e: ConntrackEntry, address: string) => e.anonymised === true && canonicalAddress(address) === undefined;
+const hiddenAddress = (e: ConntrackEntry, address: string) =>
+  e.anonymised === true && canonicalAddress(address) === undefined;
 
 /** A count whose text (the key a report shows) is made once, when it is first seen. */
 interface Seen {
@@ -61,8 +62,12 @@ interface Destination extends Seen {
 
 function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | undefined {
   const tables = node.conntrack;
-  const counts = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-count' }> => s.kind === 'conntrack-count' && s.count !== undefined);
-  const stats = node.sections.filter((s): s is Extract<Section, { kind: 'conntrack-stats' }> => s.kind === 'conntrack-stats');
+  const counts = node.sections.filter(
+    (s): s is Extract<Section, { kind: 'conntrack-count' }> => s.kind === 'conntrack-count' && s.count !== undefined,
+  );
+  const stats = node.sections.filter(
+    (s): s is Extract<Section, { kind: 'conntrack-stats' }> => s.kind === 'conntrack-stats',
+  );
   const max = sysctlNumber(node, 'net.netfilter.nf_conntrack_max', 'net.nf_conntrack_max');
   const buckets = sysctlNumber(node, 'net.netfilter.nf_conntrack_buckets');
   const sysctlCount = sysctlNumber(node, 'net.netfilter.nf_conntrack_count');
@@ -94,7 +99,11 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
       if (!byEndpoint) destinations.set(e.proto, (byEndpoint = new Map()));
       const at = endpointKey(e.reply.src, e.reply.sport);
       let to = byEndpoint.get(at);
-      if (!to) byEndpoint.set(at, (to = { key: `${e.proto} ${endpointText(e.reply.src, e.reply.sport)}`, entries: 0, unanswered: 0 }));
+      if (!to)
+        byEndpoint.set(
+          at,
+          (to = { key: `${e.proto} ${endpointText(e.reply.src, e.reply.sport)}`, entries: 0, unanswered: 0 }),
+        );
       to.entries++;
       if (awaitsReply(e)) {
         unreplied++;
@@ -107,9 +116,13 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
   }
   const topSources = topTallies([...sources.values()], TOP);
   const count = sysctlCount ?? counts.at(-1)?.count ?? (tables.length ? listed : null);
-  const countFrom = sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : tables.length ? 'conntrack -L' : null;
+  const countFrom =
+    sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : tables.length ? 'conntrack -L' : null;
   const summed = stats.length ? sumCounters(stats.at(-1)!) : null;
-  const evidence = [...sysctlRef(node), ...counts.slice(-1).map((c) => ({ path: c.source.path, line: c.source.startLine, column: 1 }))];
+  const evidence = [
+    ...sysctlRef(node),
+    ...counts.slice(-1).map((c) => ({ path: c.source.path, line: c.source.startLine, column: 1 })),
+  ];
 
   if (count !== null && max !== null && max > 0) {
     const fill = count / max;
@@ -121,7 +134,12 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
         subject: 'conntrack table',
         message: `${count.toLocaleString('en-US')} of ${max.toLocaleString('en-US')} conntrack entries in use (${(fill * 100).toFixed(0)}%, counted by ${countFrom}): at 100% the kernel drops new connections ("nf_conntrack: table full, dropping packet")`,
         evidence,
-        remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${topSources.slice(0, 3).map((s) => `${s.key} (${s.entries})`).join(', ') || 'see the top sources'}`,
+        remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${
+          topSources
+            .slice(0, 3)
+            .map((s) => `${s.key} (${s.entries})`)
+            .join(', ') || 'see the top sources'
+        }`,
       });
     }
   }
@@ -158,7 +176,8 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
       subject: talker.key,
       message: `${talker.key} holds ${talker.entries.toLocaleString('en-US')} of ${listed.toLocaleString('en-US')} listed conntrack entries (${((talker.entries / listed) * 100).toFixed(0)}%)`,
       evidence: [],
-      remedy: 'look at what runs there: a client that opens connections without reusing them, a scanner, or UDP to many ports',
+      remedy:
+        'look at what runs there: a client that opens connections without reusing them, a scanner, or UDP to many ports',
     });
   }
   return {
@@ -170,7 +189,10 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
     states: states.top(),
     unreplied,
     topSources,
-    topDestinations: topTallies([...destinations.values()].flatMap((byEndpoint): Tally[] => [...byEndpoint.values()]), TOP),
+    topDestinations: topTallies(
+      [...destinations.values()].flatMap((byEndpoint): Tally[] => [...byEndpoint.values()]),
+      TOP,
+    ),
     stats: summed,
   };
 }
@@ -182,7 +204,12 @@ function sumCounters(s: Extract<Section, { kind: 'conntrack-stats' }>): Record<s
 }
 
 /** The per-CPU counters that mean lost packets: table full (drop, early_drop), and the insert race of parallel UDP (insert_failed). */
-function statsFindings(node: NodeDumps, c: Record<string, number>, s: Extract<Section, { kind: 'conntrack-stats' }>, findings: Finding[]): void {
+function statsFindings(
+  node: NodeDumps,
+  c: Record<string, number>,
+  s: Extract<Section, { kind: 'conntrack-stats' }>,
+  findings: Finding[],
+): void {
   const evidence = [{ path: s.source.path, line: s.source.startLine, column: 1 }];
   if ((c.drop ?? 0) > 0 || (c.early_drop ?? 0) > 0) {
     findings.push({
@@ -192,7 +219,8 @@ function statsFindings(node: NodeDumps, c: Record<string, number>, s: Extract<Se
       subject: 'conntrack table',
       message: `the kernel dropped ${(c.drop ?? 0).toLocaleString('en-US')} new connections for a full table and evicted ${(c.early_drop ?? 0).toLocaleString('en-US')} unassured entries to make room (conntrack -S drop / early_drop since boot)`,
       evidence,
-      remedy: 'raise net.netfilter.nf_conntrack_max, and compare with the current fill (CT_TABLE_FULL) to see whether it is still happening',
+      remedy:
+        'raise net.netfilter.nf_conntrack_max, and compare with the current fill (CT_TABLE_FULL) to see whether it is still happening',
     });
   }
   if ((c.insert_failed ?? 0) > 0) {
@@ -203,7 +231,8 @@ function statsFindings(node: NodeDumps, c: Record<string, number>, s: Extract<Se
       subject: 'conntrack table',
       message: `${(c.insert_failed ?? 0).toLocaleString('en-US')} packets were dropped because two CPUs raced to create the same entry (conntrack -S insert_failed): the classic 5-second DNS timeout of parallel A/AAAA lookups through a DNAT`,
       evidence,
-      remedy: 'use NodeLocal DNSCache or `options single-request-reopen` in pods\' resolv.conf; kernels ≥ 5.0 resolve most clashes (clash_resolve)',
+      remedy:
+        "use NodeLocal DNSCache or `options single-request-reopen` in pods' resolv.conf; kernels ≥ 5.0 resolve most clashes (clash_resolve)",
     });
   }
 }

@@ -54,8 +54,11 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
   if (options.table && tables.length === 0) throw new ChainsError(`the dump has no ${options.table} table`);
   let keys = tables.flatMap((t) => t.chains.map((c) => chainKey(t.name, c.name)));
   if (options.from !== undefined) {
-    const starts = tables.filter((t) => t.chains.some((c) => c.name === options.from)).map((t) => chainKey(t.name, options.from ?? ''));
-    if (starts.length === 0) throw new ChainsError(`no chain ${options.from}${options.table ? ` in the ${options.table} table` : ''}`);
+    const starts = tables
+      .filter((t) => t.chains.some((c) => c.name === options.from))
+      .map((t) => chainKey(t.name, options.from ?? ''));
+    if (starts.length === 0)
+      throw new ChainsError(`no chain ${options.from}${options.table ? ` in the ${options.table} table` : ''}`);
     const reach = reachableChains(graph, starts);
     keys = keys.filter((k) => reach.has(k));
   }
@@ -71,20 +74,32 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
   const budget = options.budget ?? DEFAULT_BUDGET;
   let count = keys.length;
   let folded = 0;
-  for (const [family, members] of [...families].filter(([, m]) => m.length > 1).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))) {
+  for (const [family, members] of [...families]
+    .filter(([, m]) => m.length > 1)
+    .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))) {
     if (count <= budget) break;
     for (const m of members) groupOf.set(m, family);
     count -= members.length - 1;
     folded++;
   }
 
-  const groups = new Map<string, { key: string; table: TableName; name: string; chains: number; rules: number; policy?: 'ACCEPT' | 'DROP' }>();
+  const groups = new Map<
+    string,
+    { key: string; table: TableName; name: string; chains: number; rules: number; policy?: 'ACCEPT' | 'DROP' }
+  >();
   const firstChain = new Map<string, string>();
   for (const key of keys) {
     const { table, chain } = graph.getNodeAttributes(key);
     const gk = groupOf.get(key) as string;
     if (!firstChain.has(gk)) firstChain.set(gk, key);
-    const g = groups.get(gk) ?? { key: gk, table, name: gk.slice(table.length + 1), chains: 0, rules: 0, ...(chain.builtin && chain.policy ? { policy: chain.policy } : {}) };
+    const g = groups.get(gk) ?? {
+      key: gk,
+      table,
+      name: gk.slice(table.length + 1),
+      chains: 0,
+      rules: 0,
+      ...(chain.builtin && chain.policy ? { policy: chain.policy } : {}),
+    };
     g.chains++;
     g.rules += chain.rules.length;
     groups.set(gk, g);

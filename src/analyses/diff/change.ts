@@ -7,4 +7,5 @@ export interface BeforeAfter<T> {
 }
 
 /** Added or removed when only one snapshot has it; changed when both do (whether anything in it changed is the caller's to say). */
-export const changeOf = (before: unknown, after: unknown): Change => (!before ? 'added' : !after ? 'removed' : 'changed');
+export const changeOf = (before: unknown, after: unknown): Change =>
+  !before ? 'added' : !after ? 'removed' : 'changed';

@@ -16,10 +16,20 @@ import type { ChainChange, RuleText, RulesetDiff } from './model';
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
 function ruleTexts(chain: Chain | undefined, family: Family): RuleText[] {
-  return (chain?.rules ?? []).map((r) => ({ text: printRule(chain!, r, family, { counters: false }), index: r.index, location: r.location }));
+  return (chain?.rules ?? []).map((r) => ({
+    text: printRule(chain!, r, family, { counters: false }),
+    index: r.index,
+    location: r.location,
+  }));
 }
 
-function chainChange(table: string, name: string, before: Chain | undefined, after: Chain | undefined, family: Family): ChainChange | undefined {
+function chainChange(
+  table: string,
+  name: string,
+  before: Chain | undefined,
+  after: Chain | undefined,
+  family: Family,
+): ChainChange | undefined {
   const was = ruleTexts(before, family);
   const now = ruleTexts(after, family);
   const unmatched = new Map<string, RuleText[]>();
@@ -36,14 +46,20 @@ function chainChange(table: string, name: string, before: Chain | undefined, aft
   });
   const removed = [...unmatched.values()].flat().sort((x, y) => x.index - y.index);
   const reordered = added.length === 0 && removed.length === 0 && was.some((r, i) => r.text !== now[i]!.text);
-  const policy = before && after && before.policy !== after.policy ? { policy: { before: before.policy, after: after.policy } } : {};
+  const policy =
+    before && after && before.policy !== after.policy ? { policy: { before: before.policy, after: after.policy } } : {};
   const change = changeOf(before, after);
   if (change === 'changed' && !added.length && !removed.length && !reordered && !('policy' in policy)) return undefined;
   return { table, chain: name, change, ...policy, added, removed, reordered };
 }
 
-function rulesetDiff(family: Family, before: RulesetSection | undefined, after: RulesetSection | undefined): RulesetDiff | undefined {
-  const tablesOf = (r: Ruleset | undefined) => new Map((r?.tables ?? []).map((t) => [t.name, new Map(t.chains.map((c) => [c.name, c]))]));
+function rulesetDiff(
+  family: Family,
+  before: RulesetSection | undefined,
+  after: RulesetSection | undefined,
+): RulesetDiff | undefined {
+  const tablesOf = (r: Ruleset | undefined) =>
+    new Map((r?.tables ?? []).map((t) => [t.name, new Map(t.chains.map((c) => [c.name, c]))]));
   const was = tablesOf(before?.ruleset);
   const now = tablesOf(after?.ruleset);
   const chains: ChainChange[] = [];
@@ -55,7 +71,10 @@ function rulesetDiff(family: Family, before: RulesetSection | undefined, after: 
       if (change) chains.push(change);
     }
   }
-  const backend = { before: before ? (backendOf(before) ?? null) : null, after: after ? (backendOf(after) ?? null) : null };
+  const backend = {
+    before: before ? (backendOf(before) ?? null) : null,
+    after: after ? (backendOf(after) ?? null) : null,
+  };
   if (!chains.length && backend.before === backend.after) return undefined;
   const count = (side: 'added' | 'removed') => chains.reduce((n, c) => n + c[side].length, 0);
   return { family, backend, chains, rulesAdded: count('added'), rulesRemoved: count('removed') };
@@ -71,6 +90,13 @@ export function rulesDiff(before: NodeDumps, after: NodeDumps): RulesetDiff[] {
     const now = rulesetsOf(after, family);
     if (was.length <= 1 && now.length <= 1) return rulesetDiff(family, was[0], now[0]) ?? [];
     const backends = new Set([...was, ...now].map((s) => backendOf(s)));
-    return [...backends].flatMap((b) => rulesetDiff(family, was.find((s) => backendOf(s) === b), now.find((s) => backendOf(s) === b)) ?? []);
+    return [...backends].flatMap(
+      (b) =>
+        rulesetDiff(
+          family,
+          was.find((s) => backendOf(s) === b),
+          now.find((s) => backendOf(s) === b),
+        ) ?? [],
+    );
   });
 }

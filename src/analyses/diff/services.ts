@@ -25,7 +25,10 @@ function programmed(node: NodeDumps, options: ServicesOptions): Map<string, Prog
     const on = view.nodes.find((n) => n.present);
     if (!on) continue;
     const s = view.service;
-    out.set(`${s.family} ${s.protocol} ${s.name}`, { service: s, outcomes: new Map(on.outcomes.map((o) => [entryKey(o.entry.kind, o.entry.ip, o.entry.port, s.protocol), o])) });
+    out.set(`${s.family} ${s.protocol} ${s.name}`, {
+      service: s,
+      outcomes: new Map(on.outcomes.map((o) => [entryKey(o.entry.kind, o.entry.ip, o.entry.port, s.protocol), o])),
+    });
   }
   return out;
 }
@@ -61,11 +64,15 @@ export function servicesDiff(before: NodeDumps, after: NodeDumps, options: Servi
   for (const key of new Set([...was.keys(), ...now.keys()])) {
     const b = was.get(key);
     const a = now.get(key);
-    const entries = [...new Set([...(b?.outcomes.keys() ?? []), ...(a?.outcomes.keys() ?? [])])].flatMap((k) => entryChange(b?.outcomes.get(k), a?.outcomes.get(k)) ?? []);
+    const entries = [...new Set([...(b?.outcomes.keys() ?? []), ...(a?.outcomes.keys() ?? [])])].flatMap(
+      (k) => entryChange(b?.outcomes.get(k), a?.outcomes.get(k)) ?? [],
+    );
     const change = changeOf(b, a);
     if (change === 'changed' && !entries.length) continue;
     const s = (b ?? a)!.service;
     changes.push({ name: s.name, protocol: s.protocol, family: s.family, change, entryPoints: entries });
   }
-  return changes.sort((x, y) => x.name.localeCompare(y.name) || x.protocol.localeCompare(y.protocol) || x.family.localeCompare(y.family));
+  return changes.sort(
+    (x, y) => x.name.localeCompare(y.name) || x.protocol.localeCompare(y.protocol) || x.family.localeCompare(y.family),
+  );
 }

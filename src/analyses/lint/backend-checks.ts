@@ -10,7 +10,8 @@ import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';
 import type { Finding } from '../finding';
 
-const holdsKube = (r: Ruleset) => r.tables.some((t) => t.chains.some((c) => c.name.startsWith('KUBE-') && c.rules.length > 0));
+const holdsKube = (r: Ruleset) =>
+  r.tables.some((t) => t.chains.some((c) => c.name.startsWith('KUBE-') && c.rules.length > 0));
 
 function describe(section: RulesetSection): string {
   const n = section.records;

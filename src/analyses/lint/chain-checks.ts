@@ -40,7 +40,9 @@ export function chainFindings(node: string, ruleset: Ruleset, graph: RuleGraph, 
         subject: `${table.name} ${chain.name}`,
         message: `no rule jumps to ${table.name} ${chain.name}${chain.rules.length ? ` (${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'})` : ' (empty)'}${kube ? ': kube-proxy leaves the chains of deleted services and endpoints until its next full sync' : ''}`,
         evidence: [chain.location],
-        remedy: kube ? 'nothing, unless it stays after kube-proxy\'s next full sync (--iptables-sync-period): then kube-proxy is not syncing' : `delete it (iptables -t ${table.name} -X ${chain.name}) if nothing is meant to use it`,
+        remedy: kube
+          ? "nothing, unless it stays after kube-proxy's next full sync (--iptables-sync-period): then kube-proxy is not syncing"
+          : `delete it (iptables -t ${table.name} -X ${chain.name}) if nothing is meant to use it`,
       });
     }
   }
@@ -54,7 +56,12 @@ export function chainFindings(node: string, ruleset: Ruleset, graph: RuleGraph, 
       node,
       subject: `${chains[0]!.table} ${chains.map((c) => c.chain.name).join(' → ')}`,
       message: `chains ${chains.map((c) => c.chain.name).join(', ')} of the ${chains[0]!.table} table jump to each other in a loop: the kernel refuses to load it (ELOOP)`,
-      evidence: component.flatMap((k) => graph.outEdges(k).filter((e) => component.includes(graph.target(e))).map((e) => graph.getEdgeAttributes(e).rule.location)),
+      evidence: component.flatMap((k) =>
+        graph
+          .outEdges(k)
+          .filter((e) => component.includes(graph.target(e)))
+          .map((e) => graph.getEdgeAttributes(e).rule.location),
+      ),
       remedy: 'break the loop: one of these jumps must go (a RETURN where a jump back was meant)',
     });
   }

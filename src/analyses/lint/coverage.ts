@@ -12,10 +12,31 @@ import { inPrefix, prefixOfMask } from '../trace/address';
 import { interfaceMatches } from '../trace/match/base';
 
 /** Matches whose outcome is a draw or a count: equal text still does not make two of them agree. */
-const UNREPEATABLE = new Set(['statistic', 'recent', 'limit', 'hashlimit', 'connlimit', 'quota', 'nth', 'random', 'time']);
+const UNREPEATABLE = new Set([
+  'statistic',
+  'recent',
+  'limit',
+  'hashlimit',
+  'connlimit',
+  'quota',
+  'nth',
+  'random',
+  'time',
+]);
 
 /** Targets after which the chain never goes on to the next rule. */
-const DECIDING = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'TPROXY']);
+const DECIDING = new Set([
+  'ACCEPT',
+  'DROP',
+  'REJECT',
+  'RETURN',
+  'DNAT',
+  'SNAT',
+  'MASQUERADE',
+  'REDIRECT',
+  'NETMAP',
+  'TPROXY',
+]);
 
 export function decides(rule: Rule): boolean {
   const t = rule.target;
@@ -71,16 +92,25 @@ function matchCovered(m: Match, b: Rule, family: Family): boolean {
     case 'tcp':
     case 'udp':
     case 'sctp':
-      if (('tcpFlags' in m && m.tcpFlags) || ('tcpOption' in m && m.tcpOption) || ('chunkTypes' in m && m.chunkTypes)) return false;
+      if (('tcpFlags' in m && m.tcpFlags) || ('tcpOption' in m && m.tcpOption) || ('chunkTypes' in m && m.chunkTypes))
+        return false;
       return same.some((x) => {
         const y = x as typeof m;
         return optionCovers(m.dport, y.dport, rangeContains) && optionCovers(m.sport, y.sport, rangeContains);
       });
     case 'conntrack':
       if (Object.keys(m).some((k) => k !== 'module' && k !== 'ctstate')) return false;
-      return [...same, ...b.matches.filter((x) => x.module === 'state')].some((x) => ('ctstate' in x ? optionCovers(m.ctstate, x.ctstate, setContains) : 'state' in x && optionCovers(m.ctstate, x.state, setContains)));
+      return [...same, ...b.matches.filter((x) => x.module === 'state')].some((x) =>
+        'ctstate' in x
+          ? optionCovers(m.ctstate, x.ctstate, setContains)
+          : 'state' in x && optionCovers(m.ctstate, x.state, setContains),
+      );
     case 'state':
-      return [...same, ...b.matches.filter((x) => x.module === 'conntrack')].some((x) => ('state' in x ? optionCovers(m.state, x.state, setContains) : 'ctstate' in x && Object.keys(x).length === 2 && optionCovers(m.state, x.ctstate, setContains)));
+      return [...same, ...b.matches.filter((x) => x.module === 'conntrack')].some((x) =>
+        'state' in x
+          ? optionCovers(m.state, x.state, setContains)
+          : 'ctstate' in x && Object.keys(x).length === 2 && optionCovers(m.state, x.ctstate, setContains),
+      );
     default:
       return false;
   }
@@ -88,7 +118,8 @@ function matchCovered(m: Match, b: Rule, family: Family): boolean {
 
 /** Every packet `b` matches, `a` matches too. */
 export function covers(a: Rule, b: Rule, family: Family): boolean {
-  if (a.protocol && (!b.protocol || a.protocol.negated !== b.protocol.negated || a.protocol.value !== b.protocol.value)) return false;
+  if (a.protocol && (!b.protocol || a.protocol.negated !== b.protocol.negated || a.protocol.value !== b.protocol.value))
+    return false;
   if (a.fragment && (!b.fragment || a.fragment.negated !== b.fragment.negated)) return false;
   if (!prefixCovers(a.source, b.source) || !prefixCovers(a.destination, b.destination)) return false;
   if (!ifaceCovers(a.inInterface, b.inInterface) || !ifaceCovers(a.outInterface, b.outInterface)) return false;
@@ -109,6 +140,7 @@ export function ruleKey(r: Rule, printed: (r: Rule) => string): string {
  */
 export function mayBeSame(a: Rule, b: Rule): boolean {
   const [x, y] = [a.target, b.target];
-  if (x?.kind !== y?.kind || (x?.kind === 'jump' && y?.kind === 'jump' && (x.chain !== y.chain || x.goto !== y.goto))) return false;
+  if (x?.kind !== y?.kind || (x?.kind === 'jump' && y?.kind === 'jump' && (x.chain !== y.chain || x.goto !== y.goto)))
+    return false;
   return a.matches.length === b.matches.length && a.matches.every((m, i) => m.module === b.matches[i]!.module);
 }

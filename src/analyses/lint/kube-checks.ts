@@ -13,10 +13,13 @@ function masqueradeFindings(node: string, ruleset: Ruleset, graph: RuleGraph): F
   if (!services) return [];
   const missing: string[] = [];
   const markMasq = chainAt(graph, 'nat', 'KUBE-MARK-MASQ');
-  if (!markMasq?.rules.some((r) => r.target?.kind === 'MARK')) missing.push('KUBE-MARK-MASQ (the chain that marks packets for masquerading) with its MARK rule');
+  if (!markMasq?.rules.some((r) => r.target?.kind === 'MARK'))
+    missing.push('KUBE-MARK-MASQ (the chain that marks packets for masquerading) with its MARK rule');
   const post = chainAt(graph, 'nat', 'KUBE-POSTROUTING');
-  if (!post?.rules.some((r) => r.target?.kind === 'MASQUERADE')) missing.push('KUBE-POSTROUTING with its MASQUERADE rule');
-  if (post && !graph.inNeighbors(chainKey('nat', 'KUBE-POSTROUTING')).includes(chainKey('nat', 'POSTROUTING'))) missing.push('the nat POSTROUTING jump to KUBE-POSTROUTING');
+  if (!post?.rules.some((r) => r.target?.kind === 'MASQUERADE'))
+    missing.push('KUBE-POSTROUTING with its MASQUERADE rule');
+  if (post && !graph.inNeighbors(chainKey('nat', 'KUBE-POSTROUTING')).includes(chainKey('nat', 'POSTROUTING')))
+    missing.push('the nat POSTROUTING jump to KUBE-POSTROUTING');
   if (!missing.length) return [];
   return [
     {
@@ -26,7 +29,8 @@ function masqueradeFindings(node: string, ruleset: Ruleset, graph: RuleGraph): F
       subject: 'nat KUBE-POSTROUTING',
       message: `kube-proxy's service rules are here but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not: connections that need masquerading (NodePorts, hairpin, traffic from outside the cluster CIDR) leave with their own source and the replies never come back through this node`,
       evidence: [services.location, ...(post ? [post.location] : [])],
-      remedy: 'restart kube-proxy so it rewrites its chains; if another agent flushed nat POSTROUTING (a firewall manager, a CNI reinstall), stop it from doing so',
+      remedy:
+        'restart kube-proxy so it rewrites its chains; if another agent flushed nat POSTROUTING (a firewall manager, a CNI reinstall), stop it from doing so',
     },
   ];
 }
@@ -38,7 +42,9 @@ function overlapFindings(node: string, ruleset: Ruleset, clientCidrs: readonly s
   return clientCidrs.flatMap((text) => {
     const client = parsePrefix(text);
     if (!client || client.family !== cluster.family) return [];
-    const overlap = inPrefix({ family: client.family, value: client.network }, cluster) || inPrefix({ family: cluster.family, value: cluster.network }, client);
+    const overlap =
+      inPrefix({ family: client.family, value: client.network }, cluster) ||
+      inPrefix({ family: cluster.family, value: cluster.network }, client);
     if (!overlap) return [];
     return [
       {
@@ -54,6 +60,11 @@ function overlapFindings(node: string, ruleset: Ruleset, clientCidrs: readonly s
   });
 }
 
-export function kubeFindings(node: string, ruleset: Ruleset, graph: RuleGraph, clientCidrs: readonly string[]): Finding[] {
+export function kubeFindings(
+  node: string,
+  ruleset: Ruleset,
+  graph: RuleGraph,
+  clientCidrs: readonly string[],
+): Finding[] {
   return [...masqueradeFindings(node, ruleset, graph), ...overlapFindings(node, ruleset, clientCidrs)];
 }

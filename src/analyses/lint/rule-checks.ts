@@ -27,7 +27,11 @@ interface Buckets {
 function bucketsOf(r: Rule): Buckets {
   const [dst, src] = [pinnedHost(r.destination)?.toString() ?? '', pinnedHost(r.source)?.toString() ?? ''];
   const port = pinnedPort(r);
-  return { hosts: `${dst} ${src}`, port: port ? `${port.module} ${port.port}` : '', coveringHosts: [...new Set([`${dst} ${src}`, `${dst} `, ` ${src}`, ' '])] };
+  return {
+    hosts: `${dst} ${src}`,
+    port: port ? `${port.module} ${port.port}` : '',
+    coveringHosts: [...new Set([`${dst} ${src}`, `${dst} `, ` ${src}`, ' '])],
+  };
 }
 
 /**
@@ -145,7 +149,8 @@ function zeroCounterFindings(node: string, ruleset: Ruleset): Finding[] {
         subject: `${table.name} table`,
         message: `${zero.length} of ${all.length} rules in the ${table.name} table have not matched a packet since their counters were last zeroed`,
         evidence: zero.slice(0, EVIDENCE).map(ref),
-        remedy: 'rules that should see traffic but do not point at a path that is never taken: trace one such packet (nfwalk trace) to see which rule takes it first',
+        remedy:
+          'rules that should see traffic but do not point at a path that is never taken: trace one such packet (nfwalk trace) to see which rule takes it first',
       },
     ];
   });

@@ -30,10 +30,19 @@ const NOT_NODE_DEVICES = /^(kube-ipvs0|lo|cni|docker|cali|flannel|cilium|vxlan|w
  */
 export function clusterCidrOf(ruleset: Ruleset): string | undefined {
   const nat = ruleset.tables.find((t) => t.name === 'nat');
-  const isCidr = (r: Rule) => r.source && !isUnknownAddress(r.source.value) && r.source.value.prefix > 0 && r.source.value.prefix < (ruleset.family === 'ipv4' ? 32 : 128);
+  const isCidr = (r: Rule) =>
+    r.source &&
+    !isUnknownAddress(r.source.value) &&
+    r.source.value.prefix > 0 &&
+    r.source.value.prefix < (ruleset.family === 'ipv4' ? 32 : 128);
   for (const chain of nat?.chains ?? []) {
     if (!/^KUBE-(SVC-|EXT-|SERVICES$)/.test(chain.name)) continue;
-    const rule = chain.rules.find((r) => isCidr(r) && r.target?.kind === 'jump' && (r.source!.negated ? r.target.chain === 'KUBE-MARK-MASQ' : r.target.chain.startsWith('KUBE-SVC-')));
+    const rule = chain.rules.find(
+      (r) =>
+        isCidr(r) &&
+        r.target?.kind === 'jump' &&
+        (r.source!.negated ? r.target.chain === 'KUBE-MARK-MASQ' : r.target.chain.startsWith('KUBE-SVC-')),
+    );
     const cidr = rule?.source?.value;
     if (cidr && !isUnknownAddress(cidr)) return `${cidr.address}/${cidr.prefix}`;
   }
@@ -55,7 +64,11 @@ function nodeAddress(node: NodeDumps, family: Family): string | undefined {
   const want = family === 'ipv4' ? 'inet' : 'inet6';
   const defaultDev = node.routes.find((r) => r.dst === 'default' && r.table === 'main' && r.family === want)?.dev;
   const candidates = node.interfaces.flatMap((i) =>
-    i.addresses.filter((a) => a.family === want && !a.masked && (a.scope ?? 'global') === 'global' && !a.flags.includes('secondary')).map((a) => ({ dev: i.name, ip: a.address })),
+    i.addresses
+      .filter(
+        (a) => a.family === want && !a.masked && (a.scope ?? 'global') === 'global' && !a.flags.includes('secondary'),
+      )
+      .map((a) => ({ dev: i.name, ip: a.address })),
   );
   return (candidates.find((c) => c.dev === defaultDev) ?? candidates.find((c) => !NOT_NODE_DEVICES.test(c.dev)))?.ip;
 }
@@ -65,10 +78,14 @@ export function clientsOf(node: NodeDumps, ruleset: Ruleset, givenNodeIps: reado
   const notes: string[] = [];
   const cidr = clusterCidrOf(ruleset);
   const pod = podIn(cidr);
-  if (!pod) notes.push(`the cluster CIDR is not in the rules: cluster IPs are probed from ${EXTERNAL[family]}, outside the cluster`);
+  if (!pod)
+    notes.push(
+      `the cluster CIDR is not in the rules: cluster IPs are probed from ${EXTERNAL[family]}, outside the cluster`,
+    );
   const fromDumps = nodeAddress(node, family);
   const given = givenNodeIps.find((ip) => parseIp(ip)?.family === family);
   const nodeIp = fromDumps ?? given ?? PLACEHOLDER_NODE[family];
-  if (!fromDumps && !given) notes.push(`no ${family} node address in the dumps and no --node-ip: NodePorts are probed on ${nodeIp}`);
+  if (!fromDumps && !given)
+    notes.push(`no ${family} node address in the dumps and no --node-ip: NodePorts are probed on ${nodeIp}`);
   return { pod, external: EXTERNAL[family], nodeIp, assumedNodeIps: fromDumps ? [] : [nodeIp], notes };
 }

@@ -23,7 +23,9 @@ function localDrops(view: ServiceView): Finding[] {
   return service.entryPoints
     .filter((e) => EXTERNAL_KINDS.has(e.kind))
     .flatMap((entry) => {
-      const outcomes = view.nodes.map((n) => ({ node: n.node, o: n.outcomes.find((o) => o.entry === entry) })).filter((x) => x.o !== undefined);
+      const outcomes = view.nodes
+        .map((n) => ({ node: n.node, o: n.outcomes.find((o) => o.entry === entry) }))
+        .filter((x) => x.o !== undefined);
       const dropping = outcomes.filter((x) => x.o!.verdict !== 'forward').map((x) => x.node);
       if (dropping.length === 0) return [];
       const forwarding = outcomes.filter((x) => x.o!.verdict === 'forward').map((x) => x.node);
@@ -38,7 +40,7 @@ function localDrops(view: ServiceView): Finding[] {
           evidence: [entry.evidence],
           remedy: hcnp
             ? `the load balancer must send only to nodes that pass its health check on port ${hcnp.port} (/healthz); if it sends here anyway, fix its health check or use externalTrafficPolicy: Cluster`
-            : 'the load balancer must health-check the service\'s healthCheckNodePort and send only to nodes that pass; otherwise use externalTrafficPolicy: Cluster',
+            : "the load balancer must health-check the service's healthCheckNodePort and send only to nodes that pass; otherwise use externalTrafficPolicy: Cluster",
         },
       ];
     });
@@ -50,8 +52,13 @@ function endpointsDiffer(view: ServiceView): Finding[] {
   return service.entryPoints
     .filter((e) => e.kind === 'clusterIP')
     .flatMap((entry) => {
-      const byNode = view.nodes.map((n) => ({ node: n.node, set: endpointSet(n.outcomes.find((o) => o.entry === entry)) }));
-      const groups = new Map([...groupBy(byNode, (x) => x.set)].map(([set, list]) => [set, list.map((x) => x.node)] as const));
+      const byNode = view.nodes.map((n) => ({
+        node: n.node,
+        set: endpointSet(n.outcomes.find((o) => o.entry === entry)),
+      }));
+      const groups = new Map(
+        [...groupBy(byNode, (x) => x.set)].map(([set, list]) => [set, list.map((x) => x.node)] as const),
+      );
       if (groups.size < 2) return [];
       const ranked = [...groups].sort((a, b) => b[1].length - a[1].length);
       const [majoritySet, majority] = ranked[0]!;

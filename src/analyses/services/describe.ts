@@ -2,13 +2,16 @@
 import type { EntryPoint, KubeService } from '../../graph/service-model';
 
 /** `ip:port`, with the address in brackets when it is IPv6, as URLs and ipvsadm write it. */
-export const hostPort = (e: { readonly ip: string; readonly port: number }) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`);
+export const hostPort = (e: { readonly ip: string; readonly port: number }) =>
+  e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`;
 
 /** `hostPort`, or the address alone for protocols without ports (icmp). */
 export const endpointText = (ip: string, port?: number) => (port === undefined ? ip : hostPort({ ip, port }));
 
 /** The endpoints and their shares as one string: equal strings, equal outcomes (for grouping nodes). */
-export const sharesKey = (endpoints: readonly { readonly ip: string; readonly port: number; readonly probability: number }[]) => endpoints.map((e) => `${hostPort(e)}=${e.probability}`).join(' ');
+export const sharesKey = (
+  endpoints: readonly { readonly ip: string; readonly port: number; readonly probability: number }[],
+) => endpoints.map((e) => `${hostPort(e)}=${e.probability}`).join(' ');
 
 /** The first `limit` items joined, and how many more there are: findings name a few and count the rest. */
 export const firstOf = (items: readonly string[], limit: number, separator: string) =>

@@ -9,15 +9,33 @@ import { outcomeOf, probeFor } from './walk-outcome';
 
 /** An IPVS-only node without a virtual service for the entry point: nothing takes the connection. */
 function notServed(entry: EntryPoint): EntryOutcome {
-  return { entry, verdict: 'reject', endpoints: [], drop: 0, reject: 0, unhandled: 1, masquerade: null, client: { src: '*', dst: entry.ip ?? '*' }, duplicates: [], assumptions: [] };
+  return {
+    entry,
+    verdict: 'reject',
+    endpoints: [],
+    drop: 0,
+    reject: 0,
+    unhandled: 1,
+    masquerade: null,
+    client: { src: '*', dst: entry.ip ?? '*' },
+    duplicates: [],
+    assumptions: [],
+  };
 }
 
-export function evaluate(ctx: NodeContext, service: KubeService, entry: EntryPoint, warn: (w: string) => void): EntryOutcome | undefined {
+export function evaluate(
+  ctx: NodeContext,
+  service: KubeService,
+  entry: EntryPoint,
+  warn: (w: string) => void,
+): EntryOutcome | undefined {
   const virtual = ctx.ipvs.get(entryKey(entry.kind, entry.ip, entry.port, service.protocol));
   if (virtual) return { ...ipvsOutcome(virtual), entry };
   if (!ctx.tracer || !ctx.clients) return notServed(entry);
   if (entry.ip !== null && !parseIp(entry.ip)) {
-    warn(`${service.name} ${entry.kind} ${entry.ip}:${entry.port}: the address is masked in the dump, so no packet to it can be walked`);
+    warn(
+      `${service.name} ${entry.kind} ${entry.ip}:${entry.port}: the address is masked in the dump, so no packet to it can be walked`,
+    );
     return undefined;
   }
   const probe = probeFor(service, entry, ctx.clients, ctx.tracer);

@@ -13,7 +13,9 @@ const EPSILON = 1e-9;
 
 function endpointSliceHint(service: KubeService): string {
   const k = kubectlTarget(service);
-  return k ? `kubectl -n ${k.ns} get endpointslices -l kubernetes.io/service-name=${k.svc} -o wide` : 'compare the EndpointSlices of the service';
+  return k
+    ? `kubectl -n ${k.ns} get endpointslices -l kubernetes.io/service-name=${k.svc} -o wide`
+    : 'compare the EndpointSlices of the service';
 }
 
 const base = (service: KubeService, node: string) => ({ node, subject: service.name });
@@ -21,7 +23,13 @@ const base = (service: KubeService, node: string) => ({ node, subject: service.n
 function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
   const live = o.endpoints.filter((e) => e.probability > 0);
   // Shares mixed by a split on a masked address are the walk's even guess, not the kernel's ladder.
-  if (o.estimate !== undefined || service.proxyMode === 'ipvs' || live.length < 2 || restsOnMaskedAddress(o.assumptions)) return undefined;
+  if (
+    o.estimate !== undefined ||
+    service.proxyMode === 'ipvs' ||
+    live.length < 2 ||
+    restsOnMaskedAddress(o.assumptions)
+  )
+    return undefined;
   const forward = live.reduce((a, e) => a + e.probability, 0);
   const even = forward / live.length;
   const worst = Math.max(...live.map((e) => Math.abs(e.probability - even) / even));
@@ -32,12 +40,14 @@ function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | 
     ...base(service, node),
     message: `${entryText(o.entry)} splits new connections unevenly: ${live.map((e) => `${hostPort(e)} ${percent(e.probability)}`).join(', ')} (even would be ${percent(even)} each)`,
     evidence: [o.entry.evidence],
-    remedy: 'kube-proxy writes probabilities 1/n, 1/(n-1), …, 1 down the KUBE-SVC chain; a different ladder was written by hand or by another tool: let kube-proxy resync (restart it) or fix the tool that edits the chain',
+    remedy:
+      'kube-proxy writes probabilities 1/n, 1/(n-1), …, 1 down the KUBE-SVC chain; a different ladder was written by hand or by another tool: let kube-proxy resync (restart it) or fix the tool that edits the chain',
   };
 }
 
 /** The assumptions a statement rests on, the first few: a walk through policy chains can make dozens. */
-const given = (assumptions: readonly string[]) => (assumptions.length ? `, given: ${firstOf(assumptions, 3, '; ')}` : '');
+const given = (assumptions: readonly string[]) =>
+  assumptions.length ? `, given: ${firstOf(assumptions, 3, '; ')}` : '';
 
 /** kube-proxy's ladder sends every new connection to some endpoint; here part of them is never DNATed. */
 function leaking(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
@@ -46,7 +56,11 @@ function leaking(service: KubeService, node: string, o: EntryOutcome): Finding |
   if (dnat < EPSILON || dnat > 1 - EPSILON) return undefined;
   const drop = o.drop - (stopped?.drop ?? 0);
   const reject = o.reject - (stopped?.reject ?? 0);
-  const parts = [drop > EPSILON && `${percent(drop)} dropped`, reject > EPSILON && `${percent(reject)} rejected`, o.unhandled && `${percent(o.unhandled)} handled by no rule`].filter(Boolean);
+  const parts = [
+    drop > EPSILON && `${percent(drop)} dropped`,
+    reject > EPSILON && `${percent(reject)} rejected`,
+    o.unhandled && `${percent(o.unhandled)} handled by no rule`,
+  ].filter(Boolean);
   // Shares that part of the connections get only if a masked address is (or is not) some other one are no fact.
   const masked = restsOnMaskedAddress(o.assumptions);
   return {
@@ -57,7 +71,7 @@ function leaking(service: KubeService, node: string, o: EntryOutcome): Finding |
     evidence: [o.entry.evidence],
     remedy: masked
       ? 'the split rests on addresses masked in the dump (the assumptions above): give the dump with its addresses to decide'
-      : "the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it",
+      : 'the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it',
   };
 }
 
@@ -65,7 +79,9 @@ function leaking(service: KubeService, node: string, o: EntryOutcome): Finding |
 function stoppedAfterDnat(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
   const s = o.afterDnat;
   if (!s) return undefined;
-  const parts = [s.drop && `${percent(s.drop)} dropped`, s.reject && `${percent(s.reject)} rejected`].filter(Boolean).join(', ');
+  const parts = [s.drop && `${percent(s.drop)} dropped`, s.reject && `${percent(s.reject)} rejected`]
+    .filter(Boolean)
+    .join(', ');
   const assumed = s.assumptions.length > 0;
   return {
     code: 'SVC_STOPPED_AFTER_DNAT',
@@ -74,7 +90,7 @@ function stoppedAfterDnat(service: KubeService, node: string, o: EntryOutcome): 
     message: `new connections from ${o.client.src} to ${entryText(o.entry)} are sent to an endpoint, then ${parts} (${firstOf(s.rules, 3, '; ')})${given(s.assumptions)}`,
     evidence: [o.entry.evidence],
     remedy: assumed
-      ? 'whether those rules stop it depends on what the dumps do not say (the assumptions above): add the missing dumps, e.g. this node\'s `ipset save` for the sets, to decide'
+      ? "whether those rules stop it depends on what the dumps do not say (the assumptions above): add the missing dumps, e.g. this node's `ipset save` for the sets, to decide"
       : "a network policy or the node's own filter rules stop this client after kube-proxy's DNAT: check the NetworkPolicies that select the service's pods and the rules named, with `nfwalk trace` for the whole walk",
   };
 }
@@ -98,7 +114,10 @@ function noEndpoints(service: KubeService, node: string): Finding | undefined {
     code: 'SVC_NO_ENDPOINTS',
     severity: 'warning',
     ...base(service, node),
-    message: `${service.name} has no endpoints: kube-proxy rejects new connections to ${service.entryPoints.filter((e) => e.kind !== 'healthCheckNodePort').map(entryText).join(', ')}`,
+    message: `${service.name} has no endpoints: kube-proxy rejects new connections to ${service.entryPoints
+      .filter((e) => e.kind !== 'healthCheckNodePort')
+      .map(entryText)
+      .join(', ')}`,
     evidence: statements.map((s) => s.evidence),
     remedy: `check that the selector matches pods and that they are ready: ${endpointSliceHint(service)}`,
   };
@@ -117,7 +136,8 @@ function nodePortMissing(service: KubeService, node: string, outcomes: readonly 
       ...base(service, node),
       message: `${service.name} forwards on ${entryText(cluster.entry)} but ${entryText(o.entry)} is not forwarded on this node (${o.verdict})`,
       evidence: [cluster.entry.evidence, o.entry.evidence],
-      remedy: 'kube-proxy writes the KUBE-NODEPORTS rule with the service chains; a node without it has rules from another sync: check kube-proxy on this node (logs, restart)',
+      remedy:
+        'kube-proxy writes the KUBE-NODEPORTS rule with the service chains; a node without it has rules from another sync: check kube-proxy on this node (logs, restart)',
     }));
 }
 
@@ -131,14 +151,22 @@ function observedSkew(service: KubeService, node: string, obs: ObservedShares): 
     ...base(service, node),
     message: `live connections to ${entryText(obs.entry)} do not follow the configured shares: ${obs.counts.map((c) => `${hostPort(c)} ${c.connections} (expected ${c.expected.toFixed(1)})`).join(', ')} of ${total}; chi-square ${test.statistic.toFixed(1)} with ${test.degreesOfFreedom} df, p = ${test.pValue.toExponential(1)}`,
     evidence: [obs.entry.evidence],
-    remedy: 'long-lived connections keep the split of the past (endpoints added later get none of them), and session affinity pins clients: compare with new connections before suspecting the rules',
+    remedy:
+      'long-lived connections keep the split of the past (endpoints added later get none of them), and session affinity pins clients: compare with new connections before suspecting the rules',
   };
 }
 
 export function serviceFindings(service: KubeService, onNode: ServiceOnNode): Finding[] {
   if (!onNode.present) return [];
   const node = onNode.node;
-  const perEntry = onNode.outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => [skewed(service, node, o), leaking(service, node, o), stoppedAfterDnat(service, node, o), duplicated(service, node, o)]);
+  const perEntry = onNode.outcomes
+    .filter((o) => o.entry.kind !== 'healthCheckNodePort')
+    .flatMap((o) => [
+      skewed(service, node, o),
+      leaking(service, node, o),
+      stoppedAfterDnat(service, node, o),
+      duplicated(service, node, o),
+    ]);
   return [
     noEndpoints(service, node),
     ...perEntry,

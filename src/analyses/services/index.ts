@@ -30,8 +30,18 @@ interface Catalogued {
 
 const serviceKey = (s: KubeService) => `${s.family} ${s.protocol} ${s.name}`;
 /** Outside the cluster IP an address:port is one entry point whatever kind a node's dump could tell. */
-const entryIdentity = (e: EntryPoint) => (e.kind === 'nodePort' || e.kind === 'healthCheckNodePort' || e.kind === 'clusterIP' ? entryKey(e.kind, e.ip, e.port, '') : entryKey('external', e.ip, e.port, ''));
-const KIND_DETAIL: Readonly<Record<EntryPoint['kind'], number>> = { external: 0, externalIP: 1, loadBalancer: 1, clusterIP: 1, nodePort: 1, healthCheckNodePort: 1 };
+const entryIdentity = (e: EntryPoint) =>
+  e.kind === 'nodePort' || e.kind === 'healthCheckNodePort' || e.kind === 'clusterIP'
+    ? entryKey(e.kind, e.ip, e.port, '')
+    : entryKey('external', e.ip, e.port, '');
+const KIND_DETAIL: Readonly<Record<EntryPoint['kind'], number>> = {
+  external: 0,
+  externalIP: 1,
+  loadBalancer: 1,
+  clusterIP: 1,
+  nodePort: 1,
+  healthCheckNodePort: 1,
+};
 
 function catalogue(contexts: readonly NodeContext[]): Map<string, Catalogued> {
   const all = new Map<string, Catalogued>();
@@ -57,14 +67,18 @@ function catalogue(contexts: readonly NodeContext[]): Map<string, Catalogued> {
  * node's rules.
  */
 function onPartialRules(nodes: readonly NodeDumps[]): (f: Finding) => Finding {
-  const gaps = new Map(nodes.flatMap((n) => {
-    const own = n.rulesets.flatMap(gapsOf);
-    return own.length > 0 ? [[n.name, own.map(gapText).join('; ')] as const] : [];
-  }));
+  const gaps = new Map(
+    nodes.flatMap((n) => {
+      const own = n.rulesets.flatMap(gapsOf);
+      return own.length > 0 ? [[n.name, own.map(gapText).join('; ')] as const] : [];
+    }),
+  );
   const any = [...gaps.values()].join('; ');
   return (f) => {
     const why = f.node === undefined ? any : gaps.get(f.node);
-    return why && f.severity !== 'info' ? { ...f, severity: 'info', message: `${f.message} (${why}: what it does not show may change this)` } : f;
+    return why && f.severity !== 'info'
+      ? { ...f, severity: 'info', message: `${f.message} (${why}: what it does not show may change this)` }
+      : f;
   };
 }
 
@@ -86,9 +100,13 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
     const nodesOfFamily = contexts.filter((ctx) => ctx.family === service.family);
     const onNodes: ServiceOnNode[] = nodesOfFamily.map((ctx) => {
       const local = c.onNode.get(ctx);
-      const outcomes = entryPoints.map((e) => evaluate(ctx, local ?? service, e, warn(ctx.node.name))).filter((o): o is EntryOutcome => o !== undefined);
+      const outcomes = entryPoints
+        .map((e) => evaluate(ctx, local ?? service, e, warn(ctx.node.name)))
+        .filter((o): o is EntryOutcome => o !== undefined);
       const conns = connections.get(ctx.node)!;
-      const observed = outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort').flatMap((o) => observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source) ?? []);
+      const observed = outcomes
+        .filter((o) => o.entry.kind !== 'healthCheckNodePort')
+        .flatMap((o) => observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source) ?? []);
       const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed };
       if (local) findings.push(...serviceFindings(local, onNode));
       return onNode;
@@ -109,5 +127,9 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
       warnings: [...(warnings.get(n.name) ?? [])],
     };
   });
-  return { services: services.sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service))), nodes: summaries, findings: findings.map(onPartialRules(nodes)) };
+  return {
+    services: services.sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service))),
+    nodes: summaries,
+    findings: findings.map(onPartialRules(nodes)),
+  };
 }

@@ -18,7 +18,10 @@ const overhead = (d: Dest) => d.active * 256 + d.inactive;
 
 /** The first destination with the least `cost`, as the kernel's loops keep the first of equals. */
 function least(dests: readonly Dest[], cost: (d: Dest) => number): Dest | undefined {
-  return dests.reduce<Dest | undefined>((best, d) => (best === undefined || cost(d) < cost(best) ? d : best), undefined);
+  return dests.reduce<Dest | undefined>(
+    (best, d) => (best === undefined || cost(d) < cost(best) ? d : best),
+    undefined,
+  );
 }
 
 interface Shares {
@@ -42,17 +45,32 @@ function schedule(scheduler: string, usable: readonly Dest[]): Shares {
     case 'lc':
       return next(least(usable, overhead), scheduler);
     case 'wlc':
-      return next(least(usable, (d) => overhead(d) / d.weight), scheduler);
+      return next(
+        least(usable, (d) => overhead(d) / d.weight),
+        scheduler,
+      );
     case 'sed':
-      return next(least(usable, (d) => (d.active + 1) / d.weight), scheduler);
+      return next(
+        least(usable, (d) => (d.active + 1) / d.weight),
+        scheduler,
+      );
     case 'nq':
       return next(usable.find((d) => d.active === 0) ?? least(usable, (d) => (d.active + 1) / d.weight), scheduler);
     case 'fo':
       return { weights: new Map([[least(usable, (d) => -d.weight)!, 1]]) };
     case 'ovf':
-      return next(least(usable.filter((d) => d.active < d.weight), (d) => -d.weight), scheduler);
+      return next(
+        least(
+          usable.filter((d) => d.active < d.weight),
+          (d) => -d.weight,
+        ),
+        scheduler,
+      );
     default:
-      return { weights: new Map(usable.map((d) => [d, d.weight])), estimate: `${scheduler} hashes each client to a server: across many clients the shares follow the weights` };
+      return {
+        weights: new Map(usable.map((d) => [d, d.weight])),
+        estimate: `${scheduler} hashes each client to a server: across many clients the shares follow the weights`,
+      };
   }
 }
 
@@ -61,7 +79,10 @@ function unresolved(dests: readonly IpvsDestination[]): string[] {
   return dests.flatMap(({ endpoint: e }) => {
     if (e.numeric) return [];
     const named = canonicalAddress(e.address) === undefined;
-    const port = e.port !== undefined ? '' : `its port is unknown (${e.cut ? 'cut off by ipvsadm -L' : e.portName !== undefined ? `'${e.portName}' is no service name nfwalk knows` : 'not listed'}), shown as 0`;
+    const port =
+      e.port !== undefined
+        ? ''
+        : `its port is unknown (${e.cut ? 'cut off by ipvsadm -L' : e.portName !== undefined ? `'${e.portName}' is no service name nfwalk knows` : 'not listed'}), shown as 0`;
     const host = named ? 'a host name nothing resolves offline' : '';
     const said = [host, port].filter(Boolean).join('; ');
     return said ? [`real server ${e.address}${e.portName !== undefined ? `:${e.portName}` : ''}: ${said}`] : [];
@@ -69,13 +90,25 @@ function unresolved(dests: readonly IpvsDestination[]): string[] {
 }
 
 export function ipvsOutcome({ entry, virtual }: IpvsEntry): EntryOutcome {
-  const dests: Dest[] = virtual.destinations.map((d) => ({ ...d, weight: d.weight ?? 1, active: d.activeConn ?? 0, inactive: d.inactConn ?? 0 }));
+  const dests: Dest[] = virtual.destinations.map((d) => ({
+    ...d,
+    weight: d.weight ?? 1,
+    active: d.activeConn ?? 0,
+    inactive: d.inactConn ?? 0,
+  }));
   const usable = dests.filter((d) => d.weight > 0);
   const scheduler = virtual.scheduler ?? 'wlc';
-  const { weights, estimate } = usable.length ? schedule(scheduler, usable) : { weights: new Map<Dest, number>(), estimate: undefined };
+  const { weights, estimate } = usable.length
+    ? schedule(scheduler, usable)
+    : { weights: new Map<Dest, number>(), estimate: undefined };
   const total = [...weights.values()].reduce((a, b) => a + b, 0);
   const endpoints: EndpointShare[] = dests
-    .map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port ?? 0, probability: total > 0 ? (weights.get(d) ?? 0) / total : 0, weight: d.weight }))
+    .map((d) => ({
+      ip: d.endpoint.address,
+      port: d.endpoint.port ?? 0,
+      probability: total > 0 ? (weights.get(d) ?? 0) / total : 0,
+      weight: d.weight,
+    }))
     .sort(byAddress);
   const forwarded = total > 0 ? 1 : 0;
   return {

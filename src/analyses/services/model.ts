@@ -83,7 +83,12 @@ export interface ServicesAnalysis {
 export interface ObservedShares {
   readonly entry: EntryPoint;
   readonly source: 'conntrack' | 'ipvs';
-  readonly counts: readonly { readonly ip: string; readonly port: number; readonly connections: number; readonly expected: number }[];
+  readonly counts: readonly {
+    readonly ip: string;
+    readonly port: number;
+    readonly connections: number;
+    readonly expected: number;
+  }[];
   /** Connections to addresses that get no new connections now: removed endpoints, weight-0 (terminating) ones. */
   readonly elsewhere: number;
   /** Pearson's chi-square goodness of fit; null when too few connections to test. */

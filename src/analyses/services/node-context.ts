@@ -28,7 +28,8 @@ export interface NodeContext {
   readonly warnings: readonly string[];
 }
 
-export const entryKey = (kind: string, ip: string | null, port: number, protocol: string) => `${kind} ${ip ?? '*'} ${port} ${protocol}`;
+export const entryKey = (kind: string, ip: string | null, port: number, protocol: string) =>
+  `${kind} ${ip ?? '*'} ${port} ${protocol}`;
 
 /** The listing with weights and connection counters wins: `-Ln` (or --stats), then /proc, then `-S`. */
 const LISTING_RANK: readonly IpvsListing[] = ['list', 'stats', 'rate', 'thresholds', 'persistent-conn', 'proc', 'save'];
@@ -47,7 +48,11 @@ function ipvsSection(node: NodeDumps): IpvsSection | undefined {
 const interfaceAddresses = (node: NodeDumps) => node.interfaces.flatMap((i) => i.addresses.map((a) => a.address));
 
 function nodeAddresses(node: NodeDumps): Set<string> {
-  return new Set(node.interfaces.filter((i) => i.name !== 'kube-ipvs0' && i.name !== 'lo').flatMap((i) => i.addresses.map((a) => a.address)));
+  return new Set(
+    node.interfaces
+      .filter((i) => i.name !== 'kube-ipvs0' && i.name !== 'lo')
+      .flatMap((i) => i.addresses.map((a) => a.address)),
+  );
 }
 
 /**
@@ -82,7 +87,9 @@ function servicesOfRules(sections: readonly RulesetSection[]): KubeService[] {
 
 function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
   const ipvsTable = ipvsSection(node);
-  const ipvsAll = ipvsTable ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node)) : [];
+  const ipvsAll = ipvsTable
+    ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node))
+    : [];
   const ipvsLeftOut = ipvsTable ? ipvsNotes(ipvsTable.source.path, ipvsTable.services) : [];
   const families = new Set<Family>([...node.rulesets.map((r) => r.ruleset.family), ...ipvsAll.map((s) => s.family)]);
   return [...families].map((family) => {
@@ -90,11 +97,26 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
     // kube-proxy's, when only one backend holds its rules (rulesetsOf puts it first): its cluster CIDR counts.
     const section = sections[0];
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
-    const ipvs = new Map(ipvsServicesOfFamily.flatMap((s) => s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const)));
+    const ipvs = new Map(
+      ipvsServicesOfFamily.flatMap((s) =>
+        s.virtualServices.map((v) => [entryKey(v.entry.kind, v.entry.ip, v.entry.port, s.protocol), v] as const),
+      ),
+    );
     const table = ipvsTable ? { ipvsTable } : {};
-    if (!section) return { node, family, ...table, services: ipvsServicesOfFamily, ipvs, addresses: interfaceAddresses(node), warnings: ipvsLeftOut };
+    if (!section)
+      return {
+        node,
+        family,
+        ...table,
+        services: ipvsServicesOfFamily,
+        ipvs,
+        addresses: interfaceAddresses(node),
+        warnings: ipvsLeftOut,
+      };
     const clients = clientsOf(node, section.ruleset, givenNodeIps);
-    const nodeIpsFrom = clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip';
+    const nodeIpsFrom = clients.assumedNodeIps.length
+      ? 'a documentation address standing in for the node'
+      : '--node-ip';
     const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
     return {
       node,

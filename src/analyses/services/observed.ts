@@ -42,7 +42,13 @@ export function indexConnections(each: (add: AddConnection) => void): Connection
 /** Pearson's test needs every expected count at 5 or more to be trusted. */
 const MIN_EXPECTED = 5;
 
-export function observedShares(outcome: EntryOutcome, protocol: string, index: ConnectionIndex, nodeAddresses: readonly string[], source: ObservedShares['source']): ObservedShares | undefined {
+export function observedShares(
+  outcome: EntryOutcome,
+  protocol: string,
+  index: ConnectionIndex,
+  nodeAddresses: readonly string[],
+  source: ObservedShares['source'],
+): ObservedShares | undefined {
   const addresses = outcome.entry.ip === null ? nodeAddresses : [outcome.entry.ip];
   const byDestination = index.get(protocol);
   const destinations = addresses.flatMap((ip) => byDestination?.get(endpointKey(ip, outcome.entry.port)) ?? []);
@@ -54,7 +60,12 @@ export function observedShares(outcome: EntryOutcome, protocol: string, index: C
   const total = [...counts.values()].reduce((a, n) => a + n, 0);
   const elsewhere = all - total;
   const forward = live.reduce((a, e) => a + e.probability, 0);
-  const rows = live.map((e, i) => ({ ip: e.ip, port: e.port, connections: counts.get(keys[i]!)!, expected: forward > 0 ? (total * e.probability) / forward : 0 }));
+  const rows = live.map((e, i) => ({
+    ip: e.ip,
+    port: e.port,
+    connections: counts.get(keys[i]!)!,
+    expected: forward > 0 ? (total * e.probability) / forward : 0,
+  }));
   const testable = rows.length >= 2 && rows.every((r) => r.expected >= MIN_EXPECTED);
   const statistic = rows.reduce((a, r) => a + (r.connections - r.expected) ** 2 / r.expected, 0);
   return {
@@ -62,6 +73,8 @@ export function observedShares(outcome: EntryOutcome, protocol: string, index: C
     source,
     counts: rows,
     elsewhere,
-    chiSquare: testable ? { statistic, degreesOfFreedom: rows.length - 1, pValue: 1 - chisquareCdf(statistic, rows.length - 1) } : null,
+    chiSquare: testable
+      ? { statistic, degreesOfFreedom: rows.length - 1, pValue: 1 - chisquareCdf(statistic, rows.length - 1) }
+      : null,
   };
 }

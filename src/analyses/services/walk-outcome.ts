@@ -22,7 +22,8 @@ function allowedClient(entry: EntryPoint): string | undefined {
 }
 
 export function probeFor(service: KubeService, entry: EntryPoint, clients: Clients, tracer: Tracer): Probe {
-  const src = entry.kind === 'clusterIP' ? (clients.pod ?? clients.external) : (allowedClient(entry) ?? clients.external);
+  const src =
+    entry.kind === 'clusterIP' ? (clients.pod ?? clients.external) : (allowedClient(entry) ?? clients.external);
   const dst = entry.ip ?? clients.nodeIp;
   const srcIp = parseIp(src)!;
   const inIface = tracer.network.knowsInterfaces ? tracer.network.route(srcIp)?.dev : undefined;
@@ -63,13 +64,21 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
       if (path.verdict === 'REJECT') stopped.reject += p;
       else stopped.drop += p;
       const last = path.steps.at(-1);
-      const by = path.reason ?? (last && ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`));
+      const by =
+        path.reason ??
+        (last &&
+          ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`));
       if (by) stopped.rules.add(by);
       for (const a of path.assumptions ?? []) stopped.assumptions.add(a);
     }
     if (path.verdict === 'ACCEPT' && rewritten) {
       const key = hostPort({ ip: path.final.dst, port: path.final.dport ?? 0 });
-      const share = shares.get(key) ?? { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: new Set<string>() };
+      const share = shares.get(key) ?? {
+        ip: path.final.dst,
+        port: path.final.dport ?? 0,
+        probability: 0,
+        rules: new Set<string>(),
+      };
       shares.set(key, share);
       share.probability += p;
       // The first rewrite to the final destination: a MASQUERADE after it rewrites too, keeping that destination.
@@ -80,7 +89,9 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     else if (path.verdict === 'REJECT') reject += p;
     else drop += p;
   }
-  const endpoints: EndpointShare[] = [...shares.values()].map(({ ip, port, probability }) => ({ ip, port, probability })).sort(byAddress);
+  const endpoints: EndpointShare[] = [...shares.values()]
+    .map(({ ip, port, probability }) => ({ ip, port, probability }))
+    .sort(byAddress);
   const forward = endpoints.reduce((a, e) => a + e.probability, 0);
   return {
     entry,
@@ -93,7 +104,16 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     client: { src: probe.src, dst: probe.dst },
     duplicates: [...shares].filter(([, s]) => s.rules.size > 1).map(([key]) => key),
     assumptions: [...assumptions],
-    ...(stopped.drop + stopped.reject > 0 ? { afterDnat: { drop: stopped.drop, reject: stopped.reject, rules: [...stopped.rules], assumptions: [...stopped.assumptions] } } : {}),
+    ...(stopped.drop + stopped.reject > 0
+      ? {
+          afterDnat: {
+            drop: stopped.drop,
+            reject: stopped.reject,
+            rules: [...stopped.rules],
+            assumptions: [...stopped.assumptions],
+          },
+        }
+      : {}),
   };
 }
 
@@ -101,6 +121,7 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
 export function byAddress(a: { ip: string; port: number }, b: { ip: string; port: number }): number {
   const x = parseIp(a.ip)?.value;
   const y = parseIp(b.ip)?.value;
-  if (x === undefined || y === undefined) return x !== undefined ? -1 : y !== undefined ? 1 : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port;
+  if (x === undefined || y === undefined)
+    return x !== undefined ? -1 : y !== undefined ? 1 : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port;
   return x < y ? -1 : x > y ? 1 : a.port - b.port;
 }

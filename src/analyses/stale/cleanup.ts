@@ -9,7 +9,10 @@ export function entryCleanup(e: ConntrackEntry): string {
   const o = e.orig;
   const r = e.reply;
   const ports = o.sport !== undefined ? ` --sport ${o.sport} --dport ${o.dport}` : '';
-  const icmp = o.type !== undefined ? ` --icmp-type ${o.type} --icmp-code ${o.code ?? 0}${o.id !== undefined ? ` --icmp-id ${o.id}` : ''}` : '';
+  const icmp =
+    o.type !== undefined
+      ? ` --icmp-type ${o.type} --icmp-code ${o.code ?? 0}${o.id !== undefined ? ` --icmp-id ${o.id}` : ''}`
+      : '';
   const replyPort = r.sport !== undefined ? ` --reply-port-src ${r.sport}` : '';
   const zone = e.zone !== undefined ? ` -w ${e.zone}` : '';
   return `conntrack -D${familyFlag(e.family)} -p ${protoOf(e)} -s ${o.src} -d ${o.dst}${ports}${icmp} -r ${r.src}${replyPort}${zone}`;

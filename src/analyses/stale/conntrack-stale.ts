@@ -13,12 +13,25 @@ import { type Producible, producibleOf } from './producible';
 import type { StaleKind } from './model';
 import { saveCommandOf } from '../../model/ruleset';
 
-const WALKED: Readonly<Record<string, ProbeProtocol>> = { tcp: 'tcp', udp: 'udp', sctp: 'sctp', icmp: 'icmp', icmpv6: 'icmp' };
+const WALKED: Readonly<Record<string, ProbeProtocol>> = {
+  tcp: 'tcp',
+  udp: 'udp',
+  sctp: 'sctp',
+  icmp: 'icmp',
+  icmpv6: 'icmp',
+};
 
 export type EntryVerdict =
   | { readonly verdict: 'valid' }
   | { readonly verdict: 'undecided'; readonly why: string }
-  | { readonly verdict: 'stale'; readonly kind: StaleKind; readonly reason: string; readonly service: string | null; readonly now: readonly string[]; readonly cleanup: string };
+  | {
+      readonly verdict: 'stale';
+      readonly kind: StaleKind;
+      readonly reason: string;
+      readonly service: string | null;
+      readonly now: readonly string[];
+      readonly cleanup: string;
+    };
 
 /** The reply comes from somewhere other than where the client sent to: the destination was rewritten. */
 const rewritten = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
@@ -34,17 +47,49 @@ function judge(e: ConntrackEntry, answer: Producible, service: () => string | nu
   const now = answer.now;
   if (!rewritten(e)) {
     if (answer.unchanged || now.length === 0) return VALID;
-    return stale(e, 'blackhole', `not NATed, but the rules now send ${endpointText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`, service(), now);
+    return stale(
+      e,
+      'blackhole',
+      `not NATed, but the rules now send ${endpointText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`,
+      service(),
+      now,
+    );
   }
   if (answer.produces(e.reply.src, e.reply.sport)) return VALID;
   const target = endpointText(e.reply.src, e.reply.sport);
-  if (now.length) return stale(e, 'endpoint-gone', `DNATed to ${target}, which the rules no longer send this connection to (now: ${now.join(', ')})`, service(), now);
+  if (now.length)
+    return stale(
+      e,
+      'endpoint-gone',
+      `DNATed to ${target}, which the rules no longer send this connection to (now: ${now.join(', ')})`,
+      service(),
+      now,
+    );
   const name = service();
-  if (answer.refused && name) return stale(e, 'no-endpoints', `DNATed to ${target}, but ${name} has no endpoints now: new connections are refused`, name, now);
-  return stale(e, 'service-gone', `DNATed to ${target}, but no rule rewrites ${endpointText(e.orig.dst, e.orig.dport)} any more: the service is gone`, name, now);
+  if (answer.refused && name)
+    return stale(
+      e,
+      'no-endpoints',
+      `DNATed to ${target}, but ${name} has no endpoints now: new connections are refused`,
+      name,
+      now,
+    );
+  return stale(
+    e,
+    'service-gone',
+    `DNATed to ${target}, but no rule rewrites ${endpointText(e.orig.dst, e.orig.dport)} any more: the service is gone`,
+    name,
+    now,
+  );
 }
 
-function stale(e: ConntrackEntry, kind: StaleKind, reason: string, service: string | null, now: readonly string[]): EntryVerdict {
+function stale(
+  e: ConntrackEntry,
+  kind: StaleKind,
+  reason: string,
+  service: string | null,
+  now: readonly string[],
+): EntryVerdict {
   return { verdict: 'stale', kind, reason, service, now, cleanup: entryCleanup(e) };
 }
 

@@ -44,34 +44,53 @@ const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${
 /** kube-proxy in IPVS mode: its iptables rules only glue; the DNAT happens in IPVS. */
 function ipvsModeRules(ruleset: Ruleset): boolean {
   const nat = ruleset.tables.find((t) => t.name === 'nat');
-  return nat?.chains.some((c) => c.name === 'KUBE-LOAD-BALANCER' || c.rules.some((r) => r.matches.some((m) => m.module === 'set' && /^KUBE-(6-)?CLUSTER-IP$/.test(m.matchSet?.value.name ?? '')))) ?? false;
+  return (
+    nat?.chains.some(
+      (c) =>
+        c.name === 'KUBE-LOAD-BALANCER' ||
+        c.rules.some((r) =>
+          r.matches.some((m) => m.module === 'set' && /^KUBE-(6-)?CLUSTER-IP$/.test(m.matchSet?.value.name ?? '')),
+        ),
+    ) ?? false
+  );
 }
 
 export function familyContext(ctx: NodeContext): FamilyContext {
   const services = new Map<string, string>();
-  for (const s of ctx.services) for (const e of s.entryPoints) services.set(at(s.protocol, e.ip ?? '*', e.port), s.name);
+  for (const s of ctx.services)
+    for (const e of s.entryPoints) services.set(at(s.protocol, e.ip ?? '*', e.port), s.name);
   const virtuals = new Map<string, VirtualService>();
   for (const v of ctx.ipvsTable?.services ?? []) {
     if (v.family !== ctx.family || !v.endpoint || v.protocol === 'FWM') continue;
     const proto = v.protocol.toLowerCase();
-    virtuals.set(at(proto, v.endpoint.address, v.endpoint.port), { virtual: v, service: services.get(at(proto, v.endpoint.address, v.endpoint.port)) ?? services.get(at(proto, '*', v.endpoint.port)) ?? null });
+    virtuals.set(at(proto, v.endpoint.address, v.endpoint.port), {
+      virtual: v,
+      service:
+        services.get(at(proto, v.endpoint.address, v.endpoint.port)) ??
+        services.get(at(proto, '*', v.endpoint.port)) ??
+        null,
+    });
   }
   const sections = rulesetsOf(ctx.node, ctx.family);
-  const blocked = sections.length === 0
-    ? virtuals.size === 0
-      ? `no ${saveCommandOf(ctx.family)} dump`
-      : undefined
-    : virtuals.size === 0 && sections.some((s) => ipvsModeRules(s.ruleset))
-      ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
-      : undefined;
+  const blocked =
+    sections.length === 0
+      ? virtuals.size === 0
+        ? `no ${saveCommandOf(ctx.family)} dump`
+        : undefined
+      : virtuals.size === 0 && sections.some((s) => ipvsModeRules(s.ruleset))
+        ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
+        : undefined;
   const cut = sections.find((s) => gapsOf(s).length > 0);
   const masked = sections.find((s) => holdsMaskedAddress(s.ruleset));
   const strangers = strangerFiles(ctx.node);
   const partial = cut
-    ? `the ${cut.kind} dump at ${cut.source.path}:${cut.source.startLine} is only part of the ruleset (${gapsOf(cut).map((g) => g.kind).join(', ')}): what it does not show may still produce the entry`
+    ? `the ${cut.kind} dump at ${cut.source.path}:${cut.source.startLine} is only part of the ruleset (${gapsOf(cut)
+        .map((g) => g.kind)
+        .join(', ')}): what it does not show may still produce the entry`
     : masked
       ? `the ${masked.kind} dump at ${masked.source.path}:${masked.source.startLine} has addresses masked (x.x.x.x, <node-ip>): a masked one may be the entry's`
-      : strangers.length > 1 && `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`;
+      : strangers.length > 1 &&
+        `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`;
   const tracer = ctx.tracer;
   const isNodeAddress = (ip: string) => {
     const parsed = parseIp(ip);
@@ -79,8 +98,11 @@ export function familyContext(ctx: NodeContext): FamilyContext {
   };
   return {
     node: ctx.node.name,
-    ...(tracer && sections.length > 0 ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network)) } : {}),
-    serviceAt: (proto, ip, port) => services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),
+    ...(tracer && sections.length > 0
+      ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network)) }
+      : {}),
+    serviceAt: (proto, ip, port) =>
+      services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,
     ...(blocked ? { blocked } : {}),

@@ -38,7 +38,8 @@ function severityOf(kind: StaleKind, proto: string): Severity {
 }
 
 /** Entries to one destination whose reply comes from one place: what one group cleanup command deletes. */
-export const groupKey = (family: string, proto: string, dst: string, dport: number | null, replyFrom: string) => `${family}|${proto}|${dst}|${dport ?? ''}|${replyFrom}`;
+export const groupKey = (family: string, proto: string, dst: string, dport: number | null, replyFrom: string) =>
+  `${family}|${proto}|${dst}|${dport ?? ''}|${replyFrom}`;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -71,21 +72,48 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
 }
 
 /** One command per recorded target where that deletes only stale entries; the per-entry way where it would not. */
-function remedyOf(entries: readonly StaleEntry[], targets: readonly string[], validGroups: ReadonlySet<string>): string {
+function remedyOf(
+  entries: readonly StaleEntry[],
+  targets: readonly string[],
+  validGroups: ReadonlySet<string>,
+): string {
   const first = entries[0]!;
-  if (first.table === 'ipvs') return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
+  if (first.table === 'ipvs')
+    return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
   const commands = targets.map((target) => {
     const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(target);
-    if (!validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, target))) return groupCleanup({ family: first.family, proto: first.proto, dst: first.dst, dport: first.dport, replySrc: reply.ip, replySport: reply.port });
+    if (!validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, target)))
+      return groupCleanup({
+        family: first.family,
+        proto: first.proto,
+        dst: first.dst,
+        dport: first.dport,
+        replySrc: reply.ip,
+        replySport: reply.port,
+      });
     // A command for the whole group would also delete live entries (their source gets another DNAT).
-    return entries.filter((e) => (e.natTarget ?? endpointText(e.dst, e.dport ?? undefined)) === target).map((e) => e.cleanup).join('\n');
+    return entries
+      .filter((e) => (e.natTarget ?? endpointText(e.dst, e.dport ?? undefined)) === target)
+      .map((e) => e.cleanup)
+      .join('\n');
   });
   const more = commands.length - LISTED_TARGETS;
-  return commands.slice(0, LISTED_TARGETS).join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '');
+  return (
+    commands.slice(0, LISTED_TARGETS).join('\n') +
+    (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
+  );
 }
 
-export function staleFindings(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>, terminating: readonly Terminating[], nodes: readonly NodeStaleSummary[]): Finding[] {
-  const groups = groupBy(stale, (s) => `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`);
+export function staleFindings(
+  stale: readonly StaleEntry[],
+  validGroups: ReadonlySet<string>,
+  terminating: readonly Terminating[],
+  nodes: readonly NodeStaleSummary[],
+): Finding[] {
+  const groups = groupBy(
+    stale,
+    (s) => `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`,
+  );
   const findings: Finding[] = [];
   for (const entries of groups.values()) {
     const first = entries[0]!;
@@ -109,7 +137,8 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
       subject: t.service ?? t.server,
       message: `${plural(list.length, 'IPVS connection')} still ${list.length === 1 ? 'uses' : 'use'} real server ${t.server}, which has weight 0 (a terminating endpoint draining)`,
       evidence: evidenceOf(list),
-      remedy: 'nothing while the pod still serves; if it is gone, lower the connections\' timeouts or set net.ipv4.vs.expire_nodest_conn=1 once kube-proxy removes the real server',
+      remedy:
+        "nothing while the pod still serves; if it is gone, lower the connections' timeouts or set net.ipv4.vs.expire_nodest_conn=1 once kube-proxy removes the real server",
     });
   }
   for (const n of nodes) {
@@ -119,9 +148,13 @@ export function staleFindings(stale: readonly StaleEntry[], validGroups: Readonl
         severity: 'info',
         node: n.node,
         subject: 'conntrack',
-        message: `${plural(u.count, 'entry')} could not be checked against the rules: ${u.why}`.replace(/entrys/, 'entries'),
+        message: `${plural(u.count, 'entry')} could not be checked against the rules: ${u.why}`.replace(
+          /entrys/,
+          'entries',
+        ),
         evidence: [],
-        remedy: 'add what is missing to the input (the same node\'s iptables-save, ip6tables-save, ipvsadm -Ln, ip addr) or give its addresses with --node-ip',
+        remedy:
+          "add what is missing to the input (the same node's iptables-save, ip6tables-save, ipvsadm -Ln, ip addr) or give its addresses with --node-ip",
       });
     }
   }

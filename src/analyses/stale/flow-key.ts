@@ -95,7 +95,8 @@ function noteMatch(m: Match, t: Tests): void {
       if (m.matchSet?.value.directions.includes('dst')) t.dst.whole = true;
       return;
     case 'conntrack':
-      if (m.ctorigsrc || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport || m.ctreplsrcport || m.ctrepldstport) t.src.whole = true;
+      if (m.ctorigsrc || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport || m.ctreplsrcport || m.ctrepldstport)
+        t.src.whole = true;
       if (m.ctorigdst || m.ctreplsrc || m.ctrepldst) t.dst.whole = true;
       return;
     case 'rpfilter':
@@ -116,7 +117,11 @@ function noteRule(r: Rule, t: Tests): void {
   for (const m of r.matches) noteMatch(m, t);
   const target = r.target;
   // A rewrite that keeps part of the destination gives each destination its own result.
-  if ((target?.kind === 'DNAT' && target.toDestination.some((d) => d.addresses === undefined)) || target?.kind === 'NETMAP') t.dst.whole = true;
+  if (
+    (target?.kind === 'DNAT' && target.toDestination.some((d) => d.addresses === undefined)) ||
+    target?.kind === 'NETMAP'
+  )
+    t.dst.whole = true;
   // REDIRECT sends to the first address of the interface the packet came in on.
   if (target?.kind === 'REDIRECT') t.iface = true;
 }
@@ -133,7 +138,9 @@ export interface FlowKey {
 
 /** The chains a new connection can pass through before its destination is bound. */
 function natDecidingChains(graph: RuleGraph): ChainNode[] {
-  const hooks = NAT_DECIDING.flatMap((table) => NAT_HOOKS.map((hook) => chainKey(table, hook))).filter((k) => graph.hasNode(k));
+  const hooks = NAT_DECIDING.flatMap((table) => NAT_HOOKS.map((hook) => chainKey(table, hook))).filter((k) =>
+    graph.hasNode(k),
+  );
   return [...reachableChains(graph, hooks)].map((k) => graph.getNodeAttributes(k));
 }
 

@@ -33,13 +33,19 @@ type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
  * command would delete live ones too. A second look, at the entries the first found valid, to the stale
  * destinations only.
  */
-function sharedGroups(tables: readonly ConntrackSection[], valid: readonly Uint8Array[], stale: readonly StaleEntry[], validGroups: Set<string>): void {
+function sharedGroups(
+  tables: readonly ConntrackSection[],
+  valid: readonly Uint8Array[],
+  stale: readonly StaleEntry[],
+  validGroups: Set<string>,
+): void {
   const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => addressKey(s.dst)));
   if (destinations.size === 0) return;
   tables.forEach((section, t) => {
     const flags = valid[t]!;
     section.entries.forEach((e, i) => {
-      if (flags[i] && destinations.has(addressKey(e.orig.dst))) validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
+      if (flags[i] && destinations.has(addressKey(e.orig.dst)))
+        validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
     });
   });
 }
@@ -57,17 +63,32 @@ interface Judged {
  * its own. An entry the rules would then produce may be a live NodePort connection and is not called stale;
  * one they would send elsewhere is stale either way, and that verdict says where new connections go.
  */
-function settleNodePortDoubts(node: NodeDumps, nodeIps: readonly string[], contexts: ReadonlyMap<Family, FamilyContext>, judged: readonly Judged[]): Map<Judged, EntryVerdict> {
-  const doubtful = judged.filter((j) => j.verdict.kind === 'service-gone' && contexts.get(j.entry.family)?.nodeAddressUnknown);
+function settleNodePortDoubts(
+  node: NodeDumps,
+  nodeIps: readonly string[],
+  contexts: ReadonlyMap<Family, FamilyContext>,
+  judged: readonly Judged[],
+): Map<Judged, EntryVerdict> {
+  const doubtful = judged.filter(
+    (j) => j.verdict.kind === 'service-gone' && contexts.get(j.entry.family)?.nodeAddressUnknown,
+  );
   if (!doubtful.length) return new Map();
   const asNode = [...new Set(doubtful.map((j) => j.entry.orig.dst))];
   const alternatives = new Map(nodeContexts(node, [...nodeIps, ...asNode]).map((c) => [c.family, familyContext(c)]));
   return new Map(doubtful.map((j) => [j, judgeEntry(alternatives.get(j.entry.family)!, j.entry)]));
 }
 
-function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry[], validGroups: Set<string>, terminating: Terminating[]): NodeStaleSummary | undefined {
+function scanNode(
+  node: NodeDumps,
+  nodeIps: readonly string[],
+  stale: StaleEntry[],
+  validGroups: Set<string>,
+  terminating: Terminating[],
+): NodeStaleSummary | undefined {
   const tables = node.conntrack.filter((s) => s.entries.length > 0);
-  const connections = node.sections.filter((s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0);
+  const connections = node.sections.filter(
+    (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
+  );
   if (!tables.length && !connections.length) return undefined;
   const contexts = new Map<Family, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));
   const undecided = new Counter();
@@ -106,7 +127,9 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
     const e = j.entry;
     const again = asNodePort.get(j);
     if (again && again.verdict !== 'stale') {
-      undecided.add(`a NodePort connection if ${e.orig.dst} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`);
+      undecided.add(
+        `a NodePort connection if ${e.orig.dst} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+      );
       continue;
     }
     const verdict = again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : j.verdict;
@@ -146,7 +169,13 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
       const verdict = judgeConnection(ctx, c);
       if (verdict.verdict === 'valid') continue;
       if (verdict.verdict === 'terminating') {
-        terminating.push({ node: node.name, service: verdict.service, server: verdict.server, file: section.source.path, line: c.line });
+        terminating.push({
+          node: node.name,
+          service: verdict.service,
+          server: verdict.server,
+          file: section.source.path,
+          line: c.line,
+        });
         continue;
       }
       found++;
@@ -171,7 +200,12 @@ function scanNode(node: NodeDumps, nodeIps: readonly string[], stale: StaleEntry
       });
     }
   }
-  return { node: node.name, checked, stale: found, undecided: undecided.top().map((t) => ({ why: t.key, count: t.entries })) };
+  return {
+    node: node.name,
+    checked,
+    stale: found,
+    undecided: undecided.top().map((t) => ({ why: t.key, count: t.entries })),
+  };
 }
 
 export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions = {}): StaleAnalysis {

@@ -16,18 +16,43 @@ const TEMPLATE_PROTOCOLS = ['tcp', 'udp', 'sctp'];
 export type ConnectionVerdict =
   | { readonly verdict: 'valid' }
   | { readonly verdict: 'terminating'; readonly service: string | null; readonly server: string }
-  | { readonly verdict: 'stale'; readonly kind: StaleKind; readonly reason: string; readonly service: string | null; readonly now: readonly string[] };
+  | {
+      readonly verdict: 'stale';
+      readonly kind: StaleKind;
+      readonly reason: string;
+      readonly service: string | null;
+      readonly now: readonly string[];
+    };
 
 export function judgeConnection(ctx: FamilyContext, c: IpvsConnection): ConnectionVerdict {
   const proto = c.protocol.toLowerCase();
   const virtual = endpointText(c.virtual.address, c.virtual.port);
   const server = endpointText(c.destination.address, c.destination.port);
   // A persistence template (protocol IP) pins a client to a real server for every protocol of the address.
-  const v = proto === 'ip' ? TEMPLATE_PROTOCOLS.map((p) => ctx.virtualAt(p, c.virtual.address, c.virtual.port)).find((x) => x !== undefined) : ctx.virtualAt(proto, c.virtual.address, c.virtual.port);
-  if (!v) return { verdict: 'stale', kind: 'ipvs-service-gone', reason: `virtual service ${proto} ${virtual} is no longer in the IPVS table`, service: ctx.serviceAt(proto, c.virtual.address, c.virtual.port), now: [] };
+  const v =
+    proto === 'ip'
+      ? TEMPLATE_PROTOCOLS.map((p) => ctx.virtualAt(p, c.virtual.address, c.virtual.port)).find((x) => x !== undefined)
+      : ctx.virtualAt(proto, c.virtual.address, c.virtual.port);
+  if (!v)
+    return {
+      verdict: 'stale',
+      kind: 'ipvs-service-gone',
+      reason: `virtual service ${proto} ${virtual} is no longer in the IPVS table`,
+      service: ctx.serviceAt(proto, c.virtual.address, c.virtual.port),
+      now: [],
+    };
   const now = v.virtual.destinations.map((d) => endpointText(d.endpoint.address, d.endpoint.port)).sort();
-  const dest = v.virtual.destinations.find((d) => d.endpoint.address === c.destination.address && d.endpoint.port === c.destination.port);
-  if (!dest) return { verdict: 'stale', kind: 'ipvs-real-server-gone', reason: `real server ${server} is no longer behind ${proto} ${virtual} (now: ${now.join(', ') || 'none'})`, service: v.service, now };
+  const dest = v.virtual.destinations.find(
+    (d) => d.endpoint.address === c.destination.address && d.endpoint.port === c.destination.port,
+  );
+  if (!dest)
+    return {
+      verdict: 'stale',
+      kind: 'ipvs-real-server-gone',
+      reason: `real server ${server} is no longer behind ${proto} ${virtual} (now: ${now.join(', ') || 'none'})`,
+      service: v.service,
+      now,
+    };
   if (dest.weight === 0) return { verdict: 'terminating', service: v.service, server };
   return { verdict: 'valid' };
 }

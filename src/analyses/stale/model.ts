@@ -15,7 +15,13 @@ import type { Finding } from '../finding';
  * - `ipvs-real-server-gone` / `ipvs-service-gone`: an IPVS connection whose real server or virtual
  *   service is no longer in the table.
  */
-export type StaleKind = 'endpoint-gone' | 'no-endpoints' | 'service-gone' | 'blackhole' | 'ipvs-real-server-gone' | 'ipvs-service-gone';
+export type StaleKind =
+  | 'endpoint-gone'
+  | 'no-endpoints'
+  | 'service-gone'
+  | 'blackhole'
+  | 'ipvs-real-server-gone'
+  | 'ipvs-service-gone';
 
 export interface StaleEntry {
   readonly proto: string;

@@ -30,7 +30,8 @@ function fromBytes(bytes: readonly number[]): bigint {
 
 export function parseIp(text: string): Ip | undefined {
   const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) };
+  if (ipaddr.IPv4.isValidFourPartDecimal(t))
+    return { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) };
   if (ipaddr.IPv6.isValid(t)) return { family: 'ipv6', value: fromBytes(ipaddr.IPv6.parse(t).toByteArray()) };
   return undefined;
 }
@@ -84,7 +85,9 @@ export function parsePrefix(text: string): Prefix | undefined {
   const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
   if (!ip) return undefined;
   const length = slash < 0 ? ADDRESS_BITS[ip.family] : Number(text.slice(slash + 1));
-  return Number.isInteger(length) && length >= 0 && length <= ADDRESS_BITS[ip.family] ? makePrefix(ip, length) : undefined;
+  return Number.isInteger(length) && length >= 0 && length <= ADDRESS_BITS[ip.family]
+    ? makePrefix(ip, length)
+    : undefined;
 }
 
 /**
@@ -102,7 +105,9 @@ export function prefixOfMask(a: AddressMask): Prefix {
     if (!ip) throw new Error(`address ${a.address} in the model does not parse`);
     const mask = a.mask ? parseIp(a.mask) : undefined;
     if (a.mask && !mask) throw new Error(`mask ${a.mask} in the model does not parse`);
-    prefix = mask ? { family: ip.family, network: ip.value & mask.value, mask: mask.value, length: a.prefix } : makePrefix(ip, a.prefix);
+    prefix = mask
+      ? { family: ip.family, network: ip.value & mask.value, mask: mask.value, length: a.prefix }
+      : makePrefix(ip, a.prefix);
     prefixes.set(a, prefix);
   }
   return prefix;

@@ -31,7 +31,9 @@ const MAX_DEPTH = 256;
 
 export class TooManyPaths extends Error {}
 
-type RuleTest = { readonly matched: boolean; readonly state: WalkState } | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
+type RuleTest =
+  | { readonly matched: boolean; readonly state: WalkState }
+  | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
 
 /** Runs the rule's matchers from `from`; answers that earlier steps of the path already gave are reused. */
 function testRule(cr: CompiledRule, from: number, state: WalkState): RuleTest {
@@ -46,7 +48,7 @@ function testRule(cr: CompiledRule, from: number, state: WalkState): RuleTest {
       continue;
     }
     if (d.pYes >= 1 || d.pYes <= 0) {
-      if ((d.pYes >= 1) !== d.matchesWhen) return { matched: false, state };
+      if (d.pYes >= 1 !== d.matchesWhen) return { matched: false, state };
       continue;
     }
     return { at: k, uncertain: d, state };
@@ -55,9 +57,19 @@ function testRule(cr: CompiledRule, from: number, state: WalkState): RuleTest {
 }
 
 /** Walks `chain`, the compiled chain called `name`: undefined when the dump lacks it. */
-export function walkChain(ctx: ChainWalkContext, name: string, chain: CompiledChain | undefined, state: WalkState, depth = 0): ChainOutcome[] {
-  if (!chain) return [{ end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) }];
-  if (depth > MAX_DEPTH) throw new Error(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
+export function walkChain(
+  ctx: ChainWalkContext,
+  name: string,
+  chain: CompiledChain | undefined,
+  state: WalkState,
+  depth = 0,
+): ChainOutcome[] {
+  if (!chain)
+    return [
+      { end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) },
+    ];
+  if (depth > MAX_DEPTH)
+    throw new Error(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
   return walkFrom(ctx, chain, 0, state, depth);
 }
 
@@ -71,7 +83,13 @@ function split(state: WalkState, u: Uncertain): { yes: WalkState; no: WalkState 
   return u.matchesWhen ? { yes, no } : { yes: no, no: yes };
 }
 
-function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, start: WalkState, depth: number): ChainOutcome[] {
+function walkFrom(
+  ctx: ChainWalkContext,
+  chain: CompiledChain,
+  from: number,
+  start: WalkState,
+  depth: number,
+): ChainOutcome[] {
   let state = start;
   let candidates = chain.candidates(state.packet, from);
   let c = 0;
@@ -90,7 +108,9 @@ function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, sta
         test = testRule(cr, test.at + 1, yes);
         if (!('uncertain' in test)) break;
       }
-      const outcomes = test.matched ? goOn(ctx, chain, i, fire(ctx, chain, i, test.state, depth), depth) : walkFrom(ctx, chain, i + 1, test.state, depth);
+      const outcomes = test.matched
+        ? goOn(ctx, chain, i, fire(ctx, chain, i, test.state, depth), depth)
+        : walkFrom(ctx, chain, i + 1, test.state, depth);
       for (let b = below.length - 1; b >= 0; b--) outcomes.push(...below[b]!);
       return outcomes;
     }
@@ -107,11 +127,27 @@ function walkFrom(ctx: ChainWalkContext, chain: CompiledChain, from: number, sta
     }
     return goOn(ctx, chain, i, fired, depth);
   }
-  return [{ end: 'return', state: chain.chain.cut ? addAssumption(state, `chain ${ctx.table} ${chain.chain.name} is cut off where the dump ends: the walk assumes no more rules follow`) : state }];
+  return [
+    {
+      end: 'return',
+      state: chain.chain.cut
+        ? addAssumption(
+            state,
+            `chain ${ctx.table} ${chain.chain.name} is cut off where the dump ends: the walk assumes no more rules follow`,
+          )
+        : state,
+    },
+  ];
 }
 
 /** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
-function goOn(ctx: ChainWalkContext, chain: CompiledChain, i: number, fired: readonly Fired[], depth: number): ChainOutcome[] {
+function goOn(
+  ctx: ChainWalkContext,
+  chain: CompiledChain,
+  i: number,
+  fired: readonly Fired[],
+  depth: number,
+): ChainOutcome[] {
   if (fired.length === 1 && fired[0]!.end !== 'continue') return [fired[0]!];
   const out: ChainOutcome[] = [];
   for (const f of fired) {
@@ -146,7 +182,9 @@ function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: W
       let state = addStep(matched, step, effect.packet);
       if (effect.masquerade) state = withState(state, { masquerade: true });
       if (effect.assumption) state = addAssumption(state, effect.assumption);
-      return effect.kind === 'continue' ? [{ end: 'continue', state }] : [{ end: 'verdict', verdict: effect.verdict, state }];
+      return effect.kind === 'continue'
+        ? [{ end: 'continue', state }]
+        : [{ end: 'verdict', verdict: effect.verdict, state }];
     }
   }
 }
@@ -154,5 +192,7 @@ function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: W
 /** A rewriting target is never a jump: the step has a target and no jump key. Written out, not spread. */
 function rewroteStep(base: RuleStep, rewrote: Header): RuleStep {
   const { table, chain, rule, target, text, backend } = base;
-  return backend ? { table, chain, rule, target, text, rewrote, backend } : { table, chain, rule, target, text, rewrote };
+  return backend
+    ? { table, chain, rule, target, text, rewrote, backend }
+    : { table, chain, rule, target, text, rewrote };
 }

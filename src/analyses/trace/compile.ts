@@ -115,16 +115,29 @@ export class CompiledRule {
 
   /** The chain a `-j`/`-g` target enters, looked up on the first jump; undefined when the dump lacks it. */
   jumpChain(): CompiledChain | undefined {
-    if (this.entered === undefined) this.entered = (this.target?.kind === 'jump' ? this.place.chainOf(this.place.table, this.target.chain) : undefined) ?? null;
+    if (this.entered === undefined)
+      this.entered =
+        (this.target?.kind === 'jump' ? this.place.chainOf(this.place.table, this.target.chain) : undefined) ?? null;
     return this.entered ?? undefined;
   }
 }
 
-function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family: Family, backend: Backend | undefined, chainOf: ChainOf): CompiledChain {
+function compileChain(
+  table: TableName,
+  chain: Chain,
+  ctx: MatchContext,
+  family: Family,
+  backend: Backend | undefined,
+  chainOf: ChainOf,
+): CompiledChain {
   const place: ChainPlace = { table, chain, family, backend, chainOf };
-  const rules = chain.rules.map((rule) => new CompiledRule(rule, ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`), place));
+  const rules = chain.rules.map(
+    (rule) =>
+      new CompiledRule(rule, ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`), place),
+  );
   const all = rules.map((_, i) => i);
-  if (rules.length < INDEX_FROM) return { table, backend, chain, rules, candidates: (_p, from) => (from === 0 ? all : all.slice(from)) };
+  if (rules.length < INDEX_FROM)
+    return { table, backend, chain, rules, candidates: (_p, from) => (from === 0 ? all : all.slice(from)) };
   const byDestination = new Map<bigint, number[]>();
   const byPort = new Map<number, number[]>();
   const rest: number[] = [];
@@ -147,7 +160,17 @@ function compileChain(table: TableName, chain: Chain, ctx: MatchContext, family:
     chain,
     rules,
     // A masked destination may be any host's: every rule is a candidate.
-    candidates: (p, from) => p.dst.unknown ? all.slice(from) : mergeFrom([byDestination.get(p.dst.value) ?? none, p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none), rest], from),
+    candidates: (p, from) =>
+      p.dst.unknown
+        ? all.slice(from)
+        : mergeFrom(
+            [
+              byDestination.get(p.dst.value) ?? none,
+              p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none),
+              rest,
+            ],
+            from,
+          ),
   };
 }
 
@@ -156,7 +179,12 @@ export interface CompiledRuleset {
 }
 
 /** `backend` is given when the node runs both backends, so that every step says whose table it is in. */
-export function compileRuleset(ruleset: Ruleset, graph: RuleGraph, ctx: MatchContext, backend?: Backend): CompiledRuleset {
+export function compileRuleset(
+  ruleset: Ruleset,
+  graph: RuleGraph,
+  ctx: MatchContext,
+  backend?: Backend,
+): CompiledRuleset {
   // By table, then name: a key made of both would be a new string to hash on every lookup.
   const cache = new Map<TableName, Map<string, CompiledChain | null>>();
   const chainOf: ChainOf = (table, name) => {

@@ -47,7 +47,8 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
   const src = parseIp(probe.src);
   const dst = parseIp(probe.dst);
   if (!src || !dst) throw new TraceError(`not an IP address: ${!src ? probe.src : probe.dst}`);
-  if (src.family !== dst.family) throw new TraceError(`source ${probe.src} and destination ${probe.dst} are of different families`);
+  if (src.family !== dst.family)
+    throw new TraceError(`source ${probe.src} and destination ${probe.dst} are of different families`);
   const proto = PROTOCOLS[probe.proto];
   if (!proto) throw new TraceError(`unsupported protocol ${probe.proto}`);
   const ports = probe.proto !== 'icmp';
@@ -60,11 +61,19 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
   let inIface = probe.local ? '' : probe.in;
   if (!probe.local && inIface === undefined) {
     inIface = network.knowsInterfaces ? network.route(src)?.dev : undefined;
-    warnings.push(inIface ? `no --in: the packet is assumed to arrive on ${inIface}, the interface of the route back to ${probe.src}` : `no --in: the interface the packet arrives on is unknown`);
+    warnings.push(
+      inIface
+        ? `no --in: the packet is assumed to arrive on ${inIface}, the interface of the route back to ${probe.src}`
+        : `no --in: the interface the packet arrives on is unknown`,
+    );
   }
-  if (probe.local && !network.isLocal(src)) warnings.push(`--local, but ${probe.src} is not one of the node's addresses`);
+  if (probe.local && !network.isLocal(src))
+    warnings.push(`--local, but ${probe.src} is not one of the node's addresses`);
   const ctstate = probe.ctstate ?? 'NEW';
-  if (ctstate !== 'NEW') warnings.push(`a ${ctstate} packet keeps the NAT its connection already has, which the dumps do not show: nat chains are not run`);
+  if (ctstate !== 'NEW')
+    warnings.push(
+      `a ${ctstate} packet keeps the NAT its connection already has, which the dumps do not show: nat chains are not run`,
+    );
   const tuple = { src, dst, ...(ports ? { sport, dport: probe.dport } : {}) };
   return {
     family,
@@ -113,9 +122,13 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   const network = nodeNetwork(node, family, options);
   const graphs = sections.map((s) => ruleGraphOf(s.ruleset));
   const both = sections.length > 1;
-  const rulesets: CompiledRuleset[] = sections.map((s, i) => compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined));
+  const rulesets: CompiledRuleset[] = sections.map((s, i) =>
+    compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined),
+  );
   const order = both
-    ? [`this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`]
+    ? [
+        `this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`,
+      ]
     : [];
   return {
     node: node.name,
@@ -129,7 +142,10 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
       try {
         (probe.local ? walkSent : walkArriving)(run, initialState(packet));
       } catch (e) {
-        if (e instanceof TooManyPaths) throw new TraceError(`the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`);
+        if (e instanceof TooManyPaths)
+          throw new TraceError(
+            `the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`,
+          );
         throw e;
       }
       return { packet: probe, node: node.name, paths: run.ended.map(pathOf), warnings };
@@ -147,4 +163,3 @@ export function familyOfProbe(probe: Probe): Family {
 export function tracePacket(node: NodeDumps, probe: Probe, options: NetworkOptions = {}): TraceResult {
   return prepareTracer(node, familyOfProbe(probe), options).trace(probe);
 }
-

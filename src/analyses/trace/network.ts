@@ -36,7 +36,14 @@ export interface RouteChoice {
   readonly via?: Ip;
 }
 
-const SCOPES: Readonly<Record<string, number>> = { global: 0, universe: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+const SCOPES: Readonly<Record<string, number>> = {
+  global: 0,
+  universe: 0,
+  site: 200,
+  link: 253,
+  host: 254,
+  nowhere: 255,
+};
 
 export interface NodeNetwork {
   readonly family: Family;
@@ -76,7 +83,10 @@ function addressesOf(node: NodeDumps, family: Family, standIns: Ip[], assumed: s
     for (const a of iface.addresses) {
       if (a.family !== want) continue;
       const ip = a.masked ? standIns.shift() : parseIp(a.address);
-      if (a.masked) assumed.push(`${iface.name}'s address is masked in the paste (${a.address}): ${ip ? `${formatIp(ip)} stands in for it` : 'unknown, so packets to it are walked as passing through; give it with --node-ip'}`);
+      if (a.masked)
+        assumed.push(
+          `${iface.name}'s address is masked in the paste (${a.address}): ${ip ? `${formatIp(ip)} stands in for it` : 'unknown, so packets to it are walked as passing through; give it with --node-ip'}`,
+        );
       if (!ip) continue;
       const broadcast = a.broadcast ? parseIp(a.broadcast) : undefined;
       out.push({
@@ -122,7 +132,14 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   if (!knowsInterfaces) {
     const loopback = parseIp(family === 'ipv4' ? '127.0.0.1' : '::1')!;
     addresses = [
-      { dev: 'lo', ip: loopback, prefix: family === 'ipv4' ? makePrefix(loopback, 8) : hostPrefix(loopback), scope: 254, secondary: false, flags: [] },
+      {
+        dev: 'lo',
+        ip: loopback,
+        prefix: family === 'ipv4' ? makePrefix(loopback, 8) : hostPrefix(loopback),
+        scope: 254,
+        secondary: false,
+        flags: [],
+      },
       ...given.map((ip) => ({ dev: '', ip, prefix: hostPrefix(ip), scope: 0, secondary: false, flags: [] })),
     ];
     assumed.push(
@@ -156,17 +173,28 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     const dev = r.dev ?? hop?.dev;
     const via = r.via ?? hop?.via;
     const viaIp = via ? parseIp(via) : undefined;
-    main.push({ prefix, type: r.type, metric: r.metric ?? 0, ...(dev ? { dev } : {}), ...(viaIp ? { via: viaIp } : {}) });
+    main.push({
+      prefix,
+      type: r.type,
+      metric: r.metric ?? 0,
+      ...(dev ? { dev } : {}),
+      ...(viaIp ? { via: viaIp } : {}),
+    });
     if (r.nexthops && new Set(r.nexthops.map((h) => h.dev)).size > 1) {
-      assumed.push(`route ${r.dst} is multipath: the walk follows its first nexthop (${hop?.via ?? ''} dev ${hop?.dev ?? '?'})`);
+      assumed.push(
+        `route ${r.dst} is multipath: the walk follows its first nexthop (${hop?.via ?? ''} dev ${hop?.dev ?? '?'})`,
+      );
     }
   }
   const routeDump = node.routes.length > 0;
   if (!routeDump) {
     // Connected prefixes exist whenever the address does (the kernel adds them); anything else is assumed routed.
-    for (const a of addresses) if (a.dev && a.dev !== 'lo') main.push({ prefix: a.prefix, type: 'unicast', metric: 0, dev: a.dev });
+    for (const a of addresses)
+      if (a.dev && a.dev !== 'lo') main.push({ prefix: a.prefix, type: 'unicast', metric: 0, dev: a.dev });
     main.push({ prefix: makePrefix(zero, 0), type: 'unicast', metric: Number.MAX_SAFE_INTEGER });
-    assumed.push('no ip route dump: every destination that is not local is assumed routed, out of an unknown interface');
+    assumed.push(
+      'no ip route dump: every destination that is not local is assumed routed, out of an unknown interface',
+    );
   } else {
     const filter = node.sections.find((s) => s.kind === 'ip-route' && s.source.partial)?.source.command;
     if (!main.some((r) => r.prefix.length === 0)) {
@@ -176,11 +204,15 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
         `the ip route dump shows no ${family} default route${filter ? ` (filtered: ${filter})` : ', so it may be part of the table'}: destinations its routes do not cover are assumed routed, out of an unknown interface`,
       );
     } else if (filter) {
-      assumed.push(`the ip route dump was filtered (${filter}): a route it does not show may send a packet another way than the walk does`);
+      assumed.push(
+        `the ip route dump was filtered (${filter}): a route it does not show may send a packet another way than the walk does`,
+      );
     }
   }
   if (routes.some((r) => r.table !== 'main' && r.table !== 'local')) {
-    assumed.push('routes in tables other than main exist; policy routing (ip rule) is not in the dumps, so only table main is used');
+    assumed.push(
+      'routes in tables other than main exist; policy routing (ip rule) is not in the dumps, so only table main is used',
+    );
   }
 
   const isLocal = (ip: Ip, dev?: string) => localType(ip, dev) === 'LOCAL';
@@ -208,7 +240,8 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     return r && r.type !== 'unicast' ? r.type.toUpperCase() : 'UNICAST';
   }
 
-  const mainRoute = (dst: Ip): MainRoute | undefined => byLongestPrefix(main, dst).sort((a, b) => a.metric - b.metric)[0];
+  const mainRoute = (dst: Ip): MainRoute | undefined =>
+    byLongestPrefix(main, dst).sort((a, b) => a.metric - b.metric)[0];
 
   function route(dst: Ip): RouteChoice | undefined {
     const best = mainRoute(dst);
@@ -219,16 +252,21 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   /** match_lookup_rt6 and ipv6_addr_type (net/netfilter/xt_addrtype.c). */
   function addrTypes6(ip: Ip, dev: string | undefined): Set<string> {
     const kind = ipv6Type(ip).kind;
-    const types = new Set<string>(kind === 'unicast' ? ['UNICAST'] : kind === 'multicast' ? ['MULTICAST'] : kind === 'any' ? ['UNSPEC'] : []);
+    const types = new Set<string>(
+      kind === 'unicast' ? ['UNICAST'] : kind === 'multicast' ? ['MULTICAST'] : kind === 'any' ? ['UNSPEC'] : [],
+    );
     // With an interface named, LOCAL means assigned to it (nf_ipv6_chk_addr, tentative ones not counted).
-    const assigned = dev !== undefined && addresses.some((a) => a.dev === dev && a.ip.value === ip.value && !a.flags.includes('tentative'));
+    const assigned =
+      dev !== undefined &&
+      addresses.some((a) => a.dev === dev && a.ip.value === ip.value && !a.flags.includes('tentative'));
     const local = byLongestPrefix(locals, ip)[0];
     const best = local ? undefined : mainRoute(ip);
     // No route, or a reject route, is UNREACHABLE and nothing else from the lookup.
     if (!local && (!best || best.type !== 'unicast')) return types.add('UNREACHABLE');
     if (assigned || (dev === undefined && local?.type === 'LOCAL')) types.add('LOCAL');
     // ipv6_anycast_destination: an anycast route, or the subnet-router address of a connected prefix.
-    const subnetRouter = best !== undefined && best.via === undefined && best.prefix.length < 127 && best.prefix.network === ip.value;
+    const subnetRouter =
+      best !== undefined && best.via === undefined && best.prefix.length < 127 && best.prefix.network === ip.value;
     if (local?.type === 'ANYCAST' || subnetRouter) types.add('ANYCAST');
     return types;
   }

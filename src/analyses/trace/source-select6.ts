@@ -86,7 +86,11 @@ function usable(c: SourceCandidate): boolean {
  * The source for a packet to `dst` leaving by `outDev` (undefined: not yet known). For a multicast or
  * link-scope destination only the out interface's addresses are candidates, else every interface's.
  */
-export function selectSource6(candidates: readonly SourceCandidate[], dst: Ip, outDev: string | undefined): Ip | undefined {
+export function selectSource6(
+  candidates: readonly SourceCandidate[],
+  dst: Ip,
+  outDev: string | undefined,
+): Ip | undefined {
   const dstType = ipv6Type(dst);
   const onlyOut = outDev !== undefined && (dstType.kind === 'multicast' || dstType.scope <= 0x2);
   const pool = candidates.filter((c) => usable(c) && (!onlyOut || c.dev === outDev));

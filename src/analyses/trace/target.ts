@@ -22,15 +22,47 @@ function notrack(p: Packet): Packet {
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
 export type TargetEffect =
-  | { readonly kind: 'continue'; readonly packet: Packet; readonly rewrote?: boolean; readonly masquerade?: boolean; readonly assumption?: string }
-  | { readonly kind: 'verdict'; readonly verdict: string; readonly packet: Packet; readonly rewrote?: boolean; readonly masquerade?: boolean; readonly assumption?: string }
+  | {
+      readonly kind: 'continue';
+      readonly packet: Packet;
+      readonly rewrote?: boolean;
+      readonly masquerade?: boolean;
+      readonly assumption?: string;
+    }
+  | {
+      readonly kind: 'verdict';
+      readonly verdict: string;
+      readonly packet: Packet;
+      readonly rewrote?: boolean;
+      readonly masquerade?: boolean;
+      readonly assumption?: string;
+    }
   | { readonly kind: 'jump'; readonly chain: string; readonly goto: boolean }
   | { readonly kind: 'return' };
 
 /** Targets that only log, count, classify or set fields no later match or route reads here. */
 const PASSIVE = new Set([
-  'TRACE', 'LOG', 'NFLOG', 'ULOG', 'TCPMSS', 'CHECKSUM', 'DSCP', 'TOS', 'TTL', 'HL', 'CLASSIFY', 'SET', 'AUDIT', 'SECMARK',
-  'CONNSECMARK', 'IDLETIMER', 'LED', 'HMARK', 'RATEEST', 'ECN', 'TEE',
+  'TRACE',
+  'LOG',
+  'NFLOG',
+  'ULOG',
+  'TCPMSS',
+  'CHECKSUM',
+  'DSCP',
+  'TOS',
+  'TTL',
+  'HL',
+  'CLASSIFY',
+  'SET',
+  'AUDIT',
+  'SECMARK',
+  'CONNSECMARK',
+  'IDLETIMER',
+  'LED',
+  'HMARK',
+  'RATEEST',
+  'ECN',
+  'TEE',
 ]);
 
 const xmark = (old: number, value: number, mask: number) => ((old & ~mask) ^ value) >>> 0;
@@ -46,7 +78,8 @@ const firstAddresses = new WeakMap<NatRange, Ip | undefined>();
 
 function firstAddress(range: NatRange): Ip | undefined {
   const a = range.addresses;
-  if (!firstAddresses.has(range)) firstAddresses.set(range, a && (isUnknownAddress(a) ? unknownIp(a) : parseIp(a.from)));
+  if (!firstAddresses.has(range))
+    firstAddresses.set(range, a && (isUnknownAddress(a) ? unknownIp(a) : parseIp(a.from)));
   return firstAddresses.get(range);
 }
 
@@ -56,12 +89,14 @@ function pick(range: NatRange, port: number | undefined): Picked {
   let ip: Ip | undefined;
   if (range.addresses) {
     ip = firstAddress(range);
-    if (!isUnknownAddress(range.addresses) && range.addresses.from !== range.addresses.to) notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
+    if (!isUnknownAddress(range.addresses) && range.addresses.from !== range.addresses.to)
+      notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
   }
   let newPort = port;
   if (range.ports && (port === undefined || port < range.ports.from || port > range.ports.to)) {
     newPort = range.ports.from;
-    if (range.ports.from !== range.ports.to) notes.push(`the kernel picks port ${range.ports.from} from ${range.ports.from}-${range.ports.to}`);
+    if (range.ports.from !== range.ports.to)
+      notes.push(`the kernel picks port ${range.ports.from} from ${range.ports.from}-${range.ports.to}`);
   }
   return { ip, port: newPort, assumption: notes.length ? notes.join('; ') : undefined };
 }
@@ -73,21 +108,33 @@ function natDst(p: Packet, ip: Ip | undefined, port: number | undefined): Packet
 
 function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined, random?: PortRange): Packet {
   const ports = p.sport !== undefined;
-  return withPacket(p, { src: ip, sport: ports ? port : undefined, sportRandom: ports ? random : undefined, snat: true });
+  return withPacket(p, {
+    src: ip,
+    sport: ports ? port : undefined,
+    sportRandom: ports ? random : undefined,
+    snat: true,
+  });
 }
 
 /**
  * --random and --random-fully make nf_nat_l4proto_unique_tuple draw the port even when the old one is
  * free: from the given range, else from 1024-65535 (ports below 1024 stay below it).
  */
-function randomPorts(p: Packet, t: { readonly random?: true; readonly randomFully?: true }, range?: PortRange): PortRange | undefined {
+function randomPorts(
+  p: Packet,
+  t: { readonly random?: true; readonly randomFully?: true },
+  range?: PortRange,
+): PortRange | undefined {
   if (!t.random && !t.randomFully) return undefined;
   if (range) return range;
   const sport = p.sport ?? 0;
   return sport >= 1024 ? { from: 1024, to: 65535 } : sport >= 512 ? { from: 600, to: 1023 } : { from: 1, to: 511 };
 }
 
-const natAccept = (packet: Packet, extra: { masquerade?: boolean; assumption?: string | undefined } = {}): TargetEffect => ({
+const natAccept = (
+  packet: Packet,
+  extra: { masquerade?: boolean; assumption?: string | undefined } = {},
+): TargetEffect => ({
   kind: 'verdict',
   verdict: 'ACCEPT',
   packet,
@@ -139,13 +186,26 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
     case 'MASQUERADE': {
       const ip = network.masqueradeSource(p.out || undefined, p.dst);
       const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.sport).port : undefined;
-      const assumption = ip ? undefined : 'the out interface has no address in the dumps: the masquerade source is unknown';
+      const assumption = ip
+        ? undefined
+        : 'the out interface has no address in the dumps: the masquerade source is unknown';
       return natAccept(natSrc(p, ip, port, randomPorts(p, t, t.toPorts)), { masquerade: true, assumption });
     }
     case 'REDIRECT': {
       // nf_nat_redirect: locally generated packets go to loopback, others to the first address of the in interface.
-      const ip = hook === 'OUTPUT' ? parseIp(p.family === 'ipv4' ? '127.0.0.1' : '::1') : p.in ? network.firstAddress(p.in) : undefined;
-      if (!ip) return { kind: 'verdict', verdict: 'DROP', packet: p, assumption: 'REDIRECT drops: the in interface has no address in the dumps' };
+      const ip =
+        hook === 'OUTPUT'
+          ? parseIp(p.family === 'ipv4' ? '127.0.0.1' : '::1')
+          : p.in
+            ? network.firstAddress(p.in)
+            : undefined;
+      if (!ip)
+        return {
+          kind: 'verdict',
+          verdict: 'DROP',
+          packet: p,
+          assumption: 'REDIRECT drops: the in interface has no address in the dumps',
+        };
       const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.dport).port : undefined;
       return natAccept(natDst(p, ip, port));
     }
@@ -155,20 +215,42 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       if (!to) return natAccept(p);
       const hostBits = prefixMask(p.family, ADDRESS_BITS[p.family]) ^ to.mask;
       const map = (ip: Ip): Ip => ({ family: ip.family, value: (ip.value & hostBits) | to.network });
-      return DESTINATION_NAT_HOOKS.has(hook) ? natAccept(natDst(p, map(p.dst), undefined)) : natAccept(natSrc(p, map(p.src), undefined), { masquerade: true });
+      return DESTINATION_NAT_HOOKS.has(hook)
+        ? natAccept(natDst(p, map(p.dst), undefined))
+        : natAccept(natSrc(p, map(p.src), undefined), { masquerade: true });
     }
     case 'TPROXY': {
       const mark = t.tproxyMark ? xmark(p.mark, t.tproxyMark.value, t.tproxyMark.mask) : p.mark;
       const port = t.onPort ?? p.dport;
       const on = t.onIp ?? formatIp(p.dst);
-      return { kind: 'verdict', verdict: 'ACCEPT', packet: withPacket(p, { mark }), assumption: `TPROXY finds a socket listening on ${on}:${port}` };
+      return {
+        kind: 'verdict',
+        verdict: 'ACCEPT',
+        packet: withPacket(p, { mark }),
+        assumption: `TPROXY finds a socket listening on ${on}:${port}`,
+      };
     }
     case 'NFQUEUE':
-      return { kind: 'verdict', verdict: 'NFQUEUE', packet: p, assumption: 'a program listens on the queue and its verdict is not known' };
+      return {
+        kind: 'verdict',
+        verdict: 'NFQUEUE',
+        packet: p,
+        assumption: 'a program listens on the queue and its verdict is not known',
+      };
     case 'opaque':
-      return { kind: 'verdict', verdict: t.name, packet: p, assumption: `target ${t.name} is unknown to nfwalk: the walk stops at it` };
+      return {
+        kind: 'verdict',
+        verdict: t.name,
+        packet: p,
+        assumption: `target ${t.name} is unknown to nfwalk: the walk stops at it`,
+      };
     default:
       if (PASSIVE.has(t.kind)) return { kind: 'continue', packet: p };
-      return { kind: 'verdict', verdict: t.kind, packet: p, assumption: `nfwalk does not follow what ${t.kind} does: the walk stops at it` };
+      return {
+        kind: 'verdict',
+        verdict: t.kind,
+        packet: p,
+        assumption: `nfwalk does not follow what ${t.kind} does: the walk stops at it`,
+      };
   }
 }

@@ -45,7 +45,13 @@ export function withState(s: WalkState, change: Partial<WalkState>): WalkState {
 }
 
 export function addStep(s: WalkState, step: TraceStep, packet: Packet = s.packet): WalkState {
-  return { packet, probability: s.probability, masquerade: s.masquerade, steps: { head: step, tail: s.steps }, assumptions: s.assumptions };
+  return {
+    packet,
+    probability: s.probability,
+    masquerade: s.masquerade,
+    steps: { head: step, tail: s.steps },
+    assumptions: s.assumptions,
+  };
 }
 
 export function addAssumption(s: WalkState, question: string, answer?: boolean): WalkState {

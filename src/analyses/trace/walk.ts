@@ -76,7 +76,13 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between
  * One backend's chain of a hook over every path. nat chains run until one binds the connection's NAT
  * (nf_nat_inet_fn); after the last, a connection that none bound keeps its addresses (a null binding).
  */
-function runChain(run: HookRun, hook: Hook, chain: CompiledChain, later: readonly CompiledChain[], states: readonly WalkState[]): WalkState[] {
+function runChain(
+  run: HookRun,
+  hook: Hook,
+  chain: CompiledChain,
+  later: readonly CompiledChain[],
+  states: readonly WalkState[],
+): WalkState[] {
   const { table, backend } = chain;
   const nat = table === 'nat';
   const ctx: ChainWalkContext = { network: run.network, hook, table, budget: run.budget };
@@ -113,8 +119,16 @@ function policyStep(table: TableName, hook: Hook, verdict: string, backend: Back
  * A nat chain bound the connection before another backend's nat chain at the same hook could: when that
  * one would have bound it too, the answer rests on which backend the kernel runs first, which no dump says.
  */
-function withOrderAssumption(ctx: ChainWalkContext, chain: CompiledChain, later: readonly CompiledChain[], before: WalkState, state: WalkState): WalkState {
-  const rival = later.find((c) => walkChain(ctx, ctx.hook, c, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)));
+function withOrderAssumption(
+  ctx: ChainWalkContext,
+  chain: CompiledChain,
+  later: readonly CompiledChain[],
+  before: WalkState,
+  state: WalkState,
+): WalkState {
+  const rival = later.find((c) =>
+    walkChain(ctx, ctx.hook, c, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)),
+  );
   if (!rival) return state;
   return addAssumption(
     state,
@@ -141,7 +155,13 @@ type Decision =
  */
 function maskedRoute(p: Packet): Decision | undefined {
   const masked = p.dst.unknown;
-  return masked && { kind: 'forward', out: undefined, assumption: `${masked.text} ${MASKED_IN_DUMP} is not an address of this node; it is routed out of an interface the dumps do not say` };
+  return (
+    masked && {
+      kind: 'forward',
+      out: undefined,
+      assumption: `${masked.text} ${MASKED_IN_DUMP} is not an address of this node; it is routed out of an interface the dumps do not say`,
+    }
+  );
 }
 
 const sysctlPrefix = (p: Packet) => (p.family === 'ipv4' ? 'net.ipv4' : 'net.ipv6');
@@ -157,10 +177,14 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
   if (masked) return masked;
   const fromLo = p.in === 'lo';
   if (!fromLo) {
-    if (isLoopbackSource(p)) return { kind: 'drop', reason: 'martian source: a loopback address arriving from outside' };
+    if (isLoopbackSource(p))
+      return { kind: 'drop', reason: 'martian source: a loopback address arriving from outside' };
     // IPv4's check (fib_validate_source); IPv6 has no accept_local and takes its own addresses as sources.
     if (p.family === 'ipv4' && network.isLocal(p.src) && !sysctlOn(network, 'net.ipv4.conf.all.accept_local')) {
-      return { kind: 'drop', reason: 'martian source: one of the node\'s own addresses arriving from outside (accept_local=0)' };
+      return {
+        kind: 'drop',
+        reason: "martian source: one of the node's own addresses arriving from outside (accept_local=0)",
+      };
     }
     if (isLoopbackDestination(p) && !routeLocalnet(network, p, p.in)) {
       return { kind: 'drop', reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1' };
@@ -168,8 +192,13 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
   }
   const type = network.addrType(p.dst);
   if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return { kind: 'local' };
-  const forwarding = p.family === 'ipv4' ? sysctlOn(network, 'net.ipv4.ip_forward') : sysctlOn(network, 'net.ipv6.conf.all.forwarding');
-  if (forwarding === false) return { kind: 'drop', reason: `forwarding is off (${p.family === 'ipv4' ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} = 0)` };
+  const forwarding =
+    p.family === 'ipv4' ? sysctlOn(network, 'net.ipv4.ip_forward') : sysctlOn(network, 'net.ipv6.conf.all.forwarding');
+  if (forwarding === false)
+    return {
+      kind: 'drop',
+      reason: `forwarding is off (${p.family === 'ipv4' ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding'} = 0)`,
+    };
   return routed(network, p);
 }
 
@@ -197,13 +226,17 @@ function routeOutput(network: NodeNetwork, p: Packet): Decision {
   const d = routed(network, p);
   // ip_route_output_key_hash_rcu: an IPv4 loopback source may only leave through lo unless route_localnet is on.
   // IPv6's output route has no such check: a ::1 source goes through POSTROUTING (checked with the kernel's trace).
-  if (d.kind === 'forward' && p.family === 'ipv4' && isLoopbackSource(p) && !routeLocalnet(network, p, d.out)) return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
+  if (d.kind === 'forward' && p.family === 'ipv4' && isLoopbackSource(p) && !routeLocalnet(network, p, d.out))
+    return { kind: 'drop', reason: 'a loopback source address cannot leave the node (route_localnet=0)' };
   return d;
 }
 
 function routeLocalnet(network: NodeNetwork, p: Packet, dev: string | undefined): boolean {
   const prefix = sysctlPrefix(p);
-  return sysctlOn(network, `${prefix}.conf.all.route_localnet`) === true || (dev !== undefined && sysctlOn(network, `${prefix}.conf.${dev}.route_localnet`) === true);
+  return (
+    sysctlOn(network, `${prefix}.conf.all.route_localnet`) === true ||
+    (dev !== undefined && sysctlOn(network, `${prefix}.conf.${dev}.route_localnet`) === true)
+  );
 }
 
 function outOf(d: Decision): string | undefined {
@@ -215,11 +248,24 @@ function withInterfaces(s: WalkState, inIface: string | undefined, out: string |
 }
 
 function deliverLocally(run: HookRun, states: readonly WalkState[]): void {
-  for (const s of runHook(run, 'INPUT', states.map((x) => withInterfaces(x, x.packet.in, '')))) run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'local' });
+  for (const s of runHook(
+    run,
+    'INPUT',
+    states.map((x) => withInterfaces(x, x.packet.in, '')),
+  ))
+    run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'local' });
 }
 
-function postrouting(run: HookRun, states: readonly WalkState[], out: (s: WalkState) => string | undefined): WalkState[] {
-  return runHook(run, 'POSTROUTING', states.map((s) => withInterfaces(s, '', out(s))));
+function postrouting(
+  run: HookRun,
+  states: readonly WalkState[],
+  out: (s: WalkState) => string | undefined,
+): WalkState[] {
+  return runHook(
+    run,
+    'POSTROUTING',
+    states.map((s) => withInterfaces(s, '', out(s))),
+  );
 }
 
 /** A packet arriving on an interface. */

@@ -13,7 +13,12 @@ export interface BundleOptions {
 }
 
 /** A bundle that could not be analysed, and why. */
-export function failedBundle(bundle: BundlePath, error: string, ms: number, unreadable: BundleResult['unreadable'] = []): BundleResult {
+export function failedBundle(
+  bundle: BundlePath,
+  error: string,
+  ms: number,
+  unreadable: BundleResult['unreadable'] = [],
+): BundleResult {
   return { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: [], findings: [], unreadable, ms, error };
 }
 
@@ -22,10 +27,22 @@ export async function analyzeBundle(bundle: BundlePath, options: BundleOptions):
   try {
     const found = await findSections([bundle.path]);
     const unreadable = found.failures.map((f) => ({ path: f.path, reason: f.reason }));
-    if (found.sections.length === 0) return failedBundle(bundle, noDumpReason(found, 'it'), performance.now() - start, unreadable);
+    if (found.sections.length === 0)
+      return failedBundle(bundle, noDumpReason(found, 'it'), performance.now() - start, unreadable);
     const report = analyzeAll(nodesOfInputs(found.sections), options, found.skipped);
-    return { path: bundle.path, mtimeMs: bundle.mtimeMs, nodes: report.nodes, findings: report.findings, unreadable, ms: performance.now() - start };
+    return {
+      path: bundle.path,
+      mtimeMs: bundle.mtimeMs,
+      nodes: report.nodes,
+      findings: report.findings,
+      unreadable,
+      ms: performance.now() - start,
+    };
   } catch (e) {
-    return failedBundle(bundle, e instanceof Error ? (e.message.split('\n')[0] ?? String(e)) : String(e), performance.now() - start);
+    return failedBundle(
+      bundle,
+      e instanceof Error ? (e.message.split('\n')[0] ?? String(e)) : String(e),
+      performance.now() - start,
+    );
   }
 }

@@ -19,7 +19,12 @@ export interface PoolOptions {
   readonly heapBudgetMb: number;
 }
 
-export async function* analyzeInWorkers(bundles: readonly BundlePath[], pool: PoolOptions, options: BundleOptions, entry: URL): AsyncGenerator<BundleResult> {
+export async function* analyzeInWorkers(
+  bundles: readonly BundlePath[],
+  pool: PoolOptions,
+  options: BundleOptions,
+  entry: URL,
+): AsyncGenerator<BundleResult> {
   const queue = [...bundles];
   const big: BundlePath[] = [];
   const done: BundleResult[] = [];
@@ -31,7 +36,10 @@ export async function* analyzeInWorkers(bundles: readonly BundlePath[], pool: Po
   };
   const start = (work: BundlePath[], heapMb?: number) => {
     const data: WorkerData = { role: WORKER_ROLE, options };
-    const worker = new Worker(entry, { workerData: data, ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}) });
+    const worker = new Worker(entry, {
+      workerData: data,
+      ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
+    });
     running++;
     let current: BundlePath | undefined;
     const next = () => {

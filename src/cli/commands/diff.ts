@@ -16,19 +16,31 @@ interface DiffArgs extends GlobalOptions {
 
 export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
   command: 'diff <before> <after>',
-  describe: 'What changed between two snapshots of the same nodes: services and the share each endpoint gets, then rules chain by chain',
+  describe:
+    'What changed between two snapshots of the same nodes: services and the share each endpoint gets, then rules chain by chain',
   builder: (y) =>
     y
-      .positional('before', { type: 'string', demandOption: true, describe: 'the earlier snapshot: a dump, a directory or a bundle' })
+      .positional('before', {
+        type: 'string',
+        demandOption: true,
+        describe: 'the earlier snapshot: a dump, a directory or a bundle',
+      })
       .positional('after', { type: 'string', demandOption: true, describe: 'the later snapshot of the same nodes' })
-      .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable" }),
+      .option('node-ip', {
+        type: 'string',
+        describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable",
+      }),
   handler: async (args) => {
     const before = await loadSections([args.before]);
     const after = await loadSections([args.after]);
     const [was, now] = [nodesOfInputs(before.sections), nodesOfInputs(after.sections)];
-    if (![...was, ...now].some((n) => n.rulesets.length > 0 || n.sections.some((s) => s.kind === 'ipvsadm'))) throw new UsageError('no iptables-save or ipvsadm dump in either snapshot: nothing to compare');
+    if (![...was, ...now].some((n) => n.rulesets.length > 0 || n.sections.some((s) => s.kind === 'ipvsadm')))
+      throw new UsageError('no iptables-save or ipvsadm dump in either snapshot: nothing to compare');
     const analysis = diffNodes(was, now, { nodeIps: listOption(args.nodeIp) });
     await writeOut([args.json ? `${toJson(analysis)}\n` : formatDiff(analysis)]);
-    process.exitCode = exitCodeFor(diagnosticSeverities([...before.sections, ...after.sections]), args.failOn as FailOn);
+    process.exitCode = exitCodeFor(
+      diagnosticSeverities([...before.sections, ...after.sections]),
+      args.failOn as FailOn,
+    );
   },
 };

@@ -13,7 +13,8 @@ interface FmtArgs extends GlobalOptions {
 
 export const fmtCommand: CommandModule<GlobalOptions, FmtArgs> = {
   command: 'fmt <input>',
-  describe: 'Print the iptables-save dumps and iptables -L listings of an input in canonical iptables-save form (diagnostics on stderr)',
+  describe:
+    'Print the iptables-save dumps and iptables -L listings of an input in canonical iptables-save form (diagnostics on stderr)',
   builder: (y) => y.positional('input', { type: 'string', demandOption: true, describe: 'a file or - for stdin' }),
   handler: async (args) => {
     const { sections } = await loadSections([args.input]);
@@ -26,7 +27,10 @@ export const fmtCommand: CommandModule<GlobalOptions, FmtArgs> = {
         continue;
       }
       // A listing has no iptables-save text of its own: say where this one comes from, so a diff against a real dump is read right.
-      if (s.kind === 'iptables-list' || s.kind === 'ip6tables-list') process.stdout.write(`# Converted by nfwalk from ${s.source.command ? `\`${s.source.command}\`` : 'an iptables -L listing'} at ${s.source.path}:${s.source.startLine}${s.shows.verbose ? '' : ' (no -v: interfaces not shown)'}\n`);
+      if (s.kind === 'iptables-list' || s.kind === 'ip6tables-list')
+        process.stdout.write(
+          `# Converted by nfwalk from ${s.source.command ? `\`${s.source.command}\`` : 'an iptables -L listing'} at ${s.source.path}:${s.source.startLine}${s.shows.verbose ? '' : ' (no -v: interfaces not shown)'}\n`,
+        );
       process.stdout.write(printRuleset(s.ruleset));
       for (const d of s.diagnostics) process.stderr.write(`${formatDiagnostic(s.source.path, d)}\n`);
     }

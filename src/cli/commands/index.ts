@@ -11,4 +11,16 @@ import { servicesCommand } from './services';
 import { staleCommand } from './stale';
 import { traceCommand } from './trace';
 
-export const commands = [analyzeCommand, bulkCommand, parseCommand, fmtCommand, traceCommand, servicesCommand, staleCommand, diffCommand, chainsCommand, renderCommand, anonymizeCommand];
+export const commands = [
+  analyzeCommand,
+  bulkCommand,
+  parseCommand,
+  fmtCommand,
+  traceCommand,
+  servicesCommand,
+  staleCommand,
+  diffCommand,
+  chainsCommand,
+  renderCommand,
+  anonymizeCommand,
+];

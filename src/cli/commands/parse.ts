@@ -14,7 +14,13 @@ interface ParseArgs extends GlobalOptions {
 export const parseCommand: CommandModule<GlobalOptions, ParseArgs> = {
   command: 'parse <inputs..>',
   describe: 'Find every dump in the inputs and report each section: its kind, lines, model and diagnostics',
-  builder: (y) => y.positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'files, directories, .tar.gz bundles, or - for stdin' }),
+  builder: (y) =>
+    y.positional('inputs', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: 'files, directories, .tar.gz bundles, or - for stdin',
+    }),
   handler: async (args) => {
     const found = await loadSections(args.inputs, { reportsSkipped: true });
     // Printed in pieces from the library's document rather than from its plain copy: a million entries once in memory.

@@ -18,20 +18,36 @@ interface ServicesArgs extends GlobalOptions, DiagramArgs {
 
 export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
   command: 'services <inputs..>',
-  describe: "Kubernetes services in the dumps: entry points, the share of new connections each endpoint gets on each node, and what is wrong with them",
+  describe:
+    'Kubernetes services in the dumps: entry points, the share of new connections each endpoint gets on each node, and what is wrong with them',
   builder: (y) =>
     withDiagramOptions(y)
-      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: files, directories, bundles" })
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: "one or more nodes' dumps: files, directories, bundles",
+      })
       // Repeatable rather than array options: an array would swallow the inputs that follow it.
-      .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable" })
+      .option('node-ip', {
+        type: 'string',
+        describe: "a node's address when its dumps have no ip addr (NodePorts are probed on it); repeatable",
+      })
       .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
-    const analysis = servicesAnalysis(found, { nodeIps: listOption(args.nodeIp), ...(args.service === undefined ? {} : { services: listOption(args.service) }) });
+    const analysis = servicesAnalysis(found, {
+      nodeIps: listOption(args.nodeIp),
+      ...(args.service === undefined ? {} : { services: listOption(args.service) }),
+    });
     const format = formatOf(args);
     const chart = () => servicesFlowchart(analysis);
-    if (!(await printDiagram(format, chart))) await writeOut([format === 'json' ? `${toJson(servicesJson(analysis))}\n` : formatServices(analysis)]);
+    if (!(await printDiagram(format, chart)))
+      await writeOut([format === 'json' ? `${toJson(servicesJson(analysis))}\n` : formatServices(analysis)]);
     await writeDiagram(args, 'services', chart);
-    process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
+    process.exitCode = exitCodeFor(
+      [...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)],
+      args.failOn as FailOn,
+    );
   },
 };

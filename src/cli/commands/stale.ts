@@ -17,18 +17,28 @@ interface StaleArgs extends GlobalOptions, DiagramArgs {
 
 export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
   command: 'stale <inputs..>',
-  describe: 'conntrack entries and IPVS connections whose NAT the current rules could no longer produce, with the commands that delete them',
+  describe:
+    'conntrack entries and IPVS connections whose NAT the current rules could no longer produce, with the commands that delete them',
   builder: (y) =>
     withDiagramOptions(y)
-      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: "one or more nodes' dumps: the rules and the conntrack table of the same node" })
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: "one or more nodes' dumps: the rules and the conntrack table of the same node",
+      })
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const analysis = staleAnalysis(found, { nodeIps: listOption(args.nodeIp) });
     const format = formatOf(args);
     const chart = () => staleFlowchart(analysis);
-    if (!(await printDiagram(format, chart))) await writeOut(format === 'json' ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
+    if (!(await printDiagram(format, chart)))
+      await writeOut(format === 'json' ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
     await writeDiagram(args, 'stale entries', chart);
-    process.exitCode = exitCodeFor([...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
+    process.exitCode = exitCodeFor(
+      [...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)],
+      args.failOn as FailOn,
+    );
   },
 };

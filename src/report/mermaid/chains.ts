@@ -8,7 +8,6 @@ import type { Flowchart, FlowNode, Subgraph } from './flowchart';
 import { NodeIds } from './ids';
 import { VERDICT_CLASSES, counted } from './style';
 
-
 function groupLabel(g: ChainGroup): string {
   if (g.policy) return `${g.name}\npolicy ${g.policy}, ${counted(g.rules, 'rule')}`;
   if (g.chains > 1) return `${g.name}\n${counted(g.chains, 'chain')}, ${counted(g.rules, 'rule')}`;
@@ -16,7 +15,10 @@ function groupLabel(g: ChainGroup): string {
 }
 
 function callLabel(c: ChainCall): string {
-  const parts = [...(c.jumps > 1 ? [counted(c.jumps, 'jump')] : []), ...(c.gotos === 1 && c.jumps === 0 ? ['goto'] : c.gotos > 0 ? [counted(c.gotos, 'goto')] : [])];
+  const parts = [
+    ...(c.jumps > 1 ? [counted(c.jumps, 'jump')] : []),
+    ...(c.gotos === 1 && c.jumps === 0 ? ['goto'] : c.gotos > 0 ? [counted(c.gotos, 'goto')] : []),
+  ];
   return parts.join(', ');
 }
 
@@ -31,11 +33,22 @@ export function chainsFlowchart(g: ChainCallGraph): Flowchart {
   }));
   const tables = [...new Set(g.groups.map((x) => x.table))];
   const subgraphs: Subgraph[] =
-    tables.length > 1 ? tables.map((t) => ({ id: ids.id('t', t), label: t, nodes: g.groups.filter((x) => x.table === t).map((x) => idOf.get(x.key) as string) })) : [];
+    tables.length > 1
+      ? tables.map((t) => ({
+          id: ids.id('t', t),
+          label: t,
+          nodes: g.groups.filter((x) => x.table === t).map((x) => idOf.get(x.key) as string),
+        }))
+      : [];
   return {
     direction: 'LR',
     nodes,
-    edges: g.calls.map((c) => ({ from: idOf.get(c.from) as string, to: idOf.get(c.to) as string, label: callLabel(c), ...(c.gotos > 0 && c.jumps === 0 ? { line: 'dashed' as const } : {}) })),
+    edges: g.calls.map((c) => ({
+      from: idOf.get(c.from) as string,
+      to: idOf.get(c.to) as string,
+      label: callLabel(c),
+      ...(c.gotos > 0 && c.jumps === 0 ? { line: 'dashed' as const } : {}),
+    })),
     subgraphs,
     classes: { dropped: VERDICT_CLASSES.dropped },
   };

@@ -21,13 +21,27 @@ export function mermaidLabel(text: string): string {
   return text
     .split('\n')
     .map((line) =>
-      cutLine(line.replace(CONTROL, ' ').trim()).replace(/[#"<>&`]|%{2,}/g, (c) => (c[0] === '%' ? `%${'#37;'.repeat(c.length - 1)}` : `#${c.charCodeAt(0)};`)),
+      cutLine(line.replace(CONTROL, ' ').trim()).replace(/[#"<>&`]|%{2,}/g, (c) =>
+        c[0] === '%' ? `%${'#37;'.repeat(c.length - 1)}` : `#${c.charCodeAt(0)};`,
+      ),
     )
     .join('<br/>');
 }
 
 const LOOKALIKE: Readonly<Record<string, string>> = {
-  '"': "'", '[': '(', ']': ')', '{': '(', '}': ')', '|': '/', ';': ',', '`': "'", '<': '‹', '>': '›', '#': '№', '%': '％', '&': '+',
+  '"': "'",
+  '[': '(',
+  ']': ')',
+  '{': '(',
+  '}': ')',
+  '|': '/',
+  ';': ',',
+  '`': "'",
+  '<': '‹',
+  '>': '›',
+  '#': '№',
+  '%': '％',
+  '&': '+',
 };
 
 /**

@@ -45,7 +45,9 @@ export function printFlowchart(chart: Flowchart, dialect: Dialect = 'mermaid'): 
   for (const n of chart.nodes) if (!inside.has(n.id)) lines.push(nodeLine(n, '  '));
   for (const e of chart.edges) {
     const arrow = ARROWS[e.line ?? 'solid'];
-    lines.push(e.label && escape(e.label) ? `  ${e.from} ${arrow}|${text(e.label)}| ${e.to}` : `  ${e.from} ${arrow} ${e.to}`);
+    lines.push(
+      e.label && escape(e.label) ? `  ${e.from} ${arrow}|${text(e.label)}| ${e.to}` : `  ${e.from} ${arrow} ${e.to}`,
+    );
   }
   for (const [name, style] of Object.entries(chart.classes ?? {})) {
     const members = chart.nodes.filter((n) => n.className === name).map((n) => n.id);

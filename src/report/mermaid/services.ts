@@ -41,7 +41,9 @@ export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
   const client = node('client', 'client', 'client', { shape: 'stadium' });
 
   const flagged = new Set(a.findings.map((f) => f.subject));
-  const ordered = [...a.services].sort((x, y) => Number(flagged.has(y.service.name)) - Number(flagged.has(x.service.name)));
+  const ordered = [...a.services].sort(
+    (x, y) => Number(flagged.has(y.service.name)) - Number(flagged.has(x.service.name)),
+  );
   let drawn = 0;
   for (const view of ordered) {
     const before = { nodes: nodes.size, edges: edges.length, subgraphs: subgraphs.length };
@@ -56,7 +58,9 @@ export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
     drawn++;
   }
   if (drawn < ordered.length) {
-    node('more', 'services', `${ordered.length - drawn} more services not drawn\n(pick some with --service)`, { shape: 'rounded' });
+    node('more', 'services', `${ordered.length - drawn} more services not drawn\n(pick some with --service)`, {
+      shape: 'rounded',
+    });
   }
 
   function drawService(view: ServiceView) {
@@ -73,12 +77,16 @@ export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
         const lost = outcome.drop + outcome.reject + outcome.unhandled;
         let from = id;
         if (several) {
-          from = node('n', `${name} ${entryText(entry)} ${on.join(' ')}`, on.join(', '), { shape: 'rounded', ...(lost > 1e-9 ? { className: 'dropped' } : {}) });
+          from = node('n', `${name} ${entryText(entry)} ${on.join(' ')}`, on.join(', '), {
+            shape: 'rounded',
+            ...(lost > 1e-9 ? { className: 'dropped' } : {}),
+          });
           members.push(from);
           edges.push({ from: id, to: from });
         }
         const live = outcome.endpoints.filter((e) => e.probability > 0);
-        for (const e of live.slice(0, MAX_ENDPOINTS)) edges.push({ from, to: node('ep', hostPort(e), hostPort(e)), label: percent(e.probability) });
+        for (const e of live.slice(0, MAX_ENDPOINTS))
+          edges.push({ from, to: node('ep', hostPort(e), hostPort(e)), label: percent(e.probability) });
         if (live.length > MAX_ENDPOINTS) {
           const rest = live.slice(MAX_ENDPOINTS);
           const more = node('ep', `${from} more`, `${rest.length} more endpoints`, { shape: 'rounded' });
@@ -86,7 +94,12 @@ export function servicesFlowchart(a: ServicesAnalysis): Flowchart {
         }
         if (lost > 1e-9) {
           const end = lostEnd(outcome);
-          edges.push({ from, to: node('v', end, end, { shape: 'hexagon', className: 'dropped' }), label: percent(lost), line: 'thick' });
+          edges.push({
+            from,
+            to: node('v', end, end, { shape: 'hexagon', className: 'dropped' }),
+            label: percent(lost),
+            line: 'thick',
+          });
         }
       }
     });

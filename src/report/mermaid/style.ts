@@ -13,4 +13,5 @@ export const verdictClass = (verdict: string): keyof typeof VERDICT_CLASSES | un
   verdict === 'ACCEPT' ? 'accepted' : verdict === 'DROP' || verdict === 'REJECT' ? 'dropped' : undefined;
 
 /** `1 rule`, `10,000 rules`, `2 entries`. */
-export const counted = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export const counted = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

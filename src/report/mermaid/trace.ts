@@ -12,7 +12,20 @@ import { MAX_LINE, cutLine } from './label';
 import { share, VERDICT_CLASSES, verdictClass } from './style';
 
 /** Targets after which the walk leaves the chain (for the next table or hook, or back to the caller). */
-const LEAVES = new Set(['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'NETMAP', 'QUEUE', 'NFQUEUE', 'TPROXY']);
+const LEAVES = new Set([
+  'ACCEPT',
+  'DROP',
+  'REJECT',
+  'RETURN',
+  'DNAT',
+  'SNAT',
+  'MASQUERADE',
+  'REDIRECT',
+  'NETMAP',
+  'QUEUE',
+  'NFQUEUE',
+  'TPROXY',
+]);
 
 /** How many paths are drawn in full; the rest become one node. */
 const MAX_PATHS = 40;
@@ -20,7 +33,9 @@ const MAX_PATHS = 40;
 function stepLabel(s: TraceStep): string {
   if ('policy' in s) return `policy ${s.policy}`;
   // Comments take most of a kube-proxy rule's width and say nothing the chain names don't.
-  const body = s.text.replace(/^(\[\d+:\d+\] )?-A \S+ /, '').replace(/ ?-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
+  const body = s.text
+    .replace(/^(\[\d+:\d+\] )?-A \S+ /, '')
+    .replace(/ ?-m comment --comment ("(?:[^"\\]|\\.)*"|\S+)/g, '');
   const rule = `rule ${s.rule}: ${body.replace(/\s+/g, ' ').trim()}`;
   return s.rewrote ? `${rule}\n⇒ ${formatHeader(s.rewrote)}` : rule;
 }
@@ -45,7 +60,8 @@ export function traceFlowchart(r: TraceResult): Flowchart {
     if (e) e.p += p;
     else edges.set(key, { from, to, label, p });
   };
-  const chain = (s: Pick<TraceStep, 'table' | 'chain' | 'backend'>) => node('c', `${tableOf(s)} ${s.chain}`, `${tableOf(s)} ${s.chain}`);
+  const chain = (s: Pick<TraceStep, 'table' | 'chain' | 'backend'>) =>
+    node('c', `${tableOf(s)} ${s.chain}`, `${tableOf(s)} ${s.chain}`);
   const start = node('probe', 'packet', formatProbe(r), { shape: 'stadium' });
 
   const ranked = [...r.paths].sort((a, b) => b.probability - a.probability);
@@ -69,7 +85,9 @@ export function traceFlowchart(r: TraceResult): Flowchart {
         leaving = 'return';
       }
     }
-    const ending = [formatOutcome(path), formatHeader(path.final), ...(path.masquerade ? ['MASQUERADE'] : [])].join('\n');
+    const ending = [formatOutcome(path), formatHeader(path.final), ...(path.masquerade ? ['MASQUERADE'] : [])].join(
+      '\n',
+    );
     const end = node('end', ending, ending, { shape: 'stadium', className: verdictClass(path.verdict) });
     const last = path.steps.at(-1);
     const why = last && !('rule' in last && last.jump) && leaving !== 'return' ? leaving : '';
@@ -78,7 +96,9 @@ export function traceFlowchart(r: TraceResult): Flowchart {
 
   /** The undrawn paths leave the drawing where they first step off it. */
   function foldRest(rest: readonly TracePath[]) {
-    const others = node('end', 'others', `${rest.length} less likely paths\n(nfwalk trace lists them)`, { shape: 'stadium' });
+    const others = node('end', 'others', `${rest.length} less likely paths\n(nfwalk trace lists them)`, {
+      shape: 'stadium',
+    });
     for (const path of rest) {
       let at = start;
       for (const s of path.steps) {

@@ -49,9 +49,14 @@ export class BrowserRenderer {
     const browser = await puppeteer.launch({ executablePath, args: [...LAUNCH_ARGS] });
     try {
       const page = await browser.newPage();
-      await page.setContent('<!doctype html><html><body style="margin:0;background:white"><div id="diagram" style="display:inline-block"></div></body></html>');
+      await page.setContent(
+        '<!doctype html><html><body style="margin:0;background:white"><div id="diagram" style="display:inline-block"></div></body></html>',
+      );
       await page.addScriptTag({ path: createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js') });
-      await page.evaluate((config) => (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid.initialize(config), MERMAID_CONFIG);
+      await page.evaluate(
+        (config) => (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid.initialize(config),
+        MERMAID_CONFIG,
+      );
       return new BrowserRenderer(browser, page);
     } catch (e) {
       await browser.close();
@@ -76,9 +81,11 @@ export class BrowserRenderer {
       source,
       id,
     );
-    if (typeof drawn !== 'string') throw new RenderError(`mermaid could not render the diagram: ${drawn.error.split('\n')[0]}`);
+    if (typeof drawn !== 'string')
+      throw new RenderError(`mermaid could not render the diagram: ${drawn.error.split('\n')[0]}`);
     // Over maxTextSize mermaid draws a picture of the error instead of failing.
-    if (drawn.includes('Maximum text size in diagram exceeded')) throw new RenderError('the diagram is larger than mermaid renders');
+    if (drawn.includes('Maximum text size in diagram exceeded'))
+      throw new RenderError('the diagram is larger than mermaid renders');
     const svg = resolveEntityCodes(drawn);
     if (format === 'svg') return new TextEncoder().encode(svg);
     const box = await this.page.evaluate(
@@ -94,12 +101,21 @@ export class BrowserRenderer {
     if (format === 'png') {
       // Twice the pixels for sharp text, unless that makes a huge image slow to encode and to open.
       const scale = box.width * box.height > MAX_HIGH_DPI_AREA ? 1 : 2;
-      await this.page.setViewport({ width: Math.max(box.width, 1), height: Math.max(box.height, 1), deviceScaleFactor: scale });
+      await this.page.setViewport({
+        width: Math.max(box.width, 1),
+        height: Math.max(box.height, 1),
+        deviceScaleFactor: scale,
+      });
       const element = await this.page.$('#diagram svg');
       if (!element) throw new RenderError('mermaid produced no SVG');
       return await element.screenshot({ type: 'png', optimizeForSpeed: true });
     }
-    return await this.page.pdf({ width: `${box.width}px`, height: `${box.height}px`, printBackground: true, pageRanges: '1' });
+    return await this.page.pdf({
+      width: `${box.width}px`,
+      height: `${box.height}px`,
+      printBackground: true,
+      pageRanges: '1',
+    });
   }
 
   async close(): Promise<void> {

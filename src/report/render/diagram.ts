@@ -9,7 +9,11 @@ export interface Diagram {
   readonly plain: string;
 }
 
-export const diagramOf = (title: string, chart: Flowchart): Diagram => ({ title, source: printFlowchart(chart), plain: printFlowchart(chart, 'plain') });
+export const diagramOf = (title: string, chart: Flowchart): Diagram => ({
+  title,
+  source: printFlowchart(chart),
+  plain: printFlowchart(chart, 'plain'),
+});
 
 /** A diagram that cannot be rendered as asked: said in one line, exit 2. */
 export class RenderError extends Error {}
@@ -21,8 +25,13 @@ export type OutputKind = ImageFormat | 'md' | 'mmd';
 
 export function outputKind(file: string): OutputKind | undefined {
   const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase();
-  return ext === 'svg' || ext === 'png' || ext === 'pdf' || ext === 'md' || ext === 'mmd' ? ext : ext === 'mermaid' ? 'mmd' : undefined;
+  return ext === 'svg' || ext === 'png' || ext === 'pdf' || ext === 'md' || ext === 'mmd'
+    ? ext
+    : ext === 'mermaid'
+      ? 'mmd'
+      : undefined;
 }
 
 /** Markdown that GitHub, GitLab and most wikis draw: a heading and a fenced mermaid block. */
-export const markdownOf = (d: Pick<Diagram, 'title' | 'source'>) => `## ${d.title}\n\n\`\`\`mermaid\n${d.source}\`\`\`\n`;
+export const markdownOf = (d: Pick<Diagram, 'title' | 'source'>) =>
+  `## ${d.title}\n\n\`\`\`mermaid\n${d.source}\`\`\`\n`;

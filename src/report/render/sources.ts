@@ -15,5 +15,8 @@ export function diagramsInFile(path: string, text: string): NamedDiagram[] {
   const ext = extname(path).toLowerCase();
   const sources = ext === '.md' || ext === '.markdown' ? [...text.matchAll(FENCE)].map((m) => m[2] as string) : [text];
   // Sources nfwalk did not build have no plain dialect: the browser-free renderer gets them as they are.
-  return sources.map((source, i) => ({ stem: sources.length > 1 ? `${stem}-${i + 1}` : stem, diagram: { title: stem, source, plain: source } }));
+  return sources.map((source, i) => ({
+    stem: sources.length > 1 ? `${stem}-${i + 1}` : stem,
+    diagram: { title: stem, source, plain: source },
+  }));
 }

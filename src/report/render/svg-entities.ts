@@ -4,4 +4,5 @@
  * Turning `&amp;#60;` back into the character reference `&#60;` shows `<` as text: a character
  * reference can never become markup.
  */
-export const resolveEntityCodes = (svg: string): string => svg.replace(/&amp;(#\d{1,7}|#x[0-9a-fA-F]{1,6}|quot|lt|gt|amp|apos);/g, '&$1;');
+export const resolveEntityCodes = (svg: string): string =>
+  svg.replace(/&amp;(#\d{1,7}|#x[0-9a-fA-F]{1,6}|quot|lt|gt|amp|apos);/g, '&$1;');

@@ -35,7 +35,9 @@ export async function writeDiagrams(files: readonly DiagramFile[], options: Writ
   const chromium = images.length > 0 ? findChromium(options.chromium) : undefined;
   const raster = images.find((j) => j.kind !== 'svg');
   if (raster && !chromium) {
-    throw new RenderError(`${raster.file}: ${raster.kind.toUpperCase()} needs Chromium (apt-get install chromium, or --chromium PATH); .svg, .md and .mmd work without it`);
+    throw new RenderError(
+      `${raster.file}: ${raster.kind.toUpperCase()} needs Chromium (apt-get install chromium, or --chromium PATH); .svg, .md and .mmd work without it`,
+    );
   }
   const browser = chromium ? await BrowserRenderer.open(chromium) : undefined;
   try {

@@ -14,11 +14,23 @@ const samples = ['ipvsadm', 'ipset', 'ip'].map((k) => `samples/kube-node-ipvs.${
 const found = await findSections(samples);
 const sample = analyzeServices(nodesOfInputs(found.sections));
 const byName = (name: string) => sample.services.find((v) => v.service.name === name)!;
-const shares = (name: string, kind = 'clusterIP') => Object.fromEntries(byName(name).nodes[0]!.outcomes.find((o) => o.entry.kind === kind)!.endpoints.map((e) => [`${e.ip}:${e.port}`, e.probability]));
+const shares = (name: string, kind = 'clusterIP') =>
+  Object.fromEntries(
+    byName(name)
+      .nodes[0]!.outcomes.find((o) => o.entry.kind === kind)!
+      .endpoints.map((e) => [`${e.ip}:${e.port}`, e.probability]),
+  );
 
 test('the sample files are one node in IPVS mode, its services named by the ipset comments', (t) => {
-  t.deepEqual(sample.nodes.map((n) => [n.name, n.proxyMode]), [['kube-node-ipvs.ipvsadm.txt', 'ipvs']]);
-  t.true(['default/kubernetes:https', 'kube-system/kube-dns:dns', 'kube-system/kube-dns:dns-tcp', 'shop/web:http'].every((n) => sample.services.some((v) => v.service.name === n)));
+  t.deepEqual(
+    sample.nodes.map((n) => [n.name, n.proxyMode]),
+    [['kube-node-ipvs.ipvsadm.txt', 'ipvs']],
+  );
+  t.true(
+    ['default/kubernetes:https', 'kube-system/kube-dns:dns', 'kube-system/kube-dns:dns-tcp', 'shop/web:http'].every(
+      (n) => sample.services.some((v) => v.service.name === n),
+    ),
+  );
   // FWM services are not Kubernetes services: they have no address to send to.
   t.false(sample.services.some((v) => v.service.entryPoints.some((e) => e.port === 0)));
 });
@@ -27,7 +39,10 @@ test('rr spreads evenly over servers with weight, a weight-0 (terminating) serve
   t.deepEqual(shares('shop/web:http'), { '10.244.1.5:8080': 0.5, '10.244.1.6:8080': 0.5, '10.244.2.9:8080': 0 });
   t.deepEqual(shares('shop/web:http', 'nodePort'), shares('shop/web:http'));
   t.is(byName('shop/web:http').service.affinitySeconds, 10800);
-  t.deepEqual(byName('shop/web:http').service.entryPoints.map((e) => `${e.kind} ${e.ip ?? '*'}:${e.port}`), ['clusterIP 10.96.120.7:80', 'nodePort *:30080']);
+  t.deepEqual(
+    byName('shop/web:http').service.entryPoints.map((e) => `${e.kind} ${e.ip ?? '*'}:${e.port}`),
+    ['clusterIP 10.96.120.7:80', 'nodePort *:30080'],
+  );
 });
 
 test('wrr follows the weights; the load-balancer set says what the address is', (t) => {
@@ -39,7 +54,13 @@ test('wrr follows the weights; the load-balancer set says what the address is', 
 test('IPVS connections are counted per real server against the shares', (t) => {
   const web = byName('shop/web:http').nodes[0]!.observed.find((o) => o.entry.kind === 'clusterIP')!;
   t.is(web.source, 'ipvs');
-  t.deepEqual(web.counts.map((c) => [c.ip, c.connections]), [['10.244.1.5', 1], ['10.244.1.6', 0]]);
+  t.deepEqual(
+    web.counts.map((c) => [c.ip, c.connections]),
+    [
+      ['10.244.1.5', 1],
+      ['10.244.1.6', 0],
+    ],
+  );
   // The weight-0 server still carries a TIME_WAIT entry; the IP persistence template is not a connection.
   t.is(web.elsewhere, 1);
   t.is(web.chiSquare, null);
@@ -69,7 +90,12 @@ test('lc, wlc, sed, nq and fo send the next connection where the counters say', 
   // fo: the highest weight.
   t.deepEqual(scheduled('fo', ROWS), { '10.244.0.1': 0, '10.244.0.2': 1, '10.244.0.3': 0, '10.244.0.4': 0 });
   // nq: an idle server with weight wins outright; the weight-0 one is never chosen.
-  t.deepEqual(scheduled('nq', ROWS.replace('Masq    1      4', 'Masq    1      0')), { '10.244.0.1': 1, '10.244.0.2': 0, '10.244.0.3': 0, '10.244.0.4': 0 });
+  t.deepEqual(scheduled('nq', ROWS.replace('Masq    1      4', 'Masq    1      0')), {
+    '10.244.0.1': 1,
+    '10.244.0.2': 0,
+    '10.244.0.3': 0,
+    '10.244.0.4': 0,
+  });
   t.deepEqual(scheduled('wrr', ROWS), { '10.244.0.1': 1 / 6, '10.244.0.2': 0.5, '10.244.0.3': 1 / 3, '10.244.0.4': 0 });
 });
 
@@ -80,13 +106,25 @@ test('a virtual service whose servers all have weight 0 rejects new connections'
 });
 
 test('every sample file of the IPVS node, /proc/net/ip_vs beside ipvsadm -Ln, is one node, and each virtual service counts once', async (t) => {
-  const all = await findSections(['ipvsadm', 'proc-net-ip_vs', 'ipset', 'ip', 'sysctl'].map((k) => `samples/kube-node-ipvs.${k}.txt`));
+  const all = await findSections(
+    ['ipvsadm', 'proc-net-ip_vs', 'ipset', 'ip', 'sysctl'].map((k) => `samples/kube-node-ipvs.${k}.txt`),
+  );
   const nodes = nodesOfInputs(all.sections);
-  t.deepEqual(nodes.map((n) => n.name), ['kube-node-ipvs.ipvsadm.txt']);
+  t.deepEqual(
+    nodes.map((n) => n.name),
+    ['kube-node-ipvs.ipvsadm.txt'],
+  );
   const report = analyzeAll(nodes, {}, all.skipped);
   t.is(report.nodes[0]!.ipvsServices, 10, 'the ten virtual services of ipvsadm -Ln, however many listings show them');
-  t.false(report.findings.some((f) => f.code === 'SVC_ENDPOINTS_DIFFER'), 'two views of one table are not two nodes that disagree');
+  t.false(
+    report.findings.some((f) => f.code === 'SVC_ENDPOINTS_DIFFER'),
+    'two views of one table are not two nodes that disagree',
+  );
   const ln = readFileSync('samples/kube-node-ipvs.ipvsadm.txt', 'utf8');
   const two = ['node-a.txt', 'node-b.txt'].flatMap((name) => findSectionsInText(ln, name, name).sections);
-  t.deepEqual(nodesOfInputs(two).map((n) => n.name), ['node-a.txt', 'node-b.txt'], 'two ipvsadm -Ln files are two nodes');
+  t.deepEqual(
+    nodesOfInputs(two).map((n) => n.name),
+    ['node-a.txt', 'node-b.txt'],
+    'two ipvsadm -Ln files are two nodes',
+  );
 });

@@ -32,12 +32,20 @@ function analyse(rules: string, extra = ''): ServicesAnalysis {
 }
 
 const sharesOf = (a: ServicesAnalysis, kind = 'clusterIP') =>
-  Object.fromEntries(a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === kind)!.endpoints.map((e) => [e.ip, +e.probability.toFixed(9)]));
+  Object.fromEntries(
+    a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === kind)!.endpoints.map((e) => [
+      e.ip,
+      +e.probability.toFixed(9),
+    ]),
+  );
 
 const codes = (a: ServicesAnalysis) => a.findings.map((f) => f.code).sort();
 
 test('a ladder edited by hand: the shares are what the kernel applies, and uneven ones are reported', (t) => {
-  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace('--probability 0.33333333349', '--probability 0.50000000000');
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(
+    '--probability 0.33333333349',
+    '--probability 0.50000000000',
+  );
   const a = analyse(rules);
   t.deepEqual(sharesOf(a), { '10.244.1.11': 0.5, '10.244.1.12': 0.25, '10.244.2.13': 0.25 });
   t.deepEqual(sharesOf(a, 'nodePort'), { '10.244.1.11': 0.5, '10.244.1.12': 0.25, '10.244.2.13': 0.25 });
@@ -46,8 +54,13 @@ test('a ladder edited by hand: the shares are what the kernel applies, and uneve
 });
 
 test('a last jump with a probability lets connections fall through: shares do not sum to one', (t) => {
-  const svcChainLast = new RegExp(`(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j`);
-  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(svcChainLast, '$1 -m statistic --mode random --probability 0.50000000000 -j');
+  const svcChainLast = new RegExp(
+    `(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j`,
+  );
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(
+    svcChainLast,
+    '$1 -m statistic --mode random --probability 0.50000000000 -j',
+  );
   const a = analyse(rules);
   const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
   t.is(+cluster.endpoints.reduce((s, e) => s + e.probability, 0).toFixed(9), +(1 - (1 / 3) * 0.5).toFixed(9));
@@ -59,29 +72,63 @@ test('a last jump with a probability lets connections fall through: shares do no
 test('the same endpoint behind two KUBE-SEP jumps gets two shares and is reported', (t) => {
   // kube-proxy names a SEP chain after its endpoint, so a second chain to the same endpoint is an edited ruleset.
   const text = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' });
-  const sep = /-A (KUBE-SEP-\w+) -p tcp -m comment --comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.1\.11:8080/.exec(text)![1]!;
-  const lastJump = new RegExp(`(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j (KUBE-SEP-\\w+)`);
+  const sep =
+    /-A (KUBE-SEP-\w+) -p tcp -m comment --comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.1\.11:8080/.exec(
+      text,
+    )![1]!;
+  const lastJump = new RegExp(
+    `(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j (KUBE-SEP-\\w+)`,
+  );
   const edited = text
-    .replace(lastJump, `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`)
+    .replace(
+      lastJump,
+      `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`,
+    )
     .replace(`:${WEB.svcChain} - [0:0]\n`, `:${WEB.svcChain} - [0:0]\n:KUBE-SEP-EXTRA - [0:0]\n`)
-    .replace(/(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/, `-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.1.11:8080\n$1`);
+    .replace(
+      /(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/,
+      `-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.1.11:8080\n$1`,
+    );
   t.true(edited.includes(sep));
   const a = analyse(edited);
   const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
   t.deepEqual(cluster.duplicates, ['10.244.1.11:8080']);
-  t.deepEqual(sharesOf(a), { '10.244.1.11': +(1 / 3 + 1 / 6).toFixed(9), '10.244.1.12': +(1 / 3).toFixed(9), '10.244.2.13': +(1 / 6).toFixed(9) });
+  t.deepEqual(sharesOf(a), {
+    '10.244.1.11': +(1 / 3 + 1 / 6).toFixed(9),
+    '10.244.1.12': +(1 / 3).toFixed(9),
+    '10.244.2.13': +(1 / 6).toFixed(9),
+  });
   t.true(codes(a).includes('SVC_DUPLICATE_ENDPOINT'));
 });
 
 test('without any comments the services are found from chain structure and named by their chain', (t) => {
-  const bare = kubeProxyRuleset([WEB, { ...WEB, name: 'shop/db:sql', clusterIP: '10.96.0.51', port: 5432, nodePort: null, svcChain: `KUBE-SVC-${chainHash('shop/db:sql', 'tcp')}` }], {
-    clusterCidr: '10.244.0.0/16',
-  }).replace(/ -m comment --comment "[^"]*"/g, '');
+  const bare = kubeProxyRuleset(
+    [
+      WEB,
+      {
+        ...WEB,
+        name: 'shop/db:sql',
+        clusterIP: '10.96.0.51',
+        port: 5432,
+        nodePort: null,
+        svcChain: `KUBE-SVC-${chainHash('shop/db:sql', 'tcp')}`,
+      },
+    ],
+    {
+      clusterCidr: '10.244.0.0/16',
+    },
+  ).replace(/ -m comment --comment "[^"]*"/g, '');
   const a = analyse(bare);
-  t.deepEqual(a.services.map((v) => v.service.name).sort(), [WEB.svcChain, `KUBE-SVC-${chainHash('shop/db:sql', 'tcp')}`].sort());
+  t.deepEqual(
+    a.services.map((v) => v.service.name).sort(),
+    [WEB.svcChain, `KUBE-SVC-${chainHash('shop/db:sql', 'tcp')}`].sort(),
+  );
   t.true(a.services.every((v) => !v.service.named));
   const web = a.services.find((v) => v.service.name === WEB.svcChain)!;
-  t.deepEqual(web.service.entryPoints.map((e) => `${e.kind} ${e.ip ?? '*'}:${e.port}`).sort(), ['clusterIP 10.96.0.50:80', 'nodePort *:30050']);
+  t.deepEqual(web.service.entryPoints.map((e) => `${e.kind} ${e.ip ?? '*'}:${e.port}`).sort(), [
+    'clusterIP 10.96.0.50:80',
+    'nodePort *:30050',
+  ]);
   t.is(web.service.externalTrafficPolicy, 'Cluster');
   for (const o of web.nodes[0]!.outcomes) t.is(o.endpoints.length, 3);
 });
@@ -91,13 +138,22 @@ test('live connections that do not fit the shares are reported with the chi-squa
   const table = (counts: Record<string, number>) =>
     `root@n1:~# conntrack -L\n${Object.entries(counts)
       .flatMap(([ip, n]) =>
-        Array.from({ length: n }, (_, i) => `tcp      6 86300 ESTABLISHED src=10.244.9.${(i % 200) + 2} dst=10.96.0.50 sport=${20000 + i} dport=80 src=${ip} dst=10.244.9.${(i % 200) + 2} sport=8080 dport=${20000 + i} [ASSURED] mark=0 use=1`),
+        Array.from(
+          { length: n },
+          (_, i) =>
+            `tcp      6 86300 ESTABLISHED src=10.244.9.${(i % 200) + 2} dst=10.96.0.50 sport=${20000 + i} dport=80 src=${ip} dst=10.244.9.${(i % 200) + 2} sport=8080 dport=${20000 + i} [ASSURED] mark=0 use=1`,
+        ),
       )
-      .join('\n')}\nconntrack v1.4.7 (conntrack-tools): ${Object.values(counts).reduce((a, b) => a + b, 0)} flow entries have been shown.\n`;
+      .join(
+        '\n',
+      )}\nconntrack v1.4.7 (conntrack-tools): ${Object.values(counts).reduce((a, b) => a + b, 0)} flow entries have been shown.\n`;
   const skewed = analyse(rules, table({ '10.244.1.11': 120, '10.244.1.12': 30, '10.244.2.13': 30, '10.244.7.7': 4 }));
   const obs = skewed.services[0]!.nodes[0]!.observed[0]!;
   t.is(obs.elsewhere, 4);
-  t.deepEqual(obs.counts.map((c) => c.connections), [120, 30, 30]);
+  t.deepEqual(
+    obs.counts.map((c) => c.connections),
+    [120, 30, 30],
+  );
   t.is(obs.chiSquare!.degreesOfFreedom, 2);
   t.true(obs.chiSquare!.pValue < 1e-6);
   t.deepEqual(codes(skewed), ['SVC_OBSERVED_SKEW']);
@@ -107,27 +163,49 @@ test('live connections that do not fit the shares are reported with the chi-squa
 });
 
 test('a filter rule that drops one endpoint after the DNAT: the ladder is whole, the drop is its own finding', (t) => {
-  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace('\n-A FORWARD ', '\n-A FORWARD -d 10.244.2.13/32 -j DROP\n-A FORWARD ');
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(
+    '\n-A FORWARD ',
+    '\n-A FORWARD -d 10.244.2.13/32 -j DROP\n-A FORWARD ',
+  );
   const a = analyse(rules);
   const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
   t.true(Math.abs(cluster.afterDnat!.drop - 1 / 3) < 1e-9);
   t.deepEqual(cluster.afterDnat!.rules, ['filter FORWARD rule 1']);
   t.false(codes(a).includes('SVC_SHARES_INCOMPLETE'), 'kube-proxy sent every connection to an endpoint');
   const stopped = a.findings.filter((f) => f.code === 'SVC_STOPPED_AFTER_DNAT');
-  t.deepEqual(stopped.map((f) => f.severity), ['warning', 'warning'], 'cluster IP and NodePort, decided without assumptions');
-  t.regex(stopped[0]!.message, /^new connections from 10\.244\.255\.254 to cluster IP 10\.96\.0\.50:80 are sent to an endpoint, then 33\.3% dropped \(filter FORWARD rule 1\)$/);
+  t.deepEqual(
+    stopped.map((f) => f.severity),
+    ['warning', 'warning'],
+    'cluster IP and NodePort, decided without assumptions',
+  );
+  t.regex(
+    stopped[0]!.message,
+    /^new connections from 10\.244\.255\.254 to cluster IP 10\.96\.0\.50:80 are sent to an endpoint, then 33\.3% dropped \(filter FORWARD rule 1\)$/,
+  );
 });
 
-sharedTest('the AKS dump with Azure NPM policies: cluster IPs probed from a pod, drops behind sets not dumped are info, not a broken ladder', (t) => {
-  const a = analyzeServices(nodesOfText(readShared('realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt')));
-  // kube-proxy of that age writes `! -s 10.224.0.0/16 ... -j KUBE-MARK-MASQ` in KUBE-SERVICES itself.
-  const clients = new Set(a.services.flatMap((v) => v.nodes.flatMap((n) => n.outcomes.filter((o) => o.entry.kind === 'clusterIP').map((o) => o.client.src))));
-  t.deepEqual([...clients], ['10.224.255.254']);
-  t.false(codes(a).includes('SVC_SHARES_INCOMPLETE'));
-  const stopped = a.findings.filter((f) => f.code === 'SVC_STOPPED_AFTER_DNAT');
-  t.true(stopped.length > 0);
-  for (const f of stopped) {
-    t.is(f.severity, 'info', f.message);
-    t.regex(f.message, /\(filter AZURE-NPM-(INGRESS|EGRESS) rule 3(; filter AZURE-NPM-(INGRESS|EGRESS) rule 3)?\), given: set azure-npm-\d+ \(not in the dumps\)/);
-  }
-});
+sharedTest(
+  'the AKS dump with Azure NPM policies: cluster IPs probed from a pod, drops behind sets not dumped are info, not a broken ladder',
+  (t) => {
+    const a = analyzeServices(
+      nodesOfText(readShared('realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt')),
+    );
+    // kube-proxy of that age writes `! -s 10.224.0.0/16 ... -j KUBE-MARK-MASQ` in KUBE-SERVICES itself.
+    const clients = new Set(
+      a.services.flatMap((v) =>
+        v.nodes.flatMap((n) => n.outcomes.filter((o) => o.entry.kind === 'clusterIP').map((o) => o.client.src)),
+      ),
+    );
+    t.deepEqual([...clients], ['10.224.255.254']);
+    t.false(codes(a).includes('SVC_SHARES_INCOMPLETE'));
+    const stopped = a.findings.filter((f) => f.code === 'SVC_STOPPED_AFTER_DNAT');
+    t.true(stopped.length > 0);
+    for (const f of stopped) {
+      t.is(f.severity, 'info', f.message);
+      t.regex(
+        f.message,
+        /\(filter AZURE-NPM-(INGRESS|EGRESS) rule 3(; filter AZURE-NPM-(INGRESS|EGRESS) rule 3)?\), given: set azure-npm-\d+ \(not in the dumps\)/,
+      );
+    }
+  },
+);

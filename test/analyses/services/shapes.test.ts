@@ -7,7 +7,13 @@ import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
 import { servicesJson } from '../../../src/report/services-json';
 import { dedent } from '../../helpers/dedent';
-import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, probability, serviceSpec } from '../../generators/kube-proxy-dump';
+import {
+  type GeneratedEndpoint,
+  type GeneratedService,
+  kubeProxyRuleset,
+  probability,
+  serviceSpec,
+} from '../../generators/kube-proxy-dump';
 import { nodesOfText } from '../../helpers/sections';
 
 const NODE_V4 = dedent`
@@ -34,20 +40,59 @@ const svc = serviceSpec;
 const V4: GeneratedService[] = [
   svc('ns1/plain:http', 'tcp', '10.96.0.11', 80, [ep('10.244.0.5', true), ep('10.244.1.5'), ep('10.244.2.5')]),
   svc('ns1/np:http', 'tcp', '10.96.0.12', 80, [ep('10.244.1.6'), ep('10.244.2.6')], { nodePort: 30012 }),
-  svc('ns1/lb:http', 'tcp', '10.96.0.13', 80, [ep('10.244.1.7'), ep('10.244.2.7'), ep('10.244.3.7'), ep('10.244.4.7')], { nodePort: 30013, loadBalancerIPs: ['1.2.3.4'], sourceRanges: ['203.0.113.0/25'] }),
-  svc('ns1/ext:dns', 'udp', '10.96.0.14', 53, [ep('10.244.1.8', false, 5353), ep('10.244.2.8', false, 5353)], { externalIPs: ['192.168.99.11'] }),
-  svc('ns2/local:http', 'tcp', '10.96.0.15', 80, [ep('10.244.0.7', true), ep('10.244.1.7'), ep('10.244.0.8', true)], { nodePort: 30015, loadBalancerIPs: ['5.6.7.8'], healthCheckNodePort: 32015, externalTrafficPolicy: 'Local' }),
-  svc('ns2/remote:http', 'tcp', '10.96.0.16', 80, [ep('10.244.1.9')], { nodePort: 30016, healthCheckNodePort: 32016, externalTrafficPolicy: 'Local' }),
-  svc('ns3/sticky:http', 'tcp', '10.96.0.17', 80, [ep('10.244.1.10'), ep('10.244.2.10'), ep('10.244.3.10')], { affinitySeconds: 10800 }),
+  svc(
+    'ns1/lb:http',
+    'tcp',
+    '10.96.0.13',
+    80,
+    [ep('10.244.1.7'), ep('10.244.2.7'), ep('10.244.3.7'), ep('10.244.4.7')],
+    { nodePort: 30013, loadBalancerIPs: ['1.2.3.4'], sourceRanges: ['203.0.113.0/25'] },
+  ),
+  svc('ns1/ext:dns', 'udp', '10.96.0.14', 53, [ep('10.244.1.8', false, 5353), ep('10.244.2.8', false, 5353)], {
+    externalIPs: ['192.168.99.11'],
+  }),
+  svc('ns2/local:http', 'tcp', '10.96.0.15', 80, [ep('10.244.0.7', true), ep('10.244.1.7'), ep('10.244.0.8', true)], {
+    nodePort: 30015,
+    loadBalancerIPs: ['5.6.7.8'],
+    healthCheckNodePort: 32015,
+    externalTrafficPolicy: 'Local',
+  }),
+  svc('ns2/remote:http', 'tcp', '10.96.0.16', 80, [ep('10.244.1.9')], {
+    nodePort: 30016,
+    healthCheckNodePort: 32016,
+    externalTrafficPolicy: 'Local',
+  }),
+  svc('ns3/sticky:http', 'tcp', '10.96.0.17', 80, [ep('10.244.1.10'), ep('10.244.2.10'), ep('10.244.3.10')], {
+    affinitySeconds: 10800,
+  }),
   svc('ns3/empty:http', 'tcp', '10.96.0.18', 80, [], { nodePort: 30018, loadBalancerIPs: ['9.10.11.12'] }),
-  svc('ns4/itp:http', 'tcp', '10.96.0.19', 80, [ep('10.244.0.20', true), ep('10.244.1.20')], { internalTrafficPolicy: 'Local' }),
+  svc('ns4/itp:http', 'tcp', '10.96.0.19', 80, [ep('10.244.0.20', true), ep('10.244.1.20')], {
+    internalTrafficPolicy: 'Local',
+  }),
   svc('ns4/itp-none:http', 'tcp', '10.96.0.21', 80, [ep('10.244.1.21')], { internalTrafficPolicy: 'Local' }),
-  svc('ns5/sig:sctp', 'sctp', '10.96.0.22', 3868, [1, 2, 3, 4, 5].map((i) => ep(`10.244.${i}.22`, false, 3868))),
+  svc(
+    'ns5/sig:sctp',
+    'sctp',
+    '10.96.0.22',
+    3868,
+    [1, 2, 3, 4, 5].map((i) => ep(`10.244.${i}.22`, false, 3868)),
+  ),
 ];
 
 const V6: GeneratedService[] = [
-  svc('ns6/web6:http', 'tcp', 'fd00:96::11', 80, [ep('fd00:10:244::5', true), ep('fd00:10:244:1::5'), ep('fd00:10:244:2::5')], { nodePort: 30611 }),
-  svc('ns6/local6:http', 'udp', 'fd00:96::12', 53, [ep('fd00:10:244:1::6', false, 5353)], { nodePort: 30612, healthCheckNodePort: 32612, externalTrafficPolicy: 'Local' }),
+  svc(
+    'ns6/web6:http',
+    'tcp',
+    'fd00:96::11',
+    80,
+    [ep('fd00:10:244::5', true), ep('fd00:10:244:1::5'), ep('fd00:10:244:2::5')],
+    { nodePort: 30611 },
+  ),
+  svc('ns6/local6:http', 'udp', 'fd00:96::12', 53, [ep('fd00:10:244:1::6', false, 5353)], {
+    nodePort: 30612,
+    healthCheckNodePort: 32612,
+    externalTrafficPolicy: 'Local',
+  }),
 ];
 
 function analysis(): ServicesAnalysis {
@@ -98,14 +143,18 @@ for (const spec of [...V4, ...V6]) {
     t.is(contract.port, spec.port);
     t.is(contract.nodePort, spec.nodePort);
     // Without endpoints a load-balancer IP is a filter REJECT just like an external IP's: the dump cannot tell them apart.
-    const external = spec.endpoints.length ? (spec.externalIPs ?? []) : [...(spec.externalIPs ?? []), ...(spec.loadBalancerIPs ?? [])];
+    const external = spec.endpoints.length
+      ? (spec.externalIPs ?? [])
+      : [...(spec.externalIPs ?? []), ...(spec.loadBalancerIPs ?? [])];
     t.deepEqual(contract.loadBalancerIPs, spec.endpoints.length ? (spec.loadBalancerIPs ?? []) : []);
     t.deepEqual(contract.externalIPs, external);
     t.is(contract.healthCheckNodePort, spec.healthCheckNodePort ?? null);
     t.is(s.affinitySeconds, spec.affinitySeconds ?? null);
-    const externallyAccessible = spec.nodePort !== null || (spec.externalIPs ?? []).length + (spec.loadBalancerIPs ?? []).length > 0;
+    const externallyAccessible =
+      spec.nodePort !== null || (spec.externalIPs ?? []).length + (spec.loadBalancerIPs ?? []).length > 0;
     // Without endpoints kube-proxy writes REJECT rules, which say nothing about the policy.
-    if (spec.endpoints.length > 0) t.is(s.externalTrafficPolicy, externallyAccessible ? (spec.externalTrafficPolicy ?? 'Cluster') : null);
+    if (spec.endpoints.length > 0)
+      t.is(s.externalTrafficPolicy, externallyAccessible ? (spec.externalTrafficPolicy ?? 'Cluster') : null);
     if (spec.endpoints.length > 0) t.is(s.internalTrafficPolicy, spec.internalTrafficPolicy ?? 'Cluster');
     t.is(view.nodes.length, 1);
     for (const o of view.nodes[0]!.outcomes) {
@@ -114,7 +163,11 @@ for (const spec of [...V4, ...V6]) {
       const where = `${o.entry.kind} ${o.entry.ip ?? '*'}:${o.entry.port}`;
       t.is(o.verdict, want.verdict, where);
       t.deepEqual(o.endpoints.map((e) => `${e.ip}:${e.port}`).sort(), [...want.shares.keys()].sort(), where);
-      for (const e of o.endpoints) t.true(Math.abs(e.probability - want.shares.get(`${e.ip}:${e.port}`)!) < 1e-12, `${where} ${e.ip}: ${e.probability}`);
+      for (const e of o.endpoints)
+        t.true(
+          Math.abs(e.probability - want.shares.get(`${e.ip}:${e.port}`)!) < 1e-12,
+          `${where} ${e.ip}: ${e.probability}`,
+        );
       if (want.verdict === 'forward') t.is(o.masquerade, want.masquerade, `${where} masquerade`);
       t.deepEqual(o.assumptions, [], where);
     }
@@ -127,16 +180,31 @@ for (const spec of [...V4, ...V6]) {
       ...(spec.healthCheckNodePort !== undefined ? ['healthCheckNodePort'] : []),
     ];
     // A load-balancer or external IP without endpoints shows only as a filter REJECT, which cannot tell the two apart.
-    t.deepEqual(kinds, (spec.endpoints.length ? wantKinds : wantKinds.map((k) => (k === 'loadBalancer' || k === 'externalIP' ? 'external' : k))).sort());
+    t.deepEqual(
+      kinds,
+      (spec.endpoints.length
+        ? wantKinds
+        : wantKinds.map((k) => (k === 'loadBalancer' || k === 'externalIP' ? 'external' : k))
+      ).sort(),
+    );
   });
 }
 
-test('services: the contract view gives the cluster-IP endpoints and each node\'s NodePort verdict', (t) => {
+test("services: the contract view gives the cluster-IP endpoints and each node's NodePort verdict", (t) => {
   const local = json.services.find((s) => s.name === 'ns2/local:http')!;
-  t.deepEqual(local.endpoints.map((e) => e.ip), ['10.244.0.7', '10.244.0.8', '10.244.1.7']);
-  t.deepEqual(local.nodes.map((n) => n.node), ['n1']);
+  t.deepEqual(
+    local.endpoints.map((e) => e.ip),
+    ['10.244.0.7', '10.244.0.8', '10.244.1.7'],
+  );
+  t.deepEqual(
+    local.nodes.map((n) => n.node),
+    ['n1'],
+  );
   t.is(local.nodes[0]!.nodePort!.verdict, 'forward');
-  t.deepEqual(local.nodes[0]!.nodePort!.endpoints.map((e) => e.ip), ['10.244.0.7', '10.244.0.8']);
+  t.deepEqual(
+    local.nodes[0]!.nodePort!.endpoints.map((e) => e.ip),
+    ['10.244.0.7', '10.244.0.8'],
+  );
   const remote = json.services.find((s) => s.name === 'ns2/remote:http')!;
   t.deepEqual(remote.nodes[0]!.nodePort, { verdict: 'drop', endpoints: [] });
   const plain = json.services.find((s) => s.name === 'ns1/plain:http')!;
@@ -146,5 +214,9 @@ test('services: the contract view gives the cluster-IP endpoints and each node\'
 
 test('services: findings on well-formed kube-proxy rules are only the honest ones', (t) => {
   const codes = result.findings.map((f) => `${f.code} ${f.subject}`).sort();
-  t.deepEqual(codes, ['SVC_LOCAL_POLICY_DROPS ns2/remote:http', 'SVC_LOCAL_POLICY_DROPS ns6/local6:http', 'SVC_NO_ENDPOINTS ns3/empty:http']);
+  t.deepEqual(codes, [
+    'SVC_LOCAL_POLICY_DROPS ns2/remote:http',
+    'SVC_LOCAL_POLICY_DROPS ns6/local6:http',
+    'SVC_NO_ENDPOINTS ns3/empty:http',
+  ]);
 });

@@ -6,7 +6,12 @@
 import test from 'ava';
 import { type StaleAnalysis, analyzeStale } from '../../../src/analyses/stale/index';
 import { dedent } from '../../helpers/dedent';
-import { type GeneratedEndpoint, type GeneratedService, kubeProxyRuleset, serviceSpec } from '../../generators/kube-proxy-dump';
+import {
+  type GeneratedEndpoint,
+  type GeneratedService,
+  kubeProxyRuleset,
+  serviceSpec,
+} from '../../generators/kube-proxy-dump';
 import { SMALL_NODE } from '../../helpers/small-node';
 import { nodesOfText } from '../../helpers/sections';
 
@@ -61,37 +66,70 @@ test('after endpoint churn and a deleted service exactly the entries the rules c
   t.deepEqual(a.nodes, [{ node: 'n1', checked: 10, stale: 7, undecided: [] }]);
   const dns = a.stale.find((s) => s.sport === 40002)!;
   t.deepEqual(dns.now, ['10.244.2.8:53', '10.244.3.8:53']);
-  t.is(dns.cleanup, 'conntrack -D -p udp -s 10.244.0.5 -d 10.96.0.10 --sport 40002 --dport 53 -r 10.244.1.8 --reply-port-src 53');
+  t.is(
+    dns.cleanup,
+    'conntrack -D -p udp -s 10.244.0.5 -d 10.96.0.10 --sport 40002 --dport 53 -r 10.244.1.8 --reply-port-src 53',
+  );
   t.true(dns.line > 0);
   const group = a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'kube-system/kube-dns:dns')!;
   t.is(group.severity, 'error');
   t.is(group.remedy, 'conntrack -D -p udp -d 10.96.0.10 --dport 53 -r 10.244.1.8 --reply-port-src 53');
-  t.regex(group.message, /^2 udp conntrack entries to 10\.96\.0\.10:53 \(kube-system\/kube-dns:dns\) still go to 10\.244\.1\.8:53, no longer an endpoint; new connections go to 10\.244\.2\.8:53, 10\.244\.3\.8:53$/);
-  t.is(a.findings.find((f) => f.code === 'STALE_BLACKHOLE')?.remedy, 'conntrack -D -p udp -d 10.96.0.50 --dport 53 -r 10.96.0.50 --reply-port-src 53');
-  t.is(a.findings.find((f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'shop/web:http' && f.message.includes('30020'))?.severity, 'warning');
+  t.regex(
+    group.message,
+    /^2 udp conntrack entries to 10\.96\.0\.10:53 \(kube-system\/kube-dns:dns\) still go to 10\.244\.1\.8:53, no longer an endpoint; new connections go to 10\.244\.2\.8:53, 10\.244\.3\.8:53$/,
+  );
+  t.is(
+    a.findings.find((f) => f.code === 'STALE_BLACKHOLE')?.remedy,
+    'conntrack -D -p udp -d 10.96.0.50 --dport 53 -r 10.96.0.50 --reply-port-src 53',
+  );
+  t.is(
+    a.findings.find(
+      (f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'shop/web:http' && f.message.includes('30020'),
+    )?.severity,
+    'warning',
+  );
 });
 
-test('without the node\'s addresses a NodePort entry is not called stale for want of them; a deleted service\'s still is', (t) => {
+test("without the node's addresses a NodePort entry is not called stale for want of them; a deleted service's still is", (t) => {
   const live = tcp('203.0.113.9', 50007, '192.168.0.2', 30020, '10.244.1.20', 9090, '192.168.0.2');
   const rules = kubeProxyRuleset(AFTER, { clusterCidr: '10.244.0.0/16' });
   const known = analyse(rules, `${TABLE}\n${live}`);
   const unknown = analyse(rules, `${TABLE}\n${live}`, '');
   const kinds = (a: StaleAnalysis) => a.stale.map((s) => `${s.sport} ${s.kind} ${s.now.join(',')}`).sort();
-  t.deepEqual(kinds(unknown), kinds(known), 'the NodePort whose port changed is stale either way, and says where new connections go');
+  t.deepEqual(
+    kinds(unknown),
+    kinds(known),
+    'the NodePort whose port changed is stale either way, and says where new connections go',
+  );
   t.true(kinds(unknown).includes('50003 endpoint-gone 10.244.1.20:9090'));
   t.true(kinds(unknown).includes('40004 service-gone '));
   t.deepEqual(known.nodes, [{ node: 'n1', checked: 11, stale: 7, undecided: [] }]);
   t.deepEqual(unknown.nodes, [
-    { node: 'n1', checked: 10, stale: 7, undecided: [{ why: "a NodePort connection if 192.168.0.2 is an address of this node: no ip addr dump or --node-ip says which addresses are the node's", count: 1 }] },
+    {
+      node: 'n1',
+      checked: 10,
+      stale: 7,
+      undecided: [
+        {
+          why: "a NodePort connection if 192.168.0.2 is an address of this node: no ip addr dump or --node-ip says which addresses are the node's",
+          count: 1,
+        },
+      ],
+    },
   ]);
-  const given = analyzeStale(nodesOfText(`root@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${TABLE}\n${live}\n`), { nodeIps: ['192.168.0.2'] });
+  const given = analyzeStale(
+    nodesOfText(`root@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${TABLE}\n${live}\n`),
+    { nodeIps: ['192.168.0.2'] },
+  );
   t.deepEqual(given.nodes, known.nodes, '--node-ip settles it');
 });
 
 test('the same table against the rules it was made with has no stale entry', (t) => {
   const BEFORE: GeneratedService[] = [
     svc('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, [ep('10.244.1.8', 53), ep('10.244.2.8', 53)]),
-    svc('shop/web:http', 'tcp', '10.96.0.20', 80, [ep('10.244.1.20', 8080), ep('10.244.1.20', 9090)], { nodePort: 30020 }),
+    svc('shop/web:http', 'tcp', '10.96.0.20', 80, [ep('10.244.1.20', 8080), ep('10.244.1.20', 9090)], {
+      nodePort: 30020,
+    }),
     svc('shop/empty:http', 'tcp', '10.96.0.30', 80, [ep('10.244.1.30')]),
     svc('shop/gone:dns', 'udp', '10.96.0.40', 53, [ep('10.244.1.40', 53)]),
   ];
@@ -120,7 +158,10 @@ test('hand-written DNAT is judged by the walk, not by kube-proxy names', (t) => 
     tcp('198.51.100.8', 1003, '192.168.0.2', 8443, '10.0.5.2', 443), // wrong for its source
   ].join('\n');
   const a = analyse(rules, table);
-  t.deepEqual(a.stale.map((s) => `${s.sport} ${s.kind} ${s.now.join(',')}`).sort(), ['1001 endpoint-gone 10.0.5.2:443', '1003 endpoint-gone 10.0.5.1:443']);
+  t.deepEqual(a.stale.map((s) => `${s.sport} ${s.kind} ${s.now.join(',')}`).sort(), [
+    '1001 endpoint-gone 10.0.5.2:443',
+    '1003 endpoint-gone 10.0.5.1:443',
+  ]);
   // A group command would also delete the live entries of the other source range: each entry gets its own.
   const f = a.findings.find((x) => x.code === 'STALE_ENDPOINT_GONE')!;
   t.deepEqual(f.remedy.split('\n'), [
@@ -149,7 +190,10 @@ test('a mark set on the source decides the DNAT: entries are told apart by it, n
     tcp('198.51.100.7', 1000, '192.168.0.2', 8443, '10.0.5.2', 443), // marked: should have gone to .1
   ].join('\n');
   const a = analyse(rules, table);
-  t.deepEqual(a.stale.map((s) => `${s.sport} ${s.now.join(',')}`), ['1000 10.0.5.1:443']);
+  t.deepEqual(
+    a.stale.map((s) => `${s.sport} ${s.now.join(',')}`),
+    ['1000 10.0.5.1:443'],
+  );
 });
 
 test('two listings of one table (conntrack -L and a copy of /proc/net/nf_conntrack, as sos keeps them) count each entry once', (t) => {
@@ -158,7 +202,11 @@ test('two listings of one table (conntrack -L and a copy of /proc/net/nf_conntra
   const extra = udp('10.244.0.7', 40009, '10.96.0.10', 53, '10.244.1.8', 53);
   const text = `${NODE}\nroot@n1:~# iptables-save\n${rules}\nroot@n1:~# conntrack -L\n${TABLE}\nroot@n1:~# cat /proc/net/nf_conntrack\n${[...proc, `ipv4     2 ${extra.replace(/use=1$/, 'zone=0 use=2')}`].join('\n')}\n`;
   const [node] = nodesOfText(text);
-  t.deepEqual(node!.conntrack.map((s) => s.entries.length), [10, 1], 'the /proc copy adds only the entry -L did not list');
+  t.deepEqual(
+    node!.conntrack.map((s) => s.entries.length),
+    [10, 1],
+    'the /proc copy adds only the entry -L did not list',
+  );
   const a = analyzeStale([node!]);
   t.deepEqual(a.nodes, [{ node: 'n1', checked: 11, stale: 8, undecided: [] }]);
   t.is(a.stale.filter((s) => s.sport === 40002).length, 1);

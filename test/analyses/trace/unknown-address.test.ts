@@ -16,11 +16,21 @@ const SAMPLE = readFileSync(new URL('../../../samples/kube-node.iptables-save', 
 
 function trace(dump: string, probe: Partial<Probe>): TraceResult {
   const found = findSectionsInText(`${SMALL_NODE}root@n1:~# iptables-save\n${dump}`, 'test', 'n1');
-  if (found.sections.some((s) => s.diagnostics.some((d) => d.severity === 'error'))) throw new Error('a masked address must be a warning, never an error');
-  return tracePacket(singleNode(found.sections)!, { src: '203.0.113.9', dst: '10.96.0.10', proto: 'tcp', sport: 40000, dport: 80, in: 'eth0', ...probe });
+  if (found.sections.some((s) => s.diagnostics.some((d) => d.severity === 'error')))
+    throw new Error('a masked address must be a warning, never an error');
+  return tracePacket(singleNode(found.sections)!, {
+    src: '203.0.113.9',
+    dst: '10.96.0.10',
+    proto: 'tcp',
+    sport: 40000,
+    dport: 80,
+    in: 'eth0',
+    ...probe,
+  });
 }
 
-const outcomes = (r: TraceResult) => r.paths.map((p) => ({ p: p.probability, dst: `${p.final.dst}:${p.final.dport}`, assumptions: p.assumptions ?? [] }));
+const outcomes = (r: TraceResult) =>
+  r.paths.map((p) => ({ p: p.probability, dst: `${p.final.dst}:${p.final.dport}`, assumptions: p.assumptions ?? [] }));
 
 test('class 11: a cluster IP masked in KUBE-SERVICES splits the walk, and each path names the assumption', (t) => {
   const masked = SAMPLE.replace('-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp', '-A KUBE-SERVICES -d x.x.x.x/32 -p tcp');
@@ -29,7 +39,13 @@ test('class 11: a cluster IP masked in KUBE-SERVICES splits the walk, and each p
   const paths = outcomes(r);
   t.is(+paths.reduce((a, p) => a + p.p, 0).toFixed(9), 1);
   const dnat = paths.filter((p) => p.dst !== '10.96.0.10:80');
-  t.deepEqual(dnat.map((p) => [p.dst, p.p]), [['10.244.1.5:8080', 0.25], ['10.244.1.6:8080', 0.25]]);
+  t.deepEqual(
+    dnat.map((p) => [p.dst, p.p]),
+    [
+      ['10.244.1.5:8080', 0.25],
+      ['10.244.1.6:8080', 0.25],
+    ],
+  );
   for (const p of dnat) t.true(p.assumptions.includes(question));
   const unchanged = paths.filter((p) => p.dst === '10.96.0.10:80');
   t.is(+unchanged.reduce((a, p) => a + p.p, 0).toFixed(9), 0.5);
@@ -37,21 +53,37 @@ test('class 11: a cluster IP masked in KUBE-SERVICES splits the walk, and each p
 });
 
 test('class 11: the part of a masked address the paste shows decides where it can: 10.x.x.x/16 never holds 203.0.113.9', (t) => {
-  const masked = SAMPLE.replace('[8:480] -A KUBE-SVC-XPGD46QRK7WJZT7O ! -s 10.244.0.0/16', '[8:480] -A KUBE-SVC-XPGD46QRK7WJZT7O ! -s 10.x.x.x/16');
+  const masked = SAMPLE.replace(
+    '[8:480] -A KUBE-SVC-XPGD46QRK7WJZT7O ! -s 10.244.0.0/16',
+    '[8:480] -A KUBE-SVC-XPGD46QRK7WJZT7O ! -s 10.x.x.x/16',
+  );
   const outside = trace(masked, {});
   t.is(outside.paths.length, 2);
   t.true(outside.paths.every((p) => p.masquerade && !(p.assumptions ?? []).some((a) => a.includes('10.x.x.x/16'))));
   // A pod address may or may not lie in the masked cluster CIDR: masqueraded on one side of the split only.
   const pod = trace(masked, { src: '10.244.7.7', in: 'cni0' });
   t.is(pod.paths.length, 4);
-  t.deepEqual(pod.paths.map((p) => [p.masquerade, (p.assumptions ?? []).some((a) => a.startsWith('NOT '))]).sort(), [[false, false], [false, false], [true, true], [true, true]]);
+  t.deepEqual(pod.paths.map((p) => [p.masquerade, (p.assumptions ?? []).some((a) => a.startsWith('NOT '))]).sort(), [
+    [false, false],
+    [false, false],
+    [true, true],
+    [true, true],
+  ]);
 });
 
 test('class 11: a DNAT to a masked address ends at that address as pasted, with its share and what the walk assumed', (t) => {
   const masked = SAMPLE.replaceAll('10.244.1.6', '10.x.x.x');
   const r = trace(masked, {});
   const paths = outcomes(r);
-  t.deepEqual(paths.map((p) => [p.dst, p.p]), [['10.244.1.5:8080', 0.5], ['10.x.x.x:8080', 0.5]]);
-  t.true(paths[1]!.assumptions.some((a) => a.startsWith('10.x.x.x (masked in the dump) is not an address of this node')));
+  t.deepEqual(
+    paths.map((p) => [p.dst, p.p]),
+    [
+      ['10.244.1.5:8080', 0.5],
+      ['10.x.x.x:8080', 0.5],
+    ],
+  );
+  t.true(
+    paths[1]!.assumptions.some((a) => a.startsWith('10.x.x.x (masked in the dump) is not an address of this node')),
+  );
   t.is(r.paths[1]!.verdict, 'ACCEPT');
 });

@@ -12,22 +12,49 @@ function trace(dump: string, probe: Partial<Probe>, extra = NODE): TraceResult {
   const found = findSectionsInText(`${extra}root@n1:~# iptables-save\n${dump}`, 'test', 'n1');
   const diagnostics = found.sections.flatMap((s) => s.diagnostics);
   if (diagnostics.length) throw new Error(`test dump has diagnostics: ${JSON.stringify(diagnostics)}`);
-  return tracePacket(singleNode(found.sections)!, { src: '203.0.113.9', dst: '10.244.0.5', proto: 'tcp', sport: 40000, dport: 80, in: 'eth0', ...probe });
+  return tracePacket(singleNode(found.sections)!, {
+    src: '203.0.113.9',
+    dst: '10.244.0.5',
+    proto: 'tcp',
+    sport: 40000,
+    dport: 80,
+    in: 'eth0',
+    ...probe,
+  });
 }
 
-const BUILTINS: Record<string, readonly string[]> = { raw: ['PREROUTING', 'OUTPUT'], nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'], filter: ['INPUT', 'FORWARD', 'OUTPUT'] };
+const BUILTINS: Record<string, readonly string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
 
 /** One table as iptables-save prints it: built-ins with their policy (ACCEPT unless given), user chains, rules. */
-function table(name: string, rules: readonly string[], policies: Record<string, string> = {}, userChains: readonly string[] = []): string {
+function table(
+  name: string,
+  rules: readonly string[],
+  policies: Record<string, string> = {},
+  userChains: readonly string[] = [],
+): string {
   const builtins = BUILTINS[name]!.map((c) => `:${c} ${policies[c] ?? 'ACCEPT'} [0:0]`);
   return [`*${name}`, ...builtins, ...userChains.map((c) => `:${c} - [0:0]`), ...rules, 'COMMIT', ''].join('\n');
 }
 
-const steps = (r: TraceResult, i = 0) => r.paths[i]!.steps.map((s: TraceStep) => ('policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}${s.target ? ` ${s.target}` : ''}`));
+const steps = (r: TraceResult, i = 0) =>
+  r.paths[i]!.steps.map((s: TraceStep) =>
+    'policy' in s
+      ? `${s.table} ${s.chain} policy ${s.policy}`
+      : `${s.table} ${s.chain} #${s.rule}${s.target ? ` ${s.target}` : ''}`,
+  );
 
 test('a goto returns to the caller of the chain that did the goto; a built-in caller applies its policy', (t) => {
   const r = trace(
-    table('filter', ['-A FORWARD -j A', '-A FORWARD -j ACCEPT', '-A A -g B', '-A A -j DROP', '-A B -p udp -j DROP'], { FORWARD: 'DROP' }, ['A', 'B']),
+    table(
+      'filter',
+      ['-A FORWARD -j A', '-A FORWARD -j ACCEPT', '-A A -g B', '-A A -j DROP', '-A B -p udp -j DROP'],
+      { FORWARD: 'DROP' },
+      ['A', 'B'],
+    ),
     {},
   );
   t.is(r.paths.length, 1);
@@ -45,8 +72,15 @@ test('falling off a built-in chain applies its policy, and DROP ends the path th
 
 test('DNAT in PREROUTING changes the routing decision and what filter sees; nat runs once per connection', (t) => {
   const r = trace(
-    table('nat', ['-A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.244.0.7:8080', '-A POSTROUTING -o eth0 -j MASQUERADE']) +
-      table('filter', ['-A FORWARD -d 10.244.0.7/32 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW,DNAT -j ACCEPT'], { INPUT: 'DROP' }),
+    table('nat', [
+      '-A PREROUTING -d 192.168.0.2/32 -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.244.0.7:8080',
+      '-A POSTROUTING -o eth0 -j MASQUERADE',
+    ]) +
+      table(
+        'filter',
+        ['-A FORWARD -d 10.244.0.7/32 -p tcp -m tcp --dport 8080 -m conntrack --ctstate NEW,DNAT -j ACCEPT'],
+        { INPUT: 'DROP' },
+      ),
     { dst: '192.168.0.2', dport: 30080 },
   );
   t.is(r.paths.length, 1);
@@ -56,7 +90,11 @@ test('DNAT in PREROUTING changes the routing decision and what filter sees; nat 
 });
 
 test('MASQUERADE takes the primary address of the out interface; --random-fully leaves the port to chance', (t) => {
-  const r = trace(table('nat', ['-A POSTROUTING -o eth0 -j MASQUERADE --random-fully']), { src: '10.244.0.5', dst: '198.51.100.1', in: 'cni0' });
+  const r = trace(table('nat', ['-A POSTROUTING -o eth0 -j MASQUERADE --random-fully']), {
+    src: '10.244.0.5',
+    dst: '198.51.100.1',
+    in: 'cni0',
+  });
   t.deepEqual(r.paths[0]!.final, { src: '192.168.0.2', dst: '198.51.100.1', dport: 80 });
   t.true(r.paths[0]!.masquerade);
   t.is(r.paths[0]!.out, 'eth0');
@@ -64,7 +102,9 @@ test('MASQUERADE takes the primary address of the out interface; --random-fully 
 
 test('NOTRACK in raw keeps the packet out of nat', (t) => {
   const r = trace(
-    table('raw', ['-A PREROUTING -p tcp -j NOTRACK']) + table('nat', ['-A PREROUTING -j DNAT --to-destination 10.244.0.9']) + table('filter', ['-A FORWARD -m conntrack --ctstate UNTRACKED -j ACCEPT']),
+    table('raw', ['-A PREROUTING -p tcp -j NOTRACK']) +
+      table('nat', ['-A PREROUTING -j DNAT --to-destination 10.244.0.9']) +
+      table('filter', ['-A FORWARD -m conntrack --ctstate UNTRACKED -j ACCEPT']),
     {},
   );
   t.deepEqual(steps(r), ['raw PREROUTING #1 NOTRACK', 'raw PREROUTING policy ACCEPT', 'filter FORWARD #1 ACCEPT']);
@@ -80,20 +120,45 @@ test('a statistic ladder gives each endpoint its share, endpoint by endpoint in 
     ]),
     { dst: '10.96.0.1' },
   );
-  t.deepEqual(r.paths.map((p) => [p.final.dst, +p.probability.toFixed(6)]), [['10.244.0.11', 0.333333], ['10.244.0.12', 0.333333], ['10.244.0.13', 0.333333]]);
+  t.deepEqual(
+    r.paths.map((p) => [p.final.dst, +p.probability.toFixed(6)]),
+    [
+      ['10.244.0.11', 0.333333],
+      ['10.244.0.12', 0.333333],
+      ['10.244.0.13', 0.333333],
+    ],
+  );
 });
 
 test('a set the dumps hold decides the match; a missing set splits the walk and says what it assumed', (t) => {
   const rules = table('filter', ['-A FORWARD -m set --match-set BLOCK src -j DROP']);
-  const withSet = trace(rules, {}, `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`);
-  t.deepEqual(withSet.paths.map((p) => p.verdict), ['ACCEPT'], 'the nomatch /29 is more specific than the /24');
-  const blocked = trace(rules, { src: '203.0.113.20' }, `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`);
-  t.deepEqual(blocked.paths.map((p) => p.verdict), ['DROP']);
+  const withSet = trace(
+    rules,
+    {},
+    `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`,
+  );
+  t.deepEqual(
+    withSet.paths.map((p) => p.verdict),
+    ['ACCEPT'],
+    'the nomatch /29 is more specific than the /24',
+  );
+  const blocked = trace(
+    rules,
+    { src: '203.0.113.20' },
+    `${NODE}root@n1:~# ipset save\ncreate BLOCK hash:net family inet hashsize 1024 maxelem 65536\nadd BLOCK 203.0.113.0/24\nadd BLOCK 203.0.113.8/29 nomatch\n`,
+  );
+  t.deepEqual(
+    blocked.paths.map((p) => p.verdict),
+    ['DROP'],
+  );
   const unknown = trace(rules, {});
-  t.deepEqual(unknown.paths.map((p) => [p.verdict, p.probability, p.assumptions]), [
-    ['DROP', 0.5, ["set BLOCK (not in the dumps) holds the packet's src"]],
-    ['ACCEPT', 0.5, ["NOT set BLOCK (not in the dumps) holds the packet's src"]],
-  ]);
+  t.deepEqual(
+    unknown.paths.map((p) => [p.verdict, p.probability, p.assumptions]),
+    [
+      ['DROP', 0.5, ["set BLOCK (not in the dumps) holds the packet's src"]],
+      ['ACCEPT', 0.5, ["NOT set BLOCK (not in the dumps) holds the packet's src"]],
+    ],
+  );
 });
 
 test('a packet the node sends to its own address loops back through PREROUTING and INPUT without nat', (t) => {
@@ -101,7 +166,12 @@ test('a packet the node sends to its own address loops back through PREROUTING a
     table('nat', ['-A PREROUTING -j DNAT --to-destination 10.244.0.9']) + table('filter', ['-A INPUT -i lo -j ACCEPT']),
     { src: '192.168.0.2', dst: '192.168.0.2', local: true, in: undefined },
   );
-  t.deepEqual(steps(r), ['nat OUTPUT policy ACCEPT', 'filter OUTPUT policy ACCEPT', 'nat POSTROUTING policy ACCEPT', 'filter INPUT #1 ACCEPT']);
+  t.deepEqual(steps(r), [
+    'nat OUTPUT policy ACCEPT',
+    'filter OUTPUT policy ACCEPT',
+    'nat POSTROUTING policy ACCEPT',
+    'filter INPUT #1 ACCEPT',
+  ]);
   t.like(r.paths[0], { verdict: 'ACCEPT', delivered: 'local' });
 });
 
@@ -109,21 +179,48 @@ test('without ip addr and ip route dumps the walk says what it assumed', (t) => 
   const r = trace(table('filter', ['-A FORWARD -o eth0 -j DROP']), { in: 'eth0' }, '');
   t.true(r.warnings.some((w) => w.startsWith('no ip addr dump')));
   t.true(r.warnings.some((w) => w.startsWith('no ip route dump')));
-  t.deepEqual(r.paths.map((p) => [p.verdict, p.assumptions]), [
-    ['DROP', ['the packet leaves by eth0']],
-    ['ACCEPT', ['NOT the packet leaves by eth0']],
-  ]);
+  t.deepEqual(
+    r.paths.map((p) => [p.verdict, p.assumptions]),
+    [
+      ['DROP', ['the packet leaves by eth0']],
+      ['ACCEPT', ['NOT the packet leaves by eth0']],
+    ],
+  );
 });
 
 test('packets from outside to 127.0.0.0/8 are martians unless route_localnet is on', (t) => {
   const rules = table('filter', []);
-  t.like(trace(rules, { dst: '127.0.0.1' }).paths[0], { verdict: 'DROP', reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1' });
-  t.like(trace(rules, { dst: '127.0.0.1' }, `${NODE}root@n1:~# sysctl net.ipv4.conf.all.route_localnet\nnet.ipv4.conf.all.route_localnet = 1\n`).paths[0], { verdict: 'ACCEPT', delivered: 'local' });
+  t.like(trace(rules, { dst: '127.0.0.1' }).paths[0], {
+    verdict: 'DROP',
+    reason: 'martian destination: 127.0.0.0/8 from outside needs route_localnet=1',
+  });
+  t.like(
+    trace(
+      rules,
+      { dst: '127.0.0.1' },
+      `${NODE}root@n1:~# sysctl net.ipv4.conf.all.route_localnet\nnet.ipv4.conf.all.route_localnet = 1\n`,
+    ).paths[0],
+    { verdict: 'ACCEPT', delivered: 'local' },
+  );
 });
 
 test('an untracked packet has no connection mark to set or match', (t) => {
   const rules = (raw: string[]) =>
-    table('raw', raw) + table('filter', ['-A FORWARD -j CONNMARK --set-xmark 0x1/0x1', '-A FORWARD -m connmark --mark 0x1/0x1 -j DROP', '-A FORWARD -m connmark ! --mark 0x1/0x1 -j REJECT']);
-  t.deepEqual(steps(trace(rules([]), {})), ['raw PREROUTING policy ACCEPT', 'filter FORWARD #1 CONNMARK', 'filter FORWARD #2 DROP']);
-  t.deepEqual(steps(trace(rules(['-A PREROUTING -j CT --notrack']), {})), ['raw PREROUTING #1 CT', 'raw PREROUTING policy ACCEPT', 'filter FORWARD #1 CONNMARK', 'filter FORWARD policy ACCEPT']);
+    table('raw', raw) +
+    table('filter', [
+      '-A FORWARD -j CONNMARK --set-xmark 0x1/0x1',
+      '-A FORWARD -m connmark --mark 0x1/0x1 -j DROP',
+      '-A FORWARD -m connmark ! --mark 0x1/0x1 -j REJECT',
+    ]);
+  t.deepEqual(steps(trace(rules([]), {})), [
+    'raw PREROUTING policy ACCEPT',
+    'filter FORWARD #1 CONNMARK',
+    'filter FORWARD #2 DROP',
+  ]);
+  t.deepEqual(steps(trace(rules(['-A PREROUTING -j CT --notrack']), {})), [
+    'raw PREROUTING #1 CT',
+    'raw PREROUTING policy ACCEPT',
+    'filter FORWARD #1 CONNMARK',
+    'filter FORWARD policy ACCEPT',
+  ]);
 });

@@ -37,7 +37,11 @@ const files = [
   ...sharedFiles('captures', /^(conntrack-[LE]|proc-net-nf_conntrack)/),
   ...sharedFiles('realworld', /conntrack/),
 ];
-const captured = files.flatMap((rel) => readDump(rel).split('\n').map((line) => ({ rel, line })));
+const captured = files.flatMap((rel) =>
+  readDump(rel)
+    .split('\n')
+    .map((line) => ({ rel, line })),
+);
 const generated = [...conntrackLines(5000, 7)];
 
 test('on every captured and generated line the fast path reads what the grammar reads, or gives up', (t) => {
@@ -52,22 +56,90 @@ test('on every captured and generated line the fast path reads what the grammar 
 });
 
 test('the fast path reads every entry of plain, extended, id, accounting and /proc listings', (t) => {
-  const fixtures = ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'proc-net-nf_conntrack.txt'].map((f) => `fixtures/${f}`);
-  const captures = ['conntrack-L.txt', 'conntrack-L-o-extended.txt', 'conntrack-L-o-id.txt', 'conntrack-L-f-ipv6.txt', 'conntrack-L-p-tcp-n.txt', 'proc-net-nf_conntrack.txt'].map((f) => `captures/${f}`);
+  const fixtures = [
+    'conntrack-L.txt',
+    'conntrack-L-o-extended.txt',
+    'conntrack-L-o-id.txt',
+    'proc-net-nf_conntrack.txt',
+  ].map((f) => `fixtures/${f}`);
+  const captures = [
+    'conntrack-L.txt',
+    'conntrack-L-o-extended.txt',
+    'conntrack-L-o-id.txt',
+    'conntrack-L-f-ipv6.txt',
+    'conntrack-L-p-tcp-n.txt',
+    'proc-net-nf_conntrack.txt',
+  ].map((f) => `captures/${f}`);
   for (const rel of [...fixtures, ...(sharedAvailable ? captures : [])]) {
     // /proc's gre lines (`timeout=30, stream_timeout=180`) are rare and left to the grammar.
-    const lines = readDump(rel).split('\n').filter((l) => grammarEntry(l) && !l.includes(' stream_timeout='));
+    const lines = readDump(rel)
+      .split('\n')
+      .filter((l) => grammarEntry(l) && !l.includes(' stream_timeout='));
     t.true(lines.length > 0, rel);
-    t.deepEqual(lines.filter((l) => !fast(l)), [], rel);
+    t.deepEqual(
+      lines.filter((l) => !fast(l)),
+      [],
+      rel,
+    );
   }
-  t.deepEqual(generated.filter((l) => grammarEntry(l) && !fast(l)), []);
+  t.deepEqual(
+    generated.filter((l) => grammarEntry(l) && !fast(l)),
+    [],
+  );
 });
 
 /** Small edits of real lines: what a paste, a terminal or a truncated file does to them. */
 const edit = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 6 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('\t', ' ', '\r', '\f', '=', '0', '9', 'x', 'A', 'f', ':', '::', '.', '[', ']', 'src=', 'id=1', ' id=3', ' zone=2', ' mark=x', ' packets=1 bytes=2', '[ASSURED]', ' [UNREPLIED]', '\u00a0', 'ä') }),
-  fc.record({ kind: fc.constant('append' as const), text: fc.constantFrom(' id=3', ' zone=2', ' secmark=0', ' mark=4294967295', ' packets=1 bytes=2', ' use=1', ' [ASSURED]', ' [OFFLOAD]', ' [UNREPLIED]', '\r', '  ', ' mark=', ' bytes=1') }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.constantFrom(
+      '\t',
+      ' ',
+      '\r',
+      '\f',
+      '=',
+      '0',
+      '9',
+      'x',
+      'A',
+      'f',
+      ':',
+      '::',
+      '.',
+      '[',
+      ']',
+      'src=',
+      'id=1',
+      ' id=3',
+      ' zone=2',
+      ' mark=x',
+      ' packets=1 bytes=2',
+      '[ASSURED]',
+      ' [UNREPLIED]',
+      '\u00a0',
+      'ä',
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    text: fc.constantFrom(
+      ' id=3',
+      ' zone=2',
+      ' secmark=0',
+      ' mark=4294967295',
+      ' packets=1 bytes=2',
+      ' use=1',
+      ' [ASSURED]',
+      ' [OFFLOAD]',
+      ' [UNREPLIED]',
+      '\r',
+      '  ',
+      ' mark=',
+      ' bytes=1',
+    ),
+  }),
   fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
 );
 
@@ -100,9 +172,13 @@ test('on edited lines too the fast path reads what the grammar reads, or gives u
 test('an IPv6 address the fast path keeps as printed is one canonicalAddress keeps as printed (property)', (t) => {
   const text = fc.oneof(
     fc.string({ unit: fc.constantFrom('0', '1', '9', 'a', 'f', 'F', 'g', ':', ':', ':', '.', '%'), maxLength: 24 }),
-    fc.constantFrom('fd00:244::8e94', '2001:db8::1', '::', '::1', '1:2:3:4:5:6:7:8', 'fe80::1%eth0', '::ffff:10.0.0.1').chain((a) =>
-      fc.tuple(fc.nat(a.length), fc.nat(3), fc.constantFrom('', '0', ':', '::', 'a', '0a')).map(([at, cut, add]) => a.slice(0, at) + add + a.slice(at + cut)),
-    ),
+    fc
+      .constantFrom('fd00:244::8e94', '2001:db8::1', '::', '::1', '1:2:3:4:5:6:7:8', 'fe80::1%eth0', '::ffff:10.0.0.1')
+      .chain((a) =>
+        fc
+          .tuple(fc.nat(a.length), fc.nat(3), fc.constantFrom('', '0', ':', '::', 'a', '0a'))
+          .map(([at, cut, add]) => a.slice(0, at) + add + a.slice(at + cut)),
+      ),
   );
   let plain = 0;
   fc.assert(

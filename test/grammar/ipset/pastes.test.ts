@@ -32,19 +32,30 @@ test('class 9: a closing fence and a sentence after `ipset list` end the listing
     const lines = pasted.split('\n');
     t.deepEqual(
       found.skipped.filter((s) => s.startLine > 2).map((s) => [s.startLine, s.reason]),
-      [[lines.indexOf('```', 2) + 1, 'Markdown fence'], [lines.length - 1, 'not a dump nfwalk reads']],
+      [
+        [lines.indexOf('```', 2) + 1, 'Markdown fence'],
+        [lines.length - 1, 'not a dump nfwalk reads'],
+      ],
     );
   }
 });
 
 test('class 9: a sentence right after the last member, without a blank line or fence, ends the listing', (t) => {
   const listing = blocks.join('\n\n');
-  const { sections, skipped } = sectionsOf(`${listing}\nThe KUBE-CLUSTER-IP set looks fine to me.\nroot@node-b:~# ipset save\n${sample.split('\ncreate ')[1] ? `create ${sample.split('\ncreate ').slice(1).join('\ncreate ')}` : ''}`);
+  const { sections, skipped } = sectionsOf(
+    `${listing}\nThe KUBE-CLUSTER-IP set looks fine to me.\nroot@node-b:~# ipset save\n${sample.split('\ncreate ')[1] ? `create ${sample.split('\ncreate ').slice(1).join('\ncreate ')}` : ''}`,
+  );
   const [list, save] = sections as Ipset[];
   t.deepEqual(members(list!), members(setsOf(`${listing}\n`)[0]!));
   t.deepEqual([...errorsOf(list!), ...errorsOf(save!)], []);
   t.deepEqual(members(list!), members(save!), 'the save after it is read whole');
-  t.deepEqual(skipped.map((s) => [s.startLine, s.reason]), [[listing.split('\n').length + 1, 'not a dump nfwalk reads'], [listing.split('\n').length + 2, 'shell prompt']]);
+  t.deepEqual(
+    skipped.map((s) => [s.startLine, s.reason]),
+    [
+      [listing.split('\n').length + 1, 'not a dump nfwalk reads'],
+      [listing.split('\n').length + 2, 'shell prompt'],
+    ],
+  );
 });
 
 test('class 9: members are checked against the type of their set; one of another type ends the listing', (t) => {
@@ -59,7 +70,11 @@ test('class 9: members are checked against the type of their set; one of another
       const [clean] = setsOf(`${block}\n`);
       const found = sectionsOf(`${block}\n${foreign}\n`);
       t.deepEqual(members(found.sections[0] as Ipset), members(clean!), `${foreign} in ${type}`);
-      t.deepEqual(found.skipped.map((s) => s.startLine), [block.split('\n').length + 1], `${foreign} in ${type}`);
+      t.deepEqual(
+        found.skipped.map((s) => s.startLine),
+        [block.split('\n').length + 1],
+        `${foreign} in ${type}`,
+      );
       checked++;
     }
   }

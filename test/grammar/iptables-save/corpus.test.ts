@@ -1,7 +1,14 @@
 /** Every real dump (the kernel-made fixtures, and ../shared's when it is there) parses clean, and `fmt` prints it back exactly (1.3.5: every rule kept). */
 import test from 'ava';
 import { parseIptablesSave, printRuleset } from '../../../grammar/iptables-save/index';
-import { iptablesSaveDumps, isModernSave, readDump, readShared, sharedTest, withoutComments } from '../../helpers/shared';
+import {
+  iptablesSaveDumps,
+  isModernSave,
+  readDump,
+  readShared,
+  sharedTest,
+  withoutComments,
+} from '../../helpers/shared';
 
 const dumps = iptablesSaveDumps();
 
@@ -44,7 +51,15 @@ for (const rel of dumps) {
 sharedTest('1.3.5 syntax becomes its modern form: intrapositioned !, dotted masks, hosts without /32', (t) => {
   const text = readShared('realworld/netnetwork_ugent_iptables-save-v1.3.5.txt');
   const printed = printRuleset(parseIptablesSave(text, 'ugent').ruleset).split('\n');
-  t.true(text.includes('-A POSTROUTING -s 192.168.122.0/255.255.255.0 -d ! 192.168.122.0/255.255.255.0 -p tcp -j MASQUERADE --to-ports 1024-65535'));
-  t.true(printed.includes('-A POSTROUTING -s 192.168.122.0/24 ! -d 192.168.122.0/24 -p tcp -j MASQUERADE --to-ports 1024-65535'));
+  t.true(
+    text.includes(
+      '-A POSTROUTING -s 192.168.122.0/255.255.255.0 -d ! 192.168.122.0/255.255.255.0 -p tcp -j MASQUERADE --to-ports 1024-65535',
+    ),
+  );
+  t.true(
+    printed.includes(
+      '-A POSTROUTING -s 192.168.122.0/24 ! -d 192.168.122.0/24 -p tcp -j MASQUERADE --to-ports 1024-65535',
+    ),
+  );
   t.true(printed.includes('-A INPUT -s 127.0.0.1/32 -d 127.0.0.1/32 -j ACCEPT'));
 });

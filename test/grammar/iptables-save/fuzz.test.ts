@@ -10,7 +10,8 @@ function check(text: string): string | undefined {
   const r = parseIptablesSave(text, 'fuzz');
   const lineCount = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
   for (const d of r.diagnostics) {
-    if (!(d.line >= 1 && d.line <= Math.max(lineCount, 1)) || d.column < 1) return `diagnostic outside the input: ${JSON.stringify(d)}`;
+    if (!(d.line >= 1 && d.line <= Math.max(lineCount, 1)) || d.column < 1)
+      return `diagnostic outside the input: ${JSON.stringify(d)}`;
   }
   const a = r.lines;
   const accounted = a.rules + a.chains + a.tables + a.commits + a.comments + a.blank + a.prompts + a.rejected;
@@ -21,11 +22,42 @@ function check(text: string): string | undefined {
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('"', '!', '\n', '[1:2]', ' -m ', ' -j ', '\0', '\r\n', '*nat\n', ':X -\n', 'COMMIT\n', '\u00a0', '🙂')) }),
-  fc.record({ kind: fc.constant('bytes' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 30 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom(
+        '"',
+        '!',
+        '\n',
+        '[1:2]',
+        ' -m ',
+        ' -j ',
+        '\0',
+        '\r\n',
+        '*nat\n',
+        ':X -\n',
+        'COMMIT\n',
+        '\u00a0',
+        '🙂',
+      ),
+    ),
+  }),
+  fc.record({
+    kind: fc.constant('bytes' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 30 }),
+  }),
 );
 
-interface Mutation { kind: string; at: number; length?: number; text?: string; bytes?: Uint8Array }
+interface Mutation {
+  kind: string;
+  at: number;
+  length?: number;
+  text?: string;
+  bytes?: Uint8Array;
+}
 
 function apply(text: string, muts: readonly Mutation[]): string {
   let s = text;
@@ -52,10 +84,16 @@ test('mutated real dumps never throw and every problem names a line in the input
 
 test('arbitrary binary and unicode input never throws', (t) => {
   fc.assert(
-    fc.property(fc.oneof(fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('utf8')), fc.string({ unit: 'grapheme', maxLength: 500 })), (text) => {
-      const problem = check(text);
-      if (problem) throw new Error(problem);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('utf8')),
+        fc.string({ unit: 'grapheme', maxLength: 500 }),
+      ),
+      (text) => {
+        const problem = check(text);
+        if (problem) throw new Error(problem);
+      },
+    ),
     { numRuns: 300, seed: Number(process.env.NFWALK_SEED ?? 7) },
   );
   t.pass();

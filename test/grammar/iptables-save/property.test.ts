@@ -6,7 +6,8 @@ import type { Ruleset } from '../../../src/model/ruleset';
 import { rulesetArbitrary } from '../../generators/random-rules';
 
 /** The model without source locations, which differ between the input and its printed form. */
-const withoutLocations = (r: Ruleset) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'location' ? undefined : typeof v === 'bigint' ? String(v) : v)));
+const withoutLocations = (r: Ruleset) =>
+  JSON.parse(JSON.stringify(r, (k, v) => (k === 'location' ? undefined : typeof v === 'bigint' ? String(v) : v)));
 
 test('random rulesets: no diagnostics; printing is a fixed point; the model survives printing', (t) => {
   fc.assert(
@@ -16,7 +17,10 @@ test('random rulesets: no diagnostics; printing is a fixed point; the model surv
       const printed = printRuleset(first.ruleset);
       const second = parseIptablesSave(printed, 'printed');
       if (second.diagnostics.length) throw new Error(`${JSON.stringify(second.diagnostics)}\n${printed}`);
-      return printRuleset(second.ruleset) === printed && JSON.stringify(withoutLocations(second.ruleset)) === JSON.stringify(withoutLocations(first.ruleset));
+      return (
+        printRuleset(second.ruleset) === printed &&
+        JSON.stringify(withoutLocations(second.ruleset)) === JSON.stringify(withoutLocations(first.ruleset))
+      );
     }),
     { numRuns: 400, seed: Number(process.env.NFWALK_SEED ?? 20261121) },
   );

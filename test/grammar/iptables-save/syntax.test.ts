@@ -6,7 +6,9 @@ import { dedent } from '../../helpers/dedent';
 
 const parse = (text: string) => parseIptablesSave(text, 'test.rules');
 const rules = (text: string, table = 'filter', chain = 'INPUT'): readonly Rule[] =>
-  parse(text).ruleset.tables.find((t) => t.name === table)!.chains.find((c) => c.name === chain)!.rules;
+  parse(text)
+    .ruleset.tables.find((t) => t.name === table)!
+    .chains.find((c) => c.name === chain)!.rules;
 
 test('tables, chains with policies and counters, rules with and without -c counters', (t) => {
   const r = parse(dedent`
@@ -22,7 +24,15 @@ test('tables, chains with policies and counters, rules with and without -c count
   t.deepEqual(r.diagnostics, []);
   const [table] = r.ruleset.tables;
   t.is(table!.name, 'security');
-  t.deepEqual(table!.chains.map((c) => [c.name, c.builtin, c.policy]), [['INPUT', true, 'ACCEPT'], ['FORWARD', true, 'DROP'], ['OUTPUT', true, 'ACCEPT'], ['MINE', false, null]]);
+  t.deepEqual(
+    table!.chains.map((c) => [c.name, c.builtin, c.policy]),
+    [
+      ['INPUT', true, 'ACCEPT'],
+      ['FORWARD', true, 'DROP'],
+      ['OUTPUT', true, 'ACCEPT'],
+      ['MINE', false, null],
+    ],
+  );
   t.is(table!.chains[2]!.counters!.packets, 18446744073709551615n);
   t.deepEqual(table!.chains[0]!.rules[0]!.counters, { packets: 7n, bytes: 420n });
   t.is(table!.chains[3]!.rules[0]!.counters, undefined);
@@ -57,13 +67,23 @@ test('restore quoting: escapes inside quotes, quote joining a bare word, closing
     { module: 'comment', comment: 'prefix x' },
     { module: 'comment', comment: '' },
   ]);
-  t.is(printRuleset(parse(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "a \\"b\\" \\\\c \\'q $d" -j ACCEPT\nCOMMIT\n`).ruleset).split('\n').find((l) => l.startsWith('-A')),
-    `-A INPUT -m comment --comment "a \\"b\\" \\\\c \\'q $d" -j ACCEPT`);
+  t.is(
+    printRuleset(
+      parse(`*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "a \\"b\\" \\\\c \\'q $d" -j ACCEPT\nCOMMIT\n`)
+        .ruleset,
+    )
+      .split('\n')
+      .find((l) => l.startsWith('-A')),
+    `-A INPUT -m comment --comment "a \\"b\\" \\\\c \\'q $d" -j ACCEPT`,
+  );
 });
 
 test('a closing quote ends the word: "x"y is two words', (t) => {
   const r = parse('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "x"y -j ACCEPT\nCOMMIT\n');
-  t.deepEqual(r.diagnostics.map((d) => [d.line, d.column, d.severity]), [[3, 34, 'error']]);
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.line, d.column, d.severity]),
+    [[3, 34, 'error']],
+  );
 });
 
 test('both negation styles, dotted masks and hosts without /32 read the same', (t) => {
@@ -78,7 +98,9 @@ test('both negation styles, dotted masks and hosts without /32 read the same', (
   t.deepEqual(modern!.source, { negated: true, value: { family: 'ipv4', address: '10.0.0.0', prefix: 8 } });
   t.deepEqual(legacy!.source, modern!.source);
   t.deepEqual(legacy!.matches, modern!.matches);
-  const printed = printRuleset(parse('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.1.2.3 -d 10.0.0.0/255.0.255.0 -j DROP\nCOMMIT\n').ruleset);
+  const printed = printRuleset(
+    parse('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.1.2.3 -d 10.0.0.0/255.0.255.0 -j DROP\nCOMMIT\n').ruleset,
+  );
   t.true(printed.includes('-A INPUT -s 10.1.2.3/32 -d 10.0.0.0/255.0.255.0 -j DROP'));
 });
 
@@ -103,7 +125,10 @@ test('header, footer and warning comments, CRLF, blank lines and a prompt pasted
   const r = parse(text);
   t.deepEqual(r.diagnostics, []);
   t.deepEqual(r.lines, { rules: 1, chains: 1, tables: 1, commits: 1, comments: 3, blank: 1, prompts: 1, rejected: 0 });
-  t.is(printRuleset(r.ruleset), '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n');
+  t.is(
+    printRuleset(r.ruleset),
+    '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n',
+  );
 });
 
 test('restore commands -N, -P, -I and implicit protocol matches become the saved form', (t) => {
@@ -117,7 +142,9 @@ test('restore commands -N, -P, -I and implicit protocol matches become the saved
     COMMIT
   `);
   t.deepEqual(r.diagnostics, []);
-  t.is(printRuleset(r.ruleset), dedent`
+  t.is(
+    printRuleset(r.ruleset),
+    dedent`
     *filter
     :INPUT DROP [0:0]
     :FORWARD ACCEPT [0:0]
@@ -127,7 +154,8 @@ test('restore commands -N, -P, -I and implicit protocol matches become the saved
     -A INPUT -s 10.0.0.1/32 -j DROP
     -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
     COMMIT
-  `);
+  `,
+  );
 });
 
 test('a broken line names file, line and column, and the rest of the dump is still read', (t) => {
@@ -143,38 +171,68 @@ test('a broken line names file, line and column, and the rest of the dump is sti
   `);
   t.deepEqual(
     r.diagnostics.map((d) => [d.severity, d.line, d.column]),
-    [['error', 3, 13], ['error', 4, 32], ['error', 5, 31], ['error', 6, 1]],
+    [
+      ['error', 3, 13],
+      ['error', 4, 32],
+      ['error', 5, 31],
+      ['error', 6, 1],
+    ],
   );
   const kept = r.ruleset.tables[0]!.chains[0]!.rules;
   // The bad address drops its rule; the bad port keeps the rule with its match verbatim (opaque).
-  t.deepEqual(kept.map((x) => x.location.line), [4, 7]);
+  t.deepEqual(
+    kept.map((x) => x.location.line),
+    [4, 7],
+  );
   t.is(kept[0]!.matches[0]!.module, 'opaque');
 });
 
 test('an unknown match extension is kept verbatim with a warning, never dropped', (t) => {
-  const text = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m frobnicate --level 3 ! --shiny -j ACCEPT\nCOMMIT\n';
+  const text =
+    '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m frobnicate --level 3 ! --shiny -j ACCEPT\nCOMMIT\n';
   const r = parse(text);
-  t.deepEqual(r.diagnostics.map((d) => [d.severity, d.line, d.column]), [['warning', 5, 13]]);
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.line, d.column]),
+    [['warning', 5, 13]],
+  );
   t.deepEqual(r.ruleset.tables[0]!.chains[0]!.rules[0]!.matches[0], {
-    module: 'opaque', name: 'frobnicate',
-    words: [{ text: '--level', bang: false, quoted: false }, { text: '3', bang: false, quoted: false }, { text: '!', bang: true, quoted: false }, { text: '--shiny', bang: false, quoted: false }],
+    module: 'opaque',
+    name: 'frobnicate',
+    words: [
+      { text: '--level', bang: false, quoted: false },
+      { text: '3', bang: false, quoted: false },
+      { text: '!', bang: true, quoted: false },
+      { text: '--shiny', bang: false, quoted: false },
+    ],
   });
   t.is(printRuleset(r.ruleset), text);
 });
 
 test('a missing COMMIT marks the dump truncated at its last line, and the table is still read', (t) => {
   const r = parse('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n\n');
-  t.deepEqual(r.diagnostics.map((d) => [d.severity, d.line]), [['warning', 3]]);
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.line]),
+    [['warning', 3]],
+  );
   t.deepEqual(r.ruleset.gaps, [{ kind: 'truncated', table: 'nat', line: 3 }]);
   t.is(r.ruleset.tables[0]!.chains[0]!.rules.length, 1);
 });
 
 test('ip6tables-save is recognised from its header and from its addresses', (t) => {
-  t.is(parse('# Generated by ip6tables-save v1.8.9 on x\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n').kind, 'ip6tables-save');
-  const r = parse('*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d fd00::10 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::5]:8080\nCOMMIT\n');
+  t.is(
+    parse('# Generated by ip6tables-save v1.8.9 on x\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n').kind,
+    'ip6tables-save',
+  );
+  const r = parse(
+    '*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d fd00::10 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::5]:8080\nCOMMIT\n',
+  );
   t.is(r.kind, 'ip6tables-save');
   t.deepEqual(r.diagnostics, []);
-  t.true(printRuleset(r.ruleset).includes('-A PREROUTING -d fd00::10/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::5]:8080'));
+  t.true(
+    printRuleset(r.ruleset).includes(
+      '-A PREROUTING -d fd00::10/128 -p tcp -m tcp --dport 80 -j DNAT --to-destination [fd00::5]:8080',
+    ),
+  );
 });
 
 test('a repeated base option or jump is read once per table and shared; each spelling, negation and table keeps its own', (t) => {
@@ -207,7 +265,13 @@ test('a repeated base option or jump is read once per table and shared; each spe
   // `-s 0.0.0.0/0` matches everything and sets nothing, so a second -s is no repetition.
   t.like(d!.source!.value, { address: '10.0.0.1' });
   // A bad value is reported on every line that has it, not only the first.
-  t.deepEqual(r.diagnostics.map((x) => [x.line, x.message]), [[8, 'prefix length /33 is too long'], [9, 'prefix length /33 is too long']]);
+  t.deepEqual(
+    r.diagnostics.map((x) => [x.line, x.message]),
+    [
+      [8, 'prefix length /33 is too long'],
+      [9, 'prefix length /33 is too long'],
+    ],
+  );
   const other = raw!.chains.find((ch) => ch.name === 'PREROUTING')!.rules[0]!;
   t.not(other.source, a!.source);
   t.deepEqual(other.source, a!.source);

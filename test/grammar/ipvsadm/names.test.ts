@@ -11,7 +11,10 @@ import { errorsOf, only } from '../../helpers/sections';
 import { NAMED_WIDTH, numericListing, withoutN } from './listed-without-n';
 
 type Ipvs = Extract<Section, { kind: 'ipvsadm' }>;
-const endpoints = (s: Ipvs) => s.services.flatMap((v) => [v.endpoint, ...v.destinations.map((d) => d.endpoint)]).filter((e): e is IpvsEndpoint => e !== undefined);
+const endpoints = (s: Ipvs) =>
+  s.services
+    .flatMap((v) => [v.endpoint, ...v.destinations.map((d) => d.endpoint)])
+    .filter((e): e is IpvsEndpoint => e !== undefined);
 
 test('class 8: ipvsadm -L without -n: port names are read as their numbers, host names stay names, cut columns lose their port', (t) => {
   const numeric = only(numericListing, 'ipvsadm') as Ipvs;
@@ -36,10 +39,16 @@ test('class 8: ipvsadm -L without -n: port names are read as their numbers, host
     }
   });
   t.true(cut >= 3 && cut < after.length - 5, `${cut} cut`);
-  t.true(after.some((e) => e.portName === 'sun-sr-https' && e.port === 6443) && after.some((e) => e.portName === 'domain' && e.port === 53));
+  t.true(
+    after.some((e) => e.portName === 'sun-sr-https' && e.port === 6443) &&
+      after.some((e) => e.portName === 'domain' && e.port === 53),
+  );
   const warning = named.diagnostics.find((d) => d.severity === 'warning')!;
   t.regex(warning.message, /listed without -n: .*cut at 28 characters lost their port/);
-  t.deepEqual([warning.line, warning.column], [named.services[0]!.line, text.split('\n')[named.services[0]!.line - 1]!.indexOf(printed[0]!.shown) + 1]);
+  t.deepEqual(
+    [warning.line, warning.column],
+    [named.services[0]!.line, text.split('\n')[named.services[0]!.line - 1]!.indexOf(printed[0]!.shown) + 1],
+  );
 });
 
 test('class 8: an ipvsadm listing pasted without its version and title lines is recognised and read the same', (t) => {
@@ -49,6 +58,15 @@ test('class 8: an ipvsadm listing pasted without its version and title lines is 
     t.regex(bare, /^(TCP|UDP|SCTP) /);
     const s = only(bare, 'ipvsadm') as Ipvs;
     t.deepEqual(errorsOf(s), []);
-    t.deepEqual(s.services.map(({ line: _l, destinations, ...v }) => ({ ...v, destinations: destinations.map(({ line: _d, ...d }) => d) })), whole.services.map(({ line: _l, destinations, ...v }) => ({ ...v, destinations: destinations.map(({ line: _d, ...d }) => d) })));
+    t.deepEqual(
+      s.services.map(({ line: _l, destinations, ...v }) => ({
+        ...v,
+        destinations: destinations.map(({ line: _d, ...d }) => d),
+      })),
+      whole.services.map(({ line: _l, destinations, ...v }) => ({
+        ...v,
+        destinations: destinations.map(({ line: _d, ...d }) => d),
+      })),
+    );
   }
 });

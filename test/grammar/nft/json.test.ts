@@ -13,8 +13,12 @@ import { readShared, sharedFiles, sharedTest } from '../../helpers/shared';
 
 /** JSON twins beside their text listings (the `-a` listing where the JSON has real handles). */
 function pairs(): [json: string, text: string][] {
-  const realworld = sharedFiles('realworld/nft', /\.json-nft$/).map((j) => [j, j.replace(/\.json-nft$/, '.nft')] as [string, string]);
-  const captures = sharedFiles('captures/nft', /nft-j-list-ruleset\.json$/).map((j) => [j, j.replace(/nft-j-list-ruleset\.json$/, 'nft-a-list-ruleset.txt')] as [string, string]);
+  const realworld = sharedFiles('realworld/nft', /\.json-nft$/).map(
+    (j) => [j, j.replace(/\.json-nft$/, '.nft')] as [string, string],
+  );
+  const captures = sharedFiles('captures/nft', /nft-j-list-ruleset\.json$/).map(
+    (j) => [j, j.replace(/nft-j-list-ruleset\.json$/, 'nft-a-list-ruleset.txt')] as [string, string],
+  );
   return [...realworld, ...captures];
 }
 
@@ -40,15 +44,31 @@ function comparable(r: NftRuleset, handles: boolean, typeofSets: ReadonlySet<str
     if (key === 'priority') return { value: o.value };
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(o)) {
-      if (['line', 'comment', 'iptablesNftWarning', 'source', 'quoted', 'bare'].includes(k) || k === 'handle' && !handles) continue;
+      if (
+        ['line', 'comment', 'iptablesNftWarning', 'source', 'quoted', 'bare'].includes(k) ||
+        (k === 'handle' && !handles)
+      )
+        continue;
       if (k === 'props') {
-        out[k] = (x as { key: string; value: string }[]).map((p) => p.key === 'flags' ? { key: p.key, value: p.value.split(',').filter((f) => f !== 'dynamic').join(',') } : p)
+        out[k] = (x as { key: string; value: string }[])
+          .map((p) =>
+            p.key === 'flags'
+              ? {
+                  key: p.key,
+                  value: p.value
+                    .split(',')
+                    .filter((f) => f !== 'dynamic')
+                    .join(','),
+                }
+              : p,
+          )
           .filter((p) => !(p.key === 'flags' && p.value === ''));
         continue;
       }
       out[k] = walk(x, k);
     }
-    if ((o.kind === 'set' || o.kind === 'map') && typeofSets.has(o.name as string)) delete out.typeof, delete out.type;
+    if ((o.kind === 'set' || o.kind === 'map') && typeofSets.has(o.name as string))
+      (delete out.typeof, delete out.type);
     return out;
   };
   return walk(r);
@@ -104,20 +124,72 @@ function diff(a: unknown, b: unknown, path = ''): string {
 }
 
 /** A small ruleset of our own, pretty-printed as `nft -j` does for the upstream test dumps. */
-const SMALL = JSON.stringify({
-  nftables: [
-    { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
-    { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
-    { chain: { family: 'ip', table: 'kube-proxy', name: 'nat-prerouting', handle: 2, type: 'nat', hook: 'prerouting', prio: -100, policy: 'accept' } },
-    { chain: { family: 'ip', table: 'kube-proxy', name: 'services', handle: 3 } },
-    { map: { family: 'ip', name: 'service-ips', table: 'kube-proxy', type: ['ipv4_addr', 'inet_proto', 'inet_service'], handle: 4, map: 'verdict', elem: [[{ concat: ['172.30.0.41', 'tcp', 80] }, { goto: { target: 'services' } }]] } },
-    { rule: { family: 'ip', table: 'kube-proxy', chain: 'nat-prerouting', handle: 5, expr: [{ jump: { target: 'services' } }] } },
-    { rule: { family: 'ip', table: 'kube-proxy', chain: 'services', handle: 6, expr: [
-      { match: { op: '==', left: { '&': [{ meta: { key: 'mark' } }, 16384] }, right: 0 } },
-      { vmap: { key: { concat: [{ payload: { protocol: 'ip', field: 'daddr' } }, { meta: { key: 'l4proto' } }, { payload: { protocol: 'th', field: 'dport' } }] }, data: '@service-ips' } },
-    ] } },
-  ],
-}, null, 2);
+const SMALL = JSON.stringify(
+  {
+    nftables: [
+      { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
+      { table: { family: 'ip', name: 'kube-proxy', handle: 1 } },
+      {
+        chain: {
+          family: 'ip',
+          table: 'kube-proxy',
+          name: 'nat-prerouting',
+          handle: 2,
+          type: 'nat',
+          hook: 'prerouting',
+          prio: -100,
+          policy: 'accept',
+        },
+      },
+      { chain: { family: 'ip', table: 'kube-proxy', name: 'services', handle: 3 } },
+      {
+        map: {
+          family: 'ip',
+          name: 'service-ips',
+          table: 'kube-proxy',
+          type: ['ipv4_addr', 'inet_proto', 'inet_service'],
+          handle: 4,
+          map: 'verdict',
+          elem: [[{ concat: ['172.30.0.41', 'tcp', 80] }, { goto: { target: 'services' } }]],
+        },
+      },
+      {
+        rule: {
+          family: 'ip',
+          table: 'kube-proxy',
+          chain: 'nat-prerouting',
+          handle: 5,
+          expr: [{ jump: { target: 'services' } }],
+        },
+      },
+      {
+        rule: {
+          family: 'ip',
+          table: 'kube-proxy',
+          chain: 'services',
+          handle: 6,
+          expr: [
+            { match: { op: '==', left: { '&': [{ meta: { key: 'mark' } }, 16384] }, right: 0 } },
+            {
+              vmap: {
+                key: {
+                  concat: [
+                    { payload: { protocol: 'ip', field: 'daddr' } },
+                    { meta: { key: 'l4proto' } },
+                    { payload: { protocol: 'th', field: 'dport' } },
+                  ],
+                },
+                data: '@service-ips',
+              },
+            },
+          ],
+        },
+      },
+    ],
+  },
+  null,
+  2,
+);
 const TEXT = `table ip kube-proxy { # handle 1
 	map service-ips { # handle 4
 		type ipv4_addr . inet_proto . inet_service : verdict
@@ -169,26 +241,52 @@ test('the segmenter finds a JSON dump as an nft section, after a prompt or by it
 
 test('bad JSON: problems name line:column, what can be read is read', (t) => {
   const at = (text: string) => parseNftJson(text).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
-  t.deepEqual(at('{"nftables": [\n  {"table": {"family": "ip", "name": "x"}},\n  {"chain": '), ['3:13 the JSON ends too early; the JSON could not be read']);
-  t.deepEqual(at('{"nftables": [\n {"table": {"family": "ipx", "name": "x"}}\n]}'), ['2:12 expected a family (ip, ip6, inet, arp, bridge, netdev); object not read']);
-  const partly = parseNftJson('{"nftables": [\n {"table": {"family": "ip", "name": "x"}},\n {"chain": {"family": "ip", "table": "x", "name": "c"}},\n {"rule": {"family": "ip", "table": "x", "chain": "c", "expr": [{"frob": 1}, {"accept": null}]}},\n {"rule": {"family": "ip", "table": "y", "chain": "c", "expr": []}}\n]}');
-  t.deepEqual(partly.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity}`), ['4:65 warning', '5:11 error']);
-  t.deepEqual(partly.ruleset.tables[0]!.chains[0]!.rules[0]!.stmts, [{ kind: 'opaque', text: '{"frob":1}' }, { kind: 'verdict', verdict: 'accept' }]);
+  t.deepEqual(at('{"nftables": [\n  {"table": {"family": "ip", "name": "x"}},\n  {"chain": '), [
+    '3:13 the JSON ends too early; the JSON could not be read',
+  ]);
+  t.deepEqual(at('{"nftables": [\n {"table": {"family": "ipx", "name": "x"}}\n]}'), [
+    '2:12 expected a family (ip, ip6, inet, arp, bridge, netdev); object not read',
+  ]);
+  const partly = parseNftJson(
+    '{"nftables": [\n {"table": {"family": "ip", "name": "x"}},\n {"chain": {"family": "ip", "table": "x", "name": "c"}},\n {"rule": {"family": "ip", "table": "x", "chain": "c", "expr": [{"frob": 1}, {"accept": null}]}},\n {"rule": {"family": "ip", "table": "y", "chain": "c", "expr": []}}\n]}',
+  );
+  t.deepEqual(
+    partly.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity}`),
+    ['4:65 warning', '5:11 error'],
+  );
+  t.deepEqual(partly.ruleset.tables[0]!.chains[0]!.rules[0]!.stmts, [
+    { kind: 'opaque', text: '{"frob":1}' },
+    { kind: 'verdict', verdict: 'accept' },
+  ]);
   t.deepEqual(at('{"nftables": [] } x'), ['1:19 text after the end of the JSON document; the JSON could not be read']);
 });
 
 test('mutated JSON never throws; every problem names a line and column inside the text', (t) => {
   const doc = SMALL;
-  fc.assert(fc.property(fc.array(fc.tuple(fc.nat(doc.length), fc.nat(3), fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', 'x', '1', '\n', '')), { minLength: 1, maxLength: 4 }), (edits) => {
-    let text = doc;
-    for (const [at, del, ins] of edits) text = text.slice(0, at) + ins + text.slice(at + del);
-    const body = parseNftJson(text);
-    const lines = text.split('\n');
-    for (const d of body.diagnostics) {
-      if (d.line < 1 || d.line > lines.length || d.column < 1 || d.column > lines[d.line - 1]!.length + 1) return false;
-    }
-    findSectionsInText(text, 'nft.json');
-    return true;
-  }), { numRuns: 400 });
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.tuple(
+          fc.nat(doc.length),
+          fc.nat(3),
+          fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', 'x', '1', '\n', ''),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      (edits) => {
+        let text = doc;
+        for (const [at, del, ins] of edits) text = text.slice(0, at) + ins + text.slice(at + del);
+        const body = parseNftJson(text);
+        const lines = text.split('\n');
+        for (const d of body.diagnostics) {
+          if (d.line < 1 || d.line > lines.length || d.column < 1 || d.column > lines[d.line - 1]!.length + 1)
+            return false;
+        }
+        findSectionsInText(text, 'nft.json');
+        return true;
+      },
+    ),
+    { numRuns: 400 },
+  );
   t.pass();
 });

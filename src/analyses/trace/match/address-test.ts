@@ -14,7 +14,9 @@ function overlap(a: Prefix, b: Prefix): boolean {
 }
 
 function contains(outer: Prefix, inner: Prefix): boolean {
-  return outer.family === inner.family && (outer.mask & ~inner.mask) === 0n && (inner.network & outer.mask) === outer.network;
+  return (
+    outer.family === inner.family && (outer.mask & ~inner.mask) === 0n && (inner.network & outer.mask) === outer.network
+  );
 }
 
 /** What a rule's address tells for certain: the prefix it shows, and whether that is all of it. */
@@ -25,7 +27,8 @@ interface RuleSide {
 }
 
 function ruleSide(value: RuleAddress, where: string): RuleSide {
-  if (!isUnknownAddress(value)) return { shown: prefixOfMask(value), whole: true, text: `${value.address}/${value.mask ?? value.prefix}` };
+  if (!isUnknownAddress(value))
+    return { shown: prefixOfMask(value), whole: true, text: `${value.address}/${value.mask ?? value.prefix}` };
   const shown = visiblePrefix(value, value.prefix);
   return { shown, whole: shown.length === value.prefix, text: `${value.unknown} ${MASKED} ${where})` };
 }

@@ -26,7 +26,8 @@ export function addrtypeHolds(family: Family, types: ReadonlySet<string>, wanted
 export function addrtypeMatcher(m: AddrtypeMatch, ctx: MatchContext): Matcher {
   return (p) => {
     const dev = m.limitIfaceIn ? p.in : m.limitIfaceOut ? p.out : undefined;
-    if ((m.limitIfaceIn || m.limitIfaceOut) && dev === undefined) return unknown('the address type test limited to the unknown interface holds');
+    if ((m.limitIfaceIn || m.limitIfaceOut) && dev === undefined)
+      return unknown('the address type test limited to the unknown interface holds');
     let open: Decision = true;
     for (const [opt, ip] of [
       [m.srcType, p.src],

@@ -7,7 +7,18 @@ import { MASKED_IN_DUMP, addressMatcher } from './address-test';
 import { type Decision, type Matcher, negate, unknown } from './decision';
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  icmp: 1, igmp: 2, tcp: 6, udp: 17, dccp: 33, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132, udplite: 136,
+  icmp: 1,
+  igmp: 2,
+  tcp: 6,
+  udp: 17,
+  dccp: 33,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+  sctp: 132,
+  udplite: 136,
 };
 
 export function protocolNumber(name: string): number | undefined {
@@ -56,7 +67,10 @@ export function iprangeMatcher(m: IprangeMatch): Matcher {
     const to = parseIp(opt.value.to);
     if (!from || !to) throw new Error(`iprange ${opt.value.from}-${opt.value.to} in the model does not parse`);
     const question = `the packet's ${side === 'src' ? 'source' : 'destination'} ${MASKED_IN_DUMP} is in ${opt.value.from}-${opt.value.to}`;
-    return [(p: Packet): Decision => (p[side].unknown ? negate(unknown(question), opt.negated) : inRange(p[side], from, to) !== opt.negated)];
+    return [
+      (p: Packet): Decision =>
+        p[side].unknown ? negate(unknown(question), opt.negated) : inRange(p[side], from, to) !== opt.negated,
+    ];
   });
   return (p) => {
     let open: Decision = true;

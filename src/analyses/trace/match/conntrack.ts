@@ -24,7 +24,12 @@ function statusBits(p: Packet): readonly string[] {
 
 function reply(p: Packet): { src: Ip; dst: Ip; sport?: number; dport?: number } {
   // The reply tuple is the inverted header after NAT: its source is where the packet now goes.
-  return { src: p.dst, dst: p.src, ...(p.dport !== undefined ? { sport: p.dport } : {}), ...(p.sport !== undefined ? { dport: p.sport } : {}) };
+  return {
+    src: p.dst,
+    dst: p.src,
+    ...(p.dport !== undefined ? { sport: p.dport } : {}),
+    ...(p.sport !== undefined ? { dport: p.sport } : {}),
+  };
 }
 
 /** One matcher per option, so the walk can branch on each undecidable one separately. */
@@ -44,7 +49,8 @@ export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
     const prefix = prefixOfMask(v);
     return (p: Packet) => inPrefix(pick(p), prefix);
   };
-  const port = (pick: (p: Packet) => number | undefined) => (v: AddressMask & PortRange) => (p: Packet) => inPortRange(pick(p), v);
+  const port = (pick: (p: Packet) => number | undefined) => (v: AddressMask & PortRange) => (p: Packet) =>
+    inPortRange(pick(p), v);
   const tupleTests: [keyof ConntrackMatch, (v: AddressMask & PortRange) => (p: Packet) => boolean][] = [
     ['ctorigsrc', address((p) => p.orig.src)],
     ['ctorigdst', address((p) => p.orig.dst)],
@@ -65,7 +71,8 @@ export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
     const want = m.ctstatus.value;
     tests.push((p) => {
       const bits = statusBits(p);
-      if (want.includes('ASSURED') && p.ctstate === 'ESTABLISHED') return negate(unknown('the connection is assured'), m.ctstatus!.negated);
+      if (want.includes('ASSURED') && p.ctstate === 'ESTABLISHED')
+        return negate(unknown('the connection is assured'), m.ctstatus!.negated);
       const hit = want.some((w) => (w === 'NONE' ? bits.length === 0 : bits.includes(w)));
       return hasEntry(p) && hit !== m.ctstatus!.negated;
     });

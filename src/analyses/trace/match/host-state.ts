@@ -24,7 +24,9 @@ function recentMatcher(m: RecentMatch, family: Family): Matcher {
 
 /** The probe is a routed packet on an L3 interface; a bridged frame would need br_netfilter and a bridge. */
 function physdevMatcher(m: PhysdevMatch): Matcher {
-  const opts = [m.physdevIsIn, m.physdevIn, m.physdevIsOut, m.physdevOut, m.physdevIsBridged].filter((o) => o !== undefined);
+  const opts = [m.physdevIsIn, m.physdevIn, m.physdevIsOut, m.physdevOut, m.physdevIsBridged].filter(
+    (o) => o !== undefined,
+  );
   const result = opts.every((o) => o.negated);
   return () => result;
 }
@@ -66,7 +68,9 @@ export function hostStateMatcher(m: Match, family: Family, where: string): Match
     case 'policy':
       return policyMatcher(m as TextOptionsMatch, family);
     default: {
-      const d: Decision = unknown(PER_RULE.has(m.module) ? `${statement(m, family)} in ${where}` : statement(m, family));
+      const d: Decision = unknown(
+        PER_RULE.has(m.module) ? `${statement(m, family)} in ${where}` : statement(m, family),
+      );
       return () => d;
     }
   }

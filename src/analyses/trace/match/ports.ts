@@ -4,7 +4,8 @@ import type { PortRange } from '../../../model/values';
 import type { Packet } from '../packet';
 import { type Decision, type Matcher, negate, unknown } from './decision';
 
-export const inPortRange = (port: number | undefined, r: PortRange) => port !== undefined && port >= r.from && port <= r.to;
+export const inPortRange = (port: number | undefined, r: PortRange) =>
+  port !== undefined && port >= r.from && port <= r.to;
 
 /**
  * Whether the source port lies in one of the ranges. After NAT picked a random port the answer is a draw:
@@ -16,7 +17,11 @@ function sourcePortIn(p: Packet, ranges: readonly PortRange[]): Decision {
   let covered = 0;
   for (const x of ranges) covered += Math.max(0, Math.min(x.to, r.to) - Math.max(x.from, r.from) + 1);
   const text = ranges.map((x) => (x.from === x.to ? `${x.from}` : `${x.from}:${x.to}`)).join(',');
-  return { question: `the source port NAT picked at random from ${r.from}-${r.to} is in ${text}`, pYes: Math.min(1, covered / (r.to - r.from + 1)), matchesWhen: true };
+  return {
+    question: `the source port NAT picked at random from ${r.from}-${r.to} is in ${text}`,
+    pYes: Math.min(1, covered / (r.to - r.from + 1)),
+    matchesWhen: true,
+  };
 }
 
 function both(a: Decision, b: Decision): Decision {
@@ -33,15 +38,22 @@ export function tcpUdpMatcher(m: TcpMatch | UdpMatch | SctpMatch): Matcher {
     if (m.module === 'tcp') {
       if (m.tcpFlags) {
         const { mask, compare } = m.tcpFlags.value;
-        const set = (names: readonly string[]) => new Set(names.includes('ALL') ? ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] : names.filter((n) => n !== 'NONE'));
+        const set = (names: readonly string[]) =>
+          new Set(
+            names.includes('ALL')
+              ? ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR']
+              : names.filter((n) => n !== 'NONE'),
+          );
         const maskSet = set(mask);
         const want = set(compare);
         const ok = [...maskSet].every((f) => p.tcpFlags.includes(f) === want.has(f));
         if (ok === m.tcpFlags.negated) return false;
       }
-      if (m.tcpOption) return both(sport, negate(unknown(`the TCP header carries option ${m.tcpOption.value}`), m.tcpOption.negated));
+      if (m.tcpOption)
+        return both(sport, negate(unknown(`the TCP header carries option ${m.tcpOption.value}`), m.tcpOption.negated));
     }
-    if (m.module === 'sctp' && m.chunkTypes) return both(sport, negate(unknown('the SCTP chunk types match'), m.chunkTypes.negated));
+    if (m.module === 'sctp' && m.chunkTypes)
+      return both(sport, negate(unknown('the SCTP chunk types match'), m.chunkTypes.negated));
     return sport;
   };
 }

@@ -34,7 +34,9 @@ function ipPart(text: string, netmask: number | undefined): { part: Part; length
     if (!from || !to) return undefined;
     return { part: (p, side) => inRange(p[side], from, to), length: 0 };
   }
-  const prefix: Prefix | undefined = parsePrefix(netmask !== undefined && !text.includes('/') ? `${text}/${netmask}` : text);
+  const prefix: Prefix | undefined = parsePrefix(
+    netmask !== undefined && !text.includes('/') ? `${text}/${netmask}` : text,
+  );
   if (!prefix) return undefined;
   return { part: (p, side) => inPrefix(p[side], prefix), length: prefix.length };
 }
@@ -48,7 +50,8 @@ function portPart(text: string, anyProtocol: boolean): Part | undefined {
   if (!m) return undefined;
   const proto = m[1] ?? 'tcp';
   const range = { from: Number(m[2]), to: m[3] === undefined ? Number(m[2]) : Number(m[3]) };
-  const protocolMatches = (p: Packet) => anyProtocol || proto === p.proto || (proto === 'icmpv6' && p.proto === 'ipv6-icmp');
+  const protocolMatches = (p: Packet) =>
+    anyProtocol || proto === p.proto || (proto === 'icmpv6' && p.proto === 'ipv6-icmp');
   return (p, side) => protocolMatches(p) && inPortRange(side === 'src' ? p.sport : p.dport, range);
 }
 
@@ -102,9 +105,10 @@ function membershipOf(set: IpSet, sets: ReadonlyMap<string, IpSet>, depth = 0): 
   } else {
     const dims = (dimText ?? '').split(',').map((d) => DIMENSIONS[d]);
     const family = set.family === 'inet6' ? 'ipv6' : set.family === 'inet' ? 'ipv4' : undefined;
-    const elements = (kind === 'hash' || kind === 'bitmap') && dims.every((d) => d !== undefined)
-      ? set.members.map((m) => elementOf(set, dims as Dimension[], m.value, m.options.nomatch === true))
-      : [];
+    const elements =
+      (kind === 'hash' || kind === 'bitmap') && dims.every((d) => d !== undefined)
+        ? set.members.map((m) => elementOf(set, dims as Dimension[], m.value, m.options.nomatch === true))
+        : [];
     if (elements.length !== set.members.length || elements.some((e) => e === undefined)) {
       result = (_p, sides) => unknown(`${question(sides)} (type ${set.type} is not read)`);
     } else {
@@ -114,7 +118,11 @@ function membershipOf(set: IpSet, sets: ReadonlyMap<string, IpSet>, depth = 0): 
         if (family && family !== p.family) return false;
         let best: Element | undefined;
         for (const e of list) {
-          if (e.parts.every((part, i) => part(p, sides[i] ?? sides[sides.length - 1]!)) && (!best || e.specificity > best.specificity)) best = e;
+          if (
+            e.parts.every((part, i) => part(p, sides[i] ?? sides[sides.length - 1]!)) &&
+            (!best || e.specificity > best.specificity)
+          )
+            best = e;
         }
         if (best) return !best.nomatch;
         return cut ? unknown(`${question(sides)} (the dump lists part of the set)`) : false;
@@ -130,15 +138,24 @@ export function setMatcher(m: SetMatch, ctx: MatchContext): Matcher {
   const { name, directions } = m.matchSet.value;
   const negated = m.matchSet.negated;
   const set = ctx.sets.get(name);
-  const counters = m.packetsEq || m.packetsLt !== undefined || m.packetsGt !== undefined || m.bytesEq || m.bytesLt !== undefined || m.bytesGt !== undefined;
+  const counters =
+    m.packetsEq ||
+    m.packetsLt !== undefined ||
+    m.packetsGt !== undefined ||
+    m.bytesEq ||
+    m.bytesLt !== undefined ||
+    m.bytesGt !== undefined;
   const membership = set ? membershipOf(set, ctx.sets) : undefined;
   return (p) => {
     const masked = directions.some((side) => p[side].unknown);
-    if (masked) return negate(unknown(`set ${name} holds the packet's ${directions.join(',')} ${MASKED_IN_DUMP}`), negated);
-    const d = membership ? membership(p, directions) : unknown(`set ${name} (not in the dumps) holds the packet's ${directions.join(',')}`);
+    if (masked)
+      return negate(unknown(`set ${name} holds the packet's ${directions.join(',')} ${MASKED_IN_DUMP}`), negated);
+    const d = membership
+      ? membership(p, directions)
+      : unknown(`set ${name} (not in the dumps) holds the packet's ${directions.join(',')}`);
     const result = negate(d, negated);
-    if (result !== false && counters) return unknown(`the counters of the ${name} element pass the rule's packet/byte test`);
+    if (result !== false && counters)
+      return unknown(`the counters of the ${name} element pass the rule's packet/byte test`);
     return result;
   };
 }
-

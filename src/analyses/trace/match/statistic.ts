@@ -17,6 +17,13 @@ export function statisticMatcher(m: StatisticMatch, where: string): Matcher {
     return () => decision;
   }
   const every = m.every?.value ?? 1;
-  const decision = negate({ question: `the nth counter of ${where} is at packet ${m.packet ?? 0} of every ${every}`, pYes: 1 / every, matchesWhen: true }, m.every?.negated ?? false);
+  const decision = negate(
+    {
+      question: `the nth counter of ${where} is at packet ${m.packet ?? 0} of every ${every}`,
+      pYes: 1 / every,
+      matchesWhen: true,
+    },
+    m.every?.negated ?? false,
+  );
   return () => decision;
 }
