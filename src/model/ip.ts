@@ -10,7 +10,8 @@ export interface IpAddress {
   readonly scope?: string;
   readonly label?: string;
   /** secondary, dynamic, noprefixroute, deprecated, tentative, ... */
-  readonly flags: readonly string[] /** The paste hid the address (`<node-ip>`, `x.x.x.x`): `address` is the text as pasted. */;
+  readonly flags: readonly string[];
+  /** The paste hid the address (`<node-ip>`, `x.x.x.x`): `address` is the text as pasted. */
   readonly masked?: true;
 }
 
