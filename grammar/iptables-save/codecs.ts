@@ -113,8 +113,7 @@ function parsePort(text: string): number | Problem {
   return v > 65535 ? new Problem(`port ${v} is out of range`) : v;
 }
 
-export const formatPortRange = (r: PortRange, sep: ':' | '-') =>
-  r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`;
+const formatPortRange = (r: PortRange, sep: ':' | '-') => (r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`);
 
 export function portRange(sep: ':' | '-' = ':'): Codec<PortRange> {
   return {
@@ -144,14 +143,14 @@ function familyOf(a: ipaddr.IPv4 | ipaddr.IPv6): Family {
 
 const DOTTED_QUAD = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | Problem {
+function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | Problem {
   const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t);
   if (ipaddr.IPv6.isValid(t)) return ipaddr.IPv6.parse(t);
   return new Problem(`expected an IP address, got '${text}'`);
 }
 
-export function compareIp(a: ipaddr.IPv4 | ipaddr.IPv6, b: ipaddr.IPv4 | ipaddr.IPv6): number {
+function compareIp(a: ipaddr.IPv4 | ipaddr.IPv6, b: ipaddr.IPv4 | ipaddr.IPv6): number {
   const x = a.toByteArray();
   const y = b.toByteArray();
   if (x.length !== y.length) return x.length - y.length;
@@ -160,7 +159,7 @@ export function compareIp(a: ipaddr.IPv4 | ipaddr.IPv6, b: ipaddr.IPv4 | ipaddr.
 }
 
 /** Canonical text of an address: dotted quad, or RFC 5952 compressed lower-case IPv6. */
-export function formatIp(a: ipaddr.IPv4 | ipaddr.IPv6): string {
+function formatIp(a: ipaddr.IPv4 | ipaddr.IPv6): string {
   return a.toString();
 }
 
@@ -253,7 +252,7 @@ export const addressRange: Codec<AddressRange> = {
 };
 
 /** DNAT/SNAT `[A[-B]][:P[-Q]]`; IPv6 addresses in brackets when a port follows. */
-export function parseNatRange(text: string, family: Family): NatRange | Problem {
+function parseNatRange(text: string, family: Family): NatRange | Problem {
   const m =
     family === 'ipv6' || text.startsWith('[')
       ? /^(?:\[?([0-9a-fA-F:.]+)\]?(?:-\[?([0-9a-fA-F:.]+)\]?)?)?(?::(\d+)(?:-(\d+))?)?$/.exec(
@@ -280,7 +279,7 @@ export function parseNatRange(text: string, family: Family): NatRange | Problem 
   return { family, ...(addresses ? { addresses } : {}), ...(ports ? { ports } : {}) };
 }
 
-export function formatNatRange(r: NatRange): string {
+function formatNatRange(r: NatRange): string {
   let s = '';
   if (isUnknownAddress(r.addresses)) s = r.addresses.unknown;
   else if (r.addresses) {
@@ -299,7 +298,7 @@ export const natRange: Codec<NatRange> = {
 };
 
 /** Save-side quoting of xtables_save_string: bare iff non-empty and all of [A-Za-z0-9_-]. */
-export function quoteSaveString(s: string): string {
+function quoteSaveString(s: string): string {
   if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
   return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }

@@ -41,7 +41,7 @@ function outcomeJson(o: EntryOutcome) {
 }
 
 /** The endpoints most nodes give the cluster IP: what the service "has", whichever node is odd. */
-export function consensusEndpoints(view: ServiceView, entry: EntryPoint | undefined): readonly EndpointShare[] {
+function consensusEndpoints(view: ServiceView, entry: EntryPoint | undefined): readonly EndpointShare[] {
   if (!entry) return [];
   const votes = new Map<string, { endpoints: readonly EndpointShare[]; n: number }>();
   for (const n of view.nodes) {

@@ -4,7 +4,7 @@ import { match, opt } from './define';
 import { lookup } from '../../shared/lookup';
 
 /** Kernel bit order, which is the order iptables-save prints (formats.md §1.8). */
-export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
+const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
 const CT_STATUS = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'];
 
 const PROTO_NUMBERS: Record<string, string> = {

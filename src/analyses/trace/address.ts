@@ -117,10 +117,6 @@ export function inPrefix(ip: Ip, p: Prefix): boolean {
   return ip.family === p.family && (ip.value & p.mask) === p.network;
 }
 
-export function sameIp(a: Ip, b: Ip): boolean {
-  return a.family === b.family && a.value === b.value;
-}
-
 export function isHostPrefix(p: Prefix): boolean {
   return p.length === ADDRESS_BITS[p.family] && p.mask === prefixMask(p.family, p.length);
 }

@@ -154,7 +154,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
 }
 
 /** The family a probe's source address belongs to, so the right ruleset is walked. */
-export function familyOfProbe(probe: Probe): Family {
+function familyOfProbe(probe: Probe): Family {
   const ip = parseIp(probe.src);
   if (!ip) throw new TraceError(`not an IP address: ${probe.src}`);
   return ip.family;

@@ -8,7 +8,7 @@ import type { Ip } from './address';
 export type Ipv6Kind = 'unicast' | 'multicast' | 'any' | 'mapped';
 
 /** IPV6_ADDR_SCOPE_*: the larger, the wider. */
-export const SCOPE = { node: 0x1, link: 0x2, site: 0x5, global: 0xe } as const;
+const SCOPE = { node: 0x1, link: 0x2, site: 0x5, global: 0xe } as const;
 
 export interface Ipv6Type {
   readonly kind: Ipv6Kind;

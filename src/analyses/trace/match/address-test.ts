@@ -34,7 +34,7 @@ function ruleSide(value: RuleAddress, where: string): RuleSide {
 }
 
 /** What every statement about a masked address says, so that a reader of the assumptions can tell them apart. */
-export const MASKED = '(masked in';
+const MASKED = '(masked in';
 
 /** How a statement names an address the packet carries that was masked in the dump. */
 export const MASKED_IN_DUMP = `${MASKED} the dump)`;

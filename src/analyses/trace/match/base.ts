@@ -21,7 +21,7 @@ const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
   udplite: 136,
 };
 
-export function protocolNumber(name: string): number | undefined {
+function protocolNumber(name: string): number | undefined {
   return /^\d+$/.test(name) ? Number(name) : PROTOCOL_NUMBERS[name];
 }
 
