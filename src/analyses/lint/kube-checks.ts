@@ -5,8 +5,8 @@
 import { chainAt, chainKey, type RuleGraph } from '../../graph/rule-graph';
 import type { Ruleset } from '../../model/ruleset';
 import type { Finding } from '../finding';
-import { clusterCidrOf } from '../services/clients';
-import { inPrefix, parsePrefix } from '../trace/address';
+import { clusterCidrOf } from '../node/index';
+import { inPrefix, parsePrefix } from '../../model/address';
 import { KUBE_MARK_MASQ, KUBE_POSTROUTING, KUBE_SERVICES } from '../../model/kube-proxy-chains';
 
 function masqueradeFindings(node: string, ruleset: Ruleset, graph: RuleGraph): Finding[] {

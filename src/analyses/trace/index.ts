@@ -7,7 +7,7 @@ import { type RuleGraph, ruleGraphOf } from '../../graph/rule-graph';
 import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
 import type { Family } from '../../model/values';
 import { protocolNumber } from '../../model/protocols';
-import { parseIp } from './address';
+import { parseIp } from '../../model/address';
 import { TooManyPaths } from './chain-walk';
 import { type CompiledRuleset, compileRuleset } from './compile';
 import { type NetworkOptions, type NodeNetwork, nodeNetwork } from './network';
@@ -23,6 +23,10 @@ export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } 
 
 /** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
 const PATH_BUDGET = 20_000;
+
+export type { NodeNetwork } from './network';
+export { interfaceMatches } from './match/base';
+export { restsOnMaskedAddress } from './match/address-test';
 
 export class TraceError extends Error {}
 

@@ -3,7 +3,7 @@
  * unicast, multicast, unspecified or v4-mapped, and its scope. xt_addrtype and source address selection
  * both start from it.
  */
-import type { Ip } from './address';
+import type { Ip } from '../../model/address';
 
 export type Ipv6Kind = 'unicast' | 'multicast' | 'any' | 'mapped';
 

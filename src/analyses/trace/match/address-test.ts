@@ -4,7 +4,15 @@
  * the paste still shows decides it: then the walk splits, as on any fact the dumps do not hold.
  */
 import { type RuleAddress, isUnknownAddress } from '../../../model/values';
-import { type Ip, type Prefix, formatIp, hostPrefix, inPrefix, prefixOfMask, visiblePrefix } from '../address';
+import {
+  type Ip,
+  type Prefix,
+  formatIp,
+  hostPrefix,
+  inPrefix,
+  prefixOfMask,
+  visiblePrefix,
+} from '../../../model/address';
 import type { Packet } from '../packet';
 import { type Decision, type Matcher, negate, unknown } from './decision';
 

@@ -2,7 +2,7 @@
 import type { IprangeMatch } from '../../../model/match';
 import { protocolNumber } from '../../../model/protocols';
 import type { Rule } from '../../../model/ruleset';
-import { inRange, parseIp } from '../address';
+import { inRange, parseIp } from '../../../model/address';
 import type { Packet } from '../packet';
 import { MASKED_IN_DUMP, addressMatcher } from './address-test';
 import { type Decision, type Matcher, negate, unknown } from './decision';

@@ -3,7 +3,7 @@
  * pair, so every address test is one AND and one compare. Parsing and printing go through ipaddr.js.
  */
 import ipaddr from 'ipaddr.js';
-import type { AddressMask, Family, UnknownAddress } from '../../model/values';
+import type { AddressMask, Family, UnknownAddress } from './values';
 
 export interface Ip {
   readonly family: Family;

@@ -7,7 +7,7 @@
 import type { Rule, Ruleset } from '../../model/ruleset';
 import type { NodeDumps } from '../../model/node';
 import { type Family, isUnknownAddress } from '../../model/values';
-import { ADDRESS_BITS, formatIp, makePrefix, parseIp } from '../trace/address';
+import { ADDRESS_BITS, formatIp, makePrefix, parseIp } from '../../model/address';
 import { CLUSTER_CIDR_CHAIN, KUBE_MARK_MASQ, serviceChainName } from '../../model/kube-proxy-chains';
 
 export interface Clients {
