@@ -13,9 +13,9 @@ export { NfwalkError, type NfwalkErrorCode } from './library/errors';
 export type { Json } from './library/plain';
 
 // Lower level: the sections of inputs, and iptables-save text to a model and back.
-export { findSections, findSectionsInText, type FoundSections } from './input/sections';
+export { findSections, findSectionsInText } from './input/sections';
+export type { FoundSections, InputFailure } from './model/section';
 export { parseIptablesSave, printRuleset } from '../grammar/iptables-save/index';
-export type { InputFailure } from './input/text-input';
 export type { ProbeProtocol, ProbeCtState } from './analyses/trace/probe';
 export type { Section, SectionSource, SkippedLines } from './model/section';
 export type { Ruleset, Table, Chain, Rule, TableName } from './model/ruleset';

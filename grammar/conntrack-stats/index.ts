@@ -10,7 +10,7 @@ import type { WordLine } from '../shared/word-lines';
 
 const HEX = /^[0-9a-fA-F]+$/;
 
-export class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
+class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
   private readonly cpus: ConntrackCpuStats[] = [];
   private header: readonly string[] | undefined;
   private format: ConntrackStatsBody['format'] = 'conntrack -S';
@@ -59,7 +59,7 @@ export class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
 }
 
 /** One number, recognised only where a prompt, a collector header or the file's path says what it counts. */
-export class ConntrackCountReader extends WordLineReader<ConntrackCountBody> {
+class ConntrackCountReader extends WordLineReader<ConntrackCountBody> {
   private count: number | undefined;
 
   protected line(l: WordLine): LineProblem | undefined {

@@ -19,7 +19,7 @@ const SUMMARY = /^(\d+) flow (entries|events) have been (shown|deleted)\.\s*$/;
 // libnetfilter_conntrack's complaint when -o labels finds no connlabel.conf (captures/conntrack-L-o-labels.txt).
 const LIBRARY_MESSAGE = /^nfct_\w+:/;
 
-export class ConntrackReader implements DumpReader<ConntrackBody> {
+class ConntrackReader implements DumpReader<ConntrackBody> {
   private readonly entries: ConntrackEntry[] = [];
   private readonly summaries: ConntrackSummary[] = [];
   private readonly diagnostics: Diagnostic[] = [];

@@ -1,14 +1,7 @@
-/** Layer-4 protocol names conntrack prints, and their numbers (libnetfilter_conntrack proto table). */
-export const L4_NUMBERS: Readonly<Record<string, number>> = {
-  tcp: 6,
-  udp: 17,
-  icmp: 1,
-  icmpv6: 58,
-  sctp: 132,
-  gre: 47,
-  dccp: 33,
-  udplite: 136,
-};
+import { CONNTRACK_PROTOCOLS } from '../../src/model/protocols';
+
+/** Layer-4 protocol names conntrack prints, and their numbers, as records for the decoders' lookups. */
+export const L4_NUMBERS: Readonly<Record<string, number>> = Object.fromEntries(CONNTRACK_PROTOCOLS);
 
 export const L4_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(L4_NUMBERS).map(([n, v]) => [v, n]),

@@ -6,7 +6,7 @@
 import { Lexer, createToken } from 'chevrotain';
 import { complementStartChars, lineStartPattern } from '../shared/line-start';
 
-export const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
+const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
 export const XmlLine = createToken({
   name: 'XmlLine',

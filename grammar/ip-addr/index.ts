@@ -27,7 +27,7 @@ const INTERFACE_KEYS = new Set([
   'netns',
 ]);
 
-export class IpAddrReader extends WordLineReader<IpAddrBody> {
+class IpAddrReader extends WordLineReader<IpAddrBody> {
   private readonly interfaces: Draft[] = [];
 
   protected line(l: WordLine): LineProblem | undefined {

@@ -13,7 +13,7 @@ type Draft = { -readonly [K in keyof Route]: Route[K] } & {
   attributes: Record<string, string | true>;
 };
 
-export const ROUTE_TYPES = new Set([
+const ROUTE_TYPES = new Set([
   'unicast',
   'local',
   'broadcast',
@@ -41,7 +41,7 @@ const FLAGS = new Set([
 ]);
 const DESTINATION = /^(default|[0-9a-fA-F.:]+(\/\d+)?)$/;
 
-export class IpRouteReader extends WordLineReader<IpRouteBody> {
+class IpRouteReader extends WordLineReader<IpRouteBody> {
   private readonly routes: Draft[] = [];
 
   protected line(l: WordLine): LineProblem | undefined {

@@ -17,7 +17,7 @@ type Draft = { -readonly [K in keyof IpSet]: IpSet[K] } & { members: IpSetMember
 const FLAGS = new Set(['counters', 'comment', 'skbinfo', 'forceadd', 'nomatch', 'bucketsize-auto']);
 const LIST_FIELDS = new Set(['Type:', 'Revision:', 'Header:', 'Size', 'References:', 'Number', 'Members:']);
 
-export class IpsetReader extends WordLineReader<IpsetBody> {
+class IpsetReader extends WordLineReader<IpsetBody> {
   private readonly sets = new Map<string, Draft>();
   private listed: Draft | undefined;
   private inMembers = false;

@@ -110,4 +110,4 @@ function ruleColumns(words: readonly ListWord[], layout: Layout): RuleColumns | 
 }
 
 /** A counter as -v prints it: exact with -x, else with a K, M, G or T suffix above 99999. */
-export const COUNT = /^\d+[KMGT]?$/;
+const COUNT = /^\d+[KMGT]?$/;

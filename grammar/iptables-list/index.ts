@@ -11,8 +11,6 @@ export function parseIptablesList(text: string, path: string, hint = path): Ipta
   return reader.finish();
 }
 
-export { IptablesListReader };
-
 export const iptablesListFormat: DumpFormat = {
   name: 'iptables-list',
   distinctive: true,

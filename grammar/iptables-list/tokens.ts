@@ -6,7 +6,7 @@
 import { Lexer, createToken } from 'chevrotain';
 import { complementStartChars } from '../shared/line-start';
 
-export const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
+const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
 export const Comment = createToken({
   name: 'Comment',
@@ -20,7 +20,7 @@ export const Quoted = createToken({
   start_chars_hint: ['"'],
   line_breaks: false,
 });
-export const Bare = createToken({
+const Bare = createToken({
   name: 'Bare',
   pattern: /[^ \t\r\f\v\n]+/,
   start_chars_hint: complementStartChars(' \t\r\f\v\n'),

@@ -3,6 +3,7 @@
  * print it back the way iptables-save prints it (formats.md §1.2, §1.4).
  */
 import ipaddr from 'ipaddr.js';
+import { type IpAddr, compareIpAddr, familyOfIpAddr, ipAddrText, readIpAddr } from '../shared/address';
 import { lookup } from '../shared/lookup';
 import {
   type AddressMask,
@@ -113,8 +114,7 @@ function parsePort(text: string): number | Problem {
   return v > 65535 ? new Problem(`port ${v} is out of range`) : v;
 }
 
-export const formatPortRange = (r: PortRange, sep: ':' | '-') =>
-  r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`;
+const formatPortRange = (r: PortRange, sep: ':' | '-') => (r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`);
 
 export function portRange(sep: ':' | '-' = ':'): Codec<PortRange> {
   return {
@@ -138,31 +138,12 @@ export const portList: Codec<readonly PortRange[]> = {
   print: (v, c) => same(c.name, [v.map((r) => formatPortRange(r, ':')).join(',')]),
 };
 
-function familyOf(a: ipaddr.IPv4 | ipaddr.IPv6): Family {
-  return a.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
+/** An address of a rule's option, or the problem with it. */
+function ipOrProblem(text: string): IpAddr | Problem {
+  return readIpAddr(text) ?? new Problem(`expected an IP address, got '${text}'`);
 }
 
 const DOTTED_QUAD = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | Problem {
-  const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t);
-  if (ipaddr.IPv6.isValid(t)) return ipaddr.IPv6.parse(t);
-  return new Problem(`expected an IP address, got '${text}'`);
-}
-
-export function compareIp(a: ipaddr.IPv4 | ipaddr.IPv6, b: ipaddr.IPv4 | ipaddr.IPv6): number {
-  const x = a.toByteArray();
-  const y = b.toByteArray();
-  if (x.length !== y.length) return x.length - y.length;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
-}
-
-/** Canonical text of an address: dotted quad, or RFC 5952 compressed lower-case IPv6. */
-export function formatIp(a: ipaddr.IPv4 | ipaddr.IPv6): string {
-  return a.toString();
-}
 
 /** IPv4 `a.b.c.d[/len]` in canonical dotted form: most addresses of any dump, read without building objects. */
 function fastIpv4Mask(text: string): AddressMask | undefined {
@@ -189,9 +170,9 @@ export function parseAddressMask(text: string): AddressMask | Problem {
   const fast = fastIpv4Mask(text);
   if (fast) return fast;
   const slash = text.indexOf('/');
-  const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+  const ip = ipOrProblem(slash < 0 ? text : text.slice(0, slash));
   if (ip instanceof Problem) return ip;
-  const family = familyOf(ip);
+  const family = familyOfIpAddr(ip);
   const bits = family === 'ipv4' ? 32 : 128;
   const maskText = slash < 0 ? String(bits) : text.slice(slash + 1);
   const bytes = ip.toByteArray();
@@ -203,15 +184,15 @@ export function parseAddressMask(text: string): AddressMask | Problem {
     if (prefix > bits) return new Problem(`prefix length /${prefix} is too long`);
     maskBytes = prefixBytes(prefix, bytes.length);
   } else {
-    const m = parseIp(maskText);
-    if (m instanceof Problem || familyOf(m) !== family) return new Problem(`bad netmask '${maskText}'`);
+    const m = ipOrProblem(maskText);
+    if (m instanceof Problem || familyOfIpAddr(m) !== family) return new Problem(`bad netmask '${maskText}'`);
     maskBytes = m.toByteArray();
     const len = m.prefixLengthFromSubnetMask();
     // A non-contiguous mask has no prefix length; iptables-save keeps it dotted.
-    if (len === null) dotted = formatIp(m);
+    if (len === null) dotted = ipAddrText(m);
     prefix = len ?? bits;
   }
-  const address = formatIp(ipaddr.fromByteArray(bytes.map((b, i) => b & (maskBytes[i] ?? 0))));
+  const address = ipAddrText(ipaddr.fromByteArray(bytes.map((b, i) => b & (maskBytes[i] ?? 0))));
   return dotted ? { family, address, prefix, mask: dotted } : { family, address, prefix };
 }
 
@@ -241,19 +222,19 @@ export const addressRange: Codec<AddressRange> = {
   arity: 1,
   parse: ([a]) => {
     const [x = '', y = ''] = (a ?? '').split('-');
-    const from = parseIp(x);
-    const to = parseIp(y || x);
+    const from = ipOrProblem(x);
+    const to = ipOrProblem(y || x);
     if (from instanceof Problem) return from;
     if (to instanceof Problem) return to;
     // The kernel refuses a reversed range (xt_iprange: "range … is reversed").
-    if (compareIp(from, to) > 0) return new Problem(`range ${a} is reversed`);
-    return { family: familyOf(from), from: formatIp(from), to: formatIp(to) };
+    if (compareIpAddr(from, to) > 0) return new Problem(`range ${a} is reversed`);
+    return { family: familyOfIpAddr(from), from: ipAddrText(from), to: ipAddrText(to) };
   },
   print: (v, c) => same(c.name, [`${v.from}-${v.to}`]),
 };
 
 /** DNAT/SNAT `[A[-B]][:P[-Q]]`; IPv6 addresses in brackets when a port follows. */
-export function parseNatRange(text: string, family: Family): NatRange | Problem {
+function parseNatRange(text: string, family: Family): NatRange | Problem {
   const m =
     family === 'ipv6' || text.startsWith('[')
       ? /^(?:\[?([0-9a-fA-F:.]+)\]?(?:-\[?([0-9a-fA-F:.]+)\]?)?)?(?::(\d+)(?:-(\d+))?)?$/.exec(
@@ -264,11 +245,11 @@ export function parseNatRange(text: string, family: Family): NatRange | Problem 
   const [, a, b, p, q] = m;
   let addresses: NatRange['addresses'];
   if (a) {
-    const from = parseIp(a);
-    const to = parseIp(b ?? a);
+    const from = ipOrProblem(a);
+    const to = ipOrProblem(b ?? a);
     if (from instanceof Problem) return from;
     if (to instanceof Problem) return to;
-    addresses = { from: formatIp(from), to: formatIp(to) };
+    addresses = { from: ipAddrText(from), to: ipAddrText(to) };
   }
   let ports: PortRange | undefined;
   if (p) {
@@ -280,7 +261,7 @@ export function parseNatRange(text: string, family: Family): NatRange | Problem 
   return { family, ...(addresses ? { addresses } : {}), ...(ports ? { ports } : {}) };
 }
 
-export function formatNatRange(r: NatRange): string {
+function formatNatRange(r: NatRange): string {
   let s = '';
   if (isUnknownAddress(r.addresses)) s = r.addresses.unknown;
   else if (r.addresses) {
@@ -299,7 +280,7 @@ export const natRange: Codec<NatRange> = {
 };
 
 /** Save-side quoting of xtables_save_string: bare iff non-empty and all of [A-Za-z0-9_-]. */
-export function quoteSaveString(s: string): string {
+function quoteSaveString(s: string): string {
   if (/^[A-Za-z0-9_-]+$/.test(s)) return s;
   return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }

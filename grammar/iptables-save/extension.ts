@@ -10,7 +10,7 @@ export interface OptionSpec {
   /** Spellings accepted on input; the first is printed unless the codec names another. */
   readonly names: readonly string[];
   readonly field: string;
-  readonly codec: Codec<any>;
+  readonly codec: Codec<unknown>;
   /** `! --opt` allowed; the field then holds `{ negated, value }`. */
   readonly negatable?: boolean;
   /** May appear several times (old DNAT with two `--to-destination`); the field holds an array. */

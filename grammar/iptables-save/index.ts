@@ -15,7 +15,7 @@ export interface IptablesSaveParse extends Extraction {
 }
 
 /** Streams chunks into the extractor: a chunk's syntax records are consumed before the next is parsed. */
-export class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
+class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
   private extractor: IptablesSaveExtractor | undefined;
   private family: Family | undefined;
   private backend: Backend | undefined;
@@ -62,7 +62,7 @@ export function parseIptablesSave(text: string, path: string, family?: Family, h
   return { kind, ruleset, diagnostics, lines };
 }
 
-export { printRuleset, printRule, printMatch, printTarget } from './print';
+export { printRuleset, printRule } from './print';
 export type { LineAccount } from '../../src/model/section';
 
 export const iptablesSaveFormat: DumpFormat = {

@@ -58,7 +58,7 @@ export function printMatch(m: Match, family: Family): string[] {
   return ['-m', m.module, ...printSection(matchExtensions.get(m.module)!, m as unknown as Record_, family)];
 }
 
-export function printTarget(t: Target, family: Family): string[] {
+function printTarget(t: Target, family: Family): string[] {
   if (t.kind === 'jump') return [t.goto ? '-g' : '-j', t.chain];
   if (t.kind === 'opaque') return ['-j', t.name, ...verbatim(t.words)];
   return ['-j', t.kind, ...printSection(targetExtensions.get(t.kind)!, t as unknown as Record_, family)];

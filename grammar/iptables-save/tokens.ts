@@ -9,7 +9,7 @@ import { Lexer, createToken } from 'chevrotain';
 import { complementStartChars, lineStartPattern } from '../shared/line-start';
 
 // Blanks before a line-start token or between tokens; \r before \n (CRLF pastes) counts as a blank.
-export const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
+const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
 
 // `#`, `*` and `:` mean something only at the start of a line; elsewhere they are part of a word
@@ -26,7 +26,7 @@ export const TableStart = createToken({
   start_chars_hint: ['*'],
   line_breaks: false,
 });
-export const ChainDecl = createToken({
+const ChainDecl = createToken({
   name: 'ChainDecl',
   pattern: lineStartPattern(/:[^ \t\r\n]*/),
   start_chars_hint: [':'],
@@ -41,7 +41,7 @@ export const BareRun = createToken({
 });
 // A quoted segment; one that touches the bare word before it (`ab"c d"`) joins that word, and its closing
 // quote ends the word (`"x"y` is two words), as iptables-restore's add_param_to_argv does.
-export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
+const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
 // An opening quote that never closes on its line: its own token, so the line gets a precise diagnostic.
 export const OpenQuote = createToken({ name: 'OpenQuote', pattern: /"[^\n]*/ });
 

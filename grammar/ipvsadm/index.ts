@@ -31,7 +31,7 @@ const COUNT = /^(\d+)([KMGT]?)$/;
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
 const SCALE: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
-export class IpvsadmReader extends WordLineReader<IpvsBody> {
+class IpvsadmReader extends WordLineReader<IpvsBody> {
   private listing: IpvsListing | undefined;
   private version: string | undefined;
   private tableSize: number | undefined;

@@ -5,10 +5,10 @@ import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsW
 import { NftExtractor } from './extract';
 import { NftJsonReader, nftJsonFormat, parseNftJson } from './json';
 import { parseChunk } from './parser';
-import { printNftRule, printNftRuleset } from './print';
+import { printNftRuleset } from './print';
 import type { NftLine } from './syntax';
 
-export class NftReader implements DumpReader<NftBody> {
+class NftReader implements DumpReader<NftBody> {
   private readonly extractor: NftExtractor;
 
   constructor() {
@@ -80,4 +80,4 @@ function hasHandles(r: NftRuleset): boolean {
   );
 }
 
-export { printNftRuleset, printNftRule, parseNftJson };
+export { parseNftJson };

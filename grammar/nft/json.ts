@@ -104,7 +104,10 @@ class JsonText {
         this.blank();
         const c = this.s[this.i++];
         if (c === '}') return { t: 'obj', pos, entries };
-        if (c !== ',') (this.i--, this.fail("expected ',' or '}' in the object"));
+        if (c !== ',') {
+          this.i--;
+          this.fail("expected ',' or '}' in the object");
+        }
       }
     }
     if (ch === '[') {
@@ -117,7 +120,10 @@ class JsonText {
         this.blank();
         const c = this.s[this.i++];
         if (c === ']') return { t: 'arr', pos, items };
-        if (c !== ',') (this.i--, this.fail("expected ',' or ']' in the array"));
+        if (c !== ',') {
+          this.i--;
+          this.fail("expected ',' or ']' in the array");
+        }
       }
     }
     if (ch === '"') return { t: 'str', pos, v: this.string() };
@@ -163,7 +169,10 @@ class JsonText {
       else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(this.s.slice(this.i, this.i + 4))) {
         out += String.fromCharCode(parseInt(this.s.slice(this.i, this.i + 4), 16));
         this.i += 4;
-      } else (this.i--, this.fail('bad escape in a string'));
+      } else {
+        this.i--;
+        this.fail('bad escape in a string');
+      }
     }
   }
 }
@@ -221,7 +230,7 @@ function plain(v: JValue): unknown {
 const jsonText = (v: JValue) => JSON.stringify(plain(v));
 
 /** Seconds (or milliseconds where the JSON gives a fraction) as nft prints a time: `3h`, `2h59m56s`, `1d`. */
-export function nftTime(seconds: number): string {
+function nftTime(seconds: number): string {
   let ms = Math.round(seconds * 1000);
   if (ms === 0) return '0s';
   let out = '';
@@ -241,7 +250,6 @@ export function nftTime(seconds: number): string {
 
 const UNQUALIFIED_META = new Set(['iif', 'oif', 'iifname', 'oifname', 'iifgroup', 'oifgroup']);
 const BINOP_KEYS = new Set(['&', '|', '^', '<<', '>>']);
-const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto']);
 // nft prints set flags in this order (`flags dynamic,timeout`, `flags interval,timeout`).
 const SET_FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];
 
@@ -756,8 +764,10 @@ export class NftJsonReader implements DumpReader<NftBody> {
         if (c === '\\') i++;
         else if (c === '"') this.inString = false;
       } else if (c === '"') this.inString = true;
-      else if (c === '{' || c === '[') (this.depth++, (this.started = true));
-      else if (c === '}' || c === ']') {
+      else if (c === '{' || c === '[') {
+        this.depth++;
+        this.started = true;
+      } else if (c === '}' || c === ']') {
         this.depth--;
         if (this.started && this.depth <= 0) {
           this.closed = true;

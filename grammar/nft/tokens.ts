@@ -7,7 +7,7 @@
 import { Lexer, createToken } from 'chevrotain';
 import { complementStartChars } from '../shared/line-start';
 
-export const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
+const Blank = createToken({ name: 'Blank', pattern: /[ \t\r\f\v]+/, group: Lexer.SKIPPED });
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
 // `# handle 4`, `# Warning: table ip nat is managed by iptables-nft, do not touch!`: a `#` that starts a word.
 export const Comment = createToken({
@@ -23,7 +23,7 @@ export const Comma = createToken({ name: 'Comma', pattern: /,/ });
 export const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
 // An opening quote that never closes on its line: its own token, so the line gets a precise diagnostic.
 export const OpenQuote = createToken({ name: 'OpenQuote', pattern: /"[^\n]*/ });
-export const Word = createToken({
+const Word = createToken({
   name: 'Word',
   pattern: /[^\s{};",#][^\s{};",]*(?:,[^\s{};",]+)*/,
   start_chars_hint: complementStartChars(' \t\r\n\f\v{};",#'),

@@ -4,6 +4,7 @@
  * big tables repeat the same pod and service addresses, so IPv6 results are memoised.
  */
 import ipaddr from 'ipaddr.js';
+import type { Family } from '../../src/model/values';
 
 const NEEDS_COMPRESSION = /(^|:)0[0-9a-fA-F]|[A-F]/;
 const MEMO_LIMIT = 1 << 18;
@@ -88,3 +89,29 @@ function canonicalIpv6(text: string): string | undefined {
   if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
   return NEEDS_COMPRESSION.test(text) ? ipaddr.IPv6.parse(text).toRFC5952String() : text;
 }
+
+/** An address as ipaddr.js holds it, for the rule options that compute with addresses (masks, ranges). */
+export type IpAddr = ipaddr.IPv4 | ipaddr.IPv6;
+
+/** An address as a rule writes it (`[::1]` too); undefined when the text is none. */
+export function readIpAddr(text: string): IpAddr | undefined {
+  const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipaddr.IPv4.parse(t);
+  if (ipaddr.IPv6.isValid(t)) return ipaddr.IPv6.parse(t);
+  return undefined;
+}
+
+export function familyOfIpAddr(a: IpAddr): Family {
+  return a.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
+}
+
+export function compareIpAddr(a: IpAddr, b: IpAddr): number {
+  const x = a.toByteArray();
+  const y = b.toByteArray();
+  if (x.length !== y.length) return x.length - y.length;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return 0;
+}
+
+/** Canonical text of an address: dotted quad, or RFC 5952 compressed lower-case IPv6. */
+export const ipAddrText = (a: IpAddr): string => a.toString();

@@ -1,7 +1,7 @@
 /** Chevrotain custom-pattern helper for tokens that only mean something at the start of a line (`#`, `*`, `:`). */
 import type { CustomPatternMatcherFunc } from 'chevrotain';
 
-export function atLineStart(text: string, offset: number): boolean {
+function atLineStart(text: string, offset: number): boolean {
   for (let i = offset - 1; i >= 0; i--) {
     const c = text.charCodeAt(i);
     if (c === 10) return true;

@@ -11,7 +11,7 @@ import type { WordLine } from '../shared/word-lines';
 const ENTRY = /^\s*(\S+?)\s*=\s?(.*)$/;
 const KEY = /^([a-z0-9_]+(\.[A-Za-z0-9_@:+\-/]+)+|\/proc\/sys\/\S+)$/;
 
-export class SysctlReader extends WordLineReader<SysctlBody> {
+class SysctlReader extends WordLineReader<SysctlBody> {
   private readonly entries: SysctlEntry[] = [];
 
   protected line(l: WordLine): LineProblem | undefined {

@@ -7,7 +7,7 @@
 import type { Opt } from '../model/match';
 import type { Rule } from '../model/ruleset';
 import { type RuleAddress, isUnknownAddress } from '../model/values';
-import { isHostPrefix, prefixOfMask } from './trace/address';
+import { isHostPrefix, prefixOfMask } from '../model/address';
 
 /** The one host a `-s`/`-d` option names (not negated, a full-length prefix, not masked), as its address value. */
 export function pinnedHost(o: Opt<RuleAddress> | undefined): bigint | undefined {

@@ -2,8 +2,8 @@
 import type { Severity } from '../model/diagnostic';
 import type { Section } from '../model/section';
 
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
+const EXIT_OK = 0;
+const EXIT_FINDINGS = 1;
 export const EXIT_FAILED = 2;
 
 /** A failure the user can act on: printed as one line, exit 2. */

@@ -9,6 +9,14 @@ import { canonicalAddress } from '../../grammar/shared/address';
 import type { IpSet } from '../model/ipset';
 import type { IpvsService } from '../model/ipvs';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol } from './service-model';
+import {
+  CLUSTER_IP_SET,
+  EXTERNAL_IP_LOCAL_SET,
+  EXTERNAL_IP_SET,
+  LOAD_BALANCER_LOCAL_SET,
+  LOAD_BALANCER_SET,
+  NODE_PORT_SET,
+} from '../model/kube-proxy-chains';
 
 /** A virtual service and the entry point it is; the shares come from its scheduler and real servers. */
 export interface IpvsEntry {
@@ -21,13 +29,12 @@ export interface IpvsKubeService extends KubeService {
 }
 
 const SET_KINDS: readonly [RegExp, EntryKind, boolean][] = [
-  [/^KUBE-(6-)?CLUSTER-IP$/, 'clusterIP', false],
-  [/^KUBE-(6-)?LOAD-BALANCER-LOCAL$/, 'loadBalancer', true],
-  [/^KUBE-(6-)?LOAD-BALANCER$/, 'loadBalancer', false],
-  [/^KUBE-(6-)?EXTERNAL-IP-LOCAL$/, 'externalIP', true],
-  [/^KUBE-(6-)?EXTERNAL-IP$/, 'externalIP', false],
+  [CLUSTER_IP_SET, 'clusterIP', false],
+  [LOAD_BALANCER_LOCAL_SET, 'loadBalancer', true],
+  [LOAD_BALANCER_SET, 'loadBalancer', false],
+  [EXTERNAL_IP_LOCAL_SET, 'externalIP', true],
+  [EXTERNAL_IP_SET, 'externalIP', false],
 ];
-const NODE_PORT_SET = /^KUBE-(6-)?NODE-PORT-(LOCAL-)?(TCP|UDP|SCTP)$/;
 const NODE_PORT_RANGE = { from: 30000, to: 32767 };
 
 interface SetFacts {

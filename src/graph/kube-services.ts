@@ -12,9 +12,16 @@ import type { CommentMatch } from '../model/match';
 import type { Rule, Ruleset } from '../model/ruleset';
 import { isUnknownAddress } from '../model/values';
 import { chainAt, chainKey, type RuleGraph } from './rule-graph';
-import { SERVICE_CHAIN, mayEnterService, serviceChainsReached } from './service-chains';
+import { mayEnterService, serviceChainsReached } from './service-chains';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
 import { UnionFind } from './union-find';
+import {
+  KUBE_EXTERNAL_SERVICES,
+  KUBE_NODEPORTS,
+  KUBE_SERVICES,
+  SERVICE_CHAIN,
+  serviceChainName,
+} from '../model/kube-proxy-chains';
 
 const PROTOCOLS = new Set<string>(['tcp', 'udp', 'sctp']);
 const COMMENT_KINDS: Readonly<Record<string, EntryKind>> = {
@@ -102,8 +109,8 @@ function jumpsTo(graph: RuleGraph, chain: string, prefix: string): boolean {
 }
 
 function affinityOf(graph: RuleGraph, hash: string): number | null {
-  for (const prefix of ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-XLB-']) {
-    for (const rule of chainAt(graph, 'nat', `${prefix}${hash}`)?.rules ?? []) {
+  for (const kind of ['SVC', 'SVL', 'XLB'] as const) {
+    for (const rule of chainAt(graph, 'nat', serviceChainName(kind, hash))?.rules ?? []) {
       for (const m of rule.matches)
         if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
     }
@@ -146,7 +153,7 @@ function keysOf(e: NatEntry): string[] {
 }
 
 export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] {
-  const entries = [...natEntries(graph, 'KUBE-SERVICES', false), ...natEntries(graph, 'KUBE-NODEPORTS', true)];
+  const entries = [...natEntries(graph, KUBE_SERVICES, false), ...natEntries(graph, KUBE_NODEPORTS, true)];
   const joined = new UnionFind();
   for (const e of entries) {
     const [first, ...rest] = keysOf(e);
@@ -191,7 +198,7 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
   for (const b of byRoot.values()) if (b.name) byName.set(`${b.name} ${b.protocol}`, b);
 
   // Filter rules carry the services kube-proxy could not program in nat: no endpoints, or none local.
-  for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS']) {
+  for (const chain of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_NODEPORTS]) {
     for (const rule of chainAt(graph, 'filter', chain)?.rules ?? []) {
       const statement = FILTER_STATEMENT.exec(commentOf(rule) ?? '');
       const protocol = protocolOf(rule);
@@ -224,7 +231,7 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
         b.noEndpoints.push({ local, kind: 'nodePort', evidence: rule.location });
       } else if (ip !== undefined) {
         const known = [...b.entries.values()].find((e) => e.ip === ip && e.port === port);
-        const kind = known?.kind ?? (chain === 'KUBE-SERVICES' ? 'clusterIP' : 'external');
+        const kind = known?.kind ?? (chain === KUBE_SERVICES ? 'clusterIP' : 'external');
         if (!known) addEntry(b, { kind, ip, port, evidence: rule.location });
         b.noEndpoints.push({ local, kind, evidence: rule.location });
       }
@@ -238,8 +245,8 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
 /** The name of a service without comments: its KUBE-SVC chain (one the dump has, when its chains carry several hashes). */
 function chainNameOf(b: Builder, graph: RuleGraph): string {
   if (b.hashes.length === 0) return b.ownChain!;
-  const hash = b.hashes.find((h) => chainAt(graph, 'nat', `KUBE-SVC-${h}`)) ?? b.hashes[0]!;
-  return `KUBE-SVC-${hash}`;
+  const hash = b.hashes.find((h) => chainAt(graph, 'nat', serviceChainName('SVC', h))) ?? b.hashes[0]!;
+  return serviceChainName('SVC', hash);
 }
 
 function affinityOfAll(graph: RuleGraph, hashes: readonly string[]): number | null {
@@ -257,7 +264,7 @@ function serviceOf(b: Builder, ruleset: Ruleset, graph: RuleGraph): KubeService 
   const externalLocal =
     entryPoints.some((e) => e.kind === 'healthCheckNodePort') ||
     [...b.entryChains].some((c) => c.endsWith(' XLB')) ||
-    b.hashes.some((hash) => jumpsTo(graph, `KUBE-EXT-${hash}`, 'KUBE-SVL-')) ||
+    b.hashes.some((hash) => jumpsTo(graph, serviceChainName('EXT', hash), serviceChainName('SVL', ''))) ||
     localStatement((k) => k !== 'clusterIP');
   const internalLocal = b.entryChains.has('clusterIP SVL') || localStatement((k) => k === 'clusterIP');
   const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal ? 'Local' : 'Cluster') : null;

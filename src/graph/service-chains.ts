@@ -5,17 +5,13 @@
  * the entry's chain reaches by jumps, not what its name says.
  */
 import { type RuleGraph, chainKey } from './rule-graph';
+import { ENDPOINT_LIST_CHAIN, NOT_A_SERVICE_WAY, SERVICE_CHAIN } from '../model/kube-proxy-chains';
 
-export const SERVICE_CHAIN = /^KUBE-(SVC|SVL|EXT|FW|XLB)-([A-Z0-9]+)$/;
-/** Where the endpoints hang: the walk goes no further for this purpose (beyond are KUBE-SEP chains). */
-const CORE_CHAIN = /^KUBE-(SVC|SVL)-/;
-/** Chains that mark, masquerade or hold one endpoint: a jump to one is not a way to a service. */
-const NOT_A_WAY = /^KUBE-(MARK-|SEP-|POSTROUTING$|SERVICES$|NODEPORTS$)/;
 /** Hand-made detours are short; a bound keeps a looping dump finite. */
 const MAX_DEPTH = 4;
 
 /** Whether a jump from KUBE-SERVICES or KUBE-NODEPORTS to this chain can be a service's entry. */
-export const mayEnterService = (chain: string) => !NOT_A_WAY.test(chain);
+export const mayEnterService = (chain: string) => !NOT_A_SERVICE_WAY.test(chain);
 
 /**
  * The service chains (KUBE-SVC/SVL/EXT/FW/XLB) `chain` is or reaches in nat, nearest first: itself when it
@@ -30,7 +26,7 @@ export function serviceChainsReached(graph: RuleGraph, chain: string): string[] 
     for (const name of level) {
       if (SERVICE_CHAIN.test(name)) found.push(name);
       const key = chainKey('nat', name);
-      if (CORE_CHAIN.test(name) || !graph.hasNode(key)) continue;
+      if (ENDPOINT_LIST_CHAIN.test(name) || !graph.hasNode(key)) continue;
       graph.forEachOutNeighbor(key, (to) => {
         const { chain: c } = graph.getNodeAttributes(to);
         if (seen.has(c.name) || !mayEnterService(c.name)) return;

@@ -12,7 +12,8 @@ import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { type ArchiveKind, type Compression, archiveKind, compressionOf } from './archive-names';
 import { nodeOf } from './nodes';
-import type { InputFailure, InputSource } from './text-input';
+import type { InputFailure } from '../model/section';
+import type { InputSource } from './text-input';
 
 const CHUNK = 64 * 1024;
 /** Archives nested deeper than this are named as failures, not opened: no collector nests more. */

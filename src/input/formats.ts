@@ -12,7 +12,7 @@ import type { DumpFormat } from '../../grammar/shared/reader';
 import { sysctlFormat } from '../../grammar/sysctl/index';
 
 // conntrack's `-o save` lines (`-A -t 431981 -u …`) before ipvsadm's (`-A -t ADDR:PORT`) before iptables' (`-A CHAIN`).
-export const FORMATS: readonly DumpFormat[] = [
+const FORMATS: readonly DumpFormat[] = [
   conntrackFormat,
   conntrackStatsFormat,
   conntrackCountFormat,

@@ -1,20 +1,13 @@
 /** Turns inputs into sections of known formats: open the sources, align their text to lines, segment. */
 import { CHUNK_SIZE, countNewlines } from '../../grammar/shared/chunks';
 import { groupBy } from '../model/group-by';
-import type { Section, SkippedLines } from '../model/section';
+import type { FoundSections, InputFailure, Section, SkippedLines } from '../model/section';
 import { detectLinePrefix, normaliseChunk } from './normalise';
 import { Segmenter, type SegmentSink } from './segmenter';
 import { splitHosts } from './hosts';
 import { splitSnapshots } from './snapshots';
 import { openSources } from './sources';
 import { Unwrapper } from './unwrap';
-import type { InputFailure } from './text-input';
-
-export interface FoundSections {
-  readonly sections: readonly Section[];
-  readonly skipped: readonly SkippedLines[];
-  readonly failures: readonly InputFailure[];
-}
 
 export async function findSections(paths: readonly string[]): Promise<FoundSections> {
   const found = collector();

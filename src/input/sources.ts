@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 import { archiveKind, compressionOf, isUnreadableArchive } from './archive-names';
 import { archiveMembers, decode, decompressed } from './archives';
 import { nodeOf } from './nodes';
-import type { InputFailure, InputSource } from './text-input';
+import type { InputFailure } from '../model/section';
+import type { InputSource } from './text-input';
 
 const CHUNK = 64 * 1024;
 

@@ -6,9 +6,3 @@ export interface InputSource {
   /** The text in pieces of any size; the segmenter aligns them to lines. */
   chunks(): AsyncIterable<string>;
 }
-
-/** An input that could not be read (missing file, permission, broken archive). */
-export interface InputFailure {
-  readonly path: string;
-  readonly reason: string;
-}

@@ -1,7 +1,8 @@
 /** The first step of every analysis: inputs read as the CLI reads them, into the sections found in them. */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { type FoundSections, findSections, findSectionsInText } from '../input/sections';
+import type { FoundSections } from '../model/section';
+import { findSections, findSectionsInText } from '../input/sections';
 import { NfwalkError } from './errors';
 import { noDumpReason } from './no-dump';
 

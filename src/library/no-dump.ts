@@ -1,5 +1,5 @@
 /** Why inputs gave no dump, said the same way by the library's error and by a bulk run's failed bundle. */
-import type { FoundSections } from '../input/sections';
+import type { FoundSections } from '../model/section';
 import type { Section, SkippedLines } from '../model/section';
 
 /** iptables' warning that the other backend's tables exist, said where it is: `FILE:1-1 is an iptables warning …`. */

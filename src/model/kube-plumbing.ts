@@ -10,6 +10,7 @@
 import type { Match } from './match';
 import type { Chain, Rule, Ruleset, Table } from './ruleset';
 import type { Target } from './target';
+import { KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_SERVICES, serviceChainName } from './kube-proxy-chains';
 
 /** kube-proxy's default `--iptables-masquerade-bit` 14. */
 const MASQ_MARK = 0x4000;
@@ -47,32 +48,31 @@ const assumedJump = (nat: Table, from: string, to: string, matches: readonly Mat
 /** KUBE-SERVICES' rule for a service chain nothing jumps to: its cluster-IP masquerade rule, jumping to the chain. */
 function serviceEntries(nat: Table): Rule[] {
   return nat.chains.flatMap((c) => {
-    if (!c.name.startsWith('KUBE-SVC-') || jumpedTo(nat, c.name)) return [];
+    if (!c.name.startsWith(serviceChainName('SVC', '')) || jumpedTo(nat, c.name)) return [];
     const masq = c.rules.find(
-      (r) =>
-        r.target?.kind === 'jump' && r.target.chain === 'KUBE-MARK-MASQ' && r.destination && !r.destination.negated,
+      (r) => r.target?.kind === 'jump' && r.target.chain === KUBE_MARK_MASQ && r.destination && !r.destination.negated,
     );
     if (!masq) return [];
     const { source: _clients, target: _mark, assumed: _assumed, ...entry } = masq;
-    return [assumedJump(nat, 'KUBE-SERVICES', c.name, entry.matches, entry)];
+    return [assumedJump(nat, KUBE_SERVICES, c.name, entry.matches, entry)];
   });
 }
 
 function entryJumps(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
   const out: Supply[] = [];
-  const services = byName.get('KUBE-SERVICES');
+  const services = byName.get(KUBE_SERVICES);
   const entries = serviceEntries(nat);
-  if (entries.length > 0) out.push({ chain: 'KUBE-SERVICES', rules: entries, at: 'start' });
+  if (entries.length > 0) out.push({ chain: KUBE_SERVICES, rules: entries, at: 'start' });
   if (services || entries.length > 0) {
     for (const hook of ['PREROUTING', 'OUTPUT'])
-      if (!jumpsTo(byName.get(hook), 'KUBE-SERVICES'))
-        out.push({ chain: hook, rules: [assumedJump(nat, hook, 'KUBE-SERVICES')], at: 'end' });
+      if (!jumpsTo(byName.get(hook), KUBE_SERVICES))
+        out.push({ chain: hook, rules: [assumedJump(nat, hook, KUBE_SERVICES)], at: 'end' });
   }
-  if ((byName.get('KUBE-NODEPORTS')?.rules.length ?? 0) > 0 && !jumpsTo(services, 'KUBE-NODEPORTS')) {
+  if ((byName.get(KUBE_NODEPORTS)?.rules.length ?? 0) > 0 && !jumpsTo(services, KUBE_NODEPORTS)) {
     const local: Match = { module: 'addrtype', dstType: { negated: false, value: ['LOCAL'] } };
     out.push({
-      chain: 'KUBE-SERVICES',
-      rules: [assumedJump(nat, 'KUBE-SERVICES', 'KUBE-NODEPORTS', [local])],
+      chain: KUBE_SERVICES,
+      rules: [assumedJump(nat, KUBE_SERVICES, KUBE_NODEPORTS, [local])],
       at: 'end',
     });
   }
@@ -80,7 +80,7 @@ function entryJumps(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
   for (const ext of nat.chains) {
     const hash = /^KUBE-EXT-(.+)$/.exec(ext.name)?.[1];
     if (!hash) continue;
-    const to = [`KUBE-SVL-${hash}`, `KUBE-SVC-${hash}`].find((c) => byName.has(c));
+    const to = [serviceChainName('SVL', hash), serviceChainName('SVC', hash)].find((c) => byName.has(c));
     if (to && !jumpsTo(ext, to)) out.push({ chain: ext.name, rules: [assumedJump(nat, ext.name, to)], at: 'end' });
   }
   return out;
@@ -88,14 +88,14 @@ function entryJumps(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
 
 /** The masquerade mark, where rules jump to KUBE-MARK-MASQ but the paste does not show what it and KUBE-POSTROUTING do. */
 function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
-  if (!jumpedTo(nat, 'KUBE-MARK-MASQ')) return [];
+  if (!jumpedTo(nat, KUBE_MARK_MASQ)) return [];
   const out: Supply[] = [];
   const mark = { value: MASQ_MARK, mask: MASQ_MARK };
-  if (!byName.get('KUBE-MARK-MASQ')?.rules.some((r) => r.target?.kind === 'MARK')) {
+  if (!byName.get(KUBE_MARK_MASQ)?.rules.some((r) => r.target?.kind === 'MARK')) {
     const why = `the paste does not show KUBE-MARK-MASQ's rule; assumed kube-proxy's default, -j MARK --set-xmark 0x4000/0x4000`;
-    out.push({ chain: 'KUBE-MARK-MASQ', rules: [assumedRule(nat, { kind: 'MARK', xmark: mark }, why)], at: 'end' });
+    out.push({ chain: KUBE_MARK_MASQ, rules: [assumedRule(nat, { kind: 'MARK', xmark: mark }, why)], at: 'end' });
   }
-  if (!byName.get('KUBE-POSTROUTING')?.rules.some((r) => r.target?.kind === 'MASQUERADE')) {
+  if (!byName.get(KUBE_POSTROUTING)?.rules.some((r) => r.target?.kind === 'MASQUERADE')) {
     const why =
       "the paste does not show KUBE-POSTROUTING's rules; assumed kube-proxy's: packets marked 0x4000 are masqueraded";
     const unmarked: Match = { module: 'mark', mark: { negated: true, value: mark } };
@@ -104,10 +104,10 @@ function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[
       assumedRule(nat, { kind: 'MARK', xmark: { value: MASQ_MARK, mask: 0 } }, why),
       assumedRule(nat, { kind: 'MASQUERADE' }, why),
     ];
-    out.push({ chain: 'KUBE-POSTROUTING', rules, at: 'end' });
+    out.push({ chain: KUBE_POSTROUTING, rules, at: 'end' });
   }
-  if (!jumpsTo(byName.get('POSTROUTING'), 'KUBE-POSTROUTING'))
-    out.push({ chain: 'POSTROUTING', rules: [assumedJump(nat, 'POSTROUTING', 'KUBE-POSTROUTING')], at: 'end' });
+  if (!jumpsTo(byName.get('POSTROUTING'), KUBE_POSTROUTING))
+    out.push({ chain: 'POSTROUTING', rules: [assumedJump(nat, 'POSTROUTING', KUBE_POSTROUTING)], at: 'end' });
   return out;
 }
 

@@ -12,6 +12,7 @@ import { groupBy } from './group-by';
 import { gapsOf } from './gaps';
 import { joinHeaderless } from './headerless';
 import { withKubePlumbing } from './kube-plumbing';
+import { KUBE_SERVICES } from './kube-proxy-chains';
 
 export interface NodeDumps {
   readonly name: string;
@@ -81,7 +82,7 @@ const inert = (r: RulesetSection) =>
   r.ruleset.tables.every((t) => t.chains.every((c) => c.rules.length === 0 && c.policy !== 'DROP'));
 
 const holdsKubeProxy = (r: RulesetSection) =>
-  r.ruleset.tables.some((t) => t.name === 'nat' && t.chains.some((c) => c.name === 'KUBE-SERVICES'));
+  r.ruleset.tables.some((t) => t.name === 'nat' && t.chains.some((c) => c.name === KUBE_SERVICES));
 
 /**
  * The rulesets of one family the kernel runs. Dumps of one backend replace each other: the last is the

@@ -175,3 +175,16 @@ export function isRulesetSection(s: Section): s is RulesetSection {
     s.kind === 'ip6tables-list'
   );
 }
+
+/** An input that could not be read (missing file, permission, broken archive). */
+export interface InputFailure {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** What reading the inputs found: the dumps' sections, the lines between them, the inputs that failed. */
+export interface FoundSections {
+  readonly sections: readonly Section[];
+  readonly skipped: readonly SkippedLines[];
+  readonly failures: readonly InputFailure[];
+}

@@ -61,9 +61,3 @@ export interface Counters {
   readonly packets: bigint;
   readonly bytes: bigint;
 }
-
-/** A rate such as `5/min` (limit, hashlimit). */
-export interface Rate {
-  readonly count: number;
-  readonly unit: 'sec' | 'min' | 'hour' | 'day';
-}

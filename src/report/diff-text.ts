@@ -1,5 +1,5 @@
 /** `nfwalk diff` as text: per node pair, services that changed, then rules, chain by chain. */
-import { entryText, hostPort, percent } from '../analyses/services/describe';
+import { entryText, hostPort, percent } from '../analyses/finding-text';
 import type {
   ChainChange,
   DiffAnalysis,

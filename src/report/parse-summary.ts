@@ -1,5 +1,5 @@
 /** Readable summary of `nfwalk parse`: one line per section, a line or two of what it holds, its diagnostics. */
-import type { FoundSections } from '../input/sections';
+import type { FoundSections } from '../model/section';
 import type { Section } from '../model/section';
 import { formatDiagnostic } from './diagnostics';
 

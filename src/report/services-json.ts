@@ -3,9 +3,14 @@
  * connection to the cluster IP gets, and per node what a new connection from outside to the NodePort gets;
  * then every entry point per node, the live-connection test, and the findings.
  */
-import { sharesKey } from '../analyses/services/describe';
-import type { EndpointShare, EntryOutcome, ServiceView, ServicesAnalysis } from '../analyses/services/index';
-import type { EntryPoint } from '../graph/service-model';
+import {
+  type EndpointShare,
+  type EntryOutcome,
+  type EntryPoint,
+  type ServiceView,
+  type ServicesAnalysis,
+  consensusEndpoints,
+} from '../analyses/services/index';
 
 const shares = (endpoints: readonly EndpointShare[]) =>
   endpoints.map((e) => ({
@@ -38,21 +43,6 @@ function outcomeJson(o: EntryOutcome) {
     ...(o.assumptions.length ? { assumptions: o.assumptions } : {}),
     ...(o.afterDnat ? { afterDnat: o.afterDnat } : {}),
   };
-}
-
-/** The endpoints most nodes give the cluster IP: what the service "has", whichever node is odd. */
-export function consensusEndpoints(view: ServiceView, entry: EntryPoint | undefined): readonly EndpointShare[] {
-  if (!entry) return [];
-  const votes = new Map<string, { endpoints: readonly EndpointShare[]; n: number }>();
-  for (const n of view.nodes) {
-    const o = n.outcomes.find((x) => x.entry === entry);
-    if (!o) continue;
-    const key = sharesKey(o.endpoints);
-    const v = votes.get(key) ?? { endpoints: o.endpoints, n: 0 };
-    v.n++;
-    votes.set(key, v);
-  }
-  return [...votes.values()].sort((a, b) => b.n - a.n)[0]?.endpoints ?? [];
 }
 
 function serviceJson(view: ServiceView) {

@@ -1,5 +1,5 @@
 /** `nfwalk services` as text: one row per entry point and node, the endpoint shares in the row, then the findings. */
-import { entryText, hostPort, percent } from '../analyses/services/describe';
+import { entryText, hostPort, percent } from '../analyses/finding-text';
 import type { EntryOutcome, ServicesAnalysis } from '../analyses/services/index';
 import { formatFindings } from './findings-text';
 import { plainTable } from './plain-table';

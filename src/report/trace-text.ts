@@ -1,5 +1,5 @@
 /** A trace as people read one in a postmortem: one line per step with the rule, the packet after each NAT. */
-import { endpointText } from '../analyses/services/describe';
+import { endpointText } from '../analyses/finding-text';
 import type { Header, TracePath, TraceResult, TraceStep } from '../analyses/trace/index';
 
 export function formatHeader(h: Header): string {

@@ -76,5 +76,3 @@ export const LAB_V6: LabFamily = {
   sysctls: ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.all.accept_dad'],
   namespaces: 'nfwalk-v6-',
 };
-
-export const labFamily = (family: Family): LabFamily => (family === 'ipv4' ? LAB_V4 : LAB_V6);

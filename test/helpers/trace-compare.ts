@@ -13,7 +13,7 @@ import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-
 import { LAB_V4, type LabFamily } from './lab-family';
 import type { KernelStep, KernelTrace, LabProbe, TraceLab } from './trace-lab';
 
-export const stepKey = (s: KernelStep | TraceStep) =>
+const stepKey = (s: KernelStep | TraceStep) =>
   'policy' in s ? `${s.table} ${s.chain} policy ${s.policy}` : `${s.table} ${s.chain} #${s.rule}`;
 
 /** nfwalk's tracer for the lab as a support bundle shows it, and what reading the dumps reported. */
@@ -29,7 +29,7 @@ export function labConntrack(lab: TraceLab): ConntrackEntry[] {
   return found.sections.flatMap((s) => (s.kind === 'conntrack' ? s.entries : []));
 }
 
-export const asProbe = (p: LabProbe) => ({ ...p, ...(p.local ? { local: true } : { in: 'eth0' }) });
+const asProbe = (p: LabProbe) => ({ ...p, ...(p.local ? { local: true } : { in: 'eth0' }) });
 
 /** The NAT conntrack recorded for a probe must be the final header of a path the kernel's steps took. */
 function natAgrees(paths: readonly TracePath[], e: ConntrackEntry): boolean {
@@ -43,7 +43,7 @@ function natAgrees(paths: readonly TracePath[], e: ConntrackEntry): boolean {
 }
 
 /** Compares one round's probes; disagreements are appended, and the counts returned. */
-export function compareRound(
+function compareRound(
   label: string,
   tracer: Tracer,
   probes: readonly LabProbe[],

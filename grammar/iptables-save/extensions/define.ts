@@ -5,7 +5,7 @@ import type { ExtensionSpec, OptionSpec } from '../extension';
 export function opt(
   names: string | readonly string[],
   field: string,
-  codec: Codec<any>,
+  codec: Codec<unknown>,
   flags: Omit<OptionSpec, 'names' | 'field' | 'codec'> = {},
 ): OptionSpec {
   return { names: typeof names === 'string' ? [names] : names, field, codec, ...flags };

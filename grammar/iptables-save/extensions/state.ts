@@ -1,29 +1,19 @@
 /** Connection-tracking matches: conntrack, state, mark, connmark (iptables-extensions(8)). */
 import { addressMask, enumList, markMask, oneOf, portRange, type Codec } from '../codecs';
 import { match, opt } from './define';
-import { lookup } from '../../shared/lookup';
+import { protocolNumber } from '../../../src/model/protocols';
 
 /** Kernel bit order, which is the order iptables-save prints (formats.md §1.8). */
-export const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
+const CT_STATES = ['INVALID', 'NEW', 'RELATED', 'ESTABLISHED', 'UNTRACKED', 'SNAT', 'DNAT'];
 const CT_STATUS = ['NONE', 'EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED'];
 
-const PROTO_NUMBERS: Record<string, string> = {
-  icmp: '1',
-  tcp: '6',
-  udp: '17',
-  'ipv6-icmp': '58',
-  icmpv6: '58',
-  sctp: '132',
-  dccp: '33',
-  udplite: '136',
-  gre: '47',
-  esp: '50',
-  ah: '51',
-};
 /** `--ctproto tcp` is saved as `--ctproto 6`. */
 const ctproto: Codec<string> = {
   arity: 1,
-  parse: ([a = '']) => lookup(PROTO_NUMBERS, a.toLowerCase()) ?? a,
+  parse: ([a = '']) => {
+    const n = /^\d+$/.test(a) ? undefined : protocolNumber(a.toLowerCase());
+    return n === undefined ? a : `${n}`;
+  },
   print: (v, c) => ({ name: c.name, args: [v] }),
 };
 

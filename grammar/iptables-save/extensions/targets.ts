@@ -20,7 +20,7 @@ import type { TextOptionsTargetName } from '../../../src/model/target';
 import { lookup } from '../../shared/lookup';
 import { parseUnknownNatRange } from '../unknown-address';
 
-export const VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE'] as const;
+const VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE'] as const;
 export const verdicts = VERDICTS.map((v) => target(v, []));
 
 /** A NAT range, or one to an address masked in the paste (unknown-address.ts). */

@@ -8,7 +8,7 @@ import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import type { SourceRef } from '../../model/source';
 import type { Finding } from '../finding';
-import { endpointText } from '../services/describe';
+import { endpointText } from '../finding-text';
 import type { CapacityAnalysis, NodeCapacity } from './model';
 import { Counter, type Tally, topTallies } from '../../model/counter';
 import { type AddressKey, addressKey, endpointKey } from '../address-key';

@@ -7,7 +7,7 @@
 import type { KubeService } from '../../graph/service-model';
 import type { NodeDumps } from '../../model/node';
 import { type EntryOutcome, type ServicesOptions, analyzeServices } from '../services/index';
-import { entryKey } from '../services/node-context';
+import { entryKey } from '../node/index';
 import { changeOf } from './change';
 import type { EntryPointChange, ServiceChange, ShareChange } from './model';
 

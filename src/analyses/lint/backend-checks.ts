@@ -9,9 +9,9 @@ import type { Ruleset } from '../../model/ruleset';
 import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';
 import type { Finding } from '../finding';
+import { isKubeChain } from '../../model/kube-proxy-chains';
 
-const holdsKube = (r: Ruleset) =>
-  r.tables.some((t) => t.chains.some((c) => c.name.startsWith('KUBE-') && c.rules.length > 0));
+const holdsKube = (r: Ruleset) => r.tables.some((t) => t.chains.some((c) => isKubeChain(c.name) && c.rules.length > 0));
 
 function describe(section: RulesetSection): string {
   const n = section.records;

@@ -3,15 +3,7 @@ import { stronglyConnectedComponents } from 'graphology-components';
 import { type RuleGraph, chainKey } from '../../graph/rule-graph';
 import type { Ruleset } from '../../model/ruleset';
 import type { Finding } from '../finding';
-
-/**
- * Chains created on purpose with nothing jumping to them: canaries whose existence is the signal (KUBE-KUBELET-CANARY,
- * KUBE-PROXY-CANARY), kubelet's KUBE-IPTABLES-HINT that tells the iptables wrapper which backend is in use, and
- * kubelet's KUBE-MARK-DROP kept for others.
- */
-const KEPT_UNUSED = /CANARY|^KUBE-MARK-DROP$|^KUBE-IPTABLES-HINT$/;
-/** Chains kube-proxy owns per service and endpoint: left over until its next full sync, not a mistake. */
-const KUBE_PER_SERVICE = /^KUBE-(SVC|SVL|SEP|EXT|FW|XLB)-/;
+import { KEPT_UNUSED_CHAIN, PER_SERVICE_CHAIN } from '../../model/kube-proxy-chains';
 
 /** `whole`: the dump shows the whole ruleset, so a chain it lacks, or one nothing in it jumps to, is real. */
 export function chainFindings(node: string, ruleset: Ruleset, graph: RuleGraph, whole = true): Finding[] {
@@ -31,8 +23,9 @@ export function chainFindings(node: string, ruleset: Ruleset, graph: RuleGraph, 
         });
       }
       const key = chainKey(table.name, chain.name);
-      if (chain.builtin || KEPT_UNUSED.test(chain.name) || !graph.hasNode(key) || graph.inDegree(key) > 0) continue;
-      const kube = KUBE_PER_SERVICE.test(chain.name);
+      if (chain.builtin || KEPT_UNUSED_CHAIN.test(chain.name) || !graph.hasNode(key) || graph.inDegree(key) > 0)
+        continue;
+      const kube = PER_SERVICE_CHAIN.test(chain.name);
       findings.push({
         code: 'LINT_UNUSED_CHAIN',
         severity: 'info',

@@ -8,8 +8,8 @@ import { printMatch } from '../../../grammar/iptables-save/print';
 import type { Match, Opt } from '../../model/match';
 import type { Rule } from '../../model/ruleset';
 import { type Family, type PortRange, type RuleAddress, isUnknownAddress } from '../../model/values';
-import { inPrefix, prefixOfMask } from '../trace/address';
-import { interfaceMatches } from '../trace/match/base';
+import { inPrefix, prefixOfMask } from '../../model/address';
+import { interfaceMatches } from '../trace/index';
 
 /** Matches whose outcome is a draw or a count: equal text still does not make two of them agree. */
 const UNREPEATABLE = new Set([

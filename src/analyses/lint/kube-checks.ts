@@ -5,20 +5,21 @@
 import { chainAt, chainKey, type RuleGraph } from '../../graph/rule-graph';
 import type { Ruleset } from '../../model/ruleset';
 import type { Finding } from '../finding';
-import { clusterCidrOf } from '../services/clients';
-import { inPrefix, parsePrefix } from '../trace/address';
+import { clusterCidrOf } from '../node/index';
+import { inPrefix, parsePrefix } from '../../model/address';
+import { KUBE_MARK_MASQ, KUBE_POSTROUTING, KUBE_SERVICES } from '../../model/kube-proxy-chains';
 
 function masqueradeFindings(node: string, ruleset: Ruleset, graph: RuleGraph): Finding[] {
-  const services = chainAt(graph, 'nat', 'KUBE-SERVICES');
+  const services = chainAt(graph, 'nat', KUBE_SERVICES);
   if (!services) return [];
   const missing: string[] = [];
-  const markMasq = chainAt(graph, 'nat', 'KUBE-MARK-MASQ');
+  const markMasq = chainAt(graph, 'nat', KUBE_MARK_MASQ);
   if (!markMasq?.rules.some((r) => r.target?.kind === 'MARK'))
     missing.push('KUBE-MARK-MASQ (the chain that marks packets for masquerading) with its MARK rule');
-  const post = chainAt(graph, 'nat', 'KUBE-POSTROUTING');
+  const post = chainAt(graph, 'nat', KUBE_POSTROUTING);
   if (!post?.rules.some((r) => r.target?.kind === 'MASQUERADE'))
     missing.push('KUBE-POSTROUTING with its MASQUERADE rule');
-  if (post && !graph.inNeighbors(chainKey('nat', 'KUBE-POSTROUTING')).includes(chainKey('nat', 'POSTROUTING')))
+  if (post && !graph.inNeighbors(chainKey('nat', KUBE_POSTROUTING)).includes(chainKey('nat', 'POSTROUTING')))
     missing.push('the nat POSTROUTING jump to KUBE-POSTROUTING');
   if (!missing.length) return [];
   return [

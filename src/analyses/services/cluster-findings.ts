@@ -4,7 +4,7 @@
  * service's endpoints (a kube-proxy that stopped syncing).
  */
 import type { Finding } from '../finding';
-import { entryText, hostPort, kubectlTarget } from './describe';
+import { entryText, hostPort, kubectlTarget } from '../finding-text';
 import type { EntryOutcome, ServiceView } from './model';
 import { groupBy } from '../../model/group-by';
 

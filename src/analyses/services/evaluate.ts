@@ -1,10 +1,10 @@
 /** The fate of a new connection at one entry point of one node: IPVS's scheduler where a virtual service takes it, else the packet walk. */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
-import { parseIp } from '../trace/address';
+import { parseIp } from '../../model/address';
 import { TraceError } from '../trace/index';
 import { ipvsOutcome } from './ipvs-outcome';
 import type { EntryOutcome } from './model';
-import { type NodeContext, entryKey } from './node-context';
+import { type NodeContext, entryKey } from '../node/index';
 import { outcomeOf, probeFor } from './walk-outcome';
 
 /** An IPVS-only node without a virtual service for the entry point: nothing takes the connection. */

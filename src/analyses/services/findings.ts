@@ -1,8 +1,8 @@
 /** What is wrong with one service on one node: uneven or leaking shares, duplicated endpoints, a missing NodePort, traffic that does not follow the rules. */
 import type { KubeService } from '../../graph/service-model';
 import type { Finding } from '../finding';
-import { restsOnMaskedAddress } from '../trace/match/address-test';
-import { entryText, firstOf, hostPort, kubectlTarget, percent } from './describe';
+import { restsOnMaskedAddress } from '../trace/index';
+import { entryText, firstOf, hostPort, kubectlTarget, percent } from '../finding-text';
 import type { EntryOutcome, ObservedShares, ServiceOnNode } from './model';
 
 /** Shares further than this from even (relative) are reported; kube-proxy's own rounding stays far below it. */

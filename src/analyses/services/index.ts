@@ -12,10 +12,12 @@ import { connectionsOf } from './connections';
 import { evaluate } from './evaluate';
 import { serviceFindings } from './findings';
 import type { EntryOutcome, NodeSummary, ServiceOnNode, ServiceView, ServicesAnalysis } from './model';
-import { type NodeContext, entryKey, nodeContexts } from './node-context';
+import { type NodeContext, entryKey, nodeContexts } from '../node/index';
 import { observedShares } from './observed';
 
 export type * from './model';
+export type { EntryPoint } from '../../graph/service-model';
+export { consensusEndpoints } from './consensus';
 
 export interface ServicesOptions {
   /** `--node-ip`: node addresses for nodes whose dumps have no `ip addr`. */

@@ -4,10 +4,10 @@
  * counts exactly as the kernel would apply it.
  */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
-import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../trace/address';
+import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../../model/address';
 import type { Probe, TraceResult, Tracer } from '../trace/index';
-import type { Clients } from './clients';
-import { hostPort } from './describe';
+import type { Clients } from '../node/index';
+import { hostPort } from '../finding-text';
 import type { EndpointShare, EntryOutcome } from './model';
 
 /** Source port of every probe: fixed, so no warning about a guessed one, and irrelevant to kube-proxy's rules. */

@@ -6,7 +6,7 @@
  * each (address-key.ts) and a few thousand walks.
  */
 import type { ConntrackTuple } from '../../model/conntrack';
-import { type Ip, parseIp } from '../trace/address';
+import { type Ip, parseIp } from '../../model/address';
 import { type AddressKey, addressKey } from '../address-key';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import type { FlowKey } from './flow-key';

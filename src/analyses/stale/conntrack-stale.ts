@@ -8,7 +8,7 @@ import type { ConntrackEntry } from '../../model/conntrack';
 import type { ProbeProtocol } from '../trace/index';
 import { entryCleanup } from './cleanup';
 import type { FamilyContext } from './family-context';
-import { endpointText } from '../services/describe';
+import { endpointText } from '../finding-text';
 import { type Producible, producibleOf } from './producible';
 import type { StaleKind } from './model';
 import { saveCommandOf } from '../../model/ruleset';

@@ -9,10 +9,11 @@ import { holdsMaskedAddress } from '../../model/masked';
 import { strangerFiles } from '../../model/mixed-hosts';
 import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
-import type { NodeContext } from '../services/node-context';
-import { parseIp } from '../trace/address';
+import type { NodeContext } from '../node/index';
+import { parseIp } from '../../model/address';
 import { AnswerCache } from './answer-cache';
 import { flowKeyOf } from './flow-key';
+import { CLUSTER_IP_SET, KUBE_LOAD_BALANCER } from '../../model/kube-proxy-chains';
 
 export interface VirtualService {
   readonly virtual: IpvsService;
@@ -47,9 +48,9 @@ function ipvsModeRules(ruleset: Ruleset): boolean {
   return (
     nat?.chains.some(
       (c) =>
-        c.name === 'KUBE-LOAD-BALANCER' ||
+        c.name === KUBE_LOAD_BALANCER ||
         c.rules.some((r) =>
-          r.matches.some((m) => m.module === 'set' && /^KUBE-(6-)?CLUSTER-IP$/.test(m.matchSet?.value.name ?? '')),
+          r.matches.some((m) => m.module === 'set' && CLUSTER_IP_SET.test(m.matchSet?.value.name ?? '')),
         ),
     ) ?? false
   );

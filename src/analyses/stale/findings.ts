@@ -6,7 +6,7 @@ import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
 import { groupCleanup } from './cleanup';
 import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
-import { endpointText, firstOf } from '../services/describe';
+import { endpointText, firstOf } from '../finding-text';
 import { splitTarget } from './producible';
 import { groupBy } from '../../model/group-by';
 

@@ -9,13 +9,13 @@ import type { ConntrackEntry } from '../../model/conntrack';
 import type { ConntrackSection } from '../../model/conntrack-table';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
-import { nodeContexts } from '../services/node-context';
+import { nodeContexts } from '../node/index';
 import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
 import { type FamilyContext, familyContext } from './family-context';
 import { groupKey, staleFindings, type Terminating } from './findings';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
 import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
-import { endpointText } from '../services/describe';
+import { endpointText } from '../finding-text';
 import { saveCommandOf } from '../../model/ruleset';
 import type { Family } from '../../model/values';
 

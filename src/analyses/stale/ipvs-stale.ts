@@ -6,7 +6,7 @@
 import type { IpvsConnection } from '../../model/ipvs';
 import type { FamilyContext } from './family-context';
 import type { StaleKind } from './model';
-import { endpointText } from '../services/describe';
+import { endpointText } from '../finding-text';
 
 /** IPVS drops a connection whose real server is gone on its next packet, instead of sending it nowhere. */
 export const IPVS_CLEANUP = 'sysctl -w net.ipv4.vs.expire_nodest_conn=1';

@@ -2,7 +2,7 @@
  * Where the current rules send a new connection with a given original tuple: the destinations the walk's
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
-import { endpointText } from '../services/describe';
+import { endpointText } from '../finding-text';
 import { endpointKey } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 

@@ -7,10 +7,11 @@
  */
 import { printRule } from '../../../grammar/iptables-save/print';
 import { type RuleGraph, chainAt } from '../../graph/rule-graph';
+import { protocolNumber } from '../../model/protocols';
 import type { Backend, Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
 import type { Target } from '../../model/target';
 import type { Family } from '../../model/values';
-import { type PinnedPort, pinnedHost, pinnedPort } from '../pinned';
+import { pinnedHost, pinnedPort } from '../pinned';
 import { type Matcher, type MatchContext, ruleMatchers } from './match/index';
 import type { Packet } from './packet';
 import type { RuleStep } from './path';
@@ -28,12 +29,10 @@ export interface CompiledChain {
 /** Below this many rules a plain scan is as fast as the index. */
 const INDEX_FROM = 64;
 
-const PROTOCOL_NUMBERS: Readonly<Record<PinnedPort['module'], number>> = { tcp: 6, udp: 17, sctp: 132 };
-
 /** KUBE-NODEPORTS-like chains test no destination but one protocol and port per rule. */
 function destinationPort(rule: Rule): number | undefined {
   const p = pinnedPort(rule);
-  return p && PROTOCOL_NUMBERS[p.module] * 65536 + p.port;
+  return p && protocolNumber(p.module)! * 65536 + p.port;
 }
 
 function mergeFrom(lists: readonly (readonly number[])[], from: number): number[] {

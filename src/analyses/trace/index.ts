@@ -6,7 +6,8 @@
 import { type RuleGraph, ruleGraphOf } from '../../graph/rule-graph';
 import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
 import type { Family } from '../../model/values';
-import { parseIp } from './address';
+import { protocolNumber } from '../../model/protocols';
+import { parseIp } from '../../model/address';
 import { TooManyPaths } from './chain-walk';
 import { type CompiledRuleset, compileRuleset } from './compile';
 import { type NetworkOptions, type NodeNetwork, nodeNetwork } from './network';
@@ -23,6 +24,10 @@ export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } 
 /** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
 const PATH_BUDGET = 20_000;
 
+export type { NodeNetwork } from './network';
+export { interfaceMatches } from './match/base';
+export { restsOnMaskedAddress } from './match/address-test';
+
 export class TraceError extends Error {}
 
 export interface Tracer {
@@ -34,11 +39,12 @@ export interface Tracer {
   trace(probe: Probe): TraceResult;
 }
 
-const PROTOCOLS: Readonly<Record<string, { name: (f: Family) => string; number: (f: Family) => number }>> = {
-  tcp: { name: () => 'tcp', number: () => 6 },
-  udp: { name: () => 'udp', number: () => 17 },
-  sctp: { name: () => 'sctp', number: () => 132 },
-  icmp: { name: (f) => (f === 'ipv4' ? 'icmp' : 'ipv6-icmp'), number: (f) => (f === 'ipv4' ? 1 : 58) },
+/** The protocols a probe may name, and the protocol each is in a family (`icmp` in IPv6 is ICMPv6). */
+const PROTOCOLS: Readonly<Record<string, (f: Family) => string>> = {
+  tcp: () => 'tcp',
+  udp: () => 'udp',
+  sctp: () => 'sctp',
+  icmp: (f) => (f === 'ipv4' ? 'icmp' : 'ipv6-icmp'),
 };
 
 const EPHEMERAL_PORT = 40000;
@@ -49,8 +55,8 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
   if (!src || !dst) throw new TraceError(`not an IP address: ${!src ? probe.src : probe.dst}`);
   if (src.family !== dst.family)
     throw new TraceError(`source ${probe.src} and destination ${probe.dst} are of different families`);
-  const proto = PROTOCOLS[probe.proto];
-  if (!proto) throw new TraceError(`unsupported protocol ${probe.proto}`);
+  const protoIn = Object.hasOwn(PROTOCOLS, probe.proto) ? PROTOCOLS[probe.proto] : undefined;
+  if (!protoIn) throw new TraceError(`unsupported protocol ${probe.proto}`);
   const ports = probe.proto !== 'icmp';
   if (ports && probe.dport === undefined) throw new TraceError(`a ${probe.proto} probe needs a destination port`);
   let sport = probe.sport;
@@ -77,8 +83,8 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
   const tuple = { src, dst, ...(ports ? { sport, dport: probe.dport } : {}) };
   return {
     family,
-    proto: proto.name(family),
-    protoNumber: proto.number(family),
+    proto: protoIn(family),
+    protoNumber: protocolNumber(protoIn(family))!,
     ...tuple,
     ...(probe.proto === 'icmp' ? { icmpType: probe.icmpType ?? (family === 'ipv4' ? 8 : 128), icmpCode: 0 } : {}),
     tcpFlags: probe.proto !== 'tcp' ? [] : ctstate === 'NEW' ? ['SYN'] : ['ACK'],
@@ -154,7 +160,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
 }
 
 /** The family a probe's source address belongs to, so the right ruleset is walked. */
-export function familyOfProbe(probe: Probe): Family {
+function familyOfProbe(probe: Probe): Family {
   const ip = parseIp(probe.src);
   if (!ip) throw new TraceError(`not an IP address: ${probe.src}`);
   return ip.family;

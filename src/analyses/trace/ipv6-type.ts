@@ -3,12 +3,12 @@
  * unicast, multicast, unspecified or v4-mapped, and its scope. xt_addrtype and source address selection
  * both start from it.
  */
-import type { Ip } from './address';
+import type { Ip } from '../../model/address';
 
 export type Ipv6Kind = 'unicast' | 'multicast' | 'any' | 'mapped';
 
 /** IPV6_ADDR_SCOPE_*: the larger, the wider. */
-export const SCOPE = { node: 0x1, link: 0x2, site: 0x5, global: 0xe } as const;
+const SCOPE = { node: 0x1, link: 0x2, site: 0x5, global: 0xe } as const;
 
 export interface Ipv6Type {
   readonly kind: Ipv6Kind;

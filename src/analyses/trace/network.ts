@@ -6,7 +6,16 @@
 import type { NodeDumps } from '../../model/node';
 import type { Route } from '../../model/ip';
 import type { Family } from '../../model/values';
-import { type Ip, type Prefix, formatIp, hostPrefix, inPrefix, makePrefix, parseIp, parsePrefix } from './address';
+import {
+  type Ip,
+  type Prefix,
+  formatIp,
+  hostPrefix,
+  inPrefix,
+  makePrefix,
+  parseIp,
+  parsePrefix,
+} from '../../model/address';
 import { ipv6Type } from './ipv6-type';
 import { selectSource6 } from './source-select6';
 

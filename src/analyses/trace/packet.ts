@@ -3,7 +3,7 @@
  * facts matches can see. Immutable; a rule that changes it returns a new one.
  */
 import type { Family } from '../../model/values';
-import type { Ip } from './address';
+import type { Ip } from '../../model/address';
 
 /** `xt_conntrack` states; INVALID also stands for "no conntrack entry yet" (raw, before the conntrack hook). */
 export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';

@@ -4,7 +4,7 @@
  * Candidates are compared rule by rule; the first rule that tells two apart decides, and of equals the one
  * met first (devices in order, each device's addresses as `ip addr` lists them) stays.
  */
-import { type Ip, type Prefix, inPrefix, makePrefix, parseIp } from './address';
+import { type Ip, type Prefix, inPrefix, makePrefix, parseIp } from '../../model/address';
 import { ipv6Type } from './ipv6-type';
 
 export interface SourceCandidate {

@@ -5,7 +5,7 @@
  */
 import type { Target } from '../../model/target';
 import { type NatRange, type PortRange, isUnknownAddress } from '../../model/values';
-import { ADDRESS_BITS, type Ip, formatIp, parseIp, parsePrefix, prefixMask, unknownIp } from './address';
+import { ADDRESS_BITS, type Ip, formatIp, parseIp, parsePrefix, prefixMask, unknownIp } from '../../model/address';
 import { DESTINATION_NAT_HOOKS } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket, withoutConnection } from './packet';

@@ -2,7 +2,7 @@
  * One path's state while the walk is under way. Steps and assumptions are linked lists that share their
  * tails, so a split costs two small objects, not two copies of everything seen so far.
  */
-import { formatIp } from './address';
+import { formatIp } from '../../model/address';
 import type { Packet } from './packet';
 import type { Header, TraceStep } from './path';
 

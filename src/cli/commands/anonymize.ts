@@ -5,7 +5,7 @@ import { NodeNames } from '../../anonymize/node-names';
 import { Pseudonyms } from '../../anonymize/pseudonyms';
 import { anonymizeLine } from '../../anonymize/rewrite';
 import { openSources } from '../../input/sources';
-import type { InputFailure } from '../../input/text-input';
+import type { InputFailure } from '../../model/section';
 import { copyAnonymised, outputPath } from '../anonymize-copy';
 import { UsageError } from '../exit';
 import type { GlobalOptions } from '../options';

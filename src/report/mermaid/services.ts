@@ -5,7 +5,7 @@
  * out. Clusters with more services than a diagram holds keep those with findings first and say how many
  * were left out.
  */
-import { entryText, hostPort, percent, sharesKey } from '../../analyses/services/describe';
+import { entryText, hostPort, percent, sharesKey } from '../../analyses/finding-text';
 import type { EntryOutcome, ServiceView, ServicesAnalysis } from '../../analyses/services/index';
 import type { FlowEdge, Flowchart, Subgraph } from './flowchart';
 import { MAX_EDGES, MAX_NODES } from './flowchart';

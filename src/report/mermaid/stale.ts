@@ -6,7 +6,7 @@
  */
 import type { StaleAnalysis, StaleEntry } from '../../analyses/stale/index';
 import { groupBy } from '../../model/group-by';
-import { endpointText } from '../../analyses/services/describe';
+import { endpointText } from '../../analyses/finding-text';
 import type { FlowEdge, Flowchart } from './flowchart';
 import { NodeSet } from './node-set';
 import { VERDICT_CLASSES, counted } from './style';

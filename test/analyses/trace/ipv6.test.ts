@@ -4,7 +4,7 @@
  * MASQUERADE: same address, scope, deprecated and tentative addresses, outgoing interface, longest prefix.
  */
 import test from 'ava';
-import { makePrefix, parseIp } from '../../../src/analyses/trace/address';
+import { makePrefix, parseIp } from '../../../src/model/address';
 import { type TraceResult, tracePacket } from '../../../src/analyses/trace/index';
 import type { Probe } from '../../../src/analyses/trace/probe';
 import { addrtypeHolds } from '../../../src/analyses/trace/match/addrtype';

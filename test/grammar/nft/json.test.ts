@@ -67,8 +67,10 @@ function comparable(r: NftRuleset, handles: boolean, typeofSets: ReadonlySet<str
       }
       out[k] = walk(x, k);
     }
-    if ((o.kind === 'set' || o.kind === 'map') && typeofSets.has(o.name as string))
-      (delete out.typeof, delete out.type);
+    if ((o.kind === 'set' || o.kind === 'map') && typeofSets.has(o.name as string)) {
+      delete out.typeof;
+      delete out.type;
+    }
     return out;
   };
   return walk(r);

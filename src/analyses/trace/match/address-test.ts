@@ -4,7 +4,15 @@
  * the paste still shows decides it: then the walk splits, as on any fact the dumps do not hold.
  */
 import { type RuleAddress, isUnknownAddress } from '../../../model/values';
-import { type Ip, type Prefix, formatIp, hostPrefix, inPrefix, prefixOfMask, visiblePrefix } from '../address';
+import {
+  type Ip,
+  type Prefix,
+  formatIp,
+  hostPrefix,
+  inPrefix,
+  prefixOfMask,
+  visiblePrefix,
+} from '../../../model/address';
 import type { Packet } from '../packet';
 import { type Decision, type Matcher, negate, unknown } from './decision';
 
@@ -34,7 +42,7 @@ function ruleSide(value: RuleAddress, where: string): RuleSide {
 }
 
 /** What every statement about a masked address says, so that a reader of the assumptions can tell them apart. */
-export const MASKED = '(masked in';
+const MASKED = '(masked in';
 
 /** How a statement names an address the packet carries that was masked in the dump. */
 export const MASKED_IN_DUMP = `${MASKED} the dump)`;

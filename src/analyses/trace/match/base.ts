@@ -1,29 +1,11 @@
 /** The rule's own options: `-s`, `-d`, `-i`, `-o`, `-p`, `-f` (iptables(8) PARAMETERS). */
 import type { IprangeMatch } from '../../../model/match';
+import { protocolNumber } from '../../../model/protocols';
 import type { Rule } from '../../../model/ruleset';
-import { inRange, parseIp } from '../address';
+import { inRange, parseIp } from '../../../model/address';
 import type { Packet } from '../packet';
 import { MASKED_IN_DUMP, addressMatcher } from './address-test';
 import { type Decision, type Matcher, negate, unknown } from './decision';
-
-const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  icmp: 1,
-  igmp: 2,
-  tcp: 6,
-  udp: 17,
-  dccp: 33,
-  gre: 47,
-  esp: 50,
-  ah: 51,
-  'ipv6-icmp': 58,
-  icmpv6: 58,
-  sctp: 132,
-  udplite: 136,
-};
-
-export function protocolNumber(name: string): number | undefined {
-  return /^\d+$/.test(name) ? Number(name) : PROTOCOL_NUMBERS[name];
-}
 
 /** `-i eth+`: a trailing `+` matches every name with that prefix, as xt_iface does. */
 export function interfaceMatches(pattern: string, name: string): boolean {

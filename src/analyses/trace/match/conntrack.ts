@@ -4,7 +4,7 @@
  */
 import type { ConntrackMatch, StateMatch } from '../../../model/match';
 import type { AddressMask, PortRange } from '../../../model/values';
-import { type Ip, inPrefix, prefixOfMask } from '../address';
+import { type Ip, inPrefix, prefixOfMask } from '../../../model/address';
 import type { Packet } from '../packet';
 import { type Matcher, negate, unknown } from './decision';
 import { inPortRange } from './ports';

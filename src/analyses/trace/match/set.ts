@@ -5,7 +5,7 @@
  */
 import { type IpSet, showsPart } from '../../../model/ipset';
 import type { SetMatch } from '../../../model/match';
-import { type Prefix, inPrefix, inRange, parseIp, parsePrefix } from '../address';
+import { type Prefix, inPrefix, inRange, parseIp, parsePrefix } from '../../../model/address';
 import type { Packet } from '../packet';
 import { MASKED_IN_DUMP } from './address-test';
 import { inPortRange } from './ports';

@@ -6,7 +6,7 @@
 import type { StatisticMatch } from '../../../model/match';
 import { type Matcher, negate } from './decision';
 
-export function kernelProbability(p: number): number {
+function kernelProbability(p: number): number {
   return Math.round(p * 0x80000000) / 0x80000000;
 }
 

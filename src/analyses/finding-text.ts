@@ -1,5 +1,5 @@
 /** How the services analysis names things in messages and reports: shares, entry points, endpoints, kubectl targets. */
-import type { EntryPoint, KubeService } from '../../graph/service-model';
+import type { EntryPoint, KubeService } from '../graph/service-model';
 
 /** `ip:port`, with the address in brackets when it is IPv6, as URLs and ipvsadm write it. */
 export const hostPort = (e: { readonly ip: string; readonly port: number }) =>

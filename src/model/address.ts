@@ -3,7 +3,7 @@
  * pair, so every address test is one AND and one compare. Parsing and printing go through ipaddr.js.
  */
 import ipaddr from 'ipaddr.js';
-import type { AddressMask, Family, UnknownAddress } from '../../model/values';
+import type { AddressMask, Family, UnknownAddress } from './values';
 
 export interface Ip {
   readonly family: Family;
@@ -115,10 +115,6 @@ export function prefixOfMask(a: AddressMask): Prefix {
 
 export function inPrefix(ip: Ip, p: Prefix): boolean {
   return ip.family === p.family && (ip.value & p.mask) === p.network;
-}
-
-export function sameIp(a: Ip, b: Ip): boolean {
-  return a.family === b.family && a.value === b.value;
 }
 
 export function isHostPrefix(p: Prefix): boolean {

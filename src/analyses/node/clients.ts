@@ -7,7 +7,8 @@
 import type { Rule, Ruleset } from '../../model/ruleset';
 import type { NodeDumps } from '../../model/node';
 import { type Family, isUnknownAddress } from '../../model/values';
-import { ADDRESS_BITS, formatIp, makePrefix, parseIp } from '../trace/address';
+import { ADDRESS_BITS, formatIp, makePrefix, parseIp } from '../../model/address';
+import { CLUSTER_CIDR_CHAIN, KUBE_MARK_MASQ, serviceChainName } from '../../model/kube-proxy-chains';
 
 export interface Clients {
   /** A pod address of this cluster, when the cluster CIDR can be read from the masquerade rules. */
@@ -36,12 +37,14 @@ export function clusterCidrOf(ruleset: Ruleset): string | undefined {
     r.source.value.prefix > 0 &&
     r.source.value.prefix < (ruleset.family === 'ipv4' ? 32 : 128);
   for (const chain of nat?.chains ?? []) {
-    if (!/^KUBE-(SVC-|EXT-|SERVICES$)/.test(chain.name)) continue;
+    if (!CLUSTER_CIDR_CHAIN.test(chain.name)) continue;
     const rule = chain.rules.find(
       (r) =>
         isCidr(r) &&
         r.target?.kind === 'jump' &&
-        (r.source!.negated ? r.target.chain === 'KUBE-MARK-MASQ' : r.target.chain.startsWith('KUBE-SVC-')),
+        (r.source!.negated
+          ? r.target.chain === KUBE_MARK_MASQ
+          : r.target.chain.startsWith(serviceChainName('SVC', ''))),
     );
     const cidr = rule?.source?.value;
     if (cidr && !isUnknownAddress(cidr)) return `${cidr.address}/${cidr.prefix}`;
