@@ -10,15 +10,8 @@
  */
 import type { ConntrackEntry, ConntrackStatusFlag } from '../../src/model/conntrack';
 import { canonicalAddress, isIpv4, isPlainIpv6 } from '../shared/address';
-import {
-  type CountersDraft,
-  type MutableTuple,
-  STATE_NAMES,
-  STATUS,
-  commonEntry,
-  decimal,
-  withCounters,
-} from './decode';
+import { type CountersDraft, type MutableTuple, STATE_NAMES, STATUS, commonEntry, withCounters } from './decode';
+import { decimal } from '../shared/decimal';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 
 /** L4_NUMBERS as a Map: a word from the input must not find a key of Object.prototype, and lookup() measured a little slower on this hot path. */
