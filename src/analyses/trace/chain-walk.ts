@@ -11,6 +11,7 @@ import type { NodeNetwork } from './network';
 import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
 import { applyTarget } from './target';
+import { JumpLoop } from './trace-error';
 import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, withState } from './walk-state';
 
 /** How a chain's traversal ended: it fell off or returned, or a target gave a verdict. */
@@ -69,7 +70,7 @@ export function walkChain(
       { end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) },
     ];
   if (depth > MAX_DEPTH)
-    throw new Error(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
+    throw new JumpLoop(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
   return walkFrom(ctx, chain, 0, state, depth);
 }
 
