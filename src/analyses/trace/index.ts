@@ -26,6 +26,7 @@ export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } 
 const PATH_BUDGET = 20_000;
 
 export type { NodeNetwork } from './network';
+export { type AddressTest, type FlowTests, flowTestsOf } from './match/index';
 export { interfaceMatches } from './match/base';
 export { restsOnMaskedAddress } from './match/address-test';
 
