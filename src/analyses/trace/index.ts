@@ -30,7 +30,7 @@ export { type AddressTest, type FlowTests, flowTestsOf } from './match/index';
 export { interfaceMatches } from './match/base';
 export { restsOnMaskedAddress } from './match/address-test';
 
-export { JumpLoop, TraceError } from './trace-error';
+export { TraceError } from './trace-error';
 
 export interface Tracer {
   readonly node: string;
