@@ -20,7 +20,7 @@ import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { decimalWord } from '../shared/decimal';
 import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
-import type { ServiceDraft } from './draft';
+import type { ServiceDraft } from './service-draft';
 import { LISTING_WIDTH, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
 
