@@ -15,7 +15,7 @@ import { judgeEntry } from '../src/analyses/stale/conntrack-stale';
 import { flowKeyOf } from '../src/analyses/stale/flow-key';
 import type { Probe, Tracer } from '../src/analyses/trace/index';
 import { type FamilyContext, familyContext } from '../src/analyses/stale/family-context';
-import { type NodeContext, nodeContexts } from '../src/analyses/services/node-context';
+import { type NodeContext, nodeContexts } from '../src/analyses/node/node-context';
 import { loadSections } from '../src/cli/load';
 import { nodesOfInputs } from '../src/model/node';
 import type { NodeDumps } from '../src/model/node';

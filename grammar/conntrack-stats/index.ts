@@ -5,7 +5,8 @@
 import type { ConntrackStatsBody, ConntrackCountBody } from '../../src/model/section';
 import type { ConntrackCpuStats } from '../../src/model/conntrack';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
-import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import { decimalWord } from '../shared/decimal';
+import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
 import type { WordLine } from '../shared/word-lines';
 
 const HEX = /^[0-9a-fA-F]+$/;
@@ -38,7 +39,7 @@ class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
     let cpu = -1;
     for (const w of l.words) {
       const eq = w.text.indexOf('=');
-      const value = decimal(w.text.slice(eq + 1));
+      const value = decimalWord(w.text.slice(eq + 1));
       if (eq < 1 || value === undefined) return { message: `expected key=number, got '${w.text}'`, column: w.column };
       if (w.text.startsWith('cpu=')) cpu = value;
       else counters[w.text.slice(0, eq)] = value;
@@ -63,7 +64,7 @@ class ConntrackCountReader extends WordLineReader<ConntrackCountBody> {
   private count: number | undefined;
 
   protected line(l: WordLine): LineProblem | undefined {
-    const n = decimal(l.words[0]!.text);
+    const n = decimalWord(l.words[0]!.text);
     if (n === undefined || l.words.length > 1 || this.count !== undefined)
       return { message: 'expected the single number conntrack -C prints', column: l.words[0]!.column };
     this.count = n;

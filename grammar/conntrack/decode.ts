@@ -12,6 +12,7 @@ import type {
   ConntrackTuple,
 } from '../../src/model/conntrack';
 import { canonicalAddress } from '../shared/address';
+import { decimal } from '../shared/decimal';
 import { fitsProtocol, lostProtocolName } from './lost-name';
 import { isAddressPlaceholder } from './placeholder';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
@@ -32,22 +33,6 @@ export type MutableEntry = { -readonly [K in keyof ConntrackEntry]?: ConntrackEn
 export type CountersDraft = [{ packets?: number; bytes?: number }, { packets?: number; bytes?: number }];
 
 const DIGITS = /^\d+$/;
-
-/**
- * [from, to) of `text` as a decimal without sign, or -1; a loop instead of a regex and Number() because it
- * runs for every field (and, on the fast path, reads the line in place).
- */
-export function decimal(text: string, from = 0, to = text.length): number {
-  const n = to - from;
-  if (n === 0 || n > 15) return n > 15 && DIGITS.test(text.slice(from, to)) ? Number(text.slice(from, to)) : -1;
-  let v = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
 
 const KEYS = [
   'src',

@@ -10,21 +10,14 @@
  */
 import type { ConntrackEntry, ConntrackStatusFlag } from '../../src/model/conntrack';
 import { canonicalAddress, isIpv4, isPlainIpv6 } from '../shared/address';
-import {
-  type CountersDraft,
-  type MutableTuple,
-  STATE_NAMES,
-  STATUS,
-  commonEntry,
-  decimal,
-  withCounters,
-} from './decode';
+import { type CountersDraft, type MutableTuple, STATE_NAMES, STATUS, commonEntry, withCounters } from './decode';
+import { decimal } from '../shared/decimal';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 
 /** L4_NUMBERS as a Map: a word from the input must not find a key of Object.prototype, and lookup() measured a little slower on this hot path. */
 const PROTOCOLS = new Map(Object.entries(L4_NUMBERS));
 /** The keys this path reads, by key length and first character, which tell them apart. */
-const KEY_BY_SHAPE: (string | undefined)[] = [];
+const KEY_BY_LENGTH_AND_INITIAL: (string | undefined)[] = [];
 for (const k of [
   'src',
   'dst',
@@ -42,7 +35,7 @@ for (const k of [
   'packets',
   'bytes',
 ])
-  KEY_BY_SHAPE[k.length * 128 + k.charCodeAt(0)] = k;
+  KEY_BY_LENGTH_AND_INITIAL[k.length * 128 + k.charCodeAt(0)] = k;
 const SPACE = 32;
 const CR = 13;
 const BRACKET = 91;
@@ -136,7 +129,7 @@ export function fastEntry(text: string, start: number, end: number, line: number
     }
     const eq = text.indexOf('=', p);
     if (eq < 0 || eq >= e) return undefined;
-    const key = KEY_BY_SHAPE[(eq - p) * 128 + text.charCodeAt(p)];
+    const key = KEY_BY_LENGTH_AND_INITIAL[(eq - p) * 128 + text.charCodeAt(p)];
     if (key === undefined || !text.startsWith(key, p)) return undefined;
     const v = eq + 1;
     let wasCode = false;

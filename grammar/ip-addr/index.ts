@@ -7,7 +7,8 @@ import type { IpAddress, IpInterface } from '../../src/model/ip';
 import { canonicalAddress } from '../shared/address';
 import { maskedAddress } from '../shared/masked-address';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
-import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import { decimalWord } from '../shared/decimal';
+import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 
 type Draft = { -readonly [K in keyof IpInterface]: IpInterface[K] } & { addresses: IpAddress[]; details: string[] };
@@ -90,7 +91,7 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
         const k = rest[i]!.text;
         const v = rest[i + 1]?.text;
         if (INTERFACE_KEYS.has(k) && v !== undefined) {
-          if (k === 'mtu') current.mtu = decimal(v);
+          if (k === 'mtu') current.mtu = decimalWord(v);
           else if (k === 'state') current.state = v;
           i++;
         }

@@ -5,7 +5,8 @@
 import type { IpRouteBody } from '../../src/model/section';
 import type { Route, RouteNexthop } from '../../src/model/ip';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
-import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import { decimalWord } from '../shared/decimal';
+import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 
 type Draft = { -readonly [K in keyof Route]: Route[K] } & {
@@ -85,7 +86,7 @@ class IpRouteReader extends WordLineReader<IpRouteBody> {
       if (v === undefined) return { message: `${k} needs a value`, column: w[i]!.column };
       if (k === 'via') hop.via = v.replace(/^inet6? /, '');
       else if (k === 'dev') hop.dev = v;
-      else if (k === 'weight') hop.weight = decimal(v);
+      else if (k === 'weight') hop.weight = decimalWord(v);
     }
     (route.nexthops ??= []).push(hop);
     return undefined;
@@ -136,7 +137,7 @@ function readAttributes(w: readonly WordToken[], route: Draft): LineProblem | un
         route.table = v.text;
         break;
       case 'metric':
-        route.metric = decimal(v.text);
+        route.metric = decimalWord(v.text);
         break;
       default:
         route.attributes[k] = v.text;

@@ -7,7 +7,8 @@
 import type { IpsetBody } from '../../src/model/section';
 import type { IpSet, IpSetMember } from '../../src/model/ipset';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
-import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import { decimalWord } from '../shared/decimal';
+import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 import { fitsOptions, fitsType } from './member';
 
@@ -109,7 +110,7 @@ class IpsetReader extends WordLineReader<IpsetBody> {
         set.type = rest;
         return undefined;
       case 'Revision:':
-        set.revision = decimal(rest);
+        set.revision = decimalWord(rest);
         return undefined;
       case 'Header:': {
         const read = readOptions(l.words.slice(1));
@@ -119,13 +120,13 @@ class IpsetReader extends WordLineReader<IpsetBody> {
         return undefined;
       }
       case 'Size':
-        set.sizeInMemory = decimal(rest);
+        set.sizeInMemory = decimalWord(rest);
         return undefined;
       case 'References:':
-        set.references = decimal(rest);
+        set.references = decimalWord(rest);
         return undefined;
       case 'Number':
-        set.declaredEntries = decimal(rest);
+        set.declaredEntries = decimalWord(rest);
         return undefined;
       default:
         this.inMembers = true;

@@ -36,7 +36,7 @@ export interface ExtensionSpec {
   /** Options are kept as typed text in `options`, in input order (payload and policy predicates). */
   readonly textOptions?: boolean;
   /** Rewrites a parsed record into the form the kernel stores (CONNMARK's `--mask M` sets both masks). */
-  readonly normalise?: (record: Record_) => Record_;
+  readonly normalise?: (record: ExtensionRecord) => ExtensionRecord;
 }
 
 export interface SectionProblem {
@@ -46,10 +46,10 @@ export interface SectionProblem {
   readonly unknownOption: boolean;
 }
 
-export type Record_ = Record<string, unknown>;
+export type ExtensionRecord = Record<string, unknown>;
 
 export type SectionResult =
-  | { readonly ok: true; readonly record: Record_ }
+  | { readonly ok: true; readonly record: ExtensionRecord }
   | { readonly ok: false; readonly problem: SectionProblem };
 const fail = (message: string, column: number, unknownOption = false): SectionResult => ({
   ok: false,
@@ -80,7 +80,7 @@ export function parseSection(
   at: number,
 ): SectionResult {
   if (spec.textOptions) return parseTextOptions(spec, words, at);
-  const rec: Record_ = { ...spec.fixed, ...spec.defaults?.(family) };
+  const rec: ExtensionRecord = { ...spec.fixed, ...spec.defaults?.(family) };
   const seen = new Set<string>();
   let i = 0;
   while (i < words.length) {
@@ -158,7 +158,7 @@ function parseTextOptions(spec: ExtensionSpec, words: readonly WordSyntax[], at:
 }
 
 /** Prints a record's options in the extension's own order, as words ready to join with spaces. */
-export function printSection(spec: ExtensionSpec, rec: Record_, family: Family): string[] {
+export function printSection(spec: ExtensionSpec, rec: ExtensionRecord, family: Family): string[] {
   const out: string[] = [];
   if (spec.textOptions) {
     for (const o of rec.options as { name: string; negated: boolean; args: { text: string; quoted: boolean }[] }[]) {

@@ -65,7 +65,7 @@ interface TableDraft {
 }
 
 type Report = (severity: Diagnostic['severity'], line: number, column: number, message: string) => void;
-type Problem_ = { message: string; column: number } | undefined;
+type CommandProblem = { message: string; column: number } | undefined;
 
 const COUNTERS = /^\[(\d+):(\d+)\]$/;
 const NO_COUNTERS: Counters = { packets: 0n, bytes: 0n };
@@ -280,7 +280,7 @@ export class IptablesSaveExtractor {
     }
   }
 
-  private command(all: readonly WordSyntax[], line: number): Problem_ {
+  private command(all: readonly WordSyntax[], line: number): CommandProblem {
     let words = all;
     let counters: Counters | undefined;
     if (COUNTERS.test(words[0]!.text)) {
@@ -367,7 +367,7 @@ export class IptablesSaveExtractor {
     line: number,
     counters: Counters | undefined,
     insertAt?: number,
-  ): Problem_ {
+  ): CommandProblem {
     const t = this.currentTable(line);
     let chain = t.chains.get(chainWord.text);
     if (!chain) {
@@ -689,7 +689,7 @@ function applyBase(
   s: Extract<Segment, { kind: 'base' }>,
   family: Family,
   shared: Map<string, Opt<unknown> | null>,
-): Problem_ {
+): CommandProblem {
   const arg = s.args[0];
   if (s.option === 'c') {
     if (!/^\d+$/.test(arg!.text) || !/^\d+$/.test(s.args[1]!.text))

@@ -17,9 +17,10 @@ import type {
   IpvsTimeouts,
 } from '../../src/model/ipvs';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
-import { type LineProblem, WordLineReader, decimal } from '../shared/word-line-reader';
+import { decimalWord } from '../shared/decimal';
+import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
-import type { ServiceDraft } from './draft';
+import type { ServiceDraft } from './service-draft';
 import { LISTING_WIDTH, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
 
@@ -144,7 +145,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       const f = flags[i]!;
       if (f.text.startsWith('(') && f.text.endsWith(')')) draft.schedulerFlags = f.text.slice(1, -1).split(',');
       else if (f.text === 'persistent') {
-        const t = decimal(flags[i + 1]?.text);
+        const t = decimalWord(flags[i + 1]?.text);
         if (t === undefined) return { message: 'persistent needs a timeout', column: f.column };
         draft.persistent = t;
         i++;
@@ -198,7 +199,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
           dest.tunnel = word.text;
           continue;
         }
-        const n = decimal(word.text);
+        const n = decimalWord(word.text);
         if (n === undefined) return { message: `${col} needs a number, got '${word.text}'`, column: word.column };
         const key = DEST_COLUMNS[col];
         if (!key) return { message: `unknown column ${col}`, column: word.column };
@@ -264,7 +265,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       return address ? { address, port: Number.parseInt(p, 16), numeric: true } : undefined;
     };
     const [client, virtual, destination] = [endpoint(w[1]!, w[2]!), endpoint(w[3]!, w[4]!), endpoint(w[5]!, w[6]!)];
-    const expires = decimal(w[8]);
+    const expires = decimalWord(w[8]);
     if (!client || !virtual || !destination || expires === undefined)
       return { message: 'expected hex addresses and ports and an expiry in seconds', column: l.words[1]!.column };
     this.connections.push({

@@ -6,7 +6,7 @@
 import type { IpvsForward, IpvsProtocol } from '../../src/model/ipvs';
 import type { LineProblem } from '../shared/word-line-reader';
 import type { WordLine } from '../shared/word-lines';
-import type { ServiceDraft } from './draft';
+import type { ServiceDraft } from './service-draft';
 import { parseEndpoint } from './endpoint';
 
 const SERVICE_OPTIONS: Readonly<Record<string, IpvsProtocol>> = {

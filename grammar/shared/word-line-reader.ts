@@ -42,8 +42,3 @@ export abstract class WordLineReader<B extends SectionBody> implements DumpReade
     this.diagnostics.push({ severity: 'warning', line, column, message });
   }
 }
-
-/** A non-negative decimal integer, or undefined. */
-export function decimal(text: string | undefined): number | undefined {
-  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
-}

@@ -2,9 +2,10 @@
  * A finding: something wrong (or worth knowing) that an analysis found, with a stable code scripts can
  * filter on, the evidence that shows it and what to do about it. Analyses return these; reports print them.
  */
+import type { Severity } from '../model/diagnostic';
 import type { SourceRef } from '../model/source';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity };
 
 export interface Finding {
   /** Stable, upper-case, prefixed by the analysis (`SVC_`, `IPVS_`, `STALE_`, `LINT_`). */

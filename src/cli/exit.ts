@@ -9,12 +9,12 @@ export const EXIT_FAILED = 2;
 /** A failure the user can act on: printed as one line, exit 2. */
 export class UsageError extends Error {}
 
-export type FailOn = Severity | 'none';
+export type FailOn = Exclude<Severity, 'info'> | 'none';
 
-const RANK: Record<Severity | 'info', number> = { info: 0, warning: 1, error: 2 };
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
 /** Diagnostics and findings alike; an `info` finding never fails a run. */
-export function exitCodeFor(severities: Iterable<Severity | 'info'>, failOn: FailOn): number {
+export function exitCodeFor(severities: Iterable<Severity>, failOn: FailOn): number {
   if (failOn === 'none') return EXIT_OK;
   for (const s of severities) if (RANK[s] >= RANK[failOn]) return EXIT_FINDINGS;
   return EXIT_OK;

@@ -19,12 +19,12 @@ export type RuleGraph = MultiDirectedGraph<ChainNode, JumpEdge>;
 
 export const chainKey = (table: TableName, chain: string): string => `${table}:${chain}`;
 
-const built = new WeakMap<Ruleset, RuleGraph>();
+const graphByRuleset = new WeakMap<Ruleset, RuleGraph>();
 
 /** The ruleset's graph, built on first use: the walk, lint and diagrams of one run share it. */
 export function ruleGraphOf(ruleset: Ruleset): RuleGraph {
-  let graph = built.get(ruleset);
-  if (!graph) built.set(ruleset, (graph = buildRuleGraph(ruleset)));
+  let graph = graphByRuleset.get(ruleset);
+  if (!graph) graphByRuleset.set(ruleset, (graph = buildRuleGraph(ruleset)));
   return graph;
 }
 

@@ -48,7 +48,7 @@ export class Segmenter {
         const stopAt = this.reader.read(
           { text: rest, firstLine: line },
           (n, restart, ends) =>
-            n !== startLine && (ends === true || claims(lines.raw(n), hint, restart ? undefined : format)),
+            n !== startLine && (ends === true || startsAnotherDump(lines.raw(n), hint, restart ? undefined : format)),
         );
         if (stopAt === undefined) {
           // Counted, not indexed: the index is built only when a reader stops (rare), this runs every chunk.
@@ -145,7 +145,7 @@ export class Segmenter {
 }
 
 /** Whether a line the reader cannot read starts something else: a boundary, or a dump not of format `current`. */
-function claims(raw: string, hint: string, current: DumpFormat | undefined): boolean {
+function startsAnotherDump(raw: string, hint: string, current: DumpFormat | undefined): boolean {
   if (raw.trim() === '') return false;
   if (boundaryAt(raw)) return true;
   const format = formatStartingAt(raw, hint);

@@ -59,11 +59,11 @@ function nodeAddresses(node: NodeDumps): Set<string> {
  * Built once per node and `--node-ip` list: `nfwalk analyze` runs the services and stale analyses on the same
  * nodes, and preparing a tracer (rule graph, compiled chains) for a 10,000-service node takes seconds.
  */
-const built = new WeakMap<NodeDumps, Map<string, NodeContext[]>>();
+const contextsByNode = new WeakMap<NodeDumps, Map<string, NodeContext[]>>();
 
 export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
-  const byIps = built.get(node) ?? new Map<string, NodeContext[]>();
-  built.set(node, byIps);
+  const byIps = contextsByNode.get(node) ?? new Map<string, NodeContext[]>();
+  contextsByNode.set(node, byIps);
   const key = givenNodeIps.join(' ');
   let contexts = byIps.get(key);
   if (!contexts) byIps.set(key, (contexts = buildContexts(node, givenNodeIps)));

@@ -10,7 +10,7 @@ import { type Ip, parseIp } from '../../model/address';
 import { type AddressKey, addressKey } from '../address-key';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import type { FlowKey } from './flow-key';
-import { type Producible, producible } from './producible';
+import { type Producible, producible } from './new-connection-destinations';
 
 export type Answer = Producible | { readonly undecided: string };
 
@@ -57,11 +57,11 @@ export class AnswerCache {
   }
 
   private source(text: string): SourceKind | undefined {
-    return remembered(this.sources, text, this.sourceKindOf);
+    return memoisedByAddress(this.sources, text, this.sourceKindOf);
   }
 
   private destination(text: string): ByPort | undefined {
-    return remembered(this.destinations, text, this.byPortOf);
+    return memoisedByAddress(this.destinations, text, this.byPortOf);
   }
 
   /** Made once, not per call: these run for addresses not seen before. */
@@ -84,7 +84,7 @@ export class AnswerCache {
 }
 
 /** What `make` gave for the address `text` the first time it was asked; undefined when it is no address. */
-function remembered<V>(memo: Map<AddressKey, V | null>, text: string, make: (ip: Ip) => V): V | undefined {
+function memoisedByAddress<V>(memo: Map<AddressKey, V | null>, text: string, make: (ip: Ip) => V): V | undefined {
   const key = addressKey(text);
   let value = memo.get(key);
   if (value === undefined) {

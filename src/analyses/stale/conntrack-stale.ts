@@ -9,7 +9,7 @@ import type { ProbeProtocol } from '../trace/index';
 import { entryCleanup } from './cleanup';
 import type { FamilyContext } from './family-context';
 import { endpointText } from '../finding-text';
-import { type Producible, producibleOf } from './producible';
+import { type Producible, producibleOf } from './new-connection-destinations';
 import type { StaleKind } from './model';
 import { saveCommandOf } from '../../model/ruleset';
 

@@ -7,7 +7,7 @@ import type { Finding, Severity } from '../finding';
 import { groupCleanup } from './cleanup';
 import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
 import { endpointText, firstOf } from '../finding-text';
-import { splitTarget } from './producible';
+import { splitTarget } from './new-connection-destinations';
 import { groupBy } from '../../model/group-by';
 
 export interface Terminating {

@@ -13,7 +13,7 @@ import type { Match, Opt } from '../../model/match';
 import type { Chain, Rule, TableName } from '../../model/ruleset';
 import { type RuleAddress, isUnknownAddress } from '../../model/values';
 import { type Ip, type Prefix, inPrefix, inRange, isHostPrefix, parseIp, prefixOfMask } from '../../model/address';
-import type { NodeNetwork } from '../trace/index';
+import { type AddressTest, type NodeNetwork, flowTestsOf } from '../trace/index';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
 const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
@@ -71,43 +71,19 @@ interface Tests {
   iface: boolean;
 }
 
+function noteAddress(a: AddressTests, test: AddressTest | undefined): void {
+  if (test === undefined) return;
+  if ('whole' in test) a.whole = true;
+  else if ('addrtype' in test) a.addrtype = true;
+  else a.range(test.range);
+}
+
 function noteMatch(m: Match, t: Tests): void {
-  switch (m.module) {
-    case 'tcp':
-    case 'udp':
-    case 'sctp':
-      if (m.sport) t.sport = true;
-      return;
-    case 'multiport':
-      if (m.sports || m.ports) t.sport = true;
-      return;
-    case 'iprange':
-      t.src.range(m.srcRange);
-      t.dst.range(m.dstRange);
-      return;
-    case 'addrtype':
-      if (m.srcType) t.src.addrtype = true;
-      if (m.dstType) t.dst.addrtype = true;
-      if (m.limitIfaceIn) t.iface = true;
-      return;
-    case 'set':
-      if (m.matchSet?.value.directions.includes('src')) t.src.whole = true;
-      if (m.matchSet?.value.directions.includes('dst')) t.dst.whole = true;
-      return;
-    case 'conntrack':
-      if (m.ctorigsrc || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport || m.ctreplsrcport || m.ctrepldstport)
-        t.src.whole = true;
-      if (m.ctorigdst || m.ctreplsrc || m.ctrepldst) t.dst.whole = true;
-      return;
-    case 'rpfilter':
-    case 'socket':
-    case 'opaque':
-      t.src.whole = true;
-      t.dst.whole = true;
-      return;
-    default:
-      return;
-  }
+  const tests = flowTestsOf(m);
+  if (tests.sport) t.sport = true;
+  if (tests.iface) t.iface = true;
+  noteAddress(t.src, tests.src);
+  noteAddress(t.dst, tests.dst);
 }
 
 function noteRule(r: Rule, t: Tests): void {

@@ -11,6 +11,7 @@ import type { NodeNetwork } from './network';
 import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
 import { applyTarget } from './target';
+import { JumpLoop } from './trace-error';
 import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, withState } from './walk-state';
 
 /** How a chain's traversal ended: it fell off or returned, or a target gave a verdict. */
@@ -69,7 +70,7 @@ export function walkChain(
       { end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) },
     ];
   if (depth > MAX_DEPTH)
-    throw new Error(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
+    throw new JumpLoop(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
   return walkFrom(ctx, chain, 0, state, depth);
 }
 
@@ -109,13 +110,13 @@ function walkFrom(
         if (!('uncertain' in test)) break;
       }
       const outcomes = test.matched
-        ? goOn(ctx, chain, i, fire(ctx, chain, i, test.state, depth), depth)
+        ? continueBelow(ctx, chain, i, runTarget(ctx, chain, i, test.state, depth), depth)
         : walkFrom(ctx, chain, i + 1, test.state, depth);
       for (let b = below.length - 1; b >= 0; b--) outcomes.push(...below[b]!);
       return outcomes;
     }
     if (!test.matched) continue;
-    const fired = fire(ctx, chain, i, state, depth);
+    const fired = runTarget(ctx, chain, i, state, depth);
     if (fired.length === 1 && fired[0]!.end === 'continue') {
       // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
       const next = fired[0]!.state;
@@ -125,7 +126,7 @@ function walkFrom(
       state = next;
       continue;
     }
-    return goOn(ctx, chain, i, fired, depth);
+    return continueBelow(ctx, chain, i, fired, depth);
   }
   return [
     {
@@ -141,7 +142,7 @@ function walkFrom(
 }
 
 /** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
-function goOn(
+function continueBelow(
   ctx: ChainWalkContext,
   chain: CompiledChain,
   i: number,
@@ -160,7 +161,7 @@ function goOn(
 type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkState };
 
 /** The rule at index `i` matched: record it as TRACE would and run its target. */
-function fire(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: WalkState, depth: number): Fired[] {
+function runTarget(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: WalkState, depth: number): Fired[] {
   const cr = chain.rules[i]!;
   const target = cr.target;
   const base = cr.step();

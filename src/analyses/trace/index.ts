@@ -17,6 +17,7 @@ import type { Probe } from './probe';
 import { type Ended, walkArriving, walkSent } from './walk';
 import { headerOf, initialState, listOf } from './walk-state';
 import { saveCommandOf } from '../../model/ruleset';
+import { TraceError } from './trace-error';
 
 export type { Probe, ProbeProtocol, ProbeCtState } from './probe';
 export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } from './path';
@@ -25,10 +26,11 @@ export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } 
 const PATH_BUDGET = 20_000;
 
 export type { NodeNetwork } from './network';
+export { type AddressTest, type FlowTests, flowTestsOf } from './match/index';
 export { interfaceMatches } from './match/base';
 export { restsOnMaskedAddress } from './match/address-test';
 
-export class TraceError extends Error {}
+export { TraceError } from './trace-error';
 
 export interface Tracer {
   readonly node: string;

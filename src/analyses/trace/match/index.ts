@@ -1,7 +1,11 @@
-/** A rule's matches as matchers: the base options first, then each `-m` module in rule order, as the kernel tests them. */
-import type { Match } from '../../../model/match';
+/**
+ * A rule's matches as matchers: the base options first, then each `-m` module in rule order, as the kernel tests
+ * them. Every module of the model has an entry here (a module added to `Match` is a compile error until it has
+ * one): its matchers, and what of a flow it tests, which stale's flow key asks instead of knowing modules itself.
+ */
+import type { Match, Opt } from '../../../model/match';
 import type { Rule } from '../../../model/ruleset';
-import type { Family } from '../../../model/values';
+import type { AddressRange, Family } from '../../../model/values';
 import { addrtypeMatcher } from './addrtype';
 import { baseMatchers, iprangeMatcher } from './base';
 import { conntrackMatchers, stateMatcher } from './conntrack';
@@ -15,43 +19,316 @@ import { statisticMatcher } from './statistic';
 
 export type { Decision, Matcher, MatchContext, Uncertain } from './decision';
 
-function moduleMatchers(m: Match, ctx: MatchContext, family: Family, where: string): Matcher[] {
-  switch (m.module) {
-    case 'tcp':
-    case 'udp':
-    case 'sctp':
-      return [tcpUdpMatcher(m)];
-    case 'multiport':
-      return [multiportMatcher(m)];
-    case 'icmp':
-    case 'icmp6':
-      return [icmpMatcher(m)];
-    case 'addrtype':
-      return [addrtypeMatcher(m, ctx)];
-    case 'conntrack':
-      return conntrackMatchers(m);
-    case 'state':
-      return [stateMatcher(m)];
-    case 'mark':
-    case 'connmark':
-      return [markMatcher(m)];
-    case 'statistic':
-      return [statisticMatcher(m, where)];
-    case 'set':
-      return [setMatcher(m, ctx)];
-    case 'iprange':
-      return [iprangeMatcher(m)];
-    case 'pkttype':
-      return [pkttypeMatcher(m, ctx)];
-    case 'rpfilter':
-      return [rpfilterMatcher(m, ctx)];
-    case 'comment':
-      return [];
-    default:
-      return [hostStateMatcher(m, family, where)];
-  }
+/** How a match tests one address of the flow: by a range, by its address type, or in a way that needs all of it. */
+export type AddressTest =
+  | { readonly whole: true }
+  | { readonly addrtype: true }
+  | { readonly range: Opt<AddressRange> | undefined };
+
+/** What of a new connection's tuple a match tests beyond protocol and destination port. */
+export interface FlowTests {
+  readonly sport?: true;
+  readonly iface?: true;
+  readonly src?: AddressTest;
+  readonly dst?: AddressTest;
 }
 
+const NOTHING: FlowTests = {};
+const WHOLE: AddressTest = { whole: true };
+const ADDRTYPE: AddressTest = { addrtype: true };
+const BOTH_WHOLE: FlowTests = { src: WHOLE, dst: WHOLE };
+
+type Module = Match['module'];
+/** The match type of a module (the typed-text modules share TextOptionsMatch). */
+type MatchOf<K extends Module> = Match extends infer M
+  ? M extends { module: infer X }
+    ? K extends X
+      ? M
+      : never
+    : never
+  : never;
+
+interface ModuleMeaning<K extends Module> {
+  matchers(m: MatchOf<K>, ctx: MatchContext, family: Family, where: string): Matcher[];
+  tests(m: MatchOf<K>): FlowTests;
+}
+
+/** Modules without a matcher of their own test host state the dumps do not show (host-state.ts). */
+const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
+  tcp: {
+    matchers: (m) => [tcpUdpMatcher(m)],
+    tests: (m) => (m.sport ? { sport: true } : NOTHING),
+  },
+  udp: {
+    matchers: (m) => [tcpUdpMatcher(m)],
+    tests: (m) => (m.sport ? { sport: true } : NOTHING),
+  },
+  sctp: {
+    matchers: (m) => [tcpUdpMatcher(m)],
+    tests: (m) => (m.sport ? { sport: true } : NOTHING),
+  },
+  icmp: {
+    matchers: (m) => [icmpMatcher(m)],
+    tests: () => NOTHING,
+  },
+  icmp6: {
+    matchers: (m) => [icmpMatcher(m)],
+    tests: () => NOTHING,
+  },
+  addrtype: {
+    matchers: (m, ctx) => [addrtypeMatcher(m, ctx)],
+    tests: (m) => ({
+      ...(m.srcType ? { src: ADDRTYPE } : {}),
+      ...(m.dstType ? { dst: ADDRTYPE } : {}),
+      ...(m.limitIfaceIn ? { iface: true } : {}),
+    }),
+  },
+  statistic: {
+    matchers: (m, _ctx, _family, where) => [statisticMatcher(m, where)],
+    tests: () => NOTHING,
+  },
+  mark: {
+    matchers: (m) => [markMatcher(m)],
+    tests: () => NOTHING,
+  },
+  connmark: {
+    matchers: (m) => [markMatcher(m)],
+    tests: () => NOTHING,
+  },
+  conntrack: {
+    matchers: (m) => conntrackMatchers(m),
+    tests: (m) => ({
+      ...(m.ctorigsrc || m.ctreplsrc || m.ctrepldst || m.ctorigsrcport || m.ctreplsrcport || m.ctrepldstport
+        ? { src: WHOLE }
+        : {}),
+      ...(m.ctorigdst || m.ctreplsrc || m.ctrepldst ? { dst: WHOLE } : {}),
+    }),
+  },
+  state: {
+    matchers: (m) => [stateMatcher(m)],
+    tests: () => NOTHING,
+  },
+  comment: {
+    matchers: () => [],
+    tests: () => NOTHING,
+  },
+  multiport: {
+    matchers: (m) => [multiportMatcher(m)],
+    tests: (m) => (m.sports || m.ports ? { sport: true } : NOTHING),
+  },
+  set: {
+    matchers: (m, ctx) => [setMatcher(m, ctx)],
+    tests: (m) => ({
+      ...(m.matchSet?.value.directions.includes('src') ? { src: WHOLE } : {}),
+      ...(m.matchSet?.value.directions.includes('dst') ? { dst: WHOLE } : {}),
+    }),
+  },
+  recent: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  physdev: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  socket: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => BOTH_WHOLE,
+  },
+  owner: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  iprange: {
+    matchers: (m) => [iprangeMatcher(m)],
+    tests: (m) => ({ src: { range: m.srcRange }, dst: { range: m.dstRange } }),
+  },
+  limit: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  hashlimit: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  mac: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  length: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  string: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  pkttype: {
+    matchers: (m, ctx) => [pkttypeMatcher(m, ctx)],
+    tests: () => NOTHING,
+  },
+  ttl: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  hl: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  connlimit: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  rpfilter: {
+    matchers: (m, ctx) => [rpfilterMatcher(m, ctx)],
+    tests: () => BOTH_WHOLE,
+  },
+  opaque: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => BOTH_WHOLE,
+  },
+  u32: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  bpf: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  policy: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  ipvs: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  dscp: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  tos: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  helper: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  nfacct: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  cgroup: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  devgroup: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  cpu: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  quota: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  time: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  realm: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  tcpmss: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  dccp: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  esp: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  ah: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  ecn: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  frag: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  rt: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  ipv6header: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  mh: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  hbh: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  dst: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  osf: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  cluster: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  connbytes: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  connlabel: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  ipcomp: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  l2tp: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  condition: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+  geoip: {
+    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    tests: () => NOTHING,
+  },
+};
+
+const meaningOf = (m: Match) => MODULES[m.module] as ModuleMeaning<Module>;
+
+/** What of a flow the match tests (stale's flow key). */
+export const flowTestsOf = (m: Match): FlowTests => meaningOf(m).tests(m as never);
+
 export function ruleMatchers(rule: Rule, ctx: MatchContext, family: Family, where: string): Matcher[] {
-  return [...baseMatchers(rule, where), ...rule.matches.flatMap((m) => moduleMatchers(m, ctx, family, where))];
+  return [
+    ...baseMatchers(rule, where),
+    ...rule.matches.flatMap((m) => meaningOf(m).matchers(m as never, ctx, family, where)),
+  ];
 }
