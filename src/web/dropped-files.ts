@@ -5,10 +5,15 @@
 import type { PickedFile } from './browser-sources';
 
 export async function collectDropped(data: DataTransfer): Promise<PickedFile[]> {
-  // Entries must be taken while the drop event runs; the files are read later.
-  const entries = [...data.items].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
+  // Entries must be taken while the drop event runs; the files are read later. An item with no entry (a file
+  // dropped from another page) is taken as the file it is.
+  const items = [...data.items]
+    .filter((i) => i.kind === 'file')
+    .map((i) => ({ entry: i.webkitGetAsEntry(), file: i.getAsFile() }));
   const out: PickedFile[] = [];
-  for (const entry of entries) out.push(...(await walk(entry, entry.name)));
+  for (const { entry, file } of items)
+    if (entry) out.push(...(await walk(entry, entry.name)));
+    else if (file) out.push({ path: file.name, file });
   return out;
 }
 

@@ -46,7 +46,8 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
         post({ type: 'trace', trace: traced(m.probe, m.node) });
         return;
       case 'lines':
-        post({ type: 'lines', lines: texts.around(m.path, m.line, m.context) });
+        // A paste's evidence may name no path: it is `<stdin>`, as the reports print it.
+        post({ type: 'lines', lines: texts.around(m.path || '<stdin>', m.line, m.context) });
         return;
       default:
         return m satisfies never;
