@@ -420,6 +420,11 @@ document.addEventListener('click', (e) => {
   if (copy) void copyText(copy.dataset.copy ?? '').then((ok) => flash(copy, ok));
 });
 
+// Printed, every path, fix and list shows: closed <details> would print closed.
+window.addEventListener('beforeprint', () => {
+  for (const d of $<HTMLDetailsElement>('details')) d.open = true;
+});
+
 function flash(b: HTMLElement, ok: boolean): void {
   const was = b.textContent;
   b.textContent = ok ? 'Copied' : 'Copy failed: select the text and copy it';

@@ -40,10 +40,11 @@ export class PasteGate {
       if (m.type() === 'error') gate.consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => gate.consoleErrors.push(String(e)));
-    // Workers are targets of their own: their requests are watched too.
-    browser.on('targetcreated', async (t) => {
-      const w = await t.worker().catch(() => null);
-      if (w) gate.requests.push(`worker:${t.url()}`);
+    // The worker is a target of its own: its requests are watched through its own Network domain.
+    page.on('workercreated', (w) => {
+      gate.requests.push(`worker:${w.url()}`);
+      w.client.on('Network.requestWillBeSent', (e) => gate.requests.push(e.request.url));
+      w.client.send('Network.enable').catch((e: Error) => gate.consoleErrors.push(`cannot watch the worker: ${e}`));
     });
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
     return gate;

@@ -4,11 +4,12 @@
  * request of any kind while it reads pastes, files and bundles.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { ZipFile } from 'yazl';
 import type { Finding } from '../../src/analyses/finding';
 import { sortFindings } from '../../src/report/findings-text';
 import { browserTest, chromium, svgTexts } from '../helpers/browser';
@@ -124,6 +125,27 @@ browserTest('page: chosen files and a .tar.gz bundle read as the CLI reads the s
   await g.reload();
   await g.choose(...incidentFiles.map((f) => join(incident, f)));
   same(t, await g.run(), expected(incidentFiles, undefined, incident));
+  t.deepEqual(g.network, []);
+});
+
+browserTest('page: a .tar.xz bundle and a zip holding a tarball read as the CLI reads them', async (t) => {
+  execFileSync('tar', ['-cJf', join(tmp, 'incident-node.tar.xz'), '-C', join(repoRoot, 'samples'), 'incident-node']);
+  execFileSync('tar', ['-czf', join(tmp, 'inner.tgz'), '-C', join(repoRoot, 'samples'), 'incident-node']);
+  const z = new ZipFile();
+  z.addBuffer(readFileSync(join(tmp, 'inner.tgz')), 'sysdump/inner.tgz');
+  z.addBuffer(readFileSync(join(repoRoot, 'samples', 'kube-node.iptables-save')), 'sysdump/node-b/iptables-save.txt');
+  z.end();
+  const chunks: Buffer[] = [];
+  for await (const c of z.outputStream) chunks.push(c as Buffer);
+  writeFileSync(join(tmp, 'sysdump.zip'), Buffer.concat(chunks));
+  const g = await gate();
+  for (const bundle of ['incident-node.tar.xz', 'sysdump.zip']) {
+    await g.reload();
+    await g.choose(join(tmp, bundle));
+    const run = await g.run();
+    same(t, run, expected([bundle], undefined, tmp));
+    t.true(run.findings.length > 0, bundle);
+  }
   t.deepEqual(g.network, []);
 });
 
