@@ -11,7 +11,7 @@ import { formatSourceRef } from '../report/source-ref';
 import type { PickedFile } from './browser-sources';
 import { collectDropped, sortedPicks } from './dropped-files';
 import { $, clear, el, must } from './dom';
-import type { Analysis, DiagramSource, FromWorker, Lines, ToWorker, TraceAnswer } from './protocol';
+import type { Analysis, DiagramSource, Extras, FromWorker, Lines, ToWorker, TraceAnswer } from './protocol';
 import { renderServices } from './view-services';
 import { renderStale } from './view-stale';
 import { renderTrace } from './view-trace';
@@ -36,6 +36,7 @@ const results = must('results');
 
 let dropped: PickedFile[] = [];
 let analysis: Analysis | undefined;
+let extras: Extras | undefined;
 let diagramCount = 0;
 /** Answers the worker owes, in the order asked: it answers one message at a time. */
 const waiting: ((m: FromWorker) => void)[] = [];
@@ -89,14 +90,24 @@ async function analyze(): Promise<void> {
     return;
   }
   setStatus('running', 'starting…');
+  // Marks for bench/page.ts: when the analysis was asked for, shown, and drawn.
+  performance.clearMarks();
+  performance.mark('nfwalk:start');
   progress.removeAttribute('value');
   must<HTMLButtonElement>('analyze').disabled = true;
   try {
     const answer = await ask({ type: 'analyze', text: paste.value, files });
     if (answer.type !== 'analysis') throw new Error(answer.type === 'error' ? answer.message : 'no answer');
     analysis = answer.analysis;
+    extras = undefined;
+    showResults(answer.analysis);
+    performance.mark('nfwalk:shown');
     setStatus('running', 'drawing the diagrams…');
-    await show(answer.analysis);
+    const more = await ask({ type: 'extras' });
+    if (more.type !== 'extras') throw new Error(more.type === 'error' ? more.message : 'no answer');
+    extras = more.extras;
+    await drawDiagrams(more.extras);
+    performance.mark('nfwalk:drawn');
     const counts = countBySeverity(answer.analysis.analyze.findings);
     setStatus(
       'done',
@@ -117,7 +128,7 @@ function countBySeverity(findings: readonly { severity: string }[]) {
   return c as { error: number; warning: number; info: number };
 }
 
-async function show(a: Analysis): Promise<void> {
+function showResults(a: Analysis): void {
   results.hidden = false;
   showNodes(a);
   showFindings(a.analyze.findings as unknown as Finding[]);
@@ -134,6 +145,9 @@ async function show(a: Analysis): Promise<void> {
   clear(must('trace-result'));
   must('trace-result').dataset.state = 'idle';
   clear(must('trace-diagram'));
+}
+
+async function drawDiagrams(a: Extras): Promise<void> {
   await drawInto(must('services-diagram'), a.diagrams.services);
   await drawInto(must('stale-diagram'), a.diagrams.stale);
   const chains = must('chains-diagrams');
@@ -319,9 +333,13 @@ function button(label: string, onClick: () => void): HTMLButtonElement {
   return b;
 }
 
+/** A task boundary: the status and what is already shown get painted, and clicks are taken, between diagrams. */
+const yieldToPage = () => new Promise((go) => setTimeout(go, 0));
+
 async function drawInto(figure: HTMLElement, d: DiagramSource | undefined): Promise<void> {
   clear(figure);
   if (!d) return;
+  await yieldToPage();
   const id = `nfwalk-diagram-${++diagramCount}`;
   const caption = el('figcaption', {}, d.title, ' ');
   figure.append(caption);
@@ -388,7 +406,8 @@ for (const target of [drop, paste]) {
   });
 }
 must('copy-markdown').addEventListener('click', (e) => {
-  if (analysis) void copyText(analysis.markdown).then((ok) => flash(e.currentTarget as HTMLElement, ok));
+  const button = e.currentTarget as HTMLElement;
+  if (extras) void copyText(extras.markdown).then((ok) => flash(button, ok));
 });
 must('download-json').addEventListener('click', () => {
   if (analysis) download('nfwalk-analyze.json', json(analysis.analyze), 'application/json');

@@ -7,6 +7,8 @@ import type { PickedFile } from './browser-sources';
 
 export type ToWorker =
   | { readonly type: 'analyze'; readonly text: string; readonly files: readonly PickedFile[] }
+  /** What is drawn and copied from the last analysis: asked for after its results are shown. */
+  | { readonly type: 'extras' }
   | { readonly type: 'trace'; readonly probe: TraceProbe; readonly node?: string }
   | { readonly type: 'lines'; readonly path: string; readonly line: number; readonly context: number };
 
@@ -22,20 +24,23 @@ export interface DiagramSource {
 export interface Analysis {
   /** = `nfwalk analyze --json`. */
   readonly analyze: AnalyzeReport;
-  /** = `nfwalk analyze --format markdown`. */
-  readonly markdown: string;
   readonly services: Outcome<ServicesReport>;
   readonly stale: Outcome<StaleReport>;
-  readonly diagrams: {
-    readonly services?: DiagramSource;
-    readonly stale?: DiagramSource;
-    readonly chains: readonly DiagramSource[];
-  };
   /** Nodes that have a ruleset to trace through, and their interfaces (for the trace form). */
   readonly traceNodes: readonly { readonly node: string; readonly interfaces: readonly string[] }[];
   /** Lines that belong to no dump, and inputs that could not be read, said as `parse` says them. */
   readonly skipped: readonly string[];
   readonly failures: readonly string[];
+}
+
+export interface Extras {
+  /** = `nfwalk analyze --format markdown`. */
+  readonly markdown: string;
+  readonly diagrams: {
+    readonly services?: DiagramSource;
+    readonly stale?: DiagramSource;
+    readonly chains: readonly DiagramSource[];
+  };
 }
 
 export interface TraceAnswer {
@@ -54,6 +59,7 @@ export interface Lines {
 export type FromWorker =
   | { readonly type: 'progress'; readonly phase: string; readonly fraction: number | null }
   | { readonly type: 'analysis'; readonly analysis: Analysis }
+  | { readonly type: 'extras'; readonly extras: Extras }
   | { readonly type: 'trace'; readonly trace: Outcome<TraceAnswer> }
   | { readonly type: 'lines'; readonly lines: Lines | null }
   | { readonly type: 'error'; readonly message: string };

@@ -9,9 +9,13 @@ const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 3 : 1)}
 const hostPort = (ip: string | null, port: number | null) =>
   `${ip === null ? '*' : ip.includes(':') ? `[${ip}]` : ip}${port === null ? '' : `:${port}`}`;
 
+/** Services shown open with their bars; more than this are listed closed, each built when opened. */
+const OPEN_UP_TO = 50;
+
 export function renderServices(into: HTMLElement, report: ServicesReport): void {
   if (report.services.length === 0) into.append(el('p', {}, 'No services in the rules.'));
   const several = new Set(report.services.flatMap((s) => s.nodes.map((n) => n.node))).size > 1;
+  const open = report.services.length <= OPEN_UP_TO;
   for (const s of report.services) {
     const head = [
       s.protocol,
@@ -19,23 +23,24 @@ export function renderServices(into: HTMLElement, report: ServicesReport): void 
       s.nodePort === null ? '' : `NodePort ${s.nodePort}`,
       s.proxyMode,
     ].filter(Boolean);
-    const article = el(
-      'article',
-      { class: 'service', 'data-service': s.name },
-      el('h3', {}, s.name, ' ', el('small', {}, head.join(' · '))),
+    const item = el(
+      'details',
+      { class: 'service', 'data-service': s.name, ...(open ? { open: '' } : {}) },
+      el('summary', {}, el('strong', {}, s.name), ' ', el('small', {}, head.join(' · '))),
     );
-    for (const n of s.nodes) {
-      if (!n.present && several) {
-        article.append(el('p', { class: 'node-name' }, `${n.node}: no rules for this service`));
-        continue;
-      }
-      const box = el('div', { class: 'service-node', 'data-node': n.node });
-      if (several) box.append(el('p', { class: 'node-name' }, `on ${n.node}`));
-      for (const e of n.entryPoints) box.append(entryPoint(e));
-      article.append(box);
-    }
-    into.append(article);
+    const build = () => item.append(...s.nodes.map((n) => nodeView(n, several)));
+    if (open) build();
+    else item.addEventListener('toggle', build, { once: true });
+    into.append(item);
   }
+}
+
+function nodeView(n: Service['nodes'][number], several: boolean): HTMLElement {
+  if (!n.present && several) return el('p', { class: 'node-name' }, `${n.node}: no rules for this service`);
+  const box = el('div', { class: 'service-node', 'data-node': n.node });
+  if (several) box.append(el('p', { class: 'node-name' }, `on ${n.node}`));
+  for (const e of n.entryPoints) box.append(entryPoint(e));
+  return box;
 }
 
 function entryPoint(e: EntryPoint): HTMLElement {

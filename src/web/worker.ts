@@ -7,6 +7,7 @@
 import { ChainsError, chainCallGraph } from '../analyses/chains/index';
 import { findSectionsInSources } from '../input/text-sections';
 import type { InputFailure, InputSource } from '../input/text-input';
+import type { AnalyzeReport as FullReport } from '../analyses/analyze/index';
 import { analyzeDocument, fullAnalysis } from '../library/analyze';
 import { NfwalkError } from '../library/errors';
 import { plain } from '../library/plain';
@@ -25,11 +26,12 @@ import { servicesJson } from '../report/services-json';
 import { staleJson } from '../report/stale-json';
 import { type PickedFile, browserSources } from './browser-sources';
 import { SourceTexts } from './source-texts';
-import type { Analysis, FromWorker, Outcome, ToWorker } from './protocol';
+import type { Analysis, Extras, FromWorker, Outcome, ToWorker } from './protocol';
 
 const post = (m: FromWorker) => postMessage(m);
 
 let inputs: Inputs | undefined;
+let report: FullReport | undefined;
 let texts = new SourceTexts();
 
 self.onmessage = async (e: MessageEvent<ToWorker>) => {
@@ -39,8 +41,12 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       case 'analyze':
         texts = new SourceTexts();
         inputs = undefined;
+        report = undefined;
         inputs = await read(m.text, m.files);
         post({ type: 'analysis', analysis: analysisOf(inputs) });
+        return;
+      case 'extras':
+        post({ type: 'extras', extras: extrasOf(inputs, report) });
         return;
       case 'trace':
         post({ type: 'trace', trace: traced(m.probe, m.node) });
@@ -114,44 +120,50 @@ const outcome = <T>(run: () => T): Outcome<T> => {
 
 function analysisOf(found: Inputs): Analysis {
   post({ type: 'progress', phase: 'analysing', fraction: null });
-  const report = fullAnalysis(found);
-  const analyze = plain(analyzeDocument(report));
+  const full = fullAnalysis(found);
+  report = full;
   post({ type: 'progress', phase: 'writing the report', fraction: null });
-  const hasRules = report.services.nodes.some((n) => n.families.length > 0);
-  const nodes = nodesOf(found.sections);
+  const hasRules = full.services.nodes.some((n) => n.families.length > 0);
   return {
-    analyze,
-    markdown: formatAnalyzeMarkdown(report),
+    analyze: plain(analyzeDocument(full)),
     // The reports of analyses already run; the library's own call only to say why there is none.
-    services: hasRules ? { ok: plain(servicesJson(report.services)) } : outcome(() => services(found)),
-    stale: report.stale.nodes.length > 0 ? { ok: plain(staleJson(report.stale)) } : outcome(() => stale(found)),
+    services: hasRules ? { ok: plain(servicesJson(full.services)) } : outcome(() => services(found)),
+    stale: full.stale.nodes.length > 0 ? { ok: plain(staleJson(full.stale)) } : outcome(() => stale(found)),
+    traceNodes: nodesOf(found.sections)
+      .filter((n) => n.rulesets.length > 0)
+      .map((n) => ({ node: n.name, interfaces: [...new Set(n.interfaces.map((i) => i.name))] })),
+    skipped: found.skipped.map((k) => `${k.path}:${k.startLine}-${k.endLine}: ${k.reason}`),
+    failures: found.failures.map((f) => `${f.path}: ${f.reason}`),
+  };
+}
+
+/** The Markdown report and the diagrams' sources: after the results are shown, as they are drawn after. */
+function extrasOf(found: Inputs | undefined, full: FullReport | undefined): Extras {
+  if (!found || !full) return { markdown: '', diagrams: { chains: [] } };
+  const hasRules = full.services.nodes.some((n) => n.families.length > 0);
+  return {
+    markdown: formatAnalyzeMarkdown(full),
     diagrams: {
-      ...(hasRules && report.services.services.length > 0
-        ? { services: { title: 'services', source: printFlowchart(servicesFlowchart(report.services)) } }
+      ...(hasRules && full.services.services.length > 0
+        ? { services: { title: 'services', source: printFlowchart(servicesFlowchart(full.services)) } }
         : {}),
-      ...(report.stale.stale.length > 0
-        ? { stale: { title: 'stale entries', source: printFlowchart(staleFlowchart(report.stale)) } }
+      ...(full.stale.stale.length > 0
+        ? { stale: { title: 'stale entries', source: printFlowchart(staleFlowchart(full.stale)) } }
         : {}),
-      chains: nodes.flatMap((n) => {
+      chains: nodesOf(found.sections).flatMap((n) => {
         // The ruleset `nfwalk chains` draws by default: the node's live IPv4 one, else its only one.
         const live = rulesetsOf(n, 'ipv4');
         const section = live[0] ?? (n.rulesets.length === 1 ? n.rulesets[0] : undefined);
         if (!section) return [];
         try {
-          return [
-            { title: `chains on ${n.name}`, source: printFlowchart(chainsFlowchart(chainCallGraph(section.ruleset))) },
-          ];
+          const chart = chainsFlowchart(chainCallGraph(section.ruleset));
+          return [{ title: `chains on ${n.name}`, source: printFlowchart(chart) }];
         } catch (e) {
           if (e instanceof ChainsError) return [];
           throw e;
         }
       }),
     },
-    traceNodes: nodes
-      .filter((n) => n.rulesets.length > 0)
-      .map((n) => ({ node: n.name, interfaces: [...new Set(n.interfaces.map((i) => i.name))] })),
-    skipped: found.skipped.map((k) => `${k.path}:${k.startLine}-${k.endLine}: ${k.reason}`),
-    failures: found.failures.map((f) => `${f.path}: ${f.reason}`),
   };
 }
 

@@ -62,19 +62,19 @@ let shared: Promise<PasteGate> | undefined;
 const gate = () => (shared ??= PasteGate.open(chromium!));
 test.after.always(async () => (await shared)?.close());
 
-/** The page's report as its "Download JSON" button saves it. */
-async function downloaded(g: PasteGate, button: string, t: ExecutionContext): Promise<unknown> {
+/** What a download button of the page saves, as text. */
+async function downloaded(g: PasteGate, button: string, t: ExecutionContext): Promise<string> {
   const dir = mkdtempSync(join(tmp, 'download-'));
   const session = await g.page.createCDPSession();
   await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
   await g.page.click(button);
   for (let waited = 0; waited < 10_000; waited += 50) {
     const done = readdirSync(dir).filter((f) => !f.endsWith('.crdownload'));
-    if (done.length) return JSON.parse(readFileSync(join(dir, done[0]!), 'utf8'));
+    if (done.length) return readFileSync(join(dir, done[0]!), 'utf8');
     await new Promise((r) => setTimeout(r, 50));
   }
   t.fail(`nothing downloaded by ${button}`);
-  return undefined;
+  return '';
 }
 
 function same(t: ExecutionContext, run: PageRun, want: Expected): void {
@@ -96,7 +96,16 @@ browserTest(
       run.findings.some((f) => f.code === 'STALE_ENDPOINT_GONE'),
       'the sample has stale entries',
     );
-    t.deepEqual(await downloaded(g, '#download-json', t), want.analyze);
+    t.deepEqual(JSON.parse(await downloaded(g, '#download-json', t)), want.analyze);
+    // The clipboard of a headless browser cannot be read back: what the button hands it is recorded instead.
+    await g.page.evaluate(() => {
+      const copied: string[] = [];
+      (window as unknown as { copied: string[] }).copied = copied;
+      navigator.clipboard.writeText = async (text: string) => void copied.push(text);
+    });
+    await g.page.click('#copy-markdown');
+    const markdown = nfwalk(['analyze', '-', '--format', 'markdown', '--fail-on', 'none'], incidentPaste).stdout;
+    t.deepEqual(await g.page.evaluate(() => (window as unknown as { copied: string[] }).copied), [markdown]);
     // services, stale entries and the chain call graph
     t.is(run.diagrams, 3);
     t.deepEqual(g.network, []);
@@ -184,12 +193,15 @@ browserTest('page: a trace from the form equals nfwalk trace --json, and its dia
     'done',
     await g.page.$eval('#trace-result', (e) => e.textContent ?? ''),
   );
-  t.deepEqual(await downloaded(g, '#trace-result button', t), json);
+  t.deepEqual(JSON.parse(await downloaded(g, '#trace-result button', t)), json);
   const svgFile = join(tmp, 'trace.svg');
   const r = nfwalk(['trace', '-', ...probe, '-o', svgFile], incidentPaste);
   t.is(r.status, 0, r.stderr);
   const pageSvg = await g.page.$eval('#trace-diagram[data-nfwalk="diagram"] svg', (e) => e.outerHTML);
   t.deepEqual(svgTexts(pageSvg), svgTexts(readFileSync(svgFile, 'utf8')));
+  const saved = await downloaded(g, '#trace-diagram figcaption button', t);
+  t.true(saved.startsWith('<svg'));
+  t.deepEqual(svgTexts(saved), svgTexts(pageSvg));
   t.deepEqual(g.network, []);
 });
 
