@@ -7,7 +7,6 @@
  */
 import { unzipSync } from 'fflate';
 import { extract } from 'tar-stream';
-import { XzReadableStream } from 'xz-decompress';
 import {
   type ArchiveKind,
   type Compression,
@@ -92,14 +91,16 @@ async function* archiveMembers(
   }
 }
 
-function decompressed(bytes: Bytes, compression: Compression | undefined): Bytes {
-  if (compression === undefined) return bytes;
+async function* decompressed(bytes: Bytes, compression: Compression | undefined): Bytes {
+  if (compression === undefined) return yield* bytes;
   const stream = streamOf(bytes);
-  return iterate(
-    compression === 'gzip'
-      ? stream.pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>)
-      : (new XzReadableStream(stream) as ReadableStream<Uint8Array>),
-  );
+  if (compression === 'gzip')
+    return yield* iterate(
+      stream.pipeThrough(new DecompressionStream('gzip') as ReadableWritablePair<Uint8Array, Uint8Array>),
+    );
+  // Loaded as src/input/archives.ts loads it (the package is CommonJS).
+  const { XzReadableStream } = (await import('xz-decompress')).default;
+  yield* iterate(new XzReadableStream(stream) as ReadableStream<Uint8Array>);
 }
 
 async function* tarMembers(bytes: Bytes): AsyncGenerator<Member> {

@@ -20,7 +20,9 @@ export class SourceTexts {
   append(path: string, piece: string): void {
     if (this.dropped.has(path)) return;
     if (this.kept + piece.length > BUDGET) {
+      // The whole input goes, not its tail: lines shown must be lines of the input.
       this.dropped.add(path);
+      for (const p of this.pieces.get(path) ?? []) this.kept -= p.length;
       this.pieces.delete(path);
       return;
     }
