@@ -186,6 +186,9 @@ function showNodes(a: Analysis): void {
   if (unread.length > 500) lines.append(el('li', {}, `… and ${unread.length - 500} more`));
 }
 
+/** Evidence references shown per finding: a stale-entries finding may cite thousands of conntrack lines. */
+const SHOWN_REFS = 12;
+
 function showFindings(findings: readonly Finding[]): void {
   const list = must('finding-list');
   clear(list);
@@ -212,10 +215,19 @@ function showFindings(findings: readonly Finding[]): void {
               'p',
               { class: 'refs' },
               'Evidence: ',
-              ...refs.flatMap(([text, r], i) => [
-                i ? ', ' : '',
-                el('button', { type: 'button', class: 'ref', 'data-path': r.path, 'data-line': String(r.line) }, text),
-              ]),
+              ...refs
+                .slice(0, SHOWN_REFS)
+                .flatMap(([text, r], i) => [
+                  i ? ', ' : '',
+                  el(
+                    'button',
+                    { type: 'button', class: 'ref', 'data-path': r.path, 'data-line': String(r.line) },
+                    text,
+                  ),
+                ]),
+              refs.length > SHOWN_REFS
+                ? ` and ${refs.length - SHOWN_REFS} more (the Markdown report lists them all)`
+                : '',
             )
           : '',
         el('details', {}, el('summary', {}, 'Fix'), el('pre', { class: 'remedy' }, f.remedy)),
