@@ -1,15 +1,35 @@
-// Builds dist/: the CLI bundled into one file, and the library (dist/index.js) next to it; with --types also
+// Builds dist/: the CLI bundled into one file, the library (dist/index.js) and the paste page (dist/nfwalk.html,
+// scripts/build-page.mjs) next to it; with --types also
 // the library's declarations rolled into dist/index.d.ts and its API report (scripts/api-report.mjs).
 // The CLI bundles its dependencies: an unbundled start loads hundreds of chevrotain/lodash modules (~0.4 s),
 // the bundle starts in ~0.1 s (shared/reference/ecosystem.md §3). The library leaves them to the consumer's
 // node_modules, where they are shared and deduplicated.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
+import { buildPage } from './build-page.mjs';
+
+const PAGE = new URL('../dist/nfwalk.html', import.meta.url).pathname;
+
+/**
+ * The page takes seconds to bundle and minify, and test files build in parallel: it is built again only
+ * when a file it is made of (sources, the lock file, this script) is newer than it, as make would.
+ */
+function pageFresh() {
+  if (!existsSync(PAGE)) return false;
+  const built = statSync(PAGE).mtimeMs;
+  const newer = (path) => {
+    const s = statSync(path);
+    if (!s.isDirectory()) return s.mtimeMs > built;
+    return readdirSync(path).some((name) => newer(`${path}/${name}`));
+  };
+  const root = new URL('..', import.meta.url).pathname;
+  return !['src', 'grammar', 'scripts', 'package-lock.json'].some((p) => newer(`${root}${p}`));
+}
 
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', write: false };
 
-const [cli, library] = await Promise.all([
+const [cli, library, page] = await Promise.all([
   build({
     ...common,
     entryPoints: ['src/cli/main.ts'],
@@ -21,10 +41,12 @@ const [cli, library] = await Promise.all([
     external: ['puppeteer', 'mermaid', 'beautiful-mermaid'],
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
+  pageFresh() ? undefined : buildPage(),
 ]);
+const pageFile = page && { path: PAGE, contents: page.html };
 // Written aside and renamed into place: test files build in parallel while others run the CLI, and a file
 // read half-written would fail for no reason of its own.
-for (const file of [...cli.outputFiles, ...library.outputFiles]) {
+for (const file of [...cli.outputFiles, ...library.outputFiles, ...(pageFile ? [pageFile] : [])]) {
   mkdirSync(dirname(file.path), { recursive: true });
   const aside = `${file.path}.${process.pid}.tmp`;
   writeFileSync(aside, file.contents, { mode: 0o755 });

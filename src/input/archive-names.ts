@@ -14,6 +14,12 @@ const UNREADABLE_ARCHIVE = new RegExp(String.raw`\.(?:${UNREADABLE_BUNDLE}|bz2|z
 const NODE_NAME_SUFFIX = new RegExp(String.raw`\.(?:${READABLE}|gz|xz)$`);
 const MEMBER = new RegExp(String.raw`^(.*?)\.(?:${READABLE})\/(?:\.\/)?(.*)$`, 'i');
 
+/** Archives nested deeper than this are named as failures, not opened: no collector nests more. */
+export const MAX_DEPTH = 3;
+
+/** A member name that would lead out of its archive (absolute or `..`): named as a failure, never read. */
+export const leavesArchive = (name: string) => name.startsWith('/') || name.split('/').includes('..');
+
 export type ArchiveKind = 'tar' | 'zip';
 export type Compression = 'gzip' | 'xz';
 

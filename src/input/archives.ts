@@ -10,14 +10,19 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { type ArchiveKind, type Compression, archiveKind, compressionOf } from './archive-names';
+import {
+  type ArchiveKind,
+  type Compression,
+  MAX_DEPTH,
+  archiveKind,
+  compressionOf,
+  leavesArchive,
+} from './archive-names';
 import { nodeOf } from './nodes';
 import type { InputFailure } from '../model/section';
 import type { InputSource } from './text-input';
 
 const CHUNK = 64 * 1024;
-/** Archives nested deeper than this are named as failures, not opened: no collector nests more. */
-const MAX_DEPTH = 3;
 
 /** Where the archive sits: its path as reported, and the input it came from (for the node's name). */
 export interface ArchiveAt {
@@ -69,8 +74,6 @@ export async function* archiveMembers(
     failures.push({ path: at.path, reason: `broken archive: ${(e as Error).message}` });
   }
 }
-
-const leavesArchive = (name: string) => name.startsWith('/') || name.split('/').includes('..');
 
 interface Member {
   readonly name: string;

@@ -10,7 +10,8 @@ export function buildCli(): void {
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }
 
-export function nfwalk(args: readonly string[], input?: string) {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
+/** `cwd`: where relative input paths are read from (and so how the CLI names them). */
+export function nfwalk(args: readonly string[], input?: string, cwd?: string) {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { input, cwd, encoding: 'utf8', maxBuffer: 1 << 28 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -10,6 +10,7 @@ import { renderCommand } from './render';
 import { servicesCommand } from './services';
 import { staleCommand } from './stale';
 import { traceCommand } from './trace';
+import { webCommand } from './web';
 
 export const commands = [
   analyzeCommand,
@@ -23,4 +24,5 @@ export const commands = [
   chainsCommand,
   renderCommand,
   anonymizeCommand,
+  webCommand,
 ];

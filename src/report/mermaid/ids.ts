@@ -3,11 +3,14 @@
  * two diagrams of similar dumps diff line by line. A prefix keeps ids clear of Mermaid keywords
  * (`end`, `graph`, `class`) and of the `o`/`x` arrow heads.
  */
-import { createHash } from 'node:crypto';
+// @noble/hashes rather than node:crypto: the paste page draws the same ids in the browser, where no
+// synchronous SHA-1 exists.
+import { sha1 } from '@noble/hashes/legacy.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 const MAX_NAME = 48;
 
-const digest = (text: string) => createHash('sha1').update(text).digest('hex').slice(0, 7);
+const digest = (text: string) => bytesToHex(sha1(utf8ToBytes(text))).slice(0, 7);
 
 export class NodeIds {
   private readonly byKey = new Map<string, string>();

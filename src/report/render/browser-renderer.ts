@@ -9,21 +9,10 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'puppeteer';
 import { LAUNCH_ARGS } from './chromium';
 import { type ImageFormat, RenderError } from './diagram';
+import { MERMAID_CONFIG } from './mermaid-config';
 import { resolveEntityCodes } from './svg-entities';
 
-export const MERMAID_CONFIG = {
-  startOnLoad: false,
-  securityLevel: 'strict',
-  maxTextSize: 1_000_000,
-  maxEdges: 5000,
-  htmlLabels: false,
-  // Mermaid draws box outlines with roughjs, whose control points are random unless seeded: seeded, the
-  // same source renders to the same SVG, so rendered diagrams diff as well as their source.
-  handDrawnSeed: 1,
-  // Wide enough that a 28-character chain name is not broken in the middle; drawn at its natural size
-  // rather than shrunk to the page, so a PNG of a long walk stays readable.
-  flowchart: { htmlLabels: false, wrappingWidth: 300, useMaxWidth: false },
-} as const;
+export { MERMAID_CONFIG } from './mermaid-config';
 
 interface MermaidGlobal {
   initialize(config: unknown): void;
