@@ -1,8 +1,11 @@
 /**
  * The bundles under an `s3://bucket/prefix` URL, as a local folder's (bundles.ts): an object is one bundle;
- * a prefix is a folder of bundles (each archive object and each sub-prefix in it), unless it is itself an
- * unpacked bundle. A sub-prefix bundle's size and time are the sum and the latest of its objects', and its
- * content hash one over their ETags, so a rerun sees any object below it change.
+ * a prefix is a folder of bundles (each archive object and each folder in it), unless it is itself an
+ * unpacked bundle. One listing of every object below the prefix gives both the folders and, for a folder
+ * that is a bundle, its size and time (the sum and the latest of its objects') and a content hash over its
+ * objects' ETags, so a rerun sees any object below it change. (A delimited listing would name the folders
+ * alone, but a second request per folder would then be needed, and not every S3-compatible server names a
+ * folder that holds only folders.)
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -11,20 +14,10 @@ import type { BundlePath } from './bundles';
 import { type S3Location, type S3Object, headObject, listObjects, parseS3Url, s3Reason, s3Url } from './s3';
 import { isUnpackedBundle } from './unpacked-bundle';
 
-const nameIn = (prefix: string, key: string) => key.slice(prefix.length).replace(/\/$/, '');
-
-/** An unpacked bundle under a prefix: every object below it. */
-async function prefixBundle(bucket: string, prefix: string, key: string): Promise<BundlePath> {
-  let size = 0;
-  let mtimeMs = 0;
-  const etags = createHash('sha256');
-  for await (const page of listObjects({ bucket, key: prefix }, false))
-    for (const o of page.objects) {
-      size += o.size;
-      mtimeMs = Math.max(mtimeMs, o.mtimeMs);
-      etags.update(`${o.key}\u0000${o.etag ?? o.size}\n`);
-    }
-  return { path: s3Url(bucket, prefix), key, size, mtimeMs, etag: etags.digest('hex') };
+interface Folder {
+  size: number;
+  mtimeMs: number;
+  readonly etags: ReturnType<typeof createHash>;
 }
 
 const objectBundle = (bucket: string, o: S3Object, key: string): BundlePath => ({
@@ -35,37 +28,60 @@ const objectBundle = (bucket: string, o: S3Object, key: string): BundlePath => (
   ...(o.etag ? { etag: o.etag } : {}),
 });
 
+const folderBundle = (bucket: string, prefix: string, key: string, f: Folder): BundlePath => ({
+  path: s3Url(bucket, prefix),
+  key,
+  size: f.size,
+  mtimeMs: f.mtimeMs,
+  etag: f.etags.digest('hex'),
+});
+
+const addTo = (f: Folder, o: S3Object) => {
+  f.size += o.size;
+  f.mtimeMs = Math.max(f.mtimeMs, o.mtimeMs);
+  f.etags.update(`${o.key}\u0000${o.etag ?? o.size}\n`);
+};
+const folder = (): Folder => ({ size: 0, mtimeMs: 0, etags: createHash('sha256') });
+
 export async function listS3Bundles(url: string): Promise<BundlePath[]> {
-  let at: S3Location;
   try {
-    at = parseS3Url(url);
+    let at: S3Location = parseS3Url(url);
     if (at.key !== '' && !at.key.endsWith('/')) {
       const object = await headObject(at);
       if (object) return [objectBundle(at.bucket, object, posix.basename(at.key))];
       at = { bucket: at.bucket, key: `${at.key}/` };
     }
-    const objects: S3Object[] = [];
-    const prefixes: string[] = [];
-    for await (const page of listObjects(at, true)) {
-      objects.push(...page.objects.filter((o) => o.key !== at.key));
-      prefixes.push(...page.prefixes);
-    }
+    const files: S3Object[] = [];
+    const folders = new Map<string, Folder>();
+    const whole = folder();
+    for await (const page of listObjects(at))
+      for (const o of page.objects) {
+        const rest = o.key.slice(at.key.length);
+        if (rest === '' || rest.endsWith('/')) continue;
+        addTo(whole, o);
+        const slash = rest.indexOf('/');
+        if (slash < 0) files.push(o);
+        else {
+          const name = rest.slice(0, slash);
+          const f = folders.get(name) ?? folder();
+          folders.set(name, f);
+          addTo(f, o);
+        }
+      }
     const children = [
-      ...objects.map((o) => ({ name: nameIn(at.key, o.key), at: { directory: false } })),
-      ...prefixes.map((p) => ({ name: nameIn(at.key, p), at: { directory: true } })),
+      ...files.map((o) => ({ name: o.key.slice(at.key.length), at: { directory: false } })),
+      ...[...folders.keys()].map((name) => ({ name, at: { directory: true } })),
     ];
     if (children.length === 0) return [];
-    if (isUnpackedBundle(at.key || at.bucket, children))
-      return [await prefixBundle(at.bucket, at.key, posix.basename(at.key) || at.bucket)];
+    const name = posix.basename(at.key) || at.bucket;
+    if (isUnpackedBundle(name, children)) return [folderBundle(at.bucket, at.key, name, whole)];
     const bundles: BundlePath[] = [];
-    for (const o of objects) {
-      const name = nameIn(at.key, o.key);
-      if (!name.startsWith('.') && isBundleArchive(name)) bundles.push(objectBundle(at.bucket, o, name));
+    for (const o of files) {
+      const child = o.key.slice(at.key.length);
+      if (!child.startsWith('.') && isBundleArchive(child)) bundles.push(objectBundle(at.bucket, o, child));
     }
-    for (const p of prefixes) {
-      const name = nameIn(at.key, p);
-      if (!name.startsWith('.')) bundles.push(await prefixBundle(at.bucket, p, name));
-    }
+    for (const [child, f] of folders)
+      if (!child.startsWith('.')) bundles.push(folderBundle(at.bucket, `${at.key}${child}/`, child, f));
     return bundles.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   } catch (e) {
     throw new Error(`${url}: ${s3Reason(e)}`);

@@ -54,7 +54,7 @@ export async function* s3Sources(url: string, failures: InputFailure[]): AsyncGe
       return;
     }
     const root = posix.basename(at.key) || at.bucket;
-    for await (const page of listObjects(at, false))
+    for await (const page of listObjects(at))
       for (const o of page.objects)
         if (!o.key.endsWith('/'))
           yield* objectSources(

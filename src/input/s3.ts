@@ -34,6 +34,9 @@ export const s3Url = (bucket: string, key: string): string => `s3://${bucket}/${
 let client: Promise<S3Client> | undefined;
 
 async function s3(): Promise<S3Client> {
+  // The SDK warns on stderr, once per process, of Node versions it will stop supporting; nfwalk's stderr is
+  // for its own one-line messages, and its engines field says which Node it runs on.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   client ??= import('@aws-sdk/client-s3').then(
     ({ S3Client }) =>
       new S3Client({
@@ -74,14 +77,8 @@ export async function headObject(at: S3Location): Promise<S3Object | undefined> 
   }
 }
 
-/**
- * The objects under a prefix, page by page in key order; with `folders`, only those directly in it, and the
- * folders (common prefixes, each ending in `/`) beside them.
- */
-export async function* listObjects(
-  at: S3Location,
-  folders: boolean,
-): AsyncGenerator<{ readonly objects: readonly S3Object[]; readonly prefixes: readonly string[] }> {
+/** Every object under a prefix, page by page in key order. */
+export async function* listObjects(at: S3Location): AsyncGenerator<{ readonly objects: readonly S3Object[] }> {
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   let token: string | undefined;
   do {
@@ -91,14 +88,10 @@ export async function* listObjects(
       new ListObjectsV2Command({
         Bucket: at.bucket,
         Prefix: at.key,
-        ...(folders ? { Delimiter: '/' } : {}),
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    yield {
-      objects: (page.Contents ?? []).map(objectOf),
-      prefixes: (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])),
-    };
+    yield { objects: (page.Contents ?? []).map(objectOf) };
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
 }

@@ -4,13 +4,12 @@
  * or without filters; every bundle falls in one shard, and which one does not depend on where the archive
  * is mounted, how it was named, or on bundles added beside it.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import test from 'ava';
 import { type CorpusBundle, writeCorpus } from '../generators/bundle-corpus';
-import { buildCli, cliPath, nfwalk } from '../helpers/cli';
+import { buildCli, nfwalk, nfwalkAsync } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'nfwalk-shards-'));
 const archive = join(dir, 'archive');
@@ -20,18 +19,6 @@ test.before(async () => {
   corpus = await writeCorpus(archive, { bundles: 50, services: 20, entries: 300, brokenEvery: 7 });
 });
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The CLI in a process of its own, as a pod runs it; several run at once. */
-function nfwalkProcess(args: readonly string[], env: Record<string, string> = {}) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 interface Line {
   path: string;
@@ -48,7 +35,7 @@ const summaryOf = (json: string) => JSON.stringify((JSON.parse(json) as { summar
 test('4 shards in separate processes, merged in any order, print exactly what one run prints', async (t) => {
   const shards = await Promise.all(
     [1, 2, 3, 4].map((k) =>
-      nfwalkProcess(['bulk', archive, '--shard', `${k}/4`, '--ndjson', '--workers', '1', '--fail-on', 'none']),
+      nfwalkAsync(['bulk', archive, '--shard', `${k}/4`, '--ndjson', '--workers', '1', '--fail-on', 'none']),
     ),
   );
   const out = join(dir, 'shards');
@@ -163,7 +150,7 @@ test('--shards N takes the shard from JOB_COMPLETION_INDEX; an empty shard is no
     cpSync(b.path, join(small, basename(b.path)), { recursive: true });
   const byIndex = await Promise.all(
     [0, 1].map((i) =>
-      nfwalkProcess(['bulk', small, '--shards', '2', '--ndjson', '--fail-on', 'none'], {
+      nfwalkAsync(['bulk', small, '--shards', '2', '--ndjson', '--fail-on', 'none'], {
         JOB_COMPLETION_INDEX: String(i),
       }),
     ),
@@ -189,7 +176,7 @@ test('--shards N takes the shard from JOB_COMPLETION_INDEX; an empty shard is no
     [['--shards', '4'], { JOB_COMPLETION_INDEX: '4' }, /^nfwalk: JOB_COMPLETION_INDEX=4 is not a shard of --shards 4/],
     [['--merge', '--shard', '1/2'], {}, /^nfwalk: --merge reads results: --shard is for the runs/],
   ] as const) {
-    const r = await nfwalkProcess(['bulk', small, ...args], env);
+    const r = await nfwalkAsync(['bulk', small, ...args], env);
     t.is(r.status, 2, args.join(' '));
     t.regex(r.stderr, message);
   }
