@@ -143,5 +143,7 @@ test('a bundle that crashes its worker is kept as failed with the reason, and re
   t.is(retried.status, 0, retried.stderr);
   t.is(analysedLines(retried.stderr).length, 3);
   t.true(retried.stdout.startsWith('bulk: 3 bundles (3 analysed, 0 failed)'), retried.stdout);
+  const otherOptions = nfwalk(['bulk', ...bundles, '--results', results, '--client-cidr', '10.8.0.0/16']);
+  t.is(analysedLines(otherOptions.stderr).length, 3, 'results made with other options are not reused');
   t.is(nfwalk(['bulk', ...bundles, '--retry-failed']).status, 2, '--retry-failed goes with --results');
 });

@@ -1,6 +1,6 @@
 /**
  * `--results DIR`: one file per bundle, named by a hash of the bundle's path, holding its result line
- * (result-line.ts) and the bundle's stamp when it was analysed. Written aside and renamed into place after
+ * (result-line.ts), the bundle's stamp when it was analysed and the options it was analysed with. Written aside and renamed into place after
  * an fsync, so a run stopped at any moment leaves whole results or none; the half-written files of a killed
  * run are hidden (`.partial-…`) and read by nothing. Several shards may share one folder: their bundles differ.
  */
@@ -14,6 +14,8 @@ import { readResultLine } from './result-line';
 export interface StoredResult {
   readonly result: BundleResult;
   readonly stamp: BundleStamp;
+  /** The analysis options (--node-ip, --client-cidr), as JSON: a result made with others is not reused. */
+  readonly options: string;
 }
 
 export const RESULT_SUFFIX = '.ndjson';
@@ -39,15 +41,15 @@ export class ResultsDir {
     if (!('result' in read) || read.result.path !== path) return undefined;
     const stamp = read.extra.stamp as BundleStamp | undefined;
     if (typeof stamp?.size !== 'number' || typeof stamp.mtimeMs !== 'number') return undefined;
-    return { result: read.result, stamp };
+    return { result: read.result, stamp, options: JSON.stringify(read.extra.options ?? null) };
   }
 
-  write(result: BundleResult, stamp: BundleStamp): void {
+  write(result: BundleResult, stamp: BundleStamp, options: unknown): void {
     const file = this.fileOf(result.path);
     const aside = join(this.dir, `.partial-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const fd = openSync(aside, 'w');
     try {
-      writeSync(fd, `${JSON.stringify({ ...result, stamp })}\n`);
+      writeSync(fd, `${JSON.stringify({ ...result, stamp, options })}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

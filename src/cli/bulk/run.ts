@@ -1,6 +1,6 @@
 /**
  * A bulk run: list the bundles, keep this shard's and those since the date, take from `--results` what an
- * earlier run finished on bundles that have not changed, analyse the rest in workers and keep each result as
+ * earlier run finished, with the same options, on bundles that have not changed, analyse the rest in workers and keep each result as
  * it finishes. SIGINT and SIGTERM (a pod evicted) stop it cleanly: no new bundle starts, the workers stop,
  * every finished result is kept, and the run exits 2 saying how far it got.
  */
@@ -54,7 +54,12 @@ async function resume(
   for (const bundle of bundles) {
     const stamp = await bundleStamp(bundle, o.hash);
     const kept = dir.read(bundle.path);
-    if (kept && sameBundle(kept.stamp, stamp, o.hash) && !(kept.result.error && o.retryFailed)) done.push(kept.result);
+    const reusable =
+      kept &&
+      sameBundle(kept.stamp, stamp, o.hash) &&
+      kept.options === JSON.stringify(o.bundle) &&
+      !(kept.result.error && o.retryFailed);
+    if (reusable) done.push(kept.result);
     else todo.push({ bundle, stamp });
   }
   return { done, todo };
@@ -125,7 +130,7 @@ export async function runBulk(o: RunOptions): Promise<void> {
     o.entry,
   )) {
     const stamp = stamps.get(raw.path);
-    if (dir && stamp) dir.write(raw, stamp);
+    if (dir && stamp) dir.write(raw, stamp, o.bundle);
     await add(raw, true);
   }
   bar?.stop();
