@@ -37,8 +37,9 @@ const [cli, library, page] = await Promise.all([
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __nfwalkCreateRequire } from 'node:module'; const require = __nfwalkCreateRequire(import.meta.url);",
     },
-    // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code.
-    external: ['puppeteer', 'mermaid', 'beautiful-mermaid'],
+    // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code. The
+    // AWS SDK only for s3:// inputs: bundled, it would double the file every start has to read.
+    external: ['puppeteer', 'mermaid', 'beautiful-mermaid', '@aws-sdk/client-s3'],
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
   pageFresh() ? undefined : buildPage(),

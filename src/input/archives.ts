@@ -31,6 +31,8 @@ export interface ArchiveAt {
   readonly root: string;
   /** The archive's path from the input's root, the input's own name first. */
   readonly inBundle: string;
+  /** Where its bytes are, when not at `path` (an object store's archive copied aside). */
+  readonly file?: string;
 }
 
 /** The stream decompressed; xz in WebAssembly (no native code to build). */
@@ -53,9 +55,12 @@ export async function* archiveMembers(
   try {
     const members =
       kind === 'zip'
-        ? zipMembers(at.path, bytes)
+        ? zipMembers(at.file ?? at.path, bytes)
         : tarMembers(
-            await decompressed(bytes ?? createReadStream(at.path, { highWaterMark: CHUNK }), compressionOf(at.path)),
+            await decompressed(
+              bytes ?? createReadStream(at.file ?? at.path, { highWaterMark: CHUNK }),
+              compressionOf(at.path),
+            ),
           );
     for await (const { name, content } of members) {
       const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };

@@ -1,6 +1,6 @@
 /**
  * The I/O edge of nfwalk: paths (files, directories, tar, tar.gz, tar.xz and zip bundles, `.gz` and `.xz`
- * files) and `-` (standard input) become sources that stream their text, so no dump needs to fit in memory
+ * files), `s3://` objects and prefixes (s3-sources.ts) and `-` (standard input) become sources that stream their text, so no dump needs to fit in memory
  * as one string. Archives are read member by member (archives.ts).
  */
 import { createReadStream, readdirSync, statSync } from 'node:fs';
@@ -9,6 +9,8 @@ import type { Readable } from 'node:stream';
 import { archiveKind, compressionOf, isUnreadableArchive } from './archive-names';
 import { archiveMembers, decode, decompressed } from './archives';
 import { nodeOf } from './nodes';
+import { isS3Url } from './s3';
+import { s3Sources } from './s3-sources';
 import type { InputFailure } from '../model/section';
 import type { InputSource } from './text-input';
 
@@ -22,6 +24,10 @@ export async function* openSources(
   for (const path of paths) {
     if (path === '-' || path === '/dev/stdin') {
       yield { path: '<stdin>', node: 'stdin', chunks: () => decode(stdin()) };
+      continue;
+    }
+    if (isS3Url(path)) {
+      yield* s3Sources(path, failures);
       continue;
     }
     let files: string[];

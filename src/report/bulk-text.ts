@@ -10,12 +10,9 @@ const codeList = (codes: readonly string[], most = 4) =>
 /** How many rows of the bundle and node tables are printed; --json and --ndjson have all of them. */
 const MOST_ROWS = 20;
 
-export function formatBulkSummary(s: BulkSummary, elapsedMs: number): string {
-  const rate = s.bundles / Math.max(elapsedMs / 1000, 1e-3);
-  const out = [
-    `bulk: ${s.bundles} bundles (${s.analysed} analysed, ${s.failed} failed), ${s.nodes} nodes, in ${(elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(1)} bundles/s)`,
-    '',
-  ];
+/** The same for one run and for the merge of its shards: how long each took is said apart (formatBulkTime). */
+export function formatBulkSummary(s: BulkSummary): string {
+  const out = [`bulk: ${s.bundles} bundles (${s.analysed} analysed, ${s.failed} failed), ${s.nodes} nodes`, ''];
   if (s.byCode.length === 0) out.push('no findings', '');
   else
     out.push(
@@ -54,6 +51,13 @@ export function formatBulkSummary(s: BulkSummary, elapsedMs: number): string {
     );
   }
   return out.join('\n');
+}
+
+/** How long the bundles analysed by this run took; those a resumed run found done are said apart. */
+export function formatBulkTime(analysed: number, reused: number, elapsedMs: number): string {
+  const rate = analysed / Math.max(elapsedMs / 1000, 1e-3);
+  const before = reused > 0 ? `; ${reused} were done before` : '';
+  return `analysed ${analysed} bundles in ${(elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(1)} bundles/s)${before}`;
 }
 
 export function formatBundleLine(r: BundleResult, index: number, total: number): string {

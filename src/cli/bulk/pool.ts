@@ -1,9 +1,11 @@
 /**
  * Runs bundles through worker threads, a few at a time, and yields each result as it finishes. The
  * workers share a heap budget, so that several at once stay within it; a bundle too big for its share
- * is tried again at the end in a worker of its own without a limit, so memory follows the largest bundle.
- * A worker that dies otherwise fails only its bundle and is replaced. The workers run this same CLI file,
- * which starts as a worker when it sees the worker role.
+ * is tried again at the end in a worker of its own, without a limit unless `loneHeapMb` sets one, so memory
+ * follows the largest bundle. A worker that dies otherwise (or there) fails only its bundle and is replaced.
+ * When the signal aborts, no bundle is started, the workers are stopped, and the bundles they held are
+ * dropped unfinished: every result yielded is whole. The workers run this same CLI file, which starts as a
+ * worker when it sees the worker role.
  */
 import { Worker } from 'node:worker_threads';
 import type { BundleResult } from '../../analyses/bulk/model';
@@ -17,6 +19,9 @@ export const HEAP_BUDGET_MB = 720;
 export interface PoolOptions {
   readonly workers: number;
   readonly heapBudgetMb: number;
+  /** Heap of the worker that takes a bundle too big for its share (MB); unlimited when absent. */
+  readonly loneHeapMb?: number;
+  readonly signal?: AbortSignal;
 }
 
 export async function* analyzeInWorkers(
@@ -28,22 +33,26 @@ export async function* analyzeInWorkers(
   const queue = [...bundles];
   const big: BundlePath[] = [];
   const done: BundleResult[] = [];
+  const live = new Set<Worker>();
   let wake: (() => void) | undefined;
   let running = 0;
+  const aborted = () => pool.signal?.aborted === true;
   const finish = (r: BundleResult) => {
+    if (aborted()) return;
     done.push(r);
     wake?.();
   };
-  const start = (work: BundlePath[], heapMb?: number) => {
+  const start = (work: BundlePath[], heapMb?: number, lone = false) => {
     const data: WorkerData = { role: WORKER_ROLE, options };
     const worker = new Worker(entry, {
       workerData: data,
       ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
+    live.add(worker);
     running++;
     let current: BundlePath | undefined;
     const next = () => {
-      current = work.shift();
+      current = aborted() ? undefined : work.shift();
       if (current) worker.postMessage(current);
       else void worker.terminate();
     };
@@ -53,20 +62,27 @@ export async function* analyzeInWorkers(
       next();
     });
     worker.on('error', (e: Error & { code?: string }) => {
-      if (current && heapMb && e.code === 'ERR_WORKER_OUT_OF_MEMORY') big.push(current);
+      if (current && !lone && heapMb && e.code === 'ERR_WORKER_OUT_OF_MEMORY') big.push(current);
+      else if (current && e.code === 'ERR_WORKER_OUT_OF_MEMORY')
+        finish(failedBundle(current, `the analysis ran out of memory (its heap is limited to ${heapMb} MB)`, 0));
       else if (current) finish(failedBundle(current, `the analysis crashed: ${e.message}`, 0));
       current = undefined;
     });
     worker.on('exit', () => {
+      live.delete(worker);
       running--;
       // A worker that died with work left is replaced; one that ran out of work just ends.
-      if (work.length > 0) start(work, heapMb);
+      if (!aborted() && work.length > 0) start(work, heapMb, lone);
       // The big bundles go last, one at a time, once nothing else holds memory.
-      else if (running === 0 && big.length > 0) start(big);
+      else if (!aborted() && running === 0 && big.length > 0) start(big, pool.loneHeapMb, true);
       wake?.();
     });
     next();
   };
+  pool.signal?.addEventListener('abort', () => {
+    for (const w of live) void w.terminate();
+    wake?.();
+  });
   const parallel = Math.min(pool.workers, bundles.length);
   for (let i = 0; i < parallel; i++) start(queue, Math.max(1, Math.floor(pool.heapBudgetMb / parallel)));
   while (done.length > 0 || running > 0) {

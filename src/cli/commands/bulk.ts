@@ -1,17 +1,13 @@
 import { availableParallelism } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { SingleBar } from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { QueryError, findingFilter } from '../../analyses/bulk/filter';
 import type { BundleResult } from '../../analyses/bulk/model';
-import { summarizeBulk } from '../../analyses/bulk/summary';
-import { listBundles } from '../../input/bundles';
-import { formatBulkSummary, formatBundleLine } from '../../report/bulk-text';
-import { toJson } from '../../report/json';
-import { HEAP_BUDGET_MB, analyzeInWorkers } from '../bulk/pool';
-import { type FailOn, UsageError, exitCodeFor } from '../exit';
+import { type Shard, ShardError, parseShard } from '../../analyses/bulk/shard';
+import { mergeBulk } from '../bulk/merge';
+import { HEAP_BUDGET_MB } from '../bulk/pool';
+import { runBulk } from '../bulk/run';
+import { type FailOn, UsageError } from '../exit';
 import { type GlobalOptions, listOption } from '../options';
-import { writeOut } from '../write';
 
 interface BulkArgs extends GlobalOptions {
   bundles: string[];
@@ -22,21 +18,58 @@ interface BulkArgs extends GlobalOptions {
   where?: string;
   workers: number;
   heapBudget?: number;
+  loneHeap?: number;
   nodeIp?: string | string[];
   clientCidr?: string | string[];
+  shard?: string;
+  shards?: number;
+  merge: boolean;
+  results?: string;
+  hash: boolean;
+  retryFailed?: boolean;
 }
 
 export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
   command: 'bulk <bundles..>',
   describe:
-    'Analyse many support bundles in one run, in parallel: findings per bundle (NDJSON on request) and a summary by code, bundle and node',
+    'Analyse many support bundles in one run, in parallel: findings per bundle (NDJSON on request) and a summary by code, bundle and node; sharded over machines, resumable, merged',
   builder: (y) =>
     y
       .positional('bundles', {
         type: 'string',
         array: true,
         demandOption: true,
-        describe: 'folders of bundles, bundles (archives or unpacked directories), or quoted globs',
+        describe:
+          'folders of bundles, bundles (archives or unpacked directories), quoted globs, or s3://bucket/prefix; with --merge, NDJSON files or folders of them',
+      })
+      .option('shard', {
+        type: 'string',
+        describe:
+          'only the bundles of shard K of N (K/N, 1-based), by a hash of their path inside what they were found through',
+      })
+      .option('shards', {
+        type: 'number',
+        describe: "N shards, this one being an Indexed Job's JOB_COMPLETION_INDEX + 1",
+      })
+      .option('merge', {
+        type: 'boolean',
+        default: false,
+        describe: 'summarise the --ndjson output of shards (files, folders of them, --results folders) as one run',
+      })
+      .option('results', {
+        type: 'string',
+        describe:
+          "keep each bundle's result in this folder as it finishes; a rerun analyses only what is not there or changed",
+      })
+      .option('hash', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --results: a bundle changed when its content did (SHA-256), not its size or file time',
+      })
+      .option('retry-failed', {
+        type: 'boolean',
+        default: false,
+        describe: 'with --results: analyse again the bundles kept as failed',
       })
       .option('ndjson', {
         type: 'boolean',
@@ -64,15 +97,19 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
         default: HEAP_BUDGET_MB,
         describe: 'MB of heap the workers share; a bundle that needs more is analysed again at the end on its own',
       })
+      .option('lone-heap', {
+        type: 'number',
+        describe: 'MB of heap for a bundle analysed on its own (default: no limit); a bundle that needs more fails',
+      })
       .option('node-ip', { type: 'string', describe: "a node's address when its dumps have no ip addr; repeatable" })
       .option('client-cidr', {
         type: 'string',
         describe: 'a client network to check against the cluster CIDR; repeatable',
       }),
   handler: async (args) => {
-    let keep: ReturnType<typeof findingFilter>;
+    let query: ReturnType<typeof findingFilter>;
     try {
-      keep = findingFilter({
+      query = findingFilter({
         only: listOption(args.only),
         nodes: listOption(args.node),
         ...(args.where !== undefined ? { where: args.where } : {}),
@@ -81,64 +118,47 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
       if (e instanceof QueryError) throw new UsageError(e.message);
       throw e;
     }
+    const keep = (r: BundleResult): BundleResult => ({ ...r, findings: r.findings.filter((f) => query(f, r.path)) });
     const since = args.since === undefined ? undefined : Date.parse(args.since);
     if (since !== undefined && Number.isNaN(since))
       throw new UsageError(`--since ${args.since}: not a date (write 2024-05-01)`);
-    const { bundles: all, missing } = await listBundles(args.bundles);
-    for (const m of missing) process.stderr.write(`nfwalk: warning: ${m}: no such file, directory or match\n`);
-    const bundles = since === undefined ? all : all.filter((b) => b.mtimeMs >= since);
-    if (bundles.length === 0)
-      throw new UsageError(
-        `no bundles in ${args.bundles.join(', ')}${since !== undefined ? ` since ${args.since}` : ''}`,
-      );
+    const dates = since === undefined ? {} : { since, sinceText: args.since as string };
+    const output = { json: args.json, ndjson: args.ndjson, failOn: args.failOn as FailOn };
+    if (args.merge) {
+      const runOnly = ['shard', 'shards', 'results'].filter((k) => args[k as keyof BulkArgs] !== undefined);
+      if (runOnly.length) throw new UsageError(`--merge reads results: --${runOnly[0]} is for the runs that make them`);
+      return mergeBulk({ inputs: args.bundles, keep, ...dates, ...output });
+    }
+    let shard: Shard | undefined;
+    try {
+      if (args.shard !== undefined || args.shards !== undefined)
+        shard = parseShard(args.shard, args.shards, process.env.JOB_COMPLETION_INDEX);
+    } catch (e) {
+      if (e instanceof ShardError) throw new UsageError(e.message);
+      throw e;
+    }
     if (!Number.isInteger(args.workers) || args.workers < 1)
       throw new UsageError('--workers takes a whole number of at least 1');
     const heapBudgetMb = args.heapBudget ?? HEAP_BUDGET_MB;
     if (!(heapBudgetMb > 0)) throw new UsageError('--heap-budget takes a number of MB above 0');
-
-    const started = performance.now();
-    const bar =
-      process.stderr.isTTY && !args.json
-        ? new SingleBar({
-            format: 'bulk {bar} {value}/{total} bundles, {failed} failed, eta {eta_formatted}',
-            hideCursor: true,
-            stream: process.stderr,
-          })
-        : undefined;
-    bar?.start(bundles.length, 0, { failed: 0 });
-    const results: BundleResult[] = [];
-    let failed = 0;
-    const options = { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) };
-    for await (const raw of analyzeInWorkers(
-      bundles,
-      { workers: args.workers, heapBudgetMb },
-      options,
-      new URL(import.meta.url),
-    )) {
-      const result = { ...raw, findings: raw.findings.filter((f) => keep(f, raw.path)) };
-      results.push(result);
-      if (result.error) failed++;
-      if (bar) bar.update(results.length, { failed });
-      else if (!args.json)
-        process.stderr.write(`nfwalk: ${formatBundleLine(result, results.length, bundles.length)}\n`);
-      if (args.ndjson) await writeOut([`${JSON.stringify(result)}\n`]);
-    }
-    bar?.stop();
-    // Completion order depends on the workers; reports list bundles in the order they were given.
-    const order = new Map(bundles.map((b, i) => [b.path, i]));
-    results.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
-    const summary = summarizeBulk(results);
-    const elapsed = performance.now() - started;
-    if (args.json) await writeOut([`${toJson({ bundles: results, summary })}\n`]);
-    else if (args.ndjson) process.stderr.write(formatBulkSummary(summary, elapsed));
-    else await writeOut([formatBulkSummary(summary, elapsed)]);
-    const failures = failed > 0 ? (['error'] as const) : [];
-    process.exitCode =
-      summary.analysed === 0
-        ? 2
-        : exitCodeFor(
-            [...failures, ...results.flatMap((r) => r.findings.map((f) => f.severity))],
-            args.failOn as FailOn,
-          );
+    if (args.loneHeap !== undefined && !(args.loneHeap > 0))
+      throw new UsageError('--lone-heap takes a number of MB above 0');
+    if ((args.hash || args.retryFailed) && args.results === undefined)
+      throw new UsageError(`--${args.hash ? 'hash' : 'retry-failed'} goes with --results DIR`);
+    await runBulk({
+      inputs: args.bundles,
+      keep,
+      ...dates,
+      ...(shard ? { shard } : {}),
+      ...(args.results !== undefined ? { results: args.results } : {}),
+      hash: args.hash,
+      retryFailed: args.retryFailed ?? false,
+      workers: args.workers,
+      heapBudgetMb,
+      ...(args.loneHeap !== undefined ? { loneHeapMb: args.loneHeap } : {}),
+      bundle: { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) },
+      ...output,
+      entry: new URL(import.meta.url),
+    });
   },
 };
