@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'bench/out/', 'node_modules/', 'coverage/', '**/*.mjs', '**/*.js', '**/*.cjs'] },
+  { ignores: ['dist/', 'build/', 'bench/out/', 'node_modules/', 'coverage/', '**/*.mjs', '**/*.js', '**/*.cjs'] },
   tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

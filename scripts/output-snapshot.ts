@@ -160,7 +160,8 @@ function runCli(args: readonly string[]): Promise<string> {
 const withoutTimes = (text: string) =>
   text
     .replace(/"ms": ?[0-9.]+/g, '"ms": <ms>')
-    .replace(/in [0-9.]+ s \([0-9.]+ bundles\/s\)/g, 'in <s> s (<rate> bundles/s)');
+    .replace(/in [0-9.]+ s \([0-9.]+ bundles\/s\)/g, 'in <s> s (<rate> bundles/s)')
+    .replace(/ info \([0-9.]+ s\)$/gm, ' info (<s> s)');
 
 /** The anonymised copy's files, with a fixed key, each under its path in the copy. */
 async function anonymized(): Promise<void> {
