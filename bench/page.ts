@@ -43,44 +43,40 @@ interface PageTiming {
   heapMb: number;
 }
 
-async function timePage(files: readonly string[]): Promise<PageTiming[]> {
-  const out: PageTiming[] = [];
-  for (let i = 0; i < runs; i++) {
-    // A fresh browser per run: no run inherits another's warmed-up worker or heap.
-    const gate = await PasteGate.open(chromium!);
-    try {
-      await gate.choose(...files);
-      const worker = gate.page.workers()[0];
-      if (!worker) throw new Error('the page started no worker');
-      const session = worker.client;
-      await gate.page.click('[data-nfwalk="analyze"]');
-      let heap = 0;
-      const sampler = setInterval(() => {
-        session
-          .send('Runtime.getHeapUsage')
-          .then((u) => (heap = Math.max(heap, u.usedSize)))
-          .catch(() => {});
-      }, 100);
-      await gate.page.waitForFunction(
-        () => (document.querySelector('[data-nfwalk="status"]') as HTMLElement).dataset.state !== 'running',
-        { polling: 50, timeout: 1_800_000 },
-      );
-      clearInterval(sampler);
-      const state = await gate.page.$eval('[data-nfwalk="status"]', (e) => (e as HTMLElement).dataset.state);
-      if (state !== 'done') throw new Error(`the page ended in ${state}`);
-      if (gate.network.length) throw new Error(`the page made requests: ${gate.network.join(', ')}`);
-      // The page's own marks (page.ts): the click's handler, the results shown, the diagrams drawn.
-      const marks = await gate.page.evaluate(() =>
-        Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])),
-      );
-      const analysisMs = marks['nfwalk:shown']! - marks['nfwalk:start']!;
-      const doneMs = marks['nfwalk:drawn']! - marks['nfwalk:start']!;
-      out.push({ analysisMs, doneMs, heapMb: heap / 2 ** 20 });
-    } finally {
-      await gate.close();
-    }
+async function timePage(files: readonly string[]): Promise<PageTiming> {
+  // A fresh browser per run: no run inherits another's warmed-up worker or heap.
+  const gate = await PasteGate.open(chromium!);
+  try {
+    await gate.choose(...files);
+    const worker = gate.page.workers()[0];
+    if (!worker) throw new Error('the page started no worker');
+    const session = worker.client;
+    await gate.page.click('[data-nfwalk="analyze"]');
+    let heap = 0;
+    const sampler = setInterval(() => {
+      session
+        .send('Runtime.getHeapUsage')
+        .then((u) => (heap = Math.max(heap, u.usedSize)))
+        .catch(() => {});
+    }, 100);
+    await gate.page.waitForFunction(
+      () => (document.querySelector('[data-nfwalk="status"]') as HTMLElement).dataset.state !== 'running',
+      { polling: 50, timeout: 1_800_000 },
+    );
+    clearInterval(sampler);
+    const state = await gate.page.$eval('[data-nfwalk="status"]', (e) => (e as HTMLElement).dataset.state);
+    if (state !== 'done') throw new Error(`the page ended in ${state}`);
+    if (gate.network.length) throw new Error(`the page made requests: ${gate.network.join(', ')}`);
+    // The page's own marks (page.ts): the click's handler, the results shown, the diagrams drawn.
+    const marks = await gate.page.evaluate(() =>
+      Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])),
+    );
+    const analysisMs = marks['nfwalk:shown']! - marks['nfwalk:start']!;
+    const doneMs = marks['nfwalk:drawn']! - marks['nfwalk:start']!;
+    return { analysisMs, doneMs, heapMb: heap / 2 ** 20 };
+  } finally {
+    await gate.close();
   }
-  return out;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -102,8 +98,14 @@ let worst = 0;
 for (const c of cases) {
   // The page has no --node-ip (bench/stale.ts gives one): both get the same files and nothing else.
   const args = [cli, 'analyze', '--json', '--fail-on', 'none', ...c.files];
-  const cliTime = timeCommand(process.execPath, args, runs);
-  const page = await timePage(c.files);
+  // Interleaved, a CLI run then a page run: the load of a shared machine drifts over minutes.
+  const cliMs: number[] = [];
+  const page: PageTiming[] = [];
+  for (let i = 0; i < runs; i++) {
+    cliMs.push(timeCommand(process.execPath, args, 1).medianMs);
+    page.push(await timePage(c.files));
+  }
+  const cliTime = { medianMs: median(cliMs) };
   const analysis = median(page.map((p) => p.analysisMs));
   const done = median(page.map((p) => p.doneMs));
   const heap = Math.max(...page.map((p) => p.heapMb));

@@ -31,7 +31,8 @@ export class PasteGate {
 
   static async open(executablePath: string, file = pagePath): Promise<PasteGate> {
     const { default: puppeteer } = await import('puppeteer');
-    const browser = await puppeteer.launch({ executablePath, args: [...LAUNCH_ARGS] });
+    // No protocol timeout: mermaid may hold the page's thread for minutes on a 10,000-service node.
+    const browser = await puppeteer.launch({ executablePath, args: [...LAUNCH_ARGS], protocolTimeout: 0 });
     const page = await browser.newPage();
     const gate = new PasteGate(browser, page);
     const record = (r: HTTPRequest) => gate.requests.push(r.url());
