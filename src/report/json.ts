@@ -13,6 +13,22 @@ function replacer(_key: string, v: unknown): unknown {
 
 const LONG = 256;
 
+/**
+ * An array whose elements are made as they are written: a report of a million entries need not hold each
+ * entry's JSON object (or the document) at once. Written exactly as the array of its items would be.
+ */
+export class StreamedArray<T> {
+  constructor(
+    readonly length: number,
+    readonly items: () => Iterable<T>,
+  ) {}
+
+  /** Where the array is short enough to be written by JSON.stringify. */
+  toJSON(): T[] {
+    return [...this.items()];
+  }
+}
+
 /** The same document as toJson, produced in pieces of about `flushAt` characters. */
 export function* jsonPieces(value: unknown, flushAt = 1 << 20): Generator<string> {
   let buffer = '';
@@ -24,7 +40,18 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 20): Generator<string
     }
   }
   function* walk(v: unknown, indent: string): Generator<string> {
-    if (Array.isArray(v) && v.length > LONG) {
+    if (v instanceof StreamedArray && v.length > LONG) {
+      const inner = `${indent}  `;
+      yield* emit('[');
+      let i = 0;
+      for (const item of v.items()) {
+        yield* emit(`${i++ ? ',' : ''}\n${inner}`);
+        yield* walk(item, inner);
+      }
+      yield* emit(`\n${indent}]`);
+    } else if (v instanceof StreamedArray) {
+      yield* walk(v.toJSON(), indent);
+    } else if (Array.isArray(v) && v.length > LONG) {
       const inner = `${indent}  `;
       yield* emit('[');
       for (let i = 0; i < v.length; i++) {
@@ -52,7 +79,9 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 20): Generator<string
 
 function hasLongArray(v: object, depth = 0): boolean {
   if (depth > 3) return false;
-  for (const x of Object.values(v)) {
+  for (const value of Object.values(v)) {
+    if (value instanceof StreamedArray && value.length > LONG) return true;
+    const x = value instanceof StreamedArray ? value.toJSON() : value;
     if (
       Array.isArray(x)
         ? x.length > LONG || x.some((y) => y !== null && typeof y === 'object' && hasLongArray(y, depth + 1))

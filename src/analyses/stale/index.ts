@@ -10,7 +10,8 @@ import type { ConntrackSection } from '../../model/conntrack-table';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';
-import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
+import { type EntryVerdict, type StaleVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
+import { ConntrackStaleEntry } from './conntrack-stale-entry';
 import { type FamilyContext, familyContext } from './family-context';
 import { groupKey, staleFindings, type Terminating } from './findings';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
@@ -54,7 +55,7 @@ function sharedGroups(
 interface Judged {
   readonly section: ConntrackSection;
   readonly entry: ConntrackEntry;
-  readonly verdict: Extract<EntryVerdict, { verdict: 'stale' }>;
+  readonly verdict: StaleVerdict;
 }
 
 /**
@@ -133,28 +134,9 @@ function scanNode(
       continue;
     }
     const verdict = again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : j.verdict;
-    const { natted, target } = recordedTarget(e);
     checked++;
     found++;
-    stale.push({
-      proto: e.proto,
-      src: e.orig.src,
-      sport: e.orig.sport ?? null,
-      dst: e.orig.dst,
-      dport: e.orig.dport ?? null,
-      natTarget: natted ? target : null,
-      reason: verdict.reason,
-      service: verdict.service,
-      line: e.line,
-      kind: verdict.kind,
-      node: node.name,
-      family: e.family,
-      file: j.section.source.path,
-      ...(e.state !== undefined ? { state: e.state } : {}),
-      table: 'conntrack',
-      now: verdict.now,
-      cleanup: verdict.cleanup,
-    });
+    stale.push(new ConntrackStaleEntry(e, verdict, node.name, j.section.source.path));
   }
   sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);
   for (const section of connections) {
