@@ -5,12 +5,11 @@
  */
 import { Counter } from '../../model/counter';
 import { addressKey } from '../address-key';
-import type { ConntrackEntry } from '../../model/conntrack';
 import type { ConntrackSection } from '../../model/conntrack-table';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../services/node-context';
-import { type EntryVerdict, type StaleVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
+import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
 import { ConntrackStaleEntry } from './conntrack-stale-entry';
 import { type FamilyContext, familyContext } from './family-context';
 import { groupKey, staleFindings, type Terminating } from './findings';
@@ -51,13 +50,6 @@ function sharedGroups(
   });
 }
 
-/** An entry the first look found stale, kept until a NodePort doubt is settled. */
-interface Judged {
-  readonly section: ConntrackSection;
-  readonly entry: ConntrackEntry;
-  readonly verdict: StaleVerdict;
-}
-
 /**
  * Entries to a deleted service's address, on a node whose own addresses are unknown, judged again as if
  * those destinations were the node's. Only `service-gone` is in doubt: a NodePort's address has no rule of
@@ -68,8 +60,8 @@ function settleNodePortDoubts(
   node: NodeDumps,
   nodeIps: readonly string[],
   contexts: ReadonlyMap<Family, FamilyContext>,
-  judged: readonly Judged[],
-): Map<Judged, EntryVerdict> {
+  judged: readonly ConntrackStaleEntry[],
+): Map<ConntrackStaleEntry, EntryVerdict> {
   const doubtful = judged.filter(
     (j) => j.verdict.kind === 'service-gone' && contexts.get(j.entry.family)?.nodeAddressUnknown,
   );
@@ -98,7 +90,8 @@ function scanNode(
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((section) => new Uint8Array(section.entries.length));
-  const judged: Judged[] = [];
+  // Entries the first look found stale, kept until a NodePort doubt is settled.
+  const judged: ConntrackStaleEntry[] = [];
   tables.forEach((section, t) => {
     section.entries.forEach((e, i) => {
       if (e.event !== undefined) {
@@ -120,7 +113,7 @@ function scanNode(
         valid[t]![i] = 1;
         return;
       }
-      judged.push({ section, entry: e, verdict });
+      judged.push(new ConntrackStaleEntry(e, verdict, node.name, section.source.path));
     });
   });
   const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
@@ -133,10 +126,13 @@ function scanNode(
       );
       continue;
     }
-    const verdict = again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : j.verdict;
     checked++;
     found++;
-    stale.push(new ConntrackStaleEntry(e, verdict, node.name, j.section.source.path));
+    stale.push(
+      again?.verdict === 'stale' && again.kind !== 'service-gone'
+        ? new ConntrackStaleEntry(e, again, j.node, j.file)
+        : j,
+    );
   }
   sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);
   for (const section of connections) {
