@@ -4,7 +4,7 @@
  * in no rule, most entries stale. In the same run: an awk field scan of each table (stale's baseline), and
  * `iptables-restore --test` of the dump (the baseline of `parse` and `services --json`). Peak RSS beyond the
  * rules is stale's on the table less its peak on an empty table of the same dump.
- * Usage: node --import=tsx bench/stale-busy.ts [--services N --entries N,N,... --runs N --memory-entries N]
+ * Usage: node --import=tsx bench/stale-busy.ts [--services N --entries N,N,... --runs N --memory-entries N --skip-rules]
  *   --memory-entries 5000000 adds a one-run memory measurement on a table that big (an 800 MB file).
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     entries: { type: 'string', default: '100000,1000000' },
     runs: { type: 'string', default: '3' },
     'memory-entries': { type: 'string', default: '0' },
+    /** Leaves out parse and services against iptables-restore --test. */
+    'skip-rules': { type: 'boolean', default: false },
   },
 });
 const services = Number(values.services);
@@ -101,6 +103,7 @@ if (memoryEntries > 0) {
   );
 }
 
+if (values['skip-rules']) process.exit(0);
 const services_ = timeCommand(process.execPath, [cli, 'services', '--json', '--fail-on', 'none', rules.file], runs);
 const parse = timeCommand(process.execPath, [cli, 'parse', rules.file], runs);
 console.log(`\n${services} services, ${rules.rules} rules`);
