@@ -50,14 +50,14 @@ const staleArgs = (table: string) => [
   table,
 ];
 
-/** Peak RSS in MB and output size in MB of one run. */
+/** Peak RSS in MB and output size in MB of one run (the output counted by wc: it can exceed a string's length). */
 function peakOf(args: readonly string[]): { peakMb: number; outMb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {
+  const quoted = [process.execPath, ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('sh', ['-c', `/usr/bin/time -f %M ${quoted} | wc -c`], {
     encoding: 'utf8',
-    maxBuffer: 1 << 30,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return { peakMb: Number(r.stderr.trim().split('\n').pop()) / 1024, outMb: r.stdout.length / 1e6 };
+  return { peakMb: Number(r.stderr.trim().split('\n').pop()) / 1024, outMb: Number(r.stdout.trim()) / 1e6 };
 }
 
 const empty = await tableOf(0);
