@@ -4,11 +4,13 @@
  * in no rule, most entries stale. In the same run: an awk field scan of each table (stale's baseline), and
  * `iptables-restore --test` of the dump (the baseline of `parse` and `services --json`). Peak RSS beyond the
  * rules is stale's on the table less its peak on an empty table of the same dump.
- * Usage: node --import=tsx bench/stale-busy.ts [--services N --entries N,N,... --runs N --memory-entries N --skip-rules]
+ * Usage: node --import=tsx bench/stale-busy.ts [--services N --entries N,N,... --runs N --memory-entries N --skip-rules --network]
+ *   --network adds an `ip -o addr` and a 513-route `ip route` of the node (Calico-like: a /24 per other node via
+ *   tunl0, a /32 per local pod) instead of --node-ip, so that classing addresses by route is part of the work.
  *   --memory-entries 5000000 adds a one-run memory measurement on a table that big (an 800 MB file).
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { busyConntrackLines } from '../test/generators/conntrack-table';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     'memory-entries': { type: 'string', default: '0' },
     /** Leaves out parse and services against iptables-restore --test. */
     'skip-rules': { type: 'boolean', default: false },
+    network: { type: 'boolean', default: false },
   },
 });
 const services = Number(values.services);
@@ -37,18 +40,32 @@ const dumpServices = kubeProxyServices({ services });
 const tableOf = (n: number) =>
   writeTable(`conntrack-busy-${services}-${n}.txt`, busyConntrackLines(dumpServices, n, { nodeIp: BENCH_NODE_IP }));
 
+/** The node's `ip -o addr` and `ip route`, as a support bundle has them. */
+function networkFile(): string {
+  const lines = [
+    'root@node-1:~# ip -o addr',
+    '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+    `2: eth0    inet ${BENCH_NODE_IP}/16 brd 192.168.255.255 scope global eth0\\       valid_lft forever preferred_lft forever`,
+    '3: tunl0    inet 10.244.7.0/32 scope global tunl0\\       valid_lft forever preferred_lft forever',
+    'root@node-1:~# ip route',
+    `default via 192.168.0.1 dev eth0 proto dhcp src ${BENCH_NODE_IP} metric 100`,
+    `192.168.0.0/16 dev eth0 proto kernel scope link src ${BENCH_NODE_IP}`,
+  ];
+  for (let b = 0; b < 400; b++)
+    lines.push(
+      `10.${244 + (b >> 8)}.${b & 255}.0/24 via 192.168.${b >> 8}.${(b & 255) + 3} dev tunl0 proto bird onlink`,
+    );
+  for (let p = 0; p < 110; p++)
+    lines.push(`10.244.7.${p + 2} dev cali${p.toString(16).padStart(8, '0')}abc scope link`);
+  lines.push('blackhole 10.244.7.0/26 proto bird');
+  const file = join(import.meta.dirname, 'out', 'node-network.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const staleArgs = (table: string) => [
-  cli,
-  'stale',
-  '--json',
-  '--fail-on',
-  'none',
-  '--node-ip',
-  BENCH_NODE_IP,
-  rules.file,
-  table,
-];
+const node = values.network ? [networkFile()] : ['--node-ip', BENCH_NODE_IP];
+const staleArgs = (table: string) => [cli, 'stale', '--json', '--fail-on', 'none', ...node, rules.file, table];
 
 /** Peak RSS in MB and output size in MB of one run (the output counted by wc: it can exceed a string's length). */
 function peakOf(args: readonly string[]): { peakMb: number; outMb: number } {
