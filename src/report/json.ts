@@ -13,18 +13,53 @@ function replacer(_key: string, v: unknown): unknown {
 
 const LONG = 256;
 
+/**
+ * An array whose elements are made as they are written: a report of a million entries need not hold each
+ * entry's JSON value (or the document) at once. Written exactly as the array of `json` of its items would be;
+ * `text`, when given, writes an item's JSON at an indent itself (the same text, faster than walking a value).
+ */
+export class StreamedArray<T> {
+  constructor(
+    readonly length: number,
+    readonly items: () => Iterable<T>,
+    readonly json: (item: T) => unknown,
+    readonly text?: (item: T, indent: string) => string,
+  ) {}
+
+  /** Where the array is short enough to be written by JSON.stringify. */
+  toJSON(): unknown[] {
+    return Array.from(this.items(), this.json);
+  }
+}
+
 /** The same document as toJson, produced in pieces of about `flushAt` characters. */
 export function* jsonPieces(value: unknown, flushAt = 1 << 20): Generator<string> {
-  let buffer = '';
+  // Parts joined once per piece: a piece grown by += is a rope of thousands of parts, flattened when written.
+  let parts: string[] = [];
+  let size = 0;
   function* emit(s: string): Generator<string> {
-    buffer += s;
-    if (buffer.length >= flushAt) {
-      yield buffer;
-      buffer = '';
+    parts.push(s);
+    size += s.length;
+    if (size >= flushAt) {
+      yield parts.join('');
+      parts = [];
+      size = 0;
     }
   }
   function* walk(v: unknown, indent: string): Generator<string> {
-    if (Array.isArray(v) && v.length > LONG) {
+    if (v instanceof StreamedArray && v.length > LONG) {
+      const inner = `${indent}  `;
+      yield* emit('[');
+      let i = 0;
+      for (const item of v.items()) {
+        yield* emit(`${i++ ? ',' : ''}\n${inner}`);
+        if (v.text) yield* emit(v.text(item, inner));
+        else yield* walk(v.json(item), inner);
+      }
+      yield* emit(`\n${indent}]`);
+    } else if (v instanceof StreamedArray) {
+      yield* walk(v.toJSON(), indent);
+    } else if (Array.isArray(v) && v.length > LONG) {
       const inner = `${indent}  `;
       yield* emit('[');
       for (let i = 0; i < v.length; i++) {
@@ -47,12 +82,14 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 20): Generator<string
     }
   }
   yield* walk(value, '');
-  if (buffer) yield buffer;
+  if (size) yield parts.join('');
 }
 
 function hasLongArray(v: object, depth = 0): boolean {
   if (depth > 3) return false;
-  for (const x of Object.values(v)) {
+  for (const value of Object.values(v)) {
+    if (value instanceof StreamedArray && value.length > LONG) return true;
+    const x = value instanceof StreamedArray ? value.toJSON() : value;
     if (
       Array.isArray(x)
         ? x.length > LONG || x.some((y) => y !== null && typeof y === 'object' && hasLongArray(y, depth + 1))

@@ -104,3 +104,78 @@ export function* serviceConntrackLines(
     }
   }
 }
+
+export interface BusyTableOptions {
+  readonly nodeIp: string;
+  /** Distinct client addresses the entries are drawn from (default 60,000): NodePort and load-balancer traffic. */
+  readonly clients?: number;
+  /** Service addresses that are in no rule of the dump (deleted services), beside all of the dump's (default 1,000). */
+  readonly goneServices?: number;
+  /** Share of the service entries whose DNAT target is no endpoint any more (default 0.9: a mass redeploy). */
+  readonly staleShare?: number;
+  readonly seed?: number;
+}
+
+/** Client k of the pool: most outside the cluster (NodePort and load-balancer clients), the rest pods. */
+function clientAddress(k: number): string {
+  if (k % 4 === 3) return `10.244.${(k >> 10) & 255}.${1 + ((k >> 2) % 254)}`;
+  const n = k - (k >> 2);
+  return `100.${64 + ((n >> 16) & 63)}.${(n >> 8) & 255}.${1 + (n % 254)}`;
+}
+
+/**
+ * The conntrack table of a busy node after a mass redeploy, or judged against another node's rules: tens of
+ * thousands of distinct clients, every cluster IP of the dump and some that are in no rule, most service entries
+ * DNATed to pods that are no endpoint any more. 10% masqueraded egress to the internet, 10% to deleted services,
+ * 20% to NodePorts on `nodeIp`, the rest to cluster IPs. Deterministic for a given seed.
+ */
+export function* busyConntrackLines(
+  services: readonly TableService[],
+  entries: number,
+  opts: BusyTableOptions,
+): Generator<string> {
+  const rand = randomOf(opts.seed ?? 7);
+  const clients = opts.clients ?? 60_000;
+  const gone = opts.goneServices ?? 1000;
+  const staleShare = opts.staleShare ?? 0.9;
+  const withEndpoints = services.filter((s) => s.endpoints.length > 0);
+  const withNodePort = withEndpoints.filter((s) => s.nodePort !== null);
+  const client = () => clientAddress(rand(clients));
+  const deadPod = () => `10.250.${rand(256)}.${1 + rand(254)}`;
+  // A NodePort connection is masqueraded: the reply goes to the node (`rdst`).
+  const line = (
+    proto: string,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    rsrc: string,
+    rsport: number,
+    rdst = src,
+  ) =>
+    proto === 'udp'
+      ? `udp      17 ${rand(120)} src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`
+      : `${proto.padEnd(8)} ${proto === 'tcp' ? 6 : 132} ${rand(432000)} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
+  yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
+  for (let i = 0; i < entries; i++) {
+    const sport = 1024 + rand(64000);
+    const kind = rand(100);
+    if (kind < 10) {
+      const server = `93.184.${rand(256)}.${1 + rand(254)}`;
+      const src = client();
+      yield `tcp      6 ${rand(432000)} ESTABLISHED src=${src} dst=${server} sport=${sport} dport=443 src=${server} dst=${opts.nodeIp} sport=443 dport=${sport} [ASSURED] mark=0 use=1`;
+      continue;
+    }
+    if (kind < 20) {
+      const k = rand(gone);
+      yield line('tcp', client(), sport, `10.111.${k >> 8}.${1 + (k % 254)}`, 80, deadPod(), 8080);
+      continue;
+    }
+    const nodePort = kind < 40 && withNodePort.length > 0;
+    const s = (nodePort ? withNodePort : withEndpoints)[rand(nodePort ? withNodePort.length : withEndpoints.length)]!;
+    const stale = rand(1_000_000) < staleShare * 1_000_000;
+    const ep = stale ? { ip: deadPod(), port: s.endpoints[0]!.port } : s.endpoints[rand(s.endpoints.length)]!;
+    if (nodePort) yield line(s.protocol, client(), sport, opts.nodeIp, s.nodePort!, ep.ip, ep.port, opts.nodeIp);
+    else yield line(s.protocol, client(), sport, s.clusterIP, s.port, ep.ip, ep.port);
+  }
+}

@@ -6,7 +6,6 @@
  */
 import type { ConntrackEntry } from '../../model/conntrack';
 import type { ProbeProtocol } from '../trace/index';
-import { entryCleanup } from './cleanup';
 import type { FamilyContext } from './family-context';
 import { endpointText } from '../finding-text';
 import { type Producible, producibleOf } from './new-connection-destinations';
@@ -21,17 +20,20 @@ const WALKED: Readonly<Record<string, ProbeProtocol>> = {
   icmpv6: 'icmp',
 };
 
+/** A stale entry's verdict: its words (reason, cleanup) are made from the entry when a report asks for them. */
+export interface StaleVerdict {
+  readonly verdict: 'stale';
+  readonly kind: ConntrackStaleKind;
+  readonly service: string | null;
+  readonly now: readonly string[];
+}
+
+export type ConntrackStaleKind = Exclude<StaleKind, 'ipvs-real-server-gone' | 'ipvs-service-gone'>;
+
 export type EntryVerdict =
   | { readonly verdict: 'valid' }
   | { readonly verdict: 'undecided'; readonly why: string }
-  | {
-      readonly verdict: 'stale';
-      readonly kind: StaleKind;
-      readonly reason: string;
-      readonly service: string | null;
-      readonly now: readonly string[];
-      readonly cleanup: string;
-    };
+  | StaleVerdict;
 
 /** The reply comes from somewhere other than where the client sent to: the destination was rewritten. */
 const rewritten = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
@@ -41,56 +43,47 @@ export function recordedTarget(e: ConntrackEntry): { readonly natted: boolean; r
   return { natted: rewritten(e), target: endpointText(e.reply.src, e.reply.sport) };
 }
 
+/** The entry's DNAT target (`ip:port`), null when it records no rewrite. */
+export const natTargetOf = (e: ConntrackEntry): string | null =>
+  rewritten(e) ? endpointText(e.reply.src, e.reply.sport) : null;
+
 const VALID: EntryVerdict = { verdict: 'valid' };
+
+/** Why the entry is stale, in words. */
+export function staleReason(e: ConntrackEntry, v: StaleVerdict): string {
+  const now = v.now.join(', ');
+  const target = endpointText(e.reply.src, e.reply.sport);
+  switch (v.kind) {
+    case 'blackhole':
+      return `not NATed, but the rules now send ${endpointText(e.orig.dst, e.orig.dport)} to ${now}: the entry predates the endpoints and pins the connection to the service address`;
+    case 'endpoint-gone':
+      return `DNATed to ${target}, which the rules no longer send this connection to (now: ${now})`;
+    case 'no-endpoints':
+      return `DNATed to ${target}, but ${v.service} has no endpoints now: new connections are refused`;
+    case 'service-gone':
+      return `DNATed to ${target}, but no rule rewrites ${endpointText(e.orig.dst, e.orig.dport)} any more: the service is gone`;
+    default: {
+      const never: never = v.kind;
+      return never;
+    }
+  }
+}
 
 function judge(e: ConntrackEntry, answer: Producible, service: () => string | null): EntryVerdict {
   const now = answer.now;
   if (!rewritten(e)) {
     if (answer.unchanged || now.length === 0) return VALID;
-    return stale(
-      e,
-      'blackhole',
-      `not NATed, but the rules now send ${endpointText(e.orig.dst, e.orig.dport)} to ${now.join(', ')}: the entry predates the endpoints and pins the connection to the service address`,
-      service(),
-      now,
-    );
+    return stale('blackhole', service(), now);
   }
   if (answer.produces(e.reply.src, e.reply.sport)) return VALID;
-  const target = endpointText(e.reply.src, e.reply.sport);
-  if (now.length)
-    return stale(
-      e,
-      'endpoint-gone',
-      `DNATed to ${target}, which the rules no longer send this connection to (now: ${now.join(', ')})`,
-      service(),
-      now,
-    );
+  if (now.length) return stale('endpoint-gone', service(), now);
   const name = service();
-  if (answer.refused && name)
-    return stale(
-      e,
-      'no-endpoints',
-      `DNATed to ${target}, but ${name} has no endpoints now: new connections are refused`,
-      name,
-      now,
-    );
-  return stale(
-    e,
-    'service-gone',
-    `DNATed to ${target}, but no rule rewrites ${endpointText(e.orig.dst, e.orig.dport)} any more: the service is gone`,
-    name,
-    now,
-  );
+  if (answer.refused && name) return stale('no-endpoints', name, now);
+  return stale('service-gone', name, now);
 }
 
-function stale(
-  e: ConntrackEntry,
-  kind: StaleKind,
-  reason: string,
-  service: string | null,
-  now: readonly string[],
-): EntryVerdict {
-  return { verdict: 'stale', kind, reason, service, now, cleanup: entryCleanup(e) };
+function stale(kind: ConntrackStaleKind, service: string | null, now: readonly string[]): StaleVerdict {
+  return { verdict: 'stale', kind, service, now };
 }
 
 /** IPVS mode: the virtual service's real servers are where new connections go (weight-0 ones keep theirs). */

@@ -11,6 +11,7 @@ import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../node/index';
 import { parseIp } from '../../model/address';
+import { type AddressKey, addressKey } from '../address-key';
 import { AnswerCache } from './answer-cache';
 import { flowKeyOf } from './flow-key';
 import { CLUSTER_IP_SET, KUBE_LOAD_BALANCER } from '../../model/kube-proxy-chains';
@@ -93,9 +94,17 @@ export function familyContext(ctx: NodeContext): FamilyContext {
       : strangers.length > 1 &&
         `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`;
   const tracer = ctx.tracer;
+  // Asked for every stale entry to a NodePort: parsed once per address.
+  const nodeAddresses = new Map<AddressKey, boolean>();
   const isNodeAddress = (ip: string) => {
-    const parsed = parseIp(ip);
-    return parsed !== undefined && tracer !== undefined && tracer.network.isLocal(parsed);
+    const key = addressKey(ip);
+    let local = nodeAddresses.get(key);
+    if (local === undefined) {
+      const parsed = parseIp(ip);
+      local = parsed !== undefined && tracer !== undefined && tracer.network.isLocal(parsed);
+      nodeAddresses.set(key, local);
+    }
+    return local;
   };
   return {
     node: ctx.node.name,

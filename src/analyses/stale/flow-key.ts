@@ -12,8 +12,18 @@ import { type ChainNode, type RuleGraph, chainKey, reachableChains } from '../..
 import type { Match, Opt } from '../../model/match';
 import type { Chain, Rule, TableName } from '../../model/ruleset';
 import { type RuleAddress, isUnknownAddress } from '../../model/values';
-import { type Ip, type Prefix, inPrefix, inRange, isHostPrefix, parseIp, prefixOfMask } from '../../model/address';
+import {
+  type Ip,
+  type Prefix,
+  inPrefix,
+  inRange,
+  isHostPrefix,
+  parseIp,
+  prefixMask,
+  prefixOfMask,
+} from '../../model/address';
 import { type AddressTest, type NodeNetwork, flowTestsOf } from '../trace/index';
+import type { Span } from './address-classes';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
 const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
@@ -47,6 +57,24 @@ class AddressTests {
     const to = parseIp(opt.value.to);
     if (from && to) this.ranges.set(`${opt.value.from}-${opt.value.to}`, { from, to });
     else this.whole = true;
+  }
+
+  /**
+   * Every IPv4 host, prefix and range the class depends on, as spans of numbers; undefined where the class is
+   * the address itself or a mask is not contiguous (its class is no interval).
+   */
+  spans(): Span[] | undefined {
+    if (this.whole) return undefined;
+    const out: Span[] = [];
+    for (const h of this.hosts) if (h <= IPV4_LAST) out.push({ from: Number(h), to: Number(h) });
+    for (const p of this.prefixes.values()) {
+      if (p.family !== 'ipv4') continue;
+      if (p.mask !== prefixMask(p.family, p.length)) return undefined;
+      out.push(prefixSpan(p));
+    }
+    for (const r of this.ranges.values())
+      if (r.from.family === 'ipv4') out.push({ from: Number(r.from.value), to: Number(r.to.value) });
+    return out;
   }
 
   /** The address's class: itself where a rule names it or tests it in a way not modelled, else its test results. */
@@ -102,11 +130,22 @@ function noteRule(r: Rule, t: Tests): void {
   if (target?.kind === 'REDIRECT') t.iface = true;
 }
 
+const IPV4_LAST = 0xffffffffn;
+
+/** The IPv4 addresses of a contiguous prefix. */
+export const prefixSpan = (p: Prefix): Span => ({
+  from: Number(p.network),
+  to: Number(p.network | (~p.mask & IPV4_LAST)),
+});
+
 /** What of a tuple the key holds beyond protocol and destination port (answer-cache.ts builds the key). */
 export interface FlowKey {
   /** Of each address, what the rules test of it. */
   sourceClass(ip: Ip): string;
   destinationClass(ip: Ip): string;
+  /** The edges of those classes (AddressTests.spans), beside the network's own when addrtype is tested. */
+  readonly sourceSpans: readonly Span[] | undefined;
+  readonly destinationSpans: readonly Span[] | undefined;
   /** Rules test the interface a packet comes in on. */
   readonly testsInterface: boolean;
   readonly testsSourcePort: boolean;
@@ -168,6 +207,8 @@ export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork): F
   return {
     sourceClass: t.src.classifier(network),
     destinationClass: t.dst.classifier(network),
+    sourceSpans: t.src.spans(),
+    destinationSpans: t.dst.spans(),
     testsInterface: t.iface,
     testsSourcePort: t.sport,
   };

@@ -5,12 +5,12 @@
  */
 import { Counter } from '../../model/counter';
 import { addressKey } from '../address-key';
-import type { ConntrackEntry } from '../../model/conntrack';
 import type { ConntrackSection } from '../../model/conntrack-table';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../node/index';
 import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
+import { ConntrackStaleEntry } from './conntrack-stale-entry';
 import { type FamilyContext, familyContext } from './family-context';
 import { groupKey, staleFindings, type Terminating } from './findings';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
@@ -50,13 +50,6 @@ function sharedGroups(
   });
 }
 
-/** An entry the first look found stale, kept until a NodePort doubt is settled. */
-interface Judged {
-  readonly section: ConntrackSection;
-  readonly entry: ConntrackEntry;
-  readonly verdict: Extract<EntryVerdict, { verdict: 'stale' }>;
-}
-
 /**
  * Entries to a deleted service's address, on a node whose own addresses are unknown, judged again as if
  * those destinations were the node's. Only `service-gone` is in doubt: a NodePort's address has no rule of
@@ -67,8 +60,8 @@ function settleNodePortDoubts(
   node: NodeDumps,
   nodeIps: readonly string[],
   contexts: ReadonlyMap<Family, FamilyContext>,
-  judged: readonly Judged[],
-): Map<Judged, EntryVerdict> {
+  judged: readonly ConntrackStaleEntry[],
+): Map<ConntrackStaleEntry, EntryVerdict> {
   const doubtful = judged.filter(
     (j) => j.verdict.kind === 'service-gone' && contexts.get(j.entry.family)?.nodeAddressUnknown,
   );
@@ -97,7 +90,8 @@ function scanNode(
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((section) => new Uint8Array(section.entries.length));
-  const judged: Judged[] = [];
+  // Entries the first look found stale, kept until a NodePort doubt is settled.
+  const judged: ConntrackStaleEntry[] = [];
   tables.forEach((section, t) => {
     section.entries.forEach((e, i) => {
       if (e.event !== undefined) {
@@ -119,7 +113,7 @@ function scanNode(
         valid[t]![i] = 1;
         return;
       }
-      judged.push({ section, entry: e, verdict });
+      judged.push(new ConntrackStaleEntry(e, verdict, node.name, section.source.path));
     });
   });
   const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
@@ -132,29 +126,13 @@ function scanNode(
       );
       continue;
     }
-    const verdict = again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : j.verdict;
-    const { natted, target } = recordedTarget(e);
     checked++;
     found++;
-    stale.push({
-      proto: e.proto,
-      src: e.orig.src,
-      sport: e.orig.sport ?? null,
-      dst: e.orig.dst,
-      dport: e.orig.dport ?? null,
-      natTarget: natted ? target : null,
-      reason: verdict.reason,
-      service: verdict.service,
-      line: e.line,
-      kind: verdict.kind,
-      node: node.name,
-      family: e.family,
-      file: j.section.source.path,
-      ...(e.state !== undefined ? { state: e.state } : {}),
-      table: 'conntrack',
-      now: verdict.now,
-      cleanup: verdict.cleanup,
-    });
+    stale.push(
+      again?.verdict === 'stale' && again.kind !== 'service-gone'
+        ? new ConntrackStaleEntry(e, again, j.node, j.file)
+        : j,
+    );
   }
   sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);
   for (const section of connections) {

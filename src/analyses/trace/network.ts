@@ -74,6 +74,12 @@ export interface NodeNetwork {
   firstAddress(dev: string): Ip | undefined;
   /** Whether the dumps name interfaces at all, so `-o`/`-i` can be decided for routed packets. */
   readonly knowsInterfaces: boolean;
+  /**
+   * Every prefix whose edges can change an answer above (local addresses and routes, and for IPv4 the ranges
+   * addrtype singles out; IPv6 address kinds are ipv6-type.ts's): an address's answers are the same across
+   * any stretch of addresses none of these edges cuts.
+   */
+  readonly prefixes: readonly Prefix[];
   sysctl(key: string): string | undefined;
 }
 
@@ -308,6 +314,13 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     masqueradeSource,
     firstAddress: (dev) => addresses.find((a) => a.dev === dev)?.ip,
     knowsInterfaces,
+    prefixes: [
+      ...locals.map((l) => l.prefix),
+      ...main.map((r) => r.prefix),
+      // addrTypes6's subnet-router anycast address of each connected prefix.
+      ...main.map((r) => hostPrefix({ family, value: r.prefix.network })),
+      ...(family === 'ipv4' ? ['0.0.0.0/8', '224.0.0.0/4', '255.255.255.255/32'].map((p) => parsePrefix(p)!) : []),
+    ],
     sysctl: (key) => node.sysctl.get(key),
   };
 }

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { staleAnalysis } from '../../library/stale';
-import { jsonPieces } from '../../report/json';
-import { staleJson } from '../../report/stale-json';
+import { staleJsonPieces } from '../../report/stale-json';
 import { staleFlowchart } from '../../report/mermaid/stale';
 import { formatStale } from '../../report/stale-text';
 import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
@@ -34,7 +33,7 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
     const format = formatOf(args);
     const chart = () => staleFlowchart(analysis);
     if (!(await printDiagram(format, chart)))
-      await writeOut(format === 'json' ? [...jsonPieces(staleJson(analysis)), '\n'] : [formatStale(analysis)]);
+      await writeOut(format === 'json' ? staleJsonPieces(analysis) : [formatStale(analysis)]);
     await writeDiagram(args, 'stale entries', chart);
     process.exitCode = exitCodeFor(
       [...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)],

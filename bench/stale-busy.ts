@@ -1,0 +1,135 @@
+/**
+ * stale on tables of the shape busy nodes have (issue #30): a 10,000-service kube-proxy dump and conntrack tables
+ * of 100,000 and 1,000,000 entries with ~60,000 distinct clients, every cluster IP of the dump and 1,000 that are
+ * in no rule, most entries stale. In the same run: an awk field scan of each table (stale's baseline), and
+ * `iptables-restore --test` of the dump (the baseline of `parse` and `services --json`). Peak RSS beyond the
+ * rules is stale's on the table less its peak on an empty table of the same dump.
+ * Usage: node --import=tsx bench/stale-busy.ts [--services N --entries N,N,... --runs N --memory-entries N --skip-rules --network]
+ *   --network adds an `ip -o addr` and a 513-route `ip route` of the node (Calico-like: a /24 per other node via
+ *   tunl0, a /32 per local pod) instead of --node-ip, so that classing addresses by route is part of the work.
+ *   --memory-entries 5000000 adds a one-run memory measurement on a table that big (an 800 MB file).
+ */
+import { spawnSync } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { busyConntrackLines } from '../test/generators/conntrack-table';
+import { kubeProxyServices } from '../test/generators/kube-proxy-dump';
+import { AWK_SCAN, BENCH_NODE_IP, writeTable } from './conntrack-input';
+import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
+import { fmtMs, timeCommand } from './measure';
+
+const { values } = parseArgs({
+  options: {
+    services: { type: 'string', default: '10000' },
+    entries: { type: 'string', default: '100000,1000000' },
+    runs: { type: 'string', default: '3' },
+    'memory-entries': { type: 'string', default: '0' },
+    /** Leaves out parse and services against iptables-restore --test. */
+    'skip-rules': { type: 'boolean', default: false },
+    network: { type: 'boolean', default: false },
+  },
+});
+const services = Number(values.services);
+const sizes = values.entries.split(',').map(Number);
+const runs = Number(values.runs);
+const memoryEntries = Number(values['memory-entries']);
+
+const rules = kubeProxyBenchFile(services);
+const dumpServices = kubeProxyServices({ services });
+const tableOf = (n: number) =>
+  writeTable(`conntrack-busy-${services}-${n}.txt`, busyConntrackLines(dumpServices, n, { nodeIp: BENCH_NODE_IP }));
+
+/** The node's `ip -o addr` and `ip route`, as a support bundle has them. */
+function networkFile(): string {
+  const lines = [
+    'root@node-1:~# ip -o addr',
+    '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
+    `2: eth0    inet ${BENCH_NODE_IP}/16 brd 192.168.255.255 scope global eth0\\       valid_lft forever preferred_lft forever`,
+    '3: tunl0    inet 10.244.7.0/32 scope global tunl0\\       valid_lft forever preferred_lft forever',
+    'root@node-1:~# ip route',
+    `default via 192.168.0.1 dev eth0 proto dhcp src ${BENCH_NODE_IP} metric 100`,
+    `192.168.0.0/16 dev eth0 proto kernel scope link src ${BENCH_NODE_IP}`,
+  ];
+  for (let b = 0; b < 400; b++)
+    lines.push(
+      `10.${244 + (b >> 8)}.${b & 255}.0/24 via 192.168.${b >> 8}.${(b & 255) + 3} dev tunl0 proto bird onlink`,
+    );
+  for (let p = 0; p < 110; p++)
+    lines.push(`10.244.7.${p + 2} dev cali${p.toString(16).padStart(8, '0')}abc scope link`);
+  lines.push('blackhole 10.244.7.0/26 proto bird');
+  const file = join(import.meta.dirname, 'out', 'node-network.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const node = values.network ? [networkFile()] : ['--node-ip', BENCH_NODE_IP];
+const staleArgs = (table: string) => [cli, 'stale', '--json', '--fail-on', 'none', ...node, rules.file, table];
+
+/** Peak RSS in MB and output size in MB of one run (the output counted by wc: it can exceed a string's length). */
+function peakOf(args: readonly string[]): { peakMb: number; outMb: number } {
+  const quoted = [process.execPath, ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('sh', ['-c', `/usr/bin/time -f %M ${quoted} | wc -c`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { peakMb: Number(r.stderr.trim().split('\n').pop()) / 1024, outMb: Number(r.stdout.trim()) / 1e6 };
+}
+
+const empty = await tableOf(0);
+const rulesOnly = peakOf(staleArgs(empty));
+console.log(`stale --json on an empty table of the same dump: peak ${rulesOnly.peakMb.toFixed(0)} MB\n`);
+
+const rows: { entries: number; staleMs: number; awkMs: number }[] = [];
+for (const n of sizes) {
+  const table = await tableOf(n);
+  const awk = timeCommand('awk', [AWK_SCAN, table], runs);
+  const stale = timeCommand(process.execPath, staleArgs(table), runs);
+  const { peakMb, outMb } = peakOf(staleArgs(table));
+  const perEntry = ((peakMb - rulesOnly.peakMb) * 1024 * 1024) / n;
+  rows.push({ entries: n, staleMs: stale.medianMs, awkMs: awk.medianMs });
+  console.log(`${n} entries, ${(statSync(table).size / 1e6).toFixed(0)} MB (wall time, median of ${runs} runs)`);
+  console.log(`  awk scan of the table`.padEnd(40) + fmtMs(awk.medianMs));
+  console.log(
+    `  nfwalk stale --json`.padEnd(40) +
+      `${fmtMs(stale.medianMs)}   stale/awk = ${(stale.medianMs / awk.medianMs).toFixed(2)}`,
+  );
+  console.log(
+    `  peak RSS`.padEnd(40) +
+      `${peakMb.toFixed(0).padStart(7)} MB   ${perEntry.toFixed(0)} bytes per entry beyond the rules; ${outMb.toFixed(0)} MB of JSON\n`,
+  );
+}
+if (rows.length > 1) {
+  const [a, b] = [rows[0]!, rows[rows.length - 1]!];
+  console.log(
+    `growth: ${(b.entries / a.entries).toFixed(0)}× entries, ${(b.staleMs / a.staleMs).toFixed(1)}× time (goal: ≤ ${((b.entries / a.entries) * 1.1).toFixed(0)}×)`,
+  );
+  const last = rows[rows.length - 1]!;
+  const ratio = last.staleMs / last.awkMs;
+  console.log(
+    `goal (issue #30): stale --json ≤ 10 × awk on ${last.entries} entries: ${ratio <= 10 ? 'met' : 'NOT met'}`,
+  );
+}
+if (memoryEntries > 0) {
+  const table = await tableOf(memoryEntries);
+  const { peakMb } = peakOf(staleArgs(table));
+  const perEntry = ((peakMb - rulesOnly.peakMb) * 1024 * 1024) / memoryEntries;
+  console.log(
+    `\n${memoryEntries} entries: peak RSS ${peakMb.toFixed(0)} MB, ${perEntry.toFixed(0)} bytes per entry beyond the rules (goal: < 1 GB, ≤ 120)`,
+  );
+}
+
+if (values['skip-rules']) process.exit(0);
+const services_ = timeCommand(process.execPath, [cli, 'services', '--json', '--fail-on', 'none', rules.file], runs);
+const parse = timeCommand(process.execPath, [cli, 'parse', rules.file], runs);
+console.log(`\n${services} services, ${rules.rules} rules`);
+console.log(`  nfwalk services --json`.padEnd(40) + fmtMs(services_.medianMs));
+console.log(`  nfwalk parse`.padEnd(40) + fmtMs(parse.medianMs));
+withBaselineNetns((netns) => {
+  const base = timeCommand('ip', ['netns', 'exec', netns, 'iptables-restore', '--test'], runs, rules.text);
+  console.log(
+    `  iptables-restore --test`.padEnd(40) +
+      `${fmtMs(base.medianMs)}   services/baseline = ${(services_.medianMs / base.medianMs).toFixed(2)} (goal ≤ 1.5), parse/baseline = ${(parse.medianMs / base.medianMs).toFixed(2)} (goal ≤ 1)`,
+  );
+});
