@@ -116,6 +116,9 @@ export function kubeProxyNftServices(opts: KubeProxyNftOptions): NftServicePort[
   const v6 = opts.family === 'ipv6';
   const ip = addresses(v6);
   let pod = 0;
+  // NodePorts are unique in 30000-32767; past 2,768 external services the rest get none (a LoadBalancer with
+  // allocateLoadBalancerNodePorts false, or a NodePort service that lost its port: no NodePort rule either way).
+  let nodePort = 30000;
   return Array.from({ length: opts.services }, (_, i) => {
     const protocol: NftServicePort['protocol'] = i % 37 === 36 ? 'sctp' : i % 10 === 7 ? 'udp' : 'tcp';
     const port = protocol === 'udp' ? 53 : pick(r, [80, 443, 8080, 9090]);
@@ -138,7 +141,7 @@ export function kubeProxyNftServices(opts: KubeProxyNftOptions): NftServicePort[
         protocol,
         clusterIP: ip.cluster(i),
         port,
-        nodePort: external ? 30000 + (i % 2768) : null,
+        nodePort: external && nodePort <= 32767 ? nodePort++ : null,
         externalIPs: chance(r, 0.1) ? [ip.external(i)] : [],
         loadBalancerIPs: lb,
         sourceRanges,
