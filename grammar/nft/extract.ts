@@ -8,7 +8,6 @@ import type {
   NftBaseChain,
   NftLineAccount,
   NftChain,
-  NftElement,
   NftFamily,
   NftFlowtable,
   NftLiteral,
@@ -20,7 +19,8 @@ import type {
 import { NFT_FAMILIES } from '../../src/model/nft';
 import { resolvePriority } from '../../src/model/nft-priority';
 import type { StopAt } from '../shared/reader';
-import { TokenCursor, Unknown, elementsUntilBrace, expression, readRule, tokensText } from './rule';
+import { TokenCursor, Unknown, tokensText } from './cursor';
+import { isProblem, readElements, readRule, readTypeof } from './rule';
 import type { NftLine, NftToken } from './syntax';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -117,11 +117,9 @@ export class NftExtractor {
     return false;
   }
 
-  /** Where a cursor over a block line (the base chain line, `typeof …` without its keyword, `hook …`) stopped. */
+  /** Where a cursor over a block line (the base chain line, a flowtable's `hook …`) stopped. */
   private columnOf(l: NftLine, e: Unknown): number {
-    const top = this.stack[this.stack.length - 1];
-    const offset = top?.kind === 'set' ? 1 : 0;
-    return (l.tokens[Math.min(e.at + offset, l.tokens.length - 1)] ?? l.tokens[0]!).column;
+    return (l.tokens[Math.min(e.at, l.tokens.length - 1)] ?? l.tokens[0]!).column;
   }
 
   private reject(l: NftLine, p: LineProblem): void {
@@ -330,15 +328,9 @@ export class NftExtractor {
       return;
     }
     if (head === 'typeof') {
-      const c = new TokenCursor(l.tokens.slice(1));
-      const key = expression(c, 'left');
-      let data;
-      if (c.word() === ':') {
-        c.i++;
-        data = expression(c, 'left');
-      }
-      if (!c.done) throw new LineProblem(c.peek()!.column, 'unexpected text after typeof');
-      s.typeof = data ? { key, data } : { key };
+      const read = readTypeof(l.tokens.slice(1));
+      if (isProblem(read)) throw new LineProblem(l.tokens[read.at + 1]!.column, read.message);
+      s.typeof = read;
       return;
     }
     if (head === 'comment' && a?.kind === 'string' && l.tokens.length === 2) return void (s.comment = a.text);
@@ -394,13 +386,10 @@ export class NftExtractor {
 
   private finishList(p: NonNullable<NftExtractor['pending']>): void {
     const top = this.stack[this.stack.length - 1]!;
-    const c = new TokenCursor(p.tokens);
-    let elements: NftElement[];
-    try {
-      elements = elementsUntilBrace(c);
-    } catch (e) {
-      const at = Math.min((e as { at?: number }).at ?? 0, p.tokens.length - 1);
-      this.error(p.lines[at] ?? p.line, p.tokens[at]?.column ?? 1, `${(e as Error).message}; elements not read`);
+    const elements = readElements(p.tokens);
+    if (isProblem(elements)) {
+      const at = Math.min(elements.at, p.tokens.length - 1);
+      this.error(p.lines[at] ?? p.line, p.tokens[at]?.column ?? 1, `${elements.message}; elements not read`);
       return;
     }
     if (top.kind === 'set' && p.into === 'elements') top.set.elements = elements;

@@ -67,16 +67,16 @@ class NftAnyReader implements DumpReader<NftBody> {
   }
 }
 
-/** `fmt`: the listing in canonical form, with handles when it had them (nft -a). */
+/** `fmt`: the listing in canonical form, with handles when it had them (nft -a, and the JSON of a kernel). */
 export function printNftSection(s: NftBody): string {
   return printNftRuleset(s.ruleset, { handles: hasHandles(s.ruleset) });
 }
 
+/** Handle 0 is no handle: the kernel numbers from 1, and sanitized JSON (nftables' own test dumps) has 0 everywhere. */
 function hasHandles(r: NftRuleset): boolean {
+  const real = (h: number | undefined) => h !== undefined && h > 0;
   return r.tables.some(
-    (t) =>
-      t.handle !== undefined ||
-      t.chains.some((c) => c.handle !== undefined || c.rules.some((x) => x.handle !== undefined)),
+    (t) => real(t.handle) || t.chains.some((c) => real(c.handle) || c.rules.some((x) => real(x.handle))),
   );
 }
 

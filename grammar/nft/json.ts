@@ -19,6 +19,7 @@ import type {
   NftLineAccount,
   NftLiteral,
   NftObject,
+  NftPriority,
   NftRelOp,
   NftRule,
   NftSet,
@@ -27,7 +28,7 @@ import type {
   NftVerdictStmt,
 } from '../../src/model/nft';
 import { NFT_FAMILIES } from '../../src/model/nft';
-import { resolvePriority } from '../../src/model/nft-priority';
+import { priorityText, resolvePriority } from '../../src/model/nft-priority';
 import type { Chunk } from '../shared/chunks';
 import type { DumpFormat, DumpReader, StopAt } from '../shared/reader';
 import { sortDiagnostics } from '../shared/reader';
@@ -498,6 +499,30 @@ function statement(v: JValue, family: NftFamily): NftStmt {
       if (type !== 'match' && type !== 'target') throw new Skip(x.pos, 'xt needs type match or target');
       return { kind: 'xt', type, name: need(x, 'name') };
     }
+    case 'limit':
+    case 'quota':
+      return {
+        kind: 'keyword',
+        keyword: k,
+        args: x.t === 'str' ? ['name', `"${x.v}"`] : (k === 'limit' ? limitText(x) : quotaText(x)).split(' '),
+      };
+    case 'ct helper':
+    case 'ct timeout':
+    case 'ct expectation':
+      // `ct helper set "ftp"`: the JSON names the object only.
+      return {
+        kind: 'set-value',
+        target: { kind: 'ct', key: k.slice(3) },
+        value: { kind: 'literal', text: need(v, k, 'an object name'), quoted: true },
+      };
+    case 'dup':
+    case 'fwd': {
+      const addr = str(get(x, 'addr'));
+      const dev = str(get(x, 'dev'));
+      const args = k === 'dup' ? ['to', addr ?? need(x, 'addr')] : ['to'];
+      if (dev !== undefined) args.push(...(k === 'dup' ? ['device'] : []), `"${dev}"`);
+      return { kind: 'keyword', keyword: k, args };
+    }
     case 'log': {
       const args: string[] = [];
       for (const [key, val] of x.t === 'obj' ? x.entries : []) {
@@ -508,6 +533,125 @@ function statement(v: JValue, family: NftFamily): NftStmt {
     }
   }
   throw new Skip(v.pos, `unknown statement '${k}'`);
+}
+
+/** A byte count as nft prints one (src/datatype.c get_rate): the largest of bytes, kbytes, mbytes that divides it. */
+function dataUnit(bytes: number): string {
+  let n = bytes;
+  let unit = 0;
+  while (unit < 2 && n % 1024 === 0 && n > 0) {
+    n /= 1024;
+    unit++;
+  }
+  return `${n} ${['bytes', 'kbytes', 'mbytes'][unit]}`;
+}
+
+const isTrue = (v: JValue | undefined) => v?.t === 'bool' && v.v === true;
+
+/** `rate [over] 10/second [burst 3 packets]`, `rate [over] 1 mbytes/second [burst 5000 bytes]` (statement.c). */
+function limitText(x: JValue): string {
+  const over = isTrue(get(x, 'inv')) ? 'over ' : '';
+  const rate = num(get(x, 'rate')) ?? 0;
+  const per = str(get(x, 'per')) ?? 'second';
+  const burst = num(get(x, 'burst')) ?? 0;
+  const rateUnit = str(get(x, 'rate_unit'));
+  if (rateUnit === undefined || rateUnit === 'packets')
+    return `rate ${over}${rate}/${per}${burst !== 0 && burst !== 5 ? ` burst ${burst} packets` : ''}`;
+  const burstUnit = str(get(x, 'burst_unit')) ?? 'bytes';
+  return `rate ${over}${rate} ${rateUnit}/${per}${burst !== 0 ? ` burst ${burst} ${burstUnit}` : ''}`;
+}
+
+/** A quota statement: `[over] 10 mbytes [used 1 kbytes]`, the JSON's values already in their units. */
+function quotaText(x: JValue): string {
+  const over = isTrue(get(x, 'inv')) ? 'over ' : '';
+  const used = num(get(x, 'used'));
+  return `${over}${num(get(x, 'val')) ?? 0} ${str(get(x, 'val_unit')) ?? 'bytes'}${
+    used ? ` used ${used} ${str(get(x, 'used_unit')) ?? 'bytes'}` : ''
+  }`;
+}
+
+/** A named object's body lines as `nft list ruleset` prints them (src/rule.c obj_print_data). */
+function objectBody(type: string, o: JValue): string[] {
+  switch (type) {
+    case 'counter': {
+      const v = counterValue(o);
+      return v ? [`packets ${v.packets} bytes ${v.bytes}`] : [];
+    }
+    case 'quota': {
+      const used = num(get(o, 'used')) ?? 0;
+      const over = isTrue(get(o, 'inv')) ? 'over ' : '';
+      return [`${over}${dataUnit(num(get(o, 'bytes')) ?? 0)}${used ? ` used ${dataUnit(used)}` : ''}`];
+    }
+    case 'limit':
+      return [limitText(o)];
+    case 'ct helper':
+      return [`type "${need(o, 'type')}" protocol ${need(o, 'protocol')}`, `l3proto ${need(o, 'l3proto')}`];
+    case 'ct timeout': {
+      const policy = get(o, 'policy');
+      const entries = policy?.t === 'obj' ? [...policy.entries].map(([state, t]) => `${state} : ${scalarText(t)}`) : [];
+      return [
+        `protocol ${need(o, 'protocol')}`,
+        `l3proto ${need(o, 'l3proto')}`,
+        ...(entries.length ? [`policy = { ${entries.join(', ')} }`] : []),
+      ];
+    }
+    case 'ct expectation':
+      return [
+        `protocol ${need(o, 'protocol')}`,
+        `dport ${need(o, 'dport')}`,
+        `timeout ${nftTime((num(get(o, 'timeout')) ?? 0) / 1000)}`,
+        `size ${need(o, 'size')}`,
+        `l3proto ${need(o, 'l3proto')}`,
+      ];
+  }
+  return [];
+}
+
+/** A JSON priority (a number) with the spelling nft prints for it on this family and hook. */
+function canonicalPriority(prio: string, family: NftFamily, hook: string): NftPriority {
+  const n = Number(prio);
+  return Number.isInteger(n) ? { text: priorityText(n, family, hook), value: n } : resolvePriority(prio, family);
+}
+
+/**
+ * The spelling nft prints where the JSON gives a bare value: marks in hex of 8 digits (`meta mark & 0x00004000
+ * == 0x00000000`, from 16384 and 0), interface names in quotes (`iifname "eth0"`, `iif vmap { "lo" : … }`).
+ */
+function spelled(st: NftStmt): NftStmt {
+  switch (st.kind) {
+    case 'match': {
+      const left = spelledExpr(st.left);
+      return { ...st, left, right: valueFor(left, spelledExpr(st.right)) };
+    }
+    case 'set-value': {
+      const target = spelledExpr(st.target);
+      return { ...st, target, value: valueFor(target, spelledExpr(st.value)) };
+    }
+    case 'vmap':
+      return { ...st, key: spelledExpr(st.key), map: valueFor(st.key, st.map) };
+    default:
+      return st;
+  }
+}
+
+const IFACE_KEYS = new Set(['iifname', 'oifname', 'iif', 'oif', 'ibrname', 'obrname']);
+const isMark = (e: NftExpr): boolean =>
+  ((e.kind === 'meta' || e.kind === 'ct') && e.key === 'mark') || (e.kind === 'binop' && isMark(e.left));
+const isIface = (e: NftExpr) => e.kind === 'meta' && IFACE_KEYS.has(e.key);
+
+function spelledExpr(e: NftExpr): NftExpr {
+  if (e.kind !== 'binop') return e;
+  const left = spelledExpr(e.left);
+  return { ...e, left, right: valueFor(left, spelledExpr(e.right)) };
+}
+
+/** A value compared with, or given to, `selector`, spelled as nft prints values of its type. */
+function valueFor(selector: NftExpr, v: NftExpr): NftExpr {
+  if (v.kind === 'set') return { ...v, elements: v.elements.map((el) => ({ ...el, key: valueFor(selector, el.key) })) };
+  if (v.kind !== 'literal' || v.quoted) return v;
+  if (isMark(selector) && /^\d+$/.test(v.text)) return lit(`0x${Number(v.text).toString(16).padStart(8, '0')}`);
+  if (isIface(selector) && !/^\d+$/.test(v.text)) return { ...v, quoted: true };
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -597,7 +741,7 @@ class JsonRuleset {
             hook,
             ...(devices.length ? { devices } : {}),
             ...(dev?.t === 'arr' ? { deviceList: true } : {}),
-            priority: resolvePriority(prio, t.family),
+            priority: canonicalPriority(prio, t.family, hook),
             ...(policy !== undefined ? { policy } : {}),
           };
         }
@@ -614,7 +758,7 @@ class JsonRuleset {
         const stmts: NftStmt[] = [];
         for (const s of list.items) {
           try {
-            stmts.push(statement(s, t.family));
+            stmts.push(spelled(statement(s, t.family)));
           } catch (e) {
             if (!(e instanceof Skip)) throw e;
             this.warn(e.pos, `${e.message}: kept as an opaque statement`, 'warning');
@@ -676,21 +820,20 @@ class JsonRuleset {
           ...common,
           name: need(o, 'name'),
           hook: need(o, 'hook'),
-          priority: resolvePriority(need(o, 'prio', 'a priority'), t.family),
+          priority: canonicalPriority(need(o, 'prio', 'a priority'), 'netdev', 'ingress'),
           ...(devices.length ? { devices } : {}),
           props: [],
         });
         return;
       }
-      case 'counter': {
+      case 'counter':
+      case 'quota':
+      case 'limit':
+      case 'ct helper':
+      case 'ct timeout':
+      case 'ct expectation': {
         const t = this.table(o);
-        const v = counterValue(o);
-        t.objects.push({
-          ...common,
-          type: 'counter',
-          name: need(o, 'name'),
-          body: v ? [`packets ${v.packets} bytes ${v.bytes}`] : [],
-        });
+        t.objects.push({ ...common, type: k, name: need(o, 'name'), body: objectBody(k, o) });
         return;
       }
     }

@@ -51,8 +51,6 @@ export const BARE_META = new Set([
 
 export const CT_DIRECTIONS = new Set(['original', 'reply']);
 
-export const RELOPS = new Set(['==', '!=', '<', '>', '<=', '>=']);
-
 export const BINOPS: Readonly<Record<string, { op: '&' | '|' | '^' | '<<' | '>>'; spelled?: boolean }>> = {
   '&': { op: '&' },
   '|': { op: '|' },

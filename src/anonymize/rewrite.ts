@@ -1,9 +1,11 @@
 /**
- * Anonymises the text of any dump line by line: rule comments, addresses (with their prefix length),
+ * Anonymises the text of any dump line by line: rule comments (iptables' and nft's), kube-proxy's nftables chain
+ * names, addresses (with their prefix length),
  * hostnames made of addresses (`ip-10-0-1-5`), MACs, and the node names the bundle layout gave. Formats
  * need not be known: what is rewritten is recognised by its shape, and everything else is left as it was,
  * so the anonymised dump parses as the original did.
  */
+import { anonymizeKubeNftNames } from './kube-nft-names';
 import type { NodeNames } from './node-names';
 import type { Pseudonyms } from './pseudonyms';
 
@@ -18,14 +20,22 @@ const SERVICE = /(?<![\w/-])([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)(?::([-a
 /** Calico's rule ids are hashes. */
 const CALICO = /^cali:[\w-]+$/;
 
-function comment(text: string, p: Pseudonyms): string {
+/** kube-proxy's nftables comments (pkg/proxy/nftables/proxier.go), words as `comment` splits them. */
+const NFT_VOCABULARY = new Set([
+  ...VOCABULARY,
+  ...'rules kube-proxy active clusterips ips that accept nodeport destinations are subject loadbalancersourceranges vmap drop or reject packets with clusterip externalip and helper @no-endpoint-services / @no-endpoint-nodeports invalid of unallocated short-circuit'.split(
+    ' ',
+  ),
+]);
+
+function comment(text: string, p: Pseudonyms, vocabulary: ReadonlySet<string> = VOCABULARY): string {
   if (CALICO.test(text)) return text;
   const words = text
     .replace(SERVICE, ' ')
     .split(/\s+/)
     .filter(Boolean)
     .map((w) => w.replace(/[;:,.]+$/, '').toLowerCase());
-  if (!words.every((w) => VOCABULARY.has(w))) return p.name('comment', text);
+  if (!words.every((w) => vocabulary.has(w))) return p.name('comment', text);
   return text.replace(
     SERVICE,
     (_m, ns: string, name: string, port: string | undefined) =>
@@ -34,6 +44,8 @@ function comment(text: string, p: Pseudonyms): string {
 }
 
 const COMMENT = /(--comment )(?:"((?:[^"\\]|\\.)*)"|(\S+))/g;
+/** nft's `comment "…"` (rules, elements, sets, chains, tables): always quoted. */
+const NFT_COMMENT = /(?<![-\w])(comment )"((?:[^"\\]|\\.)*)"/g;
 const V4 = /(?<![\w.:])((?:\d{1,3}\.){3}\d{1,3})(?:\/(\d{1,2})(?![\d.]))?(?![\w.])/g;
 const V6 = /(?<![\w:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:\/(\d{1,3}))?(?![\w:.])/g;
 const DASHED = /\bip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})\b/g;
@@ -45,6 +57,11 @@ export function anonymizeLine(line: string, p: Pseudonyms, nodes: NodeNames): st
     const anon = comment(text, p);
     return quoted !== undefined || anon.includes(' ') ? `${flag}"${anon.replace(/["\\]/g, '\\$&')}"` : `${flag}${anon}`;
   });
+  out = out.replace(NFT_COMMENT, (_m, flag: string, quoted: string) => {
+    const anon = comment(quoted.replace(/\\(.)/g, '$1'), p, NFT_VOCABULARY);
+    return `${flag}"${anon.replace(/["\\]/g, '\\$&')}"`;
+  });
+  out = anonymizeKubeNftNames(out, p);
   out = out.replace(MAC, (m) => p.macAddress(m));
   const address = (m: string, addr: string, len: string | undefined) => {
     const mapped = p.address(addr, len === undefined ? undefined : Number(len));

@@ -1,18 +1,33 @@
 /** Why inputs gave no dump, said the same way by the library's error and by a bulk run's failed bundle. */
 import type { FoundSections } from '../model/section';
+import { nftTableSources } from '../model/nft-iptables';
+import { nodesOfInputs } from '../model/node';
 import type { Section, SkippedLines } from '../model/section';
 
 /** iptables' warning that the other backend's tables exist, said where it is: `FILE:1-1 is an iptables warning …`. */
 export const foreignListing = (s: SkippedLines) => `${s.path}:${s.startLine}-${s.endLine} is an ${s.reason}`;
 
-/** Rulesets read but not walked (nft), each said where it is: `FILE:1-5 is an nft ruleset, which …`. */
-export const unwalkedRulesets = (sections: readonly Section[]): string[] =>
-  sections
-    .filter((s) => s.kind === 'nft')
-    .map(
-      (s) =>
-        `${s.source.path}:${s.source.startLine}-${s.source.endLine} is an nft ruleset, which nfwalk reads but does not walk yet`,
-    );
+/**
+ * Rulesets read but not walked (nft), each said where it is: `FILE:1-5 is an nft ruleset, which …`. A listing
+ * whose tables are all iptables-nft's, with the node's iptables-nft-save among the inputs, is analysed from that
+ * dump: said so instead.
+ */
+export function unwalkedRulesets(sections: readonly Section[]): string[] {
+  return nodesOfInputs(sections).flatMap((node) => {
+    const sources = nftTableSources(node);
+    return node.sections.flatMap((s) => {
+      if (s.kind !== 'nft') return [];
+      const at = `${s.source.path}:${s.source.startLine}-${s.source.endLine}`;
+      const own = sources.filter((x) => x.section === s);
+      const from = own[0]?.analysedFrom;
+      if (from && own.every((x) => x.analysedFrom))
+        return [
+          `${at} is an nft listing of iptables-nft's tables, analysed from ${from.source.path}:${from.source.startLine} (iptables-nft-save) instead`,
+        ];
+      return [`${at} is an nft ruleset, which nfwalk reads but does not walk yet`];
+    });
+  });
+}
 
 /** The first thing that could not be read, else iptables' warning about the other backend, if any. */
 export function noDumpReason(found: FoundSections, inputs: string): string {

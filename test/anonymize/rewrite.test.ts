@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { NodeNames } from '../../src/anonymize/node-names';
 import { Pseudonyms } from '../../src/anonymize/pseudonyms';
 import { anonymizeLine } from '../../src/anonymize/rewrite';
+import { chainHash } from '../generators/kube-proxy-dump';
 
 const p = new Pseudonyms('unit');
 const nodes = new NodeNames(p);
@@ -110,4 +111,33 @@ test('whatever the key, an ordinary address gets an ordinary stand-in and a spec
     kept.add(node.split('.').slice(0, 2).join('.'));
   }
   t.true(kept.size > 250, `192.168 is not kept: ${kept.size} different /16s over 300 keys`);
+});
+
+test("nft: comments, and kube-proxy's nftables chain names rebuilt with the Service, port name and endpoint replaced and the hash made anew", (t) => {
+  t.is(
+    anon('\t\tip saddr 10.0.0.0/8 goto service-42NFTM6N-ns2/svc2/tcp/p80 comment "short-circuit pod traffic"'),
+    (() => {
+      const base = `${p.name('ns', 'ns2')}/${p.name('svc', 'svc2')}/tcp/${p.name('port', 'p80')}`;
+      return `\t\tip saddr ${ip('10.0.0.0', 8)}/8 goto service-${chainHash(base).slice(0, 8)}-${base} comment "short-circuit pod traffic"`;
+    })(),
+  );
+  const endpoint = anon('\tchain endpoint-UNZV3OEC-ns4/svc4/tcp/p80__10.180.0.4/80 {');
+  const base = `${p.name('ns', 'ns4')}/${p.name('svc', 'svc4')}/tcp/${p.name('port', 'p80')}__${ip('10.180.0.4')}/80`;
+  t.is(endpoint, `\tchain endpoint-${chainHash(base).slice(0, 8)}-${base} {`);
+  t.false(endpoint.includes('UNZV3OEC'));
+  t.is(
+    anon('\t\telements = { 172.30.0.46 . tcp . 80 comment "ns6/svc6:p80" : goto reject-chain }'),
+    `\t\telements = { ${ip('172.30.0.46')} . tcp . 80 comment "${p.name('ns', 'ns6')}/${p.name('svc', 'svc6')}:${p.name('port', 'p80')}" : goto reject-chain }`,
+  );
+  for (const kept of [
+    '\tcomment "rules for kube-proxy"',
+    '\t\tcomment "vmap to drop or reject packets to service nodeports with no endpoints"',
+    '\t\tcomment "helper for @no-endpoint-services / @no-endpoint-nodeports"',
+    '\t\tcomment "ClusterIP, ExternalIP and LoadBalancer IP traffic"',
+  ])
+    t.is(anon(kept), kept);
+  t.is(
+    anon('\t\ttcp dport 22 accept comment "Alice laptop"'),
+    `\t\ttcp dport 22 accept comment "${p.name('comment', 'Alice laptop')}"`,
+  );
 });

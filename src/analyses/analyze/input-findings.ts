@@ -1,4 +1,6 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
+import type { NftTable } from '../../model/nft';
+import { nftTableSources } from '../../model/nft-iptables';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { gapsOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
@@ -65,13 +67,38 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 
 /**
  * nft rulesets are read (`parse`, `fmt`) but not yet walked: a node whose rules are nft (kube-proxy's
- * nftables mode, firewalld) would otherwise look like a node without rules.
+ * nftables mode, firewalld) would otherwise look like a node without rules. iptables-nft's own tables in them are
+ * analysed from the node's iptables-nft-save when it is among the inputs, which is said, and not counted here.
  */
 export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
-  const nft = node.sections.filter((s) => s.kind === 'nft');
-  if (nft.length === 0) return [];
-  const rules = nft.reduce((n, s) => n + s.records, 0);
+  const covered = nftTableSources(node).filter((x) => x.analysedFrom);
+  const coveredTables = new Set(covered.map((x) => x.table));
+  const ruleCount = (t: NftTable) => t.chains.reduce((n, c) => n + c.rules.length, 0);
+  const nft = node.sections.flatMap((s) =>
+    s.kind === 'nft' && !(s.ruleset.tables.length > 0 && s.ruleset.tables.every((t) => coveredTables.has(t)))
+      ? [s]
+      : [],
+  );
+  const rules = nft.reduce(
+    (n, s) =>
+      n + s.records - s.ruleset.tables.filter((t) => coveredTables.has(t)).reduce((m, t) => m + ruleCount(t), 0),
+    0,
+  );
+  const findings: Finding[] = covered.map(({ section, table, analysedFrom }) => ({
+    code: 'INPUT_NOT_READ',
+    severity: 'info',
+    node: node.name,
+    subject: 'input',
+    message: `nft table ${table.family} ${table.name} (${ruleCount(table)} rule${ruleCount(table) === 1 ? '' : 's'}) is iptables-nft's: analysed from ${analysedFrom!.source.path}:${analysedFrom!.source.startLine} (iptables-nft-save), which keeps the comments and negations nft's listing loses; its nft copy is not counted again`,
+    evidence: [
+      { path: section.source.path, line: table.line, column: 1 },
+      { path: analysedFrom!.source.path, line: analysedFrom!.source.startLine, column: 1 },
+    ],
+    remedy: 'none needed: iptables-nft-save prints the same rules, with what the nft listing drops',
+  }));
+  if (nft.length === 0) return findings;
   return [
+    ...findings,
     {
       code: 'INPUT_NOT_READ',
       severity: 'warning',
