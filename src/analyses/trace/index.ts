@@ -14,11 +14,24 @@ import type { Packet } from './packet';
 import type { TracePath, TraceResult } from './path';
 import type { Probe } from './probe';
 import { type Ended, walkArriving, walkSent } from './walk';
+import { hookPlan } from './base-chains';
+import { NFT_TABLE_FAMILIES, isIptablesNftTable, nftBaseChains } from './nft/compile';
+import { nftRulesetOf } from '../../model/nft-node';
 import { headerOf, initialState, listOf } from './walk-state';
 import { saveCommandOf } from '../../model/ruleset';
 
 export type { Probe, ProbeProtocol, ProbeCtState } from './probe';
-export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } from './path';
+export type {
+  Header,
+  NftPolicyStep,
+  NftRuleStep,
+  PolicyStep,
+  RuleStep,
+  TracePath,
+  TraceResult,
+  TraceStep,
+} from './path';
+export { isNftStep } from './path';
 
 /** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
 const PATH_BUDGET = 20_000;
@@ -118,18 +131,33 @@ function pathOf(e: Ended): TracePath {
 
 export function prepareTracer(node: NodeDumps, family: Family, options: NetworkOptions = {}): Tracer {
   const sections = rulesetsOf(node, family);
-  if (sections.length === 0) throw new TraceError(`no ${saveCommandOf(family)} dump for node ${node.name}`);
+  const nft = nftRulesetOf(node);
+  const nftTables = nft?.tables.filter((t) => NFT_TABLE_FAMILIES[family].includes(t.family)) ?? [];
+  if (sections.length === 0 && nftTables.length === 0)
+    throw new TraceError(`no ${saveCommandOf(family)} dump or nft ruleset for node ${node.name}`);
   const network = nodeNetwork(node, family, options);
   const graphs = sections.map((s) => ruleGraphOf(s.ruleset));
   const both = sections.length > 1;
   const rulesets: CompiledRuleset[] = sections.map((s, i) =>
     compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined),
   );
-  const order = both
-    ? [
-        `this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`,
-      ]
-    : [];
+  // iptables-save of the nft backend prints the tables iptables-nft made in nft's listing too, and without loss.
+  const iptablesNft = sections.some((s) => backendOf(s) !== 'legacy');
+  const skipped = nftTables.filter((t) => iptablesNft && isIptablesNftTable(t));
+  const plan = hookPlan(rulesets, nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : []);
+  const order = [
+    ...(both
+      ? [
+          `this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`,
+        ]
+      : []),
+    ...(skipped.length
+      ? [
+          `${skipped.map((t) => `table ${t.family} ${t.name}`).join(', ')} of the nft listing ${skipped.length === 1 ? 'is' : 'are'} iptables-nft's, walked from the ${saveCommandOf(family)} dump, which shows ${skipped.length === 1 ? 'it' : 'them'} without loss`,
+        ]
+      : []),
+    ...plan.ties,
+  ];
   return {
     node: node.name,
     family,
@@ -138,7 +166,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
     trace(probe) {
       const warnings = [...network.assumed, ...order];
       const packet = packetOf(probe, family, network, warnings);
-      const run = { rulesets, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+      const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
       try {
         (probe.local ? walkSent : walkArriving)(run, initialState(packet));
       } catch (e) {

@@ -1,0 +1,24 @@
+/**
+ * A node's nft ruleset: the tables of every nft listing among its dumps. A later listing of a table replaces
+ * an earlier one (the latest state); listings of different tables (`nft list table ip kube-proxy`, then
+ * `nft list table ip6 kube-proxy`) add up.
+ */
+import type { NftRuleset, NftTable } from './nft';
+import type { NodeDumps } from './node';
+
+export function nftRulesetOf(node: Pick<NodeDumps, 'sections'>): NftRuleset | undefined {
+  const tables = new Map<string, NftTable>();
+  let source: NftRuleset['source'] = 'text';
+  let any = false;
+  for (const s of node.sections) {
+    if (s.kind !== 'nft') continue;
+    any = true;
+    source = s.ruleset.source;
+    for (const t of s.ruleset.tables) {
+      const key = `${t.family} ${t.name}`;
+      tables.delete(key);
+      tables.set(key, t);
+    }
+  }
+  return any ? { tables: [...tables.values()], source } : undefined;
+}
