@@ -5,6 +5,7 @@
  */
 import type { NftRuleset, NftTable } from './nft';
 import type { NodeDumps } from './node';
+import type { Section } from './section';
 
 export function nftRulesetOf(node: Pick<NodeDumps, 'sections'>): NftRuleset | undefined {
   const tables = new Map<string, NftTable>();
@@ -22,3 +23,12 @@ export function nftRulesetOf(node: Pick<NodeDumps, 'sections'>): NftRuleset | un
   }
   return any ? { tables: [...tables.values()], source } : undefined;
 }
+
+/** nft table families whose chains the walk runs: the IP hooks. arp, bridge and netdev tables are read, not walked. */
+export const WALKED_NFT_FAMILIES: ReadonlySet<string> = new Set(['ip', 'ip6', 'inet']);
+
+/** The tables of an nft listing the walk leaves out, as `bridge filter`. */
+export const unwalkedTables = (s: Section): string[] =>
+  s.kind === 'nft'
+    ? s.ruleset.tables.filter((t) => !WALKED_NFT_FAMILIES.has(t.family)).map((t) => `${t.family} ${t.name}`)
+    : [];

@@ -1,4 +1,5 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
+import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { gapsOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
@@ -64,23 +65,22 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 }
 
 /**
- * nft rulesets are read (`parse`, `fmt`) but not yet walked: a node whose rules are nft (kube-proxy's
- * nftables mode, firewalld) would otherwise look like a node without rules.
+ * nft tables of the arp, bridge and netdev families are read (`parse`, `fmt`) but not walked: a netdev ingress
+ * chain or a bridge filter acts on packets before the IP hooks, and the answers here leave it out.
  */
 export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
-  const nft = node.sections.filter((s) => s.kind === 'nft');
+  const nft = node.sections.filter((s) => unwalkedTables(s).length > 0);
   if (nft.length === 0) return [];
-  const rules = nft.reduce((n, s) => n + s.records, 0);
+  const tables = nft.flatMap(unwalkedTables);
   return [
     {
       code: 'INPUT_NOT_READ',
       severity: 'warning',
       node: node.name,
       subject: 'input',
-      message: `${nft.length === 1 ? 'an nft ruleset' : `${nft.length} nft rulesets`} (${rules} rule${rules === 1 ? '' : 's'}) ${nft.length === 1 ? 'was' : 'were'} read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
+      message: `nft table${tables.length === 1 ? '' : 's'} ${tables.join(', ')} ${tables.length === 1 ? 'was' : 'were'} read but not walked: nfwalk walks ip, ip6 and inet tables, so services, stale entries and traces here leave ${tables.length === 1 ? 'it' : 'them'} out`,
       evidence: nft.slice(0, 10).map((s) => ({ path: s.source.path, line: s.source.startLine, column: 1 })),
-      remedy:
-        'on a node whose iptables is the nft backend, collect `iptables-save -c` too: it prints the same rules in the syntax nfwalk walks. kube-proxy in nftables mode writes no iptables rules, and cannot be analysed yet',
+      remedy: 'check by hand what these tables do to the packets in question (`nft list table FAMILY NAME`)',
     },
   ];
 }
