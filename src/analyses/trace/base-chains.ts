@@ -53,12 +53,15 @@ const IPTABLES_PRIORITY: Readonly<Record<TableName, number>> = {
 /** Conntrack looks the packet up at this priority (NF_IP_PRI_CONNTRACK) on prerouting and output. */
 export const CONNTRACK_PRIORITY = -200;
 
-function iptablesChains(rulesets: readonly CompiledRuleset[], hook: Hook): HookChain[] {
+/** Whether the kernel has an iptables table's built-in chain (iptables-nft makes them only as used). */
+export type BuiltinExists = (ruleset: number, table: TableName, hook: Hook) => boolean;
+
+function iptablesChains(rulesets: readonly CompiledRuleset[], hook: Hook, exists: BuiltinExists): HookChain[] {
   const out: HookChain[] = [];
   rulesets.forEach((rules, r) => {
     for (const table of HOOK_TABLES[hook]) {
       const chain = rules.chain(table, hook);
-      if (!chain) continue;
+      if (!chain || !exists(r, table, hook)) continue;
       const nat = table === 'nat';
       const priority = nat ? NAT_SLOT[hook] : IPTABLES_PRIORITY[table];
       const { backend } = chain;
@@ -108,11 +111,18 @@ export interface HookPlan {
 
 const HOOKS: readonly Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 
-export function hookPlan(rulesets: readonly CompiledRuleset[], nft: readonly NftBaseChain[]): HookPlan {
+export function hookPlan(
+  rulesets: readonly CompiledRuleset[],
+  nft: readonly NftBaseChain[],
+  exists: BuiltinExists = () => true,
+): HookPlan {
   const ties: string[] = [];
   const chains = Object.fromEntries(
     HOOKS.map((hook) => {
-      const list = [...iptablesChains(rulesets, hook), ...nft.filter((b) => b.hook === hook).map(nftChain)].sort(order);
+      const list = [
+        ...iptablesChains(rulesets, hook, exists),
+        ...nft.filter((b) => b.hook === hook).map(nftChain),
+      ].sort(order);
       for (let i = 1; i < list.length; i++) {
         const [a, b] = [list[i - 1]!, list[i]!];
         if (a.slot === b.slot && a.nat === b.nat && a.priority === b.priority && (a.nft || b.nft))

@@ -144,7 +144,15 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   // iptables-save of the nft backend prints the tables iptables-nft made in nft's listing too, and without loss.
   const iptablesNft = sections.some((s) => backendOf(s) !== 'legacy');
   const skipped = nftTables.filter((t) => iptablesNft && isIptablesNftTable(t));
-  const plan = hookPlan(rulesets, nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : []);
+  // iptables-nft-save prints every built-in chain of a table; the kernel has those iptables-nft made, which the listing shows.
+  const listed = new Set(skipped.flatMap((t) => t.chains.filter((c) => c.base).map((c) => `${t.name} ${c.name}`)));
+  const listedTables = new Set(skipped.map((t) => t.name));
+  const plan = hookPlan(
+    rulesets,
+    nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : [],
+    (r, table, hook) =>
+      backendOf(sections[r]!) === 'legacy' || !listedTables.has(table) || listed.has(`${table} ${hook}`),
+  );
   const order = [
     ...(both
       ? [
