@@ -107,6 +107,8 @@ export interface HookPlan {
   readonly chains: HookChains;
   /** Ties among nft chains and between nft chains and iptables tables: the order rests on registration. */
   readonly ties: readonly string[];
+  /** Some hook runs an nft base chain. */
+  readonly nft: boolean;
 }
 
 const HOOKS: readonly Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
@@ -133,5 +135,5 @@ export function hookPlan(
       return [hook, list];
     }),
   ) as Record<Hook, HookChain[]>;
-  return { chains, ties };
+  return { chains, ties, nft: nft.length > 0 };
 }

@@ -42,8 +42,10 @@ export interface Tracer {
   readonly node: string;
   readonly family: Family;
   readonly network: NodeNetwork;
-  /** One per ruleset walked: two when the node runs both iptables backends. */
+  /** One per iptables ruleset walked: two when the node runs both iptables backends. */
   readonly graphs: readonly RuleGraph[];
+  /** The walk runs nft base chains too, whose rules the graphs do not hold. */
+  readonly walksNft: boolean;
   trace(probe: Probe): TraceResult;
 }
 
@@ -171,6 +173,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
     family,
     network,
     graphs,
+    walksNft: plan.nft,
     trace(probe) {
       const warnings = [...network.assumed, ...order];
       const packet = packetOf(probe, family, network, warnings);
