@@ -60,7 +60,9 @@ function matchOf(r: Random, services: readonly NftServicePort[], hook: string): 
   return pick(r, choices)();
 }
 
-function statementOf(r: Random, nat: boolean, hook: string, chains: readonly string[]): string {
+function statementOf(r: Random, nat: boolean, hook: string, chains: readonly string[], inet: boolean): string {
+  // inet tables name the address family of a NAT address.
+  const ip = inet ? ' ip' : '';
   const choices: (() => string)[] = [
     () => 'counter',
     () => 'accept',
@@ -75,13 +77,13 @@ function statementOf(r: Random, nat: boolean, hook: string, chains: readonly str
   ];
   if (nat && (hook === 'prerouting' || hook === 'output'))
     choices.push(
-      () => `meta l4proto tcp dnat to ${pick(r, ['10.1.0.1', '10.1.0.2', '10.99.0.2'])}:${pick(r, [80, 8080])}`,
+      () => `meta l4proto tcp dnat${ip} to ${pick(r, ['10.1.0.1', '10.1.0.2', '10.99.0.2'])}:${pick(r, [80, 8080])}`,
       () => `dnat ip to numgen random mod 2 map { 0 : 10.1.0.3 . 80, 1 : 10.1.0.4 . 8080 }`,
     );
   if (nat && hook === 'postrouting')
     choices.push(
       () => 'masquerade',
-      () => `snat to ${NODE_IP}`,
+      () => `snat${ip} to ${NODE_IP}`,
     );
   return pick(r, choices)();
 }
@@ -109,7 +111,7 @@ function nativeTable(r: Random, index: number, services: readonly NftServicePort
       const m = Array.from({ length: Math.floor(r() * 3) }, () => matchOf(r, services, hook)).filter(
         (x, i, all) => !names(x) || all.findIndex(names) === i,
       );
-      return `\t\t${[...m, statementOf(r, nat, hook, allowJumps ? regular : [])].join(' ')}`;
+      return `\t\t${[...m, statementOf(r, nat, hook, allowJumps ? regular : [], family === 'inet')].join(' ')}`;
     });
   for (const c of regular)
     lines.push(`\tchain ${c} {`, ...rulesOf('forward', false, false, 1 + Math.floor(r() * 3)), '\t}');
@@ -117,7 +119,8 @@ function nativeTable(r: Random, index: number, services: readonly NftServicePort
   for (let b = 0; b < bases; b++) {
     const nat = chance(r, 0.35);
     const hook = nat ? pick(r, NAT_HOOKS) : pick(r, HOOKS);
-    const priority = pick(r, PRIORITIES);
+    // The kernel refuses nat chains at or below conntrack's priority (-200).
+    const priority = pick(r, nat ? PRIORITIES.filter((p) => p > -200) : PRIORITIES);
     const policy = !nat && chance(r, 0.1) ? 'drop' : 'accept';
     lines.push(
       `\tchain base${b} {`,

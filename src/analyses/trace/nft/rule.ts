@@ -510,7 +510,7 @@ export class NftCompiledRule {
   readonly kind = 'nft';
   readonly matchers: readonly Matcher[];
   private readonly ops: readonly Op[];
-  private readonly text: string;
+  private printed: string | undefined;
 
   constructor(
     readonly rule: NftRule,
@@ -540,7 +540,11 @@ export class NftCompiledRule {
     });
     this.matchers = matchers;
     this.ops = ops;
-    this.text = printNftRule({ ...rule, handle: undefined });
+  }
+
+  /** The rule as the listing prints it, made when a walk first records it. */
+  private get text(): string {
+    return (this.printed ??= printNftRule({ ...this.rule, handle: undefined }));
   }
 
   jumpChain(name: string): CompiledChain | undefined {
