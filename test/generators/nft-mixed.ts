@@ -78,7 +78,7 @@ function statementOf(r: Random, nat: boolean, hook: string, chains: readonly str
   if (nat && (hook === 'prerouting' || hook === 'output'))
     choices.push(
       () => `meta l4proto tcp dnat${ip} to ${pick(r, ['10.1.0.1', '10.1.0.2', '10.99.0.2'])}:${pick(r, [80, 8080])}`,
-      () => `dnat ip to numgen random mod 2 map { 0 : 10.1.0.3 . 80, 1 : 10.1.0.4 . 8080 }`,
+      () => `meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.1.0.3 . 80, 1 : 10.1.0.4 . 8080 }`,
     );
   if (nat && hook === 'postrouting')
     choices.push(
@@ -108,10 +108,11 @@ function nativeTable(r: Random, index: number, services: readonly NftServicePort
     Array.from({ length: n }, () => {
       // One match that names a protocol per rule: nft refuses `tcp … udp …` in one rule.
       const names = (x: string) => /\b(tcp|udp|l4proto|protocol|@pairs)\b/.test(x);
+      const statement = statementOf(r, nat, hook, allowJumps ? regular : [], family === 'inet');
       const m = Array.from({ length: Math.floor(r() * 3) }, () => matchOf(r, services, hook)).filter(
-        (x, i, all) => !names(x) || all.findIndex(names) === i,
+        (x, i, all) => !names(x) || (!names(statement) && all.findIndex(names) === i),
       );
-      return `\t\t${[...m, statementOf(r, nat, hook, allowJumps ? regular : [], family === 'inet')].join(' ')}`;
+      return `\t\t${[...m, statement].join(' ')}`;
     });
   for (const c of regular)
     lines.push(`\tchain ${c} {`, ...rulesOf('forward', false, false, 1 + Math.floor(r() * 3)), '\t}');
