@@ -3,31 +3,17 @@
  * (shared/reference/nftables.md §1): entry points from the dispatch maps (`service-ips`, `service-nodeports`,
  * `firewall-ips`, `no-endpoint-services`, `no-endpoint-nodeports`), policies from which chain an entry goes
  * to (`service-…` Cluster, `local-…` Local, `external-…` and what it goes on to), affinity from the
- * `affinity-…` sets and their live elements (clients pinned to an endpoint). Every layout (≤1.33, ≥1.34,
- * the 2026 forms) writes these the same way. Where packets then go is the walk's to say.
+ * `affinity-…` sets' timeouts. Every layout (≤1.33, ≥1.34, the 2026 forms) writes these the same way. Where
+ * packets then go is the walk's to say.
  */
 import type { NftChain, NftElement, NftExpr, NftSet, NftTable } from '../model/nft';
 import type { SourceRef } from '../model/source';
 import type { Family } from '../model/values';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
 
-/** A live element of an affinity set: a client kube-proxy sends to one endpoint until it expires. */
-export interface StickyClient {
-  readonly service: string;
-  readonly protocol: ServiceProtocol;
-  readonly client: string;
-  readonly endpoint: { readonly ip: string; readonly port: number };
-  /** `expires` as listed (`2h59m56s980ms`). */
-  readonly expires?: string;
-  readonly evidence: SourceRef;
-}
-
-/** `ns/svc/tcp/p80` in a chain or set name after the kind and hash. */
-const SERVICE_CHAIN = /^(service|local|external|firewall)-[A-Z0-9]{8}-(([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^/]+))$/;
-const ENDPOINT = /^(?:endpoint|affinity)-[A-Z0-9]{8}-(([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^/]+))__(.+)\/(\d+)$/;
-
-export const isKubeProxyNftTable = (t: NftTable) =>
-  (t.family === 'ip' || t.family === 'ip6') && t.name === 'kube-proxy';
+/** `ns/svc/tcp/p80` in a chain or set name after the kind and hash; an unnamed port leaves its part empty. */
+const SERVICE_CHAIN = /^(service|local|external|firewall)-[A-Z0-9]{8}-(([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^/]*))$/;
+const ENDPOINT = /^(?:endpoint|affinity)-[A-Z0-9]{8}-(([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^/]*))__(.+)\/(\d+)$/;
 
 /** The kube-proxy table of a family among a ruleset's tables. */
 export function kubeProxyTable(tables: readonly NftTable[], family: Family): NftTable | undefined {
@@ -41,7 +27,7 @@ const nameOf = (path: string) => {
 };
 
 /** `3h`, `10800s`, `2h59m56s980ms` in seconds. */
-export function durationSeconds(text: string): number | undefined {
+function durationSeconds(text: string): number | undefined {
   const parts = [...text.matchAll(/(\d+)(ms|d|h|m|s)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
   const unit: Readonly<Record<string, number>> = { d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 };
@@ -231,31 +217,6 @@ export function kubeNftServices(table: NftTable, path: string, family: Family): 
       internalTrafficPolicy: b.clusterLocal ? 'Local' : 'Cluster',
       noEndpoints: b.noEndpoints,
     };
-  });
-}
-
-/** The live elements of the affinity sets: clients kube-proxy keeps sending to one endpoint. */
-export function stickyClients(table: NftTable, path: string): StickyClient[] {
-  return table.sets.flatMap((s) => {
-    const m = ENDPOINT.exec(s.name);
-    if (!m || !s.name.startsWith('affinity-')) return [];
-    // IPv6 endpoint chains write the address with `.` for `:` (chain names may not hold `:` in kube-proxy's scheme).
-    const ip = /^\d+\.\d+\.\d+\.\d+$/.test(m[6]!) ? m[6]! : m[6]!.replace(/\./g, ':');
-    const endpoint = { ip, port: Number(m[7]) };
-    return (s.elements ?? []).flatMap((el) =>
-      el.key.kind === 'literal'
-        ? [
-            {
-              service: nameOf(m[1]!),
-              protocol: m[4] as ServiceProtocol,
-              client: el.key.text,
-              endpoint,
-              ...(el.expires !== undefined ? { expires: el.expires } : {}),
-              evidence: { path, line: s.line, column: 1 },
-            },
-          ]
-        : [],
-    );
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { analyzeServices } from '../../../src/analyses/services/index';
 import { analyzeStale } from '../../../src/analyses/stale/index';
-import { kubeProxyNftRuleset } from '../../generators/kube-proxy-nft';
+import { kubeProxyNftRuleset, service, writeRuleset } from '../../generators/kube-proxy-nft';
 import { dedent } from '../../helpers/dedent';
 import { nodesOfText } from '../../helpers/sections';
 import { readShared, sharedTest } from '../../helpers/shared';
@@ -115,4 +115,39 @@ test('services: every layout of the generated kube-proxy nft table gives each se
         t.is(view!.service.externalTrafficPolicy, s.externalTrafficPolicy, `${layout} ${s.name}: eTP`);
     }
   }
+});
+
+test('services: an unnamed service port (chains named `ns/svc/tcp/`) is read with its endpoints', (t) => {
+  const port = service(
+    {
+      namespace: 'ns1',
+      service: 'svc1',
+      portName: '',
+      protocol: 'tcp',
+      clusterIP: '172.30.1.1',
+      port: 80,
+      nodePort: null,
+      externalIPs: [],
+      loadBalancerIPs: [],
+      sourceRanges: [],
+      externalTrafficPolicy: 'Cluster',
+      internalTrafficPolicy: 'Local',
+      endpoints: [
+        { ip: '10.0.1.1', port: 80, local: true },
+        { ip: '10.0.1.2', port: 80, local: false },
+      ],
+    },
+    'v1.34',
+    false,
+  );
+  const g = writeRuleset([port], { layout: 'v1.34', family: 'ipv4' });
+  const a = analyzeServices(nodesOfText(`# nft list ruleset\n${g.text}`));
+  t.deepEqual(
+    a.services.map((v) => [
+      v.service.name,
+      v.service.internalTrafficPolicy,
+      v.nodes[0]!.outcomes[0]!.endpoints.map((e) => e.ip),
+    ]),
+    [['ns1/svc1:', 'Local', ['10.0.1.1']]],
+  );
 });
