@@ -152,7 +152,7 @@ function baseChain(b: NftBaseChain): string {
   return b.policy !== undefined ? `${out} policy ${b.policy};` : out;
 }
 
-function printNftRule(r: NftRule, o: PrintOptions = {}): string {
+export function printNftRule(r: NftRule, o: PrintOptions = {}): string {
   let out = r.stmts.map(stmt).join(' ');
   if (r.comment !== undefined) out += ` comment ${quote(r.comment)}`;
   return out + handle(r.handle, o);
@@ -160,7 +160,7 @@ function printNftRule(r: NftRule, o: PrintOptions = {}): string {
 
 const quote = (s: string) => `"${s}"`;
 
-function stmt(s: NftStmt): string {
+export function stmt(s: NftStmt): string {
   switch (s.kind) {
     case 'match':
       return `${expr(s.left)}${s.op ? ` ${s.op}` : ''} ${expr(s.right)}`;
@@ -201,7 +201,7 @@ function stmt(s: NftStmt): string {
   }
 }
 
-function expr(e: NftExpr): string {
+export function expr(e: NftExpr): string {
   switch (e.kind) {
     case 'literal':
       return e.quoted ? quote(e.text) : e.text;

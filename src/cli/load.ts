@@ -18,10 +18,8 @@ export async function loadSections(paths: readonly string[], options: LoadOption
       if (s.foreign && !legacyTablesShown(s.foreign, rulesets))
         process.stderr.write(`nfwalk: warning: ${foreignListing(s)}; those rules are not part of this answer\n`);
     }
-    // Alone, an nft ruleset leaves the command nothing to work on, and its one-line failure names it instead.
-    if (found.sections.some((s) => s.kind !== 'nft'))
-      for (const nft of unwalkedRulesets(found.sections))
-        process.stderr.write(`nfwalk: warning: ${nft}; those rules are not part of this answer\n`);
+    for (const nft of unwalkedRulesets(found.sections))
+      process.stderr.write(`nfwalk: warning: ${nft}; those rules are not part of this answer\n`);
   }
   return found;
 }

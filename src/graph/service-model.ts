@@ -34,7 +34,7 @@ export interface KubeService {
   readonly named: boolean;
   readonly family: Family;
   readonly protocol: ServiceProtocol;
-  readonly proxyMode: 'iptables' | 'ipvs';
+  readonly proxyMode: 'iptables' | 'ipvs' | 'nftables';
   readonly entryPoints: readonly EntryPoint[];
   /** ClientIP session affinity: `recent --rcheck --seconds N` in iptables mode, `persistent N` in IPVS mode. */
   readonly affinitySeconds: number | null;

@@ -1,6 +1,7 @@
 /** Why inputs gave no dump, said the same way by the library's error and by a bulk run's failed bundle. */
 import type { FoundSections } from '../model/section';
 import { nftTableSources } from '../model/nft-iptables';
+import { unwalkedTables } from '../model/nft-node';
 import { nodesOfInputs } from '../model/node';
 import type { Section, SkippedLines } from '../model/section';
 
@@ -8,9 +9,9 @@ import type { Section, SkippedLines } from '../model/section';
 export const foreignListing = (s: SkippedLines) => `${s.path}:${s.startLine}-${s.endLine} is an ${s.reason}`;
 
 /**
- * Rulesets read but not walked (nft), each said where it is: `FILE:1-5 is an nft ruleset, which …`. A listing
- * whose tables are all iptables-nft's, with the node's iptables-nft-save among the inputs, is analysed from that
- * dump: said so instead.
+ * What the nft listings leave to others, each said where it is: a listing whose tables are all iptables-nft's, with
+ * the node's iptables-nft-save among the inputs, is walked from that dump; tables of families the walk does not run
+ * (arp, bridge, netdev) are named.
  */
 export function unwalkedRulesets(sections: readonly Section[]): string[] {
   return nodesOfInputs(sections).flatMap((node) => {
@@ -20,11 +21,17 @@ export function unwalkedRulesets(sections: readonly Section[]): string[] {
       const at = `${s.source.path}:${s.source.startLine}-${s.source.endLine}`;
       const own = sources.filter((x) => x.section === s);
       const from = own[0]?.analysedFrom;
-      if (from && own.every((x) => x.analysedFrom))
-        return [
-          `${at} is an nft listing of iptables-nft's tables, analysed from ${from.source.path}:${from.source.startLine} (iptables-nft-save) instead`,
-        ];
-      return [`${at} is an nft ruleset, which nfwalk reads but does not walk yet`];
+      const tables = unwalkedTables(s);
+      return [
+        ...(from && own.every((x) => x.analysedFrom)
+          ? [
+              `${at} is an nft listing of iptables-nft's tables, walked from ${from.source.path}:${from.source.startLine} (iptables-nft-save) instead`,
+            ]
+          : []),
+        ...(tables.length
+          ? [`${at} holds nft tables of families nfwalk reads but does not walk (${tables.join(', ')})`]
+          : []),
+      ];
     });
   });
 }

@@ -21,7 +21,7 @@ export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}):
     const nft = unwalkedRulesets(inputs.sections);
     throw new NfwalkError(
       'NO_RULES',
-      `no iptables-save or ipvsadm dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`,
+      `no iptables-save, ipvsadm or nft dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`,
     );
   }
   const wanted = options.services;

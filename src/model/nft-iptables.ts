@@ -44,13 +44,13 @@ export function nftTableSources(node: NodeDumps): NftTableSource[] {
   );
 }
 
-/** The last iptables-nft dump of the table's family that holds a table of its name. */
+/** The last iptables dump of the table's family not of the legacy backend that holds a table of its name. */
 function savedBy(table: NftTable, rulesets: readonly RulesetSection[]): RulesetSection | undefined {
   return rulesets
     .filter(
       (r) =>
         r.ruleset.family === FAMILY[table.family] &&
-        backendOf(r) === 'nft' &&
+        backendOf(r) !== 'legacy' &&
         r.ruleset.tables.some((t) => t.name === table.name),
     )
     .at(-1);

@@ -1,6 +1,6 @@
 /** A trace as people read one in a postmortem: one line per step with the rule, the packet after each NAT. */
 import { endpointText } from '../analyses/finding-text';
-import type { Header, TracePath, TraceResult, TraceStep } from '../analyses/trace/index';
+import { type Header, type TracePath, type TraceResult, type TraceStep, isNftStep } from '../analyses/trace/index';
 
 export function formatHeader(h: Header): string {
   return `${endpointText(h.src, h.sport)} → ${endpointText(h.dst, h.dport)}`;
@@ -22,14 +22,19 @@ export function formatOutcome(path: TracePath): string {
   return `${path.verdict}, ${where}`;
 }
 
-/** The table a step is in, with its backend when the node runs both (`nat (legacy)`). */
-export function tableOf(s: Pick<TraceStep, 'table' | 'backend'>): string {
+/** The table a step is in: with its backend when the node runs both (`nat (legacy)`), with its family for nft (`ip kube-proxy`). */
+export function tableOf(s: { readonly table: string; readonly backend?: string; readonly family?: string }): string {
+  if (s.family) return `${s.family} ${s.table}`;
   return s.backend ? `${s.table} (${s.backend})` : s.table;
 }
 
 function stepLine(s: TraceStep): string {
   const place = `${tableOf(s).padEnd(8)} ${s.chain}`;
   if ('policy' in s) return `  ${place}: policy ${s.policy}`;
+  if (isNftStep(s)) {
+    const rewrote = s.rewrote ? `\n${' '.repeat(6)}⇒ ${formatHeader(s.rewrote)}` : '';
+    return `  ${place} rule ${s.rule}: ${s.text} (verdict ${s.verdict})${rewrote}`;
+  }
   const rewrote = s.rewrote ? `\n${' '.repeat(6)}⇒ ${formatHeader(s.rewrote)}` : '';
   return `  ${place} rule ${s.rule}: ${s.text}${rewrote}`;
 }

@@ -122,6 +122,6 @@ test('services --json: per-node NodePort verdicts, the nodes that drop eTP Local
 test('services on input without any ruleset or IPVS table exits 2 with one line', (t) => {
   const r = nfwalk(['services', '-'], 'default via 192.168.0.1 dev eth0\n');
   t.is(r.status, 2);
-  t.regex(r.stderr, /^nfwalk: no iptables-save or ipvsadm dump among the inputs/);
+  t.regex(r.stderr, /^nfwalk: no iptables-save, ipvsadm or nft dump among the inputs/);
   t.is(r.stderr.trim().split('\n').length, 1);
 });

@@ -31,7 +31,9 @@ function outputOf(paths: readonly TracePath[], destIP: string): string {
   if (verdicts.length) return [...new Set(verdicts)].join(', ');
   const dnat = paths.filter((p) => p.final.dst !== destIP).map((p) => `${p.final.dst}:${p.final.dport}`);
   if (dnat.length) return [...new Set(dnat)].sort().join(', ');
-  const accepted = paths.some((p) => p.steps.some((s) => 'rule' in s && s.table === 'filter' && s.target === 'ACCEPT'));
+  const accepted = paths.some((p) =>
+    p.steps.some((s) => 'target' in s && s.table === 'filter' && s.target === 'ACCEPT'),
+  );
   return accepted ? 'ACCEPT' : '';
 }
 

@@ -125,7 +125,10 @@ kernelTest(
         const [path, ...more] = tracer.trace({ ...probe, in: 'eth0' }).paths;
         t.is(more.length, 0, `${probe.dst}: one path`);
         const walked = path!.steps
-          .map((s) => `${s.backend} ${s.table} ${s.chain} ${'policy' in s ? `policy ${s.policy}` : `#${s.rule}`}`)
+          .map(
+            (s) =>
+              `${'backend' in s ? s.backend : undefined} ${s.table} ${s.chain} ${'policy' in s ? `policy ${s.policy}` : `#${s.rule}`}`,
+          )
           .sort();
         t.deepEqual(walked, kernel, `${probe.dst}: nfwalk's steps against the counters the kernel moved`);
         t.is(path!.final.dst, probe.expect, `${probe.dst}: nfwalk's final destination`);

@@ -43,7 +43,7 @@ function natAgrees(paths: readonly TracePath[], e: ConntrackEntry): boolean {
 }
 
 /** Compares one round's probes; disagreements are appended, and the counts returned. */
-function compareRound(
+export function compareRound(
   label: string,
   tracer: Tracer,
   probes: readonly LabProbe[],

@@ -1,6 +1,7 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
 import type { NftTable } from '../../model/nft';
 import { nftTableSources } from '../../model/nft-iptables';
+import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { gapsOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
@@ -66,37 +67,29 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 }
 
 /**
- * nft rulesets are read (`parse`, `fmt`) but not yet walked: a node whose rules are nft (kube-proxy's
- * nftables mode, firewalld) would otherwise look like a node without rules. iptables-nft's own tables in them are
- * analysed from the node's iptables-nft-save when it is among the inputs, which is said, and not counted here.
+ * iptables-nft's own tables in an nft listing are walked from the node's iptables-nft-save when it is among the
+ * inputs (it keeps the comments and negations the listing loses), which is said; nft tables of the arp, bridge and
+ * netdev families are read (`parse`, `fmt`) but not walked: a netdev ingress chain or a bridge filter acts on
+ * packets before the IP hooks, and the answers here leave it out.
  */
 export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
   const covered = nftTableSources(node).filter((x) => x.analysedFrom);
-  const coveredTables = new Set(covered.map((x) => x.table));
   const ruleCount = (t: NftTable) => t.chains.reduce((n, c) => n + c.rules.length, 0);
-  const nft = node.sections.flatMap((s) =>
-    s.kind === 'nft' && !(s.ruleset.tables.length > 0 && s.ruleset.tables.every((t) => coveredTables.has(t)))
-      ? [s]
-      : [],
-  );
-  const rules = nft.reduce(
-    (n, s) =>
-      n + s.records - s.ruleset.tables.filter((t) => coveredTables.has(t)).reduce((m, t) => m + ruleCount(t), 0),
-    0,
-  );
   const findings: Finding[] = covered.map(({ section, table, analysedFrom }) => ({
     code: 'INPUT_NOT_READ',
     severity: 'info',
     node: node.name,
     subject: 'input',
-    message: `nft table ${table.family} ${table.name} (${ruleCount(table)} rule${ruleCount(table) === 1 ? '' : 's'}) is iptables-nft's: analysed from ${analysedFrom!.source.path}:${analysedFrom!.source.startLine} (iptables-nft-save), which keeps the comments and negations nft's listing loses; its nft copy is not counted again`,
+    message: `nft table ${table.family} ${table.name} (${ruleCount(table)} rule${ruleCount(table) === 1 ? '' : 's'}) is iptables-nft's: walked from ${analysedFrom!.source.path}:${analysedFrom!.source.startLine} (iptables-nft-save), which keeps the comments and negations nft's listing loses; its nft copy is not counted again`,
     evidence: [
       { path: section.source.path, line: table.line, column: 1 },
       { path: analysedFrom!.source.path, line: analysedFrom!.source.startLine, column: 1 },
     ],
     remedy: 'none needed: iptables-nft-save prints the same rules, with what the nft listing drops',
   }));
+  const nft = node.sections.filter((s) => unwalkedTables(s).length > 0);
   if (nft.length === 0) return findings;
+  const tables = nft.flatMap(unwalkedTables);
   return [
     ...findings,
     {
@@ -104,10 +97,9 @@ export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
       severity: 'warning',
       node: node.name,
       subject: 'input',
-      message: `${nft.length === 1 ? 'an nft ruleset' : `${nft.length} nft rulesets`} (${rules} rule${rules === 1 ? '' : 's'}) ${nft.length === 1 ? 'was' : 'were'} read but not analysed: nfwalk does not walk nft rules yet, so services, stale entries, traces and lint here leave them out`,
+      message: `nft table${tables.length === 1 ? '' : 's'} ${tables.join(', ')} ${tables.length === 1 ? 'was' : 'were'} read but not walked: nfwalk walks ip, ip6 and inet tables, so services, stale entries and traces here leave ${tables.length === 1 ? 'it' : 'them'} out`,
       evidence: nft.slice(0, 10).map((s) => ({ path: s.source.path, line: s.source.startLine, column: 1 })),
-      remedy:
-        'on a node whose iptables is the nft backend, collect `iptables-save -c` too: it prints the same rules in the syntax nfwalk walks. kube-proxy in nftables mode writes no iptables rules, and cannot be analysed yet',
+      remedy: 'check by hand what these tables do to the packets in question (`nft list table FAMILY NAME`)',
     },
   ];
 }

@@ -76,10 +76,14 @@ function nodeAddress(node: NodeDumps, family: Family): string | undefined {
   return (candidates.find((c) => c.dev === defaultDev) ?? candidates.find((c) => !NOT_NODE_DEVICES.test(c.dev)))?.ip;
 }
 
-export function clientsOf(node: NodeDumps, ruleset: Ruleset, givenNodeIps: readonly string[]): Clients {
-  const family = ruleset.family;
+/** `cidr`: the cluster CIDR kube-proxy's rules show (`clusterCidrOf`, or its nft table's), when they show one. */
+export function clientsOf(
+  node: NodeDumps,
+  family: Family,
+  cidr: string | undefined,
+  givenNodeIps: readonly string[],
+): Clients {
   const notes: string[] = [];
-  const cidr = clusterCidrOf(ruleset);
   const pod = podIn(cidr);
   if (!pod)
     notes.push(

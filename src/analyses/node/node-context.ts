@@ -11,7 +11,9 @@ import { ruleGraphOf } from '../../graph/rule-graph';
 import type { RulesetSection, Section } from '../../model/section';
 import type { Family } from '../../model/values';
 import { type Tracer, prepareTracer } from '../trace/index';
-import { type Clients, clientsOf } from './clients';
+import { type Clients, clientsOf, clusterCidrOf } from './clients';
+import { kubeNftServices, kubeProxyTable, nftClusterCidr } from '../../graph/kube-nft-services';
+import { nftRulesetOf } from '../../model/nft-node';
 
 export interface NodeContext {
   readonly node: NodeDumps;
@@ -91,9 +93,17 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
     ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node))
     : [];
   const ipvsLeftOut = ipvsTable ? ipvsNotes(ipvsTable.source.path, ipvsTable.services) : [];
-  const families = new Set<Family>([...node.rulesets.map((r) => r.ruleset.family), ...ipvsAll.map((s) => s.family)]);
+  const nft = nftRulesetOf(node);
+  const nftPath = node.sections.find((s) => s.kind === 'nft')?.source.path ?? '';
+  const kubeNft = (family: Family) => nft && kubeProxyTable(nft.tables, family);
+  const families = new Set<Family>([
+    ...node.rulesets.map((r) => r.ruleset.family),
+    ...ipvsAll.map((s) => s.family),
+    ...(['ipv4', 'ipv6'] as const).filter((f) => kubeNft(f)),
+  ]);
   return [...families].map((family) => {
     const sections = rulesetsOf(node, family);
+    const nftTable = kubeNft(family);
     // kube-proxy's, when only one backend holds its rules (rulesetsOf puts it first): its cluster CIDR counts.
     const section = sections[0];
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
@@ -103,7 +113,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
       ),
     );
     const table = ipvsTable ? { ipvsTable } : {};
-    if (!section)
+    if (!section && !nftTable)
       return {
         node,
         family,
@@ -113,7 +123,8 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
         addresses: interfaceAddresses(node),
         warnings: ipvsLeftOut,
       };
-    const clients = clientsOf(node, section.ruleset, givenNodeIps);
+    const cidr = (section && clusterCidrOf(section.ruleset)) ?? (nftTable && nftClusterCidr(nftTable));
+    const clients = clientsOf(node, family, cidr, givenNodeIps);
     const nodeIpsFrom = clients.assumedNodeIps.length
       ? 'a documentation address standing in for the node'
       : '--node-ip';
@@ -123,7 +134,11 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
       family,
       tracer,
       clients,
-      services: [...servicesOfRules(sections), ...ipvsServicesOfFamily],
+      services: [
+        ...servicesOfRules(sections),
+        ...(nftTable ? kubeNftServices(nftTable, nftPath, family) : []),
+        ...ipvsServicesOfFamily,
+      ],
       ...table,
       ipvs,
       addresses: [...new Set([...interfaceAddresses(node), clients.nodeIp])],

@@ -124,7 +124,13 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
     return {
       name: n.name,
       families: own.map((ctx) => ctx.family),
-      proxyMode: services.some((s) => s.proxyMode === 'ipvs') ? 'ipvs' : services.length ? 'iptables' : null,
+      proxyMode: services.some((s) => s.proxyMode === 'ipvs')
+        ? 'ipvs'
+        : services.some((s) => s.proxyMode === 'nftables')
+          ? 'nftables'
+          : services.length
+            ? 'iptables'
+            : null,
       services: services.length,
       warnings: [...(warnings.get(n.name) ?? [])],
     };

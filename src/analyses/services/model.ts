@@ -68,7 +68,7 @@ export interface ServiceView {
 export interface NodeSummary {
   readonly name: string;
   readonly families: readonly Family[];
-  readonly proxyMode: 'iptables' | 'ipvs' | null;
+  readonly proxyMode: 'iptables' | 'ipvs' | 'nftables' | null;
   readonly services: number;
   /** What the dumps lacked and what stood in for it (node address, interfaces, routes). */
   readonly warnings: readonly string[];

@@ -74,14 +74,14 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     });
   }
   const sections = rulesetsOf(ctx.node, ctx.family);
-  const blocked =
-    sections.length === 0
-      ? virtuals.size === 0
-        ? `no ${saveCommandOf(ctx.family)} dump`
-        : undefined
-      : virtuals.size === 0 && sections.some((s) => ipvsModeRules(s.ruleset))
-        ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
-        : undefined;
+  const walked = sections.length > 0 || (ctx.tracer?.walksNft ?? false);
+  const blocked = !walked
+    ? virtuals.size === 0
+      ? `no ${saveCommandOf(ctx.family)} dump`
+      : undefined
+    : virtuals.size === 0 && sections.some((s) => ipvsModeRules(s.ruleset))
+      ? 'kube-proxy runs in IPVS mode here but the dumps hold no ipvsadm table: the DNAT targets are unknown'
+      : undefined;
   const cut = sections.find((s) => gapsOf(s).length > 0);
   const masked = sections.find((s) => holdsMaskedAddress(s.ruleset));
   const strangers = strangerFiles(ctx.node);
@@ -108,8 +108,8 @@ export function familyContext(ctx: NodeContext): FamilyContext {
   };
   return {
     node: ctx.node.name,
-    ...(tracer && sections.length > 0
-      ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network)) }
+    ...(tracer && walked
+      ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.walksNft)) }
       : {}),
     serviceAt: (proto, ip, port) =>
       services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),

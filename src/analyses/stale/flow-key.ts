@@ -194,8 +194,11 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
  * The key function for one node's rule graphs (two when it runs both backends): equal keys, equal walks up
  * to and including DNAT. A mark one backend sets, the other may test, so marks count across both.
  */
-export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork): FlowKey {
-  const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
+/** `nft`: nft rules decide too, which the graphs do not hold: every address is its own class, every port and interface counts. */
+export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft = false): FlowKey {
+  const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: nft, iface: nft };
+  t.src.whole = nft;
+  t.dst.whole = nft;
   const perGraph = graphs.map(natDecidingChains);
   const marksTested = perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
   for (const chains of perGraph) {

@@ -4,8 +4,8 @@
  * entered by goto returns to the caller of the chain that did the goto (formats.md §1.5). Where a match
  * is a random draw or an unknown fact, the walk splits and each part goes on with its share.
  */
-import type { TableName } from '../../model/ruleset';
-import type { CompiledChain, CompiledRule } from './compile';
+import type { CompiledChain, CompiledRule, WalkRule } from './compile';
+import { NftCompiledRule } from './nft/rule';
 import type { Uncertain } from './match/index';
 import type { NodeNetwork } from './network';
 import type { Header, RuleStep } from './path';
@@ -22,7 +22,8 @@ export type ChainOutcome =
 export interface ChainWalkContext {
   readonly network: NodeNetwork;
   readonly hook: Hook;
-  readonly table: TableName;
+  /** The table of the base chain the walk is in, as messages name it (`nat`, `ip kube-proxy`). */
+  readonly table: string;
   /** Shared across the whole trace: paths left before the walk gives up. */
   readonly budget: { paths: number };
 }
@@ -37,7 +38,7 @@ type RuleTest =
   | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
 
 /** Runs the rule's matchers from `from`; answers that earlier steps of the path already gave are reused. */
-function testRule(cr: CompiledRule, from: number, state: WalkState): RuleTest {
+function testRule(cr: WalkRule, from: number, state: WalkState): RuleTest {
   const ms = cr.matchers;
   for (let k = from; k < ms.length; k++) {
     const d = ms[k]!(state.packet);
@@ -131,10 +132,10 @@ function walkFrom(
   return [
     {
       end: 'return',
-      state: chain.chain.cut
+      state: chain.cut
         ? addAssumption(
             state,
-            `chain ${ctx.table} ${chain.chain.name} is cut off where the dump ends: the walk assumes no more rules follow`,
+            `chain ${chain.table} ${chain.name} is cut off where the dump ends: the walk assumes no more rules follow`,
           )
         : state,
     },
@@ -163,6 +164,33 @@ type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkStat
 /** The rule at index `i` matched: record it as TRACE would and run its target. */
 function runTarget(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: WalkState, depth: number): Fired[] {
   const cr = chain.rules[i]!;
+  if (cr instanceof NftCompiledRule) return fireNft(ctx, cr, matched, depth);
+  return fireIptables(ctx, cr, matched, depth);
+}
+
+/** An nft rule's statements after its matchers: each branch continues, ends the chain, or enters another. */
+function fireNft(ctx: ChainWalkContext, cr: NftCompiledRule, matched: WalkState, depth: number): Fired[] {
+  const out: Fired[] = [];
+  for (const end of cr.run(matched, ctx)) {
+    switch (end.end) {
+      case 'next':
+        out.push({ end: 'continue', state: end.state });
+        break;
+      case 'verdict':
+      case 'return':
+        out.push(end);
+        break;
+      case 'jump':
+      case 'goto':
+        for (const o of walkChain(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1))
+          out.push(o.end === 'return' && end.end === 'jump' ? { end: 'continue', state: o.state } : o);
+        break;
+    }
+  }
+  return out;
+}
+
+function fireIptables(ctx: ChainWalkContext, cr: CompiledRule, matched: WalkState, depth: number): Fired[] {
   const target = cr.target;
   const base = cr.step();
   if (cr.rule.assumed) matched = addAssumption(matched, cr.rule.assumed);

@@ -14,16 +14,30 @@ import type { Family } from '../../model/values';
 import { pinnedHost, pinnedPort } from '../pinned';
 import { type Matcher, type MatchContext, ruleMatchers } from './match/index';
 import type { Packet } from './packet';
+import type { NftCompiledRule } from './nft/rule';
 import type { RuleStep } from './path';
 
+/** A chain of either rule language, as the walker runs it. */
 export interface CompiledChain {
+  /** The table as messages name it: `nat`, `ip kube-proxy`. */
+  readonly table: string;
+  readonly name: string;
+  /** The dump ends inside this chain. */
+  readonly cut: boolean;
+  readonly rules: readonly WalkRule[];
+  /** Indexes of the rules that can match this packet, ascending, starting at `from`. */
+  candidates(p: Packet, from: number): readonly number[];
+}
+
+export type WalkRule = CompiledRule | NftCompiledRule;
+
+/** An iptables chain: its table and, when the node runs both backends, whose it is. */
+export interface IptablesChain extends CompiledChain {
   readonly table: TableName;
   /** Set when the node runs both backends: the steps in this chain then say whose it is. */
   readonly backend: Backend | undefined;
   readonly chain: Chain;
   readonly rules: readonly CompiledRule[];
-  /** Indexes of the rules that can match this packet, ascending, starting at `from`. */
-  candidates(p: Packet, from: number): readonly number[];
 }
 
 /** Below this many rules a plain scan is as fast as the index. */
@@ -81,7 +95,7 @@ function ruleStep(place: ChainPlace, rule: Rule): RuleStep {
   };
 }
 
-type ChainOf = (table: TableName, name: string) => CompiledChain | undefined;
+type ChainOf = (table: TableName, name: string) => IptablesChain | undefined;
 
 /** What the rules of one compiled chain share: where they are and how to find the chains they jump to. */
 interface ChainPlace {
@@ -97,7 +111,8 @@ export class CompiledRule {
   /** `rule.target`, read here: rules come in many shapes, and the walk reads this for every rule that matches. */
   readonly target: Target | undefined;
   private made: RuleStep | undefined;
-  private entered: CompiledChain | null | undefined;
+  readonly kind = 'iptables';
+  private entered: IptablesChain | null | undefined;
 
   constructor(
     readonly rule: Rule,
@@ -113,7 +128,7 @@ export class CompiledRule {
   }
 
   /** The chain a `-j`/`-g` target enters, looked up on the first jump; undefined when the dump lacks it. */
-  jumpChain(): CompiledChain | undefined {
+  jumpChain(): IptablesChain | undefined {
     if (this.entered === undefined)
       this.entered =
         (this.target?.kind === 'jump' ? this.place.chainOf(this.place.table, this.target.chain) : undefined) ?? null;
@@ -128,15 +143,24 @@ function compileChain(
   family: Family,
   backend: Backend | undefined,
   chainOf: ChainOf,
-): CompiledChain {
+): IptablesChain {
   const place: ChainPlace = { table, chain, family, backend, chainOf };
   const rules = chain.rules.map(
     (rule) =>
       new CompiledRule(rule, ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`), place),
   );
   const all = rules.map((_, i) => i);
+  const { name, cut = false } = chain;
   if (rules.length < INDEX_FROM)
-    return { table, backend, chain, rules, candidates: (_p, from) => (from === 0 ? all : all.slice(from)) };
+    return {
+      table,
+      name,
+      cut,
+      backend,
+      chain,
+      rules,
+      candidates: (_p, from) => (from === 0 ? all : all.slice(from)),
+    };
   const byDestination = new Map<bigint, number[]>();
   const byPort = new Map<number, number[]>();
   const rest: number[] = [];
@@ -155,6 +179,8 @@ function compileChain(
   const none: number[] = [];
   return {
     table,
+    name,
+    cut,
     backend,
     chain,
     rules,
@@ -174,7 +200,7 @@ function compileChain(
 }
 
 export interface CompiledRuleset {
-  chain(table: TableName, name: string): CompiledChain | undefined;
+  chain(table: TableName, name: string): IptablesChain | undefined;
 }
 
 /** `backend` is given when the node runs both backends, so that every step says whose table it is in. */
@@ -185,7 +211,7 @@ export function compileRuleset(
   backend?: Backend,
 ): CompiledRuleset {
   // By table, then name: a key made of both would be a new string to hash on every lookup.
-  const cache = new Map<TableName, Map<string, CompiledChain | null>>();
+  const cache = new Map<TableName, Map<string, IptablesChain | null>>();
   const chainOf: ChainOf = (table, name) => {
     let chains = cache.get(table);
     if (!chains) cache.set(table, (chains = new Map()));

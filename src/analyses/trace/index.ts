@@ -15,12 +15,26 @@ import type { Packet } from './packet';
 import type { TracePath, TraceResult } from './path';
 import type { Probe } from './probe';
 import { type Ended, walkArriving, walkSent } from './walk';
+import { hookPlan } from './base-chains';
+import { NFT_TABLE_FAMILIES, nftBaseChains } from './nft/compile';
+import { nftTableSources } from '../../model/nft-iptables';
+import { nftRulesetOf } from '../../model/nft-node';
 import { headerOf, initialState, listOf } from './walk-state';
 import { saveCommandOf } from '../../model/ruleset';
 import { TraceError } from './trace-error';
 
 export type { Probe, ProbeProtocol, ProbeCtState } from './probe';
-export type { Header, PolicyStep, RuleStep, TracePath, TraceResult, TraceStep } from './path';
+export type {
+  Header,
+  NftPolicyStep,
+  NftRuleStep,
+  PolicyStep,
+  RuleStep,
+  TracePath,
+  TraceResult,
+  TraceStep,
+} from './path';
+export { isNftStep } from './path';
 
 /** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
 const PATH_BUDGET = 20_000;
@@ -36,8 +50,10 @@ export interface Tracer {
   readonly node: string;
   readonly family: Family;
   readonly network: NodeNetwork;
-  /** One per ruleset walked: two when the node runs both iptables backends. */
+  /** One per iptables ruleset walked: two when the node runs both iptables backends. */
   readonly graphs: readonly RuleGraph[];
+  /** The walk runs nft base chains too, whose rules the graphs do not hold. */
+  readonly walksNft: boolean;
   trace(probe: Probe): TraceResult;
 }
 
@@ -126,27 +142,51 @@ function pathOf(e: Ended): TracePath {
 
 export function prepareTracer(node: NodeDumps, family: Family, options: NetworkOptions = {}): Tracer {
   const sections = rulesetsOf(node, family);
-  if (sections.length === 0) throw new TraceError(`no ${saveCommandOf(family)} dump for node ${node.name}`);
+  const nft = nftRulesetOf(node);
+  const nftTables = nft?.tables.filter((t) => NFT_TABLE_FAMILIES[family].includes(t.family)) ?? [];
+  if (sections.length === 0 && nftTables.length === 0)
+    throw new TraceError(`no ${saveCommandOf(family)} dump or nft ruleset for node ${node.name}`);
   const network = nodeNetwork(node, family, options);
   const graphs = sections.map((s) => ruleGraphOf(s.ruleset));
   const both = sections.length > 1;
   const rulesets: CompiledRuleset[] = sections.map((s, i) =>
     compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined),
   );
-  const order = both
-    ? [
-        `this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`,
-      ]
-    : [];
+  // iptables-save of the nft backend prints the tables iptables-nft made in nft's listing too, and without loss.
+  const savedElsewhere = new Set(nftTableSources(node).flatMap((x) => (x.analysedFrom ? [x.table] : [])));
+  const skipped = nftTables.filter((t) => savedElsewhere.has(t));
+  // iptables-nft-save prints every built-in chain of a table; the kernel has those iptables-nft made, which the listing shows.
+  const listed = new Set(skipped.flatMap((t) => t.chains.filter((c) => c.base).map((c) => `${t.name} ${c.name}`)));
+  const listedTables = new Set(skipped.map((t) => t.name));
+  const plan = hookPlan(
+    rulesets,
+    nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : [],
+    (r, table, hook) =>
+      backendOf(sections[r]!) === 'legacy' || !listedTables.has(table) || listed.has(`${table} ${hook}`),
+  );
+  const order = [
+    ...(both
+      ? [
+          `this node runs both iptables backends; where two tables have the same priority, ${backendOf(sections[0]!)}'s runs first here (the kernel runs the one made last first, which the dumps do not say); each step names its backend`,
+        ]
+      : []),
+    ...(skipped.length
+      ? [
+          `${skipped.map((t) => `table ${t.family} ${t.name}`).join(', ')} of the nft listing ${skipped.length === 1 ? 'is' : 'are'} iptables-nft's, walked from the ${saveCommandOf(family)} dump, which shows ${skipped.length === 1 ? 'it' : 'them'} without loss`,
+        ]
+      : []),
+    ...plan.ties,
+  ];
   return {
     node: node.name,
     family,
     network,
     graphs,
+    walksNft: plan.nft,
     trace(probe) {
       const warnings = [...network.assumed, ...order];
       const packet = packetOf(probe, family, network, warnings);
-      const run = { rulesets, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+      const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
       try {
         (probe.local ? walkSent : walkArriving)(run, initialState(packet));
       } catch (e) {

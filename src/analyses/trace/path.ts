@@ -1,4 +1,5 @@
 /** What a trace returns (contracts.md `nfwalk trace --json`): every way the probe can go, with its probability. */
+import type { NftFamily } from '../../model/nft';
 import type { Backend, TableName } from '../../model/ruleset';
 import type { Probe } from './probe';
 
@@ -27,7 +28,33 @@ export interface PolicyStep {
   readonly backend?: Backend;
 }
 
-export type TraceStep = RuleStep | PolicyStep;
+/**
+ * A rule of an nft ruleset that ran to its end, as `nft monitor trace` reports it (contracts.md): rule = 1-based
+ * position in its chain as listed, verdict as nft prints it (`continue` when the rule has none).
+ */
+export interface NftRuleStep {
+  readonly family: NftFamily;
+  readonly table: string;
+  readonly chain: string;
+  readonly rule: number;
+  readonly verdict: string;
+  /** The rule as `nft list ruleset` prints it. */
+  readonly text: string;
+  readonly rewrote?: Header;
+}
+
+/** An nft base chain's policy applied. */
+export interface NftPolicyStep {
+  readonly family: NftFamily;
+  readonly table: string;
+  readonly chain: string;
+  readonly policy: 'accept' | 'drop';
+}
+
+export type TraceStep = RuleStep | PolicyStep | NftRuleStep | NftPolicyStep;
+
+/** Whether a step is in an nft ruleset's table rather than an iptables one. */
+export const isNftStep = (s: TraceStep): s is NftRuleStep | NftPolicyStep => 'family' in s;
 
 export interface Header {
   readonly src: string;

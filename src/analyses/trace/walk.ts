@@ -4,15 +4,13 @@
  * comes back in on lo through PREROUTING and INPUT, where nat no longer runs because conntrack has
  * bound both directions already (nf_nat_inet_fn: nf_nat_initialized).
  */
-import type { Backend, TableName } from '../../model/ruleset';
+import { CONNTRACK_PRIORITY, type HookChain, type HookChains } from './base-chains';
 import { type ChainWalkContext, walkChain } from './chain-walk';
-import type { CompiledChain, CompiledRuleset } from './compile';
-import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, HOOK_TABLES } from './hooks';
+import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, withPacket } from './packet';
 import type { Hook } from './target';
 import { MASKED_IN_DUMP } from './match/address-test';
-import type { PolicyStep } from './path';
 import { type WalkState, addAssumption, addStep, withState } from './walk-state';
 
 export interface Ended {
@@ -24,8 +22,8 @@ export interface Ended {
 }
 
 interface HookRun {
-  /** One per backend, in the order the kernel runs tables of the same priority (model/node.ts `rulesetsOf`). */
-  readonly rulesets: readonly CompiledRuleset[];
+  /** Every base chain of each hook, iptables tables and nft chains, in the order the kernel runs them. */
+  readonly hooks: HookChains;
   readonly network: NodeNetwork;
   readonly budget: { paths: number };
   readonly ended: Ended[];
@@ -40,64 +38,78 @@ function afterNat(p: Packet, hook: Hook): Packet {
   return DESTINATION_NAT_HOOKS.has(hook) ? withPacket(p, { dstNatDone: true }) : withPacket(p, { srcNatDone: true });
 }
 
-/** Whether a nat chain gave the connection its binding: then nat tables after it at this hook do not run. */
+/** Whether a nat chain gave the connection its binding: then nat chains after it at this hook do not run. */
 function natBound(after: Packet, before: Packet, hook: Hook): boolean {
   return DESTINATION_NAT_HOOKS.has(hook) ? after.dnat && !before.dnat : after.snat && !before.snat;
 }
 
-/** What happens between two tables of a hook: conntrack after raw, rerouting after nat OUTPUT. */
-type Between = (table: TableName, s: WalkState) => WalkState | { readonly drop: string; readonly state: WalkState };
+/** What happens once the NAT core's slot has run: output reroutes a packet whose destination changed. */
+type AfterNat = (s: WalkState) => WalkState | { readonly drop: string; readonly state: WalkState };
 
-/** Runs every table of a hook over every path; paths that end are moved to `run.ended`. */
-function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], between?: Between): WalkState[] {
+/**
+ * Runs every base chain of a hook over every path; paths that end are moved to `run.ended`. Conntrack gives
+ * the packet its entry before the first chain at or above its priority.
+ */
+function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterNatSlot?: AfterNat): WalkState[] {
   let current = [...states];
-  for (const table of HOOK_TABLES[hook]) {
-    const chains: CompiledChain[] = [];
-    for (const rules of run.rulesets) {
-      const chain = rules.chain(table, hook);
-      if (chain) chains.push(chain);
+  const chains = run.hooks[hook];
+  let tracked = !CONNTRACK_HOOKS.has(hook);
+  let lastNat = -1;
+  chains.forEach((c, i) => {
+    if (c.nat) lastNat = i;
+  });
+  chains.forEach((c, i) => {
+    if (!tracked && c.slot >= CONNTRACK_PRIORITY) {
+      current = current.map(conntrack);
+      tracked = true;
     }
-    chains.forEach((chain, i) => {
-      current = runChain(run, hook, chain, chains.slice(i + 1), current);
-    });
-    if (!between) continue;
-    const next: WalkState[] = [];
-    for (const s of current) {
-      const after = between(table, s);
-      if ('drop' in after) run.ended.push({ state: after.state, verdict: 'DROP', delivered: null, reason: after.drop });
-      else next.push(after);
+    current = runChain(
+      run,
+      hook,
+      c,
+      chains.slice(i + 1).filter((x) => x.nat),
+      current,
+    );
+    if (i === lastNat && afterNatSlot) {
+      const next: WalkState[] = [];
+      for (const s of current) {
+        const after = afterNatSlot(s);
+        if ('drop' in after)
+          run.ended.push({ state: after.state, verdict: 'DROP', delivered: null, reason: after.drop });
+        else next.push(after);
+      }
+      current = next;
     }
-    current = next;
-  }
-  return current;
+  });
+  return tracked ? current : current.map(conntrack);
 }
 
 /**
- * One backend's chain of a hook over every path. nat chains run until one binds the connection's NAT
- * (nf_nat_inet_fn); after the last, a connection that none bound keeps its addresses (a null binding).
+ * One base chain over every path. nat chains run until one binds the connection's NAT (nf_nat_inet_fn);
+ * after the last, a connection that none bound keeps its addresses (a null binding). `accept` ends only this
+ * chain; any other verdict ends the packet.
  */
 function runChain(
   run: HookRun,
   hook: Hook,
-  chain: CompiledChain,
-  later: readonly CompiledChain[],
+  base: HookChain,
+  later: readonly HookChain[],
   states: readonly WalkState[],
 ): WalkState[] {
-  const { table, backend } = chain;
-  const nat = table === 'nat';
-  const ctx: ChainWalkContext = { network: run.network, hook, table, budget: run.budget };
+  const { chain, nat } = base;
+  const ctx: ChainWalkContext = { network: run.network, hook, table: chain.table, budget: run.budget };
   const next: WalkState[] = [];
   for (const s of states) {
     if (nat && !natRuns(s.packet, hook)) {
       next.push(s);
       continue;
     }
-    for (const o of walkChain(ctx, hook, chain, s)) {
+    for (const o of walkChain(ctx, chain.name, chain, s)) {
       let state = o.state;
-      const verdict = o.end === 'verdict' ? o.verdict : (chain.chain.policy ?? 'ACCEPT');
-      if (o.end === 'return') state = addStep(state, policyStep(table, hook, verdict, backend));
+      const verdict = o.end === 'verdict' ? o.verdict : base.policy;
+      if (o.end === 'return') state = addStep(state, base.policyStep(base.policy));
       if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
-        if (later.length > 0) state = withOrderAssumption(ctx, chain, later, s, state);
+        if (later.length > 0) state = withOrderAssumption(ctx, base, later, s, state);
         state = withState(state, { packet: afterNat(state.packet, hook) });
       }
       if (verdict !== 'ACCEPT') {
@@ -110,38 +122,35 @@ function runChain(
   return next;
 }
 
-function policyStep(table: TableName, hook: Hook, verdict: string, backend: Backend | undefined): PolicyStep {
-  const policy = verdict === 'DROP' ? 'DROP' : 'ACCEPT';
-  return backend ? { table, chain: hook, policy, backend } : { table, chain: hook, policy };
-}
-
 /**
  * A nat chain bound the connection before another backend's nat chain at the same hook could: when that
  * one would have bound it too, the answer rests on which backend the kernel runs first, which no dump says.
  */
 function withOrderAssumption(
   ctx: ChainWalkContext,
-  chain: CompiledChain,
-  later: readonly CompiledChain[],
+  base: HookChain,
+  later: readonly HookChain[],
   before: WalkState,
   state: WalkState,
 ): WalkState {
-  const rival = later.find((c) =>
-    walkChain(ctx, ctx.hook, c, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)),
+  if (!base.backend) return state;
+  const rival = later.find(
+    (c) =>
+      c.backend &&
+      c.priority === base.priority &&
+      walkChain(ctx, c.chain.name, c.chain, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)),
   );
   if (!rival) return state;
   return addAssumption(
     state,
-    `${chain.backend} nat ${ctx.hook} runs before ${rival.backend} nat ${ctx.hook}, which would bind this connection too: the kernel runs the table made last first, and the dumps do not say which that is`,
+    `${base.backend} nat ${ctx.hook} runs before ${rival.backend} nat ${ctx.hook}, which would bind this connection too: the kernel runs the table made last first, and the dumps do not say which that is`,
   );
 }
 
-/** After raw, conntrack gives the packet its entry (or none, when raw said NOTRACK). */
-function conntrackAfterRaw(hook: Hook) {
-  return (table: TableName, s: WalkState) => {
-    if (table !== 'raw' || !CONNTRACK_HOOKS.has(hook) || s.packet.ctstate !== 'INVALID') return s;
-    return withState(s, { packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) });
-  };
+/** Conntrack gives the packet its entry (or none, when an earlier chain said notrack). */
+function conntrack(s: WalkState): WalkState {
+  if (s.packet.ctstate !== 'INVALID') return s;
+  return withState(s, { packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) });
 }
 
 type Decision =
@@ -270,7 +279,7 @@ function postrouting(
 
 /** A packet arriving on an interface. */
 export function walkArriving(run: HookRun, start: WalkState): void {
-  const pre = runHook(run, 'PREROUTING', [withInterfaces(start, start.packet.in, '')], conntrackAfterRaw('PREROUTING'));
+  const pre = runHook(run, 'PREROUTING', [withInterfaces(start, start.packet.in, '')]);
   const local: WalkState[] = [];
   const forward: WalkState[] = [];
   for (const s of pre) {
@@ -293,10 +302,9 @@ export function walkSent(run: HookRun, start: WalkState): void {
     run.ended.push({ state: start, verdict: 'DROP', delivered: null, reason: first.reason });
     return;
   }
-  const reroute: Between = (table, s) => {
-    const tracked = conntrackAfterRaw('OUTPUT')(table, s);
-    // nf_nat_ipv4_local_fn: a changed destination is routed again before filter sees it.
-    if (table !== 'nat' || tracked.packet.dst === start.packet.dst) return tracked;
+  // nf_nat_ipv4_local_fn: a changed destination is routed again before filter sees it.
+  const reroute: AfterNat = (tracked) => {
+    if (tracked.packet.dst === start.packet.dst) return tracked;
     // The hook keeps the out interface it started with (nf_hook_state.out); POSTROUTING sees the new one.
     const again = routeOutput(run.network, tracked.packet);
     if (again.kind === 'drop') return { drop: `after NAT: ${again.reason}`, state: tracked };

@@ -4,7 +4,7 @@
  * every distinct ending is a node with its verdict, the final header and whether it was masqueraded.
  * A walk with more paths than a diagram can hold draws the likeliest and folds the rest into one node.
  */
-import type { TracePath, TraceResult, TraceStep } from '../../analyses/trace/index';
+import { type TracePath, type TraceResult, type TraceStep, isNftStep } from '../../analyses/trace/index';
 import { formatHeader, formatOutcome, formatProbe, tableOf } from '../trace-text';
 import type { FlowEdge, Flowchart } from './flowchart';
 import { NodeSet } from './node-set';
@@ -32,6 +32,10 @@ const MAX_PATHS = 40;
 
 function stepLabel(s: TraceStep): string {
   if ('policy' in s) return `policy ${s.policy}`;
+  if (isNftStep(s)) {
+    const rule = `rule ${s.rule}: ${s.text.replace(/ comment "(?:[^"\\]|\\.)*"/g, '')}`;
+    return s.rewrote ? `${rule}\n⇒ ${formatHeader(s.rewrote)}` : rule;
+  }
   // Comments take most of a kube-proxy rule's width and say nothing the chain names don't.
   const body = s.text
     .replace(/^(\[\d+:\d+\] )?-A \S+ /, '')
@@ -48,7 +52,21 @@ function withShare(label: string, p: number): string {
   return [...lines, `${last}${text}`].join('\n').trim();
 }
 
-const leaves = (s: TraceStep) => 'policy' in s || LEAVES.has(s.target ?? '');
+/** The chain an nft rule's verdict enters (`jump X`, `goto X`). */
+const nftEntered = (verdict: string) => /^(?:jump|goto) (.+)$/.exec(verdict)?.[1];
+
+const leaves = (s: TraceStep) =>
+  'policy' in s || (isNftStep(s) ? !nftEntered(s.verdict) && s.verdict !== 'continue' : LEAVES.has(s.target ?? ''));
+
+/** The chain a step's rule enters, with its table, when it jumps or goes to one. */
+function entered(s: TraceStep): { table: string; chain: string; backend?: string; family?: string } | undefined {
+  if ('policy' in s) return undefined;
+  if (isNftStep(s)) {
+    const chain = nftEntered(s.verdict);
+    return chain === undefined ? undefined : { family: s.family, table: s.table, chain };
+  }
+  return s.jump ? { table: s.table, chain: s.target ?? '', ...(s.backend ? { backend: s.backend } : {}) } : undefined;
+}
 
 export function traceFlowchart(r: TraceResult): Flowchart {
   const nodes = new NodeSet();
@@ -60,8 +78,12 @@ export function traceFlowchart(r: TraceResult): Flowchart {
     if (e) e.p += p;
     else edges.set(key, { from, to, label, p });
   };
-  const chain = (s: Pick<TraceStep, 'table' | 'chain' | 'backend'>) =>
-    node('c', `${tableOf(s)} ${s.chain}`, `${tableOf(s)} ${s.chain}`);
+  const chain = (s: {
+    readonly table: string;
+    readonly chain: string;
+    readonly backend?: string;
+    readonly family?: string;
+  }) => node('c', `${tableOf(s)} ${s.chain}`, `${tableOf(s)} ${s.chain}`);
   const start = node('probe', 'packet', formatProbe(r), { shape: 'stadium' });
 
   const ranked = [...r.paths].sort((a, b) => b.probability - a.probability);
@@ -78,8 +100,9 @@ export function traceFlowchart(r: TraceResult): Flowchart {
       if (here !== at) edge(at, here, leaving, path.probability);
       at = here;
       leaving = leaves(s) ? stepLabel(s) : 'return';
-      if ('rule' in s && s.jump) {
-        const into = chain({ table: s.table, chain: s.target ?? '', ...(s.backend ? { backend: s.backend } : {}) });
+      const enters = entered(s);
+      if (enters) {
+        const into = chain(enters);
         edge(at, into, stepLabel(s), path.probability);
         at = into;
         leaving = 'return';
@@ -90,7 +113,7 @@ export function traceFlowchart(r: TraceResult): Flowchart {
     );
     const end = node('end', ending, ending, { shape: 'stadium', className: verdictClass(path.verdict) });
     const last = path.steps.at(-1);
-    const why = last && !('rule' in last && last.jump) && leaving !== 'return' ? leaving : '';
+    const why = last && !entered(last) && leaving !== 'return' ? leaving : '';
     edge(at, end, why, path.probability);
   }
 

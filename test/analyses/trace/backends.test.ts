@@ -70,7 +70,7 @@ function trace(legacyDump: string, nftDump: string, probe: Partial<Probe>): Trac
 const steps = (r: TraceResult, i = 0) =>
   r.paths[i]!.steps.map(
     (s: TraceStep) =>
-      `${s.backend ?? '?'} ${s.table} ${s.chain} ${'policy' in s ? `policy ${s.policy}` : `#${s.rule}${s.target ? ` ${s.target}` : ''}`}`,
+      `${('backend' in s && s.backend) || '?'} ${s.table} ${s.chain} ${'policy' in s ? `policy ${s.policy}` : `#${s.rule}${'target' in s && s.target ? ` ${s.target}` : ''}`}`,
   );
 
 test('the backend comes from the header: (nf_tables) and xtables-save are nft, iptables-save without a suffix is legacy', (t) => {
@@ -139,7 +139,7 @@ test('dumps of one backend replace each other; a backend with no rule that accep
     in: 'eth0',
   });
   t.true(
-    r.paths[0]!.steps.every((s) => s.backend === undefined),
+    r.paths[0]!.steps.every((s) => !('backend' in s) || s.backend === undefined),
     'one live backend: steps name none',
   );
 });

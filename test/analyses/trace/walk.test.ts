@@ -44,7 +44,7 @@ const steps = (r: TraceResult, i = 0) =>
   r.paths[i]!.steps.map((s: TraceStep) =>
     'policy' in s
       ? `${s.table} ${s.chain} policy ${s.policy}`
-      : `${s.table} ${s.chain} #${s.rule}${s.target ? ` ${s.target}` : ''}`,
+      : `${s.table} ${s.chain} #${s.rule}${'target' in s && s.target ? ` ${s.target}` : ''}`,
   );
 
 test('a goto returns to the caller of the chain that did the goto; a built-in caller applies its policy', (t) => {

@@ -1,0 +1,122 @@
+/**
+ * An nft ruleset made ready to walk: the tables of the walked family (`ip` or `ip6`, and `inet` for both),
+ * each chain's rules compiled the first time a walk enters it, each table's named sets and maps indexed
+ * once. What it gives the walker is its base chains per hook, in the same shape as iptables' tables.
+ */
+import type { NftChain, NftRuleset, NftSet, NftTable } from '../../../model/nft';
+import type { Family } from '../../../model/values';
+import type { CompiledChain } from '../compile';
+import type { NodeNetwork } from '../network';
+import type { Packet } from '../packet';
+import type { Hook } from '../target';
+import { datatypeOf, declaredType } from './datatype';
+import { type CompiledSet, compileSet, isDynamic, keyTypesOf } from './lookup';
+import { NftCompiledRule } from './rule';
+
+export interface NftBaseChain {
+  readonly table: NftTable;
+  readonly chain: NftChain;
+  readonly compiled: CompiledChain;
+  readonly hook: Hook;
+  readonly nat: boolean;
+  readonly priority: number;
+  /** Position of the chain in the listing, which is the order the kernel registered it in unless a table was remade. */
+  readonly listed: number;
+}
+
+const HOOKS: Readonly<Record<string, Hook>> = {
+  prerouting: 'PREROUTING',
+  input: 'INPUT',
+  forward: 'FORWARD',
+  output: 'OUTPUT',
+  postrouting: 'POSTROUTING',
+};
+
+/** The nft table families whose base chains see packets of an IP family. */
+export const NFT_TABLE_FAMILIES: Readonly<Record<Family, readonly string[]>> = {
+  ipv4: ['ip', 'inet'],
+  ipv6: ['ip6', 'inet'],
+};
+
+/** The sets a rule may add to at run time (`update @s`, `add @s`): their dumped elements are a snapshot. */
+function setsUpdated(t: NftTable): Set<string> {
+  const out = new Set<string>();
+  for (const c of t.chains)
+    for (const r of c.rules) for (const s of r.stmts) if (s.kind === 'set-update') out.add(s.set);
+  return out;
+}
+
+function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): NftBaseChain[] {
+  const updated = setsUpdated(t);
+  const setDefs = new Map<string, NftSet>(t.sets.map((s) => [s.name, s]));
+  const sets = new Map<string, CompiledSet | null>();
+  const setOf = (name: string): CompiledSet | undefined => {
+    let c = sets.get(name);
+    if (c === undefined) {
+      const def = setDefs.get(name);
+      const types = def && keyTypesOf(def, datatypeOf, declaredType);
+      c = def && types ? compileSet(name, def.elements ?? [], types, isDynamic(def) || updated.has(name)) : null;
+      sets.set(name, c);
+    }
+    return c ?? undefined;
+  };
+  const chainDefs = new Map<string, NftChain>(t.chains.map((c) => [c.name, c]));
+  const chains = new Map<string, CompiledChain | null>();
+  const label = `${t.family} ${t.name}`;
+  const chainOf = (name: string): CompiledChain | undefined => {
+    let c = chains.get(name);
+    if (c === undefined) {
+      const def = chainDefs.get(name);
+      c = def ? compileChain(def) : null;
+      chains.set(name, c);
+    }
+    return c ?? undefined;
+  };
+  const compileChain = (def: NftChain): CompiledChain => {
+    const ctx = { network, family: t.family, table: t.name, chain: def.name, set: setOf, jump: chainOf };
+    const rules = def.rules.map((r, i) => new NftCompiledRule(r, i + 1, ctx));
+    const all = rules.map((_, i) => i);
+    return {
+      table: label,
+      name: def.name,
+      cut: false,
+      rules,
+      candidates: (_p: Packet, from: number) => (from === 0 ? all : all.slice(from)),
+    };
+  };
+  const out: NftBaseChain[] = [];
+  t.chains.forEach((c, i) => {
+    const hook = c.base && HOOKS[c.base.hook];
+    if (!c.base || !hook || c.base.priority.value === undefined) return;
+    out.push({
+      table: t,
+      chain: c,
+      compiled: chainOf(c.name)!,
+      hook,
+      nat: c.base.type === 'nat',
+      priority: c.base.priority.value,
+      listed: listedFrom + i,
+    });
+  });
+  return out;
+}
+
+/** The base chains of the family's tables, in listing order; `skip` leaves tables out (walked from another dump). */
+export function nftBaseChains(
+  ruleset: NftRuleset,
+  family: Family,
+  network: NodeNetwork,
+  skip: (t: NftTable) => boolean = () => false,
+): NftBaseChain[] {
+  const out: NftBaseChain[] = [];
+  let listed = 0;
+  for (const t of ruleset.tables) {
+    if (!NFT_TABLE_FAMILIES[family].includes(t.family) || skip(t)) {
+      listed += t.chains.length;
+      continue;
+    }
+    out.push(...compileTable(t, network, listed));
+    listed += t.chains.length;
+  }
+  return out;
+}
