@@ -10,30 +10,12 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
-import {
-  type ArchiveKind,
-  type Compression,
-  MAX_DEPTH,
-  archiveKind,
-  compressionOf,
-  leavesArchive,
-} from './archive-names';
-import { nodeOf } from './nodes';
+import { type ArchiveKind, type Compression, compressionOf } from './archive-names';
+import { type ArchiveAt, type ArchiveMember, type ArchiveReading, memberSources } from './archive-walk';
 import type { InputFailure } from '../model/section';
 import type { InputSource } from './text-input';
 
 const CHUNK = 64 * 1024;
-
-/** Where the archive sits: its path as reported, and the input it came from (for the node's name). */
-export interface ArchiveAt {
-  readonly path: string;
-  /** The input's own name (a directory or archive), as `nodeOf` takes it. */
-  readonly root: string;
-  /** The archive's path from the input's root, the input's own name first. */
-  readonly inBundle: string;
-  /** Where its bytes are, when not at `path` (an object store's archive copied aside). */
-  readonly file?: string;
-}
 
 /** The stream decompressed; xz in WebAssembly (no native code to build). */
 export async function decompressed(stream: Readable, compression: Compression | undefined): Promise<Readable> {
@@ -45,45 +27,27 @@ export async function decompressed(stream: Readable, compression: Compression | 
 }
 
 /** Every file member of the archive at `at`, `bytes` being its content when it is itself a member. */
-export async function* archiveMembers(
+export const archiveMembers = (
   at: ArchiveAt,
   kind: ArchiveKind,
   failures: InputFailure[],
   bytes?: Readable,
-  depth = 1,
-): AsyncGenerator<InputSource> {
-  try {
-    const members =
-      kind === 'zip'
-        ? zipMembers(at.file ?? at.path, bytes)
-        : tarMembers(
-            await decompressed(
-              bytes ?? createReadStream(at.file ?? at.path, { highWaterMark: CHUNK }),
-              compressionOf(at.path),
-            ),
-          );
-    for await (const { name, content } of members) {
-      const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };
-      const nested = archiveKind(name);
-      // Such a name would put a copy (`nfwalk anonymize`) outside its folder; no collector writes one.
-      if (leavesArchive(name))
-        failures.push({ path: member.path, reason: 'member name leads out of the archive (absolute or ..): not read' });
-      else if (nested && depth < MAX_DEPTH) yield* archiveMembers(member, nested, failures, content, depth + 1);
-      else if (nested)
-        failures.push({ path: member.path, reason: `archive nested more than ${MAX_DEPTH} deep: unpack it` });
-      else yield { path: member.path, node: nodeOf(at.root, member.inBundle), chunks: () => decode(content) };
-      // Whatever the reader left (a binary member it gave up on) must drain before the next member arrives.
-      for await (const _ of content) void _;
-    }
-  } catch (e) {
-    failures.push({ path: at.path, reason: `broken archive: ${(e as Error).message}` });
-  }
-}
+): AsyncGenerator<InputSource> => memberSources(NODE_READING, at, kind, failures, bytes);
 
-interface Member {
-  readonly name: string;
-  readonly content: Readable;
-}
+const NODE_READING: ArchiveReading<Readable> = {
+  members: async (at, kind, bytes) =>
+    kind === 'zip'
+      ? zipMembers(at.file ?? at.path, bytes)
+      : tarMembers(
+          await decompressed(
+            bytes ?? createReadStream(at.file ?? at.path, { highWaterMark: CHUNK }),
+            compressionOf(at.path),
+          ),
+        ),
+  decode,
+};
+
+type Member = ArchiveMember<Readable>;
 
 async function* tarMembers(input: Readable): AsyncGenerator<Member> {
   const tar = extract();

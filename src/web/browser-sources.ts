@@ -7,15 +7,8 @@
  */
 import { unzipSync } from 'fflate';
 import { extract } from 'tar-stream';
-import {
-  type ArchiveKind,
-  type Compression,
-  MAX_DEPTH,
-  archiveKind,
-  compressionOf,
-  isUnreadableArchive,
-  leavesArchive,
-} from '../input/archive-names';
+import { type Compression, archiveKind, compressionOf, isUnreadableArchive } from '../input/archive-names';
+import { type ArchiveMember, type ArchiveReading, memberSources } from '../input/archive-walk';
 import { nodeOf } from '../input/nodes';
 import type { InputFailure } from '../model/section';
 import type { InputSource } from '../input/text-input';
@@ -47,7 +40,7 @@ export async function* browserSources(
   for (const { path, file } of files) {
     const root = path.split('/')[0]!;
     const kind = archiveKind(path);
-    if (kind) yield* archiveMembers({ path, root, inBundle: path }, kind, failures, counted(file));
+    if (kind) yield* memberSources(BROWSER_READING, { path, root, inBundle: path }, kind, failures, counted(file));
     else if (isUnreadableArchive(path))
       failures.push({ path, reason: 'archive format not supported (use tar, tar.gz, tar.xz or zip, or unpack it)' });
     else
@@ -55,42 +48,13 @@ export async function* browserSources(
   }
 }
 
-interface ArchiveAt {
-  readonly path: string;
-  readonly root: string;
-  readonly inBundle: string;
-}
+type Member = ArchiveMember<Bytes>;
 
-interface Member {
-  readonly name: string;
-  readonly content: Bytes;
-}
-
-async function* archiveMembers(
-  at: ArchiveAt,
-  kind: ArchiveKind,
-  failures: InputFailure[],
-  bytes: Bytes,
-  depth = 1,
-): AsyncGenerator<InputSource> {
-  try {
-    const members = kind === 'zip' ? zipMembers(bytes) : tarMembers(decompressed(bytes, compressionOf(at.path)));
-    for await (const { name, content } of members) {
-      const member: ArchiveAt = { path: `${at.path}/${name}`, root: at.root, inBundle: `${at.inBundle}/${name}` };
-      const nested = archiveKind(name);
-      if (leavesArchive(name))
-        failures.push({ path: member.path, reason: 'member name leads out of the archive (absolute or ..): not read' });
-      else if (nested && depth < MAX_DEPTH) yield* archiveMembers(member, nested, failures, content, depth + 1);
-      else if (nested)
-        failures.push({ path: member.path, reason: `archive nested more than ${MAX_DEPTH} deep: unpack it` });
-      else yield { path: member.path, node: nodeOf(at.root, member.inBundle), chunks: () => decode(content) };
-      // Whatever the reader left (a binary member it gave up on) must drain before the next member arrives.
-      for await (const _ of content) void _;
-    }
-  } catch (e) {
-    failures.push({ path: at.path, reason: `broken archive: ${(e as Error).message}` });
-  }
-}
+const BROWSER_READING: ArchiveReading<Bytes> = {
+  members: async (at, kind, bytes) =>
+    kind === 'zip' ? zipMembers(bytes!) : tarMembers(decompressed(bytes!, compressionOf(at.path))),
+  decode,
+};
 
 async function* decompressed(bytes: Bytes, compression: Compression | undefined): Bytes {
   if (compression === undefined) return yield* bytes;
