@@ -12,7 +12,7 @@ import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
 import { applyTarget } from './target';
 import { JumpLoop } from './trace-error';
-import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, withState } from './walk-state';
+import { type WalkState, addAssumption, addStep, answerOf, headerOf, splitOn, withState } from './walk-state';
 
 /** How a chain's traversal ended: it fell off or returned, or a target gave a verdict. */
 export type ChainOutcome =
@@ -75,16 +75,6 @@ export function walkChain(
   return walkFrom(ctx, chain, 0, state, depth);
 }
 
-function split(state: WalkState, u: Uncertain): { yes: WalkState; no: WalkState } {
-  let yes = scaled(state, u.pYes);
-  let no = scaled(state, 1 - u.pYes);
-  if (u.question !== undefined) {
-    yes = addAssumption(yes, u.question, true);
-    no = addAssumption(no, u.question, false);
-  }
-  return u.matchesWhen ? { yes, no } : { yes: no, no: yes };
-}
-
 function walkFrom(
   ctx: ChainWalkContext,
   chain: CompiledChain,
@@ -105,7 +95,7 @@ function walkFrom(
       const below: ChainOutcome[][] = [];
       for (;;) {
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
-        const { yes, no } = split(test.state, test.uncertain);
+        const { yes, no } = splitOn(test.state, test.uncertain);
         below.push(walkFrom(ctx, chain, i + 1, no, depth));
         test = testRule(cr, test.at + 1, yes);
         if (!('uncertain' in test)) break;

@@ -5,6 +5,7 @@
 import { formatIp } from '../../model/address';
 import type { Packet } from './packet';
 import type { Header, TraceStep } from './path';
+import type { Uncertain } from './match/decision';
 
 interface Link<T> {
   readonly head: T;
@@ -83,4 +84,15 @@ export function headerOf(p: Packet): Header {
   if (p.sport === undefined || p.sportRandom) return dport === undefined ? { src, dst } : { src, dst, dport };
   const sport = p.sport;
   return dport === undefined ? { src, sport, dst } : { src, sport, dst, dport };
+}
+
+/** The two ways an uncertain test goes: the path where it matches and the one where it does not, each with its share and the assumption named. */
+export function splitOn(state: WalkState, u: Uncertain): { yes: WalkState; no: WalkState } {
+  let yes = scaled(state, u.pYes);
+  let no = scaled(state, 1 - u.pYes);
+  if (u.question !== undefined) {
+    yes = addAssumption(yes, u.question, true);
+    no = addAssumption(no, u.question, false);
+  }
+  return u.matchesWhen ? { yes, no } : { yes: no, no: yes };
 }

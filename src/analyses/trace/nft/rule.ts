@@ -12,11 +12,11 @@ import type { Target } from '../../../model/target';
 import type { NatRange, PortRange } from '../../../model/values';
 import type { ChainWalkContext } from '../chain-walk';
 import type { CompiledChain } from '../compile';
-import { type Decision, type Matcher, type Uncertain, negate, unknown } from '../match/decision';
+import { type Decision, type Matcher, negate, unknown } from '../match/decision';
 import { withPacket } from '../packet';
 import type { NftRuleStep } from '../path';
 import { applyTarget } from '../target';
-import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, withState } from '../walk-state';
+import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, splitOn, withState } from '../walk-state';
 import { type Datatype, FLAG_TYPES, type Scalar, atomHolds, datatypeOf, parseAtom } from './datatype';
 import { BREAK, type Evaluator, type Value, compileExpr, isDraw, isOpen } from './expr';
 import { type CompiledSet, compileSet } from './lookup';
@@ -72,16 +72,6 @@ function verdictText(v: Verdict): string {
   }
 }
 
-function split(state: WalkState, u: Uncertain): { yes: WalkState; no: WalkState } {
-  let yes = scaled(state, u.pYes);
-  let no = scaled(state, 1 - u.pYes);
-  if (u.question !== undefined) {
-    yes = addAssumption(yes, u.question, true);
-    no = addAssumption(no, u.question, false);
-  }
-  return u.matchesWhen ? { yes, no } : { yes: no, no: yes };
-}
-
 /** A comparison as an op: it lets the path through, stops the rule, or splits. */
 function testOp(m: Matcher): Op {
   return (s) => {
@@ -91,7 +81,7 @@ function testOp(m: Matcher): Op {
     const known = d.question === undefined ? undefined : answerOf(s, d.question);
     if (known !== undefined) return [known === d.matchesWhen ? { state: s } : { state: s, stop: 'break' }];
     if (d.pYes >= 1 || d.pYes <= 0) return [d.pYes >= 1 === d.matchesWhen ? { state: s } : { state: s, stop: 'break' }];
-    const { yes, no } = split(s, d);
+    const { yes, no } = splitOn(s, d);
     return [{ state: yes }, { state: no, stop: 'break' }];
   };
 }
