@@ -6,23 +6,10 @@
 import { analyzeServices } from '../../../src/analyses/services/index';
 import { analyzeStale } from '../../../src/analyses/stale/index';
 import { kubeProxyNftRuleset, service, writeRuleset } from '../../generators/kube-proxy-nft';
-import { dedent } from '../../helpers/dedent';
+import { LAB_NODE, RULESET } from '../../helpers/nft-trace';
 import { nodesOfText } from '../../helpers/sections';
 import { readShared, sharedTest } from '../../helpers/shared';
 import test from 'ava';
-
-const LAB_NODE = dedent`
-  # ip -o addr
-  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
-  2: nr-cn    inet 192.168.0.2/24 brd 192.168.0.255 scope global nr-cn\       valid_lft forever preferred_lft forever
-  3: nr-pn    inet 10.180.255.254/16 brd 10.180.255.255 scope global nr-pn\       valid_lft forever preferred_lft forever
-  # ip route
-  default via 192.168.0.100 dev nr-cn
-  10.180.0.0/16 dev nr-pn proto kernel scope link src 10.180.255.254
-  192.168.0.0/24 dev nr-cn proto kernel scope link src 192.168.0.2
-`;
-
-const RULESET = 'captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt';
 
 const summary = (text: string) => {
   const a = analyzeServices(nodesOfText(text));

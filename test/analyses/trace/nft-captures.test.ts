@@ -6,24 +6,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { prepareTracer } from '../../../src/analyses/trace/index';
-import { dedent } from '../../helpers/dedent';
-import { nftStepLine, nftTracedPackets, traceStepLine } from '../../helpers/nft-trace';
+import { LAB_NODE, RULESET, nftStepLine, nftTracedPackets, traceStepLine } from '../../helpers/nft-trace';
 import { nodesOfText } from '../../helpers/sections';
 import { readShared, sharedFile, sharedTest } from '../../helpers/shared';
-
-/** The lab's node: the client's side on nr-cn, the pods' on nr-pn, default route back to the client. */
-const LAB_NODE = dedent`
-  # ip -o addr
-  1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
-  2: nr-cn    inet 192.168.0.2/24 brd 192.168.0.255 scope global nr-cn\       valid_lft forever preferred_lft forever
-  3: nr-pn    inet 10.180.255.254/16 brd 10.180.255.255 scope global nr-pn\       valid_lft forever preferred_lft forever
-  # ip route
-  default via 192.168.0.100 dev nr-cn
-  10.180.0.0/16 dev nr-pn proto kernel scope link src 10.180.255.254
-  192.168.0.0/24 dev nr-cn proto kernel scope link src 192.168.0.2
-`;
-
-const RULESET = 'captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt';
 
 sharedTest("kube-proxy's nft table: every captured kernel trace is one of nfwalk's paths", (t) => {
   const [node] = nodesOfText(`${LAB_NODE}\n# nft list ruleset\n${readShared(RULESET)}`);
