@@ -4,11 +4,13 @@
  * generator from the block's services (test/generators/kube-proxy-nft.ts, v1.34 layout, as the test file is),
  * walked by nfwalk, and the DNAT targets, DROP/REJECT and masquerading compared with the test's expectation.
  * kube-proxy's tracer reports every endpoint a numgen map can reach; nfwalk's paths give the same set.
- * Blocks whose setup needs what the generator does not write (terminating endpoints, the no-op local
- * detector, several --nodeport-addresses, the state after an EndpointSlice is deleted) are listed as left out.
+ * Each block's fake proxier options are the generator's: terminating endpoints, the no-op local detector, the
+ * node addresses --nodeport-addresses matches, and, after an EndpointSlice is deleted, the second sync's table
+ * with the first sync's service chains flushed.
  */
 import { type TraceResult, isNftStep, prepareTracer } from '../../src/analyses/trace/index';
-import { type NftServicePort, service, writeRuleset } from '../generators/kube-proxy-nft';
+import { inPrefix, parseIp, parsePrefix } from '../../src/model/address';
+import { type NftEndpoint, type NftServicePort, service, writeRuleset } from '../generators/kube-proxy-nft';
 import { nodesOfText } from '../helpers/sections';
 import { readShared, sharedTest } from '../helpers/shared';
 
@@ -26,10 +28,12 @@ interface Block {
   readonly test: string;
   readonly subtest?: string;
   readonly nodeIPs: readonly string[];
+  /** TestNodePorts: --nodeport-addresses. */
+  readonly nodePortAddresses?: readonly string[];
   readonly cases: readonly Case[];
 }
 
-type Ep = readonly [ip: string, port: number, local: boolean];
+type Ep = readonly [ip: string, port: number, local: boolean, state?: NftEndpoint['state']];
 
 interface Spec {
   readonly ns: string;
@@ -65,7 +69,7 @@ function ports(specs: readonly Spec[]): NftServicePort[] {
         sourceRanges: s.sourceRanges ?? [],
         externalTrafficPolicy: s.etp ?? 'Cluster',
         internalTrafficPolicy: s.itp ?? 'Cluster',
-        endpoints: s.endpoints.map(([ip, port, local]) => ({ ip, port, local })),
+        endpoints: s.endpoints.map(([ip, port, local, state]) => ({ ip, port, local, ...(state ? { state } : {}) })),
       },
       'v1.34',
       v6(s),
@@ -73,7 +77,8 @@ function ports(specs: readonly Spec[]): NftServicePort[] {
   );
 }
 
-const ep = (ip: string, port: number, local: boolean): Ep => [ip, port, local];
+const ep = (ip: string, port: number, local: boolean, state?: NftEndpoint['state']): Ep =>
+  state ? [ip, port, local, state] : [ip, port, local];
 
 const MASQUERADE_SERVICES: readonly Spec[] = [
   {
@@ -110,8 +115,65 @@ const MASQUERADE_SERVICES: readonly Spec[] = [
   },
 ];
 
-/** The blocks the generator can write, by test and subtest, with the options of their fake proxier. */
-const SETUPS: Readonly<Record<string, { specs: readonly Spec[]; masqueradeAll?: boolean }>> = {
+interface Setup {
+  readonly specs: readonly Spec[];
+  readonly masqueradeAll?: boolean;
+  readonly localDetector?: 'none';
+  /** After delete: the first sync's services, whose chains the second sync flushes. */
+  readonly flushed?: readonly Spec[];
+}
+
+/** A block and the same service after its EndpointSlice is deleted (the test's second sync). */
+const withDelete = (key: string, spec: Spec): [string, Setup][] => [
+  [key, { specs: [spec] }],
+  [`${key} / after delete`, { specs: [{ ...spec, endpoints: [] }], flushed: [spec] }],
+];
+
+/** TestTerminatingEndpointsTrafficPolicy{Local,Cluster}: one LoadBalancer service, endpoints by subtest. */
+function terminating(policy: 'Local' | 'Cluster'): [string, Setup][] {
+  const here = policy === 'Local';
+  const subtests: readonly (readonly [string, readonly Ep[]])[] = [
+    [
+      'ready endpoints exist',
+      [
+        ep('10.0.1.1', 80, true),
+        ep('10.0.1.2', 80, true),
+        ep('10.0.1.3', 80, here, 'terminating'),
+        ep('10.0.1.4', 80, here, 'not-serving'),
+        ep('10.0.1.5', 80, false),
+      ],
+    ],
+    [
+      'only terminating endpoints exist',
+      [
+        ep('10.0.1.2', 80, true, 'terminating'),
+        ep('10.0.1.3', 80, true, 'terminating'),
+        ep('10.0.1.4', 80, here, 'not-serving'),
+        ep('10.0.1.5', 80, false, here ? 'ready' : 'terminating'),
+      ],
+    ],
+    ['terminating endpoints on remote node', [ep('10.0.1.5', 80, false, 'terminating')]],
+    [
+      'no usable endpoints on any node',
+      [ep('10.0.1.5', 80, true, 'not-serving'), ep('10.0.1.5', 80, false, 'not-serving')],
+    ],
+  ];
+  return subtests.flatMap(([subtest, endpoints]) =>
+    withDelete(`TestTerminatingEndpointsTrafficPolicy${policy} ${subtest}`, {
+      ns: 'ns1',
+      svc: 'svc1',
+      portName: '',
+      clusterIP: '172.30.1.1',
+      port: 80,
+      lb: ['1.2.3.4'],
+      ...(here ? { etp: 'Local' as const } : {}),
+      endpoints,
+    }),
+  );
+}
+
+/** The blocks by test and subtest, with the options of their fake proxier. */
+const SETUPS: Readonly<Record<string, Setup>> = {
   TestNoEndpointsReject: {
     specs: [
       {
@@ -168,6 +230,32 @@ const SETUPS: Readonly<Record<string, { specs: readonly Spec[]; masqueradeAll?: 
         lb: ['1.2.3.4', '5.6.7.8'],
         sourceRanges: ['192.168.0.0/24', '203.0.113.0/25'],
         endpoints: [ep('10.180.0.1', 80, false)],
+      },
+    ],
+  },
+  'TestNodePorts ipv4, multiple nodeport-addresses': {
+    specs: [
+      {
+        ns: 'ns1',
+        svc: 'svc1',
+        portName: 'p80',
+        clusterIP: '172.30.0.41',
+        port: 80,
+        nodePort: 3001,
+        endpoints: [ep('10.180.0.1', 80, false), ep('10.180.2.1', 80, true)],
+      },
+    ],
+  },
+  'TestNodePorts ipv6, multiple nodeport-addresses': {
+    specs: [
+      {
+        ns: 'ns1',
+        svc: 'svc1',
+        portName: 'p80',
+        clusterIP: 'fd00:172:30::41',
+        port: 80,
+        nodePort: 3001,
+        endpoints: [ep('fd00:10:180::1', 80, false), ep('fd00:10:180::2:1', 80, true)],
       },
     ],
   },
@@ -236,17 +324,26 @@ const SETUPS: Readonly<Record<string, { specs: readonly Spec[]; masqueradeAll?: 
         ...(itp ? { itp } : {}),
         endpoints,
       });
-      const eps = local.map((l, i) => ep(`10.0.1.${i + 1}`, 80, l));
-      // After the EndpointSlice is deleted the service has no endpoints at all.
-      return [
-        [`TestInternalTrafficPolicy ${subtest}`, { specs: [spec(eps)] }],
-        [`TestInternalTrafficPolicy ${subtest} / after delete`, { specs: [spec([])] }],
-      ];
+      return withDelete(
+        `TestInternalTrafficPolicy ${subtest}`,
+        spec(local.map((l, i) => ep(`10.0.1.${i + 1}`, 80, l))),
+      );
     }),
   ),
+  ...Object.fromEntries([...terminating('Local'), ...terminating('Cluster')]),
   'TestInternalExternalMasquerade base': { specs: MASQUERADE_SERVICES },
   'TestInternalExternalMasquerade masqueradeAll': { specs: MASQUERADE_SERVICES, masqueradeAll: true },
+  'TestInternalExternalMasquerade no LocalTrafficDetector': { specs: MASQUERADE_SERVICES, localDetector: 'none' },
+  'TestInternalExternalMasquerade masqueradeAll, no LocalTrafficDetector': {
+    specs: MASQUERADE_SERVICES,
+    masqueradeAll: true,
+    localDetector: 'none',
+  },
 };
+
+/** The node addresses --nodeport-addresses matches (proxyutil.NodePortAddresses.GetNodeIPs). */
+const matching = (ips: readonly string[], cidrs: readonly string[]) =>
+  ips.filter((ip) => cidrs.some((c) => inPrefix(parseIp(ip)!, parsePrefix(c)!)));
 
 /** What kube-proxy's tracer prints for a walk: every DNAT target, or DROP/REJECT, or '' when accepted unchanged. */
 function outputOf(r: TraceResult): { output: string; masq: boolean } {
@@ -293,12 +390,15 @@ sharedTest(
         continue;
       }
       const family = setup.specs.some(v6) ? 'ipv6' : 'ipv4';
+      const own = block.nodeIPs.filter((ip) => ip.includes(':') === (family === 'ipv6'));
       const g = writeRuleset(ports(setup.specs), {
         layout: 'v1.34',
         family,
         masqueradeAll: setup.masqueradeAll ?? false,
+        ...(setup.localDetector ? { localDetector: setup.localDetector } : {}),
+        ...(block.nodePortAddresses ? { nodePortIPs: matching(own, block.nodePortAddresses) } : {}),
+        ...(setup.flushed ? { flushed: ports(setup.flushed) } : {}),
       });
-      const own = block.nodeIPs.filter((ip) => ip.includes(':') === (family === 'ipv6'));
       const text = `# ip -o addr\n${addrLines(own)}\n# nft list ruleset\n${g.text}`;
       const tracer = prepareTracer(nodesOfText(text)[0]!, family);
       for (const c of block.cases) {
@@ -321,7 +421,8 @@ sharedTest(
       }
     }
     t.deepEqual(failures, []);
-    t.log(`${checked} of ${all} cases checked, ${failures.length} failed; left out: ${leftOut.join(', ')}`);
-    t.true(checked >= 113);
+    t.log(`${checked} of ${all} cases checked, ${failures.length} failed; left out: ${leftOut.join(', ') || 'none'}`);
+    t.deepEqual(leftOut, []);
+    t.is(checked, all);
   },
 );

@@ -31,6 +31,11 @@ export interface NftEndpoint {
   readonly port: number;
   /** On this node: what the Local traffic policies keep. */
   readonly local: boolean;
+  /**
+   * The EndpointSlice conditions: `ready` (the default), `terminating` (serving while terminating: used only
+   * when no ready endpoint is left, proxy.CategorizeEndpoints), `not-serving` (never used).
+   */
+  readonly state?: 'ready' | 'terminating' | 'not-serving';
 }
 
 /** Where traffic to one of a service's addresses goes, as the ruleset decides before any endpoint is chosen. */
@@ -56,6 +61,9 @@ export interface NftServicePort {
   readonly affinitySeconds?: number;
   /** In kube-proxy's order (sorted by `ip:port`). */
   readonly endpoints: readonly NftEndpoint[];
+  /** The endpoints of the Cluster and the Local policy chains (CategorizeEndpoints). */
+  readonly clusterEndpoints: readonly NftEndpoint[];
+  readonly localEndpoints: readonly NftEndpoint[];
   /** The chains written for this service port (absent: not written). */
   readonly chains: {
     readonly cluster?: string;
@@ -83,7 +91,15 @@ export interface KubeProxyNftOptions {
   readonly family?: 'ipv4' | 'ipv6';
   /** `nodeIPs` (default): the nodeport-ips set holds the node IP; `all`: `fib daddr type local` instead. */
   readonly nodePortAddresses?: 'nodeIPs' | 'all';
+  /** The node's addresses that `--nodeport-addresses` matches, for the nodeport-ips set (default: the node IP). */
+  readonly nodePortIPs?: readonly string[];
   readonly masqueradeAll?: boolean;
+  /** `podCIDR` (default): the local-traffic detector by cluster CIDR; `none`: the no-op detector, which writes
+   * neither the ClusterIP masquerade rule (`ip saddr != CIDR`) nor the "short-circuit pod traffic" rule. */
+  readonly localDetector?: 'podCIDR' | 'none';
+  /** Service ports of an earlier sync: their chains this sync does not use are flushed and left empty until a
+   * later sync deletes them (proxier.go staleChains); their affinity sets are deleted. */
+  readonly flushed?: readonly NftServicePort[];
   /** Clients that recently used each affinity service (live `expires` elements of the affinity sets). */
   readonly affinityClients?: boolean;
 }
@@ -192,25 +208,37 @@ function addresses(v6: boolean) {
 const pick = <T>(r: Random, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 const chance = (r: Random, p: number) => r() < p;
 
-type ServiceSpec = Omit<NftServicePort, 'name' | 'chains' | 'internal' | 'external'>;
+type ServiceSpec = Omit<
+  NftServicePort,
+  'name' | 'chains' | 'internal' | 'external' | 'clusterEndpoints' | 'localEndpoints'
+>;
 
-/** A service port with the chains and verdicts proxier.go derives from it (CategorizeEndpoints, all ready). */
+const isReady = (e: NftEndpoint) => (e.state ?? 'ready') === 'ready';
+const isTerminating = (e: NftEndpoint) => e.state === 'terminating';
+
+/** A service port with the chains and verdicts proxier.go derives from it: proxy.CategorizeEndpoints (ready
+ * endpoints, else serving-terminating ones, independently for each policy; no topology hints). */
 export function service(s: ServiceSpec, layout: KubeProxyNftLayout, v6: boolean): NftServicePort {
   const base = `${s.namespace}/${s.service}/${s.protocol}/${s.portName}`;
-  const local = s.endpoints.filter((e) => e.local);
   const usesCluster = s.externalTrafficPolicy === 'Cluster' || s.internalTrafficPolicy === 'Cluster';
   const usesLocal = s.externalTrafficPolicy === 'Local' || s.internalTrafficPolicy === 'Local';
-  const clusterEps = usesCluster ? s.endpoints : [];
-  const localEps = usesLocal ? local : [];
+  const readyFirst = (eps: readonly NftEndpoint[]) => {
+    const ready = eps.filter(isReady);
+    return ready.length > 0 ? ready : eps.filter(isTerminating);
+  };
+  const clusterEps = usesCluster ? readyFirst(s.endpoints) : [];
+  const localEps = usesLocal ? readyFirst(s.endpoints.filter((e) => e.local)) : [];
   const reachable = s.endpoints.filter((e) => clusterEps.includes(e) || localEps.includes(e));
-  const has = s.endpoints.length > 0;
+  const has = clusterEps.length > 0 || (usesLocal && s.endpoints.some((e) => isReady(e) || isTerminating(e)));
   const externallyAccessible = s.nodePort !== null || s.externalIPs.length > 0 || s.loadBalancerIPs.length > 0;
-  const hasInternal = has && (s.internalTrafficPolicy === 'Cluster' || local.length > 0);
-  const hasExternal = has && (s.externalTrafficPolicy === 'Cluster' || local.length > 0);
+  const hasInternal = has && (s.internalTrafficPolicy === 'Cluster' || localEps.length > 0);
+  const hasExternal = has && (s.externalTrafficPolicy === 'Cluster' || localEps.length > 0);
   const ownChains = layout !== '2026' || s.affinitySeconds !== undefined;
   return {
     ...s,
     name: `${s.namespace}/${s.service}:${s.portName}`,
+    clusterEndpoints: clusterEps,
+    localEndpoints: localEps,
     chains: {
       ...(clusterEps.length > 0 ? { cluster: `service-${hashed(base)}` } : {}),
       ...(localEps.length > 0 ? { local: `local-${hashed(base)}` } : {}),
@@ -347,7 +375,7 @@ export function writeRuleset(
       comment: 'IPs that accept NodePort traffic',
       elements: [],
     });
-    nodePortIPs.push(net.nodeIP);
+    nodePortIPs.push(...(opts.nodePortIPs ?? [net.nodeIP]));
   }
   const key3 = `${addrType} . inet_proto . inet_service : verdict`;
   const noEndpointServices = set({
@@ -405,6 +433,13 @@ export function writeRuleset(
   );
 
   const bracket = (a: string) => (v6 ? `[${a}]` : a);
+  // Chains keep their place in the listing when a later sync flushes them.
+  for (const s of opts.flushed ?? []) {
+    const c = s.chains;
+    for (const name of [...c.endpoints.map((e) => e.chain), c.cluster, c.local, c.external, c.firewall])
+      if (name !== undefined) chain(name);
+  }
+  const detector = opts.localDetector !== 'none';
   for (const s of services) {
     const p = s.protocol;
     const c = s.chains;
@@ -443,17 +478,15 @@ export function writeRuleset(
 
     if (s.internal === 'endpoints' && internalChain) {
       const dport = layout === 'v1.33' ? ` ${p} dport ${s.port}` : '';
-      rule(
-        internalChain,
-        opts.masqueradeAll
-          ? `${ipX} daddr ${s.clusterIP}${dport} ${markMasq}`
-          : `${ipX} daddr ${s.clusterIP}${dport} ${ipX} saddr != ${net.podCIDR} ${markMasq}`,
-      );
+      if (opts.masqueradeAll) rule(internalChain, `${ipX} daddr ${s.clusterIP}${dport} ${markMasq}`);
+      else if (detector)
+        rule(internalChain, `${ipX} daddr ${s.clusterIP}${dport} ${ipX} saddr != ${net.podCIDR} ${markMasq}`);
     }
     if (c.external) {
       if (s.externalTrafficPolicy === 'Cluster') rule(c.external, markMasq);
       else {
-        rule(c.external, `${ipX} saddr ${net.podCIDR} goto ${c.cluster} comment "short-circuit pod traffic"`);
+        if (detector)
+          rule(c.external, `${ipX} saddr ${net.podCIDR} goto ${c.cluster} comment "short-circuit pod traffic"`);
         rule(c.external, `fib saddr type local ${markMasq} comment "masquerade local traffic"`);
         rule(c.external, `fib saddr type local goto ${c.cluster} comment "short-circuit local traffic"`);
       }
@@ -494,12 +527,8 @@ export function writeRuleset(
             .join(', ')} }`,
         );
     };
-    if (c.cluster) toEndpoints(c.cluster, s.endpoints);
-    if (c.local)
-      toEndpoints(
-        c.local,
-        s.endpoints.filter((e) => e.local),
-      );
+    if (c.cluster) toEndpoints(c.cluster, s.clusterEndpoints);
+    if (c.local) toEndpoints(c.local, s.localEndpoints);
     for (const ep of c.endpoints) {
       rule(ep.chain, `${ipX} saddr ${ep.ip} ${markMasq}`);
       if (ep.affinitySet) rule(ep.chain, `update @${ep.affinitySet} { ${ipX} saddr }`);
