@@ -16,7 +16,9 @@
  *   PR #136499 is not written: its listing is not in the evidence, so an endpoint reaching itself is not
  *   masqueraded in this form.
  *
- * Ready endpoints only (no terminating fallback); health-check NodePorts write no rule in this mode. Creation
+ * Endpoints are ready, serving-terminating or not serving (NftEndpoint.state), sorted into the Cluster and Local
+ * chains as proxy.CategorizeEndpoints does (ready first, else serving-terminating; no topology hints); the random
+ * services have ready endpoints only. Health-check NodePorts write no rule in this mode. Creation
  * order (which the listing keeps) is setupNFTables' order, then services in the order given. Set elements are
  * written in insertion order: the kernel lists hash sets in its own order, so a kernel listing of this text
  * differs from it in element order only.
@@ -132,9 +134,12 @@ export function kubeProxyNftServices(opts: KubeProxyNftOptions): NftServicePort[
   const v6 = opts.family === 'ipv6';
   const ip = addresses(v6);
   let pod = 0;
-  // NodePorts are unique in 30000-32767; past 2,768 external services the rest get none (a LoadBalancer with
-  // allocateLoadBalancerNodePorts false, or a NodePort service that lost its port: no NodePort rule either way).
-  let nodePort = 30000;
+  // Every NodePort and LoadBalancer service gets its own NodePort, as the apiserver allocates them: from its
+  // default range 30000-32767 (2,768 ports) while the services fit in it, else from 30000-39999, as a cluster
+  // of this size runs with --service-node-port-range=30000-39999. Past the range's end a service gets none (a
+  // LoadBalancer with allocateLoadBalancerNodePorts false: no NodePort rule), so no NodePort repeats.
+  const [firstNodePort, lastNodePort] = opts.services <= 2768 ? [30000, 32767] : [30000, 39999];
+  let nodePort = firstNodePort;
   return Array.from({ length: opts.services }, (_, i) => {
     const protocol: NftServicePort['protocol'] = i % 37 === 36 ? 'sctp' : i % 10 === 7 ? 'udp' : 'tcp';
     const port = protocol === 'udp' ? 53 : pick(r, [80, 443, 8080, 9090]);
@@ -157,7 +162,7 @@ export function kubeProxyNftServices(opts: KubeProxyNftOptions): NftServicePort[
         protocol,
         clusterIP: ip.cluster(i),
         port,
-        nodePort: external && nodePort <= 32767 ? nodePort++ : null,
+        nodePort: external && nodePort <= lastNodePort ? nodePort++ : null,
         externalIPs: chance(r, 0.1) ? [ip.external(i)] : [],
         loadBalancerIPs: lb,
         sourceRanges,
