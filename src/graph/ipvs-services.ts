@@ -205,6 +205,7 @@ export function ipvsServices(
       entryPoints: s.entries.map((e) => e.entry),
       virtualServices: s.entries,
       affinitySeconds: s.persistent,
+      stickyClients: [],
       externalTrafficPolicy: external ? (s.local ? 'Local' : 'Cluster') : null,
       internalTrafficPolicy: 'Cluster',
       noEndpoints: [],

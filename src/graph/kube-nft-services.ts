@@ -3,13 +3,13 @@
  * (shared/reference/nftables.md §1): entry points from the dispatch maps (`service-ips`, `service-nodeports`,
  * `firewall-ips`, `no-endpoint-services`, `no-endpoint-nodeports`), policies from which chain an entry goes
  * to (`service-…` Cluster, `local-…` Local, `external-…` and what it goes on to), affinity from the
- * `affinity-…` sets' timeouts. Every layout (≤1.33, ≥1.34, the 2026 forms) writes these the same way. Where
+ * `affinity-…` sets' timeouts, and their live elements as sticky clients of the set's endpoint. Every layout (≤1.33, ≥1.34, the 2026 forms) writes these the same way. Where
  * packets then go is the walk's to say.
  */
 import type { NftChain, NftElement, NftExpr, NftSet, NftTable } from '../model/nft';
 import type { SourceRef } from '../model/source';
 import type { Family } from '../model/values';
-import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
+import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, StickyClient, TrafficPolicy } from './service-model';
 
 /** `ns/svc/tcp/p80` in a chain or set name after the kind and hash; an unnamed port leaves its part empty. */
 const SERVICE_CHAIN = /^(service|local|external|firewall)-[A-Z0-9]{8}-(([^/]+)\/([^/]+)\/(tcp|udp|sctp)\/([^/]*))$/;
@@ -44,6 +44,7 @@ interface Builder {
   clusterLocal: boolean;
   externalLocal: boolean;
   affinity: number | null;
+  readonly sticky: StickyClient[];
 }
 
 const literalParts = (e: NftExpr): string[] | undefined =>
@@ -106,6 +107,7 @@ export function kubeNftServices(table: NftTable, path: string, family: Family): 
           clusterLocal: false,
           externalLocal: false,
           affinity: null,
+          sticky: [],
         }),
       );
     return b;
@@ -197,9 +199,18 @@ export function kubeNftServices(table: NftTable, path: string, family: Family): 
   for (const s of table.sets) {
     const m = ENDPOINT.exec(s.name);
     const b = m && builders.get(m[1]!);
+    if (!b) continue;
     const timeout = s.props.find((p) => p.key === 'timeout')?.value;
     const seconds = timeout === undefined ? undefined : durationSeconds(timeout);
-    if (b && seconds !== undefined) b.affinity = seconds;
+    if (seconds !== undefined) b.affinity = seconds;
+    // An IPv6 endpoint's name has `.` for `:` (servicePortEndpointChainNameBase).
+    const endpoint = { ip: family === 'ipv6' ? m[6]!.replaceAll('.', ':') : m[6]!, port: Number(m[7]) };
+    for (const el of s.elements ?? []) {
+      const key = literalParts(el.key);
+      if (key?.length !== 1) continue;
+      const expires = el.expires === undefined ? undefined : durationSeconds(el.expires);
+      b.sticky.push({ client: key[0]!, endpoint, expiresSeconds: expires ?? null, set: s.name, evidence: at(s.line) });
+    }
   }
   return [...builders.values()].map((b) => {
     const entryPoints = [...b.entries.values()];
@@ -213,6 +224,7 @@ export function kubeNftServices(table: NftTable, path: string, family: Family): 
       proxyMode: 'nftables',
       entryPoints,
       affinitySeconds: b.affinity,
+      stickyClients: b.sticky,
       externalTrafficPolicy,
       internalTrafficPolicy: b.clusterLocal ? 'Local' : 'Cluster',
       noEndpoints: b.noEndpoints,

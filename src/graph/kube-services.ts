@@ -276,6 +276,7 @@ function serviceOf(b: Builder, ruleset: Ruleset, graph: RuleGraph): KubeService 
     proxyMode: 'iptables',
     entryPoints,
     affinitySeconds: affinityOfAll(graph, b.hashes),
+    stickyClients: [],
     externalTrafficPolicy,
     internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',
     noEndpoints: b.noEndpoints,

@@ -27,6 +27,21 @@ export interface EntryPoint {
 
 export type TrafficPolicy = 'Cluster' | 'Local';
 
+/**
+ * A client that session affinity pins to an endpoint, as the dump records it: a live element of kube-proxy's
+ * `affinity-…` set in nftables mode (iptables' `recent` lists and IPVS's persistence templates are not in the
+ * dumps nfwalk reads).
+ */
+export interface StickyClient {
+  readonly client: string;
+  readonly endpoint: { readonly ip: string; readonly port: number };
+  /** Seconds until the record expires (`expires` of the element); null when the dump shows none. */
+  readonly expiresSeconds: number | null;
+  /** The set holding the record. */
+  readonly set: string;
+  readonly evidence: SourceRef;
+}
+
 export interface KubeService {
   /** `ns/svc:port` from kube-proxy's comments, else the service chain's name, else `ip:port/proto`. */
   readonly name: string;
@@ -36,8 +51,13 @@ export interface KubeService {
   readonly protocol: ServiceProtocol;
   readonly proxyMode: 'iptables' | 'ipvs' | 'nftables';
   readonly entryPoints: readonly EntryPoint[];
-  /** ClientIP session affinity: `recent --rcheck --seconds N` in iptables mode, `persistent N` in IPVS mode. */
+  /**
+   * ClientIP session affinity: `recent --rcheck --seconds N` in iptables mode, `persistent N` in IPVS mode, the
+   * `affinity-…` sets' timeout in nftables mode.
+   */
   readonly affinitySeconds: number | null;
+  /** Clients pinned to an endpoint, as far as the dump shows them. */
+  readonly stickyClients: readonly StickyClient[];
   /** null when the service has no external entry point (or the rules do not show the policy). */
   readonly externalTrafficPolicy: TrafficPolicy | null;
   readonly internalTrafficPolicy: TrafficPolicy;

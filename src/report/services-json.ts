@@ -9,6 +9,7 @@ import {
   type EntryPoint,
   type ServiceView,
   type ServicesAnalysis,
+  type StickyClientOnNode,
   consensusEndpoints,
 } from '../analyses/services/index';
 
@@ -45,6 +46,16 @@ function outcomeJson(o: EntryOutcome) {
   };
 }
 
+const stickyJson = (c: StickyClientOnNode) => ({
+  client: c.client,
+  endpoint: c.endpoint,
+  expiresSeconds: c.expiresSeconds,
+  endpointLive: c.endpointLive,
+  set: c.set,
+  evidence: c.evidence,
+  ...(c.next ? { next: outcomeJson(c.next) } : {}),
+});
+
 function serviceJson(view: ServiceView) {
   const s = view.service;
   const cluster = s.entryPoints.find((e) => e.kind === 'clusterIP');
@@ -66,6 +77,7 @@ function serviceJson(view: ServiceView) {
         present: n.present,
         entryPoints: n.outcomes.map(outcomeJson),
         ...(n.observed.length ? { observed: n.observed.map((o) => ({ ...o, entry: entryOf(o.entry) })) } : {}),
+        ...(n.stickyClients.length ? { stickyClients: n.stickyClients.map(stickyJson) } : {}),
       };
     }),
     family: s.family,

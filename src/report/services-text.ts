@@ -17,6 +17,25 @@ function endpointsCell(o: EntryOutcome): string {
 const masq = (o: EntryOutcome) =>
   o.masquerade === null ? '?' : o.masquerade === 0 ? 'no' : o.masquerade === 1 ? 'yes' : percent(o.masquerade);
 
+/** Session affinity's pinned clients, per service and node: client, endpoint, time left. */
+function stickyText(a: ServicesAnalysis): string {
+  const several = a.nodes.length > 1;
+  const rows = a.services.flatMap((v) =>
+    v.nodes.flatMap((n) =>
+      n.stickyClients.map((c) => [
+        v.service.name,
+        ...(several ? [n.node] : []),
+        c.client,
+        `${hostPort(c.endpoint)}${c.endpointLive ? '' : ' (gone)'}`,
+        c.expiresSeconds === null ? '-' : `${Math.round(c.expiresSeconds)} s`,
+      ]),
+    ),
+  );
+  if (rows.length === 0) return '';
+  const table = plainTable(['SERVICE', ...(several ? ['NODE'] : []), 'CLIENT', 'PINNED TO', 'EXPIRES IN'], rows);
+  return `\n\nsticky clients (session affinity records in the dump):\n${table}`;
+}
+
 export function formatServices(a: ServicesAnalysis): string {
   const several = a.nodes.length > 1;
   const header = a.nodes
@@ -49,5 +68,5 @@ export function formatServices(a: ServicesAnalysis): string {
   const footnote = assumed
     ? '\n? the walk split on matches the dumps cannot decide (sets not dumped, recent, …); the findings say which, `nfwalk trace` shows each path'
     : '';
-  return `${header}\n\n${table}${footnote}\n\n${formatFindings(a.findings)}`;
+  return `${header}\n\n${table}${footnote}${stickyText(a)}\n\n${formatFindings(a.findings)}`;
 }

@@ -3,7 +3,7 @@ import type { KubeService } from '../../graph/service-model';
 import type { Finding } from '../finding';
 import { restsOnMaskedAddress } from '../trace/index';
 import { entryText, firstOf, hostPort, kubectlTarget, percent } from '../finding-text';
-import type { EntryOutcome, ObservedShares, ServiceOnNode } from './model';
+import type { EntryOutcome, ObservedShares, ServiceOnNode, StickyClientOnNode } from './model';
 
 /** Shares further than this from even (relative) are reported; kube-proxy's own rounding stays far below it. */
 const SKEW_TOLERANCE = 0.005;
@@ -156,6 +156,28 @@ function observedSkew(service: KubeService, node: string, obs: ObservedShares): 
   };
 }
 
+/** What becomes of a connection, in a few words: the endpoints it goes to with their shares, else its verdict. */
+function fateText(o: EntryOutcome): string {
+  const live = o.endpoints.filter((e) => e.probability > 0);
+  if (live.length === 0) return { forward: 'is not forwarded', drop: 'is dropped', reject: 'is rejected' }[o.verdict];
+  return `goes to ${live.map((e) => (live.length > 1 ? `${hostPort(e)} ${percent(e.probability)}` : hostPort(e))).join(', ')}`;
+}
+
+/** An affinity record pinning a client to an endpoint new connections no longer reach. */
+function stickyToGone(service: KubeService, node: string, s: StickyClientOnNode): Finding | undefined {
+  if (s.endpointLive) return undefined;
+  const expires = s.expiresSeconds === null ? '' : ` for another ${Math.round(s.expiresSeconds)} s`;
+  const next = s.next ? `; its next connection to ${entryText(s.next.entry)} ${fateText(s.next)}` : '';
+  return {
+    code: 'SVC_AFFINITY_ENDPOINT_GONE',
+    severity: 'warning',
+    ...base(service, node),
+    message: `session affinity pins client ${s.client} to ${hostPort(s.endpoint)}${expires}, an endpoint new connections to ${service.name} no longer reach on this node (set ${s.set})${next}`,
+    evidence: [s.evidence],
+    remedy: `kube-proxy deletes an endpoint's affinity set in the sync that removes the endpoint, so a set left behind says its syncs fail or stopped: check kube-proxy's log on this node and restart it; the set alone can go with \`nft delete set ${service.family === 'ipv6' ? 'ip6' : 'ip'} kube-proxy ${s.set}\` once no rule names it`,
+  };
+}
+
 export function serviceFindings(service: KubeService, onNode: ServiceOnNode): Finding[] {
   if (!onNode.present) return [];
   const node = onNode.node;
@@ -172,5 +194,6 @@ export function serviceFindings(service: KubeService, onNode: ServiceOnNode): Fi
     ...perEntry,
     ...nodePortMissing(service, node, onNode.outcomes),
     ...onNode.observed.map((o) => observedSkew(service, node, o)),
+    ...onNode.stickyClients.map((s) => stickyToGone(service, node, s)),
   ].filter((f): f is Finding => f !== undefined);
 }

@@ -14,6 +14,7 @@ import { serviceFindings } from './findings';
 import type { EntryOutcome, NodeSummary, ServiceOnNode, ServiceView, ServicesAnalysis } from './model';
 import { type NodeContext, entryKey, nodeContexts } from '../node/index';
 import { observedShares } from './observed';
+import { stickyClients } from './sticky';
 
 export type * from './model';
 export type { EntryPoint } from '../../graph/service-model';
@@ -109,7 +110,8 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
       const observed = outcomes
         .filter((o) => o.entry.kind !== 'healthCheckNodePort')
         .flatMap((o) => observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source) ?? []);
-      const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed };
+      const sticky = local ? stickyClients(ctx, local, outcomes) : [];
+      const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed, stickyClients: sticky };
       if (local) findings.push(...serviceFindings(local, onNode));
       return onNode;
     });

@@ -1,5 +1,5 @@
 /** What the services analysis finds per node and entry point, before the cluster view merges the nodes. */
-import type { EntryPoint, KubeService } from '../../graph/service-model';
+import type { EntryPoint, KubeService, StickyClient } from '../../graph/service-model';
 import type { Family } from '../../model/values';
 import type { Finding } from '../finding';
 
@@ -57,6 +57,15 @@ export interface ServiceOnNode {
   readonly outcomes: readonly EntryOutcome[];
   /** Live conntrack (or IPVS) connections per endpoint against the configured shares, per entry point that has any. */
   readonly observed: readonly ObservedShares[];
+  /** Clients session affinity pins to an endpoint on this node (nft `affinity-…` sets). */
+  readonly stickyClients: readonly StickyClientOnNode[];
+}
+
+export interface StickyClientOnNode extends StickyClient {
+  /** Whether new connections to the service reach the endpoint on this node. */
+  readonly endpointLive: boolean;
+  /** For a client pinned to an endpoint new connections no longer reach: its next connection to the cluster IP. */
+  readonly next?: EntryOutcome;
 }
 
 /** A service across the nodes given: its entry points as any node knows them, tried on every node. */

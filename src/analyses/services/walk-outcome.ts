@@ -21,9 +21,17 @@ function allowedClient(entry: EntryPoint): string | undefined {
   return formatIp({ family: prefix.family, value: isHostPrefix(prefix) ? prefix.network : prefix.network + 1n });
 }
 
-export function probeFor(service: KubeService, entry: EntryPoint, clients: Clients, tracer: Tracer): Probe {
+/** A new connection to the entry point from `client`, else from the client the entry point's kind calls for. */
+export function probeFor(
+  service: KubeService,
+  entry: EntryPoint,
+  clients: Clients,
+  tracer: Tracer,
+  client?: string,
+): Probe {
   const src =
-    entry.kind === 'clusterIP' ? (clients.pod ?? clients.external) : (allowedClient(entry) ?? clients.external);
+    client ??
+    (entry.kind === 'clusterIP' ? (clients.pod ?? clients.external) : (allowedClient(entry) ?? clients.external));
   const dst = entry.ip ?? clients.nodeIp;
   const srcIp = parseIp(src)!;
   const inIface = tracer.network.knowsInterfaces ? tracer.network.route(srcIp)?.dev : undefined;

@@ -56,6 +56,31 @@ sharedTest("services: kube-proxy's nft table gives every entry point its verdict
 });
 
 sharedTest(
+  "services: a live element of an affinity set, as the kernel listed it, is a sticky client of the set's endpoint",
+  (t) => {
+    // The lab's table with the affinity set as `nft list set` showed it after one connection from 192.168.0.100.
+    const live = readShared('captures/nft/kube-proxy-v1.34.affinity-set-with-live-element.nft-list-set.txt');
+    const set = /\tset affinity-[^\n]*\{\n[\s\S]*?\n\t\}/;
+    const listing = readShared(RULESET).replace(set, set.exec(live)![0]);
+    const a = analyzeServices(nodesOfText(`${LAB_NODE}\n# nft list ruleset\n${listing}`));
+    const onNode = a.services.find((v) => v.service.name === 'ns5/svc5:p80')!.nodes[0]!;
+    t.deepEqual(
+      onNode.stickyClients.map((c) => [
+        c.client,
+        `${c.endpoint.ip}:${c.endpoint.port}`,
+        c.expiresSeconds,
+        c.endpointLive,
+      ]),
+      [['192.168.0.100', '10.180.0.3:80', 2 * 3600 + 59 * 60 + 56.796, true]],
+    );
+    t.true(
+      a.services.filter((v) => v.service.name !== 'ns5/svc5:p80').every((v) => v.nodes[0]!.stickyClients.length === 0),
+    );
+    t.false(a.findings.some((f) => f.code === 'SVC_AFFINITY_ENDPOINT_GONE'));
+  },
+);
+
+sharedTest(
   'stale: a conntrack entry DNATed to an endpoint the nft table no longer has is stale, one to a current endpoint is not',
   (t) => {
     const conntrack = [
