@@ -3,13 +3,21 @@
  * nodeport-ips set and with `--nodeport-addresses` matching all, is loaded with `nft -f` into a namespace of this
  * test's own (`nfwr-kp-…`); the kernel's `nft list ruleset` must read without a diagnostic into the same model as
  * the generated text, up to line numbers and the order of named sets' elements (the kernel lists hash sets in
- * its own order). Without the kernel, the generated text still has to read cleanly and hold what the
+ * its own order). The same for the tables of the packet-flow tests' fake proxiers (terminating endpoints, no
+ * local detector, several node addresses for NodePorts, a second sync with the first one's chains flushed), in
+ * namespaces `nfh25k-kp-…`. Without the kernel, the generated text still has to read cleanly and hold what the
  * description of its services says.
  */
 import test from 'ava';
 import { parseNft } from '../../grammar/nft/index';
 import type { NftBody, NftChain, NftRuleset, NftSet } from '../../src/model/nft';
-import { type KubeProxyNftLayout, kubeProxyNftRuleset } from '../generators/kube-proxy-nft';
+import {
+  type KubeProxyNftLayout,
+  type NftEndpoint,
+  kubeProxyNftRuleset,
+  service,
+  writeRuleset,
+} from '../generators/kube-proxy-nft';
 import { kernelTest, run } from '../helpers/kernel';
 
 const NFT = '/usr/sbin/nft';
@@ -124,3 +132,84 @@ kernelTest('the kernel lists each generated kube-proxy nft ruleset as nfwalk rea
     }
   }
 });
+
+/** The fake proxiers of kube-proxy's packet-flow tests the conformance test rebuilds: terminating endpoints, the
+ * no-op local detector, several --nodeport-addresses, and the second sync after an EndpointSlice is deleted. */
+function syncStates(layout: KubeProxyNftLayout, family: 'ipv4' | 'ipv6') {
+  const v6 = family === 'ipv6';
+  const a = (n: number) => (v6 ? `fd00:10:180::${n}` : `10.180.0.${n}`);
+  const spec = (svc: string, etp: 'Cluster' | 'Local', endpoints: NftEndpoint[], affinity: boolean) =>
+    service(
+      {
+        namespace: 'ns1',
+        service: svc,
+        portName: 'p80',
+        protocol: 'tcp',
+        clusterIP: v6 ? `fd00:10:96::${svc.length}` : `172.30.1.${svc.length}`,
+        port: 80,
+        nodePort: 30000 + svc.length,
+        externalIPs: [],
+        loadBalancerIPs: [v6 ? '2001:db8:ff::1' : '1.2.3.4'],
+        sourceRanges: [],
+        externalTrafficPolicy: etp,
+        internalTrafficPolicy: 'Cluster',
+        ...(affinity ? { affinitySeconds: 10800 } : {}),
+        endpoints,
+      },
+      layout,
+      v6,
+    );
+  const first = [
+    spec(
+      'svc1',
+      'Local',
+      [
+        { ip: a(1), port: 80, local: true },
+        { ip: a(2), port: 80, local: true, state: 'terminating' },
+        { ip: a(3), port: 80, local: false, state: 'not-serving' },
+        { ip: a(4), port: 80, local: false },
+      ],
+      true,
+    ),
+    spec(
+      'svc22',
+      'Cluster',
+      [
+        { ip: a(5), port: 80, local: true, state: 'terminating' },
+        { ip: a(6), port: 80, local: false, state: 'terminating' },
+      ],
+      false,
+    ),
+  ];
+  const second = [spec('svc1', 'Local', [], true), first[1]!];
+  const nodePortIPs = v6 ? ['2001:db8::1', '2001:db8:1::2'] : ['192.168.0.2', '192.168.1.2'];
+  return writeRuleset(second, { layout, family, localDetector: 'none', nodePortIPs, flushed: first });
+}
+
+kernelTest(
+  "the kernel lists the generator's terminating, no-detector, several-nodeport-address and after-delete tables as nfwalk reads them",
+  (t) => {
+    for (const [i, [layout, family]] of LAYOUTS.flatMap((l) => FAMILIES.map((f) => [l, f] as const)).entries()) {
+      const g = syncStates(layout, family);
+      const label = `${layout} ${family}`;
+      t.deepEqual(problems(parseNft(g.text)), [], `${label}: generated text reads cleanly`);
+      const ns = `nfh25k-kp-${process.pid}-${i}`;
+      t.is(run('ip', ['netns', 'add', ns]).status, 0, `ip netns add ${ns}`);
+      try {
+        const load = run('ip', ['netns', 'exec', ns, NFT, '-f', '-'], g.text);
+        t.is(load.status, 0, `${label}: nft -f: ${load.stderr}`);
+        const kernel = parseNft(run('ip', ['netns', 'exec', ns, NFT, 'list', 'ruleset']).stdout);
+        t.deepEqual(problems(kernel), [], `${label}: kernel listing reads cleanly`);
+        t.deepEqual(normalised(kernel.ruleset), normalised(parseNft(g.text).ruleset), label);
+        // The first sync's chains are still listed, empty.
+        const chains = kernel.ruleset.tables[0]!.chains;
+        t.true(
+          chains.some((c) => c.name.startsWith('endpoint-') && c.rules.length === 0),
+          `${label}: a flushed chain`,
+        );
+      } finally {
+        run('ip', ['netns', 'del', ns]);
+      }
+    }
+  },
+);
