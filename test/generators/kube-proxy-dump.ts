@@ -118,8 +118,11 @@ export function kubeProxyServices(opts: KubeProxyDumpOptions): GeneratedService[
       ip: podIp(++pod),
       port: protocol === 'udp' ? 5353 : 8080,
     }));
+    // One NodePort per service index, so none repeats: in the default range 30000-32767 below 2,768 services,
+    // past it as in a cluster run with --service-node-port-range=30000-39999 (none beyond that range).
+    const nodePort = 30000 + i;
     return serviceSpec(name, protocol, serviceIp(i), protocol === 'udp' ? 53 : 80, endpoints, {
-      nodePort: i % nodePortEvery === 0 ? 30000 + (i % 2768) : null,
+      nodePort: i % nodePortEvery === 0 && nodePort <= 39999 ? nodePort : null,
     });
   });
 }
