@@ -17,19 +17,30 @@ function endpointsCell(o: EntryOutcome): string {
 const masq = (o: EntryOutcome) =>
   o.masquerade === null ? '?' : o.masquerade === 0 ? 'no' : o.masquerade === 1 ? 'yes' : percent(o.masquerade);
 
+/** Sticky clients listed per service and node in text. */
+const STICKY_ROWS = 20;
+
 /** Session affinity's pinned clients, per service and node: client, endpoint, time left. */
 function stickyText(a: ServicesAnalysis): string {
   const several = a.nodes.length > 1;
   const rows = a.services.flatMap((v) =>
-    v.nodes.flatMap((n) =>
-      n.stickyClients.map((c) => [
-        v.service.name,
-        ...(several ? [n.node] : []),
-        c.client,
-        `${hostPort(c.endpoint)}${c.endpointLive ? '' : ' (gone)'}`,
-        c.expiresSeconds === null ? '-' : `${Math.round(c.expiresSeconds)} s`,
-      ]),
-    ),
+    v.nodes.flatMap((n) => {
+      // Those pinned to a gone endpoint first; a busy service can have thousands of clients.
+      const sorted = [...n.stickyClients].sort((x, y) => Number(x.endpointLive) - Number(y.endpointLive));
+      const shown = sorted
+        .slice(0, STICKY_ROWS)
+        .map((c) => [
+          v.service.name,
+          ...(several ? [n.node] : []),
+          c.client,
+          `${hostPort(c.endpoint)}${c.endpointLive ? '' : ' (gone)'}`,
+          c.expiresSeconds === null ? '-' : `${Math.round(c.expiresSeconds)} s`,
+        ]);
+      const more = sorted.length - shown.length;
+      return more > 0
+        ? [...shown, [v.service.name, ...(several ? [n.node] : []), `… ${more} more (--json lists all)`, '', '']]
+        : shown;
+    }),
   );
   if (rows.length === 0) return '';
   const table = plainTable(['SERVICE', ...(several ? ['NODE'] : []), 'CLIENT', 'PINNED TO', 'EXPIRES IN'], rows);

@@ -5,6 +5,8 @@
  */
 import { analyzeServices } from '../../../src/analyses/services/index';
 import { analyzeStale } from '../../../src/analyses/stale/index';
+import { servicesJson } from '../../../src/report/services-json';
+import { formatServices } from '../../../src/report/services-text';
 import { kubeProxyNftRuleset, service, writeRuleset } from '../../generators/kube-proxy-nft';
 import { LAB_NODE, RULESET } from '../../helpers/nft-trace';
 import { nodesOfText } from '../../helpers/sections';
@@ -77,6 +79,9 @@ sharedTest(
       a.services.filter((v) => v.service.name !== 'ns5/svc5:p80').every((v) => v.nodes[0]!.stickyClients.length === 0),
     );
     t.false(a.findings.some((f) => f.code === 'SVC_AFFINITY_ENDPOINT_GONE'));
+    t.regex(formatServices(a), /ns5\/svc5:p80\s+192\.168\.0\.100\s+10\.180\.0\.3:80\s+10797 s/);
+    const json = servicesJson(a).services.find((s) => s.name === 'ns5/svc5:p80')!.nodes[0]!;
+    t.like(json.stickyClients?.[0], { client: '192.168.0.100', endpoint: { ip: '10.180.0.3', port: 80 } });
   },
 );
 
