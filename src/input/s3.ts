@@ -2,7 +2,8 @@
  * The object-store edge: `s3://bucket/key` URLs read with the AWS SDK. Credentials, region and endpoint come
  * from the SDK's standard chain (environment, shared config and credentials files, web identity as on EKS,
  * container and instance metadata; `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL` for MinIO, Ceph and the like, which
- * are then addressed path-style, as every S3-compatible server serves). Objects are streamed; the SDK is
+ * are then addressed path-style, as every S3-compatible server serves). Objects are streamed, and small ones
+ * (`--results` kept in a bucket) written whole; the SDK is
  * loaded on first use, so runs without such inputs do not pay for it.
  */
 import type { Readable } from 'node:stream';
@@ -101,4 +102,12 @@ export async function objectStream(at: S3Location): Promise<Readable> {
   const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   const got = await (await s3()).send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key }));
   return got.Body as Readable;
+}
+
+/** Writes a small object whole: a put is atomic, readers see the object complete or not at all. */
+export async function putObject(at: S3Location, body: string): Promise<void> {
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  await (
+    await s3()
+  ).send(new PutObjectCommand({ Bucket: at.bucket, Key: at.key, Body: body, ContentType: 'application/x-ndjson' }));
 }

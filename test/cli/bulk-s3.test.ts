@@ -3,13 +3,14 @@
  * localhost) holds a generated archive of bundles as objects (tarballs, a zip) and as prefixes (unpacked
  * bundles); nfwalk lists and streams them through the AWS SDK with the standard environment (endpoint,
  * keys, region), and finds in each what it finds in the same bundle on disk. Shards, resumable results and
- * single objects work as they do locally; a bucket that is not there is one line, exit 2.
+ * single objects work as they do locally; a bucket that is not there is one line, exit 2. Results kept in
+ * the bucket (`--results s3://…`) resume and merge as a results folder does.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // @ts-expect-error: s3rver ships no declarations; run() resolves to the server's address, close() stops it.
 import S3rver from '@20minutes/s3rver';
 import test from 'ava';
@@ -31,6 +32,16 @@ function filesOf(path: string, root = path): { key: string; file: string }[] {
   if (!statSync(path).isDirectory()) return [{ key: relative(join(root, '..'), path), file: path }];
   return readdirSync(path).flatMap((name) => filesOf(join(path, name), root));
 }
+
+/** A client of the test's server, to fill the bucket and look into it. */
+const s3Client = () =>
+  new S3Client({
+    endpoint: env.AWS_ENDPOINT_URL_S3,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
 
 async function zipOf(folder: string): Promise<Buffer> {
   const zip = new yazl.ZipFile();
@@ -63,13 +74,7 @@ test.before(async () => {
     AWS_REGION: 'us-east-1',
     TMPDIR: scratch,
   };
-  const client = new S3Client({
-    endpoint: env.AWS_ENDPOINT_URL_S3,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-  });
+  const client = s3Client();
   await client.send(new CreateBucketCommand({ Bucket: 'incidents' }));
   const put = (key: string, body: Buffer) =>
     client.send(new PutObjectCommand({ Bucket: 'incidents', Key: key, Body: body }));
@@ -163,4 +168,49 @@ test('shards, one object, and --results work on S3 as on disk; a missing bucket 
   const unauthorised = await nfwalkAsync(['bulk', 's3://incidents/archive/'], { ...env, AWS_ACCESS_KEY_ID: 'nobody' });
   t.is(unauthorised.status, 2);
   t.regex(unauthorised.stderr, /^nfwalk: s3:\/\/incidents\/archive\/: [^\n]+\n$/);
+});
+
+test('--results to an S3 prefix: one object per bundle, a rerun skips what is there, --merge reads it back', async (t) => {
+  const results = 's3://incidents/results/run-1/';
+  const run = (args: string[]) =>
+    nfwalkAsync(['bulk', 's3://incidents/archive/', '--results', results, '--fail-on', 'none', ...args], env);
+  const shards = await Promise.all([1, 2, 3].map((k) => run(['--shard', `${k}/3`])));
+  for (const s of shards) t.is(s.status, 0, s.stderr);
+  const client = s3Client();
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: 'incidents', Prefix: 'results/run-1/' }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
+  t.is(keys.length, 15, 'one object per bundle');
+  t.true(keys.every((k) => /^results\/run-1\/[0-9a-f]{32}\.ndjson$/.test(k)));
+
+  const again = await run(['--shard', '2/3']);
+  t.regex(
+    again.stderr,
+    /^nfwalk: (\d+) of \1 bundles done before in s3:\/\/incidents\/results\/run-1\/; 0 to analyse$/m,
+  );
+  t.is(again.stdout, shards[1]?.stdout ?? '');
+
+  // A bundle replaced in the archive is analysed again, and only it.
+  const eks = corpus.find((b) => b.layout === 'eks') as CorpusBundle;
+  await new Promise((r) => setTimeout(r, 1100));
+  await client.send(
+    new PutObjectCommand({ Bucket: 'incidents', Key: `archive/${basename(eks.path)}`, Body: readFileSync(eks.path) }),
+  );
+  client.destroy();
+  const whole = await run([]);
+  t.regex(whole.stderr, /^nfwalk: 14 of 15 bundles done before in s3:\/\/incidents\/results\/run-1\/; 1 to analyse$/m);
+  t.regex(whole.stderr, new RegExp(`\\] s3://incidents/archive/${basename(eks.path).replaceAll('.', '\\.')}: `));
+
+  const one = await nfwalkAsync(['bulk', 's3://incidents/archive/', '--fail-on', 'none'], env);
+  const merged = await nfwalkAsync(['bulk', '--merge', results, '--fail-on', 'none'], env);
+  t.is(merged.status, one.status, merged.stderr);
+  t.is(merged.stdout, one.stdout);
+  t.is(merged.stdout, whole.stdout);
+  const oneJson = await nfwalkAsync(['bulk', 's3://incidents/archive/', '--json', '--fail-on', 'none'], env);
+  const mergedJson = await nfwalkAsync(['bulk', '--merge', results, '--json', '--fail-on', 'none'], env);
+  const summary = (r: { stdout: string }) => (JSON.parse(r.stdout) as { summary: unknown }).summary;
+  t.deepEqual(summary(mergedJson), summary(oneJson));
+
+  const nowhere = await nfwalkAsync(['bulk', '--merge', 's3://no-such-bucket/results/'], env);
+  t.is(nowhere.status, 2);
+  t.regex(nowhere.stderr, /^nfwalk: s3:\/\/no-such-bucket\/results\/: [^\n]+\n$/);
 });

@@ -1,6 +1,7 @@
 /**
  * The Kubernetes manifests in deploy/kubernetes: every object is valid against the Kubernetes API's own
- * schema (kubernetes-models, generated from the API's OpenAPI document, offline), the shard Job and the merge
+ * schema (kubernetes-models, generated from the API's OpenAPI document, offline), strictly: a field the schema
+ * does not define (a typo) fails, as with `kubectl apply --validate=strict`. The shard Job and the merge
  * Job agree with each other, and their commands do what the docs say: run as the pods would run them (each
  * completion index with the Job's environment, the results folder on a local folder), the shards and the
  * merge give exactly the summary of one run over the same bundles.
@@ -16,10 +17,15 @@ import { parseAllDocuments } from 'yaml';
 import { writeCorpus } from '../generators/bundle-corpus';
 import { buildCli, cliPath, nfwalk, nfwalkAsync } from '../helpers/cli';
 import { repoRoot } from '../helpers/shared';
+import { validateStrict } from '../helpers/strict-k8s';
 
 const folder = join(repoRoot, 'deploy', 'kubernetes');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, walked by the paths the manifests hold
-type Manifest = { kind: string; metadata: { name: string }; spec: Record<string, any> };
+type Manifest = {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, walked by the paths the manifests hold
+  spec: Record<string, any>;
+};
 const manifests: { file: string; doc: Manifest }[] = readdirSync(folder)
   .filter((f) => f.endsWith('.yaml'))
   .flatMap((file) =>
@@ -28,27 +34,46 @@ const manifests: { file: string; doc: Manifest }[] = readdirSync(folder)
       return { file, doc: d.toJS() as Manifest };
     }),
   );
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kubernetes-models' constructors take any object
-const models: Record<string, new (data: any) => { validate(): void }> = {
-  Job,
-  PersistentVolumeClaim,
-};
+const models: Record<string, Parameters<typeof validateStrict>[0]> = { Job, PersistentVolumeClaim };
 const byName = (name: string) => manifests.find((m) => m.doc.metadata.name === name)?.doc as Manifest;
 
-test('every manifest is a valid Kubernetes object by the API schema; a broken one is caught', (t) => {
+test('every manifest is a valid Kubernetes object by the API schema, with no unknown field', (t) => {
   t.true(manifests.length >= 3);
   for (const { file, doc } of manifests) {
     const Model = models[doc.kind];
     if (!Model) return t.fail(`${file}: no schema for kind ${doc.kind}`);
-    t.notThrows(() => new Model(doc).validate(), `${file} ${doc.kind}/${doc.metadata.name}`);
+    t.notThrows(() => validateStrict(Model, doc), `${file} ${doc.kind}/${doc.metadata.name}`);
   }
+});
+
+test('a manifest with a wrong value, a missing field or a misspelled field fails validation', (t) => {
   const shards = byName('nfwalk-bulk');
+  const strict = (doc: Manifest) => () => validateStrict(Job, doc);
   const broken = structuredClone(shards);
   broken.spec.completions = 'eight';
-  t.throws(() => new models.Job!(broken).validate(), { message: /completions must be integer/ });
+  t.throws(strict(broken), { message: /completions must be integer/ });
   const noName = structuredClone(shards);
   delete noName.spec.template.spec.containers[0].name;
-  t.throws(() => new models.Job!(noName).validate(), { message: /containers\/0 must have required property name/ });
+  t.throws(strict(noName), { message: /containers\/0 must have required property name/ });
+  // Typos that Kubernetes' lenient decoding would drop without a word: the mount, the index mode, a limit.
+  const typo = structuredClone(shards);
+  const container = typo.spec.template.spec.containers[0];
+  container.volumeMount = container.volumeMounts;
+  delete container.volumeMounts;
+  t.throws(strict(typo), { message: 'unknown field: /spec/template/spec/containers/0/volumeMount' });
+  const more = structuredClone(shards);
+  more.spec.completionmode = more.spec.completionMode;
+  more.spec.template.spec.containers[0].resources.limts = { cpu: '2' };
+  more.spec.template.spec.volumes[0].persistentVolumeClaim.claimname = 'nfwalk-results';
+  t.throws(strict(more), {
+    message:
+      'unknown fields: /spec/completionmode, /spec/template/spec/containers/0/resources/limts, /spec/template/spec/volumes/0/persistentVolumeClaim/claimname',
+  });
+  // Maps (labels, limits) take any key: only fields of objects with a schema are checked.
+  const labels = structuredClone(shards);
+  labels.metadata.labels = { ...labels.metadata.labels, 'example.com/anything': 'x' };
+  labels.spec.template.spec.containers[0].resources.limits['example.com/gpu'] = '1';
+  t.notThrows(strict(labels));
 });
 
 /** A container's arguments as the kubelet gives them: `$(VAR)` from the container's env. */

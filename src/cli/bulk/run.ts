@@ -10,13 +10,16 @@ import type { BundleResult } from '../../analyses/bulk/model';
 import { type Shard, inShard } from '../../analyses/bulk/shard';
 import { type BundleStamp, bundleStamp, sameBundle } from '../../input/bundle-stamp';
 import { type BundlePath, listBundles } from '../../input/bundles';
+import { isS3Url } from '../../input/s3';
 import { formatBulkTime, formatBundleLine } from '../../report/bulk-text';
 import { EXIT_FAILED, type FailOn, UsageError } from '../exit';
 import { writeOut } from '../write';
 import type { BundleOptions } from './analyze-bundle';
 import { analyzeInWorkers } from './pool';
 import { reportBulk } from './report';
+import { ResultsBucket } from './results-bucket';
 import { ResultsDir } from './results-dir';
+import type { ResultStore } from './result-store';
 
 export interface RunOptions {
   readonly inputs: readonly string[];
@@ -42,25 +45,36 @@ interface Todo {
   readonly stamp?: BundleStamp;
 }
 
+const RESUME_BATCH = 16;
+
 /** What a results folder already holds for these bundles, and what is left to analyse. */
 async function resume(
   bundles: readonly BundlePath[],
-  dir: ResultsDir | undefined,
+  dir: ResultStore | undefined,
   o: RunOptions,
 ): Promise<{ done: BundleResult[]; todo: Todo[] }> {
   if (!dir) return { done: [], todo: bundles.map((bundle) => ({ bundle })) };
   const done: BundleResult[] = [];
   const todo: Todo[] = [];
-  for (const bundle of bundles) {
-    const stamp = await bundleStamp(bundle, o.hash);
-    const kept = dir.read(bundle.path);
-    const reusable =
-      kept &&
-      sameBundle(kept.stamp, stamp, o.hash) &&
-      kept.options === JSON.stringify(o.bundle) &&
-      !(kept.result.error && o.retryFailed);
-    if (reusable) done.push(kept.result);
-    else todo.push({ bundle, stamp });
+  // A bucket answers each read in a round trip: a few at once.
+  for (let i = 0; i < bundles.length; i += RESUME_BATCH) {
+    const batch = bundles.slice(i, i + RESUME_BATCH);
+    const seen = await Promise.all(
+      batch.map(async (bundle) => ({
+        bundle,
+        stamp: await bundleStamp(bundle, o.hash),
+        kept: await dir.read(bundle.path),
+      })),
+    );
+    for (const { bundle, stamp, kept } of seen) {
+      const reusable =
+        kept &&
+        sameBundle(kept.stamp, stamp, o.hash) &&
+        kept.options === JSON.stringify(o.bundle) &&
+        !(kept.result.error && o.retryFailed);
+      if (reusable) done.push(kept.result);
+      else todo.push({ bundle, stamp });
+    }
   }
   return { done, todo };
 }
@@ -79,11 +93,16 @@ export async function runBulk(o: RunOptions): Promise<void> {
       `nfwalk: shard ${o.shard.index}/${o.shard.count}: ${bundles.length} of ${dated.length} bundles\n`,
     );
 
-  const dir = o.results === undefined ? undefined : new ResultsDir(o.results);
+  const dir =
+    o.results === undefined
+      ? undefined
+      : isS3Url(o.results)
+        ? await ResultsBucket.open(o.results)
+        : new ResultsDir(o.results);
   const { done, todo } = await resume(bundles, dir, o);
   if (dir)
     process.stderr.write(
-      `nfwalk: ${done.length} of ${bundles.length} bundles done before in ${dir.dir}; ${todo.length} to analyse\n`,
+      `nfwalk: ${done.length} of ${bundles.length} bundles done before in ${dir.where}; ${todo.length} to analyse\n`,
     );
 
   const stop = new AbortController();
@@ -130,7 +149,7 @@ export async function runBulk(o: RunOptions): Promise<void> {
     o.entry,
   )) {
     const stamp = stamps.get(raw.path);
-    if (dir && stamp) dir.write(raw, stamp, o.bundle);
+    if (dir && stamp) await dir.write(raw, stamp, o.bundle);
     await add(raw, true);
   }
   bar?.stop();
@@ -138,7 +157,7 @@ export async function runBulk(o: RunOptions): Promise<void> {
   process.off('SIGTERM', onSignal);
   const elapsed = performance.now() - started;
   if (stop.signal.aborted) {
-    const kept = dir ? `; the results are kept in ${dir.dir}: run again to finish` : '';
+    const kept = dir ? `; the results are kept in ${dir.where}: run again to finish` : '';
     process.stderr.write(
       `nfwalk: stopped by ${String(stop.signal.reason)} with ${results.length} of ${bundles.length} bundles done${kept}\n`,
     );

@@ -40,7 +40,7 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
         array: true,
         demandOption: true,
         describe:
-          'folders of bundles, bundles (archives or unpacked directories), quoted globs, or s3://bucket/prefix; with --merge, NDJSON files or folders of them',
+          'folders of bundles, bundles (archives or unpacked directories), quoted globs, or s3://bucket/prefix; with --merge, NDJSON files, folders of them, or s3://bucket/prefix of --results',
       })
       .option('shard', {
         type: 'string',
@@ -59,7 +59,7 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
       .option('results', {
         type: 'string',
         describe:
-          "keep each bundle's result in this folder as it finishes; a rerun analyses only what is not there or changed",
+          "keep each bundle's result in this folder (or s3://bucket/prefix/) as it finishes; a rerun analyses only what is not there or changed",
       })
       .option('hash', {
         type: 'boolean',
