@@ -3,7 +3,7 @@
  * them. Every module of the model has an entry here (a module added to `Match` is a compile error until it has
  * one): its matchers, and what of a flow it tests, which stale's flow key asks instead of knowing modules itself.
  */
-import type { Match, Opt } from '../../../model/match';
+import type { Match, MatchModule, MatchOf, Opt } from '../../../model/match';
 import type { Rule } from '../../../model/ruleset';
 import type { AddressRange, Family } from '../../../model/values';
 import { addrtypeMatcher } from './addrtype';
@@ -38,15 +38,7 @@ const WHOLE: AddressTest = { whole: true };
 const ADDRTYPE: AddressTest = { addrtype: true };
 const BOTH_WHOLE: FlowTests = { src: WHOLE, dst: WHOLE };
 
-type Module = Match['module'];
-/** The match type of a module (the typed-text modules share TextOptionsMatch). */
-type MatchOf<K extends Module> = Match extends infer M
-  ? M extends { module: infer X }
-    ? K extends X
-      ? M
-      : never
-    : never
-  : never;
+type Module = MatchModule;
 
 interface ModuleMeaning<K extends Module> {
   matchers(m: MatchOf<K>, ctx: MatchContext, family: Family, where: string): Matcher[];
