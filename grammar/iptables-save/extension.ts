@@ -31,7 +31,7 @@ export type SupportState = 'modelled' | 'typed-text';
 export interface ExtensionSpec<R extends object = object> {
   /** Module (`-m NAME`) or target (`-j NAME`) name. */
   readonly name: string;
-  /** Section of iptables-extensions(8) it follows. */
+  /** Where in iptables-extensions(8) it is described. */
   readonly doc: string;
   readonly state: SupportState;
   /** Fields every record of this extension has (`module`, `kind`). */

@@ -19,8 +19,8 @@ export interface RuleRead {
 }
 
 // Built on first use, before any token is made: the parser gives the token types their indexes.
-let built: NftRuleParser | undefined;
-const grammar = () => ({ parser: (built ??= new NftRuleParser()) });
+let ruleParser: NftRuleParser | undefined;
+const grammar = () => ({ parser: (ruleParser ??= new NftRuleParser()) });
 
 export function readRule(tokens: readonly NftToken[]): RuleRead {
   let end = tokens.length;

@@ -10,7 +10,7 @@ import { addrtypeMatcher } from './addrtype';
 import { baseMatchers, iprangeMatcher } from './base';
 import { conntrackMatchers, stateMatcher } from './conntrack';
 import type { Matcher, MatchContext } from './decision';
-import { hostStateMatcher } from './host-state';
+import { hostStateMatcher, ownerMatcher, physdevMatcher, policyMatcher, recentMatcher } from './host-state';
 import { markMatcher } from './marks';
 import { icmpMatcher, multiportMatcher, tcpUdpMatcher } from './ports';
 import { pkttypeMatcher, rpfilterMatcher } from './route-checks';
@@ -116,11 +116,11 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
     }),
   },
   recent: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m, _ctx, family) => [recentMatcher(m, family)],
     tests: () => NOTHING,
   },
   physdev: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m) => [physdevMatcher(m)],
     tests: () => NOTHING,
   },
   socket: {
@@ -128,7 +128,7 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
     tests: () => BOTH_WHOLE,
   },
   owner: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m, _ctx, family) => [ownerMatcher(m, family)],
     tests: () => NOTHING,
   },
   iprange: {
@@ -188,7 +188,7 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
     tests: () => NOTHING,
   },
   policy: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m, _ctx, family) => [policyMatcher(m, family)],
     tests: () => NOTHING,
   },
   ipvs: {
