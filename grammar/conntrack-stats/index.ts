@@ -6,7 +6,8 @@ import type { ConntrackStatsBody, ConntrackCountBody } from '../../src/model/sec
 import type { ConntrackCpuStats } from '../../src/model/conntrack';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { decimalWord } from '../shared/decimal';
-import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
+import type { LineProblem } from '../shared/problem';
+import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine } from '../shared/word-lines';
 
 const HEX = /^[0-9a-fA-F]+$/;
@@ -26,12 +27,16 @@ class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
     }
     if (this.header && l.words.every((w) => HEX.test(w.text))) {
       if (l.words.length !== this.header.length)
-        return { message: `${l.words.length} columns under a header of ${this.header.length}`, column: first.column };
+        return {
+          problem: 'broken',
+          message: `${l.words.length} columns under a header of ${this.header.length}`,
+          column: first.column,
+        };
       const counters = Object.fromEntries(this.header.map((k, i) => [k, Number.parseInt(l.words[i]!.text, 16)]));
       this.cpus.push({ line: l.line, cpu: this.cpus.length, counters });
       return undefined;
     }
-    return { message: 'expected cpu=N key=value … or a row of hex counters', column: first.column };
+    return { problem: 'broken', message: 'expected cpu=N key=value … or a row of hex counters', column: first.column };
   }
 
   private perCpu(l: WordLine): LineProblem | undefined {
@@ -40,7 +45,8 @@ class ConntrackStatsReader extends WordLineReader<ConntrackStatsBody> {
     for (const w of l.words) {
       const eq = w.text.indexOf('=');
       const value = decimalWord(w.text.slice(eq + 1));
-      if (eq < 1 || value === undefined) return { message: `expected key=number, got '${w.text}'`, column: w.column };
+      if (eq < 1 || value === undefined)
+        return { problem: 'broken', message: `expected key=number, got '${w.text}'`, column: w.column };
       if (w.text.startsWith('cpu=')) cpu = value;
       else counters[w.text.slice(0, eq)] = value;
     }
@@ -66,7 +72,11 @@ class ConntrackCountReader extends WordLineReader<ConntrackCountBody> {
   protected line(l: WordLine): LineProblem | undefined {
     const n = decimalWord(l.words[0]!.text);
     if (n === undefined || l.words.length > 1 || this.count !== undefined)
-      return { message: 'expected the single number conntrack -C prints', column: l.words[0]!.column };
+      return {
+        problem: 'broken',
+        message: 'expected the single number conntrack -C prints',
+        column: l.words[0]!.column,
+      };
     this.count = n;
     return undefined;
   }

@@ -12,18 +12,12 @@ import type {
   ConntrackTuple,
 } from '../../src/model/conntrack';
 import { canonicalAddress } from '../shared/address';
+import type { LineProblem } from '../shared/problem';
 import { decimal } from '../shared/decimal';
 import { fitsProtocol, lostProtocolName } from './lost-name';
 import { isAddressPlaceholder } from './placeholder';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 import { Flag, KeyValue, Tuple, Word } from './tokens';
-
-export interface LineProblem {
-  readonly message: string;
-  readonly column: number;
-  /** The line is no part of the listing (prose after it): it ends the dump instead of becoming an error. */
-  readonly ends?: boolean;
-}
 
 export type Warn = (column: number, message: string) => void;
 
@@ -73,7 +67,7 @@ function keyOf(image: string, eq: number, from = 0): string {
 }
 
 function badValue(key: string, value: string, what: string, column: number): LineProblem {
-  return { message: `${key}= needs ${what}, got '${value}'`, column };
+  return { problem: 'broken', message: `${key}= needs ${what}, got '${value}'`, column };
 }
 const EVENT_TIME = /^\[(\d+\.\d+)\]$/;
 const EVENTS: Readonly<Record<string, ConntrackEvent>> = {
@@ -135,7 +129,11 @@ export function decodeEntry(
     entry.family = t.image;
     const l3 = tokens[++i];
     if (!l3 || l3.image !== (t.image === 'ipv4' ? '2' : '10'))
-      return { message: `expected the layer-3 protocol number after ${t.image}`, column: l3 ? col(l3) : col(t) };
+      return {
+        problem: 'broken',
+        message: `expected the layer-3 protocol number after ${t.image}`,
+        column: l3 ? col(l3) : col(t),
+      };
     t = tokens[++i]!;
   } else if (
     t &&
@@ -148,10 +146,15 @@ export function decodeEntry(
     warn(col(t), `damaged line: the family name is missing; read as ${entry.family} from its number ${t.image}`);
     t = tokens[++i]!;
   }
-  if (!t || t.tokenType !== Word) return { message: 'expected a protocol name', column: t ? col(t) : 1 };
+  if (!t || t.tokenType !== Word)
+    return { problem: 'broken', message: 'expected a protocol name', column: t ? col(t) : 1 };
   const numToken = tokens[++i];
   if (!numToken || !DIGITS.test(numToken.image))
-    return { message: `expected the protocol number after '${t.image}'`, column: numToken ? col(numToken) : col(t) };
+    return {
+      problem: 'broken',
+      message: `expected the protocol number after '${t.image}'`,
+      column: numToken ? col(numToken) : col(t),
+    };
   // `6 46 TIME_WAIT src=…`: the name column was cut off (lost-name.ts); judged once the tuples are read.
   // The column of the number standing first, or 0 when the name is there.
   const lostNameAt = DIGITS.test(t.image) ? col(t) : 0;
@@ -195,16 +198,18 @@ export function decodeEntry(
       } else if (image === '[UNREPLIED]') entry.unreplied = true;
       else if (image.startsWith('[start=')) entry.start = image.slice(7, -1);
       else if (image.startsWith('[stop=')) entry.stop = image.slice(6, -1);
-      else return { message: `unknown flag ${image}`, column: col(f) };
+      else return { problem: 'broken', message: `unknown flag ${image}`, column: col(f) };
       previousKey = '';
       continue;
     }
     const whole = f.tokenType === Tuple;
-    if (!whole && f.tokenType !== KeyValue) return { message: `unexpected '${image}'`, column: col(f) };
+    if (!whole && f.tokenType !== KeyValue)
+      return { problem: 'broken', message: `unexpected '${image}'`, column: col(f) };
     // src= opens the next tuple, whether the lexer matched the whole tuple or src= alone.
     if (whole || image.startsWith('src=')) {
       direction++;
-      if (direction > 1) return { message: 'a third src= (expected an original and a reply tuple)', column: col(f) };
+      if (direction > 1)
+        return { problem: 'broken', message: 'a third src= (expected an original and a reply tuple)', column: col(f) };
       tuple = direction === 0 ? orig : reply;
     }
     if (whole) {
@@ -226,7 +231,7 @@ export function decodeEntry(
       case 'code':
       case 'srckey':
       case 'dstkey': {
-        if (!tuple) return { message: `${key}= before src=`, column: col(f) };
+        if (!tuple) return { problem: 'broken', message: `${key}= before src=`, column: col(f) };
         const problem = storeTupleField(tuple, key, value, col(f), entry);
         if (problem) return problem;
         break;
@@ -240,7 +245,7 @@ export function decodeEntry(
       }
       case 'packets':
       case 'bytes':
-        if (direction < 0) return { message: `${key}= before src=`, column: col(f) };
+        if (direction < 0) return { problem: 'broken', message: `${key}= before src=`, column: col(f) };
         if (num < 0) return badValue(key, value, 'a number', col(f));
         counters ??= [{}, {}];
         counters[direction]![key] = num;
@@ -286,19 +291,22 @@ export function decodeEntry(
         entry.labels = value === '' ? [] : value.split(',');
         break;
       default:
-        return { message: `unknown field ${key}=`, column: col(f) };
+        return { problem: 'broken', message: `unknown field ${key}=`, column: col(f) };
     }
     previousKey = key;
   }
   if (direction < 1)
     return {
+      problem: 'broken',
       message: 'expected an original and a reply tuple (src= dst= ... src= dst= ...)',
       column: col(tokens[tokens.length - 1]!),
     };
-  if (orig.dst === undefined || reply.dst === undefined) return { message: 'a tuple without dst=', column: 1 };
+  if (orig.dst === undefined || reply.dst === undefined)
+    return { problem: 'broken', message: 'a tuple without dst=', column: 1 };
   if (lostNameAt) {
     if (!fitsProtocol(entry.proto, orig, entry.state))
       return {
+        problem: 'broken',
         message: `the protocol name is missing, and ${entry.protoNum} is not the protocol of these tuples`,
         column: lostNameAt,
       };
@@ -462,8 +470,4 @@ function storeTupleField(
     else tuple.id = n;
   }
   return undefined;
-}
-
-export function isProblem(x: ConntrackEntry | LineProblem): x is LineProblem {
-  return 'message' in x;
 }

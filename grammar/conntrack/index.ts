@@ -5,7 +5,8 @@ import type { ConntrackEntry } from '../../src/model/conntrack';
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Chunk } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
-import { type LineProblem, decodeEntry, isProblem } from './decode';
+import { decodeEntry } from './decode';
+import { type LineProblem, isProblem } from '../shared/problem';
 import { fastEntry } from './fast-line';
 import { isAddressPlaceholder } from './placeholder';
 import { isProse } from './prose';
@@ -59,7 +60,7 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
       if (tokens.length === 0) return true;
       const problem = this.line(tokens, line, lineStart, text);
       if (!problem) return true;
-      if (stop(line, false, problem.ends)) {
+      if (stop(line, false, problem.problem === 'ends')) {
         stoppedAt = line;
         return false;
       }
@@ -103,13 +104,13 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
     const first = tokens[0]!;
     if (first.tokenType === XmlLine) {
       const x = decodeXmlLine(first.image.trimEnd(), line);
-      if ('message' in x) return x;
+      if (isProblem(x)) return x;
       if (x.kind === 'entry') this.entries.push(x.entry);
       return undefined;
     }
     if (first.image === 'conntrack' || LIBRARY_MESSAGE.test(first.image))
       return this.toolLine(rawLine(text, lineStart), line);
-    if (isProse(tokens)) return { message: 'not a conntrack entry', column: 1, ends: true };
+    if (isProse(tokens)) return { problem: 'ends', message: 'not a conntrack entry', column: 1 };
     const warn = (column: number, message: string) =>
       this.diagnostics.push({ severity: 'warning', line, column, message });
     const decoded =
@@ -143,7 +144,7 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
     }
     const tool = TOOL_LINE.exec(raw);
     // `conntrack -L output:` without a prompt is no entry and no tool message: it ends the listing as prose does.
-    if (!tool) return { message: 'expected a conntrack entry', column: 1, ends: true };
+    if (!tool) return { problem: 'ends', message: 'expected a conntrack entry', column: 1 };
     const said = tool[1]!.trim();
     const summary = SUMMARY.exec(said);
     if (summary) {

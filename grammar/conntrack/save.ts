@@ -6,7 +6,7 @@
 import type { IToken } from 'chevrotain';
 import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from '../../src/model/conntrack';
 import { canonicalAddress } from '../shared/address';
-import type { LineProblem } from './decode';
+import type { LineProblem } from '../shared/problem';
 import { L4_NUMBERS, icmpReplyType } from './protocols';
 
 type MutableTuple = { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] };
@@ -50,7 +50,7 @@ export function decodeSaveLine(
   for (let i = 1; i < tokens.length; i += 2) {
     const opt = tokens[i]!;
     const arg = tokens[i + 1];
-    if (!arg) return { message: `${opt.image} needs a value`, column: col(opt) };
+    if (!arg) return { problem: 'broken', message: `${opt.image} needs a value`, column: col(opt) };
     const v = arg.image;
     const number = () => (/^\d+$/.test(v) ? Number(v) : undefined);
     const address = ADDRESSES[opt.image];
@@ -58,11 +58,12 @@ export function decodeSaveLine(
     const key = KEYS[opt.image];
     if (address) {
       const a = canonicalAddress(v);
-      if (!a) return { message: `${opt.image} needs an IP address, got '${v}'`, column: col(arg) };
+      if (!a) return { problem: 'broken', message: `${opt.image} needs an IP address, got '${v}'`, column: col(arg) };
       (address[0] === 'o' ? orig : reply)[address[1]] = a;
     } else if (numeric) {
       const n = number();
-      if (n === undefined) return { message: `${opt.image} needs a number, got '${v}'`, column: col(arg) };
+      if (n === undefined)
+        return { problem: 'broken', message: `${opt.image} needs a number, got '${v}'`, column: col(arg) };
       (numeric[0] === 'o' ? orig : reply)[numeric[1]] = n;
     } else if (key) {
       (key[0] === 'o' ? orig : reply)[key[1]] = `0x${Number(v).toString(16)}`;
@@ -82,7 +83,8 @@ export function decodeSaveLine(
         case '-p': {
           entry.proto = v;
           entry.protoNum = L4_NUMBERS[v] ?? number();
-          if (entry.protoNum === undefined) return { message: `unknown protocol '${v}'`, column: col(arg) };
+          if (entry.protoNum === undefined)
+            return { problem: 'broken', message: `unknown protocol '${v}'`, column: col(arg) };
           break;
         }
         case '--state':
@@ -111,12 +113,12 @@ export function decodeSaveLine(
           entry.labels = v.split(',');
           break;
         default:
-          return { message: `unknown option ${opt.image}`, column: col(opt) };
+          return { problem: 'broken', message: `unknown option ${opt.image}`, column: col(opt) };
       }
     }
   }
   if (!orig.src || !orig.dst || !reply.src || !reply.dst || entry.proto === undefined)
-    return { message: 'incomplete entry: needs -s, -d, reply addresses and -p', column: 1 };
+    return { problem: 'broken', message: 'incomplete entry: needs -s, -d, reply addresses and -p', column: 1 };
   if (orig.type !== undefined) {
     // The reply of an icmp query is implied: conntrack -o save prints only the original's type, code and id.
     reply.type = icmpReplyType(entry.proto, orig.type);

@@ -1,7 +1,7 @@
 /** `conntrack -L -o xml`: one `<flow>` per line (libnetfilter_conntrack's XML printer), plus the document's frame. */
 import type { ConntrackEntry, ConntrackTuple } from '../../src/model/conntrack';
 import { canonicalAddress } from '../shared/address';
-import type { LineProblem } from './decode';
+import type { LineProblem } from '../shared/problem';
 
 export type XmlLine = { kind: 'frame' } | { kind: 'entry'; entry: ConntrackEntry } | LineProblem;
 
@@ -14,7 +14,7 @@ const FAMILY = /<layer3 protonum="\d+" protoname="(ipv4|ipv6)">/;
 export function decodeXmlLine(text: string, line: number): XmlLine {
   if (FRAME.test(text)) return { kind: 'frame' };
   if (!text.startsWith('<flow>') || !text.trimEnd().endsWith('</flow>'))
-    return { message: 'expected one <flow> element per line', column: 1 };
+    return { problem: 'broken', message: 'expected one <flow> element per line', column: 1 };
   const entry: { -readonly [K in keyof ConntrackEntry]?: ConntrackEntry[K] } = { line, unreplied: false };
   for (const [, direction, body] of text.matchAll(META)) {
     const fields = new Map<string, string>();
@@ -45,7 +45,8 @@ export function decodeXmlLine(text: string, line: number): XmlLine {
     entry.family ??= FAMILY.exec(body!)?.[1] as 'ipv4' | 'ipv6' | undefined;
     const src = canonicalAddress(fields.get('src') ?? '');
     const dst = canonicalAddress(fields.get('dst') ?? '');
-    if (!src || !dst) return { message: `the ${direction} tuple has no valid <src>/<dst>`, column: 1 };
+    if (!src || !dst)
+      return { problem: 'broken', message: `the ${direction} tuple has no valid <src>/<dst>`, column: 1 };
     const tuple: { -readonly [K in keyof ConntrackTuple]?: ConntrackTuple[K] } = { src, dst };
     for (const k of ['sport', 'dport', 'type', 'code', 'id'] as const)
       if (fields.has(k)) tuple[k] = Number(fields.get(k));
@@ -59,7 +60,7 @@ export function decodeXmlLine(text: string, line: number): XmlLine {
     else entry.reply = tuple as ConntrackTuple;
   }
   if (!entry.orig || !entry.reply || entry.proto === undefined || !entry.family)
-    return { message: 'a <flow> without both tuples and a protocol', column: 1 };
+    return { problem: 'broken', message: 'a <flow> without both tuples and a protocol', column: 1 };
   for (const k of Object.keys(entry) as (keyof ConntrackEntry)[]) if (entry[k] === undefined) delete entry[k];
   return { kind: 'entry', entry: entry as ConntrackEntry };
 }

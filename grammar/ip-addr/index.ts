@@ -8,7 +8,8 @@ import { canonicalAddress } from '../shared/address';
 import { maskedAddress } from '../shared/masked-address';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { decimalWord } from '../shared/decimal';
-import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
+import type { LineProblem } from '../shared/problem';
+import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 
 type Draft = { -readonly [K in keyof IpInterface]: IpInterface[K] } & { addresses: IpAddress[]; details: string[] };
@@ -57,9 +58,10 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
     // Everything but the interface line is indented; an unindented line is not ip addr's.
     if (!current || !/^\s/.test(raw))
       return {
+        // Before the first interface the line is the dump's own, however it reads.
+        problem: current ? 'ends' : 'broken-in-dump',
         message: 'expected an interface line (N: name: <FLAGS> …)',
         column: w[0]!.column,
-        ends: current !== undefined,
       };
     const first = w[0]!.text;
     if (first === 'inet' || first === 'inet6') return this.address(current, w, line);
@@ -77,7 +79,7 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
 
   private head(w: readonly WordToken[], line: number, index: number): LineProblem | undefined {
     const nameWord = w[1];
-    if (!nameWord) return { message: 'an interface line needs a name', column: w[0]!.column };
+    if (!nameWord) return { problem: 'broken', message: 'an interface line needs a name', column: w[0]!.column };
     const [name, link] = nameWord.text.replace(/:$/, '').split('@') as [string, string | undefined];
     let current = this.interfaces.find((i) => i.index === index && i.name === name);
     if (!current) {
@@ -101,19 +103,23 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
     // `ip -o addr`: `N: name    inet 10.0.0.1/24 …`
     if (rest[0] && (rest[0].text === 'inet' || rest[0].text === 'inet6')) return this.address(current, rest, line);
     if (rest.length === 0) return undefined;
-    return { message: `expected <FLAGS> or an address after ${nameWord.text}`, column: rest[0]!.column };
+    return {
+      problem: 'broken',
+      message: `expected <FLAGS> or an address after ${nameWord.text}`,
+      column: rest[0]!.column,
+    };
   }
 
   private address(current: Draft, w: readonly WordToken[], line: number): LineProblem | undefined {
     const family = w[0]!.text as 'inet' | 'inet6';
     const cidr = w[1];
-    if (!cidr) return { message: `${family} needs an address`, column: w[0]!.column };
+    if (!cidr) return { problem: 'broken', message: `${family} needs an address`, column: w[0]!.column };
     const [text, prefix] = cidr.text.split('/');
     const address = canonicalAddress(text!);
     // A masked address (`inet <node-ip>/24`): the interface has one, which the paste hides.
     const masked = address ? undefined : maskedAddress(text!, family === 'inet' ? 'ipv4' : 'ipv6');
     if (!address && (masked === undefined || typeof masked === 'string'))
-      return { message: `'${cidr.text}' is not an address`, column: cidr.column };
+      return { problem: 'broken', message: `'${cidr.text}' is not an address`, column: cidr.column };
     if (masked)
       this.diagnostics.push({
         severity: 'warning',

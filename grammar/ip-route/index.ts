@@ -6,7 +6,8 @@ import type { IpRouteBody } from '../../src/model/section';
 import type { Route, RouteNexthop } from '../../src/model/ip';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { decimalWord } from '../shared/decimal';
-import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
+import type { LineProblem } from '../shared/problem';
+import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 
 type Draft = { -readonly [K in keyof Route]: Route[K] } & {
@@ -53,6 +54,7 @@ class IpRouteReader extends WordLineReader<IpRouteBody> {
     const dstWord = w[i++];
     if (!dstWord || !DESTINATION.test(dstWord.text))
       return {
+        problem: 'broken',
         message: `expected a destination prefix or default, got '${dstWord?.text ?? ''}'`,
         column: (dstWord ?? w[0]!).column,
       };
@@ -74,7 +76,7 @@ class IpRouteReader extends WordLineReader<IpRouteBody> {
 
   private nexthop(w: readonly WordToken[]): LineProblem | undefined {
     const route = this.routes[this.routes.length - 1];
-    if (!route) return { message: 'nexthop before any route', column: w[0]!.column };
+    if (!route) return { problem: 'broken', message: 'nexthop before any route', column: w[0]!.column };
     const hop: { -readonly [K in keyof RouteNexthop]?: RouteNexthop[K] } = {};
     for (let i = 1; i < w.length; i += 2) {
       const k = w[i]!.text;
@@ -83,7 +85,7 @@ class IpRouteReader extends WordLineReader<IpRouteBody> {
         i--;
         continue;
       }
-      if (v === undefined) return { message: `${k} needs a value`, column: w[i]!.column };
+      if (v === undefined) return { problem: 'broken', message: `${k} needs a value`, column: w[i]!.column };
       if (k === 'via') hop.via = v.replace(/^inet6? /, '');
       else if (k === 'dev') hop.dev = v;
       else if (k === 'weight') hop.weight = decimalWord(v);
@@ -112,7 +114,7 @@ function readAttributes(w: readonly WordToken[], route: Draft): LineProblem | un
     let v = w[i + 1];
     // `mtu lock 1500`: the lock modifier belongs to the value.
     if (v?.text === 'lock' && w[i + 2]) v = { ...w[i + 2]!, text: `lock ${w[i + 2]!.text}` };
-    if (!v) return { message: `${k} needs a value`, column: w[i]!.column };
+    if (!v) return { problem: 'broken', message: `${k} needs a value`, column: w[i]!.column };
     i += v.text.startsWith('lock ') ? 2 : 1;
     switch (k) {
       case 'via': {

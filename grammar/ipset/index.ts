@@ -8,7 +8,8 @@ import type { IpsetBody } from '../../src/model/section';
 import type { IpSet, IpSetMember } from '../../src/model/ipset';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { decimalWord } from '../shared/decimal';
-import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
+import { type LineProblem, broken } from '../shared/problem';
+import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 import { fitsOptions, fitsType } from './member';
 
@@ -32,7 +33,7 @@ class IpsetReader extends WordLineReader<IpsetBody> {
       case 'add':
         return this.add(l);
       case 'Name:':
-        if (!second) return { message: 'Name: needs a set name', column: first!.column };
+        if (!second) return { problem: 'broken', message: 'Name: needs a set name', column: first!.column };
         if (this.format === 'save') return newListing(first!);
         this.format = 'list';
         this.listed = this.define(second.text, l.line, '', {});
@@ -41,7 +42,11 @@ class IpsetReader extends WordLineReader<IpsetBody> {
     }
     if (this.listed && !this.inMembers && LIST_FIELDS.has(first!.text)) return this.listField(l);
     if (this.listed && this.inMembers) return this.listedMember(this.listed, l.words, l.line);
-    return { message: 'expected an ipset create/add line or an ipset list field', column: first!.column };
+    return {
+      problem: 'broken',
+      message: 'expected an ipset create/add line or an ipset list field',
+      column: first!.column,
+    };
   }
 
   private define(name: string, line: number, type: string, options: Record<string, string | true>): Draft {
@@ -55,14 +60,14 @@ class IpsetReader extends WordLineReader<IpsetBody> {
 
   private create(l: WordLine): LineProblem | undefined {
     const [cmd, name, type, ...rest] = l.words;
-    if (!name || !type) return { message: 'create needs a set name and type', column: cmd!.column };
+    if (!name || !type) return { problem: 'broken', message: 'create needs a set name and type', column: cmd!.column };
     if (!/^(hash|bitmap|list):/.test(type.text))
-      return { message: `unknown set type '${type.text}'`, column: type.column };
+      return { problem: 'broken', message: `unknown set type '${type.text}'`, column: type.column };
     if (this.format === 'list') return newListing(cmd!);
     this.format = 'save';
-    const read = readOptions(rest);
-    if (!read.ok) return read.problem;
-    const options = read.options;
+    const options: Options = {};
+    const problem = readOptions(rest, options);
+    if (problem) return problem;
     const set = this.define(name.text, l.line, type.text, options);
     if (options.family === 'inet' || options.family === 'inet6') set.family = options.family;
     this.listed = undefined;
@@ -74,6 +79,7 @@ class IpsetReader extends WordLineReader<IpsetBody> {
     const set = name && this.sets.get(name.text);
     if (!set)
       return {
+        problem: 'broken',
         message: name ? `add to set ${name.text}, which was not created above` : 'add needs a set name',
         column: (name ?? cmd!).column,
       };
@@ -82,10 +88,11 @@ class IpsetReader extends WordLineReader<IpsetBody> {
 
   private member(set: Draft, words: readonly WordToken[], line: number): LineProblem | undefined {
     const [value, ...rest] = words;
-    if (!value) return { message: 'a member needs a value', column: 1 };
-    const read = readOptions(rest);
-    if (!read.ok) return read.problem;
-    set.members.push({ line, value: value.text, options: read.options });
+    if (!value) return { problem: 'broken', message: 'a member needs a value', column: 1 };
+    const options: Options = {};
+    const problem = readOptions(rest, options);
+    if (problem) return problem;
+    set.members.push({ line, value: value.text, options });
     return undefined;
   }
 
@@ -94,9 +101,9 @@ class IpsetReader extends WordLineReader<IpsetBody> {
     const [value, ...rest] = words;
     if (!fitsType(set.type, value!.text) || !fitsOptions(rest))
       return {
+        problem: 'ends',
         message: `not a member of set ${set.name} (${set.type || 'type unknown'})`,
         column: value!.column,
-        ends: true,
       };
     return this.member(set, words, line);
   }
@@ -113,10 +120,11 @@ class IpsetReader extends WordLineReader<IpsetBody> {
         set.revision = decimalWord(rest);
         return undefined;
       case 'Header:': {
-        const read = readOptions(l.words.slice(1));
-        if (!read.ok) return read.problem;
-        set.options = read.options;
-        if (read.options.family === 'inet' || read.options.family === 'inet6') set.family = read.options.family;
+        const options: Options = {};
+        const problem = readOptions(l.words.slice(1), options);
+        if (problem) return problem;
+        set.options = options;
+        if (options.family === 'inet' || options.family === 'inet6') set.family = options.family;
         return undefined;
       }
       case 'Size':
@@ -159,8 +167,9 @@ type Options = Record<string, string | true>;
 
 function readOptions(
   words: readonly WordToken[],
-): { ok: true; options: Options } | { ok: false; problem: LineProblem } {
-  const options: Record<string, string | true> = {};
+  // Keys come from the input, so the options are filled in place rather than returned beside a problem.
+  options: Options,
+): LineProblem | undefined {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (FLAGS.has(w.text) && !(w.text === 'comment' && words[i + 1]?.quoted)) {
@@ -168,15 +177,15 @@ function readOptions(
       continue;
     }
     const v = words[i + 1];
-    if (!v) return { ok: false, problem: { message: `${w.text} needs a value`, column: w.column } };
+    if (!v) return broken(w.column, `${w.text} needs a value`);
     options[w.text] = v.text;
     i++;
   }
-  return { ok: true, options };
+  return undefined;
 }
 
 function newListing(at: WordToken): LineProblem {
-  return { message: 'a new ipset listing starts here', column: at.column, restart: true };
+  return { problem: 'restart', message: 'a new ipset listing starts here', column: at.column };
 }
 
 export const ipsetFormat: DumpFormat = {

@@ -2,6 +2,7 @@
  * Value codecs: parse an option's argument words into a typed value (range-checked, never throwing) and
  * print it back the way iptables-save prints it (formats.md §1.2, §1.4).
  */
+import { isProblem, valueProblem, type ValueProblem } from '../shared/problem';
 import ipaddr from 'ipaddr.js';
 import { type IpAddr, compareIpAddr, familyOfIpAddr, ipAddrText, readIpAddr } from '../shared/address';
 import { lookup } from '../shared/lookup';
@@ -15,10 +16,6 @@ import {
   isUnknownAddress,
 } from '../../src/model/values';
 
-export class Problem {
-  constructor(readonly message: string) {}
-}
-
 export interface CodecContext {
   readonly family: Family;
   /** The option name as written (`--set`, `--rcheck`, …) for codecs whose value is the name itself. */
@@ -27,7 +24,7 @@ export interface CodecContext {
 
 export interface Codec<T> {
   readonly arity: number;
-  parse(args: readonly string[], ctx: CodecContext): T | Problem;
+  parse(args: readonly string[], ctx: CodecContext): T | ValueProblem;
   /** The option's printed name and argument words; null when iptables-save omits it (a default). */
   print(
     value: T,
@@ -47,7 +44,7 @@ export function nameValue<T extends string>(names: readonly T[], prefix = '--'):
       const v = ctx.optionName.slice(prefix.length) as T;
       return ctx.optionName.startsWith(prefix) && names.includes(v)
         ? v
-        : new Problem(`unexpected option ${ctx.optionName}`);
+        : valueProblem(`unexpected option ${ctx.optionName}`);
     },
     print: (v) => same(`${prefix}${v}`, []),
   };
@@ -62,10 +59,10 @@ export function uint(max = 0xffffffff, omitWhen?: number): Codec<number> {
 }
 
 /** strtoul semantics: decimal or 0x-hex (kube-proxy of 2016 wrote `0x00004000`). */
-export function parseUint(text: string, max = 0xffffffff): number | Problem {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return new Problem(`expected a number, got '${text}'`);
+export function parseUint(text: string, max = 0xffffffff): number | ValueProblem {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) return valueProblem(`expected a number, got '${text}'`);
   const v = Number(text);
-  return v > max ? new Problem(`${text} is out of range (max ${max})`) : v;
+  return v > max ? valueProblem(`${text} is out of range (max ${max})`) : v;
 }
 
 export const hex = (v: number) => `0x${v.toString(16)}`;
@@ -76,13 +73,13 @@ export const hexNumber: Codec<number> = {
   print: (v, c) => same(c.name, [hex(v)]),
 };
 
-export function parseMarkMask(text: string): MarkMask | Problem {
+export function parseMarkMask(text: string): MarkMask | ValueProblem {
   const [v, m, extra] = text.split('/');
-  if (extra !== undefined) return new Problem(`bad mark '${text}'`);
+  if (extra !== undefined) return valueProblem(`bad mark '${text}'`);
   const value = parseUint(v ?? '');
-  if (value instanceof Problem) return value;
+  if (isProblem(value)) return value;
   const mask = m === undefined ? 0xffffffff : parseUint(m);
-  if (mask instanceof Problem) return mask;
+  if (isProblem(mask)) return mask;
   return { value, mask };
 }
 
@@ -96,22 +93,22 @@ export function markMask(alwaysMask: boolean): Codec<MarkMask> {
   };
 }
 
-export function parsePortRange(text: string, sep: ':' | '-'): PortRange | Problem {
+export function parsePortRange(text: string, sep: ':' | '-'): PortRange | ValueProblem {
   const parts = text.split(sep);
-  if (parts.length > 2) return new Problem(`bad port range '${text}'`);
+  if (parts.length > 2) return valueProblem(`bad port range '${text}'`);
   const [a = '', b] = parts;
   const from = a === '' && b !== undefined ? 0 : parsePort(a);
-  if (from instanceof Problem) return from;
+  if (isProblem(from)) return from;
   if (b === undefined) return { from, to: from };
   const to = b === '' ? 65535 : parsePort(b);
-  if (to instanceof Problem) return to;
-  return from <= to ? { from, to } : new Problem(`port range '${text}' runs backwards`);
+  if (isProblem(to)) return to;
+  return from <= to ? { from, to } : valueProblem(`port range '${text}' runs backwards`);
 }
 
-function parsePort(text: string): number | Problem {
-  if (!/^\d+$/.test(text)) return new Problem(`expected a port number, got '${text}'`);
+function parsePort(text: string): number | ValueProblem {
+  if (!/^\d+$/.test(text)) return valueProblem(`expected a port number, got '${text}'`);
   const v = Number(text);
-  return v > 65535 ? new Problem(`port ${v} is out of range`) : v;
+  return v > 65535 ? valueProblem(`port ${v} is out of range`) : v;
 }
 
 const formatPortRange = (r: PortRange, sep: ':' | '-') => (r.from === r.to ? String(r.from) : `${r.from}${sep}${r.to}`);
@@ -130,17 +127,17 @@ export const portList: Codec<readonly PortRange[]> = {
     const out: PortRange[] = [];
     for (const item of (a ?? '').split(',')) {
       const r = parsePortRange(item, ':');
-      if (r instanceof Problem) return r;
+      if (isProblem(r)) return r;
       out.push(r);
     }
-    return out.length > 15 ? new Problem('multiport takes at most 15 ports') : out;
+    return out.length > 15 ? valueProblem('multiport takes at most 15 ports') : out;
   },
   print: (v, c) => same(c.name, [v.map((r) => formatPortRange(r, ':')).join(',')]),
 };
 
 /** An address of a rule's option, or the problem with it. */
-function ipOrProblem(text: string): IpAddr | Problem {
-  return readIpAddr(text) ?? new Problem(`expected an IP address, got '${text}'`);
+function ipOrProblem(text: string): IpAddr | ValueProblem {
+  return readIpAddr(text) ?? valueProblem(`expected an IP address, got '${text}'`);
 }
 
 const DOTTED_QUAD = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -166,12 +163,12 @@ function fastIpv4Mask(text: string): AddressMask | undefined {
 }
 
 /** `A[/N|/DOTTED]`, host bits cleared as the kernel stores it; a missing mask means a host. */
-export function parseAddressMask(text: string): AddressMask | Problem {
+export function parseAddressMask(text: string): AddressMask | ValueProblem {
   const fast = fastIpv4Mask(text);
   if (fast) return fast;
   const slash = text.indexOf('/');
   const ip = ipOrProblem(slash < 0 ? text : text.slice(0, slash));
-  if (ip instanceof Problem) return ip;
+  if (isProblem(ip)) return ip;
   const family = familyOfIpAddr(ip);
   const bits = family === 'ipv4' ? 32 : 128;
   const maskText = slash < 0 ? String(bits) : text.slice(slash + 1);
@@ -181,11 +178,11 @@ export function parseAddressMask(text: string): AddressMask | Problem {
   let dotted: string | undefined;
   if (/^\d+$/.test(maskText)) {
     prefix = Number(maskText);
-    if (prefix > bits) return new Problem(`prefix length /${prefix} is too long`);
+    if (prefix > bits) return valueProblem(`prefix length /${prefix} is too long`);
     maskBytes = prefixBytes(prefix, bytes.length);
   } else {
     const m = ipOrProblem(maskText);
-    if (m instanceof Problem || familyOfIpAddr(m) !== family) return new Problem(`bad netmask '${maskText}'`);
+    if (isProblem(m) || familyOfIpAddr(m) !== family) return valueProblem(`bad netmask '${maskText}'`);
     maskBytes = m.toByteArray();
     const len = m.prefixLengthFromSubnetMask();
     // A non-contiguous mask has no prefix length; iptables-save keeps it dotted.
@@ -224,40 +221,40 @@ export const addressRange: Codec<AddressRange> = {
     const [x = '', y = ''] = (a ?? '').split('-');
     const from = ipOrProblem(x);
     const to = ipOrProblem(y || x);
-    if (from instanceof Problem) return from;
-    if (to instanceof Problem) return to;
+    if (isProblem(from)) return from;
+    if (isProblem(to)) return to;
     // The kernel refuses a reversed range (xt_iprange: "range … is reversed").
-    if (compareIpAddr(from, to) > 0) return new Problem(`range ${a} is reversed`);
+    if (compareIpAddr(from, to) > 0) return valueProblem(`range ${a} is reversed`);
     return { family: familyOfIpAddr(from), from: ipAddrText(from), to: ipAddrText(to) };
   },
   print: (v, c) => same(c.name, [`${v.from}-${v.to}`]),
 };
 
 /** DNAT/SNAT `[A[-B]][:P[-Q]]`; IPv6 addresses in brackets when a port follows. */
-function parseNatRange(text: string, family: Family): NatRange | Problem {
+function parseNatRange(text: string, family: Family): NatRange | ValueProblem {
   const m =
     family === 'ipv6' || text.startsWith('[')
       ? /^(?:\[?([0-9a-fA-F:.]+)\]?(?:-\[?([0-9a-fA-F:.]+)\]?)?)?(?::(\d+)(?:-(\d+))?)?$/.exec(
           text.includes('[') || !text.includes(':') ? text : `[${text}]`,
         )
       : /^(?:([\d.]+)(?:-([\d.]+))?)?(?::(\d+)(?:-(\d+))?)?$/.exec(text);
-  if (!m) return new Problem(`bad NAT range '${text}'`);
+  if (!m) return valueProblem(`bad NAT range '${text}'`);
   const [, a, b, p, q] = m;
   let addresses: NatRange['addresses'];
   if (a) {
     const from = ipOrProblem(a);
     const to = ipOrProblem(b ?? a);
-    if (from instanceof Problem) return from;
-    if (to instanceof Problem) return to;
+    if (isProblem(from)) return from;
+    if (isProblem(to)) return to;
     addresses = { from: ipAddrText(from), to: ipAddrText(to) };
   }
   let ports: PortRange | undefined;
   if (p) {
     const r = parsePortRange(q ? `${p}-${q}` : p, '-');
-    if (r instanceof Problem) return r;
+    if (isProblem(r)) return r;
     ports = r;
   }
-  if (!addresses && !ports) return new Problem(`empty NAT range '${text}'`);
+  if (!addresses && !ports) return valueProblem(`empty NAT range '${text}'`);
   return { family, ...(addresses ? { addresses } : {}), ...(ports ? { ports } : {}) };
 }
 
@@ -298,19 +295,19 @@ export const text: Codec<string> = {
 /** A name printed as is (set, chain, interface and helper names; iptables-save never quotes them). */
 export const word: Codec<string> = {
   arity: 1,
-  parse: ([a]) => (a === undefined || a === '' ? new Problem('expected a name') : a),
+  parse: ([a]) => (a === undefined || a === '' ? valueProblem('expected a name') : a),
   print: (v, c) => same(c.name, [readsBackBare(v) ? v : quoteSaveString(v)]),
 };
 
 export function lowerWord(): Codec<string> {
-  return { ...word, parse: ([a]) => (a ? a.toLowerCase() : new Problem('expected a value')) };
+  return { ...word, parse: ([a]) => (a ? a.toLowerCase() : valueProblem('expected a value')) };
 }
 
 export function oneOf<T extends string>(values: readonly T[]): Codec<T> {
   return {
     arity: 1,
     parse: ([a]) =>
-      values.includes(a as T) ? (a as T) : new Problem(`expected one of ${values.join(', ')}, got '${a}'`),
+      values.includes(a as T) ? (a as T) : valueProblem(`expected one of ${values.join(', ')}, got '${a}'`),
     print: (v, c) => same(c.name, [v]),
   };
 }
@@ -328,7 +325,7 @@ export function enumList(
         const n = raw.toUpperCase();
         const expanded = lookup(aliases, n) ?? [n];
         for (const e of expanded) {
-          if (!order.includes(e)) return new Problem(`unknown value '${raw}'`);
+          if (!order.includes(e)) return valueProblem(`unknown value '${raw}'`);
           set.add(e);
         }
       }
@@ -344,7 +341,7 @@ export const probability: Codec<number> = {
   parse: ([a]) => {
     const p = Number(a);
     if (a === undefined || a === '' || !Number.isFinite(p) || p < 0 || p > 1)
-      return new Problem(`probability must be between 0 and 1, got '${a}'`);
+      return valueProblem(`probability must be between 0 and 1, got '${a}'`);
     return Math.round(p * 0x80000000) / 0x80000000;
   },
   print: (v, c) => same(c.name, [v.toFixed(11)]),
@@ -357,8 +354,8 @@ export const idRange: Codec<{ from: number; to: number }> = {
     const [x = '', y] = (a ?? '').split('-');
     const from = parseUint(x);
     const to = y === undefined ? from : parseUint(y);
-    if (from instanceof Problem) return new Problem(`expected a numeric id, got '${a}'`);
-    if (to instanceof Problem) return to;
+    if (isProblem(from)) return valueProblem(`expected a numeric id, got '${a}'`);
+    if (isProblem(to)) return to;
     return { from, to };
   },
   print: (v, c) => same(c.name, [v.from === v.to ? String(v.from) : `${v.from}-${v.to}`]),

@@ -2,14 +2,16 @@
  * Descriptors of match and target extensions, and the one engine that reads and prints their options.
  * A descriptor lists options in the order iptables-save prints them, so printing is canonical.
  */
+import { type LineProblem, broken, isProblem } from '../shared/problem';
 import type { Family } from '../../src/model/values';
-import { type Codec, Problem, readsBackBare } from './codecs';
+import { type Codec, readsBackBare } from './codecs';
 import type { WordSyntax } from './syntax';
 
-export interface OptionSpec {
+/** An option of an extension; `F` is the record field it fills, checked against the record type by define.ts. */
+export interface OptionSpec<F extends string = string> {
   /** Spellings accepted on input; the first is printed unless the codec names another. */
   readonly names: readonly string[];
-  readonly field: string;
+  readonly field: F;
   readonly codec: Codec<unknown>;
   /** `! --opt` allowed; the field then holds `{ negated, value }`. */
   readonly negatable?: boolean;
@@ -22,39 +24,31 @@ export interface OptionSpec {
 /** How fully nfwalk understands an extension (Batfish's implementation states). */
 export type SupportState = 'modelled' | 'typed-text';
 
-export interface ExtensionSpec {
+/**
+ * The descriptor of an extension whose records are `R` (a `Match` or `Target` member): the engine below builds
+ * an `R` from the fixed fields, the defaults and one field per option read.
+ */
+export interface ExtensionSpec<R extends object = object> {
   /** Module (`-m NAME`) or target (`-j NAME`) name. */
   readonly name: string;
-  /** Section of iptables-extensions(8) it follows. */
+  /** Where in iptables-extensions(8) it is described. */
   readonly doc: string;
   readonly state: SupportState;
   /** Fields every record of this extension has (`module`, `kind`). */
-  readonly fixed: Readonly<Record<string, unknown>>;
+  readonly fixed: Readonly<ExtensionRecord>;
   readonly options: readonly OptionSpec[];
   /** Values iptables-save prints even when the input left them out (REJECT's `--reject-with`). */
-  readonly defaults?: (family: Family) => Readonly<Record<string, unknown>>;
+  readonly defaults?: (family: Family) => Readonly<Partial<R>>;
   /** Options are kept as typed text in `options`, in input order (payload and policy predicates). */
   readonly textOptions?: boolean;
   /** Rewrites a parsed record into the form the kernel stores (CONNMARK's `--mask M` sets both masks). */
   readonly normalise?: (record: ExtensionRecord) => ExtensionRecord;
 }
 
-export interface SectionProblem {
-  readonly message: string;
-  readonly column: number;
-  /** An option nfwalk does not know (a gap in nfwalk), as opposed to a broken value (a broken dump). */
-  readonly unknownOption: boolean;
-}
-
+/** A record while the engine fills it, field by field. */
 export type ExtensionRecord = Record<string, unknown>;
 
-export type SectionResult =
-  | { readonly ok: true; readonly record: ExtensionRecord }
-  | { readonly ok: false; readonly problem: SectionProblem };
-const fail = (message: string, column: number, unknownOption = false): SectionResult => ({
-  ok: false,
-  problem: { message, column, unknownOption },
-});
+const fail = broken;
 
 const lookups = new WeakMap<ExtensionSpec, Map<string, OptionSpec>>();
 function lookup(spec: ExtensionSpec): Map<string, OptionSpec> {
@@ -72,13 +66,17 @@ export function optionArity(spec: ExtensionSpec, option: string): number | undef
   return lookup(spec).get(option)?.codec.arity;
 }
 
-/** Reads the words after `-m NAME` / `-j NAME`. Both negation styles: `! --opt v` and pre-1.4.3 `--opt ! v`. */
-export function parseSection(
-  spec: ExtensionSpec,
+/**
+ * Reads an extension's option words (those after `-m NAME` / `-j NAME`) into its record. Both negation styles:
+ * `! --opt v` and pre-1.4.3 `--opt ! v`. An option nfwalk does not know is an `unknown` problem (a gap in
+ * nfwalk), a broken value a `broken` one (a broken dump).
+ */
+export function readExtensionOptions<R extends object>(
+  spec: ExtensionSpec<R>,
   words: readonly WordSyntax[],
   family: Family,
   at: number,
-): SectionResult {
+): R | LineProblem {
   if (spec.textOptions) return parseTextOptions(spec, words, at);
   const rec: ExtensionRecord = { ...spec.fixed, ...spec.defaults?.(family) };
   const seen = new Set<string>();
@@ -89,19 +87,16 @@ export function parseSection(
     if (w.bang) {
       negated = true;
       w = words[++i] ?? w;
-      if (w.bang) return fail('dangling "!"', w.column);
+      if (w.bang) return fail(w.column, 'dangling "!"');
     }
     const opt = w.quoted ? undefined : lookup(spec).get(w.text);
     if (!opt) {
       // `--frob` is an option nfwalk may not know yet; a bare word here is a broken rule.
       const looksLikeOption = !w.quoted && w.text.startsWith('-');
-      return fail(
-        looksLikeOption
-          ? `unknown option '${w.text}' for ${spec.name}`
-          : `unexpected '${w.text}' in ${spec.name} options`,
-        w.column,
-        looksLikeOption,
-      );
+      const message = looksLikeOption
+        ? `unknown option '${w.text}' for ${spec.name}`
+        : `unexpected '${w.text}' in ${spec.name} options`;
+      return looksLikeOption ? { problem: 'unknown', message, column: w.column } : fail(w.column, message);
     }
     i++;
     // Pre-1.4.3 `--opt ! value`; after a flag, `!` belongs to the next option (`--socket-exists ! --uid-owner`).
@@ -109,16 +104,16 @@ export function parseSection(
       negated = true;
       i++;
     }
-    if (negated && !opt.negatable) return fail(`${w.text} cannot be negated`, w.column);
+    if (negated && !opt.negatable) return fail(w.column, `${w.text} cannot be negated`);
     const args = words.slice(i, i + opt.codec.arity);
-    if (args.length < opt.codec.arity) return fail(`${w.text} needs ${opt.codec.arity} argument(s)`, w.column);
+    if (args.length < opt.codec.arity) return fail(w.column, `${w.text} needs ${opt.codec.arity} argument(s)`);
     const value = opt.codec.parse(
       args.map((a) => a.text),
       { family, optionName: w.text },
     );
-    if (value instanceof Problem) return fail(`${w.text}: ${value.message}`, args[0]?.column ?? w.column);
+    if (isProblem(value)) return fail(args[0]?.column ?? w.column, `${w.text}: ${value.message}`);
     const stored = opt.negatable ? { negated, value } : value;
-    if (seen.has(opt.field) && !opt.repeatable) return fail(`${w.text} given twice`, w.column);
+    if (seen.has(opt.field) && !opt.repeatable) return fail(w.column, `${w.text} given twice`);
     seen.add(opt.field);
     i += opt.codec.arity;
     // A default iptables-save leaves out (`--limit-burst 5`) is left out of the model too, so both spellings agree.
@@ -130,10 +125,20 @@ export function parseSection(
       rec[opt.field] = stored;
     }
   }
-  return { ok: true, record: spec.normalise ? spec.normalise(rec) : rec };
+  return recordOf(spec, spec.normalise ? spec.normalise(rec) : rec);
 }
 
-function parseTextOptions(spec: ExtensionSpec, words: readonly WordSyntax[], at: number): SectionResult {
+/**
+ * The filled record as the descriptor's record type. The one place the engine vouches for its result: fields
+ * are the descriptor's (define.ts checks each against `R`), values its codecs'.
+ */
+const recordOf = <R extends object>(_spec: ExtensionSpec<R>, rec: ExtensionRecord): R => rec as R;
+
+function parseTextOptions<R extends object>(
+  spec: ExtensionSpec<R>,
+  words: readonly WordSyntax[],
+  at: number,
+): R | LineProblem {
   const options: { name: string; negated: boolean; args: { text: string; quoted: boolean }[] }[] = [];
   let negated = false;
   for (const w of words) {
@@ -150,15 +155,17 @@ function parseTextOptions(spec: ExtensionSpec, words: readonly WordSyntax[], at:
       continue;
     }
     const last = options[options.length - 1];
-    if (!last) return fail(`expected an option of ${spec.name}, got '${w.text}'`, w.column);
+    if (!last) return fail(w.column, `expected an option of ${spec.name}, got '${w.text}'`);
     last.args.push({ text: w.text, quoted: w.quoted });
   }
-  if (negated) return fail('dangling "!"', words[words.length - 1]?.column ?? at);
-  return { ok: true, record: { ...spec.fixed, options } };
+  if (negated) return fail(words[words.length - 1]?.column ?? at, 'dangling "!"');
+  return recordOf(spec, { ...spec.fixed, options });
 }
 
 /** Prints a record's options in the extension's own order, as words ready to join with spaces. */
-export function printSection(spec: ExtensionSpec, rec: ExtensionRecord, family: Family): string[] {
+export function printExtensionOptions<R extends object>(spec: ExtensionSpec<R>, record: R, family: Family): string[] {
+  // Read field by field, by the names the descriptor gives.
+  const rec = record as Readonly<ExtensionRecord>;
   const out: string[] = [];
   if (spec.textOptions) {
     for (const o of rec.options as { name: string; negated: boolean; args: { text: string; quoted: boolean }[] }[]) {

@@ -58,7 +58,7 @@ const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c 
 
 /**
  * Adds a token's words to the line. Returns whether the token's end touches what follows (no blank between),
- * in which case a quoted segment that follows continues its last word (`ab"c d"` → `abc d`).
+ * in which case a quoted part that follows continues its last word (`ab"c d"` → `abc d`).
  */
 function appendToken(words: WordSyntax[], t: IToken, column: number, touching: boolean): boolean {
   const image = t.image;

@@ -7,7 +7,7 @@ import type { Chain, Rule, Ruleset } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
 import { type Counters, type Family, type RuleAddress, isUnknownAddress } from '../../src/model/values';
 import { formatAddressMask } from './codecs';
-import { printSection, printWord, type ExtensionRecord } from './extension';
+import { printExtensionOptions, printWord } from './extension';
 import { matchExtensions, targetExtensions } from './extensions/index';
 
 export function printRuleset(ruleset: Ruleset): string {
@@ -55,11 +55,11 @@ function verbatim(words: readonly { text: string; bang: boolean; quoted: boolean
 
 export function printMatch(m: Match, family: Family): string[] {
   if (m.module === 'opaque') return ['-m', m.name, ...verbatim(m.words)];
-  return ['-m', m.module, ...printSection(matchExtensions.get(m.module)!, m as unknown as ExtensionRecord, family)];
+  return ['-m', m.module, ...printExtensionOptions(matchExtensions.get(m.module)!, m, family)];
 }
 
 function printTarget(t: Target, family: Family): string[] {
   if (t.kind === 'jump') return [t.goto ? '-g' : '-j', t.chain];
   if (t.kind === 'opaque') return ['-j', t.name, ...verbatim(t.words)];
-  return ['-j', t.kind, ...printSection(targetExtensions.get(t.kind)!, t as unknown as ExtensionRecord, family)];
+  return ['-j', t.kind, ...printExtensionOptions(targetExtensions.get(t.kind)!, t, family)];
 }

@@ -1,7 +1,7 @@
 /**
  * Tokens of the iptables-save/restore format (shared/reference/formats.md §1.1–1.2). Coarse on purpose,
  * because the lexer's cost grows with the number of tokens (ecosystem.md §3): outside quotes a whole run of
- * bare words is one `BareRun`, split into words by the parser's action. Quoted segments are their own tokens
+ * bare words is one `BareRun`, split into words by the parser's action. Quoted parts are their own tokens
  * because only the lexer can tell where they end. Order matters: chevrotain takes the first pattern that
  * matches, not the longest.
  */
@@ -39,7 +39,7 @@ export const BareRun = createToken({
   pattern: /[^"\n \t\r\f\v][^"\n]*/,
   start_chars_hint: complementStartChars('"\n \t\r\f\v'),
 });
-// A quoted segment; one that touches the bare word before it (`ab"c d"`) joins that word, and its closing
+// A quoted part; one that touches the bare word before it (`ab"c d"`) joins that word, and its closing
 // quote ends the word (`"x"y` is two words), as iptables-restore's add_param_to_argv does.
 const Quoted = createToken({ name: 'Quoted', pattern: /"(?:[^"\\\n]|\\[^\n])*"/ });
 // An opening quote that never closes on its line: its own token, so the line gets a precise diagnostic.

@@ -3,18 +3,19 @@
  * `<node-ip>`, `$NODE_IP`, `[REDACTED]`. No kernel accepts them, but the rule around one is still worth
  * reading: it is kept with the address unknown (model/values.ts `UnknownAddress`), and a warning says so.
  */
+import { isProblem, valueProblem, type ValueProblem } from '../shared/problem';
 import type { Rule } from '../../src/model/ruleset';
 import { type Family, type NatRange, type RuleAddress, isUnknownAddress } from '../../src/model/values';
 import { ADDRESS_BITS, maskedAddress } from '../shared/masked-address';
-import { Problem, parseAddressMask, parsePortRange } from './codecs';
-import type { Segment } from './segments';
+import { parseAddressMask, parsePortRange } from './codecs';
+import type { RuleClause } from './rule-clauses';
 
 /** `-s`/`-d`: an address with its mask, else a masked one, else the problem with the text. */
-export function parseRuleAddress(text: string, family: Family): RuleAddress | Problem {
+export function parseRuleAddress(text: string, family: Family): RuleAddress | ValueProblem {
   const a = parseAddressMask(text);
-  if (!(a instanceof Problem)) return a;
+  if (!isProblem(a)) return a;
   const masked = maskedAddress(text, family);
-  return typeof masked === 'string' ? new Problem(masked) : (masked ?? a);
+  return typeof masked === 'string' ? valueProblem(masked) : (masked ?? a);
 }
 
 const warning = (text: string) =>
@@ -23,10 +24,10 @@ const warning = (text: string) =>
 /** A warning, with its column, for each masked address of a rule: the rule is kept, its reader must know. */
 export function unknownAddressWarnings(
   rule: Rule,
-  segments: readonly Segment[],
+  clauses: readonly RuleClause[],
 ): { readonly column: number; readonly message: string }[] {
   const out: { column: number; message: string }[] = [];
-  for (const s of segments) {
+  for (const s of clauses) {
     if (s.kind === 'base' && (s.option === 's' || s.option === 'd')) {
       const value = (s.option === 's' ? rule.source : rule.destination)?.value;
       if (value && isUnknownAddress(value)) out.push({ column: s.args[0]!.column, message: warning(value.unknown) });
@@ -52,6 +53,6 @@ export function parseUnknownNatRange(text: string, family: Family): NatRange | u
   const unknown = address ? maskedAddress(address, family) : undefined;
   if (!m || !unknown || typeof unknown === 'string' || unknown.prefix !== ADDRESS_BITS[family]) return undefined;
   const ports = m[2] ? parsePortRange(m[3] ? `${m[2]}-${m[3]}` : m[2], '-') : undefined;
-  if (ports instanceof Problem) return undefined;
+  if (isProblem(ports)) return undefined;
   return { family, addresses: unknown, ...(ports ? { ports } : {}) };
 }

@@ -18,7 +18,8 @@ import type {
 } from '../../src/model/ipvs';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
 import { decimalWord } from '../shared/decimal';
-import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
+import { type LineProblem, isProblem } from '../shared/problem';
+import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 import type { ServiceDraft } from './service-draft';
 import { LISTING_WIDTH, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
@@ -85,7 +86,11 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
     if (this.listing === 'proc-connections') return this.procConnection(l);
     if (this.listing === 'proc-stats') return this.totalsRow(w);
     if (PROTOCOLS.includes(first.text)) return this.service(l);
-    return { message: 'expected an ipvsadm service, real server or title line', column: first.column };
+    return {
+      problem: 'broken',
+      message: 'expected an ipvsadm service, real server or title line',
+      column: first.column,
+    };
   }
 
   private begin(listing: IpvsListing, at: WordToken): LineProblem | undefined {
@@ -104,7 +109,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
 
   private service(l: WordLine): LineProblem | undefined {
     const [protoWord, addrWord, ...rest] = l.words;
-    if (!addrWord) return { message: 'a service line needs an address', column: protoWord!.column };
+    if (!addrWord) return { problem: 'broken', message: 'a service line needs an address', column: protoWord!.column };
     this.listing ??= 'list';
     const protocol = protoWord!.text as IpvsProtocol;
     let i = 0;
@@ -118,7 +123,8 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       }
     } else {
       const parsed = parseEndpoint(addrWord.text, LISTING_WIDTH);
-      if (!parsed) return { message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
+      if (!parsed)
+        return { problem: 'broken', message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
       this.hex ||= parsed.hex;
       this.named(parsed.endpoint, l.line, addrWord.column);
       draft.endpoint = parsed.endpoint;
@@ -127,7 +133,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
     draft.family = family;
     if (this.counterKind) {
       const counters = this.counters(rest.slice(i));
-      if ('message' in counters) return counters;
+      if (isProblem(counters)) return counters;
       draft.counters = counters;
     } else {
       const problem = this.schedulerAndFlags(draft, rest.slice(i));
@@ -146,7 +152,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       if (f.text.startsWith('(') && f.text.endsWith(')')) draft.schedulerFlags = f.text.slice(1, -1).split(',');
       else if (f.text === 'persistent') {
         const t = decimalWord(flags[i + 1]?.text);
-        if (t === undefined) return { message: 'persistent needs a timeout', column: f.column };
+        if (t === undefined) return { problem: 'broken', message: 'persistent needs a timeout', column: f.column };
         draft.persistent = t;
         i++;
         // /proc/net/ip_vs always follows the timeout with the netmask as %08X.
@@ -158,7 +164,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       } else if (f.text === 'mask' && flags[i + 1]) draft.netmask = flags[++i]!.text;
       else if (f.text === 'pe' && flags[i + 1]) draft.pe = flags[++i]!.text;
       else if (f.text === 'ops') draft.ops = true;
-      else return { message: `unknown service flag '${f.text}'`, column: f.column };
+      else return { problem: 'broken', message: `unknown service flag '${f.text}'`, column: f.column };
     }
     return undefined;
   }
@@ -166,10 +172,11 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
   private destination(l: WordLine): LineProblem | undefined {
     const [arrow, addrWord, ...rest] = l.words;
     const service = this.services[this.services.length - 1];
-    if (!service) return { message: 'a real server before any service', column: arrow!.column };
-    if (!addrWord) return { message: 'a real server line needs an address', column: arrow!.column };
+    if (!service) return { problem: 'broken', message: 'a real server before any service', column: arrow!.column };
+    if (!addrWord) return { problem: 'broken', message: 'a real server line needs an address', column: arrow!.column };
     const parsed = parseEndpoint(addrWord.text, LISTING_WIDTH);
-    if (!parsed) return { message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
+    if (!parsed)
+      return { problem: 'broken', message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
     this.hex ||= parsed.hex;
     this.named(parsed.endpoint, l.line, addrWord.column);
     const dest: { -readonly [K in keyof IpvsDestination]?: IpvsDestination[K] } = {
@@ -178,11 +185,12 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
     };
     if (this.counterKind) {
       const counters = this.counters(rest);
-      if ('message' in counters) return counters;
+      if (isProblem(counters)) return counters;
       dest.counters = counters;
     } else {
       if (rest.length !== this.destColumns.length)
         return {
+          problem: 'broken',
           message: `expected ${this.destColumns.join(' ')}, got ${rest.length} columns`,
           column: (rest[0] ?? addrWord).column,
         };
@@ -191,7 +199,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
         const word = rest[i]!;
         if (col === 'Forward') {
           if (!FORWARDS.includes(word.text as IpvsForward))
-            return { message: `unknown forwarding method '${word.text}'`, column: word.column };
+            return { problem: 'broken', message: `unknown forwarding method '${word.text}'`, column: word.column };
           dest.forward = word.text as IpvsForward;
           continue;
         }
@@ -200,9 +208,10 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
           continue;
         }
         const n = decimalWord(word.text);
-        if (n === undefined) return { message: `${col} needs a number, got '${word.text}'`, column: word.column };
+        if (n === undefined)
+          return { problem: 'broken', message: `${col} needs a number, got '${word.text}'`, column: word.column };
         const key = DEST_COLUMNS[col];
-        if (!key) return { message: `unknown column ${col}`, column: word.column };
+        if (!key) return { problem: 'broken', message: `unknown column ${col}`, column: word.column };
         dest[key] = n;
       }
     }
@@ -222,12 +231,16 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
 
   private counters(words: readonly WordToken[]): IpvsCounters | LineProblem {
     if (words.length !== 5)
-      return { message: `expected 5 ${this.counterKind} columns, got ${words.length}`, column: words[0]?.column ?? 1 };
+      return {
+        problem: 'broken',
+        message: `expected 5 ${this.counterKind} columns, got ${words.length}`,
+        column: words[0]?.column ?? 1,
+      };
     const values: number[] = [];
     let approximate = false;
     for (const w of words) {
       const m = COUNT.exec(w.text);
-      if (!m) return { message: `expected a count, got '${w.text}'`, column: w.column };
+      if (!m) return { problem: 'broken', message: `expected a count, got '${w.text}'`, column: w.column };
       values.push(Number(m[1]) * SCALE[m[2]!]!);
       approximate ||= m[2] !== '';
     }
@@ -236,12 +249,21 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
 
   private connection(l: WordLine): LineProblem | undefined {
     const w = l.words;
-    if (w.length < 6) return { message: 'expected pro expire state source virtual destination', column: w[0]!.column };
+    if (w.length < 6)
+      return {
+        problem: 'broken',
+        message: 'expected pro expire state source virtual destination',
+        column: w[0]!.column,
+      };
     const expire = /^(\d+):(\d\d)$/.exec(w[1]!.text);
-    if (!expire) return { message: `expected MM:SS, got '${w[1]!.text}'`, column: w[1]!.column };
+    if (!expire) return { problem: 'broken', message: `expected MM:SS, got '${w[1]!.text}'`, column: w[1]!.column };
     const [client, virtual, destination] = [w[3]!, w[4]!, w[5]!].map((x) => parseEndpoint(x.text));
     if (!client || !virtual || !destination)
-      return { message: 'expected address:port in source, virtual and destination', column: w[3]!.column };
+      return {
+        problem: 'broken',
+        message: 'expected address:port in source, virtual and destination',
+        column: w[3]!.column,
+      };
     this.connections.push({
       line: l.line,
       protocol: w[0]!.text,
@@ -259,7 +281,11 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
   private procConnection(l: WordLine): LineProblem | undefined {
     const w = l.words.map((x) => x.text);
     if (w.length < 9)
-      return { message: 'expected Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires', column: l.words[0]!.column };
+      return {
+        problem: 'broken',
+        message: 'expected Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires',
+        column: l.words[0]!.column,
+      };
     const endpoint = (a: string, p: string) => {
       const address = hexAddress(a);
       return address ? { address, port: Number.parseInt(p, 16), numeric: true } : undefined;
@@ -267,7 +293,11 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
     const [client, virtual, destination] = [endpoint(w[1]!, w[2]!), endpoint(w[3]!, w[4]!), endpoint(w[5]!, w[6]!)];
     const expires = decimalWord(w[8]);
     if (!client || !virtual || !destination || expires === undefined)
-      return { message: 'expected hex addresses and ports and an expiry in seconds', column: l.words[1]!.column };
+      return {
+        problem: 'broken',
+        message: 'expected hex addresses and ports and an expiry in seconds',
+        column: l.words[1]!.column,
+      };
     this.connections.push({
       line: l.line,
       protocol: w[0]!,
@@ -292,11 +322,11 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
 
   private totalsRow(w: readonly WordToken[]): LineProblem | undefined {
     if (w.length !== this.totalsHeader.length)
-      return { message: `expected ${this.totalsHeader.length} hex counters`, column: w[0]!.column };
+      return { problem: 'broken', message: `expected ${this.totalsHeader.length} hex counters`, column: w[0]!.column };
     this.totals ??= {};
     for (let i = 0; i < w.length; i++) {
       if (!/^[0-9A-Fa-f]+$/.test(w[i]!.text))
-        return { message: `expected a hex counter, got '${w[i]!.text}'`, column: w[i]!.column };
+        return { problem: 'broken', message: `expected a hex counter, got '${w[i]!.text}'`, column: w[i]!.column };
       this.totals[this.totalsHeader[i]!] = Number.parseInt(w[i]!.text, 16);
     }
     return undefined;
@@ -304,7 +334,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
 
   private timeoutLine(w: readonly WordToken[], raw: string): LineProblem | undefined {
     const m = /^Timeout \(tcp tcpfin udp\): (\d+) (\d+) (\d+)\s*$/.exec(raw);
-    if (!m) return { message: 'expected Timeout (tcp tcpfin udp): N N N', column: w[0]!.column };
+    if (!m) return { problem: 'broken', message: 'expected Timeout (tcp tcpfin udp): N N N', column: w[0]!.column };
     const problem = this.begin('timeout', w[0]!);
     if (problem) return problem;
     this.timeouts = { tcp: Number(m[1]), tcpfin: Number(m[2]), udp: Number(m[3]) };
@@ -376,7 +406,7 @@ const DEST_COLUMNS: Readonly<
 };
 
 function newListing(at: WordToken): LineProblem {
-  return { message: 'a new ipvsadm listing starts here', column: at.column, restart: true };
+  return { problem: 'restart', message: 'a new ipvsadm listing starts here', column: at.column };
 }
 
 export const ipvsadmFormat: DumpFormat = {

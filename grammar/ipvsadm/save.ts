@@ -4,7 +4,7 @@
  * `-a -t ADDR:PORT -r RS:PORT -m|-g|-i -w W [-x U] [-y L] [--tun-type T …]`. Local servers are saved as -g.
  */
 import type { IpvsForward, IpvsProtocol } from '../../src/model/ipvs';
-import type { LineProblem } from '../shared/word-line-reader';
+import type { LineProblem } from '../shared/problem';
 import type { WordLine } from '../shared/word-lines';
 import type { ServiceDraft } from './service-draft';
 import { parseEndpoint } from './endpoint';
@@ -48,7 +48,11 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
   const [cmd, kindWord, target, ...rest] = l.words;
   const protocol = kindWord && SERVICE_OPTIONS[kindWord.text];
   if (!protocol || !target)
-    return { message: 'expected -A|-a -t|-u|--sctp-service|-f ADDRESS', column: (kindWord ?? cmd!).column };
+    return {
+      problem: 'broken',
+      message: 'expected -A|-a -t|-u|--sctp-service|-f ADDRESS',
+      column: (kindWord ?? cmd!).column,
+    };
   const options = new Map<string, { text: string; column: number }>();
   const flags = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
@@ -56,7 +60,7 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
     const name = SHORT[w.text] ?? w.text;
     if (WITH_VALUE.has(name)) {
       const v = rest[i + 1];
-      if (!v) return { message: `${w.text} needs a value`, column: w.column };
+      if (!v) return { problem: 'broken', message: `${w.text} needs a value`, column: w.column };
       // Given both ways, the short spelling counts.
       if (name === w.text || !options.has(name)) options.set(name, v);
       i++;
@@ -71,7 +75,7 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
   }
   const endpoint = protocol === 'FWM' ? undefined : parseEndpoint(target.text)?.endpoint;
   if (protocol !== 'FWM' && !endpoint)
-    return { message: `expected address:port, got '${target.text}'`, column: target.column };
+    return { problem: 'broken', message: `expected address:port, got '${target.text}'`, column: target.column };
   const ipv6 = flags.delete('-6') || (endpoint?.address.includes(':') ?? false);
   if (cmd!.text === '-A' || cmd!.text === '--add-service') {
     const [scheduler, persistent, netmask, pe, schedulerFlags] = ['-s', '-p', '-M', '--pe', '-b'].map(
@@ -92,7 +96,11 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
     };
     const unknown = [...flags][0];
     if (unknown)
-      return { message: `unknown service option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
+      return {
+        problem: 'broken',
+        message: `unknown service option '${unknown}'`,
+        column: rest.find((w) => w.text === unknown)!.column,
+      };
     services.push(draft);
     return undefined;
   }
@@ -105,17 +113,27 @@ export function parseSaveLine(l: WordLine, services: ServiceDraft[]): LineProble
           s.endpoint.portName === endpoint.portName
         : s.fwmarkText === target.text),
   );
-  if (!service) return { message: `real server for a service not added above (${target.text})`, column: target.column };
+  if (!service)
+    return {
+      problem: 'broken',
+      message: `real server for a service not added above (${target.text})`,
+      column: target.column,
+    };
   const server = options.get('-r');
   const real = server && parseEndpoint(server.text);
-  if (!server || !real) return { message: 'a real server needs -r ADDRESS[:PORT]', column: (server ?? cmd!).column };
+  if (!server || !real)
+    return { problem: 'broken', message: 'a real server needs -r ADDRESS[:PORT]', column: (server ?? cmd!).column };
   const forwardFlag = [...flags].find((f) => FORWARD_OPTIONS[f]);
   if (forwardFlag) flags.delete(forwardFlag);
   const checksumFlag = [...flags].find((f) => TUNNEL_CHECKSUM[f]);
   if (checksumFlag) flags.delete(checksumFlag);
   const unknown = [...flags][0];
   if (unknown)
-    return { message: `unknown real-server option '${unknown}'`, column: rest.find((w) => w.text === unknown)!.column };
+    return {
+      problem: 'broken',
+      message: `unknown real-server option '${unknown}'`,
+      column: rest.find((w) => w.text === unknown)!.column,
+    };
   const [weight, upper, lower, tunnel, tunnelPort] = ['-w', '-x', '-y', '--tun-type', '--tun-port'].map(
     (o) => options.get(o)?.text,
   );

@@ -20,7 +20,8 @@ import { NFT_FAMILIES } from '../../src/model/nft';
 import { resolvePriority } from '../../src/model/nft-priority';
 import type { StopAt } from '../shared/reader';
 import { TokenCursor, Unknown, tokensText } from './cursor';
-import { isProblem, readElements, readRule, readTypeof } from './rule';
+import { readElements, readRule, readTypeof } from './rule';
+import { type LineProblem, broken, isProblem } from '../shared/problem';
 import type { NftLine, NftToken } from './syntax';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -46,12 +47,11 @@ const OBJECT_TYPES = new Set(['counter', 'quota', 'limit', 'secmark', 'synproxy'
 const CT_OBJECTS = new Set(['helper', 'timeout', 'expectation']);
 const WARNING = /^ Warning: table (\S+) (\S+) is managed by iptables-nft, do not touch!$/;
 
-class LineProblem {
-  constructor(
-    readonly column: number,
-    readonly message: string,
-  ) {}
+/** A block line's problem, thrown from deep in its reading and caught once per line (NftExtractor.line). */
+class Rejected {
+  constructor(readonly problem: LineProblem) {}
 }
+const rejected = (column: number, message: string) => new Rejected(broken(column, message));
 
 export class NftExtractor {
   readonly tables: TableDraft[] = [];
@@ -100,7 +100,7 @@ export class NftExtractor {
         return true;
       }
       if (stop(l.line, false, this.seenAny)) return true;
-      this.reject(l, new LineProblem(first.column, 'expected `table FAMILY NAME {`'));
+      this.reject(l, broken(first.column, 'expected `table FAMILY NAME {`'));
       return false;
     }
     if (first.kind === 'rbrace' && l.tokens.length === 1) {
@@ -110,9 +110,9 @@ export class NftExtractor {
     try {
       this.inBlock(top, l);
     } catch (e) {
-      if (!(e instanceof LineProblem) && !(e instanceof Unknown)) throw e;
+      if (!(e instanceof Rejected) && !(e instanceof Unknown)) throw e;
       if (first.kind === 'word' && first.text === 'table' && stop(l.line, true)) return true;
-      this.reject(l, e instanceof LineProblem ? e : new LineProblem(this.columnOf(l, e), e.why));
+      this.reject(l, e instanceof Rejected ? e.problem : broken(this.columnOf(l, e), e.why));
     }
     return false;
   }
@@ -134,11 +134,10 @@ export class NftExtractor {
   private openTable(l: NftLine): LineProblem | undefined {
     const [, fam, name, brace] = l.tokens;
     if (!fam || !NFT_FAMILIES.includes(fam.text as NftFamily))
-      return new LineProblem((fam ?? l.tokens[0]!).column, `expected a family (${NFT_FAMILIES.join(', ')})`);
-    if (!name || (name.kind !== 'word' && name.kind !== 'string'))
-      return new LineProblem(fam.column, 'a table needs a name');
+      return broken((fam ?? l.tokens[0]!).column, `expected a family (${NFT_FAMILIES.join(', ')})`);
+    if (!name || (name.kind !== 'word' && name.kind !== 'string')) return broken(fam.column, 'a table needs a name');
     if (brace?.kind !== 'lbrace' || l.tokens.length !== 4)
-      return new LineProblem(name.column, 'expected `{` after the table name');
+      return broken(name.column, 'expected `{` after the table name');
     const table: TableDraft = {
       line: l.line,
       family: fam.text as NftFamily,
@@ -196,7 +195,7 @@ export class NftExtractor {
     if (head === 'ct' && a && CT_OBJECTS.has(a.text)) return this.openObject(t, `ct ${a.text}`, b, c, l, 4);
     if (OBJECT_TYPES.has(head)) return this.openObject(t, head, a, b, l, 3);
     if (!a || (a.kind !== 'word' && a.kind !== 'string') || b?.kind !== 'lbrace' || l.tokens.length !== 3)
-      throw new LineProblem(w!.column, 'expected chain, set, map, flowtable, a named object, flags, comment or `}`');
+      throw rejected(w!.column, 'expected chain, set, map, flowtable, a named object, flags, comment or `}`');
     const common = { line: l.line, name: a.text, ...handleOf(l) };
     switch (head) {
       case 'chain': {
@@ -219,7 +218,7 @@ export class NftExtractor {
         break;
       }
       default:
-        throw new LineProblem(w!.column, `unknown table member '${head}'`);
+        throw rejected(w!.column, `unknown table member '${head}'`);
     }
     this.account.blocks++;
   }
@@ -233,7 +232,7 @@ export class NftExtractor {
     count: number,
   ): void {
     if (!name || brace?.kind !== 'lbrace' || l.tokens.length !== count)
-      throw new LineProblem(l.tokens[0]!.column, `expected \`${type} NAME {\``);
+      throw rejected(l.tokens[0]!.column, `expected \`${type} NAME {\``);
     const object: ObjectDraft = { line: l.line, type, name: name.text, ...handleOf(l), body: [] };
     t.objects.push(object);
     this.stack.push({ kind: 'object', object });
@@ -288,25 +287,25 @@ export class NftExtractor {
     } else if (c.word() === 'devices') {
       c.i += 2;
       if (c.peek(-1)?.text !== '=' || c.next().kind !== 'lbrace')
-        throw new LineProblem(l.tokens[c.i - 1]!.column, 'expected `devices = {`');
+        throw rejected(l.tokens[c.i - 1]!.column, 'expected `devices = {`');
       devices = [];
       deviceList = true;
       for (let t = c.next(); t.kind !== 'rbrace'; t = c.next()) if (t.kind !== 'comma') devices.push(literalOf(t));
     }
-    if (c.word() !== 'priority') throw new LineProblem(c.peek()?.column ?? l.tokens[0]!.column, 'expected `priority`');
+    if (c.word() !== 'priority') throw rejected(c.peek()?.column ?? l.tokens[0]!.column, 'expected `priority`');
     c.i++;
     const prio: string[] = [];
     while (!c.done && c.peek()!.kind !== 'semi') prio.push(c.next().text);
-    if (c.done) throw new LineProblem(l.tokens[l.tokens.length - 1]!.column, 'expected `;` after the priority');
+    if (c.done) throw rejected(l.tokens[l.tokens.length - 1]!.column, 'expected `;` after the priority');
     c.i++;
     let policy: string | undefined;
     if (c.word() === 'policy') {
       c.i++;
       policy = c.expectWord('a policy');
-      if (c.peek()?.kind !== 'semi') throw new LineProblem(l.tokens[c.i - 1]!.column, 'expected `;` after the policy');
+      if (c.peek()?.kind !== 'semi') throw rejected(l.tokens[c.i - 1]!.column, 'expected `;` after the policy');
       c.i++;
     }
-    if (!c.done) throw new LineProblem(c.peek()!.column, 'unexpected text after the base chain declaration');
+    if (!c.done) throw rejected(c.peek()!.column, 'unexpected text after the base chain declaration');
     return {
       type,
       hook,
@@ -329,7 +328,7 @@ export class NftExtractor {
     }
     if (head === 'typeof') {
       const read = readTypeof(l.tokens.slice(1));
-      if (isProblem(read)) throw new LineProblem(l.tokens[read.at + 1]!.column, read.message);
+      if (isProblem(read)) throw rejected(l.tokens[read.at + 1]!.column, read.message);
       s.typeof = read;
       return;
     }
@@ -355,8 +354,7 @@ export class NftExtractor {
   /** `elements = {` / `devices = {` … `}`, possibly over several lines. */
   private startList(l: NftLine, into: 'elements' | 'devices'): void {
     const [, eq, brace] = l.tokens;
-    if (eq?.text !== '=' || brace?.kind !== 'lbrace')
-      throw new LineProblem(l.tokens[0]!.column, `expected \`${into} = {\``);
+    if (eq?.text !== '=' || brace?.kind !== 'lbrace') throw rejected(l.tokens[0]!.column, `expected \`${into} = {\``);
     this.pending = { tokens: [], lines: [], depth: 1, into, line: l.line };
     this.addToList(l, 3);
   }

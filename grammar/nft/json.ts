@@ -48,7 +48,7 @@ type JValue =
   | { readonly t: 'bool'; readonly pos: Pos; readonly v: boolean }
   | { readonly t: 'null'; readonly pos: Pos };
 
-class JsonProblem extends Error {
+class JsonSyntaxError extends Error {
   constructor(
     readonly pos: Pos,
     message: string,
@@ -71,7 +71,7 @@ class JsonText {
     return { line: this.line, column: this.i - this.lineStart + 1 };
   }
   fail(message: string): never {
-    throw new JsonProblem(this.pos(), message);
+    throw new JsonSyntaxError(this.pos(), message);
   }
   blank(): void {
     for (;;) {
@@ -178,7 +178,7 @@ class JsonText {
   }
 }
 
-/** Parses a whole JSON text; lines count from `firstLine`. Throws JsonProblem. */
+/** Parses a whole JSON text; lines count from `firstLine`. Throws JsonSyntaxError. */
 function parseJson(text: string, firstLine = 1): JValue {
   const j = new JsonText(text, firstLine);
   const v = j.value();
@@ -847,7 +847,7 @@ export function parseNftJson(text: string, firstLine = 1): NftBody {
   try {
     r.document(parseJson(text, firstLine));
   } catch (e) {
-    if (!(e instanceof JsonProblem)) throw e;
+    if (!(e instanceof JsonSyntaxError)) throw e;
     r.warn(e.pos, `${e.message}; the JSON could not be read`);
   }
   const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);

@@ -9,6 +9,7 @@ import { tokensText } from './cursor';
 import { MeaningError, NftRuleParser } from './rule-parser';
 import { type RuleToken, ruleTokensOf } from './rule-tokens';
 import type { NftToken } from './syntax';
+import { type TokenProblem, tokenProblem } from '../shared/problem';
 
 export interface RuleRead {
   readonly stmts: NftStmt[];
@@ -17,15 +18,9 @@ export interface RuleRead {
   readonly problem?: { readonly column: number; readonly message: string };
 }
 
-/** Where a read failed: the index of the token in the tokens given, and why. */
-export interface ReadProblem {
-  readonly at: number;
-  readonly message: string;
-}
-
 // Built on first use, before any token is made: the parser gives the token types their indexes.
-let built: NftRuleParser | undefined;
-const grammar = () => ({ parser: (built ??= new NftRuleParser()) });
+let ruleParser: NftRuleParser | undefined;
+const grammar = () => ({ parser: (ruleParser ??= new NftRuleParser()) });
 
 export function readRule(tokens: readonly NftToken[]): RuleRead {
   let end = tokens.length;
@@ -38,7 +33,7 @@ export function readRule(tokens: readonly NftToken[]): RuleRead {
   const body = tokens.slice(0, end);
   const { parser } = grammar();
   parser.read(ruleTokensOf(body));
-  let failure: ReadProblem | undefined;
+  let failure: TokenProblem | undefined;
   // A statement that failed is kept from its start; a token no statement starts with, from itself on.
   let from = 0;
   try {
@@ -48,13 +43,13 @@ export function readRule(tokens: readonly NftToken[]): RuleRead {
       failure = problemOf(error, body.length);
       from = parser.stmtStart;
     } else if (parser.stoppedAt < body.length) {
-      failure = { at: parser.stoppedAt, message: 'a statement starts with a word' };
+      failure = tokenProblem(parser.stoppedAt, 'a statement starts with a word');
       from = parser.stoppedAt;
       for (let h = body[from]!.gap - (from === 0 ? 0 : 1); h > 0; h--) parser.stmts.push({ kind: 'hidden' });
     }
   } catch (e) {
     if (!(e instanceof MeaningError)) throw e;
-    failure = { at: indexOf(e.token, body.length), message: e.message };
+    failure = tokenProblem(indexOf(e.token, body.length), e.message);
     from = parser.stmtStart;
   }
   const stmts = parser.stmts;
@@ -74,7 +69,7 @@ export function readRule(tokens: readonly NftToken[]): RuleRead {
 }
 
 /** The elements of `{ … }`, from the token after the opening brace through the closing one. */
-export function readElements(tokens: readonly NftToken[]): NftElement[] | ReadProblem {
+export function readElements(tokens: readonly NftToken[]): NftElement[] | TokenProblem {
   const { parser } = grammar();
   parser.read(ruleTokensOf(tokens));
   try {
@@ -85,35 +80,30 @@ export function readElements(tokens: readonly NftToken[]): NftElement[] | ReadPr
     return elements;
   } catch (e) {
     if (!(e instanceof MeaningError)) throw e;
-    return { at: indexOf(e.token, tokens.length), message: e.message };
+    return tokenProblem(indexOf(e.token, tokens.length), e.message);
   }
 }
 
 /** `typeof KEY [: DATA]`, the tokens after the keyword. */
-export function readTypeof(tokens: readonly NftToken[]): { key: NftExpr; data?: NftExpr } | ReadProblem {
+export function readTypeof(tokens: readonly NftToken[]): { key: NftExpr; data?: NftExpr } | TokenProblem {
   const { parser } = grammar();
   parser.read(ruleTokensOf(tokens));
   try {
     const read = parser.typeofBody();
     const error = parser.errors[0];
     if (error?.name === 'NotAllInputParsedException')
-      return { at: indexOf(error.token, tokens.length), message: 'unexpected text after typeof' };
+      return tokenProblem(indexOf(error.token, tokens.length), 'unexpected text after typeof');
     return error ? problemOf(error, tokens.length) : read;
   } catch (e) {
     if (!(e instanceof MeaningError)) throw e;
-    return { at: indexOf(e.token, tokens.length), message: e.message };
+    return tokenProblem(indexOf(e.token, tokens.length), e.message);
   }
 }
 
-export const isProblem = <T extends object>(r: T | ReadProblem): r is ReadProblem => 'at' in r && 'message' in r;
-
 /** The token a recognition error names, as an index; the end of the tokens reads as their last one. */
-function problemOf(e: IRecognitionException, length: number): ReadProblem {
+function problemOf(e: IRecognitionException, length: number): TokenProblem {
   const end = tokenMatcher(e.token, EOF);
-  return {
-    at: indexOf(e.token, length),
-    message: end ? 'the statement ends too early' : `unexpected '${e.token.image}'`,
-  };
+  return tokenProblem(indexOf(e.token, length), end ? 'the statement ends too early' : `unexpected '${e.token.image}'`);
 }
 
 function indexOf(t: IToken, length: number): number {

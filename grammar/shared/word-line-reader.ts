@@ -4,16 +4,8 @@ import type { Chunk } from './chunks';
 import type { SectionBody } from '../../src/model/section';
 import { type DumpReader, type StopAt, sortDiagnostics } from './reader';
 import { looksLikeProse } from './prose';
+import { type LineProblem, stopArguments } from './problem';
 import { type WordLine, wordLines } from './word-lines';
-
-export interface LineProblem {
-  readonly message: string;
-  readonly column: number;
-  /** The line starts a new dump of this same format (a second listing). */
-  readonly restart?: boolean;
-  /** The line is no part of this dump (reader.ts, StopAt): it ends the dump instead of becoming an error. */
-  readonly ends?: boolean;
-}
 
 export abstract class WordLineReader<B extends SectionBody> implements DumpReader<B> {
   protected readonly diagnostics: Diagnostic[] = [];
@@ -23,8 +15,13 @@ export abstract class WordLineReader<B extends SectionBody> implements DumpReade
       if (l.words.length === 0) continue;
       const problem = this.line(l);
       if (!problem) continue;
-      if (stop(l.line, problem.restart, problem.ends ?? looksLikeProse(l.raw))) return l.line;
-      this.diagnostics.push({ severity: 'error', line: l.line, column: problem.column, message: problem.message });
+      if (stop(l.line, ...stopArguments(problem, () => looksLikeProse(l.raw)))) return l.line;
+      this.diagnostics.push({
+        severity: problem.problem === 'unknown' ? 'warning' : 'error',
+        line: l.line,
+        column: problem.column,
+        message: problem.message,
+      });
     }
     return undefined;
   }

@@ -5,7 +5,8 @@
 import type { SysctlBody } from '../../src/model/section';
 import type { SysctlEntry } from '../../src/model/sysctl';
 import { type DumpFormat, startsWithAny } from '../shared/reader';
-import { type LineProblem, WordLineReader } from '../shared/word-line-reader';
+import type { LineProblem } from '../shared/problem';
+import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine } from '../shared/word-lines';
 
 const ENTRY = /^\s*(\S+?)\s*=\s?(.*)$/;
@@ -20,7 +21,8 @@ class SysctlReader extends WordLineReader<SysctlBody> {
       return undefined;
     }
     const m = ENTRY.exec(l.raw);
-    if (!m || !KEY.test(m[1]!)) return { message: 'expected key = value', column: l.words[0]!.column };
+    if (!m || !KEY.test(m[1]!))
+      return { problem: 'broken', message: 'expected key = value', column: l.words[0]!.column };
     const key = m[1]!.startsWith('/proc/sys/')
       ? m[1]!.slice(10).replaceAll('.', '\u0000').replaceAll('/', '.').replaceAll('\u0000', '/')
       : m[1]!;

@@ -306,3 +306,13 @@ export type Match =
   | RpfilterMatch
   | TextOptionsMatch
   | OpaqueMatch;
+
+export type MatchModule = Match['module'];
+/** The record of a module (the typed-text modules share TextOptionsMatch, ttl and hl share TtlMatch). */
+export type MatchOf<K extends MatchModule> = Match extends infer M
+  ? M extends { readonly module: infer X }
+    ? K extends X
+      ? M
+      : never
+    : never
+  : never;

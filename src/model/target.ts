@@ -159,3 +159,13 @@ export type Target =
   | ChecksumTarget
   | TextOptionsTarget
   | OpaqueTarget;
+
+export type TargetKind = Target['kind'];
+/** The record of a target (the verdicts share VerdictTarget, the typed-text targets TextOptionsTarget). */
+export type TargetOf<K extends TargetKind> = Target extends infer T
+  ? T extends { readonly kind: infer X }
+    ? K extends X
+      ? T
+      : never
+    : never
+  : never;

@@ -1,5 +1,6 @@
 /** Matches on addresses, interfaces and sockets: addrtype, iprange, mac, physdev, set, socket, owner, pkttype, rpfilter. */
-import { Problem, addressRange, enumList, flag, idRange, lowerWord, word, type Codec } from '../codecs';
+import { valueProblem } from '../../shared/problem';
+import { addressRange, enumList, flag, idRange, lowerWord, word, type Codec } from '../codecs';
 import { match, opt } from './define';
 import type { SetRef } from '../../../src/model/match';
 
@@ -34,7 +35,7 @@ export const iprange = match('iprange', [
 const macAddress: Codec<string> = {
   ...word,
   parse: ([a = '']) =>
-    /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(a) ? a.toLowerCase() : a || new Problem('expected a MAC address'),
+    /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(a) ? a.toLowerCase() : a || valueProblem('expected a MAC address'),
 };
 export const mac = match('mac', [opt('--mac-source', 'macSource', macAddress, { negatable: true })]);
 
@@ -51,14 +52,15 @@ const setRef: Codec<SetRef> = {
   arity: 2,
   parse: ([name = '', dirs = '']) => {
     const directions = dirs.split(',');
-    if (!name || directions.some((d) => d !== 'src' && d !== 'dst')) return new Problem(`bad set directions '${dirs}'`);
+    if (!name || directions.some((d) => d !== 'src' && d !== 'dst'))
+      return valueProblem(`bad set directions '${dirs}'`);
     return { name, directions: directions as ('src' | 'dst')[] };
   },
   print: (v, c) => ({ name: c.name, args: [v.name, v.directions.join(',')] }),
 };
 const count: Codec<number> = {
   arity: 1,
-  parse: ([a = '']) => (/^\d+$/.test(a) ? Number(a) : new Problem(`expected a count, got '${a}'`)),
+  parse: ([a = '']) => (/^\d+$/.test(a) ? Number(a) : valueProblem(`expected a count, got '${a}'`)),
   print: (v, c) => ({ name: c.name, args: [String(v)] }),
 };
 

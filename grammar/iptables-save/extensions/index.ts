@@ -1,4 +1,10 @@
-/** The registry of extensions nfwalk reads; a module or target not listed here is kept opaque with a warning. */
+/**
+ * The registry of extensions nfwalk reads; a module or target not listed here is kept opaque with a warning.
+ * Keyed by the model's names: a module of `Match` (or target of `Target`) without a descriptor, or a descriptor
+ * the model has no record for, does not compile.
+ */
+import type { Match, MatchModule, MatchOf, TextOptionsModule } from '../../../src/model/match';
+import type { Target, TargetKind, TargetOf, TextOptionsTargetName, VerdictTarget } from '../../../src/model/target';
 import type { ExtensionSpec } from '../extension';
 import { addrtype, iprange, mac, owner, physdev, pkttype, rpfilter, set, socket } from './addresses';
 import { comment, hl, length, string, textModules, ttl } from './payload';
@@ -24,11 +30,12 @@ import {
 } from './targets';
 import { icmp, icmp6, multiport, sctp, tcp, udp } from './transport';
 
-function byName(specs: readonly ExtensionSpec[]): ReadonlyMap<string, ExtensionSpec> {
+function byName<R extends object>(specs: readonly ExtensionSpec<R>[]): ReadonlyMap<string, ExtensionSpec<R>> {
   return new Map(specs.map((s) => [s.name, s]));
 }
 
-export const matchExtensions = byName([
+/** One descriptor per module with a record of its own (the typed-text modules come from one list, payload.ts). */
+const MATCHES: { readonly [K in Exclude<MatchModule, 'opaque' | TextOptionsModule>]: ExtensionSpec<MatchOf<K>> } = {
   tcp,
   udp,
   sctp,
@@ -58,25 +65,35 @@ export const matchExtensions = byName([
   string,
   ttl,
   hl,
+};
+
+type OwnTarget = Exclude<TargetKind, 'jump' | 'opaque' | TextOptionsTargetName | VerdictTarget['kind']>;
+/** One descriptor per target with a record of its own (verdicts and typed-text targets from lists, targets.ts). */
+const TARGETS: { readonly [K in OwnTarget]: ExtensionSpec<TargetOf<K>> } = {
+  DNAT: dnat,
+  SNAT: snat,
+  MASQUERADE: masquerade,
+  REDIRECT: redirect,
+  NETMAP: netmap,
+  REJECT: reject,
+  MARK: markTarget,
+  CONNMARK: connmarkTarget,
+  CT: ct,
+  LOG: log,
+  NFLOG: nflog,
+  TPROXY: tproxy,
+  TCPMSS: tcpmss,
+  CHECKSUM: checksum,
+};
+
+export const matchExtensions: ReadonlyMap<string, ExtensionSpec<Match>> = byName<Match>([
+  ...Object.values(MATCHES),
   ...textModules,
 ]);
 
-export const targetExtensions = byName([
+export const targetExtensions: ReadonlyMap<string, ExtensionSpec<Target>> = byName<Target>([
   ...verdicts,
-  dnat,
-  snat,
-  masquerade,
-  redirect,
-  netmap,
-  reject,
-  markTarget,
-  connmarkTarget,
-  ct,
-  log,
-  nflog,
-  tproxy,
-  tcpmss,
-  checksum,
+  ...Object.values(TARGETS),
   ...textTargets,
 ]);
 

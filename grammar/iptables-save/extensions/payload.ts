@@ -1,6 +1,7 @@
 /** Matches on packet contents and annotations: comment, length, string, ttl, hl; and modules kept as typed text. */
-import { Problem, flag, oneOf, portRange, text, uint, type Codec } from '../codecs';
-import { match, opt, textMatch } from './define';
+import { valueProblem } from '../../shared/problem';
+import { flag, oneOf, portRange, text, uint, type Codec } from '../codecs';
+import { everyName, match, opt, textMatch } from './define';
 import type { TextOptionsModule } from '../../../src/model/match';
 
 export const comment = match('comment', [opt('--comment', 'comment', text)]);
@@ -28,7 +29,7 @@ function ttlTest(prefix: string): Codec<{ op: string; value: number }> {
       const v = Number(a);
       return /^\d+$/.test(a) && v <= 255
         ? { op: ctx.optionName.slice(prefix.length), value: v }
-        : new Problem(`expected 0-255, got '${a}'`);
+        : valueProblem(`expected 0-255, got '${a}'`);
     },
     print: (v) => ({ name: `${prefix}${v.op}`, args: [String(v.value)] }),
   };
@@ -39,7 +40,7 @@ export const ttl = match('ttl', [
 ]);
 export const hl = match('hl', [opt(['--hl-eq', '--hl-lt', '--hl-gt'], 'test', ttlTest('--hl-'), { negatable: true })]);
 
-const TEXT_MODULES: readonly TextOptionsModule[] = [
+const TEXT_MODULES = everyName<TextOptionsModule>()([
   'u32',
   'bpf',
   'policy',
@@ -73,5 +74,5 @@ const TEXT_MODULES: readonly TextOptionsModule[] = [
   'l2tp',
   'condition',
   'geoip',
-];
-export const textModules = TEXT_MODULES.map(textMatch);
+]);
+export const textModules = TEXT_MODULES.map((m) => textMatch(m));

@@ -1,5 +1,6 @@
 /** Stateful matches: statistic, recent, limit, hashlimit, connlimit. The walk treats their state as unknown. */
-import { Problem, flag, nameValue, oneOf, probability, uint, word, type Codec } from '../codecs';
+import { valueProblem } from '../../shared/problem';
+import { flag, nameValue, oneOf, probability, uint, word, type Codec } from '../codecs';
 import { match, opt } from './define';
 
 export const statistic = match('statistic', [
@@ -50,9 +51,9 @@ const rate: Codec<string> = {
   arity: 1,
   parse: ([a = '']) => {
     const m = /^(\d+)(?:\/(s|sec|second|m|min|minute|h|hour|d|day))?$/.exec(a);
-    if (!m) return new Problem(`bad rate '${a}'`);
+    if (!m) return valueProblem(`bad rate '${a}'`);
     const period = Math.floor((XT_LIMIT_SCALE * UNIT_SECONDS[m[2] ?? 'sec']!) / Number(m[1]));
-    if (period === 0) return new Problem(`rate '${a}' is too fast`);
+    if (period === 0) return valueProblem(`rate '${a}' is too fast`);
     let i = 1;
     for (; i < PRINT_UNITS.length; i++) {
       const mult = PRINT_UNITS[i]![1] * XT_LIMIT_SCALE;
@@ -101,7 +102,7 @@ const connlimitCount: Codec<{ op: string; count: number }> = {
   parse: ([a = ''], ctx) =>
     /^\d+$/.test(a)
       ? { op: ctx.optionName.replace('--connlimit-', ''), count: Number(a) }
-      : new Problem(`expected a count, got '${a}'`),
+      : valueProblem(`expected a count, got '${a}'`),
   print: (v) => ({ name: `--connlimit-${v.op}`, args: [String(v.count)] }),
 };
 

@@ -1,7 +1,7 @@
 /** Target extensions (`-j NAME`): NAT, marks, conntrack, logging, and modifiers kept as typed text. */
+import { isProblem, valueProblem } from '../../shared/problem';
 import type { Family, NatRange } from '../../../src/model/values';
 import {
-  Problem,
   flag,
   hex,
   hexNumber,
@@ -15,12 +15,12 @@ import {
   word,
   type Codec,
 } from '../codecs';
-import { opt, target, textTarget } from './define';
-import type { TextOptionsTargetName } from '../../../src/model/target';
+import { everyName, opt, target, textTarget } from './define';
+import type { TextOptionsTargetName, VerdictTarget } from '../../../src/model/target';
 import { lookup } from '../../shared/lookup';
 import { parseUnknownNatRange } from '../unknown-address';
 
-const VERDICTS = ['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE'] as const;
+const VERDICTS = everyName<VerdictTarget['kind']>()(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'NOTRACK', 'TRACE']);
 export const verdicts = VERDICTS.map((v) => target(v, []));
 
 /** A NAT range, or one to an address masked in the paste (unknown-address.ts). */
@@ -28,7 +28,7 @@ const natRangeOrUnknown: Codec<NatRange> = {
   ...natRange,
   parse: (args, ctx) => {
     const r = natRange.parse(args, ctx);
-    return r instanceof Problem ? (parseUnknownNatRange(args[0] ?? '', ctx.family) ?? r) : r;
+    return isProblem(r) ? (parseUnknownNatRange(args[0] ?? '', ctx.family) ?? r) : r;
   },
 };
 
@@ -90,7 +90,7 @@ const xmark: Codec<{ value: number; mask: number }> = {
   arity: 1,
   parse: ([a = ''], ctx) => {
     const m = parseMarkMask(a);
-    if (m instanceof Problem) return m;
+    if (isProblem(m)) return m;
     const explicitMask = a.includes('/');
     switch (ctx.optionName) {
       case '--set-xmark':
@@ -98,13 +98,13 @@ const xmark: Codec<{ value: number; mask: number }> = {
       case '--set-mark':
         return { value: m.value, mask: (m.mask | m.value) >>> 0 };
       case '--or-mark':
-        return explicitMask ? new Problem('--or-mark takes no mask') : { value: m.value, mask: m.value };
+        return explicitMask ? valueProblem('--or-mark takes no mask') : { value: m.value, mask: m.value };
       case '--and-mark':
-        return explicitMask ? new Problem('--and-mark takes no mask') : { value: 0, mask: ~m.value >>> 0 };
+        return explicitMask ? valueProblem('--and-mark takes no mask') : { value: 0, mask: ~m.value >>> 0 };
       case '--xor-mark':
-        return explicitMask ? new Problem('--xor-mark takes no mask') : { value: m.value, mask: 0 };
+        return explicitMask ? valueProblem('--xor-mark takes no mask') : { value: m.value, mask: 0 };
       default:
-        return new Problem(`unexpected option ${ctx.optionName}`);
+        return valueProblem(`unexpected option ${ctx.optionName}`);
     }
   },
   print: (v) => ({ name: '--set-xmark', args: [`${hex(v.value)}/${hex(v.mask)}`] }),
@@ -113,7 +113,7 @@ const XMARK_NAMES = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--
 
 export const markTarget = target('MARK', [opt(XMARK_NAMES, 'xmark', xmark)]);
 
-export const connmarkTarget = target(
+export const connmarkTarget = target<'CONNMARK', 'mask'>(
   'CONNMARK',
   [
     opt(XMARK_NAMES, 'xmark', xmark),
@@ -156,7 +156,7 @@ const LOG_LEVELS: Record<string, number> = {
 };
 const logLevel: Codec<number> = {
   arity: 1,
-  parse: ([a = '']) => lookup(LOG_LEVELS, a) ?? (/^[0-7]$/.test(a) ? Number(a) : new Problem(`bad log level '${a}'`)),
+  parse: ([a = '']) => lookup(LOG_LEVELS, a) ?? (/^[0-7]$/.test(a) ? Number(a) : valueProblem(`bad log level '${a}'`)),
   // Level 4 (warning) is the default, which iptables-save leaves out.
   print: (v, c) => (v === 4 ? null : { name: c.name, args: [String(v)] }),
 };
@@ -191,7 +191,7 @@ export const tcpmss = target('TCPMSS', [
 ]);
 export const checksum = target('CHECKSUM', [opt('--checksum-fill', 'checksumFill', flag)]);
 
-const TEXT_TARGETS: readonly TextOptionsTargetName[] = [
+const TEXT_TARGETS = everyName<TextOptionsTargetName>()([
   'DSCP',
   'TOS',
   'TTL',
@@ -213,5 +213,5 @@ const TEXT_TARGETS: readonly TextOptionsTargetName[] = [
   'CLUSTERIP',
   'MIRROR',
   'SAME',
-];
-export const textTargets = TEXT_TARGETS.map(textTarget);
+]);
+export const textTargets = TEXT_TARGETS.map((t) => textTarget(t));

@@ -1,5 +1,6 @@
 /** Protocol matches: tcp, udp, sctp, icmp, icmp6, multiport (iptables-extensions(8)). */
-import { Problem, enumList, parseUint, portList, portRange, uint, words, type Codec } from '../codecs';
+import { isProblem, valueProblem } from '../../shared/problem';
+import { enumList, parseUint, portList, portRange, uint, words, type Codec } from '../codecs';
 import { lookup } from '../../shared/lookup';
 import { match, opt } from './define';
 import type { IcmpType, TcpFlags } from '../../../src/model/match';
@@ -12,8 +13,8 @@ const tcpFlags: Codec<TcpFlags> = {
   parse: ([m, c]) => {
     const mask = flagList.parse([m ?? ''], { family: 'ipv4', optionName: '' });
     const compare = flagList.parse([c ?? ''], { family: 'ipv4', optionName: '' });
-    if (mask instanceof Problem) return mask;
-    if (compare instanceof Problem) return compare;
+    if (isProblem(mask)) return mask;
+    if (isProblem(compare)) return compare;
     return { mask, compare };
   },
   print: (v, c) => ({
@@ -123,10 +124,10 @@ function icmpType(names: Record<string, [number, number?, number?]>): Codec<Icmp
       }
       const [t = '', c] = a.split('/');
       const type = parseUint(t, 255);
-      if (type instanceof Problem) return new Problem(`unknown ICMP type '${a}'`);
+      if (isProblem(type)) return valueProblem(`unknown ICMP type '${a}'`);
       if (c === undefined) return { type };
       const code = parseUint(c, 255);
-      return code instanceof Problem ? code : { type, codeFrom: code, codeTo: code };
+      return isProblem(code) ? code : { type, codeFrom: code, codeTo: code };
     },
     print: (v, c) => {
       if (v.type === 'any') return { name: c.name, args: ['any'] };

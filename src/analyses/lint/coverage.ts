@@ -111,8 +111,67 @@ function matchCovered(m: Match, b: Rule, family: Family): boolean {
           ? optionCovers(m.state, x.state, setContains)
           : 'ctstate' in x && Object.keys(x).length === 2 && optionCovers(m.state, x.ctstate, setContains),
       );
-    default:
+    // Covered only by a match that reads the same (above).
+    case 'icmp':
+    case 'icmp6':
+    case 'addrtype':
+    case 'statistic':
+    case 'mark':
+    case 'connmark':
+    case 'multiport':
+    case 'set':
+    case 'recent':
+    case 'physdev':
+    case 'socket':
+    case 'owner':
+    case 'iprange':
+    case 'limit':
+    case 'hashlimit':
+    case 'mac':
+    case 'length':
+    case 'string':
+    case 'pkttype':
+    case 'ttl':
+    case 'hl':
+    case 'connlimit':
+    case 'rpfilter':
+    case 'opaque':
+    case 'u32':
+    case 'bpf':
+    case 'policy':
+    case 'ipvs':
+    case 'dscp':
+    case 'tos':
+    case 'helper':
+    case 'nfacct':
+    case 'cgroup':
+    case 'devgroup':
+    case 'cpu':
+    case 'quota':
+    case 'time':
+    case 'realm':
+    case 'tcpmss':
+    case 'dccp':
+    case 'esp':
+    case 'ah':
+    case 'ecn':
+    case 'frag':
+    case 'rt':
+    case 'ipv6header':
+    case 'mh':
+    case 'hbh':
+    case 'dst':
+    case 'osf':
+    case 'cluster':
+    case 'connbytes':
+    case 'connlabel':
+    case 'ipcomp':
+    case 'l2tp':
+    case 'condition':
+    case 'geoip':
       return false;
+    default:
+      return m satisfies never;
   }
 }
 

@@ -40,31 +40,6 @@ export type TargetEffect =
   | { readonly kind: 'jump'; readonly chain: string; readonly goto: boolean }
   | { readonly kind: 'return' };
 
-/** Targets that only log, count, classify or set fields no later match or route reads here. */
-const PASSIVE = new Set([
-  'TRACE',
-  'LOG',
-  'NFLOG',
-  'ULOG',
-  'TCPMSS',
-  'CHECKSUM',
-  'DSCP',
-  'TOS',
-  'TTL',
-  'HL',
-  'CLASSIFY',
-  'SET',
-  'AUDIT',
-  'SECMARK',
-  'CONNSECMARK',
-  'IDLETIMER',
-  'LED',
-  'HMARK',
-  'RATEEST',
-  'ECN',
-  'TEE',
-]);
-
 const xmark = (old: number, value: number, mask: number) => ((old & ~mask) ^ value) >>> 0;
 
 interface Picked {
@@ -244,13 +219,40 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
         packet: p,
         assumption: `target ${t.name} is unknown to nfwalk: the walk stops at it`,
       };
-    default:
-      if (PASSIVE.has(t.kind)) return { kind: 'continue', packet: p };
+    // Targets that only log, count, classify or set fields no later match or route reads here.
+    case 'TRACE':
+    case 'LOG':
+    case 'NFLOG':
+    case 'ULOG':
+    case 'TCPMSS':
+    case 'CHECKSUM':
+    case 'DSCP':
+    case 'TOS':
+    case 'TTL':
+    case 'HL':
+    case 'CLASSIFY':
+    case 'SET':
+    case 'AUDIT':
+    case 'SECMARK':
+    case 'CONNSECMARK':
+    case 'IDLETIMER':
+    case 'LED':
+    case 'HMARK':
+    case 'RATEEST':
+    case 'ECN':
+    case 'TEE':
+      return { kind: 'continue', packet: p };
+    case 'SYNPROXY':
+    case 'CLUSTERIP':
+    case 'MIRROR':
+    case 'SAME':
       return {
         kind: 'verdict',
         verdict: t.kind,
         packet: p,
         assumption: `nfwalk does not follow what ${t.kind} does: the walk stops at it`,
       };
+    default:
+      return t satisfies never;
   }
 }

@@ -7,7 +7,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import test from 'ava';
 import fc from 'fast-check';
-import { decodeEntry, isProblem } from '../../../grammar/conntrack/decode';
+import { decodeEntry } from '../../../grammar/conntrack/decode';
+import { isProblem } from '../../../grammar/shared/problem';
 import { fastEntry } from '../../../grammar/conntrack/fast-line';
 import { parseConntrackChunk } from '../../../grammar/conntrack/parser';
 import { canonicalAddress, isPlainIpv6 } from '../../../grammar/shared/address';

@@ -3,14 +3,14 @@
  * them. Every module of the model has an entry here (a module added to `Match` is a compile error until it has
  * one): its matchers, and what of a flow it tests, which stale's flow key asks instead of knowing modules itself.
  */
-import type { Match, Opt } from '../../../model/match';
+import type { Match, MatchModule, MatchOf, Opt } from '../../../model/match';
 import type { Rule } from '../../../model/ruleset';
 import type { AddressRange, Family } from '../../../model/values';
 import { addrtypeMatcher } from './addrtype';
 import { baseMatchers, iprangeMatcher } from './base';
 import { conntrackMatchers, stateMatcher } from './conntrack';
 import type { Matcher, MatchContext } from './decision';
-import { hostStateMatcher } from './host-state';
+import { hostStateMatcher, ownerMatcher, physdevMatcher, policyMatcher, recentMatcher } from './host-state';
 import { markMatcher } from './marks';
 import { icmpMatcher, multiportMatcher, tcpUdpMatcher } from './ports';
 import { pkttypeMatcher, rpfilterMatcher } from './route-checks';
@@ -38,15 +38,7 @@ const WHOLE: AddressTest = { whole: true };
 const ADDRTYPE: AddressTest = { addrtype: true };
 const BOTH_WHOLE: FlowTests = { src: WHOLE, dst: WHOLE };
 
-type Module = Match['module'];
-/** The match type of a module (the typed-text modules share TextOptionsMatch). */
-type MatchOf<K extends Module> = Match extends infer M
-  ? M extends { module: infer X }
-    ? K extends X
-      ? M
-      : never
-    : never
-  : never;
+type Module = MatchModule;
 
 interface ModuleMeaning<K extends Module> {
   matchers(m: MatchOf<K>, ctx: MatchContext, family: Family, where: string): Matcher[];
@@ -124,11 +116,11 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
     }),
   },
   recent: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m, _ctx, family) => [recentMatcher(m, family)],
     tests: () => NOTHING,
   },
   physdev: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m) => [physdevMatcher(m)],
     tests: () => NOTHING,
   },
   socket: {
@@ -136,7 +128,7 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
     tests: () => BOTH_WHOLE,
   },
   owner: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m, _ctx, family) => [ownerMatcher(m, family)],
     tests: () => NOTHING,
   },
   iprange: {
@@ -196,7 +188,7 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
     tests: () => NOTHING,
   },
   policy: {
-    matchers: (m, _ctx, family, where) => [hostStateMatcher(m, family, where)],
+    matchers: (m, _ctx, family) => [policyMatcher(m, family)],
     tests: () => NOTHING,
   },
   ipvs: {

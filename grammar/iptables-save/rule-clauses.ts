@@ -1,9 +1,10 @@
 /**
- * Splits a rule's words into base options, match sections and the target section. A section runs until
+ * Splits a rule's words into clauses: base options, match clauses and the target clause. A clause runs until
  * the next `-m`/`-j`/`-g` or base option, which is how iptables' getopt loop hands words to extensions.
  */
 import type { WordSyntax } from './syntax';
 import { lookup } from '../shared/lookup';
+import type { LineProblem } from '../shared/problem';
 
 export type BaseOption = 's' | 'd' | 'i' | 'o' | 'p' | 'f' | 'c' | 'm' | 'j' | 'g';
 
@@ -33,7 +34,7 @@ const BASE_OPTIONS: Readonly<Record<string, BaseOption>> = {
 };
 const ARITY: Readonly<Record<BaseOption, number>> = { s: 1, d: 1, i: 1, o: 1, p: 1, f: 0, c: 2, m: 1, j: 1, g: 1 };
 
-export type Segment =
+export type RuleClause =
   | {
       readonly kind: 'base';
       readonly option: BaseOption;
@@ -56,11 +57,6 @@ export type Segment =
       readonly at: WordSyntax;
     };
 
-export interface SegmentProblem {
-  readonly message: string;
-  readonly column: number;
-}
-
 function baseOption(w: WordSyntax | undefined): BaseOption | undefined {
   return w && !w.quoted && !w.bang ? lookup(BASE_OPTIONS, w.text) : undefined;
 }
@@ -70,8 +66,8 @@ function isBoundary(words: readonly WordSyntax[], i: number): boolean {
   return baseOption(w) !== undefined || (w?.bang === true && baseOption(words[i + 1]) !== undefined);
 }
 
-/** What the segmenter needs to know of extensions. */
-export interface SegmentContext {
+/** What splitting a rule into clauses needs to know of extensions. */
+export interface ClauseContext {
   /** The module `-p tcp --dport 22` loads without `-m`. */
   readonly implicitModule: (protocol: string) => string | undefined;
   /**
@@ -81,11 +77,11 @@ export interface SegmentContext {
   readonly optionArity: (kind: 'match' | 'target', extension: string, option: string) => number | undefined;
 }
 
-export function segmentRule(words: readonly WordSyntax[], ctx: SegmentContext): Segment[] | SegmentProblem {
-  const out: Segment[] = [];
+export function splitRuleClauses(words: readonly WordSyntax[], ctx: ClauseContext): RuleClause[] | LineProblem {
+  const out: RuleClause[] = [];
   let protocol: string | undefined;
   let i = 0;
-  const section = (kind: 'match' | 'target', name: string) => {
+  const clauseWords = (kind: 'match' | 'target', name: string) => {
     const start = i;
     while (i < words.length && !isBoundary(words, i)) {
       const w = words[i++]!;
@@ -107,9 +103,9 @@ export function segmentRule(words: readonly WordSyntax[], ctx: SegmentContext): 
     if (!option) {
       // Options before any -m belong to the protocol's own module (`-p tcp --dport 22`).
       const module = protocol ? ctx.implicitModule(protocol) : undefined;
-      if (!module || w.bang) return { message: `unexpected '${w.text}'`, column: w.column };
+      if (!module || w.bang) return { problem: 'broken', message: `unexpected '${w.text}'`, column: w.column };
       if (negated) i--;
-      const words = section('match', module);
+      const words = clauseWords('match', module);
       // iptables hands the option to a match of that module already loaded by `-m` (`-m tcp -p tcp --dport 80`).
       const loaded = out.findIndex((s) => s.kind === 'match' && s.name === module);
       const earlier = out[loaded];
@@ -124,12 +120,12 @@ export function segmentRule(words: readonly WordSyntax[], ctx: SegmentContext): 
       i++;
     }
     const args = words.slice(i, i + ARITY[option]);
-    if (args.length < ARITY[option]) return { message: `${w.text} needs a value`, column: w.column };
+    if (args.length < ARITY[option]) return { problem: 'broken', message: `${w.text} needs a value`, column: w.column };
     i += args.length;
     if (option === 'm' || option === 'j' || option === 'g') {
-      if (negated) return { message: `${w.text} cannot be negated`, column: w.column };
+      if (negated) return { problem: 'broken', message: `${w.text} cannot be negated`, column: w.column };
       const name = args[0]!.text;
-      const rest = section(option === 'm' ? 'match' : 'target', name);
+      const rest = clauseWords(option === 'm' ? 'match' : 'target', name);
       out.push(
         option === 'm'
           ? { kind: 'match', name, words: rest, at: args[0]!, implicit: false }

@@ -1,0 +1,176 @@
+/**
+ * A table while its lines are read: chains and rules still mutable (a rule's position is final only once every
+ * `-A`/`-I` of the table is placed), and the table the model gets once it is closed.
+ */
+import type { Match, Opt } from '../../src/model/match';
+import type { Chain, Rule, Table, TableName } from '../../src/model/ruleset';
+import type { Target } from '../../src/model/target';
+import type { Counters } from '../../src/model/values';
+import { BUILTIN_CHAINS } from './builtins';
+import { type HeaderlessGroup, newHeaderlessGroup } from './headerless';
+import type { LineProblem } from '../shared/problem';
+import { parseCounters } from './command';
+import type { RuleClause } from './rule-clauses';
+import type { WordSyntax } from './syntax';
+
+export type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
+
+export interface ChainDraft {
+  name: string;
+  policy: 'ACCEPT' | 'DROP' | null;
+  counters?: Counters;
+  line: number;
+  column: number;
+  rules: RuleDraft[];
+  /** The dump was cut in or before this chain's rules (see markCut). */
+  cut?: boolean;
+}
+
+export interface TableDraft {
+  /** Final once the table is closed when `headerless` (see HeaderlessGroup). */
+  name: TableName;
+  readonly line: number;
+  readonly column: number;
+  readonly chains: Map<string, ChainDraft>;
+  /** `-j NAME` that is neither a chain nor a known target yet: a later `-N NAME` may still declare it. */
+  readonly unresolved: { rule: RuleDraft; clause: Extract<RuleClause, { kind: 'target' }>; line: number }[];
+  /** Identical match and target clauses read once per table (interned.ts). */
+  readonly matchClauses: Map<string, Match>;
+  readonly targetClauses: Map<string, Target>;
+  /** Base option values and jumps, each read once per table (interned.ts). */
+  readonly options: Map<string, Opt<unknown> | null>;
+  readonly jumps: Map<string, Target>;
+  /** Rules for chains the dump never declared: an error in a whole dump, expected in a fragment. */
+  readonly undeclared: { line: number; column: number; chain: string }[];
+  /** The dump was cut in this table (markCut). */
+  cut?: boolean;
+  readonly headerless?: HeaderlessGroup;
+}
+
+export const NO_COUNTERS: Counters = { packets: 0n, bytes: 0n };
+
+export function newTable(name: TableName, line: number, column: number, headerless = false): TableDraft {
+  const draft = {
+    name,
+    line,
+    column,
+    chains: new Map(),
+    unresolved: [],
+    matchClauses: new Map(),
+    targetClauses: new Map(),
+    options: new Map(),
+    jumps: new Map(),
+    undeclared: [],
+  };
+  return headerless ? { ...draft, headerless: newHeaderlessGroup() } : draft;
+}
+
+const ANY_BUILTIN = new Set(Object.values(BUILTIN_CHAINS).flat());
+export const isBuiltinName = (name: string) => ANY_BUILTIN.has(name);
+
+/** A headerless table's name is settled only at its end, so any table's built-in chain is one. */
+export const isBuiltin = (t: TableDraft, name: string) =>
+  t.headerless ? isBuiltinName(name) : BUILTIN_CHAINS[t.name].includes(name);
+
+/**
+ * iptables-save and `iptables -S` print a table's rules chain by chain, in the order the chains were declared:
+ * where the dump was cut, the chain of its last rule and every chain after it may have had more rules.
+ */
+export function markCut(t: TableDraft): void {
+  const chains = [...t.chains.values()];
+  for (const c of chains.slice(
+    Math.max(
+      0,
+      chains.findLastIndex((c) => c.rules.length > 0),
+    ),
+  ))
+    c.cut = true;
+  t.cut = true;
+}
+
+/** The table as the kernel holds it: every built-in chain (first, in hook order, when the dump left one out). */
+export function buildTable(t: TableDraft, path: string): Table {
+  const builtins = BUILTIN_CHAINS[t.name];
+  const declared = [...t.chains.keys()];
+  const missing = builtins.filter((b) => !t.chains.has(b));
+  // A built-in chain the dump does not show exists all the same: with rules, if the dump was cut before them.
+  for (const b of missing)
+    t.chains.set(b, {
+      name: b,
+      policy: 'ACCEPT',
+      counters: NO_COUNTERS,
+      line: t.line,
+      column: t.column,
+      rules: [],
+      ...(t.cut ? { cut: true } : {}),
+    });
+  const order = missing.length ? [...builtins, ...declared.filter((n) => !builtins.includes(n))] : declared;
+  const chains: Chain[] = order.map((name) => {
+    const c = t.chains.get(name)!;
+    for (let i = 0; i < c.rules.length; i++) c.rules[i]!.index = i + 1;
+    const chain: Chain = {
+      name,
+      builtin: builtins.includes(name),
+      policy: c.policy,
+      rules: c.rules,
+      location: { path, line: c.line, column: c.column },
+      ...(c.cut ? { cut: true as const } : {}),
+    };
+    return c.counters ? { ...chain, counters: c.counters } : chain;
+  });
+  return { name: t.name, chains, location: { path, line: t.line, column: t.column } };
+}
+
+/** `:NAME POLICY [p:b]` or `-N NAME`: the chain, or why it cannot be declared. */
+export function declareChain(
+  t: TableDraft,
+  name: string,
+  words: readonly WordSyntax[],
+  line: number,
+  column: number,
+): LineProblem | undefined {
+  if (!name) return { problem: 'broken', message: 'chain declaration without a name', column };
+  const [policyWord, countersWord, extra] = words;
+  if (!policyWord)
+    return { problem: 'broken', message: `chain ${name} has no policy (expected ACCEPT, DROP or -)`, column };
+  const builtin = isBuiltin(t, name) && policyWord.text !== '-';
+  const policy = policyWord.text;
+  // On a built-in chain `-` keeps the current policy (iptables-restore), ACCEPT on a freshly created table.
+  if (builtin ? policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-' : policy !== '-') {
+    return {
+      problem: 'broken',
+      message: builtin
+        ? `built-in chain ${name} needs policy ACCEPT or DROP, got '${policy}'`
+        : `user chain ${name} takes '-' as policy, got '${policy}'`,
+      column: policyWord.column,
+    };
+  }
+  let counters: Counters | undefined;
+  if (countersWord) {
+    counters = parseCounters(countersWord.text);
+    if (!counters)
+      return {
+        problem: 'broken',
+        message: `expected [packets:bytes], got '${countersWord.text}'`,
+        column: countersWord.column,
+      };
+  }
+  if (extra)
+    return { problem: 'broken', message: `unexpected '${extra.text}' after chain declaration`, column: extra.column };
+  if (t.chains.has(name)) return { problem: 'broken', message: `chain ${name} declared twice`, column };
+  const g = t.headerless;
+  if (g) {
+    g.chains.add(name);
+    if (builtin) g.policies.add(name);
+    else g.declared = true;
+  }
+  t.chains.set(name, {
+    name,
+    policy: builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null,
+    line,
+    column,
+    rules: [],
+    ...(counters ? { counters } : {}),
+  });
+  return undefined;
+}
