@@ -6,7 +6,7 @@
  * pre-1.4.3 negation, jumps to chains not declared yet. The grammar stays the reference and reads every
  * declined line; test/grammar/iptables-save/fast-rule.test.ts holds the two to the same rules.
  *
- * Identical sections and base options are read once per dump, keyed by their text as written.
+ * Identical sections and base options are read once per table, keyed by their text as written.
  */
 import type { Match, Opt } from '../../src/model/match';
 import type { Rule } from '../../src/model/ruleset';
@@ -47,6 +47,8 @@ export class FastRuleReader<C> {
   private readonly targets = new Map<string, Target>();
   private readonly options = new Map<string, Opt<unknown> | null>();
   private readonly jumps = new Map<string, Target>();
+  /** The chains of the table whose values the maps above hold: each table has its own, as in extract.ts. */
+  private table: ReadonlyMap<string, C> | undefined;
 
   constructor(
     private readonly path: string,
@@ -59,6 +61,7 @@ export class FastRuleReader<C> {
    */
   read(text: string, line: number, chains: ReadonlyMap<string, C>): RuleDraft | undefined {
     if (!this.split(text)) return undefined;
+    if (chains !== this.table) this.newTable(chains);
     const { starts, kinds } = this;
     const n = starts.length;
     if (n < 2 || kinds[1] !== BARE || !this.is(0, '-A') || text.charCodeAt(starts[1]!) === DASH) return undefined;
@@ -115,9 +118,16 @@ export class FastRuleReader<C> {
       if (r[field] !== undefined) return undefined;
       r[field] = opt;
     }
-    if (hasUnknownNatAddress(rule.target)) return undefined;
     this.chain = chain;
     return rule;
+  }
+
+  private newTable(chains: ReadonlyMap<string, C>): void {
+    this.table = chains;
+    this.matches.clear();
+    this.targets.clear();
+    this.options.clear();
+    this.jumps.clear();
   }
 
   /** Splits the line into words; false for what the grammar reads differently (escapes, touching quotes, tabs). */
@@ -234,6 +244,7 @@ export class FastRuleReader<C> {
     const result = parseSection(spec, words, this.family, this.starts[name]! + 1);
     if (!result.ok) return undefined;
     const value = result.record as unknown as T;
+    if (hasUnknownNatAddress(value)) return undefined;
     cache.set(key, value);
     return value;
   }
@@ -292,7 +303,8 @@ const BASE_FIELD = {
 } as const satisfies Partial<Record<BaseOption, BaseField>>;
 
 /** A masked address in DNAT/SNAT's ranges: the grammar keeps the rule with a warning. */
-function hasUnknownNatAddress(target: Target | undefined): boolean {
-  const ranges = target?.kind === 'DNAT' ? target.toDestination : target?.kind === 'SNAT' ? target.toSource : undefined;
+function hasUnknownNatAddress(record: Match | Target): boolean {
+  if (!('kind' in record)) return false;
+  const ranges = record.kind === 'DNAT' ? record.toDestination : record.kind === 'SNAT' ? record.toSource : undefined;
   return ranges?.some((r) => isUnknownAddress(r.addresses)) ?? false;
 }
