@@ -19,7 +19,8 @@ export function kubeProxyBenchFile(services: number): { file: string; text: stri
  * touching the host's rules; says so instead when this machine cannot (no root, no iptables).
  */
 export function withBaselineNetns(measure: (netns: string) => void): void {
-  const netns = `nfwalk-bench-${process.pid}`;
+  // NFWALK_NETNS_PREFIX: where several people share a machine, each names their namespaces apart.
+  const netns = `${process.env.NFWALK_NETNS_PREFIX ?? 'nfwalk-bench-'}${process.pid}`;
   if (process.getuid?.() !== 0 || !canRun('ip', ['netns', 'add', netns])) {
     console.log('\nbaseline: skipped (needs root and iptables to run iptables-restore --test in a network namespace)');
     return;

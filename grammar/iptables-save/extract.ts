@@ -30,6 +30,7 @@ import {
   markCut,
   newTable,
 } from './table-draft';
+import { FastRuleReader } from './fast-rule';
 import type { SyntaxLine, WordSyntax } from './syntax';
 
 export interface Extraction {
@@ -50,13 +51,32 @@ export class IptablesSaveExtractor {
   private lastRule: { chain: ChainDraft; rule: RuleDraft; line: number } | undefined;
   private readonly report: Report = (severity, line, column, message) =>
     this.diagnostics.push({ severity, line, column, message });
+  private readonly fast: FastRuleReader<ChainDraft>;
 
   constructor(
     private readonly path: string,
     private readonly family: Family,
     /** The table the command names (`iptables -t nat -S`) for rules printed without a `*table` line. */
     private readonly commandTable?: TableName,
-  ) {}
+  ) {
+    this.fast = new FastRuleReader(path, family);
+  }
+
+  /**
+   * Takes an `-A` line the fast path reads without the grammar (fast-rule.ts); false when it declines, and
+   * the line must be fed as syntax instead.
+   */
+  fastRule(text: string, line: number): boolean {
+    const t = this.table;
+    const rule = t && !t.headerless ? this.fast.read(text, line, t.chains) : undefined;
+    if (!rule) return false;
+    const chain = this.fast.chain!;
+    chain.rules.push(rule);
+    this.account.rules++;
+    this.lastRule = { chain, rule, line };
+    this.last = line;
+    return true;
+  }
 
   /**
    * Reads lines in input order; may be called once per chunk. A line that cannot be part of this dump is

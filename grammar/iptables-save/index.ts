@@ -6,9 +6,8 @@ import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, startsWithAny } from '../shared/reader';
 import { detectBackend, detectFamily } from './detect';
 import { type Extraction, IptablesSaveExtractor } from './extract';
+import { feedChunk } from './fast-chunk';
 import { tableOfCommand } from './implied-table';
-import { parseChunk } from './parser';
-import type { SyntaxLine } from './syntax';
 
 export interface IptablesSaveParse extends Extraction {
   readonly kind: 'iptables-save' | 'ip6tables-save';
@@ -35,9 +34,7 @@ class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
       this.backend = detectBackend(chunk.text);
       this.extractor = new IptablesSaveExtractor(this.path, this.family, tableOfCommand(this.hint));
     }
-    const lines: SyntaxLine[] = [];
-    parseChunk(chunk, lines);
-    return this.extractor.feed(lines, stop);
+    return feedChunk(chunk, this.extractor, stop);
   }
 
   finish(): IptablesSaveBody {

@@ -57,8 +57,11 @@ export type RuleClause =
       readonly at: WordSyntax;
     };
 
+/** The base option a bare word names (`-s`, `--source`, `-m`…), if any. */
+export const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
+
 function baseOption(w: WordSyntax | undefined): BaseOption | undefined {
-  return w && !w.quoted && !w.bang ? lookup(BASE_OPTIONS, w.text) : undefined;
+  return w && !w.quoted && !w.bang ? baseOptionNamed(w.text) : undefined;
 }
 
 function isBoundary(words: readonly WordSyntax[], i: number): boolean {

@@ -1,0 +1,310 @@
+/**
+ * A hand-written reader for the `-A` lines kube-proxy, CNIs and most firewalls write: plain words, `!`, and
+ * whole quoted words without escapes (`--comment "ns/svc:port"`). It reads a line straight into the Rule the
+ * grammar (parser.ts, rule-clauses.ts, build-rule.ts) would build, and declines (returns undefined) every line it is
+ * not sure of: anything the grammar would warn about or reject, counters, `-I`, implicit protocol modules,
+ * pre-1.4.3 negation, jumps to chains not declared yet. The grammar stays the reference and reads every
+ * declined line; test/grammar/iptables-save/fast-rule.test.ts holds the two to the same rules.
+ *
+ * Identical extension options and base options are read once per table, keyed by their text as written.
+ */
+import type { Match, Opt } from '../../src/model/match';
+import type { Rule } from '../../src/model/ruleset';
+import type { Target } from '../../src/model/target';
+import { type Family, isUnknownAddress } from '../../src/model/values';
+import { isProblem } from '../shared/problem';
+import { type ExtensionSpec, optionArity, readExtensionOptions } from './extension';
+import { matchExtensions, targetExtensions } from './extensions/index';
+import { canonicalProtocol } from './protocols';
+import { type BaseOption, baseOptionNamed } from './rule-clauses';
+import type { WordSyntax } from './syntax';
+import { parseRuleAddress } from './unknown-address';
+
+type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
+type BaseField = 'source' | 'destination' | 'inInterface' | 'outInterface' | 'protocol';
+
+const SPACE = 32;
+const DASH = 45;
+const QUOTE = 34;
+const BACKSLASH = 92;
+/** A word's kind in `kinds`. */
+const BARE = 0;
+const QUOTED = 1;
+const BANG = 2;
+
+/** Blanks the grammar splits on besides the space, and the line feed: a line with one is the grammar's. */
+const isOtherBlank = (c: number) => c === 9 || c === 10 || c === 11 || c === 12 || c === 13;
+
+export class FastRuleReader<C> {
+  /** The chain of the last rule read. */
+  chain: C | undefined;
+  /** Words of the line being read: where each starts and ends in it (quotes excluded), and its kind. */
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly kinds: number[] = [];
+  private text = '';
+  private readonly matches = new Map<string, Match>();
+  private readonly targets = new Map<string, Target>();
+  private readonly options = new Map<string, Opt<unknown> | null>();
+  private readonly jumps = new Map<string, Target>();
+  /** The chains of the table whose values the maps above hold: each table has its own, as in extract.ts. */
+  private table: ReadonlyMap<string, C> | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly family: Family,
+  ) {}
+
+  /**
+   * The rule of an `-A` line, or undefined when the grammar must read it. `chains` are the table's chains
+   * declared so far; the rule's chain must be one of them, and so must the chain of a jump.
+   */
+  read(text: string, line: number, chains: ReadonlyMap<string, C>): RuleDraft | undefined {
+    if (!this.split(text)) return undefined;
+    if (chains !== this.table) this.newTable(chains);
+    const { starts, kinds } = this;
+    const n = starts.length;
+    if (n < 2 || kinds[1] !== BARE || !this.is(0, '-A') || text.charCodeAt(starts[1]!) === DASH) return undefined;
+    const chain = chains.get(this.word(1));
+    if (chain === undefined) return undefined;
+    const matches: Match[] = [];
+    const rule: RuleDraft = { index: 0, matches, location: { path: this.path, line, column: 1 } };
+    let i = 2;
+    while (i < n) {
+      let negated = false;
+      const from = i;
+      if (kinds[i] === BANG) {
+        negated = true;
+        i++;
+      }
+      const option = i < n && kinds[i] === BARE ? baseOptionNamed(this.word(i)) : undefined;
+      // A value must follow; `-d ! x` (pre-1.4.3) and options the grammar merges or warns about go there.
+      if (option === undefined || i + 1 >= n || kinds[i + 1] === BANG) return undefined;
+      const value = i + 1;
+      i += 2;
+      if (option === 'm' || option === 'j' || option === 'g') {
+        if (negated || kinds[value] !== BARE) return undefined;
+        const name = this.word(value);
+        if (option === 'm') {
+          const spec = matchExtensions.get(name);
+          if (!spec) return undefined;
+          const end = this.optionsEnd(i, spec);
+          const match = this.extension(this.matches, spec, value, i, end);
+          if (!match) return undefined;
+          matches.push(match);
+          i = end;
+          continue;
+        }
+        if (rule.target) return undefined;
+        // Chains are looked up before targets, as iptables does; its options end where the target's would.
+        const jump = option === 'g' || chains.has(name);
+        const spec = targetExtensions.get(name);
+        const end = this.optionsEnd(i, spec);
+        const target = !jump
+          ? spec && this.extension(this.targets, spec, value, i, end)
+          : end === i && chains.has(name)
+            ? this.jump(name, option === 'g')
+            : undefined;
+        if (!target) return undefined;
+        rule.target = target;
+        i = end;
+        continue;
+      }
+      const opt = this.base(option, negated, from, value);
+      if (opt === undefined) return undefined;
+      if (opt === null) continue;
+      const r = rule as Record<BaseField, unknown>;
+      const field = BASE_FIELD[option as keyof typeof BASE_FIELD];
+      if (r[field] !== undefined) return undefined;
+      r[field] = opt;
+    }
+    this.chain = chain;
+    return rule;
+  }
+
+  private newTable(chains: ReadonlyMap<string, C>): void {
+    this.table = chains;
+    this.matches.clear();
+    this.targets.clear();
+    this.options.clear();
+    this.jumps.clear();
+  }
+
+  /** Splits the line into words; false for what the grammar reads differently (escapes, touching quotes, tabs). */
+  private split(text: string): boolean {
+    const { starts, ends, kinds } = this;
+    starts.length = 0;
+    ends.length = 0;
+    kinds.length = 0;
+    this.text = text;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      let c = text.charCodeAt(i);
+      if (c === SPACE) {
+        i++;
+        continue;
+      }
+      if (c === QUOTE) {
+        let j = i + 1;
+        while (j < n && (c = text.charCodeAt(j)) !== QUOTE) {
+          if (c === BACKSLASH || c === 10) return false;
+          j++;
+        }
+        // Unclosed, or closed and touching the next word (`"x"y` is two words to the grammar).
+        if (j === n || (j + 1 < n && text.charCodeAt(j + 1) !== SPACE)) return false;
+        starts.push(i + 1);
+        ends.push(j);
+        kinds.push(QUOTED);
+        i = j + 1;
+        continue;
+      }
+      const start = i;
+      while (i < n && (c = text.charCodeAt(i)) !== SPACE) {
+        if (c === QUOTE || isOtherBlank(c)) return false;
+        i++;
+      }
+      starts.push(start);
+      ends.push(i);
+      kinds.push(i === start + 1 && text.charCodeAt(start) === 33 ? BANG : BARE);
+    }
+    return true;
+  }
+
+  private word(i: number): string {
+    return this.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  private is(i: number, word: string): boolean {
+    return (
+      this.kinds[i] === BARE &&
+      this.ends[i]! - this.starts[i]! === word.length &&
+      this.text.startsWith(word, this.starts[i])
+    );
+  }
+
+  /** Where an extension's options starting at `from` end: at the next base option, after option values (rule-clauses.ts). */
+  private optionsEnd(from: number, spec: ExtensionSpec | undefined): number {
+    const { kinds } = this;
+    const n = kinds.length;
+    let i = from;
+    while (i < n && !this.isBoundary(i)) {
+      const arity = kinds[i] !== BARE || !spec ? undefined : optionArity(spec, this.word(i));
+      i++;
+      if (!arity) continue;
+      if (kinds[i] === BANG) i++;
+      i = Math.min(n, i + arity);
+    }
+    return i;
+  }
+
+  private isBoundary(i: number): boolean {
+    const kind = this.kinds[i];
+    if (kind === BANG) i++;
+    // Every base option starts with `-`: most words of an extension's options are told apart by their first character.
+    return (
+      (kind === BARE || (kind === BANG && this.kinds[i] === BARE)) &&
+      this.text.charCodeAt(this.starts[i]!) === DASH &&
+      baseOptionNamed(this.word(i)) !== undefined
+    );
+  }
+
+  /** The words `from`..`end` as written, from the first word's first character (its quote) to the last's last. */
+  private written(from: number, end: number): string {
+    const { starts, ends, kinds } = this;
+    const last = end - 1;
+    return this.text.slice(
+      starts[from]! - (kinds[from] === QUOTED ? 1 : 0),
+      ends[last]! + (kinds[last] === QUOTED ? 1 : 0),
+    );
+  }
+
+  /** A match's or target's options, read by the extension engine the first time its text is met; undefined on any problem. */
+  private extension<T extends Match | Target>(
+    cache: Map<string, T>,
+    spec: ExtensionSpec<T>,
+    name: number,
+    from: number,
+    end: number,
+  ): T | undefined {
+    const key = this.written(name, end);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const words: WordSyntax[] = [];
+    for (let i = from; i < end; i++) {
+      const kind = this.kinds[i];
+      words.push({
+        text: this.word(i),
+        column: this.starts[i]! + (kind === QUOTED ? 0 : 1),
+        bang: kind === BANG,
+        quoted: kind === QUOTED,
+        unterminated: false,
+      });
+    }
+    const result = readExtensionOptions(spec, words, this.family, this.starts[name]! + 1);
+    if (isProblem(result)) return undefined;
+    const value = result;
+    if (hasUnknownNatAddress(value)) return undefined;
+    cache.set(key, value);
+    return value;
+  }
+
+  /** A base option's value (extract.ts applyBase): null when it matches every packet, undefined on any problem. */
+  private base(option: BaseOption, negated: boolean, from: number, value: number): Opt<unknown> | null | undefined {
+    const key = this.written(from, value + 1);
+    const hit = this.options.get(key);
+    if (hit !== undefined) return hit;
+    const text = this.word(value);
+    let v: unknown;
+    switch (option) {
+      case 's':
+      case 'd': {
+        const a = parseRuleAddress(text, this.family);
+        if (isProblem(a) || 'unknown' in a || a.family !== this.family) return undefined;
+        // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
+        v = a.prefix === 0 && !a.mask && !negated ? null : a;
+        break;
+      }
+      case 'p':
+        v = canonicalProtocol(text);
+        break;
+      case 'i':
+      case 'o':
+        v = text;
+        break;
+      case 'f':
+      case 'c':
+      case 'm':
+      case 'j':
+      case 'g':
+        return undefined;
+      default:
+        return option satisfies never;
+    }
+    const opt = v === null ? null : { negated, value: v };
+    this.options.set(key, opt);
+    return opt;
+  }
+
+  private jump(chain: string, goto: boolean): Target {
+    const key = goto ? `g ${chain}` : chain;
+    let target = this.jumps.get(key);
+    if (!target) this.jumps.set(key, (target = { kind: 'jump', chain, goto }));
+    return target;
+  }
+}
+
+const BASE_FIELD = {
+  s: 'source',
+  d: 'destination',
+  i: 'inInterface',
+  o: 'outInterface',
+  p: 'protocol',
+} as const satisfies Partial<Record<BaseOption, BaseField>>;
+
+/** A masked address in DNAT/SNAT's ranges: the grammar keeps the rule with a warning. */
+function hasUnknownNatAddress(record: Match | Target): boolean {
+  if (!('kind' in record)) return false;
+  const ranges = record.kind === 'DNAT' ? record.toDestination : record.kind === 'SNAT' ? record.toSource : undefined;
+  return ranges?.some((r) => isUnknownAddress(r.addresses)) ?? false;
+}

@@ -1,0 +1,170 @@
+/**
+ * The fast path for `-A` lines (grammar/iptables-save/fast-rule.ts, fast-chunk.ts) against the grammar it
+ * stands in for: every dump read with the fast path gives the same ruleset, diagnostics and line account as
+ * the grammar alone, down to the order of object keys (which JSON output shows). Dumps: the kernel fixtures,
+ * ../shared's captures and real-world dumps, the kube-proxy and trace-lab generators, random rules, and each
+ * of those with its rule lines mutated (words deleted, doubled, swapped, quoted, negated; odd spacing, tabs,
+ * escapes, CRLF), so that the lines the fast path must decline are there too.
+ */
+import test, { type ExecutionContext } from 'ava';
+import fc from 'fast-check';
+import { IptablesSaveExtractor } from '../../../grammar/iptables-save/extract';
+import { FastRuleReader } from '../../../grammar/iptables-save/fast-rule';
+import { parseIptablesSave } from '../../../grammar/iptables-save/index';
+import { parseChunk } from '../../../grammar/iptables-save/parser';
+import type { SyntaxLine } from '../../../grammar/iptables-save/syntax';
+import { lineChunks } from '../../../grammar/shared/chunks';
+import { detectFamily } from '../../../grammar/iptables-save/detect';
+import type { Family } from '../../../src/model/values';
+import { kubeProxyDump, kubeProxyRuleset, kubeProxyServices } from '../../generators/kube-proxy-dump';
+import { rulesetArbitrary } from '../../generators/random-rules';
+import { labRuleset, labServices, seeded, type Random } from '../../generators/trace-ruleset';
+import { LAB_V6 } from '../../helpers/lab-family';
+import { iptablesSaveDumps, readDump, sharedAvailable } from '../../helpers/shared';
+
+/** The dump read by the grammar alone: every line through parser.ts and the extractor. */
+function grammarOnly(text: string, path: string, family: Family) {
+  const extractor = new IptablesSaveExtractor(path, family);
+  for (const chunk of lineChunks(text)) {
+    const lines: SyntaxLine[] = [];
+    parseChunk(chunk, lines);
+    extractor.feed(lines);
+  }
+  return extractor.finish();
+}
+
+const withBigints = (_key: string, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value);
+
+function sameAsGrammar(t: ExecutionContext, text: string, path: string): void {
+  const family = detectFamily(text);
+  const reference = grammarOnly(text, path, family);
+  const { ruleset, diagnostics, lines } = parseIptablesSave(text, path, family);
+  const { backend: _backend, ...read } = ruleset;
+  t.deepEqual(
+    { ruleset: read, diagnostics, lines },
+    { ruleset: reference.ruleset, diagnostics: reference.diagnostics, lines: reference.lines },
+    path,
+  );
+  t.is(JSON.stringify(read, withBigints), JSON.stringify(reference.ruleset, withBigints), `${path}: key order`);
+}
+
+type Mutation = (words: string[], r: Random) => string;
+const at = (words: readonly string[], r: Random) => Math.floor(r() * words.length);
+const MUTATIONS: readonly Mutation[] = [
+  (w, r) => w.filter((_, i) => i !== at(w, r)).join(' '),
+  (w, r) => {
+    const i = at(w, r);
+    return [...w.slice(0, i + 1), ...w.slice(i)].join(' ');
+  },
+  (w, r) => {
+    const i = Math.max(2, at(w, r));
+    const s = [...w];
+    [s[i], s[i - 1]] = [s[i - 1]!, s[i]!];
+    return s.join(' ');
+  },
+  (w, r) => w.map((x, i) => (i === at(w, r) ? `"${x}"` : x)).join(' '),
+  (w, r) => {
+    const i = at(w, r);
+    return [...w.slice(0, i), '!', ...w.slice(i)].join(' ');
+  },
+  (w, r) => w.map((x, i) => (i === at(w, r) ? `${x}  ` : x)).join(' '),
+  (w, r) => w.map((x, i) => (i === at(w, r) ? `${x}\t` : x)).join(' '),
+  (w) => `${w.join(' ')} `,
+  (w) => `${w.join(' ')}\r`,
+  (w) => `${w.join(' ')} -j ACCEPT`,
+  (w) => `${w.join(' ')} -m comment --comment "a \\"quoted\\" word"`,
+  (w, r) => w.map((x, i) => (i === at(w, r) ? `${x}"a b"` : x)).join(' '),
+  (w, r) => w.map((x, i) => (i === at(w, r) ? `"${x}"y` : x)).join(' '),
+  (w, r) => w.map((x, i) => (i === at(w, r) ? `"${x}` : x)).join(' '),
+  (w) => w.join(' ').replace(/^-A/, '-I'),
+  (w) => w.join(' ').replace(/^-A/, '[3:4] -A'),
+  (w) => w.join(' ').replace(/ -d /, ' -d ! '),
+  (w) => w.join(' ').replace(/\/(\d+)/, (_, p: string) => `/${Number(p) + 17}`),
+  (w) => w.join(' ').replace(/(\d+)\.(\d+)/, 'x.$2'),
+  (w) => w.join(' ').replace(/ -m (tcp|udp) /, ' '),
+  (w) => w.join(' ').replace(/ -j (\S+)/, ' -g $1'),
+  (w) => w.join(' ').replace(/--dport (\d+)/, '--dport $1:99999'),
+  (w) => w.join(' ').replace(/ -s /, ' --source '),
+  (w) => `${w.join(' ')} -s 0.0.0.0/0`,
+  (w) => w.join(' ').replace(/ -[sd] \S+/, (m) => `${m}${m}`),
+];
+
+/** The dump with about half its `-A` lines mutated. */
+function mutated(text: string, seed: number): string {
+  const r = seeded(seed);
+  return text
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith('-A ') || r() < 0.5) return line;
+      return MUTATIONS[Math.floor(r() * MUTATIONS.length)]!(line.split(' '), r);
+    })
+    .join('\n');
+}
+
+const dumps = iptablesSaveDumps();
+
+test('captured and fixture dumps read the same with the fast path as with the grammar alone', (t) => {
+  for (const name of dumps) sameAsGrammar(t, readDump(name), name);
+  if (sharedAvailable) t.true(dumps.some((d) => d.startsWith('realworld/')));
+});
+
+test('captured and fixture dumps, with rule lines mutated, read the same with the fast path', (t) => {
+  for (const name of dumps) {
+    const text = readDump(name);
+    for (const seed of [1, 2, 3]) sameAsGrammar(t, mutated(text, seed), `${name} (mutated, seed ${seed})`);
+  }
+});
+
+const kubeServices = kubeProxyServices({ services: 300 }).map((s, i) =>
+  i % 5 === 1 ? { ...s, affinitySeconds: 10800 } : i % 5 === 2 ? { ...s, internalTrafficPolicy: 'Local' as const } : s,
+);
+const generated: [string, string][] = [
+  ['kube-proxy', kubeProxyDump({ services: 400 }).text],
+  ['kube-proxy (affinity, local traffic)', kubeProxyRuleset(kubeServices, { clusterCidr: '10.244.0.0/16' })],
+  ['trace lab', labRuleset(seeded(7), labServices(seeded(8), 40), 400).text],
+  ['trace lab (IPv6)', labRuleset(seeded(9), labServices(seeded(10), 40, LAB_V6), 400, LAB_V6).text],
+];
+
+test('generated dumps, as written and mutated, read the same with the fast path', (t) => {
+  for (const [name, text] of generated) {
+    sameAsGrammar(t, text, name);
+    for (const seed of [1, 2, 3, 4, 5]) sameAsGrammar(t, mutated(text, seed), `${name} (mutated, seed ${seed})`);
+  }
+});
+
+test('random rules read the same with the fast path', (t) => {
+  fc.assert(
+    fc.property(rulesetArbitrary, fc.integer({ min: 1, max: 1000 }), (text, seed) => {
+      sameAsGrammar(t, text, 'random');
+      sameAsGrammar(t, mutated(text, seed), 'random (mutated)');
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test("the fast path takes every rule line of kube-proxy's dump and of the trace lab", (t) => {
+  for (const [name, text] of generated) {
+    const reference = grammarOnly(text, name, detectFamily(text));
+    let table = reference.ruleset.tables[0]!;
+    const chains = new Map<string, unknown>();
+    const reader = new FastRuleReader<unknown>(name, reference.ruleset.family);
+    let taken = 0;
+    let rules = 0;
+    text.split('\n').forEach((line, i) => {
+      if (line.startsWith('*')) {
+        table = reference.ruleset.tables.find((x) => x.name === line.slice(1))!;
+        chains.clear();
+        for (const c of table.chains) chains.set(c.name, c);
+      }
+      if (!line.startsWith('-A ')) return;
+      rules++;
+      const rule = reader.read(line, i + 1, chains);
+      if (!rule) return;
+      taken++;
+      const chain = table.chains.find((c) => c.name === line.split(' ')[1])!;
+      const expected = chain.rules.find((r) => r.location.line === i + 1)!;
+      t.deepEqual({ ...rule, index: expected.index }, expected);
+    });
+    t.is(taken, rules, name);
+  }
+});
