@@ -21,8 +21,14 @@ function tests(s: NftStmt): boolean {
     case 'opaque':
       return true;
     case 'keyword':
-      // limit and quota pass only part of the traffic; the others act and go on, or end the rule (queue, fwd).
-      return s.keyword === 'limit' || s.keyword === 'quota' || s.keyword === 'synproxy' || s.keyword === 'tproxy';
+      // limit, quota and `ct count` pass only part of the traffic; the others act and go on, or end the rule (queue, fwd).
+      return (
+        s.keyword === 'limit' ||
+        s.keyword === 'quota' ||
+        s.keyword === 'synproxy' ||
+        s.keyword === 'tproxy' ||
+        (s.keyword === 'ct' && s.args[0] === 'count')
+      );
     case 'verdict':
     case 'counter':
     case 'reject':
