@@ -26,7 +26,7 @@ function callsOf(s: NftStmt, table: NftTable): ViewCall[] {
       for (const e of elements) {
         const v = e.value?.kind === 'verdict' ? e.value.verdict : undefined;
         if (v?.verdict !== 'jump' && v?.verdict !== 'goto') continue;
-        calls.set(`${v.verdict} ${v.chain}`, { chain: v.chain, goto: v.verdict === 'goto', viaMap: true });
+        calls.set(`${v.verdict} ${v.chain}`, { chain: v.chain, goto: v.verdict === 'goto' });
       }
       return [...calls.values()];
     }

@@ -10,12 +10,10 @@ import type { Family } from './values';
 
 export type RulesetFormat = 'iptables' | 'nft';
 
-/** A chain a rule passes the packet to: `jump` comes back, `goto` does not. */
+/** A chain a rule passes the packet to, by its verdict or a verdict map's: `jump` comes back, `goto` does not. */
 export interface ViewCall {
   readonly chain: string;
   readonly goto: boolean;
-  /** Through a verdict map (`vmap { 0 : goto a }`, `vmap @m`) rather than the rule's own verdict. */
-  readonly viaMap?: boolean;
 }
 
 export interface ViewRule {

@@ -69,7 +69,7 @@ export function chainFindings(node: string, view: RulesetView): Finding[] {
         message: `no rule jumps to ${table.name} ${chain.name}${chain.rules.length ? ` (${chain.rules.length} rule${chain.rules.length === 1 ? '' : 's'})` : ' (empty)'}${kube ? ': kube-proxy leaves the chains of deleted services and endpoints until its next full sync' : ''}`,
         evidence: [chain.location],
         remedy: kube
-          ? "nothing, unless it stays after kube-proxy's next full sync (--iptables-sync-period): then kube-proxy is not syncing"
+          ? `nothing, unless it stays after kube-proxy's next full sync (${view.format === 'nft' ? 'its nftables sync period' : '--iptables-sync-period'}): then kube-proxy is not syncing`
           : `delete it (${deleteCommand(view, table, chain.name)}) if nothing is meant to use it`,
       });
     }
