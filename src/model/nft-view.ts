@@ -16,11 +16,12 @@ function callsOf(s: NftStmt, table: NftTable): ViewCall[] {
     case 'verdict':
       return s.verdict === 'jump' || s.verdict === 'goto' ? [{ chain: s.chain, goto: s.verdict === 'goto' }] : [];
     case 'vmap': {
+      const map = s.map;
       const elements =
-        s.map.kind === 'set'
-          ? s.map.elements
-          : s.map.kind === 'ref'
-            ? (table.sets.find((x) => x.name === (s.map as { name: string }).name)?.elements ?? [])
+        map.kind === 'set'
+          ? map.elements
+          : map.kind === 'ref'
+            ? (table.sets.find((x) => x.name === map.name)?.elements ?? [])
             : [];
       const calls = new Map<string, ViewCall>();
       for (const e of elements) {

@@ -1,5 +1,6 @@
 /**
- * Base chains of two tables on one hook at one priority. The kernel runs them in the order they were registered,
+ * Base chains of two tables on one hook at one priority, each with rules or a drop policy. The kernel runs them in
+ * the order they were registered,
  * the most recent first, and no dump says which that was (kube-proxy deletes and re-adds its chains at its first
  * sync; shared/reference/nftables.md §5, verified there). Read from every ruleset view of the node, nft listings and
  * iptables dumps alike: x_tables and iptables-nft hook at the same fixed priorities nft names `dstnat`, `filter`, ….
@@ -36,7 +37,9 @@ export function hookTieFindings(node: string, views: readonly RulesetView[]): Fi
     for (const table of view.tables)
       for (const chain of table.chains) {
         const b = chain.base;
-        if (!b || b.priority === undefined) continue;
+        // An empty chain that accepts does nothing to a packet, whichever order it runs in.
+        if (!b || b.priority === undefined || (chain.rules.length === 0 && b.policy?.toLowerCase() !== 'drop'))
+          continue;
         const id = `${table.family} ${view.format === 'iptables' ? table.name : table.name.slice(table.family.length + 1)} ${chain.name}`;
         if (seen.has(id)) continue;
         seen.add(id);
@@ -56,12 +59,14 @@ export function hookTieFindings(node: string, views: readonly RulesetView[]): Fi
     if (tied.length < 2) continue;
     const base = tied[0]!.chain.base!;
     const nat = base.type === 'nat';
+    // The names the listings gave the number (`dstnat`, `filter + 10`), if any.
+    const named = [...new Set(tied.map((h) => h.chain.base!.priorityText))].filter((x) => x !== String(base.priority));
     findings.push({
       code: 'LINT_PRIORITY_TIE',
       severity: 'warning',
       node,
       subject: `${base.hook} priority ${base.priority}`,
-      message: `base chains ${tied.map(name).join(' and ')} ${tied.length === 2 ? 'both' : 'all'} hook ${base.hook} at priority ${base.priority}${tied.some((h) => h.chain.base!.priorityText !== String(base.priority)) ? ` (${[...new Set(tied.map((h) => h.chain.base!.priorityText))].join(', ')})` : ''}: the kernel runs the one registered last first, which no dump shows${nat ? '; for nat chains the first to map a connection decides it, and the others never see it' : ''}`,
+      message: `base chains ${tied.map(name).join(' and ')} ${tied.length === 2 ? 'both' : 'all'} hook ${base.hook} at priority ${base.priority}${named.length ? ` (${named.join(', ')})` : ''}: the kernel runs the one registered last first, which no dump shows${nat ? '; for nat chains the first to map a connection decides it, and the others never see it' : ''}`,
       evidence: tied.map((h) => h.chain.location),
       remedy:
         'give one of them a priority of its own (Calico moved its chains off kube-proxy’s for this reason), or check by tracing a packet (nft monitor trace) which runs first on this node',

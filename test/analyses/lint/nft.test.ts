@@ -54,19 +54,25 @@ table ip alpha {
 	}
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport 80 dnat to 10.0.0.2
+	}
+	chain idle {
+		type nat hook prerouting priority -100; policy accept;
 	}
 }
 table inet beta {
 	chain pre {
 		type nat hook prerouting priority -100; policy accept;
+		tcp dport 80 dnat ip to 10.0.0.1
 	}
 	chain fw {
 		type filter hook forward priority filter + 10; policy accept;
+		tcp dport 22 drop
 	}
 }
 table ip6 gamma {
 	chain fw {
-		type filter hook forward priority 10; policy accept;
+		type filter hook forward priority 10; policy drop;
 	}
 }
 `;
@@ -101,7 +107,8 @@ kernelTest('each problem of a kernel-made nft listing gives its finding, in ever
       // A negated lookup in an empty set matches everything: a warning; a plain one never matches: info.
       t.is(by('LINT_EMPTY_SET', 'ip alpha @allowed').severity, 'warning');
       t.is(by('LINT_EMPTY_SET', 'ip alpha @blocked').severity, 'info');
-      // inet meets ip: both nat chains at dstnat tie; ip6 and inet filter chains at 10 tie, ip alpha's at 0 does not.
+      // inet meets ip: the nat chains with rules at dstnat tie (alpha's empty `idle` does nothing either way); ip6's
+      // dropping chain and inet's at 10 tie, ip alpha's at 0 does not.
       t.regex(by('LINT_PRIORITY_TIE', 'prerouting priority -100').message, /ip alpha pre and inet beta pre/);
       t.regex(by('LINT_PRIORITY_TIE', 'forward priority 10').message, /inet beta fw and ip6 gamma fw/);
       if (mode[0] === '-a')
@@ -131,6 +138,35 @@ sharedTest('real-world nft dumps: only what is read off them by hand', (t) => {
   ]);
   t.deepEqual(codes(lint(readShared('realworld/nft/moby_docker-bridges_masq-snat-nat__ip.golden.nft'))), []);
 });
+
+sharedTest(
+  "kube-proxy's nft table beside iptables-nft's tables: each tie once, iptables-nft's named from iptables-nft-save",
+  (t) => {
+    const at = (f: string) => readShared(`captures/nft/${f}`);
+    const found = analyzeLint(
+      nodesOfInputs([
+        ...findSectionsInText(at('kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt'), 'kube.txt', 'n1')
+          .sections,
+        ...findSectionsInText(at('iptables-nft-kube-proxy.nft-list-ruleset.txt'), 'nft.txt', 'n1').sections,
+        ...findSectionsInText(at('iptables-nft-kube-proxy.iptables-nft-save.txt'), 'save.txt', 'n1').sections,
+      ]),
+    ).filter((f) => f.code === 'LINT_PRIORITY_TIE');
+    // kube-proxy 1.34 hooks filter-input/forward/output at filter (0), nat-prerouting and nat-output at -100 and
+    // nat-postrouting at srcnat (100): where iptables' filter and nat tables sit. Its -110 chains tie with nothing.
+    t.deepEqual(found.map((f) => f.subject).sort(), [
+      'forward priority 0',
+      'input priority 0',
+      'output priority -100',
+      'output priority 0',
+      'postrouting priority 100',
+      'prerouting priority -100',
+    ]);
+    for (const f of found) {
+      t.regex(f.message, /^base chains ip (filter|nat) \(iptables\) [A-Z]+ and ip kube-proxy [a-z-]+ both hook/);
+      t.deepEqual(f.evidence.map((e) => e.path).sort(), ['kube.txt', 'save.txt']);
+    }
+  },
+);
 
 test('a listing of one chain is a part: chains it names but does not show are not missing, nothing is unused', (t) => {
   const part =
