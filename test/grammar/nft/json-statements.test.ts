@@ -4,7 +4,8 @@
  * with each is loaded into a namespace; the kernel's JSON must read without a diagnostic and print as the kernel's
  * own `nft -a list ruleset` of it (the JSON always carries handles). `queue` cannot be loaded here (no nft_queue in
  * this kernel): its JSON forms are libnftables-json(5)'s, checked against the text nftables' own tests give
- * (tests/py/any/queue.t: `queue num 4-5 fanout bypass` lists as `queue flags bypass,fanout to 4-5`).
+ * (tests/py/any/queue.t: `queue num 4-5 fanout bypass` lists as `queue flags bypass,fanout to 4-5`, and the number
+ * may be an expression: `queue flags bypass to numgen inc mod 65536`).
  */
 import test from 'ava';
 import { parseNft, parseNftJson, printNftSection } from '../../../grammar/nft/index';
@@ -74,6 +75,11 @@ test('queue in JSON reads as the listing prints it, and as the text reader reads
     [{ queue: { num: { range: [4, 5] }, flags: ['bypass', 'fanout'] } }, 'queue flags bypass,fanout to 4-5'],
     [{ queue: { num: { range: [4, 5] }, flags: 'fanout' } }, 'queue flags fanout to 4-5'],
     [{ queue: { num: 65535, flags: 'bypass' } }, 'queue flags bypass to 65535'],
+    [
+      { queue: { num: { numgen: { mode: 'inc', mod: 65536, offset: 0 } }, flags: 'bypass' } },
+      'queue flags bypass to numgen inc mod 65536',
+    ],
+    [{ queue: { num: { symhash: { mod: 65536, offset: 0 } } } }, 'queue to symhash mod 65536'],
   ];
   for (const [stmt, text] of cases) {
     const json = parseNftJson(jsonRule(stmt));
