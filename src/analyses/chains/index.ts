@@ -85,7 +85,10 @@ export function chainCallGraph(view: RulesetView, options: ChainsOptions = {}): 
   for (const key of keys) {
     const { table, chain } = graph.getNodeAttributes(key);
     const family = familyOf(chain);
-    if (family) families.set(`${table.name} ${family}`, [...(families.get(`${table.name} ${family}`) ?? []), key]);
+    if (!family) continue;
+    const members = families.get(`${table.name} ${family}`);
+    if (members) members.push(key);
+    else families.set(`${table.name} ${family}`, [key]);
   }
   const groupOf = new Map(
     keys.map((k) => {
