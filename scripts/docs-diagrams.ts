@@ -9,6 +9,7 @@ import { analyzeServices } from '../src/analyses/services/index';
 import { analyzeStale } from '../src/analyses/stale/index';
 import { tracePacket } from '../src/analyses/trace/index';
 import { findSections } from '../src/input/sections';
+import { iptablesView } from '../src/model/iptables-view';
 import { type NodeDumps, nodesOfInputs } from '../src/model/node';
 import { chainsFlowchart } from '../src/report/mermaid/chains';
 import type { Flowchart } from '../src/report/mermaid/flowchart';
@@ -75,7 +76,7 @@ export async function docsDiagrams(): Promise<DocsDiagram[]> {
       name: 'chains-incident-nat',
       title: "The incident node's nat table, KUBE-SEP chains folded into one family",
       command: 'nfwalk chains samples/incident-node --table nat --budget 16 --format mermaid',
-      chart: chainsFlowchart(chainCallGraph(incidentRules, { table: 'nat', budget: 16 })),
+      chart: chainsFlowchart(chainCallGraph(iptablesView(incidentRules), { table: 'nat', budget: 16 })),
     },
   ];
 }

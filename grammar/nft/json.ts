@@ -32,6 +32,7 @@ import { priorityText, resolvePriority } from '../../src/model/nft-priority';
 import type { Chunk } from '../shared/chunks';
 import type { DumpFormat, DumpReader, StopAt } from '../shared/reader';
 import { sortDiagnostics } from '../shared/reader';
+import { expr as printExpr } from './print';
 
 // ---------------------------------------------------------------------------------------------------------
 // A JSON reader that keeps positions.
@@ -523,6 +524,36 @@ function statement(v: JValue, family: NftFamily): NftStmt {
       if (dev !== undefined) args.push(...(k === 'dup' ? ['device'] : []), `"${dev}"`);
       return { kind: 'keyword', keyword: k, args };
     }
+    case 'queue': {
+      // `queue flags bypass,fanout to 4-5` (statement.c queue_stmt_print); `queue` alone is `queue to 0`.
+      const args: string[] = [];
+      const flags = x.t === 'null' ? [] : flagList(get(x, 'flags'));
+      if (flags.length) args.push('flags', flags.join(','));
+      const n = x.t === 'null' ? undefined : get(x, 'num');
+      if (n) args.push('to', printExpr(expr(n)));
+      return { kind: 'keyword', keyword: 'queue', args };
+    }
+    case 'ct count':
+      return {
+        kind: 'keyword',
+        keyword: 'ct',
+        args: ['count', ...(isTrue(get(x, 'inv')) ? ['over'] : []), String(num(get(x, 'val')) ?? need(x, 'val'))],
+      };
+    case 'synproxy':
+      return { kind: 'keyword', keyword: 'synproxy', args: x.t === 'str' ? ['name', `"${x.v}"`] : synproxyArgs(x) };
+    case 'tproxy': {
+      // `tproxy ip to 127.0.0.1:8080`, `tproxy ip6 to [::1]:80`, `tproxy to :80` (statement.c tproxy_stmt_print).
+      const family = str(get(x, 'family'));
+      const addr = get(x, 'addr');
+      const port = get(x, 'port');
+      const a = addr ? printExpr(expr(addr)) : '';
+      const to = `${family === 'ip6' && addr ? `[${a}]` : a}${port ? `:${printExpr(expr(port))}` : ''}`;
+      return { kind: 'keyword', keyword: 'tproxy', args: [...(family ? [family] : []), 'to', to] };
+    }
+    case 'flow': {
+      const op = str(get(x, 'op')) ?? 'add';
+      return { kind: 'keyword', keyword: 'flow', args: [op, need(x, 'flowtable')] };
+    }
     case 'log': {
       const args: string[] = [];
       for (const [key, val] of x.t === 'obj' ? x.entries : []) {
@@ -570,6 +601,17 @@ function quotaText(x: JValue): string {
   }`;
 }
 
+/** `mss 1460 wscale 7 timestamp sack-perm` (statement.c synproxy_stmt_print, rule.c obj_print_data). */
+function synproxyArgs(x: JValue): string[] {
+  const mss = num(get(x, 'mss'));
+  const wscale = num(get(x, 'wscale'));
+  return [
+    ...(mss !== undefined ? ['mss', String(mss)] : []),
+    ...(wscale !== undefined ? ['wscale', String(wscale)] : []),
+    ...flagList(get(x, 'flags')),
+  ];
+}
+
 /** A named object's body lines as `nft list ruleset` prints them (src/rule.c obj_print_data). */
 function objectBody(type: string, o: JValue): string[] {
   switch (type) {
@@ -593,6 +635,16 @@ function objectBody(type: string, o: JValue): string[] {
         `protocol ${need(o, 'protocol')}`,
         `l3proto ${need(o, 'l3proto')}`,
         ...(entries.length ? [`policy = { ${entries.join(', ')} }`] : []),
+      ];
+    }
+    case 'synproxy': {
+      const mss = num(get(o, 'mss'));
+      const wscale = num(get(o, 'wscale'));
+      const flags = flagList(get(o, 'flags'));
+      return [
+        ...(mss !== undefined ? [`mss ${mss}`] : []),
+        ...(wscale !== undefined ? [`wscale ${wscale}`] : []),
+        ...(flags.length ? [flags.join(' ')] : []),
       ];
     }
     case 'ct expectation':
@@ -831,7 +883,8 @@ class JsonRuleset {
       case 'limit':
       case 'ct helper':
       case 'ct timeout':
-      case 'ct expectation': {
+      case 'ct expectation':
+      case 'synproxy': {
         const t = this.table(o);
         t.objects.push({ ...common, type: k, name: need(o, 'name'), body: objectBody(k, o) });
         return;

@@ -64,6 +64,7 @@ import {
   Xt,
   ruleTokens,
 } from './rule-tokens';
+import { expr as printExpr } from './print';
 import { BARE_META, BINOPS, CT_DIRECTIONS, NAT_FLAGS, PAYLOAD_FIELDS, STMT_WORDS } from './vocabulary';
 
 export type Position = 'left' | 'value';
@@ -303,12 +304,21 @@ export class NftRuleParser extends EmbeddedActionsParser {
       GATE: () => {
         const t = this.LA(1);
         if (tokenMatcher(t, EOF)) return false;
+        // `queue … to numgen inc mod 2`: the queue number may be an expression (statement.c queue_stmt_print).
+        if (this.queueExpression(kw, args)) return true;
         // `flow add @ft`, `ct count over 2`: the first argument may itself be a statement word.
         if (isWord(t) && args.length > 0 && (STMT_WORDS.has(t.image) || this.startsExpression())) return false;
         return !(kw === 'flow' && args.length === 2);
       },
       DEF: () =>
         this.OR([
+          {
+            GATE: () => this.queueExpression(kw, args),
+            ALT: () => {
+              const e = this.SUBRULE(this.expression, { ARGS: ['value'] });
+              this.ACTION(() => args.push(printExpr(e)));
+            },
+          },
           { ALT: () => args.push(this.CONSUME(AnyWord).image) },
           { ALT: () => args.push(`"${this.CONSUME(Str).image}"`) },
           {
@@ -329,6 +339,11 @@ export class NftRuleParser extends EmbeddedActionsParser {
     });
     return { kind: 'keyword', keyword: kw, args };
   });
+
+  /** After `queue … to`, an expression for the queue number (`symhash mod 2`, `jhash oif . meta mark mod 32`). */
+  private queueExpression(kw: KeywordName, args: readonly string[]): boolean {
+    return kw === 'queue' && args.at(-1) === 'to' && this.startsExpression();
+  }
 
   /** Whether a selector starts here (`numgen …`, `ip saddr`), which ends a keyword statement's options. */
   private startsExpression(): boolean {

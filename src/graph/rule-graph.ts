@@ -48,20 +48,6 @@ function buildRuleGraph(ruleset: Ruleset): RuleGraph {
   return graph;
 }
 
-/** The chains `starts` can reach by jumps and gotos, themselves included (keys of chains in the graph). */
-export function reachableChains(graph: RuleGraph, starts: readonly string[]): Set<string> {
-  const seen = new Set(starts);
-  const queue = [...starts];
-  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
-    graph.forEachOutNeighbor(key, (next) => {
-      if (seen.has(next)) return;
-      seen.add(next);
-      queue.push(next);
-    });
-  }
-  return seen;
-}
-
 /** The chain a key names, or undefined when the table has no such chain. */
 export function chainAt(graph: RuleGraph, table: TableName, name: string): Chain | undefined {
   const key = chainKey(table, name);

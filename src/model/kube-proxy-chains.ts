@@ -34,6 +34,19 @@ export const CLUSTER_CIDR_CHAIN = /^KUBE-(SVC-|EXT-|SERVICES$)/;
  */
 export const KEPT_UNUSED_CHAIN = /CANARY|^KUBE-MARK-DROP$|^KUBE-IPTABLES-HINT$/;
 
+/**
+ * kube-proxy's per-service and per-endpoint chains in nftables mode (`service-<hash>-ns/svc/tcp/p80`,
+ * `endpoint-<hash>-ns/svc/tcp/p80__10.0.0.1/80`): the kind, then a base32 hash; every such name holds a `/`
+ * (pkg/proxy/nftables/proxier.go servicePortChainNameBase, isServiceChainName).
+ */
+export const NFT_PER_SERVICE_CHAIN = /^(service|local|external|firewall|endpoint)-[A-Z2-7]{8}-[^/]*\//;
+
+/**
+ * kube-proxy's nft chain that the `no-endpoint-*` maps send to when a service rejects: made at every sync whether
+ * a service needs it or not (`table chain`, as the ruleset view names it).
+ */
+export const NFT_KEPT_UNUSED_CHAIN = /^ip6? kube-proxy reject-chain$/;
+
 /** Whether a chain is one of kube-proxy's or kubelet's. */
 export const isKubeChain = (name: string) => name.startsWith('KUBE-');
 

@@ -5,13 +5,17 @@ import { counted } from './mermaid/style';
 export function formatChains(g: ChainCallGraph, node: string): string {
   const scope = g.from ? `reachable from ${g.from}` : `${counted(g.chains, 'chain')}`;
   const folded = g.folded > 0 ? `, ${counted(g.folded, 'family', 'families')} of alike-named chains folded` : '';
-  const lines = [`chains on ${node} (${g.family}): ${scope} in ${counted(g.groups.length, 'group')}${folded}`, ''];
+  const lines = [
+    `chains on ${node} (${g.family ?? g.format}): ${scope} in ${counted(g.groups.length, 'group')}${folded}`,
+    '',
+  ];
   const out = new Map<string, string[]>();
+  const nameOf = new Map(g.groups.map((x) => [x.key, x.name]));
   for (const c of g.calls) {
     const how = [...(c.jumps ? [counted(c.jumps, 'jump')] : []), ...(c.gotos ? [counted(c.gotos, 'goto')] : [])].join(
       ', ',
     );
-    out.set(c.from, [...(out.get(c.from) ?? []), `    → ${c.to.slice(c.to.indexOf(' ') + 1)} (${how})`]);
+    out.set(c.from, [...(out.get(c.from) ?? []), `    → ${nameOf.get(c.to) ?? c.to} (${how})`]);
   }
   for (const group of g.groups) {
     const size = [

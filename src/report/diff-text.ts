@@ -50,6 +50,7 @@ function chainLines(c: ChainChange): string[] {
     c.change !== 'changed' ? c.change : '',
     counts,
     c.policy ? `policy ${c.policy.before ?? '-'} → ${c.policy.after ?? '-'}` : '',
+    c.hook ? `${c.hook.before ?? 'regular'} → ${c.hook.after ?? 'regular'}` : '',
     c.reordered ? 'same rules, new order' : '',
   ]
     .filter(Boolean)
@@ -62,15 +63,21 @@ function chainLines(c: ChainChange): string[] {
   ];
 }
 
+/** Which rules: `ipv4 (nft)` for an iptables family and backend, `nft` for the node's nft tables. */
+function rulesetName(r: RulesetDiff): string {
+  switch (r.format) {
+    case 'nft':
+      return 'nft';
+    case 'iptables': {
+      const { before, after } = r.backend;
+      return `${r.family}${before === after ? (after ? ` (${after})` : '') : ` (${before ?? 'none'} → ${after ?? 'none'})`}`;
+    }
+  }
+}
+
 function rulesetLines(r: RulesetDiff): string[] {
-  const backend =
-    r.backend.before === r.backend.after
-      ? r.backend.after
-        ? ` (${r.backend.after})`
-        : ''
-      : ` (${r.backend.before ?? 'none'} → ${r.backend.after ?? 'none'})`;
   return [
-    `rules ${r.family}${backend}: +${r.rulesAdded} -${r.rulesRemoved} in ${r.chains.length} chain${r.chains.length === 1 ? '' : 's'}`,
+    `rules ${rulesetName(r)}: +${r.rulesAdded} -${r.rulesRemoved} in ${r.chains.length} chain${r.chains.length === 1 ? '' : 's'}`,
     ...r.chains.slice(0, CHAINS_SHOWN).flatMap(chainLines),
     ...more(r.chains.length - CHAINS_SHOWN, 'chains').map((l) => `  ${l}`),
   ];

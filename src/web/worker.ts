@@ -4,7 +4,7 @@
  * `-`), files and bundles as `readInputs` reads paths (a paste beside them as `-` before them), then
  * `analyze`, whose services and stale analyses are the ones `services` and `stale` report.
  */
-import { ChainsError, chainCallGraph } from '../analyses/chains/index';
+import { ChainsError, chainCallGraph, chainsView } from '../analyses/chains/index';
 import { findSectionsInSources } from '../input/text-sections';
 import type { InputFailure } from '../model/section';
 import type { InputSource } from '../input/text-input';
@@ -16,7 +16,7 @@ import { type Inputs, atLeastOneDump, readText } from '../library/read-text';
 import { services } from '../library/services';
 import { stale } from '../library/stale';
 import { traceResult } from '../library/trace';
-import { nodesOf, rulesetsOf } from '../model/node';
+import { nodesOf } from '../model/node';
 import { formatAnalyzeMarkdown } from '../report/analyze-markdown';
 import { chainsFlowchart } from '../report/mermaid/chains';
 import { printFlowchart } from '../report/mermaid/print';
@@ -152,12 +152,11 @@ function extrasOf(found: Inputs | undefined, full: FullReport | undefined): Extr
         ? { stale: { title: 'stale entries', source: printFlowchart(staleFlowchart(full.stale)) } }
         : {}),
       chains: nodesOf(found.sections).flatMap((n) => {
-        // The ruleset `nfwalk chains` draws by default: the node's live IPv4 one, else its only one.
-        const live = rulesetsOf(n, 'ipv4');
-        const section = live[0] ?? (n.rulesets.length === 1 ? n.rulesets[0] : undefined);
-        if (!section) return [];
+        // The ruleset `nfwalk chains` draws by default.
+        const view = chainsView(n);
+        if (!view) return [];
         try {
-          const chart = chainsFlowchart(chainCallGraph(section.ruleset));
+          const chart = chainsFlowchart(chainCallGraph(view));
           return [{ title: `chains on ${n.name}`, source: printFlowchart(chart) }];
         } catch (e) {
           if (e instanceof ChainsError) return [];

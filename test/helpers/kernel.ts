@@ -53,9 +53,12 @@ export function kernelTest(title: string, fn: (t: ExecutionContext) => void | Pr
 
 let counter = 0;
 
+/** Namespaces are named `<prefix><pid>-<n>`; NFWALK_NETNS_PREFIX keeps parallel runs on one machine apart. */
+const netnsPrefix = process.env.NFWALK_NETNS_PREFIX ?? 'nfwalk-t';
+
 /** Runs `fn` with an executor inside a fresh network namespace (and its name), deleted afterwards. */
 export async function withNetnsAsync<T>(fn: (exec: Exec, name: string) => Promise<T>): Promise<T> {
-  const ns = `nfwalk-t${process.pid}-${counter++}`;
+  const ns = `${netnsPrefix}${process.pid}-${counter++}`;
   const add = run('ip', ['netns', 'add', ns]);
   if (add.status !== 0) throw new Error(`ip netns add ${ns}: ${add.stderr}`);
   try {
@@ -67,7 +70,7 @@ export async function withNetnsAsync<T>(fn: (exec: Exec, name: string) => Promis
 
 /** Runs `fn` with an executor inside a fresh network namespace, deleted afterwards. */
 export function withNetns<T>(fn: (exec: Exec) => T): T {
-  const ns = `nfwalk-t${process.pid}-${counter++}`;
+  const ns = `${netnsPrefix}${process.pid}-${counter++}`;
   const add = run('ip', ['netns', 'add', ns]);
   if (add.status !== 0) throw new Error(`ip netns add ${ns}: ${add.stderr}`);
   try {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { iptablesView } from '../../src/model/iptables-view';
 import { chainCallGraph } from '../../src/analyses/chains/index';
 import { analyzeServices } from '../../src/analyses/services/index';
 import { analyzeStale } from '../../src/analyses/stale/index';
@@ -54,7 +55,7 @@ if (!ruleset) throw new Error('the hostile dump has no ruleset');
 const CHARTS: Record<string, Flowchart> = {
   services: servicesFlowchart(analyzeServices(nodes)),
   stale: staleFlowchart(analyzeStale(nodes)),
-  chains: chainsFlowchart(chainCallGraph(ruleset, { table: 'nat' })),
+  chains: chainsFlowchart(chainCallGraph(iptablesView(ruleset), { table: 'nat' })),
   trace: traceFlowchart(
     tracePacket(node, { src: '10.244.0.99', dst: '10.96.0.66', proto: 'tcp', sport: 33000, dport: 80 }),
   ),

@@ -8,6 +8,7 @@ import { renderMermaid } from '@mermaid-js/mermaid-cli';
 import { PNG } from 'pngjs';
 import puppeteer from 'puppeteer';
 import { chainCallGraph } from '../../src/analyses/chains/index';
+import { iptablesView } from '../../src/model/iptables-view';
 import { analyzeServices } from '../../src/analyses/services/index';
 import { analyzeStale } from '../../src/analyses/stale/index';
 import { tracePacket } from '../../src/analyses/trace/index';
@@ -38,7 +39,7 @@ const CHARTS: Record<string, Flowchart> = {
   ),
   services: servicesFlowchart(analyzeServices(nodes)),
   stale: staleFlowchart(analyzeStale(nodes)),
-  chains: chainsFlowchart(chainCallGraph(ruleset, { table: 'nat' })),
+  chains: chainsFlowchart(chainCallGraph(iptablesView(ruleset), { table: 'nat' })),
 };
 
 /** Each line of each label, which the SVG must show (wrapped or not). */

@@ -2,6 +2,7 @@
  * `nfwalk analyze`, the main job: every analysis on every node found, one list of findings ranked by
  * severity, and a one-line summary per node of what its dumps hold and what was found.
  */
+import { nodeNftTables } from '../../model/nft-view';
 import { type NodeDumps, rulesetsOf } from '../../model/node';
 import type { SkippedLines } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
@@ -25,6 +26,7 @@ export interface AnalyzeOptions {
 
 export interface NodeReport {
   readonly node: string;
+  /** iptables rules of the live backends, and rules of the node's own nft tables (iptables-nft's not twice). */
   readonly rules: number;
   readonly conntrackEntries: number;
   readonly ipvsServices: number;
@@ -81,7 +83,9 @@ export function analyzeAll(
     const cap = capacity.nodes.find((c) => c.node === n.name);
     return {
       node: n.name,
-      rules: (['ipv4', 'ipv6'] as const).flatMap((f) => rulesetsOf(n, f)).reduce((sum, r) => sum + r.records, 0),
+      rules:
+        (['ipv4', 'ipv6'] as const).flatMap((f) => rulesetsOf(n, f)).reduce((sum, r) => sum + r.records, 0) +
+        nodeNftTables(n).reduce((sum, { table }) => sum + table.chains.reduce((k, c) => k + c.rules.length, 0), 0),
       conntrackEntries: n.conntrack.reduce((sum, s) => sum + s.entries.length, 0),
       ipvsServices: virtualServiceCount(n),
       services: services.services.filter((v) => v.nodes.some((o) => o.node === n.name && o.present)).length,

@@ -1,18 +1,25 @@
 /**
- * `nfwalk chains`: which chain jumps to which, for a table or for what one chain can reach. kube-proxy
- * writes a chain per service and per endpoint, so a 10,000-service node has 40,000 chains; beyond a
- * budget the largest families (chains named alike up to their last `-` or `_`: `KUBE-SEP-*`, `cali-tw-*`) are
- * folded into one group each, largest first, until the graph fits.
+ * `nfwalk chains`: which chain jumps to which, for a table or for what one chain can reach, in an iptables dump or
+ * an nft listing alike (model/ruleset-view.ts). kube-proxy writes a chain per service and per endpoint, so a
+ * 10,000-service node has 40,000 chains; beyond a budget the largest families (chains named alike up to their last
+ * `-` or `_`: `KUBE-SEP-*`, `cali-tw-*`; kube-proxy's nft `service-*`, `endpoint-*`) are folded into one group
+ * each, largest first, until the graph fits.
  */
-import { type RuleGraph, chainKey, reachableChains, ruleGraphOf } from '../../graph/rule-graph';
-import type { CommentMatch } from '../../model/match';
-import type { Chain, Ruleset, TableName } from '../../model/ruleset';
+import { type ChainGraph, chainGraphOf, reachableChains, viewChainKey } from '../../graph/chain-graph';
+import { NFT_PER_SERVICE_CHAIN } from '../../model/kube-proxy-chains';
+import { sectionView } from '../../model/iptables-view';
+import { nftViewOf } from '../../model/nft-view';
+import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
+import type { Backend } from '../../model/ruleset';
+import type { RulesetView, ViewChain } from '../../model/ruleset-view';
+import type { Family } from '../../model/values';
 import type { ChainCall, ChainCallGraph, ChainGroup } from './model';
 
 export type * from './model';
 
 export interface ChainsOptions {
-  readonly table?: TableName;
+  /** A table by name (`nat`, `ip kube-proxy`), or nft tables by their name alone (`kube-proxy`: ip and ip6). */
+  readonly table?: string;
   /** Only chains reachable from this one (itself included). */
   readonly from?: string;
   /** Most groups drawn; families fold until the graph fits. */
@@ -23,21 +30,28 @@ export const DEFAULT_BUDGET = 60;
 
 export class ChainsError extends Error {}
 
-/** The family a chain would fold into (`KUBE-SEP-*`, `mac_*`), or undefined for built-in chains and one-word names. */
-function familyOf(chain: Chain): string | undefined {
+/**
+ * The family a chain would fold into (`KUBE-SEP-*`, `mac_*`, `endpoint-*`), or undefined for base chains and
+ * one-word names. kube-proxy's nft chains name their service after the hash (`service-HASH-kube-system/dns/…`),
+ * so they fold by kind, not at their last `-`.
+ */
+function familyOf(chain: ViewChain): string | undefined {
+  if (chain.base) return undefined;
+  const kube = NFT_PER_SERVICE_CHAIN.exec(chain.name)?.[1];
+  if (kube) return `${kube}-*`;
   const prefix = /^(.+[-_])[^-_]+$/.exec(chain.name)?.[1];
-  return chain.builtin || !prefix ? undefined : `${prefix}*`;
+  return prefix ? `${prefix}*` : undefined;
 }
 
 /**
- * What the rules jumping into this chain say of it: their comment when they all carry the same one, else
- * the first word the commented ones start with (kube-proxy's service name in `ns/svc:port cluster IP`).
+ * What the rules calling this chain say of it: their comment when they all carry the same one, else the first
+ * word the commented ones start with (kube-proxy's service name in `ns/svc:port cluster IP`).
  */
-function callerComment(graph: RuleGraph, key: string): string | undefined {
+function callerComment(graph: ChainGraph, key: string): string | undefined {
   const comments = new Set<string>();
   let uncommented = false;
   graph.forEachInEdge(key, (_edge, attrs) => {
-    const comment = attrs.rule.matches.find((m): m is CommentMatch => m.module === 'comment')?.comment;
+    const comment = attrs.rule.comment;
     if (comment === undefined) uncommented = true;
     else comments.add(comment);
   });
@@ -48,17 +62,20 @@ function callerComment(graph: RuleGraph, key: string): string | undefined {
   return firstWords.size === 1 ? [...firstWords][0] : undefined;
 }
 
-export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): ChainCallGraph {
-  const graph = ruleGraphOf(ruleset);
-  const tables = ruleset.tables.filter((t) => !options.table || t.name === options.table);
-  if (options.table && tables.length === 0) throw new ChainsError(`the dump has no ${options.table} table`);
-  let keys = tables.flatMap((t) => t.chains.map((c) => chainKey(t.name, c.name)));
+const namesTable = (name: string, asked: string) => name === asked || name.endsWith(` ${asked}`);
+
+export function chainCallGraph(view: RulesetView, options: ChainsOptions = {}): ChainCallGraph {
+  const graph = chainGraphOf(view);
+  const asked = options.table;
+  const tables = view.tables.filter((t) => asked === undefined || namesTable(t.name, asked));
+  if (asked !== undefined && tables.length === 0) throw new ChainsError(`the dump has no ${asked} table`);
+  let keys = tables.flatMap((t) => t.chains.map((c) => viewChainKey(t.name, c.name)));
   if (options.from !== undefined) {
     const starts = tables
       .filter((t) => t.chains.some((c) => c.name === options.from))
-      .map((t) => chainKey(t.name, options.from ?? ''));
+      .map((t) => viewChainKey(t.name, options.from ?? ''));
     if (starts.length === 0)
-      throw new ChainsError(`no chain ${options.from}${options.table ? ` in the ${options.table} table` : ''}`);
+      throw new ChainsError(`no chain ${options.from}${asked !== undefined ? ` in the ${asked} table` : ''}`);
     const reach = reachableChains(graph, starts);
     keys = keys.filter((k) => reach.has(k));
   }
@@ -68,9 +85,17 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
   for (const key of keys) {
     const { table, chain } = graph.getNodeAttributes(key);
     const family = familyOf(chain);
-    if (family) families.set(`${table} ${family}`, [...(families.get(`${table} ${family}`) ?? []), key]);
+    if (!family) continue;
+    const members = families.get(`${table.name} ${family}`);
+    if (members) members.push(key);
+    else families.set(`${table.name} ${family}`, [key]);
   }
-  const groupOf = new Map(keys.map((k) => [k, k.replace(':', ' ')]));
+  const groupOf = new Map(
+    keys.map((k) => {
+      const { table, chain } = graph.getNodeAttributes(k);
+      return [k, `${table.name} ${chain.name}`];
+    }),
+  );
   const budget = options.budget ?? DEFAULT_BUDGET;
   let count = keys.length;
   let folded = 0;
@@ -85,7 +110,7 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
 
   const groups = new Map<
     string,
-    { key: string; table: TableName; name: string; chains: number; rules: number; policy?: 'ACCEPT' | 'DROP' }
+    { key: string; table: string; name: string; chains: number; rules: number; policy?: string }
   >();
   const firstChain = new Map<string, string>();
   for (const key of keys) {
@@ -94,11 +119,11 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
     if (!firstChain.has(gk)) firstChain.set(gk, key);
     const g = groups.get(gk) ?? {
       key: gk,
-      table,
-      name: gk.slice(table.length + 1),
+      table: table.name,
+      name: gk.slice(table.name.length + 1),
       chains: 0,
       rules: 0,
-      ...(chain.builtin && chain.policy ? { policy: chain.policy } : {}),
+      ...(chain.base?.policy ? { policy: chain.base.policy } : {}),
     };
     g.chains++;
     g.rules += chain.rules.length;
@@ -123,11 +148,46 @@ export function chainCallGraph(ruleset: Ruleset, options: ChainsOptions = {}): C
     });
   }
   return {
-    family: ruleset.family,
+    format: view.format,
+    ...(view.family ? { family: view.family } : {}),
     ...(options.from !== undefined ? { from: options.from } : {}),
     groups: [...groups.values()] as ChainGroup[],
     calls: [...calls.values()] as ChainCall[],
     chains: keys.length,
     folded,
   };
+}
+
+export interface ChainsViewOptions {
+  readonly family?: Family;
+  readonly backend?: Backend;
+  /** The node's nft listing rather than its iptables dumps. */
+  readonly nft?: boolean;
+  readonly table?: string;
+  readonly from?: string;
+}
+
+const holds = (view: RulesetView, o: ChainsViewOptions) =>
+  view.tables.some(
+    (t) =>
+      (o.table === undefined || namesTable(t.name, o.table)) &&
+      (o.from === undefined || t.chains.some((c) => c.name === o.from)),
+  );
+
+/**
+ * The ruleset `chains` draws for a node: the iptables dump of the family (the live backend's, or the one holding
+ * the table and chain asked for), else the node's nft listing; `nft` or `backend` choose outright.
+ */
+export function chainsView(node: NodeDumps, o: ChainsViewOptions = {}): RulesetView | undefined {
+  const nft = nftViewOf(node);
+  if (o.nft) return nft;
+  const family = o.family ?? 'ipv4';
+  const live = rulesetsOf(node, family);
+  const sections = live.length > 0 ? live : node.rulesets.length === 1 ? node.rulesets : [];
+  if (o.backend) {
+    const s = sections.find((r) => backendOf(r) === o.backend);
+    return s ? sectionView(s) : undefined;
+  }
+  const views = [...sections.map(sectionView), ...(nft ? [nft] : [])];
+  return views.find((v) => holds(v, o)) ?? views[0];
 }

@@ -1,16 +1,18 @@
 /** The chain call graph of a ruleset, summarised: chains grouped into families where there are too many to draw. */
-import type { TableName } from '../../model/ruleset';
+import type { RulesetFormat } from '../../model/ruleset-view';
+import type { Family } from '../../model/values';
 
 export interface ChainGroup {
   /** Stable: `table name` for one chain, `table prefix-*` for a family. */
   readonly key: string;
-  readonly table: TableName;
-  /** The chain's name, or the family's pattern (`KUBE-SVC-*`). */
+  /** `nat` (iptables), `ip kube-proxy` (nft: family and name). */
+  readonly table: string;
+  /** The chain's name, or the family's pattern (`KUBE-SVC-*`, `endpoint-*`). */
   readonly name: string;
   readonly chains: number;
   readonly rules: number;
-  /** Built-in chains carry their policy. */
-  readonly policy?: 'ACCEPT' | 'DROP';
+  /** Base (built-in) chains carry their policy as the dump prints it (`ACCEPT`, `drop`). */
+  readonly policy?: string;
   /** What the rules that jump into a lone chain say of it when they agree (kube-proxy's `ns/svc:port cluster IP`). */
   readonly comment?: string;
 }
@@ -18,13 +20,15 @@ export interface ChainGroup {
 export interface ChainCall {
   readonly from: string;
   readonly to: string;
-  /** Rules that jump (`-j`) and go (`-g`) from the group `from` into the group `to`. */
+  /** Rules (and verdict map entries) that jump and go (goto, `-g`) from the group `from` into the group `to`. */
   readonly jumps: number;
   readonly gotos: number;
 }
 
 export interface ChainCallGraph {
-  readonly family: 'ipv4' | 'ipv6';
+  readonly format: RulesetFormat;
+  /** iptables: the dump's family; an nft listing's tables each carry their own in their name. */
+  readonly family?: Family;
   /** The chain whose reach was asked for, if any. */
   readonly from?: string;
   readonly groups: readonly ChainGroup[];

@@ -7,7 +7,7 @@ import type { BeforeAfter, Change } from './change';
 
 export type { BeforeAfter, Change } from './change';
 
-/** A rule as iptables-save prints it (without counters), and where it stands. */
+/** A rule as its tool prints it (iptables-save, nft list ruleset) without counters or handles, and where it stands. */
 export interface RuleText {
   readonly text: string;
   /** 1-based position in its chain. */
@@ -20,24 +20,35 @@ export interface ChainChange {
   readonly chain: string;
   /** The chain exists only in one snapshot; `changed` when both declare it. */
   readonly change: Change;
-  /** Built-in chains whose policy differs: before, then after. */
+  /** Base (built-in) chains whose policy differs: before, then after. */
   readonly policy?: BeforeAfter<string | null>;
+  /** nft chains whose hook or priority differs (`type filter hook input priority -110`), null for a regular chain. */
+  readonly hook?: BeforeAfter<string | null>;
   readonly added: readonly RuleText[];
   readonly removed: readonly RuleText[];
   /** The same rules in another order: in iptables that can change what matches first. */
   readonly reordered: boolean;
 }
 
-/** One iptables family and backend of a node, before and after. */
-export interface RulesetDiff {
-  readonly family: Family;
-  /** The backends compared; two when the node moved from one to the other. */
-  readonly backend: BeforeAfter<Backend | null>;
+interface ChainsDiff {
   readonly chains: readonly ChainChange[];
   /** Rules added and removed over all chains, chains added and removed with their rules included. */
   readonly rulesAdded: number;
   readonly rulesRemoved: number;
 }
+
+/**
+ * One iptables family and backend of a node, before and after; or the node's nft tables (chains named by table:
+ * `ip kube-proxy`), iptables-nft's own left to iptables-nft-save when it is there.
+ */
+export type RulesetDiff =
+  | (ChainsDiff & {
+      readonly format: 'iptables';
+      readonly family: Family;
+      /** The backends compared; two when the node moved from one to the other. */
+      readonly backend: BeforeAfter<Backend | null>;
+    })
+  | (ChainsDiff & { readonly format: 'nft' });
 
 export interface ShareChange {
   readonly ip: string;

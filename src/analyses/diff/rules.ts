@@ -1,13 +1,15 @@
 /**
- * The rules of two snapshots of a node, chain by chain. Rules are compared by the text iptables-save prints
- * for them without counters, as a multiset per chain: a rule that stays keeps its text wherever it moved, and
+ * The rules of two snapshots of a node, table by table and chain by chain, iptables and nft alike (the ruleset
+ * view, model/ruleset-view.ts). Rules are compared by the text their tool prints for them without counters or
+ * handles, as a multiset per chain: a rule that stays keeps its text wherever it moved, and
  * chains that hold the same rules in another order are said to be reordered (first match wins, so order is
  * behaviour). kube-proxy names its chains by a hash of service and endpoint, so the names line up across
  * snapshots of one cluster.
  */
-import { printRule } from '../../../grammar/iptables-save/print';
+import { sectionView } from '../../model/iptables-view';
+import { nftViewOf } from '../../model/nft-view';
 import { backendOf, type NodeDumps, rulesetsOf } from '../../model/node';
-import type { Chain, Ruleset } from '../../model/ruleset';
+import type { RulesetView, ViewBase, ViewChain } from '../../model/ruleset-view';
 import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';
 import { changeOf } from './change';
@@ -15,23 +17,23 @@ import type { ChainChange, RuleText, RulesetDiff } from './model';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
-function ruleTexts(chain: Chain | undefined, family: Family): RuleText[] {
-  return (chain?.rules ?? []).map((r) => ({
-    text: printRule(chain!, r, family, { counters: false }),
-    index: r.index,
-    location: r.location,
-  }));
-}
+const ruleTexts = (chain: ViewChain | undefined): RuleText[] =>
+  (chain?.rules ?? []).map((r) => ({ text: r.text(), index: r.index, location: r.location }));
+
+/** Where an nft base chain hooks, as its listing says it; iptables' built-in chains never move. */
+const hookText = (b: ViewBase | undefined) =>
+  b
+    ? `type ${b.type} hook ${b.hook}${b.devices ? ` devices ${b.devices.join(',')}` : ''} priority ${b.priorityText}`
+    : null;
 
 function chainChange(
   table: string,
   name: string,
-  before: Chain | undefined,
-  after: Chain | undefined,
-  family: Family,
+  before: ViewChain | undefined,
+  after: ViewChain | undefined,
 ): ChainChange | undefined {
-  const was = ruleTexts(before, family);
-  const now = ruleTexts(after, family);
+  const was = ruleTexts(before);
+  const now = ruleTexts(after);
   const unmatched = new Map<string, RuleText[]>();
   for (const r of was) {
     const same = unmatched.get(r.text);
@@ -46,45 +48,84 @@ function chainChange(
   });
   const removed = [...unmatched.values()].flat().sort((x, y) => x.index - y.index);
   const reordered = added.length === 0 && removed.length === 0 && was.some((r, i) => r.text !== now[i]!.text);
-  const policy =
-    before && after && before.policy !== after.policy ? { policy: { before: before.policy, after: after.policy } } : {};
+  const [policyWas, policyNow] = [before?.base?.policy ?? null, after?.base?.policy ?? null];
+  const policy = before && after && policyWas !== policyNow ? { policy: { before: policyWas, after: policyNow } } : {};
+  const [hookWas, hookNow] = [hookText(before?.base), hookText(after?.base)];
+  const hook = before && after && hookWas !== hookNow ? { hook: { before: hookWas, after: hookNow } } : {};
   const change = changeOf(before, after);
-  if (change === 'changed' && !added.length && !removed.length && !reordered && !('policy' in policy)) return undefined;
-  return { table, chain: name, change, ...policy, added, removed, reordered };
+  if (
+    change === 'changed' &&
+    !added.length &&
+    !removed.length &&
+    !reordered &&
+    !('policy' in policy) &&
+    !('hook' in hook)
+  )
+    return undefined;
+  return { table, chain: name, change, ...policy, ...hook, added, removed, reordered };
 }
+
+/** Table by table and chain by chain, by name: the chains that changed. */
+function chainChanges(before: RulesetView | undefined, after: RulesetView | undefined): ChainChange[] {
+  const tablesOf = (v: RulesetView | undefined) =>
+    new Map((v?.tables ?? []).map((t) => [t.name, new Map(t.chains.map((c) => [c.name, c]))]));
+  const was = tablesOf(before);
+  const now = tablesOf(after);
+  const chains: ChainChange[] = [];
+  for (const table of new Set([...was.keys(), ...now.keys()])) {
+    const b = was.get(table) ?? new Map<string, ViewChain>();
+    const a = now.get(table) ?? new Map<string, ViewChain>();
+    for (const name of new Set([...b.keys(), ...a.keys()])) {
+      const change = chainChange(table, name, b.get(name), a.get(name));
+      if (change) chains.push(change);
+    }
+  }
+  return chains;
+}
+
+const count = (chains: readonly ChainChange[], side: 'added' | 'removed') =>
+  chains.reduce((n, c) => n + c[side].length, 0);
 
 function rulesetDiff(
   family: Family,
   before: RulesetSection | undefined,
   after: RulesetSection | undefined,
 ): RulesetDiff | undefined {
-  const tablesOf = (r: Ruleset | undefined) =>
-    new Map((r?.tables ?? []).map((t) => [t.name, new Map(t.chains.map((c) => [c.name, c]))]));
-  const was = tablesOf(before?.ruleset);
-  const now = tablesOf(after?.ruleset);
-  const chains: ChainChange[] = [];
-  for (const table of new Set([...was.keys(), ...now.keys()])) {
-    const b = was.get(table) ?? new Map<string, Chain>();
-    const a = now.get(table) ?? new Map<string, Chain>();
-    for (const name of new Set([...b.keys(), ...a.keys()])) {
-      const change = chainChange(table, name, b.get(name), a.get(name), family);
-      if (change) chains.push(change);
-    }
-  }
+  const chains = chainChanges(before && sectionView(before), after && sectionView(after));
   const backend = {
     before: before ? (backendOf(before) ?? null) : null,
     after: after ? (backendOf(after) ?? null) : null,
   };
   if (!chains.length && backend.before === backend.after) return undefined;
-  const count = (side: 'added' | 'removed') => chains.reduce((n, c) => n + c[side].length, 0);
-  return { family, backend, chains, rulesAdded: count('added'), rulesRemoved: count('removed') };
+  return {
+    format: 'iptables',
+    family,
+    backend,
+    chains,
+    rulesAdded: count(chains, 'added'),
+    rulesRemoved: count(chains, 'removed'),
+  };
+}
+
+/** The node's nft tables before and after, when either snapshot has an nft listing of its own. */
+function nftDiff(before: NodeDumps, after: NodeDumps): RulesetDiff[] {
+  const was = nftViewOf(before);
+  const now = nftViewOf(after);
+  if (!was && !now) return [];
+  const chains = chainChanges(was, now);
+  if (!chains.length) return [];
+  return [{ format: 'nft', chains, rulesAdded: count(chains, 'added'), rulesRemoved: count(chains, 'removed') }];
 }
 
 /**
- * Per family, the dumps of each backend are compared with the same backend's; a node with one dump on each
+ * Per family, the iptables dumps of each backend are compared with the same backend's; a node with one dump on each
  * side compares those two, so a move from legacy to nft shows as the rules it changed, not as all of them.
  */
 export function rulesDiff(before: NodeDumps, after: NodeDumps): RulesetDiff[] {
+  return [...iptablesDiff(before, after), ...nftDiff(before, after)];
+}
+
+function iptablesDiff(before: NodeDumps, after: NodeDumps): RulesetDiff[] {
   return FAMILIES.flatMap((family) => {
     const was = rulesetsOf(before, family);
     const now = rulesetsOf(after, family);

@@ -1,15 +1,21 @@
 /**
  * `nfwalk lint`: what is wrong with the rules themselves, per node and ruleset, from the model alone:
- * missing and unused chains, loops, dead and duplicate rules, idle counters, kube-proxy's masquerade
- * plumbing, client ranges that collide with the cluster CIDR, and rules split over both iptables backends.
+ * missing and unused chains, loops (iptables and nft alike, through the ruleset view), dead and duplicate rules,
+ * empty sets looked up (nft), base chains tied on a hook, idle counters, kube-proxy's masquerade plumbing, client
+ * ranges that collide with the cluster CIDR, and rules split over both iptables backends.
  */
 import { ruleGraphOf } from '../../graph/rule-graph';
 import { gapsOf } from '../../model/gaps';
+import { sectionView } from '../../model/iptables-view';
+import { nftTableView, nodeNftTables } from '../../model/nft-view';
 import type { NodeDumps } from '../../model/node';
+import type { RulesetView } from '../../model/ruleset-view';
 import type { Finding } from '../finding';
 import { backendFindings } from './backend-checks';
 import { chainFindings } from './chain-checks';
+import { hookTieFindings } from './hook-checks';
 import { kubeFindings } from './kube-checks';
+import { nftRuleFindings } from './nft-rule-checks';
 import { ruleFindings } from './rule-checks';
 
 export interface LintOptions {
@@ -17,18 +23,33 @@ export interface LintOptions {
   readonly clientCidrs?: readonly string[];
 }
 
-export function analyzeLint(nodes: readonly NodeDumps[], options: LintOptions = {}): Finding[] {
-  return nodes.flatMap((node) => [
+function nodeFindings(node: NodeDumps, options: LintOptions): Finding[] {
+  const nft = nodeNftTables(node);
+  const nftView: RulesetView = { format: 'nft', tables: nft.map((t) => nftTableView(t.table, t.path)) };
+  // Every base chain hooks, iptables-nft's tables seen only through nft included.
+  const hooked: RulesetView = {
+    format: 'nft',
+    tables: nodeNftTables(node, true).map((t) => nftTableView(t.table, t.path)),
+  };
+  return [
     ...backendFindings(node),
     ...node.rulesets.flatMap((section) => {
-      const graph = ruleGraphOf(section.ruleset);
       // Part of a ruleset: a chain, jump or rule it does not show may be in the part that is missing.
       const whole = gapsOf(section).length === 0;
       return [
-        ...chainFindings(node.name, section.ruleset, graph, whole),
+        ...chainFindings(node.name, sectionView(section)),
         ...ruleFindings(node.name, section.ruleset),
-        ...(whole ? kubeFindings(node.name, section.ruleset, graph, options.clientCidrs ?? []) : []),
+        ...(whole
+          ? kubeFindings(node.name, section.ruleset, ruleGraphOf(section.ruleset), options.clientCidrs ?? [])
+          : []),
       ];
     }),
-  ]);
+    ...chainFindings(node.name, nftView),
+    ...nftRuleFindings(node.name, nft),
+    ...hookTieFindings(node.name, [...node.rulesets.map(sectionView), hooked]),
+  ];
+}
+
+export function analyzeLint(nodes: readonly NodeDumps[], options: LintOptions = {}): Finding[] {
+  return nodes.flatMap((node) => nodeFindings(node, options));
 }

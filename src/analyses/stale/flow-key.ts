@@ -8,7 +8,8 @@
  * when a rule tests source ports. A rule that tests an address in a way not listed here makes the whole
  * address part of the key, and so does a rewrite relative to the destination (DNAT to a port only, NETMAP).
  */
-import { type ChainNode, type RuleGraph, chainKey, reachableChains } from '../../graph/rule-graph';
+import { reachableChains } from '../../graph/chain-graph';
+import { type ChainNode, type RuleGraph, chainKey } from '../../graph/rule-graph';
 import type { Match, Opt } from '../../model/match';
 import type { Chain, Rule, TableName } from '../../model/ruleset';
 import { type RuleAddress, isUnknownAddress } from '../../model/values';

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { ChainsError, DEFAULT_BUDGET, chainCallGraph } from '../../analyses/chains/index';
-import { backendOf, rulesetsOf } from '../../model/node';
-import type { Backend, TableName } from '../../model/ruleset';
+import { ChainsError, DEFAULT_BUDGET, chainCallGraph, chainsView } from '../../analyses/chains/index';
+import type { Backend } from '../../model/ruleset';
 import { formatChains } from '../../report/chains-text';
 import { toJson } from '../../report/json';
 import { chainsFlowchart } from '../../report/mermaid/chains';
@@ -15,7 +14,8 @@ import { writeOut } from '../write';
 interface ChainsArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
   node?: string;
-  table?: TableName;
+  table?: string;
+  nft?: boolean;
   from?: string;
   family: 'ipv4' | 'ipv6';
   backend?: Backend;
@@ -32,12 +32,17 @@ export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
         type: 'string',
         array: true,
         demandOption: true,
-        describe: "one node's iptables-save or ip6tables-save",
+        describe: "one node's iptables-save, ip6tables-save or nft list ruleset",
       })
       .option('node', { type: 'string', describe: 'which node, when the inputs hold several' })
       .option('table', {
-        choices: ['raw', 'mangle', 'nat', 'filter', 'security'] as const,
-        describe: 'only this table (default: every table in the dump)',
+        type: 'string',
+        describe:
+          'only this table: nat, filter, … of iptables; an nft table as `ip kube-proxy`, or by its name alone for every family (default: every table in the dump)',
+      })
+      .option('nft', {
+        type: 'boolean',
+        describe: "the node's nft listing rather than its iptables dumps (default: iptables, else nft)",
       })
       .option('from', { type: 'string', describe: 'only the chains this chain can reach' })
       .option('family', {
@@ -58,20 +63,23 @@ export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
   handler: async (args) => {
     const found = await loadSections(args.inputs);
     const node = pickNode(found.sections, args.node);
-    const live = rulesetsOf(node, args.family);
-    const candidates = live.length > 0 ? live : node.rulesets.length === 1 ? node.rulesets : [];
-    const holdsFrom = (r: (typeof candidates)[number]) =>
-      args.from === undefined || r.ruleset.tables.some((t) => t.chains.some((c) => c.name === args.from));
-    const section = args.backend
-      ? candidates.find((r) => backendOf(r) === args.backend)
-      : (candidates.find(holdsFrom) ?? candidates[0]);
-    if (!section)
+    const options = {
+      family: args.family,
+      ...(args.backend ? { backend: args.backend } : {}),
+      ...(args.nft ? { nft: true } : {}),
+      ...(args.table !== undefined ? { table: args.table } : {}),
+      ...(args.from !== undefined ? { from: args.from } : {}),
+    };
+    const view = chainsView(node, options);
+    if (!view)
       throw new UsageError(
-        `no ${args.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump${args.backend ? ` of the ${args.backend} backend` : ''} for ${node.name} among the inputs`,
+        args.nft
+          ? `no nft listing for ${node.name} among the inputs`
+          : `no ${args.family === 'ipv4' ? 'iptables-save' : 'ip6tables-save'} dump${args.backend ? ` of the ${args.backend} backend` : ' or nft listing'} for ${node.name} among the inputs`,
       );
     let graph;
     try {
-      graph = chainCallGraph(section.ruleset, {
+      graph = chainCallGraph(view, {
         ...(args.table ? { table: args.table } : {}),
         ...(args.from !== undefined ? { from: args.from } : {}),
         budget: args.budget,

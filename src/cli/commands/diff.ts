@@ -17,7 +17,7 @@ interface DiffArgs extends GlobalOptions {
 export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
   command: 'diff <before> <after>',
   describe:
-    'What changed between two snapshots of the same nodes: services and the share each endpoint gets, then rules chain by chain',
+    'What changed between two snapshots of the same nodes: services and the share each endpoint gets, then rules chain by chain (iptables and nft)',
   builder: (y) =>
     y
       .positional('before', {
@@ -34,8 +34,12 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
     const before = await loadSections([args.before]);
     const after = await loadSections([args.after]);
     const [was, now] = [nodesOfInputs(before.sections), nodesOfInputs(after.sections)];
-    if (![...was, ...now].some((n) => n.rulesets.length > 0 || n.sections.some((s) => s.kind === 'ipvsadm')))
-      throw new UsageError('no iptables-save or ipvsadm dump in either snapshot: nothing to compare');
+    if (
+      ![...was, ...now].some(
+        (n) => n.rulesets.length > 0 || n.sections.some((s) => s.kind === 'ipvsadm' || s.kind === 'nft'),
+      )
+    )
+      throw new UsageError('no iptables-save, nft or ipvsadm dump in either snapshot: nothing to compare');
     const analysis = diffNodes(was, now, { nodeIps: listOption(args.nodeIp) });
     await writeOut([args.json ? `${toJson(analysis)}\n` : formatDiff(analysis)]);
     process.exitCode = exitCodeFor(

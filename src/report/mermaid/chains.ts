@@ -29,7 +29,7 @@ export function chainsFlowchart(g: ChainCallGraph): Flowchart {
     id: idOf.get(x.key) as string,
     label: groupLabel(x),
     shape: x.policy ? 'stadium' : x.chains > 1 ? 'rounded' : 'box',
-    ...(x.policy === 'DROP' ? { className: 'dropped' } : {}),
+    ...(x.policy?.toUpperCase() === 'DROP' ? { className: 'dropped' } : {}),
   }));
   const tables = [...new Set(g.groups.map((x) => x.table))];
   const subgraphs: Subgraph[] =

@@ -1,5 +1,6 @@
 /** The chains analysis on its own: groups, folded families and counted calls of a generated kube-proxy dump. */
 import test from 'ava';
+import { iptablesView } from '../../../src/model/iptables-view';
 import { parseIptablesSave } from '../../../grammar/iptables-save/index';
 import { ChainsError, chainCallGraph } from '../../../src/analyses/chains/index';
 import { kubeProxyDump } from '../../generators/kube-proxy-dump';
@@ -8,7 +9,7 @@ const dump = kubeProxyDump({ services: 40 });
 const { ruleset } = parseIptablesSave(dump.text, 'kube.txt');
 
 test('a small budget folds the largest families of alike-named chains into one group each', (t) => {
-  const g = chainCallGraph(ruleset, { table: 'nat', budget: 12 });
+  const g = chainCallGraph(iptablesView(ruleset), { table: 'nat', budget: 12 });
   t.true(g.groups.length <= 12, `${g.groups.length} groups`);
   t.true(g.folded > 0);
   const svc = g.groups.find((x) => x.name.startsWith('KUBE-SVC-'));
@@ -24,7 +25,7 @@ test('a small budget folds the largest families of alike-named chains into one g
 });
 
 test('calls between groups count every jump once', (t) => {
-  const g = chainCallGraph(ruleset, { table: 'nat', budget: 12 });
+  const g = chainCallGraph(iptablesView(ruleset), { table: 'nat', budget: 12 });
   const nat = ruleset.tables.find((tb) => tb.name === 'nat')!;
   const jumps = nat.chains.flatMap((c) => c.rules).filter((r) => r.target?.kind === 'jump').length;
   t.is(
@@ -35,7 +36,7 @@ test('calls between groups count every jump once', (t) => {
 
 test('from a chain: only what it reaches', (t) => {
   const svc = dump.services.find((s) => s.endpoints.length === 2)!;
-  const g = chainCallGraph(ruleset, { table: 'nat', from: svc.svcChain });
+  const g = chainCallGraph(iptablesView(ruleset), { table: 'nat', from: svc.svcChain });
   t.is(g.from, svc.svcChain);
   t.deepEqual(
     g.groups.map((x) => x.name.slice(0, 9)).sort(),
@@ -44,6 +45,6 @@ test('from a chain: only what it reaches', (t) => {
 });
 
 test('a table or chain the dump lacks is a ChainsError', (t) => {
-  t.throws(() => chainCallGraph(ruleset, { table: 'security' }), { instanceOf: ChainsError });
-  t.throws(() => chainCallGraph(ruleset, { table: 'nat', from: 'NOPE' }), { instanceOf: ChainsError });
+  t.throws(() => chainCallGraph(iptablesView(ruleset), { table: 'security' }), { instanceOf: ChainsError });
+  t.throws(() => chainCallGraph(iptablesView(ruleset), { table: 'nat', from: 'NOPE' }), { instanceOf: ChainsError });
 });

@@ -62,7 +62,7 @@ test('endpoint churn: a scaled-down service shows its new shares at every entry 
 
 test('endpoint churn in the rules: the removed endpoint and the deleted service lose their chains, KUBE-SERVICES swaps one rule, the service chain rewrites its probabilities', (t) => {
   const [v4] = diffNodes(before, after).nodes[0]!.rulesets;
-  t.is(v4!.family, 'ipv4');
+  t.like(v4, { format: 'iptables', family: 'ipv4' });
   const chain = (name: string) => v4!.chains.find((c) => c.chain === name);
   const services = chain('KUBE-SERVICES')!;
   t.like(services, { table: 'nat', change: 'changed', reordered: false });
@@ -162,7 +162,7 @@ sharedTest(
     const [v4, ...more] = diffNodes(canon('iptables-legacy-save-canon.txt'), canon('iptables-nft-save-canon.txt'))
       .nodes[0]!.rulesets;
     t.is(more.length, 0);
-    t.deepEqual(v4!.backend, { before: 'legacy', after: 'nft' });
+    t.like(v4, { format: 'iptables', backend: { before: 'legacy', after: 'nft' } });
     t.deepEqual(
       v4!.chains.map((c) => [c.table, c.chain, c.removed.map((r) => r.text), c.added.map((r) => r.text)]),
       [

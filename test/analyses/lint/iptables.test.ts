@@ -4,14 +4,14 @@
  * dead and duplicate rules read off them by hand (each listed below with why it is dead).
  */
 import test from 'ava';
-import { analyzeLint } from '../../src/analyses/lint/index';
-import type { Finding } from '../../src/analyses/finding';
-import { findSectionsInText } from '../../src/input/sections';
-import { loadSections } from '../../src/cli/load';
-import { nodesOfInputs } from '../../src/model/node';
-import { dedent } from '../helpers/dedent';
-import { kubeProxyDump } from '../generators/kube-proxy-dump';
-import { sharedFile, sharedTest } from '../helpers/shared';
+import { analyzeLint } from '../../../src/analyses/lint/index';
+import type { Finding } from '../../../src/analyses/finding';
+import { findSectionsInText } from '../../../src/input/sections';
+import { loadSections } from '../../../src/cli/load';
+import { nodesOfInputs } from '../../../src/model/node';
+import { dedent } from '../../helpers/dedent';
+import { kubeProxyDump } from '../../generators/kube-proxy-dump';
+import { sharedFile, sharedTest } from '../../helpers/shared';
 
 function lint(text: string, clientCidrs: string[] = []): Finding[] {
   const found = findSectionsInText(text, 'n1.txt', 'n1');
