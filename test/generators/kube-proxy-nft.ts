@@ -225,8 +225,12 @@ const isTerminating = (e: NftEndpoint) => e.state === 'terminating';
  * endpoints, else serving-terminating ones, independently for each policy; no topology hints). */
 export function service(s: ServiceSpec, layout: KubeProxyNftLayout, v6: boolean): NftServicePort {
   const base = `${s.namespace}/${s.service}/${s.protocol}/${s.portName}`;
-  const usesCluster = s.externalTrafficPolicy === 'Cluster' || s.internalTrafficPolicy === 'Cluster';
-  const usesLocal = s.externalTrafficPolicy === 'Local' || s.internalTrafficPolicy === 'Local';
+  const externallyAccessible = s.nodePort !== null || s.externalIPs.length > 0 || s.loadBalancerIPs.length > 0;
+  // ServicePortInfo.UsesClusterEndpoints/UsesLocalEndpoints: external traffic needs the cluster endpoints even
+  // under externalTrafficPolicy Local (short-circuiting), and a service reached only inside keeps to its own policy.
+  const usesCluster = s.internalTrafficPolicy === 'Cluster' || externallyAccessible;
+  const usesLocal =
+    s.internalTrafficPolicy === 'Local' || (externallyAccessible && s.externalTrafficPolicy === 'Local');
   const readyFirst = (eps: readonly NftEndpoint[]) => {
     const ready = eps.filter(isReady);
     return ready.length > 0 ? ready : eps.filter(isTerminating);
@@ -235,7 +239,6 @@ export function service(s: ServiceSpec, layout: KubeProxyNftLayout, v6: boolean)
   const localEps = usesLocal ? readyFirst(s.endpoints.filter((e) => e.local)) : [];
   const reachable = s.endpoints.filter((e) => clusterEps.includes(e) || localEps.includes(e));
   const has = clusterEps.length > 0 || (usesLocal && s.endpoints.some((e) => isReady(e) || isTerminating(e)));
-  const externallyAccessible = s.nodePort !== null || s.externalIPs.length > 0 || s.loadBalancerIPs.length > 0;
   const hasInternal = has && (s.internalTrafficPolicy === 'Cluster' || localEps.length > 0);
   const hasExternal = has && (s.externalTrafficPolicy === 'Cluster' || localEps.length > 0);
   const ownChains = layout !== '2026' || s.affinitySeconds !== undefined;
