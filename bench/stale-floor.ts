@@ -9,6 +9,8 @@
  * Usage: node --import=tsx bench/stale-floor.ts [--services N --entries N --runs N]
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { columnsOf } from '../src/model/conntrack-columns';
+import { EntryRow } from '../src/analyses/stale/entry-row';
 import { parseArgs } from 'node:util';
 import { AnswerCache } from '../src/analyses/stale/answer-cache';
 import { judgeEntry } from '../src/analyses/stale/conntrack-stale';
@@ -99,8 +101,14 @@ function timedWalks(node: NodeContext, ctx: FamilyContext, walked: { ms: number 
 
 function judgeAll(node: NodeDumps, contexts: ReadonlyMap<Family, FamilyContext>): number {
   let valid = 0;
-  for (const section of node.conntrack)
-    for (const e of section.entries) if (judgeEntry(contexts.get(e.family)!, e).verdict === 'valid') valid++;
+  const row = new EntryRow();
+  for (const section of node.conntrack) {
+    const columns = columnsOf(section.entries);
+    for (let i = 0; i < columns.length; i++) {
+      const e = row.load(columns, i);
+      if (judgeEntry(contexts.get(e.family)!, e).verdict === 'valid') valid++;
+    }
+  }
   return valid;
 }
 

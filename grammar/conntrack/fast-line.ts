@@ -5,12 +5,16 @@
  * anything else and on anything the grammar would warn about or reject. Lines it gives up on go through the
  * chevrotain grammar, which stays the reference: a test compares the two on every capture.
  *
+ * A line is read into one reused record of its fields (LineFields), then either written to a table's columns
+ * (the plain shapes big tables are made of) or made into an entry object.
+ *
  * Words are split at spaces only. A tab or other blank inside a line ends up inside a word, and every word is
  * checked strictly (digits, addresses, exact flags and state names), so such a line is left to the grammar.
  */
 import type { ConntrackEntry, ConntrackStatusFlag } from '../../src/model/conntrack';
+import { type ColumnRow, type ConntrackColumns, rowFits } from '../../src/model/conntrack-columns';
 import { canonicalAddress, isIpv4, isPlainIpv6 } from '../shared/address';
-import { type CountersDraft, type MutableTuple, STATE_NAMES, STATUS, commonEntry, withCounters } from './decode';
+import { type MutableTuple, STATE_NAMES, STATUS, commonEntry, withCounters } from './decode';
 import { decimal } from '../shared/decimal';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 
@@ -64,155 +68,300 @@ function address(text: string, from: number, to: number, seen: string | undefine
     : canonicalAddress(text.slice(from, to));
 }
 
+/** Tuple keys in the order conntrack prints them; a line that has them in another order is left to the grammar. */
+const TUPLE_ORDER: Readonly<Record<string, number>> = {
+  src: 1,
+  dst: 2,
+  sport: 3,
+  dport: 4,
+  type: 5,
+  code: 6,
+  id: 7,
+  srckey: 8,
+  dstkey: 9,
+};
+
+/** One tuple's fields as read; -1 and undefined for absent. */
+class TupleFields {
+  src: string | undefined = undefined;
+  dst: string | undefined = undefined;
+  sport = -1;
+  dport = -1;
+  type = -1;
+  code = -1;
+  id = -1;
+  srckey: string | undefined = undefined;
+  dstkey: string | undefined = undefined;
+  packets = -1;
+  bytes = -1;
+  /** TUPLE_ORDER of the last key read. */
+  last = 0;
+
+  reset(): void {
+    this.src = this.dst = this.srckey = this.dstkey = undefined;
+    this.sport = this.dport = this.type = this.code = this.id = this.packets = this.bytes = -1;
+    this.last = 0;
+  }
+
+  /** Only addresses and ports: what the columns hold. */
+  plain(): boolean {
+    return this.type < 0 && this.code < 0 && this.id < 0 && this.srckey === undefined && this.dstkey === undefined;
+  }
+
+  /** The tuple object, keys in the order they were read (which TUPLE_ORDER made conntrack's). */
+  object(): MutableTuple {
+    const t: MutableTuple = {};
+    if (this.src !== undefined) t.src = this.src;
+    if (this.dst !== undefined) t.dst = this.dst;
+    if (this.sport >= 0) t.sport = this.sport;
+    if (this.dport >= 0) t.dport = this.dport;
+    if (this.type >= 0) t.type = this.type;
+    if (this.code >= 0) t.code = this.code;
+    if (this.id >= 0) t.id = this.id;
+    if (this.srckey !== undefined) t.srckey = this.srckey;
+    if (this.dstkey !== undefined) t.dstkey = this.dstkey;
+    return t;
+  }
+}
+
+/** The fields of one line, reused from line to line: reading a line into columns makes no object. */
+export class LineFields implements ColumnRow {
+  line = 0;
+  family: 'ipv4' | 'ipv6' = 'ipv4';
+  explicitFamily = false;
+  protoNum = 0;
+  timeout = -1;
+  state: string | undefined = undefined;
+  readonly orig = new TupleFields();
+  readonly reply = new TupleFields();
+  unreplied = false;
+  status: ConntrackStatusFlag | undefined = undefined;
+  mark = -1;
+  use = -1;
+  id = -1;
+  zone = -1;
+  secmark = -1;
+
+  get origSrc(): string {
+    return this.orig.src!;
+  }
+  get origDst(): string {
+    return this.orig.dst!;
+  }
+  get replySrc(): string {
+    return this.reply.src!;
+  }
+  get replyDst(): string {
+    return this.reply.dst!;
+  }
+  get origSport(): number {
+    return this.orig.sport;
+  }
+  get origDport(): number {
+    return this.orig.dport;
+  }
+  get replySport(): number {
+    return this.reply.sport;
+  }
+  get replyDport(): number {
+    return this.reply.dport;
+  }
+
+  /** Fits the columns: no icmp or gre fields, entry id, zone, secmark or counters. */
+  private plain(): boolean {
+    return (
+      this.orig.plain() &&
+      this.reply.plain() &&
+      this.id < 0 &&
+      this.zone < 0 &&
+      this.secmark < 0 &&
+      this.orig.packets < 0 &&
+      this.orig.bytes < 0 &&
+      this.reply.packets < 0 &&
+      this.reply.bytes < 0
+    );
+  }
+
+  /** Into the table: as a row of its columns where it fits, else as an entry object. */
+  addTo(columns: ConntrackColumns): void {
+    if (this.plain() && rowFits(this, columns)) columns.push(this);
+    else columns.pushEntry(this.entry());
+  }
+
+  /** The entry object, as the grammar makes it. */
+  entry(): ConntrackEntry {
+    const orig = this.orig.object();
+    const entry = commonEntry(
+      this.line,
+      this.explicitFamily ? this.family : undefined,
+      L4_NAMES[this.protoNum]!,
+      this.protoNum,
+      this.timeout >= 0 ? this.timeout : undefined,
+      this.state,
+      orig,
+      this.reply.object(),
+      this.unreplied,
+      this.status,
+      this.mark >= 0 ? this.mark : undefined,
+      this.use >= 0 ? this.use : undefined,
+      this.id >= 0 ? this.id : undefined,
+    );
+    // In decode.ts RARE_KEYS order.
+    if (this.secmark >= 0) entry.secmark = this.secmark;
+    if (this.zone >= 0) entry.zone = this.zone;
+    const o = this.orig;
+    const r = this.reply;
+    const counted = o.packets >= 0 || o.bytes >= 0 || r.packets >= 0 || r.bytes >= 0;
+    return withCounters(
+      entry,
+      counted
+        ? [
+            { ...(o.packets >= 0 ? { packets: o.packets } : {}), ...(o.bytes >= 0 ? { bytes: o.bytes } : {}) },
+            { ...(r.packets >= 0 ? { packets: r.packets } : {}), ...(r.bytes >= 0 ? { bytes: r.bytes } : {}) },
+          ]
+        : undefined,
+    );
+  }
+}
+
 /** The entry on [start, end) of `text`, or undefined to leave the line to the grammar. */
 export function fastEntry(text: string, start: number, end: number, line: number): ConntrackEntry | undefined {
+  const fields = new LineFields();
+  return readFastLine(text, start, end, line, fields) ? fields.entry() : undefined;
+}
+
+/** Reads the line on [start, end) of `text` into `f`; false to leave the line to the grammar. */
+export function readFastLine(text: string, start: number, end: number, line: number, f: LineFields): boolean {
   if (end > start && text.charCodeAt(end - 1) === CR) end--;
   let p = skipSpaces(text, start, end);
   let e = wordEnd(text, p, end);
   let name = text.slice(p, e);
-  let family: 'ipv4' | 'ipv6' | undefined;
+  f.line = line;
+  f.explicitFamily = false;
   if (name === 'ipv4' || name === 'ipv6') {
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
-    if (text.slice(p, e) !== (name === 'ipv4' ? '2' : '10')) return undefined;
-    family = name;
+    if (text.slice(p, e) !== (name === 'ipv4' ? '2' : '10')) return false;
+    f.family = name;
+    f.explicitFamily = true;
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
     name = text.slice(p, e);
   }
   const protoNum = PROTOCOLS.get(name);
-  if (protoNum === undefined) return undefined;
+  if (protoNum === undefined) return false;
+  f.protoNum = protoNum;
   p = skipSpaces(text, e, end);
   e = wordEnd(text, p, end);
-  if (decimal(text, p, e) !== protoNum) return undefined;
+  if (decimal(text, p, e) !== protoNum) return false;
   p = skipSpaces(text, e, end);
   e = wordEnd(text, p, end);
   const timeout = decimal(text, p, e);
+  f.timeout = timeout;
   if (timeout >= 0) {
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
   }
   const c = text.charCodeAt(p);
-  let state: string | undefined;
+  f.state = undefined;
   if (c >= 65 && c <= 90) {
-    state = STATE_NAMES.get(text.slice(p, e));
-    if (state === undefined) return undefined;
+    f.state = STATE_NAMES.get(text.slice(p, e));
+    if (f.state === undefined) return false;
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
   }
 
-  const orig: MutableTuple = {};
-  const reply: MutableTuple = {};
-  let tuple: MutableTuple | undefined;
+  const orig = f.orig;
+  const reply = f.reply;
+  orig.reset();
+  reply.reset();
+  f.unreplied = false;
+  f.status = undefined;
+  f.mark = f.use = f.id = f.zone = f.secmark = -1;
+  let tuple: TupleFields | undefined;
   let direction = -1;
   let afterCode = false;
-  let counters: CountersDraft | undefined;
-  let unreplied = false;
-  let status: ConntrackStatusFlag | undefined;
-  let mark: number | undefined;
-  let use: number | undefined;
-  let id: number | undefined;
-  let zone: number | undefined;
-  let secmark: number | undefined;
   for (; p < end; p = skipSpaces(text, e, end), e = wordEnd(text, p, end)) {
     if (text.charCodeAt(p) === BRACKET) {
       const flag = text.slice(p, e);
       // Flags start with `[`, so no key of Object.prototype can match.
       const flagStatus: ConntrackStatusFlag | undefined = STATUS[flag];
       if (flagStatus) {
-        if (status) return undefined;
-        status = flagStatus;
-      } else if (flag === '[UNREPLIED]') unreplied = true;
-      else return undefined;
+        if (f.status) return false;
+        f.status = flagStatus;
+      } else if (flag === '[UNREPLIED]') f.unreplied = true;
+      else return false;
       afterCode = false;
       continue;
     }
     const eq = text.indexOf('=', p);
-    if (eq < 0 || eq >= e) return undefined;
+    if (eq < 0 || eq >= e) return false;
     const key = KEY_BY_LENGTH_AND_INITIAL[(eq - p) * 128 + text.charCodeAt(p)];
-    if (key === undefined || !text.startsWith(key, p)) return undefined;
+    if (key === undefined || !text.startsWith(key, p)) return false;
     const v = eq + 1;
     let wasCode = false;
+    if (key === 'src') {
+      if (++direction > 1) return false;
+      tuple = direction === 0 ? orig : reply;
+    }
+    // The entry's own id (-o id) comes after the tuples' keys; any other tuple key out of order goes to the grammar.
+    const order = key === 'id' && !(tuple && afterCode) ? 0 : (TUPLE_ORDER[key] ?? 0);
+    if (order > 0) {
+      if (!tuple || order <= tuple.last) return false;
+      tuple.last = order;
+    }
     if (key === 'src' || key === 'dst') {
-      if (key === 'src') {
-        if (++direction > 1) return undefined;
-        tuple = direction === 0 ? orig : reply;
-      }
-      if (!tuple) return undefined;
       const a = address(text, v, e, tuple === reply ? (key === 'src' ? orig.dst : orig.src) : undefined);
-      if (a === undefined) return undefined;
-      if (key === 'src') tuple.src = a;
-      else tuple.dst = a;
+      if (a === undefined) return false;
+      if (key === 'src') tuple!.src = a;
+      else tuple!.dst = a;
     } else if (key === 'srckey' || key === 'dstkey') {
       // gre keys are kept as printed (`0x0`).
-      if (!tuple) return undefined;
-      if (key === 'srckey') tuple.srckey = text.slice(v, e);
-      else tuple.dstkey = text.slice(v, e);
+      if (key === 'srckey') tuple!.srckey = text.slice(v, e);
+      else tuple!.dstkey = text.slice(v, e);
     } else {
       const n = decimal(text, v, e);
-      if (n < 0) return undefined;
+      if (n < 0) return false;
       switch (key) {
         case 'sport':
-          if (!tuple) return undefined;
-          tuple.sport = n;
+          tuple!.sport = n;
           break;
         case 'dport':
-          if (!tuple) return undefined;
-          tuple.dport = n;
+          tuple!.dport = n;
           break;
         case 'type':
-          if (!tuple) return undefined;
-          tuple.type = n;
+          tuple!.type = n;
           break;
         case 'code':
-          if (!tuple) return undefined;
-          tuple.code = n;
+          tuple!.code = n;
           wasCode = true;
           break;
         // icmp tuples end in `code=N id=N`; the entry's own id (-o id) comes last.
         case 'id':
-          if (tuple && afterCode) tuple.id = n;
-          else id = n;
+          if (order > 0) tuple!.id = n;
+          else f.id = n;
           break;
         case 'mark':
-          mark = n;
+          f.mark = n;
           break;
         case 'use':
-          use = n;
+          f.use = n;
           break;
         case 'zone':
-          zone = n;
+          f.zone = n;
           break;
         case 'secmark':
-          secmark = n;
+          f.secmark = n;
           break;
         default:
-          if (direction < 0) return undefined;
-          counters ??= [{}, {}];
-          if (key === 'packets') counters[direction]!.packets = n;
-          else counters[direction]!.bytes = n;
+          if (direction < 0) return false;
+          if (key === 'packets') (direction === 0 ? orig : reply).packets = n;
+          else (direction === 0 ? orig : reply).bytes = n;
       }
     }
     afterCode = wasCode;
   }
-  if (direction < 1 || orig.dst === undefined || reply.dst === undefined) return undefined;
-  const entry = commonEntry(
-    line,
-    family,
-    L4_NAMES[protoNum]!,
-    protoNum,
-    timeout >= 0 ? timeout : undefined,
-    state,
-    orig,
-    reply,
-    unreplied,
-    status,
-    mark,
-    use,
-    id,
-  );
-  // In decode.ts RARE_KEYS order.
-  if (secmark !== undefined) entry.secmark = secmark;
-  if (zone !== undefined) entry.zone = zone;
-  return withCounters(entry, counters);
+  if (direction < 1 || orig.dst === undefined || reply.dst === undefined) return false;
+  if (!f.explicitFamily) f.family = orig.src!.includes(':') ? 'ipv6' : 'ipv4';
+  return true;
 }

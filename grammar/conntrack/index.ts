@@ -7,7 +7,8 @@ import type { Chunk } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsWithAny } from '../shared/reader';
 import { decodeEntry } from './decode';
 import { type LineProblem, isProblem } from '../shared/problem';
-import { fastEntry } from './fast-line';
+import { LineFields, readFastLine } from './fast-line';
+import { ConntrackColumns, entriesOf } from '../../src/model/conntrack-columns';
 import { isAddressPlaceholder } from './placeholder';
 import { isProse } from './prose';
 import { parseConntrackChunk } from './parser';
@@ -21,7 +22,8 @@ const SUMMARY = /^(\d+) flow (entries|events) have been (shown|deleted)\.\s*$/;
 const LIBRARY_MESSAGE = /^nfct_\w+:/;
 
 class ConntrackReader implements DumpReader<ConntrackBody> {
-  private readonly entries: ConntrackEntry[] = [];
+  private readonly columns = new ConntrackColumns();
+  private readonly fields = new LineFields();
   private readonly summaries: ConntrackSummary[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly hidden: { count: number; first?: { line: number; column: number; placeholder: string } } = {
@@ -37,14 +39,13 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
     for (let start = 0; start < text.length; line++) {
       const newline = text.indexOf('\n', start);
       const end = newline < 0 ? text.length : newline;
-      const entry = fastEntry(text, start, end, line);
-      if (entry) {
+      if (readFastLine(text, start, end, line, this.fields)) {
         if (runStart >= 0) {
           const stoppedAt = this.readWithGrammar({ text: text.slice(runStart, start), firstLine: runLine }, stop);
           if (stoppedAt !== undefined) return stoppedAt;
           runStart = -1;
         }
-        this.entries.push(entry);
+        this.fields.addTo(this.columns);
       } else if (runStart < 0) {
         runStart = start;
         runLine = line;
@@ -83,19 +84,19 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
             : `${count} entries have anonymised addresses (the first, '${first.placeholder}', here): kept, with those addresses unknown`,
       });
     const [only, ...more] = this.summaries;
-    if (only && more.length === 0 && only.what === 'shown' && only.count !== this.entries.length) {
+    if (only && more.length === 0 && only.what === 'shown' && only.count !== this.columns.length) {
       this.diagnostics.push({
         severity: 'warning',
         line: only.line,
         column: 1,
-        message: `conntrack says ${only.count} entries were shown, ${this.entries.length} are here (filtered or cut?)`,
+        message: `conntrack says ${only.count} entries were shown, ${this.columns.length} are here (filtered or cut?)`,
       });
     }
     return {
       kind: 'conntrack',
-      records: this.entries.length,
+      records: this.columns.length,
       diagnostics: sortDiagnostics(this.diagnostics),
-      entries: this.entries,
+      entries: entriesOf(this.columns),
       summaries: this.summaries,
     };
   }
@@ -105,7 +106,7 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
     if (first.tokenType === XmlLine) {
       const x = decodeXmlLine(first.image.trimEnd(), line);
       if (isProblem(x)) return x;
-      if (x.kind === 'entry') this.entries.push(x.entry);
+      if (x.kind === 'entry') this.columns.pushEntry(x.entry);
       return undefined;
     }
     if (first.image === 'conntrack' || LIBRARY_MESSAGE.test(first.image))
@@ -116,7 +117,7 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
     const decoded =
       first.image === '-A' ? decodeSaveLine(tokens, line, lineStart) : decodeEntry(tokens, line, lineStart, warn);
     if (isProblem(decoded)) return decoded;
-    this.entries.push(decoded);
+    this.columns.pushEntry(decoded);
     if (decoded.anonymised) this.anonymised(decoded, line, rawLine(text, lineStart));
     return undefined;
   }

@@ -1,11 +1,11 @@
 /** The commands that remove stale entries: conntrack(8) `-D` with exactly the tuple fields that pick them out. */
-import type { ConntrackEntry } from '../../model/conntrack';
+import type { EntryRow } from './entry-row';
 
 const familyFlag = (family: string) => (family === 'ipv6' ? ' -f ipv6' : '');
-const protoOf = (e: ConntrackEntry) => (e.proto === 'icmpv6' ? 'icmpv6' : e.proto);
+const protoOf = (e: EntryRow) => (e.proto === 'icmpv6' ? 'icmpv6' : e.proto);
 
 /** Deletes this one entry: both addresses and ports of the original direction and the reply's source. */
-export function entryCleanup(e: ConntrackEntry): string {
+export function entryCleanup(e: EntryRow): string {
   const o = e.orig;
   const r = e.reply;
   const ports = o.sport !== undefined ? ` --sport ${o.sport} --dport ${o.dport}` : '';

@@ -1,57 +1,86 @@
 /**
- * A stale conntrack entry as the report lists it, read from the entry and its verdict when asked. A table after a
- * mass redeploy has a stale entry for most lines; holding each one's reason, target and cleanup command as text
- * until the report is written cost more memory than the table.
+ * A stale conntrack entry as the report lists it, read from its table's row and its verdict when asked. A table
+ * after a mass redeploy has a stale entry for most lines; holding each one's reason, target and cleanup command
+ * as text, or an entry object, until the report is written cost more memory than the table.
  */
-import type { ConntrackEntry } from '../../model/conntrack';
+import type { ConntrackColumns } from '../../model/conntrack-columns';
 import type { Family } from '../../model/values';
 import { entryCleanup } from './cleanup';
 import { type StaleVerdict, natTargetOf, staleReason } from './conntrack-stale';
+import { EntryRow } from './entry-row';
 import type { StaleEntry } from './model';
+
+/** Where a table's entries come from: shared by all its stale entries. */
+export interface TableOrigin {
+  readonly columns: ConntrackColumns;
+  readonly node: string;
+  readonly file: string;
+}
+
+/** One row loaded for the words of one entry at a time: report writers read an entry's fields one after another. */
+const scratch = new EntryRow();
+let loadedOrigin: TableOrigin | undefined;
+let loadedRow = -1;
 
 export class ConntrackStaleEntry implements StaleEntry {
   constructor(
-    readonly entry: ConntrackEntry,
+    readonly origin: TableOrigin,
+    readonly row: number,
     readonly verdict: StaleVerdict,
-    readonly node: string,
-    readonly file: string,
   ) {}
 
+  private loaded(): EntryRow {
+    if (loadedOrigin !== this.origin || loadedRow !== this.row) {
+      scratch.load(this.origin.columns, this.row);
+      loadedOrigin = this.origin;
+      loadedRow = this.row;
+    }
+    return scratch;
+  }
+
   get proto(): string {
-    return this.entry.proto;
+    return this.origin.columns.proto(this.row);
   }
   get src(): string {
-    return this.entry.orig.src;
+    const c = this.origin.columns;
+    return c.addresses[c.origSrcId(this.row)]!;
   }
   get sport(): number | null {
-    return this.entry.orig.sport ?? null;
+    return this.loaded().orig.sport ?? null;
   }
   get dst(): string {
-    return this.entry.orig.dst;
+    const c = this.origin.columns;
+    return c.addresses[c.origDstId(this.row)]!;
   }
   get dport(): number | null {
-    return this.entry.orig.dport ?? null;
+    return this.loaded().orig.dport ?? null;
   }
   get natTarget(): string | null {
-    return natTargetOf(this.entry);
+    return natTargetOf(this.loaded());
   }
   get reason(): string {
-    return staleReason(this.entry, this.verdict);
+    return staleReason(this.loaded(), this.verdict);
   }
   get service(): string | null {
     return this.verdict.service;
   }
   get line(): number {
-    return this.entry.line;
+    return this.origin.columns.line(this.row);
   }
   get kind(): StaleVerdict['kind'] {
     return this.verdict.kind;
   }
+  get node(): string {
+    return this.origin.node;
+  }
   get family(): Family {
-    return this.entry.family;
+    return this.origin.columns.family(this.row);
+  }
+  get file(): string {
+    return this.origin.file;
   }
   get state(): string | undefined {
-    return this.entry.state;
+    return this.origin.columns.state(this.row);
   }
   get table(): 'conntrack' {
     return 'conntrack';
@@ -60,7 +89,7 @@ export class ConntrackStaleEntry implements StaleEntry {
     return this.verdict.now;
   }
   get cleanup(): string {
-    return entryCleanup(this.entry);
+    return entryCleanup(this.loaded());
   }
 
   /** The plain record, fields in the order StaleEntry lists them, for whoever writes the analysis as JSON itself. */

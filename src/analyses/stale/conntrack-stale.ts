@@ -4,7 +4,7 @@
  * walk (or, in IPVS mode, the virtual service) says where a new connection with the same original tuple
  * would go now; an entry whose destination is not among those is stale.
  */
-import type { ConntrackEntry } from '../../model/conntrack';
+import type { EntryRow } from './entry-row';
 import type { ProbeProtocol } from '../trace/index';
 import type { FamilyContext } from './family-context';
 import { endpointText } from '../finding-text';
@@ -35,24 +35,18 @@ export type EntryVerdict =
   | { readonly verdict: 'undecided'; readonly why: string }
   | StaleVerdict;
 
-/** The reply comes from somewhere other than where the client sent to: the destination was rewritten. */
-const rewritten = (e: ConntrackEntry) => e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
-
-/** Where the entry sends the connection, and whether that is a rewrite. */
-export function recordedTarget(e: ConntrackEntry): { readonly natted: boolean; readonly target: string } {
-  return { natted: rewritten(e), target: endpointText(e.reply.src, e.reply.sport) };
-}
+/** Where the entry sends the connection (`ip:port`). */
+export const recordedTarget = (e: EntryRow): string => endpointText(e.reply.src, e.reply.sport);
 
 /** The entry's DNAT target (`ip:port`), null when it records no rewrite. */
-export const natTargetOf = (e: ConntrackEntry): string | null =>
-  rewritten(e) ? endpointText(e.reply.src, e.reply.sport) : null;
+export const natTargetOf = (e: EntryRow): string | null => (e.rewritten() ? recordedTarget(e) : null);
 
 const VALID: EntryVerdict = { verdict: 'valid' };
 
 /** Why the entry is stale, in words. */
-export function staleReason(e: ConntrackEntry, v: StaleVerdict): string {
+export function staleReason(e: EntryRow, v: StaleVerdict): string {
   const now = v.now.join(', ');
-  const target = endpointText(e.reply.src, e.reply.sport);
+  const target = recordedTarget(e);
   switch (v.kind) {
     case 'blackhole':
       return `not NATed, but the rules now send ${endpointText(e.orig.dst, e.orig.dport)} to ${now}: the entry predates the endpoints and pins the connection to the service address`;
@@ -69,32 +63,41 @@ export function staleReason(e: ConntrackEntry, v: StaleVerdict): string {
   }
 }
 
-function judge(e: ConntrackEntry, answer: Producible, service: () => string | null): EntryVerdict {
+function judge(e: EntryRow, answer: Producible, service: () => string | null): EntryVerdict {
   const now = answer.now;
-  if (!rewritten(e)) {
+  if (!e.rewritten()) {
     if (answer.unchanged || now.length === 0) return VALID;
-    return stale('blackhole', service(), now);
+    return stale(answer, 'blackhole', service());
   }
   if (answer.produces(e.reply.src, e.reply.sport)) return VALID;
-  if (now.length) return stale('endpoint-gone', service(), now);
+  if (now.length) return stale(answer, 'endpoint-gone', service());
   const name = service();
-  if (answer.refused && name) return stale('no-endpoints', name, now);
-  return stale('service-gone', name, now);
+  if (answer.refused && name) return stale(answer, 'no-endpoints', name);
+  return stale(answer, 'service-gone', name);
 }
 
-function stale(kind: ConntrackStaleKind, service: string | null, now: readonly string[]): StaleVerdict {
-  return { verdict: 'stale', kind, service, now };
+/** Verdicts by answer, kind and service: a million stale entries share a few thousand of them. */
+const verdicts = new WeakMap<Producible, Map<ConntrackStaleKind, Map<string | null, StaleVerdict>>>();
+
+function stale(answer: Producible, kind: ConntrackStaleKind, service: string | null): StaleVerdict {
+  let byKind = verdicts.get(answer);
+  if (!byKind) verdicts.set(answer, (byKind = new Map()));
+  let byService = byKind.get(kind);
+  if (!byService) byKind.set(kind, (byService = new Map()));
+  let v = byService.get(service);
+  if (!v) byService.set(service, (v = { verdict: 'stale', kind, service, now: answer.now }));
+  return v;
 }
 
 /** IPVS mode: the virtual service's real servers are where new connections go (weight-0 ones keep theirs). */
-function judgeVirtual(e: ConntrackEntry, ctx: FamilyContext, proto: string): EntryVerdict | undefined {
+function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): EntryVerdict | undefined {
   const v = ctx.virtualAt(proto, e.orig.dst, e.orig.dport);
   if (!v) return undefined;
   const targets = v.virtual.destinations.map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port }));
   return judge(e, producibleOf(targets, false, targets.length === 0), () => v.service);
 }
 
-export function judgeEntry(ctx: FamilyContext, e: ConntrackEntry): EntryVerdict {
+export function judgeEntry(ctx: FamilyContext, e: EntryRow): EntryVerdict {
   if (ctx.blocked) return { verdict: 'undecided', why: ctx.blocked };
   const proto = WALKED[e.proto];
   if (!proto) return { verdict: 'undecided', why: `${e.proto} connections are not walked` };

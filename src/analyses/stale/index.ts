@@ -5,12 +5,13 @@
  */
 import { Counter } from '../../model/counter';
 import { addressKey } from '../address-key';
-import type { ConntrackSection } from '../../model/conntrack-table';
+import { columnsOf } from '../../model/conntrack-columns';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../node/index';
 import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
-import { ConntrackStaleEntry } from './conntrack-stale-entry';
+import { ConntrackStaleEntry, type TableOrigin } from './conntrack-stale-entry';
+import { EntryRow } from './entry-row';
 import { type FamilyContext, familyContext } from './family-context';
 import { groupKey, staleFindings, type Terminating } from './findings';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
@@ -34,19 +35,26 @@ type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
  * destinations only.
  */
 function sharedGroups(
-  tables: readonly ConntrackSection[],
+  tables: readonly TableOrigin[],
   valid: readonly Uint8Array[],
   stale: readonly StaleEntry[],
   validGroups: Set<string>,
 ): void {
   const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => addressKey(s.dst)));
   if (destinations.size === 0) return;
-  tables.forEach((section, t) => {
+  const row = new EntryRow();
+  tables.forEach(({ columns }, t) => {
     const flags = valid[t]!;
-    section.entries.forEach((e, i) => {
-      if (flags[i] && destinations.has(addressKey(e.orig.dst)))
-        validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e).target));
-    });
+    // Per address of the table: 1 a stale destination, 2 not one.
+    const isDestination = new Uint8Array(columns.addresses.length);
+    for (let i = 0; i < columns.length; i++) {
+      if (!flags[i]) continue;
+      const dst = columns.origDstId(i);
+      if (!isDestination[dst]) isDestination[dst] = destinations.has(addressKey(columns.addresses[dst]!)) ? 1 : 2;
+      if (isDestination[dst] !== 1) continue;
+      const e = row.load(columns, i);
+      validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e)));
+    }
   });
 }
 
@@ -63,12 +71,13 @@ function settleNodePortDoubts(
   judged: readonly ConntrackStaleEntry[],
 ): Map<ConntrackStaleEntry, EntryVerdict> {
   const doubtful = judged.filter(
-    (j) => j.verdict.kind === 'service-gone' && contexts.get(j.entry.family)?.nodeAddressUnknown,
+    (j) => j.verdict.kind === 'service-gone' && contexts.get(j.family)?.nodeAddressUnknown,
   );
   if (!doubtful.length) return new Map();
-  const asNode = [...new Set(doubtful.map((j) => j.entry.orig.dst))];
+  const asNode = [...new Set(doubtful.map((j) => j.dst))];
   const alternatives = new Map(nodeContexts(node, [...nodeIps, ...asNode]).map((c) => [c.family, familyContext(c)]));
-  return new Map(doubtful.map((j) => [j, judgeEntry(alternatives.get(j.entry.family)!, j.entry)]));
+  const row = new EntryRow();
+  return new Map(doubtful.map((j) => [j, judgeEntry(alternatives.get(j.family)!, row.load(j.origin.columns, j.row))]));
 }
 
 function scanNode(
@@ -78,7 +87,9 @@ function scanNode(
   validGroups: Set<string>,
   terminating: Terminating[],
 ): NodeStaleSummary | undefined {
-  const tables = node.conntrack.filter((s) => s.entries.length > 0);
+  const tables: TableOrigin[] = node.conntrack
+    .filter((s) => s.entries.length > 0)
+    .map((s) => ({ columns: columnsOf(s.entries), node: node.name, file: s.source.path }));
   const connections = node.sections.filter(
     (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
   );
@@ -89,49 +100,49 @@ function scanNode(
   let found = 0;
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   // Which entries were found valid, per table: sharedGroups looks at them again.
-  const valid = tables.map((section) => new Uint8Array(section.entries.length));
+  const valid = tables.map((table) => new Uint8Array(table.columns.length));
   // Entries the first look found stale, kept until a NodePort doubt is settled.
   const judged: ConntrackStaleEntry[] = [];
-  tables.forEach((section, t) => {
-    section.entries.forEach((e, i) => {
-      if (e.event !== undefined) {
+  const row = new EntryRow();
+  tables.forEach((table, t) => {
+    const columns = table.columns;
+    for (let i = 0; i < columns.length; i++) {
+      if (columns.isEvent(i)) {
         undecided.add('conntrack -E event lines are changes, not a table snapshot');
-        return;
+        continue;
       }
-      if (e.anonymised) {
+      if (columns.isAnonymised(i)) {
         undecided.add('an address of the entry was anonymised before the paste');
-        return;
+        continue;
       }
+      const e = row.load(columns, i);
       const ctx = contexts.get(e.family);
       const verdict: EntryVerdict = ctx ? judgeEntry(ctx, e) : { verdict: 'undecided', why: noRules(e.family) };
       if (verdict.verdict === 'undecided') {
         undecided.add(verdict.why);
-        return;
+        continue;
       }
       if (verdict.verdict === 'valid') {
         checked++;
         valid[t]![i] = 1;
-        return;
+        continue;
       }
-      judged.push(new ConntrackStaleEntry(e, verdict, node.name, section.source.path));
-    });
+      judged.push(new ConntrackStaleEntry(table, i, verdict));
+    }
   });
   const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
   for (const j of judged) {
-    const e = j.entry;
     const again = asNodePort.get(j);
     if (again && again.verdict !== 'stale') {
       undecided.add(
-        `a NodePort connection if ${e.orig.dst} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+        `a NodePort connection if ${j.dst} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
       );
       continue;
     }
     checked++;
     found++;
     stale.push(
-      again?.verdict === 'stale' && again.kind !== 'service-gone'
-        ? new ConntrackStaleEntry(e, again, j.node, j.file)
-        : j,
+      again?.verdict === 'stale' && again.kind !== 'service-gone' ? new ConntrackStaleEntry(j.origin, j.row, again) : j,
     );
   }
   sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);

@@ -1,0 +1,381 @@
+/**
+ * A conntrack table as columns: the fields of the lines big tables are made of (`conntrack -L`, `-o extended`,
+ * /proc) in typed arrays, addresses as indices into the table's own list of distinct addresses. An entry
+ * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 44 bytes.
+ * Entries of other shapes (icmp, gre, zones, counters, events, the grammar's lines) are kept as objects, with
+ * the columns an analysis reads filled in beside them, so that every row can be read the same way.
+ *
+ * `entriesOf` gives the rows as the read-only array of entries the model promises (each one made when read),
+ * so that code reading entries one by one, reports and the library see the objects they always did.
+ */
+import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from './conntrack';
+import { CONNTRACK_PROTOCOLS } from './protocols';
+
+/** The fields of a row that fits the columns (rowFits), as the fast line reader has them. */
+export interface ColumnRow {
+  readonly line: number;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly protoNum: number;
+  /** -1 when absent. */
+  readonly timeout: number;
+  readonly state: string | undefined;
+  readonly origSrc: string;
+  readonly origDst: string;
+  readonly replySrc: string;
+  readonly replyDst: string;
+  /** -1 when absent. */
+  readonly origSport: number;
+  readonly origDport: number;
+  readonly replySport: number;
+  readonly replyDport: number;
+  readonly unreplied: boolean;
+  readonly status: ConntrackStatusFlag | undefined;
+  /** -1 when absent. */
+  readonly mark: number;
+  readonly use: number;
+}
+
+const BLOCK_BITS = 14;
+const BLOCK = 1 << BLOCK_BITS;
+const MASK = BLOCK - 1;
+const U32_MAX = 0xffffffff;
+
+// The meta column, per row.
+const IPV6 = 1;
+const UNREPLIED = 2;
+const STATUS_SHIFT = 2; // 2 bits: none, HW_OFFLOAD, OFFLOAD, ASSURED
+const OBJECT = 16;
+const EVENT = 32;
+const ANONYMISED = 64;
+const HAS_TIMEOUT = 128;
+const HAS_ORIG_SPORT = 256;
+const HAS_ORIG_DPORT = 512;
+const HAS_REPLY_SPORT = 1024;
+const HAS_REPLY_DPORT = 2048;
+const HAS_MARK = 4096;
+const HAS_USE = 8192;
+const PROTO_SHIFT = 16; // 8 bits: index into the table's protocols
+const STATE_SHIFT = 24; // 8 bits: index into the table's states, 0 for none
+
+const STATUSES: readonly (ConntrackStatusFlag | undefined)[] = [undefined, 'HW_OFFLOAD', 'OFFLOAD', 'ASSURED'];
+const PROTOCOL_NAMES = new Map<number, string>([...CONNTRACK_PROTOCOLS].map(([name, num]) => [num, name]));
+
+class Block {
+  readonly meta = new Uint32Array(BLOCK);
+  readonly line = new Uint32Array(BLOCK);
+  readonly timeout = new Uint32Array(BLOCK);
+  readonly origSrc = new Int32Array(BLOCK);
+  readonly origDst = new Int32Array(BLOCK);
+  readonly replySrc = new Int32Array(BLOCK);
+  readonly replyDst = new Int32Array(BLOCK);
+  readonly origSport = new Uint16Array(BLOCK);
+  readonly origDport = new Uint16Array(BLOCK);
+  readonly replySport = new Uint16Array(BLOCK);
+  readonly replyDport = new Uint16Array(BLOCK);
+  readonly mark = new Uint32Array(BLOCK);
+  readonly use = new Uint32Array(BLOCK);
+}
+
+/** A string of its own: a slice of a chunk of input would keep the whole chunk alive. */
+const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
+
+const fitsU32 = (n: number) => n <= U32_MAX;
+
+/**
+ * Whether the row fits the columns: a value beyond 32 bits, a protocol the columns do not name or a state
+ * beyond the 255 they count is kept in an object row.
+ */
+export function rowFits(r: ColumnRow, columns: ConntrackColumns): boolean {
+  return (
+    fitsU32(r.timeout) &&
+    fitsU32(r.mark) &&
+    fitsU32(r.use) &&
+    fitsU32(r.line) &&
+    PROTOCOL_NAMES.has(r.protoNum) &&
+    columns.knowsStates()
+  );
+}
+
+export class ConntrackColumns {
+  private readonly blocks: Block[] = [];
+  private readonly objects = new Map<number, ConntrackEntry>();
+  /** The table's distinct addresses, in order of first sight; rows hold their index. */
+  readonly addresses: string[] = [];
+  private readonly addressIds = new Map<string, number>();
+  private readonly protocols: { readonly name: string; readonly num: number }[] = [];
+  private readonly states: (string | undefined)[] = [undefined];
+  length = 0;
+
+  /** The index of an address in `addresses`. */
+  addressId(text: string): number {
+    let id = this.addressIds.get(text);
+    if (id === undefined) {
+      const own = ownCopy(text);
+      id = this.addresses.length;
+      this.addresses.push(own);
+      this.addressIds.set(own, id);
+    }
+    return id;
+  }
+
+  private protocolIndex(name: string, num: number): number {
+    let i = this.protocols.findIndex((p) => p.name === name && p.num === num);
+    if (i < 0) {
+      i = this.protocols.length;
+      this.protocols.push({ name, num });
+    }
+    return i;
+  }
+
+  /** Room for another state name. */
+  knowsStates(): boolean {
+    return this.states.length < 255;
+  }
+
+  private stateIndex(state: string | undefined): number {
+    if (state === undefined) return 0;
+    let i = this.states.indexOf(state);
+    if (i < 0) {
+      i = this.states.length;
+      this.states.push(state);
+    }
+    return i;
+  }
+
+  private next(): { block: Block; at: number; row: number } {
+    const row = this.length++;
+    let block = this.blocks[row >>> BLOCK_BITS];
+    if (!block) this.blocks.push((block = new Block()));
+    return { block, at: row & MASK, row };
+  }
+
+  /** A row read by the fast path; the caller checked rowFits. */
+  push(r: ColumnRow): void {
+    // The table's protocols and states are few: tables of them cost less than a Map lookup per row.
+    const proto = this.protocolIndex(PROTOCOL_NAMES.get(r.protoNum)!, r.protoNum);
+    const state = this.stateIndex(r.state);
+    const { block: b, at } = this.next();
+    let meta =
+      (r.family === 'ipv6' ? IPV6 : 0) |
+      (r.unreplied ? UNREPLIED : 0) |
+      (STATUSES.indexOf(r.status) << STATUS_SHIFT) |
+      (proto << PROTO_SHIFT) |
+      (state << STATE_SHIFT);
+    if (r.timeout >= 0) meta |= HAS_TIMEOUT;
+    if (r.origSport >= 0) meta |= HAS_ORIG_SPORT;
+    if (r.origDport >= 0) meta |= HAS_ORIG_DPORT;
+    if (r.replySport >= 0) meta |= HAS_REPLY_SPORT;
+    if (r.replyDport >= 0) meta |= HAS_REPLY_DPORT;
+    if (r.mark >= 0) meta |= HAS_MARK;
+    if (r.use >= 0) meta |= HAS_USE;
+    b.meta[at] = meta >>> 0;
+    b.line[at] = r.line;
+    b.timeout[at] = r.timeout;
+    b.origSrc[at] = this.addressId(r.origSrc);
+    b.origDst[at] = this.addressId(r.origDst);
+    b.replySrc[at] = this.addressId(r.replySrc);
+    b.replyDst[at] = this.addressId(r.replyDst);
+    b.origSport[at] = r.origSport;
+    b.origDport[at] = r.origDport;
+    b.replySport[at] = r.replySport;
+    b.replyDport[at] = r.replyDport;
+    b.mark[at] = r.mark;
+    b.use[at] = r.use;
+  }
+
+  /** An entry of any other shape: kept as it is, with the columns analyses read filled in. */
+  pushEntry(e: ConntrackEntry): void {
+    const { block: b, at, row } = this.next();
+    const o = e.orig;
+    const r = e.reply;
+    let meta =
+      (e.family === 'ipv6' ? IPV6 : 0) |
+      OBJECT |
+      (e.event !== undefined ? EVENT : 0) |
+      (e.anonymised ? ANONYMISED : 0) |
+      (Math.min(this.protocolIndex(e.proto, e.protoNum), 255) << PROTO_SHIFT);
+    // The protocol of an object row is read from its entry: an odd table may name more than 255.
+    if (o.sport !== undefined) meta |= HAS_ORIG_SPORT;
+    if (o.dport !== undefined) meta |= HAS_ORIG_DPORT;
+    if (r.sport !== undefined) meta |= HAS_REPLY_SPORT;
+    if (r.dport !== undefined) meta |= HAS_REPLY_DPORT;
+    b.meta[at] = meta >>> 0;
+    b.line[at] = Math.min(e.line, U32_MAX);
+    b.origSrc[at] = this.addressId(o.src);
+    b.origDst[at] = this.addressId(o.dst);
+    b.replySrc[at] = this.addressId(r.src);
+    b.replyDst[at] = this.addressId(r.dst);
+    b.origSport[at] = o.sport ?? 0;
+    b.origDport[at] = o.dport ?? 0;
+    b.replySport[at] = r.sport ?? 0;
+    b.replyDport[at] = r.dport ?? 0;
+    this.objects.set(row, e);
+  }
+
+  private meta(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS]!.meta[i & MASK]!;
+  }
+
+  /** The row is an entry of another shape: `entry` gives it, and icmp types, zones and the like are only there. */
+  isObject(i: number): boolean {
+    return (this.meta(i) & OBJECT) !== 0;
+  }
+  isEvent(i: number): boolean {
+    return (this.meta(i) & EVENT) !== 0;
+  }
+  isAnonymised(i: number): boolean {
+    return (this.meta(i) & ANONYMISED) !== 0;
+  }
+  family(i: number): 'ipv4' | 'ipv6' {
+    return this.meta(i) & IPV6 ? 'ipv6' : 'ipv4';
+  }
+  /** The protocol's index among the table's protocols (protoName, protoNumber): a small number to key by. */
+  protoIndex(i: number): number {
+    return (this.meta(i) >>> PROTO_SHIFT) & 255;
+  }
+  protoName(index: number): string {
+    return this.protocols[index]!.name;
+  }
+  proto(i: number): string {
+    return this.meta(i) & OBJECT ? this.objects.get(i)!.proto : this.protocols[this.protoIndex(i)]!.name;
+  }
+  state(i: number): string | undefined {
+    return this.meta(i) & OBJECT ? this.objects.get(i)!.state : this.states[this.meta(i) >>> STATE_SHIFT];
+  }
+  line(i: number): number {
+    return this.meta(i) & OBJECT ? this.objects.get(i)!.line : this.blocks[i >>> BLOCK_BITS]!.line[i & MASK]!;
+  }
+  origSrcId(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS]!.origSrc[i & MASK]!;
+  }
+  origDstId(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS]!.origDst[i & MASK]!;
+  }
+  replySrcId(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS]!.replySrc[i & MASK]!;
+  }
+  replyDstId(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS]!.replyDst[i & MASK]!;
+  }
+  /** Ports: -1 when the tuple has none. */
+  origSport(i: number): number {
+    return this.meta(i) & HAS_ORIG_SPORT ? this.blocks[i >>> BLOCK_BITS]!.origSport[i & MASK]! : -1;
+  }
+  origDport(i: number): number {
+    return this.meta(i) & HAS_ORIG_DPORT ? this.blocks[i >>> BLOCK_BITS]!.origDport[i & MASK]! : -1;
+  }
+  replySport(i: number): number {
+    return this.meta(i) & HAS_REPLY_SPORT ? this.blocks[i >>> BLOCK_BITS]!.replySport[i & MASK]! : -1;
+  }
+  replyDport(i: number): number {
+    return this.meta(i) & HAS_REPLY_DPORT ? this.blocks[i >>> BLOCK_BITS]!.replyDport[i & MASK]! : -1;
+  }
+
+  /** The row as the entry object the model promises, made anew. */
+  entry(i: number): ConntrackEntry {
+    const meta = this.meta(i);
+    if (meta & OBJECT) return this.objects.get(i)!;
+    const b = this.blocks[i >>> BLOCK_BITS]!;
+    const at = i & MASK;
+    const protocol = this.protocols[(meta >>> PROTO_SHIFT) & 255]!;
+    const a = this.addresses;
+    const orig = tuple(
+      a[b.origSrc[at]!]!,
+      a[b.origDst[at]!]!,
+      meta & HAS_ORIG_SPORT ? b.origSport[at] : undefined,
+      meta & HAS_ORIG_DPORT ? b.origDport[at] : undefined,
+    );
+    const reply = tuple(
+      a[b.replySrc[at]!]!,
+      a[b.replyDst[at]!]!,
+      meta & HAS_REPLY_SPORT ? b.replySport[at] : undefined,
+      meta & HAS_REPLY_DPORT ? b.replyDport[at] : undefined,
+    );
+    // The fast path's entries have these keys in this order (decode.ts commonEntry).
+    return {
+      line: b.line[at]!,
+      family: meta & IPV6 ? 'ipv6' : 'ipv4',
+      proto: protocol.name,
+      protoNum: protocol.num,
+      timeout: meta & HAS_TIMEOUT ? b.timeout[at] : undefined,
+      state: this.states[meta >>> STATE_SHIFT],
+      orig,
+      reply,
+      unreplied: (meta & UNREPLIED) !== 0,
+      status: STATUSES[(meta >>> STATUS_SHIFT) & 3],
+      mark: meta & HAS_MARK ? b.mark[at] : undefined,
+      use: meta & HAS_USE ? b.use[at] : undefined,
+      id: undefined,
+    } as ConntrackEntry;
+  }
+}
+
+function tuple(src: string, dst: string, sport: number | undefined, dport: number | undefined): ConntrackTuple {
+  const t: { src: string; dst: string; sport?: number; dport?: number } = { src, dst };
+  if (sport !== undefined) t.sport = sport;
+  if (dport !== undefined) t.dport = dport;
+  return t;
+}
+
+const COLUMNS = new WeakMap<object, ConntrackColumns>();
+
+/**
+ * The table's entries as a read-only array: each element is made from its row when read. Written as JSON,
+ * spread, iterated or filtered, it is the array of entries; an analysis that reads millions of rows asks
+ * columnsOf for the columns instead.
+ */
+export function entriesOf(columns: ConntrackColumns): readonly ConntrackEntry[] {
+  const view = new Proxy([] as ConntrackEntry[], {
+    get(target, key, receiver) {
+      if (typeof key === 'string') {
+        if (key === 'length') return columns.length;
+        const i = indexOf(key);
+        if (i >= 0) return i < columns.length ? columns.entry(i) : undefined;
+      }
+      return Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      if (typeof key === 'string') {
+        const i = indexOf(key);
+        if (i >= 0) return i < columns.length;
+      }
+      return Reflect.has(target, key);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (typeof key === 'string') {
+        if (key === 'length') return { value: columns.length, writable: true, enumerable: false, configurable: false };
+        const i = indexOf(key);
+        if (i >= 0)
+          return i < columns.length
+            ? { value: columns.entry(i), writable: false, enumerable: true, configurable: true }
+            : undefined;
+      }
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
+    ownKeys(target) {
+      return [...Array.from({ length: columns.length }, (_, i) => String(i)), ...Reflect.ownKeys(target)];
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+  COLUMNS.set(view, columns);
+  return view;
+}
+
+/** An array index written as a property key, else -1. */
+function indexOf(key: string): number {
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return -1;
+  const n = Number(key);
+  return Number.isInteger(n) && String(n) === key ? n : -1;
+}
+
+/** The columns of a table's entries: its own when it was read into columns, else made from its entry objects. */
+export function columnsOf(entries: readonly ConntrackEntry[]): ConntrackColumns {
+  const own = COLUMNS.get(entries);
+  if (own) return own;
+  const columns = new ConntrackColumns();
+  for (const e of entries) columns.pushEntry(e);
+  return columns;
+}
