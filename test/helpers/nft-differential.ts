@@ -128,6 +128,7 @@ async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[])
     const index = new Map(probes.map((p, i) => [key(p), i] as const));
     const traces: KernelStep[][] = probes.map(() => []);
     const taken = new Set<number>();
+    const sports = new Set(probes.flatMap((q) => (q.sport === undefined ? [] : [q.sport])));
     const looped = new Set<number>();
     for (const p of packets) {
       let i: number | undefined;
@@ -144,7 +145,19 @@ async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[])
           (q.proto === 'icmp' ? q.src === p.src : q.sport === p.sport);
         i = probes.findIndex((q, n) => open(q, n) && (q.proto !== 'icmp' || q.dst === p.dst));
         if (i < 0) i = probes.findIndex(open);
-        if (i < 0) i = undefined;
+        // SNAT on the way out changed the source: the probe traced last, when it was a local one, comes back in
+        // right after (not a reset or error sent back to a probe, which is addressed to a probe's source port).
+        const last = [...taken].at(-1);
+        const lastProbe = last === undefined ? undefined : probes[last]!;
+        if (
+          i < 0 &&
+          lastProbe?.local &&
+          !looped.has(last!) &&
+          lastProbe.proto === p.proto &&
+          (p.proto === 'icmp' || !sports.has(p.dport!))
+        )
+          i = last;
+        if (i !== undefined && i < 0) i = undefined;
         if (i !== undefined) looped.add(i);
       } else {
         i = index.get(key(p));

@@ -209,7 +209,8 @@ function matchMatcher(st: Extract<NftStmt, { kind: 'match' }>, ctx: NftRuleConte
   if (atoms.some((a) => a === undefined)) return () => opaque;
   const only = atoms.length === 1 ? atoms[0]! : undefined;
   let test: (x: Value) => boolean;
-  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && FLAG_TYPES.has(types[0]!) && st.op !== '==') {
+  // Only the implicit operator tests bits (`ct status dnat`); `==` and `!=` compare the whole value (cmp eq/neq).
+  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && FLAG_TYPES.has(types[0]!) && !st.op) {
     const bits = only.value;
     test = (x) => typeof x === 'bigint' && (x & bits) !== 0n;
   } else if (only && only.kind === 'eq' && typeof only.value === 'bigint' && st.op && st.op !== '==' && !negated) {
