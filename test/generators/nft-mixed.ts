@@ -368,6 +368,44 @@ function iptablesRules(r: Random, plan: Plan): string {
   ].join('\n');
 }
 
+/**
+ * iptables-legacy's tables for a node whose other rules are nft: mangle, nat and filter always (restoring them
+ * replaces the previous seed's), with DNAT that competes with kube-proxy's at the same priority, SNAT and
+ * MASQUERADE, marks nft rules test, and filter verdicts.
+ */
+export function legacyRules(r: Random, family: LabFamily = LAB_V4): string {
+  const plan = planOf(family);
+  const { at } = plan;
+  const filterAndMangle = iptablesRules(r, plan).split('\n');
+  const nat = Array.from({ length: Math.floor(r() * 4) }, () =>
+    pick(r, [
+      () =>
+        `-A PREROUTING -p tcp -d ${at('10.99.0.2')} --dport 443 -j DNAT --to-destination ${plan.hostPort('10.1.0.9', 80)}`,
+      () =>
+        `-A PREROUTING -s ${at('203.0.113.0/24')} -p tcp -j DNAT --to-destination ${plan.hostPort('10.1.0.8', 8080)}`,
+      () =>
+        `-A OUTPUT -p tcp -d ${at('172.30.0.0/16')} --dport 443 -j DNAT --to-destination ${plan.hostPort('10.1.0.9', 80)}`,
+      () => `-A POSTROUTING -s ${at('10.244.200.0/24')} -j MASQUERADE`,
+      () => `-A POSTROUTING -d ${at('10.1.0.0/16')} -p tcp -j SNAT --to-source ${at(NODE_IP)}`,
+      () => `-A PREROUTING -s ${at('198.51.100.9')} -j MARK --set-xmark 0x10/0x10`,
+    ])(),
+  );
+  const marks = nat.filter((x) => x.includes('MARK'));
+  return [
+    ...filterAndMangle.slice(0, 2),
+    ...marks,
+    ...filterAndMangle.slice(2, filterAndMangle.indexOf('*filter')),
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+    ...nat.filter((x) => !x.includes('MARK')),
+    'COMMIT',
+    ...filterAndMangle.slice(filterAndMangle.indexOf('*filter')),
+  ].join('\n');
+}
+
 export function mixedRuleset(r: Random, seed: number, family: LabFamily = LAB_V4): MixedRuleset {
   const plan = planOf(family);
   const layout = pick(r, ['v1.33', 'v1.34', '2026'] as const);

@@ -13,10 +13,10 @@ import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { type Tracer, prepareTracer } from '../../src/analyses/trace/index';
+import { type Tracer, isNftStep, prepareTracer } from '../../src/analyses/trace/index';
 import { findSectionsInText } from '../../src/input/sections';
 import { singleNode } from '../../src/model/node';
-import { type MixedRuleset, mixedAddress, mixedProbes, mixedRuleset } from '../generators/nft-mixed';
+import { type MixedRuleset, legacyRules, mixedAddress, mixedProbes, mixedRuleset } from '../generators/nft-mixed';
 import { seeded } from '../generators/trace-ruleset';
 import { run } from './exec';
 import type { LabFamily } from './lab-family';
@@ -43,9 +43,14 @@ const tracing = (family: LabFamily) => `table ${family.nft} ${TRACE_TABLE} {
 const iptablesNft = (lab: TraceLab, what: 'restore' | 'save') =>
   `${lab.family.family === 'ipv6' ? 'ip6' : 'ip'}tables-nft-${what}`;
 
-/** The lab's ruleset replaced by this one: iptables-nft's tables first, then nft's, then the tracing table. */
-export function loadMixed(lab: TraceLab, m: MixedRuleset): void {
+/**
+ * The lab's ruleset replaced by this one: iptables-legacy's tables (`legacy`) or iptables-nft's first, then
+ * nft's, then the tracing table. Of two chains at one priority the kernel runs the one registered last first;
+ * the listing cannot say when legacy tables were made, and nfwalk takes them as made first, as here.
+ */
+export function loadMixed(lab: TraceLab, m: MixedRuleset, legacy = ''): void {
   lab.exec(lab.node, NFT, ['flush', 'ruleset']);
+  if (legacy) lab.exec(lab.node, `${lab.family.family === 'ipv6' ? 'ip6' : 'ip'}tables-legacy-restore`, [], legacy);
   if (m.iptables) lab.exec(lab.node, iptablesNft(lab, 'restore'), [], m.iptables);
   lab.exec(lab.node, NFT, ['-f', '-'], m.nft);
   lab.exec(lab.node, NFT, ['-f', '-'], tracing(lab.family));
@@ -61,10 +66,12 @@ function listing(lab: TraceLab, flags: readonly string[] = []): string {
   return text.slice(0, start) + text.slice(end + 3);
 }
 
-/** What a support bundle of the lab node holds; (ip6)iptables-nft-save too when iptables-nft has rules. */
-export function mixedDumps(lab: TraceLab, m: MixedRuleset): string {
+/** What a support bundle of the lab node holds; (ip6)iptables-nft-save or -legacy-save too when they have rules. */
+export function mixedDumps(lab: TraceLab, m: MixedRuleset, legacy = ''): string {
   const f = lab.family;
+  const legacySave = `${f.family === 'ipv6' ? 'ip6' : 'ip'}tables-legacy-save`;
   return [
+    ...(legacy ? [`root@lab:~# ${legacySave}\n${lab.exec(lab.node, legacySave, [])}`] : []),
     `root@lab:~# ip -o addr\n${lab.exec(lab.node, 'ip', ['-o', 'addr'])}`,
     `root@lab:~# ip ${f.ipFlag} route show table all\n${lab.exec(lab.node, 'ip', [f.ipFlag, 'route', 'show', 'table', 'all'])}`,
     `root@lab:~# sysctl ${f.sysctls.join(' ')}\n${lab.exec(lab.node, 'sysctl', f.sysctls)}`,
@@ -183,11 +190,17 @@ async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[])
 }
 
 /** Every seed's ruleset loaded, its probes sent and compared; the counts and each disagreement, printed. */
+/**
+ * `legacy`: the seeds' iptables rules go to iptables-legacy instead of iptables-nft. The kernel's nft trace
+ * cannot show legacy tables' rules, so nfwalk's paths are compared on their nft steps: legacy verdicts, NAT
+ * and marks still show in which nft rules the packet meets, and in the NAT conntrack records.
+ */
 export async function compareMixedSeeds(
   t: ExecutionContext,
   family: LabFamily,
   seeds: readonly number[],
   probesPerRuleset: number,
+  { legacy = false }: { readonly legacy?: boolean } = {},
 ): Promise<void> {
   const lab = new TraceLab(family);
   let packets = 0;
@@ -196,18 +209,21 @@ export async function compareMixedSeeds(
   try {
     for (const seed of seeds) {
       const r = seeded(seed);
-      const m = mixedRuleset(r, seed, family);
-      loadMixed(lab, m);
-      const tracer = tracerOf(mixedDumps(lab, m), family);
+      const mixed = mixedRuleset(r, seed, family);
+      const m = legacy ? { ...mixed, iptables: '' } : mixed;
+      const legacyRuleset = legacy ? legacyRules(r, family) : '';
+      loadMixed(lab, m, legacyRuleset);
+      const tracer = tracerOf(mixedDumps(lab, m, legacyRuleset), family);
       const probes = mixedProbes(r, m.services, probesPerRuleset, 20000 + seed * 100, family);
       const kernel = await send(lab, m, probes);
       const counts = compareRound(
-        `seed ${seed} (${family.family}, ${m.layout}${m.iptables ? ', iptables-nft' : ''})`,
+        `seed ${seed} (${family.family}, ${m.layout}${m.iptables ? ', iptables-nft' : ''}${legacy ? ', iptables-legacy' : ''})`,
         tracer,
         probes,
         kernel,
         labConntrack(lab),
         disagreements,
+        legacy ? isNftStep : undefined,
       );
       packets += counts.packets;
       natChecked += counts.natChecked;
