@@ -336,6 +336,33 @@ function nativeTable(
   return `${lines.join('\n')}\n`;
 }
 
+/** A netdev table whose ingress chain on the client's side sees packets before any IP hook. */
+function ingressTable(r: Random, plan: Plan): string {
+  const { ip, at } = plan;
+  const rule = () =>
+    [
+      ...(chance(r, 0.7) ? [`${ip} saddr ${at(pick(r, ['203.0.113.5', '198.51.100.0/24', '10.244.200.0/24']))}`] : []),
+      ...(chance(r, 0.3) ? [`tcp dport ${pick(r, [80, 443, 8080, 9090])}`] : []),
+      pick(r, [
+        'accept',
+        'drop',
+        'counter',
+        'meta mark set 0x00000020',
+        'meta mark set meta mark | 0x00000010',
+        'return',
+      ]),
+    ].join(' ');
+  return [
+    'table netdev edge {',
+    '\tchain in {',
+    `\t\ttype filter hook ingress device "eth0" priority ${pick(r, [-100, 0, 10])}; policy ${chance(r, 0.1) ? 'drop' : 'accept'};`,
+    ...Array.from({ length: 1 + Math.floor(r() * 3) }, () => `\t\t${rule()}`),
+    '\t}',
+    '}',
+    '',
+  ].join('\n');
+}
+
 function iptablesRules(r: Random, plan: Plan): string {
   const { at } = plan;
   const rule = (chain: string) => {
@@ -421,6 +448,7 @@ export function mixedRuleset(r: Random, seed: number, family: LabFamily = LAB_V4
     nativeTable(r, plan, i, services, family.nft),
   );
   const kubeProxy = kp.text.replace(GENERATED_NODE_IP[family.family], plan.at(NODE_IP));
+  if (chance(r, 0.3)) natives.push(ingressTable(r, plan));
   return {
     nft: [kubeProxy, ...natives].join('\n'),
     kubeProxy,

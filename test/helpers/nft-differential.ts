@@ -38,6 +38,12 @@ const tracing = (family: LabFamily) => `table ${family.nft} ${TRACE_TABLE} {
 		meta nftrace set 1
 	}
 }
+table netdev ${TRACE_TABLE} {
+	chain in {
+		type filter hook ingress device "eth0" priority -500; policy accept;
+		meta nftrace set 1
+	}
+}
 `;
 
 const iptablesNft = (lab: TraceLab, what: 'restore' | 'save') =>
@@ -57,13 +63,16 @@ export function loadMixed(lab: TraceLab, m: MixedRuleset, legacy = ''): void {
   run('ip', ['netns', 'exec', lab.node, 'conntrack', '-F']);
 }
 
-/** `nft list ruleset` without the tracing table, as a bundle of the node would hold it. */
+/** `nft list ruleset` without the tracing tables, as a bundle of the node would hold it. */
 function listing(lab: TraceLab, flags: readonly string[] = []): string {
-  const text = lab.exec(lab.node, NFT, [...flags, 'list', 'ruleset']);
-  const start = text.indexOf(`table ${lab.family.nft} ${TRACE_TABLE} {`);
-  if (start < 0) return text;
-  const end = text.indexOf('\n}\n', start);
-  return text.slice(0, start) + text.slice(end + 3);
+  let text = lab.exec(lab.node, NFT, [...flags, 'list', 'ruleset']);
+  for (const family of [lab.family.nft, 'netdev']) {
+    const start = text.indexOf(`table ${family} ${TRACE_TABLE} {`);
+    if (start < 0) continue;
+    const end = text.indexOf('\n}\n', start);
+    text = text.slice(0, start) + text.slice(end + 3);
+  }
+  return text;
 }
 
 /** What a support bundle of the lab node holds; (ip6)iptables-nft-save or -legacy-save too when they have rules. */

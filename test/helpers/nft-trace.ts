@@ -52,7 +52,7 @@ export interface NftTracedPacket {
   readonly steps: NftTraceStep[];
 }
 
-const EVENT = /^trace id (\S+) (ip6?|inet) (\S+) (\S+) (packet:|rule|policy) ?(.*?)\s*$/;
+const EVENT = /^trace id (\S+) (ip6?|inet|netdev) (\S+) (\S+) (packet:|rule|policy) ?(.*?)\s*$/;
 
 /** The packets of a monitor's output, in the order their ids first appear, with the steps of tables `keep` accepts. */
 export function nftTracedPackets(output: string, keep: (table: string) => boolean): NftTracedPacket[] {

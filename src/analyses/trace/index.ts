@@ -182,6 +182,12 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
         ]
       : []),
     ...plan.ties,
+    ...nftTables.flatMap((t) =>
+      t.flowtables.map(
+        (f) =>
+          `flowtable ${t.family} ${t.name} ${f.name}: the packets of a connection a rule offloads to it (\`flow add @${f.name}\`) skip every hook after ingress, forward included; the walk follows a connection's first packets, which take the full path`,
+      ),
+    ),
   ];
   return {
     node: node.name,

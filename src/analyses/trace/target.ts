@@ -19,7 +19,8 @@ function notrack(p: Packet): Packet {
   return p.ctstate !== 'INVALID' ? p : withPacket(p, { untracked: true, trackedState: 'UNTRACKED' });
 }
 
-export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+/** The IP hooks, and INGRESS: netdev (and inet) `ingress` chains, which see a packet before PREROUTING. */
+export type Hook = 'INGRESS' | 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
 export type TargetEffect =
   | {
