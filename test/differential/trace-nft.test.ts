@@ -1,270 +1,32 @@
 /**
- * The nft walk against the kernel: random rulesets (kube-proxy's nftables table in a random layout, random
- * native tables with base chains at other priorities on every hook, random iptables-nft rules) are loaded into
- * the trace lab (namespaces `nfww-*`); real packets come from the client namespace and from the node itself.
- * A tracing table that the dumps given to nfwalk do not contain sets `meta nftrace set 1` first; the events of
- * `nft -a monitor trace` for each probe must be the steps of one of nfwalk's paths (rules by their position in
- * their chain, policies), and the NAT `conntrack -L` records the final header of such a path. Then many new
- * connections to one Service must split over its endpoints in nfwalk's shares, within 3 standard errors.
+ * The nft walk against the kernel, IPv4 (test/helpers/nft-differential.ts): random kube-proxy nftables
+ * layouts with random native `ip`/`inet` tables and iptables-nft rules, traced with `nft monitor trace` in the
+ * trace lab (namespaces `nfww-*`). More or other rulesets: NFWALK_NFT_SEEDS=40 NFWALK_NFT_FIRST_SEED=100.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { type Tracer, prepareTracer } from '../../src/analyses/trace/index';
-import { findSectionsInText } from '../../src/input/sections';
-import { singleNode } from '../../src/model/node';
-import { type MixedRuleset, mixedProbes, mixedRuleset } from '../generators/nft-mixed';
-import { seeded } from '../generators/trace-ruleset';
-import { kernelTest, run } from '../helpers/kernel';
+import { kernelTest } from '../helpers/kernel';
 import { LAB_V4, type LabFamily } from '../helpers/lab-family';
-import { nftTracedPackets } from '../helpers/nft-trace';
-import { compareRound, labConntrack } from '../helpers/trace-compare';
-import { type KernelStep, type KernelTrace, type LabProbe, TraceLab } from '../helpers/trace-lab';
+import { compareMixedSeeds, compareMixedShares } from '../helpers/nft-differential';
 
-const NFT = '/usr/sbin/nft';
 const FAMILY: LabFamily = { ...LAB_V4, namespaces: 'nfww-' };
 const SEEDS = Number(process.env.NFWALK_NFT_SEEDS ?? 8);
 const FIRST_SEED = Number(process.env.NFWALK_NFT_FIRST_SEED ?? 1);
-const PROBES_PER_RULESET = 60;
-const TRACE_TABLE = 'nfww-trace';
-const IPTABLES_TABLES = /^(filter|nat|mangle|raw|security)$/;
-
-const TRACING = `table ip ${TRACE_TABLE} {
-	chain pre {
-		type filter hook prerouting priority -400; policy accept;
-		meta nftrace set 1
-	}
-	chain out {
-		type filter hook output priority -400; policy accept;
-		meta nftrace set 1
-	}
-}
-`;
-
-/** The lab's ruleset replaced by this one: iptables-nft's tables first, then nft's, then the tracing table. */
-function load(lab: TraceLab, m: MixedRuleset): void {
-  lab.exec(lab.node, NFT, ['flush', 'ruleset']);
-  if (m.iptables) lab.exec(lab.node, 'iptables-nft-restore', [], m.iptables);
-  lab.exec(lab.node, NFT, ['-f', '-'], m.nft);
-  lab.exec(lab.node, NFT, ['-f', '-'], TRACING);
-  run('ip', ['netns', 'exec', lab.node, 'conntrack', '-F']);
-}
-
-/** `nft list ruleset` without the tracing table, as a bundle of the node would hold it. */
-function listing(lab: TraceLab, flags: readonly string[] = []): string {
-  const text = lab.exec(lab.node, NFT, [...flags, 'list', 'ruleset']);
-  const start = text.indexOf(`table ip ${TRACE_TABLE} {`);
-  if (start < 0) return text;
-  const end = text.indexOf('\n}\n', start);
-  return text.slice(0, start) + text.slice(end + 3);
-}
-
-/** What a support bundle of the lab node holds; iptables-nft-save too when iptables-nft has rules. */
-function dumps(lab: TraceLab, m: MixedRuleset): string {
-  return [
-    `root@lab:~# ip -o addr\n${lab.exec(lab.node, 'ip', ['-o', 'addr'])}`,
-    `root@lab:~# ip -4 route show table all\n${lab.exec(lab.node, 'ip', ['-4', 'route', 'show', 'table', 'all'])}`,
-    `root@lab:~# sysctl ${FAMILY.sysctls.join(' ')}\n${lab.exec(lab.node, 'sysctl', FAMILY.sysctls)}`,
-    `root@lab:~# nft list ruleset\n${listing(lab)}`,
-    ...(m.iptables ? [`root@lab:~# iptables-nft-save\n${lab.exec(lab.node, 'iptables-nft-save', [])}`] : []),
-  ].join('');
-}
-
-function tracerOf(text: string): Tracer {
-  const found = findSectionsInText(text, 'lab', 'lab');
-  const diagnostics = found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error'));
-  if (diagnostics.length) throw new Error(`the lab's dumps do not read: ${JSON.stringify(diagnostics.slice(0, 3))}`);
-  return prepareTracer(singleNode(found.sections)!, 'ipv4');
-}
-
-/** nft handle → 1-based rule position, per `table:chain`. */
-function positions(lab: TraceLab): Map<string, number> {
-  const out = new Map<string, number>();
-  let table = '';
-  let chain = '';
-  let n = 0;
-  for (const line of listing(lab, ['-a']).split('\n')) {
-    const t = /^table \S+ (\S+) \{/.exec(line);
-    if (t) {
-      table = t[1]!;
-      continue;
-    }
-    const c = /^\s*chain (\S+) \{/.exec(line);
-    if (c) {
-      chain = c[1]!;
-      n = 0;
-      continue;
-    }
-    const h = /# handle (\d+)$/.exec(line);
-    if (h && chain && !/^\s*(set|map) /.test(line)) out.set(`${table}:${chain}:${h[1]}`, ++n);
-    if (/^\t}$/.test(line)) chain = '';
-  }
-  return out;
-}
-
-/** Sends the probes with the monitor running; per probe, the kernel's steps for its first packet (and its way back in on lo). */
-async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[]> {
-  const at = positions(lab);
-  const dir = mkdtempSync(join(tmpdir(), 'nfww-trace-'));
-  try {
-    const out = join(dir, 'trace.txt');
-    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', lab.node, NFT, '-a', 'monitor', 'trace'], {
-      stdio: ['ignore', openSync(out, 'w'), 'ignore'],
-    });
-    const exited = new Promise((r) => monitor.once('close', r));
-    await new Promise((r) => setTimeout(r, 200));
-    lab.fire(probes);
-    await new Promise((r) => setTimeout(r, 400));
-    monitor.kill();
-    await exited;
-    const packets = nftTracedPackets(readFileSync(out, 'utf8'), (t) => t !== TRACE_TABLE);
-    const key = (p: { proto: string; src: string; dst: string; sport?: number }) =>
-      p.proto === 'icmp' ? `icmp ${p.src} ${p.dst}` : `${p.proto} ${p.src} ${p.sport}`;
-    const index = new Map(probes.map((p, i) => [key(p), i] as const));
-    const traces: KernelStep[][] = probes.map(() => []);
-    const taken = new Set<number>();
-    const looped = new Set<number>();
-    const icmpKey = (s: string, d: string) => `icmp ${s} ${d}`;
-    for (const p of packets) {
-      let i: number | undefined;
-      // Only a probe's own echo request, not the replies and errors it causes.
-      if (p.proto === 'icmp' && p.icmpType !== 'echo-request') continue;
-      if (p.in === 'lo') {
-        // Back in on lo under a new id: the local probe with this source port, or sent to this destination.
-        i = probes.findIndex(
-          (q, n) =>
-            q.local &&
-            taken.has(n) &&
-            !looped.has(n) &&
-            q.proto === p.proto &&
-            (q.proto === 'icmp' ? q.src === p.src : q.sport === p.sport),
-        );
-        if (i < 0) i = undefined;
-        if (i !== undefined) looped.add(i);
-      } else {
-        i = index.get(p.proto === 'tcp' || p.proto === 'udp' ? key(p) : icmpKey(p.src, p.dst));
-        if (i !== undefined && taken.has(i)) i = undefined;
-        if (i !== undefined) taken.add(i);
-      }
-      if (i === undefined) continue;
-      for (const s of p.steps) {
-        const iptables = m.iptables !== '' && IPTABLES_TABLES.test(s.table);
-        if ('policy' in s)
-          traces[i]!.push({ table: s.table, chain: s.chain, policy: iptables ? s.policy.toUpperCase() : s.policy });
-        else {
-          const rule = s.handle === undefined ? undefined : at.get(`${s.table}:${s.chain}:${s.handle}`);
-          if (rule === undefined) throw new Error(`no rule with handle ${s.handle} in ${s.table} ${s.chain}`);
-          traces[i]!.push({ table: s.table, chain: s.chain, rule });
-        }
-      }
-    }
-    return traces.map((steps) => (steps.length ? { steps } : undefined));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 kernelTest(
   "trace (nft): the kernel's nft monitor trace of every probe is one of nfwalk's paths, with the NAT conntrack records",
   async (t: ExecutionContext) => {
-    const lab = new TraceLab(FAMILY);
-    let packets = 0;
-    let natChecked = 0;
-    const disagreements: string[] = [];
-    try {
-      for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
-        const r = seeded(seed);
-        const m = mixedRuleset(r, seed);
-        load(lab, m);
-        const tracer = tracerOf(dumps(lab, m));
-        const probes = mixedProbes(r, m.services, PROBES_PER_RULESET, 20000 + seed * 100);
-        const kernel = await send(lab, m, probes);
-        const counts = compareRound(
-          `seed ${seed} (${m.layout}${m.iptables ? ', iptables-nft' : ''})`,
-          tracer,
-          probes,
-          kernel,
-          labConntrack(lab),
-          disagreements,
-        );
-        packets += counts.packets;
-        natChecked += counts.natChecked;
-      }
-    } finally {
-      lab.close();
-    }
-    t.deepEqual(disagreements, []);
-    t.true(packets >= SEEDS * PROBES_PER_RULESET * 0.9, `${packets} packets sent`);
-    t.true(natChecked > packets / 5, `${natChecked} conntrack entries compared`);
-    t.log(`${packets} packets, ${natChecked} NAT records compared, 0 disagreements`);
+    await compareMixedSeeds(
+      t,
+      FAMILY,
+      Array.from({ length: SEEDS }, (_, i) => FIRST_SEED + i),
+      60,
+    );
   },
 );
 
 kernelTest(
   "trace (nft): numgen splits real connections to a Service in nfwalk's shares",
   async (t: ExecutionContext) => {
-    const lab = new TraceLab(FAMILY);
-    try {
-      // A seed whose kube-proxy table has a tcp ClusterIP service with several endpoints and no affinity.
-      let chosen: { m: MixedRuleset; ip: string; port: number } | undefined;
-      for (let seed = 500; !chosen && seed < 600; seed++) {
-        const m = mixedRuleset(seeded(seed), seed);
-        const s = m.services.find(
-          (x) =>
-            x.protocol === 'tcp' &&
-            x.internal === 'endpoints' &&
-            x.endpoints.length >= 3 &&
-            x.affinitySeconds === undefined &&
-            x.internalTrafficPolicy === 'Cluster',
-        );
-        if (s) chosen = { m: { ...m, nft: m.kubeProxy, iptables: '' }, ip: s.clusterIP, port: s.port };
-      }
-      t.truthy(chosen, 'a service with several endpoints');
-      const { m, ip, port } = chosen!;
-      load(lab, m);
-      const tracer = tracerOf(dumps(lab, m));
-      const N = 600;
-      const probes: LabProbe[] = Array.from({ length: N }, (_, i) => ({
-        proto: 'tcp',
-        src: '192.168.50.2',
-        dst: ip,
-        sport: 30000 + i,
-        dport: port,
-        local: false,
-      }));
-      lab.fire(probes);
-      const seen = new Map<string, number>();
-      for (const e of labConntrack(lab))
-        if (e.orig.dst === ip && e.orig.dport === port) seen.set(e.reply.src, (seen.get(e.reply.src) ?? 0) + 1);
-      const result = tracer.trace({
-        src: '192.168.50.2',
-        dst: ip,
-        proto: 'tcp',
-        sport: 30000,
-        dport: port,
-        in: 'eth0',
-      });
-      const shares = new Map<string, number>();
-      for (const p of result.paths)
-        if (p.verdict === 'ACCEPT') shares.set(p.final.dst, (shares.get(p.final.dst) ?? 0) + p.probability);
-      t.true(shares.size >= 3, `${shares.size} endpoints in nfwalk's walk`);
-      for (const [endpoint, p] of shares) {
-        const observed = (seen.get(endpoint) ?? 0) / N;
-        const se = Math.sqrt((p * (1 - p)) / N);
-        t.true(
-          Math.abs(observed - p) <= 3 * se,
-          `${endpoint}: kernel ${observed.toFixed(3)}, nfwalk ${p.toFixed(3)} ± ${se.toFixed(3)}`,
-        );
-      }
-      t.log(
-        [...shares]
-          .map(([e, p]) => `${e}: nfwalk ${p.toFixed(3)}, kernel ${((seen.get(e) ?? 0) / N).toFixed(3)}`)
-          .join('; '),
-      );
-    } finally {
-      lab.close();
-    }
+    await compareMixedShares(t, FAMILY);
   },
 );

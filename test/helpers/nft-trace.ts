@@ -46,13 +46,13 @@ export interface NftTracedPacket {
   readonly proto: 'tcp' | 'udp' | 'icmp';
   readonly sport?: number;
   readonly dport?: number;
-  /** For icmp: `echo-request`, `destination-unreachable`, … */
+  /** For icmp (ICMPv6 too): `echo-request`, `destination-unreachable`, `nd-neighbor-solicit`, … */
   readonly icmpType?: string;
   readonly in?: string;
   readonly steps: NftTraceStep[];
 }
 
-const EVENT = /^trace id (\S+) (ip6?|inet) (\S+) (\S+) (packet:|rule|policy) ?(.*?)\s*$/;
+const EVENT = /^trace id (\S+) (ip6?|inet|netdev) (\S+) (\S+) (packet:|rule|policy) ?(.*?)\s*$/;
 
 /** The packets of a monitor's output, in the order their ids first appear, with the steps of tables `keep` accepts. */
 export function nftTracedPackets(output: string, keep: (table: string) => boolean): NftTracedPacket[] {
@@ -68,7 +68,7 @@ export function nftTracedPackets(output: string, keep: (table: string) => boolea
       const l4 = /\b(tcp|udp) sport (\d+) \1 dport (\d+)/.exec(rest!);
       const src = /\bip6? saddr (\S+)/.exec(rest!)?.[1];
       const dst = /\bip6? daddr (\S+)/.exec(rest!)?.[1];
-      const icmp = /\bicmp type /.test(rest!);
+      const icmp = /\bicmp(?:v6)? type /.test(rest!);
       if (!src || !dst || (!l4 && !icmp)) continue;
       const iif = /\biif "([^"]*)"/.exec(rest!)?.[1];
       entry.packet = {
@@ -76,7 +76,7 @@ export function nftTracedPackets(output: string, keep: (table: string) => boolea
         dst,
         ...(l4
           ? { proto: l4[1] as 'tcp' | 'udp', sport: Number(l4[2]), dport: Number(l4[3]) }
-          : { proto: 'icmp', icmpType: /\bicmp type (\S+)/.exec(rest!)![1]! }),
+          : { proto: 'icmp', icmpType: /\bicmp(?:v6)? type (\S+)/.exec(rest!)![1]! }),
         ...(iif ? { in: iif } : {}),
       };
       continue;

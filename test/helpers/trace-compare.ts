@@ -50,6 +50,8 @@ export function compareRound(
   kernel: readonly (KernelTrace | undefined)[],
   entries: readonly ConntrackEntry[],
   disagreements: string[],
+  /** The steps of nfwalk's paths the kernel's trace can show (all by default). */
+  shown: (s: TraceStep) => boolean = () => true,
 ): { packets: number; natChecked: number } {
   let packets = 0;
   let natChecked = 0;
@@ -61,10 +63,11 @@ export function compareRound(
       disagreements.push(`${label} ${JSON.stringify(probe)}: path probabilities sum to ${sum}`);
     // No kernel trace means no packet: the socket could not even route it, and nfwalk must say the same.
     const seen = (kernel[i]?.steps ?? []).map(stepKey).join(' | ');
-    const same = result.paths.filter((p) => p.steps.map(stepKey).join(' | ') === seen);
+    const stepsOf = (p: TracePath) => p.steps.filter(shown).map(stepKey).join(' | ');
+    const same = result.paths.filter((p) => stepsOf(p) === seen);
     if (same.length === 0) {
       disagreements.push(
-        `${label} ${JSON.stringify(probe)}\n  kernel: ${seen}\n${result.paths.map((p) => `  nfwalk: ${p.steps.map(stepKey).join(' | ')}`).join('\n')}`,
+        `${label} ${JSON.stringify(probe)}\n  kernel: ${seen}\n${result.paths.map((p) => `  nfwalk: ${stepsOf(p)}`).join('\n')}`,
       );
       return;
     }

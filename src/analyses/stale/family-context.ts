@@ -109,7 +109,7 @@ export function familyContext(ctx: NodeContext): FamilyContext {
   return {
     node: ctx.node.name,
     ...(tracer && walked
-      ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.walksNft)) }
+      ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests())) }
       : {}),
     serviceAt: (proto, ip, port) =>
       services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),

@@ -23,7 +23,7 @@ import {
   prefixMask,
   prefixOfMask,
 } from '../../model/address';
-import { type AddressTest, type NodeNetwork, flowTestsOf } from '../trace/index';
+import { type AddressTest, type FlowTests, type NodeNetwork, flowTestsOf } from '../trace/index';
 import type { Span } from './address-classes';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
@@ -56,7 +56,8 @@ class AddressTests {
     if (!opt) return;
     const from = parseIp(opt.value.from);
     const to = parseIp(opt.value.to);
-    if (from && to) this.ranges.set(`${opt.value.from}-${opt.value.to}`, { from, to });
+    if (from && to && from.value === to.value) this.hosts.add(from.value);
+    else if (from && to) this.ranges.set(`${opt.value.from}-${opt.value.to}`, { from, to });
     else this.whole = true;
   }
 
@@ -108,7 +109,10 @@ function noteAddress(a: AddressTests, test: AddressTest | undefined): void {
 }
 
 function noteMatch(m: Match, t: Tests): void {
-  const tests = flowTestsOf(m);
+  noteTests(flowTestsOf(m), t);
+}
+
+function noteTests(tests: FlowTests, t: Tests): void {
   if (tests.sport) t.sport = true;
   if (tests.iface) t.iface = true;
   noteAddress(t.src, tests.src);
@@ -195,11 +199,10 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
  * The key function for one node's rule graphs (two when it runs both backends): equal keys, equal walks up
  * to and including DNAT. A mark one backend sets, the other may test, so marks count across both.
  */
-/** `nft`: nft rules decide too, which the graphs do not hold: every address is its own class, every port and interface counts. */
-export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft = false): FlowKey {
-  const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: nft, iface: nft };
-  t.src.whole = nft;
-  t.dst.whole = nft;
+/** `nft`: what the node's nft rules that decide a new connection's destination test (Tracer.nftFlowTests). */
+export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft: readonly FlowTests[] = []): FlowKey {
+  const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
+  for (const tests of nft) noteTests(tests, t);
   const perGraph = graphs.map(natDecidingChains);
   const marksTested = perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
   for (const chains of perGraph) {

@@ -30,11 +30,14 @@ export interface HookChain {
   /** How a note names the chain. */
   readonly name: string;
   readonly nft: boolean;
+  /** An ingress chain runs for packets arriving on these devices only. */
+  readonly devices?: readonly string[];
 }
 
 export type HookChains = Readonly<Record<Hook, readonly HookChain[]>>;
 
 const NAT_SLOT: Readonly<Record<Hook, number>> = {
+  INGRESS: 0,
   PREROUTING: -100,
   OUTPUT: -100,
   INPUT: 100,
@@ -96,6 +99,7 @@ function nftChain(b: NftBaseChain): HookChain {
     tie: -1 - b.listed,
     name: `${family} ${table} ${chain}`,
     nft: true,
+    ...(b.devices ? { devices: b.devices } : {}),
   };
 }
 
@@ -111,7 +115,7 @@ export interface HookPlan {
   readonly nft: boolean;
 }
 
-const HOOKS: readonly Hook[] = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
+const HOOKS: readonly Hook[] = ['INGRESS', 'PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 
 export function hookPlan(
   rulesets: readonly CompiledRuleset[],

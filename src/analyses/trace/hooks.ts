@@ -6,6 +6,7 @@ import type { TableName } from '../../model/ruleset';
 import type { Hook } from './target';
 
 export const HOOK_TABLES: Readonly<Record<Hook, readonly TableName[]>> = {
+  INGRESS: [],
   PREROUTING: ['raw', 'mangle', 'nat'],
   INPUT: ['mangle', 'filter', 'security', 'nat'],
   FORWARD: ['mangle', 'filter', 'security'],

@@ -17,6 +17,8 @@ import type { Probe } from './probe';
 import { type Ended, walkArriving, walkSent } from './walk';
 import { hookPlan } from './base-chains';
 import { NFT_TABLE_FAMILIES, nftBaseChains } from './nft/compile';
+import { nftFlowTests } from './nft/flow-tests';
+import type { FlowTests } from './match/index';
 import { nftTableSources } from '../../model/nft-iptables';
 import { nftRulesetOf } from '../../model/nft-node';
 import { headerOf, initialState, listOf } from './walk-state';
@@ -54,6 +56,8 @@ export interface Tracer {
   readonly graphs: readonly RuleGraph[];
   /** The walk runs nft base chains too, whose rules the graphs do not hold. */
   readonly walksNft: boolean;
+  /** What the nft rules that decide a new connection's destination test of its tuple (empty without nft). */
+  nftFlowTests(): readonly FlowTests[];
   trace(probe: Probe): TraceResult;
 }
 
@@ -158,9 +162,11 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   // iptables-nft-save prints every built-in chain of a table; the kernel has those iptables-nft made, which the listing shows.
   const listed = new Set(skipped.flatMap((t) => t.chains.filter((c) => c.base).map((c) => `${t.name} ${c.name}`)));
   const listedTables = new Set(skipped.map((t) => t.name));
+  const nftBases = nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : [];
+  let flowTests: readonly FlowTests[] | undefined;
   const plan = hookPlan(
     rulesets,
-    nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : [],
+    nftBases,
     (r, table, hook) =>
       backendOf(sections[r]!) === 'legacy' || !listedTables.has(table) || listed.has(`${table} ${hook}`),
   );
@@ -176,6 +182,12 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
         ]
       : []),
     ...plan.ties,
+    ...nftTables.flatMap((t) =>
+      t.flowtables.map(
+        (f) =>
+          `flowtable ${t.family} ${t.name} ${f.name}: the packets of a connection a rule offloads to it (\`flow add @${f.name}\`) skip every hook after ingress, forward included; the walk follows a connection's first packets, which take the full path`,
+      ),
+    ),
   ];
   return {
     node: node.name,
@@ -183,6 +195,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
     network,
     graphs,
     walksNft: plan.nft,
+    nftFlowTests: () => (flowTests ??= nftFlowTests(nftBases, family)),
     trace(probe) {
       const warnings = [...network.assumed, ...order];
       const packet = packetOf(probe, family, network, warnings);

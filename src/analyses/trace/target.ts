@@ -19,7 +19,8 @@ function notrack(p: Packet): Packet {
   return p.ctstate !== 'INVALID' ? p : withPacket(p, { untracked: true, trackedState: 'UNTRACKED' });
 }
 
-export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+/** The IP hooks, and INGRESS: netdev (and inet) `ingress` chains, which see a packet before PREROUTING. */
+export type Hook = 'INGRESS' | 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 
 export type TargetEffect =
   | {
@@ -93,14 +94,21 @@ function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined, random?
 
 /**
  * --random and --random-fully make nf_nat_l4proto_unique_tuple draw the port even when the old one is
- * free: from the given range, else from 1024-65535 (ports below 1024 stay below it).
+ * free: from the given range, else from 1024-65535 (ports below 1024 stay below it). Without them a source port
+ * outside a given range is drawn from the range too.
  */
 function randomPorts(
   p: Packet,
   t: { readonly random?: true; readonly randomFully?: true },
   range?: PortRange,
 ): PortRange | undefined {
-  if (!t.random && !t.randomFully) return undefined;
+  // A source port outside the range is drawn from it (nf_nat_l4proto_unique_tuple: a random offset for SNAT).
+  const outside =
+    range !== undefined &&
+    p.sport !== undefined &&
+    range.from !== range.to &&
+    (p.sport < range.from || p.sport > range.to);
+  if (!t.random && !t.randomFully) return outside ? range : undefined;
   if (range) return range;
   const sport = p.sport ?? 0;
   return sport >= 1024 ? { from: 1024, to: 65535 } : sport >= 512 ? { from: 600, to: 1023 } : { from: 1, to: 511 };

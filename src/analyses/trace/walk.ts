@@ -100,7 +100,7 @@ function runChain(
   const ctx: ChainWalkContext = { network: run.network, hook, table: chain.table, budget: run.budget };
   const next: WalkState[] = [];
   for (const s of states) {
-    if (nat && !natRuns(s.packet, hook)) {
+    if ((nat && !natRuns(s.packet, hook)) || (base.devices && !base.devices.includes(s.packet.in ?? ''))) {
       next.push(s);
       continue;
     }
@@ -277,9 +277,10 @@ function postrouting(
   );
 }
 
-/** A packet arriving on an interface. */
+/** A packet arriving on an interface: its device's ingress chains, then PREROUTING. */
 export function walkArriving(run: HookRun, start: WalkState): void {
-  const pre = runHook(run, 'PREROUTING', [withInterfaces(start, start.packet.in, '')]);
+  const ingress = runHook(run, 'INGRESS', [withInterfaces(start, start.packet.in, '')]);
+  const pre = runHook(run, 'PREROUTING', ingress);
   const local: WalkState[] = [];
   const forward: WalkState[] = [];
   for (const s of pre) {

@@ -22,9 +22,12 @@ export interface NftBaseChain {
   readonly priority: number;
   /** Position of the chain in the listing, which is the order the kernel registered it in unless a table was remade. */
   readonly listed: number;
+  /** An ingress chain's devices. */
+  readonly devices?: readonly string[];
 }
 
 const HOOKS: Readonly<Record<string, Hook>> = {
+  ingress: 'INGRESS',
   prerouting: 'PREROUTING',
   input: 'INPUT',
   forward: 'FORWARD',
@@ -34,8 +37,8 @@ const HOOKS: Readonly<Record<string, Hook>> = {
 
 /** The nft table families whose base chains see packets of an IP family. */
 export const NFT_TABLE_FAMILIES: Readonly<Record<Family, readonly string[]>> = {
-  ipv4: ['ip', 'inet'],
-  ipv6: ['ip6', 'inet'],
+  ipv4: ['ip', 'inet', 'netdev'],
+  ipv6: ['ip6', 'inet', 'netdev'],
 };
 
 /** The sets a rule may add to at run time (`update @s`, `add @s`): their dumped elements are a snapshot. */
@@ -88,6 +91,9 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
   t.chains.forEach((c, i) => {
     const hook = c.base && HOOKS[c.base.hook];
     if (!c.base || !hook || c.base.priority.value === undefined) return;
+    // A netdev table has ingress and egress chains only; egress (after POSTROUTING, on the way out) is not walked.
+    if (t.family === 'netdev' && hook !== 'INGRESS') return;
+    const devices = c.base.devices?.map((d) => d.text.replace(/^"(.*)"$/, '$1'));
     out.push({
       table: t,
       chain: c,
@@ -96,6 +102,7 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
       nat: c.base.type === 'nat',
       priority: c.base.priority.value,
       listed: listedFrom + i,
+      ...(devices ? { devices } : {}),
     });
   });
   return out;

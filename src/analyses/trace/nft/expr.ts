@@ -147,12 +147,15 @@ function ct(e: Extract<NftExpr, { kind: 'ct' }>): Evaluator | undefined {
     case 'state':
       return (p) => (p.untracked ? 64n : CT_STATE_BITS[p.ctstate]);
     case 'status':
-      // A new connection has no status bits but the NAT it was given; an established one is confirmed and has seen a reply.
+      // A new connection has no status bits but the NAT it was given and the NAT hooks it passed (the
+      // *_NAT_DONE bits, set even by a null binding); an established one is confirmed and has seen a reply.
       return (p) => {
         if (!hasEntry(p)) return BREAK;
         let bits = p.ctstate === 'NEW' ? 0n : 2n | 8n;
         if (p.snat) bits |= 16n;
         if (p.dnat) bits |= 32n;
+        if (p.srcNatDone) bits |= 0x80n;
+        if (p.dstNatDone) bits |= 0x100n;
         return bits;
       };
     case 'mark':

@@ -13,7 +13,7 @@ import type { NatRange, PortRange } from '../../../model/values';
 import type { ChainWalkContext } from '../chain-walk';
 import type { CompiledChain } from '../compile';
 import { type Decision, type Matcher, negate, unknown } from '../match/decision';
-import { withPacket } from '../packet';
+import { type Packet, withPacket } from '../packet';
 import type { NftRuleStep } from '../path';
 import { applyTarget } from '../target';
 import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, splitOn, withState } from '../walk-state';
@@ -209,7 +209,8 @@ function matchMatcher(st: Extract<NftStmt, { kind: 'match' }>, ctx: NftRuleConte
   if (atoms.some((a) => a === undefined)) return () => opaque;
   const only = atoms.length === 1 ? atoms[0]! : undefined;
   let test: (x: Value) => boolean;
-  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && FLAG_TYPES.has(types[0]!) && st.op !== '==') {
+  // Only the implicit operator tests bits (`ct status dnat`); `==` and `!=` compare the whole value (cmp eq/neq).
+  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && FLAG_TYPES.has(types[0]!) && !st.op) {
     const bits = only.value;
     test = (x) => typeof x === 'bigint' && (x & bits) !== 0n;
   } else if (only && only.kind === 'eq' && typeof only.value === 'bigint' && st.op && st.op !== '==' && !negated) {
@@ -422,23 +423,41 @@ function setValueOp(st: Extract<NftStmt, { kind: 'set-value' }>, ctx: NftRuleCon
   if (!value) return undefined;
   const meta = t.kind === 'meta';
   const text = printStmt(st);
+  const set = (s: WalkState, v: bigint): Branch => {
+    const mark = Number(v & MARK_MASK);
+    if (meta) return { state: withState(s, { packet: withPacket(s.packet, { mark }) }) };
+    // Without a connection there is no mark to set (nft_ct_set_eval returns early).
+    const p = s.packet;
+    if (p.untracked || p.ctstate === 'INVALID' || p.ctstate === 'UNTRACKED') return { state: s };
+    return { state: withState(s, { packet: withPacket(p, { ctmark: mark }) }) };
+  };
   return (s) => {
     const v = value(s.packet);
     if (v === BREAK) return [{ state: s, stop: 'break' }];
+    // A mark drawn by numgen or a hash: one path per value, each with its share.
+    if (isDraw(v))
+      return v.draw.map((x) => {
+        const state = scaled(s, 1 / v.draw.length);
+        return set(v.note ? addAssumption(state, v.note(x)) : state, x);
+      });
     if (typeof v !== 'bigint')
       return [
         { state: addAssumption(s, `\`${text}\` sets a value the dumps do not give: the mark is left as it was`) },
       ];
-    const mark = Number(v & MARK_MASK);
-    if (meta) return [{ state: withState(s, { packet: withPacket(s.packet, { mark }) }) }];
-    // Without a connection there is no mark to set (nft_ct_set_eval returns early).
-    const p = s.packet;
-    if (p.untracked || p.ctstate === 'INVALID' || p.ctstate === 'UNTRACKED') return [{ state: s }];
-    return [{ state: withState(s, { packet: withPacket(p, { ctmark: mark }) }) }];
+    return [set(s, v)];
   };
 }
 
 const PASS: Op = (s) => [{ state: s }];
+
+function rejectDependency(how: string | undefined, family: NftFamily): ((p: Packet) => boolean) | undefined {
+  if (how === undefined) return undefined;
+  if (/^tcp\b/.test(how)) return (p) => p.proto === 'tcp';
+  if (family !== 'inet') return undefined;
+  if (/^icmpv6\b/.test(how)) return (p) => p.family === 'ipv6';
+  if (/^icmp\b/.test(how)) return (p) => p.family === 'ipv4';
+  return undefined;
+}
 
 function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefined {
   const q = questionMatcher(st, ctx, position);
@@ -452,8 +471,13 @@ function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefi
     }
     case 'vmap':
       return vmapOp(st, ctx);
-    case 'reject':
-      return (s) => [{ state: s, stop: { kind: 'reject' } }];
+    case 'reject': {
+      // `reject with tcp reset` carries an implicit `meta l4proto tcp`; in an inet table `with icmp …` an
+      // implicit `meta nfproto ipv4`, `with icmpv6 …` ipv6 (nft adds the dependency and does not print it).
+      const only = rejectDependency(st.with, ctx.family);
+      return (s) =>
+        only && !only(s.packet) ? [{ state: s, stop: 'break' }] : [{ state: s, stop: { kind: 'reject' } }];
+    }
     case 'nat':
       return natOp(st, ctx);
     case 'set-value':
