@@ -225,7 +225,8 @@ function plain(v: JValue): unknown {
       return null;
     case 'num':
       return v.v;
-    default:
+    case 'str':
+    case 'bool':
       return v.v;
   }
 }
@@ -681,7 +682,16 @@ function spelled(st: NftStmt): NftStmt {
     }
     case 'vmap':
       return { ...st, key: spelledExpr(st.key), map: valueFor(st.key, st.map) };
-    default:
+    case 'opaque':
+    case 'verdict':
+    case 'counter':
+    case 'reject':
+    case 'nat':
+    case 'set-update':
+    case 'notrack':
+    case 'xt':
+    case 'hidden':
+    case 'keyword':
       return st;
   }
 }

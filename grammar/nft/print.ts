@@ -104,7 +104,15 @@ function typeofType(e: NftExpr): string {
       return 'integer';
     case 'ct':
       return e.key === 'mark' ? 'mark' : 'other';
-    default:
+    case 'concat':
+    case 'map':
+    case 'set':
+    case 'opaque':
+    case 'verdict':
+    case 'literal':
+    case 'fib':
+    case 'ref':
+    case 'binop':
       return 'other';
   }
 }

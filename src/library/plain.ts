@@ -40,7 +40,9 @@ function walk(value: unknown, key: string): unknown {
       if (v === null) return null;
       if (Array.isArray(v)) return v.map((x, i) => walk(x, String(i)) ?? null);
       return members(v);
-    default:
+    case 'symbol':
+    case 'undefined':
+    case 'function':
       return undefined;
   }
 }

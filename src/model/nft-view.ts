@@ -31,7 +31,17 @@ function callsOf(s: NftStmt, table: NftTable): ViewCall[] {
       }
       return [...calls.values()];
     }
-    default:
+    case 'opaque':
+    case 'match':
+    case 'counter':
+    case 'reject':
+    case 'set-value':
+    case 'nat':
+    case 'set-update':
+    case 'notrack':
+    case 'xt':
+    case 'hidden':
+    case 'keyword':
       return [];
   }
 }

@@ -589,7 +589,10 @@ function wrapLines(wrapper: Wrapper, lines: string[]): string[] {
       return lines.map((l) =>
         l.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;'),
       );
-    default:
+    case 'trailing-prompt':
+    case 'foreign-prompts':
+    case 'grep-n':
+    case 'file-line':
       return lines;
   }
 }

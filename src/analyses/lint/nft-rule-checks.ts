@@ -87,7 +87,15 @@ function unrepeatable(r: NftRule): boolean {
         return e.parts.some(drawn);
       case 'map':
         return drawn(e.key);
-      default:
+      case 'set':
+      case 'opaque':
+      case 'verdict':
+      case 'literal':
+      case 'payload':
+      case 'ct':
+      case 'fib':
+      case 'hash':
+      case 'ref':
         return false;
     }
   };
@@ -171,7 +179,16 @@ function lookups(s: NftStmt): { name: string; negated: boolean }[] {
         return [...refs(e.left), ...refs(e.right)];
       case 'concat':
         return e.parts.flatMap(refs);
-      default:
+      case 'set':
+      case 'opaque':
+      case 'verdict':
+      case 'literal':
+      case 'payload':
+      case 'meta':
+      case 'ct':
+      case 'fib':
+      case 'numgen':
+      case 'hash':
         return [];
     }
   };
@@ -184,7 +201,15 @@ function lookups(s: NftStmt): { name: string; negated: boolean }[] {
       return [...refs(s.addr), ...refs(s.port)].map((name) => ({ name, negated: false }));
     case 'set-value':
       return refs(s.value).map((name) => ({ name, negated: false }));
-    default:
+    case 'opaque':
+    case 'verdict':
+    case 'counter':
+    case 'reject':
+    case 'set-update':
+    case 'notrack':
+    case 'xt':
+    case 'hidden':
+    case 'keyword':
       return [];
   }
 }

@@ -158,7 +158,13 @@ export function datatypeOf(e: NftExpr): Datatype | undefined {
       return 'integer';
     case 'binop':
       return datatypeOf(e.left);
-    default:
+    case 'concat':
+    case 'map':
+    case 'set':
+    case 'opaque':
+    case 'verdict':
+    case 'literal':
+    case 'ref':
       return undefined;
   }
 }

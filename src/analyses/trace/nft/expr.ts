@@ -308,7 +308,11 @@ export function compileExpr(e: NftExpr, network: NodeNetwork): Evaluator | undef
       const v = parseScalar(e.text, datatypeOf(e) ?? 'integer');
       return v === undefined ? undefined : () => v;
     }
-    default:
+    case 'map':
+    case 'set':
+    case 'opaque':
+    case 'verdict':
+    case 'ref':
       return undefined;
   }
 }

@@ -67,7 +67,11 @@ function verdictText(v: Verdict): string {
       return 'drop';
     case 'stop':
       return v.name;
-    default:
+    case 'return':
+    case 'continue':
+    case 'accept':
+    case 'drop':
+    case 'queue':
       return v.kind;
   }
 }
@@ -132,6 +136,7 @@ function randomShare(left: NftExpr, op: string | undefined, right: NftExpr): num
       return (n - below) / n;
     case '!=':
       return k <= mask ? 1 - 1 / n : 1;
+    case undefined:
     default:
       return k <= mask ? 1 / n : 0;
   }
@@ -175,6 +180,7 @@ function compare(op: string | undefined, v: bigint, k: bigint): boolean {
       return v > k;
     case '>=':
       return v >= k;
+    case undefined:
     default:
       return v === k;
   }
@@ -509,7 +515,11 @@ function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefi
         case 'flow':
         case 'synproxy':
           return PASS;
-        default: {
+        case 'limit':
+        case 'quota':
+        case 'tproxy':
+        case 'dup':
+        case 'fwd': {
           const assumption = `\`${printStmt(st)}\` is not followed by nfwalk: the walk stops at it`;
           return (s) => [{ state: addAssumption(s, assumption), stop: { kind: 'stop', name: st.keyword } }];
         }
