@@ -12,9 +12,10 @@
  * - `2026`: v1.34 plus PR #135800 (no mark-for-masquerade chain: `meta mark set meta mark | MARK` inline) and
  *   PRs #140362/#140723 (no per-endpoint chains: several endpoints DNAT through `dnat ip to numgen random mod N
  *   map { i : addr . port }` in the service chain, one endpoint through a plain `dnat to`). Services with
- *   ClientIP affinity keep their endpoint chains (the affinity set is updated per endpoint). The hairpin set of
- *   PR #136499 is not written: its listing is not in the evidence, so an endpoint reaching itself is not
- *   masqueraded in this form.
+ *   ClientIP affinity keep their endpoint chains (the affinity set is updated per endpoint), and PR #136499: an
+ *   endpoint reaching itself is masqueraded through the `hairpin-connections` set (`addr . addr . proto . port`
+ *   per endpoint, looked up by `ct status dnat` in the masquerading chain, which unmarks and masquerades in one
+ *   rule) instead of a rule per endpoint chain; the listing's form is that of a 2026 node's `nft list table`.
  *
  * Endpoints are ready, serving-terminating or not serving (NftEndpoint.state), sorted into the Cluster and Local
  * chains as proxy.CategorizeEndpoints does (ready first, else serving-terminating; no topology hints); the random
@@ -360,12 +361,20 @@ export function writeRuleset(
     chain('mark-for-masquerade');
     rule('mark-for-masquerade', `meta mark set meta mark | ${mark}`);
   }
-  rule('masquerading', `meta mark & ${mark} == 0x00000000 return`);
-  rule('masquerading', `meta mark set meta mark ^ ${mark}`);
-  rule('masquerading', 'masquerade fully-random');
-
   const sets: NftSetBlock[] = [];
   const set = (s: NftSetBlock) => (sets.push(s), s.elements);
+  const hairpins = layout === '2026' ? hairpinSet(set, addrType) : undefined;
+  if (hairpins) {
+    rule('masquerading', `meta mark & ${mark} != 0x00000000 meta mark set meta mark ^ ${mark} masquerade fully-random`);
+    rule(
+      'masquerading',
+      `ct status dnat ${ipX} saddr . ${ipX} daddr . meta l4proto . th dport @hairpin-connections masquerade fully-random`,
+    );
+  } else {
+    rule('masquerading', `meta mark & ${mark} == 0x00000000 return`);
+    rule('masquerading', `meta mark set meta mark ^ ${mark}`);
+    rule('masquerading', 'masquerade fully-random');
+  }
   const clusterIPs = set({
     kind: 'set',
     name: 'cluster-ips',
@@ -537,8 +546,11 @@ export function writeRuleset(
     };
     if (c.cluster) toEndpoints(c.cluster, s.clusterEndpoints);
     if (c.local) toEndpoints(c.local, s.localEndpoints);
+    if (hairpins)
+      for (const e of new Set([...s.clusterEndpoints, ...s.localEndpoints]))
+        hairpins(`${e.ip} . ${e.ip} . ${p} . ${e.port}`);
     for (const ep of c.endpoints) {
-      rule(ep.chain, `${ipX} saddr ${ep.ip} ${markMasq}`);
+      if (!hairpins) rule(ep.chain, `${ipX} saddr ${ep.ip} ${markMasq}`);
       if (ep.affinitySet) rule(ep.chain, `update @${ep.affinitySet} { ${ipX} saddr }`);
       rule(ep.chain, `meta l4proto ${p} dnat to ${bracket(ep.ip)}:${ep.port}`);
     }
@@ -552,6 +564,22 @@ export function writeRuleset(
   ];
   const text = `table ${ipX} kube-proxy {\n\tcomment "rules for kube-proxy"\n${members.join('\n')}}\n`;
   return { text, services, layout, family, ...net, masqueradeMark: mark };
+}
+
+/** kube-proxy's `hairpin-connections` set (2026), first of the table's sets: what adds an endpoint's element once. */
+function hairpinSet(set: (s: NftSetBlock) => string[], addrType: string): (element: string) => void {
+  const added = new Set<string>();
+  const elements = set({
+    kind: 'set',
+    name: 'hairpin-connections',
+    type: `${addrType} . ${addrType} . inet_proto . inet_service`,
+    comment: 'service hairpin connections',
+    elements: [],
+  });
+  return (element) => {
+    if (!added.has(element)) elements.push(element);
+    added.add(element);
+  };
 }
 
 interface NftSetBlock {
