@@ -232,10 +232,13 @@ export function kubeNftServices(table: NftTable, path: string, family: Family): 
   });
 }
 
-/** The cluster CIDR kube-proxy's local detector uses: `ip saddr != CIDR jump mark-for-masquerade` in service chains. */
+/**
+ * The cluster CIDR kube-proxy's local detector uses: `ip saddr != CIDR jump mark-for-masquerade` in service
+ * chains, or one `ip daddr @cluster-ips ip saddr != CIDR meta mark set …` in the services chain (2026).
+ */
 export function nftClusterCidr(table: NftTable): string | undefined {
   for (const c of table.chains) {
-    if (!/^(service|external)-/.test(c.name)) continue;
+    if (!/^(service|external)-|^services$/.test(c.name)) continue;
     for (const r of c.rules) {
       const m = r.stmts.find(
         (s) =>
@@ -249,4 +252,12 @@ export function nftClusterCidr(table: NftTable): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The host addresses of kube-proxy's `nodeport-ips` set: the node's addresses that accept NodePorts. */
+export function nftNodePortIps(table: NftTable): string[] {
+  const set = table.sets.find((s) => s.kind === 'set' && s.name === 'nodeport-ips');
+  return (set?.elements ?? []).flatMap((e) =>
+    e.key.kind === 'literal' && !e.key.text.includes('/') && !e.key.text.includes('-') ? [e.key.text] : [],
+  );
 }

@@ -17,6 +17,8 @@ export interface Clients {
   readonly nodeIp: string;
   /** Node addresses given to the walk because the dumps have none. */
   readonly assumedNodeIps: readonly string[];
+  /** Where the assumed address comes from, when not from --node-ip or a documentation address. */
+  readonly assumedFrom?: string;
   readonly notes: readonly string[];
 }
 
@@ -76,12 +78,17 @@ function nodeAddress(node: NodeDumps, family: Family): string | undefined {
   return (candidates.find((c) => c.dev === defaultDev) ?? candidates.find((c) => !NOT_NODE_DEVICES.test(c.dev)))?.ip;
 }
 
-/** `cidr`: the cluster CIDR kube-proxy's rules show (`clusterCidrOf`, or its nft table's), when they show one. */
+/**
+ * `cidr`: the cluster CIDR kube-proxy's rules show (`clusterCidrOf`, or its nft table's), when they show one;
+ * `nodePortIps`: the addresses kube-proxy's nft table accepts NodePorts on (its `nodeport-ips` set), which are the
+ * node's own when the dumps have no `ip addr`.
+ */
 export function clientsOf(
   node: NodeDumps,
   family: Family,
   cidr: string | undefined,
   givenNodeIps: readonly string[],
+  nodePortIps: readonly string[] = [],
 ): Clients {
   const notes: string[] = [];
   const pod = podIn(cidr);
@@ -91,8 +98,15 @@ export function clientsOf(
     );
   const fromDumps = nodeAddress(node, family);
   const given = givenNodeIps.find((ip) => parseIp(ip)?.family === family);
-  const nodeIp = fromDumps ?? given ?? PLACEHOLDER_NODE[family];
+  const fromSet = given ? undefined : nodePortIps.find((ip) => parseIp(ip)?.family === family);
+  const nodeIp = fromDumps ?? given ?? fromSet ?? PLACEHOLDER_NODE[family];
   if (!fromDumps && !given)
-    notes.push(`no ${family} node address in the dumps and no --node-ip: NodePorts are probed on ${nodeIp}`);
-  return { pod, external: EXTERNAL[family], nodeIp, assumedNodeIps: fromDumps ? [] : [nodeIp], notes };
+    notes.push(
+      fromSet
+        ? `no ${family} node address in the dumps and no --node-ip: NodePorts are probed on ${nodeIp}, from kube-proxy's nodeport-ips set`
+        : `no ${family} node address in the dumps and no --node-ip: NodePorts are probed on ${nodeIp}`,
+    );
+  const assumed = { assumedNodeIps: fromDumps ? [] : [nodeIp] };
+  const from = !fromDumps && fromSet ? { assumedFrom: "kube-proxy's nodeport-ips set" } : {};
+  return { pod, external: EXTERNAL[family], nodeIp, ...assumed, ...from, notes };
 }

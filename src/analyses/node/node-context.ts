@@ -12,7 +12,7 @@ import type { RulesetSection, Section } from '../../model/section';
 import type { Family } from '../../model/values';
 import { type Tracer, prepareTracer } from '../trace/index';
 import { type Clients, clientsOf, clusterCidrOf } from './clients';
-import { kubeNftServices, kubeProxyTable, nftClusterCidr } from '../../graph/kube-nft-services';
+import { kubeNftServices, kubeProxyTable, nftClusterCidr, nftNodePortIps } from '../../graph/kube-nft-services';
 import { nftRulesetOf } from '../../model/nft-node';
 
 export interface NodeContext {
@@ -124,10 +124,10 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
         warnings: ipvsLeftOut,
       };
     const cidr = (section && clusterCidrOf(section.ruleset)) ?? (nftTable && nftClusterCidr(nftTable));
-    const clients = clientsOf(node, family, cidr, givenNodeIps);
-    const nodeIpsFrom = clients.assumedNodeIps.length
-      ? 'a documentation address standing in for the node'
-      : '--node-ip';
+    const clients = clientsOf(node, family, cidr, givenNodeIps, nftTable ? nftNodePortIps(nftTable) : []);
+    const nodeIpsFrom =
+      clients.assumedFrom ??
+      (clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip');
     const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
     return {
       node,

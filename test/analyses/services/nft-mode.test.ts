@@ -57,6 +57,15 @@ sharedTest("services: kube-proxy's nft table gives every entry point its verdict
   ]);
 });
 
+sharedTest("services: a kube-proxy nft listing alone probes NodePorts on its nodeport-ips set's address", (t) => {
+  const alone = summary(readShared(RULESET));
+  const withNode = summary(`${LAB_NODE}\n# nft list ruleset\n${readShared(RULESET)}`);
+  const nodePorts = (rows: readonly string[]) => rows.filter((r) => r.includes(' nodePort ')).sort();
+  t.deepEqual(nodePorts(alone.rows), nodePorts(withNode.rows));
+  t.false(alone.a.findings.some((f) => f.code === 'SVC_NODEPORT_NOT_FORWARDED'));
+  t.true(alone.a.nodes[0]!.warnings.some((n) => n.includes("192.168.0.2, from kube-proxy's nodeport-ips set")));
+});
+
 sharedTest(
   "services: a live element of an affinity set, as the kernel listed it, is a sticky client of the set's endpoint",
   (t) => {
