@@ -4,6 +4,7 @@
  * syntax records and read by the iptables-save extractor, so every match and target gets the same typed
  * record as in a dump. What a listing cannot say (interfaces without -v, a host behind a name) is said.
  */
+import { newLineTally } from '../iptables-save/line-account';
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Match } from '../../src/model/match';
 import type { Chain, Rule, Ruleset, RulesetGap, TableName } from '../../src/model/ruleset';
@@ -36,16 +37,7 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
   private layout: Layout | undefined;
   private firstLayoutLine = 0;
   private readonly diagnostics: Diagnostic[] = [];
-  private readonly account = {
-    rules: 0,
-    chains: 0,
-    tables: 0,
-    commits: 0,
-    comments: 0,
-    blank: 0,
-    prompts: 0,
-    rejected: 0,
-  };
+  private readonly account = newLineTally();
 
   constructor(
     private readonly path: string,

@@ -11,11 +11,9 @@
 import type { ExecutionContext } from 'ava';
 import { kernelTest, run } from '../helpers/kernel';
 import { LAB_V4, type LabFamily } from '../helpers/lab-family';
-import { compareMixedSeeds } from '../helpers/nft-differential';
+import { compareMixedSeeds, seedsFromEnv } from '../helpers/nft-differential';
 
 const FAMILY: LabFamily = { ...LAB_V4, namespaces: 'nfww-leg-' };
-const SEEDS = Number(process.env.NFWALK_NFT_SEEDS ?? 6);
-const FIRST_SEED = Number(process.env.NFWALK_NFT_FIRST_SEED ?? 1);
 
 kernelTest(
   "trace (nft + iptables-legacy): the kernel's nft trace of every probe is the nft steps of one of nfwalk's paths, with the NAT conntrack records",
@@ -25,12 +23,6 @@ kernelTest(
       else t.pass('iptables-legacy-restore is not installed: nothing to compare');
       return;
     }
-    await compareMixedSeeds(
-      t,
-      FAMILY,
-      Array.from({ length: SEEDS }, (_, i) => FIRST_SEED + i),
-      60,
-      { legacy: true },
-    );
+    await compareMixedSeeds(t, FAMILY, seedsFromEnv(6), 60, { legacy: true });
   },
 );

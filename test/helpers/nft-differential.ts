@@ -19,6 +19,7 @@ import { singleNode } from '../../src/model/node';
 import { type MixedRuleset, legacyRules, mixedAddress, mixedProbes, mixedRuleset } from '../generators/nft-mixed';
 import { seeded } from '../generators/trace-ruleset';
 import { run } from './exec';
+import { kernelTest } from './kernel';
 import type { LabFamily } from './lab-family';
 import { nftTracedPackets } from './nft-trace';
 import { compareRound, labConntrack } from './trace-compare';
@@ -198,8 +199,26 @@ async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[])
   }
 }
 
-/** Every seed's ruleset loaded, its probes sent and compared; the counts and each disagreement, printed. */
+/** The seeds a run compares: NFWALK_NFT_SEEDS of them (`count` by default) from NFWALK_NFT_FIRST_SEED (1). */
+export function seedsFromEnv(count: number): number[] {
+  const n = Number(process.env.NFWALK_NFT_SEEDS ?? count);
+  const first = Number(process.env.NFWALK_NFT_FIRST_SEED ?? 1);
+  return Array.from({ length: n }, (_, i) => first + i);
+}
+
+/** One address family's two kernel tests: every probe's trace is one of nfwalk's paths, and numgen's shares. */
+export function nftWalkTests(label: string, family: LabFamily, seeds: number): void {
+  kernelTest(
+    `trace (${label}): the kernel's nft monitor trace of every probe is one of nfwalk's paths, with the NAT conntrack records`,
+    (t) => compareMixedSeeds(t, family, seedsFromEnv(seeds), 60),
+  );
+  kernelTest(`trace (${label}): numgen splits real connections to a Service in nfwalk's shares`, (t) =>
+    compareMixedShares(t, family),
+  );
+}
+
 /**
+ * Every seed's ruleset loaded, its probes sent and compared; the counts and each disagreement, printed.
  * `legacy`: the seeds' iptables rules go to iptables-legacy instead of iptables-nft. The kernel's nft trace
  * cannot show legacy tables' rules, so nfwalk's paths are compared on their nft steps: legacy verdicts, NAT
  * and marks still show in which nft rules the packet meets, and in the NAT conntrack records.
