@@ -268,7 +268,7 @@ export async function compareMixedSeeds(
 }
 
 /** Many new connections to one Service with several endpoints: the kernel's split against nfwalk's shares. */
-export async function compareMixedShares(t: ExecutionContext, family: LabFamily): Promise<void> {
+async function compareMixedShares(t: ExecutionContext, family: LabFamily): Promise<void> {
   const lab = new TraceLab(family);
   const at = mixedAddress(family);
   try {
