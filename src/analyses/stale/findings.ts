@@ -4,7 +4,7 @@
  */
 import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
-import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind } from './model';
+import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
 import { endpointText, firstOf } from '../finding-text';
 import { groupBy } from '../../model/group-by';
 
@@ -66,15 +66,14 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
 }
 
 /** One command per recorded target where that deletes only stale entries; the per-entry way where it would not. */
-function remedyOf(group: StaleGroup): string {
+function remedyOf(group: StaleGroup, targets: readonly StaleTarget[]): string {
   const first = group.entries[0]!;
   if (first.table === 'ipvs')
     return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
-  const commands = group.targets.map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
-  const more = commands.length - LISTED_TARGETS;
+  const commands = targets.slice(0, LISTED_TARGETS).map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
+  const more = targets.length - LISTED_TARGETS;
   return (
-    commands.slice(0, LISTED_TARGETS).join('\n') +
-    (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
+    commands.join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
   );
 }
 
@@ -87,15 +86,19 @@ export function staleFindings(
   for (const group of groups) {
     const entries = group.entries;
     const first = entries[0]!;
-    const targets = group.targets.map((t) => t.target);
+    const targets = group.targets;
     findings.push({
       code: CODES[first.kind],
       severity: severityOf(first.kind, first.proto),
       node: first.node,
       subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
-      message: groupMessage(first, entries.length, targets),
+      message: groupMessage(
+        first,
+        entries.length,
+        targets.map((t) => t.target),
+      ),
       evidence: evidenceOf(entries),
-      remedy: remedyOf(group),
+      remedy: remedyOf(group, targets),
     });
   }
   for (const list of groupBy(terminating, (t) => `${t.node}|${t.service ?? ''}|${t.server}`).values()) {

@@ -41,71 +41,77 @@ class Interned {
 const PORTS = 65537;
 const PROTOCOLS = 64;
 
-interface Building {
-  readonly entries: StaleEntry[];
-  readonly byTarget: Map<number | string, StaleEntry[]>;
-}
+/** The targets are found when read, one group at a time: after a mass redeploy most entries record a target of their own. */
+class Group implements StaleGroup {
+  readonly entries: StaleEntry[] = [];
+  constructor(
+    private readonly validGroups: ReadonlySet<string>,
+    private readonly addressId: (address: string) => number,
+  ) {}
 
-export function groupStale(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>): StaleGroup[] {
-  const addresses = new Interned();
-  const protocols = new Interned();
-  const byNode = new Map<string, Map<number | string, Building>>();
-  const building: Building[] = [];
-  const addressId = (a: string) => addresses.id(a);
-  for (const s of stale) {
-    let groups = byNode.get(s.node);
-    if (!groups) byNode.set(s.node, (groups = new Map()));
-    let key: number | string;
-    let target: number | string;
-    const proto = protocols.id(s.proto);
-    if (s instanceof ConntrackStaleEntry && proto < PROTOCOLS) {
-      const dport = s.dport ?? PORTS - 1;
-      key =
-        ((addresses.id(s.dst) * PORTS + dport) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
-        (s.family === 'ipv6' ? PROTOCOLS : 0) +
-        proto;
-      target = s.targetKey(addressId);
-    } else {
-      key = `${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;
-      target = targetOf(s);
+  get targets(): StaleTarget[] {
+    const byTarget = new Map<number | string, StaleEntry[]>();
+    for (const s of this.entries) {
+      const key = s instanceof ConntrackStaleEntry ? s.targetKey(this.addressId) : targetOf(s);
+      const list = byTarget.get(key);
+      if (list) list.push(s);
+      else byTarget.set(key, [s]);
     }
-    let group = groups.get(key);
-    if (!group) {
-      group = { entries: [], byTarget: new Map() };
-      groups.set(key, group);
-      building.push(group);
-    }
-    group.entries.push(s);
-    const list = group.byTarget.get(target);
-    if (list) list.push(s);
-    else group.byTarget.set(target, [s]);
+    return [...byTarget.values()]
+      .map((entries) => new Target(entries, this.validGroups))
+      .sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   }
-  return building.map((g) => ({
-    entries: g.entries,
-    targets: [...g.byTarget.values()]
-      .map((entries) => targetEntries(entries, validGroups))
-      .sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0)),
-  }));
 }
 
-function targetEntries(entries: readonly StaleEntry[], validGroups: ReadonlySet<string>): StaleTarget {
-  const first = entries[0]!;
-  const target = targetOf(first);
-  if (first.table === 'ipvs') return { target, entries, cleanup: first.cleanup };
-  // A command for the whole group would also delete live entries (their source gets another DNAT).
-  if (validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, target)))
-    return { target, entries, cleanup: null };
-  const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(target);
-  return {
-    target,
-    entries,
-    cleanup: groupCleanup({
+class Target implements StaleTarget {
+  readonly target: string;
+  constructor(
+    readonly entries: readonly StaleEntry[],
+    private readonly validGroups: ReadonlySet<string>,
+  ) {
+    this.target = targetOf(entries[0]!);
+  }
+
+  get cleanup(): string | null {
+    const first = this.entries[0]!;
+    if (first.table === 'ipvs') return first.cleanup;
+    // A command for the whole group would also delete live entries (their source gets another DNAT).
+    if (this.validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, this.target))) return null;
+    const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(this.target);
+    return groupCleanup({
       family: first.family,
       proto: first.proto,
       dst: first.dst,
       dport: first.dport,
       replySrc: reply.ip,
       replySport: reply.port,
-    }),
-  };
+    });
+  }
+}
+
+export function groupStale(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>): StaleGroup[] {
+  const addresses = new Interned();
+  const protocols = new Interned();
+  const addressId = (a: string) => addresses.id(a);
+  const byNode = new Map<string, Map<number | string, Group>>();
+  const groups: Group[] = [];
+  for (const s of stale) {
+    let keys = byNode.get(s.node);
+    if (!keys) byNode.set(s.node, (keys = new Map()));
+    const proto = protocols.id(s.proto);
+    const key =
+      s instanceof ConntrackStaleEntry && proto < PROTOCOLS
+        ? ((addresses.id(s.dst) * PORTS + (s.dport ?? PORTS - 1)) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
+          (s.family === 'ipv6' ? PROTOCOLS : 0) +
+          proto
+        : `${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;
+    let group = keys.get(key);
+    if (!group) {
+      group = new Group(validGroups, addressId);
+      keys.set(key, group);
+      groups.push(group);
+    }
+    group.entries.push(s);
+  }
+  return groups;
 }

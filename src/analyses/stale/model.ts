@@ -65,11 +65,11 @@ export interface StaleTarget {
   /** `ip:port` the entries send their connections to (the destination itself when they record no DNAT). */
   readonly target: string;
   readonly entries: readonly StaleEntry[];
-  /** The command that deletes exactly these entries; null when it would delete live ones too (use each entry's). */
+  /** The command that deletes exactly these entries, made when read; null when it would delete live ones too (use each entry's). */
   readonly cleanup: string | null;
 }
 
-/** Stale entries of one node to one destination for one cause (a finding), per target, targets sorted. */
+/** Stale entries of one node to one destination for one cause (a finding); per target (sorted) when read. */
 export interface StaleGroup {
   readonly entries: readonly StaleEntry[];
   readonly targets: readonly StaleTarget[];
