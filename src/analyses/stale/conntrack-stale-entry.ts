@@ -88,6 +88,15 @@ export class ConntrackStaleEntry implements StaleEntry {
   get now(): readonly string[] {
     return this.verdict.now;
   }
+  /**
+   * The recorded target as a number, equal for two entries to one destination exactly when their targets are:
+   * the reply source's number given by `addressId`, and its port; -1 when the entry records no DNAT.
+   */
+  targetKey(addressId: (address: string) => number): number {
+    const e = this.loaded();
+    return e.rewritten() ? addressId(e.reply.src) * 65537 + (e.reply.sport ?? 65536) : -1;
+  }
+
   get cleanup(): string {
     return entryCleanup(this.loaded());
   }

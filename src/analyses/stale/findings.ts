@@ -4,10 +4,8 @@
  */
 import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
-import { groupCleanup } from './cleanup';
-import type { NodeStaleSummary, StaleEntry, StaleKind } from './model';
+import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
 import { endpointText, firstOf } from '../finding-text';
-import { splitTarget } from './new-connection-destinations';
 import { groupBy } from '../../model/group-by';
 
 export interface Terminating {
@@ -21,7 +19,7 @@ export interface Terminating {
 /** Enough lines to find the entries in the dump; the count says how many there are. */
 const EVIDENCE_LINES = 10;
 
-const CODES: Readonly<Record<StaleKind, string>> = {
+export const CODES: Readonly<Record<StaleKind, string>> = {
   'endpoint-gone': 'STALE_ENDPOINT_GONE',
   'no-endpoints': 'STALE_NO_ENDPOINTS',
   'service-gone': 'STALE_SERVICE_GONE',
@@ -31,15 +29,11 @@ const CODES: Readonly<Record<StaleKind, string>> = {
 };
 
 /** A UDP or SCTP entry keeps a flow on a dead path until traffic stops for its whole timeout: DNS timeouts. */
-function severityOf(kind: StaleKind, proto: string): Severity {
+export function severityOf(kind: StaleKind, proto: string): Severity {
   if (kind === 'blackhole') return 'error';
   if (kind === 'no-endpoints' || kind.startsWith('ipvs-')) return 'warning';
   return proto === 'tcp' ? 'warning' : 'error';
 }
-
-/** Entries to one destination whose reply comes from one place: what one group cleanup command deletes. */
-export const groupKey = (family: string, proto: string, dst: string, dport: number | null, replyFrom: string) =>
-  `${family}|${proto}|${dst}|${dport ?? ''}|${replyFrom}`;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -72,60 +66,39 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
 }
 
 /** One command per recorded target where that deletes only stale entries; the per-entry way where it would not. */
-function remedyOf(
-  entries: readonly StaleEntry[],
-  targets: readonly string[],
-  validGroups: ReadonlySet<string>,
-): string {
-  const first = entries[0]!;
+function remedyOf(group: StaleGroup, targets: readonly StaleTarget[]): string {
+  const first = group.entries[0]!;
   if (first.table === 'ipvs')
     return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
-  const commands = targets.map((target) => {
-    const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(target);
-    if (!validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, target)))
-      return groupCleanup({
-        family: first.family,
-        proto: first.proto,
-        dst: first.dst,
-        dport: first.dport,
-        replySrc: reply.ip,
-        replySport: reply.port,
-      });
-    // A command for the whole group would also delete live entries (their source gets another DNAT).
-    return entries
-      .filter((e) => (e.natTarget ?? endpointText(e.dst, e.dport ?? undefined)) === target)
-      .map((e) => e.cleanup)
-      .join('\n');
-  });
-  const more = commands.length - LISTED_TARGETS;
+  const commands = targets.slice(0, LISTED_TARGETS).map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
+  const more = targets.length - LISTED_TARGETS;
   return (
-    commands.slice(0, LISTED_TARGETS).join('\n') +
-    (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
+    commands.join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
   );
 }
 
 export function staleFindings(
-  stale: readonly StaleEntry[],
-  validGroups: ReadonlySet<string>,
+  groups: readonly StaleGroup[],
   terminating: readonly Terminating[],
   nodes: readonly NodeStaleSummary[],
 ): Finding[] {
-  const groups = groupBy(
-    stale,
-    (s) => `${s.node}|${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`,
-  );
   const findings: Finding[] = [];
-  for (const entries of groups.values()) {
+  for (const group of groups) {
+    const entries = group.entries;
     const first = entries[0]!;
-    const targets = [...new Set(entries.map((e) => e.natTarget ?? endpointText(e.dst, e.dport ?? undefined)))].sort();
+    const targets = group.targets;
     findings.push({
       code: CODES[first.kind],
       severity: severityOf(first.kind, first.proto),
       node: first.node,
       subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
-      message: groupMessage(first, entries.length, targets),
+      message: groupMessage(
+        first,
+        entries.length,
+        targets.map((t) => t.target),
+      ),
       evidence: evidenceOf(entries),
-      remedy: remedyOf(entries, targets, validGroups),
+      remedy: remedyOf(group, targets),
     });
   }
   for (const list of groupBy(terminating, (t) => `${t.node}|${t.service ?? ''}|${t.server}`).values()) {

@@ -13,7 +13,8 @@ import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale
 import { ConntrackStaleEntry, type TableOrigin } from './conntrack-stale-entry';
 import { EntryRow } from './entry-row';
 import { type FamilyContext, familyContext } from './family-context';
-import { groupKey, staleFindings, type Terminating } from './findings';
+import { staleFindings, type Terminating } from './findings';
+import { groupKey, groupStale } from './groups';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
 import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
 import { endpointText } from '../finding-text';
@@ -202,5 +203,6 @@ export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions 
   const validGroups = new Set<string>();
   const terminating: Terminating[] = [];
   const summaries = nodes.flatMap((n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating) ?? []);
-  return { stale, nodes: summaries, findings: staleFindings(stale, validGroups, terminating, summaries) };
+  const groups = groupStale(stale, validGroups);
+  return { stale, groups, nodes: summaries, findings: staleFindings(groups, terminating, summaries) };
 }

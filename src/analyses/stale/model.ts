@@ -60,8 +60,25 @@ export interface NodeStaleSummary {
   readonly undecided: readonly Undecided[];
 }
 
+/** Stale entries that record one target: what one cleanup command deletes. */
+export interface StaleTarget {
+  /** `ip:port` the entries send their connections to (the destination itself when they record no DNAT). */
+  readonly target: string;
+  readonly entries: readonly StaleEntry[];
+  /** The command that deletes exactly these entries, made when read; null when it would delete live ones too (use each entry's). */
+  readonly cleanup: string | null;
+}
+
+/** Stale entries of one node to one destination for one cause (a finding); per target (sorted) when read. */
+export interface StaleGroup {
+  readonly entries: readonly StaleEntry[];
+  readonly targets: readonly StaleTarget[];
+}
+
 export interface StaleAnalysis {
   readonly stale: readonly StaleEntry[];
+  /** The stale entries grouped per node, cause and destination, in order of first appearance. */
+  readonly groups: readonly StaleGroup[];
   readonly nodes: readonly NodeStaleSummary[];
   readonly findings: readonly Finding[];
 }
