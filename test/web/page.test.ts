@@ -66,13 +66,17 @@ test.after.always(async () => (await shared)?.close());
 async function downloaded(g: PasteGate, button: string, t: ExecutionContext): Promise<string> {
   const dir = mkdtempSync(join(tmp, 'download-'));
   const session = await g.page.createCDPSession();
-  await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+  // A file can show under its final name before Chromium has written it: only the completed event says it is whole.
+  const completed = new Promise<boolean>((resolve) => {
+    session.on('Browser.downloadProgress', (e) => {
+      if (e.state === 'completed') resolve(true);
+    });
+    setTimeout(() => resolve(false), 10_000);
+  });
+  await session.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir, eventsEnabled: true });
   await g.page.click(button);
-  for (let waited = 0; waited < 10_000; waited += 50) {
-    const done = readdirSync(dir).filter((f) => !f.endsWith('.crdownload'));
-    if (done.length) return readFileSync(join(dir, done[0]!), 'utf8');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const done = (await completed) ? readdirSync(dir).filter((f) => !f.endsWith('.crdownload')) : [];
+  if (done.length) return readFileSync(join(dir, done[0]!), 'utf8');
   t.fail(`nothing downloaded by ${button}`);
   return '';
 }
