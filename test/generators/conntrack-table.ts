@@ -52,6 +52,26 @@ export interface TableService {
 }
 
 /**
+ * One established connection's `conntrack -L` line (udp, or tcp/sctp ESTABLISHED and ASSURED), its timeout drawn
+ * from `rand`; a NodePort connection is masqueraded, so its reply goes to the node (`rdst`).
+ */
+function connectionLine(rand: (n: number) => number) {
+  return (
+    proto: string,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    rsrc: string,
+    rsport: number,
+    rdst = src,
+  ) =>
+    proto === 'udp'
+      ? `udp      17 ${rand(120)} src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`
+      : `${proto.padEnd(8)} ${proto === 'tcp' ? 6 : 132} ${rand(432000)} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
+}
+
+/**
  * The conntrack table of a node running these services: pods (2,000 of them) talking to cluster IPs, DNATed to
  * one of the service's endpoints, clients outside reaching NodePorts on `nodeIp`, and egress to the internet
  * masqueraded to `nodeIp`. A share `staleShare` of the service entries point at a pod that is no longer an
@@ -68,19 +88,7 @@ export function* serviceConntrackLines(
     const k = rand(2000);
     return `10.244.${200 + (k >> 8)}.${k & 255 || 1}`;
   };
-  const line = (
-    proto: string,
-    src: string,
-    sport: number,
-    dst: string,
-    dport: number,
-    rsrc: string,
-    rsport: number,
-    rdst: string,
-  ) =>
-    proto === 'udp'
-      ? `udp      17 ${rand(120)} src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`
-      : `${proto.padEnd(8)} ${proto === 'tcp' ? 6 : 132} ${rand(432000)} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
+  const line = connectionLine(rand);
   yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
   for (let i = 0; i < entries; i++) {
     const sport = 1024 + rand(64000);
@@ -142,20 +150,7 @@ export function* busyConntrackLines(
   const withNodePort = withEndpoints.filter((s) => s.nodePort !== null);
   const client = () => clientAddress(rand(clients));
   const deadPod = () => `10.250.${rand(256)}.${1 + rand(254)}`;
-  // A NodePort connection is masqueraded: the reply goes to the node (`rdst`).
-  const line = (
-    proto: string,
-    src: string,
-    sport: number,
-    dst: string,
-    dport: number,
-    rsrc: string,
-    rsport: number,
-    rdst = src,
-  ) =>
-    proto === 'udp'
-      ? `udp      17 ${rand(120)} src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} mark=0 use=1`
-      : `${proto.padEnd(8)} ${proto === 'tcp' ? 6 : 132} ${rand(432000)} ESTABLISHED src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${rdst} sport=${rsport} dport=${sport} [ASSURED] mark=0 use=1`;
+  const line = connectionLine(rand);
   yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
   for (let i = 0; i < entries; i++) {
     const sport = 1024 + rand(64000);
