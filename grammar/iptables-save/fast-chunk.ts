@@ -1,7 +1,8 @@
 /**
- * Feeds a chunk to the extractor: each `-A` line is first offered to the fast path (fast-rule.ts), chain
- * declarations of plain words are split by hand, and the runs of other lines go through the grammar
- * (parser.ts), all in input order, so that a rule is read with the chains declared before it.
+ * Feeds a chunk to the extractor: each `-A` line is first offered to the fast path (fast-rule.ts), other lines
+ * of plain words (chain declarations, `*table`, `COMMIT`, comments, blank lines) are split by hand, and the runs
+ * of every other line go through the grammar (parser.ts), all in input order, so that a rule is read with the
+ * chains declared before it. A dump whose lines are all plain never builds the grammar's lexer and parser.
  */
 import type { Chunk } from '../shared/chunks';
 import type { StopAt } from '../shared/reader';
@@ -28,19 +29,18 @@ export function feedChunk(chunk: Chunk, extractor: IptablesSaveExtractor, stop: 
   for (let at = 0; at < text.length; line++) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
-    const first = text.charCodeAt(at);
-    if (first === DASH && text.startsWith('-A ', at)) {
+    if (text.charCodeAt(at) === DASH && text.startsWith('-A ', at)) {
       parse(at);
       const stopped = feed();
       if (stopped !== undefined) return stopped;
       const taken = extractor.fastRule(text.slice(at, end), line);
       slow = taken ? end + 1 : at;
       slowLine = taken ? line + 1 : line;
-    } else if (first === COLON) {
-      const declaration = chainLine(text, at, end, line);
-      if (declaration) {
+    } else {
+      const plain = plainLine(text, at, end, line);
+      if (plain) {
         parse(at);
-        pending.push(declaration);
+        pending.push(plain);
         slow = end + 1;
         slowLine = line + 1;
       }
@@ -54,31 +54,40 @@ export function feedChunk(chunk: Chunk, extractor: IptablesSaveExtractor, stop: 
 const DASH = 45;
 const COLON = 58;
 const SPACE = 32;
+const HASH = 35;
+const STAR = 42;
 
 /**
- * `:NAME POLICY [p:b]` as parser.ts reads it, for a line of printable ASCII words separated by spaces;
- * undefined for any other, which the grammar reads.
+ * The line as parser.ts reads it, when it is empty, a comment from its first column, or printable ASCII words
+ * without quotes separated by spaces (`:NAME POLICY [p:b]`, `*nat`, `COMMIT`); undefined for any other line,
+ * which the grammar reads.
  */
-function chainLine(text: string, at: number, end: number, line: number): SyntaxLine | undefined {
+function plainLine(text: string, at: number, end: number, line: number): SyntaxLine | undefined {
+  if (at === end) return { kind: 'blank', line };
+  const first = text.charCodeAt(at);
+  if (first === HASH) return { kind: 'comment', line, text: text.slice(at, end) };
+  if (first === SPACE) return undefined;
+  const head = first === COLON || first === STAR;
   const words: WordSyntax[] = [];
-  let nameEnd = -1;
+  let headEnd = -1;
   for (let i = at; i < end; ) {
-    const c = text.charCodeAt(i);
-    if (c === SPACE) {
+    if (text.charCodeAt(i) === SPACE) {
       i++;
       continue;
     }
     const start = i;
     while (i < end && text.charCodeAt(i) !== SPACE) {
-      const d = text.charCodeAt(i);
-      if (d < 33 || d > 126 || d === 34) return undefined;
+      const c = text.charCodeAt(i);
+      if (c < 33 || c > 126 || c === 34) return undefined;
       i++;
     }
-    if (nameEnd < 0) nameEnd = i;
+    if (head && headEnd < 0) headEnd = i;
     else {
       const word = text.slice(start, i);
       words.push({ text: word, column: start - at + 1, bang: word === '!', quoted: false, unterminated: false });
     }
   }
-  return { kind: 'chain', line, column: 1, name: text.slice(at + 1, nameEnd), words };
+  if (!head) return { kind: 'words', line, words };
+  const name = text.slice(at + 1, headEnd);
+  return { kind: first === COLON ? 'chain' : 'table', line, column: 1, name, words };
 }

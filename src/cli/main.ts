@@ -1,8 +1,8 @@
 /** nfwalk's command line: builds yargs from the command list; every failure is one line on stderr, exit 2. */
-import yargs, { type CommandModule } from 'yargs';
+import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import pkg from '../../package.json' with { type: 'json' };
-import { commands } from './commands/index';
+import { commandLoaders } from './commands/index';
 import { isBulkWorker, runBulkWorker } from './bulk/worker';
 import { NfwalkError } from '../library/errors';
 import { EXIT_FAILED, UsageError } from './exit';
@@ -18,7 +18,7 @@ function die(err: unknown): never {
 }
 
 // `nfwalk bulk` runs this same file in its worker threads.
-if (isBulkWorker()) runBulkWorker();
+if (isBulkWorker()) await runBulkWorker();
 else await runCli();
 
 async function runCli(): Promise<void> {
@@ -29,6 +29,7 @@ async function runCli(): Promise<void> {
 
   // yargs drops a lone `-`; the reader knows /dev/stdin as standard input.
   const argv = hideBin(process.argv).map((a) => (a === '-' ? '/dev/stdin' : a));
+  const help = argv.some((a) => a === '--help' || a === '-h');
 
   let cli = yargs(argv)
     .scriptName('nfwalk')
@@ -49,8 +50,12 @@ async function runCli(): Promise<void> {
     .fail((msg, err) => die(err ?? new UsageError(msg)));
   // yargs formats the help of every command it runs, in case it is shown later; wrapping it to the terminal
   // costs ~0.1 CPU s a start (every shard of a bulk run pays it). Failures print one line, so only --help shows it.
-  if (!argv.some((a) => a === '--help' || a === '-h')) cli = cli.wrap(null);
-  for (const c of commands) cli = cli.command(c as CommandModule);
+  if (!help) cli = cli.wrap(null);
+  // The command is the first word that names one (the global options before it take no such value); the
+  // others are loaded only when none is named or help is asked for, which lists them.
+  const named = argv.find((a) => Object.hasOwn(commandLoaders, a));
+  const loaders = named && !help ? [commandLoaders[named]!] : Object.values(commandLoaders);
+  for (const c of await Promise.all(loaders.map((load) => load()))) cli = cli.command(c);
 
   await cli.parseAsync();
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { QueryError, findingFilter } from '../../analyses/bulk/filter';
 import type { BundleResult } from '../../analyses/bulk/model';
@@ -158,7 +159,8 @@ export const bulkCommand: CommandModule<GlobalOptions, BulkArgs> = {
       ...(args.loneHeap !== undefined ? { loneHeapMb: args.loneHeap } : {}),
       bundle: { nodeIps: listOption(args.nodeIp), clientCidrs: listOption(args.clientCidr) },
       ...output,
-      entry: new URL(import.meta.url),
+      // The CLI's own file, which its workers run: this module is a chunk of the bundle, not the entry.
+      entry: pathToFileURL(process.argv[1]!),
     });
   },
 };
