@@ -1,12 +1,13 @@
 /**
  * Benchmarks, each against a baseline measured in the same run on the same input (no absolute thresholds).
- *   parse: nfwalk parse of a 10,000-service kube-proxy dump vs `iptables-restore --test` on the same file.
+ *   parse: nfwalk parse of a 10,000-service kube-proxy dump vs `iptables-restore --test` on the same file, each
+ *   a whole process as a user runs it (Node's start included), in wall time and in CPU time (user + system).
  * Usage: npm run bench [-- --services N --runs N]
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
-import { canRun, fmtMs, timeCommand } from './measure';
+import { type Timing, canRun, fmtMs, timeCommand } from './measure';
 
 const { values } = parseArgs({
   options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
@@ -19,8 +20,9 @@ console.log(`input: ${file}\n       ${services} services, ${rules} rules, ${(tex
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const nfwalk = timeCommand(process.execPath, [cli, 'parse', file], runs);
 
-console.log('parse and model (wall time, median of', runs, 'runs)');
-console.log(`  nfwalk parse (CLI process)          ${fmtMs(nfwalk.medianMs)}`);
+const cpu = (t: Timing) => (t.cpuMedianMs === undefined ? '' : `   CPU ${fmtMs(t.cpuMedianMs)}`);
+console.log('parse and model (wall time, then CPU time; medians of', runs, 'runs)');
+console.log(`  nfwalk parse (CLI process)          ${fmtMs(nfwalk.medianMs)}${cpu(nfwalk)}`);
 
 const baselines: [string, string][] = [
   ['iptables-restore --test', 'iptables-restore'],
@@ -35,7 +37,13 @@ withBaselineNetns((netns) => {
     }
     const base = timeCommand('ip', ['netns', 'exec', netns, tool, '--test'], runs, text);
     const ratio = nfwalk.medianMs / base.medianMs;
-    console.log(`  ${label.padEnd(36)}${fmtMs(base.medianMs)}   nfwalk/baseline = ${ratio.toFixed(2)}`);
+    const cpuRatio =
+      nfwalk.cpuMedianMs !== undefined && base.cpuMedianMs !== undefined
+        ? `, CPU ${(nfwalk.cpuMedianMs / base.cpuMedianMs).toFixed(2)}`
+        : '';
+    console.log(
+      `  ${label.padEnd(36)}${fmtMs(base.medianMs)}${cpu(base)}   nfwalk/baseline = ${ratio.toFixed(2)}${cpuRatio}`,
+    );
     if (tool === 'iptables-restore') goal = ratio <= 0.5;
   }
   if (goal !== undefined)

@@ -25,8 +25,11 @@ export type Command =
     };
 
 const COUNTERS = /^\[(\d+):(\d+)\]$/;
+const ZERO_COUNTERS: Counters = { packets: 0n, bytes: 0n };
 
 export function parseCounters(text: string): Counters | undefined {
+  // Most chains of a dump show no traffic: one shared value (the model is immutable) instead of two bigints each.
+  if (text === '[0:0]') return ZERO_COUNTERS;
   const m = COUNTERS.exec(text);
   return m ? { packets: BigInt(m[1]!), bytes: BigInt(m[2]!) } : undefined;
 }

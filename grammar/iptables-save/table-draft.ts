@@ -108,15 +108,16 @@ export function buildTable(t: TableDraft, path: string): Table {
   const chains: Chain[] = order.map((name) => {
     const c = t.chains.get(name)!;
     for (let i = 0; i < c.rules.length; i++) c.rules[i]!.index = i + 1;
-    const chain: Chain = {
-      name,
-      builtin: builtins.includes(name),
-      policy: c.policy,
-      rules: c.rules,
-      location: { path, line: c.line, column: c.column },
-      ...(c.cut ? { cut: true as const } : {}),
-    };
-    return c.counters ? { ...chain, counters: c.counters } : chain;
+    const { policy, rules, counters } = c;
+    const builtin = builtins.includes(name);
+    const location = { path, line: c.line, column: c.column };
+    // Literals rather than spreads, which V8 builds on its slow path (32,000 chains in a kube-proxy dump); keys
+    // in this order, which JSON shows.
+    if (c.cut)
+      return counters
+        ? { name, builtin, policy, rules, location, cut: true, counters }
+        : { name, builtin, policy, rules, location, cut: true };
+    return counters ? { name, builtin, policy, rules, location, counters } : { name, builtin, policy, rules, location };
   });
   return { name: t.name, chains, location: { path, line: t.line, column: t.column } };
 }
