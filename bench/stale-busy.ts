@@ -5,16 +5,22 @@
  * `iptables-restore --test` of the dump (the baseline of `parse` and `services --json`). Peak RSS beyond the
  * rules is stale's on the table less its peak on an empty table of the same dump.
  * Usage: node --import=tsx bench/stale-busy.ts [--services N --entries N,N,... --runs N --memory-entries N --skip-rules --network]
+ *          [--seed N --clients N --udp-share F --nft --ipv6-share F]
+ *   --seed, --clients, --udp-share: other tables of the same shape (the generator's seed, distinct clients, share of
+ *   the service entries to UDP services). --nft: the dump of kube-proxy's nftables mode (v1.34 layout) instead of
+ *   iptables mode; its `services --json` and `parse` are timed against `nft -c -f` of the dump. --ipv6-share F: a
+ *   dual-stack node, the nft dump's ip and ip6 tables (implies --nft) and a share F of IPv6 entries.
  *   --network adds an `ip -o addr` and a 513-route `ip route` of the node (Calico-like: a /24 per other node via
  *   tunl0, a /32 per local pod) instead of --node-ip, so that classing addresses by route is part of the work.
  *   --memory-entries 5000000 adds a one-run memory measurement on a table that big (an 800 MB file).
  */
 import { spawnSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { busyConntrackLines } from '../test/generators/conntrack-table';
+import { type TableService, busyConntrackLines } from '../test/generators/conntrack-table';
 import { kubeProxyServices } from '../test/generators/kube-proxy-dump';
+import { kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
 import { AWK_SCAN, BENCH_NODE_IP, writeTable } from './conntrack-input';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
 import { fmtMs, timeCommand } from './measure';
@@ -28,6 +34,11 @@ const { values } = parseArgs({
     /** Leaves out parse and services against iptables-restore --test. */
     'skip-rules': { type: 'boolean', default: false },
     network: { type: 'boolean', default: false },
+    seed: { type: 'string' },
+    clients: { type: 'string' },
+    'udp-share': { type: 'string' },
+    nft: { type: 'boolean', default: false },
+    'ipv6-share': { type: 'string' },
   },
 });
 const services = Number(values.services);
@@ -35,10 +46,48 @@ const sizes = values.entries.split(',').map(Number);
 const runs = Number(values.runs);
 const memoryEntries = Number(values['memory-entries']);
 
-const rules = kubeProxyBenchFile(services);
-const dumpServices = kubeProxyServices({ services });
+const ipv6Share = values['ipv6-share'] === undefined ? undefined : Number(values['ipv6-share']);
+const nft = values.nft || ipv6Share !== undefined;
+
+/** kube-proxy's nftables-mode dump of the same size: the ip table, and for a dual-stack node the ip6 table too. */
+function nftBenchFile(): { file: string; text: string; rules: number; services: TableService[]; v6?: TableService[] } {
+  const v4 = kubeProxyNftRuleset({ services, layout: 'v1.34' });
+  const v6 = ipv6Share === undefined ? undefined : kubeProxyNftRuleset({ services, layout: 'v1.34', family: 'ipv6' });
+  const text = v6 ? `${v4.text}${v6.text}` : v4.text;
+  mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
+  const file = join(import.meta.dirname, 'out', `kube-proxy-nft-${services}${v6 ? '-dual' : ''}.nft`);
+  writeFileSync(file, text);
+  const rules = text.split('\n').filter((l) => /^\t\t[^\t}]/.test(l) && !/^\t\t(type|elements|flags|policy)\b/.test(l));
+  return {
+    file,
+    text,
+    rules: rules.length,
+    services: [...v4.services],
+    ...(v6 ? { v6: [...v6.services] } : {}),
+  };
+}
+
+const rules = nft ? nftBenchFile() : { ...kubeProxyBenchFile(services), services: kubeProxyServices({ services }) };
+const table = {
+  nodeIp: BENCH_NODE_IP,
+  ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+  ...(values.clients !== undefined ? { clients: Number(values.clients) } : {}),
+  ...(values['udp-share'] !== undefined ? { udpShare: Number(values['udp-share']) } : {}),
+  ...('v6' in rules && rules.v6 && ipv6Share !== undefined
+    ? { ipv6: { services: rules.v6, share: ipv6Share, nodeIp: '2001:db8::1' } }
+    : {}),
+};
+const variant = [
+  nft ? (ipv6Share !== undefined ? `nft-dual${ipv6Share}` : 'nft') : '',
+  values.seed !== undefined ? `seed${values.seed}` : '',
+  values.clients !== undefined ? `clients${values.clients}` : '',
+  values['udp-share'] !== undefined ? `udp${values['udp-share']}` : '',
+]
+  .filter(Boolean)
+  .map((v) => `-${v}`)
+  .join('');
 const tableOf = (n: number) =>
-  writeTable(`conntrack-busy-${services}-${n}.txt`, busyConntrackLines(dumpServices, n, { nodeIp: BENCH_NODE_IP }));
+  writeTable(`conntrack-busy-${services}${variant}-${n}.txt`, busyConntrackLines(rules.services, n, table));
 
 /** The node's `ip -o addr` and `ip route`, as a support bundle has them. */
 function networkFile(): string {
@@ -127,9 +176,11 @@ console.log(`\n${services} services, ${rules.rules} rules`);
 console.log(`  nfwalk services --json`.padEnd(40) + fmtMs(services_.medianMs));
 console.log(`  nfwalk parse`.padEnd(40) + fmtMs(parse.medianMs));
 withBaselineNetns((netns) => {
-  const base = timeCommand('ip', ['netns', 'exec', netns, 'iptables-restore', '--test'], runs, rules.text);
+  const base = nft
+    ? timeCommand('ip', ['netns', 'exec', netns, 'nft', '-c', '-f', rules.file], runs)
+    : timeCommand('ip', ['netns', 'exec', netns, 'iptables-restore', '--test'], runs, rules.text);
   console.log(
-    `  iptables-restore --test`.padEnd(40) +
+    `  ${nft ? 'nft -c -f' : 'iptables-restore --test'}`.padEnd(40) +
       `${fmtMs(base.medianMs)}   services/baseline = ${(services_.medianMs / base.medianMs).toFixed(2)} (goal ≤ 1.5), parse/baseline = ${(parse.medianMs / base.medianMs).toFixed(2)} (goal ≤ 1)`,
   );
 });

@@ -2,7 +2,7 @@
  * The bundles a bulk run is given: an archive is one bundle; a directory is a folder of bundles (each
  * archive or directory in it), unless it is itself an unpacked bundle (a collector's root name, its
  * top-level folders, or only loose files); a quoted glob is expanded, each match a bundle; an `s3://` URL is
- * an object or a prefix, read the same way (s3-bundles.ts). Hidden entries are skipped, and so are loose
+ * an object or a prefix, read the same way (s3-bundles.ts). A bundle found twice is listed once. Hidden entries are skipped, and so are loose
  * files in a folder of bundles; a link whose target is gone is not. Each bundle keeps its path relative to
  * what it was found through: a distributed run shards by it (analyses/bulk/shard.ts).
  */
@@ -73,7 +73,8 @@ export async function listBundles(args: readonly string[]): Promise<{ bundles: B
       bundles.push(...found);
       continue;
     }
-    if (isDynamicPattern(arg)) {
+    // A path that is there is read as itself, even when its name has glob characters (`incidents (2024)`).
+    if (isDynamicPattern(arg) && !listed(arg, arg)) {
       // Matches are named as the pattern was written: absolute for an absolute pattern.
       const matches = (
         await glob(arg, { onlyFiles: false, expandDirectories: false, dot: false, absolute: isAbsolute(arg) })
@@ -110,5 +111,7 @@ export async function listBundles(args: readonly string[]): Promise<{ bundles: B
       if (at && (isBundleArchive(name) || at.directory || at.dangling)) bundles.push(at.entry);
     }
   }
-  return { bundles, missing };
+  // A bundle named twice (a folder and a glob into it) is one bundle, as a merge of shards counts it.
+  const seen = new Set<string>();
+  return { bundles: bundles.filter((b) => !seen.has(b.path) && seen.add(b.path)), missing };
 }

@@ -122,6 +122,10 @@ export interface BusyTableOptions {
   /** Share of the service entries whose DNAT target is no endpoint any more (default 0.9: a mass redeploy). */
   readonly staleShare?: number;
   readonly seed?: number;
+  /** Share of the service entries sent to the dump's UDP services (default: drawn from all services alike). */
+  readonly udpShare?: number;
+  /** A dual-stack node: the dump's IPv6 services, and the share of entries that are IPv6 connections (default none). */
+  readonly ipv6?: { readonly services: readonly TableService[]; readonly share: number; readonly nodeIp: string };
 }
 
 /** Client k of the pool: most outside the cluster (NodePort and load-balancer clients), the rest pods. */
@@ -129,6 +133,34 @@ function clientAddress(k: number): string {
   if (k % 4 === 3) return `10.244.${(k >> 10) & 255}.${1 + ((k >> 2) % 254)}`;
   const n = k - (k >> 2);
   return `100.${64 + ((n >> 16) & 63)}.${(n >> 8) & 255}.${1 + (n % 254)}`;
+}
+
+/** Client k of the pool on an IPv6 node: outside clients in 2001:db8:64::/48, pods in fd00:10::/64. */
+function clientAddress6(k: number): string {
+  const low = k >> 16 ? `${(k >> 16).toString(16)}:${(k & 0xffff).toString(16)}` : k.toString(16);
+  return k % 4 === 3 ? `fd00:10::${low}` : `2001:db8:64::${low}`;
+}
+
+interface FamilyPools {
+  readonly withEndpoints: readonly TableService[];
+  readonly withNodePort: readonly TableService[];
+  /** The same split by protocol, when `udpShare` asks for it. */
+  readonly udp?: { readonly withEndpoints: readonly TableService[]; readonly withNodePort: readonly TableService[] };
+  readonly other?: { readonly withEndpoints: readonly TableService[]; readonly withNodePort: readonly TableService[] };
+}
+
+function poolsOf(services: readonly TableService[], byProtocol: boolean): FamilyPools {
+  const split = (list: readonly TableService[]) => {
+    const withEndpoints = list.filter((s) => s.endpoints.length > 0);
+    return { withEndpoints, withNodePort: withEndpoints.filter((s) => s.nodePort !== null) };
+  };
+  const all = split(services);
+  if (!byProtocol) return all;
+  return {
+    ...all,
+    udp: split(services.filter((s) => s.protocol === 'udp')),
+    other: split(services.filter((s) => s.protocol !== 'udp')),
+  };
 }
 
 /**
@@ -146,31 +178,43 @@ export function* busyConntrackLines(
   const clients = opts.clients ?? 60_000;
   const gone = opts.goneServices ?? 1000;
   const staleShare = opts.staleShare ?? 0.9;
-  const withEndpoints = services.filter((s) => s.endpoints.length > 0);
-  const withNodePort = withEndpoints.filter((s) => s.nodePort !== null);
-  const client = () => clientAddress(rand(clients));
-  const deadPod = () => `10.250.${rand(256)}.${1 + rand(254)}`;
+  const byProtocol = opts.udpShare !== undefined;
+  const pools4 = poolsOf(services, byProtocol);
+  const pools6 = opts.ipv6 ? poolsOf(opts.ipv6.services, byProtocol) : undefined;
   const line = connectionLine(rand);
   yield `conntrack v1.4.7 (conntrack-tools): ${entries} flow entries have been shown.`;
   for (let i = 0; i < entries; i++) {
+    const v6 = pools6 !== undefined && rand(1_000_000) < opts.ipv6!.share * 1_000_000;
+    const nodeIp = v6 ? opts.ipv6!.nodeIp : opts.nodeIp;
+    const client = () => (v6 ? clientAddress6(rand(clients)) : clientAddress(rand(clients)));
+    const deadPod = () => (v6 ? `fd00:250::${rand(65536).toString(16)}` : `10.250.${rand(256)}.${1 + rand(254)}`);
     const sport = 1024 + rand(64000);
     const kind = rand(100);
     if (kind < 10) {
-      const server = `93.184.${rand(256)}.${1 + rand(254)}`;
+      const server = v6
+        ? `2606:2800:${rand(65536).toString(16)}::${(1 + rand(65535)).toString(16)}`
+        : `93.184.${rand(256)}.${1 + rand(254)}`;
       const src = client();
-      yield `tcp      6 ${rand(432000)} ESTABLISHED src=${src} dst=${server} sport=${sport} dport=443 src=${server} dst=${opts.nodeIp} sport=443 dport=${sport} [ASSURED] mark=0 use=1`;
+      yield `tcp      6 ${rand(432000)} ESTABLISHED src=${src} dst=${server} sport=${sport} dport=443 src=${server} dst=${nodeIp} sport=443 dport=${sport} [ASSURED] mark=0 use=1`;
       continue;
     }
     if (kind < 20) {
       const k = rand(gone);
-      yield line('tcp', client(), sport, `10.111.${k >> 8}.${1 + (k % 254)}`, 80, deadPod(), 8080);
+      const dst = v6 ? `fd00:111::${k.toString(16)}` : `10.111.${k >> 8}.${1 + (k % 254)}`;
+      yield line('tcp', client(), sport, dst, 80, deadPod(), 8080);
       continue;
     }
-    const nodePort = kind < 40 && withNodePort.length > 0;
-    const s = (nodePort ? withNodePort : withEndpoints)[rand(nodePort ? withNodePort.length : withEndpoints.length)]!;
+    const family = v6 ? pools6! : pools4;
+    const pools =
+      byProtocol && rand(1_000_000) < opts.udpShare! * 1_000_000 && family.udp!.withEndpoints.length > 0
+        ? family.udp!
+        : (family.other ?? family);
+    const nodePort = kind < 40 && pools.withNodePort.length > 0;
+    const pool = nodePort ? pools.withNodePort : pools.withEndpoints;
+    const s = pool[rand(pool.length)]!;
     const stale = rand(1_000_000) < staleShare * 1_000_000;
     const ep = stale ? { ip: deadPod(), port: s.endpoints[0]!.port } : s.endpoints[rand(s.endpoints.length)]!;
-    if (nodePort) yield line(s.protocol, client(), sport, opts.nodeIp, s.nodePort!, ep.ip, ep.port, opts.nodeIp);
+    if (nodePort) yield line(s.protocol, client(), sport, nodeIp, s.nodePort!, ep.ip, ep.port, nodeIp);
     else yield line(s.protocol, client(), sport, s.clusterIP, s.port, ep.ip, ep.port);
   }
 }

@@ -72,7 +72,8 @@ async function resume(
         sameBundle(kept.stamp, stamp, o.hash) &&
         kept.options === JSON.stringify(o.bundle) &&
         !(kept.result.error && o.retryFailed);
-      if (reusable) done.push(kept.result);
+      // The bundle's time as listed now, as a fresh result has it: a folder's own time may have moved.
+      if (reusable) done.push({ ...kept.result, mtimeMs: bundle.mtimeMs });
       else todo.push({ bundle, stamp });
     }
   }
@@ -164,9 +165,8 @@ export async function runBulk(o: RunOptions): Promise<void> {
     process.exitCode = EXIT_FAILED;
     return;
   }
-  // Completion order depends on the workers; reports list bundles in the order they were given.
-  const order = new Map(bundles.map((b, i) => [b.path, i]));
-  results.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
+  // Completion order depends on the workers; reports list bundles by path, as a merge of shards does.
+  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   await reportBulk(results, {
     json: o.json,
     ndjson: o.ndjson,
