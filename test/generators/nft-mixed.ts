@@ -433,7 +433,13 @@ export function legacyRules(r: Random, family: LabFamily = LAB_V4): string {
   ].join('\n');
 }
 
-export function mixedRuleset(r: Random, seed: number, family: LabFamily = LAB_V4): MixedRuleset {
+/** `affinityClients`: the affinity sets list a client that used the service (kube-proxy-nft's option). */
+export function mixedRuleset(
+  r: Random,
+  seed: number,
+  family: LabFamily = LAB_V4,
+  { affinityClients = false } = {},
+): MixedRuleset {
   const plan = planOf(family);
   const layout = pick(r, ['v1.33', 'v1.34', '2026'] as const);
   const kp = kubeProxyNftRuleset({
@@ -442,6 +448,7 @@ export function mixedRuleset(r: Random, seed: number, family: LabFamily = LAB_V4
     layout,
     family: family.family,
     nodePortAddresses: chance(r, 0.3) ? 'all' : 'nodeIPs',
+    affinityClients,
   });
   const services = kp.services.filter((s) => s.protocol !== 'sctp');
   const natives = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) =>

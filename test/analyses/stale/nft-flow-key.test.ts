@@ -15,6 +15,7 @@ import { singleNode } from '../../../src/model/node';
 import { mixedProbes, mixedRuleset } from '../../generators/nft-mixed';
 import { seeded } from '../../generators/trace-ruleset';
 import { dedent } from '../../helpers/dedent';
+import { LAB_V4 } from '../../helpers/lab-family';
 
 /** The trace lab's node (test/helpers/trace-lab.ts) as its dumps show it. */
 const LAB = dedent`
@@ -34,12 +35,13 @@ const LAB = dedent`
 `;
 
 const SOURCES = ['192.168.50.2', '192.168.50.77', '203.0.113.5', '203.0.113.200', '10.244.200.7', '10.244.200.8'];
-const SOURCES_MORE = ['198.51.100.9', '198.51.100.30', '192.168.50.1', '10.99.0.1'];
+/** 192.168.0.100 is the client kube-proxy-nft lists in every affinity set; .101 is in none. */
+const SOURCES_MORE = ['198.51.100.9', '198.51.100.30', '192.168.50.1', '10.99.0.1', '192.168.0.100', '192.168.0.101'];
 
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
   test(`nft flow key, ruleset ${seed}: connections in one class get one answer`, (t) => {
     const r = seeded(seed);
-    const m = mixedRuleset(r, seed);
+    const m = mixedRuleset(r, seed, LAB_V4, { affinityClients: true });
     const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${m.nft}`, 'lab', 'lab');
     const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
     const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
@@ -96,8 +98,17 @@ test('the nft flow key names what the rules test: kube-proxy hosts, native prefi
   const [a, b] = m.services;
   t.not(d.classOf(a!.clusterIP), d.classOf(b!.clusterIP));
   t.is(d.classOf('8.8.8.8'), d.classOf('8.8.4.4'));
-  // Affinity sets fill while packets pass: the source is its own class only where one is looked up.
-  const s = sourceClasses(tracer, key);
-  const affinity = m.services.some((x) => x.affinitySeconds !== undefined);
-  t.is(s.classOf('203.0.113.5') === s.classOf('203.0.113.6'), !affinity);
+});
+
+test("the nft flow key tells an affinity set's listed clients from the rest, and no other client from another", (t) => {
+  const seed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((n) =>
+    mixedRuleset(seeded(n), n).services.some((x) => x.affinitySeconds !== undefined),
+  )!;
+  const m = mixedRuleset(seeded(seed), seed, LAB_V4, { affinityClients: true });
+  const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${m.kubeProxy}`, 'lab', 'lab');
+  const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
+  const s = sourceClasses(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests()));
+  t.not(s.classOf('192.168.0.100'), s.classOf('192.168.0.101'));
+  t.is(s.classOf('192.168.0.101'), s.classOf('192.168.0.102'));
+  t.is(s.classOf('203.0.113.5'), s.classOf('203.0.113.6'));
 });

@@ -83,7 +83,6 @@ function rangeTest(atom: Atom, family: Family): AddressTest | undefined {
 
 interface TableSets {
   elements(name: string): readonly NftElement[] | undefined;
-  dynamic(name: string): boolean;
 }
 
 /** The tests a selector compared with these right-hand sides (literals or element keys) makes. */
@@ -134,10 +133,14 @@ function testsOf(key: NftExpr, rights: readonly NftExpr[] | undefined, family: F
   });
 }
 
-/** The keys of a set expression's elements; undefined when they are not in the dump (a dynamic set, an unknown name). */
+/**
+ * The keys of a set expression's elements; undefined when they are not in the dump (an unknown name). A dynamic
+ * set counts by the elements the dump shows too: the walk answers a lookup by them, and every key it does not
+ * show gets one answer (kube-proxy's affinity sets would otherwise make each client its own class).
+ */
 function keysOf(e: NftExpr, sets: TableSets): NftExpr[] | undefined {
   if (e.kind === 'set') return e.elements.map((x) => x.key);
-  if (e.kind === 'ref') return sets.dynamic(e.name) ? undefined : sets.elements(e.name)?.map((x) => x.key);
+  if (e.kind === 'ref') return sets.elements(e.name)?.map((x) => x.key);
   if (e.kind === 'literal' || e.kind === 'concat') return [e];
   return undefined;
 }
@@ -190,17 +193,11 @@ function stmtTests(st: NftStmt, family: Family, sets: TableSets, out: FlowTests[
 
 function tableSets(t: NftTable): TableSets {
   const byName = new Map(t.sets.map((s) => [s.name, s]));
-  const updated = new Set(
-    t.chains.flatMap((c) => c.rules.flatMap((r) => r.stmts.flatMap((s) => (s.kind === 'set-update' ? [s.set] : [])))),
-  );
   return {
     elements: (name) => {
       const set = byName.get(name);
       return set && (set.elements ?? []);
     },
-    dynamic: (name) =>
-      updated.has(name) ||
-      (byName.get(name)?.props.some((p) => p.key === 'flags' && /\bdynamic\b/.test(p.value)) ?? false),
   };
 }
 
