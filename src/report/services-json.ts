@@ -14,6 +14,7 @@ import {
   consensusEndpoints,
 } from '../analyses/services/index';
 
+/** An endpoint's share as the report prints it. */
 interface ShareJson {
   ip: string;
   port: number;
@@ -21,6 +22,7 @@ interface ShareJson {
   weight?: number;
 }
 
+/** An entry point as the report prints it. */
 interface EntryJson {
   kind: EntryPoint['kind'];
   ip: EntryPoint['ip'];
@@ -29,6 +31,7 @@ interface EntryJson {
   evidence: EntryPoint['evidence'];
 }
 
+/** An entry point and what a new connection to it gets on one node, as the report prints it. */
 interface OutcomeJson extends EntryJson {
   verdict: EntryOutcome['verdict'];
   endpoints: ShareJson[];
