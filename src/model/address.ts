@@ -28,8 +28,26 @@ function fromBytes(bytes: readonly number[]): bigint {
   return v;
 }
 
+/** A dotted quad of plain decimals, the form almost every address in a dump has; anything else goes to ipaddr.js. */
+const PLAIN_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/** The value of a plain dotted quad, or undefined where ipaddr.js must decide; the walk parses one per probe and rule. */
+function plainIpv4(t: string): bigint | undefined {
+  const m = PLAIN_QUAD.exec(t);
+  if (!m) return undefined;
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = Number(m[i]);
+    if (part > 255) return undefined;
+    v = v * 256 + part;
+  }
+  return BigInt(v);
+}
+
 export function parseIp(text: string): Ip | undefined {
   const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  const plain = plainIpv4(t);
+  if (plain !== undefined) return { family: 'ipv4', value: plain };
   if (ipaddr.IPv4.isValidFourPartDecimal(t))
     return { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) };
   if (ipaddr.IPv6.isValid(t)) return { family: 'ipv6', value: fromBytes(ipaddr.IPv6.parse(t).toByteArray()) };
