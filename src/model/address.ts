@@ -48,7 +48,8 @@ export function parseIp(text: string): Ip | undefined {
   const t = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
   const plain = plainIpv4(t);
   if (plain !== undefined) return { family: 'ipv4', value: plain };
-  if (ipaddr.IPv4.isValidFourPartDecimal(t))
+  // ipaddr.js's IPv4 check throws and catches inside on IPv6 text: a colon says which family to ask.
+  if (!t.includes(':') && ipaddr.IPv4.isValidFourPartDecimal(t))
     return { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) };
   if (ipaddr.IPv6.isValid(t)) return { family: 'ipv6', value: fromBytes(ipaddr.IPv6.parse(t).toByteArray()) };
   return undefined;

@@ -1,4 +1,7 @@
-/** parseIp reads plain dotted quads itself and hands every other text to ipaddr.js: both ways give ipaddr.js's answer. */
+/**
+ * parseIp reads plain dotted quads itself, asks ipaddr.js's IPv4 check only of text without a colon, and hands
+ * the rest to ipaddr.js: every way gives ipaddr.js's answer.
+ */
 import test from 'ava';
 import ipaddr from 'ipaddr.js';
 import { parseIp } from '../../src/model/address';
@@ -55,6 +58,14 @@ test('every dotted text of numbers, well formed or not, parses as ipaddr.js pars
     '1.2.3',
     '1.2.3.4.5',
     '10.x.x.x',
+    '2001:db8::1',
+    '::',
+    '::1',
+    '1:2:3:4:5:6:7:8',
+    '[2001:db8::10]',
+    'fe80::1%eth0',
+    '10.0.0.1:80',
+    '::ffff:1.2.3.256',
   ];
   for (let i = 0; i < 5000; i++) {
     const n = 2 + Math.floor(r() * 4);
