@@ -44,9 +44,18 @@ export const natTargetOf = (e: EntryRow): string | null => (e.rewritten() ? reco
 
 const VALID: EntryVerdict = { verdict: 'valid' };
 
+/** The `now` lists in words: stale entries share a few thousand lists. */
+const joined = new WeakMap<readonly string[], string>();
+
+function nowWords(now: readonly string[]): string {
+  let words = joined.get(now);
+  if (words === undefined) joined.set(now, (words = now.join(', ')));
+  return words;
+}
+
 /** Why the entry is stale, in words. */
 export function staleReason(e: EntryRow, v: StaleVerdict): string {
-  const now = v.now.join(', ');
+  const now = nowWords(v.now);
   const target = recordedTarget(e);
   switch (v.kind) {
     case 'blackhole':
