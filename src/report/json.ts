@@ -39,54 +39,57 @@ export class StreamedArray<T> {
  */
 export function* jsonPieces(value: unknown, flushAt = 1 << 16): Generator<string> {
   // Parts joined once per piece: a piece grown by += is a rope of thousands of parts, flattened when written.
+  // `add` is a plain function, not a generator delegated to: that made two generator objects per array element.
   let parts: string[] = [];
   let size = 0;
-  function* emit(s: string): Generator<string> {
+  const add = (s: string): boolean => {
     parts.push(s);
     size += s.length;
-    if (size >= flushAt) {
-      yield parts.join('');
-      parts = [];
-      size = 0;
-    }
-  }
+    return size >= flushAt;
+  };
+  const piece = (): string => {
+    const joined = parts.join('');
+    parts = [];
+    size = 0;
+    return joined;
+  };
   function* walk(v: unknown, indent: string): Generator<string> {
     if (v instanceof StreamedArray && v.length > LONG) {
       const inner = `${indent}  `;
-      yield* emit('[');
+      if (add('[')) yield piece();
       let i = 0;
+      const text = v.text;
       for (const item of v.items()) {
-        yield* emit(`${i++ ? ',' : ''}\n${inner}`);
-        if (v.text) yield* emit(v.text(item, inner));
-        else yield* walk(v.json(item), inner);
+        if (add(i++ ? `,\n${inner}` : `\n${inner}`)) yield piece();
+        if (text) {
+          if (add(text(item, inner))) yield piece();
+        } else yield* walk(v.json(item), inner);
       }
-      yield* emit(`\n${indent}]`);
+      if (add(`\n${indent}]`)) yield piece();
     } else if (v instanceof StreamedArray) {
       yield* walk(v.toJSON(), indent);
     } else if (Array.isArray(v) && v.length > LONG) {
       const inner = `${indent}  `;
-      yield* emit('[');
+      if (add('[')) yield piece();
       for (let i = 0; i < v.length; i++) {
-        yield* emit(`${i ? ',' : ''}\n${inner}`);
+        if (add(i ? `,\n${inner}` : `\n${inner}`)) yield piece();
         yield* walk(v[i], inner);
       }
-      yield* emit(`\n${indent}]`);
+      if (add(`\n${indent}]`)) yield piece();
     } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && hasLongArray(v)) {
       const inner = `${indent}  `;
       const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function');
-      yield* emit('{');
+      if (add('{')) yield piece();
       for (let i = 0; i < entries.length; i++) {
         const [k, x] = entries[i]!;
-        yield* emit(`${i ? ',' : ''}\n${inner}${JSON.stringify(k)}: `);
+        if (add(`${i ? ',' : ''}\n${inner}${JSON.stringify(k)}: `)) yield piece();
         yield* walk(x, inner);
       }
-      yield* emit(`\n${indent}}`);
-    } else {
-      yield* emit((JSON.stringify(v, replacer, 2) ?? 'null').replaceAll('\n', `\n${indent}`));
-    }
+      if (add(`\n${indent}}`)) yield piece();
+    } else if (add((JSON.stringify(v, replacer, 2) ?? 'null').replaceAll('\n', `\n${indent}`))) yield piece();
   }
   yield* walk(value, '');
-  if (size) yield parts.join('');
+  if (size) yield piece();
 }
 
 function hasLongArray(v: object, depth = 0): boolean {

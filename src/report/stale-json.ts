@@ -29,18 +29,39 @@ export function staleJson(a: StaleAnalysis) {
 
 const q = JSON.stringify;
 
-/** JSON.stringify(entryJson(s), null, 2) at `indent`, written out: a million stale entries spend their time here. */
-export function entryText(s: StaleEntry, indent: string): string {
-  const i = `${indent}  `;
-  const now = s.now.length === 0 ? '[]' : `[\n${i}  ${s.now.map((n) => q(n)).join(`,\n${i}  `)}\n${i}]`;
-  const state = s.state !== undefined ? `\n${i}"state": ${q(s.state)},` : '';
-  return `{\n${i}"proto": ${q(s.proto)},\n${i}"src": ${q(s.src)},\n${i}"sport": ${s.sport},\n${i}"dst": ${q(s.dst)},\n${i}"dport": ${s.dport},\n${i}"natTarget": ${q(s.natTarget)},\n${i}"reason": ${q(s.reason)},\n${i}"service": ${q(s.service)},\n${i}"line": ${s.line},\n${i}"kind": ${q(s.kind)},\n${i}"node": ${q(s.node)},\n${i}"file": ${q(s.file)},\n${i}"table": ${q(s.table)},${state}\n${i}"now": ${now},\n${i}"cleanup": ${q(s.cleanup)}\n${indent}}`;
+/**
+ * JSON.stringify(entryJson(s), null, 2) at an indent, written out: a million stale entries spend their time
+ * here. Strings of few values (protocol, kind, node, file, service, state) are quoted once, and the list of
+ * where connections go now once per list: stale entries share a few thousand of them.
+ */
+export function entryWriter(): (s: StaleEntry, indent: string) => string {
+  const quoted = new Map<string, string>();
+  const few = (v: string | null): string => {
+    if (v === null) return 'null';
+    let text = quoted.get(v);
+    if (text === undefined) quoted.set(v, (text = q(v)));
+    return text;
+  };
+  const lists = new WeakMap<readonly string[], { readonly indent: string; readonly text: string }>();
+  const listText = (now: readonly string[], i: string): string => {
+    if (now.length === 0) return '[]';
+    const known = lists.get(now);
+    if (known?.indent === i) return known.text;
+    const text = `[\n${i}  ${now.map((n) => q(n)).join(`,\n${i}  `)}\n${i}]`;
+    lists.set(now, { indent: i, text });
+    return text;
+  };
+  return (s, indent) => {
+    const i = `${indent}  `;
+    const state = s.state !== undefined ? `\n${i}"state": ${few(s.state)},` : '';
+    return `{\n${i}"proto": ${few(s.proto)},\n${i}"src": ${q(s.src)},\n${i}"sport": ${s.sport},\n${i}"dst": ${q(s.dst)},\n${i}"dport": ${s.dport},\n${i}"natTarget": ${q(s.natTarget)},\n${i}"reason": ${q(s.reason)},\n${i}"service": ${few(s.service)},\n${i}"line": ${s.line},\n${i}"kind": ${few(s.kind)},\n${i}"node": ${few(s.node)},\n${i}"file": ${few(s.file)},\n${i}"table": ${few(s.table)},${state}\n${i}"now": ${listText(s.now, i)},\n${i}"cleanup": ${q(s.cleanup)}\n${indent}}`;
+  };
 }
 
 /** The document of staleJson, each entry's object made as it is written: a million stale entries are never held twice. */
 export function* staleJsonPieces(a: StaleAnalysis): Generator<string> {
   yield* jsonPieces({
-    stale: new StreamedArray(a.stale.length, () => a.stale, entryJson, entryText),
+    stale: new StreamedArray(a.stale.length, () => a.stale, entryJson, entryWriter()),
     nodes: a.nodes,
     findings: a.findings,
   });

@@ -10,6 +10,7 @@ import { type NodeDumps, rulesetsOf } from '../../model/node';
 import { ruleGraphOf } from '../../graph/rule-graph';
 import type { RulesetSection, Section } from '../../model/section';
 import type { Family } from '../../model/values';
+import type { Ruleset } from '../../model/ruleset';
 import { type Tracer, prepareTracer } from '../trace/index';
 import { type Clients, clientsOf, clusterCidrOf } from './clients';
 import { kubeNftServices, kubeProxyTable, nftClusterCidr, nftNodePortIps } from '../../graph/kube-nft-services';
@@ -72,12 +73,21 @@ export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): 
   return contexts;
 }
 
+/** Read once per ruleset: stale builds a node's contexts twice (again with the addresses it doubts as the node's). */
+const servicesByRuleset = new WeakMap<Ruleset, readonly KubeService[]>();
+
+function kubeServicesOf(ruleset: Ruleset): readonly KubeService[] {
+  let services = servicesByRuleset.get(ruleset);
+  if (!services) servicesByRuleset.set(ruleset, (services = kubeServices(ruleset, ruleGraphOf(ruleset))));
+  return services;
+}
+
 /** kube-proxy's services in every backend the node runs, each once: the first backend's word on a service stands. */
 function servicesOfRules(sections: readonly RulesetSection[]): KubeService[] {
   const seen = new Set<string>();
   const out: KubeService[] = [];
   for (const { ruleset } of sections) {
-    for (const s of kubeServices(ruleset, ruleGraphOf(ruleset))) {
+    for (const s of kubeServicesOf(ruleset)) {
       const key = `${s.name} ${s.protocol}`;
       if (seen.has(key)) continue;
       seen.add(key);

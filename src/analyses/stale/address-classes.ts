@@ -3,12 +3,14 @@
  * (flow-key.ts: what the rules test of it; network.ts: whether it is local, where it routes) can only change
  * at the edge of a prefix, range or host some rule or route names. So the IPv4 space is cut at every such
  * edge once per node, each piece classed once by its first address, and an address's class is a binary
- * search over the pieces: no string, no object, no Map per address. Where the class is the address itself
+ * search over the pieces: no string, no object, no Map per address. A table's rows ask once per distinct
+ * address of the table (classOfTable). Where the class is the address itself
  * (a rule tests addresses in a way not modelled) and for IPv6, each address is classed on first sight and
  * remembered by its key.
  */
 import { type AddressKey, addressKey } from '../address-key';
 import { type Ip, parseIp } from '../../model/address';
+import { TableMemo } from './table-memo';
 
 /** Addresses from `from` to `to`, both included, as numbers (IPv4 only). */
 export interface Span {
@@ -27,6 +29,7 @@ export class AddressClasses<C> {
   /** What each class number stands for, made by `make` from the first address asked of the class. */
   private readonly values: (C | undefined)[] = [];
   private count = 0;
+  private readonly rows = new TableMemo((text) => this.classOf(text));
 
   /**
    * `key` names the class of an address, `make` what the class holds (see holding). With `spans` (every edge
@@ -68,6 +71,11 @@ export class AddressClasses<C> {
       this.memo.set(key, c);
     }
     return c;
+  }
+
+  /** The class number of address `i` of a conntrack table's list of addresses: worked out once per address. */
+  classOfTable(addresses: readonly string[], i: number): number {
+    return this.rows.of(addresses, i);
   }
 
   private intern(ip: Ip): number {

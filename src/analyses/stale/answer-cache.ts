@@ -2,9 +2,11 @@
  * The walk's answers per flow key (flow-key.ts), found without building a key per entry. An entry's source
  * and destination addresses are class numbers (address-classes.ts); the destination's class leads to its
  * answers by protocol and port (one lookup by number), and those to the answer for the source's class (an
- * index). A million entries cost two binary searches and one Map lookup each, and a few thousand walks.
+ * index). The classes of a table's addresses are worked out once per address (AddressClasses.classOfTable),
+ * so a million entries cost two typed-array reads and one Map lookup by number each, and a few thousand walks.
  */
-import type { ConntrackTuple } from '../../model/conntrack';
+import type { AddressIds } from './address-ids';
+import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import { AddressClasses, type Span } from './address-classes';
@@ -68,15 +70,17 @@ export class AnswerCache {
   constructor(
     private readonly tracer: Tracer,
     private readonly flowKey: FlowKey,
+    private readonly ids: AddressIds,
   ) {
     this.sources = sourceClasses(tracer, flowKey);
     this.destinations = destinationClasses(tracer, flowKey);
   }
 
-  /** Where the rules send a new connection with this original tuple now. */
-  answer(proto: ProbeProtocol, o: ConntrackTuple): Answer {
-    const source = this.sources.classOf(o.src);
-    const destination = this.destinations.classOf(o.dst);
+  /** Where the rules send a new connection with this entry's original tuple now. */
+  answer(proto: ProbeProtocol, e: EntryRow): Answer {
+    const o = e.orig;
+    const source = this.sources.classOfTable(e.addresses, e.origSrcId);
+    const destination = this.destinations.classOfTable(e.addresses, e.origDstId);
     if (source < 0 || destination < 0) return { undecided: `not an address: ${source < 0 ? o.src : o.dst}` };
     const byPort = this.destinations.holding(destination, o.dst);
     const port = o.dport ?? o.type ?? -1;
@@ -86,7 +90,7 @@ export class AnswerCache {
     if (!bySource) byPort.set(portKey, (bySource = []));
     let answer = bySource[source];
     if (!answer) {
-      answer = producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)));
+      answer = producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)), this.ids);
       bySource[source] = answer;
     }
     return answer;
@@ -94,7 +98,7 @@ export class AnswerCache {
 }
 
 /** The walk asked for the first entry of a flow key: its own tuple, from where its source sends. */
-function probeOf(proto: ProbeProtocol, o: ConntrackTuple, source: SourceKind): Probe {
+function probeOf(proto: ProbeProtocol, o: RowTuple, source: SourceKind): Probe {
   return {
     src: o.src,
     dst: o.dst,

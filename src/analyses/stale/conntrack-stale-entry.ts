@@ -53,7 +53,10 @@ export class ConntrackStaleEntry implements StaleEntry {
     return c.addresses[c.origDstId(this.row)]!;
   }
   get dport(): number | null {
-    return this.loaded().orig.dport ?? null;
+    const c = this.origin.columns;
+    if (c.isObject(this.row)) return this.loaded().orig.dport ?? null;
+    const port = c.origDport(this.row);
+    return port < 0 ? null : port;
   }
   get natTarget(): string | null {
     return natTargetOf(this.loaded());
@@ -88,13 +91,24 @@ export class ConntrackStaleEntry implements StaleEntry {
   get now(): readonly string[] {
     return this.verdict.now;
   }
+  /** The number `addressId` gives the original destination (an index into the table's addresses). */
+  destinationKey(addressId: (addresses: readonly string[], i: number) => number): number {
+    const c = this.origin.columns;
+    return addressId(c.addresses, c.origDstId(this.row));
+  }
+
   /**
    * The recorded target as a number, equal for two entries to one destination exactly when their targets are:
-   * the reply source's number given by `addressId`, and its port; -1 when the entry records no DNAT.
+   * the reply source's number given by `addressId`, and its port; -1 when the entry records no DNAT. Read from
+   * the columns: no row is loaded.
    */
-  targetKey(addressId: (address: string) => number): number {
-    const e = this.loaded();
-    return e.rewritten() ? addressId(e.reply.src) * 65537 + (e.reply.sport ?? 65536) : -1;
+  targetKey(addressId: (addresses: readonly string[], i: number) => number): number {
+    const c = this.origin.columns;
+    const row = this.row;
+    const reply = c.replySrcId(row);
+    const port = c.replySport(row);
+    if (reply === c.origDstId(row) && port === c.origDport(row)) return -1;
+    return addressId(c.addresses, reply) * 65537 + (port < 0 ? 65536 : port);
   }
 
   get cleanup(): string {

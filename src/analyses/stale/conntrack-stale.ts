@@ -6,7 +6,8 @@
  */
 import type { EntryRow } from './entry-row';
 import type { ProbeProtocol } from '../trace/index';
-import type { FamilyContext } from './family-context';
+import type { FamilyContext, VirtualService } from './family-context';
+import type { AddressIds } from './address-ids';
 import { endpointText } from '../finding-text';
 import { type Producible, producibleOf } from './new-connection-destinations';
 import type { StaleKind } from './model';
@@ -43,9 +44,18 @@ export const natTargetOf = (e: EntryRow): string | null => (e.rewritten() ? reco
 
 const VALID: EntryVerdict = { verdict: 'valid' };
 
+/** The `now` lists in words: stale entries share a few thousand lists. */
+const joined = new WeakMap<readonly string[], string>();
+
+function nowWords(now: readonly string[]): string {
+  let words = joined.get(now);
+  if (words === undefined) joined.set(now, (words = now.join(', ')));
+  return words;
+}
+
 /** Why the entry is stale, in words. */
 export function staleReason(e: EntryRow, v: StaleVerdict): string {
-  const now = v.now.join(', ');
+  const now = nowWords(v.now);
   const target = recordedTarget(e);
   switch (v.kind) {
     case 'blackhole':
@@ -63,38 +73,57 @@ export function staleReason(e: EntryRow, v: StaleVerdict): string {
   }
 }
 
-function judge(e: EntryRow, answer: Producible, service: () => string | null): EntryVerdict {
+/** Where a stale entry's service name comes from: asked only for entries found stale. */
+interface ServiceOf {
+  serviceOfRow(e: EntryRow): string | null;
+}
+
+function judge(e: EntryRow, answer: Producible, ids: AddressIds, names: ServiceOf): EntryVerdict {
   const now = answer.now;
   if (!e.rewritten()) {
     if (answer.unchanged || now.length === 0) return VALID;
-    return stale(answer, 'blackhole', service());
+    return stale(answer, 'blackhole', names.serviceOfRow(e));
   }
-  if (answer.produces(e.reply.src, e.reply.sport)) return VALID;
-  if (now.length) return stale(answer, 'endpoint-gone', service());
-  const name = service();
+  if (answer.produces(ids.ofTable(e.addresses, e.replySrcId), e.reply.sport)) return VALID;
+  if (now.length) return stale(answer, 'endpoint-gone', names.serviceOfRow(e));
+  const name = names.serviceOfRow(e);
   if (answer.refused && name) return stale(answer, 'no-endpoints', name);
   return stale(answer, 'service-gone', name);
 }
 
+const KIND_INDEX: Readonly<Record<ConntrackStaleKind, number>> = {
+  blackhole: 0,
+  'endpoint-gone': 1,
+  'no-endpoints': 2,
+  'service-gone': 3,
+};
+
 /** Verdicts by answer, kind and service: a million stale entries share a few thousand of them. */
-const verdicts = new WeakMap<Producible, Map<ConntrackStaleKind, Map<string | null, StaleVerdict>>>();
+const verdicts = new WeakMap<Producible, Map<string | null, StaleVerdict>[]>();
 
 function stale(answer: Producible, kind: ConntrackStaleKind, service: string | null): StaleVerdict {
   let byKind = verdicts.get(answer);
-  if (!byKind) verdicts.set(answer, (byKind = new Map()));
-  let byService = byKind.get(kind);
-  if (!byService) byKind.set(kind, (byService = new Map()));
+  if (!byKind) verdicts.set(answer, (byKind = [new Map(), new Map(), new Map(), new Map()]));
+  const byService = byKind[KIND_INDEX[kind]]!;
   let v = byService.get(service);
   if (!v) byService.set(service, (v = { verdict: 'stale', kind, service, now: answer.now }));
   return v;
 }
 
+/** An IPVS virtual service's real servers as an answer, with its service's name: made once per virtual service. */
+const virtualAnswers = new WeakMap<VirtualService, { readonly answer: Producible; readonly names: ServiceOf }>();
+
 /** IPVS mode: the virtual service's real servers are where new connections go (weight-0 ones keep theirs). */
 function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): EntryVerdict | undefined {
   const v = ctx.virtualAt(proto, e.orig.dst, e.orig.dport);
   if (!v) return undefined;
-  const targets = v.virtual.destinations.map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port }));
-  return judge(e, producibleOf(targets, false, targets.length === 0), () => v.service);
+  let made = virtualAnswers.get(v);
+  if (!made) {
+    const targets = v.virtual.destinations.map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port }));
+    const answer = producibleOf(targets, false, targets.length === 0, ctx.addressIds);
+    virtualAnswers.set(v, (made = { answer, names: { serviceOfRow: () => v.service } }));
+  }
+  return judge(e, made.answer, ctx.addressIds, made.names);
 }
 
 export function judgeEntry(ctx: FamilyContext, e: EntryRow): EntryVerdict {
@@ -104,9 +133,9 @@ export function judgeEntry(ctx: FamilyContext, e: EntryRow): EntryVerdict {
   const byIpvs = ctx.hasIpvs ? judgeVirtual(e, ctx, e.proto) : undefined;
   if (byIpvs) return byIpvs;
   if (!ctx.answers) return { verdict: 'undecided', why: `no ${saveCommandOf(e.family)} dump` };
-  const answer = ctx.answers.answer(proto, e.orig);
+  const answer = ctx.answers.answer(proto, e);
   if ('undecided' in answer) return { verdict: 'undecided', why: answer.undecided };
-  const verdict = judge(e, answer, () => ctx.serviceAt(e.proto, e.orig.dst, e.orig.dport));
+  const verdict = judge(e, answer, ctx.addressIds, ctx);
   // What part of a ruleset does not send a connection to may be what its missing part does.
   return verdict.verdict === 'stale' && ctx.partial ? { verdict: 'undecided', why: ctx.partial } : verdict;
 }

@@ -32,13 +32,17 @@ export class EntryRow {
   };
   /** The reply's source: where the entry sends the connection. */
   readonly reply: { src: string; sport: number | undefined } = { src: '', sport: undefined };
-  /** The addresses' indices in the table (equal indices, equal addresses). */
+  /** The table's distinct addresses, and the indices of the row's among them (equal indices, equal addresses). */
+  addresses: readonly string[] = [];
+  origSrcId = 0;
   origDstId = 0;
   replySrcId = 0;
 
   load(c: ConntrackColumns, i: number): this {
     this.family = c.family(i);
     this.proto = c.proto(i);
+    this.addresses = c.addresses;
+    this.origSrcId = c.origSrcId(i);
     this.origDstId = c.origDstId(i);
     this.replySrcId = c.replySrcId(i);
     const o = this.orig;
@@ -59,7 +63,7 @@ export class EntryRow {
     }
     const a = c.addresses;
     this.zone = undefined;
-    o.src = a[c.origSrcId(i)]!;
+    o.src = a[this.origSrcId]!;
     o.dst = a[this.origDstId]!;
     const sport = c.origSport(i);
     const dport = c.origDport(i);

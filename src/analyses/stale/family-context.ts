@@ -11,8 +11,9 @@ import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../node/index';
 import { parseIp } from '../../model/address';
-import { type AddressKey, addressKey } from '../address-key';
+import { AddressIds } from './address-ids';
 import { AnswerCache } from './answer-cache';
+import type { EntryRow } from './entry-row';
 import { flowKeyOf } from './flow-key';
 import { CLUSTER_IP_SET, KUBE_LOAD_BALANCER } from '../../model/kube-proxy-chains';
 
@@ -25,8 +26,12 @@ export interface FamilyContext {
   readonly node: string;
   /** The walk's answers, when the node has rules of this family. */
   readonly answers?: AnswerCache;
+  /** Numbers for the addresses compared: the answers' targets, entry points, entries' addresses. */
+  readonly addressIds: AddressIds;
   /** The service an `ip:port` (or, for NodePorts, `*:port`) of a protocol belongs to. */
   serviceAt(proto: string, ip: string, port: number | undefined): string | null;
+  /** serviceAt for an entry's original destination, found by numbers. */
+  serviceOfRow(e: EntryRow): string | null;
   virtualAt(proto: string, ip: string, port: number | undefined): VirtualService | undefined;
   /** The dumps list this family's IPVS virtual services, so IPVS connections can be checked. */
   readonly hasIpvs: boolean;
@@ -43,6 +48,23 @@ export interface FamilyContext {
 
 const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${ip} ${port ?? ''}`;
 
+const NO_PORT = 65536;
+
+/** Services by protocol, then address number and port: looked up for every stale entry, without a key string. */
+class ServiceIndex {
+  private readonly byProtocol = new Map<string, Map<number, string>>();
+
+  set(proto: string, address: number, port: number | undefined, name: string): void {
+    let byEndpoint = this.byProtocol.get(proto);
+    if (!byEndpoint) this.byProtocol.set(proto, (byEndpoint = new Map()));
+    byEndpoint.set(address * (NO_PORT + 1) + (port ?? NO_PORT), name);
+  }
+
+  get(proto: string, address: number, port: number | undefined): string | undefined {
+    return this.byProtocol.get(proto)?.get(address * (NO_PORT + 1) + (port ?? NO_PORT));
+  }
+}
+
 /** kube-proxy in IPVS mode: its iptables rules only glue; the DNAT happens in IPVS. */
 function ipvsModeRules(ruleset: Ruleset): boolean {
   const nat = ruleset.tables.find((t) => t.name === 'nat');
@@ -58,9 +80,12 @@ function ipvsModeRules(ruleset: Ruleset): boolean {
 }
 
 export function familyContext(ctx: NodeContext): FamilyContext {
-  const services = new Map<string, string>();
+  const addressIds = new AddressIds();
+  const services = new ServiceIndex();
+  // A NodePort's entry point has no address: a number no address has.
+  const ANY = -1;
   for (const s of ctx.services)
-    for (const e of s.entryPoints) services.set(at(s.protocol, e.ip ?? '*', e.port), s.name);
+    for (const e of s.entryPoints) services.set(s.protocol, e.ip ? addressIds.id(e.ip) : ANY, e.port, s.name);
   const virtuals = new Map<string, VirtualService>();
   for (const v of ctx.ipvsTable?.services ?? []) {
     if (v.family !== ctx.family || !v.endpoint || v.protocol === 'FWM') continue;
@@ -68,8 +93,8 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     virtuals.set(at(proto, v.endpoint.address, v.endpoint.port), {
       virtual: v,
       service:
-        services.get(at(proto, v.endpoint.address, v.endpoint.port)) ??
-        services.get(at(proto, '*', v.endpoint.port)) ??
+        services.get(proto, addressIds.id(v.endpoint.address), v.endpoint.port) ??
+        services.get(proto, ANY, v.endpoint.port) ??
         null,
     });
   }
@@ -95,24 +120,28 @@ export function familyContext(ctx: NodeContext): FamilyContext {
         `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`;
   const tracer = ctx.tracer;
   // Asked for every stale entry to a NodePort: parsed once per address.
-  const nodeAddresses = new Map<AddressKey, boolean>();
-  const isNodeAddress = (ip: string) => {
-    const key = addressKey(ip);
-    let local = nodeAddresses.get(key);
+  const nodeAddresses = new Map<number, boolean>();
+  const isNodeAddress = (ip: string, id: number) => {
+    let local = nodeAddresses.get(id);
     if (local === undefined) {
       const parsed = parseIp(ip);
       local = parsed !== undefined && tracer !== undefined && tracer.network.isLocal(parsed);
-      nodeAddresses.set(key, local);
+      nodeAddresses.set(id, local);
     }
     return local;
   };
+  const serviceAtId = (proto: string, ip: string, id: number, port: number | undefined) =>
+    services.get(proto, id, port) ?? (isNodeAddress(ip, id) ? (services.get(proto, ANY, port) ?? null) : null);
   return {
     node: ctx.node.name,
     ...(tracer && walked
-      ? { answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests())) }
+      ? {
+          answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests()), addressIds),
+        }
       : {}),
-    serviceAt: (proto, ip, port) =>
-      services.get(at(proto, ip, port)) ?? (isNodeAddress(ip) ? (services.get(at(proto, '*', port)) ?? null) : null),
+    addressIds,
+    serviceAt: (proto, ip, port) => serviceAtId(proto, ip, addressIds.id(ip), port),
+    serviceOfRow: (e) => serviceAtId(e.proto, e.orig.dst, addressIds.ofTable(e.addresses, e.origDstId), e.orig.dport),
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,
     ...(blocked ? { blocked } : {}),

@@ -195,12 +195,13 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
   return rule;
 }
 
-/**
- * The key function for one node's rule graphs (two when it runs both backends): equal keys, equal walks up
- * to and including DNAT. A mark one backend sets, the other may test, so marks count across both.
- */
-/** `nft`: what the node's nft rules that decide a new connection's destination test (Tracer.nftFlowTests). */
-export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft: readonly FlowTests[] = []): FlowKey {
+/** What the rules of one graph test, found once: stale asks again for the node with other node addresses. */
+const testsByGraph = new WeakMap<RuleGraph, Tests>();
+
+function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[]): Tests {
+  const only = graphs.length === 1 && nft.length === 0 ? graphs[0] : undefined;
+  const known = only && testsByGraph.get(only);
+  if (known) return known;
   const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
   for (const tests of nft) noteTests(tests, t);
   const perGraph = graphs.map(natDecidingChains);
@@ -211,6 +212,17 @@ export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nf
       for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
     }
   }
+  if (only) testsByGraph.set(only, t);
+  return t;
+}
+
+/**
+ * The key function for one node's rule graphs (two when it runs both backends): equal keys, equal walks up
+ * to and including DNAT. A mark one backend sets, the other may test, so marks count across both.
+ */
+/** `nft`: what the node's nft rules that decide a new connection's destination test (Tracer.nftFlowTests). */
+export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft: readonly FlowTests[] = []): FlowKey {
+  const t = testsOf(graphs, nft);
   return {
     sourceClass: t.src.classifier(network),
     destinationClass: t.dst.classifier(network),

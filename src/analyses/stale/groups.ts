@@ -8,6 +8,7 @@ import { groupCleanup } from './cleanup';
 import { ConntrackStaleEntry } from './conntrack-stale-entry';
 import type { StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
 import { splitTarget } from './new-connection-destinations';
+import { TableMemo } from './table-memo';
 
 const KIND_CODES: Readonly<Record<StaleKind, number>> = {
   'endpoint-gone': 0,
@@ -46,7 +47,7 @@ class Group implements StaleGroup {
   readonly entries: StaleEntry[] = [];
   constructor(
     private readonly validGroups: ReadonlySet<string>,
-    private readonly addressId: (address: string) => number,
+    private readonly addressId: (addresses: readonly string[], i: number) => number,
   ) {}
 
   get targets(): StaleTarget[] {
@@ -92,7 +93,8 @@ class Target implements StaleTarget {
 export function groupStale(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>): StaleGroup[] {
   const addresses = new Interned();
   const protocols = new Interned();
-  const addressId = (a: string) => addresses.id(a);
+  const ofTable = new TableMemo((a) => addresses.id(a));
+  const addressId = (table: readonly string[], i: number) => ofTable.of(table, i);
   const byNode = new Map<string, Map<number | string, Group>>();
   const groups: Group[] = [];
   for (const s of stale) {
@@ -101,7 +103,7 @@ export function groupStale(stale: readonly StaleEntry[], validGroups: ReadonlySe
     const proto = protocols.id(s.proto);
     const key =
       s instanceof ConntrackStaleEntry && proto < PROTOCOLS
-        ? ((addresses.id(s.dst) * PORTS + (s.dport ?? PORTS - 1)) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
+        ? ((s.destinationKey(addressId) * PORTS + (s.dport ?? PORTS - 1)) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
           (s.family === 'ipv6' ? PROTOCOLS : 0) +
           proto
         : `${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;

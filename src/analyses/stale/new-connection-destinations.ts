@@ -3,7 +3,7 @@
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
 import { endpointText } from '../finding-text';
-import { endpointKey } from '../address-key';
+import { type AddressIds, endpointId } from './address-ids';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
@@ -13,8 +13,11 @@ export interface Producible {
   readonly unchanged: boolean;
   /** Some path ends rejected or dropped: with no rewrite at all this is a service without endpoints. */
   readonly refused: boolean;
-  /** Whether some path rewrites the destination to this address and port (a conntrack entry's reply source). */
-  produces(ip: string, port: number | undefined): boolean;
+  /**
+   * Whether some path rewrites the destination to this address and port (a conntrack entry's reply source);
+   * `address` is its number among the AddressIds the answer was made with.
+   */
+  produces(address: number, port: number | undefined): boolean;
 }
 
 export interface Destination {
@@ -23,16 +26,21 @@ export interface Destination {
 }
 
 /**
- * Looked up by endpoint key rather than by `ip:port` text: this runs once per conntrack entry, and building
- * and hashing that text was a good part of judging a million entries.
+ * Looked up by number rather than by `ip:port` text: this runs once per conntrack entry, and building and
+ * hashing that text was a good part of judging a million entries.
  */
-export function producibleOf(targets: readonly Destination[], unchanged: boolean, refused: boolean): Producible {
-  const keys = new Set(targets.map((t) => endpointKey(t.ip, t.port)));
+export function producibleOf(
+  targets: readonly Destination[],
+  unchanged: boolean,
+  refused: boolean,
+  ids: AddressIds,
+): Producible {
+  const keys = new Set(targets.map((t) => endpointId(ids.id(t.ip), t.port)));
   return {
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
-    produces: (ip, port) => keys.has(endpointKey(ip, port)),
+    produces: (address, port) => keys.has(endpointId(address, port)),
   };
 }
 
@@ -42,7 +50,7 @@ export function splitTarget(text: string): { readonly ip: string; readonly port:
   return m ? { ip: m[1]!, port: Number(m[2]) } : { ip: text, port: null };
 }
 
-export function producible(tracer: Tracer, probe: Probe): Producible | { readonly undecided: string } {
+export function producible(tracer: Tracer, probe: Probe, ids: AddressIds): Producible | { readonly undecided: string } {
   let result;
   try {
     result = tracer.trace(probe);
@@ -58,5 +66,5 @@ export function producible(tracer: Tracer, probe: Probe): Producible | { readonl
     if (path.final.dst === probe.dst && path.final.dport === probe.dport) unchanged = true;
     else targets.push({ ip: path.final.dst, port: path.final.dport });
   }
-  return producibleOf(targets, unchanged, refused);
+  return producibleOf(targets, unchanged, refused, ids);
 }

@@ -2,11 +2,14 @@
  * Addresses classed by piece (address-classes.ts) fall in the class their own key gives them: two addresses
  * share a class number exactly when the slow classifier (flow key, local, route, interface) gives them the same
  * key. Checked at every edge of every span, one address either side, and at random addresses, on rules that
- * test prefixes, ranges, address types and interfaces, on a node with addresses and routes.
+ * test prefixes, ranges, address types and interfaces, on a node with addresses and routes. A conntrack table's
+ * rows are classed once per distinct address (classOfTable) and must get what their text gets.
  */
 import test from 'ava';
 import { destinationClasses, sourceClasses } from '../../../src/analyses/stale/answer-cache';
 import type { AddressClasses } from '../../../src/analyses/stale/address-classes';
+import { AddressIds } from '../../../src/analyses/stale/address-ids';
+import { addressKey } from '../../../src/analyses/address-key';
 import { flowKeyOf } from '../../../src/analyses/stale/flow-key';
 import { nodeContexts } from '../../../src/analyses/node/index';
 import { parseIp } from '../../../src/model/address';
@@ -93,4 +96,69 @@ test('classes tell apart what the rules do: a named host, a prefix, a range, the
   t.not(s('100.64.3.201'), s('100.64.3.200'));
   t.not(s('192.168.0.2'), s('192.168.0.3'), 'the node address is local');
   t.not(s('172.16.0.1'), s('8.8.8.8'));
+});
+
+/** Random addresses of both families as a table writes them, with some written oddly and some no address. */
+function tableAddresses(seed: number, n: number): string[] {
+  let x = seed;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = next();
+    const pick = r % 10;
+    if (pick < 5) out.push(text(next()));
+    else if (pick < 7) out.push(`10.96.${next() % 8}.${next() % 256}`);
+    else if (pick === 7) out.push(`2001:db8:${(next() % 4).toString(16)}::${(next() % 65536).toString(16)}`);
+    else if (pick === 8) out.push(`010.96.0.${next() % 256}`);
+    else out.push(i % 2 ? 'not-an-address' : `fe80::${(next() % 16).toString(16)}`);
+  }
+  return out;
+}
+
+test("a table's addresses get the class their text gets, one table after another and as a table grows", (t) => {
+  const { sources, destinations } = classesOfNode();
+  const fresh = classesOfNode();
+  for (const seed of [1, 7, 2463534242]) {
+    const a = tableAddresses(seed, 3000);
+    const b = tableAddresses(seed + 1, 500);
+    const wrong: string[] = [];
+    for (const [table, i] of [
+      ...a.map((_, i) => [a, i] as const),
+      ...b.map((_, i) => [b, i] as const),
+      ...a.map((_, i) => [a, a.length - 1 - i] as const),
+    ]) {
+      if (sources.classOfTable(table, i) !== fresh.sources.classOf(table[i]!)) wrong.push(`source ${table[i]}`);
+      if (destinations.classOfTable(table, i) !== fresh.destinations.classOf(table[i]!))
+        wrong.push(`destination ${table[i]}`);
+    }
+    t.deepEqual(wrong, []);
+  }
+  const growing: string[] = ['10.96.0.10'];
+  t.is(destinations.classOfTable(growing, 0), fresh.destinations.classOf('10.96.0.10'));
+  growing.push('2001:db8::1', '10.96.5.7');
+  t.is(destinations.classOfTable(growing, 2), fresh.destinations.classOf('10.96.5.7'));
+  t.is(destinations.classOfTable(growing, 1), fresh.destinations.classOf('2001:db8::1'));
+  t.not(destinations.classOfTable(growing, 1), -1);
+});
+
+test('address numbers are equal exactly when the address keys are, by text and by table row', (t) => {
+  const ids = new AddressIds();
+  const table = tableAddresses(99, 4000);
+  const byKey = new Map<unknown, number>();
+  const wrong: string[] = [];
+  table.forEach((address, i) => {
+    const id = ids.ofTable(table, i);
+    if (id !== ids.id(address)) wrong.push(`${address}: row and text differ`);
+    const known = byKey.get(addressKey(address));
+    if (known !== undefined && known !== id) wrong.push(`${address}: two numbers`);
+    byKey.set(addressKey(address), id);
+  });
+  t.deepEqual(wrong, []);
+  t.is(new Set(byKey.values()).size, byKey.size, 'different keys, different numbers');
+  t.not(ids.id('10.0.0.1'), ids.id('010.0.0.1'), 'an oddly written address keeps its text, as before');
 });

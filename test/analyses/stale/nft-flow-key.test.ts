@@ -8,6 +8,7 @@
 import test from 'ava';
 import { destinationClasses, sourceClasses } from '../../../src/analyses/stale/answer-cache';
 import { flowKeyOf } from '../../../src/analyses/stale/flow-key';
+import { AddressIds } from '../../../src/analyses/stale/address-ids';
 import { producible } from '../../../src/analyses/stale/new-connection-destinations';
 import { prepareTracer } from '../../../src/analyses/trace/index';
 import { findSectionsInText } from '../../../src/input/sections';
@@ -63,7 +64,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
           dport: base.dport!,
           ...(local ? { local: true } : kind.in !== undefined ? { in: kind.in } : {}),
         };
-        const a = producible(tracer, probe);
+        const a = producible(tracer, probe, new AddressIds());
         const answer = JSON.stringify('undecided' in a ? a : [a.now, a.unchanged, a.refused]);
         const cls = [
           probe.proto,

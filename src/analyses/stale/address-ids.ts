@@ -1,0 +1,34 @@
+/**
+ * Small numbers for the addresses one node's stale analysis compares: the targets of the walk's answers, the
+ * services' entry points and the entries' own addresses. Two addresses get one number exactly when they have
+ * one address key (address-key.ts), so lookups by number agree with the lookups by text they replace.
+ */
+import { addressKey, type AddressKey } from '../address-key';
+import { TableMemo } from './table-memo';
+
+export class AddressIds {
+  private readonly ids = new Map<AddressKey, number>();
+  private readonly rows = new TableMemo((text) => this.id(text));
+
+  id(text: string): number {
+    const key = addressKey(text);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** The number of address `i` of a conntrack table's list of addresses. */
+  ofTable(addresses: readonly string[], i: number): number {
+    return this.rows.of(addresses, i);
+  }
+}
+
+/** Ports run to 65535; an endpoint without one (icmp) takes the next number. */
+const NO_PORT = 65536;
+
+/** A number for an address number and a port: equal exactly when both are. */
+export const endpointId = (address: number, port: number | undefined): number =>
+  address * (NO_PORT + 1) + (port ?? NO_PORT);
