@@ -1,7 +1,7 @@
 /**
  * A conntrack table as columns: the fields of the lines big tables are made of (`conntrack -L`, `-o extended`,
  * /proc) in typed arrays, addresses as indices into the table's own list of distinct addresses. An entry
- * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 32 bytes (44 where lines, marks or use counts vary).
+ * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 44 bytes.
  * Entries of other shapes (icmp, gre, zones, counters, events, the grammar's lines) are kept as objects, with
  * the columns an analysis reads filled in beside them, so that every row can be read the same way.
  *
@@ -62,6 +62,7 @@ const PROTOCOL_NAMES = new Map<number, string>([...CONNTRACK_PROTOCOLS].map(([na
 
 class Block {
   readonly meta = new Uint32Array(BLOCK);
+  readonly line = new Uint32Array(BLOCK);
   readonly timeout = new Uint32Array(BLOCK);
   readonly origSrc = new Int32Array(BLOCK);
   readonly origDst = new Int32Array(BLOCK);
@@ -71,36 +72,8 @@ class Block {
   readonly origDport = new Uint16Array(BLOCK);
   readonly replySport = new Uint16Array(BLOCK);
   readonly replyDport = new Uint16Array(BLOCK);
-  // A table's lines follow each other, its marks are 0 and its use counts 1: these columns are made only for a
-  // block where a row differs, so a plain table's row costs 32 bytes, not 44.
-  private lines: Uint32Array | undefined;
-  private firstLine = 0;
-  private marks: Uint32Array | undefined;
-  private uses: Uint32Array | undefined;
-
-  line(at: number): number {
-    return this.lines ? this.lines[at]! : this.firstLine + at;
-  }
-  setLine(at: number, line: number): void {
-    if (at === 0) this.firstLine = line;
-    if (!this.lines && line === this.firstLine + at) return;
-    this.lines ??= Uint32Array.from({ length: BLOCK }, (_, i) => this.firstLine + i);
-    this.lines[at] = line;
-  }
-  mark(at: number): number {
-    return this.marks ? this.marks[at]! : 0;
-  }
-  setMark(at: number, mark: number): void {
-    if (!this.marks && mark === 0) return;
-    (this.marks ??= new Uint32Array(BLOCK))[at] = mark;
-  }
-  use(at: number): number {
-    return this.uses ? this.uses[at]! : 1;
-  }
-  setUse(at: number, use: number): void {
-    if (!this.uses && use === 1) return;
-    (this.uses ??= new Uint32Array(BLOCK).fill(1))[at] = use;
-  }
+  readonly mark = new Uint32Array(BLOCK);
+  readonly use = new Uint32Array(BLOCK);
 }
 
 /** A string of its own: a slice of a chunk of input would keep the whole chunk alive. */
@@ -196,7 +169,7 @@ export class ConntrackColumns {
     if (r.mark >= 0) meta |= HAS_MARK;
     if (r.use >= 0) meta |= HAS_USE;
     b.meta[at] = meta >>> 0;
-    b.setLine(at, r.line);
+    b.line[at] = r.line;
     b.timeout[at] = r.timeout;
     b.origSrc[at] = this.addressId(r.origSrc);
     b.origDst[at] = this.addressId(r.origDst);
@@ -206,8 +179,8 @@ export class ConntrackColumns {
     b.origDport[at] = r.origDport;
     b.replySport[at] = r.replySport;
     b.replyDport[at] = r.replyDport;
-    if (r.mark >= 0) b.setMark(at, r.mark);
-    if (r.use >= 0) b.setUse(at, r.use);
+    b.mark[at] = r.mark;
+    b.use[at] = r.use;
   }
 
   /** An entry of any other shape: kept as it is, with the columns analyses read filled in. */
@@ -227,7 +200,7 @@ export class ConntrackColumns {
     if (r.sport !== undefined) meta |= HAS_REPLY_SPORT;
     if (r.dport !== undefined) meta |= HAS_REPLY_DPORT;
     b.meta[at] = meta >>> 0;
-    b.setLine(at, Math.min(e.line, U32_MAX));
+    b.line[at] = Math.min(e.line, U32_MAX);
     b.origSrc[at] = this.addressId(o.src);
     b.origDst[at] = this.addressId(o.dst);
     b.replySrc[at] = this.addressId(r.src);
@@ -270,7 +243,7 @@ export class ConntrackColumns {
     return this.meta(i) & OBJECT ? this.objects.get(i)!.state : this.states[this.meta(i) >>> STATE_SHIFT];
   }
   line(i: number): number {
-    return this.meta(i) & OBJECT ? this.objects.get(i)!.line : this.blocks[i >>> BLOCK_BITS]!.line(i & MASK);
+    return this.meta(i) & OBJECT ? this.objects.get(i)!.line : this.blocks[i >>> BLOCK_BITS]!.line[i & MASK]!;
   }
   origSrcId(i: number): number {
     return this.blocks[i >>> BLOCK_BITS]!.origSrc[i & MASK]!;
@@ -320,7 +293,7 @@ export class ConntrackColumns {
     );
     // The fast path's entries have these keys in this order (decode.ts commonEntry).
     return {
-      line: b.line(at),
+      line: b.line[at]!,
       family: meta & IPV6 ? 'ipv6' : 'ipv4',
       proto: protocol.name,
       protoNum: protocol.num,
@@ -330,8 +303,8 @@ export class ConntrackColumns {
       reply,
       unreplied: (meta & UNREPLIED) !== 0,
       status: STATUSES[(meta >>> STATUS_SHIFT) & 3],
-      mark: meta & HAS_MARK ? b.mark(at) : undefined,
-      use: meta & HAS_USE ? b.use(at) : undefined,
+      mark: meta & HAS_MARK ? b.mark[at] : undefined,
+      use: meta & HAS_USE ? b.use[at] : undefined,
       id: undefined,
     } as ConntrackEntry;
   }
