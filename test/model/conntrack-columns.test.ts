@@ -67,3 +67,29 @@ test('the stale row reader reads the same tuples from column rows and from entry
     t.is(columns.state(i), e.state);
   }
 });
+
+test('lines, marks and use counts that differ from their neighbours are kept, in any block and after any run of plain rows', (t) => {
+  // Three blocks of rows: the first plain (consecutive lines, mark=0, use=1), the second with a gap in the
+  // lines, a mark and a use count part-way through, the third with them on its first row.
+  const plain = [...busyConntrackLines(kubeProxyServices({ services: 50 }), 40_000, { nodeIp: '192.168.0.2' })].slice(
+    1,
+  );
+  const columns = new ConntrackColumns();
+  const fields = new LineFields();
+  const expected: ConntrackEntry[] = [];
+  let line = 1;
+  plain.forEach((text, i) => {
+    let row = text;
+    if (i === 20_000 || i === 2 * 16_384) line += 3;
+    if (i === 20_001 || i === 2 * 16_384) row = row.replace(' mark=0 ', ' mark=7 ');
+    if (i === 20_002 || i === 2 * 16_384) row = row.replace(' use=1', ' use=3');
+    t.true(readFastLine(row, 0, row.length, line, fields));
+    fields.addTo(columns);
+    expected.push(fastEntry(row, 0, row.length, line)!);
+    line++;
+  });
+  t.is(expected.filter((e) => e.mark === 7).length, 2);
+  t.is(expected.filter((e) => e.use === 3).length, 2);
+  t.deepEqual([...entriesOf(columns)], expected);
+  for (let i = 0; i < columns.length; i++) if (columns.line(i) !== expected[i]!.line) t.fail(`row ${i}`);
+});
