@@ -3,8 +3,8 @@
  * files), `s3://` objects and prefixes (s3-sources.ts) and `-` (standard input) become sources that stream their text, so no dump needs to fit in memory
  * as one string. Archives are read member by member (archives.ts).
  */
-import { createReadStream, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { archiveKind, compressionOf, isUnreadableArchive } from './archive-names';
 import { archiveMembers, decode, decompressed } from './archives';
@@ -32,7 +32,7 @@ export async function* openSources(
     }
     let files: string[];
     try {
-      files = filesUnder(path);
+      files = filesUnder(path, failures);
     } catch (e) {
       failures.push({
         path,
@@ -62,10 +62,33 @@ export async function* openSources(
   }
 }
 
-/** A directory stands for the files below it, in a stable order; symlinks are not followed out of the tree. */
-function filesUnder(path: string): string[] {
+/**
+ * A directory stands for the files below it, in a stable order. Links are not followed: one to a file of the same
+ * folder (sos reports link their top level into `sos_commands`) is read where it lies, and one out of the folder,
+ * which an unpacked bundle may point anywhere on this machine, is named as not read.
+ */
+function filesUnder(path: string, failures: InputFailure[], top = path): string[] {
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((d) => (d.isDirectory() ? filesUnder(join(path, d.name)) : d.isFile() ? [join(path, d.name)] : []));
+    .flatMap((d) => {
+      const entry = join(path, d.name);
+      if (d.isDirectory()) return filesUnder(entry, failures, top);
+      if (d.isFile()) return [entry];
+      if (d.isSymbolicLink()) noteLink(entry, top, failures);
+      return [];
+    });
+}
+
+function noteLink(link: string, top: string, failures: InputFailure[]): void {
+  let target: string;
+  try {
+    target = realpathSync(link);
+  } catch {
+    failures.push({ path: link, reason: 'a link to nothing' });
+    return;
+  }
+  const fromTop = relative(realpathSync(top), target);
+  if (fromTop.split(sep)[0] === '..' || isAbsolute(fromTop))
+    failures.push({ path: link, reason: `a link out of the folder (to ${target}), not followed` });
 }
