@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { type TableService, busyConntrackLines } from '../test/generators/conntrack-table';
 import { kubeProxyServices } from '../test/generators/kube-proxy-dump';
 import { kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
-import { AWK_SCAN, BENCH_NODE_IP, writeTable } from './conntrack-input';
+import { AWK_SCAN, BENCH_NODE_IP, benchNetworkFile, writeTable } from './conntrack-input';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
 import { fmtMs, timeCommand } from './measure';
 
@@ -89,31 +89,8 @@ const variant = [
 const tableOf = (n: number) =>
   writeTable(`conntrack-busy-${services}${variant}-${n}.txt`, busyConntrackLines(rules.services, n, table));
 
-/** The node's `ip -o addr` and `ip route`, as a support bundle has them. */
-function networkFile(): string {
-  const lines = [
-    'root@node-1:~# ip -o addr',
-    '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever',
-    `2: eth0    inet ${BENCH_NODE_IP}/16 brd 192.168.255.255 scope global eth0\\       valid_lft forever preferred_lft forever`,
-    '3: tunl0    inet 10.244.7.0/32 scope global tunl0\\       valid_lft forever preferred_lft forever',
-    'root@node-1:~# ip route',
-    `default via 192.168.0.1 dev eth0 proto dhcp src ${BENCH_NODE_IP} metric 100`,
-    `192.168.0.0/16 dev eth0 proto kernel scope link src ${BENCH_NODE_IP}`,
-  ];
-  for (let b = 0; b < 400; b++)
-    lines.push(
-      `10.${244 + (b >> 8)}.${b & 255}.0/24 via 192.168.${b >> 8}.${(b & 255) + 3} dev tunl0 proto bird onlink`,
-    );
-  for (let p = 0; p < 110; p++)
-    lines.push(`10.244.7.${p + 2} dev cali${p.toString(16).padStart(8, '0')}abc scope link`);
-  lines.push('blackhole 10.244.7.0/26 proto bird');
-  const file = join(import.meta.dirname, 'out', 'node-network.txt');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
-
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const node = values.network ? [networkFile()] : ['--node-ip', BENCH_NODE_IP];
+const node = values.network ? [benchNetworkFile()] : ['--node-ip', BENCH_NODE_IP];
 const staleArgs = (table: string) => [cli, 'stale', '--json', '--fail-on', 'none', ...node, rules.file, table];
 
 /** Peak RSS in MB and output size in MB of one run (the output counted by wc: it can exceed a string's length). */

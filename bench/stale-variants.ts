@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { type BusyTableOptions, type TableService, busyConntrackLines } from '../test/generators/conntrack-table';
 import { kubeProxyDump, kubeProxyServices } from '../test/generators/kube-proxy-dump';
 import { kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
-import { AWK_SCAN, BENCH_NODE_IP, writeTable } from './conntrack-input';
+import { AWK_SCAN, BENCH_NODE_IP, benchNetworkFile, writeTable } from './conntrack-input';
 
 const { values } = parseArgs({
   options: {
@@ -44,22 +44,6 @@ const nftFile = rulesFile(`kube-proxy-nft-${services}.nft`, nft4.text);
 const dualFile = rulesFile(`kube-proxy-nft-${services}-dual.nft`, nft4.text + nft6.text);
 const ipv6 = { services: nft6.services, share: 0.3, nodeIp: nft6.nodeIP };
 
-/** The node's `ip -o addr` and a Calico-like `ip route` (a /24 per other node, a /32 per local pod). */
-function networkFile(): string {
-  const lines = [
-    `2: eth0    inet ${BENCH_NODE_IP}/16 brd 192.168.255.255 scope global eth0\\       valid_lft forever preferred_lft forever`,
-    `default via 192.168.0.1 dev eth0 proto dhcp src ${BENCH_NODE_IP} metric 100`,
-    `192.168.0.0/16 dev eth0 proto kernel scope link src ${BENCH_NODE_IP}`,
-  ];
-  for (let b = 0; b < 400; b++)
-    lines.push(
-      `10.${244 + (b >> 8)}.${b & 255}.0/24 via 192.168.${b >> 8}.${(b & 255) + 3} dev tunl0 proto bird onlink`,
-    );
-  for (let p = 0; p < 110; p++)
-    lines.push(`10.244.7.${p + 2} dev cali${p.toString(16).padStart(8, '0')}abc scope link`);
-  return rulesFile('node-network-variants.txt', `${lines.join('\n')}\n`);
-}
-
 interface Variant {
   readonly name: string;
   readonly rules: string;
@@ -74,7 +58,7 @@ const variants: Variant[] = [
   { name: 'clients10k', rules: ipt, services: iptServices, table: { clients: 10_000 } },
   { name: 'clients200k', rules: ipt, services: iptServices, table: { clients: 200_000 } },
   { name: 'udp0.8', rules: ipt, services: iptServices, table: { udpShare: 0.8 } },
-  { name: 'network', rules: ipt, services: iptServices, table: {}, node: [networkFile()] },
+  { name: 'network', rules: ipt, services: iptServices, table: {}, node: [benchNetworkFile()] },
   { name: 'ipt+v6-0.3', rules: ipt, services: iptServices, table: { ipv6 } },
   { name: 'nft', rules: nftFile, services: nft4.services, table: {} },
   { name: 'nft-clients10k', rules: nftFile, services: nft4.services, table: { clients: 10_000 } },
