@@ -31,8 +31,12 @@ export function addressKey(text: string): AddressKey {
 /** Ports run to 65535; an endpoint without one (icmp) takes the next number. */
 const NO_PORT = 65536;
 
+/** A number for an address's number (its value, or an id) and a port: equal exactly when both are. */
+export const endpointNumber = (address: number, port: number | undefined): number =>
+  address * (NO_PORT + 1) + (port ?? NO_PORT);
+
 /** A key for an address and port: equal exactly when both are. */
 export function endpointKey(ip: string, port: number | undefined): AddressKey {
   const address = addressKey(ip);
-  return typeof address === 'number' ? address * (NO_PORT + 1) + (port ?? NO_PORT) : `${address} ${port ?? ''}`;
+  return typeof address === 'number' ? endpointNumber(address, port) : `${address} ${port ?? ''}`;
 }

@@ -25,10 +25,3 @@ export class AddressIds {
     return this.rows.of(addresses, i);
   }
 }
-
-/** Ports run to 65535; an endpoint without one (icmp) takes the next number. */
-const NO_PORT = 65536;
-
-/** A number for an address number and a port: equal exactly when both are. */
-export const endpointId = (address: number, port: number | undefined): number =>
-  address * (NO_PORT + 1) + (port ?? NO_PORT);

@@ -5,6 +5,7 @@
  */
 import type { ConntrackColumns } from '../../model/conntrack-columns';
 import type { Family } from '../../model/values';
+import { endpointNumber } from '../address-key';
 import { entryCleanup } from './cleanup';
 import { type StaleVerdict, natTargetOf, staleReason } from './conntrack-stale';
 import { EntryRow } from './entry-row';
@@ -108,7 +109,7 @@ export class ConntrackStaleEntry implements StaleEntry {
     const reply = c.replySrcId(row);
     const port = c.replySport(row);
     if (reply === c.origDstId(row) && port === c.origDport(row)) return -1;
-    return addressId(c.addresses, reply) * 65537 + (port < 0 ? 65536 : port);
+    return endpointNumber(addressId(c.addresses, reply), port < 0 ? undefined : port);
   }
 
   get cleanup(): string {

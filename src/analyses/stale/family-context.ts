@@ -12,6 +12,7 @@ import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../node/index';
 import { parseIp } from '../../model/address';
 import { AddressIds } from './address-ids';
+import { endpointNumber } from '../address-key';
 import { AnswerCache } from './answer-cache';
 import type { EntryRow } from './entry-row';
 import { flowKeyOf } from './flow-key';
@@ -48,8 +49,6 @@ export interface FamilyContext {
 
 const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${ip} ${port ?? ''}`;
 
-const NO_PORT = 65536;
-
 /** Services by protocol, then address number and port: looked up for every stale entry, without a key string. */
 class ServiceIndex {
   private readonly byProtocol = new Map<string, Map<number, string>>();
@@ -57,11 +56,11 @@ class ServiceIndex {
   set(proto: string, address: number, port: number | undefined, name: string): void {
     let byEndpoint = this.byProtocol.get(proto);
     if (!byEndpoint) this.byProtocol.set(proto, (byEndpoint = new Map()));
-    byEndpoint.set(address * (NO_PORT + 1) + (port ?? NO_PORT), name);
+    byEndpoint.set(endpointNumber(address, port), name);
   }
 
   get(proto: string, address: number, port: number | undefined): string | undefined {
-    return this.byProtocol.get(proto)?.get(address * (NO_PORT + 1) + (port ?? NO_PORT));
+    return this.byProtocol.get(proto)?.get(endpointNumber(address, port));
   }
 }
 

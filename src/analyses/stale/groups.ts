@@ -3,6 +3,7 @@
  * target the entries record (one cleanup command). Conntrack rows are keyed by numbers (address index, port,
  * cause code): a million stale entries make no key string each.
  */
+import { endpointNumber } from '../address-key';
 import { endpointText } from '../finding-text';
 import { groupCleanup } from './cleanup';
 import { ConntrackStaleEntry } from './conntrack-stale-entry';
@@ -39,7 +40,6 @@ class Interned {
   }
 }
 
-const PORTS = 65537;
 const PROTOCOLS = 64;
 
 /** The targets are found when read, one group at a time: after a mass redeploy most entries record a target of their own. */
@@ -103,7 +103,7 @@ export function groupStale(stale: readonly StaleEntry[], validGroups: ReadonlySe
     const proto = protocols.id(s.proto);
     const key =
       s instanceof ConntrackStaleEntry && proto < PROTOCOLS
-        ? ((s.destinationKey(addressId) * PORTS + (s.dport ?? PORTS - 1)) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
+        ? (endpointNumber(s.destinationKey(addressId), s.dport ?? undefined) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
           (s.family === 'ipv6' ? PROTOCOLS : 0) +
           proto
         : `${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;

@@ -3,7 +3,8 @@
  * paths end with after destination NAT, and whether any path leaves the destination as it was.
  */
 import { endpointText } from '../finding-text';
-import { type AddressIds, endpointId } from './address-ids';
+import type { AddressIds } from './address-ids';
+import { endpointNumber } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
 export interface Producible {
@@ -35,12 +36,12 @@ export function producibleOf(
   refused: boolean,
   ids: AddressIds,
 ): Producible {
-  const keys = new Set(targets.map((t) => endpointId(ids.id(t.ip), t.port)));
+  const keys = new Set(targets.map((t) => endpointNumber(ids.id(t.ip), t.port)));
   return {
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
-    produces: (address, port) => keys.has(endpointId(address, port)),
+    produces: (address, port) => keys.has(endpointNumber(address, port)),
   };
 }
 
