@@ -11,7 +11,7 @@
 import type { CommentMatch } from '../model/match';
 import type { Rule, Ruleset } from '../model/ruleset';
 import { isUnknownAddress } from '../model/values';
-import { chainAt, chainKey, type RuleGraph } from './rule-graph';
+import { type ChainIndex, chainIndexOf } from './chain-index';
 import { mayEnterService, serviceChainsReached } from './service-chains';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
 import { UnionFind } from './union-find';
@@ -90,8 +90,8 @@ function addEntry(b: Builder, e: EntryPoint): void {
 }
 
 /** Source ranges a KUBE-FW chain lets through to the service; absent when it lets everyone through. */
-function sourceRangesOf(graph: RuleGraph, fwChain: string): string[] | undefined {
-  const rules = chainAt(graph, 'nat', fwChain)?.rules ?? [];
+function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefined {
+  const rules = index.chain('nat', fwChain)?.rules ?? [];
   const ranges = rules
     .filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated)
     .map((r) => {
@@ -101,16 +101,14 @@ function sourceRangesOf(graph: RuleGraph, fwChain: string): string[] | undefined
   return ranges.length ? ranges : undefined;
 }
 
-function jumpsTo(graph: RuleGraph, chain: string, prefix: string): boolean {
-  const key = chainKey('nat', chain);
-  return (
-    graph.hasNode(key) && graph.outNeighbors(key).some((n) => graph.getNodeAttributes(n).chain.name.startsWith(prefix))
-  );
+function jumpsTo(index: ChainIndex, chain: string, prefix: string): boolean {
+  const from = index.chain('nat', chain);
+  return from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
 }
 
-function affinityOf(graph: RuleGraph, hash: string): number | null {
+function affinityOf(index: ChainIndex, hash: string): number | null {
   for (const kind of ['SVC', 'SVL', 'XLB'] as const) {
-    for (const rule of chainAt(graph, 'nat', serviceChainName(kind, hash))?.rules ?? []) {
+    for (const rule of index.chain('nat', serviceChainName(kind, hash))?.rules ?? []) {
       for (const m of rule.matches)
         if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
     }
@@ -130,16 +128,16 @@ interface NatEntry {
   readonly reached: readonly RegExpExecArray[];
 }
 
-function natEntries(graph: RuleGraph, chain: string, nodePorts: boolean): NatEntry[] {
+function natEntries(index: ChainIndex, chain: string, nodePorts: boolean): NatEntry[] {
   const out: NatEntry[] = [];
-  for (const rule of chainAt(graph, 'nat', chain)?.rules ?? []) {
+  for (const rule of index.chain('nat', chain)?.rules ?? []) {
     const target = rule.target?.kind === 'jump' && mayEnterService(rule.target.chain) ? rule.target.chain : undefined;
     const protocol = protocolOf(rule);
     const port = dportOf(rule);
     if (target === undefined || !protocol || port === undefined) continue;
     const ip = nodePorts ? null : destinationOf(rule);
     if (ip === undefined) continue;
-    const reached = serviceChainsReached(graph, target).map((c) => SERVICE_CHAIN.exec(c)!);
+    const reached = serviceChainsReached(index, target).map((c) => SERVICE_CHAIN.exec(c)!);
     out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached });
   }
   return out;
@@ -152,8 +150,9 @@ function keysOf(e: NatEntry): string[] {
   return name ? [...keys, `name ${name} ${e.protocol}`] : keys;
 }
 
-export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] {
-  const entries = [...natEntries(graph, KUBE_SERVICES, false), ...natEntries(graph, KUBE_NODEPORTS, true)];
+export function kubeServices(ruleset: Ruleset): KubeService[] {
+  const index = chainIndexOf(ruleset);
+  const entries = [...natEntries(index, KUBE_SERVICES, false), ...natEntries(index, KUBE_NODEPORTS, true)];
   const joined = new UnionFind();
   for (const e of entries) {
     const [first, ...rest] = keysOf(e);
@@ -185,7 +184,7 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
     const kindByChain: EntryKind =
       type === 'SVC' || type === 'SVL' ? 'clusterIP' : type === 'FW' ? 'loadBalancer' : 'external';
     const entryKind = e.nodePorts ? 'nodePort' : (kind ?? kindByChain);
-    const ranges = type === 'FW' ? sourceRangesOf(graph, e.reached[0]![0]) : undefined;
+    const ranges = type === 'FW' ? sourceRangesOf(index, e.reached[0]![0]) : undefined;
     addEntry(b, {
       kind: entryKind,
       ip: e.ip,
@@ -199,7 +198,7 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
 
   // Filter rules carry the services kube-proxy could not program in nat: no endpoints, or none local.
   for (const chain of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_NODEPORTS]) {
-    for (const rule of chainAt(graph, 'filter', chain)?.rules ?? []) {
+    for (const rule of index.chain('filter', chain)?.rules ?? []) {
       const statement = FILTER_STATEMENT.exec(commentOf(rule) ?? '');
       const protocol = protocolOf(rule);
       const port = dportOf(rule);
@@ -239,43 +238,43 @@ export function kubeServices(ruleset: Ruleset, graph: RuleGraph): KubeService[] 
   }
 
   const builders = new Set([...byRoot.values(), ...byName.values()]);
-  return [...builders].map((b) => serviceOf(b, ruleset, graph));
+  return [...builders].map((b) => serviceOf(b, ruleset, index));
 }
 
 /** The name of a service without comments: its KUBE-SVC chain (one the dump has, when its chains carry several hashes). */
-function chainNameOf(b: Builder, graph: RuleGraph): string {
+function chainNameOf(b: Builder, index: ChainIndex): string {
   if (b.hashes.length === 0) return b.ownChain!;
-  const hash = b.hashes.find((h) => chainAt(graph, 'nat', serviceChainName('SVC', h))) ?? b.hashes[0]!;
+  const hash = b.hashes.find((h) => index.chain('nat', serviceChainName('SVC', h))) ?? b.hashes[0]!;
   return serviceChainName('SVC', hash);
 }
 
-function affinityOfAll(graph: RuleGraph, hashes: readonly string[]): number | null {
+function affinityOfAll(index: ChainIndex, hashes: readonly string[]): number | null {
   for (const hash of hashes) {
-    const seconds = affinityOf(graph, hash);
+    const seconds = affinityOf(index, hash);
     if (seconds !== null) return seconds;
   }
   return null;
 }
 
-function serviceOf(b: Builder, ruleset: Ruleset, graph: RuleGraph): KubeService {
+function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService {
   const entryPoints = [...b.entries.values()];
   const external = entryPoints.some((e) => e.kind !== 'clusterIP');
   const localStatement = (kinds: (k: EntryKind) => boolean) => b.noEndpoints.some((n) => n.local && kinds(n.kind));
   const externalLocal =
     entryPoints.some((e) => e.kind === 'healthCheckNodePort') ||
     [...b.entryChains].some((c) => c.endsWith(' XLB')) ||
-    b.hashes.some((hash) => jumpsTo(graph, serviceChainName('EXT', hash), serviceChainName('SVL', ''))) ||
+    b.hashes.some((hash) => jumpsTo(index, serviceChainName('EXT', hash), serviceChainName('SVL', ''))) ||
     localStatement((k) => k !== 'clusterIP');
   const internalLocal = b.entryChains.has('clusterIP SVL') || localStatement((k) => k === 'clusterIP');
   const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal ? 'Local' : 'Cluster') : null;
   return {
-    name: b.name ?? chainNameOf(b, graph),
+    name: b.name ?? chainNameOf(b, index),
     named: b.name !== undefined,
     family: ruleset.family,
     protocol: b.protocol,
     proxyMode: 'iptables',
     entryPoints,
-    affinitySeconds: affinityOfAll(graph, b.hashes),
+    affinitySeconds: affinityOfAll(index, b.hashes),
     stickyClients: [],
     externalTrafficPolicy,
     internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',

@@ -1,6 +1,7 @@
 /**
  * The rule graph of one ruleset: a node per chain (`table:chain`), an edge per jump or goto pointing at
- * the rule that makes it. Built once per ruleset and shared by the packet walk, lint and diagrams.
+ * the rule that makes it. Built once per ruleset and shared by lint and stale's flow key; the packet walk and
+ * the services model read the lighter chain index (chain-index.ts).
  */
 import { MultiDirectedGraph } from 'graphology';
 import type { Chain, Rule, Ruleset, TableName } from '../model/ruleset';

@@ -4,7 +4,7 @@
  * jump to a KUBE-SVC chain of another hash, or a NodePort rule to a chain of any name. So a service is what
  * the entry's chain reaches by jumps, not what its name says.
  */
-import { type RuleGraph, chainKey } from './rule-graph';
+import type { ChainIndex } from './chain-index';
 import { ENDPOINT_LIST_CHAIN, NOT_A_SERVICE_WAY, SERVICE_CHAIN } from '../model/kube-proxy-chains';
 
 /** Hand-made detours are short; a bound keeps a looping dump finite. */
@@ -17,7 +17,7 @@ export const mayEnterService = (chain: string) => !NOT_A_SERVICE_WAY.test(chain)
  * The service chains (KUBE-SVC/SVL/EXT/FW/XLB) `chain` is or reaches in nat, nearest first: itself when it
  * is one, then the chains its rules jump to, through chains of other names, stopping at KUBE-SVC/SVL.
  */
-export function serviceChainsReached(graph: RuleGraph, chain: string): string[] {
+export function serviceChainsReached(index: ChainIndex, chain: string): string[] {
   const found: string[] = [];
   const seen = new Set<string>([chain]);
   let level = [chain];
@@ -25,14 +25,13 @@ export function serviceChainsReached(graph: RuleGraph, chain: string): string[] 
     const next: string[] = [];
     for (const name of level) {
       if (SERVICE_CHAIN.test(name)) found.push(name);
-      const key = chainKey('nat', name);
-      if (ENDPOINT_LIST_CHAIN.test(name) || !graph.hasNode(key)) continue;
-      graph.forEachOutNeighbor(key, (to) => {
-        const { chain: c } = graph.getNodeAttributes(to);
-        if (seen.has(c.name) || !mayEnterService(c.name)) return;
-        seen.add(c.name);
-        next.push(c.name);
-      });
+      const from = ENDPOINT_LIST_CHAIN.test(name) ? undefined : index.chain('nat', name);
+      if (!from) continue;
+      for (const { name: to } of index.jumpsFrom('nat', from)) {
+        if (seen.has(to) || !mayEnterService(to)) continue;
+        seen.add(to);
+        next.push(to);
+      }
     }
     level = next;
   }

@@ -56,7 +56,7 @@ test('a goto is an edge that says so', (t) => {
 });
 
 test('every generated service with a cluster IP is one KubeService, named by its comment', (t) => {
-  const services = kubeServices(ruleset, ruleGraphOf(ruleset));
+  const services = kubeServices(ruleset);
   const expected = dump.services.map((s) => s.name).sort();
   t.deepEqual([...new Set(services.map((s) => s.name))].sort(), expected);
   for (const g of dump.services) {

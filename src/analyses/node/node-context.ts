@@ -7,7 +7,6 @@ import { kubeServices } from '../../graph/kube-services';
 import type { KubeService } from '../../graph/service-model';
 import type { IpvsListing } from '../../model/ipvs';
 import { type NodeDumps, rulesetsOf } from '../../model/node';
-import { ruleGraphOf } from '../../graph/rule-graph';
 import type { RulesetSection, Section } from '../../model/section';
 import type { Family } from '../../model/values';
 import type { Ruleset } from '../../model/ruleset';
@@ -60,7 +59,7 @@ function nodeAddresses(node: NodeDumps): Set<string> {
 
 /**
  * Built once per node and `--node-ip` list: `nfwalk analyze` runs the services and stale analyses on the same
- * nodes, and preparing a tracer (rule graph, compiled chains) for a 10,000-service node takes seconds.
+ * nodes, and preparing a tracer (chain index, compiled chains) for a 10,000-service node takes seconds.
  */
 const contextsByNode = new WeakMap<NodeDumps, Map<string, NodeContext[]>>();
 
@@ -78,7 +77,7 @@ const servicesByRuleset = new WeakMap<Ruleset, readonly KubeService[]>();
 
 function kubeServicesOf(ruleset: Ruleset): readonly KubeService[] {
   let services = servicesByRuleset.get(ruleset);
-  if (!services) servicesByRuleset.set(ruleset, (services = kubeServices(ruleset, ruleGraphOf(ruleset))));
+  if (!services) servicesByRuleset.set(ruleset, (services = kubeServices(ruleset)));
   return services;
 }
 

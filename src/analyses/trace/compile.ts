@@ -6,7 +6,7 @@
  * but one port each (KUBE-NODEPORTS) are indexed by protocol and port the same way.
  */
 import { printRule } from '../../../grammar/iptables-save/print';
-import { type RuleGraph, chainAt } from '../../graph/rule-graph';
+import { chainIndexOf } from '../../graph/chain-index';
 import { protocolNumber } from '../../model/protocols';
 import type { Backend, Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
 import type { Target } from '../../model/target';
@@ -204,12 +204,8 @@ export interface CompiledRuleset {
 }
 
 /** `backend` is given when the node runs both backends, so that every step says whose table it is in. */
-export function compileRuleset(
-  ruleset: Ruleset,
-  graph: RuleGraph,
-  ctx: MatchContext,
-  backend?: Backend,
-): CompiledRuleset {
+export function compileRuleset(ruleset: Ruleset, ctx: MatchContext, backend?: Backend): CompiledRuleset {
+  const index = chainIndexOf(ruleset);
   // By table, then name: a key made of both would be a new string to hash on every lookup.
   const cache = new Map<TableName, Map<string, IptablesChain | null>>();
   const chainOf: ChainOf = (table, name) => {
@@ -217,7 +213,7 @@ export function compileRuleset(
     if (!chains) cache.set(table, (chains = new Map()));
     let c = chains.get(name);
     if (c === undefined) {
-      const chain = chainAt(graph, table, name);
+      const chain = index.chain(table, name);
       c = chain ? compileChain(table, chain, ctx, ruleset.family, backend, chainOf) : null;
       chains.set(name, c);
     }

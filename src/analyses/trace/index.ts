@@ -1,6 +1,6 @@
 /**
  * `nfwalk trace`: every way one packet can go through a node, with the kernel's semantics.
- * `prepareTracer` does the per-node work once (rule graph, addresses, routes, sets) so that many
+ * `prepareTracer` does the per-node work once (chain index, addresses, routes, sets) so that many
  * probes against one node (the services analysis) share it; `tracePacket` is the one-shot form.
  */
 import { type RuleGraph, ruleGraphOf } from '../../graph/rule-graph';
@@ -52,7 +52,7 @@ export interface Tracer {
   readonly node: string;
   readonly family: Family;
   readonly network: NodeNetwork;
-  /** One per iptables ruleset walked: two when the node runs both iptables backends. */
+  /** One per iptables ruleset walked: two when the node runs both iptables backends. Built on first read. */
   readonly graphs: readonly RuleGraph[];
   /** The walk runs nft base chains too, whose rules the graphs do not hold. */
   readonly walksNft: boolean;
@@ -151,10 +151,9 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   if (sections.length === 0 && nftTables.length === 0)
     throw new TraceError(`no ${saveCommandOf(family)} dump or nft ruleset for node ${node.name}`);
   const network = nodeNetwork(node, family, options);
-  const graphs = sections.map((s) => ruleGraphOf(s.ruleset));
   const both = sections.length > 1;
-  const rulesets: CompiledRuleset[] = sections.map((s, i) =>
-    compileRuleset(s.ruleset, graphs[i]!, { network, sets: node.sets }, both ? backendOf(s) : undefined),
+  const rulesets: CompiledRuleset[] = sections.map((s) =>
+    compileRuleset(s.ruleset, { network, sets: node.sets }, both ? backendOf(s) : undefined),
   );
   // iptables-save of the nft backend prints the tables iptables-nft made in nft's listing too, and without loss.
   const savedElsewhere = new Set(nftTableSources(node).flatMap((x) => (x.analysedFrom ? [x.table] : [])));
@@ -193,7 +192,10 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
     node: node.name,
     family,
     network,
-    graphs,
+    // Built when read (stale's flow key): the walk and services do without the rule graph.
+    get graphs() {
+      return sections.map((s) => ruleGraphOf(s.ruleset));
+    },
     walksNft: plan.nft,
     nftFlowTests: () => (flowTests ??= nftFlowTests(nftBases, family)),
     trace(probe) {

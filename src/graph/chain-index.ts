@@ -1,0 +1,60 @@
+/**
+ * The chains of one ruleset by table, then name, and the chains each one jumps to: what the packet walk and
+ * the services model read. The rule graph (rule-graph.ts) holds the same jumps as edge objects for lint and
+ * stale's flow key; a 10,000-service ruleset has 68,000 of them, which cost seconds to build and to keep
+ * through every garbage collection, so the walk and the services model do without them.
+ */
+import type { Chain, Ruleset, TableName } from '../model/ruleset';
+
+export interface ChainIndex {
+  /** The chain of that name in that table, or undefined when the table has no such chain. */
+  chain(table: TableName, name: string): Chain | undefined;
+  /**
+   * The chains `chain`'s rules jump or go to in `table`, each once, in the order of the first rule naming
+   * it; a jump to a chain the dump never declares is left out (extraction has a diagnostic for it).
+   */
+  jumpsFrom(table: TableName, chain: Chain): readonly Chain[];
+}
+
+const indexByRuleset = new WeakMap<Ruleset, ChainIndex>();
+
+/** The ruleset's index, built on first use and shared by the walk and the services model of one run. */
+export function chainIndexOf(ruleset: Ruleset): ChainIndex {
+  let index = indexByRuleset.get(ruleset);
+  if (!index) indexByRuleset.set(ruleset, (index = buildChainIndex(ruleset)));
+  return index;
+}
+
+function buildChainIndex(ruleset: Ruleset): ChainIndex {
+  // A table the dump names twice (two dumps pasted one after the other): the last chain of a name stands, and
+  // its jumps are those of every chain of that name, as in the rule graph.
+  const byTable = new Map<TableName, Map<string, Chain[]>>();
+  for (const table of ruleset.tables) {
+    let chains = byTable.get(table.name);
+    if (!chains) byTable.set(table.name, (chains = new Map()));
+    for (const chain of table.chains) {
+      const same = chains.get(chain.name);
+      if (same) same.push(chain);
+      else chains.set(chain.name, [chain]);
+    }
+  }
+  const jumps = new WeakMap<Chain, readonly Chain[]>();
+  const chain = (table: TableName, name: string) => byTable.get(table)?.get(name)?.at(-1);
+  return {
+    chain,
+    jumpsFrom(table, from) {
+      let out = jumps.get(from);
+      if (out) return out;
+      const found = new Set<Chain>();
+      for (const declared of byTable.get(table)?.get(from.name) ?? [from]) {
+        for (const rule of declared.rules) {
+          if (rule.target?.kind !== 'jump') continue;
+          const to = chain(table, rule.target.chain);
+          if (to) found.add(to);
+        }
+      }
+      jumps.set(from, (out = [...found]));
+      return out;
+    },
+  };
+}
