@@ -48,6 +48,9 @@ export interface LabFamily {
   readonly namespaces: string;
 }
 
+/** NFWALK_LAB_NETNS: a prefix for the namespace names, so that parallel sessions on one host can tell theirs apart. */
+const NETNS_PREFIX = process.env['NFWALK_LAB_NETNS'] ?? '';
+
 export const LAB_V4: LabFamily = {
   family: 'ipv4',
   at: (v4) => v4,
@@ -62,7 +65,7 @@ export const LAB_V4: LabFamily = {
     'net.ipv4.conf.all.route_localnet',
     'net.ipv4.conf.all.accept_local',
   ],
-  namespaces: 'nfw-',
+  namespaces: `${NETNS_PREFIX}nfw-`,
 };
 
 export const LAB_V6: LabFamily = {
@@ -74,5 +77,5 @@ export const LAB_V6: LabFamily = {
   nft: 'ip6',
   ipFlag: '-6',
   sysctls: ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.all.accept_dad'],
-  namespaces: 'nfwalk-v6-',
+  namespaces: `${NETNS_PREFIX}nfwalk-v6-`,
 };
