@@ -13,16 +13,23 @@
  */
 import type { ConntrackEntry, ConntrackStatusFlag } from '../../src/model/conntrack';
 import { type ColumnRow, type ConntrackColumns, rowFits } from '../../src/model/conntrack-columns';
-import { canonicalAddress, isIpv4, isPlainIpv6 } from '../shared/address';
+import { canonicalAddress, canonicalIpv4Value, isIpv4, isPlainIpv6 } from '../shared/address';
 import { type MutableTuple, STATE_NAMES, STATUS, commonEntry, withCounters } from './decode';
 import { decimal } from '../shared/decimal';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
+import { WordLookup } from './word-lookup';
 
-/** L4_NUMBERS as a Map: a word from the input must not find a key of Object.prototype, and lookup() measured a little slower on this hot path. */
-const PROTOCOLS = new Map(Object.entries(L4_NUMBERS));
-/** The keys this path reads, by key length and first character, which tell them apart. */
-const KEY_BY_LENGTH_AND_INITIAL: (string | undefined)[] = [];
-for (const k of [
+const PROTOCOLS = new WordLookup(Object.entries(L4_NUMBERS));
+const STATES = new WordLookup(STATE_NAMES);
+const FLAGS = new WordLookup<ConntrackStatusFlag | 'UNREPLIED'>([
+  ...Object.entries(STATUS),
+  ['[UNREPLIED]', 'UNREPLIED'],
+]);
+/**
+ * The keys this path reads. The first TUPLE_KEYS are a tuple's, in the order conntrack prints them (a line that
+ * has them in another order is left to the grammar): a key's order is its index + 1.
+ */
+const KEYS = [
   'src',
   'dst',
   'sport',
@@ -38,8 +45,11 @@ for (const k of [
   'secmark',
   'packets',
   'bytes',
-])
-  KEY_BY_LENGTH_AND_INITIAL[k.length * 128 + k.charCodeAt(0)] = k;
+] as const;
+const TUPLE_KEYS = 9;
+/** The keys' indices by key length and first character, which tell them apart; -1 for none. */
+const KEY_BY_LENGTH_AND_INITIAL = new Int8Array(64 * 128).fill(-1);
+KEYS.forEach((k, i) => (KEY_BY_LENGTH_AND_INITIAL[k.length * 128 + k.charCodeAt(0)] = i));
 const SPACE = 32;
 const CR = 13;
 const BRACKET = 91;
@@ -54,37 +64,72 @@ function wordEnd(text: string, p: number, end: number): number {
   return space < 0 || space > end ? end : space;
 }
 
-/**
- * The address on [from, to). `seen` is the address the other tuple has in the mirrored place (the reply's
- * destination is usually the original source, its source the original destination unless DNATed): when the
- * text is the same, that string is used again, which spares a string per entry or two. A canonical address
- * read again is itself, so comparing the raw text with it is enough.
- */
-function address(text: string, from: number, to: number, seen: string | undefined): string | undefined {
-  if (from === to) return undefined;
-  if (seen !== undefined && seen.length === to - from && text.startsWith(seen, from)) return seen;
-  return isIpv4(text, from, to) || isPlainIpv6(text, from, to)
-    ? text.slice(from, to)
-    : canonicalAddress(text.slice(from, to));
-}
+/** Whether [from, to) of `text` is `word`. */
+const isWord = (text: string, from: number, to: number, word: string) =>
+  to - from === word.length && text.startsWith(word, from);
 
-/** Tuple keys in the order conntrack prints them; a line that has them in another order is left to the grammar. */
-const TUPLE_ORDER: Readonly<Record<string, number>> = {
-  src: 1,
-  dst: 2,
-  sport: 3,
-  dport: 4,
-  type: 5,
-  code: 6,
-  id: 7,
-  srckey: 8,
-  dstkey: 9,
-};
+/**
+ * An address as read: a dotted quad written as a number prints it (nearly every address of a table) by its
+ * number and its place in the line, made into no string here; any other spelling as its canonical text.
+ */
+class AddressField {
+  /** The dotted quad's number, or -1 when `other` holds the address. */
+  v4 = -1;
+  from = 0;
+  to = 0;
+  other: string | undefined = undefined;
+
+  reset(): void {
+    this.v4 = -1;
+    this.other = undefined;
+  }
+
+  get present(): boolean {
+    return this.v4 >= 0 || this.other !== undefined;
+  }
+
+  /** The address's text; `line` is the text the address was read from. */
+  text(line: string): string {
+    return this.v4 >= 0 ? line.slice(this.from, this.to) : this.other!;
+  }
+
+  /** Its index among the addresses of `columns`. */
+  idIn(columns: ConntrackColumns, line: string): number {
+    return this.v4 >= 0 ? columns.ipv4Id(this.v4, line, this.from, this.to) : columns.addressId(this.other!);
+  }
+
+  /**
+   * Reads the address on [from, to); false when it is none. `seen` is the address the other tuple has in the
+   * mirrored place (the reply's destination is usually the original source): when an address of another spelling
+   * has the same text, its string is used again. A canonical address read again is itself, so comparing the raw
+   * text with it is enough.
+   */
+  read(text: string, from: number, to: number, seen: AddressField | undefined): boolean {
+    if (from === to) return false;
+    const v4 = canonicalIpv4Value(text, from, to);
+    if (v4 >= 0) {
+      this.v4 = v4;
+      this.from = from;
+      this.to = to;
+      return true;
+    }
+    const known = seen?.other;
+    if (known !== undefined && isWord(text, from, to, known)) {
+      this.other = known;
+      return true;
+    }
+    this.other =
+      isIpv4(text, from, to) || isPlainIpv6(text, from, to)
+        ? text.slice(from, to)
+        : canonicalAddress(text.slice(from, to));
+    return this.other !== undefined;
+  }
+}
 
 /** One tuple's fields as read; -1 and undefined for absent. */
 class TupleFields {
-  src: string | undefined = undefined;
-  dst: string | undefined = undefined;
+  readonly src = new AddressField();
+  readonly dst = new AddressField();
   sport = -1;
   dport = -1;
   type = -1;
@@ -94,11 +139,13 @@ class TupleFields {
   dstkey: string | undefined = undefined;
   packets = -1;
   bytes = -1;
-  /** TUPLE_ORDER of the last key read. */
+  /** The order of the last key read (KEYS). */
   last = 0;
 
   reset(): void {
-    this.src = this.dst = this.srckey = this.dstkey = undefined;
+    this.src.reset();
+    this.dst.reset();
+    this.srckey = this.dstkey = undefined;
     this.sport = this.dport = this.type = this.code = this.id = this.packets = this.bytes = -1;
     this.last = 0;
   }
@@ -108,11 +155,11 @@ class TupleFields {
     return this.type < 0 && this.code < 0 && this.id < 0 && this.srckey === undefined && this.dstkey === undefined;
   }
 
-  /** The tuple object, keys in the order they were read (which TUPLE_ORDER made conntrack's). */
-  object(): MutableTuple {
+  /** The tuple object, keys in the order they were read (which KEYS' order made conntrack's); `line` as read. */
+  object(line: string): MutableTuple {
     const t: MutableTuple = {};
-    if (this.src !== undefined) t.src = this.src;
-    if (this.dst !== undefined) t.dst = this.dst;
+    if (this.src.present) t.src = this.src.text(line);
+    if (this.dst.present) t.dst = this.dst.text(line);
     if (this.sport >= 0) t.sport = this.sport;
     if (this.dport >= 0) t.dport = this.dport;
     if (this.type >= 0) t.type = this.type;
@@ -126,6 +173,8 @@ class TupleFields {
 
 /** The fields of one line, reused from line to line: reading a line into columns makes no object. */
 export class LineFields implements ColumnRow {
+  /** The text the line was read from (its chunk). */
+  text = '';
   line = 0;
   family: 'ipv4' | 'ipv6' = 'ipv4';
   explicitFamily = false;
@@ -142,18 +191,10 @@ export class LineFields implements ColumnRow {
   zone = -1;
   secmark = -1;
 
-  get origSrc(): string {
-    return this.orig.src!;
-  }
-  get origDst(): string {
-    return this.orig.dst!;
-  }
-  get replySrc(): string {
-    return this.reply.src!;
-  }
-  get replyDst(): string {
-    return this.reply.dst!;
-  }
+  origSrcId = 0;
+  origDstId = 0;
+  replySrcId = 0;
+  replyDstId = 0;
   get origSport(): number {
     return this.orig.sport;
   }
@@ -184,13 +225,19 @@ export class LineFields implements ColumnRow {
 
   /** Into the table: as a row of its columns where it fits, else as an entry object. */
   addTo(columns: ConntrackColumns): void {
-    if (this.plain() && rowFits(this, columns)) columns.push(this);
-    else columns.pushEntry(this.entry());
+    if (this.plain() && rowFits(this, columns)) {
+      const { orig, reply, text } = this;
+      this.origSrcId = orig.src.idIn(columns, text);
+      this.origDstId = orig.dst.idIn(columns, text);
+      this.replySrcId = reply.src.idIn(columns, text);
+      this.replyDstId = reply.dst.idIn(columns, text);
+      columns.push(this);
+    } else columns.pushEntry(this.entry());
   }
 
   /** The entry object, as the grammar makes it. */
   entry(): ConntrackEntry {
-    const orig = this.orig.object();
+    const orig = this.orig.object(this.text);
     const entry = commonEntry(
       this.line,
       this.explicitFamily ? this.family : undefined,
@@ -199,7 +246,7 @@ export class LineFields implements ColumnRow {
       this.timeout >= 0 ? this.timeout : undefined,
       this.state,
       orig,
-      this.reply.object(),
+      this.reply.object(this.text),
       this.unreplied,
       this.status,
       this.mark >= 0 ? this.mark : undefined,
@@ -235,20 +282,20 @@ export function readFastLine(text: string, start: number, end: number, line: num
   if (end > start && text.charCodeAt(end - 1) === CR) end--;
   let p = skipSpaces(text, start, end);
   let e = wordEnd(text, p, end);
-  let name = text.slice(p, e);
+  f.text = text;
   f.line = line;
   f.explicitFamily = false;
-  if (name === 'ipv4' || name === 'ipv6') {
+  const family = isWord(text, p, e, 'ipv4') ? 'ipv4' : isWord(text, p, e, 'ipv6') ? 'ipv6' : undefined;
+  if (family !== undefined) {
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
-    if (text.slice(p, e) !== (name === 'ipv4' ? '2' : '10')) return false;
-    f.family = name;
+    if (!isWord(text, p, e, family === 'ipv4' ? '2' : '10')) return false;
+    f.family = family;
     f.explicitFamily = true;
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
-    name = text.slice(p, e);
   }
-  const protoNum = PROTOCOLS.get(name);
+  const protoNum = PROTOCOLS.get(text, p, e);
   if (protoNum === undefined) return false;
   f.protoNum = protoNum;
   p = skipSpaces(text, e, end);
@@ -265,7 +312,7 @@ export function readFastLine(text: string, start: number, end: number, line: num
   const c = text.charCodeAt(p);
   f.state = undefined;
   if (c >= 65 && c <= 90) {
-    f.state = STATE_NAMES.get(text.slice(p, e));
+    f.state = STATES.get(text, p, e);
     if (f.state === undefined) return false;
     p = skipSpaces(text, e, end);
     e = wordEnd(text, p, end);
@@ -283,21 +330,21 @@ export function readFastLine(text: string, start: number, end: number, line: num
   let afterCode = false;
   for (; p < end; p = skipSpaces(text, e, end), e = wordEnd(text, p, end)) {
     if (text.charCodeAt(p) === BRACKET) {
-      const flag = text.slice(p, e);
-      // Flags start with `[`, so no key of Object.prototype can match.
-      const flagStatus: ConntrackStatusFlag | undefined = STATUS[flag];
-      if (flagStatus) {
+      const flag = FLAGS.get(text, p, e);
+      if (flag === undefined) return false;
+      if (flag === 'UNREPLIED') f.unreplied = true;
+      else {
         if (f.status) return false;
-        f.status = flagStatus;
-      } else if (flag === '[UNREPLIED]') f.unreplied = true;
-      else return false;
+        f.status = flag;
+      }
       afterCode = false;
       continue;
     }
     const eq = text.indexOf('=', p);
     if (eq < 0 || eq >= e) return false;
-    const key = KEY_BY_LENGTH_AND_INITIAL[(eq - p) * 128 + text.charCodeAt(p)];
-    if (key === undefined || !text.startsWith(key, p)) return false;
+    const index = KEY_BY_LENGTH_AND_INITIAL[(eq - p) * 128 + text.charCodeAt(p)] ?? -1;
+    if (index < 0 || !text.startsWith(KEYS[index]!, p)) return false;
+    const key = KEYS[index]!;
     const v = eq + 1;
     let wasCode = false;
     if (key === 'src') {
@@ -305,16 +352,14 @@ export function readFastLine(text: string, start: number, end: number, line: num
       tuple = direction === 0 ? orig : reply;
     }
     // The entry's own id (-o id) comes after the tuples' keys; any other tuple key out of order goes to the grammar.
-    const order = key === 'id' && !(tuple && afterCode) ? 0 : (TUPLE_ORDER[key] ?? 0);
+    const order = (key === 'id' && !(tuple && afterCode)) || index >= TUPLE_KEYS ? 0 : index + 1;
     if (order > 0) {
       if (!tuple || order <= tuple.last) return false;
       tuple.last = order;
     }
     if (key === 'src' || key === 'dst') {
-      const a = address(text, v, e, tuple === reply ? (key === 'src' ? orig.dst : orig.src) : undefined);
-      if (a === undefined) return false;
-      if (key === 'src') tuple!.src = a;
-      else tuple!.dst = a;
+      const seen = tuple === reply ? (key === 'src' ? orig.dst : orig.src) : undefined;
+      if (!(key === 'src' ? tuple!.src : tuple!.dst).read(text, v, e, seen)) return false;
     } else if (key === 'srckey' || key === 'dstkey') {
       // gre keys are kept as printed (`0x0`).
       if (key === 'srckey') tuple!.srckey = text.slice(v, e);
@@ -353,15 +398,19 @@ export function readFastLine(text: string, start: number, end: number, line: num
         case 'secmark':
           f.secmark = n;
           break;
-        default:
+        case 'packets':
           if (direction < 0) return false;
-          if (key === 'packets') (direction === 0 ? orig : reply).packets = n;
-          else (direction === 0 ? orig : reply).bytes = n;
+          (direction === 0 ? orig : reply).packets = n;
+          break;
+        case 'bytes':
+          if (direction < 0) return false;
+          (direction === 0 ? orig : reply).bytes = n;
+          break;
       }
     }
     afterCode = wasCode;
   }
-  if (direction < 1 || orig.dst === undefined || reply.dst === undefined) return false;
-  if (!f.explicitFamily) f.family = orig.src!.includes(':') ? 'ipv6' : 'ipv4';
+  if (direction < 1 || !orig.dst.present || !reply.dst.present) return false;
+  if (!f.explicitFamily) f.family = orig.src.v4 < 0 && orig.src.other!.includes(':') ? 'ipv6' : 'ipv4';
   return true;
 }

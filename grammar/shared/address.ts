@@ -80,6 +80,32 @@ export function ipv4Value(text: string, from: number, to: number): number {
   return parts === 3 && digits > 0 ? value * 256 + part : -1;
 }
 
+/**
+ * ipv4Value for the dotted quad written the one way a number is printed (no part with a leading zero), or -1:
+ * exactly the texts a number gives back, so that such an address can be kept as its number. `010.0.0.1` is an
+ * address too, but another text, which the model keeps as written.
+ */
+export function canonicalIpv4Value(text: string, from: number, to: number): number {
+  let parts = 0;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++parts > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {
+      part = part * 10 + c - 48;
+      digits++;
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  return parts === 3 && digits > 0 ? value * 256 + part : -1;
+}
+
 /** Whether [from, to) of `text` is a dotted quad. */
 export function isIpv4(text: string, from: number, to: number): boolean {
   return ipv4Value(text, from, to) >= 0;

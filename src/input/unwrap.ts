@@ -48,7 +48,9 @@ export class Unwrapper {
     if (t.includes('\\n')) t = t.replace(/^.*\\n.*$/gm, unescapeJsonLine);
     if (t.includes('<') && MARKUP.test(t)) t = t.replace(LEADING_TAGS, '').replace(TRAILING_TAGS, '');
     if (t.includes('&') && ENTITY.test(t)) t = t.replace(ENTITIES, decodeEntity);
-    const indented = t.startsWith(INDENT) || t.includes(`\n${INDENT}`) || YAML_BLOCK_ANYWHERE.test(t);
+    // A block scalar's key ends in `|`: a chunk without one (a conntrack table has none) is not searched line by line.
+    const indented =
+      t.startsWith(INDENT) || t.includes(`\n${INDENT}`) || (t.includes('|') && YAML_BLOCK_ANYWHERE.test(t));
     return indented || this.block !== undefined || this.yamlKey !== undefined ? this.unindent(t) : this.track(t);
   }
 

@@ -10,8 +10,9 @@
  */
 import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from './conntrack';
 import { CONNTRACK_PROTOCOLS } from './protocols';
+import { AddressInterner } from './address-interner';
 
-/** The fields of a row that fits the columns (rowFits), as the fast line reader has them. */
+/** The fields of a row that fits the columns (rowFits), as the fast line reader has them, its addresses interned. */
 export interface ColumnRow {
   readonly line: number;
   readonly family: 'ipv4' | 'ipv6';
@@ -19,10 +20,11 @@ export interface ColumnRow {
   /** -1 when absent. */
   readonly timeout: number;
   readonly state: string | undefined;
-  readonly origSrc: string;
-  readonly origDst: string;
-  readonly replySrc: string;
-  readonly replyDst: string;
+  /** Indices into the table's addresses (ConntrackColumns.addressId, ipv4Id). */
+  readonly origSrcId: number;
+  readonly origDstId: number;
+  readonly replySrcId: number;
+  readonly replyDstId: number;
   /** -1 when absent. */
   readonly origSport: number;
   readonly origDport: number;
@@ -76,9 +78,6 @@ class Block {
   readonly use = new Uint32Array(BLOCK);
 }
 
-/** A string of its own: a slice of a chunk of input would keep the whole chunk alive. */
-const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
-
 const fitsU32 = (n: number) => n <= U32_MAX;
 
 /**
@@ -99,23 +98,21 @@ export function rowFits(r: ColumnRow, columns: ConntrackColumns): boolean {
 export class ConntrackColumns {
   private readonly blocks: Block[] = [];
   private readonly objects = new Map<number, ConntrackEntry>();
+  private readonly interner = new AddressInterner();
   /** The table's distinct addresses, in order of first sight; rows hold their index. */
-  readonly addresses: string[] = [];
-  private readonly addressIds = new Map<string, number>();
+  readonly addresses: string[] = this.interner.texts;
   private readonly protocols: { readonly name: string; readonly num: number }[] = [];
   private readonly states: (string | undefined)[] = [undefined];
   length = 0;
 
   /** The index of an address in `addresses`. */
   addressId(text: string): number {
-    let id = this.addressIds.get(text);
-    if (id === undefined) {
-      const own = ownCopy(text);
-      id = this.addresses.length;
-      this.addresses.push(own);
-      this.addressIds.set(own, id);
-    }
-    return id;
+    return this.interner.text(text);
+  }
+
+  /** The index in `addresses` of the dotted quad `value`, written as a number prints it on [from, to) of `text`. */
+  ipv4Id(value: number, text: string, from: number, to: number): number {
+    return this.interner.ipv4(value, text, from, to);
   }
 
   private protocolIndex(name: string, num: number): number {
@@ -149,7 +146,7 @@ export class ConntrackColumns {
     return { block, at: row & MASK, row };
   }
 
-  /** A row read by the fast path; the caller checked rowFits. */
+  /** A row read by the fast path; the caller checked rowFits and interned its addresses here. */
   push(r: ColumnRow): void {
     // The table's protocols and states are few: tables of them cost less than a Map lookup per row.
     const proto = this.protocolIndex(PROTOCOL_NAMES.get(r.protoNum)!, r.protoNum);
@@ -171,10 +168,10 @@ export class ConntrackColumns {
     b.meta[at] = meta >>> 0;
     b.line[at] = r.line;
     b.timeout[at] = r.timeout;
-    b.origSrc[at] = this.addressId(r.origSrc);
-    b.origDst[at] = this.addressId(r.origDst);
-    b.replySrc[at] = this.addressId(r.replySrc);
-    b.replyDst[at] = this.addressId(r.replyDst);
+    b.origSrc[at] = r.origSrcId;
+    b.origDst[at] = r.origDstId;
+    b.replySrc[at] = r.replySrcId;
+    b.replyDst[at] = r.replyDstId;
     b.origSport[at] = r.origSport;
     b.origDport[at] = r.origDport;
     b.replySport[at] = r.replySport;

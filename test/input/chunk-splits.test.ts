@@ -85,3 +85,43 @@ test('in pieces of 1, 2, 3, 5 and 4093 bytes, and byte by byte, the same as whol
   t.is(seen(await inPieces((i) => cycle[i % cycle.length]!)), expected);
   t.is(seen(await inPieces(() => 1)), expected);
 });
+
+/** A line of a table whose addresses are written every way conntrack and /proc write them, and some they do not. */
+const oddTable = (() => {
+  const spellings = [
+    '10.0.0.1',
+    '010.0.0.1',
+    '10.0.0.01',
+    '192.168.0.2',
+    '2001:db8::1',
+    '2001:0db8:0000:0000:0000:0000:0000:0001',
+    '2001:DB8::1',
+    'fd00::a:1',
+    '::ffff:10.0.0.1',
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < 18; i++) {
+    const a = spellings[i % spellings.length]!;
+    const b = spellings[(i * 7 + 3) % spellings.length]!;
+    const nat = i % 4 === 0 ? spellings[(i + 5) % spellings.length]! : b;
+    out.push(
+      `tcp      6 ${100 + i} ESTABLISHED src=${a} dst=${b} sport=${40_000 + i} dport=80 src=${nat} dst=${a} sport=8080 dport=${40_000 + i} [ASSURED] mark=0 use=1`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+})();
+
+test('a table of oddly written addresses, cut once at every byte, the same as whole', async (t) => {
+  const oddBytes = Buffer.from(oddTable, 'utf8');
+  const expected = seen(findSectionsInText(oddTable, PATH, 'node-1'));
+  t.true(expected.includes('"010.0.0.1"') && expected.includes('"2001:db8::1"'));
+  for (let cut = 1; cut < oddBytes.length; cut++) {
+    const pieces = [oddBytes.subarray(0, cut), oddBytes.subarray(cut)];
+    const found = await findSectionsInSources(
+      (async function* () {
+        yield { path: PATH, node: 'node-1', chunks: () => decode(Readable.from(pieces)) };
+      })(),
+    );
+    if (seen(found) !== expected) t.fail(`cut at ${cut}`);
+  }
+});

@@ -93,3 +93,59 @@ test('lines, marks and use counts that differ from their neighbours are kept, in
   t.deepEqual([...entriesOf(columns)], expected);
   for (let i = 0; i < columns.length; i++) if (columns.line(i) !== expected[i]!.line) t.fail(`row ${i}`);
 });
+
+/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('random tables with oddly written addresses: every row is the entry of its line, each address text once (property)', (t) => {
+  const next = random(30);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+  const quad = () => `10.${Math.floor(next() * 3)}.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}`;
+  const odd = [
+    '10.0.0.1',
+    '010.0.0.1',
+    '10.0.0.01',
+    '0.0.0.0',
+    '255.255.255.255',
+    '2001:db8::1',
+    '2001:0db8:0000:0000:0000:0000:0000:0001',
+    '2001:DB8::1',
+    '::ffff:10.0.0.1',
+  ];
+  const address = () => (next() < 0.15 ? pick(odd) : quad());
+  const columns = new ConntrackColumns();
+  const fields = new LineFields();
+  const expected: ConntrackEntry[] = [];
+  for (let line = 1; line <= 20_000; line++) {
+    const a = address();
+    const b = address();
+    const nat = next() < 0.3 ? address() : b;
+    const text = `${pick(['tcp      6 117 ESTABLISHED', 'udp      17 29', 'ipv4     2 tcp      6 431999 ESTABLISHED'])} src=${a} dst=${b} sport=${Math.floor(next() * 65_536)} dport=80 src=${nat} dst=${next() < 0.9 ? a : address()} sport=8080 dport=${Math.floor(next() * 65_536)}${pick(['', ' [ASSURED]', ' [UNREPLIED]'])} mark=0 use=1`;
+    const entry = fastEntry(text, 0, text.length, line);
+    if (!entry) continue;
+    t.true(readFastLine(text, 0, text.length, line, fields));
+    fields.addTo(columns);
+    expected.push(entry);
+  }
+  t.true(expected.length > 15_000, `${expected.length} lines read`);
+  t.deepEqual([...entriesOf(columns)], expected);
+  t.is(new Set(columns.addresses).size, columns.addresses.length);
+  for (let i = 0; i < columns.length; i++) {
+    const e = expected[i]!;
+    if (
+      columns.addresses[columns.origSrcId(i)] !== e.orig.src ||
+      columns.addresses[columns.replySrcId(i)] !== e.reply.src ||
+      columns.addresses[columns.replyDstId(i)] !== e.reply.dst
+    )
+      t.fail(`row ${i}`);
+  }
+  t.true(columns.addresses.includes('010.0.0.1') && columns.addresses.includes('10.0.0.1'));
+});
