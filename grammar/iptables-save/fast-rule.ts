@@ -15,6 +15,7 @@ import { type Family, isUnknownAddress } from '../../src/model/values';
 import { isProblem } from '../shared/problem';
 import { type ExtensionSpec, optionArity, readExtensionOptions } from './extension';
 import { matchExtensions, targetExtensions } from './extensions/index';
+import { handMatch, handTarget } from './kube-sections';
 import { canonicalProtocol } from './protocols';
 import { type BaseOption, baseOptionNamed } from './rule-clauses';
 import type { WordSyntax } from './syntax';
@@ -42,6 +43,8 @@ export class FastRuleReader<C> {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly kinds: number[] = [];
+  /** The line's matches while it is read: each rule gets an exact-size copy (a pushed-to array keeps 16 slots). */
+  private readonly found: Match[] = [];
   private text = '';
   private readonly matches = new Map<string, Match>();
   private readonly targets = new Map<string, Target>();
@@ -67,8 +70,9 @@ export class FastRuleReader<C> {
     if (n < 2 || kinds[1] !== BARE || !this.is(0, '-A') || text.charCodeAt(starts[1]!) === DASH) return undefined;
     const chain = chains.get(this.word(1));
     if (chain === undefined) return undefined;
-    const matches: Match[] = [];
-    const rule: RuleDraft = { index: 0, matches, location: { path: this.path, line, column: 1 } };
+    const matches = this.found;
+    matches.length = 0;
+    const rule: RuleDraft = { index: 0, matches: NO_MATCHES, location: { path: this.path, line, column: 1 } };
     let i = 2;
     while (i < n) {
       let negated = false;
@@ -89,7 +93,7 @@ export class FastRuleReader<C> {
           const spec = matchExtensions.get(name);
           if (!spec) return undefined;
           const end = this.optionsEnd(i, spec);
-          const match = this.extension(this.matches, spec, value, i, end);
+          const match = this.extension(this.matches, spec, value, i, end, handMatch);
           if (!match) return undefined;
           matches.push(match);
           i = end;
@@ -101,7 +105,7 @@ export class FastRuleReader<C> {
         const spec = targetExtensions.get(name);
         const end = this.optionsEnd(i, spec);
         const target = !jump
-          ? spec && this.extension(this.targets, spec, value, i, end)
+          ? spec && this.extension(this.targets, spec, value, i, end, handTarget)
           : end === i && chains.has(name)
             ? this.jump(name, option === 'g')
             : undefined;
@@ -119,6 +123,7 @@ export class FastRuleReader<C> {
       r[field] = opt;
     }
     this.chain = chain;
+    rule.matches = matches.length ? matches.slice() : [];
     return rule;
   }
 
@@ -226,13 +231,23 @@ export class FastRuleReader<C> {
     name: number,
     from: number,
     end: number,
+    hand: (name: string, option: string, value: string, family: Family) => T | undefined,
   ): T | undefined {
     const key = this.written(name, end);
     const hit = cache.get(key);
     if (hit) return hit;
+    const { kinds } = this;
+    const handRead =
+      end - from === 2 && kinds[from] === BARE && kinds[from + 1] !== BANG
+        ? hand(spec.name, this.word(from), this.word(from + 1), this.family)
+        : undefined;
+    if (handRead) {
+      cache.set(key, handRead);
+      return handRead;
+    }
     const words: WordSyntax[] = [];
     for (let i = from; i < end; i++) {
-      const kind = this.kinds[i];
+      const kind = kinds[i];
       words.push({
         text: this.word(i),
         column: this.starts[i]! + (kind === QUOTED ? 0 : 1),
@@ -293,6 +308,9 @@ export class FastRuleReader<C> {
     return target;
   }
 }
+
+/** A placeholder that keeps `matches` second among the rule's keys until the rule's own array replaces it. */
+const NO_MATCHES: readonly Match[] = [];
 
 const BASE_FIELD = {
   s: 'source',
