@@ -14,7 +14,7 @@ export type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
 export type RuleField = 'source' | 'destination' | 'inInterface' | 'outInterface' | 'protocol' | 'target';
 
 /** A field's digit in a shape (octal, one digit per field in the order met). */
-export const FIELD_DIGIT: { readonly [F in RuleField]: number } = {
+const FIELD_DIGIT: { readonly [F in RuleField]: number } = {
   source: 1,
   destination: 2,
   inInterface: 3,
