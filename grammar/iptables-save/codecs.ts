@@ -254,8 +254,9 @@ function parseNatRange(text: string, family: Family): NatRange | ValueProblem {
     if (isProblem(r)) return r;
     ports = r;
   }
-  if (!addresses && !ports) return valueProblem(`empty NAT range '${text}'`);
-  return { family, ...(addresses ? { addresses } : {}), ...(ports ? { ports } : {}) };
+  // Literals rather than spreads, which V8 builds on its slow path (20,000 DNAT targets in a kube-proxy dump).
+  if (addresses) return ports ? { family, addresses, ports } : { family, addresses };
+  return ports ? { family, ports } : valueProblem(`empty NAT range '${text}'`);
 }
 
 function formatNatRange(r: NatRange): string {

@@ -9,19 +9,17 @@
  * Identical extension options and base options are read once per table, keyed by their text as written.
  */
 import type { Match, Opt } from '../../src/model/match';
-import type { Rule } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
 import { type Family, isUnknownAddress } from '../../src/model/values';
 import { isProblem } from '../shared/problem';
 import { type ExtensionSpec, optionArity, readExtensionOptions } from './extension';
 import { matchExtensions, targetExtensions } from './extensions/index';
+import { handMatch, handTarget } from './kube-sections';
 import { canonicalProtocol } from './protocols';
 import { type BaseOption, baseOptionNamed } from './rule-clauses';
+import { type RuleDraft, type RuleField, ruleOfShape, withField } from './rule-shapes';
 import type { WordSyntax } from './syntax';
 import { parseRuleAddress } from './unknown-address';
-
-type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
-type BaseField = 'source' | 'destination' | 'inInterface' | 'outInterface' | 'protocol';
 
 const SPACE = 32;
 const DASH = 45;
@@ -42,11 +40,17 @@ export class FastRuleReader<C> {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private readonly kinds: number[] = [];
+  /** The line's matches while it is read: each rule gets an exact-size copy (a pushed-to array keeps 16 slots). */
+  private readonly found: Match[] = [];
+  /** The line's other fields (base options and target) in the order met, and their values (rule-shapes.ts). */
+  private readonly fields: RuleField[] = [];
+  private readonly values: unknown[] = [];
   private text = '';
   private readonly matches = new Map<string, Match>();
   private readonly targets = new Map<string, Target>();
   private readonly options = new Map<string, Opt<unknown> | null>();
-  private readonly jumps = new Map<string, Target>();
+  private readonly jumps = new Map<C, Target>();
+  private readonly gotos = new Map<C, Target>();
   /** The chains of the table whose values the maps above hold: each table has its own, as in extract.ts. */
   private table: ReadonlyMap<string, C> | undefined;
 
@@ -67,8 +71,12 @@ export class FastRuleReader<C> {
     if (n < 2 || kinds[1] !== BARE || !this.is(0, '-A') || text.charCodeAt(starts[1]!) === DASH) return undefined;
     const chain = chains.get(this.word(1));
     if (chain === undefined) return undefined;
-    const matches: Match[] = [];
-    const rule: RuleDraft = { index: 0, matches, location: { path: this.path, line, column: 1 } };
+    const { found: matches, fields, values } = this;
+    matches.length = 0;
+    fields.length = 0;
+    values.length = 0;
+    let shape = 0;
+    let hasTarget = false;
     let i = 2;
     while (i < n) {
       let negated = false;
@@ -89,37 +97,43 @@ export class FastRuleReader<C> {
           const spec = matchExtensions.get(name);
           if (!spec) return undefined;
           const end = this.optionsEnd(i, spec);
-          const match = this.extension(this.matches, spec, value, i, end);
+          const match = this.extension(this.matches, spec, value, i, end, handMatch);
           if (!match) return undefined;
           matches.push(match);
           i = end;
           continue;
         }
-        if (rule.target) return undefined;
+        if (hasTarget) return undefined;
         // Chains are looked up before targets, as iptables does; its options end where the target's would.
-        const jump = option === 'g' || chains.has(name);
+        const to = chains.get(name);
         const spec = targetExtensions.get(name);
         const end = this.optionsEnd(i, spec);
-        const target = !jump
-          ? spec && this.extension(this.targets, spec, value, i, end)
-          : end === i && chains.has(name)
-            ? this.jump(name, option === 'g')
-            : undefined;
+        const target =
+          option !== 'g' && to === undefined
+            ? spec && this.extension(this.targets, spec, value, i, end, handTarget)
+            : end === i && to !== undefined
+              ? this.jump(to, name, option === 'g')
+              : undefined;
         if (!target) return undefined;
-        rule.target = target;
+        hasTarget = true;
+        shape = withField(shape, 'target');
+        fields.push('target');
+        values.push(target);
         i = end;
         continue;
       }
       const opt = this.base(option, negated, from, value);
       if (opt === undefined) return undefined;
       if (opt === null) continue;
-      const r = rule as Record<BaseField, unknown>;
       const field = BASE_FIELD[option as keyof typeof BASE_FIELD];
-      if (r[field] !== undefined) return undefined;
-      r[field] = opt;
+      if (fields.includes(field)) return undefined;
+      shape = withField(shape, field);
+      fields.push(field);
+      values.push(opt);
     }
     this.chain = chain;
-    return rule;
+    const location = { path: this.path, line, column: 1 };
+    return ruleOfShape(matches.length ? matches.slice() : [], location, shape, fields, values);
   }
 
   private newTable(chains: ReadonlyMap<string, C>): void {
@@ -128,6 +142,7 @@ export class FastRuleReader<C> {
     this.targets.clear();
     this.options.clear();
     this.jumps.clear();
+    this.gotos.clear();
   }
 
   /** Splits the line into words; false for what the grammar reads differently (escapes, touching quotes, tabs). */
@@ -226,13 +241,23 @@ export class FastRuleReader<C> {
     name: number,
     from: number,
     end: number,
+    hand: (name: string, option: string, value: string, family: Family) => T | undefined,
   ): T | undefined {
     const key = this.written(name, end);
     const hit = cache.get(key);
     if (hit) return hit;
+    const { kinds } = this;
+    const handRead =
+      end - from === 2 && kinds[from] === BARE && kinds[from + 1] !== BANG
+        ? hand(spec.name, this.word(from), this.word(from + 1), this.family)
+        : undefined;
+    if (handRead) {
+      cache.set(key, handRead);
+      return handRead;
+    }
     const words: WordSyntax[] = [];
     for (let i = from; i < end; i++) {
-      const kind = this.kinds[i];
+      const kind = kinds[i];
       words.push({
         text: this.word(i),
         column: this.starts[i]! + (kind === QUOTED ? 0 : 1),
@@ -286,10 +311,11 @@ export class FastRuleReader<C> {
     return opt;
   }
 
-  private jump(chain: string, goto: boolean): Target {
-    const key = goto ? `g ${chain}` : chain;
-    let target = this.jumps.get(key);
-    if (!target) this.jumps.set(key, (target = { kind: 'jump', chain, goto }));
+  /** One target per chain and kind of jump, found by the chain itself rather than a key made from its name. */
+  private jump(to: C, chain: string, goto: boolean): Target {
+    const jumps = goto ? this.gotos : this.jumps;
+    let target = jumps.get(to);
+    if (!target) jumps.set(to, (target = { kind: 'jump', chain, goto }));
     return target;
   }
 }
@@ -300,7 +326,7 @@ const BASE_FIELD = {
   i: 'inInterface',
   o: 'outInterface',
   p: 'protocol',
-} as const satisfies Partial<Record<BaseOption, BaseField>>;
+} as const satisfies Partial<Record<BaseOption, RuleField>>;
 
 /** A masked address in DNAT/SNAT's ranges: the grammar keeps the rule with a warning. */
 function hasUnknownNatAddress(record: Match | Target): boolean {

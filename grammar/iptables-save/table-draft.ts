@@ -165,13 +165,13 @@ export function declareChain(
     if (builtin) g.policies.add(name);
     else g.declared = true;
   }
-  t.chains.set(name, {
+  const chainPolicy = builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null;
+  // Literals rather than a spread, which V8 builds on its slow path (32,000 declarations in a kube-proxy dump).
+  t.chains.set(
     name,
-    policy: builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null,
-    line,
-    column,
-    rules: [],
-    ...(counters ? { counters } : {}),
-  });
+    counters
+      ? { name, policy: chainPolicy, line, column, rules: [], counters }
+      : { name, policy: chainPolicy, line, column, rules: [] },
+  );
   return undefined;
 }

@@ -91,6 +91,21 @@ const MUTATIONS: readonly Mutation[] = [
   (w) => w.join(' ').replace(/ -s /, ' --source '),
   (w) => `${w.join(' ')} -s 0.0.0.0/0`,
   (w) => w.join(' ').replace(/ -[sd] \S+/, (m) => `${m}${m}`),
+  // Spellings kube-sections.ts must decline or read as the engine does.
+  (w) => w.join(' ').replace(/--to-destination (\d+)/, '--to-destination 0$1'),
+  (w) => w.join(' ').replace(/--to-destination (\d+)/, '--to-destination 2$1'),
+  (w) => w.join(' ').replace(/--to-destination [\d.]+/, '$&.1'),
+  (w) => w.join(' ').replace(/--to-destination ([\d.]+):(\d+)/, '--to-destination $1:0$2'),
+  (w) => w.join(' ').replace(/--to-destination ([\d.]+):(\d+)/, '--to-destination $1:9$2'),
+  (w) => w.join(' ').replace(/--to-destination ([\d.]+):\d+/, '--to-destination $1:'),
+  (w) => w.join(' ').replace(/--to-destination ([\d.]+):\d+/, '--to-destination $1'),
+  (w) => w.join(' ').replace(/--to-destination/, '--to'),
+  (w) => w.join(' ').replace(/--dport (\d+)/, '--dport 0$1'),
+  (w) => w.join(' ').replace(/--dport (\d+)/, '--dport 7$1'),
+  (w) => w.join(' ').replace(/--dport (\d+)/, '--dport $1x'),
+  (w) => w.join(' ').replace(/--dport/, '--destination-port'),
+  (w) => w.join(' ').replace(/--comment/, '--comment ""'),
+  (w) => w.join(' ').replace(/--comment \S+/, '--comment !'),
 ];
 
 /**
