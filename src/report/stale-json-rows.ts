@@ -5,8 +5,9 @@
  * entries and entries with text JSON escapes go through entryWriter.
  */
 import type { StaleEntry } from '../analyses/stale/index';
-import { ConntrackStaleEntry } from '../analyses/stale/conntrack-stale-entry';
-import type { ConntrackColumns } from '../model/conntrack-columns';
+import type { TableOrigin } from '../analyses/stale/conntrack-stale-entry';
+import type { StaleVerdict } from '../analyses/stale/conntrack-stale';
+import type { StaleList } from '../analyses/stale/stale-list';
 import { ByteSink, plainInJson } from './byte-sink';
 
 /** Per address of a table, once: whether it is written as itself in JSON, and whether it is IPv6 text. */
@@ -70,7 +71,7 @@ const IPV6_FLAG = bytesOf(' -f ipv6');
  * full pieces; `fallback` writes an entry the columns cannot (its text, as entryWriter makes it).
  */
 export function* staleEntryBytes(
-  entries: readonly StaleEntry[],
+  entries: StaleList,
   indent: string,
   fallback: (s: StaleEntry, indent: string) => string,
 ): Generator<Uint8Array> {
@@ -135,9 +136,8 @@ export function* staleEntryBytes(
   };
 
   /** Writes a plain row's entry; false (nothing written) when the entry needs the fallback. */
-  const row = (s: ConntrackStaleEntry): boolean => {
-    const c: ConntrackColumns = s.origin.columns;
-    const r = s.row;
+  const row = (origin: TableOrigin, r: number, v: StaleVerdict): boolean => {
+    const c = origin.columns;
     if (c.isObject(r)) return false;
     const a = c.addresses;
     const srcId = c.origSrcId(r);
@@ -147,7 +147,6 @@ export function* staleEntryBytes(
     const dstFlags = flags.of(a, dstId);
     const replyFlags = flags.of(a, replyId);
     if ((srcFlags | dstFlags | replyFlags) & ESCAPED) return false;
-    const v = s.verdict;
     const service = v.service;
     if (service !== null && v.kind === 'no-endpoints' && !plainInJson(service)) return false;
     const now = nowWords(v.now);
@@ -222,9 +221,9 @@ export function* staleEntryBytes(
     sink.bytes(keys.kind);
     sink.bytes(few(v.kind));
     sink.bytes(keys.node);
-    sink.bytes(few(s.origin.node));
+    sink.bytes(few(origin.node));
     sink.bytes(keys.file);
-    sink.bytes(few(s.origin.file));
+    sink.bytes(few(origin.file));
     sink.bytes(keys.table);
     const state = c.state(r);
     if (state !== undefined) {
@@ -261,18 +260,17 @@ export function* staleEntryBytes(
   };
 
   // Whether a table's node and file names need escapes: asked per entry, worked out per table.
-  const plainOrigins = new WeakMap<object, boolean>();
-  const plainOrigin = (s: ConntrackStaleEntry): boolean => {
-    let plain = plainOrigins.get(s.origin);
-    if (plain === undefined)
-      plainOrigins.set(s.origin, (plain = plainInJson(s.origin.file) && plainInJson(s.origin.node)));
+  const plainOrigins = new WeakMap<TableOrigin, boolean>();
+  const plainOrigin = (origin: TableOrigin): boolean => {
+    let plain = plainOrigins.get(origin);
+    if (plain === undefined) plainOrigins.set(origin, (plain = plainInJson(origin.file) && plainInJson(origin.node)));
     return plain;
   };
-  let n = 0;
-  for (const s of entries) {
-    sink.bytes(n++ ? between : first);
-    const written = s instanceof ConntrackStaleEntry && plainOrigin(s) && row(s);
-    if (!written) sink.text(fallback(s, indent));
+  for (let n = 0; n < entries.length; n++) {
+    sink.bytes(n ? between : first);
+    const origin = entries.originOf(n);
+    const written = origin !== undefined && plainOrigin(origin) && row(origin, entries.rowOf(n), entries.verdictOf(n));
+    if (!written) sink.text(fallback(entries.entry(n), indent));
     if (sink.full) yield sink.take();
   }
   if (!sink.empty) yield sink.take();

@@ -2,6 +2,7 @@
 import type { StaleAnalysis, StaleEntry } from '../analyses/stale/index';
 import { StreamedArray, jsonPieces } from './json';
 import { staleEntryBytes } from './stale-json-rows';
+import { staleListOf } from '../analyses/stale/stale-list';
 
 export function entryJson(s: StaleEntry) {
   return {
@@ -65,13 +66,14 @@ export function entryWriter(): (s: StaleEntry, indent: string) => string {
  */
 export function* staleJsonPieces(a: StaleAnalysis): Generator<string | Uint8Array> {
   const text = entryWriter();
+  const list = staleListOf(a);
   yield* jsonPieces({
     stale: new StreamedArray(
-      a.stale.length,
+      list.length,
       () => a.stale,
       entryJson,
       text,
-      (indent) => staleEntryBytes(a.stale, indent, text),
+      (indent) => staleEntryBytes(list, indent, text),
     ),
     nodes: a.nodes,
     findings: a.findings,

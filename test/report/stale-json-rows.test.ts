@@ -6,6 +6,7 @@
  */
 import test from 'ava';
 import { analyzeStale } from '../../src/analyses/stale/index';
+import { staleListOf } from '../../src/analyses/stale/stale-list';
 import { findSectionsInText } from '../../src/input/sections';
 import { nodesOfInputs } from '../../src/model/node';
 import { ByteSink } from '../../src/report/byte-sink';
@@ -83,7 +84,7 @@ for (const path of ['n1.txt', 'dumps/n1 "ü\\".txt']) {
           fallbacks++;
           return writer(s, i);
         };
-        const got = Buffer.concat([...staleEntryBytes(a.stale, indent, fallback)]).toString('utf8');
+        const got = Buffer.concat([...staleEntryBytes(staleListOf(a), indent, fallback)]).toString('utf8');
         const expected = a.stale
           .map((s) => `\n${indent}${JSON.stringify(entryJson(s), null, 2).replaceAll('\n', `\n${indent}`)}`)
           .join(',');
