@@ -1,6 +1,8 @@
 /** `nfwalk stale --json` (contracts.md): every stale entry with the contract's fields first, then per node what was checked, then the findings. */
 import type { StaleAnalysis, StaleEntry } from '../analyses/stale/index';
 import { StreamedArray, jsonPieces } from './json';
+import { staleEntryBytes } from './stale-json-rows';
+import { staleListOf } from '../analyses/stale/stale-list';
 
 export function entryJson(s: StaleEntry) {
   return {
@@ -58,10 +60,21 @@ export function entryWriter(): (s: StaleEntry, indent: string) => string {
   };
 }
 
-/** The document of staleJson, each entry's object made as it is written: a million stale entries are never held twice. */
-export function* staleJsonPieces(a: StaleAnalysis): Generator<string> {
+/**
+ * The document of staleJson, each entry written as it is read (as bytes from its table's columns where it can be):
+ * a million stale entries are never held twice.
+ */
+export function* staleJsonPieces(a: StaleAnalysis): Generator<string | Uint8Array> {
+  const text = entryWriter();
+  const list = staleListOf(a);
   yield* jsonPieces({
-    stale: new StreamedArray(a.stale.length, () => a.stale, entryJson, entryWriter()),
+    stale: new StreamedArray(
+      list.length,
+      () => a.stale,
+      entryJson,
+      text,
+      (indent) => staleEntryBytes(list, indent, text),
+    ),
     nodes: a.nodes,
     findings: a.findings,
   });

@@ -18,6 +18,38 @@ export interface TableOrigin {
   readonly file: string;
 }
 
+/** A row's original destination port, null when it has none: read from the columns for plain rows. */
+export function destinationPort(c: ConntrackColumns, row: number): number | null {
+  if (c.isObject(row)) return c.entry(row).orig.dport ?? null;
+  const port = c.origDport(row);
+  return port < 0 ? null : port;
+}
+
+/** The number `addressId` gives a row's original destination (an index into the table's addresses). */
+export function destinationKey(
+  c: ConntrackColumns,
+  row: number,
+  addressId: (addresses: readonly string[], i: number) => number,
+): number {
+  return addressId(c.addresses, c.origDstId(row));
+}
+
+/**
+ * A row's recorded target as a number, equal for two entries to one destination exactly when their targets are:
+ * the reply source's number given by `addressId`, and its port; -1 when the entry records no DNAT. Read from
+ * the columns: no row is loaded.
+ */
+export function targetKey(
+  c: ConntrackColumns,
+  row: number,
+  addressId: (addresses: readonly string[], i: number) => number,
+): number {
+  const reply = c.replySrcId(row);
+  const port = c.replySport(row);
+  if (reply === c.origDstId(row) && port === c.origDport(row)) return -1;
+  return endpointNumber(addressId(c.addresses, reply), port < 0 ? undefined : port);
+}
+
 /** One row loaded for the words of one entry at a time: report writers read an entry's fields one after another. */
 const scratch = new EntryRow();
 let loadedOrigin: TableOrigin | undefined;
@@ -54,10 +86,7 @@ export class ConntrackStaleEntry implements StaleEntry {
     return c.addresses[c.origDstId(this.row)]!;
   }
   get dport(): number | null {
-    const c = this.origin.columns;
-    if (c.isObject(this.row)) return this.loaded().orig.dport ?? null;
-    const port = c.origDport(this.row);
-    return port < 0 ? null : port;
+    return destinationPort(this.origin.columns, this.row);
   }
   get natTarget(): string | null {
     return natTargetOf(this.loaded());
@@ -92,26 +121,6 @@ export class ConntrackStaleEntry implements StaleEntry {
   get now(): readonly string[] {
     return this.verdict.now;
   }
-  /** The number `addressId` gives the original destination (an index into the table's addresses). */
-  destinationKey(addressId: (addresses: readonly string[], i: number) => number): number {
-    const c = this.origin.columns;
-    return addressId(c.addresses, c.origDstId(this.row));
-  }
-
-  /**
-   * The recorded target as a number, equal for two entries to one destination exactly when their targets are:
-   * the reply source's number given by `addressId`, and its port; -1 when the entry records no DNAT. Read from
-   * the columns: no row is loaded.
-   */
-  targetKey(addressId: (addresses: readonly string[], i: number) => number): number {
-    const c = this.origin.columns;
-    const row = this.row;
-    const reply = c.replySrcId(row);
-    const port = c.replySport(row);
-    if (reply === c.origDstId(row) && port === c.origDport(row)) return -1;
-    return endpointNumber(addressId(c.addresses, reply), port < 0 ? undefined : port);
-  }
-
   get cleanup(): string {
     return entryCleanup(this.loaded());
   }

@@ -6,9 +6,10 @@
 import { endpointNumber } from '../address-key';
 import { endpointText } from '../finding-text';
 import { groupCleanup } from './cleanup';
-import { ConntrackStaleEntry } from './conntrack-stale-entry';
+import { type TableOrigin, destinationKey, destinationPort, targetKey } from './conntrack-stale-entry';
 import type { StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
 import { splitTarget } from './new-connection-destinations';
+import type { StaleList } from './stale-list';
 import { TableMemo } from './table-memo';
 
 const KIND_CODES: Readonly<Record<StaleKind, number>> = {
@@ -42,39 +43,67 @@ class Interned {
 
 const PROTOCOLS = 64;
 
-/** The targets are found when read, one group at a time: after a mass redeploy most entries record a target of their own. */
+const last: { group: Group | undefined; entries: StaleEntry[] } = { group: undefined, entries: [] };
+
+/**
+ * A group's entries are a range of the analysis's stale entries ordered by group (indices into the list); its
+ * entries are made as objects when read, and its targets found when read, one group at a time: after a mass
+ * redeploy most entries record a target of their own.
+ */
 class Group implements StaleGroup {
-  readonly entries: StaleEntry[] = [];
   constructor(
+    private readonly list: StaleList,
+    private readonly members: Int32Array,
     private readonly validGroups: ReadonlySet<string>,
     private readonly addressId: (addresses: readonly string[], i: number) => number,
   ) {}
 
+  get entries(): StaleEntry[] {
+    // Reports read a group's entries a few times in a row: the last group's are kept, not every group's.
+    if (last.group !== this) {
+      last.entries = Array.from(this.members, (i) => this.list.entry(i));
+      last.group = this;
+    }
+    return last.entries;
+  }
+
   get targets(): StaleTarget[] {
-    const byTarget = new Map<number | string, StaleEntry[]>();
-    for (const s of this.entries) {
-      const key = s instanceof ConntrackStaleEntry ? s.targetKey(this.addressId) : targetOf(s);
+    const byTarget = new Map<number | string, number[]>();
+    for (const i of this.members) {
+      const origin = this.list.originOf(i);
+      const key = origin ? targetKey(origin.columns, this.list.rowOf(i), this.addressId) : targetOf(this.list.entry(i));
       const list = byTarget.get(key);
-      if (list) list.push(s);
-      else byTarget.set(key, [s]);
+      if (list) list.push(i);
+      else byTarget.set(key, [i]);
     }
     return [...byTarget.values()]
-      .map((entries) => new Target(entries, this.validGroups))
+      .map((members) => new Target(this.list, members, this.validGroups))
       .sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   }
 }
 
+/** A target's entries are made as objects when read: the findings read only the first. */
 class Target implements StaleTarget {
   readonly target: string;
+  private readonly first: StaleEntry;
   constructor(
-    readonly entries: readonly StaleEntry[],
+    private readonly list: StaleList,
+    private readonly members: readonly number[],
     private readonly validGroups: ReadonlySet<string>,
   ) {
-    this.target = targetOf(entries[0]!);
+    this.first = list.entry(members[0]!);
+    this.target = targetOf(this.first);
+  }
+
+  private made: StaleEntry[] | undefined;
+
+  /** Made once per target (the targets are made anew each time a group's are read). */
+  get entries(): StaleEntry[] {
+    return (this.made ??= this.members.map((i) => this.list.entry(i)));
   }
 
   get cleanup(): string | null {
-    const first = this.entries[0]!;
+    const first = this.first;
     if (first.table === 'ipvs') return first.cleanup;
     // A command for the whole group would also delete live entries (their source gets another DNAT).
     if (this.validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, this.target))) return null;
@@ -90,30 +119,59 @@ class Target implements StaleTarget {
   }
 }
 
-export function groupStale(stale: readonly StaleEntry[], validGroups: ReadonlySet<string>): StaleGroup[] {
+/** The group key of a conntrack row: numbers only (destination, port, cause, family, protocol). */
+function rowKey(
+  list: StaleList,
+  i: number,
+  origin: TableOrigin,
+  protocols: Interned,
+  addressId: (addresses: readonly string[], i: number) => number,
+): number | undefined {
+  const c = origin.columns;
+  const row = list.rowOf(i);
+  const proto = protocols.id(c.proto(row));
+  if (proto >= PROTOCOLS) return undefined;
+  return (
+    (endpointNumber(destinationKey(c, row, addressId), destinationPort(c, row) ?? undefined) * 8 +
+      KIND_CODES[list.verdictOf(i).kind]) *
+      2 *
+      PROTOCOLS +
+    (c.family(row) === 'ipv6' ? PROTOCOLS : 0) +
+    proto
+  );
+}
+
+export function groupStale(list: StaleList, validGroups: ReadonlySet<string>): StaleGroup[] {
   const addresses = new Interned();
   const protocols = new Interned();
   const ofTable = new TableMemo((a) => addresses.id(a));
   const addressId = (table: readonly string[], i: number) => ofTable.of(table, i);
-  const byNode = new Map<string, Map<number | string, Group>>();
-  const groups: Group[] = [];
-  for (const s of stale) {
-    let keys = byNode.get(s.node);
-    if (!keys) byNode.set(s.node, (keys = new Map()));
-    const proto = protocols.id(s.proto);
-    const key =
-      s instanceof ConntrackStaleEntry && proto < PROTOCOLS
-        ? (endpointNumber(s.destinationKey(addressId), s.dport ?? undefined) * 8 + KIND_CODES[s.kind]) * 2 * PROTOCOLS +
-          (s.family === 'ipv6' ? PROTOCOLS : 0) +
-          proto
-        : `${s.table}|${s.kind}|${s.family}|${s.proto}|${s.dst}|${s.dport ?? ''}`;
+  const byNode = new Map<string, Map<number | string, number>>();
+  // Each entry's group, and each group's size: the groups' ranges are laid out in one array after.
+  const groupOf = new Int32Array(list.length);
+  const sizes: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const origin = list.originOf(i);
+    const s = origin ? undefined : list.entry(i);
+    const node = origin ? origin.node : s!.node;
+    let keys = byNode.get(node);
+    if (!keys) byNode.set(node, (keys = new Map()));
+    const numbered = origin ? rowKey(list, i, origin, protocols, addressId) : undefined;
+    const e = s ?? (numbered === undefined ? list.entry(i) : undefined);
+    const key = numbered ?? `${e!.table}|${e!.kind}|${e!.family}|${e!.proto}|${e!.dst}|${e!.dport ?? ''}`;
     let group = keys.get(key);
-    if (!group) {
-      group = new Group(validGroups, addressId);
+    if (group === undefined) {
+      group = sizes.length;
       keys.set(key, group);
-      groups.push(group);
+      sizes.push(0);
     }
-    group.entries.push(s);
+    groupOf[i] = group;
+    sizes[group]!++;
   }
-  return groups;
+  const order = new Int32Array(list.length);
+  const next = new Int32Array(sizes.length);
+  for (let g = 1; g < sizes.length; g++) next[g] = next[g - 1]! + sizes[g - 1]!;
+  const starts = next.slice();
+  for (let i = 0; i < list.length; i++) order[next[groupOf[i]!]!++] = i;
+  return sizes.map((size, g) => new Group(list, order.subarray(starts[g]!, starts[g]! + size), validGroups, addressId));
 }

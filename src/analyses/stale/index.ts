@@ -4,19 +4,20 @@
  * few thousand walks.
  */
 import { Counter } from '../../model/counter';
-import { addressKey } from '../address-key';
+import { type AddressKey, addressKey } from '../address-key';
 import { columnsOf } from '../../model/conntrack-columns';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../node/index';
 import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
-import { ConntrackStaleEntry, type TableOrigin } from './conntrack-stale-entry';
+import type { TableOrigin } from './conntrack-stale-entry';
 import { EntryRow } from './entry-row';
 import { type FamilyContext, familyContext } from './family-context';
 import { staleFindings, type Terminating } from './findings';
 import { groupKey, groupStale } from './groups';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
-import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
+import type { NodeStaleSummary, StaleAnalysis } from './model';
+import { StaleList, analysisOf } from './stale-list';
 import { endpointText } from '../finding-text';
 import { saveCommandOf } from '../../model/ruleset';
 import type { Family } from '../../model/values';
@@ -33,15 +34,29 @@ type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
 /**
  * The groups (destination and reply source) of stale entries that live entries share: there a group
  * command would delete live ones too. A second look, at the entries the first found valid, to the stale
- * destinations only.
+ * destinations only (those of the list's entries from `from` on: this node's).
  */
 function sharedGroups(
   tables: readonly TableOrigin[],
   valid: readonly Uint8Array[],
-  stale: readonly StaleEntry[],
+  stale: StaleList,
+  from: number,
   validGroups: Set<string>,
 ): void {
-  const destinations = new Set(stale.filter((s) => s.table === 'conntrack').map((s) => addressKey(s.dst)));
+  // The stale destinations, each address of each table looked at once.
+  const seen = new Map<TableOrigin, Uint8Array>();
+  const destinations = new Set<AddressKey>();
+  for (let i = from; i < stale.length; i++) {
+    const origin = stale.originOf(i);
+    if (!origin) continue;
+    const columns = origin.columns;
+    let marked = seen.get(origin);
+    if (!marked) seen.set(origin, (marked = new Uint8Array(columns.addresses.length)));
+    const dst = columns.origDstId(stale.rowOf(i));
+    if (marked[dst]) continue;
+    marked[dst] = 1;
+    destinations.add(addressKey(columns.addresses[dst]!));
+  }
   if (destinations.size === 0) return;
   const row = new EntryRow();
   tables.forEach(({ columns }, t) => {
@@ -69,22 +84,37 @@ function settleNodePortDoubts(
   node: NodeDumps,
   nodeIps: readonly string[],
   contexts: ReadonlyMap<Family, FamilyContext>,
-  judged: readonly ConntrackStaleEntry[],
-): Map<ConntrackStaleEntry, EntryVerdict> {
-  const doubtful = judged.filter(
-    (j) => j.verdict.kind === 'service-gone' && contexts.get(j.family)?.nodeAddressUnknown,
-  );
+  judged: StaleList,
+): Map<number, EntryVerdict> {
+  const doubtful: number[] = [];
+  for (let i = 0; i < judged.length; i++) {
+    const origin = judged.originOf(i)!;
+    if (
+      judged.verdictOf(i).kind === 'service-gone' &&
+      contexts.get(origin.columns.family(judged.rowOf(i)))?.nodeAddressUnknown
+    )
+      doubtful.push(i);
+  }
   if (!doubtful.length) return new Map();
-  const asNode = [...new Set(doubtful.map((j) => j.dst))];
+  const dstOf = (i: number) => {
+    const c = judged.originOf(i)!.columns;
+    return c.addresses[c.origDstId(judged.rowOf(i))]!;
+  };
+  const asNode = [...new Set(doubtful.map(dstOf))];
   const alternatives = new Map(nodeContexts(node, [...nodeIps, ...asNode]).map((c) => [c.family, familyContext(c)]));
   const row = new EntryRow();
-  return new Map(doubtful.map((j) => [j, judgeEntry(alternatives.get(j.family)!, row.load(j.origin.columns, j.row))]));
+  return new Map(
+    doubtful.map((i) => {
+      const e = row.load(judged.originOf(i)!.columns, judged.rowOf(i));
+      return [i, judgeEntry(alternatives.get(e.family)!, e)];
+    }),
+  );
 }
 
 function scanNode(
   node: NodeDumps,
   nodeIps: readonly string[],
-  stale: StaleEntry[],
+  stale: StaleList,
   validGroups: Set<string>,
   terminating: Terminating[],
 ): NodeStaleSummary | undefined {
@@ -103,7 +133,7 @@ function scanNode(
   // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((table) => new Uint8Array(table.columns.length));
   // Entries the first look found stale, kept until a NodePort doubt is settled.
-  const judged: ConntrackStaleEntry[] = [];
+  const judged = new StaleList();
   const row = new EntryRow();
   tables.forEach((table, t) => {
     const columns = table.columns;
@@ -128,25 +158,31 @@ function scanNode(
         valid[t]![i] = 1;
         continue;
       }
-      judged.push(new ConntrackStaleEntry(table, i, verdict));
+      judged.pushRow(table, i, verdict);
     }
   });
   const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
-  for (const j of judged) {
+  const from = stale.length;
+  for (let j = 0; j < judged.length; j++) {
+    const origin = judged.originOf(j)!;
+    const row = judged.rowOf(j);
     const again = asNodePort.get(j);
     if (again && again.verdict !== 'stale') {
+      const c = origin.columns;
       undecided.add(
-        `a NodePort connection if ${j.dst} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+        `a NodePort connection if ${c.addresses[c.origDstId(row)]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
       );
       continue;
     }
     checked++;
     found++;
-    stale.push(
-      again?.verdict === 'stale' && again.kind !== 'service-gone' ? new ConntrackStaleEntry(j.origin, j.row, again) : j,
+    stale.pushRow(
+      origin,
+      row,
+      again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : judged.verdictOf(j),
     );
   }
-  sharedGroups(tables, valid, stale.slice(stale.length - found), validGroups);
+  sharedGroups(tables, valid, stale, from, validGroups);
   for (const section of connections) {
     for (const c of section.connections) {
       const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';
@@ -199,10 +235,10 @@ function scanNode(
 }
 
 export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions = {}): StaleAnalysis {
-  const stale: StaleEntry[] = [];
+  const stale = new StaleList();
   const validGroups = new Set<string>();
   const terminating: Terminating[] = [];
   const summaries = nodes.flatMap((n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating) ?? []);
   const groups = groupStale(stale, validGroups);
-  return { stale, groups, nodes: summaries, findings: staleFindings(groups, terminating, summaries) };
+  return analysisOf(stale, { groups, nodes: summaries, findings: staleFindings(groups, terminating, summaries) });
 }

@@ -1,0 +1,122 @@
+/**
+ * The stale entries of an analysis, in the order found: a conntrack entry is three numbers (its table, row and
+ * verdict) in typed arrays, an IPVS entry its object. After a mass redeploy most of a million rows are stale; an
+ * object per stale entry and its slots in the lists and groups held about 70 bytes each. Entries are made as
+ * objects when read (`entry`), for reports and library users that read them.
+ */
+import { ConntrackStaleEntry, type TableOrigin } from './conntrack-stale-entry';
+import type { StaleVerdict } from './conntrack-stale';
+import type { StaleAnalysis, StaleEntry } from './model';
+
+/** Ids of values that repeat across many entries (tables, verdicts). */
+class Numbered<T> {
+  readonly values: T[] = [];
+  private readonly ids = new Map<T, number>();
+  id(v: T): number {
+    let id = this.ids.get(v);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(v);
+      this.ids.set(v, id);
+    }
+    return id;
+  }
+}
+
+export class StaleList {
+  private readonly origins = new Numbered<TableOrigin>();
+  private readonly verdicts = new Numbered<StaleVerdict>();
+  private readonly objects: StaleEntry[] = [];
+  /** The table's number, or -1 for an entry held as an object. */
+  private table = new Int32Array(1024);
+  /** The row of the table, or the object's index. */
+  private rows = new Int32Array(1024);
+  private verdictIds = new Int32Array(1024);
+  length = 0;
+
+  private grow(): void {
+    if (this.length < this.table.length) return;
+    const next = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.table = next(this.table);
+    this.rows = next(this.rows);
+    this.verdictIds = next(this.verdictIds);
+  }
+
+  pushRow(origin: TableOrigin, row: number, verdict: StaleVerdict): void {
+    this.grow();
+    this.table[this.length] = this.origins.id(origin);
+    this.rows[this.length] = row;
+    this.verdictIds[this.length++] = this.verdicts.id(verdict);
+  }
+
+  push(entry: StaleEntry): void {
+    if (entry instanceof ConntrackStaleEntry) {
+      this.pushRow(entry.origin, entry.row, entry.verdict);
+      return;
+    }
+    this.grow();
+    this.table[this.length] = -1;
+    this.rows[this.length++] = this.objects.length;
+    this.objects.push(entry);
+  }
+
+  /** The entry's table, when it is a conntrack row (undefined for an entry held as an object). */
+  originOf(i: number): TableOrigin | undefined {
+    const t = this.table[i]!;
+    return t < 0 ? undefined : this.origins.values[t];
+  }
+
+  /** The conntrack row of the entry (for a row entry). */
+  rowOf(i: number): number {
+    return this.rows[i]!;
+  }
+
+  /** The verdict of the entry (for a row entry). */
+  verdictOf(i: number): StaleVerdict {
+    return this.verdicts.values[this.verdictIds[i]!]!;
+  }
+
+  /** The entry as an object: made when asked for a row entry (a new object each time). */
+  entry(i: number): StaleEntry {
+    const origin = this.originOf(i);
+    return origin ? new ConntrackStaleEntry(origin, this.rows[i]!, this.verdictOf(i)) : this.objects[this.rows[i]!]!;
+  }
+
+  /** Every entry as an object. */
+  entries(): StaleEntry[] {
+    return Array.from({ length: this.length }, (_, i) => this.entry(i));
+  }
+
+  static of(entries: readonly StaleEntry[]): StaleList {
+    const list = new StaleList();
+    for (const e of entries) list.push(e);
+    return list;
+  }
+}
+
+/** The list behind each analysis analysisOf made: report writers read its rows without making objects. */
+const lists = new WeakMap<StaleAnalysis, StaleList>();
+
+/**
+ * The analysis with `stale` as its entries' objects, made when first read (and kept): the `stale` command's reports
+ * read the list (staleListOf) and the groups, and never make them all.
+ */
+export function analysisOf(list: StaleList, rest: Omit<StaleAnalysis, 'stale'>): StaleAnalysis {
+  let entries: StaleEntry[] | undefined;
+  const analysis = Object.defineProperty({}, 'stale', {
+    enumerable: true,
+    get: () => (entries ??= list.entries()),
+  }) as { stale: readonly StaleEntry[] };
+  const made: StaleAnalysis = Object.assign(analysis, rest);
+  lists.set(made, list);
+  return made;
+}
+
+/** The stale entries of an analysis as a list: the one behind it, or one made of its `stale`. */
+export function staleListOf(a: StaleAnalysis): StaleList {
+  return lists.get(a) ?? StaleList.of(a.stale);
+}

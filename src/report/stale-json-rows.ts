@@ -1,0 +1,277 @@
+/**
+ * `stale --json`'s entries written as bytes straight from the conntrack table's columns: a plain row's fields,
+ * reason and cleanup command are written piece by piece (the same text entryWriter makes of the entry's
+ * object), with keys, repeated values and `now` lists encoded once. Rows of other shapes (zones, icmp), IPVS
+ * entries and entries with text JSON escapes go through entryWriter.
+ */
+import type { StaleEntry } from '../analyses/stale/index';
+import type { TableOrigin } from '../analyses/stale/conntrack-stale-entry';
+import type { StaleVerdict } from '../analyses/stale/conntrack-stale';
+import type { StaleList } from '../analyses/stale/stale-list';
+import { ByteSink, plainInJson } from './byte-sink';
+
+/** Per address of a table, once: whether it is written as itself in JSON, and whether it is IPv6 text. */
+const UNKNOWN = 0;
+const PLAIN = 1;
+const ESCAPED = 2;
+const COLON = 4;
+
+const bytesOf = (s: string) => Buffer.from(s, 'utf8');
+
+class AddressFlags {
+  private addresses: readonly string[] | undefined;
+  private flags = new Uint8Array(0);
+
+  of(addresses: readonly string[], i: number): number {
+    if (addresses !== this.addresses || i >= this.flags.length) {
+      const next = new Uint8Array(addresses.length);
+      if (addresses === this.addresses) next.set(this.flags);
+      this.flags = next;
+      this.addresses = addresses;
+    }
+    let f = this.flags[i]!;
+    if (f === UNKNOWN) {
+      const a = addresses[i]!;
+      this.flags[i] = f = (plainInJson(a) ? PLAIN : ESCAPED) | (a.includes(':') ? COLON : 0);
+    }
+    return f;
+  }
+}
+
+/** The constant parts of an entry at one indent, encoded once. */
+function keysAt(indent: string) {
+  const i = `\n${indent}  `;
+  return {
+    open: bytesOf(`{${i}"proto": `),
+    src: bytesOf(`,${i}"src": `),
+    sport: bytesOf(`,${i}"sport": `),
+    dst: bytesOf(`,${i}"dst": `),
+    dport: bytesOf(`,${i}"dport": `),
+    natTarget: bytesOf(`,${i}"natTarget": `),
+    reason: bytesOf(`,${i}"reason": "`),
+    service: bytesOf(`",${i}"service": `),
+    line: bytesOf(`,${i}"line": `),
+    kind: bytesOf(`,${i}"kind": `),
+    node: bytesOf(`,${i}"node": `),
+    file: bytesOf(`,${i}"file": `),
+    table: bytesOf(`,${i}"table": "conntrack",`),
+    state: bytesOf(`${i}"state": `),
+    stateEnd: bytesOf(','),
+    now: bytesOf(`${i}"now": `),
+    cleanup: bytesOf(`,${i}"cleanup": "conntrack -D`),
+    close: bytesOf(`"\n${indent}}`),
+  };
+}
+
+const NULL = bytesOf('null');
+const IPV6_FLAG = bytesOf(' -f ipv6');
+
+/**
+ * Writes the stale array's elements (from the first separator to the last element) at `indent`, handing out
+ * full pieces; `fallback` writes an entry the columns cannot (its text, as entryWriter makes it).
+ */
+export function* staleEntryBytes(
+  entries: StaleList,
+  indent: string,
+  fallback: (s: StaleEntry, indent: string) => string,
+): Generator<Uint8Array> {
+  const sink = new ByteSink();
+  const keys = keysAt(indent);
+  const first = bytesOf(`\n${indent}`);
+  const between = bytesOf(`,\n${indent}`);
+  const quoted = new Map<string, Buffer>();
+  const few = (v: string | null | undefined): Buffer => {
+    if (v === null || v === undefined) return NULL;
+    let b = quoted.get(v);
+    if (b === undefined) quoted.set(v, (b = bytesOf(JSON.stringify(v))));
+    return b;
+  };
+  const lists = new WeakMap<readonly string[], Buffer>();
+  const listBytes = (now: readonly string[]): Buffer => {
+    let b = lists.get(now);
+    if (b === undefined) lists.set(now, (b = bytesOf(JSON.stringify(now, null, 2).replaceAll('\n', `\n${indent}  `))));
+    return b;
+  };
+  // The `now` words of a reason, inside its JSON string (null when they need escapes: the entry falls back).
+  const words = new WeakMap<readonly string[], Buffer | null>();
+  const nowWords = (now: readonly string[]): Buffer | null => {
+    let b = words.get(now);
+    if (b === undefined) {
+      const text = now.join(', ');
+      words.set(now, (b = plainInJson(text) ? bytesOf(text) : null));
+    }
+    return b;
+  };
+  const flags = new AddressFlags();
+  const text = {
+    blackholeOpen: bytesOf('not NATed, but the rules now send '),
+    blackholeTo: bytesOf(' to '),
+    blackholeClose: bytesOf(': the entry predates the endpoints and pins the connection to the service address'),
+    dnatTo: bytesOf('DNATed to '),
+    goneNow: bytesOf(', which the rules no longer send this connection to (now: '),
+    goneClose: bytesOf(')'),
+    but: bytesOf(', but '),
+    noEndpoints: bytesOf(' has no endpoints now: new connections are refused'),
+    noRule: bytesOf(', but no rule rewrites '),
+    serviceGone: bytesOf(' any more: the service is gone'),
+    proto: bytesOf(' -p '),
+    s: bytesOf(' -s '),
+    d: bytesOf(' -d '),
+    sport: bytesOf(' --sport '),
+    dportFlag: bytesOf(' --dport '),
+    r: bytesOf(' -r '),
+    replyPort: bytesOf(' --reply-port-src '),
+  };
+
+  /** `ip:port`, `[ip]:port` for IPv6 text, the address alone without a port: endpointText. */
+  const endpoint = (address: string, colon: boolean, port: number) => {
+    if (port < 0) {
+      sink.text(address);
+      return;
+    }
+    if (colon) sink.text('[');
+    sink.text(address);
+    sink.text(colon ? ']:' : ':');
+    sink.integer(port);
+  };
+
+  /** Writes a plain row's entry; false (nothing written) when the entry needs the fallback. */
+  const row = (origin: TableOrigin, r: number, v: StaleVerdict): boolean => {
+    const c = origin.columns;
+    if (c.isObject(r)) return false;
+    const a = c.addresses;
+    const srcId = c.origSrcId(r);
+    const dstId = c.origDstId(r);
+    const replyId = c.replySrcId(r);
+    const srcFlags = flags.of(a, srcId);
+    const dstFlags = flags.of(a, dstId);
+    const replyFlags = flags.of(a, replyId);
+    if ((srcFlags | dstFlags | replyFlags) & ESCAPED) return false;
+    const service = v.service;
+    if (service !== null && v.kind === 'no-endpoints' && !plainInJson(service)) return false;
+    const now = nowWords(v.now);
+    if (now === null) return false;
+    const sport = c.origSport(r);
+    const dport = c.origDport(r);
+    const replyPort = c.replySport(r);
+    const src = a[srcId]!;
+    const dst = a[dstId]!;
+    const reply = a[replyId]!;
+    const rewritten = replyId !== dstId || replyPort !== dport;
+    const protoName = c.proto(r);
+    if (!plainInJson(protoName)) return false;
+    const proto = few(protoName);
+    sink.bytes(keys.open);
+    sink.bytes(proto);
+    sink.bytes(keys.src);
+    sink.quoted(src);
+    sink.bytes(keys.sport);
+    if (sport < 0) sink.bytes(NULL);
+    else sink.integer(sport);
+    sink.bytes(keys.dst);
+    sink.quoted(dst);
+    sink.bytes(keys.dport);
+    if (dport < 0) sink.bytes(NULL);
+    else sink.integer(dport);
+    sink.bytes(keys.natTarget);
+    if (rewritten) {
+      sink.text('"');
+      endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+      sink.text('"');
+    } else sink.bytes(NULL);
+    sink.bytes(keys.reason);
+    switch (v.kind) {
+      case 'blackhole':
+        sink.bytes(text.blackholeOpen);
+        endpoint(dst, (dstFlags & COLON) !== 0, dport);
+        sink.bytes(text.blackholeTo);
+        sink.bytes(now);
+        sink.bytes(text.blackholeClose);
+        break;
+      case 'endpoint-gone':
+        sink.bytes(text.dnatTo);
+        endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+        sink.bytes(text.goneNow);
+        sink.bytes(now);
+        sink.bytes(text.goneClose);
+        break;
+      case 'no-endpoints':
+        sink.bytes(text.dnatTo);
+        endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+        sink.bytes(text.but);
+        sink.text(`${service}`);
+        sink.bytes(text.noEndpoints);
+        break;
+      case 'service-gone':
+        sink.bytes(text.dnatTo);
+        endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+        sink.bytes(text.noRule);
+        endpoint(dst, (dstFlags & COLON) !== 0, dport);
+        sink.bytes(text.serviceGone);
+        break;
+      default: {
+        const never: never = v.kind;
+        return never;
+      }
+    }
+    sink.bytes(keys.service);
+    sink.bytes(few(service));
+    sink.bytes(keys.line);
+    sink.integer(c.line(r));
+    sink.bytes(keys.kind);
+    sink.bytes(few(v.kind));
+    sink.bytes(keys.node);
+    sink.bytes(few(origin.node));
+    sink.bytes(keys.file);
+    sink.bytes(few(origin.file));
+    sink.bytes(keys.table);
+    const state = c.state(r);
+    if (state !== undefined) {
+      sink.bytes(keys.state);
+      sink.bytes(few(state));
+      sink.bytes(keys.stateEnd);
+    }
+    sink.bytes(keys.now);
+    sink.bytes(listBytes(v.now));
+    sink.bytes(keys.cleanup);
+    if (c.family(r) === 'ipv6') sink.bytes(IPV6_FLAG);
+    sink.bytes(text.proto);
+    // The protocol's quoted bytes without their quotes: protocol names need no escapes (they are few, checked once).
+    sink.bytes(proto.subarray(1, proto.length - 1));
+    sink.bytes(text.s);
+    sink.text(src);
+    sink.bytes(text.d);
+    sink.text(dst);
+    if (sport >= 0) {
+      sink.bytes(text.sport);
+      sink.integer(sport);
+      sink.bytes(text.dportFlag);
+      if (dport < 0) sink.text('undefined');
+      else sink.integer(dport);
+    }
+    sink.bytes(text.r);
+    sink.text(reply);
+    if (replyPort >= 0) {
+      sink.bytes(text.replyPort);
+      sink.integer(replyPort);
+    }
+    sink.bytes(keys.close);
+    return true;
+  };
+
+  // Whether a table's node and file names need escapes: asked per entry, worked out per table.
+  const plainOrigins = new WeakMap<TableOrigin, boolean>();
+  const plainOrigin = (origin: TableOrigin): boolean => {
+    let plain = plainOrigins.get(origin);
+    if (plain === undefined) plainOrigins.set(origin, (plain = plainInJson(origin.file) && plainInJson(origin.node)));
+    return plain;
+  };
+  for (let n = 0; n < entries.length; n++) {
+    sink.bytes(n ? between : first);
+    const origin = entries.originOf(n);
+    const written = origin !== undefined && plainOrigin(origin) && row(origin, entries.rowOf(n), entries.verdictOf(n));
+    if (!written) sink.text(fallback(entries.entry(n), indent));
+    if (sink.full) yield sink.take();
+  }
+  if (!sink.empty) yield sink.take();
+}
