@@ -24,11 +24,16 @@ import {
   prefixMask,
   prefixOfMask,
 } from '../../model/address';
-import { type AddressTest, type FlowTests, type NodeNetwork, flowTestsOf } from '../trace/index';
-import { nftMarks } from '../trace/nft/flow-tests';
+import {
+  type AddressTest,
+  type FlowTests,
+  IPV6_KIND_PREFIXES,
+  type NodeNetwork,
+  flowTestsOf,
+  nftMarks,
+} from '../trace/index';
 import type { Edges, Span } from './address-classes';
 import type { Family } from '../../model/values';
-import { IPV6_KIND_PREFIXES } from '../trace/ipv6-type';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
 const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
