@@ -1,28 +1,37 @@
 /**
  * The classes of addresses that one node's rules and network tell apart, as numbers. The class of an address
  * (flow-key.ts: what the rules test of it; network.ts: whether it is local, where it routes) can only change
- * at the edge of a prefix, range or host some rule or route names. So the IPv4 space is cut at every such
- * edge once per node, each piece classed once by its first address, and an address's class is a binary
- * search over the pieces: no string, no object, no Map per address. A table's rows ask once per distinct
- * address of the table (classOfTable). Where the class is the address itself
- * (a rule tests addresses in a way not modelled) and for IPv6, each address is classed on first sight and
- * remembered by its key.
+ * at the edge of a prefix, range or host some rule or route names. So the address space of the node's family
+ * is cut at every such edge once per node, each piece classed once by its first address, and an address's
+ * class is a binary search over the pieces: no string, no object, no Map per address. A table's rows ask once
+ * per distinct address of the table (classOfTable). Where the class is the address itself (a rule tests
+ * addresses in a way not modelled) and for addresses of the other family, each address is classed on first
+ * sight and remembered by its key.
  */
 import { type AddressKey, addressKey } from '../address-key';
-import { type Ip, parseIp } from '../../model/address';
+import { ADDRESS_BITS, type Ip, parseIp } from '../../model/address';
+import type { Family } from '../../model/values';
 import { TableMemo } from './table-memo';
 
-/** Addresses from `from` to `to`, both included, as numbers (IPv4 only). */
+/** Addresses from `from` to `to`, both included, of the family the spans are given for. */
 export interface Span {
-  readonly from: number;
-  readonly to: number;
+  readonly from: bigint;
+  readonly to: bigint;
 }
 
-const IPV4_END = 0x1_0000_0000;
+/** Every edge an address's class depends on: spans of addresses of one family. */
+export interface Edges {
+  readonly family: Family;
+  readonly spans: readonly Span[];
+}
+
+const byValue = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class AddressClasses<C> {
-  /** First address of each piece, ascending; the first is 0. */
-  private readonly starts: Float64Array = new Float64Array(0);
+  /** First address of each IPv4 piece, ascending from 0; empty when IPv4 is not classed by piece. */
+  private readonly starts4: Float64Array = new Float64Array(0);
+  /** First address of each IPv6 piece, ascending from 0; empty when IPv6 is not classed by piece. */
+  private readonly starts6: readonly bigint[] = [];
   private readonly pieceClass: Int32Array = new Int32Array(0);
   private readonly ids = new Map<string, number>();
   private readonly memo = new Map<AddressKey, number>();
@@ -32,25 +41,27 @@ export class AddressClasses<C> {
   private readonly rows = new TableMemo((text) => this.classOf(text));
 
   /**
-   * `key` names the class of an address, `make` what the class holds (see holding). With `spans` (every edge
-   * the key depends on, for IPv4), IPv4 addresses are classed by piece; without, one by one.
+   * `key` names the class of an address, `make` what the class holds (see holding). With `edges` (every edge
+   * the key depends on, for one family), addresses of that family are classed by piece; the rest one by one.
    */
   constructor(
     readonly key: (ip: Ip) => string,
     private readonly make: (ip: Ip) => C,
-    spans: readonly Span[] | undefined,
+    edges: Edges | undefined,
   ) {
-    if (!spans) return;
-    const edges = [0];
-    for (const s of spans) {
-      edges.push(s.from);
-      if (s.to + 1 < IPV4_END) edges.push(s.to + 1);
+    if (!edges) return;
+    const end = 1n << BigInt(ADDRESS_BITS[edges.family]);
+    const cuts = [0n];
+    for (const s of edges.spans) {
+      cuts.push(s.from);
+      if (s.to + 1n < end) cuts.push(s.to + 1n);
     }
-    edges.sort((a, b) => a - b);
-    const starts: number[] = [];
-    for (const e of edges) if (starts[starts.length - 1] !== e) starts.push(e);
-    this.starts = Float64Array.from(starts);
-    this.pieceClass = Int32Array.from(starts, (s) => this.intern({ family: 'ipv4', value: BigInt(s) }));
+    cuts.sort(byValue);
+    const starts: bigint[] = [];
+    for (const c of cuts) if (starts[starts.length - 1] !== c) starts.push(c);
+    if (edges.family === 'ipv4') this.starts4 = Float64Array.from(starts, Number);
+    else this.starts6 = starts;
+    this.pieceClass = Int32Array.from(starts, (s) => this.intern({ family: edges.family, value: s }));
   }
 
   /** What class `c` holds; `text` is an address of it, which makes it when it is asked for the first time. */
@@ -63,7 +74,14 @@ export class AddressClasses<C> {
   /** The class number of the address written `text`; -1 when it is no address. */
   classOf(text: string): number {
     const key = addressKey(text);
-    if (typeof key === 'number' && this.starts.length > 0) return this.pieceClass[this.pieceOf(key)]!;
+    if (typeof key === 'number') {
+      if (this.starts4.length > 0) return this.pieceClass[pieceOf4(this.starts4, key)]!;
+    } else if (this.starts6.length > 0 && key.includes(':')) {
+      // Parsed once per distinct address of a table (classOfTable): a piece, not a Map entry, per address.
+      const ip = parseIp(text);
+      if (ip === undefined) return -1;
+      if (ip.family === 'ipv6') return this.pieceClass[pieceOf6(this.starts6, ip.value)]!;
+    }
     let c = this.memo.get(key);
     if (c === undefined) {
       const ip = parseIp(text);
@@ -87,17 +105,27 @@ export class AddressClasses<C> {
     }
     return c;
   }
+}
 
-  /** The last piece starting at or before `v`. */
-  private pieceOf(v: number): number {
-    const starts = this.starts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid]! <= v) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+/** The last piece starting at or before `v`. */
+function pieceOf4(starts: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= v) lo = mid;
+    else hi = mid - 1;
   }
+  return lo;
+}
+
+function pieceOf6(starts: readonly bigint[], v: bigint): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

@@ -9,8 +9,8 @@ import type { AddressIds } from './address-ids';
 import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
-import { AddressClasses, type Span } from './address-classes';
-import { type FlowKey, prefixSpan } from './flow-key';
+import { AddressClasses } from './address-classes';
+import { type FlowKey, withNetwork } from './flow-key';
 import { type Producible, producible } from './new-connection-destinations';
 
 export type Answer = Producible | { readonly undecided: string };
@@ -27,14 +27,6 @@ type ByPort = Map<number, Answer[]>;
 
 const PROTOCOL_INDEX: Readonly<Record<ProbeProtocol, number>> = { tcp: 0, udp: 1, sctp: 2, icmp: 3 };
 
-/** IPv4 spans with the edges of the network's answers (local, route, addrtype) added. */
-function withNetwork(tracer: Tracer, spans: readonly Span[] | undefined): Span[] | undefined {
-  const network = tracer.network;
-  return network.family === 'ipv4' && spans
-    ? [...spans, ...network.prefixes.filter((p) => p.family === 'ipv4').map(prefixSpan)]
-    : undefined;
-}
-
 /** Sources by what the rules and the network tell apart of them: the flow key's class, local, the interface. */
 export function sourceClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<SourceKind> {
   const network = tracer.network;
@@ -50,7 +42,7 @@ export function sourceClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<
       const local = network.isLocal(ip);
       return { local, in: arrivesOn(ip, local) };
     },
-    withNetwork(tracer, flowKey.sourceSpans),
+    withNetwork(network, flowKey.sourceSpans),
   );
 }
 
@@ -59,7 +51,7 @@ export function destinationClasses(tracer: Tracer, flowKey: FlowKey): AddressCla
   return new AddressClasses(
     (ip) => flowKey.destinationClass(ip),
     () => new Map(),
-    withNetwork(tracer, flowKey.destinationSpans),
+    withNetwork(tracer.network, flowKey.destinationSpans),
   );
 }
 

@@ -14,6 +14,7 @@ import type { Match, Opt } from '../../model/match';
 import type { Chain, Rule, TableName } from '../../model/ruleset';
 import { type RuleAddress, isUnknownAddress } from '../../model/values';
 import {
+  ADDRESS_BITS,
   type Ip,
   type Prefix,
   inPrefix,
@@ -23,8 +24,16 @@ import {
   prefixMask,
   prefixOfMask,
 } from '../../model/address';
-import { type AddressTest, type FlowTests, type NodeNetwork, flowTestsOf } from '../trace/index';
-import type { Span } from './address-classes';
+import {
+  type AddressTest,
+  type FlowTests,
+  IPV6_KIND_PREFIXES,
+  type NodeNetwork,
+  flowTestsOf,
+  nftMarks,
+} from '../trace/index';
+import type { Edges, Span } from './address-classes';
+import type { Family } from '../../model/values';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
 const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
@@ -62,20 +71,22 @@ class AddressTests {
   }
 
   /**
-   * Every IPv4 host, prefix and range the class depends on, as spans of numbers; undefined where the class is
-   * the address itself or a mask is not contiguous (its class is no interval).
+   * Every host, prefix and range of `family` the class depends on, as spans; undefined where the class is the
+   * address itself or a mask is not contiguous (its class is no interval). A host's family is not kept: one
+   * of the other family that fits only cuts one piece more.
    */
-  spans(): Span[] | undefined {
+  spans(family: Family): Span[] | undefined {
     if (this.whole) return undefined;
+    const last = lastAddress(family);
     const out: Span[] = [];
-    for (const h of this.hosts) if (h <= IPV4_LAST) out.push({ from: Number(h), to: Number(h) });
+    for (const h of this.hosts) if (h <= last) out.push({ from: h, to: h });
     for (const p of this.prefixes.values()) {
-      if (p.family !== 'ipv4') continue;
+      if (p.family !== family) continue;
       if (p.mask !== prefixMask(p.family, p.length)) return undefined;
       out.push(prefixSpan(p));
     }
     for (const r of this.ranges.values())
-      if (r.from.family === 'ipv4') out.push({ from: Number(r.from.value), to: Number(r.to.value) });
+      if (r.from.family === family) out.push({ from: r.from.value, to: r.to.value });
     return out;
   }
 
@@ -135,20 +146,31 @@ function noteRule(r: Rule, t: Tests): void {
   if (target?.kind === 'REDIRECT') t.iface = true;
 }
 
-const IPV4_LAST = 0xffffffffn;
+const lastAddress = (family: Family) => (1n << BigInt(ADDRESS_BITS[family])) - 1n;
 
-/** The IPv4 addresses of a contiguous prefix. */
+/** The addresses of a contiguous prefix. */
 export const prefixSpan = (p: Prefix): Span => ({
-  from: Number(p.network),
-  to: Number(p.network | (~p.mask & IPV4_LAST)),
+  from: p.network,
+  to: p.network | (~p.mask & lastAddress(p.family)),
 });
+
+/**
+ * The edges of a flow key's classes (`spans`, of the network's family) with those of the network's answers
+ * added: local addresses, routes, address types (IPv6's kinds are ipv6-type.ts's). Undefined with `spans`.
+ */
+export function withNetwork(network: NodeNetwork, spans: readonly Span[] | undefined): Edges | undefined {
+  if (!spans) return undefined;
+  const family = network.family;
+  const prefixes = [...network.prefixes, ...(family === 'ipv6' ? IPV6_KIND_PREFIXES : [])];
+  return { family, spans: [...spans, ...prefixes.filter((p) => p.family === family).map(prefixSpan)] };
+}
 
 /** What of a tuple the key holds beyond protocol and destination port (answer-cache.ts builds the key). */
 export interface FlowKey {
   /** Of each address, what the rules test of it. */
   sourceClass(ip: Ip): string;
   destinationClass(ip: Ip): string;
-  /** The edges of those classes (AddressTests.spans), beside the network's own when addrtype is tested. */
+  /** The edges of those classes in the network's family (AddressTests.spans); withNetwork adds the network's. */
   readonly sourceSpans: readonly Span[] | undefined;
   readonly destinationSpans: readonly Span[] | undefined;
   /** Rules test the interface a packet comes in on. */
@@ -195,24 +217,30 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
   return rule;
 }
 
-/** What the rules of one graph test, found once: stale asks again for the node with other node addresses. */
-const testsByGraph = new WeakMap<RuleGraph, Tests>();
+/**
+ * What the rules of one graph, or one node's nft rules alone, test, found once: stale asks again for the node
+ * with other node addresses, and nft's flow tests are one array per ruleset and family (nft/flow-tests.ts).
+ */
+const testsByRules = new WeakMap<object, Tests>();
 
 function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[]): Tests {
-  const only = graphs.length === 1 && nft.length === 0 ? graphs[0] : undefined;
-  const known = only && testsByGraph.get(only);
+  const only =
+    graphs.length === 1 && nft.length === 0 ? graphs[0] : graphs.length === 0 && nft.length > 0 ? nft : undefined;
+  const known = only && testsByRules.get(only);
   if (known) return known;
   const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
   for (const tests of nft) noteTests(tests, t);
   const perGraph = graphs.map(natDecidingChains);
-  const marksTested = perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
+  const marks = nftMarks(nft);
+  const marksTested = marks.tested || perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
+  if (marksTested) for (const tests of marks.markOnly) noteTests(tests, t);
   for (const chains of perGraph) {
     const markOnly = markOnlyRules(chains);
     for (const { table, chain } of chains) {
       for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
     }
   }
-  if (only) testsByGraph.set(only, t);
+  if (only) testsByRules.set(only, t);
   return t;
 }
 
@@ -226,8 +254,8 @@ export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nf
   return {
     sourceClass: t.src.classifier(network),
     destinationClass: t.dst.classifier(network),
-    sourceSpans: t.src.spans(),
-    destinationSpans: t.dst.spans(),
+    sourceSpans: t.src.spans(network.family),
+    destinationSpans: t.dst.spans(network.family),
     testsInterface: t.iface,
     testsSourcePort: t.sport,
   };

@@ -3,7 +3,7 @@
  * unicast, multicast, unspecified or v4-mapped, and its scope. xt_addrtype and source address selection
  * both start from it.
  */
-import type { Ip } from '../../model/address';
+import { type Ip, type Prefix, parsePrefix } from '../../model/address';
 
 export type Ipv6Kind = 'unicast' | 'multicast' | 'any' | 'mapped';
 
@@ -41,3 +41,11 @@ export function ipv6Type(ip: Ip): Ipv6Type {
   }
   return { kind: 'unicast', scope: SCOPE.global, alwaysPreferred: false };
 }
+
+/**
+ * Every edge of ipv6Type's kind: across a stretch of addresses none of these prefixes cuts, the kind is the
+ * same (stale classes IPv6 addresses by such stretches).
+ */
+export const IPV6_KIND_PREFIXES: readonly Prefix[] = ['::/128', '::ffff:0:0/96', 'ff00::/8'].map(
+  (p) => parsePrefix(p)!,
+);

@@ -113,3 +113,68 @@ test("the nft flow key tells an affinity set's listed clients from the rest, and
   t.is(s.classOf('192.168.0.101'), s.classOf('192.168.0.102'));
   t.is(s.classOf('203.0.113.5'), s.classOf('203.0.113.6'));
 });
+
+/** A rule before the destination is bound that tests kube-proxy's masquerade mark. */
+const MARK_TEST = dedent`
+  table ip marks {
+    chain pre {
+      type filter hook prerouting priority -300; policy accept;
+      meta mark & 0x00004000 == 0x00004000 counter
+    }
+  }
+`;
+
+// Rulesets of the layouts that write a hairpin rule per endpoint (v1.33, v1.34; 2026 uses a set in postrouting).
+for (const seed of [1, 6, 7, 10]) {
+  test(`nft flow key, kube-proxy ${seed}: hairpin mark rules class no source while no rule tests marks, and answers agree`, (t) => {
+    const m = mixedRuleset(seeded(seed), seed);
+    const endpoints = [...new Set(m.services.flatMap((s) => s.endpoints.map((e) => e.ip)))];
+    const classesOf = (nft: string) => {
+      const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${nft}`, 'lab', 'lab');
+      const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
+      const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
+      return { tracer, key, sources: sourceClasses(tracer, key), destinations: destinationClasses(tracer, key) };
+    };
+    const plain = classesOf(m.kubeProxy);
+    const marked = classesOf(`${m.kubeProxy}\n${MARK_TEST}\n`);
+    t.true(endpoints.length > 1);
+    t.is(
+      new Set(endpoints.map((ip) => marked.sources.classOf(ip))).size,
+      endpoints.length,
+      'with marks tested, each endpoint named by a hairpin rule is a class of its own',
+    );
+    t.true(
+      new Set(endpoints.map((ip) => plain.sources.classOf(ip))).size < endpoints.length,
+      'without, the hairpin rules tell no endpoint from another',
+    );
+    const { tracer, key, sources, destinations } = plain;
+    const byClass = new Map<string, { answer: string; probe: string }>();
+    const wrong: string[] = [];
+    for (const s of m.services)
+      for (const src of [...endpoints, ...SOURCES]) {
+        const kind = sources.holding(sources.classOf(src), src);
+        const probe = {
+          src,
+          dst: s.clusterIP,
+          proto: s.protocol === 'udp' ? ('udp' as const) : ('tcp' as const),
+          sport: 40000,
+          dport: s.port,
+          ...(kind.in !== undefined ? { in: kind.in } : {}),
+        };
+        const a = producible(tracer, probe, new AddressIds());
+        const answer = JSON.stringify('undecided' in a ? a : [a.now, a.unchanged, a.refused]);
+        const cls = [
+          probe.proto,
+          probe.dport,
+          key.testsSourcePort ? probe.sport : '',
+          sources.classOf(src),
+          destinations.classOf(s.clusterIP),
+        ].join(' ');
+        const first = byClass.get(cls);
+        if (!first) byClass.set(cls, { answer, probe: JSON.stringify(probe) });
+        else if (first.answer !== answer)
+          wrong.push(`${JSON.stringify(probe)} → ${answer}, but ${first.probe} → ${first.answer}`);
+      }
+    t.deepEqual(wrong.slice(0, 5), []);
+  });
+}

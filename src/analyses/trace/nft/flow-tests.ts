@@ -7,9 +7,10 @@
  * connection (kube-proxy rejects traffic to a service without endpoints in its filter chains, which may run
  * after DNAT). Selectors of what is not the tuple (marks, ct state, numgen, hashes, the destination port and
  * protocol, which the key always holds) add nothing; the interface a packet leaves by makes the destination
- * count whole; a form not read here makes every part count.
+ * count whole; a form not read here makes every part count. Rules whose only effect is a mark add nothing
+ * while no rule walked tests marks (nftMarks).
  */
-import type { NftChain, NftElement, NftExpr, NftStmt, NftTable } from '../../../model/nft';
+import type { NftChain, NftElement, NftExpr, NftRule, NftStmt, NftTable } from '../../../model/nft';
 import type { Family } from '../../../model/values';
 import { ADDRESS_BITS, formatIp } from '../../../model/address';
 import type { AddressTest, FlowTests } from '../match/index';
@@ -201,30 +202,176 @@ function tableSets(t: NftTable): TableSets {
   };
 }
 
-/** The flow tests of every nft rule that can decide where a new connection goes, or whether it is refused. */
-export function nftFlowTests(bases: readonly NftBaseChain[], family: Family): FlowTests[] {
+/**
+ * What the rules left out of a node's flow tests because they only set a mark (kube-proxy's `ip saddr POD jump
+ * mark-for-masquerade`, one per endpoint), and whether any rule walked tests a mark. As for iptables
+ * (stale/flow-key.ts), a rule whose only effect is a mark changes no destination while no rule before the
+ * destination is bound tests marks; the caller adds `markOnly` back when its other rules (iptables') do.
+ */
+export interface NftMarks {
+  readonly tested: boolean;
+  readonly markOnly: readonly FlowTests[];
+}
+
+const NO_MARKS: NftMarks = { tested: false, markOnly: [] };
+
+/** The marks of each array nftFlowTests returned. */
+const marksOf = new WeakMap<readonly FlowTests[], NftMarks>();
+
+/** What nftFlowTests left out of `tests` (one of its arrays) as mark-only rules, and whether rules test marks. */
+export const nftMarks = (tests: readonly FlowTests[]): NftMarks => marksOf.get(tests) ?? NO_MARKS;
+
+/**
+ * Flow tests already found, by the first base chain walked (a model object) and the family and base chains of
+ * the call: stale asks again for a node with other node addresses, whose tracer compiles the same rules anew.
+ */
+const found = new WeakMap<NftChain, Map<string, FlowTests[]>>();
+
+/**
+ * The flow tests of every nft rule that can decide where a new connection goes, or whether it is refused,
+ * but mark-only rules while no rule walked tests marks (nftMarks): one array for the same rules and family,
+ * so what the flow key makes of it is found once too (flow-key.ts).
+ */
+export function nftFlowTests(bases: readonly NftBaseChain[], family: Family): readonly FlowTests[] {
+  const walked = bases.filter((b) => b.hook !== 'POSTROUTING');
+  const first = walked[0];
+  if (!first) return [];
+  const call = [family, ...walked.flatMap((b) => [b.table.family, b.table.name, b.chain.name])].join('\0');
+  let byCall = found.get(first.chain);
+  if (!byCall) found.set(first.chain, (byCall = new Map()));
+  let out = byCall.get(call);
+  if (!out) byCall.set(call, (out = walkedTests(walked, family)));
+  return out;
+}
+
+function walkedTests(bases: readonly NftBaseChain[], family: Family): FlowTests[] {
   const out: FlowTests[] = [];
+  const markOnly: FlowTests[] = [];
+  let tested = false;
   const seen = new Set<NftChain>();
   const setsOf = new Map<NftTable, TableSets>();
+  const chainsOf = new Map<NftTable, Map<string, NftChain>>();
+  const markOnlyOf = new Map<NftTable, (r: NftRule) => boolean>();
   for (const b of bases) {
-    if (b.hook === 'POSTROUTING') continue;
     let sets = setsOf.get(b.table);
     if (!sets) setsOf.set(b.table, (sets = tableSets(b.table)));
-    const chains = new Map(b.table.chains.map((c) => [c.name, c]));
+    let chains = chainsOf.get(b.table);
+    if (!chains) chainsOf.set(b.table, (chains = new Map(b.table.chains.map((c) => [c.name, c]))));
+    let onlyMarks = markOnlyOf.get(b.table);
+    if (!onlyMarks) markOnlyOf.set(b.table, (onlyMarks = markOnlyRules(chains)));
     const queue: NftChain[] = [b.chain];
     while (queue.length) {
       const c = queue.pop()!;
       if (seen.has(c)) continue;
       seen.add(c);
-      for (const r of c.rules)
+      for (const r of c.rules) {
+        const into = onlyMarks(r) ? markOnly : out;
         for (const st of r.stmts) {
-          stmtTests(st, family, sets, out);
+          tested ||= testsMark(st);
+          stmtTests(st, family, sets, into);
           for (const name of entered(st, sets)) {
             const next = chains.get(name);
-            if (next) queue.push(next);
+            if (next && !seen.has(next)) queue.push(next);
           }
         }
+      }
     }
   }
+  if (tested) {
+    out.push(...markOnly);
+    marksOf.set(out, { tested, markOnly: [] });
+  } else marksOf.set(out, { tested, markOnly });
   return out;
+}
+
+/** Whether a statement's selectors read the packet's or the connection's mark (setting one is not a test). */
+function testsMark(st: NftStmt): boolean {
+  switch (st.kind) {
+    case 'match':
+      return readsMark(st.left) || readsMark(st.right);
+    case 'vmap':
+      return readsMark(st.key);
+    case 'nat':
+      return st.addr !== undefined && readsMark(st.addr);
+    case 'set-update':
+      return readsMark(st.element.key);
+    // What nft cannot show may test anything.
+    case 'xt':
+    case 'opaque':
+      return true;
+    case 'set-value':
+    case 'verdict':
+    case 'counter':
+    case 'reject':
+    case 'notrack':
+    case 'hidden':
+    case 'keyword':
+      return false;
+  }
+}
+
+function readsMark(e: NftExpr): boolean {
+  switch (e.kind) {
+    case 'meta':
+    case 'ct':
+      return e.key === 'mark';
+    case 'binop':
+      return readsMark(e.left) || readsMark(e.right);
+    case 'concat':
+      return e.parts.some(readsMark);
+    case 'map':
+      return readsMark(e.key) || readsMark(e.data);
+    case 'opaque':
+      return true;
+    case 'payload':
+    case 'fib':
+    case 'numgen':
+    case 'hash':
+    case 'literal':
+    case 'ref':
+    case 'set':
+    case 'verdict':
+      return false;
+  }
+}
+
+/** Rules whose only effect is a mark: `meta mark set`, `ct mark set`, or a jump to a chain of nothing else. */
+function markOnlyRules(chains: ReadonlyMap<string, NftChain>): (r: NftRule) => boolean {
+  const known = new Map<string, boolean>();
+  const chain = (name: string): boolean => {
+    let markOnly = known.get(name);
+    if (markOnly === undefined) {
+      // A loop is no mark-only chain; settled before the chain's rules are looked at.
+      known.set(name, false);
+      const c = chains.get(name);
+      markOnly = c !== undefined && c.base === undefined && c.rules.every(rule);
+      known.set(name, markOnly);
+    }
+    return markOnly;
+  };
+  const stmt = (st: NftStmt): boolean => {
+    switch (st.kind) {
+      // A selector only says whether the rule's statements run.
+      case 'match':
+      case 'counter':
+      case 'hidden':
+        return true;
+      case 'set-value':
+        return (st.target.kind === 'meta' || st.target.kind === 'ct') && st.target.key === 'mark';
+      case 'verdict':
+        return st.verdict === 'continue' || (st.verdict === 'jump' && chain(st.chain));
+      case 'keyword':
+        return st.keyword === 'log';
+      case 'vmap':
+      case 'nat':
+      case 'reject':
+      case 'set-update':
+      case 'notrack':
+      case 'xt':
+      case 'opaque':
+        return false;
+    }
+  };
+  const rule = (r: NftRule) => r.stmts.every(stmt);
+  return rule;
 }
