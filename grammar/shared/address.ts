@@ -60,24 +60,7 @@ export function isPlainIpv6(text: string, from: number, to: number): boolean {
  * takes about a microsecond per address.
  */
 export function ipv4Value(text: string, from: number, to: number): number {
-  let parts = 0;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++parts > 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + c - 48;
-      digits++;
-      if (part > 255) return -1;
-    } else return -1;
-  }
-  return parts === 3 && digits > 0 ? value * 256 + part : -1;
+  return dottedQuadValue(text, from, to, false);
 }
 
 /**
@@ -86,6 +69,10 @@ export function ipv4Value(text: string, from: number, to: number): number {
  * address too, but another text, which the model keeps as written.
  */
 export function canonicalIpv4Value(text: string, from: number, to: number): number {
+  return dottedQuadValue(text, from, to, true);
+}
+
+function dottedQuadValue(text: string, from: number, to: number, canonical: boolean): number {
   let parts = 0;
   let value = 0;
   let part = 0;
@@ -97,7 +84,7 @@ export function canonicalIpv4Value(text: string, from: number, to: number): numb
       value = value * 256 + part;
       part = 0;
       digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {
+    } else if (c >= 48 && c <= 57 && digits < 3 && !(canonical && digits === 1 && part === 0)) {
       part = part * 10 + c - 48;
       digits++;
       if (part > 255) return -1;

@@ -5,15 +5,20 @@
  */
 const STATES = ['ESTABLISHED', 'ESTABLISHED', 'ESTABLISHED', 'TIME_WAIT', 'SYN_SENT', 'CLOSE_WAIT', 'FIN_WAIT'];
 
-/** xorshift32: the same table for the same seed, on every machine. */
-function randomOf(seed: number): (n: number) => number {
+/** xorshift32: the same sequence of unsigned 32-bit numbers for the same seed, on every machine. */
+export function xorshift32(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return (n: number) => {
+  return () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    return (x >>> 0) % n;
+    return x >>> 0;
   };
+}
+
+function randomOf(seed: number): (n: number) => number {
+  const next = xorshift32(seed);
+  return (n: number) => next() % n;
 }
 
 export function* conntrackLines(entries: number, seed = 1): Generator<string> {

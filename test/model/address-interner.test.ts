@@ -4,19 +4,9 @@
  * across the growth of its hash table. canonicalIpv4Value accepts exactly the texts a number prints as.
  */
 import test from 'ava';
+import { seeded } from '../generators/trace-ruleset';
 import { AddressInterner } from '../../src/model/address-interner';
 import { canonicalIpv4Value, ipv4Value } from '../../grammar/shared/address';
-
-/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An address text: mostly canonical dotted quads from a few subnets, some with leading zeros, some IPv6. */
 function addressText(next: () => number): string {
@@ -29,7 +19,7 @@ function addressText(next: () => number): string {
 }
 
 test('one index per distinct text, in order of first sight, by number or by text, through the table growing', (t) => {
-  const next = random(30);
+  const next = seeded(30);
   const interner = new AddressInterner();
   const expected = new Map<string, number>();
   for (let i = 0; i < 60_000; i++) {
@@ -56,7 +46,7 @@ test('a dotted quad with a leading zero is another text than the number printed,
 });
 
 test('canonicalIpv4Value is ipv4Value for exactly the texts a number prints as (property)', (t) => {
-  const next = random(7);
+  const next = seeded(7);
   const alphabet = '0123456789..';
   const samples = [
     '0.0.0.0',

@@ -4,6 +4,7 @@
  * object. Over every captured, kernel-made and generated line, plain ones (columns) and others (objects) alike.
  */
 import test from 'ava';
+import { seeded } from '../generators/trace-ruleset';
 import { EntryRow } from '../../src/analyses/stale/entry-row';
 import { ConntrackColumns, columnsOf, entriesOf } from '../../src/model/conntrack-columns';
 import { LineFields, fastEntry, readFastLine } from '../../grammar/conntrack/fast-line';
@@ -94,19 +95,8 @@ test('lines, marks and use counts that differ from their neighbours are kept, in
   for (let i = 0; i < columns.length; i++) if (columns.line(i) !== expected[i]!.line) t.fail(`row ${i}`);
 });
 
-/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('random tables with oddly written addresses: every row is the entry of its line, each address text once (property)', (t) => {
-  const next = random(30);
+  const next = seeded(30);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
   const quad = () => `10.${Math.floor(next() * 3)}.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}`;
   const odd = [

@@ -75,12 +75,12 @@ export class AddressClasses<C> {
   classOf(text: string): number {
     const key = addressKey(text);
     if (typeof key === 'number') {
-      if (this.starts4.length > 0) return this.pieceClass[pieceOf4(this.starts4, key)]!;
+      if (this.starts4.length > 0) return this.pieceClass[pieceOf(this.starts4, key)]!;
     } else if (this.starts6.length > 0 && key.includes(':')) {
       // Parsed once per distinct address of a table (classOfTable): a piece, not a Map entry, per address.
       const ip = parseIp(text);
       if (ip === undefined) return -1;
-      if (ip.family === 'ipv6') return this.pieceClass[pieceOf6(this.starts6, ip.value)]!;
+      if (ip.family === 'ipv6') return this.pieceClass[pieceOf(this.starts6, ip.value)]!;
     }
     let c = this.memo.get(key);
     if (c === undefined) {
@@ -107,19 +107,8 @@ export class AddressClasses<C> {
   }
 }
 
-/** The last piece starting at or before `v`. */
-function pieceOf4(starts: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= v) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function pieceOf6(starts: readonly bigint[], v: bigint): number {
+/** The last piece starting at or before `v`: IPv4 starts as numbers, IPv6 starts as bigints. */
+function pieceOf<T extends number | bigint>(starts: ArrayLike<T>, v: T): number {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {

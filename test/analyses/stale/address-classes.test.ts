@@ -18,6 +18,7 @@ import { dedent } from '../../helpers/dedent';
 import { SMALL_NODE } from '../../helpers/small-node';
 import { nodesOfText } from '../../helpers/sections';
 import { kubeProxyRuleset, kubeProxyServices } from '../../generators/kube-proxy-dump';
+import { xorshift32 } from '../../generators/conntrack-table';
 
 const HAND_WRITTEN = dedent`
   -A PREROUTING -s 172.16.0.0/12 -d 10.96.5.0/24 -i eth0 -p tcp -j DNAT --to-destination 10.244.9.9:80
@@ -45,13 +46,8 @@ function probes(spans: readonly Span[]): number[] {
   for (const s of spans)
     for (const v of [s.from - 1n, s.from, s.from + 1n, s.to - 1n, s.to, s.to + 1n])
       if (v >= 0n && v <= 0xffffffffn) out.add(Number(v));
-  let x = 2463534242;
-  for (let i = 0; i < 5000; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out.add(x >>> 0);
-  }
+  const next = xorshift32(2463534242);
+  for (let i = 0; i < 5000; i++) out.add(next());
   return [...out];
 }
 
@@ -98,13 +94,7 @@ test('classes tell apart what the rules do: a named host, a prefix, a range, the
 
 /** Random addresses of both families as a table writes them, with some written oddly and some no address. */
 function tableAddresses(seed: number, n: number): string[] {
-  let x = seed;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const next = xorshift32(seed);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const r = next();
@@ -227,13 +217,8 @@ const text6 = (v: bigint) => formatIp({ family: 'ipv6', value: v });
 
 /** Addresses at and beside every edge of `spans`, random ones inside each span, and random ones anywhere. */
 function probes6(spans: readonly Span[], seed = 2463534242): string[] {
-  let x = seed;
-  const word = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return BigInt(x >>> 0);
-  };
+  const next = xorshift32(seed);
+  const word = () => BigInt(next());
   const random = () => (word() << 96n) | (word() << 64n) | (word() << 32n) | word();
   const out = new Set<bigint>();
   for (const s of spans) {
@@ -286,13 +271,7 @@ function nftWithSets(
   seed: number,
   family: 'ipv4' | 'ipv6',
 ): { nft: string; sourceElements: Span[]; destinationElements: Span[] } {
-  let x = seed;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return x >>> 0;
-  };
+  const next = xorshift32(seed);
   const v4 = family === 'ipv4';
   const at = (a: number, b: number, c: number) =>
     v4 ? `10.${a}.${b}.${c}` : `2001:db8:${a.toString(16)}::${b.toString(16)}:${c.toString(16)}`;

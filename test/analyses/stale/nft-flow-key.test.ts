@@ -39,15 +39,37 @@ const SOURCES = ['192.168.50.2', '192.168.50.77', '203.0.113.5', '203.0.113.200'
 /** 192.168.0.100 is the client kube-proxy-nft lists in every affinity set; .101 is in none. */
 const SOURCES_MORE = ['198.51.100.9', '198.51.100.30', '192.168.50.1', '10.99.0.1', '192.168.0.100', '192.168.0.101'];
 
+/** The lab node with `nft` as its ruleset, and the flow key's classes of it. */
+function classesOf(nft: string) {
+  const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${nft}`, 'lab', 'lab');
+  const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
+  const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
+  return { tracer, key, sources: sourceClasses(tracer, key), destinations: destinationClasses(tracer, key) };
+}
+
+/** The walk's answer for `probe`, and the class the flow key puts it in. */
+function answerAndClass(
+  { tracer, key, sources, destinations }: ReturnType<typeof classesOf>,
+  probe: Parameters<typeof producible>[1] & { sport: number; dport: number },
+): { answer: string; cls: string } {
+  const a = producible(tracer, probe, new AddressIds());
+  const answer = JSON.stringify('undecided' in a ? a : [a.now, a.unchanged, a.refused]);
+  const cls = [
+    probe.proto,
+    probe.dport,
+    key.testsSourcePort ? probe.sport : '',
+    sources.classOf(probe.src),
+    destinations.classOf(probe.dst),
+  ].join(' ');
+  return { answer, cls };
+}
+
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
   test(`nft flow key, ruleset ${seed}: connections in one class get one answer`, (t) => {
     const r = seeded(seed);
     const m = mixedRuleset(r, seed, LAB_V4, { affinityClients: true });
-    const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${m.nft}`, 'lab', 'lab');
-    const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
-    const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
-    const sources = sourceClasses(tracer, key);
-    const destinations = destinationClasses(tracer, key);
+    const classes = classesOf(m.nft);
+    const { sources } = classes;
     const probes = mixedProbes(r, m.services, 300, 20000).filter((p) => p.proto !== 'icmp');
     const byClass = new Map<string, { answer: string; probe: string }>();
     let shared = 0;
@@ -64,15 +86,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
           dport: base.dport!,
           ...(local ? { local: true } : kind.in !== undefined ? { in: kind.in } : {}),
         };
-        const a = producible(tracer, probe, new AddressIds());
-        const answer = JSON.stringify('undecided' in a ? a : [a.now, a.unchanged, a.refused]);
-        const cls = [
-          probe.proto,
-          probe.dport,
-          key.testsSourcePort ? probe.sport : '',
-          sources.classOf(src),
-          destinations.classOf(base.dst),
-        ].join(' ');
+        const { answer, cls } = answerAndClass(classes, probe);
         const first = byClass.get(cls);
         if (!first) byClass.set(cls, { answer, probe: JSON.stringify(probe) });
         else {
@@ -129,12 +143,6 @@ for (const seed of [1, 6, 7, 10]) {
   test(`nft flow key, kube-proxy ${seed}: hairpin mark rules class no source while no rule tests marks, and answers agree`, (t) => {
     const m = mixedRuleset(seeded(seed), seed);
     const endpoints = [...new Set(m.services.flatMap((s) => s.endpoints.map((e) => e.ip)))];
-    const classesOf = (nft: string) => {
-      const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${nft}`, 'lab', 'lab');
-      const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
-      const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
-      return { tracer, key, sources: sourceClasses(tracer, key), destinations: destinationClasses(tracer, key) };
-    };
     const plain = classesOf(m.kubeProxy);
     const marked = classesOf(`${m.kubeProxy}\n${MARK_TEST}\n`);
     t.true(endpoints.length > 1);
@@ -147,7 +155,7 @@ for (const seed of [1, 6, 7, 10]) {
       new Set(endpoints.map((ip) => plain.sources.classOf(ip))).size < endpoints.length,
       'without, the hairpin rules tell no endpoint from another',
     );
-    const { tracer, key, sources, destinations } = plain;
+    const { sources } = plain;
     const byClass = new Map<string, { answer: string; probe: string }>();
     const wrong: string[] = [];
     for (const s of m.services)
@@ -161,15 +169,7 @@ for (const seed of [1, 6, 7, 10]) {
           dport: s.port,
           ...(kind.in !== undefined ? { in: kind.in } : {}),
         };
-        const a = producible(tracer, probe, new AddressIds());
-        const answer = JSON.stringify('undecided' in a ? a : [a.now, a.unchanged, a.refused]);
-        const cls = [
-          probe.proto,
-          probe.dport,
-          key.testsSourcePort ? probe.sport : '',
-          sources.classOf(src),
-          destinations.classOf(s.clusterIP),
-        ].join(' ');
+        const { answer, cls } = answerAndClass(plain, probe);
         const first = byClass.get(cls);
         if (!first) byClass.set(cls, { answer, probe: JSON.stringify(probe) });
         else if (first.answer !== answer)
