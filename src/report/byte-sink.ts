@@ -15,22 +15,28 @@ const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** The string is written by JSON.stringify as itself between quotes. */
 export const plainInJson = (s: string): boolean => !ESCAPED.test(s);
 
+/** Plain typed arrays and the web's encoder, not Node's Buffer: the paste page writes reports with this too. */
+const encoder = new TextEncoder();
+
+/** Text as UTF-8 bytes. */
+export const utf8 = (s: string): Uint8Array => encoder.encode(s);
+
 export class ByteSink {
-  private buffer = Buffer.allocUnsafeSlow(PIECE * 2);
+  private buffer = new Uint8Array(PIECE * 2);
   private at = 0;
 
   /** Enough room for `bytes` more. */
   private room(bytes: number): void {
     if (this.at + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.at + bytes));
-    this.buffer.copy(grown, 0, 0, this.at);
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.at + bytes));
+    grown.set(this.buffer.subarray(0, this.at));
     this.buffer = grown;
   }
 
   /** Text as UTF-8, as it is: the caller knows it needs no escaping inside a JSON string (or is JSON already). */
   text(s: string): void {
     this.room(s.length * 3);
-    if (s.length > SHORT || !this.ascii(s)) this.at += this.buffer.write(s, this.at, 'utf8');
+    if (s.length > SHORT || !this.ascii(s)) this.at += encoder.encodeInto(s, this.buffer.subarray(this.at)).written;
   }
 
   /** Short ASCII text copied by hand: cheaper than a call into the encoder for an address or a port. */
@@ -91,9 +97,9 @@ export class ByteSink {
   }
 
   /** What was written since the last piece; the sink starts a new buffer (the piece may still be being written out). */
-  take(): Buffer {
+  take(): Uint8Array {
     const piece = this.buffer.subarray(0, this.at);
-    this.buffer = Buffer.allocUnsafeSlow(PIECE * 2);
+    this.buffer = new Uint8Array(PIECE * 2);
     this.at = 0;
     return piece;
   }

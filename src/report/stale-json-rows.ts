@@ -8,15 +8,13 @@ import type { StaleEntry } from '../analyses/stale/index';
 import type { TableOrigin } from '../analyses/stale/conntrack-stale-entry';
 import type { StaleVerdict } from '../analyses/stale/conntrack-stale';
 import type { StaleList } from '../analyses/stale/stale-list';
-import { ByteSink, plainInJson } from './byte-sink';
+import { ByteSink, plainInJson, utf8 } from './byte-sink';
 
 /** Per address of a table, once: whether it is written as itself in JSON, and whether it is IPv6 text. */
 const UNKNOWN = 0;
 const PLAIN = 1;
 const ESCAPED = 2;
 const COLON = 4;
-
-const bytesOf = (s: string) => Buffer.from(s, 'utf8');
 
 class AddressFlags {
   private addresses: readonly string[] | undefined;
@@ -42,29 +40,29 @@ class AddressFlags {
 function keysAt(indent: string) {
   const i = `\n${indent}  `;
   return {
-    open: bytesOf(`{${i}"proto": `),
-    src: bytesOf(`,${i}"src": `),
-    sport: bytesOf(`,${i}"sport": `),
-    dst: bytesOf(`,${i}"dst": `),
-    dport: bytesOf(`,${i}"dport": `),
-    natTarget: bytesOf(`,${i}"natTarget": `),
-    reason: bytesOf(`,${i}"reason": "`),
-    service: bytesOf(`",${i}"service": `),
-    line: bytesOf(`,${i}"line": `),
-    kind: bytesOf(`,${i}"kind": `),
-    node: bytesOf(`,${i}"node": `),
-    file: bytesOf(`,${i}"file": `),
-    table: bytesOf(`,${i}"table": "conntrack",`),
-    state: bytesOf(`${i}"state": `),
-    stateEnd: bytesOf(','),
-    now: bytesOf(`${i}"now": `),
-    cleanup: bytesOf(`,${i}"cleanup": "conntrack -D`),
-    close: bytesOf(`"\n${indent}}`),
+    open: utf8(`{${i}"proto": `),
+    src: utf8(`,${i}"src": `),
+    sport: utf8(`,${i}"sport": `),
+    dst: utf8(`,${i}"dst": `),
+    dport: utf8(`,${i}"dport": `),
+    natTarget: utf8(`,${i}"natTarget": `),
+    reason: utf8(`,${i}"reason": "`),
+    service: utf8(`",${i}"service": `),
+    line: utf8(`,${i}"line": `),
+    kind: utf8(`,${i}"kind": `),
+    node: utf8(`,${i}"node": `),
+    file: utf8(`,${i}"file": `),
+    table: utf8(`,${i}"table": "conntrack",`),
+    state: utf8(`${i}"state": `),
+    stateEnd: utf8(','),
+    now: utf8(`${i}"now": `),
+    cleanup: utf8(`,${i}"cleanup": "conntrack -D`),
+    close: utf8(`"\n${indent}}`),
   };
 }
 
-const NULL = bytesOf('null');
-const IPV6_FLAG = bytesOf(' -f ipv6');
+const NULL = utf8('null');
+const IPV6_FLAG = utf8(' -f ipv6');
 
 /**
  * Writes the stale array's elements (from the first separator to the last element) at `indent`, handing out
@@ -77,50 +75,50 @@ export function* staleEntryBytes(
 ): Generator<Uint8Array> {
   const sink = new ByteSink();
   const keys = keysAt(indent);
-  const first = bytesOf(`\n${indent}`);
-  const between = bytesOf(`,\n${indent}`);
-  const quoted = new Map<string, Buffer>();
-  const few = (v: string | null | undefined): Buffer => {
+  const first = utf8(`\n${indent}`);
+  const between = utf8(`,\n${indent}`);
+  const quoted = new Map<string, Uint8Array>();
+  const few = (v: string | null | undefined): Uint8Array => {
     if (v === null || v === undefined) return NULL;
     let b = quoted.get(v);
-    if (b === undefined) quoted.set(v, (b = bytesOf(JSON.stringify(v))));
+    if (b === undefined) quoted.set(v, (b = utf8(JSON.stringify(v))));
     return b;
   };
-  const lists = new WeakMap<readonly string[], Buffer>();
-  const listBytes = (now: readonly string[]): Buffer => {
+  const lists = new WeakMap<readonly string[], Uint8Array>();
+  const listBytes = (now: readonly string[]): Uint8Array => {
     let b = lists.get(now);
-    if (b === undefined) lists.set(now, (b = bytesOf(JSON.stringify(now, null, 2).replaceAll('\n', `\n${indent}  `))));
+    if (b === undefined) lists.set(now, (b = utf8(JSON.stringify(now, null, 2).replaceAll('\n', `\n${indent}  `))));
     return b;
   };
   // The `now` words of a reason, inside its JSON string (null when they need escapes: the entry falls back).
-  const words = new WeakMap<readonly string[], Buffer | null>();
-  const nowWords = (now: readonly string[]): Buffer | null => {
+  const words = new WeakMap<readonly string[], Uint8Array | null>();
+  const nowWords = (now: readonly string[]): Uint8Array | null => {
     let b = words.get(now);
     if (b === undefined) {
       const text = now.join(', ');
-      words.set(now, (b = plainInJson(text) ? bytesOf(text) : null));
+      words.set(now, (b = plainInJson(text) ? utf8(text) : null));
     }
     return b;
   };
   const flags = new AddressFlags();
   const text = {
-    blackholeOpen: bytesOf('not NATed, but the rules now send '),
-    blackholeTo: bytesOf(' to '),
-    blackholeClose: bytesOf(': the entry predates the endpoints and pins the connection to the service address'),
-    dnatTo: bytesOf('DNATed to '),
-    goneNow: bytesOf(', which the rules no longer send this connection to (now: '),
-    goneClose: bytesOf(')'),
-    but: bytesOf(', but '),
-    noEndpoints: bytesOf(' has no endpoints now: new connections are refused'),
-    noRule: bytesOf(', but no rule rewrites '),
-    serviceGone: bytesOf(' any more: the service is gone'),
-    proto: bytesOf(' -p '),
-    s: bytesOf(' -s '),
-    d: bytesOf(' -d '),
-    sport: bytesOf(' --sport '),
-    dportFlag: bytesOf(' --dport '),
-    r: bytesOf(' -r '),
-    replyPort: bytesOf(' --reply-port-src '),
+    blackholeOpen: utf8('not NATed, but the rules now send '),
+    blackholeTo: utf8(' to '),
+    blackholeClose: utf8(': the entry predates the endpoints and pins the connection to the service address'),
+    dnatTo: utf8('DNATed to '),
+    goneNow: utf8(', which the rules no longer send this connection to (now: '),
+    goneClose: utf8(')'),
+    but: utf8(', but '),
+    noEndpoints: utf8(' has no endpoints now: new connections are refused'),
+    noRule: utf8(', but no rule rewrites '),
+    serviceGone: utf8(' any more: the service is gone'),
+    proto: utf8(' -p '),
+    s: utf8(' -s '),
+    d: utf8(' -d '),
+    sport: utf8(' --sport '),
+    dportFlag: utf8(' --dport '),
+    r: utf8(' -r '),
+    replyPort: utf8(' --reply-port-src '),
   };
 
   /** `ip:port`, `[ip]:port` for IPv6 text, the address alone without a port: endpointText. */

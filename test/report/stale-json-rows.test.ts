@@ -113,5 +113,5 @@ test('the byte sink writes integers and strings as JSON.stringify does', (t) => 
     else sink.quoted(v);
     sink.text(',');
   }
-  t.is(sink.take().toString('utf8'), values.map((v) => `${JSON.stringify(v)},`).join(''));
+  t.is(new TextDecoder().decode(sink.take()), values.map((v) => `${JSON.stringify(v)},`).join(''));
 });
