@@ -126,6 +126,13 @@ interface NatEntry {
   readonly ip: string | null;
   /** Service chains reached from the jump, nearest first (kube-services' own naming: SVC, SVL, EXT, FW, XLB). */
   readonly reached: readonly RegExpExecArray[];
+  /** What the rule's comment says: the service's name and the entry's kind. */
+  readonly comment: { readonly name?: string; readonly kind?: EntryKind };
+  /**
+   * The keys the entry is known by: the hashes of the service chains it reaches (else its chain), and its comment's
+   * name. Made once: the joining and the grouping below both read them.
+   */
+  readonly keys: readonly string[];
 }
 
 function natEntries(index: ChainIndex, chain: string, nodePorts: boolean): NatEntry[] {
@@ -138,16 +145,12 @@ function natEntries(index: ChainIndex, chain: string, nodePorts: boolean): NatEn
     const ip = nodePorts ? null : destinationOf(rule);
     if (ip === undefined) continue;
     const reached = serviceChainsReached(index, target).map((c) => SERVICE_CHAIN.exec(c)!);
-    out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached });
+    const comment = kindFromComment(commentOf(rule));
+    const keys = reached.length ? reached.map((m) => `hash ${m[2]}`) : [`chain ${target}`];
+    if (comment.name) keys.push(`name ${comment.name} ${protocol}`);
+    out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached, comment, keys });
   }
   return out;
-}
-
-/** The keys an entry is known by: the hashes of the service chains it reaches (else its chain), and its comment's name. */
-function keysOf(e: NatEntry): string[] {
-  const keys = e.reached.length ? e.reached.map((m) => `hash ${m[2]}`) : [`chain ${e.chain}`];
-  const { name } = kindFromComment(commentOf(e.rule));
-  return name ? [...keys, `name ${name} ${e.protocol}`] : keys;
 }
 
 export function kubeServices(ruleset: Ruleset): KubeService[] {
@@ -155,14 +158,14 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
   const entries = [...natEntries(index, KUBE_SERVICES, false), ...natEntries(index, KUBE_NODEPORTS, true)];
   const joined = new UnionFind();
   for (const e of entries) {
-    const [first, ...rest] = keysOf(e);
-    for (const k of rest) joined.union(first!, k);
+    const first = e.keys[0]!;
+    for (let k = 1; k < e.keys.length; k++) joined.union(first, e.keys[k]!);
   }
 
   const byRoot = new Map<string, Builder>();
   const byName = new Map<string, Builder>();
   for (const e of entries) {
-    const root = joined.find(keysOf(e)[0]!);
+    const root = joined.find(e.keys[0]!);
     let b = byRoot.get(root);
     if (!b)
       byRoot.set(
@@ -177,7 +180,7 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
         }),
       );
     for (const m of e.reached) if (!b.hashes.includes(m[2]!)) b.hashes.push(m[2]!);
-    const { name, kind } = kindFromComment(commentOf(e.rule));
+    const { name, kind } = e.comment;
     if (name) b.name = name;
     // A chain of another name is taken for the kind of the first service chain it leads to.
     const type = e.reached[0]?.[1];

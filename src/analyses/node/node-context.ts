@@ -137,7 +137,12 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
     const nodeIpsFrom =
       clients.assumedFrom ??
       (clients.assumedNodeIps.length ? 'a documentation address standing in for the node' : '--node-ip');
-    const tracer = prepareTracer(node, family, { nodeIps: [...givenNodeIps, ...clients.assumedNodeIps], nodeIpsFrom });
+    // Services and stale read where paths go, never the text of the rules on them.
+    const tracer = prepareTracer(node, family, {
+      nodeIps: [...givenNodeIps, ...clients.assumedNodeIps],
+      nodeIpsFrom,
+      stepText: false,
+    });
     return {
       node,
       family,

@@ -146,7 +146,12 @@ function pathOf(e: Ended): TracePath {
   };
 }
 
-export function prepareTracer(node: NodeDumps, family: Family, options: NetworkOptions = {}): Tracer {
+export interface TracerOptions extends NetworkOptions {
+  /** false: steps of iptables rules carry no text (`RuleStep.text` is empty), for analyses that never print them. */
+  readonly stepText?: boolean;
+}
+
+export function prepareTracer(node: NodeDumps, family: Family, options: TracerOptions = {}): Tracer {
   const sections = rulesetsOf(node, family);
   const nft = nftRulesetOf(node);
   const nftTables = nft?.tables.filter((t) => NFT_TABLE_FAMILIES[family].includes(t.family)) ?? [];
@@ -155,7 +160,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: NetworkO
   const network = nodeNetwork(node, family, options);
   const both = sections.length > 1;
   const rulesets: CompiledRuleset[] = sections.map((s) =>
-    compileRuleset(s.ruleset, { network, sets: node.sets }, both ? backendOf(s) : undefined),
+    compileRuleset(s.ruleset, { network, sets: node.sets }, both ? backendOf(s) : undefined, options.stepText ?? true),
   );
   // iptables-save of the nft backend prints the tables iptables-nft made in nft's listing too, and without loss.
   const savedElsewhere = new Set(nftTableSources(node).flatMap((x) => (x.analysedFrom ? [x.table] : [])));

@@ -12,7 +12,7 @@ export interface RuleStep {
   readonly target?: string;
   /** Set when the target is a chain: entered with `-j` (jump) or `-g` (goto). */
   readonly jump?: 'jump' | 'goto';
-  /** The rule as iptables-save prints it. */
+  /** The rule as iptables-save prints it; empty from a tracer prepared without step text (`TracerOptions`). */
   readonly text: string;
   /** The packet's addresses after this rule rewrote them (DNAT, SNAT, MASQUERADE, REDIRECT, NETMAP). */
   readonly rewrote?: Header;

@@ -1,0 +1,44 @@
+/** A tracer prepared without step text walks the same paths; only the rules' text is left out. */
+import { readFileSync } from 'node:fs';
+import test from 'ava';
+import { type TracePath, prepareTracer } from '../../../src/analyses/trace/index';
+import { kubeServices } from '../../../src/graph/kube-services';
+import { findSectionsInText } from '../../../src/input/sections';
+import { singleNode } from '../../../src/model/node';
+import { SMALL_NODE } from '../../helpers/small-node';
+
+const DUMP = readFileSync(new URL('../../../samples/kube-node.iptables-save', import.meta.url), 'utf8');
+
+function node() {
+  const found = findSectionsInText(`${SMALL_NODE}root@n1:~# iptables-save\n${DUMP}`, 'test', 'n1');
+  return singleNode(found.sections)!;
+}
+
+const withoutText = (paths: readonly TracePath[]) =>
+  paths.map((p) => ({ ...p, steps: p.steps.map((s) => ('text' in s ? { ...s, text: '' } : s)) }));
+
+test('every entry point of the sample dump: the same paths with and without step text', (t) => {
+  const n = node();
+  const full = prepareTracer(n, 'ipv4');
+  const bare = prepareTracer(n, 'ipv4', { stepText: false });
+  const entries = kubeServices(n.rulesets[0]!.ruleset).flatMap((s) =>
+    s.entryPoints.map((e) => ({ dst: e.ip ?? '192.168.0.2', dport: e.port, proto: s.protocol })),
+  );
+  t.true(entries.length >= 3);
+  let rules = 0;
+  for (const e of entries) {
+    const probe = { src: '203.0.113.9', sport: 40000, in: 'eth0', newClient: true, ...e };
+    const withText = full.trace(probe);
+    const without = bare.trace(probe);
+    const steps = without.paths.flatMap((p) => p.steps).filter((s) => 'text' in s);
+    rules += steps.length;
+    t.true(steps.every((s) => 'text' in s && s.text === ''));
+    t.true(
+      withText.paths.flatMap((p) => p.steps).every((s) => !('text' in s) || s.text.includes(`-A ${s.chain} `)),
+      'the default tracer prints every rule',
+    );
+    t.deepEqual(withoutText(without.paths), withoutText(withText.paths));
+    t.deepEqual(without.warnings, withText.warnings);
+  }
+  t.true(rules > entries.length, 'the walks match rules');
+});
