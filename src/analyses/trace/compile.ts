@@ -12,7 +12,7 @@ import type { Backend, Chain, Rule, Ruleset, TableName } from '../../model/rules
 import type { Target } from '../../model/target';
 import type { Family } from '../../model/values';
 import { pinnedHost, pinnedPort } from '../pinned';
-import { type Matcher, type MatchContext, ruleMatchers } from './match/index';
+import { type Matcher, type MatchContext, SharedMatchers, ruleMatchers } from './match/index';
 import type { Packet } from './packet';
 import type { NftCompiledRule } from './nft/rule';
 import type { RuleStep } from './path';
@@ -146,11 +146,16 @@ function compileChain(
   backend: Backend | undefined,
   chainOf: ChainOf,
   stepText: boolean,
+  shared: SharedMatchers,
 ): IptablesChain {
   const place: ChainPlace = { table, chain, family, backend, chainOf, stepText };
   const rules = chain.rules.map(
     (rule) =>
-      new CompiledRule(rule, ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`), place),
+      new CompiledRule(
+        rule,
+        ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`, shared),
+        place,
+      ),
   );
   const all = rules.map((_, i) => i);
   const { name, cut = false } = chain;
@@ -220,13 +225,14 @@ export function compileRuleset(
   const index = chainIndexOf(ruleset);
   // By table, then name: a key made of both would be a new string to hash on every lookup.
   const cache = new Map<TableName, Map<string, IptablesChain | null>>();
+  const shared = new SharedMatchers();
   const chainOf: ChainOf = (table, name) => {
     let chains = cache.get(table);
     if (!chains) cache.set(table, (chains = new Map()));
     let c = chains.get(name);
     if (c === undefined) {
       const chain = index.chain(table, name);
-      c = chain ? compileChain(table, chain, ctx, ruleset.family, backend, chainOf, stepText) : null;
+      c = chain ? compileChain(table, chain, ctx, ruleset.family, backend, chainOf, stepText, shared) : null;
       chains.set(name, c);
     }
     return c ?? undefined;

@@ -224,3 +224,35 @@ test('an untracked packet has no connection mark to set or match', (t) => {
     'filter FORWARD policy ACCEPT',
   ]);
 });
+
+test('rules with the same match share its matcher; a statement that names its rule still names each one', (t) => {
+  const r = trace(
+    table(
+      'filter',
+      [
+        '-A FORWARD -p tcp -m statistic --mode nth --every 2 --packet 0 -j LOG',
+        '-A FORWARD -p tcp -m statistic --mode nth --every 2 --packet 0 -j LOG',
+        '-A FORWARD -d 10.244.0.6/32 -p tcp -m tcp --dport 80 -j DROP',
+        '-A FORWARD -d 10.244.0.6/32 -p udp -m udp --dport 80 -j DROP',
+        '-A FORWARD -d 10.244.0.5/32 -p tcp -m tcp --dport 81 -j DROP',
+        '-A FORWARD -s 10.244.0.5/32 -p tcp -j DROP',
+        '-A FORWARD -d 10.244.0.5/32 -p tcp -m tcp --dport 80 -j REJECT',
+      ],
+      { FORWARD: 'ACCEPT' },
+    ),
+    {},
+  );
+  const assumed = new Set(r.paths.flatMap((p) => p.assumptions ?? []).map((a) => a.replace(/^NOT /, '')));
+  t.deepEqual(
+    [...assumed].sort(),
+    [
+      'the nth counter of filter FORWARD rule 1 is at packet 0 of every 2',
+      'the nth counter of filter FORWARD rule 2 is at packet 0 of every 2',
+    ].sort(),
+  );
+  t.is(r.paths.length, 4);
+  r.paths.forEach((p, i) => {
+    t.is(p.verdict, 'REJECT');
+    t.is(steps(r, i).at(-1), 'filter FORWARD #7 REJECT');
+  });
+});

@@ -1,11 +1,13 @@
 /** The rule's own options: `-s`, `-d`, `-i`, `-o`, `-p`, `-f` (iptables(8) PARAMETERS). */
-import type { IprangeMatch } from '../../../model/match';
+import type { IprangeMatch, Opt } from '../../../model/match';
 import { protocolNumber } from '../../../model/protocols';
 import type { Rule } from '../../../model/ruleset';
+import { type RuleAddress, isUnknownAddress } from '../../../model/values';
 import { inRange, parseIp } from '../../../model/address';
 import type { Packet } from '../packet';
 import { MASKED_IN_DUMP, addressMatcher } from './address-test';
 import { type Decision, type Matcher, negate, unknown } from './decision';
+import type { SharedMatchers } from './shared';
 
 /** `-i eth+`: a trailing `+` matches every name with that prefix, as xt_iface does. */
 export function interfaceMatches(pattern: string, name: string): boolean {
@@ -20,15 +22,31 @@ function iface(pattern: string, negated: boolean, side: 'in' | 'out'): Matcher {
   };
 }
 
-export function baseMatchers(rule: Rule, where: string): Matcher[] {
+function protocolMatcher(value: string, negated: boolean): Matcher {
+  const number = protocolNumber(value);
+  return (p) => negate(number === undefined ? p.proto === value : p.protoNumber === number, negated);
+}
+
+/** `-s`/`-d`; a fully shown address's matcher names no rule, so rules with the same value share it. */
+function address(opt: Opt<RuleAddress>, side: 'src' | 'dst', where: string, shared: SharedMatchers): Matcher {
+  const { value, negated } = opt;
+  if (isUnknownAddress(value)) return addressMatcher(value, negated, side, where);
+  const byValue = shared.byAddress[side][negated ? 1 : 0];
+  let m = byValue.get(value);
+  if (!m) byValue.set(value, (m = addressMatcher(value, negated, side, where)));
+  return m;
+}
+
+export function baseMatchers(rule: Rule, where: string, shared: SharedMatchers): Matcher[] {
   const out: Matcher[] = [];
-  if (rule.protocol) {
-    const { value, negated } = rule.protocol;
-    const number = protocolNumber(value);
-    out.push((p) => negate(number === undefined ? p.proto === value : p.protoNumber === number, negated));
+  const protocol = rule.protocol;
+  if (protocol) {
+    let m = shared.byProtocol.get(protocol);
+    if (!m) shared.byProtocol.set(protocol, (m = protocolMatcher(protocol.value, protocol.negated)));
+    out.push(m);
   }
-  if (rule.source) out.push(addressMatcher(rule.source.value, rule.source.negated, 'src', where));
-  if (rule.destination) out.push(addressMatcher(rule.destination.value, rule.destination.negated, 'dst', where));
+  if (rule.source) out.push(address(rule.source, 'src', where, shared));
+  if (rule.destination) out.push(address(rule.destination, 'dst', where, shared));
   if (rule.inInterface) out.push(iface(rule.inInterface.value, rule.inInterface.negated, 'in'));
   if (rule.outInterface) out.push(iface(rule.outInterface.value, rule.outInterface.negated, 'out'));
   // The probe is never a second or later fragment.
