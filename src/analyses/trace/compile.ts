@@ -80,8 +80,8 @@ function targetName(t: Target | undefined): string | undefined {
   return t.kind === 'opaque' ? t.name : t.kind;
 }
 
-function ruleStep(place: ChainPlace, rule: Rule): RuleStep {
-  const { table, chain, family, backend } = place;
+function ruleStep(place: ScannedChain, rule: Rule): RuleStep {
+  const { table, chain, backend } = place;
   const target = rule.target;
   const name = targetName(target);
   return {
@@ -90,19 +90,16 @@ function ruleStep(place: ChainPlace, rule: Rule): RuleStep {
     rule: rule.index,
     ...(name ? { target: name } : {}),
     ...(target?.kind === 'jump' ? { jump: target.goto ? ('goto' as const) : ('jump' as const) } : {}),
-    text: place.stepText ? printRule(chain, rule, family) : '',
+    text: place.ruleset.stepText ? printRule(chain, rule, place.ruleset.family) : '',
     ...(backend ? { backend } : {}),
   };
 }
 
 type ChainOf = (table: TableName, name: string) => IptablesChain | undefined;
 
-/** What the rules of one compiled chain share: where they are and how to find the chains they jump to. */
-interface ChainPlace {
-  readonly table: TableName;
-  readonly chain: Chain;
+/** What every chain of a compiled ruleset shares. */
+interface RulesetPlace {
   readonly family: Family;
-  readonly backend: Backend | undefined;
   readonly chainOf: ChainOf;
   /** Whether steps carry the rule's text (see `compileRuleset`). */
   readonly stepText: boolean;
@@ -119,7 +116,7 @@ export class CompiledRule {
   constructor(
     readonly rule: Rule,
     readonly matchers: readonly Matcher[],
-    private readonly place: ChainPlace,
+    private readonly place: ScannedChain,
   ) {
     this.target = rule.target;
   }
@@ -133,8 +130,91 @@ export class CompiledRule {
   jumpChain(): IptablesChain | undefined {
     if (this.entered === undefined)
       this.entered =
-        (this.target?.kind === 'jump' ? this.place.chainOf(this.place.table, this.target.chain) : undefined) ?? null;
+        (this.target?.kind === 'jump' ? this.place.ruleset.chainOf(this.place.table, this.target.chain) : undefined) ??
+        null;
     return this.entered ?? undefined;
+  }
+}
+
+/** Indexes 0 to n-1, one array per length and never written to: most chains are scanned whole from their first rule. */
+const everyIndex: (readonly number[])[] = [];
+const indexesTo = (n: number) => (everyIndex[n] ??= Array.from({ length: n }, (_, i) => i));
+
+/** A chain scanned rule by rule; it is also the place its rules' steps name. */
+class ScannedChain implements IptablesChain {
+  readonly name: string;
+  readonly cut: boolean;
+  readonly rules: readonly CompiledRule[];
+
+  constructor(
+    readonly table: TableName,
+    readonly chain: Chain,
+    readonly backend: Backend | undefined,
+    readonly ruleset: RulesetPlace,
+    ctx: MatchContext,
+    shared: SharedMatchers,
+  ) {
+    this.name = chain.name;
+    this.cut = chain.cut ?? false;
+    const family = ruleset.family;
+    this.rules = chain.rules.map(
+      (rule) =>
+        new CompiledRule(
+          rule,
+          ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`, shared),
+          this,
+        ),
+    );
+  }
+
+  candidates(_p: Packet, from: number): readonly number[] {
+    const all = indexesTo(this.rules.length);
+    return from === 0 ? all : all.slice(from);
+  }
+}
+
+const NONE: readonly number[] = [];
+
+/** A long chain, indexed by the one destination host, else the one protocol and port, each rule tests. */
+class IndexedChain extends ScannedChain {
+  private readonly byDestination = new Map<bigint, number[]>();
+  private readonly byPort = new Map<number, number[]>();
+  private readonly rest: number[] = [];
+
+  constructor(
+    table: TableName,
+    chain: Chain,
+    backend: Backend | undefined,
+    ruleset: RulesetPlace,
+    ctx: MatchContext,
+    shared: SharedMatchers,
+  ) {
+    super(table, chain, backend, ruleset, ctx, shared);
+    const file = <K>(map: Map<K, number[]>, key: K, i: number) => {
+      const list = map.get(key);
+      if (list) list.push(i);
+      else map.set(key, [i]);
+    };
+    this.rules.forEach((r, i) => {
+      const host = pinnedHost(r.rule.destination);
+      const port = host === undefined ? destinationPort(r.rule) : undefined;
+      if (host !== undefined) file(this.byDestination, host, i);
+      else if (port !== undefined) file(this.byPort, port, i);
+      else this.rest.push(i);
+    });
+  }
+
+  override candidates(p: Packet, from: number): readonly number[] {
+    // A masked destination may be any host's: every rule is a candidate.
+    if (p.dst.unknown) return indexesTo(this.rules.length).slice(from);
+    return mergeFrom(
+      [
+        this.byDestination.get(p.dst.value) ?? NONE,
+        p.dport === undefined ? NONE : (this.byPort.get(p.protoNumber * 65536 + p.dport) ?? NONE),
+        this.rest,
+      ],
+      from,
+    );
   }
 }
 
@@ -142,69 +222,13 @@ function compileChain(
   table: TableName,
   chain: Chain,
   ctx: MatchContext,
-  family: Family,
   backend: Backend | undefined,
-  chainOf: ChainOf,
-  stepText: boolean,
+  ruleset: RulesetPlace,
   shared: SharedMatchers,
 ): IptablesChain {
-  const place: ChainPlace = { table, chain, family, backend, chainOf, stepText };
-  const rules = chain.rules.map(
-    (rule) =>
-      new CompiledRule(
-        rule,
-        ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`, shared),
-        place,
-      ),
-  );
-  const all = rules.map((_, i) => i);
-  const { name, cut = false } = chain;
-  if (rules.length < INDEX_FROM)
-    return {
-      table,
-      name,
-      cut,
-      backend,
-      chain,
-      rules,
-      candidates: (_p, from) => (from === 0 ? all : all.slice(from)),
-    };
-  const byDestination = new Map<bigint, number[]>();
-  const byPort = new Map<number, number[]>();
-  const rest: number[] = [];
-  const file = <K>(map: Map<K, number[]>, key: K, i: number) => {
-    const list = map.get(key);
-    if (list) list.push(i);
-    else map.set(key, [i]);
-  };
-  rules.forEach((r, i) => {
-    const host = pinnedHost(r.rule.destination);
-    const port = host === undefined ? destinationPort(r.rule) : undefined;
-    if (host !== undefined) file(byDestination, host, i);
-    else if (port !== undefined) file(byPort, port, i);
-    else rest.push(i);
-  });
-  const none: number[] = [];
-  return {
-    table,
-    name,
-    cut,
-    backend,
-    chain,
-    rules,
-    // A masked destination may be any host's: every rule is a candidate.
-    candidates: (p, from) =>
-      p.dst.unknown
-        ? all.slice(from)
-        : mergeFrom(
-            [
-              byDestination.get(p.dst.value) ?? none,
-              p.dport === undefined ? none : (byPort.get(p.protoNumber * 65536 + p.dport) ?? none),
-              rest,
-            ],
-            from,
-          ),
-  };
+  return chain.rules.length < INDEX_FROM
+    ? new ScannedChain(table, chain, backend, ruleset, ctx, shared)
+    : new IndexedChain(table, chain, backend, ruleset, ctx, shared);
 }
 
 export interface CompiledRuleset {
@@ -232,10 +256,11 @@ export function compileRuleset(
     let c = chains.get(name);
     if (c === undefined) {
       const chain = index.chain(table, name);
-      c = chain ? compileChain(table, chain, ctx, ruleset.family, backend, chainOf, stepText, shared) : null;
+      c = chain ? compileChain(table, chain, ctx, backend, place, shared) : null;
       chains.set(name, c);
     }
     return c ?? undefined;
   };
+  const place: RulesetPlace = { family: ruleset.family, chainOf, stepText };
   return { chain: chainOf };
 }
