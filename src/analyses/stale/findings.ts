@@ -4,9 +4,8 @@
  */
 import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
-import type { Group } from './groups';
-import type { NodeStaleSummary, StaleEntry, StaleKind, StaleTarget } from './model';
-import { endpointText } from '../finding-text';
+import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
+import { endpointText, firstOf } from '../finding-text';
 import { groupBy } from '../../model/group-by';
 
 export interface Terminating {
@@ -45,16 +44,14 @@ function evidenceOf(entries: readonly { readonly file: string; readonly line: nu
 /** Beyond this many targets a finding names the first ones and points at the JSON for the rest. */
 const LISTED_TARGETS = 10;
 
-/** `targets`: the first LISTED_TARGETS of the group's `targetCount` targets. */
-function groupMessage(first: StaleEntry, count: number, targets: readonly string[], targetCount: number): string {
+function groupMessage(first: StaleEntry, count: number, targets: readonly string[]): string {
   const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${endpointText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
-  const more = targetCount - LISTED_TARGETS;
-  const to = `${targets.slice(0, LISTED_TARGETS).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  const to = firstOf(targets, LISTED_TARGETS, ', ');
   const go = count === 1 ? 'goes' : 'go';
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
     case 'endpoint-gone':
-      return `${what} still ${go} to ${to}, no longer ${targetCount === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
+      return `${what} still ${go} to ${to}, no longer ${targets.length === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
     case 'no-endpoints':
       return `${what} still ${go} to ${to}, but the service has no endpoints now`;
     case 'service-gone':
@@ -62,35 +59,34 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
     case 'blackhole':
       return `${what} ${count === 1 ? 'was' : 'were'} never DNATed (created while the service had no endpoints) and keep its traffic from reaching ${now}`;
     case 'ipvs-real-server-gone':
-      return `${what} still ${go} to real ${targetCount === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
+      return `${what} still ${go} to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
     case 'ipvs-service-gone':
-      return `${what} still ${go} to real ${targetCount === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
+      return `${what} still ${go} to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
   }
 }
 
 /** One command per recorded target where that deletes only stale entries; the per-entry way where it would not. */
-function remedyOf(first: StaleEntry, targets: readonly StaleTarget[], targetCount: number): string {
+function remedyOf(group: StaleGroup, targets: readonly StaleTarget[]): string {
+  const first = group.entries[0]!;
   if (first.table === 'ipvs')
     return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
   const commands = targets.slice(0, LISTED_TARGETS).map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
-  const more = targetCount - LISTED_TARGETS;
+  const more = targets.length - LISTED_TARGETS;
   return (
     commands.join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
   );
 }
 
 export function staleFindings(
-  groups: readonly Group[],
+  groups: readonly StaleGroup[],
   terminating: readonly Terminating[],
   nodes: readonly NodeStaleSummary[],
 ): Finding[] {
   const findings: Finding[] = [];
-  // A group's entries and targets are made only as far as a finding names them: after a mass redeploy the
-  // groups hold most of a million entries and a target each.
   for (const group of groups) {
-    const cited = Array.from({ length: Math.min(group.size, EVIDENCE_LINES) }, (_, k) => group.entryAt(k));
-    const first = cited[0]!;
-    const { targets, count } = group.firstTargets(LISTED_TARGETS);
+    const entries = group.entries;
+    const first = entries[0]!;
+    const targets = group.targets;
     findings.push({
       code: CODES[first.kind],
       severity: severityOf(first.kind, first.proto),
@@ -98,12 +94,11 @@ export function staleFindings(
       subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
       message: groupMessage(
         first,
-        group.size,
+        entries.length,
         targets.map((t) => t.target),
-        count,
       ),
-      evidence: evidenceOf(cited),
-      remedy: remedyOf(first, targets, count),
+      evidence: evidenceOf(entries),
+      remedy: remedyOf(group, targets),
     });
   }
   for (const list of groupBy(terminating, (t) => `${t.node}|${t.service ?? ''}|${t.server}`).values()) {

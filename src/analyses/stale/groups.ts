@@ -9,8 +9,6 @@ import { groupCleanup } from './cleanup';
 import { type TableOrigin, destinationKey, destinationPort, targetKey } from './conntrack-stale-entry';
 import type { StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
 import { splitTarget } from './new-connection-destinations';
-import { natTargetOf } from './conntrack-stale';
-import { EntryRow } from './entry-row';
 import type { StaleList } from './stale-list';
 import { TableMemo } from './table-memo';
 
@@ -52,7 +50,7 @@ const last: { group: Group | undefined; entries: StaleEntry[] } = { group: undef
  * entries are made as objects when read, and its targets found when read, one group at a time: after a mass
  * redeploy most entries record a target of their own.
  */
-export class Group implements StaleGroup {
+class Group implements StaleGroup {
   constructor(
     private readonly list: StaleList,
     private readonly members: Int32Array,
@@ -69,78 +67,20 @@ export class Group implements StaleGroup {
     return last.entries;
   }
 
-  /** How many entries the group has, counted without making them. */
-  get size(): number {
-    return this.members.length;
-  }
-
-  /** The group's `k`th entry, made alone. */
-  entryAt(k: number): StaleEntry {
-    return this.list.entry(this.members[k]!);
-  }
-
   get targets(): StaleTarget[] {
     const byTarget = new Map<number | string, number[]>();
     for (const i of this.members) {
-      const key = this.targetOf(i);
+      const origin = this.list.originOf(i);
+      const key = origin ? targetKey(origin.columns, this.list.rowOf(i), this.addressId) : targetOf(this.list.entry(i));
       const list = byTarget.get(key);
       if (list) list.push(i);
       else byTarget.set(key, [i]);
     }
     return [...byTarget.values()]
       .map((members) => new Target(this.list, members, this.validGroups))
-      .sort((a, b) => byText(a.target, b.target));
-  }
-
-  /**
-   * The first `limit` of `targets`, and how many there are: all the findings name. After a mass redeploy a group
-   * holds a target per entry, and making each one's object to sort them all was most of the findings' garbage.
-   */
-  firstTargets(limit: number): { readonly targets: StaleTarget[]; readonly count: number } {
-    const seen = new Set<number | string>();
-    // The first `limit` texts in order, each with its key: ties keep the order of first sight, as the sort does.
-    const best: { readonly text: string; readonly key: number | string }[] = [];
-    for (const i of this.members) {
-      const key = this.targetOf(i);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const text = targetTextOf(this.list, i);
-      if (best.length === limit && byText(text, best[limit - 1]!.text) >= 0) continue;
-      let at = best.length;
-      while (at > 0 && byText(best[at - 1]!.text, text) > 0) at--;
-      best.splice(at, 0, { text, key });
-      if (best.length > limit) best.pop();
-    }
-    const chosen = new Map<number | string, number[]>(best.map((b) => [b.key, []]));
-    for (const i of this.members) chosen.get(this.targetOf(i))?.push(i);
-    return {
-      targets: [...chosen.values()].map((members) => new Target(this.list, members, this.validGroups)),
-      count: seen.size,
-    };
-  }
-
-  /** The key of an entry's target: a number for a conntrack row, its text for an entry held as an object. */
-  private targetOf(i: number): number | string {
-    const origin = this.list.originOf(i);
-    return origin ? targetKey(origin.columns, this.list.rowOf(i), this.addressId) : targetOf(this.list.entry(i));
+      .sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   }
 }
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** `targetOf` of the list's `i`th entry, read from its row without making the entry. */
-function targetTextOf(list: StaleList, i: number): string {
-  const origin = list.originOf(i);
-  if (!origin) return targetOf(list.entry(i));
-  const c = origin.columns;
-  const row = list.rowOf(i);
-  return (
-    natTargetOf(scratch.load(c, row)) ??
-    endpointText(c.addresses[c.origDstId(row)]!, destinationPort(c, row) ?? undefined)
-  );
-}
-
-const scratch = new EntryRow();
 
 /** A target's entries are made as objects when read: the findings read only the first. */
 class Target implements StaleTarget {
@@ -201,7 +141,7 @@ function rowKey(
   );
 }
 
-export function groupStale(list: StaleList, validGroups: ReadonlySet<string>): Group[] {
+export function groupStale(list: StaleList, validGroups: ReadonlySet<string>): StaleGroup[] {
   const addresses = new Interned();
   const protocols = new Interned();
   const ofTable = new TableMemo((a) => addresses.id(a));

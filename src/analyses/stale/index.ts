@@ -85,10 +85,9 @@ function settleNodePortDoubts(
   nodeIps: readonly string[],
   contexts: ReadonlyMap<Family, FamilyContext>,
   judged: StaleList,
-  from: number,
 ): Map<number, EntryVerdict> {
   const doubtful: number[] = [];
-  for (let i = from; i < judged.length; i++) {
+  for (let i = 0; i < judged.length; i++) {
     const origin = judged.originOf(i)!;
     if (
       judged.verdictOf(i).kind === 'service-gone' &&
@@ -133,8 +132,8 @@ function scanNode(
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((table) => new Uint8Array(table.columns.length));
-  // Entries the first look found stale, from here on in the list until their NodePort doubts are settled.
-  const from = stale.length;
+  // Entries the first look found stale, kept until a NodePort doubt is settled.
+  const judged = new StaleList();
   const row = new EntryRow();
   tables.forEach((table, t) => {
     const columns = table.columns;
@@ -159,23 +158,30 @@ function scanNode(
         valid[t]![i] = 1;
         continue;
       }
-      stale.pushRow(table, i, verdict);
+      judged.pushRow(table, i, verdict);
     }
   });
-  const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, stale, from);
-  stale.settleRows(from, (j) => {
+  const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
+  const from = stale.length;
+  for (let j = 0; j < judged.length; j++) {
+    const origin = judged.originOf(j)!;
+    const row = judged.rowOf(j);
     const again = asNodePort.get(j);
     if (again && again.verdict !== 'stale') {
-      const c = stale.originOf(j)!.columns;
+      const c = origin.columns;
       undecided.add(
-        `a NodePort connection if ${c.addresses[c.origDstId(stale.rowOf(j))]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+        `a NodePort connection if ${c.addresses[c.origDstId(row)]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
       );
-      return undefined;
+      continue;
     }
     checked++;
     found++;
-    return again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : stale.verdictOf(j);
-  });
+    stale.pushRow(
+      origin,
+      row,
+      again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : judged.verdictOf(j),
+    );
+  }
   sharedGroups(tables, valid, stale, from, validGroups);
   for (const section of connections) {
     for (const c of section.connections) {

@@ -70,23 +70,6 @@ export class StaleList {
     return t < 0 ? undefined : this.origins.values[t];
   }
 
-  /**
-   * Keeps the entries from `from` on (all rows) that `keep` gives a verdict for, in order, with that verdict: a
-   * node's entries are pushed as judged and settled in place once its NodePort doubts are, not copied from a
-   * second list. `keep` is asked about each entry in order, before any later one is moved.
-   */
-  settleRows(from: number, keep: (i: number) => StaleVerdict | undefined): void {
-    let to = from;
-    for (let i = from; i < this.length; i++) {
-      const verdict = keep(i);
-      if (!verdict) continue;
-      this.table[to] = this.table[i]!;
-      this.rows[to] = this.rows[i]!;
-      this.verdictIds[to++] = this.verdicts.id(verdict);
-    }
-    this.length = to;
-  }
-
   /** The conntrack row of the entry (for a row entry). */
   rowOf(i: number): number {
     return this.rows[i]!;
