@@ -58,7 +58,7 @@ export type RuleClause =
     };
 
 /** The base option a bare word names (`-s`, `--source`, `-m`…), if any. */
-export const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
+const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
 
 /** The base options spelt `-X`, by the character code of X. */
 const SHORT_OPTIONS: readonly (BaseOption | undefined)[] = Object.entries(BASE_OPTIONS).reduce<
