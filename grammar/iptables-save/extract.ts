@@ -13,7 +13,7 @@ import { type LineProblem, broken, isProblem } from '../shared/problem';
 import { type StopAt, sortDiagnostics } from '../shared/reader';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
 import { type Report, buildRule } from './build-rule';
-import { readCommand } from './command';
+import { parseCounters, readCommand } from './command';
 import { isOtherFamilyHeader, isPrompt, readsLikeProse } from './dump-boundaries';
 import { type HeaderlessGroup, endsEarly, headerlessBreak, headerlessKind } from './headerless';
 import { tableOfContent } from './implied-table';
@@ -23,6 +23,7 @@ import {
   NO_COUNTERS,
   type RuleDraft,
   type TableDraft,
+  addChain,
   buildTable,
   declareChain,
   isBuiltin,
@@ -48,7 +49,10 @@ export class IptablesSaveExtractor {
   /** The last line read, where a dump without its COMMIT was cut. */
   private last = 0;
   private headerless = false;
-  private lastRule: { chain: ChainDraft; rule: RuleDraft; line: number } | undefined;
+  /** The last rule read, its chain and its line: fields rather than an object made for every rule. */
+  private lastRule: RuleDraft | undefined;
+  private lastRuleChain: ChainDraft | undefined;
+  private lastRuleLine = 0;
   private readonly report: Report = (severity, line, column, message) =>
     this.diagnostics.push({ severity, line, column, message });
   private readonly fast: FastRuleReader<ChainDraft>;
@@ -66,14 +70,33 @@ export class IptablesSaveExtractor {
    * Takes an `-A` line the fast path reads without the grammar (fast-rule.ts); false when it declines, and
    * the line must be fed as syntax instead.
    */
-  fastRule(text: string, line: number): boolean {
+  fastRule(text: string, from: number, to: number, line: number): boolean {
     const t = this.table;
-    const rule = t && !t.headerless ? this.fast.read(text, line, t.chains) : undefined;
+    const rule = t && !t.headerless ? this.fast.read(text, from, to, line, t.chains) : undefined;
     if (!rule) return false;
     const chain = this.fast.chain!;
     chain.rules.push(rule);
     this.account.rules++;
-    this.lastRule = { chain, rule, line };
+    this.lastRule = rule;
+    this.lastRuleChain = chain;
+    this.lastRuleLine = line;
+    this.last = line;
+    return true;
+  }
+
+  /**
+   * Takes a `:NAME POLICY [p:b]` line of plain words that declares a chain without any problem; false when
+   * the line must be fed as syntax instead (fast-chunk.ts has checked its characters as plainLine does).
+   */
+  fastChain(name: string, policy: string, counters: string, line: number): boolean {
+    const t = this.table;
+    if (!t || t.headerless || !name || t.chains.has(name)) return false;
+    const builtin = policy !== '-' && isBuiltin(t, name);
+    if (builtin ? policy !== 'ACCEPT' && policy !== 'DROP' : policy !== '-') return false;
+    const parsed = parseCounters(counters);
+    if (!parsed) return false;
+    addChain(t, name, builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, parsed, line, 1);
+    this.account.chains++;
     this.last = line;
     return true;
   }
@@ -121,22 +144,23 @@ export class IptablesSaveExtractor {
    * value): not a rule, as the kernel would reject it, and one diagnostic says so.
    */
   private dropCutRule(): void {
-    const last = this.lastRule;
+    const { lastRule: rule, lastRuleChain: chain, lastRuleLine: line } = this;
     if (
-      !last ||
-      last.line !== this.last ||
-      !this.diagnostics.some((d) => d.line === last.line && d.severity === 'error')
+      !rule ||
+      !chain ||
+      line !== this.last ||
+      !this.diagnostics.some((d) => d.line === line && d.severity === 'error')
     )
       return;
-    last.chain.rules.splice(last.chain.rules.indexOf(last.rule), 1);
+    chain.rules.splice(chain.rules.indexOf(rule), 1);
     this.account.rules--;
     this.account.rejected++;
-    const kept = this.diagnostics.filter((d) => d.line !== last.line);
+    const kept = this.diagnostics.filter((d) => d.line !== line);
     this.diagnostics.length = 0;
     this.diagnostics.push(...kept);
     this.report(
       'error',
-      last.line,
+      line,
       1,
       'the last line is cut off in the middle of a rule: not a rule (the kernel would reject it)',
     );
@@ -339,7 +363,9 @@ export class IptablesSaveExtractor {
       return undefined;
     }
     this.account.rules++;
-    this.lastRule = { chain, rule, line };
+    this.lastRule = rule;
+    this.lastRuleChain = chain;
+    this.lastRuleLine = line;
     if (g && rule.target && rule.target.kind !== 'jump')
       g.targets.add(rule.target.kind === 'opaque' ? rule.target.name : rule.target.kind);
     if (insertAt === undefined) chain.rules.push(rule);

@@ -1,6 +1,7 @@
 /**
- * Feeds a chunk to the extractor: each `-A` line is first offered to the fast path (fast-rule.ts), other lines
- * of plain words (chain declarations, `*table`, `COMMIT`, comments, blank lines) are split by hand, and the runs
+ * Feeds a chunk to the extractor: each `-A` line is first offered to the fast path (fast-rule.ts) and each
+ * `:NAME POLICY [p:b]` declaration to extract.ts fastChain, other lines of plain words (`*table`, `COMMIT`,
+ * comments, blank lines, declarations it declines) are split by hand, and the runs
  * of every other line go through the grammar (parser.ts), all in input order, so that a rule is read with the
  * chains declared before it. A dump whose lines are all plain never builds the grammar's lexer and parser.
  */
@@ -29,13 +30,26 @@ export function feedChunk(chunk: Chunk, extractor: IptablesSaveExtractor, stop: 
   for (let at = 0; at < text.length; line++) {
     let end = text.indexOf('\n', at);
     if (end < 0) end = text.length;
-    if (text.charCodeAt(at) === DASH && text.startsWith('-A ', at)) {
+    const first = text.charCodeAt(at);
+    if (first === DASH && text.startsWith('-A ', at)) {
       parse(at);
       const stopped = feed();
       if (stopped !== undefined) return stopped;
-      const taken = extractor.fastRule(text.slice(at, end), line);
+      const taken = extractor.fastRule(text, at, end, line);
       slow = taken ? end + 1 : at;
       slowLine = taken ? line + 1 : line;
+    } else if (first === COLON && plainWords(text, at, end) === 3) {
+      parse(at);
+      const stopped = feed();
+      if (stopped !== undefined) return stopped;
+      const [, nameEnd, policyStart, policyEnd, countersStart, countersEnd] = bounds;
+      const name = text.slice(at + 1, nameEnd);
+      const policy = text.slice(policyStart, policyEnd);
+      // A declaration the fast path declines is read as plainLine reads it (its words are plain: not undefined).
+      if (!extractor.fastChain(name, policy, text.slice(countersStart, countersEnd), line))
+        pending.push(plainLine(text, at, end, line)!);
+      slow = end + 1;
+      slowLine = line + 1;
     } else {
       const plain = plainLine(text, at, end, line);
       if (plain) {
@@ -56,6 +70,36 @@ const COLON = 58;
 const SPACE = 32;
 const HASH = 35;
 const STAR = 42;
+
+/** Where the first three words of the line last given to plainWords start and end. */
+const bounds = [0, 0, 0, 0, 0, 0];
+
+/**
+ * How many words the line has when plainLine reads it as words (printable ASCII without quotes, apart by
+ * spaces, the first not a space), noting where the first three are in `bounds`; -1 when plainLine would not.
+ */
+function plainWords(text: string, at: number, end: number): number {
+  if (at === end || text.charCodeAt(at) === SPACE) return -1;
+  let n = 0;
+  for (let i = at; i < end; ) {
+    if (text.charCodeAt(i) === SPACE) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < end && text.charCodeAt(i) !== SPACE) {
+      const c = text.charCodeAt(i);
+      if (c < 33 || c > 126 || c === 34) return -1;
+      i++;
+    }
+    if (n < 3) {
+      bounds[2 * n] = start;
+      bounds[2 * n + 1] = i;
+    }
+    n++;
+  }
+  return n;
+}
 
 /**
  * The line as parser.ts reads it, when it is empty, a comment from its first column, or printable ASCII words

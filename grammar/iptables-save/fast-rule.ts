@@ -16,9 +16,10 @@ import { type ExtensionSpec, optionArity, readExtensionOptions } from './extensi
 import { matchExtensions, targetExtensions } from './extensions/index';
 import { handMatch, handTarget } from './kube-sections';
 import { canonicalProtocol } from './protocols';
-import { type BaseOption, baseOptionNamed } from './rule-clauses';
-import { type RuleDraft, type RuleField, ruleOfShape, withField } from './rule-shapes';
+import { type BaseOption, baseOptionIn } from './rule-clauses';
+import { type RuleDraft, type RuleField, hasField, ruleOfShape, withField } from './rule-shapes';
 import type { WordSyntax } from './syntax';
+import { ipv4PrefixIn } from './ipv4-prefix';
 import { parseRuleAddress } from './unknown-address';
 
 const SPACE = 32;
@@ -29,6 +30,8 @@ const BACKSLASH = 92;
 const BARE = 0;
 const QUOTED = 1;
 const BANG = 2;
+/** After the last word. */
+const END = 3;
 
 /** Blanks the grammar splits on besides the space, and the line feed: a line with one is the grammar's. */
 const isOtherBlank = (c: number) => c === 9 || c === 10 || c === 11 || c === 12 || c === 13;
@@ -36,16 +39,29 @@ const isOtherBlank = (c: number) => c === 9 || c === 10 || c === 11 || c === 12 
 export class FastRuleReader<C> {
   /** The chain of the last rule read. */
   chain: C | undefined;
-  /** Words of the line being read: where each starts and ends in it (quotes excluded), and its kind. */
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  private readonly kinds: number[] = [];
-  /** The line's matches while it is read: each rule gets an exact-size copy (a pushed-to array keeps 16 slots). */
+  /**
+   * Words of the line being read: where each starts and ends in `text` (quotes excluded), and its kind; END
+   * after the last. Typed arrays written by index, reused for every line: an array emptied by `length = 0`
+   * gives up its storage and grows again with the next line's words.
+   */
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  private kinds = new Uint8Array(65);
+  /** How many words the line has. */
+  private count = 0;
+  /** The line's matches while it is read (the first `matchCount`): each rule gets an exact-size copy. */
   private readonly found: Match[] = [];
+  private matchCount = 0;
   /** The line's other fields (base options and target) in the order met, and their values (rule-shapes.ts). */
   private readonly fields: RuleField[] = [];
   private readonly values: unknown[] = [];
+  private fieldCount = 0;
   private text = '';
+  /** Where the line starts in `text` (a chunk of the dump): columns count from there. */
+  private from = 0;
+  /** The chain of the last rule read and its name: a dump lists a chain's rules one after the other. */
+  private lastChain: C | undefined;
+  private lastChainName = '';
   private readonly matches = new Map<string, Match>();
   private readonly targets = new Map<string, Target>();
   private readonly options = new Map<string, Opt<unknown> | null>();
@@ -63,18 +79,15 @@ export class FastRuleReader<C> {
    * The rule of an `-A` line, or undefined when the grammar must read it. `chains` are the table's chains
    * declared so far; the rule's chain must be one of them, and so must the chain of a jump.
    */
-  read(text: string, line: number, chains: ReadonlyMap<string, C>): RuleDraft | undefined {
-    if (!this.split(text)) return undefined;
+  read(text: string, from: number, to: number, line: number, chains: ReadonlyMap<string, C>): RuleDraft | undefined {
+    if (!this.split(text, from, to)) return undefined;
     if (chains !== this.table) this.newTable(chains);
-    const { starts, kinds } = this;
-    const n = starts.length;
+    const { starts, kinds, count: n } = this;
     if (n < 2 || kinds[1] !== BARE || !this.is(0, '-A') || text.charCodeAt(starts[1]!) === DASH) return undefined;
-    const chain = chains.get(this.word(1));
+    const chain = this.chainOf(chains);
     if (chain === undefined) return undefined;
-    const { found: matches, fields, values } = this;
-    matches.length = 0;
-    fields.length = 0;
-    values.length = 0;
+    this.matchCount = 0;
+    this.fieldCount = 0;
     let shape = 0;
     let hasTarget = false;
     let i = 2;
@@ -85,7 +98,7 @@ export class FastRuleReader<C> {
         negated = true;
         i++;
       }
-      const option = i < n && kinds[i] === BARE ? baseOptionNamed(this.word(i)) : undefined;
+      const option = i < n && kinds[i] === BARE ? this.baseOptionAt(i) : undefined;
       // A value must follow; `-d ! x` (pre-1.4.3) and options the grammar merges or warns about go there.
       if (option === undefined || i + 1 >= n || kinds[i + 1] === BANG) return undefined;
       const value = i + 1;
@@ -99,7 +112,7 @@ export class FastRuleReader<C> {
           const end = this.optionsEnd(i, spec);
           const match = this.extension(this.matches, spec, value, i, end, handMatch);
           if (!match) return undefined;
-          matches.push(match);
+          this.found[this.matchCount++] = match;
           i = end;
           continue;
         }
@@ -117,8 +130,7 @@ export class FastRuleReader<C> {
         if (!target) return undefined;
         hasTarget = true;
         shape = withField(shape, 'target');
-        fields.push('target');
-        values.push(target);
+        this.addField('target', target);
         i = end;
         continue;
       }
@@ -126,18 +138,31 @@ export class FastRuleReader<C> {
       if (opt === undefined) return undefined;
       if (opt === null) continue;
       const field = BASE_FIELD[option as keyof typeof BASE_FIELD];
-      if (fields.includes(field)) return undefined;
+      if (hasField(shape, field)) return undefined;
       shape = withField(shape, field);
-      fields.push(field);
-      values.push(opt);
+      this.addField(field, opt);
     }
     this.chain = chain;
     const location = { path: this.path, line, column: 1 };
-    return ruleOfShape(matches.length ? matches.slice() : [], location, shape, fields, values);
+    const { found, matchCount } = this;
+    return ruleOfShape(
+      matchCount ? found.slice(0, matchCount) : [],
+      location,
+      shape,
+      this.fields,
+      this.values,
+      this.fieldCount,
+    );
+  }
+
+  private addField(field: RuleField, value: unknown): void {
+    this.fields[this.fieldCount] = field;
+    this.values[this.fieldCount++] = value;
   }
 
   private newTable(chains: ReadonlyMap<string, C>): void {
     this.table = chains;
+    this.lastChain = undefined;
     this.matches.clear();
     this.targets.clear();
     this.options.clear();
@@ -146,20 +171,18 @@ export class FastRuleReader<C> {
   }
 
   /** Splits the line into words; false for what the grammar reads differently (escapes, touching quotes, tabs). */
-  private split(text: string): boolean {
-    const { starts, ends, kinds } = this;
-    starts.length = 0;
-    ends.length = 0;
-    kinds.length = 0;
+  private split(text: string, from: number, n: number): boolean {
     this.text = text;
-    const n = text.length;
-    let i = 0;
+    this.from = from;
+    let count = 0;
+    let i = from;
     while (i < n) {
       let c = text.charCodeAt(i);
       if (c === SPACE) {
         i++;
         continue;
       }
+      if (count === this.starts.length) this.grow();
       if (c === QUOTE) {
         let j = i + 1;
         while (j < n && (c = text.charCodeAt(j)) !== QUOTE) {
@@ -168,9 +191,9 @@ export class FastRuleReader<C> {
         }
         // Unclosed, or closed and touching the next word (`"x"y` is two words to the grammar).
         if (j === n || (j + 1 < n && text.charCodeAt(j + 1) !== SPACE)) return false;
-        starts.push(i + 1);
-        ends.push(j);
-        kinds.push(QUOTED);
+        this.starts[count] = i + 1;
+        this.ends[count] = j;
+        this.kinds[count++] = QUOTED;
         i = j + 1;
         continue;
       }
@@ -179,15 +202,49 @@ export class FastRuleReader<C> {
         if (c === QUOTE || isOtherBlank(c)) return false;
         i++;
       }
-      starts.push(start);
-      ends.push(i);
-      kinds.push(i === start + 1 && text.charCodeAt(start) === 33 ? BANG : BARE);
+      this.starts[count] = start;
+      this.ends[count] = i;
+      this.kinds[count++] = i === start + 1 && text.charCodeAt(start) === 33 ? BANG : BARE;
     }
+    this.kinds[count] = END;
+    this.count = count;
     return true;
+  }
+
+  /** Room for twice as many words. */
+  private grow(): void {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const kinds = new Uint8Array(size + 1);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    kinds.set(this.kinds);
+    this.starts = starts;
+    this.ends = ends;
+    this.kinds = kinds;
   }
 
   private word(i: number): string {
     return this.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  private baseOptionAt(i: number): BaseOption | undefined {
+    return baseOptionIn(this.text, this.starts[i]!, this.ends[i]!);
+  }
+
+  /** The chain named by word 1, the last rule's again without a lookup when the name is the same. */
+  private chainOf(chains: ReadonlyMap<string, C>): C | undefined {
+    const start = this.starts[1]!;
+    const name = this.lastChainName;
+    if (this.lastChain !== undefined && this.ends[1]! - start === name.length && this.text.startsWith(name, start))
+      return this.lastChain;
+    const chain = chains.get(this.word(1));
+    if (chain !== undefined) {
+      this.lastChain = chain;
+      this.lastChainName = this.word(1);
+    }
+    return chain;
   }
 
   private is(i: number, word: string): boolean {
@@ -200,8 +257,7 @@ export class FastRuleReader<C> {
 
   /** Where an extension's options starting at `from` end: at the next base option, after option values (rule-clauses.ts). */
   private optionsEnd(from: number, spec: ExtensionSpec | undefined): number {
-    const { kinds } = this;
-    const n = kinds.length;
+    const { kinds, count: n } = this;
     let i = from;
     while (i < n && !this.isBoundary(i)) {
       const arity = kinds[i] !== BARE || !spec ? undefined : optionArity(spec, this.word(i));
@@ -217,11 +273,7 @@ export class FastRuleReader<C> {
     const kind = this.kinds[i];
     if (kind === BANG) i++;
     // Every base option starts with `-`: most words of an extension's options are told apart by their first character.
-    return (
-      (kind === BARE || (kind === BANG && this.kinds[i] === BARE)) &&
-      this.text.charCodeAt(this.starts[i]!) === DASH &&
-      baseOptionNamed(this.word(i)) !== undefined
-    );
+    return (kind === BARE || (kind === BANG && this.kinds[i] === BARE)) && this.baseOptionAt(i) !== undefined;
   }
 
   /** The words `from`..`end` as written, from the first word's first character (its quote) to the last's last. */
@@ -260,13 +312,13 @@ export class FastRuleReader<C> {
       const kind = kinds[i];
       words.push({
         text: this.word(i),
-        column: this.starts[i]! + (kind === QUOTED ? 0 : 1),
+        column: this.starts[i]! - this.from + (kind === QUOTED ? 0 : 1),
         bang: kind === BANG,
         quoted: kind === QUOTED,
         unterminated: false,
       });
     }
-    const result = readExtensionOptions(spec, words, this.family, this.starts[name]! + 1);
+    const result = readExtensionOptions(spec, words, this.family, this.starts[name]! - this.from + 1);
     if (isProblem(result)) return undefined;
     const value = result;
     if (hasUnknownNatAddress(value)) return undefined;
@@ -284,7 +336,9 @@ export class FastRuleReader<C> {
     switch (option) {
       case 's':
       case 'd': {
-        const a = parseRuleAddress(text, this.family);
+        const a =
+          (this.family === 'ipv4' ? ipv4PrefixIn(this.text, this.starts[value]!, this.ends[value]!) : undefined) ??
+          parseRuleAddress(text, this.family);
         if (isProblem(a) || 'unknown' in a || a.family !== this.family) return undefined;
         // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
         v = a.prefix === 0 && !a.mask && !negated ? null : a;

@@ -58,7 +58,26 @@ export type RuleClause =
     };
 
 /** The base option a bare word names (`-s`, `--source`, `-m`…), if any. */
-export const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
+const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
+
+/** The base options spelt `-X`, by the character code of X. */
+const SHORT_OPTIONS: readonly (BaseOption | undefined)[] = Object.entries(BASE_OPTIONS).reduce<
+  (BaseOption | undefined)[]
+>((short, [name, option]) => {
+  if (name.length === 2) short[name.charCodeAt(1)] = option;
+  return short;
+}, new Array<BaseOption | undefined>(128).fill(undefined));
+
+/**
+ * baseOptionNamed of the word on [start, end) of `text`, without copying it for the short spellings every
+ * dump uses (the fast path asks this of every word that may end an extension's options).
+ */
+export function baseOptionIn(text: string, start: number, end: number): BaseOption | undefined {
+  const length = end - start;
+  if (length < 2 || text.charCodeAt(start) !== 45) return undefined;
+  if (length === 2) return SHORT_OPTIONS[text.charCodeAt(start + 1)];
+  return text.charCodeAt(start + 1) === 45 ? baseOptionNamed(text.slice(start, end)) : undefined;
+}
 
 function baseOption(w: WordSyntax | undefined): BaseOption | undefined {
   return w && !w.quoted && !w.bang ? baseOptionNamed(w.text) : undefined;

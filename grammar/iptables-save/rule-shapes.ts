@@ -26,14 +26,21 @@ const FIELD_DIGIT: { readonly [F in RuleField]: number } = {
 /** The shape after `field` is met. */
 export const withField = (shape: number, field: RuleField): number => shape * 8 + FIELD_DIGIT[field];
 
+/** Whether `field` is met in the shape. */
+export function hasField(shape: number, field: RuleField): boolean {
+  const digit = FIELD_DIGIT[field];
+  for (let s = shape; s > 0; s = Math.floor(s / 8)) if (s % 8 === digit) return true;
+  return false;
+}
+
 const S = 1;
 const D = 2;
 const P = 5;
 const T = 6;
 
 /**
- * The rule with `fields` (in the order the line gave them; `shape` is their code, see withField) set to
- * `values`, each the value the grammar sets for its field.
+ * The rule with the first `count` of `fields` (in the order the line gave them; `shape` is their code, see
+ * withField) set to as many `values`, each the value the grammar sets for its field.
  */
 export function ruleOfShape(
   matches: readonly Match[],
@@ -41,6 +48,7 @@ export function ruleOfShape(
   shape: number,
   fields: readonly RuleField[],
   values: readonly unknown[],
+  count: number,
 ): RuleDraft {
   const [a, b, c, d] = values;
   let rule: Record<string, unknown>;
@@ -68,7 +76,7 @@ export function ruleOfShape(
       break;
     default:
       rule = { index: 0, matches, location };
-      for (let i = 0; i < fields.length; i++) rule[fields[i]!] = values[i];
+      for (let i = 0; i < count; i++) rule[fields[i]!] = values[i];
   }
   return rule as RuleDraft;
 }

@@ -165,13 +165,22 @@ export function declareChain(
     if (builtin) g.policies.add(name);
     else g.declared = true;
   }
-  const chainPolicy = builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null;
+  addChain(t, name, builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, counters, line, column);
+  return undefined;
+}
+
+/** A declared chain into the table (declareChain has checked it; so has the fast path, extract.ts fastChain). */
+export function addChain(
+  t: TableDraft,
+  name: string,
+  policy: ChainDraft['policy'],
+  counters: Counters | undefined,
+  line: number,
+  column: number,
+): void {
   // Literals rather than a spread, which V8 builds on its slow path (32,000 declarations in a kube-proxy dump).
   t.chains.set(
     name,
-    counters
-      ? { name, policy: chainPolicy, line, column, rules: [], counters }
-      : { name, policy: chainPolicy, line, column, rules: [] },
+    counters ? { name, policy, line, column, rules: [], counters } : { name, policy, line, column, rules: [] },
   );
-  return undefined;
 }

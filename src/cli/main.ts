@@ -54,7 +54,9 @@ async function runCli(): Promise<void> {
   // The command is the first word that names one (the global options before it take no such value); the
   // others are loaded only when none is named or help is asked for, which lists them.
   const named = argv.find((a) => Object.hasOwn(commandLoaders, a));
-  const loaders = named && !help ? [commandLoaders[named]!] : Object.values(commandLoaders);
+  // `--version` alone prints the version before yargs looks for a command: none needs loading.
+  const versionOnly = !named && !help && argv.includes('--version');
+  const loaders = named && !help ? [commandLoaders[named]!] : versionOnly ? [] : Object.values(commandLoaders);
   for (const c of await Promise.all(loaders.map((load) => load()))) cli = cli.command(c);
 
   await cli.parseAsync();
