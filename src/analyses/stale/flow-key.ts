@@ -33,9 +33,10 @@ import {
   flowTestsOf,
   nftGuards,
   nftMarks,
+  nftRangeSpan,
 } from '../trace/index';
 import type { Edges, Span } from './address-classes';
-import type { Family } from '../../model/values';
+import type { AddressRange, Family } from '../../model/values';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
 const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
@@ -63,12 +64,11 @@ class AddressTests {
     else this.prefixes.set(`${prefix.network}/${prefix.length}`, prefix);
   }
 
-  range(opt: Opt<{ readonly from: string; readonly to: string }> | undefined): void {
+  range(opt: Opt<AddressRange> | undefined): void {
     if (!opt) return;
-    const from = parseIp(opt.value.from);
-    const to = parseIp(opt.value.to);
+    const [from, to] = rangeIps(opt.value);
     if (from && to && from.value === to.value) this.hosts.add(from.value);
-    else if (from && to) this.ranges.set(`${opt.value.from}-${opt.value.to}`, { from, to });
+    else if (from && to) this.ranges.set(`${from.family} ${from.value}-${to.value}`, { from, to });
     else this.whole = true;
   }
 
@@ -116,8 +116,24 @@ interface Tests {
   scopes?: SourceScopes;
 }
 
-const testKey = (test: AddressTest): string =>
-  'whole' in test ? 'w' : 'addrtype' in test ? 't' : `r${test.range?.value.from}-${test.range?.value.to}`;
+/** A range's addresses: nft's element ranges as numbers already, others parsed from their text. */
+function rangeIps(r: AddressRange): [Ip | undefined, Ip | undefined] {
+  const span = nftRangeSpan(r);
+  if (span)
+    return [
+      { family: r.family, value: span.from },
+      { family: r.family, value: span.to },
+    ];
+  return [parseIp(r.from), parseIp(r.to)];
+}
+
+function testKey(test: AddressTest): string {
+  if ('whole' in test) return 'w';
+  if ('addrtype' in test) return 't';
+  if (!test.range) return 'r';
+  const [from, to] = rangeIps(test.range.value);
+  return `r${from?.family} ${from?.value}-${to?.value}`;
+}
 
 /**
  * The source tests of nft rules that only the walks to some destinations reach (nft/flow-tests.ts's guards),

@@ -242,6 +242,21 @@ export function parseAtom(text: string, type: Datatype): Atom | undefined {
   return value === undefined ? undefined : { kind: 'eq', value };
 }
 
+/**
+ * Atoms already read, by the literal they were read from: the flow tests, each tracer's sets and rules read the
+ * same literals (a set's elements, a rule's addresses), and an IPv6 address takes ipaddr.js's parse.
+ */
+const atomsRead = new WeakMap<NftExpr, { readonly type: Datatype; readonly atom: Atom | undefined }>();
+
+/** parseAtom of a literal's text, read once per literal and type. */
+export function atomOf(literal: Extract<NftExpr, { kind: 'literal' }>, type: Datatype): Atom | undefined {
+  const known = atomsRead.get(literal);
+  if (known?.type === type) return known.atom;
+  const atom = parseAtom(literal.text, type);
+  atomsRead.set(literal, { type, atom });
+  return atom;
+}
+
 /** The `-` of a range `a-b`, not one inside a symbol (`echo-request`, `seen-reply`). */
 function rangeDash(text: string): number {
   for (let i = text.indexOf('-', 1); i > 0; i = text.indexOf('-', i + 1)) {

@@ -12,11 +12,11 @@
  * (nftGuards), so that a test only some destinations reach does not split the sources of the others.
  */
 import type { NftChain, NftElement, NftExpr, NftRule, NftStmt, NftTable } from '../../../model/nft';
-import type { Family } from '../../../model/values';
+import type { AddressRange, Family } from '../../../model/values';
 import { ADDRESS_BITS, formatIp } from '../../../model/address';
 import type { AddressTest, FlowTests } from '../match/index';
 import type { NftBaseChain } from './compile';
-import { type Atom, parseAtom } from './datatype';
+import { type Atom, atomOf } from './datatype';
 import { isDynamic } from './lookup';
 
 /** What one part of a selector reads of the tuple. */
@@ -81,13 +81,42 @@ function rangeSpan(atom: Atom, family: Family): { from: bigint; to: bigint } | u
   return to >> BigInt(ADDRESS_BITS[family]) !== 0n ? undefined : { from, to };
 }
 
+/**
+ * A range of a test made of nft's elements: the flow key takes its span (nftRangeSpan), so its addresses are
+ * printed only when something reads them as text. A kube-proxy dump has tens of thousands of them.
+ */
+class ElementRange implements AddressRange {
+  private printed: { from: string; to: string } | undefined;
+
+  constructor(
+    readonly family: Family,
+    readonly span: GuardSpan,
+  ) {}
+
+  private get text(): { from: string; to: string } {
+    return (this.printed ??= {
+      from: formatIp({ family: this.family, value: this.span.from }),
+      to: formatIp({ family: this.family, value: this.span.to }),
+    });
+  }
+
+  get from(): string {
+    return this.text.from;
+  }
+
+  get to(): string {
+    return this.text.to;
+  }
+}
+
+/** The addresses of a range test nftFlowTests made, as numbers of the range's family; undefined for others. */
+export const nftRangeSpan = (r: AddressRange): GuardSpan | undefined =>
+  r instanceof ElementRange ? r.span : undefined;
+
 /** A host, prefix or range of addresses as the range test stale's key takes. */
 function rangeTest(atom: Atom, family: Family): AddressTest | undefined {
   const span = rangeSpan(atom, family);
-  if (!span) return undefined;
-  const from = formatIp({ family, value: span.from });
-  const to = formatIp({ family, value: span.to });
-  return { range: { negated: false, value: { family, from, to } } };
+  return span && { range: { negated: false, value: new ElementRange(family, span) } };
 }
 
 interface TableSets {
@@ -135,7 +164,7 @@ function testsOf(key: NftExpr, rights: readonly NftExpr[] | undefined, family: F
         const type = family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr';
         for (const r of rights) {
           const component = partsOf(r)[i];
-          const atom = component?.kind === 'literal' ? parseAtom(component.text, type) : undefined;
+          const atom = component?.kind === 'literal' ? atomOf(component, type) : undefined;
           const test = atom && rangeTest(atom, family);
           out.push({ [side]: test ?? { whole: true } });
         }
@@ -168,7 +197,7 @@ export type Guard = readonly GuardSpan[] | undefined;
 /** The addresses a literal stands for, when it is one address, prefix or range of the family. */
 function spanOf(e: NftExpr | undefined, family: Family): GuardSpan | undefined {
   if (e?.kind !== 'literal') return undefined;
-  const atom = parseAtom(e.text, family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr');
+  const atom = atomOf(e, family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr');
   return atom && rangeSpan(atom, family);
 }
 
