@@ -220,7 +220,7 @@ export function parseScalar(text: string, type: Datatype): Scalar | undefined {
 }
 
 /** A literal as a set element component or a comparison's right side: `10.0.0.0/8`, `80-90`, `"veth*"`, `tcp`. */
-export function parseAtom(text: string, type: Datatype): Atom | undefined {
+function parseAtom(text: string, type: Datatype): Atom | undefined {
   if (type === 'ifname')
     return text.endsWith('*') ? { kind: 'wildcard', prefix: text.slice(0, -1) } : { kind: 'eq', value: text };
   const width = ADDRESS_WIDTH[type];
