@@ -118,3 +118,26 @@ function pieceOf<T extends number | bigint>(starts: ArrayLike<T>, v: T): number 
   }
   return lo;
 }
+
+/**
+ * Classes of a coarser key over the classes of an AddressClasses: a class is projected once, by an address
+ * of it, so the key must give every address of one class the same answer (it tests less of the address).
+ */
+export class ClassProjection {
+  private readonly coarse: number[] = [];
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly key: (ip: Ip) => string) {}
+
+  /** The coarse class of class `c`, of which `text` is an address. */
+  of(c: number, text: string): number {
+    let p = this.coarse[c];
+    if (p === undefined) {
+      const key = this.key(parseIp(text)!);
+      p = this.ids.get(key);
+      if (p === undefined) this.ids.set(key, (p = this.ids.size));
+      this.coarse[c] = p;
+    }
+    return p;
+  }
+}

@@ -9,8 +9,8 @@ import type { AddressIds } from './address-ids';
 import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
-import { AddressClasses } from './address-classes';
-import { type FlowKey, withNetwork } from './flow-key';
+import { AddressClasses, ClassProjection } from './address-classes';
+import { type FlowKey, type SourceScope, withNetwork } from './flow-key';
 import { type Producible, producible } from './new-connection-destinations';
 
 export type Answer = Producible | { readonly undecided: string };
@@ -27,37 +27,60 @@ type ByPort = Map<number, Answer[]>;
 
 const PROTOCOL_INDEX: Readonly<Record<ProbeProtocol, number>> = { tcp: 0, udp: 1, sctp: 2, icmp: 3 };
 
+/** A destination class's answers, and the classes its walks tell sources apart by when fewer than all. */
+interface DestinationAnswers {
+  readonly byPort: ByPort;
+  readonly sources: ClassProjection | undefined;
+}
+
+const arrivesOn = (network: Tracer['network'], ip: Ip, local: boolean) =>
+  local || !network.knowsInterfaces ? undefined : network.route(ip)?.dev;
+
+/** A source's key: what `sourceClass` says of it, whether it is local, the interface it arrives on. */
+function sourceKey(tracer: Tracer, flowKey: FlowKey, sourceClass: (ip: Ip) => string): (ip: Ip) => string {
+  const network = tracer.network;
+  return (ip) => {
+    const local = network.isLocal(ip);
+    const on = flowKey.testsInterface ? (arrivesOn(network, ip, local) ?? '?') : '';
+    return `${sourceClass(ip)}|${local ? 'L' : ''}|${on}`;
+  };
+}
+
 /** Sources by what the rules and the network tell apart of them: the flow key's class, local, the interface. */
 export function sourceClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<SourceKind> {
   const network = tracer.network;
-  const arrivesOn = (ip: Ip, local: boolean) =>
-    local || !network.knowsInterfaces ? undefined : network.route(ip)?.dev;
   return new AddressClasses(
+    sourceKey(tracer, flowKey, (ip) => flowKey.sourceClass(ip)),
     (ip) => {
       const local = network.isLocal(ip);
-      const on = flowKey.testsInterface ? (arrivesOn(ip, local) ?? '?') : '';
-      return `${flowKey.sourceClass(ip)}|${local ? 'L' : ''}|${on}`;
-    },
-    (ip) => {
-      const local = network.isLocal(ip);
-      return { local, in: arrivesOn(ip, local) };
+      return { local, in: arrivesOn(network, ip, local) };
     },
     withNetwork(network, flowKey.sourceSpans),
   );
 }
 
-/** Destinations by the flow key's class, each with its answers by port. */
-export function destinationClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<ByPort> {
+/**
+ * Destinations by the flow key's class, each with its answers by port and, when its walks reach fewer source
+ * tests than the key holds, the coarser classes of sources those tests and the network tell apart.
+ */
+export function destinationClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<DestinationAnswers> {
+  const projections = new Map<SourceScope, ClassProjection>();
+  const sourcesOf = (scope: SourceScope | undefined) => {
+    if (!scope) return undefined;
+    let p = projections.get(scope);
+    if (!p) projections.set(scope, (p = new ClassProjection(sourceKey(tracer, flowKey, scope.sourceClass))));
+    return p;
+  };
   return new AddressClasses(
     (ip) => flowKey.destinationClass(ip),
-    () => new Map(),
+    (ip) => ({ byPort: new Map(), sources: sourcesOf(flowKey.sourceScope(ip)) }),
     withNetwork(tracer.network, flowKey.destinationSpans),
   );
 }
 
 export class AnswerCache {
   private readonly sources: AddressClasses<SourceKind>;
-  private readonly destinations: AddressClasses<ByPort>;
+  private readonly destinations: AddressClasses<DestinationAnswers>;
 
   constructor(
     private readonly tracer: Tracer,
@@ -74,16 +97,17 @@ export class AnswerCache {
     const source = this.sources.classOfTable(e.addresses, e.origSrcId);
     const destination = this.destinations.classOfTable(e.addresses, e.origDstId);
     if (source < 0 || destination < 0) return { undecided: `not an address: ${source < 0 ? o.src : o.dst}` };
-    const byPort = this.destinations.holding(destination, o.dst);
+    const { byPort, sources } = this.destinations.holding(destination, o.dst);
     const port = o.dport ?? o.type ?? -1;
     const sourcePort = this.flowKey.testsSourcePort ? (o.sport ?? -1) + 1 : 0;
     const portKey = (sourcePort * 65537 + port + 1) * 4 + PROTOCOL_INDEX[proto];
     let bySource = byPort.get(portKey);
     if (!bySource) byPort.set(portKey, (bySource = []));
-    let answer = bySource[source];
+    const walked = sources ? sources.of(source, o.src) : source;
+    let answer = bySource[walked];
     if (!answer) {
       answer = producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)), this.ids);
-      bySource[source] = answer;
+      bySource[walked] = answer;
     }
     return answer;
   }

@@ -27,13 +27,16 @@ import {
 import {
   type AddressTest,
   type FlowTests,
+  type Guard,
   IPV6_KIND_PREFIXES,
   type NodeNetwork,
   flowTestsOf,
+  nftGuards,
   nftMarks,
+  nftRangeSpan,
 } from '../trace/index';
 import type { Edges, Span } from './address-classes';
-import type { Family } from '../../model/values';
+import type { AddressRange, Family } from '../../model/values';
 
 /** The tables and hooks that run before or at destination NAT and so can change where a new connection goes. */
 const NAT_DECIDING: readonly TableName[] = ['raw', 'mangle', 'nat'];
@@ -61,12 +64,11 @@ class AddressTests {
     else this.prefixes.set(`${prefix.network}/${prefix.length}`, prefix);
   }
 
-  range(opt: Opt<{ readonly from: string; readonly to: string }> | undefined): void {
+  range(opt: Opt<AddressRange> | undefined): void {
     if (!opt) return;
-    const from = parseIp(opt.value.from);
-    const to = parseIp(opt.value.to);
+    const [from, to] = rangeIps(opt.value);
     if (from && to && from.value === to.value) this.hosts.add(from.value);
-    else if (from && to) this.ranges.set(`${opt.value.from}-${opt.value.to}`, { from, to });
+    else if (from && to) this.ranges.set(`${from.family} ${from.value}-${to.value}`, { from, to });
     else this.whole = true;
   }
 
@@ -110,6 +112,90 @@ interface Tests {
   readonly dst: AddressTests;
   sport: boolean;
   iface: boolean;
+  /** The source tests by the destinations whose walk reaches them; undefined when every walk may reach all. */
+  scopes?: SourceScopes;
+}
+
+/** A range's addresses: nft's element ranges as numbers already, others parsed from their text. */
+function rangeIps(r: AddressRange): [Ip | undefined, Ip | undefined] {
+  const span = nftRangeSpan(r);
+  if (span)
+    return [
+      { family: r.family, value: span.from },
+      { family: r.family, value: span.to },
+    ];
+  return [parseIp(r.from), parseIp(r.to)];
+}
+
+function testKey(test: AddressTest): string {
+  if ('whole' in test) return 'w';
+  if ('addrtype' in test) return 't';
+  if (!test.range) return 'r';
+  const [from, to] = rangeIps(test.range.value);
+  return `r${from?.family} ${from?.value}-${to?.value}`;
+}
+
+/**
+ * The source tests of nft rules that only the walks to some destinations reach (nft/flow-tests.ts's guards),
+ * and those of the walks to one destination: the rest of the key's source tests never tell that walk's
+ * sources apart. A walk reaches a test through vmap elements and rules that test the original destination
+ * (a service's address, the node's NodePort addresses), so most destinations reach few of them.
+ */
+class SourceScopes {
+  private readonly always: AddressTest[] = [];
+  private readonly guarded: AddressTest[] = [];
+  private readonly ids = new Map<string, number>();
+  /** Guarded tests by the one destination a guard's span holds, and the spans of more than one. */
+  private readonly atHost = new Map<bigint, Set<number>>();
+  private readonly inSpan: { readonly from: bigint; readonly to: bigint; readonly id: number }[] = [];
+  private readonly scopes = new Map<string, AddressTests>();
+
+  constructor(readonly family: Family) {}
+
+  add(test: AddressTest, guard: Guard): void {
+    if (!guard) {
+      this.always.push(test);
+      return;
+    }
+    const key = testKey(test);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.guarded.length;
+      this.ids.set(key, id);
+      this.guarded.push(test);
+    }
+    for (const span of guard) {
+      if (span.from !== span.to) {
+        this.inSpan.push({ ...span, id });
+        continue;
+      }
+      let ids = this.atHost.get(span.from);
+      if (!ids) this.atHost.set(span.from, (ids = new Set()));
+      ids.add(id);
+    }
+  }
+
+  get empty(): boolean {
+    return this.guarded.length === 0;
+  }
+
+  /** The tests a walk to `destination` can reach; undefined when that is all of them. */
+  of(destination: Ip): AddressTests | undefined {
+    if (destination.family !== this.family) return undefined;
+    const v = destination.value;
+    const active = new Set(this.atHost.get(v));
+    for (const s of this.inSpan) if (s.from <= v && v <= s.to) active.add(s.id);
+    if (active.size === this.guarded.length) return undefined;
+    const key = [...active].sort((a, b) => a - b).join(',');
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      scope = new AddressTests();
+      for (const test of this.always) noteAddress(scope, test);
+      for (const id of active) noteAddress(scope, this.guarded[id]);
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
 }
 
 function noteAddress(a: AddressTests, test: AddressTest | undefined): void {
@@ -176,6 +262,17 @@ export interface FlowKey {
   /** Rules test the interface a packet comes in on. */
   readonly testsInterface: boolean;
   readonly testsSourcePort: boolean;
+  /**
+   * The source tests the walk to a destination can reach, as a class of sources like sourceClass's (one
+   * object per set of tests); undefined when that is all of sourceClass's. Sources of one class of it, and
+   * of one local and arriving interface, get the same answer from walks to that destination.
+   */
+  sourceScope(destination: Ip): SourceScope | undefined;
+}
+
+/** What of a source the rules a walk to some destinations can reach test. */
+export interface SourceScope {
+  sourceClass(ip: Ip): string;
 }
 
 /** The chains a new connection can pass through before its destination is bound. */
@@ -223,13 +320,22 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
  */
 const testsByRules = new WeakMap<object, Tests>();
 
-function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[]): Tests {
+function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[], family: Family): Tests {
   const only =
     graphs.length === 1 && nft.length === 0 ? graphs[0] : graphs.length === 0 && nft.length > 0 ? nft : undefined;
   const known = only && testsByRules.get(only);
   if (known) return known;
   const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
   for (const tests of nft) noteTests(tests, t);
+  // iptables rules (NAT in their own tables) and marks they test are not in the nft guards: every test counts.
+  const guards = graphs.length === 0 ? nftGuards(nft) : undefined;
+  if (guards) {
+    const scopes = new SourceScopes(family);
+    nft.forEach((tests, i) => {
+      if (tests.src) scopes.add(tests.src, guards[i]);
+    });
+    if (!scopes.empty) t.scopes = scopes;
+  }
   const perGraph = graphs.map(natDecidingChains);
   const marks = nftMarks(nft);
   const marksTested = marks.tested || perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
@@ -250,8 +356,17 @@ function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[]): Tests
  */
 /** `nft`: what the node's nft rules that decide a new connection's destination test (Tracer.nftFlowTests). */
 export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft: readonly FlowTests[] = []): FlowKey {
-  const t = testsOf(graphs, nft);
+  const t = testsOf(graphs, nft, network.family);
+  const scopes = new Map<AddressTests, SourceScope>();
+  const sourceScope = (destination: Ip): SourceScope | undefined => {
+    const tests = t.scopes?.of(destination);
+    if (!tests) return undefined;
+    let scope = scopes.get(tests);
+    if (!scope) scopes.set(tests, (scope = { sourceClass: tests.classifier(network) }));
+    return scope;
+  };
   return {
+    sourceScope,
     sourceClass: t.src.classifier(network),
     destinationClass: t.dst.classifier(network),
     sourceSpans: t.src.spans(network.family),

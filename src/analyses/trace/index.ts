@@ -45,7 +45,7 @@ export type { NodeNetwork } from './network';
 export { type AddressTest, type FlowTests, flowTestsOf } from './match/index';
 export { interfaceMatches } from './match/base';
 export { restsOnMaskedAddress } from './match/address-test';
-export { nftMarks } from './nft/flow-tests';
+export { type Guard, nftGuards, nftMarks, nftRangeSpan } from './nft/flow-tests';
 export { IPV6_KIND_PREFIXES } from './ipv6-type';
 
 export { TraceError } from './trace-error';

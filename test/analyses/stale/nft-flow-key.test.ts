@@ -51,17 +51,19 @@ function classesOf(nft: string) {
 function answerAndClass(
   { tracer, key, sources, destinations }: ReturnType<typeof classesOf>,
   probe: Parameters<typeof producible>[1] & { sport: number; dport: number },
-): { answer: string; cls: string } {
+): { answer: string; cls: string; scoped: string } {
   const a = producible(tracer, probe, new AddressIds());
   const answer = JSON.stringify('undecided' in a ? a : [a.now, a.unchanged, a.refused]);
-  const cls = [
-    probe.proto,
-    probe.dport,
-    key.testsSourcePort ? probe.sport : '',
-    sources.classOf(probe.src),
-    destinations.classOf(probe.dst),
-  ].join(' ');
-  return { answer, cls };
+  const source = sources.classOf(probe.src);
+  const destination = destinations.classOf(probe.dst);
+  const head = [probe.proto, probe.dport, key.testsSourcePort ? probe.sport : '', destination].join(' ');
+  // The class the answer cache walks once for: the source's class among those the destination's walks tell apart.
+  const scope = destinations.holding(destination, probe.dst).sources;
+  return {
+    answer,
+    cls: `${head} ${source}`,
+    scoped: `${head} ${scope ? `s${scope.of(source, probe.src)}` : source}`,
+  };
 }
 
 for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
@@ -72,6 +74,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     const { sources } = classes;
     const probes = mixedProbes(r, m.services, 300, 20000).filter((p) => p.proto !== 'icmp');
     const byClass = new Map<string, { answer: string; probe: string }>();
+    const byScoped = new Map<string, { answer: string; probe: string }>();
     let shared = 0;
     const wrong: string[] = [];
     for (const base of probes) {
@@ -86,7 +89,7 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
           dport: base.dport!,
           ...(local ? { local: true } : kind.in !== undefined ? { in: kind.in } : {}),
         };
-        const { answer, cls } = answerAndClass(classes, probe);
+        const { answer, cls, scoped } = answerAndClass(classes, probe);
         const first = byClass.get(cls);
         if (!first) byClass.set(cls, { answer, probe: JSON.stringify(probe) });
         else {
@@ -94,10 +97,18 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
           if (first.answer !== answer)
             wrong.push(`${JSON.stringify(probe)} → ${answer}, but ${first.probe} of its class → ${first.answer}`);
         }
+        const firstScoped = byScoped.get(scoped);
+        if (!firstScoped) byScoped.set(scoped, { answer, probe: JSON.stringify(probe) });
+        else if (firstScoped.answer !== answer)
+          wrong.push(
+            `${JSON.stringify(probe)} → ${answer}, but ${firstScoped.probe} of its scope → ${firstScoped.answer}`,
+          );
       }
     }
     t.deepEqual(wrong.slice(0, 5), []);
-    t.log(`${shared} of ${byClass.size + shared} connections answered by their class`);
+    t.log(
+      `${shared} of ${byClass.size + shared} connections answered by their class, ${byClass.size - byScoped.size} classes more by their destination's scope`,
+    );
   });
 }
 
@@ -178,3 +189,96 @@ for (const seed of [1, 6, 7, 10]) {
     t.deepEqual(wrong.slice(0, 5), []);
   });
 }
+
+/**
+ * Source tests reached only through tests of the original destination (a vmap element, `ip daddr X jump`), and
+ * tests that only look guarded: after destination NAT (a later prerouting chain, forward), behind a dynamic set.
+ */
+const GUARDED = dedent`
+  table ip t {
+    set dyn {
+      type ipv4_addr
+      flags dynamic,timeout
+      elements = { 172.30.0.40 }
+    }
+    map svc {
+      type ipv4_addr . inet_service : verdict
+      elements = { 172.30.0.10 . 80 : goto svc10, 172.30.0.30 . 80 : goto svc30 }
+    }
+    chain raw-pre {
+      type filter hook prerouting priority -300; policy accept;
+      ip daddr 172.30.0.20 jump chk
+      ip daddr @dyn jump chk2
+    }
+    chain chk {
+      ip saddr 203.0.113.0/24 drop
+    }
+    chain chk2 {
+      ip saddr 198.51.100.0/24 drop
+    }
+    chain nat-pre {
+      type nat hook prerouting priority dstnat; policy accept;
+      ip daddr . tcp dport vmap @svc
+    }
+    chain svc10 {
+      dnat to 10.99.0.5:8080
+    }
+    chain svc30 {
+      ip saddr 10.244.200.0/24 dnat to 10.99.0.6:8080
+      dnat to 10.99.0.7:8080
+    }
+    chain late-pre {
+      type filter hook prerouting priority 0; policy accept;
+      ip daddr 10.99.0.5 ip saddr 192.168.50.77 drop
+    }
+    chain fwd {
+      type filter hook forward priority 0; policy accept;
+      ip daddr 10.99.0.5 ip saddr 203.0.113.200 drop
+    }
+  }
+`;
+
+test("a destination's walks tell apart only the sources their tests reach, and sources they tell apart get their own answer", (t) => {
+  const classes = classesOf(GUARDED);
+  const { sources, destinations } = classes;
+  const destinationsTried = ['172.30.0.10', '172.30.0.20', '172.30.0.30', '172.30.0.40', '172.30.0.50', '10.99.0.5'];
+  const byScoped = new Map<string, { answer: string; probe: string }>();
+  const wrong: string[] = [];
+  for (const dst of destinationsTried)
+    for (const src of [...SOURCES, ...SOURCES_MORE]) {
+      const local = src === '192.168.50.1' || src === '10.99.0.1';
+      const kind = sources.holding(sources.classOf(src), src);
+      const probe = {
+        src,
+        dst,
+        proto: 'tcp' as const,
+        sport: 40000,
+        dport: 80,
+        ...(local ? { local: true } : kind.in !== undefined ? { in: kind.in } : {}),
+      };
+      const { answer, scoped } = answerAndClass(classes, probe);
+      const first = byScoped.get(scoped);
+      if (!first) byScoped.set(scoped, { answer, probe: JSON.stringify(probe) });
+      else if (first.answer !== answer)
+        wrong.push(`${JSON.stringify(probe)} → ${answer}, but ${first.probe} of its scope → ${first.answer}`);
+    }
+  t.deepEqual(wrong.slice(0, 5), []);
+  const scopedClass = (dst: string, src: string) => {
+    const d = destinations.classOf(dst);
+    const s = sources.classOf(src);
+    return destinations.holding(d, dst).sources?.of(s, src) ?? `fine ${s}`;
+  };
+  t.not(sources.classOf('203.0.113.5'), sources.classOf('192.168.50.2'));
+  t.is(
+    scopedClass('172.30.0.30', '203.0.113.5'),
+    scopedClass('172.30.0.30', '192.168.50.2'),
+    'chk is only 172.30.0.20’s',
+  );
+  t.not(scopedClass('172.30.0.20', '203.0.113.5'), scopedClass('172.30.0.20', '192.168.50.2'));
+  t.not(scopedClass('172.30.0.30', '10.244.200.7'), scopedClass('172.30.0.30', '192.168.50.2'));
+  t.is(
+    scopedClass('172.30.0.10', '10.244.200.7'),
+    scopedClass('172.30.0.10', '192.168.50.2'),
+    'svc30 is only 172.30.0.30’s',
+  );
+});

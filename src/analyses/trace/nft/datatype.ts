@@ -220,7 +220,7 @@ export function parseScalar(text: string, type: Datatype): Scalar | undefined {
 }
 
 /** A literal as a set element component or a comparison's right side: `10.0.0.0/8`, `80-90`, `"veth*"`, `tcp`. */
-export function parseAtom(text: string, type: Datatype): Atom | undefined {
+function parseAtom(text: string, type: Datatype): Atom | undefined {
   if (type === 'ifname')
     return text.endsWith('*') ? { kind: 'wildcard', prefix: text.slice(0, -1) } : { kind: 'eq', value: text };
   const width = ADDRESS_WIDTH[type];
@@ -240,6 +240,21 @@ export function parseAtom(text: string, type: Datatype): Atom | undefined {
   }
   const value = parseScalar(text, type);
   return value === undefined ? undefined : { kind: 'eq', value };
+}
+
+/**
+ * Atoms already read, by the literal they were read from: the flow tests, each tracer's sets and rules read the
+ * same literals (a set's elements, a rule's addresses), and an IPv6 address takes ipaddr.js's parse.
+ */
+const atomsRead = new WeakMap<NftExpr, { readonly type: Datatype; readonly atom: Atom | undefined }>();
+
+/** parseAtom of a literal's text, read once per literal and type. */
+export function atomOf(literal: Extract<NftExpr, { kind: 'literal' }>, type: Datatype): Atom | undefined {
+  const known = atomsRead.get(literal);
+  if (known?.type === type) return known.atom;
+  const atom = parseAtom(literal.text, type);
+  atomsRead.set(literal, { type, atom });
+  return atom;
 }
 
 /** The `-` of a range `a-b`, not one inside a symbol (`echo-request`, `seen-reply`). */

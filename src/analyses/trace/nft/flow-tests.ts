@@ -8,14 +8,16 @@
  * after DNAT). Selectors of what is not the tuple (marks, ct state, numgen, hashes, the destination port and
  * protocol, which the key always holds) add nothing; the interface a packet leaves by makes the destination
  * count whole; a form not read here makes every part count. Rules whose only effect is a mark add nothing
- * while no rule walked tests marks (nftMarks).
+ * while no rule walked tests marks (nftMarks). Each test also gets the destinations whose walk can reach it
+ * (nftGuards), so that a test only some destinations reach does not split the sources of the others.
  */
 import type { NftChain, NftElement, NftExpr, NftRule, NftStmt, NftTable } from '../../../model/nft';
-import type { Family } from '../../../model/values';
+import type { AddressRange, Family } from '../../../model/values';
 import { ADDRESS_BITS, formatIp } from '../../../model/address';
 import type { AddressTest, FlowTests } from '../match/index';
 import type { NftBaseChain } from './compile';
-import { type Atom, parseAtom } from './datatype';
+import { type Atom, atomOf } from './datatype';
+import { isDynamic } from './lookup';
 
 /** What one part of a selector reads of the tuple. */
 type Reads = 'src' | 'dst' | 'src-type' | 'dst-type' | 'src-whole' | 'dst-whole' | 'sport' | 'iface' | 'all' | 'none';
@@ -72,18 +74,55 @@ function readsOf(e: NftExpr): Reads {
 
 const partsOf = (e: NftExpr): readonly NftExpr[] => (e.kind === 'concat' ? e.parts : [e]);
 
+/** A host, prefix or range of addresses of the family as a span. */
+function rangeSpan(atom: Atom, family: Family): { from: bigint; to: bigint } | undefined {
+  if (atom.kind === 'wildcard' || typeof (atom.kind === 'eq' ? atom.value : atom.lo) !== 'bigint') return undefined;
+  const [from, to] = atom.kind === 'eq' ? [atom.value as bigint, atom.value as bigint] : [atom.lo, atom.hi];
+  return to >> BigInt(ADDRESS_BITS[family]) !== 0n ? undefined : { from, to };
+}
+
+/**
+ * A range of a test made of nft's elements: the flow key takes its span (nftRangeSpan), so its addresses are
+ * printed only when something reads them as text. A kube-proxy dump has tens of thousands of them.
+ */
+class ElementRange implements AddressRange {
+  private printed: { from: string; to: string } | undefined;
+
+  constructor(
+    readonly family: Family,
+    readonly span: GuardSpan,
+  ) {}
+
+  private get text(): { from: string; to: string } {
+    return (this.printed ??= {
+      from: formatIp({ family: this.family, value: this.span.from }),
+      to: formatIp({ family: this.family, value: this.span.to }),
+    });
+  }
+
+  get from(): string {
+    return this.text.from;
+  }
+
+  get to(): string {
+    return this.text.to;
+  }
+}
+
+/** The addresses of a range test nftFlowTests made, as numbers of the range's family; undefined for others. */
+export const nftRangeSpan = (r: AddressRange): GuardSpan | undefined =>
+  r instanceof ElementRange ? r.span : undefined;
+
 /** A host, prefix or range of addresses as the range test stale's key takes. */
 function rangeTest(atom: Atom, family: Family): AddressTest | undefined {
-  if (atom.kind === 'wildcard' || typeof (atom.kind === 'eq' ? atom.value : atom.lo) !== 'bigint') return undefined;
-  const [lo, hi] = atom.kind === 'eq' ? [atom.value as bigint, atom.value as bigint] : [atom.lo, atom.hi];
-  if (hi >> BigInt(ADDRESS_BITS[family]) !== 0n) return undefined;
-  const from = formatIp({ family, value: lo });
-  const to = formatIp({ family, value: hi });
-  return { range: { negated: false, value: { family, from, to } } };
+  const span = rangeSpan(atom, family);
+  return span && { range: { negated: false, value: new ElementRange(family, span) } };
 }
 
 interface TableSets {
   elements(name: string): readonly NftElement[] | undefined;
+  /** Its elements are all it can hold: not dynamic, and no rule adds to it. */
+  fixed(name: string): boolean;
 }
 
 /** The tests a selector compared with these right-hand sides (literals or element keys) makes. */
@@ -125,7 +164,7 @@ function testsOf(key: NftExpr, rights: readonly NftExpr[] | undefined, family: F
         const type = family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr';
         for (const r of rights) {
           const component = partsOf(r)[i];
-          const atom = component?.kind === 'literal' ? parseAtom(component.text, type) : undefined;
+          const atom = component?.kind === 'literal' ? atomOf(component, type) : undefined;
           const test = atom && rangeTest(atom, family);
           out.push({ [side]: test ?? { whole: true } });
         }
@@ -146,15 +185,98 @@ function keysOf(e: NftExpr, sets: TableSets): NftExpr[] | undefined {
   return undefined;
 }
 
-/** The chains a rule enters: jump and goto, and the verdicts of its verdict maps. */
-function entered(st: NftStmt, sets: TableSets): string[] {
-  if (st.kind === 'verdict') return st.verdict === 'jump' || st.verdict === 'goto' ? [st.chain] : [];
+/** Addresses from `from` to `to` of the walked family, both included. */
+export interface GuardSpan {
+  readonly from: bigint;
+  readonly to: bigint;
+}
+
+/** The original destinations for which a walk can reach a place: spans of addresses; undefined for any. */
+export type Guard = readonly GuardSpan[] | undefined;
+
+/** The addresses a literal stands for, when it is one address, prefix or range of the family. */
+function spanOf(e: NftExpr | undefined, family: Family): GuardSpan | undefined {
+  if (e?.kind !== 'literal') return undefined;
+  const atom = atomOf(e, family === 'ipv4' ? 'ipv4_addr' : 'ipv6_addr');
+  return atom && rangeSpan(atom, family);
+}
+
+/** The index of the part of a selector that reads the destination address as the entry has it. */
+const destinationPart = (key: NftExpr) => partsOf(key).findIndex((p) => readsOf(p) === 'dst');
+
+/**
+ * The destinations a rule's later statements run for after `st`, when `st` is a test of the destination against
+ * addresses that are all it can be (literals, an anonymous set, a named set no rule or timeout changes).
+ */
+function guardOfMatch(st: NftStmt, family: Family, sets: TableSets): Guard {
+  if (st.kind !== 'match' || (st.op !== undefined && st.op !== '==') || destinationPart(st.left) !== 0)
+    return undefined;
+  if (st.left.kind === 'concat') return undefined;
+  const r = st.right;
+  const keys =
+    r.kind === 'literal'
+      ? [r]
+      : r.kind === 'set'
+        ? r.elements.map((x) => x.key)
+        : r.kind === 'ref' && sets.fixed(r.name)
+          ? sets.elements(r.name)?.map((x) => x.key)
+          : undefined;
+  if (!keys) return undefined;
+  const spans: GuardSpan[] = [];
+  for (const k of keys) {
+    const span = spanOf(k, family);
+    if (!span) return undefined;
+    spans.push(span);
+  }
+  return spans;
+}
+
+/** A chain a rule enters, and the destinations for which it can (undefined: those the rule runs for). */
+interface Entry {
+  readonly chain: string;
+  readonly guard: Guard;
+}
+
+/** The chains a rule enters: jump and goto, and the verdicts of its verdict maps, each by the key's destination. */
+function entered(st: NftStmt, sets: TableSets, family: Family): Entry[] {
+  if (st.kind === 'verdict')
+    return st.verdict === 'jump' || st.verdict === 'goto' ? [{ chain: st.chain, guard: undefined }] : [];
   if (st.kind !== 'vmap') return [];
   const elements = st.map.kind === 'set' ? st.map.elements : st.map.kind === 'ref' ? sets.elements(st.map.name) : [];
+  const part = destinationPart(st.key);
   return (elements ?? []).flatMap((x) => {
     const v = x.value?.kind === 'verdict' ? x.value.verdict : undefined;
-    return v && (v.verdict === 'jump' || v.verdict === 'goto') ? [v.chain] : [];
+    if (!v || (v.verdict !== 'jump' && v.verdict !== 'goto')) return [];
+    // The walk looks the key up: an element is found only for destinations its address part holds.
+    const span = part < 0 ? undefined : spanOf(partsOf(x.key)[part], family);
+    return [{ chain: v.chain, guard: span && [span] }];
   });
+}
+
+/**
+ * Whether a statement may rewrite the destination address outside NAT, or hide how: then what a test of the
+ * destination said before it proves nothing about the original destination, and no test is guarded.
+ */
+function mayRewrite(st: NftStmt): boolean {
+  switch (st.kind) {
+    case 'set-value':
+      return st.target.kind !== 'meta' && st.target.kind !== 'ct';
+    case 'xt':
+    case 'opaque':
+      return true;
+    case 'keyword':
+      return st.keyword === 'tproxy';
+    case 'match':
+    case 'vmap':
+    case 'nat':
+    case 'verdict':
+    case 'counter':
+    case 'reject':
+    case 'set-update':
+    case 'notrack':
+    case 'hidden':
+      return false;
+  }
 }
 
 function stmtTests(st: NftStmt, family: Family, sets: TableSets, out: FlowTests[]): void {
@@ -194,10 +316,17 @@ function stmtTests(st: NftStmt, family: Family, sets: TableSets, out: FlowTests[
 
 function tableSets(t: NftTable): TableSets {
   const byName = new Map(t.sets.map((s) => [s.name, s]));
+  const updated = new Set<string>();
+  for (const c of t.chains)
+    for (const r of c.rules) for (const st of r.stmts) if (st.kind === 'set-update') updated.add(st.set);
   return {
     elements: (name) => {
       const set = byName.get(name);
       return set && (set.elements ?? []);
+    },
+    fixed: (name) => {
+      const set = byName.get(name);
+      return set !== undefined && !isDynamic(set) && !updated.has(name);
     },
   };
 }
@@ -220,6 +349,15 @@ const marksOf = new WeakMap<readonly FlowTests[], NftMarks>();
 
 /** What nftFlowTests left out of `tests` (one of its arrays) as mark-only rules, and whether rules test marks. */
 export const nftMarks = (tests: readonly FlowTests[]): NftMarks => marksOf.get(tests) ?? NO_MARKS;
+
+/** The guards of each array nftFlowTests returned, test by test; none where a rule may rewrite destinations. */
+const guardsOf = new WeakMap<readonly FlowTests[], readonly Guard[]>();
+
+/**
+ * For each test of `tests` (one of nftFlowTests' arrays), the original destinations whose walk can reach it
+ * (undefined: any); undefined when that cannot be said of the rules.
+ */
+export const nftGuards = (tests: readonly FlowTests[]): readonly Guard[] | undefined => guardsOf.get(tests);
 
 /**
  * Flow tests already found, by the first base chain walked (a model object) and the family and base chains of
@@ -244,11 +382,22 @@ export function nftFlowTests(bases: readonly NftBaseChain[], family: Family): re
   return out;
 }
 
+/** Where a test was found: its chain, and the destinations its rule's earlier tests let through (if they say). */
+interface Place {
+  readonly chain: NftChain;
+  readonly guard: Guard;
+}
+
 function walkedTests(bases: readonly NftBaseChain[], family: Family): FlowTests[] {
   const out: FlowTests[] = [];
   const markOnly: FlowTests[] = [];
+  const outAt: Place[] = [];
+  const markOnlyAt: Place[] = [];
   let tested = false;
+  let rewrites = false;
   const seen = new Set<NftChain>();
+  const into = new Map<NftChain, { readonly from: NftChain; readonly guard: Guard }[]>();
+  const next = new Map<NftChain, NftChain[]>();
   const setsOf = new Map<NftTable, TableSets>();
   const chainsOf = new Map<NftTable, Map<string, NftChain>>();
   const markOnlyOf = new Map<NftTable, (r: NftRule) => boolean>();
@@ -264,24 +413,89 @@ function walkedTests(bases: readonly NftBaseChain[], family: Family): FlowTests[
       const c = queue.pop()!;
       if (seen.has(c)) continue;
       seen.add(c);
+      const after: NftChain[] = [];
+      next.set(c, after);
       for (const r of c.rules) {
-        const into = onlyMarks(r) ? markOnly : out;
+        const mark = onlyMarks(r);
+        const tests = mark ? markOnly : out;
+        const at = mark ? markOnlyAt : outAt;
+        let guard: Guard;
         for (const st of r.stmts) {
           tested ||= testsMark(st);
-          stmtTests(st, family, sets, into);
-          for (const name of entered(st, sets)) {
-            const next = chains.get(name);
-            if (next && !seen.has(next)) queue.push(next);
+          rewrites ||= mayRewrite(st);
+          stmtTests(st, family, sets, tests);
+          while (at.length < tests.length) at.push({ chain: c, guard });
+          for (const e of entered(st, sets, family)) {
+            const chain = chains.get(e.chain);
+            if (!chain) continue;
+            after.push(chain);
+            let from = into.get(chain);
+            if (!from) into.set(chain, (from = []));
+            from.push({ from: c, guard: e.guard ?? guard });
+            if (!seen.has(chain)) queue.push(chain);
           }
+          guard ??= guardOfMatch(st, family, sets);
         }
       }
     }
   }
   if (tested) {
     out.push(...markOnly);
+    outAt.push(...markOnlyAt);
     marksOf.set(out, { tested, markOnly: [] });
   } else marksOf.set(out, { tested, markOnly });
+  if (!rewrites) {
+    const guardOf = guardsAt(bases, into, next);
+    guardsOf.set(out, outAt.map(guardOf));
+  }
   return out;
+}
+
+/** Past this many spans a chain's guard is taken as any destination: unions add up along the chains. */
+const MAX_GUARD_SPANS = 4096;
+
+/**
+ * The destinations a place is reached for. A chain that can run after destination NAT (below a base chain of
+ * a later hook, or after a NAT chain of its own hook) for any, as its tests see the rewritten destination; the
+ * others for what their rule's earlier tests allow, else the union of what the chain's entries allow.
+ */
+function guardsAt(
+  bases: readonly NftBaseChain[],
+  into: ReadonlyMap<NftChain, readonly { readonly from: NftChain; readonly guard: Guard }[]>,
+  next: ReadonlyMap<NftChain, readonly NftChain[]>,
+): (place: Place) => Guard {
+  const afterNat = new Set<NftChain>();
+  const queue = bases.filter((b) => !beforeNat(b, bases)).map((b) => b.chain);
+  while (queue.length) {
+    const c = queue.pop()!;
+    if (afterNat.has(c)) continue;
+    afterNat.add(c);
+    queue.push(...(next.get(c) ?? []));
+  }
+  const known = new Map<NftChain, Guard>();
+  const guardOf = (c: NftChain): Guard => {
+    if (afterNat.has(c)) return undefined;
+    if (known.has(c)) return known.get(c);
+    // A loop (which nft refuses) and a base chain are entered for any destination.
+    known.set(c, undefined);
+    const from = into.get(c);
+    if (!from || c.base) return undefined;
+    const spans: GuardSpan[] = [];
+    for (const e of from) {
+      const g = e.guard ?? guardOf(e.from);
+      if (!g || spans.length + g.length > MAX_GUARD_SPANS) return undefined;
+      for (const span of g) spans.push(span);
+    }
+    known.set(c, spans);
+    return spans;
+  };
+  return (p) => (afterNat.has(p.chain) ? undefined : (p.guard ?? guardOf(p.chain)));
+}
+
+/** Base chains whose packets still have the destination they were sent to: no NAT chain of their hook runs first. */
+function beforeNat(b: NftBaseChain, bases: readonly NftBaseChain[]): boolean {
+  if (b.hook !== 'INGRESS' && b.hook !== 'PREROUTING' && b.hook !== 'OUTPUT') return false;
+  return !bases.some((o) => o !== b && o.nat && o.hook === b.hook && o.priority <= b.priority);
 }
 
 /** Whether a statement's selectors read the packet's or the connection's mark (setting one is not a test). */

@@ -5,7 +5,7 @@
  * question unless the probe is a client the node has not seen.
  */
 import type { NftElement, NftExpr, NftSet } from '../../../model/nft';
-import { type Atom, type Datatype, type Scalar, atomHolds, parseAtom } from './datatype';
+import { type Atom, type Datatype, type Scalar, atomHolds, atomOf } from './datatype';
 
 export interface CompiledSet {
   readonly name: string;
@@ -31,7 +31,7 @@ function atomsOf(key: NftExpr, types: readonly Datatype[]): Atom[] | undefined {
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (part.kind !== 'literal') return undefined;
-    const atom = parseAtom(part.text, types[i]!);
+    const atom = atomOf(part, types[i]!);
     if (!atom) return undefined;
     atoms.push(atom);
   }

@@ -17,7 +17,7 @@ import { type Packet, withPacket } from '../packet';
 import type { NftRuleStep } from '../path';
 import { applyTarget } from '../target';
 import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, splitOn, withState } from '../walk-state';
-import { type Datatype, FLAG_TYPES, type Scalar, atomHolds, datatypeOf, parseAtom } from './datatype';
+import { type Datatype, FLAG_TYPES, type Scalar, atomHolds, atomOf, datatypeOf } from './datatype';
 import { BREAK, type Evaluator, type Value, compileExpr, isDraw, isOpen } from './expr';
 import { type CompiledSet, compileSet } from './lookup';
 import type { NodeNetwork } from '../network';
@@ -211,7 +211,7 @@ function matchMatcher(st: Extract<NftStmt, { kind: 'match' }>, ctx: NftRuleConte
   if (!types) return () => opaque;
   const rights = partsOf(st.right);
   if (rights.length !== types.length || rights.some((r) => r.kind !== 'literal')) return () => opaque;
-  const atoms = rights.map((r, i) => parseAtom((r as Extract<NftExpr, { kind: 'literal' }>).text, types[i]!));
+  const atoms = rights.map((r, i) => atomOf(r as Extract<NftExpr, { kind: 'literal' }>, types[i]!));
   if (atoms.some((a) => a === undefined)) return () => opaque;
   const only = atoms.length === 1 ? atoms[0]! : undefined;
   let test: (x: Value) => boolean;
