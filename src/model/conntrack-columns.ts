@@ -1,7 +1,8 @@
 /**
  * A conntrack table as columns: the fields of the lines big tables are made of (`conntrack -L`, `-o extended`,
  * /proc) in typed arrays, addresses as indices into the table's own list of distinct addresses. An entry
- * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 32 bytes (block comment below).
+ * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 27
+ * bytes (Block).
  * Entries of other shapes (icmp, gre, zones, counters, events, the grammar's lines) are kept as objects, with
  * the columns an analysis reads filled in beside them, so that every row can be read the same way.
  *
@@ -11,6 +12,7 @@
 import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from './conntrack';
 import { CONNTRACK_PROTOCOLS } from './protocols';
 import { AddressInterner } from './address-interner';
+import { Uint24Column } from './conntrack-uint24-column';
 
 /** The fields of a row that fits the columns (rowFits), as the fast line reader has them, its addresses interned. */
 export interface ColumnRow {
@@ -65,15 +67,16 @@ const PROTOCOL_NAMES = new Map<number, string>([...CONNTRACK_PROTOCOLS].map(([na
 /**
  * 16,384 rows of columns. What is nearly always one value is kept only once a row of the block differs: a mark
  * other than 0, a use count other than 1, a reply destination port other than the original source port (port
- * SNAT), and lines too far apart for 16-bit offsets from the block's first line.
+ * SNAT), and lines too far apart for 16-bit offsets from the block's first line. Address indices and timeouts take
+ * 3 bytes. A plain row of a busy table costs 27 bytes.
  */
 class Block {
   readonly meta = new Uint32Array(BLOCK);
-  readonly timeout = new Uint32Array(BLOCK);
-  readonly origSrc = new Int32Array(BLOCK);
-  readonly origDst = new Int32Array(BLOCK);
-  readonly replySrc = new Int32Array(BLOCK);
-  readonly replyDst = new Int32Array(BLOCK);
+  readonly timeout = new Uint24Column(BLOCK);
+  readonly origSrc = new Uint24Column(BLOCK);
+  readonly origDst = new Uint24Column(BLOCK);
+  readonly replySrc = new Uint24Column(BLOCK);
+  readonly replyDst = new Uint24Column(BLOCK);
   readonly origSport = new Uint16Array(BLOCK);
   readonly origDport = new Uint16Array(BLOCK);
   readonly replySport = new Uint16Array(BLOCK);
@@ -224,11 +227,11 @@ export class ConntrackColumns {
     if (r.use >= 0) meta |= HAS_USE;
     b.meta[at] = meta >>> 0;
     b.setLine(at, r.line);
-    b.timeout[at] = r.timeout;
-    b.origSrc[at] = r.origSrcId;
-    b.origDst[at] = r.origDstId;
-    b.replySrc[at] = r.replySrcId;
-    b.replyDst[at] = r.replyDstId;
+    if (r.timeout >= 0) b.timeout.set(at, r.timeout);
+    b.origSrc.set(at, r.origSrcId);
+    b.origDst.set(at, r.origDstId);
+    b.replySrc.set(at, r.replySrcId);
+    b.replyDst.set(at, r.replyDstId);
     b.setPorts(at, r.origSport, r.origDport, r.replySport, r.replyDport);
     b.setMarkAndUse(at, r.mark, r.use);
   }
@@ -251,10 +254,10 @@ export class ConntrackColumns {
     if (r.dport !== undefined) meta |= HAS_REPLY_DPORT;
     // The line, timeout, mark and use of an object row are read from its entry.
     b.meta[at] = meta >>> 0;
-    b.origSrc[at] = this.addressId(o.src);
-    b.origDst[at] = this.addressId(o.dst);
-    b.replySrc[at] = this.addressId(r.src);
-    b.replyDst[at] = this.addressId(r.dst);
+    b.origSrc.set(at, this.addressId(o.src));
+    b.origDst.set(at, this.addressId(o.dst));
+    b.replySrc.set(at, this.addressId(r.src));
+    b.replyDst.set(at, this.addressId(r.dst));
     b.setPorts(at, o.sport ?? 0, o.dport ?? 0, r.sport ?? 0, r.dport ?? 0);
     this.objects.set(row, e);
   }
@@ -293,16 +296,16 @@ export class ConntrackColumns {
     return this.meta(i) & OBJECT ? this.objects.get(i)!.line : this.blocks[i >>> BLOCK_BITS]!.line(i & MASK);
   }
   origSrcId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.origSrc[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.origSrc.get(i & MASK);
   }
   origDstId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.origDst[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.origDst.get(i & MASK);
   }
   replySrcId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.replySrc[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.replySrc.get(i & MASK);
   }
   replyDstId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.replyDst[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.replyDst.get(i & MASK);
   }
   /** Ports: -1 when the tuple has none. */
   origSport(i: number): number {
@@ -327,14 +330,14 @@ export class ConntrackColumns {
     const protocol = this.protocols[(meta >>> PROTO_SHIFT) & 255]!;
     const a = this.addresses;
     const orig = tuple(
-      a[b.origSrc[at]!]!,
-      a[b.origDst[at]!]!,
+      a[b.origSrc.get(at)]!,
+      a[b.origDst.get(at)]!,
       meta & HAS_ORIG_SPORT ? b.origSport[at] : undefined,
       meta & HAS_ORIG_DPORT ? b.origDport[at] : undefined,
     );
     const reply = tuple(
-      a[b.replySrc[at]!]!,
-      a[b.replyDst[at]!]!,
+      a[b.replySrc.get(at)]!,
+      a[b.replyDst.get(at)]!,
       meta & HAS_REPLY_SPORT ? b.replySport[at] : undefined,
       meta & HAS_REPLY_DPORT ? b.replyDportAt(at) : undefined,
     );
@@ -344,7 +347,7 @@ export class ConntrackColumns {
       family: meta & IPV6 ? 'ipv6' : 'ipv4',
       proto: protocol.name,
       protoNum: protocol.num,
-      timeout: meta & HAS_TIMEOUT ? b.timeout[at] : undefined,
+      timeout: meta & HAS_TIMEOUT ? b.timeout.get(at) : undefined,
       state: this.states[meta >>> STATE_SHIFT],
       orig,
       reply,
