@@ -1,7 +1,8 @@
 /**
  * A conntrack table as columns: the fields of the lines big tables are made of (`conntrack -L`, `-o extended`,
  * /proc) in typed arrays, addresses as indices into the table's own list of distinct addresses. An entry
- * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 44 bytes.
+ * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 27
+ * bytes (Block).
  * Entries of other shapes (icmp, gre, zones, counters, events, the grammar's lines) are kept as objects, with
  * the columns an analysis reads filled in beside them, so that every row can be read the same way.
  *
@@ -11,6 +12,7 @@
 import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from './conntrack';
 import { CONNTRACK_PROTOCOLS } from './protocols';
 import { AddressInterner } from './address-interner';
+import { Uint24Column } from './conntrack-uint24-column';
 
 /** The fields of a row that fits the columns (rowFits), as the fast line reader has them, its addresses interned. */
 export interface ColumnRow {
@@ -62,20 +64,78 @@ const STATE_SHIFT = 24; // 8 bits: index into the table's states, 0 for none
 const STATUSES: readonly (ConntrackStatusFlag | undefined)[] = [undefined, 'HW_OFFLOAD', 'OFFLOAD', 'ASSURED'];
 const PROTOCOL_NAMES = new Map<number, string>([...CONNTRACK_PROTOCOLS].map(([name, num]) => [num, name]));
 
+/**
+ * 16,384 rows of columns. What is nearly always one value is kept only once a row of the block differs: a mark
+ * other than 0, a use count other than 1, a reply destination port other than the original source port (port
+ * SNAT), and lines too far apart for 16-bit offsets from the block's first line. Address indices and timeouts take
+ * 3 bytes. A plain row of a busy table costs 27 bytes.
+ */
 class Block {
   readonly meta = new Uint32Array(BLOCK);
-  readonly line = new Uint32Array(BLOCK);
-  readonly timeout = new Uint32Array(BLOCK);
-  readonly origSrc = new Int32Array(BLOCK);
-  readonly origDst = new Int32Array(BLOCK);
-  readonly replySrc = new Int32Array(BLOCK);
-  readonly replyDst = new Int32Array(BLOCK);
+  readonly timeout = new Uint24Column(BLOCK);
+  readonly origSrc = new Uint24Column(BLOCK);
+  readonly origDst = new Uint24Column(BLOCK);
+  readonly replySrc = new Uint24Column(BLOCK);
+  readonly replyDst = new Uint24Column(BLOCK);
   readonly origSport = new Uint16Array(BLOCK);
   readonly origDport = new Uint16Array(BLOCK);
   readonly replySport = new Uint16Array(BLOCK);
-  readonly replyDport = new Uint16Array(BLOCK);
-  readonly mark = new Uint32Array(BLOCK);
-  readonly use = new Uint32Array(BLOCK);
+  replyDport: Uint16Array | undefined;
+  mark: Uint32Array | undefined;
+  use: Uint32Array | undefined;
+  private firstLine = -1;
+  private lineOffsets: Uint16Array | undefined = new Uint16Array(BLOCK);
+  private lines: Uint32Array | undefined;
+
+  setLine(at: number, line: number): void {
+    if (this.lineOffsets) {
+      if (this.firstLine < 0) this.firstLine = line;
+      const offset = line - this.firstLine;
+      if (offset >= 0 && offset <= 0xffff) {
+        this.lineOffsets[at] = offset;
+        return;
+      }
+      const lines = new Uint32Array(BLOCK);
+      for (let r = 0; r < at; r++) lines[r] = this.firstLine + this.lineOffsets[r]!;
+      this.lines = lines;
+      this.lineOffsets = undefined;
+    }
+    this.lines![at] = line;
+  }
+
+  line(at: number): number {
+    return this.lineOffsets ? this.firstLine + this.lineOffsets[at]! : this.lines![at]!;
+  }
+
+  /** Each row's ports are set once, in row order. */
+  setPorts(at: number, origSport: number, origDport: number, replySport: number, replyDport: number): void {
+    this.origSport[at] = origSport;
+    this.origDport[at] = origDport;
+    this.replySport[at] = replySport;
+    if (!this.replyDport && replyDport !== origSport) {
+      this.replyDport = new Uint16Array(BLOCK);
+      this.replyDport.set(this.origSport.subarray(0, at));
+    }
+    if (this.replyDport) this.replyDport[at] = replyDport;
+  }
+
+  replyDportAt(at: number): number {
+    return (this.replyDport ?? this.origSport)[at]!;
+  }
+
+  /** `mark` and `use` of a row; -1 (absent) is kept as the default, which the meta word's flags tell apart. */
+  setMarkAndUse(at: number, mark: number, use: number): void {
+    if (mark > 0) (this.mark ??= new Uint32Array(BLOCK))[at] = mark;
+    if (use >= 0 && use !== 1) (this.use ??= new Uint32Array(BLOCK).fill(1))[at] = use;
+  }
+
+  markAt(at: number): number {
+    return this.mark ? this.mark[at]! : 0;
+  }
+
+  useAt(at: number): number {
+    return this.use ? this.use[at]! : 1;
+  }
 }
 
 const fitsU32 = (n: number) => n <= U32_MAX;
@@ -166,18 +226,14 @@ export class ConntrackColumns {
     if (r.mark >= 0) meta |= HAS_MARK;
     if (r.use >= 0) meta |= HAS_USE;
     b.meta[at] = meta >>> 0;
-    b.line[at] = r.line;
-    b.timeout[at] = r.timeout;
-    b.origSrc[at] = r.origSrcId;
-    b.origDst[at] = r.origDstId;
-    b.replySrc[at] = r.replySrcId;
-    b.replyDst[at] = r.replyDstId;
-    b.origSport[at] = r.origSport;
-    b.origDport[at] = r.origDport;
-    b.replySport[at] = r.replySport;
-    b.replyDport[at] = r.replyDport;
-    b.mark[at] = r.mark;
-    b.use[at] = r.use;
+    b.setLine(at, r.line);
+    if (r.timeout >= 0) b.timeout.set(at, r.timeout);
+    b.origSrc.set(at, r.origSrcId);
+    b.origDst.set(at, r.origDstId);
+    b.replySrc.set(at, r.replySrcId);
+    b.replyDst.set(at, r.replyDstId);
+    b.setPorts(at, r.origSport, r.origDport, r.replySport, r.replyDport);
+    b.setMarkAndUse(at, r.mark, r.use);
   }
 
   /** An entry of any other shape: kept as it is, with the columns analyses read filled in. */
@@ -196,16 +252,13 @@ export class ConntrackColumns {
     if (o.dport !== undefined) meta |= HAS_ORIG_DPORT;
     if (r.sport !== undefined) meta |= HAS_REPLY_SPORT;
     if (r.dport !== undefined) meta |= HAS_REPLY_DPORT;
+    // The line, timeout, mark and use of an object row are read from its entry.
     b.meta[at] = meta >>> 0;
-    b.line[at] = Math.min(e.line, U32_MAX);
-    b.origSrc[at] = this.addressId(o.src);
-    b.origDst[at] = this.addressId(o.dst);
-    b.replySrc[at] = this.addressId(r.src);
-    b.replyDst[at] = this.addressId(r.dst);
-    b.origSport[at] = o.sport ?? 0;
-    b.origDport[at] = o.dport ?? 0;
-    b.replySport[at] = r.sport ?? 0;
-    b.replyDport[at] = r.dport ?? 0;
+    b.origSrc.set(at, this.addressId(o.src));
+    b.origDst.set(at, this.addressId(o.dst));
+    b.replySrc.set(at, this.addressId(r.src));
+    b.replyDst.set(at, this.addressId(r.dst));
+    b.setPorts(at, o.sport ?? 0, o.dport ?? 0, r.sport ?? 0, r.dport ?? 0);
     this.objects.set(row, e);
   }
 
@@ -240,19 +293,19 @@ export class ConntrackColumns {
     return this.meta(i) & OBJECT ? this.objects.get(i)!.state : this.states[this.meta(i) >>> STATE_SHIFT];
   }
   line(i: number): number {
-    return this.meta(i) & OBJECT ? this.objects.get(i)!.line : this.blocks[i >>> BLOCK_BITS]!.line[i & MASK]!;
+    return this.meta(i) & OBJECT ? this.objects.get(i)!.line : this.blocks[i >>> BLOCK_BITS]!.line(i & MASK);
   }
   origSrcId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.origSrc[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.origSrc.get(i & MASK);
   }
   origDstId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.origDst[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.origDst.get(i & MASK);
   }
   replySrcId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.replySrc[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.replySrc.get(i & MASK);
   }
   replyDstId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.replyDst[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.replyDst.get(i & MASK);
   }
   /** Ports: -1 when the tuple has none. */
   origSport(i: number): number {
@@ -265,7 +318,7 @@ export class ConntrackColumns {
     return this.meta(i) & HAS_REPLY_SPORT ? this.blocks[i >>> BLOCK_BITS]!.replySport[i & MASK]! : -1;
   }
   replyDport(i: number): number {
-    return this.meta(i) & HAS_REPLY_DPORT ? this.blocks[i >>> BLOCK_BITS]!.replyDport[i & MASK]! : -1;
+    return this.meta(i) & HAS_REPLY_DPORT ? this.blocks[i >>> BLOCK_BITS]!.replyDportAt(i & MASK) : -1;
   }
 
   /** The row as the entry object the model promises, made anew. */
@@ -277,31 +330,31 @@ export class ConntrackColumns {
     const protocol = this.protocols[(meta >>> PROTO_SHIFT) & 255]!;
     const a = this.addresses;
     const orig = tuple(
-      a[b.origSrc[at]!]!,
-      a[b.origDst[at]!]!,
+      a[b.origSrc.get(at)]!,
+      a[b.origDst.get(at)]!,
       meta & HAS_ORIG_SPORT ? b.origSport[at] : undefined,
       meta & HAS_ORIG_DPORT ? b.origDport[at] : undefined,
     );
     const reply = tuple(
-      a[b.replySrc[at]!]!,
-      a[b.replyDst[at]!]!,
+      a[b.replySrc.get(at)]!,
+      a[b.replyDst.get(at)]!,
       meta & HAS_REPLY_SPORT ? b.replySport[at] : undefined,
-      meta & HAS_REPLY_DPORT ? b.replyDport[at] : undefined,
+      meta & HAS_REPLY_DPORT ? b.replyDportAt(at) : undefined,
     );
     // The fast path's entries have these keys in this order (decode.ts commonEntry).
     return {
-      line: b.line[at]!,
+      line: b.line(at),
       family: meta & IPV6 ? 'ipv6' : 'ipv4',
       proto: protocol.name,
       protoNum: protocol.num,
-      timeout: meta & HAS_TIMEOUT ? b.timeout[at] : undefined,
+      timeout: meta & HAS_TIMEOUT ? b.timeout.get(at) : undefined,
       state: this.states[meta >>> STATE_SHIFT],
       orig,
       reply,
       unreplied: (meta & UNREPLIED) !== 0,
       status: STATUSES[(meta >>> STATUS_SHIFT) & 3],
-      mark: meta & HAS_MARK ? b.mark[at] : undefined,
-      use: meta & HAS_USE ? b.use[at] : undefined,
+      mark: meta & HAS_MARK ? b.markAt(at) : undefined,
+      use: meta & HAS_USE ? b.useAt(at) : undefined,
       id: undefined,
     } as ConntrackEntry;
   }

@@ -69,7 +69,7 @@ test('the stale row reader reads the same tuples from column rows and from entry
   }
 });
 
-test('lines, marks and use counts that differ from their neighbours are kept, in any block and after any run of plain rows', (t) => {
+test('lines, marks, use counts, reply ports and timeouts that differ from their neighbours are kept, in any block and after any run of plain rows', (t) => {
   // Three blocks of rows: the first plain (consecutive lines, mark=0, use=1), the second with a gap in the
   // lines, a mark and a use count part-way through, the third with them on its first row.
   const plain = [...busyConntrackLines(kubeProxyServices({ services: 50 }), 40_000, { nodeIp: '192.168.0.2' })].slice(
@@ -84,6 +84,13 @@ test('lines, marks and use counts that differ from their neighbours are kept, in
     if (i === 20_000 || i === 2 * 16_384) line += 3;
     if (i === 20_001 || i === 2 * 16_384) row = row.replace(' mark=0 ', ' mark=7 ');
     if (i === 20_002 || i === 2 * 16_384) row = row.replace(' use=1', ' use=3');
+    // Port SNAT: the reply's destination port is not the original's source port.
+    if (i === 20_003 || i === 2 * 16_384 + 1) row = row.replace(/ dport=\d+( \[| mark)/, ' dport=4242$1');
+    // Lines too far apart for a 16-bit offset within a block, and lines going back (a JSON string's own lines).
+    if (i === 20_004) line += 70_000;
+    if (i === 20_005) line -= 5;
+    // Timeouts beyond 3 bytes.
+    if (i === 20_006 || i === 2 * 16_384 + 2) row = row.replace(/^(\S+ +\d+ )\d+/, '$14294967295');
     t.true(readFastLine(row, 0, row.length, line, fields));
     fields.addTo(columns);
     expected.push(fastEntry(row, 0, row.length, line)!);
@@ -91,6 +98,8 @@ test('lines, marks and use counts that differ from their neighbours are kept, in
   });
   t.is(expected.filter((e) => e.mark === 7).length, 2);
   t.is(expected.filter((e) => e.use === 3).length, 2);
+  t.is(expected.filter((e) => e.reply.dport === 4242).length, 2);
+  t.is(expected.filter((e) => e.timeout === 4294967295).length, 2);
   t.deepEqual([...entriesOf(columns)], expected);
   for (let i = 0; i < columns.length; i++) if (columns.line(i) !== expected[i]!.line) t.fail(`row ${i}`);
 });
