@@ -55,8 +55,16 @@ export class ByteSink {
   /** Bytes encoded once (keys, quoted values that repeat). */
   bytes(b: Uint8Array): void {
     this.room(b.length);
-    this.buffer.set(b, this.at);
-    this.at += b.length;
+    if (b.length > SHORT) {
+      this.buffer.set(b, this.at);
+      this.at += b.length;
+      return;
+    }
+    // A short run copied by hand: TypedArray#set costs more than the copy itself for a few bytes.
+    const out = this.buffer;
+    let at = this.at;
+    for (let i = 0; i < b.length; i++) out[at++] = b[i]!;
+    this.at = at;
   }
 
   /** A string as JSON (quoted, escaped where JSON.stringify escapes). */

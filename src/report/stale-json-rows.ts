@@ -62,6 +62,17 @@ function keysAt(indent: string) {
 }
 
 const NULL = utf8('null');
+
+/** Byte runs as one, so that a run that is the same for many entries is copied in one go. */
+function joined(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 const IPV6_FLAG = utf8(' -f ipv6');
 
 /**
@@ -99,6 +110,38 @@ export function* staleEntryBytes(
       words.set(now, (b = plainInJson(text) ? utf8(text) : null));
     }
     return b;
+  };
+  // What an entry writes after its reason up to its line, and after `state` up to its cleanup command, is its
+  // verdict's: the same for the thousands of entries that share one.
+  const verdictRuns = new WeakMap<StaleVerdict, { readonly service: Uint8Array; readonly now: Uint8Array }>();
+  const runsOf = (v: StaleVerdict) => {
+    let runs = verdictRuns.get(v);
+    if (runs === undefined) {
+      runs = {
+        service: joined(keys.service, few(v.service), keys.line),
+        now: joined(keys.now, listBytes(v.now), keys.cleanup),
+      };
+      verdictRuns.set(v, runs);
+    }
+    return runs;
+  };
+  // From the entry's kind to its table's name, per kind and table.
+  const originRuns = new WeakMap<TableOrigin, Map<StaleVerdict['kind'], Uint8Array>>();
+  const kindAndOrigin = (origin: TableOrigin, kind: StaleVerdict['kind']): Uint8Array => {
+    let byKind = originRuns.get(origin);
+    if (byKind === undefined) originRuns.set(origin, (byKind = new Map()));
+    let run = byKind.get(kind);
+    if (run === undefined) {
+      run = joined(keys.kind, few(kind), keys.node, few(origin.node), keys.file, few(origin.file), keys.table);
+      byKind.set(kind, run);
+    }
+    return run;
+  };
+  const states = new Map<string, Uint8Array>();
+  const stateRun = (state: string): Uint8Array => {
+    let run = states.get(state);
+    if (run === undefined) states.set(state, (run = joined(keys.state, few(state), keys.stateEnd)));
+    return run;
   };
   const flags = new AddressFlags();
   const text = {
@@ -156,6 +199,7 @@ export function* staleEntryBytes(
     const dst = a[dstId]!;
     const reply = a[replyId]!;
     const rewritten = replyId !== dstId || replyPort !== dport;
+    const replyEndpoint = () => endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
     const protoName = c.proto(r);
     if (!plainInJson(protoName)) return false;
     const proto = few(protoName);
@@ -174,7 +218,7 @@ export function* staleEntryBytes(
     sink.bytes(keys.natTarget);
     if (rewritten) {
       sink.text('"');
-      endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+      replyEndpoint();
       sink.text('"');
     } else sink.bytes(NULL);
     sink.bytes(keys.reason);
@@ -188,21 +232,21 @@ export function* staleEntryBytes(
         break;
       case 'endpoint-gone':
         sink.bytes(text.dnatTo);
-        endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+        replyEndpoint();
         sink.bytes(text.goneNow);
         sink.bytes(now);
         sink.bytes(text.goneClose);
         break;
       case 'no-endpoints':
         sink.bytes(text.dnatTo);
-        endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+        replyEndpoint();
         sink.bytes(text.but);
         sink.text(`${service}`);
         sink.bytes(text.noEndpoints);
         break;
       case 'service-gone':
         sink.bytes(text.dnatTo);
-        endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
+        replyEndpoint();
         sink.bytes(text.noRule);
         endpoint(dst, (dstFlags & COLON) !== 0, dport);
         sink.bytes(text.serviceGone);
@@ -212,26 +256,13 @@ export function* staleEntryBytes(
         return never;
       }
     }
-    sink.bytes(keys.service);
-    sink.bytes(few(service));
-    sink.bytes(keys.line);
+    const runs = runsOf(v);
+    sink.bytes(runs.service);
     sink.integer(c.line(r));
-    sink.bytes(keys.kind);
-    sink.bytes(few(v.kind));
-    sink.bytes(keys.node);
-    sink.bytes(few(origin.node));
-    sink.bytes(keys.file);
-    sink.bytes(few(origin.file));
-    sink.bytes(keys.table);
+    sink.bytes(kindAndOrigin(origin, v.kind));
     const state = c.state(r);
-    if (state !== undefined) {
-      sink.bytes(keys.state);
-      sink.bytes(few(state));
-      sink.bytes(keys.stateEnd);
-    }
-    sink.bytes(keys.now);
-    sink.bytes(listBytes(v.now));
-    sink.bytes(keys.cleanup);
+    if (state !== undefined) sink.bytes(stateRun(state));
+    sink.bytes(runs.now);
     if (c.family(r) === 'ipv6') sink.bytes(IPV6_FLAG);
     sink.bytes(text.proto);
     // The protocol's quoted bytes without their quotes: protocol names need no escapes (they are few, checked once).
