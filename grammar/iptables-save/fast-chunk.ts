@@ -74,6 +74,17 @@ const STAR = 42;
 /** Where the first three words of the line last given to plainWords start and end. */
 const bounds = [0, 0, 0, 0, 0, 0];
 
+/** Where the word from `start` ends (a space or the line's end); -1 at a character plainLine does not take. */
+function wordEnd(text: string, start: number, end: number): number {
+  let i = start;
+  while (i < end && text.charCodeAt(i) !== SPACE) {
+    const c = text.charCodeAt(i);
+    if (c < 33 || c > 126 || c === 34) return -1;
+    i++;
+  }
+  return i;
+}
+
 /**
  * How many words the line has when plainLine reads it as words (printable ASCII without quotes, apart by
  * spaces, the first not a space), noting where the first three are in `bounds`; -1 when plainLine would not.
@@ -87,11 +98,8 @@ function plainWords(text: string, at: number, end: number): number {
       continue;
     }
     const start = i;
-    while (i < end && text.charCodeAt(i) !== SPACE) {
-      const c = text.charCodeAt(i);
-      if (c < 33 || c > 126 || c === 34) return -1;
-      i++;
-    }
+    i = wordEnd(text, start, end);
+    if (i < 0) return -1;
     if (n < 3) {
       bounds[2 * n] = start;
       bounds[2 * n + 1] = i;
@@ -120,11 +128,8 @@ function plainLine(text: string, at: number, end: number, line: number): SyntaxL
       continue;
     }
     const start = i;
-    while (i < end && text.charCodeAt(i) !== SPACE) {
-      const c = text.charCodeAt(i);
-      if (c < 33 || c > 126 || c === 34) return undefined;
-      i++;
-    }
+    i = wordEnd(text, start, end);
+    if (i < 0) return undefined;
     if (head && headEnd < 0) headEnd = i;
     else {
       const word = text.slice(start, i);
