@@ -6,6 +6,7 @@ import { isProblem, valueProblem, type ValueProblem } from '../shared/problem';
 import ipaddr from 'ipaddr.js';
 import { type IpAddr, compareIpAddr, familyOfIpAddr, ipAddrText, readIpAddr } from '../shared/address';
 import { lookup } from '../shared/lookup';
+import { ipv4PrefixIn } from './ipv4-prefix';
 import {
   type AddressMask,
   type AddressRange,
@@ -140,31 +141,9 @@ function ipOrProblem(text: string): IpAddr | ValueProblem {
   return readIpAddr(text) ?? valueProblem(`expected an IP address, got '${text}'`);
 }
 
-const DOTTED_QUAD = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** IPv4 `a.b.c.d[/len]` in canonical dotted form: most addresses of any dump, read without building objects. */
-function fastIpv4Mask(text: string): AddressMask | undefined {
-  const slash = text.indexOf('/');
-  const ip = slash < 0 ? text : text.slice(0, slash);
-  if (!DOTTED_QUAD.test(ip)) return undefined;
-  const lenText = slash < 0 ? '32' : text.slice(slash + 1);
-  if (!/^(3[0-2]|[12]?\d)$/.test(lenText)) return undefined;
-  const prefix = Number(lenText);
-  if (prefix === 32) return { family: 'ipv4', address: ip, prefix };
-  const parts = ip.split('.');
-  const value =
-    ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
-  const network = prefix === 0 ? 0 : (value & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
-  return {
-    family: 'ipv4',
-    address: `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}`,
-    prefix,
-  };
-}
-
 /** `A[/N|/DOTTED]`, host bits cleared as the kernel stores it; a missing mask means a host. */
 export function parseAddressMask(text: string): AddressMask | ValueProblem {
-  const fast = fastIpv4Mask(text);
+  const fast = ipv4PrefixIn(text, 0, text.length);
   if (fast) return fast;
   const slash = text.indexOf('/');
   const ip = ipOrProblem(slash < 0 ? text : text.slice(0, slash));

@@ -19,7 +19,6 @@ import { canonicalProtocol } from './protocols';
 import { type BaseOption, baseOptionIn } from './rule-clauses';
 import { type RuleDraft, type RuleField, hasField, ruleOfShape, withField } from './rule-shapes';
 import type { WordSyntax } from './syntax';
-import { ipv4PrefixIn } from './ipv4-prefix';
 import { parseRuleAddress } from './unknown-address';
 
 const SPACE = 32;
@@ -336,9 +335,7 @@ export class FastRuleReader<C> {
     switch (option) {
       case 's':
       case 'd': {
-        const a =
-          (this.family === 'ipv4' ? ipv4PrefixIn(this.text, this.starts[value]!, this.ends[value]!) : undefined) ??
-          parseRuleAddress(text, this.family);
+        const a = parseRuleAddress(text, this.family);
         if (isProblem(a) || 'unknown' in a || a.family !== this.family) return undefined;
         // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
         v = a.prefix === 0 && !a.mask && !negated ? null : a;

@@ -1,8 +1,7 @@
 /**
- * `-s`/`-d` in the one spelling kube-proxy and most firewalls write, `A.B.C.D` or `A.B.C.D/N`, read in place
- * by the fast path (fast-rule.ts): the value codecs.ts parseAddressMask gives it, made without regular
- * expressions or copies of the word. Any other spelling (leading zeros, dotted masks, IPv6, masked addresses)
- * is undefined, for parseAddressMask to read.
+ * `-s`/`-d` in the one spelling kube-proxy and most firewalls write, `A.B.C.D` or `A.B.C.D/N`, read without
+ * regular expressions or objects: codecs.ts parseAddressMask's fast path, for most addresses of any dump. Any
+ * other spelling (leading zeros, dotted masks, IPv6, masked addresses) is undefined, for ipaddr.js to read there.
  */
 import { canonicalIpv4Value } from '../shared/address';
 import type { AddressMask } from '../../src/model/values';

@@ -106,7 +106,7 @@ const MUTATIONS: readonly Mutation[] = [
   (w) => w.join(' ').replace(/--dport/, '--destination-port'),
   (w) => w.join(' ').replace(/--comment/, '--comment ""'),
   (w) => w.join(' ').replace(/--comment \S+/, '--comment !'),
-  // Addresses ipv4-prefix.ts must decline or read as parseAddressMask does.
+  // Address spellings, odd and plain, that the fast path must read as the grammar does.
   (w) => w.join(' ').replace(/ -([sd]) ([\d.]+)\/(\d+)/, ' -$1 $2/0$3'),
   (w) => w.join(' ').replace(/ -([sd]) ([\d.]+)\/\d+/, ' -$1 $2'),
   (w) => w.join(' ').replace(/ -([sd]) ([\d.]+)(\/\d+)?/, ' -$1 $2/32'),
