@@ -26,10 +26,12 @@ import {
   addChain,
   buildTable,
   declareChain,
+  declaresBuiltin,
   isBuiltin,
   isBuiltinName,
   markCut,
   newTable,
+  takesPolicy,
 } from './table-draft';
 import { FastRuleReader } from './fast-rule';
 import type { SyntaxLine, WordSyntax } from './syntax';
@@ -91,11 +93,11 @@ export class IptablesSaveExtractor {
   fastChain(name: string, policy: string, counters: string, line: number): boolean {
     const t = this.table;
     if (!t || t.headerless || !name || t.chains.has(name)) return false;
-    const builtin = policy !== '-' && isBuiltin(t, name);
-    if (builtin ? policy !== 'ACCEPT' && policy !== 'DROP' : policy !== '-') return false;
+    const builtin = declaresBuiltin(t, name, policy);
+    if (!takesPolicy(builtin, policy)) return false;
     const parsed = parseCounters(counters);
     if (!parsed) return false;
-    addChain(t, name, builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, parsed, line, 1);
+    addChain(t, name, builtin, policy, parsed, line, 1);
     this.account.chains++;
     this.last = line;
     return true;

@@ -134,10 +134,9 @@ export function declareChain(
   const [policyWord, countersWord, extra] = words;
   if (!policyWord)
     return { problem: 'broken', message: `chain ${name} has no policy (expected ACCEPT, DROP or -)`, column };
-  const builtin = isBuiltin(t, name) && policyWord.text !== '-';
   const policy = policyWord.text;
-  // On a built-in chain `-` keeps the current policy (iptables-restore), ACCEPT on a freshly created table.
-  if (builtin ? policy !== 'ACCEPT' && policy !== 'DROP' && policy !== '-' : policy !== '-') {
+  const builtin = declaresBuiltin(t, name, policy);
+  if (!takesPolicy(builtin, policy)) {
     return {
       problem: 'broken',
       message: builtin
@@ -165,19 +164,34 @@ export function declareChain(
     if (builtin) g.policies.add(name);
     else g.declared = true;
   }
-  addChain(t, name, builtin ? (policy === 'DROP' ? 'DROP' : 'ACCEPT') : null, counters, line, column);
+  addChain(t, name, builtin, policy, counters, line, column);
   return undefined;
 }
 
-/** A declared chain into the table (declareChain has checked it; so has the fast path, extract.ts fastChain). */
+/**
+ * Whether `:NAME POLICY` declares a built-in chain with its policy: on a built-in chain `-` keeps the current
+ * policy (iptables-restore), ACCEPT on a freshly created table, and the chain is read as a user chain's is.
+ */
+export const declaresBuiltin = (t: TableDraft, name: string, policy: string) => policy !== '-' && isBuiltin(t, name);
+
+/** Built-in chains take ACCEPT or DROP as policy, user chains only `-`. */
+export const takesPolicy = (builtin: boolean, policy: string) =>
+  builtin ? policy === 'ACCEPT' || policy === 'DROP' : policy === '-';
+
+/**
+ * A declared chain into the table, with its policy when it is `builtin` (declareChain has checked it; so has the
+ * fast path, extract.ts fastChain).
+ */
 export function addChain(
   t: TableDraft,
   name: string,
-  policy: ChainDraft['policy'],
+  builtin: boolean,
+  policyWord: string,
   counters: Counters | undefined,
   line: number,
   column: number,
 ): void {
+  const policy = builtin ? (policyWord === 'DROP' ? 'DROP' : 'ACCEPT') : null;
   // Literals rather than a spread, which V8 builds on its slow path (32,000 declarations in a kube-proxy dump).
   t.chains.set(
     name,

@@ -38,6 +38,36 @@ test('tables, chains with policies and counters, rules with and without -c count
   t.is(table!.chains[3]!.rules[0]!.counters, undefined);
 });
 
+test('a policy a chain does not take is an error on its word; `-` on a built-in chain keeps no policy of its own', (t) => {
+  const r = parse(dedent`
+    *filter
+    :INPUT RETURN [0:0]
+    :FORWARD - [0:0]
+    :OUTPUT DROP [0:0]
+    :MINE ACCEPT [0:0]
+    :YOURS - [0:0]
+    COMMIT
+  `);
+  t.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.line, d.column, d.message]),
+    [
+      ['error', 2, 8, "built-in chain INPUT needs policy ACCEPT or DROP, got 'RETURN'"],
+      ['error', 5, 7, "user chain MINE takes '-' as policy, got 'ACCEPT'"],
+    ],
+  );
+  const [table] = r.ruleset.tables;
+  t.deepEqual(
+    table!.chains.map((c) => [c.name, c.policy]),
+    // INPUT is still there, as every built-in chain of its table is, with the kernel's own ACCEPT.
+    [
+      ['INPUT', 'ACCEPT'],
+      ['FORWARD', null],
+      ['OUTPUT', 'DROP'],
+      ['YOURS', null],
+    ],
+  );
+});
+
 test('-j jumps and -g gotos to chains; built-in targets stay targets', (t) => {
   const [a, b, c] = rules(dedent`
     *filter
