@@ -35,6 +35,12 @@ const NO_PORT = 65536;
 export const endpointNumber = (address: number, port: number | undefined): number =>
   address * (NO_PORT + 1) + (port ?? NO_PORT);
 
+/** The address's number and the port an endpointNumber was made of (port undefined when it had none). */
+export function endpointParts(n: number): { readonly address: number; readonly port: number | undefined } {
+  const port = n % (NO_PORT + 1);
+  return { address: (n - port) / (NO_PORT + 1), port: port === NO_PORT ? undefined : port };
+}
+
 /** A key for an address and port: equal exactly when both are. */
 export function endpointKey(ip: string, port: number | undefined): AddressKey {
   const address = addressKey(ip);

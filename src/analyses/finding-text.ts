@@ -13,9 +13,12 @@ export const sharesKey = (
   endpoints: readonly { readonly ip: string; readonly port: number; readonly probability: number }[],
 ) => endpoints.map((e) => `${hostPort(e)}=${e.probability}`).join(' ');
 
-/** The first `limit` items joined, and how many more there are: findings name a few and count the rest. */
-export const firstOf = (items: readonly string[], limit: number, separator: string) =>
-  `${items.slice(0, limit).join(separator)}${items.length > limit ? ` and ${items.length - limit} more` : ''}`;
+/**
+ * The first `limit` items joined, and how many more there are: findings name a few and count the rest. `count` is
+ * how many there are in all, when `items` holds only the first ones.
+ */
+export const firstOf = (items: readonly string[], limit: number, separator: string, count = items.length) =>
+  `${items.slice(0, limit).join(separator)}${count > limit ? ` and ${count - limit} more` : ''}`;
 
 export const percent = (p: number) => `${(p * 100).toFixed(p > 0 && p < 0.001 ? 4 : 1)}%`;
 

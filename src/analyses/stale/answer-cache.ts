@@ -3,13 +3,15 @@
  * and destination addresses are class numbers (address-classes.ts); the destination's class leads to its
  * answers by protocol and port (one lookup by number), and those to the answer for the source's class (an
  * index). The classes of a table's addresses are worked out once per address (AddressClasses.classOfTable),
- * so a million entries cost two typed-array reads and one Map lookup by number each, and a few thousand walks.
+ * so a million entries cost two typed-array reads and one probe of a flat table (answer-index.ts) each, and a
+ * few thousand walks.
  */
 import type { AddressIds } from './address-ids';
 import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import { AddressClasses, ClassProjection } from './address-classes';
+import { AnswerIndex } from './answer-index';
 import { type FlowKey, type SourceScope, withNetwork } from './flow-key';
 import { type Producible, producible } from './new-connection-destinations';
 
@@ -22,16 +24,10 @@ export interface SourceKind {
   readonly in: string | undefined;
 }
 
-/** Per protocol, destination port (or icmp type) and, when rules test it, source port: the answer per source kind. */
-type ByPort = Map<number, Answer[]>;
-
 const PROTOCOL_INDEX: Readonly<Record<ProbeProtocol, number>> = { tcp: 0, udp: 1, sctp: 2, icmp: 3 };
 
-/** A destination class's answers, and the classes its walks tell sources apart by when fewer than all. */
-interface DestinationAnswers {
-  readonly byPort: ByPort;
-  readonly sources: ClassProjection | undefined;
-}
+/** The classes a destination class's walks tell sources apart by when fewer than all; null when all. */
+type DestinationSources = ClassProjection | null;
 
 const arrivesOn = (network: Tracer['network'], ip: Ip, local: boolean) =>
   local || !network.knowsInterfaces ? undefined : network.route(ip)?.dev;
@@ -60,27 +56,30 @@ export function sourceClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<
 }
 
 /**
- * Destinations by the flow key's class, each with its answers by port and, when its walks reach fewer source
- * tests than the key holds, the coarser classes of sources those tests and the network tell apart.
+ * Destinations by the flow key's class, each with, when its walks reach fewer source tests than the key holds,
+ * the coarser classes of sources those tests and the network tell apart.
  */
-export function destinationClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<DestinationAnswers> {
+export function destinationClasses(tracer: Tracer, flowKey: FlowKey): AddressClasses<DestinationSources> {
   const projections = new Map<SourceScope, ClassProjection>();
   const sourcesOf = (scope: SourceScope | undefined) => {
-    if (!scope) return undefined;
+    if (!scope) return null;
     let p = projections.get(scope);
     if (!p) projections.set(scope, (p = new ClassProjection(sourceKey(tracer, flowKey, scope.sourceClass))));
     return p;
   };
   return new AddressClasses(
     (ip) => flowKey.destinationClass(ip),
-    (ip) => ({ byPort: new Map(), sources: sourcesOf(flowKey.sourceScope(ip)) }),
+    (ip) => sourcesOf(flowKey.sourceScope(ip)),
     withNetwork(tracer.network, flowKey.destinationSpans),
   );
 }
 
 export class AnswerCache {
   private readonly sources: AddressClasses<SourceKind>;
-  private readonly destinations: AddressClasses<DestinationAnswers>;
+  private readonly destinations: AddressClasses<DestinationSources>;
+  /** Answer numbers by destination class, protocol and port, source port and (walked) source class. */
+  private readonly index = new AnswerIndex();
+  private readonly answers: Answer[] = [];
 
   constructor(
     private readonly tracer: Tracer,
@@ -97,18 +96,15 @@ export class AnswerCache {
     const source = this.sources.classOfTable(e.addresses, e.origSrcId);
     const destination = this.destinations.classOfTable(e.addresses, e.origDstId);
     if (source < 0 || destination < 0) return { undecided: `not an address: ${source < 0 ? o.src : o.dst}` };
-    const { byPort, sources } = this.destinations.holding(destination, o.dst);
-    const port = o.dport ?? o.type ?? -1;
-    const sourcePort = this.flowKey.testsSourcePort ? (o.sport ?? -1) + 1 : 0;
-    const portKey = (sourcePort * 65537 + port + 1) * 4 + PROTOCOL_INDEX[proto];
-    let bySource = byPort.get(portKey);
-    if (!bySource) byPort.set(portKey, (bySource = []));
+    const sources = this.destinations.holding(destination, o.dst);
     const walked = sources ? sources.of(source, o.src) : source;
-    let answer = bySource[walked];
-    if (!answer) {
-      answer = producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)), this.ids);
-      bySource[walked] = answer;
-    }
+    const portKey = ((o.dport ?? o.type ?? -1) + 1) * 4 + PROTOCOL_INDEX[proto];
+    const sourcePort = this.flowKey.testsSourcePort ? (o.sport ?? -1) + 1 : 0;
+    const known = this.index.get(destination, portKey, sourcePort, walked);
+    if (known >= 0) return this.answers[known]!;
+    const answer = producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)), this.ids);
+    this.index.add(destination, portKey, sourcePort, walked, this.answers.length);
+    this.answers.push(answer);
     return answer;
   }
 }

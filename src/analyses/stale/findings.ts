@@ -4,9 +4,10 @@
  */
 import type { SourceRef } from '../../model/source';
 import type { Finding, Severity } from '../finding';
-import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind, StaleTarget } from './model';
+import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind } from './model';
 import { endpointText, firstOf } from '../finding-text';
 import { groupBy } from '../../model/group-by';
+import { type GroupHead, groupHead } from './groups';
 
 export interface Terminating {
   readonly node: string;
@@ -44,14 +45,15 @@ function evidenceOf(entries: readonly { readonly file: string; readonly line: nu
 /** Beyond this many targets a finding names the first ones and points at the JSON for the rest. */
 const LISTED_TARGETS = 10;
 
-function groupMessage(first: StaleEntry, count: number, targets: readonly string[]): string {
+/** `targets` are the first targets' texts, `targetCount` how many targets there are. */
+function groupMessage(first: StaleEntry, count: number, targets: readonly string[], targetCount: number): string {
   const what = `${count} ${first.proto} ${first.table === 'ipvs' ? (count === 1 ? 'IPVS connection' : 'IPVS connections') : count === 1 ? 'conntrack entry' : 'conntrack entries'} to ${endpointText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}`;
-  const to = firstOf(targets, LISTED_TARGETS, ', ');
+  const to = firstOf(targets, LISTED_TARGETS, ', ', targetCount);
   const go = count === 1 ? 'goes' : 'go';
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
     case 'endpoint-gone':
-      return `${what} still ${go} to ${to}, no longer ${targets.length === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
+      return `${what} still ${go} to ${to}, no longer ${targetCount === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
     case 'no-endpoints':
       return `${what} still ${go} to ${to}, but the service has no endpoints now`;
     case 'service-gone':
@@ -59,19 +61,21 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
     case 'blackhole':
       return `${what} ${count === 1 ? 'was' : 'were'} never DNATed (created while the service had no endpoints) and keep its traffic from reaching ${now}`;
     case 'ipvs-real-server-gone':
-      return `${what} still ${go} to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
+      return `${what} still ${go} to real ${targetCount === 1 ? 'server' : 'servers'} ${to}, no longer listed by IPVS; the service's real servers are ${now}`;
     case 'ipvs-service-gone':
-      return `${what} still ${go} to real ${targets.length === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
+      return `${what} still ${go} to real ${targetCount === 1 ? 'server' : 'servers'} ${to}, but the virtual service is gone`;
   }
 }
 
 /** One command per recorded target where that deletes only stale entries; the per-entry way where it would not. */
-function remedyOf(group: StaleGroup, targets: readonly StaleTarget[]): string {
-  const first = group.entries[0]!;
+function remedyOf(head: GroupHead): string {
+  const first = head.entries[0]!;
   if (first.table === 'ipvs')
     return `${first.cleanup} (IPVS then drops connections to removed real servers on their next packet), or wait for them to expire`;
-  const commands = targets.slice(0, LISTED_TARGETS).map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
-  const more = targets.length - LISTED_TARGETS;
+  const commands = head.targets
+    .slice(0, LISTED_TARGETS)
+    .map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
+  const more = head.targetCount - LISTED_TARGETS;
   return (
     commands.join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
   );
@@ -84,9 +88,8 @@ export function staleFindings(
 ): Finding[] {
   const findings: Finding[] = [];
   for (const group of groups) {
-    const entries = group.entries;
-    const first = entries[0]!;
-    const targets = group.targets;
+    const head = groupHead(group, EVIDENCE_LINES, LISTED_TARGETS);
+    const first = head.entries[0]!;
     findings.push({
       code: CODES[first.kind],
       severity: severityOf(first.kind, first.proto),
@@ -94,11 +97,12 @@ export function staleFindings(
       subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
       message: groupMessage(
         first,
-        entries.length,
-        targets.map((t) => t.target),
+        head.size,
+        head.targets.map((t) => t.target),
+        head.targetCount,
       ),
-      evidence: evidenceOf(entries),
-      remedy: remedyOf(group, targets),
+      evidence: evidenceOf(head.entries),
+      remedy: remedyOf(head),
     });
   }
   for (const list of groupBy(terminating, (t) => `${t.node}|${t.service ?? ''}|${t.server}`).values()) {

@@ -3,7 +3,7 @@
  * target the entries record (one cleanup command). Conntrack rows are keyed by numbers (address index, port,
  * cause code): a million stale entries make no key string each.
  */
-import { endpointNumber } from '../address-key';
+import { endpointNumber, endpointParts } from '../address-key';
 import { endpointText } from '../finding-text';
 import { groupCleanup } from './cleanup';
 import { type TableOrigin, destinationKey, destinationPort, targetKey } from './conntrack-stale-entry';
@@ -31,14 +31,37 @@ const targetOf = (e: StaleEntry): string => e.natTarget ?? endpointText(e.dst, e
 /** Small numbers for strings that repeat (addresses, protocol names), shared by all tables. */
 class Interned {
   private readonly ids = new Map<string, number>();
+  /** The string of each number. */
+  readonly texts: string[] = [];
   id(s: string): number {
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.texts.length;
       this.ids.set(s, id);
+      this.texts.push(s);
     }
     return id;
   }
+}
+
+/** What a finding reads of a group: how many entries, the first ones, the first targets in order, how many targets. */
+export interface GroupHead {
+  readonly size: number;
+  readonly entries: readonly StaleEntry[];
+  readonly targets: readonly StaleTarget[];
+  readonly targetCount: number;
+}
+
+/** The head of a group: its first `entries` entries and first `targets` targets, made without the rest. */
+export function groupHead(group: StaleGroup, entries: number, targets: number): GroupHead {
+  if (group instanceof Group) return group.head(entries, targets);
+  const all = group.targets;
+  return {
+    size: group.entries.length,
+    entries: group.entries.slice(0, entries),
+    targets: all.slice(0, targets),
+    targetCount: all.length,
+  };
 }
 
 const PROTOCOLS = 64;
@@ -56,6 +79,7 @@ class Group implements StaleGroup {
     private readonly members: Int32Array,
     private readonly validGroups: ReadonlySet<string>,
     private readonly addressId: (addresses: readonly string[], i: number) => number,
+    private readonly addressText: (id: number) => string,
   ) {}
 
   get entries(): StaleEntry[] {
@@ -65,6 +89,62 @@ class Group implements StaleGroup {
       last.group = this;
     }
     return last.entries;
+  }
+
+  head(entries: number, targets: number): GroupHead {
+    const members = this.members;
+    const first = Array.from(members.subarray(0, entries), (i) => this.list.entry(i));
+    const keys = this.targetKeys();
+    if (!keys) {
+      const all = this.targets;
+      return { size: members.length, entries: first, targets: all.slice(0, targets), targetCount: all.length };
+    }
+    // The distinct targets by number, each named by its text only to be ranked: the first `targets` by text are
+    // those the sort of `targets` puts first (texts of distinct targets of a group differ, so ties cannot occur).
+    const sorted = keys.slice().sort();
+    const listed: { key: number; text: string }[] = [];
+    let count = 0;
+    for (let k = 0; k < sorted.length; k++) {
+      const key = sorted[k]!;
+      if (k > 0 && key === sorted[k - 1]) continue;
+      count++;
+      const text = this.targetText(key, first[0]!);
+      if (listed.length === targets && !(text < listed[targets - 1]!.text)) continue;
+      let at = listed.length;
+      while (at > 0 && text < listed[at - 1]!.text) at--;
+      listed.splice(at, 0, { key, text });
+      if (listed.length > targets) listed.pop();
+    }
+    const chosen = listed.map(() => [] as number[]);
+    for (let k = 0; k < keys.length; k++) {
+      const at = listed.findIndex((t) => t.key === keys[k]);
+      if (at >= 0) chosen[at]!.push(members[k]!);
+    }
+    return {
+      size: members.length,
+      entries: first,
+      targets: chosen.map((m) => new Target(this.list, m, this.validGroups)),
+      targetCount: count,
+    };
+  }
+
+  /** Each member's targetKey, in member order; undefined when a member is not a conntrack row. */
+  private targetKeys(): Float64Array | undefined {
+    const keys = new Float64Array(this.members.length);
+    for (let k = 0; k < keys.length; k++) {
+      const i = this.members[k]!;
+      const origin = this.list.originOf(i);
+      if (!origin) return undefined;
+      keys[k] = targetKey(origin.columns, this.list.rowOf(i), this.addressId);
+    }
+    return keys;
+  }
+
+  /** The text of a targetKey (the target's `target`): -1 is the group's destination, the others their endpoint. */
+  private targetText(key: number, first: StaleEntry): string {
+    if (key < 0) return endpointText(first.dst, first.dport ?? undefined);
+    const { address, port } = endpointParts(key);
+    return endpointText(this.addressText(address), port);
   }
 
   get targets(): StaleTarget[] {
@@ -173,5 +253,8 @@ export function groupStale(list: StaleList, validGroups: ReadonlySet<string>): S
   for (let g = 1; g < sizes.length; g++) next[g] = next[g - 1]! + sizes[g - 1]!;
   const starts = next.slice();
   for (let i = 0; i < list.length; i++) order[next[groupOf[i]!]!++] = i;
-  return sizes.map((size, g) => new Group(list, order.subarray(starts[g]!, starts[g]! + size), validGroups, addressId));
+  const addressText = (id: number) => addresses.texts[id]!;
+  return sizes.map(
+    (size, g) => new Group(list, order.subarray(starts[g]!, starts[g]! + size), validGroups, addressId, addressText),
+  );
 }

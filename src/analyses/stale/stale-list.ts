@@ -12,7 +12,15 @@ import type { StaleAnalysis, StaleEntry } from './model';
 class Numbered<T> {
   readonly values: T[] = [];
   private readonly ids = new Map<T, number>();
+  // Rows come table by table, and a table's stale entries often in runs of one verdict: no Map lookup then.
+  private last: T | undefined;
+  private lastId = -1;
   id(v: T): number {
+    if (v === this.last) return this.lastId;
+    this.last = v;
+    return (this.lastId = this.lookup(v));
+  }
+  private lookup(v: T): number {
     let id = this.ids.get(v);
     if (id === undefined) {
       id = this.values.length;

@@ -58,7 +58,7 @@ function answerAndClass(
   const destination = destinations.classOf(probe.dst);
   const head = [probe.proto, probe.dport, key.testsSourcePort ? probe.sport : '', destination].join(' ');
   // The class the answer cache walks once for: the source's class among those the destination's walks tell apart.
-  const scope = destinations.holding(destination, probe.dst).sources;
+  const scope = destinations.holding(destination, probe.dst);
   return {
     answer,
     cls: `${head} ${source}`,
@@ -266,7 +266,7 @@ test("a destination's walks tell apart only the sources their tests reach, and s
   const scopedClass = (dst: string, src: string) => {
     const d = destinations.classOf(dst);
     const s = sources.classOf(src);
-    return destinations.holding(d, dst).sources?.of(s, src) ?? `fine ${s}`;
+    return destinations.holding(d, dst)?.of(s, src) ?? `fine ${s}`;
   };
   t.not(sources.classOf('203.0.113.5'), sources.classOf('192.168.50.2'));
   t.is(

@@ -1,0 +1,113 @@
+/**
+ * Stale's fast paths held to the plain way they replace: the answer cache's flat index against a Map, and a
+ * finding's first targets and entries (groupHead: targets by number, only the first ten named) against a group's
+ * full, text-sorted `targets` and its `entries`, on random tables after churn.
+ */
+import test from 'ava';
+import { analyzeStale } from '../../../src/analyses/stale/index';
+import { AnswerIndex } from '../../../src/analyses/stale/answer-index';
+import { staleFindings } from '../../../src/analyses/stale/findings';
+import { groupHead } from '../../../src/analyses/stale/groups';
+import type { StaleGroup } from '../../../src/analyses/stale/model';
+import { type GeneratedEndpoint, kubeProxyRuleset, serviceSpec } from '../../generators/kube-proxy-dump';
+import { seeded } from '../../generators/trace-ruleset';
+import { SMALL_NODE } from '../../helpers/small-node';
+import { nodesOfText } from '../../helpers/sections';
+
+test('the answer index finds what a Map of the same keys finds, through growth and collisions', (t) => {
+  for (const seed of [1, 2, 3]) {
+    const r = seeded(seed);
+    const index = new AnswerIndex(4);
+    const reference = new Map<string, number>();
+    // One part wide and three narrow: many keys differ in one part only.
+    const key = () => {
+      const wide = Math.floor(r() * 4);
+      return [0, 1, 2, 3].map((k) => Math.floor(r() * (k === wide ? 5000 : 4)));
+    };
+    for (let n = 0; n < 20_000; n++) {
+      const [a, b, c, d] = key() as [number, number, number, number];
+      const text = `${a} ${b} ${c} ${d}`;
+      const want = reference.get(text) ?? -1;
+      t.is(index.get(a, b, c, d), want, text);
+      if (want < 0) {
+        index.add(a, b, c, d, n);
+        reference.set(text, n);
+      }
+    }
+    for (const [text, value] of reference) {
+      const [a, b, c, d] = text.split(' ').map(Number) as [number, number, number, number];
+      if (index.get(a, b, c, d) !== value) t.fail(text);
+    }
+  }
+});
+
+const ep = (ip: string, port: number): GeneratedEndpoint => ({ ip, port });
+
+/** Live services, one with no endpoints; the table also goes to 10.96.0.40 and .41, deleted. */
+const SERVICES = [
+  serviceSpec('shop/web:http', 'tcp', '10.96.0.20', 80, [ep('10.244.1.20', 9090), ep('10.244.1.21', 9090)]),
+  serviceSpec('kube-system/kube-dns:dns', 'udp', '10.96.0.10', 53, [ep('10.244.2.8', 53)]),
+  serviceSpec('shop/empty:http', 'tcp', '10.96.0.30', 80, []),
+];
+
+function line(r: () => number): string {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(r() * list.length)]!;
+  const [proto, dst, dport] = pick([
+    ['tcp', '10.96.0.20', 80],
+    ['udp', '10.96.0.10', 53],
+    ['tcp', '10.96.0.30', 80],
+    ['tcp', '10.96.0.40', 443],
+    ['udp', '10.96.0.41', 53],
+  ] as const);
+  const src = `10.244.0.${1 + Math.floor(r() * 200)}`;
+  const sport = 30000 + Math.floor(r() * 30000);
+  // Targets whose text order is not their number's: 10.244.1.9 after 10.244.1.10, :9 after :80.
+  const blackhole = r() < 0.05;
+  const rsrc = blackhole ? dst : `10.244.${1 + Math.floor(r() * 3)}.${pick([1, 9, 10, 19, 100, 101, 250])}`;
+  const rsport = blackhole ? dport : pick([9, 53, 80, 8080, 9090, 10000]);
+  const common = `src=${src} dst=${dst} sport=${sport} dport=${dport} src=${rsrc} dst=${src} sport=${rsport} dport=${sport}`;
+  return proto === 'tcp'
+    ? `tcp      6 86390 ESTABLISHED ${common} [ASSURED] mark=0 use=1`
+    : `udp      17 25 ${common} mark=0 use=1`;
+}
+
+/** The plain group the fast path is held to: no groupHead of its own, so it takes the group's full lists. */
+const plain = (g: StaleGroup): StaleGroup => ({ entries: g.entries, targets: g.targets });
+
+test("a finding's first targets and entries are the first of the group's sorted targets and entries", (t) => {
+  const rules = kubeProxyRuleset(SERVICES, { clusterCidr: '10.244.0.0/16' });
+  for (const seed of [11, 12, 13, 14]) {
+    const r = seeded(seed);
+    const size = [30, 400, 3000, 60][seed - 11]!;
+    const lines = Array.from({ length: size }, () => line(r));
+    const half = lines.length >> 1;
+    // Two listings of the node's table, so groups span tables.
+    const text = [
+      `${SMALL_NODE}\nroot@n1:~# iptables-save\n${rules}`,
+      `root@n1:~# conntrack -L\n${lines.slice(0, half).join('\n')}`,
+      `root@n1:~# conntrack -L -f ipv4\n${lines.slice(half).join('\n')}\n`,
+    ].join('\n');
+    const nodes = nodesOfText(text);
+    t.is(nodes[0]!.conntrack.length, 2);
+    const a = analyzeStale(nodes);
+    t.true(a.groups.length >= 3, `seed ${seed}: ${a.groups.length} groups`);
+    let many = 0;
+    for (const g of a.groups) {
+      const all = g.targets;
+      if (all.length > 10) many++;
+      const head = groupHead(g, 10, 10);
+      t.is(head.size, g.entries.length);
+      t.is(head.targetCount, all.length);
+      t.deepEqual(
+        head.targets.map((x) => [x.target, x.cleanup, x.entries.map((e) => e.line)]),
+        all.slice(0, 10).map((x) => [x.target, x.cleanup, x.entries.map((e) => e.line)]),
+      );
+      t.deepEqual(
+        head.entries.map((e) => e.line),
+        g.entries.slice(0, 10).map((e) => e.line),
+      );
+    }
+    if (size >= 400) t.true(many > 0, `seed ${seed}: a group with more than ten targets`);
+    t.deepEqual(a.findings, staleFindings(a.groups.map(plain), [], a.nodes));
+  }
+});
