@@ -3,7 +3,7 @@
  * and destination addresses are class numbers (address-classes.ts); the destination's class leads to its
  * answers by protocol and port (one lookup by number), and those to the answer for the source's class (an
  * index). The classes of a table's addresses are worked out once per address (AddressClasses.classOfTable),
- * so a million entries cost two typed-array reads and one probe of a flat table (answer-index.ts) each, and a
+ * so a million entries cost two typed-array reads and one probe of a flat table (key-index.ts) each, and a
  * few thousand walks.
  */
 import type { AddressIds } from './address-ids';
@@ -11,7 +11,7 @@ import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import { AddressClasses, ClassProjection } from './address-classes';
-import { AnswerIndex } from './answer-index';
+import { KeyIndex } from './key-index';
 import { type FlowKey, type SourceScope, withNetwork } from './flow-key';
 import { type Producible, producible } from './new-connection-destinations';
 
@@ -78,7 +78,7 @@ export class AnswerCache {
   private readonly sources: AddressClasses<SourceKind>;
   private readonly destinations: AddressClasses<DestinationSources>;
   /** Answer numbers by destination class, protocol and port, source port and (walked) source class. */
-  private readonly index = new AnswerIndex();
+  private readonly index = new KeyIndex();
   private readonly answers: Answer[] = [];
 
   constructor(

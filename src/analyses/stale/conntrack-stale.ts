@@ -99,12 +99,11 @@ const KIND_INDEX: Readonly<Record<ConntrackStaleKind, number>> = {
 };
 
 /** Verdicts by answer, kind and service: a million stale entries share a few thousand of them. */
-const verdicts = new WeakMap<Producible, Map<string | null, StaleVerdict>[]>();
-
 function stale(answer: Producible, kind: ConntrackStaleKind, service: string | null): StaleVerdict {
-  let byKind = verdicts.get(answer);
-  if (!byKind) verdicts.set(answer, (byKind = [new Map(), new Map(), new Map(), new Map()]));
-  const byService = byKind[KIND_INDEX[kind]]!;
+  const byKind = answer.staleVerdicts;
+  const k = KIND_INDEX[kind];
+  let byService = byKind[k];
+  if (!byService) byKind[k] = byService = new Map();
   let v = byService.get(service);
   if (!v) byService.set(service, (v = { verdict: 'stale', kind, service, now: answer.now }));
   return v;

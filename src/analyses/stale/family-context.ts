@@ -12,7 +12,7 @@ import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../node/index';
 import { parseIp } from '../../model/address';
 import { AddressIds } from './address-ids';
-import { endpointNumber } from '../address-key';
+import { KeyIndex } from './key-index';
 import { AnswerCache } from './answer-cache';
 import type { EntryRow } from './entry-row';
 import { flowKeyOf } from './flow-key';
@@ -49,18 +49,29 @@ export interface FamilyContext {
 
 const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${ip} ${port ?? ''}`;
 
-/** Services by protocol, then address number and port: looked up for every stale entry, without a key string. */
+/** Services by protocol, address number and port in a flat index: looked up for every stale entry, without a key. */
 class ServiceIndex {
-  private readonly byProtocol = new Map<string, Map<number, string>>();
+  private readonly protocols = new Map<string, number>();
+  private readonly index = new KeyIndex();
+  private readonly names: string[] = [];
 
+  /** `address` is an AddressIds number, or -1 for a NodePort's entry point (no address). */
   set(proto: string, address: number, port: number | undefined, name: string): void {
-    let byEndpoint = this.byProtocol.get(proto);
-    if (!byEndpoint) this.byProtocol.set(proto, (byEndpoint = new Map()));
-    byEndpoint.set(endpointNumber(address, port), name);
+    let p = this.protocols.get(proto);
+    if (p === undefined) this.protocols.set(proto, (p = this.protocols.size));
+    const known = this.index.get(p, address + 1, (port ?? -1) + 1, 0);
+    if (known >= 0) this.names[known] = name;
+    else {
+      this.index.add(p, address + 1, (port ?? -1) + 1, 0, this.names.length);
+      this.names.push(name);
+    }
   }
 
   get(proto: string, address: number, port: number | undefined): string | undefined {
-    return this.byProtocol.get(proto)?.get(endpointNumber(address, port));
+    const p = this.protocols.get(proto);
+    if (p === undefined) return undefined;
+    const at = this.index.get(p, address + 1, (port ?? -1) + 1, 0);
+    return at < 0 ? undefined : this.names[at];
   }
 }
 

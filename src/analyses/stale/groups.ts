@@ -117,8 +117,12 @@ class Group implements StaleGroup {
     }
     const chosen = listed.map(() => [] as number[]);
     for (let k = 0; k < keys.length; k++) {
-      const at = listed.findIndex((t) => t.key === keys[k]);
-      if (at >= 0) chosen[at]!.push(members[k]!);
+      const key = keys[k]!;
+      for (let at = 0; at < listed.length; at++) {
+        if (listed[at]!.key !== key) continue;
+        chosen[at]!.push(members[k]!);
+        break;
+      }
     }
     return {
       size: members.length,

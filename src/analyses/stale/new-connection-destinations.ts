@@ -4,6 +4,7 @@
  */
 import { endpointText } from '../finding-text';
 import type { AddressIds } from './address-ids';
+import type { StaleVerdict } from './conntrack-stale';
 import { endpointNumber } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
@@ -19,6 +20,11 @@ export interface Producible {
    * `address` is its number among the AddressIds the answer was made with.
    */
   produces(address: number, port: number | undefined): boolean;
+  /**
+   * The stale verdicts judged with this answer, by kind (an index) and service: most of a million stale entries
+   * share a few thousand, found here without a lookup by the answer itself.
+   */
+  readonly staleVerdicts: (Map<string | null, StaleVerdict> | undefined)[];
 }
 
 export interface Destination {
@@ -36,12 +42,17 @@ export function producibleOf(
   refused: boolean,
   ids: AddressIds,
 ): Producible {
-  const keys = new Set(targets.map((t) => endpointNumber(ids.id(t.ip), t.port)));
+  // A service has few endpoints: a scan of their numbers costs less than hashing one past the small integers.
+  const keys = Float64Array.from(new Set(targets.map((t) => endpointNumber(ids.id(t.ip), t.port))));
+  const many = keys.length > 16 ? new Set(keys) : undefined;
   return {
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
-    produces: (address, port) => keys.has(endpointNumber(address, port)),
+    produces: many
+      ? (address, port) => many.has(endpointNumber(address, port))
+      : (address, port) => keys.includes(endpointNumber(address, port)),
+    staleVerdicts: [],
   };
 }
 

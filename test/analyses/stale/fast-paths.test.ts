@@ -1,11 +1,11 @@
 /**
- * Stale's fast paths held to the plain way they replace: the answer cache's flat index against a Map, and a
+ * Stale's fast paths held to the plain way they replace: the flat index of the answer cache and the services against a Map, and a
  * finding's first targets and entries (groupHead: targets by number, only the first ten named) against a group's
  * full, text-sorted `targets` and its `entries`, on random tables after churn.
  */
 import test from 'ava';
 import { analyzeStale } from '../../../src/analyses/stale/index';
-import { AnswerIndex } from '../../../src/analyses/stale/answer-index';
+import { KeyIndex } from '../../../src/analyses/stale/key-index';
 import { staleFindings } from '../../../src/analyses/stale/findings';
 import { groupHead } from '../../../src/analyses/stale/groups';
 import type { StaleGroup } from '../../../src/analyses/stale/model';
@@ -14,10 +14,10 @@ import { seeded } from '../../generators/trace-ruleset';
 import { SMALL_NODE } from '../../helpers/small-node';
 import { nodesOfText } from '../../helpers/sections';
 
-test('the answer index finds what a Map of the same keys finds, through growth and collisions', (t) => {
+test('the key index finds what a Map of the same keys finds, through growth and collisions', (t) => {
   for (const seed of [1, 2, 3]) {
     const r = seeded(seed);
-    const index = new AnswerIndex(4);
+    const index = new KeyIndex(4);
     const reference = new Map<string, number>();
     // One part wide and three narrow: many keys differ in one part only.
     const key = () => {

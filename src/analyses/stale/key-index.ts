@@ -1,13 +1,14 @@
 /**
- * Numbers by four small integer keys, in one open-addressing table of typed arrays: the answer cache's lookup
- * by destination class, protocol and port, source port and source class. A million entries to twenty thousand
- * destination classes looked their answers up in a Map per class (a Map, its buckets and an array touched per
- * entry, 13 MB live); here one probe reads one run of five numbers.
+ * Numbers by four small integer keys, in one open-addressing table of typed arrays: the answer cache's lookup by
+ * destination class, protocol and port, source port and source class, and the services' by protocol, address and
+ * port. A million entries to twenty thousand destination classes looked their answers up in a Map per class (a
+ * Map, its buckets and an array touched per entry, 13 MB live), and services by an endpoint number past the small
+ * integers (a heap number hashed per lookup); here one probe reads one run of five numbers.
  */
 const STRIDE = 5;
 const EMPTY = -1;
 
-export class AnswerIndex {
+export class KeyIndex {
   /** Per slot: the four keys, then the value (EMPTY for a free slot). */
   private cells: Int32Array;
   private mask: number;
