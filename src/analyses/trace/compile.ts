@@ -141,6 +141,17 @@ interface RulesetPlace {
   readonly chainOf: ChainOf;
   /** Whether steps carry the rule's text (see `compileRuleset`). */
   readonly stepText: boolean;
+  /** Chains' `ends` by their text, shared: most chains of a kube-proxy ruleset have one of a few layouts. */
+  readonly layouts: Map<string, readonly number[]>;
+}
+
+/** The array of `layouts` with the same numbers as `ends`, `ends` itself the first time. */
+function sharedLayout(layouts: Map<string, readonly number[]>, ends: readonly number[]): readonly number[] {
+  const key = ends.join(' ');
+  const known = layouts.get(key);
+  if (known) return known;
+  layouts.set(key, ends);
+  return ends;
 }
 
 /** Indexes 0 to n-1, one array per length and never written to: most chains are scanned whole from their first rule. */
@@ -154,9 +165,11 @@ class ScannedChain implements IptablesChain {
   readonly cut: boolean;
   readonly matchers: readonly Matcher[];
   readonly ends: readonly number[];
-  /** Made as rules first match, and jumps as first taken: most rules of a big ruleset never are. */
-  private steps: (RuleStep | undefined)[] | undefined;
-  private entered: (IptablesChain | null | undefined)[] | undefined;
+  /**
+   * Rule `i`'s step at `i`, made on its first match, and the chain its jump enters at `n + i`, looked up when first
+   * taken (null: none): one array of the length it needs, as a big chain's rules match in any order.
+   */
+  private made: (RuleStep | IptablesChain | null | undefined)[] | undefined;
 
   constructor(
     readonly table: TableName,
@@ -175,20 +188,25 @@ class ScannedChain implements IptablesChain {
       ruleMatchers(rule, ctx, family, () => `${table} ${chain.name} rule ${rule.index}`, shared, out);
     });
     this.matchers = matchers;
-    this.ends = ends;
+    this.ends = ends.length < INDEX_FROM ? sharedLayout(ruleset.layouts, ends) : ends;
+  }
+
+  private slots(): (RuleStep | IptablesChain | null | undefined)[] {
+    return (this.made ??= new Array<RuleStep | IptablesChain | null | undefined>(2 * this.ends.length));
   }
 
   step(i: number): RuleStep {
-    const steps = (this.steps ??= []);
-    return (steps[i] ??= ruleStep(this, this.chain.rules[i]!));
+    const made = this.slots();
+    return ((made[i] as RuleStep | undefined) ??= ruleStep(this, this.chain.rules[i]!));
   }
 
   jumpChain(i: number): IptablesChain | undefined {
-    const entered = (this.entered ??= []);
-    let c = entered[i];
+    const made = this.slots();
+    const at = this.ends.length + i;
+    let c = made[at] as IptablesChain | null | undefined;
     if (c === undefined) {
       const target = this.chain.rules[i]!.target;
-      c = entered[i] = (target?.kind === 'jump' ? this.ruleset.chainOf(this.table, target.chain) : undefined) ?? null;
+      c = made[at] = (target?.kind === 'jump' ? this.ruleset.chainOf(this.table, target.chain) : undefined) ?? null;
     }
     return c ?? undefined;
   }
@@ -285,6 +303,6 @@ export function compileRuleset(
     }
     return c ?? undefined;
   };
-  const place: RulesetPlace = { family: ruleset.family, chainOf, stepText };
+  const place: RulesetPlace = { family: ruleset.family, chainOf, stepText, layouts: new Map() };
   return { chain: chainOf };
 }
