@@ -9,14 +9,14 @@
  */
 import type { NftFamily } from '../../model/nft';
 import type { Backend, TableName } from '../../model/ruleset';
-import type { CompiledChain, CompiledRuleset } from './compile';
+import type { CompiledRuleset, WalkChain } from './compile';
 import { HOOK_TABLES } from './hooks';
 import type { NftBaseChain } from './nft/compile';
 import type { NftPolicyStep, PolicyStep } from './path';
 import type { Hook } from './target';
 
 export interface HookChain {
-  readonly chain: CompiledChain;
+  readonly chain: WalkChain;
   readonly nat: boolean;
   /** Where the hook runs it: the NAT core's slot for nat chains, else the chain's own priority. */
   readonly slot: number;

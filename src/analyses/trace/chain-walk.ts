@@ -4,9 +4,9 @@
  * entered by goto returns to the caller of the chain that did the goto (formats.md §1.5). Where a match
  * is a random draw or an unknown fact, the walk splits and each part goes on with its share.
  */
-import type { CompiledChain, CompiledRule, WalkRule } from './compile';
-import { NftCompiledRule } from './nft/rule';
-import type { Uncertain } from './match/index';
+import type { IptablesChain, WalkChain } from './compile';
+import type { NftCompiledRule } from './nft/rule';
+import type { Matcher, Uncertain } from './match/index';
 import type { NodeNetwork } from './network';
 import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
@@ -37,10 +37,12 @@ type RuleTest =
   | { readonly matched: boolean; readonly state: WalkState }
   | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
 
-/** Runs the rule's matchers from `from`; answers that earlier steps of the path already gave are reused. */
-function testRule(cr: WalkRule, from: number, state: WalkState): RuleTest {
-  const ms = cr.matchers;
-  for (let k = from; k < ms.length; k++) {
+/**
+ * Runs the chain's matchers from `from` to `end` (one rule's, or what is left of them); answers that earlier steps
+ * of the path already gave are reused.
+ */
+function testRule(ms: readonly Matcher[], from: number, end: number, state: WalkState): RuleTest {
+  for (let k = from; k < end; k++) {
     const d = ms[k]!(state.packet);
     if (d === true) continue;
     if (d === false) return { matched: false, state };
@@ -62,7 +64,7 @@ function testRule(cr: WalkRule, from: number, state: WalkState): RuleTest {
 export function walkChain(
   ctx: ChainWalkContext,
   name: string,
-  chain: CompiledChain | undefined,
+  chain: WalkChain | undefined,
   state: WalkState,
   depth = 0,
 ): ChainOutcome[] {
@@ -77,7 +79,7 @@ export function walkChain(
 
 function walkFrom(
   ctx: ChainWalkContext,
-  chain: CompiledChain,
+  chain: WalkChain,
   from: number,
   start: WalkState,
   depth: number,
@@ -87,8 +89,8 @@ function walkFrom(
   let c = 0;
   while (c < candidates.length) {
     const i = candidates[c++]!;
-    const cr = chain.rules[i]!;
-    let test = testRule(cr, 0, state);
+    const end = chain.ends[i]!;
+    let test = testRule(chain.matchers, i === 0 ? 0 : chain.ends[i - 1]!, end, state);
     if ('uncertain' in test) {
       // Both ways: the rule matches on one path, the walk goes on below it on the other. Outcomes are listed
       // in rule order, the rule's own first: a statistic chain's paths come out endpoint by endpoint.
@@ -97,7 +99,7 @@ function walkFrom(
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
         const { yes, no } = splitOn(test.state, test.uncertain);
         below.push(walkFrom(ctx, chain, i + 1, no, depth));
-        test = testRule(cr, test.at + 1, yes);
+        test = testRule(chain.matchers, test.at + 1, end, yes);
         if (!('uncertain' in test)) break;
       }
       const outcomes = test.matched
@@ -135,7 +137,7 @@ function walkFrom(
 /** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
 function continueBelow(
   ctx: ChainWalkContext,
-  chain: CompiledChain,
+  chain: WalkChain,
   i: number,
   fired: readonly Fired[],
   depth: number,
@@ -152,10 +154,10 @@ function continueBelow(
 type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkState };
 
 /** The rule at index `i` matched: record it as TRACE would and run its target. */
-function runTarget(ctx: ChainWalkContext, chain: CompiledChain, i: number, matched: WalkState, depth: number): Fired[] {
-  const cr = chain.rules[i]!;
-  if (cr instanceof NftCompiledRule) return fireNft(ctx, cr, matched, depth);
-  return fireIptables(ctx, cr, matched, depth);
+function runTarget(ctx: ChainWalkContext, chain: WalkChain, i: number, matched: WalkState, depth: number): Fired[] {
+  return chain.kind === 'nft'
+    ? fireNft(ctx, chain.rules[i]!, matched, depth)
+    : fireIptables(ctx, chain, i, matched, depth);
 }
 
 /** An nft rule's statements after its matchers: each branch continues, ends the chain, or enters another. */
@@ -180,10 +182,17 @@ function fireNft(ctx: ChainWalkContext, cr: NftCompiledRule, matched: WalkState,
   return out;
 }
 
-function fireIptables(ctx: ChainWalkContext, cr: CompiledRule, matched: WalkState, depth: number): Fired[] {
-  const target = cr.target;
-  const base = cr.step();
-  if (cr.rule.assumed) matched = addAssumption(matched, cr.rule.assumed);
+function fireIptables(
+  ctx: ChainWalkContext,
+  chain: IptablesChain,
+  i: number,
+  matched: WalkState,
+  depth: number,
+): Fired[] {
+  const rule = chain.chain.rules[i]!;
+  const target = rule.target;
+  const base = chain.step(i);
+  if (rule.assumed) matched = addAssumption(matched, rule.assumed);
   if (!target) return [{ end: 'continue', state: addStep(matched, base) }];
   const effect = applyTarget(target, matched.packet, ctx.hook, ctx.network);
   switch (effect.kind) {
@@ -191,7 +200,7 @@ function fireIptables(ctx: ChainWalkContext, cr: CompiledRule, matched: WalkStat
       return [{ end: 'return', state: addStep(matched, base) }];
     case 'jump': {
       const state = addStep(matched, base);
-      const sub = walkChain(ctx, effect.chain, cr.jumpChain(), state, depth + 1);
+      const sub = walkChain(ctx, effect.chain, chain.jumpChain(i), state, depth + 1);
       // A goto never comes back here: its chain's return is this chain's return.
       return sub.map((o) => (o.end === 'return' && !effect.goto ? { end: 'continue', state: o.state } : o));
     }

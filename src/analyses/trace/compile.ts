@@ -17,27 +17,63 @@ import type { Packet } from './packet';
 import type { NftCompiledRule } from './nft/rule';
 import type { RuleStep } from './path';
 
-/** A chain of either rule language, as the walker runs it. */
+/**
+ * A chain of either rule language, as the walker runs it. The matchers of all its rules are one array, rule `i`'s
+ * from `ends[i - 1]` (0 for the first) to `ends[i]`: a compiled rule is not an object of its own, since the
+ * 88,000 rules of a 10,000-service ruleset, each with an object and an array, were most of what every young
+ * collection of its walks copied.
+ */
 export interface CompiledChain {
   /** The table as messages name it: `nat`, `ip kube-proxy`. */
   readonly table: string;
   readonly name: string;
   /** The dump ends inside this chain. */
   readonly cut: boolean;
-  readonly rules: readonly WalkRule[];
+  readonly matchers: readonly Matcher[];
+  /** Per rule, the end of its matchers in `matchers`. */
+  readonly ends: readonly number[];
   /** Indexes of the rules that can match this packet, ascending, starting at `from`. */
   candidates(p: Packet, from: number): readonly number[];
 }
 
-export type WalkRule = CompiledRule | NftCompiledRule;
+/** An nft chain: its rules run statements after their matchers. */
+export interface NftCompiledChain extends CompiledChain {
+  readonly kind: 'nft';
+  readonly rules: readonly NftCompiledRule[];
+}
 
 /** An iptables chain: its table and, when the node runs both backends, whose it is. */
 export interface IptablesChain extends CompiledChain {
+  readonly kind: 'iptables';
   readonly table: TableName;
   /** Set when the node runs both backends: the steps in this chain then say whose it is. */
   readonly backend: Backend | undefined;
   readonly chain: Chain;
-  readonly rules: readonly CompiledRule[];
+  /** The step TRACE records when rule `i` matches; made on its first match and shared by every path after. */
+  step(i: number): RuleStep;
+  /** The chain rule `i`'s `-j`/`-g` target enters, looked up on its first jump; undefined when the dump lacks it. */
+  jumpChain(i: number): IptablesChain | undefined;
+}
+
+export type WalkChain = IptablesChain | NftCompiledChain;
+
+const NONE: readonly never[] = [];
+
+/**
+ * The `matchers` and `ends` of a chain of `n` rules, `add(i, out)` adding rule `i`'s matchers to `out`. Copied to
+ * arrays of the length they need: arrays grown by push keep room for 17, and 32,000 chains stay alive.
+ */
+export function flatMatchers(
+  n: number,
+  add: (i: number, out: Matcher[]) => void,
+): { matchers: readonly Matcher[]; ends: readonly number[] } {
+  const matchers: Matcher[] = [];
+  const ends = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    add(i, matchers);
+    ends[i] = matchers.length;
+  }
+  return { matchers: matchers.length === 0 ? NONE : matchers.slice(), ends: n === 0 ? NONE : ends };
 }
 
 /** Below this many rules a plain scan is as fast as the index. */
@@ -80,19 +116,21 @@ function targetName(t: Target | undefined): string | undefined {
   return t.kind === 'opaque' ? t.name : t.kind;
 }
 
+/** Written out, not spread: a step is made for every rule a walk matches (a backend is named on few nodes). */
 function ruleStep(place: ScannedChain, rule: Rule): RuleStep {
-  const { table, chain, backend } = place;
-  const target = rule.target;
-  const name = targetName(target);
-  return {
-    table,
-    chain: chain.name,
-    rule: rule.index,
-    ...(name ? { target: name } : {}),
-    ...(target?.kind === 'jump' ? { jump: target.goto ? ('goto' as const) : ('jump' as const) } : {}),
-    text: place.ruleset.stepText ? printRule(chain, rule, place.ruleset.family) : '',
-    ...(backend ? { backend } : {}),
-  };
+  const { table, backend } = place;
+  const chain = place.chain.name;
+  const index = rule.index;
+  const t = rule.target;
+  const target = targetName(t);
+  const text = place.ruleset.stepText ? printRule(place.chain, rule, place.ruleset.family) : '';
+  const step: RuleStep =
+    target === undefined
+      ? { table, chain, rule: index, text }
+      : t?.kind === 'jump'
+        ? { table, chain, rule: index, target, jump: t.goto ? 'goto' : 'jump', text }
+        : { table, chain, rule: index, target, text };
+  return backend ? { ...step, backend } : step;
 }
 
 type ChainOf = (table: TableName, name: string) => IptablesChain | undefined;
@@ -103,37 +141,17 @@ interface RulesetPlace {
   readonly chainOf: ChainOf;
   /** Whether steps carry the rule's text (see `compileRuleset`). */
   readonly stepText: boolean;
+  /** Chains' `ends` by their text, shared: most chains of a kube-proxy ruleset have one of a few layouts. */
+  readonly layouts: Map<string, readonly number[]>;
 }
 
-/** A rule ready to walk. A class, not closures: a 10,000-service ruleset has 88,000 of these alive at once. */
-export class CompiledRule {
-  /** `rule.target`, read here: rules come in many shapes, and the walk reads this for every rule that matches. */
-  readonly target: Target | undefined;
-  private made: RuleStep | undefined;
-  readonly kind = 'iptables';
-  private entered: IptablesChain | null | undefined;
-
-  constructor(
-    readonly rule: Rule,
-    readonly matchers: readonly Matcher[],
-    private readonly place: ScannedChain,
-  ) {
-    this.target = rule.target;
-  }
-
-  /** The step TRACE records when the rule matches; made on the first match and shared by every path after. */
-  step(): RuleStep {
-    return (this.made ??= ruleStep(this.place, this.rule));
-  }
-
-  /** The chain a `-j`/`-g` target enters, looked up on the first jump; undefined when the dump lacks it. */
-  jumpChain(): IptablesChain | undefined {
-    if (this.entered === undefined)
-      this.entered =
-        (this.target?.kind === 'jump' ? this.place.ruleset.chainOf(this.place.table, this.target.chain) : undefined) ??
-        null;
-    return this.entered ?? undefined;
-  }
+/** The array of `layouts` with the same numbers as `ends`, `ends` itself the first time. */
+function sharedLayout(layouts: Map<string, readonly number[]>, ends: readonly number[]): readonly number[] {
+  const key = ends.join(' ');
+  const known = layouts.get(key);
+  if (known) return known;
+  layouts.set(key, ends);
+  return ends;
 }
 
 /** Indexes 0 to n-1, one array per length and never written to: most chains are scanned whole from their first rule. */
@@ -142,9 +160,16 @@ const indexesTo = (n: number) => (everyIndex[n] ??= Array.from({ length: n }, (_
 
 /** A chain scanned rule by rule; it is also the place its rules' steps name. */
 class ScannedChain implements IptablesChain {
+  readonly kind = 'iptables';
   readonly name: string;
   readonly cut: boolean;
-  readonly rules: readonly CompiledRule[];
+  readonly matchers: readonly Matcher[];
+  readonly ends: readonly number[];
+  /**
+   * Rule `i`'s step at `i`, made on its first match, and the chain its jump enters at `n + i`, looked up when first
+   * taken (null: none): one array of the length it needs, as a big chain's rules match in any order.
+   */
+  private made: (RuleStep | IptablesChain | null | undefined)[] | undefined;
 
   constructor(
     readonly table: TableName,
@@ -157,23 +182,40 @@ class ScannedChain implements IptablesChain {
     this.name = chain.name;
     this.cut = chain.cut ?? false;
     const family = ruleset.family;
-    this.rules = chain.rules.map(
-      (rule) =>
-        new CompiledRule(
-          rule,
-          ruleMatchers(rule, ctx, family, `${table} ${chain.name} rule ${rule.index}`, shared),
-          this,
-        ),
-    );
+    const rules = chain.rules;
+    const { matchers, ends } = flatMatchers(rules.length, (i, out) => {
+      const rule = rules[i]!;
+      ruleMatchers(rule, ctx, family, () => `${table} ${chain.name} rule ${rule.index}`, shared, out);
+    });
+    this.matchers = matchers;
+    this.ends = ends.length < INDEX_FROM ? sharedLayout(ruleset.layouts, ends) : ends;
+  }
+
+  private slots(): (RuleStep | IptablesChain | null | undefined)[] {
+    return (this.made ??= new Array<RuleStep | IptablesChain | null | undefined>(2 * this.ends.length));
+  }
+
+  step(i: number): RuleStep {
+    const made = this.slots();
+    return ((made[i] as RuleStep | undefined) ??= ruleStep(this, this.chain.rules[i]!));
+  }
+
+  jumpChain(i: number): IptablesChain | undefined {
+    const made = this.slots();
+    const at = this.ends.length + i;
+    let c = made[at] as IptablesChain | null | undefined;
+    if (c === undefined) {
+      const target = this.chain.rules[i]!.target;
+      c = made[at] = (target?.kind === 'jump' ? this.ruleset.chainOf(this.table, target.chain) : undefined) ?? null;
+    }
+    return c ?? undefined;
   }
 
   candidates(_p: Packet, from: number): readonly number[] {
-    const all = indexesTo(this.rules.length);
+    const all = indexesTo(this.ends.length);
     return from === 0 ? all : all.slice(from);
   }
 }
-
-const NONE: readonly number[] = [];
 
 /** A long chain, indexed by the one destination host, else the one protocol and port, each rule tests. */
 class IndexedChain extends ScannedChain {
@@ -195,9 +237,9 @@ class IndexedChain extends ScannedChain {
       if (list) list.push(i);
       else map.set(key, [i]);
     };
-    this.rules.forEach((r, i) => {
-      const host = pinnedHost(r.rule.destination);
-      const port = host === undefined ? destinationPort(r.rule) : undefined;
+    chain.rules.forEach((rule, i) => {
+      const host = pinnedHost(rule.destination);
+      const port = host === undefined ? destinationPort(rule) : undefined;
       if (host !== undefined) file(this.byDestination, host, i);
       else if (port !== undefined) file(this.byPort, port, i);
       else this.rest.push(i);
@@ -206,7 +248,7 @@ class IndexedChain extends ScannedChain {
 
   override candidates(p: Packet, from: number): readonly number[] {
     // A masked destination may be any host's: every rule is a candidate.
-    if (p.dst.unknown) return indexesTo(this.rules.length).slice(from);
+    if (p.dst.unknown) return indexesTo(this.ends.length).slice(from);
     return mergeFrom(
       [
         this.byDestination.get(p.dst.value) ?? NONE,
@@ -261,6 +303,6 @@ export function compileRuleset(
     }
     return c ?? undefined;
   };
-  const place: RulesetPlace = { family: ruleset.family, chainOf, stepText };
+  const place: RulesetPlace = { family: ruleset.family, chainOf, stepText, layouts: new Map() };
   return { chain: chainOf };
 }

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { servicesAnalysis } from '../../library/services';
-import { toJson } from '../../report/json';
-import { servicesJson } from '../../report/services-json';
+import { servicesJsonPieces } from '../../report/services-json';
 import { servicesFlowchart } from '../../report/mermaid/services';
 import { formatServices } from '../../report/services-text';
 import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
@@ -43,7 +42,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
     const format = formatOf(args);
     const chart = () => servicesFlowchart(analysis);
     if (!(await printDiagram(format, chart)))
-      await writeOut([format === 'json' ? `${toJson(servicesJson(analysis))}\n` : formatServices(analysis)]);
+      await writeOut(format === 'json' ? servicesJsonPieces(analysis) : [formatServices(analysis)]);
     await writeDiagram(args, 'services', chart);
     process.exitCode = exitCodeFor(
       [...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)],

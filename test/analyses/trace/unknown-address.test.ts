@@ -87,3 +87,21 @@ test('class 11: a DNAT to a masked address ends at that address as pasted, with 
   );
   t.is(r.paths[1]!.verdict, 'ACCEPT');
 });
+
+test('class 11: a rule naming a whole address leaves a masked DNAT target open, and says what it tests as the rule shows it', (t) => {
+  const rules = SAMPLE.replaceAll('10.244.1.6', '10.x.x.x').replace(
+    '[0:0] -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall"',
+    '[0:0] -A FORWARD -d 10.244.0.0/16 -j LOG\n[0:0] -A FORWARD -s 192.0.2.0/255.255.255.0 ! -d 10.96.0.0/255.240.0.0 -j LOG\n$&',
+  );
+  const assumptions = trace(rules, {})
+    .paths.filter((p) => p.final.dst === '10.x.x.x')
+    .flatMap((p) => p.assumptions ?? []);
+  t.true(assumptions.includes("the packet's destination 10.x.x.x (masked in the dump) is in 10.244.0.0/16"));
+  t.true(assumptions.includes("NOT the packet's destination 10.x.x.x (masked in the dump) is in 10.244.0.0/16"));
+  const second = trace(rules, { src: '192.0.2.7' })
+    .paths.filter((p) => p.final.dst === '10.x.x.x')
+    .flatMap((p) => p.assumptions ?? []);
+  // The reader keeps a contiguous dotted mask as a prefix length.
+  for (const a of ['', 'NOT '])
+    t.true(second.includes(`${a}the packet's destination 10.x.x.x (masked in the dump) is in 10.96.0.0/12`));
+});

@@ -57,16 +57,21 @@ function decide(ip: Ip, rule: RuleSide, whose: string): Decision {
   return unknown(`the packet's ${whose} ${formatIp(ip)}${ip.unknown ? ` ${MASKED_IN_DUMP}` : ''} is in ${rule.text}`);
 }
 
+/** `where` names the rule in statements about a masked address of the rule's; a fully shown one's never does. */
 export function addressMatcher(value: RuleAddress, negated: boolean, side: 'src' | 'dst', where: string): Matcher {
   const whose = side === 'src' ? 'source' : 'destination';
-  const rule = ruleSide(value, where);
   if (!isUnknownAddress(value)) {
-    // Every address known: one AND and one compare, as before masked addresses were read.
-    const prefix = rule.shown;
+    // Every address known: one AND and one compare, as before masked addresses were read. What the rule shows is
+    // worked out when a packet with a masked address first asks: 30,000 rules of a big ruleset name a host.
+    const prefix = prefixOfMask(value);
+    let rule: RuleSide | undefined;
     return (p: Packet) => {
       const ip = p[side];
-      return ip.unknown ? negate(decide(ip, rule, whose), negated) : inPrefix(ip, prefix) !== negated;
+      return ip.unknown
+        ? negate(decide(ip, (rule ??= ruleSide(value, where)), whose), negated)
+        : inPrefix(ip, prefix) !== negated;
     };
   }
+  const rule = ruleSide(value, where);
   return (p: Packet) => negate(decide(p[side], rule, whose), negated);
 }

@@ -28,17 +28,16 @@ function protocolMatcher(value: string, negated: boolean): Matcher {
 }
 
 /** `-s`/`-d`; a fully shown address's matcher names no rule, so rules with the same value share it. */
-function address(opt: Opt<RuleAddress>, side: 'src' | 'dst', where: string, shared: SharedMatchers): Matcher {
+function address(opt: Opt<RuleAddress>, side: 'src' | 'dst', where: () => string, shared: SharedMatchers): Matcher {
   const { value, negated } = opt;
-  if (isUnknownAddress(value)) return addressMatcher(value, negated, side, where);
+  if (isUnknownAddress(value)) return addressMatcher(value, negated, side, where());
   const byValue = shared.byAddress[side][negated ? 1 : 0];
   let m = byValue.get(value);
-  if (!m) byValue.set(value, (m = addressMatcher(value, negated, side, where)));
+  if (!m) byValue.set(value, (m = addressMatcher(value, negated, side, '')));
   return m;
 }
 
-export function baseMatchers(rule: Rule, where: string, shared: SharedMatchers): Matcher[] {
-  const out: Matcher[] = [];
+export function baseMatchers(rule: Rule, where: () => string, shared: SharedMatchers, out: Matcher[]): void {
   const protocol = rule.protocol;
   if (protocol) {
     let m = shared.byProtocol.get(protocol);
@@ -51,7 +50,6 @@ export function baseMatchers(rule: Rule, where: string, shared: SharedMatchers):
   if (rule.outInterface) out.push(iface(rule.outInterface.value, rule.outInterface.negated, 'out'));
   // The probe is never a second or later fragment.
   if (rule.fragment) out.push(() => rule.fragment?.negated === true);
-  return out;
 }
 
 /** iprange: inclusive source/destination address ranges. */

@@ -5,7 +5,7 @@
  */
 import type { NftChain, NftRuleset, NftSet, NftTable } from '../../../model/nft';
 import type { Family } from '../../../model/values';
-import type { CompiledChain } from '../compile';
+import { type NftCompiledChain, flatMatchers } from '../compile';
 import type { NodeNetwork } from '../network';
 import type { Packet } from '../packet';
 import type { Hook } from '../target';
@@ -16,7 +16,7 @@ import { NftCompiledRule } from './rule';
 export interface NftBaseChain {
   readonly table: NftTable;
   readonly chain: NftChain;
-  readonly compiled: CompiledChain;
+  readonly compiled: NftCompiledChain;
   readonly hook: Hook;
   readonly nat: boolean;
   readonly priority: number;
@@ -64,9 +64,9 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
     return c ?? undefined;
   };
   const chainDefs = new Map<string, NftChain>(t.chains.map((c) => [c.name, c]));
-  const chains = new Map<string, CompiledChain | null>();
+  const chains = new Map<string, NftCompiledChain | null>();
   const label = `${t.family} ${t.name}`;
-  const chainOf = (name: string): CompiledChain | undefined => {
+  const chainOf = (name: string): NftCompiledChain | undefined => {
     let c = chains.get(name);
     if (c === undefined) {
       const def = chainDefs.get(name);
@@ -75,15 +75,17 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
     }
     return c ?? undefined;
   };
-  const compileChain = (def: NftChain): CompiledChain => {
+  const compileChain = (def: NftChain): NftCompiledChain => {
     const ctx = { network, family: t.family, table: t.name, chain: def.name, set: setOf, jump: chainOf };
     const rules = def.rules.map((r, i) => new NftCompiledRule(r, i + 1, ctx));
     const all = rules.map((_, i) => i);
     return {
+      kind: 'nft',
       table: label,
       name: def.name,
       cut: false,
       rules,
+      ...flatMatchers(rules.length, (i, out) => out.push(...rules[i]!.matchers)),
       candidates: (_p: Packet, from: number) => (from === 0 ? all : all.slice(from)),
     };
   };

@@ -11,7 +11,7 @@ import type { NftElement, NftExpr, NftFamily, NftRule, NftStmt, NftVerdictStmt }
 import type { Target } from '../../../model/target';
 import type { NatRange, PortRange } from '../../../model/values';
 import type { ChainWalkContext } from '../chain-walk';
-import type { CompiledChain } from '../compile';
+import type { NftCompiledChain } from '../compile';
 import { type Decision, type Matcher, negate, unknown } from '../match/decision';
 import { type Packet, withPacket } from '../packet';
 import type { NftRuleStep } from '../path';
@@ -51,7 +51,7 @@ export interface NftRuleContext {
   readonly chain: string;
   set(name: string): CompiledSet | undefined;
   /** The chain a jump or goto enters; undefined when the listing lacks it. */
-  jump(name: string): CompiledChain | undefined;
+  jump(name: string): NftCompiledChain | undefined;
 }
 
 const verdictOf = (v: NftVerdictStmt): Verdict =>
@@ -571,7 +571,7 @@ export class NftCompiledRule {
     return (this.printed ??= printNftRule({ ...this.rule, handle: undefined }));
   }
 
-  jumpChain(name: string): CompiledChain | undefined {
+  jumpChain(name: string): NftCompiledChain | undefined {
     return this.ctx.jump(name);
   }
 
