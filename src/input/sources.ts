@@ -23,7 +23,7 @@ export async function* openSources(
 ): AsyncGenerator<InputSource> {
   for (const path of paths) {
     if (path === '-' || path === '/dev/stdin') {
-      yield { path: '<stdin>', node: 'stdin', chunks: () => decode(stdin()) };
+      yield { path: '<stdin>', node: 'stdin', chunks: () => decode(stdin()), bytes: () => stdin() };
       continue;
     }
     if (isS3Url(path)) {
@@ -56,6 +56,9 @@ export async function* openSources(
           node: nodeOf(root, inBundle),
           chunks: async function* () {
             yield* decode(await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compressionOf(file)));
+          },
+          bytes: async function* () {
+            yield* await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compressionOf(file));
           },
         };
     }
