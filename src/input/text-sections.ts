@@ -93,8 +93,11 @@ class LineAligner {
   private binary = false;
   private readonly unwrapper = new Unwrapper();
   private readonly decoder = new TextDecoder('utf-8');
-  /** The bytes after the last line end, once the source is cut as bytes; undefined while it is read as text. */
-  private byteCarry: Uint8Array | undefined;
+  /** Whether the source is cut as bytes from here on (else decoded and pushed as text). */
+  private asBytes = false;
+  /** Where bytes are joined and cut, reused: its first `carried` bytes are a line not yet ended. */
+  private work = new Uint8Array(2 * CHUNK_SIZE);
+  private carried = 0;
 
   constructor(
     private readonly path: string,
@@ -116,44 +119,52 @@ class LineAligner {
 
   /** A piece of the source's bytes; false as push. The piece is not kept: its producer may reuse it. */
   pushBytes(piece: Uint8Array): boolean {
-    if (this.byteCarry === undefined) {
+    if (!this.asBytes) {
       if (!this.push(this.decoder.decode(piece, { stream: true }))) return false;
-      this.byteCarry = this.cutAsBytesAfter(piece);
+      this.asBytes = this.cutAsBytesAfter(piece);
       return true;
     }
-    const joined = new Uint8Array(this.byteCarry.length + piece.length);
-    joined.set(this.byteCarry);
-    joined.set(piece, this.byteCarry.length);
-    const cut = joined.length < CHUNK_SIZE ? -1 : joined.lastIndexOf(NEWLINE);
+    const length = this.carried + piece.length;
+    if (length > this.work.length) {
+      const wider = new Uint8Array(2 * length);
+      wider.set(this.work.subarray(0, this.carried));
+      this.work = wider;
+    }
+    this.work.set(piece, this.carried);
+    const cut = length < CHUNK_SIZE ? -1 : this.work.lastIndexOf(NEWLINE, length - 1);
     if (cut < 0) {
-      this.byteCarry = joined;
+      this.carried = length;
       return true;
     }
-    this.byteCarry = joined.slice(cut + 1);
-    this.feedBytes(joined.subarray(0, cut + 1), false);
+    this.feedBytes(this.work.subarray(0, cut + 1), false);
+    this.work.copyWithin(0, cut + 1, length);
+    this.carried = length - cut - 1;
     return true;
   }
 
   endBytes(): void {
-    if (this.byteCarry === undefined) {
+    if (!this.asBytes) {
       const rest = this.decoder.decode();
       if (rest !== '' && !this.binary) this.push(rest);
-    } else if (this.byteCarry.length > 0) this.feedBytes(this.byteCarry, true);
+    } else if (this.carried > 0) this.feedBytes(this.work.subarray(0, this.carried), true);
     this.end();
   }
 
   /**
-   * After `piece` was decoded and pushed: the bytes to carry when the source is to be cut as bytes from here on,
-   * i.e. when the text is inside a conntrack dump and push has just fed everything up to the piece's last line
-   * end, leaving as its carry the piece's ASCII rest (so the decoder holds nothing either). Else undefined.
+   * After `piece` was decoded and pushed: whether the source is to be cut as bytes from here on, i.e. the text is
+   * inside a conntrack dump and push has just fed everything up to the piece's last line end, leaving as its carry
+   * the piece's ASCII rest (so the decoder holds nothing either). If so, that rest is carried as bytes.
    */
-  private cutAsBytesAfter(piece: Uint8Array): Uint8Array | undefined {
-    if (!this.readsBytes()) return undefined;
+  private cutAsBytesAfter(piece: Uint8Array): boolean {
+    if (!this.readsBytes()) return false;
     const rest = piece.subarray(piece.lastIndexOf(NEWLINE) + 1);
-    if (rest.length === piece.length || this.carry.length !== rest.length) return undefined;
-    for (const b of rest) if (b >= 0x80) return undefined;
+    if (rest.length === piece.length || this.carry.length !== rest.length) return false;
+    for (const b of rest) if (b >= 0x80) return false;
     this.carry = '';
-    return rest.slice();
+    if (rest.length > this.work.length) this.work = new Uint8Array(2 * rest.length);
+    this.work.set(rest);
+    this.carried = rest.length;
+    return true;
   }
 
   /** Whether lines may go to the conntrack reader as bytes: inside a conntrack dump, no line prefix to strip. */
