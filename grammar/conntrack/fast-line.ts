@@ -19,9 +19,9 @@ import { decimal } from '../shared/decimal';
 import { L4_NAMES, L4_NUMBERS } from './protocols';
 import { WordLookup } from './word-lookup';
 
-const PROTOCOLS = new WordLookup(Object.entries(L4_NUMBERS));
-const STATES = new WordLookup(STATE_NAMES);
-const FLAGS = new WordLookup<ConntrackStatusFlag | 'UNREPLIED'>([
+export const PROTOCOLS = new WordLookup(Object.entries(L4_NUMBERS));
+export const STATES = new WordLookup(STATE_NAMES);
+export const FLAGS = new WordLookup<ConntrackStatusFlag | 'UNREPLIED'>([
   ...Object.entries(STATUS),
   ['[UNREPLIED]', 'UNREPLIED'],
 ]);
@@ -84,6 +84,12 @@ class AddressField {
     this.other = undefined;
   }
 
+  /** The dotted quad `value`, read from a text written as the number prints it. */
+  quad(value: number): void {
+    this.v4 = value;
+    this.other = undefined;
+  }
+
   get present(): boolean {
     return this.v4 >= 0 || this.other !== undefined;
   }
@@ -94,8 +100,8 @@ class AddressField {
   }
 
   /** Its index among the addresses of `columns`. */
-  idIn(columns: ConntrackColumns, line: string): number {
-    return this.v4 >= 0 ? columns.ipv4Id(this.v4, line, this.from, this.to) : columns.addressId(this.other!);
+  idIn(columns: ConntrackColumns): number {
+    return this.v4 >= 0 ? columns.ipv4Id(this.v4) : columns.addressId(this.other!);
   }
 
   /**
@@ -226,11 +232,11 @@ export class LineFields implements ColumnRow {
   /** Into the table: as a row of its columns where it fits, else as an entry object. */
   addTo(columns: ConntrackColumns): void {
     if (this.plain() && rowFits(this, columns)) {
-      const { orig, reply, text } = this;
-      this.origSrcId = orig.src.idIn(columns, text);
-      this.origDstId = orig.dst.idIn(columns, text);
-      this.replySrcId = reply.src.idIn(columns, text);
-      this.replyDstId = reply.dst.idIn(columns, text);
+      const { orig, reply } = this;
+      this.origSrcId = orig.src.idIn(columns);
+      this.origDstId = orig.dst.idIn(columns);
+      this.replySrcId = reply.src.idIn(columns);
+      this.replyDstId = reply.dst.idIn(columns);
       columns.push(this);
     } else columns.pushEntry(this.entry());
   }

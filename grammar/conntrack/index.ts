@@ -8,7 +8,8 @@ import { type DumpFormat, type DumpReader, type StopAt, sortDiagnostics, startsW
 import { decodeEntry } from './decode';
 import { type LineProblem, isProblem } from '../shared/problem';
 import { LineFields, readFastLine } from './fast-line';
-import { ConntrackColumns, entriesOf } from '../../src/model/conntrack-columns';
+import { ConntrackColumns, entriesOf, rowFits } from '../../src/model/conntrack-columns';
+import { readByteLine } from './byte-line';
 import { isAddressPlaceholder } from './placeholder';
 import { isProse } from './prose';
 import { parseConntrackChunk } from './parser';
@@ -21,9 +22,16 @@ const SUMMARY = /^(\d+) flow (entries|events) have been (shown|deleted)\.\s*$/;
 // libnetfilter_conntrack's complaint when -o labels finds no connlabel.conf (captures/conntrack-L-o-labels.txt).
 const LIBRARY_MESSAGE = /^nfct_\w+:/;
 
-class ConntrackReader implements DumpReader<ConntrackBody> {
+/** The lines the byte path read from `from`: where it stopped (the first line it left, or the end) and how many. */
+export interface BytesRead {
+  readonly to: number;
+  readonly lines: number;
+}
+
+export class ConntrackReader implements DumpReader<ConntrackBody> {
   private readonly columns = new ConntrackColumns();
   private readonly fields = new LineFields();
+  private readonly byteFields = new LineFields();
   private readonly summaries: ConntrackSummary[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly hidden: { count: number; first?: { line: number; column: number; placeholder: string } } = {
@@ -53,6 +61,42 @@ class ConntrackReader implements DumpReader<ConntrackBody> {
       start = end + 1;
     }
     return runStart >= 0 ? this.readWithGrammar({ text: text.slice(runStart), firstLine: runLine }, stop) : undefined;
+  }
+
+  /**
+   * Reads the lines of `bytes` from `from` (a line's start; the first is line `firstLine`) while the byte path
+   * takes them, into rows; stops at the first it leaves to the text path. The input layer passes bytes only where
+   * the text would reach this reader unchanged (src/input/text-sections.ts).
+   */
+  readBytes(bytes: Uint8Array, from: number, firstLine: number): BytesRead {
+    let lines = 0;
+    let start = from;
+    while (start < bytes.length) {
+      const newline = bytes.indexOf(10, start);
+      const end = newline < 0 ? bytes.length : newline;
+      if (!this.takesBytes(bytes, start, end, firstLine + lines)) break;
+      this.byteFields.addTo(this.columns);
+      lines++;
+      start = end + 1;
+    }
+    return { to: Math.min(start, bytes.length), lines };
+  }
+
+  /** Where the run of lines the byte path leaves, from the one at `from`, ends: the next line it takes, or the end. */
+  bytesLeftFrom(bytes: Uint8Array, from: number): number {
+    let start = bytes.indexOf(10, from) + 1;
+    while (start > 0 && start < bytes.length) {
+      const newline = bytes.indexOf(10, start);
+      const end = newline < 0 ? bytes.length : newline;
+      if (this.takesBytes(bytes, start, end, 0)) return start;
+      start = end + 1;
+    }
+    return bytes.length;
+  }
+
+  /** A line the byte path reads into a row of the columns (an entry object is the text path's). */
+  private takesBytes(bytes: Uint8Array, start: number, end: number, line: number): boolean {
+    return readByteLine(bytes, start, end, line, this.byteFields) && rowFits(this.byteFields, this.columns);
   }
 
   private readWithGrammar(chunk: Chunk, stop: StopAt): number | undefined {

@@ -1,5 +1,5 @@
 /**
- * A fixed set of words looked up where they stand in a line, without a slice per word: candidates by length and
+ * A fixed set of words looked up where they stand in a line (text, or bytes not yet decoded), without a slice per word: candidates by length and
  * first character, then compared in place. The fast path reads a protocol, a state and a flag or two on every
  * line of a table; a slice each was a string to make, hash and collect a million times over.
  */
@@ -21,6 +21,27 @@ export class WordLookup<T> {
     if (bucket) for (const [word, value] of bucket) if (text.startsWith(word, from)) return value;
     return undefined;
   }
+
+  /** The value of the word on [from, to) of `bytes`, undecoded (its characters ASCII), or undefined. */
+  getBytes(bytes: Uint8Array, from: number, to: number): T | undefined {
+    const k = byteBucketOf(bytes, from, to);
+    const bucket = k < 0 ? undefined : this.buckets[k];
+    if (bucket) for (const [word, value] of bucket) if (sameBytes(bytes, from, word)) return value;
+    return undefined;
+  }
+}
+
+/** The word's bucket, of a word given as bytes (ASCII). */
+function byteBucketOf(bytes: Uint8Array, from: number, to: number): number {
+  const n = to - from;
+  const c = bytes[from]!;
+  return n > 0 && n < 64 && c < 128 ? n * 128 + c : -1;
+}
+
+/** Whether [from, to) of `bytes` is `word` (of the bucket's length), byte by character. */
+function sameBytes(bytes: Uint8Array, from: number, word: string): boolean {
+  for (let i = 1; i < word.length; i++) if (bytes[from + i] !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Words of 1 to 63 characters starting with an ASCII character have a bucket. */

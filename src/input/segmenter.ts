@@ -7,6 +7,7 @@
 import { type Chunk, countNewlines } from '../../grammar/shared/chunks';
 import type { DumpFormat, DumpReader } from '../../grammar/shared/reader';
 import type { ForeignDump, Section, SkippedLines } from '../model/section';
+import { type BytesRead, ConntrackReader } from '../../grammar/conntrack/index';
 import { boundaryAt, isPartial } from './boundaries';
 import { formatStartingAt } from './formats';
 
@@ -69,6 +70,18 @@ export class Segmenter {
         line++;
       }
     }
+  }
+
+  /** The conntrack reader of the dump being read, for lines passed to it as bytes; undefined in any other dump. */
+  conntrackReader(): ConntrackReader | undefined {
+    return this.reader instanceof ConntrackReader ? this.reader : undefined;
+  }
+
+  /** Lines of `bytes` from `from` (line `line`) read by `reader`, which conntrackReader gave, as chunk reads them. */
+  readBytes(reader: ConntrackReader, bytes: Uint8Array, from: number, line: number): BytesRead {
+    const read = reader.readBytes(bytes, from, line);
+    if (read.lines > 0) this.last = line + read.lines - 1;
+    return read;
   }
 
   end(): void {

@@ -3,7 +3,7 @@
  * files), `s3://` objects and prefixes (s3-sources.ts) and `-` (standard input) become sources that stream their text, so no dump needs to fit in memory
  * as one string. Archives are read member by member (archives.ts).
  */
-import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { archiveKind, compressionOf, isUnreadableArchive } from './archive-names';
@@ -23,7 +23,7 @@ export async function* openSources(
 ): AsyncGenerator<InputSource> {
   for (const path of paths) {
     if (path === '-' || path === '/dev/stdin') {
-      yield { path: '<stdin>', node: 'stdin', chunks: () => decode(stdin()) };
+      yield { path: '<stdin>', node: 'stdin', chunks: () => decode(stdin()), bytes: () => stdin() };
       continue;
     }
     if (isS3Url(path)) {
@@ -57,8 +57,27 @@ export async function* openSources(
           chunks: async function* () {
             yield* decode(await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compressionOf(file)));
           },
+          bytes: async function* () {
+            const compression = compressionOf(file);
+            if (compression === undefined) yield* fileBytes(file);
+            else yield* await decompressed(createReadStream(file, { highWaterMark: CHUNK }), compression);
+          },
         };
     }
+  }
+}
+
+/**
+ * A file's bytes in pieces of CHUNK, read into one buffer used again for every piece: the reader copies what it
+ * keeps, and a big table leaves no garbage of 64 KB buffers behind.
+ */
+function* fileBytes(file: string): Generator<Uint8Array> {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = new Uint8Array(CHUNK);
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) yield buffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
   }
 }
 

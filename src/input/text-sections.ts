@@ -12,6 +12,8 @@ import { splitSnapshots } from './snapshots';
 import { Unwrapper } from './unwrap';
 import type { InputSource } from './text-input';
 
+const NEWLINE = 10;
+
 /** The sections of sources already opened (files the browser was given, say); failures collects those that break. */
 export async function findSectionsInSources(
   sources: AsyncIterable<InputSource>,
@@ -26,8 +28,13 @@ export async function findSectionsInSources(
       found.sink,
     );
     try {
-      for await (const piece of source.chunks()) if (!aligner.push(piece)) break;
-      aligner.end();
+      if (source.bytes) {
+        for await (const piece of source.bytes()) if (!aligner.pushBytes(piece)) break;
+        aligner.endBytes();
+      } else {
+        for await (const piece of source.chunks()) if (!aligner.push(piece)) break;
+        aligner.end();
+      }
     } catch (e) {
       found.failures.push({ path: source.path, reason: (e as Error).message });
     }
@@ -69,7 +76,15 @@ function skippedOfNodes(skipped: readonly SkippedLines[], sections: readonly Sec
   });
 }
 
-/** Cuts pieces of text at line ends into chunks of about CHUNK_SIZE, normalises them and feeds the segmenter. */
+/**
+ * Cuts pieces of text at line ends into chunks of about CHUNK_SIZE, normalises them and feeds the segmenter.
+ *
+ * A source's bytes (pushBytes) are decoded and read so too, until the text is inside a conntrack dump and a piece
+ * ends in ASCII after its last line end. From there on the bytes are cut at line ends, and the conntrack reader
+ * reads the lines it can from the bytes themselves (ConntrackReader.readBytes: plain entries, which normalising,
+ * a line prefix and unwrapping leave as they are); every other line is decoded and read as text, as before. Big
+ * tables so skip the decoding, the copies and the scans of the text path.
+ */
 class LineAligner {
   private carry = '';
   private line = 1;
@@ -77,6 +92,12 @@ class LineAligner {
   private prefix: RegExp | undefined;
   private binary = false;
   private readonly unwrapper = new Unwrapper();
+  private readonly decoder = new TextDecoder('utf-8');
+  /** Whether the source is cut as bytes from here on (else decoded and pushed as text). */
+  private asBytes = false;
+  /** Where bytes are joined and cut, reused: its first `carried` bytes are a line not yet ended. */
+  private work = new Uint8Array(2 * CHUNK_SIZE);
+  private carried = 0;
 
   constructor(
     private readonly path: string,
@@ -94,6 +115,86 @@ class LineAligner {
     const aligned = this.carry.slice(0, cut + 1);
     this.carry = this.carry.slice(cut + 1);
     return this.feed(aligned);
+  }
+
+  /** A piece of the source's bytes; false as push. The piece is not kept: its producer may reuse it. */
+  pushBytes(piece: Uint8Array): boolean {
+    if (!this.asBytes) {
+      if (!this.push(this.decoder.decode(piece, { stream: true }))) return false;
+      this.asBytes = this.cutAsBytesAfter(piece);
+      return true;
+    }
+    const length = this.carried + piece.length;
+    if (length > this.work.length) {
+      const wider = new Uint8Array(2 * length);
+      wider.set(this.work.subarray(0, this.carried));
+      this.work = wider;
+    }
+    this.work.set(piece, this.carried);
+    const cut = length < CHUNK_SIZE ? -1 : this.work.lastIndexOf(NEWLINE, length - 1);
+    if (cut < 0) {
+      this.carried = length;
+      return true;
+    }
+    this.feedBytes(this.work.subarray(0, cut + 1), false);
+    this.work.copyWithin(0, cut + 1, length);
+    this.carried = length - cut - 1;
+    return true;
+  }
+
+  endBytes(): void {
+    if (!this.asBytes) {
+      const rest = this.decoder.decode();
+      if (rest !== '' && !this.binary) this.push(rest);
+    } else if (this.carried > 0) this.feedBytes(this.work.subarray(0, this.carried), true);
+    this.end();
+  }
+
+  /**
+   * After `piece` was decoded and pushed: whether the source is to be cut as bytes from here on, i.e. the text is
+   * inside a conntrack dump and push has just fed everything up to the piece's last line end, leaving as its carry
+   * the piece's ASCII rest (so the decoder holds nothing either). If so, that rest is carried as bytes.
+   */
+  private cutAsBytesAfter(piece: Uint8Array): boolean {
+    if (!this.readsBytes()) return false;
+    const rest = piece.subarray(piece.lastIndexOf(NEWLINE) + 1);
+    if (rest.length === piece.length || this.carry.length !== rest.length) return false;
+    for (const b of rest) if (b >= 0x80) return false;
+    this.carry = '';
+    if (rest.length > this.work.length) this.work = new Uint8Array(2 * rest.length);
+    this.work.set(rest);
+    this.carried = rest.length;
+    return true;
+  }
+
+  /** Whether lines may go to the conntrack reader as bytes: inside a conntrack dump, no line prefix to strip. */
+  private readsBytes(): boolean {
+    return !this.first && !this.binary && this.prefix === undefined && this.segmenter.conntrackReader() !== undefined;
+  }
+
+  /** Line-aligned bytes: the lines the conntrack reader takes as they are, the others as text. */
+  private feedBytes(bytes: Uint8Array, last: boolean): void {
+    let from = 0;
+    while (from < bytes.length) {
+      const reader = this.readsBytes() ? this.segmenter.conntrackReader() : undefined;
+      if (!reader) return this.feedDecoded(bytes.subarray(from), last);
+      const read = this.segmenter.readBytes(reader, bytes, from, this.line);
+      if (read.lines > 0) {
+        this.line += read.lines;
+        this.unwrapper.passPlainLines();
+      }
+      from = read.to;
+      if (from === bytes.length) return;
+      const to = reader.bytesLeftFrom(bytes, from);
+      this.feedDecoded(bytes.subarray(from, to), last && to === bytes.length);
+      from = to;
+    }
+  }
+
+  /** Line-aligned bytes read as text; the source's last bytes flush the decoder (an unfinished character). */
+  private feedDecoded(bytes: Uint8Array, last: boolean): void {
+    const text = last ? this.decoder.decode(bytes) : this.decoder.decode(bytes, { stream: true });
+    if (text !== '') this.feed(text);
   }
 
   end(): void {

@@ -55,6 +55,16 @@ export class Unwrapper {
   }
 
   /**
+   * Lines that unwrap would have passed unchanged, read elsewhere (conntrack entries read as bytes): none of them
+   * blank, indented or a YAML key, so after them no block is open and the last line was not blank.
+   */
+  passPlainLines(): void {
+    this.afterBlank = false;
+    this.block = undefined;
+    this.yamlKey = undefined;
+  }
+
+  /**
    * A block lasts while its lines keep its indentation: Markdown's starts after a blank line with 4 spaces,
    * a YAML block scalar's on the line after its key, with whatever deeper indentation that line has.
    */

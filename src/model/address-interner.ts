@@ -2,14 +2,34 @@
  * A conntrack table's distinct addresses, each given an index in order of first sight. Dotted quads written as a
  * number prints them (the bulk of every table) are found by that number in an open-addressing hash over typed
  * arrays, read in place from the line: no string, slice or string hash per lookup, and the text is made once per
- * distinct address. Other spellings (IPv6, leading zeros) are found by their text in a Map. A canonical dotted
- * quad only ever goes by number and every other text only by text, so one text has one index either way.
+ * distinct address, printed from the number (which gives back a canonical quad's text), so a line read as bytes
+ * interns addresses as a line read as text does. Other spellings (IPv6, leading zeros) are found by their text in
+ * a Map. A canonical dotted quad only ever goes by number and every other text only by text, so one text has one
+ * index either way.
  */
 import { canonicalIpv4Value } from '../../grammar/shared/address';
 
 const FIRST_BITS = 12;
 /** Knuth's multiplicative hash constant: spreads the addresses of one subnet over the table. */
 const GOLDEN = 0x9e3779b1;
+
+const codes: number[] = [];
+
+/**
+ * The canonical text of a dotted quad's number, as one flat string of its own: joined with `+` or a template it
+ * would be a tree of seven strings, several times its size, for as long as the table lives.
+ */
+function dottedQuad(v: number): string {
+  codes.length = 0;
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    const octet = (v >>> shift) & 255;
+    if (octet >= 100) codes.push(48 + Math.floor(octet / 100));
+    if (octet >= 10) codes.push(48 + (Math.floor(octet / 10) % 10));
+    codes.push(48 + (octet % 10));
+    if (shift > 0) codes.push(46);
+  }
+  return String.fromCharCode(...codes);
+}
 
 /** A string of its own: a slice of a chunk of input would keep the whole chunk alive. */
 const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
@@ -25,8 +45,8 @@ export class AddressInterner {
   private quads = 0;
   private readonly others = new Map<string, number>();
 
-  /** The index of the dotted quad `value`, written as a number prints it on [from, to) of `text`. */
-  ipv4(value: number, text: string, from: number, to: number): number {
+  /** The index of the dotted quad `value` (canonicalIpv4Value's number: a text with no leading zeros). */
+  ipv4(value: number): number {
     const key = value | 0;
     const mask = (1 << this.bits) - 1;
     for (let s = Math.imul(key, GOLDEN) >>> (32 - this.bits); ; s = (s + 1) & mask) {
@@ -35,7 +55,7 @@ export class AddressInterner {
       if (this.keys[s] === key) return slot - 1;
     }
     const id = this.texts.length;
-    this.texts.push(ownCopy(text.slice(from, to)));
+    this.texts.push(dottedQuad(value));
     this.place(key, id + 1);
     if (++this.quads * 2 > 1 << this.bits) this.grow();
     return id;
@@ -44,7 +64,7 @@ export class AddressInterner {
   /** The index of an address given as text, in whatever spelling. */
   text(address: string): number {
     const value = canonicalIpv4Value(address, 0, address.length);
-    if (value >= 0) return this.ipv4(value, address, 0, address.length);
+    if (value >= 0) return this.ipv4(value);
     let id = this.others.get(address);
     if (id === undefined) {
       const own = ownCopy(address);

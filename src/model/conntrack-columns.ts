@@ -170,9 +170,9 @@ export class ConntrackColumns {
     return this.interner.text(text);
   }
 
-  /** The index in `addresses` of the dotted quad `value`, written as a number prints it on [from, to) of `text`. */
-  ipv4Id(value: number, text: string, from: number, to: number): number {
-    return this.interner.ipv4(value, text, from, to);
+  /** The index in `addresses` of the dotted quad `value`, read from a text written as the number prints it. */
+  ipv4Id(value: number): number {
+    return this.interner.ipv4(value);
   }
 
   private protocolIndex(name: string, num: number): number {
