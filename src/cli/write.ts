@@ -5,7 +5,8 @@ import { recycle } from '../report/byte-sink';
 export async function writeOut(pieces: Iterable<string | Uint8Array>): Promise<void> {
   for (const piece of pieces) {
     if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
-    // Written at once (a file, or a pipe with room): nothing holds the bytes, and their buffer can be written again.
-    else if (typeof piece !== 'string' && process.stdout.writableLength === 0) recycle(piece);
+    // Nothing waits to be written (a file took it, a pipe took it or has drained): the bytes are out, and their
+    // buffer can be written again.
+    if (typeof piece !== 'string' && process.stdout.writableLength === 0) recycle(piece);
   }
 }
