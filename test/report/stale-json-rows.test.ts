@@ -3,8 +3,7 @@
  * their objects: over random tables of both families after endpoint churn (every stale kind, states, ports,
  * rows of other shapes that fall back), at the stale array's indent and at none, from files whose names need
  * JSON escapes and from ones that do not; and over a table made row by row with what readers never make
- * (addresses, names and verdicts that need escapes, lines beyond 31 bits, absent ports), across pieces whose
- * buffers are reused. The digits and the test for escapes are JSON.stringify's.
+ * (addresses, names and verdicts that need escapes, lines beyond 31 bits, absent ports), across pieces. The digits and the test for escapes are JSON.stringify's.
  */
 import test from 'ava';
 import { analyzeStale } from '../../src/analyses/stale/index';
@@ -14,7 +13,7 @@ import type { TableOrigin } from '../../src/analyses/stale/conntrack-stale-entry
 import type { StaleVerdict } from '../../src/analyses/stale/conntrack-stale';
 import { StaleList, staleListOf } from '../../src/analyses/stale/stale-list';
 import { ConntrackColumns } from '../../src/model/conntrack-columns';
-import { UINT_BYTES, plainInJson, putUint, recycle } from '../../src/report/byte-sink';
+import { UINT_BYTES, plainInJson, putUint } from '../../src/report/byte-sink';
 import { entryJson, entryWriter } from '../../src/report/stale-json';
 import { staleEntryBytes } from '../../src/report/stale-json-rows';
 import { type GeneratedService, kubeProxyRuleset, serviceSpec as svc } from '../generators/kube-proxy-dump';
@@ -167,11 +166,7 @@ test('rows with odd addresses, ports, lines, names and verdicts are their object
   let fallbacks = 0;
   for (const indent of ['', '    ']) {
     const pieces: Uint8Array[] = [];
-    for (const piece of staleEntryBytes(list, indent, (s, i) => (fallbacks++, writer(s, i)))) {
-      // Written out at once, as stdout does: the next pieces reuse the buffer.
-      pieces.push(piece.slice());
-      recycle(piece);
-    }
+    for (const piece of staleEntryBytes(list, indent, (s, i) => (fallbacks++, writer(s, i)))) pieces.push(piece);
     t.true(pieces.length > 3);
     const expected = entries
       .map((s) => `\n${indent}${JSON.stringify(entryJson(s), null, 2).replaceAll('\n', `\n${indent}`)}`)
