@@ -1,79 +1,321 @@
 /**
- * `stale --json`'s entries written as bytes straight from the conntrack table's columns: a plain row's fields,
- * reason and cleanup command are written piece by piece (the same text entryWriter makes of the entry's
- * object), with keys, repeated values and `now` lists encoded once. Rows of other shapes (zones, icmp), IPVS
- * entries and entries with text JSON escapes go through entryWriter.
+ * `stale --json`'s entries written as bytes straight from the conntrack table's columns: the same text
+ * entryWriter makes of an entry's object. An entry is a few runs of bytes made once and copied, with holes for its
+ * addresses (each one's bytes encoded once per table, AddressBytes) and numbers (written as digits):
+ * - its protocol's, up to the source address; its kind's, from the natTarget to the reason's first endpoint;
+ * - its verdict's: the rest of the reason, its service up to the line's number; the `now` list;
+ * - its table's, state's and kind's, from `kind` to `now`; its protocol's and family's cleanup flags.
+ * Rows of other shapes (zones, icmp), IPVS entries and entries whose text needs JSON escapes where the runs put
+ * it raw (addresses, `now` words, protocol) go through entryWriter.
  */
 import type { StaleEntry } from '../analyses/stale/index';
 import type { TableOrigin } from '../analyses/stale/conntrack-stale-entry';
 import type { StaleVerdict } from '../analyses/stale/conntrack-stale';
 import type { StaleList } from '../analyses/stale/stale-list';
-import { ByteSink, plainInJson, utf8 } from './byte-sink';
+import { AddressBytes } from './address-bytes';
+import { ByteSink, UINT_BYTES, plainInJson, put, putSlice, putUint, utf8 } from './byte-sink';
 
-/** Per address of a table, once: whether it is written as itself in JSON, and whether it is IPv6 text. */
-const UNKNOWN = 0;
-const PLAIN = 1;
-const ESCAPED = 2;
-const COLON = 4;
+const q = JSON.stringify;
 
-class AddressFlags {
-  private addresses: readonly string[] | undefined;
-  private flags = new Uint8Array(0);
-
-  of(addresses: readonly string[], i: number): number {
-    if (addresses !== this.addresses || i >= this.flags.length) {
-      const next = new Uint8Array(addresses.length);
-      if (addresses === this.addresses) next.set(this.flags);
-      this.flags = next;
-      this.addresses = addresses;
-    }
-    let f = this.flags[i]!;
-    if (f === UNKNOWN) {
-      const a = addresses[i]!;
-      this.flags[i] = f = (plainInJson(a) ? PLAIN : ESCAPED) | (a.includes(':') ? COLON : 0);
-    }
-    return f;
-  }
-}
-
-/** The constant parts of an entry at one indent, encoded once. */
-function keysAt(indent: string) {
+/** The runs that are the same for every entry, at one indent. */
+function constantRuns(indent: string) {
   const i = `\n${indent}  `;
   return {
-    open: utf8(`{${i}"proto": `),
-    src: utf8(`,${i}"src": `),
-    sport: utf8(`,${i}"sport": `),
-    dst: utf8(`,${i}"dst": `),
-    dport: utf8(`,${i}"dport": `),
-    natTarget: utf8(`,${i}"natTarget": `),
-    reason: utf8(`,${i}"reason": "`),
-    service: utf8(`",${i}"service": `),
-    line: utf8(`,${i}"line": `),
-    kind: utf8(`,${i}"kind": `),
-    node: utf8(`,${i}"node": `),
-    file: utf8(`,${i}"file": `),
-    table: utf8(`,${i}"table": "conntrack",`),
-    state: utf8(`${i}"state": `),
-    stateEnd: utf8(','),
-    now: utf8(`${i}"now": `),
-    cleanup: utf8(`,${i}"cleanup": "conntrack -D`),
+    sport: utf8(`",${i}"sport": `),
+    dst: utf8(`,${i}"dst": "`),
+    dport: utf8(`",${i}"dport": `),
+    natTarget: utf8(`,${i}"natTarget": "`),
+    d: utf8(' -d '),
+    sportFlag: utf8(' --sport '),
+    dportFlag: utf8(' --dport '),
+    r: utf8(' -r '),
+    replyPort: utf8(' --reply-port-src '),
     close: utf8(`"\n${indent}}`),
+    null: utf8('null'),
+    undefined: utf8('undefined'),
   };
 }
 
-const NULL = utf8('null');
+type ConstantRuns = ReturnType<typeof constantRuns>;
+type Kind = StaleVerdict['kind'];
 
-/** Byte runs as one, so that a run that is the same for many entries is copied in one go. */
-function joined(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** The reason's words of a kind before its first endpoint, and where its endpoints come from. */
+interface KindRuns {
+  /** After the natTarget's endpoint: its closing quote, the reason's key and first words. */
+  readonly afterTarget: Uint8Array;
+  /** A null natTarget, the reason's key and first words. */
+  readonly noTarget: Uint8Array;
+  /** The reason's first endpoint is the original destination (a blackhole), else the reply's source. */
+  readonly dstFirst: boolean;
+  /** The reason names the original destination again after `middle` (service gone), followed by `last`. */
+  readonly dstSecond: boolean;
 }
-const IPV6_FLAG = utf8(' -f ipv6');
+
+/** What the entries of one verdict share. */
+interface VerdictRuns {
+  /** False when the reason's words need escapes (they are written raw): entries fall back. */
+  readonly plain: boolean;
+  readonly kind: KindRuns;
+  /** After the reason's first endpoint: up to the line's number, or to the second endpoint. */
+  readonly middle: Uint8Array;
+  readonly last: Uint8Array;
+  /** The `now` list, up to the cleanup command's first flag. */
+  readonly now: Uint8Array;
+  readonly bytes: number;
+}
+
+/** What a table's entries of one protocol share. */
+interface ProtocolRuns {
+  /** False when the protocol needs escapes (the cleanup command has it raw): entries fall back. */
+  readonly plain: boolean;
+  /** From the separator before the entry (`,`, then the line break) to the source address's opening quote. */
+  readonly head: Uint8Array;
+  /** The cleanup command's flags from the family to the source address, per family. */
+  readonly ipv4: Uint8Array;
+  readonly ipv6: Uint8Array;
+  readonly bytes: number;
+}
+
+/** What a table's entries share: their addresses' bytes; per protocol, and per state and kind from `kind` to `now`. */
+interface TableRuns {
+  readonly addresses: AddressBytes;
+  readonly protocols: (ProtocolRuns | undefined)[];
+  readonly states: Map<string | undefined, Readonly<Record<Kind, Uint8Array>>>;
+}
+
+const KINDS: readonly Kind[] = ['blackhole', 'endpoint-gone', 'no-endpoints', 'service-gone'];
+
+/** The reason's words around its endpoints (staleReason): before the first, after it, after the second. */
+const reasonWords = (v: StaleVerdict, nowWords: string) => {
+  switch (v.kind) {
+    case 'blackhole':
+      return {
+        opening: 'not NATed, but the rules now send ',
+        middle: ` to ${nowWords}: the entry predates the endpoints and pins the connection to the service address`,
+        last: undefined,
+      };
+    case 'endpoint-gone':
+      return {
+        opening: 'DNATed to ',
+        middle: `, which the rules no longer send this connection to (now: ${nowWords})`,
+        last: undefined,
+      };
+    case 'no-endpoints':
+      return {
+        opening: 'DNATed to ',
+        middle: `, but ${v.service} has no endpoints now: new connections are refused`,
+        last: undefined,
+      };
+    case 'service-gone':
+      return { opening: 'DNATed to ', middle: ', but no rule rewrites ', last: ' any more: the service is gone' };
+    default: {
+      const never: never = v.kind;
+      return never;
+    }
+  }
+};
+
+/** `ip:port`, `[ip]:port` for IPv6 text, the address alone without a port: endpointText. */
+function putEndpoint(out: Uint8Array, at: number, a: AddressBytes, id: number, n: number, port: number): number {
+  if (port < 0) return putSlice(out, at, a.pool, a.start(id), n);
+  const colon = a.colon(id);
+  if (colon) out[at++] = 0x5b;
+  at = putSlice(out, at, a.pool, a.start(id), n);
+  if (colon) out[at++] = 0x5d;
+  out[at++] = 0x3a;
+  return putUint(out, at, port);
+}
+
+/** Writes plain rows' entries at one indent into a sink. */
+class RowWriter {
+  private readonly k: ConstantRuns;
+  /** Every constant run, six numbers, and the brackets and colons of three endpoints. */
+  private readonly constantBytes: number;
+  private readonly kinds = new Map<Kind, KindRuns>();
+  private readonly verdicts = new Map<StaleVerdict, VerdictRuns>();
+  private lastVerdict: StaleVerdict | undefined;
+  private lastRuns: VerdictRuns | undefined;
+  private readonly tables = new Map<TableOrigin, TableRuns>();
+  private lastOrigin: TableOrigin | undefined;
+  private lastTable: TableRuns | undefined;
+  /** The line break and indent of an entry's keys. */
+  private readonly i: string;
+
+  constructor(
+    private readonly sink: ByteSink,
+    private readonly indent: string,
+  ) {
+    this.k = constantRuns(indent);
+    this.constantBytes = Object.values(this.k).reduce((n, run) => n + run.length, 0) + 6 * UINT_BYTES + 9;
+    this.i = `\n${indent}  `;
+    for (const kind of KINDS) {
+      const opening = reasonWords({ verdict: 'stale', kind, service: null, now: [] }, '').opening;
+      this.kinds.set(kind, {
+        afterTarget: utf8(`",${this.i}"reason": "${opening}`),
+        noTarget: utf8(`,${this.i}"natTarget": null,${this.i}"reason": "${opening}`),
+        dstFirst: kind === 'blackhole',
+        dstSecond: kind === 'service-gone',
+      });
+    }
+  }
+
+  private verdictRuns(v: StaleVerdict): VerdictRuns {
+    if (v === this.lastVerdict) return this.lastRuns!;
+    let runs = this.verdicts.get(v);
+    if (runs === undefined) this.verdicts.set(v, (runs = this.runsOf(v)));
+    this.lastVerdict = v;
+    this.lastRuns = runs;
+    return runs;
+  }
+
+  private runsOf(v: StaleVerdict): VerdictRuns {
+    const i = this.i;
+    const nowWords = v.now.join(', ');
+    const words = reasonWords(v, nowWords);
+    const toLine = `",${i}"service": ${q(v.service)},${i}"line": `;
+    const kind = this.kinds.get(v.kind)!;
+    const middle = utf8(words.last === undefined ? `${words.middle}${toLine}` : words.middle);
+    const last = utf8(words.last === undefined ? '' : `${words.last}${toLine}`);
+    const now = utf8(`${i}"now": ${q(v.now, null, 2).replaceAll('\n', i)},${i}"cleanup": "conntrack -D`);
+    return {
+      plain: plainInJson(nowWords) && plainInJson(words.middle),
+      kind,
+      middle,
+      last,
+      now,
+      bytes: Math.max(kind.afterTarget.length, kind.noTarget.length) + middle.length + last.length + now.length,
+    };
+  }
+
+  private tableRuns(origin: TableOrigin): TableRuns {
+    if (origin === this.lastOrigin) return this.lastTable!;
+    let table = this.tables.get(origin);
+    if (table === undefined) {
+      table = { addresses: new AddressBytes(origin.columns.addresses), protocols: [], states: new Map() };
+      this.tables.set(origin, table);
+    }
+    this.lastOrigin = origin;
+    this.lastTable = table;
+    return table;
+  }
+
+  private protocolRuns(table: TableRuns, origin: TableOrigin, index: number): ProtocolRuns {
+    let runs = table.protocols[index];
+    if (runs === undefined) {
+      const proto = origin.columns.protoName(index);
+      const head = utf8(`,\n${this.indent}{${this.i}"proto": ${q(proto)},${this.i}"src": "`);
+      const ipv6 = utf8(` -f ipv6 -p ${proto} -s `);
+      runs = {
+        plain: plainInJson(proto),
+        head,
+        ipv4: utf8(` -p ${proto} -s `),
+        ipv6,
+        bytes: head.length + ipv6.length,
+      };
+      table.protocols[index] = runs;
+    }
+    return runs;
+  }
+
+  /** From the entry's `kind` to its `now` key. */
+  private stateRuns(
+    table: TableRuns,
+    origin: TableOrigin,
+    state: string | undefined,
+  ): Readonly<Record<Kind, Uint8Array>> {
+    let runs = table.states.get(state);
+    if (runs === undefined) {
+      const i = this.i;
+      const rest = `${i}"node": ${q(origin.node)},${i}"file": ${q(origin.file)},${i}"table": "conntrack",${
+        state !== undefined ? `${i}"state": ${q(state)},` : ''
+      }`;
+      const of = (kind: Kind) => utf8(`,${i}"kind": ${q(kind)},${rest}`);
+      runs = {
+        blackhole: of('blackhole'),
+        'endpoint-gone': of('endpoint-gone'),
+        'no-endpoints': of('no-endpoints'),
+        'service-gone': of('service-gone'),
+      };
+      table.states.set(state, runs);
+    }
+    return runs;
+  }
+
+  /** Writes a plain row's entry (after `,` unless `first`); false (nothing written) when it needs the fallback. */
+  write(origin: TableOrigin, r: number, v: StaleVerdict, first: boolean): boolean {
+    const c = origin.columns;
+    if (c.isObject(r)) return false;
+    const runs = this.verdictRuns(v);
+    if (!runs.plain) return false;
+    const table = this.tableRuns(origin);
+    const proto = this.protocolRuns(table, origin, c.protoIndex(r));
+    if (!proto.plain) return false;
+    const a = table.addresses;
+    const srcId = c.origSrcId(r);
+    const dstId = c.origDstId(r);
+    const replyId = c.replySrcId(r);
+    const srcBytes = a.know(srcId);
+    const dstBytes = a.know(dstId);
+    const replyBytes = a.know(replyId);
+    if (srcBytes < 0 || dstBytes < 0 || replyBytes < 0) return false;
+    const kindRun = this.stateRuns(table, origin, c.state(r))[v.kind];
+    const sport = c.origSport(r);
+    const dport = c.origDport(r);
+    const replyPort = c.replySport(r);
+    const k = this.k;
+    const kind = runs.kind;
+    const sink = this.sink;
+    sink.room(this.constantBytes + runs.bytes + proto.bytes + kindRun.length + 3 * (srcBytes + dstBytes + replyBytes));
+    const out = sink.buffer;
+    const pool = a.pool;
+    const src = a.start(srcId);
+    const dst = a.start(dstId);
+    const reply = a.start(replyId);
+    let at = sink.at;
+    at = first ? putSlice(out, at, proto.head, 1, proto.head.length - 1) : put(out, at, proto.head);
+    at = putSlice(out, at, pool, src, srcBytes);
+    at = put(out, at, k.sport);
+    at = sport < 0 ? put(out, at, k.null) : putUint(out, at, sport);
+    at = put(out, at, k.dst);
+    at = putSlice(out, at, pool, dst, dstBytes);
+    at = put(out, at, k.dport);
+    at = dport < 0 ? put(out, at, k.null) : putUint(out, at, dport);
+    if (replyId !== dstId || replyPort !== dport) {
+      at = put(out, at, k.natTarget);
+      at = putEndpoint(out, at, a, replyId, replyBytes, replyPort);
+      at = put(out, at, kind.afterTarget);
+    } else at = put(out, at, kind.noTarget);
+    at = kind.dstFirst
+      ? putEndpoint(out, at, a, dstId, dstBytes, dport)
+      : putEndpoint(out, at, a, replyId, replyBytes, replyPort);
+    at = put(out, at, runs.middle);
+    if (kind.dstSecond) {
+      at = putEndpoint(out, at, a, dstId, dstBytes, dport);
+      at = put(out, at, runs.last);
+    }
+    at = putUint(out, at, c.line(r));
+    at = put(out, at, kindRun);
+    at = put(out, at, runs.now);
+    at = put(out, at, c.family(r) === 'ipv6' ? proto.ipv6 : proto.ipv4);
+    at = putSlice(out, at, pool, src, srcBytes);
+    at = put(out, at, k.d);
+    at = putSlice(out, at, pool, dst, dstBytes);
+    if (sport >= 0) {
+      at = put(out, at, k.sportFlag);
+      at = putUint(out, at, sport);
+      at = put(out, at, k.dportFlag);
+      at = dport < 0 ? put(out, at, k.undefined) : putUint(out, at, dport);
+    }
+    at = put(out, at, k.r);
+    at = putSlice(out, at, pool, reply, replyBytes);
+    if (replyPort >= 0) {
+      at = put(out, at, k.replyPort);
+      at = putUint(out, at, replyPort);
+    }
+    sink.at = put(out, at, k.close);
+    return true;
+  }
+}
 
 /**
  * Writes the stale array's elements (from the first separator to the last element) at `indent`, handing out
@@ -85,222 +327,12 @@ export function* staleEntryBytes(
   fallback: (s: StaleEntry, indent: string) => string,
 ): Generator<Uint8Array> {
   const sink = new ByteSink();
-  const keys = keysAt(indent);
-  const first = utf8(`\n${indent}`);
-  const between = utf8(`,\n${indent}`);
-  const quoted = new Map<string, Uint8Array>();
-  const few = (v: string | null | undefined): Uint8Array => {
-    if (v === null || v === undefined) return NULL;
-    let b = quoted.get(v);
-    if (b === undefined) quoted.set(v, (b = utf8(JSON.stringify(v))));
-    return b;
-  };
-  const lists = new WeakMap<readonly string[], Uint8Array>();
-  const listBytes = (now: readonly string[]): Uint8Array => {
-    let b = lists.get(now);
-    if (b === undefined) lists.set(now, (b = utf8(JSON.stringify(now, null, 2).replaceAll('\n', `\n${indent}  `))));
-    return b;
-  };
-  // The `now` words of a reason, inside its JSON string (null when they need escapes: the entry falls back).
-  const words = new WeakMap<readonly string[], Uint8Array | null>();
-  const nowWords = (now: readonly string[]): Uint8Array | null => {
-    let b = words.get(now);
-    if (b === undefined) {
-      const text = now.join(', ');
-      words.set(now, (b = plainInJson(text) ? utf8(text) : null));
-    }
-    return b;
-  };
-  // What an entry writes after its reason up to its line, and after `state` up to its cleanup command, is its
-  // verdict's: the same for the thousands of entries that share one.
-  const verdictRuns = new WeakMap<StaleVerdict, { readonly service: Uint8Array; readonly now: Uint8Array }>();
-  const runsOf = (v: StaleVerdict) => {
-    let runs = verdictRuns.get(v);
-    if (runs === undefined) {
-      runs = {
-        service: joined(keys.service, few(v.service), keys.line),
-        now: joined(keys.now, listBytes(v.now), keys.cleanup),
-      };
-      verdictRuns.set(v, runs);
-    }
-    return runs;
-  };
-  // From the entry's kind to its table's name, per kind and table.
-  const originRuns = new WeakMap<TableOrigin, Map<StaleVerdict['kind'], Uint8Array>>();
-  const kindAndOrigin = (origin: TableOrigin, kind: StaleVerdict['kind']): Uint8Array => {
-    let byKind = originRuns.get(origin);
-    if (byKind === undefined) originRuns.set(origin, (byKind = new Map()));
-    let run = byKind.get(kind);
-    if (run === undefined) {
-      run = joined(keys.kind, few(kind), keys.node, few(origin.node), keys.file, few(origin.file), keys.table);
-      byKind.set(kind, run);
-    }
-    return run;
-  };
-  const states = new Map<string, Uint8Array>();
-  const stateRun = (state: string): Uint8Array => {
-    let run = states.get(state);
-    if (run === undefined) states.set(state, (run = joined(keys.state, few(state), keys.stateEnd)));
-    return run;
-  };
-  const flags = new AddressFlags();
-  const text = {
-    blackholeOpen: utf8('not NATed, but the rules now send '),
-    blackholeTo: utf8(' to '),
-    blackholeClose: utf8(': the entry predates the endpoints and pins the connection to the service address'),
-    dnatTo: utf8('DNATed to '),
-    goneNow: utf8(', which the rules no longer send this connection to (now: '),
-    goneClose: utf8(')'),
-    but: utf8(', but '),
-    noEndpoints: utf8(' has no endpoints now: new connections are refused'),
-    noRule: utf8(', but no rule rewrites '),
-    serviceGone: utf8(' any more: the service is gone'),
-    proto: utf8(' -p '),
-    s: utf8(' -s '),
-    d: utf8(' -d '),
-    sport: utf8(' --sport '),
-    dportFlag: utf8(' --dport '),
-    r: utf8(' -r '),
-    replyPort: utf8(' --reply-port-src '),
-  };
-
-  /** `ip:port`, `[ip]:port` for IPv6 text, the address alone without a port: endpointText. */
-  const endpoint = (address: string, colon: boolean, port: number) => {
-    if (port < 0) {
-      sink.text(address);
-      return;
-    }
-    if (colon) sink.text('[');
-    sink.text(address);
-    sink.text(colon ? ']:' : ':');
-    sink.integer(port);
-  };
-
-  /** Writes a plain row's entry; false (nothing written) when the entry needs the fallback. */
-  const row = (origin: TableOrigin, r: number, v: StaleVerdict): boolean => {
-    const c = origin.columns;
-    if (c.isObject(r)) return false;
-    const a = c.addresses;
-    const srcId = c.origSrcId(r);
-    const dstId = c.origDstId(r);
-    const replyId = c.replySrcId(r);
-    const srcFlags = flags.of(a, srcId);
-    const dstFlags = flags.of(a, dstId);
-    const replyFlags = flags.of(a, replyId);
-    if ((srcFlags | dstFlags | replyFlags) & ESCAPED) return false;
-    const service = v.service;
-    if (service !== null && v.kind === 'no-endpoints' && !plainInJson(service)) return false;
-    const now = nowWords(v.now);
-    if (now === null) return false;
-    const sport = c.origSport(r);
-    const dport = c.origDport(r);
-    const replyPort = c.replySport(r);
-    const src = a[srcId]!;
-    const dst = a[dstId]!;
-    const reply = a[replyId]!;
-    const rewritten = replyId !== dstId || replyPort !== dport;
-    const replyEndpoint = () => endpoint(reply, (replyFlags & COLON) !== 0, replyPort);
-    const protoName = c.proto(r);
-    if (!plainInJson(protoName)) return false;
-    const proto = few(protoName);
-    sink.bytes(keys.open);
-    sink.bytes(proto);
-    sink.bytes(keys.src);
-    sink.quoted(src);
-    sink.bytes(keys.sport);
-    if (sport < 0) sink.bytes(NULL);
-    else sink.integer(sport);
-    sink.bytes(keys.dst);
-    sink.quoted(dst);
-    sink.bytes(keys.dport);
-    if (dport < 0) sink.bytes(NULL);
-    else sink.integer(dport);
-    sink.bytes(keys.natTarget);
-    if (rewritten) {
-      sink.text('"');
-      replyEndpoint();
-      sink.text('"');
-    } else sink.bytes(NULL);
-    sink.bytes(keys.reason);
-    switch (v.kind) {
-      case 'blackhole':
-        sink.bytes(text.blackholeOpen);
-        endpoint(dst, (dstFlags & COLON) !== 0, dport);
-        sink.bytes(text.blackholeTo);
-        sink.bytes(now);
-        sink.bytes(text.blackholeClose);
-        break;
-      case 'endpoint-gone':
-        sink.bytes(text.dnatTo);
-        replyEndpoint();
-        sink.bytes(text.goneNow);
-        sink.bytes(now);
-        sink.bytes(text.goneClose);
-        break;
-      case 'no-endpoints':
-        sink.bytes(text.dnatTo);
-        replyEndpoint();
-        sink.bytes(text.but);
-        sink.text(`${service}`);
-        sink.bytes(text.noEndpoints);
-        break;
-      case 'service-gone':
-        sink.bytes(text.dnatTo);
-        replyEndpoint();
-        sink.bytes(text.noRule);
-        endpoint(dst, (dstFlags & COLON) !== 0, dport);
-        sink.bytes(text.serviceGone);
-        break;
-      default: {
-        const never: never = v.kind;
-        return never;
-      }
-    }
-    const runs = runsOf(v);
-    sink.bytes(runs.service);
-    sink.integer(c.line(r));
-    sink.bytes(kindAndOrigin(origin, v.kind));
-    const state = c.state(r);
-    if (state !== undefined) sink.bytes(stateRun(state));
-    sink.bytes(runs.now);
-    if (c.family(r) === 'ipv6') sink.bytes(IPV6_FLAG);
-    sink.bytes(text.proto);
-    // The protocol's quoted bytes without their quotes: protocol names need no escapes (they are few, checked once).
-    sink.bytes(proto.subarray(1, proto.length - 1));
-    sink.bytes(text.s);
-    sink.text(src);
-    sink.bytes(text.d);
-    sink.text(dst);
-    if (sport >= 0) {
-      sink.bytes(text.sport);
-      sink.integer(sport);
-      sink.bytes(text.dportFlag);
-      if (dport < 0) sink.text('undefined');
-      else sink.integer(dport);
-    }
-    sink.bytes(text.r);
-    sink.text(reply);
-    if (replyPort >= 0) {
-      sink.bytes(text.replyPort);
-      sink.integer(replyPort);
-    }
-    sink.bytes(keys.close);
-    return true;
-  };
-
-  // Whether a table's node and file names need escapes: asked per entry, worked out per table.
-  const plainOrigins = new WeakMap<TableOrigin, boolean>();
-  const plainOrigin = (origin: TableOrigin): boolean => {
-    let plain = plainOrigins.get(origin);
-    if (plain === undefined) plainOrigins.set(origin, (plain = plainInJson(origin.file) && plainInJson(origin.node)));
-    return plain;
-  };
+  const rows = new RowWriter(sink, indent);
   for (let n = 0; n < entries.length; n++) {
-    sink.bytes(n ? between : first);
     const origin = entries.originOf(n);
-    const written = origin !== undefined && plainOrigin(origin) && row(origin, entries.rowOf(n), entries.verdictOf(n));
-    if (!written) sink.text(fallback(entries.entry(n), indent));
-    if (sink.full) yield sink.take();
+    if (origin === undefined || !rows.write(origin, entries.rowOf(n), entries.verdictOf(n), n === 0))
+      sink.text(`${n ? ',' : ''}\n${indent}${fallback(entries.entry(n), indent)}`);
+    if (sink.full) yield* sink.handOut();
   }
-  if (!sink.empty) yield sink.take();
+  yield* sink.handOut(true);
 }
