@@ -47,6 +47,18 @@ async function asciiComments(text) {
 
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', write: false };
 
+const EXTERNAL = ['puppeteer', 'mermaid', 'beautiful-mermaid', '@aws-sdk/client-s3'];
+
+/**
+ * The bundle's import() of an external package made a call of `__nfwalkImport`, which src/cli/start.ts passes
+ * in: V8 loses a script's dynamic import callback when its code comes from the code cache.
+ */
+const importsThroughStart = (text) =>
+  EXTERNAL.reduce(
+    (t, name) => t.replaceAll(`import(${JSON.stringify(name)})`, `__nfwalkImport(${JSON.stringify(name)})`),
+    text,
+  );
+
 const [cli, library, page] = await Promise.all([
   build({
     ...common,
@@ -60,7 +72,7 @@ const [cli, library, page] = await Promise.all([
     banner: { js: "var __nfwalkUrl = require('node:url').pathToFileURL(__filename).href;" },
     // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code. The
     // AWS SDK only for s3:// inputs: bundled, it would double the file every start has to read.
-    external: ['puppeteer', 'mermaid', 'beautiful-mermaid', '@aws-sdk/client-s3'],
+    external: EXTERNAL,
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
   pageFresh() ? undefined : buildPage(),
@@ -74,7 +86,10 @@ const start = await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 const pageFile = page && { path: PAGE, contents: page.html };
-const bundleFile = { path: cli.outputFiles[0].path, contents: await asciiComments(cli.outputFiles[0].text) };
+const bundleFile = {
+  path: cli.outputFiles[0].path,
+  contents: importsThroughStart(await asciiComments(cli.outputFiles[0].text)),
+};
 // Bundles and caches of earlier builds (their names carry the bundle's hash) go, so that dist/ holds one CLI.
 const current = bundle.replace(/\.cjs$/, '');
 for (const name of existsSync('dist') ? readdirSync('dist') : [])

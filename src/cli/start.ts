@@ -11,7 +11,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 
 /** The bundle's file name, set by scripts/build.mjs. */
 declare const NFWALK_BUNDLE: string;
@@ -40,13 +40,8 @@ function cachedData(): Buffer | undefined {
 
 // CommonJS's own wrapper, so that the bundle's lines keep their numbers in stack traces.
 const script = new Script(
-  `(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`,
-  {
-    filename: file,
-    cachedData: cachedData(),
-    // The bundle's import() of its external packages (puppeteer, mermaid, the AWS SDK), resolved from its file.
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  },
+  `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${readFileSync(file, 'utf8')}\n})`,
+  { filename: file, cachedData: cachedData() },
 );
 if (process.env['NFWALK_CODE_CACHE_TRAINING']) {
   // At exit the cache holds every function the run compiled, not only the bundle's top level.
@@ -64,4 +59,6 @@ const module = { exports: {} };
   module,
   file,
   dirname(file),
+  // The bundle's import() of its external packages (puppeteer, mermaid, the AWS SDK; scripts/build.mjs).
+  (specifier: string) => import(specifier),
 );
