@@ -2,13 +2,16 @@
 // scripts/build-page.mjs) next to it; with --types also
 // the library's declarations rolled into dist/index.d.ts and its API report (scripts/api-report.mjs).
 // The CLI bundles its dependencies: an unbundled start loads hundreds of chevrotain/lodash modules (~0.4 s),
-// the bundle starts in ~0.1 s (shared/reference/ecosystem.md §3). It is split at the commands' dynamic imports
-// (src/cli/commands/index.ts) into dist/cli.js and chunks beside it (dist/cli-*.js), so that a command compiles
-// only its own code: `parse` of an empty file takes 0.33 CPU s instead of 0.45 (docs/performance.md).
+// the bundle starts in ~0.1 s (shared/reference/ecosystem.md §3). It is one CommonJS file, dist/cli-<hash>.cjs,
+// which dist/cli.js (src/cli/start.ts) runs with V8's code cache, dist/cli-<hash>.cache: Node 20 caches no ES
+// module's code, and the cache takes a fifth off nfwalk's start (docs/performance.md). The commands' modules,
+// reached by dynamic imports (src/cli/commands/index.ts), are evaluated only when their command runs.
 // The library leaves its dependencies to the consumer's node_modules, where they are shared and deduplicated.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { basename, dirname } from 'node:path';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { buildPage } from './build-page.mjs';
 
 const PAGE = new URL('../dist/nfwalk.html', import.meta.url).pathname;
@@ -29,37 +32,85 @@ function pageFresh() {
   return !['src', 'grammar', 'scripts', 'package-lock.json'].some((p) => newer(`${root}${p}`));
 }
 
+/**
+ * The bundle in ASCII: Node reads a file of ASCII alone into a string several times faster than one with a
+ * single other character (about 50 ms of every start for 2.4 MB). esbuild escapes strings but keeps comments
+ * as written: their other characters become `?`, which the minified code, the same with or without them,
+ * proves harmless. test/cli/start.test.ts requires the bundle to be ASCII.
+ */
+async function asciiComments(text) {
+  if (isAscii(Buffer.from(text))) return text;
+  const ascii = text.replace(/^\s*(?:\/\/|\/\*|\*).*$/gm, (line) => line.replace(/[^\x00-\x7f]/gu, '?'));
+  const minified = async (code) => (await transform(code, { minify: true, format: 'cjs', platform: 'node' })).code;
+  return (await minified(text)) === (await minified(ascii)) ? ascii : text;
+}
+
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', write: false };
+
+const EXTERNAL = ['puppeteer', 'mermaid', 'beautiful-mermaid', '@aws-sdk/client-s3'];
+
+/**
+ * The bundle's import() of an external package made a call of `__nfwalkImport`, which src/cli/start.ts passes
+ * in: V8 loses a script's dynamic import callback when its code comes from the code cache.
+ */
+const importsThroughStart = (text) =>
+  EXTERNAL.reduce(
+    (t, name) => t.replaceAll(`import(${JSON.stringify(name)})`, `__nfwalkImport(${JSON.stringify(name)})`),
+    text,
+  );
 
 const [cli, library, page] = await Promise.all([
   build({
     ...common,
+    format: 'cjs',
     entryPoints: { cli: 'src/cli/main.ts' },
     outdir: 'dist',
-    splitting: true,
-    chunkNames: 'cli-[hash]',
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __nfwalkCreateRequire } from 'node:module'; const require = __nfwalkCreateRequire(import.meta.url);",
-    },
+    entryNames: 'cli-[hash]',
+    outExtension: { '.js': '.cjs' },
+    // The bundle's own URL, for the files it finds beside itself (the paste page, mermaid's script).
+    define: { 'import.meta.url': '__nfwalkUrl' },
+    banner: { js: "var __nfwalkUrl = require('node:url').pathToFileURL(__filename).href;" },
     // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code. The
     // AWS SDK only for s3:// inputs: bundled, it would double the file every start has to read.
-    external: ['puppeteer', 'mermaid', 'beautiful-mermaid', '@aws-sdk/client-s3'],
+    external: EXTERNAL,
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
   pageFresh() ? undefined : buildPage(),
 ]);
+const bundle = basename(cli.outputFiles[0].path);
+const start = await build({
+  ...common,
+  entryPoints: { cli: 'src/cli/start.ts' },
+  outdir: 'dist',
+  define: { NFWALK_BUNDLE: JSON.stringify(bundle) },
+  banner: { js: '#!/usr/bin/env node' },
+});
 const pageFile = page && { path: PAGE, contents: page.html };
-// Chunks of earlier builds (their names are hashes of their contents) go, so that dist/ holds one CLI.
-const chunks = new Set(cli.outputFiles.map((f) => basename(f.path)));
+const bundleFile = {
+  path: cli.outputFiles[0].path,
+  contents: importsThroughStart(await asciiComments(cli.outputFiles[0].text)),
+};
+// Bundles and caches of earlier builds (their names carry the bundle's hash) go, so that dist/ holds one CLI.
+const current = bundle.replace(/\.cjs$/, '');
 for (const name of existsSync('dist') ? readdirSync('dist') : [])
-  if (/^cli-\w+\.js$/.test(name) && !chunks.has(name)) rmSync(`dist/${name}`, { force: true });
+  if (/^cli-\w+\.(js|cjs|cache)$/.test(name) && !name.startsWith(`${current}.`))
+    rmSync(`dist/${name}`, { force: true });
 // Written aside and renamed into place: test files build in parallel while others run the CLI, and a file
 // read half-written would fail for no reason of its own.
-for (const file of [...cli.outputFiles, ...library.outputFiles, ...(pageFile ? [pageFile] : [])]) {
+for (const file of [bundleFile, ...start.outputFiles, ...library.outputFiles, ...(pageFile ? [pageFile] : [])]) {
   mkdirSync(dirname(file.path), { recursive: true });
   const aside = `${file.path}.${process.pid}.tmp`;
   writeFileSync(aside, file.contents, { mode: 0o755 });
   renameSync(aside, file.path);
 }
+// The code cache holds what a run compiled: a parse of a sample dump compiles the start, the input layer and the
+// iptables-save reader. Made again by every build, since the start (src/cli/start.ts) decides its format, and
+// replaced in one rename, since other processes may be running the CLI. Without a cache the CLI compiles as it
+// would without one.
+const run = spawnSync(process.execPath, ['dist/cli.js', 'parse', 'samples/kube-node.iptables-save'], {
+  env: { ...process.env, NFWALK_CODE_CACHE_TRAINING: '1' },
+  stdio: 'ignore',
+});
+if (!existsSync(`dist/${current}.cache`)) console.warn(`build: no code cache (${run.error ?? `exit ${run.status}`})`);
 
 if (process.argv.includes('--types')) await import('./api-report.mjs');

@@ -4,7 +4,8 @@
  * A reader that cannot read such a line ends its dump there (reader.ts, StopAt `ends`) instead of
  * reporting it as a broken record.
  */
-const WORD = /^[A-Za-z][A-Za-z'’-]*[.,:;!?)]*$/;
+// The apostrophe ’ escaped: a bundle of ASCII alone is read faster at every start (scripts/build.mjs).
+const WORD = /^[A-Za-z][A-Za-z'\u2019-]*[.,:;!?)]*$/;
 const DOCUMENT = /^\s*(?:[{}[\],]+|"[^"]*"\s*:.*|[A-Za-z][\w.-]*:(?:\s.*)?)$/;
 
 export function looksLikeProse(raw: string): boolean {

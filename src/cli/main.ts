@@ -17,9 +17,8 @@ function die(err: unknown): never {
   process.exit(EXIT_FAILED);
 }
 
-// `nfwalk bulk` runs this same file in its worker threads.
-if (isBulkWorker()) await runBulkWorker();
-else await runCli();
+// `nfwalk bulk` runs this same file in its worker threads. The bundle is CommonJS (start.ts): no top-level await.
+void (isBulkWorker() ? runBulkWorker() : runCli());
 
 async function runCli(): Promise<void> {
   process.on('uncaughtException', die);

@@ -20,7 +20,7 @@ const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xt
  * `user@host dir $` (Flatcar), `host:dir#` (Alpine), `host dir #` (SUSE), `sh-4.2#`, `/ #` and `~ $`
  * (busybox, netshoot), `❯`, `PS C:\>`, `C:\Users\x>`, `$`.
  */
-const SHELL_PROMPT = String.raw`(?:\[[^\]]+\][#$]|[\w.-]+@[\w.-]+(?::[^#$\s]*|\s+[~/]\S*)\s?[#$]|[\w.-]+:[~/]\S*\s?[#$]|[\w.-]+\s+[~/]\S*\s+[#$]|(?:ba|z)?sh-\d+(?:\.\d+)*[#$]|[~/]\S*\s+[#$]|❯|(?:PS )?[A-Z]:\\[^>]*>|\$)`;
+const SHELL_PROMPT = String.raw`(?:\[[^\]]+\][#$]|[\w.-]+@[\w.-]+(?::[^#$\s]*|\s+[~/]\S*)\s?[#$]|[\w.-]+:[~/]\S*\s?[#$]|[\w.-]+\s+[~/]\S*\s+[#$]|(?:ba|z)?sh-\d+(?:\.\d+)*[#$]|[~/]\S*\s+[#$]|\u276F|(?:PS )?[A-Z]:\\[^>]*>|\$)`;
 const PROMPT = new RegExp(
   String.raw`^(?:${SHELL_PROMPT}|\S+:\S* #|[#$>%]|PS [^>]+>)\s*(?:sudo\s+(?:-\S+\s+)*)?(?:kubectl .*? -- )?(${COMMANDS})$`,
 );

@@ -1,0 +1,64 @@
+/**
+ * nfwalk's executable (dist/cli.js): runs the CLI's bundle (main.ts, built as one CommonJS file
+ * dist/cli-<hash>.cjs) with V8's code cache (dist/cli-<hash>.cache). Node 20 has no code cache for ES modules,
+ * and compiling the code a `parse` runs is about a fifth of nfwalk's start (docs/performance.md). `npm run build`
+ * writes the cache by running a sample parse with NFWALK_CODE_CACHE_TRAINING set; without a cache, or when V8
+ * rejects it (another Node or V8 flags), the bundle compiles as it would without one. The names carry the
+ * bundle's hash, so a cache is never read for another bundle.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+/** The bundle's file name, set by scripts/build.mjs. */
+declare const NFWALK_BUNDLE: string;
+
+const file = join(dirname(fileURLToPath(import.meta.url)), NFWALK_BUNDLE);
+const cacheFile = file.replace(/\.cjs$/, '.cache');
+
+/**
+ * V8 checks a cache's header (its V8 version, flags, the source's length) but not its body, and a damaged body
+ * crashes the process: the file starts with the SHA-1 of the cache, and a cache that does not match it is not
+ * used (test/cli/start.test.ts). The hash costs about 3 % of what the cache saves.
+ */
+const DIGEST = 20;
+const digest = (data: Uint8Array) => createHash('sha1').update(data).digest();
+
+function cachedData(): Buffer | undefined {
+  let written: Buffer;
+  try {
+    written = readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
+  const data = written.subarray(DIGEST);
+  return written.length > DIGEST && digest(data).equals(written.subarray(0, DIGEST)) ? data : undefined;
+}
+
+// CommonJS's own wrapper, so that the bundle's lines keep their numbers in stack traces.
+const script = new Script(
+  `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${readFileSync(file, 'utf8')}\n})`,
+  { filename: file, cachedData: cachedData() },
+);
+if (process.env['NFWALK_CODE_CACHE_TRAINING']) {
+  // At exit the cache holds every function the run compiled, not only the bundle's top level.
+  process.on('exit', () => {
+    const aside = `${cacheFile}.${process.pid}.tmp`;
+    const data = script.createCachedData();
+    writeFileSync(aside, Buffer.concat([digest(data), data]));
+    renameSync(aside, cacheFile);
+  });
+}
+const module = { exports: {} };
+(script.runInThisContext() as (...args: unknown[]) => void)(
+  module.exports,
+  createRequire(file),
+  module,
+  file,
+  dirname(file),
+  // The bundle's import() of its external packages (puppeteer, mermaid, the AWS SDK; scripts/build.mjs).
+  (specifier: string) => import(specifier),
+);

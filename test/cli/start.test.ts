@@ -1,0 +1,47 @@
+/** dist/cli.js runs the CLI's bundle with V8's code cache (src/cli/start.ts): the same output with or without one. */
+import { spawnSync } from 'node:child_process';
+import { isAscii } from 'node:buffer';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { buildCli, nfwalk } from '../helpers/cli';
+import { repoRoot } from '../helpers/shared';
+
+test.before(() => buildCli());
+
+const dist = join(repoRoot, 'dist');
+const sample = join(repoRoot, 'samples', 'incident-node');
+const [bundle] = readdirSync(dist).filter((name) => /^cli-\w+\.cjs$/.test(name));
+
+test('the build writes one bundle, in ASCII alone, and its code cache', (t) => {
+  t.truthy(bundle);
+  t.true(isAscii(readFileSync(join(dist, bundle!))));
+  t.true(readFileSync(join(dist, bundle!.replace(/\.cjs$/, '.cache'))).length > 0);
+});
+
+/** dist/cli.js and its bundle copied into a folder of their own, with `cache` as the bundle's code cache. */
+function runCopy(cache: Buffer | undefined, args: readonly string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-start-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    copyFileSync(join(dist, 'cli.js'), join(dir, 'cli.js'));
+    copyFileSync(join(dist, bundle!), join(dir, bundle!));
+    if (cache) writeFileSync(join(dir, bundle!.replace(/\.cjs$/, '.cache')), cache);
+    const r = spawnSync(process.execPath, [join(dir, 'cli.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('without a code cache, or with a broken or foreign one, the CLI prints the same', (t) => {
+  const args = ['parse', '--json', sample];
+  const expected = nfwalk(args);
+  t.is(expected.status, 0, expected.stderr);
+  const cache = readFileSync(join(dist, bundle!.replace(/\.cjs$/, '.cache')));
+  const broken = Buffer.from(cache);
+  broken.fill(7, 64, 4096);
+  for (const c of [undefined, cache.subarray(0, cache.length >> 1), broken, Buffer.from('not a cache')])
+    t.deepEqual(runCopy(c, args), expected);
+});
