@@ -89,8 +89,7 @@ export function readByteLine(b: Uint8Array, start: number, end: number, line: nu
   if (start === end || b[start] === SPACE) return false;
   let p = start;
   let e = wordEnd(b, p, end);
-  f.line = line;
-  f.explicitFamily = false;
+  f.begin(line);
   // `ipv4     2 ` or `ipv6     10 ` (/proc).
   if (e - p === 4 && b[p] === 105 && b[p + 1] === 112 && b[p + 2] === 118 && (b[p + 3] === 52 || b[p + 3] === 54)) {
     const v6 = b[p + 3] === 54;
@@ -117,7 +116,6 @@ export function readByteLine(b: Uint8Array, start: number, end: number, line: nu
     e = wordEnd(b, p, end);
   }
   const c = b[p]!;
-  f.state = undefined;
   if (c >= 65 && c <= 90) {
     f.state = STATES.getBytes(b, p, e);
     if (f.state === undefined) return false;
@@ -127,11 +125,6 @@ export function readByteLine(b: Uint8Array, start: number, end: number, line: nu
 
   const orig = f.orig;
   const reply = f.reply;
-  orig.reset();
-  reply.reset();
-  f.unreplied = false;
-  f.status = undefined;
-  f.mark = f.use = f.id = f.zone = f.secmark = -1;
   let tuple = orig;
   let direction = -1;
   for (; p < end; p = skipSpaces(b, e, end), e = wordEnd(b, p, end)) {

@@ -214,6 +214,18 @@ export class LineFields implements ColumnRow {
     return this.reply.dport;
   }
 
+  /** Ready to read `line`: what an earlier line left is cleared (both readers reuse one LineFields). */
+  begin(line: number): void {
+    this.line = line;
+    this.explicitFamily = false;
+    this.state = undefined;
+    this.orig.reset();
+    this.reply.reset();
+    this.unreplied = false;
+    this.status = undefined;
+    this.mark = this.use = this.id = this.zone = this.secmark = -1;
+  }
+
   /** Fits the columns: no icmp or gre fields, entry id, zone, secmark or counters. */
   private plain(): boolean {
     return (
@@ -289,8 +301,7 @@ export function readFastLine(text: string, start: number, end: number, line: num
   let p = skipSpaces(text, start, end);
   let e = wordEnd(text, p, end);
   f.text = text;
-  f.line = line;
-  f.explicitFamily = false;
+  f.begin(line);
   const family = isWord(text, p, e, 'ipv4') ? 'ipv4' : isWord(text, p, e, 'ipv6') ? 'ipv6' : undefined;
   if (family !== undefined) {
     p = skipSpaces(text, e, end);
@@ -316,7 +327,6 @@ export function readFastLine(text: string, start: number, end: number, line: num
     e = wordEnd(text, p, end);
   }
   const c = text.charCodeAt(p);
-  f.state = undefined;
   if (c >= 65 && c <= 90) {
     f.state = STATES.get(text, p, e);
     if (f.state === undefined) return false;
@@ -326,11 +336,6 @@ export function readFastLine(text: string, start: number, end: number, line: num
 
   const orig = f.orig;
   const reply = f.reply;
-  orig.reset();
-  reply.reset();
-  f.unreplied = false;
-  f.status = undefined;
-  f.mark = f.use = f.id = f.zone = f.secmark = -1;
   let tuple: TupleFields | undefined;
   let direction = -1;
   let afterCode = false;

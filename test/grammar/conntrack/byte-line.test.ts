@@ -12,6 +12,7 @@ import type { ConntrackEntry } from '../../../src/model/conntrack';
 import { busyConntrackLines, conntrackLines } from '../../generators/conntrack-table';
 import { kubeProxyServices } from '../../generators/kube-proxy-dump';
 import { fixtureFiles, readDump, sharedFiles } from '../../helpers/shared';
+import { applyEdits, lineEdit } from '../../helpers/line-edits';
 
 // One table each for all lines: a row is read back as its entry, addresses as their text.
 const textColumns = new ConntrackColumns();
@@ -85,66 +86,57 @@ test('the byte path reads every plain IPv4 row of the generated and captured tab
 });
 
 /** Small edits of real lines, with the characters pastes and terminals bring. */
-const edit = fc.oneof(
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 6 }) }),
-  fc.record({
-    kind: fc.constant('insert' as const),
-    at: fc.nat(),
-    text: fc.constantFrom(
-      '\t',
-      ' ',
-      '    ',
-      '\r',
-      '\x1b[0m',
-      '=',
-      '0',
-      '00',
-      '9',
-      '999999999999',
-      'x',
-      'A',
-      ':',
-      '.',
-      '[',
-      ']',
-      '<br/>',
-      '&gt;',
-      '|',
-      '\\n',
-      'src=',
-      'dst=',
-      ' sport=1',
-      ' dport=2',
-      'id=1',
-      ' zone=2',
-      ' mark=x',
-      ' packets=1 bytes=2',
-      '[ASSURED]',
-      '[HW_OFFLOAD]',
-      ' [UNREPLIED]',
-      '\u00a0',
-      'ä',
-      'ipv4     2 ',
-      'ipv6     10 ',
-    ),
-  }),
-  fc.record({
-    kind: fc.constant('append' as const),
-    text: fc.constantFrom(
-      ' id=3',
-      ' zone=2',
-      ' mark=4294967295',
-      ' mark=4294967296',
-      ' use=1',
-      ' use=',
-      ' [OFFLOAD]',
-      ' [UNREPLIED]',
-      '\r',
-      '  ',
-      ' src=10.0.0.1',
-    ),
-  }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+const edit = lineEdit(
+  [
+    '\t',
+    ' ',
+    '    ',
+    '\r',
+    '\x1b[0m',
+    '=',
+    '0',
+    '00',
+    '9',
+    '999999999999',
+    'x',
+    'A',
+    ':',
+    '.',
+    '[',
+    ']',
+    '<br/>',
+    '&gt;',
+    '|',
+    '\\n',
+    'src=',
+    'dst=',
+    ' sport=1',
+    ' dport=2',
+    'id=1',
+    ' zone=2',
+    ' mark=x',
+    ' packets=1 bytes=2',
+    '[ASSURED]',
+    '[HW_OFFLOAD]',
+    ' [UNREPLIED]',
+    '\u00a0',
+    'ä',
+    'ipv4     2 ',
+    'ipv6     10 ',
+  ],
+  [
+    ' id=3',
+    ' zone=2',
+    ' mark=4294967295',
+    ' mark=4294967296',
+    ' use=1',
+    ' use=',
+    ' [OFFLOAD]',
+    ' [UNREPLIED]',
+    '\r',
+    '  ',
+    ' src=10.0.0.1',
+  ],
 );
 
 test('on edited lines too the byte path reads the row the text path reads, or gives up (property)', (t) => {
@@ -152,17 +144,7 @@ test('on edited lines too the byte path reads the row the text path reads, or gi
   let read = 0;
   fc.assert(
     fc.property(fc.constantFrom(...lines), fc.array(edit, { minLength: 1, maxLength: 4 }), (original, edits) => {
-      let line = original;
-      for (const e of edits) {
-        if (e.kind === 'append') {
-          line += e.text;
-          continue;
-        }
-        const at = e.at % (line.length + 1);
-        if (e.kind === 'delete') line = line.slice(0, at) + line.slice(at + e.length);
-        else if (e.kind === 'insert') line = line.slice(0, at) + e.text + line.slice(at);
-        else line = line.slice(0, Math.max(0, line.lastIndexOf(' ', at)));
-      }
+      const line = applyEdits(original, edits);
       const row = byteRow(line);
       if (!row) return true;
       read++;
