@@ -41,6 +41,7 @@ type Kind = StaleVerdict['kind'];
 
 /** The reason's words of a kind before its first endpoint, and where its endpoints come from. */
 interface KindRuns {
+  readonly name: Kind;
   /** After the natTarget's endpoint: its closing quote, the reason's key and first words. */
   readonly afterTarget: Uint8Array;
   /** A null natTarget, the reason's key and first words. */
@@ -132,9 +133,8 @@ class RowWriter {
   /** Every constant run, six numbers, and the brackets and colons of three endpoints. */
   private readonly constantBytes: number;
   private readonly kinds = new Map<Kind, KindRuns>();
-  private readonly verdicts = new Map<StaleVerdict, VerdictRuns>();
-  private lastVerdict: StaleVerdict | undefined;
-  private lastRuns: VerdictRuns | undefined;
+  /** By the stale list's number of the verdict. */
+  private readonly verdicts: (VerdictRuns | undefined)[] = [];
   private readonly tables = new Map<TableOrigin, TableRuns>();
   private lastOrigin: TableOrigin | undefined;
   private lastTable: TableRuns | undefined;
@@ -151,6 +151,7 @@ class RowWriter {
     for (const kind of KINDS) {
       const opening = reasonWords({ verdict: 'stale', kind, service: null, now: [] }, '').opening;
       this.kinds.set(kind, {
+        name: kind,
         afterTarget: utf8(`",${this.i}"reason": "${opening}`),
         noTarget: utf8(`,${this.i}"natTarget": null,${this.i}"reason": "${opening}`),
         dstFirst: kind === 'blackhole',
@@ -159,13 +160,9 @@ class RowWriter {
     }
   }
 
-  private verdictRuns(v: StaleVerdict): VerdictRuns {
-    if (v === this.lastVerdict) return this.lastRuns!;
-    let runs = this.verdicts.get(v);
-    if (runs === undefined) this.verdicts.set(v, (runs = this.runsOf(v)));
-    this.lastVerdict = v;
-    this.lastRuns = runs;
-    return runs;
+  private verdictRuns(entries: StaleList, n: number): VerdictRuns {
+    const id = entries.verdictIdOf(n);
+    return (this.verdicts[id] ??= this.runsOf(entries.verdictOf(n)));
   }
 
   private runsOf(v: StaleVerdict): VerdictRuns {
@@ -241,11 +238,15 @@ class RowWriter {
     return runs;
   }
 
-  /** Writes a plain row's entry (after `,` unless `first`); false (nothing written) when it needs the fallback. */
-  write(origin: TableOrigin, r: number, v: StaleVerdict, first: boolean): boolean {
+  /**
+   * Writes the list's entry `n`, a plain row (after `,` unless `first`); false (nothing written) when it needs the
+   * fallback.
+   */
+  write(entries: StaleList, n: number, origin: TableOrigin, first: boolean): boolean {
+    const r = entries.rowOf(n);
     const c = origin.columns;
     if (c.isObject(r)) return false;
-    const runs = this.verdictRuns(v);
+    const runs = this.verdictRuns(entries, n);
     if (!runs.plain) return false;
     const table = this.tableRuns(origin);
     const proto = this.protocolRuns(table, origin, c.protoIndex(r));
@@ -258,7 +259,7 @@ class RowWriter {
     const dstBytes = a.know(dstId);
     const replyBytes = a.know(replyId);
     if (srcBytes < 0 || dstBytes < 0 || replyBytes < 0) return false;
-    const kindRun = this.stateRuns(table, origin, c.state(r))[v.kind];
+    const kindRun = this.stateRuns(table, origin, c.state(r))[runs.kind.name];
     const sport = c.origSport(r);
     const dport = c.origDport(r);
     const replyPort = c.replySport(r);
@@ -330,7 +331,7 @@ export function* staleEntryBytes(
   const rows = new RowWriter(sink, indent);
   for (let n = 0; n < entries.length; n++) {
     const origin = entries.originOf(n);
-    if (origin === undefined || !rows.write(origin, entries.rowOf(n), entries.verdictOf(n), n === 0))
+    if (origin === undefined || !rows.write(entries, n, origin, n === 0))
       sink.text(`${n ? ',' : ''}\n${indent}${fallback(entries.entry(n), indent)}`);
     if (sink.full) yield* sink.handOut();
   }

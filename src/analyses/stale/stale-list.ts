@@ -83,6 +83,11 @@ export class StaleList {
     return this.rows[i]!;
   }
 
+  /** The number of the entry's verdict, the same for every entry of that verdict (for a row entry). */
+  verdictIdOf(i: number): number {
+    return this.verdictIds[i]!;
+  }
+
   /** The verdict of the entry (for a row entry). */
   verdictOf(i: number): StaleVerdict {
     return this.verdicts.values[this.verdictIds[i]!]!;
