@@ -1,7 +1,8 @@
 /**
- * A fixed set of words looked up where they stand in a line (text, or bytes not yet decoded), without a slice per word: candidates by length and
- * first character, then compared in place. The fast path reads a protocol, a state and a flag or two on every
- * line of a table; a slice each was a string to make, hash and collect a million times over.
+ * A fixed set of words looked up where they stand in a line (text, or bytes not yet decoded), without a slice per
+ * word: candidates by length and first character, then compared in place. The fast path reads a protocol, a state
+ * and a flag or two on every line of a table; a slice each was a string to make, hash and collect a million times
+ * over.
  */
 export class WordLookup<T> {
   private readonly buckets: (readonly (readonly [string, T])[])[] = [];

@@ -3,7 +3,7 @@
  * regular expressions or objects: codecs.ts parseAddressMask's fast path, for most addresses of any dump. Any
  * other spelling (leading zeros, dotted masks, IPv6, masked addresses) is undefined, for ipaddr.js to read there.
  */
-import { canonicalIpv4Value } from '../shared/address';
+import { canonicalIpv4Value, ipv4Text } from '../shared/address';
 import type { AddressMask } from '../../src/model/values';
 
 const SLASH = 47;
@@ -18,11 +18,7 @@ export function ipv4PrefixIn(text: string, from: number, to: number): AddressMas
   if (prefix < 0) return undefined;
   if (prefix === 32) return { family: 'ipv4', address: text.slice(from, slash), prefix };
   const network = prefix === 0 ? 0 : (value & (0xffffffff << (32 - prefix))) >>> 0;
-  return {
-    family: 'ipv4',
-    address: `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}`,
-    prefix,
-  };
+  return { family: 'ipv4', address: ipv4Text(network), prefix };
 }
 
 /** A prefix length 0-32 of one or two digits, the second only after 1, 2 or 3 (`/08` is not one); else -1. */

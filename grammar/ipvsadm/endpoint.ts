@@ -5,7 +5,7 @@
  * port-names.ts knows it; a host name stays a name (nothing resolves it offline).
  */
 import type { IpvsEndpoint } from '../../src/model/ipvs';
-import { canonicalAddress } from '../shared/address';
+import { canonicalAddress, ipv4Text } from '../shared/address';
 import { isWholeName, portOfName } from './port-names';
 
 const PROC_V4 = /^([0-9A-Fa-f]{8}):([0-9A-Fa-f]{4})$/;
@@ -59,8 +59,7 @@ export function parseEndpoint(text: string, width?: number): ParsedEndpoint | un
 }
 
 export function hexToIpv4(hex: string): string {
-  const n = Number.parseInt(hex, 16);
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return ipv4Text(Number.parseInt(hex, 16));
 }
 
 /** /proc/net/ip_vs_conn prints an address as 8 hex digits (IPv4) or 32 in groups (IPv6). */

@@ -93,6 +93,24 @@ function dottedQuadValue(text: string, from: number, to: number, canonical: bool
   return parts === 3 && digits > 0 ? value * 256 + part : -1;
 }
 
+const codes: number[] = [];
+
+/**
+ * The dotted quad of a 32-bit number, the text canonicalIpv4Value reads back, as one flat string of its own: joined
+ * with `+` or a template it would be a tree of seven strings, several times its size, for as long as it is kept.
+ */
+export function ipv4Text(value: number): string {
+  codes.length = 0;
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    const octet = (value >>> shift) & 255;
+    if (octet >= 100) codes.push(48 + Math.floor(octet / 100));
+    if (octet >= 10) codes.push(48 + (Math.floor(octet / 10) % 10));
+    codes.push(48 + (octet % 10));
+    if (shift > 0) codes.push(46);
+  }
+  return String.fromCharCode(...codes);
+}
+
 /** Whether [from, to) of `text` is a dotted quad. */
 export function isIpv4(text: string, from: number, to: number): boolean {
   return ipv4Value(text, from, to) >= 0;

@@ -7,29 +7,11 @@
  * a Map. A canonical dotted quad only ever goes by number and every other text only by text, so one text has one
  * index either way.
  */
-import { canonicalIpv4Value } from '../../grammar/shared/address';
+import { canonicalIpv4Value, ipv4Text } from '../../grammar/shared/address';
 
 const FIRST_BITS = 12;
 /** Knuth's multiplicative hash constant: spreads the addresses of one subnet over the table. */
 const GOLDEN = 0x9e3779b1;
-
-const codes: number[] = [];
-
-/**
- * The canonical text of a dotted quad's number, as one flat string of its own: joined with `+` or a template it
- * would be a tree of seven strings, several times its size, for as long as the table lives.
- */
-function dottedQuad(v: number): string {
-  codes.length = 0;
-  for (let shift = 24; shift >= 0; shift -= 8) {
-    const octet = (v >>> shift) & 255;
-    if (octet >= 100) codes.push(48 + Math.floor(octet / 100));
-    if (octet >= 10) codes.push(48 + (Math.floor(octet / 10) % 10));
-    codes.push(48 + (octet % 10));
-    if (shift > 0) codes.push(46);
-  }
-  return String.fromCharCode(...codes);
-}
 
 /** A string of its own: a slice of a chunk of input would keep the whole chunk alive. */
 const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
@@ -55,7 +37,7 @@ export class AddressInterner {
       if (this.keys[s] === key) return slot - 1;
     }
     const id = this.texts.length;
-    this.texts.push(dottedQuad(value));
+    this.texts.push(ipv4Text(value));
     this.place(key, id + 1);
     if (++this.quads * 2 > 1 << this.bits) this.grow();
     return id;

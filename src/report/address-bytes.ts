@@ -25,7 +25,10 @@ export class AddressBytes {
 
   constructor(readonly texts: readonly string[]) {}
 
-  /** The length of address `id`'s bytes (encoded now if it was not yet), negative when it needs escapes; `pool` may be a new array after. */
+  /**
+   * The length of address `id`'s bytes (encoded now if it was not yet), negative when it needs escapes; `pool` may
+   * be a new array after.
+   */
   know(id: number): number {
     if (2 * id >= this.slots.length) this.grow();
     const known = this.slots[2 * id + 1]!;
