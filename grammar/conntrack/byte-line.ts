@@ -39,50 +39,33 @@ function decimal(b: Uint8Array, from: number, to: number): number {
   return v;
 }
 
-/** [from, to) as a dotted quad written as its number prints it (no leading zeros), or -1. */
-function canonicalQuad(b: Uint8Array, from: number, to: number): number {
-  let parts = 0;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  for (let i = from; i < to; i++) {
-    const c = b[i]!;
-    if (c === DOT) {
-      if (digits === 0 || ++parts > 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {
-      part = part * 10 + c - 48;
-      digits++;
-      if (part > 255) return -1;
-    } else return -1;
-  }
-  return parts === 3 && digits > 0 ? value * 256 + part : -1;
-}
-
 /** The keys this path reads; a tuple's are numbered in the order conntrack prints them (fast-line.ts KEYS). */
 const Key = { None: 0, Src: 1, Dst: 2, Sport: 3, Dport: 4, Mark: 5, Use: 6 } as const;
 
-/** The key on [p, eq) of `b`. */
-function keyAt(b: Uint8Array, p: number, eq: number): number {
-  const c = b[p];
-  switch (eq - p) {
-    case 3:
-      if (c === 115 && b[p + 1] === 114 && b[p + 2] === 99) return Key.Src; // src
-      if (c === 100 && b[p + 1] === 115 && b[p + 2] === 116) return Key.Dst; // dst
-      if (c === 117 && b[p + 1] === 115 && b[p + 2] === 101) return Key.Use; // use
-      return Key.None;
-    case 4:
-      return c === 109 && b[p + 1] === 97 && b[p + 2] === 114 && b[p + 3] === 107 ? Key.Mark : Key.None; // mark
-    case 5:
-      // sport, dport
-      if (b[p + 1] !== 112 || b[p + 2] !== 111 || b[p + 3] !== 114 || b[p + 4] !== 116) return Key.None;
-      return c === 115 ? Key.Sport : c === 100 ? Key.Dport : Key.None;
+/** The key of the word at `p`, with its `=`, compared in place; its value starts at `p` + KEY_LENGTH[key]. */
+function keyAt(b: Uint8Array, p: number): number {
+  switch (b[p]!) {
+    case 115: // src=, sport=
+      if (b[p + 1] === 114 && b[p + 2] === 99 && b[p + 3] === EQUALS) return Key.Src;
+      return b[p + 1] === 112 && b[p + 2] === 111 && b[p + 3] === 114 && b[p + 4] === 116 && b[p + 5] === EQUALS
+        ? Key.Sport
+        : Key.None;
+    case 100: // dst=, dport=
+      if (b[p + 1] === 115 && b[p + 2] === 116 && b[p + 3] === EQUALS) return Key.Dst;
+      return b[p + 1] === 112 && b[p + 2] === 111 && b[p + 3] === 114 && b[p + 4] === 116 && b[p + 5] === EQUALS
+        ? Key.Dport
+        : Key.None;
+    case 109: // mark=
+      return b[p + 1] === 97 && b[p + 2] === 114 && b[p + 3] === 107 && b[p + 4] === EQUALS ? Key.Mark : Key.None;
+    case 117: // use=
+      return b[p + 1] === 115 && b[p + 2] === 101 && b[p + 3] === EQUALS ? Key.Use : Key.None;
     default:
       return Key.None;
   }
 }
+
+/** The length of each key with its `=`, by Key. */
+const KEY_LENGTH = [0, 4, 4, 6, 6, 5, 4];
 
 /** Reads the line on [start, end) of `b` into `f`; false to leave the line to the text path. */
 export function readByteLine(b: Uint8Array, start: number, end: number, line: number, f: LineFields): boolean {
@@ -127,8 +110,10 @@ export function readByteLine(b: Uint8Array, start: number, end: number, line: nu
   const reply = f.reply;
   let tuple = orig;
   let direction = -1;
-  for (; p < end; p = skipSpaces(b, e, end), e = wordEnd(b, p, end)) {
+  // Each word is read once, where it stands: its key, then its value up to the next space.
+  while (p < end) {
     if (b[p] === BRACKET) {
+      e = wordEnd(b, p, end);
       const flag = FLAGS.getBytes(b, p, e);
       if (flag === undefined) return false;
       if (flag === 'UNREPLIED') f.unreplied = true;
@@ -136,12 +121,10 @@ export function readByteLine(b: Uint8Array, start: number, end: number, line: nu
         if (f.status) return false;
         f.status = flag;
       }
+      p = skipSpaces(b, e, end);
       continue;
     }
-    let eq = p;
-    while (eq < e && b[eq] !== EQUALS) eq++;
-    if (eq === e) return false;
-    const key = keyAt(b, p, eq);
+    const key = keyAt(b, p);
     if (key === Key.None) return false;
     if (key === Key.Src) {
       if (++direction > 1) return false;
@@ -152,18 +135,46 @@ export function readByteLine(b: Uint8Array, start: number, end: number, line: nu
       if (direction < 0 || key <= tuple.last) return false;
       tuple.last = key;
     }
+    // A key read past `end` leaves no byte of a value before it: the value's loop reads none and gives up.
+    p += KEY_LENGTH[key]!;
     if (key === Key.Src || key === Key.Dst) {
-      const v4 = canonicalQuad(b, eq + 1, e);
-      if (v4 < 0) return false;
-      (key === Key.Src ? tuple.src : tuple.dst).quad(v4);
-      continue;
+      // A dotted quad written as its number prints it: no leading zeros, parts of at most 255.
+      let parts = 0;
+      let value = 0;
+      let part = 0;
+      let digits = 0;
+      for (; p < end; p++) {
+        const c = b[p]!;
+        if (c === SPACE) break;
+        if (c === DOT) {
+          if (digits === 0 || ++parts > 3) return false;
+          value = value * 256 + part;
+          part = 0;
+          digits = 0;
+        } else if (c >= 48 && c <= 57 && digits < 3 && !(digits === 1 && part === 0)) {
+          part = part * 10 + c - 48;
+          digits++;
+          if (part > 255) return false;
+        } else return false;
+      }
+      if (parts !== 3 || digits === 0) return false;
+      (key === Key.Src ? tuple.src : tuple.dst).quad(value * 256 + part);
+    } else {
+      // A decimal without sign; more than 15 digits are left to the text path.
+      const from = p;
+      let n = 0;
+      for (; p < end; p++) {
+        const c = b[p]! - 48;
+        if (c < 0 || c > 9) break;
+        n = n * 10 + c;
+      }
+      if (p === from || p - from > 15 || (p < end && b[p] !== SPACE)) return false;
+      if (key === Key.Sport) tuple.sport = n;
+      else if (key === Key.Dport) tuple.dport = n;
+      else if (key === Key.Mark) f.mark = n;
+      else f.use = n;
     }
-    const n = decimal(b, eq + 1, e);
-    if (n < 0) return false;
-    if (key === Key.Sport) tuple.sport = n;
-    else if (key === Key.Dport) tuple.dport = n;
-    else if (key === Key.Mark) f.mark = n;
-    else f.use = n;
+    while (p < end && b[p] === SPACE) p++;
   }
   if (direction < 1 || !orig.dst.present || !reply.dst.present) return false;
   if (!f.explicitFamily) f.family = 'ipv4';

@@ -104,6 +104,11 @@ class AddressField {
     return this.v4 >= 0 ? columns.ipv4Id(this.v4) : columns.addressId(this.other!);
   }
 
+  /** Its index among the addresses of `columns`, given `known`'s index there (the same text, the same index). */
+  idBeside(columns: ConntrackColumns, known: AddressField, knownId: number): number {
+    return this.v4 >= 0 && this.v4 === known.v4 ? knownId : this.idIn(columns);
+  }
+
   /**
    * Reads the address on [from, to); false when it is none. `seen` is the address the other tuple has in the
    * mirrored place (the reply's destination is usually the original source): when an address of another spelling
@@ -247,8 +252,9 @@ export class LineFields implements ColumnRow {
       const { orig, reply } = this;
       this.origSrcId = orig.src.idIn(columns);
       this.origDstId = orig.dst.idIn(columns);
-      this.replySrcId = reply.src.idIn(columns);
-      this.replyDstId = reply.dst.idIn(columns);
+      // Without NAT the reply mirrors the original: its addresses are found without a lookup.
+      this.replySrcId = reply.src.idBeside(columns, orig.dst, this.origDstId);
+      this.replyDstId = reply.dst.idBeside(columns, orig.src, this.origSrcId);
       columns.push(this);
     } else columns.pushEntry(this.entry());
   }

@@ -136,6 +136,7 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
         message: `conntrack says ${only.count} entries were shown, ${this.columns.length} are here (filtered or cut?)`,
       });
     }
+    this.columns.release();
     return {
       kind: 'conntrack',
       records: this.columns.length,

@@ -26,9 +26,11 @@ export class AddressInterner {
   private slots = new Int32Array(1 << FIRST_BITS);
   private quads = 0;
   private readonly others = new Map<string, number>();
+  private released = false;
 
   /** The index of the dotted quad `value` (canonicalIpv4Value's number: a text with no leading zeros). */
   ipv4(value: number): number {
+    if (this.released) this.rebuild();
     const key = value | 0;
     const mask = (1 << this.bits) - 1;
     for (let s = Math.imul(key, GOLDEN) >>> (32 - this.bits); ; s = (s + 1) & mask) {
@@ -43,10 +45,36 @@ export class AddressInterner {
     return id;
   }
 
+  /**
+   * Frees the lookups while no address is being added (a table read to its end): 8 bytes a slot, two slots or more
+   * per distinct address. A later lookup builds them again from the texts.
+   */
+  release(): void {
+    this.bits = FIRST_BITS;
+    this.keys = new Int32Array(1 << FIRST_BITS);
+    this.slots = new Int32Array(1 << FIRST_BITS);
+    this.quads = 0;
+    this.others.clear();
+    this.released = true;
+  }
+
+  private rebuild(): void {
+    this.released = false;
+    this.texts.forEach((text, id) => {
+      const value = canonicalIpv4Value(text, 0, text.length);
+      if (value < 0) this.others.set(text, id);
+      else {
+        this.place(value | 0, id + 1);
+        if (++this.quads * 2 > 1 << this.bits) this.grow();
+      }
+    });
+  }
+
   /** The index of an address given as text, in whatever spelling. */
   text(address: string): number {
     const value = canonicalIpv4Value(address, 0, address.length);
     if (value >= 0) return this.ipv4(value);
+    if (this.released) this.rebuild();
     let id = this.others.get(address);
     if (id === undefined) {
       const own = ownCopy(address);

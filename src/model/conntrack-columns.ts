@@ -12,6 +12,7 @@
 import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from './conntrack';
 import { CONNTRACK_PROTOCOLS } from './protocols';
 import { AddressInterner } from './address-interner';
+import { PaletteColumn } from './conntrack-palette-column';
 import { Uint24Column } from './conntrack-uint24-column';
 
 /** The fields of a row that fits the columns (rowFits), as the fast line reader has them, its addresses interned. */
@@ -65,62 +66,99 @@ const STATUSES: readonly (ConntrackStatusFlag | undefined)[] = [undefined, 'HW_O
 const PROTOCOL_NAMES = new Map<number, string>([...CONNTRACK_PROTOCOLS].map(([name, num]) => [num, name]));
 
 /**
- * 16,384 rows of columns. What is nearly always one value is kept only once a row of the block differs: a mark
- * other than 0, a use count other than 1, a reply destination port other than the original source port (port
- * SNAT), and lines too far apart for 16-bit offsets from the block's first line. Address indices and timeouts take
- * 3 bytes. A plain row of a busy table costs 27 bytes.
+ * 16,384 rows of columns. What is nearly always one value, or the value of another column, costs a byte a row or
+ * nothing until a row of the block differs: meta words and target ports (a few per table) and the reply's
+ * destination (the original source, or the node's address after SNAT) take a byte (PaletteColumn); a reply
+ * destination port other than the original source port, a mark other than 0, a use count other than 1 and lines
+ * that do not follow one another are kept only once a row has one. Address indices and timeouts take 3 bytes. A
+ * plain row of a busy table costs 19 bytes.
  */
 class Block {
-  readonly meta = new Uint32Array(BLOCK);
+  readonly meta = new PaletteColumn(BLOCK);
   readonly timeout = new Uint24Column(BLOCK);
   readonly origSrc = new Uint24Column(BLOCK);
   readonly origDst = new Uint24Column(BLOCK);
   readonly replySrc = new Uint24Column(BLOCK);
-  readonly replyDst = new Uint24Column(BLOCK);
+  /** By reference to the original source's index. */
+  readonly replyDst = new PaletteColumn(BLOCK);
   readonly origSport = new Uint16Array(BLOCK);
   readonly origDport = new Uint16Array(BLOCK);
-  readonly replySport = new Uint16Array(BLOCK);
-  replyDport: Uint16Array | undefined;
+  /** By reference to the original destination port. */
+  readonly replySport = new PaletteColumn(BLOCK);
+  /** By reference to the original source port. */
+  readonly replyDport = new PaletteColumn(BLOCK);
   mark: Uint32Array | undefined;
   use: Uint32Array | undefined;
-  private firstLine = -1;
-  private lineOffsets: Uint16Array | undefined = new Uint16Array(BLOCK);
+  /** The line of row 0 were every row one line after the one before; set by the block's first line. */
+  private lineBase = 0;
+  private based = false;
+  /** Lines as offsets from lineBase, once a row's line is not lineBase plus its row. */
+  private lineOffsets: Uint16Array | undefined;
+  /** Lines as numbers, once one is too far from lineBase for an offset. */
   private lines: Uint32Array | undefined;
 
   setLine(at: number, line: number): void {
-    if (this.lineOffsets) {
-      if (this.firstLine < 0) this.firstLine = line;
-      const offset = line - this.firstLine;
-      if (offset >= 0 && offset <= 0xffff) {
-        this.lineOffsets[at] = offset;
-        return;
-      }
-      const lines = new Uint32Array(BLOCK);
-      for (let r = 0; r < at; r++) lines[r] = this.firstLine + this.lineOffsets[r]!;
-      this.lines = lines;
-      this.lineOffsets = undefined;
+    if (this.lines) {
+      this.lines[at] = line;
+      return;
     }
-    this.lines![at] = line;
+    if (!this.based) {
+      this.based = true;
+      this.lineBase = line - at;
+    }
+    const offset = line - this.lineBase;
+    if (!this.lineOffsets) {
+      if (offset === at) return;
+      this.lineOffsets = new Uint16Array(BLOCK);
+      for (let r = 0; r < at; r++) this.lineOffsets[r] = r;
+    }
+    if (offset >= 0 && offset <= 0xffff) {
+      this.lineOffsets[at] = offset;
+      return;
+    }
+    const lines = new Uint32Array(BLOCK);
+    for (let r = 0; r < at; r++) lines[r] = this.lineBase + this.lineOffsets[r]!;
+    lines[at] = line;
+    this.lines = lines;
+    this.lineOffsets = undefined;
   }
 
   line(at: number): number {
-    return this.lineOffsets ? this.firstLine + this.lineOffsets[at]! : this.lines![at]!;
+    if (this.lines) return this.lines[at]!;
+    return this.lineBase + (this.lineOffsets ? this.lineOffsets[at]! : at);
   }
 
-  /** Each row's ports are set once, in row order. */
+  /** Ports as 16 bits (an absent one, -1, as 0xffff: the meta word's flags tell it apart). */
   setPorts(at: number, origSport: number, origDport: number, replySport: number, replyDport: number): void {
-    this.origSport[at] = origSport;
-    this.origDport[at] = origDport;
-    this.replySport[at] = replySport;
-    if (!this.replyDport && replyDport !== origSport) {
-      this.replyDport = new Uint16Array(BLOCK);
-      this.replyDport.set(this.origSport.subarray(0, at));
-    }
-    if (this.replyDport) this.replyDport[at] = replyDport;
+    const os = origSport & 0xffff;
+    const od = origDport & 0xffff;
+    this.origSport[at] = os;
+    this.origDport[at] = od;
+    this.replySport.set(at, replySport & 0xffff, od);
+    this.replyDport.set(at, replyDport & 0xffff, os);
+  }
+
+  replySportAt(at: number): number {
+    return this.replySport.get(at, this.origDport[at]!);
   }
 
   replyDportAt(at: number): number {
-    return (this.replyDport ?? this.origSport)[at]!;
+    return this.replyDport.get(at, this.origSport[at]!);
+  }
+
+  setAddresses(at: number, origSrc: number, origDst: number, replySrc: number, replyDst: number): void {
+    this.origSrc.set(at, origSrc);
+    this.origDst.set(at, origDst);
+    this.replySrc.set(at, replySrc);
+    this.replyDst.set(at, replyDst, origSrc);
+  }
+
+  replyDstAt(at: number): number {
+    return this.replyDst.get(at, this.origSrc.get(at));
+  }
+
+  metaAt(at: number): number {
+    return this.meta.get(at, -1);
   }
 
   /** `mark` and `use` of a row; -1 (absent) is kept as the default, which the meta word's flags tell apart. */
@@ -139,13 +177,18 @@ class Block {
 }
 
 const fitsU32 = (n: number) => n <= U32_MAX;
+const fitsPort = (n: number) => n <= 0xffff;
 
 /**
- * Whether the row fits the columns: a value beyond 32 bits, a protocol the columns do not name or a state
- * beyond the 255 they count is kept in an object row.
+ * Whether the row fits the columns: a port beyond 16 bits, another value beyond 32 bits, a protocol the columns
+ * do not name or a state beyond the 255 they count is kept in an object row.
  */
 export function rowFits(r: ColumnRow, columns: ConntrackColumns): boolean {
   return (
+    fitsPort(r.origSport) &&
+    fitsPort(r.origDport) &&
+    fitsPort(r.replySport) &&
+    fitsPort(r.replyDport) &&
     fitsU32(r.timeout) &&
     fitsU32(r.mark) &&
     fitsU32(r.use) &&
@@ -162,12 +205,19 @@ export class ConntrackColumns {
   /** The table's distinct addresses, in order of first sight; rows hold their index. */
   readonly addresses: string[] = this.interner.texts;
   private readonly protocols: { readonly name: string; readonly num: number }[] = [];
+  /** protocolIndex by protocol number, for rows of the columns. */
+  private readonly protocolByNumber: number[] = [];
   private readonly states: (string | undefined)[] = [undefined];
   length = 0;
 
   /** The index of an address in `addresses`. */
   addressId(text: string): number {
     return this.interner.text(text);
+  }
+
+  /** The table is read to its end for now: what only finding addresses needs is freed (found again if asked). */
+  release(): void {
+    this.interner.release();
   }
 
   /** The index in `addresses` of the dotted quad `value`, read from a text written as the number prints it. */
@@ -181,6 +231,13 @@ export class ConntrackColumns {
       i = this.protocols.length;
       this.protocols.push({ name, num });
     }
+    return i;
+  }
+
+  /** The index of a row's protocol, which a row of the columns names by number alone (PROTOCOL_NAMES). */
+  private protocolOfNumber(num: number): number {
+    let i = this.protocolByNumber[num];
+    if (i === undefined) this.protocolByNumber[num] = i = this.protocolIndex(PROTOCOL_NAMES.get(num)!, num);
     return i;
   }
 
@@ -199,19 +256,21 @@ export class ConntrackColumns {
     return i;
   }
 
-  private next(): { block: Block; at: number; row: number } {
-    const row = this.length++;
+  /** The block of a new row. */
+  private blockOf(row: number): Block {
     let block = this.blocks[row >>> BLOCK_BITS];
     if (!block) this.blocks.push((block = new Block()));
-    return { block, at: row & MASK, row };
+    return block;
   }
 
   /** A row read by the fast path; the caller checked rowFits and interned its addresses here. */
   push(r: ColumnRow): void {
     // The table's protocols and states are few: tables of them cost less than a Map lookup per row.
-    const proto = this.protocolIndex(PROTOCOL_NAMES.get(r.protoNum)!, r.protoNum);
+    const proto = this.protocolOfNumber(r.protoNum);
     const state = this.stateIndex(r.state);
-    const { block: b, at } = this.next();
+    const row = this.length++;
+    const b = this.blockOf(row);
+    const at = row & MASK;
     let meta =
       (r.family === 'ipv6' ? IPV6 : 0) |
       (r.unreplied ? UNREPLIED : 0) |
@@ -225,20 +284,19 @@ export class ConntrackColumns {
     if (r.replyDport >= 0) meta |= HAS_REPLY_DPORT;
     if (r.mark >= 0) meta |= HAS_MARK;
     if (r.use >= 0) meta |= HAS_USE;
-    b.meta[at] = meta >>> 0;
+    b.meta.set(at, meta >>> 0, -1);
     b.setLine(at, r.line);
     if (r.timeout >= 0) b.timeout.set(at, r.timeout);
-    b.origSrc.set(at, r.origSrcId);
-    b.origDst.set(at, r.origDstId);
-    b.replySrc.set(at, r.replySrcId);
-    b.replyDst.set(at, r.replyDstId);
+    b.setAddresses(at, r.origSrcId, r.origDstId, r.replySrcId, r.replyDstId);
     b.setPorts(at, r.origSport, r.origDport, r.replySport, r.replyDport);
     b.setMarkAndUse(at, r.mark, r.use);
   }
 
   /** An entry of any other shape: kept as it is, with the columns analyses read filled in. */
   pushEntry(e: ConntrackEntry): void {
-    const { block: b, at, row } = this.next();
+    const row = this.length++;
+    const b = this.blockOf(row);
+    const at = row & MASK;
     const o = e.orig;
     const r = e.reply;
     let meta =
@@ -253,17 +311,14 @@ export class ConntrackColumns {
     if (r.sport !== undefined) meta |= HAS_REPLY_SPORT;
     if (r.dport !== undefined) meta |= HAS_REPLY_DPORT;
     // The line, timeout, mark and use of an object row are read from its entry.
-    b.meta[at] = meta >>> 0;
-    b.origSrc.set(at, this.addressId(o.src));
-    b.origDst.set(at, this.addressId(o.dst));
-    b.replySrc.set(at, this.addressId(r.src));
-    b.replyDst.set(at, this.addressId(r.dst));
+    b.meta.set(at, meta >>> 0, -1);
+    b.setAddresses(at, this.addressId(o.src), this.addressId(o.dst), this.addressId(r.src), this.addressId(r.dst));
     b.setPorts(at, o.sport ?? 0, o.dport ?? 0, r.sport ?? 0, r.dport ?? 0);
     this.objects.set(row, e);
   }
 
   private meta(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.meta[i & MASK]!;
+    return this.blocks[i >>> BLOCK_BITS]!.metaAt(i & MASK);
   }
 
   /** The row is an entry of another shape: `entry` gives it, and icmp types, zones and the like are only there. */
@@ -305,7 +360,7 @@ export class ConntrackColumns {
     return this.blocks[i >>> BLOCK_BITS]!.replySrc.get(i & MASK);
   }
   replyDstId(i: number): number {
-    return this.blocks[i >>> BLOCK_BITS]!.replyDst.get(i & MASK);
+    return this.blocks[i >>> BLOCK_BITS]!.replyDstAt(i & MASK);
   }
   /** Ports: -1 when the tuple has none. */
   origSport(i: number): number {
@@ -315,7 +370,7 @@ export class ConntrackColumns {
     return this.meta(i) & HAS_ORIG_DPORT ? this.blocks[i >>> BLOCK_BITS]!.origDport[i & MASK]! : -1;
   }
   replySport(i: number): number {
-    return this.meta(i) & HAS_REPLY_SPORT ? this.blocks[i >>> BLOCK_BITS]!.replySport[i & MASK]! : -1;
+    return this.meta(i) & HAS_REPLY_SPORT ? this.blocks[i >>> BLOCK_BITS]!.replySportAt(i & MASK) : -1;
   }
   replyDport(i: number): number {
     return this.meta(i) & HAS_REPLY_DPORT ? this.blocks[i >>> BLOCK_BITS]!.replyDportAt(i & MASK) : -1;
@@ -323,22 +378,24 @@ export class ConntrackColumns {
 
   /** The row as the entry object the model promises, made anew. */
   entry(i: number): ConntrackEntry {
-    const meta = this.meta(i);
-    if (meta & OBJECT) return this.objects.get(i)!;
     const b = this.blocks[i >>> BLOCK_BITS]!;
     const at = i & MASK;
+    const meta = b.metaAt(at);
+    if (meta & OBJECT) return this.objects.get(i)!;
     const protocol = this.protocols[(meta >>> PROTO_SHIFT) & 255]!;
     const a = this.addresses;
+    const origSport = b.origSport[at]!;
+    const origDport = b.origDport[at]!;
     const orig = tuple(
       a[b.origSrc.get(at)]!,
       a[b.origDst.get(at)]!,
-      meta & HAS_ORIG_SPORT ? b.origSport[at] : undefined,
-      meta & HAS_ORIG_DPORT ? b.origDport[at] : undefined,
+      meta & HAS_ORIG_SPORT ? origSport : undefined,
+      meta & HAS_ORIG_DPORT ? origDport : undefined,
     );
     const reply = tuple(
       a[b.replySrc.get(at)]!,
-      a[b.replyDst.get(at)]!,
-      meta & HAS_REPLY_SPORT ? b.replySport[at] : undefined,
+      a[b.replyDstAt(at)]!,
+      meta & HAS_REPLY_SPORT ? b.replySportAt(at) : undefined,
       meta & HAS_REPLY_DPORT ? b.replyDportAt(at) : undefined,
     );
     // The fast path's entries have these keys in this order (decode.ts commonEntry).

@@ -34,6 +34,27 @@ test('one index per distinct text, in order of first sight, by number or by text
   t.true(expected.size > 20_000, `${expected.size} distinct addresses`);
 });
 
+test('after its lookups are freed, every address keeps its index and new ones follow in order of first sight', (t) => {
+  const next = seeded(31);
+  const interner = new AddressInterner();
+  const expected = new Map<string, number>();
+  const intern = (address: string) => {
+    if (!expected.has(address)) expected.set(address, expected.size);
+    const value = canonicalIpv4Value(address, 0, address.length);
+    const id = value >= 0 && next() < 0.5 ? interner.ipv4(value) : interner.text(address);
+    if (id !== expected.get(address)) t.fail(`${address}: ${id}, expected ${expected.get(address)}`);
+  };
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 20_000; i++) intern(addressText(next));
+    interner.release();
+    // Every address seen so far, by number and by text, then new ones.
+    for (const address of [...expected.keys()]) intern(address);
+    interner.release();
+  }
+  t.deepEqual(interner.texts, [...expected.keys()]);
+  t.true(expected.size > 20_000, `${expected.size} distinct addresses`);
+});
+
 test('a dotted quad with a leading zero is another text than the number printed, with its own index', (t) => {
   const interner = new AddressInterner();
   const a = interner.text('10.1.1.1');

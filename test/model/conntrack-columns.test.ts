@@ -148,3 +148,15 @@ test('random tables with oddly written addresses: every row is the entry of its 
   }
   t.true(columns.addresses.includes('010.0.0.1') && columns.addresses.includes('10.0.0.1'));
 });
+
+test('a port beyond 16 bits is kept as written, in an object row', (t) => {
+  const columns = new ConntrackColumns();
+  const fields = new LineFields();
+  const text =
+    'tcp      6 117 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=70000 dport=80 src=10.0.0.2 dst=10.0.0.1 sport=80 dport=70000 [ASSURED] mark=0 use=1';
+  t.true(readFastLine(text, 0, text.length, 1, fields));
+  fields.addTo(columns);
+  t.true(columns.isObject(0));
+  t.is(columns.entry(0).orig.sport, 70_000);
+  t.is(columns.entry(0).reply.dport, 70_000);
+});

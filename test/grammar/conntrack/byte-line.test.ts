@@ -168,3 +168,18 @@ test('a line the byte path reads has no byte that the input layer would change o
   ])
     t.is(byteRow(bad), undefined, bad);
 });
+
+test('a line cut anywhere, the rest of its bytes still beyond the cut, is read as the text path reads the cut line, or left', (t) => {
+  let read = 0;
+  for (const line of [...busy.slice(0, 40), ...captured.filter((l) => l.includes('src=')).slice(0, 40)]) {
+    const bytes = new TextEncoder().encode(line);
+    for (let cut = 1; cut <= bytes.length; cut++) {
+      if (!readByteLine(bytes, 0, cut, 7, byteFields) || !rowFits(byteFields, byteColumns)) continue;
+      byteFields.addTo(byteColumns);
+      read++;
+      const cutLine = new TextDecoder().decode(bytes.subarray(0, cut));
+      t.deepEqual(byteColumns.entry(byteColumns.length - 1), textRow(cutLine), cutLine);
+    }
+  }
+  t.true(read > 40, `${read} cut lines read`);
+});
