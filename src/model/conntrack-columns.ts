@@ -1,7 +1,7 @@
 /**
  * A conntrack table as columns: the fields of the lines big tables are made of (`conntrack -L`, `-o extended`,
  * /proc) in typed arrays, addresses as indices into the table's own list of distinct addresses. An entry
- * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 27
+ * object with two tuples and strings of its own cost over a kilobyte per entry; a row here costs 19
  * bytes (Block).
  * Entries of other shapes (icmp, gre, zones, counters, events, the grammar's lines) are kept as objects, with
  * the columns an analysis reads filled in beside them, so that every row can be read the same way.
