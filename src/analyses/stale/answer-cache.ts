@@ -9,6 +9,7 @@
 import type { AddressIds } from './address-ids';
 import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
+import type { ConntrackColumns } from '../../model/conntrack-columns';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import { AddressClasses, ClassProjection } from './address-classes';
 import { KeyIndex } from './key-index';
@@ -93,20 +94,59 @@ export class AnswerCache {
   /** Where the rules send a new connection with this entry's original tuple now. */
   answer(proto: ProbeProtocol, e: EntryRow): Answer {
     const o = e.orig;
-    const source = this.sources.classOfTable(e.addresses, e.origSrcId);
-    const destination = this.destinations.classOfTable(e.addresses, e.origDstId);
-    if (source < 0 || destination < 0) return { undecided: `not an address: ${source < 0 ? o.src : o.dst}` };
-    const sources = this.destinations.holding(destination, o.dst);
-    const walked = sources ? sources.of(source, o.src) : source;
-    const portKey = ((o.dport ?? o.type ?? -1) + 1) * 4 + PROTOCOL_INDEX[proto];
-    const sourcePort = this.flowKey.testsSourcePort ? (o.sport ?? -1) + 1 : 0;
+    return this.find(proto, e.addresses, e.origSrcId, e.origDstId, o.sport ?? -1, o.dport ?? o.type ?? -1, o);
+  }
+
+  /** answer for plain row `i` of a table (not an object row), read from its columns. */
+  answerOfRow(proto: ProbeProtocol, c: ConntrackColumns, i: number): Answer {
+    return this.find(proto, c.addresses, c.origSrcId(i), c.origDstId(i), c.origSport(i), c.origDport(i), undefined);
+  }
+
+  /**
+   * The answer for a tuple by its addresses' indices in a table's `addresses` and its ports (-1 when none; for the
+   * destination, the icmp type of a row without ports); `tuple` is the row's when it is loaded, else made from the
+   * numbers for a walk.
+   */
+  private find(
+    proto: ProbeProtocol,
+    addresses: readonly string[],
+    srcId: number,
+    dstId: number,
+    sport: number,
+    dportOrType: number,
+    tuple: RowTuple | undefined,
+  ): Answer {
+    const source = this.sources.classOfTable(addresses, srcId);
+    const destination = this.destinations.classOfTable(addresses, dstId);
+    if (source < 0 || destination < 0)
+      return {
+        undecided: `not an address: ${source < 0 ? (tuple?.src ?? addresses[srcId]) : (tuple?.dst ?? addresses[dstId])}`,
+      };
+    const sources = this.destinations.holding(destination, tuple?.dst ?? addresses[dstId]!);
+    const walked = sources ? sources.of(source, tuple?.src ?? addresses[srcId]!) : source;
+    const portKey = (dportOrType + 1) * 4 + PROTOCOL_INDEX[proto];
+    const sourcePort = this.flowKey.testsSourcePort ? sport + 1 : 0;
     const known = this.index.get(destination, portKey, sourcePort, walked);
     if (known >= 0) return this.answers[known]!;
+    const o = tuple ?? plainTuple(addresses[srcId]!, addresses[dstId]!, sport, dportOrType);
     const answer = producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)), this.ids);
     this.index.add(destination, portKey, sourcePort, walked, this.answers.length);
     this.answers.push(answer);
     return answer;
   }
+}
+
+/** The original tuple of a plain row (no icmp fields): ports -1 when it has none. */
+function plainTuple(src: string, dst: string, sport: number, dport: number): RowTuple {
+  return {
+    src,
+    dst,
+    sport: sport < 0 ? undefined : sport,
+    dport: dport < 0 ? undefined : dport,
+    type: undefined,
+    code: undefined,
+    id: undefined,
+  };
 }
 
 /** The walk asked for the first entry of a flow key: its own tuple, from where its source sends. */

@@ -4,7 +4,6 @@
  */
 import { endpointText } from '../finding-text';
 import type { AddressIds } from './address-ids';
-import type { StaleVerdict } from './conntrack-stale';
 import { endpointNumber } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
@@ -21,10 +20,10 @@ export interface Producible {
    */
   produces(address: number, port: number | undefined): boolean;
   /**
-   * The stale verdicts judged with this answer, by kind (an index) and service: most of a million stale entries
-   * share a few thousand, found here without a lookup by the answer itself.
+   * The numbers of the stale verdicts judged with this answer, by kind (an index) and service: most of a million
+   * stale entries share a few thousand, found here without a lookup by the answer itself.
    */
-  readonly staleVerdicts: (Map<string | null, StaleVerdict> | undefined)[];
+  readonly staleVerdicts: (Map<string | null, number> | undefined)[];
 }
 
 export interface Destination {
