@@ -7,7 +7,7 @@
 import type { EntryRow } from './entry-row';
 import type { ProbeProtocol } from '../trace/index';
 import type { FamilyContext, VirtualService } from './family-context';
-import type { AnswerCache } from './answer-cache';
+import { type AnswerCache, NOT_ADDRESS, NOW_EMPTY, UNCHANGED, UNDECIDED } from './answer-cache';
 import type { ConntrackColumns } from '../../model/conntrack-columns';
 import type { Numbered } from './stale-list';
 import { endpointText } from '../finding-text';
@@ -180,24 +180,28 @@ export function judgeRow(
   i: number,
   proto: ProbeProtocol,
 ): Judged {
-  const answer = answers.answerOfRow(proto, c, i);
-  if ('undecided' in answer) return answer.undecided;
+  const n = answers.numberOfRow(proto, c, i);
+  if (n === NOT_ADDRESS) return answers.notAddress;
+  const flags = answers.flagsOf(n);
+  if (flags & UNDECIDED) return (answers.answerAt(n) as { readonly undecided: string }).undecided;
   const dst = c.origDstId(i);
   const dport = c.origDport(i);
   const reply = c.replySrcId(i);
   const replyPort = c.replySport(i);
-  const rewritten = reply !== dst || replyPort !== dport;
-  const kind = staleKind(
-    answer,
-    rewritten,
-    rewritten ? ctx.addressIds.ofTable(c.addresses, reply) : -1,
-    replyPort < 0 ? undefined : replyPort,
-  );
-  if (kind === VALID) return VALID;
-  return staleOf(
-    ctx,
-    answer,
-    kind,
-    ctx.serviceOfTable(c.protoName(c.protoIndex(i)), c.addresses, dst, dport < 0 ? undefined : dport),
-  );
+  let kind: number;
+  if (reply === dst && replyPort === dport) {
+    if (flags & (UNCHANGED | NOW_EMPTY)) return VALID;
+    kind = BLACKHOLE;
+  } else if (answers.produces(n, ctx.addressIds.ofTable(c.addresses, reply), replyPort < 0 ? undefined : replyPort))
+    return VALID;
+  else kind = flags & NOW_EMPTY ? SERVICE_GONE : ENDPOINT_GONE;
+  if (ctx.partial) return ctx.partial;
+  // The answer holds the protocol and port: with the destination's address, they name the service.
+  const address = ctx.addressIds.ofTable(c.addresses, dst);
+  const known = answers.staleByDestination.get(n, kind, address, 0);
+  if (known >= 0) return known;
+  const service = ctx.serviceOfTable(c.protoName(c.protoIndex(i)), c.addresses, dst, dport < 0 ? undefined : dport);
+  const v = staleOf(ctx, answers.answerAt(n) as Producible, kind, service) as number;
+  answers.staleByDestination.add(n, kind, address, 0, v);
+  return v;
 }

@@ -19,6 +19,8 @@ export interface Producible {
    * `address` is its number among the AddressIds the answer was made with.
    */
   produces(address: number, port: number | undefined): boolean;
+  /** The endpointNumbers of the rewritten destinations, each once: what `produces` looks for. */
+  readonly targets: Float64Array;
   /**
    * The numbers of the stale verdicts judged with this answer, by kind (an index) and service: most of a million
    * stale entries share a few thousand, found here without a lookup by the answer itself.
@@ -48,6 +50,7 @@ export function producibleOf(
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
+    targets: keys,
     produces: many
       ? (address, port) => many.has(endpointNumber(address, port))
       : (address, port) => keys.includes(endpointNumber(address, port)),
