@@ -13,10 +13,11 @@ import { columnsOf } from '../src/model/conntrack-columns';
 import { EntryRow } from '../src/analyses/stale/entry-row';
 import { parseArgs } from 'node:util';
 import { AnswerCache } from '../src/analyses/stale/answer-cache';
-import { judgeEntry } from '../src/analyses/stale/conntrack-stale';
+import { VALID, judgeEntry } from '../src/analyses/stale/conntrack-stale';
 import { flowKeyOf } from '../src/analyses/stale/flow-key';
 import type { Probe, Tracer } from '../src/analyses/trace/index';
 import { type FamilyContext, familyContext } from '../src/analyses/stale/family-context';
+import { Numbered } from '../src/analyses/stale/stale-list';
 import { type NodeContext, nodeContexts } from '../src/analyses/node/node-context';
 import { loadSections } from '../src/cli/load';
 import { nodesOfInputs } from '../src/model/node';
@@ -106,7 +107,7 @@ function judgeAll(node: NodeDumps, contexts: ReadonlyMap<Family, FamilyContext>)
     const columns = columnsOf(section.entries);
     for (let i = 0; i < columns.length; i++) {
       const e = row.load(columns, i);
-      if (judgeEntry(contexts.get(e.family)!, e).verdict === 'valid') valid++;
+      if (judgeEntry(contexts.get(e.family)!, e) === VALID) valid++;
     }
   }
   return valid;
@@ -126,7 +127,7 @@ const ruleLoad = await lap(() => loadSections([rules.file]))();
 const tableSections = await loadSections([table]);
 const node = nodesOfInputs([...ruleLoad.value.sections, ...tableSections.sections])[0]!;
 const contexts = await lap(() =>
-  nodeContexts(node, [BENCH_NODE_IP]).map((c) => ({ node: c, family: familyContext(c) })),
+  nodeContexts(node, [BENCH_NODE_IP]).map((c) => ({ node: c, family: familyContext(c, new Numbered()) })),
 )();
 const walked = { ms: 0 };
 const judged = await lap(() =>

@@ -7,7 +7,9 @@
 import type { EntryRow } from './entry-row';
 import type { ProbeProtocol } from '../trace/index';
 import type { FamilyContext, VirtualService } from './family-context';
-import type { AddressIds } from './address-ids';
+import { type AnswerCache, NOT_ADDRESS, NOW_EMPTY, UNCHANGED, UNDECIDED } from './answer-cache';
+import type { ConntrackColumns } from '../../model/conntrack-columns';
+import type { Numbered } from './stale-list';
 import { endpointText } from '../finding-text';
 import { type Producible, producibleOf } from './new-connection-destinations';
 import type { StaleKind } from './model';
@@ -31,18 +33,11 @@ export interface StaleVerdict {
 
 export type ConntrackStaleKind = Exclude<StaleKind, 'ipvs-real-server-gone' | 'ipvs-service-gone'>;
 
-export type EntryVerdict =
-  | { readonly verdict: 'valid' }
-  | { readonly verdict: 'undecided'; readonly why: string }
-  | StaleVerdict;
-
 /** Where the entry sends the connection (`ip:port`). */
 export const recordedTarget = (e: EntryRow): string => endpointText(e.reply.src, e.reply.sport);
 
 /** The entry's DNAT target (`ip:port`), null when it records no rewrite. */
 export const natTargetOf = (e: EntryRow): string | null => (e.rewritten() ? recordedTarget(e) : null);
-
-const VALID: EntryVerdict = { verdict: 'valid' };
 
 /** The `now` lists in words: stale entries share a few thousand lists. */
 const joined = new WeakMap<readonly string[], string>();
@@ -73,68 +68,140 @@ export function staleReason(e: EntryRow, v: StaleVerdict): string {
   }
 }
 
-/** Where a stale entry's service name comes from: asked only for entries found stale. */
-interface ServiceOf {
-  serviceOfRow(e: EntryRow): string | null;
+/**
+ * What judging an entry gives: the number of its stale verdict among the context's verdicts (0 up), VALID, or why it
+ * could not be decided. A million entries make no verdict object each and are pushed on by number.
+ */
+export type Judged = number | string;
+
+export const VALID = -1;
+
+const KINDS: readonly ConntrackStaleKind[] = ['blackhole', 'endpoint-gone', 'no-endpoints', 'service-gone'];
+const BLACKHOLE = 0;
+const ENDPOINT_GONE = 1;
+const NO_ENDPOINTS = 2;
+const SERVICE_GONE = 3;
+
+/**
+ * VALID, or the kind of stale verdict (an index of KINDS; SERVICE_GONE when the service's name decides between it
+ * and NO_ENDPOINTS). `replyAddress` is the reply source's number among the answer's AddressIds, asked only when
+ * `rewritten`.
+ */
+function staleKind(
+  answer: Producible,
+  rewritten: boolean,
+  replyAddress: number,
+  replyPort: number | undefined,
+): number {
+  if (!rewritten) return answer.unchanged || answer.now.length === 0 ? VALID : BLACKHOLE;
+  if (answer.produces(replyAddress, replyPort)) return VALID;
+  return answer.now.length ? ENDPOINT_GONE : SERVICE_GONE;
 }
 
-function judge(e: EntryRow, answer: Producible, ids: AddressIds, names: ServiceOf): EntryVerdict {
-  const now = answer.now;
-  if (!e.rewritten()) {
-    if (answer.unchanged || now.length === 0) return VALID;
-    return stale(answer, 'blackhole', names.serviceOfRow(e));
-  }
-  if (answer.produces(ids.ofTable(e.addresses, e.replySrcId), e.reply.sport)) return VALID;
-  if (now.length) return stale(answer, 'endpoint-gone', names.serviceOfRow(e));
-  const name = names.serviceOfRow(e);
-  if (answer.refused && name) return stale(answer, 'no-endpoints', name);
-  return stale(answer, 'service-gone', name);
+/** The verdict's number for a stale kind and the service's name; undecided when the rules are only part of the node's. */
+function staleOf(ctx: FamilyContext, answer: Producible, kind: number, service: string | null): Judged {
+  if (ctx.partial) return ctx.partial;
+  return stale(answer, kind === SERVICE_GONE && answer.refused && service ? NO_ENDPOINTS : kind, service, ctx.verdicts);
 }
-
-const KIND_INDEX: Readonly<Record<ConntrackStaleKind, number>> = {
-  blackhole: 0,
-  'endpoint-gone': 1,
-  'no-endpoints': 2,
-  'service-gone': 3,
-};
 
 /** Verdicts by answer, kind and service: a million stale entries share a few thousand of them. */
-function stale(answer: Producible, kind: ConntrackStaleKind, service: string | null): StaleVerdict {
+function stale(answer: Producible, kind: number, service: string | null, verdicts: Numbered<StaleVerdict>): number {
   const byKind = answer.staleVerdicts;
-  const k = KIND_INDEX[kind];
-  let byService = byKind[k];
-  if (!byService) byKind[k] = byService = new Map();
+  let byService = byKind[kind];
+  if (!byService) byKind[kind] = byService = new Map();
   let v = byService.get(service);
-  if (!v) byService.set(service, (v = { verdict: 'stale', kind, service, now: answer.now }));
+  if (v === undefined)
+    byService.set(service, (v = verdicts.id({ verdict: 'stale', kind: KINDS[kind]!, service, now: answer.now })));
   return v;
 }
 
-/** An IPVS virtual service's real servers as an answer, with its service's name: made once per virtual service. */
-const virtualAnswers = new WeakMap<VirtualService, { readonly answer: Producible; readonly names: ServiceOf }>();
+/** An IPVS virtual service's real servers as an answer: made once per virtual service. */
+const virtualAnswers = new WeakMap<VirtualService, Producible>();
 
 /** IPVS mode: the virtual service's real servers are where new connections go (weight-0 ones keep theirs). */
-function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): EntryVerdict | undefined {
+function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): Judged | undefined {
   const v = ctx.virtualAt(proto, e.orig.dst, e.orig.dport);
   if (!v) return undefined;
-  let made = virtualAnswers.get(v);
-  if (!made) {
+  let answer = virtualAnswers.get(v);
+  if (!answer) {
     const targets = v.virtual.destinations.map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port }));
-    const answer = producibleOf(targets, false, targets.length === 0, ctx.addressIds);
-    virtualAnswers.set(v, (made = { answer, names: { serviceOfRow: () => v.service } }));
+    virtualAnswers.set(v, (answer = producibleOf(targets, false, targets.length === 0, ctx.addressIds)));
   }
-  return judge(e, made.answer, ctx.addressIds, made.names);
+  const rewritten = e.rewritten();
+  const kind = staleKind(
+    answer,
+    rewritten,
+    rewritten ? ctx.addressIds.ofTable(e.addresses, e.replySrcId) : -1,
+    e.reply.sport,
+  );
+  if (kind === VALID) return VALID;
+  // The virtual service's own name, not the rules' (IPVS connections are not partial by the rules).
+  return stale(
+    answer,
+    kind === SERVICE_GONE && answer.refused && v.service ? NO_ENDPOINTS : kind,
+    v.service,
+    ctx.verdicts,
+  );
 }
 
-export function judgeEntry(ctx: FamilyContext, e: EntryRow): EntryVerdict {
-  if (ctx.blocked) return { verdict: 'undecided', why: ctx.blocked };
+/** Judges a row loaded as an EntryRow: rows of any shape, and any context. */
+export function judgeEntry(ctx: FamilyContext, e: EntryRow): Judged {
+  if (ctx.blocked) return ctx.blocked;
   const proto = WALKED[e.proto];
-  if (!proto) return { verdict: 'undecided', why: `${e.proto} connections are not walked` };
+  if (!proto) return `${e.proto} connections are not walked`;
   const byIpvs = ctx.hasIpvs ? judgeVirtual(e, ctx, e.proto) : undefined;
-  if (byIpvs) return byIpvs;
-  if (!ctx.answers) return { verdict: 'undecided', why: `no ${saveCommandOf(e.family)} dump` };
+  if (byIpvs !== undefined) return byIpvs;
+  if (!ctx.answers) return `no ${saveCommandOf(e.family)} dump`;
   const answer = ctx.answers.answer(proto, e);
-  if ('undecided' in answer) return { verdict: 'undecided', why: answer.undecided };
-  const verdict = judge(e, answer, ctx.addressIds, ctx);
+  if ('undecided' in answer) return answer.undecided;
+  const rewritten = e.rewritten();
+  const kind = staleKind(
+    answer,
+    rewritten,
+    rewritten ? ctx.addressIds.ofTable(e.addresses, e.replySrcId) : -1,
+    e.reply.sport,
+  );
+  if (kind === VALID) return VALID;
   // What part of a ruleset does not send a connection to may be what its missing part does.
-  return verdict.verdict === 'stale' && ctx.partial ? { verdict: 'undecided', why: ctx.partial } : verdict;
+  return staleOf(ctx, answer, kind, ctx.serviceOfRow(e));
+}
+
+/** The protocol a row of this name is walked as, undefined when it is not walked. */
+export const walkedAs = (proto: string): ProbeProtocol | undefined => WALKED[proto];
+
+/**
+ * Judges plain row `i` of a table (not an object row) read from its columns, for a context judgeRow can take
+ * (rowJudged): the same verdict judgeEntry gives the row loaded, without loading it.
+ */
+export function judgeRow(
+  ctx: FamilyContext,
+  answers: AnswerCache,
+  c: ConntrackColumns,
+  i: number,
+  proto: ProbeProtocol,
+): Judged {
+  const n = answers.numberOfRow(proto, c, i);
+  if (n === NOT_ADDRESS) return answers.notAddress;
+  const flags = answers.flagsOf(n);
+  if (flags & UNDECIDED) return (answers.answerAt(n) as { readonly undecided: string }).undecided;
+  const dst = c.origDstId(i);
+  const dport = c.origDport(i);
+  const reply = c.replySrcId(i);
+  const replyPort = c.replySport(i);
+  let kind: number;
+  if (reply === dst && replyPort === dport) {
+    if (flags & (UNCHANGED | NOW_EMPTY)) return VALID;
+    kind = BLACKHOLE;
+  } else if (answers.produces(n, ctx.addressIds.ofTable(c.addresses, reply), replyPort < 0 ? undefined : replyPort))
+    return VALID;
+  else kind = flags & NOW_EMPTY ? SERVICE_GONE : ENDPOINT_GONE;
+  if (ctx.partial) return ctx.partial;
+  // The answer holds the protocol and port: with the destination's address, they name the service.
+  const address = ctx.addressIds.ofTable(c.addresses, dst);
+  const known = answers.staleByDestination.get(n, kind, address, 0);
+  if (known >= 0) return known;
+  const service = ctx.serviceOfTable(c.protoName(c.protoIndex(i)), c.addresses, dst, dport < 0 ? undefined : dport);
+  const v = staleOf(ctx, answers.answerAt(n) as Producible, kind, service) as number;
+  answers.staleByDestination.add(n, kind, address, 0, v);
+  return v;
 }

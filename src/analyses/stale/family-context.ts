@@ -15,6 +15,8 @@ import { AddressIds } from './address-ids';
 import { KeyIndex } from './key-index';
 import { AnswerCache } from './answer-cache';
 import type { EntryRow } from './entry-row';
+import type { StaleVerdict } from './conntrack-stale';
+import type { Numbered } from './stale-list';
 import { flowKeyOf } from './flow-key';
 import { CLUSTER_IP_SET, KUBE_LOAD_BALANCER } from '../../model/kube-proxy-chains';
 
@@ -33,6 +35,10 @@ export interface FamilyContext {
   serviceAt(proto: string, ip: string, port: number | undefined): string | null;
   /** serviceAt for an entry's original destination, found by numbers. */
   serviceOfRow(e: EntryRow): string | null;
+  /** serviceAt for address `i` of a table's `addresses`, found by numbers. */
+  serviceOfTable(proto: string, addresses: readonly string[], i: number, port: number | undefined): string | null;
+  /** The stale verdicts judged in this context, numbered: shared by the analysis's lists of stale entries. */
+  readonly verdicts: Numbered<StaleVerdict>;
   virtualAt(proto: string, ip: string, port: number | undefined): VirtualService | undefined;
   /** The dumps list this family's IPVS virtual services, so IPVS connections can be checked. */
   readonly hasIpvs: boolean;
@@ -89,7 +95,7 @@ function ipvsModeRules(ruleset: Ruleset): boolean {
   );
 }
 
-export function familyContext(ctx: NodeContext): FamilyContext {
+export function familyContext(ctx: NodeContext, verdicts: Numbered<StaleVerdict>): FamilyContext {
   const addressIds = new AddressIds();
   const services = new ServiceIndex();
   // A NodePort's entry point has no address: a number no address has.
@@ -152,6 +158,9 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     addressIds,
     serviceAt: (proto, ip, port) => serviceAtId(proto, ip, addressIds.id(ip), port),
     serviceOfRow: (e) => serviceAtId(e.proto, e.orig.dst, addressIds.ofTable(e.addresses, e.origDstId), e.orig.dport),
+    serviceOfTable: (proto, addresses, i, port) =>
+      serviceAtId(proto, addresses[i]!, addressIds.ofTable(addresses, i), port),
+    verdicts,
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,
     ...(blocked ? { blocked } : {}),

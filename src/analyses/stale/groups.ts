@@ -66,6 +66,62 @@ export function groupHead(group: StaleGroup, entries: number, targets: number): 
 
 const PROTOCOLS = 64;
 
+/** The most digits of a port; a port's text is ranked as that many places of base 11, a missing digit lowest. */
+const PORT_DIGITS = 5;
+
+let portRanks: Int32Array | undefined;
+
+/** The rank of a port's decimal text among the others': `"8" < "80" < "9"`, as strings compare. */
+function portTextRank(port: number): number {
+  if (!portRanks) {
+    portRanks = new Int32Array(1 << 16);
+    for (let p = 0; p < portRanks.length; p++) {
+      const text = String(p);
+      let rank = 0;
+      for (let d = 0; d < PORT_DIGITS; d++) rank = rank * 11 + (d < text.length ? text.charCodeAt(d) - 47 : 0);
+      portRanks[p] = rank;
+    }
+  }
+  return portRanks[port]!;
+}
+
+/** 11^PORT_DIGITS: ranks of port texts are below it. */
+const PORT_RANKS = 161051;
+
+/**
+ * Targets' texts (`ip:port`, `[ip]:port`) in order as numbers: a target's text is its address's part up to the
+ * port (`ip:` or `[ip]:`), then the port's digits. No such part is the start of another (an IPv4 address has no
+ * colon, an IPv6 one no bracket), so two targets' texts compare as their addresses' parts do, then as their
+ * ports' texts: one rank per address (its part sorted among the others once), one per port (portTextRank).
+ * Ranking a million targets this way makes no text for any.
+ */
+class TargetOrder {
+  private ranks = new Float64Array(0);
+
+  constructor(private readonly texts: readonly string[]) {}
+
+  /** The keys' ranks, in the order of their texts; undefined when a key has no port or no address (-1). */
+  rank(keys: Float64Array): Float64Array | undefined {
+    const ranked = new Float64Array(keys.length);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
+      if (key < 0) return undefined;
+      const { address, port } = endpointParts(key);
+      if (port === undefined) return undefined;
+      if (address >= this.ranks.length) this.sortAddresses();
+      ranked[k] = this.ranks[address]! * PORT_RANKS + portTextRank(port);
+    }
+    return ranked;
+  }
+
+  private sortAddresses(): void {
+    const parts = this.texts.map((ip) => (ip.includes(':') ? `[${ip}]:` : `${ip}:`));
+    const ids = Array.from(parts, (_, i) => i).sort((a, b) => (parts[a]! < parts[b]! ? -1 : 1));
+    this.ranks = new Float64Array(parts.length);
+    ids.forEach((id, rank) => (this.ranks[id] = rank));
+  }
+}
+
 const last: { group: Group | undefined; entries: StaleEntry[] } = { group: undefined, entries: [] };
 
 /**
@@ -77,9 +133,12 @@ class Group implements StaleGroup {
   constructor(
     private readonly list: StaleList,
     private readonly members: Int32Array,
+    /** Each member's targetKey, NaN for a member that is not a conntrack row. */
+    private readonly keys: Float64Array,
     private readonly validGroups: ReadonlySet<string>,
     private readonly addressId: (addresses: readonly string[], i: number) => number,
     private readonly addressText: (id: number) => string,
+    private readonly order: TargetOrder,
   ) {}
 
   get entries(): StaleEntry[] {
@@ -94,32 +153,18 @@ class Group implements StaleGroup {
   head(entries: number, targets: number): GroupHead {
     const members = this.members;
     const first = Array.from(members.subarray(0, entries), (i) => this.list.entry(i));
-    const keys = this.targetKeys();
-    if (!keys) {
+    const keys = this.keys;
+    if (keys.some(Number.isNaN)) {
       const all = this.targets;
       return { size: members.length, entries: first, targets: all.slice(0, targets), targetCount: all.length };
     }
-    // The distinct targets by number, each named by its text only to be ranked: the first `targets` by text are
-    // those the sort of `targets` puts first (texts of distinct targets of a group differ, so ties cannot occur).
-    const sorted = keys.slice().sort();
-    const listed: { key: number; text: string }[] = [];
-    let count = 0;
-    for (let k = 0; k < sorted.length; k++) {
-      const key = sorted[k]!;
-      if (k > 0 && key === sorted[k - 1]) continue;
-      count++;
-      const text = this.targetText(key, first[0]!);
-      if (listed.length === targets && !(text < listed[targets - 1]!.text)) continue;
-      let at = listed.length;
-      while (at > 0 && text < listed[at - 1]!.text) at--;
-      listed.splice(at, 0, { key, text });
-      if (listed.length > targets) listed.pop();
-    }
-    const chosen = listed.map(() => [] as number[]);
+    const ranked = this.order.rank(keys);
+    const listed = ranked ? this.firstByRank(ranked, targets) : this.firstByText(keys, targets, first[0]!);
+    const chosen = listed.keys.map(() => [] as number[]);
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k]!;
-      for (let at = 0; at < listed.length; at++) {
-        if (listed[at]!.key !== key) continue;
+      for (let at = 0; at < listed.keys.length; at++) {
+        if (listed.keys[at] !== key) continue;
         chosen[at]!.push(members[k]!);
         break;
       }
@@ -128,20 +173,48 @@ class Group implements StaleGroup {
       size: members.length,
       entries: first,
       targets: chosen.map((m) => new Target(this.list, m, this.validGroups)),
-      targetCount: count,
+      targetCount: listed.count,
     };
   }
 
-  /** Each member's targetKey, in member order; undefined when a member is not a conntrack row. */
-  private targetKeys(): Float64Array | undefined {
-    const keys = new Float64Array(this.members.length);
-    for (let k = 0; k < keys.length; k++) {
-      const i = this.members[k]!;
-      const origin = this.list.originOf(i);
-      if (!origin) return undefined;
-      keys[k] = targetKey(origin.columns, this.list.rowOf(i), this.addressId);
+  /** The first `targets` distinct keys by their ranks (TargetOrder), and how many distinct keys there are. */
+  private firstByRank(ranked: Float64Array, targets: number): { keys: number[]; count: number } {
+    const sorted = ranked.slice().sort();
+    const firstRanks: number[] = [];
+    let count = 0;
+    for (let k = 0; k < sorted.length; k++) {
+      if (k > 0 && sorted[k] === sorted[k - 1]) continue;
+      count++;
+      if (firstRanks.length < targets) firstRanks.push(sorted[k]!);
     }
-    return keys;
+    const keys = firstRanks.map(() => 0);
+    for (let k = 0; k < ranked.length; k++) {
+      const at = firstRanks.indexOf(ranked[k]!);
+      if (at >= 0) keys[at] = this.keys[k]!;
+    }
+    return { keys, count };
+  }
+
+  /**
+   * The first `targets` distinct keys by their texts, each named only to be ranked: the first by text are those
+   * the sort of `targets` puts first (texts of distinct targets of a group differ, so ties cannot occur).
+   */
+  private firstByText(keys: Float64Array, targets: number, first: StaleEntry): { keys: number[]; count: number } {
+    const sorted = keys.slice().sort();
+    const listed: { key: number; text: string }[] = [];
+    let count = 0;
+    for (let k = 0; k < sorted.length; k++) {
+      const key = sorted[k]!;
+      if (k > 0 && key === sorted[k - 1]) continue;
+      count++;
+      const text = this.targetText(key, first);
+      if (listed.length === targets && !(text < listed[targets - 1]!.text)) continue;
+      let at = listed.length;
+      while (at > 0 && text < listed[at - 1]!.text) at--;
+      listed.splice(at, 0, { key, text });
+      if (listed.length > targets) listed.pop();
+    }
+    return { keys: listed.map((l) => l.key), count };
   }
 
   /** The text of a targetKey (the target's `target`): -1 is the group's destination, the others their endpoint. */
@@ -256,9 +329,27 @@ export function groupStale(list: StaleList, validGroups: ReadonlySet<string>): S
   const next = new Int32Array(sizes.length);
   for (let g = 1; g < sizes.length; g++) next[g] = next[g - 1]! + sizes[g - 1]!;
   const starts = next.slice();
-  for (let i = 0; i < list.length; i++) order[next[groupOf[i]!]!++] = i;
+  // Each entry's target key beside its place in `order`: read here in the list's order, not group by group.
+  const keys = new Float64Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const at = next[groupOf[i]!]!++;
+    order[at] = i;
+    const origin = list.originOf(i);
+    keys[at] = origin ? targetKey(origin.columns, list.rowOf(i), addressId) : NaN;
+  }
   const addressText = (id: number) => addresses.texts[id]!;
-  return sizes.map(
-    (size, g) => new Group(list, order.subarray(starts[g]!, starts[g]! + size), validGroups, addressId, addressText),
-  );
+  const targetOrder = new TargetOrder(addresses.texts);
+  return sizes.map((size, g) => {
+    const from = starts[g]!;
+    const to = from + size;
+    return new Group(
+      list,
+      order.subarray(from, to),
+      keys.subarray(from, to),
+      validGroups,
+      addressId,
+      addressText,
+      targetOrder,
+    );
+  });
 }

@@ -9,7 +9,9 @@ import { columnsOf } from '../../model/conntrack-columns';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../node/index';
-import { type EntryVerdict, judgeEntry, recordedTarget } from './conntrack-stale';
+import { type Judged, VALID, judgeEntry, judgeRow, recordedTarget, walkedAs } from './conntrack-stale';
+import type { AnswerCache } from './answer-cache';
+import type { ProbeProtocol } from '../trace/index';
 import type { TableOrigin } from './conntrack-stale-entry';
 import { EntryRow } from './entry-row';
 import { type FamilyContext, familyContext } from './family-context';
@@ -85,31 +87,45 @@ function settleNodePortDoubts(
   nodeIps: readonly string[],
   contexts: ReadonlyMap<Family, FamilyContext>,
   judged: StaleList,
-): Map<number, EntryVerdict> {
+): NodePortDoubts | undefined {
   const doubtful: number[] = [];
+  const verdicts = judged.verdicts.values;
   for (let i = 0; i < judged.length; i++) {
     const origin = judged.originOf(i)!;
     if (
-      judged.verdictOf(i).kind === 'service-gone' &&
+      verdicts[judged.verdictIdOf(i)]!.kind === 'service-gone' &&
       contexts.get(origin.columns.family(judged.rowOf(i)))?.nodeAddressUnknown
     )
       doubtful.push(i);
   }
-  if (!doubtful.length) return new Map();
+  if (!doubtful.length) return undefined;
   const dstOf = (i: number) => {
     const c = judged.originOf(i)!.columns;
     return c.addresses[c.origDstId(judged.rowOf(i))]!;
   };
   const asNode = [...new Set(doubtful.map(dstOf))];
-  const alternatives = new Map(nodeContexts(node, [...nodeIps, ...asNode]).map((c) => [c.family, familyContext(c)]));
-  const row = new EntryRow();
-  return new Map(
-    doubtful.map((i) => {
-      const e = row.load(judged.originOf(i)!.columns, judged.rowOf(i));
-      return [i, judgeEntry(alternatives.get(e.family)!, e)];
-    }),
+  const alternatives = new Map(
+    nodeContexts(node, [...nodeIps, ...asNode]).map((c) => [c.family, familyContext(c, judged.verdicts)]),
   );
+  const row = new EntryRow();
+  return {
+    entries: doubtful,
+    again: doubtful.map((i) => {
+      const e = row.load(judged.originOf(i)!.columns, judged.rowOf(i));
+      return judgeEntry(alternatives.get(e.family)!, e);
+    }),
+  };
 }
+
+/** The judged list's entries in doubt (ascending), and each one's verdict with the destination as the node's. */
+interface NodePortDoubts {
+  readonly entries: readonly number[];
+  readonly again: readonly Judged[];
+}
+
+/** The context's rows can be judged from their columns (judgeRow): those of IPVS nodes are loaded. */
+const judgesRows = (ctx: FamilyContext | undefined): ctx is FamilyContext & { readonly answers: AnswerCache } =>
+  ctx !== undefined && !ctx.blocked && !ctx.hasIpvs && ctx.answers !== undefined;
 
 function scanNode(
   node: NodeDumps,
@@ -125,18 +141,27 @@ function scanNode(
     (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
   );
   if (!tables.length && !connections.length) return undefined;
-  const contexts = new Map<Family, FamilyContext>(nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c)]));
+  // Entries the first look found stale, kept until a NodePort doubt is settled.
+  const judged = new StaleList(stale.verdicts);
+  const contexts = new Map<Family, FamilyContext>(
+    nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c, judged.verdicts)]),
+  );
   const undecided = new Counter();
   let checked = 0;
   let found = 0;
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
   // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((table) => new Uint8Array(table.columns.length));
-  // Entries the first look found stale, kept until a NodePort doubt is settled.
-  const judged = new StaleList();
   const row = new EntryRow();
+  const ipv4 = contexts.get('ipv4');
+  const ipv6 = contexts.get('ipv6');
+  const rows4 = judgesRows(ipv4) ? ipv4 : undefined;
+  const rows6 = judgesRows(ipv6) ? ipv6 : undefined;
   tables.forEach((table, t) => {
     const columns = table.columns;
+    const flags = valid[t]!;
+    // The protocol each of the table's protocol indices is walked as (null: not walked).
+    const walked: (ProbeProtocol | null)[] = [];
     for (let i = 0; i < columns.length; i++) {
       if (columns.isEvent(i)) {
         undecided.add('conntrack -E event lines are changes, not a table snapshot');
@@ -146,41 +171,45 @@ function scanNode(
         undecided.add('an address of the entry was anonymised before the paste');
         continue;
       }
-      const e = row.load(columns, i);
-      const ctx = contexts.get(e.family);
-      const verdict: EntryVerdict = ctx ? judgeEntry(ctx, e) : { verdict: 'undecided', why: noRules(e.family) };
-      if (verdict.verdict === 'undecided') {
-        undecided.add(verdict.why);
-        continue;
+      let verdict: Judged;
+      const ctx = columns.isObject(i) ? undefined : columns.family(i) === 'ipv4' ? rows4 : rows6;
+      const p = ctx && columns.protoIndex(i);
+      const proto = ctx && (walked[p!] ?? (walked[p!] = walkedAs(columns.protoName(p!)) ?? null));
+      if (ctx && proto) verdict = judgeRow(ctx, ctx.answers, columns, i, proto);
+      else {
+        const e = row.load(columns, i);
+        const context = contexts.get(e.family);
+        verdict = context ? judgeEntry(context, e) : noRules(e.family);
       }
-      if (verdict.verdict === 'valid') {
+      if (verdict === VALID) {
         checked++;
-        valid[t]![i] = 1;
-        continue;
-      }
-      judged.pushRow(table, i, verdict);
+        flags[i] = 1;
+      } else if (typeof verdict === 'string') undecided.add(verdict);
+      else judged.pushNumbered(table, i, verdict);
     }
   });
-  const asNodePort = settleNodePortDoubts(node, nodeIps, contexts, judged);
+  const doubts = settleNodePortDoubts(node, nodeIps, contexts, judged);
   const from = stale.length;
+  const verdicts = judged.verdicts.values;
+  let d = 0;
   for (let j = 0; j < judged.length; j++) {
     const origin = judged.originOf(j)!;
     const row = judged.rowOf(j);
-    const again = asNodePort.get(j);
-    if (again && again.verdict !== 'stale') {
-      const c = origin.columns;
-      undecided.add(
-        `a NodePort connection if ${c.addresses[c.origDstId(row)]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
-      );
-      continue;
+    let verdict = judged.verdictIdOf(j);
+    if (doubts && doubts.entries[d] === j) {
+      const again = doubts.again[d++]!;
+      if (typeof again === 'string' || again === VALID) {
+        const c = origin.columns;
+        undecided.add(
+          `a NodePort connection if ${c.addresses[c.origDstId(row)]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+        );
+        continue;
+      }
+      if (verdicts[again]!.kind !== 'service-gone') verdict = again;
     }
     checked++;
     found++;
-    stale.pushRow(
-      origin,
-      row,
-      again?.verdict === 'stale' && again.kind !== 'service-gone' ? again : judged.verdictOf(j),
-    );
+    stale.pushNumbered(origin, row, verdict);
   }
   sharedGroups(tables, valid, stale, from, validGroups);
   for (const section of connections) {

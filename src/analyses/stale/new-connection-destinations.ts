@@ -4,7 +4,6 @@
  */
 import { endpointText } from '../finding-text';
 import type { AddressIds } from './address-ids';
-import type { StaleVerdict } from './conntrack-stale';
 import { endpointNumber } from '../address-key';
 import { type Probe, TraceError, type Tracer } from '../trace/index';
 
@@ -20,11 +19,13 @@ export interface Producible {
    * `address` is its number among the AddressIds the answer was made with.
    */
   produces(address: number, port: number | undefined): boolean;
+  /** The endpointNumbers of the rewritten destinations, each once: what `produces` looks for. */
+  readonly targets: Float64Array;
   /**
-   * The stale verdicts judged with this answer, by kind (an index) and service: most of a million stale entries
-   * share a few thousand, found here without a lookup by the answer itself.
+   * The numbers of the stale verdicts judged with this answer, by kind (an index) and service: most of a million
+   * stale entries share a few thousand, found here without a lookup by the answer itself.
    */
-  readonly staleVerdicts: (Map<string | null, StaleVerdict> | undefined)[];
+  readonly staleVerdicts: (Map<string | null, number> | undefined)[];
 }
 
 export interface Destination {
@@ -49,6 +50,7 @@ export function producibleOf(
     now: [...new Set(targets.map((t) => endpointText(t.ip, t.port)))].sort(),
     unchanged,
     refused,
+    targets: keys,
     produces: many
       ? (address, port) => many.has(endpointNumber(address, port))
       : (address, port) => keys.includes(endpointNumber(address, port)),

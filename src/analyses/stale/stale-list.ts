@@ -9,7 +9,7 @@ import type { StaleVerdict } from './conntrack-stale';
 import type { StaleAnalysis, StaleEntry } from './model';
 
 /** Ids of values that repeat across many entries (tables, verdicts). */
-class Numbered<T> {
+export class Numbered<T> {
   readonly values: T[] = [];
   private readonly ids = new Map<T, number>();
   // Rows come table by table, and a table's stale entries often in runs of one verdict: no Map lookup then.
@@ -33,7 +33,6 @@ class Numbered<T> {
 
 export class StaleList {
   private readonly origins = new Numbered<TableOrigin>();
-  private readonly verdicts = new Numbered<StaleVerdict>();
   private readonly objects: StaleEntry[] = [];
   /** The table's number, or -1 for an entry held as an object. */
   private table = new Int32Array(1024);
@@ -41,6 +40,12 @@ export class StaleList {
   private rows = new Int32Array(1024);
   private verdictIds = new Int32Array(1024);
   length = 0;
+
+  /**
+   * `verdicts` numbers the verdicts: lists that share it (an analysis's judging and its result) pass entries on by
+   * the verdict's number, which the judge gives, without a lookup by the verdict.
+   */
+  constructor(readonly verdicts = new Numbered<StaleVerdict>()) {}
 
   private grow(): void {
     if (this.length < this.table.length) return;
@@ -55,10 +60,15 @@ export class StaleList {
   }
 
   pushRow(origin: TableOrigin, row: number, verdict: StaleVerdict): void {
+    this.pushNumbered(origin, row, this.verdicts.id(verdict));
+  }
+
+  /** A row whose verdict is number `verdict` of the list's `verdicts`. */
+  pushNumbered(origin: TableOrigin, row: number, verdict: number): void {
     this.grow();
     this.table[this.length] = this.origins.id(origin);
     this.rows[this.length] = row;
-    this.verdictIds[this.length++] = this.verdicts.id(verdict);
+    this.verdictIds[this.length++] = verdict;
   }
 
   push(entry: StaleEntry): void {

@@ -1,7 +1,8 @@
 /**
  * Stale's fast paths held to the plain way they replace: the flat index of the answer cache and the services against a Map, and a
  * finding's first targets and entries (groupHead: targets by number, only the first ten named) against a group's
- * full, text-sorted `targets` and its `entries`, on random tables after churn.
+ * full, text-sorted `targets` and its `entries`, on random tables after churn; a row judged from its columns
+ * (judgeRow) against the row loaded (judgeEntry).
  */
 import test from 'ava';
 import { analyzeStale } from '../../../src/analyses/stale/index';
@@ -13,6 +14,19 @@ import { type GeneratedEndpoint, kubeProxyRuleset, serviceSpec } from '../../gen
 import { seeded } from '../../generators/trace-ruleset';
 import { SMALL_NODE } from '../../helpers/small-node';
 import { nodesOfText } from '../../helpers/sections';
+import { columnsOf } from '../../../src/model/conntrack-columns';
+import { EntryRow } from '../../../src/analyses/stale/entry-row';
+import { familyContext } from '../../../src/analyses/stale/family-context';
+import { nodeContexts } from '../../../src/analyses/node/index';
+import { Numbered } from '../../../src/analyses/stale/stale-list';
+import {
+  type Judged,
+  type StaleVerdict,
+  VALID,
+  judgeEntry,
+  judgeRow,
+  walkedAs,
+} from '../../../src/analyses/stale/conntrack-stale';
 
 test('the key index finds what a Map of the same keys finds, through growth and collisions', (t) => {
   for (const seed of [1, 2, 3]) {
@@ -109,5 +123,62 @@ test("a finding's first targets and entries are the first of the group's sorted 
     }
     if (size >= 400) t.true(many > 0, `seed ${seed}: a group with more than ten targets`);
     t.deepEqual(a.findings, staleFindings(a.groups.map(plain), [], a.nodes));
+  }
+});
+
+const pickOf = <T>(r: () => number, list: readonly T[]) => list[Math.floor(r() * list.length)]!;
+
+/**
+ * Lines to live endpoints (and to their addresses at another port), lines the columns keep as objects (icmp), to
+ * node ports, and of another protocol.
+ */
+function oddLine(r: () => number): string {
+  const src = `10.244.0.${1 + Math.floor(r() * 200)}`;
+  const sport = 30000 + Math.floor(r() * 30000);
+  switch (Math.floor(r() * 4)) {
+    case 3: {
+      const port = r() < 0.7 ? 9090 : 9091;
+      // The service's own address at another port: rewritten by its port only.
+      const to = pickOf(r, ['10.244.1.20', '10.244.1.21', '10.96.0.20']);
+      return `tcp      6 86390 ESTABLISHED src=${src} dst=10.96.0.20 sport=${sport} dport=80 src=${to} dst=${src} sport=${port} dport=${sport} [ASSURED] mark=0 use=1`;
+    }
+    case 0:
+      return `icmp     1 29 src=${src} dst=10.96.0.20 type=8 code=0 id=${sport} src=10.96.0.20 dst=${src} type=0 code=0 id=${sport} mark=0 use=1`;
+    case 1: {
+      const rsrc = r() < 0.5 ? '10.244.1.20' : '10.244.3.3';
+      return `tcp      6 86390 ESTABLISHED src=${src} dst=192.168.0.2 sport=${sport} dport=30080 src=${rsrc} dst=${src} sport=9090 dport=${sport} [ASSURED] mark=0 use=1`;
+    }
+    default:
+      return `sctp     132 10 ESTABLISHED src=${src} dst=10.96.0.40 sport=${sport} dport=443 src=10.244.2.2 dst=${src} sport=443 dport=${sport} [ASSURED] mark=0 use=1`;
+  }
+}
+
+test('a row judged from its columns gets the verdict the loaded row gets', (t) => {
+  const rules = kubeProxyRuleset(SERVICES, { clusterCidr: '10.244.0.0/16' });
+  for (const [seed, network] of [
+    [21, SMALL_NODE],
+    [22, ''],
+  ] as const) {
+    const r = seeded(seed);
+    const lines = Array.from({ length: 3000 }, () => (r() < 0.2 ? oddLine(r) : line(r)));
+    const text = [`${network}\nroot@n1:~# iptables-save\n${rules}`, `root@n1:~# conntrack -L\n${lines.join('\n')}\n`];
+    const node = nodesOfText(text.join('\n'))[0]!;
+    const verdicts = new Numbered<StaleVerdict>();
+    const ctx = familyContext(nodeContexts(node, network ? [] : ['192.168.0.9'])[0]!, verdicts);
+    const columns = columnsOf(node.conntrack[0]!.entries);
+    const row = new EntryRow();
+    const seen = new Set<Judged>();
+    let rows = 0;
+    for (let i = 0; i < columns.length; i++) {
+      if (columns.isObject(i)) continue;
+      rows++;
+      const proto = walkedAs(columns.protoName(columns.protoIndex(i)))!;
+      const fast = judgeRow(ctx, ctx.answers!, columns, i, proto);
+      t.is(fast, judgeEntry(ctx, row.load(columns, i)), `seed ${seed}, line ${columns.line(i)}`);
+      seen.add(typeof fast === 'number' && fast >= 0 ? verdicts.values[fast]!.kind : fast);
+    }
+    t.true(rows > 2000 && rows < columns.length, `seed ${seed}: ${rows} plain rows of ${columns.length}`);
+    for (const kind of [VALID, 'blackhole', 'endpoint-gone', 'no-endpoints', 'service-gone'])
+      t.true(seen.has(kind), `seed ${seed}: ${kind}`);
   }
 });
