@@ -146,7 +146,11 @@ export function familyContext(ctx: NodeContext): FamilyContext {
     node: ctx.node.name,
     ...(tracer && walked
       ? {
-          answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests()), addressIds),
+          answers: new AnswerCache(
+            tracer,
+            flowKeyOf(tracer.rulesets, tracer.network, tracer.nftFlowTests()),
+            addressIds,
+          ),
         }
       : {}),
     addressIds,
