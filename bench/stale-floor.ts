@@ -97,7 +97,7 @@ function timedWalks(node: NodeContext, ctx: FamilyContext, walked: { ms: number 
       },
     },
   });
-  return { ...ctx, answers: new AnswerCache(timed, flowKeyOf(tracer.graphs, tracer.network), ctx.addressIds) };
+  return { ...ctx, answers: new AnswerCache(timed, flowKeyOf(tracer.rulesets, tracer.network), ctx.addressIds) };
 }
 
 function judgeAll(node: NodeDumps, contexts: ReadonlyMap<Family, FamilyContext>): number {

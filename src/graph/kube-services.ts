@@ -9,7 +9,7 @@
  * comment says so. Where traffic then goes is the walk's business, not this file's.
  */
 import type { CommentMatch } from '../model/match';
-import type { Rule, Ruleset } from '../model/ruleset';
+import type { Chain, Rule, Ruleset } from '../model/ruleset';
 import { isUnknownAddress } from '../model/values';
 import { type ChainIndex, chainIndexOf } from './chain-index';
 import { mayEnterService, serviceChainsReached } from './service-chains';
@@ -76,17 +76,69 @@ interface Builder {
   /** The hashes of the service chains its entry points lead to, in the order met. */
   readonly hashes: string[];
   /** The chain an entry point jumps to when that chain leads to no service chain: the service's name. */
-  readonly ownChain?: string;
-  name?: string;
+  readonly ownChain: string | undefined;
+  name: string | undefined;
   protocol: ServiceProtocol;
   readonly entries: Map<string, EntryPoint>;
-  readonly entryChains: Set<string>;
+  /** An entry point leads to a KUBE-XLB chain first; a cluster IP to a KUBE-SVL chain first. */
+  xlb: boolean;
+  clusterSvl: boolean;
   readonly noEndpoints: KubeService['noEndpoints'][number][];
 }
+
+// Written out field by field: a spread of optional fields took V8's slow path for every service and entry point.
+const builder = (name: string | undefined, protocol: ServiceProtocol, ownChain: string | undefined): Builder => ({
+  hashes: [],
+  ownChain,
+  name,
+  protocol,
+  entries: new Map(),
+  xlb: false,
+  clusterSvl: false,
+  noEndpoints: [],
+});
 
 function addEntry(b: Builder, e: EntryPoint): void {
   const key = `${e.kind} ${e.ip ?? '*'} ${e.port}`;
   if (!b.entries.has(key)) b.entries.set(key, e);
+}
+
+const entryPoint = (
+  kind: EntryKind,
+  ip: string | null,
+  port: number,
+  evidence: EntryPoint['evidence'],
+  sourceRanges?: readonly string[],
+): EntryPoint => (sourceRanges ? { kind, ip, port, evidence, sourceRanges } : { kind, ip, port, evidence });
+
+/**
+ * The nat chains a service's hash names (KUBE-SVC/SVL/XLB/EXT-<hash>), found in one pass over the chains'
+ * names rather than by a name made and hashed per service and kind. As the chain index, the last chain of a
+ * name stands.
+ */
+interface HashChains {
+  SVC?: Chain;
+  SVL?: Chain;
+  XLB?: Chain;
+  EXT?: Chain;
+}
+
+function chainsByHash(ruleset: Ruleset): Map<string, HashChains> {
+  const byHash = new Map<string, HashChains>();
+  for (const table of ruleset.tables) {
+    if (table.name !== 'nat') continue;
+    for (const chain of table.chains) {
+      const name = chain.name;
+      if (name.length < 10 || !name.startsWith('KUBE-') || name.charCodeAt(8) !== 45 /* - */) continue;
+      const kind = name.slice(5, 8);
+      if (kind !== 'SVC' && kind !== 'SVL' && kind !== 'XLB' && kind !== 'EXT') continue;
+      const hash = name.slice(9);
+      let chains = byHash.get(hash);
+      if (!chains) byHash.set(hash, (chains = {}));
+      chains[kind] = chain;
+    }
+  }
+  return byHash;
 }
 
 /** Source ranges a KUBE-FW chain lets through to the service; absent when it lets everyone through. */
@@ -101,14 +153,13 @@ function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefine
   return ranges.length ? ranges : undefined;
 }
 
-function jumpsTo(index: ChainIndex, chain: string, prefix: string): boolean {
-  const from = index.chain('nat', chain);
-  return from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
-}
+const jumpsTo = (index: ChainIndex, from: Chain | undefined, prefix: string): boolean =>
+  from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
 
-function affinityOf(index: ChainIndex, hash: string): number | null {
-  for (const kind of ['SVC', 'SVL', 'XLB'] as const) {
-    for (const rule of index.chain('nat', serviceChainName(kind, hash))?.rules ?? []) {
+function affinityOf(chains: HashChains | undefined): number | null {
+  if (!chains) return null;
+  for (const chain of [chains.SVC, chains.SVL, chains.XLB]) {
+    for (const rule of chain?.rules ?? []) {
       for (const m of rule.matches)
         if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
     }
@@ -129,13 +180,35 @@ interface NatEntry {
   /** What the rule's comment says: the service's name and the entry's kind. */
   readonly comment: { readonly name?: string; readonly kind?: EntryKind };
   /**
-   * The keys the entry is known by: the hashes of the service chains it reaches (else its chain), and its comment's
-   * name. Made once: the joining and the grouping below both read them.
+   * The numbers of the clues the entry is known by (Clues): the hashes of the service chains it reaches (else its
+   * chain), and its comment's name. Found once: the joining and the grouping below both read them.
    */
-  readonly keys: readonly string[];
+  readonly keys: readonly number[];
 }
 
-function natEntries(index: ChainIndex, chain: string, nodePorts: boolean): NatEntry[] {
+/** A number for each clue that joins entry points: a hash, an entry's own chain, a comment's name and protocol. */
+class Clues {
+  readonly sets = new UnionFind();
+  private readonly hashes = new Map<string, number>();
+  private readonly chains = new Map<string, number>();
+  private readonly names: Record<ServiceProtocol, Map<string, number>> = {
+    tcp: new Map(),
+    udp: new Map(),
+    sctp: new Map(),
+  };
+
+  private of(map: Map<string, number>, key: string): number {
+    let id = map.get(key);
+    if (id === undefined) map.set(key, (id = this.sets.add()));
+    return id;
+  }
+
+  hash = (hash: string) => this.of(this.hashes, hash);
+  chain = (chain: string) => this.of(this.chains, chain);
+  name = (name: string, protocol: ServiceProtocol) => this.of(this.names[protocol], name);
+}
+
+function natEntries(index: ChainIndex, chain: string, nodePorts: boolean, clues: Clues): NatEntry[] {
   const out: NatEntry[] = [];
   for (const rule of index.chain('nat', chain)?.rules ?? []) {
     const target = rule.target?.kind === 'jump' && mayEnterService(rule.target.chain) ? rule.target.chain : undefined;
@@ -144,10 +217,10 @@ function natEntries(index: ChainIndex, chain: string, nodePorts: boolean): NatEn
     if (target === undefined || !protocol || port === undefined) continue;
     const ip = nodePorts ? null : destinationOf(rule);
     if (ip === undefined) continue;
-    const reached = serviceChainsReached(index, target).map((c) => SERVICE_CHAIN.exec(c)!);
+    const reached = serviceChainsReached(index, target);
     const comment = kindFromComment(commentOf(rule));
-    const keys = reached.length ? reached.map((m) => `hash ${m[2]}`) : [`chain ${target}`];
-    if (comment.name) keys.push(`name ${comment.name} ${protocol}`);
+    const keys = reached.length ? reached.map((m) => clues.hash(m[2]!)) : [clues.chain(target)];
+    if (comment.name) keys.push(clues.name(comment.name, protocol));
     out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached, comment, keys });
   }
   return out;
@@ -155,30 +228,24 @@ function natEntries(index: ChainIndex, chain: string, nodePorts: boolean): NatEn
 
 export function kubeServices(ruleset: Ruleset): KubeService[] {
   const index = chainIndexOf(ruleset);
-  const entries = [...natEntries(index, KUBE_SERVICES, false), ...natEntries(index, KUBE_NODEPORTS, true)];
-  const joined = new UnionFind();
+  const clues = new Clues();
+  const entries = [
+    ...natEntries(index, KUBE_SERVICES, false, clues),
+    ...natEntries(index, KUBE_NODEPORTS, true, clues),
+  ];
+  const joined = clues.sets;
   for (const e of entries) {
     const first = e.keys[0]!;
     for (let k = 1; k < e.keys.length; k++) joined.union(first, e.keys[k]!);
   }
 
-  const byRoot = new Map<string, Builder>();
+  const byRoot = new Map<number, Builder>();
   const byName = new Map<string, Builder>();
+  const byHash = chainsByHash(ruleset);
   for (const e of entries) {
     const root = joined.find(e.keys[0]!);
     let b = byRoot.get(root);
-    if (!b)
-      byRoot.set(
-        root,
-        (b = {
-          hashes: [],
-          ...(e.reached.length ? {} : { ownChain: e.chain }),
-          protocol: e.protocol,
-          entries: new Map(),
-          entryChains: new Set(),
-          noEndpoints: [],
-        }),
-      );
+    if (!b) byRoot.set(root, (b = builder(undefined, e.protocol, e.reached.length ? undefined : e.chain)));
     for (const m of e.reached) if (!b.hashes.includes(m[2]!)) b.hashes.push(m[2]!);
     const { name, kind } = e.comment;
     if (name) b.name = name;
@@ -188,14 +255,9 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
       type === 'SVC' || type === 'SVL' ? 'clusterIP' : type === 'FW' ? 'loadBalancer' : 'external';
     const entryKind = e.nodePorts ? 'nodePort' : (kind ?? kindByChain);
     const ranges = type === 'FW' ? sourceRangesOf(index, e.reached[0]![0]) : undefined;
-    addEntry(b, {
-      kind: entryKind,
-      ip: e.ip,
-      port: e.port,
-      evidence: e.rule.location,
-      ...(ranges ? { sourceRanges: ranges } : {}),
-    });
-    if (type) b.entryChains.add(`${entryKind} ${type}`);
+    addEntry(b, entryPoint(entryKind, e.ip, e.port, e.rule.location, ranges));
+    if (type === 'XLB') b.xlb = true;
+    else if (type === 'SVL' && entryKind === 'clusterIP') b.clusterSvl = true;
   }
   for (const b of byRoot.values()) if (b.name) byName.set(`${b.name} ${b.protocol}`, b);
 
@@ -210,74 +272,68 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
       const health = statement[2] === 'health check node port';
       const key = `${statement[1]} ${protocol}`;
       let b = byName.get(key) ?? (health ? [...byName.values()].find((x) => x.name === statement[1]) : undefined);
-      if (!b)
-        byName.set(
-          key,
-          (b = {
-            hashes: [],
-            name: statement[1]!,
-            protocol,
-            entries: new Map(),
-            entryChains: new Set(),
-            noEndpoints: [],
-          }),
-        );
+      if (!b) byName.set(key, (b = builder(statement[1]!, protocol, undefined)));
       const ip = destinationOf(rule);
       if (health) {
-        addEntry(b, { kind: 'healthCheckNodePort', ip: null, port, evidence: rule.location });
+        addEntry(b, entryPoint('healthCheckNodePort', null, port, rule.location));
         continue;
       }
       const local = statement[2] === 'has no local endpoints';
       if (ip === undefined && dstLocal(rule)) {
-        addEntry(b, { kind: 'nodePort', ip: null, port, evidence: rule.location });
+        addEntry(b, entryPoint('nodePort', null, port, rule.location));
         b.noEndpoints.push({ local, kind: 'nodePort', evidence: rule.location });
       } else if (ip !== undefined) {
         const known = [...b.entries.values()].find((e) => e.ip === ip && e.port === port);
         const kind = known?.kind ?? (chain === KUBE_SERVICES ? 'clusterIP' : 'external');
-        if (!known) addEntry(b, { kind, ip, port, evidence: rule.location });
+        if (!known) addEntry(b, entryPoint(kind, ip, port, rule.location));
         b.noEndpoints.push({ local, kind, evidence: rule.location });
       }
     }
   }
 
   const builders = new Set([...byRoot.values(), ...byName.values()]);
-  return [...builders].map((b) => serviceOf(b, ruleset, index));
+  return [...builders].map((b) => serviceOf(b, ruleset, index, byHash));
 }
 
 /** The name of a service without comments: its KUBE-SVC chain (one the dump has, when its chains carry several hashes). */
-function chainNameOf(b: Builder, index: ChainIndex): string {
+function chainNameOf(b: Builder, byHash: ReadonlyMap<string, HashChains>): string {
   if (b.hashes.length === 0) return b.ownChain!;
-  const hash = b.hashes.find((h) => index.chain('nat', serviceChainName('SVC', h))) ?? b.hashes[0]!;
+  const hash = b.hashes.find((h) => byHash.get(h)?.SVC) ?? b.hashes[0]!;
   return serviceChainName('SVC', hash);
 }
 
-function affinityOfAll(index: ChainIndex, hashes: readonly string[]): number | null {
+function affinityOfAll(byHash: ReadonlyMap<string, HashChains>, hashes: readonly string[]): number | null {
   for (const hash of hashes) {
-    const seconds = affinityOf(index, hash);
+    const seconds = affinityOf(byHash.get(hash));
     if (seconds !== null) return seconds;
   }
   return null;
 }
 
-function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService {
+function serviceOf(
+  b: Builder,
+  ruleset: Ruleset,
+  index: ChainIndex,
+  byHash: ReadonlyMap<string, HashChains>,
+): KubeService {
   const entryPoints = [...b.entries.values()];
   const external = entryPoints.some((e) => e.kind !== 'clusterIP');
   const localStatement = (kinds: (k: EntryKind) => boolean) => b.noEndpoints.some((n) => n.local && kinds(n.kind));
   const externalLocal =
     entryPoints.some((e) => e.kind === 'healthCheckNodePort') ||
-    [...b.entryChains].some((c) => c.endsWith(' XLB')) ||
-    b.hashes.some((hash) => jumpsTo(index, serviceChainName('EXT', hash), serviceChainName('SVL', ''))) ||
+    b.xlb ||
+    b.hashes.some((hash) => jumpsTo(index, byHash.get(hash)?.EXT, serviceChainName('SVL', ''))) ||
     localStatement((k) => k !== 'clusterIP');
-  const internalLocal = b.entryChains.has('clusterIP SVL') || localStatement((k) => k === 'clusterIP');
+  const internalLocal = b.clusterSvl || localStatement((k) => k === 'clusterIP');
   const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal ? 'Local' : 'Cluster') : null;
   return {
-    name: b.name ?? chainNameOf(b, index),
+    name: b.name ?? chainNameOf(b, byHash),
     named: b.name !== undefined,
     family: ruleset.family,
     protocol: b.protocol,
     proxyMode: 'iptables',
     entryPoints,
-    affinitySeconds: affinityOfAll(index, b.hashes),
+    affinitySeconds: affinityOfAll(byHash, b.hashes),
     stickyClients: [],
     externalTrafficPolicy,
     internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',

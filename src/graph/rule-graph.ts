@@ -1,7 +1,7 @@
 /**
  * The rule graph of one ruleset: a node per chain (`table:chain`), an edge per jump or goto pointing at
- * the rule that makes it. Built once per ruleset and shared by lint and stale's flow key; the packet walk and
- * the services model read the lighter chain index (chain-index.ts).
+ * the rule that makes it. Built once per ruleset for lint's checks; the packet walk, the services model and
+ * stale's flow key read the lighter chain index (chain-index.ts).
  */
 import { MultiDirectedGraph } from 'graphology';
 import type { Chain, Rule, Ruleset, TableName } from '../model/ruleset';
@@ -22,7 +22,7 @@ export const chainKey = (table: TableName, chain: string): string => `${table}:$
 
 const graphByRuleset = new WeakMap<Ruleset, RuleGraph>();
 
-/** The ruleset's graph, built on first use: the walk, lint and diagrams of one run share it. */
+/** The ruleset's graph, built on first use: lint's checks of one run share it. */
 export function ruleGraphOf(ruleset: Ruleset): RuleGraph {
   let graph = graphByRuleset.get(ruleset);
   if (!graph) graphByRuleset.set(ruleset, (graph = buildRuleGraph(ruleset)));

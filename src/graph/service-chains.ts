@@ -14,18 +14,21 @@ const MAX_DEPTH = 4;
 export const mayEnterService = (chain: string) => !NOT_A_SERVICE_WAY.test(chain);
 
 /**
- * The service chains (KUBE-SVC/SVL/EXT/FW/XLB) `chain` is or reaches in nat, nearest first: itself when it
- * is one, then the chains its rules jump to, through chains of other names, stopping at KUBE-SVC/SVL.
+ * The service chains (KUBE-SVC/SVL/EXT/FW/XLB) `chain` is or reaches in nat, nearest first, as SERVICE_CHAIN's
+ * matches (name, kind, hash): itself when it is one, then the chains its rules jump to, through chains of other
+ * names, stopping at KUBE-SVC/SVL.
  */
-export function serviceChainsReached(index: ChainIndex, chain: string): string[] {
-  const found: string[] = [];
+export function serviceChainsReached(index: ChainIndex, chain: string): RegExpExecArray[] {
+  const found: RegExpExecArray[] = [];
   const seen = new Set<string>([chain]);
   let level = [chain];
   for (let depth = 0; depth <= MAX_DEPTH && level.length; depth++) {
     const next: string[] = [];
     for (const name of level) {
-      if (SERVICE_CHAIN.test(name)) found.push(name);
-      const from = ENDPOINT_LIST_CHAIN.test(name) ? undefined : index.chain('nat', name);
+      const service = SERVICE_CHAIN.exec(name);
+      if (service) found.push(service);
+      const endpoints = service ? service[1] === 'SVC' || service[1] === 'SVL' : ENDPOINT_LIST_CHAIN.test(name);
+      const from = endpoints ? undefined : index.chain('nat', name);
       if (!from) continue;
       for (const { name: to } of index.jumpsFrom('nat', from)) {
         if (seen.has(to) || !mayEnterService(to)) continue;

@@ -131,6 +131,17 @@ export function servicesJson(a: ServicesAnalysis) {
 }
 
 /**
+ * JSON.stringify's text of `value` as an element `depth` arrays deep: indented for its place in the document
+ * by JSON.stringify itself, not by a replace of every line break after it.
+ */
+function nestedText(value: unknown, depth: number): string {
+  let wrapped = value;
+  for (let d = 0; d < depth; d++) wrapped = [wrapped];
+  // Each array opens with `[`, a line break and its indent, and closes with a line break, its indent and `]`.
+  return JSON.stringify(wrapped, null, 2).slice(depth * (depth + 1) + 2 * depth, -depth * (depth + 1) || undefined);
+}
+
+/**
  * `services --json`'s document, the text of `toJson(servicesJson(a))` and a line end, in pieces, each service's
  * value made as it is written: the values of 10,000 services held at once were a 21 MB document's worth of
  * objects that every young collection copied. A service's value holds no bigint, so JSON.stringify needs no
@@ -141,7 +152,7 @@ export function* servicesJsonPieces(a: ServicesAnalysis): Generator<string | Uin
     a.services.length,
     () => a.services,
     serviceJson,
-    (view, indent) => JSON.stringify(serviceJson(view), null, 2).replaceAll('\n', `\n${indent}`),
+    (view, indent) => nestedText(serviceJson(view), indent.length / 2),
   );
   yield* jsonPieces({ services, nodes: a.nodes, findings: a.findings });
   yield '\n';

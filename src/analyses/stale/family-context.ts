@@ -152,7 +152,11 @@ export function familyContext(ctx: NodeContext, verdicts: Numbered<StaleVerdict>
     node: ctx.node.name,
     ...(tracer && walked
       ? {
-          answers: new AnswerCache(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests()), addressIds),
+          answers: new AnswerCache(
+            tracer,
+            flowKeyOf(tracer.rulesets, tracer.network, tracer.nftFlowTests()),
+            addressIds,
+          ),
         }
       : {}),
     addressIds,

@@ -8,10 +8,9 @@
  * when a rule tests source ports. A rule that tests an address in a way not listed here makes the whole
  * address part of the key, and so does a rewrite relative to the destination (DNAT to a port only, NETMAP).
  */
-import { reachableChains } from '../../graph/chain-graph';
-import { type ChainNode, type RuleGraph, chainKey } from '../../graph/rule-graph';
+import { type ChainIndex, chainIndexOf } from '../../graph/chain-index';
 import type { Match, Opt } from '../../model/match';
-import type { Chain, Rule, TableName } from '../../model/ruleset';
+import type { Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
 import { type RuleAddress, isUnknownAddress } from '../../model/values';
 import {
   ADDRESS_BITS,
@@ -275,18 +274,42 @@ export interface SourceScope {
   sourceClass(ip: Ip): string;
 }
 
-/** The chains a new connection can pass through before its destination is bound. */
-function natDecidingChains(graph: RuleGraph): ChainNode[] {
-  const hooks = NAT_DECIDING.flatMap((table) => NAT_HOOKS.map((hook) => chainKey(table, hook))).filter((k) =>
-    graph.hasNode(k),
-  );
-  return [...reachableChains(graph, hooks)].map((k) => graph.getNodeAttributes(k));
+/** A chain of a ruleset, with its table. */
+interface TableChain {
+  readonly table: TableName;
+  readonly chain: Chain;
+}
+
+/**
+ * The chains a new connection can pass through before its destination is bound: the hooks' chains, then what they
+ * reach by jumps, in the order found. Read from the walk's chain index: the rule graph would be built for this alone.
+ */
+function natDecidingChains(index: ChainIndex): TableChain[] {
+  const seen = new Map<Chain, TableName>();
+  const stack: Chain[] = [];
+  for (const table of NAT_DECIDING)
+    for (const hook of NAT_HOOKS) {
+      const chain = index.chain(table, hook);
+      if (chain && !seen.has(chain)) {
+        seen.set(chain, table);
+        stack.push(chain);
+      }
+    }
+  for (let chain = stack.pop(); chain !== undefined; chain = stack.pop()) {
+    const table = seen.get(chain)!;
+    for (const next of index.jumpsFrom(table, chain)) {
+      if (seen.has(next)) continue;
+      seen.set(next, table);
+      stack.push(next);
+    }
+  }
+  return Array.from(seen, ([chain, table]) => ({ table, chain }));
 }
 
 const testsMarks = (r: Rule) => r.matches.some((m) => m.module === 'mark' || m.module === 'connmark');
 
 /** Rules whose only effect is a mark: MARK, CONNMARK, or a jump to a chain of nothing else (KUBE-MARK-MASQ). */
-function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule) => boolean {
+function markOnlyRules(chains: readonly TableChain[]): (table: TableName, r: Rule) => boolean {
   // By table, then name: the model's names are looked up as they are, not as a key string made per rule.
   const byName = new Map<TableName, Map<string, Chain>>();
   for (const c of chains) {
@@ -315,20 +338,20 @@ function markOnlyRules(chains: readonly ChainNode[]): (table: TableName, r: Rule
 }
 
 /**
- * What the rules of one graph, or one node's nft rules alone, test, found once: stale asks again for the node
+ * What the rules of one ruleset, or one node's nft rules alone, test, found once: stale asks again for the node
  * with other node addresses, and nft's flow tests are one array per ruleset and family (nft/flow-tests.ts).
  */
 const testsByRules = new WeakMap<object, Tests>();
 
-function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[], family: Family): Tests {
+function testsOf(rulesets: readonly Ruleset[], nft: readonly FlowTests[], family: Family): Tests {
   const only =
-    graphs.length === 1 && nft.length === 0 ? graphs[0] : graphs.length === 0 && nft.length > 0 ? nft : undefined;
+    rulesets.length === 1 && nft.length === 0 ? rulesets[0] : rulesets.length === 0 && nft.length > 0 ? nft : undefined;
   const known = only && testsByRules.get(only);
   if (known) return known;
   const t: Tests = { src: new AddressTests(), dst: new AddressTests(), sport: false, iface: false };
   for (const tests of nft) noteTests(tests, t);
   // iptables rules (NAT in their own tables) and marks they test are not in the nft guards: every test counts.
-  const guards = graphs.length === 0 ? nftGuards(nft) : undefined;
+  const guards = rulesets.length === 0 ? nftGuards(nft) : undefined;
   if (guards) {
     const scopes = new SourceScopes(family);
     nft.forEach((tests, i) => {
@@ -336,11 +359,11 @@ function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[], family
     });
     if (!scopes.empty) t.scopes = scopes;
   }
-  const perGraph = graphs.map(natDecidingChains);
+  const perRuleset = rulesets.map((r) => natDecidingChains(chainIndexOf(r)));
   const marks = nftMarks(nft);
-  const marksTested = marks.tested || perGraph.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
+  const marksTested = marks.tested || perRuleset.some((chains) => chains.some((c) => c.chain.rules.some(testsMarks)));
   if (marksTested) for (const tests of marks.markOnly) noteTests(tests, t);
-  for (const chains of perGraph) {
+  for (const chains of perRuleset) {
     const markOnly = markOnlyRules(chains);
     for (const { table, chain } of chains) {
       for (const r of chain.rules) if (marksTested || !markOnly(table, r)) noteRule(r, t);
@@ -351,12 +374,12 @@ function testsOf(graphs: readonly RuleGraph[], nft: readonly FlowTests[], family
 }
 
 /**
- * The key function for one node's rule graphs (two when it runs both backends): equal keys, equal walks up
+ * The key function for one node's iptables rulesets (two when it runs both backends): equal keys, equal walks up
  * to and including DNAT. A mark one backend sets, the other may test, so marks count across both.
  */
 /** `nft`: what the node's nft rules that decide a new connection's destination test (Tracer.nftFlowTests). */
-export function flowKeyOf(graphs: readonly RuleGraph[], network: NodeNetwork, nft: readonly FlowTests[] = []): FlowKey {
-  const t = testsOf(graphs, nft, network.family);
+export function flowKeyOf(rulesets: readonly Ruleset[], network: NodeNetwork, nft: readonly FlowTests[] = []): FlowKey {
+  const t = testsOf(rulesets, nft, network.family);
   const scopes = new Map<AddressTests, SourceScope>();
   const sourceScope = (destination: Ip): SourceScope | undefined => {
     const tests = t.scopes?.of(destination);

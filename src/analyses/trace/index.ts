@@ -3,7 +3,6 @@
  * `prepareTracer` does the per-node work once (chain index, addresses, routes, sets) so that many
  * probes against one node (the services analysis) share it; `tracePacket` is the one-shot form.
  */
-import { type RuleGraph, ruleGraphOf } from '../../graph/rule-graph';
 import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
 import type { Family } from '../../model/values';
 import { protocolNumber } from '../../model/protocols';
@@ -22,7 +21,7 @@ import type { FlowTests } from './match/index';
 import { nftTableSources } from '../../model/nft-iptables';
 import { nftRulesetOf } from '../../model/nft-node';
 import { headerOf, initialState, listOf } from './walk-state';
-import { saveCommandOf } from '../../model/ruleset';
+import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import { TraceError } from './trace-error';
 
 export type { Probe, ProbeProtocol, ProbeCtState } from './probe';
@@ -54,9 +53,9 @@ export interface Tracer {
   readonly node: string;
   readonly family: Family;
   readonly network: NodeNetwork;
-  /** One per iptables ruleset walked: two when the node runs both iptables backends. Built on first read. */
-  readonly graphs: readonly RuleGraph[];
-  /** The walk runs nft base chains too, whose rules the graphs do not hold. */
+  /** The iptables rulesets walked: two when the node runs both iptables backends. */
+  readonly rulesets: readonly Ruleset[];
+  /** The walk runs nft base chains too, whose rules the rulesets do not hold. */
   readonly walksNft: boolean;
   /** What the nft rules that decide a new connection's destination test of its tuple (empty without nft). */
   nftFlowTests(): readonly FlowTests[];
@@ -199,10 +198,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
     node: node.name,
     family,
     network,
-    // Built when read (stale's flow key): the walk and services do without the rule graph.
-    get graphs() {
-      return sections.map((s) => ruleGraphOf(s.ruleset));
-    },
+    rulesets: sections.map((s) => s.ruleset),
     walksNft: plan.nft,
     nftFlowTests: () => (flowTests ??= nftFlowTests(nftBases, family)),
     trace(probe) {

@@ -35,7 +35,7 @@ function classesOfNode() {
   const [node] = nodesOfText(`${SMALL_NODE}\nroot@n1:~# iptables-save\n${rules}\n`);
   const ctx = nodeContexts(node!, []).find((c) => c.family === 'ipv4')!;
   const tracer = ctx.tracer!;
-  const key = flowKeyOf(tracer.graphs, tracer.network);
+  const key = flowKeyOf(tracer.rulesets, tracer.network);
   return { key, sources: sourceClasses(tracer, key), destinations: destinationClasses(tracer, key) };
 }
 
@@ -236,7 +236,7 @@ const spans6 = (prefixes: readonly string[]) => prefixes.map(span);
 function classesOfDumps(dumps: readonly string[], family: 'ipv4' | 'ipv6') {
   const [node] = nodesOfText(`${dumps.join('\n')}\n`);
   const tracer = prepareTracer(node!, family);
-  const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
+  const key = flowKeyOf(tracer.rulesets, tracer.network, tracer.nftFlowTests());
   return { key, sources: sourceClasses(tracer, key), destinations: destinationClasses(tracer, key) };
 }
 

@@ -43,7 +43,7 @@ const SOURCES_MORE = ['198.51.100.9', '198.51.100.30', '192.168.50.1', '10.99.0.
 function classesOf(nft: string) {
   const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${nft}`, 'lab', 'lab');
   const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
-  const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
+  const key = flowKeyOf(tracer.rulesets, tracer.network, tracer.nftFlowTests());
   return { tracer, key, sources: sourceClasses(tracer, key), destinations: destinationClasses(tracer, key) };
 }
 
@@ -116,7 +116,7 @@ test('the nft flow key names what the rules test: kube-proxy hosts, native prefi
   const m = mixedRuleset(seeded(3), 3);
   const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${m.kubeProxy}`, 'lab', 'lab');
   const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
-  const key = flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests());
+  const key = flowKeyOf(tracer.rulesets, tracer.network, tracer.nftFlowTests());
   t.false(key.testsSourcePort, "kube-proxy's rules test no source port");
   t.false(key.testsInterface, "kube-proxy's rules test no interface");
   t.truthy(key.destinationSpans, 'destinations are classed by the hosts and prefixes named');
@@ -133,7 +133,7 @@ test("the nft flow key tells an affinity set's listed clients from the rest, and
   const m = mixedRuleset(seeded(seed), seed, LAB_V4, { affinityClients: true });
   const found = findSectionsInText(`${LAB}\nroot@lab:~# nft list ruleset\n${m.kubeProxy}`, 'lab', 'lab');
   const tracer = prepareTracer(singleNode(found.sections)!, 'ipv4');
-  const s = sourceClasses(tracer, flowKeyOf(tracer.graphs, tracer.network, tracer.nftFlowTests()));
+  const s = sourceClasses(tracer, flowKeyOf(tracer.rulesets, tracer.network, tracer.nftFlowTests()));
   t.not(s.classOf('192.168.0.100'), s.classOf('192.168.0.101'));
   t.is(s.classOf('192.168.0.101'), s.classOf('192.168.0.102'));
   t.is(s.classOf('203.0.113.5'), s.classOf('203.0.113.6'));
