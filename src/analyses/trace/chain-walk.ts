@@ -6,7 +6,8 @@
  */
 import type { IptablesChain, WalkChain } from './compile';
 import type { NftCompiledRule } from './nft/rule';
-import type { Matcher, Uncertain } from './match/index';
+import type { Decision, Matcher, Uncertain } from './match/index';
+import { BASE_TESTS, FAIL, PASS } from './rule-code';
 import type { NodeNetwork } from './network';
 import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
@@ -37,27 +38,60 @@ type RuleTest =
   | { readonly matched: boolean; readonly state: WalkState }
   | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
 
+/** A matcher's answer once earlier steps of the path are taken into account: yes, no, or a fact to split on. */
+function settled(d: Decision, state: WalkState): boolean | Uncertain {
+  if (typeof d === 'boolean') return d;
+  const known = d.question === undefined ? undefined : answerOf(state, d.question);
+  if (known !== undefined) return known === d.matchesWhen;
+  if (d.pYes >= 1 || d.pYes <= 0) return d.pYes >= 1 === d.matchesWhen;
+  return d;
+}
+
 /**
- * Runs the chain's matchers from `from` to `end` (one rule's, or what is left of them); answers that earlier steps
- * of the path already gave are reused.
+ * Runs the matchers from `from` to `end` (one rule's, or what is left of them); answers that earlier steps of the
+ * path already gave are reused. `at` of an uncertain test is `base` plus its index in `ms`.
  */
-function testRule(ms: readonly Matcher[], from: number, end: number, state: WalkState): RuleTest {
+function testMatchers(ms: readonly Matcher[], from: number, end: number, state: WalkState, base: number): RuleTest {
   for (let k = from; k < end; k++) {
     const d = ms[k]!(state.packet);
     if (d === true) continue;
     if (d === false) return { matched: false, state };
-    const known = d.question === undefined ? undefined : answerOf(state, d.question);
-    if (known !== undefined) {
-      if (known !== d.matchesWhen) return { matched: false, state };
-      continue;
-    }
-    if (d.pYes >= 1 || d.pYes <= 0) {
-      if (d.pYes >= 1 !== d.matchesWhen) return { matched: false, state };
-      continue;
-    }
-    return { at: k, uncertain: d, state };
+    const s = settled(d, state);
+    if (s === true) continue;
+    if (s === false) return { matched: false, state };
+    return { at: base + k, uncertain: s, state };
   }
   return { matched: true, state };
+}
+
+/** Tests rule `i` of an iptables chain from test `from` on: its numeric base tests, then its other matchers. */
+function testIptables(chain: IptablesChain, i: number, from: number, state: WalkState): RuleTest {
+  const code = chain.code;
+  const slot = chain.first + i;
+  for (let k = from; k < BASE_TESTS; k++) {
+    const r = code.test(slot, k, state.packet);
+    if (r === PASS) continue;
+    if (r === FAIL) return { matched: false, state };
+    const s = settled(chain.addressMatcher(i, k)(state.packet), state);
+    if (s === true) continue;
+    if (s === false) return { matched: false, state };
+    return { at: k, uncertain: s, state };
+  }
+  const restFrom = code.restFrom(slot);
+  return testMatchers(
+    code.rest,
+    restFrom + Math.max(0, from - BASE_TESTS),
+    code.restEnd(slot),
+    state,
+    BASE_TESTS - restFrom,
+  );
+}
+
+/** Tests rule `i` of the chain from its test `from` on. */
+function testRule(chain: WalkChain, i: number, from: number, state: WalkState): RuleTest {
+  if (chain.kind === 'iptables') return testIptables(chain, i, from, state);
+  const start = i === 0 ? 0 : chain.ends[i - 1]!;
+  return testMatchers(chain.matchers, start + from, chain.ends[i]!, state, -start);
 }
 
 /** Walks `chain`, the compiled chain called `name`: undefined when the dump lacks it. */
@@ -89,8 +123,7 @@ function walkFrom(
   let c = 0;
   while (c < candidates.length) {
     const i = candidates[c++]!;
-    const end = chain.ends[i]!;
-    let test = testRule(chain.matchers, i === 0 ? 0 : chain.ends[i - 1]!, end, state);
+    let test = testRule(chain, i, 0, state);
     if ('uncertain' in test) {
       // Both ways: the rule matches on one path, the walk goes on below it on the other. Outcomes are listed
       // in rule order, the rule's own first: a statistic chain's paths come out endpoint by endpoint.
@@ -99,7 +132,7 @@ function walkFrom(
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
         const { yes, no } = splitOn(test.state, test.uncertain);
         below.push(walkFrom(ctx, chain, i + 1, no, depth));
-        test = testRule(chain.matchers, test.at + 1, end, yes);
+        test = testRule(chain, i, test.at + 1, yes);
         if (!('uncertain' in test)) break;
       }
       const outcomes = test.matched

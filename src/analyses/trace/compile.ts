@@ -9,46 +9,53 @@ import { printRule } from '../../../grammar/iptables-save/print';
 import { chainIndexOf } from '../../graph/chain-index';
 import { protocolNumber } from '../../model/protocols';
 import type { Backend, Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
-import type { Target } from '../../model/target';
+import type { JumpTarget, Target } from '../../model/target';
 import type { Family } from '../../model/values';
 import { pinnedHost, pinnedPort } from '../pinned';
 import { type Matcher, type MatchContext, SharedMatchers, ruleMatchers } from './match/index';
+import { address } from './match/base';
+import { RuleCode } from './rule-code';
 import type { Packet } from './packet';
 import type { NftCompiledRule } from './nft/rule';
 import type { RuleStep } from './path';
 
-/**
- * A chain of either rule language, as the walker runs it. The matchers of all its rules are one array, rule `i`'s
- * from `ends[i - 1]` (0 for the first) to `ends[i]`: a compiled rule is not an object of its own, since the
- * 88,000 rules of a 10,000-service ruleset, each with an object and an array, were most of what every young
- * collection of its walks copied.
- */
-export interface CompiledChain {
+/** A chain of either rule language, as the walker runs it. */
+interface CompiledChain {
   /** The table as messages name it: `nat`, `ip kube-proxy`. */
   readonly table: string;
   readonly name: string;
   /** The dump ends inside this chain. */
   readonly cut: boolean;
-  readonly matchers: readonly Matcher[];
-  /** Per rule, the end of its matchers in `matchers`. */
-  readonly ends: readonly number[];
   /** Indexes of the rules that can match this packet, ascending, starting at `from`. */
   candidates(p: Packet, from: number): readonly number[];
 }
 
-/** An nft chain: its rules run statements after their matchers. */
+/**
+ * An nft chain: its rules run statements after their matchers. The matchers of all its rules are one array, rule
+ * `i`'s from `ends[i - 1]` (0 for the first) to `ends[i]`.
+ */
 export interface NftCompiledChain extends CompiledChain {
   readonly kind: 'nft';
   readonly rules: readonly NftCompiledRule[];
+  readonly matchers: readonly Matcher[];
+  /** Per rule, the end of its matchers in `matchers`. */
+  readonly ends: readonly number[];
 }
 
-/** An iptables chain: its table and, when the node runs both backends, whose it is. */
+/**
+ * An iptables chain: its table and, when the node runs both backends, whose it is. Its rules are slots `first` to
+ * `first + n - 1` of the ruleset's `code`: base tests as numbers, the other matchers in `code.rest`.
+ */
 export interface IptablesChain extends CompiledChain {
   readonly kind: 'iptables';
   readonly table: TableName;
   /** Set when the node runs both backends: the steps in this chain then say whose it is. */
   readonly backend: Backend | undefined;
   readonly chain: Chain;
+  readonly code: RuleCode;
+  readonly first: number;
+  /** The matcher of rule `i`'s `-s` (position 1) or `-d` (2), for a packet whose address its number cannot decide. */
+  addressMatcher(i: number, position: number): Matcher;
   /** The step TRACE records when rule `i` matches; made on its first match and shared by every path after. */
   step(i: number): RuleStep;
   /** The chain rule `i`'s `-j`/`-g` target enters, looked up on its first jump; undefined when the dump lacks it. */
@@ -60,7 +67,7 @@ export type WalkChain = IptablesChain | NftCompiledChain;
 const NONE: readonly never[] = [];
 
 /**
- * The `matchers` and `ends` of a chain of `n` rules, `add(i, out)` adding rule `i`'s matchers to `out`. Copied to
+ * The `matchers` and `ends` of an nft chain of `n` rules, `add(i, out)` adding rule `i`'s matchers to `out`. Copied to
  * arrays of the length they need: arrays grown by push keep room for 17, and 32,000 chains stay alive.
  */
 export function flatMatchers(
@@ -133,25 +140,19 @@ function ruleStep(place: ScannedChain, rule: Rule): RuleStep {
   return backend ? { ...step, backend } : step;
 }
 
-type ChainOf = (table: TableName, name: string) => IptablesChain | undefined;
-
 /** What every chain of a compiled ruleset shares. */
 interface RulesetPlace {
   readonly family: Family;
-  readonly chainOf: ChainOf;
+  /** The chain a jump target enters, found by name once per target object (the reader shares one per chain). */
+  jumpOf(table: TableName, target: JumpTarget): IptablesChain | undefined;
   /** Whether steps carry the rule's text (see `compileRuleset`). */
   readonly stepText: boolean;
-  /** Chains' `ends` by their text, shared: most chains of a kube-proxy ruleset have one of a few layouts. */
-  readonly layouts: Map<string, readonly number[]>;
-}
-
-/** The array of `layouts` with the same numbers as `ends`, `ends` itself the first time. */
-function sharedLayout(layouts: Map<string, readonly number[]>, ends: readonly number[]): readonly number[] {
-  const key = ends.join(' ');
-  const known = layouts.get(key);
-  if (known) return known;
-  layouts.set(key, ends);
-  return ends;
+  readonly code: RuleCode;
+  readonly ctx: MatchContext;
+  readonly shared: SharedMatchers;
+  /** By rule slot: its step, made on its first match, and the chain its jump enters (null: none), on its first jump. */
+  readonly steps: (RuleStep | undefined)[];
+  readonly jumps: (IptablesChain | null | undefined)[];
 }
 
 /** Indexes 0 to n-1, one array per length and never written to: most chains are scanned whole from their first rule. */
@@ -161,58 +162,60 @@ const indexesTo = (n: number) => (everyIndex[n] ??= Array.from({ length: n }, (_
 /** A chain scanned rule by rule; it is also the place its rules' steps name. */
 class ScannedChain implements IptablesChain {
   readonly kind = 'iptables';
-  readonly name: string;
-  readonly cut: boolean;
-  readonly matchers: readonly Matcher[];
-  readonly ends: readonly number[];
-  /**
-   * Rule `i`'s step at `i`, made on its first match, and the chain its jump enters at `n + i`, looked up when first
-   * taken (null: none): one array of the length it needs, as a big chain's rules match in any order.
-   */
-  private made: (RuleStep | IptablesChain | null | undefined)[] | undefined;
+  readonly first: number;
 
   constructor(
     readonly table: TableName,
     readonly chain: Chain,
     readonly backend: Backend | undefined,
     readonly ruleset: RulesetPlace,
-    ctx: MatchContext,
-    shared: SharedMatchers,
   ) {
-    this.name = chain.name;
-    this.cut = chain.cut ?? false;
-    const family = ruleset.family;
-    const rules = chain.rules;
-    const { matchers, ends } = flatMatchers(rules.length, (i, out) => {
-      const rule = rules[i]!;
-      ruleMatchers(rule, ctx, family, () => `${table} ${chain.name} rule ${rule.index}`, shared, out);
-    });
-    this.matchers = matchers;
-    this.ends = ends.length < INDEX_FROM ? sharedLayout(ruleset.layouts, ends) : ends;
+    const { code, ctx, shared, family } = ruleset;
+    this.first = code.next;
+    for (const rule of chain.rules) {
+      const taken = code.add(rule, family);
+      ruleMatchers(rule, ctx, family, () => `${table} ${chain.name} rule ${rule.index}`, shared, code.rest, taken);
+      code.end();
+    }
   }
 
-  private slots(): (RuleStep | IptablesChain | null | undefined)[] {
-    return (this.made ??= new Array<RuleStep | IptablesChain | null | undefined>(2 * this.ends.length));
+  get name(): string {
+    return this.chain.name;
+  }
+
+  get cut(): boolean {
+    return this.chain.cut ?? false;
+  }
+
+  get code(): RuleCode {
+    return this.ruleset.code;
+  }
+
+  addressMatcher(i: number, position: number): Matcher {
+    const rule = this.chain.rules[i]!;
+    const where = () => `${this.table} ${this.chain.name} rule ${rule.index}`;
+    return position === 1
+      ? address(rule.source!, 'src', where, this.ruleset.shared)
+      : address(rule.destination!, 'dst', where, this.ruleset.shared);
   }
 
   step(i: number): RuleStep {
-    const made = this.slots();
-    return ((made[i] as RuleStep | undefined) ??= ruleStep(this, this.chain.rules[i]!));
+    return (this.ruleset.steps[this.first + i] ??= ruleStep(this, this.chain.rules[i]!));
   }
 
   jumpChain(i: number): IptablesChain | undefined {
-    const made = this.slots();
-    const at = this.ends.length + i;
-    let c = made[at] as IptablesChain | null | undefined;
+    const jumps = this.ruleset.jumps;
+    const slot = this.first + i;
+    let c = jumps[slot];
     if (c === undefined) {
       const target = this.chain.rules[i]!.target;
-      c = made[at] = (target?.kind === 'jump' ? this.ruleset.chainOf(this.table, target.chain) : undefined) ?? null;
+      c = jumps[slot] = (target?.kind === 'jump' ? this.ruleset.jumpOf(this.table, target) : undefined) ?? null;
     }
     return c ?? undefined;
   }
 
   candidates(_p: Packet, from: number): readonly number[] {
-    const all = indexesTo(this.ends.length);
+    const all = indexesTo(this.chain.rules.length);
     return from === 0 ? all : all.slice(from);
   }
 }
@@ -223,15 +226,8 @@ class IndexedChain extends ScannedChain {
   private readonly byPort = new Map<number, number[]>();
   private readonly rest: number[] = [];
 
-  constructor(
-    table: TableName,
-    chain: Chain,
-    backend: Backend | undefined,
-    ruleset: RulesetPlace,
-    ctx: MatchContext,
-    shared: SharedMatchers,
-  ) {
-    super(table, chain, backend, ruleset, ctx, shared);
+  constructor(table: TableName, chain: Chain, backend: Backend | undefined, ruleset: RulesetPlace) {
+    super(table, chain, backend, ruleset);
     const file = <K>(map: Map<K, number[]>, key: K, i: number) => {
       const list = map.get(key);
       if (list) list.push(i);
@@ -248,7 +244,7 @@ class IndexedChain extends ScannedChain {
 
   override candidates(p: Packet, from: number): readonly number[] {
     // A masked destination may be any host's: every rule is a candidate.
-    if (p.dst.unknown) return indexesTo(this.ends.length).slice(from);
+    if (p.dst.unknown) return indexesTo(this.chain.rules.length).slice(from);
     return mergeFrom(
       [
         this.byDestination.get(p.dst.value) ?? NONE,
@@ -263,14 +259,12 @@ class IndexedChain extends ScannedChain {
 function compileChain(
   table: TableName,
   chain: Chain,
-  ctx: MatchContext,
   backend: Backend | undefined,
   ruleset: RulesetPlace,
-  shared: SharedMatchers,
 ): IptablesChain {
   return chain.rules.length < INDEX_FROM
-    ? new ScannedChain(table, chain, backend, ruleset, ctx, shared)
-    : new IndexedChain(table, chain, backend, ruleset, ctx, shared);
+    ? new ScannedChain(table, chain, backend, ruleset)
+    : new IndexedChain(table, chain, backend, ruleset);
 }
 
 export interface CompiledRuleset {
@@ -289,20 +283,35 @@ export function compileRuleset(
   stepText = true,
 ): CompiledRuleset {
   const index = chainIndexOf(ruleset);
-  // By table, then name: a key made of both would be a new string to hash on every lookup.
-  const cache = new Map<TableName, Map<string, IptablesChain | null>>();
-  const shared = new SharedMatchers();
-  const chainOf: ChainOf = (table, name) => {
-    let chains = cache.get(table);
-    if (!chains) cache.set(table, (chains = new Map()));
-    let c = chains.get(name);
-    if (c === undefined) {
-      const chain = index.chain(table, name);
-      c = chain ? compileChain(table, chain, ctx, backend, place, shared) : null;
-      chains.set(name, c);
-    }
+  // By the model's chain and target objects: the names are slices of the dump's text, and looking 30,000 of them up
+  // in a Map compares their characters in memory all over the dump.
+  const compiled = new Map<Chain, IptablesChain>();
+  const chainOf = (table: TableName, name: string): IptablesChain | undefined => {
+    const chain = index.chain(table, name);
+    if (!chain) return undefined;
+    let c = compiled.get(chain);
+    if (!c) compiled.set(chain, (c = compileChain(table, chain, backend, place)));
+    return c;
+  };
+  const targets = new Map<TableName, Map<JumpTarget, IptablesChain | null>>();
+  const jumpOf = (table: TableName, target: JumpTarget): IptablesChain | undefined => {
+    let byTarget = targets.get(table);
+    if (!byTarget) targets.set(table, (byTarget = new Map()));
+    let c = byTarget.get(target);
+    if (c === undefined) byTarget.set(target, (c = chainOf(table, target.chain) ?? null));
     return c ?? undefined;
   };
-  const place: RulesetPlace = { family: ruleset.family, chainOf, stepText, layouts: new Map() };
+  let rules = 0;
+  for (const table of ruleset.tables) for (const chain of table.chains) rules += chain.rules.length;
+  const place: RulesetPlace = {
+    family: ruleset.family,
+    jumpOf,
+    stepText,
+    code: new RuleCode(rules),
+    ctx,
+    shared: new SharedMatchers(),
+    steps: new Array<RuleStep | undefined>(rules),
+    jumps: new Array<IptablesChain | null | undefined>(rules),
+  };
   return { chain: chainOf };
 }

@@ -8,6 +8,7 @@ import type { Packet } from '../packet';
 import { MASKED_IN_DUMP, addressMatcher } from './address-test';
 import { type Decision, type Matcher, negate, unknown } from './decision';
 import type { SharedMatchers } from './shared';
+import { DESTINATION, PROTOCOL, SOURCE } from '../rule-code';
 
 /** `-i eth+`: a trailing `+` matches every name with that prefix, as xt_iface does. */
 export function interfaceMatches(pattern: string, name: string): boolean {
@@ -28,7 +29,12 @@ function protocolMatcher(value: string, negated: boolean): Matcher {
 }
 
 /** `-s`/`-d`; a fully shown address's matcher names no rule, so rules with the same value share it. */
-function address(opt: Opt<RuleAddress>, side: 'src' | 'dst', where: () => string, shared: SharedMatchers): Matcher {
+export function address(
+  opt: Opt<RuleAddress>,
+  side: 'src' | 'dst',
+  where: () => string,
+  shared: SharedMatchers,
+): Matcher {
   const { value, negated } = opt;
   if (isUnknownAddress(value)) return addressMatcher(value, negated, side, where());
   const byValue = shared.byAddress[side][negated ? 1 : 0];
@@ -37,15 +43,19 @@ function address(opt: Opt<RuleAddress>, side: 'src' | 'dst', where: () => string
   return m;
 }
 
-export function baseMatchers(rule: Rule, where: () => string, shared: SharedMatchers, out: Matcher[]): void {
+/**
+ * Adds the rule's base matchers to `out`, but for the tests `taken` names (`PROTOCOL | SOURCE | DESTINATION`), which
+ * the caller holds as numbers (rule-code.ts).
+ */
+export function baseMatchers(rule: Rule, where: () => string, shared: SharedMatchers, out: Matcher[], taken = 0): void {
   const protocol = rule.protocol;
-  if (protocol) {
+  if (protocol && (taken & PROTOCOL) === 0) {
     let m = shared.byProtocol.get(protocol);
     if (!m) shared.byProtocol.set(protocol, (m = protocolMatcher(protocol.value, protocol.negated)));
     out.push(m);
   }
-  if (rule.source) out.push(address(rule.source, 'src', where, shared));
-  if (rule.destination) out.push(address(rule.destination, 'dst', where, shared));
+  if (rule.source && (taken & SOURCE) === 0) out.push(address(rule.source, 'src', where, shared));
+  if (rule.destination && (taken & DESTINATION) === 0) out.push(address(rule.destination, 'dst', where, shared));
   if (rule.inInterface) out.push(iface(rule.inInterface.value, rule.inInterface.negated, 'in'));
   if (rule.outInterface) out.push(iface(rule.outInterface.value, rule.outInterface.negated, 'out'));
   // The probe is never a second or later fragment.

@@ -11,6 +11,7 @@ import { baseMatchers, iprangeMatcher } from './base';
 import { conntrackMatchers, stateMatcher } from './conntrack';
 import type { Matcher, MatchContext } from './decision';
 import type { SharedMatchers } from './shared';
+import { PORT, portMatch } from '../rule-code';
 import { hostStateMatcher, ownerMatcher, physdevMatcher, policyMatcher, recentMatcher } from './host-state';
 import { markMatcher } from './marks';
 import { icmpMatcher, multiportMatcher, tcpUdpMatcher } from './ports';
@@ -49,7 +50,11 @@ type Module = MatchModule;
  */
 type ModuleMeaning<K extends Module> = (
   | { matchers(m: MatchOf<K>, ctx: MatchContext, family: Family): Matcher[] }
-  | { placed(m: MatchOf<K>, ctx: MatchContext, family: Family, where: string): Matcher[] }
+  | {
+      placed(m: MatchOf<K>, ctx: MatchContext, family: Family, where: string): Matcher[];
+      /** Whether this match's statements name the rule; when not, its matchers are shared as `matchers`' are. */
+      namesRule?(m: MatchOf<K>): boolean;
+    }
 ) & { tests(m: MatchOf<K>): FlowTests };
 
 /** Modules without a matcher of their own test host state the dumps do not show (host-state.ts). */
@@ -84,6 +89,8 @@ const MODULES: { readonly [K in Module]: ModuleMeaning<K> } = {
   },
   statistic: {
     placed: (m, _ctx, _family, where) => [statisticMatcher(m, where)],
+    // A random draw asks no question: one matcher per probability serves every rule of a kube-proxy ladder.
+    namesRule: (m) => m.mode !== 'random',
     tests: () => NOTHING,
   },
   mark: {
@@ -327,7 +334,7 @@ export const flowTestsOf = (m: Match): FlowTests => meaningOf(m).tests(m as neve
 
 /**
  * Adds the rule's matchers to `out` (a chain's, one rule after the other). `where` names the rule in the statements
- * of modules that need it (`placed`), made only for those.
+ * of modules that need it (`placed`), made only for those. `taken`: tests held as numbers (rule-code.ts), left out.
  */
 export function ruleMatchers(
   rule: Rule,
@@ -336,16 +343,30 @@ export function ruleMatchers(
   where: () => string,
   shared: SharedMatchers,
   out: Matcher[],
+  taken = 0,
 ): void {
-  baseMatchers(rule, where, shared, out);
+  baseMatchers(rule, where, shared, out, taken);
+  // Held once: a rule may name the same match object twice (the reader shares identical sections).
+  let held = (taken & PORT) !== 0 ? portMatch(rule) : undefined;
   for (const m of rule.matches) {
+    // Every kube-proxy rule has one: no matchers, and no lookup for them.
+    if (m.module === 'comment') continue;
+    if (m === held) {
+      held = undefined;
+      continue;
+    }
     const meaning = meaningOf(m);
-    if ('placed' in meaning) {
+    const placed = 'placed' in meaning;
+    if (placed && (meaning.namesRule?.(m as never) ?? true)) {
       out.push(...meaning.placed(m as never, ctx, family, where()));
       continue;
     }
     let made = shared.byMatch.get(m);
-    if (!made) shared.byMatch.set(m, (made = meaning.matchers(m as never, ctx, family)));
+    if (!made)
+      shared.byMatch.set(
+        m,
+        (made = placed ? meaning.placed(m as never, ctx, family, '') : meaning.matchers(m as never, ctx, family)),
+      );
     for (const matcher of made) out.push(matcher);
   }
 }
