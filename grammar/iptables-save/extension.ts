@@ -66,6 +66,28 @@ export function optionArity(spec: ExtensionSpec, option: string): number | undef
   return lookup(spec).get(option)?.codec.arity;
 }
 
+/** An extension's option spellings and the value words each takes, by the spelling's length (see optionArityIn). */
+export type OptionArities = readonly (readonly (readonly [string, number])[] | undefined)[];
+
+const arities = new WeakMap<ExtensionSpec, OptionArities>();
+
+export function optionArities(spec: ExtensionSpec): OptionArities {
+  let a = arities.get(spec);
+  if (!a) {
+    const byLength: [string, number][][] = [];
+    for (const [name, o] of lookup(spec)) (byLength[name.length] ??= []).push([name, o.codec.arity]);
+    arities.set(spec, (a = byLength));
+  }
+  return a;
+}
+
+/** optionArity of the word on [start, end) of `text`, without copying it. */
+export function optionArityIn(table: OptionArities, text: string, start: number, end: number): number | undefined {
+  const named = table[end - start];
+  if (named) for (const [name, arity] of named) if (text.startsWith(name, start)) return arity;
+  return undefined;
+}
+
 /**
  * Reads an extension's option words (those after `-m NAME` / `-j NAME`) into its record. Both negation styles:
  * `! --opt v` and pre-1.4.3 `--opt ! v`. An option nfwalk does not know is an `unknown` problem (a gap in

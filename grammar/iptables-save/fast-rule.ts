@@ -12,7 +12,7 @@ import type { Match, Opt } from '../../src/model/match';
 import type { Target } from '../../src/model/target';
 import { type Family, isUnknownAddress } from '../../src/model/values';
 import { isProblem } from '../shared/problem';
-import { type ExtensionSpec, optionArity, readExtensionOptions } from './extension';
+import { type ExtensionSpec, optionArities, optionArityIn, readExtensionOptions } from './extension';
 import { matchExtensions, targetExtensions } from './extensions/index';
 import { handMatch, handTarget } from './kube-sections';
 import { canonicalProtocol } from './protocols';
@@ -35,7 +35,27 @@ const END = 3;
 /** Blanks the grammar splits on besides the space, and the line feed: a line with one is the grammar's. */
 const isOtherBlank = (c: number) => c === 9 || c === 10 || c === 11 || c === 12 || c === 13;
 
-export class FastRuleReader<C> {
+/**
+ * The rules whose matches are the same records in the same order share one array (the model is immutable): a
+ * kube-proxy dump's 88,000 rules have about 17,000 distinct lists, and each array the rules do not share is two
+ * more objects for every young collection to copy.
+ */
+interface MatchList {
+  list: readonly Match[] | undefined;
+  /**
+   * The lists one match longer: the first met in `match` and `then` (most lists continue one way only, as a
+   * service's comment is followed by its port), any other in `more`.
+   */
+  match: Match | undefined;
+  then: MatchList | undefined;
+  more: Map<Match, MatchList> | undefined;
+}
+
+const newMatchList = (): MatchList => ({ list: undefined, match: undefined, then: undefined, more: undefined });
+
+const NO_MATCHES: readonly Match[] = [];
+
+export class FastRuleReader<C extends { readonly name: string }> {
   /** The chain of the last rule read. */
   chain: C | undefined;
   /**
@@ -66,6 +86,7 @@ export class FastRuleReader<C> {
   private readonly options = new Map<string, Opt<unknown> | null>();
   private readonly jumps = new Map<C, Target>();
   private readonly gotos = new Map<C, Target>();
+  private matchLists = newMatchList();
   /** The chains of the table whose values the maps above hold: each table has its own, as in extract.ts. */
   private table: ReadonlyMap<string, C> | undefined;
 
@@ -124,7 +145,7 @@ export class FastRuleReader<C> {
           option !== 'g' && to === undefined
             ? spec && this.extension(this.targets, spec, value, i, end, handTarget)
             : end === i && to !== undefined
-              ? this.jump(to, name, option === 'g')
+              ? this.jump(to, option === 'g')
               : undefined;
         if (!target) return undefined;
         hasTarget = true;
@@ -143,15 +164,28 @@ export class FastRuleReader<C> {
     }
     this.chain = chain;
     const location = { path: this.path, line, column: 1 };
+    return ruleOfShape(this.matchList(), location, shape, this.fields, this.values, this.fieldCount);
+  }
+
+  /** The line's matches as the array shared by every rule of the table with the same ones. */
+  private matchList(): readonly Match[] {
     const { found, matchCount } = this;
-    return ruleOfShape(
-      matchCount ? found.slice(0, matchCount) : [],
-      location,
-      shape,
-      this.fields,
-      this.values,
-      this.fieldCount,
-    );
+    if (matchCount === 0) return NO_MATCHES;
+    let node = this.matchLists;
+    for (let i = 0; i < matchCount; i++) {
+      const m = found[i]!;
+      if (node.match === m) node = node.then!;
+      else if (node.match === undefined) {
+        node.match = m;
+        node = node.then = newMatchList();
+      } else {
+        node.more ??= new Map();
+        let next = node.more.get(m);
+        if (!next) node.more.set(m, (next = newMatchList()));
+        node = next;
+      }
+    }
+    return (node.list ??= found.slice(0, matchCount));
   }
 
   private addField(field: RuleField, value: unknown): void {
@@ -167,6 +201,7 @@ export class FastRuleReader<C> {
     this.options.clear();
     this.jumps.clear();
     this.gotos.clear();
+    this.matchLists = newMatchList();
   }
 
   /** Splits the line into words; false for what the grammar reads differently (escapes, touching quotes, tabs). */
@@ -257,9 +292,11 @@ export class FastRuleReader<C> {
   /** Where an extension's options starting at `from` end: at the next base option, after option values (rule-clauses.ts). */
   private optionsEnd(from: number, spec: ExtensionSpec | undefined): number {
     const { kinds, count: n } = this;
+    const arities = spec && optionArities(spec);
     let i = from;
     while (i < n && !this.isBoundary(i)) {
-      const arity = kinds[i] !== BARE || !spec ? undefined : optionArity(spec, this.word(i));
+      const arity =
+        kinds[i] !== BARE || !arities ? undefined : optionArityIn(arities, this.text, this.starts[i]!, this.ends[i]!);
       i++;
       if (!arity) continue;
       if (kinds[i] === BANG) i++;
@@ -362,11 +399,14 @@ export class FastRuleReader<C> {
     return opt;
   }
 
-  /** One target per chain and kind of jump, found by the chain itself rather than a key made from its name. */
-  private jump(to: C, chain: string, goto: boolean): Target {
+  /**
+   * One target per chain and kind of jump, found by the chain itself rather than a key made from its name, and
+   * naming it by the chain's own string (a word of the line would keep the line's chunk of text alive).
+   */
+  private jump(to: C, goto: boolean): Target {
     const jumps = goto ? this.gotos : this.jumps;
     let target = jumps.get(to);
-    if (!target) jumps.set(to, (target = { kind: 'jump', chain, goto }));
+    if (!target) jumps.set(to, (target = { kind: 'jump', chain: to.name, goto }));
     return target;
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { CommentMatch, TcpMatch, UdpMatch } from '../../src/model/match';
 import type { DnatTarget } from '../../src/model/target';
-import type { Family } from '../../src/model/values';
+import type { Family, PortRange } from '../../src/model/values';
 
 /** A match section of one option word and its one value word as the engine gets them (quotes excluded, not `!`). */
 export function handMatch(
@@ -22,7 +22,7 @@ export function handMatch(
     case 'tcp':
     case 'udp': {
       const port = option === '--dport' ? portOf(value, 0, value.length) : -1;
-      return port < 0 ? undefined : { module, dport: { negated: false, value: { from: port, to: port } } };
+      return port < 0 ? undefined : { module, dport: { negated: false, value: onePort(port) } };
     }
     default:
       return undefined;
@@ -43,8 +43,20 @@ function dnatTo(text: string): DnatTarget | undefined {
   const address = text.slice(0, colon);
   return {
     kind: 'DNAT',
-    toDestination: [{ family: 'ipv4', addresses: { from: address, to: address }, ports: { from: port, to: port } }],
+    toDestination: [{ family: 'ipv4', addresses: { from: address, to: address }, ports: onePort(port) }],
   };
+}
+
+/**
+ * The range of one port, one object per port for every dump (the model is immutable): 20,000 DNAT targets to a
+ * few ports need not keep 20,000 equal ranges for each young collection to copy.
+ */
+const portRanges = new Map<number, PortRange>();
+
+function onePort(port: number): PortRange {
+  let range = portRanges.get(port);
+  if (!range) portRanges.set(port, (range = { from: port, to: port }));
+  return range;
 }
 
 const ZERO = 48;

@@ -68,15 +68,26 @@ const SHORT_OPTIONS: readonly (BaseOption | undefined)[] = Object.entries(BASE_O
   return short;
 }, new Array<BaseOption | undefined>(128).fill(undefined));
 
+/** The base options spelt `--NAME`, by the spelling's length: a word of no such length is none. */
+const LONG_OPTIONS: readonly (readonly (readonly [string, BaseOption])[] | undefined)[] = Object.entries(
+  BASE_OPTIONS,
+).reduce<(readonly [string, BaseOption])[][]>((long, [name, option]) => {
+  if (name.length > 2) (long[name.length] ??= []).push([name, option]);
+  return long;
+}, []);
+
 /**
- * baseOptionNamed of the word on [start, end) of `text`, without copying it for the short spellings every
- * dump uses (the fast path asks this of every word that may end an extension's options).
+ * baseOptionNamed of the word on [start, end) of `text`, without copying it (the fast path asks this of every
+ * word that may end an extension's options).
  */
 export function baseOptionIn(text: string, start: number, end: number): BaseOption | undefined {
   const length = end - start;
   if (length < 2 || text.charCodeAt(start) !== 45) return undefined;
   if (length === 2) return SHORT_OPTIONS[text.charCodeAt(start + 1)];
-  return text.charCodeAt(start + 1) === 45 ? baseOptionNamed(text.slice(start, end)) : undefined;
+  const named = LONG_OPTIONS[length];
+  if (!named) return undefined;
+  for (const [name, option] of named) if (text.startsWith(name, start)) return option;
+  return undefined;
 }
 
 function baseOption(w: WordSyntax | undefined): BaseOption | undefined {

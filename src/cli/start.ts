@@ -38,9 +38,10 @@ function cachedData(): Buffer | undefined {
   return written.length > DIGEST && digest(data).equals(written.subarray(0, DIGEST)) ? data : undefined;
 }
 
-// CommonJS's own wrapper, so that the bundle's lines keep their numbers in stack traces.
+// CommonJS's own wrapper, so that the bundle's lines keep their numbers in stack traces. The bundle is ASCII
+// (scripts/build.mjs), which Latin-1 reads as UTF-8 does, without Node's UTF-8 decoder: 30-50 ms less per start.
 const script = new Script(
-  `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${readFileSync(file, 'utf8')}\n})`,
+  `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${readFileSync(file, 'latin1')}\n})`,
   { filename: file, cachedData: cachedData() },
 );
 if (process.env['NFWALK_CODE_CACHE_TRAINING']) {

@@ -45,3 +45,20 @@ test('without a code cache, or with a broken or foreign one, the CLI prints the 
   for (const c of [undefined, cache.subarray(0, cache.length >> 1), broken, Buffer.from('not a cache')])
     t.deepEqual(runCopy(c, args), expected);
 });
+
+test('nfwalk parse FILE... without options (read without yargs) prints what yargs gives the same command', (t) => {
+  const dump = join(repoRoot, 'samples', 'kube-node.iptables-save');
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-parse-'));
+  const broken = join(dir, 'broken.iptables-save');
+  writeFileSync(broken, '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 1.2.3.4/33 -j ACCEPT\n-A NOPE -j DROP\n');
+  try {
+    for (const inputs of [[sample], [dump, sample], ['no-such-file'], [broken], [dump, broken]]) {
+      // An option given at its default sends the command line through yargs.
+      const byYargs = nfwalk(['parse', '--fail-on', 'error', ...inputs]);
+      t.deepEqual(nfwalk(['parse', ...inputs]), byYargs, inputs.join(' '));
+    }
+    t.is(nfwalk(['parse', broken]).status, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

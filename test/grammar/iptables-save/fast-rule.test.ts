@@ -16,6 +16,8 @@ import type { SyntaxLine } from '../../../grammar/iptables-save/syntax';
 import { lineChunks } from '../../../grammar/shared/chunks';
 import { detectFamily } from '../../../grammar/iptables-save/detect';
 import type { Family } from '../../../src/model/values';
+import type { Chain } from '../../../src/model/ruleset';
+import type { Match } from '../../../src/model/match';
 import { kubeProxyDump, kubeProxyRuleset, kubeProxyServices } from '../../generators/kube-proxy-dump';
 import { rulesetArbitrary } from '../../generators/random-rules';
 import { labRuleset, labServices, seeded, type Random } from '../../generators/trace-ruleset';
@@ -223,8 +225,8 @@ test("the fast path takes every rule line of kube-proxy's dump and of the trace 
   for (const [name, text] of generated) {
     const reference = grammarOnly(text, name, detectFamily(text));
     let table = reference.ruleset.tables[0]!;
-    const chains = new Map<string, unknown>();
-    const reader = new FastRuleReader<unknown>(name, reference.ruleset.family);
+    const chains = new Map<string, Chain>();
+    const reader = new FastRuleReader<Chain>(name, reference.ruleset.family);
     let taken = 0;
     let rules = 0;
     text.split('\n').forEach((line, i) => {
@@ -243,5 +245,26 @@ test("the fast path takes every rule line of kube-proxy's dump and of the trace 
       t.deepEqual({ ...rule, index: expected.index }, expected);
     });
     t.is(taken, rules, name);
+  }
+});
+
+test('the rules of a table whose matches are the same records share one array of them', (t) => {
+  for (const [name, text] of generated) {
+    for (const table of parseIptablesSave(text, name).ruleset.tables) {
+      const ids = new Map<object, number>();
+      const id = (m: object) => ids.get(m) ?? (ids.set(m, ids.size), ids.size - 1);
+      const lists = new Map<string, readonly Match[]>();
+      let shared = 0;
+      for (const rule of table.chains.flatMap((c) => c.rules)) {
+        const key = rule.matches.map(id).join(',');
+        const seen = lists.get(key);
+        if (seen === undefined) lists.set(key, rule.matches);
+        else {
+          t.is(rule.matches, seen, `${name} ${table.name} line ${rule.location.line}`);
+          shared++;
+        }
+      }
+      if (table.name === 'nat') t.true(shared > 0, name);
+    }
   }
 });
