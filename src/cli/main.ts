@@ -5,6 +5,7 @@ import { commandLoaders } from './commands/index';
 import { isBulkWorker, runBulkWorker } from './bulk/worker';
 import { NfwalkError } from '../library/errors';
 import { EXIT_FAILED, UsageError } from './exit';
+import { globalDefaults } from './options';
 
 const debug = process.argv.includes('--debug');
 
@@ -31,7 +32,7 @@ async function runCli(): Promise<void> {
   const inputs = plainParse(argv);
   if (inputs) {
     const { parseCommand } = await import('./commands/parse');
-    return parseCommand.handler({ _: ['parse'], $0: 'nfwalk', inputs, json: false, failOn: 'error', debug: false });
+    return parseCommand.handler({ _: ['parse'], $0: 'nfwalk', inputs, ...globalDefaults });
   }
 
   // Loaded here, not at the top: its modules' top levels are part of every start that needs it.
@@ -41,13 +42,17 @@ async function runCli(): Promise<void> {
     .usage(
       '$0 <command> [inputs..]\n\nOffline analysis of netfilter dumps (iptables-save, conntrack, ipvsadm, ipset, ip addr/route).',
     )
-    .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
+    .option('json', { type: 'boolean', default: globalDefaults.json, describe: 'print one JSON document on stdout' })
     .option('fail-on', {
       choices: ['error', 'warning', 'none'],
-      default: 'error',
+      default: globalDefaults.failOn,
       describe: 'lowest severity that makes the exit code 1',
     })
-    .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of internal errors' })
+    .option('debug', {
+      type: 'boolean',
+      default: globalDefaults.debug,
+      describe: 'print stack traces of internal errors',
+    })
     .strict()
     .demandCommand(1, 'name a command')
     .version(pkg.version)
