@@ -1,5 +1,4 @@
 /** nfwalk's command line: builds yargs from the command list; every failure is one line on stderr, exit 2. */
-import { hideBin } from 'yargs/helpers';
 import pkg from '../../package.json' with { type: 'json' };
 import { commandLoaders } from './commands/index';
 import { isBulkWorker, runBulkWorker } from './bulk/worker';
@@ -26,8 +25,9 @@ async function runCli(): Promise<void> {
   // `nfwalk ... | head` closes stdout early; that is not a failure.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : die(e)));
 
-  // yargs drops a lone `-`; the reader knows /dev/stdin as standard input.
-  const argv = hideBin(process.argv).map((a) => (a === '-' ? '/dev/stdin' : a));
+  // yargs drops a lone `-`; the reader knows /dev/stdin as standard input. The arguments after node and the
+  // script, as yargs's hideBin finds them under Node: importing it would load yargs's shims at every start.
+  const argv = process.argv.slice(2).map((a) => (a === '-' ? '/dev/stdin' : a));
   const help = argv.some((a) => a === '--help' || a === '-h');
   const inputs = plainParse(argv);
   if (inputs) {
