@@ -8,7 +8,7 @@ import type { LineProblem } from '../shared/problem';
 
 export type BaseOption = 's' | 'd' | 'i' | 'o' | 'p' | 'f' | 'c' | 'm' | 'j' | 'g';
 
-const BASE_OPTIONS: Readonly<Record<string, BaseOption>> = {
+export const BASE_OPTIONS: Readonly<Record<string, BaseOption>> = {
   '-s': 's',
   '--source': 's',
   '--src': 's',
@@ -58,7 +58,7 @@ export type RuleClause =
     };
 
 /** The base option a bare word names (`-s`, `--source`, `-m`…), if any. */
-const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
+export const baseOptionNamed = (text: string): BaseOption | undefined => lookup(BASE_OPTIONS, text);
 
 /** The base options spelt `-X`, by the character code of X. */
 const SHORT_OPTIONS: readonly (BaseOption | undefined)[] = Object.entries(BASE_OPTIONS).reduce<

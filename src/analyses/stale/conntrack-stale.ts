@@ -115,6 +115,17 @@ function stale(answer: Producible, kind: number, service: string | null, verdict
   return v;
 }
 
+/** How a loaded row stands against an answer: VALID, or the kind of stale it is. */
+function entryKind(answer: Producible, e: EntryRow, ctx: FamilyContext): number {
+  const rewritten = e.rewritten();
+  return staleKind(
+    answer,
+    rewritten,
+    rewritten ? ctx.addressIds.ofTable(e.addresses, e.replySrcId) : -1,
+    e.reply.sport,
+  );
+}
+
 /** An IPVS virtual service's real servers as an answer: made once per virtual service. */
 const virtualAnswers = new WeakMap<VirtualService, Producible>();
 
@@ -127,13 +138,7 @@ function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): Judged | 
     const targets = v.virtual.destinations.map((d) => ({ ip: d.endpoint.address, port: d.endpoint.port }));
     virtualAnswers.set(v, (answer = producibleOf(targets, false, targets.length === 0, ctx.addressIds)));
   }
-  const rewritten = e.rewritten();
-  const kind = staleKind(
-    answer,
-    rewritten,
-    rewritten ? ctx.addressIds.ofTable(e.addresses, e.replySrcId) : -1,
-    e.reply.sport,
-  );
+  const kind = entryKind(answer, e, ctx);
   if (kind === VALID) return VALID;
   // The virtual service's own name, not the rules' (IPVS connections are not partial by the rules).
   return stale(
@@ -154,13 +159,7 @@ export function judgeEntry(ctx: FamilyContext, e: EntryRow): Judged {
   if (!ctx.answers) return `no ${saveCommandOf(e.family)} dump`;
   const answer = ctx.answers.answer(proto, e);
   if ('undecided' in answer) return answer.undecided;
-  const rewritten = e.rewritten();
-  const kind = staleKind(
-    answer,
-    rewritten,
-    rewritten ? ctx.addressIds.ofTable(e.addresses, e.replySrcId) : -1,
-    e.reply.sport,
-  );
+  const kind = entryKind(answer, e, ctx);
   if (kind === VALID) return VALID;
   // What part of a ruleset does not send a connection to may be what its missing part does.
   return staleOf(ctx, answer, kind, ctx.serviceOfRow(e));
