@@ -98,10 +98,15 @@ function staleKind(
   return answer.now.length ? ENDPOINT_GONE : SERVICE_GONE;
 }
 
+/** A service the rules still name that refuses connections has no endpoints; one they do not name is gone. */
+function namedKind(kind: number, answer: Producible, service: string | null): number {
+  return kind === SERVICE_GONE && answer.refused && service ? NO_ENDPOINTS : kind;
+}
+
 /** The verdict's number for a stale kind and the service's name; undecided when the rules are only part of the node's. */
 function staleOf(ctx: FamilyContext, answer: Producible, kind: number, service: string | null): Judged {
   if (ctx.partial) return ctx.partial;
-  return stale(answer, kind === SERVICE_GONE && answer.refused && service ? NO_ENDPOINTS : kind, service, ctx.verdicts);
+  return stale(answer, namedKind(kind, answer, service), service, ctx.verdicts);
 }
 
 /** Verdicts by answer, kind and service: a million stale entries share a few thousand of them. */
@@ -141,12 +146,7 @@ function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): Judged | 
   const kind = entryKind(answer, e, ctx);
   if (kind === VALID) return VALID;
   // The virtual service's own name, not the rules' (IPVS connections are not partial by the rules).
-  return stale(
-    answer,
-    kind === SERVICE_GONE && answer.refused && v.service ? NO_ENDPOINTS : kind,
-    v.service,
-    ctx.verdicts,
-  );
+  return stale(answer, namedKind(kind, answer, v.service), v.service, ctx.verdicts);
 }
 
 /** Judges a row loaded as an EntryRow: rows of any shape, and any context. */
