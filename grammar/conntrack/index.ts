@@ -9,6 +9,7 @@ import { decodeEntry } from './decode';
 import { type LineProblem, isProblem } from '../shared/problem';
 import { LineFields, readFastLine } from './fast-line';
 import { ConntrackColumns, entriesOf, rowFits } from '../../src/model/conntrack-columns';
+import { shownMismatch } from '../../src/model/conntrack-summary';
 import { readByteLine } from './byte-line';
 import { isAddressPlaceholder } from './placeholder';
 import { isProse } from './prose';
@@ -127,8 +128,8 @@ export class ConntrackReader implements DumpReader<ConntrackBody> {
             ? `an anonymised address ('${first.placeholder}'): the entry is kept, with that address unknown`
             : `${count} entries have anonymised addresses (the first, '${first.placeholder}', here): kept, with those addresses unknown`,
       });
-    const [only, ...more] = this.summaries;
-    if (only && more.length === 0 && only.what === 'shown' && only.count !== this.columns.length) {
+    const only = shownMismatch(this.summaries, this.columns.length);
+    if (only) {
       this.diagnostics.push({
         severity: 'warning',
         line: only.line,

@@ -108,9 +108,11 @@ const STALE_CODES: ReadonlySet<string> = new Set(Object.values(CODES));
 
 export function formatStale(a: StaleAnalysis): string {
   if (a.nodes.length === 0) return 'no conntrack or IPVS connection table among the inputs\n';
+  const limited = new Set(a.findings.filter((f) => f.subject === 'input').map((f) => f.node));
   const lines = a.nodes.map((n) => {
     const undecided = n.undecided.reduce((sum, u) => sum + u.count, 0);
-    return `${n.node}: ${count(n.checked)} entries checked, ${count(n.stale)} stale${undecided ? `, ${count(undecided)} not checked` : ''}`;
+    const partial = limited.has(n.node) ? ' (of a partial input: INPUT findings below)' : '';
+    return `${n.node}: ${count(n.checked)} entries checked, ${count(n.stale)} stale${undecided ? `, ${count(undecided)} not checked` : ''}${partial}`;
   });
   const sections = sectionsOf(a.groups).map(sectionText);
   const others: Finding[] = a.findings.filter((f) => !STALE_CODES.has(f.code));

@@ -9,9 +9,8 @@ import { analyzeCapacity } from '../capacity/index';
 import {
   foreignDumpFindings,
   mixedHostFindings,
-  partialRulesetFindings,
   snapshotFindings,
-  unreadableLineFindings,
+  readingFindings,
   unwalkedRulesetFindings,
 } from './input-findings';
 import type { Finding, Severity } from '../finding';
@@ -66,8 +65,7 @@ export function analyzeAll(
   const capacity = analyzeCapacity(nodes);
   const lint = analyzeLint(nodes, { clientCidrs: options.clientCidrs ?? [] });
   const findings = [
-    ...nodes.flatMap(unreadableLineFindings),
-    ...nodes.flatMap(partialRulesetFindings),
+    ...nodes.flatMap(readingFindings),
     ...nodes.flatMap(snapshotFindings),
     ...nodes.flatMap(mixedHostFindings),
     ...nodes.flatMap(unwalkedRulesetFindings),

@@ -3,6 +3,7 @@ import type { NftTable } from '../../model/nft';
 import { nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
+import { shownMismatch } from '../../model/conntrack-summary';
 import { gapsOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
 import type { RulesetGap } from '../../model/ruleset';
@@ -143,6 +144,42 @@ export function partialRulesetFindings(node: NodeDumps): Finding[] {
       };
     }),
   );
+}
+
+/** Why a conntrack or IPVS connection table shows only part of the node's, if it does. */
+function tableShortfall(s: Section): string | undefined {
+  const filtered = s.source.partial && s.source.command ? `was filtered (\`${s.source.command}\`)` : undefined;
+  if (s.kind === 'ipvsadm') return s.connections.length > 0 ? filtered : undefined;
+  if (s.kind !== 'conntrack') return undefined;
+  const said = shownMismatch(s.summaries, s.entries.length);
+  const short = said ? `holds ${s.entries.length} of the ${said.count} entries conntrack said it showed` : undefined;
+  return short && filtered ? `${filtered} and ${short}` : (short ?? filtered);
+}
+
+/** Connection tables that show part of the node's: the entries they leave out were not checked. */
+export function partialTableFindings(node: NodeDumps): Finding[] {
+  return node.sections.flatMap((section): Finding[] => {
+    const shortfall = tableShortfall(section);
+    if (!shortfall) return [];
+    const { path, startLine, endLine } = section.source;
+    return [
+      {
+        code: 'INPUT_PARTIAL',
+        severity: 'info',
+        node: node.name,
+        subject: 'input',
+        message: `the ${section.kind} table at ${path}:${startLine}-${endLine} ${shortfall}: entries it does not show were not checked, so stale counts are a floor`,
+        evidence: [{ path, line: startLine, column: 1 }],
+        remedy:
+          'collect the whole table (`conntrack -L` on the node, unfiltered, as a file rather than a terminal paste)',
+      },
+    ];
+  });
+}
+
+/** What limits any analysis of a node's dumps: lines not read, and rulesets and tables shown in part. */
+export function readingFindings(node: NodeDumps): Finding[] {
+  return [...unreadableLineFindings(node), ...partialRulesetFindings(node), ...partialTableFindings(node)];
 }
 
 /** A node that is one of several snapshots of one input (`paste.txt#2`): said on each, with where it lies. */

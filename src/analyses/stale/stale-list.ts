@@ -7,6 +7,7 @@
 import { ConntrackStaleEntry, type TableOrigin } from './conntrack-stale-entry';
 import type { StaleVerdict } from './conntrack-stale';
 import type { StaleAnalysis, StaleEntry } from './model';
+import type { Finding } from '../finding';
 
 /** Ids of values that repeat across many entries (tables, verdicts). */
 export class Numbered<T> {
@@ -137,6 +138,12 @@ export function analysisOf(list: StaleList, rest: Omit<StaleAnalysis, 'stale'>):
   const made: StaleAnalysis = Object.assign(analysis, rest);
   lists.set(made, list);
   return made;
+}
+
+/** The analysis with more findings, its entries still unmade. */
+export function withFindings(a: StaleAnalysis, findings: readonly Finding[]): StaleAnalysis {
+  if (findings.length === 0) return a;
+  return analysisOf(staleListOf(a), { groups: a.groups, nodes: a.nodes, findings: [...a.findings, ...findings] });
 }
 
 /** The stale entries of an analysis as a list: the one behind it, or one made of its `stale`. */
