@@ -12,7 +12,7 @@ import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
 
 /** Lines a reader rejected. */
-export function unreadableLineFindings(node: NodeDumps): Finding[] {
+function unreadableLineFindings(node: NodeDumps): Finding[] {
   const bad = node.sections.flatMap((s: Section) =>
     s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })),
   );
@@ -127,7 +127,7 @@ function gapMessage(gap: RulesetGap, section: Section): string {
 }
 
 /** Ruleset dumps that show part of a ruleset: said once each, so that what they lack is not taken as absent. */
-export function partialRulesetFindings(node: NodeDumps): Finding[] {
+function partialRulesetFindings(node: NodeDumps): Finding[] {
   return node.sections.filter(isRulesetSection).flatMap((section) =>
     [...groupBy(gapsOf(section), (g) => g.kind).values()].map((same) => {
       const gap = same[0]!;
@@ -157,7 +157,7 @@ function tableShortfall(s: Section): string | undefined {
 }
 
 /** Connection tables that show part of the node's: the entries they leave out were not checked. */
-export function partialTableFindings(node: NodeDumps): Finding[] {
+function partialTableFindings(node: NodeDumps): Finding[] {
   return node.sections.flatMap((section): Finding[] => {
     const shortfall = tableShortfall(section);
     if (!shortfall) return [];
