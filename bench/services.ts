@@ -1,6 +1,6 @@
 /**
  * services: `nfwalk services --json` on a 10,000-service kube-proxy dump (every entry point walked) against
- * `iptables-restore --test` on the same file, in the same run (issue #5 goal: at most half its time).
+ * `iptables-restore --test` on the same file, in the same run (issue #30's goal: at most 1.5 times its time).
  * `nfwalk parse` of the file is timed too, to show how much of it is reading and how much analysis.
  * Usage: node --import=tsx bench/services.ts [--services N --runs N]
  */
@@ -30,6 +30,6 @@ withBaselineNetns((netns) => {
     `  iptables-restore --test              ${fmtMs(base.medianMs)}   services/baseline = ${ratio.toFixed(2)}, parse/baseline = ${(parse.medianMs / base.medianMs).toFixed(2)}`,
   );
   console.log(
-    `\ngoal (issue #5): nfwalk services --json ≤ 0.5 × iptables-restore --test: ${ratio <= 0.5 ? 'met' : 'NOT met'}`,
+    `\ngoal (issue #30): nfwalk services --json ≤ 1.5 × iptables-restore --test: ${ratio <= 1.5 ? 'met' : 'NOT met'}`,
   );
 });

@@ -75,6 +75,8 @@ function kindFromComment(comment: string | undefined): { name?: string; kind?: E
 interface Builder {
   /** The hashes of the service chains its entry points lead to, in the order met. */
   readonly hashes: string[];
+  /** The nat chains of each hash in `hashes`, at the same index. */
+  readonly hashChains: HashChains[];
   /** The chain an entry point jumps to when that chain leads to no service chain: the service's name. */
   readonly ownChain: string | undefined;
   name: string | undefined;
@@ -89,6 +91,7 @@ interface Builder {
 // Written out field by field: a spread of optional fields took V8's slow path for every service and entry point.
 const builder = (name: string | undefined, protocol: ServiceProtocol, ownChain: string | undefined): Builder => ({
   hashes: [],
+  hashChains: [],
   ownChain,
   name,
   protocol,
@@ -121,6 +124,8 @@ interface HashChains {
   SVL?: Chain;
   XLB?: Chain;
   EXT?: Chain;
+  /** The hash's number as a clue (Clues), from the first entry point that reaches one of its chains. */
+  clue?: number;
 }
 
 function chainsByHash(ruleset: Ruleset): Map<string, HashChains> {
@@ -156,8 +161,7 @@ function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefine
 const jumpsTo = (index: ChainIndex, from: Chain | undefined, prefix: string): boolean =>
   from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
 
-function affinityOf(chains: HashChains | undefined): number | null {
-  if (!chains) return null;
+function affinityOf(chains: HashChains): number | null {
   for (const chain of [chains.SVC, chains.SVL, chains.XLB]) {
     for (const rule of chain?.rules ?? []) {
       for (const m of rule.matches)
@@ -179,6 +183,8 @@ interface NatEntry {
   readonly reached: readonly RegExpExecArray[];
   /** What the rule's comment says: the service's name and the entry's kind. */
   readonly comment: { readonly name?: string; readonly kind?: EntryKind };
+  /** The hashes of `reached`, at the same index: their chains and clue numbers. */
+  readonly hashes: readonly HashChains[];
   /**
    * The numbers of the clues the entry is known by (Clues): the hashes of the service chains it reaches (else its
    * chain), and its comment's name. Found once: the joining and the grouping below both read them.
@@ -189,7 +195,6 @@ interface NatEntry {
 /** A number for each clue that joins entry points: a hash, an entry's own chain, a comment's name and protocol. */
 class Clues {
   readonly sets = new UnionFind();
-  private readonly hashes = new Map<string, number>();
   private readonly chains = new Map<string, number>();
   private readonly names: Record<ServiceProtocol, Map<string, number>> = {
     tcp: new Map(),
@@ -203,7 +208,17 @@ class Clues {
     return id;
   }
 
-  hash = (hash: string) => this.of(this.hashes, hash);
+  /** The hashes are `byHash`'s keys: a hash's chains and its number are found by one lookup of its text. */
+  constructor(private readonly byHash: Map<string, HashChains>) {}
+
+  /** A hash's chains (none when the dump declares none), numbered as a clue when first met. */
+  hash(hash: string): HashChains {
+    let chains = this.byHash.get(hash);
+    if (!chains) this.byHash.set(hash, (chains = {}));
+    chains.clue ??= this.sets.add();
+    return chains;
+  }
+
   chain = (chain: string) => this.of(this.chains, chain);
   name = (name: string, protocol: ServiceProtocol) => this.of(this.names[protocol], name);
 }
@@ -219,16 +234,18 @@ function natEntries(index: ChainIndex, chain: string, nodePorts: boolean, clues:
     if (ip === undefined) continue;
     const reached = serviceChainsReached(index, target);
     const comment = kindFromComment(commentOf(rule));
-    const keys = reached.length ? reached.map((m) => clues.hash(m[2]!)) : [clues.chain(target)];
+    const hashes = reached.map((m) => clues.hash(m[2]!));
+    const keys = hashes.length ? hashes.map((h) => h.clue!) : [clues.chain(target)];
     if (comment.name) keys.push(clues.name(comment.name, protocol));
-    out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached, comment, keys });
+    out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached, hashes, comment, keys });
   }
   return out;
 }
 
 export function kubeServices(ruleset: Ruleset): KubeService[] {
   const index = chainIndexOf(ruleset);
-  const clues = new Clues();
+  const byHash = chainsByHash(ruleset);
+  const clues = new Clues(byHash);
   const entries = [
     ...natEntries(index, KUBE_SERVICES, false, clues),
     ...natEntries(index, KUBE_NODEPORTS, true, clues),
@@ -241,12 +258,16 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
 
   const byRoot = new Map<number, Builder>();
   const byName = new Map<string, Builder>();
-  const byHash = chainsByHash(ruleset);
   for (const e of entries) {
     const root = joined.find(e.keys[0]!);
     let b = byRoot.get(root);
     if (!b) byRoot.set(root, (b = builder(undefined, e.protocol, e.reached.length ? undefined : e.chain)));
-    for (const m of e.reached) if (!b.hashes.includes(m[2]!)) b.hashes.push(m[2]!);
+    for (let k = 0; k < e.reached.length; k++) {
+      const chains = e.hashes[k]!;
+      if (b.hashChains.includes(chains)) continue;
+      b.hashes.push(e.reached[k]![2]!);
+      b.hashChains.push(chains);
+    }
     const { name, kind } = e.comment;
     if (name) b.name = name;
     // A chain of another name is taken for the kind of the first service chain it leads to.
@@ -292,48 +313,46 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
   }
 
   const builders = new Set([...byRoot.values(), ...byName.values()]);
-  return [...builders].map((b) => serviceOf(b, ruleset, index, byHash));
+  return [...builders].map((b) => serviceOf(b, ruleset, index));
 }
 
 /** The name of a service without comments: its KUBE-SVC chain (one the dump has, when its chains carry several hashes). */
-function chainNameOf(b: Builder, byHash: ReadonlyMap<string, HashChains>): string {
+function chainNameOf(b: Builder): string {
   if (b.hashes.length === 0) return b.ownChain!;
-  const hash = b.hashes.find((h) => byHash.get(h)?.SVC) ?? b.hashes[0]!;
-  return serviceChainName('SVC', hash);
+  const at = b.hashChains.findIndex((chains) => chains.SVC);
+  return serviceChainName('SVC', b.hashes[at < 0 ? 0 : at]!);
 }
 
-function affinityOfAll(byHash: ReadonlyMap<string, HashChains>, hashes: readonly string[]): number | null {
-  for (const hash of hashes) {
-    const seconds = affinityOf(byHash.get(hash));
+function affinityOfAll(b: Builder): number | null {
+  for (const chains of b.hashChains) {
+    const seconds = affinityOf(chains);
     if (seconds !== null) return seconds;
   }
   return null;
 }
 
-function serviceOf(
-  b: Builder,
-  ruleset: Ruleset,
-  index: ChainIndex,
-  byHash: ReadonlyMap<string, HashChains>,
-): KubeService {
+/** What a KUBE-EXT chain jumps to when the service's external traffic policy is Local. */
+const LOCAL_ENDPOINTS = serviceChainName('SVL', '');
+
+function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService {
   const entryPoints = [...b.entries.values()];
   const external = entryPoints.some((e) => e.kind !== 'clusterIP');
   const localStatement = (kinds: (k: EntryKind) => boolean) => b.noEndpoints.some((n) => n.local && kinds(n.kind));
   const externalLocal =
     entryPoints.some((e) => e.kind === 'healthCheckNodePort') ||
     b.xlb ||
-    b.hashes.some((hash) => jumpsTo(index, byHash.get(hash)?.EXT, serviceChainName('SVL', ''))) ||
+    b.hashChains.some((chains) => jumpsTo(index, chains.EXT, LOCAL_ENDPOINTS)) ||
     localStatement((k) => k !== 'clusterIP');
   const internalLocal = b.clusterSvl || localStatement((k) => k === 'clusterIP');
   const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal ? 'Local' : 'Cluster') : null;
   return {
-    name: b.name ?? chainNameOf(b, byHash),
+    name: b.name ?? chainNameOf(b),
     named: b.name !== undefined,
     family: ruleset.family,
     protocol: b.protocol,
     proxyMode: 'iptables',
     entryPoints,
-    affinitySeconds: affinityOfAll(byHash, b.hashes),
+    affinitySeconds: affinityOfAll(b),
     stickyClients: [],
     externalTrafficPolicy,
     internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',

@@ -146,9 +146,10 @@ function walkFrom(
     if (fired.length === 1 && fired[0]!.end === 'continue') {
       // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
       const next = fired[0]!.state;
-      if (next.packet.dst !== state.packet.dst) candidates = chain.candidates(next.packet, i + 1);
-      else candidates = candidates.slice(c);
-      c = 0;
+      if (next.packet.dst !== state.packet.dst) {
+        candidates = chain.candidates(next.packet, i + 1);
+        c = 0;
+      }
       state = next;
       continue;
     }
@@ -233,9 +234,15 @@ function fireIptables(
       return [{ end: 'return', state: addStep(matched, base) }];
     case 'jump': {
       const state = addStep(matched, base);
-      const sub = walkChain(ctx, effect.chain, chain.jumpChain(i), state, depth + 1);
-      // A goto never comes back here: its chain's return is this chain's return.
-      return sub.map((o) => (o.end === 'return' && !effect.goto ? { end: 'continue', state: o.state } : o));
+      // The walk's own array, rewritten in place: a goto never comes back here (its chain's return is this
+      // chain's return), a jump's return goes on below this rule.
+      const sub: Fired[] = walkChain(ctx, effect.chain, chain.jumpChain(i), state, depth + 1);
+      if (!effect.goto)
+        for (let k = 0; k < sub.length; k++) {
+          const o = sub[k]!;
+          if (o.end === 'return') sub[k] = { end: 'continue', state: o.state };
+        }
+      return sub;
     }
     case 'continue':
     case 'verdict': {

@@ -220,9 +220,15 @@ class ScannedChain implements IptablesChain {
   }
 }
 
+/**
+ * The key a host is indexed by: its IPv4 value as a number (a Map hashes a number without the bigint's heap object),
+ * an IPv6 value as the bigint. A ruleset is of one family, and so is every packet walked through it.
+ */
+const hostKey = (family: Family, value: bigint): number | bigint => (family === 'ipv4' ? Number(value) : value);
+
 /** A long chain, indexed by the one destination host, else the one protocol and port, each rule tests. */
 class IndexedChain extends ScannedChain {
-  private readonly byDestination = new Map<bigint, number[]>();
+  private readonly byDestination = new Map<number | bigint, number[]>();
   private readonly byPort = new Map<number, number[]>();
   private readonly rest: number[] = [];
 
@@ -233,10 +239,11 @@ class IndexedChain extends ScannedChain {
       if (list) list.push(i);
       else map.set(key, [i]);
     };
+    const { code, family } = ruleset;
     chain.rules.forEach((rule, i) => {
-      const host = pinnedHost(rule.destination);
+      const host = code.destinationHost(this.first + i) ?? pinnedHost(rule.destination);
       const port = host === undefined ? destinationPort(rule) : undefined;
-      if (host !== undefined) file(this.byDestination, host, i);
+      if (host !== undefined) file(this.byDestination, typeof host === 'number' ? host : hostKey(family, host), i);
       else if (port !== undefined) file(this.byPort, port, i);
       else this.rest.push(i);
     });
@@ -247,7 +254,7 @@ class IndexedChain extends ScannedChain {
     if (p.dst.unknown) return indexesTo(this.chain.rules.length).slice(from);
     return mergeFrom(
       [
-        this.byDestination.get(p.dst.value) ?? NONE,
+        this.byDestination.get(hostKey(this.ruleset.family, p.dst.value)) ?? NONE,
         p.dport === undefined ? NONE : (this.byPort.get(p.protoNumber * 65536 + p.dport) ?? NONE),
         this.rest,
       ],

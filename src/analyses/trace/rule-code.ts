@@ -158,6 +158,18 @@ export class RuleCode {
     return this.words[slot * STRIDE + 6]!;
   }
 
+  /**
+   * The one IPv4 host the rule in `slot` tests its destination for, held as a number (unsigned, as `Number` of the
+   * address value): a `-d` of a full-length prefix, not negated. Undefined when the numbers do not hold one.
+   */
+  destinationHost(slot: number): number | undefined {
+    const w = this.words;
+    const at = slot * STRIDE;
+    return (w[at]! & (DESTINATION | DESTINATION_NOT)) === DESTINATION && w[at + 5] === -1
+      ? w[at + 4]! >>> 0
+      : undefined;
+  }
+
   /** The numeric test at `position` (below BASE_TESTS) of the rule in `slot`: PASS, FAIL or ASK. */
   test(slot: number, position: number, p: Packet): number {
     const w = this.words;

@@ -9,12 +9,12 @@ import type { Packet } from '../packet';
 import { type Matcher, negate, unknown } from './decision';
 import { inPortRange } from './ports';
 
-/** States a packet is in, including the virtual SNAT/DNAT states of `--ctstate`. */
-function states(p: Packet): string[] {
-  const s: string[] = [p.ctstate];
-  if (p.dnat) s.push('DNAT');
-  if (p.snat) s.push('SNAT');
-  return s;
+/**
+ * Whether the packet is in one of `want`'s states, the virtual SNAT/DNAT states of `--ctstate` included. Asked of
+ * every path through kube-proxy's filter chains: no list of the packet's states is made.
+ */
+function inStates(p: Packet, want: readonly string[]): boolean {
+  return want.includes(p.ctstate) || (p.dnat && want.includes('DNAT')) || (p.snat && want.includes('SNAT'));
 }
 
 /** A new connection has no status bits yet; an established one has seen a reply and is confirmed. */
@@ -38,7 +38,7 @@ export function conntrackMatchers(m: ConntrackMatch): Matcher[] {
   const hasEntry = (p: Packet) => p.ctstate !== 'INVALID' && p.ctstate !== 'UNTRACKED';
   if (m.ctstate) {
     const want = m.ctstate.value;
-    tests.push((p) => states(p).some((s) => want.includes(s)) !== m.ctstate!.negated);
+    tests.push((p) => inStates(p, want) !== m.ctstate!.negated);
   }
   if (m.ctproto) {
     const v = m.ctproto.value;
