@@ -11,7 +11,7 @@ export function toJson(value: unknown): string {
  * toJson's text of a value. Without a replacer first: JSON.stringify calls one for every key of every value (most of
  * the time of writing thirteen thousand findings), and throws at the first bigint, where the replacer is needed.
  */
-function stringified(v: unknown): string | undefined {
+export function stringified(v: unknown): string | undefined {
   try {
     return JSON.stringify(v, null, 2);
   } catch {

@@ -13,7 +13,7 @@ import type { TableOrigin } from '../analyses/stale/conntrack-stale-entry';
 import type { StaleVerdict } from '../analyses/stale/conntrack-stale';
 import type { StaleList } from '../analyses/stale/stale-list';
 import { AddressBytes } from './address-bytes';
-import { ByteSink, UINT_BYTES, plainInJson, put, putSlice, putUint, utf8 } from './byte-sink';
+import { ByteSink, type PieceBuffers, UINT_BYTES, plainInJson, put, putSlice, putUint, utf8 } from './byte-sink';
 
 const q = JSON.stringify;
 
@@ -320,14 +320,16 @@ class RowWriter {
 
 /**
  * Writes the stale array's elements (from the first separator to the last element) at `indent`, handing out
- * full pieces; `fallback` writes an entry the columns cannot (its text, as entryWriter makes it).
+ * full pieces; `fallback` writes an entry the columns cannot (its text, as entryWriter makes it). With `buffers`, pieces
+ * are written into buffers given back as written.
  */
 export function* staleEntryBytes(
   entries: StaleList,
   indent: string,
   fallback: (s: StaleEntry, indent: string) => string,
+  buffers?: PieceBuffers,
 ): Generator<Uint8Array> {
-  const sink = new ByteSink();
+  const sink = new ByteSink(buffers);
   const rows = new RowWriter(sink, indent);
   for (let n = 0; n < entries.length; n++) {
     const origin = entries.originOf(n);

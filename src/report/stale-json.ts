@@ -1,7 +1,8 @@
 /** `nfwalk stale --json` (contracts.md): every stale entry with the contract's fields first, then per node what was checked, then the findings. */
 import type { StaleAnalysis, StaleEntry } from '../analyses/stale/index';
-import { StreamedArray, jsonPieces } from './json';
+import { StreamedArray, jsonPieces, stringified } from './json';
 import { staleEntryBytes } from './stale-json-rows';
+import { ByteSink, type PieceBuffers } from './byte-sink';
 import { staleListOf } from '../analyses/stale/stale-list';
 
 export function entryJson(s: StaleEntry) {
@@ -64,7 +65,7 @@ export function entryWriter(): (s: StaleEntry, indent: string) => string {
  * The document of staleJson, each entry written as it is read (as bytes from its table's columns where it can be):
  * a million stale entries are never held twice.
  */
-export function* staleJsonPieces(a: StaleAnalysis): Generator<string | Uint8Array> {
+export function* staleJsonPieces(a: StaleAnalysis, buffers?: PieceBuffers): Generator<string | Uint8Array> {
   const text = entryWriter();
   const list = staleListOf(a);
   yield* jsonPieces({
@@ -73,10 +74,32 @@ export function* staleJsonPieces(a: StaleAnalysis): Generator<string | Uint8Arra
       () => a.stale,
       entryJson,
       text,
-      (indent) => staleEntryBytes(list, indent, text),
+      (indent) => staleEntryBytes(list, indent, text, buffers),
     ),
     nodes: a.nodes,
-    findings: a.findings,
+    findings: new StreamedArray(
+      a.findings.length,
+      () => a.findings,
+      (f) => f,
+      undefined,
+      (indent) => valueBytes(a.findings, indent, buffers),
+    ),
   });
   yield '\n';
+}
+
+/**
+ * Values as jsonPieces writes an array's elements at `indent`, as bytes. A million stale entries make some 14,000
+ * findings, 40 MB of JSON: their texts joined into pieces lived long enough to be promoted (the young generation is
+ * small by then, as writing the entries allocates little), and the old generation grew by some 40 MB while they
+ * were written.
+ */
+function* valueBytes(values: readonly unknown[], indent: string, buffers?: PieceBuffers): Generator<Uint8Array> {
+  const sink = new ByteSink(buffers);
+  const lineBreak = `\n${indent}`;
+  for (let n = 0; n < values.length; n++) {
+    sink.text(`${n ? ',' : ''}${lineBreak}${(stringified(values[n]) ?? 'null').replaceAll('\n', lineBreak)}`);
+    if (sink.full) yield* sink.handOut();
+  }
+  yield* sink.handOut(true);
 }

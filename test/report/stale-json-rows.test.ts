@@ -13,7 +13,7 @@ import type { TableOrigin } from '../../src/analyses/stale/conntrack-stale-entry
 import type { StaleVerdict } from '../../src/analyses/stale/conntrack-stale';
 import { StaleList, staleListOf } from '../../src/analyses/stale/stale-list';
 import { ConntrackColumns } from '../../src/model/conntrack-columns';
-import { UINT_BYTES, plainInJson, putUint } from '../../src/report/byte-sink';
+import { PieceBuffers, UINT_BYTES, plainInJson, putUint } from '../../src/report/byte-sink';
 import { entryJson, entryWriter } from '../../src/report/stale-json';
 import { staleEntryBytes } from '../../src/report/stale-json-rows';
 import { type GeneratedService, kubeProxyRuleset, serviceSpec as svc } from '../generators/kube-proxy-dump';
@@ -203,4 +203,22 @@ test('text found plain in JSON is what JSON.stringify writes as itself, and what
     t.true(plainInJson(s) ? itself : !itself || /[\ud800-\udfff]/.test(s), JSON.stringify(s));
   }
   t.true(plain > 100);
+});
+
+test('pieces written into buffers given back once written are the same bytes, in fewer buffers', (t) => {
+  const list = oddList();
+  const writer = entryWriter();
+  const expected = Buffer.concat([...staleEntryBytes(list, '  ', writer)]);
+  const buffers = new PieceBuffers();
+  const copies: Buffer[] = [];
+  const used = new Set<ArrayBufferLike>();
+  for (const piece of staleEntryBytes(list, '  ', writer, buffers)) {
+    // As stdout does: the bytes are taken, then the piece is given back.
+    copies.push(Buffer.from(piece));
+    used.add(piece.buffer);
+    buffers.written(piece);
+  }
+  t.true(copies.length > 3);
+  t.true(used.size < copies.length, `${used.size} buffers for ${copies.length} pieces`);
+  t.deepEqual(Buffer.concat(copies), expected);
 });

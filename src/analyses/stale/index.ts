@@ -80,17 +80,19 @@ function sharedGroups(
  * Entries to a deleted service's address, on a node whose own addresses are unknown, judged again as if
  * those destinations were the node's. Only `service-gone` is in doubt: a NodePort's address has no rule of
  * its own. An entry the rules would then produce may be a live NodePort connection and is not called stale;
- * one they would send elsewhere is stale either way, and that verdict says where new connections go.
+ * one they would send elsewhere is stale either way, and that verdict says where new connections go. The node's
+ * entries are those of `judged` from `from` on.
  */
 function settleNodePortDoubts(
   node: NodeDumps,
   nodeIps: readonly string[],
   contexts: ReadonlyMap<Family, FamilyContext>,
   judged: StaleList,
+  from: number,
 ): NodePortDoubts | undefined {
   const doubtful: number[] = [];
   const verdicts = judged.verdicts.values;
-  for (let i = 0; i < judged.length; i++) {
+  for (let i = from; i < judged.length; i++) {
     const origin = judged.originOf(i)!;
     if (
       verdicts[judged.verdictIdOf(i)]!.kind === 'service-gone' &&
@@ -117,7 +119,7 @@ function settleNodePortDoubts(
   };
 }
 
-/** The judged list's entries in doubt (ascending), and each one's verdict with the destination as the node's. */
+/** The list's entries in doubt (ascending), and each one's verdict with the destination as the node's. */
 interface NodePortDoubts {
   readonly entries: readonly number[];
   readonly again: readonly Judged[];
@@ -141,10 +143,10 @@ function scanNode(
     (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
   );
   if (!tables.length && !connections.length) return undefined;
-  // Entries the first look found stale, kept until a NodePort doubt is settled.
-  const judged = new StaleList(stale.verdicts);
+  // The node's entries the first look finds stale go to the list from here on, settled once the NodePort doubts are.
+  const from = stale.length;
   const contexts = new Map<Family, FamilyContext>(
-    nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c, judged.verdicts)]),
+    nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c, stale.verdicts)]),
   );
   const undecided = new Counter();
   let checked = 0;
@@ -185,32 +187,31 @@ function scanNode(
         checked++;
         flags[i] = 1;
       } else if (typeof verdict === 'string') undecided.add(verdict);
-      else judged.pushNumbered(table, i, verdict);
+      else stale.pushNumbered(table, i, verdict);
     }
   });
-  const doubts = settleNodePortDoubts(node, nodeIps, contexts, judged);
-  const from = stale.length;
-  const verdicts = judged.verdicts.values;
+  const doubts = settleNodePortDoubts(node, nodeIps, contexts, stale, from);
+  const verdicts = stale.verdicts.values;
   let d = 0;
-  for (let j = 0; j < judged.length; j++) {
-    const origin = judged.originOf(j)!;
-    const row = judged.rowOf(j);
-    let verdict = judged.verdictIdOf(j);
-    if (doubts && doubts.entries[d] === j) {
-      const again = doubts.again[d++]!;
-      if (typeof again === 'string' || again === VALID) {
-        const c = origin.columns;
-        undecided.add(
-          `a NodePort connection if ${c.addresses[c.origDstId(row)]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
-        );
-        continue;
-      }
-      if (verdicts[again]!.kind !== 'service-gone') verdict = again;
+  stale.settle(from, (j) => {
+    const verdict = stale.verdictIdOf(j);
+    if (!doubts || doubts.entries[d] !== j) {
+      checked++;
+      found++;
+      return verdict;
+    }
+    const again = doubts.again[d++]!;
+    if (typeof again === 'string' || again === VALID) {
+      const c = stale.originOf(j)!.columns;
+      undecided.add(
+        `a NodePort connection if ${c.addresses[c.origDstId(stale.rowOf(j))]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+      );
+      return -1;
     }
     checked++;
     found++;
-    stale.pushNumbered(origin, row, verdict);
-  }
+    return verdicts[again]!.kind !== 'service-gone' ? again : verdict;
+  });
   sharedGroups(tables, valid, stale, from, validGroups);
   for (const section of connections) {
     for (const c of section.connections) {
