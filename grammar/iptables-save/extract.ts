@@ -29,7 +29,9 @@ import {
   declaresBuiltin,
   isBuiltin,
   isBuiltinName,
+  fitRules,
   markCut,
+  newChain,
   newTable,
   takesPolicy,
 } from './table-draft';
@@ -55,6 +57,8 @@ export class IptablesSaveExtractor {
   private lastRule: RuleDraft | undefined;
   private lastRuleChain: ChainDraft | undefined;
   private lastRuleLine = 0;
+  /** The chain whose run of rules the dump is in, to be fitted once it ends (table-draft.ts fitRules). */
+  private runChain: ChainDraft | undefined;
   private readonly report: Report = (severity, line, column, message) =>
     this.diagnostics.push({ severity, line, column, message });
   private readonly fast: FastRuleReader<ChainDraft>;
@@ -77,6 +81,7 @@ export class IptablesSaveExtractor {
     const rule = t && !t.headerless ? this.fast.read(text, from, to, line, t.chains) : undefined;
     if (!rule) return false;
     const chain = this.fast.chain!;
+    this.enterRun(chain);
     chain.rules.push(rule);
     this.account.rules++;
     this.lastRule = rule;
@@ -185,7 +190,7 @@ export class IptablesSaveExtractor {
   private currentTable(line: number): TableDraft {
     if (!this.table) {
       this.headerless = true;
-      this.table = newTable(this.commandTable ?? 'filter', line, 1, true);
+      this.table = newTable(this.commandTable ?? 'filter', this.path, line, 1, true);
     }
     return this.table;
   }
@@ -235,7 +240,7 @@ export class IptablesSaveExtractor {
           );
         this.closeTable();
         if (l.words[0]) this.report('warning', l.line, l.words[0].column, `unexpected text after *${l.name}`);
-        this.table = newTable(l.name, l.line, l.column);
+        this.table = newTable(l.name, this.path, l.line, l.column);
         this.account.tables++;
         return true;
       }
@@ -321,15 +326,7 @@ export class IptablesSaveExtractor {
       return broken(policyWord?.column ?? at.column, `policy must be ACCEPT or DROP, got '${policy ?? ''}'`);
     const chain = table.chains.get(chainWord.text);
     if (chain) chain.policy = policy;
-    else
-      table.chains.set(chainWord.text, {
-        name: chainWord.text,
-        policy,
-        counters: NO_COUNTERS,
-        line,
-        column: at.column,
-        rules: [],
-      });
+    else table.chains.set(chainWord.text, newChain(table, chainWord.text, policy, NO_COUNTERS, line, at.column));
     table.headerless?.policies.add(chainWord.text);
     table.headerless?.chains.add(chainWord.text);
     this.account.chains++;
@@ -349,7 +346,7 @@ export class IptablesSaveExtractor {
       // Built-in chains always exist (iptables-restore takes `-A INPUT` without `:INPUT`).
       const builtin = isBuiltin(t, chainWord.text);
       if (!builtin) t.undeclared.push({ line, column: chainWord.column, chain: chainWord.text });
-      chain = { name: chainWord.text, policy: builtin ? 'ACCEPT' : null, line, column: 1, rules: [] };
+      chain = newChain(t, chainWord.text, builtin ? 'ACCEPT' : null, undefined, line, 1);
       t.chains.set(chain.name, chain);
     }
     const g = t.headerless;
@@ -365,6 +362,7 @@ export class IptablesSaveExtractor {
       return undefined;
     }
     this.account.rules++;
+    this.enterRun(chain);
     this.lastRule = rule;
     this.lastRuleChain = chain;
     this.lastRuleLine = line;
@@ -375,10 +373,20 @@ export class IptablesSaveExtractor {
     return undefined;
   }
 
+  /** Called with the chain of each rule read: a chain whose run of rules ends is fitted. */
+  private enterRun(chain: ChainDraft): void {
+    const run = this.runChain;
+    if (run === chain) return;
+    if (run) fitRules(run);
+    this.runChain = chain;
+  }
+
   private closeTable(): void {
     const t = this.table;
     this.table = undefined;
     if (!t) return;
+    if (this.runChain) fitRules(this.runChain);
+    this.runChain = undefined;
     const fragment = t.headerless ? this.settleHeaderless(t, t.headerless) : false;
     if (!fragment) {
       for (const u of t.undeclared) this.report('error', u.line, u.column, `rule for undeclared chain ${u.chain}`);
@@ -392,7 +400,7 @@ export class IptablesSaveExtractor {
           );
       }
     }
-    const table = buildTable(t, this.path);
+    const table = buildTable(t);
     const same = this.tables.findIndex((x) => x.name === table.name);
     // Two groups of a grep'd dump read as one table: one table, as the kernel has at most one of each.
     if (same >= 0 && t.headerless) this.tables[same] = joinTables(this.tables[same]!, table);

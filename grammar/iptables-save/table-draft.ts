@@ -5,6 +5,7 @@
 import type { Match, Opt } from '../../src/model/match';
 import type { Chain, Rule, Table, TableName } from '../../src/model/ruleset';
 import type { Target } from '../../src/model/target';
+import type { SourceRef } from '../../src/model/source';
 import type { Counters } from '../../src/model/values';
 import { BUILTIN_CHAINS } from './builtins';
 import { type HeaderlessGroup, newHeaderlessGroup } from './headerless';
@@ -15,20 +16,28 @@ import type { WordSyntax } from './syntax';
 
 export type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
 
+/**
+ * A chain while its table is read, in the model's shape and key order (JSON shows that order): buildTable
+ * gives the model the draft itself unless the table's end changed what it shows (see chainOf).
+ */
 export interface ChainDraft {
-  name: string;
+  readonly name: string;
+  /** Whether the name is a built-in chain's of the table as known when declared (a headerless table's is not). */
+  readonly builtin: boolean;
   policy: 'ACCEPT' | 'DROP' | null;
-  counters?: Counters;
-  line: number;
-  column: number;
+  /** Replaced by an array of its own size once the chain's run of rules ends (fitRules). */
   rules: RuleDraft[];
+  readonly location: SourceRef;
   /** The dump was cut in or before this chain's rules (see markCut). */
-  cut?: boolean;
+  cut?: true;
+  readonly counters?: Counters;
 }
 
 export interface TableDraft {
   /** Final once the table is closed when `headerless` (see HeaderlessGroup). */
   name: TableName;
+  /** The dump's path, for the locations of its chains. */
+  readonly path: string;
   readonly line: number;
   readonly column: number;
   readonly chains: Map<string, ChainDraft>;
@@ -49,9 +58,10 @@ export interface TableDraft {
 
 export const NO_COUNTERS: Counters = { packets: 0n, bytes: 0n };
 
-export function newTable(name: TableName, line: number, column: number, headerless = false): TableDraft {
+export function newTable(name: TableName, path: string, line: number, column: number, headerless = false): TableDraft {
   const draft = {
     name,
+    path,
     line,
     column,
     chains: new Map(),
@@ -89,37 +99,38 @@ export function markCut(t: TableDraft): void {
 }
 
 /** The table as the kernel holds it: every built-in chain (first, in hook order, when the dump left one out). */
-export function buildTable(t: TableDraft, path: string): Table {
+export function buildTable(t: TableDraft): Table {
   const builtins = BUILTIN_CHAINS[t.name];
   const declared = [...t.chains.keys()];
   const missing = builtins.filter((b) => !t.chains.has(b));
   // A built-in chain the dump does not show exists all the same: with rules, if the dump was cut before them.
-  for (const b of missing)
-    t.chains.set(b, {
-      name: b,
-      policy: 'ACCEPT',
-      counters: NO_COUNTERS,
-      line: t.line,
-      column: t.column,
-      rules: [],
-      ...(t.cut ? { cut: true } : {}),
-    });
+  for (const b of missing) {
+    const chain = newChain(t, b, 'ACCEPT', NO_COUNTERS, t.line, t.column);
+    if (t.cut) chain.cut = true;
+    t.chains.set(b, chain);
+  }
   const order = missing.length ? [...builtins, ...declared.filter((n) => !builtins.includes(n))] : declared;
   const chains: Chain[] = order.map((name) => {
     const c = t.chains.get(name)!;
     for (let i = 0; i < c.rules.length; i++) c.rules[i]!.index = i + 1;
-    const { policy, rules, counters } = c;
-    const builtin = builtins.includes(name);
-    const location = { path, line: c.line, column: c.column };
-    // Literals rather than spreads, which V8 builds on its slow path (32,000 chains in a kube-proxy dump); keys
-    // in this order, which JSON shows.
-    if (c.cut)
-      return counters
-        ? { name, builtin, policy, rules, location, cut: true, counters }
-        : { name, builtin, policy, rules, location, cut: true };
-    return counters ? { name, builtin, policy, rules, location, counters } : { name, builtin, policy, rules, location };
+    return chainOf(c, builtins.includes(name));
   });
-  return { name: t.name, chains, location: { path, line: t.line, column: t.column } };
+  return { name: t.name, chains, location: { path: t.path, line: t.line, column: t.column } };
+}
+
+/**
+ * The model's chain: the draft itself when it already says what the table's end found (one object per chain
+ * instead of two: 32,500 in a kube-proxy dump), else a literal in the same key order, `cut` before `counters`.
+ */
+function chainOf(c: ChainDraft, builtin: boolean): Chain {
+  const { name, policy, rules, location, counters } = c;
+  if (!c.cut) {
+    if (c.builtin === builtin) return c;
+    return counters ? { name, builtin, policy, rules, location, counters } : { name, builtin, policy, rules, location };
+  }
+  return counters
+    ? { name, builtin, policy, rules, location, cut: true, counters }
+    : { name, builtin, policy, rules, location, cut: true };
 }
 
 /** `:NAME POLICY [p:b]` or `-N NAME`: the chain, or why it cannot be declared. */
@@ -192,9 +203,31 @@ export function addChain(
   column: number,
 ): void {
   const policy = builtin ? (policyWord === 'DROP' ? 'DROP' : 'ACCEPT') : null;
+  t.chains.set(name, newChain(t, name, policy, counters, line, column));
+}
+
+/**
+ * The chain's rules in an array of their number, once a dump has moved on to another chain's (dumps list a
+ * chain's rules together): an array grown by push keeps room for about 16 more rules, 150 bytes for a chain of
+ * one or two, which a kube-proxy dump has by the ten thousand and every young collection copies.
+ */
+export function fitRules(c: ChainDraft): void {
+  c.rules = c.rules.slice();
+}
+
+/** A chain of the table, without rules yet, declared (or first met) at `line`. */
+export function newChain(
+  t: TableDraft,
+  name: string,
+  policy: 'ACCEPT' | 'DROP' | null,
+  counters: Counters | undefined,
+  line: number,
+  column: number,
+): ChainDraft {
+  const builtin = isBuiltin(t, name);
+  const location = { path: t.path, line, column };
   // Literals rather than a spread, which V8 builds on its slow path (32,000 declarations in a kube-proxy dump).
-  t.chains.set(
-    name,
-    counters ? { name, policy, line, column, rules: [], counters } : { name, policy, line, column, rules: [] },
-  );
+  return counters
+    ? { name, builtin, policy, rules: [], location, counters }
+    : { name, builtin, policy, rules: [], location };
 }

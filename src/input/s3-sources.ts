@@ -4,7 +4,6 @@
  * end, goes through a temporary file rather than memory, and the file is removed once read.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { archiveKind, compressionOf, isUnreadableArchive } from './archive-names';
@@ -27,7 +26,8 @@ async function* objectSources(
     return;
   }
   if (kind === 'zip') {
-    const dir = mkdtempSync(join(tmpdir(), 'nfwalk-s3-'));
+    // node:os taken here: loading it is part of every start otherwise.
+    const dir = mkdtempSync(join(process.getBuiltinModule('node:os').tmpdir(), 'nfwalk-s3-'));
     try {
       const file = join(dir, 'bundle.zip');
       await pipeline(await objectStream(at), createWriteStream(file));

@@ -38,6 +38,32 @@ test('tables, chains with policies and counters, rules with and without -c count
   t.is(table!.chains[3]!.rules[0]!.counters, undefined);
 });
 
+test("in a dump without *table lines, a user chain named as another table's built-in chain stays a user chain", (t) => {
+  // The table is known only at the dump's end (nat, by its DNAT target): FORWARD is filter's and mangle's.
+  const r = parse(dedent`
+    -P PREROUTING ACCEPT
+    -P INPUT ACCEPT
+    -P OUTPUT ACCEPT
+    -P POSTROUTING ACCEPT
+    -N FORWARD
+    -A PREROUTING -j FORWARD
+    -A FORWARD -j DNAT --to-destination 10.0.0.1
+  `);
+  const [table] = r.ruleset.tables;
+  t.is(table!.name, 'nat');
+  const keys = ['name', 'builtin', 'policy', 'rules', 'location', 'counters'];
+  t.deepEqual(
+    table!.chains.map((c) => [c.name, c.builtin, c.policy, c.rules.length, Object.keys(c)]),
+    [
+      ['PREROUTING', true, 'ACCEPT', 1, keys],
+      ['INPUT', true, 'ACCEPT', 0, keys],
+      ['OUTPUT', true, 'ACCEPT', 0, keys],
+      ['POSTROUTING', true, 'ACCEPT', 0, keys],
+      ['FORWARD', false, null, 1, keys],
+    ],
+  );
+});
+
 test('a policy a chain does not take is an error on its word; `-` on a built-in chain keeps no policy of its own', (t) => {
   const r = parse(dedent`
     *filter
