@@ -26,7 +26,11 @@ export function splitSnapshots(sections: readonly Section[]): Section[] {
   /** Per node and path, the first line of each snapshot after the first. */
   const starts = new Map<string, number[]>();
   const filled = new Map<string, Set<string>>();
+  // A node and path with one ruleset dump holds one snapshot: its slots (a string per chain) are not made.
+  const dumps = new Map<string, number>();
+  for (const s of sections) if (isRulesetSection(s)) dumps.set(key(s), (dumps.get(key(s)) ?? 0) + 1);
   for (const s of sections) {
+    if ((dumps.get(key(s)) ?? 0) < 2) continue;
     const own = slots(s);
     if (own.length === 0) continue;
     let seen = filled.get(key(s));
