@@ -49,10 +49,16 @@ export function parseIp(text: string): Ip | undefined {
   const plain = plainIpv4(t);
   if (plain !== undefined) return { family: 'ipv4', value: plain };
   // ipaddr.js's IPv4 check throws and catches inside on IPv6 text: a colon says which family to ask.
-  if (!t.includes(':') && ipaddr.IPv4.isValidFourPartDecimal(t))
-    return { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) };
-  if (ipaddr.IPv6.isValid(t)) return { family: 'ipv6', value: fromBytes(ipaddr.IPv6.parse(t).toByteArray()) };
-  return undefined;
+  if (!t.includes(':'))
+    return ipaddr.IPv4.isValidFourPartDecimal(t)
+      ? { family: 'ipv4', value: fromBytes(ipaddr.IPv4.parse(t).toByteArray()) }
+      : undefined;
+  // parse throws where isValid is false: one parse instead of isValid's and parse's.
+  try {
+    return { family: 'ipv6', value: fromBytes(ipaddr.IPv6.parse(t).toByteArray()) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Text of addresses already printed: a walk prints the same DNAT target and probe addresses on every path. */

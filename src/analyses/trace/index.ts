@@ -167,7 +167,7 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
   // iptables-nft-save prints every built-in chain of a table; the kernel has those iptables-nft made, which the listing shows.
   const listed = new Set(skipped.flatMap((t) => t.chains.filter((c) => c.base).map((c) => `${t.name} ${c.name}`)));
   const listedTables = new Set(skipped.map((t) => t.name));
-  const nftBases = nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t)) : [];
+  const nftBases = nft ? nftBaseChains(nft, family, network, (t) => skipped.includes(t), options.stepText ?? true) : [];
   let flowTests: readonly FlowTests[] | undefined;
   const plan = hookPlan(
     rulesets,

@@ -35,6 +35,17 @@ const HOOKS: Readonly<Record<string, Hook>> = {
   postrouting: 'POSTROUTING',
 };
 
+/** `candidates` of a chain of n rules, each of them: one function per length for all chains. */
+const everyRules: ((p: Packet, from: number) => readonly number[])[] = [];
+function everyRule(n: number): (p: Packet, from: number) => readonly number[] {
+  let f = everyRules[n];
+  if (!f) {
+    const all = Array.from({ length: n }, (_, i) => i);
+    everyRules[n] = f = (_p, from) => (from === 0 ? all : all.slice(from));
+  }
+  return f;
+}
+
 /** The nft table families whose base chains see packets of an IP family. */
 export const NFT_TABLE_FAMILIES: Readonly<Record<Family, readonly string[]>> = {
   ipv4: ['ip', 'inet', 'netdev'],
@@ -49,7 +60,7 @@ function setsUpdated(t: NftTable): Set<string> {
   return out;
 }
 
-function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): NftBaseChain[] {
+function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number, stepText: boolean): NftBaseChain[] {
   const updated = setsUpdated(t);
   const setDefs = new Map<string, NftSet>(t.sets.map((s) => [s.name, s]));
   const sets = new Map<string, CompiledSet | null>();
@@ -76,9 +87,8 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
     return c ?? undefined;
   };
   const compileChain = (def: NftChain): NftCompiledChain => {
-    const ctx = { network, family: t.family, table: t.name, chain: def.name, set: setOf, jump: chainOf };
+    const ctx = { network, family: t.family, table: t.name, chain: def.name, stepText, set: setOf, jump: chainOf };
     const rules = def.rules.map((r, i) => new NftCompiledRule(r, i + 1, ctx));
-    const all = rules.map((_, i) => i);
     return {
       kind: 'nft',
       table: label,
@@ -86,7 +96,7 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
       cut: false,
       rules,
       ...flatMatchers(rules.length, (i, out) => out.push(...rules[i]!.matchers)),
-      candidates: (_p: Packet, from: number) => (from === 0 ? all : all.slice(from)),
+      candidates: everyRule(rules.length),
     };
   };
   const out: NftBaseChain[] = [];
@@ -110,12 +120,16 @@ function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number): Nf
   return out;
 }
 
-/** The base chains of the family's tables, in listing order; `skip` leaves tables out (walked from another dump). */
+/**
+ * The base chains of the family's tables, in listing order; `skip` leaves tables out (walked from another dump).
+ * Without `stepText` a rule step's text is empty (TracerOptions.stepText).
+ */
 export function nftBaseChains(
   ruleset: NftRuleset,
   family: Family,
   network: NodeNetwork,
   skip: (t: NftTable) => boolean = () => false,
+  stepText = true,
 ): NftBaseChain[] {
   const out: NftBaseChain[] = [];
   let listed = 0;
@@ -124,7 +138,7 @@ export function nftBaseChains(
       listed += t.chains.length;
       continue;
     }
-    out.push(...compileTable(t, network, listed));
+    out.push(...compileTable(t, network, listed, stepText));
     listed += t.chains.length;
   }
   return out;

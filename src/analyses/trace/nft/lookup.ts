@@ -17,7 +17,11 @@ export interface CompiledSet {
   readonly elements: readonly NftElement[];
 }
 
-const keyText = (key: readonly Scalar[]) => (key.length === 1 ? String(key[0]) : key.join(' '));
+/**
+ * An exact key as a Map key: a single component as itself (a lookup makes no text; bigints compare by value),
+ * a concatenation as text (one Map beside a nested Map per component holds less for a 10,000-element map).
+ */
+const keyOf = (key: readonly Scalar[]): Scalar => (key.length === 1 ? key[0]! : key.join(' '));
 
 function partsOf(e: NftExpr): readonly NftExpr[] {
   return e.kind === 'concat' ? e.parts : [e];
@@ -44,7 +48,7 @@ export function compileSet(
   types: readonly Datatype[],
   dynamic: boolean,
 ): CompiledSet {
-  const exact = new Map<string, number>();
+  const exact = new Map<Scalar, number>();
   const ranged: { atoms: Atom[]; index: number }[] = [];
   let unread = 0;
   elements.forEach((el, index) => {
@@ -54,7 +58,7 @@ export function compileSet(
       return;
     }
     if (atoms.every((a) => a.kind === 'eq')) {
-      const k = keyText(atoms.map((a) => (a as Extract<Atom, { kind: 'eq' }>).value));
+      const k = keyOf(atoms.map((a) => (a as Extract<Atom, { kind: 'eq' }>).value));
       if (!exact.has(k)) exact.set(k, index);
     } else ranged.push({ atoms, index });
   });
@@ -64,7 +68,7 @@ export function compileSet(
     unread,
     elements,
     find(key) {
-      const hit = exact.get(keyText(key));
+      const hit = exact.get(keyOf(key));
       if (hit !== undefined) return hit;
       for (const r of ranged) if (r.atoms.every((a, i) => atomHolds(a, key[i]!))) return r.index;
       return undefined;

@@ -17,7 +17,7 @@ import { type Packet, withPacket } from '../packet';
 import type { NftRuleStep } from '../path';
 import { applyTarget } from '../target';
 import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, splitOn, withState } from '../walk-state';
-import { type Datatype, FLAG_TYPES, type Scalar, atomHolds, atomOf, datatypeOf } from './datatype';
+import { type Atom, type Datatype, FLAG_TYPES, type Scalar, atomHolds, atomOf, datatypeOf } from './datatype';
 import { BREAK, type Evaluator, type Value, compileExpr, isDraw, isOpen } from './expr';
 import { type CompiledSet, compileSet } from './lookup';
 import type { NodeNetwork } from '../network';
@@ -49,6 +49,8 @@ export interface NftRuleContext {
   readonly family: NftFamily;
   readonly table: string;
   readonly chain: string;
+  /** false: steps carry no text, for analyses that never print them. */
+  readonly stepText: boolean;
   set(name: string): CompiledSet | undefined;
   /** The chain a jump or goto enters; undefined when the listing lacks it. */
   jump(name: string): NftCompiledChain | undefined;
@@ -143,20 +145,23 @@ function randomShare(left: NftExpr, op: string | undefined, right: NftExpr): num
 }
 
 /** A set lookup's test: a snapshot miss in a dynamic set is a question, unless the client is new to the node. */
-function setTest(set: CompiledSet, selector: string): (v: Value, p: { newClient: boolean }) => Decision {
-  const what = `the packet's ${selector} is in @${set.name}`;
-  const dynamic = unknown(
-    `${what} (a set the rules add to while packets pass; the dump shows ${set.elements.length} elements)`,
-  );
-  const unread = unknown(`${what} (${set.unread} of its elements are not read)`);
+function setTest(set: CompiledSet, selector: NftExpr): (v: Value, p: { newClient: boolean }) => Decision {
+  const what = () => `the packet's ${printExpr(selector)} is in @${set.name}`;
+  let dynamic: Decision | undefined;
+  let unread: Decision | undefined;
   const holds = (x: Value) => set.find(asKey(x)) !== undefined;
   const question = (about: string) => `${about} is in @${set.name}`;
   return (v, p) => {
     const d = decide(v, holds, question);
     const concrete = v !== BREAK && !isOpen(v) && !isDraw(v);
     if (d !== false || !concrete) return d;
-    if (set.dynamic) return p.newClient ? false : dynamic;
-    return set.unread > 0 ? unread : false;
+    if (set.dynamic)
+      return p.newClient
+        ? false
+        : (dynamic ??= unknown(
+            `${what()} (a set the rules add to while packets pass; the dump shows ${set.elements.length} elements)`,
+          ));
+    return set.unread > 0 ? (unread ??= unknown(`${what()} (${set.unread} of its elements are not read)`)) : false;
   };
 }
 
@@ -186,65 +191,92 @@ function compare(op: string | undefined, v: bigint, k: bigint): boolean {
   }
 }
 
-function matchMatcher(st: Extract<NftStmt, { kind: 'match' }>, ctx: NftRuleContext): Matcher {
-  const text = printStmt(st);
-  const opaque = unknown(`\`${text}\` matches`);
-  const share = randomShare(st.left, st.op, st.right);
-  if (share !== undefined) {
-    const d: Decision = share >= 1 ? true : share <= 0 ? false : { pYes: share, matchesWhen: true };
-    return () => d;
-  }
-  const left = compileExpr(st.left, ctx.network);
-  if (!left) return () => opaque;
-  const question = (about: string) => `${about} passes \`${text}\``;
-  const negated = st.op === '!=';
-  const types = typesOf(st.left);
-  const set = st.right.kind === 'ref' || st.right.kind === 'set' ? setOf(st.right, types, ctx) : undefined;
-  if (st.right.kind === 'ref' || st.right.kind === 'set') {
-    if (!set) return () => opaque;
-    const test = setTest(set, printExpr(st.left));
-    return (p) => {
-      const v = left(p);
-      return v === BREAK ? false : negate(test(v, p), negated);
-    };
-  }
-  if (!types) return () => opaque;
-  const rights = partsOf(st.right);
-  if (rights.length !== types.length || rights.some((r) => r.kind !== 'literal')) return () => opaque;
-  const atoms = rights.map((r, i) => atomOf(r as Extract<NftExpr, { kind: 'literal' }>, types[i]!));
-  if (atoms.some((a) => a === undefined)) return () => opaque;
-  const only = atoms.length === 1 ? atoms[0]! : undefined;
-  let test: (x: Value) => boolean;
-  // Only the implicit operator tests bits (`ct status dnat`); `==` and `!=` compare the whole value (cmp eq/neq).
-  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && FLAG_TYPES.has(types[0]!) && !st.op) {
-    const bits = only.value;
-    test = (x) => typeof x === 'bigint' && (x & bits) !== 0n;
-  } else if (only && only.kind === 'eq' && typeof only.value === 'bigint' && st.op && st.op !== '==' && !negated) {
-    const k = only.value;
-    test = (x) => typeof x === 'bigint' && compare(st.op, x, k);
-  } else {
-    test = (x) => {
-      const key = asKey(x);
-      return atoms.every((a, i) => atomHolds(a!, key[i]!));
-    };
-  }
+/**
+ * A matcher that always asks one question, its text made on first use: most rules never print theirs, and
+ * each closure a compiled rule keeps is memory for every rule of a 10,000-service table.
+ */
+function opaqueMatcher(question: () => string): Matcher {
+  let d: Decision | undefined;
+  return () => (d ??= unknown(question()));
+}
+
+const opaqueMatch = (st: NftStmt): Matcher => opaqueMatcher(() => `\`${printStmt(st)}\` matches`);
+
+/** How a lookup names its map: printed when short, else `long`. */
+function mapText(map: NftExpr, long: string): string {
+  const text = printExpr(map);
+  return text.length > 60 ? long : text;
+}
+
+/** A comparison with a value: the statement is printed only when a question names it. */
+function valueMatcher(st: NftStmt, left: Evaluator, test: (x: Value) => boolean, negated: boolean): Matcher {
+  let text: string | undefined;
+  const question = (about: string) => `${about} passes \`${(text ??= printStmt(st))}\``;
   return (p) => {
     const v = left(p);
     return v === BREAK ? false : negate(decide(v, test, question), negated);
   };
 }
 
+function setMatcher(left: Evaluator, test: ReturnType<typeof setTest>, negated: boolean): Matcher {
+  return (p) => {
+    const v = left(p);
+    return v === BREAK ? false : negate(test(v, p), negated);
+  };
+}
+
+/** How a value compares with the literal atoms of a statement's right side. */
+function valueTest(
+  op: string | undefined,
+  types: readonly Datatype[],
+  atoms: readonly Atom[],
+  negated: boolean,
+): (x: Value) => boolean {
+  const only = atoms.length === 1 ? atoms[0]! : undefined;
+  // Only the implicit operator tests bits (`ct status dnat`); `==` and `!=` compare the whole value (cmp eq/neq).
+  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && FLAG_TYPES.has(types[0]!) && !op) {
+    const bits = only.value;
+    return (x) => typeof x === 'bigint' && (x & bits) !== 0n;
+  }
+  if (only && only.kind === 'eq' && typeof only.value === 'bigint' && op && op !== '==' && !negated) {
+    const k = only.value;
+    return (x) => typeof x === 'bigint' && compare(op, x, k);
+  }
+  return (x) => {
+    const key = asKey(x);
+    return atoms.every((a, i) => atomHolds(a, key[i]!));
+  };
+}
+
+function matchMatcher(st: Extract<NftStmt, { kind: 'match' }>, ctx: NftRuleContext): Matcher {
+  const share = randomShare(st.left, st.op, st.right);
+  if (share !== undefined) {
+    const d: Decision = share >= 1 ? true : share <= 0 ? false : { pYes: share, matchesWhen: true };
+    return () => d;
+  }
+  const left = compileExpr(st.left, ctx.network);
+  if (!left) return opaqueMatch(st);
+  const negated = st.op === '!=';
+  const types = typesOf(st.left);
+  if (st.right.kind === 'ref' || st.right.kind === 'set') {
+    const set = setOf(st.right, types, ctx);
+    return set ? setMatcher(left, setTest(set, st.left), negated) : opaqueMatch(st);
+  }
+  if (!types) return opaqueMatch(st);
+  const rights = partsOf(st.right);
+  if (rights.length !== types.length || rights.some((r) => r.kind !== 'literal')) return opaqueMatch(st);
+  const atoms = rights.map((r, i) => atomOf(r as Extract<NftExpr, { kind: 'literal' }>, types[i]!));
+  if (atoms.some((a) => a === undefined)) return opaqueMatch(st);
+  return valueMatcher(st, left, valueTest(st.op, types, atoms as Atom[], negated), negated);
+}
+
 /** Statements that only ask a question about state the dumps do not hold: limits, quotas, counts, xt matches. */
 function questionMatcher(st: NftStmt, ctx: NftRuleContext, position: number): Matcher | undefined {
-  const where = `${ctx.family} ${ctx.table} ${ctx.chain} rule ${position}`;
-  if (st.kind === 'keyword' && (st.keyword === 'limit' || st.keyword === 'quota')) {
-    const d = unknown(`\`${printStmt(st)}\` in ${where} matches`);
-    return () => d;
-  }
-  if (st.kind === 'keyword' && st.keyword === 'ct' && st.args[0] === 'count') {
-    const d = unknown(`\`${printStmt(st)}\` in ${where} matches`);
-    return () => d;
-  }
+  const where = () => `${ctx.family} ${ctx.table} ${ctx.chain} rule ${position}`;
+  if (st.kind === 'keyword' && (st.keyword === 'limit' || st.keyword === 'quota'))
+    return opaqueMatcher(() => `\`${printStmt(st)}\` in ${where()} matches`);
+  if (st.kind === 'keyword' && st.keyword === 'ct' && st.args[0] === 'count')
+    return opaqueMatcher(() => `\`${printStmt(st)}\` in ${where()} matches`);
   if (st.kind === 'xt' && st.type === 'match') {
     if (st.name === 'comment') return () => true;
     const d = unknown(`iptables-nft's \`${st.name}\` match, whose parameters nft does not print, matches`);
@@ -330,12 +362,12 @@ function lookupBranches(
   key: Value,
   set: CompiledSet,
   on: (state: WalkState, element: number) => Branch,
-  describe: string,
+  describe: () => string,
 ): Branch[] {
   if (key === BREAK) return [{ state: s, stop: 'break' }];
   if (isOpen(key))
     return [
-      { state: addAssumption(s, `${key.open}: the lookup in ${describe} is taken to find nothing`), stop: 'break' },
+      { state: addAssumption(s, `${key.open}: the lookup in ${describe()} is taken to find nothing`), stop: 'break' },
     ];
   if (!isDraw(key)) {
     const i = set.find(asKey(key));
@@ -361,7 +393,8 @@ function vmapOp(st: Extract<NftStmt, { kind: 'vmap' }>, ctx: NftRuleContext): Op
   const map = mapOf(st.map, typesOf(st.key), ctx);
   if (!key || !map) return undefined;
   const verdicts = map.elements.map((e) => (e.value?.kind === 'verdict' ? verdictOf(e.value.verdict) : undefined));
-  const describe = printExpr(st.map).length > 60 ? 'the verdict map' : printExpr(st.map);
+  let described: string | undefined;
+  const describe = () => (described ??= mapText(st.map, 'the verdict map'));
   return (s) =>
     lookupBranches(
       s,
@@ -385,6 +418,8 @@ function natOp(st: Extract<NftStmt, { kind: 'nat' }>, ctx: NftRuleContext): Op |
       const range = e.value && natRangeOfData(e.value);
       return range && natTarget(st, range);
     });
+    let described: string | undefined;
+    const describe = () => (described ??= mapText(addr.data, 'the NAT map'));
     return (s, wctx) =>
       lookupBranches(
         s,
@@ -394,7 +429,7 @@ function natOp(st: Extract<NftStmt, { kind: 'nat' }>, ctx: NftRuleContext): Op |
           const t = targets[i];
           return t ? natApplied(state, t, wctx) : { state, stop: 'break' };
         },
-        printExpr(addr.data).length > 60 ? 'the NAT map' : printExpr(addr.data),
+        describe,
       );
   }
   let range: NatRange | undefined;
@@ -428,7 +463,6 @@ function setValueOp(st: Extract<NftStmt, { kind: 'set-value' }>, ctx: NftRuleCon
       : compileExpr(st.value, ctx.network);
   if (!value) return undefined;
   const meta = t.kind === 'meta';
-  const text = printStmt(st);
   const set = (s: WalkState, v: bigint): Branch => {
     const mark = Number(v & MARK_MASK);
     if (meta) return { state: withState(s, { packet: withPacket(s.packet, { mark }) }) };
@@ -448,7 +482,12 @@ function setValueOp(st: Extract<NftStmt, { kind: 'set-value' }>, ctx: NftRuleCon
       });
     if (typeof v !== 'bigint')
       return [
-        { state: addAssumption(s, `\`${text}\` sets a value the dumps do not give: the mark is left as it was`) },
+        {
+          state: addAssumption(
+            s,
+            `\`${printStmt(st)}\` sets a value the dumps do not give: the mark is left as it was`,
+          ),
+        },
       ];
     return [set(s, v)];
   };
@@ -529,6 +568,8 @@ function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefi
   }
 }
 
+const NONE: readonly never[] = [];
+
 /** A rule in the walker's shape: matchers first, then the rest of its statements. */
 export class NftCompiledRule {
   readonly kind = 'nft';
@@ -562,8 +603,9 @@ export class NftCompiledRule {
           ),
       );
     });
-    this.matchers = matchers;
-    this.ops = ops;
+    // Exact copies: an array grown by push keeps room for 17, and a table has tens of thousands of rules.
+    this.matchers = matchers.length ? matchers.slice() : NONE;
+    this.ops = ops.length ? ops.slice() : NONE;
   }
 
   /** The rule as the listing prints it, made when a walk first records it. */
@@ -604,7 +646,7 @@ export class NftCompiledRule {
       chain,
       rule: this.position,
       verdict: verdictText(v),
-      text: this.text,
+      text: this.ctx.stepText ? this.text : '',
       ...(rewrote ? { rewrote: headerOf(s.packet) } : {}),
     };
     const state = addStep(s, step);
