@@ -1,4 +1,5 @@
 /** `services`: every Service's entry points and endpoint shares per node (= `nfwalk services --json`). */
+import { rulesReadingFindings } from '../analyses/analyze/input-findings';
 import { type ServicesAnalysis, analyzeServices } from '../analyses/services/index';
 import { nodesOfInputs } from '../model/node';
 import { servicesJson } from '../report/services-json';
@@ -16,7 +17,8 @@ export interface ServicesOptions {
 
 /** The analysis behind the report. Throws NfwalkError NO_RULES when no dump programs services. */
 export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}): ServicesAnalysis {
-  const full = analyzeServices(nodesOfInputs(inputs.sections), { nodeIps: options.nodeIps ?? [] });
+  const nodes = nodesOfInputs(inputs.sections);
+  const full = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
   if (full.nodes.every((n) => n.families.length === 0)) {
     const nft = unwalkedRulesets(inputs.sections);
     throw new NfwalkError(
@@ -24,12 +26,14 @@ export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}):
       `no iptables-save, ipvsadm or nft dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`,
     );
   }
+  // What was not read or shown limits every service's answer: said whichever services are asked for.
+  const reading = nodes.flatMap(rulesReadingFindings);
   const wanted = options.services;
-  if (!wanted) return full;
+  if (!wanted) return reading.length ? { ...full, findings: [...reading, ...full.findings] } : full;
   return {
     ...full,
     services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))),
-    findings: full.findings.filter((f) => wanted.some((w) => f.subject.includes(w))),
+    findings: [...reading, ...full.findings.filter((f) => wanted.some((w) => f.subject.includes(w)))],
   };
 }
 

@@ -1,4 +1,6 @@
 /** `trace`: one packet walked through a node as the kernel would (= `nfwalk trace --json`). */
+import { rulesReadingFindings } from '../analyses/analyze/input-findings';
+import type { Finding } from '../analyses/finding';
 import { type Probe, type ProbeProtocol, TraceError, tracePacket } from '../analyses/trace/index';
 import type { TraceResult } from '../analyses/trace/path';
 import { NfwalkError } from './errors';
@@ -23,11 +25,20 @@ export interface TraceOptions {
 export function traceResult(inputs: Inputs, probe: TraceProbe, options: TraceOptions = {}): TraceResult {
   const node = pickNode(inputs.sections, options.node);
   try {
-    return tracePacket(node, { ...probe, proto: probe.proto ?? 'tcp' }, { nodeIps: options.nodeIps ?? [] });
+    const result = tracePacket(node, { ...probe, proto: probe.proto ?? 'tcp' }, { nodeIps: options.nodeIps ?? [] });
+    // Lines not read and dumps shown in part bound every path: said first among what the walk did not have.
+    const reading = rulesReadingFindings(node).map(noteOf);
+    return reading.length ? { ...result, warnings: [...reading, ...result.warnings] } : result;
   } catch (e) {
     if (e instanceof TraceError) throw new NfwalkError('BAD_PROBE', e.message);
     throw e;
   }
+}
+
+/** A finding about the input as one note, with where it shows (file:line:column, the first three). */
+function noteOf(f: Finding): string {
+  const where = f.evidence.slice(0, 3).map((e) => `${e.path}:${e.line}:${e.column}`);
+  return `${f.message} (${where.join(', ')}${f.evidence.length > 3 ? ', …' : ''})`;
 }
 
 export type TraceReport = Json<TraceResult>;

@@ -1,6 +1,7 @@
 /** What a ruleset dump does not show: its own gaps, and the filter its command piped it through. */
+import type { NodeDumps } from './node';
 import type { RulesetGap } from './ruleset';
-import type { RulesetSection } from './section';
+import { type RulesetSection, type Section, isRulesetSection } from './section';
 
 export function gapsOf(section: RulesetSection): readonly RulesetGap[] {
   const own = section.ruleset.gaps ?? [];
@@ -8,8 +9,46 @@ export function gapsOf(section: RulesetSection): readonly RulesetGap[] {
   return partial && command ? [...own, { kind: 'filtered', command }] : own;
 }
 
+/** Lines a reader rejected (a rule a terminal wrapped, an edit): any of them may hold a chain or a jump. */
+interface UnreadGap {
+  readonly kind: 'unread';
+  readonly line: number;
+  readonly count: number;
+}
+
+/** What a dump as found does not show: its own gaps, its filter, and the lines its reader rejected. */
+export type SectionGap = RulesetGap | UnreadGap;
+
+/**
+ * Lines of a ruleset dump with an error that are not in its model: a line a terminal wrapped, an edit. A rule read
+ * with an error (a jump to a chain the dump does not declare) is in the model, so it is no gap.
+ */
+function unreadLines(section: RulesetSection): number[] {
+  const errors = section.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return [];
+  const read = new Set<number>();
+  for (const table of section.ruleset.tables) {
+    read.add(table.location.line);
+    for (const chain of table.chains) {
+      read.add(chain.location.line);
+      for (const rule of chain.rules) read.add(rule.location.line);
+    }
+  }
+  return [...new Set(errors.filter((d) => !read.has(d.line)).map((d) => d.line))];
+}
+
+/**
+ * gapsOf and the lines its reader rejected: what a judgement of the whole dump (a chain missing, unused) must not
+ * rest on. The caveats of stale entries keep to gapsOf: unread lines are said as findings of their own.
+ */
+export function unshownOf(section: RulesetSection): readonly SectionGap[] {
+  const unread = unreadLines(section);
+  const gaps = gapsOf(section);
+  return unread.length ? [...gaps, { kind: 'unread', line: unread[0]!, count: unread.length }] : gaps;
+}
+
 /** A gap in a few words, for a finding that rests on what the dump shows. */
-export function gapText(gap: RulesetGap): string {
+function gapText(gap: SectionGap): string {
   switch (gap.kind) {
     case 'truncated':
       return `the dump is truncated at line ${gap.line}`;
@@ -19,5 +58,27 @@ export function gapText(gap: RulesetGap): string {
       return 'the paste holds part of a ruleset';
     case 'filtered':
       return `the dump was filtered (\`${gap.command}\`)`;
+    case 'unread':
+      return `${gap.count} line${gap.count === 1 ? '' : 's'} of the dump could not be read (first: line ${gap.line})`;
   }
+}
+
+const unreadText = (s: Section, count: number) =>
+  `${count} line${count === 1 ? '' : 's'} of the ${s.kind} dump at ${s.source.path}:${s.source.startLine} could not be read`;
+
+/**
+ * What a node's rule and service dumps do not show, in a few words each: rulesets' gaps and lines not read, nft and
+ * IPVS listings with lines not read, IPVS listings filtered. What services find there may be decided by it.
+ */
+export function unshownRules(node: NodeDumps): string[] {
+  return node.sections.flatMap((s): string[] => {
+    if (isRulesetSection(s)) return unshownOf(s).map(gapText);
+    if (s.kind !== 'nft' && s.kind !== 'ipvsadm') return [];
+    const unread = s.diagnostics.filter((d) => d.severity === 'error').length;
+    const filtered =
+      s.kind === 'ipvsadm' && s.services.length > 0 && s.source.partial && s.source.command
+        ? [`the IPVS listing was filtered (\`${s.source.command}\`)`]
+        : [];
+    return [...(unread ? [unreadText(s, unread)] : []), ...filtered];
+  });
 }

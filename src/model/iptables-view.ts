@@ -3,9 +3,9 @@
  * chains at the fixed priorities x_tables and iptables-nft register them at, `-j CHAIN`/`-g CHAIN` as calls.
  */
 import { printRule } from '../../grammar/iptables-save/print';
-import { gapsOf } from './gaps';
+import { type SectionGap, unshownOf } from './gaps';
 import type { CommentMatch } from './match';
-import type { Chain, Rule, Ruleset, RulesetGap, Table, TableName } from './ruleset';
+import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset';
 import type { ViewBase, ViewChain, ViewRule, RulesetView } from './ruleset-view';
 import type { RulesetSection } from './section';
 import type { Family } from './values';
@@ -68,7 +68,7 @@ const views = new WeakMap<Ruleset, Map<boolean, RulesetView>>();
  * The view of one iptables-save dump. `gaps`: what the dump does not show (its own, and a section's filter: see
  * sectionView); a dump with gaps is not whole.
  */
-export function iptablesView(ruleset: Ruleset, gaps: readonly RulesetGap[] = ruleset.gaps ?? []): RulesetView {
+export function iptablesView(ruleset: Ruleset, gaps: readonly SectionGap[] = ruleset.gaps ?? []): RulesetView {
   const whole = gaps.length === 0;
   let byWhole = views.get(ruleset);
   if (!byWhole) views.set(ruleset, (byWhole = new Map()));
@@ -88,5 +88,5 @@ export function iptablesView(ruleset: Ruleset, gaps: readonly RulesetGap[] = rul
   return view;
 }
 
-/** The view of a dump as found: a section cut out of a filtered paste is not whole either. */
-export const sectionView = (section: RulesetSection): RulesetView => iptablesView(section.ruleset, gapsOf(section));
+/** The view of a dump as found: a section cut out of a filtered paste, or with lines not read, is not whole either. */
+export const sectionView = (section: RulesetSection): RulesetView => iptablesView(section.ruleset, unshownOf(section));

@@ -1,8 +1,13 @@
-/** The chain call graph as an outline: each group with its size, and under it the groups it calls. */
+/**
+ * The chain call graph as an outline: each group with its size, and under it the groups it calls; then what the
+ * dumps did not show, when they are partial (a chain drawn empty or without a jump may have them there).
+ */
 import type { ChainCallGraph } from '../analyses/chains/index';
+import type { Finding } from '../analyses/finding';
+import { formatFindings } from './findings-text';
 import { counted } from './mermaid/style';
 
-export function formatChains(g: ChainCallGraph, node: string): string {
+export function formatChains(g: ChainCallGraph, node: string, reading: readonly Finding[] = []): string {
   const scope = g.from ? `reachable from ${g.from}` : `${counted(g.chains, 'chain')}`;
   const folded = g.folded > 0 ? `, ${counted(g.folded, 'family', 'families')} of alike-named chains folded` : '';
   const lines = [
@@ -28,5 +33,5 @@ export function formatChains(g: ChainCallGraph, node: string): string {
       ...(out.get(group.key) ?? []),
     );
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${reading.length ? `\n${formatFindings(reading)}` : ''}`;
 }

@@ -1,4 +1,8 @@
-/** `nfwalk diff` as text: per node pair, services that changed, then rules, chain by chain. */
+/**
+ * `nfwalk diff` as text: per node pair, services that changed, then rules, chain by chain; then what either
+ * snapshot did not show, when one is partial (what it lacks is listed as removed or added, yet is unknown).
+ */
+import type { Finding } from '../analyses/finding';
 import { entryText, hostPort, percent } from '../analyses/finding-text';
 import type {
   ChainChange,
@@ -10,7 +14,14 @@ import type {
   ServiceChange,
   ShareChange,
 } from '../analyses/diff/index';
+import { formatFindings } from './findings-text';
 import { formatSourceRef } from './source-ref';
+
+/** What each snapshot's dumps did not show (lines not read, dumps in part), per side. */
+export interface DiffReading {
+  readonly before: readonly Finding[];
+  readonly after: readonly Finding[];
+}
 
 /** Past these, the text says how many more: a kube-proxy rollout can touch thousands of chains; --json has all. */
 const RULES_SHOWN = 8;
@@ -89,20 +100,40 @@ function count(services: readonly ServiceChange[]): string {
   return `${n('added')} added, ${n('removed')} removed, ${n('changed')} changed`;
 }
 
-function nodeLines(d: NodeDiff): string[] {
+/** A snapshot shown in part: what it does not show reads as gone from it (or new in the other). */
+function partialNotes(d: NodeDiff, reading: DiffReading): string[] {
+  const shown = (side: readonly Finding[], node: string) => side.some((f) => f.node === node);
+  return [
+    ...(shown(reading.before, d.before)
+      ? [
+          `  note: the before snapshot shows part of ${d.before}: what it does not show is listed as added, yet is unknown`,
+        ]
+      : []),
+    ...(shown(reading.after, d.after)
+      ? [
+          `  note: the after snapshot shows part of ${d.after}: what it does not show is listed as removed, yet is unknown`,
+        ]
+      : []),
+  ];
+}
+
+function nodeLines(d: NodeDiff, reading: DiffReading): string[] {
   const title = d.before === d.after ? `node ${d.before}` : `node ${d.before} → ${d.after}`;
-  if (!d.services.length && !d.rulesets.length) return [title, '  no change in rules or services'];
+  const notes = partialNotes(d, reading);
+  if (!d.services.length && !d.rulesets.length) return [title, ...notes, '  no change in rules or services'];
   return [
     title,
+    ...notes,
     `services: ${count(d.services)}`,
     ...d.services.flatMap(serviceLines).map((l) => `  ${l}`),
     ...d.rulesets.flatMap(rulesetLines),
   ];
 }
 
-export function formatDiff(a: DiffAnalysis): string {
-  const lines = a.nodes.flatMap((d, i) => [...(i > 0 ? [''] : []), ...nodeLines(d)]);
+export function formatDiff(a: DiffAnalysis, reading: DiffReading = { before: [], after: [] }): string {
+  const lines = a.nodes.flatMap((d, i) => [...(i > 0 ? [''] : []), ...nodeLines(d, reading)]);
   if (a.onlyBefore.length) lines.push('', `only before: ${a.onlyBefore.join(', ')}`);
   if (a.onlyAfter.length) lines.push('', `only after: ${a.onlyAfter.join(', ')}`);
-  return `${lines.join('\n')}\n`;
+  const limits = [...reading.before, ...reading.after];
+  return `${lines.join('\n')}\n${limits.length ? `\n${formatFindings(limits)}` : ''}`;
 }

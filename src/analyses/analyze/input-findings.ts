@@ -177,9 +177,38 @@ function partialTableFindings(node: NodeDumps): Finding[] {
   });
 }
 
-/** What limits any analysis of a node's dumps: lines not read, and rulesets and tables shown in part. */
+/**
+ * IPVS service listings (`ipvsadm -Ln`) piped through a filter: a service shown without its real servers, or not
+ * shown, may have them, so what the services report of them rests on what the filter kept.
+ */
+function partialListingFindings(node: NodeDumps): Finding[] {
+  return node.sections.flatMap((section): Finding[] => {
+    if (section.kind !== 'ipvsadm' || section.services.length === 0) return [];
+    const { path, startLine, endLine, partial, command } = section.source;
+    if (!partial || !command) return [];
+    return [
+      {
+        code: 'INPUT_PARTIAL',
+        severity: 'info',
+        node: node.name,
+        subject: 'input',
+        message: `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some`,
+        evidence: [{ path, line: startLine, column: 1 }],
+        remedy:
+          'collect the whole listing (`ipvsadm -Ln` on the node, unfiltered, as a file rather than a terminal paste)',
+      },
+    ];
+  });
+}
+
+/** What limits an analysis of a node's rules and services: lines not read, rulesets and IPVS listings shown in part. */
+export function rulesReadingFindings(node: NodeDumps): Finding[] {
+  return [...unreadableLineFindings(node), ...partialRulesetFindings(node), ...partialListingFindings(node)];
+}
+
+/** What limits any analysis of a node's dumps: lines not read, and rulesets, listings and tables shown in part. */
 export function readingFindings(node: NodeDumps): Finding[] {
-  return [...unreadableLineFindings(node), ...partialRulesetFindings(node), ...partialTableFindings(node)];
+  return [...rulesReadingFindings(node), ...partialTableFindings(node)];
 }
 
 /** A node that is one of several snapshots of one input (`paste.txt#2`): said on each, with where it lies. */

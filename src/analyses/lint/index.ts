@@ -5,7 +5,7 @@
  * ranges that collide with the cluster CIDR, and rules split over both iptables backends.
  */
 import { ruleGraphOf } from '../../graph/rule-graph';
-import { gapsOf } from '../../model/gaps';
+import { unshownOf } from '../../model/gaps';
 import { sectionView } from '../../model/iptables-view';
 import { nftTableView, nodeNftTables } from '../../model/nft-view';
 import type { NodeDumps } from '../../model/node';
@@ -34,8 +34,8 @@ function nodeFindings(node: NodeDumps, options: LintOptions): Finding[] {
   return [
     ...backendFindings(node),
     ...node.rulesets.flatMap((section) => {
-      // Part of a ruleset: a chain, jump or rule it does not show may be in the part that is missing.
-      const whole = gapsOf(section).length === 0;
+      // Part of a ruleset: a chain, jump or rule it does not show may be in the part that is missing or not read.
+      const whole = unshownOf(section).length === 0;
       return [
         ...chainFindings(node.name, sectionView(section)),
         ...ruleFindings(node.name, section.ruleset),

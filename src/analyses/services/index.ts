@@ -4,7 +4,7 @@
  * gathered across nodes first, so a node that lacks one (a stale kube-proxy) is tried on it too.
  */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
-import { gapText, gapsOf } from '../../model/gaps';
+import { unshownRules } from '../../model/gaps';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
 import { clusterFindings } from './cluster-findings';
@@ -72,8 +72,8 @@ function catalogue(contexts: readonly NodeContext[]): Map<string, Catalogued> {
 function onPartialRules(nodes: readonly NodeDumps[]): (f: Finding) => Finding {
   const gaps = new Map(
     nodes.flatMap((n) => {
-      const own = n.rulesets.flatMap(gapsOf);
-      return own.length > 0 ? [[n.name, own.map(gapText).join('; ')] as const] : [];
+      const own = unshownRules(n);
+      return own.length > 0 ? [[n.name, own.join('; ')] as const] : [];
     }),
   );
   const any = [...gaps.values()].join('; ');

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { rulesReadingFindings } from '../../analyses/analyze/input-findings';
 import { ChainsError, DEFAULT_BUDGET, chainCallGraph, chainsView } from '../../analyses/chains/index';
 import type { Backend } from '../../model/ruleset';
 import { formatChains } from '../../report/chains-text';
@@ -91,8 +92,11 @@ export const chainsCommand: CommandModule<GlobalOptions, ChainsArgs> = {
     const drawn = graph;
     const chart = () => chainsFlowchart(drawn);
     const format = formatOf(args);
+    // A partial dump draws chains without the rules and jumps it did not show: the report says what it lacks.
+    const reading = rulesReadingFindings(node);
+    const json = reading.length ? { ...drawn, findings: reading } : drawn;
     if (!(await printDiagram(format, chart)))
-      await writeOut([format === 'json' ? `${toJson(drawn)}\n` : formatChains(drawn, node.name)]);
+      await writeOut([format === 'json' ? `${toJson(json)}\n` : formatChains(drawn, node.name, reading)]);
     await writeDiagram(args, `chains on ${node.name}`, chart);
     process.exitCode = exitCodeFor(diagnosticSeverities(node.sections), args.failOn as FailOn);
   },

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { rulesReadingFindings } from '../../analyses/analyze/input-findings';
 import { diffNodes } from '../../analyses/diff/index';
 import { nodesOfInputs } from '../../model/node';
 import { formatDiff } from '../../report/diff-text';
@@ -41,7 +42,11 @@ export const diffCommand: CommandModule<GlobalOptions, DiffArgs> = {
     )
       throw new UsageError('no iptables-save, nft or ipvsadm dump in either snapshot: nothing to compare');
     const analysis = diffNodes(was, now, { nodeIps: listOption(args.nodeIp) });
-    await writeOut([args.json ? `${toJson(analysis)}\n` : formatDiff(analysis)]);
+    // A partial snapshot's missing part would read as removed (or added): the report says what each side lacks.
+    const reading = { before: was.flatMap(rulesReadingFindings), after: now.flatMap(rulesReadingFindings) };
+    const findings = [...reading.before, ...reading.after];
+    const json = findings.length ? { ...analysis, findings } : analysis;
+    await writeOut([args.json ? `${toJson(json)}\n` : formatDiff(analysis, reading)]);
     process.exitCode = exitCodeFor(
       diagnosticSeverities([...before.sections, ...after.sections]),
       args.failOn as FailOn,

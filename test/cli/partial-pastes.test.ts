@@ -1,0 +1,61 @@
+/**
+ * `nfwalk chains` and `nfwalk diff` on a paste that shows part of a ruleset: a chain drawn without its rules, or
+ * rules listed as removed, rest on what the paste did not show, and the report says so (text and --json).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { buildCli, nfwalk } from '../helpers/cli';
+import { repoRoot } from '../helpers/shared';
+
+const dir = mkdtempSync(join(tmpdir(), 'nfwalk-partial-'));
+const whole = join(repoRoot, 'samples', 'kube-node.iptables-save');
+const cut = join(dir, 'cut.md');
+const dump = readFileSync(whole, 'utf8').split('\n');
+/** Cut inside the quoted comment of kube-dns's KUBE-SEP rule, before the nat table's service rules and COMMIT. */
+const at = dump.findIndex((l) => l.includes('-A KUBE-SEP-N4G2XR5TDX7PQE7P -s'));
+const cutText = dump[at]!.slice(0, dump[at]!.indexOf('"kube-system/') + 4);
+const cutLine = 3 + at;
+
+test.before(() => {
+  buildCli();
+  writeFileSync(cut, ['```', 'root@node-1:~# iptables-save', ...dump.slice(0, at), cutText, '```', ''].join('\n'));
+});
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+test('chains on a cut paste says the dump is truncated and which line it could not read', (t) => {
+  const text = nfwalk(['chains', cut, '--fail-on', 'none']);
+  t.is(text.status, 0, text.stderr);
+  // The service chains are drawn as the paste shows them (empty), and the report says why that proves nothing.
+  t.regex(text.stdout, /nat +KUBE-SVC-TCOU7JCQXEZGVUNU \(0 rules\)/);
+  t.regex(text.stdout, /WARNING INPUT_TRUNCATED input on cut\.md\n.*truncated at line \d+ \(table nat has no COMMIT\)/);
+  t.regex(
+    text.stdout,
+    new RegExp(`WARNING INPUT_UNREADABLE_LINES input on cut\\.md\\n.*\\n {4}evidence: .*cut\\.md:${cutLine}\\n`),
+  );
+  const json = JSON.parse(nfwalk(['chains', '--json', cut, '--fail-on', 'none']).stdout) as {
+    findings?: { code: string; evidence: { line: number; column: number }[] }[];
+  };
+  const unread = json.findings?.find((f) => f.code === 'INPUT_UNREADABLE_LINES');
+  t.is(unread?.evidence[0]?.line, cutLine);
+  t.true(unread!.evidence[0]!.column > 1);
+  t.false('findings' in (JSON.parse(nfwalk(['chains', '--json', whole]).stdout) as object));
+});
+
+test('diff against a cut paste says the after snapshot is partial: its missing rules are not removed', (t) => {
+  const text = nfwalk(['diff', whole, cut, '--fail-on', 'none']);
+  t.is(text.status, 0, text.stderr);
+  t.regex(
+    text.stdout,
+    /^node kube-node\.iptables-save → cut\.md\n {2}note: the after snapshot shows part of cut\.md: what it does not show is listed as removed, yet is unknown\n/,
+  );
+  t.regex(text.stdout, /\nWARNING INPUT_TRUNCATED input on cut\.md\n/);
+  const json = JSON.parse(nfwalk(['diff', '--json', whole, cut, '--fail-on', 'none']).stdout) as {
+    findings?: { code: string }[];
+  };
+  t.deepEqual(json.findings?.map((f) => f.code).sort(), ['INPUT_TRUNCATED', 'INPUT_UNREADABLE_LINES']);
+  const same = nfwalk(['diff', '--json', whole, whole]);
+  t.false('findings' in (JSON.parse(same.stdout) as object));
+  t.notRegex(nfwalk(['diff', whole, whole]).stdout, /note:|INPUT_/);
+});

@@ -1,0 +1,140 @@
+/**
+ * Pastes that show part of a node's dumps (wrapped by a terminal, cut mid-line, piped through `grep` or `head`)
+ * given to services, analyze and trace: each report says what it could not read or see, with file, line and
+ * column, rather than judging the missing part as absent (a chain missing, a service without endpoints).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'ava';
+import { analyze } from '../../src/library/analyze';
+import { readText } from '../../src/library/read-text';
+import { services } from '../../src/library/services';
+import { trace } from '../../src/library/trace';
+import { readShared, repoRoot, sharedTest } from '../helpers/shared';
+
+const sample = (name: string) => readFileSync(join(repoRoot, 'samples', name), 'utf8');
+const kubeNode = sample('kube-node.iptables-save');
+
+/** A terminal 80 columns wide, copied from: each longer line goes on over the next ones. */
+const wrapped = (dump: string) =>
+  dump
+    .trimEnd()
+    .split('\n')
+    .flatMap((line) => line.match(/.{1,80}/g) ?? [''])
+    .join('\n');
+
+/** The dump behind a prompt in a Markdown fence, cut after `lines` lines and `column` characters into the next. */
+function cutPaste(dump: string, lines: number, column: number): string {
+  const all = dump.split('\n');
+  return ['```', 'root@node-1:~# iptables-save', ...all.slice(0, lines), all[lines]!.slice(0, column), '```', ''].join(
+    '\n',
+  );
+}
+
+const ipvsadm = sample('kube-node-ipvs.ipvsadm.txt').split('\n');
+/** `ipvsadm -Ln` of the sample node: its title, header and services with their real servers. */
+const listing = ipvsadm.slice(
+  ipvsadm.indexOf('root@node-b:~# ipvsadm -Ln') + 1,
+  ipvsadm.indexOf('root@node-b:~# ipvsadm -Ln --stats'),
+);
+
+const inputCodes = (findings: readonly { code: string }[]) =>
+  findings.map((f) => f.code).filter((c) => c.startsWith('INPUT_'));
+
+test('services on a wrapped paste says which lines it could not read, with file, line and column', async (t) => {
+  const text = `root@node-1:~# iptables-save\n${wrapped(kubeNode)}\n`;
+  const report = services(await readText(text, 'wrapped.txt'));
+  const unread = report.findings.find((f) => f.code === 'INPUT_UNREADABLE_LINES');
+  t.truthy(unread, JSON.stringify(inputCodes(report.findings)));
+  const first = unread!.evidence[0]!;
+  t.is(first.path, 'wrapped.txt');
+  // The first line the terminal broke is the mangle OUTPUT rule: its second part, at column 1 of its line.
+  t.is(text.split('\n')[first.line - 1], kubeNode.split('\n')[7]!.slice(80));
+  t.is(first.column, 1);
+  t.deepEqual(
+    inputCodes(services(await readText(`root@node-1:~# iptables-save\n${kubeNode}`, 'whole.txt')).findings),
+    [],
+  );
+});
+
+test('services on a filtered IPVS listing says it is partial, whatever service is asked for', async (t) => {
+  const grep = ['root@node-b:~# ipvsadm -Ln | grep TCP', ...listing.filter((l) => l.startsWith('TCP'))].join('\n');
+  const report = services(await readText(`${grep}\n`, 'ipvs.txt'), { services: ['10.96.120.7'] });
+  // Every service is shown without real servers: the finding says why that proves nothing.
+  t.true(report.services.every((s) => s.endpoints.length === 0));
+  const partial = report.findings.filter((f) => f.code === 'INPUT_PARTIAL');
+  t.is(partial.length, 1);
+  t.regex(partial[0]!.message, /IPVS service listing at ipvs\.txt:2-\d+ was filtered \(`ipvsadm -Ln \| grep TCP`\)/);
+  t.deepEqual(partial[0]!.evidence, [{ path: 'ipvs.txt', line: 2, column: 1 }]);
+  // analyze says it too; the whole listing says nothing about its input.
+  t.true(analyze(await readText(`${grep}\n`, 'ipvs.txt')).findings.some((f) => f.code === 'INPUT_PARTIAL'));
+  const whole = ['root@node-b:~# ipvsadm -Ln', ...listing].join('\n');
+  t.deepEqual(inputCodes(services(await readText(`${whole}\n`, 'ipvs.txt')).findings), []);
+});
+
+test('analyze judges no chain missing or unused in a wrapped paste: their lines were not read', async (t) => {
+  const report = analyze(await readText(`root@node-1:~# iptables-save\n${wrapped(kubeNode)}\n`, 'wrapped.txt'));
+  t.true(report.findings.some((f) => f.code === 'INPUT_UNREADABLE_LINES'));
+  const judged = report.findings.filter((f) => /^LINT_(MISSING_CHAIN|UNUSED_CHAIN|KUBE_MASQ_MISSING)$/.test(f.code));
+  t.deepEqual(
+    judged.map((f) => `${f.code} ${f.subject}`),
+    [],
+  );
+});
+
+test('trace on a paste cut mid-line notes the line it could not read, with file, line and column', async (t) => {
+  // Cut inside the quoted comment of a DNAT rule: the reader rejects the line (a cut between words may still read).
+  const at = 78;
+  const text = cutPaste(kubeNode, at, kubeNode.split('\n')[at]!.indexOf('"default/') + 5);
+  const report = trace(await readText(text, 'cut.md'), {
+    src: '10.0.0.9',
+    dst: '10.96.0.10',
+    proto: 'tcp',
+    dport: 80,
+    in: 'eth0',
+  });
+  const line = text.split('\n').findIndex((l) => l.endsWith('"defa')) + 1;
+  t.true(
+    report.warnings.some((w) => w.includes('could not be read') && w.includes(`cut.md:${line}:`)),
+    report.warnings.join('\n'),
+  );
+  t.true(report.warnings.some((w) => /truncated at line \d+ \(table nat has no COMMIT\)/.test(w)));
+  const whole = trace(await readText(`root@node-1:~# iptables-save\n${kubeNode}`, 'whole.txt'), {
+    src: '10.0.0.9',
+    dst: '10.96.0.10',
+    proto: 'tcp',
+    dport: 80,
+    in: 'eth0',
+  });
+  t.false(whole.warnings.some((w) => /could not be read|truncated/.test(w)));
+});
+
+sharedTest('services on a real AKS dump cut mid-rule says the dump is truncated and the line unread', async (t) => {
+  const dump = readShared('realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt');
+  const report = services(await readText(cutPaste(dump, 300, 50), 'aks.md'));
+  t.deepEqual(inputCodes(report.findings).sort(), ['INPUT_TRUNCATED', 'INPUT_UNREADABLE_LINES']);
+  t.true(report.services.length > 0);
+});
+
+sharedTest(
+  'a service judged on a cut nft listing is said as information, with the unread lines as the reason',
+  async (t) => {
+    const listing = readShared('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt').split(
+      '\n',
+    );
+    // Cut at the first per-service chain after the base chains: the chains of later services are not shown.
+    const at = listing.findIndex((l) => l.includes('chain firewall-HVFWP5L3-ns5/svc5/tcp/p80'));
+    const text = ['root@node-1:~# nft list ruleset', ...listing.slice(0, at), listing[at]!.slice(0, 25), ''].join('\n');
+    const report = analyze(await readText(text, 'nft.txt'));
+    t.true(report.findings.some((f) => f.code === 'INPUT_UNREADABLE_LINES'));
+    const judged = report.findings.filter((f) => f.code.startsWith('SVC_'));
+    t.true(judged.length > 0);
+    for (const f of judged) {
+      t.is(f.severity, 'info', f.message);
+      t.regex(
+        f.message,
+        /lines? of the nft dump at nft\.txt:2 could not be read: what it does not show may change this\)$/,
+      );
+    }
+  },
+);
