@@ -264,11 +264,32 @@ function scanNode(
   };
 }
 
-export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions = {}): StaleAnalysis {
+/** Every node's entries judged: what the analysis is made of, holding nothing of the rules. */
+export interface Judging {
+  readonly stale: StaleList;
+  readonly validGroups: ReadonlySet<string>;
+  readonly terminating: readonly Terminating[];
+  readonly summaries: readonly NodeStaleSummary[];
+}
+
+export function judgeNodes(nodes: readonly NodeDumps[], options: StaleOptions = {}): Judging {
   const stale = new StaleList();
   const validGroups = new Set<string>();
   const terminating: Terminating[] = [];
   const summaries = nodes.flatMap((n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating) ?? []);
+  return { stale, validGroups, terminating, summaries };
+}
+
+/** The analysis of judged entries: their groups and findings; `grouped` is told once the grouping's work is garbage. */
+export function analysisOfJudging(
+  { stale, validGroups, terminating, summaries }: Judging,
+  grouped?: () => void,
+): StaleAnalysis {
   const groups = groupStale(stale, validGroups);
+  grouped?.();
   return analysisOf(stale, { groups, nodes: summaries, findings: staleFindings(groups, terminating, summaries) });
+}
+
+export function analyzeStale(nodes: readonly NodeDumps[], options: StaleOptions = {}): StaleAnalysis {
+  return analysisOfJudging(judgeNodes(nodes, options));
 }
