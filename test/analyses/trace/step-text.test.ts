@@ -1,6 +1,6 @@
 /** A tracer prepared without step text walks the same paths; only the rules' text is left out (iptables and nft). */
 import { readFileSync } from 'node:fs';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { type TracePath, prepareTracer } from '../../../src/analyses/trace/index';
 import { kubeServices } from '../../../src/graph/kube-services';
 import { findSectionsInText } from '../../../src/input/sections';
@@ -19,6 +19,30 @@ function node() {
 const withoutText = (paths: readonly TracePath[]) =>
   paths.map((p) => ({ ...p, steps: p.steps.map((s) => ('text' in s ? { ...s, text: '' } : s)) }));
 
+type Tracer = ReturnType<typeof prepareTracer>;
+type RuleStep = Extract<TracePath['steps'][number], { text: string }>;
+
+/** One probe through both tracers: the same paths and warnings, text apart; the rule steps the walk matched. */
+function sameWalk(
+  t: ExecutionContext,
+  full: Tracer,
+  bare: Tracer,
+  probe: Parameters<Tracer['trace']>[0],
+  printed: (s: RuleStep) => boolean,
+): number {
+  const withText = full.trace(probe);
+  const without = bare.trace(probe);
+  const steps = without.paths.flatMap((p) => p.steps).filter((s) => 'text' in s);
+  t.true(steps.every((s) => 'text' in s && s.text === ''));
+  t.true(
+    withText.paths.flatMap((p) => p.steps).every((s) => !('text' in s) || printed(s)),
+    'the default tracer prints every rule',
+  );
+  t.deepEqual(withoutText(without.paths), withoutText(withText.paths));
+  t.deepEqual(without.warnings, withText.warnings);
+  return steps.length;
+}
+
 test('every entry point of the sample dump: the same paths with and without step text', (t) => {
   const n = node();
   const full = prepareTracer(n, 'ipv4');
@@ -30,17 +54,7 @@ test('every entry point of the sample dump: the same paths with and without step
   let rules = 0;
   for (const e of entries) {
     const probe = { src: '203.0.113.9', sport: 40000, in: 'eth0', newClient: true, ...e };
-    const withText = full.trace(probe);
-    const without = bare.trace(probe);
-    const steps = without.paths.flatMap((p) => p.steps).filter((s) => 'text' in s);
-    rules += steps.length;
-    t.true(steps.every((s) => 'text' in s && s.text === ''));
-    t.true(
-      withText.paths.flatMap((p) => p.steps).every((s) => !('text' in s) || s.text.includes(`-A ${s.chain} `)),
-      'the default tracer prints every rule',
-    );
-    t.deepEqual(withoutText(without.paths), withoutText(withText.paths));
-    t.deepEqual(without.warnings, withText.warnings);
+    rules += sameWalk(t, full, bare, probe, (s) => s.text.includes(`-A ${s.chain} `));
   }
   t.true(rules > entries.length, 'the walks match rules');
 });
@@ -59,17 +73,7 @@ test("kube-proxy's nftables table, both families: the same paths with and withou
     const src = family === 'ipv4' ? '203.0.113.9' : '2001:db8:99::9';
     for (const e of entries) {
       const probe = { src, sport: 40000, in: 'eth0', newClient: true, ...e };
-      const withText = full.trace(probe);
-      const without = bare.trace(probe);
-      const steps = without.paths.flatMap((p) => p.steps).filter((s) => 'text' in s);
-      rules += steps.length;
-      t.true(steps.every((s) => 'text' in s && s.text === ''));
-      t.true(
-        withText.paths.flatMap((p) => p.steps).every((s) => !('text' in s) || s.text.length > 0),
-        'the default tracer prints every rule',
-      );
-      t.deepEqual(withoutText(without.paths), withoutText(withText.paths));
-      t.deepEqual(without.warnings, withText.warnings);
+      rules += sameWalk(t, full, bare, probe, (s) => s.text.length > 0);
     }
   }
   t.true(rules > 100, 'the walks match rules');
