@@ -1,12 +1,17 @@
 /** What a ruleset dump does not show: its own gaps, and the filter its command piped it through. */
 import type { NodeDumps } from './node';
 import type { RulesetGap } from './ruleset';
-import { type RulesetSection, type Section, isRulesetSection } from './section';
+import { type RulesetSection, type Section, type SectionSource, isRulesetSection } from './section';
+
+/** The filter (`iptables-save | grep KUBE`) a dump's command piped it through, if the prompt shows one. */
+export function filterOf(source: SectionSource): string | undefined {
+  return source.partial && source.command ? source.command : undefined;
+}
 
 export function gapsOf(section: RulesetSection): readonly RulesetGap[] {
   const own = section.ruleset.gaps ?? [];
-  const { command, partial } = section.source;
-  return partial && command ? [...own, { kind: 'filtered', command }] : own;
+  const command = filterOf(section.source);
+  return command ? [...own, { kind: 'filtered', command }] : own;
 }
 
 /** Lines a reader rejected (a rule a terminal wrapped, an edit): any of them may hold a chain or a jump. */
@@ -75,10 +80,8 @@ export function unshownRules(node: NodeDumps): string[] {
     if (isRulesetSection(s)) return unshownOf(s).map(gapText);
     if (s.kind !== 'nft' && s.kind !== 'ipvsadm') return [];
     const unread = s.diagnostics.filter((d) => d.severity === 'error').length;
-    const filtered =
-      s.kind === 'ipvsadm' && s.services.length > 0 && s.source.partial && s.source.command
-        ? [`the IPVS listing was filtered (\`${s.source.command}\`)`]
-        : [];
+    const command = s.kind === 'ipvsadm' && s.services.length > 0 ? filterOf(s.source) : undefined;
+    const filtered = command ? [`the IPVS listing was filtered (\`${command}\`)`] : [];
     return [...(unread ? [unreadText(s, unread)] : []), ...filtered];
   });
 }

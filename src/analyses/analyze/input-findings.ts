@@ -4,7 +4,7 @@ import { nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
-import { gapsOf } from '../../model/gaps';
+import { filterOf, gapsOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
 import type { RulesetGap } from '../../model/ruleset';
 import { type ForeignDump, type Section, type SkippedLines, isRulesetSection } from '../../model/section';
@@ -148,7 +148,8 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
 
 /** Why a conntrack or IPVS connection table shows only part of the node's, if it does. */
 function tableShortfall(s: Section): string | undefined {
-  const filtered = s.source.partial && s.source.command ? `was filtered (\`${s.source.command}\`)` : undefined;
+  const command = filterOf(s.source);
+  const filtered = command ? `was filtered (\`${command}\`)` : undefined;
   if (s.kind === 'ipvsadm') return s.connections.length > 0 ? filtered : undefined;
   if (s.kind !== 'conntrack') return undefined;
   const said = shownMismatch(s.summaries, s.entries.length);
@@ -184,8 +185,9 @@ function partialTableFindings(node: NodeDumps): Finding[] {
 function partialListingFindings(node: NodeDumps): Finding[] {
   return node.sections.flatMap((section): Finding[] => {
     if (section.kind !== 'ipvsadm' || section.services.length === 0) return [];
-    const { path, startLine, endLine, partial, command } = section.source;
-    if (!partial || !command) return [];
+    const { path, startLine, endLine } = section.source;
+    const command = filterOf(section.source);
+    if (!command) return [];
     return [
       {
         code: 'INPUT_PARTIAL',
