@@ -8,8 +8,7 @@
  * final header of such a path. Then many new connections to one Service must split over its endpoints in
  * nfwalk's shares, within 3 standard errors.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -24,6 +23,7 @@ import type { LabFamily } from './lab-family';
 import { nftTracedPackets } from './nft-trace';
 import { compareRound, labConntrack } from './trace-compare';
 import { type KernelStep, type KernelTrace, type LabProbe, TraceLab } from './trace-lab';
+import { startTraceMonitor } from './trace-monitor';
 
 const NFT = '/usr/sbin/nft';
 const TRACE_TABLE = 'nfww-trace';
@@ -130,15 +130,10 @@ async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[])
   const dir = mkdtempSync(join(tmpdir(), 'nfww-trace-'));
   try {
     const out = join(dir, 'trace.txt');
-    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', lab.node, NFT, '-a', 'monitor', 'trace'], {
-      stdio: ['ignore', openSync(out, 'w'), 'ignore'],
-    });
-    const exited = new Promise((r) => monitor.once('close', r));
-    await new Promise((r) => setTimeout(r, 200));
+    const monitor = await startTraceMonitor(lab.node, [NFT, '-a', 'monitor', 'trace'], out, join(dir, 'trace.err'));
     lab.fire(probes);
-    await new Promise((r) => setTimeout(r, 400));
-    monitor.kill();
-    await exited;
+    const stopped = await monitor.stop();
+    if (stopped !== undefined) throw new Error(`the trace monitor stopped early: ${stopped}`);
     const packets = nftTracedPackets(readFileSync(out, 'utf8'), (t) => t !== TRACE_TABLE);
     const key = (p: { proto: string; src: string; dst: string; sport?: number }) =>
       p.proto === 'icmp' ? `icmp ${p.src} ${p.dst}` : `${p.proto} ${p.src} ${p.sport}`;

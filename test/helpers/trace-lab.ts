@@ -8,14 +8,14 @@
  * An IPv6 lab (`new TraceLab(LAB_V6)`) is the same lab with its addresses carried over by `v6Of`, every address
  * without duplicate address detection and static neighbours, so that neighbour discovery stays out of the traces.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './exec';
 import { LAB_V4, type LabFamily } from './lab-family';
 import { type TraceEvent, nftMonitorEvents, xtablesMonitorEvents } from './trace-events';
+import { startTraceMonitor } from './trace-monitor';
 
 export const NODE_IP = '192.168.50.1';
 export const PODS_IP = '10.99.0.1';
@@ -239,16 +239,10 @@ export class TraceLab {
     const outFile = join(this.dir, 'trace.txt');
     const errFile = join(this.dir, 'trace.err');
     const command = this.family.family === 'ipv4' ? ['xtables-monitor', '--trace'] : [NFT, '-a', 'monitor', 'trace'];
-    const monitor: ChildProcess = spawn('ip', ['netns', 'exec', this.node, ...command], {
-      stdio: ['ignore', openSync(outFile, 'w'), openSync(errFile, 'w')],
-    });
-    const exited = new Promise((r) => monitor.once('close', r));
-    await new Promise((r) => setTimeout(r, 150));
+    const monitor = await startTraceMonitor(this.node, command, outFile, errFile);
     this.fire(probes);
-    await new Promise((r) => setTimeout(r, 250));
-    if (monitor.exitCode !== null) return readFileSync(errFile, 'utf8').trim();
-    monitor.kill();
-    await exited;
+    const stopped = await monitor.stop();
+    if (stopped !== undefined) return stopped;
     const output = readFileSync(outFile, 'utf8');
     return assignTraces(
       this.family.family === 'ipv4' ? xtablesMonitorEvents(output) : nftMonitorEvents(output),
