@@ -3,7 +3,7 @@ import type { StaleAnalysis, StaleEntry } from '../analyses/stale/index';
 import { StreamedArray, jsonPieces, stringified } from './json';
 import { staleEntryBytes } from './stale-json-rows';
 import { ByteSink, type PieceBuffers } from './byte-sink';
-import { staleListOf } from '../analyses/stale/stale-list';
+import { staleFindingsOf, staleListOf } from '../analyses/stale/stale-list';
 
 export function entryJson(s: StaleEntry) {
   return {
@@ -68,6 +68,7 @@ export function entryWriter(): (s: StaleEntry, indent: string) => string {
 export function* staleJsonPieces(a: StaleAnalysis, buffers?: PieceBuffers): Generator<string | Uint8Array> {
   const text = entryWriter();
   const list = staleListOf(a);
+  const findings = staleFindingsOf(a);
   yield* jsonPieces({
     stale: new StreamedArray(
       list.length,
@@ -78,27 +79,31 @@ export function* staleJsonPieces(a: StaleAnalysis, buffers?: PieceBuffers): Gene
     ),
     nodes: a.nodes,
     findings: new StreamedArray(
-      a.findings.length,
+      findings.length,
       () => a.findings,
       (f) => f,
       undefined,
-      (indent) => valueBytes(a.findings, indent, buffers),
+      (indent) => valueBytes(findings, indent, buffers),
     ),
   });
   yield '\n';
 }
 
 /**
- * Values as jsonPieces writes an array's elements at `indent`, as bytes. A million stale entries make some 14,000
- * findings, 40 MB of JSON: their texts joined into pieces lived long enough to be promoted (the young generation is
- * small by then, as writing the entries allocates little), and the old generation grew by some 40 MB while they
- * were written.
+ * Values as jsonPieces writes an array's elements at `indent`, as bytes, each made (`at`) as it is written. A million
+ * stale entries make some 14,000 findings, 40 MB of JSON: their texts joined into pieces lived long enough to be
+ * promoted (the young generation is small by then, as writing the entries allocates little), and the old generation
+ * grew by some 40 MB while they were written.
  */
-function* valueBytes(values: readonly unknown[], indent: string, buffers?: PieceBuffers): Generator<Uint8Array> {
+function* valueBytes(
+  values: { readonly length: number; at(n: number): unknown },
+  indent: string,
+  buffers?: PieceBuffers,
+): Generator<Uint8Array> {
   const sink = new ByteSink(buffers);
   const lineBreak = `\n${indent}`;
   for (let n = 0; n < values.length; n++) {
-    sink.text(`${n ? ',' : ''}${lineBreak}${(stringified(values[n]) ?? 'null').replaceAll('\n', lineBreak)}`);
+    sink.text(`${n ? ',' : ''}${lineBreak}${(stringified(values.at(n)) ?? 'null').replaceAll('\n', lineBreak)}`);
     if (sink.full) yield* sink.handOut();
   }
   yield* sink.handOut(true);

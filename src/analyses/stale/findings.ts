@@ -7,7 +7,7 @@ import type { Finding, Severity } from '../finding';
 import type { NodeStaleSummary, StaleEntry, StaleGroup, StaleKind } from './model';
 import { endpointText, firstOf } from '../finding-text';
 import { groupBy } from '../../model/group-by';
-import { type GroupHead, groupHead } from './groups';
+import { type GroupHead, firstEntry, groupHead } from './groups';
 
 export interface Terminating {
   readonly node: string;
@@ -81,30 +81,80 @@ function remedyOf(head: GroupHead): string {
   );
 }
 
+/** The finding of one group: made when asked, as its message and remedy are most of a finding's bytes. */
+function groupFinding(group: StaleGroup): Finding {
+  const head = groupHead(group, EVIDENCE_LINES, LISTED_TARGETS);
+  const first = head.entries[0]!;
+  return {
+    code: CODES[first.kind],
+    severity: severityOf(first.kind, first.proto),
+    node: first.node,
+    subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
+    message: groupMessage(
+      first,
+      head.size,
+      head.targets.map((t) => t.target),
+      head.targetCount,
+    ),
+    evidence: evidenceOf(head.entries),
+    remedy: remedyOf(head),
+  };
+}
+
+/**
+ * A stale analysis's findings: one per group, made when read (`at`), then those of few entries (terminating IPVS
+ * connections, undecided entries, what the caller adds), held. A million stale entries make some 14,000 groups,
+ * whose messages, remedies and evidence held about 30 MB at the analysis's peak; a writer makes and writes them
+ * one at a time.
+ */
+export class StaleFindings {
+  constructor(
+    private readonly groups: readonly StaleGroup[],
+    private readonly rest: readonly Finding[],
+  ) {}
+
+  get length(): number {
+    return this.groups.length + this.rest.length;
+  }
+
+  /** The `i`th finding, made anew for a group's. */
+  at(i: number): Finding {
+    const groups = this.groups;
+    return i < groups.length ? groupFinding(groups[i]!) : this.rest[i - groups.length]!;
+  }
+
+  /** Every finding's severity, no finding made. */
+  severities(): Severity[] {
+    return [
+      ...this.groups.map((g) => {
+        const first = firstEntry(g);
+        return severityOf(first.kind, first.proto);
+      }),
+      ...this.rest.map((f) => f.severity),
+    ];
+  }
+
+  /** Every finding, made. */
+  all(): Finding[] {
+    return Array.from({ length: this.length }, (_, i) => this.at(i));
+  }
+
+  /** These findings, then `more`. */
+  with(more: readonly Finding[]): StaleFindings {
+    return new StaleFindings(this.groups, [...this.rest, ...more]);
+  }
+
+  static of(findings: readonly Finding[]): StaleFindings {
+    return new StaleFindings([], findings);
+  }
+}
+
 export function staleFindings(
   groups: readonly StaleGroup[],
   terminating: readonly Terminating[],
   nodes: readonly NodeStaleSummary[],
-): Finding[] {
+): StaleFindings {
   const findings: Finding[] = [];
-  for (const group of groups) {
-    const head = groupHead(group, EVIDENCE_LINES, LISTED_TARGETS);
-    const first = head.entries[0]!;
-    findings.push({
-      code: CODES[first.kind],
-      severity: severityOf(first.kind, first.proto),
-      node: first.node,
-      subject: first.service ?? endpointText(first.dst, first.dport ?? undefined),
-      message: groupMessage(
-        first,
-        head.size,
-        head.targets.map((t) => t.target),
-        head.targetCount,
-      ),
-      evidence: evidenceOf(head.entries),
-      remedy: remedyOf(head),
-    });
-  }
   for (const list of groupBy(terminating, (t) => `${t.node}|${t.service ?? ''}|${t.server}`).values()) {
     const t = list[0]!;
     findings.push({
@@ -135,5 +185,5 @@ export function staleFindings(
       });
     }
   }
-  return findings;
+  return new StaleFindings(groups, findings);
 }

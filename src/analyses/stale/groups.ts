@@ -64,6 +64,10 @@ export function groupHead(group: StaleGroup, entries: number, targets: number): 
   };
 }
 
+/** A group's first entry, made without the others. */
+export const firstEntry = (group: StaleGroup): StaleEntry =>
+  group instanceof Group ? group.first() : group.entries[0]!;
+
 const PROTOCOLS = 64;
 
 /** The most digits of a port; a port's text is ranked as that many places of base 11, a missing digit lowest. */
@@ -148,6 +152,10 @@ class Group implements StaleGroup {
       last.group = this;
     }
     return last.entries;
+  }
+
+  first(): StaleEntry {
+    return this.list.entry(this.members[0]!);
   }
 
   head(entries: number, targets: number): GroupHead {

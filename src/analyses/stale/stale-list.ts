@@ -8,6 +8,7 @@ import { ConntrackStaleEntry, type TableOrigin } from './conntrack-stale-entry';
 import type { StaleVerdict } from './conntrack-stale';
 import type { StaleAnalysis, StaleEntry } from './model';
 import type { Finding } from '../finding';
+import { StaleFindings } from './findings';
 
 /** Ids of values that repeat across many entries (tables, verdicts). */
 export class Numbered<T> {
@@ -144,31 +145,45 @@ export class StaleList {
   }
 }
 
-/** The list behind each analysis analysisOf made: report writers read its rows without making objects. */
-const lists = new WeakMap<StaleAnalysis, StaleList>();
+/** What is behind each analysis analysisOf made: report writers read its rows and findings without making all. */
+const behind = new WeakMap<StaleAnalysis, { readonly list: StaleList; readonly findings: StaleFindings }>();
 
 /**
- * The analysis with `stale` as its entries' objects, made when first read (and kept): the `stale` command's reports
- * read the list (staleListOf) and the groups, and never make them all.
+ * The analysis with `stale` as its entries' objects and `findings` made, each when first read (and kept): the
+ * `stale` command's reports read the list (staleListOf), the groups and the findings one at a time
+ * (staleFindingsOf), and never make them all.
  */
-export function analysisOf(list: StaleList, rest: Omit<StaleAnalysis, 'stale'>): StaleAnalysis {
+export function analysisOf(
+  list: StaleList,
+  rest: Omit<StaleAnalysis, 'stale' | 'findings'> & { readonly findings: StaleFindings },
+): StaleAnalysis {
   let entries: StaleEntry[] | undefined;
-  const analysis = Object.defineProperty({}, 'stale', {
-    enumerable: true,
-    get: () => (entries ??= list.entries()),
-  }) as { stale: readonly StaleEntry[] };
-  const made: StaleAnalysis = Object.assign(analysis, rest);
-  lists.set(made, list);
+  let findings: Finding[] | undefined;
+  const made = Object.defineProperties(
+    {},
+    {
+      stale: { enumerable: true, get: () => (entries ??= list.entries()) },
+      groups: { enumerable: true, value: rest.groups },
+      nodes: { enumerable: true, value: rest.nodes },
+      findings: { enumerable: true, get: () => (findings ??= rest.findings.all()) },
+    },
+  ) as StaleAnalysis;
+  behind.set(made, { list, findings: rest.findings });
   return made;
 }
 
-/** The analysis with more findings, its entries still unmade. */
+/** The analysis with more findings, its entries and findings still unmade. */
 export function withFindings(a: StaleAnalysis, findings: readonly Finding[]): StaleAnalysis {
   if (findings.length === 0) return a;
-  return analysisOf(staleListOf(a), { groups: a.groups, nodes: a.nodes, findings: [...a.findings, ...findings] });
+  return analysisOf(staleListOf(a), { groups: a.groups, nodes: a.nodes, findings: staleFindingsOf(a).with(findings) });
 }
 
 /** The stale entries of an analysis as a list: the one behind it, or one made of its `stale`. */
 export function staleListOf(a: StaleAnalysis): StaleList {
-  return lists.get(a) ?? StaleList.of(a.stale);
+  return behind.get(a)?.list ?? StaleList.of(a.stale);
+}
+
+/** The findings of an analysis, made when read: those behind it, or its `findings`. */
+export function staleFindingsOf(a: StaleAnalysis): StaleFindings {
+  return behind.get(a)?.findings ?? StaleFindings.of(a.findings);
 }

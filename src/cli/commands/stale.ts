@@ -12,6 +12,7 @@ import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
 import { PieceBuffers } from '../../report/byte-sink';
+import { staleFindingsOf } from '../../analyses/stale/stale-list';
 
 /**
  * How far V8 lets the old generation grow past what was live at its last full collection, in percent. V8's own
@@ -42,7 +43,7 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
   handler: async (args) => {
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const { analysis, severities } = await analysed(args);
-    // What making the groups and findings left behind is garbage too: the report is written on a heap sized to it.
+    // What grouping left behind is garbage too: the report is written on a heap sized to it.
     collectGarbage();
     const format = formatOf(args);
     const chart = () => staleFlowchart(analysis);
@@ -52,25 +53,34 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
         buffers.written(piece),
       );
     await writeDiagram(args, 'stale entries', chart);
-    process.exitCode = exitCodeFor([...severities, ...analysis.findings.map((f) => f.severity)], args.failOn as FailOn);
+    process.exitCode = exitCodeFor([...severities, ...staleFindingsOf(analysis).severities()], args.failOn as FailOn);
   },
 };
 
 /**
  * The analysis and the severities of the dumps' diagnostics. The dumps (the rules' model, some 50 MB for 10,000
  * services) are handed over, not kept: they are garbage once the entries are judged. Full collections then and once
- * the entries are grouped keep the groups and findings from being made on top of garbage.
+ * the entries are grouped keep the groups from being made on top of garbage; the findings are made as written.
  */
 async function analysed(args: StaleArgs) {
-  let found: Inputs | undefined = await loadSections(args.inputs);
+  const { take, severities } = await handedOver(args.inputs);
+  const analysis = staleAnalysisTaking(take, { nodeIps: listOption(args.nodeIp), garbage: collectGarbage });
+  return { analysis, severities };
+}
+
+/**
+ * The dumps, to be taken once, and their diagnostics' severities, read here: a frame that read the sections itself
+ * kept them in one of its registers until it returned, after the analysis, and the rules' model with them.
+ */
+async function handedOver(paths: readonly string[]) {
+  let found: Inputs | undefined = await loadSections(paths);
   const severities = diagnosticSeverities(found.sections);
   const take = () => {
     const inputs = found!;
     found = undefined;
     return inputs;
   };
-  const analysis = staleAnalysisTaking(take, { nodeIps: listOption(args.nodeIp), garbage: collectGarbage });
-  return { analysis, severities };
+  return { take, severities };
 }
 
 /**
