@@ -38,11 +38,26 @@ const BLOCK_BITS = 14;
 const BLOCK = 1 << BLOCK_BITS;
 const MASK = BLOCK - 1;
 
-/**
- * Per entry, three numbers side by side: the table's number (-1 for an entry held as an object), the row of the
- * table (or the object's index) and the verdict's number.
- */
-const WIDTH = 3;
+/** Per entry, two numbers side by side: the row of its table (or the object's index) and the verdict's number. */
+const WIDTH = 2;
+
+/** Where runs of entries of one table start, and each run's table (-1 for entries held as objects). */
+interface Runs {
+  readonly starts: number[];
+  readonly tables: number[];
+}
+
+/** The run of entry `i`: the last one starting at or before it. */
+function runOf(starts: readonly number[], i: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 export class StaleList {
   private readonly origins = new Numbered<TableOrigin>();
@@ -50,9 +65,16 @@ export class StaleList {
   /**
    * Blocks of BLOCK entries. A list grown by doubling held its old and new arrays at once while copying, and the
    * analysis's list and a node's first look side by side: 50 MB on a million stale entries, where blocks and
-   * settling in place (`settle`) keep 12.
+   * settling in place (`settle`) keep 8.
    */
   private readonly blocks: Int32Array[] = [];
+  /**
+   * The entries' tables as runs: a node's rows come table by table, so a table's number per entry (4 of 12 bytes)
+   * would repeat one value over hundreds of thousands of entries.
+   */
+  private runs: Runs = { starts: [], tables: [] };
+  /** The run the last lookup found: readers go through the list in order. */
+  private run = 0;
   length = 0;
 
   /**
@@ -61,17 +83,30 @@ export class StaleList {
    */
   constructor(readonly verdicts = new Numbered<StaleVerdict>()) {}
 
+  /** Entry `i`, the one after the last set (pushed, or kept while settling). */
   private set(i: number, table: number, row: number, verdict: number): void {
     let block = this.blocks[i >>> BLOCK_BITS];
     if (!block) this.blocks.push((block = new Int32Array(BLOCK * WIDTH)));
     const at = (i & MASK) * WIDTH;
-    block[at] = table;
-    block[at + 1] = row;
-    block[at + 2] = verdict;
+    block[at] = row;
+    block[at + 1] = verdict;
+    const { starts, tables } = this.runs;
+    if (tables[tables.length - 1] !== table || tables.length === 0) {
+      starts.push(i);
+      tables.push(table);
+    }
   }
 
   private field(i: number, k: number): number {
     return this.blocks[i >>> BLOCK_BITS]![(i & MASK) * WIDTH + k]!;
+  }
+
+  /** The number of entry `i`'s table, -1 for an object. */
+  private tableOf(i: number): number {
+    const { starts, tables } = this.runs;
+    let r = this.run;
+    if (!(starts[r]! <= i && (r + 1 === starts.length || i < starts[r + 1]!))) this.run = r = runOf(starts, i);
+    return tables[r]!;
   }
 
   pushRow(origin: TableOrigin, row: number, verdict: StaleVerdict): void {
@@ -97,10 +132,15 @@ export class StaleList {
    * The entries kept move up in place and the blocks no longer needed are freed.
    */
   settle(from: number, verdict: (i: number) => number): void {
+    const before = this.runs;
+    const first = before.starts.findIndex((s) => s >= from);
+    const cut = first < 0 ? before.starts.length : first;
+    this.runs = { starts: before.starts.slice(0, cut), tables: before.tables.slice(0, cut) };
+    this.run = 0;
     let kept = from;
     for (let i = from; i < this.length; i++) {
       const v = verdict(i);
-      if (v >= 0) this.set(kept++, this.field(i, 0), this.field(i, 1), v);
+      if (v >= 0) this.set(kept++, before.tables[runOf(before.starts, i)]!, this.field(i, 0), v);
     }
     this.length = kept;
     this.blocks.length = (kept + MASK) >>> BLOCK_BITS;
@@ -108,23 +148,23 @@ export class StaleList {
 
   /** The entry's table, when it is a conntrack row (undefined for an entry held as an object). */
   originOf(i: number): TableOrigin | undefined {
-    const t = this.field(i, 0);
+    const t = this.tableOf(i);
     return t < 0 ? undefined : this.origins.values[t];
   }
 
   /** The conntrack row of the entry (for a row entry). */
   rowOf(i: number): number {
-    return this.field(i, 1);
+    return this.field(i, 0);
   }
 
   /** The number of the entry's verdict, the same for every entry of that verdict (for a row entry). */
   verdictIdOf(i: number): number {
-    return this.field(i, 2);
+    return this.field(i, 1);
   }
 
   /** The verdict of the entry (for a row entry). */
   verdictOf(i: number): StaleVerdict {
-    return this.verdicts.values[this.field(i, 2)]!;
+    return this.verdicts.values[this.field(i, 1)]!;
   }
 
   /** The entry as an object: made when asked for a row entry (a new object each time). */

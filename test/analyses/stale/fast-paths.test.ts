@@ -18,7 +18,7 @@ import { columnsOf } from '../../../src/model/conntrack-columns';
 import { EntryRow } from '../../../src/analyses/stale/entry-row';
 import { familyContext } from '../../../src/analyses/stale/family-context';
 import { nodeContexts } from '../../../src/analyses/node/index';
-import { Numbered } from '../../../src/analyses/stale/stale-list';
+import { Numbered, staleFindingsOf } from '../../../src/analyses/stale/stale-list';
 import {
   type Judged,
   type StaleVerdict,
@@ -123,6 +123,18 @@ test("a finding's first targets and entries are the first of the group's sorted 
     }
     if (size >= 400) t.true(many > 0, `seed ${seed}: a group with more than ten targets`);
     t.deepEqual(a.findings, staleFindings(a.groups.map(plain), [], a.nodes).all());
+    // Written one at a time: each made when asked (nothing held), the same as the analysis's; severities unmade.
+    const made = staleFindingsOf(a);
+    t.is(made.length, a.findings.length);
+    t.not(made.at(0), made.at(0));
+    t.deepEqual(
+      a.findings.map((_, i) => made.at(i)),
+      a.findings,
+    );
+    t.deepEqual(
+      made.severities(),
+      a.findings.map((f) => f.severity),
+    );
   }
 });
 
