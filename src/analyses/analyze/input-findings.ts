@@ -150,7 +150,8 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
 function tableShortfall(s: Section): string | undefined {
   const command = filterOf(s.source);
   const filtered = command ? `was filtered (\`${command}\`)` : undefined;
-  if (s.kind === 'ipvsadm') return s.connections.length > 0 ? filtered : undefined;
+  // A listing that holds connections too is said once, by partialListingFindings.
+  if (s.kind === 'ipvsadm') return s.connections.length > 0 && s.services.length === 0 ? filtered : undefined;
   if (s.kind !== 'conntrack') return undefined;
   const said = shownMismatch(s.summaries, s.entries.length);
   const short = said ? `holds ${s.entries.length} of the ${said.count} entries conntrack said it showed` : undefined;
@@ -171,8 +172,7 @@ function partialTableFindings(node: NodeDumps): Finding[] {
         subject: 'input',
         message: `the ${section.kind} table at ${path}:${startLine}-${endLine} ${shortfall}: entries it does not show were not checked, so stale counts are a floor`,
         evidence: [{ path, line: startLine, column: 1 }],
-        remedy:
-          'collect the whole table (`conntrack -L` on the node, unfiltered, as a file rather than a terminal paste)',
+        remedy: `collect the whole table (\`${section.kind === 'ipvsadm' ? 'ipvsadm -Lnc' : 'conntrack -L'}\` on the node, unfiltered, as a file rather than a terminal paste)`,
       },
     ];
   });
@@ -180,7 +180,8 @@ function partialTableFindings(node: NodeDumps): Finding[] {
 
 /**
  * IPVS service listings (`ipvsadm -Ln`) piped through a filter: a service shown without its real servers, or not
- * shown, may have them, so what the services report of them rests on what the filter kept.
+ * shown, may have them, so what the services report of them rests on what the filter kept. A listing that holds
+ * connection entries too says so in the same finding: one filter, one finding.
  */
 function partialListingFindings(node: NodeDumps): Finding[] {
   return node.sections.flatMap((section): Finding[] => {
@@ -188,16 +189,16 @@ function partialListingFindings(node: NodeDumps): Finding[] {
     const { path, startLine, endLine } = section.source;
     const command = filterOf(section.source);
     if (!command) return [];
+    const connections = section.connections.length > 0;
     return [
       {
         code: 'INPUT_PARTIAL',
         severity: 'info',
         node: node.name,
         subject: 'input',
-        message: `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some`,
+        message: `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some${connections ? '; connection entries it does not show were not checked, so stale counts are a floor' : ''}`,
         evidence: [{ path, line: startLine, column: 1 }],
-        remedy:
-          'collect the whole listing (`ipvsadm -Ln` on the node, unfiltered, as a file rather than a terminal paste)',
+        remedy: `collect the whole listing (\`ipvsadm -Ln\`${connections ? ' and `ipvsadm -Lnc`' : ''} on the node, unfiltered, as a file rather than a terminal paste)`,
       },
     ];
   });
