@@ -68,6 +68,30 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 }
 
 /**
+ * Records a terminal wrapped, read joined back: said once per node and input, so that a reader who counts lines
+ * knows where the continuations went.
+ */
+export function unwrappedFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
+  const names = new Set(nodes.map((n) => n.name));
+  const wrapped = skipped
+    .filter((s): s is SkippedLines & { terminalWidth: number } => s.terminalWidth !== undefined)
+    .map((s) => ({ ...s, node: names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name }));
+  return [...groupBy(wrapped, (s) => `${s.node}\n${s.path}`).values()].map((group) => {
+    const { node, path, terminalWidth } = group[0]!;
+    const lines = group.reduce((n, s) => n + s.endLine - s.startLine + 1, 0);
+    return {
+      code: 'INPUT_UNWRAPPED',
+      severity: 'info',
+      node,
+      subject: 'input',
+      message: `${path} was copied from a terminal ${terminalWidth} columns wide, which wrapped ${group.length} record${group.length === 1 ? '' : 's'} over ${lines} more line${lines === 1 ? '' : 's'} (first: line ${group[0]!.startLine - 1}): each was read joined back whole, and a problem in one is placed on the line it was pasted at`,
+      evidence: group.slice(0, 10).map((s) => ({ path: s.path, line: s.startLine - 1, column: 1 })),
+      remedy: 'none needed; a dump saved to a file (`iptables-save -c > node.txt`) is never wrapped',
+    };
+  });
+}
+
+/**
  * iptables-nft's own tables in an nft listing are walked from the node's iptables-nft-save when it is among the
  * inputs (it keeps the comments and negations the listing loses), which is said; nft tables of the arp, bridge and
  * netdev families are read (`parse`, `fmt`) but not walked: a netdev ingress chain or a bridge filter acts on
