@@ -148,3 +148,20 @@ sharedTest(
     }
   },
 );
+
+test('a paste cut between words of its last rule counts that line as unread, not as a rule with a warning', async (t) => {
+  // Cut inside `-m comment` of kube-dns's KUBE-SERVICES rule: `-m comme` reads as an unknown match extension.
+  const lines = kubeNode.split('\n');
+  const at = lines.findIndex((l) => l.includes('-A KUBE-SERVICES -d 10.96.0.10/32 -p udp'));
+  const text = cutPaste(kubeNode, at, lines[at]!.indexOf('-m comment') + 8);
+  t.true(text.includes('-m comme\n```'));
+  const found = await readText(text, 'cut.md');
+  const report = analyze(found);
+  t.deepEqual(inputCodes(report.findings).sort(), ['INPUT_TRUNCATED', 'INPUT_UNREADABLE_LINES']);
+  const unread = report.findings.find((f) => f.code === 'INPUT_UNREADABLE_LINES')!;
+  const line = text.split('\n').findIndex((l) => l.endsWith('-m comme')) + 1;
+  t.deepEqual(unread.evidence, [{ path: 'cut.md', line, column: 1 }]);
+  const section = found.sections[0]!;
+  t.false(section.diagnostics.some((d) => d.severity === 'warning' && d.message.includes('comme')));
+  t.true(section.kind === 'iptables-save' && section.lines.rejected === 1);
+});
