@@ -165,3 +165,20 @@ test('a paste cut between words of its last rule counts that line as unread, not
   t.false(section.diagnostics.some((d) => d.severity === 'warning' && d.message.includes('comme')));
   t.true(section.kind === 'iptables-save' && section.lines.rejected === 1);
 });
+
+sharedTest('an nft listing pasted without its closing braces is said partial where it ends', async (t) => {
+  const listing = readShared('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt').split('\n');
+  // Cut at a line end before the chains of later services: no line is cut, only the braces are missing.
+  const at = listing.findIndex((l) => l.includes('chain firewall-HVFWP5L3-ns5/svc5/tcp/p80'));
+  const text = ['root@node-1:~# nft list ruleset', ...listing.slice(0, at), ''].join('\n');
+  const report = services(await readText(text, 'nft.txt'));
+  const partial = report.findings.filter((f) => f.code === 'INPUT_PARTIAL');
+  t.is(partial.length, 1);
+  t.regex(
+    partial[0]!.message,
+    new RegExp(`nft listing at nft\\.txt:2-${at + 1} ends at line ${at + 1} inside a block`),
+  );
+  t.deepEqual(partial[0]!.evidence, [{ path: 'nft.txt', line: at + 1, column: 1 }]);
+  const whole = ['root@node-1:~# nft list ruleset', ...listing].join('\n');
+  t.deepEqual(inputCodes(services(await readText(whole, 'nft.txt')).findings), []);
+});

@@ -228,9 +228,33 @@ function partialListingFindings(node: NodeDumps): Finding[] {
   });
 }
 
+/** nft listings that end inside a block (`nft list ruleset` pasted without its closing braces): cut, said where. */
+function cutListingFindings(node: NodeDumps): Finding[] {
+  return node.sections.flatMap((section): Finding[] => {
+    if (section.kind !== 'nft' || !section.ruleset.cut) return [];
+    const { path, startLine, endLine } = section.source;
+    return [
+      {
+        code: 'INPUT_PARTIAL',
+        severity: 'info',
+        node: node.name,
+        subject: 'input',
+        message: `the nft listing at ${path}:${startLine}-${endLine} ends at line ${endLine} inside a block whose closing brace never comes: it was cut there, so tables, chains and rules after it are unknown, not absent`,
+        evidence: [{ path, line: endLine, column: 1 }],
+        remedy: 'collect the whole listing (`nft list ruleset` on the node, as a file rather than a terminal paste)',
+      },
+    ];
+  });
+}
+
 /** What limits an analysis of a node's rules and services: lines not read, rulesets and IPVS listings shown in part. */
 export function rulesReadingFindings(node: NodeDumps): Finding[] {
-  return [...unreadableLineFindings(node), ...partialRulesetFindings(node), ...partialListingFindings(node)];
+  return [
+    ...unreadableLineFindings(node),
+    ...partialRulesetFindings(node),
+    ...partialListingFindings(node),
+    ...cutListingFindings(node),
+  ];
 }
 
 /** What limits any analysis of a node's dumps: lines not read, and rulesets, listings and tables shown in part. */
