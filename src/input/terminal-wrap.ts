@@ -111,24 +111,30 @@ export class WrapJoiner {
     const count = lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
     for (let i = 0; i < count; i++) {
       const kind = kindOf(lines[i]!);
-      if (!kind || columns(lines[i]!) !== this.width) continue;
+      if (!kind || !this.full(lines[i]!)) continue;
       let end = i;
-      while (end + 1 < count && columns(lines[end]!) === this.width && continues(kind, lines[end + 1], this.width))
-        end++;
+      while (end + 1 < count && this.full(lines[end]!) && continues(kind, lines[end + 1], this.width)) end++;
       // The record reaches the chunk's last line and may go on in the next chunk.
-      if (!last && end + 1 === count && count < lines.length && columns(lines[end]!) === this.width) {
+      if (!last && end + 1 === count && count < lines.length && this.full(lines[end]!)) {
         this.held = `${lines.slice(i, count).join('\n')}\n`;
         this.heldLine = start + i;
         return { text: i > 0 ? `${lines.slice(0, i).join('\n')}\n` : '', firstLine: start };
       }
       if (end === i) continue;
-      const pieces = lines.slice(i, end + 1);
+      // A piece one column short lost the space the terminal cut at: copying trims a line's trailing spaces.
+      const pieces = lines.slice(i, end + 1).map((p, k) => (k < end - i && columns(p) < this.width ? `${p} ` : p));
       lines[i] = pieces.join('');
       for (let k = i + 1; k <= end; k++) lines[k] = '';
       this.joined.set(start + i, { line: start + i, pieces: pieces.map((p) => p.length) });
       i = end;
     }
     return { text: lines.join('\n'), firstLine: start };
+  }
+
+  /** Whether a line fills the terminal's width: to its last column, or to the one before, a space trimmed after it. */
+  private full(line: string): boolean {
+    const width = columns(line);
+    return width === this.width || (width === this.width - 1 && !line.endsWith(' '));
   }
 
   /** Where column `column` of line `line` (as read) was pasted: on a continuation, for a joined record. */

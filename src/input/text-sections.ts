@@ -218,7 +218,7 @@ class LineAligner {
           node: this.node,
           startLine: line + 1,
           endLine: line + pieces.length - 1,
-          reason: `continuation of a line a terminal ${this.wrap.width} columns wide wrapped: read joined to the line before`,
+          reason: `continuations of records a terminal ${this.wrap.width} columns wide wrapped, read as part of the line before`,
           terminalWidth: this.wrap.width,
         });
     }

@@ -35,7 +35,7 @@ function cutAt(line: string, width: number): string[] {
  * `prompt` and `dump` as a terminal `width` columns wide shows them, and where each pasted line and column was in
  * the unwrapped paste.
  */
-function wrap(prompt: string, dump: string, width: number) {
+function wrap(prompt: string, dump: string, width: number, trim = false) {
   const whole = `${prompt}\n${dump.trimEnd()}\n`;
   const lines: string[] = [];
   const origin: { line: number; offset: number }[] = [];
@@ -44,8 +44,9 @@ function wrap(prompt: string, dump: string, width: number) {
     .split('\n')
     .forEach((line, i) => {
       let offset = 0;
-      for (const piece of cutAt(line, width)) {
-        lines.push(piece);
+      const pieces = cutAt(line, width);
+      for (const [k, piece] of pieces.entries()) {
+        lines.push(trim && k < pieces.length - 1 ? piece.trimEnd() : piece);
         origin.push({ line: i + 1, offset });
         offset += piece.length;
       }
@@ -76,8 +77,14 @@ const named = (s: string) => s.replace(/whole\.txt/g, 'wrapped.txt');
 const probe = { src: '10.0.0.9', dst: '10.96.0.10', proto: 'tcp', dport: 53, in: 'eth0' } as const;
 
 /** Every analysis of the wrapped paste is that of the whole one, and analyze says it was unwrapped. */
-async function sameAsWhole(t: import('ava').ExecutionContext, prompt: string, dump: string, width: number) {
-  const { whole, wrapped, origin, cut } = wrap(prompt, dump, width);
+async function sameAsWhole(
+  t: import('ava').ExecutionContext,
+  prompt: string,
+  dump: string,
+  width: number,
+  trim = false,
+) {
+  const { whole, wrapped, origin, cut } = wrap(prompt, dump, width, trim);
   t.true(cut > 0, `nothing wider than ${width} columns`);
   const [a, b] = [await readText(whole, 'whole.txt'), await readText(wrapped, 'wrapped.txt')];
   const report = analyze(b);
@@ -119,6 +126,25 @@ for (const width of [80, 100, 132]) {
     await sameAsWhole(t, 'root@node-1:~# iptables-save -c', sample('kube-node.iptables-save'), width);
   });
 }
+
+test('a wrapped paste whose copy trimmed the space each cut line ended in is read whole', async (t) => {
+  const { wrapped } = wrap('#', sample('kube-node.iptables-save'), 80, true);
+  t.true(
+    wrapped.split('\n').some((l) => l.length === 79),
+    'a line cut at a space',
+  );
+  await sameAsWhole(t, 'root@node-1:~# iptables-save -c', sample('kube-node.iptables-save'), 80, true);
+});
+
+sharedTest('a real AKS dump wrapped at 120 columns, trailing spaces trimmed, is read whole', async (t) => {
+  await sameAsWhole(
+    t,
+    'root@aks-node:~# iptables-save',
+    readShared('realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt'),
+    120,
+    true,
+  );
+});
 
 const realDumps: readonly [string, string, readonly number[]][] = [
   ['realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt', 'iptables-save', [80, 120, 200]],

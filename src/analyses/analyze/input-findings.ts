@@ -86,7 +86,8 @@ export function unwrappedFindings(nodes: readonly NodeDumps[], skipped: readonly
       subject: 'input',
       message: `${path} was copied from a terminal ${terminalWidth} columns wide, which wrapped ${group.length} record${group.length === 1 ? '' : 's'} over ${lines} more line${lines === 1 ? '' : 's'} (first: line ${group[0]!.startLine - 1}): each was read joined back whole, and a problem in one is placed on the line it was pasted at`,
       evidence: group.slice(0, 10).map((s) => ({ path: s.path, line: s.startLine - 1, column: 1 })),
-      remedy: 'none needed; a dump saved to a file (`iptables-save -c > node.txt`) is never wrapped',
+      remedy:
+        'none needed; a dump saved to a file (`iptables-save -c > node.txt`) rather than copied from a terminal is never wrapped',
     };
   });
 }
