@@ -60,7 +60,8 @@ function continues(kind: Kind, next: string | undefined, width: number): boolean
 
 /**
  * The width of the terminal the text was copied from, if it shows one: the widest record of a dump, when records
- * that wide go on over the next line (two of them, or one at a common width). Any wider record rules a width out.
+ * that wide go on over the next line (two of them, or one at a common width followed by a record or a prompt: prose
+ * right after a dump's last record is no continuation of it). Any wider record rules a width out.
  */
 export function wrapWidth(text: string): number | undefined {
   const lines = text.split('\n');
@@ -68,11 +69,15 @@ export function wrapWidth(text: string): number | undefined {
   for (const line of lines) if (kindOf(line)) widest = Math.max(widest, columns(line));
   if (widest < NARROWEST) return undefined;
   let cut = 0;
+  let inside = false;
   for (let i = 0; i < lines.length - 1; i++) {
     const kind = kindOf(lines[i]!);
-    if (kind && columns(lines[i]!) === widest && continues(kind, lines[i + 1], widest)) cut++;
+    if (!kind || columns(lines[i]!) !== widest || !continues(kind, lines[i + 1], widest)) continue;
+    cut++;
+    const after = lines[i + 2];
+    inside ||= after !== undefined && (RECORD[kind].test(after) || boundaryAt(after) !== undefined);
   }
-  return cut >= 2 || (cut === 1 && COMMON_WIDTHS.has(widest)) ? widest : undefined;
+  return cut >= 2 || (inside && COMMON_WIDTHS.has(widest)) ? widest : undefined;
 }
 
 /** A record joined from lines a terminal wrapped: its first line, and the length of each piece in order. */

@@ -220,3 +220,28 @@ test('one line that happens to be as wide as an uncommon terminal is no evidence
   t.false(found.skipped.some((s) => s.terminalWidth !== undefined));
   t.true(found.sections[0]!.diagnostics.some((d) => d.severity === 'error' && d.line === at + 2));
 });
+
+test('one rule wrapped at 80 columns inside a dump is joined; prose after a dump last rule 80 wide is not', async (t) => {
+  const rule = '-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y';
+  const long = `${rule.replace('-j ', '-m comment --comment "default/kubernetes:https" -j ')}`;
+  const rules = ['-P INPUT ACCEPT', '-N KUBE-SERVICES', '-N KUBE-SVC-NPX46M4PTMTKRN6Y'];
+  const inside = [
+    'root@node-1:~# iptables -t nat -S',
+    ...rules,
+    long.slice(0, 80),
+    long.slice(80),
+    '-A OUTPUT -j KUBE-SERVICES',
+  ];
+  const joined = await readText(`${inside.join('\n')}\n`, 'one.txt');
+  t.true(joined.skipped.some((s) => s.terminalWidth === 80 && s.startLine === 6));
+  t.deepEqual(joined.sections[0]!.diagnostics, []);
+  const prose = [
+    'root@node-1:~# iptables -t nat -S',
+    ...rules,
+    rule,
+    'the service stopped answering after the upgrade',
+  ];
+  const found = await readText(`${prose.join('\n')}\n`, 'prose.txt');
+  t.false(found.skipped.some((s) => s.terminalWidth !== undefined));
+  t.is(found.sections[0]!.records, 1);
+});
