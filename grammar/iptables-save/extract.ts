@@ -148,15 +148,17 @@ export class IptablesSaveExtractor {
 
   /**
    * A dump's last line that is a rule with an error was cut in the middle (`-j MARK --set-xmark` and no
-   * value): not a rule, as the kernel would reject it, and one diagnostic says so.
+   * value): not a rule, as the kernel would reject it, and one diagnostic says so. So is one with a warning
+   * where the dump has no COMMIT (`-m comme`: a paste cut between words reads as an unknown match).
    */
   private dropCutRule(): void {
     const { lastRule: rule, lastRuleChain: chain, lastRuleLine: line } = this;
+    const truncated = this.table !== undefined && !this.table.headerless;
     if (
       !rule ||
       !chain ||
       line !== this.last ||
-      !this.diagnostics.some((d) => d.line === line && d.severity === 'error')
+      !this.diagnostics.some((d) => d.line === line && (d.severity === 'error' || truncated))
     )
       return;
     chain.rules.splice(chain.rules.indexOf(rule), 1);

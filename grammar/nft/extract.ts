@@ -55,6 +55,8 @@ const rejected = (column: number, message: string) => new Rejected(broken(column
 
 export class NftExtractor {
   readonly tables: TableDraft[] = [];
+  /** Set by finish: the listing ended inside a block. */
+  cut = false;
   readonly diagnostics: Diagnostic[] = [];
   private readonly account: Mutable<NftLineAccount> = {
     rules: 0,
@@ -397,6 +399,7 @@ export class NftExtractor {
 
   /** Blocks still open at the end: the listing was cut. */
   finish(): NftLineAccount {
+    this.cut = this.pending !== undefined || this.stack.length > 0;
     if (this.pending)
       this.error(this.pending.line, 1, `${this.pending.into} list not closed before the end of the dump`);
     for (const b of this.stack.reverse()) {

@@ -23,7 +23,11 @@ class NftReader implements DumpReader<NftBody> {
 
   finish(): NftBody {
     const lines = this.extractor.finish();
-    const ruleset: NftRuleset = { tables: this.extractor.tables, source: 'text' };
+    const ruleset: NftRuleset = {
+      tables: this.extractor.tables,
+      source: 'text',
+      ...(this.extractor.cut ? { cut: true } : {}),
+    };
     return {
       kind: 'nft',
       records: lines.rules,

@@ -2,11 +2,12 @@
  * Turns text sources into sections of known formats: align their text to lines, unwrap, segment. Nothing here
  * touches a file system, so the paste page runs it in the browser; sections.ts opens paths for it.
  */
-import { CHUNK_SIZE, countNewlines } from '../../grammar/shared/chunks';
+import { CHUNK_SIZE, type Chunk, countNewlines } from '../../grammar/shared/chunks';
 import { groupBy } from '../model/group-by';
 import type { FoundSections, InputFailure, Section, SkippedLines } from '../model/section';
 import { detectLinePrefix, normaliseChunk } from './normalise';
 import { Segmenter, type SegmentSink } from './segmenter';
+import { WrapJoiner, wrapWidth } from './terminal-wrap';
 import { splitHosts } from './hosts';
 import { splitSnapshots } from './snapshots';
 import { Unwrapper } from './unwrap';
@@ -21,12 +22,7 @@ export async function findSectionsInSources(
 ): Promise<FoundSections> {
   const found = collector(failures);
   for await (const source of sources) {
-    const aligner = new LineAligner(
-      source.path,
-      source.node,
-      new Segmenter(source.path, source.node, found.sink),
-      found.sink,
-    );
+    const aligner = new LineAligner(source.path, source.node, found.sink);
     try {
       if (source.bytes) {
         for await (const piece of source.bytes()) if (!aligner.pushBytes(piece)) break;
@@ -45,7 +41,7 @@ export async function findSectionsInSources(
 /** The same for a text already in memory (a paste), named `path` and attributed to `node`. */
 export function findSectionsInText(text: string, path = '<text>', node = path): FoundSections {
   const found = collector();
-  const aligner = new LineAligner(path, node, new Segmenter(path, node, found.sink), found.sink);
+  const aligner = new LineAligner(path, node, found.sink);
   for (let i = 0; i < text.length && aligner.push(text.slice(i, i + CHUNK_SIZE)); i += CHUNK_SIZE);
   aligner.end();
   return found.result();
@@ -98,13 +94,20 @@ class LineAligner {
   /** Where bytes are joined and cut, reused: its first `carried` bytes are a line not yet ended. */
   private work = new Uint8Array(2 * CHUNK_SIZE);
   private carried = 0;
+  /** Joins the records a terminal wrapped, when the first chunk shows the paste was copied from one. */
+  private wrap: WrapJoiner | undefined;
+  private readonly segmenter: Segmenter;
 
   constructor(
     private readonly path: string,
     private readonly node: string,
-    private readonly segmenter: Segmenter,
     private readonly sink: SegmentSink,
-  ) {}
+  ) {
+    this.segmenter = new Segmenter(path, node, {
+      section: (s) => sink.section(this.placed(s)),
+      skipped: (k) => sink.skipped(k),
+    });
+  }
 
   /** False once the source turned out not to be text; the rest of it is not worth reading. */
   push(piece: string): boolean {
@@ -167,9 +170,15 @@ class LineAligner {
     return true;
   }
 
-  /** Whether lines may go to the conntrack reader as bytes: inside a conntrack dump, no line prefix to strip. */
+  /** Whether lines may go to the conntrack reader as bytes: inside a conntrack dump, no line prefix to strip, no wrap. */
   private readsBytes(): boolean {
-    return !this.first && !this.binary && this.prefix === undefined && this.segmenter.conntrackReader() !== undefined;
+    return (
+      !this.first &&
+      !this.binary &&
+      this.prefix === undefined &&
+      this.wrap === undefined &&
+      this.segmenter.conntrackReader() !== undefined
+    );
   }
 
   /** Line-aligned bytes: the lines the conntrack reader takes as they are, the others as text. */
@@ -200,6 +209,19 @@ class LineAligner {
   end(): void {
     if (this.binary) return;
     if (this.carry !== '' && !this.feed(this.carry)) return;
+    if (this.wrap) {
+      const rest = this.wrap.end();
+      if (rest.text !== '') this.segmenter.chunk(rest);
+      for (const { line, pieces } of this.wrap.joined.values())
+        this.sink.skipped({
+          path: this.path,
+          node: this.node,
+          startLine: line + 1,
+          endLine: line + pieces.length - 1,
+          reason: `continuations of records a terminal ${this.wrap.width} columns wide wrapped, read as part of the line before`,
+          terminalWidth: this.wrap.width,
+        });
+    }
     this.segmenter.end();
   }
 
@@ -213,9 +235,26 @@ class LineAligner {
     let text = normaliseChunk(aligned, this.first);
     if (this.prefix) text = text.replace(this.prefix, '');
     text = this.unwrapper.unwrap(text);
+    if (this.first) {
+      const width = wrapWidth(text);
+      if (width !== undefined) this.wrap = new WrapJoiner(width);
+    }
     this.first = false;
-    this.segmenter.chunk({ text, firstLine: this.line });
+    this.read({ text, firstLine: this.line });
     this.line += countNewlines(aligned);
     return true;
+  }
+
+  /** Unwrapped text to the segmenter, its wrapped records joined first. */
+  private read(chunk: Chunk): void {
+    const joined = this.wrap ? this.wrap.join(chunk.text, chunk.firstLine) : chunk;
+    if (joined.text !== '') this.segmenter.chunk(joined);
+  }
+
+  /** A section's diagnostics placed where the paste has them: past a wrap, on the continuation. */
+  private placed(section: Section): Section {
+    const wrap = this.wrap;
+    if (!wrap || wrap.joined.size === 0 || !section.diagnostics.some((d) => wrap.joined.has(d.line))) return section;
+    return { ...section, diagnostics: section.diagnostics.map((d) => ({ ...d, ...wrap.place(d.line, d.column) })) };
   }
 }

@@ -234,6 +234,8 @@ export interface NftRuleset {
   readonly tables: readonly NftTable[];
   /** Where the ruleset came from: JSON drops comments and the `dynamic` set flag, so a missing one proves nothing. */
   readonly source: 'text' | 'json';
+  /** The listing ends inside a block, its closing braces missing: it was cut, and what followed is unknown. */
+  readonly cut?: boolean;
 }
 
 /** How each line of an nft listing was used; together they account for every line. */

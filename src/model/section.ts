@@ -149,7 +149,10 @@ export type Section = SectionBodies & { readonly source: SectionSource };
 /** iptables' own word that legacy tables exist beside the dump it printed: rules missing from every analysis. */
 export type ForeignDump = 'iptables-legacy' | 'ip6tables-legacy';
 
-/** Input lines that belong to no section: prompts, collector headers, banners, or text of no known format. */
+/**
+ * Input lines that belong to no section: prompts, collector headers, banners, or text of no known format; or the
+ * continuations of records a terminal wrapped, read as part of the record on the line before them.
+ */
 export interface SkippedLines {
   readonly path: string;
   /** The node the input belongs to, as for its sections. */
@@ -159,6 +162,8 @@ export interface SkippedLines {
   readonly reason: string;
   /** Set when the line is such a warning rather than noise. */
   readonly foreign?: ForeignDump;
+  /** Set on continuations of wrapped records: the width of the terminal the paste was copied from. */
+  readonly terminalWidth?: number;
 }
 
 /** A ruleset as iptables-save dumps it or as iptables -L lists it. */

@@ -32,9 +32,14 @@ export function formatParseSummary(found: FoundSections): string {
     out.push(...details(s).map((l) => `  ${l}`));
     for (const d of s.diagnostics) out.push(`  ${formatDiagnostic(s.source.path, d)}`);
   }
-  const skipped = new Map<string, number>();
-  for (const k of found.skipped) skipped.set(k.reason, (skipped.get(k.reason) ?? 0) + k.endLine - k.startLine + 1);
-  for (const [reason, lines] of skipped) out.push(`skipped ${lines} line${lines === 1 ? '' : 's'}: ${reason}`);
+  const skipped = new Map<string, { lines: number; verb: string }>();
+  for (const k of found.skipped) {
+    // A wrapped record's continuations were read, as part of the line before them.
+    const verb = k.terminalWidth === undefined ? 'skipped' : 'joined';
+    skipped.set(k.reason, { lines: (skipped.get(k.reason)?.lines ?? 0) + k.endLine - k.startLine + 1, verb });
+  }
+  for (const [reason, { lines, verb }] of skipped)
+    out.push(`${verb} ${lines} line${lines === 1 ? '' : 's'}: ${reason}`);
   return `${out.join('\n')}\n`;
 }
 

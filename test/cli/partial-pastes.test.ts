@@ -18,9 +18,14 @@ const at = dump.findIndex((l) => l.includes('-A KUBE-SEP-N4G2XR5TDX7PQE7P -s'));
 const cutText = dump[at]!.slice(0, dump[at]!.indexOf('"kube-system/') + 4);
 const cutLine = 3 + at;
 
+const wrapped = join(dir, 'wrapped.txt');
+/** The dump as a terminal 80 columns wide shows it: each longer line goes on over the next ones. */
+const wrappedLines = ['root@node-1:~# iptables-save', ...dump.flatMap((l) => l.match(/.{1,80}/g) ?? [''])];
+
 test.before(() => {
   buildCli();
   writeFileSync(cut, ['```', 'root@node-1:~# iptables-save', ...dump.slice(0, at), cutText, '```', ''].join('\n'));
+  writeFileSync(wrapped, `${wrappedLines.join('\n')}\n`);
 });
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -58,4 +63,20 @@ test('diff against a cut paste says the after snapshot is partial: its missing r
   const same = nfwalk(['diff', '--json', whole, whole]);
   t.false('findings' in (JSON.parse(same.stdout) as object));
   t.notRegex(nfwalk(['diff', whole, whole]).stdout, /note:|INPUT_/);
+});
+
+test('parse and analyze of a paste a terminal wrapped say its continuations were joined, not skipped', (t) => {
+  const continuations = wrappedLines.length - 1 - dump.length;
+  const parsed = nfwalk(['parse', wrapped]);
+  t.is(parsed.status, 0, parsed.stderr);
+  t.regex(parsed.stdout, /wrapped\.txt:2-\d+ {2}iptables-save .* 0 errors {2}0 warnings/);
+  t.true(
+    parsed.stdout.includes(
+      `joined ${continuations} lines: continuations of records a terminal 80 columns wide wrapped, read as part of the line before`,
+    ),
+    parsed.stdout,
+  );
+  const analyzed = nfwalk(['analyze', wrapped, '--fail-on', 'none']);
+  t.regex(analyzed.stdout, /INFO +INPUT_UNWRAPPED input on wrapped\.txt\n.*copied from a terminal 80 columns wide/);
+  t.notRegex(analyzed.stdout, /INPUT_UNREADABLE_LINES/);
 });

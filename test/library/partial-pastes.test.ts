@@ -1,5 +1,5 @@
 /**
- * Pastes that show part of a node's dumps (wrapped by a terminal, cut mid-line, piped through `grep` or `head`)
+ * Pastes that show part of a node's dumps (wrapped by a chat client, cut mid-line, piped through `grep` or `head`)
  * given to services, analyze and trace: each report says what it could not read or see, with file, line and
  * column, rather than judging the missing part as absent (a chain missing, a service without endpoints).
  */
@@ -41,16 +41,18 @@ const listing = ipvsadm.slice(
 const inputCodes = (findings: readonly { code: string }[]) =>
   findings.map((f) => f.code).filter((c) => c.startsWith('INPUT_'));
 
-test('services on a wrapped paste says which lines it could not read, with file, line and column', async (t) => {
-  const text = `root@node-1:~# iptables-save\n${wrapped(kubeNode)}\n`;
+test('services on a wrapped paste places a line it cannot read on the continuation the terminal cut it to', async (t) => {
+  const lines = kubeNode.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('[0:0] -A INPUT -m conntrack --ctstate NEW -m comment'));
+  // An edit past the terminal's width: a quote left open after the target.
+  lines[at] = `${lines[at]!} "unbalanced`;
+  const text = `root@node-1:~# iptables-save\n${wrapped(lines.join('\n'))}\n`;
   const report = services(await readText(text, 'wrapped.txt'));
-  const unread = report.findings.find((f) => f.code === 'INPUT_UNREADABLE_LINES');
-  t.truthy(unread, JSON.stringify(inputCodes(report.findings)));
-  const first = unread!.evidence[0]!;
+  t.deepEqual(inputCodes(report.findings), ['INPUT_UNREADABLE_LINES']);
+  const first = report.findings[0]!.evidence[0]!;
   t.is(first.path, 'wrapped.txt');
-  // The first line the terminal broke is the mangle OUTPUT rule: its second part, at column 1 of its line.
-  t.is(text.split('\n')[first.line - 1], kubeNode.split('\n')[7]!.slice(80));
-  t.is(first.column, 1);
+  t.true(first.line > at + 2, 'on a continuation, not on the line the rule starts at');
+  t.is(text.split('\n')[first.line - 1]!.slice(first.column - 1), '"unbalanced');
   t.deepEqual(
     inputCodes(services(await readText(`root@node-1:~# iptables-save\n${kubeNode}`, 'whole.txt')).findings),
     [],
@@ -72,8 +74,16 @@ test('services on a filtered IPVS listing says it is partial, whatever service i
   t.deepEqual(inputCodes(services(await readText(`${whole}\n`, 'ipvs.txt')).findings), []);
 });
 
-test('analyze judges no chain missing or unused in a wrapped paste: their lines were not read', async (t) => {
-  const report = analyze(await readText(`root@node-1:~# iptables-save\n${wrapped(kubeNode)}\n`, 'wrapped.txt'));
+/** A chat client's wrap: long lines broken after a word, at no one width, so no terminal's wrap to join back. */
+const folded = (dump: string) =>
+  dump
+    .trimEnd()
+    .split('\n')
+    .flatMap((line) => line.match(/.{1,71}(?:\s|$)|\S+/g) ?? [''])
+    .join('\n');
+
+test('analyze judges no chain missing or unused in a folded paste: their lines were not read', async (t) => {
+  const report = analyze(await readText(`root@node-1:~# iptables-save\n${folded(kubeNode)}\n`, 'folded.txt'));
   t.true(report.findings.some((f) => f.code === 'INPUT_UNREADABLE_LINES'));
   const judged = report.findings.filter((f) => /^LINT_(MISSING_CHAIN|UNUSED_CHAIN|KUBE_MASQ_MISSING)$/.test(f.code));
   t.deepEqual(
@@ -138,3 +148,37 @@ sharedTest(
     }
   },
 );
+
+test('a paste cut between words of its last rule counts that line as unread, not as a rule with a warning', async (t) => {
+  // Cut inside `-m comment` of kube-dns's KUBE-SERVICES rule: `-m comme` reads as an unknown match extension.
+  const lines = kubeNode.split('\n');
+  const at = lines.findIndex((l) => l.includes('-A KUBE-SERVICES -d 10.96.0.10/32 -p udp'));
+  const text = cutPaste(kubeNode, at, lines[at]!.indexOf('-m comment') + 8);
+  t.true(text.includes('-m comme\n```'));
+  const found = await readText(text, 'cut.md');
+  const report = analyze(found);
+  t.deepEqual(inputCodes(report.findings).sort(), ['INPUT_TRUNCATED', 'INPUT_UNREADABLE_LINES']);
+  const unread = report.findings.find((f) => f.code === 'INPUT_UNREADABLE_LINES')!;
+  const line = text.split('\n').findIndex((l) => l.endsWith('-m comme')) + 1;
+  t.deepEqual(unread.evidence, [{ path: 'cut.md', line, column: 1 }]);
+  const section = found.sections[0]!;
+  t.false(section.diagnostics.some((d) => d.severity === 'warning' && d.message.includes('comme')));
+  t.true(section.kind === 'iptables-save' && section.lines.rejected === 1);
+});
+
+sharedTest('an nft listing pasted without its closing braces is said partial where it ends', async (t) => {
+  const listing = readShared('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt').split('\n');
+  // Cut at a line end before the chains of later services: no line is cut, only the braces are missing.
+  const at = listing.findIndex((l) => l.includes('chain firewall-HVFWP5L3-ns5/svc5/tcp/p80'));
+  const text = ['root@node-1:~# nft list ruleset', ...listing.slice(0, at), ''].join('\n');
+  const report = services(await readText(text, 'nft.txt'));
+  const partial = report.findings.filter((f) => f.code === 'INPUT_PARTIAL');
+  t.is(partial.length, 1);
+  t.regex(
+    partial[0]!.message,
+    new RegExp(`nft listing at nft\\.txt:2-${at + 1} ends at line ${at + 1} inside a block`),
+  );
+  t.deepEqual(partial[0]!.evidence, [{ path: 'nft.txt', line: at + 1, column: 1 }]);
+  const whole = ['root@node-1:~# nft list ruleset', ...listing].join('\n');
+  t.deepEqual(inputCodes(services(await readText(whole, 'nft.txt')).findings), []);
+});

@@ -8,6 +8,7 @@ import type { SkippedLines } from '../../model/section';
 import { analyzeCapacity } from '../capacity/index';
 import {
   foreignDumpFindings,
+  unwrappedFindings,
   mixedHostFindings,
   snapshotFindings,
   readingFindings,
@@ -70,6 +71,7 @@ export function analyzeAll(
     ...nodes.flatMap(mixedHostFindings),
     ...nodes.flatMap(unwalkedRulesetFindings),
     ...foreignDumpFindings(nodes, skipped),
+    ...unwrappedFindings(nodes, skipped),
     ...services.findings,
     ...stale.findings,
     ...capacity.findings,

@@ -68,6 +68,31 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 }
 
 /**
+ * Records a terminal wrapped, read joined back: said once per node and input, so that a reader who counts lines
+ * knows where the continuations went.
+ */
+export function unwrappedFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
+  const names = new Set(nodes.map((n) => n.name));
+  const wrapped = skipped
+    .filter((s): s is SkippedLines & { terminalWidth: number } => s.terminalWidth !== undefined)
+    .map((s) => ({ ...s, node: names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name }));
+  return [...groupBy(wrapped, (s) => `${s.node}\n${s.path}`).values()].map((group) => {
+    const { node, path, terminalWidth } = group[0]!;
+    const lines = group.reduce((n, s) => n + s.endLine - s.startLine + 1, 0);
+    return {
+      code: 'INPUT_UNWRAPPED',
+      severity: 'info',
+      node,
+      subject: 'input',
+      message: `${path} was copied from a terminal ${terminalWidth} columns wide, which wrapped ${group.length} record${group.length === 1 ? '' : 's'} over ${lines} more line${lines === 1 ? '' : 's'} (first: line ${group[0]!.startLine - 1}): each was read joined back whole, and a problem in one is placed on the line it was pasted at`,
+      evidence: group.slice(0, 10).map((s) => ({ path: s.path, line: s.startLine - 1, column: 1 })),
+      remedy:
+        'none needed; a dump saved to a file (`iptables-save -c > node.txt`) rather than copied from a terminal is never wrapped',
+    };
+  });
+}
+
+/**
  * iptables-nft's own tables in an nft listing are walked from the node's iptables-nft-save when it is among the
  * inputs (it keeps the comments and negations the listing loses), which is said; nft tables of the arp, bridge and
  * netdev families are read (`parse`, `fmt`) but not walked: a netdev ingress chain or a bridge filter acts on
@@ -150,7 +175,8 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
 function tableShortfall(s: Section): string | undefined {
   const command = filterOf(s.source);
   const filtered = command ? `was filtered (\`${command}\`)` : undefined;
-  if (s.kind === 'ipvsadm') return s.connections.length > 0 ? filtered : undefined;
+  // A listing that holds connections too is said once, by partialListingFindings.
+  if (s.kind === 'ipvsadm') return s.connections.length > 0 && s.services.length === 0 ? filtered : undefined;
   if (s.kind !== 'conntrack') return undefined;
   const said = shownMismatch(s.summaries, s.entries.length);
   const short = said ? `holds ${s.entries.length} of the ${said.count} entries conntrack said it showed` : undefined;
@@ -171,8 +197,7 @@ function partialTableFindings(node: NodeDumps): Finding[] {
         subject: 'input',
         message: `the ${section.kind} table at ${path}:${startLine}-${endLine} ${shortfall}: entries it does not show were not checked, so stale counts are a floor`,
         evidence: [{ path, line: startLine, column: 1 }],
-        remedy:
-          'collect the whole table (`conntrack -L` on the node, unfiltered, as a file rather than a terminal paste)',
+        remedy: `collect the whole table (\`${section.kind === 'ipvsadm' ? 'ipvsadm -Lnc' : 'conntrack -L'}\` on the node, unfiltered, as a file rather than a terminal paste)`,
       },
     ];
   });
@@ -180,7 +205,8 @@ function partialTableFindings(node: NodeDumps): Finding[] {
 
 /**
  * IPVS service listings (`ipvsadm -Ln`) piped through a filter: a service shown without its real servers, or not
- * shown, may have them, so what the services report of them rests on what the filter kept.
+ * shown, may have them, so what the services report of them rests on what the filter kept. A listing that holds
+ * connection entries too says so in the same finding: one filter, one finding.
  */
 function partialListingFindings(node: NodeDumps): Finding[] {
   return node.sections.flatMap((section): Finding[] => {
@@ -188,16 +214,35 @@ function partialListingFindings(node: NodeDumps): Finding[] {
     const { path, startLine, endLine } = section.source;
     const command = filterOf(section.source);
     if (!command) return [];
+    const connections = section.connections.length > 0;
     return [
       {
         code: 'INPUT_PARTIAL',
         severity: 'info',
         node: node.name,
         subject: 'input',
-        message: `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some`,
+        message: `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some${connections ? '; connection entries it does not show were not checked, so stale counts are a floor' : ''}`,
         evidence: [{ path, line: startLine, column: 1 }],
-        remedy:
-          'collect the whole listing (`ipvsadm -Ln` on the node, unfiltered, as a file rather than a terminal paste)',
+        remedy: `collect the whole listing (\`ipvsadm -Ln\`${connections ? ' and `ipvsadm -Lnc`' : ''} on the node, unfiltered, as a file rather than a terminal paste)`,
+      },
+    ];
+  });
+}
+
+/** nft listings that end inside a block (`nft list ruleset` pasted without its closing braces): cut, said where. */
+function cutListingFindings(node: NodeDumps): Finding[] {
+  return node.sections.flatMap((section): Finding[] => {
+    if (section.kind !== 'nft' || !section.ruleset.cut) return [];
+    const { path, startLine, endLine } = section.source;
+    return [
+      {
+        code: 'INPUT_PARTIAL',
+        severity: 'info',
+        node: node.name,
+        subject: 'input',
+        message: `the nft listing at ${path}:${startLine}-${endLine} ends at line ${endLine} inside a block whose closing brace never comes: it was cut there, so tables, chains and rules after it are unknown, not absent`,
+        evidence: [{ path, line: endLine, column: 1 }],
+        remedy: 'collect the whole listing (`nft list ruleset` on the node, as a file rather than a terminal paste)',
       },
     ];
   });
@@ -205,7 +250,12 @@ function partialListingFindings(node: NodeDumps): Finding[] {
 
 /** What limits an analysis of a node's rules and services: lines not read, rulesets and IPVS listings shown in part. */
 export function rulesReadingFindings(node: NodeDumps): Finding[] {
-  return [...unreadableLineFindings(node), ...partialRulesetFindings(node), ...partialListingFindings(node)];
+  return [
+    ...unreadableLineFindings(node),
+    ...partialRulesetFindings(node),
+    ...partialListingFindings(node),
+    ...cutListingFindings(node),
+  ];
 }
 
 /** What limits any analysis of a node's dumps: lines not read, and rulesets, listings and tables shown in part. */
