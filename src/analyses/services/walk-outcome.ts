@@ -97,9 +97,9 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     else if (path.verdict === 'REJECT') reject += p;
     else drop += p;
   }
-  const endpoints: EndpointShare[] = [...shares.values()]
-    .map(({ ip, port, probability }) => ({ ip, port, probability }))
-    .sort(byAddress);
+  const endpoints: EndpointShare[] = sortedByAddress(
+    [...shares.values()].map(({ ip, port, probability }) => ({ ip, port, probability })),
+  );
   const forward = endpoints.reduce((a, e) => a + e.probability, 0);
   return {
     entry,
@@ -125,11 +125,23 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
   };
 }
 
-/** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
-export function byAddress(a: { ip: string; port: number }, b: { ip: string; port: number }): number {
-  const x = parseIp(a.ip)?.value;
-  const y = parseIp(b.ip)?.value;
+type Endpoint = { readonly ip: string; readonly port: number };
+
+/** By address (`x`, `y`: their values, undefined when masked), then port; a masked address after the others, by its text. */
+function compareAddresses(a: Endpoint, x: bigint | undefined, b: Endpoint, y: bigint | undefined): number {
   if (x === undefined || y === undefined)
     return x !== undefined ? -1 : y !== undefined ? 1 : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port;
   return x < y ? -1 : x > y ? 1 : a.port - b.port;
+}
+
+/** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
+export function byAddress(a: Endpoint, b: Endpoint): number {
+  return compareAddresses(a, parseIp(a.ip)?.value, b, parseIp(b.ip)?.value);
+}
+
+/** `list` in `byAddress` order, each address parsed once rather than once per comparison. */
+function sortedByAddress<T extends Endpoint>(list: T[]): T[] {
+  if (list.length < 2) return list;
+  const values = new Map(list.map((e) => [e, parseIp(e.ip)?.value]));
+  return list.sort((a, b) => compareAddresses(a, values.get(a), b, values.get(b)));
 }
