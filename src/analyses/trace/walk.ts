@@ -256,6 +256,8 @@ function outOf(d: Decision): string | undefined {
 }
 
 function withInterfaces(s: WalkState, inIface: string | undefined, out: string | undefined): WalkState {
+  // Most hooks keep the interfaces they are given: the state stands as it is.
+  if (s.packet.in === inIface && s.packet.out === out) return s;
   return withState(s, { packet: withPacket(s.packet, { in: inIface, out }) });
 }
 
