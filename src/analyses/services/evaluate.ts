@@ -29,7 +29,9 @@ export function evaluate(
   entry: EntryPoint,
   warn: (w: string) => void,
 ): EntryOutcome | undefined {
-  const virtual = ctx.ipvs.get(entryKey(entry.kind, entry.ip, entry.port, service.protocol));
+  // The key is made only where there is a table to look it up in: most nodes have no IPVS.
+  const virtual =
+    ctx.ipvs.size > 0 ? ctx.ipvs.get(entryKey(entry.kind, entry.ip, entry.port, service.protocol)) : undefined;
   if (virtual) return { ...ipvsOutcome(virtual), entry };
   if (!ctx.tracer || !ctx.clients) return notServed(entry);
   if (entry.ip !== null && !parseIp(entry.ip)) {

@@ -32,6 +32,19 @@ interface Catalogued {
 }
 
 const serviceKey = (s: KubeService) => `${s.family} ${s.protocol} ${s.name}`;
+
+/**
+ * The views in `localeCompare` order of their keys, each key made once: a comparator that made two keys and called
+ * `localeCompare` per comparison was a tenth of a warm 10,000-service analysis. `Intl.Collator`'s `compare` is
+ * `localeCompare` by definition (ECMA-402), with the collator built once instead of per call.
+ */
+function byServiceKey(views: readonly ServiceView[]): ServiceView[] {
+  const keys = views.map((v) => serviceKey(v.service));
+  const order = views.map((_, i) => i);
+  const compare = new Intl.Collator().compare;
+  order.sort((a, b) => compare(keys[a]!, keys[b]!));
+  return order.map((i) => views[i]!);
+}
 /** Outside the cluster IP an address:port is one entry point whatever kind a node's dump could tell. */
 const entryIdentity = (e: EntryPoint) =>
   e.kind === 'nodePort' || e.kind === 'healthCheckNodePort' || e.kind === 'clusterIP'
@@ -138,7 +151,7 @@ export function analyzeServices(nodes: readonly NodeDumps[], options: ServicesOp
     };
   });
   return {
-    services: services.sort((a, b) => serviceKey(a.service).localeCompare(serviceKey(b.service))),
+    services: byServiceKey(services),
     nodes: summaries,
     findings: findings.map(onPartialRules(nodes)),
   };

@@ -5,7 +5,7 @@
  */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
 import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../../model/address';
-import type { Probe, TraceResult, Tracer } from '../trace/index';
+import type { Probe, TracePath, TraceResult, Tracer } from '../trace/index';
 import type { Clients } from '../node/index';
 import { hostPort } from '../finding-text';
 import type { EndpointShare, EntryOutcome } from './model';
@@ -54,54 +54,85 @@ function verdictOf(forward: number, drop: number, reject: number): Verdict {
   return forward === best ? 'forward' : drop === best ? 'drop' : 'reject';
 }
 
+interface Share {
+  readonly ip: string;
+  readonly port: number;
+  probability: number;
+  /** The DNAT rules that sent paths here, each once: more than one makes the endpoint a duplicate. */
+  readonly rules: string[];
+}
+
+interface Stopped {
+  drop: number;
+  reject: number;
+  readonly rules: Set<string>;
+  readonly assumptions: Set<string>;
+}
+
+/** The share of `path`'s final destination in `shares`, made on its first path. */
+function shareOf(shares: Map<string, Share>, path: TracePath): Share {
+  const key = hostPort({ ip: path.final.dst, port: path.final.dport ?? 0 });
+  let share = shares.get(key);
+  if (!share) shares.set(key, (share = { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: [] }));
+  return share;
+}
+
+/** What stopped a path that had been sent to an endpoint: the reason the walk gave, else its last step. */
+function stoppedBy(path: TracePath): string | undefined {
+  const last = path.steps.at(-1);
+  return (
+    path.reason ??
+    (last && ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`))
+  );
+}
+
+/** Sets and the stopped tally are made when a path needs them: most entry points have neither assumptions nor stops. */
 export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult): EntryOutcome {
-  const shares = new Map<string, { ip: string; port: number; probability: number; rules: Set<string> }>();
+  const shares = new Map<string, Share>();
   let drop = 0;
   let reject = 0;
   let unhandledLocal = 0;
   let unhandledRouted = 0;
   let masquerade = 0;
-  const assumptions = new Set<string>();
-  const stopped = { drop: 0, reject: 0, rules: new Set<string>(), assumptions: new Set<string>() };
+  let assumptions: Set<string> | undefined;
+  let stopped: Stopped | undefined;
   for (const path of result.paths) {
     const p = path.probability;
-    for (const a of path.assumptions ?? []) assumptions.add(a);
+    if (path.assumptions) for (const a of path.assumptions) (assumptions ??= new Set()).add(a);
     if (path.masquerade) masquerade += p;
     const rewritten = path.final.dst !== probe.dst || path.final.dport !== probe.dport;
     if (path.verdict !== 'ACCEPT' && rewritten) {
+      stopped ??= { drop: 0, reject: 0, rules: new Set(), assumptions: new Set() };
       if (path.verdict === 'REJECT') stopped.reject += p;
       else stopped.drop += p;
-      const last = path.steps.at(-1);
-      const by =
-        path.reason ??
-        (last &&
-          ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`));
+      const by = stoppedBy(path);
       if (by) stopped.rules.add(by);
-      for (const a of path.assumptions ?? []) stopped.assumptions.add(a);
+      if (path.assumptions) for (const a of path.assumptions) stopped.assumptions.add(a);
     }
     if (path.verdict === 'ACCEPT' && rewritten) {
-      const key = hostPort({ ip: path.final.dst, port: path.final.dport ?? 0 });
-      const share = shares.get(key) ?? {
-        ip: path.final.dst,
-        port: path.final.dport ?? 0,
-        probability: 0,
-        rules: new Set<string>(),
-      };
-      shares.set(key, share);
+      const share = shareOf(shares, path);
       share.probability += p;
       // The first rewrite to the final destination: a MASQUERADE after it rewrites too, keeping that destination.
       const dnat = path.steps.find((s) => 'rule' in s && s.rewrote && s.rewrote.dst === path.final.dst);
-      if (dnat && 'rule' in dnat) share.rules.add(`${dnat.table} ${dnat.chain} ${dnat.rule}`);
+      if (dnat && 'rule' in dnat) {
+        const rule = `${dnat.table} ${dnat.chain} ${dnat.rule}`;
+        if (!share.rules.includes(rule)) share.rules.push(rule);
+      }
     } else if (path.verdict === 'ACCEPT' && path.delivered === 'local') unhandledLocal += p;
     else if (path.verdict === 'ACCEPT') unhandledRouted += p;
     else if (path.verdict === 'REJECT') reject += p;
     else drop += p;
   }
-  const endpoints: EndpointShare[] = [...shares.values()]
-    .map(({ ip, port, probability }) => ({ ip, port, probability }))
-    .sort(byAddress);
-  const forward = endpoints.reduce((a, e) => a + e.probability, 0);
-  return {
+  const endpoints: EndpointShare[] = [];
+  const duplicates: string[] = [];
+  let forward = 0;
+  for (const [key, { ip, port, probability, rules }] of shares) {
+    endpoints.push({ ip, port, probability });
+    if (rules.length > 1) duplicates.push(key);
+  }
+  sortedByAddress(endpoints);
+  for (const e of endpoints) forward += e.probability;
+  const outcome: EntryOutcome = {
     entry,
     verdict: verdictOf(forward, drop + unhandledRouted, reject + unhandledLocal),
     endpoints,
@@ -110,26 +141,38 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     unhandled: unhandledLocal + unhandledRouted,
     masquerade,
     client: { src: probe.src, dst: probe.dst },
-    duplicates: [...shares].filter(([, s]) => s.rules.size > 1).map(([key]) => key),
-    assumptions: [...assumptions],
-    ...(stopped.drop + stopped.reject > 0
-      ? {
-          afterDnat: {
-            drop: stopped.drop,
-            reject: stopped.reject,
-            rules: [...stopped.rules],
-            assumptions: [...stopped.assumptions],
-          },
-        }
-      : {}),
+    duplicates,
+    assumptions: assumptions ? [...assumptions] : [],
+  };
+  if (!stopped || stopped.drop + stopped.reject <= 0) return outcome;
+  return {
+    ...outcome,
+    afterDnat: {
+      drop: stopped.drop,
+      reject: stopped.reject,
+      rules: [...stopped.rules],
+      assumptions: [...stopped.assumptions],
+    },
   };
 }
 
-/** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
-export function byAddress(a: { ip: string; port: number }, b: { ip: string; port: number }): number {
-  const x = parseIp(a.ip)?.value;
-  const y = parseIp(b.ip)?.value;
+type Endpoint = { readonly ip: string; readonly port: number };
+
+/** By address (`x`, `y`: their values, undefined when masked), then port; a masked address after the others, by its text. */
+function compareAddresses(a: Endpoint, x: bigint | undefined, b: Endpoint, y: bigint | undefined): number {
   if (x === undefined || y === undefined)
     return x !== undefined ? -1 : y !== undefined ? 1 : a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port;
   return x < y ? -1 : x > y ? 1 : a.port - b.port;
+}
+
+/** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
+export function byAddress(a: Endpoint, b: Endpoint): number {
+  return compareAddresses(a, parseIp(a.ip)?.value, b, parseIp(b.ip)?.value);
+}
+
+/** `list` in `byAddress` order, each address parsed once rather than once per comparison. */
+function sortedByAddress<T extends Endpoint>(list: T[]): T[] {
+  if (list.length < 2) return list;
+  const values = new Map(list.map((e) => [e, parseIp(e.ip)?.value]));
+  return list.sort((a, b) => compareAddresses(a, values.get(a), b, values.get(b)));
 }

@@ -92,18 +92,36 @@ function destinationPort(rule: Rule): number | undefined {
   return p && protocolNumber(p.module)! * 65536 + p.port;
 }
 
-function mergeFrom(lists: readonly (readonly number[])[], from: number): number[] {
-  const out: number[] = [];
-  const at = lists.map((l) => lowerBound(l, from));
-  for (;;) {
-    let best = -1;
-    for (let k = 0; k < lists.length; k++) {
-      const v = lists[k]![at[k]!];
-      if (v !== undefined && (best < 0 || v < lists[best]![at[best]!]!)) best = k;
+/**
+ * The indexes of three ascending lists that share none, from `from` on, in order. Written for three lists, without
+ * a cursor array: it runs for every walk through an indexed chain (KUBE-SERVICES twice for most packets).
+ */
+function mergeFrom(a: readonly number[], b: readonly number[], c: readonly number[], from: number): readonly number[] {
+  let i = lowerBound(a, from);
+  let j = lowerBound(b, from);
+  let k = lowerBound(c, from);
+  // One list holds them all from its start: handed over as it is (candidates are only read).
+  if (i === 0 && j === b.length && k === c.length) return a;
+  if (j === 0 && i === a.length && k === c.length) return b;
+  if (k === 0 && i === a.length && j === b.length) return c;
+  const n = a.length - i + (b.length - j) + (c.length - k);
+  const out = new Array<number>(n);
+  for (let o = 0; o < n; o++) {
+    const x = i < a.length ? a[i]! : Infinity;
+    const y = j < b.length ? b[j]! : Infinity;
+    const z = k < c.length ? c[k]! : Infinity;
+    if (x < y && x < z) {
+      out[o] = x;
+      i++;
+    } else if (y < z) {
+      out[o] = y;
+      j++;
+    } else {
+      out[o] = z;
+      k++;
     }
-    if (best < 0) return out;
-    out.push(lists[best]![at[best]!++]!);
   }
+  return out;
 }
 
 function lowerBound(list: readonly number[], value: number): number {
@@ -253,11 +271,9 @@ class IndexedChain extends ScannedChain {
     // A masked destination may be any host's: every rule is a candidate.
     if (p.dst.unknown) return indexesTo(this.chain.rules.length).slice(from);
     return mergeFrom(
-      [
-        this.byDestination.get(hostKey(this.ruleset.family, p.dst.value)) ?? NONE,
-        p.dport === undefined ? NONE : (this.byPort.get(p.protoNumber * 65536 + p.dport) ?? NONE),
-        this.rest,
-      ],
+      this.byDestination.get(hostKey(this.ruleset.family, p.dst.value)) ?? NONE,
+      p.dport === undefined ? NONE : (this.byPort.get(p.protoNumber * 65536 + p.dport) ?? NONE),
+      this.rest,
       from,
     );
   }

@@ -124,11 +124,30 @@ function routeFamily(r: Route): Family | undefined {
   return parsePrefix(probe)?.family;
 }
 
-function byLongestPrefix<T extends { readonly prefix: Prefix }>(candidates: readonly T[], ip: Ip): T[] {
-  const hits = candidates.filter((c) => inPrefix(ip, c.prefix));
-  if (hits.length === 0) return [];
-  const best = Math.max(...hits.map((h) => h.prefix.length));
-  return hits.filter((h) => h.prefix.length === best);
+/** Whether `ip` is in `p`; an IPv4 address is given as its number `v4` too, tested without a bigint made per test. */
+function covers(p: Prefix, ip: Ip, v4: number): boolean {
+  if (ip.family !== p.family) return false;
+  if (ip.family === 'ipv4') return (v4 & Number(p.mask)) >>> 0 === Number(p.network);
+  return inPrefix(ip, p);
+}
+
+/**
+ * The candidate with the longest prefix that holds `ip`; among those of that length the first, unless `better` says a
+ * later one is. One pass without arrays: the walk asks once or more per path (routing, addrtype, MASQUERADE).
+ */
+function longestMatch<T extends { readonly prefix: Prefix }>(
+  candidates: readonly T[],
+  ip: Ip,
+  better?: (a: T, b: T) => boolean,
+): T | undefined {
+  const v4 = ip.family === 'ipv4' ? Number(ip.value) : 0;
+  let best: T | undefined;
+  for (const c of candidates) {
+    if (!covers(c.prefix, ip, v4)) continue;
+    const longer = best === undefined || c.prefix.length > best.prefix.length;
+    if (longer || (c.prefix.length === best!.prefix.length && better?.(c, best!) === true)) best = c;
+  }
+  return best;
 }
 
 interface MainRoute {
@@ -233,8 +252,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   const isLocal = (ip: Ip, dev?: string) => localType(ip, dev) === 'LOCAL';
 
   function localType(ip: Ip, dev?: string): string | undefined {
-    const hits = byLongestPrefix(locals, ip);
-    const hit = hits.find((h) => h.type === 'LOCAL') ?? hits[0];
+    const hit = longestMatch(locals, ip, (a, b) => a.type === 'LOCAL' && b.type !== 'LOCAL');
     if (!hit) return undefined;
     return dev === undefined || hit.dev === undefined || hit.dev === dev ? hit.type : undefined;
   }
@@ -255,13 +273,20 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     return r && r.type !== 'unicast' ? r.type.toUpperCase() : 'UNICAST';
   }
 
-  const mainRoute = (dst: Ip): MainRoute | undefined =>
-    byLongestPrefix(main, dst).sort((a, b) => a.metric - b.metric)[0];
+  /** Of the longest prefixes, the lowest metric; the first of those on a tie. */
+  const mainRoute = (dst: Ip): MainRoute | undefined => longestMatch(main, dst, (a, b) => a.metric < b.metric);
 
+  // One choice per route, made on its first use: a lookup per path made one object with spreads each time.
+  const choices = new Map<MainRoute, RouteChoice>();
   function route(dst: Ip): RouteChoice | undefined {
     const best = mainRoute(dst);
     if (!best) return undefined;
-    return { type: best.type, ...(best.dev ? { dev: best.dev } : {}), ...(best.via ? { via: best.via } : {}) };
+    let choice = choices.get(best);
+    if (!choice) {
+      choice = { type: best.type, ...(best.dev ? { dev: best.dev } : {}), ...(best.via ? { via: best.via } : {}) };
+      choices.set(best, choice);
+    }
+    return choice;
   }
 
   /** match_lookup_rt6 and ipv6_addr_type (net/netfilter/xt_addrtype.c). */
@@ -274,7 +299,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     const assigned =
       dev !== undefined &&
       addresses.some((a) => a.dev === dev && a.ip.value === ip.value && !a.flags.includes('tentative'));
-    const local = byLongestPrefix(locals, ip)[0];
+    const local = longestMatch(locals, ip);
     const best = local ? undefined : mainRoute(ip);
     // No route, or a reject route, is UNREACHABLE and nothing else from the lookup.
     if (!local && (!best || best.type !== 'unicast')) return types.add('UNREACHABLE');
@@ -286,8 +311,14 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     return types;
   }
 
+  // IPv4 has one type per address: one set per type, not one per test (addrtype runs for most packets).
+  const single = new Map<string, ReadonlySet<string>>();
   function addrTypes(ip: Ip, dev?: string): ReadonlySet<string> {
-    return family === 'ipv4' ? new Set([addrType(ip, dev)]) : addrTypes6(ip, dev);
+    if (family !== 'ipv4') return addrTypes6(ip, dev);
+    const type = addrType(ip, dev);
+    let set = single.get(type);
+    if (!set) single.set(type, (set = new Set([type])));
+    return set;
   }
 
   function masqueradeSource(dev: string | undefined, dst: Ip): Ip | undefined {
@@ -295,10 +326,11 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   }
 
   /** inet_select_addr(out, nexthop, RT_SCOPE_UNIVERSE). */
+  let primaries: NodeAddress[] | undefined;
   function selectSource4(dev: string | undefined, nexthop: Ip): Ip | undefined {
-    const primary = addresses.filter((a) => !a.secondary && a.scope === 0);
-    const onDev = primary.filter((a) => a.dev === dev);
-    const pick = onDev.find((a) => inPrefix(nexthop, a.prefix)) ?? onDev[0];
+    const primary = (primaries ??= addresses.filter((a) => !a.secondary && a.scope === 0));
+    const pick =
+      primary.find((a) => a.dev === dev && inPrefix(nexthop, a.prefix)) ?? primary.find((a) => a.dev === dev);
     if (pick) return pick.ip;
     // No global address on the out device: the kernel takes one from another device, loopback first.
     return (primary.find((a) => a.dev === 'lo') ?? primary.find((a) => a.dev !== ''))?.ip ?? primary[0]?.ip;

@@ -46,6 +46,14 @@ function natBound(after: Packet, before: Packet, hook: Hook): boolean {
 /** What happens once the NAT core's slot has run: output reroutes a packet whose destination changed. */
 type AfterNat = (s: WalkState) => WalkState | { readonly drop: string; readonly state: WalkState };
 
+/** Per base chain of a hook, the nat chains after it: made once per hook's list, not per chain of every walk. */
+const laterNatOf = new WeakMap<readonly HookChain[], readonly (readonly HookChain[])[]>();
+function laterNat(chains: readonly HookChain[]): readonly (readonly HookChain[])[] {
+  let later = laterNatOf.get(chains);
+  if (!later) laterNatOf.set(chains, (later = chains.map((_, i) => chains.slice(i + 1).filter((x) => x.nat))));
+  return later;
+}
+
 /**
  * Runs every base chain of a hook over every path; paths that end are moved to `run.ended`. Conntrack gives
  * the packet its entry before the first chain at or above its priority.
@@ -54,6 +62,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterNa
   let current = [...states];
   const chains = run.hooks[hook];
   let tracked = !CONNTRACK_HOOKS.has(hook);
+  const later = laterNat(chains);
   let lastNat = -1;
   chains.forEach((c, i) => {
     if (c.nat) lastNat = i;
@@ -63,13 +72,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterNa
       current = current.map(conntrack);
       tracked = true;
     }
-    current = runChain(
-      run,
-      hook,
-      c,
-      chains.slice(i + 1).filter((x) => x.nat),
-      current,
-    );
+    current = runChain(run, hook, c, later[i]!, current);
     if (i === lastNat && afterNatSlot) {
       const next: WalkState[] = [];
       for (const s of current) {
@@ -253,6 +256,8 @@ function outOf(d: Decision): string | undefined {
 }
 
 function withInterfaces(s: WalkState, inIface: string | undefined, out: string | undefined): WalkState {
+  // Most hooks keep the interfaces they are given: the state stands as it is.
+  if (s.packet.in === inIface && s.packet.out === out) return s;
   return withState(s, { packet: withPacket(s.packet, { in: inIface, out }) });
 }
 
