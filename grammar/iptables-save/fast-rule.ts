@@ -157,7 +157,8 @@ export class FastRuleReader<C extends { readonly name: string }> {
       const opt = this.base(option, negated, from, value);
       if (opt === undefined) return undefined;
       if (opt === null) continue;
-      const field = BASE_FIELD[option as keyof typeof BASE_FIELD];
+      const field = baseField(option);
+      if (field === undefined) return undefined;
       if (hasField(shape, field)) return undefined;
       shape = withField(shape, field);
       this.addField(field, opt);
@@ -415,13 +416,29 @@ export class FastRuleReader<C extends { readonly name: string }> {
   }
 }
 
-const BASE_FIELD = {
-  s: 'source',
-  d: 'destination',
-  i: 'inInterface',
-  o: 'outInterface',
-  p: 'protocol',
-} as const satisfies Partial<Record<BaseOption, RuleField>>;
+/** The rule's field a base option sets, by switch (see rule-shapes.ts digitOf); undefined for those `base` declines. */
+function baseField(option: BaseOption): RuleField | undefined {
+  switch (option) {
+    case 's':
+      return 'source';
+    case 'd':
+      return 'destination';
+    case 'i':
+      return 'inInterface';
+    case 'o':
+      return 'outInterface';
+    case 'p':
+      return 'protocol';
+    case 'f':
+    case 'c':
+    case 'm':
+    case 'j':
+    case 'g':
+      return undefined;
+    default:
+      return option satisfies never;
+  }
+}
 
 /** A masked address in DNAT/SNAT's ranges: the grammar keeps the rule with a warning. */
 function hasUnknownNatAddress(record: Match | Target): boolean {
