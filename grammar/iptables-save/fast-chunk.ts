@@ -21,8 +21,11 @@ export function feedChunk(chunk: Chunk, extractor: IptablesSaveExtractor, stop: 
   const parse = (end: number) => {
     if (end > slow) parseChunk({ text: text.slice(slow, end), firstLine: slowLine }, pending);
   };
+  // Emptied only when it holds lines: setting an array's length is a call into the runtime, and this runs for
+  // every rule line.
   const feed = (): number | undefined => {
-    const stopped = pending.length ? extractor.feed(pending, stop) : undefined;
+    if (pending.length === 0) return undefined;
+    const stopped = extractor.feed(pending, stop);
     pending.length = 0;
     return stopped;
   };
