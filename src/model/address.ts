@@ -67,6 +67,12 @@ const printed = new WeakMap<Ip, string>();
 export function formatIp(ip: Ip): string {
   if (ip.unknown) return ip.unknown.text;
   let text = printed.get(ip);
+  if (text === undefined && ip.family === 'ipv4' && ip.value >= 0n && ip.value <= 0xffffffffn) {
+    // Four numbers, made here rather than through ipaddr.js: every walk prints its probe's source.
+    const v = Number(ip.value);
+    text = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    printed.set(ip, text);
+  }
   if (text === undefined) {
     const n = ip.family === 'ipv4' ? 4 : 16;
     const bytes: number[] = [];
