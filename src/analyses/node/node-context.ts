@@ -14,6 +14,7 @@ import { type Tracer, prepareTracer } from '../trace/index';
 import { type Clients, clientsOf, clusterCidrOf } from './clients';
 import { kubeNftServices, kubeProxyTable, nftClusterCidr, nftNodePortIps } from '../../graph/kube-nft-services';
 import { nftRulesetOf } from '../../model/nft-node';
+import type { NftTable } from '../../model/nft';
 
 export interface NodeContext {
   readonly node: NodeDumps;
@@ -78,6 +79,18 @@ const servicesByRuleset = new WeakMap<Ruleset, readonly KubeService[]>();
 function kubeServicesOf(ruleset: Ruleset): readonly KubeService[] {
   let services = servicesByRuleset.get(ruleset);
   if (!services) servicesByRuleset.set(ruleset, (services = kubeServices(ruleset)));
+  return services;
+}
+
+/** The same for kube-proxy's nft table, by family and the listing's path. */
+const servicesByNftTable = new WeakMap<NftTable, Map<string, readonly KubeService[]>>();
+
+function kubeNftServicesOf(table: NftTable, path: string, family: Family): readonly KubeService[] {
+  let byFamily = servicesByNftTable.get(table);
+  if (!byFamily) servicesByNftTable.set(table, (byFamily = new Map()));
+  const key = `${family} ${path}`;
+  let services = byFamily.get(key);
+  if (!services) byFamily.set(key, (services = kubeNftServices(table, path, family)));
   return services;
 }
 
@@ -150,7 +163,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
       clients,
       services: [
         ...servicesOfRules(sections),
-        ...(nftTable ? kubeNftServices(nftTable, nftPath, family) : []),
+        ...(nftTable ? kubeNftServicesOf(nftTable, nftPath, family) : []),
         ...ipvsServicesOfFamily,
       ],
       ...table,

@@ -60,31 +60,53 @@ function setsUpdated(t: NftTable): Set<string> {
   return out;
 }
 
+/**
+ * Named sets compiled, by their definition: what a set holds depends on its table alone, and every tracer of the
+ * ruleset (stale's NodePort doubts make a second) looks up the same 10,000-element maps.
+ */
+const compiledSets = new WeakMap<NftSet, CompiledSet | null>();
+
+/** A table's chains (their index in `chains`) and sets by name: the last of a name, as the kernel would keep. */
+interface TableNames {
+  readonly chains: ReadonlyMap<string, number>;
+  readonly sets: ReadonlyMap<string, NftSet>;
+}
+
+/** Made once per table: every tracer of the ruleset looks its 40,000 chains up by name. */
+const namesByTable = new WeakMap<NftTable, TableNames>();
+
+function namesOf(t: NftTable): TableNames {
+  let names = namesByTable.get(t);
+  if (!names) {
+    const chains = new Map<string, number>();
+    t.chains.forEach((c, i) => chains.set(c.name, i));
+    names = { chains, sets: new Map(t.sets.map((s) => [s.name, s])) };
+    namesByTable.set(t, names);
+  }
+  return names;
+}
+
 function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number, stepText: boolean): NftBaseChain[] {
-  const updated = setsUpdated(t);
-  const setDefs = new Map<string, NftSet>(t.sets.map((s) => [s.name, s]));
-  const sets = new Map<string, CompiledSet | null>();
+  let updated: Set<string> | undefined;
+  const names = namesOf(t);
   const setOf = (name: string): CompiledSet | undefined => {
-    let c = sets.get(name);
+    const def = names.sets.get(name);
+    if (!def) return undefined;
+    let c = compiledSets.get(def);
     if (c === undefined) {
-      const def = setDefs.get(name);
-      const types = def && keyTypesOf(def, datatypeOf, declaredType);
-      c = def && types ? compileSet(name, def.elements ?? [], types, isDynamic(def) || updated.has(name)) : null;
-      sets.set(name, c);
+      updated ??= setsUpdated(t);
+      const types = keyTypesOf(def, datatypeOf, declaredType);
+      c = types ? compileSet(name, def.elements ?? [], types, isDynamic(def) || updated.has(name)) : null;
+      compiledSets.set(def, c);
     }
     return c ?? undefined;
   };
-  const chainDefs = new Map<string, NftChain>(t.chains.map((c) => [c.name, c]));
-  const chains = new Map<string, NftCompiledChain | null>();
+  // By the chain's index in the table: one lookup of the name per jump.
+  const chains: (NftCompiledChain | undefined)[] = new Array(t.chains.length);
   const label = `${t.family} ${t.name}`;
   const chainOf = (name: string): NftCompiledChain | undefined => {
-    let c = chains.get(name);
-    if (c === undefined) {
-      const def = chainDefs.get(name);
-      c = def ? compileChain(def) : null;
-      chains.set(name, c);
-    }
-    return c ?? undefined;
+    const i = names.chains.get(name);
+    return i === undefined ? undefined : (chains[i] ??= compileChain(t.chains[i]!));
   };
   const compileChain = (def: NftChain): NftCompiledChain => {
     const ctx = { network, family: t.family, table: t.name, chain: def.name, stepText, set: setOf, jump: chainOf };

@@ -243,17 +243,18 @@ function parseAtom(text: string, type: Datatype): Atom | undefined {
 }
 
 /**
- * Atoms already read, by the literal they were read from: the flow tests, each tracer's sets and rules read the
- * same literals (a set's elements, a rule's addresses), and an IPv6 address takes ipaddr.js's parse.
+ * IPv6 atoms already read, by the literal they were read from: the flow tests, each tracer's sets and rules read
+ * the same literals, and an IPv6 address takes ipaddr.js's parse. Other texts parse in less time than an entry
+ * here takes to make, and a 10,000-service table has hundreds of thousands of them.
  */
-const atomsRead = new WeakMap<NftExpr, { readonly type: Datatype; readonly atom: Atom | undefined }>();
+const ipv6Read = new WeakMap<NftExpr, Atom | undefined>();
 
-/** parseAtom of a literal's text, read once per literal and type. */
+/** parseAtom of a literal's text; an IPv6 one read once per literal. */
 export function atomOf(literal: Extract<NftExpr, { kind: 'literal' }>, type: Datatype): Atom | undefined {
-  const known = atomsRead.get(literal);
-  if (known?.type === type) return known.atom;
+  if (type !== 'ipv6_addr') return parseAtom(literal.text, type);
+  if (ipv6Read.has(literal)) return ipv6Read.get(literal);
   const atom = parseAtom(literal.text, type);
-  atomsRead.set(literal, { type, atom });
+  ipv6Read.set(literal, atom);
   return atom;
 }
 

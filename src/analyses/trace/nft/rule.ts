@@ -300,12 +300,15 @@ function portRange(text: string): PortRange | undefined {
 function natRangeOf(text: string): NatRange | undefined {
   let addr = text;
   let ports: string | undefined;
-  const bracket = /^\[([^\]]+)\](?::(.+))?$/.exec(text);
+  // Read once per DNAT rule of every endpoint chain a walk enters: the common forms without a regular expression.
+  const bracket = text.startsWith('[') ? /^\[([^\]]+)\](?::(.+))?$/.exec(text) : null;
+  const colon = text.indexOf(':');
   if (bracket) {
     addr = bracket[1]!;
     ports = bracket[2];
-  } else if ((text.match(/:/g) ?? []).length === 1) {
-    [addr, ports] = text.split(':') as [string, string];
+  } else if (colon >= 0 && text.indexOf(':', colon + 1) < 0) {
+    addr = text.slice(0, colon);
+    ports = text.slice(colon + 1);
   }
   const range = ports === undefined ? undefined : portRange(ports);
   if (ports !== undefined && !range) return undefined;
@@ -569,6 +572,7 @@ function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefi
 }
 
 const NONE: readonly never[] = [];
+const CONTINUE: Verdict = { kind: 'continue' };
 
 /** A rule in the walker's shape: matchers first, then the rest of its statements. */
 export class NftCompiledRule {
@@ -617,11 +621,38 @@ export class NftCompiledRule {
     return this.ctx.jump(name);
   }
 
-  /** Runs the statements after the matchers; every branch ends the rule one way. */
+  /**
+   * Runs the statements after the matchers; every branch ends the rule one way. Most rules never split: they
+   * run on one state until one of them stops it, without the branch lists the general case keeps.
+   */
   run(start: WalkState, wctx: ChainWalkContext): RuleEnd[] {
-    let live: { state: WalkState; rewrote: boolean }[] = [{ state: start, rewrote: false }];
+    const ops = this.ops;
+    let state = start;
+    let rewrote = false;
+    for (let k = 0; k < ops.length; k++) {
+      const branches = ops[k]!(state, wctx);
+      if (branches.length !== 1) return this.runSplit(k, branches, rewrote, wctx);
+      const r = branches[0]!;
+      if (r.rewrote === true) rewrote = true;
+      if (r.stop === 'break') return [{ end: 'next', state: r.state }];
+      if (r.stop) return [this.finish(r.state, r.stop, rewrote)];
+      state = r.state;
+    }
+    return [this.finish(state, CONTINUE, rewrote)];
+  }
+
+  /** `run` from op `at` on, where it gave `branches` to a path that `before` said was rewritten or not: each branch goes on. */
+  private runSplit(at: number, branches: readonly Branch[], before: boolean, wctx: ChainWalkContext): RuleEnd[] {
     const ends: RuleEnd[] = [];
-    for (const op of this.ops) {
+    let live: { state: WalkState; rewrote: boolean }[] = [];
+    for (const r of branches) {
+      const now = before || r.rewrote === true;
+      if (r.stop === 'break') ends.push({ end: 'next', state: r.state });
+      else if (r.stop) ends.push(this.finish(r.state, r.stop, now));
+      else live.push({ state: r.state, rewrote: now });
+    }
+    for (let k = at + 1; k < this.ops.length && live.length > 0; k++) {
+      const op = this.ops[k]!;
       const next: { state: WalkState; rewrote: boolean }[] = [];
       for (const b of live) {
         for (const r of op(b.state, wctx)) {
@@ -632,9 +663,8 @@ export class NftCompiledRule {
         }
       }
       live = next;
-      if (live.length === 0) break;
     }
-    for (const b of live) ends.push(this.finish(b.state, { kind: 'continue' }, b.rewrote));
+    for (const b of live) ends.push(this.finish(b.state, CONTINUE, b.rewrote));
     return ends;
   }
 
