@@ -82,12 +82,6 @@ export function formatIp(ip: Ip): string {
     return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
   }
   let text = printed.get(ip);
-  if (text === undefined && ip.family === 'ipv4' && ip.value >= 0n && ip.value <= 0xffffffffn) {
-    // Four numbers, made here rather than through ipaddr.js: every walk prints its probe's source.
-    const v = Number(ip.value);
-    text = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-    printed.set(ip, text);
-  }
   if (text === undefined) {
     const bytes: number[] = [];
     for (let i = 15; i >= 0; i--) bytes.push(Number((ip.value >> BigInt(i * 8)) & 0xffn));
