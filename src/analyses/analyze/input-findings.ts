@@ -183,6 +183,19 @@ function tableShortfall(s: Section): string | undefined {
   return short && filtered ? `${filtered} and ${short}` : (short ?? filtered);
 }
 
+/** The one shape of an INPUT_PARTIAL finding about a section: what it leaves unknown, where, and what to collect. */
+function partialSection(node: NodeDumps, path: string, line: number, message: string, remedy: string): Finding {
+  return {
+    code: 'INPUT_PARTIAL',
+    severity: 'info',
+    node: node.name,
+    subject: 'input',
+    message,
+    evidence: [{ path, line, column: 1 }],
+    remedy,
+  };
+}
+
 /** Connection tables that show part of the node's: the entries they leave out were not checked. */
 function partialTableFindings(node: NodeDumps): Finding[] {
   return node.sections.flatMap((section): Finding[] => {
@@ -190,15 +203,13 @@ function partialTableFindings(node: NodeDumps): Finding[] {
     if (!shortfall) return [];
     const { path, startLine, endLine } = section.source;
     return [
-      {
-        code: 'INPUT_PARTIAL',
-        severity: 'info',
-        node: node.name,
-        subject: 'input',
-        message: `the ${section.kind} table at ${path}:${startLine}-${endLine} ${shortfall}: entries it does not show were not checked, so stale counts are a floor`,
-        evidence: [{ path, line: startLine, column: 1 }],
-        remedy: `collect the whole table (\`${section.kind === 'ipvsadm' ? 'ipvsadm -Lnc' : 'conntrack -L'}\` on the node, unfiltered, as a file rather than a terminal paste)`,
-      },
+      partialSection(
+        node,
+        path,
+        startLine,
+        `the ${section.kind} table at ${path}:${startLine}-${endLine} ${shortfall}: entries it does not show were not checked, so stale counts are a floor`,
+        `collect the whole table (\`${section.kind === 'ipvsadm' ? 'ipvsadm -Lnc' : 'conntrack -L'}\` on the node, unfiltered, as a file rather than a terminal paste)`,
+      ),
     ];
   });
 }
@@ -216,15 +227,13 @@ function partialListingFindings(node: NodeDumps): Finding[] {
     if (!command) return [];
     const connections = section.connections.length > 0;
     return [
-      {
-        code: 'INPUT_PARTIAL',
-        severity: 'info',
-        node: node.name,
-        subject: 'input',
-        message: `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some${connections ? '; connection entries it does not show were not checked, so stale counts are a floor' : ''}`,
-        evidence: [{ path, line: startLine, column: 1 }],
-        remedy: `collect the whole listing (\`ipvsadm -Ln\`${connections ? ' and `ipvsadm -Lnc`' : ''} on the node, unfiltered, as a file rather than a terminal paste)`,
-      },
+      partialSection(
+        node,
+        path,
+        startLine,
+        `the IPVS service listing at ${path}:${startLine}-${endLine} was filtered (\`${command}\`): services and real servers it does not show are unknown, not absent, so a service shown without real servers may have some${connections ? '; connection entries it does not show were not checked, so stale counts are a floor' : ''}`,
+        `collect the whole listing (\`ipvsadm -Ln\`${connections ? ' and `ipvsadm -Lnc`' : ''} on the node, unfiltered, as a file rather than a terminal paste)`,
+      ),
     ];
   });
 }
@@ -235,15 +244,13 @@ function cutListingFindings(node: NodeDumps): Finding[] {
     if (section.kind !== 'nft' || !section.ruleset.cut) return [];
     const { path, startLine, endLine } = section.source;
     return [
-      {
-        code: 'INPUT_PARTIAL',
-        severity: 'info',
-        node: node.name,
-        subject: 'input',
-        message: `the nft listing at ${path}:${startLine}-${endLine} ends at line ${endLine} inside a block whose closing brace never comes: it was cut there, so tables, chains and rules after it are unknown, not absent`,
-        evidence: [{ path, line: endLine, column: 1 }],
-        remedy: 'collect the whole listing (`nft list ruleset` on the node, as a file rather than a terminal paste)',
-      },
+      partialSection(
+        node,
+        path,
+        endLine,
+        `the nft listing at ${path}:${startLine}-${endLine} ends at line ${endLine} inside a block whose closing brace never comes: it was cut there, so tables, chains and rules after it are unknown, not absent`,
+        'collect the whole listing (`nft list ruleset` on the node, as a file rather than a terminal paste)',
+      ),
     ];
   });
 }
