@@ -10,7 +10,7 @@ import { analyze } from '../../src/library/analyze';
 import { readText } from '../../src/library/read-text';
 import { services } from '../../src/library/services';
 import { trace } from '../../src/library/trace';
-import { readShared, repoRoot, sharedTest } from '../helpers/shared';
+import { readFixture, readShared, repoRoot, sharedTest } from '../helpers/shared';
 
 const sample = (name: string) => readFileSync(join(repoRoot, 'samples', name), 'utf8');
 
@@ -189,7 +189,7 @@ test('a line as wide as the terminal is joined only to a line that goes on with 
   // `iptables -S`-like rules without a COMMIT; the last is exactly as wide as the terminal, a prompt follows it.
   const last = '-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y';
   t.is(last.length, 80);
-  const conntrack = readShared('captures/conntrack-L.txt').trimEnd();
+  const conntrack = readFixture('conntrack-L.txt').trimEnd();
   const text = [
     'root@node-1:~# iptables-save',
     ...wrap('#', rules.join('\n'), 80).wrapped.trimEnd().split('\n').slice(1),
