@@ -12,6 +12,7 @@ import { type AddressKey, addressKey } from '../address-key';
 import { ADDRESS_BITS, type Ip, parseIp } from '../../model/address';
 import type { Family } from '../../model/values';
 import { TableMemo } from './table-memo';
+import { pieceAt } from '../../model/sorted-starts';
 
 /** Addresses from `from` to `to`, both included, of the family the spans are given for. */
 export interface Span {
@@ -75,12 +76,12 @@ export class AddressClasses<C> {
   classOf(text: string): number {
     const key = addressKey(text);
     if (typeof key === 'number') {
-      if (this.starts4.length > 0) return this.pieceClass[pieceOf(this.starts4, key)]!;
+      if (this.starts4.length > 0) return this.pieceClass[pieceAt(this.starts4, key)]!;
     } else if (this.starts6.length > 0 && key.includes(':')) {
       // Parsed once per distinct address of a table (classOfTable): a piece, not a Map entry, per address.
       const ip = parseIp(text);
       if (ip === undefined) return -1;
-      if (ip.family === 'ipv6') return this.pieceClass[pieceOf(this.starts6, ip.value)]!;
+      if (ip.family === 'ipv6') return this.pieceClass[pieceAt(this.starts6, ip.value)]!;
     }
     let c = this.memo.get(key);
     if (c === undefined) {
@@ -105,18 +106,6 @@ export class AddressClasses<C> {
     }
     return c;
   }
-}
-
-/** The last piece starting at or before `v`: IPv4 starts as numbers, IPv6 starts as bigints. */
-function pieceOf<T extends number | bigint>(starts: ArrayLike<T>, v: T): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= v) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { StaleVerdict } from './conntrack-stale';
 import type { StaleAnalysis, StaleEntry } from './model';
 import type { Finding } from '../finding';
 import { StaleFindings } from './findings';
+import { pieceAt } from '../../model/sorted-starts';
 
 /** Ids of values that repeat across many entries (tables, verdicts). */
 export class Numbered<T> {
@@ -45,18 +46,6 @@ const WIDTH = 2;
 interface Runs {
   readonly starts: number[];
   readonly tables: number[];
-}
-
-/** The run of entry `i`: the last one starting at or before it. */
-function runOf(starts: readonly number[], i: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= i) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 export class StaleList {
@@ -105,7 +94,7 @@ export class StaleList {
   private tableOf(i: number): number {
     const { starts, tables } = this.runs;
     let r = this.run;
-    if (!(starts[r]! <= i && (r + 1 === starts.length || i < starts[r + 1]!))) this.run = r = runOf(starts, i);
+    if (!(starts[r]! <= i && (r + 1 === starts.length || i < starts[r + 1]!))) this.run = r = pieceAt(starts, i);
     return tables[r]!;
   }
 
@@ -140,7 +129,7 @@ export class StaleList {
     let kept = from;
     for (let i = from; i < this.length; i++) {
       const v = verdict(i);
-      if (v >= 0) this.set(kept++, before.tables[runOf(before.starts, i)]!, this.field(i, 0), v);
+      if (v >= 0) this.set(kept++, before.tables[pieceAt(before.starts, i)]!, this.field(i, 0), v);
     }
     this.length = kept;
     this.blocks.length = (kept + MASK) >>> BLOCK_BITS;
