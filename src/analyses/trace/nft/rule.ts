@@ -574,6 +574,12 @@ function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefi
 const NONE: readonly never[] = [];
 const CONTINUE: Verdict = { kind: 'continue' };
 
+/** A path still running the rule's statements, and whether one of them rewrote its packet. */
+interface LiveBranch {
+  readonly state: WalkState;
+  readonly rewrote: boolean;
+}
+
 /** A rule in the walker's shape: matchers first, then the rest of its statements. */
 export class NftCompiledRule {
   readonly kind = 'nft';
@@ -644,28 +650,24 @@ export class NftCompiledRule {
   /** `run` from op `at` on, where it gave `branches` to a path that `before` said was rewritten or not: each branch goes on. */
   private runSplit(at: number, branches: readonly Branch[], before: boolean, wctx: ChainWalkContext): RuleEnd[] {
     const ends: RuleEnd[] = [];
-    let live: { state: WalkState; rewrote: boolean }[] = [];
-    for (const r of branches) {
-      const now = before || r.rewrote === true;
-      if (r.stop === 'break') ends.push({ end: 'next', state: r.state });
-      else if (r.stop) ends.push(this.finish(r.state, r.stop, now));
-      else live.push({ state: r.state, rewrote: now });
-    }
+    let live: LiveBranch[] = [];
+    for (const r of branches) this.place(r, before, ends, live);
     for (let k = at + 1; k < this.ops.length && live.length > 0; k++) {
       const op = this.ops[k]!;
-      const next: { state: WalkState; rewrote: boolean }[] = [];
-      for (const b of live) {
-        for (const r of op(b.state, wctx)) {
-          const rewrote = b.rewrote || r.rewrote === true;
-          if (r.stop === 'break') ends.push({ end: 'next', state: r.state });
-          else if (r.stop) ends.push(this.finish(r.state, r.stop, rewrote));
-          else next.push({ state: r.state, rewrote });
-        }
-      }
+      const next: LiveBranch[] = [];
+      for (const b of live) for (const r of op(b.state, wctx)) this.place(r, b.rewrote, ends, next);
       live = next;
     }
     for (const b of live) ends.push(this.finish(b.state, CONTINUE, b.rewrote));
     return ends;
+  }
+
+  /** A branch an op gave a path that `before` said was rewritten or not: ended (a break, a verdict) or still live. */
+  private place(r: Branch, before: boolean, ends: RuleEnd[], live: LiveBranch[]): void {
+    const rewrote = before || r.rewrote === true;
+    if (r.stop === 'break') ends.push({ end: 'next', state: r.state });
+    else if (r.stop) ends.push(this.finish(r.state, r.stop, rewrote));
+    else live.push({ state: r.state, rewrote });
   }
 
   private finish(s: WalkState, v: Verdict, rewrote: boolean): RuleEnd {
