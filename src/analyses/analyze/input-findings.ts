@@ -41,13 +41,21 @@ const TOOL: Readonly<Record<ForeignDump, 'iptables' | 'ip6tables'>> = {
 };
 
 /**
+ * The node skipped lines belong to: their own, or for a loose file's lines the one node of the run, as its other
+ * loose files do (nodesOfInputs).
+ */
+function skippedNodeOf(nodes: readonly NodeDumps[]): (s: SkippedLines) => string {
+  const names = new Set(nodes.map((n) => n.name));
+  return (s) => (names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name);
+}
+
+/**
  * iptables' warning that legacy tables exist beside the dump, unless the legacy dump is given too: said once
- * per node and family, since their rules act on packets and are missing. A loose file's lines belong to the
- * one node of the run, as its other loose files do (nodesOfInputs).
+ * per node and family, since their rules act on packets and are missing.
  */
 export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
-  const nodeOf = (s: SkippedLines) => (byName.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name);
+  const nodeOf = skippedNodeOf(nodes);
   const foreign = skipped
     .filter((s): s is SkippedLines & { foreign: ForeignDump } => s.foreign !== undefined)
     .map((s) => ({ ...s, node: nodeOf(s) }))
@@ -72,10 +80,10 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
  * knows where the continuations went.
  */
 export function unwrappedFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
-  const names = new Set(nodes.map((n) => n.name));
+  const nodeOf = skippedNodeOf(nodes);
   const wrapped = skipped
     .filter((s): s is SkippedLines & { terminalWidth: number } => s.terminalWidth !== undefined)
-    .map((s) => ({ ...s, node: names.has(s.node) || nodes.length !== 1 ? s.node : nodes[0]!.name }));
+    .map((s) => ({ ...s, node: nodeOf(s) }));
   return [...groupBy(wrapped, (s) => `${s.node}\n${s.path}`).values()].map((group) => {
     const { node, path, terminalWidth } = group[0]!;
     const lines = group.reduce((n, s) => n + s.endLine - s.startLine + 1, 0);
