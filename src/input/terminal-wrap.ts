@@ -6,9 +6,10 @@
  * become blank, and `place` maps a column of the joined record back to the line and column it was pasted at.
  */
 import { boundaryAt } from './boundaries';
+import { LISTING_COLUMNS, LISTING_RULE, isListingLine } from './listing-lines';
 
 /** Dumps whose records get long enough to wrap, told apart by how a record starts. */
-type Kind = 'iptables' | 'conntrack' | 'nft';
+type Kind = 'iptables' | 'conntrack' | 'nft' | 'listing';
 
 const CONNTRACK_ENTRY =
   /^(?:\[\d+\.\d+\]\s*)?\s*(?:\[[A-Z]+\]\s+)?(?:ipv[46]\s+\d+\s+)?(?:tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d+\s/;
@@ -21,6 +22,7 @@ const RECORD: Readonly<Record<Kind, RegExp>> = {
   conntrack: new RegExp(`${CONNTRACK_ENTRY.source}|^conntrack v\\d|^\\s*\\[\\d+\\.\\d+\\]`),
   // nft indents with tabs (spaces once a terminal expanded them); a cut before a space leaves one.
   nft: /^(?:\t| {2}|table |\}|#|flush |add |define |include )/,
+  listing: new RegExp(`${LISTING_RULE.source}|${LISTING_COLUMNS.source}|^Chain \\S+ \\(`),
 };
 
 /** The first part of a record of each kind, as a line of its own. */
@@ -28,6 +30,8 @@ function kindOf(line: string): Kind | undefined {
   // `iptables-save -c` puts the rule's counters first.
   if (/^(?:\[\d+:\d+\] )?-[ADINP] \S/.test(line)) return 'iptables';
   if (CONNTRACK_ENTRY.test(line)) return 'conntrack';
+  // Before nft's: a listing's rule without a target starts with the blank target column.
+  if (isListingLine(line)) return 'listing';
   if (/^(?:\t| {8})[\t ]*\S/.test(line)) return 'nft';
   return undefined;
 }
@@ -48,14 +52,10 @@ function columns(line: string): number {
 
 /** Whether `next` goes on with a record of `kind` that a terminal `width` columns wide cut before it. */
 function continues(kind: Kind, next: string | undefined, width: number): boolean {
-  return (
-    next !== undefined &&
-    next.trim() !== '' &&
-    columns(next) <= width &&
-    !RECORD[kind].test(next) &&
-    !/^[$#] /.test(next) &&
-    boundaryAt(next) === undefined
-  );
+  if (next === undefined || next === '' || columns(next) > width) return false;
+  // A listing pads its columns: the terminal wraps a record's trailing spaces onto a line of their own.
+  if (next.trim() === '') return true;
+  return !RECORD[kind].test(next) && !/^[$#] /.test(next) && boundaryAt(next) === undefined;
 }
 
 /**
@@ -116,9 +116,14 @@ export class WrapJoiner {
     const count = lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
     for (let i = 0; i < count; i++) {
       const kind = kindOf(lines[i]!);
-      if (!kind || !this.full(lines[i]!)) continue;
+      if (!kind || !this.reaches(kind, lines[i]!, lines[i + 1])) continue;
       let end = i;
-      while (end + 1 < count && this.full(lines[end]!) && continues(kind, lines[end + 1], this.width)) end++;
+      while (
+        end + 1 < count &&
+        this.reaches(kind, lines[end]!, lines[end + 1]) &&
+        continues(kind, lines[end + 1], this.width)
+      )
+        end++;
       // The record reaches the chunk's last line and may go on in the next chunk.
       if (!last && end + 1 === count && count < lines.length && this.full(lines[end]!)) {
         this.held = `${lines.slice(i, count).join('\n')}\n`;
@@ -126,14 +131,26 @@ export class WrapJoiner {
         return { text: i > 0 ? `${lines.slice(0, i).join('\n')}\n` : '', firstLine: start };
       }
       if (end === i) continue;
-      // A piece one column short lost the space the terminal cut at: copying trims a line's trailing spaces.
-      const pieces = lines.slice(i, end + 1).map((p, k) => (k < end - i && columns(p) < this.width ? `${p} ` : p));
+      // A piece short of the width lost the spaces the terminal cut at: copying trims a line's trailing spaces.
+      const pieces = lines
+        .slice(i, end + 1)
+        .map((p, k) => (k < end - i ? p + ' '.repeat(Math.max(0, this.width - columns(p))) : p));
       lines[i] = pieces.join('');
       for (let k = i + 1; k <= end; k++) lines[k] = '';
       this.joined.set(start + i, { line: start + i, pieces: pieces.map((p) => p.length) });
       i = end;
     }
     return { text: lines.join('\n'), firstLine: start };
+  }
+
+  /**
+   * Whether a line of a record reached the terminal's last column, so that `next` may go on with it: it fills the
+   * width; or, in a listing, whose columns are padded, a cut inside the padding lost all of it to the copy, and
+   * `next` goes on with the padding left.
+   */
+  private reaches(kind: Kind, line: string, next: string | undefined): boolean {
+    if (this.full(line)) return true;
+    return kind === 'listing' && next !== undefined && /^\s+\S/.test(next) && !line.endsWith(' ');
   }
 
   /** Whether a line fills the terminal's width: to its last column, or to the one before, a space trimmed after it. */

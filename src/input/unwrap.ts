@@ -7,6 +7,8 @@
  * Line numbers stay those of the input, except within an unescaped JSON string, whose lines follow its
  * own `\n`s; columns on unindented lines count from the indentation's end.
  */
+import { isListingLine } from './listing-lines';
+
 const INDENT = '    ';
 const ENTITY = /&(?:gt|lt|amp|quot|apos|#\d{1,5}|#x[0-9a-fA-F]{1,4});/;
 const ENTITIES = new RegExp(ENTITY.source, 'g');
@@ -42,6 +44,12 @@ export class Unwrapper {
   private block: string | undefined;
   /** The indentation of a YAML block scalar's key on the line before, whose block may start here. */
   private yamlKey: number | undefined;
+  /**
+   * Whether the last line that was not blank was a listing's rule or column header. A listing's rule after it goes
+   * on with that listing (right-aligned counters, after a terminal wrapped the padding before it onto a blank
+   * line): no Markdown block starts there.
+   */
+  private afterListing = false;
 
   unwrap(text: string): string {
     let t = text;
@@ -60,6 +68,7 @@ export class Unwrapper {
    */
   passPlainLines(): void {
     this.afterBlank = false;
+    this.afterListing = false;
     this.block = undefined;
     this.yamlKey = undefined;
   }
@@ -76,8 +85,9 @@ export class Unwrapper {
         this.afterBlank = true;
         continue;
       }
-      const afterBlank = this.afterBlank;
+      const afterBlank = this.afterBlank && !(this.afterListing && isListingLine(line));
       this.afterBlank = false;
+      this.afterListing = isListingLine(line);
       if (this.block !== undefined && line.startsWith(this.block)) {
         lines[i] = line.slice(this.block.length);
         continue;
@@ -100,6 +110,8 @@ export class Unwrapper {
     const body = text.endsWith('\n') ? text.slice(0, -1) : text;
     const last = body.slice(body.lastIndexOf('\n') + 1);
     if (body !== '') this.afterBlank = last.trim() === '';
+    const filled = body.trimEnd();
+    if (filled !== '') this.afterListing = isListingLine(filled.slice(filled.lastIndexOf('\n') + 1));
     return text;
   }
 }

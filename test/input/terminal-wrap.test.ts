@@ -157,6 +157,7 @@ const realDumps: readonly [string, string, readonly number[]][] = [
   ['captures/conntrack-E-o-timestamp-extended.txt', 'conntrack -E -o timestamp,extended', [100]],
   ['captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt', 'nft list ruleset', [80, 120]],
   ['realworld/nft/calico-felix-fv_cali-nftables-dump.nft-list-ruleset.txt', 'nft list ruleset', [80]],
+  ['captures/iptables-L-n-v-nat.txt', 'iptables -t nat -L -n -v --line-numbers', [80, 120, 160]],
 ];
 
 for (const [file, command, widths] of realDumps)
@@ -164,6 +165,20 @@ for (const [file, command, widths] of realDumps)
     sharedTest(`${file} wrapped at ${width} columns gives the analyses of the whole dump`, async (t) => {
       await sameAsWhole(t, `[root@node-1 ~]# ${command}`, readShared(file), width);
     });
+
+for (const [fixture, command] of [
+  ['iptables-L-n.txt', 'iptables -L -n'],
+  ['iptables-t-nat-L-n-v.txt', 'iptables -t nat -L -n -v'],
+] as const)
+  for (const width of [80, 100, 132]) {
+    test(`the kernel's ${command} wrapped at ${width} columns gives the analyses of the whole listing`, async (t) => {
+      await sameAsWhole(t, `root@node-1:~# ${command}`, readFixture(fixture), width);
+    });
+    // A copy trims every line's trailing spaces: a cut inside a padded column loses the padding before it.
+    test(`the kernel's ${command} wrapped at ${width} columns and copied with its trailing spaces trimmed is read whole`, async (t) => {
+      await sameAsWhole(t, `root@node-1:~# ${command}`, readFixture(fixture).replace(/ +$/gm, ''), width, true);
+    });
+  }
 
 sharedTest('a wrapped paste longer than the chunks it is read in is joined across them', async (t) => {
   const { whole, wrapped, origin, cut } = wrap(
