@@ -6,12 +6,15 @@
  * rejects it (another Node or V8 flags), the bundle compiles as it would without one. The names carry the
  * bundle's hash, so a cache is never read for another bundle.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
-import { crc32 } from 'node:zlib';
+
+// Taken as CommonJS modules: an ES module's import of one builds its ES module facade, which reads every export;
+// node:fs's `promises` getter alone loads fs/promises, readline and streams.
+const { readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { dirname, join } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+const { Script } = process.getBuiltinModule('node:vm');
+const { crc32 } = process.getBuiltinModule('node:zlib');
 
 /** The bundle's file name, set by scripts/build.mjs. */
 declare const NFWALK_BUNDLE: string;
