@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { build, transform } from 'esbuild';
 import { buildPage } from './build-page.mjs';
 
@@ -59,6 +59,37 @@ const importsThroughStart = (text) =>
     text,
   );
 
+const ASCII_WIDTH = new URL('./ascii-width.mjs', import.meta.url).pathname;
+
+/**
+ * The ES-module importers of string-width (yargs, cliui, wrap-ansi) get it through ascii-width.mjs, which loads
+ * the one they asked for only for text that is not printable ASCII: loading it cost a start through yargs
+ * 30-60 ms (an Intl.Segmenter, emoji regexes), for usage text that is ASCII. CommonJS importers (cli-table3)
+ * keep theirs.
+ */
+const asciiWidth = {
+  name: 'ascii-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.kind !== 'import-statement' || args.pluginData === 'real') return undefined;
+      const real = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'real',
+      });
+      // Named from the checkout, so that the bundle does not depend on where it is.
+      return real.errors.length > 0 ? undefined : { path: relative('.', real.path), namespace: 'ascii-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+      contents: `import { asciiFirstWidth } from ${JSON.stringify(ASCII_WIDTH)};
+export default asciiFirstWidth(() => require(${JSON.stringify(resolve(args.path))}).default);`,
+      resolveDir: dirname(resolve(args.path)),
+      loader: 'js',
+    }));
+  },
+};
+
 const [cli, library, page] = await Promise.all([
   build({
     ...common,
@@ -73,6 +104,7 @@ const [cli, library, page] = await Promise.all([
     // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code. The
     // AWS SDK only for s3:// inputs: bundled, it would double the file every start has to read.
     external: EXTERNAL,
+    plugins: [asciiWidth],
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
   pageFresh() ? undefined : buildPage(),

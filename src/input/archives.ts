@@ -3,15 +3,15 @@
  * arrives, with tar-stream; a zip from its central directory, with yauzl. An archive inside an archive (the
  * bugtool tarballs of a Cilium sysdump, a node's zip in a Periscope export) is read the same way, down to
  * MAX_DEPTH; a zip inside another archive is held in memory for that, since a zip is read from its end.
- * The decompressors are loaded on first use, so runs without such archives do not pay for them (zlib was
- * about a twentieth of a small parse's start). zlib is taken synchronously, so that nothing comes between
- * opening a stream and piping it on.
+ * The readers and decompressors are loaded on first use, so runs without such archives do not pay for them
+ * (zlib was about a twentieth of a small parse's start, tar-stream's modules 5-7 ms). zlib is taken
+ * synchronously, so that nothing comes between opening a stream and piping it on.
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { extract } from 'tar-stream';
+import type { Extract } from 'tar-stream';
 import { type ArchiveKind, type Compression, compressionOf } from './archive-names';
 import { type ArchiveAt, type ArchiveMember, type ArchiveReading, memberSources } from './archive-walk';
 import type { InputFailure } from '../model/section';
@@ -37,22 +37,22 @@ export const archiveMembers = (
 ): AsyncGenerator<InputSource> => memberSources(NODE_READING, at, kind, failures, bytes);
 
 const NODE_READING: ArchiveReading<Readable> = {
-  members: async (at, kind, bytes) =>
-    kind === 'zip'
-      ? zipMembers(at.file ?? at.path, bytes)
-      : tarMembers(
-          await decompressed(
-            bytes ?? createReadStream(at.file ?? at.path, { highWaterMark: CHUNK }),
-            compressionOf(at.path),
-          ),
-        ),
+  members: async (at, kind, bytes) => {
+    if (kind === 'zip') return zipMembers(at.file ?? at.path, bytes);
+    // Loaded before the file is opened, so that nothing is awaited between opening it and reading it.
+    const { extract } = await import('tar-stream');
+    const input = await decompressed(
+      bytes ?? createReadStream(at.file ?? at.path, { highWaterMark: CHUNK }),
+      compressionOf(at.path),
+    );
+    return tarMembers(extract(), input);
+  },
   decode,
 };
 
 type Member = ArchiveMember<Readable>;
 
-async function* tarMembers(input: Readable): AsyncGenerator<Member> {
-  const tar = extract();
+async function* tarMembers(tar: Extract, input: Readable): AsyncGenerator<Member> {
   input.on('error', (e: Error) => tar.destroy(e));
   input.pipe(tar);
   for await (const entry of tar) {

@@ -62,3 +62,24 @@ test('nfwalk parse FILE... without options (read without yargs) prints what yarg
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a parse of a plain file loads none of Node's modules that only other runs need", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-modules-'));
+  const hook = join(dir, 'modules.cjs');
+  const list = join(dir, 'modules.json');
+  // Node's own list of the internal modules it has loaded, written at exit.
+  writeFileSync(
+    hook,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));`,
+  );
+  try {
+    const r = spawnSync(process.execPath, ['-r', hook, join(dist, 'cli.js'), 'parse', sample], { encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    const loaded = JSON.parse(readFileSync(list, 'utf8')) as string[];
+    t.true(loaded.includes('NativeModule fs'));
+    // crypto: the code cache's checksum; worker_threads: asking whether the run is a bulk worker.
+    for (const name of ['crypto', 'worker_threads']) t.false(loaded.includes(`NativeModule ${name}`), name);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

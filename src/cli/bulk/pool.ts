@@ -46,6 +46,7 @@ export async function* analyzeInWorkers(
     const data: WorkerData = { role: WORKER_ROLE, options };
     const worker = new Worker(entry, {
       workerData: data,
+      argv: [WORKER_ROLE],
       ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
     live.add(worker);
