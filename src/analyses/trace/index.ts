@@ -20,7 +20,7 @@ import { nftFlowTests } from './nft/flow-tests';
 import type { FlowTests } from './match/index';
 import { nftTableSources } from '../../model/nft-iptables';
 import { nftRulesetOf } from '../../model/nft-node';
-import { headerOf, initialState, listOf } from './walk-state';
+import { assumptionTexts, headerOf, initialState, listOf } from './walk-state';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import { TraceError } from './trace-error';
 
@@ -36,6 +36,8 @@ export type {
   TraceStep,
 } from './path';
 export { isNftStep } from './path';
+export type { Ended } from './walk';
+export { assumptionTexts, firstStep } from './walk-state';
 
 /** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
 const PATH_BUDGET = 20_000;
@@ -60,6 +62,16 @@ export interface Tracer {
   /** What the nft rules that decide a new connection's destination test of its tuple (empty without nft). */
   nftFlowTests(): readonly FlowTests[];
   trace(probe: Probe): TraceResult;
+  /**
+   * The same walk, each path as the walk ended it, without the lists `trace` makes of its steps and assumptions:
+   * for analyses that read where paths go (services), with `path-end.ts` to read them.
+   */
+  ends(probe: Probe): TraceEnds;
+}
+
+export interface TraceEnds {
+  readonly paths: readonly Ended[];
+  readonly warnings: readonly string[];
 }
 
 /** The protocols a probe may name, and the protocol each is in a family (`icmp` in IPv6 is ICMPv6). */
@@ -141,8 +153,7 @@ function pathOf(e: Ended): TracePath {
   if (e.out) path.out = e.out;
   if (e.reason) path.reason = e.reason;
   path.steps = listOf(e.state.steps);
-  // Rules of one supplied chain share one assumption: said once per path.
-  if (e.state.assumptions) path.assumptions = [...new Set(listOf(e.state.assumptions).map((a) => a.text))];
+  if (e.state.assumptions) path.assumptions = assumptionTexts(e.state);
   return path as TracePath;
 }
 
@@ -195,6 +206,21 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
       ),
     ),
   ];
+  const ends = (probe: Probe): TraceEnds => {
+    const warnings = [...network.assumed, ...order];
+    const packet = packetOf(probe, family, network, warnings);
+    const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+    try {
+      (probe.local ? walkSent : walkArriving)(run, initialState(packet));
+    } catch (e) {
+      if (e instanceof TooManyPaths)
+        throw new TraceError(
+          `the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`,
+        );
+      throw e;
+    }
+    return { paths: run.ended, warnings };
+  };
   return {
     node: node.name,
     family,
@@ -203,20 +229,10 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
     walksNft: plan.nft,
     nftFlowTests: () => (flowTests ??= nftFlowTests(nftBases, family)),
     trace(probe) {
-      const warnings = [...network.assumed, ...order];
-      const packet = packetOf(probe, family, network, warnings);
-      const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
-      try {
-        (probe.local ? walkSent : walkArriving)(run, initialState(packet));
-      } catch (e) {
-        if (e instanceof TooManyPaths)
-          throw new TraceError(
-            `the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`,
-          );
-        throw e;
-      }
-      return { packet: probe, node: node.name, paths: run.ended.map(pathOf), warnings };
+      const { paths, warnings } = ends(probe);
+      return { packet: probe, node: node.name, paths: paths.map(pathOf), warnings };
     },
+    ends,
   };
 }
 
