@@ -57,6 +57,8 @@ function verdictOf(forward: number, drop: number, reject: number): Verdict {
 interface Share {
   readonly ip: string;
   readonly port: number;
+  /** The address's value, parsed once when there are shares to sort; undefined when masked in the dump. */
+  value?: bigint | undefined;
   probability: number;
   /** The DNAT rules that sent paths here, each once: more than one makes the endpoint a duplicate. */
   readonly rules: string[];
@@ -131,14 +133,15 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
     else if (path.verdict === 'REJECT') reject += p;
     else drop += p;
   }
-  const endpoints: EndpointShare[] = [];
   const duplicates: string[] = [];
-  let forward = 0;
-  for (const [key, { ip, port, probability, rules }] of shares) {
-    endpoints.push({ ip, port, probability });
-    if (rules.length > 1) duplicates.push(key);
+  for (const [key, { rules }] of shares) if (rules.length > 1) duplicates.push(key);
+  const ordered = [...shares.values()];
+  if (ordered.length > 1) {
+    for (const x of ordered) x.value = parseIp(x.ip)?.value;
+    ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
   }
-  sortedByAddress(endpoints);
+  const endpoints: EndpointShare[] = ordered.map(({ ip, port, probability }) => ({ ip, port, probability }));
+  let forward = 0;
   for (const e of endpoints) forward += e.probability;
   const outcome: EntryOutcome = {
     entry,
@@ -176,11 +179,4 @@ function compareAddresses(a: Endpoint, x: bigint | undefined, b: Endpoint, y: bi
 /** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
 export function byAddress(a: Endpoint, b: Endpoint): number {
   return compareAddresses(a, parseIp(a.ip)?.value, b, parseIp(b.ip)?.value);
-}
-
-/** `list` in `byAddress` order, each address parsed once rather than once per comparison. */
-function sortedByAddress<T extends Endpoint>(list: T[]): T[] {
-  if (list.length < 2) return list;
-  const values = new Map(list.map((e) => [e, parseIp(e.ip)?.value]));
-  return list.sort((a, b) => compareAddresses(a, values.get(a), b, values.get(b)));
 }
