@@ -42,7 +42,7 @@ export function evaluate(
   }
   const probe = probeFor(service, entry, ctx.clients, ctx.tracer);
   try {
-    const result = ctx.tracer.trace(probe);
+    const result = ctx.tracer.ends(probe);
     for (const w of result.warnings) warn(w);
     return outcomeOf(entry, probe, result);
   } catch (e) {

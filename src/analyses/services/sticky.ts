@@ -28,7 +28,7 @@ export function stickyClients(
     if (endpointLive || !entry || !ctx.tracer || !ctx.clients || !parseIp(s.client)) return { ...s, endpointLive };
     const probe = probeFor(service, entry, ctx.clients, ctx.tracer, s.client);
     try {
-      return { ...s, endpointLive, next: outcomeOf(entry, probe, ctx.tracer.trace(probe)) };
+      return { ...s, endpointLive, next: outcomeOf(entry, probe, ctx.tracer.ends(probe)) };
     } catch (e) {
       if (!(e instanceof TraceError)) throw e;
       return { ...s, endpointLive };

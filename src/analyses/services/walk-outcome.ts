@@ -5,7 +5,7 @@
  */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
 import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../../model/address';
-import type { Probe, TracePath, TraceResult, Tracer } from '../trace/index';
+import { type Ended, type Probe, type TraceEnds, type Tracer, assumptionTexts, firstStep } from '../trace/index';
 import type { Clients } from '../node/index';
 import { hostPort } from '../finding-text';
 import type { EndpointShare, EntryOutcome } from './model';
@@ -57,6 +57,8 @@ function verdictOf(forward: number, drop: number, reject: number): Verdict {
 interface Share {
   readonly ip: string;
   readonly port: number;
+  /** The address's value, parsed once when there are shares to sort; undefined when masked in the dump. */
+  value?: bigint | undefined;
   probability: number;
   /** The DNAT rules that sent paths here, each once: more than one makes the endpoint a duplicate. */
   readonly rules: string[];
@@ -69,25 +71,29 @@ interface Stopped {
   readonly assumptions: Set<string>;
 }
 
-/** The share of `path`'s final destination in `shares`, made on its first path. */
-function shareOf(shares: Map<string, Share>, path: TracePath): Share {
-  const key = hostPort({ ip: path.final.dst, port: path.final.dport ?? 0 });
+/** The share of the final destination `ip`:`port` in `shares`, made on its first path. */
+function shareOf(shares: Map<string, Share>, ip: string, port: number): Share {
+  const key = hostPort({ ip, port });
   let share = shares.get(key);
-  if (!share) shares.set(key, (share = { ip: path.final.dst, port: path.final.dport ?? 0, probability: 0, rules: [] }));
+  if (!share) shares.set(key, (share = { ip, port, probability: 0, rules: [] }));
   return share;
 }
 
 /** What stopped a path that had been sent to an endpoint: the reason the walk gave, else its last step. */
-function stoppedBy(path: TracePath): string | undefined {
-  const last = path.steps.at(-1);
+function stoppedBy(path: Ended): string | undefined {
+  const last = path.state.steps?.head;
   return (
     path.reason ??
     (last && ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`))
   );
 }
 
-/** Sets and the stopped tally are made when a path needs them: most entry points have neither assumptions nor stops. */
-export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult): EntryOutcome {
+/**
+ * Sets and the stopped tally are made when a path needs them: most entry points have neither assumptions nor stops.
+ * Paths are read as the walk ended them (`Tracer.ends`): of each, its share, verdict, final destination, assumptions,
+ * and its DNAT or last step, never the whole list of steps.
+ */
+export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): EntryOutcome {
   const shares = new Map<string, Share>();
   let drop = 0;
   let reject = 0;
@@ -97,23 +103,27 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
   let assumptions: Set<string> | undefined;
   let stopped: Stopped | undefined;
   for (const path of result.paths) {
-    const p = path.probability;
-    if (path.assumptions) for (const a of path.assumptions) (assumptions ??= new Set()).add(a);
-    if (path.masquerade) masquerade += p;
-    const rewritten = path.final.dst !== probe.dst || path.final.dport !== probe.dport;
+    const { state } = path;
+    const p = state.probability;
+    const texts = state.assumptions ? assumptionTexts(state) : undefined;
+    if (texts) for (const a of texts) (assumptions ??= new Set()).add(a);
+    if (state.masquerade) masquerade += p;
+    const dst = formatIp(state.packet.dst);
+    const dport = state.packet.dport;
+    const rewritten = dst !== probe.dst || dport !== probe.dport;
     if (path.verdict !== 'ACCEPT' && rewritten) {
       stopped ??= { drop: 0, reject: 0, rules: new Set(), assumptions: new Set() };
       if (path.verdict === 'REJECT') stopped.reject += p;
       else stopped.drop += p;
       const by = stoppedBy(path);
       if (by) stopped.rules.add(by);
-      if (path.assumptions) for (const a of path.assumptions) stopped.assumptions.add(a);
+      if (texts) for (const a of texts) stopped.assumptions.add(a);
     }
     if (path.verdict === 'ACCEPT' && rewritten) {
-      const share = shareOf(shares, path);
+      const share = shareOf(shares, dst, dport ?? 0);
       share.probability += p;
       // The first rewrite to the final destination: a MASQUERADE after it rewrites too, keeping that destination.
-      const dnat = path.steps.find((s) => 'rule' in s && s.rewrote && s.rewrote.dst === path.final.dst);
+      const dnat = firstStep(state, (s) => 'rule' in s && s.rewrote !== undefined && s.rewrote.dst === dst);
       if (dnat && 'rule' in dnat) {
         const rule = `${dnat.table} ${dnat.chain} ${dnat.rule}`;
         if (!share.rules.includes(rule)) share.rules.push(rule);
@@ -123,14 +133,15 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceResult):
     else if (path.verdict === 'REJECT') reject += p;
     else drop += p;
   }
-  const endpoints: EndpointShare[] = [];
   const duplicates: string[] = [];
-  let forward = 0;
-  for (const [key, { ip, port, probability, rules }] of shares) {
-    endpoints.push({ ip, port, probability });
-    if (rules.length > 1) duplicates.push(key);
+  for (const [key, { rules }] of shares) if (rules.length > 1) duplicates.push(key);
+  const ordered = [...shares.values()];
+  if (ordered.length > 1) {
+    for (const x of ordered) x.value = parseIp(x.ip)?.value;
+    ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
   }
-  sortedByAddress(endpoints);
+  const endpoints: EndpointShare[] = ordered.map(({ ip, port, probability }) => ({ ip, port, probability }));
+  let forward = 0;
   for (const e of endpoints) forward += e.probability;
   const outcome: EntryOutcome = {
     entry,
@@ -168,11 +179,4 @@ function compareAddresses(a: Endpoint, x: bigint | undefined, b: Endpoint, y: bi
 /** By address, then port; an address masked in the dump (`10.x.x.x`) after the others, by its text. */
 export function byAddress(a: Endpoint, b: Endpoint): number {
   return compareAddresses(a, parseIp(a.ip)?.value, b, parseIp(b.ip)?.value);
-}
-
-/** `list` in `byAddress` order, each address parsed once rather than once per comparison. */
-function sortedByAddress<T extends Endpoint>(list: T[]): T[] {
-  if (list.length < 2) return list;
-  const values = new Map(list.map((e) => [e, parseIp(e.ip)?.value]));
-  return list.sort((a, b) => compareAddresses(a, values.get(a), b, values.get(b)));
 }

@@ -34,9 +34,11 @@ const MAX_DEPTH = 256;
 
 export class TooManyPaths extends Error {}
 
-type RuleTest =
-  | { readonly matched: boolean; readonly state: WalkState }
-  | { readonly at: number; readonly uncertain: Uncertain; readonly state: WalkState };
+/**
+ * Whether a rule matched the state it was tested on, or the test it could not decide: a boolean, not an object, since
+ * every rule a walk tests answers one and most answer no.
+ */
+type RuleTest = boolean | { readonly at: number; readonly uncertain: Uncertain };
 
 /** A matcher's answer once earlier steps of the path are taken into account: yes, no, or a fact to split on. */
 function settled(d: Decision, state: WalkState): boolean | Uncertain {
@@ -55,13 +57,13 @@ function testMatchers(ms: readonly Matcher[], from: number, end: number, state: 
   for (let k = from; k < end; k++) {
     const d = ms[k]!(state.packet);
     if (d === true) continue;
-    if (d === false) return { matched: false, state };
+    if (d === false) return false;
     const s = settled(d, state);
     if (s === true) continue;
-    if (s === false) return { matched: false, state };
-    return { at: base + k, uncertain: s, state };
+    if (s === false) return false;
+    return { at: base + k, uncertain: s };
   }
-  return { matched: true, state };
+  return true;
 }
 
 /** Tests rule `i` of an iptables chain from test `from` on: its numeric base tests, then its other matchers. */
@@ -71,11 +73,11 @@ function testIptables(chain: IptablesChain, i: number, from: number, state: Walk
   for (let k = from; k < BASE_TESTS; k++) {
     const r = code.test(slot, k, state.packet);
     if (r === PASS) continue;
-    if (r === FAIL) return { matched: false, state };
+    if (r === FAIL) return false;
     const s = settled(chain.addressMatcher(i, k)(state.packet), state);
     if (s === true) continue;
-    if (s === false) return { matched: false, state };
-    return { at: k, uncertain: s, state };
+    if (s === false) return false;
+    return { at: k, uncertain: s };
   }
   const restFrom = code.restFrom(slot);
   return testMatchers(
@@ -124,24 +126,26 @@ function walkFrom(
   while (c < candidates.length) {
     const i = candidates[c++]!;
     let test = testRule(chain, i, 0, state);
-    if ('uncertain' in test) {
+    if (typeof test !== 'boolean') {
       // Both ways: the rule matches on one path, the walk goes on below it on the other. Outcomes are listed
       // in rule order, the rule's own first: a statistic chain's paths come out endpoint by endpoint.
       const below: ChainOutcome[][] = [];
+      let tested = state;
       for (;;) {
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
-        const { yes, no } = splitOn(test.state, test.uncertain);
+        const { yes, no } = splitOn(tested, test.uncertain);
         below.push(walkFrom(ctx, chain, i + 1, no, depth));
+        tested = yes;
         test = testRule(chain, i, test.at + 1, yes);
-        if (!('uncertain' in test)) break;
+        if (typeof test === 'boolean') break;
       }
-      const outcomes = test.matched
-        ? continueBelow(ctx, chain, i, runTarget(ctx, chain, i, test.state, depth), depth)
-        : walkFrom(ctx, chain, i + 1, test.state, depth);
+      const outcomes = test
+        ? continueBelow(ctx, chain, i, runTarget(ctx, chain, i, tested, depth), depth)
+        : walkFrom(ctx, chain, i + 1, tested, depth);
       for (let b = below.length - 1; b >= 0; b--) outcomes.push(...below[b]!);
       return outcomes;
     }
-    if (!test.matched) continue;
+    if (!test) continue;
     const fired = runTarget(ctx, chain, i, state, depth);
     if (fired.length === 1 && fired[0]!.end === 'continue') {
       // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.

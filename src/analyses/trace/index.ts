@@ -10,7 +10,7 @@ import { parseIp } from '../../model/address';
 import { TooManyPaths } from './chain-walk';
 import { type CompiledRuleset, compileRuleset } from './compile';
 import { type NetworkOptions, type NodeNetwork, nodeNetwork } from './network';
-import type { Packet } from './packet';
+import type { Packet, Tuple } from './packet';
 import type { TracePath, TraceResult } from './path';
 import type { Probe } from './probe';
 import { type Ended, walkArriving, walkSent } from './walk';
@@ -20,7 +20,7 @@ import { nftFlowTests } from './nft/flow-tests';
 import type { FlowTests } from './match/index';
 import { nftTableSources } from '../../model/nft-iptables';
 import { nftRulesetOf } from '../../model/nft-node';
-import { headerOf, initialState, listOf } from './walk-state';
+import { assumptionTexts, headerOf, initialState, listOf } from './walk-state';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import { TraceError } from './trace-error';
 
@@ -36,6 +36,8 @@ export type {
   TraceStep,
 } from './path';
 export { isNftStep } from './path';
+export type { Ended } from './walk';
+export { assumptionTexts, firstStep } from './walk-state';
 
 /** Beyond this many splits the walk stops and says so: the probe is too loosely given to enumerate. */
 const PATH_BUDGET = 20_000;
@@ -60,6 +62,16 @@ export interface Tracer {
   /** What the nft rules that decide a new connection's destination test of its tuple (empty without nft). */
   nftFlowTests(): readonly FlowTests[];
   trace(probe: Probe): TraceResult;
+  /**
+   * The same walk, each path as the walk ended it, without the lists `trace` makes of its steps and assumptions:
+   * for analyses that read where paths go (services), with `path-end.ts` to read them.
+   */
+  ends(probe: Probe): TraceEnds;
+}
+
+export interface TraceEnds {
+  readonly paths: readonly Ended[];
+  readonly warnings: readonly string[];
 }
 
 /** The protocols a probe may name, and the protocol each is in a family (`icmp` in IPv6 is ICMPv6). */
@@ -71,6 +83,11 @@ const PROTOCOLS: Readonly<Record<string, (f: Family) => string>> = {
 };
 
 const EPHEMERAL_PORT = 40000;
+
+/** A packet's TCP flags are only read: one list of each kind for every probe. */
+const NO_FLAGS: readonly string[] = [];
+const SYN: readonly string[] = ['SYN'];
+const ACK: readonly string[] = ['ACK'];
 
 function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: string[]): Packet {
   const src = parseIp(probe.src);
@@ -103,14 +120,23 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
     warnings.push(
       `a ${ctstate} packet keeps the NAT its connection already has, which the dumps do not show: nat chains are not run`,
     );
-  const tuple = { src, dst, ...(ports ? { sport, dport: probe.dport } : {}) };
+  const tuple: Tuple = ports ? { src, dst, sport, dport: probe.dport } : { src, dst };
+  const proto = protoIn(family);
+  const icmp = probe.proto === 'icmp';
+  // One literal with every key, absent ones undefined as withPacket leaves them: spreads of the optional parts took
+  // V8's slow path once per probe.
   return {
     family,
-    proto: protoIn(family),
-    protoNumber: protocolNumber(protoIn(family))!,
-    ...tuple,
-    ...(probe.proto === 'icmp' ? { icmpType: probe.icmpType ?? (family === 'ipv4' ? 8 : 128), icmpCode: 0 } : {}),
-    tcpFlags: probe.proto !== 'tcp' ? [] : ctstate === 'NEW' ? ['SYN'] : ['ACK'],
+    proto,
+    protoNumber: protocolNumber(proto)!,
+    src,
+    dst,
+    sport: tuple.sport,
+    dport: tuple.dport,
+    sportRandom: undefined,
+    icmpType: icmp ? (probe.icmpType ?? (family === 'ipv4' ? 8 : 128)) : undefined,
+    icmpCode: icmp ? 0 : undefined,
+    tcpFlags: probe.proto !== 'tcp' ? NO_FLAGS : ctstate === 'NEW' ? SYN : ACK,
     in: inIface,
     out: '',
     mark: probe.mark ?? 0,
@@ -141,8 +167,7 @@ function pathOf(e: Ended): TracePath {
   if (e.out) path.out = e.out;
   if (e.reason) path.reason = e.reason;
   path.steps = listOf(e.state.steps);
-  // Rules of one supplied chain share one assumption: said once per path.
-  if (e.state.assumptions) path.assumptions = [...new Set(listOf(e.state.assumptions).map((a) => a.text))];
+  if (e.state.assumptions) path.assumptions = assumptionTexts(e.state);
   return path as TracePath;
 }
 
@@ -195,6 +220,21 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
       ),
     ),
   ];
+  const ends = (probe: Probe): TraceEnds => {
+    const warnings = [...network.assumed, ...order];
+    const packet = packetOf(probe, family, network, warnings);
+    const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+    try {
+      (probe.local ? walkSent : walkArriving)(run, initialState(packet));
+    } catch (e) {
+      if (e instanceof TooManyPaths)
+        throw new TraceError(
+          `the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`,
+        );
+      throw e;
+    }
+    return { paths: run.ended, warnings };
+  };
   return {
     node: node.name,
     family,
@@ -203,20 +243,10 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
     walksNft: plan.nft,
     nftFlowTests: () => (flowTests ??= nftFlowTests(nftBases, family)),
     trace(probe) {
-      const warnings = [...network.assumed, ...order];
-      const packet = packetOf(probe, family, network, warnings);
-      const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
-      try {
-        (probe.local ? walkSent : walkArriving)(run, initialState(packet));
-      } catch (e) {
-        if (e instanceof TooManyPaths)
-          throw new TraceError(
-            `the walk splits into more than ${PATH_BUDGET} paths: give the probe more detail (its interface, source port) or ipset dumps`,
-          );
-        throw e;
-      }
-      return { packet: probe, node: node.name, paths: run.ended.map(pathOf), warnings };
+      const { paths, warnings } = ends(probe);
+      return { packet: probe, node: node.name, paths: paths.map(pathOf), warnings };
     },
+    ends,
   };
 }
 

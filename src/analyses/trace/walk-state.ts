@@ -76,6 +76,18 @@ export function listOf<T>(l: Link<T> | null): T[] {
   return out.reverse();
 }
 
+/** The texts of a path's assumptions in the order it made them, each once: rules of one supplied chain share one. */
+export function assumptionTexts(s: WalkState): string[] {
+  return [...new Set(listOf(s.assumptions).map((a) => a.text))];
+}
+
+/** The first step of the path, in the order it took them, that `test` holds for; read off the list without copying it. */
+export function firstStep(s: WalkState, test: (step: TraceStep) => boolean): TraceStep | undefined {
+  let found: TraceStep | undefined;
+  for (let l = s.steps; l; l = l.tail) if (test(l.head)) found = l.head;
+  return found;
+}
+
 /** Literals rather than spreads of optional parts: this runs for every rewrite and every path's end. */
 export function headerOf(p: Packet): Header {
   const src = formatIp(p.src);

@@ -46,28 +46,40 @@ function natBound(after: Packet, before: Packet, hook: Hook): boolean {
 /** What happens once the NAT core's slot has run: output reroutes a packet whose destination changed. */
 type AfterNat = (s: WalkState) => WalkState | { readonly drop: string; readonly state: WalkState };
 
-/** Per base chain of a hook, the nat chains after it: made once per hook's list, not per chain of every walk. */
-const laterNatOf = new WeakMap<readonly HookChain[], readonly (readonly HookChain[])[]>();
-function laterNat(chains: readonly HookChain[]): readonly (readonly HookChain[])[] {
-  let later = laterNatOf.get(chains);
-  if (!later) laterNatOf.set(chains, (later = chains.map((_, i) => chains.slice(i + 1).filter((x) => x.nat))));
-  return later;
+/** What runHook reads of a hook's chain list, made once per list rather than on every walk. */
+interface HookShape {
+  /** Per base chain, the nat chains after it. */
+  readonly later: readonly (readonly HookChain[])[];
+  /** The index of the last nat chain, -1 when there is none. */
+  readonly lastNat: number;
+}
+
+const shapeOf = new WeakMap<readonly HookChain[], HookShape>();
+function hookShape(chains: readonly HookChain[]): HookShape {
+  let shape = shapeOf.get(chains);
+  if (!shape) {
+    const later = chains.map((_, i) => chains.slice(i + 1).filter((x) => x.nat));
+    shapeOf.set(chains, (shape = { later, lastNat: chains.findLastIndex((c) => c.nat) }));
+  }
+  return shape;
 }
 
 /**
  * Runs every base chain of a hook over every path; paths that end are moved to `run.ended`. Conntrack gives
  * the packet its entry before the first chain at or above its priority.
  */
-function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterNatSlot?: AfterNat): WalkState[] {
-  let current = [...states];
+function runHook(
+  run: HookRun,
+  hook: Hook,
+  states: readonly WalkState[],
+  afterNatSlot?: AfterNat,
+): readonly WalkState[] {
+  let current = states;
   const chains = run.hooks[hook];
   let tracked = !CONNTRACK_HOOKS.has(hook);
-  const later = laterNat(chains);
-  let lastNat = -1;
-  chains.forEach((c, i) => {
-    if (c.nat) lastNat = i;
-  });
-  chains.forEach((c, i) => {
+  const { later, lastNat } = hookShape(chains);
+  for (let i = 0; i < chains.length; i++) {
+    const c = chains[i]!;
     if (!tracked && c.slot >= CONNTRACK_PRIORITY) {
       current = current.map(conntrack);
       tracked = true;
@@ -83,7 +95,7 @@ function runHook(run: HookRun, hook: Hook, states: readonly WalkState[], afterNa
       }
       current = next;
     }
-  });
+  }
   return tracked ? current : current.map(conntrack);
 }
 
@@ -274,7 +286,7 @@ function postrouting(
   run: HookRun,
   states: readonly WalkState[],
   out: (s: WalkState) => string | undefined,
-): WalkState[] {
+): readonly WalkState[] {
   return runHook(
     run,
     'POSTROUTING',
