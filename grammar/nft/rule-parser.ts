@@ -15,7 +15,7 @@
  * operator, a value elsewhere; `ip` is a payload only before one of its fields), decided by gates on the
  * following tokens, as nft's own printer and parser do. Actions build the model's statements and expressions.
  */
-import { EOF, EmbeddedActionsParser, type IToken, tokenMatcher } from 'chevrotain';
+import { EOF, EmbeddedActionsParser, type IOrAlt, type IToken, type OrMethodOpts, tokenMatcher } from 'chevrotain';
 import type { NftCounterValue, NftElement, NftExpr, NftRelOp, NftStmt, NftVerdictStmt } from '../../src/model/nft';
 import { PARSER_CONFIG } from '../shared/lazy-grammar';
 import {
@@ -81,6 +81,11 @@ export class MeaningError extends Error {
 
 type KeywordName = Extract<NftStmt, { kind: 'keyword' }>['keyword'];
 
+// A rule's arguments and its `OR`s' alternatives are made once, not on every call: chevrotain reads them afresh
+// each time, and a listing of 80,000 rules made half a gigabyte of them. Per-call values reach a cached
+// alternative through the parser's fields, read before anything nested can change them.
+const AT: Readonly<Record<Position, { ARGS: [Position] }>> = { left: { ARGS: ['left'] }, value: { ARGS: ['value'] } };
+
 const CT_KEYWORD_OBJECTS = new Set(['helper', 'count', 'timeout', 'expectation']);
 const EXPRESSION_WORDS = new Set(['meta', 'ct', 'fib', 'numgen', 'jhash', 'symhash', ...BARE_META]);
 /** Bare meta keys that are selectors in a value position too, when an operator follows (`meta mark set mark | 1`). */
@@ -97,6 +102,20 @@ export class NftRuleParser extends EmbeddedActionsParser {
   stmtStart = 0;
   /** Where `statements` stopped: the index of the first token it did not read. */
   stoppedAt = 0;
+  /** The left side `exprStatement` read, for its cached alternatives. */
+  private left?: NftExpr;
+  /** The key `expression` read, for its cached alternatives. */
+  private key?: NftExpr;
+  /** The position `primary` was called in, for its alternatives' gates (evaluated before any alternative runs). */
+  private pos: Position = 'left';
+  private statementAlts?: OrMethodOpts<NftStmt>;
+  private exprStatementAlts?: OrMethodOpts<NftStmt>;
+  private verdictAlts?: IOrAlt<NftVerdictStmt>[];
+  private chainAlts?: IOrAlt<IToken>[];
+  private counterAlts?: IOrAlt<NftStmt>[];
+  private expressionAlts?: IOrAlt<NftExpr>[];
+  private primaryAlts?: OrMethodOpts<NftExpr>;
+  private elementsAlts?: IOrAlt<NftElement[]>[];
 
   constructor() {
     // One token of lookahead: the alternatives overlap (every keyword is also a word), so order and gates decide.
@@ -130,80 +149,96 @@ export class NftRuleParser extends EmbeddedActionsParser {
   });
 
   private statement = this.RULE('statement', (): NftStmt => {
-    return this.OR<NftStmt>({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { ALT: () => this.SUBRULE(this.verdict) },
-        { ALT: () => this.SUBRULE(this.counter) },
-        { ALT: () => this.SUBRULE(this.reject) },
-        { ALT: () => this.SUBRULE(this.nat) },
-        { ALT: () => (this.CONSUME(Notrack), { kind: 'notrack' as const }) },
-        { ALT: () => this.SUBRULE(this.xt) },
-        { GATE: () => tokenMatcher(this.LA(2), Ref), ALT: () => this.SUBRULE(this.setUpdate) },
-        {
-          ALT: () => {
-            const kw = this.CONSUME(KeywordStmt);
-            return this.SUBRULE(this.keywordArgs, { ARGS: [kw.image as KeywordName] });
+    return this.OR<NftStmt>(
+      (this.statementAlts ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { ALT: () => this.SUBRULE(this.verdict) },
+          { ALT: () => this.SUBRULE(this.counter) },
+          { ALT: () => this.SUBRULE(this.reject) },
+          { ALT: () => this.SUBRULE(this.nat) },
+          { ALT: () => (this.CONSUME(Notrack), { kind: 'notrack' as const }) },
+          { ALT: () => this.SUBRULE(this.xt) },
+          { GATE: () => tokenMatcher(this.LA(2), Ref), ALT: () => this.SUBRULE(this.setUpdate) },
+          {
+            ALT: () => {
+              const kw = this.CONSUME(KeywordStmt);
+              return this.SUBRULE(this.keywordArgs, { ARGS: [kw.image as KeywordName] });
+            },
           },
-        },
-        {
-          GATE: () => CT_KEYWORD_OBJECTS.has(this.LA(2).image) && this.LA(3).image !== 'set',
-          ALT: () => {
-            this.CONSUME(Ct);
-            return this.SUBRULE2(this.keywordArgs, { ARGS: ['ct'] });
+          {
+            GATE: () => CT_KEYWORD_OBJECTS.has(this.LA(2).image) && this.LA(3).image !== 'set',
+            ALT: () => {
+              this.CONSUME(Ct);
+              return this.SUBRULE2(this.keywordArgs, { ARGS: ['ct'] });
+            },
           },
-        },
-        { GATE: () => isWord(this.LA(1)), ALT: () => this.SUBRULE(this.exprStatement) },
-      ],
-    });
+          { GATE: () => isWord(this.LA(1)), ALT: () => this.SUBRULE(this.exprStatement) },
+        ],
+      }),
+    );
   });
 
   private exprStatement = this.RULE('exprStatement', (): NftStmt => {
-    const left = this.SUBRULE(this.expression, { ARGS: ['left'] });
-    return this.OR<NftStmt>({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(SetKw);
-            return { kind: 'set-value', target: left, value: this.SUBRULE2(this.expression, { ARGS: ['value'] }) };
+    this.left = this.SUBRULE(this.expression, AT.left);
+    return this.OR<NftStmt>(
+      (this.exprStatementAlts ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            ALT: () => {
+              const target = this.left!;
+              this.CONSUME(SetKw);
+              return { kind: 'set-value', target, value: this.SUBRULE2(this.expression, AT.value) };
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(Vmap);
-            return { kind: 'vmap', key: left, map: this.SUBRULE(this.primary, { ARGS: ['value'] }) };
+          {
+            ALT: () => {
+              const key = this.left!;
+              this.CONSUME(Vmap);
+              return { kind: 'vmap', key, map: this.SUBRULE(this.primary, AT.value) };
+            },
           },
-        },
-        {
-          ALT: () => {
-            const op = this.CONSUME(RelOp).image as NftRelOp;
-            return { kind: 'match', left, op, right: this.SUBRULE3(this.expression, { ARGS: ['value'] }) };
+          {
+            ALT: () => {
+              const left = this.left!;
+              const op = this.CONSUME(RelOp).image as NftRelOp;
+              return { kind: 'match', left, op, right: this.SUBRULE3(this.expression, AT.value) };
+            },
           },
-        },
-        { ALT: () => ({ kind: 'match', left, right: this.SUBRULE4(this.expression, { ARGS: ['value'] }) }) },
-      ],
-    });
+          {
+            ALT: () => {
+              const left = this.left!;
+              return { kind: 'match', left, right: this.SUBRULE4(this.expression, AT.value) };
+            },
+          },
+        ],
+      }),
+    );
   });
 
   private verdict = this.RULE('verdict', (): NftVerdictStmt => {
-    return this.OR<NftVerdictStmt>([
-      {
-        ALT: () => ({
-          kind: 'verdict',
-          verdict: this.CONSUME(PlainVerdict).image as 'accept' | 'drop' | 'continue' | 'return',
-        }),
-      },
-      {
-        ALT: () => {
-          const v = this.CONSUME(ChainVerdict).image as 'jump' | 'goto';
-          return this.OR2<NftVerdictStmt>([
-            { ALT: () => ({ kind: 'verdict', verdict: v, chain: this.CONSUME(AnyWord).image }) },
-            { ALT: () => ({ kind: 'verdict', verdict: v, chain: this.CONSUME(Str).image, quoted: true }) },
-          ]);
+    return this.OR<NftVerdictStmt>(
+      (this.verdictAlts ??= [
+        {
+          ALT: () => ({
+            kind: 'verdict',
+            verdict: this.CONSUME(PlainVerdict).image as 'accept' | 'drop' | 'continue' | 'return',
+          }),
         },
-      },
-    ]);
+        {
+          ALT: () => {
+            const verdict = this.CONSUME(ChainVerdict).image as 'jump' | 'goto';
+            const t = this.OR2<IToken>(
+              (this.chainAlts ??= [{ ALT: () => this.CONSUME(AnyWord) }, { ALT: () => this.CONSUME(Str) }]),
+            );
+            return tokenMatcher(t, Str)
+              ? { kind: 'verdict', verdict, chain: t.image, quoted: true }
+              : { kind: 'verdict', verdict, chain: t.image };
+          },
+        },
+      ]),
+    );
   });
 
   /** `packets N bytes M`, when both words are there. */
@@ -216,19 +251,21 @@ export class NftRuleParser extends EmbeddedActionsParser {
 
   private counter = this.RULE('counter', (): NftStmt => {
     this.CONSUME(Counter);
-    return this.OR<NftStmt>([
-      {
-        ALT: () => {
-          this.CONSUME(Name);
-          return { kind: 'counter', name: this.SUBRULE(this.primary, { ARGS: ['value'] }) };
+    return this.OR<NftStmt>(
+      (this.counterAlts ??= [
+        {
+          ALT: () => {
+            this.CONSUME(Name);
+            return { kind: 'counter', name: this.SUBRULE(this.primary, AT.value) };
+          },
         },
-      },
-      {
-        GATE: () => this.LA(3).image === 'bytes' && isWord(this.LA(3)),
-        ALT: () => ({ kind: 'counter', value: this.SUBRULE(this.counterValue) }),
-      },
-      { ALT: () => ({ kind: 'counter' }) },
-    ]);
+        {
+          GATE: () => this.LA(3).image === 'bytes' && isWord(this.LA(3)),
+          ALT: () => ({ kind: 'counter', value: this.SUBRULE(this.counterValue) }),
+        },
+        { ALT: () => ({ kind: 'counter' }) },
+      ]),
+    );
   });
 
   private reject = this.RULE('reject', (): NftStmt => {
@@ -263,7 +300,7 @@ export class NftRuleParser extends EmbeddedActionsParser {
     });
     this.OPTION2(() => {
       this.CONSUME(To);
-      addr = this.SUBRULE(this.expression, { ARGS: ['value'] });
+      addr = this.SUBRULE(this.expression, AT.value);
     });
     this.MANY({
       GATE: () =>
@@ -289,7 +326,7 @@ export class NftRuleParser extends EmbeddedActionsParser {
   private setUpdate = this.RULE('setUpdate', (): NftStmt => {
     const op = this.CONSUME(SetOp).image as 'add' | 'update' | 'delete';
     const set = this.CONSUME(Ref).image.slice(1);
-    const block = this.SUBRULE(this.primary, { ARGS: ['value'] });
+    const block = this.SUBRULE(this.primary, AT.value);
     return this.ACTION(() => {
       if (block.kind !== 'set' || block.elements.length !== 1)
         throw new MeaningError(this.LA(0), `${op} @${set} needs one element in braces`);
@@ -315,7 +352,7 @@ export class NftRuleParser extends EmbeddedActionsParser {
           {
             GATE: () => this.queueExpression(kw, args),
             ALT: () => {
-              const e = this.SUBRULE(this.expression, { ARGS: ['value'] });
+              const e = this.SUBRULE(this.expression, AT.value);
               this.ACTION(() => args.push(printExpr(e)));
             },
           },
@@ -351,28 +388,31 @@ export class NftRuleParser extends EmbeddedActionsParser {
   }
 
   public expression = this.RULE('expression', (pos: Position): NftExpr => {
-    const parts = [this.SUBRULE(this.binop, { ARGS: [pos] })];
+    const parts = [this.SUBRULE(this.binop, AT[pos])];
     this.MANY(() => {
       this.CONSUME(Dot);
-      parts.push(this.SUBRULE2(this.binop, { ARGS: [pos] }));
+      parts.push(this.SUBRULE2(this.binop, AT[pos]));
     });
-    const key: NftExpr = parts.length === 1 ? parts[0]! : { kind: 'concat', parts };
-    return this.OR<NftExpr>([
-      {
-        ALT: () => {
-          this.CONSUME(MapKw);
-          return { kind: 'map', key, data: this.SUBRULE(this.primary, { ARGS: ['value'] }) };
+    this.key = parts.length === 1 ? parts[0]! : { kind: 'concat', parts };
+    return this.OR<NftExpr>(
+      (this.expressionAlts ??= [
+        {
+          ALT: () => {
+            const key = this.key!;
+            this.CONSUME(MapKw);
+            return { kind: 'map', key, data: this.SUBRULE(this.primary, AT.value) };
+          },
         },
-      },
-      { ALT: () => key },
-    ]);
+        { ALT: () => this.key! },
+      ]),
+    );
   });
 
   private binop = this.RULE('binop', (pos: Position): NftExpr => {
-    let left = this.SUBRULE(this.primary, { ARGS: [pos] });
+    let left = this.SUBRULE(this.primary, AT[pos]);
     this.MANY(() => {
       const w = this.CONSUME(BinOp).image;
-      const right = this.SUBRULE2(this.primary, { ARGS: ['value'] });
+      const right = this.SUBRULE2(this.primary, AT.value);
       this.ACTION(() => {
         const { op, spelled } = BINOPS[w]!;
         left = { kind: 'binop', op, left, right, ...(spelled ? { spelled } : {}) };
@@ -382,46 +422,49 @@ export class NftRuleParser extends EmbeddedActionsParser {
   });
 
   private primary = this.RULE('primary', (pos: Position): NftExpr => {
-    return this.OR<NftExpr>({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { ALT: () => ({ kind: 'literal', text: this.CONSUME(Str).image, quoted: true }) },
-        {
-          ALT: () => {
-            this.CONSUME(LBrace);
-            return { kind: 'set', elements: this.SUBRULE(this.elements) };
+    this.pos = pos;
+    return this.OR<NftExpr>(
+      (this.primaryAlts ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { ALT: () => ({ kind: 'literal', text: this.CONSUME(Str).image, quoted: true }) },
+          {
+            ALT: () => {
+              this.CONSUME(LBrace);
+              return { kind: 'set', elements: this.SUBRULE(this.elements) };
+            },
           },
-        },
-        { ALT: () => ({ kind: 'ref', name: this.CONSUME(Ref).image.slice(1) }) },
-        {
-          GATE: () => payloadAt(this.LA(1), this.LA(2)),
-          ALT: () => ({
-            kind: 'payload',
-            protocol: this.CONSUME(AnyWord).image,
-            field: this.CONSUME2(AnyWord).image,
-          }),
-        },
-        {
-          ALT: () => {
-            this.CONSUME(Meta);
-            return { kind: 'meta', key: this.CONSUME3(AnyWord).image, bare: false };
+          { ALT: () => ({ kind: 'ref', name: this.CONSUME(Ref).image.slice(1) }) },
+          {
+            GATE: () => payloadAt(this.LA(1), this.LA(2)),
+            ALT: () => ({
+              kind: 'payload',
+              protocol: this.CONSUME(AnyWord).image,
+              field: this.CONSUME2(AnyWord).image,
+            }),
           },
-        },
-        { ALT: () => this.SUBRULE(this.ct) },
-        { ALT: () => this.SUBRULE(this.fib) },
-        { ALT: () => this.SUBRULE(this.numgen) },
-        { ALT: () => this.SUBRULE(this.hash) },
-        { GATE: () => pos === 'value', ALT: () => ({ kind: 'verdict', verdict: this.SUBRULE(this.verdict) }) },
-        {
-          GATE: () =>
-            pos === 'left' ||
-            (VALUE_SELECTORS.has(this.LA(1).image) &&
-              (tokenMatcher(this.LA(2), BinOp) || tokenMatcher(this.LA(2), Dot) || tokenMatcher(this.LA(2), MapKw))),
-          ALT: () => ({ kind: 'meta', key: this.CONSUME(BareMeta).image, bare: true }),
-        },
-        { GATE: () => pos === 'value', ALT: () => ({ kind: 'literal', text: this.CONSUME4(AnyWord).image }) },
-      ],
-    });
+          {
+            ALT: () => {
+              this.CONSUME(Meta);
+              return { kind: 'meta', key: this.CONSUME3(AnyWord).image, bare: false };
+            },
+          },
+          { ALT: () => this.SUBRULE(this.ct) },
+          { ALT: () => this.SUBRULE(this.fib) },
+          { ALT: () => this.SUBRULE(this.numgen) },
+          { ALT: () => this.SUBRULE(this.hash) },
+          { GATE: () => this.pos === 'value', ALT: () => ({ kind: 'verdict', verdict: this.SUBRULE(this.verdict) }) },
+          {
+            GATE: () =>
+              this.pos === 'left' ||
+              (VALUE_SELECTORS.has(this.LA(1).image) &&
+                (tokenMatcher(this.LA(2), BinOp) || tokenMatcher(this.LA(2), Dot) || tokenMatcher(this.LA(2), MapKw))),
+            ALT: () => ({ kind: 'meta', key: this.CONSUME(BareMeta).image, bare: true }),
+          },
+          { GATE: () => this.pos === 'value', ALT: () => ({ kind: 'literal', text: this.CONSUME4(AnyWord).image }) },
+        ],
+      }),
+    );
   });
 
   private ct = this.RULE('ct', (): NftExpr => {
@@ -471,10 +514,10 @@ export class NftRuleParser extends EmbeddedActionsParser {
         ALT: () => {
           this.CONSUME(Jhash);
           fn = 'jhash';
-          const parts = [this.SUBRULE(this.binop, { ARGS: ['left'] })];
+          const parts = [this.SUBRULE(this.binop, AT.left)];
           this.MANY(() => {
             this.CONSUME(Dot);
-            parts.push(this.SUBRULE2(this.binop, { ARGS: ['left'] }));
+            parts.push(this.SUBRULE2(this.binop, AT.left));
           });
           expr = parts.length === 1 ? parts[0]! : { kind: 'concat', parts };
         },
@@ -505,26 +548,27 @@ export class NftRuleParser extends EmbeddedActionsParser {
 
   /** After `{`: the elements up to the matching `}`. */
   public elements = this.RULE('elements', (): NftElement[] => {
-    const list: NftElement[] = [];
-    this.OR([
-      { ALT: () => this.CONSUME(RBrace) },
-      {
-        ALT: () => {
-          list.push(this.SUBRULE(this.element));
-          this.MANY(() => {
-            this.CONSUME(Comma);
-            list.push(this.SUBRULE2(this.element));
-          });
-          this.CONSUME2(RBrace);
+    return this.OR<NftElement[]>(
+      (this.elementsAlts ??= [
+        { ALT: () => (this.CONSUME(RBrace), []) },
+        {
+          ALT: () => {
+            const list = [this.SUBRULE(this.element)];
+            this.MANY(() => {
+              this.CONSUME(Comma);
+              list.push(this.SUBRULE2(this.element));
+            });
+            this.CONSUME2(RBrace);
+            return list;
+          },
         },
-      },
-    ]);
-    return list;
+      ]),
+    );
   });
 
   private element = this.RULE('element', (): NftElement => {
     const attrs: { -readonly [K in keyof NftElement]: NftElement[K] } = {
-      key: this.SUBRULE(this.expression, { ARGS: ['value'] }),
+      key: this.SUBRULE(this.expression, AT.value),
     };
     this.MANY({
       GATE: () => !(tokenMatcher(this.LA(1), CommentKw) && !tokenMatcher(this.LA(2), Str)),
@@ -558,18 +602,18 @@ export class NftRuleParser extends EmbeddedActionsParser {
     });
     this.OPTION(() => {
       this.CONSUME(Colon);
-      attrs.value = this.SUBRULE2(this.expression, { ARGS: ['value'] });
+      attrs.value = this.SUBRULE2(this.expression, AT.value);
     });
     return attrs;
   });
 
   /** `typeof KEY [: DATA]` without its keyword. */
   public typeofBody = this.RULE('typeofBody', (): { key: NftExpr; data?: NftExpr } => {
-    const key = this.SUBRULE(this.expression, { ARGS: ['left'] });
+    const key = this.SUBRULE(this.expression, AT.left);
     let data: NftExpr | undefined;
     this.OPTION(() => {
       this.CONSUME(Colon);
-      data = this.SUBRULE2(this.expression, { ARGS: ['left'] });
+      data = this.SUBRULE2(this.expression, AT.left);
     });
     return data ? { key, data } : { key };
   });

@@ -84,6 +84,9 @@ for (const v of ['add', 'update', 'delete']) keyword(v, [SetOp]);
 for (const v of KEYWORD_STMTS) keyword(v, [KeywordStmt]);
 for (const v of BARE_META) if (!KEYWORDS.has(v)) keyword(v, [BareMeta]);
 
+/** Whether a word has a keyword's token type (and so may be read as more than a value). */
+export const isKeyword = (text: string): boolean => KEYWORDS.has(text);
+
 export const ruleTokens: TokenType[] = [
   AnyWord,
   RelOp,

@@ -6,6 +6,7 @@
 import { EOF, type IRecognitionException, type IToken, tokenMatcher } from 'chevrotain';
 import type { NftElement, NftExpr, NftStmt } from '../../src/model/nft';
 import { tokensText } from './cursor';
+import { fastStatements } from './fast-rule';
 import { MeaningError, NftRuleParser } from './rule-parser';
 import { type RuleToken, ruleTokensOf } from './rule-tokens';
 import type { NftToken } from './syntax';
@@ -23,14 +24,23 @@ let ruleParser: NftRuleParser | undefined;
 const grammar = () => ({ parser: (ruleParser ??= new NftRuleParser()) });
 
 export function readRule(tokens: readonly NftToken[]): RuleRead {
-  let end = tokens.length;
-  let comment: string | undefined;
+  const { end, comment } = ruleBody(tokens);
+  const fast = fastStatements(tokens, end);
+  if (fast) return comment !== undefined ? { stmts: fast, comment } : { stmts: fast };
+  return byGrammar(tokens.slice(0, end), comment);
+}
+
+/** Where a rule's statements end: before a last `comment "…"`, which is the rule's comment. */
+export function ruleBody(tokens: readonly NftToken[]): { readonly end: number; readonly comment?: string } {
+  const end = tokens.length;
   const last = tokens[end - 1];
-  if (last?.kind === 'string' && tokens[end - 2]?.kind === 'word' && tokens[end - 2]!.text === 'comment') {
-    comment = last.text;
-    end -= 2;
-  }
-  const body = tokens.slice(0, end);
+  return last?.kind === 'string' && tokens[end - 2]?.kind === 'word' && tokens[end - 2]!.text === 'comment'
+    ? { end: end - 2, comment: last.text }
+    : { end };
+}
+
+/** The rule grammar's reading of a rule's statements (`body`, its comment already taken off). */
+export function byGrammar(body: readonly NftToken[], comment: string | undefined): RuleRead {
   const { parser } = grammar();
   parser.read(ruleTokensOf(body));
   let failure: TokenProblem | undefined;
