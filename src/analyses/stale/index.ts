@@ -18,7 +18,7 @@ import { type FamilyContext, familyContext } from './family-context';
 import { staleFindings, type Terminating } from './findings';
 import { groupKey, groupStale } from './groups';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
-import type { NodeStaleSummary, StaleAnalysis } from './model';
+import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
 import { StaleList, analysisOf } from './stale-list';
 import { endpointText } from '../finding-text';
 import { saveCommandOf } from '../../model/ruleset';
@@ -86,7 +86,7 @@ function sharedGroups(
 function settleNodePortDoubts(
   node: NodeDumps,
   nodeIps: readonly string[],
-  contexts: ReadonlyMap<Family, FamilyContext>,
+  nodeAddressUnknown: ReadonlySet<Family>,
   judged: StaleList,
   from: number,
 ): NodePortDoubts | undefined {
@@ -96,7 +96,7 @@ function settleNodePortDoubts(
     const origin = judged.originOf(i)!;
     if (
       verdicts[judged.verdictIdOf(i)]!.kind === 'service-gone' &&
-      contexts.get(origin.columns.family(judged.rowOf(i)))?.nodeAddressUnknown
+      nodeAddressUnknown.has(origin.columns.family(judged.rowOf(i)))
     )
       doubtful.push(i);
   }
@@ -129,30 +129,41 @@ interface NodePortDoubts {
 const judgesRows = (ctx: FamilyContext | undefined): ctx is FamilyContext & { readonly answers: AnswerCache } =>
   ctx !== undefined && !ctx.blocked && !ctx.hasIpvs && ctx.answers !== undefined;
 
-function scanNode(
+/** An IPVS connection's outcome, told after the node's conntrack rows are settled (the report's order). */
+type IpvsOutcome =
+  | { readonly undecided: string }
+  | { readonly valid: true }
+  | { readonly terminating: Terminating }
+  | { readonly stale: StaleEntry };
+
+/** What the first look at a node's entries leaves, its contexts gone: the NodePort doubts build their own. */
+interface FirstLook {
+  /** Which entries were found valid, per table: sharedGroups looks at them again. */
+  readonly valid: readonly Uint8Array[];
+  readonly checked: number;
+  /** The families whose node addresses are unknown: their `service-gone` entries are in doubt. */
+  readonly nodeAddressUnknown: ReadonlySet<Family>;
+  readonly ipvs: readonly IpvsOutcome[];
+}
+
+/**
+ * The node's rows judged with its contexts, the stale ones pushed to `stale`, and its IPVS connections. The
+ * contexts (the walk's compiled chains, the answers, the address numbers) live only in here: the NodePort doubts'
+ * contexts are built once these are garbage, not beside them at the analysis's peak.
+ */
+function firstLook(
   node: NodeDumps,
   nodeIps: readonly string[],
+  tables: readonly TableOrigin[],
+  connections: readonly IpvsTableSection[],
   stale: StaleList,
-  validGroups: Set<string>,
-  terminating: Terminating[],
-): NodeStaleSummary | undefined {
-  const tables: TableOrigin[] = node.conntrack
-    .filter((s) => s.entries.length > 0)
-    .map((s) => ({ columns: columnsOf(s.entries), node: node.name, file: s.source.path }));
-  const connections = node.sections.filter(
-    (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
-  );
-  if (!tables.length && !connections.length) return undefined;
-  // The node's entries the first look finds stale go to the list from here on, settled once the NodePort doubts are.
-  const from = stale.length;
+  undecided: Counter,
+): FirstLook {
   const contexts = new Map<Family, FamilyContext>(
     nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c, stale.verdicts)]),
   );
-  const undecided = new Counter();
   let checked = 0;
-  let found = 0;
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
-  // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((table) => new Uint8Array(table.columns.length));
   const row = new EntryRow();
   const ipv4 = contexts.get('ipv4');
@@ -190,7 +201,76 @@ function scanNode(
       else stale.pushNumbered(table, i, verdict);
     }
   });
-  const doubts = settleNodePortDoubts(node, nodeIps, contexts, stale, from);
+  const nodeAddressUnknown = new Set([...contexts].filter(([, c]) => c.nodeAddressUnknown).map(([family]) => family));
+  return { valid, checked, nodeAddressUnknown, ipvs: connections.flatMap((s) => ipvsOutcomes(node, contexts, s)) };
+}
+
+function ipvsOutcomes(
+  node: NodeDumps,
+  contexts: ReadonlyMap<Family, FamilyContext>,
+  section: IpvsTableSection,
+): IpvsOutcome[] {
+  return section.connections.map((c): IpvsOutcome => {
+    const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';
+    const ctx = contexts.get(family);
+    if (!ctx?.hasIpvs) return { undecided: 'IPVS connections without an ipvsadm -Ln listing of the virtual services' };
+    const verdict = judgeConnection(ctx, c);
+    if (verdict.verdict === 'valid') return { valid: true };
+    if (verdict.verdict === 'terminating')
+      return {
+        terminating: {
+          node: node.name,
+          service: verdict.service,
+          server: verdict.server,
+          file: section.source.path,
+          line: c.line,
+        },
+      };
+    return {
+      stale: {
+        proto: c.protocol.toLowerCase(),
+        src: c.client.address,
+        sport: c.client.port ?? null,
+        dst: c.virtual.address,
+        dport: c.virtual.port ?? null,
+        natTarget: endpointText(c.destination.address, c.destination.port),
+        reason: verdict.reason,
+        service: verdict.service,
+        line: c.line,
+        kind: verdict.kind,
+        node: node.name,
+        family,
+        file: section.source.path,
+        state: c.state,
+        table: 'ipvs',
+        now: verdict.now,
+        cleanup: IPVS_CLEANUP,
+      },
+    };
+  });
+}
+
+function scanNode(
+  node: NodeDumps,
+  nodeIps: readonly string[],
+  stale: StaleList,
+  validGroups: Set<string>,
+  terminating: Terminating[],
+): NodeStaleSummary | undefined {
+  const tables: TableOrigin[] = node.conntrack
+    .filter((s) => s.entries.length > 0)
+    .map((s) => ({ columns: columnsOf(s.entries), node: node.name, file: s.source.path }));
+  const connections = node.sections.filter(
+    (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
+  );
+  if (!tables.length && !connections.length) return undefined;
+  // The node's entries the first look finds stale go to the list from here on, settled once the NodePort doubts are.
+  const from = stale.length;
+  const undecided = new Counter();
+  const first = firstLook(node, nodeIps, tables, connections, stale, undecided);
+  let checked = first.checked;
+  let found = 0;
+  const doubts = settleNodePortDoubts(node, nodeIps, first.nodeAddressUnknown, stale, from);
   const verdicts = stale.verdicts.values;
   let d = 0;
   stale.settle(from, (j) => {
@@ -212,48 +292,17 @@ function scanNode(
     found++;
     return verdicts[again]!.kind !== 'service-gone' ? again : verdict;
   });
-  sharedGroups(tables, valid, stale, from, validGroups);
-  for (const section of connections) {
-    for (const c of section.connections) {
-      const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';
-      const ctx = contexts.get(family);
-      if (!ctx?.hasIpvs) {
-        undecided.add('IPVS connections without an ipvsadm -Ln listing of the virtual services');
-        continue;
-      }
-      checked++;
-      const verdict = judgeConnection(ctx, c);
-      if (verdict.verdict === 'valid') continue;
-      if (verdict.verdict === 'terminating') {
-        terminating.push({
-          node: node.name,
-          service: verdict.service,
-          server: verdict.server,
-          file: section.source.path,
-          line: c.line,
-        });
-        continue;
-      }
+  sharedGroups(tables, first.valid, stale, from, validGroups);
+  for (const outcome of first.ipvs) {
+    if ('undecided' in outcome) {
+      undecided.add(outcome.undecided);
+      continue;
+    }
+    checked++;
+    if ('terminating' in outcome) terminating.push(outcome.terminating);
+    else if ('stale' in outcome) {
       found++;
-      stale.push({
-        proto: c.protocol.toLowerCase(),
-        src: c.client.address,
-        sport: c.client.port ?? null,
-        dst: c.virtual.address,
-        dport: c.virtual.port ?? null,
-        natTarget: endpointText(c.destination.address, c.destination.port),
-        reason: verdict.reason,
-        service: verdict.service,
-        line: c.line,
-        kind: verdict.kind,
-        node: node.name,
-        family,
-        file: section.source.path,
-        state: c.state,
-        table: 'ipvs',
-        now: verdict.now,
-        cleanup: IPVS_CLEANUP,
-      });
+      stale.push(outcome.stale);
     }
   }
   return {
