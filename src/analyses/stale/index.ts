@@ -31,6 +31,11 @@ export interface StaleOptions {
   readonly nodeIps?: readonly string[];
 }
 
+/** `garbage` is told when much has just become garbage: a node's first-look contexts, before its NodePort doubts' are built. */
+export interface JudgingOptions extends StaleOptions {
+  readonly garbage?: () => void;
+}
+
 type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
 
 /**
@@ -57,7 +62,7 @@ function sharedGroups(
     const dst = columns.origDstId(stale.rowOf(i));
     if (marked[dst]) continue;
     marked[dst] = 1;
-    destinations.add(addressKey(columns.addresses[dst]!));
+    destinations.add(addressKey(columns.addresses.textOf(dst)));
   }
   if (destinations.size === 0) return;
   const row = new EntryRow();
@@ -68,7 +73,7 @@ function sharedGroups(
     for (let i = 0; i < columns.length; i++) {
       if (!flags[i]) continue;
       const dst = columns.origDstId(i);
-      if (!isDestination[dst]) isDestination[dst] = destinations.has(addressKey(columns.addresses[dst]!)) ? 1 : 2;
+      if (!isDestination[dst]) isDestination[dst] = destinations.has(addressKey(columns.addresses.textOf(dst))) ? 1 : 2;
       if (isDestination[dst] !== 1) continue;
       const e = row.load(columns, i);
       validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e)));
@@ -89,6 +94,7 @@ function settleNodePortDoubts(
   nodeAddressUnknown: ReadonlySet<Family>,
   judged: StaleList,
   from: number,
+  garbage: (() => void) | undefined,
 ): NodePortDoubts | undefined {
   const doubtful: number[] = [];
   const verdicts = judged.verdicts.values;
@@ -101,9 +107,11 @@ function settleNodePortDoubts(
       doubtful.push(i);
   }
   if (!doubtful.length) return undefined;
+  // The first look's contexts are garbage now: collected, the doubts' are built in their room, not beside them.
+  garbage?.();
   const dstOf = (i: number) => {
     const c = judged.originOf(i)!.columns;
-    return c.addresses[c.origDstId(judged.rowOf(i))]!;
+    return c.addresses.textOf(c.origDstId(judged.rowOf(i)));
   };
   const asNode = [...new Set(doubtful.map(dstOf))];
   const alternatives = new Map(
@@ -256,6 +264,7 @@ function scanNode(
   stale: StaleList,
   validGroups: Set<string>,
   terminating: Terminating[],
+  garbage: (() => void) | undefined,
 ): NodeStaleSummary | undefined {
   const tables: TableOrigin[] = node.conntrack
     .filter((s) => s.entries.length > 0)
@@ -270,7 +279,7 @@ function scanNode(
   const first = firstLook(node, nodeIps, tables, connections, stale, undecided);
   let checked = first.checked;
   let found = 0;
-  const doubts = settleNodePortDoubts(node, nodeIps, first.nodeAddressUnknown, stale, from);
+  const doubts = settleNodePortDoubts(node, nodeIps, first.nodeAddressUnknown, stale, from, garbage);
   const verdicts = stale.verdicts.values;
   let d = 0;
   stale.settle(from, (j) => {
@@ -284,7 +293,7 @@ function scanNode(
     if (typeof again === 'string' || again === VALID) {
       const c = stale.originOf(j)!.columns;
       undecided.add(
-        `a NodePort connection if ${c.addresses[c.origDstId(stale.rowOf(j))]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+        `a NodePort connection if ${c.addresses.textOf(c.origDstId(stale.rowOf(j)))} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
       );
       return -1;
     }
@@ -321,11 +330,13 @@ export interface Judging {
   readonly summaries: readonly NodeStaleSummary[];
 }
 
-export function judgeNodes(nodes: readonly NodeDumps[], options: StaleOptions = {}): Judging {
+export function judgeNodes(nodes: readonly NodeDumps[], options: JudgingOptions = {}): Judging {
   const stale = new StaleList();
   const validGroups = new Set<string>();
   const terminating: Terminating[] = [];
-  const summaries = nodes.flatMap((n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating) ?? []);
+  const summaries = nodes.flatMap(
+    (n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating, options.garbage) ?? [],
+  );
   return { stale, validGroups, terminating, summaries };
 }
 
