@@ -5,7 +5,9 @@
  * distinct address, printed from the number (which gives back a canonical quad's text), so a line read as bytes
  * interns addresses as a line read as text does. Other spellings (IPv6, leading zeros) are found by their text in
  * a Map. A canonical dotted quad only ever goes by number and every other text only by text, so one text has one
- * index either way.
+ * index either way. The addresses are kept as those numbers, a text made when asked (textOf): a text beside each
+ * of a busy table's hundreds of thousands of addresses held 40 bytes of heap an address, which the analysis's peak
+ * carried.
  */
 import { canonicalIpv4Value, ipv4Text } from '../../grammar/shared/address';
 
@@ -16,9 +18,23 @@ const GOLDEN = 0x9e3779b1;
 /** A string of its own: a slice of a chunk of input would keep the whole chunk alive. */
 const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
 
-export class AddressInterner {
-  /** The distinct addresses, in order of first sight. */
-  readonly texts: string[] = [];
+/** A table's distinct addresses by index, in order of first sight. */
+export interface TableAddresses {
+  readonly length: number;
+  /** The text of address `i`, made anew for a dotted quad. */
+  textOf(i: number): string;
+  /** The number of address `i` when it is a dotted quad written as its number prints it (canonicalIpv4Value), else -1. */
+  ipv4Of(i: number): number;
+}
+
+/** No addresses: what a row reader holds before its first row. */
+export const NO_ADDRESSES: TableAddresses = { length: 0, textOf: () => '', ipv4Of: () => -1 };
+
+export class AddressInterner implements TableAddresses {
+  length = 0;
+  /** Per address: a dotted quad's number, or -1 - k for the text `otherTexts[k]`. */
+  private values = new Float64Array(1024);
+  private readonly otherTexts: string[] = [];
   private bits = FIRST_BITS;
   /** The dotted quads' numbers (as 32-bit integers), by slot. */
   private keys = new Int32Array(1 << FIRST_BITS);
@@ -38,8 +54,7 @@ export class AddressInterner {
       if (slot === 0) break;
       if (this.keys[s] === key) return slot - 1;
     }
-    const id = this.texts.length;
-    this.texts.push(ipv4Text(value));
+    const id = this.added(value);
     this.place(key, id + 1);
     if (++this.quads * 2 > 1 << this.bits) this.grow();
     return id;
@@ -60,14 +75,35 @@ export class AddressInterner {
 
   private rebuild(): void {
     this.released = false;
-    this.texts.forEach((text, id) => {
-      const value = canonicalIpv4Value(text, 0, text.length);
-      if (value < 0) this.others.set(text, id);
+    for (let id = 0; id < this.length; id++) {
+      const value = this.values[id]!;
+      if (value < 0) this.others.set(this.otherTexts[-1 - value]!, id);
       else {
         this.place(value | 0, id + 1);
         if (++this.quads * 2 > 1 << this.bits) this.grow();
       }
-    });
+    }
+  }
+
+  textOf(i: number): string {
+    const value = this.values[i]!;
+    return value >= 0 ? ipv4Text(value) : this.otherTexts[-1 - value]!;
+  }
+
+  ipv4Of(i: number): number {
+    const value = this.values[i]!;
+    return value >= 0 ? value : -1;
+  }
+
+  /** A new address's index, `value` being its number or -1 - k for `otherTexts[k]`. */
+  private added(value: number): number {
+    if (this.length === this.values.length) {
+      const values = new Float64Array(this.length * 2);
+      values.set(this.values);
+      this.values = values;
+    }
+    this.values[this.length] = value;
+    return this.length++;
   }
 
   /** The index of an address given as text, in whatever spelling. */
@@ -78,8 +114,8 @@ export class AddressInterner {
     let id = this.others.get(address);
     if (id === undefined) {
       const own = ownCopy(address);
-      id = this.texts.length;
-      this.texts.push(own);
+      id = this.added(-1 - this.otherTexts.length);
+      this.otherTexts.push(own);
       this.others.set(own, id);
     }
     return id;

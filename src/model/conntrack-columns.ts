@@ -11,7 +11,7 @@
  */
 import type { ConntrackEntry, ConntrackStatusFlag, ConntrackTuple } from './conntrack';
 import { CONNTRACK_PROTOCOLS } from './protocols';
-import { AddressInterner } from './address-interner';
+import { AddressInterner, type TableAddresses } from './address-interner';
 import { PaletteColumn } from './conntrack-palette-column';
 import { Uint24Column } from './conntrack-uint24-column';
 
@@ -203,7 +203,7 @@ export class ConntrackColumns {
   private readonly objects = new Map<number, ConntrackEntry>();
   private readonly interner = new AddressInterner();
   /** The table's distinct addresses, in order of first sight; rows hold their index. */
-  readonly addresses: string[] = this.interner.texts;
+  readonly addresses: TableAddresses = this.interner;
   private readonly protocols: { readonly name: string; readonly num: number }[] = [];
   /** protocolIndex by protocol number, for rows of the columns. */
   private readonly protocolByNumber: number[] = [];
@@ -387,14 +387,14 @@ export class ConntrackColumns {
     const origSport = b.origSport[at]!;
     const origDport = b.origDport[at]!;
     const orig = tuple(
-      a[b.origSrc.get(at)]!,
-      a[b.origDst.get(at)]!,
+      a.textOf(b.origSrc.get(at)),
+      a.textOf(b.origDst.get(at)),
       meta & HAS_ORIG_SPORT ? origSport : undefined,
       meta & HAS_ORIG_DPORT ? origDport : undefined,
     );
     const reply = tuple(
-      a[b.replySrc.get(at)]!,
-      a[b.replyDstAt(at)]!,
+      a.textOf(b.replySrc.get(at)),
+      a.textOf(b.replyDstAt(at)),
       meta & HAS_REPLY_SPORT ? b.replySportAt(at) : undefined,
       meta & HAS_REPLY_DPORT ? b.replyDportAt(at) : undefined,
     );

@@ -4,6 +4,7 @@
  * thousand addresses.
  */
 import { plainInJson } from './byte-sink';
+import type { TableAddresses } from '../model/address-interner';
 
 const UNKNOWN = -1;
 /** The address needs JSON escapes: its entries are written otherwise. */
@@ -23,7 +24,7 @@ export class AddressBytes {
    */
   slots = new Int32Array(0);
 
-  constructor(readonly texts: readonly string[]) {}
+  constructor(readonly texts: TableAddresses) {}
 
   /**
    * The length of address `id`'s bytes (encoded now if it was not yet), negative when it needs escapes; `pool` may
@@ -46,7 +47,7 @@ export class AddressBytes {
   }
 
   private encode(id: number): number {
-    const text = this.texts[id]!;
+    const text = this.texts.textOf(id);
     if (!plainInJson(text)) return (this.slots[2 * id + 1] = ESCAPED);
     if (this.used + text.length * 3 > this.pool.length) {
       const pool = new Uint8Array(Math.max(this.pool.length * 2, this.used + text.length * 3));

@@ -18,6 +18,10 @@ const text = [
   '```',
   '# iptables-save',
   readFileSync(join(sample, 'iptables-save.txt'), 'utf8').trimEnd(),
+  // The node's addresses: no NodePort doubts, whose own call of `garbage` would come while the rules are needed
+  // (and a WeakRef read then keeps its target to the end of the job).
+  '# ip addr',
+  readFileSync(join(sample, 'ip-addr.txt'), 'utf8').trimEnd(),
   '# conntrack -L',
   readFileSync(join(sample, 'conntrack-L.txt'), 'utf8').trimEnd(),
   '```',

@@ -12,6 +12,7 @@ import { type AddressKey, addressKey } from '../address-key';
 import { ADDRESS_BITS, type Ip, parseIp } from '../../model/address';
 import type { Family } from '../../model/values';
 import { TableMemo } from './table-memo';
+import type { TableAddresses } from '../../model/address-interner';
 import { pieceAt } from '../../model/sorted-starts';
 
 /** Addresses from `from` to `to`, both included, of the family the spans are given for. */
@@ -39,7 +40,13 @@ export class AddressClasses<C> {
   /** What each class number stands for, made by `make` from the first address asked of the class. */
   private readonly values: (C | undefined)[] = [];
   private count = 0;
-  private readonly rows = new TableMemo((text) => this.classOf(text));
+  // A dotted quad classed by piece from its number, as classOf does from its text, without making the text.
+  private readonly rows = new TableMemo((addresses, i) => {
+    const value = addresses.ipv4Of(i);
+    return value >= 0 && this.starts4.length > 0
+      ? this.pieceClass[pieceAt(this.starts4, value)]!
+      : this.classOf(addresses.textOf(i));
+  });
 
   /**
    * `key` names the class of an address, `make` what the class holds (see holding). With `edges` (every edge
@@ -93,7 +100,7 @@ export class AddressClasses<C> {
   }
 
   /** The class number of address `i` of a conntrack table's list of addresses: worked out once per address. */
-  classOfTable(addresses: readonly string[], i: number): number {
+  classOfTable(addresses: TableAddresses, i: number): number {
     return this.rows.of(addresses, i);
   }
 

@@ -5,13 +5,21 @@
  */
 import { addressKey, type AddressKey } from '../address-key';
 import { TableMemo } from './table-memo';
+import type { TableAddresses } from '../../model/address-interner';
 
 export class AddressIds {
   private readonly ids = new Map<AddressKey, number>();
-  private readonly rows = new TableMemo((text) => this.id(text));
+  // A dotted quad's number is its address key: no text made for it.
+  private readonly rows = new TableMemo((addresses, i) => {
+    const value = addresses.ipv4Of(i);
+    return this.idOfKey(value >= 0 ? value : addressKey(addresses.textOf(i)));
+  });
 
   id(text: string): number {
-    const key = addressKey(text);
+    return this.idOfKey(addressKey(text));
+  }
+
+  private idOfKey(key: AddressKey): number {
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.ids.size;
@@ -21,7 +29,7 @@ export class AddressIds {
   }
 
   /** The number of address `i` of a conntrack table's list of addresses. */
-  ofTable(addresses: readonly string[], i: number): number {
+  ofTable(addresses: TableAddresses, i: number): number {
     return this.rows.of(addresses, i);
   }
 }

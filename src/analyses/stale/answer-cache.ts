@@ -10,6 +10,7 @@ import type { AddressIds } from './address-ids';
 import type { EntryRow, RowTuple } from './entry-row';
 import type { Ip } from '../../model/address';
 import type { ConntrackColumns } from '../../model/conntrack-columns';
+import type { TableAddresses } from '../../model/address-interner';
 import type { Probe, ProbeProtocol, Tracer } from '../trace/index';
 import { AddressClasses, ClassProjection } from './address-classes';
 import { KeyIndex } from './key-index';
@@ -153,7 +154,7 @@ export class AnswerCache {
    */
   private find(
     proto: ProbeProtocol,
-    addresses: readonly string[],
+    addresses: TableAddresses,
     srcId: number,
     dstId: number,
     sport: number,
@@ -163,16 +164,16 @@ export class AnswerCache {
     const source = this.sources.classOfTable(addresses, srcId);
     const destination = this.destinations.classOfTable(addresses, dstId);
     if (source < 0 || destination < 0) {
-      this.notAddress = `not an address: ${source < 0 ? (tuple?.src ?? addresses[srcId]) : (tuple?.dst ?? addresses[dstId])}`;
+      this.notAddress = `not an address: ${source < 0 ? (tuple?.src ?? addresses.textOf(srcId)) : (tuple?.dst ?? addresses.textOf(dstId))}`;
       return NOT_ADDRESS;
     }
-    const sources = this.destinations.holding(destination, tuple?.dst ?? addresses[dstId]!);
-    const walked = sources ? sources.of(source, tuple?.src ?? addresses[srcId]!) : source;
+    const sources = this.destinations.holding(destination, tuple?.dst ?? addresses.textOf(dstId));
+    const walked = sources ? sources.of(source, tuple?.src ?? addresses.textOf(srcId)) : source;
     const portKey = (dportOrType + 1) * 4 + PROTOCOL_INDEX[proto];
     const sourcePort = this.flowKey.testsSourcePort ? sport + 1 : 0;
     const known = this.index.get(destination, portKey, sourcePort, walked);
     if (known >= 0) return known;
-    const o = tuple ?? plainTuple(addresses[srcId]!, addresses[dstId]!, sport, dportOrType);
+    const o = tuple ?? plainTuple(addresses.textOf(srcId), addresses.textOf(dstId), sport, dportOrType);
     const n = this.numbered(producible(this.tracer, probeOf(proto, o, this.sources.holding(source, o.src)), this.ids));
     this.index.add(destination, portKey, sourcePort, walked, n);
     return n;

@@ -4,6 +4,7 @@
  * as text, or an entry object, until the report is written cost more memory than the table.
  */
 import type { ConntrackColumns } from '../../model/conntrack-columns';
+import type { TableAddresses } from '../../model/address-interner';
 import type { Family } from '../../model/values';
 import { endpointNumber } from '../address-key';
 import { entryCleanup } from './cleanup';
@@ -29,7 +30,7 @@ export function destinationPort(c: ConntrackColumns, row: number): number | null
 export function destinationKey(
   c: ConntrackColumns,
   row: number,
-  addressId: (addresses: readonly string[], i: number) => number,
+  addressId: (addresses: TableAddresses, i: number) => number,
 ): number {
   return addressId(c.addresses, c.origDstId(row));
 }
@@ -42,7 +43,7 @@ export function destinationKey(
 export function targetKey(
   c: ConntrackColumns,
   row: number,
-  addressId: (addresses: readonly string[], i: number) => number,
+  addressId: (addresses: TableAddresses, i: number) => number,
 ): number {
   const reply = c.replySrcId(row);
   const port = c.replySport(row);
@@ -76,14 +77,14 @@ export class ConntrackStaleEntry implements StaleEntry {
   }
   get src(): string {
     const c = this.origin.columns;
-    return c.addresses[c.origSrcId(this.row)]!;
+    return c.addresses.textOf(c.origSrcId(this.row));
   }
   get sport(): number | null {
     return this.loaded().orig.sport ?? null;
   }
   get dst(): string {
     const c = this.origin.columns;
-    return c.addresses[c.origDstId(this.row)]!;
+    return c.addresses.textOf(c.origDstId(this.row));
   }
   get dport(): number | null {
     return destinationPort(this.origin.columns, this.row);

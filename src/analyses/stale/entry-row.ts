@@ -4,6 +4,7 @@
  * make no entry object each.
  */
 import type { ConntrackColumns } from '../../model/conntrack-columns';
+import { NO_ADDRESSES, type TableAddresses } from '../../model/address-interner';
 import type { Family } from '../../model/values';
 
 /** The original direction: what the walk is asked about and the cleanup command names. */
@@ -33,7 +34,7 @@ export class EntryRow {
   /** The reply's source: where the entry sends the connection. */
   readonly reply: { src: string; sport: number | undefined } = { src: '', sport: undefined };
   /** The table's distinct addresses, and the indices of the row's among them (equal indices, equal addresses). */
-  addresses: readonly string[] = [];
+  addresses: TableAddresses = NO_ADDRESSES;
   origSrcId = 0;
   origDstId = 0;
   replySrcId = 0;
@@ -63,14 +64,14 @@ export class EntryRow {
     }
     const a = c.addresses;
     this.zone = undefined;
-    o.src = a[this.origSrcId]!;
-    o.dst = a[this.origDstId]!;
+    o.src = a.textOf(this.origSrcId);
+    o.dst = a.textOf(this.origDstId);
     const sport = c.origSport(i);
     const dport = c.origDport(i);
     o.sport = sport < 0 ? undefined : sport;
     o.dport = dport < 0 ? undefined : dport;
     o.type = o.code = o.id = undefined;
-    r.src = a[this.replySrcId]!;
+    r.src = a.textOf(this.replySrcId);
     const rsport = c.replySport(i);
     r.sport = rsport < 0 ? undefined : rsport;
     return this;

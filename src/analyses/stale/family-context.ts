@@ -4,6 +4,7 @@
  * virtual service behind it.
  */
 import type { IpvsService } from '../../model/ipvs';
+import type { TableAddresses } from '../../model/address-interner';
 import { gapsOf } from '../../model/gaps';
 import { holdsMaskedAddress } from '../../model/masked';
 import { strangerFiles } from '../../model/mixed-hosts';
@@ -36,7 +37,7 @@ export interface FamilyContext {
   /** serviceAt for an entry's original destination, found by numbers. */
   serviceOfRow(e: EntryRow): string | null;
   /** serviceAt for address `i` of a table's `addresses`, found by numbers. */
-  serviceOfTable(proto: string, addresses: readonly string[], i: number, port: number | undefined): string | null;
+  serviceOfTable(proto: string, addresses: TableAddresses, i: number, port: number | undefined): string | null;
   /** The stale verdicts judged in this context, numbered: shared by the analysis's lists of stale entries. */
   readonly verdicts: Numbered<StaleVerdict>;
   virtualAt(proto: string, ip: string, port: number | undefined): VirtualService | undefined;
@@ -163,7 +164,7 @@ export function familyContext(ctx: NodeContext, verdicts: Numbered<StaleVerdict>
     serviceAt: (proto, ip, port) => serviceAtId(proto, ip, addressIds.id(ip), port),
     serviceOfRow: (e) => serviceAtId(e.proto, e.orig.dst, addressIds.ofTable(e.addresses, e.origDstId), e.orig.dport),
     serviceOfTable: (proto, addresses, i, port) =>
-      serviceAtId(proto, addresses[i]!, addressIds.ofTable(addresses, i), port),
+      serviceAtId(proto, addresses.textOf(i), addressIds.ofTable(addresses, i), port),
     verdicts,
     virtualAt: (proto, ip, port) => virtuals.get(at(proto, ip, port)),
     hasIpvs: virtuals.size > 0,

@@ -4,6 +4,7 @@
  * cause code): a million stale entries make no key string each.
  */
 import { endpointNumber, endpointParts } from '../address-key';
+import type { TableAddresses } from '../../model/address-interner';
 import { endpointText } from '../finding-text';
 import { groupCleanup } from './cleanup';
 import { type TableOrigin, destinationKey, destinationPort, targetKey } from './conntrack-stale-entry';
@@ -140,7 +141,7 @@ class Group implements StaleGroup {
     /** Each member's targetKey, NaN for a member that is not a conntrack row. */
     private readonly keys: Float64Array,
     private readonly validGroups: ReadonlySet<string>,
-    private readonly addressId: (addresses: readonly string[], i: number) => number,
+    private readonly addressId: (addresses: TableAddresses, i: number) => number,
     private readonly addressText: (id: number) => string,
     private readonly order: TargetOrder,
   ) {}
@@ -290,7 +291,7 @@ function rowKey(
   i: number,
   origin: TableOrigin,
   protocols: Interned,
-  addressId: (addresses: readonly string[], i: number) => number,
+  addressId: (addresses: TableAddresses, i: number) => number,
 ): number | undefined {
   const c = origin.columns;
   const row = list.rowOf(i);
@@ -309,8 +310,8 @@ function rowKey(
 export function groupStale(list: StaleList, validGroups: ReadonlySet<string>): StaleGroup[] {
   const addresses = new Interned();
   const protocols = new Interned();
-  const ofTable = new TableMemo((a) => addresses.id(a));
-  const addressId = (table: readonly string[], i: number) => ofTable.of(table, i);
+  const ofTable = new TableMemo((table, i) => addresses.id(table.textOf(i)));
+  const addressId = (table: TableAddresses, i: number) => ofTable.of(table, i);
   const byNode = new Map<string, Map<number | string, number>>();
   // Each entry's group, and each group's size: the groups' ranges are laid out in one array after.
   const groupOf = new Int32Array(list.length);

@@ -18,7 +18,7 @@ import { type FamilyContext, familyContext } from './family-context';
 import { staleFindings, type Terminating } from './findings';
 import { groupKey, groupStale } from './groups';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
-import type { NodeStaleSummary, StaleAnalysis } from './model';
+import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
 import { StaleList, analysisOf } from './stale-list';
 import { endpointText } from '../finding-text';
 import { saveCommandOf } from '../../model/ruleset';
@@ -29,6 +29,11 @@ export type * from './model';
 export interface StaleOptions {
   /** `--node-ip`: node addresses for nodes whose dumps have no `ip addr`. */
   readonly nodeIps?: readonly string[];
+}
+
+/** `garbage` is told when much has just become garbage: a node's first-look contexts, before its NodePort doubts' are built. */
+export interface JudgingOptions extends StaleOptions {
+  readonly garbage?: () => void;
 }
 
 type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
@@ -57,7 +62,7 @@ function sharedGroups(
     const dst = columns.origDstId(stale.rowOf(i));
     if (marked[dst]) continue;
     marked[dst] = 1;
-    destinations.add(addressKey(columns.addresses[dst]!));
+    destinations.add(addressKey(columns.addresses.textOf(dst)));
   }
   if (destinations.size === 0) return;
   const row = new EntryRow();
@@ -68,7 +73,7 @@ function sharedGroups(
     for (let i = 0; i < columns.length; i++) {
       if (!flags[i]) continue;
       const dst = columns.origDstId(i);
-      if (!isDestination[dst]) isDestination[dst] = destinations.has(addressKey(columns.addresses[dst]!)) ? 1 : 2;
+      if (!isDestination[dst]) isDestination[dst] = destinations.has(addressKey(columns.addresses.textOf(dst))) ? 1 : 2;
       if (isDestination[dst] !== 1) continue;
       const e = row.load(columns, i);
       validGroups.add(groupKey(e.family, e.proto, e.orig.dst, e.orig.dport ?? null, recordedTarget(e)));
@@ -86,9 +91,10 @@ function sharedGroups(
 function settleNodePortDoubts(
   node: NodeDumps,
   nodeIps: readonly string[],
-  contexts: ReadonlyMap<Family, FamilyContext>,
+  nodeAddressUnknown: ReadonlySet<Family>,
   judged: StaleList,
   from: number,
+  garbage: (() => void) | undefined,
 ): NodePortDoubts | undefined {
   const doubtful: number[] = [];
   const verdicts = judged.verdicts.values;
@@ -96,14 +102,16 @@ function settleNodePortDoubts(
     const origin = judged.originOf(i)!;
     if (
       verdicts[judged.verdictIdOf(i)]!.kind === 'service-gone' &&
-      contexts.get(origin.columns.family(judged.rowOf(i)))?.nodeAddressUnknown
+      nodeAddressUnknown.has(origin.columns.family(judged.rowOf(i)))
     )
       doubtful.push(i);
   }
   if (!doubtful.length) return undefined;
+  // The first look's contexts are garbage now: collected, the doubts' are built in their room, not beside them.
+  garbage?.();
   const dstOf = (i: number) => {
     const c = judged.originOf(i)!.columns;
-    return c.addresses[c.origDstId(judged.rowOf(i))]!;
+    return c.addresses.textOf(c.origDstId(judged.rowOf(i)));
   };
   const asNode = [...new Set(doubtful.map(dstOf))];
   const alternatives = new Map(
@@ -129,30 +137,41 @@ interface NodePortDoubts {
 const judgesRows = (ctx: FamilyContext | undefined): ctx is FamilyContext & { readonly answers: AnswerCache } =>
   ctx !== undefined && !ctx.blocked && !ctx.hasIpvs && ctx.answers !== undefined;
 
-function scanNode(
+/** An IPVS connection's outcome, told after the node's conntrack rows are settled (the report's order). */
+type IpvsOutcome =
+  | { readonly undecided: string }
+  | { readonly valid: true }
+  | { readonly terminating: Terminating }
+  | { readonly stale: StaleEntry };
+
+/** What the first look at a node's entries leaves, its contexts gone: the NodePort doubts build their own. */
+interface FirstLook {
+  /** Which entries were found valid, per table: sharedGroups looks at them again. */
+  readonly valid: readonly Uint8Array[];
+  readonly checked: number;
+  /** The families whose node addresses are unknown: their `service-gone` entries are in doubt. */
+  readonly nodeAddressUnknown: ReadonlySet<Family>;
+  readonly ipvs: readonly IpvsOutcome[];
+}
+
+/**
+ * The node's rows judged with its contexts, the stale ones pushed to `stale`, and its IPVS connections. The
+ * contexts (the walk's compiled chains, the answers, the address numbers) live only in here: the NodePort doubts'
+ * contexts are built once these are garbage, not beside them at the analysis's peak.
+ */
+function firstLook(
   node: NodeDumps,
   nodeIps: readonly string[],
+  tables: readonly TableOrigin[],
+  connections: readonly IpvsTableSection[],
   stale: StaleList,
-  validGroups: Set<string>,
-  terminating: Terminating[],
-): NodeStaleSummary | undefined {
-  const tables: TableOrigin[] = node.conntrack
-    .filter((s) => s.entries.length > 0)
-    .map((s) => ({ columns: columnsOf(s.entries), node: node.name, file: s.source.path }));
-  const connections = node.sections.filter(
-    (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
-  );
-  if (!tables.length && !connections.length) return undefined;
-  // The node's entries the first look finds stale go to the list from here on, settled once the NodePort doubts are.
-  const from = stale.length;
+  undecided: Counter,
+): FirstLook {
   const contexts = new Map<Family, FamilyContext>(
     nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c, stale.verdicts)]),
   );
-  const undecided = new Counter();
   let checked = 0;
-  let found = 0;
   const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
-  // Which entries were found valid, per table: sharedGroups looks at them again.
   const valid = tables.map((table) => new Uint8Array(table.columns.length));
   const row = new EntryRow();
   const ipv4 = contexts.get('ipv4');
@@ -190,52 +209,33 @@ function scanNode(
       else stale.pushNumbered(table, i, verdict);
     }
   });
-  const doubts = settleNodePortDoubts(node, nodeIps, contexts, stale, from);
-  const verdicts = stale.verdicts.values;
-  let d = 0;
-  stale.settle(from, (j) => {
-    const verdict = stale.verdictIdOf(j);
-    if (!doubts || doubts.entries[d] !== j) {
-      checked++;
-      found++;
-      return verdict;
-    }
-    const again = doubts.again[d++]!;
-    if (typeof again === 'string' || again === VALID) {
-      const c = stale.originOf(j)!.columns;
-      undecided.add(
-        `a NodePort connection if ${c.addresses[c.origDstId(stale.rowOf(j))]} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
-      );
-      return -1;
-    }
-    checked++;
-    found++;
-    return verdicts[again]!.kind !== 'service-gone' ? again : verdict;
-  });
-  sharedGroups(tables, valid, stale, from, validGroups);
-  for (const section of connections) {
-    for (const c of section.connections) {
-      const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';
-      const ctx = contexts.get(family);
-      if (!ctx?.hasIpvs) {
-        undecided.add('IPVS connections without an ipvsadm -Ln listing of the virtual services');
-        continue;
-      }
-      checked++;
-      const verdict = judgeConnection(ctx, c);
-      if (verdict.verdict === 'valid') continue;
-      if (verdict.verdict === 'terminating') {
-        terminating.push({
+  const nodeAddressUnknown = new Set([...contexts].filter(([, c]) => c.nodeAddressUnknown).map(([family]) => family));
+  return { valid, checked, nodeAddressUnknown, ipvs: connections.flatMap((s) => ipvsOutcomes(node, contexts, s)) };
+}
+
+function ipvsOutcomes(
+  node: NodeDumps,
+  contexts: ReadonlyMap<Family, FamilyContext>,
+  section: IpvsTableSection,
+): IpvsOutcome[] {
+  return section.connections.map((c): IpvsOutcome => {
+    const family = c.client.address.includes(':') ? 'ipv6' : 'ipv4';
+    const ctx = contexts.get(family);
+    if (!ctx?.hasIpvs) return { undecided: 'IPVS connections without an ipvsadm -Ln listing of the virtual services' };
+    const verdict = judgeConnection(ctx, c);
+    if (verdict.verdict === 'valid') return { valid: true };
+    if (verdict.verdict === 'terminating')
+      return {
+        terminating: {
           node: node.name,
           service: verdict.service,
           server: verdict.server,
           file: section.source.path,
           line: c.line,
-        });
-        continue;
-      }
-      found++;
-      stale.push({
+        },
+      };
+    return {
+      stale: {
         proto: c.protocol.toLowerCase(),
         src: c.client.address,
         sport: c.client.port ?? null,
@@ -253,7 +253,65 @@ function scanNode(
         table: 'ipvs',
         now: verdict.now,
         cleanup: IPVS_CLEANUP,
-      });
+      },
+    };
+  });
+}
+
+function scanNode(
+  node: NodeDumps,
+  nodeIps: readonly string[],
+  stale: StaleList,
+  validGroups: Set<string>,
+  terminating: Terminating[],
+  garbage: (() => void) | undefined,
+): NodeStaleSummary | undefined {
+  const tables: TableOrigin[] = node.conntrack
+    .filter((s) => s.entries.length > 0)
+    .map((s) => ({ columns: columnsOf(s.entries), node: node.name, file: s.source.path }));
+  const connections = node.sections.filter(
+    (s): s is IpvsTableSection => s.kind === 'ipvsadm' && s.connections.length > 0,
+  );
+  if (!tables.length && !connections.length) return undefined;
+  // The node's entries the first look finds stale go to the list from here on, settled once the NodePort doubts are.
+  const from = stale.length;
+  const undecided = new Counter();
+  const first = firstLook(node, nodeIps, tables, connections, stale, undecided);
+  let checked = first.checked;
+  let found = 0;
+  const doubts = settleNodePortDoubts(node, nodeIps, first.nodeAddressUnknown, stale, from, garbage);
+  const verdicts = stale.verdicts.values;
+  let d = 0;
+  stale.settle(from, (j) => {
+    const verdict = stale.verdictIdOf(j);
+    if (!doubts || doubts.entries[d] !== j) {
+      checked++;
+      found++;
+      return verdict;
+    }
+    const again = doubts.again[d++]!;
+    if (typeof again === 'string' || again === VALID) {
+      const c = stale.originOf(j)!.columns;
+      undecided.add(
+        `a NodePort connection if ${c.addresses.textOf(c.origDstId(stale.rowOf(j)))} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
+      );
+      return -1;
+    }
+    checked++;
+    found++;
+    return verdicts[again]!.kind !== 'service-gone' ? again : verdict;
+  });
+  sharedGroups(tables, first.valid, stale, from, validGroups);
+  for (const outcome of first.ipvs) {
+    if ('undecided' in outcome) {
+      undecided.add(outcome.undecided);
+      continue;
+    }
+    checked++;
+    if ('terminating' in outcome) terminating.push(outcome.terminating);
+    else if ('stale' in outcome) {
+      found++;
+      stale.push(outcome.stale);
     }
   }
   return {
@@ -272,11 +330,13 @@ export interface Judging {
   readonly summaries: readonly NodeStaleSummary[];
 }
 
-export function judgeNodes(nodes: readonly NodeDumps[], options: StaleOptions = {}): Judging {
+export function judgeNodes(nodes: readonly NodeDumps[], options: JudgingOptions = {}): Judging {
   const stale = new StaleList();
   const validGroups = new Set<string>();
   const terminating: Terminating[] = [];
-  const summaries = nodes.flatMap((n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating) ?? []);
+  const summaries = nodes.flatMap(
+    (n) => scanNode(n, options.nodeIps ?? [], stale, validGroups, terminating, options.garbage) ?? [],
+  );
   return { stale, validGroups, terminating, summaries };
 }
 

@@ -3,24 +3,26 @@
  * into the table's list of distinct addresses (model/conntrack-columns.ts), so a million rows to sixty
  * thousand addresses read a typed array instead of parsing, hashing or classifying an address text each.
  */
+import type { TableAddresses } from '../../model/address-interner';
+
 const UNSET = -2;
 
 export class TableMemo {
-  private addresses: readonly string[] | undefined;
+  private addresses: TableAddresses | undefined;
   private values: Int32Array = new Int32Array(0);
 
-  /** `compute` gives an address's number (from -1 up); asked once per address of each table. */
-  constructor(private readonly compute: (text: string) => number) {}
+  /** `compute` gives the number of a table's address `i` (from -1 up); asked once per address of each table. */
+  constructor(private readonly compute: (addresses: TableAddresses, i: number) => number) {}
 
   /** The number of `addresses[i]`: one table at a time, as the rows of one table are read one after another. */
-  of(addresses: readonly string[], i: number): number {
+  of(addresses: TableAddresses, i: number): number {
     if (addresses !== this.addresses || i >= this.values.length) {
       if (addresses !== this.addresses) this.values = new Int32Array(addresses.length).fill(UNSET);
       else this.values = grown(this.values, addresses.length);
       this.addresses = addresses;
     }
     let v = this.values[i]!;
-    if (v === UNSET) this.values[i] = v = this.compute(addresses[i]!);
+    if (v === UNSET) this.values[i] = v = this.compute(addresses, i);
     return v;
   }
 }
