@@ -85,9 +85,10 @@ export class Unwrapper {
         this.afterBlank = true;
         continue;
       }
-      const afterBlank = this.afterBlank && !(this.afterListing && isListingLine(line));
+      const listing = isListingLine(line);
+      const afterBlank = this.afterBlank && !(this.afterListing && listing);
       this.afterBlank = false;
-      this.afterListing = isListingLine(line);
+      this.afterListing = listing;
       if (this.block !== undefined && line.startsWith(this.block)) {
         lines[i] = line.slice(this.block.length);
         continue;
