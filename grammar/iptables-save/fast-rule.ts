@@ -154,11 +154,11 @@ export class FastRuleReader<C extends { readonly name: string }> {
         i = end;
         continue;
       }
-      const opt = this.base(option, negated, from, value);
-      if (opt === undefined) return undefined;
-      if (opt === null) continue;
       const field = baseField(option);
       if (field === undefined) return undefined;
+      const opt = this.base(field, negated, from, value);
+      if (opt === undefined) return undefined;
+      if (opt === null) continue;
       if (hasField(shape, field)) return undefined;
       shape = withField(shape, field);
       this.addField(field, opt);
@@ -368,36 +368,30 @@ export class FastRuleReader<C extends { readonly name: string }> {
   }
 
   /** A base option's value (extract.ts applyBase): null when it matches every packet, undefined on any problem. */
-  private base(option: BaseOption, negated: boolean, from: number, value: number): Opt<unknown> | null | undefined {
+  private base(field: BaseField, negated: boolean, from: number, value: number): Opt<unknown> | null | undefined {
     const key = this.written(from, value + 1);
     const hit = this.options.get(key);
     if (hit !== undefined) return hit;
     const text = this.word(value);
     let v: unknown;
-    switch (option) {
-      case 's':
-      case 'd': {
+    switch (field) {
+      case 'source':
+      case 'destination': {
         const a = parseRuleAddress(text, this.family);
         if (isProblem(a) || 'unknown' in a || a.family !== this.family) return undefined;
         // `-s 0.0.0.0/0` matches everything; iptables-save leaves it out.
         v = a.prefix === 0 && !a.mask && !negated ? null : a;
         break;
       }
-      case 'p':
+      case 'protocol':
         v = canonicalProtocol(text);
         break;
-      case 'i':
-      case 'o':
+      case 'inInterface':
+      case 'outInterface':
         v = text;
         break;
-      case 'f':
-      case 'c':
-      case 'm':
-      case 'j':
-      case 'g':
-        return undefined;
       default:
-        return option satisfies never;
+        return field satisfies never;
     }
     const opt = v === null ? null : { negated, value: v };
     this.options.set(key, opt);
@@ -416,8 +410,14 @@ export class FastRuleReader<C extends { readonly name: string }> {
   }
 }
 
-/** The rule's field a base option sets, by switch (see rule-shapes.ts digitOf); undefined for those `base` declines. */
-function baseField(option: BaseOption): RuleField | undefined {
+/** The rule fields a base option sets. */
+type BaseField = Exclude<RuleField, 'target'>;
+
+/**
+ * The rule's field a base option sets, by switch (see rule-shapes.ts digitOf); undefined for the options the fast
+ * path declines (`-f`, `-c`) or reads elsewhere (`-m`, `-j`, `-g`).
+ */
+function baseField(option: BaseOption): BaseField | undefined {
   switch (option) {
     case 's':
       return 'source';
