@@ -8,12 +8,7 @@
 import type { NftElement, NftExpr, NftRelOp, NftStmt } from '../../src/model/nft';
 import { isKeyword } from './rule-tokens';
 import type { NftToken } from './syntax';
-import { NAT_FLAGS, PAYLOAD_FIELDS } from './vocabulary';
-
-const RELOPS: ReadonlySet<string> = new Set(['==', '!=', '<', '>', '<=', '>=']);
-const PLAIN_VERDICTS: ReadonlySet<string> = new Set(['accept', 'drop', 'continue', 'return']);
-const NAT_KINDS: ReadonlySet<string> = new Set(['dnat', 'snat', 'masquerade', 'redirect']);
-const SET_OPS: ReadonlySet<string> = new Set(['add', 'update', 'delete']);
+import { NAT_FLAGS, NAT_KINDS, PAYLOAD_FIELDS, PLAIN_VERDICTS, REL_OPS, SET_OPS } from './vocabulary';
 
 /** Thrown where the line is not one of the shapes read here: the grammar reads it instead. */
 const DECLINE = Symbol('decline');
@@ -73,7 +68,7 @@ class Reader {
       this.i++;
       return { kind: 'vmap', key: left, map: this.valueSet() };
     }
-    if (next !== undefined && RELOPS.has(next)) {
+    if (next !== undefined && REL_OPS.has(next)) {
       this.i++;
       return { kind: 'match', left, op: next as NftRelOp, right: this.value() };
     }
@@ -209,7 +204,7 @@ const STARTS: ReadonlySet<string> = new Set([
   'goto',
   ...NAT_KINDS,
   ...SET_OPS,
-  ...RELOPS,
+  ...REL_OPS,
   'vmap',
   'meta',
   'fib',

@@ -33,6 +33,7 @@ import type { Chunk } from '../shared/chunks';
 import type { DumpFormat, DumpReader, StopAt } from '../shared/reader';
 import { sortDiagnostics } from '../shared/reader';
 import { expr as printExpr } from './print';
+import { REL_OPS } from './vocabulary';
 
 // ---------------------------------------------------------------------------------------------------------
 // A JSON reader that keeps positions.
@@ -413,7 +414,7 @@ function match(x: JValue): NftStmt {
   const left = expr(l);
   const right = expr(r);
   if (op === 'in' || (op === '==' && left.kind !== 'binop')) return { kind: 'match', left, right };
-  if (!['==', '!=', '<', '>', '<=', '>='].includes(op)) throw new Skip(x.pos, `unknown match operator '${op}'`);
+  if (!REL_OPS.has(op)) throw new Skip(x.pos, `unknown match operator '${op}'`);
   return { kind: 'match', left, op: op as NftRelOp, right };
 }
 

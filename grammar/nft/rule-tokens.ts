@@ -6,7 +6,7 @@
  */
 import { type IToken, Lexer, type TokenType, createToken } from 'chevrotain';
 import type { NftToken } from './syntax';
-import { BARE_META, KEYWORD_STMTS } from './vocabulary';
+import { BARE_META, KEYWORD_STMTS, NAT_KINDS, PLAIN_VERDICTS, REL_OPS, SET_OPS } from './vocabulary';
 
 const category = (name: string, categories: TokenType[] = []) => createToken({ name, pattern: Lexer.NA, categories });
 
@@ -75,12 +75,12 @@ export const Xt = keyword('xt');
 export const Timeout = keyword('timeout');
 export const Expires = keyword('expires');
 export const CommentKw = keyword('comment');
-for (const op of ['==', '!=', '<', '>', '<=', '>=']) keyword(op, [RelOp]);
+for (const op of REL_OPS) keyword(op, [RelOp]);
 for (const op of ['&', '|', '^', '<<', '>>', 'and', 'or', 'xor']) keyword(op, [BinOp]);
-for (const v of ['accept', 'drop', 'continue', 'return']) keyword(v, [PlainVerdict]);
+for (const v of PLAIN_VERDICTS) keyword(v, [PlainVerdict]);
 for (const v of ['jump', 'goto']) keyword(v, [ChainVerdict]);
-for (const v of ['dnat', 'snat', 'masquerade', 'redirect']) keyword(v, [NatKind]);
-for (const v of ['add', 'update', 'delete']) keyword(v, [SetOp]);
+for (const v of NAT_KINDS) keyword(v, [NatKind]);
+for (const v of SET_OPS) keyword(v, [SetOp]);
 for (const v of KEYWORD_STMTS) keyword(v, [KeywordStmt]);
 for (const v of BARE_META) if (!KEYWORDS.has(v)) keyword(v, [BareMeta]);
 

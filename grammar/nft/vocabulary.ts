@@ -62,6 +62,12 @@ export const BINOPS: Readonly<Record<string, { op: '&' | '|' | '^' | '<<' | '>>'
   xor: { op: '^', spelled: true },
 };
 
+/** The comparisons a match may spell out, verdicts without a chain, NAT statements, and what a rule does to a set. */
+export const REL_OPS: ReadonlySet<string> = new Set(['==', '!=', '<', '>', '<=', '>=']);
+export const PLAIN_VERDICTS: ReadonlySet<string> = new Set(['accept', 'drop', 'continue', 'return']);
+export const NAT_KINDS: ReadonlySet<string> = new Set(['dnat', 'snat', 'masquerade', 'redirect']);
+export const SET_OPS: ReadonlySet<string> = new Set(['add', 'update', 'delete']);
+
 export const NAT_FLAGS = new Set(['random', 'fully-random', 'persistent', 'netmap', 'prefix']);
 
 /** Statements that take options no analysis reads yet: kept as keyword and arguments. */
