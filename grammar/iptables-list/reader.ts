@@ -7,7 +7,7 @@
 import { newLineTally } from '../iptables-save/line-account';
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Match } from '../../src/model/match';
-import type { Chain, Rule, Ruleset, RulesetGap, TableName } from '../../src/model/ruleset';
+import type { Chain, Rule, Ruleset, RulesetGap, Table, TableName } from '../../src/model/ruleset';
 import type { IptablesListBody, LineAccount, ListingShows } from '../../src/model/section';
 import { BUILTIN_CHAINS } from '../iptables-save/builtins';
 import { IptablesSaveExtractor } from '../iptables-save/extract';
@@ -240,7 +240,8 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
   /**
    * The extracted ruleset with what has no save spelling: opaque matches and targets, and, without -v, each
    * rule marked with the interfaces it may test, so a walk through it says so. A listing prints every chain,
-   * empty or not, so empty chains at its end mean nothing (no `maybe-cut`).
+   * empty or not, so empty chains at its end mean nothing (no `maybe-cut`), and a chain a rule jumps to that it
+   * does not print means it shows part of its table.
    */
   private complete(read: Ruleset, listed: ReadonlyMap<number, ListedRule>, verbose: boolean): Ruleset {
     const rule = (table: string, chain: string, r: Rule): Rule => {
@@ -257,14 +258,29 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
       return { ...r, matches, ...target, ...(verbose ? {} : { assumed: interfacesAssumed(table, chain, r.index) }) };
     };
     const chain = (table: string, c: Chain): Chain => ({ ...c, rules: c.rules.map((r) => rule(table, c.name, r)) });
-    const gaps: RulesetGap[] = (read.gaps ?? []).filter((g) => g.kind !== 'maybe-cut');
+    const tables = read.tables.map((t) => ({ ...t, chains: t.chains.map((c) => chain(t.name, c)) }));
+    const known = (read.gaps ?? []).filter((g) => g.kind !== 'maybe-cut');
+    // A fragment or filtered listing already says it shows part of its table.
+    const gaps: RulesetGap[] = known.length ? known : unlistedOf(tables);
     const backend = backendOfListing(this.hint);
     return {
       family: read.family,
-      tables: read.tables.map((t) => ({ ...t, chains: t.chains.map((c) => chain(t.name, c)) })),
+      tables,
       ...(gaps.length ? { gaps } : {}),
       ...(backend ? { backend } : {}),
       headerless: true,
     };
   }
+}
+
+/** The first chain each table's rules jump to that the listing does not print (see RulesetGap `unlisted`). */
+function unlistedOf(tables: readonly Table[]): RulesetGap[] {
+  return tables.flatMap((t) => {
+    const names = new Set(t.chains.map((c) => c.name));
+    for (const c of t.chains)
+      for (const r of c.rules)
+        if (r.target?.kind === 'jump' && !names.has(r.target.chain))
+          return [{ kind: 'unlisted' as const, table: t.name, chain: r.target.chain, line: r.location.line }];
+    return [];
+  });
 }

@@ -63,6 +63,8 @@ function gapText(gap: SectionGap): string {
       return 'the paste holds part of a ruleset';
     case 'filtered':
       return `the dump was filtered (\`${gap.command}\`)`;
+    case 'unlisted':
+      return `the listing does not show chain ${gap.chain}, which line ${gap.line} jumps to`;
     case 'unread':
       return `${gap.count} line${gap.count === 1 ? '' : 's'} of the dump could not be read (first: line ${gap.line})`;
   }

@@ -63,7 +63,12 @@ export type RulesetGap =
   /** `iptables -S` output that ends with chains without rules: it may have been cut there. */
   | { readonly kind: 'maybe-cut'; readonly table: TableName; readonly line: number }
   | { readonly kind: 'fragment'; readonly line: number }
-  | { readonly kind: 'filtered'; readonly command: string };
+  | { readonly kind: 'filtered'; readonly command: string }
+  /**
+   * An `iptables -L` listing without a chain one of its rules jumps to: the kernel has every chain a rule jumps to,
+   * and a whole listing prints them all, so the listing was cut or shows some chains alone.
+   */
+  | { readonly kind: 'unlisted'; readonly table: TableName; readonly chain: string; readonly line: number };
 
 export interface Ruleset {
   readonly family: Family;

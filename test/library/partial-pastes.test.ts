@@ -10,7 +10,7 @@ import { analyze } from '../../src/library/analyze';
 import { readText } from '../../src/library/read-text';
 import { services } from '../../src/library/services';
 import { trace } from '../../src/library/trace';
-import { readShared, repoRoot, sharedTest } from '../helpers/shared';
+import { readFixture, readShared, repoRoot, sharedTest } from '../helpers/shared';
 
 const sample = (name: string) => readFileSync(join(repoRoot, 'samples', name), 'utf8');
 const kubeNode = sample('kube-node.iptables-save');
@@ -181,4 +181,25 @@ sharedTest('an nft listing pasted without its closing braces is said partial whe
   t.deepEqual(partial[0]!.evidence, [{ path: 'nft.txt', line: at + 1, column: 1 }]);
   const whole = ['root@node-1:~# nft list ruleset', ...listing].join('\n');
   t.deepEqual(inputCodes(services(await readText(whole, 'nft.txt')).findings), []);
+});
+
+test('an iptables -L listing cut before the chains its rules jump to is said partial, and no chain is missing', async (t) => {
+  const listing = readFixture('iptables-t-nat-L-n-v.txt');
+  const whole = analyze(await readText(`root@node-1:~# iptables -t nat -L -n -v\n${listing}`, 'whole.txt'));
+  t.deepEqual(
+    whole.findings.filter((f) => f.code.startsWith('INPUT_') || f.code.startsWith('LINT_MISSING')),
+    [],
+  );
+  for (const lines of [12, 30, 60]) {
+    const cut = listing.split('\n').slice(0, lines).join('\n');
+    const report = analyze(await readText(`root@node-1:~# iptables -t nat -L -n -v\n${cut}\n`, 'cut.txt'));
+    const codes = report.findings.map((f) => f.code);
+    t.false(codes.includes('LINT_MISSING_CHAIN'), `cut after ${lines} lines: ${codes.join(' ')}`);
+    const partial = report.findings.filter((f) => f.code === 'INPUT_PARTIAL');
+    t.is(partial.length, 1, `cut after ${lines} lines: ${codes.join(' ')}`);
+    t.regex(
+      partial[0]!.message,
+      /listing at cut\.txt:\d+-\d+ does not show chain KUBE-[A-Z0-9-]+, which its rule at line \d+ jumps to/,
+    );
+  }
 });

@@ -143,6 +143,7 @@ const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Fi
   'maybe-cut': { code: 'INPUT_PARTIAL', severity: 'info' },
   fragment: { code: 'INPUT_PARTIAL', severity: 'info' },
   filtered: { code: 'INPUT_PARTIAL', severity: 'info' },
+  unlisted: { code: 'INPUT_PARTIAL', severity: 'info' },
 };
 
 function gapMessage(gap: RulesetGap, section: Section): string {
@@ -156,6 +157,8 @@ function gapMessage(gap: RulesetGap, section: Section): string {
       return `${lines} holds part of a ruleset (rules without their table's header or chain declarations): chains and jumps it does not show are not findings, and services are shown as far as it shows them`;
     case 'filtered':
       return `${lines} was filtered (\`${gap.command}\`): rules it does not show are unknown, not absent, so missing and unused chains are not judged`;
+    case 'unlisted':
+      return `the ${gap.table} table's listing at ${lines} does not show chain ${gap.chain}, which its rule at line ${gap.line} jumps to: a whole listing shows every chain, so this one was cut or lists some chains alone, and missing and unused chains are not judged`;
   }
 }
 
