@@ -12,7 +12,7 @@ import type { CommentMatch } from '../model/match';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
 import { isUnknownAddress } from '../model/values';
 import { type ChainIndex, chainIndexOf } from './chain-index';
-import { mayEnterService, serviceChainsReached } from './service-chains';
+import { mayEnterService, serviceChainHash, serviceChainKind, serviceChainsReached } from './service-chains';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from './service-model';
 import { UnionFind } from './union-find';
 import {
@@ -20,18 +20,30 @@ import {
   KUBE_NODEPORTS,
   KUBE_SERVICES,
   SERVICE_CHAIN,
+  type ServiceChainKind,
   serviceChainName,
 } from '../model/kube-proxy-chains';
 
 const PROTOCOLS = new Set<string>(['tcp', 'udp', 'sctp']);
-const COMMENT_KINDS: Readonly<Record<string, EntryKind>> = {
-  'cluster IP': 'clusterIP',
-  'external IP': 'externalIP',
-  'loadbalancer IP': 'loadBalancer',
-};
+/** What follows the name in an entry rule's comment, and the entry's kind it says. */
+const COMMENT_TEXTS = ['cluster IP', 'external IP', 'loadbalancer IP'] as const;
+const COMMENT_KINDS: readonly EntryKind[] = ['clusterIP', 'externalIP', 'loadBalancer'];
 const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health check node port)$/;
 
-const commentOf = (rule: Rule) => rule.matches.find((m): m is CommentMatch => m.module === 'comment')?.comment;
+/*
+ * The loops below over a rule's matches, a service's entries and the like are indexed rather than `for…of`: the
+ * model is read once per run, mostly by code not yet optimised, where each `for…of` makes an iterator and an
+ * object per step (6 MB of the 10,000-service dump's 37 MB).
+ */
+
+function commentOf(rule: Rule): string | undefined {
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i]!;
+    if (m.module === 'comment') return (m as CommentMatch).comment;
+  }
+  return undefined;
+}
 
 function protocolOf(rule: Rule): ServiceProtocol | undefined {
   const p = rule.protocol;
@@ -39,7 +51,9 @@ function protocolOf(rule: Rule): ServiceProtocol | undefined {
 }
 
 function dportOf(rule: Rule): number | undefined {
-  for (const m of rule.matches) {
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i]!;
     if (
       (m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') &&
       m.dport &&
@@ -65,45 +79,72 @@ const dstLocal = (rule: Rule) =>
     (m) => m.module === 'addrtype' && m.dstType && !m.dstType.negated && m.dstType.value.includes('LOCAL'),
   );
 
-function kindFromComment(comment: string | undefined): { name?: string; kind?: EntryKind } {
-  if (!comment) return {};
-  const space = comment.indexOf(' ');
-  if (space < 0) return { name: comment };
-  return { name: comment.slice(0, space), kind: COMMENT_KINDS[comment.slice(space + 1)] };
+/** The entry's kind an entry rule's comment names after its first space (`ns/svc:port cluster IP`). */
+function commentKind(comment: string, space: number): EntryKind | undefined {
+  const length = comment.length - space - 1;
+  for (let i = 0; i < COMMENT_TEXTS.length; i++) {
+    const text = COMMENT_TEXTS[i]!;
+    if (length === text.length && comment.startsWith(text, space + 1)) return COMMENT_KINDS[i];
+  }
+  return undefined;
 }
 
+type NoEndpoints = KubeService['noEndpoints'][number];
+
 interface Builder {
-  /** The hashes of the service chains its entry points lead to, in the order met. */
-  readonly hashes: string[];
-  /** The nat chains of each hash in `hashes`, at the same index. */
+  /** The nat chains of the hashes of the service chains its entry points lead to, in the order met. */
   readonly hashChains: HashChains[];
   /** The chain an entry point jumps to when that chain leads to no service chain: the service's name. */
   readonly ownChain: string | undefined;
   name: string | undefined;
   protocol: ServiceProtocol;
-  readonly entries: Map<string, EntryPoint>;
+  /** Its entry points, each (kind, address, port) once; `keys` indexes them when there are many. */
+  readonly entries: EntryPoint[];
+  keys: Set<string> | undefined;
   /** An entry point leads to a KUBE-XLB chain first; a cluster IP to a KUBE-SVL chain first. */
   xlb: boolean;
   clusterSvl: boolean;
-  readonly noEndpoints: KubeService['noEndpoints'][number][];
+  /** Made at the first statement: most services have none. */
+  noEndpoints: NoEndpoints[] | undefined;
 }
 
 // Written out field by field: a spread of optional fields took V8's slow path for every service and entry point.
 const builder = (name: string | undefined, protocol: ServiceProtocol, ownChain: string | undefined): Builder => ({
-  hashes: [],
   hashChains: [],
   ownChain,
   name,
   protocol,
-  entries: new Map(),
+  entries: [],
+  keys: undefined,
   xlb: false,
   clusterSvl: false,
-  noEndpoints: [],
+  noEndpoints: undefined,
 });
 
+/** A service's entry points are few: compared in place; a Set of keys takes over past this many. */
+const ENTRIES_COMPARED = 8;
+const entryKey = (e: EntryPoint) => `${e.kind} ${e.ip ?? '*'} ${e.port}`;
+
 function addEntry(b: Builder, e: EntryPoint): void {
-  const key = `${e.kind} ${e.ip ?? '*'} ${e.port}`;
-  if (!b.entries.has(key)) b.entries.set(key, e);
+  const entries = b.entries;
+  if (entries.length < ENTRIES_COMPARED) {
+    const ip = e.ip ?? '*';
+    for (let i = 0; i < entries.length; i++) {
+      const x = entries[i]!;
+      if (x.kind === e.kind && x.port === e.port && (x.ip ?? '*') === ip) return;
+    }
+  } else {
+    const keys = (b.keys ??= new Set(entries.map(entryKey)));
+    const key = entryKey(e);
+    if (keys.has(key)) return;
+    keys.add(key);
+  }
+  entries.push(e);
+}
+
+function addNoEndpoints(b: Builder, n: NoEndpoints): void {
+  if (b.noEndpoints) b.noEndpoints.push(n);
+  else b.noEndpoints = [n];
 }
 
 const entryPoint = (
@@ -120,27 +161,47 @@ const entryPoint = (
  * name stands.
  */
 interface HashChains {
-  SVC?: Chain;
-  SVL?: Chain;
-  XLB?: Chain;
-  EXT?: Chain;
-  /** The hash's number as a clue (Clues), from the first entry point that reaches one of its chains. */
-  clue?: number;
+  readonly hash: string;
+  SVC: Chain | undefined;
+  SVL: Chain | undefined;
+  XLB: Chain | undefined;
+  EXT: Chain | undefined;
+  /** The hash's number as a clue (Clues), from the first entry point that reaches one of its chains; -1 before. */
+  clue: number;
+}
+
+const hashChains = (hash: string): HashChains => ({
+  hash,
+  SVC: undefined,
+  SVL: undefined,
+  XLB: undefined,
+  EXT: undefined,
+  clue: -1,
+});
+
+/** The kind a hash's chain is kept under: read from the name's characters, without a string per chain. */
+function hashedKind(name: string): 'SVC' | 'SVL' | 'XLB' | 'EXT' | undefined {
+  if (name.length < 10 || !name.startsWith('KUBE-') || name.charCodeAt(8) !== 45 /* - */) return undefined;
+  if (name.startsWith('SVC', 5)) return 'SVC';
+  if (name.startsWith('SVL', 5)) return 'SVL';
+  if (name.startsWith('XLB', 5)) return 'XLB';
+  if (name.startsWith('EXT', 5)) return 'EXT';
+  return undefined;
 }
 
 function chainsByHash(ruleset: Ruleset): Map<string, HashChains> {
   const byHash = new Map<string, HashChains>();
   for (const table of ruleset.tables) {
     if (table.name !== 'nat') continue;
-    for (const chain of table.chains) {
-      const name = chain.name;
-      if (name.length < 10 || !name.startsWith('KUBE-') || name.charCodeAt(8) !== 45 /* - */) continue;
-      const kind = name.slice(5, 8);
-      if (kind !== 'SVC' && kind !== 'SVL' && kind !== 'XLB' && kind !== 'EXT') continue;
-      const hash = name.slice(9);
-      let chains = byHash.get(hash);
-      if (!chains) byHash.set(hash, (chains = {}));
-      chains[kind] = chain;
+    const chains = table.chains;
+    for (let i = 0; i < chains.length; i++) {
+      const chain = chains[i]!;
+      const kind = hashedKind(chain.name);
+      if (!kind) continue;
+      const hash = chain.name.slice(9);
+      let named = byHash.get(hash);
+      if (!named) byHash.set(hash, (named = hashChains(hash)));
+      named[kind] = chain;
     }
   }
   return byHash;
@@ -161,15 +222,21 @@ function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefine
 const jumpsTo = (index: ChainIndex, from: Chain | undefined, prefix: string): boolean =>
   from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
 
-function affinityOf(chains: HashChains): number | null {
-  for (const chain of [chains.SVC, chains.SVL, chains.XLB]) {
-    for (const rule of chain?.rules ?? []) {
-      for (const m of rule.matches)
-        if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
+function affinityIn(chain: Chain | undefined): number | null {
+  if (!chain) return null;
+  const rules = chain.rules;
+  for (let r = 0; r < rules.length; r++) {
+    const matches = rules[r]!.matches;
+    for (let i = 0; i < matches.length; i++) {
+      const m = matches[i]!;
+      if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
     }
   }
   return null;
 }
+
+const affinityOf = (chains: HashChains): number | null =>
+  affinityIn(chains.SVC) ?? affinityIn(chains.SVL) ?? affinityIn(chains.XLB);
 
 /** A nat rule that recognises an entry point, with the service chains its jump leads to. */
 interface NatEntry {
@@ -179,17 +246,16 @@ interface NatEntry {
   readonly protocol: ServiceProtocol;
   readonly port: number;
   readonly ip: string | null;
-  /** Service chains reached from the jump, nearest first (kube-services' own naming: SVC, SVL, EXT, FW, XLB). */
-  readonly reached: readonly RegExpExecArray[];
-  /** What the rule's comment says: the service's name and the entry's kind. */
-  readonly comment: { readonly name?: string; readonly kind?: EntryKind };
-  /** The hashes of `reached`, at the same index: their chains and clue numbers. */
+  /** The nearest service chain reached from the jump (kube-services' own naming: SVC, SVL, EXT, FW, XLB). */
+  readonly first: ServiceChainKind | undefined;
+  readonly firstName: string | undefined;
+  /** The hashes of the service chains reached, nearest first: their chains and clue numbers. */
   readonly hashes: readonly HashChains[];
-  /**
-   * The numbers of the clues the entry is known by (Clues): the hashes of the service chains it reaches (else its
-   * chain), and its comment's name. Found once: the joining and the grouping below both read them.
-   */
-  readonly keys: readonly number[];
+  /** What the rule's comment says: the service's name and the entry's kind. */
+  readonly name: string | undefined;
+  readonly kind: EntryKind | undefined;
+  /** A clue the entry is known by (Clues); its other clues are joined to it as the entry is read. */
+  readonly clue: number;
 }
 
 /** A number for each clue that joins entry points: a hash, an entry's own chain, a comment's name and protocol. */
@@ -214,8 +280,8 @@ class Clues {
   /** A hash's chains (none when the dump declares none), numbered as a clue when first met. */
   hash(hash: string): HashChains {
     let chains = this.byHash.get(hash);
-    if (!chains) this.byHash.set(hash, (chains = {}));
-    chains.clue ??= this.sets.add();
+    if (!chains) this.byHash.set(hash, (chains = hashChains(hash)));
+    if (chains.clue < 0) chains.clue = this.sets.add();
     return chains;
   }
 
@@ -223,64 +289,92 @@ class Clues {
   name = (name: string, protocol: ServiceProtocol) => this.of(this.names[protocol], name);
 }
 
-function natEntries(index: ChainIndex, chain: string, nodePorts: boolean, clues: Clues): NatEntry[] {
-  const out: NatEntry[] = [];
-  for (const rule of index.chain('nat', chain)?.rules ?? []) {
+const NO_RULES: readonly Rule[] = [];
+
+function natEntries(index: ChainIndex, chain: string, nodePorts: boolean, clues: Clues, out: NatEntry[]): void {
+  const rules = index.chain('nat', chain)?.rules ?? NO_RULES;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!;
     const target = rule.target?.kind === 'jump' && mayEnterService(rule.target.chain) ? rule.target.chain : undefined;
     const protocol = protocolOf(rule);
     const port = dportOf(rule);
     if (target === undefined || !protocol || port === undefined) continue;
     const ip = nodePorts ? null : destinationOf(rule);
     if (ip === undefined) continue;
-    const reached = serviceChainsReached(index, target);
-    const comment = kindFromComment(commentOf(rule));
-    const hashes = reached.map((m) => clues.hash(m[2]!));
-    const keys = hashes.length ? hashes.map((h) => h.clue!) : [clues.chain(target)];
-    if (comment.name) keys.push(clues.name(comment.name, protocol));
-    out.push({ rule, chain: target, nodePorts, protocol, port, ip, reached, hashes, comment, keys });
+    // A cluster IP's KUBE-SVC/SVL chain is where the search for service chains stops: it alone is reached.
+    const own = serviceChainKind(target);
+    let first: ServiceChainKind | undefined;
+    let firstName: string | undefined;
+    let hashes: HashChains[];
+    if (own === 'SVC' || own === 'SVL') {
+      first = own;
+      firstName = target;
+      hashes = [clues.hash(serviceChainHash(target, own))];
+    } else {
+      const reached = serviceChainsReached(index, target);
+      hashes = [];
+      for (let i = 0; i < reached.length; i++) {
+        const name = reached[i]!;
+        const kind = serviceChainKind(name)!;
+        if (first === undefined) {
+          first = kind;
+          firstName = name;
+        }
+        hashes.push(clues.hash(serviceChainHash(name, kind)));
+      }
+    }
+    const comment = commentOf(rule);
+    const space = comment ? comment.indexOf(' ') : -1;
+    const name = !comment ? undefined : space < 0 ? comment : comment.slice(0, space);
+    const kind = space < 0 ? undefined : commentKind(comment!, space);
+    const clue = hashes.length ? hashes[0]!.clue : clues.chain(target);
+    for (let k = 1; k < hashes.length; k++) clues.sets.union(clue, hashes[k]!.clue);
+    if (name) clues.sets.union(clue, clues.name(name, protocol));
+    out.push({ rule, chain: target, nodePorts, protocol, port, ip, first, firstName, hashes, name, kind, clue });
   }
-  return out;
 }
+
+/**
+ * Builders by name and protocol. A name has no space (a comment's text before its first one), so a tcp service is
+ * keyed by its name alone and others by name and protocol: no key string made for most services.
+ */
+const nameKey = (name: string, protocol: ServiceProtocol) => (protocol === 'tcp' ? name : `${name} ${protocol}`);
 
 export function kubeServices(ruleset: Ruleset): KubeService[] {
   const index = chainIndexOf(ruleset);
-  const byHash = chainsByHash(ruleset);
-  const clues = new Clues(byHash);
-  const entries = [
-    ...natEntries(index, KUBE_SERVICES, false, clues),
-    ...natEntries(index, KUBE_NODEPORTS, true, clues),
-  ];
+  const clues = new Clues(chainsByHash(ruleset));
+  const entries: NatEntry[] = [];
+  natEntries(index, KUBE_SERVICES, false, clues, entries);
+  natEntries(index, KUBE_NODEPORTS, true, clues, entries);
   const joined = clues.sets;
-  for (const e of entries) {
-    const first = e.keys[0]!;
-    for (let k = 1; k < e.keys.length; k++) joined.union(first, e.keys[k]!);
-  }
 
-  const byRoot = new Map<number, Builder>();
+  const byRoot: (Builder | undefined)[] = [];
+  const builders: Builder[] = [];
   const byName = new Map<string, Builder>();
-  for (const e of entries) {
-    const root = joined.find(e.keys[0]!);
-    let b = byRoot.get(root);
-    if (!b) byRoot.set(root, (b = builder(undefined, e.protocol, e.reached.length ? undefined : e.chain)));
-    for (let k = 0; k < e.reached.length; k++) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const root = joined.find(e.clue);
+    let b = byRoot[root];
+    if (!b) builders.push((byRoot[root] = b = builder(undefined, e.protocol, e.first ? undefined : e.chain)));
+    for (let k = 0; k < e.hashes.length; k++) {
       const chains = e.hashes[k]!;
-      if (b.hashChains.includes(chains)) continue;
-      b.hashes.push(e.reached[k]![2]!);
-      b.hashChains.push(chains);
+      if (!b.hashChains.includes(chains)) b.hashChains.push(chains);
     }
-    const { name, kind } = e.comment;
-    if (name) b.name = name;
+    if (e.name) b.name = e.name;
     // A chain of another name is taken for the kind of the first service chain it leads to.
-    const type = e.reached[0]?.[1];
+    const type = e.first;
     const kindByChain: EntryKind =
       type === 'SVC' || type === 'SVL' ? 'clusterIP' : type === 'FW' ? 'loadBalancer' : 'external';
-    const entryKind = e.nodePorts ? 'nodePort' : (kind ?? kindByChain);
-    const ranges = type === 'FW' ? sourceRangesOf(index, e.reached[0]![0]) : undefined;
+    const entryKind = e.nodePorts ? 'nodePort' : (e.kind ?? kindByChain);
+    const ranges = type === 'FW' ? sourceRangesOf(index, e.firstName!) : undefined;
     addEntry(b, entryPoint(entryKind, e.ip, e.port, e.rule.location, ranges));
     if (type === 'XLB') b.xlb = true;
     else if (type === 'SVL' && entryKind === 'clusterIP') b.clusterSvl = true;
   }
-  for (const b of byRoot.values()) if (b.name) byName.set(`${b.name} ${b.protocol}`, b);
+  for (let i = 0; i < builders.length; i++) {
+    const b = builders[i]!;
+    if (b.name) byName.set(nameKey(b.name, b.protocol), b);
+  }
 
   // Filter rules carry the services kube-proxy could not program in nat: no endpoints, or none local.
   for (const chain of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_NODEPORTS]) {
@@ -291,9 +385,12 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
       if (!statement || !protocol || port === undefined) continue;
       // A health-check port is tcp whatever the service's protocol: it belongs to the service of that name.
       const health = statement[2] === 'health check node port';
-      const key = `${statement[1]} ${protocol}`;
+      const key = nameKey(statement[1]!, protocol);
       let b = byName.get(key) ?? (health ? [...byName.values()].find((x) => x.name === statement[1]) : undefined);
-      if (!b) byName.set(key, (b = builder(statement[1]!, protocol, undefined)));
+      if (!b) {
+        byName.set(key, (b = builder(statement[1]!, protocol, undefined)));
+        builders.push(b);
+      }
       const ip = destinationOf(rule);
       if (health) {
         addEntry(b, entryPoint('healthCheckNodePort', null, port, rule.location));
@@ -302,60 +399,75 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
       const local = statement[2] === 'has no local endpoints';
       if (ip === undefined && dstLocal(rule)) {
         addEntry(b, entryPoint('nodePort', null, port, rule.location));
-        b.noEndpoints.push({ local, kind: 'nodePort', evidence: rule.location });
+        addNoEndpoints(b, { local, kind: 'nodePort', evidence: rule.location });
       } else if (ip !== undefined) {
-        const known = [...b.entries.values()].find((e) => e.ip === ip && e.port === port);
+        const known = b.entries.find((e) => e.ip === ip && e.port === port);
         const kind = known?.kind ?? (chain === KUBE_SERVICES ? 'clusterIP' : 'external');
         if (!known) addEntry(b, entryPoint(kind, ip, port, rule.location));
-        b.noEndpoints.push({ local, kind, evidence: rule.location });
+        addNoEndpoints(b, { local, kind, evidence: rule.location });
       }
     }
   }
-
-  const builders = new Set([...byRoot.values(), ...byName.values()]);
-  return [...builders].map((b) => serviceOf(b, ruleset, index));
+  const services: KubeService[] = new Array(builders.length);
+  for (let i = 0; i < builders.length; i++) services[i] = serviceOf(builders[i]!, ruleset, index);
+  return services;
 }
 
 /** The name of a service without comments: its KUBE-SVC chain (one the dump has, when its chains carry several hashes). */
 function chainNameOf(b: Builder): string {
-  if (b.hashes.length === 0) return b.ownChain!;
+  if (b.hashChains.length === 0) return b.ownChain!;
   const at = b.hashChains.findIndex((chains) => chains.SVC);
-  return serviceChainName('SVC', b.hashes[at < 0 ? 0 : at]!);
+  return serviceChainName('SVC', b.hashChains[at < 0 ? 0 : at]!.hash);
 }
 
 function affinityOfAll(b: Builder): number | null {
-  for (const chains of b.hashChains) {
-    const seconds = affinityOf(chains);
+  for (let i = 0; i < b.hashChains.length; i++) {
+    const seconds = affinityOf(b.hashChains[i]!);
     if (seconds !== null) return seconds;
   }
   return null;
 }
 
+/** Whether the service's external traffic policy is Local, by its entry points, chains and statements. */
+function externalLocal(b: Builder, index: ChainIndex): boolean {
+  if (b.xlb) return true;
+  for (let i = 0; i < b.entries.length; i++) if (b.entries[i]!.kind === 'healthCheckNodePort') return true;
+  for (let i = 0; i < b.hashChains.length; i++) if (jumpsTo(index, b.hashChains[i]!.EXT, LOCAL_ENDPOINTS)) return true;
+  const statements = b.noEndpoints ?? NONE;
+  for (let i = 0; i < statements.length; i++)
+    if (statements[i]!.local && statements[i]!.kind !== 'clusterIP') return true;
+  return false;
+}
+
+function internalLocal(b: Builder): boolean {
+  if (b.clusterSvl) return true;
+  const statements = b.noEndpoints ?? NONE;
+  for (let i = 0; i < statements.length; i++)
+    if (statements[i]!.local && statements[i]!.kind === 'clusterIP') return true;
+  return false;
+}
+
 /** What a KUBE-EXT chain jumps to when the service's external traffic policy is Local. */
 const LOCAL_ENDPOINTS = serviceChainName('SVL', '');
+/** The lists most services have empty, shared. */
+const NONE: readonly never[] = Object.freeze([]);
 
 function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService {
-  const entryPoints = [...b.entries.values()];
-  const external = entryPoints.some((e) => e.kind !== 'clusterIP');
-  const localStatement = (kinds: (k: EntryKind) => boolean) => b.noEndpoints.some((n) => n.local && kinds(n.kind));
-  const externalLocal =
-    entryPoints.some((e) => e.kind === 'healthCheckNodePort') ||
-    b.xlb ||
-    b.hashChains.some((chains) => jumpsTo(index, chains.EXT, LOCAL_ENDPOINTS)) ||
-    localStatement((k) => k !== 'clusterIP');
-  const internalLocal = b.clusterSvl || localStatement((k) => k === 'clusterIP');
-  const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal ? 'Local' : 'Cluster') : null;
+  let external = false;
+  for (let i = 0; i < b.entries.length && !external; i++) external = b.entries[i]!.kind !== 'clusterIP';
+  const externalTrafficPolicy: TrafficPolicy | null = external ? (externalLocal(b, index) ? 'Local' : 'Cluster') : null;
   return {
     name: b.name ?? chainNameOf(b),
     named: b.name !== undefined,
     family: ruleset.family,
     protocol: b.protocol,
     proxyMode: 'iptables',
-    entryPoints,
+    // Copied to their length: an array grown by push keeps room for 17, and these live as long as the run.
+    entryPoints: b.entries.slice(),
     affinitySeconds: affinityOfAll(b),
-    stickyClients: [],
+    stickyClients: NONE,
     externalTrafficPolicy,
-    internalTrafficPolicy: internalLocal ? 'Local' : 'Cluster',
-    noEndpoints: b.noEndpoints,
+    internalTrafficPolicy: internalLocal(b) ? 'Local' : 'Cluster',
+    noEndpoints: b.noEndpoints?.slice() ?? NONE,
   };
 }
