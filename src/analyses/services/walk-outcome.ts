@@ -6,6 +6,7 @@
 import type { EntryPoint, KubeService } from '../../graph/service-model';
 import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../../model/address';
 import { type Ended, type Probe, type TraceEnds, type Tracer, assumptionTexts, firstStep } from '../trace/index';
+import type { NftRuleStep, RuleStep } from '../trace/path';
 import type { Clients } from '../node/index';
 import { hostPort } from '../finding-text';
 import type { EndpointShare, EntryOutcome } from './model';
@@ -60,8 +61,9 @@ interface Share {
   /** The address's value, parsed once when there are shares to sort; undefined when masked in the dump. */
   value?: bigint | undefined;
   probability: number;
-  /** The DNAT rules that sent paths here, each once: more than one makes the endpoint a duplicate. */
-  readonly rules: string[];
+  /** The first DNAT rule that sent a path here; another one makes the endpoint a duplicate. */
+  rule: RuleStep | NftRuleStep | undefined;
+  duplicate: boolean;
 }
 
 interface Stopped {
@@ -72,12 +74,6 @@ interface Stopped {
 }
 
 /** The share of the final destination `ip`:`port` in `shares`, made on its first path. */
-function shareOf(shares: Map<string, Share>, ip: string, port: number): Share {
-  const key = hostPort({ ip, port });
-  let share = shares.get(key);
-  if (!share) shares.set(key, (share = { ip, port, probability: 0, rules: [] }));
-  return share;
-}
 
 /** What stopped a path that had been sent to an endpoint: the reason the walk gave, else its last step. */
 function stoppedBy(path: Ended): string | undefined {
@@ -93,8 +89,13 @@ function stoppedBy(path: Ended): string | undefined {
  * Paths are read as the walk ended them (`Tracer.ends`): of each, its share, verdict, final destination, assumptions,
  * and its DNAT or last step, never the whole list of steps.
  */
+/** A service's endpoints are few: its shares are found by address and port in place, by a Map of their texts past this. */
+const SHARES_COMPARED = 16;
+
 export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): EntryOutcome {
-  const shares = new Map<string, Share>();
+  // In the order first reached; indexed loops (no iterator objects in code run before it is optimised).
+  const shares: Share[] = [];
+  let byKey: Map<string, Share> | undefined;
   let drop = 0;
   let reject = 0;
   let unhandledLocal = 0;
@@ -102,8 +103,10 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
   let masquerade = 0;
   let assumptions: Set<string> | undefined;
   let stopped: Stopped | undefined;
-  for (const path of result.paths) {
-    const { state } = path;
+  const paths = result.paths;
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i]!;
+    const state = path.state;
     const p = state.probability;
     const texts = state.assumptions ? assumptionTexts(state) : undefined;
     if (texts) for (const a of texts) (assumptions ??= new Set()).add(a);
@@ -120,13 +123,30 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
       if (texts) for (const a of texts) stopped.assumptions.add(a);
     }
     if (path.verdict === 'ACCEPT' && rewritten) {
-      const share = shareOf(shares, dst, dport ?? 0);
+      const port = dport ?? 0;
+      let share: Share | undefined;
+      if (byKey) share = byKey.get(hostPort({ ip: dst, port }));
+      else
+        for (let k = 0; k < shares.length && !share; k++)
+          if (shares[k]!.ip === dst && shares[k]!.port === port) share = shares[k];
+      if (!share) {
+        shares.push((share = { ip: dst, port, probability: 0, rule: undefined, duplicate: false }));
+        if (byKey) byKey.set(hostPort(share), share);
+        else if (shares.length > SHARES_COMPARED) byKey = new Map(shares.map((x) => [hostPort(x), x]));
+      }
       share.probability += p;
       // The first rewrite to the final destination: a MASQUERADE after it rewrites too, keeping that destination.
       const dnat = firstStep(state, (s) => 'rule' in s && s.rewrote !== undefined && s.rewrote.dst === dst);
       if (dnat && 'rule' in dnat) {
-        const rule = `${dnat.table} ${dnat.chain} ${dnat.rule}`;
-        if (!share.rules.includes(rule)) share.rules.push(rule);
+        const first = share.rule;
+        if (!first) share.rule = dnat;
+        // Rules are told apart by `table chain position`, as written in the duplicate's finding.
+        else if (
+          !share.duplicate &&
+          (first.table !== dnat.table || first.chain !== dnat.chain || first.rule !== dnat.rule) &&
+          `${first.table} ${first.chain} ${first.rule}` !== `${dnat.table} ${dnat.chain} ${dnat.rule}`
+        )
+          share.duplicate = true;
       }
     } else if (path.verdict === 'ACCEPT' && path.delivered === 'local') unhandledLocal += p;
     else if (path.verdict === 'ACCEPT') unhandledRouted += p;
@@ -134,15 +154,19 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
     else drop += p;
   }
   const duplicates: string[] = [];
-  for (const [key, { rules }] of shares) if (rules.length > 1) duplicates.push(key);
-  const ordered = [...shares.values()];
+  for (let k = 0; k < shares.length; k++) if (shares[k]!.duplicate) duplicates.push(hostPort(shares[k]!));
+  const ordered = shares;
   if (ordered.length > 1) {
-    for (const x of ordered) x.value = parseIp(x.ip)?.value;
+    for (let k = 0; k < ordered.length; k++) ordered[k]!.value = parseIp(ordered[k]!.ip)?.value;
     ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
   }
-  const endpoints: EndpointShare[] = ordered.map(({ ip, port, probability }) => ({ ip, port, probability }));
+  const endpoints: EndpointShare[] = new Array(ordered.length);
   let forward = 0;
-  for (const e of endpoints) forward += e.probability;
+  for (let k = 0; k < ordered.length; k++) {
+    const { ip, port, probability } = ordered[k]!;
+    endpoints[k] = { ip, port, probability };
+    forward += probability;
+  }
   const outcome: EntryOutcome = {
     entry,
     verdict: verdictOf(forward, drop + unhandledRouted, reject + unhandledLocal),
