@@ -96,13 +96,16 @@ function kubeNftServicesOf(table: NftTable, path: string, family: Family): reado
 
 /** kube-proxy's services in every backend the node runs, each once: the first backend's word on a service stands. */
 function servicesOfRules(sections: readonly RulesetSection[]): KubeService[] {
-  const seen = new Set<string>();
+  // Names by protocol: no key string per service.
+  const seen: Record<KubeService['protocol'], Set<string>> = { tcp: new Set(), udp: new Set(), sctp: new Set() };
   const out: KubeService[] = [];
   for (const { ruleset } of sections) {
-    for (const s of kubeServicesOf(ruleset)) {
-      const key = `${s.name} ${s.protocol}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+    const services = kubeServicesOf(ruleset);
+    for (let i = 0; i < services.length; i++) {
+      const s = services[i]!;
+      const names = seen[s.protocol];
+      if (names.has(s.name)) continue;
+      names.add(s.name);
       out.push(s);
     }
   }
