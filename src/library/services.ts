@@ -1,6 +1,12 @@
 /** `services`: every Service's entry points and endpoint shares per node (= `nfwalk services --json`). */
 import { rulesReadingFindings } from '../analyses/analyze/input-findings';
-import { type ServicesAnalysis, analyzeServices } from '../analyses/services/index';
+import {
+  type ServiceView,
+  type ServicesAnalysis,
+  type ServicesStream,
+  collected,
+  servicesStream,
+} from '../analyses/services/index';
 import { nodesOfInputs } from '../model/node';
 import { servicesJson } from '../report/services-json';
 import { NfwalkError } from './errors';
@@ -15,11 +21,14 @@ export interface ServicesOptions {
   readonly services?: readonly string[];
 }
 
-/** The analysis behind the report. Throws NfwalkError NO_RULES when no dump programs services. */
-export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}): ServicesAnalysis {
+/**
+ * The analysis behind the report as a stream of services (`nfwalk services --json` writes each as it is made).
+ * Throws NfwalkError NO_RULES when no dump programs services.
+ */
+export function servicesReportStream(inputs: Inputs, options: ServicesOptions = {}): ServicesStream {
   const nodes = nodesOfInputs(inputs.sections);
-  const full = analyzeServices(nodes, { nodeIps: options.nodeIps ?? [] });
-  if (full.nodes.every((n) => n.families.length === 0)) {
+  const full = servicesStream(nodes, { nodeIps: options.nodeIps ?? [] });
+  if (!full.programmed) {
     const nft = unwalkedRulesets(inputs.sections);
     throw new NfwalkError(
       'NO_RULES',
@@ -29,12 +38,28 @@ export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}):
   // What was not read or shown limits every service's answer: said whichever services are asked for.
   const reading = nodes.flatMap(rulesReadingFindings);
   const wanted = options.services;
-  if (!wanted) return reading.length ? { ...full, findings: [...reading, ...full.findings] } : full;
+  if (!wanted && reading.length === 0) return full;
+  const asked = (text: string) => !wanted || wanted.some((w) => text.includes(w));
+  // Every service is still walked: what the walks warn of is said of the node whichever services are shown.
+  function* services(): Generator<ServiceView> {
+    for (const v of full.services) if (asked(v.service.name)) yield v;
+  }
   return {
-    ...full,
-    services: full.services.filter((v) => wanted.some((w) => v.service.name.includes(w))),
-    findings: [...reading, ...full.findings.filter((f) => wanted.some((w) => f.subject.includes(w)))],
+    programmed: true,
+    services: services(),
+    rest() {
+      const rest = full.rest();
+      return {
+        ...rest,
+        findings: [...reading, ...(wanted ? rest.findings.filter((f) => asked(f.subject)) : rest.findings)],
+      };
+    },
   };
+}
+
+/** The analysis behind the report, whole. Throws NfwalkError NO_RULES when no dump programs services. */
+export function servicesAnalysis(inputs: Inputs, options: ServicesOptions = {}): ServicesAnalysis {
+  return collected(servicesReportStream(inputs, options));
 }
 
 export type ServicesReport = Json<ReturnType<typeof servicesJson>>;

@@ -48,11 +48,11 @@ export class StreamedArray<T> {
 
 /**
  * The same document as toJson, produced in pieces of about `flushAt` characters (or bytes, where a StreamedArray
- * writes its elements as bytes). Pieces stay small enough for
+ * writes its elements as bytes), indented for a value `indent` deep. Pieces stay small enough for
  * V8's young generation: with 1 MB pieces the parts waiting for a join were promoted at each scavenge and the
  * old generation filled with them, doubling the peak of `stale --json` on a million stale entries.
  */
-export function* jsonPieces(value: unknown, flushAt = 1 << 16): Generator<string | Uint8Array> {
+export function* jsonPieces(value: unknown, flushAt = 1 << 16, indent = ''): Generator<string | Uint8Array> {
   // Parts joined once per piece: a piece grown by += is a rope of thousands of parts, flattened when written.
   // `add` is a plain function, not a generator delegated to: that made two generator objects per array element.
   let parts: string[] = [];
@@ -108,7 +108,7 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 16): Generator<string
       if (add(`\n${indent}}`)) yield piece();
     } else if (add((stringified(v) ?? 'null').replaceAll('\n', `\n${indent}`))) yield piece();
   }
-  yield* walk(value, '');
+  yield* walk(value, indent);
   if (size) yield piece();
 }
 

@@ -7,6 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { loadSections } from '../../src/cli/load';
+import { servicesAnalysis } from '../../src/library/services';
+import { toJson } from '../../src/report/json';
+import { servicesJson } from '../../src/report/services-json';
 import { type GeneratedService, chainHash, kubeProxyRuleset } from '../generators/kube-proxy-dump';
 import { buildCli, nfwalk } from '../helpers/cli';
 
@@ -114,6 +118,22 @@ test('services --json: per-node NodePort verdicts, the nodes that drop eTP Local
     t.regex(mermaid.stdout, /(n_\w+)\("node-a"\)[^]*\1 -->\|"100\.0%"\| ep_10_/);
     t.regex(mermaid.stdout, /(n_\w+)\("node-b, node-c"\)[^]*\1 ==>\|"100\.0%"\| v_DROP/);
     t.notRegex(mermaid.stdout, /shop\/api/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('services --json writes, service by service, the document of the collected analysis', async (t) => {
+  const dir = bundle();
+  try {
+    const inputs = [join(dir, 'calico-diags')];
+    const found = await loadSections(inputs);
+    for (const options of [{}, { services: ['shop/web'] }]) {
+      const args = options.services ? ['--service', 'shop/web'] : [];
+      const r = nfwalk(['services', '--json', '--fail-on', 'none', ...args, ...inputs]);
+      t.is(r.status, 0, r.stderr);
+      t.is(r.stdout, `${toJson(servicesJson(servicesAnalysis(found, options)))}\n`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

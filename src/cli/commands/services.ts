@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { servicesAnalysis } from '../../library/services';
+import type { Finding } from '../../analyses/finding';
+import { servicesAnalysis, servicesReportStream } from '../../library/services';
 import { servicesJsonPieces } from '../../report/services-json';
 import { servicesFlowchart } from '../../report/mermaid/services';
 import { formatServices } from '../../report/services-text';
@@ -35,17 +36,27 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
       .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' }),
   handler: async (args) => {
     const found = await loadSections(args.inputs);
-    const analysis = servicesAnalysis(found, {
+    const options = {
       nodeIps: listOption(args.nodeIp),
       ...(args.service === undefined ? {} : { services: listOption(args.service) }),
-    });
+    };
     const format = formatOf(args);
-    const chart = () => servicesFlowchart(analysis);
-    if (!(await printDiagram(format, chart)))
-      await writeOut(format === 'json' ? servicesJsonPieces(analysis) : [formatServices(analysis)]);
-    await writeDiagram(args, 'services', chart);
+    let findings: readonly Finding[];
+    if (format === 'json' && args.output === undefined) {
+      // Nothing else reads the services: each is written as it is analysed, and dropped.
+      const stream = servicesReportStream(found, options);
+      await writeOut(servicesJsonPieces(stream));
+      findings = stream.rest().findings;
+    } else {
+      const analysis = servicesAnalysis(found, options);
+      const chart = () => servicesFlowchart(analysis);
+      if (!(await printDiagram(format, chart)))
+        await writeOut(format === 'json' ? servicesJsonPieces(analysis) : [formatServices(analysis)]);
+      await writeDiagram(args, 'services', chart);
+      findings = analysis.findings;
+    }
     process.exitCode = exitCodeFor(
-      [...diagnosticSeverities(found.sections), ...analysis.findings.map((f) => f.severity)],
+      [...diagnosticSeverities(found.sections), ...findings.map((f) => f.severity)],
       args.failOn as FailOn,
     );
   },

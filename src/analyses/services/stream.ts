@@ -1,0 +1,145 @@
+/**
+ * The services analysis as a stream: one service at a time walked on every node, judged and handed to the reader,
+ * so that what its walks make dies before the next service's (young, never copied by a collection) instead of
+ * living until the whole report is written. The order of the report (by service key) is known before any walk;
+ * findings and warnings are kept apart, small, and said in the order the dumps list the services.
+ */
+import type { KubeService } from '../../graph/service-model';
+import { unshownRules } from '../../model/gaps';
+import type { NodeDumps } from '../../model/node';
+import type { Finding } from '../finding';
+import { type NodeContext, nodeContexts } from '../node/index';
+import { type Catalogued, catalogue } from './catalogue';
+import { clusterFindings } from './cluster-findings';
+import { connectionsOf } from './connections';
+import { evaluate } from './evaluate';
+import { serviceFindings } from './findings';
+import type { EntryOutcome, NodeSummary, ServiceOnNode, ServiceView, ServicesAnalysis } from './model';
+import { NodeWarnings } from './node-warnings';
+import { observedShares } from './observed';
+import { stickyClients } from './sticky';
+
+export interface ServicesOptions {
+  /** `--node-ip`: node addresses for nodes whose dumps have no `ip addr`. */
+  readonly nodeIps?: readonly string[];
+}
+
+/** What the analysis says once every service has been taken. */
+export type ServicesRest = Pick<ServicesAnalysis, 'nodes' | 'findings'>;
+
+export interface ServicesStream {
+  /** Whether any node's dumps program services (rules or IPVS of some family); known before any walk. */
+  readonly programmed: boolean;
+  /**
+   * The services in the report's order, each analysed as it is taken; read once. What a service's analysis made
+   * is the reader's to keep (the collected analysis) or to drop once written (the CLI's JSON).
+   */
+  readonly services: Iterable<ServiceView>;
+  /** The nodes' summaries and the findings: once `services` has been read to its end. */
+  rest(): ServicesRest;
+}
+
+/**
+ * On a node whose rules were pasted in part, what a finding says may be decided by the part not shown: it is
+ * said as information, with why, never as a warning or an error. A finding about the cluster rests on every
+ * node's rules.
+ */
+function onPartialRules(nodes: readonly NodeDumps[]): (f: Finding) => Finding {
+  const gaps = new Map(
+    nodes.flatMap((n) => {
+      const own = unshownRules(n);
+      return own.length > 0 ? [[n.name, own.join('; ')] as const] : [];
+    }),
+  );
+  const any = [...gaps.values()].join('; ');
+  return (f) => {
+    const why = f.node === undefined ? any : gaps.get(f.node);
+    return why && f.severity !== 'info'
+      ? { ...f, severity: 'info', message: `${f.message} (${why}: what it does not show may change this)` }
+      : f;
+  };
+}
+
+function nodeSummary(n: NodeDumps, contexts: readonly NodeContext[], warnings: NodeWarnings): NodeSummary {
+  const own = contexts.filter((ctx) => ctx.node === n);
+  const services = own.flatMap((ctx) => ctx.services);
+  return {
+    name: n.name,
+    families: own.map((ctx) => ctx.family),
+    proxyMode: services.some((s) => s.proxyMode === 'ipvs')
+      ? 'ipvs'
+      : services.some((s) => s.proxyMode === 'nftables')
+        ? 'nftables'
+        : services.length
+          ? 'iptables'
+          : null,
+    services: services.length,
+    warnings: warnings.of(n.name),
+  };
+}
+
+export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOptions = {}): ServicesStream {
+  const warnings = new NodeWarnings();
+  const contexts = nodes.flatMap((n) => nodeContexts(n, options.nodeIps ?? []));
+  for (const ctx of contexts) ctx.warnings.forEach(warnings.warn(ctx.node.name, -1));
+  const connections = new Map(nodes.map((n) => [n, connectionsOf(n)]));
+  const catalogued = catalogue(contexts);
+  // Each service's findings at its listed place: the collected analysis has them in the dumps' order.
+  const found = new Array<readonly Finding[] | undefined>(catalogued.length);
+  let taken = false;
+  let rest: ServicesRest | undefined;
+
+  /** One service on every node of its family, and what is wrong with it. */
+  function analyse(c: Catalogued): ServiceView {
+    const entryPoints = [...c.entries.values()];
+    const service: KubeService = { ...c.service, entryPoints };
+    const findings: Finding[] = [];
+    const onNodes: ServiceOnNode[] = contexts
+      .filter((ctx) => ctx.family === service.family)
+      .map((ctx) => {
+        const local = c.onNode.get(ctx);
+        const warn = warnings.warn(ctx.node.name, c.listedAt);
+        const outcomes = entryPoints
+          .map((e) => evaluate(ctx, local ?? service, e, warn))
+          .filter((o): o is EntryOutcome => o !== undefined);
+        const conns = connections.get(ctx.node)!;
+        const observed = outcomes
+          .filter((o) => o.entry.kind !== 'healthCheckNodePort')
+          .flatMap((o) => observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source) ?? []);
+        const sticky = local ? stickyClients(ctx, local, outcomes) : [];
+        const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed, stickyClients: sticky };
+        if (local) findings.push(...serviceFindings(local, onNode));
+        return onNode;
+      });
+    const view = { service, nodes: onNodes };
+    findings.push(...clusterFindings(view));
+    if (findings.length) found[c.listedAt] = findings;
+    return view;
+  }
+
+  function* services(): Generator<ServiceView> {
+    for (const c of catalogued) yield analyse(c);
+    taken = true;
+  }
+
+  return {
+    programmed: contexts.length > 0,
+    services: services(),
+    rest() {
+      if (!taken) throw new Error('the services stream was not read to its end');
+      if (rest) return rest;
+      const findings: Finding[] = [];
+      for (const f of found) if (f) findings.push(...f);
+      return (rest = {
+        nodes: nodes.map((n) => nodeSummary(n, contexts, warnings)),
+        findings: findings.map(onPartialRules(nodes)),
+      });
+    },
+  };
+}
+
+/** The stream read whole: the analysis as one object (the library's result, `analyze`, `diff`). */
+export function collected(stream: ServicesStream): ServicesAnalysis {
+  const services = [...stream.services];
+  return { services, ...stream.rest() };
+}
