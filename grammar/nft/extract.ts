@@ -20,6 +20,7 @@ import { NFT_FAMILIES } from '../../src/model/nft';
 import { resolvePriority } from '../../src/model/nft-priority';
 import type { StopAt } from '../shared/reader';
 import { TokenCursor, Unknown, tokensText } from './cursor';
+import { ChainNames } from './chain-names';
 import { readElements, readRule, readTypeof } from './rule';
 import { type LineProblem, broken, isProblem } from '../shared/problem';
 import type { NftLine, NftToken } from './syntax';
@@ -73,6 +74,8 @@ export class NftExtractor {
     | { tokens: NftToken[]; lines: number[]; depth: number; into: 'elements' | 'devices'; line: number }
     | undefined;
   private seenAny = false;
+  /** The open table's chain names. */
+  private chainNames = new ChainNames();
 
   /** Reads lines; returns the number of the line where another dump starts, if one does. */
   feed(lines: readonly NftLine[], stop: StopAt): number | undefined {
@@ -156,6 +159,7 @@ export class NftExtractor {
       this.warned = undefined;
     }
     this.tables.push(table);
+    this.chainNames = new ChainNames();
     this.stack.push({ kind: 'table', table });
     this.account.blocks++;
     return undefined;
@@ -201,7 +205,7 @@ export class NftExtractor {
     const common = { line: l.line, name: a.text, ...handleOf(l) };
     switch (head) {
       case 'chain': {
-        const chain: ChainDraft = { ...common, rules: [] };
+        const chain: ChainDraft = { ...common, name: this.chainNames.of(common.name), rules: [] };
         t.chains.push(chain);
         this.stack.push({ kind: 'chain', chain });
         break;
@@ -264,6 +268,7 @@ export class NftExtractor {
     }
     const read = readRule(l.tokens);
     if (read.problem) this.error(l.line, read.problem.column, read.problem.message, 'warning');
+    this.chainNames.inStmts(read.stmts);
     const handle = handleOf(l).handle;
     ch.rules.push({
       line: l.line,
@@ -392,8 +397,10 @@ export class NftExtractor {
       this.error(p.lines[at] ?? p.line, p.tokens[at]?.column ?? 1, `${elements.message}; elements not read`);
       return;
     }
-    if (top.kind === 'set' && p.into === 'elements') top.set.elements = elements;
-    else if (top.kind === 'flowtable')
+    if (top.kind === 'set' && p.into === 'elements') {
+      this.chainNames.inElements(elements);
+      top.set.elements = elements;
+    } else if (top.kind === 'flowtable')
       top.flowtable.devices = elements.map((e) => (e.key.kind === 'literal' ? e.key : { kind: 'literal', text: '?' }));
   }
 

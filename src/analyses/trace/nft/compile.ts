@@ -86,6 +86,9 @@ function namesOf(t: NftTable): TableNames {
   return names;
 }
 
+/** A table's chains by name: their index in `chains` (the last of a name), made once per table. */
+export const chainIndexOf = (t: NftTable): ReadonlyMap<string, number> => namesOf(t).chains;
+
 function compileTable(t: NftTable, network: NodeNetwork, listedFrom: number, stepText: boolean): NftBaseChain[] {
   let updated: Set<string> | undefined;
   const names = namesOf(t);

@@ -15,7 +15,7 @@ import type { NftChain, NftElement, NftExpr, NftRule, NftStmt, NftTable } from '
 import type { AddressRange, Family } from '../../../model/values';
 import { ADDRESS_BITS, formatIp } from '../../../model/address';
 import type { AddressTest, FlowTests } from '../match/index';
-import type { NftBaseChain } from './compile';
+import { type NftBaseChain, chainIndexOf } from './compile';
 import { type Atom, atomOf } from './datatype';
 import { isDynamic } from './lookup';
 
@@ -382,9 +382,35 @@ export function nftFlowTests(bases: readonly NftBaseChain[], family: Family): re
   return out;
 }
 
-/** Where a test was found: its chain, and the destinations its rule's earlier tests let through (if they say). */
+/**
+ * The chains of the walked tables, numbered once: a table's chain i is its table's offset plus i, so what the walk
+ * notes of a chain is kept in arrays by number rather than in Maps keyed by 40,000 chains.
+ */
+interface Numbered {
+  readonly chains: readonly NftChain[];
+  readonly offsets: ReadonlyMap<NftTable, number>;
+}
+
+function numbered(bases: readonly NftBaseChain[]): Numbered {
+  const chains: NftChain[] = [];
+  const offsets = new Map<NftTable, number>();
+  for (const b of bases)
+    if (!offsets.has(b.table)) {
+      offsets.set(b.table, chains.length);
+      for (const c of b.table.chains) chains.push(c);
+    }
+  return { chains, offsets };
+}
+
+/** Where a test was found: its chain's number, and the destinations its rule's earlier tests let through (if they say). */
 interface Place {
-  readonly chain: NftChain;
+  readonly chain: number;
+  readonly guard: Guard;
+}
+
+/** How a chain is entered: from which chain (its number), and for which destinations (undefined: those of `from`). */
+interface Into {
+  readonly from: number;
   readonly guard: Guard;
 }
 
@@ -395,27 +421,28 @@ function walkedTests(bases: readonly NftBaseChain[], family: Family): FlowTests[
   const markOnlyAt: Place[] = [];
   let tested = false;
   let rewrites = false;
-  const seen = new Set<NftChain>();
-  const into = new Map<NftChain, { readonly from: NftChain; readonly guard: Guard }[]>();
-  const next = new Map<NftChain, NftChain[]>();
+  const { chains, offsets } = numbered(bases);
+  const seen = new Uint8Array(chains.length);
+  const into: (Into[] | undefined)[] = new Array(chains.length);
+  const next: (number[] | undefined)[] = new Array(chains.length);
   const setsOf = new Map<NftTable, TableSets>();
-  const chainsOf = new Map<NftTable, Map<string, NftChain>>();
   const markOnlyOf = new Map<NftTable, (r: NftRule) => boolean>();
-  for (const b of bases) {
+  const baseIds = bases.map((b) => offsets.get(b.table)! + b.table.chains.indexOf(b.chain));
+  bases.forEach((b, k) => {
     let sets = setsOf.get(b.table);
     if (!sets) setsOf.set(b.table, (sets = tableSets(b.table)));
-    let chains = chainsOf.get(b.table);
-    if (!chains) chainsOf.set(b.table, (chains = new Map(b.table.chains.map((c) => [c.name, c]))));
+    const offset = offsets.get(b.table)!;
+    const index = chainIndexOf(b.table);
     let onlyMarks = markOnlyOf.get(b.table);
-    if (!onlyMarks) markOnlyOf.set(b.table, (onlyMarks = markOnlyRules(chains)));
-    const queue: NftChain[] = [b.chain];
+    if (!onlyMarks) markOnlyOf.set(b.table, (onlyMarks = markOnlyRules(b.table.chains, index)));
+    const queue: number[] = [baseIds[k]!];
     while (queue.length) {
       const c = queue.pop()!;
-      if (seen.has(c)) continue;
-      seen.add(c);
-      const after: NftChain[] = [];
-      next.set(c, after);
-      for (const r of c.rules) {
+      if (seen[c]) continue;
+      seen[c] = 1;
+      const after: number[] = [];
+      next[c] = after;
+      for (const r of chains[c]!.rules) {
         const mark = onlyMarks(r);
         const tests = mark ? markOnly : out;
         const at = mark ? markOnlyAt : outAt;
@@ -425,27 +452,27 @@ function walkedTests(bases: readonly NftBaseChain[], family: Family): FlowTests[
           rewrites ||= mayRewrite(st);
           stmtTests(st, family, sets, tests);
           while (at.length < tests.length) at.push({ chain: c, guard });
-          for (const e of entered(st, sets, family)) {
-            const chain = chains.get(e.chain);
-            if (!chain) continue;
-            after.push(chain);
-            let from = into.get(chain);
-            if (!from) into.set(chain, (from = []));
-            from.push({ from: c, guard: e.guard ?? guard });
-            if (!seen.has(chain)) queue.push(chain);
-          }
+          if (st.kind === 'verdict' || st.kind === 'vmap')
+            for (const e of entered(st, sets, family)) {
+              const i = index.get(e.chain);
+              if (i === undefined) continue;
+              const chain = offset + i;
+              after.push(chain);
+              (into[chain] ??= []).push({ from: c, guard: e.guard ?? guard });
+              if (!seen[chain]) queue.push(chain);
+            }
           guard ??= guardOfMatch(st, family, sets);
         }
       }
     }
-  }
+  });
   if (tested) {
     out.push(...markOnly);
     outAt.push(...markOnlyAt);
     marksOf.set(out, { tested, markOnly: [] });
   } else marksOf.set(out, { tested, markOnly });
   if (!rewrites) {
-    const guardOf = guardsAt(bases, into, next);
+    const guardOf = guardsAt(bases, baseIds, chains, into, next);
     guardsOf.set(out, outAt.map(guardOf));
   }
   return out;
@@ -461,35 +488,39 @@ const MAX_GUARD_SPANS = 4096;
  */
 function guardsAt(
   bases: readonly NftBaseChain[],
-  into: ReadonlyMap<NftChain, readonly { readonly from: NftChain; readonly guard: Guard }[]>,
-  next: ReadonlyMap<NftChain, readonly NftChain[]>,
+  baseIds: readonly number[],
+  chains: readonly NftChain[],
+  into: readonly (readonly Into[] | undefined)[],
+  next: readonly (readonly number[] | undefined)[],
 ): (place: Place) => Guard {
-  const afterNat = new Set<NftChain>();
-  const queue = bases.filter((b) => !beforeNat(b, bases)).map((b) => b.chain);
+  const afterNat = new Uint8Array(chains.length);
+  const queue = baseIds.filter((_, k) => !beforeNat(bases[k]!, bases));
   while (queue.length) {
     const c = queue.pop()!;
-    if (afterNat.has(c)) continue;
-    afterNat.add(c);
-    queue.push(...(next.get(c) ?? []));
+    if (afterNat[c]) continue;
+    afterNat[c] = 1;
+    for (const n of next[c] ?? []) queue.push(n);
   }
-  const known = new Map<NftChain, Guard>();
-  const guardOf = (c: NftChain): Guard => {
-    if (afterNat.has(c)) return undefined;
-    if (known.has(c)) return known.get(c);
+  // Whether a chain's guard is known (set before its entries are looked at: a loop is entered for any).
+  const known = new Uint8Array(chains.length);
+  const guards: Guard[] = new Array(chains.length);
+  const guardOf = (c: number): Guard => {
+    if (afterNat[c]) return undefined;
+    if (known[c]) return guards[c];
     // A loop (which nft refuses) and a base chain are entered for any destination.
-    known.set(c, undefined);
-    const from = into.get(c);
-    if (!from || c.base) return undefined;
+    known[c] = 1;
+    const from = into[c];
+    if (!from || chains[c]!.base) return undefined;
     const spans: GuardSpan[] = [];
     for (const e of from) {
       const g = e.guard ?? guardOf(e.from);
       if (!g || spans.length + g.length > MAX_GUARD_SPANS) return undefined;
       for (const span of g) spans.push(span);
     }
-    known.set(c, spans);
+    guards[c] = spans;
     return spans;
   };
-  return (p) => (afterNat.has(p.chain) ? undefined : (p.guard ?? guardOf(p.chain)));
+  return (p) => (afterNat[p.chain] ? undefined : (p.guard ?? guardOf(p.chain)));
 }
 
 /** Base chains whose packets still have the destination they were sent to: no NAT chain of their hook runs first. */
@@ -550,18 +581,19 @@ function readsMark(e: NftExpr): boolean {
 }
 
 /** Rules whose only effect is a mark: `meta mark set`, `ct mark set`, or a jump to a chain of nothing else. */
-function markOnlyRules(chains: ReadonlyMap<string, NftChain>): (r: NftRule) => boolean {
-  const known = new Map<string, boolean>();
+function markOnlyRules(chains: readonly NftChain[], index: ReadonlyMap<string, number>): (r: NftRule) => boolean {
+  // By the chain's index: 0 not yet asked, 1 not mark-only, 2 mark-only.
+  const known = new Uint8Array(chains.length);
   const chain = (name: string): boolean => {
-    let markOnly = known.get(name);
-    if (markOnly === undefined) {
+    const i = index.get(name);
+    if (i === undefined) return false;
+    if (known[i] === 0) {
       // A loop is no mark-only chain; settled before the chain's rules are looked at.
-      known.set(name, false);
-      const c = chains.get(name);
-      markOnly = c !== undefined && c.base === undefined && c.rules.every(rule);
-      known.set(name, markOnly);
+      known[i] = 1;
+      const c = chains[i]!;
+      if (c.base === undefined && c.rules.every(rule)) known[i] = 2;
     }
-    return markOnly;
+    return known[i] === 2;
   };
   const stmt = (st: NftStmt): boolean => {
     switch (st.kind) {
