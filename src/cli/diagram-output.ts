@@ -2,13 +2,11 @@
  * What every command that draws does with its diagram: `--format mermaid` prints the source,
  * `--format ascii` a text picture, `--output FILE` renders it to a file (in addition to what stdout gets).
  * The commands that draw share their `--format` choices: text, json and the two diagram formats.
+ * The printers and renderers are imported when a diagram is asked for: their modules (node:fs/promises, the
+ * browser's and the plain renderer's) were evaluated by every run of these commands, which mostly print text or JSON.
  */
 import type { Argv } from 'yargs';
 import type { Flowchart } from '../report/mermaid/flowchart';
-import { printFlowchart } from '../report/mermaid/print';
-import { diagramOf } from '../report/render/diagram';
-import { asciiPicture } from '../report/render/plain-renderer';
-import { writeDiagrams } from '../report/render/write-diagrams';
 import { writeOut } from './write';
 
 const FORMATS = ['text', 'json', 'mermaid', 'ascii'] as const;
@@ -50,12 +48,14 @@ const note = (line: string) => process.stderr.write(`nfwalk: ${line}\n`);
 /** Prints the diagram when the format asks for one; returns false when the format is another. */
 export async function printDiagram(format: string, chart: () => Flowchart): Promise<boolean> {
   if (format === 'mermaid') {
+    const { printFlowchart } = await import('../report/mermaid/print');
     await writeOut([printFlowchart(chart())]);
     if (process.stdout.isTTY)
       note('this is Mermaid source: --format ascii draws it here, --output FILE.svg renders it');
     return true;
   }
   if (format !== 'ascii') return false;
+  const { asciiPicture } = await import('../report/render/plain-renderer');
   const c = chart();
   const picture = await asciiPicture(c);
   if (picture === undefined)
@@ -66,6 +66,10 @@ export async function printDiagram(format: string, chart: () => Flowchart): Prom
 
 export async function writeDiagram(args: DiagramArgs, title: string, chart: () => Flowchart): Promise<void> {
   if (args.output === undefined) return;
+  const [{ diagramOf }, { writeDiagrams }] = await Promise.all([
+    import('../report/render/diagram'),
+    import('../report/render/write-diagrams'),
+  ]);
   const [written] = await writeDiagrams(
     [{ diagram: diagramOf(title, chart()), file: args.output }],
     args.chromium === undefined ? {} : { chromium: args.chromium },

@@ -5,6 +5,9 @@
  * writes the cache by running a sample parse with NFWALK_CODE_CACHE_TRAINING set; without a cache, or when V8
  * rejects it (another Node or V8 flags), the bundle compiles as it would without one. The names carry the
  * bundle's hash, so a cache is never read for another bundle.
+ *
+ * A command whose code a parse does not run (services and the walks) has a cache of its own,
+ * dist/cli-<hash>.<name>.cache, trained on it after the parse: the parse's cache then stays the size a parse needs.
  */
 
 // Taken as CommonJS modules: an ES module's import of one builds its ES module facade, which reads every export;
@@ -18,9 +21,14 @@ const { crc32 } = process.getBuiltinModule('node:zlib');
 
 /** The bundle's file name, set by scripts/build.mjs. */
 declare const NFWALK_BUNDLE: string;
+/** The commands that have a code cache of their own, and its name; set by scripts/build.mjs. */
+declare const NFWALK_CACHES: Readonly<Record<string, string>>;
 
 const file = join(dirname(fileURLToPath(import.meta.url)), NFWALK_BUNDLE);
-const cacheFile = file.replace(/\.cjs$/, '.cache');
+const plainCache = file.replace(/\.cjs$/, '.cache');
+// The command is the first word that names one, as main.ts finds it; a file named like a command costs time only.
+const named = process.argv.slice(2).find((a) => Object.hasOwn(NFWALK_CACHES, a));
+const cacheFile = named === undefined ? plainCache : file.replace(/\.cjs$/, `.${NFWALK_CACHES[named]}.cache`);
 
 /**
  * V8 checks a cache's header (its V8 version, flags, the source's length) but not its body, and a damaged body
@@ -35,10 +43,22 @@ const digest = (data: Uint8Array) => {
   return sum;
 };
 
+const training = Boolean(process.env['NFWALK_CODE_CACHE_TRAINING']);
+
+/**
+ * The command's own cache, else the plain one. A training run starts from the plain cache for a command's own
+ * and from none for the plain one: what the training runs of an earlier build of the same bundle compiled does
+ * not carry into this build's caches.
+ */
 function cachedData(): Buffer | undefined {
+  if (training) return cacheFile === plainCache ? undefined : checked(plainCache);
+  return checked(cacheFile) ?? (cacheFile === plainCache ? undefined : checked(plainCache));
+}
+
+function checked(path: string): Buffer | undefined {
   let written: Buffer;
   try {
-    written = readFileSync(cacheFile);
+    written = readFileSync(path);
   } catch {
     return undefined;
   }
@@ -52,7 +72,7 @@ const script = new Script(
   `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${readFileSync(file, 'latin1')}\n})`,
   { filename: file, cachedData: cachedData() },
 );
-if (process.env['NFWALK_CODE_CACHE_TRAINING']) {
+if (training) {
   // At exit the cache holds every function the run compiled, not only the bundle's top level.
   process.on('exit', () => {
     const aside = `${cacheFile}.${process.pid}.tmp`;
