@@ -51,83 +51,94 @@ export function hasField(shape: number, field: RuleField): boolean {
  * whose fields were added after construction gave every rule room for the largest shape's.
  */
 class T_ extends ReadRule {
-  constructor(
-    matches: readonly Match[],
-    path: string,
-    line: number,
-    readonly target: unknown,
-  ) {
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, target: unknown) {
     super(matches, path, line);
+    this.target = target;
   }
 }
 class ST extends ReadRule {
-  constructor(
-    matches: readonly Match[],
-    path: string,
-    line: number,
-    readonly source: unknown,
-    readonly target: unknown,
-  ) {
+  declare readonly source: unknown;
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, source: unknown, target: unknown) {
     super(matches, path, line);
+    this.source = source;
+    this.target = target;
   }
 }
 class DT extends ReadRule {
-  constructor(
-    matches: readonly Match[],
-    path: string,
-    line: number,
-    readonly destination: unknown,
-    readonly target: unknown,
-  ) {
+  declare readonly destination: unknown;
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, destination: unknown, target: unknown) {
     super(matches, path, line);
+    this.destination = destination;
+    this.target = target;
   }
 }
 class PT extends ReadRule {
-  constructor(
-    matches: readonly Match[],
-    path: string,
-    line: number,
-    readonly protocol: unknown,
-    readonly target: unknown,
-  ) {
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, protocol: unknown, target: unknown) {
     super(matches, path, line);
+    this.protocol = protocol;
+    this.target = target;
   }
 }
 class DPT extends ReadRule {
+  declare readonly destination: unknown;
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
   constructor(
     matches: readonly Match[],
     path: string,
     line: number,
-    readonly destination: unknown,
-    readonly protocol: unknown,
-    readonly target: unknown,
+    destination: unknown,
+    protocol: unknown,
+    target: unknown,
   ) {
     super(matches, path, line);
+    this.destination = destination;
+    this.protocol = protocol;
+    this.target = target;
   }
 }
 class SPT extends ReadRule {
+  declare readonly source: unknown;
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
   constructor(
     matches: readonly Match[],
     path: string,
     line: number,
-    readonly source: unknown,
-    readonly protocol: unknown,
-    readonly target: unknown,
+    source: unknown,
+    protocol: unknown,
+    target: unknown,
   ) {
     super(matches, path, line);
+    this.source = source;
+    this.protocol = protocol;
+    this.target = target;
   }
 }
 class SDPT extends ReadRule {
+  declare readonly source: unknown;
+  declare readonly destination: unknown;
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
   constructor(
     matches: readonly Match[],
     path: string,
     line: number,
-    readonly source: unknown,
-    readonly destination: unknown,
-    readonly protocol: unknown,
-    readonly target: unknown,
+    source: unknown,
+    destination: unknown,
+    protocol: unknown,
+    target: unknown,
   ) {
     super(matches, path, line);
+    this.source = source;
+    this.destination = destination;
+    this.protocol = protocol;
+    this.target = target;
   }
 }
 

@@ -19,10 +19,10 @@ function locatedJson(x: object, location: SourceRef): Record<string, unknown> {
 
 /** A rule read at `line` of `path` (always at column 1); the other fields are set after it is made. */
 export class ReadRule {
-  index: number;
-  readonly matches: readonly Match[];
-  readonly path: string;
-  readonly line: number;
+  declare index: number;
+  declare readonly matches: readonly Match[];
+  declare readonly path: string;
+  declare readonly line: number;
 
   constructor(matches: readonly Match[], path: string, line: number) {
     this.index = 0;
@@ -42,13 +42,13 @@ export class ReadRule {
 
 /** A chain declared (or first met) at `line` and `column` of `path`; the other fields are set after it is made. */
 export class ReadChain<R> {
-  readonly name: string;
-  readonly builtin: boolean;
-  policy: 'ACCEPT' | 'DROP' | null;
-  rules: R[];
-  readonly path: string;
-  readonly line: number;
-  readonly column: number;
+  declare readonly name: string;
+  declare readonly builtin: boolean;
+  declare policy: 'ACCEPT' | 'DROP' | null;
+  declare rules: R[];
+  declare readonly path: string;
+  declare readonly line: number;
+  declare readonly column: number;
 
   constructor(
     name: string,
