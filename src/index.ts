@@ -16,6 +16,7 @@ export type { Json } from './library/plain';
 export { findSections, findSectionsInText } from './input/sections';
 export type { FoundSections, InputFailure } from './model/section';
 export { parseIptablesSave, printRuleset } from '../grammar/iptables-save/index';
+export { copiedWith } from './model/read-located';
 export type { ProbeProtocol, ProbeCtState } from './analyses/trace/probe';
 export type { Section, SectionSource, SkippedLines } from './model/section';
 export type { Ruleset, Table, Chain, Rule, TableName } from './model/ruleset';

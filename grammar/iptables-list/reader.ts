@@ -8,6 +8,7 @@ import { newLineTally } from '../iptables-save/line-account';
 import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Match } from '../../src/model/match';
 import type { Chain, Rule, Ruleset, RulesetGap, Table, TableName } from '../../src/model/ruleset';
+import { copiedWith } from '../../src/model/read-located';
 import type { IptablesListBody, LineAccount, ListingShows } from '../../src/model/section';
 import { BUILTIN_CHAINS } from '../iptables-save/builtins';
 import { IptablesSaveExtractor } from '../iptables-save/extract';
@@ -255,9 +256,14 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
         : l.gotoUnlisted && r.target?.kind === 'jump'
           ? { target: { ...r.target, goto: true } }
           : {};
-      return { ...r, matches, ...target, ...(verbose ? {} : { assumed: interfacesAssumed(table, chain, r.index) }) };
+      return copiedWith(r, {
+        matches,
+        ...target,
+        ...(verbose ? {} : { assumed: interfacesAssumed(table, chain, r.index) }),
+      });
     };
-    const chain = (table: string, c: Chain): Chain => ({ ...c, rules: c.rules.map((r) => rule(table, c.name, r)) });
+    const chain = (table: string, c: Chain): Chain =>
+      copiedWith(c, { rules: c.rules.map((r) => rule(table, c.name, r)) });
     const tables = read.tables.map((t) => ({ ...t, chains: t.chains.map((c) => chain(t.name, c)) }));
     const known = (read.gaps ?? []).filter((g) => g.kind !== 'maybe-cut');
     // A fragment or filtered listing already says it shows part of its table.

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../../src/model/diagnostic';
 import type { Match } from '../../src/model/match';
 import type { Target } from '../../src/model/target';
 import type { Counters, Family, RuleAddress } from '../../src/model/values';
+import { ReadRule } from '../../src/model/read-located';
 import { lookup } from '../shared/lookup';
 import { type LineProblem, type ValueProblem, broken, isProblem, valueProblem } from '../shared/problem';
 import { type ExtensionSpec, optionArity, readExtensionOptions } from './extension';
@@ -40,7 +41,7 @@ export function buildRule(
     return undefined;
   }
   const matches: Match[] = [];
-  const rule: RuleDraft = { index: 0, matches, location: { path, line, column: 1 } };
+  const rule = new ReadRule(matches, path, line) as unknown as RuleDraft;
   if (counters) rule.counters = counters;
   for (const s of clauses) {
     if (s.kind === 'base') {

@@ -164,8 +164,7 @@ export class FastRuleReader<C extends { readonly name: string }> {
       this.addField(field, opt);
     }
     this.chain = chain;
-    const location = { path: this.path, line, column: 1 };
-    return ruleOfShape(this.matchList(), location, shape, this.fields, this.values, this.fieldCount);
+    return ruleOfShape(this.matchList(), this.path, line, shape, this.fields, this.values, this.fieldCount);
   }
 
   /** The line's matches as the array shared by every rule of the table with the same ones. */

@@ -1,16 +1,16 @@
 /**
- * A rule read by the fast path (fast-rule.ts) built as one object literal for the orders of fields kube-proxy
- * and most firewalls write. A field added to an object after its literal goes to a separate property array in
- * V8, one more object per rule for the collector to copy; keys stay in the order the line gave them, as the
- * grammar's rules have them (JSON output shows that order).
+ * A rule read by the fast path (fast-rule.ts) built with its fields set by name for the orders of fields kube-proxy
+ * and most firewalls write: one store site per field and shape rather than a keyed store by six names. The rule is
+ * a ReadRule, whose fields V8 keeps inside the object when set right after it is made; keys stay in the order the
+ * line gave them, as the grammar's rules have them (JSON output shows that order).
  */
 import type { Match } from '../../src/model/match';
 import type { Rule } from '../../src/model/ruleset';
-import type { SourceRef } from '../../src/model/source';
+import { ReadRule } from '../../src/model/read-located';
 
 export type RuleDraft = { -readonly [K in keyof Rule]: Rule[K] };
 
-/** The fields of a rule after `index`, `matches` and `location`, as the line can give them. */
+/** The fields of a rule after `index`, `matches` and where it was read, as the line can give them. */
 export type RuleField = 'source' | 'destination' | 'inInterface' | 'outInterface' | 'protocol' | 'target';
 
 /**
@@ -46,6 +46,102 @@ export function hasField(shape: number, field: RuleField): boolean {
   return false;
 }
 
+/*
+ * A class per shape, its fields set in its constructor: V8 sizes each class's objects to its fields, where one class
+ * whose fields were added after construction gave every rule room for the largest shape's.
+ */
+class T_ extends ReadRule {
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, target: unknown) {
+    super(matches, path, line);
+    this.target = target;
+  }
+}
+class ST extends ReadRule {
+  declare readonly source: unknown;
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, source: unknown, target: unknown) {
+    super(matches, path, line);
+    this.source = source;
+    this.target = target;
+  }
+}
+class DT extends ReadRule {
+  declare readonly destination: unknown;
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, destination: unknown, target: unknown) {
+    super(matches, path, line);
+    this.destination = destination;
+    this.target = target;
+  }
+}
+class PT extends ReadRule {
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
+  constructor(matches: readonly Match[], path: string, line: number, protocol: unknown, target: unknown) {
+    super(matches, path, line);
+    this.protocol = protocol;
+    this.target = target;
+  }
+}
+class DPT extends ReadRule {
+  declare readonly destination: unknown;
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
+  constructor(
+    matches: readonly Match[],
+    path: string,
+    line: number,
+    destination: unknown,
+    protocol: unknown,
+    target: unknown,
+  ) {
+    super(matches, path, line);
+    this.destination = destination;
+    this.protocol = protocol;
+    this.target = target;
+  }
+}
+class SPT extends ReadRule {
+  declare readonly source: unknown;
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
+  constructor(
+    matches: readonly Match[],
+    path: string,
+    line: number,
+    source: unknown,
+    protocol: unknown,
+    target: unknown,
+  ) {
+    super(matches, path, line);
+    this.source = source;
+    this.protocol = protocol;
+    this.target = target;
+  }
+}
+class SDPT extends ReadRule {
+  declare readonly source: unknown;
+  declare readonly destination: unknown;
+  declare readonly protocol: unknown;
+  declare readonly target: unknown;
+  constructor(
+    matches: readonly Match[],
+    path: string,
+    line: number,
+    source: unknown,
+    destination: unknown,
+    protocol: unknown,
+    target: unknown,
+  ) {
+    super(matches, path, line);
+    this.source = source;
+    this.destination = destination;
+    this.protocol = protocol;
+    this.target = target;
+  }
+}
+
 const S = 1;
 const D = 2;
 const P = 5;
@@ -57,7 +153,8 @@ const T = 6;
  */
 export function ruleOfShape(
   matches: readonly Match[],
-  location: SourceRef,
+  path: string,
+  line: number,
   shape: number,
   fields: readonly RuleField[],
   values: readonly unknown[],
@@ -68,32 +165,34 @@ export function ruleOfShape(
   const b = values[1];
   const c = values[2];
   const d = values[3];
-  let rule: Record<string, unknown>;
+  let rule: ReadRule;
   switch (shape) {
     case T:
-      rule = { index: 0, matches, location, target: a };
+      rule = new T_(matches, path, line, a);
       break;
     case S * 8 + T:
-      rule = { index: 0, matches, location, source: a, target: b };
+      rule = new ST(matches, path, line, a, b);
       break;
     case D * 8 + T:
-      rule = { index: 0, matches, location, destination: a, target: b };
+      rule = new DT(matches, path, line, a, b);
       break;
     case P * 8 + T:
-      rule = { index: 0, matches, location, protocol: a, target: b };
+      rule = new PT(matches, path, line, a, b);
       break;
     case (D * 8 + P) * 8 + T:
-      rule = { index: 0, matches, location, destination: a, protocol: b, target: c };
+      rule = new DPT(matches, path, line, a, b, c);
       break;
     case (S * 8 + P) * 8 + T:
-      rule = { index: 0, matches, location, source: a, protocol: b, target: c };
+      rule = new SPT(matches, path, line, a, b, c);
       break;
     case ((S * 8 + D) * 8 + P) * 8 + T:
-      rule = { index: 0, matches, location, source: a, destination: b, protocol: c, target: d };
+      rule = new SDPT(matches, path, line, a, b, c, d);
       break;
-    default:
-      rule = { index: 0, matches, location };
-      for (let i = 0; i < count; i++) rule[fields[i]!] = values[i];
+    default: {
+      rule = new ReadRule(matches, path, line);
+      const r = rule as ReadRule & Record<string, unknown>;
+      for (let i = 0; i < count; i++) r[fields[i]!] = values[i];
+    }
   }
-  return rule as RuleDraft;
+  return rule as unknown as RuleDraft;
 }

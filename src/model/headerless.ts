@@ -3,6 +3,7 @@
  * `iptables -t nat -S CHAIN` one chain: one node's such dumps of different tables, or of different chains of
  * one table, are one ruleset, as the kernel holds it.
  */
+import { copiedWith } from './read-located';
 import type { Backend, Ruleset, Table } from './ruleset';
 import type { RulesetSection } from './section';
 
@@ -42,7 +43,9 @@ export function joinTables(a: Table, b: Table): Table {
     const prev = chains.get(c.name);
     chains.set(
       c.name,
-      prev ? { ...prev, rules: [...prev.rules, ...c.rules].map((r, i) => ({ ...r, index: i + 1 })) } : c,
+      prev
+        ? copiedWith(prev, { rules: [...prev.rules, ...c.rules].map((r, i) => copiedWith(r, { index: i + 1 })) })
+        : c,
     );
   }
   return { ...a, chains: [...chains.values()] };

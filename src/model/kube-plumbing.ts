@@ -8,6 +8,7 @@
  * assumed, so every path through it lists that; a whole dump gets none.
  */
 import type { Match } from './match';
+import { copiedWith, copiedWithout } from './read-located';
 import type { Chain, Rule, Ruleset, Table } from './ruleset';
 import type { Target } from './target';
 import { KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_SERVICES, serviceChainName } from './kube-proxy-chains';
@@ -26,17 +27,16 @@ const jumpsTo = (chain: Chain | undefined, to: string) =>
   chain?.rules.some((r) => r.target?.kind === 'jump' && r.target.chain === to) ?? false;
 const jumpedTo = (nat: Table, to: string) => nat.chains.some((c) => jumpsTo(c, to));
 
-function assumedRule(
-  nat: Table,
-  target: Target,
-  assumed: string,
-  matches: readonly Match[] = [],
-  base: Partial<Rule> = {},
-): Rule {
-  return { ...base, index: 0, matches, target, location: base.location ?? nat.location, assumed };
+function assumedRule(nat: Table, target: Target, assumed: string, matches: readonly Match[] = [], base?: Entry): Rule {
+  return base
+    ? copiedWith(base as Rule, { index: 0, matches, target, assumed })
+    : { index: 0, matches, target, location: nat.location, assumed };
 }
 
-const assumedJump = (nat: Table, from: string, to: string, matches: readonly Match[] = [], base: Partial<Rule> = {}) =>
+/** A rule's fields but those an assumed jump sets. */
+type Entry = Omit<Rule, 'source' | 'target' | 'assumed'>;
+
+const assumedJump = (nat: Table, from: string, to: string, matches: readonly Match[] = [], base?: Entry) =>
   assumedRule(
     nat,
     jump(to),
@@ -53,7 +53,7 @@ function serviceEntries(nat: Table): Rule[] {
       (r) => r.target?.kind === 'jump' && r.target.chain === KUBE_MARK_MASQ && r.destination && !r.destination.negated,
     );
     if (!masq) return [];
-    const { source: _clients, target: _mark, assumed: _assumed, ...entry } = masq;
+    const entry = copiedWithout(masq, ['source', 'target', 'assumed']);
     return [assumedJump(nat, KUBE_SERVICES, c.name, entry.matches, entry)];
   });
 }
@@ -111,7 +111,8 @@ function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[
   return out;
 }
 
-const numbered = (rules: readonly Rule[]) => rules.map((r, i) => (r.index === i + 1 ? r : { ...r, index: i + 1 }));
+const numbered = (rules: readonly Rule[]) =>
+  rules.map((r, i) => (r.index === i + 1 ? r : copiedWith(r, { index: i + 1 })));
 
 function supplied(nat: Table, supplies: readonly Supply[]): Table {
   const chains = new Map(nat.chains.map((c) => [c.name, c]));
@@ -123,10 +124,12 @@ function supplied(nat: Table, supplies: readonly Supply[]): Table {
       rules: [],
       location: nat.location,
     };
-    chains.set(s.chain, {
-      ...chain,
-      rules: numbered(s.at === 'start' ? [...s.rules, ...chain.rules] : [...chain.rules, ...s.rules]),
-    });
+    chains.set(
+      s.chain,
+      copiedWith(chain, {
+        rules: numbered(s.at === 'start' ? [...s.rules, ...chain.rules] : [...chain.rules, ...s.rules]),
+      }),
+    );
   }
   return { ...nat, chains: [...chains.values()] };
 }

@@ -20,6 +20,7 @@ export interface Rule {
   readonly matches: readonly Match[];
   /** Absent for rules that only count (`-A X -s 1.2.3.4`). */
   readonly target?: Target;
+  /** Where the rule was read; a read rule makes it when asked (a getter a spread does not copy: see copiedWith). */
   readonly location: SourceRef;
   /**
    * A rule the dump does not show, supplied because the part it belongs to is missing, or a rule the dump
@@ -36,6 +37,7 @@ export interface Chain {
   readonly policy: 'ACCEPT' | 'DROP' | null;
   readonly counters?: Counters;
   readonly rules: readonly Rule[];
+  /** Where the chain was declared; a read chain makes it when asked (a getter a spread does not copy: see copiedWith). */
   readonly location: SourceRef;
   /** The dump was cut in or before this chain's rules: it may have had more than it shows. */
   readonly cut?: true;

@@ -8,32 +8,19 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import { IptablesSaveExtractor } from '../../../grammar/iptables-save/extract';
 import { FastRuleReader } from '../../../grammar/iptables-save/fast-rule';
 import { parseIptablesSave } from '../../../grammar/iptables-save/index';
-import { parseChunk } from '../../../grammar/iptables-save/parser';
-import type { SyntaxLine } from '../../../grammar/iptables-save/syntax';
-import { lineChunks } from '../../../grammar/shared/chunks';
 import { detectFamily } from '../../../grammar/iptables-save/detect';
-import type { Family } from '../../../src/model/values';
+import { copiedWith } from '../../../src/model/read-located';
 import type { Chain } from '../../../src/model/ruleset';
 import type { Match } from '../../../src/model/match';
 import { kubeProxyDump, kubeProxyRuleset, kubeProxyServices } from '../../generators/kube-proxy-dump';
 import { rulesetArbitrary } from '../../generators/random-rules';
 import { labRuleset, labServices, seeded, type Random } from '../../generators/trace-ruleset';
+import { grammarOnly } from '../../helpers/grammar-only';
 import { LAB_V6 } from '../../helpers/lab-family';
+import { plainModel } from '../../helpers/plain-model';
 import { iptablesSaveDumps, readDump, sharedAvailable } from '../../helpers/shared';
-
-/** The dump read by the grammar alone: every line through parser.ts and the extractor. */
-function grammarOnly(text: string, path: string, family: Family) {
-  const extractor = new IptablesSaveExtractor(path, family);
-  for (const chunk of lineChunks(text)) {
-    const lines: SyntaxLine[] = [];
-    parseChunk(chunk, lines);
-    extractor.feed(lines);
-  }
-  return extractor.finish();
-}
 
 const withBigints = (_key: string, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value);
 
@@ -43,8 +30,8 @@ function sameAsGrammar(t: ExecutionContext, text: string, path: string): void {
   const { ruleset, diagnostics, lines } = parseIptablesSave(text, path, family);
   const { backend: _backend, ...read } = ruleset;
   t.deepEqual(
-    { ruleset: read, diagnostics, lines },
-    { ruleset: reference.ruleset, diagnostics: reference.diagnostics, lines: reference.lines },
+    plainModel({ ruleset: read, diagnostics, lines }),
+    plainModel({ ruleset: reference.ruleset, diagnostics: reference.diagnostics, lines: reference.lines }),
     path,
   );
   t.is(JSON.stringify(read, withBigints), JSON.stringify(reference.ruleset, withBigints), `${path}: key order`);
@@ -242,7 +229,7 @@ test("the fast path takes every rule line of kube-proxy's dump and of the trace 
       taken++;
       const chain = table.chains.find((c) => c.name === line.split(' ')[1])!;
       const expected = chain.rules.find((r) => r.location.line === i + 1)!;
-      t.deepEqual({ ...rule, index: expected.index }, expected);
+      t.deepEqual(plainModel(copiedWith(rule, { index: expected.index })), plainModel(expected));
     });
     t.is(taken, rules, name);
   }
