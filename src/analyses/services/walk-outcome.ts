@@ -5,8 +5,16 @@
  */
 import type { EntryPoint, KubeService } from '../../graph/service-model';
 import { formatIp, isHostPrefix, parseIp, parsePrefix } from '../../model/address';
-import { type Ended, type Probe, type TraceEnds, type Tracer, assumptionTexts, firstStep } from '../trace/index';
-import type { NftRuleStep, RuleStep } from '../trace/path';
+import {
+  type Ended,
+  type NftRuleStep,
+  type Probe,
+  type RuleStep,
+  type TraceEnds,
+  type Tracer,
+  assumptionTexts,
+  firstStep,
+} from '../trace/index';
 import type { Clients } from '../node/index';
 import { hostPort } from '../finding-text';
 import type { EndpointShare, EntryOutcome } from './model';
