@@ -32,7 +32,8 @@ const LONG = 256;
  */
 export class StreamedArray<T> {
   constructor(
-    readonly length: number,
+    /** Undefined when it is not known before writing (a stream): the array is then always written item by item. */
+    readonly length: number | undefined,
     readonly items: () => Iterable<T>,
     readonly json: (item: T) => unknown,
     readonly text?: (item: T, indent: string) => string,
@@ -45,6 +46,20 @@ export class StreamedArray<T> {
     return Array.from(this.items(), this.json);
   }
 }
+
+/**
+ * A value made when the writer reaches it, after the values before it in its object are written: what a stream
+ * written before it (a StreamedArray read once) tells only once it has been read.
+ */
+export class Later {
+  constructor(readonly make: () => unknown) {}
+
+  toJSON(): unknown {
+    return this.make();
+  }
+}
+
+const streamed = (v: StreamedArray<unknown>) => v.length === undefined || v.length > LONG;
 
 /**
  * The same document as toJson, produced in pieces of about `flushAt` characters (or bytes, where a StreamedArray
@@ -69,12 +84,14 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 16, indent = ''): Gen
     return joined;
   };
   function* walk(v: unknown, indent: string): Generator<string | Uint8Array> {
-    if (v instanceof StreamedArray && v.length > LONG && v.bytes) {
+    if (v instanceof Later) {
+      yield* walk(v.make(), indent);
+    } else if (v instanceof StreamedArray && streamed(v) && v.bytes) {
       add('[');
       yield piece();
       yield* v.bytes(`${indent}  `);
       if (add(`\n${indent}]`)) yield piece();
-    } else if (v instanceof StreamedArray && v.length > LONG) {
+    } else if (v instanceof StreamedArray && streamed(v)) {
       const inner = `${indent}  `;
       if (add('[')) yield piece();
       let i = 0;
@@ -85,7 +102,8 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 16, indent = ''): Gen
           if (add(text(item, inner))) yield piece();
         } else yield* walk(v.json(item), inner);
       }
-      if (add(`\n${indent}]`)) yield piece();
+      // A stream can turn out empty: written as JSON.stringify writes an empty array.
+      if (add(i ? `\n${indent}]` : ']')) yield piece();
     } else if (v instanceof StreamedArray) {
       yield* walk(v.toJSON(), indent);
     } else if (Array.isArray(v) && v.length > LONG) {
@@ -115,7 +133,8 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 16, indent = ''): Gen
 function hasLongArray(v: object, depth = 0): boolean {
   if (depth > 3) return false;
   for (const value of Object.values(v)) {
-    if (value instanceof StreamedArray && value.length > LONG) return true;
+    // A Later is made only when written: its object is written by jsonPieces, which reaches it in turn.
+    if ((value instanceof StreamedArray && streamed(value)) || value instanceof Later) return true;
     const x = value instanceof StreamedArray ? value.toJSON() : value;
     if (
       Array.isArray(x)

@@ -14,7 +14,7 @@ import {
   type StoppedAfterDnat,
   consensusEndpoints,
 } from '../analyses/services/index';
-import { jsonPieces } from './json';
+import { Later, StreamedArray, jsonPieces } from './json';
 
 /** An endpoint's share as the report prints it. */
 interface ShareJson {
@@ -150,30 +150,16 @@ function nestedText(value: unknown, depth: number): string {
  */
 export function* servicesJsonPieces(
   from: ServicesAnalysis | Pick<ServicesStream, 'services' | 'rest'>,
-  flushAt = 1 << 16,
 ): Generator<string | Uint8Array> {
   const stream = 'rest' in from ? from : { services: from.services, rest: () => from };
-  let parts: string[] = ['{\n  "services": ['];
-  let size = 0;
-  let first = true;
-  for (const view of stream.services) {
-    parts.push(first ? '\n    ' : ',\n    ');
-    const text = nestedText(serviceJson(view), 2);
-    parts.push(text);
-    size += text.length;
-    first = false;
-    if (size >= flushAt) {
-      yield parts.join('');
-      parts = [];
-      size = 0;
-    }
-  }
-  parts.push(first ? ']' : '\n  ]');
-  yield parts.join('');
-  const { nodes, findings } = stream.rest();
-  yield ',\n  "nodes": ';
-  yield* jsonPieces(nodes, flushAt, '  ');
-  yield ',\n  "findings": ';
-  yield* jsonPieces(findings, flushAt, '  ');
-  yield '\n}\n';
+  let rest: ReturnType<typeof stream.rest> | undefined;
+  const restOf = () => (rest ??= stream.rest());
+  const services = new StreamedArray(
+    undefined,
+    () => stream.services,
+    serviceJson,
+    (view, indent) => nestedText(serviceJson(view), indent.length / 2),
+  );
+  yield* jsonPieces({ services, nodes: new Later(() => restOf().nodes), findings: new Later(() => restOf().findings) });
+  yield '\n';
 }

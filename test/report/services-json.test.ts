@@ -33,3 +33,10 @@ for (const sample of ['incident-node', 'kube-node.iptables-save', 'kube-node-ipv
     t.is(streamed(analysis), `${toJson(servicesJson(analysis))}\n`);
   });
 }
+
+test('the streamed document is toJson of the report when no service is shown: an empty list, as JSON.stringify writes it', async (t) => {
+  const found = await loadSections([`${SAMPLES}kube-node.iptables-save`]);
+  const analysis = { ...analyzeServices(nodesOfInputs(found.sections)), services: [] };
+  t.true(analysis.nodes.length > 0);
+  t.is(streamed(analysis), `${toJson(servicesJson(analysis))}\n`);
+});
