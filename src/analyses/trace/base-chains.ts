@@ -22,7 +22,8 @@ export interface HookChain {
   readonly slot: number;
   readonly priority: number;
   readonly policy: 'ACCEPT' | 'DROP';
-  policyStep(verdict: 'ACCEPT' | 'DROP'): PolicyStep | NftPolicyStep;
+  /** The step of `policy` applied: one object for every path that falls off the chain's end. */
+  readonly policyStep: PolicyStep | NftPolicyStep;
   /** Set for an iptables table when the node runs both backends. */
   readonly backend?: Backend;
   /** Lower runs first among chains of one slot and priority. */
@@ -68,13 +69,14 @@ function iptablesChains(rulesets: readonly CompiledRuleset[], hook: Hook, exists
       const nat = table === 'nat';
       const priority = nat ? NAT_SLOT[hook] : IPTABLES_PRIORITY[table];
       const { backend } = chain;
+      const policy = chain.chain.policy === 'DROP' ? 'DROP' : 'ACCEPT';
       out.push({
         chain,
         nat,
         slot: priority,
         priority,
-        policy: chain.chain.policy === 'DROP' ? 'DROP' : 'ACCEPT',
-        policyStep: (policy) => (backend ? { table, chain: hook, policy, backend } : { table, chain: hook, policy }),
+        policy,
+        policyStep: backend ? { table, chain: hook, policy, backend } : { table, chain: hook, policy },
         ...(backend ? { backend } : {}),
         tie: r,
         name: `iptables ${table} ${hook}`,
@@ -89,13 +91,14 @@ function nftChain(b: NftBaseChain): HookChain {
   const family: NftFamily = b.table.family;
   const table = b.table.name;
   const chain = b.chain.name;
+  const drop = b.chain.base?.policy === 'drop';
   return {
     chain: b.compiled,
     nat: b.nat,
     slot: b.nat ? NAT_SLOT[b.hook] : b.priority,
     priority: b.priority,
-    policy: b.chain.base?.policy === 'drop' ? 'DROP' : 'ACCEPT',
-    policyStep: (verdict) => ({ family, table, chain, policy: verdict === 'DROP' ? 'drop' : 'accept' }),
+    policy: drop ? 'DROP' : 'ACCEPT',
+    policyStep: { family, table, chain, policy: drop ? 'drop' : 'accept' },
     tie: -1 - b.listed,
     name: `${family} ${table} ${chain}`,
     nft: true,

@@ -4,8 +4,7 @@
  * entered by goto returns to the caller of the chain that did the goto (formats.md §1.5). Where a match
  * is a random draw or an unknown fact, the walk splits and each part goes on with its share.
  */
-import type { IptablesChain, WalkChain } from './compile';
-import type { NftCompiledRule } from './nft/rule';
+import type { IptablesChain, NftCompiledChain, WalkChain } from './compile';
 import type { Decision, Matcher, Uncertain } from './match/index';
 import { BASE_TESTS, FAIL, PASS } from './rule-code';
 import type { NodeNetwork } from './network';
@@ -104,13 +103,33 @@ export function walkChain(
   state: WalkState,
   depth = 0,
 ): ChainOutcome[] {
-  if (!chain)
-    return [
-      { end: 'return', state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`) },
-    ];
+  const out: ChainOutcome[] = [];
+  walkInto(ctx, name, chain, state, depth, out);
+  return out;
+}
+
+/**
+ * Walks `chain` and appends the ways it ends to `out`: one array for a whole chain's walk and the chains it jumps to,
+ * not one per rule that fires.
+ */
+function walkInto(
+  ctx: ChainWalkContext,
+  name: string,
+  chain: WalkChain | undefined,
+  state: WalkState,
+  depth: number,
+  out: ChainOutcome[],
+): void {
+  if (!chain) {
+    out.push({
+      end: 'return',
+      state: addAssumption(state, `chain ${ctx.table} ${name} is not in the dump: treated as empty`),
+    });
+    return;
+  }
   if (depth > MAX_DEPTH)
     throw new JumpLoop(`chain ${ctx.table} ${name}: jumps nest deeper than ${MAX_DEPTH} (a loop in the dump?)`);
-  return walkFrom(ctx, chain, 0, state, depth);
+  walkFrom(ctx, chain, 0, state, depth, out);
 }
 
 function walkFrom(
@@ -119,7 +138,8 @@ function walkFrom(
   from: number,
   start: WalkState,
   depth: number,
-): ChainOutcome[] {
+  out: ChainOutcome[],
+): void {
   let state = start;
   let candidates = chain.candidates(state.packet, from);
   let c = 0;
@@ -134,90 +154,94 @@ function walkFrom(
       for (;;) {
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
         const { yes, no } = splitOn(tested, test.uncertain);
-        below.push(walkFrom(ctx, chain, i + 1, no, depth));
+        const walked: ChainOutcome[] = [];
+        walkFrom(ctx, chain, i + 1, no, depth, walked);
+        below.push(walked);
         tested = yes;
         test = testRule(chain, i, test.at + 1, yes);
         if (typeof test === 'boolean') break;
       }
-      const outcomes = test
-        ? continueBelow(ctx, chain, i, runTarget(ctx, chain, i, tested, depth), depth)
-        : walkFrom(ctx, chain, i + 1, tested, depth);
-      for (let b = below.length - 1; b >= 0; b--) outcomes.push(...below[b]!);
-      return outcomes;
+      if (test) {
+        const next = runTarget(ctx, chain, i, tested, depth, out);
+        if (next) walkFrom(ctx, chain, i + 1, next, depth, out);
+      } else walkFrom(ctx, chain, i + 1, tested, depth, out);
+      for (let b = below.length - 1; b >= 0; b--) for (const o of below[b]!) out.push(o);
+      return;
     }
     if (!test) continue;
-    const fired = runTarget(ctx, chain, i, state, depth);
-    if (fired.length === 1 && fired[0]!.end === 'continue') {
-      // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
-      const next = fired[0]!.state;
-      if (next.packet.dst !== state.packet.dst) {
-        candidates = chain.candidates(next.packet, i + 1);
-        c = 0;
-      }
-      state = next;
-      continue;
+    const next = runTarget(ctx, chain, i, state, depth, out);
+    if (!next) return;
+    // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
+    if (next.packet.dst !== state.packet.dst) {
+      candidates = chain.candidates(next.packet, i + 1);
+      c = 0;
     }
-    return continueBelow(ctx, chain, i, fired, depth);
+    state = next;
   }
-  return [
-    {
-      end: 'return',
-      state: chain.cut
-        ? addAssumption(
-            state,
-            `chain ${chain.table} ${chain.name} is cut off where the dump ends: the walk assumes no more rules follow`,
-          )
-        : state,
-    },
-  ];
+  out.push({
+    end: 'return',
+    state: chain.cut
+      ? addAssumption(
+          state,
+          `chain ${chain.table} ${chain.name} is cut off where the dump ends: the walk assumes no more rules follow`,
+        )
+      : state,
+  });
 }
 
-/** Paths on which rule `i` let the packet go on continue below it; the others have ended this chain. */
-function continueBelow(
+/**
+ * The rule at index `i` matched: record it as TRACE would and run its target. When exactly one path goes on below the
+ * rule, its state is returned and nothing is appended; otherwise every way the chain ends from here is appended to
+ * `out`, the paths that go on walked below the rule in place, in the order the target gave them.
+ */
+function runTarget(
   ctx: ChainWalkContext,
   chain: WalkChain,
   i: number,
-  fired: readonly Fired[],
+  matched: WalkState,
   depth: number,
-): ChainOutcome[] {
-  if (fired.length === 1 && fired[0]!.end !== 'continue') return [fired[0]!];
-  const out: ChainOutcome[] = [];
-  for (const f of fired) {
-    if (f.end === 'continue') out.push(...walkFrom(ctx, chain, i + 1, f.state, depth));
-    else out.push(f);
-  }
-  return out;
+  out: ChainOutcome[],
+): WalkState | undefined {
+  return chain.kind === 'nft'
+    ? fireNft(ctx, chain, i, matched, depth, out)
+    : fireIptables(ctx, chain, i, matched, depth, out);
 }
 
 type Fired = ChainOutcome | { readonly end: 'continue'; readonly state: WalkState };
 
-/** The rule at index `i` matched: record it as TRACE would and run its target. */
-function runTarget(ctx: ChainWalkContext, chain: WalkChain, i: number, matched: WalkState, depth: number): Fired[] {
-  return chain.kind === 'nft'
-    ? fireNft(ctx, chain.rules[i]!, matched, depth)
-    : fireIptables(ctx, chain, i, matched, depth);
-}
-
 /** An nft rule's statements after its matchers: each branch continues, ends the chain, or enters another. */
-function fireNft(ctx: ChainWalkContext, cr: NftCompiledRule, matched: WalkState, depth: number): Fired[] {
-  const out: Fired[] = [];
+function fireNft(
+  ctx: ChainWalkContext,
+  chain: NftCompiledChain,
+  i: number,
+  matched: WalkState,
+  depth: number,
+  out: ChainOutcome[],
+): WalkState | undefined {
+  const cr = chain.rules[i]!;
+  const fired: Fired[] = [];
   for (const end of cr.run(matched, ctx)) {
     switch (end.end) {
       case 'next':
-        out.push({ end: 'continue', state: end.state });
+        fired.push({ end: 'continue', state: end.state });
         break;
       case 'verdict':
       case 'return':
-        out.push(end);
+        fired.push(end);
         break;
       case 'jump':
       case 'goto':
         for (const o of walkChain(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1))
-          out.push(o.end === 'return' && end.end === 'jump' ? { end: 'continue', state: o.state } : o);
+          fired.push(o.end === 'return' && end.end === 'jump' ? { end: 'continue', state: o.state } : o);
         break;
     }
   }
-  return out;
+  if (fired.length === 1 && fired[0]!.end === 'continue') return fired[0]!.state;
+  for (const f of fired) {
+    if (f.end === 'continue') walkFrom(ctx, chain, i + 1, f.state, depth, out);
+    else out.push(f);
+  }
+  return undefined;
 }
 
 function fireIptables(
@@ -226,27 +250,35 @@ function fireIptables(
   i: number,
   matched: WalkState,
   depth: number,
-): Fired[] {
+  out: ChainOutcome[],
+): WalkState | undefined {
   const rule = chain.chain.rules[i]!;
   const target = rule.target;
   const base = chain.step(i);
   if (rule.assumed) matched = addAssumption(matched, rule.assumed);
-  if (!target) return [{ end: 'continue', state: addStep(matched, base) }];
+  if (!target) return addStep(matched, base);
   const effect = applyTarget(target, matched.packet, ctx.hook, ctx.network);
   switch (effect.kind) {
     case 'return':
-      return [{ end: 'return', state: addStep(matched, base) }];
+      out.push({ end: 'return', state: addStep(matched, base) });
+      return undefined;
     case 'jump': {
       const state = addStep(matched, base);
-      // The walk's own array, rewritten in place: a goto never comes back here (its chain's return is this
-      // chain's return), a jump's return goes on below this rule.
-      const sub: Fired[] = walkChain(ctx, effect.chain, chain.jumpChain(i), state, depth + 1);
-      if (!effect.goto)
-        for (let k = 0; k < sub.length; k++) {
-          const o = sub[k]!;
-          if (o.end === 'return') sub[k] = { end: 'continue', state: o.state };
-        }
-      return sub;
+      // A goto never comes back here: its chain's ends are this chain's.
+      if (effect.goto) {
+        walkInto(ctx, effect.chain, chain.jumpChain(i), state, depth + 1, out);
+        return undefined;
+      }
+      // A jump's return goes on below this rule. The sub-chain's ends are appended to `out` and taken back: most
+      // jumps come back once, and then the walk goes on with that state.
+      const mark = out.length;
+      walkInto(ctx, effect.chain, chain.jumpChain(i), state, depth + 1, out);
+      if (out.length === mark + 1 && out[mark]!.end === 'return') return out.pop()!.state;
+      for (const o of out.splice(mark)) {
+        if (o.end === 'return') walkFrom(ctx, chain, i + 1, o.state, depth, out);
+        else out.push(o);
+      }
+      return undefined;
     }
     case 'continue':
     case 'verdict': {
@@ -254,9 +286,9 @@ function fireIptables(
       let state = addStep(matched, step, effect.packet);
       if (effect.masquerade) state = withState(state, { masquerade: true });
       if (effect.assumption) state = addAssumption(state, effect.assumption);
-      return effect.kind === 'continue'
-        ? [{ end: 'continue', state }]
-        : [{ end: 'verdict', verdict: effect.verdict, state }];
+      if (effect.kind === 'continue') return state;
+      out.push({ end: 'verdict', verdict: effect.verdict, state });
+      return undefined;
     }
   }
 }

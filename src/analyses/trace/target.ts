@@ -129,7 +129,8 @@ const natAccept = (
 export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwork): TargetEffect {
   switch (t.kind) {
     case 'jump':
-      return { kind: 'jump', chain: t.chain, goto: t.goto };
+      // The target is its own effect: a jump is taken on almost every path.
+      return t;
     case 'RETURN':
       return { kind: 'return' };
     case 'ACCEPT':

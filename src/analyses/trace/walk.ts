@@ -122,7 +122,7 @@ function runChain(
     for (const o of walkChain(ctx, chain.name, chain, s)) {
       let state = o.state;
       const verdict = o.end === 'verdict' ? o.verdict : base.policy;
-      if (o.end === 'return') state = addStep(state, base.policyStep(base.policy));
+      if (o.end === 'return') state = addStep(state, base.policyStep);
       if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
         if (later.length > 0) state = withOrderAssumption(ctx, base, later, s, state);
         state = withState(state, { packet: afterNat(state.packet, hook) });
