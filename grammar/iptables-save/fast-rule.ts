@@ -9,7 +9,9 @@
  * Identical extension options and base options are read once per table, keyed by their text as written.
  */
 import type { Match, Opt } from '../../src/model/match';
-import type { Target } from '../../src/model/target';
+import type { Chain } from '../../src/model/ruleset';
+import type { JumpTarget, Target } from '../../src/model/target';
+import { linkJump } from '../../src/model/read-jumps';
 import { type Family, isUnknownAddress } from '../../src/model/values';
 import { isProblem } from '../shared/problem';
 import { type ExtensionSpec, optionArities, optionArityIn, readExtensionOptions } from './extension';
@@ -55,7 +57,7 @@ const newMatchList = (): MatchList => ({ list: undefined, match: undefined, then
 
 const NO_MATCHES: readonly Match[] = [];
 
-export class FastRuleReader<C extends { readonly name: string }> {
+export class FastRuleReader<C extends Chain> {
   /** The chain of the last rule read. */
   chain: C | undefined;
   /**
@@ -404,7 +406,11 @@ export class FastRuleReader<C extends { readonly name: string }> {
   private jump(to: C, goto: boolean): Target {
     const jumps = goto ? this.gotos : this.jumps;
     let target = jumps.get(to);
-    if (!target) jumps.set(to, (target = { kind: 'jump', chain: to.name, goto }));
+    if (!target) {
+      const jump: JumpTarget = { kind: 'jump', chain: to.name, goto };
+      linkJump(jump, to);
+      jumps.set(to, (target = jump));
+    }
     return target;
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { Match, Opt } from '../../src/model/match';
 import type { Chain, Rule, Table, TableName } from '../../src/model/ruleset';
-import type { Target } from '../../src/model/target';
+import type { JumpTarget, Target } from '../../src/model/target';
+import { linkJump, noteReadTable } from '../../src/model/read-jumps';
 import { ReadChain } from '../../src/model/read-located';
 import type { SourceRef } from '../../src/model/source';
 import type { Counters } from '../../src/model/values';
@@ -111,12 +112,25 @@ export function buildTable(t: TableDraft): Table {
     t.chains.set(b, chain);
   }
   const order = missing.length ? [...builtins, ...declared.filter((n) => !builtins.includes(n))] : declared;
+  let drafts = true;
   const chains: Chain[] = order.map((name) => {
     const c = t.chains.get(name)!;
     for (let i = 0; i < c.rules.length; i++) c.rules[i]!.index = i + 1;
-    return chainOf(c, builtins.includes(name));
+    const chain = chainOf(c, builtins.includes(name));
+    if (chain !== c) drafts = false;
+    return chain;
   });
-  return { name: t.name, chains, location: { path: t.path, line: t.line, column: t.column } };
+  const table: Table = { name: t.name, chains, location: { path: t.path, line: t.line, column: t.column } };
+  // The fast path linked its jumps to the drafts as it read them (fast-rule.ts); a draft the model replaced leaves
+  // the table to be looked up by name.
+  if (drafts) {
+    for (const target of t.jumps.values()) {
+      const to = target.kind === 'jump' ? t.chains.get(target.chain) : undefined;
+      if (to) linkJump(target as JumpTarget, to);
+    }
+    noteReadTable(table, t.chains);
+  }
+  return table;
 }
 
 /**

@@ -4,11 +4,15 @@
  * for lint; a 10,000-service ruleset has 68,000 of them, which cost seconds to build and 33 MB to keep through
  * every garbage collection, so the others do without them.
  */
+import { linkedChain, readChainsOf } from '../model/read-jumps';
 import type { Chain, Ruleset, TableName } from '../model/ruleset';
+import type { JumpTarget } from '../model/target';
 
 export interface ChainIndex {
   /** The chain of that name in that table, or undefined when the table has no such chain. */
   chain(table: TableName, name: string): Chain | undefined;
+  /** The chain `target` (a jump of a rule of `table`) enters, or undefined when the table has no such chain. */
+  entered(table: TableName, target: JumpTarget): Chain | undefined;
   /**
    * The chains `chain`'s rules jump or go to in `table`, each once, in the order of the first rule naming
    * it; a jump to a chain the dump never declares is left out (extraction has a diagnostic for it).
@@ -21,8 +25,37 @@ const indexByRuleset = new WeakMap<Ruleset, ChainIndex>();
 /** The ruleset's index, built on first use and shared by the walk, the services model and the flow key of one run. */
 export function chainIndexOf(ruleset: Ruleset): ChainIndex {
   let index = indexByRuleset.get(ruleset);
-  if (!index) indexByRuleset.set(ruleset, (index = buildChainIndex(ruleset)));
+  if (!index) indexByRuleset.set(ruleset, (index = readIndex(ruleset) ?? buildChainIndex(ruleset)));
   return index;
+}
+
+/**
+ * The index of a ruleset whose tables are the reader's, each named once: the reader's own chains by name, and the
+ * chains it linked each jump to (src/model/read-jumps.ts), so that no name is looked up twice.
+ */
+function readIndex(ruleset: Ruleset): ChainIndex | undefined {
+  const byTable = new Map<TableName, ReadonlyMap<string, Chain>>();
+  for (const table of ruleset.tables) {
+    const chains = readChainsOf(table);
+    if (!chains || byTable.has(table.name)) return undefined;
+    byTable.set(table.name, chains);
+  }
+  const jumps = new WeakMap<Chain, readonly Chain[]>();
+  return {
+    chain: (table, name) => byTable.get(table)?.get(name),
+    entered: (_table, target) => linkedChain(target),
+    jumpsFrom(_table, from) {
+      let out = jumps.get(from);
+      if (out) return out;
+      const found = new Set<Chain>();
+      for (const rule of from.rules) {
+        const to = rule.target?.kind === 'jump' ? linkedChain(rule.target) : undefined;
+        if (to) found.add(to);
+      }
+      jumps.set(from, (out = [...found]));
+      return out;
+    },
+  };
 }
 
 function buildChainIndex(ruleset: Ruleset): ChainIndex {
@@ -40,8 +73,17 @@ function buildChainIndex(ruleset: Ruleset): ChainIndex {
   }
   const jumps = new WeakMap<Chain, readonly Chain[]>();
   const chain = (table: TableName, name: string) => byTable.get(table)?.get(name)?.at(-1);
+  // Once per target object and table (the reader shares one per chain), not once per rule.
+  const targets = new Map<TableName, Map<JumpTarget, Chain | null>>();
   return {
     chain,
+    entered(table, target) {
+      let byTarget = targets.get(table);
+      if (!byTarget) targets.set(table, (byTarget = new Map()));
+      let to = byTarget.get(target);
+      if (to === undefined) byTarget.set(target, (to = chain(table, target.chain) ?? null));
+      return to ?? undefined;
+    },
     jumpsFrom(table, from) {
       let out = jumps.get(from);
       if (out) return out;

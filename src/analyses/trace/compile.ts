@@ -161,7 +161,7 @@ function ruleStep(place: ScannedChain, rule: Rule): RuleStep {
 /** What every chain of a compiled ruleset shares. */
 interface RulesetPlace {
   readonly family: Family;
-  /** The chain a jump target enters, found by name once per target object (the reader shares one per chain). */
+  /** The chain a jump target enters (the chain index finds it once per target object, or the reader linked it). */
   jumpOf(table: TableName, target: JumpTarget): IptablesChain | undefined;
   /** Whether steps carry the rule's text (see `compileRuleset`). */
   readonly stepText: boolean;
@@ -306,23 +306,21 @@ export function compileRuleset(
   stepText = true,
 ): CompiledRuleset {
   const index = chainIndexOf(ruleset);
-  // By the model's chain and target objects: the names are slices of the dump's text, and looking 30,000 of them up
-  // in a Map compares their characters in memory all over the dump.
+  // By the model's chain objects: the names are slices of the dump's text, and looking 30,000 of them up in a Map
+  // compares their characters in memory all over the dump.
   const compiled = new Map<Chain, IptablesChain>();
-  const chainOf = (table: TableName, name: string): IptablesChain | undefined => {
-    const chain = index.chain(table, name);
-    if (!chain) return undefined;
+  const compiledOf = (table: TableName, chain: Chain): IptablesChain => {
     let c = compiled.get(chain);
     if (!c) compiled.set(chain, (c = compileChain(table, chain, backend, place)));
     return c;
   };
-  const targets = new Map<TableName, Map<JumpTarget, IptablesChain | null>>();
+  const chainOf = (table: TableName, name: string): IptablesChain | undefined => {
+    const chain = index.chain(table, name);
+    return chain && compiledOf(table, chain);
+  };
   const jumpOf = (table: TableName, target: JumpTarget): IptablesChain | undefined => {
-    let byTarget = targets.get(table);
-    if (!byTarget) targets.set(table, (byTarget = new Map()));
-    let c = byTarget.get(target);
-    if (c === undefined) byTarget.set(target, (c = chainOf(table, target.chain) ?? null));
-    return c ?? undefined;
+    const chain = index.entered(table, target);
+    return chain && compiledOf(table, chain);
   };
   let rules = 0;
   for (const table of ruleset.tables) for (const chain of table.chains) rules += chain.rules.length;

@@ -1,0 +1,39 @@
+/**
+ * What the iptables-save reader already knows when it closes a table: its chains by name, and the chain each jump
+ * target enters. The chain index (src/graph/chain-index.ts) takes them instead of building its own maps and looking
+ * up the jumps' names again: the names are slices of the dump's text, and a kube-proxy dump's 32,500 of them cost
+ * 44–98 ms to hash and compare (docs/performance.md, session 24, h-comp).
+ *
+ * Neither shows in the model: the link is a property a spread, `Object.keys` and JSON leave out, and a table is known
+ * only as the object the reader made (a copy is looked up by name as any other table is).
+ */
+import type { Chain, Table } from './ruleset';
+import type { JumpTarget } from './target';
+
+const ENTERS = Symbol('enters');
+
+type Linked = JumpTarget & { readonly [ENTERS]?: Chain };
+
+/** Links a target the reader made to the chain of its table it enters. */
+export function linkJump(target: JumpTarget, chain: Chain): void {
+  Object.defineProperty(target, ENTERS, { value: chain });
+}
+
+/**
+ * The chain the reader linked `target` to; undefined when it linked none (a jump to a chain the table lacks, or a
+ * target it did not make). Read only for targets of a table `readChainsOf` knows.
+ */
+export const linkedChain = (target: JumpTarget): Chain | undefined => (target as Linked)[ENTERS];
+
+const readTables = new WeakMap<Table, ReadonlyMap<string, Chain>>();
+
+/**
+ * Notes that `table` is as the reader made it, `chains` its chains by name, and that each of its rules' jump targets
+ * is linked to the chain of `chains` it names (or to none when there is none).
+ */
+export function noteReadTable(table: Table, chains: ReadonlyMap<string, Chain>): void {
+  readTables.set(table, chains);
+}
+
+/** The chains by name of a table the reader made and noted, else undefined. */
+export const readChainsOf = (table: Table): ReadonlyMap<string, Chain> | undefined => readTables.get(table);
