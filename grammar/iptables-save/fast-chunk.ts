@@ -45,11 +45,11 @@ export function feedChunk(chunk: Chunk, extractor: IptablesSaveExtractor, stop: 
       parse(at);
       const stopped = feed();
       if (stopped !== undefined) return stopped;
-      const [, nameEnd, policyStart, policyEnd, countersStart, countersEnd] = bounds;
-      const name = text.slice(at + 1, nameEnd);
-      const policy = text.slice(policyStart, policyEnd);
+      // Read by index: a destructuring goes through the array's iterator, objects made per declaration.
+      const name = text.slice(at + 1, bounds[1]);
+      const policy = text.slice(bounds[2], bounds[3]);
       // A declaration the fast path declines is read as plainLine reads it (its words are plain: not undefined).
-      if (!extractor.fastChain(name, policy, text.slice(countersStart, countersEnd), line))
+      if (!extractor.fastChain(name, policy, countersOf(text, bounds[4]!, bounds[5]!), line))
         pending.push(plainLine(text, at, end, line)!);
       slow = end + 1;
       slowLine = line + 1;
@@ -76,6 +76,10 @@ const STAR = 42;
 
 /** Where the first three words of the line last given to plainWords start and end. */
 const bounds = [0, 0, 0, 0, 0, 0];
+
+/** The counters word on [start, end): most chains show none, and `[0:0]` as a literal is no string made per chain. */
+const countersOf = (text: string, start: number, end: number) =>
+  end - start === 5 && text.startsWith('[0:0]', start) ? '[0:0]' : text.slice(start, end);
 
 /** Where the word from `start` ends (a space or the line's end); -1 at a character plainLine does not take. */
 function wordEnd(text: string, start: number, end: number): number {

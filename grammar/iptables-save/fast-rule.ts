@@ -17,6 +17,7 @@ import { isProblem } from '../shared/problem';
 import { type ExtensionSpec, optionArities, optionArityIn, readExtensionOptions } from './extension';
 import { matchExtensions, targetExtensions } from './extensions/index';
 import { handMatch, handTarget } from './kube-sections';
+import { namedIn, namesByLength } from './names-in';
 import { canonicalProtocol } from './protocols';
 import { type BaseOption, baseOptionIn } from './rule-clauses';
 import { type RuleDraft, type RuleField, hasField, ruleOfShape, withField } from './rule-shapes';
@@ -56,6 +57,8 @@ interface MatchList {
 const newMatchList = (): MatchList => ({ list: undefined, match: undefined, then: undefined, more: undefined });
 
 const NO_MATCHES: readonly Match[] = [];
+
+const MATCHES_BY_LENGTH = namesByLength(matchExtensions);
 
 export class FastRuleReader<C extends Chain> {
   /** The chain of the last rule read. */
@@ -127,9 +130,8 @@ export class FastRuleReader<C extends Chain> {
       i += 2;
       if (option === 'm' || option === 'j' || option === 'g') {
         if (negated || kinds[value] !== BARE) return undefined;
-        const name = this.word(value);
         if (option === 'm') {
-          const spec = matchExtensions.get(name);
+          const spec = namedIn(MATCHES_BY_LENGTH, this.text, this.starts[value]!, this.ends[value]!);
           if (!spec) return undefined;
           const end = this.optionsEnd(i, spec);
           const match = this.extension(this.matches, spec, value, i, end, false);
@@ -139,9 +141,11 @@ export class FastRuleReader<C extends Chain> {
           continue;
         }
         if (hasTarget) return undefined;
-        // Chains are looked up before targets, as iptables does; its options end where the target's would.
+        const name = this.word(value);
+        // Chains are looked up before targets, as iptables does; its options end where the target's would, and a
+        // jump that ends the line needs no target to tell where.
         const to = chains.get(name);
-        const spec = targetExtensions.get(name);
+        const spec = to !== undefined && i === n ? undefined : targetExtensions.get(name);
         const end = this.optionsEnd(i, spec);
         const target =
           option !== 'g' && to === undefined
@@ -279,7 +283,7 @@ export class FastRuleReader<C extends Chain> {
     const chain = chains.get(this.word(1));
     if (chain !== undefined) {
       this.lastChain = chain;
-      this.lastChainName = this.word(1);
+      this.lastChainName = chain.name;
     }
     return chain;
   }
