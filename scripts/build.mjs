@@ -90,6 +90,33 @@ export default asciiFirstWidth(() => require(${JSON.stringify(resolve(args.path)
   },
 };
 
+/**
+ * The chi-square CDF observed.ts imports is evaluated on its first call, from the bundle as before: only a
+ * connection table (conntrack, IPVS) asks for it, and its 111 @stdlib modules' top levels were evaluated by every
+ * services run.
+ */
+const lazyChiSquare = {
+  name: 'lazy-chi-square',
+  setup(b) {
+    b.onResolve({ filter: /^@stdlib\/stats-base-dists-chisquare-cdf$/ }, async (args) => {
+      if (args.kind !== 'import-statement' || args.pluginData === 'real') return undefined;
+      const real = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'real',
+      });
+      return real.errors.length > 0 ? undefined : { path: relative('.', real.path), namespace: 'lazy-chi-square' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-chi-square' }, (args) => ({
+      contents: `let cdf;
+export default (x, k) => (cdf ??= require(${JSON.stringify(resolve(args.path))}))(x, k);`,
+      resolveDir: dirname(resolve(args.path)),
+      loader: 'js',
+    }));
+  },
+};
+
 const LAZY_ASSERT = new URL('./lazy-assert.mjs', import.meta.url).pathname;
 
 /** yargs's import of node:assert goes to lazy-assert.mjs, which loads it only for a failing check. */
@@ -116,7 +143,7 @@ const [cli, library, page] = await Promise.all([
     // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code. The
     // AWS SDK only for s3:// inputs: bundled, it would double the file every start has to read.
     external: EXTERNAL,
-    plugins: [asciiWidth, lazyAssert],
+    plugins: [asciiWidth, lazyAssert, lazyChiSquare],
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
   pageFresh() ? undefined : buildPage(),

@@ -6,7 +6,8 @@
  * the jumps from one to the other (hand-edited rules and other generators break the naming), and the
  * `ns/svc:port` comment. An entry whose chain leads to no service chain is a service of its own, named
  * after that chain, rather than dropped. Services without endpoints exist only as filter rules whose
- * comment says so. Where traffic then goes is the walk's business, not this file's.
+ * comment says so. Where traffic then goes is the walk's business, not this file's. The helpers that read one rule
+ * or chain are exported for the construction before this one, which test/graph/ keeps as this one's reference.
  */
 import type { CommentMatch } from '../model/match';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
@@ -28,7 +29,7 @@ const PROTOCOLS = new Set<string>(['tcp', 'udp', 'sctp']);
 /** What follows the name in an entry rule's comment, and the entry's kind it says. */
 const COMMENT_TEXTS = ['cluster IP', 'external IP', 'loadbalancer IP'] as const;
 const COMMENT_KINDS: readonly EntryKind[] = ['clusterIP', 'externalIP', 'loadBalancer'];
-const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health check node port)$/;
+export const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health check node port)$/;
 
 /*
  * The loops below over a rule's matches, a service's entries and the like are indexed rather than `for…of`: the
@@ -36,7 +37,7 @@ const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health
  * object per step (6 MB of the 10,000-service dump's 37 MB).
  */
 
-function commentOf(rule: Rule): string | undefined {
+export function commentOf(rule: Rule): string | undefined {
   const matches = rule.matches;
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i]!;
@@ -45,12 +46,12 @@ function commentOf(rule: Rule): string | undefined {
   return undefined;
 }
 
-function protocolOf(rule: Rule): ServiceProtocol | undefined {
+export function protocolOf(rule: Rule): ServiceProtocol | undefined {
   const p = rule.protocol;
   return p && !p.negated && PROTOCOLS.has(p.value) ? (p.value as ServiceProtocol) : undefined;
 }
 
-function dportOf(rule: Rule): number | undefined {
+export function dportOf(rule: Rule): number | undefined {
   const matches = rule.matches;
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i]!;
@@ -65,7 +66,7 @@ function dportOf(rule: Rule): number | undefined {
   return undefined;
 }
 
-function destinationOf(rule: Rule): string | undefined {
+export function destinationOf(rule: Rule): string | undefined {
   const d = rule.destination;
   const full = d?.value.family === 'ipv4' ? 32 : 128;
   if (!d || d.negated || d.value.prefix !== full) return undefined;
@@ -74,13 +75,13 @@ function destinationOf(rule: Rule): string | undefined {
   return d.value.mask ? undefined : d.value.address;
 }
 
-const dstLocal = (rule: Rule) =>
+export const dstLocal = (rule: Rule) =>
   rule.matches.some(
     (m) => m.module === 'addrtype' && m.dstType && !m.dstType.negated && m.dstType.value.includes('LOCAL'),
   );
 
 /** The entry's kind an entry rule's comment names after its first space (`ns/svc:port cluster IP`). */
-function commentKind(comment: string, space: number): EntryKind | undefined {
+export function commentKind(comment: string, space: number): EntryKind | undefined {
   const length = comment.length - space - 1;
   for (let i = 0; i < COMMENT_TEXTS.length; i++) {
     const text = COMMENT_TEXTS[i]!;
@@ -147,7 +148,7 @@ function addNoEndpoints(b: Builder, n: NoEndpoints): void {
   else b.noEndpoints = [n];
 }
 
-const entryPoint = (
+export const entryPoint = (
   kind: EntryKind,
   ip: string | null,
   port: number,
@@ -208,7 +209,7 @@ function chainsByHash(ruleset: Ruleset): Map<string, HashChains> {
 }
 
 /** Source ranges a KUBE-FW chain lets through to the service; absent when it lets everyone through. */
-function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefined {
+export function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefined {
   const rules = index.chain('nat', fwChain)?.rules ?? [];
   const ranges = rules
     .filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated)
@@ -219,10 +220,10 @@ function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefine
   return ranges.length ? ranges : undefined;
 }
 
-const jumpsTo = (index: ChainIndex, from: Chain | undefined, prefix: string): boolean =>
+export const jumpsTo = (index: ChainIndex, from: Chain | undefined, prefix: string): boolean =>
   from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
 
-function affinityIn(chain: Chain | undefined): number | null {
+export function affinityIn(chain: Chain | undefined): number | null {
   if (!chain) return null;
   const rules = chain.rules;
   for (let r = 0; r < rules.length; r++) {
@@ -448,7 +449,7 @@ function internalLocal(b: Builder): boolean {
 }
 
 /** What a KUBE-EXT chain jumps to when the service's external traffic policy is Local. */
-const LOCAL_ENDPOINTS = serviceChainName('SVL', '');
+export const LOCAL_ENDPOINTS = serviceChainName('SVL', '');
 /** The lists most services have empty, shared. */
 const NONE: readonly never[] = Object.freeze([]);
 

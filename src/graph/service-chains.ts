@@ -8,7 +8,7 @@ import type { ChainIndex } from './chain-index';
 import { NOT_A_SERVICE_WAY, type ServiceChainKind } from '../model/kube-proxy-chains';
 
 /** Hand-made detours are short; a bound keeps a looping dump finite. */
-const MAX_DEPTH = 4;
+export const MAX_DEPTH = 4;
 
 const KINDS: readonly ServiceChainKind[] = ['SVC', 'SVL', 'EXT', 'FW', 'XLB'];
 

@@ -1,11 +1,26 @@
 /**
  * The construction of kubeServices (and serviceChainsReached) before it was made in one pass without key strings
- * and match arrays, kept as the reference the new one is held to (kube-services-equivalence.test.ts).
+ * and match arrays, kept as the reference the new one is held to (kube-services-equivalence.test.ts): its flow
+ * only. What one rule or chain says (protocol, port, address, comment, source ranges, affinity) is read by
+ * kube-services.ts's own helpers.
  */
-import type { CommentMatch } from '../../src/model/match';
 import type { Chain, Rule, Ruleset } from '../../src/model/ruleset';
-import { isUnknownAddress } from '../../src/model/values';
 import { type ChainIndex, chainIndexOf } from '../../src/graph/chain-index';
+import {
+  FILTER_STATEMENT,
+  LOCAL_ENDPOINTS,
+  affinityIn,
+  commentKind,
+  commentOf,
+  destinationOf,
+  dportOf,
+  dstLocal,
+  entryPoint,
+  jumpsTo,
+  protocolOf,
+  sourceRangesOf,
+} from '../../src/graph/kube-services';
+import { MAX_DEPTH, mayEnterService } from '../../src/graph/service-chains';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, TrafficPolicy } from '../../src/graph/service-model';
 import { UnionFind } from '../../src/graph/union-find';
 import {
@@ -13,13 +28,9 @@ import {
   KUBE_EXTERNAL_SERVICES,
   KUBE_NODEPORTS,
   KUBE_SERVICES,
-  NOT_A_SERVICE_WAY,
   SERVICE_CHAIN,
   serviceChainName,
 } from '../../src/model/kube-proxy-chains';
-
-const MAX_DEPTH = 4;
-const mayEnterService = (chain: string) => !NOT_A_SERVICE_WAY.test(chain);
 
 function serviceChainsReached(index: ChainIndex, chain: string): RegExpExecArray[] {
   const found: RegExpExecArray[] = [];
@@ -44,53 +55,11 @@ function serviceChainsReached(index: ChainIndex, chain: string): RegExpExecArray
   return found;
 }
 
-const PROTOCOLS = new Set<string>(['tcp', 'udp', 'sctp']);
-const COMMENT_KINDS: Readonly<Record<string, EntryKind>> = {
-  'cluster IP': 'clusterIP',
-  'external IP': 'externalIP',
-  'loadbalancer IP': 'loadBalancer',
-};
-const FILTER_STATEMENT = /^(\S+) (has no endpoints|has no local endpoints|health check node port)$/;
-
-const commentOf = (rule: Rule) => rule.matches.find((m): m is CommentMatch => m.module === 'comment')?.comment;
-
-function protocolOf(rule: Rule): ServiceProtocol | undefined {
-  const p = rule.protocol;
-  return p && !p.negated && PROTOCOLS.has(p.value) ? (p.value as ServiceProtocol) : undefined;
-}
-
-function dportOf(rule: Rule): number | undefined {
-  for (const m of rule.matches) {
-    if (
-      (m.module === 'tcp' || m.module === 'udp' || m.module === 'sctp') &&
-      m.dport &&
-      !m.dport.negated &&
-      m.dport.value.from === m.dport.value.to
-    )
-      return m.dport.value.from;
-  }
-  return undefined;
-}
-
-function destinationOf(rule: Rule): string | undefined {
-  const d = rule.destination;
-  const full = d?.value.family === 'ipv4' ? 32 : 128;
-  if (!d || d.negated || d.value.prefix !== full) return undefined;
-  // A masked address (`-d x.x.x.x/32`) is still an entry point: named as pasted, never walked.
-  if (isUnknownAddress(d.value)) return d.value.unknown.replace(/\/\d+$/, '');
-  return d.value.mask ? undefined : d.value.address;
-}
-
-const dstLocal = (rule: Rule) =>
-  rule.matches.some(
-    (m) => m.module === 'addrtype' && m.dstType && !m.dstType.negated && m.dstType.value.includes('LOCAL'),
-  );
-
 function kindFromComment(comment: string | undefined): { name?: string; kind?: EntryKind } {
   if (!comment) return {};
   const space = comment.indexOf(' ');
   if (space < 0) return { name: comment };
-  return { name: comment.slice(0, space), kind: COMMENT_KINDS[comment.slice(space + 1)] };
+  return { name: comment.slice(0, space), kind: commentKind(comment, space) };
 }
 
 interface Builder {
@@ -127,14 +96,6 @@ function addEntry(b: Builder, e: EntryPoint): void {
   if (!b.entries.has(key)) b.entries.set(key, e);
 }
 
-const entryPoint = (
-  kind: EntryKind,
-  ip: string | null,
-  port: number,
-  evidence: EntryPoint['evidence'],
-  sourceRanges?: readonly string[],
-): EntryPoint => (sourceRanges ? { kind, ip, port, evidence, sourceRanges } : { kind, ip, port, evidence });
-
 /**
  * The nat chains a service's hash names (KUBE-SVC/SVL/XLB/EXT-<hash>), found in one pass over the chains'
  * names rather than by a name made and hashed per service and kind. As the chain index, the last chain of a
@@ -167,30 +128,8 @@ function chainsByHash(ruleset: Ruleset): Map<string, HashChains> {
   return byHash;
 }
 
-/** Source ranges a KUBE-FW chain lets through to the service; absent when it lets everyone through. */
-function sourceRangesOf(index: ChainIndex, fwChain: string): string[] | undefined {
-  const rules = index.chain('nat', fwChain)?.rules ?? [];
-  const ranges = rules
-    .filter((r) => r.target?.kind === 'jump' && SERVICE_CHAIN.test(r.target.chain) && r.source && !r.source.negated)
-    .map((r) => {
-      const s = r.source!.value;
-      return isUnknownAddress(s) ? s.unknown : `${s.address}/${s.prefix}`;
-    });
-  return ranges.length ? ranges : undefined;
-}
-
-const jumpsTo = (index: ChainIndex, from: Chain | undefined, prefix: string): boolean =>
-  from !== undefined && index.jumpsFrom('nat', from).some((to) => to.name.startsWith(prefix));
-
-function affinityOf(chains: HashChains): number | null {
-  for (const chain of [chains.SVC, chains.SVL, chains.XLB]) {
-    for (const rule of chain?.rules ?? []) {
-      for (const m of rule.matches)
-        if (m.module === 'recent' && m.mode?.value === 'rcheck' && m.seconds !== undefined) return m.seconds;
-    }
-  }
-  return null;
-}
+const affinityOf = (chains: HashChains): number | null =>
+  affinityIn(chains.SVC) ?? affinityIn(chains.SVL) ?? affinityIn(chains.XLB);
 
 /** A nat rule that recognises an entry point, with the service chains its jump leads to. */
 interface NatEntry {
@@ -351,9 +290,6 @@ function affinityOfAll(b: Builder): number | null {
   }
   return null;
 }
-
-/** What a KUBE-EXT chain jumps to when the service's external traffic policy is Local. */
-const LOCAL_ENDPOINTS = serviceChainName('SVL', '');
 
 function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService {
   const entryPoints = [...b.entries.values()];
