@@ -89,13 +89,8 @@ export function* jsonPieces(value: unknown, flushAt = 1 << 16, indent = ''): Gen
     } else if (v instanceof StreamedArray && streamed(v) && v.bytes) {
       add('[');
       yield piece();
-      let written = false;
-      for (const bytes of v.bytes(`${indent}  `)) {
-        written ||= bytes.length > 0;
-        yield bytes;
-      }
-      // A stream can turn out empty: written as JSON.stringify writes an empty array.
-      if (add(written ? `\n${indent}]` : ']')) yield piece();
+      yield* v.bytes(`${indent}  `);
+      if (add(`\n${indent}]`)) yield piece();
     } else if (v instanceof StreamedArray && streamed(v)) {
       const inner = `${indent}  `;
       if (add('[')) yield piece();

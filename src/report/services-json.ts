@@ -16,8 +16,7 @@ import {
   consensusEndpoints,
 } from '../analyses/services/index';
 import { Later, StreamedArray, jsonPieces } from './json';
-import type { PieceBuffers } from './byte-sink';
-import { type RareParts, servicesBytes } from './services-json-bytes';
+import { type RareParts, serviceText } from './services-json-text';
 
 /** An endpoint's share as the report prints it. */
 interface ShareJson {
@@ -142,13 +141,11 @@ export function servicesJson(a: ServicesAnalysis) {
 /**
  * `services --json`'s document, the text of `toJson(servicesJson(a))` and a line end, in pieces, each service
  * written as the stream makes it and dropped: the outcomes of 10,000 services held until the document was written
- * were 11 MB the young collections promoted. Each service is written as bytes by servicesBytes (serviceJson is the
- * reference it is held to). The nodes and findings, which the stream has once every service is taken, follow. With
- * `buffers`, the services' pieces are written into buffers given back as written.
+ * were 11 MB the young collections promoted. The nodes and findings, which the stream has once every service is
+ * taken, follow. A service's value holds no bigint, so JSON.stringify needs no replacer.
  */
 export function* servicesJsonPieces(
   from: ServicesAnalysis | Pick<ServicesStream, 'services' | 'rest'>,
-  buffers?: PieceBuffers,
 ): Generator<string | Uint8Array> {
   const stream = 'rest' in from ? from : { services: from.services, rest: () => from };
   let rest: ReturnType<typeof stream.rest> | undefined;
@@ -157,8 +154,7 @@ export function* servicesJsonPieces(
     undefined,
     () => stream.services,
     serviceJson,
-    undefined,
-    (indent) => servicesBytes(stream.services, indent, RARE, buffers),
+    (view, indent) => serviceText(view, indent, RARE),
   );
   yield* jsonPieces({ services, nodes: new Later(() => restOf().nodes), findings: new Later(() => restOf().findings) });
   yield '\n';

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import type { Finding } from '../../analyses/finding';
 import { servicesAnalysis, servicesReportStream } from '../../library/services';
-import { PieceBuffers } from '../../report/byte-sink';
 import { servicesJsonPieces } from '../../report/services-json';
 import { servicesFlowchart } from '../../report/mermaid/services';
 import { formatServices } from '../../report/services-text';
@@ -46,8 +45,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
     if (format === 'json' && args.output === undefined) {
       // Nothing else reads the services: each is written as it is analysed, and dropped.
       const stream = servicesReportStream(found, options);
-      const buffers = new PieceBuffers();
-      await writeOut(servicesJsonPieces(stream, buffers), (piece) => buffers.written(piece));
+      await writeOut(servicesJsonPieces(stream));
       findings = stream.rest().findings;
     } else {
       const analysis = servicesAnalysis(found, options);
