@@ -7,6 +7,7 @@ import {
   type EndpointShare,
   type EntryOutcome,
   type EntryPoint,
+  type ServiceOnNode,
   type ServiceView,
   type ServicesAnalysis,
   type ServicesStream,
@@ -15,6 +16,7 @@ import {
   consensusEndpoints,
 } from '../analyses/services/index';
 import { Later, StreamedArray, jsonPieces } from './json';
+import { type RareParts, serviceText } from './services-json-text';
 
 /** An endpoint's share as the report prints it. */
 interface ShareJson {
@@ -91,6 +93,11 @@ const stickyJson = (c: StickyClientOnNode) => ({
   ...(c.next ? { next: outcomeJson(c.next) } : {}),
 });
 
+/** What serviceText leaves to JSON.stringify: the values serviceJson gives them. */
+const observedJson = (n: ServiceOnNode) => n.observed.map((o) => ({ ...o, entry: entryOf(o.entry) }));
+const stickyClientsJson = (n: ServiceOnNode) => n.stickyClients.map(stickyJson);
+const RARE: RareParts = { observed: observedJson, stickyClients: stickyClientsJson };
+
 function serviceJson(view: ServiceView) {
   const s = view.service;
   const cluster = s.entryPoints.find((e) => e.kind === 'clusterIP');
@@ -111,8 +118,8 @@ function serviceJson(view: ServiceView) {
         nodePort: np ? { verdict: np.verdict, endpoints: shares(np.endpoints) } : null,
         present: n.present,
         entryPoints: n.outcomes.map(outcomeJson),
-        ...(n.observed.length ? { observed: n.observed.map((o) => ({ ...o, entry: entryOf(o.entry) })) } : {}),
-        ...(n.stickyClients.length ? { stickyClients: n.stickyClients.map(stickyJson) } : {}),
+        ...(n.observed.length ? { observed: observedJson(n) } : {}),
+        ...(n.stickyClients.length ? { stickyClients: stickyClientsJson(n) } : {}),
       };
     }),
     family: s.family,
@@ -132,17 +139,6 @@ export function servicesJson(a: ServicesAnalysis) {
 }
 
 /**
- * JSON.stringify's text of `value` as an element `depth` arrays deep: indented for its place in the document
- * by JSON.stringify itself, not by a replace of every line break after it.
- */
-function nestedText(value: unknown, depth: number): string {
-  let wrapped = value;
-  for (let d = 0; d < depth; d++) wrapped = [wrapped];
-  // Each array opens with `[`, a line break and its indent, and closes with a line break, its indent and `]`.
-  return JSON.stringify(wrapped, null, 2).slice(depth * (depth + 1) + 2 * depth, -depth * (depth + 1) || undefined);
-}
-
-/**
  * `services --json`'s document, the text of `toJson(servicesJson(a))` and a line end, in pieces, each service
  * written as the stream makes it and dropped: the outcomes of 10,000 services held until the document was written
  * were 11 MB the young collections promoted. The nodes and findings, which the stream has once every service is
@@ -158,7 +154,7 @@ export function* servicesJsonPieces(
     undefined,
     () => stream.services,
     serviceJson,
-    (view, indent) => nestedText(serviceJson(view), indent.length / 2),
+    (view, indent) => serviceText(view, indent, RARE),
   );
   yield* jsonPieces({ services, nodes: new Later(() => restOf().nodes), findings: new Later(() => restOf().findings) });
   yield '\n';
