@@ -79,6 +79,11 @@ export class AddressClasses<C> {
     return v;
   }
 
+  /** What class `c` holds once holding made it, else undefined: asked first, it spares a row its address's text. */
+  made(c: number): C | undefined {
+    return this.values[c];
+  }
+
   /** The class number of the address written `text`; -1 when it is no address. */
   classOf(text: string): number {
     const key = addressKey(text);
@@ -124,6 +129,11 @@ export class ClassProjection {
   private readonly ids = new Map<string, number>();
 
   constructor(private readonly key: (ip: Ip) => string) {}
+
+  /** The coarse class of class `c` once `of` worked it out, else undefined. */
+  projected(c: number): number | undefined {
+    return this.coarse[c];
+  }
 
   /** The coarse class of class `c`, of which `text` is an address. */
   of(c: number, text: string): number {

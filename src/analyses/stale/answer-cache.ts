@@ -167,8 +167,12 @@ export class AnswerCache {
       this.notAddress = `not an address: ${source < 0 ? (tuple?.src ?? addresses.textOf(srcId)) : (tuple?.dst ?? addresses.textOf(dstId))}`;
       return NOT_ADDRESS;
     }
-    const sources = this.destinations.holding(destination, tuple?.dst ?? addresses.textOf(dstId));
-    const walked = sources ? sources.of(source, tuple?.src ?? addresses.textOf(srcId)) : source;
+    // A class is made from the first address asked of it: later rows of the class make no text (a million rows).
+    let sources = this.destinations.made(destination);
+    if (sources === undefined) sources = this.destinations.holding(destination, tuple?.dst ?? addresses.textOf(dstId));
+    const walked = sources
+      ? (sources.projected(source) ?? sources.of(source, tuple?.src ?? addresses.textOf(srcId)))
+      : source;
     const portKey = (dportOrType + 1) * 4 + PROTOCOL_INDEX[proto];
     const sourcePort = this.flowKey.testsSourcePort ? sport + 1 : 0;
     const known = this.index.get(destination, portKey, sourcePort, walked);

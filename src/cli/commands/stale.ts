@@ -43,8 +43,6 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
   handler: async (args) => {
     setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const { analysis, severities } = await analysed(args);
-    // What grouping left behind is garbage too: the report is written on a heap sized to it.
-    collectGarbage();
     const format = formatOf(args);
     const chart = () => staleFlowchart(analysis);
     const buffers = new PieceBuffers();
