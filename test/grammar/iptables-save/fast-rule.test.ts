@@ -257,11 +257,18 @@ test('the rules of a table whose matches are the same records share one array of
 });
 
 test('a name the fast path found to be no chain is looked up again once the table has more chains', (t) => {
-  const chains = new Map<string, { name: string }>([['INPUT', { name: 'INPUT' }]]);
-  const reader = new FastRuleReader<{ name: string }>('x', 'ipv4');
+  const chain = (name: string): Chain => ({
+    name,
+    builtin: false,
+    policy: null,
+    rules: [],
+    location: { path: 'x', line: 1, column: 1 },
+  });
+  const chains = new Map<string, Chain>([['INPUT', chain('INPUT')]]);
+  const reader = new FastRuleReader<Chain>('x', 'ipv4');
   const line = '-A INPUT -j LATER';
   t.is(reader.read(line, 0, line.length, 1, chains), undefined);
   t.is(reader.read(line, 0, line.length, 2, chains), undefined);
-  chains.set('LATER', { name: 'LATER' });
+  chains.set('LATER', chain('LATER'));
   t.deepEqual(reader.read(line, 0, line.length, 3, chains)?.target, { kind: 'jump', chain: 'LATER', goto: false });
 });
