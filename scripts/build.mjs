@@ -62,60 +62,57 @@ const importsThroughStart = (text) =>
 const ASCII_WIDTH = new URL('./ascii-width.mjs', import.meta.url).pathname;
 
 /**
+ * A plugin that sends the ES imports `filter` matches to a module `wrapper(real)` writes, where `real` is the
+ * quoted path of the module they asked for, resolved as before, for the wrapper to require when it needs it.
+ */
+function wrappedImport(name, filter, wrapper) {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter }, async (args) => {
+        if (args.kind !== 'import-statement' || args.pluginData === 'real') return undefined;
+        const real = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'real',
+        });
+        // Named from the checkout, so that the bundle does not depend on where it is.
+        return real.errors.length > 0 ? undefined : { path: relative('.', real.path), namespace: name };
+      });
+      b.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: wrapper(JSON.stringify(resolve(args.path))),
+        resolveDir: dirname(resolve(args.path)),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
  * The ES-module importers of string-width (yargs, cliui, wrap-ansi) get it through ascii-width.mjs, which loads
  * the one they asked for only for text that is not printable ASCII: loading it cost a start through yargs
  * 30-60 ms (an Intl.Segmenter, emoji regexes), for usage text that is ASCII. CommonJS importers (cli-table3)
  * keep theirs.
  */
-const asciiWidth = {
-  name: 'ascii-width',
-  setup(b) {
-    b.onResolve({ filter: /^string-width$/ }, async (args) => {
-      if (args.kind !== 'import-statement' || args.pluginData === 'real') return undefined;
-      const real = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: 'real',
-      });
-      // Named from the checkout, so that the bundle does not depend on where it is.
-      return real.errors.length > 0 ? undefined : { path: relative('.', real.path), namespace: 'ascii-width' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
-      contents: `import { asciiFirstWidth } from ${JSON.stringify(ASCII_WIDTH)};
-export default asciiFirstWidth(() => require(${JSON.stringify(resolve(args.path))}).default);`,
-      resolveDir: dirname(resolve(args.path)),
-      loader: 'js',
-    }));
-  },
-};
+const asciiWidth = wrappedImport(
+  'ascii-width',
+  /^string-width$/,
+  (real) => `import { asciiFirstWidth } from ${JSON.stringify(ASCII_WIDTH)};
+export default asciiFirstWidth(() => require(${real}).default);`,
+);
 
 /**
  * The chi-square CDF observed.ts imports is evaluated on its first call, from the bundle as before: only a
  * connection table (conntrack, IPVS) asks for it, and its 111 @stdlib modules' top levels were evaluated by every
  * services run.
  */
-const lazyChiSquare = {
-  name: 'lazy-chi-square',
-  setup(b) {
-    b.onResolve({ filter: /^@stdlib\/stats-base-dists-chisquare-cdf$/ }, async (args) => {
-      if (args.kind !== 'import-statement' || args.pluginData === 'real') return undefined;
-      const real = await b.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.importer,
-        pluginData: 'real',
-      });
-      return real.errors.length > 0 ? undefined : { path: relative('.', real.path), namespace: 'lazy-chi-square' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-chi-square' }, (args) => ({
-      contents: `let cdf;
-export default (x, k) => (cdf ??= require(${JSON.stringify(resolve(args.path))}))(x, k);`,
-      resolveDir: dirname(resolve(args.path)),
-      loader: 'js',
-    }));
-  },
-};
+const lazyChiSquare = wrappedImport(
+  'lazy-chi-square',
+  /^@stdlib\/stats-base-dists-chisquare-cdf$/,
+  (real) => `let cdf;
+export default (x, k) => (cdf ??= require(${real}))(x, k);`,
+);
 
 const LAZY_ASSERT = new URL('./lazy-assert.mjs', import.meta.url).pathname;
 
