@@ -35,9 +35,12 @@ export function staleAnalysisTaking(take: () => Inputs, options: JudgingOptions 
   const { judging, reading } = judged(take, options);
   if (judging.summaries.length === 0)
     throw new NfwalkError('NO_ENTRIES', 'no conntrack -L or ipvsadm -Lnc dump among the inputs: no entries to check');
-  options.garbage?.();
+  options.garbage?.('judged');
   // What was not read or not shown limits the answer: said beside it (analyze says it among its own findings).
-  return withFindings(analysisOfJudging(judging, options.garbage), reading);
+  return withFindings(
+    analysisOfJudging(judging, () => options.garbage?.('grouped')),
+    reading,
+  );
 }
 
 /** The entries judged and the reading findings of the nodes checked: the inputs are not held past this call. */

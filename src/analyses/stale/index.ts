@@ -31,9 +31,15 @@ export interface StaleOptions {
   readonly nodeIps?: readonly string[];
 }
 
-/** `garbage` is told when much has just become garbage: a node's first-look contexts, before its NodePort doubts' are built (on a heap below DOUBTS_ROOM_HEAP). */
+/**
+ * When much has just become garbage: a node's first-look contexts, before its NodePort doubts' are built; the
+ * inputs, once the entries are judged; the grouping's work, once grouped.
+ */
+export type GarbageMoment = 'first-look' | 'judged' | 'grouped';
+
+/** `garbage` is told each GarbageMoment; whether to collect then is the caller's (the CLI's) choice. */
 export interface JudgingOptions extends StaleOptions {
-  readonly garbage?: () => void;
+  readonly garbage?: (moment: GarbageMoment) => void;
 }
 
 type IpvsTableSection = Extract<Section, { kind: 'ipvsadm' }>;
@@ -82,14 +88,6 @@ function sharedGroups(
 }
 
 /**
- * Above this much used heap no room is made for the NodePort doubts. A full collection marks all that is live to
- * free the first look's contexts (some 35 MB on a 10,000-service node): a third of an iptables node's heap, whose
- * peak it lowers, but a seventh of an nft node's, whose listing's model alone is some 200 MB, where the mark took
- * about 1 s of CPU.
- */
-const DOUBTS_ROOM_HEAP = 160 * 2 ** 20;
-
-/**
  * Entries to a deleted service's address, on a node whose own addresses are unknown, judged again as if
  * those destinations were the node's. Only `service-gone` is in doubt: a NodePort's address has no rule of
  * its own. An entry the rules would then produce may be a live NodePort connection and is not called stale;
@@ -102,7 +100,7 @@ function settleNodePortDoubts(
   nodeAddressUnknown: ReadonlySet<Family>,
   judged: StaleList,
   from: number,
-  garbage: (() => void) | undefined,
+  garbage: JudgingOptions['garbage'],
 ): NodePortDoubts | undefined {
   const doubtful: number[] = [];
   const verdicts = judged.verdicts.values;
@@ -115,8 +113,8 @@ function settleNodePortDoubts(
       doubtful.push(i);
   }
   if (!doubtful.length) return undefined;
-  // The first look's contexts are garbage now: collected, the doubts' are built in their room, not beside them.
-  if (process.memoryUsage().heapUsed < DOUBTS_ROOM_HEAP) garbage?.();
+  // The first look's contexts are garbage now: once collected, the doubts' are built in their room, not beside them.
+  garbage?.('first-look');
   const dstOf = (i: number) => {
     const c = judged.originOf(i)!.columns;
     return c.addresses.textOf(c.origDstId(judged.rowOf(i)));
@@ -272,7 +270,7 @@ function scanNode(
   stale: StaleList,
   validGroups: Set<string>,
   terminating: Terminating[],
-  garbage: (() => void) | undefined,
+  garbage: JudgingOptions['garbage'],
 ): NodeStaleSummary | undefined {
   const tables: TableOrigin[] = node.conntrack
     .filter((s) => s.entries.length > 0)

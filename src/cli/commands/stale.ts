@@ -1,5 +1,4 @@
 import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { CommandModule } from 'yargs';
 import { staleAnalysisTaking } from '../../library/stale';
 import type { Inputs } from '../../library/inputs';
@@ -10,6 +9,7 @@ import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiagram } from '../diagram-output';
 import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
+import { collectAt } from '../stale-collections';
 import { writeOut } from '../write';
 import { PieceBuffers } from '../../report/byte-sink';
 import { staleFindingsOf } from '../../analyses/stale/stale-list';
@@ -62,7 +62,7 @@ export const staleCommand: CommandModule<GlobalOptions, StaleArgs> = {
  */
 async function analysed(args: StaleArgs) {
   const { take, severities } = await handedOver(args.inputs);
-  const analysis = staleAnalysisTaking(take, { nodeIps: listOption(args.nodeIp), garbage: collectGarbage });
+  const analysis = staleAnalysisTaking(take, { nodeIps: listOption(args.nodeIp), garbage: collectAt });
   return { analysis, severities };
 }
 
@@ -79,14 +79,4 @@ async function handedOver(paths: readonly string[]) {
     return inputs;
   };
   return { take, severities };
-}
-
-/**
- * A full collection, now: V8 sizes the old generation by what a full collection leaves, and the dropped rules would
- * otherwise stay resident under the analysis's peak. `gc` is only exposed by a flag; set at run time, it takes a new
- * context to read it.
- */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }

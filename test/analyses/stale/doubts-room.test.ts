@@ -1,11 +1,13 @@
 /**
- * The room made for the NodePort doubts (a full collection told through `garbage`) is made on a small heap only:
- * on a big one (an nft listing's model) marking what is live costs more than the first look's contexts free.
+ * The analysis tells `garbage` when much has just become garbage, by moment; the CLI collects for the NodePort
+ * doubts (the first look's contexts) on a small heap only: on a big one (an nft listing's model) marking what is
+ * live costs more than the first look's contexts free.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { judgeNodes } from '../../../src/analyses/stale/index';
+import { type GarbageMoment, judgeNodes } from '../../../src/analyses/stale/index';
+import { collectsAt } from '../../../src/cli/stale-collections';
 import { nodesOfText } from '../../helpers/sections';
 import { repoRoot } from '../../helpers/shared';
 
@@ -19,16 +21,15 @@ const text = [
   '',
 ].join('\n');
 
-function roomsMade(): number {
-  let told = 0;
-  judgeNodes(nodesOfText(text), { garbage: () => told++ });
-  return told;
-}
+test('judging a node with NodePort doubts tells the first look once, before the doubts', (t) => {
+  const told: GarbageMoment[] = [];
+  judgeNodes(nodesOfText(text), { garbage: (moment) => told.push(moment) });
+  t.deepEqual(told, ['first-look']);
+});
 
-test('room is made for the NodePort doubts on a small heap, not on a big one', (t) => {
-  t.is(roomsMade(), 1);
-  // 200 MB live: the heap of a big nft node.
-  const held = new Array<number>(25_000_000).fill(0.5);
-  t.is(roomsMade(), 0);
-  t.is(held.length, 25_000_000);
+test("the CLI makes room for the doubts on a small heap, not on a big one, and always collects the inputs' garbage", (t) => {
+  const MB = 2 ** 20;
+  t.true(collectsAt('first-look', 100 * MB));
+  t.false(collectsAt('first-look', 200 * MB));
+  for (const moment of ['judged', 'grouped'] as const) t.true(collectsAt(moment, 400 * MB));
 });
