@@ -40,21 +40,34 @@ function readIndex(ruleset: Ruleset): ChainIndex | undefined {
     if (!chains || byTable.has(table.name)) return undefined;
     byTable.set(table.name, chains);
   }
-  const jumps = new WeakMap<Chain, readonly Chain[]>();
+  const entered: ChainIndex['entered'] = (_table, target) => linkedChain(target);
   return {
     chain: (table, name) => byTable.get(table)?.get(name),
-    entered: (_table, target) => linkedChain(target),
-    jumpsFrom(_table, from) {
-      let out = jumps.get(from);
-      if (out) return out;
-      const found = new Set<Chain>();
-      for (const rule of from.rules) {
-        const to = rule.target?.kind === 'jump' ? linkedChain(rule.target) : undefined;
+    entered,
+    jumpsFrom: jumpsOf((_table, from) => [from], entered),
+  };
+}
+
+/**
+ * jumpsFrom, made once per chain: the chains the rules of the chains `declared` gives for it jump or go to, as
+ * `entered` finds them, each once, in the order of the first rule naming it.
+ */
+function jumpsOf(
+  declared: (table: TableName, from: Chain) => readonly Chain[],
+  entered: ChainIndex['entered'],
+): ChainIndex['jumpsFrom'] {
+  const jumps = new WeakMap<Chain, readonly Chain[]>();
+  return (table, from) => {
+    let out = jumps.get(from);
+    if (out) return out;
+    const found = new Set<Chain>();
+    for (const chain of declared(table, from))
+      for (const rule of chain.rules) {
+        const to = rule.target?.kind === 'jump' ? entered(table, rule.target) : undefined;
         if (to) found.add(to);
       }
-      jumps.set(from, (out = [...found]));
-      return out;
-    },
+    jumps.set(from, (out = [...found]));
+    return out;
   };
 }
 
@@ -71,32 +84,19 @@ function buildChainIndex(ruleset: Ruleset): ChainIndex {
       else chains.set(chain.name, [chain]);
     }
   }
-  const jumps = new WeakMap<Chain, readonly Chain[]>();
   const chain = (table: TableName, name: string) => byTable.get(table)?.get(name)?.at(-1);
   // Once per target object and table (the reader shares one per chain), not once per rule.
   const targets = new Map<TableName, Map<JumpTarget, Chain | null>>();
+  const entered: ChainIndex['entered'] = (table, target) => {
+    let byTarget = targets.get(table);
+    if (!byTarget) targets.set(table, (byTarget = new Map()));
+    let to = byTarget.get(target);
+    if (to === undefined) byTarget.set(target, (to = chain(table, target.chain) ?? null));
+    return to ?? undefined;
+  };
   return {
     chain,
-    entered(table, target) {
-      let byTarget = targets.get(table);
-      if (!byTarget) targets.set(table, (byTarget = new Map()));
-      let to = byTarget.get(target);
-      if (to === undefined) byTarget.set(target, (to = chain(table, target.chain) ?? null));
-      return to ?? undefined;
-    },
-    jumpsFrom(table, from) {
-      let out = jumps.get(from);
-      if (out) return out;
-      const found = new Set<Chain>();
-      for (const declared of byTable.get(table)?.get(from.name) ?? [from]) {
-        for (const rule of declared.rules) {
-          if (rule.target?.kind !== 'jump') continue;
-          const to = chain(table, rule.target.chain);
-          if (to) found.add(to);
-        }
-      }
-      jumps.set(from, (out = [...found]));
-      return out;
-    },
+    entered,
+    jumpsFrom: jumpsOf((table, from) => byTable.get(table)?.get(from.name) ?? [from], entered),
   };
 }
