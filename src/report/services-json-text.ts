@@ -117,24 +117,21 @@ const textOrNull = (s: string | null): string => (s === null ? 'null' : text(s))
 /** JSON.stringify's text of a value whose key's line is indented by `lineBreak`. */
 const stringifiedAt = (v: unknown, lineBreak: string): string => JSON.stringify(v, null, 2).replaceAll('\n', lineBreak);
 
-function texts(list: readonly string[], l: List): string {
+/** An array's text: `[]` when empty, else each item's text between `l`'s brackets and separators. */
+function listed<T>(list: readonly T[], l: List, item: (value: T) => string): string {
   if (list.length === 0) return '[]';
-  let out = l.first + text(list[0]!);
-  for (let i = 1; i < list.length; i++) out += l.next + text(list[i]!);
+  let out = l.first + item(list[0]!);
+  for (let i = 1; i < list.length; i++) out += l.next + item(list[i]!);
   return out + l.close;
 }
 
+const texts = (list: readonly string[], l: List): string => listed(list, l, text);
+
 function shares(list: readonly EndpointShare[], l: List, k: Layout['share2']): string {
-  if (list.length === 0) return '[]';
-  let out = l.first;
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i]!;
-    if (i) out += l.next;
-    out += k.ip + text(e.ip) + k.port + num(e.port) + k.probability + num(e.probability);
-    if (e.weight !== undefined) out += k.weight + num(e.weight);
-    out += k.close;
-  }
-  return out + l.close;
+  return listed(list, l, (e) => {
+    const share = k.ip + text(e.ip) + k.port + num(e.port) + k.probability + num(e.probability);
+    return (e.weight !== undefined ? share + k.weight + num(e.weight) : share) + k.close;
+  });
 }
 
 function outcome(o: EntryOutcome, y: Layout): string {
@@ -189,13 +186,7 @@ function node(n: ServiceOnNode, nodePort: EntryPoint | undefined, y: Layout, rar
       shares(np.endpoints, y.list4, y.share5) +
       y.nodePort3.close
     : 'null';
-  out += k.present + String(n.present) + k.entryPoints;
-  if (n.outcomes.length === 0) out += '[]';
-  else {
-    const l = y.list3;
-    for (let i = 0; i < n.outcomes.length; i++) out += (i ? l.next : l.first) + outcome(n.outcomes[i]!, y);
-    out += l.close;
-  }
+  out += k.present + String(n.present) + k.entryPoints + listed(n.outcomes, y.list3, (o) => outcome(o, y));
   if (n.observed.length) out += k.observed + stringifiedAt(rare.observed(n), y.break3);
   if (n.stickyClients.length) out += k.stickyClients + stringifiedAt(rare.stickyClients(n), y.break3);
   return out + k.close;
@@ -220,7 +211,7 @@ export function serviceText(view: ServiceView, indent: string, rare: RareParts):
     else if (e.kind === 'nodePort') nodePort ??= e;
     else if (e.kind === 'healthCheckNodePort') healthCheck ??= e;
   }
-  let out =
+  const out =
     k.name +
     text(s.name) +
     k.protocol +
@@ -233,13 +224,8 @@ export function serviceText(view: ServiceView, indent: string, rare: RareParts):
     (nodePort ? num(nodePort.port) : 'null') +
     k.endpoints +
     shares(consensusEndpoints(view, cluster), y.list1, y.share2) +
-    k.nodes;
-  if (view.nodes.length === 0) out += '[]';
-  else {
-    const l = y.list1;
-    for (let i = 0; i < view.nodes.length; i++) out += (i ? l.next : l.first) + node(view.nodes[i]!, nodePort, y, rare);
-    out += l.close;
-  }
+    k.nodes +
+    listed(view.nodes, y.list1, (n) => node(n, nodePort, y, rare));
   const external: string[] = [];
   const loadBalancer: string[] = [];
   for (const e of s.entryPoints) {
