@@ -22,7 +22,7 @@ import { type LineProblem, isProblem } from '../shared/problem';
 import { WordLineReader } from '../shared/word-line-reader';
 import type { WordLine, WordToken } from '../shared/word-lines';
 import type { ServiceDraft } from './service-draft';
-import { LISTING_WIDTH, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
+import { LISTING_WIDTH, type ParsedEndpoint, hexAddress, hexToIpv4, parseEndpoint } from './endpoint';
 import { parseSaveLine } from './save';
 
 const VERSION = /^IP Virtual Server version (\S+) \(size=(\d+)\)/;
@@ -114,6 +114,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
     const protocol = protoWord!.text as IpvsProtocol;
     let i = 0;
     let family: 'ipv4' | 'ipv6' = 'ipv4';
+    let endpoint: ParsedEndpoint | undefined;
     const draft: Partial<ServiceDraft> = { line: l.line, protocol, ops: false, destinations: [] };
     if (protocol === 'FWM') {
       draft.fwmarkText = addrWord.text;
@@ -125,9 +126,8 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       const parsed = parseEndpoint(addrWord.text, LISTING_WIDTH);
       if (!parsed)
         return { problem: 'broken', message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
-      this.hex ||= parsed.hex;
-      this.named(parsed.endpoint, l.line, addrWord.column);
       draft.endpoint = parsed.endpoint;
+      endpoint = parsed;
       family = parsed.endpoint.address.includes(':') ? 'ipv6' : 'ipv4';
     }
     draft.family = family;
@@ -139,6 +139,7 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
       const problem = this.schedulerAndFlags(draft, rest.slice(i));
       if (problem) return problem;
     }
+    if (endpoint) this.accepted(endpoint, l.line, addrWord.column);
     this.services.push(draft as ServiceDraft);
     return undefined;
   }
@@ -177,8 +178,6 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
     const parsed = parseEndpoint(addrWord.text, LISTING_WIDTH);
     if (!parsed)
       return { problem: 'broken', message: `expected address:port, got '${addrWord.text}'`, column: addrWord.column };
-    this.hex ||= parsed.hex;
-    this.named(parsed.endpoint, l.line, addrWord.column);
     const dest: { -readonly [K in keyof IpvsDestination]?: IpvsDestination[K] } = {
       line: l.line,
       endpoint: parsed.endpoint,
@@ -215,12 +214,17 @@ class IpvsadmReader extends WordLineReader<IpvsBody> {
         dest[key] = n;
       }
     }
+    this.accepted(parsed, l.line, addrWord.column);
     service.destinations.push(dest as IpvsDestination);
     return undefined;
   }
 
-  /** Notes the first endpoint a listing without -n printed by name, for one warning about them all. */
-  private named(endpoint: IpvsEndpoint, line: number, column: number): void {
+  /**
+   * Notes a kept line's endpoint: /proc's hex spelling, and the first endpoint a listing without -n printed by
+   * name, for one warning about them all. A refused line notes nothing, since it may start the next section.
+   */
+  private accepted({ endpoint, hex }: ParsedEndpoint, line: number, column: number): void {
+    this.hex ||= hex;
     if (endpoint.numeric) return;
     this.names.count++;
     this.names.first ??= { line, column };

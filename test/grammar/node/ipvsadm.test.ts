@@ -148,6 +148,37 @@ test('listings without -n: host and service names, cut names, redacted addresses
   t.deepEqual(s.services[1]!.endpoint, { address: '<ipv4-public-prefix>.20', port: 3129, numeric: false });
 });
 
+test('a line the listing refuses notes nothing in it: the names warning and the /proc spelling go with the kept lines', (t) => {
+  const rate = sectionsOf(
+    ['Prot LocalAddress:Port                CPS    InPPS   OutPPS    InBPS   OutBPS', 'TCP #0A60000A:23C1 rr'].join(
+      '\n',
+    ),
+  ).sections as Ipvs[];
+  t.deepEqual(
+    rate.map((s) => [s.listing, s.source.startLine, s.diagnostics.map((d) => d.line)]),
+    [
+      ['rate', 1, []],
+      ['list', 2, [2]],
+    ],
+    'the rate listing refused the service line, which starts a listing of its own and warns there',
+  );
+  const list = only(
+    [
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+      'TCP  10.96.0.1:443 rr',
+      '  -> 0A000005:01BB Masq 1 0',
+      '  -> 10.0.0.6:443 Masq 1 0 0',
+    ].join('\n'),
+    'ipvsadm',
+  );
+  t.is(list.listing, 'list', 'the refused real server in /proc hex does not make the listing /proc/net/ip_vs');
+  t.deepEqual(
+    list.diagnostics.map((d) => [d.severity, d.line]),
+    [['error', 4]],
+  );
+});
+
 test('ipvsadm -S: tunnel checksum modes are flags, --tun-type and --tun-port are kept', (t) => {
   const s = only(
     '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 192.0.2.5:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n-a -t 10.0.0.1:80 -r 192.0.2.6:80 -i -w 2 --tun-csum --tun-type gre\n',
