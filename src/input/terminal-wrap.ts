@@ -93,6 +93,8 @@ export interface JoinedRecord {
 export class WrapJoiner {
   /** Every record joined so far, by its first line. */
   readonly joined = new Map<number, JoinedRecord>();
+  /** The record each continuation belongs to, by the continuation's line. */
+  private readonly continuations = new Map<number, JoinedRecord>();
   private held = '';
   private heldLine = 0;
 
@@ -137,7 +139,9 @@ export class WrapJoiner {
         .map((p, k) => (k < end - i ? p + ' '.repeat(Math.max(0, this.width - columns(p))) : p));
       lines[i] = pieces.join('');
       for (let k = i + 1; k <= end; k++) lines[k] = '';
-      this.joined.set(start + i, { line: start + i, pieces: pieces.map((p) => p.length) });
+      const record = { line: start + i, pieces: pieces.map((p) => p.length) };
+      this.joined.set(record.line, record);
+      for (let k = i + 1; k <= end; k++) this.continuations.set(start + k, record);
       i = end;
     }
     return { text: lines.join('\n'), firstLine: start };
@@ -157,6 +161,12 @@ export class WrapJoiner {
   private full(line: string): boolean {
     const width = columns(line);
     return width === this.width || (width === this.width - 1 && !line.endsWith(' '));
+  }
+
+  /** The line of the last continuation of the record that line `line` is part of; `line` itself if none. */
+  lastLineOf(line: number): number {
+    const record = this.joined.get(line) ?? this.continuations.get(line);
+    return record ? record.line + record.pieces.length - 1 : line;
   }
 
   /** Where column `column` of line `line` (as read) was pasted: on a continuation, for a joined record. */

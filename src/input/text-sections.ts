@@ -251,10 +251,20 @@ class LineAligner {
     if (joined.text !== '') this.segmenter.chunk(joined);
   }
 
-  /** A section's diagnostics placed where the paste has them: past a wrap, on the continuation. */
+  /**
+   * A section placed where the paste has it: past a wrap, its diagnostics on the continuations, and its last line
+   * that of its last record's last continuation, which the section read.
+   */
   private placed(section: Section): Section {
     const wrap = this.wrap;
-    if (!wrap || wrap.joined.size === 0 || !section.diagnostics.some((d) => wrap.joined.has(d.line))) return section;
-    return { ...section, diagnostics: section.diagnostics.map((d) => ({ ...d, ...wrap.place(d.line, d.column) })) };
+    if (!wrap || wrap.joined.size === 0) return section;
+    const endLine = wrap.lastLineOf(section.source.endLine);
+    const placedSection =
+      endLine === section.source.endLine ? section : { ...section, source: { ...section.source, endLine } };
+    if (!section.diagnostics.some((d) => wrap.joined.has(d.line))) return placedSection;
+    return {
+      ...placedSection,
+      diagnostics: section.diagnostics.map((d) => ({ ...d, ...wrap.place(d.line, d.column) })),
+    };
   }
 }

@@ -260,3 +260,20 @@ test('one rule wrapped at 80 columns inside a dump is joined; prose after a dump
   t.false(found.skipped.some((s) => s.terminalWidth !== undefined));
   t.is(found.sections[0]!.records, 1);
 });
+test('a wrapped record that ends a paste without its last newline is read whole: the section ends on its last continuation', async (t) => {
+  const rules = sample('kube-node.iptables-save')
+    .split('\n')
+    .filter((l) => l.startsWith('[0:0] -A KUBE-'))
+    .map((l) => l.slice('[0:0] '.length));
+  t.true(rules.at(-1)!.length > 160, 'the last rule is wrapped twice');
+  const paste = wrap('root@node-1:~# iptables -t nat -S', rules.join('\n'), 80).wrapped.trimEnd();
+  const lines = paste.split('\n').length;
+  for (const text of [paste, `${paste}\n`]) {
+    const found = await readText(text, 'last.txt');
+    t.true(found.skipped.some((s) => s.terminalWidth === 80 && s.endLine === lines));
+    t.deepEqual(
+      found.sections.map((s) => [s.source.startLine, s.source.endLine]),
+      [[2, lines]],
+    );
+  }
+});
