@@ -1,6 +1,8 @@
 /** `nfwalk stale --json` (contracts.md): every stale entry with the contract's fields first, then per node what was checked, then the findings. */
 import type { StaleAnalysis, StaleEntry } from '../analyses/stale/index';
-import { StreamedArray, jsonPieces, stringified } from './json';
+import { StreamedArray, jsonPieces } from './json';
+import { findingJsonText } from './finding-json-text';
+import type { Finding } from '../analyses/finding';
 import { staleEntryBytes } from './stale-json-rows';
 import { ByteSink, type PieceBuffers } from './byte-sink';
 import { staleFindingsOf, staleListOf } from '../analyses/stale/stale-list';
@@ -83,27 +85,27 @@ export function* staleJsonPieces(a: StaleAnalysis, buffers?: PieceBuffers): Gene
       () => a.findings,
       (f) => f,
       undefined,
-      (indent) => valueBytes(findings, indent, buffers),
+      (indent) => findingBytes(findings, indent, buffers),
     ),
   });
   yield '\n';
 }
 
 /**
- * Values as jsonPieces writes an array's elements at `indent`, as bytes, each made (`at`) as it is written. A million
- * stale entries make some 14,000 findings, 40 MB of JSON: their texts joined into pieces lived long enough to be
- * promoted (the young generation is small by then, as writing the entries allocates little), and the old generation
- * grew by some 40 MB while they were written.
+ * Findings as jsonPieces writes an array's elements at `indent`, as bytes, each made (`at`) as it is written. A
+ * million stale entries make some 14,000 findings, 40 MB of JSON: their texts joined into pieces lived long enough
+ * to be promoted (the young generation is small by then, as writing the entries allocates little), and the old
+ * generation grew by some 40 MB while they were written.
  */
-function* valueBytes(
-  values: { readonly length: number; at(n: number): unknown },
+function* findingBytes(
+  findings: { readonly length: number; at(n: number): Finding },
   indent: string,
   buffers?: PieceBuffers,
 ): Generator<Uint8Array> {
   const sink = new ByteSink(buffers);
   const lineBreak = `\n${indent}`;
-  for (let n = 0; n < values.length; n++) {
-    sink.text(`${n ? ',' : ''}${lineBreak}${(stringified(values.at(n)) ?? 'null').replaceAll('\n', lineBreak)}`);
+  for (let n = 0; n < findings.length; n++) {
+    sink.text(`${n ? ',' : ''}${lineBreak}${findingJsonText(findings.at(n), indent)}`);
     if (sink.full) yield* sink.handOut();
   }
   yield* sink.handOut(true);

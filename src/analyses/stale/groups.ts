@@ -178,10 +178,21 @@ class Group implements StaleGroup {
         break;
       }
     }
+    // The targets' texts and cleanups from their keys and the group's destination, read once: no row loaded.
+    const f = first[0]!;
+    const destination: Destination = { family: f.family, proto: f.proto, dst: f.dst, dport: f.dport };
+    const toDestination = endpointText(destination.dst, destination.dport ?? undefined);
     return {
       size: members.length,
       entries: first,
-      targets: chosen.map((m) => new Target(this.list, m, this.validGroups)),
+      targets: chosen.map((m, at) => {
+        const key = listed.keys[at]!;
+        if (key < 0) return new Target(this.list, m, this.validGroups, { destination, target: toDestination });
+        const { address, port } = endpointParts(key);
+        const reply = { ip: this.addressText(address), port: port ?? null };
+        const target = endpointText(reply.ip, port);
+        return new Target(this.list, m, this.validGroups, { destination, target, reply });
+      }),
       targetCount: listed.count,
     };
   }
@@ -248,17 +259,35 @@ class Group implements StaleGroup {
   }
 }
 
+/** What a conntrack target's cleanup reads of its group's destination: the same for every target of the group. */
+interface Destination {
+  readonly family: string;
+  readonly proto: string;
+  readonly dst: string;
+  readonly dport: number | null;
+}
+
+/**
+ * A conntrack target as a group's head knows it from its key: its text, where its replies come from (none when
+ * the entries record no DNAT) and the group's destination. A finding reads ten targets of each of some 14,000
+ * groups; loading each target's first row for these cost more than the rest of the finding.
+ */
+interface KnownTarget {
+  readonly destination: Destination;
+  readonly target: string;
+  readonly reply?: { readonly ip: string; readonly port: number | null };
+}
+
 /** A target's entries are made as objects when read: the findings read only the first. */
 class Target implements StaleTarget {
   readonly target: string;
-  private readonly first: StaleEntry;
   constructor(
     private readonly list: StaleList,
     private readonly members: readonly number[],
     private readonly validGroups: ReadonlySet<string>,
+    private readonly known?: KnownTarget,
   ) {
-    this.first = list.entry(members[0]!);
-    this.target = targetOf(this.first);
+    this.target = known ? known.target : targetOf(list.entry(members[0]!));
   }
 
   private made: StaleEntry[] | undefined;
@@ -269,18 +298,25 @@ class Target implements StaleTarget {
   }
 
   get cleanup(): string | null {
-    const first = this.first;
+    const known = this.known;
+    if (known) return this.groupCleanup(known.destination, known.reply);
+    const first = this.list.entry(this.members[0]!);
     if (first.table === 'ipvs') return first.cleanup;
+    return this.groupCleanup(first, first.natTarget === null ? undefined : splitTarget(this.target));
+  }
+
+  /** The group command to `d` whose replies come from `reply` (from `d` itself when undefined: no DNAT). */
+  private groupCleanup(d: Destination, reply: { readonly ip: string; readonly port: number | null } | undefined) {
     // A command for the whole group would also delete live entries (their source gets another DNAT).
-    if (this.validGroups.has(groupKey(first.family, first.proto, first.dst, first.dport, this.target))) return null;
-    const reply = first.natTarget === null ? { ip: first.dst, port: first.dport } : splitTarget(this.target);
+    if (this.validGroups.has(groupKey(d.family, d.proto, d.dst, d.dport, this.target))) return null;
+    const from = reply ?? { ip: d.dst, port: d.dport };
     return groupCleanup({
-      family: first.family,
-      proto: first.proto,
-      dst: first.dst,
-      dport: first.dport,
-      replySrc: reply.ip,
-      replySport: reply.port,
+      family: d.family,
+      proto: d.proto,
+      dst: d.dst,
+      dport: d.dport,
+      replySrc: from.ip,
+      replySport: from.port,
     });
   }
 }

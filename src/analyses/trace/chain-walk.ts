@@ -219,8 +219,34 @@ function fireNft(
   out: ChainOutcome[],
 ): WalkState | undefined {
   const cr = chain.rules[i]!;
+  const ends = cr.run(matched, ctx);
+  // Most rules end one way: no list of what fired, and a jump's ends taken back from `out` as fireIptables does.
+  if (ends.length === 1) {
+    const end = ends[0]!;
+    switch (end.end) {
+      case 'next':
+        return end.state;
+      case 'verdict':
+      case 'return':
+        out.push(end);
+        return undefined;
+      case 'goto':
+        walkInto(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1, out);
+        return undefined;
+      case 'jump': {
+        const mark = out.length;
+        walkInto(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1, out);
+        if (out.length === mark + 1 && out[mark]!.end === 'return') return out.pop()!.state;
+        for (const o of out.splice(mark)) {
+          if (o.end === 'return') walkFrom(ctx, chain, i + 1, o.state, depth, out);
+          else out.push(o);
+        }
+        return undefined;
+      }
+    }
+  }
   const fired: Fired[] = [];
-  for (const end of cr.run(matched, ctx)) {
+  for (const end of ends) {
     switch (end.end) {
       case 'next':
         fired.push({ end: 'continue', state: end.state });
