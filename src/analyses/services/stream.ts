@@ -9,7 +9,7 @@ import { unshownRules } from '../../model/gaps';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
 import { type NodeContext, nodeContexts } from '../node/index';
-import { type Catalogued, catalogue } from './catalogue';
+import { type Catalogued, catalogue, entryPointsOf, serviceOnNode } from './catalogue';
 import { clusterFindings } from './cluster-findings';
 import { connectionsOf } from './connections';
 import { evaluate } from './evaluate';
@@ -91,13 +91,14 @@ export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOpt
 
   /** One service on every node of its family, and what is wrong with it. */
   function analyse(c: Catalogued): ServiceView {
-    const entryPoints = [...c.entries.values()];
-    const service: KubeService = { ...c.service, entryPoints };
+    const entryPoints = entryPointsOf(c);
+    // A copy only where other nodes or identities changed its entry points.
+    const service: KubeService = entryPoints === c.service.entryPoints ? c.service : { ...c.service, entryPoints };
     const findings: Finding[] = [];
     const onNodes: ServiceOnNode[] = contexts
       .filter((ctx) => ctx.family === service.family)
       .map((ctx) => {
-        const local = c.onNode.get(ctx);
+        const local = serviceOnNode(c, ctx);
         const warn = warnings.warn(ctx.node.name, c.listedAt);
         const outcomes = entryPoints
           .map((e) => evaluate(ctx, local ?? service, e, warn))
