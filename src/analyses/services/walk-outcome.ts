@@ -85,7 +85,7 @@ interface Stopped {
 
 /** What stopped a path that had been sent to an endpoint: the reason the walk gave, else its last step. */
 function stoppedBy(path: Ended): string | undefined {
-  const last = path.state.steps?.head;
+  const last = path.state.step;
   return (
     path.reason ??
     (last && ('rule' in last ? `${last.table} ${last.chain} rule ${last.rule}` : `${last.table} ${last.chain} policy`))

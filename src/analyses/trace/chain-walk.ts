@@ -12,7 +12,7 @@ import type { Header, RuleStep } from './path';
 import type { Hook } from './target';
 import { applyTarget } from './target';
 import { JumpLoop } from './trace-error';
-import { type WalkState, addAssumption, addStep, answerOf, headerOf, splitOn, withState } from './walk-state';
+import { type WalkState, addAssumption, addStep, answerOf, headerOf, masqueraded, splitOn } from './walk-state';
 
 /** How a chain's traversal ended: it fell off or returned, or a target gave a verdict. */
 export type ChainOutcome =
@@ -310,7 +310,7 @@ function fireIptables(
     case 'verdict': {
       const step = effect.rewrote ? rewroteStep(base, headerOf(effect.packet)) : base;
       let state = addStep(matched, step, effect.packet);
-      if (effect.masquerade) state = withState(state, { masquerade: true });
+      if (effect.masquerade) state = masqueraded(state);
       if (effect.assumption) state = addAssumption(state, effect.assumption);
       if (effect.kind === 'continue') return state;
       out.push({ end: 'verdict', verdict: effect.verdict, state });

@@ -3,6 +3,7 @@
  * conntrack -200, mangle -150, nat DNAT -100, filter 0, security 50, nat SNAT 100.
  */
 import type { TableName } from '../../model/ruleset';
+import type { PacketDraft } from './packet';
 import type { Hook } from './target';
 
 export const HOOK_TABLES: Readonly<Record<Hook, readonly TableName[]>> = {
@@ -19,3 +20,12 @@ export const DESTINATION_NAT_HOOKS: ReadonlySet<Hook> = new Set(['PREROUTING', '
 
 /** Conntrack looks the packet up right after raw at these hooks. */
 export const CONNTRACK_HOOKS: ReadonlySet<Hook> = new Set(['PREROUTING', 'OUTPUT']);
+
+/**
+ * The connection's NAT of this hook is bound (IPS_DST_NAT_DONE or IPS_SRC_NAT_DONE): set by nf_nat_setup_info when a
+ * NAT target runs, and after a hook's last nat chain for a connection none bound.
+ */
+export function setNatDone(p: PacketDraft, hook: Hook): void {
+  if (DESTINATION_NAT_HOOKS.has(hook)) p.dstNatDone = true;
+  else p.srcNatDone = true;
+}

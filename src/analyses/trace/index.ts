@@ -20,7 +20,7 @@ import { nftFlowTests } from './nft/flow-tests';
 import type { FlowTests } from './match/index';
 import { nftTableSources } from '../../model/nft-iptables';
 import { nftRulesetOf } from '../../model/nft-node';
-import { assumptionTexts, headerOf, initialState, listOf } from './walk-state';
+import { assumptionTexts, headerOf, initialState, stepsOf } from './walk-state';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import { TraceError } from './trace-error';
 
@@ -123,7 +123,7 @@ function packetOf(probe: Probe, family: Family, network: NodeNetwork, warnings: 
   const tuple: Tuple = ports ? { src, dst, sport, dport: probe.dport } : { src, dst };
   const proto = protoIn(family);
   const icmp = probe.proto === 'icmp';
-  // One literal with every key, absent ones undefined as withPacket leaves them: spreads of the optional parts took
+  // One literal with every key, absent ones undefined as draftOf copies them: spreads of the optional parts took
   // V8's slow path once per probe.
   return {
     family,
@@ -166,7 +166,7 @@ function pathOf(e: Ended): TracePath {
   };
   if (e.out) path.out = e.out;
   if (e.reason) path.reason = e.reason;
-  path.steps = listOf(e.state.steps);
+  path.steps = stepsOf(e.state);
   if (e.state.assumptions) path.assumptions = assumptionTexts(e.state);
   return path as TracePath;
 }

@@ -48,39 +48,50 @@ export interface Packet extends Tuple {
   readonly newClient: boolean;
 }
 
+/** A packet being made from another: its fields are set before the walk sees it, and never after. */
+export type PacketDraft = { -readonly [K in keyof Packet]: Packet[K] };
+
 /**
- * A packet with some fields changed: those `change` gives a value; `in` and `out` also when it gives
- * undefined (the dumps do not say). Written out rather than spread: a spread of two objects of many
- * shapes went through V8's slow path, and walks make a packet for every NAT and mark.
+ * A copy of `p` whose fields the caller changes, then hands on as a `Packet`. Every key written in one literal, not
+ * spread (a spread of many shapes went through V8's slow path), and no change object: walks make a packet for every
+ * NAT, mark and hook's interfaces.
  */
-export function withPacket(p: Packet, change: Partial<Packet>): Packet {
+export function draftOf(p: Packet): PacketDraft {
   return {
     family: p.family,
     proto: p.proto,
     protoNumber: p.protoNumber,
-    src: change.src ?? p.src,
-    dst: change.dst ?? p.dst,
-    sport: change.sport ?? p.sport,
-    dport: change.dport ?? p.dport,
-    sportRandom: change.sportRandom ?? p.sportRandom,
+    src: p.src,
+    dst: p.dst,
+    sport: p.sport,
+    dport: p.dport,
+    sportRandom: p.sportRandom,
     icmpType: p.icmpType,
     icmpCode: p.icmpCode,
     tcpFlags: p.tcpFlags,
-    in: 'in' in change ? change.in : p.in,
-    out: 'out' in change ? change.out : p.out,
-    mark: change.mark ?? p.mark,
-    ctmark: change.ctmark ?? p.ctmark,
-    ctstate: change.ctstate ?? p.ctstate,
-    trackedState: change.trackedState ?? p.trackedState,
-    untracked: change.untracked ?? p.untracked,
+    in: p.in,
+    out: p.out,
+    mark: p.mark,
+    ctmark: p.ctmark,
+    ctstate: p.ctstate,
+    trackedState: p.trackedState,
+    untracked: p.untracked,
     orig: p.orig,
-    dnat: change.dnat ?? p.dnat,
-    snat: change.snat ?? p.snat,
-    dstNatDone: change.dstNatDone ?? p.dstNatDone,
-    srcNatDone: change.srcNatDone ?? p.srcNatDone,
+    dnat: p.dnat,
+    snat: p.snat,
+    dstNatDone: p.dstNatDone,
+    srcNatDone: p.srcNatDone,
     local: p.local,
     newClient: p.newClient,
   };
+}
+
+/** The packet with its mark and its connection's mark set (MARK, CONNMARK, TPROXY, nft's meta and ct mark). */
+export function withMarks(p: Packet, mark: number, ctmark: number): Packet {
+  const q = draftOf(p);
+  q.mark = mark;
+  q.ctmark = ctmark;
+  return q;
 }
 
 /** No conntrack entry to read or write: untracked, or still before the conntrack hook. */

@@ -6,9 +6,9 @@
 import type { Target } from '../../model/target';
 import { type NatRange, type PortRange, isUnknownAddress } from '../../model/values';
 import { ADDRESS_BITS, type Ip, formatIp, parseIp, parsePrefix, prefixMask, unknownIp } from '../../model/address';
-import { DESTINATION_NAT_HOOKS } from './hooks';
+import { DESTINATION_NAT_HOOKS, setNatDone } from './hooks';
 import type { NodeNetwork } from './network';
-import { type Packet, withPacket, withoutConnection } from './packet';
+import { type Packet, draftOf, withMarks, withoutConnection } from './packet';
 
 /**
  * NOTRACK and CT --notrack leave a packet that already carries a conntrack entry as it is (notrack_tg,
@@ -16,7 +16,11 @@ import { type Packet, withPacket, withoutConnection } from './packet';
  * with the entry OUTPUT gave it. Before conntrack a packet's state reads INVALID.
  */
 function notrack(p: Packet): Packet {
-  return p.ctstate !== 'INVALID' ? p : withPacket(p, { untracked: true, trackedState: 'UNTRACKED' });
+  if (p.ctstate !== 'INVALID') return p;
+  const q = draftOf(p);
+  q.untracked = true;
+  q.trackedState = 'UNTRACKED';
+  return q;
 }
 
 /** The IP hooks, and INGRESS: netdev (and inet) `ingress` chains, which see a packet before PREROUTING. */
@@ -77,19 +81,29 @@ function pick(range: NatRange, port: number | undefined): Picked {
   return { ip, port: newPort, assumption: notes.length ? notes.join('; ') : undefined };
 }
 
-// withPacket keeps what a change leaves undefined; no spreads here, as every NAT on every path runs these.
-function natDst(p: Packet, ip: Ip | undefined, port: number | undefined): Packet {
-  return withPacket(p, { dst: ip, dport: p.dport === undefined ? undefined : port, dnat: true });
+/**
+ * An address or port the range does not give (undefined) stays as it was. The binding is marked done here, as
+ * nf_nat_setup_info does, so the walk need not copy the packet again to mark it after the chain.
+ */
+function natDst(p: Packet, hook: Hook, ip: Ip | undefined, port: number | undefined): Packet {
+  const q = draftOf(p);
+  setNatDone(q, hook);
+  if (ip) q.dst = ip;
+  if (p.dport !== undefined && port !== undefined) q.dport = port;
+  q.dnat = true;
+  return q;
 }
 
-function natSrc(p: Packet, ip: Ip | undefined, port: number | undefined, random?: PortRange): Packet {
-  const ports = p.sport !== undefined;
-  return withPacket(p, {
-    src: ip,
-    sport: ports ? port : undefined,
-    sportRandom: ports ? random : undefined,
-    snat: true,
-  });
+function natSrc(p: Packet, hook: Hook, ip: Ip | undefined, port: number | undefined, random?: PortRange): Packet {
+  const q = draftOf(p);
+  setNatDone(q, hook);
+  if (ip) q.src = ip;
+  if (p.sport !== undefined) {
+    if (port !== undefined) q.sport = port;
+    if (random) q.sportRandom = random;
+  }
+  q.snat = true;
+  return q;
 }
 
 /**
@@ -143,7 +157,7 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
     case 'CT':
       return { kind: 'continue', packet: t.notrack ? notrack(p) : p };
     case 'MARK':
-      return { kind: 'continue', packet: withPacket(p, { mark: xmark(p.mark, t.xmark.value, t.xmark.mask) }) };
+      return { kind: 'continue', packet: withMarks(p, xmark(p.mark, t.xmark.value, t.xmark.mask), p.ctmark) };
     case 'CONNMARK': {
       // Without a connection there is no mark to set or copy (xt_CONNMARK returns early).
       if (withoutConnection(p)) return { kind: 'continue', packet: p };
@@ -153,19 +167,19 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       const ctmask = t.ctmask ?? 0xffffffff;
       if (t.copy === 'save-mark') ctmark = ((ctmark & ~ctmask) ^ (mark & nfmask)) >>> 0;
       if (t.copy === 'restore-mark') mark = ((mark & ~nfmask) ^ (ctmark & ctmask)) >>> 0;
-      return { kind: 'continue', packet: withPacket(p, { mark, ctmark }) };
+      return { kind: 'continue', packet: withMarks(p, mark, ctmark) };
     }
     case 'DNAT': {
       const range = t.toDestination[0];
       if (!range) return natAccept(p);
       const { ip, port, assumption } = pick(range, p.dport);
-      return natAccept(natDst(p, ip, port), { assumption });
+      return natAccept(natDst(p, hook, ip, port), { assumption });
     }
     case 'SNAT': {
       const range = t.toSource[0];
       if (!range) return natAccept(p);
       const { ip, port, assumption } = pick(range, p.sport);
-      return natAccept(natSrc(p, ip, port, randomPorts(p, t, range.ports)), { masquerade: true, assumption });
+      return natAccept(natSrc(p, hook, ip, port, randomPorts(p, t, range.ports)), { masquerade: true, assumption });
     }
     case 'MASQUERADE': {
       const ip = network.masqueradeSource(p.out || undefined, p.dst);
@@ -173,7 +187,7 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       const assumption = ip
         ? undefined
         : 'the out interface has no address in the dumps: the masquerade source is unknown';
-      return natAccept(natSrc(p, ip, port, randomPorts(p, t, t.toPorts)), { masquerade: true, assumption });
+      return natAccept(natSrc(p, hook, ip, port, randomPorts(p, t, t.toPorts)), { masquerade: true, assumption });
     }
     case 'REDIRECT': {
       // nf_nat_redirect: locally generated packets go to loopback, others to the first address of the in interface.
@@ -191,7 +205,7 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
           assumption: 'REDIRECT drops: the in interface has no address in the dumps',
         };
       const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.dport).port : undefined;
-      return natAccept(natDst(p, ip, port));
+      return natAccept(natDst(p, hook, ip, port));
     }
     case 'NETMAP': {
       // Host bits stay, network bits come from --to: the destination before routing, the source after.
@@ -200,8 +214,8 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       const hostBits = prefixMask(p.family, ADDRESS_BITS[p.family]) ^ to.mask;
       const map = (ip: Ip): Ip => ({ family: ip.family, value: (ip.value & hostBits) | to.network });
       return DESTINATION_NAT_HOOKS.has(hook)
-        ? natAccept(natDst(p, map(p.dst), undefined))
-        : natAccept(natSrc(p, map(p.src), undefined), { masquerade: true });
+        ? natAccept(natDst(p, hook, map(p.dst), undefined))
+        : natAccept(natSrc(p, hook, map(p.src), undefined), { masquerade: true });
     }
     case 'TPROXY': {
       const mark = t.tproxyMark ? xmark(p.mark, t.tproxyMark.value, t.tproxyMark.mask) : p.mark;
@@ -210,7 +224,7 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       return {
         kind: 'verdict',
         verdict: 'ACCEPT',
-        packet: withPacket(p, { mark }),
+        packet: withMarks(p, mark, p.ctmark),
         assumption: `TPROXY finds a socket listening on ${on}:${port}`,
       };
     }

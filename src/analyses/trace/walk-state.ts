@@ -1,6 +1,7 @@
 /**
  * One path's state while the walk is under way. Steps and assumptions are linked lists that share their
- * tails, so a split costs two small objects, not two copies of everything seen so far.
+ * tails, so a split costs two small objects, not two copies of everything seen so far; the steps' list is the states
+ * themselves, each holding its last step and the state before it, so a matched rule makes one object, not two.
  */
 import { formatIp } from '../../model/address';
 import type { Packet } from './packet';
@@ -23,42 +24,48 @@ export interface WalkState {
   readonly packet: Packet;
   readonly probability: number;
   readonly masquerade: boolean;
-  readonly steps: Link<TraceStep> | null;
+  /** The path's last step; undefined before its first. */
+  readonly step: TraceStep | undefined;
+  /** The state `step` was taken from: its own `step` is the one before. Null for the path's first state. */
+  readonly earlier: WalkState | null;
   readonly assumptions: Link<Assumption> | null;
 }
 
 export function initialState(packet: Packet): WalkState {
-  return { packet, probability: 1, masquerade: false, steps: null, assumptions: null };
+  return { packet, probability: 1, masquerade: false, step: undefined, earlier: null, assumptions: null };
 }
 
 /**
- * A state with some fields changed. Written out rather than spread: walks make millions of these, and a
- * spread copy went through V8's slow path here (measured: the largest single cost of a 10,000-service walk).
+ * The constructor of every state after the first, its fields given: written out rather than spread or read from a
+ * change object, since walks make hundreds of thousands of these.
  */
-export function withState(s: WalkState, change: Partial<WalkState>): WalkState {
-  return {
-    packet: change.packet ?? s.packet,
-    probability: change.probability ?? s.probability,
-    masquerade: change.masquerade ?? s.masquerade,
-    steps: change.steps ?? s.steps,
-    assumptions: change.assumptions ?? s.assumptions,
-  };
+function stateOf(
+  packet: Packet,
+  probability: number,
+  masquerade: boolean,
+  step: TraceStep | undefined,
+  earlier: WalkState | null,
+  assumptions: Link<Assumption> | null,
+): WalkState {
+  return { packet, probability, masquerade, step, earlier, assumptions };
+}
+
+export function withPacketOf(s: WalkState, packet: Packet): WalkState {
+  return stateOf(packet, s.probability, s.masquerade, s.step, s.earlier, s.assumptions);
+}
+
+export function masqueraded(s: WalkState): WalkState {
+  return stateOf(s.packet, s.probability, true, s.step, s.earlier, s.assumptions);
 }
 
 export function addStep(s: WalkState, step: TraceStep, packet: Packet = s.packet): WalkState {
-  return {
-    packet,
-    probability: s.probability,
-    masquerade: s.masquerade,
-    steps: { head: step, tail: s.steps },
-    assumptions: s.assumptions,
-  };
+  return stateOf(packet, s.probability, s.masquerade, step, s, s.assumptions);
 }
 
 export function addAssumption(s: WalkState, question: string, answer?: boolean): WalkState {
   const text = answer === false ? `NOT ${question}` : question;
   const a: Assumption = answer === undefined ? { text } : { text, question, answer };
-  return withState(s, { assumptions: { head: a, tail: s.assumptions } });
+  return stateOf(s.packet, s.probability, s.masquerade, s.step, s.earlier, { head: a, tail: s.assumptions });
 }
 
 export function answerOf(s: WalkState, question: string): boolean | undefined {
@@ -67,24 +74,27 @@ export function answerOf(s: WalkState, question: string): boolean | undefined {
 }
 
 export function scaled(s: WalkState, factor: number): WalkState {
-  return withState(s, { probability: s.probability * factor });
+  return stateOf(s.packet, s.probability * factor, s.masquerade, s.step, s.earlier, s.assumptions);
 }
 
-export function listOf<T>(l: Link<T> | null): T[] {
-  const out: T[] = [];
-  for (let x = l; x; x = x.tail) out.push(x.head);
+/** The steps of a path in the order it took them. */
+export function stepsOf(s: WalkState): TraceStep[] {
+  const out: TraceStep[] = [];
+  for (let x: WalkState | null = s; x !== null && x.step !== undefined; x = x.earlier) out.push(x.step);
   return out.reverse();
 }
 
 /** The texts of a path's assumptions in the order it made them, each once: rules of one supplied chain share one. */
 export function assumptionTexts(s: WalkState): string[] {
-  return [...new Set(listOf(s.assumptions).map((a) => a.text))];
+  const texts: string[] = [];
+  for (let l = s.assumptions; l; l = l.tail) texts.push(l.head.text);
+  return [...new Set(texts.reverse())];
 }
 
-/** The first step of the path, in the order it took them, that `test` holds for; read off the list without copying it. */
+/** The first step of the path, in the order it took them, that `test` holds for; read off the states without copying them. */
 export function firstStep(s: WalkState, test: (step: TraceStep) => boolean): TraceStep | undefined {
   let found: TraceStep | undefined;
-  for (let l = s.steps; l; l = l.tail) if (test(l.head)) found = l.head;
+  for (let x: WalkState | null = s; x !== null && x.step !== undefined; x = x.earlier) if (test(x.step)) found = x.step;
   return found;
 }
 

@@ -6,12 +6,12 @@
  */
 import { CONNTRACK_PRIORITY, type HookChain, type HookChains } from './base-chains';
 import { type ChainWalkContext, walkChain } from './chain-walk';
-import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS } from './hooks';
+import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, setNatDone } from './hooks';
 import type { NodeNetwork } from './network';
-import { type Packet, withPacket } from './packet';
+import { type Packet, draftOf } from './packet';
 import type { Hook } from './target';
 import { MASKED_IN_DUMP } from './match/address-test';
-import { type WalkState, addAssumption, addStep, withState } from './walk-state';
+import { type WalkState, addAssumption, addStep, withPacketOf } from './walk-state';
 
 export interface Ended {
   readonly state: WalkState;
@@ -34,8 +34,12 @@ function natRuns(p: Packet, hook: Hook): boolean {
   return DESTINATION_NAT_HOOKS.has(hook) ? !p.dstNatDone : !p.srcNatDone;
 }
 
+/** The packet once the NAT core's slot has run: already marked when a NAT target bound the connection. */
 function afterNat(p: Packet, hook: Hook): Packet {
-  return DESTINATION_NAT_HOOKS.has(hook) ? withPacket(p, { dstNatDone: true }) : withPacket(p, { srcNatDone: true });
+  if (DESTINATION_NAT_HOOKS.has(hook) ? p.dstNatDone : p.srcNatDone) return p;
+  const q = draftOf(p);
+  setNatDone(q, hook);
+  return q;
 }
 
 /** Whether a nat chain gave the connection its binding: then nat chains after it at this hook do not run. */
@@ -125,7 +129,8 @@ function runChain(
       if (o.end === 'return') state = addStep(state, base.policyStep);
       if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
         if (later.length > 0) state = withOrderAssumption(ctx, base, later, s, state);
-        state = withState(state, { packet: afterNat(state.packet, hook) });
+        const after = afterNat(state.packet, hook);
+        if (after !== state.packet) state = withPacketOf(state, after);
       }
       if (verdict !== 'ACCEPT') {
         run.ended.push({ state, verdict, delivered: null });
@@ -165,7 +170,9 @@ function withOrderAssumption(
 /** Conntrack gives the packet its entry (or none, when an earlier chain said notrack). */
 function conntrack(s: WalkState): WalkState {
   if (s.packet.ctstate !== 'INVALID') return s;
-  return withState(s, { packet: withPacket(s.packet, { ctstate: s.packet.trackedState }) });
+  const p = draftOf(s.packet);
+  p.ctstate = p.trackedState;
+  return withPacketOf(s, p);
 }
 
 type Decision =
@@ -270,7 +277,10 @@ function outOf(d: Decision): string | undefined {
 function withInterfaces(s: WalkState, inIface: string | undefined, out: string | undefined): WalkState {
   // Most hooks keep the interfaces they are given: the state stands as it is.
   if (s.packet.in === inIface && s.packet.out === out) return s;
-  return withState(s, { packet: withPacket(s.packet, { in: inIface, out }) });
+  const p = draftOf(s.packet);
+  p.in = inIface;
+  p.out = out;
+  return withPacketOf(s, p);
 }
 
 function deliverLocally(run: HookRun, states: readonly WalkState[]): void {

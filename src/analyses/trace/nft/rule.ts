@@ -13,10 +13,20 @@ import type { NatRange, PortRange } from '../../../model/values';
 import type { ChainWalkContext } from '../chain-walk';
 import type { NftCompiledChain } from '../compile';
 import { type Decision, type Matcher, negate, unknown } from '../match/decision';
-import { type Packet, withPacket } from '../packet';
+import { type Packet, withMarks } from '../packet';
 import type { NftRuleStep } from '../path';
 import { applyTarget } from '../target';
-import { type WalkState, addAssumption, addStep, answerOf, headerOf, scaled, splitOn, withState } from '../walk-state';
+import {
+  type WalkState,
+  addAssumption,
+  addStep,
+  answerOf,
+  headerOf,
+  masqueraded,
+  scaled,
+  splitOn,
+  withPacketOf,
+} from '../walk-state';
 import { type Atom, type Datatype, FLAG_TYPES, type Scalar, atomHolds, atomOf, datatypeOf } from './datatype';
 import { BREAK, type Evaluator, type Value, compileExpr, isDraw, isOpen } from './expr';
 import { type CompiledSet, compileSet } from './lookup';
@@ -348,7 +358,8 @@ function natTarget(st: Extract<NftStmt, { kind: 'nat' }>, range: NatRange | unde
 function natApplied(s: WalkState, target: Target, ctx: ChainWalkContext): Branch {
   const effect = applyTarget(target, s.packet, ctx.hook, ctx.network);
   if (effect.kind !== 'verdict' && effect.kind !== 'continue') return { state: s };
-  let state = withState(s, { packet: effect.packet, ...(effect.masquerade ? { masquerade: true } : {}) });
+  let state = withPacketOf(s, effect.packet);
+  if (effect.masquerade) state = masqueraded(state);
   if (effect.assumption) state = addAssumption(state, effect.assumption);
   const stop: Verdict =
     effect.kind === 'continue'
@@ -468,11 +479,11 @@ function setValueOp(st: Extract<NftStmt, { kind: 'set-value' }>, ctx: NftRuleCon
   const meta = t.kind === 'meta';
   const set = (s: WalkState, v: bigint): Branch => {
     const mark = Number(v & MARK_MASK);
-    if (meta) return { state: withState(s, { packet: withPacket(s.packet, { mark }) }) };
+    if (meta) return { state: withPacketOf(s, withMarks(s.packet, mark, s.packet.ctmark)) };
     // Without a connection there is no mark to set (nft_ct_set_eval returns early).
     const p = s.packet;
     if (p.untracked || p.ctstate === 'INVALID' || p.ctstate === 'UNTRACKED') return { state: s };
-    return { state: withState(s, { packet: withPacket(p, { ctmark: mark }) }) };
+    return { state: withPacketOf(s, withMarks(p, p.mark, mark)) };
   };
   return (s) => {
     const v = value(s.packet);
@@ -533,7 +544,7 @@ function stmtOp(st: NftStmt, ctx: NftRuleContext, position: number): Op | undefi
     case 'notrack':
       return (s, wctx) => {
         const e = applyTarget({ kind: 'NOTRACK' }, s.packet, wctx.hook, wctx.network);
-        return [{ state: e.kind === 'continue' ? withState(s, { packet: e.packet }) : s }];
+        return [{ state: e.kind === 'continue' ? withPacketOf(s, e.packet) : s }];
       };
     case 'counter':
     case 'hidden':
