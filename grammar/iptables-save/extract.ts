@@ -59,6 +59,15 @@ export class IptablesSaveExtractor {
   private lastRuleLine = 0;
   /** The chain whose run of rules the dump is in, to be fitted once it ends (table-draft.ts fitRules). */
   private runChain: ChainDraft | undefined;
+  /**
+   * The fast path's rules of the run not yet in its chain's rules (the first `runCount`), in a buffer reused for
+   * every run: a chain whose rules are all read so gets one array of their number, not one grown by push and then
+   * fitted (7.7 MB allocated for a kube-proxy dump of 10,000 services).
+   */
+  private readonly runRules: RuleDraft[] = [];
+  private runCount = 0;
+  /** Whether the grammar pushed rules into the run's chain, whose array must then be fitted at the run's end. */
+  private runPushed = false;
   private readonly report: Report = (severity, line, column, message) =>
     this.diagnostics.push({ severity, line, column, message });
   private readonly fast: FastRuleReader<ChainDraft>;
@@ -82,7 +91,7 @@ export class IptablesSaveExtractor {
     if (!rule) return false;
     const chain = this.fast.chain!;
     this.enterRun(chain);
-    chain.rules.push(rule);
+    this.runRules[this.runCount++] = rule;
     this.account.rules++;
     this.lastRule = rule;
     this.lastRuleChain = chain;
@@ -121,6 +130,7 @@ export class IptablesSaveExtractor {
   }
 
   finish(): Extraction {
+    this.placeRun();
     this.dropCutRule();
     if (this.table) {
       // iptables -S prints no COMMIT; an iptables-save dump without one was cut short.
@@ -365,6 +375,8 @@ export class IptablesSaveExtractor {
     }
     this.account.rules++;
     this.enterRun(chain);
+    this.placeRun();
+    this.runPushed = true;
     this.lastRule = rule;
     this.lastRuleChain = chain;
     this.lastRuleLine = line;
@@ -375,19 +387,40 @@ export class IptablesSaveExtractor {
     return undefined;
   }
 
-  /** Called with the chain of each rule read: a chain whose run of rules ends is fitted. */
+  /** Called with the chain of each rule read: a chain whose run of rules ends gets them all, fitted. */
   private enterRun(chain: ChainDraft): void {
-    const run = this.runChain;
-    if (run === chain) return;
-    if (run) fitRules(run);
+    if (this.runChain === chain) return;
+    this.endRun();
     this.runChain = chain;
+  }
+
+  private endRun(): void {
+    const run = this.runChain;
+    if (!run) return;
+    this.placeRun();
+    if (this.runPushed) fitRules(run);
+    this.runPushed = false;
+  }
+
+  /** Puts the fast path's rules of the run not yet placed after the rules its chain has. */
+  private placeRun(): void {
+    const n = this.runCount;
+    if (n === 0) return;
+    this.runCount = 0;
+    const chain = this.runChain!;
+    if (chain.rules.length === 0) {
+      chain.rules = this.runRules.slice(0, n);
+      return;
+    }
+    for (let i = 0; i < n; i++) chain.rules.push(this.runRules[i]!);
+    this.runPushed = true;
   }
 
   private closeTable(): void {
     const t = this.table;
     this.table = undefined;
     if (!t) return;
-    if (this.runChain) fitRules(this.runChain);
+    this.endRun();
     this.runChain = undefined;
     const fragment = t.headerless ? this.settleHeaderless(t, t.headerless) : false;
     if (!fragment) {

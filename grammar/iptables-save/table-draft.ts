@@ -232,7 +232,12 @@ export function fitRules(c: ChainDraft): void {
   c.rules = c.rules.slice();
 }
 
-/** A chain of the table, without rules yet, declared (or first met) at `line`. */
+const CHAIN = ReadChain.prototype;
+
+/**
+ * A chain of the table, without rules yet, declared (or first met) at `line`: a literal with ReadChain's prototype
+ * rather than `new`, so that V8 can make the chains in the old generation (rule-shapes.ts says why).
+ */
 export function newChain(
   t: TableDraft,
   name: string,
@@ -242,8 +247,10 @@ export function newChain(
   column: number,
 ): ChainDraft {
   const builtin = isBuiltin(t, name);
-  const chain = new ReadChain<RuleDraft>(name, builtin, policy, [], t.path, line, column) as ReadChain<RuleDraft> &
-    Fields;
-  if (counters) chain.counters = counters;
+  const path = t.path;
+  const rules: RuleDraft[] = [];
+  const chain = counters
+    ? { __proto__: CHAIN, name, builtin, policy, rules, path, line, column, counters }
+    : { __proto__: CHAIN, name, builtin, policy, rules, path, line, column };
   return chain as unknown as ChainDraft;
 }

@@ -272,3 +272,44 @@ test('a name the fast path found to be no chain is looked up again once the tabl
   chains.set('LATER', chain('LATER'));
   t.deepEqual(reader.read(line, 0, line.length, 3, chains)?.target, { kind: 'jump', chain: 'LATER', goto: false });
 });
+
+test("a chain's rules read by the fast path and by the grammar keep the dump's order, in runs broken and resumed", (t) => {
+  const text = [
+    '*filter',
+    ':INPUT ACCEPT [0:0]',
+    ':FORWARD ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':A - [0:0]',
+    ':B - [0:0]',
+    '-A A -s 10.0.0.1/32 -j ACCEPT',
+    '[3:40] -A A -s 10.0.0.2/32 -j ACCEPT',
+    '-A A -s 10.0.0.3/32 -j ACCEPT',
+    '-I A 1 -s 10.0.0.4/32 -j ACCEPT',
+    '-A A -s 10.0.0.5/32 -j ACCEPT',
+    '-A B -j A',
+    '-A A -s 10.0.0.6/32 -j ACCEPT',
+    '-I A 2 -s 10.0.0.7/32 -j ACCEPT',
+    '-A INPUT -j B',
+    '-A INPUT -j A',
+    'COMMIT',
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':C - [0:0]',
+    '-A C -j RETURN',
+    '-A C -d 10.0.0.8/32 -j RETURN',
+    '-A C -m comment --comment',
+  ].join('\n');
+  sameAsGrammar(t, text, 'runs.rules');
+  // Without its last line the dump ends in the fast path's rules, where the cut is marked.
+  sameAsGrammar(t, text.slice(0, text.lastIndexOf('\n')), 'runs-cut.rules');
+  const a = parseIptablesSave(text, 'runs.rules').ruleset.tables[0]!.chains.find((c) => c.name === 'A')!;
+  t.deepEqual(
+    a.rules.map((r) => [r.index, r.location.line]),
+    [10, 14, 7, 8, 9, 11, 13].map((line, i) => [i + 1, line]),
+  );
+  const c = parseIptablesSave(text, 'runs.rules').ruleset.tables[1]!.chains.find((c) => c.name === 'C')!;
+  t.deepEqual(
+    c.rules.map((r) => r.location.line),
+    [21, 22],
+  );
+});
