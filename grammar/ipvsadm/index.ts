@@ -9,7 +9,6 @@ import type {
   IpvsConnection,
   IpvsCounters,
   IpvsDestination,
-  IpvsEndpoint,
   IpvsForward,
   IpvsListing,
   IpvsProtocol,
