@@ -220,7 +220,7 @@ function fireNft(
 ): WalkState | undefined {
   const cr = chain.rules[i]!;
   const ends = cr.run(matched, ctx);
-  // Most rules end one way: no list of what fired, and a jump's ends taken back from `out` as fireIptables does.
+  // Most rules end one way: no list of what fired, and a jump's ends taken back from `out` as iptables' are.
   if (ends.length === 1) {
     const end = ends[0]!;
     switch (end.end) {
@@ -233,16 +233,8 @@ function fireNft(
       case 'goto':
         walkInto(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1, out);
         return undefined;
-      case 'jump': {
-        const mark = out.length;
-        walkInto(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1, out);
-        if (out.length === mark + 1 && out[mark]!.end === 'return') return out.pop()!.state;
-        for (const o of out.splice(mark)) {
-          if (o.end === 'return') walkFrom(ctx, chain, i + 1, o.state, depth, out);
-          else out.push(o);
-        }
-        return undefined;
-      }
+      case 'jump':
+        return jumpBelow(ctx, chain, i, end.chain, cr.jumpChain(end.chain), end.state, depth, out);
     }
   }
   const fired: Fired[] = [];
@@ -295,16 +287,7 @@ function fireIptables(
         walkInto(ctx, effect.chain, chain.jumpChain(i), state, depth + 1, out);
         return undefined;
       }
-      // A jump's return goes on below this rule. The sub-chain's ends are appended to `out` and taken back: most
-      // jumps come back once, and then the walk goes on with that state.
-      const mark = out.length;
-      walkInto(ctx, effect.chain, chain.jumpChain(i), state, depth + 1, out);
-      if (out.length === mark + 1 && out[mark]!.end === 'return') return out.pop()!.state;
-      for (const o of out.splice(mark)) {
-        if (o.end === 'return') walkFrom(ctx, chain, i + 1, o.state, depth, out);
-        else out.push(o);
-      }
-      return undefined;
+      return jumpBelow(ctx, chain, i, effect.chain, chain.jumpChain(i), state, depth, out);
     }
     case 'continue':
     case 'verdict': {
@@ -317,6 +300,30 @@ function fireIptables(
       return undefined;
     }
   }
+}
+
+/**
+ * A jump from rule `i` of `chain` into `name`: its return goes on below the rule. The sub-chain's ends are appended
+ * to `out` and taken back: most jumps come back once, and then the walk goes on with that state, returned here.
+ */
+function jumpBelow(
+  ctx: ChainWalkContext,
+  chain: WalkChain,
+  i: number,
+  name: string,
+  into: WalkChain | undefined,
+  state: WalkState,
+  depth: number,
+  out: ChainOutcome[],
+): WalkState | undefined {
+  const mark = out.length;
+  walkInto(ctx, name, into, state, depth + 1, out);
+  if (out.length === mark + 1 && out[mark]!.end === 'return') return out.pop()!.state;
+  for (const o of out.splice(mark)) {
+    if (o.end === 'return') walkFrom(ctx, chain, i + 1, o.state, depth, out);
+    else out.push(o);
+  }
+  return undefined;
 }
 
 /** A rewriting target is never a jump: the step has a target and no jump key. Written out, not spread. */
