@@ -8,13 +8,14 @@
 import { printRule } from '../../../grammar/iptables-save/print';
 import { chainIndexOf } from '../../graph/chain-index';
 import { protocolNumber } from '../../model/protocols';
+import { ReadChain } from '../../model/read-located';
 import type { Backend, Chain, Rule, Ruleset, TableName } from '../../model/ruleset';
 import type { JumpTarget, Target } from '../../model/target';
 import type { Family } from '../../model/values';
 import { pinnedHost, pinnedPort } from '../pinned';
 import { type Matcher, type MatchContext, SharedMatchers, ruleMatchers } from './match/index';
 import { address } from './match/base';
-import { RuleCode } from './rule-code';
+import { RuleCode, WHOLE } from './rule-code';
 import type { Packet } from './packet';
 import type { NftCompiledRule } from './nft/rule';
 import type { RuleStep } from './path';
@@ -190,9 +191,13 @@ class ScannedChain implements IptablesChain {
   ) {
     const { code, ctx, shared, family } = ruleset;
     this.first = code.next;
-    for (const rule of chain.rules) {
+    const rules = chain.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
       const taken = code.add(rule, family);
-      ruleMatchers(rule, ctx, family, () => `${table} ${chain.name} rule ${rule.index}`, shared, code.rest, taken);
+      // Most of kube-proxy's rules are whole in their numbers: no matchers to make, nor a `where` for them.
+      if ((taken & WHOLE) === 0)
+        ruleMatchers(rule, ctx, family, () => `${table} ${chain.name} rule ${rule.index}`, shared, code.rest, taken);
       code.end();
     }
   }
@@ -290,6 +295,43 @@ function compileChain(
     : new IndexedChain(table, chain, backend, ruleset);
 }
 
+/** The line a chain the reader made was declared on: its own in the dump, but for built-in chains the dump leaves out. */
+const declaredLine = (chain: Chain): number | undefined => (chain instanceof ReadChain ? chain.line : undefined);
+
+/**
+ * A compiled ruleset's chains by the model's chain they compile: in an array by the line the chain was declared on,
+ * each entry checked by identity, and a Map for the others (chains not read, or sharing a line). A Map by chain
+ * object grew to 32,500 entries for a 10,000-service dump and hashed each of its 68,000 lookups.
+ */
+class CompiledChains {
+  private readonly byLine: (IptablesChain | undefined)[];
+  private readonly others = new Map<Chain, IptablesChain>();
+
+  /** `lastLine`: the last line a chain of the ruleset was declared on, of `chains` in all. */
+  constructor(lastLine: number, chains: number) {
+    // Declarations head their table in a dump; an array as long as a dump's far scattered ones would be mostly holes.
+    this.byLine = new Array<IptablesChain | undefined>(lastLine < 4 * chains + 1024 ? lastLine + 1 : 0);
+  }
+
+  get(chain: Chain): IptablesChain | undefined {
+    const line = declaredLine(chain);
+    if (line !== undefined && line < this.byLine.length) {
+      const c = this.byLine[line];
+      if (c === undefined || c.chain === chain) return c;
+    }
+    return this.others.get(chain);
+  }
+
+  /** Keeps `compiled`, the compiled `chain`, which `get` did not find, and returns it. */
+  add(chain: Chain, compiled: IptablesChain): IptablesChain {
+    const line = declaredLine(chain);
+    if (line !== undefined && line < this.byLine.length && this.byLine[line] === undefined)
+      this.byLine[line] = compiled;
+    else this.others.set(chain, compiled);
+    return compiled;
+  }
+}
+
 export interface CompiledRuleset {
   chain(table: TableName, name: string): IptablesChain | undefined;
 }
@@ -306,14 +348,18 @@ export function compileRuleset(
   stepText = true,
 ): CompiledRuleset {
   const index = chainIndexOf(ruleset);
-  // By the model's chain objects: the names are slices of the dump's text, and looking 30,000 of them up in a Map
-  // compares their characters in memory all over the dump.
-  const compiled = new Map<Chain, IptablesChain>();
-  const compiledOf = (table: TableName, chain: Chain): IptablesChain => {
-    let c = compiled.get(chain);
-    if (!c) compiled.set(chain, (c = compileChain(table, chain, backend, place)));
-    return c;
-  };
+  let rules = 0;
+  let chains = 0;
+  let lastLine = -1;
+  for (const table of ruleset.tables)
+    for (const chain of table.chains) {
+      rules += chain.rules.length;
+      chains++;
+      lastLine = Math.max(lastLine, declaredLine(chain) ?? -1);
+    }
+  const compiled = new CompiledChains(lastLine, chains);
+  const compiledOf = (table: TableName, chain: Chain): IptablesChain =>
+    compiled.get(chain) ?? compiled.add(chain, compileChain(table, chain, backend, place));
   const chainOf = (table: TableName, name: string): IptablesChain | undefined => {
     const chain = index.chain(table, name);
     return chain && compiledOf(table, chain);
@@ -322,8 +368,6 @@ export function compileRuleset(
     const chain = index.entered(table, target);
     return chain && compiledOf(table, chain);
   };
-  let rules = 0;
-  for (const table of ruleset.tables) for (const chain of table.chains) rules += chain.rules.length;
   const place: RulesetPlace = {
     family: ruleset.family,
     jumpOf,

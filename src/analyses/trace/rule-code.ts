@@ -6,9 +6,9 @@
  */
 import { canonicalIpv4Value } from '../../../grammar/shared/address';
 import { protocolNumber } from '../../model/protocols';
-import type { SctpMatch, TcpMatch, UdpMatch } from '../../model/match';
+import type { Match, SctpMatch, TcpMatch, UdpMatch } from '../../model/match';
 import type { Rule } from '../../model/ruleset';
-import { type AddressMask, type Family, isUnknownAddress } from '../../model/values';
+import { type Family, type RuleAddress, isUnknownAddress } from '../../model/values';
 import type { Ip } from '../../model/address';
 import type { Matcher } from './match/index';
 import type { Packet } from './packet';
@@ -29,33 +29,47 @@ const PROTOCOL_NOT = 16;
 const SOURCE_NOT = 32;
 const DESTINATION_NOT = 64;
 const PORT_NOT = 128;
+/** In `add`'s answer only: the numbers hold every test of the rule, which has no other matcher. */
+export const WHOLE = 256;
 
 /**
- * Per rule: flags, protocol number, source network and mask, destination network and mask, end in `rest`, the port
- * match's protocol number and its port range.
+ * Per rule: flags with the protocol number in bits 16–23 and the port match's in bits 24–31, source network and mask,
+ * destination network and mask, end in `rest`, the port range (from in the low 16 bits, to in the high). Seven words,
+ * not ten: the array is written once per compiled rule, and its fresh pages are faulted in as the walks compile.
  */
-const STRIDE = 10;
+const STRIDE = 7;
 
 /** What a numeric test says: passes (or the rule has none at that position), fails, or the matcher must say. */
 export const PASS = 1;
 export const FAIL = 0;
 export const ASK = -1;
 
-/** The network and mask of a fully shown IPv4 address written canonically, as signed 32-bit numbers. */
-function ipv4Prefix(a: AddressMask): [number, number] | undefined {
-  if (a.family !== 'ipv4') return undefined;
+/**
+ * Writes the network and mask of a fully shown IPv4 address written canonically, as signed 32-bit numbers, at `at` of
+ * `w`; false, writing nothing, for any other address.
+ */
+function ipv4Prefix(a: RuleAddress, w: Int32Array, at: number): boolean {
+  if (a.family !== 'ipv4' || isUnknownAddress(a)) return false;
   const address = canonicalIpv4Value(a.address, 0, a.address.length);
-  if (address < 0) return undefined;
+  if (address < 0) return false;
   let mask: number;
   if (a.mask !== undefined) {
     mask = canonicalIpv4Value(a.mask, 0, a.mask.length);
-    if (mask < 0) return undefined;
+    if (mask < 0) return false;
   } else if (a.prefix >= 0 && a.prefix <= 32) mask = a.prefix === 0 ? 0 : (-1 << (32 - a.prefix)) >>> 0;
-  else return undefined;
-  return [(address & mask) | 0, mask | 0];
+  else return false;
+  w[at] = address & mask;
+  w[at + 1] = mask;
+  return true;
 }
 
 const PORT_PROTOCOLS = { tcp: 6, udp: 17, sctp: 132 } as const;
+
+/** Whether `m` is a tcp, udp or sctp match that tests the destination port at most. */
+function portOnly(m: Match): m is TcpMatch | UdpMatch | SctpMatch {
+  if (m.module !== 'tcp' && m.module !== 'udp' && m.module !== 'sctp') return false;
+  return !(m.sport || (m.module === 'tcp' && (m.tcpFlags || m.tcpOption)) || (m.module === 'sctp' && m.chunkTypes));
+}
 
 /**
  * The rule's first match, comments apart, when it is a tcp, udp or sctp match that tests the destination port at
@@ -64,10 +78,7 @@ const PORT_PROTOCOLS = { tcp: 6, udp: 17, sctp: 132 } as const;
 export function portMatch(rule: Rule): TcpMatch | UdpMatch | SctpMatch | undefined {
   for (const m of rule.matches) {
     if (m.module === 'comment') continue;
-    if (m.module !== 'tcp' && m.module !== 'udp' && m.module !== 'sctp') return undefined;
-    if (m.sport || (m.module === 'tcp' && (m.tcpFlags || m.tcpOption)) || (m.module === 'sctp' && m.chunkTypes))
-      return undefined;
-    return m;
+    return portOnly(m) ? m : undefined;
   }
   return undefined;
 }
@@ -92,57 +103,64 @@ export class RuleCode {
   }
 
   /**
-   * Takes the next slot for `rule` and returns the base tests it holds as numbers (`PROTOCOL | SOURCE | …`); the
-   * caller adds the rule's other matchers to `rest` and then calls `end`.
+   * Takes the next slot for `rule` and returns the base tests it holds as numbers (`PROTOCOL | SOURCE | …`, with
+   * `WHOLE` when they are all its tests); the caller adds the rule's other matchers to `rest` and then calls `end`.
+   * Each of the rule's fields is read once: a kube-proxy dump's rules come in more shapes than a load site keeps apart.
    */
   add(rule: Rule, family: Family): number {
     const at = this.used++ * STRIDE;
     const w = this.words;
     let flags = 0;
+    // The protocol numbers beside the flags in the first word.
+    let numbers = 0;
     const protocol = rule.protocol;
-    if (protocol && protocol !== this.protocol) {
-      this.protocol = protocol;
-      this.protocolNumber = protocolNumber(protocol.value);
-    }
-    const number = this.protocolNumber;
-    // Only a leading run of tests can be numbers: the matchers after it keep the kernel's order of questions.
-    if (protocol && number === undefined) return 0;
     if (protocol) {
-      flags |= PROTOCOL | (protocol.negated ? PROTOCOL_NOT : 0);
-      w[at + 1] = number!;
+      if (protocol !== this.protocol) {
+        this.protocol = protocol;
+        this.protocolNumber = protocolNumber(protocol.value);
+      }
+      const number = this.protocolNumber;
+      // Only a leading run of tests can be numbers: the matchers after it keep the kernel's order of questions.
+      if (number === undefined || number > 255) return 0;
+      flags = PROTOCOL | (protocol.negated ? PROTOCOL_NOT : 0);
+      numbers = number << 16;
     }
     const source = rule.source;
-    const src = family === 'ipv4' && source && !isUnknownAddress(source.value) ? ipv4Prefix(source.value) : undefined;
-    if (source && !src) return (w[at] = flags);
     if (source) {
+      if (family !== 'ipv4' || !ipv4Prefix(source.value, w, at + 1)) return this.flagsAt(at, flags, numbers);
       flags |= SOURCE | (source.negated ? SOURCE_NOT : 0);
-      w[at + 2] = src![0];
-      w[at + 3] = src![1];
     }
     const destination = rule.destination;
-    const dst =
-      family === 'ipv4' && destination && !isUnknownAddress(destination.value)
-        ? ipv4Prefix(destination.value)
-        : undefined;
-    if (destination && !dst) return (w[at] = flags);
     if (destination) {
+      if (family !== 'ipv4' || !ipv4Prefix(destination.value, w, at + 3)) return this.flagsAt(at, flags, numbers);
       flags |= DESTINATION | (destination.negated ? DESTINATION_NOT : 0);
-      w[at + 4] = dst![0];
-      w[at + 5] = dst![1];
     }
-    const port = rule.inInterface || rule.outInterface || rule.fragment ? undefined : portMatch(rule);
-    if (port) {
-      flags |= PORT | (port.dport?.negated ? PORT_NOT : 0);
-      w[at + 7] = PORT_PROTOCOLS[port.module];
-      w[at + 8] = port.dport ? port.dport.value.from : 0;
-      w[at + 9] = port.dport ? port.dport.value.to : 65535;
+    if (rule.inInterface || rule.outInterface || rule.fragment) return this.flagsAt(at, flags, numbers);
+    // The first match, comments apart, may be the port's; the rule is whole when no other but comments follow.
+    const matches = rule.matches;
+    let k = 0;
+    while (k < matches.length && matches[k]!.module === 'comment') k++;
+    if (k < matches.length) {
+      const port = matches[k]!;
+      if (!portOnly(port)) return this.flagsAt(at, flags, numbers);
+      const dport = port.dport;
+      if (dport && (dport.value.from | dport.value.to) > 0xffff) return this.flagsAt(at, flags, numbers);
+      flags |= PORT | (dport?.negated ? PORT_NOT : 0);
+      numbers |= PORT_PROTOCOLS[port.module] << 24;
+      w[at + 6] = dport ? dport.value.from | (dport.value.to << 16) : 0xffff << 16;
+      for (k++; k < matches.length; k++) if (matches[k]!.module !== 'comment') return this.flagsAt(at, flags, numbers);
     }
-    return (w[at] = flags);
+    return this.flagsAt(at, flags, numbers) | WHOLE;
+  }
+
+  private flagsAt(at: number, flags: number, numbers: number): number {
+    this.words[at] = flags | numbers;
+    return flags;
   }
 
   /** Closes the slot `add` took last: its matchers in `rest` end here. */
   end(): void {
-    this.words[(this.used - 1) * STRIDE + 6] = this.rest.length;
+    this.words[(this.used - 1) * STRIDE + 5] = this.rest.length;
   }
 
   /** The next slot `add` takes: a chain's first rule. */
@@ -151,11 +169,11 @@ export class RuleCode {
   }
 
   restFrom(slot: number): number {
-    return slot === 0 ? 0 : this.words[(slot - 1) * STRIDE + 6]!;
+    return slot === 0 ? 0 : this.words[(slot - 1) * STRIDE + 5]!;
   }
 
   restEnd(slot: number): number {
-    return this.words[slot * STRIDE + 6]!;
+    return this.words[slot * STRIDE + 5]!;
   }
 
   /**
@@ -165,8 +183,8 @@ export class RuleCode {
   destinationHost(slot: number): number | undefined {
     const w = this.words;
     const at = slot * STRIDE;
-    return (w[at]! & (DESTINATION | DESTINATION_NOT)) === DESTINATION && w[at + 5] === -1
-      ? w[at + 4]! >>> 0
+    return (w[at]! & (DESTINATION | DESTINATION_NOT)) === DESTINATION && w[at + 4] === -1
+      ? w[at + 3]! >>> 0
       : undefined;
   }
 
@@ -178,19 +196,20 @@ export class RuleCode {
     switch (position) {
       case 0:
         if ((flags & PROTOCOL) === 0) return PASS;
-        return (p.protoNumber === w[at + 1]) !== ((flags & PROTOCOL_NOT) !== 0) ? PASS : FAIL;
+        return (p.protoNumber === ((flags >>> 16) & 255)) !== ((flags & PROTOCOL_NOT) !== 0) ? PASS : FAIL;
       case 1:
         if ((flags & SOURCE) === 0) return PASS;
-        return addressTest(p.src, w[at + 2]!, w[at + 3]!, (flags & SOURCE_NOT) !== 0);
+        return addressTest(p.src, w[at + 1]!, w[at + 2]!, (flags & SOURCE_NOT) !== 0);
       case 2:
         if ((flags & DESTINATION) === 0) return PASS;
-        return addressTest(p.dst, w[at + 4]!, w[at + 5]!, (flags & DESTINATION_NOT) !== 0);
+        return addressTest(p.dst, w[at + 3]!, w[at + 4]!, (flags & DESTINATION_NOT) !== 0);
       default: {
         if ((flags & PORT) === 0) return PASS;
-        if (p.protoNumber !== w[at + 7]) return FAIL;
+        if (p.protoNumber !== flags >>> 24) return FAIL;
         // tcpUdpMatcher's test of `--dport`: a packet without a port is in no range.
         const dport = p.dport;
-        const inRange = dport !== undefined && dport >= w[at + 8]! && dport <= w[at + 9]!;
+        const range = w[at + 6]!;
+        const inRange = dport !== undefined && dport >= (range & 0xffff) && dport <= range >>> 16;
         return inRange !== ((flags & PORT_NOT) !== 0) ? PASS : FAIL;
       }
     }

@@ -48,14 +48,17 @@ export function address(
  * the caller holds as numbers (rule-code.ts).
  */
 export function baseMatchers(rule: Rule, where: () => string, shared: SharedMatchers, out: Matcher[], taken = 0): void {
-  const protocol = rule.protocol;
-  if (protocol && (taken & PROTOCOL) === 0) {
+  // The taken tests first: a rule's fields are loaded from more shapes than a load site keeps apart.
+  const protocol = (taken & PROTOCOL) === 0 ? rule.protocol : undefined;
+  if (protocol) {
     let m = shared.byProtocol.get(protocol);
     if (!m) shared.byProtocol.set(protocol, (m = protocolMatcher(protocol.value, protocol.negated)));
     out.push(m);
   }
-  if (rule.source && (taken & SOURCE) === 0) out.push(address(rule.source, 'src', where, shared));
-  if (rule.destination && (taken & DESTINATION) === 0) out.push(address(rule.destination, 'dst', where, shared));
+  const source = (taken & SOURCE) === 0 ? rule.source : undefined;
+  if (source) out.push(address(source, 'src', where, shared));
+  const destination = (taken & DESTINATION) === 0 ? rule.destination : undefined;
+  if (destination) out.push(address(destination, 'dst', where, shared));
   if (rule.inInterface) out.push(iface(rule.inInterface.value, rule.inInterface.negated, 'in'));
   if (rule.outInterface) out.push(iface(rule.outInterface.value, rule.outInterface.negated, 'out'));
   // The probe is never a second or later fragment.
