@@ -32,28 +32,30 @@ export class RecentTargets<C extends Chain> {
     this.entries.length = 0;
   }
 
-  /** The entry of the name spelt on [start, end) of `text`, moved to the front; undefined if none is valid. */
+  /**
+   * The entry of the name spelt on [start, end) of `text`, moved to the front; undefined if there is none, or
+   * none still valid (that one is dropped, so that names stay distinct).
+   */
   find(text: string, start: number, end: number, chains: number): RecentTarget<C> | undefined {
     const { entries } = this;
     const length = end - start;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (e.name.length !== length || !text.startsWith(e.name, start)) continue;
-      if (e.chain === undefined && e.chains !== chains) return undefined;
+      const valid = e.chain !== undefined || e.chains === chains;
       for (let j = i; j > 0; j--) entries[j] = entries[j - 1]!;
-      entries[0] = e;
-      return e;
+      if (valid) entries[0] = e;
+      else entries.shift();
+      return valid ? e : undefined;
     }
     return undefined;
   }
 
-  /** A new entry at the front, in place of one of the same name or of the least recently used. */
+  /** A new entry at the front, in place of the least recently used. */
   add(name: string, chain: C | undefined, chains: number): RecentTarget<C> {
     const { entries } = this;
     const e: RecentTarget<C> = { name, chain, chains, spec: null, jump: undefined, goto: undefined };
-    let i = entries.findIndex((x) => x.name === name);
-    if (i < 0) i = Math.min(entries.length, SIZE - 1);
-    for (let j = i; j > 0; j--) entries[j] = entries[j - 1]!;
+    for (let j = Math.min(entries.length, SIZE - 1); j > 0; j--) entries[j] = entries[j - 1]!;
     entries[0] = e;
     return e;
   }
