@@ -313,3 +313,42 @@ test("a chain's rules read by the fast path and by the grammar keep the dump's o
     [21, 22],
   );
 });
+
+/**
+ * A nat table of `n` chains whose rules come in `order` (indexes of chains), jumping and going to chains in turn
+ * (more than the fast path remembers), with host sources and DNAT destinations written more than once.
+ */
+function chainsDump(n: number, order: readonly number[], v6: boolean): string {
+  const host = (k: number) => (v6 ? `fd00::${k}/128` : `10.0.0.${k}/32`);
+  const to = (k: number) => (v6 ? `[fd00::1:${k}]:80` : `10.1.0.${k}:80`);
+  const lines = [
+    '*nat',
+    ':PREROUTING ACCEPT [0:0]',
+    ':INPUT ACCEPT [0:0]',
+    ':OUTPUT ACCEPT [0:0]',
+    ':POSTROUTING ACCEPT [0:0]',
+  ];
+  for (let k = 0; k < n; k++) lines.push(`:C${k} - [0:0]`);
+  for (const k of order) {
+    if (k % 7 === 3) continue;
+    lines.push(`-A C${k} -s ${host(k % 3)} -j C${(k * 5 + 1) % n}`);
+    lines.push(`-A C${k} ! -s ${host(k % 2)} -g C${(k * 3 + 2) % n}`);
+    lines.push(`-A C${k} -p tcp -m tcp --dport 80 -j DNAT --to-destination ${to(k % 2)}`);
+  }
+  lines.push('-A PREROUTING -j C0', 'COMMIT', '');
+  return lines.join('\n');
+}
+
+test('chains met out of their declared order, jumps to many chains in turn, and repeated endpoints read the same', (t) => {
+  const n = 90;
+  const inOrder = Array.from({ length: n }, (_, k) => k);
+  const shuffled = inOrder.map((k) => (k * 37) % n);
+  const backAndForth = inOrder.flatMap((k) => [k, (k + 45) % n]);
+  for (const v6 of [false, true])
+    for (const [name, order] of [
+      ['declared order', inOrder],
+      ['shuffled', shuffled],
+      ['back and forth', backAndForth],
+    ] as const)
+      sameAsGrammar(t, chainsDump(n, order, v6), `${name}${v6 ? ' (IPv6)' : ''}`);
+});
