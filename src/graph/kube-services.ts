@@ -94,13 +94,13 @@ type NoEndpoints = KubeService['noEndpoints'][number];
 
 interface Builder {
   /** The nat chains of the hashes of the service chains its entry points lead to, in the order met. */
-  readonly hashChains: HashChains[];
+  hashChains: HashChains[];
   /** The chain an entry point jumps to when that chain leads to no service chain: the service's name. */
   readonly ownChain: string | undefined;
   name: string | undefined;
   protocol: ServiceProtocol;
   /** Its entry points, each (kind, address, port) once; `keys` indexes them when there are many. */
-  readonly entries: EntryPoint[];
+  entries: EntryPoint[];
   keys: Set<string> | undefined;
   /** An entry point leads to a KUBE-XLB chain first; a cluster IP to a KUBE-SVL chain first. */
   xlb: boolean;
@@ -128,6 +128,11 @@ const entryKey = (e: EntryPoint) => `${e.kind} ${e.ip ?? '*'} ${e.port}`;
 
 function addEntry(b: Builder, e: EntryPoint): void {
   const entries = b.entries;
+  // A first element as a literal of one: a first push would make room for 17 (most services have one or two).
+  if (entries.length === 0) {
+    b.entries = [e];
+    return;
+  }
   if (entries.length < ENTRIES_COMPARED) {
     const ip = e.ip ?? '*';
     for (let i = 0; i < entries.length; i++) {
@@ -359,7 +364,8 @@ export function kubeServices(ruleset: Ruleset): KubeService[] {
     if (!b) builders.push((byRoot[root] = b = builder(undefined, e.protocol, e.first ? undefined : e.chain)));
     for (let k = 0; k < e.hashes.length; k++) {
       const chains = e.hashes[k]!;
-      if (!b.hashChains.includes(chains)) b.hashChains.push(chains);
+      if (b.hashChains.length === 0) b.hashChains = [chains];
+      else if (!b.hashChains.includes(chains)) b.hashChains.push(chains);
     }
     if (e.name) b.name = e.name;
     // A chain of another name is taken for the kind of the first service chain it leads to.
@@ -463,12 +469,13 @@ function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService
     family: ruleset.family,
     protocol: b.protocol,
     proxyMode: 'iptables',
-    // Copied to their length: an array grown by push keeps room for 17, and these live as long as the run.
-    entryPoints: b.entries.slice(),
+    // Copied to their length: an array grown by push keeps room for 17, and these live as long as the run. One
+    // element is the literal addEntry made, of its length already.
+    entryPoints: b.entries.length === 1 ? b.entries : b.entries.slice(),
     affinitySeconds: affinityOfAll(b),
     stickyClients: NONE,
     externalTrafficPolicy,
     internalTrafficPolicy: internalLocal(b) ? 'Local' : 'Cluster',
-    noEndpoints: b.noEndpoints?.slice() ?? NONE,
+    noEndpoints: !b.noEndpoints ? NONE : b.noEndpoints.length === 1 ? b.noEndpoints : b.noEndpoints.slice(),
   };
 }

@@ -108,7 +108,14 @@ class Layout {
 
 let layout: Layout | undefined;
 
-const text = (s: string): string => JSON.stringify(s);
+/** What JSON.stringify escapes in a string: quotes, backslashes, controls and surrogates (when alone). */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify's text of a string. Most (addresses, kinds, names, the dump's path) hold nothing it escapes: they
+ * are quoted here, without a call into JSON.stringify's C++ for each (some 190,000 of them on 10,000 services).
+ */
+const text = (s: string): string => (ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`);
 // JSON.stringify writes a number as String does, and NaN and the infinities as null.
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 const numOrNull = (n: number | null): string => (n === null ? 'null' : num(n));

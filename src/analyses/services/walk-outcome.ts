@@ -66,8 +66,8 @@ function verdictOf(forward: number, drop: number, reject: number): Verdict {
 interface Share {
   readonly ip: string;
   readonly port: number;
-  /** The address's value, parsed once when there are shares to sort; undefined when masked in the dump. */
-  value?: bigint | undefined;
+  /** The address's value, the packet's own; undefined when masked in the dump. */
+  readonly value: bigint | undefined;
   probability: number;
   /** The first DNAT rule that sent a path here; another one makes the endpoint a duplicate. */
   rule: RuleStep | NftRuleStep | undefined;
@@ -119,7 +119,8 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
     const texts = state.assumptions ? assumptionTexts(state) : undefined;
     if (texts) for (const a of texts) (assumptions ??= new Set()).add(a);
     if (state.masquerade) masquerade += p;
-    const dst = formatIp(state.packet.dst);
+    const dstIp = state.packet.dst;
+    const dst = formatIp(dstIp);
     const dport = state.packet.dport;
     const rewritten = dst !== probe.dst || dport !== probe.dport;
     if (path.verdict !== 'ACCEPT' && rewritten) {
@@ -138,7 +139,9 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
         for (let k = 0; k < shares.length && !share; k++)
           if (shares[k]!.ip === dst && shares[k]!.port === port) share = shares[k];
       if (!share) {
-        shares.push((share = { ip: dst, port, probability: 0, rule: undefined, duplicate: false }));
+        // The value is the packet's: the text's value, which parseIp gave after formatIp, but for masked texts.
+        const value = dstIp.unknown ? parseIp(dst)?.value : dstIp.value;
+        shares.push((share = { ip: dst, port, value, probability: 0, rule: undefined, duplicate: false }));
         if (byKey) byKey.set(hostPort(share), share);
         else if (shares.length > SHARES_COMPARED) byKey = new Map(shares.map((x) => [hostPort(x), x]));
       }
@@ -163,11 +166,17 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
   }
   const duplicates: string[] = [];
   for (let k = 0; k < shares.length; k++) if (shares[k]!.duplicate) duplicates.push(hostPort(shares[k]!));
+  // A service's endpoints are few, mostly one to three: sorted in place by insertion (stable, as Array.prototype.sort).
   const ordered = shares;
-  if (ordered.length > 1) {
-    for (let k = 0; k < ordered.length; k++) ordered[k]!.value = parseIp(ordered[k]!.ip)?.value;
-    ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
-  }
+  if (ordered.length > SHARES_COMPARED) ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
+  else
+    for (let k = 1; k < ordered.length; k++) {
+      const x = ordered[k]!;
+      let at = k;
+      for (; at > 0 && compareAddresses(ordered[at - 1]!, ordered[at - 1]!.value, x, x.value) > 0; at--)
+        ordered[at] = ordered[at - 1]!;
+      ordered[at] = x;
+    }
   const endpoints: EndpointShare[] = new Array(ordered.length);
   let forward = 0;
   for (let k = 0; k < ordered.length; k++) {
