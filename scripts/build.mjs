@@ -2,9 +2,10 @@
 // scripts/build-page.mjs) next to it; with --types also
 // the library's declarations rolled into dist/index.d.ts and its API report (scripts/api-report.mjs).
 // The CLI bundles its dependencies: an unbundled start loads hundreds of chevrotain/lodash modules (~0.4 s),
-// the bundle starts in ~0.1 s (shared/reference/ecosystem.md §3). It is one CommonJS file, dist/cli-<hash>.cjs,
-// which dist/cli.js (src/cli/start.ts) runs with V8's code cache, dist/cli-<hash>.cache: Node 20 caches no ES
-// module's code, and the cache takes a fifth off nfwalk's start (docs/performance.md). The commands' modules,
+// the bundle starts in ~0.1 s (shared/reference/ecosystem.md §3). It is one CommonJS module in its wrapper
+// function, dist/cli-<hash>.cjs, which dist/cli.js (src/cli/start.ts) runs with V8's code cache,
+// dist/cli-<hash>.cache: Node 20 caches no ES module's code, and the cache takes a fifth off nfwalk's start
+// (docs/performance.md). The commands' modules,
 // reached by dynamic imports (src/cli/commands/index.ts), are evaluated only when their command runs.
 // The library leaves its dependencies to the consumer's node_modules, where they are shared and deduplicated.
 import { spawnSync } from 'node:child_process';
@@ -156,9 +157,15 @@ const start = await build({
   banner: { js: '#!/usr/bin/env node' },
 });
 const pageFile = page && { path: PAGE, contents: page.html };
+/**
+ * The bundle inside CommonJS's wrapper, which src/cli/start.ts compiles as it is: joined there, the wrapper and the
+ * bundle would be a second string of its size that V8 copies flat. On the first line, so that the bundle's lines
+ * keep their numbers in stack traces.
+ */
+const wrapped = (text) => `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${text}\n})`;
 const bundleFile = {
   path: cli.outputFiles[0].path,
-  contents: importsThroughStart(await asciiComments(cli.outputFiles[0].text)),
+  contents: wrapped(importsThroughStart(await asciiComments(cli.outputFiles[0].text))),
 };
 // Bundles and caches of earlier builds (their names carry the bundle's hash) go, so that dist/ holds one CLI.
 const current = bundle.replace(/\.cjs$/, '');

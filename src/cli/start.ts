@@ -1,6 +1,6 @@
 /**
- * nfwalk's executable (dist/cli.js): runs the CLI's bundle (main.ts, built as one CommonJS file
- * dist/cli-<hash>.cjs) with V8's code cache (dist/cli-<hash>.cache). Node 20 has no code cache for ES modules,
+ * nfwalk's executable (dist/cli.js): runs the CLI's bundle (main.ts, built as one CommonJS module inside its
+ * wrapper function, dist/cli-<hash>.cjs) with V8's code cache (dist/cli-<hash>.cache). Node 20 has no code cache for ES modules,
  * and compiling the code a `parse` runs is about a fifth of nfwalk's start (docs/performance.md). `npm run build`
  * writes the cache by running a sample parse with NFWALK_CODE_CACHE_TRAINING set; without a cache, or when V8
  * rejects it (another Node or V8 flags), the bundle compiles as it would without one. The names carry the
@@ -32,9 +32,10 @@ const cacheFile = named === undefined ? plainCache : file.replace(/\.cjs$/, `.${
 
 /**
  * V8 checks a cache's header (its V8 version, flags, the source's length) but not its body, and a damaged body
- * crashes the process: the file starts with the CRC-32 of the cache, and a cache that does not match it is not
+ * crashes the process: the file ends with the CRC-32 of the cache, and a cache that does not match it is not
  * used (test/cli/start.test.ts). A CRC finds the damage a torn or stray write does, and node:zlib loads in
- * about half the time node:crypto takes.
+ * about half the time node:crypto takes. At the end, not the start: V8 copies a cache that does not start on an
+ * 8-byte boundary (1-1.5 MB of fresh memory, a page fault each 4 KB), and the file's buffer starts on one.
  */
 const DIGEST = 4;
 const digest = (data: Uint8Array) => {
@@ -62,22 +63,20 @@ function checked(path: string): Buffer | undefined {
   } catch {
     return undefined;
   }
-  const data = written.subarray(DIGEST);
-  return written.length > DIGEST && digest(data).equals(written.subarray(0, DIGEST)) ? data : undefined;
+  const data = written.subarray(0, written.length - DIGEST);
+  return written.length > DIGEST && digest(data).equals(written.subarray(data.length)) ? data : undefined;
 }
 
-// CommonJS's own wrapper, so that the bundle's lines keep their numbers in stack traces. The bundle is ASCII
-// (scripts/build.mjs), which Latin-1 reads as UTF-8 does, without Node's UTF-8 decoder: 30-50 ms less per start.
-const script = new Script(
-  `(function (exports, require, module, __filename, __dirname, __nfwalkImport) { ${readFileSync(file, 'latin1')}\n})`,
-  { filename: file, cachedData: cachedData() },
-);
+// The bundle is a function expression with CommonJS's parameters, written so by scripts/build.mjs: a wrapper
+// joined here would be a second string of the bundle's size that V8 copies flat before compiling it. It is ASCII,
+// which Latin-1 reads as UTF-8 does, without Node's UTF-8 decoder: 30-50 ms less per start.
+const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData: cachedData() });
 if (training) {
   // At exit the cache holds every function the run compiled, not only the bundle's top level.
   process.on('exit', () => {
     const aside = `${cacheFile}.${process.pid}.tmp`;
     const data = script.createCachedData();
-    writeFileSync(aside, Buffer.concat([digest(data), data]));
+    writeFileSync(aside, Buffer.concat([data, digest(data)]));
     renameSync(aside, cacheFile);
   });
 }
