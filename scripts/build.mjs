@@ -5,8 +5,8 @@
 // the bundle starts in ~0.1 s (shared/reference/ecosystem.md §3). It is one CommonJS module in its wrapper
 // function, dist/cli-<hash>.cjs, which dist/cli.js (src/cli/start.ts) runs with V8's code cache,
 // dist/cli-<hash>.cache: Node 20 caches no ES module's code, and the cache takes a fifth off nfwalk's start
-// (docs/performance.md). The commands' modules,
-// reached by dynamic imports (src/cli/commands/index.ts), are evaluated only when their command runs.
+// (docs/performance.md). The commands' modules, reached by dynamic imports (src/cli/commands/index.ts), are
+// evaluated only when their command runs.
 // The library leaves its dependencies to the consumer's node_modules, where they are shared and deduplicated.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
