@@ -166,17 +166,8 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
   }
   const duplicates: string[] = [];
   for (let k = 0; k < shares.length; k++) if (shares[k]!.duplicate) duplicates.push(hostPort(shares[k]!));
-  // A service's endpoints are few, mostly one to three: sorted in place by insertion (stable, as Array.prototype.sort).
   const ordered = shares;
-  if (ordered.length > SHARES_COMPARED) ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
-  else
-    for (let k = 1; k < ordered.length; k++) {
-      const x = ordered[k]!;
-      let at = k;
-      for (; at > 0 && compareAddresses(ordered[at - 1]!, ordered[at - 1]!.value, x, x.value) > 0; at--)
-        ordered[at] = ordered[at - 1]!;
-      ordered[at] = x;
-    }
+  if (ordered.length > 1) ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
   const endpoints: EndpointShare[] = new Array(ordered.length);
   let forward = 0;
   for (let k = 0; k < ordered.length; k++) {
