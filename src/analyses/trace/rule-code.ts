@@ -76,11 +76,14 @@ function portOnly(m: Match): m is TcpMatch | UdpMatch | SctpMatch {
  * most: what `tcpUdpMatcher` decides with numbers alone. ruleMatchers leaves it out of `rest`.
  */
 export function portMatch(rule: Rule): TcpMatch | UdpMatch | SctpMatch | undefined {
-  for (const m of rule.matches) {
-    if (m.module === 'comment') continue;
-    return portOnly(m) ? m : undefined;
-  }
-  return undefined;
+  const m = rule.matches[uncommented(rule.matches, 0)];
+  return m && portOnly(m) ? m : undefined;
+}
+
+/** The index of the first match from `k` on that is not a comment; `matches.length` when there is none. */
+function uncommented(matches: readonly Match[], k: number): number {
+  while (k < matches.length && matches[k]!.module === 'comment') k++;
+  return k;
 }
 
 function addressTest(ip: Ip, net: number, mask: number, negated: boolean): number {
@@ -138,8 +141,7 @@ export class RuleCode {
     if (rule.inInterface || rule.outInterface || rule.fragment) return this.flagsAt(at, flags, numbers);
     // The first match, comments apart, may be the port's; the rule is whole when no other but comments follow.
     const matches = rule.matches;
-    let k = 0;
-    while (k < matches.length && matches[k]!.module === 'comment') k++;
+    const k = uncommented(matches, 0);
     if (k < matches.length) {
       const port = matches[k]!;
       if (!portOnly(port)) return this.flagsAt(at, flags, numbers);
@@ -148,7 +150,7 @@ export class RuleCode {
       flags |= PORT | (dport?.negated ? PORT_NOT : 0);
       numbers |= PORT_PROTOCOLS[port.module] << 24;
       w[at + 6] = dport ? dport.value.from | (dport.value.to << 16) : 0xffff << 16;
-      for (k++; k < matches.length; k++) if (matches[k]!.module !== 'comment') return this.flagsAt(at, flags, numbers);
+      if (uncommented(matches, k + 1) < matches.length) return this.flagsAt(at, flags, numbers);
     }
     return this.flagsAt(at, flags, numbers) | WHOLE;
   }
