@@ -67,44 +67,151 @@ const OUTCOME = [
 const EVIDENCE = ['path', 'line', 'column'] as const;
 const CLIENT = ['src', 'dst'] as const;
 
-/** The keys and brackets of every object and array in a service written at one indent (names end in the depth). */
+/**
+ * The text of `before`, a value of few distinct words (a kind, a verdict, a protocol, a node's name) and `after`, made
+ * once per word: the service's text is a rope, one string joined per `+`, and these constants are most of its joins.
+ */
+class Worded {
+  private readonly made = new Map<string | null, string>();
+
+  constructor(
+    private readonly before: string,
+    private readonly after: string,
+  ) {}
+
+  of(word: string | null): string {
+    let t = this.made.get(word);
+    if (t === undefined) this.made.set(word, (t = this.before + textOrNull(word) + this.after));
+    return t;
+  }
+}
+
+/**
+ * The text between the values of every object and array in a service written at one indent (names end in the
+ * depth): keys with their punctuation, a string value's quotes (its inner text is joined between them), and the
+ * words of the keys whose values are few.
+ */
 class Layout {
   readonly service;
   readonly list1;
-  readonly share2;
-  readonly node2;
   readonly list3;
-  readonly nodePort3;
-  readonly outcome4;
   readonly list4;
-  readonly share5;
-  readonly evidence5;
-  readonly client5;
   readonly list5;
+  readonly share2;
+  readonly share5;
   readonly share6;
+  readonly name;
+  readonly clusterIP;
+  readonly clusterNull;
+  readonly afterCluster;
+  readonly nodePort;
+  readonly endpoints1;
+  readonly nodes;
+  readonly family;
+  readonly proxyMode;
+  readonly named;
+  readonly external;
+  readonly noExternal;
+  readonly loadBalancer;
+  readonly noLoadBalancer;
+  readonly healthCheck;
+  readonly affinity;
+  readonly externalPolicy;
+  readonly internalPolicy;
+  readonly nodeOpen;
+  readonly npVerdict;
+  readonly present;
+  readonly notPresent;
+  readonly nullPresent;
+  readonly nullNotPresent;
+  readonly node2;
+  readonly outcome4;
+  readonly openQuotedIp;
+  readonly openNullIp;
+  readonly port4;
+  readonly path5;
+  readonly line5;
+  readonly column5;
+  readonly verdict4;
+  readonly drop4;
+  readonly noneStopped4;
+  readonly src5;
+  readonly dst5;
+  readonly clientClose5;
   /** For JSON.stringify's text of a value whose key is at these depths: its line breaks indented for its place. */
   readonly break3;
   readonly break5;
 
   constructor(readonly indent: string) {
     const at = (depth: number) => indent + '  '.repeat(depth);
-    this.service = keysAt(indent, SERVICE);
+    const k = (this.service = keysAt(indent, SERVICE));
     this.list1 = listAt(at(1));
-    this.share2 = keysAt(at(2), SHARE);
-    this.node2 = keysAt(at(2), NODE);
     this.list3 = listAt(at(3));
-    this.nodePort3 = keysAt(at(3), NODE_PORT);
-    this.outcome4 = keysAt(at(4), OUTCOME);
     this.list4 = listAt(at(4));
-    this.share5 = keysAt(at(5), SHARE);
-    this.evidence5 = keysAt(at(5), EVIDENCE);
-    this.client5 = keysAt(at(5), CLIENT);
     this.list5 = listAt(at(5));
-    this.share6 = keysAt(at(6), SHARE);
+    this.share2 = shareAt(at(2));
+    this.share5 = shareAt(at(5));
+    this.share6 = shareAt(at(6));
+    this.name = `${k.name}"`;
+    this.clusterIP = new Worded(`"${k.protocol}`, `${k.clusterIP}"`);
+    this.clusterNull = new Worded(`"${k.protocol}`, `${k.clusterIP}null${k.port}`);
+    this.afterCluster = `"${k.port}`;
+    this.nodePort = k.nodePort;
+    this.endpoints1 = k.endpoints;
+    this.nodes = k.nodes;
+    this.family = new Worded(k.family, k.proxyMode);
+    this.proxyMode = new Worded('', k.named);
+    this.named = { true: `true${k.externalIPs}`, false: `false${k.externalIPs}` };
+    this.external = k.loadBalancerIPs;
+    this.noExternal = `[]${k.loadBalancerIPs}`;
+    this.loadBalancer = k.healthCheckNodePort;
+    this.noLoadBalancer = `[]${k.healthCheckNodePort}`;
+    this.healthCheck = k.affinitySeconds;
+    this.affinity = k.externalTrafficPolicy;
+    this.externalPolicy = new Worded('', k.internalTrafficPolicy);
+    this.internalPolicy = new Worded('', k.close);
+    const n = (this.node2 = keysAt(at(2), NODE));
+    const np = keysAt(at(3), NODE_PORT);
+    this.nodeOpen = new Worded(n.node, n.nodePort);
+    this.npVerdict = new Worded(np.verdict, np.endpoints);
+    this.nullPresent = `null${n.present}true${n.entryPoints}`;
+    this.nullNotPresent = `null${n.present}false${n.entryPoints}`;
+    this.present = `${np.close}${n.present}true${n.entryPoints}`;
+    this.notPresent = `${np.close}${n.present}false${n.entryPoints}`;
+    const o = (this.outcome4 = keysAt(at(4), OUTCOME));
+    const ev = keysAt(at(5), EVIDENCE);
+    const c = keysAt(at(5), CLIENT);
+    this.openQuotedIp = new Worded(o.kind, `${o.ip}"`);
+    this.openNullIp = new Worded(o.kind, `${o.ip}null${o.port}`);
+    this.port4 = `"${o.port}`;
+    this.path5 = `${o.evidence}${ev.path}"`;
+    this.line5 = `"${ev.line}`;
+    this.column5 = ev.column;
+    this.verdict4 = new Worded(ev.close + o.verdict, o.endpoints);
+    this.drop4 = o.drop;
+    this.noneStopped4 = `${o.drop}0${o.reject}0${o.unhandled}0${o.masquerade}`;
+    this.src5 = `${o.client}${c.src}"`;
+    this.dst5 = `"${c.dst}"`;
+    this.clientClose5 = `"${c.close}`;
     this.break3 = `\n${at(3)}`;
     this.break5 = `\n${at(5)}`;
   }
 }
+
+/** An endpoint share's text around its values at one indent; a share of 1 without weight (most) ends in one constant. */
+function shareAt(indent: string) {
+  const k = keysAt(indent, SHARE);
+  return {
+    ip: `${k.ip}"`,
+    port: `"${k.port}`,
+    probability: k.probability,
+    weight: k.weight,
+    close: k.close,
+    whole: `${k.probability}1${k.close}`,
+  };
+}
+
+type Share = ReturnType<typeof shareAt>;
 
 let layout: Layout | undefined;
 
@@ -116,6 +223,8 @@ const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
  * are quoted here, without a call into JSON.stringify's C++ for each (some 190,000 of them on 10,000 services).
  */
 const text = (s: string): string => (ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`);
+/** The text between the quotes of JSON.stringify's text of a string: most often the string itself. */
+const inner = (s: string): string => (ESCAPED.test(s) ? JSON.stringify(s).slice(1, -1) : s);
 // JSON.stringify writes a number as String does, and NaN and the infinities as null.
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 const numOrNull = (n: number | null): string => (n === null ? 'null' : num(n));
@@ -124,21 +233,25 @@ const textOrNull = (s: string | null): string => (s === null ? 'null' : text(s))
 /** JSON.stringify's text of a value whose key's line is indented by `lineBreak`. */
 const stringifiedAt = (v: unknown, lineBreak: string): string => JSON.stringify(v, null, 2).replaceAll('\n', lineBreak);
 
-/** An array's text: `[]` when empty, else each item's text between `l`'s brackets and separators. */
-function listed<T>(list: readonly T[], l: List, item: (value: T) => string): string {
+function texts(list: readonly string[], l: List): string {
   if (list.length === 0) return '[]';
-  let out = l.first + item(list[0]!);
-  for (let i = 1; i < list.length; i++) out += l.next + item(list[i]!);
+  let out = l.first + text(list[0]!);
+  for (let i = 1; i < list.length; i++) out += l.next + text(list[i]!);
   return out + l.close;
 }
 
-const texts = (list: readonly string[], l: List): string => listed(list, l, text);
+function share(e: EndpointShare, k: Share): string {
+  const head = k.ip + inner(e.ip) + k.port + num(e.port);
+  if (e.probability === 1 && e.weight === undefined) return head + k.whole;
+  const out = head + k.probability + num(e.probability);
+  return (e.weight !== undefined ? out + k.weight + num(e.weight) : out) + k.close;
+}
 
-function shares(list: readonly EndpointShare[], l: List, k: Layout['share2']): string {
-  return listed(list, l, (e) => {
-    const share = k.ip + text(e.ip) + k.port + num(e.port) + k.probability + num(e.probability);
-    return (e.weight !== undefined ? share + k.weight + num(e.weight) : share) + k.close;
-  });
+function shares(list: readonly EndpointShare[], l: List, k: Share): string {
+  if (list.length === 0) return '[]';
+  let out = l.first + share(list[0]!, k);
+  for (let i = 1; i < list.length; i++) out += l.next + share(list[i]!, k);
+  return out + l.close;
 }
 
 function outcome(o: EntryOutcome, y: Layout): string {
@@ -146,35 +259,29 @@ function outcome(o: EntryOutcome, y: Layout): string {
   const e = o.entry;
   const ev = e.evidence;
   const c = o.client;
-  let out = k.kind + text(e.kind) + k.ip + textOrNull(e.ip) + k.port + num(e.port);
+  let out =
+    e.ip === null
+      ? y.openNullIp.of(e.kind) + num(e.port)
+      : y.openQuotedIp.of(e.kind) + inner(e.ip) + y.port4 + num(e.port);
   if (e.sourceRanges) out += k.sourceRanges + texts(e.sourceRanges, y.list5);
   out +=
-    k.evidence +
-    y.evidence5.path +
-    text(ev.path) +
-    y.evidence5.line +
+    y.path5 +
+    inner(ev.path) +
+    y.line5 +
     num(ev.line) +
-    y.evidence5.column +
+    y.column5 +
     num(ev.column) +
-    y.evidence5.close +
-    k.verdict +
-    text(o.verdict) +
-    k.endpoints +
+    y.verdict4.of(o.verdict) +
     shares(o.endpoints, y.list5, y.share6) +
-    k.drop +
-    num(o.drop) +
-    k.reject +
-    num(o.reject) +
-    k.unhandled +
-    num(o.unhandled) +
-    k.masquerade +
+    (o.drop === 0 && o.reject === 0 && o.unhandled === 0
+      ? y.noneStopped4
+      : y.drop4 + num(o.drop) + k.reject + num(o.reject) + k.unhandled + num(o.unhandled) + k.masquerade) +
     numOrNull(o.masquerade) +
-    k.client +
-    y.client5.src +
-    text(c.src) +
-    y.client5.dst +
-    text(c.dst) +
-    y.client5.close;
+    y.src5 +
+    inner(c.src) +
+    y.dst5 +
+    inner(c.dst) +
+    y.clientClose5;
   if (o.estimate) out += k.estimate + text(o.estimate);
   if (o.duplicates.length) out += k.duplicates + texts(o.duplicates, y.list5);
   if (o.assumptions.length) out += k.assumptions + texts(o.assumptions, y.list5);
@@ -185,18 +292,32 @@ function outcome(o: EntryOutcome, y: Layout): string {
 function node(n: ServiceOnNode, nodePort: EntryPoint | undefined, y: Layout, rare: RareParts): string {
   const k = y.node2;
   const np = nodePort ? n.outcomes.find((o) => o.entry === nodePort) : undefined;
-  let out = k.node + text(n.node) + k.nodePort;
-  out += np
-    ? y.nodePort3.verdict +
-      text(np.verdict) +
-      y.nodePort3.endpoints +
-      shares(np.endpoints, y.list4, y.share5) +
-      y.nodePort3.close
-    : 'null';
-  out += k.present + String(n.present) + k.entryPoints + listed(n.outcomes, y.list3, (o) => outcome(o, y));
+  let out = y.nodeOpen.of(n.node);
+  if (np) out += y.npVerdict.of(np.verdict) + shares(np.endpoints, y.list4, y.share5);
+  out += np ? (n.present ? y.present : y.notPresent) : n.present ? y.nullPresent : y.nullNotPresent;
+  const outcomes = n.outcomes;
+  if (outcomes.length === 0) out += '[]';
+  else {
+    out += y.list3.first + outcome(outcomes[0]!, y);
+    for (let i = 1; i < outcomes.length; i++) out += y.list3.next + outcome(outcomes[i]!, y);
+    out += y.list3.close;
+  }
   if (n.observed.length) out += k.observed + stringifiedAt(rare.observed(n), y.break3);
   if (n.stickyClients.length) out += k.stickyClients + stringifiedAt(rare.stickyClients(n), y.break3);
   return out + k.close;
+}
+
+/** The addresses of the entry points of one or two kinds as a list at `l`'s indent; undefined when there are none. */
+function addresses(
+  entries: readonly EntryPoint[],
+  l: List,
+  first: EntryPoint['kind'],
+  second?: EntryPoint['kind'],
+): string | undefined {
+  let out: string | undefined;
+  for (const e of entries)
+    if (e.kind === first || e.kind === second) out = (out === undefined ? l.first : out + l.next) + text(e.ip!);
+  return out === undefined ? undefined : out + l.close;
 }
 
 /** serviceJson's values of the keys few nodes have, written through JSON.stringify. */
@@ -208,7 +329,6 @@ export interface RareParts {
 /** The text of serviceJson(view) as JSON.stringify writes it with a gap of 2, at `indent` (its first line unindented). */
 export function serviceText(view: ServiceView, indent: string, rare: RareParts): string {
   const y = layout?.indent === indent ? layout : (layout = new Layout(indent));
-  const k = y.service;
   const s = view.service;
   let cluster: EntryPoint | undefined;
   let nodePort: EntryPoint | undefined;
@@ -218,47 +338,38 @@ export function serviceText(view: ServiceView, indent: string, rare: RareParts):
     else if (e.kind === 'nodePort') nodePort ??= e;
     else if (e.kind === 'healthCheckNodePort') healthCheck ??= e;
   }
-  const out =
-    k.name +
-    text(s.name) +
-    k.protocol +
-    text(s.protocol) +
-    k.clusterIP +
-    (cluster ? textOrNull(cluster.ip) : 'null') +
-    k.port +
-    (cluster ? num(cluster.port) : 'null') +
-    k.nodePort +
+  let out = y.name + inner(s.name);
+  out +=
+    cluster && cluster.ip !== null
+      ? y.clusterIP.of(s.protocol) + inner(cluster.ip) + y.afterCluster + num(cluster.port)
+      : y.clusterNull.of(s.protocol) + (cluster ? num(cluster.port) : 'null');
+  out +=
+    y.nodePort +
     (nodePort ? num(nodePort.port) : 'null') +
-    k.endpoints +
+    y.endpoints1 +
     shares(consensusEndpoints(view, cluster), y.list1, y.share2) +
-    k.nodes +
-    listed(view.nodes, y.list1, (n) => node(n, nodePort, y, rare));
-  const external: string[] = [];
-  const loadBalancer: string[] = [];
-  for (const e of s.entryPoints) {
-    if (e.kind === 'externalIP' || e.kind === 'external') external.push(e.ip!);
-    else if (e.kind === 'loadBalancer') loadBalancer.push(e.ip!);
+    y.nodes;
+  const nodes = view.nodes;
+  if (nodes.length === 0) out += '[]';
+  else {
+    out += y.list1.first + node(nodes[0]!, nodePort, y, rare);
+    for (let i = 1; i < nodes.length; i++) out += y.list1.next + node(nodes[i]!, nodePort, y, rare);
+    out += y.list1.close;
   }
+  const external = addresses(s.entryPoints, y.list1, 'externalIP', 'external');
+  const loadBalancer = addresses(s.entryPoints, y.list1, 'loadBalancer');
   return (
     out +
-    k.family +
-    text(s.family) +
-    k.proxyMode +
-    text(s.proxyMode) +
-    k.named +
-    String(s.named) +
-    k.externalIPs +
-    texts(external, y.list1) +
-    k.loadBalancerIPs +
-    texts(loadBalancer, y.list1) +
-    k.healthCheckNodePort +
+    y.family.of(s.family) +
+    y.proxyMode.of(s.proxyMode) +
+    (s.named ? y.named.true : y.named.false) +
+    (external === undefined ? y.noExternal : external + y.external) +
+    (loadBalancer === undefined ? y.noLoadBalancer : loadBalancer + y.loadBalancer) +
     (healthCheck ? num(healthCheck.port) : 'null') +
-    k.affinitySeconds +
+    y.healthCheck +
     numOrNull(s.affinitySeconds) +
-    k.externalTrafficPolicy +
-    textOrNull(s.externalTrafficPolicy) +
-    k.internalTrafficPolicy +
-    text(s.internalTrafficPolicy) +
-    k.close
+    y.affinity +
+    y.externalPolicy.of(s.externalTrafficPolicy) +
+    y.internalPolicy.of(s.internalTrafficPolicy)
   );
 }
