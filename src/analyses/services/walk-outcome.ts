@@ -68,6 +68,8 @@ interface Share {
   readonly port: number;
   /** The address's value, the packet's own; undefined when masked in the dump. */
   readonly value: bigint | undefined;
+  /** Its place in the order first reached, which the duplicates keep. */
+  readonly reached: number;
   probability: number;
   /** The first DNAT rule that sent a path here; another one makes the endpoint a duplicate. */
   rule: RuleStep | NftRuleStep | undefined;
@@ -80,8 +82,6 @@ interface Stopped {
   readonly rules: Set<string>;
   readonly assumptions: Set<string>;
 }
-
-/** The share of the final destination `ip`:`port` in `shares`, made on its first path. */
 
 /** What stopped a path that had been sent to an endpoint: the reason the walk gave, else its last step. */
 function stoppedBy(path: Ended): string | undefined {
@@ -101,7 +101,9 @@ function stoppedBy(path: Ended): string | undefined {
 const SHARES_COMPARED = 16;
 
 export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): EntryOutcome {
-  // In the order first reached; indexed loops (no iterator objects in code run before it is optimised).
+  // In the report's order, by address: each new share placed after those not after it, as a stable sort of them in
+  // the order first reached would place it (Array.prototype.sort copied every list into arrays of its own). Indexed
+  // loops: no iterator objects in code run before it is optimised.
   const shares: Share[] = [];
   let byKey: Map<string, Share> | undefined;
   let drop = 0;
@@ -141,7 +143,20 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
       if (!share) {
         // The value is the packet's: the text's value, which parseIp gave after formatIp, but for masked texts.
         const value = dstIp.unknown ? parseIp(dst)?.value : dstIp.value;
-        shares.push((share = { ip: dst, port, value, probability: 0, rule: undefined, duplicate: false }));
+        const made: Share = {
+          ip: dst,
+          port,
+          value,
+          reached: shares.length,
+          probability: 0,
+          rule: undefined,
+          duplicate: false,
+        };
+        let at = shares.length;
+        shares.push(made);
+        for (; at > 0 && compareAddresses(shares[at - 1]!, shares[at - 1]!.value, made, value) > 0; at--)
+          shares[at] = shares[at - 1]!;
+        shares[at] = share = made;
         if (byKey) byKey.set(hostPort(share), share);
         else if (shares.length > SHARES_COMPARED) byKey = new Map(shares.map((x) => [hostPort(x), x]));
       }
@@ -164,14 +179,13 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
     else if (path.verdict === 'REJECT') reject += p;
     else drop += p;
   }
-  const duplicates: string[] = [];
-  for (let k = 0; k < shares.length; k++) if (shares[k]!.duplicate) duplicates.push(hostPort(shares[k]!));
-  const ordered = shares;
-  if (ordered.length > 1) ordered.sort((a, b) => compareAddresses(a, a.value, b, b.value));
-  const endpoints: EndpointShare[] = new Array(ordered.length);
+  const endpoints: EndpointShare[] = new Array(shares.length);
   let forward = 0;
-  for (let k = 0; k < ordered.length; k++) {
-    const { ip, port, probability } = ordered[k]!;
+  let duplicated: Share[] | undefined;
+  for (let k = 0; k < shares.length; k++) {
+    const share = shares[k]!;
+    if (share.duplicate) (duplicated ??= []).push(share);
+    const { ip, port, probability } = share;
     endpoints[k] = { ip, port, probability };
     forward += probability;
   }
@@ -184,7 +198,8 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
     unhandled: unhandledLocal + unhandledRouted,
     masquerade,
     client: { src: probe.src, dst: probe.dst },
-    duplicates,
+    // In the order first reached; duplicates are rare.
+    duplicates: duplicated ? duplicated.sort((a, b) => a.reached - b.reached).map(hostPort) : [],
     assumptions: assumptions ? [...assumptions] : [],
   };
   if (!stopped || stopped.drop + stopped.reject <= 0) return outcome;

@@ -101,6 +101,33 @@ test('the same endpoint behind two KUBE-SEP jumps gets two shares and is reporte
   t.true(codes(a).includes('SVC_DUPLICATE_ENDPOINT'));
 });
 
+test('duplicated endpoints are listed in the order first reached, the shares by address', (t) => {
+  // Endpoints in the chain out of address order; the fall-through reaches two of them again, the later-listed first.
+  const web = { ...WEB, endpoints: ['10.244.2.13', '10.244.1.11', '10.244.1.12'].map((ip) => ({ ip, port: 8080 })) };
+  const text = kubeProxyRuleset([web], { clusterCidr: '10.244.0.0/16' });
+  const lastJump = new RegExp(
+    `(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.1\\.12:8080") -j (KUBE-SEP-\\w+)`,
+  );
+  const edited = text
+    .replace(
+      lastJump,
+      `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`,
+    )
+    .replace(`:${WEB.svcChain} - [0:0]\n`, `:${WEB.svcChain} - [0:0]\n:KUBE-SEP-EXTRA - [0:0]\n`)
+    .replace(
+      /(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/,
+      '-A KUBE-SEP-EXTRA -p tcp -m statistic --mode random --probability 0.50000000000 -m tcp -j DNAT --to-destination 10.244.1.11:8080\n' +
+        '-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.2.13:8080\n$1',
+    );
+  t.not(edited, text);
+  const cluster = analyse(edited).services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
+  t.deepEqual(cluster.duplicates, ['10.244.2.13:8080', '10.244.1.11:8080']);
+  t.deepEqual(
+    cluster.endpoints.map((e) => e.ip),
+    ['10.244.1.11', '10.244.1.12', '10.244.2.13'],
+  );
+});
+
 test('without any comments the services are found from chain structure and named by their chain', (t) => {
   const bare = kubeProxyRuleset(
     [
