@@ -78,5 +78,8 @@ function endpointsDiffer(view: ServiceView): Finding[] {
 }
 
 export function clusterFindings(view: ServiceView): Finding[] {
-  return [...localDrops(view), ...endpointsDiffer(view)];
+  const drops = localDrops(view);
+  const differ = endpointsDiffer(view);
+  // Both are empty for most services: no third list to join them.
+  return drops.length === 0 ? differ : differ.length === 0 ? drops : [...drops, ...differ];
 }

@@ -21,19 +21,27 @@ function endpointSliceHint(service: KubeService): string {
 const base = (service: KubeService, node: string) => ({ node, subject: service.name });
 
 function skewed(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {
-  const live = o.endpoints.filter((e) => e.probability > 0);
+  // The live shares' count, sum and worst distance from even are read in place: most entry points are even, and
+  // their lists of live shares and distances were made only to be dropped.
+  const endpoints = o.endpoints;
+  let count = 0;
+  let forward = 0;
+  for (let i = 0; i < endpoints.length; i++)
+    if (endpoints[i]!.probability > 0) {
+      count++;
+      forward += endpoints[i]!.probability;
+    }
   // Shares mixed by a split on a masked address are the walk's even guess, not the kernel's ladder.
-  if (
-    o.estimate !== undefined ||
-    service.proxyMode === 'ipvs' ||
-    live.length < 2 ||
-    restsOnMaskedAddress(o.assumptions)
-  )
+  if (o.estimate !== undefined || service.proxyMode === 'ipvs' || count < 2 || restsOnMaskedAddress(o.assumptions))
     return undefined;
-  const forward = live.reduce((a, e) => a + e.probability, 0);
-  const even = forward / live.length;
-  const worst = Math.max(...live.map((e) => Math.abs(e.probability - even) / even));
+  const even = forward / count;
+  let worst = -Infinity;
+  for (let i = 0; i < endpoints.length; i++) {
+    const p = endpoints[i]!.probability;
+    if (p > 0) worst = Math.max(worst, Math.abs(p - even) / even);
+  }
   if (worst <= SKEW_TOLERANCE) return undefined;
+  const live = endpoints.filter((e) => e.probability > 0);
   return {
     code: 'SVC_SKEWED_SHARES',
     severity: 'warning',
@@ -108,6 +116,7 @@ function duplicated(service: KubeService, node: string, o: EntryOutcome): Findin
 }
 
 function noEndpoints(service: KubeService, node: string): Finding | undefined {
+  if (service.noEndpoints.length === 0) return undefined;
   const statements = service.noEndpoints.filter((n) => !n.local);
   if (statements.length === 0) return undefined;
   return {
@@ -127,7 +136,8 @@ function noEndpoints(service: KubeService, node: string): Finding | undefined {
 function nodePortMissing(service: KubeService, node: string, outcomes: readonly EntryOutcome[]): Finding[] {
   if (service.externalTrafficPolicy === 'Local' || service.internalTrafficPolicy === 'Local') return [];
   const cluster = outcomes.find((o) => o.entry.kind === 'clusterIP');
-  if (cluster?.verdict !== 'forward') return [];
+  if (cluster?.verdict !== 'forward' || outcomes.every((o) => o.entry.kind !== 'nodePort' || o.verdict === 'forward'))
+    return [];
   return outcomes
     .filter((o) => o.entry.kind === 'nodePort' && o.verdict !== 'forward')
     .map((o) => ({

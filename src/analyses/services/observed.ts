@@ -49,9 +49,11 @@ export function observedShares(
   nodeAddresses: readonly string[],
   source: ObservedShares['source'],
 ): ObservedShares | undefined {
-  const addresses = outcome.entry.ip === null ? nodeAddresses : [outcome.entry.ip];
   const byDestination = index.get(protocol);
-  const destinations = addresses.flatMap((ip) => byDestination?.get(endpointKey(ip, outcome.entry.port)) ?? []);
+  // Most nodes have no connections of the protocol (none without a conntrack table): nothing to look up.
+  if (!byDestination) return undefined;
+  const addresses = outcome.entry.ip === null ? nodeAddresses : [outcome.entry.ip];
+  const destinations = addresses.flatMap((ip) => byDestination.get(endpointKey(ip, outcome.entry.port)) ?? []);
   if (destinations.length === 0) return undefined;
   const live = outcome.endpoints.filter((e) => e.probability > 0);
   const keys = live.map((e) => endpointKey(e.ip, e.port));

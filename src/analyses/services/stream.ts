@@ -14,7 +14,7 @@ import { clusterFindings } from './cluster-findings';
 import { connectionsOf } from './connections';
 import { evaluate } from './evaluate';
 import { serviceFindings } from './findings';
-import type { EntryOutcome, NodeSummary, ServiceOnNode, ServiceView, ServicesAnalysis } from './model';
+import type { EntryOutcome, NodeSummary, ObservedShares, ServiceOnNode, ServiceView, ServicesAnalysis } from './model';
 import { NodeWarnings } from './node-warnings';
 import { observedShares } from './observed';
 import { stickyClients } from './sticky';
@@ -78,6 +78,9 @@ function nodeSummary(n: NodeDumps, contexts: readonly NodeContext[], warnings: N
   };
 }
 
+/** The lists most services have empty on a node, shared. */
+const NONE: readonly never[] = Object.freeze([]);
+
 export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOptions = {}): ServicesStream {
   const warnings = new NodeWarnings();
   const contexts = nodes.flatMap((n) => nodeContexts(n, options.nodeIps ?? []));
@@ -89,32 +92,59 @@ export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOpt
   let taken = false;
   let rest: ServicesRest | undefined;
 
+  /** One service on the nodes of its family: what a new connection to each entry point gets there. */
+  function onNode(
+    c: Catalogued,
+    service: KubeService,
+    ctx: NodeContext,
+    local: KubeService | undefined,
+  ): ServiceOnNode {
+    const warn = warnings.warn(ctx.node.name, c.listedAt);
+    const walked = service.entryPoints.map((e) => evaluate(ctx, local ?? service, e, warn));
+    // An entry point not walked (a masked address, a walk's error said as a warning) is rare: a second list only then.
+    const outcomes = walked.includes(undefined) ? walked.filter((o) => o !== undefined) : (walked as EntryOutcome[]);
+    const conns = connections.get(ctx.node)!;
+    // Made at the first observed share: most nodes have no connections, and a filter and flatMap made two lists.
+    let observed: ObservedShares[] | undefined;
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.entry.kind === 'healthCheckNodePort') continue;
+      const shares = observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source);
+      if (shares) (observed ??= []).push(shares);
+    }
+    const sticky = local ? stickyClients(ctx, local, outcomes) : NONE;
+    return {
+      node: ctx.node.name,
+      present: local !== undefined,
+      outcomes,
+      observed: observed ?? NONE,
+      stickyClients: sticky,
+    };
+  }
+
   /** One service on every node of its family, and what is wrong with it. */
   function analyse(c: Catalogued): ServiceView {
     const entryPoints = entryPointsOf(c);
     // A copy only where other nodes or identities changed its entry points.
     const service: KubeService = entryPoints === c.service.entryPoints ? c.service : { ...c.service, entryPoints };
-    const findings: Finding[] = [];
-    const onNodes: ServiceOnNode[] = contexts
-      .filter((ctx) => ctx.family === service.family)
-      .map((ctx) => {
-        const local = serviceOnNode(c, ctx);
-        const warn = warnings.warn(ctx.node.name, c.listedAt);
-        const outcomes = entryPoints
-          .map((e) => evaluate(ctx, local ?? service, e, warn))
-          .filter((o): o is EntryOutcome => o !== undefined);
-        const conns = connections.get(ctx.node)!;
-        const observed = outcomes
-          .filter((o) => o.entry.kind !== 'healthCheckNodePort')
-          .flatMap((o) => observedShares(o, service.protocol, conns.index, ctx.addresses, conns.source) ?? []);
-        const sticky = local ? stickyClients(ctx, local, outcomes) : [];
-        const onNode = { node: ctx.node.name, present: local !== undefined, outcomes, observed, stickyClients: sticky };
-        if (local) findings.push(...serviceFindings(local, onNode));
-        return onNode;
-      });
-    const view = { service, nodes: onNodes };
-    findings.push(...clusterFindings(view));
-    if (findings.length) found[c.listedAt] = findings;
+    // Made at the first finding: most services have none.
+    let findings: Finding[] | undefined;
+    // A first node's as a list of one: a first push makes room for 17, and most inputs are one node.
+    let onNodes: ServiceOnNode[] | undefined;
+    for (let i = 0; i < contexts.length; i++) {
+      const ctx = contexts[i]!;
+      if (ctx.family !== service.family) continue;
+      const local = serviceOnNode(c, ctx);
+      const on = onNode(c, service, ctx, local);
+      const own = local ? serviceFindings(local, on) : NONE;
+      if (own.length) (findings ??= []).push(...own);
+      if (onNodes) onNodes.push(on);
+      else onNodes = [on];
+    }
+    const view = { service, nodes: onNodes ?? [] };
+    const cluster = clusterFindings(view);
+    if (cluster.length) (findings ??= []).push(...cluster);
+    if (findings) found[c.listedAt] = findings;
     return view;
   }
 
