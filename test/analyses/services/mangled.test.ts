@@ -128,6 +128,26 @@ test('duplicated endpoints are listed in the order first reached, the shares by 
   );
 });
 
+test('forty endpoints in the ladder out of address order: the shares come out by address, each 1/40', (t) => {
+  // Past the few endpoints found in place: the shares are found by a Map and each placed by address as reached.
+  const ips = Array.from({ length: 40 }, (_, i) => `10.244.${(i * 7) % 5}.${200 - ((i * 13) % 40)}`);
+  const web = { ...WEB, endpoints: ips.map((ip) => ({ ip, port: 8080 })) };
+  const cluster = analyse(
+    kubeProxyRuleset([web], { clusterCidr: '10.244.0.0/16' }),
+  ).services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
+  const byAddress = [...ips].sort((a, b) => {
+    const [x, y] = [a, b].map((ip) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0));
+    return x! - y!;
+  });
+  t.notDeepEqual(ips, byAddress);
+  t.deepEqual(
+    cluster.endpoints.map((e) => e.ip),
+    byAddress,
+  );
+  for (const e of cluster.endpoints) t.is(+e.probability.toFixed(9), 0.025);
+  t.deepEqual(cluster.duplicates, []);
+});
+
 test('without any comments the services are found from chain structure and named by their chain', (t) => {
   const bare = kubeProxyRuleset(
     [
