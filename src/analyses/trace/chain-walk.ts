@@ -101,17 +101,26 @@ export function walkChain(
   name: string,
   chain: WalkChain | undefined,
   state: WalkState,
-  depth = 0,
 ): ChainOutcome[] {
   const out: ChainOutcome[] = [];
-  walkInto(ctx, name, chain, state, depth, out);
+  walkInto(ctx, name, chain, state, 0, out);
   return out;
 }
 
 /**
- * Walks `chain` and appends the ways it ends to `out`: one array for a whole chain's walk and the chains it jumps to,
- * not one per rule that fires.
+ * Walks `chain` and appends the ways it ends to `out`: the hooks hand every chain's walk one array, which they read
+ * and cut back, and the walk hands it down through the rules that fire and the chains they jump to.
  */
+export function walkChainInto(
+  ctx: ChainWalkContext,
+  name: string,
+  chain: WalkChain | undefined,
+  state: WalkState,
+  out: ChainOutcome[],
+): void {
+  walkInto(ctx, name, chain, state, 0, out);
+}
+
 function walkInto(
   ctx: ChainWalkContext,
   name: string,
@@ -132,6 +141,34 @@ function walkInto(
   walkFrom(ctx, chain, 0, state, depth, out);
 }
 
+/** The first position in `candidates` (ascending) of an index at or above `from`. */
+function firstFrom(candidates: readonly number[], from: number): number {
+  if (from === 0 || candidates.length === 0 || candidates[0]! >= from) return 0;
+  let lo = 0;
+  let hi = candidates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (candidates[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Swaps the runs `out[start, mid)` and `out[mid, end)` in place: three reversals, no copy. */
+function swapRuns<T>(out: T[], start: number, mid: number): void {
+  reverse(out, start, mid);
+  reverse(out, mid, out.length);
+  reverse(out, start, out.length);
+}
+
+function reverse<T>(out: T[], from: number, to: number): void {
+  for (let a = from, b = to - 1; a < b; a++, b--) {
+    const x = out[a]!;
+    out[a] = out[b]!;
+    out[b] = x;
+  }
+}
+
 function walkFrom(
   ctx: ChainWalkContext,
   chain: WalkChain,
@@ -142,30 +179,32 @@ function walkFrom(
 ): void {
   let state = start;
   let candidates = chain.candidates(state.packet, from);
-  let c = 0;
+  let c = firstFrom(candidates, from);
   while (c < candidates.length) {
     const i = candidates[c++]!;
     let test = testRule(chain, i, 0, state);
     if (typeof test !== 'boolean') {
       // Both ways: the rule matches on one path, the walk goes on below it on the other. Outcomes are listed
-      // in rule order, the rule's own first: a statistic chain's paths come out endpoint by endpoint.
-      const below: ChainOutcome[][] = [];
+      // in rule order, the rule's own first: a statistic chain's paths come out endpoint by endpoint. Each way is
+      // walked into `out` as it comes, and the runs are put in that order in place: the latest split's first.
+      const splitAt = out.length;
       let tested = state;
       for (;;) {
         if (--ctx.budget.paths < 0) throw new TooManyPaths();
         const { yes, no } = splitOn(tested, test.uncertain);
-        const walked: ChainOutcome[] = [];
-        walkFrom(ctx, chain, i + 1, no, depth, walked);
-        below.push(walked);
+        const walked = out.length;
+        walkFrom(ctx, chain, i + 1, no, depth, out);
+        swapRuns(out, splitAt, walked);
         tested = yes;
         test = testRule(chain, i, test.at + 1, yes);
         if (typeof test === 'boolean') break;
       }
+      const below = out.length;
       if (test) {
         const next = runTarget(ctx, chain, i, tested, depth, out);
         if (next) walkFrom(ctx, chain, i + 1, next, depth, out);
       } else walkFrom(ctx, chain, i + 1, tested, depth, out);
-      for (let b = below.length - 1; b >= 0; b--) for (const o of below[b]!) out.push(o);
+      swapRuns(out, splitAt, below);
       return;
     }
     if (!test) continue;
@@ -174,7 +213,7 @@ function walkFrom(
     // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
     if (next.packet.dst !== state.packet.dst) {
       candidates = chain.candidates(next.packet, i + 1);
-      c = 0;
+      c = firstFrom(candidates, i + 1);
     }
     state = next;
   }
@@ -248,10 +287,13 @@ function fireNft(
         fired.push(end);
         break;
       case 'jump':
-      case 'goto':
-        for (const o of walkChain(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1))
+      case 'goto': {
+        const walked: ChainOutcome[] = [];
+        walkInto(ctx, end.chain, cr.jumpChain(end.chain), end.state, depth + 1, walked);
+        for (const o of walked)
           fired.push(o.end === 'return' && end.end === 'jump' ? { end: 'continue', state: o.state } : o);
         break;
+      }
     }
   }
   if (fired.length === 1 && fired[0]!.end === 'continue') return fired[0]!.state;
@@ -319,6 +361,10 @@ function jumpBelow(
   const mark = out.length;
   walkInto(ctx, name, into, state, depth + 1, out);
   if (out.length === mark + 1 && out[mark]!.end === 'return') return out.pop()!.state;
+  // A chain that only gave verdicts (a KUBE-SVC chain's endpoints) leaves its ends as they are.
+  let returned = false;
+  for (let k = mark; k < out.length && !returned; k++) returned = out[k]!.end === 'return';
+  if (!returned) return undefined;
   for (const o of out.splice(mark)) {
     if (o.end === 'return') walkFrom(ctx, chain, i + 1, o.state, depth, out);
     else out.push(o);

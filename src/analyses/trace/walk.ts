@@ -5,7 +5,7 @@
  * bound both directions already (nf_nat_inet_fn: nf_nat_initialized).
  */
 import { CONNTRACK_PRIORITY, type HookChain, type HookChains } from './base-chains';
-import { type ChainWalkContext, walkChain } from './chain-walk';
+import { type ChainOutcome, type ChainWalkContext, walkChain, walkChainInto } from './chain-walk';
 import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, setNatDone } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, draftOf } from './packet';
@@ -21,12 +21,29 @@ export interface Ended {
   readonly reason?: string;
 }
 
-interface HookRun {
+export interface HookRun {
   /** Every base chain of each hook, iptables tables and nft chains, in the order the kernel runs them. */
   readonly hooks: HookChains;
   readonly network: NodeNetwork;
-  readonly budget: { paths: number };
   readonly ended: Ended[];
+  /** The context every chain walk of the run is given, its hook and table set by the base chain walked. */
+  readonly ctx: { -readonly [K in keyof ChainWalkContext]: ChainWalkContext[K] };
+  /** Where each base chain's walk leaves its ends, read and cut back before the next: one array for the run. */
+  readonly outs: ChainOutcome[];
+  /** Where a base chain gathers the paths that go on past it, copied out at its length. */
+  readonly going: WalkState[];
+}
+
+/** A run of one probe through the hooks, `paths` being the splits it may make before it gives up. */
+export function hookRun(hooks: HookChains, network: NodeNetwork, paths: number): HookRun {
+  return {
+    hooks,
+    network,
+    ended: [],
+    ctx: { network, hook: 'PREROUTING', table: '', budget: { paths } },
+    outs: [],
+    going: [],
+  };
 }
 
 function natRuns(p: Packet, hook: Hook): boolean {
@@ -70,13 +87,15 @@ function hookShape(chains: readonly HookChain[]): HookShape {
 
 /**
  * Runs every base chain of a hook over every path; paths that end are moved to `run.ended`. Conntrack gives
- * the packet its entry before the first chain at or above its priority.
+ * the packet its entry before the first chain at or above its priority. `last`: no hook runs after this one, so
+ * after its last chain the NAT binding's flag, which only chains after it read, is left as it is.
  */
 function runHook(
   run: HookRun,
   hook: Hook,
   states: readonly WalkState[],
   afterNatSlot?: AfterNat,
+  last = false,
 ): readonly WalkState[] {
   let current = states;
   const chains = run.hooks[hook];
@@ -88,7 +107,7 @@ function runHook(
       current = current.map(conntrack);
       tracked = true;
     }
-    current = runChain(run, hook, c, later[i]!, current);
+    current = runChain(run, hook, c, later[i]!, current, last && i === chains.length - 1);
     if (i === lastNat && afterNatSlot) {
       const next: WalkState[] = [];
       for (const s of current) {
@@ -106,7 +125,8 @@ function runHook(
 /**
  * One base chain over every path. nat chains run until one binds the connection's NAT (nf_nat_inet_fn);
  * after the last, a connection that none bound keeps its addresses (a null binding). `accept` ends only this
- * chain; any other verdict ends the packet.
+ * chain; any other verdict ends the packet. Paths the chain lets by untouched come back in the array they came in.
+ * `final`: no chain runs after this one.
  */
 function runChain(
   run: HookRun,
@@ -114,31 +134,43 @@ function runChain(
   base: HookChain,
   later: readonly HookChain[],
   states: readonly WalkState[],
-): WalkState[] {
+  final: boolean,
+): readonly WalkState[] {
   const { chain, nat } = base;
-  const ctx: ChainWalkContext = { network: run.network, hook, table: chain.table, budget: run.budget };
-  const next: WalkState[] = [];
+  const ctx = run.ctx;
+  ctx.hook = hook;
+  ctx.table = chain.table;
+  const { outs, going } = run;
+  let same = true;
   for (const s of states) {
     if ((nat && !natRuns(s.packet, hook)) || (base.devices && !base.devices.includes(s.packet.in ?? ''))) {
-      next.push(s);
+      going.push(s);
       continue;
     }
-    for (const o of walkChain(ctx, chain.name, chain, s)) {
+    same = false;
+    walkChainInto(ctx, chain.name, chain, s, outs);
+    for (let k = 0; k < outs.length; k++) {
+      const o = outs[k]!;
       let state = o.state;
       const verdict = o.end === 'verdict' ? o.verdict : base.policy;
       if (o.end === 'return') state = addStep(state, base.policyStep);
       if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
         if (later.length > 0) state = withOrderAssumption(ctx, base, later, s, state);
-        const after = afterNat(state.packet, hook);
-        if (after !== state.packet) state = withPacketOf(state, after);
+        if (!final) {
+          const after = afterNat(state.packet, hook);
+          if (after !== state.packet) state = withPacketOf(state, after);
+        }
       }
       if (verdict !== 'ACCEPT') {
         run.ended.push({ state, verdict, delivered: null });
         continue;
       }
-      next.push(state);
+      going.push(state);
     }
+    outs.length = 0;
   }
+  const next = same ? states : going.slice();
+  going.length = 0;
   return next;
 }
 
@@ -296,11 +328,14 @@ function postrouting(
   run: HookRun,
   states: readonly WalkState[],
   out: (s: WalkState) => string | undefined,
+  last: boolean,
 ): readonly WalkState[] {
   return runHook(
     run,
     'POSTROUTING',
     states.map((s) => withInterfaces(s, '', out(s))),
+    undefined,
+    last,
   );
 }
 
@@ -318,7 +353,7 @@ export function walkArriving(run: HookRun, start: WalkState): void {
   }
   deliverLocally(run, local);
   const forwarded = runHook(run, 'FORWARD', forward);
-  for (const s of postrouting(run, forwarded, (x) => x.packet.out)) {
+  for (const s of postrouting(run, forwarded, (x) => x.packet.out, true)) {
     run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
 }
@@ -340,7 +375,7 @@ export function walkSent(run: HookRun, start: WalkState): void {
   };
   const out = runHook(run, 'OUTPUT', [withInterfaces(start, '', outOf(first))], reroute);
   const looped: WalkState[] = [];
-  for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)))) {
+  for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)), false)) {
     if (!s.packet.dst.unknown && run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
     else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
