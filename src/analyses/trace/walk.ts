@@ -212,6 +212,8 @@ type Decision =
   | { readonly kind: 'forward'; readonly out: string | undefined; readonly assumption?: string }
   | { readonly kind: 'drop'; readonly reason: string };
 
+const LOCAL: Decision = { kind: 'local' };
+
 /**
  * Where a destination masked in the dump goes cannot be looked up: taken as another host's, as a DNAT target
  * (a service endpoint) usually is, out of an interface no rule may then rely on.
@@ -254,7 +256,7 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
     }
   }
   const type = network.addrType(p.dst);
-  if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return { kind: 'local' };
+  if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return LOCAL;
   const forwarding =
     p.family === 'ipv4' ? sysctlOn(network, 'net.ipv4.ip_forward') : sysctlOn(network, 'net.ipv6.conf.all.forwarding');
   if (forwarding === false)
@@ -285,7 +287,7 @@ function isLoopbackDestination(p: Packet): boolean {
 function routeOutput(network: NodeNetwork, p: Packet): Decision {
   const masked = maskedRoute(p);
   if (masked) return masked;
-  if (network.isLocal(p.dst)) return { kind: 'local' };
+  if (network.isLocal(p.dst)) return LOCAL;
   const d = routed(network, p);
   // ip_route_output_key_hash_rcu: an IPv4 loopback source may only leave through lo unless route_localnet is on.
   // IPv6's output route has no such check: a ::1 source goes through POSTROUTING (checked with the kernel's trace).
@@ -343,15 +345,17 @@ function postrouting(
 export function walkArriving(run: HookRun, start: WalkState): void {
   const ingress = runHook(run, 'INGRESS', [withInterfaces(start, start.packet.in, '')]);
   const pre = runHook(run, 'PREROUTING', ingress);
-  const local: WalkState[] = [];
-  const forward: WalkState[] = [];
+  // A probe's paths mostly go one way: the lists are made for the ways some path goes.
+  let local: WalkState[] | undefined;
+  let forward: WalkState[] | undefined;
   for (const s of pre) {
     const d = routeInput(run.network, s.packet);
     if (d.kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: d.reason });
-    else if (d.kind === 'local') local.push(s);
-    else forward.push(withInterfaces(d.assumption ? addAssumption(s, d.assumption) : s, s.packet.in, d.out));
+    else if (d.kind === 'local') (local ??= []).push(s);
+    else (forward ??= []).push(withInterfaces(d.assumption ? addAssumption(s, d.assumption) : s, s.packet.in, d.out));
   }
-  deliverLocally(run, local);
+  if (local) deliverLocally(run, local);
+  if (!forward) return;
   const forwarded = runHook(run, 'FORWARD', forward);
   for (const s of postrouting(run, forwarded, (x) => x.packet.out, true)) {
     run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
