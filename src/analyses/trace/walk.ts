@@ -5,7 +5,7 @@
  * bound both directions already (nf_nat_inet_fn: nf_nat_initialized).
  */
 import { CONNTRACK_PRIORITY, type HookChain, type HookChains } from './base-chains';
-import { type ChainOutcome, type ChainWalkContext, walkChain, walkChainInto } from './chain-walk';
+import { ChainEnds, type ChainWalkContext, walkChain, walkChainInto } from './chain-walk';
 import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, setNatDone } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, draftOf } from './packet';
@@ -29,7 +29,7 @@ export interface HookRun {
   /** The context every chain walk of the run is given, its hook and table set by the base chain walked. */
   readonly ctx: { -readonly [K in keyof ChainWalkContext]: ChainWalkContext[K] };
   /** Where each base chain's walk leaves its ends, read and cut back before the next: one array for the run. */
-  readonly outs: ChainOutcome[];
+  readonly outs: ChainEnds;
   /** Where a base chain gathers the paths that go on past it, copied out at its length. */
   readonly going: WalkState[];
 }
@@ -41,7 +41,7 @@ export function hookRun(hooks: HookChains, network: NodeNetwork, paths: number):
     network,
     ended: [],
     ctx: { network, hook: 'PREROUTING', table: '', budget: { paths } },
-    outs: [],
+    outs: new ChainEnds(),
     going: [],
   };
 }
@@ -150,10 +150,10 @@ function runChain(
     same = false;
     walkChainInto(ctx, chain.name, chain, s, outs);
     for (let k = 0; k < outs.length; k++) {
-      const o = outs[k]!;
-      let state = o.state;
-      const verdict = o.end === 'verdict' ? o.verdict : base.policy;
-      if (o.end === 'return') state = addStep(state, base.policyStep);
+      let state = outs.state(k);
+      const given = outs.verdict(k);
+      const verdict = given ?? base.policy;
+      if (given === undefined) state = addStep(state, base.policyStep);
       if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
         if (later.length > 0) state = withOrderAssumption(ctx, base, later, s, state);
         if (!final) {
@@ -167,7 +167,7 @@ function runChain(
       }
       going.push(state);
     }
-    outs.length = 0;
+    outs.cut(0);
   }
   const next = same ? states : going.slice();
   going.length = 0;
@@ -190,13 +190,19 @@ function withOrderAssumption(
     (c) =>
       c.backend &&
       c.priority === base.priority &&
-      walkChain(ctx, c.chain.name, c.chain, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)),
+      bindsNat(walkChain(ctx, c.chain.name, c.chain, before), before.packet, ctx.hook),
   );
   if (!rival) return state;
   return addAssumption(
     state,
     `${base.backend} nat ${ctx.hook} runs before ${rival.backend} nat ${ctx.hook}, which would bind this connection too: the kernel runs the table made last first, and the dumps do not say which that is`,
   );
+}
+
+/** Whether any way a nat chain's walk ended bound the connection's NAT. */
+function bindsNat(ends: ChainEnds, before: Packet, hook: Hook): boolean {
+  for (let k = 0; k < ends.length; k++) if (natBound(ends.state(k).packet, before, hook)) return true;
+  return false;
 }
 
 /** Conntrack gives the packet its entry (or none, when an earlier chain said notrack). */
