@@ -28,22 +28,26 @@ export interface HookRun {
   readonly ended: Ended[];
   /** The context every chain walk of the run is given, its hook and table set by the base chain walked. */
   readonly ctx: { -readonly [K in keyof ChainWalkContext]: ChainWalkContext[K] };
-  /** Where each base chain's walk leaves its ends, read and cut back before the next: one array for the run. */
+  readonly scratch: WalkScratch;
+}
+
+/**
+ * Lists a base chain's walk fills and empties before the next one's: where its walk leaves the ways it ended, and
+ * where it gathers the paths going on past it, copied out at their number. One pair for every probe of a tracer,
+ * which walks one probe at a time; neither list ever shrinks, since V8 trims a shortened array and grows it again.
+ */
+export interface WalkScratch {
   readonly outs: ChainEnds;
-  /** Where a base chain gathers the paths that go on past it, copied out at its length. */
   readonly going: WalkState[];
 }
 
+export const walkScratch = (): WalkScratch => ({ outs: new ChainEnds(), going: [] });
+
 /** A run of one probe through the hooks, `paths` being the splits it may make before it gives up. */
-export function hookRun(hooks: HookChains, network: NodeNetwork, paths: number): HookRun {
-  return {
-    hooks,
-    network,
-    ended: [],
-    ctx: { network, hook: 'PREROUTING', table: '', budget: { paths } },
-    outs: new ChainEnds(),
-    going: [],
-  };
+export function hookRun(hooks: HookChains, network: NodeNetwork, paths: number, scratch: WalkScratch): HookRun {
+  // A walk given up (too many paths) may have left ends behind.
+  scratch.outs.cut(0);
+  return { hooks, network, ended: [], ctx: { network, hook: 'PREROUTING', table: '', budget: { paths } }, scratch };
 }
 
 function natRuns(p: Packet, hook: Hook): boolean {
@@ -140,11 +144,12 @@ function runChain(
   const ctx = run.ctx;
   ctx.hook = hook;
   ctx.table = chain.table;
-  const { outs, going } = run;
+  const { outs, going } = run.scratch;
+  let n = 0;
   let same = true;
   for (const s of states) {
     if ((nat && !natRuns(s.packet, hook)) || (base.devices && !base.devices.includes(s.packet.in ?? ''))) {
-      going.push(s);
+      going[n++] = s;
       continue;
     }
     same = false;
@@ -165,13 +170,11 @@ function runChain(
         run.ended.push({ state, verdict, delivered: null });
         continue;
       }
-      going.push(state);
+      going[n++] = state;
     }
     outs.cut(0);
   }
-  const next = same ? states : going.slice();
-  going.length = 0;
-  return next;
+  return same ? states : going.slice(0, n);
 }
 
 /**
