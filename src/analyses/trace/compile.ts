@@ -27,7 +27,10 @@ interface CompiledChain {
   readonly name: string;
   /** The dump ends inside this chain. */
   readonly cut: boolean;
-  /** Indexes of the rules that can match this packet, ascending, starting at `from`. */
+  /**
+   * Indexes of the rules that can match this packet, ascending, from `from` on; a list may begin below `from` (the
+   * walk skips those), so that a chain scanned whole hands out one list for every `from`.
+   */
   candidates(p: Packet, from: number): readonly number[];
 }
 
@@ -237,9 +240,8 @@ class ScannedChain implements IptablesChain {
     return c ?? undefined;
   }
 
-  candidates(_p: Packet, from: number): readonly number[] {
-    const all = indexesTo(this.chain.rules.length);
-    return from === 0 ? all : all.slice(from);
+  candidates(_p: Packet, _from: number): readonly number[] {
+    return indexesTo(this.chain.rules.length);
   }
 }
 
@@ -274,7 +276,7 @@ class IndexedChain extends ScannedChain {
 
   override candidates(p: Packet, from: number): readonly number[] {
     // A masked destination may be any host's: every rule is a candidate.
-    if (p.dst.unknown) return indexesTo(this.chain.rules.length).slice(from);
+    if (p.dst.unknown) return indexesTo(this.chain.rules.length);
     return mergeFrom(
       this.byDestination.get(hostKey(this.ruleset.family, p.dst.value)) ?? NONE,
       p.dport === undefined ? NONE : (this.byPort.get(p.protoNumber * 65536 + p.dport) ?? NONE),

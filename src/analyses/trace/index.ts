@@ -13,7 +13,7 @@ import { type NetworkOptions, type NodeNetwork, nodeNetwork } from './network';
 import type { Packet, Tuple } from './packet';
 import type { TracePath, TraceResult } from './path';
 import type { Probe } from './probe';
-import { type Ended, walkArriving, walkSent } from './walk';
+import { type Ended, hookRun, walkArriving, walkScratch, walkSent } from './walk';
 import { hookPlan } from './base-chains';
 import { NFT_TABLE_FAMILIES, nftBaseChains } from './nft/compile';
 import { nftFlowTests } from './nft/flow-tests';
@@ -220,10 +220,11 @@ export function prepareTracer(node: NodeDumps, family: Family, options: TracerOp
       ),
     ),
   ];
+  const scratch = walkScratch();
   const ends = (probe: Probe): TraceEnds => {
     const warnings = [...network.assumed, ...order];
     const packet = packetOf(probe, family, network, warnings);
-    const run = { hooks: plan.chains, network, budget: { paths: PATH_BUDGET }, ended: [] as Ended[] };
+    const run = hookRun(plan.chains, network, PATH_BUDGET, scratch);
     try {
       (probe.local ? walkSent : walkArriving)(run, initialState(packet));
     } catch (e) {

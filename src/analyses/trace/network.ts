@@ -124,26 +124,42 @@ function routeFamily(r: Route): Family | undefined {
   return parsePrefix(probe)?.family;
 }
 
-/** Whether `ip` is in `p`; an IPv4 address is given as its number `v4` too, tested without a bigint made per test. */
-function covers(p: Prefix, ip: Ip, v4: number): boolean {
-  if (ip.family !== p.family) return false;
-  if (ip.family === 'ipv4') return (v4 & Number(p.mask)) >>> 0 === Number(p.network);
-  return inPrefix(ip, p);
+/**
+ * Candidates for a longest-prefix match, their IPv4 networks and masks as numbers (NaN for IPv6 ones) made once: made
+ * from the bigints on every test, each was a heap number, and the walk asks once or more per path.
+ */
+interface Candidates<T extends { readonly prefix: Prefix }> {
+  readonly items: readonly T[];
+  readonly network4: readonly number[];
+  readonly mask4: readonly number[];
+}
+
+function candidatesOf<T extends { readonly prefix: Prefix }>(items: readonly T[]): Candidates<T> {
+  const v4 = (p: Prefix, x: bigint) => (p.family === 'ipv4' ? Number(x) : NaN);
+  return {
+    items,
+    network4: items.map((c) => v4(c.prefix, c.prefix.network)),
+    mask4: items.map((c) => v4(c.prefix, c.prefix.mask)),
+  };
 }
 
 /**
  * The candidate with the longest prefix that holds `ip`; among those of that length the first, unless `better` says a
- * later one is. One pass without arrays: the walk asks once or more per path (routing, addrtype, MASQUERADE).
+ * later one is. One pass without arrays.
  */
 function longestMatch<T extends { readonly prefix: Prefix }>(
-  candidates: readonly T[],
+  candidates: Candidates<T>,
   ip: Ip,
   better?: (a: T, b: T) => boolean,
 ): T | undefined {
-  const v4 = ip.family === 'ipv4' ? Number(ip.value) : 0;
+  const { items, network4, mask4 } = candidates;
+  const ipv4 = ip.family === 'ipv4';
+  const v4 = ipv4 ? Number(ip.value) : 0;
   let best: T | undefined;
-  for (const c of candidates) {
-    if (!covers(c.prefix, ip, v4)) continue;
+  for (let i = 0; i < items.length; i++) {
+    const c = items[i]!;
+    if (ip.family !== c.prefix.family) continue;
+    if (ipv4 ? (v4 & mask4[i]!) >>> 0 !== network4[i]! : !inPrefix(ip, c.prefix)) continue;
     const longer = best === undefined || c.prefix.length > best.prefix.length;
     if (longer || (c.prefix.length === best!.prefix.length && better?.(c, best!) === true)) best = c;
   }
@@ -249,10 +265,12 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     );
   }
 
+  const localsByPrefix = candidatesOf(locals);
+  const mainByPrefix = candidatesOf(main);
   const isLocal = (ip: Ip, dev?: string) => localType(ip, dev) === 'LOCAL';
 
   function localType(ip: Ip, dev?: string): string | undefined {
-    const hit = longestMatch(locals, ip, (a, b) => a.type === 'LOCAL' && b.type !== 'LOCAL');
+    const hit = longestMatch(localsByPrefix, ip, (a, b) => a.type === 'LOCAL' && b.type !== 'LOCAL');
     if (!hit) return undefined;
     return dev === undefined || hit.dev === undefined || hit.dev === dev ? hit.type : undefined;
   }
@@ -274,7 +292,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
   }
 
   /** Of the longest prefixes, the lowest metric; the first of those on a tie. */
-  const mainRoute = (dst: Ip): MainRoute | undefined => longestMatch(main, dst, (a, b) => a.metric < b.metric);
+  const mainRoute = (dst: Ip): MainRoute | undefined => longestMatch(mainByPrefix, dst, (a, b) => a.metric < b.metric);
 
   // One choice per route, made on its first use: a lookup per path made one object with spreads each time.
   const choices = new Map<MainRoute, RouteChoice>();
@@ -299,7 +317,7 @@ export function nodeNetwork(node: NodeDumps, family: Family, options: NetworkOpt
     const assigned =
       dev !== undefined &&
       addresses.some((a) => a.dev === dev && a.ip.value === ip.value && !a.flags.includes('tentative'));
-    const local = longestMatch(locals, ip);
+    const local = longestMatch(localsByPrefix, ip);
     const best = local ? undefined : mainRoute(ip);
     // No route, or a reject route, is UNREACHABLE and nothing else from the lookup.
     if (!local && (!best || best.type !== 'unicast')) return types.add('UNREACHABLE');

@@ -47,12 +47,6 @@ export type TargetEffect =
 
 const xmark = (old: number, value: number, mask: number) => ((old & ~mask) ^ value) >>> 0;
 
-interface Picked {
-  readonly ip: Ip | undefined;
-  readonly port: number | undefined;
-  readonly assumption: string | undefined;
-}
-
 /** A range's first address, parsed once per range: every walk through a DNAT rule asks for it. */
 const firstAddresses = new WeakMap<NatRange, Ip | undefined>();
 
@@ -63,22 +57,22 @@ function firstAddress(range: NatRange): Ip | undefined {
   return firstAddresses.get(range);
 }
 
-/** The address and port a NAT range gives: the current port when it lies in the range, else the range's first. */
-function pick(range: NatRange, port: number | undefined): Picked {
-  const notes: string[] = [];
-  let ip: Ip | undefined;
-  if (range.addresses) {
-    ip = firstAddress(range);
-    if (!isUnknownAddress(range.addresses) && range.addresses.from !== range.addresses.to)
-      notes.push(`the kernel picks ${range.addresses.from} from ${range.addresses.from}-${range.addresses.to}`);
-  }
-  let newPort = port;
-  if (range.ports && (port === undefined || port < range.ports.from || port > range.ports.to)) {
-    newPort = range.ports.from;
-    if (range.ports.from !== range.ports.to)
-      notes.push(`the kernel picks port ${range.ports.from} from ${range.ports.from}-${range.ports.to}`);
-  }
-  return { ip, port: newPort, assumption: notes.length ? notes.join('; ') : undefined };
+/** The port a range gives: the current one when it lies in the range, else the range's first. */
+function portIn(ports: PortRange | undefined, port: number | undefined): number | undefined {
+  return ports && (port === undefined || port < ports.from || port > ports.to) ? ports.from : port;
+}
+
+/** What the kernel picks from a range that the dumps cannot say: undefined when the range leaves it no choice. */
+function pickNote(range: NatRange, port: number | undefined): string | undefined {
+  const a = range.addresses;
+  const address =
+    a && !isUnknownAddress(a) && a.from !== a.to ? `the kernel picks ${a.from} from ${a.from}-${a.to}` : undefined;
+  const r = range.ports;
+  const ports =
+    r && portIn(r, port) !== port && r.from !== r.to
+      ? `the kernel picks port ${r.from} from ${r.from}-${r.to}`
+      : undefined;
+  return address && ports ? `${address}; ${ports}` : (address ?? ports);
 }
 
 /**
@@ -128,17 +122,18 @@ function randomPorts(
   return sport >= 1024 ? { from: 1024, to: 65535 } : sport >= 512 ? { from: 600, to: 1023 } : { from: 1, to: 511 };
 }
 
-const natAccept = (
-  packet: Packet,
-  extra: { masquerade?: boolean; assumption?: string | undefined } = {},
-): TargetEffect => ({
+/** A NAT target's effect, its parts given one by one: a DNAT rule fires on nearly every path a service probe takes. */
+const natAccept = (packet: Packet, masquerade: boolean, assumption: string | undefined): TargetEffect => ({
   kind: 'verdict',
   verdict: 'ACCEPT',
   packet,
   rewrote: true,
-  masquerade: extra.masquerade,
-  assumption: extra.assumption,
+  masquerade,
+  assumption,
 });
+
+/** RETURN's effect, the same every time. */
+const RETURN: TargetEffect = { kind: 'return' };
 
 export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwork): TargetEffect {
   switch (t.kind) {
@@ -146,7 +141,7 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       // The target is its own effect: a jump is taken on almost every path.
       return t;
     case 'RETURN':
-      return { kind: 'return' };
+      return RETURN;
     case 'ACCEPT':
     case 'DROP':
     case 'QUEUE':
@@ -171,23 +166,24 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
     }
     case 'DNAT': {
       const range = t.toDestination[0];
-      if (!range) return natAccept(p);
-      const { ip, port, assumption } = pick(range, p.dport);
-      return natAccept(natDst(p, hook, ip, port), { assumption });
+      if (!range) return natAccept(p, false, undefined);
+      const ip = range.addresses && firstAddress(range);
+      return natAccept(natDst(p, hook, ip, portIn(range.ports, p.dport)), false, pickNote(range, p.dport));
     }
     case 'SNAT': {
       const range = t.toSource[0];
-      if (!range) return natAccept(p);
-      const { ip, port, assumption } = pick(range, p.sport);
-      return natAccept(natSrc(p, hook, ip, port, randomPorts(p, t, range.ports)), { masquerade: true, assumption });
+      if (!range) return natAccept(p, false, undefined);
+      const ip = range.addresses && firstAddress(range);
+      const packet = natSrc(p, hook, ip, portIn(range.ports, p.sport), randomPorts(p, t, range.ports));
+      return natAccept(packet, true, pickNote(range, p.sport));
     }
     case 'MASQUERADE': {
       const ip = network.masqueradeSource(p.out || undefined, p.dst);
-      const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.sport).port : undefined;
+      const port = t.toPorts ? portIn(t.toPorts, p.sport) : undefined;
       const assumption = ip
         ? undefined
         : 'the out interface has no address in the dumps: the masquerade source is unknown';
-      return natAccept(natSrc(p, hook, ip, port, randomPorts(p, t, t.toPorts)), { masquerade: true, assumption });
+      return natAccept(natSrc(p, hook, ip, port, randomPorts(p, t, t.toPorts)), true, assumption);
     }
     case 'REDIRECT': {
       // nf_nat_redirect: locally generated packets go to loopback, others to the first address of the in interface.
@@ -204,18 +200,18 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
           packet: p,
           assumption: 'REDIRECT drops: the in interface has no address in the dumps',
         };
-      const port = t.toPorts ? pick({ family: p.family, ports: t.toPorts }, p.dport).port : undefined;
-      return natAccept(natDst(p, hook, ip, port));
+      const port = t.toPorts ? portIn(t.toPorts, p.dport) : undefined;
+      return natAccept(natDst(p, hook, ip, port), false, undefined);
     }
     case 'NETMAP': {
       // Host bits stay, network bits come from --to: the destination before routing, the source after.
       const to = parsePrefix(t.to);
-      if (!to) return natAccept(p);
+      if (!to) return natAccept(p, false, undefined);
       const hostBits = prefixMask(p.family, ADDRESS_BITS[p.family]) ^ to.mask;
       const map = (ip: Ip): Ip => ({ family: ip.family, value: (ip.value & hostBits) | to.network });
       return DESTINATION_NAT_HOOKS.has(hook)
-        ? natAccept(natDst(p, hook, map(p.dst), undefined))
-        : natAccept(natSrc(p, hook, map(p.src), undefined), { masquerade: true });
+        ? natAccept(natDst(p, hook, map(p.dst), undefined), false, undefined)
+        : natAccept(natSrc(p, hook, map(p.src), undefined), true, undefined);
     }
     case 'TPROXY': {
       const mark = t.tproxyMark ? xmark(p.mark, t.tproxyMark.value, t.tproxyMark.mask) : p.mark;

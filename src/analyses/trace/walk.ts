@@ -5,7 +5,7 @@
  * bound both directions already (nf_nat_inet_fn: nf_nat_initialized).
  */
 import { CONNTRACK_PRIORITY, type HookChain, type HookChains } from './base-chains';
-import { type ChainWalkContext, walkChain } from './chain-walk';
+import { ChainEnds, type ChainWalkContext, walkChain, walkChainInto } from './chain-walk';
 import { CONNTRACK_HOOKS, DESTINATION_NAT_HOOKS, setNatDone } from './hooks';
 import type { NodeNetwork } from './network';
 import { type Packet, draftOf } from './packet';
@@ -21,12 +21,33 @@ export interface Ended {
   readonly reason?: string;
 }
 
-interface HookRun {
+export interface HookRun {
   /** Every base chain of each hook, iptables tables and nft chains, in the order the kernel runs them. */
   readonly hooks: HookChains;
   readonly network: NodeNetwork;
-  readonly budget: { paths: number };
   readonly ended: Ended[];
+  /** The context every chain walk of the run is given, its hook and table set by the base chain walked. */
+  readonly ctx: { -readonly [K in keyof ChainWalkContext]: ChainWalkContext[K] };
+  readonly scratch: WalkScratch;
+}
+
+/**
+ * Lists a base chain's walk fills and empties before the next one's: where its walk leaves the ways it ended, and
+ * where it gathers the paths going on past it, copied out at their number. One pair for every probe of a tracer,
+ * which walks one probe at a time; neither list ever shrinks, since V8 trims a shortened array and grows it again.
+ */
+export interface WalkScratch {
+  readonly outs: ChainEnds;
+  readonly going: WalkState[];
+}
+
+export const walkScratch = (): WalkScratch => ({ outs: new ChainEnds(), going: [] });
+
+/** A run of one probe through the hooks, `paths` being the splits it may make before it gives up. */
+export function hookRun(hooks: HookChains, network: NodeNetwork, paths: number, scratch: WalkScratch): HookRun {
+  // A walk given up (too many paths) may have left ends behind.
+  scratch.outs.cut(0);
+  return { hooks, network, ended: [], ctx: { network, hook: 'PREROUTING', table: '', budget: { paths } }, scratch };
 }
 
 function natRuns(p: Packet, hook: Hook): boolean {
@@ -70,13 +91,15 @@ function hookShape(chains: readonly HookChain[]): HookShape {
 
 /**
  * Runs every base chain of a hook over every path; paths that end are moved to `run.ended`. Conntrack gives
- * the packet its entry before the first chain at or above its priority.
+ * the packet its entry before the first chain at or above its priority. `last`: no hook runs after this one, so
+ * after its last chain the NAT binding's flag, which only chains after it read, is left as it is.
  */
 function runHook(
   run: HookRun,
   hook: Hook,
   states: readonly WalkState[],
   afterNatSlot?: AfterNat,
+  last = false,
 ): readonly WalkState[] {
   let current = states;
   const chains = run.hooks[hook];
@@ -88,7 +111,7 @@ function runHook(
       current = current.map(conntrack);
       tracked = true;
     }
-    current = runChain(run, hook, c, later[i]!, current);
+    current = runChain(run, hook, c, later[i]!, current, last && i === chains.length - 1);
     if (i === lastNat && afterNatSlot) {
       const next: WalkState[] = [];
       for (const s of current) {
@@ -106,7 +129,8 @@ function runHook(
 /**
  * One base chain over every path. nat chains run until one binds the connection's NAT (nf_nat_inet_fn);
  * after the last, a connection that none bound keeps its addresses (a null binding). `accept` ends only this
- * chain; any other verdict ends the packet.
+ * chain; any other verdict ends the packet. Paths the chain lets by untouched come back in the array they came in.
+ * `final`: no chain runs after this one.
  */
 function runChain(
   run: HookRun,
@@ -114,32 +138,43 @@ function runChain(
   base: HookChain,
   later: readonly HookChain[],
   states: readonly WalkState[],
-): WalkState[] {
+  final: boolean,
+): readonly WalkState[] {
   const { chain, nat } = base;
-  const ctx: ChainWalkContext = { network: run.network, hook, table: chain.table, budget: run.budget };
-  const next: WalkState[] = [];
+  const ctx = run.ctx;
+  ctx.hook = hook;
+  ctx.table = chain.table;
+  const { outs, going } = run.scratch;
+  let n = 0;
+  let same = true;
   for (const s of states) {
     if ((nat && !natRuns(s.packet, hook)) || (base.devices && !base.devices.includes(s.packet.in ?? ''))) {
-      next.push(s);
+      going[n++] = s;
       continue;
     }
-    for (const o of walkChain(ctx, chain.name, chain, s)) {
-      let state = o.state;
-      const verdict = o.end === 'verdict' ? o.verdict : base.policy;
-      if (o.end === 'return') state = addStep(state, base.policyStep);
+    same = false;
+    walkChainInto(ctx, chain.name, chain, s, outs);
+    for (let k = 0; k < outs.length; k++) {
+      let state = outs.state(k);
+      const given = outs.verdict(k);
+      const verdict = given ?? base.policy;
+      if (given === undefined) state = addStep(state, base.policyStep);
       if (nat && (later.length === 0 || natBound(state.packet, s.packet, hook))) {
         if (later.length > 0) state = withOrderAssumption(ctx, base, later, s, state);
-        const after = afterNat(state.packet, hook);
-        if (after !== state.packet) state = withPacketOf(state, after);
+        if (!final) {
+          const after = afterNat(state.packet, hook);
+          if (after !== state.packet) state = withPacketOf(state, after);
+        }
       }
       if (verdict !== 'ACCEPT') {
         run.ended.push({ state, verdict, delivered: null });
         continue;
       }
-      next.push(state);
+      going[n++] = state;
     }
+    outs.cut(0);
   }
-  return next;
+  return same ? states : going.slice(0, n);
 }
 
 /**
@@ -158,13 +193,19 @@ function withOrderAssumption(
     (c) =>
       c.backend &&
       c.priority === base.priority &&
-      walkChain(ctx, c.chain.name, c.chain, before).some((o) => natBound(o.state.packet, before.packet, ctx.hook)),
+      bindsNat(walkChain(ctx, c.chain.name, c.chain, before), before.packet, ctx.hook),
   );
   if (!rival) return state;
   return addAssumption(
     state,
     `${base.backend} nat ${ctx.hook} runs before ${rival.backend} nat ${ctx.hook}, which would bind this connection too: the kernel runs the table made last first, and the dumps do not say which that is`,
   );
+}
+
+/** Whether any way a nat chain's walk ended bound the connection's NAT. */
+function bindsNat(ends: ChainEnds, before: Packet, hook: Hook): boolean {
+  for (let k = 0; k < ends.length; k++) if (natBound(ends.state(k).packet, before, hook)) return true;
+  return false;
 }
 
 /** Conntrack gives the packet its entry (or none, when an earlier chain said notrack). */
@@ -179,6 +220,8 @@ type Decision =
   | { readonly kind: 'local' }
   | { readonly kind: 'forward'; readonly out: string | undefined; readonly assumption?: string }
   | { readonly kind: 'drop'; readonly reason: string };
+
+const LOCAL: Decision = { kind: 'local' };
 
 /**
  * Where a destination masked in the dump goes cannot be looked up: taken as another host's, as a DNAT target
@@ -222,7 +265,7 @@ function routeInput(network: NodeNetwork, p: Packet): Decision {
     }
   }
   const type = network.addrType(p.dst);
-  if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return { kind: 'local' };
+  if (type === 'LOCAL' || type === 'BROADCAST' || type === 'MULTICAST') return LOCAL;
   const forwarding =
     p.family === 'ipv4' ? sysctlOn(network, 'net.ipv4.ip_forward') : sysctlOn(network, 'net.ipv6.conf.all.forwarding');
   if (forwarding === false)
@@ -253,7 +296,7 @@ function isLoopbackDestination(p: Packet): boolean {
 function routeOutput(network: NodeNetwork, p: Packet): Decision {
   const masked = maskedRoute(p);
   if (masked) return masked;
-  if (network.isLocal(p.dst)) return { kind: 'local' };
+  if (network.isLocal(p.dst)) return LOCAL;
   const d = routed(network, p);
   // ip_route_output_key_hash_rcu: an IPv4 loopback source may only leave through lo unless route_localnet is on.
   // IPv6's output route has no such check: a ::1 source goes through POSTROUTING (checked with the kernel's trace).
@@ -296,11 +339,14 @@ function postrouting(
   run: HookRun,
   states: readonly WalkState[],
   out: (s: WalkState) => string | undefined,
+  last: boolean,
 ): readonly WalkState[] {
   return runHook(
     run,
     'POSTROUTING',
     states.map((s) => withInterfaces(s, '', out(s))),
+    undefined,
+    last,
   );
 }
 
@@ -308,17 +354,19 @@ function postrouting(
 export function walkArriving(run: HookRun, start: WalkState): void {
   const ingress = runHook(run, 'INGRESS', [withInterfaces(start, start.packet.in, '')]);
   const pre = runHook(run, 'PREROUTING', ingress);
-  const local: WalkState[] = [];
-  const forward: WalkState[] = [];
+  // A probe's paths mostly go one way: the lists are made for the ways some path goes.
+  let local: WalkState[] | undefined;
+  let forward: WalkState[] | undefined;
   for (const s of pre) {
     const d = routeInput(run.network, s.packet);
     if (d.kind === 'drop') run.ended.push({ state: s, verdict: 'DROP', delivered: null, reason: d.reason });
-    else if (d.kind === 'local') local.push(s);
-    else forward.push(withInterfaces(d.assumption ? addAssumption(s, d.assumption) : s, s.packet.in, d.out));
+    else if (d.kind === 'local') (local ??= []).push(s);
+    else (forward ??= []).push(withInterfaces(d.assumption ? addAssumption(s, d.assumption) : s, s.packet.in, d.out));
   }
-  deliverLocally(run, local);
+  if (local) deliverLocally(run, local);
+  if (!forward) return;
   const forwarded = runHook(run, 'FORWARD', forward);
-  for (const s of postrouting(run, forwarded, (x) => x.packet.out)) {
+  for (const s of postrouting(run, forwarded, (x) => x.packet.out, true)) {
     run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
 }
@@ -340,7 +388,7 @@ export function walkSent(run: HookRun, start: WalkState): void {
   };
   const out = runHook(run, 'OUTPUT', [withInterfaces(start, '', outOf(first))], reroute);
   const looped: WalkState[] = [];
-  for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)))) {
+  for (const s of postrouting(run, out, (x) => outOf(routeOutput(run.network, x.packet)), false)) {
     if (!s.packet.dst.unknown && run.network.isLocal(s.packet.dst)) looped.push(withInterfaces(s, 'lo', ''));
     else run.ended.push({ state: s, verdict: 'ACCEPT', delivered: 'forwarded', out: s.packet.out || undefined });
   }
