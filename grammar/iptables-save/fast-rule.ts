@@ -22,7 +22,6 @@ import { matchExtensions, targetExtensions } from './extensions/index';
 import { handMatch, handTarget } from './kube-sections';
 import { namedIn, namesByLength } from './names-in';
 import { canonicalProtocol } from './protocols';
-import { RecentKeys } from './recent-keys';
 import { type RecentTarget, RecentTargets } from './recent-targets';
 import { type BaseOption, baseOptionIn } from './rule-clauses';
 import { type RuleDraft, type RuleField, hasField, ruleOfShape, withField } from './rule-shapes';
@@ -95,9 +94,6 @@ export class FastRuleReader<C extends Chain> {
   private readonly targets = new Map<string, Target>();
   private readonly options = new Map<string, Opt<unknown> | null>();
   private readonly recent = new RecentTargets<C>();
-  /** The last few keys of `matches` and of `options` met, found without a slice. */
-  private readonly recentMatches = new RecentKeys<Match>(4);
-  private readonly recentOptions = new RecentKeys<Opt<unknown> | null>(4);
   private matchLists = newMatchList();
   /** The chains of the table whose values the maps above hold: each table has its own, as in extract.ts. */
   private table: ReadonlyMap<string, C> | undefined;
@@ -216,8 +212,6 @@ export class FastRuleReader<C extends Chain> {
     this.targets.clear();
     this.options.clear();
     this.recent.clear();
-    this.recentMatches.clear();
-    this.recentOptions.clear();
     this.matchLists = newMatchList();
   }
 
@@ -342,14 +336,14 @@ export class FastRuleReader<C extends Chain> {
     return (kind === BARE || (kind === BANG && this.kinds[i] === BARE)) && this.baseOptionAt(i) !== undefined;
   }
 
-  /** Where the words `from`..`end` start as written: at the first word's first character (its quote). */
-  private writtenStart(from: number): number {
-    return this.starts[from]! - (this.kinds[from] === QUOTED ? 1 : 0);
-  }
-
-  /** Where the words before `end` end as written: after the last word's last character (its quote). */
-  private writtenEnd(end: number): number {
-    return this.ends[end - 1]! + (this.kinds[end - 1] === QUOTED ? 1 : 0);
+  /** The words `from`..`end` as written, from the first word's first character (its quote) to the last's last. */
+  private written(from: number, end: number): string {
+    const { starts, ends, kinds } = this;
+    const last = end - 1;
+    return this.text.slice(
+      starts[from]! - (kinds[from] === QUOTED ? 1 : 0),
+      ends[last]! + (kinds[last] === QUOTED ? 1 : 0),
+    );
   }
 
   /** A match's or target's options, read by the extension engine the first time its text is met; undefined on any problem. */
@@ -362,16 +356,9 @@ export class FastRuleReader<C extends Chain> {
     target: boolean,
   ): T | undefined {
     const interned = !target || spec.name !== 'DNAT';
-    const keyStart = this.writtenStart(name);
-    const keyEnd = this.writtenEnd(end);
-    const recent = target ? undefined : (this.recentMatches.find(this.text, keyStart, keyEnd) as T | undefined);
-    if (recent) return recent;
-    const key = interned ? this.text.slice(keyStart, keyEnd) : '';
+    const key = interned ? this.written(name, end) : '';
     const hit = interned ? cache.get(key) : undefined;
-    if (hit) {
-      if (!target) this.recentMatches.add(key, hit as Match);
-      return hit;
-    }
+    if (hit) return hit;
     const { kinds } = this;
     // Two calls rather than one of a function passed in: each call site stays monomorphic for the optimizer.
     const handRead =
@@ -381,7 +368,7 @@ export class FastRuleReader<C extends Chain> {
             ? handTarget(spec.name, this.word(from), this.word(from + 1), this.family)
             : handMatch(spec.name, this.word(from), this.word(from + 1))) as T | undefined);
     if (handRead) {
-      if (interned) this.remember(cache, key, handRead, target);
+      if (interned) cache.set(key, handRead);
       return handRead;
     }
     const words: WordSyntax[] = [];
@@ -399,28 +386,16 @@ export class FastRuleReader<C extends Chain> {
     if (isProblem(result)) return undefined;
     const value = result;
     if (hasUnknownNatAddress(value)) return undefined;
-    if (interned) this.remember(cache, key, value, target);
+    if (interned) cache.set(key, value);
     return value;
-  }
-
-  private remember<T extends Match | Target>(cache: Map<string, T>, key: string, value: T, target: boolean): void {
-    cache.set(key, value);
-    if (!target) this.recentMatches.add(key, value as Match);
   }
 
   /** A base option's value (extract.ts applyBase): null when it matches every packet, undefined on any problem. */
   private base(field: BaseField, negated: boolean, from: number, value: number): Opt<unknown> | null | undefined {
     const interned = field !== 'source' || negated || !this.isHost(value);
-    const keyStart = this.writtenStart(from);
-    const keyEnd = this.writtenEnd(value + 1);
-    const recent = interned ? this.recentOptions.find(this.text, keyStart, keyEnd) : undefined;
-    if (recent !== undefined) return recent;
-    const key = interned ? this.text.slice(keyStart, keyEnd) : '';
+    const key = interned ? this.written(from, value + 1) : '';
     const hit = interned ? this.options.get(key) : undefined;
-    if (hit !== undefined) {
-      this.recentOptions.add(key, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const text = this.word(value);
     let v: unknown;
     switch (field) {
@@ -443,10 +418,7 @@ export class FastRuleReader<C extends Chain> {
         return field satisfies never;
     }
     const opt = v === null ? null : { negated, value: v };
-    if (interned) {
-      this.options.set(key, opt);
-      this.recentOptions.add(key, opt);
-    }
+    if (interned) this.options.set(key, opt);
     return opt;
   }
 
