@@ -302,15 +302,17 @@ class LineAligner {
       if (width !== undefined) this.wrap = new WrapJoiner(width);
     }
     this.first = false;
-    this.read({ text, firstLine: this.line });
-    this.line += countNewlines(aligned);
+    const lines = countNewlines(aligned);
+    // Mostly nothing was undone: the segmenter need not count the same line ends again.
+    this.read({ text, firstLine: this.line }, text === aligned ? lines : undefined);
+    this.line += lines;
     return true;
   }
 
-  /** Unwrapped text to the segmenter, its wrapped records joined first. */
-  private read(chunk: Chunk): void {
+  /** Unwrapped text to the segmenter, its wrapped records joined first; `lines` its line ends, when known. */
+  private read(chunk: Chunk, lines: number | undefined): void {
     const joined = this.wrap ? this.wrap.join(chunk.text, chunk.firstLine) : chunk;
-    if (joined.text !== '') this.segmenter.chunk(joined);
+    if (joined.text !== '') this.segmenter.chunk(joined, joined.text === chunk.text ? lines : undefined);
   }
 
   /**
