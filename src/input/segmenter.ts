@@ -35,7 +35,8 @@ export class Segmenter {
     private readonly sink: SegmentSink,
   ) {}
 
-  chunk(chunk: Chunk): void {
+  /** Reads `chunk`, whose line ends number `newlines` when the caller counted them. */
+  chunk(chunk: Chunk, newlines?: number): void {
     const { text } = chunk;
     let offset = 0;
     let line = chunk.firstLine;
@@ -53,7 +54,8 @@ export class Segmenter {
         );
         if (stopAt === undefined) {
           // Counted, not indexed: the index is built only when a reader stops (rare), this runs every chunk.
-          this.last = line + countNewlines(rest) - (rest.endsWith('\n') ? 1 : 0);
+          const counted = offset === 0 && newlines !== undefined ? newlines : countNewlines(rest);
+          this.last = line + counted - (rest.endsWith('\n') ? 1 : 0);
           return;
         }
         this.last = stopAt - 1;

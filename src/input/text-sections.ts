@@ -15,6 +15,18 @@ import type { InputSource } from './text-input';
 
 const NEWLINE = 10;
 
+/**
+ * Decodes text cut at line ends, never streaming: Node decodes UTF-8 so without ICU, several times faster. It strips
+ * no byte order mark, as a decoder past the source's start does not.
+ */
+const ASCII = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** Whether `bytes[from..to)` are all ASCII. */
+function isAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
 /** The sections of sources already opened (files the browser was given, say); failures collects those that break. */
 export async function findSectionsInSources(
   sources: AsyncIterable<InputSource>,
@@ -75,11 +87,14 @@ function skippedOfNodes(skipped: readonly SkippedLines[], sections: readonly Sec
 /**
  * Cuts pieces of text at line ends into chunks of about CHUNK_SIZE, normalises them and feeds the segmenter.
  *
- * A source's bytes (pushBytes) are decoded and read so too, until the text is inside a conntrack dump and a piece
- * ends in ASCII after its last line end. From there on the bytes are cut at line ends, and the conntrack reader
- * reads the lines it can from the bytes themselves (ConntrackReader.readBytes: plain entries, which normalising,
- * a line prefix and unwrapping leave as they are); every other line is decoded and read as text, as before. Big
- * tables so skip the decoding, the copies and the scans of the text path.
+ * A source's bytes (pushBytes) are joined and cut at line ends before they are decoded while they are ASCII, into
+ * the chunks push would cut from their text (a character is a byte): no string of carry and piece to flatten, and
+ * a decode without streaming, which Node does several times faster. The first byte that is not ASCII sends the rest
+ * of the source to the decoder and push, as every byte went before. Inside a conntrack dump, from a piece that
+ * ends in ASCII after its last line end, the bytes are cut at line ends, and the conntrack reader reads the lines
+ * it can from the bytes themselves (ConntrackReader.readBytes: plain entries, which normalising, a line prefix and
+ * unwrapping leave as they are); every other line is decoded and read as text, as before. Big tables so skip the
+ * decoding, the copies and the scans of the text path.
  */
 class LineAligner {
   private carry = '';
@@ -88,7 +103,10 @@ class LineAligner {
   private prefix: RegExp | undefined;
   private binary = false;
   private readonly unwrapper = new Unwrapper();
-  private readonly decoder = new TextDecoder('utf-8');
+  /** Decodes what is not cut as ASCII: a fresh one strips a byte order mark at the source's start. */
+  private decoder = new TextDecoder('utf-8');
+  /** Whether the source's bytes so far were ASCII, cut by cutAscii, and are not yet handed to the decoder. */
+  private ascii = true;
   /** Whether the source is cut as bytes from here on (else decoded and pushed as text). */
   private asBytes = false;
   /** Where bytes are joined and cut, reused: its first `carried` bytes are a line not yet ended. */
@@ -122,18 +140,13 @@ class LineAligner {
 
   /** A piece of the source's bytes; false as push. The piece is not kept: its producer may reuse it. */
   pushBytes(piece: Uint8Array): boolean {
+    if (this.ascii) return this.cutAscii(piece);
     if (!this.asBytes) {
       if (!this.push(this.decoder.decode(piece, { stream: true }))) return false;
       this.asBytes = this.cutAsBytesAfter(piece);
       return true;
     }
-    const length = this.carried + piece.length;
-    if (length > this.work.length) {
-      const wider = new Uint8Array(2 * length);
-      wider.set(this.work.subarray(0, this.carried));
-      this.work = wider;
-    }
-    this.work.set(piece, this.carried);
+    const length = this.joined(piece);
     const cut = length < CHUNK_SIZE ? -1 : this.work.lastIndexOf(NEWLINE, length - 1);
     if (cut < 0) {
       this.carried = length;
@@ -145,8 +158,57 @@ class LineAligner {
     return true;
   }
 
+  /** `work`'s carried bytes and then the piece's; their length. */
+  private joined(piece: Uint8Array): number {
+    const length = this.carried + piece.length;
+    if (length > this.work.length) {
+      const wider = new Uint8Array(2 * length);
+      wider.set(this.work.subarray(0, this.carried));
+      this.work = wider;
+    }
+    this.work.set(piece, this.carried);
+    return length;
+  }
+
+  /**
+   * pushBytes while the bytes are ASCII: the carried bytes and the piece are fed up to their last line end, as push
+   * would feed their text, when that is a chunk's worth and ASCII, and the rest after it is ASCII too (carried).
+   * Anything else (no line end in a chunk's worth, a byte above 127) gives the carried bytes and the piece to the
+   * decoder and push, whose state is then what it would have been had every byte gone there.
+   */
+  private cutAscii(piece: Uint8Array): boolean {
+    const before = this.carried;
+    const length = this.joined(piece);
+    // Less than a chunk, which push would keep: kept as bytes, the source's last piece above all.
+    if (length < CHUNK_SIZE && isAscii(this.work, before, length)) {
+      this.carried = length;
+      return true;
+    }
+    const cut = length < CHUNK_SIZE ? -1 : this.work.lastIndexOf(NEWLINE, length - 1);
+    const text = cut < 0 ? '' : ASCII.decode(this.work.subarray(0, cut + 1));
+    // One character per byte, none of them U+FFFD (what a byte above 127 alone decodes to): all ASCII.
+    if (cut < 0 || text.length !== cut + 1 || text.includes('\ufffd') || !isAscii(this.work, cut + 1, length)) {
+      this.ascii = false;
+      this.carried = 0;
+      return this.pushBytes(this.work.subarray(0, length));
+    }
+    // Past the source's start, push's decoder would strip no byte order mark.
+    if (this.first) this.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    this.work.copyWithin(0, cut + 1, length);
+    this.carried = length - cut - 1;
+    if (!this.feed(text)) return false;
+    // As cutAsBytesAfter: when the piece held the last line end, its ASCII rest is carried, and the decoder holds nothing.
+    if (cut >= before && this.readsBytes()) {
+      this.ascii = false;
+      this.asBytes = true;
+    }
+    return true;
+  }
+
   endBytes(): void {
-    if (!this.asBytes) {
+    if (this.ascii) {
+      if (this.carried > 0 && !this.binary) this.push(ASCII.decode(this.work.subarray(0, this.carried)));
+    } else if (!this.asBytes) {
       const rest = this.decoder.decode();
       if (rest !== '' && !this.binary) this.push(rest);
     } else if (this.carried > 0) this.feedBytes(this.work.subarray(0, this.carried), true);
@@ -240,15 +302,17 @@ class LineAligner {
       if (width !== undefined) this.wrap = new WrapJoiner(width);
     }
     this.first = false;
-    this.read({ text, firstLine: this.line });
-    this.line += countNewlines(aligned);
+    const lines = countNewlines(aligned);
+    // Mostly nothing was undone: the segmenter need not count the same line ends again.
+    this.read({ text, firstLine: this.line }, text === aligned ? lines : undefined);
+    this.line += lines;
     return true;
   }
 
-  /** Unwrapped text to the segmenter, its wrapped records joined first. */
-  private read(chunk: Chunk): void {
+  /** Unwrapped text to the segmenter, its wrapped records joined first; `lines` its line ends, when known. */
+  private read(chunk: Chunk, lines: number | undefined): void {
     const joined = this.wrap ? this.wrap.join(chunk.text, chunk.firstLine) : chunk;
-    if (joined.text !== '') this.segmenter.chunk(joined);
+    if (joined.text !== '') this.segmenter.chunk(joined, joined.text === chunk.text ? lines : undefined);
   }
 
   /**

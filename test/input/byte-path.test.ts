@@ -12,7 +12,7 @@ import { decode } from '../../src/input/archives';
 import { findSectionsInSources, findSectionsInText } from '../../src/input/text-sections';
 import type { FoundSections } from '../../src/model/section';
 import { busyConntrackLines, conntrackLines } from '../generators/conntrack-table';
-import { kubeProxyServices } from '../generators/kube-proxy-dump';
+import { kubeProxyDump, kubeProxyServices } from '../generators/kube-proxy-dump';
 import { fixtureFiles, readDump, sharedFiles } from '../helpers/shared';
 
 const PATH = 'node-1/conntrack-L.txt';
@@ -176,4 +176,64 @@ test('every captured conntrack listing inside a big table, as bytes: the same as
   const head = table.slice(0, 700).join('\n');
   const tail = table.slice(700).join('\n');
   for (const rel of files) t.true((await sameAsText(t, `${head}\n${readDump(rel)}\n${tail}\n`, rel)) > 0, rel);
+});
+
+/** Bytes as the CLI reads a file, against their whole decoded text read as text. */
+async function bytesSameAsText(t: import('ava').ExecutionContext, bytes: Uint8Array, what: string): Promise<void> {
+  const expected = seen(findSectionsInText(new TextDecoder('utf-8').decode(bytes), PATH, 'node-1'));
+  for (const [name, sizes] of CUTS) t.is(seen(await read(piecesOf(bytes, sizes), true)), expected, `${what}, ${name}`);
+}
+
+/** How many times a TextDecoder decoded streaming while `run` ran (the slower way, which ASCII cut at line ends skips). */
+async function streamedDuring(run: () => Promise<void>): Promise<number> {
+  const original = TextDecoder.prototype.decode;
+  let streamed = 0;
+  TextDecoder.prototype.decode = function (this: TextDecoder, input, options) {
+    if (options?.stream) streamed++;
+    return original.call(this, input, options);
+  };
+  try {
+    await run();
+  } finally {
+    TextDecoder.prototype.decode = original;
+  }
+  return streamed;
+}
+
+test('an iptables dump as bytes, ASCII or not anywhere, with byte order marks and long lines: the same as text', async (t) => {
+  const dump = kubeProxyDump({ services: 300 }).text;
+  t.true(dump.length > 4 * 65_536, `${dump.length} characters`);
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const at = (n: number) => dump.indexOf('\n', n) + 1;
+  const cases: [string, Uint8Array][] = [
+    ['ASCII', encode(dump)],
+    ['a byte order mark first', encode(`\ufeff${dump}`)],
+    [
+      'a byte order mark at a line start past the first chunk',
+      encode(`${dump.slice(0, at(150_000))}\ufeff${dump.slice(at(150_000))}`),
+    ],
+    [
+      'a comment not ASCII past the first chunk',
+      encode(`${dump.slice(0, at(100_000))}# déjà vu ✓\n${dump.slice(at(100_000))}`),
+    ],
+    ['not ASCII in the first chunk', encode(`# é\n${dump}`)],
+    [
+      'a line longer than a chunk',
+      encode(`${dump.slice(0, at(70_000))}# ${'x'.repeat(140_000)}\n${dump.slice(at(70_000))}`),
+    ],
+    ['a NUL in the first chunk', encode(`${dump.slice(0, at(1_000))}\0\n${dump.slice(at(1_000))}`)],
+    ['no line end at the end', encode(dump.trimEnd())],
+  ];
+  const invalid = encode(dump);
+  invalid[at(200_000) + 1] = 0xff;
+  cases.push(['a byte never valid past the first chunk', invalid]);
+  for (const [what, bytes] of cases) await bytesSameAsText(t, bytes, what);
+  // ASCII is cut at line ends and decoded without streaming.
+  const streamed = await streamedDuring(async () => {
+    await read(
+      piecesOf(encode(dump), () => 65_536),
+      true,
+    );
+  });
+  t.is(streamed, 0);
 });
