@@ -4,7 +4,7 @@
  * entered by goto returns to the caller of the chain that did the goto (formats.md §1.5). Where a match
  * is a random draw or an unknown fact, the walk splits and each part goes on with its share.
  */
-import type { IptablesChain, NftCompiledChain, WalkChain } from './compile';
+import { type IptablesChain, type NftCompiledChain, type WalkChain, lowerBound } from './compile';
 import type { Decision, Matcher, Uncertain } from './match/index';
 import { BASE_TESTS, FAIL, PASS } from './rule-code';
 import type { NodeNetwork } from './network';
@@ -175,19 +175,6 @@ function walkInto(
   walkFrom(ctx, chain, 0, state, depth, out);
 }
 
-/** The first position in `candidates` (ascending) of an index at or above `from`. */
-function firstFrom(candidates: readonly number[], from: number): number {
-  if (from === 0 || candidates.length === 0 || candidates[0]! >= from) return 0;
-  let lo = 0;
-  let hi = candidates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (candidates[mid]! < from) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** Swaps the runs `out[start, mid)` and `out[mid, end)` in place: three reversals, no copy. */
 function swapRuns<T>(out: T[], start: number, mid: number, end: number): void {
   reverse(out, start, mid);
@@ -213,7 +200,7 @@ function walkFrom(
 ): void {
   let state = start;
   let candidates = chain.candidates(state.packet, from);
-  let c = firstFrom(candidates, from);
+  let c = from === 0 ? 0 : lowerBound(candidates, from);
   while (c < candidates.length) {
     const i = candidates[c++]!;
     let test = testRule(chain, i, 0, state);
@@ -247,7 +234,7 @@ function walkFrom(
     // A rule that lets the packet go on (no target, MARK, LOG, a sub-chain that returned): keep scanning.
     if (next.packet.dst !== state.packet.dst) {
       candidates = chain.candidates(next.packet, i + 1);
-      c = firstFrom(candidates, i + 1);
+      c = lowerBound(candidates, i + 1);
     }
     state = next;
   }

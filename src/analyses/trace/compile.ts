@@ -128,7 +128,8 @@ function mergeFrom(a: readonly number[], b: readonly number[], c: readonly numbe
   return out;
 }
 
-function lowerBound(list: readonly number[], value: number): number {
+/** The first position in `list` (ascending) of a value at or above `value`. */
+export function lowerBound(list: readonly number[], value: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {

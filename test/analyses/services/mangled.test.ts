@@ -41,6 +41,23 @@ const sharesOf = (a: ServicesAnalysis, kind = 'clusterIP') =>
 
 const codes = (a: ServicesAnalysis) => a.findings.map((f) => f.code).sort();
 
+/**
+ * WEB's ladder with its jump to the endpoint `last` made a 50 % draw and a fall-through into KUBE-SEP-EXTRA, a chain
+ * of `extra` rules: connections the ladder leaves reach endpoints again.
+ */
+function withExtraSep(text: string, last: string, extra: readonly string[]): string {
+  const lastJump = new RegExp(
+    `(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> ${last.replaceAll('.', '\\.')}:8080") -j (KUBE-SEP-\\w+)`,
+  );
+  return text
+    .replace(
+      lastJump,
+      `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`,
+    )
+    .replace(`:${WEB.svcChain} - [0:0]\n`, `:${WEB.svcChain} - [0:0]\n:KUBE-SEP-EXTRA - [0:0]\n`)
+    .replace(/(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/, `${extra.join('\n')}\n$1`);
+}
+
 test('a ladder edited by hand: the shares are what the kernel applies, and uneven ones are reported', (t) => {
   const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(
     '--probability 0.33333333349',
@@ -76,19 +93,9 @@ test('the same endpoint behind two KUBE-SEP jumps gets two shares and is reporte
     /-A (KUBE-SEP-\w+) -p tcp -m comment --comment "shop\/web:http" -m tcp -j DNAT --to-destination 10\.244\.1\.11:8080/.exec(
       text,
     )![1]!;
-  const lastJump = new RegExp(
-    `(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.2\\.13:8080") -j (KUBE-SEP-\\w+)`,
-  );
-  const edited = text
-    .replace(
-      lastJump,
-      `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`,
-    )
-    .replace(`:${WEB.svcChain} - [0:0]\n`, `:${WEB.svcChain} - [0:0]\n:KUBE-SEP-EXTRA - [0:0]\n`)
-    .replace(
-      /(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/,
-      `-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.1.11:8080\n$1`,
-    );
+  const edited = withExtraSep(text, '10.244.2.13', [
+    '-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.1.11:8080',
+  ]);
   t.true(edited.includes(sep));
   const a = analyse(edited);
   const cluster = a.services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
@@ -105,20 +112,10 @@ test('duplicated endpoints are listed in the order first reached, the shares by 
   // Endpoints in the chain out of address order; the fall-through reaches two of them again, the later-listed first.
   const web = { ...WEB, endpoints: ['10.244.2.13', '10.244.1.11', '10.244.1.12'].map((ip) => ({ ip, port: 8080 })) };
   const text = kubeProxyRuleset([web], { clusterCidr: '10.244.0.0/16' });
-  const lastJump = new RegExp(
-    `(-A ${WEB.svcChain} -m comment --comment "shop/web:http -> 10\\.244\\.1\\.12:8080") -j (KUBE-SEP-\\w+)`,
-  );
-  const edited = text
-    .replace(
-      lastJump,
-      `$1 -m statistic --mode random --probability 0.50000000000 -j $2\n-A ${WEB.svcChain} -j KUBE-SEP-EXTRA`,
-    )
-    .replace(`:${WEB.svcChain} - [0:0]\n`, `:${WEB.svcChain} - [0:0]\n:KUBE-SEP-EXTRA - [0:0]\n`)
-    .replace(
-      /(-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/,
-      '-A KUBE-SEP-EXTRA -p tcp -m statistic --mode random --probability 0.50000000000 -m tcp -j DNAT --to-destination 10.244.1.11:8080\n' +
-        '-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.2.13:8080\n$1',
-    );
+  const edited = withExtraSep(text, '10.244.1.12', [
+    '-A KUBE-SEP-EXTRA -p tcp -m statistic --mode random --probability 0.50000000000 -m tcp -j DNAT --to-destination 10.244.1.11:8080',
+    '-A KUBE-SEP-EXTRA -p tcp -m tcp -j DNAT --to-destination 10.244.2.13:8080',
+  ]);
   t.not(edited, text);
   const cluster = analyse(edited).services[0]!.nodes[0]!.outcomes.find((o) => o.entry.kind === 'clusterIP')!;
   t.deepEqual(cluster.duplicates, ['10.244.2.13:8080', '10.244.1.11:8080']);
