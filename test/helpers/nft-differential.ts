@@ -131,11 +131,12 @@ async function send(lab: TraceLab, m: MixedRuleset, probes: readonly LabProbe[])
   const dir = mkdtempSync(join(tmpdir(), 'nfww-trace-'));
   try {
     const out = join(dir, 'trace.txt');
-    const monitor = await startTraceMonitor(lab.node, [NFT, '-a', 'monitor', 'trace'], out, join(dir, 'trace.err'));
-    lab.fire(probes);
-    const stopped = await monitor.stop();
-    if (stopped !== undefined) throw new Error(`the trace monitor stopped early: ${stopped}`);
-    const packets = nftTracedPackets(readFileSync(out, 'utf8'), (t) => t !== TRACE_TABLE);
+    const { text } = await lab.untilTraced(async () => {
+      const monitor = await startTraceMonitor(lab.node, [NFT, '-a', 'monitor', 'trace'], out, join(dir, 'trace.err'));
+      lab.fire(probes);
+      return (await monitor.stop()) ?? { text: readFileSync(out, 'utf8') };
+    });
+    const packets = nftTracedPackets(text, (t) => t !== TRACE_TABLE);
     const key = (p: { proto: string; src: string; dst: string; sport?: number }) =>
       p.proto === 'icmp' ? `icmp ${p.src} ${p.dst}` : `${p.proto} ${p.src} ${p.sport}`;
     const index = new Map(probes.map((p, i) => [key(p), i] as const));

@@ -217,14 +217,19 @@ export class TraceLab {
     return out;
   }
 
+  /** Sends the probes and returns, per probe, the kernel's trace of its first packet. */
+  send(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[]> {
+    return this.untilTraced(() => this.sendOnce(probes));
+  }
+
   /**
-   * Sends the probes and returns, per probe, the kernel's trace of its first packet. On a loaded machine
-   * the monitor can fall behind and lose events (ENOBUFS); then the probes' conntrack entries are
-   * flushed, so that they are first packets again, and the probes are sent once more.
+   * Runs `once`, which sends probes with a trace monitor running and gives what the monitor said if it stopped early.
+   * On a loaded machine the monitor can fall behind and lose events (ENOBUFS); then the probes' conntrack entries are
+   * flushed, so that they are first packets again, and they are sent once more.
    */
-  async send(probes: readonly LabProbe[]): Promise<(KernelTrace | undefined)[]> {
+  async untilTraced<T extends object>(once: () => Promise<T | string>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const traced = await this.sendOnce(probes);
+      const traced = await once();
       if (typeof traced !== 'string') return traced;
       if (attempt === 3 || !traced.includes('No buffer space'))
         throw new Error(`the trace monitor stopped early: ${traced}`);
