@@ -233,12 +233,18 @@ const textOrNull = (s: string | null): string => (s === null ? 'null' : text(s))
 /** JSON.stringify's text of a value whose key's line is indented by `lineBreak`. */
 const stringifiedAt = (v: unknown, lineBreak: string): string => JSON.stringify(v, null, 2).replaceAll('\n', lineBreak);
 
-function texts(list: readonly string[], l: List): string {
+/**
+ * An array's text: `[]` when empty, else each item's text between `l`'s brackets and separators. `item` is given `c`
+ * rather than closing over it: no function made per list.
+ */
+function listed<T, C>(list: readonly T[], l: List, item: (value: T, c: C) => string, c: C): string {
   if (list.length === 0) return '[]';
-  let out = l.first + text(list[0]!);
-  for (let i = 1; i < list.length; i++) out += l.next + text(list[i]!);
+  let out = l.first + item(list[0]!, c);
+  for (let i = 1; i < list.length; i++) out += l.next + item(list[i]!, c);
   return out + l.close;
 }
+
+const texts = (list: readonly string[], l: List): string => listed(list, l, text, undefined);
 
 function share(e: EndpointShare, k: Share): string {
   const head = k.ip + inner(e.ip) + k.port + num(e.port);
@@ -247,12 +253,7 @@ function share(e: EndpointShare, k: Share): string {
   return (e.weight !== undefined ? out + k.weight + num(e.weight) : out) + k.close;
 }
 
-function shares(list: readonly EndpointShare[], l: List, k: Share): string {
-  if (list.length === 0) return '[]';
-  let out = l.first + share(list[0]!, k);
-  for (let i = 1; i < list.length; i++) out += l.next + share(list[i]!, k);
-  return out + l.close;
-}
+const shares = (list: readonly EndpointShare[], l: List, k: Share): string => listed(list, l, share, k);
 
 function outcome(o: EntryOutcome, y: Layout): string {
   const k = y.outcome4;
@@ -289,19 +290,20 @@ function outcome(o: EntryOutcome, y: Layout): string {
   return out + k.close;
 }
 
-function node(n: ServiceOnNode, nodePort: EntryPoint | undefined, y: Layout, rare: RareParts): string {
+/** What every node's text of one service is written with. */
+interface NodeText {
+  readonly nodePort: EntryPoint | undefined;
+  readonly y: Layout;
+  readonly rare: RareParts;
+}
+
+function node(n: ServiceOnNode, { nodePort, y, rare }: NodeText): string {
   const k = y.node2;
   const np = nodePort ? n.outcomes.find((o) => o.entry === nodePort) : undefined;
   let out = y.nodeOpen.of(n.node);
   if (np) out += y.npVerdict.of(np.verdict) + shares(np.endpoints, y.list4, y.share5);
   out += np ? (n.present ? y.present : y.notPresent) : n.present ? y.nullPresent : y.nullNotPresent;
-  const outcomes = n.outcomes;
-  if (outcomes.length === 0) out += '[]';
-  else {
-    out += y.list3.first + outcome(outcomes[0]!, y);
-    for (let i = 1; i < outcomes.length; i++) out += y.list3.next + outcome(outcomes[i]!, y);
-    out += y.list3.close;
-  }
+  out += listed(n.outcomes, y.list3, outcome, y);
   if (n.observed.length) out += k.observed + stringifiedAt(rare.observed(n), y.break3);
   if (n.stickyClients.length) out += k.stickyClients + stringifiedAt(rare.stickyClients(n), y.break3);
   return out + k.close;
@@ -349,13 +351,7 @@ export function serviceText(view: ServiceView, indent: string, rare: RareParts):
     y.endpoints1 +
     shares(consensusEndpoints(view, cluster), y.list1, y.share2) +
     y.nodes;
-  const nodes = view.nodes;
-  if (nodes.length === 0) out += '[]';
-  else {
-    out += y.list1.first + node(nodes[0]!, nodePort, y, rare);
-    for (let i = 1; i < nodes.length; i++) out += y.list1.next + node(nodes[i]!, nodePort, y, rare);
-    out += y.list1.close;
-  }
+  out += listed(view.nodes, y.list1, node, { nodePort, y, rare });
   const external = addresses(s.entryPoints, y.list1, 'externalIP', 'external');
   const loadBalancer = addresses(s.entryPoints, y.list1, 'loadBalancer');
   return (
