@@ -132,23 +132,23 @@ function noEndpoints(service: KubeService, node: string): Finding | undefined {
   };
 }
 
+const unforwardedNodePort = (o: EntryOutcome) => o.entry.kind === 'nodePort' && o.verdict !== 'forward';
+
 /** A NodePort that does not forward while the cluster IP does, on a node where every endpoint may serve it. */
 function nodePortMissing(service: KubeService, node: string, outcomes: readonly EntryOutcome[]): Finding[] {
   if (service.externalTrafficPolicy === 'Local' || service.internalTrafficPolicy === 'Local') return [];
   const cluster = outcomes.find((o) => o.entry.kind === 'clusterIP');
-  if (cluster?.verdict !== 'forward' || outcomes.every((o) => o.entry.kind !== 'nodePort' || o.verdict === 'forward'))
-    return [];
-  return outcomes
-    .filter((o) => o.entry.kind === 'nodePort' && o.verdict !== 'forward')
-    .map((o) => ({
-      code: 'SVC_NODEPORT_NOT_FORWARDED',
-      severity: 'error' as const,
-      ...base(service, node),
-      message: `${service.name} forwards on ${entryText(cluster.entry)} but ${entryText(o.entry)} is not forwarded on this node (${o.verdict})`,
-      evidence: [cluster.entry.evidence, o.entry.evidence],
-      remedy:
-        'kube-proxy writes the KUBE-NODEPORTS rule with the service chains; a node without it has rules from another sync: check kube-proxy on this node (logs, restart)',
-    }));
+  // Most services forward their NodePort: no lists made to find none.
+  if (cluster?.verdict !== 'forward' || !outcomes.some(unforwardedNodePort)) return [];
+  return outcomes.filter(unforwardedNodePort).map((o) => ({
+    code: 'SVC_NODEPORT_NOT_FORWARDED',
+    severity: 'error' as const,
+    ...base(service, node),
+    message: `${service.name} forwards on ${entryText(cluster.entry)} but ${entryText(o.entry)} is not forwarded on this node (${o.verdict})`,
+    evidence: [cluster.entry.evidence, o.entry.evidence],
+    remedy:
+      'kube-proxy writes the KUBE-NODEPORTS rule with the service chains; a node without it has rules from another sync: check kube-proxy on this node (logs, restart)',
+  }));
 }
 
 function observedSkew(service: KubeService, node: string, obs: ObservedShares): Finding | undefined {
