@@ -10,6 +10,7 @@
  * or chain are exported for the construction before this one, which test/graph/ keeps as this one's reference.
  */
 import type { CommentMatch } from '../model/match';
+import { NONE } from '../model/none';
 import type { Chain, Rule, Ruleset } from '../model/ruleset';
 import { isUnknownAddress } from '../model/values';
 import { type ChainIndex, chainIndexOf } from './chain-index';
@@ -456,9 +457,6 @@ function internalLocal(b: Builder): boolean {
 
 /** What a KUBE-EXT chain jumps to when the service's external traffic policy is Local. */
 export const LOCAL_ENDPOINTS = serviceChainName('SVL', '');
-/** The lists most services have empty, shared. */
-const NONE: readonly never[] = Object.freeze([]);
-
 function serviceOf(b: Builder, ruleset: Ruleset, index: ChainIndex): KubeService {
   let external = false;
   for (let i = 0; i < b.entries.length && !external; i++) external = b.entries[i]!.kind !== 'clusterIP';

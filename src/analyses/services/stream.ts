@@ -6,6 +6,7 @@
  */
 import type { KubeService } from '../../graph/service-model';
 import { unshownRules } from '../../model/gaps';
+import { NONE } from '../../model/none';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
 import { type NodeContext, nodeContexts } from '../node/index';
@@ -77,9 +78,6 @@ function nodeSummary(n: NodeDumps, contexts: readonly NodeContext[], warnings: N
     warnings: warnings.of(n.name),
   };
 }
-
-/** The lists most services have empty on a node, shared. */
-const NONE: readonly never[] = Object.freeze([]);
 
 export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOptions = {}): ServicesStream {
   const warnings = new NodeWarnings();
