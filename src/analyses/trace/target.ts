@@ -62,16 +62,17 @@ function portIn(ports: PortRange | undefined, port: number | undefined): number 
   return ports && (port === undefined || port < ports.from || port > ports.to) ? ports.from : port;
 }
 
-/** What the kernel picks from a range that the dumps cannot say: undefined when the range leaves it no choice. */
-function pickNote(range: NatRange, port: number | undefined): string | undefined {
+/**
+ * What the kernel picks from a range that the dumps cannot say: undefined when the range leaves it no choice.
+ * `portMoved`: the packet's port was outside the range's ports, so portIn gave their first.
+ */
+function pickNote(range: NatRange, portMoved: boolean): string | undefined {
   const a = range.addresses;
   const address =
     a && !isUnknownAddress(a) && a.from !== a.to ? `the kernel picks ${a.from} from ${a.from}-${a.to}` : undefined;
   const r = range.ports;
   const ports =
-    r && portIn(r, port) !== port && r.from !== r.to
-      ? `the kernel picks port ${r.from} from ${r.from}-${r.to}`
-      : undefined;
+    r && portMoved && r.from !== r.to ? `the kernel picks port ${r.from} from ${r.from}-${r.to}` : undefined;
   return address && ports ? `${address}; ${ports}` : (address ?? ports);
 }
 
@@ -168,14 +169,16 @@ export function applyTarget(t: Target, p: Packet, hook: Hook, network: NodeNetwo
       const range = t.toDestination[0];
       if (!range) return natAccept(p, false, undefined);
       const ip = range.addresses && firstAddress(range);
-      return natAccept(natDst(p, hook, ip, portIn(range.ports, p.dport)), false, pickNote(range, p.dport));
+      const port = portIn(range.ports, p.dport);
+      return natAccept(natDst(p, hook, ip, port), false, pickNote(range, port !== p.dport));
     }
     case 'SNAT': {
       const range = t.toSource[0];
       if (!range) return natAccept(p, false, undefined);
       const ip = range.addresses && firstAddress(range);
-      const packet = natSrc(p, hook, ip, portIn(range.ports, p.sport), randomPorts(p, t, range.ports));
-      return natAccept(packet, true, pickNote(range, p.sport));
+      const port = portIn(range.ports, p.sport);
+      const packet = natSrc(p, hook, ip, port, randomPorts(p, t, range.ports));
+      return natAccept(packet, true, pickNote(range, port !== p.sport));
     }
     case 'MASQUERADE': {
       const ip = network.masqueradeSource(p.out || undefined, p.dst);

@@ -89,6 +89,32 @@ test('DNAT in PREROUTING changes the routing decision and what filter sees; nat 
   t.false(r.paths[0]!.masquerade);
 });
 
+test("DNAT to a range takes its first address, and its first port only when the packet's is outside it, and says so", (t) => {
+  const dnat = (ports: string) =>
+    trace(
+      table('nat', [`-A PREROUTING -d 192.168.0.2/32 -p tcp -j DNAT --to-destination 10.244.0.7-10.244.0.9:${ports}`]),
+      {
+        dst: '192.168.0.2',
+        dport: 8085,
+      },
+    ).paths[0]!;
+  const outside = dnat('9000-9010');
+  t.deepEqual(outside.final, { src: '203.0.113.9', sport: 40000, dst: '10.244.0.7', dport: 9000 });
+  t.true(
+    outside.assumptions?.includes(
+      'the kernel picks 10.244.0.7 from 10.244.0.7-10.244.0.9; the kernel picks port 9000 from 9000-9010',
+    ),
+    JSON.stringify(outside.assumptions),
+  );
+  const inside = dnat('8080-8090');
+  t.deepEqual(inside.final, { src: '203.0.113.9', sport: 40000, dst: '10.244.0.7', dport: 8085 });
+  t.true(
+    inside.assumptions?.includes('the kernel picks 10.244.0.7 from 10.244.0.7-10.244.0.9'),
+    JSON.stringify(inside.assumptions),
+  );
+  t.false(inside.assumptions?.some((a) => a.includes('picks port')) ?? false);
+});
+
 test('MASQUERADE takes the primary address of the out interface; --random-fully leaves the port to chance', (t) => {
   const r = trace(table('nat', ['-A POSTROUTING -o eth0 -j MASQUERADE --random-fully']), {
     src: '10.244.0.5',
