@@ -57,6 +57,8 @@ function gapText(gap: SectionGap): string {
   switch (gap.kind) {
     case 'truncated':
       return `the dump is truncated at line ${gap.line}`;
+    case 'cut-at-header':
+      return `the dump is cut at line ${gap.line}, after the header of a table it does not show`;
     case 'maybe-cut':
       return `\`iptables -S\` may be cut at line ${gap.line}`;
     case 'fragment':

@@ -140,6 +140,7 @@ export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
 
 const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Finding['severity'] }>> = {
   truncated: { code: 'INPUT_TRUNCATED', severity: 'warning' },
+  'cut-at-header': { code: 'INPUT_TRUNCATED', severity: 'warning' },
   'maybe-cut': { code: 'INPUT_PARTIAL', severity: 'info' },
   fragment: { code: 'INPUT_PARTIAL', severity: 'info' },
   filtered: { code: 'INPUT_PARTIAL', severity: 'info' },
@@ -151,6 +152,8 @@ function gapMessage(gap: RulesetGap, section: Section): string {
   switch (gap.kind) {
     case 'truncated':
       return `the ${section.kind} dump at ${lines} is truncated at line ${gap.line} (table ${gap.table} has no COMMIT): what followed is unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
+    case 'cut-at-header':
+      return `the ${section.kind} dump at ${lines} ends at line ${gap.line} on the header iptables-save prints before a table, and no table follows: it was cut there and the tables after it are unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
     case 'maybe-cut':
       return `the ${gap.table} table's rules at ${lines} end at line ${gap.line}, before chains that have none: \`iptables -S\` may have been cut there, so chains nothing jumps to are not judged`;
     case 'fragment':
