@@ -84,6 +84,8 @@ export function baseOptionIn(text: string, start: number, end: number): BaseOpti
   const length = end - start;
   if (length < 2 || text.charCodeAt(start) !== 45) return undefined;
   if (length === 2) return SHORT_OPTIONS[text.charCodeAt(start + 1)];
+  // A load past the array's end would deoptimize the fast path's callers: `--to-destination` is longer than any option.
+  if (length >= LONG_OPTIONS.length) return undefined;
   const named = LONG_OPTIONS[length];
   if (!named) return undefined;
   for (const [name, option] of named) if (text.startsWith(name, start)) return option;
