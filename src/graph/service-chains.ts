@@ -66,25 +66,37 @@ export const serviceChainHash = (name: string, kind: ServiceChainKind) => name.s
 /** Where the endpoints hang (ENDPOINT_LIST_CHAIN): beyond are the KUBE-SEP chains. */
 const isEndpointList = (name: string) => name.startsWith('KUBE-SVC-') || name.startsWith('KUBE-SVL-');
 
+/** The chains met in one search are few: compared in place; a Set takes over past this many. */
+const SEEN_COMPARED = 16;
+
 /**
  * The service chains (KUBE-SVC/SVL/EXT/FW/XLB) `chain` is or reaches in nat, nearest first, by name: itself when
- * it is one, then the chains its rules jump to, through chains of other names, stopping at KUBE-SVC/SVL.
+ * it is one, then the chains its rules jump to, through chains of other names, stopping at KUBE-SVC/SVL. Indexed
+ * loops over lists: run once per entry point, where `for…of`'s iterators and a Set were most of what its
+ * optimised code had to be compiled for.
  */
 export function serviceChainsReached(index: ChainIndex, chain: string): string[] {
   const found: string[] = [];
-  const seen = new Set<string>([chain]);
+  const seen: string[] = [chain];
+  let many: Set<string> | undefined;
   let level = [chain];
   for (let depth = 0; depth <= MAX_DEPTH && level.length; depth++) {
     const next: string[] = [];
-    for (const name of level) {
+    for (let i = 0; i < level.length; i++) {
+      const name = level[i]!;
       const kind = serviceChainKind(name);
       if (kind) found.push(name);
       const endpoints = kind ? kind === 'SVC' || kind === 'SVL' : isEndpointList(name);
       const from = endpoints ? undefined : index.chain('nat', name);
       if (!from) continue;
-      for (const { name: to } of index.jumpsFrom('nat', from)) {
-        if (seen.has(to) || !mayEnterService(to)) continue;
-        seen.add(to);
+      const jumps = index.jumpsFrom('nat', from);
+      for (let j = 0; j < jumps.length; j++) {
+        const to = jumps[j]!.name;
+        if (many ? many.has(to) : seen.includes(to)) continue;
+        if (!mayEnterService(to)) continue;
+        if (many) many.add(to);
+        else if (seen.length === SEEN_COMPARED) many = new Set(seen).add(to);
+        else seen.push(to);
         next.push(to);
       }
     }
