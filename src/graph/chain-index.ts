@@ -48,9 +48,14 @@ function readIndex(ruleset: Ruleset): ChainIndex | undefined {
   };
 }
 
+/** A chain jumps to few chains: they are compared in place; a Set takes over past this many. */
+const JUMPS_COMPARED = 16;
+
 /**
  * jumpsFrom, made once per chain: the chains the rules of the chains `declared` gives for it jump or go to, as
- * `entered` finds them, each once, in the order of the first rule naming it.
+ * `entered` finds them, each once, in the order of the first rule naming it. Indexed loops and a list searched in
+ * place: run once per chain, mostly by code not yet optimised, where `for…of` makes an iterator per step and a Set
+ * and its spread were most of what it made.
  */
 function jumpsOf(
   declared: (table: TableName, from: Chain) => readonly Chain[],
@@ -60,13 +65,24 @@ function jumpsOf(
   return (table, from) => {
     let out = jumps.get(from);
     if (out) return out;
-    const found = new Set<Chain>();
-    for (const chain of declared(table, from))
-      for (const rule of chain.rules) {
-        const to = rule.target?.kind === 'jump' ? entered(table, rule.target) : undefined;
-        if (to) found.add(to);
+    const found: Chain[] = [];
+    let many: Set<Chain> | undefined;
+    const chains = declared(table, from);
+    for (let c = 0; c < chains.length; c++) {
+      const rules = chains[c]!.rules;
+      for (let r = 0; r < rules.length; r++) {
+        const target = rules[r]!.target;
+        const to = target?.kind === 'jump' ? entered(table, target) : undefined;
+        if (!to) continue;
+        if (many) {
+          if (many.has(to)) continue;
+          many.add(to);
+        } else if (found.includes(to)) continue;
+        else if (found.length === JUMPS_COMPARED) many = new Set(found).add(to);
+        found.push(to);
       }
-    jumps.set(from, (out = [...found]));
+    }
+    jumps.set(from, (out = found));
     return out;
   };
 }
