@@ -71,6 +71,9 @@ export function parseIp(text: string): Ip | undefined {
   }
 }
 
+/** The texts of 0 to 255 with a dot after them: an IPv4 quad is then three joins of constants and one number's text. */
+const DOTTED = Array.from({ length: 256 }, (_, n) => `${n}.`);
+
 /** Text of IPv6 addresses already printed: a walk prints the same DNAT target and probe addresses on every path. */
 const printed = new WeakMap<Ip, string>();
 
@@ -79,7 +82,7 @@ export function formatIp(ip: Ip): string {
   // An IPv4 quad from its number costs less than a lookup: a cache missed once per probe made a BigInt per byte.
   if (ip.family === 'ipv4') {
     const v = Number(ip.value);
-    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    return DOTTED[v >>> 24]! + DOTTED[(v >>> 16) & 255]! + DOTTED[(v >>> 8) & 255]! + String(v & 255);
   }
   let text = printed.get(ip);
   if (text === undefined) {

@@ -86,6 +86,22 @@ class Worded {
   }
 }
 
+/** The text of `before`, a number and `after`, made once per number: ports, of which a dump has few. */
+class Numbered {
+  private readonly made = new Map<number, string>();
+
+  constructor(
+    private readonly before: string,
+    private readonly after: string,
+  ) {}
+
+  of(n: number): string {
+    let t = this.made.get(n);
+    if (t === undefined) this.made.set(n, (t = this.before + num(n) + this.after));
+    return t;
+  }
+}
+
 /**
  * The text between the values of every object and array in a service written at one indent (names end in the
  * depth): keys with their punctuation, a string value's quotes (its inner text is joined between them), and the
@@ -130,7 +146,6 @@ class Layout {
   readonly openNullIp;
   readonly port4;
   readonly path5;
-  readonly line5;
   readonly column5;
   readonly verdict4;
   readonly drop4;
@@ -184,14 +199,13 @@ class Layout {
     this.openQuotedIp = new Worded(o.kind, `${o.ip}"`);
     this.openNullIp = new Worded(o.kind, `${o.ip}null${o.port}`);
     this.port4 = `"${o.port}`;
-    this.path5 = `${o.evidence}${ev.path}"`;
-    this.line5 = `"${ev.line}`;
+    this.path5 = new Worded(`${o.evidence}${ev.path}`, ev.line);
     this.column5 = ev.column;
     this.verdict4 = new Worded(ev.close + o.verdict, o.endpoints);
     this.drop4 = o.drop;
     this.noneStopped4 = `${o.drop}0${o.reject}0${o.unhandled}0${o.masquerade}`;
-    this.src5 = `${o.client}${c.src}"`;
-    this.dst5 = `"${c.dst}"`;
+    this.src5 = new Worded(o.client + c.src, '');
+    this.dst5 = `${c.dst}"`;
     this.clientClose5 = `"${c.close}`;
     this.break3 = `\n${at(3)}`;
     this.break5 = `\n${at(5)}`;
@@ -207,7 +221,8 @@ function shareAt(indent: string) {
     probability: k.probability,
     weight: k.weight,
     close: k.close,
-    whole: `${k.probability}1${k.close}`,
+    /** From the address's closing quote to the end, by port (most endpoints of a dump share a few ports). */
+    whole: new Numbered(`"${k.port}`, `${k.probability}1${k.close}`),
   };
 }
 
@@ -247,9 +262,8 @@ function listed<T, C>(list: readonly T[], l: List, item: (value: T, c: C) => str
 const texts = (list: readonly string[], l: List): string => listed(list, l, text, undefined);
 
 function share(e: EndpointShare, k: Share): string {
-  const head = k.ip + inner(e.ip) + k.port + num(e.port);
-  if (e.probability === 1 && e.weight === undefined) return head + k.whole;
-  const out = head + k.probability + num(e.probability);
+  if (e.probability === 1 && e.weight === undefined) return k.ip + inner(e.ip) + k.whole.of(e.port);
+  const out = k.ip + inner(e.ip) + k.port + num(e.port) + k.probability + num(e.probability);
   return (e.weight !== undefined ? out + k.weight + num(e.weight) : out) + k.close;
 }
 
@@ -266,9 +280,7 @@ function outcome(o: EntryOutcome, y: Layout): string {
       : y.openQuotedIp.of(e.kind) + inner(e.ip) + y.port4 + num(e.port);
   if (e.sourceRanges) out += k.sourceRanges + texts(e.sourceRanges, y.list5);
   out +=
-    y.path5 +
-    inner(ev.path) +
-    y.line5 +
+    y.path5.of(ev.path) +
     num(ev.line) +
     y.column5 +
     num(ev.column) +
@@ -278,8 +290,7 @@ function outcome(o: EntryOutcome, y: Layout): string {
       ? y.noneStopped4
       : y.drop4 + num(o.drop) + k.reject + num(o.reject) + k.unhandled + num(o.unhandled) + k.masquerade) +
     numOrNull(o.masquerade) +
-    y.src5 +
-    inner(c.src) +
+    y.src5.of(c.src) +
     y.dst5 +
     inner(c.dst) +
     y.clientClose5;

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import ipaddr from 'ipaddr.js';
-import { parseIp } from '../../src/model/address';
+import { formatIp, parseIp } from '../../src/model/address';
 import { seeded } from '../generators/trace-ruleset';
 
 /** The answer of ipaddr.js alone: what parseIp gave before it read dotted quads itself. */
@@ -80,4 +80,15 @@ test('every dotted text of numbers, well formed or not, parses as ipaddr.js pars
     if (want?.family === 'ipv4') plain++;
   }
   t.true(plain > 500, `${plain} well-formed quads among the texts`);
+});
+
+test('an IPv4 address prints as its four bytes in decimal, dotted', (t) => {
+  const r = seeded(31);
+  const values = [0, 1, 255, 256, 0x0a600001, 0x7fffffff, 0x80000000, 0xffffffff, 0xff00ff00, 0x00ff00ff];
+  for (let i = 0; i < 2000; i++) values.push(Math.floor(r() * 2 ** 32));
+  for (const v of values) {
+    const want = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+    t.is(formatIp({ family: 'ipv4', value: BigInt(v) }), want);
+    t.is(parseIp(want)?.value, BigInt(v));
+  }
 });
