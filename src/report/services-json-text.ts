@@ -68,39 +68,28 @@ const EVIDENCE = ['path', 'line', 'column'] as const;
 const CLIENT = ['src', 'dst'] as const;
 
 /**
- * The text of `before`, a value of few distinct words (a kind, a verdict, a protocol, a node's name) and `after`, made
- * once per word: the service's text is a rope, one string joined per `+`, and these constants are most of its joins.
+ * The text of `before`, a value of few distinct ones (a kind, a verdict, a protocol, a node's name, a port) as `show`
+ * writes it, and `after`, made once per value: the service's text is a rope, one string joined per `+`, and these
+ * constants are most of its joins.
  */
-class Worded {
-  private readonly made = new Map<string | null, string>();
+class Framed<V> {
+  private readonly made = new Map<V, string>();
 
   constructor(
     private readonly before: string,
     private readonly after: string,
+    private readonly show: (value: V) => string,
   ) {}
 
-  of(word: string | null): string {
-    let t = this.made.get(word);
-    if (t === undefined) this.made.set(word, (t = this.before + textOrNull(word) + this.after));
+  of(value: V): string {
+    let t = this.made.get(value);
+    if (t === undefined) this.made.set(value, (t = this.before + this.show(value) + this.after));
     return t;
   }
 }
 
-/** The text of `before`, a number and `after`, made once per number: ports, of which a dump has few. */
-class Numbered {
-  private readonly made = new Map<number, string>();
-
-  constructor(
-    private readonly before: string,
-    private readonly after: string,
-  ) {}
-
-  of(n: number): string {
-    let t = this.made.get(n);
-    if (t === undefined) this.made.set(n, (t = this.before + num(n) + this.after));
-    return t;
-  }
-}
+/** Framed words: a string value quoted, or null. */
+const worded = (before: string, after: string) => new Framed<string | null>(before, after, textOrNull);
 
 /**
  * The text between the values of every object and array in a service written at one indent (names end in the
@@ -168,14 +157,14 @@ class Layout {
     this.share5 = shareAt(at(5));
     this.share6 = shareAt(at(6));
     this.name = `${k.name}"`;
-    this.clusterIP = new Worded(`"${k.protocol}`, `${k.clusterIP}"`);
-    this.clusterNull = new Worded(`"${k.protocol}`, `${k.clusterIP}null${k.port}`);
+    this.clusterIP = worded(`"${k.protocol}`, `${k.clusterIP}"`);
+    this.clusterNull = worded(`"${k.protocol}`, `${k.clusterIP}null${k.port}`);
     this.afterCluster = `"${k.port}`;
     this.nodePort = k.nodePort;
     this.endpoints1 = k.endpoints;
     this.nodes = k.nodes;
-    this.family = new Worded(k.family, k.proxyMode);
-    this.proxyMode = new Worded('', k.named);
+    this.family = worded(k.family, k.proxyMode);
+    this.proxyMode = worded('', k.named);
     this.named = { true: `true${k.externalIPs}`, false: `false${k.externalIPs}` };
     this.external = k.loadBalancerIPs;
     this.noExternal = `[]${k.loadBalancerIPs}`;
@@ -183,12 +172,12 @@ class Layout {
     this.noLoadBalancer = `[]${k.healthCheckNodePort}`;
     this.healthCheck = k.affinitySeconds;
     this.affinity = k.externalTrafficPolicy;
-    this.externalPolicy = new Worded('', k.internalTrafficPolicy);
-    this.internalPolicy = new Worded('', k.close);
+    this.externalPolicy = worded('', k.internalTrafficPolicy);
+    this.internalPolicy = worded('', k.close);
     const n = (this.node2 = keysAt(at(2), NODE));
     const np = keysAt(at(3), NODE_PORT);
-    this.nodeOpen = new Worded(n.node, n.nodePort);
-    this.npVerdict = new Worded(np.verdict, np.endpoints);
+    this.nodeOpen = worded(n.node, n.nodePort);
+    this.npVerdict = worded(np.verdict, np.endpoints);
     this.nullPresent = `null${n.present}true${n.entryPoints}`;
     this.nullNotPresent = `null${n.present}false${n.entryPoints}`;
     this.present = `${np.close}${n.present}true${n.entryPoints}`;
@@ -196,15 +185,15 @@ class Layout {
     const o = (this.outcome4 = keysAt(at(4), OUTCOME));
     const ev = keysAt(at(5), EVIDENCE);
     const c = keysAt(at(5), CLIENT);
-    this.openQuotedIp = new Worded(o.kind, `${o.ip}"`);
-    this.openNullIp = new Worded(o.kind, `${o.ip}null${o.port}`);
+    this.openQuotedIp = worded(o.kind, `${o.ip}"`);
+    this.openNullIp = worded(o.kind, `${o.ip}null${o.port}`);
     this.port4 = `"${o.port}`;
-    this.path5 = new Worded(`${o.evidence}${ev.path}`, ev.line);
+    this.path5 = worded(`${o.evidence}${ev.path}`, ev.line);
     this.column5 = ev.column;
-    this.verdict4 = new Worded(ev.close + o.verdict, o.endpoints);
+    this.verdict4 = worded(ev.close + o.verdict, o.endpoints);
     this.drop4 = o.drop;
     this.noneStopped4 = `${o.drop}0${o.reject}0${o.unhandled}0${o.masquerade}`;
-    this.src5 = new Worded(o.client + c.src, '');
+    this.src5 = worded(o.client + c.src, '');
     this.dst5 = `${c.dst}"`;
     this.clientClose5 = `"${c.close}`;
     this.break3 = `\n${at(3)}`;
@@ -222,7 +211,7 @@ function shareAt(indent: string) {
     weight: k.weight,
     close: k.close,
     /** From the address's closing quote to the end, by port (most endpoints of a dump share a few ports). */
-    whole: new Numbered(`"${k.port}`, `${k.probability}1${k.close}`),
+    whole: new Framed<number>(`"${k.port}`, `${k.probability}1${k.close}`, num),
   };
 }
 
