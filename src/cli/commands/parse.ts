@@ -6,7 +6,7 @@ import { type FailOn, diagnosticSeverities, exitCodeFor } from '../exit';
 import { loadSections } from '../load';
 import type { GlobalOptions } from '../options';
 import { writeOut } from '../write';
-import { youngGenerationKeptAtStartSize } from '../young-generation';
+import { settleV8For } from '../v8-settings';
 
 interface ParseArgs extends GlobalOptions {
   inputs: string[];
@@ -23,7 +23,7 @@ export const parseCommand: CommandModule<GlobalOptions, ParseArgs> = {
       describe: 'files, directories, .tar.gz bundles, or - for stdin',
     }),
   handler: async (args) => {
-    youngGenerationKeptAtStartSize();
+    settleV8For('parse');
     const found = await loadSections(args.inputs, { reportsSkipped: true });
     // Printed in pieces from the library's document rather than from its plain copy: a million entries once in memory.
     await writeOut(args.json ? [...jsonPieces(parseDocument(found)), '\n'] : [formatParseSummary(found)]);

@@ -9,7 +9,7 @@ import { type DiagramArgs, formatOf, printDiagram, withDiagramOptions, writeDiag
 import { loadSections } from '../load';
 import { type GlobalOptions, listOption } from '../options';
 import { writeOut } from '../write';
-import { youngGenerationKeptAtStartSize } from '../young-generation';
+import { settleV8For } from '../v8-settings';
 
 interface ServicesArgs extends GlobalOptions, DiagramArgs {
   inputs: string[];
@@ -36,7 +36,7 @@ export const servicesCommand: CommandModule<GlobalOptions, ServicesArgs> = {
       })
       .option('service', { type: 'string', describe: 'only services whose name contains this text; repeatable' }),
   handler: async (args) => {
-    youngGenerationKeptAtStartSize();
+    settleV8For('services');
     const found = await loadSections(args.inputs);
     const options = {
       nodeIps: listOption(args.nodeIp),
