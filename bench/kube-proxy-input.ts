@@ -16,17 +16,18 @@ export function kubeProxyBenchFile(services: number): { file: string; text: stri
 
 /**
  * Runs `measure` with a throw-away network namespace, where `iptables-restore --test` can run without
- * touching the host's rules; says so instead when this machine cannot (no root, no iptables).
+ * touching the host's rules; says so instead when this machine cannot (no root, no iptables). Whether it ran.
  */
-export function withBaselineNetns(measure: (netns: string) => void): void {
+export function withBaselineNetns(measure: (netns: string) => void): boolean {
   // NFWALK_NETNS_PREFIX: where several people share a machine, each names their namespaces apart.
   const netns = `${process.env.NFWALK_NETNS_PREFIX ?? 'nfwalk-bench-'}${process.pid}`;
   if (process.getuid?.() !== 0 || !canRun('ip', ['netns', 'add', netns])) {
     console.log('\nbaseline: skipped (needs root and iptables to run iptables-restore --test in a network namespace)');
-    return;
+    return false;
   }
   try {
     measure(netns);
+    return true;
   } finally {
     canRun('ip', ['netns', 'del', netns]);
   }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
-import { fmtMs, timeCommand } from './measure';
+import { fmtMs, timeInTurn } from './measure';
 
 const { values } = parseArgs({
   options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' } },
@@ -17,19 +17,31 @@ const runs = Number(values.runs);
 const { file, text, rules } = kubeProxyBenchFile(services);
 
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const analysis = timeCommand(process.execPath, [cli, 'services', '--json', '--fail-on', 'none', file], runs);
-const parse = timeCommand(process.execPath, [cli, 'parse', file], runs);
-console.log(`services: ${services} services, ${rules} rules (wall time, median of ${runs} runs)`);
-console.log(`  nfwalk services --json               ${fmtMs(analysis.medianMs)}`);
-console.log(`  nfwalk parse (reading alone)         ${fmtMs(parse.medianMs)}`);
+const servicesCommand = { cmd: process.execPath, args: [cli, 'services', '--json', '--fail-on', 'none', file] };
+const parseCommand = { cmd: process.execPath, args: [cli, 'parse', file] };
 
-withBaselineNetns((netns) => {
-  const base = timeCommand('ip', ['netns', 'exec', netns, 'iptables-restore', '--test'], runs, text);
-  const ratio = analysis.medianMs / base.medianMs;
+/** nfwalk's two commands, and the baseline when a namespace is given, timed in turn (bench/measure.ts). */
+function report(netns: string | undefined): void {
+  const baseline = netns && {
+    cmd: 'ip',
+    args: ['netns', 'exec', netns, 'iptables-restore', '--test'],
+    stdinFile: text,
+  };
+  const [analysis, parse, base] = timeInTurn(
+    baseline ? [servicesCommand, parseCommand, baseline] : [servicesCommand, parseCommand],
+    runs,
+  );
+  console.log(`services: ${services} services, ${rules} rules (wall time, median of ${runs} runs, taken in turn)`);
+  console.log(`  nfwalk services --json               ${fmtMs(analysis!.medianMs)}`);
+  console.log(`  nfwalk parse (reading alone)         ${fmtMs(parse!.medianMs)}`);
+  if (!base) return;
+  const ratio = analysis!.medianMs / base.medianMs;
   console.log(
-    `  iptables-restore --test              ${fmtMs(base.medianMs)}   services/baseline = ${ratio.toFixed(2)}, parse/baseline = ${(parse.medianMs / base.medianMs).toFixed(2)}`,
+    `  iptables-restore --test              ${fmtMs(base.medianMs)}   services/baseline = ${ratio.toFixed(2)}, parse/baseline = ${(parse!.medianMs / base.medianMs).toFixed(2)}`,
   );
   console.log(
     `\ngoal (issue #30): nfwalk services --json ≤ 1.5 × iptables-restore --test: ${ratio <= 1.5 ? 'met' : 'NOT met'}`,
   );
-});
+}
+
+if (!withBaselineNetns(report)) report(undefined);
