@@ -9,7 +9,7 @@
 // evaluated only when their command runs.
 // The library leaves its dependencies to the consumer's node_modules, where they are shared and deduplicated.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { build, transform } from 'esbuild';
@@ -127,6 +127,27 @@ const lazyAssert = {
   },
 };
 
+/**
+ * yargs guesses the version of the program it parses for from the package.json above its shim's `mainFilename`: the
+ * directory above the node_modules yargs lies in, else the working directory. Bundled, yargs lies in no node_modules,
+ * so every start read the package.json above wherever the user stood, and where it found none (or the directory's
+ * name has a dot, which its search takes for a file's) it loaded node:assert for the failed check (lazy-assert.mjs).
+ * nfwalk sets its version itself (src/cli/main.ts); the bundle's own path makes the guess read nfwalk's package.json.
+ */
+const YARGS_SHIM = /[\\/]node_modules[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
+const MAIN_FILENAME = 'mainFilename: mainFilename || process.cwd(),';
+const yargsOwnPackage = {
+  name: 'yargs-own-package',
+  setup(b) {
+    b.onLoad({ filter: YARGS_SHIM }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(MAIN_FILENAME)) throw new Error(`${args.path}: no \`${MAIN_FILENAME}\` to replace`);
+      // The shim's `__dirname` is the file of its module: in the bundle, the bundle's (import.meta.url above).
+      return { contents: text.replace(MAIN_FILENAME, 'mainFilename: __dirname,'), loader: 'js' };
+    });
+  },
+};
+
 const [cli, library, page] = await Promise.all([
   build({
     ...common,
@@ -141,7 +162,7 @@ const [cli, library, page] = await Promise.all([
     // Loaded only when a diagram is rendered; puppeteer and mermaid also find files beside their own code. The
     // AWS SDK only for s3:// inputs: bundled, it would double the file every start has to read.
     external: EXTERNAL,
-    plugins: [asciiWidth, lazyAssert, lazyChiSquare],
+    plugins: [asciiWidth, lazyAssert, lazyChiSquare, yargsOwnPackage],
   }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', packages: 'external' }),
   pageFresh() ? undefined : buildPage(),

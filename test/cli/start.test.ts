@@ -1,7 +1,16 @@
 /** dist/cli.js runs the CLI's bundle with V8's code cache (src/cli/start.ts): the same output with or without one. */
 import { spawnSync } from 'node:child_process';
 import { isAscii } from 'node:buffer';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -145,8 +154,12 @@ test("services --json, through yargs, loads no more of Node's modules than a par
     hook,
     `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));`,
   );
+  // Run from a directory with no package.json above it and a dot in its name, where yargs's guess of a version
+  // (from the package.json above where it lies, scripts/build.mjs) would find none and load node:assert.
+  const cwd = join(dir, 'in.a.dir');
+  mkdirSync(cwd);
   const loadedBy = (args: readonly string[]) => {
-    const r = spawnSync(process.execPath, ['-r', hook, join(dist, 'cli.js'), ...args], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-r', hook, join(dist, 'cli.js'), ...args], { encoding: 'utf8', cwd });
     t.is(r.status, 0, r.stderr);
     return (JSON.parse(readFileSync(list, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule '));
   };
