@@ -14,7 +14,7 @@ import { type StopAt, sortDiagnostics } from '../shared/reader';
 import { BUILTIN_CHAINS, isTableName } from './builtins';
 import { type Report, buildRule } from './build-rule';
 import { parseCounters, readCommand } from './command';
-import { isOtherFamilyHeader, isPrompt, isSaveHeader, readsLikeProse } from './dump-boundaries';
+import { isOtherFamilyHeader, isPrompt, isSaveHeader, readsLikeProse, unprintableTableOf } from './dump-boundaries';
 import { type HeaderlessGroup, endsEarly, headerlessBreak, headerlessKind } from './headerless';
 import { tableOfContent } from './implied-table';
 import { newLineTally } from './line-account';
@@ -169,6 +169,17 @@ export class IptablesSaveExtractor {
     this.gaps.push({ kind: 'cut-at-header', line });
   }
 
+  /** iptables-nft-save printed this line instead of the table: the dump shows none of the table's rules. */
+  private unprintable(table: TableName, line: number): void {
+    this.report(
+      'warning',
+      line,
+      1,
+      `iptables-nft-save could not print table ${table}: it holds nft rules iptables has no form for, so the rules of that table, which act on packets, are not in this dump (\`nft list ruleset\` shows them)`,
+    );
+    this.gaps.push({ kind: 'unprintable', table, line });
+  }
+
   /**
    * A dump's last line that is a rule with an error was cut in the middle (`-j MARK --set-xmark` and no
    * value): not a rule, as the kernel would reject it, and one diagnostic says so. So is one with a warning
@@ -235,8 +246,10 @@ export class IptablesSaveExtractor {
       case 'blank':
         this.account.blank++;
         return true;
-      case 'comment':
-        if (!this.table && this.tables.length > 0) {
+      case 'comment': {
+        const unprintable = this.table ? undefined : unprintableTableOf(l.text);
+        if (unprintable) this.unprintable(unprintable, l.line);
+        else if (!this.table && this.tables.length > 0) {
           // An ip6tables-save header after an iptables-save dump (or the reverse), pasted together.
           const otherFamily = isOtherFamilyHeader(l.text, this.family);
           // Between tables a `#` line may be a collector's header or a bare-`#` prompt rather than a comment.
@@ -245,6 +258,7 @@ export class IptablesSaveExtractor {
         }
         this.account.comments++;
         return true;
+      }
       case 'invalid':
         return this.foreign(l.line, stop, l.column, l.message, true);
       case 'table': {

@@ -5,7 +5,7 @@ import type { Family } from '../../src/model/values';
 import { type Chunk, lineChunks } from '../shared/chunks';
 import { type DumpFormat, type DumpReader, type StopAt, startsWithAny } from '../shared/reader';
 import { detectBackend, detectFamily } from './detect';
-import { SAVE_HEADER } from './dump-boundaries';
+import { SAVE_HEADER, UNPRINTABLE_TABLE } from './dump-boundaries';
 import { type Extraction, IptablesSaveExtractor } from './extract';
 import { feedChunk } from './fast-chunk';
 import { tableOfCommand } from './implied-table';
@@ -31,7 +31,7 @@ class IptablesSaveReader implements DumpReader<IptablesSaveBody> {
 
   read(chunk: Chunk, stop: StopAt): number | undefined {
     if (!this.extractor) {
-      this.family ??= detectFamily(chunk.text);
+      this.family ??= detectFamily(chunk.text, this.hint);
       this.backend = detectBackend(chunk.text);
       this.extractor = new IptablesSaveExtractor(this.path, this.family, tableOfCommand(this.hint));
     }
@@ -68,6 +68,7 @@ export const iptablesSaveFormat: DumpFormat = {
   distinctive: true,
   starts: startsWithAny([
     SAVE_HEADER,
+    UNPRINTABLE_TABLE,
     /^\*(raw|mangle|nat|filter|security)\s*$/,
     /^:\S+ (ACCEPT|DROP|RETURN|-)( \[\d+:\d+\])?\s*$/,
     /^(\[\d+:\d+\] )?-A [^-\s]\S*(\s|$)/,

@@ -4,6 +4,8 @@
  * klog, `> ` quoting, `# ` commenting out, `grep -n`'s `12:` and `file:12:`). Line numbers never change;
  * columns on prefixed lines count from the prefix's end.
  */
+import { UNPRINTABLE_TABLE, isSaveHeader } from '../../grammar/iptables-save/dump-boundaries';
+
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 interface LinePrefix {
@@ -21,13 +23,16 @@ function increasingLineNumbers(lines: readonly string[]): boolean {
   return numbers.every((n, i) => i === 0 || n > numbers[i - 1]!);
 }
 
+/** iptables-nft-save's own comments: a dump of tables it could not print is all such lines, and no `# ` prefix. */
+const isSaveComment = (l: string) => isSaveHeader(l) || l.startsWith('# Completed on ') || UNPRINTABLE_TABLE.test(l);
+
 const PREFIXES: readonly LinePrefix[] = [
   { pattern: /^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ [\w.-]+(\[\d+\])?: / },
   { pattern: /^\S+Z (stdout|stderr) [FP] / },
   { pattern: /^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] / },
   // `> `, and `> > ` or `>> ` of a reply to a reply.
   { pattern: /^(?:> ?)+/ },
-  { pattern: /^#(?: |$)/ },
+  { pattern: /^#(?: |$)/, holds: (lines) => !lines.every(isSaveComment) },
   { pattern: GREP_N, holds: increasingLineNumbers },
 ];
 

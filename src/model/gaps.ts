@@ -14,6 +14,12 @@ export function gapsOf(section: RulesetSection): readonly RulesetGap[] {
   return command ? [...own, { kind: 'filtered', command }] : own;
 }
 
+/**
+ * A gap in the tables the dump shows, rather than a table it does not show at all: a table's chains jump only
+ * within it, so a table left out says nothing of the chains of the others.
+ */
+export const inShownTables = (gap: SectionGap): boolean => gap.kind !== 'unprintable';
+
 /** Lines a reader rejected (a rule a terminal wrapped, an edit): any of them may hold a chain or a jump. */
 interface UnreadGap {
   readonly kind: 'unread';
@@ -59,6 +65,8 @@ function gapText(gap: SectionGap): string {
       return `the dump is truncated at line ${gap.line}`;
     case 'cut-at-header':
       return `the dump is cut at line ${gap.line}, after the header of a table it does not show`;
+    case 'unprintable':
+      return `iptables-nft-save could not print table ${gap.table} (line ${gap.line})`;
     case 'maybe-cut':
       return `\`iptables -S\` may be cut at line ${gap.line}`;
     case 'fragment':

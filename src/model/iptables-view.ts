@@ -3,7 +3,7 @@
  * chains at the fixed priorities x_tables and iptables-nft register them at, `-j CHAIN`/`-g CHAIN` as calls.
  */
 import { printRule } from '../../grammar/iptables-save/print';
-import { type SectionGap, unshownOf } from './gaps';
+import { type SectionGap, inShownTables, unshownOf } from './gaps';
 import type { CommentMatch } from './match';
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset';
 import type { ViewBase, ViewChain, ViewRule, RulesetView } from './ruleset-view';
@@ -66,10 +66,10 @@ const views = new WeakMap<Ruleset, Map<boolean, RulesetView>>();
 
 /**
  * The view of one iptables-save dump. `gaps`: what the dump does not show (its own, and a section's filter: see
- * sectionView); a dump with gaps is not whole.
+ * sectionView); a dump with gaps in the tables it shows is not whole.
  */
 export function iptablesView(ruleset: Ruleset, gaps: readonly SectionGap[] = ruleset.gaps ?? []): RulesetView {
-  const whole = gaps.length === 0;
+  const whole = !gaps.some(inShownTables);
   let byWhole = views.get(ruleset);
   if (!byWhole) views.set(ruleset, (byWhole = new Map()));
   let view = byWhole.get(whole);

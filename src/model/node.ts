@@ -9,7 +9,7 @@ import type { IpSet } from './ipset';
 import type { Backend, Ruleset } from './ruleset';
 import { type ForeignDump, type RulesetSection, type Section, isRulesetSection } from './section';
 import { groupBy } from './group-by';
-import { gapsOf } from './gaps';
+import { gapsOf, inShownTables } from './gaps';
 import { joinHeaderless } from './headerless';
 import { withKubePlumbing } from './kube-plumbing';
 import { KUBE_SERVICES } from './kube-proxy-chains';
@@ -56,7 +56,7 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
 
 /** Part of a ruleset is walked with the kube-proxy plumbing it does not show, each rule marked as assumed. */
 const withPlumbingIfPartial = (r: RulesetSection): RulesetSection =>
-  gapsOf(r).length > 0 ? { ...r, ruleset: withKubePlumbing(r.ruleset) } : r;
+  gapsOf(r).some(inShownTables) ? { ...r, ruleset: withKubePlumbing(r.ruleset) } : r;
 
 const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;
 

@@ -70,6 +70,12 @@ export type RulesetGap =
    * paste was cut between tables, and the tables after the header are unknown.
    */
   | { readonly kind: 'cut-at-header'; readonly line: number }
+  /**
+   * iptables-nft-save's `# Table `nat' is incompatible, use 'nft' tool.`, printed instead of a table that holds nft
+   * rules iptables has no form for (a native expression such as `fib`, a base chain of its own): the table is on
+   * the node and acts on packets, and the dump shows nothing of it.
+   */
+  | { readonly kind: 'unprintable'; readonly table: TableName; readonly line: number }
   | { readonly kind: 'filtered'; readonly command: string }
   /**
    * An `iptables -L` listing without a chain one of its rules jumps to: the kernel has every chain a rule jumps to,

@@ -203,3 +203,46 @@ test('an iptables -L listing cut before the chains its rules jump to is said par
     );
   }
 });
+
+const FOREIGN_TABLES = 'captures/nft/calico-13263-foreign-ruleset.kernel';
+
+sharedTest("iptables-nft-save's lines for tables it could not print are a dump that shows none of them", async (t) => {
+  // All iptables-nft-save printed on calico#13263's node: three `# Table … is incompatible` lines, each a comment.
+  const save = readShared(`${FOREIGN_TABLES}.iptables-nft-save.stdout+stderr.txt`);
+  const alone = await readText(save, 'iptables-nft-save.txt');
+  t.deepEqual(
+    alone.sections.map((s) => [s.kind, s.diagnostics.map((d) => [d.severity, d.line])]),
+    [
+      [
+        'iptables-save',
+        [
+          ['warning', 1],
+          ['warning', 2],
+          ['warning', 3],
+        ],
+      ],
+    ],
+  );
+  const said = (a: typeof alone) =>
+    analyze(a)
+      .findings.filter((f) => f.code === 'INPUT_NOT_READ')
+      .map((f) => [f.severity, f.evidence[0]!.line, /could not print table (\w+)/.exec(f.message)?.[1]]);
+  t.deepEqual(said(alone), [
+    ['warning', 1, 'mangle'],
+    ['warning', 2, 'filter'],
+    ['warning', 3, 'nat'],
+  ]);
+  // The same lines from ip6tables-nft-save name no family; the command that printed them does.
+  const v6 = await readText(`root@node:~# ip6tables-nft-save\n${save}`, 'paste.txt');
+  t.deepEqual(
+    v6.sections.map((s) => s.kind),
+    ['ip6tables-save'],
+  );
+  // With the node's nft listing, which shows the three tables: walked from there, and said so.
+  const listing = readShared(`${FOREIGN_TABLES}.nft-list-ruleset.stdout+stderr.txt`);
+  const both = await readText(`${save}\n${listing}`, 'node.txt');
+  const walked = analyze(both).findings.filter((x) => x.code === 'INPUT_NOT_READ');
+  t.is(walked.length, 3);
+  for (const f of walked)
+    t.regex(f.message, /The nft listing at node\.txt:\d+ shows it, and packets are walked through it there/);
+});

@@ -6,8 +6,14 @@ import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
 import { filterOf, gapsOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
-import type { RulesetGap } from '../../model/ruleset';
-import { type ForeignDump, type Section, type SkippedLines, isRulesetSection } from '../../model/section';
+import type { RulesetGap, TableName } from '../../model/ruleset';
+import {
+  type ForeignDump,
+  type RulesetSection,
+  type Section,
+  type SkippedLines,
+  isRulesetSection,
+} from '../../model/section';
 import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
 
@@ -141,19 +147,55 @@ export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
 const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Finding['severity'] }>> = {
   truncated: { code: 'INPUT_TRUNCATED', severity: 'warning' },
   'cut-at-header': { code: 'INPUT_TRUNCATED', severity: 'warning' },
+  unprintable: { code: 'INPUT_NOT_READ', severity: 'warning' },
   'maybe-cut': { code: 'INPUT_PARTIAL', severity: 'info' },
   fragment: { code: 'INPUT_PARTIAL', severity: 'info' },
   filtered: { code: 'INPUT_PARTIAL', severity: 'info' },
   unlisted: { code: 'INPUT_PARTIAL', severity: 'info' },
 };
 
-function gapMessage(gap: RulesetGap, section: Section): string {
+/** The node's nft listing that shows a table iptables-nft-save could not print, if the inputs hold one. */
+function listingOf(node: NodeDumps, section: RulesetSection, table: TableName): Section | undefined {
+  const family = section.ruleset.family === 'ipv4' ? 'ip' : 'ip6';
+  return node.sections.find(
+    (s) => s.kind === 'nft' && s.ruleset.tables.some((t) => t.family === family && t.name === table),
+  );
+}
+
+const at = (s: Section) => `${s.source.path}:${s.source.startLine}`;
+
+function unprintableMessage(
+  gap: Extract<RulesetGap, { kind: 'unprintable' }>,
+  section: RulesetSection,
+  node: NodeDumps,
+) {
+  const said = `the ${section.kind} dump at ${section.source.path}:${section.source.startLine}-${section.source.endLine} says at line ${gap.line} that iptables-nft-save could not print table ${gap.table}: the table holds nft rules iptables has no form for`;
+  const listing = listingOf(node, section, gap.table);
+  return listing
+    ? `${said}. The nft listing at ${at(listing)} shows it, and packets are walked through it there, but Kubernetes services are read from iptables-save dumps only: those kube-proxy wrote into this table are missing, and services are not judged on it`
+    : `${said}, so its rules, which act on packets, are missing from this analysis, and services and kube-proxy's masquerade plumbing are not judged on it`;
+}
+
+const WHOLE_DUMP =
+  'collect the whole dump (`iptables-save -c` and `ip6tables-save -c` on the node, unfiltered, as a file rather than a terminal paste)';
+
+function gapRemedy(gap: RulesetGap, section: RulesetSection, node: NodeDumps): string {
+  if (gap.kind !== 'unprintable') return WHOLE_DUMP;
+  const family = section.ruleset.family === 'ipv4' ? 'ip' : 'ip6';
+  return listingOf(node, section, gap.table)
+    ? `read the services of table ${gap.table} in the nft listing by hand (\`nft list table ${family} ${gap.table}\`)`
+    : `collect \`nft list ruleset\` on the node, which shows table ${gap.table} as nft holds it, and analyse it with this dump`;
+}
+
+function gapMessage(gap: RulesetGap, section: RulesetSection, node: NodeDumps): string {
   const lines = `${section.source.path}:${section.source.startLine}-${section.source.endLine}`;
   switch (gap.kind) {
     case 'truncated':
       return `the ${section.kind} dump at ${lines} is truncated at line ${gap.line} (table ${gap.table} has no COMMIT): what followed is unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
     case 'cut-at-header':
       return `the ${section.kind} dump at ${lines} ends at line ${gap.line} on the header iptables-save prints before a table, and no table follows: it was cut there and the tables after it are unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
+    case 'unprintable':
+      return unprintableMessage(gap, section, node);
     case 'maybe-cut':
       return `the ${gap.table} table's rules at ${lines} end at line ${gap.line}, before chains that have none: \`iptables -S\` may have been cut there, so chains nothing jumps to are not judged`;
     case 'fragment':
@@ -168,20 +210,25 @@ function gapMessage(gap: RulesetGap, section: Section): string {
 /** Ruleset dumps that show part of a ruleset: said once each, so that what they lack is not taken as absent. */
 function partialRulesetFindings(node: NodeDumps): Finding[] {
   return node.sections.filter(isRulesetSection).flatMap((section) =>
-    [...groupBy(gapsOf(section), (g) => g.kind).values()].map((same) => {
-      const gap = same[0]!;
-      return {
-        ...GAP_CODE[gap.kind],
-        node: node.name,
-        subject: 'input',
-        message: gapMessage(gap, section),
-        evidence: [
-          { path: section.source.path, line: gap.kind === 'filtered' ? section.source.startLine : gap.line, column: 1 },
-        ],
-        remedy:
-          'collect the whole dump (`iptables-save -c` and `ip6tables-save -c` on the node, unfiltered, as a file rather than a terminal paste)',
-      };
-    }),
+    [...groupBy(gapsOf(section), (g) => (g.kind === 'unprintable' ? `${g.kind} ${g.table}` : g.kind)).values()].map(
+      (same) => {
+        const gap = same[0]!;
+        return {
+          ...GAP_CODE[gap.kind],
+          node: node.name,
+          subject: 'input',
+          message: gapMessage(gap, section, node),
+          evidence: [
+            {
+              path: section.source.path,
+              line: gap.kind === 'filtered' ? section.source.startLine : gap.line,
+              column: 1,
+            },
+          ],
+          remedy: gapRemedy(gap, section, node),
+        };
+      },
+    ),
   );
 }
 
