@@ -8,7 +8,8 @@ const FIRST_ADDRESS =
 
 /**
  * `hint`: the command that printed the dump, or its file's name, which decides only a text that names no family
- * itself (iptables-nft-save's lines for tables it could not print, and nothing else).
+ * itself: iptables-nft's lines for tables it could not print, and nothing else, of which the error `iptables -S`
+ * prints (the dump's first line) names its tool.
  */
 export function detectFamily(text: string, hint = ''): Family {
   const header = HEADER.exec(text)?.[0];
@@ -16,7 +17,7 @@ export function detectFamily(text: string, hint = ''): Family {
   if (header && /iptables|xtables/.test(header)) return 'ipv4';
   const m = FIRST_ADDRESS.exec(text);
   if (m) return m[2] || m[1]!.includes(':') ? 'ipv6' : 'ipv4';
-  return /\bip6tables/.test(hint) ? 'ipv6' : 'ipv4';
+  return /\bip6tables/.test(hint) || /^ip6tables\S* v\S+ \(nf_tables\):/.test(text) ? 'ipv6' : 'ipv4';
 }
 
 /**

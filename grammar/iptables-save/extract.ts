@@ -169,13 +169,13 @@ export class IptablesSaveExtractor {
     this.gaps.push({ kind: 'cut-at-header', line });
   }
 
-  /** iptables-nft-save printed this line instead of the table: the dump shows none of the table's rules. */
+  /** iptables-nft printed this line instead of the table: the dump shows none of the table's rules. */
   private unprintable(table: TableName, line: number): void {
     this.report(
       'warning',
       line,
       1,
-      `iptables-nft-save could not print table ${table}: it holds nft rules iptables has no form for, so the rules of that table, which act on packets, are not in this dump (\`nft list ruleset\` shows them)`,
+      `iptables-nft could not print table ${table}: it holds nft rules iptables has no form for, so the rules of that table, which act on packets, are not in this dump (\`nft list ruleset\` shows them)`,
     );
     this.gaps.push({ kind: 'unprintable', table, line });
   }
@@ -314,6 +314,14 @@ export class IptablesSaveExtractor {
           if (!this.table) return this.foreign(l.line, stop, first.column, 'COMMIT without a *table line');
           this.account.commits++;
           this.closeTable();
+          return true;
+        }
+        // iptables-nft's error for a table it cannot print starts with the command's name, as a prompt may.
+        const unprintable = first.text.startsWith('ip')
+          ? unprintableTableOf(l.words.map((w) => w.text).join(' '))
+          : undefined;
+        if (unprintable) {
+          this.unprintable(unprintable, l.line);
           return true;
         }
         if (isPrompt(l.words)) {

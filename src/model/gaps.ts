@@ -66,7 +66,7 @@ function gapText(gap: SectionGap): string {
     case 'cut-at-header':
       return `the dump is cut at line ${gap.line}, after the header of a table it does not show`;
     case 'unprintable':
-      return `iptables-nft-save could not print table ${gap.table} (line ${gap.line})`;
+      return `iptables-nft could not print table ${gap.table} (line ${gap.line})`;
     case 'maybe-cut':
       return `\`iptables -S\` may be cut at line ${gap.line}`;
     case 'fragment':

@@ -72,8 +72,8 @@ export type RulesetGap =
   | { readonly kind: 'cut-at-header'; readonly line: number }
   /**
    * iptables-nft-save's `# Table `nat' is incompatible, use 'nft' tool.`, printed instead of a table that holds nft
-   * rules iptables has no form for (a native expression such as `fib`, a base chain of its own): the table is on
-   * the node and acts on packets, and the dump shows nothing of it.
+   * rules iptables has no form for (a native expression such as `fib`, a base chain of its own), or the error
+   * `iptables -S`/`-L` print for it: the table is on the node and acts on packets, and the dump shows nothing of it.
    */
   | { readonly kind: 'unprintable'; readonly table: TableName; readonly line: number }
   | { readonly kind: 'filtered'; readonly command: string }

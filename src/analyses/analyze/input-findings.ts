@@ -154,7 +154,7 @@ const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Fi
   unlisted: { code: 'INPUT_PARTIAL', severity: 'info' },
 };
 
-/** The node's nft listing that shows a table iptables-nft-save could not print, if the inputs hold one. */
+/** The node's nft listing that shows a table iptables-nft could not print, if the inputs hold one. */
 function listingOf(node: NodeDumps, section: RulesetSection, table: TableName): Section | undefined {
   const family = section.ruleset.family === 'ipv4' ? 'ip' : 'ip6';
   return node.sections.find(
@@ -169,7 +169,7 @@ function unprintableMessage(
   section: RulesetSection,
   node: NodeDumps,
 ) {
-  const said = `the ${section.kind} dump at ${section.source.path}:${section.source.startLine}-${section.source.endLine} says at line ${gap.line} that iptables-nft-save could not print table ${gap.table}: the table holds nft rules iptables has no form for`;
+  const said = `the ${section.kind} dump at ${section.source.path}:${section.source.startLine}-${section.source.endLine} says at line ${gap.line} that iptables-nft could not print table ${gap.table}: the table holds nft rules iptables has no form for`;
   const listing = listingOf(node, section, gap.table);
   return listing
     ? `${said}. The nft listing at ${at(listing)} shows it, and packets are walked through it there, but Kubernetes services are read from iptables-save dumps only: those kube-proxy wrote into this table are missing, and services are not judged on it`
