@@ -6,7 +6,7 @@
  * `affinity-…` sets' timeouts, and their live elements as sticky clients of the set's endpoint. Every layout (≤1.33, ≥1.34, the 2026 forms) writes these the same way. Where
  * packets then go is the walk's to say.
  */
-import type { NftChain, NftElement, NftExpr, NftSet, NftTable } from '../model/nft';
+import { type NftChain, type NftElement, type NftExpr, type NftSet, type NftTable, nftFamilyOf } from '../model/nft';
 import type { SourceRef } from '../model/source';
 import type { Family } from '../model/values';
 import type { EntryKind, EntryPoint, KubeService, ServiceProtocol, StickyClient, TrafficPolicy } from './service-model';
@@ -17,7 +17,7 @@ const ENDPOINT = /^(?:endpoint|affinity)-[A-Z0-9]{8}-(([^/]+)\/([^/]+)\/(tcp|udp
 
 /** The kube-proxy table of a family among a ruleset's tables. */
 export function kubeProxyTable(tables: readonly NftTable[], family: Family): NftTable | undefined {
-  const want = family === 'ipv4' ? 'ip' : 'ip6';
+  const want = nftFamilyOf(family);
   return tables.find((t) => t.family === want && t.name === 'kube-proxy');
 }
 

@@ -5,6 +5,7 @@
 import { printRule } from '../../grammar/iptables-save/print';
 import { type SectionGap, inShownTables, unshownOf } from './gaps';
 import type { CommentMatch } from './match';
+import { nftFamilyOf } from './nft';
 import type { Chain, Rule, Ruleset, Table, TableName } from './ruleset';
 import type { ViewBase, ViewChain, ViewRule, RulesetView } from './ruleset-view';
 import type { RulesetSection } from './section';
@@ -79,7 +80,7 @@ export function iptablesView(ruleset: Ruleset, gaps: readonly SectionGap[] = rul
     family: ruleset.family,
     tables: ruleset.tables.map((t) => ({
       name: t.name,
-      family: ruleset.family === 'ipv4' ? 'ip' : 'ip6',
+      family: nftFamilyOf(ruleset.family),
       chains: t.chains.map((c) => chainOf(t, c, ruleset.family)),
       whole,
     })),

@@ -5,6 +5,10 @@
  * `0x00004000`, `3h` or `10800s`) so a listing prints back as it was; what a value means is the walk's
  * business, not the reader's.
  */
+import type { Family } from './values';
+
+/** The nft family whose tables an IP family's iptables tables are (`table ip nat`, `table ip6 nat`). */
+export const nftFamilyOf = (family: Family): 'ip' | 'ip6' => (family === 'ipv4' ? 'ip' : 'ip6');
 
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 export const NFT_FAMILIES: readonly NftFamily[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];

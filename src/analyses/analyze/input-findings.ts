@@ -1,5 +1,5 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
-import type { NftTable } from '../../model/nft';
+import { type NftTable, nftFamilyOf } from '../../model/nft';
 import { nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
@@ -156,7 +156,7 @@ const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Fi
 
 /** The node's nft listing that shows a table iptables-nft could not print, if the inputs hold one. */
 function listingOf(node: NodeDumps, section: RulesetSection, table: TableName): Section | undefined {
-  const family = section.ruleset.family === 'ipv4' ? 'ip' : 'ip6';
+  const family = nftFamilyOf(section.ruleset.family);
   return node.sections.find(
     (s) => s.kind === 'nft' && s.ruleset.tables.some((t) => t.family === family && t.name === table),
   );
@@ -168,7 +168,7 @@ function unprintableMessage(
   gap: Extract<RulesetGap, { kind: 'unprintable' }>,
   section: RulesetSection,
   node: NodeDumps,
-) {
+): string {
   const said = `the ${section.kind} dump at ${section.source.path}:${section.source.startLine}-${section.source.endLine} says at line ${gap.line} that iptables-nft could not print table ${gap.table}: the table holds nft rules iptables has no form for`;
   const listing = listingOf(node, section, gap.table);
   return listing
@@ -181,9 +181,8 @@ const WHOLE_DUMP =
 
 function gapRemedy(gap: RulesetGap, section: RulesetSection, node: NodeDumps): string {
   if (gap.kind !== 'unprintable') return WHOLE_DUMP;
-  const family = section.ruleset.family === 'ipv4' ? 'ip' : 'ip6';
   return listingOf(node, section, gap.table)
-    ? `read the services of table ${gap.table} in the nft listing by hand (\`nft list table ${family} ${gap.table}\`)`
+    ? `read the services of table ${gap.table} in the nft listing by hand (\`nft list table ${nftFamilyOf(section.ruleset.family)} ${gap.table}\`)`
     : `collect \`nft list ruleset\` on the node, which shows table ${gap.table} as nft holds it, and analyse it with this dump`;
 }
 

@@ -1,5 +1,6 @@
 /** What is wrong with one service on one node: uneven or leaking shares, duplicated endpoints, a missing NodePort, traffic that does not follow the rules. */
 import type { KubeService } from '../../graph/service-model';
+import { nftFamilyOf } from '../../model/nft';
 import type { Finding } from '../finding';
 import { restsOnMaskedAddress } from '../trace/index';
 import { entryText, firstOf, hostPort, kubectlTarget, percent } from '../finding-text';
@@ -184,7 +185,7 @@ function stickyToGone(service: KubeService, node: string, s: StickyClientOnNode)
     ...base(service, node),
     message: `session affinity pins client ${s.client} to ${hostPort(s.endpoint)}${expires}, an endpoint new connections to ${service.name} no longer reach on this node (set ${s.set})${next}`,
     evidence: [s.evidence],
-    remedy: `kube-proxy deletes an endpoint's affinity set in the sync that removes the endpoint, so a set left behind says its syncs fail or stopped: check kube-proxy's log on this node and restart it; the set alone can go with \`nft delete set ${service.family === 'ipv6' ? 'ip6' : 'ip'} kube-proxy ${s.set}\` once no rule names it`,
+    remedy: `kube-proxy deletes an endpoint's affinity set in the sync that removes the endpoint, so a set left behind says its syncs fail or stopped: check kube-proxy's log on this node and restart it; the set alone can go with \`nft delete set ${nftFamilyOf(service.family)} kube-proxy ${s.set}\` once no rule names it`,
   };
 }
 
