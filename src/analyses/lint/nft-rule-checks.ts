@@ -3,7 +3,7 @@
  * named set or verdict map that holds nothing. What an nft statement does is nft's own (its statements are not
  * iptables' matches and targets), so this reads the nft model; chain-level checks are shared (chain-checks.ts).
  */
-import type { NftChain, NftExpr, NftRule, NftSet, NftStmt, NftTable } from '../../model/nft';
+import type { NftChain, NftExpr, NftFamily, NftRule, NftSet, NftStmt, NftTable } from '../../model/nft';
 import type { NodeNftTable } from '../../model/nft-view';
 import { nftRuleKey } from '../../model/nft-view';
 import type { SourceRef } from '../../model/source';
@@ -41,14 +41,19 @@ function tests(s: NftStmt): boolean {
   }
 }
 
-/** Whether a statement ends the chain for every packet that reaches it (a jump comes back: it does not). */
-function ends(s: NftStmt): boolean {
+/**
+ * Whether a statement ends the chain for every packet that reaches it (a jump comes back: it does not). A NAT
+ * statement does not when its address or port is looked up in a map (a miss breaks off the rule and the chain goes
+ * on), nor in an inet table when it names a family (`dnat ip to …` leaves IPv6 packets alone: nft_nat_inet_eval).
+ */
+function ends(s: NftStmt, table: NftFamily): boolean {
   switch (s.kind) {
     case 'verdict':
       return s.verdict !== 'jump' && s.verdict !== 'continue';
     case 'reject':
-    case 'nat':
       return true;
+    case 'nat':
+      return s.addr?.kind !== 'map' && s.port?.kind !== 'map' && !(table === 'inet' && s.family !== undefined);
     case 'keyword':
       return s.keyword === 'queue' || s.keyword === 'fwd';
     case 'match':
@@ -65,9 +70,9 @@ function ends(s: NftStmt): boolean {
 }
 
 /** The rule ends the chain whatever the packet: no test before its ending statement. */
-function alwaysEnds(r: NftRule): boolean {
+function alwaysEnds(r: NftRule, table: NftFamily): boolean {
   for (const s of r.stmts) {
-    if (ends(s)) return true;
+    if (ends(s, table)) return true;
     if (tests(s)) return false;
   }
   return false;
@@ -108,7 +113,7 @@ function unrepeatable(r: NftRule): boolean {
 }
 
 /** Whether the rule ends the chain whenever its tests pass: then a copy after it never runs. */
-const decides = (r: NftRule) => r.stmts.some(ends);
+const decides = (r: NftRule, table: NftFamily) => r.stmts.some((s) => ends(s, table));
 
 const at = (path: string, line: number): SourceRef => ({ path, line, column: 1 });
 
@@ -122,7 +127,7 @@ function deleteHint(t: NftTable, c: NftChain, rules: readonly NftRule[]): string
 function chainFindings(node: string, t: NftTable, c: NftChain, path: string): Finding[] {
   const findings: Finding[] = [];
   const where = `${t.family} ${t.name} ${c.name}`;
-  const enderAt = c.rules.findIndex(alwaysEnds);
+  const enderAt = c.rules.findIndex((r) => alwaysEnds(r, t.family));
   const live = enderAt < 0 ? c.rules : c.rules.slice(0, enderAt + 1);
   if (enderAt >= 0 && enderAt < c.rules.length - 1) {
     const by = c.rules[enderAt]!;
@@ -154,7 +159,7 @@ function chainFindings(node: string, t: NftTable, c: NftChain, path: string): Fi
       severity: 'warning',
       node,
       subject: where,
-      message: `rule ${indexes.join(', ')} of ${where} ${dups.length === 1 ? 'repeats' : 'repeat'} rule ${i + 1} exactly${decides(by) ? ', which always decides first: ' + (dups.length === 1 ? 'it never matches' : 'they never match') : ': the same work is done twice'}`,
+      message: `rule ${indexes.join(', ')} of ${where} ${dups.length === 1 ? 'repeats' : 'repeat'} rule ${i + 1} exactly${decides(by, t.family) ? ', which always decides first: ' + (dups.length === 1 ? 'it never matches' : 'they never match') : ': the same work is done twice'}`,
       evidence: [at(path, by.line), ...dups.slice(0, EVIDENCE).map((d) => at(path, d.line))],
       remedy: `delete the repeated rule${dups.length === 1 ? '' : 's'} (${deleteHint(t, c, dups)}); if a controller writes them, it adds rules without checking for its own`,
     });

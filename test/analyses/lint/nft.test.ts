@@ -173,3 +173,23 @@ test('a listing of one chain is a part: chains it names but does not show are no
     'table ip kube-proxy {\n\tchain services {\n\t\tip daddr . meta l4proto . th dport vmap @service-ips\n\t}\n\tchain lone {\n\t\tjump elsewhere\n\t}\n}\n';
   t.deepEqual(codes(lint(part)), []);
 });
+
+test('a NAT statement that names a family ends an inet chain only for that family: nothing after it is unreachable', (t) => {
+  // nft_nat_inet_eval applies `dnat ip to` to IPv4 packets only; an IPv6 packet goes on to the next rule.
+  const chain = (family: string, nat: string) => `table ${family} t {
+	chain out {
+		type nat hook output priority -100; policy accept;
+		${nat}
+		counter
+	}
+}
+`;
+  const unreachable = (text: string) =>
+    lint(text)
+      .filter((f) => f.code === 'LINT_UNREACHABLE_RULE')
+      .map((f) => f.subject);
+  t.deepEqual(unreachable(chain('inet', 'dnat ip to 127.0.0.1')), []);
+  t.deepEqual(unreachable(chain('inet', 'dnat ip6 to ::1')), []);
+  t.deepEqual(unreachable(chain('ip', 'dnat ip to 127.0.0.1')), ['ip t out']);
+  t.deepEqual(unreachable(chain('ip', 'dnat to ip daddr map { 192.0.2.9 : 127.0.0.1 }')), []);
+});
