@@ -20,7 +20,7 @@ import { counterValue } from './counters';
 import { saveWord } from './cursor';
 import { INTERFACES_HIDDEN, hostNameWarning, interfacesAssumed, opaqueWarning } from './hidden';
 import { listingLines } from './parser';
-import { type ListedRule, listedRule } from './rule';
+import { type ListedRule, type NoInterface, listedRule } from './rule';
 import { backendOfListing, familyOfListing, tableOfListing } from './table';
 
 interface ListedChain {
@@ -124,7 +124,9 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
     if (!verbose && this.account.chains > 0)
       this.diagnostics.push({ severity: 'warning', line: this.firstLayoutLine, column: 1, message: INTERFACES_HIDDEN });
     const listed = new Map<number, ListedRule>();
-    for (const c of this.chains) for (const r of c.rules) listed.set(r.line, listedRule(r.cols, family, names));
+    const noInterface = this.noInterfaceWord();
+    for (const c of this.chains)
+      for (const r of c.rules) listed.set(r.line, listedRule(r.cols, family, names, noInterface));
     const whole = BUILTIN_CHAINS[table].every((b) => this.chains.some((c) => c.header.name === b && c.header.policy));
     const extractor = new IptablesSaveExtractor(this.path, family, table);
     extractor.feed(this.syntax(table, whole, listed));
@@ -176,6 +178,15 @@ export class IptablesListReader implements DumpReader<IptablesListBody> {
       lines,
       shows,
     };
+  }
+
+  /**
+   * What the in and out columns show for a rule of any interface: `*` with -n, `any` without (iptables'
+   * print_firewall). A listing that shows `*` somewhere was printed with -n, and an `any` in it is an interface.
+   */
+  private noInterfaceWord(): NoInterface {
+    const star = this.chains.some((c) => c.rules.some((r) => [r.cols.in?.text, r.cols.out?.text].includes('*')));
+    return star ? '*' : 'any';
   }
 
   /** `anywhere`, or a protocol by name: the listing was printed without -n. */

@@ -32,7 +32,15 @@ export interface ListedRule {
 const VERDICTS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'TRACE']);
 const ANY_ADDRESS = new Set(['0.0.0.0/0', '::/0', 'anywhere']);
 
-export function listedRule(r: RuleColumns, family: Family, chains: ReadonlySet<string>): ListedRule {
+/** What a listing's in and out columns show for no interface: `*` with -n, `any` without. */
+export type NoInterface = '*' | 'any';
+
+export function listedRule(
+  r: RuleColumns,
+  family: Family,
+  chains: ReadonlySet<string>,
+  noInterface: NoInterface,
+): ListedRule {
   const words: WordSyntax[] = [];
   const hostNames: ListWord[] = [];
   const base = (option: string, w: ListWord | undefined, skip: (text: string) => boolean, value = (t: string) => t) => {
@@ -54,8 +62,8 @@ export function listedRule(r: RuleColumns, family: Family, chains: ReadonlySet<s
     if (r.opt.text === '!f') words.push(saveBang(r.opt));
     words.push(saveWord('-f', r.opt));
   }
-  base('-i', r.in, (t) => t === '*');
-  base('-o', r.out, (t) => t === '*');
+  base('-i', r.in, (t) => t === noInterface);
+  base('-o', r.out, (t) => t === noInterface);
   base(
     '-s',
     r.source,

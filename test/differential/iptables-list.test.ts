@@ -252,3 +252,29 @@ kernelTest('iptables -L: services and trace on the listings agree with iptables-
     `${SEEDS} rulesets × 3 listings: services of ${entries} entry points equal (${skippedServices} listings without -v of rulesets testing interfaces left out), ${compared} walks equal (${hidden} through rules with hidden interfaces left out)`,
   );
 });
+
+kernelTest('iptables -L -v without -n: `any` in the interface columns is no interface, as `*` is with -n', (t) => {
+  const ruleset = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+-A INPUT -i eth0 -p udp -j DROP
+-A FORWARD ! -o pods0 -j ACCEPT
+-A FORWARD -i pods0 -o eth0 -j ACCEPT
+COMMIT
+`;
+  withListNetns((exec) => {
+    load(exec, ruleset);
+    const interfaces = (text: string) =>
+      findSectionsInText(text, 'lab', 'lab')
+        .sections.filter(isRulesetSection)
+        .flatMap((s) => s.ruleset.tables.flatMap((tb) => tb.chains.flatMap((c) => c.rules)))
+        .map((r) => [r.inInterface, r.outInterface]);
+    const saved = interfaces(out(exec, 'iptables-save'));
+    for (const flags of [['-v'], ['-n', '-v']]) {
+      const listing = `root@lab:~# iptables -t filter -L ${flags.join(' ')}\n${out(exec, 'iptables', '-t', 'filter', '-L', ...flags)}`;
+      t.deepEqual(interfaces(listing), saved, listing);
+    }
+  });
+});
