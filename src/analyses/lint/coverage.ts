@@ -7,6 +7,7 @@
 import { printMatch } from '../../../grammar/iptables-save/print';
 import type { Match, Opt } from '../../model/match';
 import type { Rule } from '../../model/ruleset';
+import { holdsMaskedValue, isMaskedMatch } from '../../model/masked';
 import { type Family, type PortRange, type RuleAddress, isUnknownAddress } from '../../model/values';
 import { inPrefix, prefixOfMask } from '../../model/address';
 import { interfaceMatches } from '../trace/index';
@@ -84,7 +85,8 @@ function matchText(m: Match, family: Family): string {
 /** A match of `a` that every packet matching `b` passes, judged from b's own matches. */
 function matchCovered(m: Match, b: Rule, family: Family): boolean {
   if (m.module === 'comment') return true;
-  if (UNREPEATABLE.has(m.module)) return false;
+  // A masked value stands for one the dump does not show: it covers nothing, not even a match written alike.
+  if (UNREPEATABLE.has(m.module) || isMaskedMatch(m)) return false;
   const text = matchText(m, family);
   if (b.matches.some((x) => x.module === m.module && matchText(x, family) === text)) return true;
   const same = b.matches.filter((x) => x.module === m.module);
@@ -185,8 +187,11 @@ export function covers(a: Rule, b: Rule, family: Family): boolean {
   return a.matches.every((m) => matchCovered(m, b, family));
 }
 
-/** A rule whose matches give the same answer twice for one packet: a copy of it adds nothing. */
-export const repeatable = (r: Rule) => !r.matches.some((m) => UNREPEATABLE.has(m.module));
+/**
+ * A rule whose matches give the same answer twice for one packet: a copy of it adds nothing. Not one with a value
+ * the paste masked: two rules written alike may have held different values.
+ */
+export const repeatable = (r: Rule) => !r.matches.some((m) => UNREPEATABLE.has(m.module)) && !holdsMaskedValue(r);
 
 /** The rule without where it is and what it counted: two rules with the same key do the same thing. */
 export function ruleKey(r: Rule, printed: (r: Rule) => string): string {

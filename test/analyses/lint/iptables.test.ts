@@ -91,6 +91,27 @@ test('kube-proxy output, generated at scale, has no dead, duplicate or broken ru
   t.deepEqual(summary(found), []);
 });
 
+test('rules whose MAC a paste masked are neither repeats nor dead: the MACs they held may differ', (t) => {
+  // The shape of a published dump that masked every --mac-source (netnetwork's tum_chair): one host, several MACs.
+  const dump = (mac: (i: number) => string) => dedent`
+    *filter
+    :INPUT ACCEPT [0:0]
+    :FORWARD ACCEPT [0:0]
+    :OUTPUT ACCEPT [0:0]
+    :mac_0 - [0:0]
+    -A FORWARD -j mac_0
+    -A mac_0 -s 131.159.74.67/32 -m mac --mac-source ${mac(1)} -j RETURN
+    -A mac_0 -s 131.159.74.67/32 -m mac --mac-source ${mac(2)} -j RETURN
+    -A mac_0 -s 131.159.74.67/32 -j DROP
+    COMMIT
+  `;
+  const dead = (text: string) =>
+    summary(lint(text).filter((f) => f.code === 'LINT_DUPLICATE_RULE' || f.code === 'LINT_UNREACHABLE_RULE'));
+  t.deepEqual(dead(dump(() => 'XX:XX:XX:XX:XX:XX')), []);
+  t.deepEqual(dead(dump(() => '52:54:00:12:34:56')), ['LINT_DUPLICATE_RULE filter mac_0: 7,8']);
+  t.deepEqual(dead(dump((i) => `52:54:00:12:34:5${i}`)), []);
+});
+
 sharedTest('third-party dumps: exactly the dead and duplicate rules they hold, and nothing broken', async (t) => {
   const files = [
     'azure-acn_aks-node_docker_npm_iptables-save-v1.8.4.txt',
