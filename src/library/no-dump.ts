@@ -1,12 +1,26 @@
 /** Why inputs gave no dump, said the same way by the library's error and by a bulk run's failed bundle. */
 import type { FoundSections } from '../model/section';
-import { nftTableSources } from '../model/nft-iptables';
+import { kubeChainsOnlyInNft, nftTableSources } from '../model/nft-iptables';
 import { unwalkedTables } from '../model/nft-node';
+import { groupBy } from '../model/group-by';
 import { nodesOfInputs } from '../model/node';
 import type { Section, SkippedLines } from '../model/section';
 
 /** iptables' warning that the other backend's tables exist, said where it is: `FILE:1-1 is an iptables warning …`. */
 export const foreignListing = (s: SkippedLines) => `${s.path}:${s.startLine}-${s.endLine} is an ${s.reason}`;
+
+/**
+ * nft listings whose iptables-nft tables hold kube-proxy's iptables-mode chains that no iptables-save shows: walked,
+ * but their services are not read from the listing. Said where each is.
+ */
+export function kubeChainsInListings(sections: readonly Section[]): string[] {
+  return nodesOfInputs(sections).flatMap((node) =>
+    [...groupBy(kubeChainsOnlyInNft(node), (x) => x.section).entries()].map(
+      ([s, tables]) =>
+        `${s.source.path}:${s.source.startLine}-${s.source.endLine} holds kube-proxy's iptables-mode chains in iptables-nft's tables (${tables.map((x) => `${x.table.family} ${x.table.name}`).join(', ')}), whose services nfwalk reads from the node's iptables-save`,
+    ),
+  );
+}
 
 /**
  * What the nft listings leave to others, each said where it is: a listing whose tables are all iptables-nft's, with

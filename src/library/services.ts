@@ -11,7 +11,7 @@ import { nodesOfInputs } from '../model/node';
 import { servicesJson } from '../report/services-json';
 import { NfwalkError } from './errors';
 import type { Inputs } from './inputs';
-import { unwalkedRulesets } from './no-dump';
+import { kubeChainsInListings, unwalkedRulesets } from './no-dump';
 import { type Json, plain } from './plain';
 
 export interface ServicesOptions {
@@ -29,11 +29,11 @@ export function servicesReportStream(inputs: Inputs, options: ServicesOptions = 
   const nodes = nodesOfInputs(inputs.sections);
   const full = servicesStream(nodes, { nodeIps: options.nodeIps ?? [] });
   if (!full.programmed) {
-    const nft = unwalkedRulesets(inputs.sections);
-    throw new NfwalkError(
-      'NO_RULES',
-      `no iptables-save, ipvsadm or nft dump among the inputs: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`,
-    );
+    const nft = [...kubeChainsInListings(inputs.sections), ...unwalkedRulesets(inputs.sections)];
+    const none = inputs.sections.some((s) => s.kind === 'nft')
+      ? 'no iptables-save or ipvsadm dump and no kube-proxy nft table among the inputs'
+      : 'no iptables-save, ipvsadm or nft dump among the inputs';
+    throw new NfwalkError('NO_RULES', `${none}: nothing programs services${nft.length ? ` (${nft.join('; ')})` : ''}`);
   }
   // What was not read or shown limits every service's answer: said whichever services are asked for.
   const reading = nodes.flatMap(rulesReadingFindings);

@@ -1,6 +1,8 @@
 /** What a ruleset dump does not show: its own gaps, and the filter its command piped it through. */
 import type { NodeDumps } from './node';
-import type { RulesetGap } from './ruleset';
+import { nftFamilyOf } from './nft';
+import { kubeChainsOnlyInNft } from './nft-iptables';
+import type { RulesetGap, TableName } from './ruleset';
 import { type RulesetSection, type Section, type SectionSource, isRulesetSection } from './section';
 
 /** The filter (`iptables-save | grep KUBE`) a dump's command piped it through, if the prompt shows one. */
@@ -83,17 +85,35 @@ function gapText(gap: SectionGap): string {
 const unreadText = (s: Section, count: number) =>
   `${count} line${count === 1 ? '' : 's'} of the ${s.kind} dump at ${s.source.path}:${s.source.startLine} could not be read`;
 
+/** The node's nft listing that shows a table iptables-nft could not print, if the inputs hold one. */
+export function listingOf(node: NodeDumps, section: RulesetSection, table: TableName): Section | undefined {
+  const family = nftFamilyOf(section.ruleset.family);
+  return node.sections.find(
+    (s) => s.kind === 'nft' && s.ruleset.tables.some((t) => t.family === family && t.name === table),
+  );
+}
+
 /**
- * What a node's rule and service dumps do not show, in a few words each: rulesets' gaps and lines not read, nft and
- * IPVS listings with lines not read, IPVS listings filtered. What services find there may be decided by it.
+ * What a node's rule and service dumps do not show, in a few words each: rulesets' gaps and lines not read (a table
+ * iptables-nft could not print is shown by the node's nft listing, when given), nft and IPVS listings with lines not
+ * read, kube-proxy's iptables-mode chains seen only in an nft listing, IPVS listings filtered. What services find
+ * there may be decided by it.
  */
 export function unshownRules(node: NodeDumps): string[] {
-  return node.sections.flatMap((s): string[] => {
-    if (isRulesetSection(s)) return unshownOf(s).map(gapText);
-    if (s.kind !== 'nft' && s.kind !== 'ipvsadm') return [];
-    const unread = s.diagnostics.filter((d) => d.severity === 'error').length;
-    const command = s.kind === 'ipvsadm' && s.services.length > 0 ? filterOf(s.source) : undefined;
-    const filtered = command ? [`the IPVS listing was filtered (\`${command}\`)`] : [];
-    return [...(unread ? [unreadText(s, unread)] : []), ...filtered];
-  });
+  const kubeInNft = kubeChainsOnlyInNft(node).map(
+    ({ section, table }) =>
+      `table ${table.family} ${table.name} of the nft listing at ${section.source.path}:${section.source.startLine} holds kube-proxy's iptables-mode chains, whose services are read from iptables-save dumps only`,
+  );
+  const unanswered = (s: RulesetSection) => (g: SectionGap) => g.kind !== 'unprintable' || !listingOf(node, s, g.table);
+  return [
+    ...kubeInNft,
+    ...node.sections.flatMap((s): string[] => {
+      if (isRulesetSection(s)) return unshownOf(s).filter(unanswered(s)).map(gapText);
+      if (s.kind !== 'nft' && s.kind !== 'ipvsadm') return [];
+      const unread = s.diagnostics.filter((d) => d.severity === 'error').length;
+      const command = s.kind === 'ipvsadm' && s.services.length > 0 ? filterOf(s.source) : undefined;
+      const filtered = command ? [`the IPVS listing was filtered (\`${command}\`)`] : [];
+      return [...(unread ? [unreadText(s, unread)] : []), ...filtered];
+    }),
+  ];
 }

@@ -5,6 +5,7 @@
  * node's inputs the table is analysed from it, and its nft copy is not counted again.
  */
 import type { NftFamily, NftTable } from './nft';
+import { KUBE_SERVICES } from './kube-proxy-chains';
 import { type NodeDumps, backendOf } from './node';
 import type { RulesetSection, Section } from './section';
 
@@ -31,6 +32,15 @@ export function isIptablesNftTable(t: NftTable): boolean {
   const bases = t.chains.filter((c) => c.base);
   return bases.length > 0 && bases.every((c) => /^(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)$/.test(c.name));
 }
+
+/**
+ * iptables-nft's tables of the node's nft listings that hold kube-proxy's iptables-mode chains and that no
+ * iptables-save dump of the node shows: they are walked, but Kubernetes services are read from iptables-save dumps.
+ */
+export const kubeChainsOnlyInNft = (node: NodeDumps): NftTableSource[] =>
+  nftTableSources(node).filter(
+    (x) => !x.analysedFrom && isIptablesNftTable(x.table) && x.table.chains.some((c) => c.name === KUBE_SERVICES),
+  );
 
 /** Every table of the node's nft listings, with the iptables-nft-save dump it is analysed from when there is one. */
 export function nftTableSources(node: NodeDumps): NftTableSource[] {

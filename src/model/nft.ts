@@ -7,11 +7,12 @@
  */
 import type { Family } from './values';
 
-/** The nft family whose tables an IP family's iptables tables are (`table ip nat`, `table ip6 nat`). */
-export const nftFamilyOf = (family: Family): 'ip' | 'ip6' => (family === 'ipv4' ? 'ip' : 'ip6');
-
+/** The family of an nft table (`table inet filter`). */
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 export const NFT_FAMILIES: readonly NftFamily[] = ['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'];
+
+/** The nft family whose tables an IP family's iptables tables are (`table ip nat`, `table ip6 nat`). */
+export const nftFamilyOf = (family: Family): 'ip' | 'ip6' => (family === 'ipv4' ? 'ip' : 'ip6');
 
 /** A value as printed: a number, address, prefix, range, symbol (`tcp`, `new`, `established,related`) or string. */
 export interface NftLiteral {

@@ -243,6 +243,39 @@ sharedTest("iptables-nft-save's lines for tables it could not print are a dump t
   const both = await readText(`${save}\n${listing}`, 'node.txt');
   const walked = analyze(both).findings.filter((x) => x.code === 'INPUT_NOT_READ');
   t.is(walked.length, 3);
-  for (const f of walked)
-    t.regex(f.message, /The nft listing at node\.txt:\d+ shows it, and packets are walked through it there/);
+  for (const f of walked) {
+    t.is(f.severity, 'info');
+    t.regex(f.message, /The nft listing at node\.txt:\d+ shows it, and it is walked from there$/);
+  }
 });
+
+sharedTest(
+  "kube-proxy's iptables-mode chains seen only in an nft listing are walked, and their services said unread",
+  async (t) => {
+    // `nft list ruleset` of a node whose kube-proxy runs in iptables mode on iptables-nft, without its iptables-save.
+    const listing = await readText(
+      readShared('captures/nft/iptables-nft-kube-proxy.nft-list-ruleset.stdout+stderr.txt'),
+      'nft.txt',
+    );
+    t.deepEqual(
+      analyze(listing)
+        .findings.filter((f) => f.code === 'INPUT_NOT_READ')
+        .map((f) => [f.severity, /^nft table (ip \w+) holds kube-proxy's iptables-mode chains/.exec(f.message)?.[1]]),
+      [
+        ['warning', 'ip filter'],
+        ['warning', 'ip nat'],
+      ],
+    );
+    const error = t.throws(() => services(listing));
+    t.regex(
+      error.message,
+      /^no iptables-save or ipvsadm dump and no kube-proxy nft table among the inputs: nothing programs services \(nft\.txt:1-\d+ holds kube-proxy's iptables-mode chains in iptables-nft's tables \(ip filter, ip nat\), whose services nfwalk reads from the node's iptables-save\)$/,
+    );
+    // Walked all the same: a packet to kube-dns's cluster IP is DNATed by the listing's nat table to its pod.
+    const walked = trace(listing, { src: '203.0.113.5', dst: '10.96.0.10', proto: 'udp', dport: 53, in: 'eth0' });
+    t.deepEqual(
+      walked.paths.map((p) => p.final),
+      [{ src: '203.0.113.5', dst: '10.244.1.5', dport: 5353 }],
+    );
+  },
+);

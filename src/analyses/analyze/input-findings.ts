@@ -1,12 +1,12 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
-import { type NftTable, nftFamilyOf } from '../../model/nft';
-import { nftTableSources } from '../../model/nft-iptables';
+import type { NftTable } from '../../model/nft';
+import { kubeChainsOnlyInNft, nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
-import { filterOf, gapsOf } from '../../model/gaps';
+import { filterOf, gapsOf, listingOf } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
-import type { RulesetGap, TableName } from '../../model/ruleset';
+import type { RulesetGap } from '../../model/ruleset';
 import {
   type ForeignDump,
   type RulesetSection,
@@ -127,6 +127,16 @@ export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
     ],
     remedy: 'none needed: iptables-nft-save prints the same rules, with what the nft listing drops',
   }));
+  for (const { section, table } of kubeChainsOnlyInNft(node))
+    findings.push({
+      code: 'INPUT_NOT_READ',
+      severity: 'warning',
+      node: node.name,
+      subject: 'input',
+      message: `nft table ${table.family} ${table.name} holds kube-proxy's iptables-mode chains (it is iptables-nft's): packets are walked through it, but Kubernetes services are read from iptables-save dumps only, so services and their findings leave out those it holds`,
+      evidence: [{ path: section.source.path, line: table.line, column: 1 }],
+      remedy: `give the node's iptables-save too, which prints the table unless it says it is incompatible; or read its services by hand (\`nft list table ${table.family} ${table.name}\`)`,
+    });
   const nft = node.sections.filter((s) => unwalkedTables(s).length > 0);
   if (nft.length === 0) return findings;
   const tables = nft.flatMap(unwalkedTables);
@@ -154,14 +164,6 @@ const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Fi
   unlisted: { code: 'INPUT_PARTIAL', severity: 'info' },
 };
 
-/** The node's nft listing that shows a table iptables-nft could not print, if the inputs hold one. */
-function listingOf(node: NodeDumps, section: RulesetSection, table: TableName): Section | undefined {
-  const family = nftFamilyOf(section.ruleset.family);
-  return node.sections.find(
-    (s) => s.kind === 'nft' && s.ruleset.tables.some((t) => t.family === family && t.name === table),
-  );
-}
-
 const at = (s: Section) => `${s.source.path}:${s.source.startLine}`;
 
 function unprintableMessage(
@@ -172,7 +174,7 @@ function unprintableMessage(
   const said = `the ${section.kind} dump at ${section.source.path}:${section.source.startLine}-${section.source.endLine} says at line ${gap.line} that iptables-nft could not print table ${gap.table}: the table holds nft rules iptables has no form for`;
   const listing = listingOf(node, section, gap.table);
   return listing
-    ? `${said}. The nft listing at ${at(listing)} shows it, and packets are walked through it there, but Kubernetes services are read from iptables-save dumps only: those kube-proxy wrote into this table are missing, and services are not judged on it`
+    ? `${said}. The nft listing at ${at(listing)} shows it, and it is walked from there`
     : `${said}, so its rules, which act on packets, are missing from this analysis, and services and kube-proxy's masquerade plumbing are not judged on it`;
 }
 
@@ -182,7 +184,7 @@ const WHOLE_DUMP =
 function gapRemedy(gap: RulesetGap, section: RulesetSection, node: NodeDumps): string {
   if (gap.kind !== 'unprintable') return WHOLE_DUMP;
   return listingOf(node, section, gap.table)
-    ? `read the services of table ${gap.table} in the nft listing by hand (\`nft list table ${nftFamilyOf(section.ruleset.family)} ${gap.table}\`)`
+    ? 'none needed: the nft listing shows the table'
     : `collect \`nft list ruleset\` on the node, which shows table ${gap.table} as nft holds it, and analyse it with this dump`;
 }
 
@@ -212,8 +214,10 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
     [...groupBy(gapsOf(section), (g) => (g.kind === 'unprintable' ? `${g.kind} ${g.table}` : g.kind)).values()].map(
       (same) => {
         const gap = same[0]!;
+        const answered = gap.kind === 'unprintable' && listingOf(node, section, gap.table) !== undefined;
         return {
           ...GAP_CODE[gap.kind],
+          ...(answered ? { severity: 'info' as const } : {}),
           node: node.name,
           subject: 'input',
           message: gapMessage(gap, section, node),
