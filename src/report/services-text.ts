@@ -77,7 +77,7 @@ export function formatServices(a: ServicesAnalysis): string {
     : 'no Kubernetes services in the dumps';
   const assumed = a.services.some((v) => v.nodes.some((n) => n.outcomes.some((o) => o.assumptions.length > 0)));
   const footnote = assumed
-    ? '\n? the walk split on matches the dumps cannot decide (sets not dumped, recent, …); the findings say which, `nfwalk trace` shows each path'
+    ? '\n? the answer rests on what the dumps cannot decide (sets not dumped, recent, …) or do not show (a paste in part); the findings say which, `nfwalk trace` shows each path'
     : '';
   return `${header}\n\n${table}${footnote}${stickyText(a)}\n\n${formatFindings(a.findings)}`;
 }

@@ -40,24 +40,28 @@ export interface ServicesStream {
   rest(): ServicesRest;
 }
 
-/**
- * On a node whose rules were pasted in part, what a finding says may be decided by the part not shown: it is
- * said as information, with why, never as a warning or an error. A finding about the cluster rests on every
- * node's rules.
- */
-function onPartialRules(nodes: readonly NodeDumps[]): (f: Finding) => Finding {
-  const gaps = new Map(
+/** Of each node whose rules were pasted in part, what its dumps do not show, in a few words. */
+function unshownByNode(nodes: readonly NodeDumps[]): ReadonlyMap<string, string> {
+  return new Map(
     nodes.flatMap((n) => {
       const own = unshownRules(n);
       return own.length > 0 ? [[n.name, own.join('; ')] as const] : [];
     }),
   );
+}
+
+const mayChange = (why: string) => `${why}: what it does not show may change this`;
+
+/**
+ * On a node whose rules were pasted in part, what a finding says may be decided by the part not shown: it is
+ * said as information, with why, never as a warning or an error. A finding about the cluster rests on every
+ * node's rules.
+ */
+function onPartialRules(gaps: ReadonlyMap<string, string>): (f: Finding) => Finding {
   const any = [...gaps.values()].join('; ');
   return (f) => {
     const why = f.node === undefined ? any : gaps.get(f.node);
-    return why && f.severity !== 'info'
-      ? { ...f, severity: 'info', message: `${f.message} (${why}: what it does not show may change this)` }
-      : f;
+    return why && f.severity !== 'info' ? { ...f, severity: 'info', message: `${f.message} (${mayChange(why)})` } : f;
   };
 }
 
@@ -84,6 +88,7 @@ export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOpt
   const contexts = nodes.flatMap((n) => nodeContexts(n, options.nodeIps ?? []));
   for (const ctx of contexts) ctx.warnings.forEach(warnings.warn(ctx.node.name, -1));
   const connections = new Map(nodes.map((n) => [n, connectionsOf(n)]));
+  const partial = unshownByNode(nodes);
   const catalogued = catalogue(contexts);
   // Each service's findings at its listed place: the collected analysis has them in the dumps' order.
   const found = new Array<readonly Finding[] | undefined>(catalogued.length);
@@ -100,7 +105,10 @@ export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOpt
     const warn = warnings.warn(ctx.node.name, c.listedAt);
     const walked = service.entryPoints.map((e) => evaluate(ctx, local ?? service, e, warn));
     // An entry point not walked (a masked address, a walk's error said as a warning) is rare: a second list only then.
-    const outcomes = walked.includes(undefined) ? walked.filter((o) => o !== undefined) : (walked as EntryOutcome[]);
+    const answered = walked.includes(undefined) ? walked.filter((o) => o !== undefined) : (walked as EntryOutcome[]);
+    // On rules pasted in part, every answer rests on what the paste does not show.
+    const why = partial.get(ctx.node.name);
+    const outcomes = why ? answered.map((o) => ({ ...o, assumptions: [...o.assumptions, mayChange(why)] })) : answered;
     const conns = connections.get(ctx.node)!;
     // Made at the first observed share: most nodes have no connections, and a filter and flatMap made two lists.
     let observed: ObservedShares[] | undefined;
@@ -161,7 +169,7 @@ export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOpt
       for (const f of found) if (f) findings.push(...f);
       return (rest = {
         nodes: nodes.map((n) => nodeSummary(n, contexts, warnings)),
-        findings: findings.map(onPartialRules(nodes)),
+        findings: findings.map(onPartialRules(partial)),
       });
     },
   };
