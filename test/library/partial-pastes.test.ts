@@ -291,3 +291,20 @@ sharedTest(
     );
   },
 );
+
+test('a comment whose options a word processor edited (`–comment`) still matches every packet, as xt_comment does', async (t) => {
+  // The first rule of a two-endpoint ladder, its `--comment` turned into an en dash: the kernel's comment match reads
+  // no packet, so the ladder's shares stay the probabilities', and no finding rests on the edit.
+  const ladder = kubeNode.split('\n').find((l) => /-m statistic --mode random --probability 0\.5/.test(l))!;
+  const edited = kubeNode.replace(ladder, ladder.replace('--comment', '–comment'));
+  t.not(edited, kubeNode);
+  const [before, after] = await Promise.all([readText(kubeNode, 'n.txt'), readText(edited, 'n.txt')]);
+  const shares = (r: ReturnType<typeof services>) =>
+    r.services.flatMap((v) =>
+      v.nodes.flatMap((n) => n.entryPoints.map((e) => [v.name, e.kind, e.verdict, e.endpoints])),
+    );
+  t.deepEqual(shares(services(after)), shares(services(before)));
+  const svcCodes = (r: ReturnType<typeof services>) =>
+    r.findings.filter((f) => f.code.startsWith('SVC_')).map((f) => f.code);
+  t.deepEqual(svcCodes(services(after)), svcCodes(services(before)));
+});
