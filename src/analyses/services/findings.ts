@@ -116,18 +116,26 @@ function duplicated(service: KubeService, node: string, o: EntryOutcome): Findin
   };
 }
 
-function noEndpoints(service: KubeService, node: string): Finding | undefined {
+/**
+ * kube-proxy's rule for a service without endpoints rejects its new connections; where the walk shows an entry point
+ * decided otherwise (a rule before kube-proxy's accepts or drops first), the finding says so rather than a reject.
+ */
+function noEndpoints(service: KubeService, node: string, outcomes: readonly EntryOutcome[]): Finding | undefined {
   if (service.noEndpoints.length === 0) return undefined;
   const statements = service.noEndpoints.filter((n) => !n.local);
   if (statements.length === 0) return undefined;
+  const otherwise = outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort' && o.verdict !== 'reject');
+  const decided = otherwise.length
+    ? `; on this node rules before it decide first for ${otherwise.map((o) => `${entryText(o.entry)} (${o.verdict})`).join(', ')}`
+    : '';
   return {
     code: 'SVC_NO_ENDPOINTS',
     severity: 'warning',
     ...base(service, node),
-    message: `${service.name} has no endpoints: kube-proxy rejects new connections to ${service.entryPoints
+    message: `${service.name} has no endpoints: kube-proxy's rules reject new connections to ${service.entryPoints
       .filter((e) => e.kind !== 'healthCheckNodePort')
       .map(entryText)
-      .join(', ')}`,
+      .join(', ')}${decided}`,
     evidence: statements.map((s) => s.evidence),
     remedy: `check that the selector matches pods and that they are ready: ${endpointSliceHint(service)}`,
   };
@@ -197,8 +205,8 @@ export function serviceFindings(service: KubeService, onNode: ServiceOnNode): Fi
   const add = (f: Finding | undefined) => {
     if (f !== undefined) out.push(f);
   };
-  add(noEndpoints(service, node));
   const outcomes = onNode.outcomes;
+  add(noEndpoints(service, node, outcomes));
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     if (o.entry.kind === 'healthCheckNodePort') continue;

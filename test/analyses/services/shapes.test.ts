@@ -3,6 +3,8 @@
  * analysis must recover each service, its entry points and policies, and give every entry point the
  * endpoints and shares the kernel would (statistic probabilities quantised to 2^-31, applied in turn).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
 import { servicesJson } from '../../../src/report/services-json';
@@ -15,6 +17,7 @@ import {
   serviceSpec,
 } from '../../generators/kube-proxy-dump';
 import { nodesOfText } from '../../helpers/sections';
+import { repoRoot } from '../../helpers/shared';
 
 const NODE_V4 = dedent`
   root@n1:~# ip -o addr
@@ -219,4 +222,21 @@ test('services: findings on well-formed kube-proxy rules are only the honest one
     'SVC_LOCAL_POLICY_DROPS ns6/local6:http',
     'SVC_NO_ENDPOINTS ns3/empty:http',
   ]);
+});
+
+test("a service without endpoints: the finding says where rules before kube-proxy's REJECT decide first", (t) => {
+  const sample = readFileSync(join(repoRoot, 'samples', 'kube-node.iptables-save'), 'utf8');
+  const message = (text: string) =>
+    analyzeServices(nodesOfText(text)).findings.find((f) => f.code === 'SVC_NO_ENDPOINTS')?.message;
+  t.is(
+    message(sample),
+    "default/no-endpoints:http has no endpoints: kube-proxy's rules reject new connections to cluster IP 10.96.0.20:80",
+  );
+  // A host firewall that accepts forwarded traffic before kube-proxy's FORWARD jumps: the REJECT is never reached.
+  const first = sample.split('\n').find((l) => l.includes('-A FORWARD '))!;
+  const accepting = sample.replace(first, `[0:0] -A FORWARD -j ACCEPT\n${first}`);
+  t.is(
+    message(accepting),
+    "default/no-endpoints:http has no endpoints: kube-proxy's rules reject new connections to cluster IP 10.96.0.20:80; on this node rules before it decide first for cluster IP 10.96.0.20:80 (drop)",
+  );
 });
