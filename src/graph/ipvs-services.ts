@@ -208,7 +208,14 @@ export function ipvsServices(
       stickyClients: [],
       externalTrafficPolicy: external ? (s.local ? 'Local' : 'Cluster') : null,
       internalTrafficPolicy: 'Cluster',
-      noEndpoints: [],
+      // A virtual service without real servers: kube-proxy found no endpoint (on this node, under a Local policy).
+      noEndpoints: s.entries
+        .filter((e) => e.virtual.destinations.length === 0)
+        .map((e) => ({
+          local: e.entry.kind !== 'clusterIP' && s.local,
+          kind: e.entry.kind,
+          evidence: e.entry.evidence,
+        })),
     };
   });
 }

@@ -132,7 +132,7 @@ function noEndpoints(service: KubeService, node: string, outcomes: readonly Entr
     code: 'SVC_NO_ENDPOINTS',
     severity: 'warning',
     ...base(service, node),
-    message: `${service.name} has no endpoints: kube-proxy's rules reject new connections to ${service.entryPoints
+    message: `${service.name} has no endpoints: ${service.proxyMode === 'ipvs' ? 'its IPVS virtual services have no real server, and the node refuses' : "kube-proxy's rules reject"} new connections to ${service.entryPoints
       .filter((e) => e.kind !== 'healthCheckNodePort')
       .map(entryText)
       .join(', ')}${decided}`,

@@ -128,3 +128,28 @@ test('every sample file of the IPVS node, /proc/net/ip_vs beside ipvsadm -Ln, is
     'two ipvsadm -Ln files are two nodes',
   );
 });
+
+test('a virtual service with no real server is a service without endpoints: IPVS refuses its connections', (t) => {
+  t.deepEqual(
+    sample.findings.filter((f) => f.code === 'SVC_NO_ENDPOINTS'),
+    [],
+  );
+  // The sample's listing with the web service's real servers gone, as kube-proxy leaves it when no pod is ready.
+  const listing = readFileSync('samples/kube-node-ipvs.ipvsadm.txt', 'utf8');
+  const lines = listing.split('\n');
+  const at = lines.findIndex((l) => /^TCP {2}10\.96\.\d+\.\d+:80 /.test(l));
+  t.true(at > 0);
+  let end = at + 1;
+  while (lines[end]?.startsWith('  -> ')) end++;
+  const emptied = [...lines.slice(0, at + 1), ...lines.slice(end)].join('\n');
+  const others = samples.slice(1).map((f) => readFileSync(f, 'utf8'));
+  const report = analyzeServices(
+    nodesOfInputs(findSectionsInText([emptied, ...others].join('\n'), 'n.txt', 'n').sections),
+  );
+  const found = report.findings.filter((f) => f.code === 'SVC_NO_ENDPOINTS');
+  t.deepEqual(
+    found.map((f) => [f.severity, f.evidence[0]!.line]),
+    [['warning', at + 1]],
+  );
+  t.regex(found[0]!.message, /has no endpoints: its IPVS virtual services have no real server, and the node refuses/);
+});
