@@ -112,7 +112,7 @@ export function formatStale(a: StaleAnalysis): string {
   const lines = a.nodes.map((n) => {
     const undecided = n.undecided.reduce((sum, u) => sum + u.count, 0);
     const partial = limited.has(n.node) ? ' (of a partial input: INPUT findings below)' : '';
-    return `${n.node}: ${count(n.checked)} entries checked, ${count(n.stale)} stale${undecided ? `, ${count(undecided)} not checked` : ''}${partial}`;
+    return `${n.node}: ${count(n.checked)} entries checked, ${count(n.stale)} stale${undecided ? `, ${count(undecided)} undecided` : ''}${partial}`;
   });
   const sections = sectionsOf(a.groups).map(sectionText);
   const others: Finding[] = a.findings.filter((f) => !STALE_CODES.has(f.code));
