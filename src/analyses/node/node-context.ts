@@ -15,6 +15,7 @@ import { type Clients, clientsOf, clusterCidrOf } from './clients';
 import { kubeNftServices, kubeProxyTable, nftClusterCidr, nftNodePortIps } from '../../graph/kube-nft-services';
 import { nftRulesetOf } from '../../model/nft-node';
 import type { NftTable } from '../../model/nft';
+import { KUBE_SERVICES } from '../../model/kube-proxy-chains';
 
 export interface NodeContext {
   readonly node: NodeDumps;
@@ -62,6 +63,25 @@ function nodeAddresses(node: NodeDumps): Set<string> {
  * Built once per node and `--node-ip` list: `nfwalk analyze` runs the services and stale analyses on the same
  * nodes, and preparing a tracer (chain index, compiled chains) for a 10,000-service node takes seconds.
  */
+/**
+ * kube-proxy writes every service with endpoints into the nat table: its filter chains in dumps without one (taken
+ * with `-t filter`, or a part) leave those services out, which is said rather than taken as the node having none.
+ * A nat table iptables-nft could not print is said by its own gap.
+ */
+function natLeftOut(sections: readonly RulesetSection[]): string[] {
+  const tables = sections.flatMap((s) => s.ruleset.tables);
+  if (tables.some((t) => t.name === 'nat')) return [];
+  if (sections.some((s) => s.ruleset.gaps?.some((g) => g.kind === 'unprintable' && g.table === 'nat'))) return [];
+  const kube = sections.find((s) =>
+    s.ruleset.tables.some((t) => t.name === 'filter' && t.chains.some((c) => c.name === KUBE_SERVICES)),
+  );
+  return kube
+    ? [
+        `the ${kube.kind} dump at ${kube.source.path}:${kube.source.startLine} holds kube-proxy's filter chains but no nat table, where kube-proxy writes every service with endpoints: those services are not in this answer (was it taken with \`-t filter\`?)`,
+      ]
+    : [];
+}
+
 const contextsByNode = new WeakMap<NodeDumps, Map<string, NodeContext[]>>();
 
 export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
@@ -129,6 +149,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
   return [...families].map((family) => {
     const sections = rulesetsOf(node, family);
     const nftTable = kubeNft(family);
+    const natMissing = nftTable ? [] : natLeftOut(sections);
     // kube-proxy's, when only one backend holds its rules (rulesetsOf puts it first): its cluster CIDR counts.
     const section = sections[0];
     const ipvsServicesOfFamily = ipvsAll.filter((s) => s.family === family);
@@ -146,7 +167,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
         services: ipvsServicesOfFamily,
         ipvs,
         addresses: interfaceAddresses(node),
-        warnings: ipvsLeftOut,
+        warnings: [...ipvsLeftOut, ...natMissing],
       };
     const cidr = (section && clusterCidrOf(section.ruleset)) ?? (nftTable && nftClusterCidr(nftTable));
     const clients = clientsOf(node, family, cidr, givenNodeIps, nftTable ? nftNodePortIps(nftTable) : []);
@@ -172,7 +193,7 @@ function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeCo
       ...table,
       ipvs,
       addresses: [...new Set([...interfaceAddresses(node), clients.nodeIp])],
-      warnings: [...tracer.network.assumed, ...clients.notes, ...ipvsLeftOut],
+      warnings: [...tracer.network.assumed, ...clients.notes, ...ipvsLeftOut, ...natMissing],
     };
   });
 }

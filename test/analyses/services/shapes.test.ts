@@ -240,3 +240,19 @@ test("a service without endpoints: the finding says where rules before kube-prox
     "default/no-endpoints:http has no endpoints: kube-proxy's rules reject new connections to cluster IP 10.96.0.20:80; on this node rules before it decide first for cluster IP 10.96.0.20:80 (drop)",
   );
 });
+
+test("kube-proxy's filter chains in a dump without a nat table: the services it leaves out are said missing", (t) => {
+  const sample = readFileSync(join(repoRoot, 'samples', 'kube-node.iptables-save'), 'utf8');
+  const notes = (text: string) =>
+    analyzeServices(nodesOfText(text)).nodes.flatMap((n) => n.warnings.filter((w) => /no nat table/.test(w)));
+  t.deepEqual(notes(sample), []);
+  // `iptables-save -t filter`: the filter table alone, its header and COMMIT kept.
+  const lines = sample.split('\n');
+  const filter = lines.slice(lines.indexOf('*filter'), lines.indexOf('COMMIT', lines.indexOf('*filter')) + 1);
+  const said = notes(`${lines[0]}\n${filter.join('\n')}\n`);
+  t.is(said.length, 1);
+  t.regex(
+    said[0]!,
+    /holds kube-proxy's filter chains but no nat table, where kube-proxy writes every service with endpoints/,
+  );
+});
