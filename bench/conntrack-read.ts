@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { loadSections } from '../src/cli/load';
 import { AWK_SCAN } from './conntrack-input';
-import { fmtMs, timeCommand } from './measure';
+import { fmtMs, median, timeCommand } from './measure';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +31,6 @@ const live = async () => {
   return m.heapUsed + m.arrayBuffers;
 };
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const readMs: number[] = [];
 const bytesPerRow: number[] = [];

@@ -64,7 +64,8 @@ function timeOnce({ cmd, args, stdinFile }: Command): { readonly ms: number; rea
   return { ms, cpuMs: m ? (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000 : undefined };
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The middle of the values (the upper one of an even count). */
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function canRun(cmd: string, args: readonly string[]): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseNft } from '../grammar/nft/index';
 import { type KubeProxyNftLayout, kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
-import { canRun, fmtMs, timeCommand } from './measure';
+import { canRun, fmtMs, median, timeCommand } from './measure';
 
 const { values } = parseArgs({
   options: {
@@ -63,5 +63,5 @@ function medianOf(run: () => unknown): number {
     run();
     times.push(performance.now() - start);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  return median(times);
 }

@@ -11,7 +11,7 @@ import { analyzeLint } from '../src/analyses/lint/index';
 import { findSectionsInText } from '../src/input/sections';
 import { nodesOfInputs } from '../src/model/node';
 import { type KubeProxyNftLayout, kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
-import { fmtMs } from './measure';
+import { fmtMs, median } from './measure';
 
 const { values } = parseArgs({
   options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '1' } },
@@ -19,19 +19,20 @@ const { values } = parseArgs({
 const services = Number(values.services);
 const runs = Number(values.runs);
 
-function median(f: () => void): number {
+/** The median time of --runs runs of `f`. */
+function medianTime(f: () => void): number {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     f();
     times.push(performance.now() - start);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  return median(times);
 }
 
 for (const layout of ['v1.33', 'v1.34'] as const satisfies readonly KubeProxyNftLayout[]) {
   const { text } = kubeProxyNftRuleset({ services, layout, seed: 1 });
-  const read = median(() => findSectionsInText(text, 'kube.nft', 'n1'));
+  const read = medianTime(() => findSectionsInText(text, 'kube.nft', 'n1'));
   // Each analysis on a fresh read: the view and graph are built once per ruleset and would be cached otherwise.
   const fresh = () => nodesOfInputs(findSectionsInText(text, 'kube.nft', 'n1').sections);
   let lint = 0;

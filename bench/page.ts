@@ -15,7 +15,7 @@ import { findChromium } from '../src/report/render/chromium';
 import { PasteGate } from '../test/helpers/page';
 import { staleBenchFiles } from './conntrack-input';
 import { kubeProxyBenchFile } from './kube-proxy-input';
-import { fmtMs, timeCommand } from './measure';
+import { fmtMs, median, timeCommand } from './measure';
 
 const { values } = parseArgs({
   options: {
@@ -78,8 +78,6 @@ async function timePage(files: readonly string[]): Promise<PageTiming> {
     await gate.close();
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function peakRssMb(args: readonly string[]): number {
   const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], {

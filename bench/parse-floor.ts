@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { parseIptablesSave } from '../grammar/iptables-save/index';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
-import { fmtMs, timeCommand } from './measure';
+import { fmtMs, median, timeCommand } from './measure';
 
 const { values } = parseArgs({
   options: { services: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
@@ -79,7 +79,7 @@ function timed(run: () => void): { readonly first: number; readonly median: numb
     run();
     times.push(performance.now() - start);
   }
-  return { first: times[0]!, median: [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]! };
+  return { first: times[0]!, median: median(times) };
 }
 
 let made = 0;

@@ -23,7 +23,7 @@ import { kubeProxyServices } from '../test/generators/kube-proxy-dump';
 import { kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
 import { AWK_SCAN, BENCH_NODE_IP, benchNetworkFile, writeTable } from './conntrack-input';
 import { kubeProxyBenchFile, withBaselineNetns } from './kube-proxy-input';
-import { fmtMs, timeCommand } from './measure';
+import { fmtMs, median, timeCommand } from './measure';
 
 const { values } = parseArgs({
   options: {
@@ -106,8 +106,7 @@ function peakOf(args: readonly string[], times = runs): { peakMb: number; outMb:
     });
     return { peakMb: Number(r.stderr.trim().split('\n').pop()) / 1024, outMb: Number(r.stdout.trim()) / 1e6 };
   });
-  const peaks = each.map((e) => e.peakMb).sort((a, b) => a - b);
-  return { peakMb: peaks[Math.floor(peaks.length / 2)]!, outMb: each[0]!.outMb };
+  return { peakMb: median(each.map((e) => e.peakMb)), outMb: each[0]!.outMb };
 }
 
 const empty = await tableOf(0);

@@ -15,6 +15,7 @@ import { type BusyTableOptions, type TableService, busyConntrackLines } from '..
 import { kubeProxyDump, kubeProxyServices } from '../test/generators/kube-proxy-dump';
 import { kubeProxyNftRuleset } from '../test/generators/kube-proxy-nft';
 import { AWK_SCAN, BENCH_NODE_IP, benchNetworkFile, writeTable } from './conntrack-input';
+import { median } from './measure';
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +80,6 @@ function time(cmd: readonly string[]): Run {
   const [wall, user, sys, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
   return { wallMs: wall! * 1000, cpuMs: (user! + sys!) * 1000, peakMb: kb! / 1024 };
 }
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const fixed = new Map<string, number>();
 for (const n of sizes) {
