@@ -2,7 +2,7 @@
 import type { NodeDumps } from './node';
 import { nftFamilyOf } from './nft';
 import { kubeChainsOnlyInNft } from './nft-iptables';
-import type { RulesetGap, TableName } from './ruleset';
+import type { RulesetGap } from './ruleset';
 import { type RulesetSection, type Section, type SectionSource, isRulesetSection } from './section';
 
 /** The filter (`iptables-save | grep KUBE`) a dump's command piped it through, if the prompt shows one. */
@@ -85,11 +85,12 @@ function gapText(gap: SectionGap): string {
 const unreadText = (s: Section, count: number) =>
   `${count} line${count === 1 ? '' : 's'} of the ${s.kind} dump at ${s.source.path}:${s.source.startLine} could not be read`;
 
-/** The node's nft listing that shows a table iptables-nft could not print, if the inputs hold one. */
-export function listingOf(node: NodeDumps, section: RulesetSection, table: TableName): Section | undefined {
+/** The node's nft listing that shows the table a gap says iptables-nft could not print, if the inputs hold one. */
+export function listingShowing(node: NodeDumps, section: RulesetSection, gap: SectionGap): Section | undefined {
+  if (gap.kind !== 'unprintable') return undefined;
   const family = nftFamilyOf(section.ruleset.family);
   return node.sections.find(
-    (s) => s.kind === 'nft' && s.ruleset.tables.some((t) => t.family === family && t.name === table),
+    (s) => s.kind === 'nft' && s.ruleset.tables.some((t) => t.family === family && t.name === gap.table),
   );
 }
 
@@ -104,7 +105,7 @@ export function unshownRules(node: NodeDumps): string[] {
     ({ section, table }) =>
       `table ${table.family} ${table.name} of the nft listing at ${section.source.path}:${section.source.startLine} holds kube-proxy's iptables-mode chains, whose services are read from iptables-save dumps only`,
   );
-  const unanswered = (s: RulesetSection) => (g: SectionGap) => g.kind !== 'unprintable' || !listingOf(node, s, g.table);
+  const unanswered = (s: RulesetSection) => (g: SectionGap) => !listingShowing(node, s, g);
   return [
     ...kubeInNft,
     ...node.sections.flatMap((s): string[] => {

@@ -4,7 +4,7 @@ import { kubeChainsOnlyInNft, nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
-import { filterOf, gapsOf, listingOf } from '../../model/gaps';
+import { filterOf, gapsOf, listingShowing } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
 import type { RulesetGap } from '../../model/ruleset';
 import {
@@ -166,13 +166,13 @@ const GAP_CODE: Readonly<Record<RulesetGap['kind'], { code: string; severity: Fi
 
 const at = (s: Section) => `${s.source.path}:${s.source.startLine}`;
 
+/** `listing`: the node's nft listing that shows the table, when given. */
 function unprintableMessage(
   gap: Extract<RulesetGap, { kind: 'unprintable' }>,
   section: RulesetSection,
-  node: NodeDumps,
+  listing: Section | undefined,
 ): string {
   const said = `the ${section.kind} dump at ${section.source.path}:${section.source.startLine}-${section.source.endLine} says at line ${gap.line} that iptables-nft could not print table ${gap.table}: the table holds nft rules iptables has no form for`;
-  const listing = listingOf(node, section, gap.table);
   return listing
     ? `${said}. The nft listing at ${at(listing)} shows it, and it is walked from there`
     : `${said}, so its rules, which act on packets, are missing from this analysis, and services and kube-proxy's masquerade plumbing are not judged on it`;
@@ -181,14 +181,14 @@ function unprintableMessage(
 const WHOLE_DUMP =
   'collect the whole dump (`iptables-save -c` and `ip6tables-save -c` on the node, unfiltered, as a file rather than a terminal paste)';
 
-function gapRemedy(gap: RulesetGap, section: RulesetSection, node: NodeDumps): string {
+function gapRemedy(gap: RulesetGap, listing: Section | undefined): string {
   if (gap.kind !== 'unprintable') return WHOLE_DUMP;
-  return listingOf(node, section, gap.table)
+  return listing
     ? 'none needed: the nft listing shows the table'
     : `collect \`nft list ruleset\` on the node, which shows table ${gap.table} as nft holds it, and analyse it with this dump`;
 }
 
-function gapMessage(gap: RulesetGap, section: RulesetSection, node: NodeDumps): string {
+function gapMessage(gap: RulesetGap, section: RulesetSection, listing: Section | undefined): string {
   const lines = `${section.source.path}:${section.source.startLine}-${section.source.endLine}`;
   switch (gap.kind) {
     case 'truncated':
@@ -196,7 +196,7 @@ function gapMessage(gap: RulesetGap, section: RulesetSection, node: NodeDumps): 
     case 'cut-at-header':
       return `the ${section.kind} dump at ${lines} ends at line ${gap.line} on the header iptables-save prints before a table, and no table follows: it was cut there and the tables after it are unknown, so missing chains, unused chains and kube-proxy's masquerade plumbing are not judged`;
     case 'unprintable':
-      return unprintableMessage(gap, section, node);
+      return unprintableMessage(gap, section, listing);
     case 'maybe-cut':
       return `the ${gap.table} table's rules at ${lines} end at line ${gap.line}, before chains that have none: \`iptables -S\` may have been cut there, so chains nothing jumps to are not judged`;
     case 'fragment':
@@ -214,13 +214,14 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
     [...groupBy(gapsOf(section), (g) => (g.kind === 'unprintable' ? `${g.kind} ${g.table}` : g.kind)).values()].map(
       (same) => {
         const gap = same[0]!;
-        const answered = gap.kind === 'unprintable' && listingOf(node, section, gap.table) !== undefined;
+        // A table iptables-nft could not print that the node's nft listing shows is walked from there.
+        const listing = listingShowing(node, section, gap);
         return {
           ...GAP_CODE[gap.kind],
-          ...(answered ? { severity: 'info' as const } : {}),
+          ...(listing ? { severity: 'info' as const } : {}),
           node: node.name,
           subject: 'input',
-          message: gapMessage(gap, section, node),
+          message: gapMessage(gap, section, listing),
           evidence: [
             {
               path: section.source.path,
@@ -228,7 +229,7 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
               column: 1,
             },
           ],
-          remedy: gapRemedy(gap, section, node),
+          remedy: gapRemedy(gap, listing),
         };
       },
     ),

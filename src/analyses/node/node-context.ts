@@ -60,10 +60,6 @@ function nodeAddresses(node: NodeDumps): Set<string> {
 }
 
 /**
- * Built once per node and `--node-ip` list: `nfwalk analyze` runs the services and stale analyses on the same
- * nodes, and preparing a tracer (chain index, compiled chains) for a 10,000-service node takes seconds.
- */
-/**
  * kube-proxy writes every service with endpoints into the nat table: its filter chains in dumps without one (taken
  * with `-t filter`, or a part) leave those services out, which is said rather than taken as the node having none.
  * A nat table iptables-nft could not print is said by its own gap.
@@ -84,6 +80,10 @@ function natLeftOut(sections: readonly RulesetSection[]): string[] {
 
 const contextsByNode = new WeakMap<NodeDumps, Map<string, NodeContext[]>>();
 
+/**
+ * Built once per node and `--node-ip` list: `nfwalk analyze` runs the services and stale analyses on the same
+ * nodes, and preparing a tracer (chain index, compiled chains) for a 10,000-service node takes seconds.
+ */
 export function nodeContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
   const byIps = contextsByNode.get(node) ?? new Map<string, NodeContext[]>();
   contextsByNode.set(node, byIps);
