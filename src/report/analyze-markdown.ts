@@ -19,12 +19,12 @@ export function formatAnalyzeMarkdown(r: AnalyzeReport): string {
   const out: string[] = [
     '# nfwalk analyze',
     '',
-    '| node | rules | services | conntrack entries | stale | table fill | errors | warnings | info |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| node | rules | services | conntrack entries | stale | table fill | lines not read | errors | warnings | info |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const x of r.nodes) {
     out.push(
-      `| ${cell(x.node)} | ${x.rules} | ${x.services} | ${x.conntrackEntries} | ${x.stale} | ${x.conntrackFill === null ? '' : `${(x.conntrackFill * 100).toFixed(0)}%`} | ${x.findings.error} | ${x.findings.warning} | ${x.findings.info} |`,
+      `| ${cell(x.node)} | ${x.rules} | ${x.services} | ${x.conntrackEntries} | ${x.stale} | ${x.conntrackFill === null ? '' : `${(x.conntrackFill * 100).toFixed(0)}%`} | ${x.unreadLines} | ${x.findings.error} | ${x.findings.warning} | ${x.findings.info} |`,
     );
   }
   out.push('');

@@ -7,22 +7,31 @@ import type { AnalyzeReport, NodeReport } from '../analyses/analyze/index';
 import { type Colors, formatFindings } from './findings-text';
 
 const n = (x: number) => x.toLocaleString('en-US');
+const count = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
 
 function nodeLine(r: NodeReport, c: Colors): string {
   const held = [
-    r.rules ? `${n(r.rules)} rules` : '',
-    r.ipvsServices ? `${n(r.ipvsServices)} IPVS services` : '',
-    r.services ? `${n(r.services)} services` : '',
-    r.conntrackEntries ? `${n(r.conntrackEntries)} conntrack entries${r.stale ? ` (${n(r.stale)} stale)` : ''}` : '',
+    r.rules ? count(r.rules, 'rule') : '',
+    r.ipvsServices ? count(r.ipvsServices, 'IPVS service') : '',
+    r.services ? count(r.services, 'service') : '',
+    r.conntrackEntries
+      ? `${count(r.conntrackEntries, 'conntrack entry', 'conntrack entries')}${r.stale ? ` (${n(r.stale)} stale)` : ''}`
+      : '',
     r.conntrackFill !== null ? `table ${(r.conntrackFill * 100).toFixed(0)}% full` : '',
   ].filter(Boolean);
   const f = r.findings;
-  const verdict = f.error
-    ? c.red(`${f.error} error${f.error === 1 ? '' : 's'}`)
-    : f.warning
-      ? c.yellow('no errors')
-      : c.green('no errors');
-  return `${c.bold(r.node)}: ${held.join(', ') || 'no dumps nfwalk analyses'}; ${verdict}, ${f.warning} warning${f.warning === 1 ? '' : 's'}, ${f.info} info`;
+  // Lines not read fail the run as errors do, so "no errors" is not said beside them.
+  const verdict = [
+    r.unreadLines ? c.red(`${count(r.unreadLines, 'line')} not read`) : '',
+    f.error
+      ? c.red(count(f.error, 'error'))
+      : r.unreadLines
+        ? ''
+        : f.warning
+          ? c.yellow('no errors')
+          : c.green('no errors'),
+  ].filter(Boolean);
+  return `${c.bold(r.node)}: ${held.join(', ') || 'no dumps nfwalk analyses'}; ${verdict.join(', ')}, ${count(f.warning, 'warning')}, ${f.info} info`;
 }
 
 export function formatAnalyze(r: AnalyzeReport, color: boolean): string {

@@ -171,7 +171,11 @@ function showNodes(a: Analysis): void {
         { 'data-node': n.node },
         el('strong', {}, n.node),
         `: ${plural(n.rules, 'rule')}, ${plural(n.services, 'service')}, ${plural(n.conntrackEntries, 'conntrack entry', 'conntrack entries')}${fill}, ${n.stale} stale; `,
-        el('span', { class: 'sev-error' }, plural(n.findings.error, 'error')),
+        el(
+          'span',
+          { class: 'sev-error' },
+          `${n.unreadLines ? `${plural(n.unreadLines, 'line')} not read, ` : ''}${plural(n.findings.error, 'error')}`,
+        ),
         ', ',
         el('span', { class: 'sev-warning' }, plural(n.findings.warning, 'warning')),
         `, ${n.findings.info} info`,

@@ -120,6 +120,17 @@ test('analyze on a dump with an unreadable line: the warning finding, and the li
   );
   t.is(nfwalk(['parse', '-'], bad).status, 1, 'as parse counts it');
   t.is(nfwalk(['analyze', '-', '--fail-on', 'none'], bad).status, 0);
+  const text = nfwalk(['analyze', '-'], bad);
+  t.is(text.status, 1);
+  t.is(
+    text.stdout.split('\n')[0],
+    'stdin: 1 rule; 1 line not read, 1 warning, 0 info',
+    'no "no errors" beside a run that fails',
+  );
+  t.regex(
+    nfwalk(['analyze', '-', '--format', 'markdown'], bad).stdout,
+    /\| stdin \| 1 \| 0 \| 0 \| 0 \|  \| 1 \| 0 \| 1 \| 0 \|/,
+  );
 });
 
 /** kube-proxy's nftables table (walked) and a bridge table (read, not walked) in one `nft list ruleset`. */

@@ -12,6 +12,7 @@ import {
   mixedHostFindings,
   snapshotFindings,
   readingFindings,
+  unreadLinesOf,
   unwalkedRulesetFindings,
 } from './input-findings';
 import type { Finding, Severity } from '../finding';
@@ -34,6 +35,8 @@ export interface NodeReport {
   readonly stale: number;
   readonly conntrackFill: number | null;
   readonly findings: Readonly<Record<Severity, number>>;
+  /** Lines of the node's dumps that could not be read: they fail the run as error findings do. */
+  readonly unreadLines: number;
 }
 
 export interface AnalyzeReport {
@@ -92,6 +95,7 @@ export function analyzeAll(
       stale: stale.nodes.find((s) => s.node === n.name)?.stale ?? 0,
       conntrackFill: cap?.count != null && cap.max ? cap.count / cap.max : null,
       findings: { error: count('error'), warning: count('warning'), info: count('info') },
+      unreadLines: unreadLinesOf(n).length,
     };
   });
   return { nodes: reports, findings, services, stale };

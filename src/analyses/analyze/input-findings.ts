@@ -17,11 +17,12 @@ import {
 import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
 
-/** Lines a reader rejected. */
+/** Lines a reader rejected: error diagnostics, which fail a run as error findings do (exit.ts). */
+export const unreadLinesOf = (node: NodeDumps) =>
+  node.sections.flatMap((s: Section) => s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })));
+
 function unreadableLineFindings(node: NodeDumps): Finding[] {
-  const bad = node.sections.flatMap((s: Section) =>
-    s.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ s, d })),
-  );
+  const bad = unreadLinesOf(node);
   if (!bad.length) return [];
   return [
     {

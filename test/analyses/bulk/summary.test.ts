@@ -49,6 +49,7 @@ test('counts by code, bundle and node; a failed bundle counts as failed, not as 
       stale: 0,
       conntrackFill: null,
       findings: { error: 0, warning: 0, info: 0 },
+      unreadLines: 0,
     })),
     findings,
     unreadable: [],
