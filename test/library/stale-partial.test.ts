@@ -67,3 +67,17 @@ test('the same entries pasted whole say nothing about the input', async (t) => {
   t.is(report.nodes[0]!.checked, 5);
   t.notRegex(formatStale(staleAnalysis(await readText(text, 'paste.md'))), /partial/);
 });
+
+test('a NodePort entry on a node whose addresses no input gives is undecided, beside the entries judged', async (t) => {
+  // The rules without the node's ip addr: whether 10.0.3.17 is the node's decides if 31080 is its NodePort.
+  const nodePort =
+    'tcp      6 86397 ESTABLISHED src=198.51.100.4 dst=10.0.3.17 sport=50522 dport=31080 src=10.244.3.32 dst=10.244.1.1 sport=8080 dport=17211 [ASSURED] mark=0 use=1';
+  for (const entries of [[nodePort], [table[0]!, nodePort, table[1]!]]) {
+    const report = stale(await readText(`${rules}${entries.join('\n')}\n`, 'paste.txt'));
+    t.deepEqual(
+      report.nodes.map((n) => n.undecided.map((u) => [u.why.slice(0, 45), u.count])),
+      [[['a NodePort connection if 10.0.3.17 is an addr', 1]]],
+    );
+    t.is(report.nodes[0]!.checked, entries.length - 1);
+  }
+});

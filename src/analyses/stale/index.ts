@@ -288,7 +288,7 @@ function scanNode(
   const doubts = settleNodePortDoubts(node, nodeIps, first.nodeAddressUnknown, stale, from, garbage);
   const verdicts = stale.verdicts.values;
   let d = 0;
-  stale.settle(from, (j) => {
+  stale.settle(from, (j, origin) => {
     const verdict = stale.verdictIdOf(j);
     if (!doubts || doubts.entries[d] !== j) {
       checked++;
@@ -297,7 +297,7 @@ function scanNode(
     }
     const again = doubts.again[d++]!;
     if (typeof again === 'string' || again === VALID) {
-      const c = stale.originOf(j)!.columns;
+      const c = origin!.columns;
       undecided.add(
         `a NodePort connection if ${c.addresses.textOf(c.origDstId(stale.rowOf(j)))} is an address of this node: no ip addr dump or --node-ip says which addresses are the node's`,
       );

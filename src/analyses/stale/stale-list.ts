@@ -118,9 +118,10 @@ export class StaleList {
 
   /**
    * Settles the row entries from `from` on, in order: `verdict` gives each one's verdict number, or -1 to drop it.
-   * The entries kept move up in place and the blocks no longer needed are freed.
+   * It is given the entry's table, since the list's own runs are being rebuilt (`originOf` cannot be asked). The
+   * entries kept move up in place and the blocks no longer needed are freed.
    */
-  settle(from: number, verdict: (i: number) => number): void {
+  settle(from: number, verdict: (i: number, origin: TableOrigin | undefined) => number): void {
     const before = this.runs;
     const first = before.starts.findIndex((s) => s >= from);
     const cut = first < 0 ? before.starts.length : first;
@@ -128,8 +129,9 @@ export class StaleList {
     this.run = 0;
     let kept = from;
     for (let i = from; i < this.length; i++) {
-      const v = verdict(i);
-      if (v >= 0) this.set(kept++, before.tables[pieceAt(before.starts, i)]!, this.field(i, 0), v);
+      const table = before.tables[pieceAt(before.starts, i)]!;
+      const v = verdict(i, table < 0 ? undefined : this.origins.values[table]);
+      if (v >= 0) this.set(kept++, table, this.field(i, 0), v);
     }
     this.length = kept;
     this.blocks.length = (kept + MASK) >>> BLOCK_BITS;
