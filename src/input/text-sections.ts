@@ -4,10 +4,10 @@
  */
 import { CHUNK_SIZE, type Chunk, countNewlines } from '../../grammar/shared/chunks';
 import { groupBy } from '../model/group-by';
-import type { FoundSections, InputFailure, Section, SkippedLines } from '../model/section';
+import { type FoundSections, type InputFailure, type Section, type SkippedLines, wrappedBy } from '../model/section';
 import { detectLinePrefix, normaliseChunk } from './normalise';
 import { Segmenter, type SegmentSink } from './segmenter';
-import { WrapJoiner, wrapWidth } from './terminal-wrap';
+import { WrapJoiner, wrapOf } from './line-wrap';
 import { splitHosts } from './hosts';
 import { splitSnapshots } from './snapshots';
 import { Unwrapper } from './unwrap';
@@ -112,7 +112,7 @@ class LineAligner {
   /** Where bytes are joined and cut, reused: its first `carried` bytes are a line not yet ended. */
   private work = new Uint8Array(2 * CHUNK_SIZE);
   private carried = 0;
-  /** Joins the records a terminal wrapped, when the first chunk shows the paste was copied from one. */
+  /** Joins the records a paste wrapped, when its first chunk shows a wrap. */
   private wrap: WrapJoiner | undefined;
   private readonly segmenter: Segmenter;
 
@@ -280,8 +280,8 @@ class LineAligner {
           node: this.node,
           startLine: line + 1,
           endLine: line + pieces.length - 1,
-          reason: `continuations of records a terminal ${this.wrap.width} columns wide wrapped, read as part of the line before`,
-          terminalWidth: this.wrap.width,
+          reason: `continuations of records ${wrappedBy(this.wrap.wrap)}, read as part of the line before`,
+          wrap: this.wrap.wrap,
         });
     }
     this.segmenter.end();
@@ -298,8 +298,8 @@ class LineAligner {
     if (this.prefix) text = text.replace(this.prefix, '');
     text = this.unwrapper.unwrap(text);
     if (this.first) {
-      const width = wrapWidth(text);
-      if (width !== undefined) this.wrap = new WrapJoiner(width);
+      const wrap = wrapOf(text);
+      if (wrap !== undefined) this.wrap = new WrapJoiner(wrap);
     }
     this.first = false;
     const lines = countNewlines(aligned);

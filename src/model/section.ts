@@ -162,8 +162,28 @@ export interface SkippedLines {
   readonly reason: string;
   /** Set when the line is such a warning rather than noise. */
   readonly foreign?: ForeignDump;
-  /** Set on continuations of wrapped records: the width of the terminal the paste was copied from. */
-  readonly terminalWidth?: number;
+  /** Set on continuations of wrapped records: how the paste was wrapped. */
+  readonly wrap?: Wrap;
+}
+
+/**
+ * How a paste was wrapped: by a terminal at its last column, wherever that fell (inside a word too), or between
+ * words by an editor, a mail client or a page's text box, the space at each break lost.
+ */
+export interface Wrap {
+  readonly style: 'terminal' | 'words';
+  /** The terminal's columns, or the widest line the wrapping left. */
+  readonly width: number;
+}
+
+/** What wrapped a paste's records, as the notes on them say it: "records a terminal 80 columns wide wrapped". */
+export function wrappedBy(wrap: Wrap): string {
+  switch (wrap.style) {
+    case 'terminal':
+      return `a terminal ${wrap.width} columns wide wrapped`;
+    case 'words':
+      return `an editor or a web page wrapped between words at ${wrap.width} columns`;
+  }
 }
 
 /** A ruleset as iptables-save dumps it or as iptables -L lists it. */

@@ -35,7 +35,7 @@ export function formatParseSummary(found: FoundSections): string {
   const skipped = new Map<string, { lines: number; verb: string }>();
   for (const k of found.skipped) {
     // A wrapped record's continuations were read, as part of the line before them.
-    const verb = k.terminalWidth === undefined ? 'skipped' : 'joined';
+    const verb = k.wrap === undefined ? 'skipped' : 'joined';
     skipped.set(k.reason, { lines: (skipped.get(k.reason)?.lines ?? 0) + k.endLine - k.startLine + 1, verb });
   }
   for (const [reason, { lines, verb }] of skipped)

@@ -90,7 +90,10 @@ test('parse and analyze of a paste a terminal wrapped say its continuations were
     parsed.stdout,
   );
   const analyzed = nfwalk(['analyze', wrapped, '--fail-on', 'none']);
-  t.regex(analyzed.stdout, /INFO +INPUT_UNWRAPPED input on wrapped\.txt\n.*copied from a terminal 80 columns wide/);
+  t.regex(
+    analyzed.stdout,
+    /INFO +INPUT_UNWRAPPED input on wrapped\.txt\n.*records? a terminal 80 columns wide wrapped over/,
+  );
   t.notRegex(analyzed.stdout, /INPUT_UNREADABLE_LINES/);
 });
 

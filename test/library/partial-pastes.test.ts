@@ -74,7 +74,7 @@ test('services on a filtered IPVS listing says it is partial, whatever service i
   t.deepEqual(inputCodes(services(await readText(`${whole}\n`, 'ipvs.txt')).findings), []);
 });
 
-/** A chat client's wrap: long lines broken after a word, at no one width, so no terminal's wrap to join back. */
+/** A chat client's wrap: long lines broken after a word, each as long as its next word lets it. */
 const folded = (dump: string) =>
   dump
     .trimEnd()
@@ -82,9 +82,11 @@ const folded = (dump: string) =>
     .flatMap((line) => line.match(/.{1,71}(?:\s|$)|\S+/g) ?? [''])
     .join('\n');
 
-test('analyze judges no chain missing or unused in a folded paste: their lines were not read', async (t) => {
+test('analyze reads a folded paste whole, its records joined between words, and judges no chain missing', async (t) => {
   const report = analyze(await readText(`root@node-1:~# iptables-save\n${folded(kubeNode)}\n`, 'folded.txt'));
-  t.true(report.findings.some((f) => f.code === 'INPUT_UNREADABLE_LINES'));
+  t.deepEqual(inputCodes(report.findings), ['INPUT_UNWRAPPED']);
+  t.regex(report.findings.find((f) => f.code === 'INPUT_UNWRAPPED')!.message, /wrapped between words at 7\d columns/);
+  t.is(report.nodes[0]!.rules, analyze(await readText(kubeNode, 'whole.txt')).nodes[0]!.rules);
   const judged = report.findings.filter((f) => /^LINT_(MISSING_CHAIN|UNUSED_CHAIN|KUBE_MASQ_MISSING)$/.test(f.code));
   t.deepEqual(
     judged.map((f) => `${f.code} ${f.subject}`),

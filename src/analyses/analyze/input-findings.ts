@@ -12,7 +12,9 @@ import {
   type RulesetSection,
   type Section,
   type SkippedLines,
+  type Wrap,
   isRulesetSection,
+  wrappedBy,
 } from '../../model/section';
 import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
@@ -89,20 +91,20 @@ export function foreignDumpFindings(nodes: readonly NodeDumps[], skipped: readon
 export function unwrappedFindings(nodes: readonly NodeDumps[], skipped: readonly SkippedLines[]): Finding[] {
   const nodeOf = skippedNodeOf(nodes);
   const wrapped = skipped
-    .filter((s): s is SkippedLines & { terminalWidth: number } => s.terminalWidth !== undefined)
+    .filter((s): s is SkippedLines & { wrap: Wrap } => s.wrap !== undefined)
     .map((s) => ({ ...s, node: nodeOf(s) }));
   return [...groupBy(wrapped, (s) => `${s.node}\n${s.path}`).values()].map((group) => {
-    const { node, path, terminalWidth } = group[0]!;
+    const { node, path, wrap } = group[0]!;
     const lines = group.reduce((n, s) => n + s.endLine - s.startLine + 1, 0);
     return {
       code: 'INPUT_UNWRAPPED',
       severity: 'info',
       node,
       subject: 'input',
-      message: `${path} was copied from a terminal ${terminalWidth} columns wide, which wrapped ${group.length} record${group.length === 1 ? '' : 's'} over ${lines} more line${lines === 1 ? '' : 's'} (first: line ${group[0]!.startLine - 1}): each was read joined back whole, and a problem in one is placed on the line it was pasted at`,
+      message: `${path} has ${group.length} record${group.length === 1 ? '' : 's'} ${wrappedBy(wrap)} over ${lines} more line${lines === 1 ? '' : 's'} (first: line ${group[0]!.startLine - 1}): each was read joined back whole${wrap.style === 'words' ? ', a space at each break' : ''}, and a problem in one is placed on the line it was pasted at`,
       evidence: group.slice(0, 10).map((s) => ({ path: s.path, line: s.startLine - 1, column: 1 })),
       remedy:
-        'none needed; a dump saved to a file (`iptables-save -c > node.txt`) rather than copied from a terminal is never wrapped',
+        'none needed; a dump saved to a file (`iptables-save -c > node.txt`) and attached, rather than copied from a terminal or pasted into a text box, is never wrapped',
     };
   });
 }

@@ -32,10 +32,28 @@ function cutAt(line: string, width: number): string[] {
 }
 
 /**
- * `prompt` and `dump` as a terminal `width` columns wide shows them, and where each pasted line and column was in
- * the unwrapped paste.
+ * A line as an editor or a web page wraps it at `width` columns (`fold -s`): each piece ends in the space before the
+ * first word that would not fit; a word longer than the width is cut at it.
  */
-function wrap(prompt: string, dump: string, width: number, trim = false) {
+function cutBetweenWords(line: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(' ', width - 1);
+    const at = space > 0 ? space + 1 : width;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  return [...pieces, rest];
+}
+
+type Style = 'terminal' | 'words';
+
+/**
+ * `prompt` and `dump` as a terminal `width` columns wide shows them (or an editor wrapping between words), and where
+ * each pasted line and column was in the unwrapped paste.
+ */
+function wrap(prompt: string, dump: string, width: number, trim = false, style: Style = 'terminal') {
   const whole = `${prompt}\n${dump.trimEnd()}\n`;
   const lines: string[] = [];
   const origin: { line: number; offset: number }[] = [];
@@ -44,7 +62,7 @@ function wrap(prompt: string, dump: string, width: number, trim = false) {
     .split('\n')
     .forEach((line, i) => {
       let offset = 0;
-      const pieces = cutAt(line, width);
+      const pieces = style === 'terminal' ? cutAt(line, width) : cutBetweenWords(line, width);
       for (const [k, piece] of pieces.entries()) {
         lines.push(trim && k < pieces.length - 1 ? piece.trimEnd() : piece);
         origin.push({ line: i + 1, offset });
@@ -83,14 +101,19 @@ async function sameAsWhole(
   dump: string,
   width: number,
   trim = false,
+  style: Style = 'terminal',
 ) {
-  const { whole, wrapped, origin, cut } = wrap(prompt, dump, width, trim);
+  const { whole, wrapped, origin, cut } = wrap(prompt, dump, width, trim, style);
   t.true(cut > 0, `nothing wider than ${width} columns`);
   const [a, b] = [await readText(whole, 'whole.txt'), await readText(wrapped, 'wrapped.txt')];
   const report = analyze(b);
   const note = report.findings.filter((f) => f.code === 'INPUT_UNWRAPPED');
   t.is(note.length, 1, `${width}: ${report.findings.map((f) => f.code).join(' ')}`);
-  t.regex(note[0]!.message, new RegExp(`terminal ${width} columns wide, which wrapped \\d+ records? over ${cut} more`));
+  const by =
+    style === 'terminal'
+      ? `a terminal ${width} columns wide wrapped`
+      : 'an editor or a web page wrapped between words at \\d+ columns';
+  t.regex(note[0]!.message, new RegExp(`has \\d+ records? ${by} over ${cut} more`));
   const expected = JSON.parse(named(JSON.stringify(analyze(a)))) as { findings: unknown[] };
   const nodes = report.nodes.map((n) => ({ ...n, findings: { ...n.findings, info: n.findings.info - 1 } }));
   const findings = report.findings.filter((f) => f.code !== 'INPUT_UNWRAPPED');
@@ -146,6 +169,32 @@ sharedTest('a real AKS dump wrapped at 120 columns, trailing spaces trimmed, is 
   );
 });
 
+for (const [width, trim] of [
+  [80, true],
+  [100, true],
+  [100, false],
+  [72, true],
+] as const)
+  test(`kube-proxy's iptables-save -c wrapped between words at ${width} columns${trim ? ', the space at each break lost,' : ''} is read whole`, async (t) => {
+    const { wrapped } = wrap('#', sample('kube-node.iptables-save'), width, trim, 'words');
+    t.true(
+      wrapped.split('\n').filter((l) => l.length < width - 1 && !l.startsWith('[')).length > 2,
+      'lines a terminal would not have cut',
+    );
+    await sameAsWhole(t, 'root@node-1:~# iptables-save -c', sample('kube-node.iptables-save'), width, trim, 'words');
+  });
+
+const wordWrapped: readonly [string, string, number][] = [
+  ['realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt', 'iptables-save', 100],
+  ['realworld/netnetwork_shorewall_iptables-save-v1.4.21.txt', 'iptables-save', 80],
+  ['captures/conntrack-L-o-extended-timestamp-id-acct.txt', 'conntrack -L -o extended,timestamp,id', 120],
+];
+
+for (const [file, command, width] of wordWrapped)
+  sharedTest(`${file} wrapped between words at ${width} columns gives the analyses of the whole dump`, async (t) => {
+    await sameAsWhole(t, `[root@node-1 ~]# ${command}`, readShared(file), width, true, 'words');
+  });
+
 const realDumps: readonly [string, string, readonly number[]][] = [
   ['realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt', 'iptables-save', [80, 120, 200]],
   ['realworld/netnetwork_ugent_iptables-save-v1.3.5.txt', 'iptables-save', [80]],
@@ -191,7 +240,7 @@ sharedTest('a wrapped paste longer than the chunks it is read in is joined acros
   const shape = (inputs: typeof a) =>
     inputs.sections.map((s) => ({ kind: s.kind, records: s.records, diagnostics: s.diagnostics }));
   t.deepEqual(unwrapped(shape(b), origin), JSON.parse(named(JSON.stringify(shape(a)))));
-  const joined = b.skipped.filter((s) => s.terminalWidth === 80);
+  const joined = b.skipped.filter((s) => s.wrap?.style === 'terminal' && s.wrap.width === 80);
   t.is(
     joined.reduce((n, s) => n + s.endLine - s.startLine + 1, 0),
     cut,
@@ -213,7 +262,7 @@ test('a line as wide as the terminal is joined only to a line that goes on with 
     '',
   ].join('\n');
   const found = await readText(text, 'paste.txt');
-  t.true(found.skipped.some((s) => s.terminalWidth === 80));
+  t.true(found.skipped.some((s) => s.wrap?.style === 'terminal' && s.wrap.width === 80));
   t.deepEqual(
     found.sections.map((s) => [s.kind, s.source.command]),
     [
@@ -222,7 +271,7 @@ test('a line as wide as the terminal is joined only to a line that goes on with 
     ],
   );
   const lineOfLast = text.split('\n').indexOf(last) + 1;
-  t.false(found.skipped.some((s) => s.startLine === lineOfLast + 1 && s.terminalWidth !== undefined));
+  t.false(found.skipped.some((s) => s.startLine === lineOfLast + 1 && s.wrap !== undefined));
   t.is(found.sections[1]!.records, (await readText(`${conntrack}\n`, 'c.txt')).sections[0]!.records);
 });
 
@@ -232,7 +281,7 @@ test('one line that happens to be as wide as an uncommon terminal is no evidence
   // An edit: the rule broken in two by hand at column 93, nowhere else.
   const text = [...dump.slice(0, at), dump[at]!.slice(0, 93), dump[at]!.slice(93), ...dump.slice(at + 1)].join('\n');
   const found = await readText(text, 'edited.txt');
-  t.false(found.skipped.some((s) => s.terminalWidth !== undefined));
+  t.false(found.skipped.some((s) => s.wrap !== undefined));
   t.true(found.sections[0]!.diagnostics.some((d) => d.severity === 'error' && d.line === at + 2));
 });
 
@@ -248,7 +297,7 @@ test('one rule wrapped at 80 columns inside a dump is joined; prose after a dump
     '-A OUTPUT -j KUBE-SERVICES',
   ];
   const joined = await readText(`${inside.join('\n')}\n`, 'one.txt');
-  t.true(joined.skipped.some((s) => s.terminalWidth === 80 && s.startLine === 6));
+  t.true(joined.skipped.some((s) => s.wrap?.style === 'terminal' && s.wrap.width === 80 && s.startLine === 6));
   t.deepEqual(joined.sections[0]!.diagnostics, []);
   const prose = [
     'root@node-1:~# iptables -t nat -S',
@@ -257,7 +306,7 @@ test('one rule wrapped at 80 columns inside a dump is joined; prose after a dump
     'the service stopped answering after the upgrade',
   ];
   const found = await readText(`${prose.join('\n')}\n`, 'prose.txt');
-  t.false(found.skipped.some((s) => s.terminalWidth !== undefined));
+  t.false(found.skipped.some((s) => s.wrap !== undefined));
   t.is(found.sections[0]!.records, 1);
 });
 test('a wrapped record that ends a paste without its last newline is read whole: the section ends on its last continuation', async (t) => {
@@ -270,7 +319,7 @@ test('a wrapped record that ends a paste without its last newline is read whole:
   const lines = paste.split('\n').length;
   for (const text of [paste, `${paste}\n`]) {
     const found = await readText(text, 'last.txt');
-    t.true(found.skipped.some((s) => s.terminalWidth === 80 && s.endLine === lines));
+    t.true(found.skipped.some((s) => s.wrap?.style === 'terminal' && s.wrap.width === 80 && s.endLine === lines));
     t.deepEqual(
       found.sections.map((s) => [s.source.startLine, s.source.endLine]),
       [[2, lines]],
