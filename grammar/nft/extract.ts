@@ -47,6 +47,15 @@ type Block =
 const OBJECT_TYPES = new Set(['counter', 'quota', 'limit', 'secmark', 'synproxy']);
 const CT_OBJECTS = new Set(['helper', 'timeout', 'expectation']);
 const WARNING = /^ Warning: table (\S+) (\S+) is managed by iptables-nft, do not touch!$/;
+/** What a person puts for what they left out of a paste: `...`, `…`, `[...]`, `[... 40 more chains ...]`, `<snip>`. */
+const ELISION = /^(?:[[(<]\s*)?(?:\.{3,}|…)|^[[(<]\s*snip/i;
+/** A list item left out: `...` or `…` alone. */
+const ELIDED_ITEM = /^(?:\.{3,}|…+)$/;
+/** How an elision's line starts: the lines of a listing are tested only when theirs does. */
+const ELISION_START: ReadonlySet<string> = new Set(['.', '…', '[', '(', '<']);
+const ELIDED = 'an elision: what the paste left out here is unknown';
+/** What a table declares in blocks of its own. */
+const TABLE_BLOCKS: ReadonlySet<string> = new Set(['chain', 'set', 'map', 'flowtable']);
 
 /** A block line's problem, thrown from deep in its reading and caught once per line (NftExtractor.line). */
 class Rejected {
@@ -95,8 +104,10 @@ export class NftExtractor {
       } else this.account.blank++;
       return false;
     }
-    const top = this.stack[this.stack.length - 1];
     const first = l.tokens[0]!;
+    if (ELISION_START.has(first.text[0]!) && ELISION.test(tokensText(l.tokens)))
+      return (this.reject(l, broken(first.column, ELIDED)), false);
+    const top = this.unclosedChainBefore(l) ?? this.stack[this.stack.length - 1];
     if (!top) {
       if (first.kind === 'word' && first.text === 'table') {
         const problem = this.openTable(l);
@@ -120,6 +131,24 @@ export class NftExtractor {
       this.reject(l, e instanceof Rejected ? e.problem : broken(this.columnOf(l, e), e.why));
     }
     return false;
+  }
+
+  /**
+   * A chain, set or map declared inside a chain: the chain's closing brace was left out of the paste, with what came
+   * before it. The chain is closed there, said at its line, and the table the declaration is in returned.
+   */
+  private unclosedChainBefore(l: NftLine): Block | undefined {
+    const top = this.stack[this.stack.length - 1];
+    const [w, , brace] = l.tokens;
+    if (top?.kind !== 'chain' || !TABLE_BLOCKS.has(w!.text) || brace?.kind !== 'lbrace' || l.tokens.length !== 3)
+      return undefined;
+    this.error(
+      top.chain.line,
+      1,
+      `chain ${top.chain.name} is not closed before line ${l.line}: the paste left lines out`,
+    );
+    this.stack.pop();
+    return this.stack[this.stack.length - 1];
   }
 
   /** Where a cursor over a block line (the base chain line, a flowtable's `hook …`) stopped. */
@@ -375,6 +404,13 @@ export class NftExtractor {
     const p = this.pending!;
     for (let i = from; i < l.tokens.length; i++) {
       const t = l.tokens[i]!;
+      // Elements left out: those shown are read, and the line is said as not read whole.
+      if (t.kind === 'word' && ELIDED_ITEM.test(t.text)) {
+        this.error(l.line, t.column, ELIDED);
+        if (l.tokens[i + 1]?.kind === 'comma') i++;
+        else if (p.tokens[p.tokens.length - 1]?.kind === 'comma') (p.tokens.pop(), p.lines.pop());
+        continue;
+      }
       if (t.kind === 'lbrace') p.depth++;
       if (t.kind === 'rbrace') p.depth--;
       p.tokens.push(t);

@@ -2,6 +2,7 @@
 import type { NodeDumps } from './node';
 import { nftFamilyOf } from './nft';
 import { kubeChainsOnlyInNft } from './nft-iptables';
+import { type NodeNftTable, nftTableView, nodeNftTables } from './nft-view';
 import type { RulesetGap } from './ruleset';
 import { type RulesetSection, type Section, type SectionSource, isRulesetSection } from './section';
 
@@ -95,6 +96,19 @@ export function listingShowing(node: NodeDumps, section: RulesetSection, gap: Se
 }
 
 /**
+ * The node's nft tables its listings show in part: listed by a command for part of a table (`nft list chain …`), or
+ * lacking a chain or map their rules name. Tables with lines not read are left to those lines' own notes.
+ */
+export function nftTablesInPart(node: NodeDumps): { readonly table: NodeNftTable; readonly text: string }[] {
+  return nodeNftTables(node)
+    .filter((t) => (t.shown || t.part !== undefined) && !nftTableView(t).whole)
+    .map((t) => ({
+      table: t,
+      text: `the nft listing at ${t.path} shows table ${t.table.family} ${t.table.name} in part${t.part !== undefined ? ` (\`${t.part}\`)` : ': its rules name chains or maps it does not show'}`,
+    }));
+}
+
+/**
  * What a node's rule and service dumps do not show, in a few words each: rulesets' gaps and lines not read (a table
  * iptables-nft could not print is shown by the node's nft listing, when given), nft and IPVS listings with lines not
  * read, kube-proxy's iptables-mode chains seen only in an nft listing, IPVS listings filtered. What services find
@@ -108,6 +122,7 @@ export function unshownRules(node: NodeDumps): string[] {
   const unanswered = (s: RulesetSection) => (g: SectionGap) => !listingShowing(node, s, g);
   return [
     ...kubeInNft,
+    ...nftTablesInPart(node).map((p) => p.text),
     ...node.sections.flatMap((s): string[] => {
       if (isRulesetSection(s)) return unshownOf(s).filter(unanswered(s)).map(gapText);
       if (s.kind !== 'nft' && s.kind !== 'ipvsadm') return [];

@@ -7,6 +7,7 @@
 import { printNftRule } from '../../grammar/nft/print';
 import type { NftChain, NftRule, NftStmt, NftTable } from './nft';
 import { nftTableSources } from './nft-iptables';
+import { latestTables, listsPart } from './nft-node';
 import type { NodeDumps } from './node';
 import type { RulesetView, ViewCall, ViewChain, ViewRule, ViewTable } from './ruleset-view';
 
@@ -84,46 +85,54 @@ function chainOf(c: NftChain, table: NftTable, path: string): ViewChain {
   };
 }
 
-/** One nft table as the view sees it, `path` the file its listing is in. */
-export function nftTableView(table: NftTable, path: string): ViewTable {
+/**
+ * One nft table as the view sees it. Whole when its listing showed all of it (NodeNftTable.shown) and it has every
+ * chain and map its rules name: the kernel refuses a jump to a chain that is not there, so a listing that lacks one
+ * is a part, whatever its command.
+ */
+export function nftTableView({ table, path, shown }: NodeNftTable): ViewTable {
   const chains = table.chains.map((c) => chainOf(c, table, path));
   const names = new Set(chains.map((c) => c.name));
   const maps = new Set(table.sets.map((s) => s.name));
-  const lacks = table.chains.some((c) =>
-    c.rules.some((r) =>
-      r.stmts.some(
-        (s) =>
-          (s.kind === 'verdict' && (s.verdict === 'jump' || s.verdict === 'goto') && !names.has(s.chain)) ||
-          (s.kind === 'vmap' && s.map.kind === 'ref' && !maps.has(s.map.name)),
-      ),
-    ),
-  );
-  return { name: `${table.family} ${table.name}`, family: table.family, chains, whole: !lacks };
+  const lacks =
+    chains.some((c) => c.rules.some((r) => r.calls.some((call) => !names.has(call.chain)))) ||
+    table.chains.some((c) =>
+      c.rules.some((r) => r.stmts.some((s) => s.kind === 'vmap' && s.map.kind === 'ref' && !maps.has(s.map.name))),
+    );
+  return { name: `${table.family} ${table.name}`, family: table.family, chains, whole: shown && !lacks };
 }
 
 /** An nft table of the node, with the file its listing is in. */
 export interface NodeNftTable {
   readonly table: NftTable;
   readonly path: string;
+  /** Its listing showed all of it: not a part (`nft list chain …`), not cut, no line left unread or elided. */
+  readonly shown: boolean;
+  /** The command that listed part of it (`nft list chain ip kube-proxy services`), when it was one. */
+  readonly part?: string;
 }
 
 /**
- * The node's nft tables its own: the last listing of each table (a later listing is the later state), without
- * iptables-nft's tables that the node's iptables-nft-save shows (`all` keeps those too: they hook like any other).
+ * The node's nft tables its own, as its listings show them in the end (latestTables), without iptables-nft's tables
+ * that the node's iptables-nft-save shows (`all` keeps those too: they hook like any other).
  */
 export function nodeNftTables(node: NodeDumps, all = false): NodeNftTable[] {
-  const tables = new Map<string, NodeNftTable>();
-  for (const s of nftTableSources(node)) {
-    if (s.analysedFrom && !all) continue;
-    const key = `${s.table.family} ${s.table.name}`;
-    tables.delete(key);
-    tables.set(key, { table: s.table, path: s.section.source.path });
-  }
-  return [...tables.values()];
+  return latestTables(nftTableSources(node).filter((s) => all || !s.analysedFrom)).map(({ table, section }) => {
+    const part = listsPart(section) ? section.source.command : undefined;
+    return {
+      table,
+      path: section.source.path,
+      shown:
+        part === undefined &&
+        !(section.kind === 'nft' && section.ruleset.cut) &&
+        section.diagnostics.every((d) => d.severity !== 'error'),
+      ...(part !== undefined ? { part } : {}),
+    };
+  });
 }
 
 /** The view of the node's nft tables, or undefined when it has no nft listing of its own. */
 export function nftViewOf(node: NodeDumps): RulesetView | undefined {
   const tables = nodeNftTables(node);
-  return tables.length ? { format: 'nft', tables: tables.map((t) => nftTableView(t.table, t.path)) } : undefined;
+  return tables.length ? { format: 'nft', tables: tables.map(nftTableView) } : undefined;
 }

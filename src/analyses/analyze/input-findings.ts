@@ -4,7 +4,7 @@ import { kubeChainsOnlyInNft, nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
-import { filterOf, gapsOf, listingShowing } from '../../model/gaps';
+import { filterOf, gapsOf, listingShowing, nftTablesInPart } from '../../model/gaps';
 import { strangerFiles } from '../../model/mixed-hosts';
 import type { RulesetGap } from '../../model/ruleset';
 import {
@@ -323,6 +323,19 @@ function cutListingFindings(node: NodeDumps): Finding[] {
   });
 }
 
+/** nft tables listed in part (`nft list chain …`, `nft list map …`): chains and maps they do not show are unknown. */
+function nftPartFindings(node: NodeDumps): Finding[] {
+  return nftTablesInPart(node).map(({ table: { table, path }, text }) =>
+    partialSection(
+      node,
+      path,
+      table.line,
+      `${text}: chains, maps and rules it does not show are unknown, not absent, so services and lint judge only what it shows`,
+      `collect the whole table (\`nft list table ${table.family} ${table.name}\`, or \`nft list ruleset\`, on the node, as a file rather than a terminal paste)`,
+    ),
+  );
+}
+
 /** What limits an analysis of a node's rules and services: lines not read, rulesets and IPVS listings shown in part. */
 export function rulesReadingFindings(node: NodeDumps): Finding[] {
   return [
@@ -330,6 +343,7 @@ export function rulesReadingFindings(node: NodeDumps): Finding[] {
     ...partialRulesetFindings(node),
     ...partialListingFindings(node),
     ...cutListingFindings(node),
+    ...nftPartFindings(node),
   ];
 }
 

@@ -25,11 +25,11 @@ export interface LintOptions {
 
 function nodeFindings(node: NodeDumps, options: LintOptions): Finding[] {
   const nft = nodeNftTables(node);
-  const nftView: RulesetView = { format: 'nft', tables: nft.map((t) => nftTableView(t.table, t.path)) };
+  const nftView: RulesetView = { format: 'nft', tables: nft.map(nftTableView) };
   // Every base chain hooks, iptables-nft's tables seen only through nft included.
   const hooked: RulesetView = {
     format: 'nft',
-    tables: nodeNftTables(node, true).map((t) => nftTableView(t.table, t.path)),
+    tables: nodeNftTables(node, true).map(nftTableView),
   };
   return [
     ...backendFindings(node),
