@@ -5,6 +5,8 @@
 import test from 'ava';
 import { analyzeCapacity } from '../../src/analyses/capacity/index';
 import type { Finding } from '../../src/analyses/finding';
+import { findSectionsInText } from '../../src/input/sections';
+import { nodesOfInputs } from '../../src/model/node';
 import { nodesOfText } from '../helpers/sections';
 
 function capacity(text: string): readonly Finding[] {
@@ -86,4 +88,38 @@ test('CT_TOP_TALKER: one source holding a fifth of a table of 1,000 or more entr
     [],
     'too few entries to say',
   );
+});
+
+/** A paste's node, its warning that the listing holds fewer entries than conntrack showed left to the reader. */
+const pasted = (text: string) => nodesOfInputs(findSectionsInText(text, 'n1.txt', 'n1').sections);
+
+/** A node's conntrack -L piped through `grep`, as pasted: conntrack's own count of the entries it showed on stderr. */
+const filtered = (command: string, lines: readonly string[], shown: number) =>
+  `root@n1:~# sysctl net.netfilter.nf_conntrack_max\nnet.netfilter.nf_conntrack_max = 131072\nroot@n1:~# ${command}\nconntrack v1.4.7 (conntrack-tools): ${shown} flow entries have been shown.\n${lines.join('\n')}\n`;
+
+const unreplied = (i: number) =>
+  `udp      17 29 src=10.244.1.${i % 200} dst=10.96.0.10 sport=${20000 + i} dport=53 [UNREPLIED] src=10.244.2.8 dst=10.244.1.${i % 200} sport=53 dport=${20000 + i} mark=0 use=1`;
+
+test('a filtered conntrack listing is no count of the table: conntrack says how many it showed, a floor', (t) => {
+  const lines = [unreplied(1), unreplied(2)];
+  const full = analyzeCapacity(pasted(filtered('conntrack -L | grep 10.96.0.10', lines, 124518)));
+  t.like(full.nodes[0], { count: 124518, countFrom: 'conntrack -L shown', max: 131072 });
+  const [table] = full.findings.filter((f) => f.code === 'CT_TABLE_FULL');
+  t.is(table?.severity, 'error');
+  t.regex(table?.message ?? '', /^at least 124,518 of 131,072 conntrack entries in use \(95%/);
+  // Without conntrack's count the filtered listing says nothing of the table's fill.
+  const unsaid = filtered('conntrack -L | grep 10.96.0.10', lines, 0).replace(/^conntrack v.*\n/m, '');
+  t.like(analyzeCapacity(pasted(unsaid)).nodes[0], { count: null, max: 131072 });
+});
+
+test('CT_UNANSWERED_DESTINATION: not on a listing filtered for unreplied entries; of a filter, information', (t) => {
+  const lines = Array.from({ length: 40 }, (_, i) => unreplied(i));
+  const codes = (command: string) =>
+    analyzeCapacity(pasted(filtered(command, lines, 3112)))
+      .findings.filter((f) => f.code === 'CT_UNANSWERED_DESTINATION')
+      .map((f) => [f.severity, f.message.replace(/: the destination.*/, '')]);
+  t.deepEqual(codes('conntrack -L -p udp | grep UNREPLIED'), []);
+  t.deepEqual(codes('conntrack -L | grep 10.96.0.10'), [
+    ['info', '40 of 40 connections to udp 10.244.2.8:53 never got a reply (SYN_SENT or [UNREPLIED])'],
+  ]);
 });

@@ -7,6 +7,8 @@ import type { ConntrackEntry } from '../../model/conntrack';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import type { SourceRef } from '../../model/source';
+import { shownMismatch } from '../../model/conntrack-summary';
+import { filterOf } from '../../model/gaps';
 import type { Finding } from '../finding';
 import { endpointText } from '../finding-text';
 import type { CapacityAnalysis, NodeCapacity } from './model';
@@ -28,6 +30,8 @@ const SUSPECT_UNREPLIED = 0.5;
 const TALKER_SHARE = 0.2;
 const TALKER_MIN = 1000;
 const TOP = 10;
+/** A filter that keeps entries by whether they were answered. */
+const REPLY_STATE = /UNREPLIED|SYN_SENT|SYN_RECV|ASSURED/i;
 
 const sysctlNumber = (node: NodeDumps, ...keys: string[]) => {
   for (const k of keys) {
@@ -60,6 +64,37 @@ interface Destination extends Seen {
   first?: SourceRef;
 }
 
+/**
+ * How many entries the node's conntrack listings say the table holds. A listing filtered or cut (conntrack's own
+ * "N flow entries have been shown" says more than it holds) shows part: its own count is then a floor (conntrack
+ * counts before the paste's `grep`, after its own `-p`/`-s` filters), and without one the count is unknown.
+ */
+function shownCount(
+  tables: NodeDumps['conntrack'],
+  listedBy: readonly number[],
+): { count: number | null; from: 'conntrack -L' | 'conntrack -L shown'; partial: boolean } | undefined {
+  if (!tables.length) return undefined;
+  let count = 0;
+  let said = false;
+  let partial = false;
+  for (const [i, t] of tables.entries()) {
+    const listed = listedBy[i]!;
+    const mismatch = shownMismatch(t.summaries, t.entries.length);
+    if (mismatch && mismatch.count > listed) {
+      count += mismatch.count;
+      said = true;
+      partial = true;
+      continue;
+    }
+    if (filterOf(t.source) !== undefined || mismatch) {
+      partial = true;
+      if (!t.summaries.some((x) => x.what === 'shown')) return { count: null, from: 'conntrack -L', partial };
+    }
+    count += listed;
+  }
+  return { count, from: said ? 'conntrack -L shown' : 'conntrack -L', partial };
+}
+
 function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | undefined {
   const tables = node.conntrack;
   const counts = node.sections.filter(
@@ -80,7 +115,9 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
   const waiting: Destination[] = [];
   let listed = 0;
   let unreplied = 0;
+  const listedBy: number[] = [];
   for (const t of tables) {
+    const before = listed;
     for (const e of t.entries) {
       if (e.event !== undefined) continue;
       listed++;
@@ -113,11 +150,13 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
         }
       }
     }
+    listedBy.push(listed - before);
   }
   const topSources = topTallies([...sources.values()], TOP);
-  const count = sysctlCount ?? counts.at(-1)?.count ?? (tables.length ? listed : null);
-  const countFrom =
-    sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : tables.length ? 'conntrack -L' : null;
+  const shown = shownCount(tables, listedBy);
+  const count = sysctlCount ?? counts.at(-1)?.count ?? shown?.count ?? null;
+  const countFrom = sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : (shown?.from ?? null);
+  const filters = tables.flatMap((t) => filterOf(t.source) ?? []);
   const summed = stats.length ? sumCounters(stats.at(-1)!) : null;
   const evidence = [
     ...sysctlRef(node),
@@ -132,7 +171,7 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
         severity: fill >= ERROR_FILL ? 'error' : 'warning',
         node: node.name,
         subject: 'conntrack table',
-        message: `${count.toLocaleString('en-US')} of ${max.toLocaleString('en-US')} conntrack entries in use (${(fill * 100).toFixed(0)}%, counted by ${countFrom}): at 100% the kernel drops new connections ("nf_conntrack: table full, dropping packet")`,
+        message: `${countFrom === 'conntrack -L shown' ? 'at least ' : ''}${count.toLocaleString('en-US')} of ${max.toLocaleString('en-US')} conntrack entries in use (${(fill * 100).toFixed(0)}%, counted by ${countFrom === 'conntrack -L shown' ? "conntrack -L's own count of the entries it showed, before the paste's filter" : countFrom}): at 100% the kernel drops new connections ("nf_conntrack: table full, dropping packet")`,
         evidence,
         remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${
           topSources
@@ -155,20 +194,23 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
     });
   }
   if (summed) statsFindings(node, summed, stats.at(-1)!, findings);
-  for (const { key: to, entries: total, unanswered: open, first } of waiting) {
+  // A listing filtered by its entries' reply state makes any share of unreplied ones what the filter chose.
+  const byReply = filters.some((f) => REPLY_STATE.test(f));
+  for (const { key: to, entries: total, unanswered: open, first } of byReply ? [] : waiting) {
     if (total < SUSPECT_ENTRIES || open / total < SUSPECT_UNREPLIED) continue;
     findings.push({
       code: 'CT_UNANSWERED_DESTINATION',
-      severity: 'warning',
+      severity: filters.length ? 'info' : 'warning',
       node: node.name,
       subject: to,
-      message: `${open} of ${total} connections to ${to} never got a reply (SYN_SENT or [UNREPLIED]): the destination is down, filtered or unroutable`,
+      message: `${open} of ${total} connections to ${to} never got a reply (SYN_SENT or [UNREPLIED]): the destination is down, filtered or unroutable${filters.length ? ` (of the entries the filter kept: \`${filters[0]}\`)` : ''}`,
       evidence: [first!],
       remedy: `check that ${to.split(' ')[1]} is up and reachable from this node (endpoint readiness, NetworkPolicy, routes); if it is a deleted pod, see nfwalk stale`,
     });
   }
   const [talker] = topSources;
-  if (talker && listed >= TALKER_MIN && talker.entries / listed >= TALKER_SHARE) {
+  // A share of a filtered or cut listing is of what the paste kept (`grep SRC` keeps one source).
+  if (talker && !shown?.partial && listed >= TALKER_MIN && talker.entries / listed >= TALKER_SHARE) {
     findings.push({
       code: 'CT_TOP_TALKER',
       severity: 'info',

@@ -6,9 +6,13 @@ export type { Tally };
 
 export interface NodeCapacity {
   readonly node: string;
-  /** Tracked connections now: from sysctl nf_conntrack_count, else `conntrack -C`, else the listing. */
+  /**
+   * Tracked connections now: from sysctl nf_conntrack_count, else `conntrack -C`, else the listing's entries, or
+   * the count conntrack said it showed (`conntrack -L shown`, a floor) when the listing was filtered or cut; null
+   * when a listing shows part and says no count.
+   */
   readonly count: number | null;
-  readonly countFrom: 'sysctl' | 'conntrack -C' | 'conntrack -L' | null;
+  readonly countFrom: 'sysctl' | 'conntrack -C' | 'conntrack -L' | 'conntrack -L shown' | null;
   readonly max: number | null;
   readonly buckets: number | null;
   /** Entries of the listing per tcp state (`UDP`, `ICMP`, ... for stateless protocols), and how many are unreplied. */
