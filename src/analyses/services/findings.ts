@@ -72,15 +72,36 @@ function leaking(service: KubeService, node: string, o: EntryOutcome): Finding |
   ].filter(Boolean);
   // Shares that part of the connections get only if a masked address is (or is not) some other one are no fact.
   const masked = restsOnMaskedAddress(o.assumptions);
+  if (masked)
+    return {
+      code: 'SVC_SHARES_INCOMPLETE',
+      severity: 'info',
+      ...base(service, node),
+      message: `only ${percent(dnat)} of new connections to ${entryText(o.entry)} are sent to an endpoint (${parts.join(', ')})${given(o.assumptions)}`,
+      evidence: [o.entry.evidence],
+      remedy:
+        'the split rests on addresses masked in the dump (the assumptions above): give the dump with its addresses to decide',
+    };
+  // A walk that split on what the dumps do not decide (an interface, a set not dumped) weighs each way evenly: the
+  // paths that miss an endpoint are a condition, not a share of the connections.
+  if (o.assumptions.length > 0)
+    return {
+      code: 'SVC_SHARES_INCOMPLETE',
+      severity: 'info',
+      ...base(service, node),
+      message: `new connections to ${entryText(o.entry)} are sent to an endpoint on some paths and ${parts.map((p) => (p as string).replace(/^[\d.]+% /, '')).join(', ')} on others, depending on what the dumps do not decide${given(o.assumptions)}`,
+      evidence: [o.entry.evidence],
+      remedy:
+        'which way a connection goes depends on what the dumps do not say (the assumptions above): `nfwalk trace` with the client and `--in` shows each path; add the missing dumps (ip addr, ipset save, the other tables) to decide',
+    };
   return {
     code: 'SVC_SHARES_INCOMPLETE',
-    severity: masked ? 'info' : 'error',
+    severity: 'error',
     ...base(service, node),
-    message: `only ${percent(dnat)} of new connections to ${entryText(o.entry)} are sent to an endpoint (${parts.join(', ')})${given(o.assumptions)}`,
+    message: `only ${percent(dnat)} of new connections to ${entryText(o.entry)} are sent to an endpoint (${parts.join(', ')})`,
     evidence: [o.entry.evidence],
-    remedy: masked
-      ? 'the split rests on addresses masked in the dump (the assumptions above): give the dump with its addresses to decide'
-      : 'the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it',
+    remedy:
+      'the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it',
   };
 }
 

@@ -253,3 +253,24 @@ sharedTest(
     }
   },
 );
+
+test('connections a rule on an unknown interface drops are a condition, not a share kube-proxy lost', (t) => {
+  // A CNI's rule before kube-proxy's: whether it drops depends on the interface, which no --in names.
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' }).replace(
+    /^(\*nat\n(?::.*\n)*)/m,
+    '$1-A PREROUTING -i cali+ -m comment --comment "cali:drop-unknown-workload" -j DROP\n',
+  );
+  t.regex(rules, /-A PREROUTING -i cali\+ .* -j DROP/);
+  // Without ip addr the interfaces a packet may arrive on are unknown.
+  const a = analyzeServices(nodesOfText(`root@n1:~# iptables-save\n${rules}`));
+  const incomplete = a.findings.filter((f) => f.code === 'SVC_SHARES_INCOMPLETE');
+  t.true(incomplete.length > 0);
+  for (const f of incomplete) {
+    t.is(f.severity, 'info', f.message);
+    t.regex(
+      f.message,
+      /are sent to an endpoint on some paths and dropped on others, depending on what the dumps do not decide, given: .*cali\+/,
+    );
+    t.notRegex(f.message, /%/);
+  }
+});
