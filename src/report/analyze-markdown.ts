@@ -27,6 +27,11 @@ export function formatAnalyzeMarkdown(r: AnalyzeReport): string {
       `| ${cell(x.node)} | ${x.rules} | ${x.services} | ${x.conntrackEntries} | ${x.stale} | ${x.conntrackFill === null ? '' : `${(x.conntrackFill * 100).toFixed(0)}%`} | ${x.unreadLines} | ${x.findings.error} | ${x.findings.warning} | ${x.findings.info} |`,
     );
   }
+  const together = r.findings.filter((f) => f.node === undefined);
+  if (together.length) {
+    const n = (s: string) => together.filter((f) => f.severity === s).length;
+    out.push(`| all nodes together |  |  |  |  |  |  | ${n('error')} | ${n('warning')} | ${n('info')} |`);
+  }
   out.push('');
   const findings = sortFindings(r.findings);
   if (!findings.length) out.push('No findings.', '');

@@ -4,6 +4,7 @@
  */
 import pc from 'picocolors';
 import type { AnalyzeReport, NodeReport } from '../analyses/analyze/index';
+import type { Severity } from '../analyses/finding';
 import { type Colors, formatFindings } from './findings-text';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -34,7 +35,18 @@ function nodeLine(r: NodeReport, c: Colors): string {
   return `${c.bold(r.node)}: ${held.join(', ') || 'no dumps nfwalk analyses'}; ${verdict.join(', ')}, ${count(f.warning, 'warning')}, ${f.info} info`;
 }
 
+/** Findings about the nodes together (an externalTrafficPolicy: Local service no node forwards), counted apart. */
+function clusterLine(r: AnalyzeReport, c: Colors): string[] {
+  const theirs = r.findings.filter((f) => f.node === undefined);
+  if (!theirs.length) return [];
+  const n = (s: Severity) => theirs.filter((f) => f.severity === s).length;
+  const errors = n('error');
+  const verdict = errors ? c.red(count(errors, 'error')) : n('warning') ? c.yellow('no errors') : c.green('no errors');
+  return [`${c.bold('all nodes together')}: ${verdict}, ${count(n('warning'), 'warning')}, ${n('info')} info`];
+}
+
 export function formatAnalyze(r: AnalyzeReport, color: boolean): string {
   const c = pc.createColors(color);
-  return `${r.nodes.map((x) => nodeLine(x, c)).join('\n')}\n\n${formatFindings(r.findings, c)}`;
+  const lines = [...r.nodes.map((x) => nodeLine(x, c)), ...clusterLine(r, c)];
+  return `${lines.join('\n')}\n\n${formatFindings(r.findings, c)}`;
 }

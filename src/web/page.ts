@@ -182,6 +182,20 @@ function showNodes(a: Analysis): void {
       ),
     );
   }
+  const together = countBySeverity(a.analyze.findings.filter((f) => f.node === undefined));
+  if (together.error + together.warning + together.info > 0)
+    list.append(
+      el(
+        'li',
+        {},
+        el('strong', {}, 'all nodes together'),
+        ': ',
+        el('span', { class: 'sev-error' }, plural(together.error, 'error')),
+        ', ',
+        el('span', { class: 'sev-warning' }, plural(together.warning, 'warning')),
+        `, ${together.info} info`,
+      ),
+    );
   const unread = [...a.failures.map((f) => `could not read ${f}`), ...a.skipped];
   must('unread').hidden = unread.length === 0;
   const lines = must('unread-lines');

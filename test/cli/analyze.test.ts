@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { buildCli, cliPath, nfwalk } from '../helpers/cli';
 import { readFlowchart } from '../helpers/mermaid';
-import { readFixture, repoRoot } from '../helpers/shared';
+import { readFixture, repoRoot, sharedFile, sharedTest } from '../helpers/shared';
 
 const SAMPLE = 'samples/incident-node';
 test.before(() => buildCli());
@@ -241,3 +241,21 @@ test("iptables-nft-save's warning that legacy tables exist, before or after the 
     );
   }
 });
+
+sharedTest(
+  'analyze counts every finding in its summary: those about the nodes together on a line of their own',
+  (t) => {
+    // kube-proxy's nft layout with externalTrafficPolicy: Local services, which no node given forwards.
+    const r = nfwalk([
+      'analyze',
+      '../shared/captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt',
+    ]);
+    const [summary, findings] = r.stdout.split('\n\n');
+    const counted = [...summary!.matchAll(/(\d+|no) (errors?|warnings?|info)/g)].reduce(
+      (n, m) => n + (m[1] === 'no' ? 0 : Number(m[1])),
+      0,
+    );
+    t.is(counted, (findings!.match(/^(ERROR|WARNING|INFO) /gm) ?? []).length);
+    t.regex(summary!, /\nall nodes together: no errors, [1-9]\d* warnings?, 0 info$/);
+  },
+);
