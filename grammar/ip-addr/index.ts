@@ -1,6 +1,7 @@
 /**
  * `ip addr` (plain, `-o` one-line, `-d`, `-s`; IPv4 and IPv6): an interface line `N: name[@link]: <FLAGS> mtu …`
- * and its indented `link/…`, `inet`, `inet6`, `valid_lft` lines; `-o` joins them on one line with `\`.
+ * and its indented `link/…`, `inet`, `inet6`, `valid_lft` lines; `-o` joins them on one line with `\`. `ip -br
+ * addr` prints one line per interface, `name[@link] STATE address/prefix …`, with no index (0 here) and no scope.
  */
 import type { IpAddrBody } from '../../src/model/section';
 import type { IpAddress, IpInterface } from '../../src/model/ip';
@@ -15,6 +16,10 @@ import type { WordLine, WordToken } from '../shared/word-lines';
 type Draft = { -readonly [K in keyof IpInterface]: IpInterface[K] } & { addresses: IpAddress[]; details: string[] };
 
 const HEAD = /^(\d+):$/;
+/** An interface's operational state, as `ip -br` prints it in its second column. */
+const BRIEF_STATE = '(?:UP|DOWN|UNKNOWN|LOWERLAYERDOWN|DORMANT|NOTPRESENT|TESTING)';
+/** `ip -br addr`'s line: a name, the state, and the addresses with their prefixes, if any. */
+const BRIEF = new RegExp(`^[\\w.:@-]+\\s+${BRIEF_STATE}(?:\\s+[0-9a-fA-F.:]+/\\d+)*\\s*$`);
 const ADDRESS_KEYS = new Set(['brd', 'scope', 'peer', 'metric', 'proto', 'label', 'any']);
 const INTERFACE_KEYS = new Set([
   'mtu',
@@ -54,6 +59,7 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
   private words(w: readonly WordToken[], line: number, raw: string): LineProblem | undefined {
     const head = HEAD.exec(w[0]!.text);
     if (head) return this.head(w, line, Number(head[1]));
+    if (BRIEF.test(raw)) return this.brief(w, line);
     const current = this.interfaces[this.interfaces.length - 1];
     // Everything but the interface line is indented; an unindented line is not ip addr's.
     if (!current || !/^\s/.test(raw))
@@ -74,6 +80,31 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
     if (first === 'valid_lft') return undefined;
     // `ip -s`: a title row (`RX: bytes packets …`) and a row of numbers under it; `ip -d`: driver details.
     current.details.push(raw.trim());
+    return undefined;
+  }
+
+  /** `eth0@if7   UP   10.244.1.5/24 fe80::1/64` */
+  private brief(w: readonly WordToken[], line: number): LineProblem | undefined {
+    const [name, link] = w[0]!.text.split('@') as [string, string | undefined];
+    const current: Draft = {
+      line,
+      index: 0,
+      name,
+      flags: [],
+      state: w[1]!.text,
+      addresses: [],
+      details: [],
+      ...(link ? { link } : {}),
+    };
+    this.interfaces.push(current);
+    for (const cidr of w.slice(2)) {
+      const problem = this.address(
+        current,
+        [{ ...cidr, text: cidr.text.includes(':') ? 'inet6' : 'inet' }, cidr],
+        line,
+      );
+      if (problem) return problem;
+    }
     return undefined;
   }
 
@@ -167,6 +198,11 @@ class IpAddrReader extends WordLineReader<IpAddrBody> {
 export const ipAddrFormat: DumpFormat = {
   name: 'ip-addr',
   distinctive: false,
-  starts: startsWithAny([/^\d+: [^\s:]+(@\S+)?: <[A-Z0-9_,-]*> /, /^\d+: \S+\s+inet6? [0-9a-fA-F.:]+(\/\d+)?\s/]),
+  starts: startsWithAny([
+    /^\d+: [^\s:]+(@\S+)?: <[A-Z0-9_,-]*> /,
+    /^\d+: \S+\s+inet6? [0-9a-fA-F.:]+(\/\d+)?\s/,
+    // `ip -br addr`: an interface with an address, so that `ip -br link` (a MAC, then flags) is not taken for it.
+    new RegExp(`^[\\w.:@-]+\\s+${BRIEF_STATE}\\s+[0-9a-fA-F.:]+/\\d+`),
+  ]),
   reader: () => new IpAddrReader(),
 };

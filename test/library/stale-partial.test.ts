@@ -81,3 +81,20 @@ test('a NodePort entry on a node whose addresses no input gives is undecided, be
     t.is(report.nodes[0]!.checked, entries.length - 1);
   }
 });
+
+test("the node's addresses from an ip -br addr paste decide a NodePort entry", async (t) => {
+  const brief =
+    'root@node-1:~# ip -br addr\nlo               UNKNOWN        127.0.0.1/8 ::1/128\neth0             UP             10.0.3.17/24 fe80::5054:ff:fe12:3456/64\n';
+  const entry =
+    'tcp      6 86397 ESTABLISHED src=198.51.100.4 dst=10.0.3.17 sport=50522 dport=31080 src=10.244.3.32 dst=10.244.1.1 sport=8080 dport=17211 [ASSURED] mark=0 use=1';
+  const report = stale(
+    await readText(
+      `${brief}root@node-1:~# iptables-save\n${rules}root@node-1:~# conntrack -L\n${entry}\n`,
+      'paste.txt',
+    ),
+  );
+  t.deepEqual(
+    report.nodes.map((n) => [n.checked, n.undecided]),
+    [[1, []]],
+  );
+});

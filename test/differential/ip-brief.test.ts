@@ -1,0 +1,68 @@
+/**
+ * `ip -br addr`, the one-line-per-interface form people paste from a node, read against what iproute2 prints in
+ * its other forms for the same interfaces, made in a namespace: the same interfaces, states and addresses as
+ * `ip addr` and `ip -o addr` give, and the node's addresses found from it (a NodePort's local address).
+ */
+import { readText } from '../../src/index';
+import type { IpInterface } from '../../src/model/ip';
+import { kernelTest, withNetns } from '../helpers/kernel';
+
+/** Interfaces with their state and addresses, as each listing is read. */
+const shapeOf = (interfaces: readonly IpInterface[]) =>
+  interfaces
+    .map((i) => ({
+      name: i.name,
+      ...(i.link ? { link: i.link } : {}),
+      addresses: i.addresses.map((a) => `${a.address}/${a.prefixLength}`).sort(),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+kernelTest('ip -br addr is read as ip addr and ip -o addr read the same interfaces, links and addresses', async (t) => {
+  const listings = withNetns((exec) => {
+    for (const args of [
+      ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1'],
+      ['addr', 'add', '10.0.3.17/24', 'dev', 'eth0'],
+      ['addr', 'add', '10.0.3.18/32', 'dev', 'eth0'],
+      ['addr', 'add', 'fd00:3::17/64', 'dev', 'eth0'],
+      ['link', 'set', 'eth0', 'up'],
+      ['link', 'set', 'eth1', 'up'],
+      ['link', 'add', 'cni0', 'type', 'veth', 'peer', 'name', 'veth1a2b3c'],
+      ['addr', 'add', '10.244.1.1/24', 'dev', 'cni0'],
+      ['link', 'set', 'veth1a2b3c', 'up'],
+      ['link', 'set', 'lo', 'up'],
+    ]) {
+      const r = exec('ip', args);
+      t.is(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
+    }
+    return Object.fromEntries(
+      (['addr', '-o addr', '-br addr'] as const).map((form) => [form, exec('ip', form.split(' ')).stdout]),
+    );
+  });
+  const brief = listings['-br addr']!;
+  t.regex(brief, /^veth1a2b3c@cni0\s+\S+/m, `no veth pair in:\n${brief}`);
+  const read = async (form: string) => {
+    const found = await readText(`root@node-1:~# ip ${form}\n${listings[form]!}`, 'node-1.txt');
+    const sections = found.sections.filter((s) => s.kind === 'ip-addr');
+    t.deepEqual(
+      found.sections.flatMap((s) => s.diagnostics),
+      [],
+      form,
+    );
+    t.is(sections.length, 1, `${form}: ${found.sections.map((s) => s.kind).join(', ')}`);
+    const [section] = sections;
+    return section?.kind === 'ip-addr' ? section.interfaces : [];
+  };
+  const plain = await read('addr');
+  const briefly = await read('-br addr');
+  t.deepEqual(shapeOf(briefly), shapeOf(plain));
+  // `ip -o addr` prints a line per address: no `@link`, no interface without one.
+  const addressed = (interfaces: readonly IpInterface[]) =>
+    shapeOf(interfaces)
+      .filter((i) => i.addresses.length > 0)
+      .map(({ name, addresses }) => ({ name, addresses }));
+  t.deepEqual(addressed(await read('-o addr')), addressed(plain));
+  t.deepEqual(
+    briefly.map((i) => [i.name, i.state]),
+    plain.map((i) => [i.name, i.state]),
+  );
+});
