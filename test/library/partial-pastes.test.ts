@@ -9,6 +9,7 @@ import test from 'ava';
 import { analyze } from '../../src/library/analyze';
 import { readText } from '../../src/library/read-text';
 import { services } from '../../src/library/services';
+import { stale } from '../../src/library/stale';
 import { trace } from '../../src/library/trace';
 import { readFixture, readShared, repoRoot, sharedTest } from '../helpers/shared';
 
@@ -290,6 +291,19 @@ sharedTest(
     t.deepEqual(
       walked.paths.map((p) => p.final),
       [{ src: '203.0.113.5', dst: '10.244.1.5', dport: 5353 }],
+    );
+    // Its conntrack entries are undecided, for that reason rather than for want of any ruleset.
+    const entry =
+      'udp      17 25 src=10.244.1.9 dst=10.96.0.10 sport=40001 dport=53 src=10.244.1.77 dst=10.244.1.9 sport=5353 dport=40001 mark=0 use=1';
+    const withTable = await readText(
+      `${readShared('captures/nft/iptables-nft-kube-proxy.nft-list-ruleset.stdout+stderr.txt')}root@node-1:~# conntrack -L\n${entry}\n`,
+      'nft.txt',
+    );
+    t.deepEqual(
+      stale(withTable).nodes.flatMap((n) => n.undecided.map((u) => u.why)),
+      [
+        "kube-proxy's iptables-mode chains are only in the nft listing at nft.txt:1 (table ip nat), and their services are read from iptables-save dumps",
+      ],
     );
   },
 );

@@ -6,6 +6,8 @@
 import { Counter } from '../../model/counter';
 import { type AddressKey, addressKey } from '../address-key';
 import { columnsOf } from '../../model/conntrack-columns';
+import { nftFamilyOf } from '../../model/nft';
+import { kubeChainsOnlyInNft } from '../../model/nft-iptables';
 import type { NodeDumps } from '../../model/node';
 import type { Section } from '../../model/section';
 import { nodeContexts } from '../node/index';
@@ -177,7 +179,15 @@ function firstLook(
     nodeContexts(node, nodeIps).map((c) => [c.family, familyContext(c, stale.verdicts)]),
   );
   let checked = 0;
-  const noRules = (family: Family) => `no ${saveCommandOf(family)} dump or IPVS table`;
+  // kube-proxy's iptables-mode chains seen through nft only: the services stale judges by are read from iptables-save.
+  const inNft = kubeChainsOnlyInNft(node);
+  const noRules = (family: Family) => {
+    const ofFamily = inNft.filter((x) => x.table.family === nftFamilyOf(family));
+    const seen = ofFamily.find((x) => x.table.name === 'nat') ?? ofFamily[0];
+    return seen
+      ? `kube-proxy's iptables-mode chains are only in the nft listing at ${seen.section.source.path}:${seen.section.source.startLine} (table ${seen.table.family} ${seen.table.name}), and their services are read from ${saveCommandOf(family)} dumps`
+      : `no ${saveCommandOf(family)} dump or IPVS table`;
+  };
   const valid = tables.map((table) => new Uint8Array(table.columns.length));
   const row = new EntryRow();
   const ipv4 = contexts.get('ipv4');
