@@ -50,6 +50,11 @@ export class Unwrapper {
    * line): no Markdown block starts there.
    */
   private afterListing = false;
+  /**
+   * Whether the last line that was not blank, nor in a block, was indented: an nft listing whose tabs a terminal
+   * turned into spaces goes on after a blank line with its next chain or set, and no Markdown block starts there.
+   */
+  private afterIndented = false;
 
   unwrap(text: string): string {
     let t = text;
@@ -69,6 +74,7 @@ export class Unwrapper {
   passPlainLines(): void {
     this.afterBlank = false;
     this.afterListing = false;
+    this.afterIndented = false;
     this.block = undefined;
     this.yamlKey = undefined;
   }
@@ -86,7 +92,7 @@ export class Unwrapper {
         continue;
       }
       const listing = isListingLine(line);
-      const afterBlank = this.afterBlank && !(this.afterListing && listing);
+      const afterBlank = this.afterBlank && !(this.afterListing && listing) && !this.afterIndented;
       this.afterBlank = false;
       this.afterListing = listing;
       if (this.block !== undefined && line.startsWith(this.block)) {
@@ -94,6 +100,7 @@ export class Unwrapper {
         continue;
       }
       const indent = /^ */.exec(line)![0];
+      this.afterIndented = /^\s/.test(line);
       this.block =
         this.yamlKey !== undefined && indent.length > this.yamlKey
           ? indent
@@ -112,7 +119,11 @@ export class Unwrapper {
     const last = body.slice(body.lastIndexOf('\n') + 1);
     if (body !== '') this.afterBlank = last.trim() === '';
     const filled = body.trimEnd();
-    if (filled !== '') this.afterListing = isListingLine(filled.slice(filled.lastIndexOf('\n') + 1));
+    if (filled !== '') {
+      const line = filled.slice(filled.lastIndexOf('\n') + 1);
+      this.afterListing = isListingLine(line);
+      this.afterIndented = /^\s/.test(line);
+    }
     return text;
   }
 }

@@ -184,6 +184,26 @@ for (const [width, trim] of [
     await sameAsWhole(t, 'root@node-1:~# iptables-save -c', sample('kube-node.iptables-save'), width, trim, 'words');
   });
 
+/** A line as a terminal shows it, each tab turned into the spaces to the next multiple of 8: what a copy gives. */
+const expanded = (text: string) =>
+  text.replace(/^.*$/gm, (line) => {
+    let out = '';
+    for (const c of line) out += c === '\t' ? ' '.repeat(8 - (out.length % 8)) : c;
+    return out;
+  });
+
+for (const width of [80, 120])
+  sharedTest(
+    `kube-proxy's nft listing copied with its tabs as spaces and wrapped at ${width} columns is read whole`,
+    async (t) => {
+      const listing = expanded(
+        readShared('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt'),
+      );
+      t.false(listing.includes('\t'));
+      await sameAsWhole(t, 'root@node-1:~# nft list ruleset', listing, width);
+    },
+  );
+
 const wordWrapped: readonly [string, string, number][] = [
   ['realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt', 'iptables-save', 100],
   ['realworld/netnetwork_shorewall_iptables-save-v1.4.21.txt', 'iptables-save', 80],
