@@ -42,6 +42,8 @@ const FLAGS = new Set([
   'cloned',
 ]);
 const DESTINATION = /^(default|[0-9a-fA-F.:]+(\/\d+)?)$/;
+/** `ip rule`'s priority (`0:	from all lookup local`): policy routing, which is no route, and ends a route listing. */
+const RULE_PRIORITY = /^\d+:$/;
 
 class IpRouteReader extends WordLineReader<IpRouteBody> {
   private readonly routes: Draft[] = [];
@@ -49,6 +51,8 @@ class IpRouteReader extends WordLineReader<IpRouteBody> {
   protected line(l: WordLine): LineProblem | undefined {
     const w = l.words;
     if (w[0]!.text === 'nexthop') return this.nexthop(w);
+    if (RULE_PRIORITY.test(w[0]!.text))
+      return { problem: 'ends', message: 'an ip rule line, not a route', column: w[0]!.column };
     let i = 0;
     const type = ROUTE_TYPES.has(w[0]!.text) ? w[i++]!.text : 'unicast';
     const dstWord = w[i++];
@@ -152,7 +156,7 @@ export const ipRouteFormat: DumpFormat = {
   name: 'ip-route',
   distinctive: false,
   starts: startsWithAny([
-    /^((unicast|local|broadcast|multicast|anycast|unreachable|blackhole|prohibit|throw|nat)\s+)?(default|[0-9a-fA-F.:]+(\/\d+)?)\s+(via|dev|proto|table|nhid|metric|scope|src|from)\s/,
+    /^(?!\d+:\s)((unicast|local|broadcast|multicast|anycast|unreachable|blackhole|prohibit|throw|nat)\s+)?(default|[0-9a-fA-F.:]+(\/\d+)?)\s+(via|dev|proto|table|nhid|metric|scope|src|from)\s/,
   ]),
   reader: () => new IpRouteReader(),
 };

@@ -1,7 +1,6 @@
 /**
- * `ip -br addr`, the one-line-per-interface form people paste from a node, read against what iproute2 prints in
- * its other forms for the same interfaces, made in a namespace: the same interfaces, states and addresses as
- * `ip addr` and `ip -o addr` give, and the node's addresses found from it (a NodePort's local address).
+ * iproute2 as people paste it, read against what it prints in a namespace. `ip -br addr`, one line per interface:
+ * the same interfaces, states and addresses as `ip addr` and `ip -o addr` give. `ip rule`: policy routing, no route.
  */
 import { readText } from '../../src/index';
 import type { IpInterface } from '../../src/model/ip';
@@ -65,4 +64,43 @@ kernelTest('ip -br addr is read as ip addr and ip -o addr read the same interfac
     briefly.map((i) => [i.name, i.state]),
     plain.map((i) => [i.name, i.state]),
   );
+});
+
+kernelTest("ip rule's lines, pasted after ip route with or without a prompt, are no routes", async (t) => {
+  const printed = withNetns((exec) => {
+    for (const args of [
+      ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth1'],
+      ['addr', 'add', '10.0.3.17/24', 'dev', 'eth0'],
+      ['link', 'set', 'eth0', 'up'],
+      ['rule', 'add', 'from', '10.244.1.0/24', 'lookup', '100', 'priority', '1000'],
+      ['-6', 'rule', 'add', 'from', 'fd00:1::/64', 'lookup', '100', 'priority', '1000'],
+    ]) {
+      const r = exec('ip', args);
+      t.is(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
+    }
+    return {
+      route: exec('ip', ['route']).stdout,
+      rule: exec('ip', ['rule']).stdout,
+      rule6: exec('ip', ['-6', 'rule']).stdout,
+    };
+  });
+  t.regex(printed.rule, /^1000:\s+from 10\.244\.1\.0\/24 lookup 100/m);
+  const routes = (await readText(`$ ip route\n${printed.route}`, 'n.txt')).sections.flatMap((s) =>
+    s.kind === 'ip-route' ? s.routes : [],
+  );
+  t.true(routes.length > 0);
+  for (const paste of [
+    `$ ip route\n${printed.route}$ ip rule\n${printed.rule}$ ip -6 rule\n${printed.rule6}`,
+    `$ ip route\n${printed.route}${printed.rule}${printed.rule6}`,
+  ]) {
+    const found = await readText(paste, 'n.txt');
+    t.deepEqual(
+      found.sections.flatMap((s) => (s.kind === 'ip-route' ? s.routes : [])),
+      routes,
+    );
+    t.deepEqual(
+      found.sections.flatMap((s) => s.diagnostics),
+      [],
+    );
+  }
 });
