@@ -905,31 +905,72 @@ class JsonRuleset {
   }
 }
 
+/**
+ * Where the last whole object of the document's top-level list (`{"nftables": [ {…}, {…}, …`) ends, if one does: a
+ * listing cut in the middle (a paste's size limit, `| head`) is read up to there.
+ */
+function lastWholeObjectEnd(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  let end: number | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') if (--depth === 2 && c === '}') end = i + 1;
+  }
+  return end;
+}
+
+const lineCount = (text: string) => (text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
+
 /** A JSON text known to be one `nft -j list ruleset` document; its first line is `firstLine`. */
 export function parseNftJson(text: string, firstLine = 1): NftBody {
   const r = new JsonRuleset();
+  let read = 0;
+  let cut = false;
   try {
     r.document(parseJson(text, firstLine));
+    read = lineCount(text);
   } catch (e) {
     if (!(e instanceof JsonSyntaxError)) throw e;
-    r.warn(e.pos, `${e.message}; the JSON could not be read`);
+    const end = lastWholeObjectEnd(text);
+    const whole = end === undefined ? undefined : `${text.slice(0, end)}]}`;
+    let recovered = false;
+    if (whole !== undefined)
+      try {
+        r.document(parseJson(whole, firstLine));
+        recovered = true;
+      } catch (again) {
+        if (!(again instanceof JsonSyntaxError)) throw again;
+      }
+    if (recovered) {
+      cut = true;
+      read = lineCount(text.slice(0, end));
+      r.warn(
+        e.pos,
+        `${e.message}; the JSON is cut here: its objects up to line ${firstLine + read - 1} were read, what follows is unknown`,
+      );
+    } else r.warn(e.pos, `${e.message}; the JSON could not be read`);
   }
-  const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-  const bad = r.diagnostics.some((d) => d.severity === 'error' && /could not be read/.test(d.message));
-  // A JSON document is one record of structure, not lines: every line counts as a property of it.
+  const lines = lineCount(text);
+  // A JSON document is one record of structure, not lines: every line read counts as a property of it.
   const account: NftLineAccount = {
     rules: 0,
     blocks: 0,
-    properties: bad ? 0 : lines,
+    properties: read,
     comments: 0,
     blank: 0,
-    rejected: bad ? lines : 0,
+    rejected: lines - read,
   };
   return {
     kind: 'nft',
     records: r.rules,
     diagnostics: sortDiagnostics(r.diagnostics),
-    ruleset: { tables: r.tables, source: 'json' },
+    ruleset: { tables: r.tables, source: 'json', ...(cut ? { cut } : {}) },
     lines: account,
   };
 }

@@ -245,7 +245,10 @@ test('the segmenter finds a JSON dump as an nft section, after a prompt or by it
 test('bad JSON: problems name line:column, what can be read is read', (t) => {
   const at = (text: string) => parseNftJson(text).diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
   t.deepEqual(at('{"nftables": [\n  {"table": {"family": "ip", "name": "x"}},\n  {"chain": '), [
-    '3:13 the JSON ends too early; the JSON could not be read',
+    '3:13 the JSON ends too early; the JSON is cut here: its objects up to line 2 were read, what follows is unknown',
+  ]);
+  t.deepEqual(at('{"nftables": [\n  {"table": {"family": "ip", "na'), [
+    '2:30 string not closed; the JSON could not be read',
   ]);
   t.deepEqual(at('{"nftables": [\n {"table": {"family": "ipx", "name": "x"}}\n]}'), [
     '2:12 expected a family (ip, ip6, inet, arp, bridge, netdev); object not read',
@@ -292,4 +295,46 @@ test('mutated JSON never throws; every problem names a line and column inside th
     { numRuns: 400 },
   );
   t.pass();
+});
+
+sharedTest('an nft -j listing cut in the middle is read up to its last whole object, said cut where it ends', (t) => {
+  const json = readShared('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-j-list-ruleset.json');
+  // `jq .` spreads it over lines; a paste cut at 60 % of its text, mid-object.
+  const pretty = `${JSON.stringify(JSON.parse(json), null, 2)}\n`;
+  for (const [listing, form] of [
+    [json, 'one line'],
+    [pretty, 'jq .'],
+  ] as const) {
+    const whole = parseNftJson(listing);
+    const text = listing.slice(0, Math.floor(listing.length * 0.6));
+    const cut = parseNftJson(text);
+    t.true(cut.ruleset.cut, form);
+    t.deepEqual(
+      cut.diagnostics.map((d) => [
+        d.severity,
+        /the JSON is cut here: its objects up to line \d+ were read/.test(d.message),
+      ]),
+      [['error', true]],
+      form,
+    );
+    // What was read is what the whole listing has, as far as the cut: sets, then chains and rules in order.
+    const [table] = cut.ruleset.tables;
+    const [all] = whole.ruleset.tables;
+    t.true(table!.sets.length > 0, form);
+    for (const set of table!.sets)
+      t.deepEqual(
+        set,
+        all!.sets.find((s) => s.name === set.name),
+        form,
+      );
+    for (const chain of table!.chains) {
+      const full = all!.chains.find((c) => c.name === chain.name)!;
+      t.deepEqual(
+        chain.rules.map((r) => r.stmts),
+        full.rules.slice(0, chain.rules.length).map((r) => r.stmts),
+        `${form}: ${chain.name}`,
+      );
+    }
+    t.true(cut.lines.properties + cut.lines.rejected === text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
+  }
 });
