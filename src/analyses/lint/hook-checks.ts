@@ -14,12 +14,8 @@ interface Hooked {
   readonly chain: ViewChain;
 }
 
-/** Whether the packets of one table's family reach the other's chains too (inet holds ip and ip6). */
-function familiesMeet(a: string, b: string): boolean {
-  if (a === b) return true;
-  const ip = (f: string) => f === 'ip' || f === 'ip6';
-  return (a === 'inet' && ip(b)) || (b === 'inet' && ip(a));
-}
+/** The families of packets a table's chains see: an inet table's both IPv4's (ip) and IPv6's (ip6). */
+const packetFamilies = (family: string): readonly string[] => (family === 'inet' ? ['ip', 'ip6'] : [family]);
 
 const name = (h: Hooked) =>
   `${h.view.format === 'iptables' ? `${h.table.family} ${h.table.name} (iptables)` : h.table.name} ${h.chain.name}`;
@@ -48,29 +44,38 @@ export function hookTieFindings(node: string, views: readonly RulesetView[]): Fi
       }
   const findings: Finding[] = [];
   for (const hooked of buckets.values()) {
-    const tied = hooked.filter((a) =>
-      hooked.some(
-        (b) =>
-          b.table !== a.table &&
-          !(a.view.format === 'iptables' && b.view.format === 'iptables') &&
-          familiesMeet(a.table.family, b.table.family),
-      ),
-    );
-    if (tied.length < 2) continue;
-    const base = tied[0]!.chain.base!;
-    const nat = base.type === 'nat';
-    // The names the listings gave the number (`dstnat`, `filter + 10`), if any.
-    const named = [...new Set(tied.map((h) => h.chain.base!.priorityText))].filter((x) => x !== String(base.priority));
-    findings.push({
-      code: 'LINT_PRIORITY_TIE',
-      severity: 'warning',
-      node,
-      subject: `${base.hook} priority ${base.priority}`,
-      message: `base chains ${tied.map(name).join(' and ')} ${tied.length === 2 ? 'both' : 'all'} hook ${base.hook} at priority ${base.priority}${named.length ? ` (${named.join(', ')})` : ''}: the kernel runs the one registered last first, which no dump shows${nat ? '; for nat chains the first to map a connection decides it, and the others never see it' : ''}`,
-      evidence: tied.map((h) => h.chain.location),
-      remedy:
-        'give one of them a priority of its own (Calico moved its chains off kube-proxy’s for this reason), or check by tracing a packet (nft monitor trace) which runs first on this node',
-    });
+    // Chains tie only on packets that reach both: an ip and an ip6 chain never, each with an inet one.
+    const byPacket = new Map<string, Hooked[]>();
+    for (const h of hooked)
+      for (const f of packetFamilies(h.table.family)) byPacket.set(f, [...(byPacket.get(f) ?? []), h]);
+    const said = new Set<string>();
+    for (const meeting of byPacket.values()) {
+      const tied = meeting.filter((a) =>
+        meeting.some((b) => b.table !== a.table && !(a.view.format === 'iptables' && b.view.format === 'iptables')),
+      );
+      const names = tied.map(name).join(' and ');
+      if (tied.length < 2 || said.has(names)) continue;
+      said.add(names);
+      findings.push(tie(node, tied, names));
+    }
   }
   return findings;
+}
+
+/** One tie: the chains some packets meet on one hook at one priority, named together. */
+function tie(node: string, tied: readonly Hooked[], names: string): Finding {
+  const base = tied[0]!.chain.base!;
+  const nat = base.type === 'nat';
+  // The names the listings gave the number (`dstnat`, `filter + 10`), if any.
+  const named = [...new Set(tied.map((h) => h.chain.base!.priorityText))].filter((x) => x !== String(base.priority));
+  return {
+    code: 'LINT_PRIORITY_TIE',
+    severity: 'warning',
+    node,
+    subject: `${base.hook} priority ${base.priority}`,
+    message: `base chains ${names} ${tied.length === 2 ? 'both' : 'all'} hook ${base.hook} at priority ${base.priority}${named.length ? ` (${named.join(', ')})` : ''}: the kernel runs the one registered last first, which no dump shows${nat ? '; for nat chains the first to map a connection decides it, and the others never see it' : ''}`,
+    evidence: tied.map((h) => h.chain.location),
+    remedy:
+      'give one of them a priority of its own (Calico moved its chains off kube-proxy’s for this reason), or check by tracing a packet (nft monitor trace) which runs first on this node',
+  };
 }

@@ -193,3 +193,19 @@ test('a NAT statement that names a family ends an inet chain only for that famil
   t.deepEqual(unreachable(chain('ip', 'dnat ip to 127.0.0.1')), ['ip t out']);
   t.deepEqual(unreachable(chain('ip', 'dnat to ip daddr map { 192.0.2.9 : 127.0.0.1 }')), []);
 });
+
+test('base chains tie only on packets that meet both: ip and ip6 never, each with an inet chain', (t) => {
+  const chain = (family: string, name: string) =>
+    `table ${family} ${name} {\n\tchain fw {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\ttcp dport 22 drop\n\t}\n}\n`;
+  const ties = (text: string) =>
+    lint(text)
+      .filter((f) => f.code === 'LINT_PRIORITY_TIE')
+      .map((f) => /^base chains (.*) both hook/.exec(f.message)?.[1]);
+  t.deepEqual(ties(chain('ip', 'a') + chain('ip6', 'b')), []);
+  t.deepEqual(ties(chain('ip', 'a') + chain('ip6', 'b') + chain('inet', 'c')), [
+    'ip a fw and inet c fw',
+    'ip6 b fw and inet c fw',
+  ]);
+  // Two inet tables meet on both families' packets: one tie.
+  t.deepEqual(ties(chain('inet', 'c') + chain('inet', 'd')), ['inet c fw and inet d fw']);
+});
