@@ -8,9 +8,28 @@ import type { NftElement, NftStmt, NftVerdictStmt } from '../../src/model/nft';
 
 export class ChainNames {
   private readonly names = new Map<string, string>();
+  private declared = 0;
+  /** Maps the table's rules look verdicts up in by name (`vmap @service-ips`). */
+  private readonly maps = new Set<string>();
+
+  /** A chain the table declares, by the table's string of its name. */
+  declare(name: string): string {
+    this.declared++;
+    return this.of(name);
+  }
+
+  /**
+   * Whether a rule or map names a chain the table does not declare, or a rule a map it has not: the kernel refuses
+   * both, so such a listing shows part of the table. Every name, declared or named, is one of `names`.
+   */
+  lacks(sets: readonly { readonly name: string }[]): boolean {
+    if (this.names.size > this.declared) return true;
+    for (const m of this.maps) if (!sets.some((s) => s.name === m)) return true;
+    return false;
+  }
 
   /** The table's string of this name: the first one read. */
-  of(name: string): string {
+  private of(name: string): string {
     const known = this.names.get(name);
     if (known !== undefined) return known;
     this.names.set(name, name);
@@ -22,6 +41,7 @@ export class ChainNames {
     for (const st of stmts)
       if (st.kind === 'verdict') this.inVerdict(st);
       else if (st.kind === 'vmap' && st.map.kind === 'set') this.inElements(st.map.elements);
+      else if (st.kind === 'vmap' && st.map.kind === 'ref') this.maps.add(st.map.name);
   }
 
   /** The same for the verdicts a set's or map's elements map to. */

@@ -139,8 +139,8 @@ export class NftExtractor {
    */
   private unclosedChainBefore(l: NftLine): Block | undefined {
     const top = this.stack[this.stack.length - 1];
-    const [w, , brace] = l.tokens;
-    if (top?.kind !== 'chain' || !TABLE_BLOCKS.has(w!.text) || brace?.kind !== 'lbrace' || l.tokens.length !== 3)
+    const t = l.tokens;
+    if (top?.kind !== 'chain' || t.length !== 3 || t[2]!.kind !== 'lbrace' || !TABLE_BLOCKS.has(t[0]!.text))
       return undefined;
     this.error(
       top.chain.line,
@@ -195,7 +195,8 @@ export class NftExtractor {
   }
 
   private close(): void {
-    this.stack.pop();
+    const b = this.stack.pop();
+    if (b?.kind === 'table' && this.chainNames.lacks(b.table.sets)) b.table.lacks = true;
     this.account.blocks++;
   }
 
@@ -234,7 +235,7 @@ export class NftExtractor {
     const common = { line: l.line, name: a.text, ...handleOf(l) };
     switch (head) {
       case 'chain': {
-        const chain: ChainDraft = { ...common, name: this.chainNames.of(common.name), rules: [] };
+        const chain: ChainDraft = { ...common, name: this.chainNames.declare(common.name), rules: [] };
         t.chains.push(chain);
         this.stack.push({ kind: 'chain', chain });
         break;
@@ -408,7 +409,10 @@ export class NftExtractor {
       if (t.kind === 'word' && ELIDED_ITEM.test(t.text)) {
         this.error(l.line, t.column, ELIDED);
         if (l.tokens[i + 1]?.kind === 'comma') i++;
-        else if (p.tokens[p.tokens.length - 1]?.kind === 'comma') (p.tokens.pop(), p.lines.pop());
+        else if (p.tokens[p.tokens.length - 1]?.kind === 'comma') {
+          p.tokens.pop();
+          p.lines.pop();
+        }
         continue;
       }
       if (t.kind === 'lbrace') p.depth++;

@@ -2,7 +2,7 @@
 import type { NodeDumps } from './node';
 import { nftFamilyOf } from './nft';
 import { kubeChainsOnlyInNft } from './nft-iptables';
-import { type NodeNftTable, nftTableView, nodeNftTables } from './nft-view';
+import { type NodeNftTable, nodeNftTables } from './nft-view';
 import type { RulesetGap } from './ruleset';
 import { type RulesetSection, type Section, type SectionSource, isRulesetSection } from './section';
 
@@ -101,7 +101,7 @@ export function listingShowing(node: NodeDumps, section: RulesetSection, gap: Se
  */
 export function nftTablesInPart(node: NodeDumps): { readonly table: NodeNftTable; readonly text: string }[] {
   return nodeNftTables(node)
-    .filter((t) => (t.shown || t.part !== undefined) && !nftTableView(t).whole)
+    .filter((t) => t.part !== undefined || (t.shown && t.lacks))
     .map((t) => ({
       table: t,
       text: `the nft listing at ${t.path} shows table ${t.table.family} ${t.table.name} in part${t.part !== undefined ? ` (\`${t.part}\`)` : ': its rules name chains or maps it does not show'}`,

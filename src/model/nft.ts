@@ -233,6 +233,11 @@ export interface NftTable {
   readonly sets: readonly NftSet[];
   readonly flowtables: readonly NftFlowtable[];
   readonly chains: readonly NftChain[];
+  /**
+   * A listing's text names a chain or map the table does not show (a jump, a verdict map): it shows part of the
+   * table. Set by the text reader as it reads; a JSON listing's is found by the view (nft-view.ts).
+   */
+  readonly lacks?: true;
 }
 
 export interface NftRuleset {
