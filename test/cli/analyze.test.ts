@@ -248,7 +248,7 @@ sharedTest(
     // kube-proxy's nft layout with externalTrafficPolicy: Local services, which no node given forwards.
     const r = nfwalk([
       'analyze',
-      '../shared/captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt',
+      sharedFile('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt'),
     ]);
     const [summary, findings] = r.stdout.split('\n\n');
     const counted = [...summary!.matchAll(/(\d+|no) (errors?|warnings?|info)/g)].reduce(
