@@ -48,11 +48,11 @@ const OBJECT_TYPES = new Set(['counter', 'quota', 'limit', 'secmark', 'synproxy'
 const CT_OBJECTS = new Set(['helper', 'timeout', 'expectation']);
 const WARNING = /^ Warning: table (\S+) (\S+) is managed by iptables-nft, do not touch!$/;
 /** What a person puts for what they left out of a paste: `...`, `…`, `[...]`, `[... 40 more chains ...]`, `<snip>`. */
-const ELISION = /^(?:[[(<]\s*)?(?:\.{3,}|…)|^[[(<]\s*snip/i;
+const ELISION = /^(?:[[(<]\s*)?(?:\.{3,}|\u2026)|^[[(<]\s*snip/i;
 /** A list item left out: `...` or `…` alone. */
-const ELIDED_ITEM = /^(?:\.{3,}|…+)$/;
+const ELIDED_ITEM = /^(?:\.{3,}|\u2026+)$/;
 /** How an elision's line starts: the lines of a listing are tested only when theirs does. */
-const ELISION_START: ReadonlySet<string> = new Set(['.', '…', '[', '(', '<']);
+const ELISION_START: ReadonlySet<string> = new Set(['.', '\u2026', '[', '(', '<']);
 const ELIDED = 'an elision: what the paste left out here is unknown';
 /** What a table declares in blocks of its own. */
 const TABLE_BLOCKS: ReadonlySet<string> = new Set(['chain', 'set', 'map', 'flowtable']);

@@ -80,9 +80,9 @@ sharedTest(
       const from = elided.indexOf(`\t${head} {`);
       return { from, to: elided.indexOf('\t}', from) };
     };
-    // An endpoint chain's rules left out; a chain's rules and its closing brace; a note in brackets; a map's element.
+    // An endpoint chain's rules left out (a typographic ellipsis); a chain's rules and its closing brace; a note in brackets; a map's element.
     const endpoint = bodyOf('chain endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80');
-    elided.splice(endpoint.from + 1, endpoint.to - endpoint.from - 1, '\t\t...');
+    elided.splice(endpoint.from + 1, endpoint.to - endpoint.from - 1, '\t\t\u2026');
     const check = bodyOf('chain cluster-ips-check');
     elided.splice(check.from + 1, check.to - check.from, '\t...');
     elided.splice(elided.indexOf('\tchain filter-forward {'), 0, '\t[... snip, 3 more chains ...]');
@@ -104,7 +104,7 @@ sharedTest(
           `chain cluster-ips-check is not closed before line ${lineOf('\tchain endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80 {')}: the paste left lines out`,
         ],
         elision('\t...'),
-        elision('\t\t...'),
+        elision('\t\t\u2026'),
         elision('\t[... snip, 3 more chains ...]'),
       ],
     );
