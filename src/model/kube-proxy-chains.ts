@@ -35,6 +35,14 @@ export const CLUSTER_CIDR_CHAIN = /^KUBE-(SVC-|EXT-|SERVICES$)/;
 export const KEPT_UNUSED_CHAIN = /CANARY|^KUBE-MARK-DROP$|^KUBE-IPTABLES-HINT$/;
 
 /**
+ * kube-proxy's IPVS-mode nat chains that are jumped to only through an ipset match, written at a sync only while
+ * the set has members (KUBE-LOAD-BALANCER for LoadBalancer services, KUBE-FIREWALL for their source ranges,
+ * KUBE-NODE-PORT for NodePorts in older releases): made at every sync, unused on a node without such services
+ * (`table chain`, as the ruleset view names it; pkg/proxy/ipvs's ipsetWithIptablesChain).
+ */
+export const IPVS_KEPT_UNUSED_CHAIN = /^nat KUBE-(?:LOAD-BALANCER|FIREWALL|NODE-PORT)$/;
+
+/**
  * kube-proxy's per-service and per-endpoint chains in nftables mode (`service-<hash>-ns/svc/tcp/p80`,
  * `endpoint-<hash>-ns/svc/tcp/p80__10.0.0.1/80`): the kind, then a base32 hash; every such name holds a `/`
  * (pkg/proxy/nftables/proxier.go servicePortChainNameBase, isServiceChainName).

@@ -7,6 +7,7 @@ import { chainGraphOf, viewChainKey } from '../../graph/chain-graph';
 import type { RulesetView, ViewTable } from '../../model/ruleset-view';
 import type { Finding } from '../finding';
 import {
+  IPVS_KEPT_UNUSED_CHAIN,
   KEPT_UNUSED_CHAIN,
   NFT_KEPT_UNUSED_CHAIN,
   NFT_PER_SERVICE_CHAIN,
@@ -33,9 +34,10 @@ function perServiceChain(view: RulesetView, table: ViewTable, chain: string): bo
   }
 }
 
-/** Made on purpose with nothing calling it: canaries, kubelet's hint, kube-proxy's nft reject chain. */
+/** Made on purpose with nothing calling it: canaries, kubelet's hint, kube-proxy's nft reject chain and IPVS chains. */
 const keptUnused = (view: RulesetView, table: ViewTable, chain: string) =>
-  KEPT_UNUSED_CHAIN.test(chain) || (view.format === 'nft' && NFT_KEPT_UNUSED_CHAIN.test(`${table.name} ${chain}`));
+  KEPT_UNUSED_CHAIN.test(chain) ||
+  (view.format === 'nft' ? NFT_KEPT_UNUSED_CHAIN : IPVS_KEPT_UNUSED_CHAIN).test(`${table.name} ${chain}`);
 
 /** Only tables whose listing is whole: a chain a part lacks, or one nothing in it calls, proves nothing. */
 export function chainFindings(node: string, view: RulesetView): Finding[] {

@@ -239,3 +239,35 @@ test('a long chain of rules per port: each rule is checked against rules for its
     ].sort(),
   );
 });
+
+test("kube-proxy's IPVS-mode nat chains jumped to only while their ipset has members are not called unused", (t) => {
+  // IPVS mode on a node without LoadBalancer services: KUBE-SERVICES has no `--match-set KUBE-LOAD-BALANCER` jump.
+  const nat = dedent`
+    *nat
+    :PREROUTING ACCEPT [0:0]
+    :OUTPUT ACCEPT [0:0]
+    :KUBE-FIREWALL - [0:0]
+    :KUBE-LOAD-BALANCER - [0:0]
+    :KUBE-MARK-DROP - [0:0]
+    :KUBE-MARK-MASQ - [0:0]
+    :KUBE-NODE-PORT - [0:0]
+    :KUBE-SERVICES - [0:0]
+    :KUBE-LEFTOVER - [0:0]
+    -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+    -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+    -A KUBE-FIREWALL -j KUBE-MARK-DROP
+    -A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ
+    -A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000
+    -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000
+    -A KUBE-NODE-PORT -p tcp -m comment --comment "Kubernetes nodeport TCP port for masquerade purpose" -m set --match-set KUBE-NODE-PORT-TCP dst -j KUBE-MARK-MASQ
+    -A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT
+    -A KUBE-LEFTOVER -j RETURN
+    COMMIT
+  `;
+  t.deepEqual(
+    lint(nat)
+      .filter((f) => f.code === 'LINT_UNUSED_CHAIN')
+      .map((f) => f.subject),
+    ['nat KUBE-LEFTOVER'],
+  );
+});
