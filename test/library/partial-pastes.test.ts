@@ -324,3 +324,29 @@ test('a comment whose options a word processor edited (`–comment`) still match
     r.findings.filter((f) => f.code.startsWith('SVC_')).map((f) => f.code);
   t.deepEqual(svcCodes(services(after)), svcCodes(services(before)));
 });
+
+test('an ipset listing cut short of its own count, or filtered, is said partial where the set starts', async (t) => {
+  const set = (members: readonly string[], said: number) =>
+    [
+      'Name: KUBE-CLUSTER-IP',
+      'Type: hash:ip,port',
+      'Revision: 5',
+      'Header: family inet hashsize 1024 maxelem 65536',
+      'Size in memory: 696',
+      'References: 2',
+      `Number of entries: ${said}`,
+      'Members:',
+      ...members,
+    ].join('\n');
+  const members = ['10.96.0.1,tcp:443', '10.96.0.10,udp:53', '10.96.0.10,tcp:53'];
+  const partial = async (text: string) =>
+    analyze(await readText(text, 'sets.txt')).findings.filter((f) => f.code === 'INPUT_PARTIAL');
+  const cut = await partial(`[root@node-3 ~]# ipset list KUBE-CLUSTER-IP\n${set(members, 6)}\n`);
+  t.deepEqual(
+    cut.map((f) => [f.evidence[0]!.line, /KUBE-CLUSTER-IP lists 3 of the 6 members ipset says it has/.test(f.message)]),
+    [[2, true]],
+  );
+  const filtered = await partial(`[root@node-3 ~]# ipset list | grep -A20 KUBE-CLUSTER\n${set(members, 3)}\n`);
+  t.true(filtered.some((f) => /KUBE-CLUSTER-IP was filtered/.test(f.message)));
+  t.deepEqual(await partial(`[root@node-3 ~]# ipset list KUBE-CLUSTER-IP\n${set(members, 3)}\n`), []);
+});

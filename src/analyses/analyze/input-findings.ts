@@ -18,6 +18,8 @@ import {
 } from '../../model/section';
 import { groupBy } from '../../model/group-by';
 import type { Finding } from '../finding';
+import { firstOf } from '../finding-text';
+import { type IpSet, showsPart } from '../../model/ipset';
 
 /** Lines a reader rejected: error diagnostics, which fail a run as error findings do (exit.ts). */
 export const unreadLinesOf = (node: NodeDumps) =>
@@ -323,6 +325,33 @@ function cutListingFindings(node: NodeDumps): Finding[] {
   });
 }
 
+/**
+ * ipsets listed in part: cut (fewer members than ipset's `Number of entries:`) or filtered. A lookup of an address
+ * the listing does not show is undecided in the walks; said once per listing.
+ */
+function partialSetFindings(node: NodeDumps): Finding[] {
+  return node.sections.flatMap((section): Finding[] => {
+    if (section.kind !== 'ipset') return [];
+    const command = filterOf(section.source);
+    const cut = section.sets.filter((set) => command !== undefined || showsPart(set));
+    if (!cut.length) return [];
+    const { path, startLine, endLine } = section.source;
+    const said = (set: IpSet) =>
+      set.declaredEntries !== undefined && set.declaredEntries > set.members.length
+        ? `${set.name} lists ${set.members.length} of the ${set.declaredEntries} members ipset says it has`
+        : `${set.name} was filtered${command ? ` (\`${command}\`)` : ''}`;
+    return [
+      partialSection(
+        node,
+        path,
+        cut[0]!.line,
+        `the ipset listing at ${path}:${startLine}-${endLine} shows ${cut.length === 1 ? 'a set' : `${cut.length} sets`} in part (${firstOf(cut.map(said), 3, '; ')}): whether an address it does not show is in the set is unknown, so the walks leave such lookups undecided`,
+        `collect the whole sets (\`ipset save\` on the node, unfiltered, as a file rather than a terminal paste)`,
+      ),
+    ];
+  });
+}
+
 /** nft tables listed in part (`nft list chain …`, `nft list map …`): chains and maps they do not show are unknown. */
 function nftPartFindings(node: NodeDumps): Finding[] {
   return nftTablesInPart(node).map(({ table: { table, path }, text }) =>
@@ -344,6 +373,7 @@ export function rulesReadingFindings(node: NodeDumps): Finding[] {
     ...partialListingFindings(node),
     ...cutListingFindings(node),
     ...nftPartFindings(node),
+    ...partialSetFindings(node),
   ];
 }
 
