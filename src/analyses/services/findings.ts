@@ -121,8 +121,19 @@ function stoppedAfterDnat(service: KubeService, node: string, o: EntryOutcome): 
     evidence: [o.entry.evidence],
     remedy: assumed
       ? "whether those rules stop it depends on what the dumps do not say (the assumptions above): add the missing dumps, e.g. this node's `ipset save` for the sets, to decide"
-      : "a network policy or the node's own filter rules stop this client after kube-proxy's DNAT: check the NetworkPolicies that select the service's pods and the rules named, with `nfwalk trace` for the whole walk",
+      : stoppedRemedy(s.rules),
   };
+}
+
+/** What to look at for connections stopped after the DNAT: the node's forwarding, its routes, or the rules named. */
+function stoppedRemedy(stoppers: readonly string[]): string {
+  const forwarding = stoppers.find((r) => r.startsWith('forwarding is off'));
+  if (forwarding)
+    return `turn forwarding on (${forwarding.includes('ipv6') ? 'sysctl -w net.ipv6.conf.all.forwarding=1' : 'sysctl -w net.ipv4.ip_forward=1'}, and in /etc/sysctl.d so that it lasts): the node must forward to reach pods on other nodes and its own pods through the CNI's interfaces`;
+  // The walk's own reasons (no route, a martian) name no rule: the node's routing stops them.
+  if (!stoppers.some((r) => / rule \d+$| policy$/.test(r)))
+    return "the node's routing stops these connections (the reasons above): check `ip route` on the node for the pod network and the CNI's interfaces, with `nfwalk trace` for the whole walk";
+  return "a network policy or the node's own filter rules stop this client after kube-proxy's DNAT: check the NetworkPolicies that select the service's pods and the rules named, with `nfwalk trace` for the whole walk";
 }
 
 function duplicated(service: KubeService, node: string, o: EntryOutcome): Finding | undefined {

@@ -277,3 +277,14 @@ test('connections a rule on an unknown interface drops are a condition, not a sh
   );
   for (const f of incomplete) t.notRegex(f.message, /%/);
 });
+
+test('connections stopped after the DNAT because the node does not forward are told to turn forwarding on', (t) => {
+  const rules = kubeProxyRuleset([WEB], { clusterCidr: '10.244.0.0/16' });
+  const off = analyse(rules, 'root@n1:~# sysctl net.ipv4.ip_forward\nnet.ipv4.ip_forward = 0\n');
+  const stopped = off.findings.filter((f) => f.code === 'SVC_STOPPED_AFTER_DNAT');
+  t.true(stopped.length > 0);
+  for (const f of stopped) {
+    t.regex(f.message, /forwarding is off \(net\.ipv4\.ip_forward = 0\)/);
+    t.regex(f.remedy, /^turn forwarding on \(sysctl -w net\.ipv4\.ip_forward=1/);
+  }
+});
