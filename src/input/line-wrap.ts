@@ -53,11 +53,25 @@ function columns(line: string): number {
   return width;
 }
 
+/** Lines of a ticket's text, never a piece of a record: markup around a dump, grep's group separator `--`. */
+const MARKUP = /^\s*(?:`{3}|~{3}|\{(?:noformat|code)[^}]*\}|<\/?(?:pre|code)>|--\s*$)/;
+/**
+ * The text around a dump that a record's last piece never reads as: a label (`node-b:`, `after the restart:`) or a
+ * sentence, words without an option, a `key=value` or a quote, ended by `.`, `?` or `!` or of several words. A
+ * record's last piece ends as the record does: with a value, a target or a closing quote.
+ */
+const LABEL = /:\s*$/;
+const SENTENCE = /^[A-Za-z][\w'’,()/-]*(?: [\w'’,()/-]+){2,}[.?!]?\s*$|^[A-Za-z][^"=]* [^"=]*[.?!]\s*$/;
+
 /** Whether `next` goes on with a record of `kind` that a terminal `width` columns wide cut before it. */
 function continues(kind: Kind, next: string | undefined, width: number): boolean {
   if (next === undefined || next === '' || columns(next) > width) return false;
   // A listing pads its columns: the terminal wraps a record's trailing spaces onto a line of their own.
   if (next.trim() === '') return true;
+  if (MARKUP.test(next)) return false;
+  // nft's pieces are words too (`counter packets 0 bytes 0 jump services`); its listing's blocks end in `}`.
+  if (kind !== 'nft' && columns(next) < width && (LABEL.test(next) || (SENTENCE.test(next) && !/ -\S/.test(next))))
+    return false;
   return !RECORD[kind].test(next) && !/^[$#] /.test(next) && boundaryAt(next) === undefined;
 }
 

@@ -41,8 +41,12 @@ export function normaliseChunk(text: string, first: boolean): string {
   if (t.includes('\r')) t = t.replace(/\r+\n/g, '\n');
   if (t.includes('\x1b')) t = t.replace(ANSI, '');
   if (t.includes('\u00a0')) t = t.replace(/\u00a0/g, ' ');
+  // grep's separator between groups of context (`grep -A1`): no line of any dump, read as a blank one.
+  if (t.includes('\n--')) t = t.replace(GREP_GROUP_SEPARATOR, '');
   return t;
 }
+
+const GREP_GROUP_SEPARATOR = /^--$/gm;
 
 /** The prefix that at least 80% of the sample's non-blank lines share, as a line-start regex for the whole input. */
 export function detectLinePrefix(sample: string): RegExp | undefined {

@@ -346,3 +346,36 @@ test('a wrapped record that ends a paste without its last newline is read whole:
     );
   }
 });
+
+test('a paste of the same rules twice, with labels, prose, markup or grep separators after them, is not wrapped', async (t) => {
+  const rules = sample('kube-node.iptables-save')
+    .split('\n')
+    .filter((l) => l.startsWith('[') && l.includes('-A KUBE-SERVICES'))
+    .map((l) => l.replace(/^\[\d+:\d+\] /, ''));
+  // The widest rule last, so that each copy ends on a line as wide as the widest record.
+  const widest = rules.reduce((a, b) => (b.length > a.length ? b : a));
+  const copy = [...rules.filter((r) => r !== widest), widest];
+  const pastes = {
+    labels: ['before the restart:', ...copy, 'after systemctl restart kube-proxy (10 min later):', ...copy, 'why?'],
+    prose: [...copy, 'this is node-a, the next one is node-b', ...copy, 'shop/web is gone from KUBE-SERVICES, why?'],
+    jira: ['h3. Before', '{noformat}', ...copy, '{noformat}', 'h3. After', '{noformat}', ...copy, '{noformat}'],
+    grep: ['$ sudo iptables -t nat -S | grep -A1 KUBE-SERVICES', ...copy, '--', ...copy, '--'],
+  };
+  for (const [name, lines] of Object.entries(pastes)) {
+    const found = await readText(`${lines.join('\n')}\n`, `${name}.txt`);
+    t.false(
+      found.skipped.some((s) => s.wrap !== undefined),
+      `${name}: ${found.skipped.map((s) => s.reason).join('; ')}`,
+    );
+    t.deepEqual(
+      found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error')),
+      [],
+      name,
+    );
+    t.is(
+      found.sections.reduce((n, s) => n + s.records, 0),
+      2 * copy.length,
+      name,
+    );
+  }
+});
