@@ -2,7 +2,9 @@
  * Files taken as one node (a folder's loose files) whose `ip addr` dumps share no address come from
  * different machines: one's conntrack table must not be judged against another's rules.
  */
-import type { NodeDumps } from './node';
+import { filterOf } from './gaps';
+import { type NodeDumps, backendOf } from './node';
+import type { RulesetSection } from './section';
 
 /** A node's global addresses as each of its `ip addr` dumps shows them, by file. */
 function addressesByFile(node: NodeDumps): Map<string, Set<string>> {
@@ -22,4 +24,19 @@ function addressesByFile(node: NodeDumps): Map<string, Set<string>> {
 export function strangerFiles(node: NodeDumps): [string, Set<string>][] {
   const files = [...addressesByFile(node)].filter(([, a]) => a.size > 0);
   return files.filter(([, a], i) => files.some(([, b], j) => j !== i && ![...a].some((x) => b.has(x))));
+}
+
+/**
+ * Whole rulesets of one family and backend in different files of one node (`node-a.iptables-save` and
+ * `node-b.iptables-save` in one folder, or a rotated `iptables-save.txt.old`): two machines or two moments, of
+ * which the analyses take the last. Each group holds two or more.
+ */
+export function competingRulesets(node: NodeDumps): RulesetSection[][] {
+  const groups = new Map<string, RulesetSection[]>();
+  for (const r of node.rulesets) {
+    if (r.source.partial || filterOf(r.source) !== undefined || r.kind.endsWith('-list')) continue;
+    const key = `${r.ruleset.family} ${backendOf(r) ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].filter((g) => new Set(g.map((r) => r.source.path)).size > 1);
 }

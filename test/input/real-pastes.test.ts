@@ -572,3 +572,31 @@ test('class 12 (a folder of files from different hosts): one machine named short
     ['paste.txt'],
   );
 });
+
+test('class 12 (a folder of files from different hosts): two whole rulesets of one kind are said, and no entry is called stale against them', (t) => {
+  // node-b's rules: one endpoint of every service moved, so that node-a's live connections would look stale there.
+  const moved = save.replace(
+    /--to-destination (\d+\.\d+\.\d+\.)(\d+):/g,
+    (_, net: string, host: string) => `--to-destination ${net}${Number(host) + 100}:`,
+  );
+  t.not(moved, save);
+  const dir = [
+    ...read(save, 'dir/node-a.iptables-save').sections,
+    ...read(conntrack, 'dir/node-a.conntrack-L.txt').sections,
+    ...read(moved, 'dir/node-b.iptables-save').sections,
+  ].map((s) => ({ ...s, source: { ...s.source, node: 'dir' } }));
+  const stale = (fs: readonly { code: string }[]) =>
+    fs.filter((f) => f.code.startsWith('STALE_') && f.code !== 'STALE_UNDECIDED').map((f) => f.code);
+  const againstB = analyzeAll(nodesOfInputs(dir.filter((s) => s.source.path !== 'dir/node-a.iptables-save')));
+  t.true(stale(againstB.findings).length > 0, "node-a's table against node-b's rules alone has stale entries");
+  const findings = analyzeAll(nodesOfInputs(dir)).findings;
+  t.deepEqual(
+    findings.filter((f) => f.code === 'INPUT_MIXED_HOSTS').map((f) => f.evidence.map((e) => e.path)),
+    [['dir/node-a.iptables-save', 'dir/node-b.iptables-save']],
+  );
+  t.deepEqual(stale(findings), []);
+  t.regex(
+    findings.find((f) => f.code === 'STALE_UNDECIDED')?.message ?? '',
+    /the node's files hold 2 whole iptables-save dumps \(dir\/node-a\.iptables-save, dir\/node-b\.iptables-save\)/,
+  );
+});

@@ -5,7 +5,7 @@ import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
 import { filterOf, gapsOf, listingShowing, nftTablesInPart } from '../../model/gaps';
-import { strangerFiles } from '../../model/mixed-hosts';
+import { competingRulesets, strangerFiles } from '../../model/mixed-hosts';
 import type { RulesetGap } from '../../model/ruleset';
 import {
   type ForeignDump,
@@ -408,6 +408,26 @@ export function snapshotFindings(node: NodeDumps): Finding[] {
  * rules, routes and conntrack tables were judged together, which nothing but the folder supports.
  */
 export function mixedHostFindings(node: NodeDumps): Finding[] {
+  return [...strangerFindings(node), ...competingRulesets(node).map((group) => competingFinding(node, group))];
+}
+
+/** Two whole rulesets of one kind in one node's files: the analyses read the last, stale calls no entry stale. */
+function competingFinding(node: NodeDumps, group: readonly RulesetSection[]): Finding {
+  const files = group.map((r) => r.source.path);
+  const last = group.at(-1)!;
+  return {
+    code: 'INPUT_MIXED_HOSTS',
+    severity: 'warning',
+    node: node.name,
+    subject: 'input',
+    message: `files taken as node ${node.name} each hold a whole ${last.kind} dump (${files.join(', ')}): two machines or two moments, of which services, trace and lint read the last (${last.source.path}); no conntrack entry of the node is called stale against them`,
+    evidence: group.map((r) => ({ path: r.source.path, line: r.source.startLine, column: 1 })),
+    remedy:
+      "give each machine's dumps as a folder of its own (or each moment's), or paste them with the shell prompt (`[root@HOST ~]# iptables-save`) that names the host",
+  };
+}
+
+function strangerFindings(node: NodeDumps): Finding[] {
   const strangers = strangerFiles(node);
   if (strangers.length < 2) return [];
   return [

@@ -7,7 +7,7 @@ import type { IpvsService } from '../../model/ipvs';
 import type { TableAddresses } from '../../model/address-interner';
 import { gapsOf } from '../../model/gaps';
 import { holdsMaskedAddress } from '../../model/masked';
-import { strangerFiles } from '../../model/mixed-hosts';
+import { competingRulesets, strangerFiles } from '../../model/mixed-hosts';
 import { rulesetsOf } from '../../model/node';
 import { type Ruleset, saveCommandOf } from '../../model/ruleset';
 import type { NodeContext } from '../node/index';
@@ -127,14 +127,17 @@ export function familyContext(ctx: NodeContext, verdicts: Numbered<StaleVerdict>
   const cut = sections.find((s) => gapsOf(s).length > 0);
   const masked = sections.find((s) => holdsMaskedAddress(s.ruleset));
   const strangers = strangerFiles(ctx.node);
+  const competing = competingRulesets(ctx.node).find((g) => g[0]!.ruleset.family === ctx.family);
   const partial = cut
     ? `the ${cut.kind} dump at ${cut.source.path}:${cut.source.startLine} is only part of the ruleset (${gapsOf(cut)
         .map((g) => g.kind)
         .join(', ')}): what it does not show may still produce the entry`
     : masked
       ? `the ${masked.kind} dump at ${masked.source.path}:${masked.source.startLine} has addresses masked (x.x.x.x, <node-ip>): a masked one may be the entry's`
-      : strangers.length > 1 &&
-        `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`;
+      : strangers.length > 1
+        ? `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`
+        : competing &&
+          `the node's files hold ${competing.length} whole ${competing[0]!.kind} dumps (${competing.map((r) => r.source.path).join(', ')}): which one the conntrack table was taken with is unknown`;
   const tracer = ctx.tracer;
   // Asked for every stale entry to a NodePort: parsed once per address.
   const nodeAddresses = new Map<number, boolean>();
