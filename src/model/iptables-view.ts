@@ -49,6 +49,7 @@ function ruleOf(chain: Chain, rule: Rule, family: Family): ViewRule {
     location: rule.location,
     calls: t?.kind === 'jump' ? [{ chain: t.chain, goto: t.goto }] : [],
     ...(comment !== undefined ? { comment } : {}),
+    ...(rule.assumed !== undefined ? { assumed: true as const } : {}),
     text: () => (text ??= printRule(chain, rule, family, { counters: false })),
   };
 }

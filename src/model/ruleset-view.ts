@@ -25,6 +25,8 @@ export interface ViewRule {
   readonly comment?: string;
   /** The rule as its tool prints it without counters or handles: equal text, same rule. Printed on demand. */
   readonly text: () => string;
+  /** A rule no dump shows, taken for kube-proxy's own in a dump shown in part (kube-plumbing.ts). */
+  readonly assumed?: true;
 }
 
 export interface ViewBase {

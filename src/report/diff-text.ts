@@ -86,9 +86,23 @@ function rulesetName(r: RulesetDiff): string {
   }
 }
 
+/** Tables one snapshot does not show: named, not counted as removed or added. */
+function shownByOneLines(r: RulesetDiff): string[] {
+  const s = r.shownByOne;
+  if (!s) return [];
+  const side = (tables: readonly string[], by: string, not: string) =>
+    tables.length
+      ? [
+          `  not compared: ${tables.join(', ')} (in the ${by} snapshot only; the ${not} one does not show ${tables.length === 1 ? 'it' : 'them'})`,
+        ]
+      : [];
+  return [...side(s.before, 'before', 'after'), ...side(s.after, 'after', 'before')];
+}
+
 function rulesetLines(r: RulesetDiff): string[] {
   return [
     `rules ${rulesetName(r)}: +${r.rulesAdded} -${r.rulesRemoved} in ${r.chains.length} chain${r.chains.length === 1 ? '' : 's'}`,
+    ...shownByOneLines(r),
     ...r.chains.slice(0, CHAINS_SHOWN).flatMap(chainLines),
     ...more(r.chains.length - CHAINS_SHOWN, 'chains').map((l) => `  ${l}`),
   ];

@@ -30,8 +30,16 @@ export interface ChainChange {
   readonly reordered: boolean;
 }
 
+/** Tables one snapshot shows and the other does not, by the snapshot that shows them: not compared. */
+export interface TablesShownBy {
+  readonly before: string[];
+  readonly after: string[];
+}
+
 interface ChainsDiff {
   readonly chains: readonly ChainChange[];
+  /** Tables shown by one snapshot only (a dump of `-t nat` alone): their chains are unknown on the other side. */
+  readonly shownByOne?: TablesShownBy;
   /** Rules added and removed over all chains, chains added and removed with their rules included. */
   readonly rulesAdded: number;
   readonly rulesRemoved: number;

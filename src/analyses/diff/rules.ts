@@ -13,12 +13,13 @@ import type { RulesetView, ViewBase, ViewChain } from '../../model/ruleset-view'
 import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';
 import { changeOf } from './change';
-import type { ChainChange, RuleText, RulesetDiff } from './model';
+import type { ChainChange, RuleText, RulesetDiff, TablesShownBy } from './model';
 
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
+/** A chain's rules as its dump shows them: the rules taken for kube-proxy's in a part (assumed) are none of them. */
 const ruleTexts = (chain: ViewChain | undefined): RuleText[] =>
-  (chain?.rules ?? []).map((r) => ({ text: r.text(), index: r.index, location: r.location }));
+  (chain?.rules ?? []).flatMap((r) => (r.assumed ? [] : [{ text: r.text(), index: r.index, location: r.location }]));
 
 /** Where an nft base chain hooks, as its listing says it; iptables' built-in chains never move. */
 const hookText = (b: ViewBase | undefined) =>
@@ -65,14 +66,26 @@ function chainChange(
   return { table, chain: name, change, ...policy, ...hook, added, removed, reordered };
 }
 
-/** Table by table and chain by chain, by name: the chains that changed. */
-function chainChanges(before: RulesetView | undefined, after: RulesetView | undefined): ChainChange[] {
+/**
+ * Table by table and chain by chain, by name: the chains that changed. A table one snapshot does not show (a dump
+ * of `-t nat` alone) is not compared: its chains are unknown there, not removed; it is named instead.
+ */
+function chainChanges(
+  before: RulesetView | undefined,
+  after: RulesetView | undefined,
+): { chains: ChainChange[]; shownBy: TablesShownBy } {
   const tablesOf = (v: RulesetView | undefined) =>
     new Map((v?.tables ?? []).map((t) => [t.name, new Map(t.chains.map((c) => [c.name, c]))]));
   const was = tablesOf(before);
   const now = tablesOf(after);
   const chains: ChainChange[] = [];
+  // With no dump at all on one side, its tables are all gone or all new: there is nothing to leave out.
+  const both = before !== undefined && after !== undefined;
+  const shownBy: TablesShownBy = { before: [], after: [] };
   for (const table of new Set([...was.keys(), ...now.keys()])) {
+    if (both && !now.has(table)) shownBy.before.push(table);
+    if (both && !was.has(table)) shownBy.after.push(table);
+    if (both && !(now.has(table) && was.has(table))) continue;
     const b = was.get(table) ?? new Map<string, ViewChain>();
     const a = now.get(table) ?? new Map<string, ViewChain>();
     for (const name of new Set([...b.keys(), ...a.keys()])) {
@@ -80,8 +93,10 @@ function chainChanges(before: RulesetView | undefined, after: RulesetView | unde
       if (change) chains.push(change);
     }
   }
-  return chains;
+  return { chains, shownBy };
 }
+
+const shownByOne = (s: TablesShownBy) => (s.before.length || s.after.length ? { shownByOne: s } : {});
 
 const count = (chains: readonly ChainChange[], side: 'added' | 'removed') =>
   chains.reduce((n, c) => n + c[side].length, 0);
@@ -91,12 +106,12 @@ function rulesetDiff(
   before: RulesetSection | undefined,
   after: RulesetSection | undefined,
 ): RulesetDiff | undefined {
-  const chains = chainChanges(before && sectionView(before), after && sectionView(after));
+  const { chains, shownBy } = chainChanges(before && sectionView(before), after && sectionView(after));
   const backend = {
     before: before ? (backendOf(before) ?? null) : null,
     after: after ? (backendOf(after) ?? null) : null,
   };
-  if (!chains.length && backend.before === backend.after) return undefined;
+  if (!chains.length && backend.before === backend.after && !shownByOne(shownBy).shownByOne) return undefined;
   return {
     format: 'iptables',
     family,
@@ -104,6 +119,7 @@ function rulesetDiff(
     chains,
     rulesAdded: count(chains, 'added'),
     rulesRemoved: count(chains, 'removed'),
+    ...shownByOne(shownBy),
   };
 }
 
@@ -112,9 +128,17 @@ function nftDiff(before: NodeDumps, after: NodeDumps): RulesetDiff[] {
   const was = nftViewOf(before);
   const now = nftViewOf(after);
   if (!was && !now) return [];
-  const chains = chainChanges(was, now);
-  if (!chains.length) return [];
-  return [{ format: 'nft', chains, rulesAdded: count(chains, 'added'), rulesRemoved: count(chains, 'removed') }];
+  const { chains, shownBy } = chainChanges(was, now);
+  if (!chains.length && !shownByOne(shownBy).shownByOne) return [];
+  return [
+    {
+      format: 'nft',
+      chains,
+      rulesAdded: count(chains, 'added'),
+      rulesRemoved: count(chains, 'removed'),
+      ...shownByOne(shownBy),
+    },
+  ];
 }
 
 /**

@@ -5,7 +5,9 @@
  * when every chain name stayed.
  */
 import type { KubeService } from '../../graph/service-model';
-import type { NodeDumps } from '../../model/node';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
+import type { TableName } from '../../model/ruleset';
+import type { Family } from '../../model/values';
 import { type EntryOutcome, type ServicesOptions, analyzeServices } from '../services/index';
 import { entryKey } from '../node/index';
 import { changeOf } from './change';
@@ -57,6 +59,30 @@ function entryChange(before: EntryOutcome | undefined, after: EntryOutcome | und
   return { kind: entry.kind, ip: entry.ip, port: entry.port, change, verdict, endpoints };
 }
 
+/** The iptables table of the node's dumps that holds line `line` of `path`, if one does. */
+function tableAt(node: NodeDumps, family: Family, path: string, line: number): TableName | undefined {
+  for (const r of rulesetsOf(node, family)) {
+    if (r.source.path !== path) continue;
+    const holding = r.ruleset.tables.filter((t) => t.location.line <= line).at(-1);
+    if (holding) return holding.name;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a service one snapshot programs is in tables the other does not show (a REJECT of a service without
+ * endpoints is in filter, which a dump of `-t nat` alone leaves out): unknown there, not added or removed.
+ */
+function beyondOther(p: Programmed, node: NodeDumps, other: NodeDumps): boolean {
+  const s = p.service;
+  const shown = new Set<TableName>(rulesetsOf(other, s.family).flatMap((r) => r.ruleset.tables.map((t) => t.name)));
+  if (shown.size === 0) return false;
+  return s.entryPoints.every((e) => {
+    const table = tableAt(node, s.family, e.evidence.path, e.evidence.line);
+    return table !== undefined && !shown.has(table);
+  });
+}
+
 export function servicesDiff(before: NodeDumps, after: NodeDumps, options: ServicesOptions): ServiceChange[] {
   const was = programmed(before, options);
   const now = programmed(after, options);
@@ -64,6 +90,7 @@ export function servicesDiff(before: NodeDumps, after: NodeDumps, options: Servi
   for (const key of new Set([...was.keys(), ...now.keys()])) {
     const b = was.get(key);
     const a = now.get(key);
+    if ((b && !a && beyondOther(b, before, after)) || (a && !b && beyondOther(a, after, before))) continue;
     const entries = [...new Set([...(b?.outcomes.keys() ?? []), ...(a?.outcomes.keys() ?? [])])].flatMap(
       (k) => entryChange(b?.outcomes.get(k), a?.outcomes.get(k)) ?? [],
     );

@@ -1,6 +1,8 @@
 /** `nfwalk diff` on kube-proxy snapshots of one node before and after endpoint churn, and on hand-written firewalls. */
 import test from 'ava';
 import { diffNodes } from '../../../src/analyses/diff/index';
+import { findSectionsInText } from '../../../src/input/sections';
+import { nodesOfInputs } from '../../../src/model/node';
 import { nodesOfText } from '../../helpers/sections';
 import { readShared, sharedTest } from '../../helpers/shared';
 import { SMALL_NODE } from '../../helpers/small-node';
@@ -176,3 +178,35 @@ sharedTest(
     );
   },
 );
+
+test('an after side that shows the nat table alone: filter is not compared, and neither are the services only filter programs', (t) => {
+  const none = serviceSpec('shop/none:http', 'tcp', '10.96.0.40', 80, []);
+  const whole = snapshot(web('10.244.1.5:8080', '10.244.2.6:8080'), none);
+  const rules = kubeProxyRuleset([web('10.244.1.5:8080', '10.244.2.6:8080'), none], { clusterCidr: '10.244.0.0/16' });
+  // `iptables-save -t nat`: only the nat table, kube-proxy's REJECT of a service without endpoints is in filter.
+  const natOnly = rules.slice(
+    rules.indexOf('*nat'),
+    rules.indexOf('COMMIT', rules.indexOf('*nat')) + 'COMMIT\n'.length,
+  );
+  t.true(natOnly.startsWith('*nat') && !natOnly.includes('*filter'));
+  const [node] = diffNodes(whole, nodesOfText(`${SMALL_NODE}\n${natOnly}`)).nodes;
+  t.deepEqual(node!.services, []);
+  t.deepEqual(
+    node!.rulesets.map((r) => [r.rulesAdded, r.rulesRemoved, r.shownByOne]),
+    [[0, 0, { before: ['filter'], after: [] }]],
+  );
+});
+
+test("a grep'd after side: the rules nfwalk takes for kube-proxy's in a part are no rules of the diff", (t) => {
+  const rules = kubeProxyRuleset([web('10.244.1.5:8080', '10.244.2.6:8080')], { clusterCidr: '10.244.0.0/16' });
+  const grepped = rules
+    .split('\n')
+    .filter((l) => l.includes('shop/web'))
+    .join('\n');
+  const [node] = diffNodes(
+    snapshot(web('10.244.1.5:8080', '10.244.2.6:8080')),
+    nodesOfInputs(findSectionsInText(`$ iptables-save | grep shop/web\n${grepped}\n`, 'after.txt', 'n1').sections),
+  ).nodes;
+  const added = node!.rulesets.flatMap((r) => r.chains.flatMap((c) => c.added.map((a) => a.text)));
+  t.deepEqual(added, []);
+});
