@@ -3,6 +3,7 @@ import { rulesReadingFindings } from '../analyses/analyze/input-findings';
 import type { Finding } from '../analyses/finding';
 import { type Probe, type ProbeProtocol, TraceError, tracePacket } from '../analyses/trace/index';
 import type { TraceResult } from '../analyses/trace/path';
+import { mayChange, unshownRules } from '../model/gaps';
 import { NfwalkError } from './errors';
 import type { Inputs } from './inputs';
 import { pickNode } from './pick-node';
@@ -25,7 +26,18 @@ export interface TraceOptions {
 export function traceResult(inputs: Inputs, probe: TraceProbe, options: TraceOptions = {}): TraceResult {
   const node = pickNode(inputs.sections, options.node);
   try {
-    const result = tracePacket(node, { ...probe, proto: probe.proto ?? 'tcp' }, { nodeIps: options.nodeIps ?? [] });
+    const walked = tracePacket(node, { ...probe, proto: probe.proto ?? 'tcp' }, { nodeIps: options.nodeIps ?? [] });
+    // On rules pasted in part every path rests on what the paste does not show, as services' answers do.
+    const unshown = unshownRules(node);
+    const result = unshown.length
+      ? {
+          ...walked,
+          paths: walked.paths.map((p) => ({
+            ...p,
+            assumptions: [...(p.assumptions ?? []), mayChange(unshown.join('; '))],
+          })),
+        }
+      : walked;
     // Lines not read and dumps shown in part bound every path: said first among what the walk did not have.
     const reading = rulesReadingFindings(node).map(noteOf);
     return reading.length ? { ...result, warnings: [...reading, ...result.warnings] } : result;

@@ -108,6 +108,9 @@ export function nftTablesInPart(node: NodeDumps): { readonly table: NodeNftTable
     }));
 }
 
+/** An answer's caveat on a node whose rules were pasted in part, from unshownRules' words. */
+export const mayChange = (why: string) => `${why}: what it does not show may change this`;
+
 /**
  * What a node's rule and service dumps do not show, in a few words each: rulesets' gaps and lines not read (a table
  * iptables-nft could not print is shown by the node's nft listing, when given), nft and IPVS listings with lines not

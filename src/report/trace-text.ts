@@ -43,7 +43,9 @@ export function formatTrace(r: TraceResult): string {
   const lines = [`trace on ${r.node}: ${formatProbe(r)}`, ''];
   r.paths.forEach((path, i) => {
     const share = r.paths.length > 1 ? ` (probability ${+path.probability.toFixed(6)})` : '';
-    lines.push(`path ${i + 1} of ${r.paths.length}${share}: ${formatOutcome(path)}`);
+    // An outcome that rests on what the dumps do not decide or show says so where it is read first.
+    const given = path.assumptions?.length ? ', if what it assumes (below) holds' : '';
+    lines.push(`path ${i + 1} of ${r.paths.length}${share}: ${formatOutcome(path)}${given}`);
     for (const s of path.steps) lines.push(stepLine(s));
     lines.push(`  final: ${formatHeader(path.final)}${path.masquerade ? ', masqueraded' : ''}`);
     for (const a of path.assumptions ?? []) lines.push(`  assumes: ${a}`);

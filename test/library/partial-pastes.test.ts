@@ -10,7 +10,8 @@ import { analyze } from '../../src/library/analyze';
 import { readText } from '../../src/library/read-text';
 import { services } from '../../src/library/services';
 import { stale } from '../../src/library/stale';
-import { trace } from '../../src/library/trace';
+import { trace, traceResult } from '../../src/library/trace';
+import { formatTrace } from '../../src/report/trace-text';
 import { readFixture, readShared, repoRoot, sharedTest } from '../helpers/shared';
 
 const sample = (name: string) => readFileSync(join(repoRoot, 'samples', name), 'utf8');
@@ -349,4 +350,46 @@ test('an ipset listing cut short of its own count, or filtered, is said partial 
   const filtered = await partial(`[root@node-3 ~]# ipset list | grep -A20 KUBE-CLUSTER\n${set(members, 3)}\n`);
   t.true(filtered.some((f) => /KUBE-CLUSTER-IP was filtered/.test(f.message)));
   t.deepEqual(await partial(`[root@node-3 ~]# ipset list KUBE-CLUSTER-IP\n${set(members, 3)}\n`), []);
+});
+
+test('trace on a paste cut before the NAT rules: every path rests on what the paste does not show, and says so first', async (t) => {
+  const lines = kubeNode.split('\n');
+  const at = lines.findIndex((l) => l.includes('-A KUBE-SEP-'));
+  t.true(at > 0);
+  const paste = `root@node-1:~# iptables-save | head -${at}\n${lines.slice(0, at).join('\n')}\n`;
+  const walked = trace(await readText(paste, 'cut.txt'), {
+    src: '10.244.1.9',
+    dst: '10.96.0.10',
+    proto: 'tcp',
+    dport: 80,
+    in: 'eth0',
+  });
+  t.true(walked.paths.length > 0);
+  for (const p of walked.paths)
+    t.true(
+      (p.assumptions ?? []).some((a) =>
+        /the dump was filtered \(`iptables-save \| head -\d+`\).*: what it does not show may change this$/.test(a),
+      ),
+      JSON.stringify(p.assumptions),
+    );
+  const whole = trace(await readText(kubeNode, 'whole.txt'), {
+    src: '10.244.1.9',
+    dst: '10.96.0.10',
+    proto: 'tcp',
+    dport: 80,
+    in: 'eth0',
+  });
+  t.false(whole.paths.some((p) => (p.assumptions ?? []).some((a) => a.endsWith('may change this'))));
+  t.regex(
+    formatTrace(
+      traceResult(await readText(paste, 'cut.txt'), {
+        src: '10.244.1.9',
+        dst: '10.96.0.10',
+        proto: 'tcp',
+        dport: 80,
+        in: 'eth0',
+      }),
+    ),
+    /^path 1 of \d+(?: \(probability [\d.]+\))?: .*, if what it assumes \(below\) holds$/m,
+  );
 });

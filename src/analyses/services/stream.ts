@@ -5,7 +5,7 @@
  * findings and warnings are kept apart, small, and said in the order the dumps list the services.
  */
 import type { KubeService } from '../../graph/service-model';
-import { unshownRules } from '../../model/gaps';
+import { mayChange, unshownRules } from '../../model/gaps';
 import { NONE } from '../../model/none';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
@@ -49,8 +49,6 @@ function unshownByNode(nodes: readonly NodeDumps[]): ReadonlyMap<string, string>
     }),
   );
 }
-
-const mayChange = (why: string) => `${why}: what it does not show may change this`;
 
 /**
  * On a node whose rules were pasted in part, what a finding says may be decided by the part not shown: it is
