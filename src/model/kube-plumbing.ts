@@ -3,7 +3,8 @@
  * `iptables -t nat -S KUBE-SVC-…`) and its chains are there but what ties them together is not: nat
  * PREROUTING and OUTPUT to KUBE-SERVICES, KUBE-SERVICES to each service chain (its rule is the service
  * chain's own masquerade rule for the cluster IP, as kube-proxy writes both) and to KUBE-NODEPORTS, a
- * KUBE-EXT chain to its service's KUBE-SVL or KUBE-SVC chain, and the masquerade mark: KUBE-MARK-MASQ's
+ * KUBE-EXT chain to its service's KUBE-SVL or KUBE-SVC chain, an endpoint chain's DNAT from the comment that
+ * names its endpoint, and the masquerade mark: KUBE-MARK-MASQ's
  * MARK rule, KUBE-POSTROUTING's MASQUERADE and POSTROUTING's jump to it. Each supplied rule says it was
  * assumed, so every path through it lists that; a whole dump gets none.
  */
@@ -86,6 +87,39 @@ function entryJumps(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
   return out;
 }
 
+/** kube-proxy's comment on a service chain's jump to an endpoint chain: `ns/svc:port -> 10.244.1.5:8080`. */
+const ENDPOINT_COMMENT = /^\S+ -> (?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d+)$/;
+
+/**
+ * The DNAT of an endpoint chain the paste does not show (`iptables -S KUBE-SVC-…` alone), from the comment of the
+ * service chain's rule that jumps to it: kube-proxy names the endpoint there. Its hairpin masquerade rule (for the
+ * endpoint's own connections to the service) is not supplied.
+ */
+function endpointChains(nat: Table, family: Ruleset['family'], byName: ReadonlyMap<string, Chain>): Supply[] {
+  const out = new Map<string, Supply>();
+  for (const c of nat.chains) {
+    if (!/^KUBE-SV[CL]-/.test(c.name)) continue;
+    for (const r of c.rules) {
+      const to = r.target?.kind === 'jump' ? r.target.chain : undefined;
+      if (!to?.startsWith(serviceChainName('SEP', '')) || (byName.get(to)?.rules.length ?? 0) > 0 || out.has(to))
+        continue;
+      const comment = r.matches.find((m) => m.module === 'comment')?.comment;
+      const endpoint = comment === undefined ? null : ENDPOINT_COMMENT.exec(comment);
+      if (!endpoint) continue;
+      const address = (endpoint[1] ?? endpoint[2])!;
+      if (address.includes(':') !== (family === 'ipv6')) continue;
+      const port = Number(endpoint[3]);
+      const dnat: Target = {
+        kind: 'DNAT',
+        toDestination: [{ family, addresses: { from: address, to: address }, ports: { from: port, to: port } }],
+      };
+      const why = `the paste does not show ${to}; assumed kube-proxy's DNAT to ${endpoint[1] ? `[${address}]` : address}:${port}, the endpoint the comment of ${c.name} rule ${r.index} names`;
+      out.set(to, { chain: to, rules: [assumedRule(nat, dnat, why)], at: 'end' });
+    }
+  }
+  return [...out.values()];
+}
+
 /** The masquerade mark, where rules jump to KUBE-MARK-MASQ but the paste does not show what it and KUBE-POSTROUTING do. */
 function masqueradeMark(nat: Table, byName: ReadonlyMap<string, Chain>): Supply[] {
   if (!jumpedTo(nat, KUBE_MARK_MASQ)) return [];
@@ -139,7 +173,11 @@ export function withKubePlumbing(ruleset: Ruleset): Ruleset {
   const nat = ruleset.tables.find((t) => t.name === 'nat');
   if (!nat) return ruleset;
   const byName = new Map(nat.chains.map((c) => [c.name, c]));
-  const supplies = [...entryJumps(nat, byName), ...masqueradeMark(nat, byName)];
+  const supplies = [
+    ...entryJumps(nat, byName),
+    ...endpointChains(nat, ruleset.family, byName),
+    ...masqueradeMark(nat, byName),
+  ];
   if (supplies.length === 0) return ruleset;
   const completed = supplied(nat, supplies);
   return { ...ruleset, tables: ruleset.tables.map((t) => (t === nat ? completed : t)) };

@@ -393,3 +393,29 @@ test('trace on a paste cut before the NAT rules: every path rests on what the pa
     /^path 1 of \d+(?: \(probability [\d.]+\))?: .*, if what it assumes \(below\) holds$/m,
   );
 });
+
+test('a service chain pasted alone (iptables -S KUBE-SVC-…): its endpoints are the ones its comments name, each answer marked as resting on that', async (t) => {
+  const svc = 'KUBE-SVC-XPGD46QRK7WJZT7O';
+  const lines = kubeNode
+    .split('\n')
+    .filter((l) => l.includes(`-A ${svc} `))
+    .map((l) => l.replace(/^\[\d+:\d+\] /, ''));
+  t.true(lines.length >= 3);
+  const paste = `[root@node1 ~]# iptables -t nat -S ${svc}\n-N ${svc}\n${lines.join('\n')}\n`;
+  const report = services(await readText(paste, 'svc.txt'));
+  const whole = services(await readText(kubeNode, 'whole.txt'));
+  const shares = (r: typeof report) =>
+    r.services
+      .filter((v) => v.name === 'default/web:http')
+      .flatMap((v) => v.nodes.flatMap((n) => n.entryPoints.filter((e) => e.kind === 'clusterIP')))
+      .map((e) => [e.verdict, e.endpoints.map((x) => [x.ip, x.port, +x.probability.toFixed(6)])]);
+  t.deepEqual(shares(report), shares(whole));
+  const [entry] = report.services.flatMap((v) => v.nodes.flatMap((n) => n.entryPoints));
+  t.true(
+    entry!.assumptions!.some((a) =>
+      /assumed kube-proxy's DNAT to [\d.]+:\d+, the endpoint the comment of KUBE-SVC-XPGD46QRK7WJZT7O rule \d names$/.test(
+        a,
+      ),
+    ),
+  );
+});
