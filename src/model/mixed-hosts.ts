@@ -3,6 +3,7 @@
  * different machines: one's conntrack table must not be judged against another's rules.
  */
 import { filterOf } from './gaps';
+import { sectionView } from './iptables-view';
 import { type NodeDumps, backendOf } from './node';
 import type { RulesetSection } from './section';
 
@@ -26,10 +27,29 @@ export function strangerFiles(node: NodeDumps): [string, Set<string>][] {
   return files.filter(([, a], i) => files.some(([, b], j) => j !== i && ![...a].some((x) => b.has(x))));
 }
 
+/** A table's rules as text, chain by chain: two dumps of one moment (with `-c` or without, `-S`) give the same. */
+function tableTexts(r: RulesetSection): Map<string, string> {
+  return new Map(
+    sectionView(r).tables.map((t) => [
+      t.name,
+      t.chains
+        .map((c) => `${c.name}\n${c.rules.map((x) => x.text()).join('\n')}`)
+        .sort()
+        .join('\n\n'),
+    ]),
+  );
+}
+
+/** Whether two dumps disagree about a table both show: different machines or moments, not two views of one. */
+function disagree(a: Map<string, string>, b: Map<string, string>): boolean {
+  for (const [table, text] of a) if (b.has(table) && b.get(table) !== text) return true;
+  return false;
+}
+
 /**
- * Whole rulesets of one family and backend in different files of one node (`node-a.iptables-save` and
- * `node-b.iptables-save` in one folder, or a rotated `iptables-save.txt.old`): two machines or two moments, of
- * which the analyses take the last. Each group holds two or more.
+ * Whole rulesets of one family and backend in different files of one node that disagree about a table
+ * (`node-a.iptables-save` and `node-b.iptables-save` in one folder, or a rotated `iptables-save.txt.old`): two
+ * machines or two moments, of which the analyses take the last. Each group holds two or more.
  */
 export function competingRulesets(node: NodeDumps): RulesetSection[][] {
   const groups = new Map<string, RulesetSection[]>();
@@ -38,5 +58,10 @@ export function competingRulesets(node: NodeDumps): RulesetSection[][] {
     const key = `${r.ruleset.family} ${backendOf(r) ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].filter((g) => new Set(g.map((r) => r.source.path)).size > 1);
+  return [...groups.values()].flatMap((g) => {
+    if (new Set(g.map((r) => r.source.path)).size < 2) return [];
+    const texts = g.map(tableTexts);
+    const apart = g.filter((_, i) => texts.some((t, j) => j !== i && disagree(texts[i]!, t)));
+    return apart.length > 1 ? [apart] : [];
+  });
 }
