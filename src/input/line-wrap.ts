@@ -88,9 +88,9 @@ function brokeBetweenWords(line: string, next: string, width: number): boolean {
 }
 
 /**
- * How the text was wrapped, if it shows it. Between words: records go on over a next line two times or more
- * though they end short of the widest record by more than a trimmed space, which a terminal never does, each where
- * the next word would not fit. Otherwise by a terminal as wide as the widest record of a dump, when records that
+ * How the text was wrapped, if it shows it. Between words: records go on over a next line two times or more, and
+ * more often than records as wide as the widest do, though they end short of it by more than a trimmed space,
+ * each where the next word would not fit. Otherwise by a terminal as wide as the widest record of a dump, when records that
  * wide go on over the next line (two of them, or one at a common width followed by a record or a prompt: prose
  * right after a dump's last record is no continuation of it). Any wider record rules a width out.
  */
@@ -113,8 +113,10 @@ export function wrapOf(text: string): Wrap | undefined {
     const after = lines[i + 2];
     inside ||= after !== undefined && (RECORD[kind].test(after) || boundaryAt(after) !== undefined);
   }
-  // A word longer than the width is cut at it, leaving a line one wider than any line broken at a space.
-  if (betweenWords >= 2)
+  // A terminal's copy with trailing blanks trimmed leaves short lines too, where it cut in a run of spaces; but most
+  // of its cuts fill the width, which a wrap between words seldom does. A word longer than the width is cut at it,
+  // leaving a line one wider than any line broken at a space.
+  if (betweenWords >= 2 && betweenWords > cut)
     return {
       style: 'words',
       width: lines.some((l) => columns(l) === widest + 1 && !/\s/.test(l)) ? widest + 1 : widest,

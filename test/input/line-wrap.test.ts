@@ -76,10 +76,14 @@ function wrap(prompt: string, dump: string, width: number, trim = false, style: 
 function unwrapped(value: unknown, origin: readonly { line: number; offset: number }[]): unknown {
   if (Array.isArray(value)) return value.map((v) => unwrapped(v, origin));
   if (typeof value === 'string')
-    return value.replace(/(wrapped\.txt):(\d+)(?::(\d+))?/g, (_, path: string, line: string, column?: string) => {
-      const o = origin[Number(line) - 1]!;
-      return `${path}:${o.line}${column ? `:${Number(column) + o.offset}` : ''}`;
-    });
+    return value.replace(
+      /(wrapped\.txt):(\d+)(?:-(\d+))?(?::(\d+))?/g,
+      (_, path: string, line: string, end?: string, column?: string) => {
+        const o = origin[Number(line) - 1]!;
+        const last = end ? `-${origin[Number(end) - 1]!.line}` : '';
+        return `${path}:${o.line}${last}${column ? `:${Number(column) + o.offset}` : ''}`;
+      },
+    );
   if (value === null || typeof value !== 'object') return value;
   const o = value as Record<string, unknown>;
   const out = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapped(v, origin)]));
@@ -192,17 +196,21 @@ const expanded = (text: string) =>
     return out;
   });
 
-for (const width of [80, 120])
-  sharedTest(
-    `kube-proxy's nft listing copied with its tabs as spaces and wrapped at ${width} columns is read whole`,
-    async (t) => {
-      const listing = expanded(
-        readShared('captures/nft/kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt'),
+// iptables-nft's listing trimmed at 80 columns is left out: two cuts in its runs of spaces lose them all (open).
+for (const file of [
+  'kube-proxy-v1.34-TestOverallNFTablesRules.nft-list-ruleset.txt',
+  'iptables-nft-kube-proxy.nft-list-ruleset.txt',
+])
+  for (const width of [80, 120])
+    for (const trim of file.startsWith('iptables-nft') && width === 80 ? [false] : [false, true])
+      sharedTest(
+        `${file} copied with its tabs as spaces and wrapped at ${width} columns${trim ? ', trailing blanks trimmed,' : ''} is read whole`,
+        async (t) => {
+          const listing = expanded(readShared(`captures/nft/${file}`));
+          t.false(listing.includes('\t'));
+          await sameAsWhole(t, 'root@node-1:~# nft list ruleset', listing, width, trim);
+        },
       );
-      t.false(listing.includes('\t'));
-      await sameAsWhole(t, 'root@node-1:~# nft list ruleset', listing, width);
-    },
-  );
 
 const wordWrapped: readonly [string, string, number][] = [
   ['realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt', 'iptables-save', 100],
