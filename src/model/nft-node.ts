@@ -49,7 +49,9 @@ export function latestTables<T extends ListedTable>(listed: Iterable<T>): T[] {
     const before = tables.get(key);
     tables.delete(key);
     const adds = before && listsPart(x.section) && before.section.source.path === x.section.source.path;
-    tables.set(key, adds ? { ...x, table: withPart(before.table, x.table) } : x);
+    // A part added to a whole listing leaves the table shown whole: the listing it is taken as is the whole one.
+    const shownBy = adds && !listsPart(before.section) ? before.section : x.section;
+    tables.set(key, adds ? { ...x, table: withPart(before.table, x.table), section: shownBy } : x);
   }
   return [...tables.values()];
 }

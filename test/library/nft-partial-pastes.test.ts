@@ -139,6 +139,11 @@ test('a whole nft listing of the same table later in the paste replaces an earli
   };
   // The later whole listing is the later state: chain `old` is gone.
   t.is(await chainsOf(`$ sudo nft list ruleset\n${first}$ sudo nft list ruleset\n${whole}`), 2);
-  // A part listed after it replaces its chain `a` and keeps the rest.
-  t.is(await chainsOf(`$ sudo nft list ruleset\n${first}$ sudo nft list chain ip t a\n${part}`), 3);
+  // A part listed after it replaces its chain `a` and keeps the rest, which the whole listing showed.
+  const added = `$ sudo nft list ruleset\n${first}$ sudo nft list chain ip t a\n${part}`;
+  t.is(await chainsOf(added), 3);
+  t.deepEqual(
+    analyze(await readText(added, 'p.txt')).findings.filter((f) => f.code === 'INPUT_PARTIAL'),
+    [],
+  );
 });
