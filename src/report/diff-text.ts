@@ -133,7 +133,14 @@ function partialNotes(d: NodeDiff, reading: DiffReading): string[] {
 
 function nodeLines(d: NodeDiff, reading: DiffReading): string[] {
   const title = d.before === d.after ? `node ${d.before}` : `node ${d.before} → ${d.after}`;
-  const notes = partialNotes(d, reading);
+  const notes = [
+    ...partialNotes(d, reading),
+    ...(d.servicesNotCompared
+      ? [
+          `  note: ${d.servicesNotCompared} service${d.servicesNotCompared === 1 ? ' is' : 's are'} not compared: programmed in tables one snapshot does not show`,
+        ]
+      : []),
+  ];
   if (!d.services.length && !d.rulesets.length) return [title, ...notes, '  no change in rules or services'];
   return [
     title,

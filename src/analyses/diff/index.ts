@@ -11,11 +11,13 @@ import { servicesDiff } from './services';
 export type * from './model';
 
 function nodeDiff(before: NodeDumps, after: NodeDumps, options: ServicesOptions): NodeDiff {
+  const { changes, notCompared } = servicesDiff(before, after, options);
   return {
     before: before.name,
     after: after.name,
     rulesets: rulesDiff(before, after),
-    services: servicesDiff(before, after, options),
+    services: changes,
+    ...(notCompared ? { servicesNotCompared: notCompared } : {}),
   };
 }
 

@@ -91,6 +91,8 @@ export interface NodeDiff {
   readonly after: string;
   readonly rulesets: readonly RulesetDiff[];
   readonly services: readonly ServiceChange[];
+  /** Services one snapshot programs in tables the other does not show: unknown there, so not compared. */
+  readonly servicesNotCompared?: number;
 }
 
 export interface DiffAnalysis {

@@ -67,12 +67,14 @@ function chainChange(
 }
 
 /**
- * Table by table and chain by chain, by name: the chains that changed. A table one snapshot does not show (a dump
- * of `-t nat` alone) is not compared: its chains are unknown there, not removed; it is named instead.
+ * Table by table and chain by chain, by name: the chains that changed. With `byTable`, a table one snapshot does
+ * not show (an iptables dump of `-t nat` alone) is not compared: its chains are unknown there, not removed; it is
+ * named instead.
  */
 function chainChanges(
   before: RulesetView | undefined,
   after: RulesetView | undefined,
+  byTable: boolean,
 ): { chains: ChainChange[]; shownBy: TablesShownBy } {
   const tablesOf = (v: RulesetView | undefined) =>
     new Map((v?.tables ?? []).map((t) => [t.name, new Map(t.chains.map((c) => [c.name, c]))]));
@@ -80,7 +82,7 @@ function chainChanges(
   const now = tablesOf(after);
   const chains: ChainChange[] = [];
   // With no dump at all on one side, its tables are all gone or all new: there is nothing to leave out.
-  const both = before !== undefined && after !== undefined;
+  const both = byTable && before !== undefined && after !== undefined;
   const shownBy: TablesShownBy = { before: [], after: [] };
   for (const table of new Set([...was.keys(), ...now.keys()])) {
     if (both && !now.has(table)) shownBy.before.push(table);
@@ -106,7 +108,7 @@ function rulesetDiff(
   before: RulesetSection | undefined,
   after: RulesetSection | undefined,
 ): RulesetDiff | undefined {
-  const { chains, shownBy } = chainChanges(before && sectionView(before), after && sectionView(after));
+  const { chains, shownBy } = chainChanges(before && sectionView(before), after && sectionView(after), true);
   const backend = {
     before: before ? (backendOf(before) ?? null) : null,
     after: after ? (backendOf(after) ?? null) : null,
@@ -128,7 +130,8 @@ function nftDiff(before: NodeDumps, after: NodeDumps): RulesetDiff[] {
   const was = nftViewOf(before);
   const now = nftViewOf(after);
   if (!was && !now) return [];
-  const { chains, shownBy } = chainChanges(was, now);
+  // `nft list ruleset` shows every table: one it lacks is gone, not left out as iptables-save -t leaves tables.
+  const { chains, shownBy } = chainChanges(was, now, false);
   if (!chains.length && !shownByOne(shownBy).shownByOne) return [];
   return [
     {

@@ -83,14 +83,22 @@ function beyondOther(p: Programmed, node: NodeDumps, other: NodeDumps): boolean 
   });
 }
 
-export function servicesDiff(before: NodeDumps, after: NodeDumps, options: ServicesOptions): ServiceChange[] {
+export function servicesDiff(
+  before: NodeDumps,
+  after: NodeDumps,
+  options: ServicesOptions,
+): { changes: ServiceChange[]; notCompared: number } {
   const was = programmed(before, options);
   const now = programmed(after, options);
   const changes: ServiceChange[] = [];
+  let notCompared = 0;
   for (const key of new Set([...was.keys(), ...now.keys()])) {
     const b = was.get(key);
     const a = now.get(key);
-    if ((b && !a && beyondOther(b, before, after)) || (a && !b && beyondOther(a, after, before))) continue;
+    if ((b && !a && beyondOther(b, before, after)) || (a && !b && beyondOther(a, after, before))) {
+      notCompared++;
+      continue;
+    }
     const entries = [...new Set([...(b?.outcomes.keys() ?? []), ...(a?.outcomes.keys() ?? [])])].flatMap(
       (k) => entryChange(b?.outcomes.get(k), a?.outcomes.get(k)) ?? [],
     );
@@ -99,7 +107,8 @@ export function servicesDiff(before: NodeDumps, after: NodeDumps, options: Servi
     const s = (b ?? a)!.service;
     changes.push({ name: s.name, protocol: s.protocol, family: s.family, change, entryPoints: entries });
   }
-  return changes.sort(
+  changes.sort(
     (x, y) => x.name.localeCompare(y.name) || x.protocol.localeCompare(y.protocol) || x.family.localeCompare(y.family),
   );
+  return { changes, notCompared };
 }

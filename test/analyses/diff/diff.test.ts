@@ -191,6 +191,7 @@ test('an after side that shows the nat table alone: filter is not compared, and 
   t.true(natOnly.startsWith('*nat') && !natOnly.includes('*filter'));
   const [node] = diffNodes(whole, nodesOfText(`${SMALL_NODE}\n${natOnly}`)).nodes;
   t.deepEqual(node!.services, []);
+  t.is(node!.servicesNotCompared, 1);
   t.deepEqual(
     node!.rulesets.map((r) => [r.rulesAdded, r.rulesRemoved, r.shownByOne]),
     [[0, 0, { before: ['filter'], after: [] }]],
