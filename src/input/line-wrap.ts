@@ -61,7 +61,7 @@ const MARKUP = /^\s*(?:`{3}|~{3}|\{(?:noformat|code)[^}]*\}|<\/?(?:pre|code)>|--
  * record's last piece ends as the record does: with a value, a target or a closing quote.
  */
 const LABEL = /:\s*$/;
-const SENTENCE = /^[A-Za-z][\w'’,()/-]*(?: [\w'’,()/-]+){2,}[.?!]?\s*$|^[A-Za-z][^"=]* [^"=]*[.?!]\s*$/;
+const SENTENCE = /^[A-Za-z][\w'\u2019,()/-]*(?: [\w'\u2019,()/-]+){2,}[.?!]?\s*$|^[A-Za-z][^"=]* [^"=]*[.?!]\s*$/;
 
 /** Whether `next` goes on with a record of `kind` that a terminal `width` columns wide cut before it. */
 function continues(kind: Kind, next: string | undefined, width: number): boolean {
