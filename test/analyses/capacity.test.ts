@@ -107,6 +107,8 @@ test('a filtered conntrack listing is no count of the table: conntrack says how 
   const [table] = full.findings.filter((f) => f.code === 'CT_TABLE_FULL');
   t.is(table?.severity, 'error');
   t.regex(table?.message ?? '', /^at least 124,518 of 131,072 conntrack entries in use \(95%/);
+  // Who fills the table is not the two entries the grep kept.
+  t.regex(table?.remedy ?? '', /find who fills the table: the whole `conntrack -L` on the node, counted by source$/);
   // Without conntrack's count the filtered listing says nothing of the table's fill.
   const unsaid = filtered('conntrack -L | grep 10.96.0.10', lines, 0).replace(/^conntrack v.*\n/m, '');
   t.like(analyzeCapacity(pasted(unsaid)).nodes[0], { count: null, max: 131072 });

@@ -173,11 +173,14 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
         subject: 'conntrack table',
         message: `${countFrom === 'conntrack -L shown' ? 'at least ' : ''}${count.toLocaleString('en-US')} of ${max.toLocaleString('en-US')} conntrack entries in use (${(fill * 100).toFixed(0)}%, counted by ${countFrom === 'conntrack -L shown' ? "conntrack -L's own count of the entries it showed, before the paste's filter" : countFrom}): at 100% the kernel drops new connections ("nf_conntrack: table full, dropping packet")`,
         evidence,
+        // The sources of a part are those the paste kept, not who fills the table.
         remedy: `raise net.netfilter.nf_conntrack_max (kube-proxy: --conntrack-min / --conntrack-max-per-core) and find who fills the table: ${
-          topSources
-            .slice(0, 3)
-            .map((s) => `${s.key} (${s.entries})`)
-            .join(', ') || 'see the top sources'
+          shown?.partial
+            ? 'the whole `conntrack -L` on the node, counted by source'
+            : topSources
+                .slice(0, 3)
+                .map((s) => `${s.key} (${s.entries})`)
+                .join(', ') || 'see the top sources'
         }`,
       });
     }
