@@ -104,11 +104,16 @@ export function wrapOf(text: string): Wrap | undefined {
   let betweenWords = 0;
   for (let i = 0; i < lines.length - 1; i++) {
     const kind = kindOf(lines[i]!);
-    if (!kind || !continues(kind, lines[i + 1], widest)) continue;
+    if (!kind) continue;
     // A listing pads its columns, so a terminal's cut in the padding, trimmed, leaves a short line too.
-    if (kind !== 'listing' && columns(lines[i]!) < widest - 1 && brokeBetweenWords(lines[i]!, lines[i + 1]!, widest))
+    if (
+      kind !== 'listing' &&
+      columns(lines[i]!) < widest - 1 &&
+      continues(kind, lines[i + 1], widest + 1) &&
+      brokeBetweenWords(lines[i]!, lines[i + 1]!, widest)
+    )
       betweenWords++;
-    if (columns(lines[i]!) !== widest) continue;
+    if (!continues(kind, lines[i + 1], widest) || columns(lines[i]!) !== widest) continue;
     cut++;
     const after = lines[i + 2];
     inside ||= after !== undefined && (RECORD[kind].test(after) || boundaryAt(after) !== undefined);
@@ -169,7 +174,7 @@ export class WrapJoiner {
       while (
         end + 1 < count &&
         this.reaches(kind, lines[end]!, lines[end + 1]) &&
-        continues(kind, lines[end + 1], this.wrap.width)
+        continues(kind, lines[end + 1], this.continuationWidth())
       )
         end++;
       if (heldAt(end)) {
@@ -187,6 +192,19 @@ export class WrapJoiner {
       i = end;
     }
     return { text: lines.join('\n'), firstLine: start };
+  }
+
+  /**
+   * How wide a continuation may be: the terminal's width; between words one more than the widest record line,
+   * which lost the space it ended in where a next line may fill the width.
+   */
+  private continuationWidth(): number {
+    switch (this.wrap.style) {
+      case 'terminal':
+        return this.wrap.width;
+      case 'words':
+        return this.wrap.width + 1;
+    }
   }
 
   /** A piece of a record as it was before the break: with the spaces the break and the copy took. */

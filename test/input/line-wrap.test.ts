@@ -212,6 +212,10 @@ for (const file of [
         },
       );
 
+test("the kernel's ip6tables-save -c wrapped between words at 80 columns is read whole: a continuation may fill the width", async (t) => {
+  await sameAsWhole(t, 'root@node-1:~# ip6tables-save -c', readFixture('ip6tables-save-c.txt'), 80, true, 'words');
+});
+
 const wordWrapped: readonly [string, string, number][] = [
   ['realworld/azure-acn_aks-node_kube-proxy-iptables_npm_iptables-save-v1.8.4.txt', 'iptables-save', 100],
   ['realworld/netnetwork_shorewall_iptables-save-v1.4.21.txt', 'iptables-save', 80],
