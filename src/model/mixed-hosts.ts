@@ -1,6 +1,7 @@
 /**
- * Files taken as one node (a folder's loose files) whose `ip addr` dumps share no address come from
- * different machines: one's conntrack table must not be judged against another's rules.
+ * Files taken as one node (a folder's loose files) that come from different machines or moments: `ip addr` dumps
+ * that share no address, or whole rulesets of one kind that disagree. One's conntrack table must not be judged
+ * against another's rules.
  */
 import { filterOf } from './gaps';
 import { sectionView } from './iptables-view';
