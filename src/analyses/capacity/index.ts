@@ -155,7 +155,8 @@ function nodeCapacity(node: NodeDumps, findings: Finding[]): NodeCapacity | unde
   const topSources = topTallies([...sources.values()], TOP);
   const shown = shownCount(tables, listedBy);
   const count = sysctlCount ?? counts.at(-1)?.count ?? shown?.count ?? null;
-  const countFrom = sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : (shown?.from ?? null);
+  const countFrom =
+    sysctlCount !== null ? 'sysctl' : counts.length ? 'conntrack -C' : shown?.count != null ? shown.from : null;
   const filters = tables.flatMap((t) => filterOf(t.source) ?? []);
   const summed = stats.length ? sumCounters(stats.at(-1)!) : null;
   const evidence = [
