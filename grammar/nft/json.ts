@@ -27,6 +27,7 @@ import type {
   NftTable,
   NftVerdictStmt,
 } from '../../src/model/nft';
+import { ChainNames } from './chain-names';
 import { NFT_FAMILIES } from '../../src/model/nft';
 import { priorityText, resolvePriority } from '../../src/model/nft-priority';
 import type { Chunk } from '../shared/chunks';
@@ -733,6 +734,14 @@ class JsonRuleset {
   readonly tables: TableDraft[] = [];
   readonly diagnostics: Diagnostic[] = [];
   rules = 0;
+  /** Each table's chain names, as the text reader keeps them: what its rules and maps name that it lacks. */
+  private readonly names = new Map<TableDraft, ChainNames>();
+
+  private namesOf(t: TableDraft): ChainNames {
+    let names = this.names.get(t);
+    if (!names) this.names.set(t, (names = new ChainNames()));
+    return names;
+  }
 
   warn(pos: Pos, message: string, severity: Diagnostic['severity'] = 'error'): void {
     this.diagnostics.push({ severity, line: pos.line, column: pos.column, message });
@@ -750,6 +759,7 @@ class JsonRuleset {
         this.warn(e.pos, `${e.message}; object not read`);
       }
     }
+    for (const t of this.tables) if (this.namesOf(t).lacks(t.sets)) t.lacks = true;
   }
 
   private table(o: JValue): TableDraft {
@@ -808,7 +818,8 @@ class JsonRuleset {
             ...(policy !== undefined ? { policy } : {}),
           };
         }
-        t.chains.push({ ...common, name: need(o, 'name'), ...(base ? { base } : {}), ...withComment, rules: [] });
+        const name = this.namesOf(t).declare(need(o, 'name'));
+        t.chains.push({ ...common, name, ...(base ? { base } : {}), ...withComment, rules: [] });
         return;
       }
       case 'rule': {
@@ -828,6 +839,7 @@ class JsonRuleset {
             stmts.push({ kind: 'opaque', text: jsonText(s) });
           }
         }
+        this.namesOf(t).inStmts(stmts);
         chain.rules.push({ ...common, stmts, ...withComment });
         this.rules++;
         return;
@@ -858,6 +870,7 @@ class JsonRuleset {
         if (elem) {
           if (elem.t !== 'arr') throw new Skip(elem.pos, '"elem" must be a list');
           elements = elem.items.map(element);
+          this.namesOf(t).inElements(elements);
         }
         t.sets.push({
           ...common,

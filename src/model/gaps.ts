@@ -101,7 +101,7 @@ export function listingShowing(node: NodeDumps, section: RulesetSection, gap: Se
  */
 export function nftTablesInPart(node: NodeDumps): { readonly table: NodeNftTable; readonly text: string }[] {
   return nodeNftTables(node)
-    .filter((t) => t.part !== undefined || (t.shown && t.lacks))
+    .filter((t) => t.part !== undefined || (t.shown && t.table.lacks))
     .map((t) => ({
       table: t,
       text: `the nft listing at ${t.path} shows table ${t.table.family} ${t.table.name} in part${t.part !== undefined ? ` (\`${t.part}\`)` : ': its rules name chains or maps it does not show'}`,

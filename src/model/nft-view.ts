@@ -5,7 +5,7 @@
  * iptables-nft-save when it is among the inputs (nft-iptables.ts), so that they are not seen twice.
  */
 import { printNftRule } from '../../grammar/nft/print';
-import type { NftChain, NftElement, NftRule, NftRuleset, NftStmt, NftTable } from './nft';
+import type { NftChain, NftRule, NftStmt, NftTable } from './nft';
 import { nftTableSources } from './nft-iptables';
 import { latestTables, listsPart } from './nft-node';
 import type { NodeDumps } from './node';
@@ -86,40 +86,12 @@ function chainOf(c: NftChain, table: NftTable, path: string): ViewChain {
 }
 
 /**
- * Whether the table lacks a chain or map its rules name (a jump, a goto, a verdict map's element): the kernel
- * refuses a jump to a chain that is not there, so a listing that lacks one shows part of the table, whatever its
- * command. The text reader notes it as it reads (NftTable.lacks); a JSON listing's statements are read here, each
- * named map's elements once.
+ * One nft table as the view sees it: whole when its listing showed all of it and it lacks no chain or map its rules
+ * name (NftTable.lacks: the kernel refuses a jump to a chain that is not there, so such a listing is a part).
  */
-function lacksNamed(table: NftTable, source: NftRuleset['source']): boolean {
-  if (source === 'text') return table.lacks === true;
-  const chains = new Set(table.chains.map((c) => c.name));
-  const maps = new Map(table.sets.map((m) => [m.name, m]));
-  const looked = new Set<string>();
-  const missing = (elements: readonly NftElement[] | undefined) =>
-    elements?.some((e) => {
-      const v = e.value?.kind === 'verdict' ? e.value.verdict : undefined;
-      return (v?.verdict === 'jump' || v?.verdict === 'goto') && !chains.has(v.chain);
-    }) ?? false;
-  for (const c of table.chains)
-    for (const r of c.rules)
-      for (const s of r.stmts) {
-        if (s.kind === 'verdict' && (s.verdict === 'jump' || s.verdict === 'goto') && !chains.has(s.chain)) return true;
-        if (s.kind !== 'vmap') continue;
-        const map = s.map;
-        if (map.kind === 'set' && missing(map.elements)) return true;
-        if (map.kind !== 'ref' || looked.has(map.name)) continue;
-        looked.add(map.name);
-        const named = maps.get(map.name);
-        if (!named || missing(named.elements)) return true;
-      }
-  return false;
-}
-
-/** One nft table as the view sees it: whole when its listing showed all of it and it lacks nothing it names. */
-export function nftTableView({ table, path, shown, lacks }: NodeNftTable): ViewTable {
+export function nftTableView({ table, path, shown }: NodeNftTable): ViewTable {
   const chains = table.chains.map((c) => chainOf(c, table, path));
-  return { name: `${table.family} ${table.name}`, family: table.family, chains, whole: shown && !lacks };
+  return { name: `${table.family} ${table.name}`, family: table.family, chains, whole: shown && !table.lacks };
 }
 
 /** An nft table of the node, with the file its listing is in. */
@@ -130,8 +102,6 @@ export interface NodeNftTable {
   readonly shown: boolean;
   /** The command that listed part of it (`nft list chain ip kube-proxy services`), when it was one. */
   readonly part?: string;
-  /** It names a chain or map it does not show (lacksNamed). */
-  readonly lacks: boolean;
 }
 
 /**
@@ -144,7 +114,6 @@ export function nodeNftTables(node: NodeDumps, all = false): NodeNftTable[] {
     return {
       table,
       path: section.source.path,
-      lacks: section.kind === 'nft' && lacksNamed(table, section.ruleset.source),
       shown:
         part === undefined &&
         !(section.kind === 'nft' && section.ruleset.cut) &&

@@ -235,7 +235,7 @@ export interface NftTable {
   readonly chains: readonly NftChain[];
   /**
    * A listing's text names a chain or map the table does not show (a jump, a verdict map): it shows part of the
-   * table. Set by the text reader as it reads; a JSON listing's is found by the view (nft-view.ts).
+   * table. Set by the readers of the text and of `nft -j` as they read (ChainNames).
    */
   readonly lacks?: true;
 }

@@ -338,3 +338,14 @@ sharedTest('an nft -j listing cut in the middle is read up to its last whole obj
     t.true(cut.lines.properties + cut.lines.rejected === text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
   }
 });
+
+test('a JSON listing notes, as the text reader does, a table that names a chain or map it does not show', (t) => {
+  const doc = (rules: string) =>
+    `{"nftables": [{"table": {"family": "ip", "name": "t", "handle": 1}}, {"chain": {"family": "ip", "table": "t", "name": "c", "handle": 1}}${rules}]}`;
+  const rule = (expr: string) =>
+    `, {"rule": {"family": "ip", "table": "t", "chain": "c", "handle": 2, "expr": [${expr}]}}`;
+  const lacks = (text: string) => parseNftJson(text).ruleset.tables[0]!.lacks;
+  t.is(lacks(doc(rule('{"jump": {"target": "c"}}'))), undefined);
+  t.is(lacks(doc(rule('{"jump": {"target": "elsewhere"}}'))), true);
+  t.is(lacks(doc(rule('{"vmap": {"key": {"meta": {"key": "l4proto"}}, "data": "@missing"}}'))), true);
+});
