@@ -63,7 +63,7 @@ const MARKUP = /^\s*(?:`{3}|~{3}|\{(?:noformat|code)[^}]*\}|<\/?(?:pre|code)>|--
 const LABEL = /:\s*$/;
 const SENTENCE = /^[A-Za-z][\w'\u2019,()/-]*(?: [\w'\u2019,()/-]+){2,}[.?!]?\s*$|^[A-Za-z][^"=]* [^"=]*[.?!]\s*$/;
 
-/** Whether `next` goes on with a record of `kind` that a terminal `width` columns wide cut before it. */
+/** Whether `next` goes on with a record of `kind` that a wrap at `width` columns cut before it. */
 function continues(kind: Kind, next: string | undefined, width: number): boolean {
   if (next === undefined || next === '' || columns(next) > width) return false;
   // A listing pads its columns: the terminal wraps a record's trailing spaces onto a line of their own.
@@ -129,7 +129,7 @@ export function wrapOf(text: string): Wrap | undefined {
   return cut >= 2 || (inside && COMMON_WIDTHS.has(widest)) ? { style: 'terminal', width: widest } : undefined;
 }
 
-/** A record joined from lines a terminal wrapped: its first line, and the length of each piece in order. */
+/** A record joined from lines a paste wrapped: its first line, and the length of each piece in order. */
 export interface JoinedRecord {
   readonly line: number;
   readonly pieces: readonly number[];
