@@ -145,3 +145,33 @@ test('services on input without any ruleset or IPVS table exits 2 with one line'
   t.regex(r.stderr, /^nfwalk: no iptables-save, ipvsadm or nft dump among the inputs/);
   t.is(r.stderr.trim().split('\n').length, 1);
 });
+
+test('an eTP Local NodePort dropped on the one node given is information; dropped on every node given, an error', (t) => {
+  const dir = bundle();
+  try {
+    const nodes = join(dir, 'calico-diags', 'nodes');
+    const drops = (...inputs: string[]) => {
+      const r = nfwalk(['services', '--json', '--fail-on', 'warning', '--service', 'shop/web', ...inputs]);
+      const doc = JSON.parse(r.stdout);
+      return {
+        status: r.status,
+        drops: doc.findings.filter((f: { code: string }) => f.code === 'SVC_LOCAL_POLICY_DROPS'),
+      };
+    };
+    const one = drops(join(nodes, 'node-b'));
+    t.is(one.status, 0);
+    t.deepEqual(
+      one.drops.map((f: { severity: string }) => f.severity),
+      ['info'],
+    );
+    t.regex(one.drops[0].message, /dropped on node-b, which has no local endpoint; no other node was given/);
+    const both = drops(join(nodes, 'node-b'), join(nodes, 'node-c'));
+    t.is(both.status, 1);
+    t.deepEqual(
+      both.drops.map((f: { severity: string; message: string }) => [f.severity, /no node given forwards it/.test(f.message)]),
+      [['error', true]],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

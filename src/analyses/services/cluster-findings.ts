@@ -29,14 +29,20 @@ function localDrops(view: ServiceView): Finding[] {
       const dropping = outcomes.filter((x) => x.o!.verdict !== 'forward').map((x) => x.node);
       if (dropping.length === 0) return [];
       const forwarding = outcomes.filter((x) => x.o!.verdict === 'forward').map((x) => x.node);
+      // One node without a local endpoint drops by design; whether the cluster blackholes needs the others.
+      const alone = outcomes.length === 1;
       return [
         {
           code: 'SVC_LOCAL_POLICY_DROPS',
-          severity: forwarding.length === 0 && outcomes.length > 1 ? ('error' as const) : ('warning' as const),
+          severity: alone ? ('info' as const) : forwarding.length === 0 ? ('error' as const) : ('warning' as const),
           subject: service.name,
           message:
             `${entryText(entry)} of ${service.name} (externalTrafficPolicy: Local) is dropped on ${dropping.join(', ')}, which ${dropping.length === 1 ? 'has' : 'have'} no local endpoint` +
-            (forwarding.length ? `; forwarded on ${forwarding.join(', ')}` : '; no node given forwards it'),
+            (forwarding.length
+              ? `; forwarded on ${forwarding.join(', ')}`
+              : alone
+                ? '; no other node was given, so whether any node forwards it is not known'
+                : '; no node given forwards it'),
           evidence: [entry.evidence],
           remedy: hcnp
             ? `the load balancer must send only to nodes that pass its health check on port ${hcnp.port} (/healthz); if it sends here anyway, fix its health check or use externalTrafficPolicy: Cluster`
