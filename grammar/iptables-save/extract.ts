@@ -421,8 +421,10 @@ export class IptablesSaveExtractor {
     this.lastRule = rule;
     this.lastRuleChain = chain;
     this.lastRuleLine = line;
-    if (g && rule.target && rule.target.kind !== 'jump')
-      g.targets.add(rule.target.kind === 'opaque' ? rule.target.name : rule.target.kind);
+    if (g && rule.target)
+      g.targets.add(
+        rule.target.kind === 'jump' ? rule.target.chain : rule.target.kind === 'opaque' ? rule.target.name : rule.target.kind,
+      );
     if (insertAt === undefined) chain.rules.push(rule);
     else chain.rules.splice(Math.min(insertAt - 1, chain.rules.length), 0, rule);
     return undefined;

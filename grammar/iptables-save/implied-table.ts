@@ -17,7 +17,7 @@ export function tableOfCommand(hint: string): TableName | undefined {
   return LIST_RULES.test(hint) ? 'filter' : undefined;
 }
 
-/** What headerless rules show of their table: every chain named, every built-in chain, every target. */
+/** What headerless rules show of their table: every chain declared or ruled, every target and chain jumped to. */
 export interface TableEvidence {
   readonly chains: ReadonlySet<string>;
   readonly targets: ReadonlySet<string>;
@@ -61,6 +61,9 @@ export function tableOfContent(e: TableEvidence): { readonly table: TableName; r
   for (const [pattern, table] of CHAIN_TABLE) {
     const chain = [...e.chains].find((c) => pattern.test(c));
     if (chain) return { table, why: `chain ${chain} belongs to the ${table} table` };
+    // A jump stays within its table: `iptables -t nat -S KUBE-SERVICES` names kube-proxy's nat chains only as targets.
+    const jumped = [...e.targets].find((c) => pattern.test(c));
+    if (jumped) return { table, why: `it jumps to ${jumped}, a chain of the ${table} table` };
   }
   const has = (c: string) => e.chains.has(c);
   const builtins = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'].filter(has).join(', ');

@@ -600,3 +600,30 @@ test('class 12 (a folder of files from different hosts): two whole rulesets of o
     /the node's files hold 2 whole iptables-save dumps \(dir\/node-a\.iptables-save, dir\/node-b\.iptables-save\)/,
   );
 });
+
+test("class 1 (iptables -S gets the wrong table): KUBE-SERVICES pasted alone, as -S or as a listing, is nat's by the chains it jumps to, and keeps its services", (t) => {
+  const natL = fixture('iptables-t-nat-L-n-v.txt');
+  const listed = /^Chain KUBE-SERVICES .*\n(?:.+\n)+/m.exec(natL)![0];
+  const ruled = natS
+    .split('\n')
+    .filter((l) => l === '-N KUBE-SERVICES' || l.startsWith('-A KUBE-SERVICES '))
+    .join('\n');
+  // A service without endpoints has no nat rule: its REJECT is filter's.
+  const clusterIPs = manifest
+    .filter((s) => s.endpoints.length > 0)
+    .map((s) => `${s.clusterIP}:${s.port}`)
+    .sort();
+  for (const paste of [`${ruled}\n`, listed]) {
+    const found = rulesets(paste);
+    t.deepEqual(
+      found.map((r) => r.ruleset.tables.map((x) => x.name)),
+      [['nat']],
+    );
+    const warnings = read(paste).sections.flatMap((s) => s.diagnostics.map((d) => d.message));
+    t.true(
+      warnings.some((w) => /nat table.*jumps to KUBE-(SVC|MARK-MASQ)/.test(w)),
+      warnings.join('\n'),
+    );
+    t.deepEqual([...shares(paste).keys()].sort(), clusterIPs);
+  }
+});
