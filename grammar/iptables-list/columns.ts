@@ -3,6 +3,7 @@
  * header, the column header (which says whether -v and --line-numbers were given), or a rule:
  * `[num] [pkts bytes] target prot opt [in out] source destination [goto] extension text…`.
  */
+import { protocolNumber } from '../../src/model/protocols';
 import type { ListLine, ListWord } from './syntax';
 
 export interface ChainHeader {
@@ -30,7 +31,8 @@ export interface RuleColumns {
   /** Absent for a rule without a target (it only counts). */
   readonly target?: ListWord;
   readonly prot: ListWord;
-  readonly opt: ListWord;
+  /** Absent where ip6tables left the column blank (iptables 1.8.8 and older print no fragment flag for IPv6). */
+  readonly opt?: ListWord;
   readonly in?: ListWord;
   readonly out?: ListWord;
   readonly source: ListWord;
@@ -46,6 +48,9 @@ export type ListingLineKind = ChainHeader | Layout | RuleColumns;
 const CHAIN = /^Chain (\S+) \((?:policy (ACCEPT|DROP)(?: (\S+) packets, (\S+) bytes)?|(\d+) references)\)$/;
 /** The opt column: `--`, or the fragment flag (`-f`, `!f`); ip6tables prints blanks in old versions. */
 const OPT = /^(--|-f|!f)$/;
+/** The prot column: a number, `all`, or a name of the host's protocol table, `!` before it when negated. */
+const isProtocol = (w: ListWord | undefined) =>
+  w !== undefined && ((t) => t === 'all' || protocolNumber(t) !== undefined)(w.text.replace(/^!/, ''));
 
 /** The line's kind, or a reason it is none; `layout` is the column header read last (undefined before one). */
 export function classify(l: ListLine, layout: Layout | undefined): ListingLineKind | string {
@@ -82,16 +87,24 @@ function ruleColumns(words: readonly ListWord[], layout: Layout): RuleColumns | 
   if (layout.verbose && !(packets && bytes && COUNT.test(packets.text) && COUNT.test(bytes.text)))
     return 'expected packet and byte counters';
   // A rule without a target leaves its column blank: then the word after the protocol's is the opt column.
-  const target = words[i + 1] && OPT.test(words[i + 1]!.text) ? undefined : take();
+  // With the opt column blank too (old ip6tables), a protocol followed by no protocol starts the rule.
+  const optAt = (k: number) => words[k] !== undefined && OPT.test(words[k]!.text);
+  const blankOpt = !optAt(i + 1) && !optAt(i + 2);
+  const noTarget = blankOpt ? isProtocol(words[i]) && !isProtocol(words[i + 1]) : optAt(i + 1);
+  const target = noTarget ? undefined : take();
   const prot = take();
-  const opt = take();
-  if (!prot || !opt || !OPT.test(opt.text)) return 'expected target, prot and opt columns';
+  const opt = blankOpt ? undefined : take();
+  if (!prot || (blankOpt ? !isProtocol(prot) : !opt || !OPT.test(opt.text)))
+    return 'expected target, prot and opt columns';
   const ifIn = layout.verbose ? take() : undefined;
   const ifOut = layout.verbose ? take() : undefined;
   const source = take();
   const destination = take();
   if (!source || !destination || (layout.verbose && !ifOut))
     return 'the rule ends before its source and destination columns';
+  // Only ip6tables leaves the opt column blank: its addresses, not words of prose, must follow.
+  if (blankOpt && ![source, destination].every((w) => w.text === 'anywhere' || w.text.includes(':')))
+    return 'expected target, prot and opt columns';
   const goto = words[i]?.text === '[goto]';
   if (goto) i++;
   return {
@@ -100,7 +113,7 @@ function ruleColumns(words: readonly ListWord[], layout: Layout): RuleColumns | 
     ...(packets && bytes ? { packets, bytes } : {}),
     ...(target ? { target } : {}),
     prot,
-    opt,
+    ...(opt ? { opt } : {}),
     ...(ifIn && ifOut ? { in: ifIn, out: ifOut } : {}),
     source,
     destination,

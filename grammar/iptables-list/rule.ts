@@ -58,7 +58,7 @@ export function listedRule(
     return `<${text}>`;
   };
   base('-p', r.prot, (t) => t === '0' || t === 'all');
-  if (r.opt.text !== '--') {
+  if (r.opt && r.opt.text !== '--') {
     if (r.opt.text === '!f') words.push(saveBang(r.opt));
     words.push(saveWord('-f', r.opt));
   }

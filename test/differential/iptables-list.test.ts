@@ -8,6 +8,8 @@
  * passes no rule with an interface the listing hides. The walk on iptables-save is held to the kernel's
  * TRACE by trace.test.ts, so the listing's walk is too.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { ExecutionContext } from 'ava';
 import { printRule } from '../../grammar/iptables-save/index';
@@ -15,12 +17,15 @@ import { analyzeServices } from '../../src/analyses/services/index';
 import { type TracePath, prepareTracer } from '../../src/analyses/trace/index';
 import { findSectionsInText } from '../../src/input/sections';
 import { nodesOfInputs, singleNode } from '../../src/model/node';
+import { protocolNameOf } from '../../src/model/protocols';
 import type { Rule } from '../../src/model/ruleset';
+import type { Family } from '../../src/model/values';
 import { isRulesetSection } from '../../src/model/section';
 import { rulesetText, ruleText } from '../generators/random-rules';
 import { labProbes, labRuleset, labServices, seeded } from '../generators/trace-ruleset';
 import { type Exec, kernelTest } from '../helpers/kernel';
 import { run } from '../helpers/exec';
+import { repoRoot } from '../helpers/shared';
 
 const SEEDS = 8;
 const PROBES = 60;
@@ -93,6 +98,7 @@ const listings = (exec: Exec, flags: readonly string[]) =>
 function printedRules(
   text: string,
   interfaces: boolean,
+  family: Family = 'ipv4',
 ): { rules: Map<string, string[]>; problems: string[]; kinds: string[] } {
   const found = findSectionsInText(text, 'lab', 'lab');
   const rules = new Map<string, string[]>();
@@ -110,7 +116,7 @@ function printedRules(
         // -L prints two conntrack matches of a rule as one: the same test, and so compared as one.
         rules.set(
           `${t.name} ${c.name}`,
-          c.rules.map((r) => printRule(c, shown(r), 'ipv4', { counters: false }).replaceAll(' -m conntrack', '')),
+          c.rules.map((r) => printRule(c, shown(r), family, { counters: false }).replaceAll(' -m conntrack', '')),
         );
       }
     }
@@ -118,11 +124,18 @@ function printedRules(
   return { rules, problems, kinds: sections.map((s) => s.kind) };
 }
 
-function ruleDifferences(save: string, listing: string, verbose: boolean, label: string): string[] {
-  const want = printedRules(save, verbose);
-  const got = printedRules(listing, verbose);
+function ruleDifferences(
+  save: string,
+  listing: string,
+  verbose: boolean,
+  label: string,
+  family: Family = 'ipv4',
+): string[] {
+  const want = printedRules(save, verbose, family);
+  const got = printedRules(listing, verbose, family);
   const diffs = got.problems.map((p) => `${label}: ${p}`);
-  if (!got.kinds.every((k) => k === 'iptables-list')) diffs.push(`${label}: sections ${got.kinds.join(', ')}`);
+  const kind = family === 'ipv4' ? 'iptables-list' : 'ip6tables-list';
+  if (!got.kinds.every((k) => k === kind)) diffs.push(`${label}: sections ${got.kinds.join(', ')}`);
   for (const [chain, rules] of want.rules) {
     const listed = got.rules.get(chain) ?? [];
     for (let i = 0; i < Math.max(rules.length, listed.length); i++) {
@@ -278,3 +291,58 @@ COMMIT
     }
   });
 });
+
+/**
+ * ip6tables before 1.8.9 prints the opt column blank (ip6tables.c print_firewall: three spaces where the
+ * fragment flag would be) and the protocol by name even with -n: the kernel's listing as such a version prints it.
+ */
+const asOldIp6tables = (listing: string) =>
+  listing.replace(/^(?!Chain | *(?:num|pkts|target) )(.*?)(\S+)( +)--( )/gm, (_, before, prot, gap) => {
+    const name = prot === '0' ? 'all' : (protocolNameOf(prot) ?? prot);
+    return `${before}${name.padEnd(prot.length + gap.length - 1)}    `;
+  });
+
+kernelTest(
+  'ip6tables -L, as iptables 1.8.9 and as older versions print it: every rule and service as ip6tables-save',
+  (t) => {
+    const fixture = readFileSync(join(repoRoot, 'test/fixtures/kernel/ip6tables-save.txt'), 'utf8');
+    const diffs: string[] = [];
+    let blanked = 0;
+    withListNetns((exec) => {
+      const r = exec('ip6tables-restore', [], fixture);
+      if (r.status !== 0) throw new Error(`ip6tables-restore: ${r.stderr}`);
+      const save = `root@lab:~# ip6tables-save\n${out(exec, 'ip6tables-save')}`;
+      const shares = (text: string) =>
+        analyzeServices(nodesOfInputs(findSectionsInText(text, 'lab', 'lab').sections)).services.flatMap((v) =>
+          v.nodes[0]!.outcomes.map(
+            (o) =>
+              `${v.service.name} ${o.entry.kind} ${o.entry.ip}:${o.entry.port} ${o.verdict} ${o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability.toFixed(9)}`).join(' ')}`,
+          ),
+        );
+      const want = shares(save).sort();
+      for (const flags of FLAGS) {
+        const listing = ['mangle', 'nat', 'filter']
+          .map(
+            (tb) =>
+              `root@lab:~# ip6tables -t ${tb} -L ${flags.join(' ')}\n${out(exec, 'ip6tables', '-t', tb, '-L', ...flags)}`,
+          )
+          .join('');
+        const old = asOldIp6tables(listing);
+        blanked += (listing.match(/ -- /g) ?? []).length - (old.match(/ -- /g) ?? []).length;
+        for (const [label, text] of [
+          [`ip6tables -L ${flags.join(' ')}`, listing],
+          [`ip6tables (before 1.8.9) -L ${flags.join(' ')}`, old],
+        ] as const) {
+          diffs.push(...ruleDifferences(save, text, flags.includes('-v'), label, 'ipv6'));
+          const got = shares(text).sort();
+          if (flags.includes('-v') && got.join('\n') !== want.join('\n'))
+            diffs.push(`${label} services\n  save: ${want.join('\n        ')}\n  list: ${got.join('\n        ')}`);
+        }
+      }
+    });
+    t.deepEqual(diffs, []);
+    t.true(want6(fixture) > 0 && blanked >= want6(fixture), `${blanked} opt columns blanked`);
+  },
+);
+
+const want6 = (save: string) => (save.match(/^-A /gm) ?? []).length;
