@@ -75,9 +75,12 @@ export function boundaryAt(line: string): Boundary | undefined {
   return undefined;
 }
 
-/** `iptables-save | grep KUBE`: the dump that follows is a filtered part. */
+/** `ipvsadm -Ln -t VIP:PORT`: a listing of the one virtual service named. */
+const IPVS_ONE_SERVICE = /\bipvsadm\b.*\s(?:-[tuf]|--(?:tcp|udp|sctp|fwmark)-service)[\s=]+\S/;
+
+/** `iptables-save | grep KUBE`, `ipvsadm -Ln -t VIP:PORT`: the dump that follows is a filtered part. */
 export function isPartial(command: string): boolean {
-  return /\|\s*(grep|egrep|head|tail|awk|sed)\b/.test(command);
+  return /\|\s*(grep|egrep|head|tail|awk|sed)\b/.test(command) || IPVS_ONE_SERVICE.test(command);
 }
 
 /** The host a prompt names: `[root@HOST dir]#`, `user@HOST:dir$`, `user@HOST dir $`, `HOST:dir #`, `HOST dir #`. */

@@ -5,7 +5,7 @@
 import { type IpvsEntry, ipvsNotes, ipvsServices } from '../../graph/ipvs-services';
 import { kubeServices } from '../../graph/kube-services';
 import type { KubeService } from '../../graph/service-model';
-import type { IpvsListing } from '../../model/ipvs';
+import { type IpvsSection, nodeIpvsTable } from '../../model/ipvs-table';
 import { type NodeDumps, rulesetsOf } from '../../model/node';
 import type { RulesetSection, Section } from '../../model/section';
 import type { Family } from '../../model/values';
@@ -23,7 +23,7 @@ export interface NodeContext {
   readonly tracer?: Tracer;
   readonly clients?: Clients;
   readonly services: readonly KubeService[];
-  /** The IPVS table the virtual services come from (the richest listing of the node). */
+  /** The IPVS table the virtual services come from (the node's listings together: model/ipvs-table.ts). */
   readonly ipvsTable?: IpvsSection;
   /** IPVS virtual services by entry point key (`kind ip port protocol`). */
   readonly ipvs: ReadonlyMap<string, IpvsEntry>;
@@ -34,20 +34,6 @@ export interface NodeContext {
 
 export const entryKey = (kind: string, ip: string | null, port: number, protocol: string) =>
   `${kind} ${ip ?? '*'} ${port} ${protocol}`;
-
-/** The listing with weights and connection counters wins: `-Ln` (or --stats), then /proc, then `-S`. */
-const LISTING_RANK: readonly IpvsListing[] = ['list', 'stats', 'rate', 'thresholds', 'persistent-conn', 'proc', 'save'];
-
-export type IpvsSection = Extract<Section, { kind: 'ipvsadm' }>;
-
-function ipvsSection(node: NodeDumps): IpvsSection | undefined {
-  const tables = node.sections.filter((s): s is IpvsSection => s.kind === 'ipvsadm' && s.services.length > 0);
-  for (const listing of LISTING_RANK) {
-    const found = tables.filter((s) => s.listing === listing).at(-1);
-    if (found) return found;
-  }
-  return tables.at(-1);
-}
 
 const interfaceAddresses = (node: NodeDumps) => node.interfaces.flatMap((i) => i.addresses.map((a) => a.address));
 
@@ -133,7 +119,7 @@ function servicesOfRules(sections: readonly RulesetSection[]): KubeService[] {
 }
 
 function buildContexts(node: NodeDumps, givenNodeIps: readonly string[]): NodeContext[] {
-  const ipvsTable = ipvsSection(node);
+  const ipvsTable = nodeIpvsTable(node);
   const ipvsAll = ipvsTable
     ? ipvsServices(ipvsTable.source.path, ipvsTable.services, node.sets, nodeAddresses(node))
     : [];

@@ -97,10 +97,14 @@ export function ipvsOutcome({ entry, virtual }: IpvsEntry): EntryOutcome {
     inactive: d.inactConn ?? 0,
   }));
   const usable = dests.filter((d) => d.weight > 0);
-  const scheduler = virtual.scheduler ?? 'wlc';
-  const { weights, estimate } = usable.length
-    ? schedule(scheduler, usable)
-    : { weights: new Map<Dest, number>(), estimate: undefined };
+  // `--stats` and `--rate` print no scheduler: kube-proxy's default (--ipvs-scheduler) is the likeliest.
+  const scheduler = virtual.scheduler ?? 'rr';
+  const scheduled = usable.length ? schedule(scheduler, usable) : { weights: new Map<Dest, number>() };
+  const { weights } = scheduled;
+  const estimate =
+    virtual.scheduler === undefined && usable.length
+      ? "the listing shows no scheduler (ipvsadm --stats and --rate print none): kube-proxy's default, rr, is assumed"
+      : scheduled.estimate;
   const total = [...weights.values()].reduce((a, b) => a + b, 0);
   const endpoints: EndpointShare[] = dests
     .map((d) => ({

@@ -103,9 +103,13 @@ function namedKind(kind: number, answer: Producible, service: string | null): nu
   return kind === SERVICE_GONE && answer.refused && service ? NO_ENDPOINTS : kind;
 }
 
-/** The verdict's number for a stale kind and the service's name; undecided when the rules are only part of the node's. */
+/**
+ * The verdict's number for a stale kind and the service's name; undecided when the rules are only part of the
+ * node's, or the IPVS listing that would name the entry's virtual service shows only some.
+ */
 function staleOf(ctx: FamilyContext, answer: Producible, kind: number, service: string | null): Judged {
   if (ctx.partial) return ctx.partial;
+  if (ctx.ipvsShown) return ctx.ipvsShown.reason;
   return stale(answer, namedKind(kind, answer, service), service, ctx.verdicts);
 }
 
@@ -145,6 +149,7 @@ function judgeVirtual(e: EntryRow, ctx: FamilyContext, proto: string): Judged | 
   }
   const kind = entryKind(answer, e, ctx);
   if (kind === VALID) return VALID;
+  if (ctx.ipvsShown && !ctx.ipvsShown.serversWhole) return ctx.ipvsShown.reason;
   // The virtual service's own name, not the rules' (IPVS connections are not partial by the rules).
   return stale(answer, namedKind(kind, answer, v.service), v.service, ctx.verdicts);
 }

@@ -5,7 +5,7 @@
  */
 import type { IpvsService } from '../../model/ipvs';
 import type { TableAddresses } from '../../model/address-interner';
-import { gapsOf } from '../../model/gaps';
+import { filterOf, gapsOf } from '../../model/gaps';
 import { holdsMaskedAddress } from '../../model/masked';
 import { competingRulesets, strangerFiles } from '../../model/mixed-hosts';
 import { rulesetsOf } from '../../model/node';
@@ -47,11 +47,30 @@ export interface FamilyContext {
   readonly blocked?: string;
   /** Why the rules are only part of the node's (a truncated or grepped dump): no entry can be shown stale. */
   readonly partial?: string;
+  /** The IPVS listing shows some virtual services only (`ipvsadm -Ln -t VIP:PORT`, `| grep`): see IpvsShown. */
+  readonly ipvsShown?: IpvsShown;
   /**
    * Neither an `ip addr` dump nor `--node-ip` says which addresses are the node's: the walk knows only a
    * stand-in, so a NodePort connection to the node's real address looks like one to a deleted service.
    */
   readonly nodeAddressUnknown: boolean;
+}
+
+/** A filtered IPVS listing: a virtual service it does not show may be there; with a pipe, a real server too. */
+export interface IpvsShown {
+  readonly reason: string;
+  /** Each service shown is shown whole (`-t VIP:PORT` lists all its real servers; a grep may drop some). */
+  readonly serversWhole: boolean;
+}
+
+function ipvsShownOf(table: NodeContext['ipvsTable']): IpvsShown | undefined {
+  const command = table && filterOf(table.source);
+  return command
+    ? {
+        reason: `the IPVS listing at ${table.source.path}:${table.source.startLine} was filtered (\`${command}\`): a virtual service or real server it does not show may still be there`,
+        serversWhole: !command.includes('|'),
+      }
+    : undefined;
 }
 
 const at = (proto: string, ip: string, port: number | undefined) => `${proto} ${ip} ${port ?? ''}`;
@@ -138,6 +157,7 @@ export function familyContext(ctx: NodeContext, verdicts: Numbered<StaleVerdict>
         ? `the files of this node look like different machines (their ip addr share no address: ${strangers.map(([f]) => f).join(', ')}): the rules may not be the conntrack table's`
         : competing &&
           `the node's files hold ${competing.length} whole ${competing[0]!.kind} dumps (${competing.map((r) => r.source.path).join(', ')}): which one the conntrack table was taken with is unknown`;
+  const ipvsShown = virtuals.size > 0 ? ipvsShownOf(ctx.ipvsTable) : undefined;
   const tracer = ctx.tracer;
   // Asked for every stale entry to a NodePort: parsed once per address.
   const nodeAddresses = new Map<number, boolean>();
@@ -173,6 +193,7 @@ export function familyContext(ctx: NodeContext, verdicts: Numbered<StaleVerdict>
     hasIpvs: virtuals.size > 0,
     ...(blocked ? { blocked } : {}),
     ...(partial ? { partial } : {}),
+    ...(ipvsShown ? { ipvsShown } : {}),
     nodeAddressUnknown: (ctx.clients?.assumedNodeIps.length ?? 0) > 0,
   };
 }

@@ -240,6 +240,9 @@ function ipvsOutcomes(
     if (!ctx?.hasIpvs) return { undecided: 'IPVS connections without an ipvsadm -Ln listing of the virtual services' };
     const verdict = judgeConnection(ctx, c);
     if (verdict.verdict === 'valid') return { valid: true };
+    const shown = ctx.ipvsShown;
+    if (verdict.verdict === 'stale' && shown && (verdict.kind === 'ipvs-service-gone' || !shown.serversWhole))
+      return { undecided: shown.reason };
     if (verdict.verdict === 'terminating')
       return {
         terminating: {

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { analyzeAll } from '../../../src/analyses/analyze/index';
 import { analyzeServices } from '../../../src/analyses/services/index';
+import { analyzeStale } from '../../../src/analyses/stale/index';
+import { servicesAnalysis } from '../../../src/library/services';
 import { findSections, findSectionsInText } from '../../../src/input/sections';
 import { nodesOfInputs } from '../../../src/model/node';
 
@@ -152,4 +154,100 @@ test('a virtual service with no real server is a service without endpoints: IPVS
     [['warning', at + 1]],
   );
   t.regex(found[0]!.message, /has no endpoints: its IPVS virtual services have no real server, and the node refuses/);
+});
+
+/** The output of one command of the sample's ipvsadm file, with its prompt line. */
+function sampleOutput(command: string): string {
+  const lines = readFileSync('samples/kube-node-ipvs.ipvsadm.txt', 'utf8').split('\n');
+  const at = lines.indexOf(`root@node-b:~# ${command}`);
+  const end = lines.findIndex((l, i) => i > at && l.startsWith('root@'));
+  return `${lines.slice(at, end < 0 ? undefined : end).join('\n')}\n`;
+}
+const others = samples.slice(1).map((f) => readFileSync(f, 'utf8'));
+const servicesOf = (...texts: string[]) =>
+  analyzeServices(nodesOfInputs(findSectionsInText([...texts, ...others].join('\n'), 'n.txt', 'n').sections));
+const sharesOf = (a: ReturnType<typeof analyzeServices>) =>
+  a.services
+    .flatMap((v) =>
+      v.nodes[0]!.outcomes.map(
+        (o) =>
+          `${o.entry.kind} ${o.entry.ip}:${o.entry.port} ${o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability}`).join(' ')}`,
+      ),
+    )
+    .sort();
+
+const estimatesOf = (a: ReturnType<typeof analyzeServices>) =>
+  a.services
+    .flatMap((v) => v.nodes[0]!.outcomes.map((o) => `${o.entry.ip}:${o.entry.port} ${o.estimate ?? ''}`))
+    .sort();
+
+test('--stats prints no scheduler nor weights: beside -Sn the shares are -Ln’s; alone, kube-proxy’s rr is assumed and said', (t) => {
+  const stats = sampleOutput('ipvsadm -Ln --stats');
+  const save = sampleOutput('ipvsadm -Sn');
+  const ln = servicesOf(sampleOutput('ipvsadm -Ln'));
+  const whole = { shares: sharesOf(ln), estimates: estimatesOf(ln) };
+  for (const texts of [
+    [stats, save],
+    [save, stats],
+  ]) {
+    const a = servicesOf(...texts);
+    t.deepEqual(sharesOf(a), whole.shares);
+    t.deepEqual(estimatesOf(a), whole.estimates);
+  }
+  const alone = servicesOf(stats).services.flatMap((v) => v.nodes[0]!.outcomes);
+  t.true(alone.length > 0);
+  for (const o of alone) {
+    t.regex(o.estimate ?? '', /shows no scheduler .*rr, is assumed/);
+    t.deepEqual(
+      o.endpoints.map((e) => e.probability),
+      o.endpoints.map(() => 1 / o.endpoints.length),
+    );
+  }
+});
+
+test('ipvsadm -Ln -t VIP:PORT lists one service: such listings add up, are said partial, and leave what they do not show undecided in stale', (t) => {
+  const listing = sampleOutput('ipvsadm -Ln').split('\n');
+  const header = listing.slice(2, 4);
+  const one = (service: RegExp) => {
+    const at = listing.findIndex((l) => service.test(l));
+    let end = at + 1;
+    while (listing[end]?.startsWith('  -> ')) end++;
+    const [proto, vip] = listing[at]!.split(/\s+/);
+    return `root@node-b:~# ipvsadm -Ln -${proto === 'TCP' ? 't' : 'u'} ${vip}\n${[...header, ...listing.slice(at, end)].join('\n')}\n`;
+  };
+  const web = one(/^TCP {2}10\.96\.120\.7:80 /);
+  const dns = one(/^TCP {2}10\.96\.0\.10:53 /);
+  const a = servicesOf(web, dns);
+  const found = findSectionsInText([web, dns, ...others].join('\n'), 'n.txt', 'n');
+  t.deepEqual(
+    a.services.flatMap((v) => v.service.entryPoints.map((e) => `${v.service.protocol} ${e.ip}:${e.port}`)).sort(),
+    ['tcp 10.96.0.10:53', 'tcp 10.96.120.7:80'],
+  );
+  t.deepEqual(
+    servicesAnalysis(found)
+      .findings.filter((f) => f.code === 'INPUT_PARTIAL')
+      .map((f) => /filtered \(`(.*?)`\)/.exec(f.message)?.[1]),
+    ['ipvsadm -Ln -t 10.96.120.7:80', 'ipvsadm -Ln -t 10.96.0.10:53'],
+  );
+  // -Lnc's connections to the UDP DNS service, which neither listing shows, are undecided, not stale.
+  const connections = sampleOutput('ipvsadm -Lnc');
+  const nodes = nodesOfInputs(findSectionsInText([web, dns, connections, ...others].join('\n'), 'n.txt', 'n').sections);
+  const report = analyzeStale(nodes);
+  t.deepEqual(
+    report.stale.map((e) => `${e.kind} ${e.dst}:${e.dport}`),
+    [],
+  );
+  t.true(
+    report.nodes[0]!.undecided.some((u) => /IPVS listing at n\.txt:\d+ was filtered \(`ipvsadm -Ln -t/.test(u.why)),
+    JSON.stringify(report.nodes[0]!.undecided),
+  );
+  const wholeReport = analyzeStale(
+    nodesOfInputs(
+      findSectionsInText([sampleOutput('ipvsadm -Ln'), connections, ...others].join('\n'), 'n.txt', 'n').sections,
+    ),
+  );
+  t.deepEqual(
+    wholeReport.stale.map((e) => `${e.kind} ${e.dst}:${e.dport}`),
+    ['ipvs-real-server-gone 10.96.0.10:53'],
+  );
 });
