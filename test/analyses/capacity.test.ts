@@ -125,3 +125,22 @@ test('CT_UNANSWERED_DESTINATION: not on a listing filtered for unreplied entries
     ['info', '40 of 40 connections to udp 10.244.2.8:53 never got a reply (SYN_SENT or [UNREPLIED])'],
   ]);
 });
+
+test('CT_DROPS: drops that insert_failed accounts for are insert races (nf_ct_resolve_clash counts a lost race in both), not a full table', (t) => {
+  const raced = (drop: number, insertFailed: number) =>
+    capacity(
+      `root@n1:~# conntrack -S\n${[0, 1].map((i) => `cpu=${i}   \tfound=0 invalid=1211 insert=0 insert_failed=${insertFailed} drop=${drop} early_drop=0 error=0 search_restart=119 clash_resolve=6021 chaintoolong=0 `).join('\n')}\n`,
+    );
+  const races = raced(4312, 4312);
+  t.deepEqual(
+    races.map((f) => f.code),
+    ['CT_INSERT_FAILED'],
+  );
+  t.regex(races[0]!.message, /^8,624 packets were dropped because two CPUs raced .*also counted in drop/);
+  const beyond = raced(5000, 4312).filter((f) => f.code === 'CT_DROPS');
+  t.deepEqual(
+    beyond.map((f) => f.severity),
+    ['error'],
+  );
+  t.regex(beyond[0]!.message, /dropped at least 1,376 new connections for a full table .*other 8,624 may be insert races/);
+});

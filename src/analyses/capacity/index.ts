@@ -249,7 +249,11 @@ function sumCounters(s: Extract<Section, { kind: 'conntrack-stats' }>): Record<s
   return out;
 }
 
-/** The per-CPU counters that mean lost packets: table full (drop, early_drop), and the insert race of parallel UDP (insert_failed). */
+/**
+ * The per-CPU counters that mean lost packets: table full (drop, early_drop), and the insert race of parallel UDP
+ * (insert_failed). A lost race counts in both drop and insert_failed (nf_ct_resolve_clash), so only drops beyond
+ * insert_failed are connections the table could not take.
+ */
 function statsFindings(
   node: NodeDumps,
   c: Record<string, number>,
@@ -257,25 +261,31 @@ function statsFindings(
   findings: Finding[],
 ): void {
   const evidence = [{ path: s.source.path, line: s.source.startLine, column: 1 }];
-  if ((c.drop ?? 0) > 0 || (c.early_drop ?? 0) > 0) {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const drop = c.drop ?? 0;
+  const earlyDrop = c.early_drop ?? 0;
+  const insertFailed = c.insert_failed ?? 0;
+  const untracked = Math.max(0, drop - insertFailed);
+  if (untracked > 0 || earlyDrop > 0) {
+    const races = Math.min(drop, insertFailed);
     findings.push({
       code: 'CT_DROPS',
-      severity: (c.drop ?? 0) > 0 ? 'error' : 'warning',
+      severity: untracked > 0 ? 'error' : 'warning',
       node: node.name,
       subject: 'conntrack table',
-      message: `the kernel dropped ${(c.drop ?? 0).toLocaleString('en-US')} new connections for a full table and evicted ${(c.early_drop ?? 0).toLocaleString('en-US')} unassured entries to make room (conntrack -S drop / early_drop since boot)`,
+      message: `the kernel dropped ${untracked === drop ? '' : 'at least '}${n(untracked)} new connections for a full table and evicted ${n(earlyDrop)} unassured entries to make room (conntrack -S drop / early_drop since boot${races > 0 ? `; drop's other ${n(races)} may be insert races, counted in insert_failed too` : ''})`,
       evidence,
       remedy:
         'raise net.netfilter.nf_conntrack_max, and compare with the current fill (CT_TABLE_FULL) to see whether it is still happening',
     });
   }
-  if ((c.insert_failed ?? 0) > 0) {
+  if (insertFailed > 0) {
     findings.push({
       code: 'CT_INSERT_FAILED',
       severity: 'warning',
       node: node.name,
       subject: 'conntrack table',
-      message: `${(c.insert_failed ?? 0).toLocaleString('en-US')} packets were dropped because two CPUs raced to create the same entry (conntrack -S insert_failed): the classic 5-second DNS timeout of parallel A/AAAA lookups through a DNAT`,
+      message: `${n(insertFailed)} packets were dropped because two CPUs raced to create the same entry (conntrack -S insert_failed${drop > 0 ? ', also counted in drop' : ''}): the classic 5-second DNS timeout of parallel A/AAAA lookups through a DNAT`,
       evidence,
       remedy:
         "use NodeLocal DNSCache or `options single-request-reopen` in pods' resolv.conf; kernels ≥ 5.0 resolve most clashes (clash_resolve)",
