@@ -14,7 +14,8 @@ export type Boundary =
   /** iptables' warning that the other backend's tables exist: rules the dump does not show. */
   | { readonly kind: 'foreign'; readonly dump: ForeignDump; readonly reason: string };
 
-const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xtables-save|ipvsadm(?:-save)?|conntrack|ipset|nft|ip|sysctl|cat)\b.*`;
+// `grep . /proc/sys/net/netfilter/*` prints each file's path and value: sysctl's keys.
+const COMMANDS = String.raw`(?:\S*/)?(?:ip6?tables(?:-nft|-legacy)?(?:-save)?|xtables-save|ipvsadm(?:-save)?|conntrack|ipset|nft|ip|sysctl|cat|grep(?=\s.*/proc/sys/))\b.*`;
 /**
  * The unmistakable prompts, which may precede any command or none: `[user@host dir]#`, `user@host:dir$`,
  * `user@host dir $` (Flatcar), `host:dir#` (Alpine), `host dir #` (SUSE), `sh-4.2#`, `/ #` and `~ $`
