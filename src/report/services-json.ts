@@ -115,7 +115,10 @@ function serviceJson(view: ServiceView) {
       const np = nodePort ? n.outcomes.find((o) => o.entry === nodePort) : undefined;
       return {
         node: n.node,
-        nodePort: np ? { verdict: np.verdict, endpoints: shares(np.endpoints) } : null,
+        // The contract's three verdicts: only a health-check NodePort is answered locally.
+        nodePort: np
+          ? { verdict: np.verdict as Exclude<EntryOutcome['verdict'], 'local'>, endpoints: shares(np.endpoints) }
+          : null,
         present: n.present,
         entryPoints: n.outcomes.map(outcomeJson),
         ...(n.observed.length ? { observed: observedJson(n) } : {}),

@@ -210,7 +210,10 @@ function observedSkew(service: KubeService, node: string, obs: ObservedShares): 
 /** What becomes of a connection, in a few words: the endpoints it goes to with their shares, else its verdict. */
 function fateText(o: EntryOutcome): string {
   const live = o.endpoints.filter((e) => e.probability > 0);
-  if (live.length === 0) return { forward: 'is not forwarded', drop: 'is dropped', reject: 'is rejected' }[o.verdict];
+  if (live.length === 0)
+    return { forward: 'is not forwarded', drop: 'is dropped', reject: 'is rejected', local: 'is answered on the node' }[
+      o.verdict
+    ];
   return `goes to ${live.map((e) => (live.length > 1 ? `${hostPort(e)} ${percent(e.probability)}` : hostPort(e))).join(', ')}`;
 }
 

@@ -14,14 +14,18 @@ export interface EndpointShare {
 /** The fate of a new connection at one entry point, as probabilities that sum to one. */
 export interface EntryOutcome {
   readonly entry: EntryPoint;
-  /** forward: DNATed to an endpoint; the contract's verdict, the most likely outcome. */
-  readonly verdict: 'forward' | 'drop' | 'reject';
+  /**
+   * forward: DNATed to an endpoint; the contract's verdict, the most likely outcome. local: a health-check NodePort
+   * delivered to the node, where kube-proxy answers it.
+   */
+  readonly verdict: 'forward' | 'drop' | 'reject' | 'local';
   readonly endpoints: readonly EndpointShare[];
   readonly drop: number;
   readonly reject: number;
   /**
    * No rule rewrote or stopped it: delivered to the node itself, where nothing listens on a service port
-   * (counted as reject in the verdict), or routed on unchanged, where nothing answers (counted as drop).
+   * (counted as reject in the verdict; on a health-check NodePort, kube-proxy does: local), or routed on
+   * unchanged, where nothing answers (counted as drop).
    */
   readonly unhandled: number;
   /** Probability that the connection is masqueraded (SNAT or MASQUERADE); null where not modelled (IPVS). */

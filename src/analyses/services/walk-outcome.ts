@@ -58,9 +58,9 @@ export function probeFor(
 type Verdict = EntryOutcome['verdict'];
 
 /** The contract's verdict: the most likely fate, ties going to forward. */
-function verdictOf(forward: number, drop: number, reject: number): Verdict {
-  const best = Math.max(forward, drop, reject);
-  return forward === best ? 'forward' : drop === best ? 'drop' : 'reject';
+function verdictOf(forward: number, drop: number, reject: number, local: number): Verdict {
+  const best = Math.max(forward, drop, reject, local);
+  return forward === best ? 'forward' : drop === best ? 'drop' : reject === best ? 'reject' : 'local';
 }
 
 interface Share {
@@ -188,7 +188,11 @@ export function outcomeOf(entry: EntryPoint, probe: Probe, result: TraceEnds): E
   }
   const outcome: EntryOutcome = {
     entry,
-    verdict: verdictOf(forward, drop + unhandledRouted, reject + unhandledLocal),
+    // kube-proxy listens on a health-check NodePort (its healthz server); on a service port nothing does.
+    verdict:
+      entry.kind === 'healthCheckNodePort'
+        ? verdictOf(forward, drop + unhandledRouted, reject, unhandledLocal)
+        : verdictOf(forward, drop + unhandledRouted, reject + unhandledLocal, 0),
     endpoints,
     drop,
     reject,

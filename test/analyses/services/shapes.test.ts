@@ -256,3 +256,17 @@ test("kube-proxy's filter chains in a dump without a nat table: the services it 
     /holds kube-proxy's filter chains but no nat table, where kube-proxy writes every service with endpoints/,
   );
 });
+
+test('a health-check NodePort is answered on the node, where kube-proxy listens: local, not a reject', (t) => {
+  const checks = result.services.flatMap((v) =>
+    v.nodes[0]!.outcomes.filter((o) => o.entry.kind === 'healthCheckNodePort').map((o) => [
+      v.service.name,
+      o.verdict,
+      o.unhandled,
+    ]),
+  );
+  t.deepEqual(
+    checks,
+    [...V4, ...V6].filter((s) => s.healthCheckNodePort).map((s) => [s.name, 'local', 1]),
+  );
+});
