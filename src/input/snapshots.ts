@@ -1,11 +1,12 @@
 /**
  * Two whole dumps of one ruleset in one input and node (before and after, a node's dump and a hand-written
- * restore file) are two snapshots: each becomes a node of its own, `paste.txt#1`, `paste.txt#2`, with the
- * dumps that follow it in the input. Never merged, never dropped. A legacy and an nft dump, or `iptables -S`
+ * restore file, `nft list ruleset` run twice) are two snapshots: each becomes a node of its own, `paste.txt#1`,
+ * `paste.txt#2`, with the dumps that follow it in the input. Never merged, never dropped. A legacy and an nft dump, or `iptables -S`
  * outputs of different tables, are parts of one node and stay together.
  */
 import { isFragment, ruledChains } from '../model/headerless';
 import { backendOf } from '../model/node';
+import { listsPart } from '../model/nft-node';
 import { type Section, isRulesetSection } from '../model/section';
 
 /**
@@ -14,6 +15,8 @@ import { type Section, isRulesetSection } from '../model/section';
  * shows. An unknown backend could be either.
  */
 function slots(s: Section): string[] {
+  // A whole nft table listed again is a later state; a part (`nft list chain …`) adds to the listing before it.
+  if (s.kind === 'nft') return listsPart(s) ? [] : s.ruleset.tables.map((t) => `nft ${t.family} ${t.name}`);
   if (!isRulesetSection(s)) return [];
   const backend = backendOf(s);
   const backends = backend ? [backend] : ['legacy', 'nft'];
@@ -28,7 +31,8 @@ export function splitSnapshots(sections: readonly Section[]): Section[] {
   const filled = new Map<string, Set<string>>();
   // A node and path with one ruleset dump holds one snapshot: its slots (a string per chain) are not made.
   const dumps = new Map<string, number>();
-  for (const s of sections) if (isRulesetSection(s)) dumps.set(key(s), (dumps.get(key(s)) ?? 0) + 1);
+  for (const s of sections)
+    if (isRulesetSection(s) || s.kind === 'nft') dumps.set(key(s), (dumps.get(key(s)) ?? 0) + 1);
   for (const s of sections) {
     if ((dumps.get(key(s)) ?? 0) < 2) continue;
     const own = slots(s);

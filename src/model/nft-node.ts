@@ -1,6 +1,7 @@
 /**
  * A node's nft ruleset: the tables of every nft listing among its dumps. A later listing of a table replaces an
- * earlier one (the latest state), unless it lists part of the table only (`nft list chain ip kube-proxy services`,
+ * earlier one from another file (the latest state; within one input a second whole listing is a snapshot of its
+ * own, input/snapshots.ts), unless it lists part of the table only (`nft list chain ip kube-proxy services`,
  * `nft list map ip kube-proxy service-ips`) in the same input: a paste of several such commands shows one table in
  * parts, which add up. Listings of different tables (`nft list table ip kube-proxy`, then `nft list table ip6
  * kube-proxy`) add up.

@@ -126,7 +126,7 @@ sharedTest(
   },
 );
 
-test('a whole nft listing of the same table later in the paste replaces an earlier one; a part adds to it', async (t) => {
+test('a whole nft listing of the same table later in the paste is a later snapshot, each analysed; a part adds to the listing before it', async (t) => {
   const table = (chains: string) => `table ip t {\n${chains}}\n`;
   const chain = (name: string, rule: string) => `\tchain ${name} {\n\t\t${rule}\n\t}\n`;
   const base = '\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\tjump a\n\t}\n';
@@ -137,8 +137,16 @@ test('a whole nft listing of the same table later in the paste replaces an earli
     const report = analyze(await readText(text, 'p.txt'));
     return report.nodes[0]!.rules;
   };
-  // The later whole listing is the later state: chain `old` is gone.
-  t.is(await chainsOf(`$ sudo nft list ruleset\n${first}$ sudo nft list ruleset\n${whole}`), 2);
+  // Before and after: two snapshots, never merged, never dropped, and said.
+  const twice = analyze(await readText(`$ sudo nft list ruleset\n${first}$ sudo nft list ruleset\n${whole}`, 'p.txt'));
+  t.deepEqual(
+    twice.nodes.map((n) => [n.node, n.rules]),
+    [
+      ['p.txt#1', 3],
+      ['p.txt#2', 2],
+    ],
+  );
+  t.true(twice.findings.some((f) => f.code === 'INPUT_SNAPSHOTS'));
   // A part listed after it replaces its chain `a` and keeps the rest, which the whole listing showed.
   const added = `$ sudo nft list ruleset\n${first}$ sudo nft list chain ip t a\n${part}`;
   t.is(await chainsOf(added), 3);
