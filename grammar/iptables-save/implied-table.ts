@@ -7,7 +7,8 @@
 import type { TableName } from '../../src/model/ruleset';
 import { isTableName } from './builtins';
 
-const TABLE_OPTION = /(?:^|[\s_])(?:-t[\s_=]*|--table[\s_=]+)(raw|mangle|nat|filter|security)(?![\w-])/;
+// sos writes the command into the file's name with `_` for blanks: `iptables_-t_nat_-nvL`.
+const TABLE_OPTION = /(?:^|[\s_])(?:-t[\s_=]*|--table[\s_=]+)(raw|mangle|nat|filter|security)(?![A-Za-z0-9-])/;
 /** `iptables -S` / `--list-rules` without `-t` lists the filter table. */
 const LIST_RULES = /(?:^|[\s/_])ip6?tables(?:-nft|-legacy)?(?:[\s_]+\S+)*?[\s_]+(?:-S|--list-rules)(?:[\s_]|$)/;
 

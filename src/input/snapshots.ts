@@ -5,7 +5,7 @@
  * outputs of different tables, are parts of one node and stay together.
  */
 import { isFragment, ruledChains } from '../model/headerless';
-import { backendOf } from '../model/node';
+import { backendOf } from '../model/node-backend';
 import { listsPart } from '../model/nft-node';
 import { type Section, isRulesetSection } from '../model/section';
 

@@ -5,7 +5,8 @@
  */
 import { filterOf } from './gaps';
 import { sectionView } from './iptables-view';
-import { type NodeDumps, backendOf } from './node';
+import type { NodeDumps } from './node';
+import { backendOf } from './node-backend';
 import type { RulesetSection } from './section';
 
 /** A node's global addresses as each of its `ip addr` dumps shows them, by file. */

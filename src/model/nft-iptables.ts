@@ -6,7 +6,8 @@
  */
 import type { NftFamily, NftTable } from './nft';
 import { KUBE_SERVICES } from './kube-proxy-chains';
-import { type NodeDumps, backendOf } from './node';
+import type { NodeDumps } from './node';
+import { backendOf } from './node-backend';
 import type { RulesetSection, Section } from './section';
 
 export type NftSection = Extract<Section, { readonly kind: 'nft' }>;

@@ -6,7 +6,9 @@
 import { type ConntrackSection, conntrackTable } from './conntrack-table';
 import type { IpInterface, Route } from './ip';
 import type { IpSet } from './ipset';
-import type { Backend, Ruleset } from './ruleset';
+import { backendOf } from './node-backend';
+import type { Ruleset } from './ruleset';
+import { richestViews } from './ruleset-views';
 import { type ForeignDump, type RulesetSection, type Section, isRulesetSection } from './section';
 import { groupBy } from './group-by';
 import { gapsOf, inShownTables } from './gaps';
@@ -44,7 +46,7 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
   }
   return {
     name,
-    rulesets: joinHeaderless(sections.filter(isRulesetSection)).map(withPlumbingIfPartial),
+    rulesets: joinHeaderless(richestViews(sections.filter(isRulesetSection))).map(withPlumbingIfPartial),
     interfaces,
     routes,
     sets,
@@ -57,19 +59,6 @@ function nodeOf(name: string, sections: readonly Section[]): NodeDumps {
 /** Part of a ruleset is walked with the kube-proxy plumbing it does not show, each rule marked as assumed. */
 const withPlumbingIfPartial = (r: RulesetSection): RulesetSection =>
   gapsOf(r).some(inShownTables) ? { ...r, ruleset: withKubePlumbing(r.ruleset) } : r;
-
-const BACKEND_IN_NAME = /ip6?tables-(legacy|nft)-save/;
-
-/**
- * The backend a ruleset dump comes from: its header's word, else the command that printed it (a prompt or
- * collector header), else its file's name (Calico's `iptables-legacy-save.txt`, Cilium's `iptables-nft-save--c.md`).
- */
-export function backendOf(section: RulesetSection): Backend | undefined {
-  const named =
-    BACKEND_IN_NAME.exec(section.source.command ?? '') ??
-    BACKEND_IN_NAME.exec(section.source.path.split('/').at(-1) ?? '');
-  return section.ruleset.backend ?? (named?.[1] as Backend | undefined);
-}
 
 /** iptables' warning that legacy tables exist is answered when a legacy dump of its family is among the rulesets. */
 export function legacyTablesShown(dump: ForeignDump, rulesets: readonly RulesetSection[]): boolean {

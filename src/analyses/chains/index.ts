@@ -9,7 +9,8 @@ import { type ChainGraph, chainGraphOf, reachableChains, viewChainKey } from '..
 import { NFT_PER_SERVICE_CHAIN } from '../../model/kube-proxy-chains';
 import { sectionView } from '../../model/iptables-view';
 import { nftViewOf } from '../../model/nft-view';
-import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
+import { backendOf } from '../../model/node-backend';
 import type { Backend } from '../../model/ruleset';
 import type { RulesetView, ViewChain } from '../../model/ruleset-view';
 import type { Family } from '../../model/values';

@@ -8,7 +8,8 @@
  */
 import { sectionView } from '../../model/iptables-view';
 import { nftViewOf } from '../../model/nft-view';
-import { backendOf, type NodeDumps, rulesetsOf } from '../../model/node';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
+import { backendOf } from '../../model/node-backend';
 import type { RulesetView, ViewBase, ViewChain } from '../../model/ruleset-view';
 import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';

@@ -4,7 +4,8 @@
  * of `iptables` shows the other's rules. It is how kube-proxy and a CNI or Docker on one node come to
  * disagree (the iptables-wrapper exists for it).
  */
-import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
+import { backendOf } from '../../model/node-backend';
 import type { Ruleset } from '../../model/ruleset';
 import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';

@@ -3,7 +3,8 @@
  * `prepareTracer` does the per-node work once (chain index, addresses, routes, sets) so that many
  * probes against one node (the services analysis) share it; `tracePacket` is the one-shot form.
  */
-import { type NodeDumps, backendOf, rulesetsOf } from '../../model/node';
+import { type NodeDumps, rulesetsOf } from '../../model/node';
+import { backendOf } from '../../model/node-backend';
 import type { Family } from '../../model/values';
 import { protocolNumber } from '../../model/protocols';
 import { parseIp } from '../../model/address';

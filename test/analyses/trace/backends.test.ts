@@ -9,7 +9,8 @@ import { analyzeAll } from '../../../src/analyses/analyze/index';
 import { type TraceResult, type TraceStep, tracePacket } from '../../../src/analyses/trace/index';
 import type { Probe } from '../../../src/analyses/trace/probe';
 import { findSectionsInText } from '../../../src/input/sections';
-import { backendOf, nodesOfInputs, rulesetsOf, singleNode } from '../../../src/model/node';
+import { nodesOfInputs, rulesetsOf, singleNode } from '../../../src/model/node';
+import { backendOf } from '../../../src/model/node-backend';
 import { readFixture, readShared, sharedAvailable } from '../../helpers/shared';
 import { SMALL_NODE } from '../../helpers/small-node';
 

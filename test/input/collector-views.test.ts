@@ -1,0 +1,85 @@
+/**
+ * Collectors write one node's tables several ways at once (shared/reference/bundles.md): an iptables-save beside
+ * `iptables -nvL` listings (EKS, Troubleshoot), `iptables -t nat -nvL` files named after their command (sos),
+ * the filter table listed twice (sos's `-t filter -nvL` and `-vnxL`). Built from the kernel-made fixtures: each
+ * table is read from the dump that shows the most, whatever order the files sort in.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import test from 'ava';
+import { analyzeAll } from '../../src/analyses/analyze/index';
+import { analyzeServices } from '../../src/analyses/services/index';
+import { findSections } from '../../src/input/sections';
+import { nodesOfInputs } from '../../src/model/node';
+import { fixtureFile } from '../helpers/shared';
+
+/** A bundle of `files` (path in the bundle → fixture), read; its one node. */
+async function bundle(files: Record<string, string>) {
+  const root = mkdtempSync(join(tmpdir(), 'nfw-views-'));
+  try {
+    for (const [path, fixture] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, 'node-a', path)), { recursive: true });
+      cpSync(fixtureFile(fixture), join(root, 'node-a', path));
+    }
+    const found = await findSections([join(root, 'node-a')]);
+    const nodes = nodesOfInputs(found.sections);
+    return { nodes, found };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+const shares = (nodes: ReturnType<typeof nodesOfInputs>) =>
+  analyzeServices(nodes)
+    .services.flatMap((v) =>
+      v.nodes[0]!.outcomes.map(
+        (o) =>
+          `${v.service.name} ${o.entry.kind} ${o.entry.ip}:${o.entry.port} ${o.verdict} ${o.endpoints.map((e) => `${e.ip}:${e.port}=${e.probability}`).join(' ')}`,
+      ),
+    )
+    .sort();
+
+test('an iptables-save beside listings of its tables is read alone, whichever file sorts last', async (t) => {
+  const alone = await bundle({ 'iptables-save.txt': 'iptables-save.txt' });
+  for (const files of [
+    { 'iptables-save.txt': 'iptables-save.txt', 'iptables.txt': 'iptables-L-n.txt' },
+    { 'networking/iptables-save.txt': 'iptables-save.txt', 'networking/iptables-nat.txt': 'iptables-t-nat-L-n-v.txt' },
+    { 'z-iptables-save.txt': 'iptables-save.txt', 'a-iptables-nat.txt': 'iptables-t-nat-L-n-v.txt' },
+  ]) {
+    const { nodes } = await bundle(files);
+    t.deepEqual(
+      nodes[0]!.rulesets.map((r) => r.kind),
+      ['iptables-save'],
+      Object.keys(files).join(', '),
+    );
+    t.deepEqual(shares(nodes), shares(alone.nodes));
+  }
+});
+
+test("sos's iptables_-t_nat_-nvL is the nat table, and the filter table listed twice is read once", async (t) => {
+  const sos = 'sosreport-node-a-2026-11-21-abcdefg/sos_commands/firewall_tables';
+  const { nodes, found } = await bundle({
+    [`${sos}/iptables_-t_nat_-nvL`]: 'iptables-t-nat-L-n-v.txt',
+    [`${sos}/iptables_-t_filter_-nvL`]: 'iptables-L-n.txt',
+    [`${sos}/iptables_-vnxL`]: 'iptables-L-n.txt',
+  });
+  t.deepEqual(
+    found.sections.map((s) => [
+      s.source.path.split('/').at(-1),
+      s.kind === 'iptables-list' ? s.ruleset.tables.map((x) => x.name).join() : s.kind,
+    ]),
+    [
+      ['iptables_-t_filter_-nvL', 'filter'],
+      ['iptables_-t_nat_-nvL', 'nat'],
+      ['iptables_-vnxL', 'filter'],
+    ],
+  );
+  t.deepEqual(nodes[0]!.rulesets.flatMap((r) => r.ruleset.tables.map((x) => x.name)).sort(), ['filter', 'nat']);
+  const saved = await bundle({ 'iptables-save.txt': 'iptables-save.txt' });
+  // A listing without -v hides interfaces: the entry points and endpoints agree with the save's.
+  const entries = (n: ReturnType<typeof nodesOfInputs>) => shares(n).map((s) => s.split(' ').slice(0, 3).join(' '));
+  t.deepEqual(entries(nodes), entries(saved.nodes));
+  const lint = analyzeAll(nodes, {}, found.skipped).findings.filter((f) => f.code.startsWith('LINT_'));
+  t.is(new Set(lint.map((f) => `${f.code} ${f.subject} ${f.message}`)).size, lint.length, 'no finding twice');
+});
