@@ -9,7 +9,7 @@ import type { Section } from './section';
 
 export type IpvsSection = Extract<Section, { kind: 'ipvsadm' }>;
 
-/** Listings with the scheduler, weights and connection counters first: `-Ln`, /proc, `-Sn`, then the rest. */
+/** Listings with the scheduler, weights and connection counters first: `-Ln`, /proc, `-Sn`, then the rest; numeric first. */
 const LISTING_RANK: readonly IpvsListing[] = ['list', 'proc', 'save', 'thresholds', 'persistent-conn', 'stats', 'rate'];
 
 const serviceKey = (s: IpvsService) =>
@@ -53,9 +53,11 @@ function completed(base: IpvsService, others: readonly IpvsService[]): IpvsServi
  */
 export function nodeIpvsTable(node: NodeDumps): IpvsSection | undefined {
   const tables = node.sections.filter((s): s is IpvsSection => s.kind === 'ipvsadm' && s.services.length > 0);
+  // A listing without -n (EKS's `ipvsadm --save`) names virtual services by host: any numeric one comes first.
   const rank = (s: IpvsSection) => {
     const r = LISTING_RANK.indexOf(s.listing);
-    return r < 0 ? LISTING_RANK.length : r;
+    const named = s.services.some((v) => v.endpoint && !v.endpoint.numeric);
+    return (r < 0 ? LISTING_RANK.length : r) + (named ? LISTING_RANK.length + 1 : 0);
   };
   // Best rank first; within a rank, the later listing first.
   const ranked = tables.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || b.i - a.i);

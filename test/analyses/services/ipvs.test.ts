@@ -251,3 +251,13 @@ test('ipvsadm -Ln -t VIP:PORT lists one service: such listings add up, are said 
     ['ipvs-real-server-gone 10.96.0.10:53'],
   );
 });
+
+test("EKS's ipvsadm.txt (--save without -n, then --rate and --stats): a service the save names by host is read from the numeric listings", (t) => {
+  const body = (command: string) => sampleOutput(command).split('\n').slice(1).join('\n');
+  const save = body('ipvsadm -Sn').replace('-t 10.96.0.1:443', '-t ip-10-96-0-1.ec2.internal:https');
+  const text = [save, body('ipvsadm -Ln --rate'), body('ipvsadm -Ln --stats')].join('\n');
+  const a = servicesOf(text);
+  const entries = a.services.flatMap((v) => v.service.entryPoints.map((e) => `${e.ip}:${e.port}`));
+  t.true(entries.includes('10.96.0.1:443'), entries.join(', '));
+  t.false(entries.some((e) => e.startsWith('ip-10-96-0-1')));
+});
