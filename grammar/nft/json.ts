@@ -1048,8 +1048,11 @@ export const nftJsonFormat: DumpFormat = {
   distinctive: true,
   // One line (`{"nftables": [{"metainfo": …`), or pretty-printed: `{` alone, then `"nftables": [` on the next
   // line, which a start line cannot see, so a lone `{` is taken only when the command or file names JSON.
+  // Collectors' own JSON (sos's manifest.json, Troubleshoot's `<name>-info.json` and sysctl.json) is no listing.
   starts: (line, hint) =>
     /^\s*\{\s*"nftables"\s*:\s*\[/.test(line) ||
-    (/^\{\s*$/.test(line) && /nft\s.*-j|-j\S*\s+list|\.json(-nft)?$/.test(hint)),
+    (/^\{\s*$/.test(line) &&
+      /nft\s.*-j|-j\S*\s+list|\.json(-nft)?$/.test(hint) &&
+      !/(?:^|\/)(?:manifest|sysctl|[^/]*-info)\.json$/.test(hint)),
   reader: () => new NftJsonReader(),
 };

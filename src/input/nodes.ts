@@ -2,8 +2,10 @@
  * Which node a file of a support bundle describes, from the collector's layout (bundles.md §1, §3 step 1):
  * Calico cluster diags `nodes/<node>/`, Troubleshoot `host-collectors/<node>/run-host/`, sos report
  * `sosreport-<host>-…`, EKS `eks_<instance-id>_…`, supportconfig `scc_<host>_…`, Rancher `<host>-<date>/`,
- * Cilium `cilium-bugtool-<pod>-<time>`. Otherwise the name of the input directory or file (contracts.md).
+ * Cilium `cilium-bugtool-<pod>-<time>`. Otherwise the name of the input directory or file (contracts.md). A sos
+ * dump of a named network namespace is a node of its own, `<host> netns <ns>`.
  */
+import { netnsNodeName } from '../model/netns';
 import { withoutArchiveSuffix } from './archive-names';
 
 const LAYOUTS: readonly RegExp[] = [
@@ -16,8 +18,21 @@ const LAYOUTS: readonly RegExp[] = [
   /(?:^|\/)cilium-bugtool-(.+?)-\d{8}-\d{6}/,
 ];
 
+/**
+ * sos's dumps of a named network namespace (`sos_commands/networking/namespaces/<ns>/ip_netns_exec_<ns>_iptables-save`,
+ * `…/conntrack/ip_netns_exec_<ns>_conntrack_-L_-o_extended`): a pod's or a CNI's own rules and connections, not the host's.
+ */
+const NETNS =
+  /(?:^|\/)namespaces\/([^/]+)\/|(?:^|\/)ip_netns_exec_([^/]+?)_(?:ip6?tables|iptables|conntrack|nft|ipset|ipvsadm|ip|sysctl)[_-]/;
+
 /** `path` is the file's path from the input's root, the input's own name first. */
 export function nodeOf(inputName: string, path: string): string {
+  const host = hostOf(inputName, path);
+  const netns = NETNS.exec(path);
+  return netns ? netnsNodeName(host, netns[1] ?? netns[2]!) : host;
+}
+
+function hostOf(inputName: string, path: string): string {
   for (const layout of LAYOUTS) {
     const m = layout.exec(path);
     if (m) return m[1]!;

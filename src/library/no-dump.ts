@@ -1,6 +1,6 @@
 /** Why inputs gave no dump, said the same way by the library's error and by a bulk run's failed bundle. */
 import type { FoundSections } from '../model/section';
-import { kubeChainsOnlyInNft, nftTableSources } from '../model/nft-iptables';
+import { dumpName, kubeChainsOnlyInNft, nftTableSources } from '../model/nft-iptables';
 import { unwalkedTables } from '../model/nft-node';
 import { groupBy } from '../model/group-by';
 import { nodesOfInputs } from '../model/node';
@@ -39,7 +39,7 @@ export function unwalkedRulesets(sections: readonly Section[]): string[] {
       return [
         ...(from && own.every((x) => x.analysedFrom)
           ? [
-              `${at} is an nft listing of iptables-nft's tables, walked from ${from.source.path}:${from.source.startLine} (iptables-nft-save) instead`,
+              `${at} is an nft listing of iptables-nft's tables, walked from ${from.source.path}:${from.source.startLine} (${dumpName(from)}) instead`,
             ]
           : []),
         ...(tables.length

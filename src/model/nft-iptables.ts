@@ -8,7 +8,8 @@ import type { NftFamily, NftTable } from './nft';
 import { KUBE_SERVICES } from './kube-proxy-chains';
 import type { NodeDumps } from './node';
 import { backendOf } from './node-backend';
-import type { RulesetSection, Section } from './section';
+import { richestViews } from './ruleset-views';
+import { type RulesetSection, type Section, isRulesetSection } from './section';
 
 export type NftSection = Extract<Section, { readonly kind: 'nft' }>;
 
@@ -45,10 +46,12 @@ export const kubeChainsOnlyInNft = (node: NodeDumps): NftTableSource[] =>
 
 /** Every table of the node's nft listings, with the iptables-nft-save dump it is analysed from when there is one. */
 export function nftTableSources(node: NodeDumps): NftTableSource[] {
+  // The dumps as read, not as joined: a joined dump is named by its first part, which may not hold the table.
+  const views = richestViews(node.sections.filter(isRulesetSection));
   return node.sections.flatMap((s) =>
     s.kind === 'nft'
       ? s.ruleset.tables.map((table) => {
-          const from = isIptablesNftTable(table) ? savedBy(table, node.rulesets) : undefined;
+          const from = isIptablesNftTable(table) ? savedBy(table, views) : undefined;
           return from ? { section: s, table, analysedFrom: from } : { section: s, table };
         })
       : [],
@@ -66,3 +69,9 @@ function savedBy(table: NftTable, rulesets: readonly RulesetSection[]): RulesetS
     )
     .at(-1);
 }
+
+/** The dump a table is analysed from, as the findings name it. */
+export const dumpName = (r: RulesetSection): string =>
+  r.kind === 'iptables-list' || r.kind === 'ip6tables-list'
+    ? `${r.kind.replace('-list', '')} listing`
+    : 'iptables-nft-save';

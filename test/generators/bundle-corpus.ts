@@ -109,7 +109,9 @@ export async function writeCorpus(dir: string, opts: CorpusOptions): Promise<Cor
       const path = join(dir, `sosreport-${host}-2024-05-01-abcdef`);
       const d = dumps(0);
       writeTree(path, {
-        'sos_commands/networking/namespaces/host/ip_netns_exec_host_iptables-save': d.iptables,
+        // sos lists the root namespace's tables (-nvL) and saves only named namespaces' (bundles.md): the corpus
+        // places the node's iptables-save beside the listings so that every layout has the same ruleset.
+        'sos_commands/firewall_tables/iptables-save': d.iptables,
         'sos_commands/conntrack/conntrack_-L_-o_extended': d.conntrack.replace(/^(?=tcp|udp|sctp)/gm, 'ipv4     2 '),
         'sos_commands/networking/ip_-o_addr': d.ipAddr,
         'sos_commands/kernel/sysctl_-a': d.sysctl,

@@ -42,7 +42,7 @@ const shares = (nodes: ReturnType<typeof nodesOfInputs>) =>
 
 test('an iptables-save beside listings of its tables is read alone, whichever file sorts last', async (t) => {
   const alone = await bundle({ 'iptables-save.txt': 'iptables-save.txt' });
-  for (const files of [
+  for (const files of <Record<string, string>[]>[
     { 'iptables-save.txt': 'iptables-save.txt', 'iptables.txt': 'iptables-L-n.txt' },
     { 'networking/iptables-save.txt': 'iptables-save.txt', 'networking/iptables-nat.txt': 'iptables-t-nat-L-n-v.txt' },
     { 'z-iptables-save.txt': 'iptables-save.txt', 'a-iptables-nat.txt': 'iptables-t-nat-L-n-v.txt' },
@@ -82,4 +82,29 @@ test("sos's iptables_-t_nat_-nvL is the nat table, and the filter table listed t
   t.deepEqual(entries(nodes), entries(saved.nodes));
   const lint = analyzeAll(nodes, {}, found.skipped).findings.filter((f) => f.code.startsWith('LINT_'));
   t.is(new Set(lint.map((f) => `${f.code} ${f.subject} ${f.message}`)).size, lint.length, 'no finding twice');
+});
+
+test("sos's dumps of a named network namespace are a node of their own, and its manifest.json is no nft listing", async (t) => {
+  const ns = 'cni-6b1f1a2e-0c1d-4a9f-9e7b-1234567890ab';
+  const root = 'sosreport-node-a-2026-11-21-abcdefg';
+  const { nodes, found } = await bundle({
+    [`${root}/sos_commands/firewall_tables/iptables-save`]: 'iptables-save.txt',
+    [`${root}/sos_commands/networking/namespaces/${ns}/ip_netns_exec_${ns}_iptables-save`]: 'iptables-t-mangle-S.txt',
+    [`${root}/sos_commands/conntrack/ip_netns_exec_${ns}_conntrack_-L_-o_extended`]: 'conntrack-L-o-extended.txt',
+    [`${root}/sos_reports/manifest.json`]: 'services.json',
+  });
+  t.deepEqual(
+    nodes.map((n) => [n.name, n.sections.map((s) => s.kind).sort()]).sort(),
+    [
+      [`node-a netns ${ns}`, ['conntrack', 'iptables-save']],
+      ['node-a', ['iptables-save']],
+    ],
+  );
+  t.deepEqual(
+    found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error')),
+    [],
+  );
+  const saved = await bundle({ 'iptables-save.txt': 'iptables-save.txt' });
+  t.deepEqual(shares(nodes), shares(saved.nodes));
+  t.false(analyzeServices(nodes).findings.some((f) => f.code === 'SVC_ENDPOINTS_DIFFER'));
 });

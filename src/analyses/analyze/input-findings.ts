@@ -1,6 +1,6 @@
 /** Findings about the dumps themselves: what could not be read limits what the analyses could see. */
 import type { NftTable } from '../../model/nft';
-import { kubeChainsOnlyInNft, nftTableSources } from '../../model/nft-iptables';
+import { dumpName, kubeChainsOnlyInNft, nftTableSources } from '../../model/nft-iptables';
 import { unwalkedTables } from '../../model/nft-node';
 import { type NodeDumps, legacyTablesShown } from '../../model/node';
 import { shownMismatch } from '../../model/conntrack-summary';
@@ -125,7 +125,7 @@ export function unwalkedRulesetFindings(node: NodeDumps): Finding[] {
     severity: 'info',
     node: node.name,
     subject: 'input',
-    message: `nft table ${table.family} ${table.name} (${ruleCount(table)} rule${ruleCount(table) === 1 ? '' : 's'}) is iptables-nft's: walked from ${analysedFrom!.source.path}:${analysedFrom!.source.startLine} (iptables-nft-save), which keeps the comments and negations nft's listing loses; its nft copy is not counted again`,
+    message: `nft table ${table.family} ${table.name} (${ruleCount(table)} rule${ruleCount(table) === 1 ? '' : 's'}) is iptables-nft's: walked from ${analysedFrom!.source.path}:${analysedFrom!.source.startLine} (${dumpName(analysedFrom!)}), which keeps the comments and negations nft's listing loses; its nft copy is not counted again`,
     evidence: [
       { path: section.source.path, line: table.line, column: 1 },
       { path: analysedFrom!.source.path, line: analysedFrom!.source.startLine, column: 1 },

@@ -6,6 +6,7 @@
  */
 import type { KubeService } from '../../graph/service-model';
 import { mayChange, unshownRules } from '../../model/gaps';
+import { isNetnsNode } from '../../model/netns';
 import { NONE } from '../../model/none';
 import type { NodeDumps } from '../../model/node';
 import type { Finding } from '../finding';
@@ -83,7 +84,10 @@ function nodeSummary(n: NodeDumps, contexts: readonly NodeContext[], warnings: N
 
 export function servicesStream(nodes: readonly NodeDumps[], options: ServicesOptions = {}): ServicesStream {
   const warnings = new NodeWarnings();
-  const contexts = nodes.flatMap((n) => nodeContexts(n, options.nodeIps ?? []));
+  // A pod's network namespace without kube-proxy's rules is no node the services run on.
+  const contexts = nodes
+    .flatMap((n) => nodeContexts(n, options.nodeIps ?? []))
+    .filter((ctx) => ctx.services.length > 0 || !isNetnsNode(ctx.node.name));
   for (const ctx of contexts) ctx.warnings.forEach(warnings.warn(ctx.node.name, -1));
   const connections = new Map(nodes.map((n) => [n, connectionsOf(n)]));
   const partial = unshownByNode(nodes);
