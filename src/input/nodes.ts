@@ -2,7 +2,7 @@
  * Which node a file of a support bundle describes, from the collector's layout (bundles.md §1, §3 step 1):
  * Calico cluster diags `nodes/<node>/`, Troubleshoot `host-collectors/<node>/run-host/`, sos report
  * `sosreport-<host>-…`, EKS `eks_<instance-id>_…`, supportconfig `scc_<host>_…`, Rancher `<host>-<date>/`,
- * Cilium `cilium-bugtool-<pod>-<time>`. Otherwise the name of the input directory or file (contracts.md). A sos
+ * Cilium `cilium-bugtool-<pod>-<time>`, AKS Periscope `<runId>/<node>/`. Otherwise the name of the input directory or file (contracts.md). A sos
  * dump of a named network namespace is a node of its own, `<host> netns <ns>`.
  */
 import { netnsNodeName } from '../model/netns';
@@ -16,6 +16,9 @@ const LAYOUTS: readonly RegExp[] = [
   /(?:^|\/)scc_(.+?)_\d{6}_\d{4}/,
   /(?:^|\/)([^/]+?)-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}_\d{2}\/(?:networking|systeminfo)\//,
   /(?:^|\/)cilium-bugtool-(.+?)-\d{8}-\d{6}/,
+  // AKS Periscope: `<runId>/<node>/iptables` and `<runId>/<node>/<node>.zip`, AKS's node names `aks-<pool>-<n>-vmss<id>`.
+  /(?:^|\/)([^/]+)\/\1\.zip\//,
+  /(?:^|\/)(aks-[a-z0-9]+-\d+-vmss[0-9a-z]{6})\//,
 ];
 
 /**

@@ -232,3 +232,24 @@ test('tar.xz, zip, archives inside a zip and single .xz files are read as tar.gz
     ],
   );
 });
+
+test("an AKS Periscope export: each node's iptables file and zip are that node's, not the run's", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nfwalk-periscope-'));
+  const run = join(dir, '2026-11-21T13-30-00Z');
+  const rules = readFixture('iptables-t-nat-S.txt');
+  const nodes = ['aks-nodepool1-12345678-vmss000000', 'aks-nodepool1-12345678-vmss000001'];
+  for (const node of nodes) {
+    mkdirSync(join(run, node), { recursive: true });
+    writeFileSync(join(run, node, 'iptables'), rules);
+    writeFileSync(join(run, node, `${node}.zip`), await zip({ 'iptables/iptables': rules }));
+  }
+  const { rows, status, stderr } = parseJson([run]);
+  t.is(status, 0, stderr);
+  t.deepEqual(
+    rows.map((r) => [r.path.slice(run.length + 1), r.node]),
+    nodes.flatMap((node) => [
+      [`${node}/${node}.zip/iptables/iptables`, node],
+      [`${node}/iptables`, node],
+    ]),
+  );
+});
