@@ -12,6 +12,7 @@ import { splitHosts } from './hosts';
 import { splitSnapshots } from './snapshots';
 import { Unwrapper } from './unwrap';
 import type { InputSource } from './text-input';
+import { SOS_CUT, isSosManifest, isSosTail, truncatedBySos } from './sos-manifest';
 
 const NEWLINE = 10;
 
@@ -36,7 +37,13 @@ export async function findSectionsInSources(
   for await (const source of sources) {
     const aligner = new LineAligner(source.path, source.node, found.sink);
     try {
-      if (source.bytes) {
+      if (isSosManifest(source.path)) {
+        let text = '';
+        for await (const piece of source.chunks()) text += piece;
+        for (const path of truncatedBySos(source.path, text)) found.cut.add(path);
+        aligner.push(text);
+        aligner.end();
+      } else if (source.bytes) {
         for await (const piece of source.bytes()) if (!aligner.pushBytes(piece)) break;
         aligner.endBytes();
       } else {
@@ -62,12 +69,19 @@ export function findSectionsInText(text: string, path = '<text>', node = path): 
 function collector(failures: InputFailure[] = []) {
   const sections: Section[] = [];
   const skipped: SkippedLines[] = [];
+  /** Files their collector cut (sos's truncated outputs). */
+  const cut = new Set<string>();
   const sink: SegmentSink = { section: (s) => sections.push(s), skipped: (s) => skipped.push(s) };
   return {
     sink,
     failures,
+    cut,
     result: (): FoundSections => {
-      const split = splitSnapshots(splitHosts(sections));
+      const isCut = (path: string) => cut.has(path) || isSosTail(path);
+      const marked = sections.some((s) => isCut(s.source.path))
+        ? sections.map((s) => (isCut(s.source.path) ? { ...s, source: { ...s.source, cut: SOS_CUT } } : s))
+        : sections;
+      const split = splitSnapshots(splitHosts(marked));
       return { sections: split, skipped: skippedOfNodes(skipped, split), failures };
     },
   };

@@ -22,6 +22,8 @@ export interface SectionSource {
   readonly host?: string;
   /** The input holds several snapshots of one ruleset: this dump belongs to the n-th (1-based), node `NAME#n`. */
   readonly snapshot?: number;
+  /** The collector cut the output it wrote (sos's truncated outputs): how, in a few words. */
+  readonly cut?: string;
 }
 
 /** What every section has, whatever its format. */

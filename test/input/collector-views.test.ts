@@ -4,7 +4,7 @@
  * the filter table listed twice (sos's `-t filter -nvL` and `-vnxL`). Built from the kernel-made fixtures: each
  * table is read from the dump that shows the most, whatever order the files sort in.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import test from 'ava';
@@ -93,13 +93,10 @@ test("sos's dumps of a named network namespace are a node of their own, and its 
     [`${root}/sos_commands/conntrack/ip_netns_exec_${ns}_conntrack_-L_-o_extended`]: 'conntrack-L-o-extended.txt',
     [`${root}/sos_reports/manifest.json`]: 'services.json',
   });
-  t.deepEqual(
-    nodes.map((n) => [n.name, n.sections.map((s) => s.kind).sort()]).sort(),
-    [
-      [`node-a netns ${ns}`, ['conntrack', 'iptables-save']],
-      ['node-a', ['iptables-save']],
-    ],
-  );
+  t.deepEqual(nodes.map((n) => [n.name, n.sections.map((s) => s.kind).sort()]).sort(), [
+    [`node-a netns ${ns}`, ['conntrack', 'iptables-save']],
+    ['node-a', ['iptables-save']],
+  ]);
   t.deepEqual(
     found.sections.flatMap((s) => s.diagnostics.filter((d) => d.severity === 'error')),
     [],
@@ -107,4 +104,36 @@ test("sos's dumps of a named network namespace are a node of their own, and its 
   const saved = await bundle({ 'iptables-save.txt': 'iptables-save.txt' });
   t.deepEqual(shares(nodes), shares(saved.nodes));
   t.false(analyzeServices(nodes).findings.some((f) => f.code === 'SVC_ENDPOINTS_DIFFER'));
+});
+
+test('a conntrack table sos truncated, by its manifest or its .tailed file, is said to be part of the table', async (t) => {
+  const root = 'sosreport-node-a-2026-11-21-abcdefg';
+  const manifest = `${root}/sos_reports/manifest.json`;
+  for (const [file, listed] of [
+    [`${root}/sos_commands/conntrack/conntrack_-L_-o_extended`, true],
+    [`${root}/sos_strings/conntrack/conntrack_-L_-o_extended.tailed`, false],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'nfw-sos-cut-'));
+    try {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      cpSync(fixtureFile('conntrack-L-o-extended.txt'), join(dir, file));
+      mkdirSync(dirname(join(dir, manifest)), { recursive: true });
+      const commands = [{ exec: 'conntrack -L -o extended', filepath: file.slice(root.length + 1), truncated: listed }];
+      writeFileSync(
+        join(dir, manifest),
+        JSON.stringify({ components: { report: { plugins: { conntrack: { commands } } } } }, null, 1),
+      );
+      const found = await findSections([join(dir, root)]);
+      const partial = analyzeAll(nodesOfInputs(found.sections), {}, found.skipped).findings.filter(
+        (f) => f.code === 'INPUT_PARTIAL',
+      );
+      t.deepEqual(
+        partial.map((f) => /conntrack table at .* is part of the table: sos kept only the end/.test(f.message)),
+        [true],
+        file,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });

@@ -244,7 +244,11 @@ function partialRulesetFindings(node: NodeDumps): Finding[] {
 /** Why a conntrack or IPVS connection table shows only part of the node's, if it does. */
 function tableShortfall(s: Section): string | undefined {
   const command = filterOf(s.source);
-  const filtered = command ? `was filtered (\`${command}\`)` : undefined;
+  const filtered = command
+    ? `was filtered (\`${command}\`)`
+    : s.source.cut
+      ? `is part of the table: ${s.source.cut}`
+      : undefined;
   // A listing that holds connections too is said once, by partialListingFindings.
   if (s.kind === 'ipvsadm') return s.connections.length > 0 && s.services.length === 0 ? filtered : undefined;
   if (s.kind !== 'conntrack') return undefined;

@@ -86,7 +86,7 @@ function shownCount(
       partial = true;
       continue;
     }
-    if (filterOf(t.source) !== undefined || mismatch) {
+    if (filterOf(t.source) !== undefined || t.source.cut !== undefined || mismatch) {
       partial = true;
       if (!t.summaries.some((x) => x.what === 'shown')) return { count: null, from: 'conntrack -L', partial };
     }
