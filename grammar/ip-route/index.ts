@@ -44,6 +44,8 @@ const FLAGS = new Set([
 const DESTINATION = /^(default|[0-9a-fA-F.:]+(\/\d+)?)$/;
 /** `ip rule`'s priority (`0:	from all lookup local`): policy routing, which is no route, and ends a route listing. */
 const RULE_PRIORITY = /^\d+:$/;
+/** `ip neigh`'s lines (`10.244.1.5 dev veth0 lladdr 6a:… REACHABLE`): a neighbour's link address, no route. */
+const NEIGHBOUR = /\slladdr\s|\s(?:PERMANENT|NOARP|REACHABLE|STALE|NONE|INCOMPLETE|DELAY|PROBE|FAILED)\s*$/;
 
 class IpRouteReader extends WordLineReader<IpRouteBody> {
   private readonly routes: Draft[] = [];
@@ -53,6 +55,8 @@ class IpRouteReader extends WordLineReader<IpRouteBody> {
     if (w[0]!.text === 'nexthop') return this.nexthop(w);
     if (RULE_PRIORITY.test(w[0]!.text))
       return { problem: 'ends', message: 'an ip rule line, not a route', column: w[0]!.column };
+    if (NEIGHBOUR.test(l.raw))
+      return { problem: 'ends', message: 'an ip neigh line, not a route', column: w[0]!.column };
     let i = 0;
     const type = ROUTE_TYPES.has(w[0]!.text) ? w[i++]!.text : 'unicast';
     const dstWord = w[i++];
@@ -155,8 +159,10 @@ function readAttributes(w: readonly WordToken[], route: Draft): LineProblem | un
 export const ipRouteFormat: DumpFormat = {
   name: 'ip-route',
   distinctive: false,
-  starts: startsWithAny([
-    /^(?!\d+:\s)((unicast|local|broadcast|multicast|anycast|unreachable|blackhole|prohibit|throw|nat)\s+)?(default|[0-9a-fA-F.:]+(\/\d+)?)\s+(via|dev|proto|table|nhid|metric|scope|src|from)\s/,
-  ]),
+  starts: (line) =>
+    !NEIGHBOUR.test(line) &&
+    startsWithAny([
+      /^(?!\d+:\s)((unicast|local|broadcast|multicast|anycast|unreachable|blackhole|prohibit|throw|nat)\s+)?(default|[0-9a-fA-F.:]+(\/\d+)?)\s+(via|dev|proto|table|nhid|metric|scope|src|from)\s/,
+    ])(line),
   reader: () => new IpRouteReader(),
 };
