@@ -312,6 +312,31 @@ function partialListingFindings(node: NodeDumps): Finding[] {
   });
 }
 
+/**
+ * Virtual services an IPVS listing shows without a port (`ipvsadm -L` without -n cuts a long host name's column, or
+ * names a port nfwalk does not know): left out of the services, which analyze says, not only services' notes.
+ */
+function portlessServiceFindings(node: NodeDumps): Finding[] {
+  return node.sections.flatMap((section): Finding[] => {
+    if (section.kind !== 'ipvsadm') return [];
+    const portless = section.services.filter(
+      (v) => v.protocol !== 'FWM' && v.endpoint && v.endpoint.port === undefined,
+    );
+    if (portless.length === 0) return [];
+    const { path, startLine, endLine } = section.source;
+    const shown = portless.map((v) => `${v.protocol} ${v.endpoint!.address} (line ${v.line})`).join(', ');
+    return [
+      partialSection(
+        node,
+        path,
+        portless[0]!.line,
+        `the IPVS service listing at ${path}:${startLine}-${endLine} shows ${portless.length} virtual service${portless.length === 1 ? '' : 's'} without a port, left out of the services: ${shown}`,
+        'collect the listing with numeric addresses and ports (`ipvsadm -Ln` on the node)',
+      ),
+    ];
+  });
+}
+
 /** nft listings that end inside a block (`nft list ruleset` pasted without its closing braces): cut, said where. */
 function cutListingFindings(node: NodeDumps): Finding[] {
   return node.sections.flatMap((section): Finding[] => {
@@ -375,6 +400,7 @@ export function rulesReadingFindings(node: NodeDumps): Finding[] {
     ...unreadableLineFindings(node),
     ...partialRulesetFindings(node),
     ...partialListingFindings(node),
+    ...portlessServiceFindings(node),
     ...cutListingFindings(node),
     ...nftPartFindings(node),
     ...partialSetFindings(node),

@@ -4,6 +4,7 @@
  * a host name) it says in the node's notes and the entry point's assumptions.
  */
 import test from 'ava';
+import { analyzeAll } from '../../../src/analyses/analyze/index';
 import { analyzeServices } from '../../../src/analyses/services/index';
 import type { ServicesAnalysis } from '../../../src/analyses/services/model';
 import { findSectionsInText } from '../../../src/input/sections';
@@ -58,4 +59,21 @@ test('class 8: services reads ipvsadm -L without -n, with the shares of -Ln wher
     ),
     assumptions.join('\n'),
   );
+});
+
+test('class 8: analyze says which virtual services of ipvsadm -L it left out for want of a port, not only services notes', (t) => {
+  const { text, printed } = withoutN(numericListing);
+  const cut = text
+    .split('\n')
+    .map((l, i) => ({ l, line: i + 1 }))
+    .filter(
+      ({ l }) => /^(TCP|UDP|SCTP) /.test(l) && printed.some((p) => p.shown === l.split(/\s+/)[1] && p.full !== p.shown),
+    );
+  const found = findSectionsInText(text, 'node-b.txt', 'node-b');
+  const partial = analyzeAll(nodesOfInputs(found.sections), {}, found.skipped).findings.filter(
+    (f) => f.code === 'INPUT_PARTIAL' && /without a port, left out of the services/.test(f.message),
+  );
+  t.is(partial.length, 1);
+  t.regex(partial[0]!.message, new RegExp(`shows ${cut.length} virtual services without a port`));
+  for (const { line } of cut) t.true(partial[0]!.message.includes(`(line ${line})`), `${line}`);
 });
