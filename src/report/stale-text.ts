@@ -20,7 +20,7 @@ const ORDER: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 
 
 const CAUSES: Readonly<Record<StaleKind, string>> = {
   'endpoint-gone': 'DNATed to an address:port the rules no longer send these tuples to',
-  'no-endpoints': 'DNATed, but the service has no endpoints now',
+  'no-endpoints': 'DNATed, but the rules give such connections no endpoint now (none left, or none for such clients)',
   'service-gone': 'DNATed, but no rule sends the destination anywhere any more: the service was deleted',
   blackhole: 'never DNATed (created while the service had no endpoints), though every path DNATs now',
   'ipvs-real-server-gone': 'IPVS connections to a real server no longer listed',
@@ -62,8 +62,8 @@ function targetText(t: StaleTarget): string {
 
 function groupText(g: StaleGroup): string {
   const first = g.entries[0]!;
-  const now = first.now.length ? `to ${first.now.join(', ')}` : 'nowhere';
-  const head = `  ${first.proto} ${endpointText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}: ${entries(g.entries.length)}; new connections go ${now}\n`;
+  const now = first.now.length ? `go to ${first.now.join(', ')}` : 'get no endpoint';
+  const head = `  ${first.proto} ${endpointText(first.dst, first.dport ?? undefined)}${first.service ? ` (${first.service})` : ''}: ${entries(g.entries.length)}; new connections ${now}\n`;
   const targets = [...g.targets].sort((a, b) => b.entries.length - a.entries.length);
   const rest = targets.slice(SHOWN_TARGETS);
   const restEntries = rest.reduce((sum, t) => sum + t.entries.length, 0);

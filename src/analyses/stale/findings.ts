@@ -53,9 +53,9 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
     case 'endpoint-gone':
-      return `${what} still ${go} to ${to}, no longer ${targetCount === 1 ? 'an endpoint' : 'endpoints'}; new connections go to ${now}`;
+      return `${what} still ${go} to ${to}, where the rules no longer send such connections; new ones go to ${now}`;
     case 'no-endpoints':
-      return `${what} still ${go} to ${to}, but the service has no endpoints now`;
+      return `${what} still ${go} to ${to}, but the rules give such connections no endpoint now: the service has none, or its policy gives such clients none (externalTrafficPolicy: Local without a local endpoint, source ranges)`;
     case 'service-gone':
       return `${what} still ${go} to ${to}, but no rule sends that destination anywhere any more: the service was deleted`;
     case 'blackhole':

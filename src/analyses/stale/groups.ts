@@ -27,7 +27,7 @@ export const groupKey = (family: string, proto: string, dst: string, dport: numb
   `${family}|${proto}|${dst}|${dport ?? ''}|${replyFrom}`;
 
 /** Where an entry's connection goes: its DNAT target, or its destination when it records none. */
-const targetOf = (e: StaleEntry): string => e.natTarget ?? endpointText(e.dst, e.dport ?? undefined);
+export const targetOf = (e: StaleEntry): string => e.natTarget ?? endpointText(e.dst, e.dport ?? undefined);
 
 /** Small numbers for strings that repeat (addresses, protocol names), shared by all tables. */
 class Interned {

@@ -18,7 +18,7 @@ import type { TableOrigin } from './conntrack-stale-entry';
 import { EntryRow } from './entry-row';
 import { type FamilyContext, familyContext } from './family-context';
 import { staleFindings, type Terminating } from './findings';
-import { groupKey, groupStale } from './groups';
+import { groupKey, groupStale, targetOf } from './groups';
 import { IPVS_CLEANUP, judgeConnection } from './ipvs-stale';
 import type { NodeStaleSummary, StaleAnalysis, StaleEntry } from './model';
 import { StaleList, analysisOf } from './stale-list';
@@ -160,6 +160,8 @@ interface FirstLook {
   /** The families whose node addresses are unknown: their `service-gone` entries are in doubt. */
   readonly nodeAddressUnknown: ReadonlySet<Family>;
   readonly ipvs: readonly IpvsOutcome[];
+  /** servicesBySource: where a group command could cut live connections of other clients. */
+  readonly bySource: ReadonlySet<string>;
 }
 
 /**
@@ -226,7 +228,28 @@ function firstLook(
     }
   });
   const nodeAddressUnknown = new Set([...contexts].filter(([, c]) => c.nodeAddressUnknown).map(([family]) => family));
-  return { valid, checked, nodeAddressUnknown, ipvs: connections.flatMap((s) => ipvsOutcomes(node, contexts, s)) };
+  return {
+    valid,
+    checked,
+    nodeAddressUnknown,
+    ipvs: connections.flatMap((s) => ipvsOutcomes(node, contexts, s)),
+    bySource: servicesBySource(node, nodeIps),
+  };
+}
+
+/**
+ * Services whose rules send a connection by its source: externalTrafficPolicy Local (pods still reach every endpoint
+ * through the NodePort) and load balancers with source ranges. An entry stale for one client may name an endpoint
+ * others are sent to now, so a command for its whole destination and target would cut live connections.
+ */
+function servicesBySource(node: NodeDumps, nodeIps: readonly string[]): ReadonlySet<string> {
+  return new Set(
+    nodeContexts(node, nodeIps).flatMap((ctx) =>
+      ctx.services
+        .filter((s) => s.externalTrafficPolicy === 'Local' || s.entryPoints.some((e) => e.sourceRanges?.length))
+        .map((s) => s.name),
+    ),
+  );
 }
 
 function ipvsOutcomes(
@@ -321,6 +344,13 @@ function scanNode(
     return verdicts[again]!.kind !== 'service-gone' ? again : verdict;
   });
   sharedGroups(tables, first.valid, stale, from, validGroups);
+  if (first.bySource.size)
+    for (let i = from; i < stale.length; i++) {
+      const v = stale.verdictOf(i);
+      if (v.service === null || !first.bySource.has(v.service)) continue;
+      const e = stale.entry(i);
+      validGroups.add(groupKey(e.family, e.proto, e.dst, e.dport, targetOf(e)));
+    }
   for (const outcome of first.ipvs) {
     if ('undecided' in outcome) {
       undecided.add(outcome.undecided);

@@ -76,7 +76,7 @@ test('after endpoint churn and a deleted service exactly the entries the rules c
   t.is(group.remedy, 'conntrack -D -p udp -d 10.96.0.10 --dport 53 -r 10.244.1.8 --reply-port-src 53');
   t.regex(
     group.message,
-    /^2 udp conntrack entries to 10\.96\.0\.10:53 \(kube-system\/kube-dns:dns\) still go to 10\.244\.1\.8:53, no longer an endpoint; new connections go to 10\.244\.2\.8:53, 10\.244\.3\.8:53$/,
+    /^2 udp conntrack entries to 10\.96\.0\.10:53 \(kube-system\/kube-dns:dns\) still go to 10\.244\.1\.8:53, where the rules no longer send such connections; new ones go to 10\.244\.2\.8:53, 10\.244\.3\.8:53$/,
   );
   t.is(
     a.findings.find((f) => f.code === 'STALE_BLACKHOLE')?.remedy,
@@ -211,4 +211,32 @@ test('two listings of one table (conntrack -L and a copy of /proc/net/nf_conntra
   t.deepEqual(a.nodes, [{ node: 'n1', checked: 11, stale: 8, undecided: [] }]);
   t.is(a.stale.filter((s) => s.sport === 40002).length, 1);
   t.truthy(a.stale.find((s) => s.sport === 40009));
+});
+
+test('externalTrafficPolicy Local: an outside client stale on a remote endpoint pods still reach gets its own command, never one for the target', (t) => {
+  const local = svc(
+    'shop/front:http',
+    'tcp',
+    '10.96.0.60',
+    80,
+    [
+      { ip: '10.244.0.60', port: 8080, local: true },
+      { ip: '10.244.2.60', port: 8080 },
+    ],
+    { nodePort: 30060, externalTrafficPolicy: 'Local', healthCheckNodePort: 32060 },
+  );
+  // From outside before the policy changed: DNATed to the remote endpoint, where external clients go no more.
+  const table = tcp('203.0.113.9', 50010, '192.168.0.2', 30060, '10.244.2.60', 8080, '192.168.0.2');
+  const a = analyse(kubeProxyRuleset([local], { clusterCidr: '10.244.0.0/16' }), table);
+  t.deepEqual(
+    a.stale.map((s) => `${s.src} ${s.kind} ${s.natTarget}`),
+    ['203.0.113.9 endpoint-gone 10.244.2.60:8080'],
+  );
+  const target = a.groups[0]!.targets[0]!;
+  t.is(
+    target.cleanup,
+    null,
+    'a group command would cut pods\u2019 live connections through the NodePort to 10.244.2.60',
+  );
+  t.regex(a.stale[0]!.cleanup, /^conntrack -D -p tcp -s 203\.0\.113\.9 -d 192\.168\.0\.2 --sport 50010 --dport 30060 /);
 });
