@@ -187,8 +187,8 @@ function nodePortMissing(service: KubeService, node: string, outcomes: readonly 
     ...base(service, node),
     message: `${service.name} forwards on ${entryText(cluster.entry)} but ${entryText(o.entry)} is not forwarded on this node (${o.verdict})`,
     evidence: [cluster.entry.evidence, o.entry.evidence],
-    remedy:
-      'kube-proxy writes the KUBE-NODEPORTS rule with the service chains; a node without it has rules from another sync: check kube-proxy on this node (logs, restart)',
+    // kube-proxy's NodePort rule is there (the entry point is read from it): a rule the packet meets first or after stops it.
+    remedy: `find the rule that stops it: \`nfwalk trace --src ${o.client.src} --dst ${o.client.dst} --proto ${service.protocol} --dport ${o.entry.port}\` on the same dumps; a host firewall's drop in raw or mangle PREROUTING or in INPUT is the usual one, to open for the NodePort range. Only where the trace shows no kube-proxy rule for the port are the node's rules from another sync (check kube-proxy: logs, restart)`,
   }));
 }
 

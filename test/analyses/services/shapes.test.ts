@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
+import { tracePacket } from '../../../src/analyses/trace/index';
 import { servicesJson } from '../../../src/report/services-json';
 import { dedent } from '../../helpers/dedent';
 import {
@@ -268,5 +269,32 @@ test('a health-check NodePort is answered on the node, where kube-proxy listens:
   t.deepEqual(
     checks,
     [...V4, ...V6].filter((s) => s.healthCheckNodePort).map((s) => [s.name, 'local', 1]),
+  );
+});
+
+test("a host firewall's drop of a NodePort: the finding sends to the trace that names the rule, not to kube-proxy's sync", (t) => {
+  const np = V4.find((s) => s.name === 'ns1/np:http')!;
+  const raw = `*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -i eth0 -p tcp -m tcp --dport ${np.nodePort} -j DROP\nCOMMIT\n`;
+  const text = `${NODE_V4}root@n1:~# iptables-save\n${raw}${kubeProxyRuleset([np], { clusterCidr: '10.244.0.0/16' })}`;
+  const nodes = nodesOfText(text);
+  const [finding] = analyzeServices(nodes).findings.filter((f) => f.code === 'SVC_NODEPORT_NOT_FORWARDED');
+  const command = /`nfwalk trace --src (\S+) --dst (\S+) --proto (\w+) --dport (\d+)`/.exec(finding?.remedy ?? '');
+  t.truthy(command, finding?.remedy);
+  t.notRegex(finding!.remedy, /^check kube-proxy/);
+  const [, src, dst, proto, dport] = command!;
+  const paths = tracePacket(nodes[0]!, {
+    src: src!,
+    dst: dst!,
+    proto: proto as 'tcp',
+    sport: 40000,
+    dport: Number(dport),
+    in: 'eth0',
+  }).paths;
+  t.deepEqual(
+    paths.map((p) => [
+      p.verdict,
+      p.steps.at(-1) && 'table' in p.steps.at(-1)! ? `${p.steps.at(-1)!.table} ${p.steps.at(-1)!.chain}` : '',
+    ]),
+    [['DROP', 'raw PREROUTING']],
   );
 });
