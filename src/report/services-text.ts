@@ -9,7 +9,11 @@ function endpointsCell(o: EntryOutcome): string {
     (e) => `${hostPort(e)} ${percent(e.probability)}${e.weight === 0 ? ' (weight 0)' : ''}`,
   );
   const forward = o.endpoints.reduce((a, e) => a + e.probability, 0);
-  if (forward < 1 - 1e-9 && o.verdict === 'forward') lines.push(`(no endpoint ${percent(1 - forward)})`);
+  // What DNAT sent to an endpoint before a rule stopped it reached one: said apart from what reached none.
+  const stopped = o.afterDnat ? o.afterDnat.drop + o.afterDnat.reject : 0;
+  if (o.verdict === 'forward' && stopped > 1e-9) lines.push(`(stopped after DNAT ${percent(stopped)})`);
+  if (forward + stopped < 1 - 1e-9 && o.verdict === 'forward')
+    lines.push(`(no endpoint ${percent(1 - forward - stopped)})`);
   if (o.estimate) lines.push('(estimate)');
   return lines.join('\n') || '-';
 }

@@ -7,6 +7,7 @@ import test, { type ExecutionContext } from 'ava';
 import type { Finding } from '../../../src/analyses/finding';
 import { type ServicesAnalysis, analyzeServices } from '../../../src/analyses/services/index';
 import { type GeneratedService, chainHash, kubeProxyRuleset } from '../../generators/kube-proxy-dump';
+import { formatServices } from '../../../src/report/services-text';
 import { nodesOfText } from '../../helpers/sections';
 import { readShared, sharedTest } from '../../helpers/shared';
 
@@ -236,6 +237,10 @@ test('a filter rule that drops one endpoint after the DNAT: the ladder is whole,
     stopped[0]!.message,
     /^new connections from 10\.244\.255\.254 to cluster IP 10\.96\.0\.50:80 are sent to an endpoint, then 33\.3% dropped \(filter FORWARD rule 1\)$/,
   );
+  // The table says the third reached an endpoint and was stopped there, not that it found none.
+  const text = formatServices(a);
+  t.regex(text, /\(stopped after DNAT 33\.3%\)/);
+  t.notRegex(text, /\(no endpoint/);
 });
 
 sharedTest(
