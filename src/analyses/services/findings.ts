@@ -157,8 +157,10 @@ function noEndpoints(service: KubeService, node: string, outcomes: readonly Entr
   const statements = service.noEndpoints.filter((n) => !n.local);
   if (statements.length === 0) return undefined;
   const otherwise = outcomes.filter((o) => o.entry.kind !== 'healthCheckNodePort' && o.verdict !== 'reject');
+  // A verdict that rests on what the dumps cannot decide (sets not dumped) keeps its `?` and says on what.
+  const assumed = [...new Set(otherwise.flatMap((o) => o.assumptions))];
   const decided = otherwise.length
-    ? `; on this node rules before it decide first for ${otherwise.map((o) => `${entryText(o.entry)} (${o.verdict})`).join(', ')}`
+    ? `; on this node rules before it decide first for ${otherwise.map((o) => `${entryText(o.entry)} (${o.verdict}${o.assumptions.length ? '?' : ''})`).join(', ')}${assumed.length ? ` (the walk split on what the dumps do not decide, such as: ${assumed[0]}${assumed.length > 1 ? `, and ${assumed.length - 1} more` : ''}; \`nfwalk trace\` shows each path)` : ''}`
     : '';
   return {
     code: 'SVC_NO_ENDPOINTS',

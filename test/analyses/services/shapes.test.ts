@@ -240,6 +240,12 @@ test("a service without endpoints: the finding says where rules before kube-prox
     message(accepting),
     "default/no-endpoints:http has no endpoints: kube-proxy's rules reject new connections to cluster IP 10.96.0.20:80; on this node rules before it decide first for cluster IP 10.96.0.20:80 (drop)",
   );
+  // A policy agent's accept through a set the dump does not hold: the verdict is a guess, and said as one.
+  const npm = sample.replace(first, `[0:0] -A FORWARD -m set --match-set npm-allowed dst -j ACCEPT\n${first}`);
+  t.regex(
+    message(npm) ?? '',
+    /decide first for cluster IP 10\.96\.0\.20:80 \((drop|forward|reject)\?\) \(the walk split on what the dumps do not decide, such as: (NOT )?set npm-allowed \(not in the dumps\)/,
+  );
 });
 
 test("kube-proxy's filter chains in a dump without a nat table: the services it leaves out are said missing", (t) => {
