@@ -100,8 +100,11 @@ function leaking(service: KubeService, node: string, o: EntryOutcome): Finding |
     ...base(service, node),
     message: `only ${percent(dnat)} of new connections to ${entryText(o.entry)} are sent to an endpoint (${parts.join(', ')})`,
     evidence: [o.entry.evidence],
-    remedy:
-      'the endpoint probabilities do not add up to one: the last jump of the service chain must have no probability; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it',
+    remedy: `the endpoint shares do not add up to one: ${
+      service.proxyMode === 'nftables'
+        ? "the service chain's numgen map must have an element for every value of its mod"
+        : 'the last jump of the service chain must have no probability'
+    }; let kube-proxy rewrite the chain (restart it) or fix the tool that edits it`,
   };
 }
 

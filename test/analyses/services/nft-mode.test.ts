@@ -177,3 +177,22 @@ test('services: an unnamed service port (chains named `ns/svc/tcp/`) is read wit
     [['ns1/svc1:', 'Local', ['10.0.1.1']]],
   );
 });
+
+sharedTest(
+  "services: a numgen map short of its mod leaves shares to no endpoint, and the remedy speaks of the map, not iptables' ladder",
+  (t) => {
+    const listing = readShared(RULESET).replace(
+      / vmap \{ 0 : goto (endpoint-UNZV3OEC-\S+), 1 : goto \S+ \}/,
+      ' vmap { 0 : goto $1 }',
+    );
+    t.not(listing, readShared(RULESET));
+    const { a } = summary(`${LAB_NODE}\n# nft list ruleset\n${listing}`);
+    const incomplete = a.findings.filter((f) => f.code === 'SVC_SHARES_INCOMPLETE' && f.subject === 'ns4/svc4:p80');
+    t.true(incomplete.length > 0);
+    for (const f of incomplete) {
+      t.regex(f.message, /^only 50\.0% of new connections/);
+      t.regex(f.remedy, /numgen map must have an element for every value of its mod/);
+      t.notRegex(f.remedy, /probability/);
+    }
+  },
+);
