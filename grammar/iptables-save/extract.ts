@@ -423,7 +423,11 @@ export class IptablesSaveExtractor {
     this.lastRuleLine = line;
     if (g && rule.target)
       g.targets.add(
-        rule.target.kind === 'jump' ? rule.target.chain : rule.target.kind === 'opaque' ? rule.target.name : rule.target.kind,
+        rule.target.kind === 'jump'
+          ? rule.target.chain
+          : rule.target.kind === 'opaque'
+            ? rule.target.name
+            : rule.target.kind,
       );
     if (insertAt === undefined) chain.rules.push(rule);
     else chain.rules.splice(Math.min(insertAt - 1, chain.rules.length), 0, rule);

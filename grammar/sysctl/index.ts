@@ -17,7 +17,8 @@ const PATH_VALUE = /^(\/proc\/sys\/[^:\s]+):(.*)$/;
 const CAT_ONE = /(?:^|\s)cat\s+(\/proc\/sys\/[^\s*?]+)\s*$/;
 
 /** `/proc/sys/net/netfilter/nf_conntrack_max` → `net.netfilter.nf_conntrack_max` (a dot in a name becomes `/`). */
-const keyOfPath = (path: string) => path.slice(10).replaceAll('.', '\u0000').replaceAll('/', '.').replaceAll('\u0000', '/');
+const keyOfPath = (path: string) =>
+  path.slice(10).replaceAll('.', '\u0000').replaceAll('/', '.').replaceAll('\u0000', '/');
 
 class SysctlReader extends WordLineReader<SysctlBody> {
   private readonly entries: SysctlEntry[] = [];

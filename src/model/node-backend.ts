@@ -14,4 +14,3 @@ export function backendOf(section: RulesetSection): Backend | undefined {
     BACKEND_IN_NAME.exec(section.source.path.split('/').at(-1) ?? '');
   return section.ruleset.backend ?? (named?.[1] as Backend | undefined);
 }
-

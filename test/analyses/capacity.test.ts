@@ -142,5 +142,8 @@ test('CT_DROPS: drops that insert_failed accounts for are insert races (nf_ct_re
     beyond.map((f) => f.severity),
     ['error'],
   );
-  t.regex(beyond[0]!.message, /dropped at least 1,376 new connections for a full table .*other 8,624 may be insert races/);
+  t.regex(
+    beyond[0]!.message,
+    /dropped at least 1,376 new connections for a full table .*other 8,624 may be insert races/,
+  );
 });

@@ -168,7 +168,10 @@ test('an eTP Local NodePort dropped on the one node given is information; droppe
     const both = drops(join(nodes, 'node-b'), join(nodes, 'node-c'));
     t.is(both.status, 1);
     t.deepEqual(
-      both.drops.map((f: { severity: string; message: string }) => [f.severity, /no node given forwards it/.test(f.message)]),
+      both.drops.map((f: { severity: string; message: string }) => [
+        f.severity,
+        /no node given forwards it/.test(f.message),
+      ]),
       [['error', true]],
     );
   } finally {

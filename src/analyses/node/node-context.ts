@@ -7,7 +7,7 @@ import { kubeServices } from '../../graph/kube-services';
 import type { KubeService } from '../../graph/service-model';
 import { type IpvsSection, nodeIpvsTable } from '../../model/ipvs-table';
 import { type NodeDumps, rulesetsOf } from '../../model/node';
-import type { RulesetSection, Section } from '../../model/section';
+import type { RulesetSection } from '../../model/section';
 import type { Family } from '../../model/values';
 import type { Ruleset } from '../../model/ruleset';
 import { type Tracer, prepareTracer } from '../trace/index';
