@@ -76,8 +76,15 @@ function remedyOf(head: GroupHead): string {
     .slice(0, LISTED_TARGETS)
     .map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
   const more = head.targetCount - LISTED_TARGETS;
+  // kube-proxy leaves a terminating endpoint out while ready ones exist: its TCP connections drain on their own.
+  const draining =
+    first.kind === 'endpoint-gone' && first.proto === 'tcp'
+      ? 'if the endpoint is a pod still terminating, its connections end with it: deleting them cuts them early. Otherwise:\n'
+      : '';
   return (
-    commands.join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
+    draining +
+    commands.join('\n') +
+    (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
   );
 }
 
