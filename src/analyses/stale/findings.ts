@@ -53,7 +53,8 @@ function groupMessage(first: StaleEntry, count: number, targets: readonly string
   const now = first.now.length ? first.now.join(', ') : 'nowhere';
   switch (first.kind) {
     case 'endpoint-gone':
-      return `${what} still ${go} to ${to}, where the rules no longer send such connections; new ones go to ${now}`;
+      // kube-proxy leaves a terminating endpoint out while ready ones exist: its TCP connections drain on their own.
+      return `${what} still ${go} to ${to}, where the rules no longer send such connections; new ones go to ${now}${first.proto === 'tcp' ? '. A pod still terminating drains its connections on its own: deleting them cuts them early' : ''}`;
     case 'no-endpoints':
       return `${what} still ${go} to ${to}, but the rules give such connections no endpoint now: the service has none, or its policy gives such clients none (externalTrafficPolicy: Local without a local endpoint, source ranges)`;
     case 'service-gone':
@@ -76,15 +77,8 @@ function remedyOf(head: GroupHead): string {
     .slice(0, LISTED_TARGETS)
     .map((t) => t.cleanup ?? t.entries.map((e) => e.cleanup).join('\n'));
   const more = head.targetCount - LISTED_TARGETS;
-  // kube-proxy leaves a terminating endpoint out while ready ones exist: its TCP connections drain on their own.
-  const draining =
-    first.kind === 'endpoint-gone' && first.proto === 'tcp'
-      ? 'if the endpoint is a pod still terminating, its connections end with it: deleting them cuts them early. Otherwise:\n'
-      : '';
   return (
-    draining +
-    commands.join('\n') +
-    (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
+    commands.join('\n') + (more > 0 ? `\n… and ${more} more: \`nfwalk stale --json\` gives every entry's command` : '')
   );
 }
 

@@ -86,9 +86,10 @@ test('after endpoint churn and a deleted service exactly the entries the rules c
     (f) => f.code === 'STALE_ENDPOINT_GONE' && f.subject === 'shop/web:http' && f.message.includes('30020'),
   );
   t.is(web?.severity, 'warning');
-  // kube-proxy leaves a terminating pod out while ready ones exist: a TCP cleanup says deleting cuts its draining.
-  t.regex(web!.remedy, /^if the endpoint is a pod still terminating, its connections end with it/);
-  t.notRegex(group.remedy, /terminating/, 'UDP has no connection to drain');
+  // kube-proxy leaves a terminating pod out while ready ones exist: a TCP finding says deleting cuts its draining.
+  t.regex(web!.message, /\. A pod still terminating drains its connections on its own: deleting them cuts them early$/);
+  t.notRegex(group.message, /terminating/, 'UDP has no connection to drain');
+  t.regex(web!.remedy, /^conntrack -D /, 'the remedy stays commands to run');
 });
 
 test("without the node's addresses a NodePort entry is not called stale for want of them; a deleted service's still is", (t) => {
@@ -166,7 +167,6 @@ test('hand-written DNAT is judged by the walk, not by kube-proxy names', (t) => 
   // A group command would also delete the live entries of the other source range: each entry gets its own.
   const f = a.findings.find((x) => x.code === 'STALE_ENDPOINT_GONE')!;
   t.deepEqual(f.remedy.split('\n'), [
-    'if the endpoint is a pod still terminating, its connections end with it: deleting them cuts them early. Otherwise:',
     'conntrack -D -p tcp -s 203.0.113.7 -d 192.168.0.2 --sport 1001 --dport 8443 -r 10.0.5.1 --reply-port-src 443',
     'conntrack -D -p tcp -s 198.51.100.8 -d 192.168.0.2 --sport 1003 --dport 8443 -r 10.0.5.2 --reply-port-src 443',
   ]);
