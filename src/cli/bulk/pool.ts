@@ -3,8 +3,8 @@
  * workers share a heap budget, so that several at once stay within it; a bundle too big for its share
  * is tried again at the end in a worker of its own, without a limit unless `loneHeapMb` sets one, so memory
  * follows the largest bundle. A worker that dies otherwise (or there) fails only its bundle and is replaced.
- * When the signal aborts, no bundle is started, the workers are stopped, and the bundles they held are
- * dropped unfinished: every result yielded is whole. The workers run this same CLI file, which starts as a
+ * When the signal aborts, no bundle is started, the workers are stopped (a busy one once its bundle is done, or
+ * after a grace period), and the bundles they held are dropped: every result yielded is whole. The workers run this same CLI file, which starts as a
  * worker when it sees the worker role.
  */
 import { Worker } from 'node:worker_threads';
@@ -15,6 +15,9 @@ import { WORKER_ROLE, type WorkerData } from './worker';
 
 /** Old-generation heap shared by the workers that run at once (MB), unless --heap-budget says otherwise. */
 export const HEAP_BUDGET_MB = 720;
+
+/** How long a stop waits for a busy worker to finish its bundle before it stops it anyway. */
+const STOP_GRACE_MS = 5000;
 
 export interface PoolOptions {
   readonly workers: number;
@@ -33,7 +36,8 @@ export async function* analyzeInWorkers(
   const queue = [...bundles];
   const big: BundlePath[] = [];
   const done: BundleResult[] = [];
-  const live = new Set<Worker>();
+  /** The live workers, each with whether it holds a bundle now. */
+  const live = new Map<Worker, boolean>();
   let wake: (() => void) | undefined;
   let running = 0;
   const aborted = () => pool.signal?.aborted === true;
@@ -49,11 +53,12 @@ export async function* analyzeInWorkers(
       argv: [WORKER_ROLE],
       ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
-    live.add(worker);
+    live.set(worker, false);
     running++;
     let current: BundlePath | undefined;
     const next = () => {
       current = aborted() ? undefined : work.shift();
+      live.set(worker, current !== undefined);
       if (current) worker.postMessage(current);
       else void worker.terminate();
     };
@@ -80,8 +85,13 @@ export async function* analyzeInWorkers(
     });
     next();
   };
+  // A worker stopped while it opens an archive can abort Node itself (node_zlib.cc: "close before init"): an idle one
+  // stops now, a busy one when its bundle is done (its result dropped), or after a grace period.
   pool.signal?.addEventListener('abort', () => {
-    for (const w of live) void w.terminate();
+    for (const [w, busy] of live) {
+      if (!busy) void w.terminate();
+      else setTimeout(() => void w.terminate(), STOP_GRACE_MS).unref();
+    }
     wake?.();
   });
   const parallel = Math.min(pool.workers, bundles.length);
