@@ -4,12 +4,13 @@
  * (`ipvsadm -Ln -t VIP:PORT`) add up; whole listings of the same kind are snapshots, where the later wins.
  */
 import type { IpvsDestination, IpvsListing, IpvsService } from './ipvs';
+import { groupBy } from './group-by';
 import type { NodeDumps } from './node';
 import type { Section } from './section';
 
 export type IpvsSection = Extract<Section, { kind: 'ipvsadm' }>;
 
-/** Listings with the scheduler, weights and connection counters first: `-Ln`, /proc, `-Sn`, then the rest; numeric first. */
+/** Listings with the scheduler, weights and connection counters first: `-Ln`, /proc, `-Sn`, then the rest. */
 const LISTING_RANK: readonly IpvsListing[] = ['list', 'proc', 'save', 'thresholds', 'persistent-conn', 'stats', 'rate'];
 
 const serviceKey = (s: IpvsService) =>
@@ -53,26 +54,40 @@ function completed(base: IpvsService, others: readonly IpvsService[]): IpvsServi
  */
 export function nodeIpvsTable(node: NodeDumps): IpvsSection | undefined {
   const tables = node.sections.filter((s): s is IpvsSection => s.kind === 'ipvsadm' && s.services.length > 0);
-  // A listing without -n (EKS's `ipvsadm --save`) names virtual services by host: any numeric one comes first.
-  const rank = (s: IpvsSection) => {
-    const r = LISTING_RANK.indexOf(s.listing);
-    const named = s.services.some((v) => v.endpoint && !v.endpoint.numeric);
-    return (r < 0 ? LISTING_RANK.length : r) + (named ? LISTING_RANK.length + 1 : 0);
-  };
   // Best rank first; within a rank, the later listing first.
-  const ranked = tables.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || b.i - a.i);
-  const best = ranked[0]?.s;
+  const ranked = tables
+    .map((s, i) => ({ s, i, rank: rankOf(s) }))
+    .sort((a, b) => a.rank - b.rank || b.i - a.i)
+    .map((x) => x.s);
+  const best = ranked[0];
   if (!best) return undefined;
-  const shown = best.source.partial ? ranked.filter((x) => x.s.source.partial).map((x) => x.s) : [best];
+  const shown = best.source.partial ? ranked.filter((s) => s.source.partial) : [best];
   const byKey = new Map<string, IpvsService>();
-  for (const s of shown) for (const v of s.services) if (!byKey.has(serviceKey(v))) byKey.set(serviceKey(v), v);
-  const all = tables.flatMap((s) => s.services);
-  const services = [...byKey.values()].map((v) =>
+  for (const s of shown)
+    for (const v of s.services) {
+      const key = serviceKey(v);
+      if (!byKey.has(key)) byKey.set(key, v);
+    }
+  const listed = groupBy(
+    tables.flatMap((s) => s.services),
+    serviceKey,
+  );
+  const services = [...byKey].map(([key, v]) =>
     completed(
       v,
-      all.filter((o) => o !== v && serviceKey(o) === serviceKey(v)),
+      listed.get(key)!.filter((o) => o !== v),
     ),
   );
   const same = services.length === best.services.length && services.every((v, i) => v === best.services[i]);
   return same ? best : { ...best, services };
+}
+
+/**
+ * A listing's place in LISTING_RANK; one without -n (EKS's `ipvsadm --save` names services by host) after any
+ * numeric one.
+ */
+function rankOf(s: IpvsSection): number {
+  const r = LISTING_RANK.indexOf(s.listing);
+  const named = s.services.some((v) => v.endpoint && !v.endpoint.numeric);
+  return (r < 0 ? LISTING_RANK.length : r) + (named ? LISTING_RANK.length + 1 : 0);
 }
