@@ -1,8 +1,8 @@
 /**
  * Two whole dumps of one ruleset in one input and node (before and after, a node's dump and a hand-written
  * restore file, `nft list ruleset` run twice) are two snapshots: each becomes a node of its own, `paste.txt#1`,
- * `paste.txt#2`, with the dumps that follow it in the input. Never merged, never dropped. A legacy and an nft dump, or `iptables -S`
- * outputs of different tables, are parts of one node and stay together.
+ * `paste.txt#2`, with the dumps that follow it in the input. Never merged, never dropped. A legacy and an nft
+ * dump, or `iptables -S` outputs of different tables, are parts of one node and stay together.
  */
 import { isFragment, ruledChains } from '../model/headerless';
 import { backendOf } from '../model/node-backend';

@@ -53,8 +53,8 @@ function unshownByNode(nodes: readonly NodeDumps[]): ReadonlyMap<string, string>
 
 /**
  * On a node whose rules were pasted in part, what a finding says may be decided by the part not shown: it is
- * said as information with why, never as a warning or an error, nor as information that holds whatever is not shown. A finding about the cluster rests on every
- * node's rules.
+ * said as information with why, never as a warning or an error, nor as information that holds whatever is not
+ * shown. A finding about the cluster rests on every node's rules.
  */
 function onPartialRules(gaps: ReadonlyMap<string, string>): (f: Finding) => Finding {
   const any = [...gaps.values()].join('; ');

@@ -4,8 +4,8 @@
  * is tried again at the end in a worker of its own, without a limit unless `loneHeapMb` sets one, so memory
  * follows the largest bundle. A worker that dies otherwise (or there) fails only its bundle and is replaced.
  * When the signal aborts, no bundle is started, the workers are stopped (a busy one once its bundle is done, or
- * after a grace period), and the bundles they held are dropped: every result yielded is whole. The workers run this same CLI file, which starts as a
- * worker when it sees the worker role.
+ * after a grace period), and the bundles they held are dropped: every result yielded is whole. The workers run
+ * this same CLI file, which starts as a worker when it sees the worker role.
  */
 import { Worker } from 'node:worker_threads';
 import type { BundleResult } from '../../analyses/bulk/model';
